@@ -1,0 +1,5 @@
+"""Allow `python -m smartcity`."""
+
+from smartcity.cli import main
+
+main()

@@ -1,0 +1,126 @@
+"""The `smartcity` command: every process and administrative task, reading the same settings."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from smartcity.core.config import Settings, get_settings
+from smartcity.core.db import Database
+from smartcity.core.logging import configure_logging
+from smartcity.domains import collect, register_handlers
+
+app = typer.Typer(help="Nền tảng đô thị thông minh — smart-city platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+console = Console()
+
+
+def open_database(settings: Settings | None = None) -> Database:
+    """The database named by the settings, with event handlers registered."""
+    settings = settings or get_settings()
+    register_handlers()
+    return Database(settings.resolved_database_url, dispatch_inline=settings.dispatch_inline)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Migrate the database schema to the latest revision."""
+    from smartcity.core.migrate import upgrade
+
+    db = open_database()
+    upgrade(db, revision)
+    console.print(f"[green]Database at {revision}[/green] ({db.dialect})")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit chain; exit 1 naming the first bad row if any row was altered or removed."""
+    from smartcity.core.audit import verify_chain
+
+    db = open_database()
+    with db.session() as session:
+        report = verify_chain(session)
+    if report.ok:
+        console.print(f"[green]Audit chain intact[/green]: {report.checked} rows checked.")
+        return
+    console.print(f"[red]Audit chain broken at row {report.first_bad_seq}[/red]: {report.reason} "
+                  f"({report.checked} rows before it are intact).")
+    raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="Web processes")] = 1,
+) -> None:
+    """Serve the web pages and APIs."""
+    import uvicorn
+
+    settings = get_settings()
+    configure_logging(json_output=settings.log_json, level=settings.log_level)
+    uvicorn.run("smartcity.web.asgi:app", host=host, port=port, workers=workers, log_config=None)
+
+
+@app.command()
+def worker(
+    interval: Annotated[float, typer.Option(help="Seconds between outbox polls")] = 1.0,
+    once: Annotated[bool, typer.Option(help="Relay what is pending, then exit")] = False,
+) -> None:
+    """Relay outbox events to their handlers and run periodic tasks, until stopped."""
+    from smartcity.core.outbox import bus
+
+    settings = get_settings()
+    configure_logging(json_output=settings.log_json, level=settings.log_level)
+    db = open_database(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    while not stop.is_set():
+        handled = bus.dispatch_pending(db)
+        if once:
+            console.print(f"Relayed {handled} events.")
+            return
+        if not handled:
+            stop.wait(interval)
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    serve_forever: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the server")] = True,
+) -> None:
+    """All in one on the embedded default: migrate, load the city, create the admin, serve."""
+    from smartcity.demo import prepare_demo
+
+    settings = get_settings()
+    login = prepare_demo(settings, console=console)
+    url = f"http://{host}:{port}/"
+    console.rule("[bold green]Thủ Dầu Một smart-city platform is ready")
+    console.print(f"Open:      [bold]{url}[/bold]")
+    console.print(f"Admin:     [bold]{login.username}[/bold] / [bold]{login.password}[/bold]")
+    console.print(f"API docs:  {url}api/v1/docs")
+    if serve_forever:
+        serve(host=host, port=port, workers=1)
+
+
+def _add_domain_groups() -> None:
+    for _domain, groups in collect("cli", "GROUPS"):
+        for name, group in groups.items():
+            app.add_typer(group, name=name)
+
+
+_add_domain_groups()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

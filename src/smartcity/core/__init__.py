@@ -1,0 +1,1 @@
+"""Shared building blocks: settings, database, errors, events, audit. Imports no domain."""

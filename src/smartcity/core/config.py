@@ -1,0 +1,76 @@
+"""Settings read from the environment (prefix SMARTCITY_), the same for every process and command."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import time
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DEV_SECRET_FILE = "secret_key"
+
+
+class Settings(BaseSettings):
+    """Every setting of the platform; read once per process from SMARTCITY_* variables."""
+
+    model_config = SettingsConfigDict(env_prefix="SMARTCITY_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="Where the embedded database and files live")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir")
+    secret_key: str | None = Field(default=None, description="Signs sessions and tokens, keys encryption")
+    mqtt_url: str = "mqtt://127.0.0.1:1883"
+    base_map_style_url: str | None = Field(default=None, description="MapLibre style URL of a base map")
+    city: str = "thu-dau-mot"
+    default_locale: str = "vi"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    dispatch_inline: bool = Field(default=True, description="Dispatch outbox events right after commit")
+    access_token_minutes: int = 60
+    login_max_failures: int = 5
+    login_failure_window_minutes: int = 15
+    login_lockout_seconds: int = 30
+    afternoon_cutoff: time = time(15, 0)
+    log_json: bool = True
+    log_level: str = "INFO"
+    require_services: bool = False
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / 'smartcity.db').resolve()}"
+
+    @property
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or one generated once and kept in the data directory."""
+        if self.secret_key:
+            return self.secret_key
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / _DEV_SECRET_FILE
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+def normalise_database_url(url: str) -> str:
+    """Map plain postgres URLs onto the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached); tests build their own Settings instead."""
+    return Settings()

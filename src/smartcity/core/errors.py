@@ -1,0 +1,117 @@
+"""One error hierarchy for the platform; each error knows its HTTP status and renders as RFC 9457."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PROBLEM_BASE = "https://smartcity.example/problems/"
+
+
+class AppError(Exception):
+    """Base of every error the platform raises on purpose."""
+
+    status: int = 500
+    slug: str = "internal-error"
+    title: str = "Internal error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.errors = errors or []
+        self.headers = headers or {}
+        self.extensions = extensions
+
+    @property
+    def type_uri(self) -> str:
+        """The problem type URI (RFC 9457 `type`)."""
+        return PROBLEM_BASE + self.slug
+
+    def to_problem(self, instance: str | None = None) -> dict[str, Any]:
+        """The problem-details object for this error."""
+        body: dict[str, Any] = {
+            "type": self.type_uri,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if instance:
+            body["instance"] = instance
+        if self.errors:
+            body["errors"] = self.errors
+        body.update(self.extensions)
+        return body
+
+
+class BadRequest(AppError):
+    """The request cannot be understood (malformed body, bad parameter)."""
+
+    status, slug, title = 400, "bad-request", "Bad request"
+
+
+class Unauthorized(AppError):
+    """No or wrong credentials."""
+
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(AppError):
+    """The caller is known but may not do this."""
+
+    status, slug, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(AppError):
+    """The thing asked for does not exist."""
+
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(AppError):
+    """The request conflicts with the current state (duplicate, wrong state)."""
+
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class PayloadTooLarge(AppError):
+    """An upload or body is larger than allowed."""
+
+    status, slug, title = 413, "payload-too-large", "Payload too large"
+
+
+class UnsupportedMediaType(AppError):
+    """An upload or body of a type that is not accepted."""
+
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class ValidationFailed(AppError):
+    """The input is well-formed but its values are wrong; `errors` names each field."""
+
+    status, slug, title = 422, "validation-failed", "Validation failed"
+
+    @classmethod
+    def for_field(cls, field: str, message: str) -> ValidationFailed:
+        """A validation error about one field."""
+        return cls(f"{field}: {message}", errors=[{"field": field, "message": message}])
+
+
+class TooManyRequests(AppError):
+    """The caller must slow down; `retry_after` seconds."""
+
+    status, slug, title = 429, "too-many-requests", "Too many requests"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 1) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
+
+
+class ServiceUnavailable(AppError):
+    """A dependency (the database, the broker) cannot be reached."""
+
+    status, slug, title = 503, "service-unavailable", "Service unavailable"

@@ -1,0 +1,41 @@
+"""Translations (Babel catalogues, Vietnamese source text) and locale choice for pages."""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALES = ("vi", "en")
+DEFAULT_LOCALE = "vi"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+
+@lru_cache(maxsize=8)
+def get_translations(locale: str) -> NullTranslations:
+    """The catalogue for `locale`; Vietnamese is the source language and needs none."""
+    po_path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if locale == DEFAULT_LOCALE or not po_path.exists():
+        return NullTranslations()
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def negotiate_locale(query: str | None, cookie: str | None, accept_language: str | None) -> str:
+    """Pick the page language: explicit choice, then the cookie, then the browser, else Vietnamese."""
+    for choice in (query, cookie):
+        if choice in LOCALES:
+            return choice
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in LOCALES:
+            return tag
+    return DEFAULT_LOCALE

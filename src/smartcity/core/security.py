@@ -1,0 +1,48 @@
+"""Who is acting: the Actor every service receives, whether a person, an API key or the system."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ROLE_SLUGS = ("citizen", "clerk", "specialist", "head", "leader", "operator", "admin", "integrator")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The caller of a service, with its roles scoped to org units (unit None = any unit)."""
+
+    kind: str  # "user", "apikey", "system", "anonymous"
+    name: str
+    user_id: int | None = None
+    roles: frozenset[tuple[str, str | None]] = field(default_factory=frozenset)
+
+    @property
+    def label(self) -> str:
+        """How the audit log names this actor."""
+        return f"{self.kind}:{self.name}"
+
+    @property
+    def is_authenticated(self) -> bool:
+        """False only for the anonymous actor."""
+        return self.kind != "anonymous"
+
+    def has_role(self, role: str, unit: str | None = None) -> bool:
+        """True if the actor holds `role` (in `unit`, when given); admin holds every role everywhere."""
+        for held_role, held_unit in self.roles:
+            if held_role == "admin":
+                return True
+            if held_role == role and (unit is None or held_unit is None or held_unit == unit):
+                return True
+        return False
+
+    def units_for(self, role: str) -> set[str | None]:
+        """The org units in which the actor holds `role`."""
+        return {unit for held_role, unit in self.roles if held_role == role}
+
+    @classmethod
+    def system(cls, name: str) -> Actor:
+        """The platform itself acting (loaders, timers), with every right."""
+        return cls(kind="system", name=name, roles=frozenset({("admin", None)}))
+
+
+ANONYMOUS = Actor(kind="anonymous", name="anonymous")

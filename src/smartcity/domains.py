@@ -1,0 +1,45 @@
+"""The domains the platform is assembled from; web/ and the CLI read their parts from here."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+# Order matters only for the order of pages in navigation and of CLI groups.
+DOMAINS = ("accounts", "city")
+
+
+def domain_module(domain: str, part: str) -> ModuleType | None:
+    """`smartcity.<domain>.<part>` if the domain has that part, else None."""
+    name = f"smartcity.{domain}.{part}"
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            return None
+        raise
+
+
+def collect(part: str, attribute: str) -> list[tuple[str, Any]]:
+    """Every domain's `<part>.<attribute>` that exists, as (domain, value) pairs."""
+    found = []
+    for domain in DOMAINS:
+        module = domain_module(domain, part)
+        if module is not None and hasattr(module, attribute):
+            found.append((domain, getattr(module, attribute)))
+    return found
+
+
+def register_handlers() -> None:
+    """Register every domain's event handlers on the process-wide bus."""
+    from smartcity.core.outbox import bus
+
+    for _domain, handlers in collect("handlers", "HANDLERS"):
+        bus.register(handlers)
+
+
+def import_models() -> None:
+    """Import every domain's models so that Base.metadata knows all tables."""
+    for domain in DOMAINS:
+        domain_module(domain, "models")

@@ -1,0 +1,1 @@
+"""Web assembly: the app factory, page shell, templates and static assets."""

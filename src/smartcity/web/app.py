@@ -1,0 +1,94 @@
+"""The application factory: one FastAPI app with every domain's API and pages."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from smartcity import __version__
+from smartcity.core.config import Settings, get_settings
+from smartcity.core.db import Database
+from smartcity.core.metrics import HTTP_LATENCY, HTTP_REQUESTS, render_latest
+from smartcity.domains import collect, register_handlers
+from smartcity.web.problems import PROBLEM_JSON, install_problem_handlers
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    """Build the web/API application for these settings (and this database, if given)."""
+    settings = settings or get_settings()
+    db = db or Database(settings.resolved_database_url, dispatch_inline=settings.dispatch_inline)
+    register_handlers()
+    app = FastAPI(
+        title="Nền tảng đô thị thông minh — Smart-city platform",
+        version=__version__,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    install_problem_handlers(app)
+    for _domain, middleware in collect("middleware", "MIDDLEWARE"):
+        app.add_middleware(middleware)
+    app.add_middleware(
+        SessionMiddleware, secret_key=settings.resolved_secret_key, session_cookie="smartcity_session",
+        same_site="lax", https_only=False, max_age=12 * 3600,
+    )
+    app.middleware("http")(_observe_requests)
+    _add_operational_routes(app)
+    for _domain, router in collect("api", "router"):
+        app.include_router(router)
+    for _domain, router in collect("views", "router"):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+async def _observe_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    started = time.perf_counter()
+    try:
+        response = await call_next(request)
+    finally:
+        structlog.contextvars.unbind_contextvars("request_id")
+    route = request.scope.get("route")
+    template = getattr(route, "path", "unmatched")
+    HTTP_REQUESTS.labels(request.method, template, str(response.status_code)).inc()
+    HTTP_LATENCY.labels(request.method, template).observe(time.perf_counter() - started)
+    response.headers["X-Request-ID"] = request_id
+    return response
+
+
+def _add_operational_routes(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["operations"], summary="The process is alive")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/readyz", tags=["operations"], summary="The process can serve: its database answers")
+    def readyz(request: Request) -> Response:
+        try:
+            request.app.state.db.ping()
+        except Exception as exc:  # any failure to reach the database means not ready
+            problem = {
+                "type": "https://smartcity.example/problems/service-unavailable",
+                "title": "Service unavailable", "status": 503,
+                "detail": f"The database cannot be reached: {type(exc).__name__}",
+            }
+            return JSONResponse(problem, status_code=503, media_type=PROBLEM_JSON)
+        return JSONResponse({"status": "ready", "database": request.app.state.db.dialect})
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", include_in_schema=False)
+    def metrics() -> Response:
+        body, content_type = render_latest()
+        return Response(body, media_type=content_type)

@@ -1,0 +1,81 @@
+"""Error handlers: problem details (RFC 9457) for the APIs, a plain Vietnamese page for people."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from smartcity.core.errors import AppError, BadRequest, NotFound, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+API_PREFIXES = ("/api/", "/open311/", "/ngsi-ld/", "/ogc/", "/fhir/", "/opendata/", "/metrics", "/readyz")
+
+
+def wants_page(request: Request) -> bool:
+    """True when the error should be shown as a page rather than problem+json."""
+    if request.url.path.startswith(API_PREFIXES):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _field_name(location: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in location if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or str(location[-1] if location else "body")
+
+
+def validation_problem(exc: RequestValidationError) -> ValidationFailed:
+    """Turn FastAPI's validation errors into one 422 naming each field (400 for a malformed body)."""
+    errors = []
+    for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            return BadRequest("The request body is not valid JSON: " + str(error.get("msg", "")))
+        errors.append({"field": _field_name(tuple(error.get("loc", ()))), "message": error.get("msg", "")})
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return ValidationFailed(detail or "Invalid input", errors=errors)
+
+
+def problem_response(request: Request, error: AppError) -> Response:
+    """Render `error` for this request, as a page or as problem details."""
+    if wants_page(request):
+        from smartcity.web.templating import render
+
+        return render(request, "error.html", {"error": error}, status_code=error.status)
+    return JSONResponse(
+        error.to_problem(instance=request.url.path), status_code=error.status,
+        media_type=PROBLEM_JSON, headers=error.headers,
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Register the handlers so that no error leaves the app as anything but a problem or a page."""
+
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> Response:
+        return problem_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        return problem_response(request, validation_problem(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        error: AppError
+        if exc.status_code == 404:
+            error = NotFound(str(exc.detail) if exc.detail != "Not Found" else f"No route {request.url.path}")
+        else:
+            error = AppError(str(exc.detail))
+            error.status, error.title = exc.status_code, str(exc.detail)
+        error.headers.update(exc.headers or {})
+        return problem_response(request, error)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(request, AppError("An unexpected error occurred; it has been logged."))

@@ -1,0 +1,61 @@
+"""Jinja2 environment for every domain's pages, with Babel translations and the page shell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from smartcity.core.i18n import get_translations, negotiate_locale
+from smartcity.domains import DOMAINS
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _build_environment() -> Environment:
+    folders = [PACKAGE_DIR / "web" / "templates"]
+    folders += [PACKAGE_DIR / domain / "templates" for domain in DOMAINS]
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(f)) for f in folders if f.exists()]),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+ENVIRONMENT = _build_environment()
+
+
+def request_locale(request: Request) -> str:
+    """The language of the page for this request."""
+    return negotiate_locale(
+        request.query_params.get("lang"), request.cookies.get("lang"), request.headers.get("accept-language")
+    )
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
+           status_code: int = 200) -> HTMLResponse:
+    """Render a page in the request's language with the shell's common context."""
+    locale = request_locale(request)
+    translations = get_translations(locale)
+    page_context: dict[str, Any] = {
+        "request": request,
+        "locale": locale,
+        "_": translations.gettext,
+        "gettext": translations.gettext,
+        "ngettext": translations.ngettext,
+        "settings": request.app.state.settings,
+        "user": getattr(request.state, "user_view", None),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+    }
+    page_context.update(context or {})
+    html = ENVIRONMENT.get_template(template).render(page_context)
+    response = HTMLResponse(html, status_code=status_code)
+    if request.query_params.get("lang") == locale:
+        response.set_cookie("lang", locale, max_age=365 * 86400, samesite="lax")
+    return response

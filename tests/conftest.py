@@ -1,0 +1,104 @@
+"""Shared fixtures: every database test runs on SQLite and again on PostgreSQL when it is configured."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from smartcity.core.config import Settings
+from smartcity.core.db import Base, Database
+from smartcity.core.migrate import upgrade
+from smartcity.domains import import_models, register_handlers
+
+POSTGRES_URL = os.environ.get("SMARTCITY_TEST_POSTGRES_URL")
+REQUIRE_SERVICES = os.environ.get("SMARTCITY_REQUIRE_SERVICES") == "1"
+TEST_SECRET = "test-secret-key-not-for-production"
+
+import_models()
+register_handlers()
+
+
+def service_missing(reason: str) -> None:
+    """Skip with the reason, or fail where CI promised the service (SMARTCITY_REQUIRE_SERVICES=1)."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database file that each test copies."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    template = Database(f"sqlite:///{path}")
+    upgrade(template)
+    template.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[Database | None]:
+    """The PostgreSQL test database, migrated once per session (None when not configured)."""
+    if not POSTGRES_URL:
+        yield None
+        return
+    database = Database(Settings(database_url=POSTGRES_URL).resolved_database_url)
+    with database.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    upgrade(database)
+    yield database
+    database.dispose()
+
+
+def _truncate_all(database: Database) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with database.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path,
+       postgres_database: Database | None) -> Iterator[Database]:
+    """A migrated, empty database: SQLite, then PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copy(sqlite_template, path)
+        database = Database(f"sqlite:///{path}")
+        yield database
+        database.dispose()
+        return
+    if postgres_database is None:
+        service_missing("PostgreSQL tests need SMARTCITY_TEST_POSTGRES_URL (.ci/run sets it)")
+    assert postgres_database is not None
+    _truncate_all(postgres_database)
+    yield postgres_database
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db: Database) -> Settings:
+    """Settings pointing at the test database and a private data directory."""
+    return Settings(
+        data_dir=tmp_path / "var", database_url=db.url, secret_key=TEST_SECRET, log_json=False,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, db: Database):  # type: ignore[no-untyped-def]
+    """The web application on the test database."""
+    from smartcity.web.app import create_app
+
+    return create_app(settings, db)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    """An HTTP client for the application."""
+    with TestClient(app) as test_client:
+        yield test_client
