@@ -17,16 +17,20 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
 @lru_cache(maxsize=8)
 def get_translations(locale: str) -> NullTranslations:
-    """The catalogue for `locale`; Vietnamese is the source language and needs none."""
-    po_path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
-    if locale == DEFAULT_LOCALE or not po_path.exists():
+    """The merged catalogues for `locale` (one .po file per domain); Vietnamese is the source language."""
+    folder = LOCALE_DIR / locale / "LC_MESSAGES"
+    if locale == DEFAULT_LOCALE or not folder.is_dir():
         return NullTranslations()
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=locale)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer)
+    merged: Translations | None = None
+    for po_path in sorted(folder.glob("*.po")):
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=locale)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        translations = Translations(buffer, domain="messages")
+        merged = translations if merged is None else merged.merge(translations)
+    return merged or NullTranslations()
 
 
 def negotiate_locale(query: str | None, cookie: str | None, accept_language: str | None) -> str:
