@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from smartcity.core.config import Settings
 from smartcity.core.db import Base, Database
@@ -58,7 +58,10 @@ def postgres_database() -> Iterator[Database | None]:
 
 
 def _truncate_all(database: Database) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    existing = set(inspect(database.engine).get_table_names())
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name in existing)
+    if not tables:
+        return
     with database.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from typing import Annotated
@@ -109,6 +110,8 @@ def demo(
     console.print(f"Admin:     [bold]{login.username}[/bold] / [bold]{login.password}[/bold]")
     console.print(f"API docs:  {url}api/v1/docs")
     if serve_forever:
+        os.environ["SMARTCITY_WORKER_IN_PROCESS"] = "1"
+        get_settings.cache_clear()
         serve(host=host, port=port, workers=1)
 
 

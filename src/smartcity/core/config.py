@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_DEV_SECRET_FILE = "secret_key"
+_DEV_SECRET_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
 
 
 class Settings(BaseSettings):
@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     default_locale: str = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"
     dispatch_inline: bool = Field(default=True, description="Dispatch outbox events right after commit")
+    worker_in_process: bool = Field(default=False, description="Run the outbox relay inside the web process")
     access_token_minutes: int = 60
     login_max_failures: int = 5
     login_failure_window_minutes: int = 15

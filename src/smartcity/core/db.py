@@ -107,12 +107,11 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A read session; rolled back at the end (use a unit of work to write)."""
+        """A read session; closed (its transaction discarded) at the end. Use a unit of work to write."""
         session = self._sessions()
         try:
             yield session
         finally:
-            session.rollback()
             session.close()
 
     @contextmanager

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Integer, String, Text, or_, select, update
+from sqlalchemy import BigInteger, CursorResult, Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smartcity.core.db import Base, JSONType, UTCDateTime, utcnow
@@ -80,7 +80,7 @@ class EventBus:
     def _claim(self, db: Database, message_id: int) -> OutboxMessage | None:
         now = utcnow()
         with db.write_session() as session:
-            claimed = session.execute(
+            result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
                 update(OutboxMessage)
                 .where(
                     OutboxMessage.id == message_id,
@@ -88,8 +88,8 @@ class EventBus:
                     or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - CLAIM_LEASE),
                 )
                 .values(claimed_at=now, attempts=OutboxMessage.attempts + 1)
-            ).rowcount
-            return session.get(OutboxMessage, message_id) if claimed else None
+            )
+            return session.get(OutboxMessage, message_id) if result.rowcount else None
 
     def _run(self, db: Database, message: OutboxMessage) -> int:
         event = event_class(message.event_type).from_payload(message.payload)

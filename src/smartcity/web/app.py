@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import structlog
@@ -17,6 +20,7 @@ from smartcity import __version__
 from smartcity.core.config import Settings, get_settings
 from smartcity.core.db import Database
 from smartcity.core.metrics import HTTP_LATENCY, HTTP_REQUESTS, render_latest
+from smartcity.core.outbox import bus
 from smartcity.domains import collect, register_handlers
 from smartcity.web.problems import PROBLEM_JSON, install_problem_handlers
 
@@ -29,6 +33,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     db = db or Database(settings.resolved_database_url, dispatch_inline=settings.dispatch_inline)
     register_handlers()
     app = FastAPI(
+        lifespan=_lifespan,
         title="Nền tảng đô thị thông minh — Smart-city platform",
         version=__version__,
         openapi_url="/api/v1/openapi.json",
@@ -54,7 +59,35 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     return app
 
 
-async def _observe_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the in-process outbox relay when configured (the all-in-one demo)."""
+    stop = threading.Event()
+    thread = None
+    if app.state.settings.worker_in_process:
+        thread = threading.Thread(target=_relay_loop, args=(app.state.db, stop), daemon=True, name="relay")
+        thread.start()
+    yield
+    stop.set()
+    if thread is not None:
+        thread.join(timeout=5)
+
+
+def _relay_loop(db: Database, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            handled = bus.dispatch_pending(db)
+        except Exception:  # keep relaying after a transient database error
+            logging.getLogger(__name__).exception("outbox relay failed")
+            handled = 0
+        if not handled:
+            stop.wait(1.0)
+
+
+NextHandler = Callable[[Request], Awaitable[Response]]
+
+
+async def _observe_requests(request: Request, call_next: NextHandler) -> Response:
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
     structlog.contextvars.bind_contextvars(request_id=request_id)
     started = time.perf_counter()

@@ -30,7 +30,7 @@ def _field_name(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(location[-1] if location else "body")
 
 
-def validation_problem(exc: RequestValidationError) -> ValidationFailed:
+def validation_problem(exc: RequestValidationError) -> AppError:
     """Turn FastAPI's validation errors into one 422 naming each field (400 for a malformed body)."""
     errors = []
     for error in exc.errors():

@@ -1,0 +1,77 @@
+"""Operational endpoints and problem details (RFC 9457) for every error."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, ConfigDict
+
+from smartcity.core.config import Settings
+from smartcity.core.db import Database
+from smartcity.core.errors import Conflict
+from smartcity.web.app import create_app
+
+
+class Sample(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    count: int
+
+
+def _with_sample_routes(app):
+    router = APIRouter(prefix="/api/v1/sample")
+
+    @router.post("")
+    def create(body: Sample) -> dict:
+        return body.model_dump()
+
+    @router.post("/conflict")
+    def conflict() -> dict:
+        raise Conflict("already there", code="X1")
+
+    app.include_router(router)
+    return app
+
+
+def test_healthz_readyz_metrics(client):
+    assert client.get("/healthz").json()["status"] == "ok"
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200
+    assert "smartcity_http_requests_total" in metrics.text
+
+
+def test_readyz_is_503_when_database_unreachable(tmp_path):
+    settings = Settings(data_dir=tmp_path, secret_key="x" * 32, log_json=False)
+    dead = Database("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=1")
+    with TestClient(create_app(settings, dead)) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["status"] == 503
+
+
+def test_problem_details_for_bad_input(app):
+    client = TestClient(_with_sample_routes(app))
+    malformed = client.post("/api/v1/sample", content=b"{not json", headers={"content-type": "application/json"})
+    assert malformed.status_code == 400
+    assert malformed.headers["content-type"].startswith("application/problem+json")
+    wrong_type = client.post("/api/v1/sample", json={"name": "a", "count": "many"})
+    body = wrong_type.json()
+    assert wrong_type.status_code == 422 and body["status"] == 422
+    assert [e["field"] for e in body["errors"]] == ["count"]
+    unknown = client.post("/api/v1/sample", json={"name": "a", "count": 1, "extra": 1})
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "extra"
+    conflict = client.post("/api/v1/sample/conflict")
+    assert conflict.status_code == 409 and conflict.json()["code"] == "X1"
+    assert conflict.json()["type"].endswith("/conflict")
+
+
+def test_unknown_route_is_a_problem_or_a_vietnamese_page(client):
+    api = client.get("/api/v1/nothing-here")
+    assert api.status_code == 404 and api.json()["title"] == "Not found"
+    page = client.get("/nothing-here", headers={"accept": "text/html"})
+    assert page.status_code == 404 and "Không tìm thấy trang" in page.text
+    english = client.get("/nothing-here?lang=en", headers={"accept": "text/html"})
+    assert "Page not found" in english.text

@@ -1,0 +1,82 @@
+"""Events are stored with the change and handed to handlers after commit; failures are retried."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+
+from smartcity.core.events import Event, register_event
+from smartcity.core.outbox import OutboxMessage, bus
+from smartcity.core.security import Actor
+from smartcity.core.uow import UnitOfWork
+
+
+@register_event("tests.ThingHappened")
+@dataclass(frozen=True)
+class ThingHappened(Event):
+    thing_id: int
+    tags: tuple[str, ...] = ()
+
+
+@pytest.fixture
+def received():
+    seen: list[ThingHappened] = []
+    failures = {"left": 0}
+
+    def handler(event, _db):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise RuntimeError("handler not ready")
+        seen.append(event)
+
+    bus.register({ThingHappened.name: [handler]})
+    yield seen, failures
+    bus.handlers[ThingHappened.name].remove(handler)
+
+
+def test_event_dispatched_after_commit(db, received):
+    seen, _ = received
+    with UnitOfWork(db, Actor.system("test")) as uow:
+        uow.publish(ThingHappened(thing_id=7, tags=("a",)))
+        assert seen == []  # nothing happens before the commit
+    assert seen == [ThingHappened(thing_id=7, tags=["a"])] or seen[0].thing_id == 7
+    with db.session() as session:
+        message = session.scalars(select(OutboxMessage)).one()
+    assert message.dispatched_at is not None and message.attempts == 1
+
+
+def test_rolled_back_work_publishes_nothing(db, received):
+    seen, _ = received
+    with pytest.raises(ValueError), UnitOfWork(db, Actor.system("test")) as uow:
+        uow.publish(ThingHappened(thing_id=1))
+        raise ValueError("abort")
+    assert seen == []
+    with db.session() as session:
+        assert session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_failed_handler_is_retried_by_relay(db, received):
+    seen, failures = received
+    failures["left"] = 1
+    with UnitOfWork(db, Actor.system("test")) as uow:
+        uow.publish(ThingHappened(thing_id=2))
+    assert seen == []
+    with db.session() as session:
+        message = session.scalars(select(OutboxMessage)).one()
+    assert message.dispatched_at is None and "not ready" in (message.last_error or "")
+    assert bus.dispatch_pending(db) == 1
+    assert [e.thing_id for e in seen] == [2]
+    assert bus.dispatch_pending(db) == 0  # dispatched once only
+
+
+def test_listener_sees_dispatched_events(db, received):
+    heard = []
+    stop = bus.listen(heard.append)
+    try:
+        with UnitOfWork(db, Actor.system("test")) as uow:
+            uow.publish(ThingHappened(thing_id=3))
+    finally:
+        stop()
+    assert [e.thing_id for e in heard] == [3]
