@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from sqlalchemy import delete, select, update
 from typer.testing import CliRunner
 
@@ -23,7 +25,7 @@ def test_chain_of_untouched_rows_verifies(db):
         rows = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
     assert report.ok and report.checked == 5
     assert [r.seq for r in rows] == [1, 2, 3, 4, 5]
-    assert all(r.prev_hash == p.hash for p, r in zip(rows, rows[1:], strict=False))
+    assert all(r.prev_hash == p.hash for p, r in itertools.pairwise(rows))
     assert rows[0].actor == "system:test"
 
 

@@ -54,7 +54,9 @@ def test_readyz_is_503_when_database_unreachable(tmp_path):
 
 def test_problem_details_for_bad_input(app):
     client = TestClient(_with_sample_routes(app))
-    malformed = client.post("/api/v1/sample", content=b"{not json", headers={"content-type": "application/json"})
+    malformed = client.post(
+        "/api/v1/sample", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert malformed.status_code == 400
     assert malformed.headers["content-type"].startswith("application/problem+json")
     wrong_type = client.post("/api/v1/sample", json={"name": "a", "count": "many"})

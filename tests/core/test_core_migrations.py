@@ -14,4 +14,5 @@ def test_models_and_migrations_agree(db):
         diff = compare_metadata(context, Base.metadata)
     # PostGIS adds its own tables (spatial_ref_sys...) that are not ours.
     diff = [d for d in diff if not (d[0] == "remove_table" and d[1].name in {"spatial_ref_sys"})]
-    assert diff == [], "run scripts/make-initial-migration: " + ", ".join(f"{d[0]} {getattr(d[1], "name", d[1])}" for d in diff)
+    described = ", ".join(f"{d[0]} {getattr(d[1], 'name', d[1])}" for d in diff)
+    assert diff == [], f"run scripts/make-initial-migration: {described}"
