@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from smartcity.core.db import Base, JSONType, UTCDateTime, utcnow
 from smartcity.core.events import Event, event_class
+from smartcity.core.metrics import OUTBOX_DISPATCHED
 
 if TYPE_CHECKING:
     from smartcity.core.db import Database
@@ -101,6 +102,7 @@ class EventBus:
             self._finish(db, message.id, error=f"{type(exc).__name__}: {exc}")
             return 0
         self._finish(db, message.id, error=None)
+        OUTBOX_DISPATCHED.inc()
         for listener in list(self.listeners):
             try:
                 listener(event)
