@@ -7,7 +7,9 @@ from types import ModuleType
 from typing import Any
 
 # Order matters only for the order of pages in navigation and of CLI groups.
-DOMAINS = ("accounts", "city", "signing", "documents", "iot")
+DOMAINS = (
+    "accounts", "city", "procedures", "dossiers", "signing", "documents", "feedback", "gis", "iot",
+)
 
 
 def domain_module(domain: str, part: str) -> ModuleType | None:
