@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 12:13:02.295098
+Create Date: 2026-11-28 12:17:41.301042
 """
 
 import sqlalchemy as sa
@@ -43,6 +43,128 @@ def upgrade() -> None:
         sa.UniqueConstraint("seq", name=op.f("uq_audit_log_seq")),
     )
     op.create_table(
+        "iot_devices",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("type", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=True),
+        sa.Column("model", sa.String(length=120), nullable=True),
+        sa.Column("serial", sa.String(length=120), nullable=True),
+        sa.Column("lon", sa.Float(), nullable=True),
+        sa.Column("lat", sa.Float(), nullable=True),
+        sa.Column("ward_code", sa.String(length=10), nullable=True),
+        sa.Column("installed_on", sa.Date(), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column(
+            "tags", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("mqtt_username", sa.String(length=120), nullable=False),
+        sa.Column("password_hash", sa.String(length=200), nullable=False),
+        sa.Column("mosquitto_hash", sa.String(length=300), nullable=True),
+        sa.Column("decommissioned_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_iot_devices")),
+        sa.UniqueConstraint("mqtt_username", name=op.f("uq_iot_devices_mqtt_username")),
+    )
+    with op.batch_alter_table("iot_devices", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_iot_devices_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_iot_devices_type"), ["type"], unique=False)
+        batch_op.create_index(batch_op.f("ix_iot_devices_ward_code"), ["ward_code"], unique=False)
+
+    op.create_table(
+        "iot_latest",
+        sa.Column("device_id", sa.String(length=64), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("ts", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("msg_id", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.Float(), nullable=True),
+        sa.Column("text_value", sa.String(length=200), nullable=True),
+        sa.PrimaryKeyConstraint("device_id", "key", name=op.f("pk_iot_latest")),
+    )
+    with op.batch_alter_table("iot_latest", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_iot_latest_ts"), ["ts"], unique=False)
+
+    op.create_table(
+        "iot_rejections",
+        sa.Column("device_id", sa.String(length=64), nullable=False),
+        sa.Column("reason", sa.String(length=40), nullable=False),
+        sa.Column("count", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("last_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_detail", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("device_id", "reason", name=op.f("pk_iot_rejections")),
+    )
+    op.create_table(
+        "iot_rules",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("device_type", sa.String(length=40), nullable=True),
+        sa.Column("device_id", sa.String(length=64), nullable=True),
+        sa.Column("tag", sa.String(length=60), nullable=True),
+        sa.Column("key", sa.String(length=64), nullable=True),
+        sa.Column(
+            "params",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("severity", sa.String(length=20), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_iot_rules")),
+        sa.UniqueConstraint("name", name=op.f("uq_iot_rules_name")),
+    )
+    with op.batch_alter_table("iot_rules", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_iot_rules_device_id"), ["device_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_iot_rules_device_type"), ["device_type"], unique=False)
+
+    op.create_table(
+        "iot_telemetry",
+        sa.Column("device_id", sa.String(length=64), nullable=False),
+        sa.Column("msg_id", sa.String(length=64), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("ts", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("value", sa.Float(), nullable=True),
+        sa.Column("text_value", sa.String(length=200), nullable=True),
+        sa.PrimaryKeyConstraint("device_id", "msg_id", "key", name=op.f("pk_iot_telemetry")),
+    )
+    with op.batch_alter_table("iot_telemetry", schema=None) as batch_op:
+        batch_op.create_index("ix_iot_telemetry_device_key_ts", ["device_id", "key", "ts"], unique=False)
+
+    op.create_table(
+        "login_failures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("client_ip", sa.String(length=64), nullable=False),
+        sa.Column("at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_failures")),
+    )
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.create_index("ix_login_failures_client_ip_at", ["client_ip", "at"], unique=False)
+        batch_op.create_index("ix_login_failures_username_at", ["username", "at"], unique=False)
+
+    op.create_table(
+        "org_units",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("name_en", sa.String(length=300), nullable=True),
+        sa.Column("kind", sa.String(length=50), nullable=False),
+        sa.Column("parent_code", sa.String(length=64), nullable=True),
+        sa.Column("admin_unit_code", sa.String(length=20), nullable=True),
+        sa.Column("valid_from", sa.Date(), nullable=True),
+        sa.Column("valid_to", sa.Date(), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_org_units")),
+        sa.UniqueConstraint("code", name=op.f("uq_org_units_code")),
+    )
+    with op.batch_alter_table("org_units", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_org_units_parent_code"), ["parent_code"], unique=False)
+
+    op.create_table(
         "outbox",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("event_type", sa.String(length=120), nullable=False),
@@ -62,15 +184,180 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_outbox_dispatched_at"), ["dispatched_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_outbox_event_type"), ["event_type"], unique=False)
 
+    op.create_table(
+        "roles",
+        sa.Column("slug", sa.String(length=30), nullable=False),
+        sa.Column("name_vi", sa.String(length=100), nullable=False),
+        sa.Column("name_en", sa.String(length=100), nullable=False),
+        sa.PrimaryKeyConstraint("slug", name=op.f("pk_roles")),
+    )
+    op.create_table(
+        "users",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("full_name", sa.String(length=200), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=True),
+        sa.Column("phone_encrypted", sa.Text(), nullable=True),
+        sa.Column("phone_masked", sa.String(length=32), nullable=True),
+        sa.Column("password_hash", sa.String(length=255), nullable=True),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("locale", sa.String(length=8), nullable=False),
+        sa.Column("credential_generation", sa.Integer(), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
+        sa.UniqueConstraint("username", name=op.f("uq_users_username")),
+    )
+    op.create_table(
+        "api_keys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("prefix", sa.String(length=16), nullable=False),
+        sa.Column("secret_hash", sa.String(length=64), nullable=False),
+        sa.Column("role", sa.String(length=30), nullable=False),
+        sa.Column("org_unit_code", sa.String(length=64), nullable=True),
+        sa.Column("created_by", sa.String(length=200), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["role"], ["roles.slug"], name=op.f("fk_api_keys_role_roles")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_keys")),
+        sa.UniqueConstraint("prefix", name=op.f("uq_api_keys_prefix")),
+    )
+    op.create_table(
+        "iot_alarms",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("rule_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("rule_version", sa.Integer(), nullable=False),
+        sa.Column("device_id", sa.String(length=64), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=True),
+        sa.Column("severity", sa.String(length=20), nullable=False),
+        sa.Column("state", sa.String(length=20), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("value", sa.Float(), nullable=True),
+        sa.Column("raised_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("acknowledged_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("acknowledged_by", sa.String(length=200), nullable=True),
+        sa.Column("cleared_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("open_key", sa.String(length=120), nullable=True),
+        sa.ForeignKeyConstraint(["rule_id"], ["iot_rules.id"], name=op.f("fk_iot_alarms_rule_id_iot_rules")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_iot_alarms")),
+        sa.UniqueConstraint("open_key", name=op.f("uq_iot_alarms_open_key")),
+    )
+    with op.batch_alter_table("iot_alarms", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_iot_alarms_device_id"), ["device_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_iot_alarms_rule_id"), ["rule_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_iot_alarms_state"), ["state"], unique=False)
+
+    op.create_table(
+        "iot_commands",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("device_id", sa.String(length=64), nullable=False),
+        sa.Column("group_id", sa.String(length=36), nullable=True),
+        sa.Column("name", sa.String(length=60), nullable=False),
+        sa.Column(
+            "params",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=200), nullable=False),
+        sa.Column("deadline", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("publish_attempts", sa.Integer(), nullable=False),
+        sa.Column("finished_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "result",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.ForeignKeyConstraint(
+            ["device_id"], ["iot_devices.id"], name=op.f("fk_iot_commands_device_id_iot_devices")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_iot_commands")),
+    )
+    with op.batch_alter_table("iot_commands", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_iot_commands_device_id"), ["device_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_iot_commands_group_id"), ["group_id"], unique=False)
+        batch_op.create_index("ix_iot_commands_status_deadline", ["status", "deadline"], unique=False)
+
+    op.create_table(
+        "role_assignments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("role", sa.String(length=30), nullable=False),
+        sa.Column("org_unit_code", sa.String(length=64), nullable=True),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["role"], ["roles.slug"], name=op.f("fk_role_assignments_role_roles")),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_role_assignments_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_role_assignments")),
+        sa.UniqueConstraint(
+            "user_id", "role", "org_unit_code", name=op.f("uq_role_assignments_user_id_role_org_unit_code")
+        ),
+    )
+    with op.batch_alter_table("role_assignments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_role_assignments_user_id"), ["user_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("role_assignments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_role_assignments_user_id"))
+
+    op.drop_table("role_assignments")
+    with op.batch_alter_table("iot_commands", schema=None) as batch_op:
+        batch_op.drop_index("ix_iot_commands_status_deadline")
+        batch_op.drop_index(batch_op.f("ix_iot_commands_group_id"))
+        batch_op.drop_index(batch_op.f("ix_iot_commands_device_id"))
+
+    op.drop_table("iot_commands")
+    with op.batch_alter_table("iot_alarms", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_iot_alarms_state"))
+        batch_op.drop_index(batch_op.f("ix_iot_alarms_rule_id"))
+        batch_op.drop_index(batch_op.f("ix_iot_alarms_device_id"))
+
+    op.drop_table("iot_alarms")
+    op.drop_table("api_keys")
+    op.drop_table("users")
+    op.drop_table("roles")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_event_type"))
         batch_op.drop_index(batch_op.f("ix_outbox_dispatched_at"))
 
     op.drop_table("outbox")
+    with op.batch_alter_table("org_units", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_org_units_parent_code"))
+
+    op.drop_table("org_units")
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.drop_index("ix_login_failures_username_at")
+        batch_op.drop_index("ix_login_failures_client_ip_at")
+
+    op.drop_table("login_failures")
+    with op.batch_alter_table("iot_telemetry", schema=None) as batch_op:
+        batch_op.drop_index("ix_iot_telemetry_device_key_ts")
+
+    op.drop_table("iot_telemetry")
+    with op.batch_alter_table("iot_rules", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_iot_rules_device_type"))
+        batch_op.drop_index(batch_op.f("ix_iot_rules_device_id"))
+
+    op.drop_table("iot_rules")
+    op.drop_table("iot_rejections")
+    with op.batch_alter_table("iot_latest", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_iot_latest_ts"))
+
+    op.drop_table("iot_latest")
+    with op.batch_alter_table("iot_devices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_iot_devices_ward_code"))
+        batch_op.drop_index(batch_op.f("ix_iot_devices_type"))
+        batch_op.drop_index(batch_op.f("ix_iot_devices_status"))
+
+    op.drop_table("iot_devices")
     op.drop_table("audit_log")
     # ### end Alembic commands ###

@@ -1,0 +1,153 @@
+"""FastAPI dependencies for every router: who is calling, must they be logged in, which roles, CSRF.
+
+Credentials, in order: `Authorization: Bearer <token>`, header `X-API-Key`, the web session cookie.
+A cookie-authenticated unsafe request (POST, PUT, PATCH, DELETE) must carry the session's CSRF token,
+in the header `X-CSRF-Token` or, for HTML forms, the form field `csrf_token`.
+
+    from smartcity.accounts.deps import current_actor, require_actor, require_role, verify_csrf
+
+    @router.post("/things", dependencies=[Depends(require_role("clerk", "specialist"))])
+    def create(actor: Actor = Depends(require_actor)): ...
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from smartcity.accounts import service
+from smartcity.core.db import Database
+from smartcity.core.errors import Forbidden, Unauthorized
+from smartcity.core.security import ANONYMOUS, Actor
+
+__all__ = [
+    "CSRF_FORM_FIELD",
+    "CSRF_HEADER",
+    "actor_from_api_key",
+    "current_actor",
+    "ensure_csrf_token",
+    "get_db",
+    "require_actor",
+    "require_role",
+    "verify_csrf",
+]
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FORM_FIELD = "csrf_token"
+SESSION_USER = "user_id"
+SESSION_GENERATION = "credential_generation"
+SESSION_CSRF = "csrf_token"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+actor_from_api_key = service.actor_from_api_key
+
+
+def get_db(request: Request) -> Database:
+    """The application's database."""
+    db: Database = request.app.state.db
+    return db
+
+
+def _session(request: Request) -> MutableMapping[str, Any]:
+    session: MutableMapping[str, Any] = request.scope.get("session") or {}
+    return session
+
+
+def ensure_csrf_token(request: Request) -> str:
+    """The session's CSRF token, created on first use."""
+    session = _session(request)
+    if "session" in request.scope and not session.get(SESSION_CSRF):
+        session[SESSION_CSRF] = secrets.token_urlsafe(32)
+    return str(session.get(SESSION_CSRF, ""))
+
+
+async def _submitted_csrf(request: Request) -> str:
+    submitted = request.headers.get(CSRF_HEADER, "")
+    if not submitted and request.headers.get("content-type", "").startswith(FORM_TYPES):
+        form = await request.form()
+        value = form.get(CSRF_FORM_FIELD)
+        submitted = value if isinstance(value, str) else ""
+    return submitted
+
+
+async def verify_csrf(request: Request) -> None:
+    """403 unless the request carries the session's CSRF token (header X-CSRF-Token or form csrf_token)."""
+    expected = str(_session(request).get(SESSION_CSRF) or "")
+    submitted = await _submitted_csrf(request)
+    if not expected or not submitted or not hmac.compare_digest(expected, submitted):
+        raise Forbidden("The form has expired or did not come from this site (CSRF check failed).")
+
+
+def _session_actor(request: Request, db: Database) -> Actor:
+    """The logged-in user of the web session (anonymous when none or when it has ended)."""
+    cached = getattr(request.state, "session_actor", None)
+    if isinstance(cached, Actor):
+        return cached
+    session = _session(request)
+    user_id = session.get(SESSION_USER)
+    if not isinstance(user_id, int):
+        return ANONYMOUS
+    try:
+        return service.actor_for_session(db, user_id=user_id, generation=session.get(SESSION_GENERATION))
+    except Unauthorized:
+        session.pop(SESSION_USER, None)
+        session.pop(SESSION_GENERATION, None)
+        return ANONYMOUS
+
+
+def _credential_actor(request: Request, db: Database) -> Actor | None:
+    """The actor of a bearer token or an X-API-Key header, None if neither is sent."""
+    authorization = request.headers.get("authorization")
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Only 'Authorization: Bearer <token>' is accepted.",
+                               headers={"WWW-Authenticate": "Bearer"})
+        return service.actor_from_token(db, settings=request.app.state.settings, token=token.strip())
+    api_key = request.headers.get("x-api-key")
+    if api_key is not None:
+        return service.actor_from_api_key(db, api_key)
+    return None
+
+
+async def current_actor(request: Request) -> Actor:
+    """Who is calling: token, API key or session user; anonymous without credentials; 401 if they are bad."""
+    cached = getattr(request.state, "actor", None)
+    if isinstance(cached, Actor):
+        return cached
+    db = get_db(request)
+    actor = await run_in_threadpool(_credential_actor, request, db)
+    if actor is None:
+        actor = await run_in_threadpool(_session_actor, request, db)
+        if actor.is_authenticated and request.method not in SAFE_METHODS:
+            await verify_csrf(request)
+    request.state.actor = actor
+    return actor
+
+
+async def require_actor(actor: Actor = Depends(current_actor)) -> Actor:
+    """The caller, who must have credentials (401 otherwise)."""
+    if not actor.is_authenticated:
+        raise Unauthorized("Log in or send a bearer token or an API key.",
+                           headers={"WWW-Authenticate": "Bearer"})
+    return actor
+
+
+def require_role(*slugs: str) -> Callable[..., Awaitable[Actor]]:
+    """A dependency: the caller, who must hold one of `slugs` in some unit (admin holds all); else 403."""
+    if not slugs:
+        raise ValueError("require_role needs at least one role slug")
+
+    async def _require(actor: Actor = Depends(require_actor)) -> Actor:
+        if not any(actor.has_role(slug) for slug in slugs):
+            raise Forbidden(f"This needs one of the roles: {', '.join(slugs)}.")
+        return actor
+
+    _require.__name__ = f"require_role_{'_'.join(slugs)}"
+    return _require
