@@ -32,6 +32,7 @@ __all__ = [
     "current_actor",
     "ensure_csrf_token",
     "get_db",
+    "new_csrf_token",
     "require_actor",
     "require_role",
     "verify_csrf",
@@ -59,11 +60,16 @@ def _session(request: Request) -> MutableMapping[str, Any]:
     return session
 
 
+def new_csrf_token() -> str:
+    """A fresh random CSRF token."""
+    return secrets.token_urlsafe(32)
+
+
 def ensure_csrf_token(request: Request) -> str:
     """The session's CSRF token, created on first use."""
     session = _session(request)
     if "session" in request.scope and not session.get(SESSION_CSRF):
-        session[SESSION_CSRF] = secrets.token_urlsafe(32)
+        session[SESSION_CSRF] = new_csrf_token()
     return str(session.get(SESSION_CSRF, ""))
 
 

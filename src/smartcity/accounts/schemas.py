@@ -163,3 +163,4 @@ class Me(BaseModel):
     user_id: int | None = None
     full_name: str | None = None
     roles: list[RoleHeld]
+    csrf_token: str | None = Field(default=None, description="With a web session: send as X-CSRF-Token")

@@ -51,6 +51,7 @@ ROLE_NAMES: dict[str, tuple[str, str]] = {
     "integrator": ("Hệ thống tích hợp", "Integrated system"),
 }
 STAFF_ROLES = frozenset(ROLE_SLUGS) - {"citizen"}
+ROLE_ORDER = {slug: index for index, slug in enumerate(ROLE_SLUGS)}
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_PATTERN = re.compile(r"^\+?[0-9]{8,15}$")
@@ -242,6 +243,14 @@ def get_org_unit(db: Database, code: str) -> OrgUnitRead | None:
 
 
 # ---------------------------------------------------------------- roles
+
+
+def role_name(slug: str, locale: str = "vi") -> str:
+    """The display name of a role in Vietnamese or English (the slug if unknown)."""
+    names = ROLE_NAMES.get(slug)
+    if names is None:
+        return slug
+    return names[1] if locale == "en" else names[0]
 
 
 def list_roles(db: Database) -> list[RoleRead]:
@@ -543,6 +552,41 @@ def actor_for_session(db: Database, *, user_id: int, generation: object,
         if user is None or not user.is_active or user.credential_generation != generation:
             raise error or Unauthorized("The session has ended; please log in again.")
         return _actor(s, user)
+
+
+@dataclass(frozen=True)
+class UserView:
+    """The logged-in user as pages show them (templates read `user.username`, `user.roles`)."""
+
+    user_id: int
+    username: str
+    full_name: str
+    roles: list[str]
+    assignments: list[tuple[str, str | None]]
+    actor: Actor
+
+    @property
+    def display_name(self) -> str:
+        """The full name, or the username when there is none."""
+        return self.full_name or self.username
+
+    @property
+    def is_staff(self) -> bool:
+        """True if the user holds any role other than citizen."""
+        return any(role in STAFF_ROLES for role in self.roles)
+
+
+def session_user(db: Database, *, user_id: int, generation: object) -> UserView | None:
+    """The web session's user if still active with unchanged credentials, else None."""
+    with db.session() as s:
+        user = s.get(User, user_id)
+        if user is None or not user.is_active or user.credential_generation != generation:
+            return None
+        actor = _actor(s, user)
+        assignments = sorted(actor.roles, key=lambda pair: (ROLE_ORDER.get(pair[0], 99), pair[1] or ""))
+        roles = list(dict.fromkeys(role for role, _unit in assignments))
+        return UserView(user_id=user.id, username=user.username, full_name=user.full_name,
+                        roles=roles, assignments=assignments, actor=actor)
 
 
 # ---------------------------------------------------------------- API keys

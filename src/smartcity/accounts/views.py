@@ -1,0 +1,149 @@
+"""Pages of the accounts domain: log in, log out, the staff landing page."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from smartcity.accounts import service
+from smartcity.accounts.deps import (
+    SESSION_CSRF,
+    SESSION_GENERATION,
+    SESSION_USER,
+    get_db,
+    new_csrf_token,
+    verify_csrf,
+)
+from smartcity.core.db import Database
+from smartcity.core.errors import TooManyRequests, Unauthorized
+from smartcity.domains import collect
+from smartcity.web.templating import render, request_locale
+
+router = APIRouter(include_in_schema=False)
+
+DEFAULT_NEXT = "/staff"
+MAX_PASSWORD = 1024
+BUILTIN_LINKS: tuple[dict[str, Any], ...] = (
+    {"label": "Trang chủ", "href": "/", "roles": ()},
+    {"label": "Tài liệu API", "href": "/api/v1/docs", "roles": ("admin", "integrator", "operator")},
+)
+
+
+def safe_next(value: str | None, default: str = DEFAULT_NEXT) -> str:
+    """`value` if it is a path on this site (no scheme, host, `//` or backslash), else `default`."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return default
+    if any(ord(ch) < 33 or ord(ch) == 127 for ch in value):
+        return default
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return default
+    return value
+
+
+def _login_page(request: Request, *, next_url: str, username: str = "", error: str | None = None,
+                status_code: int = 200, headers: dict[str, str] | None = None,
+                retry_after: int | None = None) -> HTMLResponse:
+    context = {"next": next_url, "username": username, "error": error, "retry_after": retry_after}
+    response = render(request, "accounts/login.html", context, status_code=status_code)
+    response.headers.update(headers or {})
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None) -> Response:
+    """The login form; someone already logged in goes straight on."""
+    next_url = safe_next(next)
+    if getattr(request.state, "user_view", None) is not None:
+        return RedirectResponse(next_url, status_code=303)
+    return _login_page(request, next_url=next_url)
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login_submit(
+    request: Request, db: Annotated[Database, Depends(get_db)],
+    username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "",
+) -> Response:
+    """Check the credentials; on success start the session and go to `next` (a local path only)."""
+    next_url, username = safe_next(next), username.strip()[:200]
+    expected = str(request.session.get(SESSION_CSRF) or "")
+    if not expected or not hmac.compare_digest(expected, csrf_token):
+        return _login_page(request, next_url=next_url, username=username, status_code=403,
+                           error="Phiên đăng nhập đã hết hạn. Vui lòng thử lại.")
+    if not username or not password:
+        return _login_page(request, next_url=next_url, username=username, status_code=422,
+                           error="Vui lòng nhập tên đăng nhập và mật khẩu.")
+    try:
+        if len(password) > MAX_PASSWORD:
+            raise Unauthorized(service.WRONG_CREDENTIALS)
+        result = await run_in_threadpool(
+            lambda: service.authenticate(db, settings=request.app.state.settings, username=username,
+                                         password=password, client_ip=_client_ip(request)))
+    except TooManyRequests as exc:
+        return _login_page(request, next_url=next_url, username=username, status_code=429,
+                           headers=exc.headers, retry_after=exc.extensions.get("retry_after", 1))
+    except Unauthorized:
+        return _login_page(request, next_url=next_url, username=username, status_code=401,
+                           error="Tên đăng nhập hoặc mật khẩu không đúng.")
+    request.session.clear()
+    request.session.update({SESSION_USER: result.user_id, SESSION_GENERATION: result.generation,
+                            SESSION_CSRF: new_csrf_token()})
+    return RedirectResponse(next_url, status_code=303)
+
+
+def _client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+@router.post("/logout", dependencies=[Depends(verify_csrf)])
+def logout(request: Request) -> Response:
+    """End the web session (the form must carry the session's CSRF token)."""
+    request.session.clear()
+    return RedirectResponse("/", status_code=303)
+
+
+@router.get("/staff", response_class=HTMLResponse)
+def staff(request: Request, db: Annotated[Database, Depends(get_db)]) -> Response:
+    """Staff landing page: who you are, your roles and units, where to go; citizens see their account."""
+    view: service.UserView | None = getattr(request.state, "user_view", None)
+    if view is None:
+        return RedirectResponse(f"/login?next={quote('/staff')}", status_code=303)
+    locale = request_locale(request)
+    units = {code: service.get_org_unit(db, code) for _role, code in view.assignments if code}
+    assignments = [
+        {"role": service.role_name(role, locale), "slug": role,
+         "unit": _unit_label(units.get(code) if code else None, code, locale)}
+        for role, code in view.assignments
+    ]
+    template = "accounts/staff.html" if view.is_staff else "accounts/account.html"
+    return render(request, template, {
+        "person": view, "assignments": assignments, "links": staff_links(view.actor),
+    })
+
+
+def _unit_label(unit: Any, code: str | None, locale: str) -> str | None:
+    if code is None:
+        return None
+    if unit is None:
+        return code
+    return str(unit.name_en if locale == "en" and unit.name_en else unit.name)
+
+
+def staff_links(actor: Any) -> list[dict[str, Any]]:
+    """Links for the staff page: built in, plus every domain's `views.STAFF_LINKS` the actor may use.
+
+    A domain offers links as `STAFF_LINKS = [{"label": "Vietnamese text", "href": "/x", "roles": ("clerk",)}]`
+    (empty roles = every staff member); labels are translated with the domain's catalogue.
+    """
+    offered: list[dict[str, Any]] = list(BUILTIN_LINKS)
+    for domain, links in collect("views", "STAFF_LINKS"):
+        if domain != "accounts":
+            offered.extend(link for link in links if isinstance(link, dict) and "href" in link)
+    return [link for link in offered
+            if not link.get("roles") or any(actor.has_role(role) for role in link["roles"])]
