@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 12:17:41.301042
+Create Date: 2026-11-28 12:21:19.131704
 """
 
 import sqlalchemy as sa
@@ -42,6 +42,178 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
         sa.UniqueConstraint("seq", name=op.f("uq_audit_log_seq")),
     )
+    op.create_table(
+        "city_admin_units",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("code", sa.String(length=10), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("type", sa.String(length=50), nullable=False),
+        sa.Column("level", sa.String(length=20), nullable=False),
+        sa.Column("parent_code", sa.String(length=10), nullable=True),
+        sa.Column("valid_from", sa.Date(), nullable=True),
+        sa.Column("valid_to", sa.Date(), nullable=True),
+        sa.Column(
+            "geometry",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("min_lon", sa.Float(), nullable=True),
+        sa.Column("min_lat", sa.Float(), nullable=True),
+        sa.Column("max_lon", sa.Float(), nullable=True),
+        sa.Column("max_lat", sa.Float(), nullable=True),
+        sa.Column("area_km2", sa.Float(), nullable=True),
+        sa.Column("geometry_approximate", sa.Boolean(), nullable=False),
+        sa.Column("geometry_note", sa.Text(), nullable=True),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("pack", sa.String(length=60), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_city_admin_units")),
+        sa.UniqueConstraint("code", "valid_from", name=op.f("uq_city_admin_units_code_valid_from")),
+    )
+    with op.batch_alter_table("city_admin_units", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_city_admin_units_bbox", ["min_lon", "max_lon", "min_lat", "max_lat"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_city_admin_units_code"), ["code"], unique=False)
+        batch_op.create_index(
+            "ix_city_admin_units_level_period", ["level", "valid_from", "valid_to"], unique=False
+        )
+
+    op.create_table(
+        "city_calendar_exceptions",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("source", sa.String(length=100), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_city_calendar_exceptions")),
+        sa.UniqueConstraint("day", name=op.f("uq_city_calendar_exceptions_day")),
+    )
+    op.create_table(
+        "city_packs",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("name", sa.String(length=60), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("timezone", sa.String(length=60), nullable=False),
+        sa.Column("afternoon_cutoff", sa.String(length=5), nullable=False),
+        sa.Column("loaded_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_city_packs")),
+        sa.UniqueConstraint("name", name=op.f("uq_city_packs_name")),
+    )
+    op.create_table(
+        "feedback_categories",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("name_en", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("group", sa.String(length=100), nullable=False),
+        sa.Column("keywords", sa.Text(), nullable=False),
+        sa.Column("handler", sa.String(length=20), nullable=False),
+        sa.Column("department_code", sa.String(length=64), nullable=True),
+        sa.Column("deadline_hours", sa.Integer(), nullable=True),
+        sa.Column("deadline_working_days", sa.Integer(), nullable=True),
+        sa.Column("urgent", sa.Boolean(), nullable=False),
+        sa.Column(
+            "attributes",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback_categories")),
+        sa.UniqueConstraint("code", name=op.f("uq_feedback_categories_code")),
+    )
+    op.create_table(
+        "feedback_reports",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("code", sa.String(length=32), nullable=False),
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("category_code", sa.String(length=40), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("public_description", sa.Text(), nullable=False),
+        sa.Column("lon", sa.Float(), nullable=True),
+        sa.Column("lat", sa.Float(), nullable=True),
+        sa.Column("address", sa.Text(), nullable=False),
+        sa.Column("ward_code", sa.String(length=10), nullable=True),
+        sa.Column("ward_name", sa.String(length=200), nullable=False),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("is_public", sa.Boolean(), nullable=False),
+        sa.Column("is_urgent", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("unit_code", sa.String(length=64), nullable=True),
+        sa.Column("unit_name", sa.String(length=300), nullable=False),
+        sa.Column("assignee", sa.String(length=200), nullable=True),
+        sa.Column(
+            "attributes",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("submitted_by", sa.String(length=200), nullable=False),
+        sa.Column("reporter_user_id", sa.Integer(), nullable=True),
+        sa.Column("reporter_name_encrypted", sa.Text(), nullable=True),
+        sa.Column("reporter_phone_encrypted", sa.Text(), nullable=True),
+        sa.Column("reporter_phone_index", sa.String(length=64), nullable=True),
+        sa.Column("reporter_phone_masked", sa.String(length=32), nullable=True),
+        sa.Column("reporter_email_encrypted", sa.Text(), nullable=True),
+        sa.Column("reporter_key_hash", sa.String(length=64), nullable=True),
+        sa.Column("account_id", sa.String(length=100), nullable=True),
+        sa.Column("submitted_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("accepted_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("resolved_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("deadline_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("status_changed_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("escalation_level", sa.Integer(), nullable=False),
+        sa.Column("escalated_to", sa.String(length=64), nullable=True),
+        sa.Column("status_notes", sa.Text(), nullable=False),
+        sa.Column("merged_into_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("supporters", sa.Integer(), nullable=False),
+        sa.Column("rating", sa.Integer(), nullable=True),
+        sa.Column("rating_comment", sa.Text(), nullable=False),
+        sa.Column("rated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["merged_into_id"],
+            ["feedback_reports.id"],
+            name=op.f("fk_feedback_reports_merged_into_id_feedback_reports"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback_reports")),
+        sa.UniqueConstraint("code", name=op.f("uq_feedback_reports_code")),
+        sa.UniqueConstraint("token", name=op.f("uq_feedback_reports_token")),
+    )
+    with op.batch_alter_table("feedback_reports", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_feedback_reports_category_code"), ["category_code"], unique=False
+        )
+        batch_op.create_index(
+            "ix_feedback_reports_category_submitted", ["category_code", "submitted_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_feedback_reports_channel"), ["channel"], unique=False)
+        batch_op.create_index("ix_feedback_reports_lat_lon", ["lat", "lon"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_feedback_reports_merged_into_id"), ["merged_into_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_feedback_reports_reporter_phone_index"), ["reporter_phone_index"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_feedback_reports_reporter_user_id"), ["reporter_user_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_feedback_reports_status"), ["status"], unique=False)
+        batch_op.create_index("ix_feedback_reports_status_deadline", ["status", "deadline_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_feedback_reports_submitted_at"), ["submitted_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_feedback_reports_unit_code"), ["unit_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_feedback_reports_ward_code"), ["ward_code"], unique=False)
+
     op.create_table(
         "iot_devices",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -185,11 +357,94 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_outbox_event_type"), ["event_type"], unique=False)
 
     op.create_table(
+        "procedures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=500), nullable=False),
+        sa.Column("name_en", sa.String(length=500), nullable=True),
+        sa.Column("field", sa.String(length=200), nullable=False),
+        sa.Column("field_code", sa.String(length=20), nullable=False),
+        sa.Column("level", sa.Integer(), nullable=False),
+        sa.Column("online_scope", sa.String(length=20), nullable=True),
+        sa.Column("authority_level", sa.String(length=20), nullable=False),
+        sa.Column("processing_days", sa.Integer(), nullable=False),
+        sa.Column("processing_note", sa.Text(), nullable=True),
+        sa.Column(
+            "fees", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
+        ),
+        sa.Column(
+            "required_documents",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "form_schema",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "result_schema",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("legal_basis", sa.Text(), nullable=False),
+        sa.Column("agency_code", sa.String(length=64), nullable=False),
+        sa.Column("result_type", sa.String(length=300), nullable=False),
+        sa.Column("workflow", sa.String(length=40), nullable=False),
+        sa.Column("interlinked", sa.Boolean(), nullable=False),
+        sa.Column("is_placeholder", sa.Boolean(), nullable=False),
+        sa.Column("search_text", sa.Text(), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_procedures")),
+        sa.UniqueConstraint("code", name=op.f("uq_procedures_code")),
+    )
+    with op.batch_alter_table("procedures", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_procedures_agency_code"), ["agency_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_procedures_field"), ["field"], unique=False)
+        batch_op.create_index(batch_op.f("ix_procedures_field_code"), ["field_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_procedures_level"), ["level"], unique=False)
+
+    op.create_table(
         "roles",
         sa.Column("slug", sa.String(length=30), nullable=False),
         sa.Column("name_vi", sa.String(length=100), nullable=False),
         sa.Column("name_en", sa.String(length=100), nullable=False),
         sa.PrimaryKeyConstraint("slug", name=op.f("pk_roles")),
+    )
+    op.create_table(
+        "signing_documents",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("original_sha256", sa.String(length=64), nullable=False),
+        sa.Column("current_sha256", sa.String(length=64), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("signature_count", sa.Integer(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_signing_documents")),
+    )
+    with op.batch_alter_table("signing_documents", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_signing_documents_current_sha256"), ["current_sha256"], unique=False
+        )
+
+    op.create_table(
+        "signing_keys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("provider", sa.String(length=20), nullable=False),
+        sa.Column("algorithm", sa.String(length=20), nullable=False),
+        sa.Column("public_key_sha256", sa.String(length=64), nullable=False),
+        sa.Column("sealed", sa.LargeBinary(), nullable=True),
+        sa.Column("token_label", sa.String(length=100), nullable=True),
+        sa.Column("key_label", sa.String(length=100), nullable=True),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_signing_keys")),
+        sa.UniqueConstraint("public_key_sha256", name=op.f("uq_signing_keys_public_key_sha256")),
     )
     op.create_table(
         "users",
@@ -224,6 +479,90 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_keys")),
         sa.UniqueConstraint("prefix", name=op.f("uq_api_keys_prefix")),
     )
+    op.create_table(
+        "city_unit_successions",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("predecessor_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("predecessor_name", sa.String(length=200), nullable=False),
+        sa.Column("successor_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("share", sa.String(length=10), nullable=False),
+        sa.Column("effective", sa.Date(), nullable=False),
+        sa.Column("legal_basis", sa.Text(), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["predecessor_id"],
+            ["city_admin_units.id"],
+            name=op.f("fk_city_unit_successions_predecessor_id_city_admin_units"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["successor_id"],
+            ["city_admin_units.id"],
+            name=op.f("fk_city_unit_successions_successor_id_city_admin_units"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_city_unit_successions")),
+        sa.UniqueConstraint(
+            "successor_id",
+            "predecessor_id",
+            "predecessor_name",
+            name=op.f("uq_city_unit_successions_successor_id_predecessor_id_predecessor_name"),
+        ),
+    )
+    with op.batch_alter_table("city_unit_successions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_city_unit_successions_predecessor_id"), ["predecessor_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_city_unit_successions_successor_id"), ["successor_id"], unique=False
+        )
+
+    op.create_table(
+        "feedback_photos",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("report_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("content_type", sa.String(length=50), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["feedback_reports.id"],
+            name=op.f("fk_feedback_photos_report_id_feedback_reports"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback_photos")),
+    )
+    with op.batch_alter_table("feedback_photos", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_feedback_photos_report_id"), ["report_id"], unique=False)
+
+    op.create_table(
+        "feedback_report_steps",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("report_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("action", sa.String(length=30), nullable=False),
+        sa.Column("from_status", sa.String(length=20), nullable=True),
+        sa.Column("to_status", sa.String(length=20), nullable=False),
+        sa.Column("actor", sa.String(length=200), nullable=False),
+        sa.Column("unit_code", sa.String(length=64), nullable=True),
+        sa.Column("public_comment", sa.Text(), nullable=False),
+        sa.Column("internal_note", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["feedback_reports.id"],
+            name=op.f("fk_feedback_report_steps_report_id_feedback_reports"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback_report_steps")),
+    )
+    with op.batch_alter_table("feedback_report_steps", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_feedback_report_steps_report_id"), ["report_id"], unique=False)
+
     op.create_table(
         "iot_alarms",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -301,11 +640,70 @@ def upgrade() -> None:
     with op.batch_alter_table("role_assignments", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_role_assignments_user_id"), ["user_id"], unique=False)
 
+    op.create_table(
+        "signing_certificates",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("serial", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("subject", sa.String(length=500), nullable=False),
+        sa.Column("common_name", sa.String(length=200), nullable=False),
+        sa.Column("holder", sa.String(length=100), nullable=True),
+        sa.Column("org_unit_code", sa.String(length=50), nullable=True),
+        sa.Column("issuer_slug", sa.String(length=30), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("not_before", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("not_after", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revocation_reason", sa.String(length=40), nullable=True),
+        sa.Column("fingerprint_sha256", sa.String(length=64), nullable=False),
+        sa.Column("der", sa.LargeBinary(), nullable=False),
+        sa.Column("key_id", sa.Integer(), nullable=True),
+        sa.Column("image_png", sa.LargeBinary(), nullable=True),
+        sa.Column("trusted", sa.Boolean(), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["key_id"], ["signing_keys.id"], name=op.f("fk_signing_certificates_key_id_signing_keys")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_signing_certificates")),
+        sa.UniqueConstraint("fingerprint_sha256", name=op.f("uq_signing_certificates_fingerprint_sha256")),
+        sa.UniqueConstraint("serial", name=op.f("uq_signing_certificates_serial")),
+    )
+    with op.batch_alter_table("signing_certificates", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_signing_certificates_holder"), ["holder"], unique=False)
+        batch_op.create_index(batch_op.f("ix_signing_certificates_kind"), ["kind"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_signing_certificates_org_unit_code"), ["org_unit_code"], unique=False
+        )
+
+    op.create_table(
+        "signing_authorities",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=30), nullable=False),
+        sa.Column("certificate_id", sa.Integer(), nullable=False),
+        sa.Column("crl_number", sa.Integer(), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["certificate_id"],
+            ["signing_certificates.id"],
+            name=op.f("fk_signing_authorities_certificate_id_signing_certificates"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_signing_authorities")),
+        sa.UniqueConstraint("slug", name=op.f("uq_signing_authorities_slug")),
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table("signing_authorities")
+    with op.batch_alter_table("signing_certificates", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_signing_certificates_org_unit_code"))
+        batch_op.drop_index(batch_op.f("ix_signing_certificates_kind"))
+        batch_op.drop_index(batch_op.f("ix_signing_certificates_holder"))
+
+    op.drop_table("signing_certificates")
     with op.batch_alter_table("role_assignments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_role_assignments_user_id"))
 
@@ -322,9 +720,34 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_iot_alarms_device_id"))
 
     op.drop_table("iot_alarms")
+    with op.batch_alter_table("feedback_report_steps", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_feedback_report_steps_report_id"))
+
+    op.drop_table("feedback_report_steps")
+    with op.batch_alter_table("feedback_photos", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_feedback_photos_report_id"))
+
+    op.drop_table("feedback_photos")
+    with op.batch_alter_table("city_unit_successions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_city_unit_successions_successor_id"))
+        batch_op.drop_index(batch_op.f("ix_city_unit_successions_predecessor_id"))
+
+    op.drop_table("city_unit_successions")
     op.drop_table("api_keys")
     op.drop_table("users")
+    op.drop_table("signing_keys")
+    with op.batch_alter_table("signing_documents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_signing_documents_current_sha256"))
+
+    op.drop_table("signing_documents")
     op.drop_table("roles")
+    with op.batch_alter_table("procedures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_procedures_level"))
+        batch_op.drop_index(batch_op.f("ix_procedures_field_code"))
+        batch_op.drop_index(batch_op.f("ix_procedures_field"))
+        batch_op.drop_index(batch_op.f("ix_procedures_agency_code"))
+
+    op.drop_table("procedures")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_event_type"))
         batch_op.drop_index(batch_op.f("ix_outbox_dispatched_at"))
@@ -359,5 +782,29 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_iot_devices_status"))
 
     op.drop_table("iot_devices")
+    with op.batch_alter_table("feedback_reports", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_feedback_reports_ward_code"))
+        batch_op.drop_index(batch_op.f("ix_feedback_reports_unit_code"))
+        batch_op.drop_index(batch_op.f("ix_feedback_reports_submitted_at"))
+        batch_op.drop_index("ix_feedback_reports_status_deadline")
+        batch_op.drop_index(batch_op.f("ix_feedback_reports_status"))
+        batch_op.drop_index(batch_op.f("ix_feedback_reports_reporter_user_id"))
+        batch_op.drop_index(batch_op.f("ix_feedback_reports_reporter_phone_index"))
+        batch_op.drop_index(batch_op.f("ix_feedback_reports_merged_into_id"))
+        batch_op.drop_index("ix_feedback_reports_lat_lon")
+        batch_op.drop_index(batch_op.f("ix_feedback_reports_channel"))
+        batch_op.drop_index("ix_feedback_reports_category_submitted")
+        batch_op.drop_index(batch_op.f("ix_feedback_reports_category_code"))
+
+    op.drop_table("feedback_reports")
+    op.drop_table("feedback_categories")
+    op.drop_table("city_packs")
+    op.drop_table("city_calendar_exceptions")
+    with op.batch_alter_table("city_admin_units", schema=None) as batch_op:
+        batch_op.drop_index("ix_city_admin_units_level_period")
+        batch_op.drop_index(batch_op.f("ix_city_admin_units_code"))
+        batch_op.drop_index("ix_city_admin_units_bbox")
+
+    op.drop_table("city_admin_units")
     op.drop_table("audit_log")
     # ### end Alembic commands ###

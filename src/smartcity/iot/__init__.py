@@ -1,0 +1,1 @@
+"""IoT core: device registry and types, telemetry ingestion (HTTP, MQTT), commands, rules, alarms, NGSI-LD."""

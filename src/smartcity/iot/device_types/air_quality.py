@@ -1,0 +1,27 @@
+"""An air-quality station (FIWARE AirQualityObserved): pollutants in µg/m³ and weather."""
+
+from smartcity.iot.device_types.base import DeviceType, TelemetryKey
+from smartcity.iot.device_types.generic import COMMON_KEYS
+
+
+class AirQualityStation(DeviceType):
+    """A low-cost or reference station measuring the VN_AQI pollutants."""
+
+    slug = "air_quality"
+    label = "Trạm quan trắc không khí"
+    sdm_type = "AirQualityObserved"
+    sdm_data_model = "https://smartdatamodels.org/dataModel.Environment/AirQualityObserved"
+    keys = (
+        TelemetryKey("pm25", "µg/m³", 0, 1000, description="PM2.5"),
+        TelemetryKey("pm10", "µg/m³", 0, 2000, description="PM10"),
+        TelemetryKey("no2", "µg/m³", 0, 5000, description="Nitrogen dioxide"),
+        TelemetryKey("so2", "µg/m³", 0, 5000, description="Sulphur dioxide"),
+        TelemetryKey("o3", "µg/m³", 0, 2000, description="Ozone"),
+        TelemetryKey("co", "µg/m³", 0, 200000, description="Carbon monoxide"),
+        TelemetryKey("temperature", "Cel", -20, 60, description="Air temperature"),
+        TelemetryKey("relativeHumidity", "%", 0, 100, description="Relative humidity"),
+        *COMMON_KEYS,
+    )
+
+
+DEVICE_TYPE = AirQualityStation

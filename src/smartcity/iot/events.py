@@ -1,0 +1,83 @@
+"""Events the IoT core publishes: its contract with lighting, waste, safety and the operations centre."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from smartcity.core.events import Event, register_event
+
+
+@register_event("iot.DeviceRegistered")
+@dataclass(frozen=True)
+class DeviceRegistered(Event):
+    """A device was added to the registry."""
+
+    device_id: str
+    device_type: str
+    lon: float | None = None
+    lat: float | None = None
+    ward_code: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@register_event("iot.DeviceDecommissioned")
+@dataclass(frozen=True)
+class DeviceDecommissioned(Event):
+    """A device was taken out of service: its messages are rejected from now on."""
+
+    device_id: str
+    device_type: str
+    at: str
+
+
+@register_event("iot.CommandFinished")
+@dataclass(frozen=True)
+class CommandFinished(Event):
+    """A command reached its end: status is acknowledged, failed or timed_out."""
+
+    command_id: str
+    device_id: str
+    command: str
+    status: str
+    group_id: str | None = None
+    result: dict[str, Any] | None = None
+
+
+@register_event("iot.AlarmRaised")
+@dataclass(frozen=True)
+class AlarmRaised(Event):
+    """A rule found a device in a bad state; the operations centre shows it."""
+
+    alarm_id: int
+    rule_id: int
+    rule_name: str
+    device_id: str
+    device_type: str
+    severity: str
+    message: str
+    raised_at: str
+    key: str | None = None
+    value: float | None = None
+    lon: float | None = None
+    lat: float | None = None
+
+
+@register_event("iot.AlarmAcknowledged")
+@dataclass(frozen=True)
+class AlarmAcknowledged(Event):
+    """An operator acknowledged an alarm."""
+
+    alarm_id: int
+    device_id: str
+    by: str
+
+
+@register_event("iot.AlarmCleared")
+@dataclass(frozen=True)
+class AlarmCleared(Event):
+    """The condition of an alarm ended (or an operator cleared it)."""
+
+    alarm_id: int
+    device_id: str
+    by: str

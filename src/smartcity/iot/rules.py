@@ -1,0 +1,241 @@
+"""Rules as data and their evaluation; alarms raised and cleared in the caller's unit of work.
+
+Kinds and their params:
+- threshold: {"op": ">"|">="|"<"|"<="|"=="|"!=", "value": number}: alarm while the condition holds.
+- range: {"min": number, "max": number} (either may be absent): alarm while the value is outside.
+- rate: {"max_per_minute": number}: alarm when the value changes faster than that between two messages.
+- state_change: {"to": [values], "from": [values] (optional)}: alarm when the value changes into one of
+  `to` (from one of `from`); cleared when it leaves `to`.
+- no_data: {"minutes": number}: alarm when a device has sent nothing for that long (checked by a sweep).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from smartcity.core.errors import ValidationFailed
+from smartcity.core.uow import UnitOfWork
+from smartcity.iot.events import AlarmCleared, AlarmRaised
+from smartcity.iot.models import Alarm, Rule
+from smartcity.iot.pipeline import DeviceInfo
+
+OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+KEYED_KINDS = ("threshold", "range", "rate", "state_change")
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A rule as evaluation needs it (detached from the session)."""
+
+    id: int
+    name: str
+    kind: str
+    version: int
+    severity: str
+    key: str | None
+    params: dict[str, Any]
+    device_type: str | None = None
+    device_id: str | None = None
+    tag: str | None = None
+
+    @classmethod
+    def of(cls, rule: Rule) -> RuleSpec:
+        """The spec of a stored rule."""
+        return cls(
+            rule.id,
+            rule.name,
+            rule.kind,
+            rule.version,
+            rule.severity,
+            rule.key,
+            dict(rule.params),
+            rule.device_type,
+            rule.device_id,
+            rule.tag,
+        )
+
+    def applies_to(self, device: DeviceInfo) -> bool:
+        """True when this rule watches `device`."""
+        return (
+            (self.device_id is None or self.device_id == device.id)
+            and (self.device_type is None or self.device_type == device.type)
+            and (self.tag is None or self.tag in device.tags)
+        )
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A value of a key at a time."""
+
+    value: Any
+    ts: datetime
+
+
+Verdict = tuple[bool | None, str]  # (alarm? / clear? / no opinion, message)
+
+
+def check_params(kind: str, key: str | None, params: dict[str, Any]) -> None:
+    """Raise ValidationFailed when a rule's params do not fit its kind."""
+    if kind in KEYED_KINDS and not key:
+        raise ValidationFailed.for_field("key", f"a {kind} rule needs the key it watches")
+    checks: dict[str, Callable[[dict[str, Any]], str | None]] = {
+        "threshold": lambda p: (
+            None
+            if p.get("op") in OPERATORS and _is_number(p.get("value"))
+            else "needs op (one of > >= < <= == !=) and a numeric value"
+        ),
+        "range": lambda p: (
+            None
+            if (_is_number(p.get("min")) or _is_number(p.get("max")))
+            and all(p.get(k) is None or _is_number(p.get(k)) for k in ("min", "max"))
+            else "needs min and/or max"
+        ),
+        "rate": lambda p: (
+            None
+            if _is_number(p.get("max_per_minute")) and p["max_per_minute"] > 0
+            else "needs a positive max_per_minute"
+        ),
+        "state_change": lambda p: (
+            None
+            if isinstance(p.get("to"), list) and p["to"] and isinstance(p.get("from", []), list)
+            else "needs a non-empty list 'to' (and optionally 'from')"
+        ),
+        "no_data": lambda p: (
+            None
+            if _is_number(p.get("minutes")) and p["minutes"] > 0
+            else "needs a positive number of minutes"
+        ),
+    }
+    problem = checks[kind](params)
+    if problem:
+        raise ValidationFailed.for_field("params", f"{kind} rule {problem}")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def evaluate(rule: RuleSpec, current: Sample, previous: Sample | None) -> Verdict:
+    """What `rule` says about a new value of its key, given the previous one."""
+    if rule.kind == "no_data":
+        return False, "data received"
+    if rule.kind == "state_change":
+        return _state_change(rule, current, previous)
+    if not _is_number(current.value):
+        return None, ""
+    value = float(current.value)
+    if rule.kind == "threshold":
+        hit = OPERATORS[rule.params["op"]](value, rule.params["value"])
+        return hit, f"{rule.key} = {value:g} {rule.params['op']} {rule.params['value']}"
+    if rule.kind == "range":
+        low, high = rule.params.get("min"), rule.params.get("max")
+        outside = (low is not None and value < low) or (high is not None and value > high)
+        return outside, f"{rule.key} = {value:g} outside [{low}, {high}]"
+    return _rate(rule, value, current, previous)
+
+
+def _rate(rule: RuleSpec, value: float, current: Sample, previous: Sample | None) -> Verdict:
+    if previous is None or not _is_number(previous.value):
+        return None, ""
+    minutes = (current.ts - previous.ts).total_seconds() / 60
+    if minutes <= 0:
+        return None, ""
+    rate = abs(value - float(previous.value)) / minutes
+    return rate > rule.params["max_per_minute"], f"{rule.key} changes {rate:.3g}/min"
+
+
+def _state_change(rule: RuleSpec, current: Sample, previous: Sample | None) -> Verdict:
+    into, source = rule.params["to"], rule.params.get("from")
+    if current.value not in into:
+        return False, f"{rule.key} = {current.value}"
+    was = previous.value if previous else None
+    if was in into:
+        return None, ""
+    if source and was not in source:
+        return None, ""
+    return True, f"{rule.key}: {was} → {current.value}"
+
+
+def load_rules(uow: UnitOfWork) -> list[RuleSpec]:
+    """Every enabled rule."""
+    return [RuleSpec.of(r) for r in uow.session.scalars(select(Rule).where(Rule.enabled.is_(True)))]
+
+
+class AlarmBook:
+    """Open alarms of some devices, raising and clearing them inside one unit of work."""
+
+    def __init__(self, uow: UnitOfWork, device_ids: set[str]) -> None:
+        self.uow = uow
+        query = select(Alarm).where(Alarm.open_key.is_not(None), Alarm.device_id.in_(sorted(device_ids)))
+        self.open = {(a.rule_id, a.device_id): a for a in uow.session.scalars(query)}
+
+    def apply(
+        self, rule: RuleSpec, device: DeviceInfo, verdict: Verdict, *, at: datetime, value: Any = None
+    ) -> None:
+        """Raise an alarm when the verdict is True and none is open; clear the open one when False."""
+        hit, message = verdict
+        existing = self.open.get((rule.id, device.id))
+        if hit and existing is None:
+            self._raise(rule, device, message, at, value)
+        elif hit is False and existing is not None:
+            self._clear(existing, at, by="rule")
+
+    def _raise(self, rule: RuleSpec, device: DeviceInfo, message: str, at: datetime, value: Any) -> None:
+        numeric = float(value) if _is_number(value) else None
+        alarm = Alarm(
+            rule_id=rule.id,
+            rule_version=rule.version,
+            device_id=device.id,
+            key=rule.key,
+            severity=rule.severity,
+            state="active",
+            message=f"{rule.name}: {message}",
+            value=numeric,
+            raised_at=at,
+            open_key=f"{rule.id}:{device.id}",
+        )
+        self.uow.session.add(alarm)
+        self.uow.session.flush()
+        self.open[(rule.id, device.id)] = alarm
+        self.uow.audit(
+            "raise",
+            "iot.alarm",
+            alarm.id,
+            after={"rule": rule.id, "device": device.id, "message": alarm.message},
+        )
+        self.uow.publish(
+            AlarmRaised(
+                alarm_id=alarm.id,
+                rule_id=rule.id,
+                rule_name=rule.name,
+                device_id=device.id,
+                device_type=device.type,
+                severity=rule.severity,
+                message=alarm.message,
+                raised_at=at.isoformat(),
+                key=rule.key,
+                value=numeric,
+                lon=device.lon,
+                lat=device.lat,
+            )
+        )
+
+    def _clear(self, alarm: Alarm, at: datetime, *, by: str) -> None:
+        before = alarm.state
+        alarm.state, alarm.cleared_at, alarm.open_key = "cleared", at, None
+        self.open.pop((alarm.rule_id, alarm.device_id), None)
+        self.uow.audit("clear", "iot.alarm", alarm.id, before={"state": before}, after={"state": "cleared"})
+        self.uow.publish(AlarmCleared(alarm_id=alarm.id, device_id=alarm.device_id, by=by))

@@ -1,0 +1,152 @@
+"""Batch writer of telemetry: executemany on SQLite, binary COPY into a staging table on PostgreSQL.
+
+Duplicates (same device and message id) are never stored twice; the writer returns which messages were new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from smartcity.iot.models import LatestValue, Rejection, Telemetry
+
+SQLITE_LOOKUP_CHUNK = 400
+STAGE_DDL = (
+    "CREATE TEMP TABLE IF NOT EXISTS iot_telemetry_stage "
+    "(device_id text, msg_id text, key text, ts timestamptz, value float8, text_value text) "
+    "ON COMMIT DELETE ROWS"
+)
+STAGE_TYPES = ["text", "text", "text", "timestamptz", "float8", "text"]
+COPY_STAGE = (
+    "COPY iot_telemetry_stage (device_id, msg_id, key, ts, value, text_value) FROM STDIN (FORMAT BINARY)"
+)
+MERGE_STAGE = (
+    "INSERT INTO iot_telemetry (device_id, msg_id, key, ts, value, text_value) "
+    "SELECT device_id, msg_id, key, ts, value, text_value FROM iot_telemetry_stage "
+    "ON CONFLICT DO NOTHING RETURNING device_id, msg_id"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One value of one message, ready to store."""
+
+    device_id: str
+    msg_id: str
+    key: str
+    ts: datetime
+    value: float | None
+    text_value: str | None
+
+
+MessageKey = tuple[str, str]
+
+
+def write_rows(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
+    """Store rows not stored before; return the (device, message id) pairs that were new."""
+    if not rows:
+        return set()
+    if session.get_bind().dialect.name == "postgresql":
+        return _write_postgres(session, rows)
+    return _write_sqlite(session, rows)
+
+
+def _write_sqlite(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
+    wanted = {(r.device_id, r.msg_id) for r in rows}
+    existing = _existing_messages(session, wanted)
+    fresh = [r for r in rows if (r.device_id, r.msg_id) not in existing]
+    if fresh:
+        statement = insert(Telemetry).prefix_with("OR IGNORE")
+        session.execute(statement, [_as_dict(r) for r in fresh])
+    return wanted - existing
+
+
+def _existing_messages(session: Session, wanted: set[MessageKey]) -> set[MessageKey]:
+    found: set[MessageKey] = set()
+    pairs = sorted(wanted)
+    for start in range(0, len(pairs), SQLITE_LOOKUP_CHUNK):
+        chunk = pairs[start : start + SQLITE_LOOKUP_CHUNK]
+        query = (
+            select(Telemetry.device_id, Telemetry.msg_id)
+            .distinct()
+            .where(tuple_(Telemetry.device_id, Telemetry.msg_id).in_(chunk))
+        )
+        found.update((d, m) for d, m in session.execute(query))
+    return found
+
+
+def _write_postgres(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cursor:
+        cursor.execute(STAGE_DDL)
+        with cursor.copy(COPY_STAGE) as copy:
+            copy.set_types(STAGE_TYPES)
+            for r in rows:
+                copy.write_row((r.device_id, r.msg_id, r.key, r.ts, r.value, r.text_value))
+        cursor.execute(MERGE_STAGE)
+        inserted = {(d, m) for d, m in cursor.fetchall()}
+        cursor.execute("TRUNCATE iot_telemetry_stage")
+    return inserted
+
+
+def _as_dict(row: Row) -> dict[str, object]:
+    return {
+        "device_id": row.device_id,
+        "msg_id": row.msg_id,
+        "key": row.key,
+        "ts": row.ts,
+        "value": row.value,
+        "text_value": row.text_value,
+    }
+
+
+def update_latest(session: Session, rows: Iterable[Row]) -> None:
+    """Move each (device, key) of the latest-state table forward to the newest of `rows`."""
+    newest: dict[tuple[str, str], Row] = {}
+    for row in rows:
+        current = newest.get((row.device_id, row.key))
+        if current is None or row.ts >= current.ts:
+            newest[(row.device_id, row.key)] = row
+    if not newest:
+        return
+    statement = _dialect_insert(session)(LatestValue)
+    statement = statement.on_conflict_do_update(
+        index_elements=["device_id", "key"],
+        set_={c: statement.excluded[c] for c in ("ts", "msg_id", "value", "text_value")},
+        where=statement.excluded.ts >= LatestValue.ts,
+    )
+    session.execute(statement, [_as_dict(newest[k]) for k in sorted(newest)])
+
+
+def count_rejections(session: Session, counts: dict[tuple[str, str], tuple[int, str, datetime]]) -> None:
+    """Add rejected messages to the per-device, per-reason counters."""
+    if not counts:
+        return
+    statement = _dialect_insert(session)(Rejection)
+    statement = statement.on_conflict_do_update(
+        index_elements=["device_id", "reason"],
+        set_={
+            "count": Rejection.count + statement.excluded["count"],
+            "last_at": statement.excluded.last_at,
+            "last_detail": statement.excluded.last_detail,
+        },
+    )
+    session.execute(
+        statement,
+        [
+            {"device_id": device, "reason": reason, "count": n, "last_detail": detail[:1000], "last_at": at}
+            for (device, reason), (n, detail, at) in sorted(counts.items())
+        ],
+    )
+
+
+def _dialect_insert(session: Session) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
