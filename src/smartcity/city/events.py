@@ -18,4 +18,4 @@ class CityPackLoaded(Event):
     """
 
     pack: str
-    org_units: tuple[dict, ...] = ()  # type: ignore[type-arg]
+    org_units: tuple[dict, ...] = ()

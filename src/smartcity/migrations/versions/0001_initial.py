@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 12:21:19.131704
+Create Date: 2026-11-28 12:21:51.891462
 """
 
 import sqlalchemy as sa
@@ -214,6 +214,59 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_feedback_reports_unit_code"), ["unit_code"], unique=False)
         batch_op.create_index(batch_op.f("ix_feedback_reports_ward_code"), ["ward_code"], unique=False)
 
+    op.create_table(
+        "gis_inspections",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("parcel_key", sa.String(length=160), nullable=False),
+        sa.Column("inspected_on", sa.Date(), nullable=False),
+        sa.Column("inspector", sa.String(length=200), nullable=False),
+        sa.Column("finding", sa.String(length=30), nullable=False),
+        sa.Column(
+            "violations",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("decision", sa.Text(), nullable=False),
+        sa.Column(
+            "photos",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("lon", sa.Float(), nullable=False),
+        sa.Column("lat", sa.Float(), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_gis_inspections")),
+    )
+    with op.batch_alter_table("gis_inspections", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_gis_inspections_parcel_key"), ["parcel_key"], unique=False)
+
+    op.create_table(
+        "gis_layers",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("slug", sa.String(length=60), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("title_en", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("geometry_type", sa.String(length=30), nullable=False),
+        sa.Column(
+            "properties_schema",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("licence", sa.String(length=200), nullable=False),
+        sa.Column("published", sa.Boolean(), nullable=False),
+        sa.Column("provider", sa.String(length=40), nullable=False),
+        sa.Column("builtin", sa.Boolean(), nullable=False),
+        sa.Column("synthetic", sa.Boolean(), nullable=False),
+        sa.Column("temporal", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_gis_layers")),
+        sa.UniqueConstraint("slug", name=op.f("uq_gis_layers_slug")),
+    )
     op.create_table(
         "iot_devices",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -564,6 +617,48 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_feedback_report_steps_report_id"), ["report_id"], unique=False)
 
     op.create_table(
+        "gis_features",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("layer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("key", sa.String(length=160), nullable=False),
+        sa.Column(
+            "properties",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "private",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column(
+            "geometry",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("min_lon", sa.Float(), nullable=False),
+        sa.Column("min_lat", sa.Float(), nullable=False),
+        sa.Column("max_lon", sa.Float(), nullable=False),
+        sa.Column("max_lat", sa.Float(), nullable=False),
+        sa.Column("valid_from", sa.Date(), nullable=True),
+        sa.Column("valid_to", sa.Date(), nullable=True),
+        sa.Column("synthetic", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["layer_id"],
+            ["gis_layers.id"],
+            name=op.f("fk_gis_features_layer_id_gis_layers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_gis_features")),
+        sa.UniqueConstraint("layer_id", "key", name=op.f("uq_gis_features_layer_id_key")),
+    )
+    with op.batch_alter_table("gis_features", schema=None) as batch_op:
+        batch_op.create_index("ix_gis_features_layer_bbox", ["layer_id", "min_lon", "min_lat"], unique=False)
+
+    op.create_table(
         "iot_alarms",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("rule_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -720,6 +815,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_iot_alarms_device_id"))
 
     op.drop_table("iot_alarms")
+    with op.batch_alter_table("gis_features", schema=None) as batch_op:
+        batch_op.drop_index("ix_gis_features_layer_bbox")
+
+    op.drop_table("gis_features")
     with op.batch_alter_table("feedback_report_steps", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_feedback_report_steps_report_id"))
 
@@ -782,6 +881,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_iot_devices_status"))
 
     op.drop_table("iot_devices")
+    op.drop_table("gis_layers")
+    with op.batch_alter_table("gis_inspections", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_gis_inspections_parcel_key"))
+
+    op.drop_table("gis_inspections")
     with op.batch_alter_table("feedback_reports", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_feedback_reports_ward_code"))
         batch_op.drop_index(batch_op.f("ix_feedback_reports_unit_code"))

@@ -1,0 +1,260 @@
+"""Use cases of the city domain: load a city pack; read units, wards and the working calendar."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+
+from shapely.geometry import Point
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session
+
+from smartcity.city import geometry as geo
+from smartcity.city.calendar import EXCEPTION_KINDS, WorkingCalendar
+from smartcity.city.loader import LoadReport, Progress, load_city_pack
+from smartcity.city.models import AdministrativeUnit, CalendarException, CityPackRecord, UnitSuccession
+from smartcity.city.pack import LEVELS, available_packs, read_pack
+from smartcity.city.schemas import (
+    AdministrativeUnitDetail,
+    AdministrativeUnitRead,
+    CalendarExceptionRead,
+    CityPackRead,
+    SuccessionRead,
+    UnitPeriod,
+)
+from smartcity.core.calendar_dates import today_local as _today_in
+from smartcity.core.config import Settings, get_settings
+from smartcity.core.db import Database
+from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.security import Actor
+from smartcity.core.uow import UnitOfWork
+
+LOCAL_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+def list_packs(db: Database, *, packs_dir: Path | None = None) -> list[CityPackRead]:
+    """The packs that can be loaded, with whether each is loaded and up to date."""
+    with db.session() as s:
+        records = {r.name: r for r in s.scalars(select(CityPackRecord))}
+    result = []
+    for name in available_packs(packs_dir):
+        city = read_pack(name, packs_dir)
+        record = records.get(name)
+        result.append(CityPackRead(
+            name=name, title=city.title, loaded=record is not None,
+            digest=record.digest if record else None, loaded_at=record.loaded_at if record else None,
+            current=(record.digest == city.digest) if record else None,
+        ))
+    return result
+
+
+# ------------------------------------------------------------------------------------------------ units
+
+
+def today_local(timezone: str = LOCAL_TIMEZONE) -> date:
+    """Today's date in the city's time zone."""
+    return _today_in(timezone)
+
+
+def _valid_on(on: date) -> ColumnElement[bool]:
+    return and_(
+        or_(AdministrativeUnit.valid_from.is_(None), AdministrativeUnit.valid_from <= on),
+        or_(AdministrativeUnit.valid_to.is_(None), AdministrativeUnit.valid_to >= on),
+    )
+
+
+def _is_valid_on(unit: AdministrativeUnit, on: date) -> bool:
+    started = unit.valid_from is None or unit.valid_from <= on
+    return started and (unit.valid_to is None or unit.valid_to >= on)
+
+
+def _check_level(level: str | None) -> None:
+    if level is not None and level not in LEVELS:
+        raise ValidationFailed.for_field("level", f"must be one of {', '.join(LEVELS)}")
+
+
+def _read(unit: AdministrativeUnit) -> AdministrativeUnitRead:
+    return AdministrativeUnitRead(
+        code=unit.code, name=unit.name, type=unit.type, level=unit.level,
+        parent_code=unit.parent_code, valid_from=unit.valid_from, valid_to=unit.valid_to,
+        area_km2=unit.area_km2, approximate=unit.geometry_approximate,
+    )
+
+
+def _level_order(unit: AdministrativeUnit) -> tuple[int, str]:
+    return (LEVELS.index(unit.level) if unit.level in LEVELS else len(LEVELS), unit.code)
+
+
+def units_on(db: Database, *, on: date, level: str | None = None) -> list[AdministrativeUnitRead]:
+    """The units valid on a date (optionally of one level: province, district, ward), by level and code."""
+    _check_level(level)
+    query = select(AdministrativeUnit).where(_valid_on(on))
+    if level is not None:
+        query = query.where(AdministrativeUnit.level == level)
+    with db.session() as s:
+        units = sorted(s.scalars(query), key=_level_order)
+        return [_read(u) for u in units]
+
+
+def get_unit(db: Database, code: str, on: date | None = None) -> AdministrativeUnitDetail:
+    """The unit with `code` valid `on` (default today; else its latest period), with its history."""
+    on = on or today_local()
+    with db.session() as s:
+        periods = list(s.scalars(select(AdministrativeUnit).where(AdministrativeUnit.code == code)))
+        if not periods:
+            raise NotFound(f"No administrative unit with code {code!r}")
+        current = [u for u in periods if _is_valid_on(u, on)]
+        unit = current[0] if current else max(periods, key=lambda u: u.valid_from or date.min)
+        others = [UnitPeriod(name=u.name, level=u.level, valid_from=u.valid_from,
+                             valid_to=u.valid_to)
+                  for u in sorted(periods, key=lambda u: u.valid_from or date.min) if u.id != unit.id]
+        return AdministrativeUnitDetail(
+            **_read(unit).model_dump(), valid_on=bool(current), source=unit.source,
+            geometry_note=unit.geometry_note, other_periods=others,
+            predecessors=_links(s, UnitSuccession.successor_id == unit.id, "predecessor_id"),
+            successors=_links(s, UnitSuccession.predecessor_id == unit.id, "successor_id"),
+        )
+
+
+def _links(s: Session, condition: ColumnElement[bool], other: str) -> list[SuccessionRead]:
+    rows = s.scalars(select(UnitSuccession).where(condition).order_by(UnitSuccession.id)).all()
+    others = {u.id: u for u in s.scalars(select(AdministrativeUnit).where(
+        AdministrativeUnit.id.in_([getattr(r, other) for r in rows if getattr(r, other) is not None])))}
+    links = []
+    for row in rows:
+        unit = others.get(getattr(row, other))
+        links.append(SuccessionRead(
+            code=unit.code if unit else None,
+            name=unit.name if unit else row.predecessor_name,
+            share=row.share, effective=row.effective, legal_basis=row.legal_basis,
+            valid_from=unit.valid_from if unit else None, valid_to=unit.valid_to if unit else None,
+        ))
+    return links
+
+
+def ward_at(db: Database, *, lon: float, lat: float, on: date) -> AdministrativeUnitRead | None:
+    """The ward whose (approximate) area contains the point on that date, or None outside the city."""
+    if not -180.0 <= lon <= 180.0:
+        raise ValidationFailed.for_field("lon", "must be between -180 and 180")
+    if not -90.0 <= lat <= 90.0:
+        raise ValidationFailed.for_field("lat", "must be between -90 and 90")
+    point = Point(lon, lat)
+    query = select(AdministrativeUnit).where(
+        _valid_on(on), AdministrativeUnit.level == "ward", AdministrativeUnit.geometry.is_not(None),
+        AdministrativeUnit.min_lon <= lon, AdministrativeUnit.max_lon >= lon,
+        AdministrativeUnit.min_lat <= lat, AdministrativeUnit.max_lat >= lat,
+    ).order_by(AdministrativeUnit.code)
+    with db.session() as s:
+        for unit in s.scalars(query):
+            if unit.geometry and geo.from_geojson(unit.geometry).covers(point):
+                return _read(unit)
+    return None
+
+
+def wards_geojson(db: Database, *, on: date) -> dict[str, Any]:
+    """GeoJSON FeatureCollection of the wards valid on a date (areas approximate, flagged so)."""
+    query = select(AdministrativeUnit).where(_valid_on(on), AdministrativeUnit.level == "ward")
+    with db.session() as s:
+        units = s.scalars(query.order_by(AdministrativeUnit.code)).all()
+        features = [_ward_feature(u) for u in units]
+    return {"type": "FeatureCollection", "features": features,
+            "properties": {"date": on.isoformat(), "approximate": any(u.geometry_approximate for u in units),
+                           "note": geo.APPROXIMATE_NOTE}}
+
+
+def _ward_feature(unit: AdministrativeUnit) -> dict[str, Any]:
+    return {
+        "type": "Feature", "id": unit.code, "geometry": unit.geometry,
+        "properties": {"code": unit.code, "name": unit.name, "approximate": unit.geometry_approximate,
+                       "area_km2": unit.area_km2, "note": unit.geometry_note,
+                       "valid_from": unit.valid_from.isoformat() if unit.valid_from else None,
+                       "valid_to": unit.valid_to.isoformat() if unit.valid_to else None},
+    }
+
+
+def city_boundary(db: Database) -> dict[str, Any]:
+    """The loaded city's boundary as a GeoJSON Feature; NotFound when no pack is loaded."""
+    with db.session() as s:
+        record = s.scalar(select(CityPackRecord).order_by(CityPackRecord.id).limit(1))
+        unit = s.scalar(select(AdministrativeUnit).where(
+            AdministrativeUnit.level == "district", AdministrativeUnit.geometry.is_not(None),
+            AdministrativeUnit.pack == (record.name if record else ""),
+        ).order_by(AdministrativeUnit.id).limit(1))
+        if record is None or unit is None:
+            raise NotFound("No city pack is loaded (run: smartcity citypack load thu-dau-mot)")
+        return {"type": "Feature", "id": unit.code, "geometry": unit.geometry, "properties": {
+            "code": unit.code, "name": unit.name, "pack": record.name, "area_km2": unit.area_km2,
+            "approximate": unit.geometry_approximate, "source": unit.source,
+            "valid_from": unit.valid_from.isoformat() if unit.valid_from else None,
+            "valid_to": unit.valid_to.isoformat() if unit.valid_to else None}}
+
+
+# --------------------------------------------------------------------------------------------- calendar
+
+
+def working_calendar(db: Database, *, settings: Settings | None = None) -> WorkingCalendar:
+    """The working calendar of the loaded city: holidays, the exceptions in the database, the cut-off.
+
+    The afternoon cut-off is SMARTCITY_AFTERNOON_CUTOFF when set, else the pack's, else 15:00.
+    """
+    settings = settings or get_settings()
+    with db.session() as s:
+        rows = s.scalars(select(CalendarException)).all()
+        record = s.scalar(select(CityPackRecord).order_by(CityPackRecord.id).limit(1))
+    cutoff = settings.afternoon_cutoff
+    if record is not None and "afternoon_cutoff" not in settings.model_fields_set:
+        cutoff = time.fromisoformat(record.afternoon_cutoff)
+    return WorkingCalendar(
+        exceptions={r.day: r.kind for r in rows}, notes={r.day: r.note for r in rows},
+        afternoon_cutoff=cutoff, timezone=record.timezone if record else settings.timezone,
+    )
+
+
+def list_calendar_exceptions(db: Database, *, year: int | None = None) -> list[CalendarExceptionRead]:
+    """The calendar exceptions (of one year, if given), by date."""
+    query = select(CalendarException).order_by(CalendarException.day)
+    if year is not None:
+        query = query.where(CalendarException.day.between(date(year, 1, 1), date(year, 12, 31)))
+    with db.session() as s:
+        return [_exception_read(r) for r in s.scalars(query)]
+
+
+def _exception_read(row: CalendarException) -> CalendarExceptionRead:
+    return CalendarExceptionRead(date=row.day, kind=row.kind, note=row.note,
+                                 source=row.source)
+
+
+def add_calendar_exception(
+    db: Database, *, actor: Actor, day: date, kind: str, note: str
+) -> CalendarExceptionRead:
+    """Declare a make-up working day or an extra day off; Conflict if the day already has one."""
+    if kind not in EXCEPTION_KINDS:
+        raise ValidationFailed.for_field("kind", f"must be one of {', '.join(EXCEPTION_KINDS)}")
+    if not note.strip():
+        raise ValidationFailed.for_field("note", "say why, and which decision")
+    with UnitOfWork(db, actor) as uow:
+        if uow.session.scalar(select(CalendarException).where(CalendarException.day == day)) is not None:
+            raise Conflict(f"{day.isoformat()} already has a calendar exception; remove it first")
+        row = CalendarException(day=day, kind=kind, note=note.strip(), source="admin")
+        uow.session.add(row)
+        uow.audit("create", "calendar_exception", day.isoformat(), after={"kind": kind, "note": row.note})
+    return _exception_read(row)
+
+
+def remove_calendar_exception(db: Database, *, actor: Actor, day: date) -> None:
+    """Remove the exception on a day (the pack's come back on its next load); NotFound if none."""
+    with UnitOfWork(db, actor) as uow:
+        row = uow.session.scalar(select(CalendarException).where(CalendarException.day == day))
+        if row is None:
+            raise NotFound(f"No calendar exception on {day.isoformat()}")
+        before = {"kind": row.kind, "note": row.note, "source": row.source}
+        uow.session.delete(row)
+        uow.audit("delete", "calendar_exception", day.isoformat(), before=before)
+
+
+__all__ = [
+    "LoadReport", "Progress", "add_calendar_exception", "city_boundary", "get_unit",
+    "list_calendar_exceptions", "list_packs", "load_city_pack", "remove_calendar_exception", "today_local",
+    "units_on", "ward_at", "wards_geojson", "working_calendar",
+]

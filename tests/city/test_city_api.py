@@ -1,0 +1,85 @@
+"""The city API: units, boundary and wards as GeoJSON, working days; bad input is a 422 naming the field."""
+
+from __future__ import annotations
+
+import pytest
+
+from smartcity.city.loader import load_city_pack
+from smartcity.core.security import Actor
+
+
+@pytest.fixture
+def city_client(client, db):
+    """An HTTP client on a database with the Thủ Dầu Một pack loaded."""
+    load_city_pack(db, pack="thu-dau-mot", actor=Actor.system("test"))
+    return client
+
+
+def test_units_on_a_day(city_client):
+    response = city_client.get("/api/v1/city/units", params={"level": "ward", "on": "2022-02-27"})
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body) == 14
+    assert set(body[0]) >= {"code", "name", "type", "level", "parent_code", "valid_from", "valid_to",
+                            "area_km2", "approximate"}
+
+
+def test_wards_geojson_is_geojson(city_client):
+    response = city_client.get("/api/v1/city/wards.geojson", params={"on": "2026-01-01"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/geo+json")
+    collection = response.json()
+    assert len(collection["features"]) == 5
+    props = collection["features"][0]["properties"]
+    assert props["approximate"] is True and {"code", "name", "area_km2"} <= set(props)
+
+
+def test_boundary_is_a_feature(city_client):
+    response = city_client.get("/api/v1/city/boundary")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/geo+json")
+    feature = response.json()
+    assert feature["type"] == "Feature" and feature["properties"]["code"] == "718"
+    assert 118 < feature["properties"]["area_km2"] < 121
+
+
+def test_unit_detail_and_unknown_code(city_client):
+    response = city_client.get("/api/v1/city/units/25741", params={"on": "2024-05-01"})
+    assert response.status_code == 200
+    assert {s["share"] for s in response.json()["successors"]} == {"part", "rest"}
+    missing = city_client.get("/api/v1/city/units/99999")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(("path", "params", "field"), [
+    ("/api/v1/city/units", {"on": "2022-02-30"}, "on"),
+    ("/api/v1/city/units", {"level": "county"}, "level"),
+    ("/api/v1/city/wards.geojson", {"on": "yesterday"}, "on"),
+    ("/api/v1/city/units/25747", {"on": "2025-13-01"}, "on"),
+    ("/api/v1/city/working-days", {"from": "2022-02-30", "days": "3"}, "from"),
+    ("/api/v1/city/working-days", {"from": "2025-01-02", "days": "-1"}, "days"),
+    ("/api/v1/city/working-days", {"from": "2025-01-02", "days": "3651"}, "days"),
+    ("/api/v1/city/working-days", {"from": "2025-01-02", "days": "many"}, "days"),
+    ("/api/v1/city/working-days", {"days": "3"}, "from"),
+    ("/api/v1/city/ward-at", {"lon": "200", "lat": "10"}, "lon"),
+])
+def test_bad_input_is_a_422_naming_the_field(city_client, path, params, field):
+    response = city_client.get(path, params=params)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert field in [e["field"] for e in response.json()["errors"]]
+
+
+def test_working_days(city_client):
+    response = city_client.get("/api/v1/city/working-days", params={"from": "2026-02-13", "days": "1"})
+    assert response.status_code == 200
+    assert response.json() == {"from": "2026-02-13", "days": 1, "date": "2026-02-23"}
+
+
+def test_ward_at(city_client):
+    url = "/api/v1/city/ward-at"
+    inside = city_client.get(url, params={"lon": 106.655, "lat": 10.98, "on": "2026-01-01"})
+    assert inside.json()["name"] == "Phường Thủ Dầu Một"
+    outside = city_client.get(url, params={"lon": 106.7, "lat": 10.8, "on": "2026-01-01"})
+    assert outside.status_code == 200 and outside.json() is None
