@@ -1,0 +1,124 @@
+"""Login page, logout, staff page and the cookie session, through TestClient (cookies kept)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from tests.accounts.conftest import PASSWORD, SYSTEM
+
+from smartcity.accounts import service
+
+HTML = {"accept": "text/html"}
+
+
+def _csrf(client, url: str = "/login") -> str:
+    page = client.get(url, headers=HTML)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match, page.text
+    return match.group(1)
+
+
+def _login(client, username: str, password: str = PASSWORD, next_url: str = "/staff",
+           csrf: str | None = None):
+    token = _csrf(client) if csrf is None else csrf
+    return client.post("/login", headers=HTML, follow_redirects=False, data={
+        "username": username, "password": password, "csrf_token": token, "next": next_url})
+
+
+@pytest.fixture
+def ward_clerk(db, make_user):
+    """A clerk of one ward committee."""
+    service.upsert_org_units(db, actor=SYSTEM, units=[
+        {"code": "UBND-PL", "name": "UBND phường Phú Lợi", "name_en": "Phu Loi Ward Committee",
+         "kind": "ward_committee"}])
+    return make_user("clerk.pl", ("clerk", "UBND-PL"), full_name="Phạm Thị Mai")
+
+
+def test_login_page_is_vietnamese_and_english_on_request(client):
+    page = client.get("/login", headers=HTML)
+    assert page.status_code == 200 and "Tên đăng nhập" in page.text and "Mật khẩu" in page.text
+    english = client.get("/login?lang=en", headers=HTML)
+    assert "Username" in english.text and "Password" in english.text
+
+
+def test_login_then_staff_page_shows_name_roles_and_units(client, ward_clerk):
+    response = _login(client, "clerk.pl")
+    assert response.status_code == 303 and response.headers["location"] == "/staff"
+    page = client.get("/staff", headers=HTML)
+    assert page.status_code == 200
+    assert "Phạm Thị Mai" in page.text and "Cán bộ tiếp nhận một cửa" in page.text
+    assert "UBND phường Phú Lợi" in page.text and "clerk.pl" in page.text
+    english = client.get("/staff?lang=en", headers=HTML)
+    assert "One-stop intake clerk" in english.text and "Phu Loi Ward Committee" in english.text
+
+
+def test_wrong_password_shows_a_plain_message(client, ward_clerk):
+    for username, password in (("clerk.pl", "wrong password"), ("ghost", "wrong password")):
+        page = _login(client, username, password)
+        assert page.status_code == 401
+        assert "Tên đăng nhập hoặc mật khẩu không đúng." in page.text
+    assert client.get("/staff", follow_redirects=False).status_code == 303
+
+
+def test_login_form_needs_the_session_csrf_token(client, ward_clerk):
+    _csrf(client)
+    page = _login(client, "clerk.pl", csrf="forged")
+    assert page.status_code == 403 and "hết hạn" in page.text
+
+
+def test_next_is_limited_to_local_paths(client, ward_clerk):
+    for target, expected in (("https://evil.example/x", "/staff"), ("//evil.example", "/staff"),
+                             ("/\\evil.example", "/staff"), ("/ioc?tab=map", "/ioc?tab=map"), ("", "/staff")):
+        client.cookies.clear()
+        response = _login(client, "clerk.pl", next_url=target)
+        assert response.headers["location"] == expected, target
+
+
+def test_anonymous_staff_page_redirects_to_login(client):
+    response = client.get("/staff", headers=HTML, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login?next=/staff"
+
+
+def test_citizen_sees_a_simple_account_page(client, make_user):
+    make_user("nguoi.dan", ("citizen", None), full_name="Võ Văn E")
+    _login(client, "nguoi.dan")
+    page = client.get("/staff", headers=HTML)
+    assert "Tài khoản của tôi" in page.text and "Võ Văn E" in page.text and "role-table" not in page.text
+
+
+def test_logout_needs_csrf_and_ends_the_session(client, ward_clerk):
+    _login(client, "clerk.pl")
+    refused = client.post("/logout", headers=HTML, follow_redirects=False)
+    assert refused.status_code == 403
+    assert client.get("/staff", follow_redirects=False).status_code == 200
+    token = _csrf(client, "/staff")
+    done = client.post("/logout", headers=HTML, data={"csrf_token": token}, follow_redirects=False)
+    assert done.status_code == 303
+    assert client.get("/staff", follow_redirects=False).status_code == 303
+
+
+def test_throttled_login_says_so(client, ward_clerk, settings):
+    for _ in range(settings.login_max_failures):
+        _login(client, "clerk.pl", "wrong password")
+    page = _login(client, "clerk.pl")
+    assert page.status_code == 429 and "Bạn đã nhập sai quá nhiều lần" in page.text
+    assert int(page.headers["retry-after"]) > 0
+
+
+def test_deactivated_users_session_ends(client, db, ward_clerk):
+    _login(client, "clerk.pl")
+    service.deactivate_user(db, actor=SYSTEM, user_id=ward_clerk.id)
+    assert client.get("/staff", follow_redirects=False).status_code == 303
+
+
+def test_cookie_authenticated_unsafe_api_calls_need_the_csrf_header(client, make_user):
+    make_user("web.admin", ("admin", None))
+    _login(client, "web.admin")
+    me = client.get("/api/v1/auth/me").json()
+    assert me["name"] == "web.admin" and me["csrf_token"]
+    refused = client.post("/api/v1/accounts/api-keys", json={"name": "from the browser"})
+    assert refused.status_code == 403
+    allowed = client.post("/api/v1/accounts/api-keys", json={"name": "from the browser"},
+                          headers={"X-CSRF-Token": me["csrf_token"]})
+    assert allowed.status_code == 201
