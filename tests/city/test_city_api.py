@@ -83,3 +83,58 @@ def test_ward_at(city_client):
     assert inside.json()["name"] == "Phường Thủ Dầu Một"
     outside = city_client.get(url, params={"lon": 106.7, "lat": 10.8, "on": "2026-01-01"})
     assert outside.status_code == 200 and outside.json() is None
+
+
+def test_calendar_exceptions_need_an_admin(city_client):
+    assert city_client.get("/api/v1/city/calendar-exceptions").status_code == 401
+    body = {"date": "2026-03-02", "kind": "day_off", "note": "test"}
+    assert city_client.post("/api/v1/city/calendar-exceptions", json=body).status_code == 401
+    assert city_client.delete("/api/v1/city/calendar-exceptions/2025-04-26").status_code == 401
+
+
+@pytest.fixture
+def admin_client(city_client, app):
+    """The client acting as an administrator (the accounts dependency overridden)."""
+    from smartcity.city.api import require_admin
+
+    app.dependency_overrides[require_admin] = lambda: Actor(
+        kind="user", name="admin", roles=frozenset({("admin", None)}))
+    yield city_client
+    app.dependency_overrides.clear()
+
+
+def test_admin_adds_lists_and_removes_an_exception(admin_client):
+    url = "/api/v1/city/calendar-exceptions"
+    listed = admin_client.get(url, params={"year": 2025}).json()
+    assert [(e["date"], e["kind"]) for e in listed] == [
+        ("2025-04-26", "working_day"), ("2025-05-02", "day_off")]
+    body = {"date": "2026-03-02", "kind": "day_off", "note": "Decision (test)"}
+    created = admin_client.post(url, json=body)
+    assert created.status_code == 201 and created.json()["source"] == "admin"
+    assert admin_client.post(url, json=body).status_code == 409
+    assert admin_client.get("/api/v1/city/calendar/2026-03-02").json()["working"] is False
+    after = admin_client.get("/api/v1/city/working-days", params={"from": "2026-02-27", "days": 1}).json()
+    assert after["date"] == "2026-03-03"
+    assert admin_client.delete(f"{url}/2026-03-02").status_code == 204
+    assert admin_client.delete(f"{url}/2026-03-02").status_code == 404
+    assert admin_client.get("/api/v1/city/calendar/2026-03-02").json()["working"] is True
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"date": "2026-02-30", "kind": "day_off", "note": "x"}, "date"),
+    ({"date": "2026-03-02", "kind": "holiday", "note": "x"}, "kind"),
+    ({"date": "2026-03-02", "kind": "day_off", "note": ""}, "note"),
+    ({"date": "2026-03-02", "kind": "day_off"}, "note"),
+])
+def test_bad_exception_is_a_422_naming_the_field(admin_client, body, field):
+    response = admin_client.post("/api/v1/city/calendar-exceptions", json=body)
+    assert response.status_code == 422
+    assert field in [e["field"] for e in response.json()["errors"]]
+
+
+def test_day_status(city_client):
+    tet = city_client.get("/api/v1/city/calendar/2026-02-17").json()
+    assert tet["working"] is False and tet["reason"] == "holiday"
+    swap = city_client.get("/api/v1/city/calendar/2025-04-26").json()  # pinned by the pack's calendar
+    assert (swap["working"], swap["reason"]) == (True, "exception_working_day")
+    assert city_client.get("/api/v1/city/calendar/2025-02-29").status_code == 422
