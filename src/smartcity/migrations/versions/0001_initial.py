@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 12:21:51.891462
+Create Date: 2026-11-28 12:24:22.915602
 """
 
 import sqlalchemy as sa
