@@ -1,0 +1,221 @@
+"""`smartcity pki ...`: the city PKI, signing and offline verification from the shell."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from smartcity.core.db import Database
+from smartcity.core.errors import AppError
+from smartcity.core.security import Actor
+from smartcity.signing import service
+from smartcity.signing.schemas import VerificationReport
+
+pki_app = typer.Typer(help="Chữ ký số — the city PKI, PAdES signing and verification.", no_args_is_help=True)
+console = Console()
+err_console = Console(stderr=True)
+GROUPS = {"pki": pki_app}
+
+
+def _actor() -> Actor:
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):  # no login name in some containers
+        who = "unknown"
+    return Actor.system(f"cli:{who}")
+
+
+def _open() -> Database:
+    from smartcity.cli import open_database  # imported here: smartcity.cli imports this module
+
+    return open_database()
+
+
+def _fail(error: AppError) -> typer.Exit:
+    err_console.print(f"[red]Error:[/red] {error.detail}", markup=True, highlight=False)
+    return typer.Exit(2 if error.status in (400, 413, 415, 422) else 1)
+
+
+@pki_app.command("init")
+def init() -> None:
+    """Create the city root CA, issuing CA and timestamp authority (keys sealed in the database)."""
+    db = _open()
+    try:
+        status = service.init_pki(db, actor=_actor())
+    except AppError as error:
+        raise _fail(error) from error
+    assert status.root is not None
+    console.print(
+        f"[green]City PKI created.[/green] Root: {status.root.subject} "
+        f"(SHA-256 {status.root.fingerprint_sha256})"
+    )
+
+
+def _read_image(path: Path | None) -> bytes | None:
+    return path.read_bytes() if path else None
+
+
+def _full_name_of(db: Database, username: str) -> str | None:
+    try:
+        from smartcity.accounts.service import get_user_by_username
+    except ImportError:
+        return None
+    user = get_user_by_username(db, username)
+    return user.full_name if user and user.full_name else None
+
+
+@pki_app.command("issue")
+def issue(
+    user: Annotated[str | None, typer.Option("--user", help="Username of an official")] = None,
+    org: Annotated[str | None, typer.Option("--org", help="Org unit code: the organisation's seal")] = None,
+    device: Annotated[str | None, typer.Option("--device", help="Device id")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Full name / organisation name")] = None,
+    org_unit: Annotated[str | None, typer.Option("--org-unit", help="Org unit of an official")] = None,
+    image: Annotated[Path | None, typer.Option("--image", help="PNG: signature (official) or seal")] = None,
+    csr: Annotated[Path | None, typer.Option("--csr", help="PEM CSR of a device")] = None,
+) -> None:
+    """Issue a certificate to an official (--user), an organisation (--org) or a device (--device)."""
+    if sum(x is not None for x in (user, org, device)) != 1:
+        err_console.print("Give exactly one of --user, --org, --device.")
+        raise typer.Exit(2)
+    db = _open()
+    try:
+        if user:
+            full_name = name or _full_name_of(db, user) or user
+            cert = service.issue_official_certificate(
+                db,
+                actor=_actor(),
+                username=user,
+                full_name=full_name,
+                org_unit_code=org_unit,
+                signature_png=_read_image(image),
+            )
+        elif org:
+            cert = service.issue_organisation_certificate(
+                db, actor=_actor(), org_unit_code=org, name=name or org, seal_png=_read_image(image)
+            )
+        else:
+            cert = service.issue_device_certificate(
+                db, actor=_actor(), device_id=device or "", csr_pem=csr.read_text() if csr else None
+            )
+    except AppError as error:
+        raise _fail(error) from error
+    console.print(
+        f"[green]Issued[/green] {cert.kind} certificate {cert.serial} to {cert.subject} "
+        f"(valid until {cert.not_after:%Y-%m-%d})."
+    )
+
+
+@pki_app.command("export-root")
+def export_root(file: Annotated[Path, typer.Argument(help="Where to write the PEM")]) -> None:
+    """Write the city root certificate (PEM) to FILE."""
+    db = _open()
+    try:
+        file.write_text(service.root_certificate_pem(db))
+    except AppError as error:
+        raise _fail(error) from error
+    console.print(f"Root certificate written to {file}")
+
+
+@pki_app.command("sign")
+def sign(
+    source: Annotated[Path, typer.Argument(help="PDF to sign")],
+    target: Annotated[Path, typer.Argument(help="Signed PDF to write")],
+    as_user: Annotated[str | None, typer.Option("--as", help="Username of the signing official")] = None,
+    org: Annotated[str | None, typer.Option("--org", help="Apply this org unit's seal instead")] = None,
+    level: Annotated[str, typer.Option("--level", help="B-B, B-T or B-LT")] = "B-T",
+    appearance: Annotated[
+        str, typer.Option("--appearance", help="visible, invisible or attachment")
+    ] = "visible",
+    number: Annotated[str | None, typer.Option(help="Document number (attachment stamp)")] = None,
+    symbol: Annotated[str | None, typer.Option(help="Document symbol (attachment stamp)")] = None,
+) -> None:
+    """Sign IN.pdf into OUT.pdf as an official (--as) or with an organisation's seal (--org)."""
+    db = _open()
+    try:
+        signed = service.sign_pdf(
+            db,
+            actor=_actor(),
+            pdf=source.read_bytes(),
+            signer_username=as_user,
+            org_unit_code=org,
+            level=level.upper(),
+            appearance_kind=appearance,
+            document_number=number,
+            document_symbol=symbol,
+            filename=source.name,
+        )
+    except AppError as error:
+        raise _fail(error) from error
+    target.write_bytes(signed.pdf)
+    console.print(f"[green]Signed[/green] {target} ({level}); verify at {signed.verification_url}")
+
+
+@pki_app.command("revoke")
+def revoke(
+    serial: Annotated[str, typer.Argument(help="Serial number (hex)")],
+    reason: Annotated[str, typer.Option(help="RFC 5280 reason, e.g. key_compromise")] = "unspecified",
+) -> None:
+    """Revoke a certificate: it can no longer sign; CRL and OCSP report it."""
+    db = _open()
+    try:
+        cert = service.revoke_certificate(db, actor=_actor(), serial=serial, reason=reason)
+    except AppError as error:
+        raise _fail(error) from error
+    console.print(f"[yellow]Revoked[/yellow] {cert.serial} ({cert.subject}) at {cert.revoked_at}.")
+
+
+@pki_app.command("trust")
+def trust(file: Annotated[Path, typer.Argument(help="External CA certificate, PEM or DER")]) -> None:
+    """Register an external CA certificate as a trusted root for verification."""
+    db = _open()
+    try:
+        cert = service.register_trusted_root(db, actor=_actor(), certificate=file.read_bytes())
+    except AppError as error:
+        raise _fail(error) from error
+    console.print(f"Trusted {cert.subject} ({cert.fingerprint_sha256}).")
+
+
+@pki_app.command("list")
+def list_certificates(kind: Annotated[str | None, typer.Option(help="Only this kind")] = None) -> None:
+    """List certificates."""
+    table = Table("serial", "kind", "subject", "status", "not after")
+    for cert in service.list_certificates(_open(), kind=kind):
+        table.add_row(cert.serial, cert.kind, cert.subject, cert.status, f"{cert.not_after:%Y-%m-%d}")
+    console.print(table)
+
+
+@pki_app.command("verify")
+def verify(file: Annotated[Path, typer.Argument(help="PDF to check")]) -> None:
+    """Check every signature of FILE; exit 1 when any does not hold (or there is none)."""
+    db = _open()
+    try:
+        report = service.verify_pdf(db, file.read_bytes())
+    except AppError as error:
+        raise _fail(error) from error
+    _print_report(report)
+    if not report.all_hold:
+        raise typer.Exit(1)
+
+
+def _print_report(report: VerificationReport) -> None:
+    if not report.signatures:
+        console.print("[red]No signature in this document.[/red]")
+        return
+    for index, sig in enumerate(report.signatures, 1):
+        verdict = "[green]HOLDS[/green]" if sig.holds else "[red]DOES NOT HOLD[/red]"
+        when = sig.signing_time.isoformat(timespec="seconds") if sig.signing_time else "-"
+        console.print(f"Signature {index} ({sig.field_name}): {verdict}", highlight=False)
+        console.print(
+            f"  signer: {sig.signer.subject}\n  chain: {' -> '.join(sig.chain) or '-'}\n"
+            f"  time: {when} ({sig.signing_time_source}); revocation: {sig.revocation}; "
+            f"level: {sig.level}; coverage: {sig.coverage}",
+            highlight=False,
+        )
+        if sig.problems:
+            console.print(f"  problems: {', '.join(sig.problems)}", highlight=False)

@@ -1,0 +1,69 @@
+"""Public pages: /verify (upload a PDF, see every signature) and /verify/<document id> (QR code target)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+
+from smartcity.core.errors import AppError
+from smartcity.signing import service
+from smartcity.signing.config import get_signing_settings
+from smartcity.signing.uploads import read_pdf_upload
+from smartcity.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+STAFF_LINKS = ({"label": "Kiểm tra chữ ký số", "href": "/verify", "roles": ()},)
+
+
+@router.get("/verify", response_class=HTMLResponse)
+def verify_form(request: Request) -> HTMLResponse:
+    """The upload form."""
+    return render(request, "signing/verify.html", {"limit_mb": _limit_mb()})
+
+
+def _limit_mb() -> int:
+    return max(1, get_signing_settings().signing_max_upload_bytes // (1024 * 1024))
+
+
+@router.post("/verify", response_class=HTMLResponse)
+async def verify_upload(request: Request) -> HTMLResponse:
+    """Check an uploaded PDF; problems (not a PDF, encrypted, too big) are shown on the form."""
+    try:
+        upload = await read_pdf_upload(request, limit=get_signing_settings().signing_max_upload_bytes)
+        report = await run_in_threadpool(
+            service.verify_pdf, request.app.state.db, upload.pdf, settings=request.app.state.settings
+        )
+    except AppError as error:
+        return render(
+            request,
+            "signing/verify.html",
+            {"limit_mb": _limit_mb(), "error": error},
+            status_code=error.status,
+        )
+    return render(request, "signing/report.html", {"report": report, "filename": upload.filename})
+
+
+@router.get("/verify/{document_id}", response_class=HTMLResponse)
+def verify_document(document_id: str, request: Request) -> HTMLResponse:
+    """A document signed on the platform: a link to the original and its verification."""
+    db = request.app.state.db
+    document = service.get_signed_document(db, document_id)
+    report = service.verify_signed_document(db, document_id, settings=request.app.state.settings)
+    return render(
+        request,
+        "signing/report.html",
+        {"report": report, "document": document, "filename": document.filename},
+    )
+
+
+@router.get("/verify/{document_id}/pdf")
+def verify_document_pdf(document_id: str, request: Request) -> Response:
+    """The stored signed PDF itself."""
+    pdf = service.signed_document_pdf(request.app.state.db, document_id)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{document_id}.pdf"'},
+    )
