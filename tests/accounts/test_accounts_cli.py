@@ -63,3 +63,16 @@ def test_apikeys_create_list_revoke(run, db):
         service.actor_from_api_key(db, key)
     assert run("apikeys", "revoke", "zzzzzzzz").exit_code == 1
     assert run("apikeys", "create", "--name", "bad", "--role", "mayor").exit_code == 2
+
+
+def test_users_set_password_and_deactivate(run, db, settings, make_user):
+    make_user("ops.user", ("operator", None))
+    changed = run("users", "set-password", "--username", "ops.user", "--password", "brand new pass")
+    assert changed.exit_code == 0, changed.output
+    assert service.authenticate(db, settings=settings, username="ops.user", password="brand new pass",
+                                client_ip="cli").actor.has_role("operator")
+    assert run("users", "deactivate", "ops.user").exit_code == 0
+    with pytest.raises(service.Unauthorized):
+        service.authenticate(db, settings=settings, username="ops.user", password="brand new pass",
+                             client_ip="cli")
+    assert run("users", "deactivate", "nobody.here").exit_code == 2

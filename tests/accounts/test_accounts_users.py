@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from argon2 import PasswordHasher
@@ -130,3 +131,23 @@ def test_ensure_admin_creates_once_and_never_changes_the_password(db, settings):
     admin = service.authenticate(db, settings=settings, username="admin", password="first password",
                                  client_ip="1.1.1.1")
     assert admin.actor.has_role("admin")
+
+
+def test_concurrent_creation_of_one_username_gives_one_user_and_conflicts(db):
+    outcomes: list[str] = []
+
+    def create() -> None:
+        try:
+            service.create_user(db, actor=SYSTEM, username="same.name", password=PASSWORD,
+                                roles=[("clerk", None)])
+            outcomes.append("created")
+        except Conflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=create) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict", "conflict", "conflict", "created"]
+    assert service.list_users(db).total == 1

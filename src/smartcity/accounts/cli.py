@@ -82,6 +82,43 @@ def users_list(
     console.print(f"{page.total} users.")
 
 
+def _user_id(db: Database, username: str) -> int:
+    user = service.get_user_by_username(db, username)
+    if user is None:
+        raise _fail(ValidationFailed.for_field("username", f"no user {username!r}"))
+    return user.id
+
+
+@users_app.command("set-password")
+def users_set_password(
+    username: Annotated[str, typer.Option(help="Login name")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          help="At least 8 characters")],
+) -> None:
+    """Give a user a new password (their tokens and sessions end)."""
+    db = _open()
+    try:
+        service.set_password(db, actor=_cli_actor(), user_id=_user_id(db, username), password=password)
+    except AppError as error:
+        raise _fail(error) from None
+    finally:
+        db.dispose()
+    console.print(f"Password of {username} changed.", highlight=False)
+
+
+@users_app.command("deactivate")
+def users_deactivate(username: Annotated[str, typer.Argument(help="Login name")]) -> None:
+    """Stop a user from logging in (their tokens and sessions end at once)."""
+    db = _open()
+    try:
+        service.deactivate_user(db, actor=_cli_actor(), user_id=_user_id(db, username))
+    except AppError as error:
+        raise _fail(error) from None
+    finally:
+        db.dispose()
+    console.print(f"User {username} deactivated.", highlight=False)
+
+
 @apikeys_app.command("create")
 def apikeys_create(
     name: Annotated[str, typer.Option(help="Who uses the key, e.g. 'Zalo mini app'")],

@@ -18,6 +18,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smartcity.accounts.models import ApiKey, LoginFailure, OrgUnit, Role, RoleAssignment, User
@@ -156,14 +159,14 @@ def _user_audit(user: User) -> dict[str, Any]:
 
 
 def ensure_roles(session: Session) -> None:
-    """Insert the standard roles that are missing (the role table is seeded on first use)."""
+    """Insert the standard roles that are missing (the role table is seeded on first use, race-free)."""
     present = set(session.scalars(select(Role.slug)))
-    missing = [slug for slug in ROLE_SLUGS if slug not in present]
-    for slug in missing:
-        name_vi, name_en = ROLE_NAMES[slug]
-        session.add(Role(slug=slug, name_vi=name_vi, name_en=name_en))
-    if missing:
-        session.flush()
+    rows = [{"slug": slug, "name_vi": ROLE_NAMES[slug][0], "name_en": ROLE_NAMES[slug][1]}
+            for slug in ROLE_SLUGS if slug not in present]
+    if not rows:
+        return
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(Role).values(rows).on_conflict_do_nothing())
 
 
 # ---------------------------------------------------------------- org units
@@ -278,10 +281,13 @@ def _add_assignment(uow: UnitOfWork, user: User, role: str, unit: str | None) ->
 def assign_role(db: Database, *, actor: Actor, user_id: int, role: str,
                 org_unit_code: str | None = None) -> RoleAssignmentRead:
     """Give a user a role in an org unit (None = whole city); audited."""
-    with UnitOfWork(db, actor) as uow:
-        user = _user_or_404(uow.session, user_id)
-        assignment = _add_assignment(uow, user, role, org_unit_code)
-        return RoleAssignmentRead.model_validate(assignment)
+    try:
+        with UnitOfWork(db, actor) as uow:
+            user = _user_or_404(uow.session, user_id)
+            assignment = _add_assignment(uow, user, role, org_unit_code)
+            return RoleAssignmentRead.model_validate(assignment)
+    except IntegrityError as exc:  # the same assignment made concurrently
+        raise Conflict(f"User {user_id} already holds {role} there") from exc
 
 
 def revoke_role(db: Database, *, actor: Actor, user_id: int, assignment_id: int) -> None:
@@ -308,11 +314,23 @@ def create_user(
     name = _check_username(username)
     _check_password(password)
     email = _check_email(email)
+    try:
+        return _insert_user(db, actor=actor, name=name, password_hash=hash_password(password),
+                            full_name=full_name, email=email, phone=phone, locale=locale, roles=roles,
+                            secret=secret)
+    except IntegrityError as exc:  # a concurrent request took the username or role first
+        raise Conflict(f"The username {name!r} is taken") from exc
+
+
+def _insert_user(
+    db: Database, *, actor: Actor, name: str, password_hash: str, full_name: str, email: str | None,
+    phone: str | None, locale: str, roles: Sequence[tuple[str, str | None]], secret: str | None,
+) -> UserRead:
     with UnitOfWork(db, actor) as uow:
         if uow.session.scalar(select(User.id).where(User.username == name)) is not None:
             raise Conflict(f"The username {name!r} is taken")
         user = User(username=name, full_name=full_name.strip(), email=email, locale=locale,
-                    password_hash=hash_password(password), is_active=True, credential_generation=0)
+                    password_hash=password_hash, is_active=True, credential_generation=0)
         _set_phone(user, phone, secret)
         uow.session.add(user)
         uow.session.flush()
@@ -368,9 +386,10 @@ def deactivate_user(db: Database, *, actor: Actor, user_id: int) -> UserRead:
 def set_password(db: Database, *, actor: Actor, user_id: int, password: str) -> None:
     """Give a user a new password; other tokens and sessions of theirs stop working. Audited, no hash."""
     _check_password(password)
+    password_hash = hash_password(password)  # hashed before the transaction: it takes a while
     with UnitOfWork(db, actor) as uow:
         user = _user_or_404(uow.session, user_id)
-        user.password_hash = hash_password(password)
+        user.password_hash = password_hash
         user.credential_generation += 1
         uow.audit("user.password_set", "user", user.id, after={"password": "changed"})
 
