@@ -22,6 +22,7 @@ from smartcity.core.db import Database
 from smartcity.core.metrics import HTTP_LATENCY, HTTP_REQUESTS, render_latest
 from smartcity.core.outbox import bus
 from smartcity.domains import collect, register_handlers
+from smartcity.web import views as shell_views
 from smartcity.web.problems import PROBLEM_JSON, install_problem_handlers
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.include_router(router)
     for _domain, router in collect("views", "router"):
         app.include_router(router)
+    app.include_router(shell_views.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 
