@@ -77,3 +77,11 @@ def test_unknown_route_is_a_problem_or_a_vietnamese_page(client):
     assert page.status_code == 404 and "Không tìm thấy trang" in page.text
     english = client.get("/nothing-here?lang=en", headers={"accept": "text/html"})
     assert "Page not found" in english.text
+
+
+def test_problem_types_are_described_by_the_server(client):
+    problem = client.get("/api/v1/nothing-here").json()
+    assert problem["type"] == "http://testserver/problems/not-found"
+    described = client.get("/problems/not-found").json()
+    assert described["status"] == 404 and described["title"] == "Not found"
+    assert client.get("/problems/no-such-thing").status_code == 404

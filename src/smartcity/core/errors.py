@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-PROBLEM_BASE = "https://smartcity.example/problems/"
+PROBLEM_PATH = "/problems/"
 
 
 class AppError(Exception):
@@ -28,15 +28,14 @@ class AppError(Exception):
         self.headers = headers or {}
         self.extensions = extensions
 
-    @property
-    def type_uri(self) -> str:
-        """The problem type URI (RFC 9457 `type`)."""
-        return PROBLEM_BASE + self.slug
+    def type_uri(self, base_url: str = "") -> str:
+        """The problem type URI (RFC 9457 `type`): a page of this server that describes the problem."""
+        return base_url.rstrip("/") + PROBLEM_PATH + self.slug
 
-    def to_problem(self, instance: str | None = None) -> dict[str, Any]:
+    def to_problem(self, instance: str | None = None, base_url: str = "") -> dict[str, Any]:
         """The problem-details object for this error."""
         body: dict[str, Any] = {
-            "type": self.type_uri,
+            "type": self.type_uri(base_url),
             "title": self.title,
             "status": self.status,
             "detail": self.detail,
@@ -115,3 +114,14 @@ class ServiceUnavailable(AppError):
     """A dependency (the database, the broker) cannot be reached."""
 
     status, slug, title = 503, "service-unavailable", "Service unavailable"
+
+
+def problem_types() -> dict[str, type[AppError]]:
+    """Every problem type the platform answers with, by slug (for the /problems/{slug} pages)."""
+    found: dict[str, type[AppError]] = {}
+    pending: list[type[AppError]] = [AppError]
+    while pending:
+        cls = pending.pop()
+        found.setdefault(cls.slug, cls)
+        pending.extend(cls.__subclasses__())
+    return found

@@ -19,6 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from smartcity import __version__
 from smartcity.core.config import Settings, get_settings
 from smartcity.core.db import Database
+from smartcity.core.errors import ServiceUnavailable
 from smartcity.core.metrics import HTTP_LATENCY, HTTP_REQUESTS, render_latest
 from smartcity.core.outbox import bus
 from smartcity.domains import collect, register_handlers
@@ -115,11 +116,8 @@ def _add_operational_routes(app: FastAPI) -> None:
         try:
             request.app.state.db.ping()
         except Exception as exc:  # any failure to reach the database means not ready
-            problem = {
-                "type": "https://smartcity.example/problems/service-unavailable",
-                "title": "Service unavailable", "status": 503,
-                "detail": f"The database cannot be reached: {type(exc).__name__}",
-            }
+            error = ServiceUnavailable(f"The database cannot be reached: {type(exc).__name__}")
+            problem = error.to_problem(instance="/readyz", base_url=str(request.base_url))
             return JSONResponse(problem, status_code=503, media_type=PROBLEM_JSON)
         return JSONResponse({"status": "ready", "database": request.app.state.db.dialect})
 

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from smartcity.core.errors import AppError, BadRequest, NotFound, ValidationFailed
+from smartcity.core.errors import AppError, BadRequest, NotFound, ValidationFailed, problem_types
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +48,21 @@ def problem_response(request: Request, error: AppError) -> Response:
 
         return render(request, "error.html", {"error": error}, status_code=error.status)
     return JSONResponse(
-        error.to_problem(instance=request.url.path), status_code=error.status,
+        error.to_problem(instance=request.url.path, base_url=str(request.base_url)), status_code=error.status,
         media_type=PROBLEM_JSON, headers=error.headers,
     )
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     """Register the handlers so that no error leaves the app as anything but a problem or a page."""
+
+    @app.get("/problems/{slug}", tags=["operations"], summary="What a problem type means")
+    def describe_problem(slug: str) -> dict[str, Any]:
+        kind = problem_types().get(slug)
+        if kind is None:
+            raise NotFound(f"No problem type {slug!r}")
+        return {"type": slug, "title": kind.title, "status": kind.status,
+                "description": (kind.__doc__ or "").strip()}
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:

@@ -7,8 +7,7 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from smartcity.city import service as city_service
-from smartcity.core.calendar_dates import today_local
+from smartcity.city.service import today_local, units_on
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -24,7 +23,7 @@ def home(request: Request) -> HTMLResponse:
     db = request.app.state.db
     today = today_local(settings.timezone)
     on = BEFORE_REORGANISATION if request.query_params.get("period") == "before" else today
-    wards = city_service.units_on(db, on=on, level="ward")
+    wards = units_on(db, on=on, level="ward")
     return render(request, "home.html", {
         "wards": wards,
         "on": on,
