@@ -357,7 +357,7 @@ def ingest(db: Database, *, envelopes: Sequence[Envelope], now: datetime | None 
         fresh = _first_of_each(fresh)
         outcome.accepted, outcome.duplicates = len(fresh), len(accepted) - len(fresh)
         _evaluate_rules(uow, fresh)
-        update_latest(uow.session, [r for r in rows if (r.device_id, r.msg_id) in new_keys])
+        update_latest(uow.session, [row for message in fresh for row in to_rows(message)])
         count_rejections(uow.session, _rejection_counts(outcome.refused, now))
     return outcome
 

@@ -1,0 +1,242 @@
+"""`smartcity iot ...` (devices, rules, broker credentials), `smartcity ingest` and `smartcity simulate`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import threading
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from smartcity.core.config import get_settings
+from smartcity.core.db import Database
+from smartcity.core.errors import AppError
+from smartcity.core.logging import configure_logging
+from smartcity.core.security import Actor
+from smartcity.iot import service
+from smartcity.iot.schemas import DeviceCreate
+
+console = Console()
+CLI_ACTOR = Actor.system("cli")
+
+iot_app = typer.Typer(help="Thiết bị IoT — devices, rules and telemetry.", no_args_is_help=True)
+devices_app = typer.Typer(help="The device registry.", no_args_is_help=True)
+rules_app = typer.Typer(help="Rules as data (YAML/JSON).", no_args_is_help=True)
+iot_app.add_typer(devices_app, name="devices")
+iot_app.add_typer(rules_app, name="rules")
+ingest_app = typer.Typer(help="Ingest device messages from the MQTT broker.", invoke_without_command=True)
+simulate_app = typer.Typer(help="Simulate a city's worth of devices.", invoke_without_command=True)
+
+
+def _db() -> Database:
+    from smartcity.cli import open_database
+
+    return open_database()
+
+
+def _fail(error: AppError) -> typer.Exit:
+    console.print(f"[red]{error.title}[/red]: {error.detail}")
+    return typer.Exit(1)
+
+
+@devices_app.command("add")
+def devices_add(
+    id: Annotated[str, typer.Option("--id", help="Device id (also its MQTT topic segment)")],
+    type: Annotated[str, typer.Option("--type", help="Device type slug, e.g. streetlight")],
+    lon: Annotated[float | None, typer.Option(help="Longitude (WGS 84)")] = None,
+    lat: Annotated[float | None, typer.Option(help="Latitude (WGS 84)")] = None,
+    name: Annotated[str | None, typer.Option(help="Display name")] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="Tag (repeatable)")] = None,
+    installed_on: Annotated[str | None, typer.Option(help="Install date YYYY-MM-DD")] = None,
+) -> None:
+    """Register a device and print its credentials (shown once)."""
+    location = {"type": "Point", "coordinates": [lon, lat]} if lon is not None and lat is not None else None
+    try:
+        data = DeviceCreate.model_validate(
+            {
+                "id": id,
+                "type": type,
+                "location": location,
+                "name": name,
+                "tags": tag or [],
+                "installed_on": installed_on,
+            }
+        )
+        created = service.register_device(_db(), actor=CLI_ACTOR, data=data)
+    except AppError as error:
+        raise _fail(error) from None
+    except ValueError as error:
+        console.print(f"[red]Invalid input[/red]: {error}")
+        raise typer.Exit(1) from None
+    console.print(
+        f"[green]Registered[/green] {created.device.id} ({created.device.type}), "
+        f"ward {created.device.ward_code or '—'}"
+    )
+    console.print(
+        f"MQTT username: [bold]{created.device.mqtt_username}[/bold]  "
+        f"password: [bold]{created.password}[/bold]  (shown once)"
+    )
+
+
+@devices_app.command("list")
+def devices_list(
+    type: Annotated[str | None, typer.Option("--type")] = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> None:
+    """List registered devices."""
+    items, total = service.list_devices(
+        _db(), where=service.DeviceFilter(type=type), limit=limit, offset=offset
+    )
+    table = Table("id", "type", "status", "ward", "lon", "lat", "tags")
+    for d in items:
+        table.add_row(d.id, d.type, d.status, d.ward_code or "", f"{d.lon}", f"{d.lat}", ",".join(d.tags))
+    console.print(table)
+    console.print(f"{len(items)} of {total}")
+
+
+@devices_app.command("import")
+def devices_import(
+    path: Path,
+    credentials_out: Annotated[Path | None, typer.Option(help="Write credentials CSV")] = None,
+) -> None:
+    """Register every device of a CSV file (all or none); credentials go to a file, not the screen."""
+    created, errors = service.import_devices_csv(_db(), actor=CLI_ACTOR, content=path.read_text("utf-8"))
+    for error in errors:
+        console.print(f"[red]line {error['line']}[/red]: {error['error']}")
+    if errors:
+        raise typer.Exit(1)
+    if credentials_out:
+        fd = os.open(credentials_out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write("username,password\n")
+            handle.writelines(f"{c.device.mqtt_username},{c.password}\n" for c in created)
+    console.print(f"[green]{len(created)} devices registered[/green]")
+
+
+@devices_app.command("decommission")
+def devices_decommission(device_id: str) -> None:
+    """Take a device out of service."""
+    try:
+        service.decommission_device(_db(), actor=CLI_ACTOR, device_id=device_id)
+    except AppError as error:
+        raise _fail(error) from None
+    console.print(f"{device_id} decommissioned")
+
+
+@iot_app.command("mosquitto-passwd")
+def mosquitto_passwd(path: Path) -> None:
+    """Write a Mosquitto password file with every active device (and reload the broker yourself)."""
+    db = _db()
+    lines, offset = [], 0
+    while True:
+        items, _ = service.list_devices(
+            db, where=service.DeviceFilter(status="active"), limit=500, offset=offset
+        )
+        lines += [f"{d.mqtt_username}:{d.mosquitto_hash}\n" for d in items if d.mosquitto_hash]
+        if len(items) < 500:
+            break
+        offset += 500
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.writelines(lines)
+    console.print(f"{len(lines)} devices written to {path}")
+
+
+@rules_app.command("export")
+def rules_export(format: Annotated[str, typer.Option(help="yaml or json")] = "yaml") -> None:
+    """Print every rule as YAML or JSON."""
+    rules = {"rules": [service.rule_snapshot(r) for r in service.list_rules(_db())]}
+    if format == "json":
+        console.print_json(json.dumps(rules, ensure_ascii=False))
+    else:
+        typer.echo(yaml.safe_dump(rules, allow_unicode=True, sort_keys=False))
+
+
+@rules_app.command("import")
+def rules_import(path: Path) -> None:
+    """Create or update rules by name from a YAML or JSON export."""
+    document = yaml.safe_load(path.read_text("utf-8"))
+    try:
+        created, updated = service.import_rules(_db(), actor=CLI_ACTOR, rules=document.get("rules", []))
+    except AppError as error:
+        raise _fail(error) from None
+    console.print(f"{created} rules created, {updated} updated")
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    return stop
+
+
+@ingest_app.callback()
+def ingest(
+    mqtt_url: Annotated[str | None, typer.Option(help="Broker URL (default: settings.mqtt_url)")] = None,
+    client_id: Annotated[
+        str | None, typer.Option(help="Fixed client id: the persistent session's name")
+    ] = None,
+    shared: Annotated[str | None, typer.Option(help="Shared-subscription group, e.g. 'ingest'")] = None,
+    batch_size: Annotated[int, typer.Option(help="Messages per transaction at most")] = 1000,
+    commands: Annotated[bool, typer.Option("--commands/--no-commands", help="Also publish commands")] = True,
+) -> None:
+    """Subscribe to city/+/+/telemetry, /events and /command/ack; store each message exactly once."""
+    from smartcity.iot.mqtt import run_ingest
+
+    settings = get_settings()
+    configure_logging(json_output=settings.log_json, level=settings.log_level)
+    stop = _stop_on_signals()
+    client_id = client_id or f"smartcity-ingest-{socket.gethostname()}"
+    run_ingest(
+        _db(),
+        mqtt_url or settings.mqtt_url,
+        client_id=client_id,
+        shared_group=shared,
+        batch_size=batch_size,
+        stop=stop,
+        publish_commands=commands,
+    )
+
+
+@simulate_app.callback()
+def simulate(
+    devices: Annotated[int, typer.Option(help="Devices of each type")] = 50,
+    rate: Annotated[float, typer.Option(help="Messages per second per device")] = 0.2,
+    duration: Annotated[float, typer.Option(help="Seconds to run (0: until stopped)")] = 0,
+    transport: Annotated[str, typer.Option(help="mqtt or http")] = "mqtt",
+    url: Annotated[str | None, typer.Option(help="Broker URL (mqtt) or platform URL (http)")] = None,
+    failure_rate: Annotated[float, typer.Option(help="Chance a device fails per minute")] = 0.01,
+    register: Annotated[
+        bool, typer.Option("--register/--no-register", help="Register missing devices")
+    ] = True,
+) -> None:
+    """Place devices along the demo streets and have them report, obey commands and fail now and then."""
+    from smartcity.iot.simulator import SimulationConfig, run_simulation
+
+    settings = get_settings()
+    configure_logging(json_output=settings.log_json, level=settings.log_level)
+    config = SimulationConfig(
+        devices_per_type=devices,
+        rate=rate,
+        duration=duration,
+        transport=transport,
+        url=url or (settings.mqtt_url if transport == "mqtt" else "http://127.0.0.1:8000"),
+        failure_rate=failure_rate,
+        start=date.today(),
+    )
+    report = run_simulation(_db(), config, register=register, stop=_stop_on_signals(), console=console)
+    console.print(
+        f"sent {report.sent} messages, {report.commands} commands applied, {report.failures} failures"
+    )
+
+
+GROUPS = {"iot": iot_app, "ingest": ingest_app, "simulate": simulate_app}

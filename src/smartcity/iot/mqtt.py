@@ -1,0 +1,286 @@
+"""MQTT ingestion (`smartcity ingest`): at-least-once from the broker, stored once, acknowledged after commit.
+
+QoS 1, a persistent session under a fixed client id, manual acknowledgements sent only after the batch
+is committed; a process killed mid-batch gets the unacknowledged messages again when it comes back, and
+the unique (device, message id) key drops those already stored. Several processes share the load with an
+MQTT v5 shared subscription ($share/<group>/...).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from smartcity.core.db import Database
+from smartcity.core.errors import AppError
+from smartcity.iot import service
+from smartcity.iot.pipeline import Envelope
+
+log = logging.getLogger(__name__)
+
+TELEMETRY, EVENTS, COMMAND_ACK = "telemetry", "events", "command/ack"
+SUBSCRIPTIONS = ("city/+/+/telemetry", "city/+/+/events", "city/+/+/command/ack")
+SESSION_EXPIRY_SECONDS = 7 * 86400
+RECEIVE_MAXIMUM = 2000
+
+
+@dataclass(frozen=True)
+class Broker:
+    """Where the broker is and how to log in (from an mqtt:// URL)."""
+
+    host: str
+    port: int = 1883
+    username: str | None = None
+    password: str | None = None
+
+    @classmethod
+    def from_url(cls, url: str) -> Broker:
+        """Parse mqtt://[user:password@]host[:port]."""
+        parsed = urlparse(url)
+        if parsed.scheme not in ("mqtt", "tcp") or not parsed.hostname:
+            raise ValueError(f"not an mqtt:// URL: {url!r}")
+        return cls(
+            parsed.hostname,
+            parsed.port or 1883,
+            unquote(parsed.username) if parsed.username else None,
+            unquote(parsed.password) if parsed.password else None,
+        )
+
+
+def parse_topic(topic: str) -> tuple[str, str, str] | None:
+    """(device type, device id, channel) of city/<type>/<id>/<channel>, or None for other topics."""
+    parts = topic.split("/")
+    if len(parts) == 4 and parts[0] == "city" and parts[3] in (TELEMETRY, EVENTS):
+        return parts[1], parts[2], parts[3]
+    if len(parts) == 5 and parts[0] == "city" and parts[3:] == ["command", "ack"]:
+        return parts[1], parts[2], COMMAND_ACK
+    return None
+
+
+def new_client(client_id: str, broker: Broker, *, persistent: bool = True, v5: bool = True) -> mqtt.Client:
+    """A paho-mqtt 2 client with manual acknowledgements and (by default) a persistent session."""
+    protocol = mqtt.MQTTv5 if v5 else mqtt.MQTTv311
+    client = mqtt.Client(
+        CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        protocol=protocol,
+        clean_session=None if v5 else not persistent,
+        manual_ack=True,
+    )
+    if broker.username:
+        client.username_pw_set(broker.username, broker.password)
+    client.reconnect_delay_set(min_delay=1, max_delay=5)
+    return client
+
+
+def connect(client: mqtt.Client, broker: Broker, *, persistent: bool = True) -> None:
+    """Connect, resuming the session when persistent (MQTT v5: clean_start False with an expiry)."""
+    if client.protocol == mqtt.MQTTv5:
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = SESSION_EXPIRY_SECONDS if persistent else 0
+        properties.ReceiveMaximum = RECEIVE_MAXIMUM
+        client.connect(
+            broker.host, broker.port, keepalive=30, clean_start=not persistent, properties=properties
+        )
+    else:
+        client.connect(broker.host, broker.port, keepalive=30)
+
+
+@dataclass(frozen=True)
+class Received:
+    """A message taken from the broker, not yet acknowledged."""
+
+    topic: str
+    payload: bytes
+    mid: int
+    qos: int
+
+
+class Ingestor:
+    """Takes messages from the broker, stores them in batches, acknowledges them after each commit."""
+
+    def __init__(
+        self,
+        db: Database,
+        broker: Broker,
+        *,
+        client_id: str,
+        shared_group: str | None = None,
+        batch_size: int = 1000,
+        flush_seconds: float = 0.05,
+        publish_commands: bool = True,
+    ) -> None:
+        self.db, self.broker = db, broker
+        self.shared_group = shared_group
+        self.batch_size, self.flush_seconds = batch_size, flush_seconds
+        self.publish_commands = publish_commands
+        self.inbox: queue.Queue[Received] = queue.Queue()
+        self.stored = 0
+        self.client = new_client(client_id, broker)
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+        self._next_housekeeping = 0.0
+        self._next_silence_check = 0.0
+
+    def topics(self) -> list[str]:
+        """What to subscribe to (shared when several processes split the load)."""
+        if not self.shared_group:
+            return list(SUBSCRIPTIONS)
+        return [f"$share/{self.shared_group}/{t}" for t in SUBSCRIPTIONS]
+
+    def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any) -> None:
+        if reason.is_failure:
+            log.error("MQTT connection refused: %s", reason)
+            return
+        client.subscribe([(topic, 1) for topic in self.topics()])
+        log.info("connected to MQTT %s:%s as %s", self.broker.host, self.broker.port, client._client_id)
+
+    def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+        self.inbox.put(Received(message.topic, bytes(message.payload), message.mid, message.qos))
+
+    def run(self, stop: threading.Event) -> None:
+        """Ingest until `stop` is set."""
+        connect(self.client, self.broker)
+        self.client.loop_start()
+        try:
+            while not stop.is_set():
+                batch = self._collect(stop)
+                if batch:
+                    self._store_until_done(batch, stop)
+                self._housekeeping()
+        finally:
+            self.client.disconnect()
+            self.client.loop_stop()
+
+    def _collect(self, stop: threading.Event) -> list[Received]:
+        try:
+            batch = [self.inbox.get(timeout=0.2)]
+        except queue.Empty:
+            return []
+        deadline = time.monotonic() + self.flush_seconds
+        while len(batch) < self.batch_size and not stop.is_set():
+            remaining = deadline - time.monotonic()
+            try:
+                batch.append(self.inbox.get(timeout=remaining) if remaining > 0 else self.inbox.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _store_until_done(self, batch: list[Received], stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                self.store(batch)
+            except Exception:  # the database is away: keep the batch (unacknowledged) and retry
+                log.exception("storing a batch of %d messages failed; retrying", len(batch))
+                stop.wait(1.0)
+                continue
+            for item in batch:
+                if item.qos > 0:
+                    self.client.ack(item.mid, item.qos)
+            return
+
+    def store(self, batch: list[Received]) -> None:
+        """Commit a batch: telemetry and events in one transaction, then command answers."""
+        envelopes, acks = [], []
+        for item in batch:
+            parsed = parse_topic(item.topic)
+            kind, device_id, channel = parsed if parsed else (None, None, TELEMETRY)
+            if channel == COMMAND_ACK:
+                acks.append((device_id, item.payload))
+            else:
+                envelopes.append(
+                    Envelope(item.payload, device_id=device_id or "?", topic_type=kind, channel=channel)
+                )
+        outcome = service.ingest(self.db, envelopes=envelopes)
+        self.stored += outcome.accepted
+        for device_id, payload in acks:
+            record_command_answer(self.db, device_id or "?", payload)
+
+    def _housekeeping(self) -> None:
+        now = time.monotonic()
+        if now < self._next_housekeeping:
+            return
+        self._next_housekeeping = now + 1.0
+        try:
+            if self.publish_commands:
+                publish_pending_commands(self.db, self.client)
+                service.expire_commands(self.db)
+            if now >= self._next_silence_check:
+                self._next_silence_check = now + 30.0
+                service.check_silent_devices(self.db)
+        except Exception:  # housekeeping must never stop ingestion
+            log.exception("IoT housekeeping failed")
+
+
+def record_command_answer(db: Database, device_id: str, payload: bytes) -> None:
+    """Apply a device's {"command_id", "status": "ok"|"failed", "detail"} answer; ignore nonsense."""
+    try:
+        body = json.loads(payload)
+        command_id, status = body["command_id"], body.get("status", "ok")
+        service.acknowledge_command(
+            db,
+            device_id=device_id,
+            command_id=str(command_id),
+            ok=status == "ok",
+            detail=body.get("detail") if isinstance(body.get("detail"), dict) else None,
+        )
+    except (ValueError, KeyError, TypeError, AppError) as exc:
+        log.warning("ignored command answer from %s: %s", device_id, exc)
+
+
+def publish_pending_commands(db: Database, client: mqtt.Client, *, wait_seconds: float = 5.0) -> int:
+    """Publish stored, pending commands (QoS 1) and mark those the broker took as sent."""
+    pending = service.commands_to_publish(db)
+    infos = []
+    for command, device_type in pending:
+        topic = f"city/{device_type}/{command.device_id}/command"
+        payload = json.dumps(service.command_payload(command))
+        infos.append((command.id, client.publish(topic, payload, qos=1)))
+    taken = []
+    for command_id, info in infos:
+        try:
+            info.wait_for_publish(timeout=wait_seconds)
+        except (RuntimeError, ValueError):
+            continue
+        if info.is_published():
+            taken.append(command_id)
+    service.mark_commands_sent(db, command_ids=taken)
+    return len(taken)
+
+
+def run_ingest(
+    db: Database,
+    mqtt_url: str,
+    *,
+    client_id: str,
+    shared_group: str | None,
+    batch_size: int,
+    on_ready: Callable[[Ingestor], None] | None = None,
+    stop: threading.Event | None = None,
+    publish_commands: bool = True,
+) -> Ingestor:
+    """Build an ingestor and run it until stopped."""
+    ingestor = Ingestor(
+        db,
+        Broker.from_url(mqtt_url),
+        client_id=client_id,
+        shared_group=shared_group,
+        batch_size=batch_size,
+        publish_commands=publish_commands,
+    )
+    if on_ready:
+        on_ready(ingestor)
+    ingestor.run(stop or threading.Event())
+    return ingestor
