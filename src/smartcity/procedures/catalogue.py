@@ -1,0 +1,125 @@
+"""The city's catalogue as shipped data: six full definitions plus placeholders, with the city's levels."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+PLACEHOLDER_NOTE = "Catalogue placeholder: shorter definition; check against the published procedure."
+SCOPE_BY_LEVEL = {4: "toan_trinh", 3: "mot_phan"}
+WARDS_BEFORE_2025 = {
+    "25741": "Hiệp Thành", "25744": "Phú Lợi", "25747": "Phú Cường", "25750": "Phú Hòa", "25753": "Phú Thọ",
+    "25756": "Chánh Nghĩa", "25759": "Định Hoà", "25760": "Hoà Phú", "25762": "Phú Mỹ", "25763": "Phú Tân",
+    "25765": "Tân An", "25768": "Hiệp An", "25771": "Tương Bình Hiệp", "25774": "Chánh Mỹ",
+}
+WARDS_FROM_2025 = {
+    "25747": "Thủ Dầu Một", "25750": "Phú Lợi", "25771": "Chánh Hiệp", "25760": "Bình Dương",
+    "25768": "Phú An",
+}
+
+
+def available_catalogues() -> list[str]:
+    """The city packs that ship a procedure catalogue."""
+    return sorted(p.name for p in DATA_DIR.iterdir() if (p / "catalogue.json").exists())
+
+
+def ward_options() -> list[dict[str, str]]:
+    """JSON Schema `oneOf` entries for a ward code: the former wards, with the ward the code lives on in."""
+    options = []
+    for code, name in WARDS_BEFORE_2025.items():
+        title = f"Phường {name}"
+        if code in WARDS_FROM_2025:
+            title += f" (từ 01/07/2025: Phường {WARDS_FROM_2025[code]})"
+        options.append({"const": code, "title": title})
+    return options
+
+
+def _with_wards(schema: dict[str, Any]) -> dict[str, Any]:
+    properties = schema.get("properties", {})
+    if "ward_code" in properties and "oneOf" not in properties["ward_code"]:
+        properties["ward_code"] = {**properties["ward_code"], "oneOf": ward_options()}
+    return schema
+
+
+def distribute_levels(count: int, quotas: dict[int, int]) -> list[int]:
+    """`count` levels spread evenly so that each level appears exactly its quota (quotas sum to count)."""
+    if sum(quotas.values()) != count:
+        raise ValueError(f"level quotas sum to {sum(quotas.values())}, not {count}")
+    given = dict.fromkeys(quotas, 0)
+    levels = []
+    for index in range(count):
+        level = max(quotas, key=lambda lv: (quotas[lv] * (index + 1) / count - given[lv], lv))
+        given[level] += 1
+        levels.append(level)
+    return levels
+
+
+def _placeholder(group: dict[str, Any], name: str, number: int, level: int) -> dict[str, Any]:
+    return {
+        "code": f"TDM-{group['field_code']}-{number:03d}",
+        "name": name,
+        "field": group["field"],
+        "field_code": group["field_code"],
+        "level": level,
+        "online_scope": SCOPE_BY_LEVEL.get(level),
+        "authority_level": group["authority_level"],
+        "processing_days": group["processing_days"],
+        "fees": [],
+        "required_documents": [
+            {"code": "don_de_nghi", "name": "Đơn hoặc tờ khai đề nghị (theo mẫu)", "originals": 1,
+             "copies": 0, "required": True},
+            {"code": "giay_to_kem_theo", "name": "Giấy tờ kèm theo theo quy định của thủ tục", "originals": 0,
+             "copies": 1, "required": False},
+        ],
+        "form_schema": _with_wards({
+            "type": "object", "title": name, "required": ["request"],
+            "properties": {
+                "request": {"type": "string", "title": "Nội dung đề nghị", "minLength": 3, "maxLength": 4000},
+                "ward_code": {"type": "string", "title": "Phường"},
+            },
+        }),
+        "result_schema": {"type": "object", "properties": {
+            "result_number": {"type": "string", "title": "Số văn bản kết quả", "maxLength": 40}}},
+        "legal_basis": "",
+        "agency_code": group["agency_code"],
+        "result_type": group["result_type"],
+        "workflow": group["workflow"],
+        "interlinked": name.startswith("Liên thông"),
+        "is_placeholder": True,
+        "notes": PLACEHOLDER_NOTE,
+    }
+
+
+def _read(pack: str, name: str) -> dict[str, Any]:
+    path = DATA_DIR / pack / name
+    if not path.exists():
+        raise FileNotFoundError(f"the city pack {pack!r} has no procedure catalogue ({path.name})")
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def build_catalogue(pack: str = "thu-dau-mot") -> list[dict[str, Any]]:
+    """Every procedure of the pack as plain dicts, full definitions first, with the declared level counts."""
+    full = [dict(p, is_placeholder=False) for p in _read(pack, "full.json")["procedures"]]
+    for record in full:
+        record["form_schema"] = _with_wards(record["form_schema"])
+    catalogue = _read(pack, "catalogue.json")
+    quotas = {int(k): v for k, v in catalogue["levels"].items()}
+    for record in full:
+        quotas[record["level"]] -= 1
+    names = [(group, name) for group in catalogue["fields"] for name in group["names"]]
+    levels = distribute_levels(len(names), quotas)
+    taken = {r["code"] for r in full}
+    records = list(full)
+    counters: dict[str, int] = {}
+    for (group, name), level in zip(names, levels, strict=True):
+        number = counters.get(group["field_code"], 0) + 1
+        while f"TDM-{group['field_code']}-{number:03d}" in taken:
+            number += 1
+        counters[group["field_code"]] = number
+        records.append(_placeholder(group, name, number, level))
+    if len(records) != catalogue["total"]:
+        raise ValueError(f"the catalogue has {len(records)} procedures, not {catalogue['total']}")
+    return records

@@ -1,0 +1,153 @@
+"""The procedure catalogue: the city's 278 procedures, search, filters, import/export, API and pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from smartcity.core.errors import ValidationFailed
+from smartcity.core.security import Actor
+from smartcity.procedures import service
+from smartcity.procedures.catalogue import distribute_levels
+from smartcity.procedures.text import fold
+
+SYSTEM = Actor.system("test")
+FULL = {"TDM-QLDT-001", "TDM-QLDT-002", "TDM-HT-001", "TDM-HT-002", "TDM-HT-003", "TDM-HKD-001"}
+
+
+@pytest.fixture
+def loaded(db):
+    """The database with the city's catalogue loaded."""
+    service.load_city_catalogue(db, actor=SYSTEM)
+    return db
+
+
+def test_fold_removes_vietnamese_diacritics():
+    assert fold("Đăng ký  KHAI SINH") == "dang ky khai sinh"
+    assert fold("Cấp giấy chứng nhận số nhà") == "cap giay chung nhan so nha"
+
+
+def test_distribute_levels_meets_quotas_exactly():
+    levels = distribute_levels(10, {4: 5, 3: 3, 1: 2})
+    assert sorted(levels) == [1, 1, 3, 3, 3, 4, 4, 4, 4, 4]
+    with pytest.raises(ValueError):
+        distribute_levels(3, {4: 1})
+
+
+def test_city_catalogue_matches_the_city_figures(loaded):
+    counts = service.level_counts(loaded)
+    assert sum(counts.values()) == 278
+    assert counts[4] == 157 and counts[3] == 43
+    full = service.list_procedures(loaded, full_only=True, limit=50)
+    assert {p.code for p in full.items} == FULL
+    placeholders = service.list_procedures(loaded, limit=1, offset=0, q="chung thuc")
+    assert placeholders.items[0].is_placeholder
+
+
+def test_full_procedures_carry_forms_documents_and_consistent_scales(loaded):
+    house = service.get_procedure(loaded, "TDM-QLDT-001")
+    assert house.level == 4 and house.online_scope == "toan_trinh"
+    assert house.fee_total_vnd > 0
+    assert {d.code for d in house.required_documents if d.required} == {"don_de_nghi", "gcn_qsdd"}
+    assert "ward_code" in house.form_schema["required"]
+    assert len(house.form_schema["properties"]["ward_code"]["oneOf"]) == 14
+    permit = service.get_procedure(loaded, "TDM-QLDT-002")
+    assert permit.processing_days == 15
+    marriage = service.get_procedure(loaded, "TDM-HT-002")
+    assert marriage.level == 3 and marriage.online_scope == "mot_phan"
+    business = service.get_procedure(loaded, "TDM-HKD-001")
+    assert business.processing_days == 3
+
+
+def test_reloading_changes_nothing(loaded):
+    report = service.load_city_catalogue(loaded, actor=SYSTEM)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 278)
+
+
+@pytest.mark.parametrize("query", ["cấp số nhà", "cap so nha", "CAP SO NHA", "số nhà"])
+def test_search_with_or_without_diacritics(loaded, query):
+    page = service.list_procedures(loaded, q=query)
+    assert page.items[0].code == "TDM-QLDT-001"
+    texts = [fold(f"{p.code} {p.name} {p.field}") for p in page.items]
+    assert all("so" in text and "nha" in text for text in texts)
+
+
+def test_filters_by_field_level_and_agency(loaded):
+    civil = service.list_procedures(loaded, field="HT", limit=500)
+    assert civil.total >= 30 and all(p.field_code == "HT" for p in civil.items)
+    level3 = service.list_procedures(loaded, level=3, limit=500)
+    assert level3.total == 43 and all(p.online_scope == "mot_phan" for p in level3.items)
+    urban = service.list_procedures(loaded, agency="TDM-QLDT", level=4, limit=500)
+    assert urban.total > 0 and all(p.agency_code == "TDM-QLDT" and p.level == 4 for p in urban.items)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_export_then_import_round_trips(loaded, db, fmt):
+    exported = service.export_catalogue(loaded, fmt=fmt)
+    report = service.import_catalogue(db, actor=SYSTEM, filename=f"catalogue.{fmt}", content=exported)
+    assert report.unchanged == 278 and report.created == report.updated == 0
+
+
+def _csv(rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow(row)
+    return buffer.getvalue().encode()
+
+
+def test_import_of_a_bad_file_names_each_problem_and_stores_nothing(db):
+    header = ["code", "name", "field", "field_code", "level", "processing_days", "agency_code",
+              "result_type", "workflow", "required_documents"]
+    good = ["X-1", "Thủ tục thử", "Thử", "TH", "4", "3", "TDM-QLDT", "Quyết định", "city_standard", "[]"]
+    bad = ["X-2", "Thủ tục sai", "Thử", "TH", "7", "3", "TDM-QLDT", "Quyết định", "no_such_flow", "[]"]
+    with pytest.raises(ValidationFailed) as caught:
+        service.import_catalogue(db, actor=SYSTEM, filename="c.csv", content=_csv([header, good, bad]))
+    fields = {e["field"] for e in caught.value.errors}
+    assert "row 2.level" in fields and "row 2.workflow" in fields
+    assert service.list_procedures(db).total == 0
+    broken_json = [*good[:-1], "[not json"]
+    with pytest.raises(ValidationFailed):
+        service.import_catalogue(db, actor=SYSTEM, filename="c.csv", content=_csv([header, broken_json]))
+
+
+def test_import_rejects_level_scale_disagreement_and_bad_schema(db):
+    record = {"code": "X-3", "name": "Thủ tục thử", "field": "Thử", "field_code": "TH", "level": 2,
+              "online_scope": "toan_trinh", "processing_days": 1, "agency_code": "TDM-QLDT",
+              "result_type": "Quyết định", "workflow": "ward_short"}
+    with pytest.raises(ValidationFailed):
+        service.upsert_procedures(db, actor=SYSTEM, records=[record])
+    record.update(level=4, form_schema={"type": "object", "properties": {"x": {"type": "nope"}}})
+    with pytest.raises(ValidationFailed):
+        service.upsert_procedures(db, actor=SYSTEM, records=[record])
+
+
+def test_api_lists_with_total_paging_and_filters(client, loaded):
+    body = client.get("/api/v1/procedures", params={"q": "khai sinh", "limit": 2}).json()
+    assert body["total"] >= 3 and len(body["items"]) == 2 and body["limit"] == 2
+    assert client.get("/api/v1/procedures", params={"level": 4, "limit": 1}).json()["total"] == 157
+    detail = client.get("/api/v1/procedures/TDM-HT-001").json()
+    assert detail["form_schema"]["properties"]["child_name"]["type"] == "string"
+    assert client.get("/api/v1/procedures/NOPE").status_code == 404
+    assert client.get("/api/v1/procedures", params={"level": 9}).status_code == 422
+    assert client.get("/api/v1/procedures/levels").json() == {"1": 18, "2": 60, "3": 43, "4": 157}
+
+
+def test_api_export_and_admin_only_import(client, loaded):
+    response = client.get("/api/v1/procedures/export", params={"format": "csv"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    files = {"file": ("c.csv", response.content, "text/csv")}
+    assert client.post("/api/v1/procedures/import", files=files).status_code == 401
+
+
+def test_catalogue_pages_in_vietnamese_and_english(client, loaded):
+    page = client.get("/thu-tuc", params={"q": "cap so nha"})
+    assert page.status_code == 200 and "Cấp giấy chứng nhận số nhà" in page.text
+    detail = client.get("/thu-tuc/TDM-QLDT-001")
+    assert "Thành phần hồ sơ" in detail.text and "Nộp hồ sơ trực tuyến" in detail.text
+    english = client.get("/thu-tuc/TDM-QLDT-001", params={"lang": "en"})
+    assert "Required documents" in english.text
+    assert json.loads(client.get("/api/v1/procedures/fields").text)
