@@ -81,6 +81,7 @@ class ReportCreate(_Strict):
     reporter_email: str | None = Field(default=None, max_length=254)
     account_id: str | None = Field(default=None, max_length=100)
     attributes: dict[str, str] = Field(default_factory=dict)
+    media_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
 
     @field_validator("reporter_phone")
     @classmethod
@@ -150,6 +151,7 @@ class PublicReport(BaseModel):
     resolved_at: datetime | None
     merged_into: str | None = None
     rating: int | None = None
+    media_url: str | None = None
     photos: list[str] = Field(default_factory=list)
     steps: list[PublicStep] = Field(default_factory=list)
 

@@ -178,6 +178,7 @@ def _public_fields(session: Session, report: Report, names: dict[str, str], *,
         "submitted_at": report.submitted_at, "updated_at": report.updated_at,
         "deadline_at": report.deadline_at, "resolved_at": report.resolved_at,
         "merged_into": _merged_code(session, report), "rating": report.rating,
+        "media_url": (report.attributes or {}).get("media_url"),
         "photos": _photo_urls(session, report.id) if with_details else [],
         "steps": _public_steps(steps), "_steps": steps,
     }
@@ -454,7 +455,9 @@ def submit_report(
     settings = settings or get_feedback_settings()
     category = get_category(db, data.category_code)
     _check_location(category, data)
-    attributes = check_attributes(category, data.attributes)
+    attributes: dict[str, Any] = check_attributes(category, data.attributes)
+    if data.media_url:
+        attributes["media_url"] = data.media_url
     if len(photos) > settings.max_photos:
         raise ValidationFailed.for_field("media", f"at most {settings.max_photos} photos")
     cleaned = [clean_image(p, max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels,
@@ -523,7 +526,7 @@ def _add_step(session: Session, report: Report, action: str, from_status: str | 
                            public_comment=scrub_text(comment), internal_note=note))
 
 
-def attach_photo(db: Database, *, actor: Actor, code: str, data: bytes,
+def attach_photo(db: Database, *, actor: Actor, code: str, data: bytes, reporter_key: str | None = None,
                  settings: FeedbackSettings | None = None) -> int:
     """Add a cleaned photo to a report (its reporter or staff); returns the photo id."""
     settings = settings or get_feedback_settings()
@@ -531,7 +534,7 @@ def attach_photo(db: Database, *, actor: Actor, code: str, data: bytes,
                         max_side=settings.photo_max_side)
     with UnitOfWork(db, actor) as uow:
         report = _load(uow.session, code)
-        if not (is_staff(actor) or (actor.user_id is not None and actor.user_id == report.reporter_user_id)):
+        if not (is_staff(actor) or _is_reporter(actor, report, reporter_key)):
             raise Forbidden("Only the reporter or staff may add photos.")
         count = uow.session.scalar(select(func.count(Photo.id)).where(Photo.report_id == report.id)) or 0
         if count >= settings.max_photos:
