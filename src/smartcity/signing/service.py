@@ -481,9 +481,15 @@ def register_trusted_root(db: Database, *, actor: Actor, certificate: bytes) -> 
         return _read(row)
 
 
+def _whole_second(moment: datetime) -> datetime:
+    """CRLs and OCSP carry whole seconds; rounding down errs on the safe side: a signature made in the
+    same second as the revocation counts as made after it."""
+    return moment.replace(microsecond=0)
+
+
 def _mark_revoked(uow: UnitOfWork, row: Certificate, reason: str) -> None:
     before = _public_summary(row)
-    row.status, row.revoked_at, row.revocation_reason = "revoked", utcnow().replace(microsecond=0), reason
+    row.status, row.revoked_at, row.revocation_reason = "revoked", _whole_second(utcnow()), reason
     uow.session.flush()
     uow.audit(
         "signing.certificate_revoked", "certificate", row.serial, before=before, after=_public_summary(row)
