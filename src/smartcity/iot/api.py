@@ -16,6 +16,7 @@ from smartcity.core.security import Actor
 from smartcity.iot import service
 from smartcity.iot.auth import Sender, integrator, operator, signed_in, telemetry_sender
 from smartcity.iot.models import Command, Device
+from smartcity.iot.ngsi_api import router as ngsi_router
 from smartcity.iot.pipeline import Envelope
 from smartcity.iot.schemas import (
     AggregateSeries,
@@ -41,7 +42,7 @@ from smartcity.iot.schemas import (
     TelemetrySeries,
 )
 
-router = APIRouter(prefix="/api/v1/iot", tags=["iot"])
+iot = APIRouter(prefix="/api/v1/iot", tags=["iot"])
 Operator = Annotated[Actor, Depends(operator)]
 Integrator = Annotated[Actor, Depends(integrator)]
 SignedIn = Annotated[Actor, Depends(signed_in)]
@@ -75,12 +76,12 @@ def device_read(device: Device, health: tuple[datetime | None, int] = (None, 0))
     )
 
 
-@router.get("/types", summary="Device types with their telemetry keys and commands")
+@iot.get("/types", summary="Device types with their telemetry keys and commands")
 def list_types(_actor: SignedIn) -> list[dict[str, Any]]:
     return service.known_types()
 
 
-@router.post("/devices", status_code=201, response_model=DeviceCreated, summary="Register a device")
+@iot.post("/devices", status_code=201, response_model=DeviceCreated, summary="Register a device")
 def create_device(data: DeviceCreate, request: Request, actor: Integrator) -> DeviceCreated:
     created = service.register_device(_db(request), actor=actor, data=data)
     read = device_read(created.device)
@@ -90,9 +91,7 @@ def create_device(data: DeviceCreate, request: Request, actor: Integrator) -> De
     )
 
 
-@router.post(
-    "/devices/import", response_model=ImportReport, summary="Register devices from CSV (all or none)"
-)
+@iot.post("/devices/import", response_model=ImportReport, summary="Register devices from CSV (all or none)")
 async def import_devices(request: Request, actor: Integrator) -> Response | ImportReport:
     if not request.headers.get("content-type", "").startswith(("text/csv", "text/plain")):
         raise UnsupportedMediaType("Send the CSV as text/csv")
@@ -114,7 +113,7 @@ async def import_devices(request: Request, actor: Integrator) -> Response | Impo
     return report
 
 
-@router.get("/devices", response_model=DevicePage, summary="List devices")
+@iot.get("/devices", response_model=DevicePage, summary="List devices")
 def list_devices(
     request: Request,
     _actor: SignedIn,
@@ -147,29 +146,29 @@ def _bbox(raw: str | None) -> tuple[float, float, float, float] | None:
     return west, south, east, north
 
 
-@router.get("/devices/{device_id}", response_model=DeviceRead, summary="One device")
+@iot.get("/devices/{device_id}", response_model=DeviceRead, summary="One device")
 def get_device(device_id: str, request: Request, _actor: SignedIn) -> DeviceRead:
     device = service.get_device(_db(request), device_id=device_id)
     return device_read(device, service.device_health(_db(request), device_ids=[device_id])[device_id])
 
 
-@router.patch("/devices/{device_id}", response_model=DeviceRead, summary="Change a device's registry fields")
+@iot.patch("/devices/{device_id}", response_model=DeviceRead, summary="Change a device's registry fields")
 def patch_device(device_id: str, data: DeviceUpdate, request: Request, actor: Operator) -> DeviceRead:
     return device_read(service.update_device(_db(request), actor=actor, device_id=device_id, data=data))
 
 
-@router.post("/devices/{device_id}/decommission", response_model=DeviceRead, summary="Take out of service")
+@iot.post("/devices/{device_id}/decommission", response_model=DeviceRead, summary="Take out of service")
 def decommission(device_id: str, request: Request, actor: Operator) -> DeviceRead:
     return device_read(service.decommission_device(_db(request), actor=actor, device_id=device_id))
 
 
-@router.post("/devices/{device_id}/credentials", response_model=Credentials, summary="New device password")
+@iot.post("/devices/{device_id}/credentials", response_model=Credentials, summary="New device password")
 def new_credentials(device_id: str, request: Request, actor: Operator) -> Credentials:
     created = service.reset_credentials(_db(request), actor=actor, device_id=device_id)
     return Credentials(username=created.device.mqtt_username, password=created.password)
 
 
-@router.get("/devices/{device_id}/state", response_model=LatestState, summary="Latest value of each key")
+@iot.get("/devices/{device_id}/state", response_model=LatestState, summary="Latest value of each key")
 def device_state(device_id: str, request: Request, _actor: SignedIn) -> LatestState:
     service.get_device(_db(request), device_id=device_id)
     state = service.latest_state(_db(request), device_ids=[device_id])[device_id]
@@ -180,7 +179,7 @@ def device_state(device_id: str, request: Request, _actor: SignedIn) -> LatestSt
     )
 
 
-@router.get("/devices/{device_id}/telemetry", response_model=TelemetrySeries, summary="Stored values")
+@iot.get("/devices/{device_id}/telemetry", response_model=TelemetrySeries, summary="Stored values")
 def device_telemetry(
     device_id: str,
     request: Request,
@@ -196,9 +195,7 @@ def device_telemetry(
     return TelemetrySeries(device_id=device_id, items=[TelemetryPoint(**i) for i in items])
 
 
-@router.get(
-    "/devices/{device_id}/aggregates", response_model=AggregateSeries, summary="Min/avg/max by interval"
-)
+@iot.get("/devices/{device_id}/aggregates", response_model=AggregateSeries, summary="Min/avg/max by interval")
 def device_aggregates(
     device_id: str,
     key: str,
@@ -216,14 +213,12 @@ def device_aggregates(
     )
 
 
-@router.get(
-    "/rejections", response_model=list[RejectionRead], summary="Rejected messages, counted per device"
-)
+@iot.get("/rejections", response_model=list[RejectionRead], summary="Rejected messages, counted per device")
 def list_rejections(request: Request, _actor: Operator, device_id: str | None = None) -> list[RejectionRead]:
     return [RejectionRead.model_validate(r) for r in service.rejections(_db(request), device_id=device_id)]
 
 
-@router.post("/telemetry", response_model=IngestReport, summary="Ingest a batch of device messages")
+@iot.post("/telemetry", response_model=IngestReport, summary="Ingest a batch of device messages")
 def post_telemetry(
     batch: TelemetryBatch, request: Request, sender: Annotated[Sender, Depends(telemetry_sender)]
 ) -> IngestReport:
@@ -249,7 +244,7 @@ def _envelope(message: Any, sender: Sender) -> Envelope:
     return Envelope(message, device_id=sender.device_id)
 
 
-@router.post(
+@iot.post(
     "/commands",
     status_code=202,
     response_model=CommandGroupRead,
@@ -268,21 +263,17 @@ def _group(group_id: str, commands: list[Command]) -> CommandGroupRead:
     )
 
 
-@router.get(
-    "/commands/{group_id}", response_model=CommandGroupRead, summary="A command or group and its status"
-)
+@iot.get("/commands/{group_id}", response_model=CommandGroupRead, summary="A command or group and its status")
 def get_command_group(group_id: str, request: Request, _actor: Operator) -> CommandGroupRead:
     return _group(group_id, service.command_group(_db(request), group_id=group_id))
 
 
-@router.get("/devices/{device_id}/commands", response_model=list[CommandRead], summary="Latest commands")
+@iot.get("/devices/{device_id}/commands", response_model=list[CommandRead], summary="Latest commands")
 def device_commands(device_id: str, request: Request, _actor: Operator) -> list[CommandRead]:
     return [CommandRead.model_validate(c) for c in service.list_commands(_db(request), device_id=device_id)]
 
 
-@router.get(
-    "/devices/{device_id}/commands/pending", summary="For devices polling over HTTP: commands to apply"
-)
+@iot.get("/devices/{device_id}/commands/pending", summary="For devices polling over HTTP: commands to apply")
 def pending_commands(
     device_id: str, request: Request, sender: Annotated[Sender, Depends(telemetry_sender)]
 ) -> list[dict[str, Any]]:
@@ -291,7 +282,7 @@ def pending_commands(
     return [service.command_payload(c) for c in service.take_commands(_db(request), device_id=device_id)]
 
 
-@router.post(
+@iot.post(
     "/devices/{device_id}/commands/{command_id}/ack",
     response_model=CommandRead,
     summary="A device's answer to a command",
@@ -311,22 +302,22 @@ def ack_command(
     return CommandRead.model_validate(command)
 
 
-@router.get("/rules", response_model=list[RuleRead], summary="Rules")
+@iot.get("/rules", response_model=list[RuleRead], summary="Rules")
 def list_rules(request: Request, _actor: Operator) -> list[RuleRead]:
     return [RuleRead.model_validate(r) for r in service.list_rules(_db(request))]
 
 
-@router.post("/rules", status_code=201, response_model=RuleRead, summary="Add a rule")
+@iot.post("/rules", status_code=201, response_model=RuleRead, summary="Add a rule")
 def create_rule(data: RuleCreate, request: Request, actor: Operator) -> RuleRead:
     return RuleRead.model_validate(service.create_rule(_db(request), actor=actor, data=data))
 
 
-@router.put("/rules/{rule_id}", response_model=RuleRead, summary="Replace a rule (new version)")
+@iot.put("/rules/{rule_id}", response_model=RuleRead, summary="Replace a rule (new version)")
 def put_rule(rule_id: int, data: RuleCreate, request: Request, actor: Operator) -> RuleRead:
     return RuleRead.model_validate(service.update_rule(_db(request), actor=actor, rule_id=rule_id, data=data))
 
 
-@router.get("/rules/export", summary="Every rule as YAML or JSON")
+@iot.get("/rules/export", summary="Every rule as YAML or JSON")
 def export_rules(request: Request, _actor: Operator, format: str = "yaml") -> Response:
     rules = [service.rule_snapshot(r) for r in service.list_rules(_db(request))]
     if format == "json":
@@ -340,7 +331,7 @@ def export_rules(request: Request, _actor: Operator, format: str = "yaml") -> Re
     )
 
 
-@router.post("/rules/import", summary="Create or update rules by name from an export")
+@iot.post("/rules/import", summary="Create or update rules by name from an export")
 def import_rules(
     request: Request, actor: Operator, document: Annotated[dict[str, Any], Body()]
 ) -> dict[str, int]:
@@ -351,7 +342,7 @@ def import_rules(
     return {"created": created, "updated": updated}
 
 
-@router.get("/alarms", summary="Alarms, newest first")
+@iot.get("/alarms", summary="Alarms, newest first")
 def list_alarms(
     request: Request,
     _actor: Operator,
@@ -371,11 +362,16 @@ def list_alarms(
     }
 
 
-@router.post("/alarms/{alarm_id}/acknowledge", response_model=AlarmRead, summary="Acknowledge an alarm")
+@iot.post("/alarms/{alarm_id}/acknowledge", response_model=AlarmRead, summary="Acknowledge an alarm")
 def acknowledge_alarm(alarm_id: int, request: Request, actor: Operator) -> AlarmRead:
     return AlarmRead.model_validate(service.acknowledge_alarm(_db(request), actor=actor, alarm_id=alarm_id))
 
 
-@router.post("/alarms/{alarm_id}/clear", response_model=AlarmRead, summary="Clear an alarm by hand")
+@iot.post("/alarms/{alarm_id}/clear", response_model=AlarmRead, summary="Clear an alarm by hand")
 def clear_alarm(alarm_id: int, request: Request, actor: Operator) -> AlarmRead:
     return AlarmRead.model_validate(service.clear_alarm(_db(request), actor=actor, alarm_id=alarm_id))
+
+
+router = APIRouter()
+router.include_router(iot)
+router.include_router(ngsi_router)

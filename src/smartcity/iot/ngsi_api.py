@@ -1,0 +1,305 @@
+"""NGSI-LD API at /ngsi-ld/v1: entities (query, read, create), attribute update, batch upsert, @context."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+
+from smartcity.core.errors import AppError
+from smartcity.core.security import Actor
+from smartcity.iot import service
+from smartcity.iot.auth import integrator, signed_in
+from smartcity.iot.device_types import type_for_sdm
+from smartcity.iot.models import Device
+from smartcity.iot.ngsi import (
+    CONTEXT_PATH,
+    BadRequestData,
+    GeoQuery,
+    InvalidRequest,
+    ResourceNotFound,
+    as_ngsi_error,
+    build_entity,
+    context_document,
+    device_id_of,
+    key_values_of,
+    observed_at,
+    parse_q,
+    short_type,
+)
+from smartcity.iot.pipeline import Envelope
+from smartcity.iot.schemas import DeviceCreate, DeviceUpdate
+
+router = APIRouter(prefix="/ngsi-ld/v1", tags=["ngsi-ld"])
+Reader = Annotated[Actor, Depends(signed_in)]
+Writer = Annotated[Actor, Depends(integrator)]
+JSON_LD = "application/ld+json"
+MAX_LIMIT = 1000
+REGISTRY_ATTRIBUTES = {"name": "name", "serialNumber": "serial", "modelName": "model"}
+T = TypeVar("T")
+
+
+def _call(action: Callable[[], T]) -> T:
+    """Run a service call, reporting its errors with NGSI-LD problem types."""
+    try:
+        return action()
+    except AppError as error:
+        raise as_ngsi_error(error) from None
+
+
+def _link(request: Request) -> str:
+    return f'<{_base(request)}{CONTEXT_PATH}>; rel="http://www.w3.org/ns/json-ld#context"; type="{JSON_LD}"'
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _respond(
+    request: Request, body: Any, *, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """JSON with a Link header to the @context, or JSON-LD with @context inline when asked for."""
+    headers = dict(headers or {})
+    if JSON_LD in request.headers.get("accept", ""):
+        context = f"{_base(request)}{CONTEXT_PATH}"
+        if isinstance(body, list):
+            body = [{**item, "@context": context} for item in body]
+        elif isinstance(body, dict):
+            body = {**body, "@context": context}
+        return JSONResponse(body, status_code=status, media_type=JSON_LD, headers=headers)
+    headers["Link"] = _link(request)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+@router.get("/context.jsonld", summary="The @context of this broker, served locally", include_in_schema=True)
+def get_context(request: Request) -> Response:
+    return JSONResponse(context_document(_base(request)), media_type=JSON_LD)
+
+
+@router.get("/entities", summary="Query entities (type, id, idPattern, q, attrs, geo-query, pagination)")
+def query_entities(request: Request, _actor: Reader) -> Response:
+    params = request.query_params
+    limit, offset = _int(params, "limit", 20, 0, MAX_LIMIT), _int(params, "offset", 0, 0, 10**9)
+    count = params.get("count") == "true"
+    if limit == 0 and not count:
+        raise BadRequestData("limit=0 needs count=true")
+    predicate = parse_q(params["q"]) if params.get("q") else None
+    geo = GeoQuery.parse(params.get("georel"), params.get("geometry"), params.get("coordinates"))
+    pattern = _pattern(params.get("idPattern"))
+    devices = _candidates(request, params.get("type"), params.get("id"))
+    states = service.latest_state(request.app.state.db, device_ids=[d.id for d in devices])
+    entities = []
+    for device in devices:
+        full = build_entity(device, states[device.id], key_values=True)
+        if pattern and not pattern.search(full["id"]):
+            continue
+        if (predicate and not predicate(full)) or (geo and not geo.matches(device.lon, device.lat)):
+            continue
+        entities.append((device, states[device.id]))
+    page = entities[offset : offset + limit]
+    body = [
+        build_entity(d, s, attrs=_attrs(params.get("attrs")), key_values=_key_values(params)) for d, s in page
+    ]
+    return _respond(request, body, headers={"NGSILD-Results-Count": str(len(entities))} if count else None)
+
+
+def _int(params: Any, name: str, default: int, low: int, high: int) -> int:
+    raw = params.get(name)
+    if raw is None:
+        return default
+    if not re.fullmatch(r"\d+", raw) or not low <= int(raw) <= high:
+        raise BadRequestData(f"{name} must be an integer from {low} to {high}")
+    return int(raw)
+
+
+def _pattern(raw: str | None) -> re.Pattern[str] | None:
+    if not raw:
+        return None
+    try:
+        return re.compile(raw)
+    except re.error as exc:
+        raise BadRequestData(f"idPattern: {exc}") from None
+
+
+def _attrs(raw: str | None) -> set[str] | None:
+    return {a.strip() for a in raw.split(",") if a.strip()} if raw else None
+
+
+def _key_values(params: Any) -> bool:
+    options = (params.get("options") or "").split(",")
+    return "keyValues" in options or params.get("format") in ("keyValues", "simplified")
+
+
+def _candidates(request: Request, types: str | None, ids: str | None) -> list[Device]:
+    kinds = None
+    if types:
+        known = [type_for_sdm(short_type(t.strip())) for t in types.split(",")]
+        kinds = [k.slug for k in known if k is not None]
+        if not kinds:
+            return []
+    device_ids = [device_id_of(i.strip()) for i in ids.split(",")] if ids else None
+    return service.find_devices(request.app.state.db, types=kinds, device_ids=device_ids)
+
+
+@router.get("/entities/{entity_id}", summary="One entity")
+def get_entity(entity_id: str, request: Request, _actor: Reader) -> Response:
+    device = _device(request, entity_id)
+    state = service.latest_state(request.app.state.db, device_ids=[device.id])[device.id]
+    params = request.query_params
+    return _respond(
+        request,
+        build_entity(device, state, attrs=_attrs(params.get("attrs")), key_values=_key_values(params)),
+    )
+
+
+def _device(request: Request, entity_id: str) -> Device:
+    device_id = device_id_of(entity_id)
+    device = _call(lambda: service.get_device(request.app.state.db, device_id=device_id))
+    if device.status == "decommissioned":
+        raise ResourceNotFound(f"entity {entity_id!r} is decommissioned")
+    return device
+
+
+async def _json(request: Request) -> Any:
+    try:
+        return json.loads(await request.body())
+    except ValueError as exc:
+        raise InvalidRequest(f"the body is not JSON: {exc}") from None
+
+
+@router.post("/entities", status_code=201, summary="Create an entity (registers a device)")
+async def create_entity(request: Request, actor: Writer) -> Response:
+    entity = await _json(request)
+    device = _create(request, actor, entity)
+    location = f"/ngsi-ld/v1/entities/{build_entity(device, {})['id']}"
+    return Response(status_code=201, headers={"Location": location})
+
+
+def _create(request: Request, actor: Actor, entity: Any) -> Device:
+    if not isinstance(entity, dict) or not isinstance(entity.get("id"), str) or not entity.get("type"):
+        raise BadRequestData("an entity needs an id and a type")
+    kind = type_for_sdm(short_type(str(entity["type"])))
+    if kind is None:
+        raise BadRequestData(f"type {entity['type']!r} is not a device type of this platform")
+    values = key_values_of(entity)
+    registry = {field: values.pop(attr) for attr, field in REGISTRY_ATTRIBUTES.items() if attr in values}
+    location = values.pop("location", None)
+    for ignored in ("areaServed", "deviceState", "dateInstalled"):
+        values.pop(ignored, None)
+    db = request.app.state.db
+    try:
+        data = DeviceCreate.model_validate(
+            {"id": device_id_of(entity["id"]), "type": kind.slug, "location": location, **registry}
+        )
+    except ValueError as exc:
+        raise BadRequestData(str(exc).splitlines()[0]) from None
+    created = _call(lambda: service.register_device(db, actor=actor, data=data))
+    if values:
+        _ingest(request, created.device.id, values, observed_at(entity), strict=True)
+    return created.device
+
+
+def _ingest(
+    request: Request, device_id: str, values: dict[str, Any], observed: str | None, *, strict: bool
+) -> list[dict[str, Any]]:
+    """Store attribute values as a device message; returns the refusal reasons (raises when strict)."""
+    digest = hashlib.sha256(json.dumps([device_id, values, observed], sort_keys=True, default=str).encode())
+    msg_id = f"ngsi-{digest.hexdigest()[:32]}" if observed else f"ngsi-{uuid.uuid4().hex}"
+    body = {"msg_id": msg_id, "values": values, **({"ts": observed} if observed else {})}
+    outcome = service.ingest(request.app.state.db, envelopes=[Envelope(body, device_id=device_id)])
+    problems = [{"reason": r.reason, "detail": r.detail} for r in outcome.refused]
+    if problems and strict:
+        raise BadRequestData(problems[0]["detail"])
+    return problems
+
+
+@router.patch("/entities/{entity_id}/attrs", summary="Update attributes (telemetry values, name, location)")
+async def update_attributes(entity_id: str, request: Request, actor: Writer) -> Response:
+    attributes = await _json(request)
+    if not isinstance(attributes, dict) or not attributes:
+        raise BadRequestData("send an object of attributes")
+    device = _device(request, entity_id)
+    not_updated = _update(request, actor, device, attributes)
+    if not not_updated:
+        return Response(status_code=204)
+    updated = [
+        a for a in attributes if a not in {n["attributeName"] for n in not_updated} and a != "@context"
+    ]
+    return JSONResponse({"updated": updated, "notUpdated": not_updated}, status_code=207)
+
+
+def _update(
+    request: Request, actor: Actor, device: Device, attributes: dict[str, Any]
+) -> list[dict[str, Any]]:
+    values = key_values_of(attributes)
+    registry = {field: values.pop(attr) for attr, field in REGISTRY_ATTRIBUTES.items() if attr in values}
+    if "location" in values:
+        registry["location"] = values.pop("location")
+    if registry:
+        try:
+            change = DeviceUpdate.model_validate(registry)
+        except ValueError as exc:
+            raise BadRequestData(str(exc).splitlines()[0]) from None
+        _call(
+            lambda: service.update_device(request.app.state.db, actor=actor, device_id=device.id, data=change)
+        )
+    not_updated = []
+    for name in [n for n in values if n in ("areaServed", "deviceState", "dateInstalled")]:
+        values.pop(name)
+        not_updated.append({"attributeName": name, "reason": "read-only attribute"})
+    if values and _ingest(request, device.id, values, observed_at(attributes), strict=False):
+        not_updated += [{"attributeName": n, "reason": "rejected by the device type"} for n in values]
+    return not_updated
+
+
+@router.post("/entityOperations/upsert", summary="Create or update many entities")
+async def upsert(request: Request, actor: Writer) -> Response:
+    entities = await _json(request)
+    if not isinstance(entities, list):
+        raise BadRequestData("send an array of entities")
+    created: list[Any] = []
+    updated: list[Any] = []
+    errors: list[dict[str, Any]] = []
+    for entity in entities:
+        entity_ref = entity.get("id") if isinstance(entity, dict) else None
+        try:
+            outcome = _upsert_one(request, actor, entity)
+        except AppError as error:
+            problem = as_ngsi_error(error).to_problem()
+            errors.append({"entityId": entity_ref, "error": problem})
+            continue
+        (created if outcome == "created" else updated).append(entity_ref)
+    if errors:
+        return JSONResponse({"success": created + updated, "errors": errors}, status_code=207)
+    if created:
+        return JSONResponse(created, status_code=201)
+    return Response(status_code=204)
+
+
+def _upsert_one(request: Request, actor: Actor, entity: Any) -> str:
+    if not isinstance(entity, dict) or not isinstance(entity.get("id"), str):
+        raise BadRequestData("an entity needs an id")
+    try:
+        device = service.get_device(request.app.state.db, device_id=device_id_of(entity["id"]))
+    except AppError:
+        _create(request, actor, entity)
+        return "created"
+    attributes = {k: v for k, v in entity.items() if k not in ("id", "type", "@context")}
+    if attributes and _update(request, actor, device, attributes):
+        raise BadRequestData("some attributes were rejected by the device type")
+    return "updated"
+
+
+@router.delete(
+    "/entities/{entity_id}", status_code=204, summary="Delete an entity (decommissions the device)"
+)
+def delete_entity(entity_id: str, request: Request, actor: Writer) -> Response:
+    device = _device(request, entity_id)
+    _call(lambda: service.decommission_device(request.app.state.db, actor=actor, device_id=device.id))
+    return Response(status_code=204)
