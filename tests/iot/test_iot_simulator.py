@@ -1,0 +1,68 @@
+"""The simulator: devices along the streets, realistic values, commands applied once, HTTP transport."""
+
+from __future__ import annotations
+
+import random
+import threading
+from datetime import UTC, datetime
+
+from tests.iot.conftest import OPERATOR
+
+from smartcity.iot import service
+from smartcity.iot.device_types import device_types
+from smartcity.iot.simulator import (
+    HttpTransport,
+    SimDevice,
+    Simulation,
+    SimulationConfig,
+    apply_command,
+    place_devices,
+    reading,
+    register_missing,
+)
+
+
+def test_devices_are_placed_in_the_city_and_values_fit_their_types():
+    devices = place_devices(SimulationConfig(devices_per_type=40))
+    assert {d.type for d in devices} == {
+        "streetlight",
+        "streetlight_cabinet",
+        "waste_container",
+        "traffic_flow",
+        "air_quality",
+    }
+    assert all(106.64 <= d.lon <= 106.70 and 10.95 <= d.lat <= 11.03 for d in devices)
+    rng = random.Random(1)
+    for hour in range(0, 24, 3):
+        now = datetime(2026, 3, 1, hour, 0, tzinfo=UTC)
+        for device in devices:
+            values = reading(device, now, rng)
+            assert device_types()[device.type].check_values(values) == [], (device.type, values)
+
+
+def test_a_command_is_applied_once_per_id():
+    device = SimDevice("SL-1", "streetlight", "yersin", 106.66, 10.98)
+    command = {"command_id": "c1", "name": "dim", "params": {"dimLevel": 30}}
+    assert apply_command(device, command) is True
+    device.state["commanded_dim"] = 77
+    assert apply_command(device, command) is False
+    assert device.state["commanded_dim"] == 77
+
+
+def test_http_simulation_reports_and_obeys_commands(db, client, act_as):
+    config = SimulationConfig(devices_per_type=3, rate=20, duration=1.5, transport="http", failure_rate=0)
+    devices = place_devices(config)
+    register_missing(db, devices, reset_credentials=True)
+    act_as(OPERATOR)
+    client.post(
+        "/api/v1/iot/commands", json={"name": "dim", "params": {"dimLevel": 20}, "device_type": "streetlight"}
+    )
+    client.app.dependency_overrides.clear()
+    report = Simulation(devices, config, HttpTransport("http://testserver", None, client=client)).run(
+        threading.Event()
+    )
+    assert report.sent > len(devices) and report.commands == 3
+    assert service.stored_message_count(db) == report.sent
+    assert service.rejections(db) == []
+    lights = [d for d in devices if d.type == "streetlight"]
+    assert all(d.state["commanded_dim"] == 20 for d in lights)
