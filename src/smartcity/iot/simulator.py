@@ -6,6 +6,7 @@ and fail now and then (go silent, report an impossible value, overheat) so that 
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import random
@@ -112,9 +113,9 @@ def place_devices(config: SimulationConfig) -> list[SimDevice]:
 
 
 def _along(line: list[tuple[float, float]], fraction: float) -> tuple[float, float]:
-    lengths = [math.dist(a, b) for a, b in zip(line, line[1:], strict=False)]
+    lengths = [math.dist(a, b) for a, b in itertools.pairwise(line)]
     target = fraction * sum(lengths)
-    for (a, b), length in zip(zip(line, line[1:], strict=False), lengths, strict=False):
+    for (a, b), length in zip(itertools.pairwise(line), lengths, strict=False):
         if target <= length:
             t = target / length if length else 0
             return a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t
