@@ -7,17 +7,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from smartcity.iot.models import LatestValue, Rejection, Telemetry
+from smartcity.iot.models import LatestValue, Rejection
 
-SQLITE_LOOKUP_CHUNK = 400
+SQLITE_STAGE_DDL = (
+    "CREATE TEMP TABLE IF NOT EXISTS iot_telemetry_stage "
+    "(device_id TEXT, msg_id TEXT, key TEXT, ts TEXT, value REAL, text_value TEXT)"
+)
+SQLITE_STAGE_INSERT = "INSERT INTO temp.iot_telemetry_stage VALUES (?, ?, ?, ?, ?, ?)"
+SQLITE_MERGE_STAGE = (
+    "INSERT OR IGNORE INTO iot_telemetry (device_id, msg_id, key, ts, value, text_value) "
+    "SELECT device_id, msg_id, key, ts, value, text_value FROM temp.iot_telemetry_stage WHERE true "
+    "RETURNING device_id, msg_id"
+)
 STAGE_DDL = (
     "CREATE TEMP TABLE IF NOT EXISTS iot_telemetry_stage "
     "(device_id text, msg_id text, key text, ts timestamptz, value float8, text_value text) "
@@ -59,27 +67,23 @@ def write_rows(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
 
 
 def _write_sqlite(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
-    wanted = {(r.device_id, r.msg_id) for r in rows}
-    existing = _existing_messages(session, wanted)
-    fresh = [r for r in rows if (r.device_id, r.msg_id) not in existing]
-    if fresh:
-        statement = insert(Telemetry).prefix_with("OR IGNORE")
-        session.execute(statement, [_as_dict(r) for r in fresh])
-    return wanted - existing
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        cursor.execute(SQLITE_STAGE_DDL)
+        cursor.executemany(SQLITE_STAGE_INSERT, [
+            (r.device_id, r.msg_id, r.key, _sqlite_time(r.ts), r.value, r.text_value) for r in rows])
+        inserted = {(d, m) for d, m in cursor.execute(SQLITE_MERGE_STAGE).fetchall()}
+        cursor.execute("DELETE FROM temp.iot_telemetry_stage")
+    finally:
+        cursor.close()
+    return inserted
 
 
-def _existing_messages(session: Session, wanted: set[MessageKey]) -> set[MessageKey]:
-    found: set[MessageKey] = set()
-    pairs = sorted(wanted)
-    for start in range(0, len(pairs), SQLITE_LOOKUP_CHUNK):
-        chunk = pairs[start : start + SQLITE_LOOKUP_CHUNK]
-        query = (
-            select(Telemetry.device_id, Telemetry.msg_id)
-            .distinct()
-            .where(tuple_(Telemetry.device_id, Telemetry.msg_id).in_(chunk))
-        )
-        found.update((d, m) for d, m in session.execute(query))
-    return found
+def _sqlite_time(ts: datetime) -> str:
+    """The text form SQLAlchemy stores UTCDateTime in on SQLite (UTC, microseconds, no offset)."""
+    return ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _write_postgres(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
