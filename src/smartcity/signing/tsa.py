@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from asn1crypto import tsp
+from asn1crypto import core, tsp
 from asn1crypto import x509 as asn1_x509
 from pyhanko.sign.timestamps import DummyTimeStamper
 
@@ -36,13 +36,20 @@ def rejection(fail_info: str, text: str) -> bytes:
             "fail_info": tsp.PKIFailureInfo({fail_info}),
         }
     )
-    return tsp.TimeStampResp({"status": status}).dump()
+    return _StatusOnlyResp({"status": status}).dump()
+
+
+class _StatusOnlyResp(core.Sequence):
+    """TimeStampResp without a token (asn1crypto's class insists on one)."""
+
+    _fields = [("status", tsp.PKIStatusInfo)]
 
 
 def answer_request(stamper: CityTimeStamper, body: bytes) -> bytes:
     """Answer a DER TimeStampReq: a granted token, or a rejection saying what was wrong."""
     try:
         request = tsp.TimeStampReq.load(body)
+        _ = request.native  # parse everything now: asn1crypto is lazy
         algorithm = request["message_imprint"]["hash_algorithm"]["algorithm"].native
         digest = request["message_imprint"]["hashed_message"].native
         _ = request["nonce"].native
