@@ -1,0 +1,35 @@
+"""Settings of the GIS domain, read from the environment (prefix SMARTCITY_GIS_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class GisSettings(BaseSettings):
+    """Which spatial provider serves the feature store, and the house-numbering conventions."""
+
+    model_config = SettingsConfigDict(env_prefix="SMARTCITY_GIS_", env_file=".env", extra="ignore")
+
+    provider: str = Field(
+        default="auto",
+        description="Spatial provider of the feature store: auto (by database), postgis or sqlite-rtree",
+    )
+    max_house_distance_m: float = Field(
+        default=80.0, description="A house farther than this from its street cannot be numbered on it"
+    )
+    sub_number_style: str = Field(
+        default="letter", description="Sub-numbers between numbered houses: letter (12A) or slash (12/3)"
+    )
+    ogc_default_limit: int = 10
+    ogc_max_limit: int = 10_000
+    import_max_bytes: int = Field(default=200 * 1024 * 1024, description="Largest file accepted for import")
+    public_base_url: str = Field(default="", description="Base URL for OGC links; empty: from the request")
+
+
+@lru_cache(maxsize=1)
+def get_gis_settings() -> GisSettings:
+    """The process-wide GIS settings."""
+    return GisSettings()
