@@ -1,0 +1,297 @@
+"""Pages of citizen reports: public map, submit form, report page, my reports; hotline console, queue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+
+from smartcity.accounts import service as accounts_service
+from smartcity.accounts.deps import current_actor
+from smartcity.city import service as city_service
+from smartcity.core.calendar_dates import today_local
+from smartcity.core.db import Database, utcnow
+from smartcity.core.errors import AppError, Forbidden
+from smartcity.core.security import Actor
+from smartcity.feedback import service
+from smartcity.feedback.api import run_action
+from smartcity.feedback.config import get_feedback_settings
+from smartcity.feedback.schemas import ActionInput, ReportCreate
+from smartcity.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+STATIC = Path(__file__).resolve().parent / "static"
+ActorDep = Annotated[Actor, Depends(current_actor)]
+PAGE_SIZE = 50
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _today(request: Request) -> Any:
+    return today_local(request.app.state.settings.timezone)
+
+
+def _wards(request: Request) -> list[Any]:
+    return city_service.units_on(_db(request), on=_today(request), level="ward")
+
+
+def _login_redirect(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+@router.get("/feedback/static/{name}")
+def static_file(name: str) -> Response:
+    """The feedback pages' script and styles."""
+    path = STATIC / name
+    if name not in {"feedback.js", "feedback.css"} or not path.is_file():
+        return Response(status_code=404)
+    media = "text/javascript" if name.endswith(".js") else "text/css"
+    return FileResponse(path, media_type=media)
+
+
+@router.get("/feedback", response_class=HTMLResponse)
+def public_map(request: Request, actor: ActorDep, category: str = "", status: str = "", ward: str = "",
+               page: int = 1) -> Response:
+    """Map and list of public reports, filtered by category, status (open/closed) and ward."""
+    db = _db(request)
+    statuses = [s for s in service.STATUSES if service.open311_status(s) == status] if status else []
+    filters = service.ReportFilter(status=statuses, category_codes=[category] if category else [],
+                                   ward_code=ward or None, public_only=True)
+    page = max(page, 1)
+    items, total = service.list_reports(db, actor=Actor(kind="anonymous", name="map"), filters=filters,
+                                        limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return render(request, "feedback/map.html", {
+        "items": items, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
+        "categories": service.list_categories(db), "wards": _wards(request),
+        "filters": {"category": category, "status": status, "ward": ward},
+        "base_map_style_url": request.app.state.settings.base_map_style_url,
+    })
+
+
+def _form_context(request: Request, **extra: Any) -> dict[str, Any]:
+    settings = get_feedback_settings()
+    return {"categories": service.list_categories(_db(request)), "wards": _wards(request),
+            "radius_m": settings.duplicate_radius_m, "days": settings.duplicate_max_age_days,
+            "max_photos": settings.max_photos, "max_photo_mb": settings.max_photo_bytes // (1024 * 1024),
+            "values": {}, "error": None,
+            "base_map_style_url": request.app.state.settings.base_map_style_url, **extra}
+
+
+@router.get("/feedback/new", response_class=HTMLResponse)
+def new_report(request: Request, category: str = "") -> Response:
+    """The submit form: category, description, a pin on the map (or address / ward), photos."""
+    return render(request, "feedback/new.html", _form_context(request, values={"category_code": category}))
+
+
+def _float(value: Any) -> float | None:
+    text = str(value or "").strip().replace(",", ".")
+    return float(text) if text else None
+
+
+def _report_from_form(form: FormData, *, channel: str) -> ReportCreate:
+    return ReportCreate(
+        category_code=str(form.get("category_code") or ""), description=str(form.get("description") or ""),
+        lon=_float(form.get("lon")), lat=_float(form.get("lat")), address=str(form.get("address") or ""),
+        ward_code=str(form.get("ward_code") or "") or None, channel=channel,
+        is_public=form.get("is_public") == "on", urgent=form.get("urgent") == "on",
+        reporter_name=str(form.get("reporter_name") or "") or None,
+        reporter_phone=str(form.get("reporter_phone") or "") or None,
+        reporter_email=str(form.get("reporter_email") or "") or None,
+    )
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+    if isinstance(exc, AppError):
+        return exc.detail
+    return "Dữ liệu không hợp lệ."
+
+
+async def _photos(form: FormData) -> list[bytes]:
+    limit = get_feedback_settings().max_photo_bytes + 1
+    photos = []
+    for upload in form.getlist("photos"):
+        if isinstance(upload, UploadFile) and upload.filename:
+            photos.append(await upload.read(limit))
+    return photos
+
+
+@router.post("/feedback/new", response_class=HTMLResponse)
+async def submit_report(request: Request, actor: ActorDep) -> Response:
+    """Submit the form; on a mistake the form comes back with the values and the reason."""
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        data = _report_from_form(form, channel="web")
+        photos = await _photos(form)
+        result = await run_in_threadpool(
+            lambda: service.submit_report(_db(request), actor=actor, data=data, photos=photos,
+                                          secret=request.app.state.settings.resolved_secret_key))
+    except (AppError, ValidationError, ValueError) as exc:
+        status = exc.status if isinstance(exc, AppError) else 422
+        return render(request, "feedback/new.html", _form_context(request, values=values,
+                      error=_error_text(exc)), status_code=status)
+    return render(request, "feedback/submitted.html", {"result": result}, status_code=201)
+
+
+def _report_page(request: Request, actor: Actor, code: str, *, message: str | None = None,
+                 error: str | None = None, status_code: int = 200) -> Response:
+    report = service.get_report(_db(request), actor=actor, code=code)
+    settings = get_feedback_settings()
+    is_reporter = actor.user_id is not None and getattr(report, "reporter_user_id", None) == actor.user_id
+    return render(request, "feedback/report.html", {
+        "report": report, "is_staff": service.is_staff(actor), "is_reporter": is_reporter,
+        "status_names": service.STATUS_NAMES, "rating_names": service.RATING_NAMES,
+        "reopen_days": settings.reopen_days, "message": message, "error": error,
+    }, status_code=status_code)
+
+
+@router.get("/feedback/r/{code}", response_class=HTMLResponse)
+def report_page(request: Request, code: str, actor: ActorDep) -> Response:
+    """One report: state, public comments, photos; rating and reopening for its reporter."""
+    return _report_page(request, actor, code)
+
+
+@router.post("/feedback/r/{code}/{action}", response_class=HTMLResponse)
+async def reporter_action(request: Request, code: str, action: str, actor: ActorDep) -> Response:
+    """The reporter rates or reopens (logged in, or with the reporter key); anyone may join."""
+    if action not in ("rate", "reopen", "join"):
+        return Response(status_code=404)
+    form = await request.form()
+    try:
+        body = ActionInput(comment=str(form.get("comment") or ""),
+                           reporter_key=str(form.get("reporter_key") or "") or None,
+                           rating=int(str(form.get("rating"))) if form.get("rating") else None)
+        await run_in_threadpool(run_action, _db(request), actor=actor, code=code, action=action, body=body)
+    except (AppError, ValidationError, ValueError) as exc:
+        status = exc.status if isinstance(exc, AppError) else 422
+        return _report_page(request, actor, code, error=_error_text(exc), status_code=status)
+    return _report_page(request, actor, code, message="Đã ghi nhận. Cảm ơn bạn!")
+
+
+@router.get("/feedback/mine", response_class=HTMLResponse)
+def my_reports(request: Request, actor: ActorDep) -> Response:
+    """The logged-in citizen's reports."""
+    if actor.user_id is None:
+        return _login_redirect(request)
+    items, total = service.list_reports(_db(request), actor=actor,
+                                        filters=service.ReportFilter(reporter_user_id=actor.user_id,
+                                                                     public_only=False), limit=200)
+    return render(request, "feedback/mine.html", {"items": items, "total": total,
+                                                  "status_names": service.STATUS_NAMES})
+
+
+# ------------------------------------------------------------------------------------------- staff
+
+
+def _forbidden(request: Request, message: str) -> Response:
+    return render(request, "error.html", {"error": Forbidden(message)}, status_code=403)
+
+
+def _is_operator(actor: Actor) -> bool:
+    return actor.has_role("operator")
+
+
+@router.get("/staff/feedback/console", response_class=HTMLResponse)
+def console(request: Request, actor: ActorDep, phone: str = "", message: str = "") -> Response:
+    """Hotline 1022 console: fast intake, the caller's earlier reports, urgent reports of the day."""
+    if not actor.is_authenticated:
+        return _login_redirect(request)
+    if not _is_operator(actor):
+        return _forbidden(request, "Trang này dành cho điều hành viên 1022.")
+    return _console_page(request, actor, phone=phone, message=message)
+
+
+def _console_page(request: Request, actor: Actor, *, phone: str = "", message: str = "",
+                  error: str | None = None, values: dict[str, Any] | None = None,
+                  status_code: int = 200) -> Response:
+    db = _db(request)
+    earlier: list[Any] = []
+    if phone.strip():
+        try:
+            earlier = service.reports_by_phone(db, actor=actor, phone=phone,
+                                               secret=request.app.state.settings.resolved_secret_key)
+        except AppError as exc:
+            error = exc.detail
+    urgent, _ = service.list_reports(db, actor=actor, filters=service.ReportFilter(
+        urgent=True, status=sorted(service.OPEN_STATUSES), public_only=False), limit=20)
+    return render(request, "feedback/console.html", _form_context(
+        request, values=values or {"reporter_phone": phone, "is_public": "on"}, error=error, phone=phone,
+        earlier=earlier, urgent=urgent, message=message, status_names=service.STATUS_NAMES,
+    ), status_code=status_code)
+
+
+@router.post("/staff/feedback/console", response_class=HTMLResponse)
+async def console_submit(request: Request, actor: ActorDep) -> Response:
+    """Record a call as a report (channel hotline); urgent ones go to the operations centre at once."""
+    if not _is_operator(actor):
+        return _forbidden(request, "Trang này dành cho điều hành viên 1022.")
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        data = _report_from_form(form, channel=str(form.get("channel") or "hotline"))
+        result = await run_in_threadpool(
+            lambda: service.submit_report(_db(request), actor=actor, data=data,
+                                          secret=request.app.state.settings.resolved_secret_key))
+    except (AppError, ValidationError, ValueError) as exc:
+        status = exc.status if isinstance(exc, AppError) else 422
+        return _console_page(request, actor, phone=values.get("reporter_phone", ""), error=_error_text(exc),
+                             values=values, status_code=status)
+    message = f"Đã ghi nhận phản ánh {result.report.code} — chuyển {result.report.unit_name}."
+    return RedirectResponse(f"/staff/feedback/console?message={quote(message)}", status_code=303)
+
+
+@router.get("/staff/feedback/queue", response_class=HTMLResponse)
+def queue(request: Request, actor: ActorDep, status: str = "open", unit: str = "",
+          overdue: bool = False) -> Response:
+    """The reports of the staff member's units (all units for operators), by deadline, with actions."""
+    if not actor.is_authenticated:
+        return _login_redirect(request)
+    if not service.is_staff(actor):
+        return _forbidden(request, "Trang này dành cho cán bộ.")
+    units = sorted(u for role in service.STAFF_ROLES for u in actor.units_for(role) if u)
+    if _is_operator(actor) or actor.has_role("admin"):
+        chosen = [unit] if unit else []
+    else:
+        chosen = [unit] if unit in units else units
+    statuses = sorted(service.OPEN_STATUSES) if status == "open" else ([status] if status else [])
+    items, total = service.list_reports(_db(request), actor=actor, order="deadline", limit=200,
+                                        filters=service.ReportFilter(status=statuses, unit_codes=chosen,
+                                                                     overdue=overdue or None,
+                                                                     public_only=False))
+    org_units = accounts_service.list_org_units(_db(request), on=_today(request))
+    return render(request, "feedback/queue.html", {
+        "items": items, "total": total, "status": status, "unit": unit, "overdue": overdue, "units": units,
+        "org_units": org_units, "status_names": service.STATUS_NAMES, "now": utcnow(),
+        "is_operator": _is_operator(actor), "all_statuses": service.STATUSES,
+    })
+
+
+@router.post("/staff/feedback/r/{code}/{action}", response_class=HTMLResponse)
+async def staff_action(request: Request, code: str, action: str, actor: ActorDep) -> Response:
+    """A workflow action from the queue or the report page; back to where it came from."""
+    if not service.is_staff(actor):
+        return _forbidden(request, "Trang này dành cho cán bộ.")
+    form = await request.form()
+    back = str(form.get("back") or "/staff/feedback/queue")
+    back = back if back.startswith("/") and not back.startswith("//") else "/staff/feedback/queue"
+    try:
+        body = ActionInput(comment=str(form.get("comment") or ""), note=str(form.get("note") or ""),
+                           unit_code=str(form.get("unit_code") or "") or None,
+                           assignee=str(form.get("assignee") or "") or None,
+                           into=str(form.get("into") or "") or None)
+        await run_in_threadpool(run_action, _db(request), actor=actor, code=code, action=action, body=body)
+    except (AppError, ValidationError) as exc:
+        status = exc.status if isinstance(exc, AppError) else 422
+        return _report_page(request, actor, code, error=_error_text(exc), status_code=status)
+    return RedirectResponse(back, status_code=303)

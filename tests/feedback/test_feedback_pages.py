@@ -1,0 +1,96 @@
+"""Pages: public map, submit form, report page with rating, my reports, hotline console, queue."""
+
+from __future__ import annotations
+
+import re
+
+from tests.feedback.conftest import CITIZEN, OPERATOR, OUTSIDE, PHU_CUONG, SECRET, jpeg_with_gps
+
+from smartcity.feedback import service
+
+FORM = {"category_code": "moi-truong", "description": "Rác thải chất đống trước chợ",
+        "lat": str(PHU_CUONG[1]), "lon": str(PHU_CUONG[0]), "address": "Chợ Thủ Dầu Một", "is_public": "on"}
+
+
+def test_submit_form_then_report_page_then_rating(client, city):
+    page = client.get("/feedback/new")
+    assert page.status_code == 200 and 'name="category_code"' in page.text and "Gửi phản ánh" in page.text
+    done = client.post("/feedback/new", data=FORM, files={"photos": ("p.jpg", jpeg_with_gps(), "image/jpeg")})
+    assert done.status_code == 201, done.text
+    code = re.search(r'id="report-code">([^<]+)<', done.text).group(1)
+    key = re.search(r'id="reporter-key">([^<]+)<', done.text).group(1)
+    shown = client.get(f"/feedback/r/{code}")
+    assert shown.status_code == 200 and "Rác thải chất đống" in shown.text
+    assert "/api/v1/feedback/photos/" in shown.text
+    service.resolve_report(city, actor=OPERATOR, code=code, comment="Đã thu gom rác.")
+    rated = client.post(f"/feedback/r/{code}/rate", data={"rating": "3", "reporter_key": key})
+    assert rated.status_code == 200 and "Rất hài lòng" in rated.text
+    wrong = client.post(f"/feedback/r/{code}/reopen", data={"comment": "x", "reporter_key": "nope"})
+    assert wrong.status_code == 403 and "alert-error" in wrong.text
+    assert f"/feedback/r/{code}" in client.get("/feedback?status=closed").text
+    assert f"/feedback/r/{code}" not in client.get("/feedback?status=open").text
+
+
+def test_form_mistakes_come_back_with_the_values(client, city):
+    outside = client.post("/feedback/new", data={**FORM, "lat": str(OUTSIDE[1]), "lon": str(OUTSIDE[0])})
+    assert outside.status_code == 422 and "outside the city" in outside.text
+    assert "Chợ Thủ Dầu Một" in outside.text  # the address the citizen typed is kept
+    not_image = {"photos": ("x.jpg", b"not an image", "image/jpeg")}
+    bad_photo = client.post("/feedback/new", data=FORM, files=not_image)
+    assert bad_photo.status_code == 415
+    short = client.post("/feedback/new", data={**FORM, "description": "a"})
+    assert short.status_code == 422
+
+
+def test_english_page(client, city):
+    page = client.get("/feedback/new?lang=en")
+    assert "Submit a report" in page.text and "Category" in page.text
+
+
+def test_my_reports_needs_login_and_lists_own(client, city, login):
+    assert client.get("/feedback/mine", follow_redirects=False).status_code == 303
+    headers = login("dan2", ("citizen", None))
+    other = login("dan4", ("citizen", None))
+    body = {"category_code": "ha-tang", "description": "Ổ gà", "lon": PHU_CUONG[0], "lat": PHU_CUONG[1],
+            "is_public": False}
+    code = client.post("/api/v1/feedback/reports", json=body, headers=headers).json()["report"]["code"]
+    assert code in client.get("/feedback/mine", headers=headers).text
+    assert code not in client.get("/feedback/mine", headers=other).text
+
+
+def test_console_intake_and_caller_lookup(client, city, login):
+    operator = login("tongdai2", ("operator", None))
+    citizen = login("dan3", ("citizen", None))
+    assert client.get("/staff/feedback/console", headers=citizen).status_code == 403
+    page = client.get("/staff/feedback/console", headers=operator)
+    assert page.status_code == 200 and 'id="console-form"' in page.text
+    intake = client.post("/staff/feedback/console", headers=operator, follow_redirects=False, data={
+        "reporter_phone": "0903 111 222", "category_code": "an-ninh-trat-tu", "channel": "hotline",
+        "description": "Đánh nhau trước quán nhậu", "lat": str(PHU_CUONG[1]), "lon": str(PHU_CUONG[0]),
+        "urgent": "on"})
+    assert intake.status_code == 303
+    lookup = client.get("/staff/feedback/console", params={"phone": "0903111222"}, headers=operator)
+    earlier = lookup.text.split('id="earlier"')[1].split("</ul>")[0]
+    codes = re.findall(r'<a href="/feedback/r/([^"]+)">', earlier)
+    assert len(codes) == 1
+    urgent_list = lookup.text.split('id="urgent"')[1].split("</ul>")[0]
+    assert codes[0] in urgent_list
+    report = service.get_report(city, actor=OPERATOR, code=codes[0])
+    assert report.channel == "hotline" and report.is_urgent and report.unit_code.startswith("UBND-")
+
+
+def test_queue_shows_the_units_reports_and_acts(client, city, login, report_data):
+    code = service.submit_report(city, actor=CITIZEN, data=report_data(category_code="an-ninh-trat-tu"),
+                                 secret=SECRET).report
+    ward_staff = login("canbo1", ("specialist", code.unit_code))
+    other_staff = login("canbo2", ("specialist", "UBND-25768-HCM" if code.unit_code != "UBND-25768-HCM"
+                                   else "UBND-25747-HCM"))
+    mine = client.get("/staff/feedback/queue", headers=ward_staff)
+    assert mine.status_code == 200 and code.code in mine.text
+    assert code.code not in client.get("/staff/feedback/queue", headers=other_staff).text
+    accepted = client.post(f"/staff/feedback/r/{code.code}/accept", headers=ward_staff,
+                           data={"back": "/staff/feedback/queue"}, follow_redirects=False)
+    assert accepted.status_code == 303
+    assert service.get_report(city, actor=OPERATOR, code=code.code).status == "accepted"
+    refused = client.post(f"/staff/feedback/r/{code.code}/start", headers=other_staff)
+    assert refused.status_code == 403
