@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 12:24:22.915602
+Create Date: 2026-11-28 12:36:03.775161
 """
 
 import sqlalchemy as sa
@@ -104,6 +104,135 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_city_packs")),
         sa.UniqueConstraint("name", name=op.f("uq_city_packs_name")),
     )
+    op.create_table(
+        "dossier_code_counters",
+        sa.Column("scope", sa.String(length=120), nullable=False),
+        sa.Column("value", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("scope", name=op.f("pk_dossier_code_counters")),
+    )
+    op.create_table(
+        "dossier_notifications",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dossier_code", sa.String(length=80), nullable=False),
+        sa.Column("event_key", sa.String(length=160), nullable=False),
+        sa.Column("channel", sa.String(length=10), nullable=False),
+        sa.Column("recipient_masked", sa.String(length=260), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("provider", sa.String(length=40), nullable=False),
+        sa.Column("sent_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dossier_notifications")),
+        sa.UniqueConstraint("event_key", name=op.f("uq_dossier_notifications_event_key")),
+    )
+    with op.batch_alter_table("dossier_notifications", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_dossier_notifications_dossier_code"), ["dossier_code"], unique=False
+        )
+
+    op.create_table(
+        "dossier_payment_callbacks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("txn_ref", sa.String(length=64), nullable=True),
+        sa.Column("channel", sa.String(length=10), nullable=False),
+        sa.Column(
+            "params",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("verdict", sa.String(length=20), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("received_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dossier_payment_callbacks")),
+    )
+    with op.batch_alter_table("dossier_payment_callbacks", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_dossier_payment_callbacks_txn_ref"), ["txn_ref"], unique=False)
+
+    op.create_table(
+        "dossiers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=80), nullable=False),
+        sa.Column("procedure_code", sa.String(length=40), nullable=False),
+        sa.Column("procedure_name", sa.String(length=500), nullable=False),
+        sa.Column("field_code", sa.String(length=20), nullable=False),
+        sa.Column("level", sa.Integer(), nullable=False),
+        sa.Column("online_scope", sa.String(length=20), nullable=True),
+        sa.Column("processing_days", sa.Integer(), nullable=False),
+        sa.Column("workflow", sa.String(length=40), nullable=False),
+        sa.Column("interlinked", sa.Boolean(), nullable=False),
+        sa.Column("channel", sa.String(length=10), nullable=False),
+        sa.Column("state", sa.Integer(), nullable=False),
+        sa.Column("step", sa.String(length=20), nullable=True),
+        sa.Column("intake_unit", sa.String(length=64), nullable=False),
+        sa.Column("processing_unit", sa.String(length=64), nullable=False),
+        sa.Column("deciding_unit", sa.String(length=64), nullable=False),
+        sa.Column("ward_code", sa.String(length=10), nullable=True),
+        sa.Column("assignee", sa.String(length=64), nullable=True),
+        sa.Column("applicant_user_id", sa.Integer(), nullable=True),
+        sa.Column("applicant_name", sa.String(length=200), nullable=False),
+        sa.Column("applicant_id_encrypted", sa.Text(), nullable=True),
+        sa.Column("applicant_id_index", sa.String(length=64), nullable=True),
+        sa.Column("applicant_id_masked", sa.String(length=20), nullable=True),
+        sa.Column("applicant_phone_encrypted", sa.Text(), nullable=True),
+        sa.Column("applicant_phone_index", sa.String(length=64), nullable=True),
+        sa.Column("applicant_phone_masked", sa.String(length=20), nullable=True),
+        sa.Column("applicant_email", sa.String(length=254), nullable=True),
+        sa.Column("applicant_address", sa.String(length=300), nullable=True),
+        sa.Column("form_encrypted", sa.Text(), nullable=False),
+        sa.Column(
+            "result_data",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "paper_documents",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("fee_vnd", sa.Integer(), nullable=False),
+        sa.Column("paid_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("paid_online", sa.Boolean(), nullable=False),
+        sa.Column("submitted_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("received_by", sa.String(length=120), nullable=True),
+        sa.Column("start_date", sa.Date(), nullable=True),
+        sa.Column("due_date", sa.Date(), nullable=True),
+        sa.Column("apology_due_date", sa.Date(), nullable=True),
+        sa.Column("paused_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("paused_working_days", sa.Integer(), nullable=False),
+        sa.Column("resume_state", sa.Integer(), nullable=True),
+        sa.Column("resume_step", sa.String(length=20), nullable=True),
+        sa.Column("decided_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_by", sa.String(length=120), nullable=True),
+        sa.Column("finished_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("returned_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("outcome_reason", sa.Text(), nullable=True),
+        sa.Column("created_by", sa.String(length=120), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=True),
+        sa.Column("request_hash", sa.String(length=64), nullable=True),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dossiers")),
+        sa.UniqueConstraint("code", name=op.f("uq_dossiers_code")),
+        sa.UniqueConstraint("created_by", "idempotency_key", name="uq_dossiers_idempotency"),
+    )
+    with op.batch_alter_table("dossiers", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_dossiers_applicant_id_index"), ["applicant_id_index"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_dossiers_applicant_phone_index"), ["applicant_phone_index"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_dossiers_applicant_user_id"), ["applicant_user_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_dossiers_field_code"), ["field_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_dossiers_intake_unit"), ["intake_unit"], unique=False)
+        batch_op.create_index(batch_op.f("ix_dossiers_procedure_code"), ["procedure_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_dossiers_processing_unit"), ["processing_unit"], unique=False)
+        batch_op.create_index(batch_op.f("ix_dossiers_state"), ["state"], unique=False)
+        batch_op.create_index("ix_dossiers_state_due", ["state", "due_date"], unique=False)
+        batch_op.create_index(batch_op.f("ix_dossiers_submitted_at"), ["submitted_at"], unique=False)
+
     op.create_table(
         "feedback_categories",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -572,6 +701,114 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "dossier_attachments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dossier_id", sa.Integer(), nullable=False),
+        sa.Column("document_code", sa.String(length=40), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("uploaded_by", sa.String(length=120), nullable=False),
+        sa.Column("uploaded_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dossier_id"], ["dossiers.id"], name=op.f("fk_dossier_attachments_dossier_id_dossiers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dossier_attachments")),
+    )
+    with op.batch_alter_table("dossier_attachments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_dossier_attachments_dossier_id"), ["dossier_id"], unique=False)
+
+    op.create_table(
+        "dossier_documents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dossier_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("number", sa.String(length=60), nullable=True),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("signed", sa.Boolean(), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dossier_id"], ["dossiers.id"], name=op.f("fk_dossier_documents_dossier_id_dossiers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dossier_documents")),
+        sa.UniqueConstraint("dossier_id", "kind", name="uq_dossier_documents_kind"),
+    )
+    with op.batch_alter_table("dossier_documents", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_dossier_documents_dossier_id"), ["dossier_id"], unique=False)
+
+    op.create_table(
+        "dossier_events",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("dossier_id", sa.Integer(), nullable=False),
+        sa.Column("action", sa.String(length=40), nullable=False),
+        sa.Column("from_state", sa.Integer(), nullable=True),
+        sa.Column("to_state", sa.Integer(), nullable=False),
+        sa.Column("step", sa.String(length=20), nullable=True),
+        sa.Column("actor", sa.String(length=120), nullable=False),
+        sa.Column("unit", sa.String(length=64), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dossier_id"], ["dossiers.id"], name=op.f("fk_dossier_events_dossier_id_dossiers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dossier_events")),
+    )
+    with op.batch_alter_table("dossier_events", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_dossier_events_dossier_id"), ["dossier_id"], unique=False)
+
+    op.create_table(
+        "dossier_payments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dossier_id", sa.Integer(), nullable=False),
+        sa.Column("txn_ref", sa.String(length=64), nullable=False),
+        sa.Column("provider", sa.String(length=40), nullable=False),
+        sa.Column("amount_vnd", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("provider_txn_no", sa.String(length=64), nullable=True),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("completed_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["dossier_id"], ["dossiers.id"], name=op.f("fk_dossier_payments_dossier_id_dossiers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dossier_payments")),
+        sa.UniqueConstraint("txn_ref", name=op.f("uq_dossier_payments_txn_ref")),
+    )
+    with op.batch_alter_table("dossier_payments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_dossier_payments_dossier_id"), ["dossier_id"], unique=False)
+
+    op.create_table(
+        "dossier_ratings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dossier_id", sa.Integer(), nullable=False),
+        sa.Column("procedure_code", sa.String(length=40), nullable=False),
+        sa.Column("unit", sa.String(length=64), nullable=False),
+        sa.Column("official", sa.String(length=120), nullable=True),
+        sa.Column("overall", sa.Integer(), nullable=False),
+        sa.Column(
+            "indicators",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("rated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dossier_id"], ["dossiers.id"], name=op.f("fk_dossier_ratings_dossier_id_dossiers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dossier_ratings")),
+        sa.UniqueConstraint("dossier_id", name=op.f("uq_dossier_ratings_dossier_id")),
+    )
+    with op.batch_alter_table("dossier_ratings", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_dossier_ratings_month"), ["month"], unique=False)
+        batch_op.create_index(batch_op.f("ix_dossier_ratings_official"), ["official"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_dossier_ratings_procedure_code"), ["procedure_code"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_dossier_ratings_unit"), ["unit"], unique=False)
+
+    op.create_table(
         "feedback_photos",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("report_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -827,6 +1064,29 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_feedback_photos_report_id"))
 
     op.drop_table("feedback_photos")
+    with op.batch_alter_table("dossier_ratings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_dossier_ratings_unit"))
+        batch_op.drop_index(batch_op.f("ix_dossier_ratings_procedure_code"))
+        batch_op.drop_index(batch_op.f("ix_dossier_ratings_official"))
+        batch_op.drop_index(batch_op.f("ix_dossier_ratings_month"))
+
+    op.drop_table("dossier_ratings")
+    with op.batch_alter_table("dossier_payments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_dossier_payments_dossier_id"))
+
+    op.drop_table("dossier_payments")
+    with op.batch_alter_table("dossier_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_dossier_events_dossier_id"))
+
+    op.drop_table("dossier_events")
+    with op.batch_alter_table("dossier_documents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_dossier_documents_dossier_id"))
+
+    op.drop_table("dossier_documents")
+    with op.batch_alter_table("dossier_attachments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_dossier_attachments_dossier_id"))
+
+    op.drop_table("dossier_attachments")
     with op.batch_alter_table("city_unit_successions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_city_unit_successions_successor_id"))
         batch_op.drop_index(batch_op.f("ix_city_unit_successions_predecessor_id"))
@@ -902,6 +1162,28 @@ def downgrade() -> None:
 
     op.drop_table("feedback_reports")
     op.drop_table("feedback_categories")
+    with op.batch_alter_table("dossiers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_dossiers_submitted_at"))
+        batch_op.drop_index("ix_dossiers_state_due")
+        batch_op.drop_index(batch_op.f("ix_dossiers_state"))
+        batch_op.drop_index(batch_op.f("ix_dossiers_processing_unit"))
+        batch_op.drop_index(batch_op.f("ix_dossiers_procedure_code"))
+        batch_op.drop_index(batch_op.f("ix_dossiers_intake_unit"))
+        batch_op.drop_index(batch_op.f("ix_dossiers_field_code"))
+        batch_op.drop_index(batch_op.f("ix_dossiers_applicant_user_id"))
+        batch_op.drop_index(batch_op.f("ix_dossiers_applicant_phone_index"))
+        batch_op.drop_index(batch_op.f("ix_dossiers_applicant_id_index"))
+
+    op.drop_table("dossiers")
+    with op.batch_alter_table("dossier_payment_callbacks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_dossier_payment_callbacks_txn_ref"))
+
+    op.drop_table("dossier_payment_callbacks")
+    with op.batch_alter_table("dossier_notifications", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_dossier_notifications_dossier_code"))
+
+    op.drop_table("dossier_notifications")
+    op.drop_table("dossier_code_counters")
     op.drop_table("city_packs")
     op.drop_table("city_calendar_exceptions")
     with op.batch_alter_table("city_admin_units", schema=None) as batch_op:

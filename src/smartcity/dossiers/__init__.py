@@ -1,0 +1,1 @@
+"""One-stop-shop dossiers (hồ sơ): intake, workflow, deadlines, documents, results, payments, ratings."""

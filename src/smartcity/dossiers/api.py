@@ -1,0 +1,247 @@
+"""JSON API of the dossiers: `/api/v1/dossiers` (create, list, detail, actions, files, documents, lookup)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from smartcity.accounts.deps import current_actor, require_actor
+from smartcity.core.errors import BadRequest, ValidationFailed
+from smartcity.core.pagination import MAX_LIMIT
+from smartcity.core.security import Actor
+from smartcity.dossiers import service
+from smartcity.dossiers.schemas import (
+    ActionRequest,
+    AttachmentRead,
+    DossierCreate,
+    DossierDetail,
+    DossierPage,
+    LookupRequest,
+    LookupResult,
+    RatingIn,
+)
+
+router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"])
+FILE_PREFIX = "file_"
+DOCUMENT_KINDS = "^(receipt|supplement_request|refusal|apology|control_sheet|result)$"
+
+
+async def _uploads(form: Any) -> list[service.Upload]:
+    uploads = []
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile) and name.startswith(FILE_PREFIX):
+            uploads.append(
+                service.Upload(
+                    document_code=name[len(FILE_PREFIX) :],
+                    filename=value.filename or "file",
+                    content_type=value.content_type or "application/octet-stream",
+                    content=await value.read(),
+                )
+            )
+    return uploads
+
+
+async def _creation(request: Request) -> tuple[DossierCreate, list[service.Upload]]:
+    """The dossier and its files, from JSON or from multipart (a `data` JSON part and `file_<code>` parts)."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        raw = form.get("data")
+        if not isinstance(raw, str):
+            raise ValidationFailed.for_field("data", "a JSON part named 'data' is required")
+        uploads = await _uploads(form)
+    else:
+        raw, uploads = (await request.body()).decode("utf-8", errors="replace"), []
+    try:
+        return DossierCreate.model_validate_json(raw), uploads
+    except ValidationError as exc:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            raise BadRequest("The dossier is not valid JSON") from exc
+        errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        raise ValidationFailed(
+            "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors
+        ) from exc
+
+
+@router.post(
+    "",
+    response_model=DossierDetail,
+    status_code=201,
+    summary="Submit a dossier",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": DossierCreate.model_json_schema()},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"data": {"type": "string", "description": "DossierCreate as JSON"}},
+                        "additionalProperties": {"type": "string", "format": "binary"},
+                    }
+                },
+            }
+        }
+    },
+)
+async def create(
+    request: Request,
+    actor: Annotated[Actor, Depends(require_actor)],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    channel: Annotated[str, Query(pattern="^(online|counter)$")] = "online",
+) -> Response:
+    """Online (citizen, state 1) or at the counter (clerk, state 2); files as `file_<document code>`.
+
+    Send `Idempotency-Key`: a repeat with the same key returns the same dossier (200) and creates nothing.
+    """
+    data, uploads = await _creation(request)
+    detail, created = service.submit_dossier(
+        request.app.state.db,
+        actor=actor,
+        settings=request.app.state.settings,
+        data=data,
+        uploads=uploads,
+        channel=channel,
+        idempotency_key=idempotency_key,
+    )
+    return JSONResponse(
+        detail.model_dump(mode="json"),
+        status_code=201 if created else 200,
+        headers={"Location": f"/api/v1/dossiers/{detail.code}"},
+    )
+
+
+@router.get("", response_model=DossierPage, summary="List dossiers")
+def list_dossiers(
+    request: Request,
+    actor: Annotated[Actor, Depends(require_actor)],
+    state: Annotated[int | None, Query(ge=1, le=10)] = None,
+    procedure: Annotated[str | None, Query(max_length=40)] = None,
+    unit: Annotated[str | None, Query(max_length=64)] = None,
+    deadline: Annotated[str | None, Query(pattern="^(within|due_soon|overdue|paused)$")] = None,
+    queue: Annotated[bool, Query(description="Only dossiers awaiting an action of the caller")] = False,
+    q: Annotated[str | None, Query(max_length=80, description="Part of the dossier code")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DossierPage:
+    """Own dossiers for citizens; the dossiers of their units for staff."""
+    return service.list_dossiers(
+        request.app.state.db,
+        actor=actor,
+        settings=request.app.state.settings,
+        state=state,
+        procedure=procedure,
+        unit=unit,
+        deadline=deadline,
+        queue=queue,
+        q=q,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.post("/lookup", response_model=LookupResult, summary="Public lookup by code and second factor")
+def lookup(request: Request, body: LookupRequest) -> LookupResult:
+    """State, timeline and due date; never the applicant's personal data."""
+    return service.lookup(
+        request.app.state.db,
+        settings=request.app.state.settings,
+        code=body.code,
+        second_factor=body.second_factor,
+    )
+
+
+@router.get("/{code}", response_model=DossierDetail, summary="One dossier")
+def detail(code: str, request: Request, actor: Annotated[Actor, Depends(require_actor)]) -> DossierDetail:
+    """The dossier with its state, due dates and the actions the caller may take now."""
+    return service.get_dossier(
+        request.app.state.db, actor=actor, settings=request.app.state.settings, code=code
+    )
+
+
+@router.post("/{code}/actions/{action}", response_model=DossierDetail, summary="Take an action")
+def take_action(
+    code: str,
+    action: str,
+    request: Request,
+    actor: Annotated[Actor, Depends(require_actor)],
+    body: ActionRequest | None = None,
+) -> DossierDetail:
+    """Receive, assign, process, review, decide, return, refuse, request_supplement, supplement, pay, ..."""
+    payload = body.model_dump(mode="json", exclude_none=True) if body else {}
+    return service.act(
+        request.app.state.db,
+        actor=actor,
+        settings=request.app.state.settings,
+        code=code,
+        action=action,
+        payload=payload,
+    )
+
+
+@router.post(
+    "/{code}/attachments",
+    response_model=list[AttachmentRead],
+    status_code=201,
+    summary="Add files (before intake or for a supplement)",
+)
+async def attach(
+    code: str, request: Request, actor: Annotated[Actor, Depends(require_actor)]
+) -> list[AttachmentRead]:
+    """Multipart parts named `file_<document code>`."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise BadRequest("Send the files as multipart/form-data")
+    uploads = await _uploads(await request.form())
+    return service.add_attachments(
+        request.app.state.db, actor=actor, settings=request.app.state.settings, code=code, uploads=uploads
+    )
+
+
+@router.get("/{code}/attachments/{attachment_id}", summary="Download an attached file")
+def attachment(
+    code: str, attachment_id: int, request: Request, actor: Annotated[Actor, Depends(require_actor)]
+) -> Response:
+    """The file as uploaded."""
+    meta, content = service.attachment_content(
+        request.app.state.db,
+        actor=actor,
+        settings=request.app.state.settings,
+        code=code,
+        attachment_id=attachment_id,
+    )
+    return Response(content, media_type=meta.content_type)
+
+
+@router.get("/{code}/documents/{kind}.pdf", summary="A process document or the result, as PDF")
+def document(
+    code: str,
+    kind: Annotated[str, Path(pattern=DOCUMENT_KINDS)],
+    request: Request,
+    actor: Annotated[Actor, Depends(current_actor)],
+) -> Response:
+    """receipt (01), supplement_request (02), refusal (03), apology (04), control_sheet (05), result."""
+    if not actor.is_authenticated:
+        from smartcity.core.errors import Unauthorized
+
+        raise Unauthorized("Log in to download the dossier's documents")
+    pdf = service.document_pdf(
+        request.app.state.db, actor=actor, settings=request.app.state.settings, code=code, kind=kind
+    )
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{code}-{kind}.pdf"'},
+    )
+
+
+@router.post("/{code}/rating", status_code=201, summary="Rate the service (the applicant, after the result)")
+def rate(
+    code: str, body: RatingIn, request: Request, actor: Annotated[Actor, Depends(require_actor)]
+) -> dict:
+    """Three levels overall and by indicator; once per dossier."""
+    from smartcity.dossiers import ratings
+
+    return ratings.rate(request.app.state.db, actor=actor, code=code, rating=body)

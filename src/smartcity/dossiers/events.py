@@ -1,0 +1,78 @@
+"""Events the dossiers domain publishes (its public contract)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from smartcity.core.events import Event, register_event
+
+
+@register_event("dossiers.DossierSubmitted")
+@dataclass(frozen=True)
+class DossierSubmitted(Event):
+    """A dossier was submitted online or received at the counter."""
+
+    code: str
+    procedure_code: str
+    channel: str
+    state: int
+    intake_unit: str
+    ward_code: str | None = None
+
+
+@register_event("dossiers.DossierStateChanged")
+@dataclass(frozen=True)
+class DossierStateChanged(Event):
+    """An action changed a dossier (its state, step or dates); the applicant is told when it matters."""
+
+    code: str
+    action: str
+    from_state: int
+    to_state: int
+    step: str | None = None
+    due_date: str | None = None
+    note: str | None = None
+
+
+@register_event("dossiers.DossierResultIssued")
+@dataclass(frozen=True)
+class DossierResultIssued(Event):
+    """The result document of a dossier was produced (unsigned until the signing service signs it)."""
+
+    code: str
+    procedure_code: str
+    document_sha256: str
+    number: str | None = None
+
+
+@register_event("dossiers.DossierPaid")
+@dataclass(frozen=True)
+class DossierPaid(Event):
+    """The fees of a dossier were paid (online or at the counter)."""
+
+    code: str
+    amount_vnd: int
+    provider: str
+    txn_ref: str
+
+
+@register_event("dossiers.DossierRated")
+@dataclass(frozen=True)
+class DossierRated(Event):
+    """The applicant rated the service for a dossier."""
+
+    code: str
+    overall: int
+    unit: str
+    procedure_code: str
+
+
+@register_event("dossiers.DossierDeadlineApproaching")
+@dataclass(frozen=True)
+class DossierDeadlineApproaching(Event):
+    """An open dossier is due soon or overdue."""
+
+    code: str
+    status: str
+    due_date: str
+    processing_unit: str
