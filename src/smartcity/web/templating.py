@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from smartcity.core.i18n import get_translations, negotiate_locale
-from smartcity.domains import DOMAINS
+from smartcity.domains import DOMAINS, collect
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,6 +30,12 @@ def _build_environment() -> Environment:
 
 
 ENVIRONMENT = _build_environment()
+
+
+@lru_cache(maxsize=1)
+def public_links() -> list[dict[str, str]]:
+    """The public navigation: every domain's `views.PUBLIC_LINKS` ({"label": Vietnamese, "href": path})."""
+    return [dict(link) for _domain, links in collect("views", "PUBLIC_LINKS") for link in links]
 
 
 def request_locale(request: Request) -> str:
@@ -52,6 +59,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "settings": request.app.state.settings,
         "user": getattr(request.state, "user_view", None),
         "csrf_token": getattr(request.state, "csrf_token", ""),
+        "public_links": public_links(),
     }
     page_context.update(context or {})
     html = ENVIRONMENT.get_template(template).render(page_context)
