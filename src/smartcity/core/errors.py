@@ -122,6 +122,8 @@ def problem_types() -> dict[str, type[AppError]]:
     pending: list[type[AppError]] = [AppError]
     while pending:
         cls = pending.pop()
-        found.setdefault(cls.slug, cls)
+        known = found.get(cls.slug)
+        if known is None or len(cls.__mro__) < len(known.__mro__):
+            found[cls.slug] = cls  # the most general class names the type
         pending.extend(cls.__subclasses__())
     return found
