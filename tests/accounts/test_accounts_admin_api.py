@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tests.accounts.conftest import PASSWORD, SYSTEM
 
 from smartcity.accounts import service
+from tests.accounts.conftest import PASSWORD, SYSTEM
 
 UNITS = [
     {"code": "UBND-TDM", "name": "UBND thành phố Thủ Dầu Một", "name_en": "Thu Dau Mot People's Committee",

@@ -8,10 +8,10 @@ import pytest
 from argon2 import PasswordHasher
 from itsdangerous import TimestampSigner
 from sqlalchemy import select
-from tests.accounts.conftest import PASSWORD, SYSTEM
 
 from smartcity.accounts import service
 from smartcity.accounts.models import LoginFailure
+from tests.accounts.conftest import PASSWORD, SYSTEM
 
 TOKEN_URL = "/api/v1/auth/token"
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from tests.accounts.conftest import PASSWORD
-from tests.conftest import TEST_SECRET
 from typer.testing import CliRunner
 
 from smartcity.accounts import service
 from smartcity.cli import app
 from smartcity.core.config import get_settings
+from tests.accounts.conftest import PASSWORD
+from tests.conftest import TEST_SECRET
 
 
 @pytest.fixture

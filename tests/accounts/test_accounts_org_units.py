@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
-from tests.accounts.conftest import SYSTEM
 
 from smartcity.accounts import service
 from smartcity.city.events import CityPackLoaded
 from smartcity.core.audit import AuditEntry
 from smartcity.core.uow import UnitOfWork
+from tests.accounts.conftest import SYSTEM
 
 PACK_UNITS = (
     {"code": "UBND-TDM", "name": "UBND thành phố Thủ Dầu Một",

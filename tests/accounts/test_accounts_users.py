@@ -8,12 +8,12 @@ import threading
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
-from tests.accounts.conftest import PASSWORD, SYSTEM
 
 from smartcity.accounts import service
 from smartcity.accounts.models import User
 from smartcity.core.audit import AuditEntry, verify_chain
 from smartcity.core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from tests.accounts.conftest import PASSWORD, SYSTEM
 
 
 def _audit_rows(db) -> list[AuditEntry]:

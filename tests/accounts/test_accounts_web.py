@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from tests.accounts.conftest import PASSWORD, SYSTEM
 
 from smartcity.accounts import service
+from tests.accounts.conftest import PASSWORD, SYSTEM
 
 HTML = {"accept": "text/html"}
 

@@ -6,13 +6,13 @@ import asyncio
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.signing.conftest import LEADER, SYSTEM, WARD, CityPki, make_pdf, sign
 
 from smartcity.accounts.deps import current_actor
 from smartcity.core.errors import PayloadTooLarge
 from smartcity.core.security import ANONYMOUS, Actor
 from smartcity.signing import service, uploads
 from smartcity.signing.config import get_signing_settings
+from tests.signing.conftest import LEADER, SYSTEM, WARD, CityPki, make_pdf, sign
 
 LEADER_ACTOR = Actor(kind="user", name=LEADER, user_id=1, roles=frozenset({("leader", WARD)}))
 CLERK_ELSEWHERE = Actor(kind="user", name="clerk.x", user_id=2, roles=frozenset({("clerk", "W-OTHER")}))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+
 from tests.conftest import service_missing
 from tests.signing.conftest import LEADER, CityPki, sign
 

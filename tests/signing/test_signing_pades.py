@@ -11,7 +11,6 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import func, select
-from tests.signing.conftest import LEADER, WARD, CityPki, make_pdf, sign
 
 from smartcity.core.audit import AuditEntry
 from smartcity.core.errors import Forbidden, PayloadTooLarge
@@ -19,6 +18,7 @@ from smartcity.core.security import Actor
 from smartcity.signing import appearance, service
 from smartcity.signing.errors import EncryptedPdf, NotAPdf
 from smartcity.signing.models import SignedDocument
+from tests.signing.conftest import LEADER, WARD, CityPki, make_pdf, sign
 
 
 def _independent_check(pki: CityPki, signed: bytes, *, hard_fail: bool) -> list[bool]:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from tests.conftest import service_missing
-from tests.signing.conftest import LEADER, WARD, CityPki, sign
 
 from smartcity.signing import service
+from tests.conftest import service_missing
+from tests.signing.conftest import LEADER, WARD, CityPki, sign
 
 
 @pytest.fixture

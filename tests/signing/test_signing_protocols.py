@@ -13,13 +13,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import ocsp
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from tests.signing.conftest import LEADER, SYSTEM, CityPki, sign
 
 from smartcity.accounts.deps import current_actor
 from smartcity.core.audit import AuditEntry
 from smartcity.signing import pki, service
 from smartcity.signing.keys import software_key
 from smartcity.signing.models import Certificate, StoredKey
+from tests.signing.conftest import LEADER, SYSTEM, CityPki, sign
 
 
 def _cert(pki_: CityPki, serial: str) -> x509.Certificate:

@@ -12,13 +12,13 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata
 from sqlalchemy import func, select, update
-from tests.signing.conftest import LEADER, SYSTEM, CityPki, sign
 
 from smartcity.core.db import utcnow
 from smartcity.signing import service
 from smartcity.signing.errors import CertificateNotUsable
 from smartcity.signing.keys import SoftwareSignerProvider
 from smartcity.signing.models import Certificate, SignedDocument, StoredKey
+from tests.signing.conftest import LEADER, SYSTEM, CityPki, sign
 
 
 def _next_second() -> None:

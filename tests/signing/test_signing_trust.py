@@ -12,11 +12,11 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata
 from pyhanko_certvalidator.registry import SimpleCertificateStore
-from tests.signing.conftest import SYSTEM, CityPki
 
 from smartcity.core.errors import Conflict, ValidationFailed
 from smartcity.signing import pki, service
 from smartcity.signing.keys import to_asn1_cert, to_asn1_key
+from tests.signing.conftest import SYSTEM, CityPki
 
 
 def _external_signed_pdf(pdf: bytes) -> tuple[bytes, x509.Certificate]:
