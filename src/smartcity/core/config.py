@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir")
     secret_key: str | None = Field(default=None, description="Signs sessions and tokens, keys encryption")
     mqtt_url: str = "mqtt://127.0.0.1:1883"
+    public_base_url: str = Field(default="http://127.0.0.1:8000", description="Public address for QR links")
     base_map_style_url: str | None = Field(default=None, description="MapLibre style URL of a base map")
     city: str = "thu-dau-mot"
     default_locale: str = "vi"
