@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.feedback.conftest import BEFORE, CITIZEN, OPERATOR, PHU_CUONG, SECRET, jpeg_with_gps
-
 from smartcity.feedback import service
 from smartcity.feedback.kpis import KPIS
+from tests.feedback.conftest import BEFORE, CITIZEN, OPERATOR, PHU_CUONG, SECRET, jpeg_with_gps
 
 BODY = {"category_code": "ha-tang", "description": "Đèn đường tắt cả tuần, gọi 0912345678",
         "lon": PHU_CUONG[0], "lat": PHU_CUONG[1], "address": "Đường Yersin", "reporter_phone": "0912345678"}

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from tests.feedback.conftest import OPERATOR, SECRET
 from typer.testing import CliRunner
 
 from smartcity.feedback import service
 from smartcity.feedback.demo import generate
 from smartcity.feedback.stats import report_statistics
+from tests.feedback.conftest import OPERATOR, SECRET
 
 
 def test_generated_reports_are_routed_handled_and_counted(city):

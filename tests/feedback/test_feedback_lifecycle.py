@@ -6,6 +6,14 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+
+from smartcity.core.audit import AuditEntry
+from smartcity.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from smartcity.core.outbox import OutboxMessage
+from smartcity.feedback import service
+from smartcity.feedback.config import FeedbackSettings
+from smartcity.feedback.models import Report
+from smartcity.feedback.routing import OutsideCity
 from tests.feedback.conftest import (
     AFTER,
     BEFORE,
@@ -18,14 +26,6 @@ from tests.feedback.conftest import (
     SYSTEM,
     staff_of,
 )
-
-from smartcity.core.audit import AuditEntry
-from smartcity.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from smartcity.core.outbox import OutboxMessage
-from smartcity.feedback import service
-from smartcity.feedback.config import FeedbackSettings
-from smartcity.feedback.models import Report
-from smartcity.feedback.routing import OutsideCity
 
 
 def _submit(db, data, *, actor=CITIZEN, at=None):

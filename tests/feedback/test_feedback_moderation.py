@@ -6,10 +6,10 @@ import io
 
 import pytest
 from PIL import Image
-from tests.feedback.conftest import jpeg_with_gps
 
 from smartcity.core.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from smartcity.feedback.moderation import REDACTED, clean_image, scrub_text
+from tests.feedback.conftest import jpeg_with_gps
 
 LIMITS = {"max_bytes": 1024 * 1024, "max_pixels": 4_000_000, "max_side": 512}
 

@@ -6,10 +6,10 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 
 import pytest
-from tests.feedback.conftest import CITIZEN, OPERATOR, OUTSIDE, PHU_CUONG, SECRET, SYSTEM, jpeg_with_gps
 
 from smartcity.accounts import service as accounts_service
 from smartcity.feedback import service
+from tests.feedback.conftest import CITIZEN, OPERATOR, OUTSIDE, PHU_CUONG, SECRET, SYSTEM, jpeg_with_gps
 
 SERVICE_KEYS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
 REQUEST_KEYS = ["service_request_id", "status", "status_notes", "service_name", "service_code", "description",

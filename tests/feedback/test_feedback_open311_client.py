@@ -11,9 +11,9 @@ import pytest
 import requests
 import uvicorn
 from georeport import GeoReport
-from tests.feedback.conftest import PHU_CUONG, SYSTEM
 
 from smartcity.accounts import service as accounts_service
+from tests.feedback.conftest import PHU_CUONG, SYSTEM
 
 
 def _free_port() -> int:

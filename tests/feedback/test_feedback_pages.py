@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from tests.feedback.conftest import CITIZEN, OPERATOR, OUTSIDE, PHU_CUONG, SECRET, jpeg_with_gps
-
 from smartcity.feedback import service
+from tests.feedback.conftest import CITIZEN, OPERATOR, OUTSIDE, PHU_CUONG, SECRET, jpeg_with_gps
 
 FORM = {"category_code": "moi-truong", "description": "Rác thải chất đống trước chợ",
         "lat": str(PHU_CUONG[1]), "lon": str(PHU_CUONG[0]), "address": "Chợ Thủ Dầu Một", "is_public": "on"}
