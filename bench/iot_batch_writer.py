@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
+import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -30,13 +31,13 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/smartcity_bench_iot"
 
 
-def make_rows(count: int) -> list[Row]:
+def make_rows(count: int, tag: str = "m") -> list[Row]:
     """Rows of 1,000 devices, three keys a message."""
     rows = []
     for i in range(count // 3):
         device, ts = f"SL-{i % 1000:04d}", T0 + timedelta(seconds=i)
         for key, value in (("dimLevel", float(i % 101)), ("powerConsumption", 42.5), ("voltage", 226.0)):
-            rows.append(Row(device, f"m{i}", key, ts, value, None))
+            rows.append(Row(device, f"{tag}{i}", key, ts, value, None))
     return rows
 
 
@@ -57,11 +58,13 @@ def fresh_postgres(url: str) -> Database:
 
 
 def time_writer(db: Database, rows: list[Row], batch: int) -> float:
-    """Seconds for the writer to store every row, one transaction per batch."""
+    """Seconds for the writer to store every row into an empty table, one transaction per batch."""
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM iot_telemetry" if db.is_sqlite else "TRUNCATE iot_telemetry"))
     started = time.perf_counter()
     for start in range(0, len(rows), batch):
         with db.write_session() as session:
-            write_rows(session, rows[start:start + batch])
+            write_rows(session, rows[start : start + batch])
     return time.perf_counter() - started
 
 
@@ -75,11 +78,13 @@ def time_raw_copy(db: Database, rows: list[Row], batch: int) -> float:
         started = time.perf_counter()
         for start in range(0, len(rows), batch):
             with raw.cursor() as cursor:
-                copy_sql = ("COPY bench_raw_telemetry (device_id, msg_id, key, ts, value, text_value) "
-                            "FROM STDIN (FORMAT BINARY)")
+                copy_sql = (
+                    "COPY bench_raw_telemetry (device_id, msg_id, key, ts, value, text_value) "
+                    "FROM STDIN (FORMAT BINARY)"
+                )
                 with cursor.copy(copy_sql) as copy:
                     copy.set_types(["text", "text", "text", "timestamptz", "float8", "text"])
-                    for r in rows[start:start + batch]:
+                    for r in rows[start : start + batch]:
                         copy.write_row((r.device_id, r.msg_id, r.key, r.ts, r.value, r.text_value))
             raw.commit()
         return time.perf_counter() - started
@@ -92,25 +97,34 @@ def time_raw_sqlite(path: Path, rows: list[Row], batch: int) -> float:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("CREATE TABLE bench_raw (device_id TEXT, msg_id TEXT, key TEXT, ts TEXT, value REAL, "
-                 "text_value TEXT, PRIMARY KEY (device_id, msg_id, key))")
+    conn.execute(
+        "CREATE TABLE bench_raw (device_id TEXT, msg_id TEXT, key TEXT, ts TEXT, value REAL, "
+        "text_value TEXT, PRIMARY KEY (device_id, msg_id, key))"
+    )
     conn.execute("CREATE INDEX bench_raw_dkt ON bench_raw (device_id, key, ts)")
     started = time.perf_counter()
     for start in range(0, len(rows), batch):
         conn.execute("BEGIN IMMEDIATE")
-        conn.executemany("INSERT INTO bench_raw VALUES (?, ?, ?, ?, ?, ?)",
-                         [(r.device_id, r.msg_id, r.key, r.ts.isoformat(" "), r.value, r.text_value)
-                          for r in rows[start:start + batch]])
+        conn.executemany(
+            "INSERT INTO bench_raw VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (r.device_id, r.msg_id, r.key, r.ts.isoformat(" "), r.value, r.text_value)
+                for r in rows[start : start + batch]
+            ],
+        )
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - started
     conn.close()
     return elapsed
 
 
-def report(label: str, rows: int, writer: float, raw: float, raw_label: str) -> None:
-    """Print both rates and their ratio."""
-    print(f"{label}: writer {rows / writer:>10,.0f} rows/s | {raw_label} {rows / raw:>10,.0f} rows/s | "
-          f"ratio {raw / writer:.2f}")
+def report(label: str, rows: int, writer: list[float], raw: list[float], raw_label: str) -> None:
+    """Print the median rate of each side and their ratio."""
+    w, r = statistics.median(writer), statistics.median(raw)
+    print(
+        f"{label}: writer {rows / w:>10,.0f} rows/s | {raw_label} {rows / r:>10,.0f} rows/s | "
+        f"ratio {r / w:.2f} (median of {len(writer)} interleaved runs)"
+    )
 
 
 def main() -> None:
@@ -119,22 +133,27 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=150_000)
     parser.add_argument("--batch", type=int, default=3000)
     parser.add_argument("--postgres", default=DEFAULT_PG)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()
     import_models()
-    rows = make_rows(args.rows)
+    runs = [make_rows(args.rows, tag=f"r{n}-") for n in range(args.repeat)]
+    writer, raw = [], []
     with tempfile.TemporaryDirectory() as folder:
         db = Database(f"sqlite:///{folder}/bench.db")
         upgrade(db)
-        writer = time_writer(db, rows, args.batch)
-        raw = time_raw_sqlite(Path(folder) / "raw.db", rows, args.batch)
-        report("SQLite    ", len(rows), writer, raw, "raw executemany")
+        for n, rows in enumerate(runs):
+            writer.append(time_writer(db, rows, args.batch))
+            raw.append(time_raw_sqlite(Path(folder) / f"raw{n}.db", rows, args.batch))
+        report("SQLite    ", len(runs[0]), writer, raw, "raw executemany")
         db.dispose()
     if not args.skip_postgres:
         db = fresh_postgres(args.postgres)
-        writer = time_writer(db, rows, args.batch)
-        raw = time_raw_copy(db, rows, args.batch)
-        report("PostgreSQL", len(rows), writer, raw, "raw binary COPY")
+        writer, raw = [], []
+        for rows in runs:
+            writer.append(time_writer(db, rows, args.batch))
+            raw.append(time_raw_copy(db, rows, args.batch))
+        report("PostgreSQL", len(runs[0]), writer, raw, "raw binary COPY")
         db.dispose()
 
 

@@ -17,6 +17,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+
 from tests.conftest import TEST_SECRET, service_missing
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"

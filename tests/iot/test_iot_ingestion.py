@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.iot.conftest import INTEGRATOR, OPERATOR, message
-
 from smartcity.iot import service
 from smartcity.iot.pipeline import Envelope
+from tests.iot.conftest import INTEGRATOR, OPERATOR, message
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 

@@ -12,6 +12,12 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import func, select
+
+from smartcity.core.config import Settings
+from smartcity.iot import service
+from smartcity.iot.models import Command, Telemetry
+from smartcity.iot.mqtt import Broker, Ingestor, parse_topic
+from smartcity.iot.schemas import CommandCreate
 from tests.conftest import service_missing
 from tests.iot.conftest import SYSTEM
 from tests.iot.mqtt_support import (
@@ -22,12 +28,6 @@ from tests.iot.mqtt_support import (
     wait_for_subscriber,
     wait_until,
 )
-
-from smartcity.core.config import Settings
-from smartcity.iot import service
-from smartcity.iot.models import Command, Telemetry
-from smartcity.iot.mqtt import Broker, Ingestor, parse_topic
-from smartcity.iot.schemas import CommandCreate
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 

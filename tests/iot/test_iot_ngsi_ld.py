@@ -6,10 +6,10 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from tests.iot.conftest import INTEGRATOR, message
 
 from smartcity.iot import service
 from smartcity.iot.pipeline import Envelope
+from tests.iot.conftest import INTEGRATOR, message
 
 T0 = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
 BASE = "/ngsi-ld/v1"

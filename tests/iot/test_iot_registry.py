@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from tests.iot.conftest import CITIZEN, INTEGRATOR, OPERATOR, SYSTEM, TDM
-
 from smartcity.iot import service
 from smartcity.iot.device_types import device_types
+from tests.iot.conftest import CITIZEN, INTEGRATOR, OPERATOR, SYSTEM, TDM
 
 
 def test_every_builtin_type_maps_to_a_smart_data_model():

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import yaml
 from sqlalchemy import select
-from tests.iot.conftest import OPERATOR, SYSTEM, message
 
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.outbox import OutboxMessage
 from smartcity.iot import service
 from smartcity.iot.pipeline import Envelope
 from smartcity.iot.schemas import RuleCreate
+from tests.iot.conftest import OPERATOR, SYSTEM, message
 
 T0 = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
 

@@ -6,8 +6,6 @@ import random
 import threading
 from datetime import UTC, datetime
 
-from tests.iot.conftest import OPERATOR
-
 from smartcity.iot import service
 from smartcity.iot.device_types import device_types
 from smartcity.iot.simulator import (
@@ -20,6 +18,7 @@ from smartcity.iot.simulator import (
     reading,
     register_missing,
 )
+from tests.iot.conftest import OPERATOR
 
 
 def test_devices_are_placed_in_the_city_and_values_fit_their_types():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import uuid
 from collections import Counter
@@ -364,13 +365,12 @@ def ingest(db: Database, *, envelopes: Sequence[Envelope], now: datetime | None 
         verdicts = [judge(i, e, devices, now) for i, e in enumerate(envelopes)]
         accepted = [v for v in verdicts if isinstance(v, Accepted)]
         outcome.refused = [v for v in verdicts if isinstance(v, Refused)]
-        rows = [row for message in accepted for row in to_rows(message)]
-        new_keys = write_rows(uow.session, rows)
-        fresh = [m for m in accepted if (m.device.id, m.msg_id) in new_keys]
-        fresh = _first_of_each(fresh)
+        rows = {message.index: to_rows(message) for message in accepted}
+        new_keys = write_rows(uow.session, [row for group in rows.values() for row in group])
+        fresh = _first_of_each([m for m in accepted if (m.device.id, m.msg_id) in new_keys])
         outcome.accepted, outcome.duplicates = len(fresh), len(accepted) - len(fresh)
         _evaluate_rules(uow, fresh)
-        update_latest(uow.session, [row for message in fresh for row in to_rows(message)])
+        update_latest(uow.session, [row for message in fresh for row in rows[message.index]])
         count_rejections(uow.session, _rejection_counts(outcome.refused, now))
     return outcome
 
@@ -390,9 +390,27 @@ def _device_infos(session: Session, envelopes: Sequence[Envelope]) -> dict[str, 
     for envelope in envelopes:
         claimed = envelope.payload.get("device_id") if isinstance(envelope.payload, dict) else None
         ids.update(i for i in (envelope.device_id, claimed) if isinstance(i, str) and i)
-    query = select(Device.id, Device.type, Device.status, Device.tags, Device.lon, Device.lat)
-    rows = session.execute(query.where(Device.id.in_(sorted(ids)))).all()
-    return {r.id: DeviceInfo(r.id, r.type, r.status, tuple(r.tags or ()), r.lon, r.lat) for r in rows}
+    query = select(Device.id, Device.type, Device.status).where(Device.id.in_(sorted(ids)))
+    return {r.id: DeviceInfo(r.id, r.type, r.status) for r in session.connection().execute(query)}
+
+
+def _with_details(session: Session, messages: list[Accepted]) -> list[Accepted]:
+    """The messages with their devices' tags and location (needed by rules and alarm events)."""
+    ids = sorted({m.device.id for m in messages})
+    query = select(Device.id, Device.tags, Device.lon, Device.lat).where(Device.id.in_(ids))
+    details = {r.id: (tuple(r.tags or ()), r.lon, r.lat) for r in session.execute(query)}
+    return [
+        dataclasses.replace(
+            m,
+            device=dataclasses.replace(
+                m.device,
+                tags=details[m.device.id][0],
+                lon=details[m.device.id][1],
+                lat=details[m.device.id][2],
+            ),
+        )
+        for m in messages
+    ]
 
 
 def _rejection_counts(
@@ -409,6 +427,7 @@ def _evaluate_rules(uow: UnitOfWork, messages: list[Accepted]) -> None:
     rules = load_rules(uow) if messages else []
     if not rules:
         return
+    messages = _with_details(uow.session, messages)
     devices = {m.device.id for m in messages}
     previous = _latest_samples(uow.session, devices)
     book = AlarmBook(uow, devices)

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from smartcity.iot.models import LatestValue, Rejection
+from smartcity.iot.models import Rejection
 
 SQLITE_STAGE_DDL = (
     "CREATE TEMP TABLE IF NOT EXISTS iot_telemetry_stage "
@@ -25,6 +25,11 @@ SQLITE_MERGE_STAGE = (
     "INSERT OR IGNORE INTO iot_telemetry (device_id, msg_id, key, ts, value, text_value) "
     "SELECT device_id, msg_id, key, ts, value, text_value FROM temp.iot_telemetry_stage WHERE true "
     "RETURNING device_id, msg_id"
+)
+UPSERT_LATEST = (
+    "INSERT INTO iot_latest (device_id, key, ts, msg_id, value, text_value) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (device_id, key) DO UPDATE SET ts = excluded.ts, msg_id = excluded.msg_id, "
+    "value = excluded.value, text_value = excluded.text_value WHERE excluded.ts >= iot_latest.ts"
 )
 STAGE_DDL = (
     "CREATE TEMP TABLE IF NOT EXISTS iot_telemetry_stage "
@@ -58,7 +63,10 @@ MessageKey = tuple[str, str]
 
 
 def write_rows(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
-    """Store rows not stored before; return the (device, message id) pairs that were new."""
+    """Store rows not stored before; return the (device, message id) pairs that were new.
+
+    Call it once per transaction: the staging table empties itself at commit.
+    """
     if not rows:
         return set()
     if session.get_bind().dialect.name == "postgresql":
@@ -72,8 +80,11 @@ def _write_sqlite(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
     cursor = raw.cursor()
     try:
         cursor.execute(SQLITE_STAGE_DDL)
-        cursor.executemany(SQLITE_STAGE_INSERT, [
-            (r.device_id, r.msg_id, r.key, _sqlite_time(r.ts), r.value, r.text_value) for r in rows])
+        stamps = {ts: _sqlite_time(ts) for ts in {r.ts for r in rows}}
+        cursor.executemany(
+            SQLITE_STAGE_INSERT,
+            [(r.device_id, r.msg_id, r.key, stamps[r.ts], r.value, r.text_value) for r in rows],
+        )
         inserted = {(d, m) for d, m in cursor.execute(SQLITE_MERGE_STAGE).fetchall()}
         cursor.execute("DELETE FROM temp.iot_telemetry_stage")
     finally:
@@ -83,7 +94,7 @@ def _write_sqlite(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
 
 def _sqlite_time(ts: datetime) -> str:
     """The text form SQLAlchemy stores UTCDateTime in on SQLite (UTC, microseconds, no offset)."""
-    return ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return ts.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _write_postgres(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
@@ -97,7 +108,6 @@ def _write_postgres(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
                 copy.write_row((r.device_id, r.msg_id, r.key, r.ts, r.value, r.text_value))
         cursor.execute(MERGE_STAGE)
         inserted = {(d, m) for d, m in cursor.fetchall()}
-        cursor.execute("TRUNCATE iot_telemetry_stage")
     return inserted
 
 
@@ -121,13 +131,19 @@ def update_latest(session: Session, rows: Iterable[Row]) -> None:
             newest[(row.device_id, row.key)] = row
     if not newest:
         return
-    statement = _dialect_insert(session)(LatestValue)
-    statement = statement.on_conflict_do_update(
-        index_elements=["device_id", "key"],
-        set_={c: statement.excluded[c] for c in ("ts", "msg_id", "value", "text_value")},
-        where=statement.excluded.ts >= LatestValue.ts,
-    )
-    session.execute(statement, [_as_dict(newest[k]) for k in sorted(newest)])
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    postgres = session.get_bind().dialect.name == "postgresql"
+    stamp = (lambda ts: ts) if postgres else _sqlite_time
+    params = [
+        (r.device_id, r.key, stamp(r.ts), r.msg_id, r.value, r.text_value)
+        for r in (newest[k] for k in sorted(newest))
+    ]
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(UPSERT_LATEST.replace("?", "%s") if postgres else UPSERT_LATEST, params)
+    finally:
+        cursor.close()
 
 
 def count_rejections(session: Session, counts: dict[tuple[str, str], tuple[int, str, datetime]]) -> None:

@@ -1,0 +1,248 @@
+"""Benchmark: MQTT QoS 1 to committed rows on PostgreSQL, beside a bare subscriber on the same broker.
+
+One run, one private Mosquitto on a free loopback port, the same publisher for every side:
+  1. bare: a paho subscriber (QoS 1) that only counts;
+  2. ingest x1: `Ingestor` (manual acks after commit) writing to PostgreSQL;
+  3. ingest x2: two ingest processes on an MQTT v5 shared subscription ($share/ingest/...).
+Rates are messages / (last receipt or commit - first publish); latency is receipt or commit time minus the
+publish time carried in each message. Prints each side and the ratio to the bare subscriber.
+
+    .venv/bin/python bench/iot_mqtt_e2e.py [--messages 20000] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy import func, insert, select, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.iot_batch_writer import DEFAULT_PG, fresh_postgres
+
+from smartcity.core.config import Settings
+from smartcity.core.db import Database
+from smartcity.domains import import_models
+from smartcity.iot.models import Device, Telemetry
+from tests.iot.mqtt_support import Mosquitto, wait_until
+
+DEVICES = 1000
+
+
+def publish(port: int, count: int, tag: str) -> float:
+    """Publish `count` QoS 1 messages as fast as the broker confirms them; returns the start time."""
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-pub-{tag}", protocol=mqtt.MQTTv5)
+    client.max_inflight_messages_set(1000)
+    client.max_queued_messages_set(0)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    started = time.time()
+    infos = []
+    for i in range(count):
+        now = time.time()
+        body = {
+            "msg_id": f"{tag}-{i}",
+            "ts": datetime.fromtimestamp(now, UTC).isoformat(),
+            "sent": now,
+            "values": {"dimLevel": i % 101, "powerConsumption": 40.5},
+        }
+        infos.append(
+            client.publish(f"city/streetlight/SL-{i % DEVICES:04d}/telemetry", json.dumps(body), qos=1)
+        )
+    for info in infos:
+        info.wait_for_publish(timeout=120)
+    client.disconnect()
+    client.loop_stop()
+    return started
+
+
+def bare_consumer(port: int, count: int, out: Path) -> None:
+    """Subscribe with QoS 1 and count; write receipt latencies once `count` messages arrived."""
+    received: list[tuple[float, float]] = []
+    done = threading.Event()
+
+    def on_message(_client: Any, _userdata: Any, message: Any) -> None:
+        received.append((time.time(), json.loads(message.payload)["sent"]))
+        if len(received) >= count:
+            done.set()
+
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-bare", protocol=mqtt.MQTTv5)
+    client.on_message = on_message
+    client.on_connect = lambda c, *_: (
+        c.subscribe("city/+/+/telemetry", qos=1),
+        out.with_suffix(".ready").touch(),
+    )
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    done.wait(600)
+    client.disconnect()
+    client.loop_stop()
+    out.write_text(json.dumps([[at, at - sent] for at, sent in received]))
+
+
+def ingest_consumer(port: int, db_url: str, out: Path, client_id: str, shared: str | None) -> None:
+    """Run an Ingestor recording commit latencies until SIGTERM, then write them."""
+    from smartcity.iot.mqtt import Broker, Ingestor, Received
+
+    committed: list[list[float]] = []
+
+    class TimedIngestor(Ingestor):
+        def store(self, batch: list[Received]) -> None:
+            super().store(batch)
+            at = time.time()
+            committed.extend([at, at - json.loads(item.payload)["sent"]] for item in batch)
+
+    db = Database(Settings(database_url=db_url).resolved_database_url)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    ingestor = TimedIngestor(
+        db,
+        Broker("127.0.0.1", port),
+        client_id=client_id,
+        shared_group=shared,
+        batch_size=2000,
+        publish_commands=False,
+    )
+    ingestor.run(stop)
+    out.write_text(json.dumps(committed))
+
+
+def summary(points: list[list[float]], started: float, count: int) -> tuple[float, float, float]:
+    """(messages per second, median latency ms, p99 latency ms)."""
+    last = max(at for at, _ in points)
+    latencies = sorted(lat for _, lat in points)
+    p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
+    return count / (last - started), statistics.median(latencies) * 1000, p99 * 1000
+
+
+def stored(db: Database) -> int:
+    """Distinct messages committed."""
+    with db.session() as s:
+        return s.scalar(select(func.count(func.distinct(Telemetry.msg_id)))) or 0
+
+
+def run_ingest_side(
+    port: int, db: Database, folder: Path, count: int, processes: int
+) -> tuple[float, float, float]:
+    """Start ingest process(es), publish, wait for every row, stop them and summarise."""
+    with db.engine.begin() as conn:
+        conn.execute(text("TRUNCATE iot_telemetry, iot_latest"))
+    shared = "ingest" if processes > 1 else None
+    outs = [folder / f"ingest-{processes}-{n}.json" for n in range(processes)]
+    procs = [
+        _spawn("ingest", str(port), db.url, str(out), f"bench-ingest-{processes}-{n}", shared or "")
+        for n, out in enumerate(outs)
+    ]
+    _warm_up(port, db, f"warm{processes}")
+    with db.engine.begin() as conn:
+        conn.execute(text("TRUNCATE iot_telemetry, iot_latest"))
+    started = publish(port, count, f"run{processes}")
+    if not wait_until(lambda: stored(db) >= count, timeout=600, interval=0.5):
+        raise RuntimeError(f"only {stored(db)} of {count} stored")
+    for proc in procs:
+        proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        proc.wait(timeout=60)
+    points = [p for out in outs for p in json.loads(out.read_text()) if p[0] >= started]
+    return summary(points, started, count)
+
+
+def _warm_up(port: int, db: Database, tag: str) -> None:
+    """Publish probes until the subscribers store them (their sessions exist from then on)."""
+    for n in range(60):
+        publish(port, 20, f"{tag}-{n}")
+        if wait_until(lambda: stored(db) > 0, timeout=1):
+            time.sleep(1)
+            return
+    raise RuntimeError("the ingest processes never subscribed")
+
+
+def _spawn(*args: str) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, SMARTCITY_LOG_LEVEL="WARNING", SMARTCITY_LOG_JSON="false")
+    return subprocess.Popen([sys.executable, __file__, "--role", *args], env=env)  # noqa: S603
+
+
+def register_devices(db: Database) -> None:
+    """1,000 streetlights, inserted directly (credentials do not matter here)."""
+    rows = [
+        {
+            "id": f"SL-{n:04d}",
+            "type": "streetlight",
+            "status": "active",
+            "tags": [],
+            "mqtt_username": f"SL-{n:04d}",
+            "password_hash": "!",
+            "lon": 106.65,
+            "lat": 10.98,
+        }
+        for n in range(DEVICES)
+    ]
+    with db.write_session() as s:
+        s.execute(insert(Device), rows)
+
+
+def orchestrate(count: int, pg_url: str) -> None:
+    """Run the three sides and print them beside each other."""
+    import_models()
+    db = fresh_postgres(pg_url)
+    register_devices(db)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        broker = Mosquitto(folder)
+        broker.start()
+        try:
+            bare_out = folder / "bare.json"
+            bare = _spawn("bare", str(broker.port), str(count), str(bare_out))
+            wait_until(bare_out.with_suffix(".ready").exists, timeout=30)
+            started = publish(broker.port, count, "bare")
+            bare.wait(timeout=600)
+            reference = summary(json.loads(bare_out.read_text()), started, count)
+            one = run_ingest_side(broker.port, db, folder, count, 1)
+            two = run_ingest_side(broker.port, db, folder, count, 2)
+        finally:
+            broker.stop()
+    print(f"messages: {count}, devices: {DEVICES}, broker: private Mosquitto, database: PostgreSQL")
+    for label, (rate, median, p99) in (
+        ("bare subscriber", reference),
+        ("ingest x1      ", one),
+        ("ingest x2 shared", two),
+    ):
+        print(
+            f"{label}: {rate:>9,.0f} msg/s  median {median:>7.1f} ms  p99 {p99:>8.1f} ms  "
+            f"ratio to bare {rate / reference[0]:.2f}"
+        )
+    print(f"scaling x2/x1: {two[0] / one[0]:.2f}")
+
+
+def main() -> None:
+    """Orchestrate, or play one role in a subprocess."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--postgres", default=DEFAULT_PG)
+    parser.add_argument("--role", nargs="+")
+    args = parser.parse_args()
+    if not args.role:
+        orchestrate(args.messages, args.postgres)
+    elif args.role[0] == "bare":
+        bare_consumer(int(args.role[1]), int(args.role[2]), Path(args.role[3]))
+    else:
+        _, port, db_url, out, client_id, shared = args.role
+        ingest_consumer(int(port), db_url, Path(out), client_id, shared or None)
+
+
+if __name__ == "__main__":
+    main()
