@@ -55,7 +55,8 @@ def serve(db_path: str, port: int) -> None:
                 for n in range(DEVICES)
             ],
         )
-    app = create_app(Settings(database_url=db.url, secret_key="bench", log_json=False)  # noqa: S106 (throwaway), db)
+    settings = Settings(database_url=db.url, secret_key="bench", log_json=False)  # noqa: S106 (throwaway)
+    app = create_app(settings, db)
     integrator = Actor(kind="apikey", name="bench", roles=frozenset({("integrator", None)}))
     app.dependency_overrides[current_actor] = lambda: integrator
 
