@@ -123,6 +123,14 @@ def _db(request: Request) -> Database:
     return db
 
 
+def _base_url(request: Request) -> str:
+    """SMARTCITY_PUBLIC_BASE_URL when it is set (behind a proxy), else the address of this request."""
+    settings = request.app.state.settings
+    if "public_base_url" in settings.model_fields_set:
+        return str(settings.public_base_url).rstrip("/") + "/"
+    return str(request.base_url)
+
+
 def _timezone(request: Request) -> str:
     return str(request.app.state.settings.timezone)
 
@@ -183,10 +191,10 @@ def request_entry(report: Any, *, base_url: str, timezone: str) -> dict[str, Any
 def discovery(request: Request, fmt: str) -> Response:
     """Where the GeoReport v2 endpoint is and what it speaks."""
     settings = get_feedback_settings()
-    url = str(request.base_url).rstrip("/") + "/open311/v2"
+    url = _base_url(request).rstrip("/") + "/open311/v2"
     data = {
         "changeset": CHANGESET, "contact": settings.open311_contact,
-        "key_service": str(request.base_url).rstrip("/") + "/staff",
+        "key_service": _base_url(request).rstrip("/") + "/staff",
         "endpoints": [{"specification": SPECIFICATION, "url": url, "changeset": CHANGESET,
                        "type": "production", "formats": ["text/xml", "application/json"]}],
     }
@@ -261,7 +269,7 @@ def list_requests(request: Request, fmt: str) -> Response:
         items, _total = service.list_reports(_db(request), actor=Actor(kind="anonymous", name="open311"),
                                              filters=filters, limit=settings.open311_max_results,
                                              details=True)
-        base = str(request.base_url)
+        base = _base_url(request)
         data = [request_entry(r, base_url=base, timezone=_timezone(request)) for r in items]
         return render(fmt, data, root="service_requests", item="request")
 
@@ -277,7 +285,7 @@ def get_request(request: Request, service_request_id: str, fmt: str) -> Response
             report = service.get_public_report(_db(request), service_request_id)
         except AppError as exc:
             raise Open311Error(404, f"service_request_id {service_request_id!r} not found") from exc
-        data = [request_entry(report, base_url=str(request.base_url), timezone=_timezone(request))]
+        data = [request_entry(report, base_url=_base_url(request), timezone=_timezone(request))]
         return render(fmt, data, root="service_requests", item="request")
 
     return _answer(fmt, build)
