@@ -77,17 +77,21 @@ def worker(
 ) -> None:
     """Relay outbox events to their handlers and run periodic tasks, until stopped."""
     from smartcity.core.outbox import bus
+    from smartcity.core.scheduler import run_due_tasks
+    from smartcity.domains import periodic_tasks
 
     settings = get_settings()
     configure_logging(json_output=settings.log_json, level=settings.log_level)
     db = open_database(settings)
+    tasks, intervals = periodic_tasks()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     while not stop.is_set():
         handled = bus.dispatch_pending(db)
+        ran = run_due_tasks(db, tasks, intervals)
         if once:
-            console.print(f"Relayed {handled} events.")
+            console.print(f"Relayed {handled} events; ran {len(ran)} periodic tasks.")
             return
         if not handled:
             stop.wait(interval)

@@ -44,5 +44,20 @@ def register_handlers() -> None:
 
 def import_models() -> None:
     """Import every domain's models so that Base.metadata knows all tables."""
+    import smartcity.core.audit
+    import smartcity.core.outbox
+    import smartcity.core.scheduler  # noqa: F401  (core tables)
+
     for domain in DOMAINS:
         domain_module(domain, "models")
+
+
+def periodic_tasks() -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every domain's periodic tasks (`tasks.TASKS`) and their intervals (`tasks.INTERVALS`, optional)."""
+    tasks: dict[str, Any] = {}
+    intervals: dict[str, Any] = {}
+    for _domain, table in collect("tasks", "TASKS"):
+        tasks.update(table)
+    for _domain, table in collect("tasks", "INTERVALS"):
+        intervals.update(table)
+    return tasks, intervals

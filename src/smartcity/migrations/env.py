@@ -10,8 +10,6 @@ from smartcity.core.db import Base
 from smartcity.domains import import_models
 
 import_models()
-import smartcity.core.audit  # noqa: E402  (core tables)
-import smartcity.core.outbox  # noqa: E402,F401
 
 target_metadata = Base.metadata
 config = context.config

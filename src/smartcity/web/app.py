@@ -22,7 +22,8 @@ from smartcity.core.db import Database
 from smartcity.core.errors import ServiceUnavailable
 from smartcity.core.metrics import HTTP_LATENCY, HTTP_REQUESTS, render_latest
 from smartcity.core.outbox import bus
-from smartcity.domains import collect, register_handlers
+from smartcity.core.scheduler import run_due_tasks
+from smartcity.domains import collect, periodic_tasks, register_handlers
 from smartcity.web import views as shell_views
 from smartcity.web.problems import PROBLEM_JSON, install_problem_handlers
 
@@ -77,9 +78,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def _relay_loop(db: Database, stop: threading.Event) -> None:
+    tasks, intervals = periodic_tasks()
     while not stop.is_set():
         try:
             handled = bus.dispatch_pending(db)
+            run_due_tasks(db, tasks, intervals)
         except Exception:  # keep relaying after a transient database error
             logging.getLogger(__name__).exception("outbox relay failed")
             handled = 0
