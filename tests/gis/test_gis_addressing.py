@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from shapely.geometry import Point
 from sqlalchemy import select
-from tests.gis.conftest import SPECIALIST
 
 from smartcity.core.errors import Conflict, NotFound
 from smartcity.core.outbox import OutboxMessage
 from smartcity.gis import addressing, service
 from smartcity.gis.geo import from_metric, parse_geojson, to_metric
 from smartcity.gis.numbering import HouseNumber
+from tests.gis.conftest import SPECIALIST
 
 
 def _vacant_spot(db):  # type: ignore[no-untyped-def]

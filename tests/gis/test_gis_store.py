@@ -7,7 +7,6 @@ import random
 import pytest
 import shapely
 from sqlalchemy import select, text
-from tests.gis.conftest import CITIZEN, DEMO_PARCELS, SPECIALIST, SYSTEM
 
 from smartcity.core.audit import AuditEntry
 from smartcity.core.errors import Forbidden, NotFound
@@ -17,6 +16,7 @@ from smartcity.gis.geo import parse_geojson
 from smartcity.gis.layers import BUILTIN_LAYERS
 from smartcity.gis.models import Feature, Layer
 from smartcity.gis.providers import provider_for
+from tests.gis.conftest import CITIZEN, DEMO_PARCELS, SPECIALIST, SYSTEM
 
 
 def test_builtin_layers_are_registered_once(city):

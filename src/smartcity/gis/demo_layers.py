@@ -144,7 +144,6 @@ def generate(
     _number_houses(plots, streets)
     step("Chuyển toạ độ / to WGS 84", 4, 5)
     _emit(result, frame, streets, zones, plots, rng, ward_of)
-    step("Xong / done", 5, 5)
     return result
 
 

@@ -303,3 +303,48 @@ def _findings(
             )
         )
     return findings
+
+
+SHEET_MARGIN_DEG = 0.0012  # about 130 m around the parcel or point
+
+
+def planning_sheet_pdf(
+    db: Database,
+    *,
+    lon: float | None = None,
+    lat: float | None = None,
+    parcel: str | None = None,
+    address: str | None = None,
+    url: str = "",
+) -> tuple[PlanningInfo, bytes]:
+    """The planning lookup and its printable sheet (PDF with a map extract of zones, parcels, streets)."""
+    from shapely.geometry import box
+
+    from smartcity.gis.sheet import MapLayer, render_sheet, zone_colour
+
+    info = planning_lookup(db, lon=lon, lat=lat, parcel=parcel, address=address)
+    centre = parse_geojson(info.parcel.geometry) if info.parcel else Point(info.lon, info.lat)
+    a, b, c, d = centre.bounds
+    m = SHEET_MARGIN_DEG
+    extent = box(a - m, b - m * 0.7, c + m, d + m * 0.7)
+    window = extent.bounds
+    zones = service.features_in_bbox(db, slug=PLANNING_ZONES, box=window)
+    parcels = service.features_in_bbox(db, slug=PARCELS, box=window, limit=3000)
+    streets = service.features_in_bbox(db, slug=STREETS, box=window)
+    layers = [
+        MapLayer(
+            [
+                (parse_geojson(z.geometry or {}), zone_colour(str(z.properties.get("land_use_code"))))
+                for z in zones
+            ],
+            "#666666",
+            0.6,
+        ),
+        MapLayer([(parse_geojson(p.geometry or {}), "") for p in parcels], "#444444", 0.25),
+        MapLayer([(parse_geojson(s.geometry or {}), "") for s in streets], "#3a3a3a", 1.5),
+    ]
+    if info.parcel:
+        layers.append(MapLayer([(parse_geojson(info.parcel.geometry), "")], "#d00000", 2.0))
+    else:
+        layers.append(MapLayer([(Point(info.lon, info.lat).buffer(0.00006), "#d00000")], "#d00000", 1.0))
+    return info, render_sheet(info, layers=layers, extent=extent, issued=cityref.today(db), url=url)

@@ -210,7 +210,9 @@ class PostGISProvider(SpatialProvider):
 
     _DDL = (
         "CREATE SCHEMA IF NOT EXISTS gis_index",
-        "CREATE TABLE IF NOT EXISTS gis_index.feature_geometry (id bigint PRIMARY KEY, "
+        # Rebuilt from gis_features each time: a dropped PostGIS would have left it without geometries.
+        "DROP TABLE IF EXISTS gis_index.feature_geometry",
+        "CREATE TABLE gis_index.feature_geometry (id bigint PRIMARY KEY, "
         "layer_id bigint NOT NULL, geom geometry(Geometry, 4326) NOT NULL)",
         "CREATE INDEX IF NOT EXISTS feature_geometry_geom_gist "
         "ON gis_index.feature_geometry USING gist (geom)",
@@ -238,7 +240,6 @@ class PostGISProvider(SpatialProvider):
         "FOR EACH STATEMENT EXECUTE FUNCTION gis_index.clear_features()",
     )
     _FILL = (
-        "TRUNCATE gis_index.feature_geometry",
         "INSERT INTO gis_index.feature_geometry (id, layer_id, geom) "
         "SELECT id, layer_id, ST_SetSRID(ST_GeomFromGeoJSON(geometry), 4326) FROM gis_features",
         "ANALYZE gis_index.feature_geometry",

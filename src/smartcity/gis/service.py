@@ -607,16 +607,26 @@ def load_demo_layers(
         ward = locator.locate(lon, lat)
         return (ward.code, ward.name) if ward else None
 
-    layers = demo_layers.generate(boundary, parcels=parcels, seed=seed, ward_of=ward_of, progress=progress)
+    total = 6 + len(DEMO_LAYER_ORDER)
+    step = progress or (lambda _description, _done, _total: None)
+    layers = demo_layers.generate(
+        boundary,
+        parcels=parcels,
+        seed=seed,
+        ward_of=ward_of,
+        progress=lambda description, done, _n: step(description, done, total),
+    )
     counts: dict[str, int] = {}
     with UnitOfWork(db, actor) as uow:
-        for slug in DEMO_LAYER_ORDER:
+        for index, slug in enumerate(DEMO_LAYER_ORDER):
+            step(f"Lưu / storing {slug}", 6 + index, total)
             counts[slug] = store_features(
                 uow, slug=slug, features=layers.features.get(slug, []), synthetic=True, replace="synthetic"
             )
         layer = _layer_for_update(uow.session, "land-parcels")
         layer.source = marker
         uow.audit("gis.demo.load", "gis_layer", "demo", after=counts)
+    step("Xong / done", total, total)
     return counts
 
 

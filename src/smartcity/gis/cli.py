@@ -1,0 +1,116 @@
+"""`smartcity gis ...`: demo data, imports and exports, lookups, index maintenance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from smartcity.core.db import Database
+from smartcity.core.errors import AppError
+from smartcity.core.security import Actor
+
+gis_app = typer.Typer(
+    help="GIS: layers, planning, parcels, addresses, OGC API Features.", no_args_is_help=True
+)
+GROUPS = {"gis": gis_app}
+console = Console()
+
+
+def _db() -> Database:
+    from smartcity.cli import open_database
+
+    return open_database()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+@gis_app.command("demo-data")
+def demo_data(
+    parcels: Annotated[int, typer.Option(help="How many synthetic parcels")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same city)")] = 20250701,
+    force: Annotated[bool, typer.Option(help="Generate again even if already loaded")] = False,
+) -> None:
+    """Generate the synthetic demo layers (clearly labelled synthetic) inside the city boundary."""
+    from smartcity.gis.service import load_demo_layers
+
+    db = _db()
+    with _progress() as progress:
+        task = progress.add_task("Dữ liệu mô phỏng / demo data", total=None)
+
+        def step(description: str, done: int, total: int) -> None:
+            progress.update(task, description=description, completed=done, total=total)
+
+        counts = load_demo_layers(
+            db, actor=Actor.system("cli"), parcels=parcels, seed=seed, force=force, progress=step
+        )
+    table = Table("layer", "synthetic features")
+    for slug, count in counts.items():
+        table.add_row(slug, str(count))
+    console.print(table)
+
+
+@gis_app.command("layers")
+def layers() -> None:
+    """List the layer registry."""
+    from smartcity.gis.service import count_features, list_layers
+
+    db = _db()
+    table = Table("slug", "title", "geometry", "provider", "published", "features")
+    for layer in list_layers(db):
+        count = "—" if layer.provider != "store" else str(count_features(db, slug=layer.slug))
+        table.add_row(
+            layer.slug,
+            layer.title,
+            layer.geometry_type,
+            layer.provider,
+            "yes" if layer.published else "no",
+            count,
+        )
+    console.print(table)
+
+
+@gis_app.command("lookup")
+def lookup(
+    parcel: Annotated[str | None, typer.Option(help="Map sheet/parcel number, e.g. 12/34")] = None,
+    address: Annotated[str | None, typer.Option(help="House number and street, e.g. '12A Đường N5'")] = None,
+    lon: Annotated[float | None, typer.Option()] = None,
+    lat: Annotated[float | None, typer.Option()] = None,
+    pdf: Annotated[Path | None, typer.Option(help="Also write the planning sheet to this PDF file")] = None,
+) -> None:
+    """Planning lookup for a point, a parcel or an address (JSON), optionally the printable sheet."""
+    from smartcity.gis.planning import planning_lookup, planning_sheet_pdf
+
+    db = _db()
+    try:
+        if pdf is not None:
+            info, content = planning_sheet_pdf(db, lon=lon, lat=lat, parcel=parcel, address=address)
+            pdf.write_bytes(content)
+            console.print(f"[green]Planning sheet written to {pdf}[/green]")
+        else:
+            info = planning_lookup(db, lon=lon, lat=lat, parcel=parcel, address=address)
+    except AppError as error:
+        console.print(f"[red]{error.title}[/red]: {error.detail}")
+        raise typer.Exit(1) from error
+    console.print_json(json.dumps(info.model_dump(mode="json", exclude={"parcel": {"geometry"}})))
+
+
+@gis_app.command("reindex")
+def reindex() -> None:
+    """Rebuild the spatial index (R*Tree on SQLite, GiST on PostGIS)."""
+    from smartcity.gis.service import reindex as rebuild
+
+    console.print(f"[green]Indexed {rebuild(_db())} features[/green]")

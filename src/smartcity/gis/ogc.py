@@ -1,0 +1,428 @@
+"""OGC API - Features at /ogc/: Part 1 Core with GeoJSON and HTML, Part 2 CRS by reference.
+
+Every published layer is a collection. Items take bbox (and bbox-crs), datetime, limit (clamped to the
+maximum, as the standard asks), offset for paging (next/prev links), crs, and a filter per queryable
+property (?land_use_code=ODT). Bad parameters get HTTP 400 with the OGC exception body (code,
+description). JSON or HTML by `f=json|html`, else by the Accept header.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, Response
+
+from smartcity.core.errors import AppError, BadRequest, NotFound
+from smartcity.gis import service
+from smartcity.gis.config import get_gis_settings
+from smartcity.gis.crs import CRS84, SUPPORTED_CRS, normalise_crs, transform_bbox, transform_geometry
+from smartcity.gis.geo import parse_geojson, to_geojson
+from smartcity.gis.schemas import FeatureOut, LayerRead
+from smartcity.gis.service import Period
+from smartcity.web.templating import render
+
+router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
+
+GEOJSON = "application/geo+json"
+OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+]
+TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+ITEM_PARAMETERS = {"f", "bbox", "bbox-crs", "datetime", "limit", "offset", "crs", "lang"}
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+class OGCException(AppError):
+    """An error answered in the OGC exception format (code, description)."""
+
+    def __init__(self, status: int, code: str, description: str) -> None:
+        super().__init__(description)
+        self.status, self.code = status, code
+
+
+def _wants_html(request: Request) -> bool:
+    fmt = request.query_params.get("f")
+    if fmt is not None:
+        if fmt not in ("json", "html", "geojson"):
+            raise OGCException(400, "InvalidParameterValue", f"f must be json or html, not {fmt!r}")
+        return fmt == "html"
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "json" not in accept.split("text/html")[0]
+
+
+def _error(request: Request, error: OGCException) -> Response:
+    body = {"code": error.code, "description": error.detail}
+    if "text/html" in request.headers.get("accept", "") and request.query_params.get("f") != "json":
+        return render(
+            request, "gis/ogc_error.html", {"error": body, "status": error.status}, status_code=error.status
+        )
+    return JSONResponse(body, status_code=error.status)
+
+
+def _base(request: Request) -> str:
+    configured = get_gis_settings().public_base_url.rstrip("/")
+    return (configured or str(request.base_url).rstrip("/")) + "/ogc"
+
+
+def _link(href: str, rel: str, type_: str, title: str = "") -> dict[str, str]:
+    link = {"href": href, "rel": rel, "type": type_}
+    if title:
+        link["title"] = title
+    return link
+
+
+def _self_links(
+    request: Request, path: str, json_type: str = "application/json", query: dict[str, str] | None = None
+) -> list[dict[str, str]]:
+    url = _base(request) + path
+    html, json_ = dict(query or {}), dict(query or {})
+    html["f"], json_["f"] = "html", "json"
+    as_html = _wants_html(request)
+    return [
+        _link(
+            f"{url}?{urlencode(html if as_html else json_)}", "self", "text/html" if as_html else json_type
+        ),
+        _link(
+            f"{url}?{urlencode(json_ if as_html else html)}",
+            "alternate",
+            json_type if as_html else "text/html",
+        ),
+    ]
+
+
+def _guard(request: Request, handler: Any) -> Response:
+    try:
+        return handler()
+    except OGCException as error:
+        return _error(request, error)
+    except NotFound as error:
+        return _error(request, OGCException(404, "NotFound", error.detail))
+    except BadRequest as error:
+        return _error(request, OGCException(400, "InvalidParameterValue", error.detail))
+
+
+def _respond(
+    request: Request,
+    body: dict[str, Any],
+    template: str,
+    media_type: str = "application/json",
+    headers: dict[str, str] | None = None,
+) -> Response:
+    if _wants_html(request):
+        response: Response = render(request, template, {"body": body, "base": _base(request)})
+    else:
+        response = JSONResponse(body, media_type=media_type)
+    response.headers.update(headers or {})
+    return response
+
+
+@router.get("/", summary="Landing page")
+def landing(request: Request) -> Response:
+    """The landing page: what this API is and where its parts are."""
+
+    def build() -> Response:
+        base = _base(request)
+        body = {
+            "title": "Thủ Dầu Một — OGC API Features",
+            "description": "Lớp dữ liệu không gian công bố: quy hoạch, thửa đất, đường phố, địa chỉ, "
+            "đơn vị hành chính. "
+            "Dữ liệu demo là dữ liệu mô phỏng.",
+            "links": [
+                *_self_links(request, "/"),
+                _link(f"{base}/api", "service-desc", OPENAPI_JSON, "OpenAPI 3.0 definition"),
+                _link(f"{base}/api?f=html", "service-doc", "text/html", "API documentation"),
+                _link(f"{base}/conformance", "conformance", "application/json", "Conformance classes"),
+                _link(f"{base}/collections", "data", "application/json", "Collections"),
+            ],
+        }
+        return _respond(request, body, "gis/ogc_landing.html")
+
+    return _guard(request, build)
+
+
+@router.get("/api", summary="OpenAPI definition of this API")
+def api_definition(request: Request) -> Response:
+    """The OpenAPI 3.0 definition of the OGC API routes (service-desc)."""
+    if request.query_params.get("f") == "html":
+        return render(request, "gis/ogc_api.html", {"base": _base(request)})
+    document = get_openapi(
+        title="OGC API Features — Thủ Dầu Một", version="1.0.0", openapi_version="3.0.3", routes=router.routes
+    )
+    document["servers"] = [{"url": str(request.base_url).rstrip("/")}]
+    return JSONResponse(document, media_type=OPENAPI_JSON)
+
+
+@router.get("/conformance", summary="Conformance classes")
+def conformance(request: Request) -> Response:
+    """The conformance classes this API implements."""
+    return _guard(
+        request,
+        lambda: _respond(
+            request,
+            {"conformsTo": CONFORMANCE, "links": _self_links(request, "/conformance")},
+            "gis/ogc_landing.html",
+        ),
+    )
+
+
+def _collection(request: Request, layer: LayerRead) -> dict[str, Any]:
+    db = request.app.state.db
+    base = f"{_base(request)}/collections/{layer.slug}"
+    extent = service.layer_extent(db, layer.slug) if layer.provider == "store" else None
+    body: dict[str, Any] = {
+        "id": layer.slug,
+        "title": layer.title,
+        "description": layer.description or layer.title_en,
+        "itemType": "feature",
+        "crs": list(SUPPORTED_CRS),
+        "storageCrs": CRS84,
+        "extent": {
+            "spatial": {"bbox": [list(extent) if extent else [106.58, 10.94, 106.74, 11.12]], "crs": CRS84}
+        },
+        "links": [
+            _link(f"{base}?f=json", "self", "application/json"),
+            _link(f"{base}?f=html", "alternate", "text/html"),
+            _link(f"{base}/items?f=json", "items", GEOJSON, "Items (GeoJSON)"),
+            _link(f"{base}/items?f=html", "items", "text/html", "Items (HTML)"),
+        ],
+        "geometryType": layer.geometry_type,
+        "license": layer.licence,
+        "synthetic": layer.synthetic,
+        "queryables": [f["name"] for f in layer.properties_schema],
+    }
+    if layer.temporal:
+        body["extent"]["temporal"] = {"interval": [[None, None]], "trs": TRS}
+    return body
+
+
+@router.get("/collections", summary="Collections")
+def collections(request: Request) -> Response:
+    """Every published layer as a collection."""
+
+    def build() -> Response:
+        layers = service.list_layers(request.app.state.db, published_only=True)
+        body = {
+            "links": _self_links(request, "/collections"),
+            "crs": list(SUPPORTED_CRS),
+            "collections": [_collection(request, layer) for layer in layers],
+        }
+        return _respond(request, body, "gis/ogc_collections.html")
+
+    return _guard(request, build)
+
+
+@router.get("/collections/{collection_id}", summary="One collection")
+def collection(request: Request, collection_id: str) -> Response:
+    """A published layer's description, extent and links."""
+
+    def build() -> Response:
+        layer = service.get_layer(request.app.state.db, collection_id, published_only=True)
+        body = _collection(request, layer)
+        body["links"][:2] = _self_links(request, f"/collections/{collection_id}")
+        return _respond(request, body, "gis/ogc_collections.html")
+
+    return _guard(request, build)
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """Four (or six, with heights) numbers: min x, min y, [min z,] max x, max y, [max z]."""
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) not in (4, 6) or not all(_NUMBER.match(p) for p in parts):
+        raise OGCException(400, "InvalidParameterValue", "bbox must be 4 or 6 comma-separated numbers")
+    values = [float(p) for p in parts]
+    if len(values) == 6:
+        values = [values[0], values[1], values[3], values[4]]
+    a, b, c, d = values
+    if b > d or a > c:
+        raise OGCException(400, "InvalidParameterValue", "bbox minimum is larger than its maximum")
+    return (a, b, c, d)
+
+
+def _parse_instant(text: str) -> date:
+    try:
+        if "T" in text:
+            return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).date()
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise OGCException(400, "InvalidParameterValue", f"datetime: {text!r} is not RFC 3339") from exc
+
+
+def parse_datetime(text: str) -> Period:
+    """An instant or an interval (start/end, either '..' or empty for open) as a date period."""
+    if "/" not in text:
+        day = _parse_instant(text)
+        return Period(day, day)
+    start, _, end = text.partition("/")
+    first = None if start in ("", "..") else _parse_instant(start)
+    last = None if end in ("", "..") else _parse_instant(end)
+    if first and last and first > last:
+        raise OGCException(400, "InvalidParameterValue", "datetime interval ends before it starts")
+    return Period(first, last)
+
+
+def parse_limit(text: str | None) -> int:
+    """The page size: default from settings; larger than the maximum is clamped to it (not an error)."""
+    settings = get_gis_settings()
+    if text is None:
+        return settings.ogc_default_limit
+    if not text.isdigit() or int(text) < 1:
+        raise OGCException(400, "InvalidParameterValue", "limit must be a positive integer")
+    return min(int(text), settings.ogc_max_limit)
+
+
+def _parse_offset(text: str | None) -> int:
+    if text is None:
+        return 0
+    if not text.isdigit():
+        raise OGCException(400, "InvalidParameterValue", "offset must be a non-negative integer")
+    return int(text)
+
+
+def _crs_param(request: Request, name: str) -> str:
+    value = request.query_params.get(name)
+    if value is None:
+        return CRS84
+    try:
+        uri = normalise_crs(value)
+    except BadRequest as exc:
+        raise OGCException(400, "InvalidParameterValue", f"{name}: {exc.detail}") from exc
+    if uri not in SUPPORTED_CRS:
+        raise OGCException(
+            400, "InvalidParameterValue", f"{name}: {value} is not offered; see the collection's crs"
+        )
+    return uri
+
+
+def _feature_json(feature: FeatureOut, crs: str) -> dict[str, Any]:
+    body = feature.as_geojson()
+    if crs != CRS84 and feature.geometry:
+        body["geometry"] = to_geojson(
+            transform_geometry(parse_geojson(feature.geometry), CRS84, crs, axis_order=True),
+            decimals=3 if "EPSG/0/4326" not in crs else 7,
+        )
+    return body
+
+
+def _query(name: str, description: str, schema: dict[str, Any], style: str = "form") -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+        "style": style,
+        "explode": False,
+    }
+
+
+ITEMS_OPENAPI = {
+    "parameters": [
+        _query(
+            "bbox",
+            "Only features intersecting this box: minx,miny,maxx,maxy (in bbox-crs, default CRS84)",
+            {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
+        ),
+        _query("bbox-crs", "CRS of bbox (URI)", {"type": "string", "format": "uri"}),
+        _query("datetime", "Instant or interval (RFC 3339, '..' for open ends)", {"type": "string"}),
+        _query(
+            "limit",
+            "Page size (larger values are clamped to the maximum)",
+            {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10},
+        ),
+        _query("offset", "Index of the first feature returned (paging)", {"type": "integer", "minimum": 0}),
+        _query("crs", "CRS of the returned geometries (URI)", {"type": "string", "format": "uri"}),
+        _query("f", "Response format", {"type": "string", "enum": ["json", "html"]}),
+    ]
+}
+
+
+@router.get(
+    "/collections/{collection_id}/items", summary="Features of a collection", openapi_extra=ITEMS_OPENAPI
+)
+def items(request: Request, collection_id: str) -> Response:
+    """A page of features: bbox, datetime, limit/offset paging, crs, and property filters."""
+    return _guard(request, lambda: _items(request, collection_id))
+
+
+def _items(request: Request, collection_id: str) -> Response:
+    db = request.app.state.db
+    layer = service.get_layer(db, collection_id, published_only=True)
+    params = request.query_params
+    queryables = {f["name"] for f in layer.properties_schema}
+    unknown = [name for name in params if name not in ITEM_PARAMETERS and name not in queryables]
+    if unknown:
+        raise OGCException(400, "InvalidParameterValue", f"unknown query parameter(s): {', '.join(unknown)}")
+    crs = _crs_param(request, "crs")
+    box = None
+    if "bbox" in params:
+        box = transform_bbox(parse_bbox(params["bbox"]), _crs_param(request, "bbox-crs"))
+    period = parse_datetime(params["datetime"]) if "datetime" in params else None
+    limit, offset = parse_limit(params.get("limit")), _parse_offset(params.get("offset"))
+    filters = {name: params[name] for name in params if name in queryables}
+    page = service.query_features(
+        db, slug=collection_id, bbox_filter=box, period=period, filters=filters, limit=limit, offset=offset
+    )
+    features = [_feature_json(f, crs) for f in page.features]
+    query = {k: v for k, v in params.items() if k not in ("f", "offset")}
+    path = f"/collections/{collection_id}/items"
+    links = _self_links(request, path, GEOJSON, {**query, "offset": str(offset)} if offset else query)
+    url = _base(request) + path
+    fmt = "html" if _wants_html(request) else "json"
+    media = "text/html" if fmt == "html" else GEOJSON
+    if offset + len(features) < page.number_matched:
+        links.append(
+            _link(f"{url}?{urlencode({**query, 'offset': offset + limit, 'f': fmt})}", "next", media)
+        )
+    if offset > 0:
+        links.append(
+            _link(f"{url}?{urlencode({**query, 'offset': max(0, offset - limit), 'f': fmt})}", "prev", media)
+        )
+    links.append(
+        _link(f"{_base(request)}/collections/{collection_id}?f=json", "collection", "application/json")
+    )
+    body = {
+        "type": "FeatureCollection",
+        "features": features,
+        "numberMatched": page.number_matched,
+        "numberReturned": len(features),
+        "timeStamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "links": links,
+    }
+    if _wants_html(request):
+        body = {**body, "collection": layer.model_dump(), "offset": offset, "limit": limit}
+    return _respond(request, body, "gis/ogc_items.html", GEOJSON, {"Content-Crs": f"<{crs}>"})
+
+
+@router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature")
+def item(request: Request, collection_id: str, feature_id: str) -> Response:
+    """One feature of a collection, in the requested CRS."""
+
+    def build() -> Response:
+        unknown = [n for n in request.query_params if n not in ("f", "crs", "lang")]
+        if unknown:
+            raise OGCException(
+                400, "InvalidParameterValue", f"unknown query parameter(s): {', '.join(unknown)}"
+            )
+        crs = _crs_param(request, "crs")
+        layer = service.get_layer(request.app.state.db, collection_id, published_only=True)
+        feature = service.get_feature(request.app.state.db, slug=collection_id, feature_id=feature_id)
+        body = _feature_json(feature, crs)
+        body["links"] = [
+            *_self_links(request, f"/collections/{collection_id}/items/{feature_id}", GEOJSON),
+            _link(f"{_base(request)}/collections/{collection_id}?f=json", "collection", "application/json"),
+        ]
+        if _wants_html(request):
+            body = {**body, "collection": layer.model_dump()}
+        return _respond(request, body, "gis/ogc_item.html", GEOJSON, {"Content-Crs": f"<{crs}>"})
+
+    return _guard(request, build)

@@ -1,0 +1,198 @@
+"""OGC API - Features at /ogc/: Core, GeoJSON, HTML, CRS by reference; and OWSLib as an independent client."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+
+from tests.gis.conftest import SPECIALIST
+
+COLLECTIONS = {
+    "administrative-units",
+    "planning-zones",
+    "land-parcels",
+    "buildings",
+    "public-offices",
+    "streets",
+    "addresses",
+}
+
+
+def test_landing_conformance_and_collections(demo, client):
+    landing = client.get("/ogc/").json()
+    rels = {link["rel"] for link in landing["links"]}
+    assert {"self", "alternate", "service-desc", "conformance", "data"} <= rels
+    conformance = client.get("/ogc/conformance").json()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in conformance
+    assert "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs" in conformance
+    collections = client.get("/ogc/collections").json()["collections"]
+    assert {c["id"] for c in collections} == COLLECTIONS
+    parcels = client.get("/ogc/collections/land-parcels").json()
+    assert parcels["itemType"] == "feature" and len(parcels["extent"]["spatial"]["bbox"][0]) == 4
+    assert "http://www.opengis.net/def/crs/EPSG/0/9210" in parcels["crs"]
+    assert client.get("/ogc/api").json()["openapi"].startswith("3.0")
+
+
+def test_items_page_with_links_counts_and_content_crs(demo, client):
+    response = client.get("/ogc/collections/land-parcels/items", params={"limit": 5})
+    assert response.headers["content-type"].startswith("application/geo+json")
+    assert response.headers["content-crs"] == "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"
+    body = response.json()
+    assert body["type"] == "FeatureCollection" and body["numberReturned"] == 5
+    assert body["numberMatched"] == 1200
+    next_link = next(link["href"] for link in body["links"] if link["rel"] == "next")
+    second = client.get(next_link).json()
+    assert {f["id"] for f in second["features"]}.isdisjoint({f["id"] for f in body["features"]})
+    assert any(link["rel"] == "prev" for link in second["links"])
+    single = client.get(f"/ogc/collections/land-parcels/items/{body['features'][0]['id']}")
+    assert single.status_code == 200 and single.json()["properties"] == body["features"][0]["properties"]
+    assert "owner_ref" not in single.text
+
+
+def test_bbox_datetime_and_property_filters(demo, client):
+    everything = client.get("/ogc/collections/planning-zones/items", params={"limit": 1}).json()[
+        "numberMatched"
+    ]
+    boxed = client.get(
+        "/ogc/collections/planning-zones/items", params={"bbox": "106.655,11.0,106.67,11.02", "limit": 1}
+    ).json()["numberMatched"]
+    assert 0 < boxed < everything
+    # The same box in EPSG:4326 order (lat, lon) through bbox-crs.
+    same = client.get(
+        "/ogc/collections/planning-zones/items",
+        params={
+            "bbox": "11.0,106.655,11.02,106.67",
+            "bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/4326",
+            "limit": 1,
+        },
+    ).json()["numberMatched"]
+    assert same == boxed
+    before_plan = client.get(
+        "/ogc/collections/planning-zones/items", params={"datetime": "2020-01-01", "limit": 1}
+    ).json()["numberMatched"]
+    assert before_plan == 0
+    odt = client.get(
+        "/ogc/collections/planning-zones/items", params={"land_use_code": "ODT", "limit": 500}
+    ).json()
+    assert odt["numberMatched"] > 0 and {f["properties"]["land_use_code"] for f in odt["features"]} == {"ODT"}
+    old_wards = client.get(
+        "/ogc/collections/administrative-units/items", params={"datetime": "2024-06-01", "limit": 50}
+    ).json()
+    new_wards = client.get(
+        "/ogc/collections/administrative-units/items", params={"datetime": "2026-01-01", "limit": 50}
+    ).json()
+    assert sum(f["properties"]["level"] == "ward" for f in old_wards["features"]) == 14
+    assert sum(f["properties"]["level"] == "ward" for f in new_wards["features"]) == 5
+
+
+def test_crs_by_reference(demo, client):
+    default = client.get("/ogc/collections/public-offices/items", params={"limit": 1}).json()["features"][0]
+    lon, lat = default["geometry"]["coordinates"]
+    epsg4326 = client.get(
+        "/ogc/collections/public-offices/items",
+        params={"limit": 1, "crs": "http://www.opengis.net/def/crs/EPSG/0/4326"},
+    )
+    assert epsg4326.headers["content-crs"] == "<http://www.opengis.net/def/crs/EPSG/0/4326>"
+    assert epsg4326.json()["features"][0]["geometry"]["coordinates"] == pytest.approx([lat, lon])
+    vn2000 = client.get(
+        "/ogc/collections/public-offices/items",
+        params={"limit": 1, "crs": "http://www.opengis.net/def/crs/EPSG/0/9210"},
+    ).json()
+    easting, northing = vn2000["features"][0]["geometry"]["coordinates"]
+    assert 570_000 < easting < 630_000 and 1_200_000 < northing < 1_240_000
+    refused = client.get("/ogc/collections/public-offices/items", params={"crs": "EPSG:2000"})
+    assert refused.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"bbox": "1,2,3"},
+        {"bbox": "a,b,c,d"},
+        {"bbox": "10,10,5,5"},
+        {"limit": "0"},
+        {"limit": "ten"},
+        {"offset": "-1"},
+        {"datetime": "yesterday"},
+        {"unknown": "1"},
+        {"f": "xml"},
+    ],
+)
+def test_bad_parameters_get_the_ogc_exception(city, client, params):
+    response = client.get("/ogc/collections/streets/items", params=params)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "InvalidParameterValue" and body["description"]
+
+
+def test_limit_above_the_maximum_is_clamped_not_refused(demo, client):
+    body = client.get("/ogc/collections/streets/items", params={"limit": "99999999"}).json()
+    assert body["numberReturned"] == body["numberMatched"]
+
+
+def test_unknown_collection_and_item_are_404(demo, client):
+    assert client.get("/ogc/collections/nothing").status_code == 404
+    assert client.get("/ogc/collections/streets/items/999999").status_code == 404
+    assert client.get("/ogc/collections/streets/items/999999").json()["code"] == "NotFound"
+
+
+def test_unpublished_layers_are_not_collections(demo, client):
+    from smartcity.gis import service
+
+    service.set_published(demo, actor=SPECIALIST, slug="buildings", published=False)
+    assert "buildings" not in {c["id"] for c in client.get("/ogc/collections").json()["collections"]}
+    assert client.get("/ogc/collections/buildings/items").status_code == 404
+
+
+def test_html_by_f_or_accept(demo, client):
+    page = client.get("/ogc/collections/land-parcels/items", params={"f": "html", "limit": 3})
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Thửa đất" in page.text and 'rel="next"' in page.text
+    browser = client.get("/ogc/collections", headers={"accept": "text/html,application/xhtml+xml"})
+    assert browser.headers["content-type"].startswith("text/html") and "land-parcels" in browser.text
+    assert client.get("/ogc/collections", headers={"accept": "application/json"}).json()["collections"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(demo, app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The application served over HTTP on a free local port (for an independent client)."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_owslib_lists_collections_and_pages_through_items(live_server):
+    from owslib.ogcapi.features import Features
+
+    api = Features(f"{live_server}/ogc/")
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in api.conformance()["conformsTo"]
+    assert {c["id"] for c in api.collections()["collections"]} == COLLECTIONS
+    assert api.collection("streets")["id"] == "streets"
+    seen: list[str] = []
+    offset = 0
+    while True:
+        page = api.collection_items("streets", limit=40, offset=offset)
+        seen += [f["id"] for f in page["features"]]
+        if not any(link["rel"] == "next" for link in page["links"]):
+            break
+        offset += 40
+    assert len(seen) == len(set(seen)) == page["numberMatched"] > 40
