@@ -1,0 +1,179 @@
+"""Operator pages: device list and map, device page (live values, chart, commands), alarms. Thin."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import timedelta
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from smartcity.core.db import utcnow
+from smartcity.core.errors import AppError, Forbidden, Unauthorized
+from smartcity.core.security import Actor
+from smartcity.iot import service
+from smartcity.iot.auth import current_actor
+from smartcity.iot.device_types import device_types, get_device_type
+from smartcity.iot.schemas import CommandCreate
+from smartcity.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+STAFF_LINKS = (
+    {"label": "Thiết bị IoT", "href": "/iot/devices", "roles": ("operator",)},
+    {"label": "Cảnh báo thiết bị", "href": "/iot/alarms", "roles": ("operator",)},
+)
+PAGE_SIZE = 100
+CHART_WIDTH, CHART_HEIGHT = 640, 180
+
+
+def _operator(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    if not actor.is_authenticated:
+        raise Unauthorized("Vui lòng đăng nhập bằng tài khoản cán bộ vận hành (/login).")
+    if not actor.has_role("operator"):
+        raise Forbidden("Trang này dành cho cán bộ vận hành (vai trò operator).")
+    return actor
+
+
+Operator = Annotated[Actor, Depends(_operator)]
+
+
+@router.get("/iot/devices", response_class=HTMLResponse)
+def devices_page(
+    request: Request,
+    actor: Operator,
+    type: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    offset: int = 0,
+) -> HTMLResponse:
+    """Devices in a table and on a map, with their last report and rejected messages."""
+    db = request.app.state.db
+    where = service.DeviceFilter(type=type or None, status=status or None, q=q or None)
+    items, total = service.list_devices(db, where=where, limit=PAGE_SIZE, offset=max(offset, 0))
+    health = service.device_health(db, device_ids=[d.id for d in items])
+    open_alarms = {a.device_id for a in service.list_alarms(db, state="open", limit=500)[0]}
+    return render(
+        request,
+        "iot/devices.html",
+        {
+            "devices": items,
+            "health": health,
+            "total": total,
+            "offset": offset,
+            "page_size": PAGE_SIZE,
+            "types": device_types(),
+            "filters": {"type": type or "", "status": status or "", "q": q or ""},
+            "open_alarms": open_alarms,
+            "points": [_point(d, d.id in open_alarms) for d in items if d.lon is not None],
+        },
+    )
+
+
+def _point(device: Any, alarm: bool) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [device.lon, device.lat]},
+        "properties": {"id": device.id, "type": device.type, "alarm": alarm},
+    }
+
+
+@router.get("/iot/devices/{device_id}", response_class=HTMLResponse)
+def device_page(device_id: str, request: Request, actor: Operator, key: str | None = None) -> HTMLResponse:
+    """One device: latest values (refreshed live), a 48-hour chart, commands, alarms."""
+    db = request.app.state.db
+    device = service.get_device(db, device_id=device_id)
+    kind = get_device_type(device.type)
+    state = service.latest_state(db, device_ids=[device_id])[device_id]
+    numeric = [k.name for k in kind.keys if k.kind == "number"]
+    chart_key = key if key in numeric else next((k for k in numeric if k in state), None)
+    series = (
+        service.aggregates(
+            db, device_id=device_id, key=chart_key, interval="hour", start=utcnow() - timedelta(hours=48)
+        )
+        if chart_key
+        else []
+    )
+    return render(
+        request,
+        "iot/device.html",
+        {
+            "device": device,
+            "kind": kind,
+            "state": state,
+            "chart_key": chart_key,
+            "numeric_keys": numeric,
+            "chart": chart_points(series),
+            "commands": service.list_commands(db, device_id=device_id, limit=20),
+            "alarms": service.list_alarms(db, device_id=device_id, limit=20)[0],
+            "rejections": service.rejections(db, device_id=device_id),
+            "message": request.query_params.get("message"),
+        },
+    )
+
+
+def chart_points(series: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """An SVG polyline of hourly averages with its min/max labels (no JavaScript needed)."""
+    values = [(p["start"], p["avg"]) for p in series if p["avg"] is not None]
+    if len(values) < 2:
+        return None
+    low, high = min(v for _, v in values), max(v for _, v in values)
+    span = (high - low) or 1.0
+    first, last = values[0][0].timestamp(), values[-1][0].timestamp()
+    width = (last - first) or 1.0
+    points = " ".join(
+        f"{(t.timestamp() - first) / width * CHART_WIDTH:.1f},"
+        f"{CHART_HEIGHT - (v - low) / span * CHART_HEIGHT:.1f}"
+        for t, v in values
+    )
+    return {
+        "points": points,
+        "low": low,
+        "high": high,
+        "start": values[0][0],
+        "end": values[-1][0],
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+    }
+
+
+@router.post("/iot/devices/{device_id}/commands")
+def post_command(
+    device_id: str,
+    request: Request,
+    actor: Operator,
+    name: Annotated[str, Form()],
+    value: Annotated[str, Form()] = "",
+) -> Response:
+    """The command panel: dim to a level or switch on/off."""
+    params: dict[str, Any] = {}
+    if name == "dim":
+        params = {"dimLevel": float(value) if value.replace(".", "", 1).isdigit() else value}
+    elif name == "switch":
+        params = {"state": value}
+    try:
+        data = CommandCreate(name=name, params=params, device_ids=[device_id])
+        service.send_commands(request.app.state.db, actor=actor, data=data)
+        message = "sent"
+    except (AppError, ValueError):
+        message = "rejected"
+    return RedirectResponse(f"/iot/devices/{quote(device_id)}?message={message}", status_code=303)
+
+
+@router.get("/iot/alarms", response_class=HTMLResponse)
+def alarms_page(request: Request, actor: Operator, state: str = "open") -> HTMLResponse:
+    """Open (or all) alarms, newest first, with acknowledge and clear buttons."""
+    wanted = None if state == "all" else state
+    items, total = service.list_alarms(request.app.state.db, state=wanted, limit=200)
+    return render(request, "iot/alarms.html", {"alarms": items, "total": total, "state": state})
+
+
+@router.post("/iot/alarms/{alarm_id}/{action}")
+def alarm_action(alarm_id: int, action: str, request: Request, actor: Operator) -> Response:
+    """Acknowledge or clear an alarm from the alarm page."""
+    act = {"acknowledge": service.acknowledge_alarm, "clear": service.clear_alarm}.get(action)
+    if act is not None:
+        with contextlib.suppress(AppError):  # already cleared or gone: the list shows the current state
+            act(request.app.state.db, actor=actor, alarm_id=alarm_id)
+    return RedirectResponse("/iot/alarms", status_code=303)

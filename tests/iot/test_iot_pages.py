@@ -1,0 +1,70 @@
+"""Operator pages: device list, device page with values, chart and command panel, alarms (server-rendered)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from smartcity.core.db import utcnow
+from smartcity.iot import service
+from smartcity.iot.pipeline import Envelope
+from smartcity.iot.schemas import RuleCreate
+from tests.iot.conftest import CITIZEN, OPERATOR, SYSTEM, message
+
+
+def test_pages_need_an_operator(client, act_as):
+    assert client.get("/iot/devices", headers={"accept": "text/html"}).status_code == 401
+    act_as(CITIZEN)
+    response = client.get("/iot/alarms", headers={"accept": "text/html"})
+    assert response.status_code == 403 and "Bạn không có quyền truy cập" in response.text
+
+
+def test_device_list_and_page_show_state_chart_and_commands(client, act_as, add_device, db):
+    add_device("SL-1", name="Đèn Yersin 1")
+    now = utcnow()
+    service.ingest(
+        db,
+        envelopes=[
+            Envelope(
+                message(
+                    f"m{h}", {"dimLevel": 10 * (h % 10), "powerState": "on"}, ts=now - timedelta(hours=h)
+                ),
+                device_id="SL-1",
+            )
+            for h in range(6)
+        ],
+    )
+    act_as(OPERATOR)
+    listing = client.get("/iot/devices")
+    assert listing.status_code == 200 and "SL-1" in listing.text and "Thiết bị IoT" in listing.text
+    page = client.get("/iot/devices/SL-1")
+    assert page.status_code == 200
+    assert "Đèn Yersin 1" in page.text and "<polyline" in page.text and "Gửi lệnh" in page.text
+    sent = client.post(
+        "/iot/devices/SL-1/commands", data={"name": "dim", "value": "30"}, follow_redirects=False
+    )
+    assert sent.status_code == 303 and sent.headers["location"].endswith("message=sent")
+    assert service.list_commands(db, device_id="SL-1")[0].params == {"dimLevel": 30.0}
+    bad = client.post(
+        "/iot/devices/SL-1/commands", data={"name": "dim", "value": "300"}, follow_redirects=False
+    )
+    assert bad.headers["location"].endswith("message=rejected")
+    english = client.get("/iot/devices/SL-1?lang=en")
+    assert "Latest values" in english.text
+
+
+def test_alarm_page_acknowledges_and_clears(client, act_as, add_device, db):
+    add_device("WC-1", "waste_container")
+    service.create_rule(
+        db,
+        actor=SYSTEM,
+        data=RuleCreate(name="Đầy", kind="threshold", key="fillingLevel", params={"op": ">", "value": 80}),
+    )
+    service.ingest(db, envelopes=[Envelope(message("a", {"fillingLevel": 95}), device_id="WC-1")])
+    act_as(OPERATOR)
+    page = client.get("/iot/alarms")
+    assert "Đầy: fillingLevel = 95" in page.text
+    alarm_id = service.list_alarms(db)[0][0].id
+    client.post(f"/iot/alarms/{alarm_id}/acknowledge")
+    assert service.list_alarms(db)[0][0].state == "acknowledged"
+    client.post(f"/iot/alarms/{alarm_id}/clear")
+    assert service.list_alarms(db)[0][0].state == "cleared"
