@@ -14,12 +14,14 @@ from smartcity.accounts.deps import current_actor, require_role
 from smartcity.core.db import Database
 from smartcity.core.errors import PayloadTooLarge
 from smartcity.core.security import Actor
-from smartcity.gis import addressing, planning, service, transfer
+from smartcity.gis import addressing, inspections, planning, service, transfer
 from smartcity.gis.config import get_gis_settings
 from smartcity.gis.schemas import (
     FeatureOut,
     HouseNumberProposal,
     ImportReport,
+    InspectionCreate,
+    InspectionRead,
     LayerCreate,
     LayerRead,
     PlanCheck,
@@ -173,6 +175,27 @@ def owner(request: Request, sheet_no: int, parcel_no: int, actor: Clerk) -> dict
     """The private owner reference; the read is written to the audit log."""
     key = f"{sheet_no}/{parcel_no}"
     return {"parcel": key, "owner_ref": service.parcel_owner_reference(_db(request), actor=actor, key=key)}
+
+
+Inspector = Annotated[Actor, Depends(require_role(*inspections.INSPECTOR_ROLES))]
+
+
+@router.post("/inspections", response_model=InspectionRead, status_code=201, summary="Record an inspection")
+def record_inspection(request: Request, data: InspectionCreate, actor: Inspector) -> InspectionRead:
+    """A construction-order inspection of a parcel (violations, photos, decision)."""
+    return inspections.record_inspection(_db(request), actor=actor, data=data)
+
+
+@router.get("/inspections", response_model=list[InspectionRead], summary="Inspections (staff)")
+def list_inspections(request: Request, actor: Inspector, parcel: str | None = None) -> list[InspectionRead]:
+    """Inspections, newest first, of one parcel when given."""
+    return inspections.list_inspections(_db(request), actor=actor, parcel=parcel)
+
+
+@router.get("/inspections.geojson", summary="Inspections as GeoJSON for the staff map")
+def inspections_geojson(request: Request, actor: Inspector) -> dict[str, Any]:
+    """Every inspection as a point feature."""
+    return inspections.inspections_geojson(_db(request), actor=actor)
 
 
 @router.post("/layers/{slug}/import", response_model=ImportReport, summary="Import a file into a layer")

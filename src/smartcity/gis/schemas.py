@@ -186,3 +186,23 @@ class ImportReport(BaseModel):
     repaired: int
     committed: bool
     problems: list[ImportProblem]
+
+
+class InspectionCreate(BaseModel):
+    """A construction-order inspection (trật tự xây dựng) of a parcel."""
+
+    parcel: str = Field(description="Map sheet/parcel number, e.g. 12/34")
+    inspected_on: dt.date
+    finding: str = Field(pattern="^(compliant|violation)$")
+    violations: list[str] = Field(default_factory=list, max_length=50)
+    decision: str = Field(default="", max_length=2000)
+    photos: list[str] = Field(default_factory=list, max_length=20, description="Attachment references")
+
+
+class InspectionRead(InspectionCreate):
+    """A recorded inspection with where it is and who made it."""
+
+    id: int
+    inspector: str
+    lon: float
+    lat: float
