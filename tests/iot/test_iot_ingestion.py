@@ -129,3 +129,28 @@ def test_malformed_body_is_a_client_error(client, act_as):
     )
     assert response.status_code == 400
     assert client.post("/api/v1/iot/telemetry", json={"messages": "x"}).status_code == 422
+
+
+def test_rollups_survive_the_purge_of_raw_values(client, act_as, add_device, db):
+    add_device("AQ-1", "air_quality")
+    envelopes = [
+        Envelope(
+            message(f"m{i}", {"pm25": float(i), "temperature": 30.0}, ts=T0 + timedelta(minutes=10 * i)),
+            device_id="AQ-1",
+        )
+        for i in range(12)
+    ]
+    service.ingest(db, envelopes=envelopes)
+    assert service.roll_up(db, interval="hour", start=T0, end=T0 + timedelta(hours=2)) == 4
+    assert service.roll_up(db, interval="hour", start=T0, end=T0 + timedelta(hours=2)) == 4  # idempotent
+    service.roll_up(db, interval="day", start=T0, end=T0 + timedelta(hours=2))
+    assert service.purge_telemetry(db, before=T0 + timedelta(days=1)) == 24
+    assert service.telemetry(db, device_id="AQ-1") == []
+    act_as(OPERATOR)
+    hourly = client.get("/api/v1/iot/devices/AQ-1/rollups", params={"key": "pm25", "interval": "hour"}).json()
+    assert [(p["count"], p["min"], p["avg"], p["max"]) for p in hourly["items"]] == [
+        (6, 0.0, 2.5, 5.0),
+        (6, 6.0, 8.5, 11.0),
+    ]
+    daily = client.get("/api/v1/iot/devices/AQ-1/rollups", params={"key": "pm25", "interval": "day"}).json()
+    assert [(p["count"], p["avg"]) for p in daily["items"]] == [(12, 5.5)]

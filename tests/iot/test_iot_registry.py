@@ -102,3 +102,13 @@ def test_device_password_hashes_are_stored_not_passwords(db, add_device):
     device = service.get_device(db, device_id="SL-1")
     assert created.password not in device.password_hash
     assert device.mosquitto_hash and device.mosquitto_hash.startswith("$7$")
+
+
+def test_ward_comes_from_the_city_pack(db, add_device):
+    from smartcity.city.loader import load_city_pack
+
+    load_city_pack(db, pack="thu-dau-mot", actor=SYSTEM)
+    created = add_device("SL-W1", lon=TDM[0], lat=TDM[1])
+    assert created.device.ward_code is not None and len(created.device.ward_code) == 5
+    outside = add_device("SL-W2", lon=105.0, lat=10.0)
+    assert outside.device.ward_code is None

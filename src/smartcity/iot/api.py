@@ -213,6 +213,25 @@ def device_aggregates(
     )
 
 
+@iot.get("/devices/{device_id}/rollups", response_model=AggregateSeries, summary="Hourly or daily roll-ups")
+def device_rollups(
+    device_id: str,
+    key: str,
+    request: Request,
+    _actor: SignedIn,
+    interval: str = "hour",
+    start: Annotated[datetime | None, Query(alias="from")] = None,
+    end: Annotated[datetime | None, Query(alias="to")] = None,
+) -> AggregateSeries:
+    service.get_device(_db(request), device_id=device_id)
+    items = service.rollups(
+        _db(request), device_id=device_id, key=key, interval=interval, start=_utc(start), end=_utc(end)
+    )
+    return AggregateSeries.model_validate(
+        {"device_id": device_id, "key": key, "interval": interval, "items": items}
+    )
+
+
 @iot.get("/rejections", response_model=list[RejectionRead], summary="Rejected messages, counted per device")
 def list_rejections(request: Request, _actor: Operator, device_id: str | None = None) -> list[RejectionRead]:
     return [RejectionRead.model_validate(r) for r in service.rejections(_db(request), device_id=device_id)]

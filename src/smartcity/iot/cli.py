@@ -7,7 +7,7 @@ import os
 import signal
 import socket
 import threading
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -32,6 +32,8 @@ devices_app = typer.Typer(help="The device registry.", no_args_is_help=True)
 rules_app = typer.Typer(help="Rules as data (YAML/JSON).", no_args_is_help=True)
 iot_app.add_typer(devices_app, name="devices")
 iot_app.add_typer(rules_app, name="rules")
+telemetry_app = typer.Typer(help="Telemetry retention and roll-ups.", no_args_is_help=True)
+iot_app.add_typer(telemetry_app, name="telemetry")
 ingest_app = typer.Typer(help="Ingest device messages from the MQTT broker.", invoke_without_command=True)
 simulate_app = typer.Typer(help="Simulate a city's worth of devices.", invoke_without_command=True)
 
@@ -149,6 +151,30 @@ def mosquitto_passwd(path: Path) -> None:
     with os.fdopen(fd, "w") as handle:
         handle.writelines(lines)
     console.print(f"{len(lines)} devices written to {path}")
+
+
+@telemetry_app.command("rollup")
+def telemetry_rollup(
+    since_hours: Annotated[float, typer.Option(help="Recompute this many hours back")] = 48,
+) -> None:
+    """Recompute hourly and daily roll-ups of recent telemetry (idempotent)."""
+    db, now = _db(), datetime.now(UTC)
+    start = now - timedelta(hours=since_hours)
+    hours = service.roll_up(db, interval="hour", start=start, end=now)
+    days = service.roll_up(db, interval="day", start=start, end=now)
+    console.print(f"{hours} hourly and {days} daily roll-ups written")
+
+
+@telemetry_app.command("purge")
+def telemetry_purge(
+    older_than_days: Annotated[int, typer.Option(help="Delete raw values older than this")] = 90,
+) -> None:
+    """Roll up, then delete raw telemetry older than the retention period (roll-ups are kept)."""
+    db, now = _db(), datetime.now(UTC)
+    before = now - timedelta(days=older_than_days)
+    service.roll_up(db, interval="hour", start=before - timedelta(days=2), end=before)
+    service.roll_up(db, interval="day", start=before - timedelta(days=2), end=before)
+    console.print(f"{service.purge_telemetry(db, before=before)} raw values deleted")
 
 
 @rules_app.command("export")

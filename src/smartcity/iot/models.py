@@ -59,6 +59,21 @@ class Telemetry(Base):
     text_value: Mapped[str | None] = mapped_column(String(200))
 
 
+class Rollup(Base):
+    """Down-sampled telemetry: count/min/max/sum of a numeric key per hour or day (kept after raw purge)."""
+
+    __tablename__ = "iot_rollups"
+
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    interval: Mapped[str] = mapped_column(String(8), primary_key=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    count: Mapped[int] = mapped_column(_BIGINT)
+    min: Mapped[float | None] = mapped_column(Float)
+    max: Mapped[float | None] = mapped_column(Float)
+    sum: Mapped[float | None] = mapped_column(Float)
+
+
 class LatestValue(Base):
     """The newest value of each key of each device."""
 

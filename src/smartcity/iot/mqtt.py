@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -23,7 +24,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from smartcity.core.db import Database
+from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import AppError
 from smartcity.iot import service
 from smartcity.iot.pipeline import Envelope
@@ -34,6 +35,7 @@ TELEMETRY, EVENTS, COMMAND_ACK = "telemetry", "events", "command/ack"
 SUBSCRIPTIONS = ("city/+/+/telemetry", "city/+/+/events", "city/+/+/command/ack")
 SESSION_EXPIRY_SECONDS = 7 * 86400
 RECEIVE_MAXIMUM = 2000
+ROLLUP_EVERY_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ class Ingestor:
         self.client.on_message = self._on_message
         self._next_housekeeping = 0.0
         self._next_silence_check = 0.0
+        self._next_rollup = 0.0
 
     def topics(self) -> list[str]:
         """What to subscribe to (shared when several processes split the load)."""
@@ -220,8 +223,18 @@ class Ingestor:
             if now >= self._next_silence_check:
                 self._next_silence_check = now + 30.0
                 service.check_silent_devices(self.db)
+            if self.publish_commands and now >= self._next_rollup:
+                self._next_rollup = now + ROLLUP_EVERY_SECONDS
+                roll_up_recent(self.db)
         except Exception:  # housekeeping must never stop ingestion
             log.exception("IoT housekeeping failed")
+
+
+def roll_up_recent(db: Database) -> None:
+    """Refresh the last two hours' hourly and the last two days' daily roll-ups."""
+    now = utcnow()
+    service.roll_up(db, interval="hour", start=now - timedelta(hours=2), end=now)
+    service.roll_up(db, interval="day", start=now - timedelta(days=1), end=now)
 
 
 def record_command_answer(db: Database, device_id: str, payload: bytes) -> None:

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, cast, func, or_, select, update
+from sqlalchemy import Integer, String, and_, cast, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from smartcity.core.db import Database, utcnow
@@ -29,7 +31,7 @@ from smartcity.iot.events import (
     DeviceDecommissioned,
     DeviceRegistered,
 )
-from smartcity.iot.models import Alarm, Command, Device, LatestValue, Rejection, Rule, Telemetry
+from smartcity.iot.models import Alarm, Command, Device, LatestValue, Rejection, Rollup, Rule, Telemetry
 from smartcity.iot.pipeline import Accepted, DeviceInfo, Envelope, Refused, judge, to_rows, typed_value
 from smartcity.iot.rules import AlarmBook, RuleSpec, Sample, check_params, evaluate, load_rules
 from smartcity.iot.schemas import CommandCreate, DeviceCreate, DeviceUpdate, RuleCreate
@@ -581,6 +583,94 @@ def _bucket(db: Database, seconds: int) -> Any:
     if db.dialect == "postgresql":
         return func.floor(func.extract("epoch", Telemetry.ts) / seconds) * seconds
     return cast(func.strftime("%s", Telemetry.ts), Integer) // seconds * seconds
+
+
+ROLLUP_INTERVALS = {"hour": 3600, "day": 86400}
+
+
+def roll_up(db: Database, *, interval: str, start: datetime, end: datetime) -> int:
+    """(Re)compute hourly or daily count/min/max/sum of numeric values in [start, end); idempotent."""
+    seconds = ROLLUP_INTERVALS[interval]
+    start = datetime.fromtimestamp(int(start.timestamp()) // seconds * seconds, UTC)
+    end = datetime.fromtimestamp(-(-int(end.timestamp()) // seconds) * seconds, UTC)
+    bucket = _bucket(db, seconds).label("bucket")
+    query = (
+        select(
+            Telemetry.device_id,
+            Telemetry.key,
+            bucket,
+            func.count(Telemetry.value),
+            func.min(Telemetry.value),
+            func.max(Telemetry.value),
+            func.sum(Telemetry.value),
+        )
+        .where(Telemetry.value.is_not(None), Telemetry.ts >= start, Telemetry.ts < end)
+        .group_by(Telemetry.device_id, Telemetry.key, bucket)
+    )
+    with db.write_session() as s:
+        rows = [
+            {
+                "device_id": d,
+                "key": k,
+                "interval": interval,
+                "start": datetime.fromtimestamp(int(b), UTC),
+                "count": n,
+                "min": lo,
+                "max": hi,
+                "sum": total,
+            }
+            for d, k, b, n, lo, hi, total in s.execute(query)
+        ]
+        insert_ = pg_insert if db.dialect == "postgresql" else sqlite_insert
+        for chunk in range(0, len(rows), 5000):
+            statement = insert_(Rollup)
+            statement = statement.on_conflict_do_update(
+                index_elements=["device_id", "key", "interval", "start"],
+                set_={c: statement.excluded[c] for c in ("count", "min", "max", "sum")},
+            )
+            s.execute(statement, rows[chunk : chunk + 5000])
+    return len(rows)
+
+
+def purge_telemetry(db: Database, *, before: datetime) -> int:
+    """Delete raw values older than `before` (roll them up first: roll-ups are kept)."""
+    with db.write_session() as s:
+        result: Any = s.execute(delete(Telemetry).where(Telemetry.ts < before))
+        return int(result.rowcount or 0)
+
+
+def rollups(
+    db: Database,
+    *,
+    device_id: str,
+    key: str,
+    interval: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 2000,
+) -> list[dict[str, Any]]:
+    """Hourly or daily count/min/avg/max of a key from the roll-up table, oldest first."""
+    if interval not in ROLLUP_INTERVALS:
+        raise ValidationFailed.for_field("interval", "hour or day")
+    query = select(Rollup).where(
+        Rollup.device_id == device_id, Rollup.key == key, Rollup.interval == interval
+    )
+    if start:
+        query = query.where(Rollup.start >= start)
+    if end:
+        query = query.where(Rollup.start < end)
+    with db.session() as s:
+        items = s.scalars(query.order_by(Rollup.start).limit(limit)).all()
+    return [
+        {
+            "start": r.start,
+            "count": r.count,
+            "min": r.min,
+            "max": r.max,
+            "avg": (r.sum / r.count) if r.count and r.sum is not None else None,
+        }
+        for r in items
+    ]
 
 
 def latest_state(db: Database, *, device_ids: Sequence[str]) -> dict[str, dict[str, tuple[Any, datetime]]]:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 12:36:03.775161
+Create Date: 2026-11-28 12:53:48.915414
 """
 
 import sqlalchemy as sa
@@ -448,6 +448,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("device_id", "reason", name=op.f("pk_iot_rejections")),
     )
     op.create_table(
+        "iot_rollups",
+        sa.Column("device_id", sa.String(length=64), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("interval", sa.String(length=8), nullable=False),
+        sa.Column("start", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("count", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("min", sa.Float(), nullable=True),
+        sa.Column("max", sa.Float(), nullable=True),
+        sa.Column("sum", sa.Float(), nullable=True),
+        sa.PrimaryKeyConstraint("device_id", "key", "interval", "start", name=op.f("pk_iot_rollups")),
+    )
+    op.create_table(
         "iot_rules",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("name", sa.String(length=120), nullable=False),
@@ -627,6 +639,15 @@ def upgrade() -> None:
         sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_signing_keys")),
         sa.UniqueConstraint("public_key_sha256", name=op.f("uq_signing_keys_public_key_sha256")),
+    )
+    op.create_table(
+        "task_schedule",
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("next_run_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_run_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_result", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_task_schedule")),
     )
     op.create_table(
         "users",
@@ -1094,6 +1115,7 @@ def downgrade() -> None:
     op.drop_table("city_unit_successions")
     op.drop_table("api_keys")
     op.drop_table("users")
+    op.drop_table("task_schedule")
     op.drop_table("signing_keys")
     with op.batch_alter_table("signing_documents", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_signing_documents_current_sha256"))
@@ -1130,6 +1152,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_iot_rules_device_id"))
 
     op.drop_table("iot_rules")
+    op.drop_table("iot_rollups")
     op.drop_table("iot_rejections")
     with op.batch_alter_table("iot_latest", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_iot_latest_ts"))
