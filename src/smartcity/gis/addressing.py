@@ -20,6 +20,7 @@ from smartcity.gis.layers import ADDRESSES, PARCELS, STREETS
 from smartcity.gis.models import Feature, Layer
 from smartcity.gis.numbering import HouseNumber, NumberedHouse, NumberingProblem, frontage, propose_number
 from smartcity.gis.planning import find_street
+from smartcity.gis.providers import provider_for
 from smartcity.gis.schemas import FeatureOut, HouseNumberProposal, WardInfo
 
 SEARCH_RADIUS_DEG = 0.002  # about 220 m: where to look for the nearest street
@@ -121,6 +122,7 @@ def assign_house_number(
             return existing
     proposal = propose_house_number(db, lon=lon, lat=lat, street=street)
     service.ensure_builtin_layers(db, actor=actor)
+    provider_for(db)  # prepare the index before the unit of work takes the write lock
     with UnitOfWork(db, actor) as uow:
         layer = uow.session.scalar(select(Layer).where(Layer.slug == ADDRESSES))
         assert layer is not None

@@ -352,7 +352,7 @@ def _number_houses(plots: list[_Plot], streets: dict[str, _Street]) -> None:
     for (_street, side), houses in sides.items():
         houses.sort(key=lambda p: p.chainage)
         # Numbers for the stretch before the first house stay free (one per 10 m) for later houses.
-        reserved = int(houses[0].chainage // RESERVED_FRONTAGE_M)
+        reserved = max(0, int(houses[0].chainage // RESERVED_FRONTAGE_M))
         numbers = sequential_numbers(reserved + len(houses), side)[reserved:]
         for plot, number in zip(houses, numbers, strict=True):
             plot.house_number = str(number)

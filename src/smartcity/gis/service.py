@@ -469,6 +469,8 @@ def store_features(
 
     replace: "none" (keys must be new), "synthetic" (drop the layer's synthetic features first) or
     "all" (drop every feature of the layer first). Audited as one change per call; returns the count.
+    Call `provider_for(db)` before opening the unit of work: on SQLite, building the index inside it
+    would wait for the write lock that the unit of work already holds.
     """
     provider_for(uow.db)
     layer = _layer_for_update(uow.session, slug)
@@ -607,6 +609,7 @@ def load_demo_layers(
         ward = locator.locate(lon, lat)
         return (ward.code, ward.name) if ward else None
 
+    provider_for(db)  # prepare the index before the unit of work takes the write lock
     total = 6 + len(DEMO_LAYER_ORDER)
     step = progress or (lambda _description, _done, _total: None)
     layers = demo_layers.generate(

@@ -30,6 +30,7 @@ from smartcity.core.uow import UnitOfWork
 from smartcity.gis import service
 from smartcity.gis.crs import CRS84, crs_from_wkt_or_name, normalise_crs, transform_geometry
 from smartcity.gis.geo import GeometryProblem, check_wgs84, repair
+from smartcity.gis.providers import provider_for
 from smartcity.gis.schemas import ImportProblem, ImportReport, LayerRead
 from smartcity.gis.service import NewFeature
 
@@ -169,6 +170,7 @@ def import_bytes(
     outcome = _prepare(db, reading, layer, crs, key_field, field_map or {}, replace, progress)
     committed = bool(outcome.features) and (outcome.rejected == 0 or partial)
     if committed:
+        provider_for(db)  # prepare the index before the unit of work takes the write lock
         with UnitOfWork(db, actor) as uow:
             service.store_features(
                 uow, slug=slug, features=outcome.features, replace="all" if replace else "none"
