@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.dossiers.dossier_fixtures import ORG_CHART, SYSTEM, People, make_user
 
 from smartcity.accounts import service as accounts
 from smartcity.procedures import service as procedures
 from smartcity.procedures.catalogue import build_catalogue
+from tests.dossiers.dossier_fixtures import ORG_CHART, SYSTEM, People, make_user
 
 
 @pytest.fixture

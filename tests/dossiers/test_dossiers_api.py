@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.dossiers.dossier_fixtures import PASSWORD, PDF, PNG, house_form
-
 from smartcity.accounts import service as accounts
+from tests.dossiers.dossier_fixtures import PASSWORD, PDF, PNG, house_form
 
 
 def _auth(db, settings, username: str) -> dict[str, str]:

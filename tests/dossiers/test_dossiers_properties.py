@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.dossiers.dossier_fixtures import local
 
 from smartcity.city.calendar import WorkingCalendar
 from smartcity.core.errors import AppError
@@ -14,6 +13,7 @@ from smartcity.core.security import Actor
 from smartcity.dossiers import deadlines, workflow
 from smartcity.dossiers.models import Dossier
 from smartcity.dossiers.states import ALL_STATES, SUPPLEMENT, TERMINAL
+from tests.dossiers.dossier_fixtures import local
 
 CALENDAR = WorkingCalendar()
 ACTORS = [

@@ -5,15 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tests.dossiers.dossier_fixtures import (
-    BIRTH,
-    PDF,
-    SYSTEM,
-    house_request,
-    house_uploads,
-    local,
-    submit_house,
-)
 
 from smartcity.core.errors import (
     Conflict,
@@ -24,6 +15,15 @@ from smartcity.core.errors import (
 )
 from smartcity.dossiers import service
 from smartcity.dossiers.schemas import DossierCreate
+from tests.dossiers.dossier_fixtures import (
+    BIRTH,
+    PDF,
+    SYSTEM,
+    house_request,
+    house_uploads,
+    local,
+    submit_house,
+)
 
 BEFORE = local(2025, 3, 3, 9, 0)  # a Monday morning, before the 2025 reorganisation
 

@@ -154,6 +154,21 @@ def lookup(request: Request, body: LookupRequest) -> LookupResult:
     )
 
 
+@router.get("/statistics", summary="Statistics by procedure, field, unit or month")
+def statistics(
+    request: Request,
+    actor: Annotated[Actor, Depends(require_actor)],
+    by: Annotated[str, Query(pattern="^(procedure|field|unit|month|all)$")] = "procedure",
+) -> list[dict]:
+    """Received, finished early/on time/late, open in time/overdue, online share, payments, satisfaction."""
+    from smartcity.core.errors import Forbidden
+    from smartcity.dossiers import stats
+
+    if not any(actor.has_role(r) for r in ("head", "leader", "operator", "admin")):
+        raise Forbidden("Statistics need the head, leader, operator or admin role")
+    return stats.statistics(request.app.state.db, settings=request.app.state.settings, by=by)
+
+
 @router.get("/{code}", response_model=DossierDetail, summary="One dossier")
 def detail(code: str, request: Request, actor: Annotated[Actor, Depends(require_actor)]) -> DossierDetail:
     """The dossier with its state, due dates and the actions the caller may take now."""
@@ -245,3 +260,34 @@ def rate(
     from smartcity.dossiers import ratings
 
     return ratings.rate(request.app.state.db, actor=actor, code=code, rating=body)
+
+
+@router.post(
+    "/{code}/payments", status_code=201, summary="Start an online payment of the fees (the applicant)"
+)
+def start_payment(code: str, request: Request, actor: Annotated[Actor, Depends(require_actor)]) -> dict:
+    """The gateway URL to send the payer's browser to (the sandbox gateway unless configured)."""
+    from smartcity.dossiers import payments
+
+    url = payments.start_payment(
+        request.app.state.db,
+        actor=actor,
+        settings=request.app.state.settings,
+        code=code,
+        return_url=str(request.url_for("payment_return")),
+    )
+    return {"redirect_url": url}
+
+
+@router.get("/payments/sandbox/ipn", summary="Server callback of the sandbox payment gateway")
+def payment_ipn(request: Request) -> dict:
+    """Verify the signed callback and settle once; forged or replayed callbacks are refused and logged."""
+    from smartcity.dossiers import payments
+
+    verdict = payments.handle_callback(
+        request.app.state.db,
+        settings=request.app.state.settings,
+        params=dict(request.query_params),
+        channel="ipn",
+    )
+    return {"RspCode": verdict.response_code, "Message": verdict.message}

@@ -855,8 +855,13 @@ def document_pdf(db: Database, *, actor: Actor | None, settings: Settings, code:
                     DossierDocument.dossier_id == dossier.id, DossierDocument.kind == "result"
                 )
             )
-        if digest is None:
-            raise NotFound("This dossier has no result document")
+        if digest is None:  # decided before results were kept (demo data): issue it now, once
+            try:
+                with UnitOfWork(db, Actor.system("dossiers.results")) as uow:
+                    _issue_result(uow, _locked(uow.session, code), settings)
+            except IntegrityError:  # issued meanwhile by a concurrent request
+                pass
+            return document_pdf(db, actor=actor, settings=settings, code=code, kind=kind)
         return file_store(settings.data_dir).get(digest)
     if kind not in available_forms(dossier):
         raise NotFound(f"The document {kind!r} does not apply to this dossier now")
@@ -870,3 +875,16 @@ def document_pdf(db: Database, *, actor: Actor | None, settings: Settings, code:
         steps_due=step_due_dates(dossier, calendar),
         base_url=get_dossier_settings().public_base_url,
     )
+
+
+def register_rows(db: Database, *, unit: str, month: date) -> list[Dossier]:
+    """The dossiers received by an intake unit in a month, in order (for the register, form 06)."""
+    end = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    with db.session() as s:
+        return list(
+            s.scalars(
+                select(Dossier)
+                .where(Dossier.intake_unit == unit, Dossier.start_date >= month, Dossier.start_date < end)
+                .order_by(Dossier.received_at)
+            )
+        )

@@ -1,0 +1,408 @@
+"""Demo dossiers: a few thousand over two years in every state, made by the real workflow rules.
+
+Each dossier is driven through `workflow.apply` with the system actor, at working-hour times that move
+forward through the city calendar, and stopped at a drawn stage; some are slow enough to be late. Random
+draws are seeded, so the same seed gives the same city.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from smartcity.city.calendar import WorkingCalendar
+from smartcity.core.config import Settings
+from smartcity.core.crypto import blind_index, encrypt_personal, mask
+from smartcity.core.db import utcnow
+from smartcity.core.errors import AppError
+from smartcity.core.security import Actor
+from smartcity.core.uow import UnitOfWork
+from smartcity.dossiers import workflow
+from smartcity.dossiers.config import get_dossier_settings
+from smartcity.dossiers.models import Dossier, DossierEvent, DossierRating
+from smartcity.dossiers.service import _next_code, calendar_for, resolve_units
+from smartcity.procedures import service as procedures
+from smartcity.procedures.schemas import ProcedureRead
+
+DEMO = Actor.system("demo")
+SURNAMES = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Huỳnh",
+    "Hoàng",
+    "Phan",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Ngô",
+    "Dương",
+]
+MIDDLE = ["Văn", "Thị", "Minh", "Ngọc", "Hoàng", "Thanh", "Quốc", "Thu", "Hữu", "Gia"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Châu",
+    "Dũng",
+    "Hà",
+    "Hải",
+    "Hương",
+    "Khang",
+    "Lan",
+    "Long",
+    "Mai",
+    "Nam",
+    "Phúc",
+    "Quân",
+    "Tâm",
+    "Thảo",
+    "Trung",
+    "Tuấn",
+    "Vy",
+    "Yến",
+]
+STREETS = [
+    "Bạch Đằng",
+    "Yersin",
+    "Cách Mạng Tháng Tám",
+    "Lê Hồng Phong",
+    "Đại lộ Bình Dương",
+    "Huỳnh Văn Lũy",
+    "Phú Lợi",
+    "Nguyễn Văn Tiết",
+    "Điện Biên Phủ",
+    "Lê Thị Trung",
+]
+OLD_WARDS = [
+    "25741",
+    "25744",
+    "25747",
+    "25750",
+    "25753",
+    "25756",
+    "25759",
+    "25760",
+    "25762",
+    "25763",
+    "25765",
+    "25768",
+    "25771",
+    "25774",
+]
+NEW_WARDS = ["25747", "25750", "25771", "25760", "25768"]
+# Where a dossier's life stops: weights give every state, most dossiers finished.
+OPEN_STAGES = ("submitted", "accepted", "processing", "supplement", "payment")
+STAGES = [
+    ("submitted", 4),
+    ("refused", 4),
+    ("accepted", 4),
+    ("processing", 10),
+    ("supplement", 5),
+    ("payment", 3),
+    ("withdrawn", 3),
+    ("stopped", 2),
+    ("done", 8),
+    ("returned", 57),
+]
+
+
+def _name(rng: random.Random) -> str:
+    return f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+
+
+def _form(procedure: ProcedureRead, rng: random.Random, ward: str) -> dict[str, Any]:
+    """A plausible e-form for the six full procedures; a short request otherwise."""
+    street = rng.choice(STREETS)
+    lat, lon = round(rng.uniform(10.96, 11.06), 6), round(rng.uniform(106.62, 106.70), 6)
+    forms: dict[str, dict[str, Any]] = {
+        "TDM-QLDT-001": {
+            "owner_name": _name(rng),
+            "street": f"Đường {street}",
+            "ward_code": ward,
+            "map_sheet": rng.randint(1, 60),
+            "parcel_number": rng.randint(1, 900),
+            "purpose": rng.choice(["new", "new", "change"]),
+            "latitude": lat,
+            "longitude": lon,
+        },
+        "TDM-QLDT-002": {
+            "site_address": f"{rng.randint(1, 300)} đường {street}",
+            "ward_code": ward,
+            "map_sheet": rng.randint(1, 60),
+            "parcel_number": rng.randint(1, 900),
+            "land_area_m2": rng.randint(60, 250),
+            "footprint_m2": rng.randint(50, 150),
+            "total_floor_area_m2": rng.randint(100, 500),
+            "floors": rng.randint(1, 5),
+            "height_m": rng.randint(4, 20),
+            "latitude": lat,
+            "longitude": lon,
+        },
+        "TDM-HT-001": {
+            "child_name": _name(rng),
+            "sex": rng.choice(["nam", "nu"]),
+            "date_of_birth": "2024-05-01",
+            "place_of_birth": "Bệnh viện Đa khoa tỉnh Bình Dương",
+            "ethnicity": "Kinh",
+            "nationality": "Việt Nam",
+            "mother_name": _name(rng),
+            "ward_code": ward,
+            "declarant_relation": "mẹ",
+        },
+        "TDM-HT-002": {
+            "husband_name": _name(rng),
+            "husband_date_of_birth": "1995-02-03",
+            "husband_id_number": f"0740950{rng.randint(10000, 99999)}",
+            "wife_name": _name(rng),
+            "wife_date_of_birth": "1997-08-09",
+            "wife_id_number": f"0741970{rng.randint(10000, 99999)}",
+            "ward_code": ward,
+        },
+        "TDM-HT-003": {
+            "deceased_name": _name(rng),
+            "deceased_date_of_birth": "1940-01-01",
+            "date_of_death": "2024-06-01",
+            "place_of_death": "tại nhà",
+            "cause_of_death": "bệnh già",
+            "ward_code": ward,
+            "declarant_relation": "con",
+        },
+        "TDM-HKD-001": {
+            "business_name": f"Hộ kinh doanh {rng.choice(GIVEN)} {rng.randint(1, 99)}",
+            "address": f"{rng.randint(1, 300)} đường {street}",
+            "ward_code": ward,
+            "business_lines": [rng.choice(["Bán lẻ tạp hóa", "Quán cà phê", "Sửa xe máy", "Tiệm may"])],
+            "capital_vnd": rng.randint(20, 500) * 1_000_000,
+            "employees": rng.randint(0, 8),
+        },
+    }
+    return forms.get(procedure.code, {"request": f"Đề nghị giải quyết: {procedure.name}", "ward_code": ward})
+
+
+RESULTS = {
+    "TDM-QLDT-001": "house_number",
+    "TDM-QLDT-002": "permit_number",
+    "TDM-HT-001": "book_number",
+    "TDM-HT-002": "book_number",
+    "TDM-HT-003": "book_number",
+    "TDM-HKD-001": "registration_number",
+}
+
+
+def _working_moment(calendar: WorkingCalendar, rng: random.Random, day: datetime) -> datetime:
+    local_day = calendar.local_date(day)
+    if not calendar.is_working_day(local_day):
+        local_day = calendar.next_working_day(local_day)
+    hour = rng.choice([7, 8, 9, 10, 11, 13, 14, 15, 16])
+    return datetime(
+        local_day.year, local_day.month, local_day.day, hour, rng.randint(0, 59), tzinfo=calendar.zone
+    )
+
+
+def _later(
+    calendar: WorkingCalendar, rng: random.Random, moment: datetime, days_budget: int, slow: bool
+) -> datetime:
+    days = rng.randint(0, max(0, days_budget // 3)) + (rng.randint(2, 6) if slow else 0)
+    day = calendar.add_working_days(calendar.local_date(moment), days)
+    if days == 0:
+        return moment + timedelta(minutes=rng.randint(5, 90))
+    return _working_moment(calendar, rng, datetime(day.year, day.month, day.day, tzinfo=calendar.zone))
+
+
+def _path(dossier: Dossier, stage: str) -> list[str]:
+    steps = [s.key for s in workflow.processing_steps(dossier)]
+    paths = {
+        "submitted": [],
+        "refused": ["refuse"],
+        "accepted": ["receive"],
+        "processing": ["receive", *steps[:1]],
+        "supplement": ["receive", "request_supplement"],
+        "payment": ["receive", *steps],
+        "withdrawn": ["receive", "withdraw"],
+        "stopped": ["receive", *steps[:1], "stop"],
+        "done": ["receive", "request_supplement", "supplement", *steps],
+        "returned": ["receive", *steps, "return"],
+    }
+    return paths[stage]
+
+
+def _drive(
+    dossier: Dossier,
+    stage: str,
+    rng: random.Random,
+    calendar: WorkingCalendar,
+    now: datetime,
+    events: list[DossierEvent],
+) -> None:
+    moment = dossier.submitted_at
+    slow = rng.random() < 0.07
+    for action in _path(dossier, stage):
+        moment = _later(
+            calendar, rng, moment, dossier.processing_days, slow and action in ("process", "decide")
+        )
+        if moment >= now:
+            return
+        if dossier.state == 6:  # the fee is paid before going on
+            workflow.apply(dossier, DEMO, "pay", now=moment, calendar=calendar)
+            dossier.paid_online = dossier.channel == "online" and dossier.online_scope == "toan_trinh"
+        payload = {"reason": "Theo quy định", "result": None}
+        if action == "process":
+            dossier.result_data = {
+                RESULTS.get(dossier.procedure_code, "result_number"): f"{rng.randint(1, 999)}"
+            }
+        try:
+            change = workflow.apply(dossier, DEMO, action, now=moment, calendar=calendar, payload=payload)
+        except AppError:
+            return
+        events.append(
+            DossierEvent(
+                action=action,
+                from_state=change.from_state,
+                to_state=dossier.state,
+                step=dossier.step,
+                actor=DEMO.label,
+                unit=change.unit,
+                note=None,
+                at=moment,
+            )
+        )
+
+
+def seed_demo_dossiers(
+    db: Any,
+    *,
+    settings: Settings,
+    count: int = 3000,
+    years: int = 2,
+    seed: int = 2025,
+    now: datetime | None = None,
+) -> int:
+    """Create `count` demo dossiers submitted over the last `years` years; returns how many were made."""
+    rng = random.Random(seed)
+    now = now or utcnow()
+    calendar = calendar_for(db, settings)
+    catalogue = procedures.list_procedures(db, limit=500).items
+    full = [procedures.get_procedure(db, p.code) for p in catalogue if not p.is_placeholder]
+    others = [p.code for p in catalogue if p.is_placeholder]
+    secret, pattern = settings.resolved_secret_key, get_dossier_settings().code_pattern
+    stages, weights = zip(*STAGES, strict=True)
+    made = 0
+    with UnitOfWork(db, DEMO) as uow:
+        cache: dict[str, ProcedureRead] = {p.code: p for p in full}
+        for _ in range(count):
+            code = rng.choice([p.code for p in full]) if rng.random() < 0.6 else rng.choice(others)
+            procedure = cache.get(code) or cache.setdefault(code, procedures.get_procedure(db, code))
+            stage = rng.choices(stages, weights)[0]
+            span = 40 if stage in OPEN_STAGES else 365 * years
+            submitted = _working_moment(calendar, rng, now - timedelta(days=rng.uniform(0, span)))
+            day = calendar.local_date(submitted)
+            ward = rng.choice(OLD_WARDS if day.isoformat() < "2025-07-01" else NEW_WARDS)
+            try:
+                units = resolve_units(db, procedure, ward, day)
+            except AppError:
+                continue
+            channel = "online" if procedure.level >= 3 and rng.random() < 0.7 else "counter"
+            dossier = _demo_dossier(procedure, units, ward, channel, submitted, rng, secret)
+            dossier.code = _next_code(uow.session, pattern, units[0], day)
+            events = [
+                DossierEvent(
+                    action="submit",
+                    from_state=None,
+                    to_state=1,
+                    step="receive",
+                    actor=DEMO.label,
+                    unit=None,
+                    note=None,
+                    at=submitted,
+                )
+            ]
+            _drive(dossier, stage, rng, calendar, now, events)
+            uow.session.add(dossier)
+            uow.session.flush()
+            for event in events:
+                event.dossier_id = dossier.id
+            uow.session.add_all(events)
+            _maybe_rate(uow, dossier, rng)
+            made += 1
+        uow.audit("dossier.demo_seeded", "dossier", "*", after={"count": made, "seed": seed})
+    return made
+
+
+def _demo_dossier(
+    procedure: ProcedureRead,
+    units: tuple[str, str, str],
+    ward: str,
+    channel: str,
+    submitted: datetime,
+    rng: random.Random,
+    secret: str,
+) -> Dossier:
+    id_number = f"074{rng.randint(0, 3)}{rng.randint(50, 99)}{rng.randint(0, 999999):06d}"
+    phone = f"09{rng.randint(0, 99999999):08d}"
+    form = _form(procedure, rng, ward)
+    return Dossier(
+        procedure_code=procedure.code,
+        procedure_name=procedure.name,
+        field_code=procedure.field_code,
+        level=procedure.level,
+        online_scope=procedure.online_scope,
+        processing_days=procedure.processing_days,
+        workflow=procedure.workflow,
+        interlinked=procedure.interlinked,
+        channel=channel,
+        state=1,
+        step="receive",
+        intake_unit=units[0],
+        processing_unit=units[1],
+        deciding_unit=units[2],
+        ward_code=ward,
+        applicant_name=_name(rng),
+        applicant_id_encrypted=encrypt_personal(secret, id_number),
+        applicant_id_index=blind_index(secret, id_number),
+        applicant_id_masked=mask(id_number),
+        applicant_phone_encrypted=encrypt_personal(secret, phone),
+        applicant_phone_index=blind_index(secret, phone),
+        applicant_phone_masked=mask(phone),
+        form_encrypted=encrypt_personal(secret, json.dumps(form, ensure_ascii=False)),
+        result_data={},
+        paper_documents=[],
+        fee_vnd=procedure.fee_total_vnd,
+        submitted_at=submitted,
+        created_by=DEMO.label,
+        paused_working_days=0,
+    )
+
+
+def _maybe_rate(uow: UnitOfWork, dossier: Dossier, rng: random.Random) -> None:
+    if dossier.state != 10 or rng.random() > 0.4 or dossier.returned_at is None:
+        return
+    overall = rng.choices([1, 2, 3], [5, 45, 50])[0]
+    uow.session.add(
+        DossierRating(
+            dossier_id=dossier.id,
+            procedure_code=dossier.procedure_code,
+            unit=dossier.processing_unit,
+            official=dossier.received_by,
+            overall=overall,
+            indicators={
+                "processing_time": overall,
+                "conduct": rng.choice([2, 3]),
+                "contacts": rng.choice([2, 3]),
+            },
+            month=dossier.returned_at.strftime("%Y-%m"),
+        )
+    )
+
+
+def demo_counts(db: Any) -> dict[int, int]:
+    """How many dossiers are in each state."""
+    from sqlalchemy import func
+
+    with db.session() as s:
+        return dict(s.execute(select(Dossier.state, func.count()).group_by(Dossier.state)).all())

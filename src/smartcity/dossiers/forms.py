@@ -1,0 +1,78 @@
+"""E-forms rendered from a procedure's JSON Schema, and HTML form values turned back into typed data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of an e-form."""
+
+    name: str
+    title: str
+    kind: str  # text, date, number, integer, select, checkbox, lines, email
+    required: bool
+    options: list[tuple[str, str]]
+    default: Any = None
+
+
+def fields_of(schema: dict[str, Any], ward_options: list[tuple[str, str]] | None = None) -> list[Field]:
+    """The inputs of a JSON Schema object, in order; ward_code offers the wards valid today when given."""
+    required = set(schema.get("required", []))
+    fields = []
+    for name, spec in schema.get("properties", {}).items():
+        options = [
+            (str(o["const"]), str(o.get("title", o["const"]))) for o in spec.get("oneOf", []) if "const" in o
+        ]
+        options += [(str(v), str(v)) for v in spec.get("enum", [])]
+        if name == "ward_code" and ward_options:
+            options = ward_options
+        kind = _kind(spec, bool(options))
+        fields.append(
+            Field(name, spec.get("title", name), kind, name in required, options, spec.get("default"))
+        )
+    return fields
+
+
+def _kind(spec: dict[str, Any], has_options: bool) -> str:
+    if has_options:
+        return "select"
+    kind = spec.get("type", "string")
+    if kind == "string":
+        return {"date": "date", "email": "email"}.get(spec.get("format", ""), "text")
+    if kind == "array":
+        return "lines"
+    if kind == "boolean":
+        return "checkbox"
+    return str(kind)
+
+
+def coerce(schema: dict[str, Any], values: dict[str, str], prefix: str = "") -> dict[str, Any]:
+    """Typed data from submitted strings (empty values left out, so that `required` names them)."""
+    data: dict[str, Any] = {}
+    for name, spec in schema.get("properties", {}).items():
+        raw = values.get(prefix + name)
+        kind = spec.get("type", "string")
+        if kind == "boolean":
+            data[name] = raw in ("on", "true", "1")
+            continue
+        if raw is None or str(raw).strip() == "":
+            continue
+        text = str(raw).strip()
+        data[name] = _typed(kind, text)
+    return data
+
+
+def _typed(kind: str, text: str) -> Any:
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "number":
+            return float(text.replace(",", "."))
+    except ValueError:
+        return text  # the schema names the field as not a number
+    if kind == "array":
+        return [line.strip() for line in text.splitlines() if line.strip()]
+    return text

@@ -1,0 +1,379 @@
+"""Pages of the one-stop shop: submit, my dossiers, dossier detail with actions, lookup, pay, rate; staff
+queues and statistics. Thin: parse the form, call the service, render or redirect."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
+
+from smartcity.accounts import service as accounts
+from smartcity.accounts.deps import current_actor
+from smartcity.core.calendar_dates import today_local
+from smartcity.core.errors import AppError, Forbidden, ValidationFailed
+from smartcity.core.security import Actor
+from smartcity.dossiers import payments, ratings, service, stats
+from smartcity.dossiers.forms import coerce, fields_of
+from smartcity.dossiers.schemas import ApplicantIn, DossierCreate
+from smartcity.dossiers.states import STATE_NAMES
+from smartcity.dossiers.workflow import FIXED_RULES, steps_of
+from smartcity.procedures import service as procedures
+from smartcity.web.templating import render, request_locale
+
+router = APIRouter(include_in_schema=False)
+Who = Annotated[Actor, Depends(current_actor)]
+
+
+def _login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
+
+
+def _ward_options(request: Request) -> list[tuple[str, str]]:
+    units = accounts.list_org_units(request.app.state.db, on=today_local(request.app.state.settings.timezone))
+    return [
+        (u.admin_unit_code or "", u.name) for u in units if u.kind == "ward_committee" and u.admin_unit_code
+    ]
+
+
+def _submit_page(
+    request: Request, code: str, *, values: dict[str, Any], errors: list[dict[str, Any]], status: int = 200
+) -> HTMLResponse:
+    procedure = procedures.get_procedure(request.app.state.db, code)
+    return render(
+        request,
+        "dossiers/submit.html",
+        {
+            "p": procedure,
+            "fields": fields_of(procedure.form_schema, _ward_options(request)),
+            "values": values,
+            "errors": {e["field"]: e["message"] for e in errors},
+            "error_list": errors,
+            "idempotency_key": values.get("idempotency_key") or uuid.uuid4().hex,
+            "counter": request.query_params.get("counter") == "1",
+        },
+        status_code=status,
+    )
+
+
+@router.get("/ho-so/nop/{code}", response_class=HTMLResponse)
+def submit_form(request: Request, code: str, actor: Who) -> Response:
+    """The e-form of a procedure, rendered from its JSON Schema, with one file input per document."""
+    if not actor.is_authenticated:
+        return _login(request)
+    return _submit_page(request, code, values={}, errors=[])
+
+
+async def _uploads(form: Any) -> list[service.Upload]:
+    found = []
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile) and name.startswith("file_") and value.filename:
+            content = await value.read()
+            if content:
+                found.append(service.Upload(name[5:], value.filename, value.content_type or "", content))
+    return found
+
+
+@router.post("/ho-so/nop/{code}", response_class=HTMLResponse)
+async def submit(request: Request, code: str, actor: Who) -> Response:
+    """Submit the dossier; on a mistake the form comes back with each problem next to its field."""
+    if not actor.is_authenticated:
+        return _login(request)
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    procedure = procedures.get_procedure(request.app.state.db, code)
+    channel = "counter" if values.get("channel") == "counter" else "online"
+    try:
+        applicant = ApplicantIn(
+            name=values.get("applicant_name", ""),
+            id_number=values.get("applicant_id") or None,
+            phone=values.get("applicant_phone") or None,
+            email=values.get("applicant_email") or None,
+            address=values.get("applicant_address") or None,
+        )
+        data = DossierCreate(
+            procedure_code=code,
+            applicant=applicant,
+            form=coerce(procedure.form_schema, values, "f_"),
+            paper_documents=form.getlist("paper") if channel == "counter" else [],
+        )
+        detail, _ = service.submit_dossier(
+            request.app.state.db,
+            actor=actor,
+            settings=request.app.state.settings,
+            data=data,
+            uploads=await _uploads(form),
+            channel=channel,
+            idempotency_key=values.get("idempotency_key"),
+        )
+    except AppError as error:
+        return _submit_page(
+            request,
+            code,
+            values=values,
+            errors=error.errors or [{"field": "", "message": error.detail}],
+            status=error.status,
+        )
+    except ValueError as error:  # pydantic ValidationError of the applicant
+        problems = [{"field": "applicant_" + str(e["loc"][0]), "message": e["msg"]} for e in error.errors()]  # type: ignore[attr-defined]
+        return _submit_page(request, code, values=values, errors=problems, status=422)
+    return RedirectResponse(f"/ho-so/{detail.code}", status_code=303)
+
+
+@router.get("/ho-so", response_class=HTMLResponse)
+def my_dossiers(request: Request, actor: Who, page: Annotated[int, Query(ge=1, le=10000)] = 1) -> Response:
+    """The citizen's own dossiers (staff: the dossiers of their units)."""
+    if not actor.is_authenticated:
+        return _login(request)
+    result = service.list_dossiers(
+        request.app.state.db,
+        actor=actor,
+        settings=request.app.state.settings,
+        limit=30,
+        offset=(page - 1) * 30,
+        locale=request_locale(request),
+    )
+    return render(
+        request,
+        "dossiers/list.html",
+        {"result": result, "title": "Hồ sơ của tôi", "page": page, "queue": False, "filters": {}},
+    )
+
+
+@router.get("/can-bo/ho-so", response_class=HTMLResponse)
+def staff_queue(
+    request: Request,
+    actor: Who,
+    queue: Annotated[bool, Query()] = True,
+    deadline: Annotated[str | None, Query(pattern="^(within|due_soon|overdue|paused)?$")] = None,
+    state: Annotated[str | None, Query(max_length=2)] = None,
+    page: Annotated[int, Query(ge=1, le=10000)] = 1,
+) -> Response:
+    """Queues per role and unit: the dossiers awaiting the caller, with due-date colours."""
+    if not actor.is_authenticated:
+        return _login(request)
+    if not any(actor.has_role(r) for r in service.STAFF_ROLES):
+        raise Forbidden("Trang dành cho cán bộ.")
+    state_value = int(state) if state and state.isdigit() else None
+    result = service.list_dossiers(
+        request.app.state.db,
+        actor=actor,
+        settings=request.app.state.settings,
+        queue=queue,
+        deadline=deadline or None,
+        state=state_value,
+        limit=50,
+        offset=(page - 1) * 50,
+        locale=request_locale(request),
+    )
+    return render(
+        request,
+        "dossiers/list.html",
+        {
+            "result": result,
+            "title": "Hồ sơ cần xử lý" if queue else "Hồ sơ của đơn vị",
+            "page": page,
+            "queue": queue,
+            "filters": {"deadline": deadline or "", "state": state_value},
+            "states": STATE_NAMES,
+            "staff": True,
+        },
+    )
+
+
+@router.get("/ho-so/{code}", response_class=HTMLResponse)
+def dossier_page(request: Request, code: str, actor: Who) -> Response:
+    """The dossier: state, due dates, timeline, documents, the actions the caller may take, pay and rate."""
+    if not actor.is_authenticated:
+        return _login(request)
+    db, settings = request.app.state.db, request.app.state.settings
+    detail = service.get_dossier(
+        db, actor=actor, settings=settings, code=code, locale=request_locale(request)
+    )
+    procedure = procedures.get_procedure(db, detail.procedure_code)
+    dossier = service.dossier_row(db, code)
+    return render(
+        request,
+        "dossiers/detail.html",
+        {
+            "d": detail,
+            "rules": FIXED_RULES,
+            "steps": {s.key: s for s in steps_of(dossier)},
+            "result_fields": fields_of(procedure.result_schema),
+            "is_applicant": actor.user_id == dossier.applicant_user_id,
+            "payments": payments.payment_rows(db, code),
+            "indicators": ratings.INDICATORS,
+            "levels": ratings.LEVELS,
+            "message": request.query_params.get("msg"),
+        },
+    )
+
+
+@router.post("/ho-so/{code}/hanh-dong/{action}")
+async def dossier_action(request: Request, code: str, action: str, actor: Who) -> Response:
+    """Take an action from the dossier page."""
+    if not actor.is_authenticated:
+        return _login(request)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str) and v.strip()}
+    payload: dict[str, Any] = {
+        k: form[k] for k in ("reason", "assignee", "unit", "new_due_date") if k in form
+    }
+    if action == "process":
+        procedure = procedures.get_procedure(
+            request.app.state.db, service.dossier_row(request.app.state.db, code).procedure_code
+        )
+        payload["result"] = coerce(procedure.result_schema, form, "r_")
+    service.act(
+        request.app.state.db,
+        actor=actor,
+        settings=request.app.state.settings,
+        code=code,
+        action=action,
+        payload=payload,
+    )
+    return RedirectResponse(f"/ho-so/{code}", status_code=303)
+
+
+@router.post("/ho-so/{code}/thanh-toan")
+def pay(request: Request, code: str, actor: Who) -> Response:
+    """Start an online payment: to the (sandbox) gateway's page."""
+    if not actor.is_authenticated:
+        return _login(request)
+    return_url = str(request.url_for("payment_return"))
+    url = payments.start_payment(
+        request.app.state.db,
+        actor=actor,
+        settings=request.app.state.settings,
+        code=code,
+        return_url=return_url,
+    )
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/thanh-toan/sandbox", response_class=HTMLResponse)
+def sandbox_page(request: Request) -> HTMLResponse:
+    """The MOCK gateway's hosted page (sandbox: no money moves)."""
+    params = dict(request.query_params)
+    valid = payments.provider_for(request.app.state.settings).verify(params)
+    amount = int(params.get("sc_Amount", "0") or 0) // 100 if valid else 0
+    return render(request, "dossiers/sandbox.html", {"params": params, "valid": valid, "amount": amount})
+
+
+@router.post("/thanh-toan/sandbox")
+async def sandbox_decide(request: Request) -> Response:
+    """The payer approves or cancels; the sandbox calls the server callback, then returns the browser."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    approve = form.pop("decision", "") == "approve"
+    form.pop("csrf_token", None)
+    settings = request.app.state.settings
+    answer = payments.sandbox_decision(settings, form, approve=approve)
+    payments.handle_callback(request.app.state.db, settings=settings, params=answer, channel="ipn")
+    return RedirectResponse(f"{form['sc_ReturnUrl']}?{urlencode(answer)}", status_code=303)
+
+
+@router.get("/ho-so-thanh-toan/ket-qua", name="payment_return")
+def payment_return(request: Request) -> Response:
+    """The browser back from the gateway: verify the signed answer, then show the dossier."""
+    verdict = payments.handle_callback(
+        request.app.state.db,
+        settings=request.app.state.settings,
+        params=dict(request.query_params),
+        channel="return",
+    )
+    if verdict.dossier_code is None:
+        raise AppError(f"Kết quả thanh toán không hợp lệ ({verdict.message}).")
+    message = (
+        "paid"
+        if verdict.verdict in ("accepted", "duplicate") and verdict.response_code in ("00", "02")
+        else "declined"
+    )
+    return RedirectResponse(f"/ho-so/{verdict.dossier_code}?msg={message}", status_code=303)
+
+
+@router.post("/ho-so/{code}/danh-gia")
+async def rate(request: Request, code: str, actor: Who) -> Response:
+    """The applicant's rating from the dossier page."""
+    if not actor.is_authenticated:
+        return _login(request)
+    form = await request.form()
+    from smartcity.dossiers.schemas import RatingIn
+
+    indicators = {
+        k[4:]: int(v) for k, v in form.items() if k.startswith("ind_") and isinstance(v, str) and v.isdigit()
+    }
+    overall = form.get("overall")
+    if not isinstance(overall, str) or not overall.isdigit():
+        raise ValidationFailed.for_field("overall", "chọn mức độ hài lòng")
+    ratings.rate(
+        request.app.state.db,
+        actor=actor,
+        code=code,
+        rating=RatingIn(
+            overall=int(overall), indicators=indicators, comment=str(form.get("comment") or "")[:2000] or None
+        ),
+    )
+    return RedirectResponse(f"/ho-so/{code}?msg=rated", status_code=303)
+
+
+@router.get("/tra-cuu", response_class=HTMLResponse)
+def lookup_form(request: Request, code: Annotated[str, Query(max_length=80)] = "") -> HTMLResponse:
+    """Public lookup form (the QR code of the receipt brings the dossier code)."""
+    return render(request, "dossiers/lookup.html", {"code": code, "result": None, "error": None})
+
+
+@router.post("/tra-cuu", response_class=HTMLResponse)
+async def lookup(request: Request) -> HTMLResponse:
+    """Public lookup: state, timeline and due date; never personal data."""
+    form = await request.form()
+    code, factor = str(form.get("code") or ""), str(form.get("second_factor") or "")
+    try:
+        result = service.lookup(
+            request.app.state.db,
+            settings=request.app.state.settings,
+            code=code,
+            second_factor=factor,
+            locale=request_locale(request),
+        )
+    except AppError:
+        return render(
+            request,
+            "dossiers/lookup.html",
+            {"code": code, "result": None, "error": "Không tìm thấy hồ sơ với mã và thông tin xác minh này."},
+            status_code=404,
+        )
+    return render(request, "dossiers/lookup.html", {"code": code, "result": result, "error": None})
+
+
+@router.get("/can-bo/thong-ke", response_class=HTMLResponse)
+def statistics_page(
+    request: Request,
+    actor: Who,
+    by: Annotated[str, Query(pattern="^(procedure|field|unit|month|all)$")] = "field",
+    xlsx: Annotated[bool, Query()] = False,
+) -> Response:
+    """Statistics by procedure, field, unit or month; the same as XLSX."""
+    if not actor.is_authenticated:
+        return _login(request)
+    if not any(actor.has_role(r) for r in ("head", "leader", "operator", "admin")):
+        raise Forbidden("Thống kê dành cho lãnh đạo và vận hành.")
+    rows = stats.statistics(request.app.state.db, settings=request.app.state.settings, by=by)
+    if xlsx:
+        body = stats.statistics_xlsx(rows, title=f"Thống kê hồ sơ theo {by}")
+        return Response(
+            body,
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="thong-ke-{by}.xlsx"'},
+        )
+    return render(
+        request,
+        "dossiers/stats.html",
+        {
+            "rows": rows,
+            "by": by,
+            "headers": stats.HEADERS_VI,
+            "satisfaction": ratings.summary(request.app.state.db, by="unit"),
+        },
+    )

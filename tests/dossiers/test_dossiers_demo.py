@@ -1,0 +1,35 @@
+"""Demo data in every state, the deadline warnings, the register (form 06), lazy results of old dossiers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from smartcity.dossiers import demo, documents, service, stats, tasks
+from smartcity.dossiers.states import ALL_STATES
+from smartcity.procedures import service as procedures
+from tests.dossiers.dossier_fixtures import SYSTEM
+
+
+def test_demo_dossiers_cover_every_state_and_feed_statistics(city, db, settings):
+    procedures.load_city_catalogue(db, actor=SYSTEM)
+    made = demo.seed_demo_dossiers(db, settings=settings, count=400, seed=7)
+    assert made == 400
+    counts = demo.demo_counts(db)
+    assert set(counts) == set(ALL_STATES)
+    total = stats.statistics(db, settings=settings, by="all")[0]
+    assert total["received"] == 400 and total["early"] + total["on_time"] > total["late"] > 0
+    assert 0.5 < total["online_share"] < 0.9 and total["rated"] > 0
+    months = stats.statistics(db, settings=settings, by="month")
+    assert len(months) >= 18  # spread over two years
+    warned = tasks.warn_deadlines(db, settings=settings)
+    assert warned["overdue"] > 0
+    returned = service.list_dossiers(db, actor=SYSTEM, settings=settings, state=10, limit=1).items[0]
+    pdf = service.document_pdf(db, actor=SYSTEM, settings=settings, code=returned.code, kind="result")
+    assert pdf.startswith(b"%PDF")
+    again = service.document_pdf(db, actor=SYSTEM, settings=settings, code=returned.code, kind="result")
+    assert again == pdf  # issued once, then kept
+    unit = returned.intake_unit
+    month = date(returned.received_at.year, returned.received_at.month, 1)
+    rows = service.register_rows(db, unit=unit, month=month)
+    assert returned.code in {r.code for r in rows}
+    assert documents.register_pdf(rows, unit=unit, period="x").startswith(b"%PDF")

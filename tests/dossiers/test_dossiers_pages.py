@@ -1,0 +1,95 @@
+"""The one-stop pages with a browser-like client: submit the e-form, staff queue and actions, lookup."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.dossiers.dossier_fixtures import PASSWORD, PDF, PNG
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _login(app, username: str) -> tuple[TestClient, str]:
+    client = TestClient(app)
+    token = CSRF.search(client.get("/login").text).group(1)
+    response = client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": token, "next": "/ho-so"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return client, CSRF.search(client.get("/tra-cuu").text).group(1)
+
+
+FORM = {
+    "applicant_name": "Nguyễn Văn An",
+    "applicant_id": "074090001234",
+    "applicant_phone": "0912345678",
+    "f_owner_name": "Nguyễn Văn An",
+    "f_street": "Đường Bạch Đằng",
+    "f_ward_code": "25747",
+    "f_map_sheet": "12",
+    "f_parcel_number": "345",
+    "f_purpose": "new",
+    "idempotency_key": "page-1",
+}
+FILES = {
+    "file_don_de_nghi": ("don.pdf", PDF, "application/pdf"),
+    "file_gcn_qsdd": ("so.png", PNG, "image/png"),
+}
+
+
+def test_citizen_submits_through_the_page_and_staff_act(app, db, settings, people):
+    citizen, token = _login(app, "citizen1")
+    page = citizen.get("/ho-so/nop/TDM-QLDT-001")
+    assert page.status_code == 200 and "Tờ khai" in page.text and 'name="f_map_sheet"' in page.text
+    bad = citizen.post(
+        "/ho-so/nop/TDM-QLDT-001", data={**FORM, "f_map_sheet": "mười hai", "csrf_token": token}, files=FILES
+    )
+    assert bad.status_code == 422 and "form.map_sheet" in bad.text
+    done = citizen.post(
+        "/ho-so/nop/TDM-QLDT-001", data={**FORM, "csrf_token": token}, files=FILES, follow_redirects=False
+    )
+    assert done.status_code == 303
+    code = done.headers["location"].rsplit("/", 1)[1]
+    again = citizen.post(
+        "/ho-so/nop/TDM-QLDT-001", data={**FORM, "csrf_token": token}, files=FILES, follow_redirects=False
+    )
+    assert again.headers["location"].endswith(code)  # the same form twice creates one dossier
+    assert code in citizen.get("/ho-so").text
+    clerk, clerk_token = _login(app, "wclerk")
+    queue = clerk.get("/can-bo/ho-so")
+    assert code in queue.text and "due-waiting" in queue.text
+    moved = clerk.post(
+        f"/ho-so/{code}/hanh-dong/receive", data={"csrf_token": clerk_token}, follow_redirects=False
+    )
+    assert moved.status_code == 303
+    detail = clerk.get(f"/ho-so/{code}")
+    assert 'data-state="2"' in detail.text and "doc-receipt" in detail.text
+    no_csrf = clerk.post(f"/ho-so/{code}/hanh-dong/assign", data={})
+    assert no_csrf.status_code == 403
+    english = citizen.get(f"/ho-so/{code}", params={"lang": "en"})
+    assert "Result due" in english.text
+
+
+def test_public_lookup_page_without_personal_data(app, client, db, settings, people):
+    citizen, token = _login(app, "citizen1")
+    code = (
+        citizen.post(
+            "/ho-so/nop/TDM-QLDT-001", data={**FORM, "csrf_token": token}, files=FILES, follow_redirects=False
+        )
+        .headers["location"]
+        .rsplit("/", 1)[1]
+    )
+    anonymous = TestClient(app)
+    form_token = CSRF.search(anonymous.get(f"/tra-cuu?code={code}").text).group(1)
+    found = anonymous.post(
+        "/tra-cuu", data={"code": code, "second_factor": "074090001234", "csrf_token": form_token}
+    )
+    assert found.status_code == 200 and "lookup-result" in found.text and "Nguyễn" not in found.text
+    wrong = anonymous.post(
+        "/tra-cuu", data={"code": code, "second_factor": "111111111111", "csrf_token": form_token}
+    )
+    assert wrong.status_code == 404
