@@ -76,3 +76,18 @@ class DossierDeadlineApproaching(Event):
     status: str
     due_date: str
     processing_unit: str
+
+
+@register_event("dossiers.HouseNumberCertified")
+@dataclass(frozen=True)
+class HouseNumberCertified(Event):
+    """A house-number certificate was decided: the GIS may enter the number in its address register
+    (idempotent per dossier code, e.g. gis.addressing.assign_house_number(reference=code))."""
+
+    code: str
+    house_number: str
+    street: str
+    ward_code: str | None = None
+    longitude: float | None = None
+    latitude: float | None = None
+    street_code: str | None = None

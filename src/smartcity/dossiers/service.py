@@ -23,6 +23,7 @@ from smartcity.core.config import Settings
 from smartcity.core.crypto import blind_index, decrypt_personal, encrypt_personal, mask
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import (
+    AppError,
     BadRequest,
     Conflict,
     Forbidden,
@@ -35,7 +36,12 @@ from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.dossiers import deadlines, workflow
 from smartcity.dossiers.config import DossierSettings, get_dossier_settings
-from smartcity.dossiers.events import DossierResultIssued, DossierStateChanged, DossierSubmitted
+from smartcity.dossiers.events import (
+    DossierResultIssued,
+    DossierStateChanged,
+    DossierSubmitted,
+    HouseNumberCertified,
+)
 from smartcity.dossiers.models import (
     Dossier,
     DossierAttachment,
@@ -58,6 +64,7 @@ from smartcity.dossiers.storage import file_store, sniff_type
 from smartcity.procedures import service as procedures
 from smartcity.procedures.schemas import ProcedureRead
 
+HOUSE_NUMBER_PROCEDURE = "TDM-QLDT-001"
 STAFF_ROLES = ("clerk", "specialist", "head", "leader", "operator", "admin")
 
 
@@ -467,6 +474,40 @@ def _store_result_data(db: Database, dossier: Dossier, action: str, result: dict
     dossier.result_data = data
 
 
+def _with_proposed_house_number(
+    db: Database, settings: Settings, code: str, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """For the house-number certificate, the number the GIS proposes when the specialist gives none.
+
+    Read only (gis.addressing.propose_house_number), before the write lock; the GIS registers the number
+    when it hears `dossiers.HouseNumberCertified`.
+    """
+    result = dict(payload.get("result") or {})
+    dossier = dossier_row(db, code)
+    if dossier.procedure_code != HOUSE_NUMBER_PROCEDURE or result.get("house_number"):
+        return payload
+    form = json.loads(decrypt_personal(settings.resolved_secret_key, dossier.form_encrypted))
+    if form.get("longitude") is None or form.get("latitude") is None:
+        return payload
+    try:
+        from smartcity.gis.addressing import propose_house_number
+    except ImportError:  # the GIS domain is not installed
+        return payload
+    try:
+        proposal = propose_house_number(db, lon=float(form["longitude"]), lat=float(form["latitude"]))
+    except AppError:  # no street data near the house: the specialist enters the number
+        return payload
+    number = proposal.house_number
+    digits = "".join(ch for ch in number.split("/")[0] if ch.isdigit()) or "0"
+    result.update(
+        house_number=number,
+        side="odd_left" if int(digits) % 2 else "even_right",
+        street_code=proposal.street_code,
+        proposed_by="gis",
+    )
+    return {**payload, "result": result}
+
+
 def act(
     db: Database,
     *,
@@ -481,6 +522,8 @@ def act(
     now = now or utcnow()
     payload = payload or {}
     calendar = calendar_for(db, settings)
+    if action == "process":
+        payload = _with_proposed_house_number(db, settings, code, payload)
     with UnitOfWork(db, actor) as uow:
         dossier = _locked(uow.session, code)
         before = _snapshot(dossier)
@@ -505,7 +548,7 @@ def act(
     return get_dossier(db, actor=actor, settings=settings, code=code)
 
 
-def _issue_result(uow: UnitOfWork, dossier: Dossier, settings: Settings) -> None:
+def _issue_result(uow: UnitOfWork, dossier: Dossier, settings: Settings, *, certify: bool = True) -> None:
     """Produce the result PDF from the dossier's data and keep it (unsigned until the signing service)."""
     from smartcity.dossiers.documents import result_issuer
 
@@ -517,6 +560,18 @@ def _issue_result(uow: UnitOfWork, dossier: Dossier, settings: Settings) -> None
             dossier_id=dossier.id, kind="result", number=number, sha256=digest, size=len(pdf), signed=False
         )
     )
+    if certify and dossier.procedure_code == HOUSE_NUMBER_PROCEDURE and number:
+        uow.publish(
+            HouseNumberCertified(
+                code=dossier.code,
+                house_number=number,
+                street=str(form.get("street") or ""),
+                ward_code=dossier.ward_code,
+                longitude=form.get("longitude"),
+                latitude=form.get("latitude"),
+                street_code=(dossier.result_data or {}).get("street_code"),
+            )
+        )
     uow.publish(
         DossierResultIssued(
             code=dossier.code, procedure_code=dossier.procedure_code, document_sha256=digest, number=number
@@ -858,7 +913,7 @@ def document_pdf(db: Database, *, actor: Actor | None, settings: Settings, code:
         if digest is None:  # decided before results were kept (demo data): issue it now, once
             try:
                 with UnitOfWork(db, Actor.system("dossiers.results")) as uow:
-                    _issue_result(uow, _locked(uow.session, code), settings)
+                    _issue_result(uow, _locked(uow.session, code), settings, certify=False)
             except IntegrityError:  # issued meanwhile by a concurrent request
                 pass
             return document_pdf(db, actor=actor, settings=settings, code=code, kind=kind)
