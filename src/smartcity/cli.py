@@ -102,9 +102,11 @@ def demo(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     serve_forever: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the server")] = True,
+    simulate: Annotated[bool, typer.Option("--simulate/--no-simulate", help="Simulate devices")] = True,
+    devices_per_type: Annotated[int, typer.Option(help="Simulated devices of each type")] = 300,
 ) -> None:
-    """All in one on the embedded default: migrate, load the city, create the admin, serve."""
-    from smartcity.demo import prepare_demo
+    """All in one on the embedded default: migrate, load the city and demo data, serve, simulate devices."""
+    from smartcity.demo import prepare_demo, start_simulator
 
     settings = get_settings()
     login = prepare_demo(settings, console=console)
@@ -113,10 +115,14 @@ def demo(
     console.print(f"Open:      [bold]{url}[/bold]")
     console.print(f"Admin:     [bold]{login.username}[/bold] / [bold]{login.password}[/bold]")
     console.print(f"API docs:  {url}api/v1/docs")
-    if serve_forever:
-        os.environ["SMARTCITY_WORKER_IN_PROCESS"] = "1"
-        get_settings.cache_clear()
-        serve(host=host, port=port, workers=1)
+    if not serve_forever:
+        return
+    if simulate:
+        start_simulator(settings, base_url=url.rstrip("/"), devices_per_type=devices_per_type,
+                        console=console)
+    os.environ["SMARTCITY_WORKER_IN_PROCESS"] = "1"
+    get_settings.cache_clear()
+    serve(host=host, port=port, workers=1)
 
 
 def _add_domain_groups() -> None:

@@ -12,6 +12,7 @@ from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
 from smartcity.city import service as city_service
+from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.errors import AppError
 from smartcity.core.security import Actor
@@ -151,3 +152,18 @@ def generate(db: Database, *, days: int = 365, per_day: int = 12, seed: int = 10
             if progress:
                 progress(min(made + skipped, total), total)
     return DemoSummary(made, resolved, skipped)
+
+
+DEMO_DAYS = 120
+DEMO_PER_DAY = 8
+
+
+def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
+    """Seed four months of reports the first time (about a thousand); later runs leave them as they are."""
+    from smartcity.feedback.service import ReportFilter, list_reports
+
+    _reports, total = list_reports(db, actor=actor, filters=ReportFilter(), limit=1)
+    if total:
+        return f"{total} reports already there"
+    summary = generate(db, days=DEMO_DAYS, per_day=DEMO_PER_DAY, secret=settings.resolved_secret_key)
+    return f"{summary.reports} reports over {DEMO_DAYS} days ({summary.resolved} resolved)"

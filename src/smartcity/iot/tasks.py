@@ -1,0 +1,26 @@
+"""Periodic jobs of the IoT core, run by `smartcity worker` (and the demo's in-process relay)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from smartcity.core.db import Database
+from smartcity.iot import service
+
+
+def expire_commands(db: Database) -> int:
+    """Mark commands that were not acknowledged in time as timed out."""
+    return service.expire_commands(db)
+
+
+def check_silent_devices(db: Database) -> int:
+    """Raise 'no data' alarms for devices that stopped reporting."""
+    return service.check_silent_devices(db)
+
+
+TASKS: dict[str, Callable[[Database], int]] = {
+    "iot.expire_commands": expire_commands,
+    "iot.check_silent_devices": check_silent_devices,
+}
+INTERVALS = {"iot.expire_commands": timedelta(seconds=30), "iot.check_silent_devices": timedelta(minutes=1)}
