@@ -154,12 +154,12 @@ def generate(db: Database, *, days: int = 365, per_day: int = 12, seed: int = 10
     return DemoSummary(made, resolved, skipped)
 
 
-DEMO_DAYS = 120
-DEMO_PER_DAY = 8
+DEMO_DAYS = 365
+DEMO_PER_DAY = 4
 
 
 def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
-    """Seed four months of reports the first time (about a thousand); later runs leave them as they are."""
+    """Seed a year of reports the first time (about 1,500); later runs leave them as they are."""
     from smartcity.feedback.service import ReportFilter, list_reports
 
     _reports, total = list_reports(db, actor=actor, filters=ReportFilter(), limit=1)
