@@ -2,66 +2,30 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
 from smartcity.accounts import service as accounts_service
 from smartcity.feedback import service
-from tests.conftest import service_missing
 from tests.feedback.conftest import CITIZEN, PASSWORD, PHU_CUONG, SECRET, SYSTEM
+from tests.support import chromium_page, run_once_on_sqlite, served
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--enable-unsafe-swiftshader", "--use-angle=swiftshader",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def live_server(app, city) -> Iterator[str]:
-    """The app served by uvicorn with the city loaded (SQLite only: the browser test runs once)."""
-    if city.dialect != "sqlite":
-        pytest.skip("the browser test runs once, on the embedded default (SQLite)")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the test server did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    """The app served with the city loaded (SQLite only: the browser test runs once)."""
+    run_once_on_sqlite(city)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture
 def page():  # type: ignore[no-untyped-def]
-    """A fresh page in Debian's headless Chromium."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        service_missing("Chromium is not installed (apt-get install chromium; .ci/run does it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 1000})
-        yield context.new_page()
-        context.close()
-        browser.close()
+    """A fresh page in headless Chromium."""
+    with chromium_page(height=1000) as fresh:
+        yield fresh
 
 
 def test_citizen_pins_a_report_sees_the_duplicate_and_the_map(live_server, page, city, report_data):

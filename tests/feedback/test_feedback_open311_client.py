@@ -2,42 +2,23 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 import requests
-import uvicorn
 from georeport import GeoReport
 
 from smartcity.accounts import service as accounts_service
 from tests.feedback.conftest import PHU_CUONG, SYSTEM
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support import run_once_on_sqlite, served
 
 
 @pytest.fixture
 def live_open311(app, city) -> Iterator[str]:
-    """The app served by uvicorn on a free port, with the city loaded; yields the Open311 root."""
-    if city.dialect != "sqlite":
-        pytest.skip("the live-server test runs once, on the embedded default (SQLite)")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the test server did not start"
-    yield f"http://127.0.0.1:{port}/open311/v2"
-    server.should_exit = True
-    thread.join(timeout=10)
+    """The app served on a free port, with the city loaded; yields the Open311 root."""
+    run_once_on_sqlite(city, "the live-server test")
+    with served(app) as url:
+        yield f"{url}/open311/v2"
 
 
 @pytest.mark.parametrize("output_format", ["json", "xml"])

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
 from smartcity.iot import service
 from smartcity.iot.pipeline import Envelope
 from smartcity.iot.schemas import RuleCreate
-from tests.conftest import service_missing
 from tests.iot.conftest import SYSTEM, message
+from tests.support import chromium_page, run_once_on_sqlite, served
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--enable-unsafe-swiftshader",
-    "--use-angle=swiftshader",
-]
 PASSWORD = "Iot-browser-test-1"
 
 
@@ -34,8 +21,7 @@ def live_server(app, db, add_device) -> Iterator[str]:  # type: ignore[no-untype
     """The app on a free loopback port with an admin, two lights and a full container raising an alarm."""
     from smartcity.accounts.service import ensure_admin
 
-    if db.dialect != "sqlite":
-        pytest.skip("the browser test runs once, on the embedded default (SQLite)")
+    run_once_on_sqlite(db)
     ensure_admin(db, username="admin", password=PASSWORD)
     add_device("SL-1", lon=106.6530, lat=10.9800)
     add_device("SL-2", lon=106.6560, lat=10.9810)
@@ -54,34 +40,15 @@ def live_server(app, db, add_device) -> Iterator[str]:  # type: ignore[no-untype
             Envelope(message("b", {"dimLevel": 80, "powerState": "on"}), device_id="SL-1"),
         ],
     )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture
 def page():  # type: ignore[no-untyped-def]
     """A page in headless Chromium."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        service_missing("Chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
-        yield context.new_page()
-        context.close()
-        browser.close()
+    with chromium_page() as fresh:
+        yield fresh
 
 
 def test_operator_dims_a_light_and_acknowledges_an_alarm(live_server, page, db):
