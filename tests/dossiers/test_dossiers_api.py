@@ -99,3 +99,26 @@ def test_concurrent_submissions_get_unique_codes(client, db, settings, people):
     assert len(set(codes)) == 12
     sequences = sorted(int(code.rsplit("-", 1)[1]) for code in codes)
     assert sequences == list(range(1, 13))
+
+
+def test_oversight_endpoints_statistics_ratings_register(client, db, settings, people):
+    citizen = _auth(db, settings, "citizen1")
+    form, files = _submission()
+    assert client.post("/api/v1/dossiers", data=form, files=files, headers=citizen).status_code == 201
+    head = _auth(db, settings, "whead")
+    rows = client.get("/api/v1/dossiers/statistics", params={"by": "procedure"}, headers=head).json()
+    assert rows[0]["received"] == 1
+    xlsx = client.get("/api/v1/dossiers/statistics", params={"format": "xlsx"}, headers=head)
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert client.get("/api/v1/dossiers/statistics", headers=citizen).status_code == 403
+    assert client.get("/api/v1/dossiers/ratings", params={"by": "official"}, headers=head).json() == []
+    register = client.get(
+        "/api/v1/dossiers/register.pdf", params={"unit": "UBND-25747-HCM", "month": "2025-08"}, headers=head
+    )
+    assert register.status_code == 200 and register.content.startswith(b"%PDF")
+    assert (
+        client.get(
+            "/api/v1/dossiers/register.pdf", params={"unit": "TDM-MOTCUA", "month": "2025-08"}, headers=head
+        ).status_code
+        == 403
+    )

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from smartcity.accounts.deps import current_actor, require_actor
-from smartcity.core.errors import BadRequest, ValidationFailed
+from smartcity.core.errors import BadRequest, Forbidden, ValidationFailed
 from smartcity.core.pagination import MAX_LIMIT
 from smartcity.core.security import Actor
 from smartcity.dossiers import service
@@ -27,6 +27,7 @@ from smartcity.dossiers.schemas import (
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"])
 FILE_PREFIX = "file_"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCUMENT_KINDS = "^(receipt|supplement_request|refusal|apology|control_sheet|result)$"
 
 
@@ -154,19 +155,64 @@ def lookup(request: Request, body: LookupRequest) -> LookupResult:
     )
 
 
-@router.get("/statistics", summary="Statistics by procedure, field, unit or month")
+@router.get("/statistics", summary="Statistics by procedure, field, unit or month (JSON or XLSX)")
 def statistics(
     request: Request,
     actor: Annotated[Actor, Depends(require_actor)],
     by: Annotated[str, Query(pattern="^(procedure|field|unit|month|all)$")] = "procedure",
-) -> list[dict]:
+    format: Annotated[str, Query(pattern="^(json|xlsx)$")] = "json",
+) -> Any:
     """Received, finished early/on time/late, open in time/overdue, online share, payments, satisfaction."""
-    from smartcity.core.errors import Forbidden
     from smartcity.dossiers import stats
 
+    _require_oversight(actor)
+    rows = stats.statistics(request.app.state.db, settings=request.app.state.settings, by=by)
+    if format == "xlsx":
+        return Response(
+            stats.statistics_xlsx(rows, title=f"Thống kê hồ sơ theo {by}"),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="thong-ke-{by}.xlsx"'},
+        )
+    return rows
+
+
+@router.get("/ratings", summary="Satisfaction by unit, procedure, official or month")
+def ratings_summary(
+    request: Request,
+    actor: Annotated[Actor, Depends(require_actor)],
+    by: Annotated[str, Query(pattern="^(unit|procedure|official|month)$")] = "unit",
+) -> list[dict[str, Any]]:
+    """Ratings counted by level per group, with the share satisfied or better, best first."""
+    from smartcity.dossiers import ratings
+
+    _require_oversight(actor)
+    return ratings.summary(request.app.state.db, by=by)
+
+
+@router.get("/register.pdf", summary="The dossier register (form 06) of an intake unit for a month")
+def register(
+    request: Request,
+    actor: Annotated[Actor, Depends(require_actor)],
+    unit: Annotated[str, Query(max_length=64)],
+    month: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
+) -> Response:
+    """Landscape A4 PDF listing the dossiers the unit received in the month."""
+    from datetime import date
+
+    from smartcity.dossiers.documents import register_pdf
+
+    if not (actor.has_role("clerk", unit) or actor.has_role("head", unit) or actor.has_role("leader", unit)):
+        raise Forbidden(f"The register of {unit} is for its clerks, heads and leaders")
+    first = date.fromisoformat(f"{month}-01")
+    rows = service.register_rows(request.app.state.db, unit=unit, month=first)
+    return Response(
+        register_pdf(rows, unit=unit, period=first.strftime("%m/%Y")), media_type="application/pdf"
+    )
+
+
+def _require_oversight(actor: Actor) -> None:
     if not any(actor.has_role(r) for r in ("head", "leader", "operator", "admin")):
-        raise Forbidden("Statistics need the head, leader, operator or admin role")
-    return stats.statistics(request.app.state.db, settings=request.app.state.settings, by=by)
+        raise Forbidden("This needs the head, leader, operator or admin role")
 
 
 @router.get("/{code}", response_model=DossierDetail, summary="One dossier")

@@ -14,11 +14,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from smartcity.accounts import service as accounts
 from smartcity.city.calendar import WorkingCalendar
 from smartcity.core.config import Settings
 from smartcity.core.crypto import blind_index, encrypt_personal, mask
 from smartcity.core.db import utcnow
-from smartcity.core.errors import AppError
+from smartcity.core.errors import AppError, Conflict
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.dossiers import workflow
@@ -286,6 +287,8 @@ def seed_demo_dossiers(
     """Create `count` demo dossiers submitted over the last `years` years; returns how many were made."""
     rng = random.Random(seed)
     now = now or utcnow()
+    if not accounts.list_org_units(db):
+        raise Conflict("No org units: load the city pack first (smartcity citypack load thu-dau-mot)")
     calendar = calendar_for(db, settings)
     catalogue = procedures.list_procedures(db, limit=500).items
     full = [procedures.get_procedure(db, p.code) for p in catalogue if not p.is_placeholder]

@@ -7,7 +7,7 @@ signing service will provide one that signs (PAdES) behind the same interface.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -264,13 +264,13 @@ def process_form(
     timeline: Sequence[TimelineEntry],
     steps_due: dict[str, date],
     base_url: str,
+    unit_names: Mapping[str, str] | None = None,
 ) -> bytes:
-    """Form 01–05 of the one-stop process for a dossier, as PDF."""
+    """Form 01–05 of the one-stop process for a dossier, as PDF (units named when names are given)."""
     number, title = FORM_TITLES[kind]
     body = FORM_BUILDERS[kind](dossier, timeline, steps_due, base_url)
-    return _build(
-        [*_header(dossier.intake_unit, number), _p(title, "title"), *body], title=f"{title} {dossier.code}"
-    )
+    unit = (unit_names or {}).get(dossier.intake_unit, dossier.intake_unit)
+    return _build([*_header(unit, number), _p(title, "title"), *body], title=f"{title} {dossier.code}")
 
 
 def register_pdf(dossiers: Sequence[Dossier], *, unit: str, period: str) -> bytes:
@@ -320,6 +320,17 @@ def location_map(lat: float | None, lon: float | None) -> Drawing:
     return drawing
 
 
+def ward_label(code: str | None, on: datetime | None) -> str:
+    """The ward's name on the day (the 2025 reorganisation kept five codes for the new wards)."""
+    from smartcity.procedures.catalogue import WARDS_BEFORE_2025, WARDS_FROM_2025
+
+    if not code:
+        return "—"
+    after = on is not None and on.astimezone(LOCAL).date() >= date(2025, 7, 1)
+    name = (WARDS_FROM_2025 if after else WARDS_BEFORE_2025).get(code)
+    return f"Phường {name} ({code})" if name else code
+
+
 def _rows(pairs: list[tuple[str, Any]]) -> Table:
     return _grid([[k, "—" if v in (None, "") else v] for k, v in pairs], [65, 110], header=False)
 
@@ -333,7 +344,7 @@ def _house_number(d: Dossier, form: dict[str, Any], r: dict[str, Any]) -> list[F
                 ("Chủ sở hữu", form.get("owner_name")),
                 ("Số nhà", r.get("house_number")),
                 ("Đường", form.get("street")),
-                ("Phường", d.ward_code),
+                ("Phường", ward_label(d.ward_code, d.decided_at)),
                 ("Phía", side),
                 ("Tờ bản đồ số / thửa đất số", f"{form.get('map_sheet')} / {form.get('parcel_number')}"),
             ]
@@ -357,7 +368,7 @@ def _construction(d: Dossier, form: dict[str, Any], r: dict[str, Any]) -> list[F
                 ("Số giấy phép", r.get("permit_number")),
                 ("Cấp cho", d.applicant_name),
                 ("Địa điểm xây dựng", form.get("site_address")),
-                ("Phường", d.ward_code),
+                ("Phường", ward_label(d.ward_code, d.decided_at)),
                 (
                     "Lô đất",
                     f"tờ {form.get('map_sheet')}, thửa {form.get('parcel_number')}, "
@@ -471,7 +482,9 @@ NUMBER_FIELDS = ("house_number", "permit_number", "book_number", "registration_n
 class ResultIssuer(Protocol):
     """Produces the result document of a decided dossier: (PDF bytes, its number)."""
 
-    def issue(self, dossier: Dossier, form: dict[str, Any]) -> tuple[bytes, str | None]:
+    def issue(
+        self, dossier: Dossier, form: dict[str, Any], unit_names: Mapping[str, str] | None = None
+    ) -> tuple[bytes, str | None]:
         """The result PDF and its number."""
         ...
 
@@ -479,14 +492,16 @@ class ResultIssuer(Protocol):
 class UnsignedResultIssuer:
     """Results as unsigned PDFs (until the signing service provides a signing issuer)."""
 
-    def issue(self, dossier: Dossier, form: dict[str, Any]) -> tuple[bytes, str | None]:
+    def issue(
+        self, dossier: Dossier, form: dict[str, Any], unit_names: Mapping[str, str] | None = None
+    ) -> tuple[bytes, str | None]:
         """The result PDF generated from the dossier's form and result data, unsigned."""
         result = dict(dossier.result_data or {})
         builder = RESULT_BUILDERS.get(dossier.procedure_code, _generic)
         number = next((str(result[f]) for f in NUMBER_FIELDS if result.get(f)), None)
         decided = _local(dossier.decided_at)
         flow = [
-            *_header(dossier.deciding_unit),
+            *_header((unit_names or {}).get(dossier.deciding_unit, dossier.deciding_unit)),
             *builder(dossier, form, result),
             Spacer(1, 4 * mm),
             _p(f"Mã hồ sơ: {dossier.code}. Quyết định lúc {decided}.", "small"),

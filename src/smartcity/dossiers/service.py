@@ -553,7 +553,7 @@ def _issue_result(uow: UnitOfWork, dossier: Dossier, settings: Settings, *, cert
     from smartcity.dossiers.documents import result_issuer
 
     form = json.loads(decrypt_personal(settings.resolved_secret_key, dossier.form_encrypted))
-    pdf, number = result_issuer().issue(dossier, form)
+    pdf, number = result_issuer().issue(dossier, form, unit_names=unit_names(uow.db, dossier))
     digest = file_store(settings.data_dir).put(pdf)
     uow.session.add(
         DossierDocument(
@@ -693,6 +693,15 @@ def _detail(
         result_data=dossier.result_data or {},
         rating=rating,
     )
+
+
+def unit_names(db: Database, dossier: Dossier) -> dict[str, str]:
+    """Names of the dossier's org units (from the accounts domain), for documents."""
+    names = {}
+    for code in {dossier.intake_unit, dossier.processing_unit, dossier.deciding_unit}:
+        unit = accounts.get_org_unit(db, code)
+        names[code] = unit.name if unit else code
+    return names
 
 
 def available_forms(dossier: Dossier) -> list[str]:
@@ -929,6 +938,7 @@ def document_pdf(db: Database, *, actor: Actor | None, settings: Settings, code:
         timeline=timeline,
         steps_due=step_due_dates(dossier, calendar),
         base_url=get_dossier_settings().public_base_url,
+        unit_names=unit_names(db, dossier),
     )
 
 
