@@ -108,6 +108,8 @@ def test_oversight_endpoints_statistics_ratings_register(client, db, settings, p
     head = _auth(db, settings, "whead")
     rows = client.get("/api/v1/dossiers/statistics", params={"by": "procedure"}, headers=head).json()
     assert rows[0]["received"] == 1
+    none = client.get("/api/v1/dossiers/statistics", params={"date_to": "2020-01-01"}, headers=head).json()
+    assert none == []
     xlsx = client.get("/api/v1/dossiers/statistics", params={"format": "xlsx"}, headers=head)
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert client.get("/api/v1/dossiers/statistics", headers=citizen).status_code == 403

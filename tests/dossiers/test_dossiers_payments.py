@@ -125,7 +125,7 @@ def test_rating_after_result_and_statistics(db, settings, people):
 def test_every_process_document_and_result_is_an_a4_pdf_with_vietnamese_text(db, settings, people):
     code = _decided(db, settings, people)
     service.act(db, actor=people.clerk, settings=settings, code=code, action="pay", now=AT)
-    for kind in ("receipt", "control_sheet", "result"):
+    for kind in ("receipt", "control_sheet", "payment_receipt", "result"):
         pdf = service.document_pdf(db, actor=people.citizen, settings=settings, code=code, kind=kind)
         assert pdf.startswith(b"%PDF") and b"DejaVuSans" in pdf and b"595.2756 841.8898" in pdf
     with pytest.raises(NotFound):

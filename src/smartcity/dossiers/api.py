@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
@@ -28,7 +29,7 @@ from smartcity.dossiers.schemas import (
 router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"])
 FILE_PREFIX = "file_"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCUMENT_KINDS = "^(receipt|supplement_request|refusal|apology|control_sheet|result)$"
+DOCUMENT_KINDS = "^(receipt|supplement_request|refusal|apology|control_sheet|payment_receipt|result)$"
 
 
 async def _uploads(form: Any) -> list[service.Upload]:
@@ -161,12 +162,16 @@ def statistics(
     actor: Annotated[Actor, Depends(require_actor)],
     by: Annotated[str, Query(pattern="^(procedure|field|unit|month|all)$")] = "procedure",
     format: Annotated[str, Query(pattern="^(json|xlsx)$")] = "json",
+    date_from: Annotated[date | None, Query(description="Submitted on or after (local date)")] = None,
+    date_to: Annotated[date | None, Query(description="Submitted on or before (local date)")] = None,
 ) -> Any:
     """Received, finished early/on time/late, open in time/overdue, online share, payments, satisfaction."""
     from smartcity.dossiers import stats
 
     _require_oversight(actor)
-    rows = stats.statistics(request.app.state.db, settings=request.app.state.settings, by=by)
+    rows = stats.statistics(
+        request.app.state.db, settings=request.app.state.settings, by=by, date_from=date_from, date_to=date_to
+    )
     if format == "xlsx":
         return Response(
             stats.statistics_xlsx(rows, title=f"Thống kê hồ sơ theo {by}"),
@@ -197,8 +202,6 @@ def register(
     month: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
 ) -> Response:
     """Landscape A4 PDF listing the dossiers the unit received in the month."""
-    from datetime import date
-
     from smartcity.dossiers.documents import register_pdf
 
     if not (actor.has_role("clerk", unit) or actor.has_role("head", unit) or actor.has_role("leader", unit)):

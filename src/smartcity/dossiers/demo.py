@@ -409,3 +409,15 @@ def demo_counts(db: Any) -> dict[int, int]:
 
     with db.session() as s:
         return dict(s.execute(select(Dossier.state, func.count()).group_by(Dossier.state)).all())
+
+
+DEMO_COUNT = 3000
+
+
+def load_demo(db: Any, *, settings: Settings, actor: Actor) -> str:
+    """`smartcity demo`: a few thousand dossiers over two years the first time; later runs keep them."""
+    existing = sum(demo_counts(db).values())
+    if existing:
+        return f"{existing} dossiers already there"
+    made = seed_demo_dossiers(db, settings=settings, count=DEMO_COUNT)
+    return f"{made} dossiers over two years, in every state"

@@ -37,6 +37,7 @@ FORM_TITLES = {
     "refusal": ("Mẫu số 03", "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ"),
     "apology": ("Mẫu số 04", "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"),
     "control_sheet": ("Mẫu số 05", "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"),
+    "payment_receipt": ("", "BIÊN NHẬN THU PHÍ, LỆ PHÍ"),
 }
 
 
@@ -248,12 +249,29 @@ def _control_sheet(
     ]
 
 
+def _payment_receipt(
+    dossier: Dossier, timeline: Sequence[TimelineEntry], steps_due: dict[str, date], base_url: str
+) -> list[Flowable]:
+    method = (
+        "trực tuyến (cổng thanh toán thử nghiệm)" if dossier.paid_online else "trực tiếp tại Bộ phận Một cửa"
+    )
+    return [
+        _p(f"Mã hồ sơ: {dossier.code}"),
+        *_applicant_lines(dossier),
+        _p(f"Số tiền: {dossier.fee_vnd:,} đồng".replace(",", ".")),
+        _p(f"Hình thức nộp: {method}"),
+        _p(f"Thời gian nộp: {_local(dossier.paid_at)}"),
+        _p("Biên nhận này không thay thế biên lai thu phí, lệ phí theo mẫu của Bộ Tài chính.", "small"),
+    ]
+
+
 FORM_BUILDERS: dict[str, Callable[..., list[Flowable]]] = {
     "receipt": _receipt,
     "supplement_request": _supplement,
     "refusal": _refusal,
     "apology": _apology,
     "control_sheet": _control_sheet,
+    "payment_receipt": _payment_receipt,
 }
 
 

@@ -715,6 +715,8 @@ def available_forms(dossier: Dossier) -> list[str]:
         forms.append("refusal")
     if dossier.apology_due_date is not None:
         forms.append("apology")
+    if dossier.paid_at is not None and dossier.fee_vnd > 0:
+        forms.append("payment_receipt")
     return forms
 
 

@@ -40,7 +40,7 @@ HEADERS_VI = {
     "open_within": "Đang giải quyết trong hạn",
     "open_overdue": "Đang giải quyết quá hạn",
     "online": "Trực tuyến",
-    "paid_online": "Thanh toán trực tuyến",
+    "paid_online": "Đã thanh toán trực tuyến",
     "rated": "Lượt đánh giá",
     "satisfied": "Hài lòng trở lên",
     "online_share": "Tỷ lệ trực tuyến",
