@@ -9,7 +9,9 @@ import pytest
 from smartcity.core.errors import (
     Conflict,
     Forbidden,
+    NotFound,
     PayloadTooLarge,
+    TooManyRequests,
     UnsupportedMediaType,
     ValidationFailed,
 )
@@ -22,6 +24,7 @@ from tests.dossiers.dossier_fixtures import (
     house_request,
     house_uploads,
     local,
+    make_user,
     submit_house,
 )
 
@@ -335,3 +338,55 @@ def test_apology_sets_a_new_date_and_makes_form_04(db, settings, people):
     assert sorry.apology_due_date == date(2025, 3, 14) and "apology" in sorry.documents
     pdf = service.document_pdf(db, actor=people.head, settings=settings, code=code, kind="apology")
     assert pdf.startswith(b"%PDF")
+
+
+def test_once_assigned_only_that_specialist_processes(db, settings, people):
+    other = make_user(db, "spec2", [("specialist", "TDM-QLDT")])
+    code = submit_house(db, settings, people, now=BEFORE).code
+    service.act(db, actor=people.clerk, settings=settings, code=code, action="receive", now=BEFORE)
+    service.act(
+        db,
+        actor=people.head,
+        settings=settings,
+        code=code,
+        action="assign",
+        payload={"assignee": "spec1"},
+        now=BEFORE,
+    )
+    assert "process" not in service.get_dossier(db, actor=other, settings=settings, code=code).actions
+    with pytest.raises(Forbidden) as caught:
+        service.act(
+            db,
+            actor=other,
+            settings=settings,
+            code=code,
+            action="process",
+            payload={"result": {"house_number": "9"}},
+            now=BEFORE,
+        )
+    assert "spec1" in caught.value.detail
+    done = service.act(
+        db,
+        actor=people.specialist,
+        settings=settings,
+        code=code,
+        action="process",
+        payload={"result": {"house_number": "9"}},
+        now=BEFORE,
+    )
+    assert done.step == "review"
+
+
+def test_guessing_the_second_factor_is_slowed_down(db, settings, people):
+    code = submit_house(db, settings, people, now=BEFORE).code
+    for guess in range(10):
+        with pytest.raises(NotFound):
+            service.lookup(
+                db, settings=settings, code=code, second_factor=f"07409000{guess:04d}", client="1.2.3.4"
+            )
+    with pytest.raises(TooManyRequests):
+        service.lookup(db, settings=settings, code=code, second_factor="074090001234", client="1.2.3.4")
+    assert (
+        service.lookup(db, settings=settings, code=code, second_factor="074090001234", client="5.6.7.8").code
+        == code
+    )

@@ -153,6 +153,7 @@ def lookup(request: Request, body: LookupRequest) -> LookupResult:
         settings=request.app.state.settings,
         code=body.code,
         second_factor=body.second_factor,
+        client=request.client.host if request.client else "unknown",
     )
 
 

@@ -20,6 +20,8 @@ class DossierSettings(BaseSettings):
     max_attachments: int = Field(default=20, ge=1)
     allowed_types: tuple[str, ...] = ("application/pdf", "image/jpeg", "image/png")
     warn_working_days: int = Field(default=1, ge=0, description="Warn this many working days before due")
+    lookup_max_failures: int = Field(default=10, ge=1, description="Failed public lookups per client...")
+    lookup_window_minutes: int = Field(default=15, ge=1, description="...within this many minutes")
     payment_provider: str = "sandbox"
     payment_merchant: str = "TDMONESTOP"
     notification_sink: str = Field(default="recording", description="recording or smtp")

@@ -203,3 +203,14 @@ class DossierNotification(Base):
     body: Mapped[str] = mapped_column(Text)
     provider: Mapped[str] = mapped_column(String(40))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LookupFailure(Base):
+    """A public lookup whose code and second factor did not match (to slow down guessing)."""
+
+    __tablename__ = "dossier_lookup_failures"
+    __table_args__ = (Index("ix_dossier_lookup_failures_client_at", "client", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

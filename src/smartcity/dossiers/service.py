@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -29,6 +29,7 @@ from smartcity.core.errors import (
     Forbidden,
     NotFound,
     PayloadTooLarge,
+    TooManyRequests,
     UnsupportedMediaType,
     ValidationFailed,
 )
@@ -49,6 +50,7 @@ from smartcity.dossiers.models import (
     DossierDocument,
     DossierEvent,
     DossierRating,
+    LookupFailure,
 )
 from smartcity.dossiers.schemas import (
     AttachmentRead,
@@ -812,18 +814,57 @@ def list_dossiers(
         )
 
 
+def _check_lookup_rate(db: Database, client: str) -> None:
+    config = get_dossier_settings()
+    since = utcnow() - timedelta(minutes=config.lookup_window_minutes)
+    with db.session() as s:
+        failures = (
+            s.scalar(
+                select(func.count())
+                .select_from(LookupFailure)
+                .where(LookupFailure.client == client, LookupFailure.at >= since)
+            )
+            or 0
+        )
+    if failures >= config.lookup_max_failures:
+        raise TooManyRequests(
+            "Too many failed lookups; try again later", retry_after=config.lookup_window_minutes * 60
+        )
+
+
+def _record_lookup_failure(db: Database, client: str, code: str) -> None:
+    with UnitOfWork(db, Actor.system("dossiers.lookup")) as uow:
+        uow.session.add(LookupFailure(client=client[:64]))
+        uow.audit("dossier.lookup_failed", "dossier", code[:80], after={"client": client[:64]})
+
+
 def lookup(
-    db: Database, *, settings: Settings, code: str, second_factor: str, locale: str = "vi"
+    db: Database,
+    *,
+    settings: Settings,
+    code: str,
+    second_factor: str,
+    locale: str = "vi",
+    client: str = "unknown",
 ) -> LookupResult:
-    """Public lookup by code and ID number or phone; the same 404 whether the code or the factor is wrong."""
+    """Public lookup by code and ID number or phone; the same 404 whether the code or the factor is wrong;
+    429 after too many failures from the same client."""
+    _check_lookup_rate(db, client)
     secret = settings.resolved_secret_key
     factor = "".join(second_factor.split())
     candidates = {blind_index(secret, factor), blind_index(secret, _normal_phone(factor))}
     calendar = calendar_for(db, settings)
     with db.session() as s:
         dossier = s.scalar(select(Dossier).where(Dossier.code == code.strip().upper()))
-        if dossier is None or not ({dossier.applicant_id_index, dossier.applicant_phone_index} & candidates):
-            raise NotFound("No dossier matches this code and second factor")
+        matched = dossier is not None and bool(
+            {dossier.applicant_id_index, dossier.applicant_phone_index} & candidates
+        )
+    if not matched:
+        _record_lookup_failure(db, client, code)
+        raise NotFound("No dossier matches this code and second factor")
+    with db.session() as s:
+        dossier = s.scalar(select(Dossier).where(Dossier.code == code.strip().upper()))
+        assert dossier is not None
         has_result = (
             s.scalar(
                 select(DossierDocument.id).where(

@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 from smartcity.accounts import service as accounts
 from smartcity.accounts.deps import current_actor
 from smartcity.core.calendar_dates import today_local
-from smartcity.core.errors import AppError, Forbidden, ValidationFailed
+from smartcity.core.errors import AppError, Forbidden, TooManyRequests, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.dossiers import payments, ratings, service, stats
 from smartcity.dossiers.forms import coerce, fields_of
@@ -336,7 +336,10 @@ async def lookup(request: Request) -> HTMLResponse:
             code=code,
             second_factor=factor,
             locale=request_locale(request),
+            client=request.client.host if request.client else "unknown",
         )
+    except TooManyRequests:
+        raise
     except AppError:
         return render(
             request,

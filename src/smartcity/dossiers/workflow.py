@@ -148,6 +148,13 @@ def may_act(dossier: Dossier, actor: Actor, rule: Rule) -> bool:
     return False
 
 
+def _assignee_allows(dossier: Dossier, actor: Actor, action: str) -> bool:
+    """Once assigned, the processing step is the assigned specialist's (admin and the system excepted)."""
+    if action != "process" or not dossier.assignee or actor.has_role("admin"):
+        return True
+    return actor.name == dossier.assignee
+
+
 def state_problem(dossier: Dossier, rule: Rule) -> str | None:
     """Why the action is impossible in the dossier's current state and data, or None."""
     if dossier.state not in rule.states:
@@ -182,6 +189,7 @@ def available_actions(dossier: Dossier, actor: Actor) -> list[str]:
             and state_problem(dossier, rule) is None
             and may_act(dossier, actor, rule)
             and _return_allowed_for(dossier, actor, rule)
+            and _assignee_allows(dossier, actor, action)
         ):
             actions.append(action)
     return actions
@@ -195,6 +203,8 @@ def check(dossier: Dossier, actor: Actor, action: str) -> Rule:
     problem = state_problem(dossier, rule)
     if problem:
         raise Conflict(f"Not possible now: {problem}.", reason="state", state=dossier.state)
+    if not _assignee_allows(dossier, actor, action):
+        raise Forbidden(f"'{action}' is assigned to {dossier.assignee}.", reason="assignee")
     if not may_act(dossier, actor, rule) or not _return_allowed_for(dossier, actor, rule):
         needed = ", ".join(
             f"{r} in {unit_of(dossier, s)}" if r != APPLICANT else "the applicant" for r, s in rule.who

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 12:53:48.915414
+Create Date: 2026-11-28 13:15:37.517595
 """
 
 import sqlalchemy as sa
@@ -110,6 +110,16 @@ def upgrade() -> None:
         sa.Column("value", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("scope", name=op.f("pk_dossier_code_counters")),
     )
+    op.create_table(
+        "dossier_lookup_failures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("client", sa.String(length=64), nullable=False),
+        sa.Column("at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dossier_lookup_failures")),
+    )
+    with op.batch_alter_table("dossier_lookup_failures", schema=None) as batch_op:
+        batch_op.create_index("ix_dossier_lookup_failures_client_at", ["client", "at"], unique=False)
+
     op.create_table(
         "dossier_notifications",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -1206,6 +1216,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_dossier_notifications_dossier_code"))
 
     op.drop_table("dossier_notifications")
+    with op.batch_alter_table("dossier_lookup_failures", schema=None) as batch_op:
+        batch_op.drop_index("ix_dossier_lookup_failures_client_at")
+
+    op.drop_table("dossier_lookup_failures")
     op.drop_table("dossier_code_counters")
     op.drop_table("city_packs")
     op.drop_table("city_calendar_exceptions")
