@@ -25,6 +25,11 @@ from smartcity.procedures import service as procedures
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
+PUBLIC_LINKS = ({"label": "Tra cứu hồ sơ", "href": "/tra-cuu"}, {"label": "Hồ sơ của tôi", "href": "/ho-so"})
+STAFF_LINKS = (
+    {"label": "Hồ sơ cần xử lý", "href": "/can-bo/ho-so", "roles": ("clerk", "specialist", "head", "leader")},
+    {"label": "Thống kê hồ sơ", "href": "/can-bo/thong-ke", "roles": ("head", "leader", "operator")},
+)
 Who = Annotated[Actor, Depends(current_actor)]
 
 

@@ -31,8 +31,16 @@ def list_procedures(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ProcedurePage:
     """Procedures matching the search and filters, a page at a time, with the total count."""
-    return service.list_procedures(db, q=q, level=level, field=field, agency=agency,
-                                   online_scope=online_scope, limit=limit, offset=offset)
+    return service.list_procedures(
+        db,
+        q=q,
+        level=level,
+        field=field,
+        agency=agency,
+        online_scope=online_scope,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/fields", summary="Fields of the catalogue")
@@ -54,8 +62,9 @@ def levels(db: Annotated[Database, Depends(get_db)]) -> dict[str, int]:
 
 
 @router.get("/export", summary="Export the catalogue as XLSX or CSV")
-def export(db: Annotated[Database, Depends(get_db)],
-           format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx") -> Response:
+def export(
+    db: Annotated[Database, Depends(get_db)], format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx"
+) -> Response:
     """The whole catalogue as a spreadsheet (the same columns `import` reads)."""
     body = service.export_catalogue(db, fmt=format)
     headers = {"Content-Disposition": f'attachment; filename="thu-tuc-hanh-chinh.{format}"'}
@@ -64,12 +73,15 @@ def export(db: Annotated[Database, Depends(get_db)],
 
 @router.post("/import", response_model=dict, summary="Import a catalogue file (admin)")
 async def import_file(
-    request: Request, file: UploadFile, actor: Annotated[Actor, Depends(require_role("admin"))],
+    request: Request,
+    file: UploadFile,
+    actor: Annotated[Actor, Depends(require_role("admin"))],
 ) -> dict[str, int]:
     """Create or update procedures from an XLSX or CSV file; every row valid or nothing stored."""
     content = await file.read(service.MAX_IMPORT_BYTES + 1)
     report: ImportReport = service.import_catalogue(
-        request.app.state.db, actor=actor, filename=file.filename or "", content=content)
+        request.app.state.db, actor=actor, filename=file.filename or "", content=content
+    )
     return report.model_dump()
 
 

@@ -10,12 +10,26 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 PLACEHOLDER_NOTE = "Catalogue placeholder: shorter definition; check against the published procedure."
 SCOPE_BY_LEVEL = {4: "toan_trinh", 3: "mot_phan"}
 WARDS_BEFORE_2025 = {
-    "25741": "Hiệp Thành", "25744": "Phú Lợi", "25747": "Phú Cường", "25750": "Phú Hòa", "25753": "Phú Thọ",
-    "25756": "Chánh Nghĩa", "25759": "Định Hoà", "25760": "Hoà Phú", "25762": "Phú Mỹ", "25763": "Phú Tân",
-    "25765": "Tân An", "25768": "Hiệp An", "25771": "Tương Bình Hiệp", "25774": "Chánh Mỹ",
+    "25741": "Hiệp Thành",
+    "25744": "Phú Lợi",
+    "25747": "Phú Cường",
+    "25750": "Phú Hòa",
+    "25753": "Phú Thọ",
+    "25756": "Chánh Nghĩa",
+    "25759": "Định Hoà",
+    "25760": "Hoà Phú",
+    "25762": "Phú Mỹ",
+    "25763": "Phú Tân",
+    "25765": "Tân An",
+    "25768": "Hiệp An",
+    "25771": "Tương Bình Hiệp",
+    "25774": "Chánh Mỹ",
 }
 WARDS_FROM_2025 = {
-    "25747": "Thủ Dầu Một", "25750": "Phú Lợi", "25771": "Chánh Hiệp", "25760": "Bình Dương",
+    "25747": "Thủ Dầu Một",
+    "25750": "Phú Lợi",
+    "25771": "Chánh Hiệp",
+    "25760": "Bình Dương",
     "25768": "Phú An",
 }
 
@@ -68,20 +82,43 @@ def _placeholder(group: dict[str, Any], name: str, number: int, level: int) -> d
         "processing_days": group["processing_days"],
         "fees": [],
         "required_documents": [
-            {"code": "don_de_nghi", "name": "Đơn hoặc tờ khai đề nghị (theo mẫu)", "originals": 1,
-             "copies": 0, "required": True},
-            {"code": "giay_to_kem_theo", "name": "Giấy tờ kèm theo theo quy định của thủ tục", "originals": 0,
-             "copies": 1, "required": False},
-        ],
-        "form_schema": _with_wards({
-            "type": "object", "title": name, "required": ["request"],
-            "properties": {
-                "request": {"type": "string", "title": "Nội dung đề nghị", "minLength": 3, "maxLength": 4000},
-                "ward_code": {"type": "string", "title": "Phường"},
+            {
+                "code": "don_de_nghi",
+                "name": "Đơn hoặc tờ khai đề nghị (theo mẫu)",
+                "originals": 1,
+                "copies": 0,
+                "required": True,
             },
-        }),
-        "result_schema": {"type": "object", "properties": {
-            "result_number": {"type": "string", "title": "Số văn bản kết quả", "maxLength": 40}}},
+            {
+                "code": "giay_to_kem_theo",
+                "name": "Giấy tờ kèm theo theo quy định của thủ tục",
+                "originals": 0,
+                "copies": 1,
+                "required": False,
+            },
+        ],
+        "form_schema": _with_wards(
+            {
+                "type": "object",
+                "title": name,
+                "required": ["request"],
+                "properties": {
+                    "request": {
+                        "type": "string",
+                        "title": "Nội dung đề nghị",
+                        "minLength": 3,
+                        "maxLength": 4000,
+                    },
+                    "ward_code": {"type": "string", "title": "Phường"},
+                },
+            }
+        ),
+        "result_schema": {
+            "type": "object",
+            "properties": {
+                "result_number": {"type": "string", "title": "Số văn bản kết quả", "maxLength": 40}
+            },
+        },
         "legal_basis": "",
         "agency_code": group["agency_code"],
         "result_type": group["result_type"],

@@ -12,8 +12,9 @@ from rich.table import Table
 from smartcity.core.db import Database
 from smartcity.core.security import Actor
 
-procedures_app = typer.Typer(help="Danh mục thủ tục hành chính — the procedure catalogue.",
-                             no_args_is_help=True)
+procedures_app = typer.Typer(
+    help="Danh mục thủ tục hành chính — the procedure catalogue.", no_args_is_help=True
+)
 GROUPS = {"procedures": procedures_app}
 console = Console()
 
@@ -43,15 +44,18 @@ def import_file(path: Annotated[Path, typer.Argument(help="An .xlsx or .csv file
 
     db = _db()
     try:
-        report = import_catalogue(db, actor=Actor.system("procedures-cli"), filename=path.name,
-                                  content=path.read_bytes())
+        report = import_catalogue(
+            db, actor=Actor.system("procedures-cli"), filename=path.name, content=path.read_bytes()
+        )
     except AppError as exc:
         console.print(f"[red]{exc.detail}[/red]")
         for error in exc.errors[:50]:
             console.print(f"  {error['field']}: {error['message']}")
         raise typer.Exit(1) from exc
-    console.print(f"[green]Imported[/green]: created {report.created}, updated {report.updated}, "
-                  f"unchanged {report.unchanged}.")
+    console.print(
+        f"[green]Imported[/green]: created {report.created}, updated {report.updated}, "
+        f"unchanged {report.unchanged}."
+    )
 
 
 @procedures_app.command("export")
@@ -65,8 +69,10 @@ def export(path: Annotated[Path, typer.Argument(help="Where to write (.xlsx or .
 
 
 @procedures_app.command("list")
-def list_command(q: Annotated[str, typer.Argument(help="Search words")] = "",
-                 limit: Annotated[int, typer.Option(help="Rows")] = 20) -> None:
+def list_command(
+    q: Annotated[str, typer.Argument(help="Search words")] = "",
+    limit: Annotated[int, typer.Option(help="Rows")] = 20,
+) -> None:
     """Search the catalogue (with or without diacritics)."""
     from smartcity.procedures.service import list_procedures
 

@@ -17,8 +17,10 @@ AUTHORITY_LEVELS = ("city", "ward")
 def _without_labels(value: Any) -> Any:
     """The schema with titles and descriptions emptied (they do not change its validity)."""
     if isinstance(value, dict):
-        return {k: ("" if k in ("title", "description") and isinstance(v, str) else _without_labels(v))
-                for k, v in value.items()}
+        return {
+            k: ("" if k in ("title", "description") and isinstance(v, str) else _without_labels(v))
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_without_labels(v) for v in value]
     return value

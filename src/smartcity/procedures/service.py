@@ -66,9 +66,16 @@ def get_procedure(db: Database, code: str) -> ProcedureRead:
 
 
 def list_procedures(
-    db: Database, *, q: str | None = None, level: int | None = None, field: str | None = None,
-    agency: str | None = None, online_scope: str | None = None, full_only: bool = False,
-    limit: int = 50, offset: int = 0,
+    db: Database,
+    *,
+    q: str | None = None,
+    level: int | None = None,
+    field: str | None = None,
+    agency: str | None = None,
+    online_scope: str | None = None,
+    full_only: bool = False,
+    limit: int = 50,
+    offset: int = 0,
 ) -> ProcedurePage:
     """Active procedures matching a search (with or without diacritics) and filters, with the total."""
     query: ProcedureQuery = select(Procedure).where(Procedure.active.is_(True))
@@ -84,8 +91,11 @@ def list_procedures(
         query = query.where(Procedure.is_placeholder.is_(False))
     with db.session() as s:
         query, total = _matching(s, query, q or "")
-        rows = s.scalars(query.order_by(Procedure.is_placeholder, Procedure.field_code, Procedure.code)
-                         .limit(limit).offset(offset))
+        rows = s.scalars(
+            query.order_by(Procedure.is_placeholder, Procedure.field_code, Procedure.code)
+            .limit(limit)
+            .offset(offset)
+        )
         return ProcedurePage(items=[_summary(p) for p in rows], total=total, limit=limit, offset=offset)
 
 
@@ -109,17 +119,24 @@ def _matching(session: Session, query: ProcedureQuery, q: str) -> tuple[Procedur
 
 def list_fields(db: Database) -> list[dict[str, Any]]:
     """The fields (lĩnh vực) of the active catalogue with their procedure counts."""
-    query = (select(Procedure.field_code, Procedure.field, func.count())
-             .where(Procedure.active.is_(True))
-             .group_by(Procedure.field_code, Procedure.field).order_by(Procedure.field))
+    query = (
+        select(Procedure.field_code, Procedure.field, func.count())
+        .where(Procedure.active.is_(True))
+        .group_by(Procedure.field_code, Procedure.field)
+        .order_by(Procedure.field)
+    )
     with db.session() as s:
         return [{"code": c, "name": n, "count": k} for c, n, k in s.execute(query)]
 
 
 def list_agencies(db: Database) -> list[dict[str, Any]]:
     """The deciding agencies of the active catalogue with their procedure counts (WARD = ward committees)."""
-    query = (select(Procedure.agency_code, func.count()).where(Procedure.active.is_(True))
-             .group_by(Procedure.agency_code).order_by(Procedure.agency_code))
+    query = (
+        select(Procedure.agency_code, func.count())
+        .where(Procedure.active.is_(True))
+        .group_by(Procedure.agency_code)
+        .order_by(Procedure.agency_code)
+    )
     with db.session() as s:
         return [{"code": c, "count": k} for c, k in s.execute(query)]
 
@@ -160,8 +177,10 @@ def _validated(records: Iterable[dict[str, Any]]) -> list[ProcedureBase]:
         try:
             record = ProcedureBase.model_validate(raw)
         except ValidationError as exc:
-            errors += [{"field": f"row {row}." + ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-                       for e in exc.errors()]
+            errors += [
+                {"field": f"row {row}." + ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+                for e in exc.errors()
+            ]
             continue
         if record.code in seen:
             errors.append({"field": f"row {row}.code", "message": f"duplicate code {record.code}"})
@@ -192,16 +211,20 @@ def _upsert_one(session: Session, uow: UnitOfWork, record: ProcedureBase, report
     report.updated += 1
 
 
-def upsert_procedures(db: Database, *, actor: Actor, records: Iterable[dict[str, Any]],
-                      source: str = "api") -> ImportReport:
+def upsert_procedures(
+    db: Database, *, actor: Actor, records: Iterable[dict[str, Any]], source: str = "api"
+) -> ImportReport:
     """Create or update procedures by code, all or nothing (422 naming each bad row and field)."""
     valid = _validated(records)
     report = ImportReport()
     with UnitOfWork(db, actor) as uow:
         for record in valid:
             _upsert_one(uow.session, uow, record, report)
-        uow.publish(CatalogueImported(source=source, created=report.created, updated=report.updated,
-                                      unchanged=report.unchanged))
+        uow.publish(
+            CatalogueImported(
+                source=source, created=report.created, updated=report.updated, unchanged=report.unchanged
+            )
+        )
     return report
 
 
@@ -271,11 +294,22 @@ def _parse_value(column: str, value: Any, row: int) -> Any:
 
 def _rows_to_records(header: list[Any], rows: Iterable[list[Any]]) -> list[dict[str, Any]]:
     names = [str(h).strip() if h is not None else "" for h in header]
-    missing = {"code", "name", "field", "field_code", "level", "processing_days", "agency_code",
-               "result_type", "workflow"} - set(names)
+    missing = {
+        "code",
+        "name",
+        "field",
+        "field_code",
+        "level",
+        "processing_days",
+        "agency_code",
+        "result_type",
+        "workflow",
+    } - set(names)
     if missing:
-        raise ValidationFailed(f"Missing columns: {', '.join(sorted(missing))}",
-                               errors=[{"field": m, "message": "column missing"} for m in sorted(missing)])
+        raise ValidationFailed(
+            f"Missing columns: {', '.join(sorted(missing))}",
+            errors=[{"field": m, "message": "column missing"} for m in sorted(missing)],
+        )
     records = []
     for row_number, row in enumerate(rows, start=1):
         if not any(v not in (None, "") for v in row):

@@ -12,6 +12,7 @@ from smartcity.procedures.workflows import template
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+PUBLIC_LINKS = ({"label": "Thủ tục hành chính", "href": "/thu-tuc"},)
 PAGE_SIZE = 20
 LEVEL_NAMES = {4: "Mức độ 4 — toàn trình", 3: "Mức độ 3 — một phần", 2: "Mức độ 2", 1: "Mức độ 1"}
 
@@ -28,21 +29,45 @@ def catalogue(
     """The catalogue with search (with or without diacritics) and filters by field, level and agency."""
     db = request.app.state.db
     level_value = int(level) if level and level.isdigit() and 1 <= int(level) <= 4 else None
-    result = service.list_procedures(db, q=q, level=level_value, field=field or None, agency=agency or None,
-                                     limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    result = service.list_procedures(
+        db,
+        q=q,
+        level=level_value,
+        field=field or None,
+        agency=agency or None,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
     pages = max(1, (result.total + PAGE_SIZE - 1) // PAGE_SIZE)
-    return render(request, "procedures/list.html", {
-        "result": result, "q": q or "", "field": field or "", "level": level_value, "agency": agency or "",
-        "page": page, "pages": pages, "fields": service.list_fields(db),
-        "agencies": service.list_agencies(db), "level_names": LEVEL_NAMES,
-        "level_counts": service.level_counts(db),
-    })
+    return render(
+        request,
+        "procedures/list.html",
+        {
+            "result": result,
+            "q": q or "",
+            "field": field or "",
+            "level": level_value,
+            "agency": agency or "",
+            "page": page,
+            "pages": pages,
+            "fields": service.list_fields(db),
+            "agencies": service.list_agencies(db),
+            "level_names": LEVEL_NAMES,
+            "level_counts": service.level_counts(db),
+        },
+    )
 
 
 @router.get("/thu-tuc/{code}", response_class=HTMLResponse)
 def procedure_page(request: Request, code: str) -> HTMLResponse:
     """One procedure: documents, fees, time, legal basis, workflow; a link to submit online."""
     procedure = service.get_procedure(request.app.state.db, code)
-    return render(request, "procedures/detail.html", {
-        "p": procedure, "steps": template(procedure.workflow), "level_names": LEVEL_NAMES,
-    })
+    return render(
+        request,
+        "procedures/detail.html",
+        {
+            "p": procedure,
+            "steps": template(procedure.workflow),
+            "level_names": LEVEL_NAMES,
+        },
+    )
