@@ -103,7 +103,9 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     serve_forever: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the server")] = True,
     simulate: Annotated[bool, typer.Option("--simulate/--no-simulate", help="Simulate devices")] = True,
-    devices_per_type: Annotated[int, typer.Option(help="Simulated devices of each type")] = 300,
+    devices_per_type: Annotated[
+        int, typer.Option(help="Street lights simulated (other device types in proportion)")
+    ] = 1250,
 ) -> None:
     """All in one on the embedded default: migrate, load the city and demo data, serve, simulate devices."""
     from smartcity.demo import prepare_demo, start_simulator

@@ -69,7 +69,7 @@ def prepare_demo(settings: Settings, *, console: Console | None = None) -> DemoL
     return DemoLogin(DEMO_ADMIN, password)
 
 
-DEMO_REPORT_EVERY_SECONDS = 60.0
+DEMO_REPORT_EVERY_SECONDS = 120.0
 
 
 def start_simulator(settings: Settings, *, base_url: str, devices_per_type: int, console: Console) -> None:
