@@ -26,6 +26,13 @@ from smartcity.feedback.schemas import ActionInput, ReportCreate
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+PUBLIC_LINKS = ({"label": "Phản ánh hiện trường", "href": "/feedback"},)
+STAFF_LINKS = (
+    {"label": "Tổng đài 1022 — tiếp nhận cuộc gọi", "href": "/staff/feedback/console",
+     "roles": ("operator",)},
+    {"label": "Hàng đợi xử lý phản ánh", "href": "/staff/feedback/queue",
+     "roles": ("operator", "clerk", "specialist", "head", "leader")},
+)
 STATIC = Path(__file__).resolve().parent / "static"
 ActorDep = Annotated[Actor, Depends(current_actor)]
 PAGE_SIZE = 50

@@ -14,6 +14,7 @@ from smartcity.gis.ogc import router as ogc_router
 from smartcity.web.templating import render
 
 router = APIRouter()
+PUBLIC_LINKS = ({"label": "Bản đồ quy hoạch", "href": "/ban-do-quy-hoach"},)
 router.include_router(ogc_router)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 

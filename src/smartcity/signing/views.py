@@ -13,6 +13,7 @@ from smartcity.signing.uploads import read_pdf_upload
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+PUBLIC_LINKS = ({"label": "Kiểm tra chữ ký số", "href": "/verify"},)
 
 STAFF_LINKS = ({"label": "Kiểm tra chữ ký số", "href": "/verify", "roles": ()},)
 
