@@ -390,3 +390,45 @@ def test_guessing_the_second_factor_is_slowed_down(db, settings, people):
         service.lookup(db, settings=settings, code=code, second_factor="074090001234", client="5.6.7.8").code
         == code
     )
+
+
+def test_transfer_of_an_interlinked_procedure_to_a_known_unit(db, settings, people):
+    data = DossierCreate(
+        procedure_code=BIRTH,
+        applicant={"name": "Trần Thị Bình", "phone": "0987654321"},
+        form={
+            "child_name": "Trần Minh Khang",
+            "sex": "nam",
+            "date_of_birth": "2025-02-20",
+            "place_of_birth": "Bệnh viện",
+            "ethnicity": "Kinh",
+            "nationality": "Việt Nam",
+            "mother_name": "Trần Thị Bình",
+            "ward_code": "25747",
+            "declarant_relation": "mẹ",
+        },
+        paper_documents=["to_khai", "giay_chung_sinh"],
+    )
+    code = service.submit_dossier(
+        db, actor=people.ward_clerk, settings=settings, data=data, channel="counter", now=BEFORE
+    )[0].code
+    with pytest.raises(ValidationFailed):
+        service.act(
+            db,
+            actor=people.ward_head,
+            settings=settings,
+            code=code,
+            action="transfer",
+            payload={"unit": "NO-SUCH-UNIT", "reason": "liên thông"},
+            now=BEFORE,
+        )
+    moved = service.act(
+        db,
+        actor=people.ward_head,
+        settings=settings,
+        code=code,
+        action="transfer",
+        payload={"unit": "TDM-TP", "reason": "liên thông"},
+        now=BEFORE,
+    )
+    assert moved.processing_unit == "TDM-TP" and moved.state == 4 and moved.step == "process"

@@ -526,6 +526,10 @@ def act(
     calendar = calendar_for(db, settings)
     if action == "process":
         payload = _with_proposed_house_number(db, settings, code, payload)
+    if action == "transfer" and payload.get("unit"):
+        unit = accounts.get_org_unit(db, str(payload["unit"]))
+        if unit is None or not unit.active:
+            raise ValidationFailed.for_field("unit", f"no active org unit {payload['unit']!r}")
     with UnitOfWork(db, actor) as uow:
         dossier = _locked(uow.session, code)
         before = _snapshot(dossier)
