@@ -51,8 +51,8 @@ def served(app: Any) -> Iterator[str]:
 
 
 @contextmanager
-def chromium_page(*, width: int = 1280, height: int = 900) -> Iterator[Any]:
-    """A fresh page in Debian's headless Chromium (skipped, or failed in CI, when it is missing)."""
+def chromium_browser() -> Iterator[Any]:
+    """Debian's headless Chromium through Playwright (skipped, or failed in CI, when it is missing)."""
     from tests.conftest import service_missing
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -62,9 +62,18 @@ def chromium_page(*, width: int = 1280, height: int = 900) -> Iterator[Any]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def chromium_page(*, width: int = 1280, height: int = 900) -> Iterator[Any]:
+    """A fresh page in headless Chromium, Vietnamese locale."""
+    with chromium_browser() as browser:
         context = browser.new_context(locale="vi-VN", viewport={"width": width, "height": height})
         try:
             yield context.new_page()
         finally:
             context.close()
-            browser.close()

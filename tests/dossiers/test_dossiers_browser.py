@@ -4,41 +4,21 @@ citizen pays in the sandbox, downloads the result and rates the service."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from smartcity.accounts import service as accounts
 from smartcity.core.security import Actor
 from smartcity.procedures import service as procedures
-from tests.conftest import service_missing
 from tests.dossiers.dossier_fixtures import PASSWORD, PDF, PNG
+from tests.support import chromium_browser, run_once_on_sqlite, served
 
 pytestmark = pytest.mark.browser
 SYSTEM = Actor.system("browser-test")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WARD = "UBND-25747-HCM"
 STAFF = {"b_clerk": "clerk", "b_head": "head", "b_spec": "specialist", "b_leader": "leader"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -46,38 +26,21 @@ def live_city(app, db) -> Iterator[str]:
     """The app on a free port with the city pack, the catalogue, a citizen and the ward's staff."""
     from smartcity.city.loader import load_city_pack
 
-    if db.dialect != "sqlite":
-        pytest.skip("the browser test runs once, on the embedded default (SQLite)")
+    run_once_on_sqlite(db)
     load_city_pack(db, pack="thu-dau-mot", actor=SYSTEM)
     procedures.load_city_catalogue(db, actor=SYSTEM)
     accounts.create_user(db, actor=SYSTEM, username="b_citizen", password=PASSWORD, roles=[("citizen", None)])
     for username, role in STAFF.items():
         accounts.create_user(db, actor=SYSTEM, username=username, password=PASSWORD, roles=[(role, WARD)])
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the test server did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture
 def browser():  # type: ignore[no-untyped-def]
     """Debian's headless Chromium."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        service_missing("Chromium is not installed (apt-get install chromium; .ci/run does it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    with chromium_browser() as launched:
         yield launched
-        launched.close()
 
 
 def _session(browser, base: str, username: str):  # type: ignore[no-untyped-def]
