@@ -67,3 +67,23 @@ def test_assigning_enters_the_register_publishes_an_event_and_is_idempotent(demo
 def test_a_house_far_from_any_street_is_refused(demo):
     with pytest.raises((NotFound, Conflict)):
         addressing.propose_house_number(demo, lon=106.0, lat=10.0)
+
+
+def test_a_certified_house_number_enters_the_register_once(demo):
+    from smartcity.core.security import Actor
+    from smartcity.core.uow import UnitOfWork
+    from smartcity.dossiers.events import HouseNumberCertified
+
+    lon, lat, street = _vacant_spot(demo)
+    proposal = addressing.propose_house_number(demo, lon=lon, lat=lat, street=street)
+    decided = f"{HouseNumber.parse(proposal.house_number).base}B"
+    event = HouseNumberCertified(
+        code="UBND-25747-HCM-261128-0001", house_number=decided, street=proposal.street_name,
+        longitude=lon, latitude=lat, street_code=street,
+    )
+    for _ in range(2):  # the outbox delivers at least once: the second delivery changes nothing
+        with UnitOfWork(demo, Actor.system("dossiers-test")) as uow:
+            uow.publish(event)
+    stored = service.feature_by_key(demo, slug="addresses", key=f"{street}|{decided}")
+    assert stored is not None and stored.properties["house_number"] == decided
+    assert len(service.features_with_key_prefix(demo, slug="addresses", prefix=f"{street}|{decided}")) == 1

@@ -113,14 +113,18 @@ def assign_house_number(
     street: str | None = None,
     reference: str | None = None,
     parcel: str | None = None,
+    number: str | None = None,
 ) -> HouseNumberProposal:
-    """Assign the proposed number and enter it in the address register (idempotent per `reference`,
-    e.g. the dossier code of the house-number-certificate procedure); publishes gis.HouseNumberAssigned."""
+    """Assign the proposed number (or `number`, one already decided) and enter it in the address register
+    (idempotent per `reference`, e.g. the dossier code of the house-number-certificate procedure);
+    publishes gis.HouseNumberAssigned."""
     if reference:
         existing = _by_reference(db, reference)
         if existing is not None:
             return existing
     proposal = propose_house_number(db, lon=lon, lat=lat, street=street)
+    if number is not None:
+        proposal = _with_decided_number(proposal, number)
     service.ensure_builtin_layers(db, actor=actor)
     provider_for(db)  # prepare the index before the unit of work takes the write lock
     with UnitOfWork(db, actor) as uow:
@@ -167,6 +171,16 @@ def assign_house_number(
             )
         )
     return proposal
+
+
+def _with_decided_number(proposal: HouseNumberProposal, number: str) -> HouseNumberProposal:
+    try:
+        decided = HouseNumber.parse(number)
+    except ValueError as exc:
+        raise ValidationFailed.for_field("number", f"not a house number: {number!r}") from exc
+    return proposal.model_copy(
+        update={"house_number": str(decided), "address_key": f"{proposal.street_code}|{decided}"}
+    )
 
 
 def _parcel_at(db: Database, lon: float, lat: float) -> str | None:
