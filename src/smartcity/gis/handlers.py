@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 
 from smartcity.core.db import Database
+from smartcity.core.errors import AppError
 from smartcity.core.events import Event
 from smartcity.core.security import Actor
 from smartcity.gis.addressing import assign_house_number
@@ -21,10 +22,14 @@ def register_certified_house_number(event: Event, db: Database) -> None:
         log.warning("house number of dossier %s has no location; not entered in the register",
                     getattr(event, "code", "?"))
         return
-    assign_house_number(
-        db, actor=GIS_ACTOR, lon=lon, lat=lat, street=getattr(event, "street_code", None),
-        reference=getattr(event, "code", None), number=getattr(event, "house_number", None),
-    )
+    try:
+        assign_house_number(
+            db, actor=GIS_ACTOR, lon=lon, lat=lat, street=getattr(event, "street_code", None),
+            reference=getattr(event, "code", None), number=getattr(event, "house_number", None),
+        )
+    except AppError as exc:  # no street there, or the number is taken: retrying would not help
+        log.warning("house number of dossier %s not entered in the register: %s",
+                    getattr(event, "code", "?"), exc.detail)
 
 
 HANDLERS: dict[str, list[Callable[[Event, Database], None]]] = {
