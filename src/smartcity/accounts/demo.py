@@ -1,0 +1,38 @@
+"""Demo accounts: the staff of one ward's one-stop process, an operator and a citizen."""
+
+from __future__ import annotations
+
+from smartcity.accounts.service import create_user, get_user_by_username
+from smartcity.core.config import Settings
+from smartcity.core.db import Database
+from smartcity.core.security import Actor
+
+DEMO_WARD_COMMITTEE = "UBND-25747-HCM"  # Phường Thủ Dầu Một, from 2025-07-01
+DEMO_USERS = (
+    ("motcua", "Nguyễn Thị Mai (một cửa)", "clerk", DEMO_WARD_COMMITTEE),
+    ("chuyenvien", "Trần Văn Hùng (chuyên viên)", "specialist", DEMO_WARD_COMMITTEE),
+    ("truongphong", "Lê Thị Hồng (trưởng bộ phận)", "head", DEMO_WARD_COMMITTEE),
+    ("lanhdao", "Phạm Minh Tuấn (lãnh đạo UBND phường)", "leader", DEMO_WARD_COMMITTEE),
+    ("vanhanh", "Võ Thanh Sơn (điều hành IOC, 1022)", "operator", None),
+    ("congdan", "Đỗ Thị Lan (công dân)", "citizen", None),
+)
+
+
+def demo_password(settings: Settings) -> str:
+    """The demo accounts share the demo admin's generated password (printed by `smartcity demo`)."""
+    from smartcity.demo import demo_admin_password
+
+    return demo_admin_password(settings.data_dir)
+
+
+def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
+    """Create the demo accounts that are missing; existing ones are left as they are."""
+    password = demo_password(settings)
+    created = []
+    for username, full_name, role, unit in DEMO_USERS:
+        if get_user_by_username(db, username) is None:
+            create_user(db, actor=actor, username=username, password=password, full_name=full_name,
+                        roles=[(role, unit)])
+            created.append(username)
+    names = ", ".join(f"{u} ({r})" for u, _n, r, _unit in DEMO_USERS)
+    return f"{len(created)} created; logins {names}, with the admin's password"
