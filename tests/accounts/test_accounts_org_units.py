@@ -33,7 +33,8 @@ def _publish(db, units) -> None:
 
 def _org_unit_audits(db) -> list[AuditEntry]:
     with db.session() as s:
-        return list(s.scalars(select(AuditEntry).where(AuditEntry.entity_type == "org_unit")))
+        query = select(AuditEntry).where(AuditEntry.entity_type == "org_unit").order_by(AuditEntry.seq)
+        return list(s.scalars(query))
 
 
 def test_city_pack_event_creates_org_units(db):

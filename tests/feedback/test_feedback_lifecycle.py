@@ -34,7 +34,8 @@ def _submit(db, data, *, actor=CITIZEN, at=None):
 
 def _events(db, name: str) -> list[dict]:
     with db.session() as s:
-        return [m.payload for m in s.scalars(select(OutboxMessage).where(OutboxMessage.event_type == name))]
+        query = select(OutboxMessage).where(OutboxMessage.event_type == name).order_by(OutboxMessage.id)
+        return [m.payload for m in s.scalars(query)]
 
 
 def test_categories_come_with_the_city_pack(city):
@@ -115,7 +116,8 @@ def test_full_lifecycle_with_timestamps_audit_and_events(city, report_data):
     assert closed.accepted_at == BEFORE + timedelta(minutes=10)
     assert all(s.actor for s in closed.staff_steps)
     with city.session() as s:
-        audited = list(s.scalars(select(AuditEntry.action).where(AuditEntry.entity_id == code)))
+        query = select(AuditEntry.action).where(AuditEntry.entity_id == code).order_by(AuditEntry.seq)
+        audited = list(s.scalars(query))
     assert audited[:2] == ["feedback.submitted", "feedback.accept"] and "feedback.close" in audited
     assert _events(city, "feedback.ReportSubmitted")[0]["unit_code"] == "TDM-QLDT"
     assert _events(city, "feedback.ReportResolved")[0]["within_deadline"] is True

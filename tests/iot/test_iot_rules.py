@@ -30,7 +30,8 @@ def rule(db, **fields):  # type: ignore[no-untyped-def]
 
 def events(db, name: str) -> list[dict]:
     with db.session() as s:
-        return [m.payload for m in s.scalars(select(OutboxMessage).where(OutboxMessage.event_type == name))]
+        query = select(OutboxMessage).where(OutboxMessage.event_type == name).order_by(OutboxMessage.id)
+        return [m.payload for m in s.scalars(query)]
 
 
 def test_threshold_raises_once_and_clears_when_back(db, add_device):
