@@ -18,7 +18,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 
 from smartcity.core.errors import AppError, BadRequest, NotFound
-from smartcity.gis import service
+from smartcity.gis import service, tiles
 from smartcity.gis.config import get_gis_settings
 from smartcity.gis.crs import CRS84, SUPPORTED_CRS, normalise_crs, transform_bbox, transform_geometry
 from smartcity.gis.geo import parse_geojson, to_geojson
@@ -36,6 +36,11 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
 ]
 TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 ITEM_PARAMETERS = {"f", "bbox", "bbox-crs", "datetime", "limit", "offset", "crs", "lang"}
@@ -194,6 +199,8 @@ def _collection(request: Request, layer: LayerRead) -> dict[str, Any]:
             _link(f"{base}?f=html", "alternate", "text/html"),
             _link(f"{base}/items?f=json", "items", GEOJSON, "Items (GeoJSON)"),
             _link(f"{base}/items?f=html", "items", "text/html", "Items (HTML)"),
+            _link(f"{base}/tiles?f=json", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                  "application/json", "Vector tiles"),
         ],
         "geometryType": layer.geometry_type,
         "license": layer.licence,
@@ -424,5 +431,94 @@ def item(request: Request, collection_id: str, feature_id: str) -> Response:
         if _wants_html(request):
             body = {**body, "collection": layer.model_dump()}
         return _respond(request, body, "gis/ogc_item.html", GEOJSON, {"Content-Crs": f"<{crs}>"})
+
+    return _guard(request, build)
+
+
+# ------------------------------------------------------------------ OGC API - Tiles (vector tiles)
+
+
+def _tiles_base(request: Request, collection_id: str) -> str:
+    return f"{_base(request)}/collections/{collection_id}/tiles"
+
+
+def _tileset(request: Request, layer: LayerRead) -> dict[str, Any]:
+    base = _tiles_base(request, layer.slug)
+    template = f"{base}/{tiles.TILE_MATRIX_SET}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"
+    return {
+        "title": f"{layer.title} ({tiles.TILE_MATRIX_SET})",
+        "dataType": "vector",
+        "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+        "tileMatrixSetURI": tiles.TILE_MATRIX_SET_URI,
+        "tileMatrixSetLimits": [],
+        "minzoom": tiles.MIN_ZOOM.get(layer.slug, 0),
+        "maxzoom": tiles.MAX_ZOOM,
+        "layers": [{"id": layer.slug, "dataType": "vector", "geometryType": layer.geometry_type.lower()}],
+        "links": [
+            _link(f"{base}/{tiles.TILE_MATRIX_SET}?f=json", "self", "application/json"),
+            _link(tiles.TILE_MATRIX_SET_URI, "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme",
+                  "application/json", "WebMercatorQuad"),
+            {**_link(template, "item", tiles.MVT, "Mapbox vector tiles"), "templated": True},
+        ],
+    }
+
+
+@router.get("/collections/{collection_id}/tiles", summary="Vector tilesets of a collection")
+def tilesets(request: Request, collection_id: str) -> Response:
+    """The tilesets (one, WebMercatorQuad) offered for a published collection."""
+
+    def build() -> Response:
+        layer = service.get_layer(request.app.state.db, collection_id, published_only=True)
+        tileset = _tileset(request, layer)
+        body = {
+            "links": [_link(f"{_tiles_base(request, collection_id)}?f=json", "self", "application/json")],
+            "tilesets": [
+                {key: tileset[key] for key in ("title", "dataType", "crs", "tileMatrixSetURI", "links")}
+            ],
+        }
+        return JSONResponse(body)
+
+    return _guard(request, build)
+
+
+@router.get("/collections/{collection_id}/tiles/{tile_matrix_set}", summary="Vector tileset metadata")
+def tileset(request: Request, collection_id: str, tile_matrix_set: str) -> Response:
+    """The WebMercatorQuad tileset of a published collection: zoom range, layer and tile URL template."""
+
+    def build() -> Response:
+        _check_matrix_set(tile_matrix_set)
+        layer = service.get_layer(request.app.state.db, collection_id, published_only=True)
+        return JSONResponse(_tileset(request, layer))
+
+    return _guard(request, build)
+
+
+def _check_matrix_set(tile_matrix_set: str) -> None:
+    if tile_matrix_set != tiles.TILE_MATRIX_SET:
+        raise OGCException(404, "NotFound", f"No tile matrix set {tile_matrix_set!r}; use WebMercatorQuad")
+
+
+@router.get(
+    "/collections/{collection_id}/tiles/{tile_matrix_set}/{tile_matrix}/{tile_row}/{tile_col}",
+    summary="A vector tile (Mapbox Vector Tile)",
+    response_class=Response,
+    responses={200: {"content": {tiles.MVT: {}}}, 204: {"description": "No feature in this tile"}},
+)
+def tile(
+    request: Request, collection_id: str, tile_matrix_set: str, tile_matrix: str, tile_row: str, tile_col: str
+) -> Response:
+    """One tile of a published collection: features clipped and simplified for the zoom; 204 if empty."""
+
+    def build() -> Response:
+        _check_matrix_set(tile_matrix_set)
+        try:
+            address = tiles.parse_tile(tile_matrix, tile_row, tile_col)
+        except tiles.TileOutOfRange as exc:
+            raise OGCException(400, "InvalidParameterValue", str(exc)) from exc
+        data = tiles.encode_tile(request.app.state.db, slug=collection_id, tile=address)
+        headers = {"Cache-Control": "public, max-age=300"}
+        if data is None:
+            return Response(status_code=204, headers=headers)
+        return Response(data, media_type=tiles.MVT, headers=headers)
 
     return _guard(request, build)

@@ -1,0 +1,137 @@
+"""Vector tiles (Mapbox Vector Tile) of the WebMercatorQuad tile matrix set, from the feature store.
+
+Features come from the spatial provider's box query (R*Tree on SQLite, GiST on PostGIS), are
+projected to tile pixels (4096 per tile side, y down), clipped to the tile plus a small buffer,
+simplified by about a pixel, and encoded with `mapbox-vector-tile`. A tile with no feature is None
+(the API answers 204).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import mapbox_vector_tile
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from smartcity.core.db import Database
+from smartcity.gis import service
+from smartcity.gis.geo import parse_geojson
+from smartcity.gis.layers import ADDRESSES, BUILDINGS, PARCELS
+from smartcity.gis.schemas import FeatureOut
+
+EXTENT = 4096
+BUFFER_PX = 64
+MAX_ZOOM = 22
+MAX_FEATURES = 20_000
+# Layers too dense to draw below this zoom: their tiles are empty further out.
+MIN_ZOOM = {PARCELS: 13, BUILDINGS: 14, ADDRESSES: 15}
+TILE_MATRIX_SET = "WebMercatorQuad"
+TILE_MATRIX_SET_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
+MVT = "application/vnd.mapbox-vector-tile"
+
+
+class TileOutOfRange(ValueError):
+    """A tile address outside the WebMercatorQuad matrix set."""
+
+
+@dataclass(frozen=True)
+class TileAddress:
+    """A tile of WebMercatorQuad: zoom (tile matrix), column x and row y."""
+
+    z: int
+    x: int
+    y: int
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        """The tile's WGS 84 box: west, south, east, north."""
+        west, north = tile_to_lonlat(self.z, self.x, self.y)
+        east, south = tile_to_lonlat(self.z, self.x + 1, self.y + 1)
+        return west, south, east, north
+
+
+def parse_tile(z: str, row: str, col: str) -> TileAddress:
+    """Check a tile address given as text (tile matrix, row, column); raises TileOutOfRange."""
+    if not (z.isdigit() and row.isdigit() and col.isdigit()):
+        raise TileOutOfRange("tileMatrix, tileRow and tileCol must be non-negative integers")
+    zoom, y, x = int(z), int(row), int(col)
+    if zoom > MAX_ZOOM:
+        raise TileOutOfRange(f"tileMatrix must be between 0 and {MAX_ZOOM}")
+    if x >= 2**zoom or y >= 2**zoom:
+        raise TileOutOfRange(f"tileRow and tileCol must be below {2**zoom} at tileMatrix {zoom}")
+    return TileAddress(zoom, x, y)
+
+
+def tile_to_lonlat(z: int, x: float, y: float) -> tuple[float, float]:
+    """The WGS 84 coordinates of a tile corner (x, y may be fractional)."""
+    n = 2**z
+    lon = x / n * 360.0 - 180.0
+    lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / n))))
+    return lon, lat
+
+
+def _to_pixels(tile: TileAddress) -> Any:
+    n = 2**tile.z
+
+    def transform(coords: np.ndarray) -> np.ndarray:
+        lon, lat = coords[:, 0], np.clip(coords[:, 1], -85.0511, 85.0511)
+        px = ((lon + 180.0) / 360.0 * n - tile.x) * EXTENT
+        rad = np.radians(lat)
+        py = ((1 - np.log(np.tan(rad) + 1 / np.cos(rad)) / math.pi) / 2 * n - tile.y) * EXTENT
+        return np.column_stack([px, py])
+
+    return transform
+
+
+def _tile_geometry(geometry: BaseGeometry, tile: TileAddress) -> BaseGeometry | None:
+    projected = shapely.transform(geometry, _to_pixels(tile))
+    clip = shapely.box(-BUFFER_PX, -BUFFER_PX, EXTENT + BUFFER_PX, EXTENT + BUFFER_PX)
+    clipped = shapely.clip_by_rect(projected, *clip.bounds) if projected.geom_type != "Point" else projected
+    if clipped.is_empty or not clip.intersects(clipped):
+        return None
+    simplified = clipped.simplify(1.0, preserve_topology=True) if clipped.geom_type != "Point" else clipped
+    if simplified.is_empty or (simplified.geom_type.endswith("Polygon") and simplified.area < 1.0):
+        return None
+    return simplified
+
+
+def _mvt_properties(feature: FeatureOut) -> dict[str, Any]:
+    properties: dict[str, Any] = {"fid": feature.id}
+    for name, value in feature.properties.items():
+        if isinstance(value, bool | int | float | str):
+            properties[name] = value
+    return properties
+
+
+def encode_tile(db: Database, *, slug: str, tile: TileAddress) -> bytes | None:
+    """The MVT of one layer for one tile (one MVT layer named after the slug), or None when empty."""
+    service.get_layer(db, slug, published_only=True)
+    if tile.z < MIN_ZOOM.get(slug, 0):
+        return None
+    west, south, east, north = tile.bounds()
+    margin_x = (east - west) * BUFFER_PX / EXTENT
+    margin_y = (north - south) * BUFFER_PX / EXTENT
+    box = (west - margin_x, south - margin_y, east + margin_x, north + margin_y)
+    page = service.query_features(
+        db, slug=slug, bbox_filter=box, limit=MAX_FEATURES, published_only=True, count=False
+    )
+    features = []
+    for feature in page.features:
+        if not feature.geometry:
+            continue
+        geometry = _tile_geometry(parse_geojson(feature.geometry), tile)
+        if geometry is None:
+            continue
+        entry: dict[str, Any] = {"geometry": geometry, "properties": _mvt_properties(feature)}
+        if feature.id.isdigit():
+            entry["id"] = int(feature.id)
+        features.append(entry)
+    if not features:
+        return None
+    layer = {"name": slug, "features": features}
+    options = {"y_coord_down": True, "extents": EXTENT}
+    data: bytes = mapbox_vector_tile.encode([layer], default_options=options)
+    return data
