@@ -1,0 +1,83 @@
+"""Reactions of the signing domain: sign the results of the one-stop shop once they are issued.
+
+The result is issued (unsigned) inside the dossier's write transaction; signing happens here, after that
+commit: the deciding leader's personal signature (visible), then the deciding unit's seal over it, both
+PAdES B-T. The outcome goes back to the dossiers domain as an event (ResultSigned or ResultNotSigned).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from smartcity.core import config as core_config
+from smartcity.core.db import Database
+from smartcity.core.errors import AppError, Conflict
+from smartcity.core.events import Event
+from smartcity.core.security import Actor
+from smartcity.core.uow import UnitOfWork
+from smartcity.dossiers import signed_results
+from smartcity.signing import service
+from smartcity.signing.config import get_signing_settings
+from smartcity.signing.events import ResultNotSigned, ResultSigned
+
+log = logging.getLogger(__name__)
+SIGNING_ACTOR = Actor.system("signing.results")
+LEVEL = "B-T"
+
+
+def _sign_result(
+    db: Database, request: signed_results.ResultToSign
+) -> tuple[service.SignedPdf, service.SignedPdf]:
+    """The leader's signature then the unit's seal on the stored result PDF (AppError when impossible)."""
+    if request.leader_username is None:
+        raise Conflict("the result was not decided by an official holding a signing certificate")
+    settings, signing_settings = core_config.get_settings(), get_signing_settings()
+    pdf = signed_results.result_pdf(settings, request.sha256)
+    common = {
+        "actor": SIGNING_ACTOR,
+        "level": LEVEL,
+        "filename": f"ket-qua-{request.code}.pdf",
+        "settings": settings,
+        "signing_settings": signing_settings,
+    }
+    leader = service.sign_pdf(
+        db, pdf=pdf, signer_username=request.leader_username,
+        reason=f"Phê duyệt kết quả hồ sơ {request.code}", **common,  # type: ignore[arg-type]
+    )
+    seal = service.sign_pdf(
+        db, pdf=leader.pdf, org_unit_code=request.deciding_unit,
+        reason=f"Đóng dấu {request.deciding_unit}", **common,  # type: ignore[arg-type]
+    )
+    return leader, seal
+
+
+def sign_issued_result(event: Event, db: Database) -> None:
+    """Sign a dossier result just issued (idempotent: a result already signed or replaced is skipped)."""
+    code, sha256 = str(getattr(event, "code", "")), str(getattr(event, "document_sha256", ""))
+    request = signed_results.result_to_sign(db, code=code, sha256=sha256)
+    if request is None:
+        return
+    try:
+        leader, seal = _sign_result(db, request)
+    except (AppError, OSError) as exc:
+        reason = exc.detail if isinstance(exc, AppError) else f"the result PDF cannot be read ({exc})"
+        log.warning("result of dossier %s left unsigned: %s", code, reason)
+        outcome: Event = ResultNotSigned(dossier_code=code, unsigned_sha256=sha256, reason=str(reason))
+    else:
+        outcome = ResultSigned(
+            dossier_code=code,
+            unsigned_sha256=sha256,
+            document_id=seal.document_id,
+            signed_sha256=seal.sha256,
+            verification_url=seal.verification_url,
+            leader_serial=leader.certificate_serial,
+            seal_serial=seal.certificate_serial,
+        )
+    with UnitOfWork(db, SIGNING_ACTOR) as uow:
+        uow.publish(outcome)
+
+
+HANDLERS: dict[str, list[Callable[[Event, Database], None]]] = {
+    "dossiers.DossierResultIssued": [sign_issued_result],
+}
