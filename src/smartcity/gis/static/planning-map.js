@@ -1,5 +1,5 @@
-// Public planning map: zones, parcels, buildings and streets from the OGC API (by visible box),
-// wards from the city API; click a point for its planning information and the PDF sheet.
+// Public planning map: zones, parcels and buildings as vector tiles (OGC API - Tiles), streets and wards
+// from the OGC API Features (by visible box); click a point for its planning information and the PDF sheet.
 (function () {
   "use strict";
   var container = document.getElementById("plan-map");
@@ -25,17 +25,13 @@
   }
 
   function refresh() {
-    var zoom = map.getZoom();
-    items("planning-zones", 2000).then(function (d) { map.getSource("zones").setData(d); });
     items("streets", 1000).then(function (d) { map.getSource("streets").setData(d); });
-    if (zoom >= 15) {
-      items("land-parcels", 5000).then(function (d) { map.getSource("parcels").setData(d); });
-      items("buildings", 5000).then(function (d) { map.getSource("buildings").setData(d); });
-    } else {
-      map.getSource("parcels").setData(empty);
-      map.getSource("buildings").setData(empty);
-    }
     container.dataset.ready = "true";
+  }
+
+  function tiles(collection, minzoom) {
+    return { type: "vector", minzoom: minzoom, maxzoom: 18, tiles: [window.location.origin + "/ogc/collections/" +
+      collection + "/tiles/WebMercatorQuad/{z}/{y}/{x}"] };
   }
 
   function show(info) {
@@ -66,13 +62,16 @@
   }
 
   map.on("load", function () {
-    ["zones", "parcels", "buildings", "streets", "wards", "selected"].forEach(function (id) {
+    ["streets", "wards", "selected"].forEach(function (id) {
       map.addSource(id, { type: "geojson", data: empty });
     });
-    map.addLayer({ id: "zones", type: "fill", source: "zones", paint: { "fill-color": colours, "fill-opacity": 0.55 } });
+    map.addSource("zones", tiles("planning-zones", 0));
+    map.addSource("parcels", tiles("land-parcels", 13));
+    map.addSource("buildings", tiles("buildings", 14));
+    map.addLayer({ id: "zones", type: "fill", source: "zones", "source-layer": "planning-zones", paint: { "fill-color": colours, "fill-opacity": 0.55 } });
     map.addLayer({ id: "wards", type: "line", source: "wards", paint: { "line-color": "#0b5394", "line-width": 2, "line-dasharray": [3, 2] } });
-    map.addLayer({ id: "parcels", type: "line", source: "parcels", paint: { "line-color": "#555", "line-width": 0.6 } });
-    map.addLayer({ id: "buildings", type: "fill", source: "buildings", layout: { visibility: "none" }, paint: { "fill-color": "#8a6d5a", "fill-opacity": 0.6 } });
+    map.addLayer({ id: "parcels", type: "line", source: "parcels", "source-layer": "land-parcels", minzoom: 15, paint: { "line-color": "#555", "line-width": 0.6 } });
+    map.addLayer({ id: "buildings", type: "fill", source: "buildings", "source-layer": "buildings", minzoom: 15, layout: { visibility: "none" }, paint: { "fill-color": "#8a6d5a", "fill-opacity": 0.6 } });
     map.addLayer({ id: "streets", type: "line", source: "streets", paint: { "line-color": "#ffffff", "line-width": 4 } });
     map.addLayer({ id: "selected", type: "line", source: "selected", paint: { "line-color": "#d00000", "line-width": 3 } });
     fetch("/ogc/collections/administrative-units/items?f=json&limit=50").then(function (r) { return r.ok ? r.json() : empty; })
