@@ -81,3 +81,14 @@ class AlarmCleared(Event):
     alarm_id: int
     device_id: str
     by: str
+
+
+@register_event("iot.TelemetryIngested")
+@dataclass(frozen=True)
+class TelemetryIngested(Event):
+    """New values were stored (published only while NGSI-LD subscriptions are active).
+
+    `changes` holds one [device id, [keys]] pair per device of the batch.
+    """
+
+    changes: tuple[tuple[str, tuple[str, ...]], ...]

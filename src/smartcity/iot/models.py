@@ -158,3 +158,22 @@ class Alarm(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(200))
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     open_key: Mapped[str | None] = mapped_column(String(120))
+
+
+class NgsiSubscription(TimestampMixin, Base):
+    """An NGSI-LD subscription: what to watch (spec) and how its notifications went."""
+
+    __tablename__ = "iot_ngsi_subscriptions"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    is_active: Mapped[bool] = mapped_column(default=True, index=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    throttling: Mapped[float | None] = mapped_column(Float)
+    created_by: Mapped[str] = mapped_column(String(200))
+    times_sent: Mapped[int] = mapped_column(Integer, default=0)
+    times_failed: Mapped[int] = mapped_column(Integer, default=0)
+    last_notification: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure_reason: Mapped[str | None] = mapped_column(Text)

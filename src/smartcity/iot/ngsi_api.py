@@ -1,4 +1,4 @@
-"""NGSI-LD API at /ngsi-ld/v1: entities (query, read, create), attribute update, batch upsert, @context."""
+"""NGSI-LD API at /ngsi-ld/v1: entities, attributes, batch upsert, subscriptions, temporal, @context."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from smartcity.core.errors import AppError
 from smartcity.core.security import Actor
-from smartcity.iot import service
+from smartcity.iot import service, subscriptions
 from smartcity.iot.auth import integrator, signed_in
 from smartcity.iot.device_types import type_for_sdm
 from smartcity.iot.models import Device
@@ -302,4 +302,48 @@ def _upsert_one(request: Request, actor: Actor, entity: Any) -> str:
 def delete_entity(entity_id: str, request: Request, actor: Writer) -> Response:
     device = _device(request, entity_id)
     _call(lambda: service.decommission_device(request.app.state.db, actor=actor, device_id=device.id))
+    return Response(status_code=204)
+
+
+# ---------------------------------------------------------------- subscriptions (CIM 009 §5.8)
+
+
+@router.post("/subscriptions", status_code=201, summary="Create a subscription (HTTP notifications)")
+async def create_subscription(request: Request, actor: Writer) -> Response:
+    body = await _json(request)
+    created = _call(lambda: subscriptions.create_subscription(request.app.state.db, actor=actor, body=body))
+    return Response(status_code=201, headers={"Location": f"/ngsi-ld/v1/subscriptions/{created.id}"})
+
+
+@router.get("/subscriptions", summary="List subscriptions")
+def list_subscriptions(request: Request, _actor: Writer) -> Response:
+    params = request.query_params
+    limit, offset = _int(params, "limit", 20, 1, MAX_LIMIT), _int(params, "offset", 0, 0, 10**9)
+    items, total = subscriptions.list_subscriptions(request.app.state.db, limit=limit, offset=offset)
+    headers = {"NGSILD-Results-Count": str(total)} if params.get("count") == "true" else None
+    return _respond(request, [subscriptions.subscription_json(s) for s in items], headers=headers)
+
+
+@router.get("/subscriptions/{subscription_id}", summary="One subscription with its notification status")
+def get_subscription(subscription_id: str, request: Request, _actor: Writer) -> Response:
+    found = _call(
+        lambda: subscriptions.get_subscription(request.app.state.db, subscription_id=subscription_id)
+    )
+    return _respond(request, subscriptions.subscription_json(found))
+
+
+@router.patch("/subscriptions/{subscription_id}", status_code=204, summary="Change a subscription")
+async def update_subscription(subscription_id: str, request: Request, actor: Writer) -> Response:
+    body = await _json(request)
+    db = request.app.state.db
+    _call(
+        lambda: subscriptions.update_subscription(db, actor=actor, subscription_id=subscription_id, body=body)
+    )
+    return Response(status_code=204)
+
+
+@router.delete("/subscriptions/{subscription_id}", status_code=204, summary="Delete a subscription")
+def delete_subscription(subscription_id: str, request: Request, actor: Writer) -> Response:
+    db = request.app.state.db
+    _call(lambda: subscriptions.delete_subscription(db, actor=actor, subscription_id=subscription_id))
     return Response(status_code=204)

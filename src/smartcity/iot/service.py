@@ -30,8 +30,19 @@ from smartcity.iot.events import (
     CommandFinished,
     DeviceDecommissioned,
     DeviceRegistered,
+    TelemetryIngested,
 )
-from smartcity.iot.models import Alarm, Command, Device, LatestValue, Rejection, Rollup, Rule, Telemetry
+from smartcity.iot.models import (
+    Alarm,
+    Command,
+    Device,
+    LatestValue,
+    NgsiSubscription,
+    Rejection,
+    Rollup,
+    Rule,
+    Telemetry,
+)
 from smartcity.iot.pipeline import Accepted, DeviceInfo, Envelope, Refused, judge, to_rows, typed_value
 from smartcity.iot.rules import AlarmBook, RuleSpec, Sample, check_params, evaluate, load_rules
 from smartcity.iot.schemas import CommandCreate, DeviceCreate, DeviceUpdate, RuleCreate
@@ -372,9 +383,26 @@ def ingest(db: Database, *, envelopes: Sequence[Envelope], now: datetime | None 
         fresh = _first_of_each([m for m in accepted if (m.device.id, m.msg_id) in new_keys])
         outcome.accepted, outcome.duplicates = len(fresh), len(accepted) - len(fresh)
         _evaluate_rules(uow, fresh)
+        _announce(uow, fresh)
         update_latest(uow.session, [row for message in fresh for row in rows[message.index]])
         count_rejections(uow.session, _rejection_counts(outcome.refused, now))
     return outcome
+
+
+def _announce(uow: UnitOfWork, messages: list[Accepted]) -> None:
+    """Publish TelemetryIngested for NGSI-LD subscriptions, only while an active one exists."""
+    if not messages or not _has_active_subscription(uow.session):
+        return
+    keys: dict[str, set[str]] = {}
+    for message in messages:
+        keys.setdefault(message.device.id, set()).update(message.values)
+    changes = tuple((device, tuple(sorted(names))) for device, names in sorted(keys.items()))
+    uow.publish(TelemetryIngested(changes=changes))
+
+
+def _has_active_subscription(session: Session) -> bool:
+    query = select(NgsiSubscription.id).where(NgsiSubscription.is_active.is_(True)).limit(1)
+    return session.execute(query).first() is not None
 
 
 def _first_of_each(messages: list[Accepted]) -> list[Accepted]:
@@ -551,8 +579,25 @@ def aggregates(
     """Count/min/avg/max of a numeric key by interval (minute, 5min, 15min, hour, day), oldest first."""
     if interval not in INTERVALS:
         raise ValidationFailed.for_field("interval", f"one of {', '.join(INTERVALS)}")
+    return aggregates_every(
+        db, device_id=device_id, key=key, seconds=INTERVALS[interval], start=start, end=end, limit=limit
+    )
+
+
+def aggregates_every(
+    db: Database,
+    *,
+    device_id: str,
+    key: str,
+    seconds: int,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 1000,
+) -> list[dict[str, Any]]:
+    """Count/min/avg/max/sum of a numeric key by periods of `seconds` (aligned on the epoch), oldest first."""
+    if seconds < 1:
+        raise ValidationFailed.for_field("seconds", "at least one second")
     get_device(db, device_id=device_id)
-    seconds = INTERVALS[interval]
     bucket = _bucket(db, seconds).label("bucket")
     query = select(
         bucket,
@@ -560,6 +605,7 @@ def aggregates(
         func.min(Telemetry.value),
         func.avg(Telemetry.value),
         func.max(Telemetry.value),
+        func.sum(Telemetry.value),
     ).where(Telemetry.device_id == device_id, Telemetry.key == key)
     if start:
         query = query.where(Telemetry.ts >= start)
@@ -574,8 +620,9 @@ def aggregates(
             "min": lo,
             "avg": float(avg) if avg is not None else None,
             "max": hi,
+            "sum": total,
         }
-        for b, n, lo, avg, hi in rows
+        for b, n, lo, avg, hi, total in rows
     ]
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 13:15:37.517595
+Create Date: 2026-11-28 13:38:24.099055
 """
 
 import sqlalchemy as sa
@@ -447,6 +447,29 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("iot_latest", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_iot_latest_ts"), ["ts"], unique=False)
+
+    op.create_table(
+        "iot_ngsi_subscriptions",
+        sa.Column("id", sa.String(length=200), nullable=False),
+        sa.Column(
+            "spec", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("expires_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("throttling", sa.Float(), nullable=True),
+        sa.Column("created_by", sa.String(length=200), nullable=False),
+        sa.Column("times_sent", sa.Integer(), nullable=False),
+        sa.Column("times_failed", sa.Integer(), nullable=False),
+        sa.Column("last_notification", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_success", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_failure", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_failure_reason", sa.Text(), nullable=True),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_iot_ngsi_subscriptions")),
+    )
+    with op.batch_alter_table("iot_ngsi_subscriptions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_iot_ngsi_subscriptions_is_active"), ["is_active"], unique=False)
 
     op.create_table(
         "iot_rejections",
@@ -1164,6 +1187,10 @@ def downgrade() -> None:
     op.drop_table("iot_rules")
     op.drop_table("iot_rollups")
     op.drop_table("iot_rejections")
+    with op.batch_alter_table("iot_ngsi_subscriptions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_iot_ngsi_subscriptions_is_active"))
+
+    op.drop_table("iot_ngsi_subscriptions")
     with op.batch_alter_table("iot_latest", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_iot_latest_ts"))
 
