@@ -17,6 +17,7 @@ from smartcity.core.security import Actor
 from smartcity.gis import addressing, inspections, planning, service, transfer
 from smartcity.gis.config import get_gis_settings
 from smartcity.gis.schemas import (
+    FeatureChange,
     FeatureOut,
     HouseNumberProposal,
     ImportReport,
@@ -71,6 +72,7 @@ class FeatureCorrection(BaseModel):
     properties: dict[str, Any] | None = None
     geometry: dict[str, Any] | None = None
     expected_version: int | None = None
+    reason: str | None = Field(default=None, max_length=500, description="Why the feature is corrected")
 
 
 @router.get("/layers", response_model=list[LayerRead], summary="The layer registry")
@@ -105,7 +107,18 @@ def correct(
         properties=change.properties,
         geometry=change.geometry,
         expected_version=change.expected_version,
+        reason=change.reason,
     )
+
+
+@router.get(
+    "/layers/{slug}/features/{feature_id}/history",
+    response_model=list[FeatureChange],
+    summary="Corrections of a feature",
+)
+def history(request: Request, slug: str, feature_id: int, actor: Staff) -> list[FeatureChange]:
+    """Who corrected the feature, when, why and what changed (from the audit log)."""
+    return service.feature_history(_db(request), slug=slug, feature_id=feature_id)
 
 
 @router.get("/planning", response_model=PlanningInfo, summary="Planning lookup")

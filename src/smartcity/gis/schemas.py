@@ -53,10 +53,22 @@ class FeatureOut(BaseModel):
     bbox: BBoxTuple | None = None
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
+    version: int = 1
 
     def as_geojson(self) -> dict[str, Any]:
         """A GeoJSON Feature."""
         return {"type": "Feature", "id": self.id, "geometry": self.geometry, "properties": self.properties}
+
+
+class FeatureChange(BaseModel):
+    """One correction of a feature, from the audit log."""
+
+    at: dt.datetime
+    actor: str
+    version: int | None
+    reason: str
+    changed_properties: dict[str, tuple[Any, Any]]
+    geometry_changed: bool
 
 
 class FeaturePage(BaseModel):

@@ -16,6 +16,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, Select, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from smartcity.core.audit import AuditEntry
 from smartcity.core.db import Database
 from smartcity.core.errors import Forbidden, NotFound, ValidationFailed
 from smartcity.core.security import Actor
@@ -34,7 +35,7 @@ from smartcity.gis.geo import (
 from smartcity.gis.layers import BUILTIN_LAYERS, spec
 from smartcity.gis.models import Feature, Layer
 from smartcity.gis.providers import BBox, provider_for
-from smartcity.gis.schemas import FeatureOut, FeaturePage, LayerCreate, LayerRead
+from smartcity.gis.schemas import FeatureChange, FeatureOut, FeaturePage, LayerCreate, LayerRead
 
 EDITOR_ROLES = ("specialist", "head", "admin")
 INSERT_BATCH = 2000
@@ -186,6 +187,7 @@ def feature_out(feature: Feature) -> FeatureOut:
         bbox=(feature.min_lon, feature.min_lat, feature.max_lon, feature.max_lat),
         valid_from=feature.valid_from,
         valid_to=feature.valid_to,
+        version=feature.version,
     )
 
 
@@ -514,9 +516,13 @@ def update_feature(
     properties: Mapping[str, Any] | None = None,
     geometry: Mapping[str, Any] | None = None,
     expected_version: int | None = None,
+    reason: str | None = None,
 ) -> FeatureOut:
     """A staff correction of one feature; the audit log keeps the before and after (the history)."""
     _require_editor(actor)
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise ValidationFailed.for_field("reason", "at most 500 characters")
     provider_for(db)
     new_geometry = None
     if geometry is not None:
@@ -550,12 +556,42 @@ def update_feature(
                 "properties": feature.properties,
                 "geometry": feature.geometry,
                 "version": feature.version,
+                "reason": reason,
             },
         )
         uow.publish(
             FeatureEdited(layer=slug, feature_id=feature.id, key=feature.key, version=feature.version)
         )
         return feature_out(feature)
+
+
+def feature_history(db: Database, *, slug: str, feature_id: int) -> list[FeatureChange]:
+    """The corrections of one feature from the audit log, oldest first: who, when, why, what changed."""
+    with db.session() as s:
+        entries = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity_type == f"gis_feature:{slug}", AuditEntry.entity_id == str(feature_id))
+            .order_by(AuditEntry.seq)
+        ).all()
+        return [_feature_change(entry) for entry in entries]
+
+
+def _feature_change(entry: AuditEntry) -> FeatureChange:
+    before, after = entry.before or {}, entry.after or {}
+    old, new = before.get("properties") or {}, after.get("properties") or {}
+    changed = {
+        name: (old.get(name), new.get(name))
+        for name in sorted(set(old) | set(new))
+        if old.get(name) != new.get(name)
+    }
+    return FeatureChange(
+        at=entry.at,
+        actor=entry.actor,
+        version=after.get("version"),
+        reason=after.get("reason") or "",
+        changed_properties=changed,
+        geometry_changed=before.get("geometry") != after.get("geometry"),
+    )
 
 
 def reindex(db: Database) -> int:

@@ -4,17 +4,27 @@ OGC API Features (JSON and HTML, in `ogc.py`)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from smartcity.core.errors import AppError, NotFound
-from smartcity.gis import planning
+from smartcity.accounts.deps import current_actor, verify_csrf
+from smartcity.core.errors import AppError, Forbidden, NotFound
+from smartcity.core.security import Actor
+from smartcity.gis import editor, planning, service
 from smartcity.gis.ogc import router as ogc_router
 from smartcity.web.templating import render
 
 router = APIRouter()
 PUBLIC_LINKS = ({"label": "Bản đồ quy hoạch", "href": "/ban-do-quy-hoach"},)
+EDITOR_PATH = "/staff/gis/ban-do-chinh-sua"
+STAFF_LINKS = (
+    {"label": "Chỉnh sửa bản đồ (thửa đất, quy hoạch, địa chỉ)", "href": EDITOR_PATH,
+     "roles": service.EDITOR_ROLES},
+)
+ActorDep = Annotated[Actor, Depends(current_actor)]
 router.include_router(ogc_router)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -50,3 +60,68 @@ def static(name: str) -> FileResponse:
     if "/" in name or not path.is_file():
         raise NotFound(f"No file {name}")
     return FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
+
+
+def _editor_denied(request: Request, actor: Actor) -> Response | None:
+    if not actor.is_authenticated:
+        return RedirectResponse(f"/login?next={quote(EDITOR_PATH)}", status_code=303)
+    if not any(actor.has_role(role) for role in service.EDITOR_ROLES):
+        error = Forbidden("Trang này dành cho chuyên viên, lãnh đạo hoặc quản trị.")
+        return render(request, "error.html", {"error": error}, status_code=403)
+    return None
+
+
+def _editor_page(
+    request: Request, *, layer: str, feature_id: str, error: AppError | None = None, saved: bool = False
+) -> Response:
+    db = request.app.state.db
+    layers = [item for item in service.list_layers(db) if item.provider == "store"]
+    chosen = next((item for item in layers if item.slug == layer), layers[0] if layers else None)
+    feature, history = None, []
+    if chosen is not None and feature_id.isdigit():
+        feature = service.get_feature(db, slug=chosen.slug, feature_id=feature_id, published_only=False)
+        history = service.feature_history(db, slug=chosen.slug, feature_id=int(feature_id))
+    context: dict[str, Any] = {
+        "layers": layers,
+        "layer": chosen,
+        "feature": feature,
+        "history": list(reversed(history)),
+        "error": error,
+        "saved": saved,
+        "editor_path": EDITOR_PATH,
+        "base_map_style_url": request.app.state.settings.base_map_style_url,
+    }
+    return render(request, "gis/editor.html", context, status_code=error.status if error else 200)
+
+
+@router.get(EDITOR_PATH, response_class=HTMLResponse, include_in_schema=False)
+def map_editor(
+    request: Request, actor: ActorDep, layer: str = "land-parcels", id: str = "", saved: bool = False
+) -> Response:
+    """The staff map editor: pick a feature, correct its attributes (or move a point), see its history."""
+    return _editor_denied(request, actor) or _editor_page(request, layer=layer, feature_id=id, saved=saved)
+
+
+@router.post(EDITOR_PATH, include_in_schema=False, dependencies=[Depends(verify_csrf)])
+async def save_correction(request: Request, actor: ActorDep) -> Response:
+    """Save a correction from the editor form, with its reason; back to the feature on success."""
+    denied = _editor_denied(request, actor)
+    if denied is not None:
+        return denied
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    slug, feature_id = form.get("layer", ""), form.get("feature_id", "")
+    db = request.app.state.db
+    try:
+        layer = service.get_layer(db, slug)
+        if not feature_id.isdigit():
+            raise NotFound(f"No feature {feature_id!r} in {slug}")
+        feature = service.get_feature(db, slug=slug, feature_id=feature_id, published_only=False)
+        change = editor.correction_from_form(layer, feature, form)
+        service.update_feature(
+            db, actor=actor, slug=slug, feature_id=int(feature_id), properties=change.properties,
+            geometry=change.geometry, expected_version=change.expected_version, reason=change.reason,
+        )
+    except AppError as exc:
+        return _editor_page(request, layer=slug, feature_id=feature_id, error=exc)
+    query = urlencode({"layer": slug, "id": feature_id, "saved": "1"})
+    return RedirectResponse(f"{EDITOR_PATH}?{query}", status_code=303)
