@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from smartcity.core.errors import AppError
 from smartcity.core.security import Actor
-from smartcity.iot import service, subscriptions
+from smartcity.iot import service, subscriptions, temporal
 from smartcity.iot.auth import integrator, signed_in
 from smartcity.iot.device_types import type_for_sdm
 from smartcity.iot.models import Device
@@ -347,3 +347,32 @@ def delete_subscription(subscription_id: str, request: Request, actor: Writer) -
     db = request.app.state.db
     _call(lambda: subscriptions.delete_subscription(db, actor=actor, subscription_id=subscription_id))
     return Response(status_code=204)
+
+
+# ---------------------------------------------------------------- temporal API (CIM 009 §5.6.11, §6.18)
+
+
+@router.get("/temporal/entities/{entity_id}", summary="History of one entity (timerel, lastN, aggregation)")
+def get_temporal_entity(entity_id: str, request: Request, _actor: Reader) -> Response:
+    query = temporal.parse_query(request.query_params)
+    device = _device(request, entity_id)
+    return _respond(request, temporal.temporal_entity(request.app.state.db, device, query))
+
+
+@router.get("/temporal/entities", summary="History of the entities of a type, id or idPattern")
+def query_temporal_entities(request: Request, _actor: Reader) -> Response:
+    params = request.query_params
+    if not (params.get("type") or params.get("id") or params.get("idPattern") or params.get("attrs")):
+        raise BadRequestData("a temporal query needs type, id, idPattern or attrs")
+    query = temporal.parse_query(params)
+    limit, offset = _int(params, "limit", 20, 1, MAX_LIMIT), _int(params, "offset", 0, 0, 10**9)
+    pattern = _pattern(params.get("idPattern"))
+    devices = [
+        d
+        for d in _candidates(request, params.get("type"), params.get("id"))
+        if not pattern or pattern.search(build_entity(d, {})["id"])
+    ]
+    db = request.app.state.db
+    body = [temporal.temporal_entity(db, d, query) for d in devices[offset : offset + limit]]
+    headers = {"NGSILD-Results-Count": str(len(devices))} if params.get("count") == "true" else None
+    return _respond(request, body, headers=headers)
