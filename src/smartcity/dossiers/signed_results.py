@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.core.config import Settings
-from smartcity.core.db import Database, utcnow
+from smartcity.core.db import Database
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
-from smartcity.dossiers.models import Dossier, DossierDocument, DossierEvent
+from smartcity.dossiers.models import Dossier, DossierDocument
 from smartcity.dossiers.storage import file_store
 
 RESULT, UNSIGNED = "result", "result_unsigned"
@@ -87,21 +87,9 @@ def _locked_dossier(s: Session, code: str) -> Dossier | None:
     return s.scalar(query)
 
 
-def _record(s: Session, dossier: Dossier, action: str, note: str, signature: dict[str, Any]) -> None:
+def _record(dossier: Dossier, signature: dict[str, Any]) -> None:
+    """Keep the signing outcome in the dossier's result data (shown with the dossier, not in the timeline)."""
     dossier.result_data = {**(dossier.result_data or {}), "signature": signature}
-    s.add(
-        DossierEvent(
-            dossier_id=dossier.id,
-            action=action,
-            from_state=dossier.state,
-            to_state=dossier.state,
-            step=dossier.step,
-            actor=ACTOR.label,
-            unit=dossier.deciding_unit,
-            note=note,
-            at=utcnow(),
-        )
-    )
 
 
 def store_signed_result(
@@ -138,7 +126,7 @@ def store_signed_result(
             "signers": signers,
             "sha256": digest,
         }
-        _record(s, dossier, "result_signed", f"Kết quả đã ký số: {verification_url}", signature)
+        _record(dossier, signature)
         before = {"sha256": unsigned_sha256}
         uow.audit("dossier.result_signed", "dossier", code, before=before, after=signature)
         return True
@@ -155,6 +143,6 @@ def record_unsigned_result(db: Database, *, code: str, unsigned_sha256: str, rea
         signature = {"status": "unsigned", "reason": reason[:500]}
         if (dossier.result_data or {}).get("signature") == signature:
             return False
-        _record(s, dossier, "result_not_signed", f"Kết quả chưa được ký số: {reason[:500]}", signature)
+        _record(dossier, signature)
         uow.audit("dossier.result_not_signed", "dossier", code, after=signature)
         return True
