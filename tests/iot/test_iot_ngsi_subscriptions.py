@@ -247,3 +247,36 @@ def test_no_event_while_no_subscription(db, lights):
             .where(OutboxMessage.event_type == "iot.TelemetryIngested")
         )
     assert count == 0
+
+
+def test_json_ld_receiver_gets_the_context_after_an_ngsi_update(client, db, lights, receiver):
+    response = client.post(
+        f"{BASE}/subscriptions",
+        json={
+            "type": "Subscription",
+            "entities": [{"type": "Streetlight", "id": "urn:ngsi-ld:Streetlight:SL-2"}],
+            "notification": {"endpoint": {"uri": receiver.url, "accept": "application/ld+json"}},
+        },
+    )
+    assert response.status_code == 201, response.text
+    patched = client.patch(
+        f"{BASE}/entities/urn:ngsi-ld:Streetlight:SL-2/attrs",
+        json={"dimLevel": {"type": "Property", "value": 55, "observedAt": "2026-03-01T21:00:00Z"}},
+    )
+    assert patched.status_code == 204, patched.text
+    headers, body = receiver.next()
+    assert headers["Content-Type"] == "application/ld+json"
+    assert body["@context"].endswith("/ngsi-ld/v1/context.jsonld")
+    assert body["data"][0]["dimLevel"]["value"] == 55.0
+    assert receiver.nothing_more()
+
+
+def test_http_ingestion_notifies(client, db, lights, receiver):
+    subscribe(client, receiver.url, watchedAttributes=["fillingLevel"], format="keyValues")
+    posted = client.post(
+        "/api/v1/iot/telemetry",
+        json={"messages": [{"device_id": "WC-1", **message("h1", {"fillingLevel": 42}, ts=T0)}]},
+    )
+    assert posted.status_code in (200, 202), posted.text
+    _, body = receiver.next()
+    assert body["data"][0]["fillingLevel"] == 42.0

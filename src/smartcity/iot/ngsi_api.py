@@ -311,7 +311,11 @@ def delete_entity(entity_id: str, request: Request, actor: Writer) -> Response:
 @router.post("/subscriptions", status_code=201, summary="Create a subscription (HTTP notifications)")
 async def create_subscription(request: Request, actor: Writer) -> Response:
     body = await _json(request)
-    created = _call(lambda: subscriptions.create_subscription(request.app.state.db, actor=actor, body=body))
+    context = f"{_base(request)}{CONTEXT_PATH}"
+    db = request.app.state.db
+    created = _call(
+        lambda: subscriptions.create_subscription(db, actor=actor, body=body, context_url=context)
+    )
     return Response(status_code=201, headers={"Location": f"/ngsi-ld/v1/subscriptions/{created.id}"})
 
 

@@ -47,6 +47,7 @@ SPEC_FIELDS = (
     "geoQ",
     "notification",
     "subscriptionName",
+    "jsonldContext",
 )
 POST_TIMEOUT_S = 5.0
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ngsi-notify")
@@ -166,10 +167,17 @@ def _clean_spec(body: dict[str, Any], base: dict[str, Any] | None = None) -> dic
 # ---------------------------------------------------------------- use cases
 
 
-def create_subscription(db: Database, *, actor: Actor, body: Any) -> NgsiSubscription:
-    """Store a subscription from its NGSI-LD JSON; returns it (id urn:ngsi-ld:Subscription:...)."""
+def create_subscription(
+    db: Database, *, actor: Actor, body: Any, context_url: str | None = None
+) -> NgsiSubscription:
+    """Store a subscription from its NGSI-LD JSON; returns it (id urn:ngsi-ld:Subscription:...).
+
+    `context_url` (this broker's @context) becomes its jsonldContext unless the body names one.
+    """
     if not isinstance(body, dict) or body.get("type") != "Subscription":
         raise BadRequestData('a subscription is an object with "type": "Subscription"')
+    if context_url and "jsonldContext" not in body:
+        body = {**body, "jsonldContext": context_url}
     sub_id = body.get("id") or f"{ID_PREFIX}{uuid.uuid4()}"
     if not isinstance(sub_id, str) or ":" not in sub_id:
         raise BadRequestData("the id of a subscription must be a URI")
@@ -342,13 +350,16 @@ def notification_body(subscription_id: str, spec: dict[str, Any], changes: list[
     """The Notification sent for some matching changes."""
     attrs = set(spec["notification"]["attributes"]) if spec["notification"].get("attributes") else None
     key_values = spec["notification"]["format"] == "keyValues"
-    return {
+    body: dict[str, Any] = {
         "id": f"urn:ngsi-ld:Notification:{uuid.uuid4()}",
         "type": "Notification",
         "subscriptionId": subscription_id,
         "notifiedAt": _stamp(utcnow()),
         "data": [build_entity(c.device, c.state, attrs=attrs, key_values=key_values) for c in changes],
     }
+    if spec["notification"]["endpoint"]["accept"] == "application/ld+json" and spec.get("jsonldContext"):
+        body["@context"] = spec["jsonldContext"]
+    return body
 
 
 def notify_subscribers(event: TelemetryIngested, db: Database) -> None:
