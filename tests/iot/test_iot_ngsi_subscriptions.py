@@ -280,3 +280,25 @@ def test_http_ingestion_notifies(client, db, lights, receiver):
     assert posted.status_code in (200, 202), posted.text
     _, body = receiver.next()
     assert body["data"][0]["fillingLevel"] == 42.0
+
+
+def test_mqtt_ingestion_notifies(client, db, lights, receiver, tmp_path):
+    from tests.iot.mqtt_support import Mosquitto, Publisher
+    from tests.iot.test_iot_mqtt import InProcessIngest, payload
+
+    subscribe(client, receiver.url, entities=[{"type": "Streetlight", "id": "urn:ngsi-ld:Streetlight:SL-1"}])
+    folder = tmp_path / "broker"
+    folder.mkdir()
+    broker = Mosquitto(folder)
+    broker.start()
+    try:
+        with InProcessIngest(db, broker.url, "ingest-notify"):
+            publisher = Publisher(broker.port, "pub-notify")
+            publisher.publish([("city/streetlight/SL-1/telemetry", payload("q1", {"dimLevel": 77}))])
+            publisher.close()
+            _, body = receiver.next()
+    finally:
+        broker.stop()
+    assert [(e["id"], e["dimLevel"]["value"]) for e in body["data"]] == [
+        ("urn:ngsi-ld:Streetlight:SL-1", 77.0)
+    ]
