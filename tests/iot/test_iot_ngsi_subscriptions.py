@@ -302,3 +302,29 @@ def test_mqtt_ingestion_notifies(client, db, lights, receiver, tmp_path):
     assert [(e["id"], e["dimLevel"]["value"]) for e in body["data"]] == [
         ("urn:ngsi-ld:Streetlight:SL-1", 77.0)
     ]
+
+
+def test_geo_query_filter(client, db, lights, add_device, receiver):
+    add_device("SL-FAR", lon=106.70, lat=11.05)
+    subscribe(
+        client,
+        receiver.url,
+        entities=[{"type": "Streetlight"}],
+        geoQ={"georel": "near;maxDistance==500", "geometry": "Point", "coordinates": [106.70, 11.05]},
+    )
+    send(db, "SL-1", "a1", {"dimLevel": 10})
+    send(db, "SL-FAR", "f1", {"dimLevel": 30})
+    _, body = receiver.next()
+    assert [e["id"] for e in body["data"]] == ["urn:ngsi-ld:Streetlight:SL-FAR"]
+    assert receiver.nothing_more()
+    bad = {"georel": "near", "geometry": "Point", "coordinates": [106.7, 11.05]}
+    response = client.post(
+        f"{BASE}/subscriptions",
+        json={
+            "type": "Subscription",
+            "watchedAttributes": ["a"],
+            "geoQ": bad,
+            "notification": {"endpoint": {"uri": receiver.url}},
+        },
+    )
+    assert response.status_code == 400

@@ -11,6 +11,7 @@ import json
 import re
 import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -322,20 +323,34 @@ class Change:
     simple: dict[str, Any]
 
 
-def matches(spec: dict[str, Any], change: Change) -> bool:
-    """True when a change concerns the subscription (entities, watchedAttributes, q, geoQ)."""
-    if spec.get("entities") and not any(_selects(s, change.simple) for s in spec["entities"]):
-        return False
-    if spec.get("watchedAttributes") and not change.keys & set(spec["watchedAttributes"]):
-        return False
-    if spec.get("q") and not parse_q(spec["q"])(change.simple):
-        return False
-    geo = spec.get("geoQ")
-    if geo:
-        query = GeoQuery.parse(geo["georel"], geo["geometry"], geo["coordinates"])
-        if query is None or not query.matches(change.device.lon, change.device.lat):
+@dataclass(frozen=True)
+class Matcher:
+    """A subscription's filters, parsed once: entities, watchedAttributes, q and geoQ."""
+
+    spec: dict[str, Any]
+    q: Callable[[dict[str, Any]], bool] | None
+    geo: GeoQuery | None
+
+    @classmethod
+    def of(cls, spec: dict[str, Any]) -> Matcher:
+        """The matcher of a stored subscription spec."""
+        geo = spec.get("geoQ")
+        return cls(
+            spec,
+            parse_q(spec["q"]) if spec.get("q") else None,
+            GeoQuery.parse(geo["georel"], geo["geometry"], geo["coordinates"]) if geo else None,
+        )
+
+    def matches(self, change: Change) -> bool:
+        """True when a change concerns the subscription."""
+        entities, watched = self.spec.get("entities"), self.spec.get("watchedAttributes")
+        if entities and not any(_selects(s, change.simple) for s in entities):
             return False
-    return True
+        if watched and not change.keys & set(watched):
+            return False
+        if self.q is not None and not self.q(change.simple):
+            return False
+        return self.geo is None or self.geo.matches(change.device.lon, change.device.lat)
 
 
 def _selects(selector: dict[str, str], entity: dict[str, Any]) -> bool:
@@ -370,7 +385,8 @@ def notify_subscribers(event: TelemetryIngested, db: Database) -> None:
         return
     changes = _changes(db, event)
     for subscription in subscriptions:
-        matching = [c for c in changes if matches(subscription.spec, c)]
+        matcher = Matcher.of(subscription.spec)
+        matching = [c for c in changes if matcher.matches(c)]
         if matching and _claim(db, subscription, now):
             body = notification_body(subscription.id, subscription.spec, matching)
             _submit(db, subscription.id, subscription.spec["notification"]["endpoint"], body)
