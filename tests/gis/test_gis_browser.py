@@ -63,3 +63,40 @@ def test_planning_map_shows_parcels_and_zones_from_vector_tiles(live_server, pag
     sheet = page.get_attribute("#sheet-link", "href") or ""
     assert sheet.endswith("parcel=" + parcel.key.replace("/", "%2F"))
     assert errors == []
+
+
+def test_staff_picks_a_parcel_on_the_editor_map_and_saves_a_correction(live_server, page, demo):
+    from smartcity.accounts import service as accounts_service
+    from smartcity.gis.views import EDITOR_PATH
+    from tests.gis.conftest import SYSTEM
+
+    password = "Mat-khau-rat-dai-2026"
+    accounts_service.create_user(demo, actor=SYSTEM, username="bando.cv", password=password,
+                                 roles=[("specialist", None)])
+    parcel = service.query_features(demo, slug="land-parcels", limit=1, offset=7).features[0]
+    a, b, c, d = parcel.bbox
+    centre = [(a + c) / 2, (b + d) / 2]
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server}/login?next={EDITOR_PATH}")
+    page.fill("input[name=username]", "bando.cv")
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server}{EDITOR_PATH}?layer=land-parcels")
+    page.wait_for_selector("#edit-map[data-ready=true]", timeout=20000)
+    page.evaluate(f"() => window.editorMap.jumpTo({{center: {centre}, zoom: 18}})")
+    assert page.evaluate(RENDERED.replace("planningMap", "editorMap"), "fill") > 0
+    point = page.evaluate(f"() => window.editorMap.project({centre})")
+    box = page.locator("#edit-map").bounding_box()
+    with page.expect_navigation():
+        page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    page.wait_for_selector("#edit-form")
+    assert parcel.key in page.inner_text("h2")
+    page.fill("input[name=p_land_use_code]", "DKV")
+    page.fill("#reason", "Chuyển thành đất cây xanh theo quy hoạch")
+    page.click("#edit-form button[type=submit]")
+    page.wait_for_selector("#saved")
+    assert "cây xanh" in page.inner_text("#history")
+    stored = service.get_feature(demo, slug="land-parcels", feature_id=parcel.id)
+    assert stored.properties["land_use_code"] == "DKV"
+    assert errors == []

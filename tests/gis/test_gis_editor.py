@@ -55,6 +55,8 @@ def test_specialist_corrects_a_parcel_with_a_reason_and_sees_the_history(app, de
     assert history[0].actor.endswith("chuyenvien.gis") and not history[0].geometry_changed
     stale = client.post(EDITOR_PATH, data={**form, "p_land_use_code": "ODT"}, follow_redirects=False)
     assert stale.status_code == 422 and "version" in stale.text  # someone saved in between
+    english = client.get(EDITOR_PATH, params={"layer": "land-parcels", "id": parcel.id, "lang": "en"})
+    assert "Map editor" in english.text and "Reason for the correction" in english.text
 
 
 def test_moving_an_address_point_and_bad_input(app, demo):
