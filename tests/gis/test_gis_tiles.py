@@ -120,3 +120,14 @@ def test_tile_matches_items_of_the_same_box(demo, client):
         client.get(TILES.format(slug="land-parcels", z=17, row=row, col=col)).content
     )["land-parcels"]["features"]}
     assert {f["id"] for f in items["features"]} <= in_tile
+
+
+def test_tile_datetime_selects_features_valid_then(demo, client):
+    _parcel, lon, lat = a_parcel(demo)
+    col, row = tile_of(lon, lat, 16)
+    path = TILES.format(slug="land-parcels", z=16, row=row, col=col)
+    assert client.get(path, params={"datetime": "2999-01-01"}).status_code == 200
+    assert client.get(path, params={"datetime": "1900-01-01"}).status_code == 204  # before any record
+    bad = client.get(path, params={"datetime": "hôm qua"})
+    assert bad.status_code == 400 and bad.json()["code"] == "InvalidParameterValue"
+    assert client.get(path, params={"zoom": "3"}).status_code == 400

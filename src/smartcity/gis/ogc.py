@@ -515,7 +515,14 @@ def tile(
             address = tiles.parse_tile(tile_matrix, tile_row, tile_col)
         except tiles.TileOutOfRange as exc:
             raise OGCException(400, "InvalidParameterValue", str(exc)) from exc
-        data = tiles.encode_tile(request.app.state.db, slug=collection_id, tile=address)
+        unknown = [name for name in request.query_params if name not in ("f", "datetime", "lang")]
+        if unknown:
+            raise OGCException(
+                400, "InvalidParameterValue", f"unknown query parameter(s): {', '.join(unknown)}"
+            )
+        params = request.query_params
+        period = parse_datetime(params["datetime"]) if "datetime" in params else None
+        data = tiles.encode_tile(request.app.state.db, slug=collection_id, tile=address, period=period)
         headers = {"Cache-Control": "public, max-age=300"}
         if data is None:
             return Response(status_code=204, headers=headers)

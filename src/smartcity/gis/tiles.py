@@ -106,8 +106,12 @@ def _mvt_properties(feature: FeatureOut) -> dict[str, Any]:
     return properties
 
 
-def encode_tile(db: Database, *, slug: str, tile: TileAddress) -> bytes | None:
-    """The MVT of one layer for one tile (one MVT layer named after the slug), or None when empty."""
+def encode_tile(
+    db: Database, *, slug: str, tile: TileAddress, period: service.Period | None = None
+) -> bytes | None:
+    """The MVT of one layer for one tile (one MVT layer named after the slug), or None when empty.
+
+    `period` keeps only the features valid during it (the `datetime` of the request)."""
     service.get_layer(db, slug, published_only=True)
     if tile.z < MIN_ZOOM.get(slug, 0):
         return None
@@ -116,7 +120,7 @@ def encode_tile(db: Database, *, slug: str, tile: TileAddress) -> bytes | None:
     margin_y = (north - south) * BUFFER_PX / EXTENT
     box = (west - margin_x, south - margin_y, east + margin_x, north + margin_y)
     page = service.query_features(
-        db, slug=slug, bbox_filter=box, limit=MAX_FEATURES, published_only=True, count=False
+        db, slug=slug, bbox_filter=box, period=period, limit=MAX_FEATURES, published_only=True, count=False
     )
     features = []
     for feature in page.features:
