@@ -13,6 +13,7 @@ from smartcity.dossiers.models import Dossier, DossierDocument
 from smartcity.dossiers.storage import file_store
 from smartcity.signing import config as signing_config
 from smartcity.signing import service as signing
+from smartcity.signing.qr import add_verification_qr
 from tests.conftest import TEST_SECRET
 from tests.dossiers.dossier_fixtures import SYSTEM, local, submit_house
 
@@ -70,8 +71,17 @@ def _documents(db, code: str) -> dict[str, DossierDocument]:
 
 
 def test_house_number_result_is_signed_by_the_leader_and_sealed_by_the_unit(
-    db, settings, people, process_settings, client
+    db, settings, people, process_settings, client, monkeypatch
 ):
+    from smartcity.signing import handlers
+
+    printed: list[str] = []
+
+    def spy(pdf: bytes, url: str, **kwargs) -> bytes:
+        printed.append(url)
+        return add_verification_qr(pdf, url, **kwargs)
+
+    monkeypatch.setattr(handlers, "add_verification_qr", spy)
     detail = submit_house(db, settings, people, now=BEFORE)
     _pki(db, settings, leader="leader1", unit=detail.deciding_unit)
     _decide(db, settings, people, detail.code)
@@ -89,6 +99,7 @@ def test_house_number_result_is_signed_by_the_leader_and_sealed_by_the_unit(
     assert all(sig.signing_time_source == "timestamp" for sig in report.signatures)
     assert report.document_id == status["document_id"]
     assert status["verification_url"] == f"http://verify.test/verify/{status['document_id']}"
+    assert printed == [status["verification_url"]]  # the QR code on the result leads to its verification
 
     page = client.get(f"/verify/{status['document_id']}")
     assert page.status_code == 200

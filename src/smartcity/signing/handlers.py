@@ -2,12 +2,14 @@
 
 The result is issued (unsigned) inside the dossier's write transaction; signing happens here, after that
 commit: the deciding leader's personal signature (visible), then the deciding unit's seal over it, both
-PAdES B-T. The outcome goes back to the dossiers domain as an event (ResultSigned or ResultNotSigned).
+PAdES B-T, on a copy that first gets the QR code of its verification page. The outcome goes back to
+the dossiers domain as an event (ResultSigned or ResultNotSigned).
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 
 from smartcity.core import config as core_config
@@ -20,6 +22,7 @@ from smartcity.dossiers import signed_results
 from smartcity.signing import service
 from smartcity.signing.config import get_signing_settings
 from smartcity.signing.events import ResultNotSigned, ResultSigned
+from smartcity.signing.qr import add_verification_qr
 
 log = logging.getLogger(__name__)
 SIGNING_ACTOR = Actor.system("signing.results")
@@ -33,7 +36,11 @@ def _sign_result(
     if request.leader_username is None:
         raise Conflict("the result was not decided by an official holding a signing certificate")
     settings, signing_settings = core_config.get_settings(), get_signing_settings()
-    pdf = signed_results.result_pdf(settings, request.sha256)
+    document_id = secrets.token_hex(16)
+    url = service.verification_url(document_id, signing_settings=signing_settings)
+    pdf = add_verification_qr(
+        signed_results.result_pdf(settings, request.sha256), url, font_path=signing_settings.signing_font
+    )
     common = {
         "actor": SIGNING_ACTOR,
         "level": LEVEL,
@@ -42,7 +49,7 @@ def _sign_result(
         "signing_settings": signing_settings,
     }
     leader = service.sign_pdf(
-        db, pdf=pdf, signer_username=request.leader_username,
+        db, pdf=pdf, signer_username=request.leader_username, document_id=document_id,
         reason=f"Phê duyệt kết quả hồ sơ {request.code}", **common,  # type: ignore[arg-type]
     )
     seal = service.sign_pdf(

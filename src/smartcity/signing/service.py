@@ -790,6 +790,7 @@ def sign_pdf(
     document_number: str | None = None,
     document_symbol: str | None = None,
     filename: str | None = None,
+    document_id: str | None = None,
     settings: Settings | None = None,
     signing_settings: SigningSettings | None = None,
 ) -> SignedPdf:
@@ -799,6 +800,7 @@ def sign_pdf(
     appearance_kind: "visible" (signature image, or the seal over the left third of the last visible
     signature), "attachment" (text stamp with number, symbol and time, top right of page 1), "invisible".
     Each call adds an incremental update, so signatures accumulate in order. Nothing is stored if it fails.
+    document_id: the id to keep a newly signed document under (e.g. the one its printed QR code names).
     """
     if level not in pades.LEVELS:
         raise ValidationFailed.for_field("level", f"must be one of {', '.join(pades.LEVELS)}")
@@ -850,6 +852,7 @@ def sign_pdf(
         material=material,
         level=level,
         field_name=field_name,
+        document_id=document_id,
     )
     return SignedPdf(
         pdf=signed,
@@ -871,6 +874,7 @@ def _store_signed(
     material: _SignerMaterial,
     level: str,
     field_name: str,
+    document_id: str | None = None,
 ) -> str:
     before_hash, after_hash = hashlib.sha256(original).hexdigest(), hashlib.sha256(signed).hexdigest()
     with UnitOfWork(db, actor) as uow:
@@ -886,12 +890,14 @@ def _store_signed(
         )
         if doc is None:
             doc = SignedDocument(
-                id=document_id_for(original),
+                id=document_id or document_id_for(original),
                 original_sha256=before_hash,
                 filename=(filename or "document.pdf")[:255],
                 signature_count=0,
             )
             if s.get(SignedDocument, doc.id) is not None:
+                if document_id is not None:
+                    raise Conflict(f"A signed document {document_id} already exists")
                 doc.id = document_id_for(original + secrets.token_bytes(8))
             s.add(doc)
         doc.current_sha256, doc.content, doc.size = after_hash, signed, len(signed)
