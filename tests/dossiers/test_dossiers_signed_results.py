@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from smartcity.core import config as core_config
 from smartcity.dossiers import service, signed_results
@@ -13,6 +13,7 @@ from smartcity.dossiers.models import Dossier, DossierDocument
 from smartcity.dossiers.storage import file_store
 from smartcity.signing import config as signing_config
 from smartcity.signing import service as signing
+from smartcity.signing.models import SignedDocument
 from smartcity.signing.qr import add_verification_qr
 from tests.conftest import TEST_SECRET
 from tests.dossiers.dossier_fixtures import SYSTEM, local, submit_house
@@ -124,8 +125,22 @@ def test_result_without_a_pki_stays_unsigned_and_the_relay_goes_on(db, settings,
     _decide(db, settings, people, detail.code)
 
     status = signed_results.signature_status(db, detail.code)
-    assert status["status"] == "unsigned" and "certificate" in status["reason"]
+    assert status["status"] == "unsigned" and "not initialised" in status["reason"]
     assert service.get_dossier(db, actor=people.leader, settings=settings, code=detail.code).state == 6
+
+
+def test_a_unit_without_a_seal_leaves_the_result_unsigned_and_signs_nothing(
+    db, settings, people, process_settings
+):
+    detail = submit_house(db, settings, people, now=BEFORE)
+    _pki(db, settings, leader="leader1", unit=None)
+    _decide(db, settings, people, detail.code)
+
+    status = signed_results.signature_status(db, detail.code)
+    assert status["status"] == "unsigned" and detail.deciding_unit in status["reason"]
+    assert "seal" in status["reason"]
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(SignedDocument)) == 0  # not even the leader's
 
 
 def test_a_replayed_result_event_signs_nothing_twice(db, settings, people, process_settings):

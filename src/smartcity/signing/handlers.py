@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Callable
 
 from smartcity.core import config as core_config
-from smartcity.core.db import Database
+from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import AppError, Conflict
 from smartcity.core.events import Event
 from smartcity.core.security import Actor
@@ -35,6 +35,8 @@ def _sign_result(
     """The leader's signature then the unit's seal on the stored result PDF (AppError when impossible)."""
     if request.leader_username is None:
         raise Conflict("the result was not decided by an official holding a signing certificate")
+    _require_usable(db, kind="official", holder=request.leader_username, what="personal signing certificate")
+    _require_usable(db, kind="organisation", holder=request.deciding_unit, what="seal certificate")
     settings, signing_settings = core_config.get_settings(), get_signing_settings()
     document_id = secrets.token_hex(16)
     url = service.verification_url(document_id, signing_settings=signing_settings)
@@ -57,6 +59,18 @@ def _sign_result(
         reason=f"Đóng dấu {request.deciding_unit}", **common,  # type: ignore[arg-type]
     )
     return leader, seal
+
+
+def _require_usable(db: Database, *, kind: str, holder: str, what: str) -> None:
+    """Refuse before signing anything when the leader or the unit cannot sign now (no half-signed result)."""
+    if not service.pki_status(db).initialised:
+        raise Conflict("the city PKI is not initialised (smartcity pki init)")
+    now = utcnow()
+    if not any(
+        c.status == "active" and c.not_before <= now <= c.not_after
+        for c in service.list_certificates(db, kind=kind, holder=holder)
+    ):
+        raise Conflict(f"{holder} holds no valid {what}")
 
 
 def sign_issued_result(event: Event, db: Database) -> None:
