@@ -234,19 +234,27 @@ def test_crud_and_bad_subscriptions(client, lights, act_as):
     assert client.get(f"{BASE}/subscriptions").status_code == 200
 
 
-def test_no_event_while_no_subscription(db, lights):
-    from sqlalchemy import func, select
+def ingested_events(db) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """Payloads of the TelemetryIngested events in the outbox."""
+    from sqlalchemy import select
 
     from smartcity.core.outbox import OutboxMessage
 
-    send(db, "SL-1", "a1", {"dimLevel": 10})
+    query = select(OutboxMessage.payload).where(OutboxMessage.event_type == "iot.TelemetryIngested")
     with db.session() as s:
-        count = s.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(OutboxMessage.event_type == "iot.TelemetryIngested")
-        )
-    assert count == 0
+        return list(s.scalars(query.order_by(OutboxMessage.id)))
+
+
+def test_events_only_for_what_a_subscription_may_want(client, db, lights):
+    send(db, "SL-1", "a1", {"dimLevel": 10})
+    assert ingested_events(db) == []  # no subscription at all
+    subscribe(client, "http://127.0.0.1:9/x", entities=[{"type": "WasteContainer"}], isActive=True)
+    subscribe(client, "http://127.0.0.1:9/y", watchedAttributes=["powerState"])
+    send(db, "SL-1", "a2", {"dimLevel": 20}, ts=T0 + timedelta(minutes=1))
+    assert ingested_events(db) == []  # neither the type nor the attribute is watched
+    send(db, "SL-2", "b1", {"powerState": "on"}, ts=T0 + timedelta(minutes=2))
+    assert [e["changes"] for e in ingested_events(db)] == [[["SL-2", ["powerState"]]]]
+    subscriptions.wait_for_deliveries()
 
 
 def test_json_ld_receiver_gets_the_context_after_an_ngsi_update(client, db, lights, receiver):

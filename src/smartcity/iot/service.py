@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import re
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -390,19 +391,39 @@ def ingest(db: Database, *, envelopes: Sequence[Envelope], now: datetime | None 
 
 
 def _announce(uow: UnitOfWork, messages: list[Accepted]) -> None:
-    """Publish TelemetryIngested for NGSI-LD subscriptions, only while an active one exists."""
-    if not messages or not _has_active_subscription(uow.session):
+    """Publish TelemetryIngested for the devices an active NGSI-LD subscription may be interested in."""
+    specs = _active_subscription_specs(uow.session) if messages else []
+    if not specs:
         return
     keys: dict[str, set[str]] = {}
+    kinds: dict[str, str] = {}
     for message in messages:
         keys.setdefault(message.device.id, set()).update(message.values)
-    changes = tuple((device, tuple(sorted(names))) for device, names in sorted(keys.items()))
-    uow.publish(TelemetryIngested(changes=changes))
+        kinds[message.device.id] = device_types()[message.device.type].sdm_type
+    changes = tuple(
+        (device, tuple(sorted(names)))
+        for device, names in sorted(keys.items())
+        if any(_may_interest(spec, kinds[device], names) for spec in specs)
+    )
+    if changes:
+        uow.publish(TelemetryIngested(changes=changes))
 
 
-def _has_active_subscription(session: Session) -> bool:
-    query = select(NgsiSubscription.id).where(NgsiSubscription.is_active.is_(True)).limit(1)
-    return session.execute(query).first() is not None
+def _active_subscription_specs(session: Session) -> list[dict[str, Any]]:
+    now = utcnow()
+    query = select(NgsiSubscription.spec).where(
+        NgsiSubscription.is_active.is_(True),
+        or_(NgsiSubscription.expires_at.is_(None), NgsiSubscription.expires_at > now),
+    )
+    return list(session.scalars(query))
+
+
+def _may_interest(spec: dict[str, Any], sdm_type: str, keys: set[str]) -> bool:
+    """A cheap first filter (entity types, watched attributes); the handler applies all the filters."""
+    entities, watched = spec.get("entities"), spec.get("watchedAttributes")
+    if entities and not any(re.split(r"[/#]", e["type"])[-1] == sdm_type for e in entities):
+        return False
+    return not watched or bool(keys & set(watched))
 
 
 def _first_of_each(messages: list[Accepted]) -> list[Accepted]:
