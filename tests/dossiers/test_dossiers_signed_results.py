@@ -120,6 +120,31 @@ def test_result_without_the_leaders_certificate_stays_unsigned_and_says_why(
     assert not documents["result"].signed and "result_unsigned" not in documents
 
 
+def test_results_left_unsigned_are_signed_later_from_the_shell(
+    db, settings, people, process_settings, monkeypatch
+):
+    from typer.testing import CliRunner
+
+    from smartcity.cli import app
+
+    detail = submit_house(db, settings, people, now=BEFORE)
+    _pki(db, settings, leader=None, unit=detail.deciding_unit)
+    _decide(db, settings, people, detail.code)
+    assert signed_results.signature_status(db, detail.code)["status"] == "unsigned"
+    signing.issue_official_certificate(
+        db, actor=SYSTEM, username="leader1", full_name=LEADER_NAME, settings=settings,
+        signing_settings=signing_config.get_signing_settings(),
+    )
+    monkeypatch.setenv("SMARTCITY_DATABASE_URL", db.url)
+    core_config.get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["pki", "sign-results"])
+    assert result.exit_code == 0, result.output
+    assert "Signed: 1; left unsigned: 0" in result.output
+    assert signed_results.signature_status(db, detail.code)["status"] == "signed"
+    again = CliRunner().invoke(app, ["pki", "sign-results"])
+    assert "Signed: 0; left unsigned: 0; skipped: 0" in again.output
+
+
 def test_result_without_a_pki_stays_unsigned_and_the_relay_goes_on(db, settings, people, process_settings):
     detail = submit_house(db, settings, people, now=BEFORE)
     _decide(db, settings, people, detail.code)

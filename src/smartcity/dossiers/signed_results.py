@@ -146,3 +146,16 @@ def record_unsigned_result(db: Database, *, code: str, unsigned_sha256: str, rea
         _record(dossier, signature)
         uow.audit("dossier.result_not_signed", "dossier", code, after=signature)
         return True
+
+
+def unsigned_results(db: Database, *, limit: int = 100) -> list[tuple[str, str]]:
+    """(dossier code, result SHA-256) of results still unsigned, oldest first (to sign them later)."""
+    with db.session() as s:
+        rows = s.execute(
+            select(Dossier.code, DossierDocument.sha256)
+            .join(Dossier, Dossier.id == DossierDocument.dossier_id)
+            .where(DossierDocument.kind == RESULT, DossierDocument.signed.is_(False))
+            .order_by(DossierDocument.id)
+            .limit(limit)
+        )
+        return [(code, sha256) for code, sha256 in rows]

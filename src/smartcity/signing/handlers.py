@@ -73,12 +73,11 @@ def _require_usable(db: Database, *, kind: str, holder: str, what: str) -> None:
         raise Conflict(f"{holder} holds no valid {what}")
 
 
-def sign_issued_result(event: Event, db: Database) -> None:
-    """Sign a dossier result just issued (idempotent: a result already signed or replaced is skipped)."""
-    code, sha256 = str(getattr(event, "code", "")), str(getattr(event, "document_sha256", ""))
+def sign_result(db: Database, *, code: str, sha256: str) -> str:
+    """Sign the result `sha256` of dossier `code` if still unsigned: "signed", "unsigned" or "skipped"."""
     request = signed_results.result_to_sign(db, code=code, sha256=sha256)
     if request is None:
-        return
+        return "skipped"
     try:
         leader, seal = _sign_result(db, request)
     except (AppError, OSError) as exc:
@@ -97,6 +96,20 @@ def sign_issued_result(event: Event, db: Database) -> None:
         )
     with UnitOfWork(db, SIGNING_ACTOR) as uow:
         uow.publish(outcome)
+    return "signed" if isinstance(outcome, ResultSigned) else "unsigned"
+
+
+def sign_issued_result(event: Event, db: Database) -> None:
+    """Sign a dossier result just issued (idempotent: a result already signed or replaced is skipped)."""
+    sign_result(db, code=str(getattr(event, "code", "")), sha256=str(getattr(event, "document_sha256", "")))
+
+
+def sign_pending_results(db: Database, *, limit: int = 100) -> dict[str, int]:
+    """Sign results left unsigned (e.g. issued before the certificates existed); counts by outcome."""
+    counts = {"signed": 0, "unsigned": 0, "skipped": 0}
+    for code, sha256 in signed_results.unsigned_results(db, limit=limit):
+        counts[sign_result(db, code=code, sha256=sha256)] += 1
+    return counts
 
 
 HANDLERS: dict[str, list[Callable[[Event, Database], None]]] = {
