@@ -58,6 +58,13 @@ class Receiver:
         self.server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def _deliveries_done() -> Iterator[None]:
+    """Let notifications under way finish before the database goes away."""
+    yield
+    subscriptions.wait_for_deliveries()
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     """A notification receiver answering 204."""

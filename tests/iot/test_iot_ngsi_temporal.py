@@ -182,3 +182,15 @@ def test_whole_range_merges_periods():
         10.0,
         90.0,
     )
+
+
+def test_aggregation_after_a_time(client, history):
+    body = get(
+        client,
+        f"{BASE}/{SL1}",
+        aggrMethods="max",
+        aggrPeriodDuration="PT1H",
+        timerel="after",
+        timeAt=stamp(30),
+    )
+    assert body["dimLevel"]["max"] == [[30.0, stamp(30), stamp(60)], [60.0, stamp(60), stamp(120)]]

@@ -8,6 +8,7 @@ outcome is recorded on the subscription (timesSent, lastSuccess, lastFailure, st
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import uuid
@@ -37,6 +38,7 @@ from smartcity.iot.ngsi import (
     short_type,
 )
 
+log = logging.getLogger(__name__)
 ID_PREFIX = "urn:ngsi-ld:Subscription:"
 FORMATS = ("normalized", "keyValues")
 ACCEPTS = ("application/json", "application/ld+json")
@@ -435,6 +437,9 @@ def _submit(db: Database, subscription_id: str, endpoint: dict[str, str], body: 
 def _forget(future: Future[None]) -> None:
     with _pending_lock:
         _pending.discard(future)
+    error = future.exception()
+    if error is not None:
+        log.error("recording an NGSI-LD notification failed", exc_info=error)
 
 
 def _deliver(db: Database, subscription_id: str, endpoint: dict[str, str], body: dict[str, Any]) -> None:

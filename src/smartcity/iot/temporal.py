@@ -22,6 +22,7 @@ from smartcity.iot.ngsi import UNIT_CODES, BadRequestData, entity_id
 
 AGGREGATION_METHODS = ("totalCount", "sum", "avg", "min", "max")
 MAX_INSTANCES = 1000
+AFTER = timedelta(microseconds=1)  # "after" excludes timeAt itself; stored times are inclusive
 WHOLE_RANGE_S = 2**30  # "the whole range": periods this long are merged into one (fits in int32)
 _DURATION = re.compile(
     r"P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?"
@@ -39,6 +40,12 @@ class TemporalQuery:
     simplified: bool = False
     methods: tuple[str, ...] = ()
     period_s: int | None = None
+    after: bool = False
+
+    @property
+    def shown_start(self) -> datetime | None:
+        """The start of the range as the caller gave it (timeAt, also for "after")."""
+        return self.start - AFTER if self.start and self.after else self.start
 
     @property
     def aggregated(self) -> bool:
@@ -65,6 +72,7 @@ def parse_query(params: Any) -> TemporalQuery:
         simplified="temporalValues" in options,
         methods=methods,
         period_s=_period(params.get("aggrPeriodDuration")) if methods else None,
+        after=params.get("timerel") == "after",
     )
 
 
@@ -81,7 +89,7 @@ def _time_range(
     if timerel == "before":
         return None, at
     if timerel == "after":
-        return at + timedelta(microseconds=1), None
+        return at + AFTER, None
     until = _moment(end_time_at, "endTimeAt")
     if until <= at:
         raise BadRequestData("endTimeAt must come after timeAt")
@@ -234,11 +242,11 @@ def _aggregate(bucket: dict[str, Any], method: str) -> Any:
 def _bounds(start: datetime, period: int, query: TemporalQuery) -> list[str]:
     """The start and end of a period, clipped to the range asked for."""
     if period == WHOLE_RANGE_S:
-        begin = query.start or datetime(1970, 1, 1, tzinfo=UTC)
+        begin = query.shown_start or datetime(1970, 1, 1, tzinfo=UTC)
         return [_stamp(begin), _stamp(query.end or utcnow())]
     end = start + timedelta(seconds=period)
     if query.start and query.start > start:
-        start = query.start
+        start = query.shown_start or start
     if query.end and query.end < end:
         end = query.end
     return [_stamp(start), _stamp(end)]
