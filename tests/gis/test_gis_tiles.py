@@ -48,6 +48,22 @@ def test_parcel_tile_decodes_with_features_and_properties(demo, client):
         assert all(-64 <= x <= 4160 and -64 <= y <= 4160 for x, y in ring)
 
 
+def shoelace(ring: list[list[float]]) -> float:
+    """Twice the signed area of a ring (positive: the MVT exterior orientation in tile coordinates)."""
+    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True))
+
+
+def test_polygons_have_the_mvt_winding_order(demo, client):
+    zone = service.query_features(demo, slug="planning-zones", limit=1).features[0]
+    a, b, c, d = zone.bbox
+    col, row = tile_of((a + c) / 2, (b + d) / 2, 15)
+    response = client.get(TILES.format(slug="planning-zones", z=15, row=row, col=col))
+    decoded = mapbox_vector_tile.decode(response.content, default_options={"y_coord_down": True})
+    layer = decoded["planning-zones"]
+    polygons = [f["geometry"] for f in layer["features"] if f["geometry"]["type"] == "Polygon"]
+    assert polygons and all(shoelace(p["coordinates"][0]) > 0 for p in polygons)
+
+
 def test_zone_tile_at_low_zoom_is_simplified_but_present(demo, client):
     zone = service.query_features(demo, slug="planning-zones", limit=1).features[0]
     a, b, c, d = zone.bbox

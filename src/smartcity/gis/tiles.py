@@ -8,6 +8,7 @@ simplified by about a pixel, and encoded with `mapbox-vector-tile`. A tile with 
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -15,11 +16,9 @@ from typing import Any
 import mapbox_vector_tile
 import numpy as np
 import shapely
-from shapely.geometry.base import BaseGeometry
 
 from smartcity.core.db import Database
 from smartcity.gis import service
-from smartcity.gis.geo import parse_geojson
 from smartcity.gis.layers import ADDRESSES, BUILDINGS, PARCELS
 from smartcity.gis.schemas import FeatureOut
 
@@ -86,16 +85,25 @@ def _to_pixels(tile: TileAddress) -> Any:
     return transform
 
 
-def _tile_geometry(geometry: BaseGeometry, tile: TileAddress) -> BaseGeometry | None:
-    projected = shapely.transform(geometry, _to_pixels(tile))
-    clip = shapely.box(-BUFFER_PX, -BUFFER_PX, EXTENT + BUFFER_PX, EXTENT + BUFFER_PX)
-    clipped = shapely.clip_by_rect(projected, *clip.bounds) if projected.geom_type != "Point" else projected
-    if clipped.is_empty or not clip.intersects(clipped):
-        return None
-    simplified = clipped.simplify(1.0, preserve_topology=True) if clipped.geom_type != "Point" else clipped
-    if simplified.is_empty or (simplified.geom_type.endswith("Polygon") and simplified.area < 1.0):
-        return None
-    return simplified
+def tile_geometries(geojson: list[dict[str, Any]], tile: TileAddress) -> np.ndarray:
+    """The geometries in tile pixels, clipped, simplified and oriented as MVT wants (None if nothing left).
+
+    Done on whole arrays in Shapely (GEOS), not one geometry at a time. Polygons get a positive area in
+    tile coordinates (y down), which is the MVT exterior ring orientation.
+    """
+    geometries = shapely.from_geojson([json.dumps(g) for g in geojson], on_invalid="ignore")
+    projected = shapely.transform(geometries, _to_pixels(tile))
+    low, high = -BUFFER_PX, EXTENT + BUFFER_PX
+    is_point = shapely.get_type_id(projected) == 0
+    clipped = np.where(is_point, projected, shapely.clip_by_rect(projected, low, low, high, high))
+    simplified = np.where(is_point, clipped, shapely.simplify(clipped, 1.0, preserve_topology=True))
+    oriented = shapely.orient_polygons(simplified, exterior_cw=False)
+    inside = shapely.intersects(oriented, shapely.box(low, low, high, high))
+    polygonal = np.isin(shapely.get_type_id(oriented), (3, 6))
+    keep = inside & ~shapely.is_empty(oriented) & ~(polygonal & (shapely.area(oriented) < 1.0))
+    result = np.array(oriented, dtype=object)
+    result[~keep] = None
+    return result
 
 
 def _mvt_properties(feature: FeatureOut) -> dict[str, Any]:
@@ -122,11 +130,10 @@ def encode_tile(
     page = service.query_features(
         db, slug=slug, bbox_filter=box, period=period, limit=MAX_FEATURES, published_only=True, count=False
     )
+    stored = [(feature, feature.geometry) for feature in page.features if feature.geometry]
+    geometries: Any = tile_geometries([geometry for _f, geometry in stored], tile) if stored else []
     features = []
-    for feature in page.features:
-        if not feature.geometry:
-            continue
-        geometry = _tile_geometry(parse_geojson(feature.geometry), tile)
+    for (feature, _geojson), geometry in zip(stored, geometries, strict=True):
         if geometry is None:
             continue
         entry: dict[str, Any] = {"geometry": geometry, "properties": _mvt_properties(feature)}
@@ -136,6 +143,6 @@ def encode_tile(
     if not features:
         return None
     layer = {"name": slug, "features": features}
-    options = {"y_coord_down": True, "extents": EXTENT}
+    options = {"y_coord_down": True, "extents": EXTENT, "check_winding_order": False}
     data: bytes = mapbox_vector_tile.encode([layer], default_options=options)
     return data
