@@ -415,13 +415,18 @@ def _changes(db: Database, event: TelemetryIngested) -> list[Change]:
 
 
 def _claim(db: Database, subscription: NgsiSubscription, now: datetime) -> bool:
-    """Mark a notification as due now, unless throttling forbids it (atomic)."""
-    query = update(NgsiSubscription).where(NgsiSubscription.id == subscription.id)
-    if subscription.throttling:
-        since = now - timedelta(seconds=subscription.throttling)
-        query = query.where(
-            or_(NgsiSubscription.last_notification.is_(None), NgsiSubscription.last_notification <= since)
-        )
+    """Mark a throttled notification as due now unless it is too early (atomic); others are always due.
+
+    Without throttling, lastNotification is written with the outcome, saving a write per notification.
+    """
+    if not subscription.throttling:
+        return True
+    since = now - timedelta(seconds=subscription.throttling)
+    query = (
+        update(NgsiSubscription)
+        .where(NgsiSubscription.id == subscription.id)
+        .where(or_(NgsiSubscription.last_notification.is_(None), NgsiSubscription.last_notification <= since))
+    )
     with db.write_session() as s:
         result: Any = s.execute(query.values(last_notification=now))
         return bool(result.rowcount)
@@ -453,12 +458,13 @@ def _deliver(db: Database, subscription_id: str, endpoint: dict[str, str], body:
             error = f"HTTP {response.status_code}"
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
-    _record(db, subscription_id, error)
+    notified = datetime.fromisoformat(body["notifiedAt"].replace("Z", "+00:00"))
+    _record(db, subscription_id, notified, error)
 
 
-def _record(db: Database, subscription_id: str, error: str | None) -> None:
+def _record(db: Database, subscription_id: str, notified: datetime, error: str | None) -> None:
     now = utcnow()
-    values: dict[str, Any] = {"times_sent": NgsiSubscription.times_sent + 1}
+    values: dict[str, Any] = {"times_sent": NgsiSubscription.times_sent + 1, "last_notification": notified}
     if error is None:
         values["last_success"] = now
     else:
