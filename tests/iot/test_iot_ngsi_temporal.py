@@ -194,3 +194,10 @@ def test_aggregation_after_a_time(client, history):
         timeAt=stamp(30),
     )
     assert body["dimLevel"]["max"] == [[30.0, stamp(30), stamp(60)], [60.0, stamp(60), stamp(120)]]
+
+
+def test_filters_the_temporal_api_does_not_support(client, history):
+    for params in ({"q": "dimLevel>1"}, {"georel": "near;maxDistance==10"}):
+        response = client.get(f"{BASE}/{SL1}", params=params)
+        assert response.status_code == 422
+        assert response.json()["type"] == "https://uri.etsi.org/ngsi-ld/errors/OperationNotSupported"

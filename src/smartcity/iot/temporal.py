@@ -18,7 +18,7 @@ from smartcity.iot import service
 from smartcity.iot.device_types import device_types
 from smartcity.iot.device_types.base import NUMBER
 from smartcity.iot.models import Device
-from smartcity.iot.ngsi import UNIT_CODES, BadRequestData, entity_id
+from smartcity.iot.ngsi import UNIT_CODES, BadRequestData, OperationNotSupported, entity_id
 
 AGGREGATION_METHODS = ("totalCount", "sum", "avg", "min", "max")
 MAX_INSTANCES = 1000
@@ -55,6 +55,9 @@ class TemporalQuery:
 
 def parse_query(params: Any) -> TemporalQuery:
     """The temporal query of request parameters (timerel, timeAt, endTimeAt, attrs, lastN, options...)."""
+    unsupported = [p for p in ("q", "georel", "geometry", "coordinates", "timeproperty") if params.get(p)]
+    if unsupported:
+        raise OperationNotSupported(f"the temporal API here does not support {', '.join(unsupported)}")
     start, end = _time_range(params.get("timerel"), params.get("timeAt"), params.get("endTimeAt"))
     options = {o.strip() for o in (params.get("options") or "").split(",") if o.strip()}
     unknown = options - {"temporalValues", "aggregatedValues", "sysAttrs", "keyValues"}
