@@ -8,6 +8,7 @@ the dossiers domain as an event (ResultSigned or ResultNotSigned).
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from collections.abc import Callable
@@ -43,21 +44,23 @@ def _sign_result(
     pdf = add_verification_qr(
         signed_results.result_pdf(settings, request.sha256), url, font_path=signing_settings.signing_font
     )
-    common = {
-        "actor": SIGNING_ACTOR,
-        "level": LEVEL,
-        "filename": f"ket-qua-{request.code}.pdf",
-        "settings": settings,
-        "signing_settings": signing_settings,
-    }
-    leader = service.sign_pdf(
-        db, pdf=pdf, signer_username=request.leader_username, document_id=document_id,
-        reason=f"Phê duyệt kết quả hồ sơ {request.code}", **common,  # type: ignore[arg-type]
+    sign = functools.partial(
+        service.sign_pdf,
+        db,
+        actor=SIGNING_ACTOR,
+        level=LEVEL,
+        filename=f"ket-qua-{request.code}.pdf",
+        settings=settings,
+        signing_settings=signing_settings,
     )
-    seal = service.sign_pdf(
-        db, pdf=leader.pdf, org_unit_code=request.deciding_unit,
-        reason=f"Đóng dấu {request.deciding_unit}", **common,  # type: ignore[arg-type]
+    leader = sign(
+        pdf=pdf,
+        signer_username=request.leader_username,
+        document_id=document_id,
+        reason=f"Phê duyệt kết quả hồ sơ {request.code}",
     )
+    unit = request.deciding_unit
+    seal = sign(pdf=leader.pdf, org_unit_code=unit, reason=f"Đóng dấu {unit}")
     return leader, seal
 
 
