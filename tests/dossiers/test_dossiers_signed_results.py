@@ -184,3 +184,16 @@ def test_a_replayed_result_event_signs_nothing_twice(db, settings, people, proce
     after = _documents(db, detail.code)
     assert after["result"].sha256 == before["result"].sha256
     assert signed_results.signature_status(db, detail.code)["sha256"] == before["result"].sha256
+
+
+def test_a_revoked_leader_certificate_signs_no_result(db, settings, people, process_settings):
+    detail = submit_house(db, settings, people, now=BEFORE)
+    _pki(db, settings, leader="leader1", unit=detail.deciding_unit)
+    serial = signing.list_certificates(db, kind="official", holder="leader1")[0].serial
+    signing.revoke_certificate(db, actor=SYSTEM, serial=serial, reason="key_compromise")
+    _decide(db, settings, people, detail.code)
+
+    status = signed_results.signature_status(db, detail.code)
+    assert status["status"] == "unsigned" and "leader1 holds no valid" in status["reason"]
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(SignedDocument)) == 0
