@@ -67,6 +67,7 @@ from smartcity.procedures import service as procedures
 from smartcity.procedures.schemas import ProcedureRead
 
 HOUSE_NUMBER_PROCEDURE = "TDM-QLDT-001"
+CONSTRUCTION_PERMIT_PROCEDURE = "TDM-QLDT-002"
 STAFF_ROLES = ("clerk", "specialist", "head", "leader", "operator", "admin")
 
 
@@ -510,6 +511,34 @@ def _with_proposed_house_number(
     return {**payload, "result": result}
 
 
+def _with_plan_check(db: Database, settings: Settings, code: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """For the construction permit, the GIS check of the application against the plan (read only).
+
+    The findings go into the result data for the specialist and the leader; a parcel the GIS does not
+    know, or outside every zone, is recorded as such rather than blocking the dossier.
+    """
+    dossier = dossier_row(db, code)
+    if dossier.procedure_code != CONSTRUCTION_PERMIT_PROCEDURE:
+        return payload
+    form = json.loads(decrypt_personal(settings.resolved_secret_key, dossier.form_encrypted))
+    try:
+        from smartcity.gis.planning import check_against_plan
+    except ImportError:  # the GIS domain is not installed
+        return payload
+    parcel = f"{form.get('map_sheet')}/{form.get('parcel_number')}"
+    try:
+        check = check_against_plan(
+            db, parcel=parcel, floors=int(form.get("floors") or 0), height_m=form.get("height_m"),
+            footprint_m2=form.get("footprint_m2"),
+        )
+        plan_check: dict[str, Any] = {"parcel": check.parcel, "ok": check.ok,
+                                      "findings": [f.model_dump() for f in check.findings]}
+    except AppError as exc:
+        plan_check = {"parcel": parcel, "ok": None, "problem": exc.detail}
+    result = {**dict(payload.get("result") or {}), "plan_check": plan_check}
+    return {**payload, "result": result}
+
+
 def act(
     db: Database,
     *,
@@ -526,6 +555,7 @@ def act(
     calendar = calendar_for(db, settings)
     if action == "process":
         payload = _with_proposed_house_number(db, settings, code, payload)
+        payload = _with_plan_check(db, settings, code, payload)
     if action == "transfer" and payload.get("unit"):
         unit = accounts.get_org_unit(db, str(payload["unit"]))
         if unit is None or not unit.active:
