@@ -185,3 +185,33 @@ def test_import_and_export_over_the_api(city, client, app):
         files={"file": ("z.txt", b"\x00\x01 not a file", "text/plain")},
     )
     assert garbage.status_code == 415
+
+
+def test_cli_import_with_progress_and_export(city, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from smartcity.cli import app
+    from smartcity.core.config import get_settings
+
+    monkeypatch.setenv("SMARTCITY_DATABASE_URL", city.url)
+    get_settings.cache_clear()
+    bad = tmp_path / "bad.geojson"
+    bad.write_bytes(_geojson([(_zone_props("A"), None)]))
+    good = tmp_path / "zones.geojson"
+    good.write_bytes(_geojson([(_zone_props("Z1"), shapely.geometry.mapping(_square(*CENTRE)))]))
+    runner = CliRunner()
+    try:
+        refused = runner.invoke(app, ["gis", "import", "planning-zones", str(bad)])
+        assert refused.exit_code == 1 and "nothing stored" in refused.output
+        assert service.count_features(city, slug="planning-zones") == 0
+        imported = runner.invoke(app, ["gis", "import", "planning-zones", str(good)])
+        assert imported.exit_code == 0, imported.output
+        assert "imported 1" in imported.output
+        unknown = runner.invoke(app, ["gis", "import", "no-such-layer", str(good)])
+        assert unknown.exit_code == 2
+        out = tmp_path / "out.geojson"
+        exported = runner.invoke(app, ["gis", "export", "planning-zones", str(out)])
+        assert exported.exit_code == 0, exported.output
+        assert [f["properties"]["zone_code"] for f in json.loads(out.read_text())["features"]] == ["Z1"]
+    finally:
+        get_settings.cache_clear()

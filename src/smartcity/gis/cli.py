@@ -63,6 +63,56 @@ def demo_data(
     console.print(table)
 
 
+@gis_app.command("import")
+def import_file(
+    layer: Annotated[str, typer.Argument(help="Layer slug, e.g. planning-zones")],
+    path: Annotated[Path, typer.Argument(help="GeoJSON, GeoPackage or zipped Shapefile", exists=True)],
+    crs: Annotated[str | None, typer.Option(help="Source CRS when the file names none, e.g. VN-2000")] = None,
+    partial: Annotated[bool, typer.Option(help="Import the good features even if some are bad")] = False,
+    replace: Annotated[bool, typer.Option(help="Replace the layer's features")] = False,
+) -> None:
+    """Import a file into a layer (progress bar); nothing is stored if a feature is bad, unless --partial."""
+    from smartcity.gis.transfer import import_bytes
+
+    db = _db()
+    try:
+        with _progress() as progress:
+            task = progress.add_task(f"Nhập / importing {path.name}", total=None)
+            report = import_bytes(
+                db, actor=Actor.system("cli"), slug=layer, content=path.read_bytes(), filename=path.name,
+                source_crs=crs, partial=partial, replace=replace,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+    except AppError as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(2) from exc
+    for problem in report.problems[:50]:
+        console.print(f"  feature {problem.feature}: {problem.severity}: {problem.message}")
+    console.print(f"read {report.read}, imported {report.imported}, rejected {report.rejected}, "
+                  f"repaired {report.repaired} ({report.source_crs})"
+                  + ("" if report.committed else " — nothing stored"))
+    if not report.committed:
+        raise typer.Exit(1)
+
+
+@gis_app.command("export")
+def export_file(
+    layer: Annotated[str, typer.Argument(help="Layer slug")],
+    path: Annotated[Path, typer.Argument(help="Output file")],
+    fmt: Annotated[str, typer.Option("--format", help="geojson, gpkg or shapefile")] = "geojson",
+) -> None:
+    """Export a published layer to a file."""
+    from smartcity.gis.transfer import export_layer
+
+    try:
+        content, _media_type, _name = export_layer(_db(), slug=layer, fmt=fmt)
+    except AppError as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(2) from exc
+    path.write_bytes(content)
+    console.print(f"{layer} → {path} ({len(content)} bytes)")
+
+
 @gis_app.command("layers")
 def layers() -> None:
     """List the layer registry."""
