@@ -46,7 +46,12 @@ class Device(TimestampMixin, Base):
 
 
 class Telemetry(Base):
-    """One value of one message: append-only, unique by device, message id and key (duplicates ignored)."""
+    """One value of one message: append-only, unique by device, message id and key (duplicates ignored).
+
+    `ts` is part of the key because PostgreSQL partitions the table by month of `ts` and a partition key
+    must be in every unique constraint; a retransmitted message carries the same `ts`, so it is still
+    ignored (see iot/partitions.py).
+    """
 
     __tablename__ = "iot_telemetry"
     __table_args__ = (Index("ix_iot_telemetry_device_key_ts", "device_id", "key", "ts"),)
@@ -54,7 +59,7 @@ class Telemetry(Base):
     device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     msg_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    ts: Mapped[datetime] = mapped_column(UTCDateTime)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     value: Mapped[float | None] = mapped_column(Float)
     text_value: Mapped[str | None] = mapped_column(String(200))
 

@@ -23,7 +23,7 @@ from smartcity.core.errors import Conflict, NotFound, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.domains import domain_module
-from smartcity.iot import credentials
+from smartcity.iot import credentials, partitions
 from smartcity.iot.device_types import device_types, get_device_type
 from smartcity.iot.events import (
     AlarmAcknowledged,
@@ -701,10 +701,20 @@ def roll_up(db: Database, *, interval: str, start: datetime, end: datetime) -> i
 
 
 def purge_telemetry(db: Database, *, before: datetime) -> int:
-    """Delete raw values older than `before` (roll them up first: roll-ups are kept)."""
+    """Delete raw values older than `before` (roll them up first: roll-ups are kept); return how many.
+
+    On PostgreSQL the monthly partitions that end before `before` are dropped whole, then the rest is
+    deleted row by row.
+    """
     with db.write_session() as s:
+        dropped = partitions.drop_months_before(s.connection(), before) if db.dialect == "postgresql" else 0
         result: Any = s.execute(delete(Telemetry).where(Telemetry.ts < before))
-        return int(result.rowcount or 0)
+        return dropped + int(result.rowcount or 0)
+
+
+def ensure_telemetry_partitions(db: Database, *, months_ahead: int = 2) -> int:
+    """Create the monthly partitions of telemetry up to `months_ahead` months ahead (PostgreSQL; else 0)."""
+    return partitions.ensure_telemetry_partitions(db, months_ahead=months_ahead)
 
 
 def rollups(

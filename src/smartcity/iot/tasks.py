@@ -19,8 +19,18 @@ def check_silent_devices(db: Database) -> int:
     return service.check_silent_devices(db)
 
 
+def ensure_telemetry_partitions(db: Database) -> int:
+    """Create the monthly telemetry partitions of this month and the next two (PostgreSQL)."""
+    return service.ensure_telemetry_partitions(db, months_ahead=2)
+
+
 TASKS: dict[str, Callable[[Database], int]] = {
     "iot.expire_commands": expire_commands,
     "iot.check_silent_devices": check_silent_devices,
+    "iot.ensure_telemetry_partitions": ensure_telemetry_partitions,
 }
-INTERVALS = {"iot.expire_commands": timedelta(seconds=30), "iot.check_silent_devices": timedelta(minutes=1)}
+INTERVALS = {
+    "iot.expire_commands": timedelta(seconds=30),
+    "iot.check_silent_devices": timedelta(minutes=1),
+    "iot.ensure_telemetry_partitions": timedelta(hours=6),
+}

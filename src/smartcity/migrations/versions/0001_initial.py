@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 13:38:24.099055
+Create Date: 2026-11-28 14:06:50.136713
 """
 
 import sqlalchemy as sa
@@ -526,7 +526,7 @@ def upgrade() -> None:
         sa.Column("ts", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("value", sa.Float(), nullable=True),
         sa.Column("text_value", sa.String(length=200), nullable=True),
-        sa.PrimaryKeyConstraint("device_id", "msg_id", "key", name=op.f("pk_iot_telemetry")),
+        sa.PrimaryKeyConstraint("device_id", "msg_id", "key", "ts", name=op.f("pk_iot_telemetry")),
     )
     with op.batch_alter_table("iot_telemetry", schema=None) as batch_op:
         batch_op.create_index("ix_iot_telemetry_device_key_ts", ["device_id", "key", "ts"], unique=False)
