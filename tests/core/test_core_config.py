@@ -29,3 +29,11 @@ def test_generated_secret_is_kept(tmp_path):
     second = Settings(data_dir=tmp_path, _env_file=None).resolved_secret_key
     assert first == second and len(first) >= 40
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_public_url_prefers_the_configured_address(tmp_path):
+    default = Settings(data_dir=tmp_path, _env_file=None)
+    assert default.public_url("http://10.0.0.5:8000/") == "http://10.0.0.5:8000/"
+    assert default.public_url() == "http://127.0.0.1:8000/"
+    behind_proxy = Settings(data_dir=tmp_path, public_base_url="https://tdm.example.vn", _env_file=None)
+    assert behind_proxy.public_url("http://10.0.0.5:8000/") == "https://tdm.example.vn/"

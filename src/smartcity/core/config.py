@@ -51,6 +51,13 @@ class Settings(BaseSettings):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{(self.data_dir / 'smartcity.db').resolve()}"
 
+    def public_url(self, request_base_url: str | None = None) -> str:
+        """The platform's public address ending in '/': SMARTCITY_PUBLIC_BASE_URL when set (behind a proxy),
+        else the address the request came to, else the default."""
+        if "public_base_url" in self.model_fields_set or not request_base_url:
+            return self.public_base_url.rstrip("/") + "/"
+        return request_base_url.rstrip("/") + "/"
+
     @property
     def resolved_secret_key(self) -> str:
         """The configured secret, or one generated once and kept in the data directory."""

@@ -28,7 +28,6 @@ class DossierSettings(BaseSettings):
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_sender: str = "motcua@thudaumot.example"
-    public_base_url: str = "http://127.0.0.1:8000"
 
 
 @lru_cache(maxsize=1)

@@ -1014,7 +1014,7 @@ def document_pdf(db: Database, *, actor: Actor | None, settings: Settings, code:
         dossier,
         timeline=timeline,
         steps_due=step_due_dates(dossier, calendar),
-        base_url=get_dossier_settings().public_base_url,
+        base_url=settings.public_url().rstrip("/"),
         unit_names=unit_names(db, dossier),
     )
 

@@ -125,10 +125,7 @@ def _db(request: Request) -> Database:
 
 def _base_url(request: Request) -> str:
     """SMARTCITY_PUBLIC_BASE_URL when it is set (behind a proxy), else the address of this request."""
-    settings = request.app.state.settings
-    if "public_base_url" in settings.model_fields_set:
-        return str(settings.public_base_url).rstrip("/") + "/"
-    return str(request.base_url)
+    return str(request.app.state.settings.public_url(str(request.base_url)))
 
 
 def _timezone(request: Request) -> str:

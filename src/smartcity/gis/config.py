@@ -26,7 +26,6 @@ class GisSettings(BaseSettings):
     ogc_default_limit: int = 10
     ogc_max_limit: int = 10_000
     import_max_bytes: int = Field(default=200 * 1024 * 1024, description="Largest file accepted for import")
-    public_base_url: str = Field(default="", description="Base URL for OGC links; empty: from the request")
 
 
 @lru_cache(maxsize=1)

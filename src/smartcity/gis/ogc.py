@@ -75,8 +75,7 @@ def _error(request: Request, error: OGCException) -> Response:
 
 
 def _base(request: Request) -> str:
-    configured = get_gis_settings().public_base_url.rstrip("/")
-    return (configured or str(request.base_url).rstrip("/")) + "/ogc"
+    return str(request.app.state.settings.public_url(str(request.base_url))) + "ogc"
 
 
 def _link(href: str, rel: str, type_: str, title: str = "") -> dict[str, str]:
