@@ -15,4 +15,4 @@ def test_models_and_migrations_agree(db):
     # PostGIS adds its own tables (spatial_ref_sys...) that are not ours.
     diff = [d for d in diff if not (d[0] == "remove_table" and d[1].name in {"spatial_ref_sys"})]
     described = ", ".join(f"{d[0]} {getattr(d[1], 'name', d[1])}" for d in diff)
-    assert diff == [], f"run scripts/make-initial-migration: {described}"
+    assert diff == [], f"add a migration with scripts/new-migration: {described}"
