@@ -86,10 +86,12 @@ def db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path,
 
 @pytest.fixture
 def settings(tmp_path: Path, db: Database) -> Settings:
-    """Settings pointing at the test database and a private data directory."""
-    return Settings(
+    """Settings pointing at the test database and a private data directory (handlers see them too)."""
+    test_settings = Settings(
         data_dir=tmp_path / "var", database_url=db.url, secret_key=TEST_SECRET, log_json=False,
     )
+    db.bind_settings(test_settings)
+    return test_settings
 
 
 @pytest.fixture

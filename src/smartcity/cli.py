@@ -27,7 +27,9 @@ def open_database(settings: Settings | None = None) -> Database:
     """The database named by the settings, with event handlers registered."""
     settings = settings or get_settings()
     register_handlers()
-    return Database(settings.resolved_database_url, dispatch_inline=settings.dispatch_inline)
+    return Database(
+        settings.resolved_database_url, dispatch_inline=settings.dispatch_inline, settings=settings
+    )
 
 
 @db_app.command("upgrade")

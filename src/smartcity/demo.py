@@ -55,7 +55,7 @@ def prepare_demo(settings: Settings, *, console: Console | None = None) -> DemoL
 
     console = console or Console()
     register_handlers()
-    db = Database(settings.resolved_database_url, dispatch_inline=True)
+    db = Database(settings.resolved_database_url, dispatch_inline=True, settings=settings)
     try:
         console.print("Migrating the database…")
         upgrade(db)
@@ -80,7 +80,7 @@ def start_simulator(settings: Settings, *, base_url: str, devices_per_type: int,
         if not _wait_for(base_url + "/healthz", timeout=60):
             console.print("[red]The server did not start; no devices simulated.[/red]")
             return
-        db = Database(settings.resolved_database_url, dispatch_inline=True)
+        db = Database(settings.resolved_database_url, dispatch_inline=True, settings=settings)
         config = SimulationConfig(
             devices_per_type=devices_per_type, rate=1 / DEMO_REPORT_EVERY_SECONDS, transport="http",
             url=base_url, failure_rate=0.01,

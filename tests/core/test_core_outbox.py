@@ -80,3 +80,22 @@ def test_listener_sees_dispatched_events(db, received):
     finally:
         stop()
     assert [e.thing_id for e in heard] == [3]
+
+
+def test_handlers_see_the_settings_of_the_app_that_owns_the_database(db, tmp_path):
+    from smartcity.core.config import Settings
+    from smartcity.web.app import create_app
+
+    seen_data_dirs = []
+
+    def handler(_event, database):
+        seen_data_dirs.append(database.settings.data_dir)
+
+    bus.register({ThingHappened.name: [handler]})
+    try:
+        create_app(Settings(data_dir=tmp_path / "app-data", database_url=db.url, secret_key="s"), db)
+        with UnitOfWork(db, Actor.system("test")) as uow:
+            uow.publish(ThingHappened(thing_id=8))
+    finally:
+        bus.handlers[ThingHappened.name].pop()
+    assert seen_data_dirs == [tmp_path / "app-data"]

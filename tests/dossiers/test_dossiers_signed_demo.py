@@ -8,12 +8,10 @@ import pytest
 
 from smartcity.accounts import demo as accounts_demo
 from smartcity.accounts import service as accounts
-from smartcity.core import config as core_config
 from smartcity.dossiers import service, signed_results
 from smartcity.signing import config as signing_config
 from smartcity.signing import demo as signing_demo
 from smartcity.signing import service as signing
-from tests.conftest import TEST_SECRET
 from tests.dossiers.dossier_fixtures import SYSTEM, local, submit_house
 
 AFTER = local(2025, 8, 4, 9, 0)  # the ward decides city procedures since 2025-07-01
@@ -21,14 +19,10 @@ AFTER = local(2025, 8, 4, 9, 0)  # the ward decides city procedures since 2025-0
 
 @pytest.fixture
 def process_settings(settings, monkeypatch) -> Iterator[None]:
-    """Handlers read the process-wide settings: point them at this test's data directory and secret."""
-    monkeypatch.setenv("SMARTCITY_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("SMARTCITY_SECRET_KEY", TEST_SECRET)
+    """Handlers see this test's settings through the database; the signing settings are process-wide."""
     monkeypatch.setenv("SMARTCITY_SIGNING_ROOT_KEY_BITS", "2048")
-    core_config.get_settings.cache_clear()
     signing_config.get_signing_settings.cache_clear()
     yield
-    core_config.get_settings.cache_clear()
     signing_config.get_signing_settings.cache_clear()
 
 

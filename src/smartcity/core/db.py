@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from smartcity.core.config import Settings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -81,10 +84,13 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 class Database:
-    """An engine and its session factory for one database URL."""
+    """An engine and its session factory for one database URL, and the settings of the process using it."""
 
-    def __init__(self, url: str, *, echo: bool = False, dispatch_inline: bool = True) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, dispatch_inline: bool = True, settings: Settings | None = None
+    ) -> None:
         self.url = url
+        self._settings = settings
         self.dispatch_inline = dispatch_inline
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo, "future": True}
@@ -99,6 +105,19 @@ class Database:
         self._write_sessions = sessionmaker(
             self.engine.execution_options(sqlite_write=True), expire_on_commit=False
         )
+
+    @property
+    def settings(self) -> Settings:
+        """The settings this database serves (event handlers and tasks read them here), else the process's."""
+        if self._settings is None:
+            from smartcity.core.config import get_settings
+
+            return get_settings()
+        return self._settings
+
+    def bind_settings(self, settings: Settings) -> None:
+        """Make `settings` the ones handlers and tasks see for this database (the app does this)."""
+        self._settings = settings
 
     @property
     def dialect(self) -> str:

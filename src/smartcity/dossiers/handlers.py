@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-from smartcity.core import config as core_config
 from smartcity.core.db import Database
 from smartcity.core.events import Event
 from smartcity.dossiers import signed_results
@@ -46,7 +45,7 @@ def keep_signed_result(event: Event, db: Database) -> None:
     code, document_id = str(getattr(event, "dossier_code", "")), str(getattr(event, "document_id", ""))
     signed_results.store_signed_result(
         db,
-        settings=core_config.get_settings(),
+        settings=db.settings,
         code=code,
         unsigned_sha256=str(getattr(event, "unsigned_sha256", "")),
         signed_pdf=signing.signed_document_pdf(db, document_id),

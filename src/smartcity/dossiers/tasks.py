@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from smartcity.core.config import Settings, get_settings
+from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
@@ -54,7 +54,7 @@ def warn_deadlines(db: Database, *, settings: Settings) -> dict[str, int]:
 
 def warn_deadlines_task(db: Database) -> int:
     """The worker's form of `warn_deadlines` (process settings); returns how many warnings went out."""
-    return sum(warn_deadlines(db, settings=get_settings()).values())
+    return sum(warn_deadlines(db, settings=db.settings).values())
 
 
 TASKS: dict[str, Callable[[Database], int]] = {"dossiers.warn_deadlines": warn_deadlines_task}

@@ -13,7 +13,6 @@ import logging
 import secrets
 from collections.abc import Callable
 
-from smartcity.core import config as core_config
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import AppError, Conflict
 from smartcity.core.events import Event
@@ -38,7 +37,7 @@ def _sign_result(
         raise Conflict("the result was not decided by an official holding a signing certificate")
     _require_usable(db, kind="official", holder=request.leader_username, what="personal signing certificate")
     _require_usable(db, kind="organisation", holder=request.deciding_unit, what="seal certificate")
-    settings, signing_settings = core_config.get_settings(), get_signing_settings()
+    settings, signing_settings = db.settings, get_signing_settings()
     document_id = secrets.token_hex(16)
     url = service.verification_url(document_id, signing_settings=signing_settings)
     pdf = add_verification_qr(

@@ -33,7 +33,9 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     """Build the web/API application for these settings (and this database, if given)."""
     settings = settings or get_settings()
-    db = db or Database(settings.resolved_database_url, dispatch_inline=settings.dispatch_inline)
+    if db is None:
+        db = Database(settings.resolved_database_url, dispatch_inline=settings.dispatch_inline)
+    db.bind_settings(settings)
     register_handlers()
     app = FastAPI(
         lifespan=_lifespan,
