@@ -93,3 +93,7 @@ def test_result_decided_over_http_is_signed_sealed_and_verified(
     assert checked["document_id"] == signature["document_id"]
     page = client.get(urlsplit(signature["verification_url"]).path)  # where the QR code leads
     assert page.status_code == 200 and "Phạm Minh Tuấn" in page.text
+    dossier_page = client.get(f"/ho-so/{code}", headers=citizen)  # what the citizen sees of it
+    assert 'id="result-signature" data-status="signed"' in dossier_page.text
+    assert "Phạm Minh Tuấn" in dossier_page.text and "UBND phường Thủ Dầu Một" in dossier_page.text
+    assert f'href="{signature["verification_url"]}"' in dossier_page.text

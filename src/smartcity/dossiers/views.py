@@ -16,7 +16,7 @@ from smartcity.accounts.deps import current_actor
 from smartcity.core.calendar_dates import today_local
 from smartcity.core.errors import AppError, Forbidden, TooManyRequests, ValidationFailed
 from smartcity.core.security import Actor
-from smartcity.dossiers import payments, ratings, service, stats
+from smartcity.dossiers import payments, ratings, service, signed_results, stats
 from smartcity.dossiers.forms import coerce, fields_of
 from smartcity.dossiers.schemas import ApplicantIn, DossierCreate
 from smartcity.dossiers.states import STATE_NAMES
@@ -213,8 +213,25 @@ def dossier_page(request: Request, code: str, actor: Who) -> Response:
             "indicators": ratings.INDICATORS,
             "levels": ratings.LEVELS,
             "message": request.query_params.get("msg"),
+            "signature": _result_signature(db, code),
         },
     )
+
+
+def _result_signature(db: Any, code: str) -> dict[str, Any]:
+    """The signing outcome of the dossier's result, with the signers' names from their certificates."""
+    from smartcity.signing import service as signing
+
+    status = signed_results.signature_status(db, code)
+    signers = []
+    for serial in status.get("signers", []):
+        try:
+            certificate = signing.get_certificate(db, serial)
+        except AppError:
+            signers.append({"name": serial, "kind": ""})
+        else:
+            signers.append({"name": certificate.common_name, "kind": certificate.kind})
+    return {**status, "signers": signers}
 
 
 @router.post("/ho-so/{code}/hanh-dong/{action}")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from smartcity.core.i18n import get_translations, negotiate_locale
 from smartcity.domains import DOMAINS, collect
@@ -26,7 +29,20 @@ def _build_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["local_datetime"] = local_datetime
     return env
+
+
+@pass_context
+def local_datetime(context: Context, value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """A stored (UTC) timestamp written in the city's time zone (settings.timezone); naive means UTC."""
+    if value is None:
+        return "—"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    settings = context.get("settings")
+    zone = ZoneInfo(settings.timezone if settings is not None else "Asia/Ho_Chi_Minh")
+    return value.astimezone(zone).strftime(fmt)
 
 
 ENVIRONMENT = _build_environment()
