@@ -15,22 +15,28 @@ DEFAULT_LOCALE = "vi"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
 
-@lru_cache(maxsize=8)
-def get_translations(locale: str) -> NullTranslations:
-    """The merged catalogues for `locale` (one .po file per domain); Vietnamese is the source language."""
+@lru_cache(maxsize=64)
+def get_translations(locale: str, domain: str | None = None) -> NullTranslations:
+    """The merged catalogues for `locale` (one .po file per domain), `domain`'s own winning where two
+    domains translate the same Vietnamese words differently ("Mức độ": severity or online level)."""
     folder = LOCALE_DIR / locale / "LC_MESSAGES"
     if locale == DEFAULT_LOCALE or not folder.is_dir():
         return NullTranslations()
     merged: Translations | None = None
-    for po_path in sorted(folder.glob("*.po")):
-        with po_path.open("rb") as handle:
-            catalog = read_po(handle, locale=locale)
-        buffer = io.BytesIO()
-        write_mo(buffer, catalog)
-        buffer.seek(0)
-        translations = Translations(buffer, domain="messages")
+    # Later catalogues override earlier ones, so the page's own domain goes last.
+    for po_path in sorted(folder.glob("*.po"), key=lambda path: (path.stem == domain, path.stem)):
+        translations = _compiled(po_path, locale)
         merged = translations if merged is None else merged.merge(translations)
     return merged or NullTranslations()
+
+
+def _compiled(po_path: Path, locale: str) -> Translations:
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain="messages")
 
 
 def negotiate_locale(query: str | None, cookie: str | None, accept_language: str | None) -> str:

@@ -65,7 +65,8 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
            status_code: int = 200) -> HTMLResponse:
     """Render a page in the request's language with the shell's common context."""
     locale = request_locale(request)
-    translations = get_translations(locale)
+    # A domain's templates live under "<domain>/"; its own catalogue wins for its pages.
+    translations = get_translations(locale, template.split("/", 1)[0] if "/" in template else "web")
     page_context: dict[str, Any] = {
         "request": request,
         "locale": locale,

@@ -1,0 +1,24 @@
+"""English catalogues are one per domain; a domain's own translation wins on its pages."""
+
+from __future__ import annotations
+
+from smartcity.core.i18n import get_translations, negotiate_locale
+
+
+def test_the_same_vietnamese_words_keep_each_domains_translation():
+    assert get_translations("en", "iot").gettext("Mức độ") == "Severity"
+    assert get_translations("en", "procedures").gettext("Mức độ") == "Online level"
+
+
+def test_a_domain_still_finds_the_words_only_another_catalogue_has():
+    assert get_translations("en", "iot").gettext("Kết quả giải quyết") == "Result"
+
+
+def test_vietnamese_is_the_source_language():
+    assert get_translations("vi", "iot").gettext("Mức độ") == "Mức độ"
+
+
+def test_locale_choice_order():
+    assert negotiate_locale("en", "vi", "vi-VN") == "en"
+    assert negotiate_locale(None, None, "en-GB,en;q=0.8") == "en"
+    assert negotiate_locale(None, None, "fr-FR") == "vi"
