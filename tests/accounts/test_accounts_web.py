@@ -98,6 +98,39 @@ def test_logout_needs_csrf_and_ends_the_session(client, ward_clerk):
     assert client.get("/staff", follow_redirects=False).status_code == 303
 
 
+def test_a_copied_cookie_stops_working_after_logout(app, client, ward_clerk):
+    from fastapi.testclient import TestClient
+
+    _login(client, "clerk.pl")
+    copied_cookie = client.cookies.get("smartcity_session")
+    with TestClient(app, cookies={"smartcity_session": copied_cookie}) as thief:
+        assert thief.get("/staff", follow_redirects=False).status_code == 200  # the copy works...
+        token = _csrf(client, "/staff")
+        client.post("/logout", headers=HTML, data={"csrf_token": token}, follow_redirects=False)
+        assert thief.get("/staff", follow_redirects=False).status_code == 303  # ...until the owner logs out
+        assert thief.get("/api/v1/auth/me").status_code == 401
+
+
+def test_each_login_is_its_own_session_and_old_ones_are_purged(client, db, ward_clerk):
+    from datetime import timedelta
+
+    from sqlalchemy import func, select, update
+
+    from smartcity.accounts.models import WebSession
+    from smartcity.core.db import utcnow
+
+    _login(client, "clerk.pl")
+    _login(client, "clerk.pl")
+    with db.write_session() as s:
+        rows = s.scalars(select(WebSession)).all()
+        assert len(rows) == 2 and all(r.client_ip and r.user_agent for r in rows)
+        s.execute(update(WebSession).values(expires_at=utcnow() - timedelta(days=31)))
+    assert client.get("/staff", follow_redirects=False).status_code == 303  # expired
+    assert service.purge_web_sessions(db) == 2
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(WebSession)) == 0
+
+
 def test_throttled_login_says_so(client, ward_clerk, settings):
     for _ in range(settings.login_max_failures):
         _login(client, "clerk.pl", "wrong password")

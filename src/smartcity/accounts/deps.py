@@ -41,8 +41,7 @@ __all__ = [
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FORM_FIELD = "csrf_token"
-SESSION_USER = "user_id"
-SESSION_GENERATION = "credential_generation"
+SESSION_KEY = "session_key"
 SESSION_CSRF = "csrf_token"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -96,14 +95,13 @@ def _session_actor(request: Request, db: Database) -> Actor:
     if isinstance(cached, Actor):
         return cached
     session = _session(request)
-    user_id = session.get(SESSION_USER)
-    if not isinstance(user_id, int):
+    session_key = session.get(SESSION_KEY)
+    if not isinstance(session_key, str):
         return ANONYMOUS
     try:
-        return service.actor_for_session(db, user_id=user_id, generation=session.get(SESSION_GENERATION))
+        return service.actor_for_web_session(db, session_key=session_key)
     except Unauthorized:
-        session.pop(SESSION_USER, None)
-        session.pop(SESSION_GENERATION, None)
+        session.pop(SESSION_KEY, None)
         return ANONYMOUS
 
 

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from smartcity.accounts import service
-from smartcity.accounts.deps import SESSION_CSRF, SESSION_GENERATION, SESSION_USER, new_csrf_token
+from smartcity.accounts.deps import SESSION_CSRF, SESSION_KEY, new_csrf_token
 from smartcity.web.problems import API_PREFIXES
 
 SKIPPED_PREFIXES = ("/static/", "/healthz", "/readyz", "/metrics")
@@ -34,15 +34,12 @@ class SessionUserMiddleware:
             session[SESSION_CSRF] = new_csrf_token()
         state["csrf_token"] = session.get(SESSION_CSRF, "")
         state["user_view"] = None
-        user_id = session.get(SESSION_USER)
-        if isinstance(user_id, int):
+        session_key = session.get(SESSION_KEY)
+        if isinstance(session_key, str):
             db = scope["app"].state.db
-            view = await run_in_threadpool(
-                service.session_user, db, user_id=user_id, generation=session.get(SESSION_GENERATION)
-            )
+            view = await run_in_threadpool(service.session_user, db, session_key=session_key)
             if view is None:
-                session.pop(SESSION_USER, None)
-                session.pop(SESSION_GENERATION, None)
+                session.pop(SESSION_KEY, None)
             else:
                 state["user_view"] = view
                 state["session_actor"] = view.actor

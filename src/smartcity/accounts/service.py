@@ -17,13 +17,13 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from smartcity.accounts.models import ApiKey, LoginFailure, OrgUnit, Role, RoleAssignment, User
+from smartcity.accounts.models import ApiKey, LoginFailure, OrgUnit, Role, RoleAssignment, User, WebSession
 from smartcity.accounts.schemas import (
     ApiKeyCreated,
     ApiKeyRead,
@@ -560,12 +560,12 @@ def actor_from_token(db: Database, *, settings: Settings, token: str) -> Actor:
         raise invalid from None
     if not isinstance(claims, dict) or not isinstance(claims.get("u"), int):
         raise invalid
-    return actor_for_session(db, user_id=claims["u"], generation=claims.get("g"), error=invalid)
+    return actor_if_current(db, user_id=claims["u"], generation=claims.get("g"), error=invalid)
 
 
-def actor_for_session(db: Database, *, user_id: int, generation: object,
-                      error: Unauthorized | None = None) -> Actor:
-    """The actor of a token or web session, if the user is active and their credentials unchanged."""
+def actor_if_current(db: Database, *, user_id: int, generation: object,
+                     error: Unauthorized | None = None) -> Actor:
+    """The actor of a token's user, if the user is active and their credentials unchanged since."""
     with db.session() as s:
         user = s.get(User, user_id)
         if user is None or not user.is_active or user.credential_generation != generation:
@@ -595,11 +595,68 @@ class UserView:
         return any(role in STAFF_ROLES for role in self.roles)
 
 
-def session_user(db: Database, *, user_id: int, generation: object) -> UserView | None:
-    """The web session's user if still active with unchanged credentials, else None."""
+WEB_SESSION_LIFETIME = timedelta(hours=12)
+
+
+def start_web_session(
+    db: Database, *, user_id: int, generation: int, client_ip: str | None, user_agent: str | None
+) -> str:
+    """Record a new browser session for the user and return its key (kept only in the cookie)."""
+    key = secrets.token_urlsafe(32)
+    with db.write_session() as s:
+        s.add(WebSession(
+            key_hash=_key_digest(key), user_id=user_id, credential_generation=generation,
+            expires_at=utcnow() + WEB_SESSION_LIFETIME, client_ip=client_ip,
+            user_agent=(user_agent or "")[:300] or None,
+        ))
+    return key
+
+
+def end_web_session(db: Database, session_key: str) -> None:
+    """End a browser session (logout): its cookie, even copied, no longer logs anyone in."""
+    with db.write_session() as s:
+        s.execute(
+            update(WebSession)
+            .where(WebSession.key_hash == _key_digest(session_key), WebSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )
+
+
+def purge_web_sessions(db: Database, *, older_than: timedelta = timedelta(days=30)) -> int:
+    """Delete sessions that ended or expired more than `older_than` ago; returns how many."""
+    limit = utcnow() - older_than
+    with db.write_session() as s:
+        result = s.execute(
+            delete(WebSession).where(or_(WebSession.expires_at < limit, WebSession.ended_at < limit))
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _session_owner(s: Session, session_key: str) -> User | None:
+    """The user of a live session: not ended, not expired, user active, credentials unchanged since."""
+    row = s.get(WebSession, _key_digest(session_key))
+    if row is None or row.ended_at is not None or row.expires_at <= utcnow():
+        return None
+    user = s.get(User, row.user_id)
+    if user is None or not user.is_active or user.credential_generation != row.credential_generation:
+        return None
+    return user
+
+
+def actor_for_web_session(db: Database, *, session_key: str) -> Actor:
+    """The actor of a browser session; Unauthorized when it has ended."""
     with db.session() as s:
-        user = s.get(User, user_id)
-        if user is None or not user.is_active or user.credential_generation != generation:
+        user = _session_owner(s, session_key)
+        if user is None:
+            raise Unauthorized("The session has ended; please log in again.")
+        return _actor(s, user)
+
+
+def session_user(db: Database, *, session_key: str) -> UserView | None:
+    """The browser session's user as pages show them, or None when the session has ended."""
+    with db.session() as s:
+        user = _session_owner(s, session_key)
+        if user is None:
             return None
         actor = _actor(s, user)
         assignments = sorted(actor.roles, key=lambda pair: (ROLE_ORDER.get(pair[0], 99), pair[1] or ""))

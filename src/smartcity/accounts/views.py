@@ -13,8 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from smartcity.accounts import service
 from smartcity.accounts.deps import (
     SESSION_CSRF,
-    SESSION_GENERATION,
-    SESSION_USER,
+    SESSION_KEY,
     get_db,
     new_csrf_token,
     verify_csrf,
@@ -91,9 +90,12 @@ async def login_submit(
     except Unauthorized:
         return _login_page(request, next_url=next_url, username=username, status_code=401,
                            error="Tên đăng nhập hoặc mật khẩu không đúng.")
+    session_key = await run_in_threadpool(
+        lambda: service.start_web_session(db, user_id=result.user_id, generation=result.generation,
+                                          client_ip=_client_ip(request),
+                                          user_agent=request.headers.get("user-agent")))
     request.session.clear()
-    request.session.update({SESSION_USER: result.user_id, SESSION_GENERATION: result.generation,
-                            SESSION_CSRF: new_csrf_token()})
+    request.session.update({SESSION_KEY: session_key, SESSION_CSRF: new_csrf_token()})
     return RedirectResponse(next_url, status_code=303)
 
 
@@ -102,8 +104,11 @@ def _client_ip(request: Request) -> str | None:
 
 
 @router.post("/logout", dependencies=[Depends(verify_csrf)])
-def logout(request: Request) -> Response:
-    """End the web session (the form must carry the session's CSRF token)."""
+def logout(request: Request, db: Annotated[Database, Depends(get_db)]) -> Response:
+    """End the web session, here and on the server (the form must carry the session's CSRF token)."""
+    session_key = request.session.get(SESSION_KEY)
+    if isinstance(session_key, str):
+        service.end_web_session(db, session_key)
     request.session.clear()
     return RedirectResponse("/", status_code=303)
 
