@@ -33,3 +33,18 @@ def test_demo_dossiers_cover_every_state_and_feed_statistics(city, db, settings)
     rows = service.register_rows(db, unit=unit, month=month)
     assert returned.code in {r.code for r in rows}
     assert documents.register_pdf(rows, unit=unit, period="x").startswith(b"%PDF")
+
+
+def test_the_demo_citizen_owns_a_dossier_in_each_state_and_sees_them(city, db, settings):
+    from smartcity.accounts import service as accounts
+
+    procedures.load_city_catalogue(db, actor=SYSTEM)
+    demo.seed_demo_dossiers(db, settings=settings, count=300, seed=11)
+    citizen = accounts.create_user(db, actor=SYSTEM, username="congdan", password="mat-khau-dai-1234",
+                                   full_name="Đỗ Thị Lan (công dân)")
+    given = demo.give_dossiers_to_demo_citizen(db)
+    assert given >= 8 and demo.give_dossiers_to_demo_citizen(db) == 0  # once only
+    actor = accounts.actor_for_user(db, citizen.id)
+    mine = service.list_dossiers(db, actor=actor, settings=settings, limit=50).items
+    assert len(mine) == given and {d.applicant_name for d in mine} == {"Đỗ Thị Lan"}
+    assert len({d.state for d in mine}) == given

@@ -12,7 +12,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from smartcity.accounts import service as accounts
 from smartcity.city.calendar import WorkingCalendar
@@ -414,10 +414,41 @@ def demo_counts(db: Any) -> dict[int, int]:
 DEMO_COUNT = 3000
 
 
+DEMO_CITIZEN = "congdan"
+
+
+def give_dossiers_to_demo_citizen(db: Any, *, username: str = DEMO_CITIZEN) -> int:
+    """Make the demo citizen the applicant of the latest online dossier in each state (once), so that
+    their "Hồ sơ của tôi" page shows a dossier at every stage; returns how many they were given."""
+    citizen = accounts.get_user_by_username(db, username)
+    if citizen is None:
+        return 0
+    name = citizen.full_name.split(" (")[0] or citizen.username
+    with UnitOfWork(db, DEMO) as uow:
+        s = uow.session
+        if s.scalar(select(func.count()).where(Dossier.applicant_user_id == citizen.id)):
+            return 0
+        given = []
+        for state in sorted(demo_counts(db)):
+            dossier = s.scalar(
+                select(Dossier)
+                .where(Dossier.state == state, Dossier.channel == "online")
+                .where(Dossier.applicant_user_id.is_(None))
+                .order_by(Dossier.submitted_at.desc())
+                .limit(1)
+            )
+            if dossier is not None:
+                dossier.applicant_user_id, dossier.applicant_name = citizen.id, name
+                given.append(dossier.code)
+        uow.audit("dossier.demo_given_to_citizen", "dossier", "*", after={"user": username, "codes": given})
+    return len(given)
+
+
 def load_demo(db: Any, *, settings: Settings, actor: Actor) -> str:
     """`smartcity demo`: a few thousand dossiers over two years the first time; later runs keep them."""
     existing = sum(demo_counts(db).values())
+    made = 0 if existing else seed_demo_dossiers(db, settings=settings, count=DEMO_COUNT)
+    given = give_dossiers_to_demo_citizen(db)
     if existing:
         return f"{existing} dossiers already there"
-    made = seed_demo_dossiers(db, settings=settings, count=DEMO_COUNT)
-    return f"{made} dossiers over two years, in every state"
+    return f"{made} dossiers over two years, in every state ({given} of them the demo citizen's)"
