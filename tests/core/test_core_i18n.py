@@ -18,7 +18,8 @@ def test_vietnamese_is_the_source_language():
     assert get_translations("vi", "iot").gettext("Mức độ") == "Mức độ"
 
 
-def test_locale_choice_order():
-    assert negotiate_locale("en", "vi", "vi-VN") == "en"
-    assert negotiate_locale(None, None, "en-GB,en;q=0.8") == "en"
-    assert negotiate_locale(None, None, "fr-FR") == "vi"
+def test_vietnamese_unless_english_was_chosen():
+    assert negotiate_locale("en", "vi") == "en"
+    assert negotiate_locale(None, "en") == "en"
+    assert negotiate_locale(None, None) == "vi"
+    assert negotiate_locale("fr", None) == "vi"

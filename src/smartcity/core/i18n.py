@@ -39,13 +39,13 @@ def _compiled(po_path: Path, locale: str) -> Translations:
     return Translations(buffer, domain="messages")
 
 
-def negotiate_locale(query: str | None, cookie: str | None, accept_language: str | None) -> str:
-    """Pick the page language: explicit choice, then the cookie, then the browser, else Vietnamese."""
+def negotiate_locale(query: str | None, cookie: str | None) -> str:
+    """The page language: an explicit choice (?lang= or the cookie it sets), else Vietnamese.
+
+    The browser's Accept-Language is not followed: the platform is Vietnamese first, and most browsers
+    (including headless ones) send an English default that their users never chose.
+    """
     for choice in (query, cookie):
         if choice in LOCALES:
             return choice
-    for part in (accept_language or "").split(","):
-        tag = part.split(";")[0].strip().lower()[:2]
-        if tag in LOCALES:
-            return tag
     return DEFAULT_LOCALE

@@ -56,9 +56,7 @@ def public_links() -> list[dict[str, str]]:
 
 def request_locale(request: Request) -> str:
     """The language of the page for this request."""
-    return negotiate_locale(
-        request.query_params.get("lang"), request.cookies.get("lang"), request.headers.get("accept-language")
-    )
+    return negotiate_locale(request.query_params.get("lang"), request.cookies.get("lang"))
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
