@@ -99,3 +99,35 @@ def test_handlers_see_the_settings_of_the_app_that_owns_the_database(db, tmp_pat
     finally:
         bus.handlers[ThingHappened.name].pop()
     assert seen_data_dirs == [tmp_path / "app-data"]
+
+
+@register_event("tests.NobodyListens")
+@dataclass(frozen=True)
+class NobodyListens(Event):
+    thing_id: int
+
+
+def test_an_event_without_handlers_is_stored_dispatched_and_still_reaches_listeners(db):
+    shown = []
+    stop = bus.listen(shown.append)
+    try:
+        with UnitOfWork(db, Actor.system("test")) as uow:
+            uow.publish(NobodyListens(thing_id=1))
+    finally:
+        stop()
+    with db.session() as session:
+        message = session.scalars(select(OutboxMessage)).one()
+    assert message.dispatched_at is not None and message.attempts == 1
+    assert [e.thing_id for e in shown] == [1]
+
+
+def test_without_inline_dispatch_every_event_waits_for_the_relay(db):
+    db.dispatch_inline = False
+    try:
+        with UnitOfWork(db, Actor.system("test")) as uow:
+            uow.publish(NobodyListens(thing_id=2))
+    finally:
+        db.dispatch_inline = True
+    with db.session() as session:
+        assert session.scalars(select(OutboxMessage)).one().dispatched_at is None
+    assert bus.dispatch_pending(db) == 1

@@ -102,13 +102,21 @@ class EventBus:
             self._finish(db, message.id, error=f"{type(exc).__name__}: {exc}")
             return 0
         self._finish(db, message.id, error=None)
+        self.dispatched(event)
+        return 1
+
+    def has_handlers(self, event_name: str) -> bool:
+        """Whether any handler reacts to events of this name (in this process)."""
+        return bool(self.handlers.get(event_name))
+
+    def dispatched(self, event: Event) -> None:
+        """Count a dispatched event and show it to the listeners (live views)."""
         OUTBOX_DISPATCHED.inc()
         for listener in list(self.listeners):
             try:
                 listener(event)
             except Exception:  # a broken live view must not block dispatch
                 log.exception("event listener failed")
-        return 1
 
     @staticmethod
     def _finish(db: Database, message_id: int, *, error: str | None) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from smartcity.core.audit import PendingAudit, append_entries
-from smartcity.core.db import Database
+from smartcity.core.db import Database, utcnow
 from smartcity.core.events import Event
 from smartcity.core.outbox import OutboxMessage, bus
 from smartcity.core.security import Actor
@@ -47,12 +47,28 @@ class UnitOfWork:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        quiet: list[Event] = []
         if exc_type is None:
             append_entries(self.session, self._audits)
-            messages = [OutboxMessage(event_type=e.name, payload=e.to_payload()) for e in self._events]
+            messages, quiet = self._outbox_messages()
             self.session.add_all(messages)
             self.session.flush()
-            self._outbox_ids = [m.id for m in messages]
+            self._outbox_ids = [m.id for m in messages if m.dispatched_at is None]
         self._session_cm.__exit__(exc_type, exc, tb)
-        if exc_type is None and self._outbox_ids and self.db.dispatch_inline:
-            bus.dispatch_pending(self.db, ids=self._outbox_ids)
+        if exc_type is None and self.db.dispatch_inline:
+            if self._outbox_ids:
+                bus.dispatch_pending(self.db, ids=self._outbox_ids)
+            for event in quiet:
+                bus.dispatched(event)
+
+    def _outbox_messages(self) -> tuple[list[OutboxMessage], list[Event]]:
+        """The outbox rows of this unit's events. With inline dispatch, an event no handler reacts to is
+        stored as already dispatched: claiming and finishing it would cost two transactions for nothing."""
+        now, messages, quiet = utcnow(), [], []
+        for event in self._events:
+            message = OutboxMessage(event_type=event.name, payload=event.to_payload())
+            if self.db.dispatch_inline and not bus.has_handlers(event.name):
+                message.dispatched_at, message.attempts = now, 1
+                quiet.append(event)
+            messages.append(message)
+        return messages, quiet
