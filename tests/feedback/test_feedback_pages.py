@@ -93,3 +93,22 @@ def test_queue_shows_the_units_reports_and_acts(client, city, login, report_data
     assert service.get_report(city, actor=OPERATOR, code=code.code).status == "accepted"
     refused = client.post(f"/staff/feedback/r/{code.code}/start", headers=other_staff)
     assert refused.status_code == 403
+
+
+def test_reporter_adds_photos_after_submitting_all_or_none(client, city):
+    done = client.post("/feedback/new", data=FORM)
+    code = re.search(r'id="report-code">([^<]+)<', done.text).group(1)
+    key = re.search(r'id="reporter-key">([^<]+)<', done.text).group(1)
+    page = client.get(f"/feedback/r/{code}")
+    assert 'id="photos-form"' in page.text and "/api/v1/feedback/photos/" not in page.text
+    two = [("photos", (f"p{i}.jpg", jpeg_with_gps(), "image/jpeg")) for i in range(2)]
+    refused = client.post(f"/feedback/r/{code}/photos", data={"reporter_key": "nope"}, files=two)
+    assert refused.status_code == 403 and "alert-error" in refused.text
+    added = client.post(f"/feedback/r/{code}/photos", data={"reporter_key": key}, files=two)
+    assert added.status_code == 200 and added.text.count("/api/v1/feedback/photos/") == 2
+    too_many = [("photos", (f"q{i}.jpg", jpeg_with_gps(), "image/jpeg")) for i in range(10)]
+    over = client.post(f"/feedback/r/{code}/photos", data={"reporter_key": key}, files=too_many)
+    assert over.status_code == 409 and over.text.count("/api/v1/feedback/photos/") == 2  # none of the ten
+    broken = client.post(f"/feedback/r/{code}/photos", data={"reporter_key": key},
+                         files=[("photos", ("x.jpg", b"not an image", "image/jpeg"))])
+    assert broken.status_code in (413, 415, 422) and "alert-error" in broken.text

@@ -529,22 +529,31 @@ def _add_step(session: Session, report: Report, action: str, from_status: str | 
 def attach_photo(db: Database, *, actor: Actor, code: str, data: bytes, reporter_key: str | None = None,
                  settings: FeedbackSettings | None = None) -> int:
     """Add a cleaned photo to a report (its reporter or staff); returns the photo id."""
+    return attach_photos(db, actor=actor, code=code, photos=[data], reporter_key=reporter_key,
+                         settings=settings)[0]
+
+
+def attach_photos(db: Database, *, actor: Actor, code: str, photos: Sequence[bytes],
+                  reporter_key: str | None = None, settings: FeedbackSettings | None = None) -> list[int]:
+    """Add cleaned photos to a report (its reporter or staff), all or none; returns their ids."""
     settings = settings or get_feedback_settings()
-    image = clean_image(data, max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels,
-                        max_side=settings.photo_max_side)
+    images = [clean_image(data, max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels,
+                          max_side=settings.photo_max_side) for data in photos]
     with UnitOfWork(db, actor) as uow:
         report = _load(uow.session, code)
         if not (is_staff(actor) or _is_reporter(actor, report, reporter_key)):
             raise Forbidden("Only the reporter or staff may add photos.")
         count = uow.session.scalar(select(func.count(Photo.id)).where(Photo.report_id == report.id)) or 0
-        if count >= settings.max_photos:
+        if count + len(images) > settings.max_photos:
             raise Conflict(f"A report has at most {settings.max_photos} photos.")
-        photo = Photo(report_id=report.id, content_type=image.content_type, width=image.width,
+        rows = [Photo(report_id=report.id, content_type=image.content_type, width=image.width,
                       height=image.height, size=len(image.data), sha256=image.sha256, data=image.data)
-        uow.session.add(photo)
+                for image in images]
+        uow.session.add_all(rows)
         uow.session.flush()
-        uow.audit("feedback.photo_added", "feedback_report", report.code, after={"photo": photo.id})
-        return photo.id
+        for row in rows:
+            uow.audit("feedback.photo_added", "feedback_report", report.code, after={"photo": row.id})
+        return [row.id for row in rows]
 
 
 def get_photo(db: Database, *, actor: Actor, photo_id: int) -> tuple[bytes, str]:

@@ -171,10 +171,12 @@ def report_page(request: Request, code: str, actor: ActorDep) -> Response:
 
 @router.post("/feedback/r/{code}/{action}", response_class=HTMLResponse)
 async def reporter_action(request: Request, code: str, action: str, actor: ActorDep) -> Response:
-    """The reporter rates or reopens (logged in, or with the reporter key); anyone may join."""
-    if action not in ("rate", "reopen", "join"):
+    """The reporter rates, reopens or adds photos (logged in, or with the reporter key); anyone may join."""
+    if action not in ("rate", "reopen", "join", "photos"):
         return Response(status_code=404)
     form = await request.form()
+    if action == "photos":
+        return await _add_photos(request, actor, code, form)
     try:
         body = ActionInput(comment=str(form.get("comment") or ""),
                            reporter_key=str(form.get("reporter_key") or "") or None,
@@ -184,6 +186,20 @@ async def reporter_action(request: Request, code: str, action: str, actor: Actor
         status = exc.status if isinstance(exc, AppError) else 422
         return _report_page(request, actor, code, error=_error_text(exc), status_code=status)
     return _report_page(request, actor, code, message="Đã ghi nhận. Cảm ơn bạn!")
+
+
+async def _add_photos(request: Request, actor: Actor, code: str, form: FormData) -> Response:
+    """Photos added after submission by the reporter (or staff); all or none are kept."""
+    photos = await _photos(form)
+    key = str(form.get("reporter_key") or "") or None
+    if not photos:
+        return _report_page(request, actor, code, error="Vui lòng chọn ít nhất một ảnh.", status_code=422)
+    try:
+        await run_in_threadpool(lambda: service.attach_photos(
+            _db(request), actor=actor, code=code, photos=photos, reporter_key=key))
+    except AppError as exc:
+        return _report_page(request, actor, code, error=_error_text(exc), status_code=exc.status)
+    return _report_page(request, actor, code, message="Đã thêm ảnh. Cảm ơn bạn!")
 
 
 @router.get("/feedback/mine", response_class=HTMLResponse)
