@@ -19,6 +19,10 @@ class IotSettings(BaseSettings):
     )
     mqtt_cert_file: Path | None = Field(default=None, description="PEM client certificate for mqtts://")
     mqtt_key_file: Path | None = Field(default=None, description="PEM private key of that certificate")
+    ngsi_allow_private_endpoints: bool = Field(
+        default=False,
+        description="Let NGSI-LD subscriptions notify loopback/private/link-local addresses (SSRF guard off)",
+    )
 
 
 @lru_cache(maxsize=1)
