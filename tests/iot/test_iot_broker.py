@@ -88,7 +88,7 @@ def city_broker(db: Database, settings: Settings, tmp_path: Path, add_device):  
     material_dir = tmp_path / "material"
     material_dir.mkdir()
     devices = {}
-    for device_id in ("SL-1", "SL-2", "smartcity-ingest"):
+    for device_id in ("SL-1", "SL-2", "smartcity-ingest", "simulator"):
         issued = signing.issue_device_certificate_with_key(
             db, actor=SYSTEM, device_id=device_id, settings=settings, signing_settings=conf
         )
@@ -104,6 +104,7 @@ def city_broker(db: Database, settings: Settings, tmp_path: Path, add_device):  
         tmp_path / "broker",
         actor=SYSTEM,
         listeners=Listeners(host="127.0.0.1", port=port, tls_port=tls_port),
+        gateways=("simulator",),
         settings=PkiSettings(settings, conf),
     )
     assert files.devices == 3
@@ -218,6 +219,34 @@ def test_device_telemetry_over_tls_is_stored_and_its_acl_holds(
     device.loop_stop()
     assert _stored(db, "SL-3") == set()
     assert service.stored_message_count(db) == len(_stored(db, "SL-1"))
+
+
+def test_the_simulator_reports_over_tls_as_a_gateway(
+    db: Database, city_broker: CityBroker, ingest_over_tls: IngestProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smartcity.iot.simulator import MqttTransport, SimDevice
+
+    material = city_broker.devices["simulator"]
+    monkeypatch.setenv("SMARTCITY_MQTT_CA_FILE", str(city_broker.ca))
+    monkeypatch.setenv("SMARTCITY_MQTT_CERT_FILE", str(material.cert))
+    monkeypatch.setenv("SMARTCITY_MQTT_KEY_FILE", str(material.key))
+    get_iot_settings.cache_clear()
+    device = SimDevice(id="SL-3", type="streetlight", street="Yersin", lon=106.65, lat=10.98)
+    transport = MqttTransport(f"mqtts://localhost:{city_broker.tls_port}", [device])
+    sent = 0
+
+    def report() -> bool:
+        nonlocal sent
+        sent += 1
+        body = {"msg_id": f"sim-{sent}", "ts": T0.isoformat(), "values": {"dimLevel": 20}}
+        transport.send([(device, body)])
+        return bool(_stored(db, "SL-3"))
+
+    try:
+        assert wait_until(report, timeout=30, interval=1.0), ingest_over_tls.log_path.read_text()
+    finally:
+        transport.close()
+        get_iot_settings.cache_clear()
 
 
 def test_broker_config_cli_writes_every_file(
