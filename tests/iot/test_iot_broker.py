@@ -278,5 +278,10 @@ def test_broker_config_cli_writes_every_file(
     assert runner.invoke(app, ["iot", "broker-config", str(out)]).exit_code == 0
     assert (out / "ingest.secret").read_text() == secret  # kept: a running ingest stays logged in
     assert (out / "server.crt").read_text() == server_cert
+    injected = runner.invoke(app, ["iot", "broker-config", str(out), "--gateway", "x\ntopic readwrite #"])
+    assert injected.exit_code == 1 and "topic readwrite #" not in (out / "acl").read_text()
+    add_device("sim", "streetlight")
+    clash = runner.invoke(app, ["iot", "broker-config", str(out), "--gateway", "sim"])
+    assert clash.exit_code == 1 and "service account" in clash.output
     for cache in (get_settings, get_signing_settings, get_iot_settings):
         cache.cache_clear()

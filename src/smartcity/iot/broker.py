@@ -8,8 +8,9 @@ publish only on its own telemetry, events and command/ack topics and subscribe o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cryptography import x509
@@ -17,9 +18,11 @@ from cryptography.hazmat.primitives import serialization
 
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
+from smartcity.core.errors import Conflict, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.iot import credentials, service
 from smartcity.iot.models import Device
+from smartcity.iot.schemas import DEVICE_ID_PATTERN
 from smartcity.signing import service as signing
 from smartcity.signing.config import SigningSettings
 
@@ -160,6 +163,10 @@ def write_broker_config(
 ) -> BrokerFiles:
     """Write mosquitto.conf, passwd, acl, CA chain, CRL and (once) the server certificate into `outdir`."""
     settings = settings or PkiSettings()
+    reserved = {INGEST_ACCOUNT, *gateways}
+    for name in gateways:
+        if not re.match(DEVICE_ID_PATTERN, name):
+            raise ValidationFailed.for_field("gateways", f"not a valid account name: {name!r}")
     outdir = outdir.resolve()
     outdir.mkdir(parents=True, exist_ok=True)
     names = (list(dns_names), list(ip_addresses))
@@ -181,6 +188,8 @@ def write_broker_config(
     acl += [gateway_acl(name) for name in gateways]
     count = 0
     for device in active_devices(db):
+        if device.mqtt_username in reserved:
+            raise Conflict(f"device {device.mqtt_username!r} has the name of a service account")
         acl.append(device_acl(device.type, device.mqtt_username))
         if device.mosquitto_hash:
             passwords.append(f"{device.mqtt_username}:{device.mosquitto_hash}\n")
@@ -191,7 +200,7 @@ def write_broker_config(
     crl = x509.load_der_x509_crl(signing.current_crl(db, "issuing", settings=settings.core))
     files.crl_file.write_bytes(crl.public_bytes(serialization.Encoding.PEM))
     files.config.write_text(mosquitto_conf(files, listeners or Listeners()))
-    return BrokerFiles(**{**files.__dict__, "devices": count})
+    return replace(files, devices=count)
 
 
 def ingest_url(files: BrokerFiles, host: str = "127.0.0.1", port: int = 1883) -> str:
