@@ -23,9 +23,10 @@ from typer.testing import CliRunner
 from smartcity.core.config import Settings, get_settings
 from smartcity.core.db import Database
 from smartcity.iot import service
-from smartcity.iot.broker import Listeners, PkiSettings, write_broker_config
+from smartcity.iot.broker import Listeners, PkiSettings, ingest_url, write_broker_config
 from smartcity.iot.config import get_iot_settings
 from smartcity.iot.models import Telemetry
+from smartcity.iot.mqtt import Broker
 from smartcity.signing import pki
 from smartcity.signing import service as signing
 from smartcity.signing.config import SigningSettings, get_signing_settings
@@ -53,6 +54,7 @@ class CityBroker:
     ca: Path
     devices: dict[str, Material]
     passwords: dict[str, str]
+    ingest_url: str
 
 
 def _write_material(folder: Path, name: str, cert_pem: str, key_pem: str) -> Material:
@@ -112,7 +114,8 @@ def city_broker(db: Database, settings: Settings, tmp_path: Path, add_device):  
     assert stat.S_IMODE(files.password_file.stat().st_mode) == 0o600
     broker = ConfiguredMosquitto(files.config, (port, tls_port))
     broker.start()
-    yield CityBroker(files.config.parent, port, tls_port, files.ca_file, devices, passwords)
+    url = ingest_url(files, port=port)
+    yield CityBroker(files.config.parent, port, tls_port, files.ca_file, devices, passwords, url)
     broker.stop()
 
 
@@ -171,6 +174,12 @@ def test_passwords_right_one_in_wrong_one_out(city_broker: CityBroker) -> None:
     assert not _connected(wrong, city_broker.port)
     anonymous = _client("anon")
     assert not _connected(anonymous, city_broker.port)
+    ingest = Broker.from_url(city_broker.ingest_url)  # the service account from ingest.secret
+    account = _client("ingest")
+    account.username_pw_set(ingest.username, ingest.password)
+    assert ingest.username == "smartcity-ingest" and _connected(account, city_broker.port)
+    account.disconnect()
+    account.loop_stop()
 
 
 def _stored(db: Database, device_id: str) -> set[str]:
