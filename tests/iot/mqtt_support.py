@@ -192,3 +192,29 @@ def wait_until(predicate, *, timeout: float, interval: float = 0.25) -> bool:  #
             return True
         time.sleep(interval)
     return bool(predicate())
+
+
+class ConfiguredMosquitto(Mosquitto):
+    """A private broker started with a configuration written elsewhere (`smartcity iot broker-config`)."""
+
+    def __init__(self, config: Path, ports: tuple[int, ...]) -> None:
+        if not os.path.exists(MOSQUITTO):
+            service_missing("mosquitto is not installed")
+        self.config, self.folder, self.port, self.ports = config, config.parent, ports[0], ports
+        self.process = None
+        with config.open("a") as handle:  # run as ourselves: the key files are ours and 0600
+            handle.write(f"\nuser {getpass.getuser()}\n")
+
+    def start(self) -> None:
+        """Start the broker and wait until every listener accepts connections."""
+        super().start()
+        for port in self.ports:
+            wait_for_port(port)
+
+
+def free_ports(count: int) -> tuple[int, ...]:
+    """`count` distinct free TCP ports."""
+    ports: set[int] = set()
+    while len(ports) < count:
+        ports.add(free_port())
+    return tuple(sorted(ports))

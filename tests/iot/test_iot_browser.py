@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -69,6 +70,9 @@ def test_operator_dims_a_light_and_acknowledges_an_alarm(live_server, page, db):
     page.wait_for_url("**message=sent")
     assert service.list_commands(db, device_id="SL-1")[0].params == {"dimLevel": 35.0}
     page.wait_for_selector("#latest[data-refreshed=true]", timeout=15000)
+    observed = service.latest_state(db, device_ids=["SL-1"])["SL-1"]["dimLevel"][1]
+    local = observed.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y %H:%M:%S")
+    assert page.text_content('#latest tr[data-key="dimLevel"] .t') == local  # refreshed in Vietnam time
     page.goto(f"{live_server}/iot/alarms")
     page.click("text=Xác nhận")
     page.wait_for_url(f"{live_server}/iot/alarms")

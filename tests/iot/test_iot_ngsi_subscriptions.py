@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
+from smartcity.core.security import Actor
 from smartcity.iot import service, subscriptions
+from smartcity.iot.config import get_iot_settings
 from smartcity.iot.pipeline import Envelope
-from tests.iot.conftest import INTEGRATOR, OPERATOR, message
+from tests.iot.conftest import INTEGRATOR, OPERATOR, SYSTEM, message
 
 BASE = "/ngsi-ld/v1"
 T0 = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
@@ -23,15 +25,16 @@ T0 = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
 class Receiver:
     """A tiny HTTP server on loopback that records the notifications it gets."""
 
-    def __init__(self, status: int = 204) -> None:
+    def __init__(self, status: int = 204, *, first: tuple[int, ...] = ()) -> None:
+        """Answer `status`, except the first requests, which get the statuses in `first`."""
         self.received: queue.Queue[tuple[dict[str, str], dict[str, Any]]] = queue.Queue()
-        owner = self
+        owner, answers = self, list(first)
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 owner.received.put((dict(self.headers), json.loads(self.rfile.read(length))))
-                self.send_response(status)
+                self.send_response(answers.pop(0) if answers else status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -56,6 +59,15 @@ class Receiver:
         """Stop the server."""
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _loopback_receivers_allowed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """These tests' receivers listen on loopback, which production refuses (SSRF): allow it here."""
+    monkeypatch.setenv("SMARTCITY_NGSI_ALLOW_PRIVATE_ENDPOINTS", "true")
+    get_iot_settings.cache_clear()
+    yield
+    get_iot_settings.cache_clear()
 
 
 @pytest.fixture(autouse=True)
@@ -343,3 +355,99 @@ def test_geo_query_filter(client, db, lights, add_device, receiver):
         },
     )
     assert response.status_code == 400
+
+
+def test_a_failed_notification_is_retried_until_accepted(client, db, lights):
+    flaky = Receiver(first=(500, 503))
+    try:
+        sub_id = subscribe(client, flaky.url, entities=[{"type": "Streetlight"}])
+        send(db, "SL-1", "r1", {"dimLevel": 10})
+        _, first = flaky.next()
+        subscriptions.wait_for_deliveries()
+        shown = client.get(f"{BASE}/subscriptions/{sub_id}").json()["notification"]
+        assert shown["status"] == "failed" and shown["timesFailed"] == 1
+        assert subscriptions.deliver_due(db) == 0  # the retry is not due yet
+        later = datetime.now(UTC) + timedelta(hours=1)
+        assert subscriptions.deliver_due(db, now=later) == 1
+        assert subscriptions.deliver_due(db, now=later + timedelta(hours=1)) == 1
+        _, second = flaky.next()
+        _, third = flaky.next()
+        assert first["id"] == second["id"] == third["id"]  # the same notification, at least once
+        assert third["data"] == first["data"]
+    finally:
+        flaky.close()
+    shown = client.get(f"{BASE}/subscriptions/{sub_id}").json()["notification"]
+    assert shown["status"] == "ok" and shown["timesSent"] == 3 and shown["timesFailed"] == 2
+    assert shown["lastSuccess"] > shown["lastFailure"]
+    assert subscriptions.delivery_counts(db, subscription_id=sub_id) == {"sent": 1}
+    assert subscriptions.deliver_due(db, now=later + timedelta(days=1)) == 0
+
+
+def test_retries_stop_after_the_last_attempt(client, db, lights):
+    failing = Receiver(status=500)
+    try:
+        sub_id = subscribe(client, failing.url, entities=[{"type": "Streetlight"}])
+        send(db, "SL-1", "g1", {"dimLevel": 10})
+        subscriptions.wait_for_deliveries()
+        moment = datetime.now(UTC)
+        for _ in range(subscriptions.MAX_ATTEMPTS + 2):
+            moment += timedelta(hours=2)
+            subscriptions.deliver_due(db, now=moment)
+    finally:
+        failing.close()
+    assert failing.received.qsize() == subscriptions.MAX_ATTEMPTS
+    shown = client.get(f"{BASE}/subscriptions/{sub_id}").json()["notification"]
+    assert shown["timesFailed"] == subscriptions.MAX_ATTEMPTS and shown["status"] == "failed"
+    assert subscriptions.delivery_counts(db, subscription_id=sub_id) == {"failed": 1}
+    assert [subscriptions.retry_delay(n).total_seconds() for n in (1, 2, 5, 9)] == [10, 60, 3600, 3600]
+
+
+OTHER_CLIENT = Actor(kind="apikey", name="other-integration", roles=frozenset({("integrator", None)}))
+
+
+def test_subscriptions_belong_to_their_creator(client, db, lights, act_as):
+    sub_id = subscribe(client, "http://127.0.0.1:9/mine", entities=[{"type": "Streetlight"}])
+    act_as(OTHER_CLIENT)
+    assert client.get(f"{BASE}/subscriptions").json() == []
+    for method in ("get", "delete"):
+        response = getattr(client, method)(f"{BASE}/subscriptions/{sub_id}")
+        assert response.status_code == 404
+        assert response.json()["type"] == "https://uri.etsi.org/ngsi-ld/errors/ResourceNotFound"
+    assert client.patch(f"{BASE}/subscriptions/{sub_id}", json={"q": "dimLevel>1"}).status_code == 404
+    theirs = subscribe(client, "http://127.0.0.1:9/theirs", entities=[{"type": "Streetlight"}])
+    listed = client.get(f"{BASE}/subscriptions", params={"count": "true"})
+    assert [s["id"] for s in listed.json()] == [theirs] and listed.headers["NGSILD-Results-Count"] == "1"
+    act_as(SYSTEM)  # an administrator sees every client's subscriptions
+    assert {s["id"] for s in client.get(f"{BASE}/subscriptions").json()} == {sub_id, theirs}
+    assert client.get(f"{BASE}/subscriptions/{sub_id}").status_code == 200
+    act_as(INTEGRATOR)
+    assert [s["id"] for s in client.get(f"{BASE}/subscriptions").json()] == [sub_id]
+
+
+def test_non_public_endpoints_are_refused(client, lights, monkeypatch):
+    monkeypatch.setenv("SMARTCITY_NGSI_ALLOW_PRIVATE_ENDPOINTS", "false")
+    get_iot_settings.cache_clear()
+    for uri in (
+        "http://127.0.0.1:8000/x",
+        "http://localhost/x",
+        "http://10.1.2.3/x",
+        "http://192.168.1.1/x",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/x",
+        "http://[::ffff:127.0.0.1]/x",
+        "http://0.0.0.0/x",
+        "http://no-such-host.invalid/x",
+    ):
+        notification = {"endpoint": {"uri": uri}}
+        body = {"type": "Subscription", "notification": notification, "watchedAttributes": ["a"]}
+        response = client.post(f"{BASE}/subscriptions", json=body)
+        assert response.status_code == 400, uri
+        problem = response.json()
+        assert problem["type"] == "https://uri.etsi.org/ngsi-ld/errors/BadRequestData"
+        assert "endpoint" in problem["detail"], problem
+    assert client.get(f"{BASE}/subscriptions").json() == []
+    public = subscribe(client, "https://93.184.215.14/notify", watchedAttributes=["a"])
+    patched = client.patch(
+        f"{BASE}/subscriptions/{public}", json={"notification": {"endpoint": {"uri": "http://10.0.0.1/"}}}
+    )
+    assert patched.status_code == 400

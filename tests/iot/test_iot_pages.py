@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from smartcity.core.db import utcnow
 from smartcity.iot import service
@@ -68,3 +69,33 @@ def test_alarm_page_acknowledges_and_clears(client, act_as, add_device, db):
     assert service.list_alarms(db)[0][0].state == "acknowledged"
     client.post(f"/iot/alarms/{alarm_id}/clear")
     assert service.list_alarms(db)[0][0].state == "cleared"
+
+
+def test_pages_show_times_in_vietnam_time_with_the_offset(client, act_as, add_device, db):
+    """20:00 UTC is 03:00 the next day in Thủ Dầu Một (UTC+07:00): lists, device page and alarms."""
+    add_device("WC-7", "waste_container")
+    service.create_rule(
+        db,
+        actor=SYSTEM,
+        data=RuleCreate(name="Đầy", kind="threshold", key="fillingLevel", params={"op": ">", "value": 80}),
+    )
+    evening = datetime(2026, 3, 1, 20, 0, 5, tzinfo=UTC)
+    service.ingest(
+        db, envelopes=[Envelope(message("v1", {"fillingLevel": 95}, ts=evening), device_id="WC-7")]
+    )
+    act_as(OPERATOR)
+    page = client.get("/iot/devices/WC-7").text
+    assert "02/03/2026 03:00:05" in page and "01/03/2026 20:00" not in page
+    assert "(UTC+07:00)" in page and 'data-zone="Asia/Ho_Chi_Minh"' in page
+    raised = service.list_alarms(db, device_id="WC-7")[0][0].raised_at
+    local = raised.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    alarms = client.get("/iot/alarms").text
+    assert local.strftime("%d/%m/%Y %H:%M") in alarms and "Lúc phát sinh (UTC+07:00)" in alarms
+    if raised.hour != local.hour:  # always, for a zone seven hours ahead
+        assert raised.strftime("%d/%m/%Y %H:%M") not in alarms
+    listing = client.get("/iot/devices").text
+    seen = service.device_health(db, device_ids=["WC-7"])["WC-7"][0]
+    assert seen.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y %H:%M:%S") in listing
+    assert "Báo cáo gần nhất (UTC+07:00)" in listing and " UTC<" not in listing
+    english = client.get("/iot/alarms?lang=en").text
+    assert "Raised at (UTC+07:00)" in english

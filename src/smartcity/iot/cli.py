@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import threading
@@ -21,7 +20,7 @@ from smartcity.core.db import Database
 from smartcity.core.errors import AppError
 from smartcity.core.logging import configure_logging
 from smartcity.core.security import Actor
-from smartcity.iot import service
+from smartcity.iot import credentials, service
 from smartcity.iot.schemas import DeviceCreate
 
 console = Console()
@@ -117,10 +116,8 @@ def devices_import(
     if errors:
         raise typer.Exit(1)
     if credentials_out:
-        fd = os.open(credentials_out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write("username,password\n")
-            handle.writelines(f"{c.device.mqtt_username},{c.password}\n" for c in created)
+        rows = "".join(f"{c.device.mqtt_username},{c.password}\n" for c in created)
+        credentials.write_private(credentials_out, "username,password\n" + rows)
     console.print(f"[green]{len(created)} devices registered[/green]")
 
 
@@ -137,20 +134,45 @@ def devices_decommission(device_id: str) -> None:
 @iot_app.command("mosquitto-passwd")
 def mosquitto_passwd(path: Path) -> None:
     """Write a Mosquitto password file with every active device (and reload the broker yourself)."""
-    db = _db()
-    lines, offset = [], 0
-    while True:
-        items, _ = service.list_devices(
-            db, where=service.DeviceFilter(status="active"), limit=500, offset=offset
-        )
-        lines += [f"{d.mqtt_username}:{d.mosquitto_hash}\n" for d in items if d.mosquitto_hash]
-        if len(items) < 500:
-            break
-        offset += 500
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.writelines(lines)
+    from smartcity.iot.broker import active_devices
+
+    lines = [f"{d.mqtt_username}:{d.mosquitto_hash}\n" for d in active_devices(_db()) if d.mosquitto_hash]
+    credentials.write_private(path, "".join(lines))
     console.print(f"{len(lines)} devices written to {path}")
+
+
+@iot_app.command("broker-config")
+def broker_config(
+    outdir: Annotated[Path, typer.Argument(help="Folder for mosquitto.conf and its files")],
+    host: Annotated[str, typer.Option(help="Address the listeners bind to")] = "0.0.0.0",  # noqa: S104
+    port: Annotated[int, typer.Option(help="Password listener port")] = 1883,
+    tls_port: Annotated[int, typer.Option(help="Certificate (TLS) listener port")] = 8883,
+    dns: Annotated[list[str] | None, typer.Option("--dns", help="Broker DNS name (new server cert)")] = None,
+    ip: Annotated[list[str] | None, typer.Option("--ip", help="Broker IP address (new server cert)")] = None,
+    gateway: Annotated[
+        list[str] | None, typer.Option("--gateway", help="Account speaking for many devices (simulator)")
+    ] = None,
+) -> None:
+    """Generate the broker's configuration: TLS listener (city CA, CRL), password listener and ACL."""
+    from smartcity.iot.broker import Listeners, write_broker_config
+
+    try:
+        files = write_broker_config(
+            _db(),
+            outdir,
+            actor=CLI_ACTOR,
+            listeners=Listeners(host=host, port=port, tls_port=tls_port),
+            dns_names=tuple(dns or ["localhost"]),
+            ip_addresses=tuple(ip or ["127.0.0.1"]),
+            gateways=tuple(gateway or []),
+        )
+    except AppError as error:
+        raise _fail(error) from None
+    console.print(f"{files.devices} devices; configuration written to {files.config}")
+    console.print(
+        f"Start: mosquitto -c {files.config}   Ingest account: smartcity-ingest, "
+        f"password in {files.ingest_password_file}"
+    )
 
 
 @telemetry_app.command("rollup")
@@ -216,7 +238,7 @@ def ingest(
     commands: Annotated[bool, typer.Option("--commands/--no-commands", help="Also publish commands")] = True,
 ) -> None:
     """Subscribe to city/+/+/telemetry, /events and /command/ack; store each message exactly once."""
-    from smartcity.iot.mqtt import run_ingest
+    from smartcity.iot.mqtt import TlsFiles, run_ingest
 
     settings = get_settings()
     configure_logging(json_output=settings.log_json, level=settings.log_level)
@@ -230,6 +252,7 @@ def ingest(
         batch_size=batch_size,
         stop=stop,
         publish_commands=commands,
+        tls=TlsFiles.from_settings(),
     )
 
 

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from pathlib import Path
 
 MOSQUITTO_ITERATIONS = 20_000
 
@@ -31,3 +32,11 @@ def mosquitto_hash(password: str, *, iterations: int = MOSQUITTO_ITERATIONS) -> 
     salt = os.urandom(12)
     digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, iterations)
     return f"$7${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a secret file readable by its owner only (0600 from creation, also when it existed)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)

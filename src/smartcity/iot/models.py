@@ -182,3 +182,22 @@ class NgsiSubscription(TimestampMixin, Base):
     last_success: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_failure: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_failure_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class NgsiDelivery(Base):
+    """One notification of a subscription to deliver at least once: retried with backoff until it is
+    accepted or the attempts run out (then status "failed")."""
+
+    __tablename__ = "iot_ngsi_deliveries"
+    __table_args__ = (Index("ix_iot_ngsi_deliveries_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=True)
+    subscription_id: Mapped[str] = mapped_column(
+        String(200), ForeignKey("iot_ngsi_subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    body: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

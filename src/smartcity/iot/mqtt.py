@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -27,6 +28,7 @@ from paho.mqtt.properties import Properties
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import AppError
 from smartcity.iot import service
+from smartcity.iot.config import IotSettings, get_iot_settings
 from smartcity.iot.pipeline import Envelope
 
 log = logging.getLogger(__name__)
@@ -39,25 +41,47 @@ ROLLUP_EVERY_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
+class TlsFiles:
+    """PEM files of a TLS client: the CA chain to check the broker, and our certificate and key."""
+
+    ca_file: Path
+    cert_file: Path | None = None
+    key_file: Path | None = None
+
+    @classmethod
+    def from_settings(cls, settings: IotSettings | None = None) -> TlsFiles | None:
+        """The files named by SMARTCITY_MQTT_CA_FILE / _CERT_FILE / _KEY_FILE (None without a CA file)."""
+        conf = settings or get_iot_settings()
+        if conf.mqtt_ca_file is None:
+            return None
+        return cls(conf.mqtt_ca_file, conf.mqtt_cert_file, conf.mqtt_key_file)
+
+
+@dataclass(frozen=True)
 class Broker:
-    """Where the broker is and how to log in (from an mqtt:// URL)."""
+    """Where the broker is and how to log in (from an mqtt:// or mqtts:// URL)."""
 
     host: str
     port: int = 1883
     username: str | None = None
     password: str | None = None
+    tls: TlsFiles | None = None
 
     @classmethod
-    def from_url(cls, url: str) -> Broker:
-        """Parse mqtt://[user:password@]host[:port]."""
+    def from_url(cls, url: str, *, tls: TlsFiles | None = None) -> Broker:
+        """Parse mqtt[s]://[user:password@]host[:port]; mqtts:// needs `tls` (at least a CA file)."""
         parsed = urlparse(url)
-        if parsed.scheme not in ("mqtt", "tcp") or not parsed.hostname:
-            raise ValueError(f"not an mqtt:// URL: {url!r}")
+        if parsed.scheme not in ("mqtt", "tcp", "mqtts", "ssl") or not parsed.hostname:
+            raise ValueError(f"not an mqtt:// or mqtts:// URL: {url!r}")
+        secure = parsed.scheme in ("mqtts", "ssl")
+        if secure and tls is None:
+            raise ValueError("an mqtts:// URL needs SMARTCITY_MQTT_CA_FILE (and a client certificate)")
         return cls(
             parsed.hostname,
-            parsed.port or 1883,
+            parsed.port or (8883 if secure else 1883),
             unquote(parsed.username) if parsed.username else None,
             unquote(parsed.password) if parsed.password else None,
+            tls if secure else None,
         )
 
 
@@ -81,10 +105,21 @@ def new_client(client_id: str, broker: Broker, *, persistent: bool = True, v5: b
         clean_session=None if v5 else not persistent,
         manual_ack=True,
     )
-    if broker.username:
-        client.username_pw_set(broker.username, broker.password)
+    configure_login(client, broker)
     client.reconnect_delay_set(min_delay=1, max_delay=5)
     return client
+
+
+def configure_login(client: mqtt.Client, broker: Broker) -> None:
+    """Username/password and, for mqtts://, TLS checking the broker's certificate and presenting ours."""
+    if broker.username:
+        client.username_pw_set(broker.username, broker.password)
+    if broker.tls is not None:
+        client.tls_set(
+            ca_certs=str(broker.tls.ca_file),
+            certfile=str(broker.tls.cert_file) if broker.tls.cert_file else None,
+            keyfile=str(broker.tls.key_file) if broker.tls.key_file else None,
+        )
 
 
 def connect(client: mqtt.Client, broker: Broker, *, persistent: bool = True) -> None:
@@ -283,11 +318,12 @@ def run_ingest(
     on_ready: Callable[[Ingestor], None] | None = None,
     stop: threading.Event | None = None,
     publish_commands: bool = True,
+    tls: TlsFiles | None = None,
 ) -> Ingestor:
     """Build an ingestor and run it until stopped."""
     ingestor = Ingestor(
         db,
-        Broker.from_url(mqtt_url),
+        Broker.from_url(mqtt_url, tls=tls),
         client_id=client_id,
         shared_group=shared_group,
         batch_size=batch_size,

@@ -320,18 +320,21 @@ async def create_subscription(request: Request, actor: Writer) -> Response:
 
 
 @router.get("/subscriptions", summary="List subscriptions")
-def list_subscriptions(request: Request, _actor: Writer) -> Response:
+def list_subscriptions(request: Request, actor: Writer) -> Response:
     params = request.query_params
     limit, offset = _int(params, "limit", 20, 1, MAX_LIMIT), _int(params, "offset", 0, 0, 10**9)
-    items, total = subscriptions.list_subscriptions(request.app.state.db, limit=limit, offset=offset)
+    db = request.app.state.db
+    items, total = subscriptions.list_subscriptions(db, actor=actor, limit=limit, offset=offset)
     headers = {"NGSILD-Results-Count": str(total)} if params.get("count") == "true" else None
     return _respond(request, [subscriptions.subscription_json(s) for s in items], headers=headers)
 
 
 @router.get("/subscriptions/{subscription_id}", summary="One subscription with its notification status")
-def get_subscription(subscription_id: str, request: Request, _actor: Writer) -> Response:
+def get_subscription(subscription_id: str, request: Request, actor: Writer) -> Response:
     found = _call(
-        lambda: subscriptions.get_subscription(request.app.state.db, subscription_id=subscription_id)
+        lambda: subscriptions.get_subscription(
+            request.app.state.db, actor=actor, subscription_id=subscription_id
+        )
     )
     return _respond(request, subscriptions.subscription_json(found))
 

@@ -333,15 +333,14 @@ class MqttTransport(Transport):
         import paho.mqtt.client as mqtt
         from paho.mqtt.enums import CallbackAPIVersion
 
-        from smartcity.iot.mqtt import Broker
+        from smartcity.iot.mqtt import Broker, TlsFiles, configure_login
 
-        broker = Broker.from_url(url)
+        broker = Broker.from_url(url, tls=TlsFiles.from_settings())
         self.by_id = {d.id: d for d in devices}
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=f"simulator-{uuid.uuid4().hex[:6]}", protocol=mqtt.MQTTv5
         )
-        if broker.username:
-            self.client.username_pw_set(broker.username, broker.password)
+        configure_login(self.client, broker)
         self.client.max_inflight_messages_set(1000)
         self.client.on_message = self._on_message
         self.client.on_connect = lambda c, *_: c.subscribe("city/+/+/command", qos=1)

@@ -1,15 +1,24 @@
 """NGSI-LD subscriptions (ETSI GS CIM 009 §5.8): stored, matched on ingestion, notified by HTTP POST.
 
-Notifications are sent after commit by the outbox handler of iot.TelemetryIngested; the POST itself runs
-on a small thread pool so that neither ingestion nor the outbox relay waits for a slow receiver. Each
-outcome is recorded on the subscription (timesSent, lastSuccess, lastFailure, status).
+Delivery is at least once: after commit, the outbox handler of iot.TelemetryIngested stores one delivery
+row per matching subscription and tries it at once on a small thread pool (neither ingestion nor the
+outbox relay waits for a slow receiver); a failed attempt is retried with growing delays by the periodic
+task iot.deliver_notifications until the receiver accepts it or MAX_ATTEMPTS are spent. Every attempt is
+counted on the subscription (timesSent, timesFailed, lastSuccess, lastFailure, notification status). A
+receiver sees the same notification id again when a retry follows a lost answer.
+
+A subscription belongs to the API client that created it; others get 404, administrators see all.
+Notification endpoints that resolve to loopback, private, link-local or other non-public addresses are
+refused (SSRF) unless SMARTCITY_NGSI_ALLOW_PRIVATE_ENDPOINTS is set.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import re
+import socket
 import threading
 import uuid
 from collections.abc import Callable
@@ -17,17 +26,19 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from smartcity.core.db import Database, utcnow
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot import service
+from smartcity.iot.config import IotSettings, get_iot_settings
 from smartcity.iot.device_types import device_types
 from smartcity.iot.events import TelemetryIngested
-from smartcity.iot.models import Device, NgsiSubscription
+from smartcity.iot.models import Device, NgsiDelivery, NgsiSubscription
 from smartcity.iot.ngsi import (
     AlreadyExists,
     BadRequestData,
@@ -53,6 +64,10 @@ SPEC_FIELDS = (
     "jsonldContext",
 )
 POST_TIMEOUT_S = 5.0
+MAX_ATTEMPTS = 6
+RETRY_DELAYS = tuple(timedelta(seconds=n) for n in (10, 60, 300, 1800, 3600))
+LEASE = timedelta(seconds=60)  # a sender that died mid-attempt leaves the delivery to a retry after this
+KEEP_FINISHED = timedelta(days=7)
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ngsi-notify")
 _pending: set[Future[None]] = set()
 _pending_lock = threading.Lock()
@@ -97,6 +112,9 @@ def _notification(value: Any) -> dict[str, Any]:
     uri = endpoint.get("uri")
     if not isinstance(uri, str) or not re.match(r"https?://[^\s/]+", uri):
         raise BadRequestData("notification.endpoint.uri must be an http(s) URL")
+    refusal = endpoint_refusal(uri)
+    if refusal:
+        raise BadRequestData(f"notification.endpoint.uri: {refusal}")
     accept = endpoint.get("accept", "application/json")
     if accept not in ACCEPTS:
         raise BadRequestData(f"notification.endpoint.accept must be one of {', '.join(ACCEPTS)}")
@@ -107,6 +125,25 @@ def _notification(value: Any) -> dict[str, Any]:
     if value.get("attributes") is not None:
         result["attributes"] = _text_list(value["attributes"], "notification.attributes")
     return result
+
+
+def endpoint_refusal(uri: str, settings: IotSettings | None = None) -> str | None:
+    """Why the platform may not POST to `uri` (a non-public address), or None when it may."""
+    if (settings or get_iot_settings()).ngsi_allow_private_endpoints:
+        return None
+    parsed = urlparse(uri)
+    try:
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        infos = socket.getaddrinfo(parsed.hostname or "", port, type=socket.SOCK_STREAM)
+    except (ValueError, OSError):
+        return f"the host {parsed.hostname!r} does not resolve"
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        mapped = getattr(address, "ipv4_mapped", None)
+        address = mapped or address
+        if not address.is_global or address.is_multicast:
+            return f"{parsed.hostname} resolves to a non-public address ({address}), which is not allowed"
+    return None
 
 
 def _geo(value: Any) -> dict[str, Any]:
@@ -215,7 +252,7 @@ def update_subscription(db: Database, *, actor: Actor, subscription_id: str, bod
     if "id" in body and body["id"] != subscription_id:
         raise BadRequestData("the id of a subscription cannot change")
     with UnitOfWork(db, actor) as uow:
-        subscription = _get(uow.session, subscription_id)
+        subscription = _get(uow.session, subscription_id, actor)
         before = subscription_json(subscription)
         subscription.spec = _clean_spec(body, subscription.spec)
         if "isActive" in body:
@@ -235,35 +272,43 @@ def update_subscription(db: Database, *, actor: Actor, subscription_id: str, bod
 
 
 def delete_subscription(db: Database, *, actor: Actor, subscription_id: str) -> None:
-    """Remove a subscription: no more notifications."""
+    """Remove a subscription and its pending deliveries: no more notifications."""
     with UnitOfWork(db, actor) as uow:
-        subscription = _get(uow.session, subscription_id)
+        subscription = _get(uow.session, subscription_id, actor)
         uow.audit("iot.subscription.delete", "ngsi_subscription", subscription_id, before=subscription.spec)
+        uow.session.execute(delete(NgsiDelivery).where(NgsiDelivery.subscription_id == subscription_id))
         uow.session.delete(subscription)
 
 
-def _get(session: Any, subscription_id: str) -> NgsiSubscription:
+def _sees_all(actor: Actor) -> bool:
+    return actor.has_role("admin")
+
+
+def _get(session: Any, subscription_id: str, actor: Actor) -> NgsiSubscription:
+    """The subscription if this actor may see it; another client's is as absent as a missing one."""
     subscription = session.get(NgsiSubscription, subscription_id)
-    if subscription is None:
+    if subscription is None or not (_sees_all(actor) or subscription.created_by == actor.label):
         raise ResourceNotFound(f"no subscription {subscription_id!r}")
     return subscription
 
 
-def get_subscription(db: Database, *, subscription_id: str) -> NgsiSubscription:
-    """One subscription."""
+def get_subscription(db: Database, *, actor: Actor, subscription_id: str) -> NgsiSubscription:
+    """One subscription of the caller (any, for an administrator)."""
     with db.session() as s:
-        return _get(s, subscription_id)
+        return _get(s, subscription_id, actor)
 
 
 def list_subscriptions(
-    db: Database, *, limit: int = 100, offset: int = 0
+    db: Database, *, actor: Actor, limit: int = 100, offset: int = 0
 ) -> tuple[list[NgsiSubscription], int]:
-    """Subscriptions oldest first, and how many there are."""
+    """The caller's subscriptions (all, for an administrator) oldest first, and how many there are."""
+    query = select(NgsiSubscription)
+    if not _sees_all(actor):
+        query = query.where(NgsiSubscription.created_by == actor.label)
     with db.session() as s:
-        every = list(
-            s.scalars(select(NgsiSubscription).order_by(NgsiSubscription.created_at, NgsiSubscription.id))
-        )
-    return every[offset : offset + limit], len(every)
+        total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+        page = query.order_by(NgsiSubscription.created_at, NgsiSubscription.id).limit(limit).offset(offset)
+        return list(s.scalars(page)), total
 
 
 def _stamp(moment: datetime | None) -> str | None:
@@ -380,18 +425,31 @@ def notification_body(subscription_id: str, spec: dict[str, Any], changes: list[
 
 
 def notify_subscribers(event: TelemetryIngested, db: Database) -> None:
-    """Outbox handler: find the subscriptions the new values match and send their notifications."""
+    """Outbox handler: store a delivery for each subscription the new values match, and try it now."""
     now = utcnow()
     subscriptions = _live_subscriptions(db, now)
     if not subscriptions:
         return
     changes = _changes(db, event)
+    deliveries = []
     for subscription in subscriptions:
         matcher = Matcher.of(subscription.spec)
         matching = [c for c in changes if matcher.matches(c)]
         if matching and _claim(db, subscription, now):
             body = notification_body(subscription.id, subscription.spec, matching)
-            _submit(db, subscription.id, subscription.spec["notification"]["endpoint"], body)
+            deliveries.append(
+                NgsiDelivery(
+                    subscription_id=subscription.id, body=body, status="pending", next_attempt_at=now
+                )
+            )
+    if not deliveries:
+        return
+    with db.write_session() as s:
+        s.add_all(deliveries)
+        s.flush()
+        ids = [d.id for d in deliveries]
+    for delivery_id in ids:
+        _submit(db, delivery_id)
 
 
 def _live_subscriptions(db: Database, now: datetime) -> list[NgsiSubscription]:
@@ -432,8 +490,8 @@ def _claim(db: Database, subscription: NgsiSubscription, now: datetime) -> bool:
         return bool(result.rowcount)
 
 
-def _submit(db: Database, subscription_id: str, endpoint: dict[str, str], body: dict[str, Any]) -> None:
-    future = _pool.submit(_deliver, db, subscription_id, endpoint, body)
+def _submit(db: Database, delivery_id: int) -> None:
+    future = _pool.submit(attempt_delivery, db, delivery_id)
     with _pending_lock:
         _pending.add(future)
     future.add_done_callback(_forget)
@@ -444,35 +502,112 @@ def _forget(future: Future[None]) -> None:
         _pending.discard(future)
     error = future.exception()
     if error is not None:
-        log.error("recording an NGSI-LD notification failed", exc_info=error)
+        log.error("an NGSI-LD notification attempt failed to run", exc_info=error)
 
 
-def _deliver(db: Database, subscription_id: str, endpoint: dict[str, str], body: dict[str, Any]) -> None:
-    """POST one notification and record how it went."""
+def _take(db: Database, delivery_id: int, now: datetime) -> tuple[NgsiDelivery, dict[str, str]] | None:
+    """Lease a due delivery (atomic, so one sender at a time) with its subscription's endpoint."""
+    lease = (
+        update(NgsiDelivery)
+        .where(NgsiDelivery.id == delivery_id, NgsiDelivery.status == "pending")
+        .where(NgsiDelivery.next_attempt_at <= now)
+        .values(next_attempt_at=now + LEASE)
+    )
+    with db.write_session() as s:
+        result: Any = s.execute(lease)
+        if not result.rowcount:
+            return None
+        delivery = s.get(NgsiDelivery, delivery_id)
+        subscription = s.get(NgsiSubscription, delivery.subscription_id) if delivery else None
+        if delivery is None or subscription is None:
+            return None
+        s.expunge(delivery)
+        return delivery, dict(subscription.spec["notification"]["endpoint"])
+
+
+def attempt_delivery(db: Database, delivery_id: int, *, now: datetime | None = None) -> None:
+    """POST one due notification once and record how it went (a later retry, or done)."""
+    taken = _take(db, delivery_id, now or utcnow())
+    if taken is None:
+        return
+    delivery, endpoint = taken
+    body = {**delivery.body, "notifiedAt": _stamp(utcnow())}
+    error = endpoint_refusal(endpoint["uri"])  # again: a name may resolve elsewhere by now
+    if error is None:
+        error = _post(delivery.subscription_id, endpoint, body)
+    _record(db, delivery, datetime.fromisoformat(body["notifiedAt"].replace("Z", "+00:00")), error)
+
+
+def _post(subscription_id: str, endpoint: dict[str, str], body: dict[str, Any]) -> str | None:
+    """POST the notification; the error, or None when the receiver accepted it (2xx)."""
     accept = endpoint.get("accept", "application/json")
     headers = {"Content-Type": accept, "NGSILD-Subscription-Id": subscription_id}
-    error = None
     try:
         response = httpx.post(endpoint["uri"], json=body, headers=headers, timeout=POST_TIMEOUT_S)
-        if response.status_code >= 300:
-            error = f"HTTP {response.status_code}"
     except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: {exc}"[:500]
-    notified = datetime.fromisoformat(body["notifiedAt"].replace("Z", "+00:00"))
-    _record(db, subscription_id, notified, error)
+        return f"{type(exc).__name__}: {exc}"[:500]
+    return f"HTTP {response.status_code}" if response.status_code >= 300 else None
 
 
-def _record(db: Database, subscription_id: str, notified: datetime, error: str | None) -> None:
-    now = utcnow()
-    values: dict[str, Any] = {"times_sent": NgsiSubscription.times_sent + 1, "last_notification": notified}
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed attempt."""
+    return RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+
+
+def _record(db: Database, delivery: NgsiDelivery, notified: datetime, error: str | None) -> None:
+    now, attempts = utcnow(), delivery.attempts + 1
+    counters: dict[str, Any] = {"times_sent": NgsiSubscription.times_sent + 1, "last_notification": notified}
+    outcome: dict[str, Any] = {"attempts": attempts, "last_error": error}
     if error is None:
-        values["last_success"] = now
+        counters["last_success"] = now
+        outcome["status"] = "sent"
     else:
-        values.update(
+        counters.update(
             times_failed=NgsiSubscription.times_failed + 1, last_failure=now, last_failure_reason=error
         )
+        if attempts >= MAX_ATTEMPTS:
+            outcome["status"] = "failed"
+        else:
+            outcome["next_attempt_at"] = now + retry_delay(attempts)
+        log.warning("NGSI-LD notification %s, attempt %d: %s", delivery.id, attempts, error)
     with db.write_session() as s:
-        s.execute(update(NgsiSubscription).where(NgsiSubscription.id == subscription_id).values(**values))
+        s.execute(update(NgsiDelivery).where(NgsiDelivery.id == delivery.id).values(**outcome))
+        s.execute(
+            update(NgsiSubscription).where(NgsiSubscription.id == delivery.subscription_id).values(**counters)
+        )
+
+
+def deliver_due(db: Database, *, now: datetime | None = None, limit: int = 200) -> int:
+    """Attempt the deliveries whose retry is due; forget delivered ones after a day. Returns attempts."""
+    now = now or utcnow()
+    due = (
+        select(NgsiDelivery.id)
+        .where(NgsiDelivery.status == "pending", NgsiDelivery.next_attempt_at <= now)
+        .order_by(NgsiDelivery.next_attempt_at)
+        .limit(limit)
+    )
+    with db.session() as s:
+        ids = list(s.scalars(due))
+    for delivery_id in ids:
+        attempt_delivery(db, delivery_id, now=now)
+    with db.write_session() as s:
+        s.execute(
+            delete(NgsiDelivery).where(
+                NgsiDelivery.status != "pending", NgsiDelivery.created_at < now - KEEP_FINISHED
+            )
+        )
+    return len(ids)
+
+
+def delivery_counts(db: Database, *, subscription_id: str) -> dict[str, int]:
+    """How many deliveries of a subscription are pending, sent and failed."""
+    query = (
+        select(NgsiDelivery.status, func.count())
+        .where(NgsiDelivery.subscription_id == subscription_id)
+        .group_by(NgsiDelivery.status)
+    )
+    with db.session() as s:
+        return {status: count for status, count in s.execute(query)}
 
 
 def wait_for_deliveries(timeout: float = 10.0) -> None:

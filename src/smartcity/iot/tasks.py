@@ -24,13 +24,22 @@ def ensure_telemetry_partitions(db: Database) -> int:
     return service.ensure_telemetry_partitions(db, months_ahead=2)
 
 
+def deliver_notifications(db: Database) -> int:
+    """Retry the NGSI-LD notifications whose receivers have not accepted them yet."""
+    from smartcity.iot.subscriptions import deliver_due
+
+    return deliver_due(db)
+
+
 TASKS: dict[str, Callable[[Database], int]] = {
     "iot.expire_commands": expire_commands,
     "iot.check_silent_devices": check_silent_devices,
     "iot.ensure_telemetry_partitions": ensure_telemetry_partitions,
+    "iot.deliver_notifications": deliver_notifications,
 }
 INTERVALS = {
     "iot.expire_commands": timedelta(seconds=30),
     "iot.check_silent_devices": timedelta(minutes=1),
     "iot.ensure_telemetry_partitions": timedelta(hours=6),
+    "iot.deliver_notifications": timedelta(seconds=10),
 }

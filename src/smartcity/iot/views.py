@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -26,6 +27,25 @@ STAFF_LINKS = (
 )
 PAGE_SIZE = 100
 CHART_WIDTH, CHART_HEIGHT = 640, 180
+
+
+def utc_offset_label(zone: ZoneInfo, moment: datetime | None = None) -> str:
+    """The zone's offset as people read it, e.g. "UTC+07:00"."""
+    offset = (moment or utcnow()).astimezone(zone).strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}"
+
+
+def clock(request: Request) -> dict[str, Any]:
+    """Template helpers showing times in the city's zone (settings.timezone) with the offset named."""
+    zone = ZoneInfo(request.app.state.settings.timezone)
+
+    def when(moment: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+        if moment is None:
+            return "—"
+        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return aware.astimezone(zone).strftime(fmt)
+
+    return {"when": when, "zone_label": utc_offset_label(zone), "zone_name": zone.key}
 
 
 def _operator(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
@@ -67,6 +87,7 @@ def devices_page(
             "filters": {"type": type or "", "status": status or "", "q": q or ""},
             "open_alarms": open_alarms,
             "points": [_point(d, d.id in open_alarms) for d in items if d.lon is not None],
+            **clock(request),
         },
     )
 
@@ -109,6 +130,7 @@ def device_page(device_id: str, request: Request, actor: Operator, key: str | No
             "alarms": service.list_alarms(db, device_id=device_id, limit=20)[0],
             "rejections": service.rejections(db, device_id=device_id),
             "message": request.query_params.get("message"),
+            **clock(request),
         },
     )
 
@@ -166,7 +188,8 @@ def alarms_page(request: Request, actor: Operator, state: str = "open") -> HTMLR
     """Open (or all) alarms, newest first, with acknowledge and clear buttons."""
     wanted = None if state == "all" else state
     items, total = service.list_alarms(request.app.state.db, state=wanted, limit=200)
-    return render(request, "iot/alarms.html", {"alarms": items, "total": total, "state": state})
+    context = {"alarms": items, "total": total, "state": state, **clock(request)}
+    return render(request, "iot/alarms.html", context)
 
 
 @router.post("/iot/alarms/{alarm_id}/{action}")

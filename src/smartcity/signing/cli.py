@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +15,7 @@ from smartcity.core.db import Database
 from smartcity.core.errors import AppError
 from smartcity.core.security import Actor
 from smartcity.signing import service
-from smartcity.signing.schemas import VerificationReport
+from smartcity.signing.schemas import CertificateRead, VerificationReport
 
 pki_app = typer.Typer(help="Chữ ký số — the city PKI, PAdES signing and verification.", no_args_is_help=True)
 console = Console()
@@ -89,11 +90,21 @@ def issue(
     org_unit: Annotated[str | None, typer.Option("--org-unit", help="Org unit of an official")] = None,
     image: Annotated[Path | None, typer.Option("--image", help="PNG: signature (official) or seal")] = None,
     csr: Annotated[Path | None, typer.Option("--csr", help="PEM CSR of a device")] = None,
+    out_cert: Annotated[Path | None, typer.Option(help="Device: write the certificate (PEM) here")] = None,
+    out_key: Annotated[
+        Path | None, typer.Option(help="Device: generate a key, write it here (0600), keep no copy")
+    ] = None,
 ) -> None:
     """Issue a certificate to an official (--user), an organisation (--org) or a device (--device)."""
     if sum(x is not None for x in (user, org, device)) != 1:
         err_console.print("Give exactly one of --user, --org, --device.")
         raise typer.Exit(2)
+    if out_key is not None:
+        if not device or csr or out_cert is None:
+            err_console.print("--out-key goes with --device and --out-cert, without --csr.")
+            raise typer.Exit(2)
+        _issue_device_with_key(device, out_cert, out_key)
+        return
     db = _open()
     try:
         if user:
@@ -116,10 +127,56 @@ def issue(
             )
     except AppError as error:
         raise _fail(error) from error
+    if out_cert is not None:
+        out_cert.write_text(service.certificate_pem(db, cert.serial))
+    _print_issued(cert)
+
+
+def _print_issued(cert: CertificateRead) -> None:
     console.print(
         f"[green]Issued[/green] {cert.kind} certificate {cert.serial} to {cert.subject} "
         f"(valid until {cert.not_after:%Y-%m-%d})."
     )
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a secret file readable by its owner only (0600 from creation, also when it existed)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+
+
+def _write_issued(issued: service.IssuedWithKey, out_cert: Path, out_key: Path) -> None:
+    write_private(out_key, issued.private_key_pem)
+    out_cert.write_text(issued.certificate_pem)
+    _print_issued(issued.certificate)
+    console.print(f"Certificate written to {out_cert}, key to {out_key} (0600; no copy is kept).")
+
+
+def _issue_device_with_key(device: str, out_cert: Path, out_key: Path) -> None:
+    try:
+        issued = service.issue_device_certificate_with_key(_open(), actor=_actor(), device_id=device)
+    except AppError as error:
+        raise _fail(error) from error
+    _write_issued(issued, out_cert, out_key)
+
+
+@pki_app.command("issue-server")
+def issue_server(
+    out_cert: Annotated[Path, typer.Option(help="Where to write the certificate (PEM)")],
+    out_key: Annotated[Path, typer.Option(help="Where to write the private key (PEM, 0600)")],
+    dns: Annotated[list[str] | None, typer.Option("--dns", help="DNS name (repeatable)")] = None,
+    ip: Annotated[list[str] | None, typer.Option("--ip", help="IP address (repeatable)")] = None,
+) -> None:
+    """Issue a TLS server certificate (e.g. for the MQTT broker) from the city's issuing CA."""
+    try:
+        issued = service.issue_server_certificate(
+            _open(), actor=_actor(), dns_names=dns or [], ip_addresses=ip or []
+        )
+    except AppError as error:
+        raise _fail(error) from error
+    _write_issued(issued, out_cert, out_key)
 
 
 @pki_app.command("export-root")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 CRL_LIFETIME = timedelta(days=7)
 OCSP_LIFETIME = timedelta(hours=12)
 
-KINDS_END_ENTITY = ("official", "organisation", "device")
+KINDS_END_ENTITY = ("official", "organisation", "device", "server")
 REASONS = {
     "unspecified": x509.ReasonFlags.unspecified,
     "key_compromise": x509.ReasonFlags.key_compromise,
@@ -82,6 +83,19 @@ def new_rsa_key(bits: int) -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
 
+def server_alt_names(dns_names: list[str], ip_addresses: list[str]) -> list[x509.GeneralName]:
+    """SubjectAltName entries of a TLS server: DNS names and IP addresses (ValueError on a bad address)."""
+    names: list[x509.GeneralName] = [x509.DNSName(name) for name in dns_names]
+    return names + [x509.IPAddress(ipaddress.ip_address(address)) for address in ip_addresses]
+
+
+def private_key_pem(key: rsa.RSAPrivateKey) -> bytes:
+    """The key as unencrypted PKCS#8 PEM, for a file only its service reads."""
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
 def new_serial() -> int:
     """A random 159-bit positive serial number (RFC 5280 allows up to 20 octets)."""
     return int.from_bytes(os.urandom(20), "big") >> 1
@@ -104,11 +118,11 @@ def public_key_sha256(key: rsa.RSAPrivateKey | rsa.RSAPublicKey) -> str:
     return hashlib.sha256(der).hexdigest()
 
 
-def _key_usage(*, ca: bool, signing: bool) -> x509.KeyUsage:
+def _key_usage(*, ca: bool, signing: bool, encipherment: bool = False) -> x509.KeyUsage:
     return x509.KeyUsage(
         digital_signature=not ca,
         content_commitment=signing,
-        key_encipherment=False,
+        key_encipherment=encipherment,
         data_encipherment=False,
         key_agreement=False,
         key_cert_sign=ca,
@@ -134,6 +148,9 @@ def _profile_extensions(kind: str) -> list[tuple[x509.ExtensionType, bool]]:
     elif kind == "device":
         extensions.append((_key_usage(ca=False, signing=False), True))
         extensions.append((x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), False))
+    elif kind == "server":  # a TLS server (the MQTT broker): RSA key exchange needs keyEncipherment
+        extensions.append((_key_usage(ca=False, signing=False, encipherment=True), True))
+        extensions.append((x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False))
     else:  # official, organisation: document signing
         extensions.append((_key_usage(ca=False, signing=True), True))
         extensions.append(
@@ -183,6 +200,7 @@ def build_certificate(
     lifetime: timedelta,
     endpoints: Endpoints | None = None,
     now: datetime | None = None,
+    alt_names: list[x509.GeneralName] | None = None,
 ) -> x509.Certificate:
     """Issue a certificate of `kind` (self-signed when `issuer` is None), signed with SHA-256."""
     now = now or utcnow()
@@ -207,6 +225,8 @@ def build_certificate(
     extensions = _profile_extensions(kind)
     if endpoints is not None:
         extensions += _endpoint_extensions(endpoints)
+    if alt_names:
+        extensions.append((x509.SubjectAlternativeName(alt_names), False))
     for extension, critical in extensions:
         builder = builder.add_extension(extension, critical=critical)
     return builder.sign(issuer_key, hashes.SHA256())

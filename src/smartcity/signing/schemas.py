@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 Level = Literal["B-B", "B-T", "B-LT"]
 Appearance = Literal["visible", "invisible", "attachment"]
 CertificateKind = Literal[
-    "root-ca", "issuing-ca", "tsa", "official", "organisation", "device", "external-root"
+    "root-ca", "issuing-ca", "tsa", "official", "organisation", "device", "server", "external-root"
 ]
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -286,13 +287,18 @@ def _issue(
     public_key: rsa.RSAPublicKey | None,
     settings: Settings | None,
     signing_settings: SigningSettings | None,
+    handed_out_key: rsa.RSAPrivateKey | None = None,
+    alt_names: list[x509.GeneralName] | None = None,
 ) -> CertificateRead:
+    """Issue for the CSR's `public_key`, for a `handed_out_key` kept nowhere here, or for a new sealed key."""
     _require_admin(actor)
     conf, secret = _signing(signing_settings), _secret(settings)
     with UnitOfWork(db, actor) as uow:
         s = uow.session
         issuer_row = _authority_row(s, "issuing")
         issuer_key = _key_of(s, issuer_row, secret)
+        if handed_out_key is not None:
+            public_key = handed_out_key.public_key()
         key = pki.new_rsa_key(conf.signing_key_bits) if public_key is None else None
         cert = pki.build_certificate(
             kind=kind,
@@ -302,6 +308,7 @@ def _issue(
             issuer_key=issuer_key,
             lifetime=timedelta(days=365 * conf.signing_certificate_years),
             endpoints=pki.Endpoints.for_ca(conf.base_url, "issuing"),
+            alt_names=alt_names,
         )
         for old in _active_certificates(s, kind=kind, holder=holder):
             _mark_revoked(uow, old, "superseded")
@@ -402,6 +409,16 @@ def issue_organisation_certificate(
     )
 
 
+def _device_subject(conf: SigningSettings, device_id: str) -> pki.SubjectInfo:
+    """CN = the device id: the broker takes it as the MQTT username (use_identity_as_username)."""
+    return pki.SubjectInfo(
+        common_name=device_id,
+        organisation=conf.city_organisation,
+        locality=conf.city_name,
+        serial_number=device_id,
+    )
+
+
 def issue_device_certificate(
     db: Database,
     *,
@@ -414,17 +431,11 @@ def issue_device_certificate(
     """Issue a device certificate, for the key in the device's CSR (or a key kept sealed here)."""
     conf = _signing(signing_settings)
     public_key = _csr_public_key(csr_pem) if csr_pem else None
-    subject = pki.SubjectInfo(
-        common_name=device_id,
-        organisation=conf.city_organisation,
-        locality=conf.city_name,
-        serial_number=device_id,
-    )
     return _issue(
         db,
         actor=actor,
         kind="device",
-        subject=subject,
+        subject=_device_subject(conf, device_id),
         holder=device_id,
         org_unit_code=None,
         image_png=None,
@@ -432,6 +443,103 @@ def issue_device_certificate(
         settings=settings,
         signing_settings=signing_settings,
     )
+
+
+@dataclass(frozen=True)
+class IssuedWithKey:
+    """A certificate with its private key, handed out once: the platform keeps no copy of the key."""
+
+    certificate: CertificateRead
+    certificate_pem: str
+    private_key_pem: str = field(repr=False)
+
+
+def _hand_out(db: Database, certificate: CertificateRead, key: rsa.RSAPrivateKey) -> IssuedWithKey:
+    return IssuedWithKey(
+        certificate=certificate,
+        certificate_pem=certificate_pem(db, certificate.serial),
+        private_key_pem=pki.private_key_pem(key).decode(),
+    )
+
+
+def issue_device_certificate_with_key(
+    db: Database,
+    *,
+    actor: Actor,
+    device_id: str,
+    settings: Settings | None = None,
+    signing_settings: SigningSettings | None = None,
+) -> IssuedWithKey:
+    """Issue a device certificate for a fresh key given to the caller once (simulators, demo devices)."""
+    conf = _signing(signing_settings)
+    key = pki.new_rsa_key(conf.signing_key_bits)
+    certificate = _issue(
+        db,
+        actor=actor,
+        kind="device",
+        subject=_device_subject(conf, device_id),
+        holder=device_id,
+        org_unit_code=None,
+        image_png=None,
+        public_key=None,
+        settings=settings,
+        signing_settings=signing_settings,
+        handed_out_key=key,
+    )
+    return _hand_out(db, certificate, key)
+
+
+DNS_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+DNS_NAME = re.compile(rf"^(?=.{{1,253}}$)(\*\.)?{DNS_LABEL}(\.{DNS_LABEL})*$")
+
+
+def issue_server_certificate(
+    db: Database,
+    *,
+    actor: Actor,
+    dns_names: list[str],
+    ip_addresses: list[str],
+    settings: Settings | None = None,
+    signing_settings: SigningSettings | None = None,
+) -> IssuedWithKey:
+    """Issue a TLS server certificate (serverAuth, SAN DNS/IP) for a fresh key handed out once."""
+    dns_names = [name.strip().lower().rstrip(".") for name in dns_names]
+    if not dns_names and not ip_addresses:
+        raise ValidationFailed.for_field("dns_names", "give at least one DNS name or IP address")
+    for name in dns_names:
+        if not DNS_NAME.match(name):
+            raise ValidationFailed.for_field("dns_names", f"not a DNS name: {name!r}")
+    try:
+        alt_names = pki.server_alt_names(dns_names, ip_addresses)
+    except ValueError as exc:
+        raise ValidationFailed.for_field("ip_addresses", str(exc)) from exc
+    conf = _signing(signing_settings)
+    common_name = (dns_names or ip_addresses)[0]
+    key = pki.new_rsa_key(conf.signing_key_bits)
+    certificate = _issue(
+        db,
+        actor=actor,
+        kind="server",
+        subject=pki.SubjectInfo(
+            common_name=common_name, organisation=conf.city_organisation, locality=conf.city_name
+        ),
+        holder=common_name,
+        org_unit_code=None,
+        image_png=None,
+        public_key=None,
+        settings=settings,
+        signing_settings=signing_settings,
+        handed_out_key=key,
+        alt_names=alt_names,
+    )
+    return _hand_out(db, certificate, key)
+
+
+def ca_chain_pem(db: Database) -> str:
+    """The issuing CA then the root in PEM: what a TLS peer needs to check the city's certificates."""
+    with db.session() as s:
+        rows = (_authority_row(s, "issuing"), _authority_row(s, "root"))
+        return "".join(_load(row).public_bytes(serialization.Encoding.PEM).decode() for row in rows)
 
 
 def _csr_public_key(csr_pem: str) -> rsa.RSAPublicKey:

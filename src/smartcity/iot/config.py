@@ -1,0 +1,31 @@
+"""Settings of the IoT domain, read from the environment (prefix SMARTCITY_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class IotSettings(BaseSettings):
+    """TLS material of MQTT clients (ingest, simulator) and the rules for NGSI-LD notification endpoints."""
+
+    model_config = SettingsConfigDict(env_prefix="SMARTCITY_", env_file=".env", extra="ignore")
+
+    mqtt_ca_file: Path | None = Field(
+        default=None, description="PEM CA chain that signed the broker's certificate (mqtts:// URLs)"
+    )
+    mqtt_cert_file: Path | None = Field(default=None, description="PEM client certificate for mqtts://")
+    mqtt_key_file: Path | None = Field(default=None, description="PEM private key of that certificate")
+    ngsi_allow_private_endpoints: bool = Field(
+        default=False,
+        description="Let NGSI-LD subscriptions notify loopback/private/link-local addresses (SSRF guard off)",
+    )
+
+
+@lru_cache(maxsize=1)
+def get_iot_settings() -> IotSettings:
+    """The process-wide IoT settings (cached); tests build their own."""
+    return IotSettings()
