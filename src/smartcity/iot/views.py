@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -36,16 +36,9 @@ def utc_offset_label(zone: ZoneInfo, moment: datetime | None = None) -> str:
 
 
 def clock(request: Request) -> dict[str, Any]:
-    """Template helpers showing times in the city's zone (settings.timezone) with the offset named."""
+    """The city's zone (settings.timezone) and its offset, for headings over times shown in it."""
     zone = ZoneInfo(request.app.state.settings.timezone)
-
-    def when(moment: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
-        if moment is None:
-            return "—"
-        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        return aware.astimezone(zone).strftime(fmt)
-
-    return {"when": when, "zone_label": utc_offset_label(zone), "zone_name": zone.key}
+    return {"zone_label": utc_offset_label(zone), "zone_name": zone.key}
 
 
 def _operator(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:

@@ -1,7 +1,7 @@
 """web sessions kept on the server
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-11-28 15:08:57.218566
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import smartcity.core.db
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
