@@ -67,8 +67,9 @@ def _truncate_all(database: Database) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path,
-       postgres_database: Database | None) -> Iterator[Database]:
+def db(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, postgres_database: Database | None
+) -> Iterator[Database]:
     """A migrated, empty database: SQLite, then PostgreSQL."""
     if request.param == "sqlite":
         path = tmp_path / "test.db"
@@ -88,7 +89,10 @@ def db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path,
 def settings(tmp_path: Path, db: Database) -> Settings:
     """Settings pointing at the test database and a private data directory (handlers see them too)."""
     test_settings = Settings(
-        data_dir=tmp_path / "var", database_url=db.url, secret_key=TEST_SECRET, log_json=False,
+        data_dir=tmp_path / "var",
+        database_url=db.url,
+        secret_key=TEST_SECRET,
+        log_json=False,
     )
     db.bind_settings(test_settings)
     return test_settings

@@ -53,8 +53,10 @@ def audit_verify() -> None:
     if report.ok:
         console.print(f"[green]Audit chain intact[/green]: {report.checked} rows checked.")
         return
-    console.print(f"[red]Audit chain broken at row {report.first_bad_seq}[/red]: {report.reason} "
-                  f"({report.checked} rows before it are intact).")
+    console.print(
+        f"[red]Audit chain broken at row {report.first_bad_seq}[/red]: {report.reason} "
+        f"({report.checked} rows before it are intact)."
+    )
     raise typer.Exit(1)
 
 
@@ -122,8 +124,9 @@ def demo(
     if not serve_forever:
         return
     if simulate:
-        start_simulator(settings, base_url=url.rstrip("/"), devices_per_type=devices_per_type,
-                        console=console)
+        start_simulator(
+            settings, base_url=url.rstrip("/"), devices_per_type=devices_per_type, console=console
+        )
     os.environ["SMARTCITY_WORKER_IN_PROCESS"] = "1"
     get_settings.cache_clear()
     serve(host=host, port=port, workers=1)

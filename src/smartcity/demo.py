@@ -82,8 +82,11 @@ def start_simulator(settings: Settings, *, base_url: str, devices_per_type: int,
             return
         db = Database(settings.resolved_database_url, dispatch_inline=True, settings=settings)
         config = SimulationConfig(
-            devices_per_type=devices_per_type, rate=1 / DEMO_REPORT_EVERY_SECONDS, transport="http",
-            url=base_url, failure_rate=0.01,
+            devices_per_type=devices_per_type,
+            rate=1 / DEMO_REPORT_EVERY_SECONDS,
+            transport="http",
+            url=base_url,
+            failure_rate=0.01,
         )
         run_simulation(db, config, register=True, stop=threading.Event(), console=console)
 

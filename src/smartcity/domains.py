@@ -8,7 +8,15 @@ from typing import Any
 
 # Order matters only for the order of pages in navigation and of CLI groups.
 DOMAINS = (
-    "accounts", "city", "gis", "procedures", "dossiers", "signing", "documents", "feedback", "iot",
+    "accounts",
+    "city",
+    "gis",
+    "procedures",
+    "dossiers",
+    "signing",
+    "documents",
+    "feedback",
+    "iot",
 )
 
 

@@ -30,8 +30,9 @@ def make_user(db) -> Callable[..., UserRead]:
     """Create a user with the test password and the given roles: make_user("u", ("clerk", None))."""
 
     def make(username: str, *roles: tuple[str, str | None], **fields) -> UserRead:
-        return service.create_user(db, actor=SYSTEM, username=username, password=PASSWORD,
-                                   roles=list(roles), **fields)
+        return service.create_user(
+            db, actor=SYSTEM, username=username, password=PASSWORD, roles=list(roles), **fields
+        )
 
     return make
 
@@ -41,8 +42,9 @@ def bearer(db, settings) -> Callable[[str], dict[str, str]]:
     """Authorization headers for a user logged in with the test password."""
 
     def headers(username: str) -> dict[str, str]:
-        token = service.login_for_token(db, settings=settings, username=username, password=PASSWORD,
-                                        client_ip="10.9.9.9").access_token
+        token = service.login_for_token(
+            db, settings=settings, username=username, password=PASSWORD, client_ip="10.9.9.9"
+        ).access_token
         return {"Authorization": f"Bearer {token}"}
 
     return headers

@@ -10,10 +10,20 @@ from smartcity.accounts import service
 from tests.accounts.conftest import PASSWORD, SYSTEM
 
 UNITS = [
-    {"code": "UBND-TDM", "name": "UBND thành phố Thủ Dầu Một", "name_en": "Thu Dau Mot People's Committee",
-     "kind": "people_committee", "valid_to": "2025-06-30"},
-    {"code": "UBND-P-TDM", "name": "UBND phường Thủ Dầu Một", "kind": "ward_committee",
-     "admin_unit_code": "25747", "valid_from": "2025-07-01"},
+    {
+        "code": "UBND-TDM",
+        "name": "UBND thành phố Thủ Dầu Một",
+        "name_en": "Thu Dau Mot People's Committee",
+        "kind": "people_committee",
+        "valid_to": "2025-06-30",
+    },
+    {
+        "code": "UBND-P-TDM",
+        "name": "UBND phường Thủ Dầu Một",
+        "kind": "ward_committee",
+        "admin_unit_code": "25747",
+        "valid_from": "2025-07-01",
+    },
 ]
 
 
@@ -26,21 +36,30 @@ def admin(make_user, bearer):
 
 def test_admin_creates_lists_updates_and_deactivates_users(client, admin):
     service.upsert_org_units(client.app.state.db, actor=SYSTEM, units=UNITS)
-    created = client.post("/api/v1/accounts/users", headers=admin, json={
-        "username": "clerk.p1", "password": PASSWORD, "full_name": "Lê Văn C", "phone": "0909123456",
-        "roles": [{"role": "clerk", "org_unit_code": "UBND-P-TDM"}],
-    })
+    created = client.post(
+        "/api/v1/accounts/users",
+        headers=admin,
+        json={
+            "username": "clerk.p1",
+            "password": PASSWORD,
+            "full_name": "Lê Văn C",
+            "phone": "0909123456",
+            "roles": [{"role": "clerk", "org_unit_code": "UBND-P-TDM"}],
+        },
+    )
     assert created.status_code == 201, created.text
     user = created.json()
     assert user["phone_masked"] == "*******456" and "password" not in str(user).lower()
     assert user["roles"][0]["org_unit_code"] == "UBND-P-TDM"
     listed = client.get("/api/v1/accounts/users", headers=admin, params={"q": "lê văn"}).json()
     assert [u["username"] for u in listed["items"]] == ["clerk.p1"] and listed["total"] == 1
-    patched = client.patch(f"/api/v1/accounts/users/{user['id']}", headers=admin,
-                           json={"full_name": "Lê Văn D"})
+    patched = client.patch(
+        f"/api/v1/accounts/users/{user['id']}", headers=admin, json={"full_name": "Lê Văn D"}
+    )
     assert patched.json()["full_name"] == "Lê Văn D"
-    token = client.post("/api/v1/auth/token", data={"grant_type": "password", "username": "clerk.p1",
-                                                    "password": PASSWORD}).json()["access_token"]
+    token = client.post(
+        "/api/v1/auth/token", data={"grant_type": "password", "username": "clerk.p1", "password": PASSWORD}
+    ).json()["access_token"]
     off = client.post(f"/api/v1/accounts/users/{user['id']}/deactivate", headers=admin)
     assert off.json()["is_active"] is False
     assert client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
@@ -64,8 +83,12 @@ def test_role_assignment_endpoints(client, admin, make_user):
 def test_non_admins_get_403_and_anonymous_401(client, make_user, bearer):
     make_user("clerk.only", ("clerk", None))
     headers = bearer("clerk.only")
-    for method, url in (("get", "/api/v1/accounts/users"), ("post", "/api/v1/accounts/api-keys"),
-                        ("get", "/api/v1/accounts/api-keys"), ("get", "/api/v1/accounts/users/1")):
+    for method, url in (
+        ("get", "/api/v1/accounts/users"),
+        ("post", "/api/v1/accounts/api-keys"),
+        ("get", "/api/v1/accounts/api-keys"),
+        ("get", "/api/v1/accounts/users/1"),
+    ):
         assert client.request(method, url, headers=headers, json={"name": "x"}).status_code == 403
         assert client.request(method, url, json={"name": "x"}).status_code == 401
 
@@ -77,14 +100,21 @@ def test_bad_input_is_a_problem_not_a_500(client, admin, make_user):
         client.post(url, headers=admin, json={"username": "x1", "password": PASSWORD, "is_admin": True}),
         client.post(url, headers=admin, json={"username": "ok.name", "password": "short"}),
         client.post(url, headers=admin, json={"username": "bad name!", "password": PASSWORD}),
-        client.post(url, headers=admin, json={"username": "ok.mail", "password": PASSWORD,
-                                              "email": "not-an-email"}),
+        client.post(
+            url, headers=admin, json={"username": "ok.mail", "password": PASSWORD, "email": "not-an-email"}
+        ),
         client.patch(f"/api/v1/accounts/users/{user.id}", headers=admin, json={"password_hash": "x"}),
         client.get("/api/v1/accounts/users/abc", headers=admin),
     ]
     assert [c.status_code for c in cases] == [422] * 6
-    assert client.post("/api/v1/accounts/users", headers={**admin, "content-type": "application/json"},
-                       content=b"{not json").status_code == 400
+    assert (
+        client.post(
+            "/api/v1/accounts/users",
+            headers={**admin, "content-type": "application/json"},
+            content=b"{not json",
+        ).status_code
+        == 400
+    )
     assert client.get("/api/v1/accounts/users/999999", headers=admin).status_code == 404
     dup = client.post(url, headers=admin, json={"username": "VICTIM2", "password": PASSWORD})
     assert dup.status_code == 409
@@ -95,8 +125,10 @@ def test_password_reset_by_admin(client, admin, make_user):
     user = make_user("forgetful")
     url = f"/api/v1/accounts/users/{user.id}/password"
     assert client.put(url, headers=admin, json={"password": "new long password"}).status_code == 204
-    login = client.post("/api/v1/auth/token", data={"grant_type": "password", "username": "forgetful",
-                                                    "password": "new long password"})
+    login = client.post(
+        "/api/v1/auth/token",
+        data={"grant_type": "password", "username": "forgetful", "password": "new long password"},
+    )
     assert login.status_code == 200
 
 

@@ -55,8 +55,9 @@ def test_wrong_username_and_wrong_password_look_the_same(client, make_user, monk
 
 def test_token_request_errors_are_problems(client, make_user):
     make_user("someone")
-    bad_grant = client.post(TOKEN_URL, data={"grant_type": "client_credentials", "username": "someone",
-                                             "password": PASSWORD})
+    bad_grant = client.post(
+        TOKEN_URL, data={"grant_type": "client_credentials", "username": "someone", "password": PASSWORD}
+    )
     assert bad_grant.status_code == 400 and bad_grant.json()["error"] == "unsupported_grant_type"
     missing = client.post(TOKEN_URL, data={"grant_type": "password"})
     assert missing.status_code == 422

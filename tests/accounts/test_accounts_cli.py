@@ -18,8 +18,12 @@ from tests.conftest import TEST_SECRET
 def run(db, tmp_path) -> Iterator:
     """Invoke the CLI against the test database."""
     runner = CliRunner()
-    env = {"SMARTCITY_DATABASE_URL": db.url, "SMARTCITY_SECRET_KEY": TEST_SECRET,
-           "SMARTCITY_DATA_DIR": str(tmp_path / "var"), "SMARTCITY_LOG_JSON": "false"}
+    env = {
+        "SMARTCITY_DATABASE_URL": db.url,
+        "SMARTCITY_SECRET_KEY": TEST_SECRET,
+        "SMARTCITY_DATA_DIR": str(tmp_path / "var"),
+        "SMARTCITY_LOG_JSON": "false",
+    }
     get_settings.cache_clear()
 
     def invoke(*args: str):  # type: ignore[no-untyped-def]
@@ -31,13 +35,24 @@ def run(db, tmp_path) -> Iterator:
 
 
 def test_users_create_and_list(run, db, settings):
-    result = run("users", "create", "--username", "head.a", "--password", PASSWORD, "--role", "head",
-                 "--full-name", "Đỗ Văn F")
+    result = run(
+        "users",
+        "create",
+        "--username",
+        "head.a",
+        "--password",
+        PASSWORD,
+        "--role",
+        "head",
+        "--full-name",
+        "Đỗ Văn F",
+    )
     assert result.exit_code == 0, result.output
     listed = run("users", "list")
     assert listed.exit_code == 0 and "head.a" in listed.output and "Đỗ Văn F" in listed.output
-    logged_in = service.authenticate(db, settings=settings, username="head.a", password=PASSWORD,
-                                     client_ip="cli")
+    logged_in = service.authenticate(
+        db, settings=settings, username="head.a", password=PASSWORD, client_ip="cli"
+    )
     assert logged_in.actor.has_role("head")
 
 
@@ -69,10 +84,12 @@ def test_users_set_password_and_deactivate(run, db, settings, make_user):
     make_user("ops.user", ("operator", None))
     changed = run("users", "set-password", "--username", "ops.user", "--password", "brand new pass")
     assert changed.exit_code == 0, changed.output
-    assert service.authenticate(db, settings=settings, username="ops.user", password="brand new pass",
-                                client_ip="cli").actor.has_role("operator")
+    assert service.authenticate(
+        db, settings=settings, username="ops.user", password="brand new pass", client_ip="cli"
+    ).actor.has_role("operator")
     assert run("users", "deactivate", "ops.user").exit_code == 0
     with pytest.raises(service.Unauthorized):
-        service.authenticate(db, settings=settings, username="ops.user", password="brand new pass",
-                             client_ip="cli")
+        service.authenticate(
+            db, settings=settings, username="ops.user", password="brand new pass", client_ip="cli"
+        )
     assert run("users", "deactivate", "nobody.here").exit_code == 2

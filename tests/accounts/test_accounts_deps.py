@@ -42,8 +42,9 @@ def _user(db, username: str, role: str | None) -> None:
 
 
 def _token(db, settings, username: str) -> str:
-    return service.login_for_token(db, settings=settings, username=username, password="correct horse",
-                                   client_ip="10.0.0.1").access_token
+    return service.login_for_token(
+        db, settings=settings, username=username, password="correct horse", client_ip="10.0.0.1"
+    ).access_token
 
 
 def test_anonymous_is_allowed_by_current_actor_but_not_by_require_actor(probe_client):
@@ -61,8 +62,11 @@ def test_bearer_token_identifies_the_user(probe_client, db, settings):
 
 
 def test_bad_credentials_are_401_not_anonymous(probe_client):
-    for headers in ({"Authorization": "Bearer forged"}, {"X-API-Key": "sc_deadbeef_nope"},
-                    {"Authorization": "Basic YTpi"}):
+    for headers in (
+        {"Authorization": "Bearer forged"},
+        {"X-API-Key": "sc_deadbeef_nope"},
+        {"Authorization": "Basic YTpi"},
+    ):
         assert probe_client.get("/api/v1/probe/whoami", headers=headers).status_code == 401
 
 

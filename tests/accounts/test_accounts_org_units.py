@@ -13,16 +13,36 @@ from smartcity.core.uow import UnitOfWork
 from tests.accounts.conftest import SYSTEM
 
 PACK_UNITS = (
-    {"code": "UBND-TDM", "name": "UBND thành phố Thủ Dầu Một",
-     "name_en": "Thu Dau Mot City People's Committee", "kind": "people_committee", "parent_code": None,
-     "admin_unit_code": "718",
-     "valid_from": None, "valid_to": "2025-06-30"},
-    {"code": "UBND-PHULOI", "name": "UBND phường Phú Lợi", "name_en": "Phu Loi Ward People's Committee",
-     "kind": "ward_committee", "parent_code": None, "admin_unit_code": "25750",
-     "valid_from": "2025-07-01", "valid_to": None},
-    {"code": "IOC", "name": "Trung tâm Điều hành đô thị thông minh", "name_en": "Operations centre",
-     "kind": "operations_centre", "parent_code": "UBND-PHULOI", "admin_unit_code": None,
-     "valid_from": None, "valid_to": None},
+    {
+        "code": "UBND-TDM",
+        "name": "UBND thành phố Thủ Dầu Một",
+        "name_en": "Thu Dau Mot City People's Committee",
+        "kind": "people_committee",
+        "parent_code": None,
+        "admin_unit_code": "718",
+        "valid_from": None,
+        "valid_to": "2025-06-30",
+    },
+    {
+        "code": "UBND-PHULOI",
+        "name": "UBND phường Phú Lợi",
+        "name_en": "Phu Loi Ward People's Committee",
+        "kind": "ward_committee",
+        "parent_code": None,
+        "admin_unit_code": "25750",
+        "valid_from": "2025-07-01",
+        "valid_to": None,
+    },
+    {
+        "code": "IOC",
+        "name": "Trung tâm Điều hành đô thị thông minh",
+        "name_en": "Operations centre",
+        "kind": "operations_centre",
+        "parent_code": "UBND-PHULOI",
+        "admin_unit_code": None,
+        "valid_from": None,
+        "valid_to": None,
+    },
 )
 
 

@@ -48,11 +48,14 @@ def test_usernames_are_unique_case_insensitively(make_user):
         make_user("CLERK1")
 
 
-@pytest.mark.parametrize(("username", "password", "field"), [
-    ("ab", PASSWORD, "username"),
-    ("has space", PASSWORD, "username"),
-    ("ok.user", "short", "password"),
-])
+@pytest.mark.parametrize(
+    ("username", "password", "field"),
+    [
+        ("ab", PASSWORD, "username"),
+        ("has space", PASSWORD, "username"),
+        ("ok.user", "short", "password"),
+    ],
+)
 def test_bad_input_names_the_field_and_writes_nothing(db, username, password, field):
     with pytest.raises(ValidationFailed) as caught:
         service.create_user(db, actor=SYSTEM, username=username, password=password)
@@ -69,8 +72,9 @@ def test_unknown_role_or_unit_rolls_back_the_whole_user(db):
 
 
 def test_assign_and_revoke_roles(db, make_user):
-    service.upsert_org_units(db, actor=SYSTEM, units=[{"code": "UBND-P1", "name": "UBND Phường 1",
-                                                        "kind": "ward_committee"}])
+    service.upsert_org_units(
+        db, actor=SYSTEM, units=[{"code": "UBND-P1", "name": "UBND Phường 1", "kind": "ward_committee"}]
+    )
     user = make_user("clerk2")
     assignment = service.assign_role(db, actor=SYSTEM, user_id=user.id, role="clerk", org_unit_code="UBND-P1")
     with pytest.raises(Conflict):
@@ -86,8 +90,9 @@ def test_assign_and_revoke_roles(db, make_user):
 
 
 def test_phone_is_encrypted_masked_and_its_read_is_audited(db):
-    user = service.create_user(db, actor=SYSTEM, username="dan", password=PASSWORD, phone="0912 345 678",
-                               secret="k" * 32)
+    user = service.create_user(
+        db, actor=SYSTEM, username="dan", password=PASSWORD, phone="0912 345 678", secret="k" * 32
+    )
     assert user.phone_masked == "*******678"
     with db.session() as s:
         stored = s.get(User, user.id)
@@ -99,20 +104,23 @@ def test_phone_is_encrypted_masked_and_its_read_is_audited(db):
 
 def test_deactivation_and_new_password_end_existing_tokens(db, settings, make_user):
     user = make_user("staff1", ("clerk", None))
-    token = service.login_for_token(db, settings=settings, username="staff1", password=PASSWORD,
-                                    client_ip="1.1.1.1").access_token
+    token = service.login_for_token(
+        db, settings=settings, username="staff1", password=PASSWORD, client_ip="1.1.1.1"
+    ).access_token
     assert service.actor_from_token(db, settings=settings, token=token).name == "staff1"
     service.set_password(db, actor=SYSTEM, user_id=user.id, password="another password")
     with pytest.raises(Unauthorized):
         service.actor_from_token(db, settings=settings, token=token)
-    token = service.login_for_token(db, settings=settings, username="staff1", password="another password",
-                                    client_ip="1.1.1.1").access_token
+    token = service.login_for_token(
+        db, settings=settings, username="staff1", password="another password", client_ip="1.1.1.1"
+    ).access_token
     service.deactivate_user(db, actor=SYSTEM, user_id=user.id)
     with pytest.raises(Unauthorized):
         service.actor_from_token(db, settings=settings, token=token)
     with pytest.raises(Unauthorized):
-        service.authenticate(db, settings=settings, username="staff1", password="another password",
-                             client_ip="1.1.1.1")
+        service.authenticate(
+            db, settings=settings, username="staff1", password="another password", client_ip="1.1.1.1"
+        )
     assert "password" not in json.dumps([r.after for r in _audit_rows(db) if r.action != "user.password_set"])
 
 
@@ -128,8 +136,9 @@ def test_outdated_hash_is_upgraded_on_login(db, settings, make_user, monkeypatch
 def test_ensure_admin_creates_once_and_never_changes_the_password(db, settings):
     assert service.ensure_admin(db, password="first password") is True
     assert service.ensure_admin(db, password="second password") is False
-    admin = service.authenticate(db, settings=settings, username="admin", password="first password",
-                                 client_ip="1.1.1.1")
+    admin = service.authenticate(
+        db, settings=settings, username="admin", password="first password", client_ip="1.1.1.1"
+    )
     assert admin.actor.has_role("admin")
 
 
@@ -138,8 +147,9 @@ def test_concurrent_creation_of_one_username_gives_one_user_and_conflicts(db):
 
     def create() -> None:
         try:
-            service.create_user(db, actor=SYSTEM, username="same.name", password=PASSWORD,
-                                roles=[("clerk", None)])
+            service.create_user(
+                db, actor=SYSTEM, username="same.name", password=PASSWORD, roles=[("clerk", None)]
+            )
             outcomes.append("created")
         except Conflict:
             outcomes.append("conflict")

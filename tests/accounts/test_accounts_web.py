@@ -19,19 +19,33 @@ def _csrf(client, url: str = "/login") -> str:
     return match.group(1)
 
 
-def _login(client, username: str, password: str = PASSWORD, next_url: str = "/staff",
-           csrf: str | None = None):
+def _login(
+    client, username: str, password: str = PASSWORD, next_url: str = "/staff", csrf: str | None = None
+):
     token = _csrf(client) if csrf is None else csrf
-    return client.post("/login", headers=HTML, follow_redirects=False, data={
-        "username": username, "password": password, "csrf_token": token, "next": next_url})
+    return client.post(
+        "/login",
+        headers=HTML,
+        follow_redirects=False,
+        data={"username": username, "password": password, "csrf_token": token, "next": next_url},
+    )
 
 
 @pytest.fixture
 def ward_clerk(db, make_user):
     """A clerk of one ward committee."""
-    service.upsert_org_units(db, actor=SYSTEM, units=[
-        {"code": "UBND-PL", "name": "UBND phường Phú Lợi", "name_en": "Phu Loi Ward Committee",
-         "kind": "ward_committee"}])
+    service.upsert_org_units(
+        db,
+        actor=SYSTEM,
+        units=[
+            {
+                "code": "UBND-PL",
+                "name": "UBND phường Phú Lợi",
+                "name_en": "Phu Loi Ward Committee",
+                "kind": "ward_committee",
+            }
+        ],
+    )
     return make_user("clerk.pl", ("clerk", "UBND-PL"), full_name="Phạm Thị Mai")
 
 
@@ -68,8 +82,13 @@ def test_login_form_needs_the_session_csrf_token(client, ward_clerk):
 
 
 def test_next_is_limited_to_local_paths(client, ward_clerk):
-    for target, expected in (("https://evil.example/x", "/staff"), ("//evil.example", "/staff"),
-                             ("/\\evil.example", "/staff"), ("/ioc?tab=map", "/ioc?tab=map"), ("", "/staff")):
+    for target, expected in (
+        ("https://evil.example/x", "/staff"),
+        ("//evil.example", "/staff"),
+        ("/\\evil.example", "/staff"),
+        ("/ioc?tab=map", "/ioc?tab=map"),
+        ("", "/staff"),
+    ):
         client.cookies.clear()
         response = _login(client, "clerk.pl", next_url=target)
         assert response.headers["location"] == expected, target
@@ -152,6 +171,9 @@ def test_cookie_authenticated_unsafe_api_calls_need_the_csrf_header(client, make
     assert me["name"] == "web.admin" and me["csrf_token"]
     refused = client.post("/api/v1/accounts/api-keys", json={"name": "from the browser"})
     assert refused.status_code == 403
-    allowed = client.post("/api/v1/accounts/api-keys", json={"name": "from the browser"},
-                          headers={"X-CSRF-Token": me["csrf_token"]})
+    allowed = client.post(
+        "/api/v1/accounts/api-keys",
+        json={"name": "from the browser"},
+        headers={"X-CSRF-Token": me["csrf_token"]},
+    )
     assert allowed.status_code == 201

@@ -20,8 +20,17 @@ def test_units_on_a_day(city_client):
     assert response.status_code == 200
     body = response.json()
     assert len(body) == 14
-    assert set(body[0]) >= {"code", "name", "type", "level", "parent_code", "valid_from", "valid_to",
-                            "area_km2", "approximate"}
+    assert set(body[0]) >= {
+        "code",
+        "name",
+        "type",
+        "level",
+        "parent_code",
+        "valid_from",
+        "valid_to",
+        "area_km2",
+        "approximate",
+    }
 
 
 def test_wards_geojson_is_geojson(city_client):
@@ -52,18 +61,21 @@ def test_unit_detail_and_unknown_code(city_client):
     assert missing.headers["content-type"].startswith("application/problem+json")
 
 
-@pytest.mark.parametrize(("path", "params", "field"), [
-    ("/api/v1/city/units", {"on": "2022-02-30"}, "on"),
-    ("/api/v1/city/units", {"level": "county"}, "level"),
-    ("/api/v1/city/wards.geojson", {"on": "yesterday"}, "on"),
-    ("/api/v1/city/units/25747", {"on": "2025-13-01"}, "on"),
-    ("/api/v1/city/working-days", {"from": "2022-02-30", "days": "3"}, "from"),
-    ("/api/v1/city/working-days", {"from": "2025-01-02", "days": "-1"}, "days"),
-    ("/api/v1/city/working-days", {"from": "2025-01-02", "days": "3651"}, "days"),
-    ("/api/v1/city/working-days", {"from": "2025-01-02", "days": "many"}, "days"),
-    ("/api/v1/city/working-days", {"days": "3"}, "from"),
-    ("/api/v1/city/ward-at", {"lon": "200", "lat": "10"}, "lon"),
-])
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/api/v1/city/units", {"on": "2022-02-30"}, "on"),
+        ("/api/v1/city/units", {"level": "county"}, "level"),
+        ("/api/v1/city/wards.geojson", {"on": "yesterday"}, "on"),
+        ("/api/v1/city/units/25747", {"on": "2025-13-01"}, "on"),
+        ("/api/v1/city/working-days", {"from": "2022-02-30", "days": "3"}, "from"),
+        ("/api/v1/city/working-days", {"from": "2025-01-02", "days": "-1"}, "days"),
+        ("/api/v1/city/working-days", {"from": "2025-01-02", "days": "3651"}, "days"),
+        ("/api/v1/city/working-days", {"from": "2025-01-02", "days": "many"}, "days"),
+        ("/api/v1/city/working-days", {"days": "3"}, "from"),
+        ("/api/v1/city/ward-at", {"lon": "200", "lat": "10"}, "lon"),
+    ],
+)
 def test_bad_input_is_a_422_naming_the_field(city_client, path, params, field):
     response = city_client.get(path, params=params)
     assert response.status_code == 422
@@ -98,7 +110,8 @@ def admin_client(city_client, app):
     from smartcity.city.api import require_admin
 
     app.dependency_overrides[require_admin] = lambda: Actor(
-        kind="user", name="admin", roles=frozenset({("admin", None)}))
+        kind="user", name="admin", roles=frozenset({("admin", None)})
+    )
     yield city_client
     app.dependency_overrides.clear()
 
@@ -107,7 +120,9 @@ def test_admin_adds_lists_and_removes_an_exception(admin_client):
     url = "/api/v1/city/calendar-exceptions"
     listed = admin_client.get(url, params={"year": 2025}).json()
     assert [(e["date"], e["kind"]) for e in listed] == [
-        ("2025-04-26", "working_day"), ("2025-05-02", "day_off")]
+        ("2025-04-26", "working_day"),
+        ("2025-05-02", "day_off"),
+    ]
     body = {"date": "2026-03-02", "kind": "day_off", "note": "Decision (test)"}
     created = admin_client.post(url, json=body)
     assert created.status_code == 201 and created.json()["source"] == "admin"
@@ -120,12 +135,15 @@ def test_admin_adds_lists_and_removes_an_exception(admin_client):
     assert admin_client.get("/api/v1/city/calendar/2026-03-02").json()["working"] is True
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"date": "2026-02-30", "kind": "day_off", "note": "x"}, "date"),
-    ({"date": "2026-03-02", "kind": "holiday", "note": "x"}, "kind"),
-    ({"date": "2026-03-02", "kind": "day_off", "note": ""}, "note"),
-    ({"date": "2026-03-02", "kind": "day_off"}, "note"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"date": "2026-02-30", "kind": "day_off", "note": "x"}, "date"),
+        ({"date": "2026-03-02", "kind": "holiday", "note": "x"}, "kind"),
+        ({"date": "2026-03-02", "kind": "day_off", "note": ""}, "note"),
+        ({"date": "2026-03-02", "kind": "day_off"}, "note"),
+    ],
+)
 def test_bad_exception_is_a_422_naming_the_field(admin_client, body, field):
     response = admin_client.post("/api/v1/city/calendar-exceptions", json=body)
     assert response.status_code == 422

@@ -115,8 +115,9 @@ def test_removing_a_day_from_the_pack_removes_its_exception_on_reload(db, custom
 def test_admin_exceptions_add_conflict_remove(db):
     load_city_pack(db, actor=SYSTEM)
     admin = Actor(kind="user", name="admin", roles=frozenset({("admin", None)}))
-    added = service.add_calendar_exception(db, actor=admin, day=date(2026, 3, 2), kind="day_off",
-                                           note="Decision 12/QĐ-UBND (test)")
+    added = service.add_calendar_exception(
+        db, actor=admin, day=date(2026, 3, 2), kind="day_off", note="Decision 12/QĐ-UBND (test)"
+    )
     assert added.source == "admin"
     assert not service.working_calendar(db).is_working_day(date(2026, 3, 2))
     with pytest.raises(Conflict):

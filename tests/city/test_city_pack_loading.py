@@ -33,8 +33,12 @@ def _counts(db) -> dict[str, int]:
 def test_loading_twice_is_idempotent_and_audited(db):
     first = load_city_pack(db, actor=SYSTEM)
     counts = _counts(db)
-    assert counts == {"city_admin_units": 22, "city_unit_successions": 20, "city_calendar_exceptions": 2,
-                      "city_packs": 1}
+    assert counts == {
+        "city_admin_units": 22,
+        "city_unit_successions": 20,
+        "city_calendar_exceptions": 2,
+        "city_packs": 1,
+    }
     with db.session() as s:
         audited = s.scalar(select(func.count()).select_from(AuditEntry))
     second = load_city_pack(db, actor=SYSTEM)
@@ -52,9 +56,14 @@ def test_loading_twice_is_idempotent_and_audited(db):
     assert org["TDM-IOC"]["kind"] == "operations_centre" and org["TDM-IOC"]["parent_code"] == "UBND-TDM"
     assert org["UBND-25741"]["parent_code"] == "UBND-TDM"
     assert org["UBND-25747-HCM"] == {
-        "code": "UBND-25747-HCM", "name": "Ủy ban nhân dân phường Thủ Dầu Một",
-        "name_en": "People's Committee of Thủ Dầu Một Ward, Hồ Chí Minh City", "kind": "ward_committee",
-        "parent_code": None, "admin_unit_code": "25747", "valid_from": "2025-07-01", "valid_to": None,
+        "code": "UBND-25747-HCM",
+        "name": "Ủy ban nhân dân phường Thủ Dầu Một",
+        "name_en": "People's Committee of Thủ Dầu Một Ward, Hồ Chí Minh City",
+        "kind": "ward_committee",
+        "parent_code": None,
+        "admin_unit_code": "25747",
+        "valid_from": "2025-07-01",
+        "valid_to": None,
     }
     assert len([c for c in org if c.startswith("UBND-2")]) == 19
     assert all(u["name_en"] for u in org.values())
@@ -88,8 +97,11 @@ def test_ward_areas_tile_the_boundary_before_and_after_2025():
     boundary = geo.from_geojson(pack.boundary)
     assert 118.5 < geo.area_km2(boundary) < 121  # the source says about 119 km²
     old = geo.voronoi_areas(boundary, pack.seeds)
-    transfers = [(s.predecessor[0], s.successor[0], s.share) for s in pack.successions
-                 if s.predecessor and s.predecessor[0] in old]
+    transfers = [
+        (s.predecessor[0], s.successor[0], s.share)
+        for s in pack.successions
+        if s.predecessor and s.predecessor[0] in old
+    ]
     new = geo.successor_areas(old, transfers)
     for areas, count in ((old, 14), (new, 5)):
         assert len(areas) == count

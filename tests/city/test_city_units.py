@@ -11,12 +11,27 @@ from smartcity.city.loader import load_city_pack
 from smartcity.core.security import Actor
 
 OLD_WARDS = {
-    "25741", "25744", "25747", "25750", "25753", "25756", "25759",
-    "25760", "25762", "25763", "25765", "25768", "25771", "25774",
+    "25741",
+    "25744",
+    "25747",
+    "25750",
+    "25753",
+    "25756",
+    "25759",
+    "25760",
+    "25762",
+    "25763",
+    "25765",
+    "25768",
+    "25771",
+    "25774",
 }
 NEW_WARDS = {
-    "25747": "Phường Thủ Dầu Một", "25750": "Phường Phú Lợi", "25760": "Phường Bình Dương",
-    "25768": "Phường Phú An", "25771": "Phường Chánh Hiệp",
+    "25747": "Phường Thủ Dầu Một",
+    "25750": "Phường Phú Lợi",
+    "25760": "Phường Bình Dương",
+    "25768": "Phường Phú An",
+    "25771": "Phường Chánh Hiệp",
 }
 
 
@@ -60,7 +75,11 @@ def test_code_25747_names_two_units(loaded):
     assert (new.name, new.valid_on) == ("Phường Thủ Dầu Một", True)
     assert [p.name for p in new.other_periods] == ["Phường Phú Cường"]
     assert {(p.code, p.share) for p in new.predecessors} == {
-        ("25747", "whole"), ("25753", "whole"), ("25756", "whole"), ("25741", "part"), ("25774", "part"),
+        ("25747", "whole"),
+        ("25753", "whole"),
+        ("25756", "whole"),
+        ("25741", "part"),
+        ("25774", "part"),
     }
 
 
@@ -68,7 +87,8 @@ def test_hiep_thanh_went_partly_to_thu_dau_mot_and_the_rest_to_phu_loi(loaded):
     unit = service.get_unit(loaded, "25741", date(2024, 1, 1))
     assert unit.name == "Phường Hiệp Thành"
     assert {(s.code, s.name, s.share) for s in unit.successors} == {
-        ("25747", "Phường Thủ Dầu Một", "part"), ("25750", "Phường Phú Lợi", "rest"),
+        ("25747", "Phường Thủ Dầu Một", "part"),
+        ("25750", "Phường Phú Lợi", "rest"),
     }
     assert all(s.effective == date(2025, 7, 1) and "1685" in s.legal_basis for s in unit.successors)
 

@@ -63,8 +63,10 @@ def test_cli_audit_verify_exit_codes(db, monkeypatch):
     from smartcity.cli import app
     from smartcity.core.config import get_settings
 
-    monkeypatch.setenv("SMARTCITY_DATABASE_URL", db.url.render_as_string(hide_password=False)
-                       if hasattr(db.url, "render_as_string") else db.url)
+    monkeypatch.setenv(
+        "SMARTCITY_DATABASE_URL",
+        db.url.render_as_string(hide_password=False) if hasattr(db.url, "render_as_string") else db.url,
+    )
     get_settings.cache_clear()
     _write(db, 3)
     runner = CliRunner()

@@ -13,23 +13,40 @@ AT = local(2025, 3, 3, 9, 0)
 
 def _permit_form(sheet: int, number: int, *, floors: int) -> dict:
     return {
-        "site_address": "Đường Yersin, Phường Phú Cường", "ward_code": "25747", "map_sheet": sheet,
-        "parcel_number": number, "land_area_m2": 120.0, "footprint_m2": 80.0, "total_floor_area_m2": 240.0,
-        "floors": floors, "height_m": 3.6 * floors,
+        "site_address": "Đường Yersin, Phường Phú Cường",
+        "ward_code": "25747",
+        "map_sheet": sheet,
+        "parcel_number": number,
+        "land_area_m2": 120.0,
+        "footprint_m2": 80.0,
+        "total_floor_area_m2": 240.0,
+        "floors": floors,
+        "height_m": 3.6 * floors,
     }
 
 
 def _processed(db, settings, people, form):  # type: ignore[no-untyped-def]
-    uploads = [service.Upload(doc, f"{doc}.pdf", "application/pdf", PDF)
-               for doc in ("don_de_nghi", "gcn_qsdd", "ban_ve")]
-    data = DossierCreate(procedure_code="TDM-QLDT-002", form=form,
-                         applicant={"name": "Nguyễn Văn An", "phone": "0912345678"})
-    code = service.submit_dossier(db, actor=people.citizen, settings=settings, data=data, uploads=uploads,
-                                  now=AT)[0].code
+    uploads = [
+        service.Upload(doc, f"{doc}.pdf", "application/pdf", PDF)
+        for doc in ("don_de_nghi", "gcn_qsdd", "ban_ve")
+    ]
+    data = DossierCreate(
+        procedure_code="TDM-QLDT-002", form=form, applicant={"name": "Nguyễn Văn An", "phone": "0912345678"}
+    )
+    code = service.submit_dossier(
+        db, actor=people.citizen, settings=settings, data=data, uploads=uploads, now=AT
+    )[0].code
     service.act(db, actor=people.clerk, settings=settings, code=code, action="receive", now=AT)
     service.act(db, actor=people.head, settings=settings, code=code, action="assign", now=AT)
-    return service.act(db, actor=people.specialist, settings=settings, code=code, action="process",
-                       payload={"result": {"permit_number": "15/GPXD"}}, now=AT)
+    return service.act(
+        db,
+        actor=people.specialist,
+        settings=settings,
+        code=code,
+        action="process",
+        payload={"result": {"permit_number": "15/GPXD"}},
+        now=AT,
+    )
 
 
 def test_the_permit_application_is_checked_against_the_plan(db, settings, people):

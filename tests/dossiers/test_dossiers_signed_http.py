@@ -36,11 +36,20 @@ def _pki(db, settings) -> None:
     ss = signing_config.get_signing_settings()
     signing.init_pki(db, actor=SYSTEM, settings=settings, signing_settings=ss)
     signing.issue_official_certificate(
-        db, actor=SYSTEM, username="wleader", full_name="Phạm Minh Tuấn", org_unit_code=WARD,
-        settings=settings, signing_settings=ss,
+        db,
+        actor=SYSTEM,
+        username="wleader",
+        full_name="Phạm Minh Tuấn",
+        org_unit_code=WARD,
+        settings=settings,
+        signing_settings=ss,
     )
     signing.issue_organisation_certificate(
-        db, actor=SYSTEM, org_unit_code=WARD, name="UBND phường Thủ Dầu Một", settings=settings,
+        db,
+        actor=SYSTEM,
+        org_unit_code=WARD,
+        name="UBND phường Thủ Dầu Một",
+        settings=settings,
         signing_settings=ss,
     )
 
@@ -88,7 +97,8 @@ def test_result_decided_over_http_is_signed_sealed_and_verified(
     ).json()
     assert checked["all_hold"] and checked["signature_count"] == 2
     assert [s["signer"]["common_name"] for s in checked["signatures"]] == [
-        "Phạm Minh Tuấn", "UBND phường Thủ Dầu Một",
+        "Phạm Minh Tuấn",
+        "UBND phường Thủ Dầu Một",
     ]
     assert checked["document_id"] == signature["document_id"]
     page = client.get(urlsplit(signature["verification_url"]).path)  # where the QR code leads

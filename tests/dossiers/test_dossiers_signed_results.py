@@ -53,12 +53,22 @@ def _pki(db, settings, *, leader: str | None, unit: str | None) -> None:
 def _decide(db, settings, people, code: str) -> None:
     service.act(db, actor=people.clerk, settings=settings, code=code, action="receive", now=BEFORE)
     service.act(
-        db, actor=people.head, settings=settings, code=code, action="assign",
-        payload={"assignee": "spec1"}, now=BEFORE,
+        db,
+        actor=people.head,
+        settings=settings,
+        code=code,
+        action="assign",
+        payload={"assignee": "spec1"},
+        now=BEFORE,
     )
     service.act(
-        db, actor=people.specialist, settings=settings, code=code, action="process",
-        payload={"result": {"house_number": "15A", "side": "odd_left"}}, now=BEFORE,
+        db,
+        actor=people.specialist,
+        settings=settings,
+        code=code,
+        action="process",
+        payload={"result": {"house_number": "15A", "side": "odd_left"}},
+        now=BEFORE,
     )
     service.act(db, actor=people.head, settings=settings, code=code, action="review", now=BEFORE)
     service.act(db, actor=people.leader, settings=settings, code=code, action="decide", now=BEFORE)
@@ -132,7 +142,11 @@ def test_results_left_unsigned_are_signed_later_from_the_shell(
     _decide(db, settings, people, detail.code)
     assert signed_results.signature_status(db, detail.code)["status"] == "unsigned"
     signing.issue_official_certificate(
-        db, actor=SYSTEM, username="leader1", full_name=LEADER_NAME, settings=settings,
+        db,
+        actor=SYSTEM,
+        username="leader1",
+        full_name=LEADER_NAME,
+        settings=settings,
         signing_settings=signing_config.get_signing_settings(),
     )
     monkeypatch.setenv("SMARTCITY_DATABASE_URL", db.url)
@@ -177,8 +191,10 @@ def test_a_replayed_result_event_signs_nothing_twice(db, settings, people, proce
     _decide(db, settings, people, detail.code)
     before = _documents(db, detail.code)
     replay = DossierResultIssued(
-        code=detail.code, procedure_code=detail.procedure_code,
-        document_sha256=before["result_unsigned"].sha256, number="15A",
+        code=detail.code,
+        procedure_code=detail.procedure_code,
+        document_sha256=before["result_unsigned"].sha256,
+        number="15A",
     )
     sign_issued_result(replay, db)
     after = _documents(db, detail.code)

@@ -56,9 +56,15 @@ def report_data() -> Callable[..., ReportCreate]:
     """A valid report at Phú Cường, with fields overridable."""
 
     def make(**fields) -> ReportCreate:  # type: ignore[no-untyped-def]
-        values = {"category_code": "ha-tang", "description": "Ổ gà lớn giữa đường, xe máy dễ té.",
-                  "lon": PHU_CUONG[0], "lat": PHU_CUONG[1], "address": "Đường Bạch Đằng",
-                  "reporter_phone": "0912 345 678", "reporter_name": "Nguyễn Văn A"}
+        values = {
+            "category_code": "ha-tang",
+            "description": "Ổ gà lớn giữa đường, xe máy dễ té.",
+            "lon": PHU_CUONG[0],
+            "lat": PHU_CUONG[1],
+            "address": "Đường Bạch Đằng",
+            "reporter_phone": "0912 345 678",
+            "reporter_name": "Nguyễn Văn A",
+        }
         values.update(fields)
         return ReportCreate(**values)
 
@@ -82,10 +88,12 @@ def login(db, settings) -> Callable[..., dict[str, str]]:
     """Create a user with roles and return bearer headers for it."""
 
     def make(username: str, *roles: tuple[str, str | None]) -> dict[str, str]:
-        accounts_service.create_user(db, actor=SYSTEM, username=username, password=PASSWORD,
-                                     roles=list(roles))
-        token = accounts_service.login_for_token(db, settings=settings, username=username, password=PASSWORD,
-                                                 client_ip="10.1.2.3").access_token
+        accounts_service.create_user(
+            db, actor=SYSTEM, username=username, password=PASSWORD, roles=list(roles)
+        )
+        token = accounts_service.login_for_token(
+            db, settings=settings, username=username, password=PASSWORD, client_ip="10.1.2.3"
+        ).access_token
         return {"Authorization": f"Bearer {token}"}
 
     return make

@@ -8,8 +8,14 @@ from smartcity.feedback import service
 from smartcity.feedback.kpis import KPIS
 from tests.feedback.conftest import BEFORE, CITIZEN, OPERATOR, PHU_CUONG, SECRET, jpeg_with_gps
 
-BODY = {"category_code": "ha-tang", "description": "Đèn đường tắt cả tuần, gọi 0912345678",
-        "lon": PHU_CUONG[0], "lat": PHU_CUONG[1], "address": "Đường Yersin", "reporter_phone": "0912345678"}
+BODY = {
+    "category_code": "ha-tang",
+    "description": "Đèn đường tắt cả tuần, gọi 0912345678",
+    "lon": PHU_CUONG[0],
+    "lat": PHU_CUONG[1],
+    "address": "Đường Yersin",
+    "reporter_phone": "0912345678",
+}
 
 
 def test_anonymous_report_then_reporter_key_and_duplicates(client, city):
@@ -21,22 +27,32 @@ def test_anonymous_report_then_reporter_key_and_duplicates(client, city):
     code = result["report"]["code"]
     second = client.post("/api/v1/feedback/reports", json={**BODY, "lon": PHU_CUONG[0] + 0.0002}).json()
     assert [n["code"] for n in second["nearby"]] == [code]
-    nearby = client.get("/api/v1/feedback/nearby", params={"category": "ha-tang", "lat": PHU_CUONG[1],
-                                                          "lon": PHU_CUONG[0], "radius_m": 100}).json()
+    nearby = client.get(
+        "/api/v1/feedback/nearby",
+        params={"category": "ha-tang", "lat": PHU_CUONG[1], "lon": PHU_CUONG[0], "radius_m": 100},
+    ).json()
     assert {n["code"] for n in nearby} == {code, second["report"]["code"]}
     public = client.get(f"/api/v1/feedback/reports/{code}").json()
     assert "original_description" not in public and "token" not in public
     key = {"reporter_key": result["reporter_key"]}
-    photo = client.post(f"/api/v1/feedback/reports/{code}/photos", data=key,
-                        files={"file": ("a.jpg", jpeg_with_gps(), "image/jpeg")})
+    photo = client.post(
+        f"/api/v1/feedback/reports/{code}/photos",
+        data=key,
+        files={"file": ("a.jpg", jpeg_with_gps(), "image/jpeg")},
+    )
     assert photo.status_code == 201, photo.text
     assert client.get(photo.json()["url"]).headers["content-type"] == "image/jpeg"
-    refused = client.post(f"/api/v1/feedback/reports/{code}/photos", data={"reporter_key": "wrong"},
-                          files={"file": ("a.jpg", jpeg_with_gps(), "image/jpeg")})
+    refused = client.post(
+        f"/api/v1/feedback/reports/{code}/photos",
+        data={"reporter_key": "wrong"},
+        files={"file": ("a.jpg", jpeg_with_gps(), "image/jpeg")},
+    )
     assert refused.status_code == 403
-    not_image = client.post(f"/api/v1/feedback/reports/{code}/photos",
-                            data={"reporter_key": result["reporter_key"]},
-                            files={"file": ("a.txt", b"hello", "text/plain")})
+    not_image = client.post(
+        f"/api/v1/feedback/reports/{code}/photos",
+        data={"reporter_key": result["reporter_key"]},
+        files={"file": ("a.txt", b"hello", "text/plain")},
+    )
     assert not_image.status_code == 415 and not_image.headers["content-type"] == "application/problem+json"
 
 
@@ -45,8 +61,12 @@ def test_bad_input_gets_problem_details(client, city):
     assert outside.status_code == 422 and outside.json()["errors"][0]["field"] == "lat"
     assert client.post("/api/v1/feedback/reports", json={**BODY, "lat": 123}).status_code == 422
     assert client.post("/api/v1/feedback/reports", json={**BODY, "category_code": "x"}).status_code == 404
-    assert client.post("/api/v1/feedback/reports", content=b"{", headers={
-        "content-type": "application/json"}).status_code == 400
+    assert (
+        client.post(
+            "/api/v1/feedback/reports", content=b"{", headers={"content-type": "application/json"}
+        ).status_code
+        == 400
+    )
 
 
 def test_staff_workflow_over_http(client, city, login):
@@ -55,13 +75,15 @@ def test_staff_workflow_over_http(client, city, login):
     code = client.post("/api/v1/feedback/reports", json=BODY, headers=citizen).json()["report"]["code"]
     assert client.post(f"/api/v1/feedback/reports/{code}/accept", json={}, headers=citizen).status_code == 403
     assert client.post(f"/api/v1/feedback/reports/{code}/accept", json={}).status_code == 403
-    accepted = client.post(f"/api/v1/feedback/reports/{code}/accept", json={"comment": "Đã nhận"},
-                           headers=operator)
+    accepted = client.post(
+        f"/api/v1/feedback/reports/{code}/accept", json={"comment": "Đã nhận"}, headers=operator
+    )
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
     wrong = client.post(f"/api/v1/feedback/reports/{code}/close", json={}, headers=operator)
     assert wrong.status_code == 409
-    resolved = client.post(f"/api/v1/feedback/reports/{code}/resolve", json={"comment": "Đã thay bóng"},
-                           headers=operator).json()
+    resolved = client.post(
+        f"/api/v1/feedback/reports/{code}/resolve", json={"comment": "Đã thay bóng"}, headers=operator
+    ).json()
     assert resolved["status"] == "resolved" and resolved["open311_status"] == "closed"
     rated = client.post(f"/api/v1/feedback/reports/{code}/rate", json={"rating": 2}, headers=citizen)
     assert rated.status_code == 200 and rated.json()["rating"] == 2
@@ -81,8 +103,9 @@ def test_staff_workflow_over_http(client, city, login):
 
 def test_statistics_and_kpis(client, city, report_data):
     def submit(**fields):
-        return service.submit_report(city, actor=CITIZEN, data=report_data(**fields), secret=SECRET,
-                                     at=BEFORE).report.code
+        return service.submit_report(
+            city, actor=CITIZEN, data=report_data(**fields), secret=SECRET, at=BEFORE
+        ).report.code
 
     on_time, late = submit(), submit(category_code="an-ninh-trat-tu")
     submit(channel="hotline")  # stays open past its deadline
@@ -91,8 +114,10 @@ def test_statistics_and_kpis(client, city, report_data):
     service.rate_report(city, actor=CITIZEN, code=on_time, rating=3, at=BEFORE + timedelta(days=2))
     service.resolve_report(city, actor=OPERATOR, code=late, comment="Xong", at=BEFORE + timedelta(days=3))
     service.rate_report(city, actor=CITIZEN, code=late, rating=1, at=BEFORE + timedelta(days=4))
-    stats = client.get("/api/v1/feedback/stats", params={
-        "start": "2025-03-01T00:00:00+07:00", "end": "2025-03-31T00:00:00+07:00"}).json()
+    stats = client.get(
+        "/api/v1/feedback/stats",
+        params={"start": "2025-03-01T00:00:00+07:00", "end": "2025-03-31T00:00:00+07:00"},
+    ).json()
     assert stats["total"] == 3 and stats["resolved"] == 2 and stats["accepted"] == 2
     assert stats["share_within_deadline"] == 0.5 and stats["overdue_open"] == 1
     assert stats["mean_rating"] == 2.0 and stats["share_satisfied"] == 0.5
@@ -101,6 +126,7 @@ def test_statistics_and_kpis(client, city, report_data):
     assert {b["key"] for b in stats["by_ward"]} == {"25747"}
     assert stats["by_month"] == [{"key": "2025-03", "label": "2025-03", "count": 3}]
     assert client.get("/api/v1/feedback/stats", params={"start": "2025-03-01T00:00:00"}).status_code == 400
-    kpi = KPIS["feedback.share_within_deadline"](city, start=BEFORE - timedelta(days=1),
-                                                 end=BEFORE + timedelta(days=30))
+    kpi = KPIS["feedback.share_within_deadline"](
+        city, start=BEFORE - timedelta(days=1), end=BEFORE + timedelta(days=30)
+    )
     assert (kpi.value, kpi.numerator, kpi.denominator, kpi.higher_is_better) == (50.0, 1.0, 2.0, True)

@@ -13,6 +13,7 @@ from tests.support import chromium_page, run_once_on_sqlite, served
 
 pytestmark = pytest.mark.browser
 
+
 @pytest.fixture
 def live_server(app, city) -> Iterator[str]:
     """The app served with the city loaded (SQLite only: the browser test runs once)."""
@@ -57,8 +58,9 @@ def test_citizen_pins_a_report_sees_the_duplicate_and_the_map(live_server, page,
 
 
 def test_operator_takes_a_call_in_the_console(live_server, page, city):
-    accounts_service.create_user(city, actor=SYSTEM, username="tongdai", password=PASSWORD,
-                                 roles=[("operator", None)])
+    accounts_service.create_user(
+        city, actor=SYSTEM, username="tongdai", password=PASSWORD, roles=[("operator", None)]
+    )
     page.goto(f"{live_server}/login?next=/staff/feedback/console")
     page.fill("input[name=username]", "tongdai")
     page.fill("input[name=password]", PASSWORD)

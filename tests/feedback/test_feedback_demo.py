@@ -16,15 +16,17 @@ from tests.feedback.conftest import OPERATOR, SECRET
 def test_generated_reports_are_routed_handled_and_counted(city):
     summary = generate(city, days=4, per_day=4, seed=7, secret=SECRET, end=date(2025, 7, 2))
     assert summary.reports > 0 and summary.skipped == 0
-    items, total = service.list_reports(city, actor=OPERATOR, filters=service.ReportFilter(public_only=False),
-                                        limit=500)
+    items, total = service.list_reports(
+        city, actor=OPERATOR, filters=service.ReportFilter(public_only=False), limit=500
+    )
     assert total == summary.reports
     units = {r.unit_code for r in items}
     assert any(u.endswith("-HCM") for u in units)  # 1-2 July 2025: the new wards
     assert any(not u.endswith("-HCM") for u in units)  # 29-30 June 2025: the old city
     zone = ZoneInfo("Asia/Ho_Chi_Minh")
-    stats = report_statistics(city, start=datetime(2025, 6, 1, tzinfo=zone),
-                              end=datetime(2025, 7, 3, tzinfo=zone))
+    stats = report_statistics(
+        city, start=datetime(2025, 6, 1, tzinfo=zone), end=datetime(2025, 7, 3, tzinfo=zone)
+    )
     assert stats.total == summary.reports and stats.resolved == summary.resolved
 
 

@@ -40,20 +40,33 @@ def _events(db, name: str) -> list[dict]:
 
 def test_categories_come_with_the_city_pack(city):
     codes = [c.code for c in service.list_categories(city)]
-    assert {"khan-cap", "an-ninh-trat-tu", "giao-thong", "den-tin-hieu", "ha-tang", "moi-truong",
-            "thu-tuc-hanh-chinh", "thong-tin"} <= set(codes)
+    assert {
+        "khan-cap",
+        "an-ninh-trat-tu",
+        "giao-thong",
+        "den-tin-hieu",
+        "ha-tang",
+        "moi-truong",
+        "thu-tuc-hanh-chinh",
+        "thong-tin",
+    } <= set(codes)
     # loading again changes nothing and never overwrites a local change
-    service.upsert_categories(city, actor=SYSTEM, categories=[
-        service.get_category(city, "ha-tang").model_copy(update={"deadline_working_days": 4})])
+    service.upsert_categories(
+        city,
+        actor=SYSTEM,
+        categories=[service.get_category(city, "ha-tang").model_copy(update={"deadline_working_days": 4})],
+    )
     assert service.ensure_default_categories(city, actor=SYSTEM) == 0
     assert service.get_category(city, "ha-tang").deadline_working_days == 4
 
 
 def test_ward_category_goes_to_the_ward_committee_valid_on_the_report_date(city, report_data):
-    before = service.submit_report(city, actor=CITIZEN, data=report_data(category_code="an-ninh-trat-tu"),
-                                   secret=SECRET, at=BEFORE).report
-    after = service.submit_report(city, actor=CITIZEN, data=report_data(category_code="an-ninh-trat-tu"),
-                                  secret=SECRET, at=AFTER).report
+    before = service.submit_report(
+        city, actor=CITIZEN, data=report_data(category_code="an-ninh-trat-tu"), secret=SECRET, at=BEFORE
+    ).report
+    after = service.submit_report(
+        city, actor=CITIZEN, data=report_data(category_code="an-ninh-trat-tu"), secret=SECRET, at=AFTER
+    ).report
     assert (before.ward_code, before.unit_code) == ("25747", "UBND-25747")
     assert after.unit_code.endswith("-HCM") and after.unit_code.startswith("UBND-")
     assert before.deadline_at == BEFORE + timedelta(hours=24)
@@ -71,11 +84,17 @@ def test_department_category_goes_to_the_department_then_to_the_ward_after_the_r
 
 def test_point_outside_the_city_is_refused_or_sent_to_the_city(city, report_data):
     with pytest.raises(OutsideCity):
-        service.submit_report(city, actor=CITIZEN, data=report_data(lon=OUTSIDE[0], lat=OUTSIDE[1]),
-                              secret=SECRET, at=BEFORE)
-    routed = service.submit_report(city, actor=CITIZEN, data=report_data(lon=OUTSIDE[0], lat=OUTSIDE[1],
-                                   category_code="an-ninh-trat-tu"), secret=SECRET, at=BEFORE,
-                                   settings=FeedbackSettings(outside_city="city")).report
+        service.submit_report(
+            city, actor=CITIZEN, data=report_data(lon=OUTSIDE[0], lat=OUTSIDE[1]), secret=SECRET, at=BEFORE
+        )
+    routed = service.submit_report(
+        city,
+        actor=CITIZEN,
+        data=report_data(lon=OUTSIDE[0], lat=OUTSIDE[1], category_code="an-ninh-trat-tu"),
+        secret=SECRET,
+        at=BEFORE,
+        settings=FeedbackSettings(outside_city="city"),
+    ).report
     assert routed.unit_code == "UBND-TDM" and routed.ward_code is None
 
 
@@ -85,11 +104,16 @@ def test_bad_input_is_refused_before_anything_is_written(city, report_data):
     with pytest.raises(ValidationFailed):
         service.submit_report(city, actor=CITIZEN, data=report_data(lat=None), secret=SECRET)
     with pytest.raises(ValidationFailed):
-        service.submit_report(city, actor=CITIZEN, data=report_data(attributes={"hang_muc": "spaceship"}),
-                              secret=SECRET)
+        service.submit_report(
+            city, actor=CITIZEN, data=report_data(attributes={"hang_muc": "spaceship"}), secret=SECRET
+        )
     with pytest.raises(ValidationFailed):
-        service.submit_report(city, actor=CITIZEN, data=report_data(
-            category_code="an-ninh-trat-tu", lon=None, lat=None, address="", ward_code=None), secret=SECRET)
+        service.submit_report(
+            city,
+            actor=CITIZEN,
+            data=report_data(category_code="an-ninh-trat-tu", lon=None, lat=None, address="", ward_code=None),
+            secret=SECRET,
+        )
     with city.session() as s:
         assert s.scalar(select(Report.id)) is None
 
@@ -100,19 +124,27 @@ def test_full_lifecycle_with_timestamps_audit_and_events(city, report_data):
     assert result.report.status == "new" and result.reporter_key
     qldt = staff_of("TDM-QLDT")
     service.accept_report(city, actor=OPERATOR, code=code, at=BEFORE + timedelta(minutes=10))
-    service.assign_report(city, actor=OPERATOR, code=code, assignee="Tổ duy tu số 2",
-                          at=BEFORE + timedelta(minutes=20))
+    service.assign_report(
+        city, actor=OPERATOR, code=code, assignee="Tổ duy tu số 2", at=BEFORE + timedelta(minutes=20)
+    )
     service.start_report(city, actor=qldt, code=code, at=BEFORE + timedelta(hours=2))
-    resolved = service.resolve_report(city, actor=qldt, code=code, comment="Đã vá ổ gà.",
-                                      at=BEFORE + timedelta(days=1))
+    resolved = service.resolve_report(
+        city, actor=qldt, code=code, comment="Đã vá ổ gà.", at=BEFORE + timedelta(days=1)
+    )
     assert resolved.status == "resolved" and resolved.status_notes == "Đã vá ổ gà."
     rated = service.rate_report(city, actor=CITIZEN, code=code, rating=3, at=BEFORE + timedelta(days=2))
     assert rated.rating == 3
     closed = service.close_report(city, actor=OPERATOR, code=code, at=BEFORE + timedelta(days=3))
     actions = [(s.action, s.to_status) for s in closed.staff_steps]
-    assert actions == [("submitted", "new"), ("accept", "accepted"), ("assign", "assigned"),
-                       ("start", "in_progress"), ("resolve", "resolved"), ("rated", "resolved"),
-                       ("close", "closed")]
+    assert actions == [
+        ("submitted", "new"),
+        ("accept", "accepted"),
+        ("assign", "assigned"),
+        ("start", "in_progress"),
+        ("resolve", "resolved"),
+        ("rated", "resolved"),
+        ("close", "closed"),
+    ]
     assert closed.accepted_at == BEFORE + timedelta(minutes=10)
     assert all(s.actor for s in closed.staff_steps)
     with city.session() as s:
@@ -143,8 +175,14 @@ def test_reassign_needs_the_centre_or_the_head_of_the_unit(city, report_data):
     later = BEFORE + timedelta(hours=1)
     with pytest.raises(Forbidden):
         service.assign_report(city, actor=staff_of("TDM-QLDT"), code=code, unit_code="TDM-TNMT", at=later)
-    moved = service.assign_report(city, actor=staff_of("TDM-QLDT", "head"), code=code, unit_code="TDM-TNMT",
-                                  comment="Thuộc lĩnh vực môi trường.", at=later)
+    moved = service.assign_report(
+        city,
+        actor=staff_of("TDM-QLDT", "head"),
+        code=code,
+        unit_code="TDM-TNMT",
+        comment="Thuộc lĩnh vực môi trường.",
+        at=later,
+    )
     assert moved.unit_code == "TDM-TNMT" and moved.staff_steps[-1].action == "reassign"
     with pytest.raises(ValidationFailed):
         service.assign_report(city, actor=OPERATOR, code=code, unit_code="NO-SUCH-UNIT", at=later)
@@ -154,24 +192,33 @@ def test_reassign_needs_the_centre_or_the_head_of_the_unit(city, report_data):
 def test_reporter_reopens_within_the_period_only(city, report_data):
     result = service.submit_report(city, actor=CITIZEN, data=report_data(), secret=SECRET, at=BEFORE)
     code = result.report.code
-    service.resolve_report(city, actor=OPERATOR, code=code, comment="Đã xử lý.",
-                           at=BEFORE + timedelta(days=1))
+    service.resolve_report(
+        city, actor=OPERATOR, code=code, comment="Đã xử lý.", at=BEFORE + timedelta(days=1)
+    )
     with pytest.raises(Forbidden):
-        service.reopen_report(city, actor=OTHER_CITIZEN, code=code, comment="Chưa sửa",
-                              at=BEFORE + timedelta(days=2))
+        service.reopen_report(
+            city, actor=OTHER_CITIZEN, code=code, comment="Chưa sửa", at=BEFORE + timedelta(days=2)
+        )
     with pytest.raises(Conflict):
-        service.reopen_report(city, actor=CITIZEN, code=code, comment="Chưa sửa",
-                              at=BEFORE + timedelta(days=30))
-    reopened = service.reopen_report(city, actor=SYSTEM.__class__(kind="anonymous", name="anonymous"),
-                                     code=code, comment="Vẫn còn ổ gà", reporter_key=result.reporter_key,
-                                     at=BEFORE + timedelta(days=2))
+        service.reopen_report(
+            city, actor=CITIZEN, code=code, comment="Chưa sửa", at=BEFORE + timedelta(days=30)
+        )
+    reopened = service.reopen_report(
+        city,
+        actor=SYSTEM.__class__(kind="anonymous", name="anonymous"),
+        code=code,
+        comment="Vẫn còn ổ gà",
+        reporter_key=result.reporter_key,
+        at=BEFORE + timedelta(days=2),
+    )
     assert reopened.status == "reopened" and reopened.open311_status == "open"
     assert reopened.resolved_at is None
 
 
 def test_escalation_once_when_the_deadline_passes_and_auto_close(city, report_data):
-    code = service.submit_report(city, actor=CITIZEN, data=report_data(category_code="an-ninh-trat-tu"),
-                                 secret=SECRET, at=BEFORE).report.code
+    code = service.submit_report(
+        city, actor=CITIZEN, data=report_data(category_code="an-ninh-trat-tu"), secret=SECRET, at=BEFORE
+    ).report.code
     assert service.escalate_overdue(city, now=BEFORE + timedelta(hours=23)) == []
     assert service.escalate_overdue(city, now=BEFORE + timedelta(hours=25)) == [code]
     assert service.escalate_overdue(city, now=BEFORE + timedelta(hours=30)) == []
@@ -186,17 +233,27 @@ def test_nearby_open_duplicates_and_merge(city, report_data):
     first = service.submit_report(city, actor=CITIZEN, data=report_data(), secret=SECRET, at=BEFORE).report
     near = report_data(lon=PHU_CUONG[0] + 0.0003, lat=PHU_CUONG[1])  # about 33 m east
     far = report_data(lon=PHU_CUONG[0] + 0.002, lat=PHU_CUONG[1])  # about 220 m east
-    second = service.submit_report(city, actor=OTHER_CITIZEN, data=near, secret=SECRET,
-                                   at=BEFORE + timedelta(hours=1))
+    second = service.submit_report(
+        city, actor=OTHER_CITIZEN, data=near, secret=SECRET, at=BEFORE + timedelta(hours=1)
+    )
     assert [n.code for n in second.nearby] == [first.code]
     assert 25 < second.nearby[0].distance_m < 40
-    assert service.submit_report(city, actor=OTHER_CITIZEN, data=far, secret=SECRET,
-                                 at=BEFORE + timedelta(hours=1)).nearby == []
+    assert (
+        service.submit_report(
+            city, actor=OTHER_CITIZEN, data=far, secret=SECRET, at=BEFORE + timedelta(hours=1)
+        ).nearby
+        == []
+    )
     other_kind = report_data(category_code="moi-truong", lon=near.lon, lat=near.lat)
-    assert service.submit_report(city, actor=OTHER_CITIZEN, data=other_kind, secret=SECRET,
-                                 at=BEFORE + timedelta(hours=1)).nearby == []
-    too_old = service.nearby_open_reports(city, category_code="ha-tang", lon=near.lon, lat=near.lat,
-                                          now=BEFORE + timedelta(days=8))
+    assert (
+        service.submit_report(
+            city, actor=OTHER_CITIZEN, data=other_kind, secret=SECRET, at=BEFORE + timedelta(hours=1)
+        ).nearby
+        == []
+    )
+    too_old = service.nearby_open_reports(
+        city, category_code="ha-tang", lon=near.lon, lat=near.lat, now=BEFORE + timedelta(days=8)
+    )
     assert too_old == []
     merged = service.merge_report(city, actor=OPERATOR, code=second.report.code, into=first.code)
     assert merged.status == "merged" and merged.merged_into == first.code
@@ -226,8 +283,9 @@ def test_contact_is_encrypted_masked_and_reads_are_logged(city, report_data):
 
 
 def test_urgent_reports_are_flagged_to_the_operations_centre(city, report_data):
-    emergency = service.submit_report(city, actor=CITIZEN, data=report_data(category_code="khan-cap"),
-                                      secret=SECRET, at=BEFORE).report
+    emergency = service.submit_report(
+        city, actor=CITIZEN, data=report_data(category_code="khan-cap"), secret=SECRET, at=BEFORE
+    ).report
     assert emergency.is_urgent and emergency.unit_code == "TDM-IOC"
     ordinary = service.submit_report(city, actor=CITIZEN, data=report_data(urgent=True), secret=SECRET).report
     assert not ordinary.is_urgent  # a citizen cannot flag; an operator can

@@ -14,19 +14,33 @@ from tests.feedback.conftest import jpeg_with_gps
 LIMITS = {"max_bytes": 1024 * 1024, "max_pixels": 4_000_000, "max_side": 512}
 
 
-@pytest.mark.parametrize("text", [
-    "Gọi tôi 0912345678 nhé", "SĐT: 0912 345 678", "ĐT +84 912.345.678", "số 84912345678",
-    "CCCD 074203012345", "CCCD 074 203 012 345", "CMND 280123456", "mail lan.tran@example.vn",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gọi tôi 0912345678 nhé",
+        "SĐT: 0912 345 678",
+        "ĐT +84 912.345.678",
+        "số 84912345678",
+        "CCCD 074203012345",
+        "CCCD 074 203 012 345",
+        "CMND 280123456",
+        "mail lan.tran@example.vn",
+    ],
+)
 def test_personal_numbers_are_removed(text):
     cleaned = scrub_text(text)
     assert REDACTED in cleaned
     assert not any(ch.isdigit() for ch in cleaned.split(REDACTED)[-1] + cleaned.split(REDACTED)[0][-3:])
 
 
-@pytest.mark.parametrize("text", [
-    "Gọi tổng đài 1022 hoặc 0274.1022", "Nhà số 12/3 đường 30/4, khu phố 5", "Năm 2025 có 14 phường",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gọi tổng đài 1022 hoặc 0274.1022",
+        "Nhà số 12/3 đường 30/4, khu phố 5",
+        "Năm 2025 có 14 phường",
+    ],
+)
 def test_ordinary_numbers_stay(text):
     assert scrub_text(text) == text
 

@@ -12,11 +12,35 @@ from smartcity.feedback import service
 from tests.feedback.conftest import CITIZEN, OPERATOR, OUTSIDE, PHU_CUONG, SECRET, SYSTEM, jpeg_with_gps
 
 SERVICE_KEYS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
-REQUEST_KEYS = ["service_request_id", "status", "status_notes", "service_name", "service_code", "description",
-                "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
-                "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url"]
-ATTRIBUTE_KEYS = ["variable", "code", "datatype", "required", "datatype_description", "order", "description",
-                  "values"]
+REQUEST_KEYS = [
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+]
+ATTRIBUTE_KEYS = [
+    "variable",
+    "code",
+    "datatype",
+    "required",
+    "datatype_description",
+    "order",
+    "description",
+    "values",
+]
 
 
 @pytest.fixture
@@ -26,10 +50,18 @@ def api_key(city) -> str:
 
 
 def _post(client, key, fmt="json", files=None, **fields):
-    data = {"api_key": key, "service_code": "ha-tang", "lat": str(PHU_CUONG[1]),
-            "long": str(PHU_CUONG[0]), "description": "Ổ gà trước số 12, gọi 0912345678",
-            "first_name": "Lan", "last_name": "Trần", "phone": "0987654321", "email": "lan@example.vn",
-            "attribute[hang_muc]": "duong"}
+    data = {
+        "api_key": key,
+        "service_code": "ha-tang",
+        "lat": str(PHU_CUONG[1]),
+        "long": str(PHU_CUONG[0]),
+        "description": "Ổ gà trước số 12, gọi 0912345678",
+        "first_name": "Lan",
+        "last_name": "Trần",
+        "phone": "0987654321",
+        "email": "lan@example.vn",
+        "attribute[hang_muc]": "duong",
+    }
     data.update({k: v for k, v in fields.items() if v is not None})
     for key in [k for k, v in fields.items() if v is None]:
         data.pop(key, None)
@@ -122,21 +154,25 @@ def test_post_then_get_the_request_in_both_formats(client, city, api_key):
 def test_closed_status_and_filters(client, city, api_key):
     first = _post(client, api_key).json()[0]["service_request_id"]
     second = _post(client, api_key, service_code="moi-truong", **{"attribute[hang_muc]": None}).json()[0][
-        "service_request_id"]
+        "service_request_id"
+    ]
     service.resolve_report(city, actor=OPERATOR, code=first, comment="Đã vá xong.")
     everything = client.get("/open311/v2/requests.json").json()
     assert {r["service_request_id"] for r in everything} == {first, second}
     closed = client.get("/open311/v2/requests.json?status=closed").json()
     assert [(r["service_request_id"], r["status"], r["status_notes"]) for r in closed] == [
-        (first, "closed", "Đã vá xong.")]
+        (first, "closed", "Đã vá xong.")
+    ]
     still_open = client.get("/open311/v2/requests.json?status=open").json()
     assert [r["service_request_id"] for r in still_open] == [second]
     by_code = client.get("/open311/v2/requests.json?service_code=moi-truong,khan-cap").json()
     assert [r["service_request_id"] for r in by_code] == [second]
     by_id = client.get(f"/open311/v2/requests.json?service_request_id={first},{second}").json()
     assert len(by_id) == 2
-    old = client.get("/open311/v2/requests.json",
-                     params={"start_date": "2020-01-01T00:00:00Z", "end_date": "2020-12-31T00:00:00+07:00"})
+    old = client.get(
+        "/open311/v2/requests.json",
+        params={"start_date": "2020-01-01T00:00:00Z", "end_date": "2020-12-31T00:00:00+07:00"},
+    )
     assert old.json() == []
     root = _xml(client.get("/open311/v2/requests.xml?status=closed"))
     assert [r.findtext("service_request_id") for r in root.findall("request")] == [first]
@@ -155,26 +191,30 @@ def test_private_reports_are_not_published(client, city, report_data):
 def test_tokens(client, city, report_data):
     report = service.submit_report(city, actor=CITIZEN, data=report_data(), secret=SECRET).report
     assert client.get(f"/open311/v2/tokens/{report.token}.json").json() == [
-        {"service_request_id": report.code, "token": report.token}]
+        {"service_request_id": report.code, "token": report.token}
+    ]
     root = _xml(client.get(f"/open311/v2/tokens/{report.token}.xml"))
     assert [c.tag for c in root[0]] == ["service_request_id", "token"]
     _error(client.get("/open311/v2/tokens/unknown.json"), 404)
 
 
-@pytest.mark.parametrize(("fields", "status", "words"), [
-    ({"api_key": None}, 403, "api_key"),
-    ({"api_key": "sc_00000000_notarealkeynotarealkey"}, 403, "Invalid api_key"),
-    ({"service_code": "nope"}, 404, "service_code"),
-    ({"service_code": None}, 400, "service_code"),
-    ({"lat": "abc"}, 400, "lat"),
-    ({"lat": "95"}, 400, "latitude"),
-    ({"long": None}, 400, "together"),
-    ({"lat": str(OUTSIDE[1]), "long": str(OUTSIDE[0])}, 400, "outside the city"),
-    ({"lat": None, "long": None}, 400, "location"),
-    ({"attribute[hang_muc]": "spaceship"}, 400, "hang_muc"),
-    ({"attribute[unknown]": "x"}, 400, "unknown"),
-    ({"email": "not-an-email"}, 400, "email"),
-])
+@pytest.mark.parametrize(
+    ("fields", "status", "words"),
+    [
+        ({"api_key": None}, 403, "api_key"),
+        ({"api_key": "sc_00000000_notarealkeynotarealkey"}, 403, "Invalid api_key"),
+        ({"service_code": "nope"}, 404, "service_code"),
+        ({"service_code": None}, 400, "service_code"),
+        ({"lat": "abc"}, 400, "lat"),
+        ({"lat": "95"}, 400, "latitude"),
+        ({"long": None}, 400, "together"),
+        ({"lat": str(OUTSIDE[1]), "long": str(OUTSIDE[0])}, 400, "outside the city"),
+        ({"lat": None, "long": None}, 400, "location"),
+        ({"attribute[hang_muc]": "spaceship"}, 400, "hang_muc"),
+        ({"attribute[unknown]": "x"}, 400, "unknown"),
+        ({"email": "not-an-email"}, 400, "email"),
+    ],
+)
 def test_bad_posts_get_open311_errors(client, city, api_key, fields, status, words):
     for fmt in ("json", "xml"):
         description = _error(_post(client, api_key, fmt=fmt, **fields), status, fmt)

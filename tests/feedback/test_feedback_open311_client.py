@@ -24,18 +24,27 @@ def live_open311(app, city) -> Iterator[str]:
 @pytest.mark.parametrize("output_format", ["json", "xml"])
 def test_georeport_client_lists_posts_and_reads(live_open311, city, output_format):
     key = accounts_service.create_api_key(city, actor=SYSTEM, name="third-party app").key
-    client = GeoReport(live_open311, jurisdiction="thudaumot.binhduong.gov.vn", api_key=key,
-                                 output_format=output_format)
+    client = GeoReport(
+        live_open311, jurisdiction="thudaumot.binhduong.gov.vn", api_key=key, output_format=output_format
+    )
     services = client.get_service_list()
     codes = [s["service_code"] for s in services]
     assert "ha-tang" in codes and "khan-cap" in codes
     definition = client.get_service_definition("ha-tang")
     assert definition["service_code"] == "ha-tang"
 
-    posted = requests.post(f"{live_open311}/requests.{output_format}", data={
-        "api_key": key, "jurisdiction_id": "thudaumot.binhduong.gov.vn", "service_code": "moi-truong",
-        "lat": PHU_CUONG[1], "long": PHU_CUONG[0], "description": "Rác thải đổ trộm cạnh kênh",
-    }, timeout=10)
+    posted = requests.post(
+        f"{live_open311}/requests.{output_format}",
+        data={
+            "api_key": key,
+            "jurisdiction_id": "thudaumot.binhduong.gov.vn",
+            "service_code": "moi-truong",
+            "lat": PHU_CUONG[1],
+            "long": PHU_CUONG[0],
+            "description": "Rác thải đổ trộm cạnh kênh",
+        },
+        timeout=10,
+    )
     assert posted.status_code == 200, posted.text
 
     requests_found = client.get_service_requests(service_code="moi-truong", status="open")

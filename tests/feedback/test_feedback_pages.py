@@ -7,8 +7,14 @@ import re
 from smartcity.feedback import service
 from tests.feedback.conftest import CITIZEN, OPERATOR, OUTSIDE, PHU_CUONG, SECRET, jpeg_with_gps
 
-FORM = {"category_code": "moi-truong", "description": "Rác thải chất đống trước chợ",
-        "lat": str(PHU_CUONG[1]), "lon": str(PHU_CUONG[0]), "address": "Chợ Thủ Dầu Một", "is_public": "on"}
+FORM = {
+    "category_code": "moi-truong",
+    "description": "Rác thải chất đống trước chợ",
+    "lat": str(PHU_CUONG[1]),
+    "lon": str(PHU_CUONG[0]),
+    "address": "Chợ Thủ Dầu Một",
+    "is_public": "on",
+}
 
 
 def test_submit_form_then_report_page_then_rating(client, city):
@@ -50,8 +56,13 @@ def test_my_reports_needs_login_and_lists_own(client, city, login):
     assert client.get("/feedback/mine", follow_redirects=False).status_code == 303
     headers = login("dan2", ("citizen", None))
     other = login("dan4", ("citizen", None))
-    body = {"category_code": "ha-tang", "description": "Ổ gà", "lon": PHU_CUONG[0], "lat": PHU_CUONG[1],
-            "is_public": False}
+    body = {
+        "category_code": "ha-tang",
+        "description": "Ổ gà",
+        "lon": PHU_CUONG[0],
+        "lat": PHU_CUONG[1],
+        "is_public": False,
+    }
     code = client.post("/api/v1/feedback/reports", json=body, headers=headers).json()["report"]["code"]
     assert code in client.get("/feedback/mine", headers=headers).text
     assert code not in client.get("/feedback/mine", headers=other).text
@@ -63,10 +74,20 @@ def test_console_intake_and_caller_lookup(client, city, login):
     assert client.get("/staff/feedback/console", headers=citizen).status_code == 403
     page = client.get("/staff/feedback/console", headers=operator)
     assert page.status_code == 200 and 'id="console-form"' in page.text
-    intake = client.post("/staff/feedback/console", headers=operator, follow_redirects=False, data={
-        "reporter_phone": "0903 111 222", "category_code": "an-ninh-trat-tu", "channel": "hotline",
-        "description": "Đánh nhau trước quán nhậu", "lat": str(PHU_CUONG[1]), "lon": str(PHU_CUONG[0]),
-        "urgent": "on"})
+    intake = client.post(
+        "/staff/feedback/console",
+        headers=operator,
+        follow_redirects=False,
+        data={
+            "reporter_phone": "0903 111 222",
+            "category_code": "an-ninh-trat-tu",
+            "channel": "hotline",
+            "description": "Đánh nhau trước quán nhậu",
+            "lat": str(PHU_CUONG[1]),
+            "lon": str(PHU_CUONG[0]),
+            "urgent": "on",
+        },
+    )
     assert intake.status_code == 303
     lookup = client.get("/staff/feedback/console", params={"phone": "0903111222"}, headers=operator)
     earlier = lookup.text.split('id="earlier"')[1].split("</ul>")[0]
@@ -79,16 +100,22 @@ def test_console_intake_and_caller_lookup(client, city, login):
 
 
 def test_queue_shows_the_units_reports_and_acts(client, city, login, report_data):
-    code = service.submit_report(city, actor=CITIZEN, data=report_data(category_code="an-ninh-trat-tu"),
-                                 secret=SECRET).report
+    code = service.submit_report(
+        city, actor=CITIZEN, data=report_data(category_code="an-ninh-trat-tu"), secret=SECRET
+    ).report
     ward_staff = login("canbo1", ("specialist", code.unit_code))
-    other_staff = login("canbo2", ("specialist", "UBND-25768-HCM" if code.unit_code != "UBND-25768-HCM"
-                                   else "UBND-25747-HCM"))
+    other_staff = login(
+        "canbo2", ("specialist", "UBND-25768-HCM" if code.unit_code != "UBND-25768-HCM" else "UBND-25747-HCM")
+    )
     mine = client.get("/staff/feedback/queue", headers=ward_staff)
     assert mine.status_code == 200 and code.code in mine.text
     assert code.code not in client.get("/staff/feedback/queue", headers=other_staff).text
-    accepted = client.post(f"/staff/feedback/r/{code.code}/accept", headers=ward_staff,
-                           data={"back": "/staff/feedback/queue"}, follow_redirects=False)
+    accepted = client.post(
+        f"/staff/feedback/r/{code.code}/accept",
+        headers=ward_staff,
+        data={"back": "/staff/feedback/queue"},
+        follow_redirects=False,
+    )
     assert accepted.status_code == 303
     assert service.get_report(city, actor=OPERATOR, code=code.code).status == "accepted"
     refused = client.post(f"/staff/feedback/r/{code.code}/start", headers=other_staff)
@@ -109,6 +136,9 @@ def test_reporter_adds_photos_after_submitting_all_or_none(client, city):
     too_many = [("photos", (f"q{i}.jpg", jpeg_with_gps(), "image/jpeg")) for i in range(10)]
     over = client.post(f"/feedback/r/{code}/photos", data={"reporter_key": key}, files=too_many)
     assert over.status_code == 409 and over.text.count("/api/v1/feedback/photos/") == 2  # none of the ten
-    broken = client.post(f"/feedback/r/{code}/photos", data={"reporter_key": key},
-                         files=[("photos", ("x.jpg", b"not an image", "image/jpeg"))])
+    broken = client.post(
+        f"/feedback/r/{code}/photos",
+        data={"reporter_key": key},
+        files=[("photos", ("x.jpg", b"not an image", "image/jpeg"))],
+    )
     assert broken.status_code in (413, 415, 422) and "alert-error" in broken.text

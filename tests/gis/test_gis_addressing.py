@@ -78,8 +78,12 @@ def test_a_certified_house_number_enters_the_register_once(demo):
     proposal = addressing.propose_house_number(demo, lon=lon, lat=lat, street=street)
     decided = f"{HouseNumber.parse(proposal.house_number).base}B"
     event = HouseNumberCertified(
-        code="UBND-25747-HCM-261128-0001", house_number=decided, street=proposal.street_name,
-        longitude=lon, latitude=lat, street_code=street,
+        code="UBND-25747-HCM-261128-0001",
+        house_number=decided,
+        street=proposal.street_name,
+        longitude=lon,
+        latitude=lat,
+        street_code=street,
     )
     for _ in range(2):  # the outbox delivers at least once: the second delivery changes nothing
         with UnitOfWork(demo, Actor.system("dossiers-test")) as uow:

@@ -71,8 +71,9 @@ def test_staff_picks_a_parcel_on_the_editor_map_and_saves_a_correction(live_serv
     from tests.gis.conftest import SYSTEM
 
     password = "Mat-khau-rat-dai-2026"
-    accounts_service.create_user(demo, actor=SYSTEM, username="bando.cv", password=password,
-                                 roles=[("specialist", None)])
+    accounts_service.create_user(
+        demo, actor=SYSTEM, username="bando.cv", password=password, roles=[("specialist", None)]
+    )
     parcel = service.query_features(demo, slug="land-parcels", limit=1, offset=7).features[0]
     a, b, c, d = parcel.bbox
     centre = [(a + c) / 2, (b + d) / 2]

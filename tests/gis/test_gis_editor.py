@@ -38,8 +38,12 @@ def test_specialist_corrects_a_parcel_with_a_reason_and_sees_the_history(app, de
     assert page.status_code == 200 and parcel.key in page.text
     assert "Chưa có chỉnh sửa nào." in page.text
     form = {
-        "csrf_token": token, "layer": "land-parcels", "feature_id": parcel.id, "version": "1",
-        "p_land_use_code": "TMD", "p_area_m2": str(parcel.properties["area_m2"]),
+        "csrf_token": token,
+        "layer": "land-parcels",
+        "feature_id": parcel.id,
+        "version": "1",
+        "p_land_use_code": "TMD",
+        "p_area_m2": str(parcel.properties["area_m2"]),
         "reason": "Cập nhật theo quyết định chuyển mục đích sử dụng đất",
     }
     saved = client.post(EDITOR_PATH, data=form, follow_redirects=False)
@@ -70,23 +74,29 @@ def test_moving_an_address_point_and_bad_input(app, demo):
     bad_number = client.post(EDITOR_PATH, data={**base, "p_chainage_m": "mười", "reason": "Đo lại"})
     assert bad_number.status_code == 422
     moved = client.post(
-        EDITOR_PATH, data={**base, "lon": str(lon + 0.0001), "lat": str(lat), "reason": "Đo lại vị trí"},
+        EDITOR_PATH,
+        data={**base, "lon": str(lon + 0.0001), "lat": str(lat), "reason": "Đo lại vị trí"},
         follow_redirects=False,
     )
     assert moved.status_code == 303
     stored = service.get_feature(demo, slug="addresses", feature_id=address.id)
     assert abs(stored.geometry["coordinates"][0] - (lon + 0.0001)) < 1e-7 and stored.version == 2
     assert service.feature_history(demo, slug="addresses", feature_id=int(address.id))[0].geometry_changed
-    assert client.post(EDITOR_PATH, data={**base, "version": "2", "reason": "x"}, follow_redirects=False
-                       ).status_code == 303  # nothing changed: still a recorded review
+    assert (
+        client.post(
+            EDITOR_PATH, data={**base, "version": "2", "reason": "x"}, follow_redirects=False
+        ).status_code
+        == 303
+    )  # nothing changed: still a recorded review
     missing = client.post(EDITOR_PATH, data={**base, "feature_id": "999999", "reason": "x"})
     assert missing.status_code == 404
 
 
 def test_editor_is_for_editors_only_and_needs_csrf(app, demo, client):
     assert client.get(EDITOR_PATH, follow_redirects=False).status_code == 303  # to the login page
-    accounts_service.create_user(demo, actor=SYSTEM, username="dan.gis", password=PASSWORD,
-                                 roles=[("citizen", None)])
+    accounts_service.create_user(
+        demo, actor=SYSTEM, username="dan.gis", password=PASSWORD, roles=[("citizen", None)]
+    )
     citizen = TestClient(app)
     login_token = CSRF.search(citizen.get("/login").text).group(1)  # type: ignore[union-attr]
     citizen.post("/login", data={"username": "dan.gis", "password": PASSWORD, "csrf_token": login_token})

@@ -132,9 +132,12 @@ def test_tile_matches_items_of_the_same_box(demo, client):
         "/ogc/collections/land-parcels/items",
         params={"bbox": f"{west},{south},{east},{north}", "limit": 1000},
     ).json()
-    in_tile = {f["properties"]["fid"] for f in mapbox_vector_tile.decode(
-        client.get(TILES.format(slug="land-parcels", z=17, row=row, col=col)).content
-    )["land-parcels"]["features"]}
+    in_tile = {
+        f["properties"]["fid"]
+        for f in mapbox_vector_tile.decode(
+            client.get(TILES.format(slug="land-parcels", z=17, row=row, col=col)).content
+        )["land-parcels"]["features"]
+    }
     assert {f["id"] for f in items["features"]} <= in_tile
 
 

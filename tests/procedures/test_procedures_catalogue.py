@@ -100,8 +100,18 @@ def _csv(rows):
 
 
 def test_import_of_a_bad_file_names_each_problem_and_stores_nothing(db):
-    header = ["code", "name", "field", "field_code", "level", "processing_days", "agency_code",
-              "result_type", "workflow", "required_documents"]
+    header = [
+        "code",
+        "name",
+        "field",
+        "field_code",
+        "level",
+        "processing_days",
+        "agency_code",
+        "result_type",
+        "workflow",
+        "required_documents",
+    ]
     good = ["X-1", "Thủ tục thử", "Thử", "TH", "4", "3", "TDM-QLDT", "Quyết định", "city_standard", "[]"]
     bad = ["X-2", "Thủ tục sai", "Thử", "TH", "7", "3", "TDM-QLDT", "Quyết định", "no_such_flow", "[]"]
     with pytest.raises(ValidationFailed) as caught:
@@ -115,9 +125,18 @@ def test_import_of_a_bad_file_names_each_problem_and_stores_nothing(db):
 
 
 def test_import_rejects_level_scale_disagreement_and_bad_schema(db):
-    record = {"code": "X-3", "name": "Thủ tục thử", "field": "Thử", "field_code": "TH", "level": 2,
-              "online_scope": "toan_trinh", "processing_days": 1, "agency_code": "TDM-QLDT",
-              "result_type": "Quyết định", "workflow": "ward_short"}
+    record = {
+        "code": "X-3",
+        "name": "Thủ tục thử",
+        "field": "Thử",
+        "field_code": "TH",
+        "level": 2,
+        "online_scope": "toan_trinh",
+        "processing_days": 1,
+        "agency_code": "TDM-QLDT",
+        "result_type": "Quyết định",
+        "workflow": "ward_short",
+    }
     with pytest.raises(ValidationFailed):
         service.upsert_procedures(db, actor=SYSTEM, records=[record])
     record.update(level=4, form_schema={"type": "object", "properties": {"x": {"type": "nope"}}})

@@ -38,9 +38,14 @@ def test_demo_prepares_a_working_city_and_can_run_again(tmp_path: Path, small_de
     with TestClient(create_app(settings)) as client:
         wards = client.get("/api/v1/city/units", params={"level": "ward", "on": "2022-02-27"}).json()
         assert len(wards) == 14
-        token = client.post("/api/v1/auth/token", data={
-            "grant_type": "password", "username": "motcua", "password": login.password,
-        })
+        token = client.post(
+            "/api/v1/auth/token",
+            data={
+                "grant_type": "password",
+                "username": "motcua",
+                "password": login.password,
+            },
+        )
         assert token.status_code == 200
         bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
         me = client.get("/api/v1/auth/me", headers=bearer).json()

@@ -50,16 +50,21 @@ def _settings(request: Request) -> Settings:
 
 @auth_router.post("/token", response_model=TokenResponse, summary="OAuth2 password grant: get a bearer token")
 def token(
-    request: Request, response: Response, db: DB,
-    grant_type: Annotated[str, Form()], username: Annotated[str, Form(max_length=200)],
-    password: Annotated[str, Form(max_length=1024)], scope: Annotated[str, Form()] = "",
+    request: Request,
+    response: Response,
+    db: DB,
+    grant_type: Annotated[str, Form()],
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1024)],
+    scope: Annotated[str, Form()] = "",
 ) -> TokenResponse:
     """Exchange a username and password for a bearer token (401 if wrong, 429 when throttled)."""
     if grant_type != "password":
         raise BadRequest("Only grant_type=password is supported.", error="unsupported_grant_type")
     client_ip = request.client.host if request.client else None
-    result = service.login_for_token(db, settings=_settings(request), username=username,
-                                     password=password, client_ip=client_ip)
+    result = service.login_for_token(
+        db, settings=_settings(request), username=username, password=password, client_ip=client_ip
+    )
     response.headers["Cache-Control"] = "no-store"
     return result
 
@@ -71,7 +76,10 @@ def me(request: Request, db: DB, actor: Annotated[Actor, Depends(require_actor)]
     uses_session = not (request.headers.get("authorization") or request.headers.get("x-api-key"))
     roles = sorted(actor.roles, key=lambda pair: (service.ROLE_ORDER.get(pair[0], 99), pair[1] or ""))
     return Me(
-        kind=actor.kind, name=actor.name, user_id=actor.user_id, full_name=full_name,
+        kind=actor.kind,
+        name=actor.name,
+        user_id=actor.user_id,
+        full_name=full_name,
         roles=[RoleHeld(role=role, org_unit_code=unit) for role, unit in roles],
         csrf_token=getattr(request.state, "csrf_token", None) if uses_session else None,
     )
@@ -87,8 +95,10 @@ def roles(db: DB) -> list[RoleRead]:
 
 
 @accounts_router.get("/org-units", response_model=list[OrgUnitRead], summary="Org units of the city")
-def org_units(db: DB, on: Annotated[date | None, Query(description="Only units valid on this day")] = None,
-              ) -> list[OrgUnitRead]:
+def org_units(
+    db: DB,
+    on: Annotated[date | None, Query(description="Only units valid on this day")] = None,
+) -> list[OrgUnitRead]:
     """Active org units, optionally only those valid on a given day."""
     return service.list_org_units(db, on)
 
@@ -106,21 +116,33 @@ def org_unit(db: DB, code: str) -> OrgUnitRead:
 
 
 @accounts_router.get("/users", response_model=UserPage, summary="List users (admin)")
-def users(db: DB, _admin: Admin, q: Annotated[str | None, Query(max_length=100)] = None,
-          limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-          offset: Annotated[int, Query(ge=0)] = 0) -> UserPage:
+def users(
+    db: DB,
+    _admin: Admin,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> UserPage:
     """Users by username, filtered by `q` in username or full name."""
     return service.list_users(db, limit=limit, offset=offset, query=q)
 
 
-@accounts_router.post("/users", response_model=UserRead, status_code=status.HTTP_201_CREATED,
-                      summary="Create a user (admin)")
+@accounts_router.post(
+    "/users", response_model=UserRead, status_code=status.HTTP_201_CREATED, summary="Create a user (admin)"
+)
 def create_user(request: Request, db: DB, admin: Admin, body: UserCreate) -> UserRead:
     """Create a user with a password and roles."""
     return service.create_user(
-        db, actor=admin, username=body.username, password=body.password, full_name=body.full_name,
-        email=body.email, phone=body.phone, locale=body.locale,
-        roles=[(r.role, r.org_unit_code) for r in body.roles], secret=_settings(request).resolved_secret_key,
+        db,
+        actor=admin,
+        username=body.username,
+        password=body.password,
+        full_name=body.full_name,
+        email=body.email,
+        phone=body.phone,
+        locale=body.locale,
+        roles=[(r.role, r.org_unit_code) for r in body.roles],
+        secret=_settings(request).resolved_secret_key,
     )
 
 
@@ -133,42 +155,60 @@ def user(db: DB, _admin: Admin, user_id: int) -> UserRead:
 @accounts_router.patch("/users/{user_id}", response_model=UserRead, summary="Change a user (admin)")
 def update_user(request: Request, db: DB, admin: Admin, user_id: int, body: UserUpdate) -> UserRead:
     """Change the fields sent; others stay as they are."""
-    return service.update_user(db, actor=admin, user_id=user_id, changes=body.model_dump(exclude_unset=True),
-                               secret=_settings(request).resolved_secret_key)
+    return service.update_user(
+        db,
+        actor=admin,
+        user_id=user_id,
+        changes=body.model_dump(exclude_unset=True),
+        secret=_settings(request).resolved_secret_key,
+    )
 
 
-@accounts_router.post("/users/{user_id}/deactivate", response_model=UserRead,
-                      summary="Deactivate a user (admin)")
+@accounts_router.post(
+    "/users/{user_id}/deactivate", response_model=UserRead, summary="Deactivate a user (admin)"
+)
 def deactivate_user(db: DB, admin: Admin, user_id: int) -> UserRead:
     """Stop a user from logging in; their tokens stop working at once."""
     return service.deactivate_user(db, actor=admin, user_id=user_id)
 
 
-@accounts_router.put("/users/{user_id}/password", status_code=status.HTTP_204_NO_CONTENT,
-                     summary="Set a user's password (admin)")
+@accounts_router.put(
+    "/users/{user_id}/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Set a user's password (admin)",
+)
 def set_password(db: DB, admin: Admin, user_id: int, body: PasswordChange) -> Response:
     """Give a user a new password; their existing tokens stop working."""
     service.set_password(db, actor=admin, user_id=user_id, password=body.password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@accounts_router.get("/users/{user_id}/roles", response_model=list[RoleAssignmentRead],
-                     summary="A user's roles (admin)")
+@accounts_router.get(
+    "/users/{user_id}/roles", response_model=list[RoleAssignmentRead], summary="A user's roles (admin)"
+)
 def user_roles(db: DB, _admin: Admin, user_id: int) -> list[RoleAssignmentRead]:
     """The roles a user holds, and where."""
     return service.get_user(db, user_id).roles
 
 
-@accounts_router.post("/users/{user_id}/roles", response_model=RoleAssignmentRead,
-                      status_code=status.HTTP_201_CREATED, summary="Assign a role (admin)")
+@accounts_router.post(
+    "/users/{user_id}/roles",
+    response_model=RoleAssignmentRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Assign a role (admin)",
+)
 def assign_role(db: DB, admin: Admin, user_id: int, body: RoleAssignmentCreate) -> RoleAssignmentRead:
     """Give a user a role in an org unit (or the whole city)."""
-    return service.assign_role(db, actor=admin, user_id=user_id, role=body.role,
-                               org_unit_code=body.org_unit_code)
+    return service.assign_role(
+        db, actor=admin, user_id=user_id, role=body.role, org_unit_code=body.org_unit_code
+    )
 
 
-@accounts_router.delete("/users/{user_id}/roles/{assignment_id}", status_code=status.HTTP_204_NO_CONTENT,
-                        summary="Revoke a role (admin)")
+@accounts_router.delete(
+    "/users/{user_id}/roles/{assignment_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke a role (admin)",
+)
 def revoke_role(db: DB, admin: Admin, user_id: int, assignment_id: int) -> Response:
     """Take a role assignment away."""
     service.revoke_role(db, actor=admin, user_id=user_id, assignment_id=assignment_id)
@@ -184,17 +224,23 @@ def api_keys(db: DB, _admin: Admin) -> list[ApiKeyRead]:
     return service.list_api_keys(db)
 
 
-@accounts_router.post("/api-keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED,
-                      summary="Create an API key (admin); the key is shown this once")
+@accounts_router.post(
+    "/api-keys",
+    response_model=ApiKeyCreated,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an API key (admin); the key is shown this once",
+)
 def create_api_key(response: Response, db: DB, admin: Admin, body: ApiKeyCreate) -> ApiKeyCreated:
     """Create an API key; the response is the only place the full key appears."""
     response.headers["Cache-Control"] = "no-store"
-    return service.create_api_key(db, actor=admin, name=body.name, role=body.role,
-                                  org_unit_code=body.org_unit_code)
+    return service.create_api_key(
+        db, actor=admin, name=body.name, role=body.role, org_unit_code=body.org_unit_code
+    )
 
 
-@accounts_router.post("/api-keys/{prefix}/revoke", response_model=ApiKeyRead,
-                      summary="Revoke an API key (admin)")
+@accounts_router.post(
+    "/api-keys/{prefix}/revoke", response_model=ApiKeyRead, summary="Revoke an API key (admin)"
+)
 def revoke_api_key(db: DB, admin: Admin, prefix: str) -> ApiKeyRead:
     """Revoke the key with this prefix; it is refused from then on."""
     return service.revoke_api_key(db, actor=admin, prefix=prefix)

@@ -45,22 +45,33 @@ def _open() -> Database:
 def users_create(
     username: Annotated[str, typer.Option(help="Login name")],
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, help="At least 8 characters")],
-    role: Annotated[str, typer.Option(help="Role slug: citizen, clerk, specialist, head, leader, operator, "
-                                           "admin, integrator")],
+    role: Annotated[
+        str,
+        typer.Option(help="Role slug: citizen, clerk, specialist, head, leader, operator, admin, integrator"),
+    ],
     unit: Annotated[str | None, typer.Option(help="Org unit code (default: the whole city)")] = None,
     full_name: Annotated[str, typer.Option(help="Full name")] = "",
 ) -> None:
     """Create a user with one role (exit 2 on an unknown role or unit)."""
     db = _open()
     try:
-        user = service.create_user(db, actor=_cli_actor(), username=username, password=password,
-                                   full_name=full_name, roles=[(role, unit)])
+        user = service.create_user(
+            db,
+            actor=_cli_actor(),
+            username=username,
+            password=password,
+            full_name=full_name,
+            roles=[(role, unit)],
+        )
     except AppError as error:
         raise _fail(error) from None
     finally:
         db.dispose()
-    console.print(f"Created user [bold]{user.username}[/bold] (id {user.id}) with role {role}"
-                  f" in {unit or 'the whole city'}.", highlight=False)
+    console.print(
+        f"Created user [bold]{user.username}[/bold] (id {user.id}) with role {role}"
+        f" in {unit or 'the whole city'}.",
+        highlight=False,
+    )
 
 
 @users_app.command("list")
@@ -92,8 +103,10 @@ def _user_id(db: Database, username: str) -> int:
 @users_app.command("set-password")
 def users_set_password(
     username: Annotated[str, typer.Option(help="Login name")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
-                                          help="At least 8 characters")],
+    password: Annotated[
+        str,
+        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters"),
+    ],
 ) -> None:
     """Give a user a new password (their tokens and sessions end)."""
     db = _open()
@@ -133,8 +146,11 @@ def apikeys_create(
         raise _fail(error) from None
     finally:
         db.dispose()
-    console.print(f"API key {created.prefix} ({created.name}, role {created.role}). "
-                  "Store it now: it is not shown again.", highlight=False)
+    console.print(
+        f"API key {created.prefix} ({created.name}, role {created.role}). "
+        "Store it now: it is not shown again.",
+        highlight=False,
+    )
     typer.echo(created.key)
 
 
@@ -148,8 +164,15 @@ def apikeys_list() -> None:
         db.dispose()
     table = Table("prefix", "name", "role", "unit", "created", "last used", "revoked")
     for key in keys:
-        table.add_row(key.prefix, key.name, key.role, key.org_unit_code or "", _when(key.created_at),
-                      _when(key.last_used_at), _when(key.revoked_at))
+        table.add_row(
+            key.prefix,
+            key.name,
+            key.role,
+            key.org_unit_code or "",
+            _when(key.created_at),
+            _when(key.last_used_at),
+            _when(key.revoked_at),
+        )
     console.print(table)
 
 

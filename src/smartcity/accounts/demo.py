@@ -31,8 +31,14 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     created = []
     for username, full_name, role, unit in DEMO_USERS:
         if get_user_by_username(db, username) is None:
-            create_user(db, actor=actor, username=username, password=password, full_name=full_name,
-                        roles=[(role, unit)])
+            create_user(
+                db,
+                actor=actor,
+                username=username,
+                password=password,
+                full_name=full_name,
+                roles=[(role, unit)],
+            )
             created.append(username)
     names = ", ".join(f"{u} ({r})" for u, _n, r, _unit in DEMO_USERS)
     return f"{len(created)} created; logins {names}, with the admin's password"

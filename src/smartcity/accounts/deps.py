@@ -111,8 +111,9 @@ def _credential_actor(request: Request, db: Database) -> Actor | None:
     if authorization:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("Only 'Authorization: Bearer <token>' is accepted.",
-                               headers={"WWW-Authenticate": "Bearer"})
+            raise Unauthorized(
+                "Only 'Authorization: Bearer <token>' is accepted.", headers={"WWW-Authenticate": "Bearer"}
+            )
         return service.actor_from_token(db, settings=request.app.state.settings, token=token.strip())
     api_key = request.headers.get("x-api-key")
     if api_key is not None:
@@ -138,8 +139,9 @@ async def current_actor(request: Request) -> Actor:
 async def require_actor(actor: Actor = Depends(current_actor)) -> Actor:
     """The caller, who must have credentials (401 otherwise)."""
     if not actor.is_authenticated:
-        raise Unauthorized("Log in or send a bearer token or an API key.",
-                           headers={"WWW-Authenticate": "Bearer"})
+        raise Unauthorized(
+            "Log in or send a bearer token or an API key.", headers={"WWW-Authenticate": "Bearer"}
+        )
     return actor
 
 

@@ -153,16 +153,23 @@ def _user_read(session: Session, user: User) -> UserRead:
 def _user_audit(user: User) -> dict[str, Any]:
     """What the audit log keeps of a user: never the password hash nor the clear phone number."""
     return {
-        "username": user.username, "full_name": user.full_name, "email": user.email,
-        "phone": user.phone_masked, "is_active": user.is_active, "locale": user.locale,
+        "username": user.username,
+        "full_name": user.full_name,
+        "email": user.email,
+        "phone": user.phone_masked,
+        "is_active": user.is_active,
+        "locale": user.locale,
     }
 
 
 def ensure_roles(session: Session) -> None:
     """Insert the standard roles that are missing (the role table is seeded on first use, race-free)."""
     present = set(session.scalars(select(Role.slug)))
-    rows = [{"slug": slug, "name_vi": ROLE_NAMES[slug][0], "name_en": ROLE_NAMES[slug][1]}
-            for slug in ROLE_SLUGS if slug not in present]
+    rows = [
+        {"slug": slug, "name_vi": ROLE_NAMES[slug][0], "name_en": ROLE_NAMES[slug][1]}
+        for slug in ROLE_SLUGS
+        if slug not in present
+    ]
     if not rows:
         return
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -189,8 +196,12 @@ def _org_unit_values(raw: dict[str, Any]) -> dict[str, Any]:
     if not code or not name:
         raise ValidationFailed.for_field("org_units", f"an org unit needs a code and a name: {raw!r}")
     return {
-        "code": code, "name": name, "name_en": raw.get("name_en"), "kind": raw.get("kind") or "department",
-        "parent_code": raw.get("parent_code"), "admin_unit_code": raw.get("admin_unit_code"),
+        "code": code,
+        "name": name,
+        "name_en": raw.get("name_en"),
+        "kind": raw.get("kind") or "department",
+        "parent_code": raw.get("parent_code"),
+        "admin_unit_code": raw.get("admin_unit_code"),
         "valid_from": _parse_date(raw.get("valid_from"), "valid_from"),
         "valid_to": _parse_date(raw.get("valid_to"), "valid_to"),
         "active": bool(raw.get("active", True)),
@@ -260,8 +271,10 @@ def list_roles(db: Database) -> list[RoleRead]:
     """Every role with its Vietnamese and English names."""
     with db.session() as s:
         stored = {r.slug: RoleRead.model_validate(r) for r in s.scalars(select(Role))}
-    return [stored.get(slug) or RoleRead(slug=slug, name_vi=ROLE_NAMES[slug][0], name_en=ROLE_NAMES[slug][1])
-            for slug in ROLE_SLUGS] + [r for slug, r in stored.items() if slug not in ROLE_SLUGS]
+    return [
+        stored.get(slug) or RoleRead(slug=slug, name_vi=ROLE_NAMES[slug][0], name_en=ROLE_NAMES[slug][1])
+        for slug in ROLE_SLUGS
+    ] + [r for slug, r in stored.items() if slug not in ROLE_SLUGS]
 
 
 def _add_assignment(uow: UnitOfWork, user: User, role: str, unit: str | None) -> RoleAssignment:
@@ -273,13 +286,18 @@ def _add_assignment(uow: UnitOfWork, user: User, role: str, unit: str | None) ->
     assignment = RoleAssignment(user_id=user.id, role=role, org_unit_code=unit)
     uow.session.add(assignment)
     uow.session.flush()
-    uow.audit("role.assigned", "user", user.id,
-              after={"assignment_id": assignment.id, "role": role, "org_unit_code": unit})
+    uow.audit(
+        "role.assigned",
+        "user",
+        user.id,
+        after={"assignment_id": assignment.id, "role": role, "org_unit_code": unit},
+    )
     return assignment
 
 
-def assign_role(db: Database, *, actor: Actor, user_id: int, role: str,
-                org_unit_code: str | None = None) -> RoleAssignmentRead:
+def assign_role(
+    db: Database, *, actor: Actor, user_id: int, role: str, org_unit_code: str | None = None
+) -> RoleAssignmentRead:
     """Give a user a role in an org unit (None = whole city); audited."""
     try:
         with UnitOfWork(db, actor) as uow:
@@ -296,8 +314,11 @@ def revoke_role(db: Database, *, actor: Actor, user_id: int, assignment_id: int)
         assignment = uow.session.get(RoleAssignment, assignment_id)
         if assignment is None or assignment.user_id != user_id:
             raise NotFound(f"User {user_id} has no role assignment {assignment_id}")
-        before = {"assignment_id": assignment.id, "role": assignment.role,
-                  "org_unit_code": assignment.org_unit_code}
+        before = {
+            "assignment_id": assignment.id,
+            "role": assignment.role,
+            "org_unit_code": assignment.org_unit_code,
+        }
         uow.session.delete(assignment)
         uow.audit("role.revoked", "user", user_id, before=before)
 
@@ -306,31 +327,64 @@ def revoke_role(db: Database, *, actor: Actor, user_id: int, assignment_id: int)
 
 
 def create_user(
-    db: Database, *, actor: Actor, username: str, password: str, full_name: str = "",
-    email: str | None = None, phone: str | None = None, locale: str = "vi",
-    roles: Sequence[tuple[str, str | None]] = (), secret: str | None = None,
+    db: Database,
+    *,
+    actor: Actor,
+    username: str,
+    password: str,
+    full_name: str = "",
+    email: str | None = None,
+    phone: str | None = None,
+    locale: str = "vi",
+    roles: Sequence[tuple[str, str | None]] = (),
+    secret: str | None = None,
 ) -> UserRead:
     """Create a user with a password and roles; audited without the hash. `secret` encrypts the phone."""
     name = _check_username(username)
     _check_password(password)
     email = _check_email(email)
     try:
-        return _insert_user(db, actor=actor, name=name, password_hash=hash_password(password),
-                            full_name=full_name, email=email, phone=phone, locale=locale, roles=roles,
-                            secret=secret)
+        return _insert_user(
+            db,
+            actor=actor,
+            name=name,
+            password_hash=hash_password(password),
+            full_name=full_name,
+            email=email,
+            phone=phone,
+            locale=locale,
+            roles=roles,
+            secret=secret,
+        )
     except IntegrityError as exc:  # a concurrent request took the username or role first
         raise Conflict(f"The username {name!r} is taken") from exc
 
 
 def _insert_user(
-    db: Database, *, actor: Actor, name: str, password_hash: str, full_name: str, email: str | None,
-    phone: str | None, locale: str, roles: Sequence[tuple[str, str | None]], secret: str | None,
+    db: Database,
+    *,
+    actor: Actor,
+    name: str,
+    password_hash: str,
+    full_name: str,
+    email: str | None,
+    phone: str | None,
+    locale: str,
+    roles: Sequence[tuple[str, str | None]],
+    secret: str | None,
 ) -> UserRead:
     with UnitOfWork(db, actor) as uow:
         if uow.session.scalar(select(User.id).where(User.username == name)) is not None:
             raise Conflict(f"The username {name!r} is taken")
-        user = User(username=name, full_name=full_name.strip(), email=email, locale=locale,
-                    password_hash=password_hash, is_active=True, credential_generation=0)
+        user = User(
+            username=name,
+            full_name=full_name.strip(),
+            email=email,
+            locale=locale,
+            password_hash=password_hash,
+            is_active=True,
+            credential_generation=0,
+        )
         _set_phone(user, phone, secret)
         uow.session.add(user)
         uow.session.flush()
@@ -351,8 +405,9 @@ def _set_phone(user: User, phone: str | None, secret: str | None) -> None:
     user.phone_masked = mask(cleaned, keep_start=0, keep_end=3)
 
 
-def update_user(db: Database, *, actor: Actor, user_id: int, changes: dict[str, Any],
-                secret: str | None = None) -> UserRead:
+def update_user(
+    db: Database, *, actor: Actor, user_id: int, changes: dict[str, Any], secret: str | None = None
+) -> UserRead:
     """Change a user's name, e-mail, phone, locale or active flag (keys of `changes`); audited."""
     allowed = {"full_name", "email", "phone", "locale", "is_active"}
     unknown = set(changes) - allowed
@@ -399,8 +454,14 @@ def ensure_admin(db: Database, *, username: str = "admin", password: str) -> boo
     if get_user_by_username(db, username) is not None:
         return False
     try:
-        create_user(db, actor=Actor.system("accounts.ensure_admin"), username=username, password=password,
-                    full_name="Quản trị hệ thống", roles=[("admin", None)])
+        create_user(
+            db,
+            actor=Actor.system("accounts.ensure_admin"),
+            username=username,
+            password=password,
+            full_name="Quản trị hệ thống",
+            roles=[("admin", None)],
+        )
     except Conflict:  # created meanwhile by another process
         return False
     return True
@@ -424,8 +485,9 @@ def list_users(db: Database, *, limit: int = 50, offset: int = 0, query: str | N
     stmt = select(User)
     if query:
         pattern = f"%{query.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(User.username).like(pattern),
-                              func.lower(User.full_name).like(pattern)))
+        stmt = stmt.where(
+            or_(func.lower(User.username).like(pattern), func.lower(User.full_name).like(pattern))
+        )
     with db.session() as s:
         total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         users = s.scalars(stmt.order_by(User.username).limit(limit).offset(offset))
@@ -466,15 +528,17 @@ class Authenticated:
     generation: int
 
 
-def _failure_wait(session: Session, *, username: str, client_ip: str, settings: Settings,
-                  now: datetime) -> int:
+def _failure_wait(
+    session: Session, *, username: str, client_ip: str, settings: Settings, now: datetime
+) -> int:
     """Seconds the caller must wait before trying again (0 = may try now)."""
     window = timedelta(minutes=settings.login_failure_window_minutes)
     wait = 0
     for column, value in ((LoginFailure.username, username), (LoginFailure.client_ip, client_ip)):
         count, last = session.execute(
-            select(func.count(), func.max(LoginFailure.at))
-            .where(column == value, LoginFailure.at >= now - window)
+            select(func.count(), func.max(LoginFailure.at)).where(
+                column == value, LoginFailure.at >= now - window
+            )
         ).one()
         if count < settings.login_max_failures or last is None:
             continue
@@ -495,8 +559,15 @@ def _verify_password(user: User | None, password: str) -> bool:
     return stored is not None
 
 
-def authenticate(db: Database, *, settings: Settings, username: str, password: str,
-                 client_ip: str | None, now: datetime | None = None) -> Authenticated:
+def authenticate(
+    db: Database,
+    *,
+    settings: Settings,
+    username: str,
+    password: str,
+    client_ip: str | None,
+    now: datetime | None = None,
+) -> Authenticated:
     """Check a username and password, throttling repeated failures per username and per address.
 
     Raises TooManyRequests (with Retry-After) while throttled, and the same Unauthorized whether the
@@ -522,8 +593,9 @@ def authenticate(db: Database, *, settings: Settings, username: str, password: s
     return Authenticated(actor=actor, user_id=user.id, generation=user.credential_generation)
 
 
-def _record_failure(db: Database, *, username: str, client_ip: str, settings: Settings,
-                    now: datetime) -> None:
+def _record_failure(
+    db: Database, *, username: str, client_ip: str, settings: Settings, now: datetime
+) -> None:
     window = timedelta(minutes=settings.login_failure_window_minutes)
     with db.write_session() as s:
         s.execute(delete(LoginFailure).where(LoginFailure.at < now - window))
@@ -543,8 +615,9 @@ def issue_token(settings: Settings, *, user_id: int, generation: int) -> TokenRe
     return TokenResponse(access_token=token, expires_in=settings.access_token_minutes * 60)
 
 
-def login_for_token(db: Database, *, settings: Settings, username: str, password: str,
-                    client_ip: str | None) -> TokenResponse:
+def login_for_token(
+    db: Database, *, settings: Settings, username: str, password: str, client_ip: str | None
+) -> TokenResponse:
     """Authenticate and issue a bearer token (the OAuth2 password grant)."""
     result = authenticate(db, settings=settings, username=username, password=password, client_ip=client_ip)
     return issue_token(settings, user_id=result.user_id, generation=result.generation)
@@ -552,8 +625,10 @@ def login_for_token(db: Database, *, settings: Settings, username: str, password
 
 def actor_from_token(db: Database, *, settings: Settings, token: str) -> Actor:
     """The actor a bearer token stands for; Unauthorized if forged, expired, or the user is deactivated."""
-    invalid = Unauthorized("The access token is invalid or expired.",
-                           headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    invalid = Unauthorized(
+        "The access token is invalid or expired.",
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
     try:
         claims = _serializer(settings).loads(token, max_age=settings.access_token_minutes * 60)
     except (SignatureExpired, BadSignature):
@@ -563,8 +638,9 @@ def actor_from_token(db: Database, *, settings: Settings, token: str) -> Actor:
     return actor_if_current(db, user_id=claims["u"], generation=claims.get("g"), error=invalid)
 
 
-def actor_if_current(db: Database, *, user_id: int, generation: object,
-                     error: Unauthorized | None = None) -> Actor:
+def actor_if_current(
+    db: Database, *, user_id: int, generation: object, error: Unauthorized | None = None
+) -> Actor:
     """The actor of a token's user, if the user is active and their credentials unchanged since."""
     with db.session() as s:
         user = s.get(User, user_id)
@@ -604,11 +680,16 @@ def start_web_session(
     """Record a new browser session for the user and return its key (kept only in the cookie)."""
     key = secrets.token_urlsafe(32)
     with db.write_session() as s:
-        s.add(WebSession(
-            key_hash=_key_digest(key), user_id=user_id, credential_generation=generation,
-            expires_at=utcnow() + WEB_SESSION_LIFETIME, client_ip=client_ip,
-            user_agent=(user_agent or "")[:300] or None,
-        ))
+        s.add(
+            WebSession(
+                key_hash=_key_digest(key),
+                user_id=user_id,
+                credential_generation=generation,
+                expires_at=utcnow() + WEB_SESSION_LIFETIME,
+                client_ip=client_ip,
+                user_agent=(user_agent or "")[:300] or None,
+            )
+        )
     return key
 
 
@@ -661,8 +742,14 @@ def session_user(db: Database, *, session_key: str) -> UserView | None:
         actor = _actor(s, user)
         assignments = sorted(actor.roles, key=lambda pair: (ROLE_ORDER.get(pair[0], 99), pair[1] or ""))
         roles = list(dict.fromkeys(role for role, _unit in assignments))
-        return UserView(user_id=user.id, username=user.username, full_name=user.full_name,
-                        roles=roles, assignments=assignments, actor=actor)
+        return UserView(
+            user_id=user.id,
+            username=user.username,
+            full_name=user.full_name,
+            roles=roles,
+            assignments=assignments,
+            actor=actor,
+        )
 
 
 # ---------------------------------------------------------------- API keys
@@ -672,8 +759,9 @@ def _key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_api_key(db: Database, *, actor: Actor, name: str, role: str = "integrator",
-                   org_unit_code: str | None = None) -> ApiKeyCreated:
+def create_api_key(
+    db: Database, *, actor: Actor, name: str, role: str = "integrator", org_unit_code: str | None = None
+) -> ApiKeyCreated:
     """Create an API key; the full key is in the result and nowhere else (only its hash is stored)."""
     name = name.strip()
     if not name:
@@ -685,8 +773,15 @@ def create_api_key(db: Database, *, actor: Actor, name: str, role: str = "integr
         while uow.session.scalar(select(ApiKey.id).where(ApiKey.prefix == prefix)) is not None:
             prefix = secrets.token_hex(4)
         key = f"sc_{prefix}_{secrets.token_urlsafe(32)}"
-        row = ApiKey(name=name, prefix=prefix, secret_hash=_key_digest(key), role=role,
-                     org_unit_code=unit, created_by=actor.label, created_at=utcnow())
+        row = ApiKey(
+            name=name,
+            prefix=prefix,
+            secret_hash=_key_digest(key),
+            role=role,
+            org_unit_code=unit,
+            created_by=actor.label,
+            created_at=utcnow(),
+        )
         uow.session.add(row)
         uow.session.flush()
         read = ApiKeyRead.model_validate(row)
@@ -728,9 +823,14 @@ def actor_from_api_key(db: Database, key: str) -> Actor:
             raise invalid
         if not hmac.compare_digest(row.secret_hash, _key_digest(match.group(0))):
             raise invalid
-        key_id, last_used, actor = row.id, row.last_used_at, Actor(
-            kind="apikey", name=f"{row.name} [{row.prefix}]",
-            roles=frozenset({(row.role, row.org_unit_code)}),
+        key_id, last_used, actor = (
+            row.id,
+            row.last_used_at,
+            Actor(
+                kind="apikey",
+                name=f"{row.name} [{row.prefix}]",
+                roles=frozenset({(row.role, row.org_unit_code)}),
+            ),
         )
     now = utcnow()
     if last_used is None or now - last_used >= LAST_USED_RESOLUTION:

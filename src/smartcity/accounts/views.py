@@ -45,9 +45,16 @@ def safe_next(value: str | None, default: str = DEFAULT_NEXT) -> str:
     return value
 
 
-def _login_page(request: Request, *, next_url: str, username: str = "", error: str | None = None,
-                status_code: int = 200, headers: dict[str, str] | None = None,
-                retry_after: int | None = None) -> HTMLResponse:
+def _login_page(
+    request: Request,
+    *,
+    next_url: str,
+    username: str = "",
+    error: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    retry_after: int | None = None,
+) -> HTMLResponse:
     context = {"next": next_url, "username": username, "error": error, "retry_after": retry_after}
     response = render(request, "accounts/login.html", context, status_code=status_code)
     response.headers.update(headers or {})
@@ -65,35 +72,70 @@ def login_form(request: Request, next: str | None = None) -> Response:
 
 @router.post("/login", response_class=HTMLResponse)
 async def login_submit(
-    request: Request, db: Annotated[Database, Depends(get_db)],
-    username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "",
+    request: Request,
+    db: Annotated[Database, Depends(get_db)],
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
 ) -> Response:
     """Check the credentials; on success start the session and go to `next` (a local path only)."""
     next_url, username = safe_next(next), username.strip()[:200]
     expected = str(request.session.get(SESSION_CSRF) or "")
     if not expected or not hmac.compare_digest(expected, csrf_token):
-        return _login_page(request, next_url=next_url, username=username, status_code=403,
-                           error="Phiên đăng nhập đã hết hạn. Vui lòng thử lại.")
+        return _login_page(
+            request,
+            next_url=next_url,
+            username=username,
+            status_code=403,
+            error="Phiên đăng nhập đã hết hạn. Vui lòng thử lại.",
+        )
     if not username or not password:
-        return _login_page(request, next_url=next_url, username=username, status_code=422,
-                           error="Vui lòng nhập tên đăng nhập và mật khẩu.")
+        return _login_page(
+            request,
+            next_url=next_url,
+            username=username,
+            status_code=422,
+            error="Vui lòng nhập tên đăng nhập và mật khẩu.",
+        )
     try:
         if len(password) > MAX_PASSWORD:
             raise Unauthorized(service.WRONG_CREDENTIALS)
         result = await run_in_threadpool(
-            lambda: service.authenticate(db, settings=request.app.state.settings, username=username,
-                                         password=password, client_ip=_client_ip(request)))
+            lambda: service.authenticate(
+                db,
+                settings=request.app.state.settings,
+                username=username,
+                password=password,
+                client_ip=_client_ip(request),
+            )
+        )
     except TooManyRequests as exc:
-        return _login_page(request, next_url=next_url, username=username, status_code=429,
-                           headers=exc.headers, retry_after=exc.extensions.get("retry_after", 1))
+        return _login_page(
+            request,
+            next_url=next_url,
+            username=username,
+            status_code=429,
+            headers=exc.headers,
+            retry_after=exc.extensions.get("retry_after", 1),
+        )
     except Unauthorized:
-        return _login_page(request, next_url=next_url, username=username, status_code=401,
-                           error="Tên đăng nhập hoặc mật khẩu không đúng.")
+        return _login_page(
+            request,
+            next_url=next_url,
+            username=username,
+            status_code=401,
+            error="Tên đăng nhập hoặc mật khẩu không đúng.",
+        )
     session_key = await run_in_threadpool(
-        lambda: service.start_web_session(db, user_id=result.user_id, generation=result.generation,
-                                          client_ip=_client_ip(request),
-                                          user_agent=request.headers.get("user-agent")))
+        lambda: service.start_web_session(
+            db,
+            user_id=result.user_id,
+            generation=result.generation,
+            client_ip=_client_ip(request),
+            user_agent=request.headers.get("user-agent"),
+        )
+    )
     request.session.clear()
     request.session.update({SESSION_KEY: session_key, SESSION_CSRF: new_csrf_token()})
     return RedirectResponse(next_url, status_code=303)
@@ -122,14 +164,23 @@ def staff(request: Request, db: Annotated[Database, Depends(get_db)]) -> Respons
     locale = request_locale(request)
     units = {code: service.get_org_unit(db, code) for _role, code in view.assignments if code}
     assignments = [
-        {"role": service.role_name(role, locale), "slug": role,
-         "unit": _unit_label(units.get(code) if code else None, code, locale)}
+        {
+            "role": service.role_name(role, locale),
+            "slug": role,
+            "unit": _unit_label(units.get(code) if code else None, code, locale),
+        }
         for role, code in view.assignments
     ]
     template = "accounts/staff.html" if view.is_staff else "accounts/account.html"
-    return render(request, template, {
-        "person": view, "assignments": assignments, "links": staff_links(view.actor),
-    })
+    return render(
+        request,
+        template,
+        {
+            "person": view,
+            "assignments": assignments,
+            "links": staff_links(view.actor),
+        },
+    )
 
 
 def _unit_label(unit: Any, code: str | None, locale: str) -> str | None:
@@ -150,5 +201,8 @@ def staff_links(actor: Any) -> list[dict[str, Any]]:
     for domain, links in collect("views", "STAFF_LINKS"):
         if domain != "accounts":
             offered.extend(link for link in links if isinstance(link, dict) and "href" in link)
-    return [link for link in offered
-            if not link.get("roles") or any(actor.has_role(role) for role in link["roles"])]
+    return [
+        link
+        for link in offered
+        if not link.get("roles") or any(actor.has_role(role) for role in link["roles"])
+    ]

@@ -66,15 +66,23 @@ def read_unit(request: Request, code: str, on: OnDate = None) -> AdministrativeU
     return service.get_unit(_db(request), code, _day(request, on))
 
 
-@router.get("/boundary", response_class=GeoJSONResponse, summary="The city boundary (GeoJSON Feature)",
-            responses={200: {"content": {GEOJSON: {}}}})
+@router.get(
+    "/boundary",
+    response_class=GeoJSONResponse,
+    summary="The city boundary (GeoJSON Feature)",
+    responses={200: {"content": {GEOJSON: {}}}},
+)
 def boundary(request: Request) -> GeoJSONResponse:
     """The boundary of the loaded city, WGS 84."""
     return GeoJSONResponse(service.city_boundary(_db(request)))
 
 
-@router.get("/wards.geojson", response_class=GeoJSONResponse, summary="Ward areas on a day (approximate)",
-            responses={200: {"content": {GEOJSON: {}}}})
+@router.get(
+    "/wards.geojson",
+    response_class=GeoJSONResponse,
+    summary="Ward areas on a day (approximate)",
+    responses={200: {"content": {GEOJSON: {}}}},
+)
 def wards(request: Request, on: OnDate = None) -> GeoJSONResponse:
     """FeatureCollection of the wards valid `on`; properties code, name, approximate, area_km2."""
     return GeoJSONResponse(service.wards_geojson(_db(request), on=_day(request, on)))
@@ -91,8 +99,12 @@ def ward_at(
     return service.ward_at(_db(request), lon=lon, lat=lat, on=_day(request, on))
 
 
-@router.get("/working-days", response_model=WorkingDaysRead, response_model_by_alias=True,
-            summary="The date N working days after a date")
+@router.get(
+    "/working-days",
+    response_model=WorkingDaysRead,
+    response_model_by_alias=True,
+    summary="The date N working days after a date",
+)
 def working_days(
     request: Request,
     start: Annotated[date, Query(alias="from", description="Start date, YYYY-MM-DD")],
@@ -114,8 +126,11 @@ def day_status(request: Request, day: date) -> DayStatusRead:
     return DayStatusRead(date=status.day, working=status.working, reason=status.reason, name=status.name)
 
 
-@router.get("/calendar-exceptions", response_model=list[CalendarExceptionRead],
-            summary="Local make-up working days and extra days off (admin)")
+@router.get(
+    "/calendar-exceptions",
+    response_model=list[CalendarExceptionRead],
+    summary="Local make-up working days and extra days off (admin)",
+)
 def list_exceptions(
     request: Request,
     _actor: Annotated[Actor, Depends(require_admin)],
@@ -125,18 +140,27 @@ def list_exceptions(
     return service.list_calendar_exceptions(_db(request), year=year)
 
 
-@router.post("/calendar-exceptions", response_model=CalendarExceptionRead, status_code=201,
-             summary="Declare a make-up working day or an extra day off (admin)")
+@router.post(
+    "/calendar-exceptions",
+    response_model=CalendarExceptionRead,
+    status_code=201,
+    summary="Declare a make-up working day or an extra day off (admin)",
+)
 def add_exception(
     request: Request, body: CalendarExceptionCreate, actor: Annotated[Actor, Depends(require_admin)]
 ) -> CalendarExceptionRead:
     """Add an exception; 409 if the day already has one."""
-    return service.add_calendar_exception(_db(request), actor=actor, day=body.date, kind=body.kind,
-                                          note=body.note)
+    return service.add_calendar_exception(
+        _db(request), actor=actor, day=body.date, kind=body.kind, note=body.note
+    )
 
 
-@router.delete("/calendar-exceptions/{day}", status_code=204, response_class=Response,
-               summary="Remove a calendar exception (admin)")
+@router.delete(
+    "/calendar-exceptions/{day}",
+    status_code=204,
+    response_class=Response,
+    summary="Remove a calendar exception (admin)",
+)
 def remove_exception(
     request: Request, day: date, actor: Annotated[Actor, Depends(require_admin)]
 ) -> Response:

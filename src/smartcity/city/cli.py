@@ -12,8 +12,9 @@ from rich.table import Table
 from smartcity.city.loader import LoadReport
 from smartcity.core.errors import AppError, NotFound
 
-citypack = typer.Typer(help="City packs: administrative units, boundary, ward areas, calendar.",
-                       no_args_is_help=True)
+citypack = typer.Typer(
+    help="City packs: administrative units, boundary, ward areas, calendar.", no_args_is_help=True
+)
 GROUPS = {"citypack": citypack}
 console = Console()
 
@@ -27,8 +28,13 @@ def load(name: Annotated[str, typer.Argument(help="Pack name, e.g. thu-dau-mot")
 
     db = open_database()
     try:
-        with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                      console=console, transient=False) as bar:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        ) as bar:
             task = bar.add_task(f"citypack {name}", total=1)
 
             def progress(description: str, done: int, total: int) -> None:
@@ -47,8 +53,12 @@ def load(name: Annotated[str, typer.Argument(help="Pack name, e.g. thu-dau-mot")
 
 
 def _print_report(report: LoadReport) -> None:
-    outcomes = {"created": report.created, "updated": report.updated, "deleted": report.deleted,
-                "unchanged": report.unchanged}
+    outcomes = {
+        "created": report.created,
+        "updated": report.updated,
+        "deleted": report.deleted,
+        "unchanged": report.unchanged,
+    }
     table = Table(title=f"City pack {report.pack}")
     table.add_column("rows")
     for outcome in outcomes:
@@ -76,7 +86,11 @@ def list_packs() -> None:
     for column in ("name", "title", "loaded", "current", "loaded at"):
         table.add_column(column)
     for pack in packs:
-        table.add_row(pack.name, pack.title, "yes" if pack.loaded else "no",
-                      "-" if pack.current is None else ("yes" if pack.current else "no (reload)"),
-                      pack.loaded_at.isoformat(timespec="seconds") if pack.loaded_at else "-")
+        table.add_row(
+            pack.name,
+            pack.title,
+            "yes" if pack.loaded else "no",
+            "-" if pack.current is None else ("yes" if pack.current else "no (reload)"),
+            pack.loaded_at.isoformat(timespec="seconds") if pack.loaded_at else "-",
+        )
     console.print(table)

@@ -50,7 +50,7 @@ def from_geojson(geojson: Mapping[str, Any]) -> BaseGeometry:
 
 def to_geojson(geometry: BaseGeometry) -> dict[str, Any]:
     """GeoJSON of a geometry as plain JSON (lists, rounded coordinates), stable from run to run."""
-    rounded = shapely.set_precision(geometry, 10 ** -COORDINATE_DECIMALS)
+    rounded = shapely.set_precision(geometry, 10**-COORDINATE_DECIMALS)
     geojson: dict[str, Any] = json.loads(json.dumps(mapping(rounded)))
     return geojson
 
@@ -118,10 +118,14 @@ def _split_between(
     # Half-plane on the first receiver's side of the line through the centre, perpendicular to a→b.
     px, py = -dy * reach, dx * reach
     cx, cy = centre.x, centre.y
-    near_first = Polygon([
-        (cx + px, cy + py), (cx + px - dx * reach, cy + py - dy * reach),
-        (cx - px - dx * reach, cy - py - dy * reach), (cx - px, cy - py),
-    ])
+    near_first = Polygon(
+        [
+            (cx + px, cy + py),
+            (cx + px - dx * reach, cy + py - dy * reach),
+            (cx - px - dx * reach, cy - py - dy * reach),
+            (cx - px, cy - py),
+        ]
+    )
     return {first: _polygonal(area.intersection(near_first)), second: _polygonal(area.difference(near_first))}
 
 

@@ -23,8 +23,21 @@ Progress = Callable[[str, int, int], None]
 
 UnitKey = tuple[str, date | None]
 _UNIT_FIELDS = (
-    "name", "type", "level", "parent_code", "valid_to", "geometry", "min_lon", "min_lat", "max_lon",
-    "max_lat", "area_km2", "geometry_approximate", "geometry_note", "source", "pack",
+    "name",
+    "type",
+    "level",
+    "parent_code",
+    "valid_to",
+    "geometry",
+    "min_lon",
+    "min_lat",
+    "max_lon",
+    "max_lat",
+    "area_km2",
+    "geometry_approximate",
+    "geometry_note",
+    "source",
+    "pack",
 )
 _LOAD_STEPS = 6
 
@@ -52,12 +65,22 @@ class LoadReport:
 
     def as_dict(self) -> dict[str, Any]:
         """The report as plain JSON."""
-        return {"pack": self.pack, "created": self.created, "updated": self.updated,
-                "deleted": self.deleted, "unchanged": self.unchanged, "org_units": self.org_units}
+        return {
+            "pack": self.pack,
+            "created": self.created,
+            "updated": self.updated,
+            "deleted": self.deleted,
+            "unchanged": self.unchanged,
+            "org_units": self.org_units,
+        }
 
 
 def load_city_pack(
-    db: Database, *, pack: str = "thu-dau-mot", actor: Actor, progress: Progress | None = None,
+    db: Database,
+    *,
+    pack: str = "thu-dau-mot",
+    actor: Actor,
+    progress: Progress | None = None,
     packs_dir: Path | None = None,
 ) -> LoadReport:
     """Load (or reload) a city pack in one audited transaction; running it twice changes nothing."""
@@ -85,15 +108,23 @@ def _desired_units(city: CityPack) -> dict[UnitKey, dict[str, Any]]:
     """Every unit's column values, with the boundary on the city and approximate areas on wards."""
     boundary = geo.from_geojson(city.boundary)
     old_areas = geo.voronoi_areas(boundary, city.seeds)
-    transfers = [(s.predecessor[0], s.successor[0], s.share) for s in city.successions
-                 if s.predecessor is not None and s.predecessor[0] in old_areas]
+    transfers = [
+        (s.predecessor[0], s.successor[0], s.share)
+        for s in city.successions
+        if s.predecessor is not None and s.predecessor[0] in old_areas
+    ]
     new_areas = geo.successor_areas(old_areas, transfers)
     outside = {s.successor[0] for s in city.successions if s.predecessor is None}
     rows: dict[UnitKey, dict[str, Any]] = {}
     for spec in city.units:
         values: dict[str, Any] = {
-            "name": spec.name, "type": spec.type, "level": spec.level, "parent_code": spec.parent_code,
-            "valid_to": spec.valid_to, "source": spec.source, "pack": city.name,
+            "name": spec.name,
+            "type": spec.type,
+            "level": spec.level,
+            "parent_code": spec.parent_code,
+            "valid_to": spec.valid_to,
+            "source": spec.source,
+            "pack": city.name,
         }
         shape, approximate, note = None, False, None
         if spec.key == city.boundary_unit:
@@ -101,8 +132,9 @@ def _desired_units(city: CityPack) -> dict[UnitKey, dict[str, Any]]:
         elif spec.level == "ward":
             shape = old_areas.get(spec.code) if spec.valid_from is None else new_areas.get(spec.code)
             approximate = True
-            note = geo.APPROXIMATE_NOTE + (geo.FORMER_CITY_ONLY_NOTE if spec.code in outside
-                                           and spec.valid_from else "")
+            note = geo.APPROXIMATE_NOTE + (
+                geo.FORMER_CITY_ONLY_NOTE if spec.code in outside and spec.valid_from else ""
+            )
         values.update(_geometry_columns(shape, approximate, note))
         rows[spec.key] = values
     return rows
@@ -110,12 +142,27 @@ def _desired_units(city: CityPack) -> dict[UnitKey, dict[str, Any]]:
 
 def _geometry_columns(shape: Any, approximate: bool, note: str | None) -> dict[str, Any]:
     if shape is None or shape.is_empty:
-        return {"geometry": None, "min_lon": None, "min_lat": None, "max_lon": None, "max_lat": None,
-                "area_km2": None, "geometry_approximate": approximate, "geometry_note": note}
+        return {
+            "geometry": None,
+            "min_lon": None,
+            "min_lat": None,
+            "max_lon": None,
+            "max_lat": None,
+            "area_km2": None,
+            "geometry_approximate": approximate,
+            "geometry_note": note,
+        }
     min_lon, min_lat, max_lon, max_lat = geo.bounding_box(shape)
-    return {"geometry": geo.to_geojson(shape), "min_lon": min_lon, "min_lat": min_lat, "max_lon": max_lon,
-            "max_lat": max_lat, "area_km2": round(geo.area_km2(shape), 4),
-            "geometry_approximate": approximate, "geometry_note": note}
+    return {
+        "geometry": geo.to_geojson(shape),
+        "min_lon": min_lon,
+        "min_lat": min_lat,
+        "max_lon": max_lon,
+        "max_lat": max_lat,
+        "area_km2": round(geo.area_km2(shape), 4),
+        "geometry_approximate": approximate,
+        "geometry_note": note,
+    }
 
 
 def _unit_entity(key: UnitKey) -> str:
@@ -127,9 +174,14 @@ def _sync_units(
 ) -> dict[UnitKey, int]:
     session = uow.session
     codes = {key[0] for key in desired}
-    existing = {(u.code, u.valid_from): u for u in session.scalars(
-        select(AdministrativeUnit).where(or_(AdministrativeUnit.code.in_(codes),
-                                             AdministrativeUnit.pack == city.name)))}
+    existing = {
+        (u.code, u.valid_from): u
+        for u in session.scalars(
+            select(AdministrativeUnit).where(
+                or_(AdministrativeUnit.code.in_(codes), AdministrativeUnit.pack == city.name)
+            )
+        )
+    }
     for key, values in desired.items():
         unit = existing.get(key)
         if unit is None:
@@ -145,8 +197,13 @@ def _sync_units(
             continue
         for name in before:
             setattr(unit, name, values[name])
-        uow.audit("update", "admin_unit", _unit_entity(key), before=_summary(before),
-                  after=_summary({f: values[f] for f in before}))
+        uow.audit(
+            "update",
+            "admin_unit",
+            _unit_entity(key),
+            before=_summary(before),
+            after=_summary({f: values[f] for f in before}),
+        )
         report.count("updated", "admin_units")
     for key, unit in existing.items():
         if key not in desired and unit.pack == city.name:
@@ -169,15 +226,18 @@ def _sync_successions(uow: UnitOfWork, city: CityPack, ids: dict[UnitKey, int], 
         predecessor_id = ids[spec.predecessor] if spec.predecessor else None
         desired[(ids[spec.successor], predecessor_id, spec.predecessor_name)] = spec
     successor_ids = {ids[key] for key in ids}
-    existing = {(s.successor_id, s.predecessor_id, s.predecessor_name): s for s in session.scalars(
-        select(UnitSuccession).where(UnitSuccession.successor_id.in_(successor_ids)))}
+    existing = {
+        (s.successor_id, s.predecessor_id, s.predecessor_name): s
+        for s in session.scalars(select(UnitSuccession).where(UnitSuccession.successor_id.in_(successor_ids)))
+    }
     for key, spec in desired.items():
         values = {"share": spec.share, "effective": spec.effective, "legal_basis": spec.legal_basis}
         row = existing.get(key)
         entity = f"{spec.predecessor_name}->{_unit_entity(spec.successor)}"
         if row is None:
-            session.add(UnitSuccession(successor_id=key[0], predecessor_id=key[1], predecessor_name=key[2],
-                                       **values))
+            session.add(
+                UnitSuccession(successor_id=key[0], predecessor_id=key[1], predecessor_name=key[2], **values)
+            )
             uow.audit("create", "unit_succession", entity, after=values)
             report.count("created", "successions")
         elif any(getattr(row, k) != v for k, v in values.items()):
@@ -201,8 +261,14 @@ def _sync_calendar(uow: UnitOfWork, city: CityPack, report: LoadReport) -> None:
     session = uow.session
     source = f"pack:{city.name}"
     wanted = {e.day: e for e in city.calendar.entries}
-    rows = {r.day: r for r in session.scalars(select(CalendarException).where(
-        or_(CalendarException.day.in_(list(wanted)), CalendarException.source == source)))}
+    rows = {
+        r.day: r
+        for r in session.scalars(
+            select(CalendarException).where(
+                or_(CalendarException.day.in_(list(wanted)), CalendarException.source == source)
+            )
+        )
+    }
     for day, entry in wanted.items():
         row = rows.get(day)
         if row is None:
@@ -214,8 +280,13 @@ def _sync_calendar(uow: UnitOfWork, city: CityPack, report: LoadReport) -> None:
         elif (row.kind, row.note) != (entry.kind, entry.note):
             before = {"kind": row.kind, "note": row.note}
             row.kind, row.note = entry.kind, entry.note
-            uow.audit("update", "calendar_exception", day.isoformat(), before=before,
-                      after={"kind": entry.kind, "note": entry.note})
+            uow.audit(
+                "update",
+                "calendar_exception",
+                day.isoformat(),
+                before=before,
+                after={"kind": entry.kind, "note": entry.note},
+            )
             report.count("updated", "calendar_exceptions")
         else:
             report.count("unchanged", "calendar_exceptions")
@@ -229,8 +300,12 @@ def _sync_calendar(uow: UnitOfWork, city: CityPack, report: LoadReport) -> None:
 def _sync_record(uow: UnitOfWork, city: CityPack, report: LoadReport) -> None:
     session = uow.session
     record = session.scalar(select(CityPackRecord).where(CityPackRecord.name == city.name))
-    values = {"title": city.title, "digest": city.digest, "timezone": city.calendar.timezone,
-              "afternoon_cutoff": city.calendar.afternoon_cutoff.strftime("%H:%M")}
+    values = {
+        "title": city.title,
+        "digest": city.digest,
+        "timezone": city.calendar.timezone,
+        "afternoon_cutoff": city.calendar.afternoon_cutoff.strftime("%H:%M"),
+    }
     if record is None:
         session.add(CityPackRecord(name=city.name, loaded_at=utcnow(), **values))
         report.count("created", "packs")
@@ -241,5 +316,3 @@ def _sync_record(uow: UnitOfWork, city: CityPack, report: LoadReport) -> None:
         report.count("updated", "packs")
     else:
         report.count("unchanged", "packs")
-
-

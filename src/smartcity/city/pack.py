@@ -112,12 +112,18 @@ def read_pack(name: str, packs_dir: Path | None = None) -> CityPack:
     digest = _digest(folder, [*files.values(), "pack.json"])
     units, successions = _units_and_successions(manifest, raw["admin_units"], raw["reorganisation"])
     return CityPack(
-        name=manifest["name"], title=manifest["title"], description=manifest.get("description", ""),
-        directory=folder, units=units, successions=successions,
+        name=manifest["name"],
+        title=manifest["title"],
+        description=manifest.get("description", ""),
+        directory=folder,
+        units=units,
+        successions=successions,
         boundary=_boundary_geometry(raw["boundary"], raw["admin_units"]["district"]["code"]),
         boundary_unit=(raw["admin_units"]["district"]["code"], None),
-        seeds=_seeds(raw["ward_seeds"], units), org_units=tuple(raw["org_chart"]["org_units"]),
-        calendar=_calendar(raw["calendar"]), digest=digest,
+        seeds=_seeds(raw["ward_seeds"], units),
+        org_units=tuple(raw["org_chart"]["org_units"]),
+        calendar=_calendar(raw["calendar"]),
+        digest=digest,
         notes={"seeds": raw["ward_seeds"].get("note", "")},
     )
 
@@ -147,19 +153,48 @@ def _units_and_successions(
     province, district = admin["province"], admin["district"]
     new_province = manifest["new_province"]
     units = [
-        UnitSpec(province["code"], province["name"], province["type"], "province", None, None, old_end,
-                 old_source),
-        UnitSpec(district["code"], district["name"], district["type"], "district", province["code"], None,
-                 old_end, old_source),
-        *(UnitSpec(w["code"], w["name"], w["type"], "ward", district["code"], None, old_end, old_source)
-          for w in admin["wards"]),
-        UnitSpec(new_province["code"], new_province["name"], new_province["type"], "province", None,
-                 effective, None, manifest["province_merger_basis"]),
-        *(UnitSpec(w["code"], w["name"], "Phường", "ward", new_province["code"], effective, None, new_source)
-          for w in reorg["new_wards"]),
+        UnitSpec(
+            province["code"], province["name"], province["type"], "province", None, None, old_end, old_source
+        ),
+        UnitSpec(
+            district["code"],
+            district["name"],
+            district["type"],
+            "district",
+            province["code"],
+            None,
+            old_end,
+            old_source,
+        ),
+        *(
+            UnitSpec(w["code"], w["name"], w["type"], "ward", district["code"], None, old_end, old_source)
+            for w in admin["wards"]
+        ),
+        UnitSpec(
+            new_province["code"],
+            new_province["name"],
+            new_province["type"],
+            "province",
+            None,
+            effective,
+            None,
+            manifest["province_merger_basis"],
+        ),
+        *(
+            UnitSpec(
+                w["code"], w["name"], "Phường", "ward", new_province["code"], effective, None, new_source
+            )
+            for w in reorg["new_wards"]
+        ),
     ]
-    merger = SuccessionSpec((province["code"], None), province["name"], (new_province["code"], effective),
-                            "whole", effective, manifest["province_merger_basis"])
+    merger = SuccessionSpec(
+        (province["code"], None),
+        province["name"],
+        (new_province["code"], effective),
+        "whole",
+        effective,
+        manifest["province_merger_basis"],
+    )
     successions = [merger]
     for ward in reorg["new_wards"]:
         basis = f"Resolution 1685/NQ-UBTVQH15, item {ward['item']}"
@@ -167,8 +202,11 @@ def _units_and_successions(
             if item["share"] not in SHARES:
                 raise ValidationFailed.for_field("share", f"unknown share {item['share']!r}")
             predecessor = (item["old"], None) if item["old"] else None
-            successions.append(SuccessionSpec(predecessor, item["name"], (ward["code"], effective),
-                                              item["share"], effective, basis))
+            successions.append(
+                SuccessionSpec(
+                    predecessor, item["name"], (ward["code"], effective), item["share"], effective, basis
+                )
+            )
     _check_units(units)
     return tuple(units), tuple(successions)
 
@@ -198,12 +236,19 @@ def _seeds(raw: dict[str, Any], units: tuple[UnitSpec, ...]) -> dict[str, tuple[
 
 
 def _calendar(raw: dict[str, Any]) -> CitySettings:
-    entries = [CalendarEntry(date.fromisoformat(e["date"]), WORKING_DAY, e.get("note", ""))
-               for e in raw.get("make_up_working_days", [])]
-    entries += [CalendarEntry(date.fromisoformat(e["date"]), DAY_OFF, e.get("note", ""))
-                for e in raw.get("extra_days_off", [])]
+    entries = [
+        CalendarEntry(date.fromisoformat(e["date"]), WORKING_DAY, e.get("note", ""))
+        for e in raw.get("make_up_working_days", [])
+    ]
+    entries += [
+        CalendarEntry(date.fromisoformat(e["date"]), DAY_OFF, e.get("note", ""))
+        for e in raw.get("extra_days_off", [])
+    ]
     days = [e.day for e in entries]
     if len(set(days)) != len(days):
         raise ValidationFailed.for_field("calendar", "a date is listed twice")
-    return CitySettings(raw.get("timezone", "Asia/Ho_Chi_Minh"), time.fromisoformat(raw["afternoon_cutoff"]),
-                        tuple(sorted(entries, key=lambda e: e.day)))
+    return CitySettings(
+        raw.get("timezone", "Asia/Ho_Chi_Minh"),
+        time.fromisoformat(raw["afternoon_cutoff"]),
+        tuple(sorted(entries, key=lambda e: e.day)),
+    )

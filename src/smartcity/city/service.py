@@ -41,11 +41,16 @@ def list_packs(db: Database, *, packs_dir: Path | None = None) -> list[CityPackR
     for name in available_packs(packs_dir):
         city = read_pack(name, packs_dir)
         record = records.get(name)
-        result.append(CityPackRead(
-            name=name, title=city.title, loaded=record is not None,
-            digest=record.digest if record else None, loaded_at=record.loaded_at if record else None,
-            current=(record.digest == city.digest) if record else None,
-        ))
+        result.append(
+            CityPackRead(
+                name=name,
+                title=city.title,
+                loaded=record is not None,
+                digest=record.digest if record else None,
+                loaded_at=record.loaded_at if record else None,
+                current=(record.digest == city.digest) if record else None,
+            )
+        )
     return result
 
 
@@ -76,9 +81,15 @@ def _check_level(level: str | None) -> None:
 
 def _read(unit: AdministrativeUnit) -> AdministrativeUnitRead:
     return AdministrativeUnitRead(
-        code=unit.code, name=unit.name, type=unit.type, level=unit.level,
-        parent_code=unit.parent_code, valid_from=unit.valid_from, valid_to=unit.valid_to,
-        area_km2=unit.area_km2, approximate=unit.geometry_approximate,
+        code=unit.code,
+        name=unit.name,
+        type=unit.type,
+        level=unit.level,
+        parent_code=unit.parent_code,
+        valid_from=unit.valid_from,
+        valid_to=unit.valid_to,
+        area_km2=unit.area_km2,
+        approximate=unit.geometry_approximate,
     )
 
 
@@ -106,12 +117,17 @@ def get_unit(db: Database, code: str, on: date | None = None) -> AdministrativeU
             raise NotFound(f"No administrative unit with code {code!r}")
         current = [u for u in periods if _is_valid_on(u, on)]
         unit = current[0] if current else max(periods, key=lambda u: u.valid_from or date.min)
-        others = [UnitPeriod(name=u.name, level=u.level, valid_from=u.valid_from,
-                             valid_to=u.valid_to)
-                  for u in sorted(periods, key=lambda u: u.valid_from or date.min) if u.id != unit.id]
+        others = [
+            UnitPeriod(name=u.name, level=u.level, valid_from=u.valid_from, valid_to=u.valid_to)
+            for u in sorted(periods, key=lambda u: u.valid_from or date.min)
+            if u.id != unit.id
+        ]
         return AdministrativeUnitDetail(
-            **_read(unit).model_dump(), valid_on=bool(current), source=unit.source,
-            geometry_note=unit.geometry_note, other_periods=others,
+            **_read(unit).model_dump(),
+            valid_on=bool(current),
+            source=unit.source,
+            geometry_note=unit.geometry_note,
+            other_periods=others,
             predecessors=_links(s, UnitSuccession.successor_id == unit.id, "predecessor_id"),
             successors=_links(s, UnitSuccession.predecessor_id == unit.id, "successor_id"),
         )
@@ -119,17 +135,28 @@ def get_unit(db: Database, code: str, on: date | None = None) -> AdministrativeU
 
 def _links(s: Session, condition: ColumnElement[bool], other: str) -> list[SuccessionRead]:
     rows = s.scalars(select(UnitSuccession).where(condition).order_by(UnitSuccession.id)).all()
-    others = {u.id: u for u in s.scalars(select(AdministrativeUnit).where(
-        AdministrativeUnit.id.in_([getattr(r, other) for r in rows if getattr(r, other) is not None])))}
+    others = {
+        u.id: u
+        for u in s.scalars(
+            select(AdministrativeUnit).where(
+                AdministrativeUnit.id.in_([getattr(r, other) for r in rows if getattr(r, other) is not None])
+            )
+        )
+    }
     links = []
     for row in rows:
         unit = others.get(getattr(row, other))
-        links.append(SuccessionRead(
-            code=unit.code if unit else None,
-            name=unit.name if unit else row.predecessor_name,
-            share=row.share, effective=row.effective, legal_basis=row.legal_basis,
-            valid_from=unit.valid_from if unit else None, valid_to=unit.valid_to if unit else None,
-        ))
+        links.append(
+            SuccessionRead(
+                code=unit.code if unit else None,
+                name=unit.name if unit else row.predecessor_name,
+                share=row.share,
+                effective=row.effective,
+                legal_basis=row.legal_basis,
+                valid_from=unit.valid_from if unit else None,
+                valid_to=unit.valid_to if unit else None,
+            )
+        )
     return links
 
 
@@ -140,11 +167,19 @@ def ward_at(db: Database, *, lon: float, lat: float, on: date) -> Administrative
     if not -90.0 <= lat <= 90.0:
         raise ValidationFailed.for_field("lat", "must be between -90 and 90")
     point = Point(lon, lat)
-    query = select(AdministrativeUnit).where(
-        _valid_on(on), AdministrativeUnit.level == "ward", AdministrativeUnit.geometry.is_not(None),
-        AdministrativeUnit.min_lon <= lon, AdministrativeUnit.max_lon >= lon,
-        AdministrativeUnit.min_lat <= lat, AdministrativeUnit.max_lat >= lat,
-    ).order_by(AdministrativeUnit.code)
+    query = (
+        select(AdministrativeUnit)
+        .where(
+            _valid_on(on),
+            AdministrativeUnit.level == "ward",
+            AdministrativeUnit.geometry.is_not(None),
+            AdministrativeUnit.min_lon <= lon,
+            AdministrativeUnit.max_lon >= lon,
+            AdministrativeUnit.min_lat <= lat,
+            AdministrativeUnit.max_lat >= lat,
+        )
+        .order_by(AdministrativeUnit.code)
+    )
     with db.session() as s:
         for unit in s.scalars(query):
             if unit.geometry and geo.from_geojson(unit.geometry).covers(point):
@@ -158,18 +193,31 @@ def wards_geojson(db: Database, *, on: date) -> dict[str, Any]:
     with db.session() as s:
         units = s.scalars(query.order_by(AdministrativeUnit.code)).all()
         features = [_ward_feature(u) for u in units]
-    return {"type": "FeatureCollection", "features": features,
-            "properties": {"date": on.isoformat(), "approximate": any(u.geometry_approximate for u in units),
-                           "note": geo.APPROXIMATE_NOTE}}
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "properties": {
+            "date": on.isoformat(),
+            "approximate": any(u.geometry_approximate for u in units),
+            "note": geo.APPROXIMATE_NOTE,
+        },
+    }
 
 
 def _ward_feature(unit: AdministrativeUnit) -> dict[str, Any]:
     return {
-        "type": "Feature", "id": unit.code, "geometry": unit.geometry,
-        "properties": {"code": unit.code, "name": unit.name, "approximate": unit.geometry_approximate,
-                       "area_km2": unit.area_km2, "note": unit.geometry_note,
-                       "valid_from": unit.valid_from.isoformat() if unit.valid_from else None,
-                       "valid_to": unit.valid_to.isoformat() if unit.valid_to else None},
+        "type": "Feature",
+        "id": unit.code,
+        "geometry": unit.geometry,
+        "properties": {
+            "code": unit.code,
+            "name": unit.name,
+            "approximate": unit.geometry_approximate,
+            "area_km2": unit.area_km2,
+            "note": unit.geometry_note,
+            "valid_from": unit.valid_from.isoformat() if unit.valid_from else None,
+            "valid_to": unit.valid_to.isoformat() if unit.valid_to else None,
+        },
     }
 
 
@@ -177,17 +225,33 @@ def city_boundary(db: Database) -> dict[str, Any]:
     """The loaded city's boundary as a GeoJSON Feature; NotFound when no pack is loaded."""
     with db.session() as s:
         record = s.scalar(select(CityPackRecord).order_by(CityPackRecord.id).limit(1))
-        unit = s.scalar(select(AdministrativeUnit).where(
-            AdministrativeUnit.level == "district", AdministrativeUnit.geometry.is_not(None),
-            AdministrativeUnit.pack == (record.name if record else ""),
-        ).order_by(AdministrativeUnit.id).limit(1))
+        unit = s.scalar(
+            select(AdministrativeUnit)
+            .where(
+                AdministrativeUnit.level == "district",
+                AdministrativeUnit.geometry.is_not(None),
+                AdministrativeUnit.pack == (record.name if record else ""),
+            )
+            .order_by(AdministrativeUnit.id)
+            .limit(1)
+        )
         if record is None or unit is None:
             raise NotFound("No city pack is loaded (run: smartcity citypack load thu-dau-mot)")
-        return {"type": "Feature", "id": unit.code, "geometry": unit.geometry, "properties": {
-            "code": unit.code, "name": unit.name, "pack": record.name, "area_km2": unit.area_km2,
-            "approximate": unit.geometry_approximate, "source": unit.source,
-            "valid_from": unit.valid_from.isoformat() if unit.valid_from else None,
-            "valid_to": unit.valid_to.isoformat() if unit.valid_to else None}}
+        return {
+            "type": "Feature",
+            "id": unit.code,
+            "geometry": unit.geometry,
+            "properties": {
+                "code": unit.code,
+                "name": unit.name,
+                "pack": record.name,
+                "area_km2": unit.area_km2,
+                "approximate": unit.geometry_approximate,
+                "source": unit.source,
+                "valid_from": unit.valid_from.isoformat() if unit.valid_from else None,
+                "valid_to": unit.valid_to.isoformat() if unit.valid_to else None,
+            },
+        }
 
 
 # --------------------------------------------------------------------------------------------- calendar
@@ -206,8 +270,10 @@ def working_calendar(db: Database, *, settings: Settings | None = None) -> Worki
     if record is not None and "afternoon_cutoff" not in settings.model_fields_set:
         cutoff = time.fromisoformat(record.afternoon_cutoff)
     return WorkingCalendar(
-        exceptions={r.day: r.kind for r in rows}, notes={r.day: r.note for r in rows},
-        afternoon_cutoff=cutoff, timezone=record.timezone if record else settings.timezone,
+        exceptions={r.day: r.kind for r in rows},
+        notes={r.day: r.note for r in rows},
+        afternoon_cutoff=cutoff,
+        timezone=record.timezone if record else settings.timezone,
     )
 
 
@@ -221,8 +287,7 @@ def list_calendar_exceptions(db: Database, *, year: int | None = None) -> list[C
 
 
 def _exception_read(row: CalendarException) -> CalendarExceptionRead:
-    return CalendarExceptionRead(date=row.day, kind=row.kind, note=row.note,
-                                 source=row.source)
+    return CalendarExceptionRead(date=row.day, kind=row.kind, note=row.note, source=row.source)
 
 
 def add_calendar_exception(
@@ -254,7 +319,18 @@ def remove_calendar_exception(db: Database, *, actor: Actor, day: date) -> None:
 
 
 __all__ = [
-    "LoadReport", "Progress", "add_calendar_exception", "city_boundary", "get_unit",
-    "list_calendar_exceptions", "list_packs", "load_city_pack", "remove_calendar_exception", "today_local",
-    "units_on", "ward_at", "wards_geojson", "working_calendar",
+    "LoadReport",
+    "Progress",
+    "add_calendar_exception",
+    "city_boundary",
+    "get_unit",
+    "list_calendar_exceptions",
+    "list_packs",
+    "load_city_pack",
+    "remove_calendar_exception",
+    "today_local",
+    "units_on",
+    "ward_at",
+    "wards_geojson",
+    "working_calendar",
 ]

@@ -41,13 +41,23 @@ def to_jsonable(value: Any) -> Any:
 
 
 def entry_digest(
-    *, prev_hash: str, seq: int, at: datetime, actor: str, action: str,
-    entity_type: str, entity_id: str, before: Any, after: Any,
+    *,
+    prev_hash: str,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    before: Any,
+    after: Any,
 ) -> str:
     """SHA-256 over the previous hash and the canonical JSON of the row's content."""
     content = json.dumps(
         [seq, at.isoformat(), actor, action, entity_type, entity_id, before, after],
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
     )
     return hashlib.sha256((prev_hash + content).encode()).hexdigest()
 
@@ -79,13 +89,30 @@ def append_entries(session: Session, pending: list[PendingAudit]) -> None:
         at = utcnow()
         before, after = to_jsonable(item.before), to_jsonable(item.after)
         digest = entry_digest(
-            prev_hash=prev_hash, seq=seq, at=at, actor=item.actor, action=item.action,
-            entity_type=item.entity_type, entity_id=item.entity_id, before=before, after=after,
+            prev_hash=prev_hash,
+            seq=seq,
+            at=at,
+            actor=item.actor,
+            action=item.action,
+            entity_type=item.entity_type,
+            entity_id=item.entity_id,
+            before=before,
+            after=after,
         )
-        session.add(AuditEntry(
-            seq=seq, at=at, actor=item.actor, action=item.action, entity_type=item.entity_type,
-            entity_id=item.entity_id, before=before, after=after, prev_hash=prev_hash, hash=digest,
-        ))
+        session.add(
+            AuditEntry(
+                seq=seq,
+                at=at,
+                actor=item.actor,
+                action=item.action,
+                entity_type=item.entity_type,
+                entity_id=item.entity_id,
+                before=before,
+                after=after,
+                prev_hash=prev_hash,
+                hash=digest,
+            )
+        )
         prev_hash = digest
     session.flush()
 
@@ -119,8 +146,15 @@ def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
             if row.prev_hash != prev_hash:
                 return ChainReport(checked, row.seq, "does not follow the previous row's hash")
             digest = entry_digest(
-                prev_hash=row.prev_hash, seq=row.seq, at=row.at, actor=row.actor, action=row.action,
-                entity_type=row.entity_type, entity_id=row.entity_id, before=row.before, after=row.after,
+                prev_hash=row.prev_hash,
+                seq=row.seq,
+                at=row.at,
+                actor=row.actor,
+                action=row.action,
+                entity_type=row.entity_type,
+                entity_id=row.entity_id,
+                before=row.before,
+                after=row.after,
             )
             if digest != row.hash:
                 return ChainReport(checked, row.seq, "content does not match its hash")

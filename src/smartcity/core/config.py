@@ -75,7 +75,7 @@ def normalise_database_url(url: str) -> str:
     """Map plain postgres URLs onto the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -42,4 +42,4 @@ def mask(value: str, *, keep_start: int = 0, keep_end: int = 3) -> str:
     """Replace all but the first/last characters with '*' (e.g. a citizen ID in a list)."""
     if len(value) <= keep_start + keep_end:
         return "*" * len(value)
-    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[len(value) - keep_end:]
+    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[len(value) - keep_end :]

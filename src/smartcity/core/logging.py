@@ -17,7 +17,8 @@ def configure_logging(*, json_output: bool = True, level: str = "INFO") -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer(ensure_ascii=False) if json_output
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if json_output
         else structlog.dev.ConsoleRenderer(colors=False)
     )
     structlog.configure(
@@ -26,10 +27,12 @@ def configure_logging(*, json_output: bool = True, level: str = "INFO") -> None:
         cache_logger_on_first_use=True,
     )
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
-    ))
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -48,8 +48,9 @@ def _claim(db: Database, name: str, interval: timedelta) -> bool:
 
 def _record(db: Database, name: str, result: int | None, error: str | None) -> None:
     with db.write_session() as session:
-        session.execute(update(TaskSchedule).where(TaskSchedule.name == name)
-                        .values(last_result=result, last_error=error))
+        session.execute(
+            update(TaskSchedule).where(TaskSchedule.name == name).values(last_result=result, last_error=error)
+        )
 
 
 def run_due_tasks(

@@ -35,10 +35,16 @@ class UnitOfWork:
         self, action: str, entity_type: str, entity_id: object, *, before: Any = None, after: Any = None
     ) -> None:
         """Record an audit row for a change made in this unit of work."""
-        self._audits.append(PendingAudit(
-            actor=self.actor.label, action=action, entity_type=entity_type,
-            entity_id=str(entity_id), before=before, after=after,
-        ))
+        self._audits.append(
+            PendingAudit(
+                actor=self.actor.label,
+                action=action,
+                entity_type=entity_type,
+                entity_id=str(entity_id),
+                before=before,
+                after=after,
+            )
+        )
 
     def publish(self, event: Event) -> None:
         """Store an event in the outbox, in this transaction."""

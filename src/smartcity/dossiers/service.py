@@ -528,11 +528,17 @@ def _with_plan_check(db: Database, settings: Settings, code: str, payload: dict[
     parcel = f"{form.get('map_sheet')}/{form.get('parcel_number')}"
     try:
         check = check_against_plan(
-            db, parcel=parcel, floors=int(form.get("floors") or 0), height_m=form.get("height_m"),
+            db,
+            parcel=parcel,
+            floors=int(form.get("floors") or 0),
+            height_m=form.get("height_m"),
             footprint_m2=form.get("footprint_m2"),
         )
-        plan_check: dict[str, Any] = {"parcel": check.parcel, "ok": check.ok,
-                                      "findings": [f.model_dump() for f in check.findings]}
+        plan_check: dict[str, Any] = {
+            "parcel": check.parcel,
+            "ok": check.ok,
+            "findings": [f.model_dump() for f in check.findings],
+        }
     except AppError as exc:
         plan_check = {"parcel": parcel, "ok": None, "problem": exc.detail}
     result = {**dict(payload.get("result") or {}), "plan_check": plan_check}

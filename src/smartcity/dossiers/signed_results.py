@@ -114,8 +114,12 @@ def store_signed_result(
         if _document(s, dossier.id, UNSIGNED) is None:
             s.add(
                 DossierDocument(
-                    dossier_id=dossier.id, kind=UNSIGNED, number=row.number, sha256=row.sha256,
-                    size=row.size, signed=False,
+                    dossier_id=dossier.id,
+                    kind=UNSIGNED,
+                    number=row.number,
+                    sha256=row.sha256,
+                    size=row.size,
+                    signed=False,
                 )
             )
         row.sha256, row.size, row.signed = digest, len(signed_pdf), True

@@ -72,11 +72,17 @@ def seed_demo(
     db = _db()
     with Progress(console=console) as progress:
         task = progress.add_task("Phản ánh / reports", total=days * per_day)
-        summary = generate(db, days=days, per_day=per_day, seed=seed,
-                           secret=get_settings().resolved_secret_key,
-                           progress=lambda done, total: progress.update(task, completed=done, total=total))
-    console.print(f"[green]{summary.reports} reports[/green] ({summary.resolved} resolved, "
-                  f"{summary.skipped} skipped).")
+        summary = generate(
+            db,
+            days=days,
+            per_day=per_day,
+            seed=seed,
+            secret=get_settings().resolved_secret_key,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    console.print(
+        f"[green]{summary.reports} reports[/green] ({summary.resolved} resolved, {summary.skipped} skipped)."
+    )
 
 
 @feedback_app.command("stats")

@@ -21,8 +21,11 @@ class FeedbackSettings(BaseSettings):
     max_photos: int = Field(default=5, ge=0)
     max_photo_pixels: int = Field(default=40_000_000, ge=10_000, description="Refuse decompression bombs")
     photo_max_side: int = Field(default=2048, ge=64, description="Longer side after re-encoding")
-    outside_city: str = Field(default="reject", pattern="^(reject|city)$",
-                              description="Points outside the city: refuse, or route to the city level")
+    outside_city: str = Field(
+        default="reject",
+        pattern="^(reject|city)$",
+        description="Points outside the city: refuse, or route to the city level",
+    )
     open311_jurisdiction_id: str = "thudaumot.binhduong.gov.vn"
     open311_contact: str = "Đường dây nóng 1022 — 1022@binhduong.gov.vn"
     open311_default_days: int = Field(default=90, ge=1, description="GET requests without dates: days")

@@ -22,27 +22,74 @@ from smartcity.feedback.schemas import ReportCreate
 Progress = Callable[[int, int], None]
 
 DESCRIPTIONS: dict[str, list[str]] = {
-    "khan-cap": ["Cháy tại dãy nhà trọ, khói nhiều", "Tai nạn giao thông giữa xe tải và xe máy",
-                 "Cây đổ chắn ngang đường sau mưa lớn", "Trẻ em bị kẹt trong thang máy chung cư"],
-    "an-ninh-trat-tu": ["Nhóm thanh niên tụ tập gây ồn ào sau 23 giờ", "Lấn chiếm vỉa hè để buôn bán",
-                        "Nghi có trộm xe máy ở bãi giữ xe", "Karaoke hát lớn đến khuya"],
-    "giao-thong": ["Ùn tắc kéo dài giờ cao điểm ở ngã tư", "Xe tải đậu sai quy định che khuất tầm nhìn",
-                   "Biển báo bị gãy đổ", "Vạch sơn qua đường bị mờ"],
+    "khan-cap": [
+        "Cháy tại dãy nhà trọ, khói nhiều",
+        "Tai nạn giao thông giữa xe tải và xe máy",
+        "Cây đổ chắn ngang đường sau mưa lớn",
+        "Trẻ em bị kẹt trong thang máy chung cư",
+    ],
+    "an-ninh-trat-tu": [
+        "Nhóm thanh niên tụ tập gây ồn ào sau 23 giờ",
+        "Lấn chiếm vỉa hè để buôn bán",
+        "Nghi có trộm xe máy ở bãi giữ xe",
+        "Karaoke hát lớn đến khuya",
+    ],
+    "giao-thong": [
+        "Ùn tắc kéo dài giờ cao điểm ở ngã tư",
+        "Xe tải đậu sai quy định che khuất tầm nhìn",
+        "Biển báo bị gãy đổ",
+        "Vạch sơn qua đường bị mờ",
+    ],
     "den-tin-hieu": ["Đèn tín hiệu không hoạt động", "Đèn đỏ quá lâu, xe ùn ứ", "Đèn vàng nhấp nháy cả ngày"],
-    "ha-tang": ["Ổ gà lớn giữa đường, xe máy dễ té", "Đèn đường tắt cả đoạn", "Nắp cống bị vỡ",
-                "Ngập nước sau mưa, cống không thoát", "Vỉa hè bị bong tróc gạch"],
-    "moi-truong": ["Rác thải đổ trộm bên kênh", "Nước thải chảy ra đường, bốc mùi", "Khói bụi từ xưởng gỗ",
-                   "Đốt rác gây khói cả khu phố", "Tiếng ồn công trình ban đêm"],
-    "thu-tuc-hanh-chinh": ["Hồ sơ cấp phép xây dựng trễ hẹn", "Cán bộ hướng dẫn chưa rõ thủ tục",
-                           "Không đặt được lịch hẹn trực tuyến"],
-    "thong-tin": ["Hỏi lịch tiêm chủng mở rộng tại phường", "Góp ý bố trí thêm cây xanh công viên",
-                  "Hỏi về thủ tục đăng ký tạm trú"],
+    "ha-tang": [
+        "Ổ gà lớn giữa đường, xe máy dễ té",
+        "Đèn đường tắt cả đoạn",
+        "Nắp cống bị vỡ",
+        "Ngập nước sau mưa, cống không thoát",
+        "Vỉa hè bị bong tróc gạch",
+    ],
+    "moi-truong": [
+        "Rác thải đổ trộm bên kênh",
+        "Nước thải chảy ra đường, bốc mùi",
+        "Khói bụi từ xưởng gỗ",
+        "Đốt rác gây khói cả khu phố",
+        "Tiếng ồn công trình ban đêm",
+    ],
+    "thu-tuc-hanh-chinh": [
+        "Hồ sơ cấp phép xây dựng trễ hẹn",
+        "Cán bộ hướng dẫn chưa rõ thủ tục",
+        "Không đặt được lịch hẹn trực tuyến",
+    ],
+    "thong-tin": [
+        "Hỏi lịch tiêm chủng mở rộng tại phường",
+        "Góp ý bố trí thêm cây xanh công viên",
+        "Hỏi về thủ tục đăng ký tạm trú",
+    ],
 }
-CATEGORY_WEIGHTS = {"khan-cap": 3, "an-ninh-trat-tu": 10, "giao-thong": 12, "den-tin-hieu": 5,
-                    "ha-tang": 28, "moi-truong": 24, "thu-tuc-hanh-chinh": 8, "thong-tin": 10}
+CATEGORY_WEIGHTS = {
+    "khan-cap": 3,
+    "an-ninh-trat-tu": 10,
+    "giao-thong": 12,
+    "den-tin-hieu": 5,
+    "ha-tang": 28,
+    "moi-truong": 24,
+    "thu-tuc-hanh-chinh": 8,
+    "thong-tin": 10,
+}
 CHANNEL_WEIGHTS = {"hotline": 45, "zalo": 20, "app": 15, "web": 12, "email": 5, "open311": 3}
-STREETS = ["Đại lộ Bình Dương", "Yersin", "Cách Mạng Tháng Tám", "Phú Lợi", "Huỳnh Văn Lũy",
-           "Lê Hồng Phong", "Bạch Đằng", "Ngô Quyền", "Trần Văn Ơn", "Nguyễn Văn Tiết", "Lò Chén"]
+STREETS = [
+    "Đại lộ Bình Dương",
+    "Yersin",
+    "Cách Mạng Tháng Tám",
+    "Phú Lợi",
+    "Huỳnh Văn Lũy",
+    "Lê Hồng Phong",
+    "Bạch Đằng",
+    "Ngô Quyền",
+    "Trần Văn Ơn",
+    "Nguyễn Văn Tiết",
+    "Lò Chén",
+]
 
 
 @dataclass(frozen=True)
@@ -64,8 +111,12 @@ class _Places:
             raise AppError("No wards are loaded: load the city pack first (smartcity citypack load).")
         self.prepared = [prep(s) for s in shapes]
         bounds = [s.bounds for s in shapes]
-        self.box = (min(b[0] for b in bounds), min(b[1] for b in bounds),
-                    max(b[2] for b in bounds), max(b[3] for b in bounds))
+        self.box = (
+            min(b[0] for b in bounds),
+            min(b[1] for b in bounds),
+            max(b[2] for b in bounds),
+            max(b[3] for b in bounds),
+        )
         self.rng = rng
 
     def point(self) -> tuple[float, float]:
@@ -86,16 +137,28 @@ def _moment(rng: random.Random, day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(hour, rng.randrange(60), rng.randrange(60)), tzinfo=zone)
 
 
-def _handle(db: Database, rng: random.Random, code: str, key: str | None, at: datetime,
-            deadline: datetime | None, now: datetime) -> bool:
+def _handle(
+    db: Database,
+    rng: random.Random,
+    code: str,
+    key: str | None,
+    at: datetime,
+    deadline: datetime | None,
+    now: datetime,
+) -> bool:
     """Take a report through a plausible life; returns True when it was resolved."""
     operator = Actor(kind="user", name="demo-tongdai", roles=frozenset({("operator", None)}))
     accept_at = at + timedelta(minutes=rng.randint(5, 240))
     if accept_at > now:
         return False
     if rng.random() < 0.04:
-        service.reject_report(db, actor=operator, code=code, at=accept_at,
-                              reason="Nội dung không thuộc thẩm quyền giải quyết; đã hướng dẫn người dân.")
+        service.reject_report(
+            db,
+            actor=operator,
+            code=code,
+            at=accept_at,
+            reason="Nội dung không thuộc thẩm quyền giải quyết; đã hướng dẫn người dân.",
+        )
         return False
     service.accept_report(db, actor=operator, code=code, at=accept_at)
     service.assign_report(db, actor=operator, code=code, at=accept_at + timedelta(minutes=rng.randint(1, 60)))
@@ -104,17 +167,36 @@ def _handle(db: Database, rng: random.Random, code: str, key: str | None, at: da
     if resolve_at > now:
         return False
     service.start_report(db, actor=operator, code=code, at=accept_at + timedelta(hours=1))
-    service.resolve_report(db, actor=operator, code=code, at=max(resolve_at, accept_at + timedelta(hours=2)),
-                           comment="Đơn vị đã kiểm tra và xử lý xong.")
+    service.resolve_report(
+        db,
+        actor=operator,
+        code=code,
+        at=max(resolve_at, accept_at + timedelta(hours=2)),
+        comment="Đơn vị đã kiểm tra và xử lý xong.",
+    )
     if rng.random() < 0.6:
         rating = rng.choices([1, 2, 3], weights=[12, 55, 33])[0]
-        service.rate_report(db, actor=Actor(kind="anonymous", name="reporter"), code=code, rating=rating,
-                            reporter_key=key, at=resolve_at + timedelta(hours=rng.randint(1, 48)))
+        service.rate_report(
+            db,
+            actor=Actor(kind="anonymous", name="reporter"),
+            code=code,
+            rating=rating,
+            reporter_key=key,
+            at=resolve_at + timedelta(hours=rng.randint(1, 48)),
+        )
     return True
 
 
-def generate(db: Database, *, days: int = 365, per_day: int = 12, seed: int = 1022, secret: str,
-             end: date | None = None, progress: Progress | None = None) -> DemoSummary:
+def generate(
+    db: Database,
+    *,
+    days: int = 365,
+    per_day: int = 12,
+    seed: int = 1022,
+    secret: str,
+    end: date | None = None,
+    progress: Progress | None = None,
+) -> DemoSummary:
     """Submit and handle about `per_day` reports a day over `days` days ending at `end` (today)."""
     rng = random.Random(seed)
     zone = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -130,12 +212,15 @@ def generate(db: Database, *, days: int = 365, per_day: int = 12, seed: int = 10
         period = day >= date(2025, 7, 1)
         if period not in places:
             places[period] = _Places(db, day, rng)
-        for _ in range(max(0, int(rng.gauss(per_day, per_day ** 0.5)))):
+        for _ in range(max(0, int(rng.gauss(per_day, per_day**0.5)))):
             category = _pick(rng, CATEGORY_WEIGHTS)
             lon, lat = places[period].point()
             at = _moment(rng, day, zone)
             data = ReportCreate(
-                category_code=category, description=rng.choice(DESCRIPTIONS[category]), lon=lon, lat=lat,
+                category_code=category,
+                description=rng.choice(DESCRIPTIONS[category]),
+                lon=lon,
+                lat=lat,
                 address=f"{rng.randint(1, 400)} {rng.choice(STREETS)}",
                 channel=_pick(rng, CHANNEL_WEIGHTS),
                 is_public=rng.random() > 0.1,

@@ -96,8 +96,13 @@ def render(fmt: str, data: Any, *, root: str, item: str | None = None, status: i
 def error_response(fmt: str, error: Open311Error) -> Response:
     """The GeoReport v2 error list with the error's HTTP status."""
     fmt = fmt if fmt in MEDIA_TYPES else "json"
-    return render(fmt, [{"code": error.status, "description": error.description}], root="errors",
-                  item="error", status=error.status)
+    return render(
+        fmt,
+        [{"code": error.status, "description": error.description}],
+        root="errors",
+        item="error",
+        status=error.status,
+    )
 
 
 def _answer(fmt: str, build: Callable[[], Response]) -> Response:
@@ -144,21 +149,34 @@ def _check_jurisdiction(request: Request, values: Any, settings: FeedbackSetting
 def service_entry(category: CategoryRead) -> dict[str, Any]:
     """A category as a GeoReport v2 service."""
     return {
-        "service_code": category.code, "service_name": category.name, "description": category.description,
-        "metadata": bool(category.attributes), "type": "realtime", "keywords": category.keywords,
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": category.description,
+        "metadata": bool(category.attributes),
+        "type": "realtime",
+        "keywords": category.keywords,
         "group": category.group,
     }
 
 
 def service_definition(category: CategoryRead) -> dict[str, Any]:
     """A category's attributes as a GeoReport v2 service definition."""
-    return {"service_code": category.code, "attributes": [
-        {"variable": a.variable, "code": a.code, "datatype": a.datatype, "required": a.required,
-         "datatype_description": a.datatype_description or None, "order": a.order,
-         "description": a.description,
-         "values": [{"key": v.key, "name": v.name} for v in a.values]}
-        for a in sorted(category.attributes, key=lambda a: a.order)
-    ]}
+    return {
+        "service_code": category.code,
+        "attributes": [
+            {
+                "variable": a.variable,
+                "code": a.code,
+                "datatype": a.datatype,
+                "required": a.required,
+                "datatype_description": a.datatype_description or None,
+                "order": a.order,
+                "description": a.description,
+                "values": [{"key": v.key, "name": v.name} for v in a.values],
+            }
+            for a in sorted(category.attributes, key=lambda a: a.order)
+        ],
+    }
 
 
 def request_entry(report: Any, *, base_url: str, timezone: str) -> dict[str, Any]:
@@ -169,15 +187,23 @@ def request_entry(report: Any, *, base_url: str, timezone: str) -> dict[str, Any
     elif report.media_url:
         media_url = report.media_url
     return {
-        "service_request_id": report.code, "status": report.open311_status,
-        "status_notes": report.status_notes or None, "service_name": report.category_name,
-        "service_code": report.category_code, "description": report.description,
-        "agency_responsible": report.unit_name or None, "service_notice": None,
+        "service_request_id": report.code,
+        "status": report.open311_status,
+        "status_notes": report.status_notes or None,
+        "service_name": report.category_name,
+        "service_code": report.category_code,
+        "description": report.description,
+        "agency_responsible": report.unit_name or None,
+        "service_notice": None,
         "requested_datetime": iso(report.submitted_at, timezone),
         "updated_datetime": iso(report.updated_at, timezone),
         "expected_datetime": iso(report.deadline_at, timezone),
-        "address": report.address or report.ward_name or None, "address_id": None, "zipcode": None,
-        "lat": report.lat, "long": report.lon, "media_url": media_url,
+        "address": report.address or report.ward_name or None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": report.lat,
+        "long": report.lon,
+        "media_url": media_url,
     }
 
 
@@ -190,10 +216,18 @@ def discovery(request: Request, fmt: str) -> Response:
     settings = get_feedback_settings()
     url = _base_url(request).rstrip("/") + "/open311/v2"
     data = {
-        "changeset": CHANGESET, "contact": settings.open311_contact,
+        "changeset": CHANGESET,
+        "contact": settings.open311_contact,
         "key_service": _base_url(request).rstrip("/") + "/staff",
-        "endpoints": [{"specification": SPECIFICATION, "url": url, "changeset": CHANGESET,
-                       "type": "production", "formats": ["text/xml", "application/json"]}],
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": url,
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
     }
     return _answer(fmt, lambda: render(fmt, data, root="discovery"))
 
@@ -201,6 +235,7 @@ def discovery(request: Request, fmt: str) -> Response:
 @router.get("/services.{fmt}", summary="GET Service List")
 def services(request: Request, fmt: str) -> Response:
     """Every active category as a GeoReport v2 service."""
+
     def build() -> Response:
         _check_jurisdiction(request, request.query_params, get_feedback_settings())
         items = [service_entry(c) for c in service.list_categories(_db(request))]
@@ -212,6 +247,7 @@ def services(request: Request, fmt: str) -> Response:
 @router.get("/services/{service_code}.{fmt}", summary="GET Service Definition")
 def service_definition_endpoint(request: Request, service_code: str, fmt: str) -> Response:
     """The attributes a category asks for."""
+
     def build() -> Response:
         _check_jurisdiction(request, request.query_params, get_feedback_settings())
         try:
@@ -252,20 +288,26 @@ def _request_filter(params: Any, settings: FeedbackSettings) -> service.ReportFi
         raise Open311Error(400, "end_date is before start_date")
     if start is None and end is None:
         start = utcnow() - timedelta(days=settings.open311_default_days)
-    return service.ReportFilter(status=statuses, category_codes=_split(params.get("service_code")),
-                                start=start, end=end)
+    return service.ReportFilter(
+        status=statuses, category_codes=_split(params.get("service_code")), start=start, end=end
+    )
 
 
 @router.get("/requests.{fmt}", summary="GET Service Requests")
 def list_requests(request: Request, fmt: str) -> Response:
     """Public service requests, filtered by id, service code, dates and status."""
+
     def build() -> Response:
         settings = get_feedback_settings()
         _check_jurisdiction(request, request.query_params, settings)
         filters = _request_filter(request.query_params, settings)
-        items, _total = service.list_reports(_db(request), actor=Actor(kind="anonymous", name="open311"),
-                                             filters=filters, limit=settings.open311_max_results,
-                                             details=True)
+        items, _total = service.list_reports(
+            _db(request),
+            actor=Actor(kind="anonymous", name="open311"),
+            filters=filters,
+            limit=settings.open311_max_results,
+            details=True,
+        )
         base = _base_url(request)
         data = [request_entry(r, base_url=base, timezone=_timezone(request)) for r in items]
         return render(fmt, data, root="service_requests", item="request")
@@ -276,6 +318,7 @@ def list_requests(request: Request, fmt: str) -> Response:
 @router.get("/requests/{service_request_id}.{fmt}", summary="GET Service Request")
 def get_request(request: Request, service_request_id: str, fmt: str) -> Response:
     """One public service request."""
+
     def build() -> Response:
         _check_jurisdiction(request, request.query_params, get_feedback_settings())
         try:
@@ -291,13 +334,15 @@ def get_request(request: Request, service_request_id: str, fmt: str) -> Response
 @router.get("/tokens/{token}.{fmt}", summary="GET service_request_id from a token")
 def get_token(request: Request, token: str, fmt: str) -> Response:
     """The service request created with this token."""
+
     def build() -> Response:
         try:
             code, found = service.get_report_by_token(_db(request), token)
         except AppError as exc:
             raise Open311Error(404, f"token {token!r} not found") from exc
-        return render(fmt, [{"service_request_id": code, "token": found}], root="service_requests",
-                      item="request")
+        return render(
+            fmt, [{"service_request_id": code, "token": found}], root="service_requests", item="request"
+        )
 
     return _answer(fmt, build)
 
@@ -322,7 +367,7 @@ def _attributes(form: Any) -> dict[str, str]:
     values = {}
     for key in list(form):
         if key.startswith("attribute[") and key.endswith("]"):
-            values[key[len("attribute["):-1]] = str(form.get(key) or "")
+            values[key[len("attribute[") : -1]] = str(form.get(key) or "")
     return values
 
 
@@ -331,14 +376,22 @@ def _report_input(form: Any, category: CategoryRead) -> ReportCreate:
     address = (form.get("address_string") or "").strip()
     if lon is None and not address and not form.get("address_id"):
         raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
-    name = " ".join(p for p in ((form.get("first_name") or "").strip(), (form.get("last_name") or "").strip())
-                    if p)
+    name = " ".join(
+        p for p in ((form.get("first_name") or "").strip(), (form.get("last_name") or "").strip()) if p
+    )
     description = (form.get("description") or "").strip() or category.name
     values = {
-        "category_code": category.code, "description": description, "lon": lon, "lat": lat,
-        "address": address, "channel": "open311", "reporter_name": name or None,
-        "reporter_phone": form.get("phone") or None, "reporter_email": form.get("email") or None,
-        "account_id": form.get("account_id") or None, "attributes": _attributes(form),
+        "category_code": category.code,
+        "description": description,
+        "lon": lon,
+        "lat": lat,
+        "address": address,
+        "channel": "open311",
+        "reporter_name": name or None,
+        "reporter_phone": form.get("phone") or None,
+        "reporter_email": form.get("email") or None,
+        "account_id": form.get("account_id") or None,
+        "attributes": _attributes(form),
         "media_url": form.get("media_url") or None,
     }
     try:
@@ -346,7 +399,8 @@ def _report_input(form: Any, category: CategoryRead) -> ReportCreate:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = {"lon": "long", "reporter_phone": "phone", "reporter_email": "email"}.get(
-            str(first["loc"][0]), str(first["loc"][0]))
+            str(first["loc"][0]), str(first["loc"][0])
+        )
         raise Open311Error(400, f"{field}: {first['msg']}") from exc
 
 
@@ -368,8 +422,7 @@ def _create(db: Database, secret: str, form: Any, photos: list[bytes]) -> dict[s
     data = _report_input(form, category)
     result = service.submit_report(db, actor=actor, data=data, secret=secret, photos=photos)
     notice = f"Phản ánh đã chuyển tới {result.report.unit_name}."
-    return {"service_request_id": result.report.code, "service_notice": notice,
-            "account_id": data.account_id}
+    return {"service_request_id": result.report.code, "service_notice": notice, "account_id": data.account_id}
 
 
 @router.post("/requests.{fmt}", summary="POST Service Request")

@@ -38,8 +38,9 @@ class OutsideCity(ValidationFailed):
     """The point is not inside any ward of the city on the report's date."""
 
 
-def locate(db: Database, *, lon: float | None, lat: float | None, ward_code: str | None, on: date,
-           outside_city: str) -> Place:
+def locate(
+    db: Database, *, lon: float | None, lat: float | None, ward_code: str | None, on: date, outside_city: str
+) -> Place:
     """The ward of a point (or of a given ward code) on a date; OutsideCity when the point is outside."""
     if lon is not None and lat is not None:
         ward = city_service.ward_at(db, lon=lon, lat=lat, on=on)
@@ -48,8 +49,10 @@ def locate(db: Database, *, lon: float | None, lat: float | None, ward_code: str
         if outside_city == "reject":
             raise OutsideCity(
                 "lat: the point is outside the city (no ward contains it on that date)",
-                errors=[{"field": "lat", "message": "the point is outside the city"},
-                        {"field": "long", "message": "the point is outside the city"}],
+                errors=[
+                    {"field": "lat", "message": "the point is outside the city"},
+                    {"field": "long", "message": "the point is outside the city"},
+                ],
             )
         return Place(None, "")
     if ward_code:
@@ -79,12 +82,14 @@ def choose_unit(db: Database, *, handler: str, department_code: str | None, plac
         if unit.kind in CITY_LEVEL_KINDS:
             return Route(unit.code, unit.name, place.ward_code, place.ward_name)
     raise ValidationFailed.for_field(
-        "location", f"no unit can handle this report on {on.isoformat()}: give a map point or a ward",
+        "location",
+        f"no unit can handle this report on {on.isoformat()}: give a map point or a ward",
     )
 
 
-def deadline_for(db: Database, *, submitted_at: datetime, hours: int | None,
-                 working_days: int | None) -> datetime | None:
+def deadline_for(
+    db: Database, *, submitted_at: datetime, hours: int | None, working_days: int | None
+) -> datetime | None:
     """When the report must be resolved: calendar hours, or the end of the n-th working day."""
     if hours:
         return submitted_at + timedelta(hours=hours)

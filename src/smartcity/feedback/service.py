@@ -58,8 +58,15 @@ RESOLVED, CLOSED, REJECTED, REOPENED, MERGED = "resolved", "closed", "rejected",
 STATUSES = (NEW, ACCEPTED, ASSIGNED, IN_PROGRESS, RESOLVED, CLOSED, REJECTED, REOPENED, MERGED)
 OPEN_STATUSES = frozenset({NEW, ACCEPTED, ASSIGNED, IN_PROGRESS, REOPENED})
 STATUS_NAMES = {
-    NEW: "Mới tiếp nhận", ACCEPTED: "Đã tiếp nhận", ASSIGNED: "Đã chuyển xử lý", IN_PROGRESS: "Đang xử lý",
-    RESOLVED: "Đã xử lý", CLOSED: "Đã đóng", REJECTED: "Từ chối", REOPENED: "Mở lại", MERGED: "Gộp (trùng)",
+    NEW: "Mới tiếp nhận",
+    ACCEPTED: "Đã tiếp nhận",
+    ASSIGNED: "Đã chuyển xử lý",
+    IN_PROGRESS: "Đang xử lý",
+    RESOLVED: "Đã xử lý",
+    CLOSED: "Đã đóng",
+    REJECTED: "Từ chối",
+    REOPENED: "Mở lại",
+    MERGED: "Gộp (trùng)",
 }
 STAFF_ROLES = ("operator", "clerk", "specialist", "head", "leader")
 DISPATCH_ROLES = ("operator",)  # may act on any report, in any unit
@@ -104,8 +111,9 @@ def upsert_categories(db: Database, *, actor: Actor, categories: Iterable[Catego
             if before != values:
                 for key, value in values.items():
                     setattr(row, key, value)
-                uow.audit("feedback.category_updated", "feedback_category", item.code,
-                          before=before, after=values)
+                uow.audit(
+                    "feedback.category_updated", "feedback_category", item.code, before=before, after=values
+                )
                 changed += 1
     return changed
 
@@ -149,8 +157,16 @@ def _category_names(session: Session) -> dict[str, str]:
 
 
 def _public_steps(steps: Sequence[ReportStep]) -> list[PublicStep]:
-    return [PublicStep(at=s.at, action=s.action, to_status=s.to_status, unit_code=s.unit_code,
-                       public_comment=s.public_comment) for s in steps]
+    return [
+        PublicStep(
+            at=s.at,
+            action=s.action,
+            to_status=s.to_status,
+            unit_code=s.unit_code,
+            public_comment=s.public_comment,
+        )
+        for s in steps
+    ]
 
 
 def _photo_urls(session: Session, report_id: int) -> list[str]:
@@ -164,47 +180,86 @@ def _merged_code(session: Session, report: Report) -> str | None:
     return session.scalar(select(Report.code).where(Report.id == report.merged_into_id))
 
 
-def _public_fields(session: Session, report: Report, names: dict[str, str], *,
-                   with_details: bool) -> dict[str, Any]:
-    steps = session.scalars(select(ReportStep).where(ReportStep.report_id == report.id)
-                            .order_by(ReportStep.at, ReportStep.id)).all() if with_details else []
+def _public_fields(
+    session: Session, report: Report, names: dict[str, str], *, with_details: bool
+) -> dict[str, Any]:
+    steps = (
+        session.scalars(
+            select(ReportStep).where(ReportStep.report_id == report.id).order_by(ReportStep.at, ReportStep.id)
+        ).all()
+        if with_details
+        else []
+    )
     return {
-        "code": report.code, "category_code": report.category_code,
-        "category_name": names.get(report.category_code, report.category_code), "status": report.status,
-        "open311_status": open311_status(report.status), "description": report.public_description,
-        "address": scrub_text(report.address), "ward_code": report.ward_code, "ward_name": report.ward_name,
-        "lon": report.lon, "lat": report.lat, "unit_code": report.unit_code, "unit_name": report.unit_name,
-        "status_notes": report.status_notes, "supporters": report.supporters, "is_urgent": report.is_urgent,
-        "submitted_at": report.submitted_at, "updated_at": report.updated_at,
-        "deadline_at": report.deadline_at, "resolved_at": report.resolved_at,
-        "merged_into": _merged_code(session, report), "rating": report.rating,
+        "code": report.code,
+        "category_code": report.category_code,
+        "category_name": names.get(report.category_code, report.category_code),
+        "status": report.status,
+        "open311_status": open311_status(report.status),
+        "description": report.public_description,
+        "address": scrub_text(report.address),
+        "ward_code": report.ward_code,
+        "ward_name": report.ward_name,
+        "lon": report.lon,
+        "lat": report.lat,
+        "unit_code": report.unit_code,
+        "unit_name": report.unit_name,
+        "status_notes": report.status_notes,
+        "supporters": report.supporters,
+        "is_urgent": report.is_urgent,
+        "submitted_at": report.submitted_at,
+        "updated_at": report.updated_at,
+        "deadline_at": report.deadline_at,
+        "resolved_at": report.resolved_at,
+        "merged_into": _merged_code(session, report),
+        "rating": report.rating,
         "media_url": (report.attributes or {}).get("media_url"),
         "photos": _photo_urls(session, report.id) if with_details else [],
-        "steps": _public_steps(steps), "_steps": steps,
+        "steps": _public_steps(steps),
+        "_steps": steps,
     }
 
 
-def _to_public(session: Session, report: Report, names: dict[str, str], *,
-               with_details: bool = True) -> PublicReport:
+def _to_public(
+    session: Session, report: Report, names: dict[str, str], *, with_details: bool = True
+) -> PublicReport:
     fields = _public_fields(session, report, names, with_details=with_details)
     fields.pop("_steps")
     return PublicReport(**fields)
 
 
-def _to_read(session: Session, report: Report, names: dict[str, str], *, with_details: bool = True,
-             now: datetime | None = None) -> ReportRead:
+def _to_read(
+    session: Session,
+    report: Report,
+    names: dict[str, str],
+    *,
+    with_details: bool = True,
+    now: datetime | None = None,
+) -> ReportRead:
     fields = _public_fields(session, report, names, with_details=with_details)
     steps = fields.pop("_steps")
     now = now or utcnow()
     return ReportRead(
-        **fields, id=report.id, token=report.token, original_description=report.description,
-        channel=report.channel, is_public=report.is_public, assignee=report.assignee,
-        submitted_by=report.submitted_by, reporter_user_id=report.reporter_user_id,
+        **fields,
+        id=report.id,
+        token=report.token,
+        original_description=report.description,
+        channel=report.channel,
+        is_public=report.is_public,
+        assignee=report.assignee,
+        submitted_by=report.submitted_by,
+        reporter_user_id=report.reporter_user_id,
         reporter_phone_masked=report.reporter_phone_masked,
-        has_contact=bool(report.reporter_phone_encrypted or report.reporter_email_encrypted
-                         or report.reporter_name_encrypted),
-        account_id=report.account_id, attributes=report.attributes or {}, accepted_at=report.accepted_at,
-        closed_at=report.closed_at, escalation_level=report.escalation_level,
+        has_contact=bool(
+            report.reporter_phone_encrypted
+            or report.reporter_email_encrypted
+            or report.reporter_name_encrypted
+        ),
+        account_id=report.account_id,
+        attributes=report.attributes or {},
+        accepted_at=report.accepted_at,
+        closed_at=report.closed_at,
+        escalation_level=report.escalation_level,
         escalated_to=report.escalated_to,
         overdue=bool(report.status in OPEN_STATUSES and report.deadline_at and report.deadline_at < now),
         staff_steps=[StepRead.model_validate(s) for s in steps],
@@ -322,8 +377,16 @@ def _apply_filter(query: Any, f: ReportFilter, now: datetime) -> Any:
     return query.where(*conditions)
 
 
-def list_reports(db: Database, *, actor: Actor, filters: ReportFilter, limit: int = 50, offset: int = 0,
-                 order: str = "newest", details: bool = False) -> tuple[list[ReportRead | PublicReport], int]:
+def list_reports(
+    db: Database,
+    *,
+    actor: Actor,
+    filters: ReportFilter,
+    limit: int = 50,
+    offset: int = 0,
+    order: str = "newest",
+    details: bool = False,
+) -> tuple[list[ReportRead | PublicReport], int]:
     """Reports matching `filters` and the total; staff get the full view, others public reports only."""
     staff = is_staff(actor)
     if not staff and not (filters.reporter_user_id is not None and filters.reporter_user_id == actor.user_id):
@@ -336,20 +399,30 @@ def list_reports(db: Database, *, actor: Actor, filters: ReportFilter, limit: in
     }.get(order, (Report.submitted_at.desc(), Report.id.desc()))
     with db.session() as s:
         total = s.scalar(_apply_filter(select(func.count(Report.id)), filters, now)) or 0
-        rows = s.scalars(_apply_filter(select(Report), filters, now).order_by(*ordering)
-                         .limit(limit).offset(offset)).all()
+        rows = s.scalars(
+            _apply_filter(select(Report), filters, now).order_by(*ordering).limit(limit).offset(offset)
+        ).all()
         names = _category_names(s)
         full = staff or filters.reporter_user_id is not None
         items: list[ReportRead | PublicReport] = [
-            _to_read(s, r, names, with_details=details, now=now) if full
-            else _to_public(s, r, names, with_details=details) for r in rows
+            _to_read(s, r, names, with_details=details, now=now)
+            if full
+            else _to_public(s, r, names, with_details=details)
+            for r in rows
         ]
     return items, int(total)
 
 
 def nearby_open_reports(
-    db: Database, *, category_code: str, lon: float, lat: float, radius_m: float | None = None,
-    max_age_days: int | None = None, now: datetime | None = None, exclude_code: str | None = None,
+    db: Database,
+    *,
+    category_code: str,
+    lon: float,
+    lat: float,
+    radius_m: float | None = None,
+    max_age_days: int | None = None,
+    now: datetime | None = None,
+    exclude_code: str | None = None,
     settings: FeedbackSettings | None = None,
 ) -> list[NearbyReport]:
     """Open public reports of the same category within `radius_m` and `max_age_days`, nearest first.
@@ -363,9 +436,12 @@ def nearby_open_reports(
     now = now or utcnow()
     min_lon, min_lat, max_lon, max_lat = bbox_around(lon, lat, radius)
     query = select(Report).where(
-        Report.lat.between(min_lat, max_lat), Report.lon.between(min_lon, max_lon),
-        Report.category_code == category_code, Report.status.in_(list(OPEN_STATUSES)),
-        Report.is_public.is_(True), Report.submitted_at >= now - timedelta(days=age),
+        Report.lat.between(min_lat, max_lat),
+        Report.lon.between(min_lon, max_lon),
+        Report.category_code == category_code,
+        Report.status.in_(list(OPEN_STATUSES)),
+        Report.is_public.is_(True),
+        Report.submitted_at >= now - timedelta(days=age),
     )
     found = []
     with db.session() as s:
@@ -374,12 +450,19 @@ def nearby_open_reports(
                 continue
             distance = haversine_m(lon, lat, report.lon, report.lat)
             if distance <= radius:
-                found.append(NearbyReport(
-                    code=report.code, category_code=report.category_code,
-                    description=report.public_description[:200], status=report.status,
-                    distance_m=round(distance, 1), submitted_at=report.submitted_at,
-                    supporters=report.supporters, lon=report.lon, lat=report.lat,
-                ))
+                found.append(
+                    NearbyReport(
+                        code=report.code,
+                        category_code=report.category_code,
+                        description=report.public_description[:200],
+                        status=report.status,
+                        distance_m=round(distance, 1),
+                        submitted_at=report.submitted_at,
+                        supporters=report.supporters,
+                        lon=report.lon,
+                        lat=report.lat,
+                    )
+                )
     return sorted(found, key=lambda n: n.distance_m)
 
 
@@ -393,11 +476,19 @@ def _key_hash(key: str) -> str:
 def _snapshot(report: Report) -> dict[str, Any]:
     """What the audit log keeps of a report (no contact details)."""
     return {
-        "code": report.code, "status": report.status, "category": report.category_code,
-        "unit": report.unit_code, "ward": report.ward_code, "channel": report.channel,
-        "public": report.is_public, "urgent": report.is_urgent, "assignee": report.assignee,
-        "deadline_at": report.deadline_at, "merged_into_id": report.merged_into_id,
-        "escalation_level": report.escalation_level, "rating": report.rating,
+        "code": report.code,
+        "status": report.status,
+        "category": report.category_code,
+        "unit": report.unit_code,
+        "ward": report.ward_code,
+        "channel": report.channel,
+        "public": report.is_public,
+        "urgent": report.is_urgent,
+        "assignee": report.assignee,
+        "deadline_at": report.deadline_at,
+        "merged_into_id": report.merged_into_id,
+        "escalation_level": report.escalation_level,
+        "rating": report.rating,
     }
 
 
@@ -432,11 +523,13 @@ def check_attributes(category: CategoryRead, values: dict[str, str]) -> dict[str
             raise ValidationFailed.for_field(f"attribute[{attribute.code}]", "is required")
         allowed = {v.key for v in attribute.values}
         if value and attribute.datatype == "singlevaluelist" and value not in allowed:
-            raise ValidationFailed.for_field(f"attribute[{attribute.code}]",
-                                             f"must be one of {', '.join(sorted(allowed))}")
+            raise ValidationFailed.for_field(
+                f"attribute[{attribute.code}]", f"must be one of {', '.join(sorted(allowed))}"
+            )
         if value and attribute.datatype == "multivaluelist" and not set(value.split(",")) <= allowed:
-            raise ValidationFailed.for_field(f"attribute[{attribute.code}]",
-                                             f"must be among {', '.join(sorted(allowed))}")
+            raise ValidationFailed.for_field(
+                f"attribute[{attribute.code}]", f"must be among {', '.join(sorted(allowed))}"
+            )
     return {k: v.strip() for k, v in values.items() if v and v.strip()}
 
 
@@ -448,8 +541,14 @@ def _check_location(category: CategoryRead, data: ReportCreate) -> None:
 
 
 def submit_report(
-    db: Database, *, actor: Actor, data: ReportCreate, secret: str, photos: Sequence[bytes] = (),
-    at: datetime | None = None, settings: FeedbackSettings | None = None,
+    db: Database,
+    *,
+    actor: Actor,
+    data: ReportCreate,
+    secret: str,
+    photos: Sequence[bytes] = (),
+    at: datetime | None = None,
+    settings: FeedbackSettings | None = None,
 ) -> SubmitResult:
     """Check, moderate, route and store a new report with its photos; publish it (and flag it if urgent)."""
     settings = settings or get_feedback_settings()
@@ -460,51 +559,112 @@ def submit_report(
         attributes["media_url"] = data.media_url
     if len(photos) > settings.max_photos:
         raise ValidationFailed.for_field("media", f"at most {settings.max_photos} photos")
-    cleaned = [clean_image(p, max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels,
-                           max_side=settings.photo_max_side) for p in photos]
+    cleaned = [
+        clean_image(
+            p,
+            max_bytes=settings.max_photo_bytes,
+            max_pixels=settings.max_photo_pixels,
+            max_side=settings.photo_max_side,
+        )
+        for p in photos
+    ]
     urgent = category.urgent or (data.urgent and is_staff(actor))
     submitted_at = at or utcnow()
     on = routing.local_date(db, submitted_at)
-    place = routing.locate(db, lon=data.lon, lat=data.lat, ward_code=data.ward_code, on=on,
-                           outside_city=settings.outside_city)
-    route = routing.choose_unit(db, handler=category.handler, department_code=category.department_code,
-                                place=place, on=on)
-    deadline = routing.deadline_for(db, submitted_at=submitted_at, hours=category.deadline_hours,
-                                    working_days=category.deadline_working_days)
-    nearby = (nearby_open_reports(db, category_code=category.code, lon=data.lon, lat=data.lat,
-                                  now=submitted_at, settings=settings)
-              if data.lon is not None and data.lat is not None else [])
+    place = routing.locate(
+        db, lon=data.lon, lat=data.lat, ward_code=data.ward_code, on=on, outside_city=settings.outside_city
+    )
+    route = routing.choose_unit(
+        db, handler=category.handler, department_code=category.department_code, place=place, on=on
+    )
+    deadline = routing.deadline_for(
+        db,
+        submitted_at=submitted_at,
+        hours=category.deadline_hours,
+        working_days=category.deadline_working_days,
+    )
+    nearby = (
+        nearby_open_reports(
+            db, category_code=category.code, lon=data.lon, lat=data.lat, now=submitted_at, settings=settings
+        )
+        if data.lon is not None and data.lat is not None
+        else []
+    )
     reporter_key = secrets.token_urlsafe(18)
     with UnitOfWork(db, actor) as uow:
         report = Report(
-            code=f"tmp-{secrets.token_hex(8)}", token=secrets.token_hex(16), category_code=category.code,
-            description=data.description, public_description=scrub_text(data.description),
-            lon=data.lon, lat=data.lat, address=data.address, ward_code=route.ward_code,
-            ward_name=route.ward_name, channel=data.channel, is_public=data.is_public, is_urgent=urgent,
-            status=NEW, unit_code=route.unit_code, unit_name=route.unit_name, attributes=attributes,
-            submitted_by=actor.label, reporter_user_id=actor.user_id if actor.kind == "user" else None,
-            reporter_key_hash=_key_hash(reporter_key), account_id=data.account_id,
-            submitted_at=submitted_at, status_changed_at=submitted_at, deadline_at=deadline,
-            created_at=submitted_at, updated_at=submitted_at,
+            code=f"tmp-{secrets.token_hex(8)}",
+            token=secrets.token_hex(16),
+            category_code=category.code,
+            description=data.description,
+            public_description=scrub_text(data.description),
+            lon=data.lon,
+            lat=data.lat,
+            address=data.address,
+            ward_code=route.ward_code,
+            ward_name=route.ward_name,
+            channel=data.channel,
+            is_public=data.is_public,
+            is_urgent=urgent,
+            status=NEW,
+            unit_code=route.unit_code,
+            unit_name=route.unit_name,
+            attributes=attributes,
+            submitted_by=actor.label,
+            reporter_user_id=actor.user_id if actor.kind == "user" else None,
+            reporter_key_hash=_key_hash(reporter_key),
+            account_id=data.account_id,
+            submitted_at=submitted_at,
+            status_changed_at=submitted_at,
+            deadline_at=deadline,
+            created_at=submitted_at,
+            updated_at=submitted_at,
         )
         _set_contact(report, data, secret)
         uow.session.add(report)
         uow.session.flush()
         report.code = f"PA-{routing.local_date(db, submitted_at):%y%m%d}-{report.id:06d}"
         for image in cleaned:
-            uow.session.add(Photo(report_id=report.id, content_type=image.content_type, width=image.width,
-                                  height=image.height, size=len(image.data), sha256=image.sha256,
-                                  data=image.data, created_at=submitted_at))
-        _add_step(uow.session, report, "submitted", None, NEW, actor, submitted_at,
-                  comment=f"Chuyển tới {route.unit_name}")
+            uow.session.add(
+                Photo(
+                    report_id=report.id,
+                    content_type=image.content_type,
+                    width=image.width,
+                    height=image.height,
+                    size=len(image.data),
+                    sha256=image.sha256,
+                    data=image.data,
+                    created_at=submitted_at,
+                )
+            )
+        _add_step(
+            uow.session,
+            report,
+            "submitted",
+            None,
+            NEW,
+            actor,
+            submitted_at,
+            comment=f"Chuyển tới {route.unit_name}",
+        )
         uow.session.flush()
         uow.audit("feedback.submitted", "feedback_report", report.code, after=_snapshot(report))
-        uow.publish(ReportSubmitted(
-            report_id=report.id, code=report.code, category_code=report.category_code, channel=report.channel,
-            unit_code=route.unit_code, ward_code=route.ward_code, lon=report.lon, lat=report.lat,
-            urgent=urgent, is_public=report.is_public, submitted_at=submitted_at.isoformat(),
-            deadline_at=deadline.isoformat() if deadline else None,
-        ))
+        uow.publish(
+            ReportSubmitted(
+                report_id=report.id,
+                code=report.code,
+                category_code=report.category_code,
+                channel=report.channel,
+                unit_code=route.unit_code,
+                ward_code=route.ward_code,
+                lon=report.lon,
+                lat=report.lat,
+                urgent=urgent,
+                is_public=report.is_public,
+                submitted_at=submitted_at.isoformat(),
+                deadline_at=deadline.isoformat() if deadline else None,
+            )
+        )
         if urgent:
             uow.publish(_urgent_event(report, actor, submitted_at))
         names = _category_names(uow.session)
@@ -514,31 +674,80 @@ def submit_report(
 
 def _urgent_event(report: Report, actor: Actor, at: datetime) -> UrgentReportFlagged:
     return UrgentReportFlagged(
-        report_id=report.id, code=report.code, category_code=report.category_code, unit_code=report.unit_code,
-        ward_code=report.ward_code, lon=report.lon, lat=report.lat, flagged_by=actor.label, at=at.isoformat(),
+        report_id=report.id,
+        code=report.code,
+        category_code=report.category_code,
+        unit_code=report.unit_code,
+        ward_code=report.ward_code,
+        lon=report.lon,
+        lat=report.lat,
+        flagged_by=actor.label,
+        at=at.isoformat(),
     )
 
 
-def _add_step(session: Session, report: Report, action: str, from_status: str | None, to_status: str,
-              actor: Actor, at: datetime, *, comment: str = "", note: str = "") -> None:
-    session.add(ReportStep(report_id=report.id, at=at, action=action, from_status=from_status,
-                           to_status=to_status, actor=actor.label, unit_code=report.unit_code,
-                           public_comment=scrub_text(comment), internal_note=note))
+def _add_step(
+    session: Session,
+    report: Report,
+    action: str,
+    from_status: str | None,
+    to_status: str,
+    actor: Actor,
+    at: datetime,
+    *,
+    comment: str = "",
+    note: str = "",
+) -> None:
+    session.add(
+        ReportStep(
+            report_id=report.id,
+            at=at,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor.label,
+            unit_code=report.unit_code,
+            public_comment=scrub_text(comment),
+            internal_note=note,
+        )
+    )
 
 
-def attach_photo(db: Database, *, actor: Actor, code: str, data: bytes, reporter_key: str | None = None,
-                 settings: FeedbackSettings | None = None) -> int:
+def attach_photo(
+    db: Database,
+    *,
+    actor: Actor,
+    code: str,
+    data: bytes,
+    reporter_key: str | None = None,
+    settings: FeedbackSettings | None = None,
+) -> int:
     """Add a cleaned photo to a report (its reporter or staff); returns the photo id."""
-    return attach_photos(db, actor=actor, code=code, photos=[data], reporter_key=reporter_key,
-                         settings=settings)[0]
+    return attach_photos(
+        db, actor=actor, code=code, photos=[data], reporter_key=reporter_key, settings=settings
+    )[0]
 
 
-def attach_photos(db: Database, *, actor: Actor, code: str, photos: Sequence[bytes],
-                  reporter_key: str | None = None, settings: FeedbackSettings | None = None) -> list[int]:
+def attach_photos(
+    db: Database,
+    *,
+    actor: Actor,
+    code: str,
+    photos: Sequence[bytes],
+    reporter_key: str | None = None,
+    settings: FeedbackSettings | None = None,
+) -> list[int]:
     """Add cleaned photos to a report (its reporter or staff), all or none; returns their ids."""
     settings = settings or get_feedback_settings()
-    images = [clean_image(data, max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels,
-                          max_side=settings.photo_max_side) for data in photos]
+    images = [
+        clean_image(
+            data,
+            max_bytes=settings.max_photo_bytes,
+            max_pixels=settings.max_photo_pixels,
+            max_side=settings.photo_max_side,
+        )
+        for data in photos
+    ]
     with UnitOfWork(db, actor) as uow:
         report = _load(uow.session, code)
         if not (is_staff(actor) or _is_reporter(actor, report, reporter_key)):
@@ -546,9 +755,18 @@ def attach_photos(db: Database, *, actor: Actor, code: str, photos: Sequence[byt
         count = uow.session.scalar(select(func.count(Photo.id)).where(Photo.report_id == report.id)) or 0
         if count + len(images) > settings.max_photos:
             raise Conflict(f"A report has at most {settings.max_photos} photos.")
-        rows = [Photo(report_id=report.id, content_type=image.content_type, width=image.width,
-                      height=image.height, size=len(image.data), sha256=image.sha256, data=image.data)
-                for image in images]
+        rows = [
+            Photo(
+                report_id=report.id,
+                content_type=image.content_type,
+                width=image.width,
+                height=image.height,
+                size=len(image.data),
+                sha256=image.sha256,
+                data=image.data,
+            )
+            for image in images
+        ]
         uow.session.add_all(rows)
         uow.session.flush()
         for row in rows:
@@ -584,8 +802,11 @@ def join_report(db: Database, *, actor: Actor, code: str) -> PublicReport:
 def _is_reporter(actor: Actor, report: Report, reporter_key: str | None) -> bool:
     if actor.user_id is not None and actor.user_id == report.reporter_user_id:
         return True
-    return bool(reporter_key and report.reporter_key_hash
-                and hmac.compare_digest(report.reporter_key_hash, _key_hash(reporter_key)))
+    return bool(
+        reporter_key
+        and report.reporter_key_hash
+        and hmac.compare_digest(report.reporter_key_hash, _key_hash(reporter_key))
+    )
 
 
 def _may_handle(actor: Actor, report: Report) -> bool:
@@ -602,13 +823,24 @@ def _require_handler(actor: Actor, report: Report) -> None:
 def _check_transition(report: Report, action: str) -> str:
     sources, target = TRANSITIONS[action]
     if report.status not in sources:
-        raise Conflict(f"A report that is {report.status!r} cannot be {action!r}ed "
-                       f"(allowed from: {', '.join(sorted(sources))}).")
+        raise Conflict(
+            f"A report that is {report.status!r} cannot be {action!r}ed "
+            f"(allowed from: {', '.join(sorted(sources))})."
+        )
     return target
 
 
-def _move(uow: UnitOfWork, report: Report, action: str, actor: Actor, at: datetime, *,
-          comment: str = "", note: str = "", label: str | None = None) -> str:
+def _move(
+    uow: UnitOfWork,
+    report: Report,
+    action: str,
+    actor: Actor,
+    at: datetime,
+    *,
+    comment: str = "",
+    note: str = "",
+    label: str | None = None,
+) -> str:
     """Apply a transition: state, timestamps, a step, the audit row and the status event."""
     before = _snapshot(report)
     target = _check_transition(report, action)
@@ -628,9 +860,17 @@ def _move(uow: UnitOfWork, report: Report, action: str, actor: Actor, at: dateti
     _add_step(uow.session, report, step, previous, target, actor, at, comment=comment, note=note)
     uow.session.flush()
     uow.audit(f"feedback.{step}", "feedback_report", report.code, before=before, after=_snapshot(report))
-    uow.publish(ReportStatusChanged(report_id=report.id, code=report.code, action=action,
-                                    from_status=previous, to_status=target, unit_code=report.unit_code,
-                                    at=at.isoformat()))
+    uow.publish(
+        ReportStatusChanged(
+            report_id=report.id,
+            code=report.code,
+            action=action,
+            from_status=previous,
+            to_status=target,
+            unit_code=report.unit_code,
+            at=at.isoformat(),
+        )
+    )
     return previous
 
 
@@ -638,8 +878,9 @@ def _finish(uow: UnitOfWork, report: Report, at: datetime) -> ReportRead:
     return _to_read(uow.session, report, _category_names(uow.session), now=at)
 
 
-def accept_report(db: Database, *, actor: Actor, code: str, comment: str = "",
-                  at: datetime | None = None) -> ReportRead:
+def accept_report(
+    db: Database, *, actor: Actor, code: str, comment: str = "", at: datetime | None = None
+) -> ReportRead:
     """The operations centre or the handling unit accepts a new report."""
     at = at or utcnow()
     with UnitOfWork(db, actor) as uow:
@@ -652,15 +893,27 @@ def accept_report(db: Database, *, actor: Actor, code: str, comment: str = "",
 def _target_unit(db: Database, unit_code: str, at: datetime) -> tuple[str, str]:
     unit = accounts_service.get_org_unit(db, unit_code)
     on = routing.local_date(db, at)
-    if unit is None or not unit.active or (unit.valid_from and unit.valid_from > on) or (
-            unit.valid_to and unit.valid_to < on):
+    if (
+        unit is None
+        or not unit.active
+        or (unit.valid_from and unit.valid_from > on)
+        or (unit.valid_to and unit.valid_to < on)
+    ):
         raise ValidationFailed.for_field("unit_code", f"no org unit {unit_code!r} on {on.isoformat()}")
     return unit.code, unit.name
 
 
-def assign_report(db: Database, *, actor: Actor, code: str, unit_code: str | None = None,
-                  assignee: str | None = None, comment: str = "", note: str = "",
-                  at: datetime | None = None) -> ReportRead:
+def assign_report(
+    db: Database,
+    *,
+    actor: Actor,
+    code: str,
+    unit_code: str | None = None,
+    assignee: str | None = None,
+    comment: str = "",
+    note: str = "",
+    at: datetime | None = None,
+) -> ReportRead:
     """Send a report to a unit (by default its routed one), optionally to a person; also reassigns."""
     at = at or utcnow()
     target = _target_unit(db, unit_code, at) if unit_code else None
@@ -669,8 +922,10 @@ def assign_report(db: Database, *, actor: Actor, code: str, unit_code: str | Non
         _require_handler(actor, report)
         previous_unit = report.unit_code
         moving = target is not None and target[0] != previous_unit
-        if moving and not (any(actor.has_role(r) for r in DISPATCH_ROLES)
-                           or any(actor.has_role(r, previous_unit) for r in REASSIGN_ROLES)):
+        if moving and not (
+            any(actor.has_role(r) for r in DISPATCH_ROLES)
+            or any(actor.has_role(r, previous_unit) for r in REASSIGN_ROLES)
+        ):
             raise Forbidden("Only the operations centre or the head of the unit may reassign a report.")
         if target is not None:
             report.unit_code, report.unit_name = target
@@ -678,14 +933,22 @@ def assign_report(db: Database, *, actor: Actor, code: str, unit_code: str | Non
         action = "reassign" if moving else "assign"
         default_comment = f"Chuyển {report.unit_name} xử lý."
         _move(uow, report, "assign", actor, at, comment=comment or default_comment, note=note, label=action)
-        uow.publish(ReportAssigned(report_id=report.id, code=report.code, unit_code=report.unit_code or "",
-                                   previous_unit_code=previous_unit, assignee=report.assignee,
-                                   at=at.isoformat()))
+        uow.publish(
+            ReportAssigned(
+                report_id=report.id,
+                code=report.code,
+                unit_code=report.unit_code or "",
+                previous_unit_code=previous_unit,
+                assignee=report.assignee,
+                at=at.isoformat(),
+            )
+        )
         return _finish(uow, report, at)
 
 
-def start_report(db: Database, *, actor: Actor, code: str, comment: str = "",
-                 at: datetime | None = None) -> ReportRead:
+def start_report(
+    db: Database, *, actor: Actor, code: str, comment: str = "", at: datetime | None = None
+) -> ReportRead:
     """The handling unit starts working on a report."""
     at = at or utcnow()
     with UnitOfWork(db, actor) as uow:
@@ -695,8 +958,9 @@ def start_report(db: Database, *, actor: Actor, code: str, comment: str = "",
         return _finish(uow, report, at)
 
 
-def resolve_report(db: Database, *, actor: Actor, code: str, comment: str, note: str = "",
-                   at: datetime | None = None) -> ReportRead:
+def resolve_report(
+    db: Database, *, actor: Actor, code: str, comment: str, note: str = "", at: datetime | None = None
+) -> ReportRead:
     """The handling unit resolves a report, saying publicly what was done."""
     if not comment.strip():
         raise ValidationFailed.for_field("comment", "say what was done")
@@ -706,13 +970,21 @@ def resolve_report(db: Database, *, actor: Actor, code: str, comment: str, note:
         _require_handler(actor, report)
         _move(uow, report, "resolve", actor, at, comment=comment, note=note)
         within = None if report.deadline_at is None else at <= report.deadline_at
-        uow.publish(ReportResolved(report_id=report.id, code=report.code, unit_code=report.unit_code,
-                                   within_deadline=within, at=at.isoformat()))
+        uow.publish(
+            ReportResolved(
+                report_id=report.id,
+                code=report.code,
+                unit_code=report.unit_code,
+                within_deadline=within,
+                at=at.isoformat(),
+            )
+        )
         return _finish(uow, report, at)
 
 
-def close_report(db: Database, *, actor: Actor, code: str, comment: str = "",
-                 at: datetime | None = None) -> ReportRead:
+def close_report(
+    db: Database, *, actor: Actor, code: str, comment: str = "", at: datetime | None = None
+) -> ReportRead:
     """Close a resolved report (staff, or the timer after the reopening period)."""
     at = at or utcnow()
     with UnitOfWork(db, actor) as uow:
@@ -722,8 +994,9 @@ def close_report(db: Database, *, actor: Actor, code: str, comment: str = "",
         return _finish(uow, report, at)
 
 
-def reject_report(db: Database, *, actor: Actor, code: str, reason: str, note: str = "",
-                  at: datetime | None = None) -> ReportRead:
+def reject_report(
+    db: Database, *, actor: Actor, code: str, reason: str, note: str = "", at: datetime | None = None
+) -> ReportRead:
     """Reject a report, with the reason shown publicly."""
     if not reason.strip():
         raise ValidationFailed.for_field("comment", "a rejection needs a reason")
@@ -732,13 +1005,24 @@ def reject_report(db: Database, *, actor: Actor, code: str, reason: str, note: s
         report = _load(uow.session, code)
         _require_handler(actor, report)
         _move(uow, report, "reject", actor, at, comment=reason, note=note)
-        uow.publish(ReportRejected(report_id=report.id, code=report.code, reason=scrub_text(reason),
-                                   at=at.isoformat()))
+        uow.publish(
+            ReportRejected(
+                report_id=report.id, code=report.code, reason=scrub_text(reason), at=at.isoformat()
+            )
+        )
         return _finish(uow, report, at)
 
 
-def reopen_report(db: Database, *, actor: Actor, code: str, comment: str, reporter_key: str | None = None,
-                  at: datetime | None = None, settings: FeedbackSettings | None = None) -> ReportRead:
+def reopen_report(
+    db: Database,
+    *,
+    actor: Actor,
+    code: str,
+    comment: str,
+    reporter_key: str | None = None,
+    at: datetime | None = None,
+    settings: FeedbackSettings | None = None,
+) -> ReportRead:
     """The reporter (or an operator on their behalf) reopens a resolved report within the set period."""
     settings = settings or get_feedback_settings()
     if not comment.strip():
@@ -753,13 +1037,24 @@ def reopen_report(db: Database, *, actor: Actor, code: str, comment: str, report
         if at > resolved_at + timedelta(days=settings.reopen_days):
             raise Conflict(f"A report can be reopened within {settings.reopen_days} days of its resolution.")
         _move(uow, report, "reopen", actor, at, comment=comment)
-        uow.publish(ReportReopened(report_id=report.id, code=report.code, unit_code=report.unit_code,
-                                   at=at.isoformat()))
+        uow.publish(
+            ReportReopened(
+                report_id=report.id, code=report.code, unit_code=report.unit_code, at=at.isoformat()
+            )
+        )
         return _finish(uow, report, at)
 
 
-def rate_report(db: Database, *, actor: Actor, code: str, rating: int, comment: str = "",
-                reporter_key: str | None = None, at: datetime | None = None) -> ReportRead:
+def rate_report(
+    db: Database,
+    *,
+    actor: Actor,
+    code: str,
+    rating: int,
+    comment: str = "",
+    reporter_key: str | None = None,
+    at: datetime | None = None,
+) -> ReportRead:
     """The reporter rates the resolution: 1 not satisfied, 2 satisfied, 3 very satisfied."""
     if rating not in RATING_NAMES:
         raise ValidationFailed.for_field("rating", "must be 1, 2 or 3")
@@ -772,17 +1067,33 @@ def rate_report(db: Database, *, actor: Actor, code: str, rating: int, comment: 
             raise Conflict("Only a resolved report can be rated.")
         before = _snapshot(report)
         report.rating, report.rating_comment, report.rated_at = rating, scrub_text(comment), at
-        _add_step(uow.session, report, "rated", report.status, report.status, actor, at,
-                  comment=RATING_NAMES[rating] + (f": {comment}" if comment else ""))
+        _add_step(
+            uow.session,
+            report,
+            "rated",
+            report.status,
+            report.status,
+            actor,
+            at,
+            comment=RATING_NAMES[rating] + (f": {comment}" if comment else ""),
+        )
         uow.session.flush()
         uow.audit("feedback.rated", "feedback_report", report.code, before=before, after=_snapshot(report))
-        uow.publish(ReportRated(report_id=report.id, code=report.code, unit_code=report.unit_code,
-                                rating=rating, at=at.isoformat()))
+        uow.publish(
+            ReportRated(
+                report_id=report.id,
+                code=report.code,
+                unit_code=report.unit_code,
+                rating=rating,
+                at=at.isoformat(),
+            )
+        )
         return _finish(uow, report, at)
 
 
-def merge_report(db: Database, *, actor: Actor, code: str, into: str, comment: str = "",
-                 at: datetime | None = None) -> ReportRead:
+def merge_report(
+    db: Database, *, actor: Actor, code: str, into: str, comment: str = "", at: datetime | None = None
+) -> ReportRead:
     """Merge a report into another open one as its duplicate; the kept one counts its supporters."""
     at = at or utcnow()
     with UnitOfWork(db, actor) as uow:
@@ -797,13 +1108,21 @@ def merge_report(db: Database, *, actor: Actor, code: str, into: str, comment: s
         kept.supporters += 1 + report.supporters
         kept.updated_at = at
         _move(uow, report, "merge", actor, at, comment=comment or f"Trùng với phản ánh {kept.code}.")
-        uow.publish(ReportMerged(report_id=report.id, code=report.code, into_report_id=kept.id,
-                                 into_code=kept.code, at=at.isoformat()))
+        uow.publish(
+            ReportMerged(
+                report_id=report.id,
+                code=report.code,
+                into_report_id=kept.id,
+                into_code=kept.code,
+                at=at.isoformat(),
+            )
+        )
         return _finish(uow, report, at)
 
 
-def flag_urgent(db: Database, *, actor: Actor, code: str, comment: str = "",
-                at: datetime | None = None) -> ReportRead:
+def flag_urgent(
+    db: Database, *, actor: Actor, code: str, comment: str = "", at: datetime | None = None
+) -> ReportRead:
     """An operator flags a report as urgent: the operations centre is told at once."""
     at = at or utcnow()
     with UnitOfWork(db, actor) as uow:
@@ -814,11 +1133,24 @@ def flag_urgent(db: Database, *, actor: Actor, code: str, comment: str = "",
         if not report.is_urgent:
             before = _snapshot(report)
             report.is_urgent, report.updated_at = True, at
-            _add_step(uow.session, report, "flagged_urgent", report.status, report.status, actor, at,
-                      comment=comment)
+            _add_step(
+                uow.session,
+                report,
+                "flagged_urgent",
+                report.status,
+                report.status,
+                actor,
+                at,
+                comment=comment,
+            )
             uow.session.flush()
-            uow.audit("feedback.flagged_urgent", "feedback_report", report.code, before=before,
-                      after=_snapshot(report))
+            uow.audit(
+                "feedback.flagged_urgent",
+                "feedback_report",
+                report.code,
+                before=before,
+                after=_snapshot(report),
+            )
             uow.publish(_urgent_event(report, actor, at))
         return _finish(uow, report, at)
 
@@ -834,13 +1166,16 @@ def read_contact(db: Database, *, actor: Actor, code: str, secret: str) -> Conta
         def clear(value: str | None) -> str | None:
             return decrypt_personal(secret, value) if value else None
 
-        return ContactRead(name=clear(report.reporter_name_encrypted),
-                           phone=clear(report.reporter_phone_encrypted),
-                           email=clear(report.reporter_email_encrypted))
+        return ContactRead(
+            name=clear(report.reporter_name_encrypted),
+            phone=clear(report.reporter_phone_encrypted),
+            email=clear(report.reporter_email_encrypted),
+        )
 
 
-def reports_by_phone(db: Database, *, actor: Actor, phone: str, secret: str,
-                     limit: int = 20) -> list[ReportRead]:
+def reports_by_phone(
+    db: Database, *, actor: Actor, phone: str, secret: str, limit: int = 20
+) -> list[ReportRead]:
     """A caller's earlier reports, found by the keyed hash of the phone number (operators; logged)."""
     if not any(actor.has_role(r) for r in DISPATCH_ROLES):
         raise Forbidden("Only operators may look up a caller's reports.")
@@ -849,10 +1184,18 @@ def reports_by_phone(db: Database, *, actor: Actor, phone: str, secret: str,
         raise ValidationFailed.for_field("phone", "a phone number has 8 to 15 digits")
     index = blind_index(secret, digits)
     with UnitOfWork(db, actor) as uow:
-        rows = uow.session.scalars(select(Report).where(Report.reporter_phone_index == index)
-                                   .order_by(Report.submitted_at.desc()).limit(limit)).all()
-        uow.audit("feedback.caller_lookup", "feedback_report", "*",
-                  after={"by": actor.label, "found": [r.code for r in rows]})
+        rows = uow.session.scalars(
+            select(Report)
+            .where(Report.reporter_phone_index == index)
+            .order_by(Report.submitted_at.desc())
+            .limit(limit)
+        ).all()
+        uow.audit(
+            "feedback.caller_lookup",
+            "feedback_report",
+            "*",
+            after={"by": actor.label, "found": [r.code for r in rows]},
+        )
         names = _category_names(uow.session)
         return [_to_read(uow.session, r, names, with_details=False) for r in rows]
 
@@ -879,9 +1222,15 @@ def escalate_overdue(db: Database, *, actor: Actor | None = None, now: datetime 
     actor = actor or Actor.system("feedback.escalate")
     now = now or utcnow()
     with db.session() as s:
-        due = s.execute(select(Report.id, Report.unit_code).where(
-            Report.status.in_(list(OPEN_STATUSES)), Report.deadline_at < now, Report.escalation_level == 0,
-        ).order_by(Report.deadline_at)).all()
+        due = s.execute(
+            select(Report.id, Report.unit_code)
+            .where(
+                Report.status.in_(list(OPEN_STATUSES)),
+                Report.deadline_at < now,
+                Report.escalation_level == 0,
+            )
+            .order_by(Report.deadline_at)
+        ).all()
     escalated = []
     on = routing.local_date(db, now)
     for report_id, unit_code in due:
@@ -892,29 +1241,51 @@ def escalate_overdue(db: Database, *, actor: Actor | None = None, now: datetime 
                 continue
             before = _snapshot(report)
             report.escalation_level, report.escalated_to = 1, target
-            _add_step(uow.session, report, "escalated", report.status, report.status, actor, now,
-                      note=f"Quá hạn xử lý; báo cáo {target or 'Trung tâm điều hành'}.")
+            _add_step(
+                uow.session,
+                report,
+                "escalated",
+                report.status,
+                report.status,
+                actor,
+                now,
+                note=f"Quá hạn xử lý; báo cáo {target or 'Trung tâm điều hành'}.",
+            )
             uow.session.flush()
-            uow.audit("feedback.escalated", "feedback_report", report.code, before=before,
-                      after=_snapshot(report))
-            uow.publish(ReportEscalated(
-                report_id=report.id, code=report.code, unit_code=report.unit_code, escalated_to=target,
-                level=1, deadline_at=report.deadline_at.isoformat() if report.deadline_at else None,
-                at=now.isoformat()))
+            uow.audit(
+                "feedback.escalated", "feedback_report", report.code, before=before, after=_snapshot(report)
+            )
+            uow.publish(
+                ReportEscalated(
+                    report_id=report.id,
+                    code=report.code,
+                    unit_code=report.unit_code,
+                    escalated_to=target,
+                    level=1,
+                    deadline_at=report.deadline_at.isoformat() if report.deadline_at else None,
+                    at=now.isoformat(),
+                )
+            )
             escalated.append(report.code)
     return escalated
 
 
-def close_resolved(db: Database, *, actor: Actor | None = None, now: datetime | None = None,
-                   settings: FeedbackSettings | None = None) -> list[str]:
+def close_resolved(
+    db: Database,
+    *,
+    actor: Actor | None = None,
+    now: datetime | None = None,
+    settings: FeedbackSettings | None = None,
+) -> list[str]:
     """Close resolved reports whose reopening period has passed (task "feedback.close_resolved")."""
     settings = settings or get_feedback_settings()
     actor = actor or Actor.system("feedback.close_resolved")
     now = now or utcnow()
     limit = now - timedelta(days=settings.close_after_days)
     with db.session() as s:
-        codes = list(s.scalars(select(Report.code).where(Report.status == RESOLVED,
-                                                         Report.resolved_at < limit)))
+        codes = list(
+            s.scalars(select(Report.code).where(Report.status == RESOLVED, Report.resolved_at < limit))
+        )
     for code in codes:
         close_report(db, actor=actor, code=code, comment="Tự động đóng sau thời hạn mở lại.", at=now)
     return codes

@@ -14,8 +14,14 @@ from smartcity.feedback.models import Category, Report
 from smartcity.feedback.schemas import CHANNELS, Breakdown, StatsRead
 from smartcity.feedback.service import OPEN_STATUSES, STATUS_NAMES
 
-CHANNEL_NAMES = {"web": "Cổng thông tin", "app": "Ứng dụng di động", "hotline": "Tổng đài 1022",
-                 "zalo": "Zalo", "email": "Thư điện tử", "open311": "Open311"}
+CHANNEL_NAMES = {
+    "web": "Cổng thông tin",
+    "app": "Ứng dụng di động",
+    "hotline": "Tổng đài 1022",
+    "zalo": "Zalo",
+    "email": "Thư điện tử",
+    "open311": "Open311",
+}
 SATISFIED = (2, 3)
 
 
@@ -26,8 +32,10 @@ def _hours(start: datetime | None, end: datetime | None) -> float | None:
 
 
 def _breakdown(counts: Counter[str], labels: dict[str, str]) -> list[Breakdown]:
-    return [Breakdown(key=k, label=labels.get(k, k), count=n)
-            for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return [
+        Breakdown(key=k, label=labels.get(k, k), count=n)
+        for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
 
 
 def _mean(values: list[float]) -> float | None:
@@ -38,14 +46,29 @@ def _median(values: list[float]) -> float | None:
     return round(pystats.median(values), 2) if values else None
 
 
-def report_statistics(db: Database, *, start: datetime, end: datetime, timezone: str = "Asia/Ho_Chi_Minh",
-                      category_code: str | None = None, unit_code: str | None = None) -> StatsRead:
+def report_statistics(
+    db: Database,
+    *,
+    start: datetime,
+    end: datetime,
+    timezone: str = "Asia/Ho_Chi_Minh",
+    category_code: str | None = None,
+    unit_code: str | None = None,
+) -> StatsRead:
     """Figures over reports submitted in [start, end] (merged duplicates are not counted twice)."""
     zone = ZoneInfo(timezone)
-    query = select(Report.category_code, Report.channel, Report.ward_code, Report.ward_name, Report.status,
-                   Report.submitted_at, Report.accepted_at, Report.resolved_at, Report.deadline_at,
-                   Report.rating).where(Report.submitted_at >= start, Report.submitted_at <= end,
-                                        Report.status != "merged")
+    query = select(
+        Report.category_code,
+        Report.channel,
+        Report.ward_code,
+        Report.ward_name,
+        Report.status,
+        Report.submitted_at,
+        Report.accepted_at,
+        Report.resolved_at,
+        Report.deadline_at,
+        Report.rating,
+    ).where(Report.submitted_at >= start, Report.submitted_at <= end, Report.status != "merged")
     if category_code:
         query = query.where(Report.category_code == category_code)
     if unit_code:
@@ -77,16 +100,24 @@ def report_statistics(db: Database, *, start: datetime, end: datetime, timezone:
         if row.rating is not None:
             ratings.append(row.rating)
     return StatsRead(
-        start=start, end=end, total=len(rows),
+        start=start,
+        end=end,
+        total=len(rows),
         by_category=_breakdown(by["category"], categories),
         by_channel=_breakdown(by["channel"], {c: CHANNEL_NAMES.get(c, c) for c in CHANNELS}),
-        by_ward=_breakdown(by["ward"], ward_names), by_status=_breakdown(by["status"], STATUS_NAMES),
+        by_ward=_breakdown(by["ward"], ward_names),
+        by_status=_breakdown(by["status"], STATUS_NAMES),
         by_month=sorted(_breakdown(by["month"], {}), key=lambda b: b.key),
-        accepted=len(to_accept), resolved=len(to_resolve),
-        mean_hours_to_accept=_mean(to_accept), median_hours_to_accept=_median(to_accept),
-        mean_hours_to_resolve=_mean(to_resolve), median_hours_to_resolve=_median(to_resolve),
+        accepted=len(to_accept),
+        resolved=len(to_resolve),
+        mean_hours_to_accept=_mean(to_accept),
+        median_hours_to_accept=_median(to_accept),
+        mean_hours_to_resolve=_mean(to_resolve),
+        median_hours_to_resolve=_median(to_resolve),
         resolved_within_deadline=within,
         share_within_deadline=round(within / len(to_resolve), 4) if to_resolve else None,
-        overdue_open=overdue_open, rated=len(ratings), mean_rating=_mean([float(r) for r in ratings]),
+        overdue_open=overdue_open,
+        rated=len(ratings),
+        mean_rating=_mean([float(r) for r in ratings]),
         share_satisfied=round(sum(r in SATISFIED for r in ratings) / len(ratings), 4) if ratings else None,
     )

@@ -28,10 +28,16 @@ from smartcity.web.templating import render
 router = APIRouter(include_in_schema=False)
 PUBLIC_LINKS = ({"label": "Phản ánh hiện trường", "href": "/feedback"},)
 STAFF_LINKS = (
-    {"label": "Tổng đài 1022 — tiếp nhận cuộc gọi", "href": "/staff/feedback/console",
-     "roles": ("operator",)},
-    {"label": "Hàng đợi xử lý phản ánh", "href": "/staff/feedback/queue",
-     "roles": ("operator", "clerk", "specialist", "head", "leader")},
+    {
+        "label": "Tổng đài 1022 — tiếp nhận cuộc gọi",
+        "href": "/staff/feedback/console",
+        "roles": ("operator",),
+    },
+    {
+        "label": "Hàng đợi xử lý phản ánh",
+        "href": "/staff/feedback/queue",
+        "roles": ("operator", "clerk", "specialist", "head", "leader"),
+    },
 )
 STATIC = Path(__file__).resolve().parent / "static"
 ActorDep = Annotated[Actor, Depends(current_actor)]
@@ -66,31 +72,56 @@ def static_file(name: str) -> Response:
 
 
 @router.get("/feedback", response_class=HTMLResponse)
-def public_map(request: Request, actor: ActorDep, category: str = "", status: str = "", ward: str = "",
-               page: int = 1) -> Response:
+def public_map(
+    request: Request, actor: ActorDep, category: str = "", status: str = "", ward: str = "", page: int = 1
+) -> Response:
     """Map and list of public reports, filtered by category, status (open/closed) and ward."""
     db = _db(request)
     statuses = [s for s in service.STATUSES if service.open311_status(s) == status] if status else []
-    filters = service.ReportFilter(status=statuses, category_codes=[category] if category else [],
-                                   ward_code=ward or None, public_only=True)
+    filters = service.ReportFilter(
+        status=statuses,
+        category_codes=[category] if category else [],
+        ward_code=ward or None,
+        public_only=True,
+    )
     page = max(page, 1)
-    items, total = service.list_reports(db, actor=Actor(kind="anonymous", name="map"), filters=filters,
-                                        limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    return render(request, "feedback/map.html", {
-        "items": items, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
-        "categories": service.list_categories(db), "wards": _wards(request),
-        "filters": {"category": category, "status": status, "ward": ward},
-        "base_map_style_url": request.app.state.settings.base_map_style_url,
-    })
+    items, total = service.list_reports(
+        db,
+        actor=Actor(kind="anonymous", name="map"),
+        filters=filters,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    return render(
+        request,
+        "feedback/map.html",
+        {
+            "items": items,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // PAGE_SIZE)),
+            "categories": service.list_categories(db),
+            "wards": _wards(request),
+            "filters": {"category": category, "status": status, "ward": ward},
+            "base_map_style_url": request.app.state.settings.base_map_style_url,
+        },
+    )
 
 
 def _form_context(request: Request, **extra: Any) -> dict[str, Any]:
     settings = get_feedback_settings()
-    return {"categories": service.list_categories(_db(request)), "wards": _wards(request),
-            "radius_m": settings.duplicate_radius_m, "days": settings.duplicate_max_age_days,
-            "max_photos": settings.max_photos, "max_photo_mb": settings.max_photo_bytes // (1024 * 1024),
-            "values": {}, "error": None,
-            "base_map_style_url": request.app.state.settings.base_map_style_url, **extra}
+    return {
+        "categories": service.list_categories(_db(request)),
+        "wards": _wards(request),
+        "radius_m": settings.duplicate_radius_m,
+        "days": settings.duplicate_max_age_days,
+        "max_photos": settings.max_photos,
+        "max_photo_mb": settings.max_photo_bytes // (1024 * 1024),
+        "values": {},
+        "error": None,
+        "base_map_style_url": request.app.state.settings.base_map_style_url,
+        **extra,
+    }
 
 
 @router.get("/feedback/new", response_class=HTMLResponse)
@@ -106,10 +137,15 @@ def _float(value: Any) -> float | None:
 
 def _report_from_form(form: FormData, *, channel: str) -> ReportCreate:
     return ReportCreate(
-        category_code=str(form.get("category_code") or ""), description=str(form.get("description") or ""),
-        lon=_float(form.get("lon")), lat=_float(form.get("lat")), address=str(form.get("address") or ""),
-        ward_code=str(form.get("ward_code") or "") or None, channel=channel,
-        is_public=form.get("is_public") == "on", urgent=form.get("urgent") == "on",
+        category_code=str(form.get("category_code") or ""),
+        description=str(form.get("description") or ""),
+        lon=_float(form.get("lon")),
+        lat=_float(form.get("lat")),
+        address=str(form.get("address") or ""),
+        ward_code=str(form.get("ward_code") or "") or None,
+        channel=channel,
+        is_public=form.get("is_public") == "on",
+        urgent=form.get("urgent") == "on",
         reporter_name=str(form.get("reporter_name") or "") or None,
         reporter_phone=str(form.get("reporter_phone") or "") or None,
         reporter_email=str(form.get("reporter_email") or "") or None,
@@ -142,25 +178,52 @@ async def submit_report(request: Request, actor: ActorDep) -> Response:
         data = _report_from_form(form, channel="web")
         photos = await _photos(form)
         result = await run_in_threadpool(
-            lambda: service.submit_report(_db(request), actor=actor, data=data, photos=photos,
-                                          secret=request.app.state.settings.resolved_secret_key))
+            lambda: service.submit_report(
+                _db(request),
+                actor=actor,
+                data=data,
+                photos=photos,
+                secret=request.app.state.settings.resolved_secret_key,
+            )
+        )
     except (AppError, ValidationError, ValueError) as exc:
         status = exc.status if isinstance(exc, AppError) else 422
-        return render(request, "feedback/new.html", _form_context(request, values=values,
-                      error=_error_text(exc)), status_code=status)
+        return render(
+            request,
+            "feedback/new.html",
+            _form_context(request, values=values, error=_error_text(exc)),
+            status_code=status,
+        )
     return render(request, "feedback/submitted.html", {"result": result}, status_code=201)
 
 
-def _report_page(request: Request, actor: Actor, code: str, *, message: str | None = None,
-                 error: str | None = None, status_code: int = 200) -> Response:
+def _report_page(
+    request: Request,
+    actor: Actor,
+    code: str,
+    *,
+    message: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     report = service.get_report(_db(request), actor=actor, code=code)
     settings = get_feedback_settings()
     is_reporter = actor.user_id is not None and getattr(report, "reporter_user_id", None) == actor.user_id
-    return render(request, "feedback/report.html", {
-        "report": report, "is_staff": service.is_staff(actor), "is_reporter": is_reporter,
-        "status_names": service.STATUS_NAMES, "rating_names": service.RATING_NAMES,
-        "reopen_days": settings.reopen_days, "message": message, "error": error,
-    }, status_code=status_code)
+    return render(
+        request,
+        "feedback/report.html",
+        {
+            "report": report,
+            "is_staff": service.is_staff(actor),
+            "is_reporter": is_reporter,
+            "status_names": service.STATUS_NAMES,
+            "rating_names": service.RATING_NAMES,
+            "reopen_days": settings.reopen_days,
+            "message": message,
+            "error": error,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/feedback/r/{code}", response_class=HTMLResponse)
@@ -178,9 +241,11 @@ async def reporter_action(request: Request, code: str, action: str, actor: Actor
     if action == "photos":
         return await _add_photos(request, actor, code, form)
     try:
-        body = ActionInput(comment=str(form.get("comment") or ""),
-                           reporter_key=str(form.get("reporter_key") or "") or None,
-                           rating=int(str(form.get("rating"))) if form.get("rating") else None)
+        body = ActionInput(
+            comment=str(form.get("comment") or ""),
+            reporter_key=str(form.get("reporter_key") or "") or None,
+            rating=int(str(form.get("rating"))) if form.get("rating") else None,
+        )
         await run_in_threadpool(run_action, _db(request), actor=actor, code=code, action=action, body=body)
     except (AppError, ValidationError, ValueError) as exc:
         status = exc.status if isinstance(exc, AppError) else 422
@@ -195,8 +260,11 @@ async def _add_photos(request: Request, actor: Actor, code: str, form: FormData)
     if not photos:
         return _report_page(request, actor, code, error="Vui lòng chọn ít nhất một ảnh.", status_code=422)
     try:
-        await run_in_threadpool(lambda: service.attach_photos(
-            _db(request), actor=actor, code=code, photos=photos, reporter_key=key))
+        await run_in_threadpool(
+            lambda: service.attach_photos(
+                _db(request), actor=actor, code=code, photos=photos, reporter_key=key
+            )
+        )
     except AppError as exc:
         return _report_page(request, actor, code, error=_error_text(exc), status_code=exc.status)
     return _report_page(request, actor, code, message="Đã thêm ảnh. Cảm ơn bạn!")
@@ -207,11 +275,15 @@ def my_reports(request: Request, actor: ActorDep) -> Response:
     """The logged-in citizen's reports."""
     if actor.user_id is None:
         return _login_redirect(request)
-    items, total = service.list_reports(_db(request), actor=actor,
-                                        filters=service.ReportFilter(reporter_user_id=actor.user_id,
-                                                                     public_only=False), limit=200)
-    return render(request, "feedback/mine.html", {"items": items, "total": total,
-                                                  "status_names": service.STATUS_NAMES})
+    items, total = service.list_reports(
+        _db(request),
+        actor=actor,
+        filters=service.ReportFilter(reporter_user_id=actor.user_id, public_only=False),
+        limit=200,
+    )
+    return render(
+        request, "feedback/mine.html", {"items": items, "total": total, "status_names": service.STATUS_NAMES}
+    )
 
 
 # ------------------------------------------------------------------------------------------- staff
@@ -235,23 +307,46 @@ def console(request: Request, actor: ActorDep, phone: str = "", message: str = "
     return _console_page(request, actor, phone=phone, message=message)
 
 
-def _console_page(request: Request, actor: Actor, *, phone: str = "", message: str = "",
-                  error: str | None = None, values: dict[str, Any] | None = None,
-                  status_code: int = 200) -> Response:
+def _console_page(
+    request: Request,
+    actor: Actor,
+    *,
+    phone: str = "",
+    message: str = "",
+    error: str | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
     db = _db(request)
     earlier: list[Any] = []
     if phone.strip():
         try:
-            earlier = service.reports_by_phone(db, actor=actor, phone=phone,
-                                               secret=request.app.state.settings.resolved_secret_key)
+            earlier = service.reports_by_phone(
+                db, actor=actor, phone=phone, secret=request.app.state.settings.resolved_secret_key
+            )
         except AppError as exc:
             error = exc.detail
-    urgent, _ = service.list_reports(db, actor=actor, filters=service.ReportFilter(
-        urgent=True, status=sorted(service.OPEN_STATUSES), public_only=False), limit=20)
-    return render(request, "feedback/console.html", _form_context(
-        request, values=values or {"reporter_phone": phone, "is_public": "on"}, error=error, phone=phone,
-        earlier=earlier, urgent=urgent, message=message, status_names=service.STATUS_NAMES,
-    ), status_code=status_code)
+    urgent, _ = service.list_reports(
+        db,
+        actor=actor,
+        filters=service.ReportFilter(urgent=True, status=sorted(service.OPEN_STATUSES), public_only=False),
+        limit=20,
+    )
+    return render(
+        request,
+        "feedback/console.html",
+        _form_context(
+            request,
+            values=values or {"reporter_phone": phone, "is_public": "on"},
+            error=error,
+            phone=phone,
+            earlier=earlier,
+            urgent=urgent,
+            message=message,
+            status_names=service.STATUS_NAMES,
+        ),
+        status_code=status_code,
+    )
 
 
 @router.post("/staff/feedback/console", response_class=HTMLResponse)
@@ -264,19 +359,28 @@ async def console_submit(request: Request, actor: ActorDep) -> Response:
     try:
         data = _report_from_form(form, channel=str(form.get("channel") or "hotline"))
         result = await run_in_threadpool(
-            lambda: service.submit_report(_db(request), actor=actor, data=data,
-                                          secret=request.app.state.settings.resolved_secret_key))
+            lambda: service.submit_report(
+                _db(request), actor=actor, data=data, secret=request.app.state.settings.resolved_secret_key
+            )
+        )
     except (AppError, ValidationError, ValueError) as exc:
         status = exc.status if isinstance(exc, AppError) else 422
-        return _console_page(request, actor, phone=values.get("reporter_phone", ""), error=_error_text(exc),
-                             values=values, status_code=status)
+        return _console_page(
+            request,
+            actor,
+            phone=values.get("reporter_phone", ""),
+            error=_error_text(exc),
+            values=values,
+            status_code=status,
+        )
     message = f"Đã ghi nhận phản ánh {result.report.code} — chuyển {result.report.unit_name}."
     return RedirectResponse(f"/staff/feedback/console?message={quote(message)}", status_code=303)
 
 
 @router.get("/staff/feedback/queue", response_class=HTMLResponse)
-def queue(request: Request, actor: ActorDep, status: str = "open", unit: str = "",
-          overdue: bool = False) -> Response:
+def queue(
+    request: Request, actor: ActorDep, status: str = "open", unit: str = "", overdue: bool = False
+) -> Response:
     """The reports of the staff member's units (all units for operators), by deadline, with actions."""
     if not actor.is_authenticated:
         return _login_redirect(request)
@@ -288,16 +392,33 @@ def queue(request: Request, actor: ActorDep, status: str = "open", unit: str = "
     else:
         chosen = [unit] if unit in units else units
     statuses = sorted(service.OPEN_STATUSES) if status == "open" else ([status] if status else [])
-    items, total = service.list_reports(_db(request), actor=actor, order="deadline", limit=200,
-                                        filters=service.ReportFilter(status=statuses, unit_codes=chosen,
-                                                                     overdue=overdue or None,
-                                                                     public_only=False))
+    items, total = service.list_reports(
+        _db(request),
+        actor=actor,
+        order="deadline",
+        limit=200,
+        filters=service.ReportFilter(
+            status=statuses, unit_codes=chosen, overdue=overdue or None, public_only=False
+        ),
+    )
     org_units = accounts_service.list_org_units(_db(request), on=_today(request))
-    return render(request, "feedback/queue.html", {
-        "items": items, "total": total, "status": status, "unit": unit, "overdue": overdue, "units": units,
-        "org_units": org_units, "status_names": service.STATUS_NAMES, "now": utcnow(),
-        "is_operator": _is_operator(actor), "all_statuses": service.STATUSES,
-    })
+    return render(
+        request,
+        "feedback/queue.html",
+        {
+            "items": items,
+            "total": total,
+            "status": status,
+            "unit": unit,
+            "overdue": overdue,
+            "units": units,
+            "org_units": org_units,
+            "status_names": service.STATUS_NAMES,
+            "now": utcnow(),
+            "is_operator": _is_operator(actor),
+            "all_statuses": service.STATUSES,
+        },
+    )
 
 
 @router.post("/staff/feedback/r/{code}/{action}", response_class=HTMLResponse)
@@ -309,10 +430,13 @@ async def staff_action(request: Request, code: str, action: str, actor: ActorDep
     back = str(form.get("back") or "/staff/feedback/queue")
     back = back if back.startswith("/") and not back.startswith("//") else "/staff/feedback/queue"
     try:
-        body = ActionInput(comment=str(form.get("comment") or ""), note=str(form.get("note") or ""),
-                           unit_code=str(form.get("unit_code") or "") or None,
-                           assignee=str(form.get("assignee") or "") or None,
-                           into=str(form.get("into") or "") or None)
+        body = ActionInput(
+            comment=str(form.get("comment") or ""),
+            note=str(form.get("note") or ""),
+            unit_code=str(form.get("unit_code") or "") or None,
+            assignee=str(form.get("assignee") or "") or None,
+            into=str(form.get("into") or "") or None,
+        )
         await run_in_threadpool(run_action, _db(request), actor=actor, code=code, action=action, body=body)
     except (AppError, ValidationError) as exc:
         status = exc.status if isinstance(exc, AppError) else 422

@@ -79,8 +79,14 @@ def import_file(
         with _progress() as progress:
             task = progress.add_task(f"Nhập / importing {path.name}", total=None)
             report = import_bytes(
-                db, actor=Actor.system("cli"), slug=layer, content=path.read_bytes(), filename=path.name,
-                source_crs=crs, partial=partial, replace=replace,
+                db,
+                actor=Actor.system("cli"),
+                slug=layer,
+                content=path.read_bytes(),
+                filename=path.name,
+                source_crs=crs,
+                partial=partial,
+                replace=replace,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
     except AppError as exc:
@@ -88,9 +94,11 @@ def import_file(
         raise typer.Exit(2) from exc
     for problem in report.problems[:50]:
         console.print(f"  feature {problem.feature}: {problem.severity}: {problem.message}")
-    console.print(f"read {report.read}, imported {report.imported}, rejected {report.rejected}, "
-                  f"repaired {report.repaired} ({report.source_crs})"
-                  + ("" if report.committed else " — nothing stored"))
+    console.print(
+        f"read {report.read}, imported {report.imported}, rejected {report.rejected}, "
+        f"repaired {report.repaired} ({report.source_crs})"
+        + ("" if report.committed else " — nothing stored")
+    )
     if not report.committed:
         raise typer.Exit(1)
 

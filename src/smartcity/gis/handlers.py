@@ -19,17 +19,27 @@ def register_certified_house_number(event: Event, db: Database) -> None:
     """Enter a house number certified by the one-stop shop in the address register (once per dossier)."""
     lon, lat = getattr(event, "longitude", None), getattr(event, "latitude", None)
     if lon is None or lat is None:
-        log.warning("house number of dossier %s has no location; not entered in the register",
-                    getattr(event, "code", "?"))
+        log.warning(
+            "house number of dossier %s has no location; not entered in the register",
+            getattr(event, "code", "?"),
+        )
         return
     try:
         assign_house_number(
-            db, actor=GIS_ACTOR, lon=lon, lat=lat, street=getattr(event, "street_code", None),
-            reference=getattr(event, "code", None), number=getattr(event, "house_number", None),
+            db,
+            actor=GIS_ACTOR,
+            lon=lon,
+            lat=lat,
+            street=getattr(event, "street_code", None),
+            reference=getattr(event, "code", None),
+            number=getattr(event, "house_number", None),
         )
     except AppError as exc:  # no street there, or the number is taken: retrying would not help
-        log.warning("house number of dossier %s not entered in the register: %s",
-                    getattr(event, "code", "?"), exc.detail)
+        log.warning(
+            "house number of dossier %s not entered in the register: %s",
+            getattr(event, "code", "?"),
+            exc.detail,
+        )
 
 
 HANDLERS: dict[str, list[Callable[[Event, Database], None]]] = {

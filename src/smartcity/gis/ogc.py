@@ -198,8 +198,12 @@ def _collection(request: Request, layer: LayerRead) -> dict[str, Any]:
             _link(f"{base}?f=html", "alternate", "text/html"),
             _link(f"{base}/items?f=json", "items", GEOJSON, "Items (GeoJSON)"),
             _link(f"{base}/items?f=html", "items", "text/html", "Items (HTML)"),
-            _link(f"{base}/tiles?f=json", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
-                  "application/json", "Vector tiles"),
+            _link(
+                f"{base}/tiles?f=json",
+                "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                "application/json",
+                "Vector tiles",
+            ),
         ],
         "geometryType": layer.geometry_type,
         "license": layer.licence,
@@ -455,8 +459,12 @@ def _tileset(request: Request, layer: LayerRead) -> dict[str, Any]:
         "layers": [{"id": layer.slug, "dataType": "vector", "geometryType": layer.geometry_type.lower()}],
         "links": [
             _link(f"{base}/{tiles.TILE_MATRIX_SET}?f=json", "self", "application/json"),
-            _link(tiles.TILE_MATRIX_SET_URI, "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme",
-                  "application/json", "WebMercatorQuad"),
+            _link(
+                tiles.TILE_MATRIX_SET_URI,
+                "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme",
+                "application/json",
+                "WebMercatorQuad",
+            ),
             {**_link(template, "item", tiles.MVT, "Mapbox vector tiles"), "templated": True},
         ],
     }

@@ -21,8 +21,11 @@ router = APIRouter()
 PUBLIC_LINKS = ({"label": "Bản đồ quy hoạch", "href": "/ban-do-quy-hoach"},)
 EDITOR_PATH = "/staff/gis/ban-do-chinh-sua"
 STAFF_LINKS = (
-    {"label": "Chỉnh sửa bản đồ (thửa đất, quy hoạch, địa chỉ)", "href": EDITOR_PATH,
-     "roles": service.EDITOR_ROLES},
+    {
+        "label": "Chỉnh sửa bản đồ (thửa đất, quy hoạch, địa chỉ)",
+        "href": EDITOR_PATH,
+        "roles": service.EDITOR_ROLES,
+    },
 )
 ActorDep = Annotated[Actor, Depends(current_actor)]
 router.include_router(ogc_router)
@@ -118,8 +121,14 @@ async def save_correction(request: Request, actor: ActorDep) -> Response:
         feature = service.get_feature(db, slug=slug, feature_id=feature_id, published_only=False)
         change = editor.correction_from_form(layer, feature, form)
         service.update_feature(
-            db, actor=actor, slug=slug, feature_id=int(feature_id), properties=change.properties,
-            geometry=change.geometry, expected_version=change.expected_version, reason=change.reason,
+            db,
+            actor=actor,
+            slug=slug,
+            feature_id=int(feature_id),
+            properties=change.properties,
+            geometry=change.geometry,
+            expected_version=change.expected_version,
+            reason=change.reason,
         )
     except AppError as exc:
         return _editor_page(request, layer=slug, feature_id=feature_id, error=exc)

@@ -51,8 +51,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     for _domain, middleware in collect("middleware", "MIDDLEWARE"):
         app.add_middleware(middleware)
     app.add_middleware(
-        SessionMiddleware, secret_key=settings.resolved_secret_key, session_cookie="smartcity_session",
-        same_site="lax", https_only=False, max_age=12 * 3600,
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key,
+        session_cookie="smartcity_session",
+        same_site="lax",
+        https_only=False,
+        max_age=12 * 3600,
     )
     app.middleware("http")(_observe_requests)
     _add_operational_routes(app)

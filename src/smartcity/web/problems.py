@@ -48,8 +48,10 @@ def problem_response(request: Request, error: AppError) -> Response:
 
         return render(request, "error.html", {"error": error}, status_code=error.status)
     return JSONResponse(
-        error.to_problem(instance=request.url.path, base_url=str(request.base_url)), status_code=error.status,
-        media_type=PROBLEM_JSON, headers=error.headers,
+        error.to_problem(instance=request.url.path, base_url=str(request.base_url)),
+        status_code=error.status,
+        media_type=PROBLEM_JSON,
+        headers=error.headers,
     )
 
 
@@ -61,8 +63,12 @@ def install_problem_handlers(app: FastAPI) -> None:
         kind = problem_types().get(slug)
         if kind is None:
             raise NotFound(f"No problem type {slug!r}")
-        return {"type": slug, "title": kind.title, "status": kind.status,
-                "description": (kind.__doc__ or "").strip()}
+        return {
+            "type": slug,
+            "title": kind.title,
+            "status": kind.status,
+            "description": (kind.__doc__ or "").strip(),
+        }
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:

@@ -59,8 +59,9 @@ def request_locale(request: Request) -> str:
     return negotiate_locale(request.query_params.get("lang"), request.cookies.get("lang"))
 
 
-def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
-           status_code: int = 200) -> HTMLResponse:
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200
+) -> HTMLResponse:
     """Render a page in the request's language with the shell's common context."""
     locale = request_locale(request)
     # A domain's templates live under "<domain>/"; its own catalogue wins for its pages.

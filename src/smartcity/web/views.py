@@ -24,9 +24,13 @@ def home(request: Request) -> HTMLResponse:
     today = today_local(settings.timezone)
     on = BEFORE_REORGANISATION if request.query_params.get("period") == "before" else today
     wards = units_on(db, on=on, level="ward")
-    return render(request, "home.html", {
-        "wards": wards,
-        "on": on,
-        "period": "before" if on < REORGANISATION_DATE else "now",
-        "base_map_style_url": settings.base_map_style_url,
-    })
+    return render(
+        request,
+        "home.html",
+        {
+            "wards": wards,
+            "on": on,
+            "period": "before" if on < REORGANISATION_DATE else "now",
+            "base_map_style_url": settings.base_map_style_url,
+        },
+    )
