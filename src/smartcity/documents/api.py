@@ -9,15 +9,21 @@ from fastapi.responses import Response
 
 from smartcity.accounts.deps import require_actor
 from smartcity.core.db import Database
+from smartcity.core.errors import BadRequest
 from smartcity.core.security import Actor
-from smartcity.documents import kinds, service
+from smartcity.documents import exchange, kinds, service
 from smartcity.documents.schemas import (
+    AgencyIn,
+    AgencyRead,
     Comment,
+    DeliveryRead,
     DocumentCreate,
     DocumentPage,
     DocumentRead,
     DocumentUpdate,
+    Envelope,
     HistoryRead,
+    IncomingRead,
     RegisterEntryRead,
 )
 
@@ -100,6 +106,41 @@ def register(
     )
 
 
+@api.get("/exchange/agencies", response_model=list[AgencyRead], summary="Agencies we exchange with")
+def agencies(request: Request, actor: ActorDep) -> list[AgencyRead]:
+    """Every registered agency (code, name, endpoint)."""
+    return exchange.list_agencies(_db(request))
+
+
+@api.put("/exchange/agencies/{code}", response_model=AgencyRead, summary="Register an agency")
+def put_agency(request: Request, code: str, body: AgencyIn, actor: ActorDep) -> AgencyRead:
+    """Administrators register another agency or platform instance and its exchange endpoint."""
+    if body.code != code:
+        raise BadRequest("The code in the path and in the body differ.")
+    return exchange.upsert_agency(_db(request), actor=actor, data=body)
+
+
+@api.post("/exchange/envelopes", summary="Receive an envelope from another agency")
+def receive(request: Request, body: Envelope) -> dict[str, Any]:
+    """No login: the envelope's seal is the credential. Answers with a receipt sealed by the receiving
+    office; the same envelope again gets the same receipt."""
+    return exchange.receive(_db(request), body=body.model_dump(), signing_with=signing_with(request))
+
+
+@api.get("/incoming/{incoming_id}", response_model=IncomingRead, summary="A received document")
+def incoming(request: Request, incoming_id: int, actor: ActorDep) -> IncomingRead:
+    """A document received from another agency, with our receipt."""
+    return exchange.incoming(_db(request), actor=actor, incoming_id=incoming_id)
+
+
+@api.get("/incoming/{incoming_id}/pdf", summary="The received signed PDF", response_class=Response)
+def incoming_pdf(request: Request, incoming_id: int, actor: ActorDep) -> Response:
+    """The signed PDF as received."""
+    return pdf_response(
+        exchange.incoming_pdf(_db(request), actor=actor, incoming_id=incoming_id), f"den-{incoming_id}.pdf"
+    )
+
+
 @api.get("/{document_id}", response_model=DocumentRead, summary="One document")
 def get_document(request: Request, document_id: int, actor: ActorDep) -> DocumentRead:
     """A document of the caller's office."""
@@ -164,6 +205,21 @@ def sign(request: Request, document_id: int, actor: ActorDep) -> DocumentRead:
 def issue(request: Request, document_id: int, actor: ActorDep) -> DocumentRead:
     """Signed → issued by the records office: number and date filled in, organisation seal, register entry."""
     return service.issue(
+        _db(request), actor=actor, document_id=document_id, signing_with=signing_with(request)
+    )
+
+
+@api.get("/{document_id}/deliveries", response_model=list[DeliveryRead], summary="Envelopes and receipts")
+def deliveries(request: Request, document_id: int, actor: ActorDep) -> list[DeliveryRead]:
+    """Where each envelope of a document stands, with the receipt once acknowledged."""
+    service.get_document(_db(request), actor=actor, document_id=document_id)
+    return exchange.deliveries(_db(request), document_id=document_id)
+
+
+@api.post("/{document_id}/send", response_model=list[DeliveryRead], summary="Send pending envelopes now")
+def send(request: Request, document_id: int, actor: ActorDep) -> list[DeliveryRead]:
+    """The records office sends at once instead of waiting for the worker's retry."""
+    return exchange.send_now(
         _db(request), actor=actor, document_id=document_id, signing_with=signing_with(request)
     )
 

@@ -162,3 +162,10 @@ class IncomingRead(BaseModel):
     number: int
     received_at: datetime
     receipt: dict[str, Any]
+
+
+class Envelope(BaseModel):
+    """What one agency sends another: the sealed envelope (phiếu gửi) and the signed document, base64."""
+
+    envelope_pdf: str = Field(min_length=10, max_length=40_000_000)
+    document_pdf: str = Field(min_length=10, max_length=40_000_000)

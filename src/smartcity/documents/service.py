@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from smartcity.core.uow import UnitOfWork
 from smartcity.documents import form_fields, kinds, rendering
 from smartcity.documents.config import get_documents_settings
 from smartcity.documents.events import DocumentIssued, DocumentSigned
-from smartcity.documents.models import Counter, Document, HistoryStep, RegisterEntry
+from smartcity.documents.models import Agency, Counter, Delivery, Document, HistoryStep, RegisterEntry
 from smartcity.documents.schemas import (
     SECRECIES,
     URGENCIES,
@@ -230,6 +231,11 @@ def _check_input(db: Database, data: DocumentBase) -> tuple[str, str]:
         raise ValidationFailed.for_field("signer_username", "is not a known user")
     if data.type_code == kinds.OFFICIAL_LETTER and not data.drafting_unit_abbr:
         raise ValidationFailed.for_field("drafting_unit_abbr", "an official letter needs the drafting unit")
+    with db.session() as s:
+        known = set(s.scalars(select(Agency.code).where(Agency.code.in_(data.external_agencies))))
+    unknown = [code for code in data.external_agencies if code not in known]
+    if unknown:
+        raise ValidationFailed.for_field("external_agencies", f"not registered: {', '.join(unknown)}")
     return signer.full_name.split(" (")[0], unit.name
 
 
@@ -432,7 +438,8 @@ def _office_lock(office_code: str) -> threading.Lock:
         return _office_locks.setdefault(office_code, threading.Lock())
 
 
-def _next_number(db: Database, office_code: str, year: int, register_name: str = "outgoing") -> int:
+def next_number(db: Database, office_code: str, year: int, register_name: str = "outgoing") -> int:
+    """The number the office's register would give next (to be taken with `take_number`)."""
     with db.session() as s:
         last = s.scalar(
             select(Counter.last_number).where(
@@ -491,7 +498,7 @@ def issue(
     with _office_lock(office):  # one issuer at a time in this process; other processes race below
         for _attempt in range(MAX_NUMBER_RACES):
             day = _local_today()
-            number = _next_number(db, office, day.year)
+            number = next_number(db, office, day.year)
             label = kinds.number_symbol(number, symbol_text)
             values = {rendering.NUMBER_FIELD: f"{number:02d}", **_date_fields(day)}
             filled = form_fields.fill(signed_pdf, values)
@@ -541,6 +548,8 @@ def _record_issue(
             doc.issued_at, doc.pdf, doc.signed_document_id = utcnow(), pdf, signed_document_id
             doc.search_text = _search_text(doc)
             uow.session.add(_outgoing_entry(doc))
+            for code in dict.fromkeys(doc.external_agencies):  # one envelope per agency, sent by the worker
+                uow.session.add(Delivery(envelope_id=uuid.uuid4().hex, document_id=doc.id, agency_code=code))
             _step(uow, doc, "issued", "issued", label)
             uow.publish(
                 DocumentIssued(
