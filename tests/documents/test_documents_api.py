@@ -56,3 +56,11 @@ def test_draft_to_issue_over_the_api(db, settings, app) -> None:  # type: ignore
         assert client.get("/api/v1/documents", headers={}).status_code == 401
         bad = client.post("/api/v1/documents", json={**body, "type_code": "XX"}, headers=spec)
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "type_code"
+        agency = {"code": "UBND-25750-HCM", "name": "UBND phường Phú Lợi", "endpoint": "http://127.0.0.1:9"}
+        assert (
+            client.put(
+                "/api/v1/documents/exchange/agencies/UBND-25750-HCM", json=agency, headers=clerk
+            ).status_code
+            == 403
+        )
+        assert client.get("/api/v1/documents/exchange/agencies", headers=clerk).json() == []
