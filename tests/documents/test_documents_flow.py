@@ -164,3 +164,29 @@ def test_bad_drafts_are_refused(office: Office) -> None:
             office.db, actor=office.specialist, data=draft_data(office_code="UBND-25741-HCM")
         )
     assert service.list_documents(office.db, actor=office.head)[1] == 0
+
+
+def test_issuers_in_different_processes_still_get_one_to_n(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the in-process lock (as between two web processes) the counter's compare-and-set decides."""
+    ids = [to_signed(office, subject=f"Về việc số {i} của đề án") for i in range(4)]
+    monkeypatch.setattr(service, "_office_lock", lambda _office: threading.Lock())
+    errors: list[BaseException] = []
+
+    def issue(doc_id: int) -> None:
+        try:
+            service.issue(office.db, actor=office.clerk, document_id=doc_id, signing_with=office.signing)
+        except BaseException as exc:  # collected and reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=issue, args=(doc_id,)) for doc_id in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=180)
+    assert not errors, errors
+    numbers = sorted(
+        service.get_document(office.db, actor=office.clerk, document_id=i).number or 0 for i in ids
+    )
+    assert numbers == [1, 2, 3, 4]

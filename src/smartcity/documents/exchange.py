@@ -224,14 +224,17 @@ def _check_receipt(db: Database, receipt_pdf: bytes, delivery: Delivery, how: Si
     receipt = read_json(receipt_pdf, RECEIPT_FILE)
     if receipt.get("envelope_id") != delivery.envelope_id or receipt.get("status") != "received":
         raise RuntimeError("the receipt is for another envelope")
-    if f"OU={delivery.agency_code}" not in _subject(report.signatures[-1].signer.subject):
+    if not _sealed_by(report, delivery.agency_code):
         raise RuntimeError("the receipt is not sealed by the receiving agency")
     return receipt
 
 
-def _subject(human: str) -> str:
-    """Certificate subjects as `OU=code` pieces, whatever the printing (asn1crypto's human-friendly form)."""
-    return human.replace("Organizational Unit: ", "OU=")
+def _sealed_by(report: Any, unit_code: str) -> bool:
+    """True if the last signature's certificate names `unit_code` as its organisational unit."""
+    if not report.signatures:
+        return False
+    parts = [part.strip() for part in report.signatures[-1].signer.subject.split(",")]
+    return f"Organizational Unit: {unit_code}" in parts
 
 
 def _attempt(db: Database, delivery: Delivery, how: Signing) -> _Outcome:
@@ -355,7 +358,7 @@ def _check_envelope(db: Database, envelope_pdf: bytes, document_pdf: bytes, how:
     report = signing.verify_pdf(
         db, envelope_pdf, settings=how.settings, signing_settings=how.signing_settings
     )
-    if not report.all_hold or f"OU={sender}" not in _subject(report.signatures[-1].signer.subject):
+    if not report.all_hold or not _sealed_by(report, sender):
         raise Forbidden("The envelope is not sealed by the sending agency with a trusted certificate")
     if hashlib.sha256(document_pdf).hexdigest() != header["document_sha256"]:
         raise ValidationFailed.for_field("document_pdf", "does not match the envelope's hash")

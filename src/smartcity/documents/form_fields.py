@@ -9,6 +9,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 FONT_RESOURCE = "/TiRo"
+FIELD_BASELINE = 0.3  # the text baseline sits this many font sizes above the field's bottom edge
 
 
 def _appearance(
@@ -18,7 +19,7 @@ def _appearance(
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     text_width = stringWidth(value, "Times-Roman", size)
-    x, y = max(0.0, width - text_width - 1), (height - size) / 2 + size * 0.22
+    x, y = max(0.0, width - text_width - 1), size * FIELD_BASELINE
     content = f"/Tx BMC q BT {FONT_RESOURCE} {size:g} Tf 0 g {x:.2f} {y:.2f} Td ({value}) Tj ET Q EMC"
     font = generic.DictionaryObject(
         {

@@ -24,6 +24,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont, TTFontFile
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from smartcity.documents.form_fields import FIELD_BASELINE
+
 # Liberation Serif has Times New Roman's metrics; only version 2 (fonts-liberation2) has Vietnamese glyphs.
 LIBERATION_SERIF = (
     "LiberationSerif-Regular",
@@ -131,7 +133,7 @@ class _FieldLine(Flowable):
                     name=part[0],
                     value="",
                     x=x,
-                    y=baseline - self.size * 0.3,
+                    y=baseline - self.size * FIELD_BASELINE,
                     width=part[1],
                     height=self.size * 1.3,
                     relative=True,
@@ -213,6 +215,7 @@ def _header(layout: Layout, left_width: float, right_width: float) -> Table:
     if layout.parent_organisation:
         left.append(_p(layout.parent_organisation.upper(), _style("parent", size=12.5)))
     left.append(_p(layout.organisation.upper(), _style("org", size=12.5, bold=True)))
+    left.append(Spacer(1, 3))
     left.append(_Rule(left_width / 3, left_width))
     left.append(Spacer(1, 4))
     left.append(
@@ -294,7 +297,7 @@ def render(layout: Layout) -> Rendered:
     if layout.type_title is not None:
         story.append(_p(layout.type_title.upper(), _style("type", size=14, bold=True)))
         story.append(_p(layout.subject, _style("subject", size=14, bold=True)))
-        story.append(Spacer(1, 3))
+        story.append(Spacer(1, 8))
         story.append(_Rule(width / 6, width))
         story.append(Spacer(1, 10))
     body = _style("body", size=14, align=TA_JUSTIFY, leading=14 * 1.3, firstLineIndent=10 * mm, spaceAfter=6)
