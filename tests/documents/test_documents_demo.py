@@ -17,7 +17,8 @@ from smartcity.documents.schemas import AgencyIn
 from smartcity.signing import config as signing_config
 from smartcity.signing import demo as signing_demo
 from tests.conftest import TEST_SECRET
-from tests.documents.conftest import SYSTEM
+from tests.documents.conftest import SYSTEM, make_user
+from tests.documents.test_documents_pages import _login
 from tests.dossiers.dossier_fixtures import ORG_CHART
 from tests.support import served
 
@@ -61,3 +62,10 @@ def test_demo_documents_are_loaded_once_and_delivered_over_the_api(
         assert tasks.deliver(db) == 2
     incoming = service.register(db, actor=SYSTEM, register_name="incoming", office_code=demo.NEIGHBOUR)
     assert sorted(e.number for e in incoming) == [1, 2]
+
+    make_user(db, "vanthu.phuloi", "Lý Thị Thu", [("clerk", demo.NEIGHBOUR)])
+    client, _token = _login(app, "vanthu.phuloi")
+    page = client.get(f"/can-bo/van-ban/den/{incoming[0].incoming_id}")
+    assert page.status_code == 200 and "Tất cả chữ ký đều hợp lệ" in page.text
+    assert incoming[0].number_symbol in page.text
+    assert client.get("/can-bo/van-ban/den/999999").status_code == 404

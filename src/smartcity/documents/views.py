@@ -428,6 +428,29 @@ def document_pdf(request: Request, document_id: int, actor: ActorDep, preview: b
     return pdf_response(pdf, f"van-ban-{document_id}.pdf")
 
 
+@router.get("/can-bo/van-ban/den/{incoming_id}", response_class=HTMLResponse)
+def incoming_page(request: Request, incoming_id: int, actor: ActorDep) -> Response:
+    """A received document: sender, number, our số đến and receipt, and its signatures checked here."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    db = _db(request)
+    try:
+        received = exchange.incoming(db, actor=actor, incoming_id=incoming_id)
+        pdf = exchange.incoming_pdf(db, actor=actor, incoming_id=incoming_id)
+    except AppError as exc:
+        return render(request, "error.html", {"error": exc}, status_code=exc.status)
+    return render(
+        request,
+        "documents/incoming.html",
+        {
+            "doc": received,
+            "kind": kinds.document_types().get(received.type_code),
+            "report": _verification(request, pdf),
+            "local": _local,
+        },
+    )
+
+
 @router.get("/can-bo/van-ban/den/{incoming_id}/pdf")
 def incoming_pdf(request: Request, incoming_id: int, actor: ActorDep) -> Response:
     """A received document's signed PDF."""
