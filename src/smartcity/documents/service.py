@@ -155,6 +155,8 @@ def list_documents(
     query = _scope(actor, select(Document), Document.office_code)
     query = _search(query, Document.search_text, q)
     if state:
+        if state not in STATES:
+            raise ValidationFailed.for_field("state", f"must be one of {', '.join(STATES)}")
         query = query.where(Document.state == state)
     if office_code:
         query = query.where(Document.office_code == office_code)
@@ -587,15 +589,3 @@ def _outgoing_entry(doc: Document) -> RegisterEntry:
         document_id=doc.id,
         search_text=fold(" ".join([doc.number_symbol or "", doc.subject, counterpart])),
     )
-
-
-def states() -> tuple[str, ...]:
-    """The states of a document, in flow order."""
-    return STATES
-
-
-def docs_in_states(db: Database, *, actor: Actor) -> dict[str, int]:
-    """How many documents of the actor's offices are in each state."""
-    query = _scope(actor, select(Document.state, func.count()).group_by(Document.state), Document.office_code)
-    with db.session() as s:
-        return {state: count for state, count in s.execute(query)}
