@@ -18,7 +18,7 @@ from smartcity.signing import config as signing_config
 from smartcity.signing import demo as signing_demo
 from tests.conftest import TEST_SECRET
 from tests.documents.conftest import SYSTEM, make_user
-from tests.documents.test_documents_pages import _login
+from tests.documents.test_documents_pages import CSRF, _login
 from tests.dossiers.dossier_fixtures import ORG_CHART
 from tests.support import served
 
@@ -69,3 +69,20 @@ def test_demo_documents_are_loaded_once_and_delivered_over_the_api(
     assert page.status_code == 200 and "Tất cả chữ ký đều hợp lệ" in page.text
     assert incoming[0].number_symbol in page.text
     assert client.get("/can-bo/van-ban/den/999999").status_code == 404
+    token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+    assigned = client.post(
+        f"/can-bo/van-ban/den/{incoming[0].incoming_id}/assign",
+        data={"csrf_token": token, "handling_unit": "Văn phòng HĐND và UBND"},
+    )
+    assert assigned.status_code == 200 and "Đã giao đơn vị xử lý." in assigned.text
+    entries = service.register(db, actor=SYSTEM, register_name="incoming", office_code=demo.NEIGHBOUR)
+    assert {e.handling_unit for e in entries if e.incoming_id == incoming[0].incoming_id} == {
+        "Văn phòng HĐND và UBND"
+    }
+    make_user(db, "vanthu.tdm", "Nguyễn Văn Tư", [("clerk", demo.WARD)])  # the sending ward's records office
+    outsider, token = _login(app, "vanthu.tdm")
+    refused = outsider.post(
+        f"/can-bo/van-ban/den/{incoming[0].incoming_id}/assign",
+        data={"csrf_token": token, "handling_unit": "X"},
+    )
+    assert refused.status_code == 403

@@ -15,6 +15,7 @@ from smartcity.documents import exchange, kinds, service
 from smartcity.documents.schemas import (
     AgencyIn,
     AgencyRead,
+    Assignment,
     Comment,
     DeliveryRead,
     DocumentCreate,
@@ -131,6 +132,14 @@ def receive(request: Request, body: Envelope) -> dict[str, Any]:
 def incoming(request: Request, incoming_id: int, actor: ActorDep) -> IncomingRead:
     """A document received from another agency, with our receipt."""
     return exchange.incoming(_db(request), actor=actor, incoming_id=incoming_id)
+
+
+@api.post("/incoming/{incoming_id}/assign", response_model=IncomingRead, summary="Assign a handling unit")
+def assign(request: Request, incoming_id: int, body: Assignment, actor: ActorDep) -> IncomingRead:
+    """Name the unit that handles a received document (also written in the incoming register)."""
+    return exchange.assign_handling_unit(
+        _db(request), actor=actor, incoming_id=incoming_id, handling_unit=body.handling_unit
+    )
 
 
 @api.get("/incoming/{incoming_id}/pdf", summary="The received signed PDF", response_class=Response)

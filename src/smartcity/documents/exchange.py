@@ -518,3 +518,29 @@ def incoming_pdf(db: Database, *, actor: Actor, incoming_id: int) -> bytes:
         row = s.get(IncomingDocument, incoming_id)
         assert row is not None
         return bytes(row.pdf)
+
+
+def assign_handling_unit(db: Database, *, actor: Actor, incoming_id: int, handling_unit: str) -> IncomingRead:
+    """The records office (or a head, a leader) names the unit that handles a received document."""
+    handling_unit = handling_unit.strip()
+    if not handling_unit:
+        raise ValidationFailed.for_field("handling_unit", "name the unit that handles the document")
+    with UnitOfWork(db, actor) as uow:
+        row = uow.session.get(IncomingDocument, incoming_id)
+        if row is None:
+            raise NotFound(f"No incoming document {incoming_id}")
+        if not any(actor.has_role(r, row.office_code) for r in ("clerk", "head", "leader")):
+            raise Forbidden("Only the records office or the leaders of the receiving office assign it")
+        before = row.handling_unit
+        row.handling_unit = handling_unit[:200]
+        entry = uow.session.scalar(select(RegisterEntry).where(RegisterEntry.incoming_id == incoming_id))
+        if entry is not None:
+            entry.handling_unit = row.handling_unit
+        uow.audit(
+            "documents.incoming_assigned",
+            "incoming_document",
+            incoming_id,
+            before={"handling_unit": before},
+            after={"handling_unit": row.handling_unit},
+        )
+        return IncomingRead.model_validate(row)

@@ -169,3 +169,9 @@ class Envelope(BaseModel):
 
     envelope_pdf: str = Field(min_length=10, max_length=40_000_000)
     document_pdf: str = Field(min_length=10, max_length=40_000_000)
+
+
+class Assignment(BaseModel):
+    """The unit that handles a received document."""
+
+    handling_unit: str = Field(min_length=1, max_length=200)

@@ -428,17 +428,18 @@ def document_pdf(request: Request, document_id: int, actor: ActorDep, preview: b
     return pdf_response(pdf, f"van-ban-{document_id}.pdf")
 
 
-@router.get("/can-bo/van-ban/den/{incoming_id}", response_class=HTMLResponse)
-def incoming_page(request: Request, incoming_id: int, actor: ActorDep) -> Response:
-    """A received document: sender, number, our số đến and receipt, and its signatures checked here."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
+def _incoming_page(
+    request: Request,
+    actor: Actor,
+    incoming_id: int,
+    *,
+    message: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     db = _db(request)
-    try:
-        received = exchange.incoming(db, actor=actor, incoming_id=incoming_id)
-        pdf = exchange.incoming_pdf(db, actor=actor, incoming_id=incoming_id)
-    except AppError as exc:
-        return render(request, "error.html", {"error": exc}, status_code=exc.status)
+    received = exchange.incoming(db, actor=actor, incoming_id=incoming_id)
+    pdf = exchange.incoming_pdf(db, actor=actor, incoming_id=incoming_id)
     return render(
         request,
         "documents/incoming.html",
@@ -447,7 +448,46 @@ def incoming_page(request: Request, incoming_id: int, actor: ActorDep) -> Respon
             "kind": kinds.document_types().get(received.type_code),
             "report": _verification(request, pdf),
             "local": _local,
+            "message": message,
+            "error": error,
         },
+        status_code=status_code,
+    )
+
+
+@router.get("/can-bo/van-ban/den/{incoming_id}", response_class=HTMLResponse)
+def incoming_page(request: Request, incoming_id: int, actor: ActorDep) -> Response:
+    """A received document: sender, number, our số đến and receipt, and its signatures checked here."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    try:
+        return _incoming_page(request, actor, incoming_id)
+    except AppError as exc:
+        return render(request, "error.html", {"error": exc}, status_code=exc.status)
+
+
+@router.post("/can-bo/van-ban/den/{incoming_id}/assign", response_class=HTMLResponse)
+async def assign_incoming(request: Request, incoming_id: int, actor: ActorDep) -> Response:
+    """Name the handling unit of a received document; a refusal comes back in Vietnamese."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    form = await request.form()
+    try:
+        await run_in_threadpool(
+            lambda: exchange.assign_handling_unit(
+                _db(request),
+                actor=actor,
+                incoming_id=incoming_id,
+                handling_unit=str(form.get("handling_unit") or ""),
+            )
+        )
+    except AppError as exc:
+        text, status = _problem(exc)
+        return await run_in_threadpool(
+            lambda: _incoming_page(request, actor, incoming_id, error=text, status_code=status)
+        )
+    return await run_in_threadpool(
+        lambda: _incoming_page(request, actor, incoming_id, message="Đã giao đơn vị xử lý.")
     )
 
 
