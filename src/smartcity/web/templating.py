@@ -34,10 +34,13 @@ def _build_environment() -> Environment:
 
 
 @pass_context
-def local_datetime(context: Context, value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
-    """A stored (UTC) timestamp written in the city's time zone (settings.timezone); naive means UTC."""
-    if value is None:
+def local_datetime(context: Context, value: datetime | str | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """A stored (UTC) timestamp, or its ISO 8601 text, written in the city's time zone (settings.timezone);
+    naive means UTC."""
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     settings = context.get("settings")

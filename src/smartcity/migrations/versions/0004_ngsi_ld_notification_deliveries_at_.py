@@ -1,7 +1,7 @@
 """NGSI-LD notification deliveries (at least once, retried)
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-28 15:11:09.174161
 """
 
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 import smartcity.core.db
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

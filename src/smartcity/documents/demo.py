@@ -1,0 +1,117 @@
+"""Demo data of official documents: the ward's documents in every state, its outgoing register, and a
+neighbouring ward registered as an agency on this same platform, so that delivery and receipts really run
+over the exchange API once the server (and its in-process worker) is up."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from smartcity.accounts import service as accounts
+from smartcity.core.config import Settings
+from smartcity.core.db import Database
+from smartcity.core.security import Actor
+from smartcity.documents import exchange, service
+from smartcity.documents.models import Document
+from smartcity.documents.schemas import AgencyIn, DocumentCreate
+from smartcity.signing import service as signing
+
+WARD = "UBND-25747-HCM"
+NEIGHBOUR = "UBND-25750-HCM"
+STAFF = {"specialist": "chuyenvien", "head": "truongphong", "leader": "lanhdao", "clerk": "motcua"}
+# (type, subject, how far it goes, delivered to the neighbouring ward)
+DOCUMENTS = (
+    ("QĐ", "Về việc ban hành Kế hoạch chỉnh trang đô thị năm 2026", "issued", True),
+    ("KH", "Kế hoạch phòng, chống thiên tai và tìm kiếm cứu nạn năm 2026", "issued", False),
+    ("CV", "Về việc phối hợp thu gom rác thải trên tuyến đường Bạch Đằng", "issued", True),
+    ("TB", "Thông báo lịch tiếp công dân tháng 12 năm 2026", "signed", False),
+    ("GM", "Giấy mời họp giao ban công tác đô thị tháng 12", "approved", False),
+    ("BC", "Báo cáo kết quả giải quyết thủ tục hành chính quý IV", "submitted", False),
+    ("TTr", "Tờ trình đề nghị phê duyệt dự toán sửa chữa trụ sở", "returned", False),
+    ("QĐ", "Về việc thành lập Tổ kiểm tra trật tự xây dựng", "draft", False),
+)
+BODY = (
+    "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;\n"
+    "Xét đề nghị của bộ phận chuyên môn,\n"
+    "Điều 1. Nội dung văn bản mẫu dùng cho dữ liệu trình diễn của nền tảng.\n"
+    "Điều 2. Văn bản có hiệu lực kể từ ngày ký."
+)
+STEPS = ("draft", "submitted", "approved", "signed", "issued")
+
+
+def _actors(db: Database) -> dict[str, Actor] | None:
+    found = {}
+    for role, username in STAFF.items():
+        user = accounts.get_user_by_username(db, username)
+        if user is None:
+            return None
+        found[role] = accounts.actor_for_user(db, user.id)
+    return found
+
+
+def _agencies(db: Database, *, settings: Settings, actor: Actor) -> str:
+    neighbour = accounts.get_org_unit(db, NEIGHBOUR)
+    ward = accounts.get_org_unit(db, WARD)
+    if neighbour is None or ward is None:
+        return "org units missing"
+    if not any(
+        c.status == "active" for c in signing.list_certificates(db, kind="organisation", holder=NEIGHBOUR)
+    ):
+        signing.issue_organisation_certificate(
+            db, actor=actor, org_unit_code=NEIGHBOUR, name=neighbour.name, settings=settings
+        )
+    endpoint = settings.public_base_url.rstrip("/")
+    for unit in (neighbour, ward):
+        exchange.upsert_agency(
+            db, actor=actor, data=AgencyIn(code=unit.code, name=unit.name, endpoint=endpoint)
+        )
+    return neighbour.name
+
+
+def _advance(db: Database, staff: dict[str, Actor], doc_id: int, target: str, settings: Settings) -> None:
+    how = service.Signing(settings=settings)
+    if target == "returned":
+        service.submit(db, actor=staff["specialist"], document_id=doc_id)
+        service.return_draft(
+            db, actor=staff["head"], document_id=doc_id, comment="Bổ sung căn cứ pháp lý và dự toán chi tiết."
+        )
+        return
+    steps = {
+        "submitted": lambda: service.submit(db, actor=staff["specialist"], document_id=doc_id),
+        "approved": lambda: service.approve(
+            db, actor=staff["head"], document_id=doc_id, comment="Đồng ý trình ký."
+        ),
+        "signed": lambda: service.sign(db, actor=staff["leader"], document_id=doc_id, signing_with=how),
+        "issued": lambda: service.issue(db, actor=staff["clerk"], document_id=doc_id, signing_with=how),
+    }
+    for step in STEPS[1 : STEPS.index(target) + 1]:
+        steps[step]()
+
+
+def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
+    """Documents in every state (three issued, two of them to be delivered to the neighbouring ward)."""
+    with db.session() as s:
+        if (s.scalar(select(func.count()).select_from(Document)) or 0) > 0:
+            return "documents already there"
+    staff = _actors(db)
+    if staff is None or not signing.pki_status(db).initialised:
+        return "skipped: the demo staff or the city PKI are missing"
+    neighbour = _agencies(db, settings=settings, actor=actor)
+    for type_code, subject, target, deliver in DOCUMENTS:
+        data = DocumentCreate(
+            type_code=type_code,
+            office_code=WARD,
+            subject=subject,
+            body=BODY,
+            recipients=["Như trên", "Thường trực Đảng ủy phường"],
+            external_agencies=[NEIGHBOUR] if deliver else [],
+            retention="10 năm",
+            file_code="HS-VP-2026-01",
+            signer_username=STAFF["leader"],
+            drafting_unit_abbr="VP" if type_code == "CV" else "",
+        )
+        doc = service.create_draft(db, actor=staff["specialist"], data=data)
+        _advance(db, staff, doc.id, target, settings)
+    return (
+        f"{len(DOCUMENTS)} documents (3 issued); 2 envelopes to {neighbour} wait for the worker, "
+        f"which delivers them to this platform's exchange API at {settings.public_base_url}"
+    )

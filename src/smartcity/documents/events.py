@@ -1,0 +1,50 @@
+"""Events the documents domain publishes: its public contract."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from smartcity.core.events import Event, register_event
+
+
+@register_event("documents.DocumentSigned")
+@dataclass(frozen=True)
+class DocumentSigned(Event):
+    """The leader signed an approved document; it waits for the records office to issue it."""
+
+    document_id: int
+    office_code: str
+    signer: str
+
+
+@register_event("documents.DocumentIssued")
+@dataclass(frozen=True)
+class DocumentIssued(Event):
+    """The records office numbered, sealed and registered a document."""
+
+    document_id: int
+    office_code: str
+    number_symbol: str
+    issued_on: str
+    external_agencies: list[str]
+
+
+@register_event("documents.DocumentReceived")
+@dataclass(frozen=True)
+class DocumentReceived(Event):
+    """A document from another agency was registered in the incoming register."""
+
+    incoming_id: int
+    office_code: str
+    sender_code: str
+    number_symbol: str
+
+
+@register_event("documents.DeliveryAcknowledged")
+@dataclass(frozen=True)
+class DeliveryAcknowledged(Event):
+    """Another agency returned a signed receipt for a delivered document."""
+
+    document_id: int
+    agency_code: str
+    envelope_id: str

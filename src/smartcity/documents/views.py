@@ -1,0 +1,513 @@
+"""Staff pages of official documents: list and search, draft form, document page, sign queue, registers."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from smartcity.accounts import service as accounts
+from smartcity.accounts.deps import current_actor
+from smartcity.core.db import Database
+from smartcity.core.errors import AppError, Forbidden
+from smartcity.core.security import Actor
+from smartcity.documents import exchange, kinds, service
+from smartcity.documents.api import pdf_response, signing_with
+from smartcity.documents.schemas import SECRECIES, URGENCIES, DocumentCreate
+from smartcity.signing import service as signing
+from smartcity.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+STAFF = ("specialist", "head", "leader", "clerk")
+STAFF_LINKS = (
+    {"label": "Văn bản điều hành", "href": "/can-bo/van-ban", "roles": STAFF},
+    {"label": "Văn bản chờ ký, chờ ban hành", "href": "/can-bo/van-ban/cho-ky", "roles": ("leader", "clerk")},
+    {"label": "Sổ văn bản đi", "href": "/can-bo/van-ban/so/outgoing", "roles": STAFF},
+    {"label": "Sổ văn bản đến", "href": "/can-bo/van-ban/so/incoming", "roles": STAFF},
+)
+STATE_NAMES = {
+    "draft": "Dự thảo",
+    "submitted": "Chờ duyệt",
+    "returned": "Trả lại",
+    "approved": "Chờ ký",
+    "signed": "Đã ký, chờ ban hành",
+    "issued": "Đã ban hành",
+}
+ACTION_NAMES = {
+    "drafted": "Soạn thảo",
+    "submitted": "Trình duyệt",
+    "returned": "Trả lại",
+    "approved": "Duyệt",
+    "signed": "Ký số",
+    "issued": "Cấp số, đóng dấu, ban hành",
+}
+DELIVERY_NAMES = {"pending": "Đang gửi", "delivered": "Đã nhận (có báo nhận)", "failed": "Gửi lỗi"}
+PROBLEMS = {
+    403: "Bạn không có quyền thực hiện thao tác này.",
+    404: "Không tìm thấy văn bản.",
+    409: "Văn bản không ở trạng thái cho phép thao tác này.",
+    422: "Thông tin chưa hợp lệ",
+}
+FIELD_NAMES = {
+    "type_code": "loại văn bản",
+    "office_code": "cơ quan ban hành",
+    "subject": "trích yếu",
+    "signer_username": "người ký",
+    "urgency": "độ khẩn",
+    "secrecy": "độ mật",
+    "drafting_unit_abbr": "đơn vị soạn thảo",
+    "external_agencies": "cơ quan nhận",
+    "comment": "ý kiến",
+    "body": "nội dung",
+}
+ActorDep = Annotated[Actor, Depends(current_actor)]
+ACTIONS: dict[str, Callable[..., Any]] = {
+    "submit": service.submit,
+    "approve": service.approve,
+    "return": service.return_draft,
+    "sign": service.sign,
+    "issue": service.issue,
+    "send": exchange.send_now,
+}
+DONE = {
+    "submit": "Đã trình duyệt.",
+    "approve": "Đã duyệt; văn bản chuyển người ký.",
+    "return": "Đã trả lại người soạn.",
+    "sign": "Đã ký số.",
+    "issue": "Đã cấp số, đóng dấu và vào sổ văn bản đi.",
+    "send": "Đã gửi văn bản tới cơ quan nhận.",
+}
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _is_staff(actor: Actor) -> bool:
+    return any(actor.has_role(role) for role in STAFF)
+
+
+def _login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+def _problem(exc: Exception) -> tuple[str, int]:
+    """A plain Vietnamese sentence for an error, and its HTTP status."""
+    if isinstance(exc, ValidationError):
+        fields = {str(e["loc"][-1]) for e in exc.errors() if e["loc"]}
+        return f"{PROBLEMS[422]}: {', '.join(FIELD_NAMES.get(f, f) for f in sorted(fields))}.", 422
+    if isinstance(exc, AppError):
+        text = PROBLEMS.get(exc.status, "Không thực hiện được thao tác.")
+        if exc.status == 422:
+            named = [str(e.get("field", "")) for e in exc.errors]
+            text = f"{text}: {', '.join(FIELD_NAMES.get(f, f) for f in named)}."
+        return text, exc.status
+    return "Không thực hiện được thao tác.", 400
+
+
+def _guard(request: Request, actor: Actor) -> Response | None:
+    if not actor.is_authenticated:
+        return _login(request)
+    if not _is_staff(actor):
+        return render(request, "error.html", {"error": Forbidden("Trang dành cho cán bộ.")}, status_code=403)
+    return None
+
+
+@router.get("/can-bo/van-ban", response_class=HTMLResponse)
+def document_list(request: Request, actor: ActorDep, q: str = "", state: str = "", page: int = 1) -> Response:
+    """Documents of my offices, searchable with or without diacritics."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    page = max(page, 1)
+    items, total = service.list_documents(
+        _db(request), actor=actor, q=q or None, state=state or None, limit=50, offset=(page - 1) * 50
+    )
+    return render(
+        request,
+        "documents/list.html",
+        {
+            "items": items,
+            "total": total,
+            "q": q,
+            "state": state,
+            "page": page,
+            "pages": max(1, -(-total // 50)),
+            "state_names": STATE_NAMES,
+        },
+    )
+
+
+def _offices(db: Database, actor: Actor) -> list[Any]:
+    units = {u for role in STAFF for u in actor.units_for(role)}
+    return [u for u in accounts.list_org_units(db) if u.code in units or None in units]
+
+
+def _form_page(
+    request: Request,
+    actor: Actor,
+    *,
+    values: dict[str, Any],
+    error: str | None = None,
+    document_id: int | None = None,
+    status_code: int = 200,
+) -> Response:
+    db = _db(request)
+    return render(
+        request,
+        "documents/form.html",
+        {
+            "values": values,
+            "error": error,
+            "document_id": document_id,
+            "types": kinds.document_types(),
+            "offices": _offices(db, actor),
+            "agencies": exchange.list_agencies(db),
+            "urgencies": URGENCIES,
+            "secrecies": SECRECIES,
+        },
+        status_code=status_code,
+    )
+
+
+def _lines(text: Any) -> list[str]:
+    return [line.strip() for line in str(text or "").splitlines() if line.strip()]
+
+
+def _draft_from_form(form: FormData) -> DocumentCreate:
+    values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    values["recipients"] = _lines(values.get("recipients"))
+    values["external_agencies"] = [str(v) for v in form.getlist("external_agencies")]
+    return DocumentCreate.model_validate(values)
+
+
+@router.get("/can-bo/van-ban/moi", response_class=HTMLResponse)
+def new_document(request: Request, actor: ActorDep) -> Response:
+    """The draft form."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    return _form_page(
+        request,
+        actor,
+        values={"type_code": "QĐ", "signer_title": "Chủ tịch", "signer_authority": "TM. Ủy ban nhân dân"},
+    )
+
+
+@router.post("/can-bo/van-ban/moi", response_class=HTMLResponse)
+async def create_document(request: Request, actor: ActorDep) -> Response:
+    """Save a new draft; on a mistake the form comes back with the values and the reason."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    form = await request.form()
+    try:
+        data = _draft_from_form(form)
+        doc = await run_in_threadpool(service.create_draft, _db(request), actor=actor, data=data)
+    except (AppError, ValidationError) as exc:
+        text, status = _problem(exc)
+        return _form_page(request, actor, values=_form_values(form), error=text, status_code=status)
+    return RedirectResponse(f"/can-bo/van-ban/{doc.id}?msg=saved", status_code=303)
+
+
+def _form_values(form: FormData) -> dict[str, Any]:
+    values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    values["external_agencies"] = [str(v) for v in form.getlist("external_agencies")]
+    return values
+
+
+@router.get("/can-bo/van-ban/{document_id}/sua", response_class=HTMLResponse)
+def edit_document(request: Request, document_id: int, actor: ActorDep) -> Response:
+    """The draft form filled with a draft (or a returned document)."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    doc = service.get_document(_db(request), actor=actor, document_id=document_id)
+    values = doc.model_dump()
+    values["recipients"] = "\n".join(doc.recipients)
+    return _form_page(request, actor, values=values, document_id=document_id)
+
+
+@router.post("/can-bo/van-ban/{document_id}/sua", response_class=HTMLResponse)
+async def update_document(request: Request, document_id: int, actor: ActorDep) -> Response:
+    """Save the changed draft."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    form = await request.form()
+    try:
+        data = _draft_from_form(form)
+        await run_in_threadpool(
+            service.update_draft, _db(request), actor=actor, document_id=document_id, data=data
+        )
+    except (AppError, ValidationError) as exc:
+        text, status = _problem(exc)
+        return _form_page(
+            request, actor, values=_form_values(form), error=text, document_id=document_id, status_code=status
+        )
+    return RedirectResponse(f"/can-bo/van-ban/{document_id}?msg=saved", status_code=303)
+
+
+def _verification(request: Request, pdf: bytes | None) -> Any:
+    if pdf is None:
+        return None
+    return signing.verify_pdf(_db(request), pdf, settings=request.app.state.settings)
+
+
+def _document_page(
+    request: Request,
+    actor: Actor,
+    document_id: int,
+    *,
+    message: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    db = _db(request)
+    doc = service.get_document(db, actor=actor, document_id=document_id)
+    deliveries = exchange.deliveries(db, document_id=document_id)
+    pdf = (
+        service.document_pdf(db, actor=actor, document_id=document_id)
+        if doc.state in ("signed", "issued")
+        else None
+    )
+    return render(
+        request,
+        "documents/document.html",
+        {
+            "doc": doc,
+            "kind": kinds.document_types()[doc.type_code],
+            "history": service.history(db, actor=actor, document_id=document_id),
+            "deliveries": deliveries,
+            "report": _verification(request, pdf),
+            "message": message,
+            "error": error,
+            "state_names": STATE_NAMES,
+            "action_names": ACTION_NAMES,
+            "delivery_names": DELIVERY_NAMES,
+            "can": _allowed(actor, doc, pending=any(d.status == "pending" for d in deliveries)),
+        },
+        status_code=status_code,
+    )
+
+
+def _allowed(actor: Actor, doc: Any, *, pending: bool) -> set[str]:
+    """Which buttons to show (the service decides again on every action)."""
+    office, allowed = doc.office_code, set()
+    if doc.state in ("draft", "returned") and doc.author == actor.name:
+        allowed |= {"submit", "edit"}
+    if doc.state == "submitted" and (actor.has_role("head", office) or actor.has_role("leader", office)):
+        allowed |= {"approve", "return"}
+    if doc.state == "approved" and actor.name == doc.signer_username:
+        allowed |= {"sign", "return"}
+    if doc.state == "signed" and actor.has_role("clerk", office):
+        allowed.add("issue")
+    if doc.state == "issued" and actor.has_role("clerk", office) and pending:
+        allowed.add("send")
+    return allowed
+
+
+@router.get("/can-bo/van-ban/cho-ky", response_class=HTMLResponse)
+def sign_queue(request: Request, actor: ActorDep) -> Response:
+    """Documents waiting for my signature, and signed ones waiting for my records office."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    db = _db(request)
+    return render(
+        request,
+        "documents/queue.html",
+        {
+            "to_sign": service.sign_queue(db, actor=actor),
+            "to_issue": service.issue_queue(db, actor=actor),
+        },
+    )
+
+
+@router.get("/can-bo/van-ban/so/{register_name}", response_class=HTMLResponse)
+def register(
+    request: Request,
+    register_name: str,
+    actor: ActorDep,
+    q: str = "",
+    year: int | None = None,
+    format: str = "html",
+) -> Response:
+    """The outgoing or incoming register; `format=xlsx` downloads it as a spreadsheet."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    if register_name not in ("outgoing", "incoming"):
+        return Response(status_code=404)
+    entries = service.register(_db(request), actor=actor, register_name=register_name, year=year, q=q or None)
+    if format == "xlsx":
+        return _xlsx(register_name, entries)
+    return render(
+        request,
+        "documents/register.html",
+        {"entries": entries, "book": register_name, "q": q, "year": year or ""},
+    )
+
+
+def _xlsx(register_name: str, entries: list[Any]) -> Response:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    outgoing = register_name == "outgoing"
+    sheet.title = "So van ban di" if outgoing else "So van ban den"
+    sheet.append(
+        [
+            "Số đi" if outgoing else "Số đến",
+            "Ngày vào sổ",
+            "Số, ký hiệu",
+            "Ngày văn bản",
+            "Loại",
+            "Trích yếu",
+            "Nơi nhận" if outgoing else "Nơi gửi",
+            "Người ký",
+        ]
+    )
+    for e in entries:
+        sheet.append(
+            [
+                e.number,
+                e.registered_at.date().isoformat(),
+                e.number_symbol,
+                e.document_date.isoformat(),
+                e.type_code,
+                e.subject,
+                e.counterpart,
+                e.signer_name,
+            ]
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    name = "so-van-ban-di.xlsx" if outgoing else "so-van-ban-den.xlsx"
+    return Response(
+        buffer.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/can-bo/van-ban/{document_id}", response_class=HTMLResponse)
+def document_page(request: Request, document_id: int, actor: ActorDep, msg: str = "") -> Response:
+    """A document: its facts, the PDF, signatures and their verification, history, deliveries."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    try:
+        return _document_page(request, actor, document_id, message="Đã lưu." if msg == "saved" else None)
+    except AppError as exc:
+        return render(request, "error.html", {"error": exc}, status_code=exc.status)
+
+
+@router.get("/can-bo/van-ban/{document_id}/pdf")
+def document_pdf(request: Request, document_id: int, actor: ActorDep, preview: bool = False) -> Response:
+    """The document's PDF (a layout preview for drafts)."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    db = _db(request)
+    pdf = (
+        service.preview_pdf(db, actor=actor, document_id=document_id)
+        if preview
+        else service.document_pdf(db, actor=actor, document_id=document_id)
+    )
+    return pdf_response(pdf, f"van-ban-{document_id}.pdf")
+
+
+def _incoming_page(
+    request: Request,
+    actor: Actor,
+    incoming_id: int,
+    *,
+    message: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    db = _db(request)
+    received = exchange.incoming(db, actor=actor, incoming_id=incoming_id)
+    pdf = exchange.incoming_pdf(db, actor=actor, incoming_id=incoming_id)
+    return render(
+        request,
+        "documents/incoming.html",
+        {
+            "doc": received,
+            "kind": kinds.document_types().get(received.type_code),
+            "report": _verification(request, pdf),
+            "message": message,
+            "error": error,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/can-bo/van-ban/den/{incoming_id}", response_class=HTMLResponse)
+def incoming_page(request: Request, incoming_id: int, actor: ActorDep) -> Response:
+    """A received document: sender, number, our số đến and receipt, and its signatures checked here."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    try:
+        return _incoming_page(request, actor, incoming_id)
+    except AppError as exc:
+        return render(request, "error.html", {"error": exc}, status_code=exc.status)
+
+
+@router.post("/can-bo/van-ban/den/{incoming_id}/assign", response_class=HTMLResponse)
+async def assign_incoming(request: Request, incoming_id: int, actor: ActorDep) -> Response:
+    """Name the handling unit of a received document; a refusal comes back in Vietnamese."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    form = await request.form()
+    try:
+        await run_in_threadpool(
+            lambda: exchange.assign_handling_unit(
+                _db(request),
+                actor=actor,
+                incoming_id=incoming_id,
+                handling_unit=str(form.get("handling_unit") or ""),
+            )
+        )
+    except AppError as exc:
+        text, status = _problem(exc)
+        return await run_in_threadpool(
+            lambda: _incoming_page(request, actor, incoming_id, error=text, status_code=status)
+        )
+    return await run_in_threadpool(
+        lambda: _incoming_page(request, actor, incoming_id, message="Đã giao đơn vị xử lý.")
+    )
+
+
+@router.get("/can-bo/van-ban/den/{incoming_id}/pdf")
+def incoming_pdf(request: Request, incoming_id: int, actor: ActorDep) -> Response:
+    """A received document's signed PDF."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    return pdf_response(
+        exchange.incoming_pdf(_db(request), actor=actor, incoming_id=incoming_id), f"den-{incoming_id}.pdf"
+    )
+
+
+@router.post("/can-bo/van-ban/{document_id}/{action}", response_class=HTMLResponse)
+async def document_action(request: Request, document_id: int, action: str, actor: ActorDep) -> Response:
+    """Submit, approve, return, sign, issue or send; refusals come back on the page in Vietnamese."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    if action not in ACTIONS:
+        return Response(status_code=404)
+    form = await request.form()
+    kwargs: dict[str, Any] = {"actor": actor, "document_id": document_id}
+    if action in ("submit", "approve", "return"):
+        kwargs["comment"] = str(form.get("comment") or "")
+    if action in ("sign", "issue", "send"):
+        kwargs["signing_with"] = signing_with(request)
+    try:
+        await run_in_threadpool(ACTIONS[action], _db(request), **kwargs)
+    except AppError as exc:
+        text, status = _problem(exc)
+        return await run_in_threadpool(
+            lambda: _document_page(request, actor, document_id, error=text, status_code=status)
+        )
+    return await run_in_threadpool(lambda: _document_page(request, actor, document_id, message=DONE[action]))

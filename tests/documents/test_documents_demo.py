@@ -1,0 +1,88 @@
+"""The demo: documents in every state, and two deliveries that reach the neighbouring ward over this very
+platform's exchange API once it is served."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+from smartcity.accounts import demo as accounts_demo
+from smartcity.accounts import service as accounts
+from smartcity.core import config as core_config
+from smartcity.documents import demo, exchange, service, tasks
+from smartcity.documents.schemas import AgencyIn
+from smartcity.signing import config as signing_config
+from smartcity.signing import demo as signing_demo
+from tests.conftest import TEST_SECRET
+from tests.documents.conftest import SYSTEM, make_user
+from tests.documents.test_documents_pages import CSRF, _login
+from tests.dossiers.dossier_fixtures import ORG_CHART
+from tests.support import served
+
+
+@pytest.fixture
+def process_settings(settings, monkeypatch) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """The worker's task reads the process-wide settings: point them at this test's data and secret."""
+    monkeypatch.setenv("SMARTCITY_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("SMARTCITY_SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("SMARTCITY_DATABASE_URL", settings.database_url or "")
+    monkeypatch.setenv("SMARTCITY_SIGNING_ROOT_KEY_BITS", "2048")
+    core_config.get_settings.cache_clear()
+    signing_config.get_signing_settings.cache_clear()
+    yield
+    core_config.get_settings.cache_clear()
+    signing_config.get_signing_settings.cache_clear()
+
+
+def test_demo_documents_are_loaded_once_and_delivered_over_the_api(
+    db, settings, app, process_settings
+) -> None:  # type: ignore[no-untyped-def]
+    units = json.loads(ORG_CHART.read_text(encoding="utf-8"))["org_units"]
+    accounts.upsert_org_units(db, actor=SYSTEM, units=units)
+    accounts_demo.load_demo(db, settings=settings, actor=SYSTEM)
+    signing_demo.load_demo(db, settings=settings, actor=SYSTEM)
+    summary = demo.load_demo(db, settings=settings, actor=SYSTEM)
+    assert "8 documents" in summary
+    assert demo.load_demo(db, settings=settings, actor=SYSTEM) == "documents already there"
+    items, _total = service.list_documents(db, actor=SYSTEM)
+    assert Counter(d.state for d in items) == Counter(
+        {"issued": 3, "signed": 1, "approved": 1, "submitted": 1, "returned": 1, "draft": 1}
+    )
+    outgoing = service.register(db, actor=SYSTEM, register_name="outgoing")
+    assert sorted(e.number_symbol for e in outgoing) == ["01/QĐ-UBND", "02/KH-UBND", "03/UBND-VP"]
+
+    with served(app) as base:  # the demo's agencies point at this platform's public address
+        for agency in exchange.list_agencies(db):
+            exchange.upsert_agency(
+                db, actor=SYSTEM, data=AgencyIn(**{**agency.model_dump(), "endpoint": base})
+            )
+        assert tasks.deliver(db) == 2
+    incoming = service.register(db, actor=SYSTEM, register_name="incoming", office_code=demo.NEIGHBOUR)
+    assert sorted(e.number for e in incoming) == [1, 2]
+
+    make_user(db, "vanthu.phuloi", "Lý Thị Thu", [("clerk", demo.NEIGHBOUR)])
+    client, _token = _login(app, "vanthu.phuloi")
+    page = client.get(f"/can-bo/van-ban/den/{incoming[0].incoming_id}")
+    assert page.status_code == 200 and "Tất cả chữ ký đều hợp lệ" in page.text
+    assert incoming[0].number_symbol in page.text
+    assert client.get("/can-bo/van-ban/den/999999").status_code == 404
+    token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+    assigned = client.post(
+        f"/can-bo/van-ban/den/{incoming[0].incoming_id}/assign",
+        data={"csrf_token": token, "handling_unit": "Văn phòng HĐND và UBND"},
+    )
+    assert assigned.status_code == 200 and "Đã giao đơn vị xử lý." in assigned.text
+    entries = service.register(db, actor=SYSTEM, register_name="incoming", office_code=demo.NEIGHBOUR)
+    assert {e.handling_unit for e in entries if e.incoming_id == incoming[0].incoming_id} == {
+        "Văn phòng HĐND và UBND"
+    }
+    make_user(db, "vanthu.tdm", "Nguyễn Văn Tư", [("clerk", demo.WARD)])  # the sending ward's records office
+    outsider, token = _login(app, "vanthu.tdm")
+    refused = outsider.post(
+        f"/can-bo/van-ban/den/{incoming[0].incoming_id}/assign",
+        data={"csrf_token": token, "handling_unit": "X"},
+    )
+    assert refused.status_code == 403

@@ -1,0 +1,155 @@
+"""Delivery between two platform instances on two databases, served on loopback: envelope, receipt, retry."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from smartcity.core.config import Settings
+from smartcity.core.db import Database, utcnow
+from smartcity.core.errors import Forbidden
+from smartcity.core.migrate import upgrade
+from smartcity.documents import exchange, service
+from smartcity.documents.models import Delivery
+from smartcity.documents.schemas import AgencyIn
+from smartcity.signing import service as signing
+from smartcity.signing.config import SigningSettings
+from smartcity.web.app import create_app
+from tests import support
+from tests.conftest import TEST_SECRET
+from tests.documents.conftest import SYSTEM, WARD, Office, setup_office, to_signed
+
+OTHER = "UBND-25750-HCM"  # the receiving agency, on its own platform instance
+
+
+@pytest.fixture
+def other(tmp_path: Path) -> tuple[Database, Settings]:
+    """A second platform instance: its own SQLite database, PKI and the seal of its records office."""
+    db = Database(f"sqlite:///{tmp_path / 'other.db'}")
+    upgrade(db)
+    settings = Settings(
+        data_dir=tmp_path / "other", database_url=db.url, secret_key=TEST_SECRET + "-b", log_json=False
+    )
+    setup_office(db, settings, with_pki=False)
+    # Another city's CAs: their names differ from ours (a CRL is matched to its CA by name).
+    conf = SigningSettings(
+        public_base_url="http://other.test",
+        signing_root_key_bits=2048,
+        city_name="Dĩ An",
+        city_organisation="Chính quyền đô thị Dĩ An",
+    )
+    signing.init_pki(db, actor=SYSTEM, settings=settings, signing_settings=conf)
+    signing.issue_organisation_certificate(
+        db,
+        actor=SYSTEM,
+        org_unit_code=OTHER,
+        name="UBND phường Phú Lợi",
+        settings=settings,
+        signing_settings=conf,
+    )
+    yield db, settings
+    db.dispose()
+
+
+def _introduce(office: Office, other_db: Database, endpoint: str) -> None:
+    """Each side trusts the other's root and registers the other as an agency."""
+    signing.register_trusted_root(
+        office.db, actor=SYSTEM, certificate=signing.root_certificate_pem(other_db).encode()
+    )
+    signing.register_trusted_root(
+        other_db, actor=SYSTEM, certificate=signing.root_certificate_pem(office.db).encode()
+    )
+    exchange.upsert_agency(
+        office.db, actor=SYSTEM, data=AgencyIn(code=OTHER, name="UBND phường Phú Lợi", endpoint=endpoint)
+    )
+    exchange.upsert_agency(
+        other_db,
+        actor=SYSTEM,
+        data=AgencyIn(code=WARD, name="UBND phường Thủ Dầu Một", endpoint="http://127.0.0.1:9"),
+    )
+
+
+def test_a_document_is_delivered_after_a_failed_try_and_acknowledged(
+    office: Office, other: tuple[Database, Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other_db, other_settings = other
+    port = support.free_port()
+    _introduce(office, other_db, f"http://127.0.0.1:{port}")
+    doc_id = to_signed(office, external_agencies=[OTHER])
+    service.issue(office.db, actor=office.clerk, document_id=doc_id, signing_with=office.signing)
+
+    first = exchange.deliver_due(office.db, signing_with=office.signing)  # nobody listens yet
+    assert [(d.status, d.attempts) for d in first] == [("pending", 1)] and first[0].last_error
+    assert first[0].next_attempt_at > utcnow()
+    assert exchange.deliver_due(office.db, signing_with=office.signing) == []  # waits for its backoff
+
+    monkeypatch.setattr(support, "free_port", lambda: port)
+    with support.served(create_app(other_settings, other_db)) as base:
+        later = utcnow() + timedelta(hours=2)
+        second = exchange.deliver_due(office.db, now=later, signing_with=office.signing)
+        assert [(d.status, d.attempts) for d in second] == [("delivered", 2)], second
+        receipt = second[0].receipt
+        assert receipt["receiver"] == OTHER and receipt["incoming_number"] == 1
+
+        stored = exchange.deliveries(office.db, document_id=doc_id)[0]
+        assert stored.status == "delivered" and stored.delivered_at is not None
+        entries = service.register(other_db, actor=SYSTEM, register_name="incoming")
+        assert [(e.number, e.number_symbol, e.book) for e in entries] == [(1, "01/QĐ-UBND", "incoming")]
+
+        # The same envelope again: the same receipt, nothing registered twice.
+        envelope = _envelope_of(office, doc_id)
+        document = service.document_pdf(office.db, actor=office.clerk, document_id=doc_id)
+        body = {
+            "envelope_pdf": base64.b64encode(envelope).decode(),
+            "document_pdf": base64.b64encode(document).decode(),
+        }
+        again = httpx.post(f"{base}{exchange.EXCHANGE_PATH}", json=body, timeout=30)
+        assert again.status_code == 200 and again.json()["receipt"]["incoming_number"] == 1
+        assert len(service.register(other_db, actor=SYSTEM, register_name="incoming")) == 1
+
+        # A document that does not match the envelope is refused and nothing is registered.
+        tampered = {**body, "document_pdf": base64.b64encode(document + b"\n%tampered").decode()}
+        refused = httpx.post(f"{base}{exchange.EXCHANGE_PATH}", json=tampered, timeout=30)
+        assert refused.status_code == 422 and refused.headers["content-type"].startswith(
+            "application/problem+json"
+        )
+        received = exchange.incoming(other_db, actor=SYSTEM, incoming_id=again.json()["incoming_id"])
+        assert received.sender_code == WARD and received.subject.startswith("Về việc")
+
+
+def test_an_envelope_from_an_unknown_agency_is_refused(
+    office: Office, other: tuple[Database, Settings]
+) -> None:
+    other_db, _settings = other
+    signing.register_trusted_root(
+        other_db, actor=SYSTEM, certificate=signing.root_certificate_pem(office.db).encode()
+    )
+    exchange.upsert_agency(
+        office.db, actor=SYSTEM, data=AgencyIn(code=OTHER, name="B", endpoint="http://127.0.0.1:9")
+    )
+    doc_id = to_signed(office, external_agencies=[OTHER])
+    service.issue(office.db, actor=office.clerk, document_id=doc_id, signing_with=office.signing)
+    exchange.deliver_due(office.db, signing_with=office.signing)
+    body = {
+        "envelope_pdf": base64.b64encode(_envelope_of(office, doc_id)).decode(),
+        "document_pdf": base64.b64encode(
+            service.document_pdf(office.db, actor=office.clerk, document_id=doc_id)
+        ).decode(),
+    }
+    with pytest.raises(Forbidden):
+        exchange.receive(other_db, body=body)
+    assert service.register(other_db, actor=SYSTEM, register_name="incoming") == []
+    header = exchange.read_json(_envelope_of(office, doc_id), exchange.HEADER_FILE)
+    assert header["code"]["number_symbol"] == "01/QĐ-UBND" and json.dumps(header)
+
+
+def _envelope_of(office: Office, doc_id: int) -> bytes:
+    with office.db.session() as s:
+        row = s.query(Delivery).filter_by(document_id=doc_id).one()
+        assert row.envelope_pdf is not None
+        return bytes(row.envelope_pdf)
