@@ -399,7 +399,8 @@ def document_page(request: Request, document_id: int, actor: ActorDep, msg: str 
     if (refused := _guard(request, actor)) is not None:
         return refused
     try:
-        return _document_page(request, actor, document_id, message="Đã lưu." if msg == "saved" else None)
+        message = "Đã lưu." if msg == "saved" else DONE.get(msg)
+        return _document_page(request, actor, document_id, message=message)
     except AppError as exc:
         return render(request, "error.html", {"error": exc}, status_code=exc.status)
 
@@ -510,4 +511,5 @@ async def document_action(request: Request, document_id: int, action: str, actor
         return await run_in_threadpool(
             lambda: _document_page(request, actor, document_id, error=text, status_code=status)
         )
-    return await run_in_threadpool(lambda: _document_page(request, actor, document_id, message=DONE[action]))
+    # Post/redirect/get: reloading the page must not sign or issue again.
+    return RedirectResponse(f"/can-bo/van-ban/{document_id}?msg={action}", status_code=303)
