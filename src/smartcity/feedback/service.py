@@ -37,7 +37,7 @@ from smartcity.feedback.events import (
 )
 from smartcity.feedback.geo import bbox_around, haversine_m
 from smartcity.feedback.models import Category, Photo, Report, ReportStep
-from smartcity.feedback.moderation import clean_image, scrub_text
+from smartcity.feedback.moderation import CleanImage, clean_image, scrub_text
 from smartcity.feedback.schemas import (
     CategoryBase,
     CategoryRead,
@@ -624,19 +624,7 @@ def submit_report(
         uow.session.add(report)
         uow.session.flush()
         report.code = f"PA-{routing.local_date(db, submitted_at):%y%m%d}-{report.id:06d}"
-        for image in cleaned:
-            uow.session.add(
-                Photo(
-                    report_id=report.id,
-                    content_type=image.content_type,
-                    width=image.width,
-                    height=image.height,
-                    size=len(image.data),
-                    sha256=image.sha256,
-                    data=image.data,
-                    created_at=submitted_at,
-                )
-            )
+        uow.session.add_all(_photo_row(report.id, image, at=submitted_at) for image in cleaned)
         _add_step(
             uow.session,
             report,
@@ -755,23 +743,26 @@ def attach_photos(
         count = uow.session.scalar(select(func.count(Photo.id)).where(Photo.report_id == report.id)) or 0
         if count + len(images) > settings.max_photos:
             raise Conflict(f"A report has at most {settings.max_photos} photos.")
-        rows = [
-            Photo(
-                report_id=report.id,
-                content_type=image.content_type,
-                width=image.width,
-                height=image.height,
-                size=len(image.data),
-                sha256=image.sha256,
-                data=image.data,
-            )
-            for image in images
-        ]
+        rows = [_photo_row(report.id, image, at=utcnow()) for image in images]
         uow.session.add_all(rows)
         uow.session.flush()
         for row in rows:
             uow.audit("feedback.photo_added", "feedback_report", report.code, after={"photo": row.id})
         return [row.id for row in rows]
+
+
+def _photo_row(report_id: int, image: CleanImage, *, at: datetime) -> Photo:
+    """The stored form of a cleaned photo."""
+    return Photo(
+        report_id=report_id,
+        content_type=image.content_type,
+        width=image.width,
+        height=image.height,
+        size=len(image.data),
+        sha256=image.sha256,
+        data=image.data,
+        created_at=at,
+    )
 
 
 def get_photo(db: Database, *, actor: Actor, photo_id: int) -> tuple[bytes, str]:
