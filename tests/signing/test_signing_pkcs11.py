@@ -1,0 +1,232 @@
+"""An official's key on a PKCS#11 token: a real SoftHSM2 token, created for the test session in tmp."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from smartcity.core.config import Settings
+from smartcity.core.db import Database
+from smartcity.signing import service
+from smartcity.signing.config import SigningSettings
+from smartcity.signing.errors import CertificateNotUsable, TokenKeyMissing, TokenUnavailable
+from smartcity.signing.models import SignedDocument, StoredKey
+from smartcity.signing.token import open_session
+from tests.conftest import service_missing
+from tests.signing.conftest import SYSTEM, CityPki, sign
+
+pkcs11 = pytest.importorskip("pkcs11", reason="python-pkcs11 is in the dev extra")
+
+TOKEN_LABEL = "smartcity-test"
+USER_PIN = "246810"
+SO_PIN = "13579111"
+MODULES = (
+    Path("/usr/lib/softhsm/libsofthsm2.so"),
+    Path("/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"),
+)
+OFFICIAL = "chutich.binh"
+
+
+@dataclass(frozen=True)
+class SoftToken:
+    """A SoftHSM2 token initialised for this test session."""
+
+    module: Path
+    label: str
+
+
+@pytest.fixture(scope="session")
+def soft_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftToken]:
+    """A fresh SoftHSM2 token in a temporary directory (SOFTHSM2_CONF points at its configuration)."""
+    util = shutil.which("softhsm2-util")
+    module = next((m for m in MODULES if m.exists()), None)
+    if util is None or module is None:
+        service_missing("SoftHSM2 (Debian package softhsm2) is needed for the PKCS#11 tests")
+    assert util is not None and module is not None
+    folder = tmp_path_factory.mktemp("softhsm")
+    (folder / "tokens").mkdir()
+    conf = folder / "softhsm2.conf"
+    conf.write_text(
+        f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n"
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOFTHSM2_CONF", str(conf))
+        subprocess.run(
+            [util, "--init-token", "--free", "--label", TOKEN_LABEL, "--pin", USER_PIN, "--so-pin", SO_PIN],
+            check=True,
+            capture_output=True,
+            env=os.environ.copy(),
+        )
+        yield SoftToken(module=module, label=TOKEN_LABEL)
+
+
+@pytest.fixture
+def signing_settings(soft_token: SoftToken) -> SigningSettings:
+    """Signing settings of these tests: the session's token, its user PIN."""
+    return SigningSettings(
+        public_base_url="http://verify.test",
+        signing_root_key_bits=2048,
+        pkcs11_module=soft_token.module,
+        pkcs11_token_label=soft_token.label,
+        pkcs11_user_pin=USER_PIN,
+    )
+
+
+@pytest.fixture
+def key_label() -> str:
+    """A label of its own for each test (the token outlives each test's database)."""
+    return f"official-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def token_pki(city_pki: CityPki, key_label: str) -> CityPki:
+    """The city PKI plus an official whose certificate is for a key generated on the token."""
+    issued = service.issue_official_certificate_on_token(
+        city_pki.db,
+        actor=SYSTEM,
+        username=OFFICIAL,
+        full_name="Trần Thị Bình",
+        key_label=key_label,
+        generate=True,
+        settings=city_pki.settings,
+        signing_settings=city_pki.signing,
+    )
+    city_pki.official_serial = issued.serial
+    return city_pki
+
+
+def _stored_documents(db: Database) -> int:
+    with db.session() as s:
+        return s.scalar(select(func.count()).select_from(SignedDocument)) or 0
+
+
+@pytest.fixture
+def nss_dir(token_pki: CityPki, tmp_path: Path) -> Path:
+    """An NSS database trusting only the city root (as in test_signing_pdfsig)."""
+    if not shutil.which("pdfsig") or not shutil.which("certutil"):
+        service_missing("pdfsig (poppler-utils) and certutil (libnss3-tools) are needed")
+    folder = tmp_path / "nss"
+    folder.mkdir()
+    root = tmp_path / "root.pem"
+    root.write_text(service.root_certificate_pem(token_pki.db))
+    subprocess.run(["certutil", "-N", "-d", f"sql:{folder}", "--empty-password"], check=True)
+    subprocess.run(
+        ["certutil", "-A", "-d", f"sql:{folder}", "-n", "city-root", "-t", "C,C,C", "-i", str(root)],
+        check=True,
+    )
+    return folder
+
+
+@pytest.mark.parametrize("level", ["B-T", "B-LT"])
+def test_token_key_signs_and_independent_verifiers_accept(
+    token_pki: CityPki, pdf: bytes, nss_dir: Path, tmp_path: Path, level: str
+) -> None:
+    signed = sign(token_pki, pdf, signer_username=OFFICIAL, level=level)
+    assert signed.certificate_serial == token_pki.official_serial
+    report = service.verify_pdf(token_pki.db, signed.pdf, settings=token_pki.settings)
+    assert report.all_hold, report
+    signature = report.signatures[0]
+    assert signature.level == level and signature.signer.serial == token_pki.official_serial
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(signed.pdf)
+    result = subprocess.run(
+        ["pdfsig", "-nssdir", f"sql:{nss_dir}", "-no-ocsp", str(path)], capture_output=True, text=True
+    )
+    output = result.stdout + result.stderr
+    assert "Signature is Valid." in output and "Certificate is Trusted." in output, output
+    assert "Trần Thị Bình" in output, output
+
+
+def test_private_key_stays_on_the_token(token_pki: CityPki, key_label: str) -> None:
+    with token_pki.db.session() as s:
+        stored = s.scalars(select(StoredKey).where(StoredKey.key_label == key_label)).one()
+        assert (stored.provider, stored.token_label, stored.sealed) == ("pkcs11", TOKEN_LABEL, None)
+    with open_session(token_pki.signing) as session:
+        private = session.get_key(object_class=pkcs11.ObjectClass.PRIVATE_KEY, label=key_label)
+        A = pkcs11.Attribute
+        assert private[A.SENSITIVE] and private[A.ALWAYS_SENSITIVE]
+        assert not private[A.EXTRACTABLE] and private[A.NEVER_EXTRACTABLE]
+        with pytest.raises(pkcs11.AttributeSensitive):
+            _ = private[A.PRIVATE_EXPONENT]
+        certificate = next(session.get_objects({A.CLASS: pkcs11.ObjectClass.CERTIFICATE, A.LABEL: key_label}))
+        assert certificate[A.ID] == private.id
+        assert certificate[A.SERIAL_NUMBER]  # the issued certificate was written beside the key
+    pem = service.certificate_pem(token_pki.db, token_pki.official_serial)
+    assert pem.startswith("-----BEGIN CERTIFICATE-----")
+
+
+def test_existing_token_key_is_used_by_label_and_reissued(
+    token_pki: CityPki, key_label: str, pdf: bytes
+) -> None:
+    again = service.issue_official_certificate_on_token(
+        token_pki.db,
+        actor=SYSTEM,
+        username=OFFICIAL,
+        full_name="Trần Thị Bình",
+        key_label=key_label,
+        write_certificate=False,
+        settings=token_pki.settings,
+        signing_settings=token_pki.signing,
+    )
+    assert again.serial != token_pki.official_serial
+    old = service.get_certificate(token_pki.db, token_pki.official_serial)
+    assert (old.status, old.revocation_reason) == ("revoked", "superseded")
+    with token_pki.db.session() as s:
+        assert (
+            s.scalar(select(func.count()).select_from(StoredKey).where(StoredKey.key_label == key_label)) == 1
+        )
+    signed = sign(token_pki, pdf, signer_username=OFFICIAL, level="B-T")
+    assert signed.certificate_serial == again.serial
+    assert service.verify_pdf(token_pki.db, signed.pdf, settings=token_pki.settings).all_hold
+
+
+def test_revoked_token_certificate_cannot_sign(token_pki: CityPki, pdf: bytes) -> None:
+    service.revoke_certificate(
+        token_pki.db, actor=SYSTEM, serial=token_pki.official_serial, reason="key_compromise"
+    )
+    with pytest.raises(CertificateNotUsable):
+        sign(token_pki, pdf, signer_username=OFFICIAL, level="B-T")
+    assert _stored_documents(token_pki.db) == 0
+
+
+def test_wrong_pin_is_a_clear_problem_and_nothing_is_stored(token_pki: CityPki, pdf: bytes) -> None:
+    token_pki.signing = token_pki.signing.model_copy(update={"pkcs11_user_pin": "000000"})
+    with pytest.raises(TokenUnavailable) as caught:
+        sign(token_pki, pdf, signer_username=OFFICIAL, level="B-T")
+    problem = caught.value.to_problem()
+    assert problem["status"] == 503 and "refused the configured PIN" in problem["detail"]
+    assert "000000" not in str(problem) and USER_PIN not in str(problem)
+    assert _stored_documents(token_pki.db) == 0
+
+
+def test_missing_token_and_missing_key_are_clear_problems(
+    token_pki: CityPki, pdf: bytes, settings: Settings
+) -> None:
+    elsewhere = token_pki.signing.model_copy(update={"pkcs11_token_label": "no-such-token"})
+    with pytest.raises(TokenUnavailable, match="No token labelled 'no-such-token'"):
+        service.issue_official_certificate_on_token(
+            token_pki.db, actor=SYSTEM, username="x", full_name="X", generate=True, signing_settings=elsewhere
+        )
+    with pytest.raises(TokenKeyMissing, match="No RSA key pair labelled 'absent'") as caught:
+        service.issue_official_certificate_on_token(
+            token_pki.db,
+            actor=SYSTEM,
+            username="x",
+            full_name="X",
+            key_label="absent",
+            signing_settings=token_pki.signing,
+        )
+    assert caught.value.status == 409
+    unconfigured = token_pki.signing.model_copy(update={"pkcs11_module": None})
+    token_pki.signing = unconfigured
+    with pytest.raises(TokenUnavailable, match="SMARTCITY_PKCS11_MODULE"):
+        sign(token_pki, pdf, signer_username=OFFICIAL, level="B-B")
+    assert _stored_documents(token_pki.db) == 0
