@@ -11,12 +11,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
-from smartcity.core.config import Settings
+from smartcity.accounts.deps import current_actor
+from smartcity.cli import app as cli_app
+from smartcity.core.audit import AuditEntry
+from smartcity.core.config import Settings, get_settings
 from smartcity.core.db import Database
+from smartcity.core.security import Actor
 from smartcity.signing import service
-from smartcity.signing.config import SigningSettings
+from smartcity.signing.config import SigningSettings, get_signing_settings
 from smartcity.signing.errors import CertificateNotUsable, TokenKeyMissing, TokenUnavailable
 from smartcity.signing.models import SignedDocument, StoredKey
 from smartcity.signing.token import open_session
@@ -230,3 +236,124 @@ def test_missing_token_and_missing_key_are_clear_problems(
     with pytest.raises(TokenUnavailable, match="SMARTCITY_PKCS11_MODULE"):
         sign(token_pki, pdf, signer_username=OFFICIAL, level="B-B")
     assert _stored_documents(token_pki.db) == 0
+
+
+def test_key_gone_or_replaced_on_the_token_cannot_sign(
+    token_pki: CityPki, key_label: str, pdf: bytes
+) -> None:
+    with open_session(token_pki.signing, read_write=True) as session:
+        for object_class in (pkcs11.ObjectClass.PRIVATE_KEY, pkcs11.ObjectClass.PUBLIC_KEY):
+            session.get_key(object_class=object_class, label=key_label).destroy()
+    with pytest.raises(TokenKeyMissing, match=f"No RSA key pair labelled '{key_label}'"):
+        sign(token_pki, pdf, signer_username=OFFICIAL, level="B-T")
+    with open_session(token_pki.signing, read_write=True) as session:
+        session.generate_keypair(pkcs11.KeyType.RSA, 2048, label=key_label, store=True)
+    with pytest.raises(TokenKeyMissing, match="not the certificate's key"):
+        sign(token_pki, pdf, signer_username=OFFICIAL, level="B-T")
+    assert _stored_documents(token_pki.db) == 0
+
+
+@pytest.fixture
+def token_env(
+    city_pki: CityPki, settings: Settings, soft_token: SoftToken, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[pytest.MonkeyPatch]:
+    """The environment of a server or CLI whose configured token is the session's SoftHSM2 token."""
+    for name, value in {
+        "SMARTCITY_DATABASE_URL": city_pki.db.url,
+        "SMARTCITY_SECRET_KEY": settings.resolved_secret_key,
+        "SMARTCITY_DATA_DIR": str(settings.data_dir),
+        "SMARTCITY_PKCS11_MODULE": str(soft_token.module),
+        "SMARTCITY_PKCS11_TOKEN_LABEL": soft_token.label,
+        "SMARTCITY_PKCS11_USER_PIN": USER_PIN,
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    get_signing_settings.cache_clear()
+    yield monkeypatch
+    get_settings.cache_clear()
+    get_signing_settings.cache_clear()
+
+
+def _wrong_pin(env: pytest.MonkeyPatch) -> None:
+    env.setenv("SMARTCITY_PKCS11_USER_PIN", "999999")
+    get_signing_settings.cache_clear()
+
+
+def _audit_text(db: Database) -> str:
+    with db.session() as s:
+        return " ".join(f"{row.before} {row.after}" for row in s.scalars(select(AuditEntry)))
+
+
+def test_cli_issues_on_the_token_and_signs_with_it(
+    token_env: pytest.MonkeyPatch, city_pki: CityPki, key_label: str, tmp_path: Path, pdf: bytes
+) -> None:
+    runner = CliRunner()
+    issued = runner.invoke(
+        cli_app,
+        [
+            "pki",
+            "issue",
+            "--user",
+            OFFICIAL,
+            "--name",
+            "Trần Thị Bình",
+            "--pkcs11",
+            "--generate",
+            "--key-label",
+            key_label,
+        ],
+    )
+    assert issued.exit_code == 0, issued.output
+    assert "stays on the token" in issued.output and USER_PIN not in issued.output
+    source, target = tmp_path / "in.pdf", tmp_path / "out.pdf"
+    source.write_bytes(pdf)
+    signed = runner.invoke(
+        cli_app, ["pki", "sign", str(source), str(target), "--as", OFFICIAL, "--level", "B-LT"]
+    )
+    assert signed.exit_code == 0, signed.output
+    verified = runner.invoke(cli_app, ["pki", "verify", str(target)])
+    assert verified.exit_code == 0 and "HOLDS" in verified.output, verified.output
+    _wrong_pin(token_env)
+    refused = runner.invoke(cli_app, ["pki", "sign", str(source), str(tmp_path / "no.pdf"), "--as", OFFICIAL])
+    assert refused.exit_code == 1 and "refused the configured PIN" in refused.output, refused.output
+    assert "999999" not in refused.output and not (tmp_path / "no.pdf").exists()
+    assert USER_PIN not in _audit_text(city_pki.db)
+    misuse = runner.invoke(cli_app, ["pki", "issue", "--org", "W-X", "--pkcs11"])
+    assert misuse.exit_code == 2
+
+
+def test_api_issues_on_the_servers_token_and_signs(
+    token_env: pytest.MonkeyPatch,
+    city_pki: CityPki,
+    key_label: str,
+    app,
+    client: TestClient,
+    pdf: bytes,  # type: ignore[no-untyped-def]
+) -> None:
+    app.dependency_overrides[current_actor] = lambda: SYSTEM
+    body = {
+        "username": OFFICIAL,
+        "full_name": "Trần Thị Bình",
+        "key_on_token": True,
+        "generate_key": True,
+        "key_label": key_label,
+    }
+    created = client.post("/api/v1/signing/certificates/officials", json=body)
+    assert created.status_code == 201, created.text
+    assert USER_PIN not in created.text
+    stray = client.post("/api/v1/signing/certificates/officials", json={**body, "key_on_token": False})
+    assert stray.status_code == 422
+    again = client.post("/api/v1/signing/certificates/officials", json=body)
+    assert again.status_code == 409 and "already on the token" in again.json()["detail"]
+    official = Actor(kind="user", name=OFFICIAL, user_id=7, roles=frozenset())
+    app.dependency_overrides[current_actor] = lambda: official
+    files = {"file": ("in.pdf", pdf, "application/pdf")}
+    signed = client.post("/api/v1/signing/sign", files=files, data={"level": "B-T"})
+    assert signed.status_code == 200, signed.text
+    assert service.verify_pdf(city_pki.db, signed.content, settings=city_pki.settings).all_hold
+    _wrong_pin(token_env)
+    refused = client.post("/api/v1/signing/sign", files=files, data={"level": "B-T"})
+    assert refused.status_code == 503 and refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["type"].endswith("/signing-token-unavailable") and "999999" not in refused.text
+    assert _stored_documents(city_pki.db) == 1
+    assert USER_PIN not in _audit_text(city_pki.db)
