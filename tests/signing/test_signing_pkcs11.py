@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -11,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -24,9 +28,12 @@ from smartcity.core.security import Actor
 from smartcity.signing import service
 from smartcity.signing.config import SigningSettings, get_signing_settings
 from smartcity.signing.errors import CertificateNotUsable, TokenKeyMissing, TokenUnavailable
+from smartcity.signing.keys import Pkcs11SignerProvider
 from smartcity.signing.models import SignedDocument, StoredKey
 from smartcity.signing.token import open_session
 from tests.conftest import service_missing
+from tests.dossiers.conftest import city, people  # noqa: F401  (fixtures of the dossier flow)
+from tests.dossiers.dossier_fixtures import People, local, submit_house
 from tests.signing.conftest import SYSTEM, CityPki, sign
 
 pkcs11 = pytest.importorskip("pkcs11", reason="python-pkcs11 is in the dev extra")
@@ -253,6 +260,22 @@ def test_key_gone_or_replaced_on_the_token_cannot_sign(
     assert _stored_documents(token_pki.db) == 0
 
 
+def test_the_token_session_is_closed_after_each_signature(token_pki: CityPki, key_label: str) -> None:
+    with token_pki.db.session() as s:
+        stored = s.scalars(select(StoredKey).where(StoredKey.key_label == key_label)).one()
+        s.expunge(stored)
+    cert = x509.load_pem_x509_certificate(
+        service.certificate_pem(token_pki.db, token_pki.official_serial).encode()
+    )
+    with Pkcs11SignerProvider(token_pki.signing).signing(stored, cert, []) as signer:
+        signature = asyncio.run(signer.async_sign_raw(b"du lieu", "sha256"))
+    public_key = cert.public_key()
+    assert isinstance(public_key, rsa.RSAPublicKey)
+    public_key.verify(signature, b"du lieu", padding.PKCS1v15(), hashes.SHA256())  # made by the token key
+    with pytest.raises(pkcs11.SessionHandleInvalid):  # the session the signer used is closed
+        asyncio.run(signer.async_sign_raw(b"du lieu", "sha256"))
+
+
 @pytest.fixture
 def token_env(
     city_pki: CityPki, settings: Settings, soft_token: SoftToken, monkeypatch: pytest.MonkeyPatch
@@ -357,3 +380,66 @@ def test_api_issues_on_the_servers_token_and_signs(
     assert refused.json()["type"].endswith("/signing-token-unavailable") and "999999" not in refused.text
     assert _stored_documents(city_pki.db) == 1
     assert USER_PIN not in _audit_text(city_pki.db)
+
+
+def _decide_house_number(db: Database, settings: Settings, staff: People) -> str:
+    """A house-number dossier taken to the leader's decision; the result is then signed by a handler."""
+    from smartcity.dossiers import service as dossiers
+
+    when = local(2025, 3, 3, 9, 0)
+    code = submit_house(db, settings, staff, now=when).code
+    steps = [
+        (staff.clerk, "receive", None),
+        (staff.head, "assign", {"assignee": "spec1"}),
+        (staff.specialist, "process", {"result": {"house_number": "15A", "side": "odd_left"}}),
+        (staff.head, "review", None),
+        (staff.leader, "decide", None),
+    ]
+    for actor, action, payload in steps:
+        dossiers.act(db, actor=actor, settings=settings, code=code, action=action, payload=payload, now=when)
+    return code
+
+
+@pytest.mark.parametrize("pin", [USER_PIN, "111111"], ids=["right-pin", "wrong-pin"])
+def test_dossier_result_is_signed_on_the_leaders_token(
+    token_env: pytest.MonkeyPatch,
+    city_pki: CityPki,
+    people: People,  # noqa: F811
+    key_label: str,
+    pin: str,
+) -> None:
+    from smartcity.dossiers import signed_results
+
+    service.issue_official_certificate_on_token(
+        city_pki.db,
+        actor=SYSTEM,
+        username="leader1",
+        full_name="Nguyễn Văn Lãnh Đạo",
+        key_label=key_label,
+        generate=True,
+        signing_settings=get_signing_settings(),
+    )
+    service.issue_organisation_certificate(
+        city_pki.db,
+        actor=SYSTEM,
+        org_unit_code="UBND-TDM",
+        name="UBND thành phố Thủ Dầu Một",
+        settings=city_pki.settings,
+        signing_settings=city_pki.signing,
+    )
+    token_env.setenv("SMARTCITY_PKCS11_USER_PIN", pin)
+    token_env.setenv("SMARTCITY_PUBLIC_BASE_URL", "http://verify.test")
+    get_signing_settings.cache_clear()
+    code = _decide_house_number(city_pki.db, city_pki.settings, people)
+    status = signed_results.signature_status(city_pki.db, code)
+    if pin != USER_PIN:
+        assert status["status"] == "unsigned" and "refused the configured PIN" in status["reason"], status
+        assert _stored_documents(city_pki.db) == 0  # neither the leader's signature nor the seal
+        return
+    assert status["status"] == "signed", status
+    signed = service.signed_document_pdf(city_pki.db, status["document_id"])
+    report = service.verify_pdf(city_pki.db, signed, settings=city_pki.settings)
+    assert report.all_hold and [sig.signer.common_name for sig in report.signatures] == [
+        "Nguyễn Văn Lãnh Đạo",
+        "UBND thành phố Thủ Dầu Một",
+    ]
