@@ -8,9 +8,11 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import pkcs11
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -34,9 +36,7 @@ from smartcity.signing.token import open_session
 from tests.conftest import service_missing
 from tests.dossiers.conftest import city, people  # noqa: F401  (fixtures of the dossier flow)
 from tests.dossiers.dossier_fixtures import People, local, submit_house
-from tests.signing.conftest import SYSTEM, CityPki, sign
-
-pkcs11 = pytest.importorskip("pkcs11", reason="python-pkcs11 is in the dev extra")
+from tests.signing.conftest import SYSTEM, CityPki, make_pdf, sign
 
 TOKEN_LABEL = "smartcity-test"
 USER_PIN = "246810"
@@ -172,8 +172,14 @@ def test_private_key_stays_on_the_token(token_pki: CityPki, key_label: str) -> N
         certificate = next(session.get_objects({A.CLASS: pkcs11.ObjectClass.CERTIFICATE, A.LABEL: key_label}))
         assert certificate[A.ID] == private.id
         assert certificate[A.SERIAL_NUMBER]  # the issued certificate was written beside the key
-    pem = service.certificate_pem(token_pki.db, token_pki.official_serial)
-    assert pem.startswith("-----BEGIN CERTIFICATE-----")
+    with token_pki.db.session() as s:
+        issued = s.scalars(
+            select(AuditEntry).where(
+                AuditEntry.entity_id == token_pki.official_serial,
+                AuditEntry.action == "signing.certificate_issued",
+            )
+        ).one()
+        assert issued.after["key_on_token"] == {"token": TOKEN_LABEL, "label": key_label}
 
 
 def test_existing_token_key_is_used_by_label_and_reissued(
@@ -274,6 +280,19 @@ def test_the_token_session_is_closed_after_each_signature(token_pki: CityPki, ke
     public_key.verify(signature, b"du lieu", padding.PKCS1v15(), hashes.SHA256())  # made by the token key
     with pytest.raises(pkcs11.SessionHandleInvalid):  # the session the signer used is closed
         asyncio.run(signer.async_sign_raw(b"du lieu", "sha256"))
+
+
+def test_concurrent_signatures_share_the_token(token_pki: CityPki, pdf: bytes) -> None:
+    # PKCS#11 login state is per process and a closing session logs every session out: token use is
+    # serialised, so simultaneous signatures (API threads, the worker's handlers) all succeed.
+    documents = [make_pdf(f"Văn bản số {n}") for n in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        signed = list(
+            pool.map(lambda doc: sign(token_pki, doc, signer_username=OFFICIAL, level="B-B"), documents)
+        )
+    for result in signed:
+        assert service.verify_pdf(token_pki.db, result.pdf, settings=token_pki.settings).all_hold
+    assert _stored_documents(token_pki.db) == len(documents)
 
 
 @pytest.fixture

@@ -350,7 +350,10 @@ def _issue(
             key=_store_key(s, key, secret) if key else _token_key_row(s, token_key),
             image_png=image_png,
         )
-        uow.audit("signing.certificate_issued", "certificate", row.serial, after=_public_summary(row))
+        summary = _public_summary(row)
+        if token_key is not None:  # where the key is, never how to use it (no PIN)
+            summary["key_on_token"] = {"token": token_key.token_label, "label": token_key.key_label}
+        uow.audit("signing.certificate_issued", "certificate", row.serial, after=summary)
         uow.publish(
             CertificateIssued(
                 serial=row.serial,

@@ -8,6 +8,7 @@ closed when its `with` block ends. Private keys are generated sensitive and not 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +24,10 @@ from smartcity.signing.errors import TokenKeyMissing, TokenUnavailable
 
 if TYPE_CHECKING:
     from pkcs11 import Session
+
+LOCK_TIMEOUT_SECONDS = 30
+_LOCKS: dict[tuple[str, str], threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -55,33 +60,48 @@ def token_label_of(settings: SigningSettings, token_label: str | None) -> str:
     return label
 
 
+def _token_lock(module: str, label: str) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault((module, label), threading.Lock())
+
+
 @contextmanager
 def open_session(
     settings: SigningSettings, token_label: str | None = None, *, read_write: bool = False
 ) -> Iterator[Session]:
-    """A logged-in session on the token, closed on exit; token errors become TokenUnavailable."""
+    """A logged-in session on the token, closed on exit; token errors become TokenUnavailable.
+
+    One session per token at a time in this process: PKCS#11 login state belongs to the process, so a
+    second login fails and closing any session logs all of them out.
+    """
+    lib = _library(settings)
     import pkcs11
 
-    lib = _library(settings)
     label = token_label_of(settings, token_label)
     if settings.pkcs11_user_pin is None:
         raise TokenUnavailable("No PIN is configured for the token (SMARTCITY_PKCS11_USER_PIN)")
+    lock = _token_lock(str(settings.pkcs11_module), label)
+    if not lock.acquire(timeout=LOCK_TIMEOUT_SECONDS):
+        raise TokenUnavailable(f"The token {label!r} stayed busy for {LOCK_TIMEOUT_SECONDS} seconds")
     try:
-        session = lib.get_token(token_label=label).open(rw=read_write, user_pin=settings.pkcs11_user_pin)
-    except pkcs11.NoSuchToken as exc:
-        raise TokenUnavailable(f"No token labelled {label!r} is present") from exc
-    except (pkcs11.PinIncorrect, pkcs11.PinLenRange, pkcs11.PinInvalid) as exc:
-        raise TokenUnavailable(f"The token {label!r} refused the configured PIN") from exc
-    except pkcs11.PinLocked as exc:
-        raise TokenUnavailable(f"The PIN of token {label!r} is locked") from exc
-    except pkcs11.PKCS11Error as exc:
-        raise TokenUnavailable(f"The token {label!r} cannot be opened ({type(exc).__name__})") from exc
-    try:
-        yield session
-    except pkcs11.PKCS11Error as exc:
-        raise TokenUnavailable(f"The token {label!r} failed ({type(exc).__name__})") from exc
+        try:
+            session = lib.get_token(token_label=label).open(rw=read_write, user_pin=settings.pkcs11_user_pin)
+        except pkcs11.NoSuchToken as exc:
+            raise TokenUnavailable(f"No token labelled {label!r} is present") from exc
+        except (pkcs11.PinIncorrect, pkcs11.PinLenRange, pkcs11.PinInvalid) as exc:
+            raise TokenUnavailable(f"The token {label!r} refused the configured PIN") from exc
+        except pkcs11.PinLocked as exc:
+            raise TokenUnavailable(f"The PIN of token {label!r} is locked") from exc
+        except pkcs11.PKCS11Error as exc:
+            raise TokenUnavailable(f"The token {label!r} cannot be opened ({type(exc).__name__})") from exc
+        try:
+            yield session
+        except pkcs11.PKCS11Error as exc:
+            raise TokenUnavailable(f"The token {label!r} failed ({type(exc).__name__})") from exc
+        finally:
+            session.close()
     finally:
-        session.close()
+        lock.release()
 
 
 def _find(session: Session, object_class: Any, key_label: str) -> Any | None:
