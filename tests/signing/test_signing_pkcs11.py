@@ -29,7 +29,12 @@ from smartcity.core.db import Database
 from smartcity.core.security import Actor
 from smartcity.signing import service
 from smartcity.signing.config import SigningSettings, get_signing_settings
-from smartcity.signing.errors import CertificateNotUsable, TokenKeyMissing, TokenUnavailable
+from smartcity.signing.errors import (
+    CertificateNotUsable,
+    PkiNotInitialised,
+    TokenKeyMissing,
+    TokenUnavailable,
+)
 from smartcity.signing.keys import Pkcs11SignerProvider
 from smartcity.signing.models import SignedDocument, StoredKey
 from smartcity.signing.token import open_session
@@ -224,6 +229,24 @@ def test_wrong_pin_is_a_clear_problem_and_nothing_is_stored(token_pki: CityPki, 
     assert problem["status"] == 503 and "refused the configured PIN" in problem["detail"]
     assert "000000" not in str(problem) and USER_PIN not in str(problem)
     assert _stored_documents(token_pki.db) == 0
+
+
+def test_no_key_is_generated_before_the_city_pki_exists(
+    db: Database, settings: Settings, signing_settings: SigningSettings, key_label: str
+) -> None:
+    with pytest.raises(PkiNotInitialised):
+        service.issue_official_certificate_on_token(
+            db,
+            actor=SYSTEM,
+            username=OFFICIAL,
+            full_name="Trần Thị Bình",
+            key_label=key_label,
+            generate=True,
+            settings=settings,
+            signing_settings=signing_settings,
+        )
+    with open_session(signing_settings) as session, pytest.raises(pkcs11.NoSuchKey):
+        session.get_key(label=key_label)
 
 
 def test_missing_token_and_missing_key_are_clear_problems(

@@ -445,6 +445,8 @@ def issue_official_certificate_on_token(
         user_id=username,
     )
     image = _check_png(signature_png, "signature_image")
+    with db.session() as s:
+        _authority_row(s, "issuing")  # refuse before a key is generated for nothing
     with token.open_session(conf, label, read_write=generate or write_certificate) as session:
         if generate:
             held = token.generate_key(
