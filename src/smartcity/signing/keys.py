@@ -138,7 +138,8 @@ class Pkcs11SignerProvider:
         if stored.provider != "pkcs11" or not stored.key_label:
             raise Conflict("This key is not held on a PKCS#11 token")
         with token.open_session(self._settings, stored.token_label) as session:
-            held = token.find_key(session, token_label=stored.token_label or "", key_label=stored.key_label)
+            label = token.token_label_of(self._settings, stored.token_label)
+            held = token.find_key(session, token_label=label, key_label=stored.key_label)
             if public_key_sha256(held.public_key) != stored.public_key_sha256:
                 raise TokenKeyMissing(
                     f"The key labelled {stored.key_label!r} on the token is not the certificate's key"

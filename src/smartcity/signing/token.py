@@ -7,6 +7,7 @@ closed when its `with` block ends. Private keys are generated sensitive and not 
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from smartcity.signing.errors import TokenKeyMissing, TokenUnavailable
 if TYPE_CHECKING:
     from pkcs11 import Session
 
+log = logging.getLogger(__name__)
 LOCK_TIMEOUT_SECONDS = 30
 _LOCKS: dict[tuple[str, str], threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
@@ -99,9 +101,19 @@ def open_session(
         except pkcs11.PKCS11Error as exc:
             raise TokenUnavailable(f"The token {label!r} failed ({type(exc).__name__})") from exc
         finally:
-            session.close()
+            _close(session, label)
     finally:
         lock.release()
+
+
+def _close(session: Session, label: str) -> None:
+    """Close (and log out); a token that fails here must not hide the outcome of the work done."""
+    import pkcs11
+
+    try:
+        session.close()
+    except pkcs11.PKCS11Error as exc:
+        log.warning("closing the session on token %r failed: %s", label, type(exc).__name__)
 
 
 def _find(session: Session, object_class: Any, key_label: str) -> Any | None:
