@@ -221,7 +221,23 @@ def _image(encoded: str | None, field: str) -> bytes | None:
 def post_official(
     body: OfficialCertificateCreate, request: Request, actor: Actor = Depends(admin_only)
 ) -> CertificateRead:
-    """Admin only; the key is generated and sealed on the platform, never returned."""
+    """Admin only; the key is generated and sealed on the platform, never returned, or it is held on the
+    server's PKCS#11 token (key_on_token; the token's PIN is configured on the server, never sent)."""
+    if body.key_on_token:
+        return service.issue_official_certificate_on_token(
+            _db(request),
+            actor=actor,
+            username=body.username,
+            full_name=body.full_name,
+            key_label=body.key_label,
+            generate=body.generate_key,
+            org_unit_code=body.org_unit_code,
+            organisation=body.organisation,
+            signature_png=_image(body.signature_png_base64, "signature_png_base64"),
+            settings=request.app.state.settings,
+        )
+    if body.key_label or body.generate_key:
+        raise ValidationFailed.for_field("key_on_token", "key_label and generate_key go with key_on_token")
     return service.issue_official_certificate(
         _db(request),
         actor=actor,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -94,11 +95,32 @@ def issue(
     out_key: Annotated[
         Path | None, typer.Option(help="Device: generate a key, write it here (0600), keep no copy")
     ] = None,
+    on_token: Annotated[
+        bool, typer.Option("--pkcs11", help="Official: the key is on the PKCS#11 token (SMARTCITY_PKCS11_*)")
+    ] = False,
+    token_label: Annotated[str | None, typer.Option(help="With --pkcs11: the token's label")] = None,
+    key_label: Annotated[
+        str | None, typer.Option(help="With --pkcs11: the key pair's label (default smartcity-USER)")
+    ] = None,
+    generate: Annotated[bool, typer.Option(help="With --pkcs11: generate the key pair on the token")] = False,
+    cert_on_token: Annotated[
+        bool, typer.Option(help="With --pkcs11: also write the certificate to the token")
+    ] = True,
 ) -> None:
     """Issue a certificate to an official (--user), an organisation (--org) or a device (--device)."""
     if sum(x is not None for x in (user, org, device)) != 1:
         err_console.print("Give exactly one of --user, --org, --device.")
         raise typer.Exit(2)
+    if not on_token and (token_label or key_label or generate):
+        err_console.print("--token-label, --key-label and --generate go with --pkcs11.")
+        raise typer.Exit(2)
+    if on_token:
+        if not user:
+            err_console.print("--pkcs11 goes with --user: only officials' keys live on a token.")
+            raise typer.Exit(2)
+        token_options = TokenOptions(token_label, key_label, generate, cert_on_token)
+        _issue_on_token(user, name, org_unit, image, token_options)
+        return
     if out_key is not None:
         if not device or csr or out_cert is None:
             err_console.print("--out-key goes with --device and --out-cert, without --csr.")
@@ -130,6 +152,39 @@ def issue(
     if out_cert is not None:
         out_cert.write_text(service.certificate_pem(db, cert.serial))
     _print_issued(cert)
+
+
+@dataclass(frozen=True)
+class TokenOptions:
+    """Where an official's key is on the token and what to do there."""
+
+    token_label: str | None
+    key_label: str | None
+    generate: bool
+    cert_on_token: bool
+
+
+def _issue_on_token(
+    user: str, name: str | None, org_unit: str | None, image: Path | None, options: TokenOptions
+) -> None:
+    db = _open()
+    try:
+        cert = service.issue_official_certificate_on_token(
+            db,
+            actor=_actor(),
+            username=user,
+            full_name=name or _full_name_of(db, user) or user,
+            token_label=options.token_label,
+            key_label=options.key_label,
+            generate=options.generate,
+            write_certificate=options.cert_on_token,
+            org_unit_code=org_unit,
+            signature_png=_read_image(image),
+        )
+    except AppError as error:
+        raise _fail(error) from error
+    _print_issued(cert)
+    console.print("The private key stays on the token; the platform keeps only its labels.")
 
 
 def _print_issued(cert: CertificateRead) -> None:

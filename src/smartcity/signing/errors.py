@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smartcity.core.errors import Conflict, UnsupportedMediaType, ValidationFailed
+from smartcity.core.errors import Conflict, ServiceUnavailable, UnsupportedMediaType, ValidationFailed
 
 
 class NotAPdf(UnsupportedMediaType):
@@ -33,3 +33,15 @@ class DocumentNotSignable(Conflict):
     """The document's state forbids another signature (e.g. a certification that locks it)."""
 
     slug, title = "document-not-signable", "Document cannot be signed"
+
+
+class TokenUnavailable(ServiceUnavailable):
+    """The PKCS#11 token cannot be used: not configured, not present, or it refused the PIN."""
+
+    slug, title = "signing-token-unavailable", "Signing token unavailable"
+
+
+class TokenKeyMissing(Conflict):
+    """The key a certificate names is not on the token (or is not the certificate's key)."""
+
+    slug, title = "token-key-missing", "Key not on the token"

@@ -5,9 +5,10 @@ secret (SMARTCITY_SECRET_KEY); the associated data binds it to its public-key ha
 be swapped between rows. Keys never leave this module in clear except to sign in memory.
 
 A hardware token is used through PKCS#11 (python-pkcs11, as pyHanko does): set SMARTCITY_PKCS11_MODULE
-(e.g. /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so), SMARTCITY_PKCS11_TOKEN_LABEL and
-SMARTCITY_PKCS11_USER_PIN, install `python-pkcs11`, and register the certificate with provider "pkcs11"
-and the key label on the token. Only the provider interface is exercised in tests (software keys).
+(e.g. /usr/lib/softhsm/libsofthsm2.so), SMARTCITY_PKCS11_TOKEN_LABEL and SMARTCITY_PKCS11_USER_PIN,
+install the `pkcs11` extra, and issue the official's certificate for a key on the token
+(`smartcity pki issue --user U --pkcs11 --generate`, see signing.token): the row then has provider
+"pkcs11", the token and key labels and no sealed blob. Tests sign with such keys on a SoftHSM2 token.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
 from asn1crypto import keys as asn1_keys
@@ -27,8 +30,11 @@ from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from smartcity.core.errors import Conflict
+from smartcity.signing import token
 from smartcity.signing.config import SigningSettings
+from smartcity.signing.errors import TokenKeyMissing
 from smartcity.signing.models import StoredKey
+from smartcity.signing.pki import public_key_sha256
 
 _VERSION = b"k1"
 
@@ -78,12 +84,12 @@ def to_asn1_key(key: rsa.RSAPrivateKey) -> asn1_keys.PrivateKeyInfo:
 
 
 class SignerProvider(Protocol):
-    """Makes a pyHanko Signer for a certificate whose key this provider holds."""
+    """Lends a pyHanko Signer for a certificate whose key this provider holds, for one signature."""
 
-    def signer_for(
+    def signing(
         self, stored: StoredKey, cert: x509.Certificate, chain: list[x509.Certificate]
-    ) -> signers.Signer:
-        """A pyHanko signer using the key of `stored` with certificate `cert` and its chain."""
+    ) -> AbstractContextManager[signers.Signer]:
+        """A pyHanko signer using the key of `stored`, usable inside the `with` block only."""
         ...
 
 
@@ -104,35 +110,47 @@ class SoftwareSignerProvider:
             cert_registry=SimpleCertificateStore.from_certs([to_asn1_cert(c) for c in chain]),
         )
 
+    @contextmanager
+    def signing(
+        self, stored: StoredKey, cert: x509.Certificate, chain: list[x509.Certificate]
+    ) -> Iterator[signers.Signer]:
+        """The in-memory signer (nothing to close)."""
+        yield self.signer_for(stored, cert, chain)
+
 
 class Pkcs11SignerProvider:
-    """Keys on a PKCS#11 token (python-pkcs11 must be installed); configured by SigningSettings."""
+    """Keys on a PKCS#11 token (python-pkcs11), configured by SigningSettings; one session per signature."""
 
     def __init__(self, settings: SigningSettings) -> None:
         self._settings = settings
 
-    def signer_for(
+    @contextmanager
+    def signing(
         self, stored: StoredKey, cert: x509.Certificate, chain: list[x509.Certificate]
-    ) -> signers.Signer:
-        """A pyHanko PKCS11Signer on an open session of the configured token."""
-        settings = self._settings
-        if settings.pkcs11_module is None:
-            raise Conflict("No PKCS#11 module is configured (SMARTCITY_PKCS11_MODULE)")
-        from pyhanko.config.pkcs11 import TokenCriteria  # imported here: needs python-pkcs11
+    ) -> Iterator[signers.Signer]:
+        """A pyHanko PKCS11Signer on a session of the key's token, closed when the block ends.
+
+        The key pair on the token must be the certificate's: a key replaced under the same label is
+        refused here rather than producing signatures that do not verify.
+        """
         from pyhanko.sign import pkcs11
 
-        session = pkcs11.open_pkcs11_session(
-            str(settings.pkcs11_module),
-            token_criteria=TokenCriteria(label=stored.token_label or settings.pkcs11_token_label),
-            user_pin=settings.pkcs11_user_pin,
-        )
-        return pkcs11.PKCS11Signer(
-            session,
-            key_label=stored.key_label,
-            signing_cert=to_asn1_cert(cert),
-            other_certs_to_pull=(),
-            ca_chain=[to_asn1_cert(c) for c in chain],
-        )
+        if stored.provider != "pkcs11" or not stored.key_label:
+            raise Conflict("This key is not held on a PKCS#11 token")
+        with token.open_session(self._settings, stored.token_label) as session:
+            label = token.token_label_of(self._settings, stored.token_label)
+            held = token.find_key(session, token_label=label, key_label=stored.key_label)
+            if public_key_sha256(held.public_key) != stored.public_key_sha256:
+                raise TokenKeyMissing(
+                    f"The key labelled {stored.key_label!r} on the token is not the certificate's key"
+                )
+            yield pkcs11.PKCS11Signer(
+                session,
+                key_label=stored.key_label,
+                signing_cert=to_asn1_cert(cert),
+                other_certs_to_pull=(),
+                ca_chain=[to_asn1_cert(c) for c in chain],
+            )
 
 
 def provider_for(stored: StoredKey, *, secret: str, settings: SigningSettings) -> SignerProvider:

@@ -46,6 +46,17 @@ class OfficialCertificateCreate(BaseModel):
     org_unit_code: str | None = Field(default=None, max_length=50)
     organisation: str | None = Field(default=None, max_length=200)
     signature_png_base64: str | None = Field(default=None, description="The blue signature image (PNG)")
+    key_on_token: bool = Field(
+        default=False, description="The key is on the server's configured PKCS#11 token, not sealed here"
+    )
+    key_label: str | None = Field(
+        default=None,
+        max_length=100,
+        description="With key_on_token: the key pair's label (default smartcity-<username>)",
+    )
+    generate_key: bool = Field(
+        default=False, description="With key_on_token: generate the key pair on the token"
+    )
 
 
 class OrganisationCertificateCreate(BaseModel):

@@ -26,7 +26,7 @@ from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
-from smartcity.signing import appearance, pades, pki, tsa
+from smartcity.signing import appearance, pades, pki, token, tsa
 from smartcity.signing.config import SigningSettings, get_signing_settings
 from smartcity.signing.errors import CertificateNotUsable, PkiNotInitialised
 from smartcity.signing.events import CertificateIssued, CertificateRevoked, DocumentSigned, PkiInitialised
@@ -115,6 +115,30 @@ def _store_key(session: Session, key: rsa.RSAPrivateKey, secret: str) -> StoredK
         algorithm=f"rsa-{key.key_size}",
         public_key_sha256=public_hash,
         sealed=seal_private_key(secret, key, public_hash),
+    )
+    session.add(stored)
+    session.flush()
+    return stored
+
+
+def _token_key_row(session: Session, held: token.TokenKey | None) -> StoredKey | None:
+    """The row naming a key on a token (reused when a certificate is issued again for the same key)."""
+    if held is None:
+        return None
+    public_hash = pki.public_key_sha256(held.public_key)
+    stored = session.scalar(select(StoredKey).where(StoredKey.public_key_sha256 == public_hash))
+    if stored is not None:
+        if stored.provider != "pkcs11":
+            raise Conflict("This public key is already held in software by the platform")
+        stored.token_label, stored.key_label = held.token_label, held.key_label
+        return stored
+    stored = StoredKey(
+        provider="pkcs11",
+        algorithm=f"rsa-{held.public_key.key_size}",
+        public_key_sha256=public_hash,
+        sealed=None,
+        token_label=held.token_label,
+        key_label=held.key_label,
     )
     session.add(stored)
     session.flush()
@@ -289,8 +313,10 @@ def _issue(
     signing_settings: SigningSettings | None,
     handed_out_key: rsa.RSAPrivateKey | None = None,
     alt_names: list[x509.GeneralName] | None = None,
+    token_key: token.TokenKey | None = None,
 ) -> CertificateRead:
-    """Issue for the CSR's `public_key`, for a `handed_out_key` kept nowhere here, or for a new sealed key."""
+    """Issue for the CSR's `public_key`, for a `handed_out_key` kept nowhere here, for a key held on a
+    token (`token_key`), or for a new sealed key."""
     _require_admin(actor)
     conf, secret = _signing(signing_settings), _secret(settings)
     with UnitOfWork(db, actor) as uow:
@@ -299,6 +325,8 @@ def _issue(
         issuer_key = _key_of(s, issuer_row, secret)
         if handed_out_key is not None:
             public_key = handed_out_key.public_key()
+        if token_key is not None:
+            public_key = token_key.public_key
         key = pki.new_rsa_key(conf.signing_key_bits) if public_key is None else None
         cert = pki.build_certificate(
             kind=kind,
@@ -319,10 +347,13 @@ def _issue(
             holder=holder,
             org_unit_code=org_unit_code,
             issuer_slug="issuing",
-            key=_store_key(s, key, secret) if key else None,
+            key=_store_key(s, key, secret) if key else _token_key_row(s, token_key),
             image_png=image_png,
         )
-        uow.audit("signing.certificate_issued", "certificate", row.serial, after=_public_summary(row))
+        summary = _public_summary(row)
+        if token_key is not None:  # where the key is, never how to use it (no PIN)
+            summary["key_on_token"] = {"token": token_key.token_label, "label": token_key.key_label}
+        uow.audit("signing.certificate_issued", "certificate", row.serial, after=summary)
         uow.publish(
             CertificateIssued(
                 serial=row.serial,
@@ -378,6 +409,71 @@ def issue_official_certificate(
         settings=settings,
         signing_settings=signing_settings,
     )
+
+
+def issue_official_certificate_on_token(
+    db: Database,
+    *,
+    actor: Actor,
+    username: str,
+    full_name: str,
+    key_label: str | None = None,
+    token_label: str | None = None,
+    generate: bool = False,
+    write_certificate: bool = True,
+    org_unit_code: str | None = None,
+    organisation: str | None = None,
+    signature_png: bytes | None = None,
+    settings: Settings | None = None,
+    signing_settings: SigningSettings | None = None,
+) -> CertificateRead:
+    """Issue an official's certificate for an RSA key pair on the configured PKCS#11 token.
+
+    generate: make a new key pair on the token (sensitive, not extractable); otherwise use the pair
+    labelled `key_label` (default `smartcity-<username>`). The platform stores only where the key is.
+    write_certificate: also store the issued certificate on the token beside its key.
+    """
+    _require_admin(actor)
+    conf = _signing(signing_settings)
+    label = token.token_label_of(conf, token_label)
+    key_label = key_label or f"smartcity-{username}"
+    subject = pki.SubjectInfo(
+        common_name=full_name,
+        organisation=organisation or conf.city_organisation,
+        locality=conf.city_name,
+        org_unit=org_unit_code,
+        user_id=username,
+    )
+    image = _check_png(signature_png, "signature_image")
+    with db.session() as s:
+        _authority_row(s, "issuing")  # refuse before a key is generated for nothing
+    with token.open_session(conf, label, read_write=generate or write_certificate) as session:
+        if generate:
+            held = token.generate_key(
+                session, token_label=label, key_label=key_label, bits=conf.signing_key_bits
+            )
+        else:
+            held = token.find_key(session, token_label=label, key_label=key_label)
+        issued = _issue(
+            db,
+            actor=actor,
+            kind="official",
+            subject=subject,
+            holder=username,
+            org_unit_code=org_unit_code,
+            image_png=image,
+            public_key=None,
+            settings=settings,
+            signing_settings=conf,
+            token_key=held,
+        )
+        if write_certificate:
+            token.write_certificate(session, _load_serial(db, issued.serial), key_label=key_label)
+    return issued
+
+
+def _load_serial(db: Database, serial: str) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(certificate_pem(db, serial).encode())
 
 
 def issue_organisation_certificate(
@@ -923,9 +1019,6 @@ def sign_pdf(
         material = _signer_material(s, kind=kind, holder=holder)
         timestamper = _timestamper(s, secret) if level != "B-B" else None
         context = _validation_context(s, secret, material) if level == "B-LT" else None
-    signer = provider_for(material.stored, secret=secret, settings=conf).signer_for(
-        material.stored, material.cert, material.chain
-    )
     stamp = _stamp(
         reader,
         kind=kind,
@@ -937,20 +1030,22 @@ def sign_pdf(
         conf=conf,
     )
     field_name = f"Sig{len(reader.embedded_signatures) + 1}_{kind}_{secrets.token_hex(3)}"
-    signed = pades.sign(
-        pdf,
-        pades.SignRequest(
-            signer=signer,
-            field_name=field_name,
-            level=level,
-            timestamper=timestamper,
-            validation_context=context,
-            stamp=stamp,
-            reason=reason,
-            location=location or conf.city_name,
-            name=material.row.common_name,
-        ),
-    )
+    provider = provider_for(material.stored, secret=secret, settings=conf)
+    with provider.signing(material.stored, material.cert, material.chain) as signer:
+        signed = pades.sign(
+            pdf,
+            pades.SignRequest(
+                signer=signer,
+                field_name=field_name,
+                level=level,
+                timestamper=timestamper,
+                validation_context=context,
+                stamp=stamp,
+                reason=reason,
+                location=location or conf.city_name,
+                name=material.row.common_name,
+            ),
+        )
     document_id = _store_signed(
         db,
         actor=actor,
