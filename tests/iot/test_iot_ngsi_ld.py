@@ -300,3 +300,21 @@ def test_batch_create_update_delete_and_query_by_body(client, city, db):
     assert gone.status_code == 207 and gone.json()["success"] == [lights[1]["id"]]
     assert service.get_device(db, device_id="B-2").status == "decommissioned"
     assert client.post(f"{BASE}/entityOperations/delete", json=[lights[0]["id"]]).status_code == 204
+
+
+def test_a_refused_value_leaves_no_half_created_entity(client, city, db):
+    bad = {
+        "id": "urn:ngsi-ld:Streetlight:H-1",
+        "type": "Streetlight",
+        "name": {"type": "Property", "value": "Đèn nửa vời"},
+        "dimLevel": {"type": "Property", "value": 400},
+    }
+    for url, body in ((f"{BASE}/entities", bad), (f"{BASE}/entityOperations/create", [bad])):
+        response = client.post(url, json=body)
+        assert response.status_code in (400, 207), response.text
+    unknown = {**bad, "id": "urn:ngsi-ld:Streetlight:H-2", "dimLevel": 5, "wingSpan": 3}
+    assert client.post(f"{BASE}/entities", json=unknown).status_code == 400
+    assert service.find_devices(db, device_ids=["H-1", "H-2"]) == []
+    good = {**bad, "dimLevel": {"type": "Property", "value": 40}}
+    assert client.post(f"{BASE}/entities", json=good).status_code == 201
+    assert service.latest_state(db, device_ids=["H-1"])["H-1"]["dimLevel"][0] == 40

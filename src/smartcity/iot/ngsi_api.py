@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
+from smartcity.core.db import utcnow
 from smartcity.core.errors import AppError
 from smartcity.core.security import Actor
 from smartcity.iot import service, subscriptions, temporal
@@ -38,7 +39,7 @@ from smartcity.iot.ngsi import (
     relationships_of,
     short_type,
 )
-from smartcity.iot.pipeline import Envelope
+from smartcity.iot.pipeline import DeviceInfo, Envelope, Refused, judge
 from smartcity.iot.schemas import DeviceCreate, DeviceUpdate
 
 
@@ -281,19 +282,34 @@ def _create(request: Request, actor: Actor, entity: Any) -> Device:
         )
     except ValueError as exc:
         raise BadRequestData(str(exc).splitlines()[0]) from None
+    message = _message(data.id, values, observed_at(entity)) if values else None
+    if message is not None:  # judged before registering: a refused value leaves no half-made device
+        verdict = judge(
+            0,
+            Envelope(message, device_id=data.id),
+            {data.id: DeviceInfo(data.id, kind.slug, "active")},
+            utcnow(),
+        )
+        if isinstance(verdict, Refused):
+            raise BadRequestData(verdict.detail)
     created = _call(lambda: service.register_device(db, actor=actor, data=data))
     if values:
         _ingest(request, created.device.id, values, observed_at(entity), strict=True)
     return created.device
 
 
+def _message(device_id: str, values: dict[str, Any], observed: str | None) -> dict[str, Any]:
+    """Attribute values as a device message; with observedAt its msg_id is stable (replays are duplicates)."""
+    digest = hashlib.sha256(json.dumps([device_id, values, observed], sort_keys=True, default=str).encode())
+    msg_id = f"ngsi-{digest.hexdigest()[:32]}" if observed else f"ngsi-{uuid.uuid4().hex}"
+    return {"msg_id": msg_id, "values": values, **({"ts": observed} if observed else {})}
+
+
 def _ingest(
     request: Request, device_id: str, values: dict[str, Any], observed: str | None, *, strict: bool
 ) -> list[dict[str, Any]]:
     """Store attribute values as a device message; returns the refusal reasons (raises when strict)."""
-    digest = hashlib.sha256(json.dumps([device_id, values, observed], sort_keys=True, default=str).encode())
-    msg_id = f"ngsi-{digest.hexdigest()[:32]}" if observed else f"ngsi-{uuid.uuid4().hex}"
-    body = {"msg_id": msg_id, "values": values, **({"ts": observed} if observed else {})}
+    body = _message(device_id, values, observed)
     outcome = service.ingest(request.app.state.db, envelopes=[Envelope(body, device_id=device_id)])
     problems = [{"reason": r.reason, "detail": r.detail} for r in outcome.refused]
     if problems and strict:
