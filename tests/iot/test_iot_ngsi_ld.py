@@ -318,3 +318,22 @@ def test_a_refused_value_leaves_no_half_created_entity(client, city, db):
     good = {**bad, "dimLevel": {"type": "Property", "value": 40}}
     assert client.post(f"{BASE}/entities", json=good).status_code == 201
     assert service.latest_state(db, device_ids=["H-1"])["H-1"]["dimLevel"][0] == 40
+
+
+def test_upsert_replace_drops_relationships_update_keeps_them(client, city, db):
+    def rel(target: str) -> dict[str, str]:
+        return {"type": "Relationship", "object": target}
+
+    light = {"id": "urn:ngsi-ld:Streetlight:U-1", "type": "Streetlight", "refA": rel("urn:x:a")}
+    assert client.post(f"{BASE}/entityOperations/upsert", json=[light]).status_code == 201
+    more = {"id": light["id"], "type": "Streetlight", "refB": rel("urn:x:b")}
+    assert client.post(f"{BASE}/entityOperations/upsert?options=update", json=[more]).status_code == 204
+    assert service.get_device(db, device_id="U-1").relationships == {"refA": "urn:x:a", "refB": "urn:x:b"}
+    dim = {"id": light["id"], "type": "Streetlight", "dimLevel": {"type": "Property", "value": 20}}
+    assert client.post(f"{BASE}/entityOperations/upsert", json=[dim]).status_code == 204  # replace: default
+    assert service.get_device(db, device_id="U-1").relationships == {}
+    assert service.latest_state(db, device_ids=["U-1"])["U-1"]["dimLevel"][0] == 20
+    for url in ("entityOperations/upsert?options=noOverwrite", "entityOperations/update?options=noOverwrite"):
+        refused = client.post(f"{BASE}/{url}", json=[dim])
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["type"] == "https://uri.etsi.org/ngsi-ld/errors/OperationNotSupported"

@@ -333,13 +333,21 @@ async def update_attributes(entity_id: str, request: Request, actor: Writer) -> 
 
 
 def _update(
-    request: Request, actor: Actor, device: Device, attributes: dict[str, Any]
+    request: Request,
+    actor: Actor,
+    device: Device,
+    attributes: dict[str, Any],
+    *,
+    replace_relationships: bool = False,
 ) -> list[dict[str, Any]]:
     values = key_values_of(attributes)
     registry = {field: values.pop(attr) for attr, field in REGISTRY_ATTRIBUTES.items() if attr in values}
     if "location" in values:
         registry["location"] = values.pop("location")
-    if relationships := relationships_of(attributes):
+    relationships = relationships_of(attributes)
+    if replace_relationships and relationships != device.relationships:
+        registry["relationships"] = relationships
+    elif relationships:
         registry["relationships"] = {**device.relationships, **relationships}
     if registry:
         try:
@@ -367,13 +375,15 @@ async def batch_create(request: Request, actor: Writer) -> Response:
 
 @router.post("/entityOperations/upsert", summary="Create or update many entities (CIM 009 §5.6.8)")
 async def upsert(request: Request, actor: Writer) -> Response:
+    replace = _option(request, allowed=("replace", "update"), default="replace") == "replace"
     entities = await _batch_body(request)
-    outcome = _each(entities, lambda entity: _upsert_one(request, actor, entity))
+    outcome = _each(entities, lambda entity: _upsert_one(request, actor, entity, replace=replace))
     return _batch_answer(outcome, created_status=201)
 
 
 @router.post("/entityOperations/update", summary="Update attributes of many entities (CIM 009 §5.6.9)")
 async def batch_update(request: Request, actor: Writer) -> Response:
+    _option(request, allowed=(), default=None)
     entities = await _batch_body(request)
     outcome = _each(entities, lambda entity: _update_existing(request, actor, entity))
     return _batch_answer(outcome, created_status=None)
@@ -386,6 +396,14 @@ async def batch_delete(request: Request, actor: Writer) -> Response:
         raise BadRequestData("send an array of entity ids")
     outcome = _each([{"id": i} for i in ids], lambda entity: _delete_one(request, actor, entity["id"]))
     return _batch_answer(outcome, created_status=None)
+
+
+def _option(request: Request, *, allowed: tuple[str, ...], default: str | None) -> str | None:
+    """The one `options` value of a batch operation; noOverwrite and the like are not supported here."""
+    option = request.query_params.get("options") or default
+    if option is not None and option not in allowed:
+        raise OperationNotSupported(f"options={option} is not supported by this operation here")
+    return option
 
 
 async def _batch_body(request: Request) -> list[Any]:
@@ -449,7 +467,11 @@ def _delete_one(request: Request, actor: Actor, entity_ref: str) -> str:
     return "deleted"
 
 
-def _upsert_one(request: Request, actor: Actor, entity: Any) -> str:
+def _upsert_one(request: Request, actor: Actor, entity: Any, *, replace: bool) -> str:
+    """Create, or update the attributes given; `replace` also drops Relationships the entity no longer has.
+
+    Property values are observations kept as history, so replacing an entity never erases them.
+    """
     if not isinstance(entity, dict) or not isinstance(entity.get("id"), str):
         raise BadRequestData("an entity needs an id")
     try:
@@ -458,7 +480,7 @@ def _upsert_one(request: Request, actor: Actor, entity: Any) -> str:
         _create(request, actor, entity)
         return "created"
     attributes = {k: v for k, v in entity.items() if k not in ("id", "type", "@context")}
-    if attributes and _update(request, actor, device, attributes):
+    if (attributes or replace) and _update(request, actor, device, attributes, replace_relationships=replace):
         raise BadRequestData("some attributes were rejected by the device type")
     return "updated"
 
