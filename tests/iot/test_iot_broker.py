@@ -15,6 +15,7 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import select
@@ -55,6 +56,7 @@ class CityBroker:
     devices: dict[str, Material]
     passwords: dict[str, str]
     ingest_url: str
+    mosquitto: ConfiguredMosquitto
 
 
 def _write_material(folder: Path, name: str, cert_pem: str, key_pem: str) -> Material:
@@ -115,7 +117,7 @@ def city_broker(db: Database, settings: Settings, tmp_path: Path, add_device):  
     broker = ConfiguredMosquitto(files.config, (port, tls_port))
     broker.start()
     url = ingest_url(files, port=port)
-    yield CityBroker(files.config.parent, port, tls_port, files.ca_file, devices, passwords, url)
+    yield CityBroker(files.config.parent, port, tls_port, files.ca_file, devices, passwords, url, broker)
     broker.stop()
 
 
@@ -292,5 +294,83 @@ def test_broker_config_cli_writes_every_file(
     add_device("sim", "streetlight")
     clash = runner.invoke(app, ["iot", "broker-config", str(out), "--gateway", "sim"])
     assert clash.exit_code == 1 and "service account" in clash.output
+    marker = tmp_path / "reloaded"
+    (out / "crl.pem").write_text("stale")
+    refreshed = runner.invoke(app, ["iot", "refresh-crl", str(out), "--reload-command", f"touch {marker}"])
+    assert refreshed.exit_code == 0, refreshed.output
+    assert x509.load_pem_x509_crl((out / "crl.pem").read_bytes()).next_update_utc is not None
+    assert marker.exists()
+    assert runner.invoke(app, ["iot", "refresh-crl", str(tmp_path / "nowhere")]).exit_code == 1
     for cache in (get_settings, get_signing_settings, get_iot_settings):
         cache.cache_clear()
+
+
+@pytest.fixture
+def broker_dir_configured(city_broker: CityBroker, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """SMARTCITY_MQTT_BROKER_DIR names the running broker's folder; its reload command sends SIGHUP."""
+    process = city_broker.mosquitto.process
+    assert process is not None
+    monkeypatch.setenv("SMARTCITY_MQTT_BROKER_DIR", str(city_broker.folder))
+    monkeypatch.setenv("SMARTCITY_MQTT_BROKER_RELOAD_COMMAND", f"kill -HUP {process.pid}")
+    get_iot_settings.cache_clear()
+    yield city_broker.folder / "crl.pem"
+    monkeypatch.delenv("SMARTCITY_MQTT_BROKER_DIR")
+    monkeypatch.delenv("SMARTCITY_MQTT_BROKER_RELOAD_COMMAND")
+    get_iot_settings.cache_clear()
+
+
+def _serial(material: Material) -> int:
+    return x509.load_pem_x509_certificate(material.cert.read_bytes()).serial_number
+
+
+def _revoked_serials(crl_file: Path) -> set[int]:
+    return {entry.serial_number for entry in x509.load_pem_x509_crl(crl_file.read_bytes())}
+
+
+def test_a_device_revoked_after_the_broker_started_is_refused_after_the_refresh(
+    app, db: Database, city_broker: CityBroker, broker_dir_configured: Path
+) -> None:
+    crl_file = broker_dir_configured
+    sl1 = city_broker.devices["SL-1"]
+    before = _tls_client(city_broker, sl1, "before")
+    assert _connected(before, city_broker.tls_port)
+    before.disconnect()
+    before.loop_stop()
+    assert _serial(sl1) not in _revoked_serials(crl_file)
+
+    signing.revoke_certificate(db, actor=SYSTEM, serial=f"{_serial(sl1):x}", reason="key_compromise")
+
+    # The revocation event's handler rewrote crl.pem and sent SIGHUP (the app registered the handlers).
+    assert _serial(sl1) in _revoked_serials(crl_file)
+    assert stat.S_IMODE(crl_file.stat().st_mode) == 0o644
+    assert list(crl_file.parent.glob(".crl-*")) == []  # no temporary file left behind
+    assert wait_until(
+        lambda: not _connected(_tls_client(city_broker, sl1, "after"), city_broker.tls_port), timeout=10
+    )
+    still = _tls_client(city_broker, city_broker.devices["simulator"], "still")
+    assert _connected(still, city_broker.tls_port)  # the reload kept the listener and other devices
+    still.disconnect()
+    still.loop_stop()
+
+
+def test_the_worker_task_renews_the_crl_well_before_it_expires(
+    db: Database, settings: Settings, city_broker: CityBroker, broker_dir_configured: Path
+) -> None:
+    from smartcity.iot.broker import CRL_REFRESH_MARGIN, crl_due
+    from smartcity.iot.tasks import refresh_broker_crl
+
+    crl_file = broker_dir_configured
+    db.bind_settings(settings)
+    first = x509.load_pem_x509_crl(crl_file.read_bytes())
+    assert first.next_update_utc is not None
+    assert not crl_due(crl_file, now=datetime.now(UTC))
+    assert refresh_broker_crl(db) == 0  # fresh: left alone
+    assert crl_file.read_bytes() == first.public_bytes(serialization.Encoding.PEM)
+    late = first.next_update_utc - CRL_REFRESH_MARGIN + timedelta(minutes=1)
+    assert crl_due(crl_file, now=late)
+    crl_file.write_text("half a CRL")  # unreadable counts as due, and is replaced whole
+    assert refresh_broker_crl(db) == 1
+    renewed = x509.load_pem_x509_crl(crl_file.read_bytes())
+    assert renewed.next_update_utc is not None and renewed.next_update_utc >= first.next_update_utc
+    assert _serial(city_broker.devices["SL-2"]) in _revoked_serials(crl_file)
+    assert _connected(_tls_client(city_broker, city_broker.devices["SL-1"], "renewed"), city_broker.tls_port)

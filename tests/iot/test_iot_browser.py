@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,6 +16,9 @@ from tests.support import chromium_page, run_once_on_sqlite, served
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Iot-browser-test-1"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+CABINET = "urn:ngsi-ld:StreetlightControlCabinet:TU-1"
 
 
 @pytest.fixture
@@ -24,7 +28,7 @@ def live_server(app, db, add_device) -> Iterator[str]:  # type: ignore[no-untype
 
     run_once_on_sqlite(db)
     ensure_admin(db, username="admin", password=PASSWORD)
-    add_device("SL-1", lon=106.6530, lat=10.9800)
+    add_device("SL-1", lon=106.6530, lat=10.9800, relationships={"refStreetlightControlCabinet": CABINET})
     add_device("SL-2", lon=106.6560, lat=10.9810)
     add_device("WC-1", "waste_container", lon=106.6600, lat=10.9790)
     service.create_rule(
@@ -65,6 +69,9 @@ def test_operator_dims_a_light_and_acknowledges_an_alarm(live_server, page, db):
     assert page.locator("#device-table tbody tr").count() == 3
     page.click("text=SL-1")
     page.wait_for_url(f"{live_server}/iot/devices/SL-1")
+    assert page.locator("dd code", has_text=CABINET).is_visible()  # its NGSI-LD Relationship
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "iot-device-page.png"), full_page=True)
     page.fill("input[name=value]", "35")
     page.click("form:has(input[value=dim]) button[type=submit]")
     page.wait_for_url("**message=sent")

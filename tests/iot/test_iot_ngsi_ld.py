@@ -170,3 +170,170 @@ def test_create_update_and_upsert(client, city, db):
         ).status_code
         == 400
     )
+
+
+CORE = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld"
+
+
+def test_context_comes_from_the_body_or_the_link_header_and_is_never_fetched(client, city, db):
+    light = {"id": "urn:ngsi-ld:Streetlight:C-1", "type": "Streetlight"}
+    ld_json = {"content-type": "application/ld+json"}
+    missing = client.post(f"{BASE}/entities", content=json.dumps(light), headers=ld_json)
+    assert missing.status_code == 400 and "@context" in missing.json()["detail"]
+    in_plain_json = client.post(f"{BASE}/entities", json={**light, "@context": CORE})
+    assert in_plain_json.status_code == 400
+    remote = client.post(
+        f"{BASE}/entities",
+        content=json.dumps({**light, "@context": [CORE, "https://example.org/ctx.jsonld"]}),
+        headers=ld_json,
+    )
+    assert remote.status_code == 503
+    assert remote.json()["type"] == "https://uri.etsi.org/ngsi-ld/errors/LdContextNotAvailable"
+    redefined = client.post(
+        f"{BASE}/entities",
+        content=json.dumps({**light, "@context": [{"dimLevel": "https://example.org/other"}, CORE]}),
+        headers=ld_json,
+    )
+    assert redefined.status_code == 400 and "dimLevel" in redefined.json()["detail"]
+    assert service.find_devices(db, device_ids=["C-1"]) == []
+    ours = client.get(f"{BASE}/context.jsonld").json()["@context"]
+    agreeing = {**light, "@context": [{"dimLevel": ours["dimLevel"], "extra": "https://example.org/x"}, CORE]}
+    assert client.post(f"{BASE}/entities", content=json.dumps(agreeing), headers=ld_json).status_code == 201
+
+    def link(url: str) -> dict[str, str]:
+        return {"Link": f'<{url}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"'}
+
+    assert (
+        client.get(f"{BASE}/entities", params={"type": "Streetlight"}, headers=link(CORE)).status_code == 200
+    )
+    own = client.get(
+        f"{BASE}/entities",
+        params={"type": "Streetlight"},
+        headers=link(f"http://testserver{BASE}/context.jsonld"),
+    )
+    assert own.status_code == 200
+    unknown = client.get(
+        f"{BASE}/entities", params={"type": "Streetlight"}, headers=link("https://example.org/c")
+    )
+    assert unknown.status_code == 503
+    other_rel = {"Link": '<https://example.org/c>; rel="alternate"'}
+    assert (
+        client.get(f"{BASE}/entities", params={"type": "Streetlight"}, headers=other_rel).status_code == 200
+    )
+
+
+def test_relationships_are_kept_updated_and_queried(client, city, db):
+    cabinet = "urn:ngsi-ld:StreetlightControlCabinet:TU-9"
+    light = {
+        "id": "urn:ngsi-ld:Streetlight:R-1",
+        "type": "Streetlight",
+        "refStreetlightControlCabinet": {"type": "Relationship", "object": cabinet},
+    }
+    assert client.post(f"{BASE}/entities", json=light).status_code == 201
+    got = client.get(f"{BASE}/entities/urn:ngsi-ld:Streetlight:R-1").json()
+    assert got["refStreetlightControlCabinet"] == {"type": "Relationship", "object": cabinet}
+    simple = client.get(
+        f"{BASE}/entities/urn:ngsi-ld:Streetlight:R-1", params={"options": "keyValues"}
+    ).json()
+    assert simple["refStreetlightControlCabinet"] == cabinet
+    found = client.get(f"{BASE}/entities", params={"q": f'refStreetlightControlCabinet=="{cabinet}"'})
+    assert ids(found) == ["urn:ngsi-ld:Streetlight:R-1"]
+    moved = {"refStreetlightControlCabinet": {"type": "Relationship", "object": "urn:ngsi-ld:X:TU-2"}}
+    assert client.patch(f"{BASE}/entities/urn:ngsi-ld:Streetlight:R-1/attrs", json=moved).status_code == 204
+    assert service.get_device(db, device_id="R-1").relationships == {
+        "refStreetlightControlCabinet": "urn:ngsi-ld:X:TU-2"
+    }
+    not_uri = {
+        **light,
+        "id": "urn:ngsi-ld:Streetlight:R-2",
+        "refX": {"type": "Relationship", "object": "TU 9"},
+    }
+    assert client.post(f"{BASE}/entities", json=not_uri).status_code == 400
+    no_object = {
+        **light,
+        "id": "urn:ngsi-ld:Streetlight:R-3",
+        "refX": {"type": "Relationship", "value": "u:x"},
+    }
+    assert client.post(f"{BASE}/entities", json=no_object).status_code == 400
+    assert service.find_devices(db, device_ids=["R-2", "R-3"]) == []
+
+
+def test_batch_create_update_delete_and_query_by_body(client, city, db):
+    lights = [
+        {
+            "id": f"urn:ngsi-ld:Streetlight:B-{i}",
+            "type": "Streetlight",
+            "dimLevel": {"type": "Property", "value": i},
+        }
+        for i in (1, 2)
+    ]
+    created = client.post(f"{BASE}/entityOperations/create", json=lights)
+    assert created.status_code == 201 and created.json() == [e["id"] for e in lights]
+    again = client.post(f"{BASE}/entityOperations/create", json=lights[:1])
+    assert again.status_code == 207
+    assert again.json()["errors"][0]["error"]["type"] == "https://uri.etsi.org/ngsi-ld/errors/AlreadyExists"
+    change = [{"id": lights[0]["id"], "type": "Streetlight", "dimLevel": {"type": "Property", "value": 55}}]
+    assert client.post(f"{BASE}/entityOperations/update", json=change).status_code == 204
+    assert service.latest_state(db, device_ids=["B-1"])["B-1"]["dimLevel"][0] == 55
+    missing = [{"id": "urn:ngsi-ld:Streetlight:NOPE", "dimLevel": {"type": "Property", "value": 1}}]
+    updated = client.post(f"{BASE}/entityOperations/update", json=missing)
+    assert updated.status_code == 207 and updated.json()["success"] == []
+    query = {
+        "type": "Query",
+        "entities": [{"type": "Streetlight"}],
+        "q": "dimLevel==55",
+        "attrs": ["dimLevel"],
+    }
+    answer = client.post(f"{BASE}/entityOperations/query", json=query, params={"count": "true"})
+    assert ids(answer) == ["urn:ngsi-ld:Streetlight:B-1"] and answer.headers["NGSILD-Results-Count"] == "1"
+    assert set(answer.json()[0]) == {"id", "type", "dimLevel"}
+    near = {
+        "type": "Query",
+        "entities": [{"type": "Streetlight"}],
+        "geoQ": {"georel": "near;maxDistance==60", "geometry": "Point", "coordinates": [106.6530, 10.9800]},
+    }
+    assert ids(client.post(f"{BASE}/entityOperations/query", json=near)) == ["urn:ngsi-ld:Streetlight:SL-0"]
+    assert client.post(f"{BASE}/entityOperations/query", json={"type": "Other"}).status_code == 400
+    gone = client.post(
+        f"{BASE}/entityOperations/delete", json=[lights[1]["id"], "urn:ngsi-ld:Streetlight:NOPE"]
+    )
+    assert gone.status_code == 207 and gone.json()["success"] == [lights[1]["id"]]
+    assert service.get_device(db, device_id="B-2").status == "decommissioned"
+    assert client.post(f"{BASE}/entityOperations/delete", json=[lights[0]["id"]]).status_code == 204
+
+
+def test_a_refused_value_leaves_no_half_created_entity(client, city, db):
+    bad = {
+        "id": "urn:ngsi-ld:Streetlight:H-1",
+        "type": "Streetlight",
+        "name": {"type": "Property", "value": "Đèn nửa vời"},
+        "dimLevel": {"type": "Property", "value": 400},
+    }
+    for url, body in ((f"{BASE}/entities", bad), (f"{BASE}/entityOperations/create", [bad])):
+        response = client.post(url, json=body)
+        assert response.status_code in (400, 207), response.text
+    unknown = {**bad, "id": "urn:ngsi-ld:Streetlight:H-2", "dimLevel": 5, "wingSpan": 3}
+    assert client.post(f"{BASE}/entities", json=unknown).status_code == 400
+    assert service.find_devices(db, device_ids=["H-1", "H-2"]) == []
+    good = {**bad, "dimLevel": {"type": "Property", "value": 40}}
+    assert client.post(f"{BASE}/entities", json=good).status_code == 201
+    assert service.latest_state(db, device_ids=["H-1"])["H-1"]["dimLevel"][0] == 40
+
+
+def test_upsert_replace_drops_relationships_update_keeps_them(client, city, db):
+    def rel(target: str) -> dict[str, str]:
+        return {"type": "Relationship", "object": target}
+
+    light = {"id": "urn:ngsi-ld:Streetlight:U-1", "type": "Streetlight", "refA": rel("urn:x:a")}
+    assert client.post(f"{BASE}/entityOperations/upsert", json=[light]).status_code == 201
+    more = {"id": light["id"], "type": "Streetlight", "refB": rel("urn:x:b")}
+    assert client.post(f"{BASE}/entityOperations/upsert?options=update", json=[more]).status_code == 204
+    assert service.get_device(db, device_id="U-1").relationships == {"refA": "urn:x:a", "refB": "urn:x:b"}
+    dim = {"id": light["id"], "type": "Streetlight", "dimLevel": {"type": "Property", "value": 20}}
+    assert client.post(f"{BASE}/entityOperations/upsert", json=[dim]).status_code == 204  # replace: default
+    assert service.get_device(db, device_id="U-1").relationships == {}
+    assert service.latest_state(db, device_ids=["U-1"])["U-1"]["dimLevel"][0] == 20
+    for url in ("entityOperations/upsert?options=noOverwrite", "entityOperations/update?options=noOverwrite"):
+        refused = client.post(f"{BASE}/{url}", json=[dim])
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["type"] == "https://uri.etsi.org/ngsi-ld/errors/OperationNotSupported"

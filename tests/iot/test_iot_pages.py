@@ -20,7 +20,12 @@ def test_pages_need_an_operator(client, act_as):
 
 
 def test_device_list_and_page_show_state_chart_and_commands(client, act_as, add_device, db):
-    add_device("SL-1", name="Đèn Yersin 1")
+    add_device(
+        "SL-1",
+        name="Đèn Yersin 1",
+        relationships={"refStreetlightControlCabinet": "urn:ngsi-ld:Cabinet:TU-1"},
+    )
+    add_device("SL-0")
     now = utcnow()
     service.ingest(
         db,
@@ -49,8 +54,10 @@ def test_device_list_and_page_show_state_chart_and_commands(client, act_as, add_
         "/iot/devices/SL-1/commands", data={"name": "dim", "value": "300"}, follow_redirects=False
     )
     assert bad.headers["location"].endswith("message=rejected")
+    assert "Liên kết (NGSI-LD)" in page.text and "urn:ngsi-ld:Cabinet:TU-1" in page.text
+    assert "Liên kết (NGSI-LD)" not in client.get("/iot/devices/SL-0").text
     english = client.get("/iot/devices/SL-1?lang=en")
-    assert "Latest values" in english.text
+    assert "Latest values" in english.text and "Relationships (NGSI-LD)" in english.text
 
 
 def test_alarm_page_acknowledges_and_clears(client, act_as, add_device, db):

@@ -175,6 +175,24 @@ def broker_config(
     )
 
 
+@iot_app.command("refresh-crl")
+def refresh_crl_command(
+    outdir: Annotated[Path, typer.Argument(help="The folder `broker-config` wrote (holds crl.pem)")],
+    reload_command: Annotated[
+        str | None,
+        typer.Option(help="Run afterwards so Mosquitto re-reads the CRL, e.g. 'systemctl reload mosquitto'"),
+    ] = None,
+) -> None:
+    """Rewrite crl.pem with a fresh CRL of the issuing CA (atomically), then run the reload command."""
+    from smartcity.iot.broker import refresh_crl
+
+    if not (outdir / "mosquitto.conf").exists():
+        console.print(f"[red]{outdir} has no mosquitto.conf: run `smartcity iot broker-config` first[/red]")
+        raise typer.Exit(1)
+    crl = refresh_crl(_db(), outdir, reload_command=reload_command)
+    console.print(f"{len(list(crl))} revoked certificates; crl.pem valid until {crl.next_update_utc}")
+
+
 @telemetry_app.command("rollup")
 def telemetry_rollup(
     since_hours: Annotated[float, typer.Option(help="Recompute this many hours back")] = 48,

@@ -19,6 +19,14 @@ class IotSettings(BaseSettings):
     )
     mqtt_cert_file: Path | None = Field(default=None, description="PEM client certificate for mqtts://")
     mqtt_key_file: Path | None = Field(default=None, description="PEM private key of that certificate")
+    mqtt_broker_dir: Path | None = Field(
+        default=None,
+        description="Folder `smartcity iot broker-config` wrote; its crl.pem is kept fresh by the worker",
+    )
+    mqtt_broker_reload_command: str | None = Field(
+        default=None,
+        description="Run after crl.pem changes so Mosquitto re-reads it, e.g. `systemctl reload mosquitto`",
+    )
     ngsi_allow_private_endpoints: bool = Field(
         default=False,
         description="Let NGSI-LD subscriptions notify loopback/private/link-local addresses (SSRF guard off)",

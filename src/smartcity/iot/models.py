@@ -39,6 +39,9 @@ class Device(TimestampMixin, Base):
     installed_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="active", index=True)
     tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    relationships: Mapped[dict[str, str]] = mapped_column(
+        JSONType, default=dict, server_default="{}"
+    )  # NGSI-LD Relationship name → target URI
     mqtt_username: Mapped[str] = mapped_column(String(120), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     mosquitto_hash: Mapped[str | None] = mapped_column(String(300))

@@ -84,6 +84,12 @@ class OperationNotSupported(NgsiError):
     status, slug, title, etsi = 422, "validation-failed", "Operation not supported", "OperationNotSupported"
 
 
+class LdContextNotAvailable(NgsiError):
+    """The request names a remote @context; this broker never fetches one."""
+
+    status, slug, title, etsi = 503, "service-unavailable", "@context not available", "LdContextNotAvailable"
+
+
 def as_ngsi_error(error: AppError) -> NgsiError:
     """The NGSI-LD form of a platform error (keeps detail and headers)."""
     if isinstance(error, NgsiError):
@@ -102,6 +108,54 @@ def _passthrough(error: AppError) -> NgsiError:
         ("NoAuthentication" if error.status == 401 else "NotAuthorized"),
     )
     return converted
+
+
+# ---------------------------------------------------------------- @context (CIM 009 §5.5.7, §6.3.5)
+
+CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
+_CORE_CONTEXT_URL = re.compile(r"https://uri\.etsi\.org/ngsi-ld/v1/ngsi-ld-core-context(-v1\.\d+)?\.jsonld")
+
+
+def check_context(context: Any, base_url: str) -> None:
+    """Accept an @context this broker understands without fetching anything; refuse any other.
+
+    Known: the ETSI core context (any published version) and this broker's own context; an inline
+    object may add terms but not give this broker's terms another meaning. Any other URL would have to
+    be downloaded, which this broker never does (LdContextNotAvailable, 503).
+    """
+    ours = context_document(base_url)["@context"]
+    for entry in context if isinstance(context, list) else [context]:
+        if isinstance(entry, str):
+            if not (_CORE_CONTEXT_URL.fullmatch(entry) or entry.endswith(CONTEXT_PATH)):
+                raise LdContextNotAvailable(
+                    f"@context {entry!r} is not fetched here: use {base_url.rstrip('/')}{CONTEXT_PATH}"
+                    " or the ETSI core context"
+                )
+        elif isinstance(entry, dict):
+            _check_inline_terms(entry, ours)
+        else:
+            raise BadRequestData("@context must be a URL, an object or an array of them")
+
+
+def _check_inline_terms(inline: dict[str, Any], ours: dict[str, Any]) -> None:
+    for term, meaning in inline.items():
+        if term in ours and _iri(meaning) != _iri(ours[term]):
+            raise BadRequestData(
+                f"@context gives {term!r} the meaning {_iri(meaning)!r}; here it is {_iri(ours[term])!r}"
+            )
+
+
+def _iri(meaning: Any) -> Any:
+    return meaning.get("@id") if isinstance(meaning, dict) else meaning
+
+
+def link_context(link_header: str | None) -> str | None:
+    """The URL of a JSON-LD context Link header (rel=http://www.w3.org/ns/json-ld#context), if any."""
+    for link in (link_header or "").split(","):
+        target, _, params = link.partition(";")
+        if CONTEXT_REL in params and target.strip().startswith("<"):
+            return target.strip()[1:-1]
+    return None
 
 
 def context_document(base_url: str) -> dict[str, Any]:
@@ -173,14 +227,24 @@ def build_entity(
     for key, (value, seen) in state.items():
         spec = kind.key(key)
         properties[key] = (value, seen, UNIT_CODES.get(spec.unit or "") if spec else None)
+    for name, target in (device.relationships or {}).items():
+        if attrs is None or name in attrs:
+            properties[name] = (Relationship(target), None, None)
     if device.lon is not None and device.lat is not None and (attrs is None or "location" in attrs):
         point = {"type": "Point", "coordinates": [device.lon, device.lat]}
         entity["location"] = point if key_values else {"type": "GeoProperty", "value": point}
     for name, (value, observed, unit) in sorted(properties.items()):
         if attrs is not None and name not in attrs:
             continue
-        entity[name] = value if key_values else _property(value, observed, unit)
+        if isinstance(value, Relationship):
+            entity[name] = str(value) if key_values else {"type": "Relationship", "object": str(value)}
+        else:
+            entity[name] = value if key_values else _property(value, observed, unit)
     return entity
+
+
+class Relationship(str):
+    """The target URI of a Relationship attribute (kept apart from Property values)."""
 
 
 def _device_properties(device: Device) -> dict[str, Any]:
@@ -203,18 +267,28 @@ def _property(value: Any, observed: datetime | None, unit: str | None) -> dict[s
     return item
 
 
+def relationships_of(entity: dict[str, Any]) -> dict[str, str]:
+    """The Relationship attributes of an entity or attribute set: name → target URI."""
+    found: dict[str, str] = {}
+    for name, attribute in entity.items():
+        if isinstance(attribute, dict) and attribute.get("type") == "Relationship":
+            target = attribute.get("object")
+            if not isinstance(target, str):
+                raise BadRequestData(f"relationship {name!r} needs an object URI")
+            found[name] = target
+    return found
+
+
 def key_values_of(entity: dict[str, Any]) -> dict[str, Any]:
-    """Attribute values of an entity in either form, without id, type and @context."""
+    """Property values of an entity in either form, without id, type, @context and Relationships."""
     values: dict[str, Any] = {}
     for name, attribute in entity.items():
         if name in ("id", "type", "@context", "scope"):
             continue
-        if isinstance(attribute, dict) and attribute.get("type") in (
-            "Property",
-            "GeoProperty",
-            "Relationship",
-        ):
-            values[name] = attribute.get("value", attribute.get("object"))
+        if isinstance(attribute, dict) and attribute.get("type") == "Relationship":
+            continue
+        if isinstance(attribute, dict) and attribute.get("type") in ("Property", "GeoProperty"):
+            values[name] = attribute.get("value")
         else:
             values[name] = attribute
     return values

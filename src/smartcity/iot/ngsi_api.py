@@ -7,11 +7,13 @@ import json
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
+from smartcity.core.db import utcnow
 from smartcity.core.errors import AppError
 from smartcity.core.security import Actor
 from smartcity.iot import service, subscriptions, temporal
@@ -23,20 +25,32 @@ from smartcity.iot.ngsi import (
     BadRequestData,
     GeoQuery,
     InvalidRequest,
+    OperationNotSupported,
     ResourceNotFound,
     as_ngsi_error,
     build_entity,
+    check_context,
     context_document,
     device_id_of,
     key_values_of,
+    link_context,
     observed_at,
     parse_q,
+    relationships_of,
     short_type,
 )
-from smartcity.iot.pipeline import Envelope
+from smartcity.iot.pipeline import DeviceInfo, Envelope, Refused, judge
 from smartcity.iot.schemas import DeviceCreate, DeviceUpdate
 
-router = APIRouter(prefix="/ngsi-ld/v1", tags=["ngsi-ld"])
+
+def _linked_context(request: Request) -> None:
+    """A JSON-LD context named in a Link header must be one this broker knows (it fetches none)."""
+    linked = link_context(request.headers.get("link"))
+    if linked is not None:
+        check_context(linked, _base(request))
+
+
+router = APIRouter(prefix="/ngsi-ld/v1", tags=["ngsi-ld"], dependencies=[Depends(_linked_context)])
 Reader = Annotated[Actor, Depends(signed_in)]
 Writer = Annotated[Actor, Depends(integrator)]
 JSON_LD = "application/ld+json"
@@ -85,27 +99,80 @@ def get_context(request: Request) -> Response:
 @router.get("/entities", summary="Query entities (type, id, idPattern, q, attrs, geo-query, pagination)")
 def query_entities(request: Request, _actor: Reader) -> Response:
     params = request.query_params
+    query = EntityQuery(
+        types=params.get("type"),
+        ids=params.get("id"),
+        id_pattern=params.get("idPattern"),
+        q=params.get("q"),
+        geo=GeoQuery.parse(params.get("georel"), params.get("geometry"), params.get("coordinates")),
+        attrs=_attrs(params.get("attrs")),
+    )
+    return _answer_query(request, query)
+
+
+@router.post("/entityOperations/query", summary="Query entities with a Query in the body (CIM 009 §5.7.2)")
+async def post_query(request: Request, _actor: Reader) -> Response:
+    body = await _json(request)
+    if not isinstance(body, dict) or body.get("type") != "Query":
+        raise BadRequestData('send a Query object: {"type": "Query", ...}')
+    selectors = body.get("entities") or [{}]
+    if not isinstance(selectors, list) or not all(isinstance(e, dict) for e in selectors):
+        raise BadRequestData("entities must be an array of entity selectors")
+    if len(selectors) > 1:
+        raise OperationNotSupported("one entity selector per query")
+    geo_q = body.get("geoQ") or {}
+    if not isinstance(geo_q, dict):
+        raise BadRequestData("geoQ must be an object")
+    coordinates = geo_q.get("coordinates")
+    query = EntityQuery(
+        types=selectors[0].get("type"),
+        ids=selectors[0].get("id"),
+        id_pattern=selectors[0].get("idPattern"),
+        q=body.get("q"),
+        geo=GeoQuery.parse(
+            geo_q.get("georel"),
+            geo_q.get("geometry"),
+            json.dumps(coordinates) if coordinates is not None else None,
+        ),
+        attrs=set(body["attrs"]) if isinstance(body.get("attrs"), list) else None,
+    )
+    return _answer_query(request, query)
+
+
+@dataclass(frozen=True)
+class EntityQuery:
+    """What a query selects, from the URL parameters or a Query body."""
+
+    types: str | None = None
+    ids: str | None = None
+    id_pattern: str | None = None
+    q: str | None = None
+    geo: GeoQuery | None = None
+    attrs: set[str] | None = None
+
+
+def _answer_query(request: Request, query: EntityQuery) -> Response:
+    params = request.query_params
     limit, offset = _int(params, "limit", 20, 0, MAX_LIMIT), _int(params, "offset", 0, 0, 10**9)
     count = params.get("count") == "true"
     if limit == 0 and not count:
         raise BadRequestData("limit=0 needs count=true")
-    predicate = parse_q(params["q"]) if params.get("q") else None
-    geo = GeoQuery.parse(params.get("georel"), params.get("geometry"), params.get("coordinates"))
-    pattern = _pattern(params.get("idPattern"))
-    devices = _candidates(request, params.get("type"), params.get("id"))
+    predicate = parse_q(query.q) if query.q else None
+    pattern = _pattern(query.id_pattern)
+    devices = _candidates(request, query.types, query.ids)
     states = service.latest_state(request.app.state.db, device_ids=[d.id for d in devices])
     entities = []
     for device in devices:
         full = build_entity(device, states[device.id], key_values=True)
         if pattern and not pattern.search(full["id"]):
             continue
-        if (predicate and not predicate(full)) or (geo and not geo.matches(device.lon, device.lat)):
+        if (predicate and not predicate(full)) or (
+            query.geo and not query.geo.matches(device.lon, device.lat)
+        ):
             continue
         entities.append((device, states[device.id]))
     page = entities[offset : offset + limit]
-    body = [
-        build_entity(d, s, attrs=_attrs(params.get("attrs")), key_values=_key_values(params)) for d, s in page
-    ]
+    body = [build_entity(d, s, attrs=query.attrs, key_values=_key_values(params)) for d, s in page]
     return _respond(request, body, headers={"NGSILD-Results-Count": str(len(entities))} if count else None)
 
 
@@ -167,10 +234,20 @@ def _device(request: Request, entity_id: str) -> Device:
 
 
 async def _json(request: Request) -> Any:
+    """The JSON body, its @context checked: in the body for application/ld+json, else by Link (§6.3.5)."""
     try:
-        return json.loads(await request.body())
+        body = json.loads(await request.body())
     except ValueError as exc:
         raise InvalidRequest(f"the body is not JSON: {exc}") from None
+    json_ld = request.headers.get("content-type", "").split(";")[0].strip() == JSON_LD
+    for item in [i for i in (body if isinstance(body, list) else [body]) if isinstance(i, dict)]:
+        if json_ld and "@context" not in item:
+            raise BadRequestData("application/ld+json needs an @context in the body")
+        if not json_ld and "@context" in item:
+            raise BadRequestData("an @context in the body needs Content-Type application/ld+json")
+        if json_ld:
+            check_context(item["@context"], _base(request))
+    return body
 
 
 @router.post("/entities", status_code=201, summary="Create an entity (registers a device)")
@@ -195,23 +272,44 @@ def _create(request: Request, actor: Actor, entity: Any) -> Device:
     db = request.app.state.db
     try:
         data = DeviceCreate.model_validate(
-            {"id": device_id_of(entity["id"]), "type": kind.slug, "location": location, **registry}
+            {
+                "id": device_id_of(entity["id"]),
+                "type": kind.slug,
+                "location": location,
+                "relationships": relationships_of(entity),
+                **registry,
+            }
         )
     except ValueError as exc:
         raise BadRequestData(str(exc).splitlines()[0]) from None
+    message = _message(data.id, values, observed_at(entity)) if values else None
+    if message is not None:  # judged before registering: a refused value leaves no half-made device
+        verdict = judge(
+            0,
+            Envelope(message, device_id=data.id),
+            {data.id: DeviceInfo(data.id, kind.slug, "active")},
+            utcnow(),
+        )
+        if isinstance(verdict, Refused):
+            raise BadRequestData(verdict.detail)
     created = _call(lambda: service.register_device(db, actor=actor, data=data))
     if values:
         _ingest(request, created.device.id, values, observed_at(entity), strict=True)
     return created.device
 
 
+def _message(device_id: str, values: dict[str, Any], observed: str | None) -> dict[str, Any]:
+    """Attribute values as a device message; with observedAt its msg_id is stable (replays are duplicates)."""
+    digest = hashlib.sha256(json.dumps([device_id, values, observed], sort_keys=True, default=str).encode())
+    msg_id = f"ngsi-{digest.hexdigest()[:32]}" if observed else f"ngsi-{uuid.uuid4().hex}"
+    return {"msg_id": msg_id, "values": values, **({"ts": observed} if observed else {})}
+
+
 def _ingest(
     request: Request, device_id: str, values: dict[str, Any], observed: str | None, *, strict: bool
 ) -> list[dict[str, Any]]:
     """Store attribute values as a device message; returns the refusal reasons (raises when strict)."""
-    digest = hashlib.sha256(json.dumps([device_id, values, observed], sort_keys=True, default=str).encode())
-    msg_id = f"ngsi-{digest.hexdigest()[:32]}" if observed else f"ngsi-{uuid.uuid4().hex}"
-    body = {"msg_id": msg_id, "values": values, **({"ts": observed} if observed else {})}
+    body = _message(device_id, values, observed)
     outcome = service.ingest(request.app.state.db, envelopes=[Envelope(body, device_id=device_id)])
     problems = [{"reason": r.reason, "detail": r.detail} for r in outcome.refused]
     if problems and strict:
@@ -235,12 +333,22 @@ async def update_attributes(entity_id: str, request: Request, actor: Writer) -> 
 
 
 def _update(
-    request: Request, actor: Actor, device: Device, attributes: dict[str, Any]
+    request: Request,
+    actor: Actor,
+    device: Device,
+    attributes: dict[str, Any],
+    *,
+    replace_relationships: bool = False,
 ) -> list[dict[str, Any]]:
     values = key_values_of(attributes)
     registry = {field: values.pop(attr) for attr, field in REGISTRY_ATTRIBUTES.items() if attr in values}
     if "location" in values:
         registry["location"] = values.pop("location")
+    relationships = relationships_of(attributes)
+    if replace_relationships and relationships != device.relationships:
+        registry["relationships"] = relationships
+    elif relationships:
+        registry["relationships"] = {**device.relationships, **relationships}
     if registry:
         try:
             change = DeviceUpdate.model_validate(registry)
@@ -258,31 +366,112 @@ def _update(
     return not_updated
 
 
-@router.post("/entityOperations/upsert", summary="Create or update many entities")
+@router.post("/entityOperations/create", summary="Create many entities (CIM 009 §5.6.7)")
+async def batch_create(request: Request, actor: Writer) -> Response:
+    entities = await _batch_body(request)
+    outcome = _each(entities, lambda entity: _create_new(request, actor, entity))
+    return _batch_answer(outcome, created_status=201)
+
+
+@router.post("/entityOperations/upsert", summary="Create or update many entities (CIM 009 §5.6.8)")
 async def upsert(request: Request, actor: Writer) -> Response:
-    entities = await _json(request)
-    if not isinstance(entities, list):
-        raise BadRequestData("send an array of entities")
-    created: list[Any] = []
-    updated: list[Any] = []
-    errors: list[dict[str, Any]] = []
+    replace = _option(request, allowed=("replace", "update"), default="replace") == "replace"
+    entities = await _batch_body(request)
+    outcome = _each(entities, lambda entity: _upsert_one(request, actor, entity, replace=replace))
+    return _batch_answer(outcome, created_status=201)
+
+
+@router.post("/entityOperations/update", summary="Update attributes of many entities (CIM 009 §5.6.9)")
+async def batch_update(request: Request, actor: Writer) -> Response:
+    _option(request, allowed=(), default=None)
+    entities = await _batch_body(request)
+    outcome = _each(entities, lambda entity: _update_existing(request, actor, entity))
+    return _batch_answer(outcome, created_status=None)
+
+
+@router.post("/entityOperations/delete", summary="Delete many entities (CIM 009 §5.6.10)")
+async def batch_delete(request: Request, actor: Writer) -> Response:
+    ids = await _batch_body(request)
+    if not all(isinstance(i, str) for i in ids):
+        raise BadRequestData("send an array of entity ids")
+    outcome = _each([{"id": i} for i in ids], lambda entity: _delete_one(request, actor, entity["id"]))
+    return _batch_answer(outcome, created_status=None)
+
+
+def _option(request: Request, *, allowed: tuple[str, ...], default: str | None) -> str | None:
+    """The one `options` value of a batch operation; noOverwrite and the like are not supported here."""
+    option = request.query_params.get("options") or default
+    if option is not None and option not in allowed:
+        raise OperationNotSupported(f"options={option} is not supported by this operation here")
+    return option
+
+
+async def _batch_body(request: Request) -> list[Any]:
+    body = await _json(request)
+    if not isinstance(body, list):
+        raise BadRequestData("send an array")
+    return body
+
+
+@dataclass
+class BatchOutcome:
+    """Per entity of a batch: created, updated, or refused with an NGSI-LD problem."""
+
+    created: list[Any]
+    updated: list[Any]
+    errors: list[dict[str, Any]]
+
+
+def _each(entities: list[Any], action: Callable[[Any], str]) -> BatchOutcome:
+    outcome = BatchOutcome([], [], [])
     for entity in entities:
         entity_ref = entity.get("id") if isinstance(entity, dict) else None
         try:
-            outcome = _upsert_one(request, actor, entity)
+            result = action(entity)
         except AppError as error:
             problem = as_ngsi_error(error).to_problem()
-            errors.append({"entityId": entity_ref, "error": problem})
+            outcome.errors.append({"entityId": entity_ref, "error": problem})
             continue
-        (created if outcome == "created" else updated).append(entity_ref)
-    if errors:
-        return JSONResponse({"success": created + updated, "errors": errors}, status_code=207)
-    if created:
-        return JSONResponse(created, status_code=201)
+        (outcome.created if result == "created" else outcome.updated).append(entity_ref)
+    return outcome
+
+
+def _batch_answer(outcome: BatchOutcome, *, created_status: int | None) -> Response:
+    """207 with BatchOperationResult when anything failed; else 201 + created ids, or 204."""
+    if outcome.errors:
+        success = outcome.created + outcome.updated
+        return JSONResponse({"success": success, "errors": outcome.errors}, status_code=207)
+    if outcome.created and created_status:
+        return JSONResponse(outcome.created, status_code=created_status)
     return Response(status_code=204)
 
 
-def _upsert_one(request: Request, actor: Actor, entity: Any) -> str:
+def _create_new(request: Request, actor: Actor, entity: Any) -> str:
+    _create(request, actor, entity)
+    return "created"
+
+
+def _update_existing(request: Request, actor: Actor, entity: Any) -> str:
+    if not isinstance(entity, dict) or not isinstance(entity.get("id"), str):
+        raise BadRequestData("an entity needs an id")
+    device = _device(request, entity["id"])
+    attributes = {k: v for k, v in entity.items() if k not in ("id", "type", "@context")}
+    if attributes and _update(request, actor, device, attributes):
+        raise BadRequestData("some attributes were rejected by the device type")
+    return "updated"
+
+
+def _delete_one(request: Request, actor: Actor, entity_ref: str) -> str:
+    device = _device(request, entity_ref)
+    _call(lambda: service.decommission_device(request.app.state.db, actor=actor, device_id=device.id))
+    return "deleted"
+
+
+def _upsert_one(request: Request, actor: Actor, entity: Any, *, replace: bool) -> str:
+    """Create, or update the attributes given; `replace` also drops Relationships the entity no longer has.
+
+    Property values are observations kept as history, so replacing an entity never erases them.
+    """
     if not isinstance(entity, dict) or not isinstance(entity.get("id"), str):
         raise BadRequestData("an entity needs an id")
     try:
@@ -291,7 +480,7 @@ def _upsert_one(request: Request, actor: Actor, entity: Any) -> str:
         _create(request, actor, entity)
         return "created"
     attributes = {k: v for k, v in entity.items() if k not in ("id", "type", "@context")}
-    if attributes and _update(request, actor, device, attributes):
+    if (attributes or replace) and _update(request, actor, device, attributes, replace_relationships=replace):
         raise BadRequestData("some attributes were rejected by the device type")
     return "updated"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -26,6 +27,16 @@ class GeoPoint(BaseModel):
         return value
 
 
+def _relationship_targets(value: dict[str, str]) -> dict[str, str]:
+    """Relationship names are attribute names and each target is a URI (urn:…, https://…)."""
+    for name, target in value.items():
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,63}", name):
+            raise ValueError(f"relationship name {name!r} is not an attribute name")
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:\S{1,200}", target):
+            raise ValueError(f"relationship {name!r} must point to a URI, not {target!r}")
+    return value
+
+
 class DeviceBase(BaseModel):
     """Fields a device is registered with."""
 
@@ -36,6 +47,12 @@ class DeviceBase(BaseModel):
     location: GeoPoint | None = None
     installed_on: date | None = None
     tags: list[str] = Field(default_factory=list, max_length=20)
+    relationships: dict[str, str] = Field(default_factory=dict, max_length=20)
+
+    @field_validator("relationships")
+    @classmethod
+    def _targets_are_uris(cls, value: dict[str, str]) -> dict[str, str]:
+        return _relationship_targets(value)
 
 
 class DeviceCreate(DeviceBase):
@@ -54,6 +71,12 @@ class DeviceUpdate(BaseModel):
     installed_on: date | None = None
     tags: list[str] | None = Field(default=None, max_length=20)
     status: Literal["active", "inactive", "faulty"] | None = None
+    relationships: dict[str, str] | None = Field(default=None, max_length=20)
+
+    @field_validator("relationships")
+    @classmethod
+    def _targets_are_uris(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        return None if value is None else _relationship_targets(value)
 
 
 class DeviceRead(DeviceBase):

@@ -91,6 +91,7 @@ def _new_device(db: Database, uow: UnitOfWork, data: DeviceCreate) -> NewDevice:
         installed_on=data.installed_on,
         status="active",
         tags=sorted(set(data.tags)),
+        relationships=dict(data.relationships),
         mqtt_username=data.id,
         password_hash=credentials.hash_password(password),
         mosquitto_hash=credentials.mosquitto_hash(password),
@@ -136,6 +137,7 @@ def device_snapshot(device: Device) -> dict[str, Any]:
         "ward_code": device.ward_code,
         "installed_on": device.installed_on,
         "status": device.status,
+        "relationships": device.relationships,
         "tags": list(device.tags or []),
     }
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from smartcity.core.db import Database
+from smartcity.core.db import Database, utcnow
 from smartcity.iot import service
+from smartcity.iot.config import get_iot_settings
 
 
 def expire_commands(db: Database) -> int:
@@ -31,15 +32,28 @@ def deliver_notifications(db: Database) -> int:
     return deliver_due(db)
 
 
+def refresh_broker_crl(db: Database) -> int:
+    """Rewrite the broker's crl.pem well before it expires (when SMARTCITY_MQTT_BROKER_DIR is set)."""
+    from smartcity.iot.broker import crl_due, refresh_crl
+
+    iot = get_iot_settings()
+    if iot.mqtt_broker_dir is None or not crl_due(iot.mqtt_broker_dir / "crl.pem", now=utcnow()):
+        return 0
+    refresh_crl(db, iot.mqtt_broker_dir, reload_command=iot.mqtt_broker_reload_command, settings=db.settings)
+    return 1
+
+
 TASKS: dict[str, Callable[[Database], int]] = {
     "iot.expire_commands": expire_commands,
     "iot.check_silent_devices": check_silent_devices,
     "iot.ensure_telemetry_partitions": ensure_telemetry_partitions,
     "iot.deliver_notifications": deliver_notifications,
+    "iot.refresh_broker_crl": refresh_broker_crl,
 }
 INTERVALS = {
     "iot.expire_commands": timedelta(seconds=30),
     "iot.check_silent_devices": timedelta(minutes=1),
     "iot.ensure_telemetry_partitions": timedelta(hours=6),
     "iot.deliver_notifications": timedelta(seconds=10),
+    "iot.refresh_broker_crl": timedelta(hours=1),
 }
