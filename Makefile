@@ -28,6 +28,7 @@ test: install-dev
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 # Re-pin every dependency after changing pyproject.toml.

@@ -72,11 +72,19 @@ def _foreign_material(folder: Path, device_id: str) -> Material:
     ca_key, key = pki.new_rsa_key(2048), pki.new_rsa_key(2048)
     ca_subject = pki.SubjectInfo(common_name="Other CA", organisation="Kẻ lạ", locality="Nowhere")
     ca = pki.build_certificate(
-        kind="root-ca", subject=ca_subject, public_key=ca_key.public_key(), issuer=None,
-        issuer_key=ca_key, lifetime=timedelta(days=30),
+        kind="root-ca",
+        subject=ca_subject,
+        public_key=ca_key.public_key(),
+        issuer=None,
+        issuer_key=ca_key,
+        lifetime=timedelta(days=30),
     )
     cert = pki.build_certificate(
-        kind="device", subject=subject, public_key=key.public_key(), issuer=ca, issuer_key=ca_key,
+        kind="device",
+        subject=subject,
+        public_key=key.public_key(),
+        issuer=ca,
+        issuer_key=ca_key,
         lifetime=timedelta(days=30),
     )
     cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()

@@ -22,8 +22,10 @@ def test_the_label_holds_the_qr_code_of_the_url_module_by_module():
     expected = _modules(URL)
     scale, border = 8, 1
     read = [
-        [label.getpixel(((border + x) * scale + scale // 2, (border + y) * scale + scale // 2)) < 128
-         for x in range(len(expected))]
+        [
+            label.getpixel(((border + x) * scale + scale // 2, (border + y) * scale + scale // 2)) < 128
+            for x in range(len(expected))
+        ]
         for y in range(len(expected))
     ]
     assert read == expected

@@ -130,8 +130,17 @@ def _openssl_verifies(db: Database, cert_pem: str, folder: Path, *, purpose: str
     (folder / "issuing.pem").write_bytes(issuing.public_bytes(serialization.Encoding.PEM))
     (folder / "leaf.pem").write_text(cert_pem)
     result = subprocess.run(
-        ["openssl", "verify", "-purpose", purpose, "-CAfile", folder / "root.pem",
-         "-untrusted", folder / "issuing.pem", folder / "leaf.pem"],
+        [
+            "openssl",
+            "verify",
+            "-purpose",
+            purpose,
+            "-CAfile",
+            folder / "root.pem",
+            "-untrusted",
+            folder / "issuing.pem",
+            folder / "leaf.pem",
+        ],
         capture_output=True,
         check=False,
     )
@@ -152,16 +161,24 @@ def cli_env(db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch) -
     get_signing_settings.cache_clear()
 
 
-def test_cli_writes_server_and_device_material_with_private_keys_0600(
-    cli_env: None, tmp_path: Path
-) -> None:
+def test_cli_writes_server_and_device_material_with_private_keys_0600(cli_env: None, tmp_path: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(app, ["pki", "init"]).exit_code == 0
     cert, key = tmp_path / "server.crt", tmp_path / "server.key"
     result = runner.invoke(
         app,
-        ["pki", "issue-server", "--dns", "localhost", "--ip", "127.0.0.1", "--out-cert", str(cert),
-         "--out-key", str(key)],
+        [
+            "pki",
+            "issue-server",
+            "--dns",
+            "localhost",
+            "--ip",
+            "127.0.0.1",
+            "--out-cert",
+            str(cert),
+            "--out-key",
+            str(key),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "PRIVATE KEY" not in result.output
@@ -181,7 +198,5 @@ def test_cli_writes_server_and_device_material_with_private_keys_0600(
     assert b"PRIVATE KEY" in device_key.read_bytes()
     result = runner.invoke(app, ["pki", "issue", "--device", "AQ-8", "--out-key", str(device_key)])
     assert result.exit_code == 2
-    result = runner.invoke(
-        app, ["pki", "issue-server", "--out-cert", str(cert), "--out-key", str(key)]
-    )
+    result = runner.invoke(app, ["pki", "issue-server", "--out-cert", str(cert), "--out-key", str(key)])
     assert result.exit_code == 2  # no name: a validation error

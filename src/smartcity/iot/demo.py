@@ -9,13 +9,23 @@ from smartcity.iot import service
 from smartcity.iot.schemas import RuleCreate
 
 DEMO_RULES = (
-    RuleCreate(name="Thùng rác ngầm sắp đầy", kind="threshold", device_type="waste_container",
-               key="fillingLevel", params={"op": ">", "value": 90}, severity="medium"),
-    RuleCreate(name="Nhiệt độ trong thùng rác cao (nguy cơ cháy)", kind="threshold",
-               device_type="waste_container", key="temperature", params={"op": ">", "value": 60},
-               severity="critical"),
-    RuleCreate(name="Thiết bị mất kết nối 15 phút", kind="no_data", params={"minutes": 15},
-               severity="low"),
+    RuleCreate(
+        name="Thùng rác ngầm sắp đầy",
+        kind="threshold",
+        device_type="waste_container",
+        key="fillingLevel",
+        params={"op": ">", "value": 90},
+        severity="medium",
+    ),
+    RuleCreate(
+        name="Nhiệt độ trong thùng rác cao (nguy cơ cháy)",
+        kind="threshold",
+        device_type="waste_container",
+        key="temperature",
+        params={"op": ">", "value": 60},
+        severity="critical",
+    ),
+    RuleCreate(name="Thiết bị mất kết nối 15 phút", kind="no_data", params={"minutes": 15}, severity="low"),
 )
 
 
