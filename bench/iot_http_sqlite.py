@@ -2,7 +2,9 @@
 
 One uvicorn process serves the platform on a SQLite file, plus a bare route that parses the same batch
 and only counts it. The same client posts the same batches (500 messages, three values each) to both.
-Prints messages per second of each and the ratio ingest/bare.
+A second reference is the smallest durable write of the same rows: plain sqlite3 `executemany` into the
+migrated iot_telemetry table of another file, one committed transaction per batch, same pragmas.
+Prints messages per second of each and the ratios of ingestion to both references.
 
     .venv/bin/python bench/iot_http_sqlite.py [--messages 30000] [--batch 500]
 """
@@ -125,12 +127,41 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
+        raw = raw_insert_seconds(Path(folder) / "raw.db", batches(args.messages, args.batch, "raw"))
     print(f"messages: {args.messages} in batches of {args.batch}, 3 values each, SQLite (WAL)")
     print(f"bare endpoint (parse + count): {args.messages / bare:>9,.0f} msg/s")
+    print(f"raw sqlite3 insert, same rows: {args.messages / raw:>9,.0f} msg/s")
     print(
         f"HTTP ingestion into SQLite:    {args.messages / ingest:>9,.0f} msg/s  "
-        f"ratio to bare {bare / ingest:.2f}"
+        f"ratio to bare {bare / ingest:.2f}, to raw insert {raw / ingest:.2f}"
     )
+
+
+def raw_insert_seconds(path: Path, bodies: list[dict[str, Any]]) -> float:
+    """Seconds to insert the bodies' rows with plain sqlite3, a committed transaction per body."""
+    import sqlite3
+
+    from smartcity.core.db import Database
+    from smartcity.core.migrate import upgrade
+
+    upgrade(Database(f"sqlite:///{path}"))
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    insert = "INSERT INTO iot_telemetry (device_id, msg_id, key, ts, value) VALUES (?, ?, ?, ?, ?)"
+    started = time.perf_counter()
+    for body in bodies:
+        rows = [
+            (m["device_id"], m["msg_id"], key, m["ts"], value)
+            for m in body["messages"]
+            for key, value in m["values"].items()
+        ]
+        connection.execute("BEGIN IMMEDIATE")
+        connection.executemany(insert, rows)
+        connection.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return elapsed
 
 
 def _wait_ready(client: httpx.Client) -> None:
