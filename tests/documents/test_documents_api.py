@@ -7,7 +7,7 @@ import hashlib
 from fastapi.testclient import TestClient
 
 from smartcity.signing import service as signing
-from tests.documents.conftest import Office, draft_data, setup_office, signed_count
+from tests.documents.conftest import Office, annex_pdf, draft_data, setup_office, signed_count
 from tests.dossiers.dossier_fixtures import PASSWORD
 
 
@@ -69,8 +69,6 @@ def test_draft_to_issue_over_the_api(db, settings, app) -> None:  # type: ignore
 
 
 def test_attachments_over_the_api_with_problem_details(db, settings, app) -> None:  # type: ignore[no-untyped-def]
-    from tests.documents.test_documents_attachments import annex_pdf
-
     setup_office(db, settings, with_pki=False)
     with TestClient(app) as client:
         spec, head = _bearer(client, "chuyenvien"), _bearer(client, "truongphong")

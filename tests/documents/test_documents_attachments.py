@@ -12,8 +12,6 @@ import pytest
 from PIL import Image, ImageChops
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import EmbeddedPdfSignature
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
 from smartcity.core.errors import Conflict, Forbidden, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
@@ -24,18 +22,7 @@ from smartcity.signing import appearance
 from smartcity.signing import service as signing
 from smartcity.signing.config import get_signing_settings
 from tests.conftest import service_missing
-from tests.documents.conftest import Office, draft_data, signed_count
-
-
-def annex_pdf(title: str = "PHỤ LỤC I", pages: int = 2) -> bytes:
-    """A small PDF of `pages` pages, as a drafter would attach."""
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer, pagesize=A4)
-    for index in range(pages):
-        page.drawString(72, 700, f"{title} - trang {index + 1}")
-        page.showPage()
-    page.save()
-    return buffer.getvalue()
+from tests.documents.conftest import Office, annex_pdf, draft_data, signed_count
 
 
 def _attach(office: Office, doc_id: int, name: str = "Phụ lục I.pdf", content: bytes | None = None) -> int:

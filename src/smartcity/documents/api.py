@@ -154,6 +154,31 @@ def incoming_pdf(request: Request, incoming_id: int, actor: ActorDep) -> Respons
     )
 
 
+@api.get(
+    "/incoming/{incoming_id}/attachments",
+    response_model=list[AttachmentRead],
+    summary="Attachments received with a document",
+)
+def incoming_attachments(request: Request, incoming_id: int, actor: ActorDep) -> list[AttachmentRead]:
+    """The attachments as the sender sealed them (hashes and seals checked on arrival)."""
+    return exchange.incoming_attachments(_db(request), actor=actor, incoming_id=incoming_id)
+
+
+@api.get(
+    "/incoming/{incoming_id}/attachments/{attachment_id}/pdf",
+    summary="A received attachment's PDF",
+    response_class=Response,
+)
+def incoming_attachment_pdf(
+    request: Request, incoming_id: int, attachment_id: int, actor: ActorDep
+) -> Response:
+    """One received attachment, sealed by the sending agency."""
+    content, filename = exchange.incoming_attachment_pdf(
+        _db(request), actor=actor, incoming_id=incoming_id, attachment_id=attachment_id
+    )
+    return pdf_response(content, filename)
+
+
 @api.get("/{document_id}", response_model=DocumentRead, summary="One document")
 def get_document(request: Request, document_id: int, actor: ActorDep) -> DocumentRead:
     """A document of the caller's office."""
