@@ -8,8 +8,8 @@ import re
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from smartcity.documents import service
-from tests.documents.conftest import setup_office, to_signed
+from smartcity.documents import attachments, service
+from tests.documents.conftest import annex_pdf, draft_data, setup_office, to_signed
 from tests.dossiers.dossier_fixtures import PASSWORD
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -50,3 +50,45 @@ def test_pages_refuse_in_vietnamese_and_export_the_register(db, settings, app) -
 
     anonymous = TestClient(app).get("/can-bo/van-ban", follow_redirects=False)
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+
+
+def test_attachments_on_the_pages_uploaded_refused_and_verified(db, settings, app) -> None:  # type: ignore[no-untyped-def]
+    office = setup_office(db, settings)
+    doc = service.create_draft(db, actor=office.specialist, data=draft_data())
+    author, token = _login(app, "chuyenvien")
+    form = author.get(f"/can-bo/van-ban/{doc.id}/sua")
+    assert 'id="attachment-form"' in form.text and "Không có tài liệu kèm theo." in form.text
+    url = f"/can-bo/van-ban/{doc.id}/phu-luc"
+    wrong = author.post(
+        url, data={"csrf_token": token}, files={"file": ("ghi chú.txt", b"van ban thuong", "text/plain")}
+    )
+    assert wrong.status_code == 415 and "Tệp đính kèm phải là tệp PDF." in wrong.text
+    no_csrf = author.post(url, files={"file": ("a.pdf", annex_pdf(), "application/pdf")})
+    assert no_csrf.status_code in (400, 403)
+    assert attachments.list_for(db, actor=office.specialist, document_id=doc.id) == []
+    added = author.post(
+        url,
+        data={"csrf_token": token, "back": "sua"},
+        files={"file": ("Phụ lục I.pdf", annex_pdf(), "application/pdf")},
+        follow_redirects=True,
+    )
+    assert (
+        added.status_code == 200 and "Phu-luc-I.pdf" in added.text and "Đóng dấu khi ban hành" in added.text
+    )
+
+    service.submit(db, actor=office.specialist, document_id=doc.id)
+    service.approve(db, actor=office.head, document_id=doc.id)
+    service.sign(db, actor=office.leader, document_id=doc.id, signing_with=office.signing)
+    late = author.post(
+        url, data={"csrf_token": token}, files={"file": ("b.pdf", annex_pdf(), "application/pdf")}
+    )
+    assert late.status_code == 409 and "không ở trạng thái cho phép" in late.text
+    clerk, token = _login(app, "vanthu")
+    issued = clerk.post(f"/can-bo/van-ban/{doc.id}/issue", data={"csrf_token": token})
+    section = issued.text.split('id="attachments"')[1].split("</section>")[0]
+    assert 'data-sealed="true"' in section and 'data-verdict="valid"' in section, section
+    assert "UBND phường Thủ Dầu Một" in section and 'id="attachment-form"' not in section
+    annex = attachments.list_for(db, actor=office.clerk, document_id=doc.id)[0]
+    download = clerk.get(f"{url}/{annex.id}")
+    assert download.status_code == 200 and download.headers["content-type"] == "application/pdf"
+    assert download.content.startswith(b"%PDF") and len(download.content) > annex.size
