@@ -8,8 +8,8 @@ import re
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from smartcity.documents import attachments, service
-from tests.documents.conftest import annex_pdf, draft_data, setup_office, to_signed
+from smartcity.documents import attachments, exchange, service
+from tests.documents.conftest import annex_pdf, draft_data, make_user, setup_office, to_signed
 from tests.dossiers.dossier_fixtures import PASSWORD
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -92,3 +92,54 @@ def test_attachments_on_the_pages_uploaded_refused_and_verified(db, settings, ap
     download = clerk.get(f"{url}/{annex.id}")
     assert download.status_code == 200 and download.headers["content-type"] == "application/pdf"
     assert download.content.startswith(b"%PDF") and len(download.content) > annex.size
+
+
+def test_admins_list_add_and_edit_agencies_on_a_page(db, settings, app) -> None:  # type: ignore[no-untyped-def]
+    setup_office(db, settings, with_pki=False)
+    make_user(db, "quantri", "Quản trị hệ thống", [("admin", None)])
+    clerk, token = _login(app, "vanthu")
+    assert clerk.get("/can-bo/van-ban/co-quan").status_code == 403
+    assert 'id="agencies-link"' not in clerk.get("/can-bo/van-ban").text
+    refused = clerk.post(
+        "/can-bo/van-ban/co-quan",
+        data={"csrf_token": token, "code": "X", "name": "X", "endpoint": "http://x.test", "active": "on"},
+    )
+    assert refused.status_code == 403 and exchange.list_agencies(db) == []
+
+    admin, token = _login(app, "quantri")
+    assert 'id="agencies-link"' in admin.get("/can-bo/van-ban/moi").text
+    page = admin.get("/can-bo/van-ban/co-quan")
+    assert page.status_code == 200 and "Cơ quan trao đổi văn bản" in page.text
+    form = {"csrf_token": token, "code": "UBND-25750-HCM", "name": "UBND phường Phú Lợi", "active": "on"}
+    bad = admin.post("/can-bo/van-ban/co-quan", data={**form, "endpoint": "ftp://phuloi.test"})
+    assert (
+        bad.status_code == 422
+        and "địa chỉ trao đổi" in bad.text
+        and 'value="UBND phường Phú Lợi"' in bad.text
+    )
+    no_csrf = admin.post(
+        "/can-bo/van-ban/co-quan", data={**form, "csrf_token": "", "endpoint": "https://a.test"}
+    )
+    assert no_csrf.status_code in (400, 403) and exchange.list_agencies(db) == []
+    added = admin.post("/can-bo/van-ban/co-quan", data={**form, "endpoint": "https://phuloi.test/"})
+    assert added.status_code == 200 and "Đã thêm cơ quan." in added.text and "UBND-25750-HCM" in added.text
+    twice = admin.post("/can-bo/van-ban/co-quan", data={**form, "endpoint": "https://other.test"})
+    assert twice.status_code == 409 and "Mã cơ quan này đã có" in twice.text
+    edit = admin.get("/can-bo/van-ban/co-quan/UBND-25750-HCM")
+    assert 'value="https://phuloi.test"' in edit.text
+    saved = admin.post(
+        "/can-bo/van-ban/co-quan/UBND-25750-HCM",
+        data={
+            "csrf_token": token,
+            "name": "UBND phường Phú Lợi (mới)",
+            "endpoint": "https://vanban.phuloi.test",
+        },
+    )
+    assert saved.status_code == 200 and "Đã lưu thông tin cơ quan." in saved.text
+    [agency] = exchange.list_agencies(db)
+    assert (agency.name, agency.endpoint, agency.active) == (
+        "UBND phường Phú Lợi (mới)",
+        "https://vanban.phuloi.test",
+        False,  # the box was left unticked: no longer exchanged with
+    )
+    assert "Agencies documents are exchanged with" in admin.get("/can-bo/van-ban/co-quan?lang=en").text

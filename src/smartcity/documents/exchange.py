@@ -75,6 +75,14 @@ def upsert_agency(db: Database, *, actor: Actor, data: AgencyIn) -> AgencyRead:
         return AgencyRead.model_validate(row)
 
 
+def add_agency(db: Database, *, actor: Actor, data: AgencyIn) -> AgencyRead:
+    """Register a new agency; 409 if its code is already registered."""
+    with db.session() as s:
+        if s.get(Agency, data.code) is not None:
+            raise Conflict(f"The agency {data.code} is already registered")
+    return upsert_agency(db, actor=actor, data=data)
+
+
 def list_agencies(db: Database) -> list[AgencyRead]:
     """Every registered agency, by code."""
     with db.session() as s:

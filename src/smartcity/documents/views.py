@@ -18,7 +18,7 @@ from smartcity.accounts.deps import current_actor
 from smartcity.core.db import Database
 from smartcity.core.errors import AppError, Forbidden, ValidationFailed
 from smartcity.core.security import Actor
-from smartcity.documents import attachments, exchange, kinds, service
+from smartcity.documents import agency_views, attachments, exchange, kinds, service
 from smartcity.documents.api import pdf_response, signing_with
 from smartcity.documents.config import get_documents_settings
 from smartcity.documents.schemas import SECRECIES, URGENCIES, DocumentCreate
@@ -26,6 +26,7 @@ from smartcity.signing import service as signing
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(agency_views.router)  # first: /co-quan must not be read as a document id
 STAFF = ("specialist", "head", "leader", "clerk")
 STAFF_LINKS = (
     {"label": "Văn bản điều hành", "href": "/can-bo/van-ban", "roles": STAFF},
