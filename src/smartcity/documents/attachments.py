@@ -25,13 +25,13 @@ from smartcity.core.errors import (
 )
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
+from smartcity.documents import service
 from smartcity.documents.config import get_documents_settings
 from smartcity.documents.models import Attachment, Document
 from smartcity.documents.schemas import AttachmentRead
 from smartcity.signing import pades
 
 PDF_TYPES = ("application/pdf", "application/x-pdf", "application/octet-stream", "")
-EDITABLE = ("draft", "returned")
 
 
 def read(row: Attachment) -> AttachmentRead:
@@ -45,7 +45,8 @@ def safe_filename(name: str | None) -> str:
     """A plain ASCII file name ending in .pdf (Vietnamese letters lose their marks, đ becomes d)."""
     folded = unicodedata.normalize("NFKD", (name or "").replace("đ", "d").replace("Đ", "D"))
     ascii_name = folded.encode("ascii", "ignore").decode()
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip("-.")
+    base = ascii_name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    stem = re.sub(r"-{2,}", "-", re.sub(r"[^A-Za-z0-9._-]+", "-", base)).strip("-.")
     stem = re.sub(r"\.pdf$", "", stem, flags=re.IGNORECASE)[:120] or "phu-luc"
     return f"{stem}.pdf"
 
@@ -69,15 +70,10 @@ def _document(session: Session, document_id: int) -> Document:
     return doc
 
 
-def _may_read(actor: Actor, doc: Document) -> bool:
-    staff = ("specialist", "head", "leader", "clerk")
-    return actor.has_role("admin") or any(actor.has_role(r, doc.office_code) for r in staff)
-
-
 def _require_author(actor: Actor, doc: Document) -> None:
     if doc.author != actor.name and not actor.has_role("admin"):
         raise Forbidden("Only the author changes the attachments of a draft")
-    if doc.state not in EDITABLE:
+    if doc.state not in service.EDITABLE:
         raise Conflict(f"The document is {doc.state}; attachments change only on a draft", state=doc.state)
 
 
@@ -128,9 +124,8 @@ def remove(db: Database, *, actor: Actor, document_id: int, attachment_id: int) 
 
 def list_for(db: Database, *, actor: Actor, document_id: int) -> list[AttachmentRead]:
     """The attachments of a document, in the order they were added."""
+    service.get_document(db, actor=actor, document_id=document_id)  # 404, or 403 for other offices
     with db.session() as s:
-        if not _may_read(actor, _document(s, document_id)):
-            raise Forbidden("Only the staff of the issuing office may read this document")
         rows = s.scalars(
             select(Attachment).where(Attachment.document_id == document_id).order_by(Attachment.id)
         )
@@ -139,21 +134,12 @@ def list_for(db: Database, *, actor: Actor, document_id: int) -> list[Attachment
 
 def pdf_of(db: Database, *, actor: Actor, document_id: int, attachment_id: int) -> tuple[bytes, str]:
     """An attachment's PDF (sealed once the document is issued) and its file name."""
+    service.get_document(db, actor=actor, document_id=document_id)  # 404, or 403 for other offices
     with db.session() as s:
-        if not _may_read(actor, _document(s, document_id)):
-            raise Forbidden("Only the staff of the issuing office may read this document")
         row = s.get(Attachment, attachment_id)
         if row is None or row.document_id != document_id:
             raise NotFound(f"No attachment {attachment_id} on document {document_id}")
         return bytes(row.sealed_pdf if row.sealed_pdf is not None else row.pdf), row.filename
-
-
-def originals(session: Session, document_id: int) -> list[tuple[int, str, bytes]]:
-    """Id, file name and uploaded PDF of each attachment of a document."""
-    rows = session.scalars(
-        select(Attachment).where(Attachment.document_id == document_id).order_by(Attachment.id)
-    )
-    return [(row.id, row.filename, bytes(row.pdf)) for row in rows]
 
 
 def sealed(session: Session, document_id: int) -> list[tuple[str, bytes]]:

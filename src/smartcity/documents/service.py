@@ -29,7 +29,7 @@ from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
-from smartcity.documents import attachments, form_fields, kinds, rendering
+from smartcity.documents import form_fields, kinds, rendering
 from smartcity.documents.config import get_documents_settings
 from smartcity.documents.events import DocumentIssued, DocumentSigned
 from smartcity.documents.models import (
@@ -493,7 +493,10 @@ def _date_fields(day: date) -> dict[str, str]:
 def issue(
     db: Database, *, actor: Actor, document_id: int, signing_with: Signing | None = None
 ) -> DocumentRead:
-    """The records office numbers the signed document, fills number and date, seals and registers it."""
+    """The records office numbers the signed document, fills number and date, seals and registers it.
+
+    Each attachment gets the organisation's attachment stamp with the same number and symbol in the same
+    attempt; if any seal fails, nothing is recorded and the number stays free."""
     how = signing_with or Signing()
     with db.session() as s:
         doc = _get(s, document_id)
@@ -505,7 +508,12 @@ def issue(
                 f"The document is {doc.state}; only a signed document can be issued", state=doc.state
             )
         signed_pdf, symbol_text = bytes(doc.pdf), _symbol(doc)
-        originals = attachments.originals(s, document_id)
+        originals = [
+            (row.id, row.filename, bytes(row.pdf))
+            for row in s.scalars(
+                select(Attachment).where(Attachment.document_id == document_id).order_by(Attachment.id)
+            )
+        ]
     with _office_lock(office):  # one issuer at a time in this process; other processes race below
         for _attempt in range(MAX_NUMBER_RACES):
             day = _local_today()

@@ -323,7 +323,7 @@ def _document_page(
                 request,
                 actor,
                 document_id,
-                editable=doc.state in attachments.EDITABLE and doc.author == actor.name,
+                editable=doc.state in service.EDITABLE and doc.author == actor.name,
             ),
         },
         status_code=status_code,
