@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 
 import pytest
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
 from sqlalchemy import func, select
 
 from smartcity.accounts import service as accounts
@@ -118,3 +121,14 @@ def to_signed(office: Office, **changes: object) -> int:
     service.approve(office.db, actor=office.head, document_id=doc.id)
     service.sign(office.db, actor=office.leader, document_id=doc.id, signing_with=office.signing)
     return doc.id
+
+
+def annex_pdf(title: str = "PHỤ LỤC I", pages: int = 2) -> bytes:
+    """A small PDF of `pages` pages, as a drafter would attach."""
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4)
+    for index in range(pages):
+        page.drawString(72, 700, f"{title} - trang {index + 1}")
+        page.showPage()
+    page.save()
+    return buffer.getvalue()

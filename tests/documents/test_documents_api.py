@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from fastapi.testclient import TestClient
 
 from smartcity.signing import service as signing
-from tests.documents.conftest import Office, draft_data, setup_office, signed_count
+from tests.documents.conftest import Office, annex_pdf, draft_data, setup_office, signed_count
 from tests.dossiers.dossier_fixtures import PASSWORD
 
 
@@ -64,3 +66,39 @@ def test_draft_to_issue_over_the_api(db, settings, app) -> None:  # type: ignore
             == 403
         )
         assert client.get("/api/v1/documents/exchange/agencies", headers=clerk).json() == []
+
+
+def test_attachments_over_the_api_with_problem_details(db, settings, app) -> None:  # type: ignore[no-untyped-def]
+    setup_office(db, settings, with_pki=False)
+    with TestClient(app) as client:
+        spec, head = _bearer(client, "chuyenvien"), _bearer(client, "truongphong")
+        doc_id = client.post("/api/v1/documents", json=draft_data().model_dump(), headers=spec).json()["id"]
+        url = f"/api/v1/documents/{doc_id}/attachments"
+        added = client.post(
+            url, files={"file": ("Phụ lục.pdf", annex_pdf(), "application/pdf")}, headers=spec
+        )
+        assert added.status_code == 201, added.text
+        assert added.json()["filename"] == "Phu-luc.pdf" and not added.json()["sealed"]
+        refusals = {
+            415: client.post(
+                url, files={"file": ("a.txt", b"plain text, not a PDF", "text/plain")}, headers=spec
+            ),
+            413: client.post(
+                url,
+                content=b"%PDF-1.7\n" + b"0" * (10 * 1024 * 1024),
+                headers={**spec, "content-type": "application/pdf"},
+            ),
+            422: client.post(
+                url, files={"file": ("rong.pdf", annex_pdf(pages=0), "application/pdf")}, headers=spec
+            ),
+            403: client.post(url, files={"file": ("x.pdf", annex_pdf(), "application/pdf")}, headers=head),
+        }
+        for status, response in refusals.items():
+            assert response.status_code == status, (status, response.text)
+            assert response.headers["content-type"].startswith("application/problem+json")
+        listed = client.get(url, headers=head).json()
+        assert [a["id"] for a in listed] == [added.json()["id"]]
+        pdf = client.get(f"{url}/{listed[0]['id']}/pdf", headers=head)
+        assert pdf.status_code == 200 and hashlib.sha256(pdf.content).hexdigest() == listed[0]["sha256"]
+        assert client.delete(f"{url}/{listed[0]['id']}", headers=spec).status_code == 204
+        assert client.get(url, headers=spec).json() == []

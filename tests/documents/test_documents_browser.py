@@ -13,7 +13,7 @@ import pytest
 from smartcity.documents import exchange
 from smartcity.documents.schemas import AgencyIn
 from smartcity.signing import service as signing
-from tests.documents.conftest import SYSTEM, Office, setup_office
+from tests.documents.conftest import SYSTEM, Office, annex_pdf, setup_office
 from tests.dossiers.dossier_fixtures import PASSWORD
 from tests.support import chromium_browser, run_once_on_sqlite, served
 
@@ -62,7 +62,7 @@ def _shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def test_a_document_goes_from_draft_to_delivered_through_the_pages(live) -> None:  # type: ignore[no-untyped-def]
+def test_a_document_goes_from_draft_to_delivered_through_the_pages(live, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     base, office = live
     with chromium_browser() as browser:
         drafter = _page(browser, base, "chuyenvien")
@@ -83,6 +83,12 @@ def test_a_document_goes_from_draft_to_delivered_through_the_pages(live) -> None
         drafter.click("#draft-form button[type=submit]")
         drafter.wait_for_selector("#document[data-state=draft]")
         doc_url = drafter.url.split("?")[0]
+        annex = tmp_path / "Phụ lục I.pdf"
+        annex.write_bytes(annex_pdf())
+        drafter.set_input_files("#attachment-file", str(annex))
+        drafter.click("#attachment-form button[type=submit]")
+        assert drafter.locator("#attachments tr.attachment[data-sealed=false]").count() == 1
+        _shot(drafter, "1b-draft-with-attachment")
         drafter.click("button[data-action=submit]")
         assert drafter.locator("#state").inner_text() == "Chờ duyệt"
 
@@ -107,6 +113,7 @@ def test_a_document_goes_from_draft_to_delivered_through_the_pages(live) -> None
         assert clerk.locator("#number-symbol").inner_text() == "01/QĐ-UBND"
         assert clerk.locator("#signatures [data-verdict=valid]").count() == 1
         assert clerk.locator("#signatures tr.signature[data-holds=true]").count() == 2
+        assert clerk.locator("#attachments tr.attachment[data-sealed=true] [data-verdict=valid]").count() == 1
         clerk.click("button[data-action=send]")
         assert clerk.locator("#deliveries tr.delivery[data-status=delivered]").count() == 1
         _shot(clerk, "3-issued-and-delivered")
@@ -122,3 +129,5 @@ def test_a_document_goes_from_draft_to_delivered_through_the_pages(live) -> None
 
     entries = service.register(incoming, actor=SYSTEM, register_name="incoming", office_code=OTHER)
     assert [(e.number, e.number_symbol) for e in entries] == [(1, "01/QĐ-UBND")]
+    received = exchange.incoming_attachments(incoming, actor=SYSTEM, incoming_id=entries[0].incoming_id)
+    assert [a.filename for a in received] == ["Phu-luc-I.pdf"]

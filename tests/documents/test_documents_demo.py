@@ -62,12 +62,21 @@ def test_demo_documents_are_loaded_once_and_delivered_over_the_api(
         assert tasks.deliver(db) == 2
     incoming = service.register(db, actor=SYSTEM, register_name="incoming", office_code=demo.NEIGHBOUR)
     assert sorted(e.number for e in incoming) == [1, 2]
+    annexes = {
+        e.number_symbol: exchange.incoming_attachments(db, actor=SYSTEM, incoming_id=e.incoming_id)
+        for e in incoming
+    }
+    assert [a.filename for a in annexes["01/QĐ-UBND"]] == ["Phu-luc-Danh-muc-tuyen-duong.pdf"]
+    assert annexes["03/UBND-VP"] == []
 
     make_user(db, "vanthu.phuloi", "Lý Thị Thu", [("clerk", demo.NEIGHBOUR)])
     client, _token = _login(app, "vanthu.phuloi")
     page = client.get(f"/can-bo/van-ban/den/{incoming[0].incoming_id}")
     assert page.status_code == 200 and "Tất cả chữ ký đều hợp lệ" in page.text
     assert incoming[0].number_symbol in page.text
+    first = next(e for e in incoming if e.number_symbol == "01/QĐ-UBND")
+    with_annex = client.get(f"/can-bo/van-ban/den/{first.incoming_id}").text
+    assert "Phu-luc-Danh-muc-tuyen-duong.pdf" in with_annex and 'data-verdict="valid"' in with_annex
     assert client.get("/can-bo/van-ban/den/999999").status_code == 404
     token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
     assigned = client.post(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Forbidden
 from smartcity.core.migrate import upgrade
-from smartcity.documents import exchange, service
+from smartcity.documents import attachments, exchange, service
 from smartcity.documents.models import Delivery
 from smartcity.documents.schemas import AgencyIn
 from smartcity.signing import service as signing
@@ -22,7 +23,7 @@ from smartcity.signing.config import SigningSettings
 from smartcity.web.app import create_app
 from tests import support
 from tests.conftest import TEST_SECRET
-from tests.documents.conftest import SYSTEM, WARD, Office, setup_office, to_signed
+from tests.documents.conftest import SYSTEM, WARD, Office, annex_pdf, draft_data, setup_office, to_signed
 
 OTHER = "UBND-25750-HCM"  # the receiving agency, on its own platform instance
 
@@ -80,8 +81,12 @@ def test_a_document_is_delivered_after_a_failed_try_and_acknowledged(
     other_db, other_settings = other
     port = support.free_port()
     _introduce(office, other_db, f"http://127.0.0.1:{port}")
-    doc_id = to_signed(office, external_agencies=[OTHER])
+    doc_id = _signed_with_annex(office)
     service.issue(office.db, actor=office.clerk, document_id=doc_id, signing_with=office.signing)
+    annex = attachments.list_for(office.db, actor=office.clerk, document_id=doc_id)[0]
+    sealed_annex, _name = attachments.pdf_of(
+        office.db, actor=office.clerk, document_id=doc_id, attachment_id=annex.id
+    )
 
     first = exchange.deliver_due(office.db, signing_with=office.signing)  # nobody listens yet
     assert [(d.status, d.attempts) for d in first] == [("pending", 1)] and first[0].last_error
@@ -107,6 +112,7 @@ def test_a_document_is_delivered_after_a_failed_try_and_acknowledged(
         body = {
             "envelope_pdf": base64.b64encode(envelope).decode(),
             "document_pdf": base64.b64encode(document).decode(),
+            "attachments": [{"filename": annex.filename, "pdf": base64.b64encode(sealed_annex).decode()}],
         }
         again = httpx.post(f"{base}{exchange.EXCHANGE_PATH}", json=body, timeout=30)
         assert again.status_code == 200 and again.json()["receipt"]["incoming_number"] == 1
@@ -118,8 +124,48 @@ def test_a_document_is_delivered_after_a_failed_try_and_acknowledged(
         assert refused.status_code == 422 and refused.headers["content-type"].startswith(
             "application/problem+json"
         )
-        received = exchange.incoming(other_db, actor=SYSTEM, incoming_id=again.json()["incoming_id"])
+        for changed in (
+            [],  # the attachment left out
+            [{"filename": annex.filename, "pdf": base64.b64encode(sealed_annex + b"\n%x").decode()}],
+        ):
+            refused = httpx.post(f"{base}{exchange.EXCHANGE_PATH}", json={**body, "attachments": changed})
+            assert refused.status_code == 422 and "attachments" in refused.text, refused.text
+        incoming_id = again.json()["incoming_id"]
+        received = exchange.incoming(other_db, actor=SYSTEM, incoming_id=incoming_id)
         assert received.sender_code == WARD and received.subject.startswith("Về việc")
+        assert len(service.register(other_db, actor=SYSTEM, register_name="incoming")) == 1
+
+    # The attachment arrived sealed as sent, and its seal holds on the receiving side too.
+    arrived = exchange.incoming_attachments(other_db, actor=SYSTEM, incoming_id=incoming_id)
+    assert [(a.filename, a.sha256) for a in arrived] == [(annex.filename, annex_sha256(sealed_annex))]
+    assert receipt["attachments_sha256"] == [arrived[0].sha256]
+    pdf, _name = exchange.incoming_attachment_pdf(
+        other_db, actor=SYSTEM, incoming_id=incoming_id, attachment_id=arrived[0].id
+    )
+    report = signing.verify_pdf(other_db, pdf, settings=other_settings)
+    assert report.all_hold and report.signatures[0].signer.common_name == "UBND phường Thủ Dầu Một"
+
+
+def annex_sha256(pdf: bytes) -> str:
+    """The SHA-256 of a PDF, in hex."""
+    return hashlib.sha256(pdf).hexdigest()
+
+
+def _signed_with_annex(office: Office) -> int:
+    """A document for the other agency with one attachment, signed by the leader."""
+    doc = service.create_draft(office.db, actor=office.specialist, data=draft_data(external_agencies=[OTHER]))
+    attachments.add(
+        office.db,
+        actor=office.specialist,
+        document_id=doc.id,
+        filename="Phụ lục I.pdf",
+        content=annex_pdf(),
+        content_type="application/pdf",
+    )
+    service.submit(office.db, actor=office.specialist, document_id=doc.id)
+    service.approve(office.db, actor=office.head, document_id=doc.id)
+    service.sign(office.db, actor=office.leader, document_id=doc.id, signing_with=office.signing)
+    return doc.id
 
 
 def test_an_envelope_from_an_unknown_agency_is_refused(

@@ -8,8 +8,8 @@ import re
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from smartcity.documents import service
-from tests.documents.conftest import setup_office, to_signed
+from smartcity.documents import attachments, exchange, service
+from tests.documents.conftest import annex_pdf, draft_data, make_user, setup_office, to_signed
 from tests.dossiers.dossier_fixtures import PASSWORD
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -50,3 +50,96 @@ def test_pages_refuse_in_vietnamese_and_export_the_register(db, settings, app) -
 
     anonymous = TestClient(app).get("/can-bo/van-ban", follow_redirects=False)
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+
+
+def test_attachments_on_the_pages_uploaded_refused_and_verified(db, settings, app) -> None:  # type: ignore[no-untyped-def]
+    office = setup_office(db, settings)
+    doc = service.create_draft(db, actor=office.specialist, data=draft_data())
+    author, token = _login(app, "chuyenvien")
+    form = author.get(f"/can-bo/van-ban/{doc.id}/sua")
+    assert 'id="attachment-form"' in form.text and "Không có tài liệu kèm theo." in form.text
+    url = f"/can-bo/van-ban/{doc.id}/phu-luc"
+    wrong = author.post(
+        url, data={"csrf_token": token}, files={"file": ("ghi chú.txt", b"van ban thuong", "text/plain")}
+    )
+    assert wrong.status_code == 415 and "Tệp đính kèm phải là tệp PDF." in wrong.text
+    no_csrf = author.post(url, files={"file": ("a.pdf", annex_pdf(), "application/pdf")})
+    assert no_csrf.status_code in (400, 403)
+    assert attachments.list_for(db, actor=office.specialist, document_id=doc.id) == []
+    added = author.post(
+        url,
+        data={"csrf_token": token, "back": "sua"},
+        files={"file": ("Phụ lục I.pdf", annex_pdf(), "application/pdf")},
+        follow_redirects=True,
+    )
+    assert (
+        added.status_code == 200 and "Phu-luc-I.pdf" in added.text and "Đóng dấu khi ban hành" in added.text
+    )
+
+    service.submit(db, actor=office.specialist, document_id=doc.id)
+    service.approve(db, actor=office.head, document_id=doc.id)
+    service.sign(db, actor=office.leader, document_id=doc.id, signing_with=office.signing)
+    late = author.post(
+        url, data={"csrf_token": token}, files={"file": ("b.pdf", annex_pdf(), "application/pdf")}
+    )
+    assert late.status_code == 409 and "không ở trạng thái cho phép" in late.text
+    clerk, token = _login(app, "vanthu")
+    issued = clerk.post(f"/can-bo/van-ban/{doc.id}/issue", data={"csrf_token": token})
+    section = issued.text.split('id="attachments"')[1].split("</section>")[0]
+    assert 'data-sealed="true"' in section and 'data-verdict="valid"' in section, section
+    assert "UBND phường Thủ Dầu Một" in section and 'id="attachment-form"' not in section
+    annex = attachments.list_for(db, actor=office.clerk, document_id=doc.id)[0]
+    download = clerk.get(f"{url}/{annex.id}")
+    assert download.status_code == 200 and download.headers["content-type"] == "application/pdf"
+    assert download.content.startswith(b"%PDF") and len(download.content) > annex.size
+
+
+def test_admins_list_add_and_edit_agencies_on_a_page(db, settings, app) -> None:  # type: ignore[no-untyped-def]
+    setup_office(db, settings, with_pki=False)
+    make_user(db, "quantri", "Quản trị hệ thống", [("admin", None)])
+    clerk, token = _login(app, "vanthu")
+    assert clerk.get("/can-bo/van-ban/co-quan").status_code == 403
+    assert 'id="agencies-link"' not in clerk.get("/can-bo/van-ban").text
+    refused = clerk.post(
+        "/can-bo/van-ban/co-quan",
+        data={"csrf_token": token, "code": "X", "name": "X", "endpoint": "http://x.test", "active": "on"},
+    )
+    assert refused.status_code == 403 and exchange.list_agencies(db) == []
+
+    admin, token = _login(app, "quantri")
+    assert 'id="agencies-link"' in admin.get("/can-bo/van-ban/moi").text
+    page = admin.get("/can-bo/van-ban/co-quan")
+    assert page.status_code == 200 and "Cơ quan trao đổi văn bản" in page.text
+    form = {"csrf_token": token, "code": "UBND-25750-HCM", "name": "UBND phường Phú Lợi", "active": "on"}
+    bad = admin.post("/can-bo/van-ban/co-quan", data={**form, "endpoint": "ftp://phuloi.test"})
+    assert (
+        bad.status_code == 422
+        and "địa chỉ trao đổi" in bad.text
+        and 'value="UBND phường Phú Lợi"' in bad.text
+    )
+    no_csrf = admin.post(
+        "/can-bo/van-ban/co-quan", data={**form, "csrf_token": "", "endpoint": "https://a.test"}
+    )
+    assert no_csrf.status_code in (400, 403) and exchange.list_agencies(db) == []
+    added = admin.post("/can-bo/van-ban/co-quan", data={**form, "endpoint": "https://phuloi.test/"})
+    assert added.status_code == 200 and "Đã thêm cơ quan." in added.text and "UBND-25750-HCM" in added.text
+    twice = admin.post("/can-bo/van-ban/co-quan", data={**form, "endpoint": "https://other.test"})
+    assert twice.status_code == 409 and "Mã cơ quan này đã có" in twice.text
+    edit = admin.get("/can-bo/van-ban/co-quan/UBND-25750-HCM")
+    assert 'value="https://phuloi.test"' in edit.text
+    saved = admin.post(
+        "/can-bo/van-ban/co-quan/UBND-25750-HCM",
+        data={
+            "csrf_token": token,
+            "name": "UBND phường Phú Lợi (mới)",
+            "endpoint": "https://vanban.phuloi.test",
+        },
+    )
+    assert saved.status_code == 200 and "Đã lưu thông tin cơ quan." in saved.text
+    [agency] = exchange.list_agencies(db)
+    assert (agency.name, agency.endpoint, agency.active) == (
+        "UBND phường Phú Lợi (mới)",
+        "https://vanban.phuloi.test",
+        False,  # the box was left unticked: no longer exchanged with
+    )
+    assert "Agencies documents are exchanged with" in admin.get("/can-bo/van-ban/co-quan?lang=en").text

@@ -6,16 +6,19 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from smartcity.accounts.deps import require_actor
 from smartcity.core.db import Database
 from smartcity.core.errors import BadRequest
 from smartcity.core.security import Actor
-from smartcity.documents import exchange, kinds, service
+from smartcity.documents import attachments, exchange, kinds, service
+from smartcity.documents.config import get_documents_settings
 from smartcity.documents.schemas import (
     AgencyIn,
     AgencyRead,
     Assignment,
+    AttachmentRead,
     Comment,
     DeliveryRead,
     DocumentCreate,
@@ -27,6 +30,7 @@ from smartcity.documents.schemas import (
     IncomingRead,
     RegisterEntryRead,
 )
+from smartcity.signing.uploads import read_pdf_upload
 
 api = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 router = APIRouter()
@@ -150,6 +154,31 @@ def incoming_pdf(request: Request, incoming_id: int, actor: ActorDep) -> Respons
     )
 
 
+@api.get(
+    "/incoming/{incoming_id}/attachments",
+    response_model=list[AttachmentRead],
+    summary="Attachments received with a document",
+)
+def incoming_attachments(request: Request, incoming_id: int, actor: ActorDep) -> list[AttachmentRead]:
+    """The attachments as the sender sealed them (hashes and seals checked on arrival)."""
+    return exchange.incoming_attachments(_db(request), actor=actor, incoming_id=incoming_id)
+
+
+@api.get(
+    "/incoming/{incoming_id}/attachments/{attachment_id}/pdf",
+    summary="A received attachment's PDF",
+    response_class=Response,
+)
+def incoming_attachment_pdf(
+    request: Request, incoming_id: int, attachment_id: int, actor: ActorDep
+) -> Response:
+    """One received attachment, sealed by the sending agency."""
+    content, filename = exchange.incoming_attachment_pdf(
+        _db(request), actor=actor, incoming_id=incoming_id, attachment_id=attachment_id
+    )
+    return pdf_response(content, filename)
+
+
 @api.get("/{document_id}", response_model=DocumentRead, summary="One document")
 def get_document(request: Request, document_id: int, actor: ActorDep) -> DocumentRead:
     """A document of the caller's office."""
@@ -231,6 +260,48 @@ def send(request: Request, document_id: int, actor: ActorDep) -> list[DeliveryRe
     return exchange.send_now(
         _db(request), actor=actor, document_id=document_id, signing_with=signing_with(request)
     )
+
+
+@api.post(
+    "/{document_id}/attachments", response_model=AttachmentRead, status_code=201, summary="Add an attachment"
+)
+async def add_attachment(request: Request, document_id: int, actor: ActorDep) -> AttachmentRead:
+    """The author adds a PDF (multipart field `file`, or an application/pdf body with `?filename=`) to a
+    draft; 413 past the size limit, 415 for anything but a PDF, 409 once the draft is submitted."""
+    upload = await read_pdf_upload(request, limit=get_documents_settings().max_attachment_bytes)
+    return await run_in_threadpool(
+        attachments.add,
+        _db(request),
+        actor=actor,
+        document_id=document_id,
+        filename=upload.filename or request.query_params.get("filename"),
+        content=upload.pdf,
+        content_type=None,
+    )
+
+
+@api.get("/{document_id}/attachments", response_model=list[AttachmentRead], summary="The attachments")
+def list_attachments(request: Request, document_id: int, actor: ActorDep) -> list[AttachmentRead]:
+    """A document's attachments in the order they were added; `sealed` once the document is issued."""
+    return attachments.list_for(_db(request), actor=actor, document_id=document_id)
+
+
+@api.get(
+    "/{document_id}/attachments/{attachment_id}/pdf", summary="An attachment's PDF", response_class=Response
+)
+def attachment_pdf(request: Request, document_id: int, attachment_id: int, actor: ActorDep) -> Response:
+    """The attachment as uploaded, or sealed by the records office once the document is issued."""
+    content, filename = attachments.pdf_of(
+        _db(request), actor=actor, document_id=document_id, attachment_id=attachment_id
+    )
+    return pdf_response(content, filename)
+
+
+@api.delete("/{document_id}/attachments/{attachment_id}", status_code=204, summary="Remove an attachment")
+def remove_attachment(request: Request, document_id: int, attachment_id: int, actor: ActorDep) -> Response:
+    """The author removes an attachment from a draft or a returned document."""
+    attachments.remove(_db(request), actor=actor, document_id=document_id, attachment_id=attachment_id)
+    return Response(status_code=204)
 
 
 router.include_router(api)

@@ -20,6 +20,8 @@ class DocumentsSettings(BaseSettings):
     exchange_first_retry_s: int = Field(default=30, ge=1, description="Wait before the first retry")
     exchange_max_retry_s: int = Field(default=3600, ge=1, description="Longest wait between retries")
     max_body_chars: int = Field(default=50_000, ge=100)
+    max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, description="Largest attachment")
+    max_attachments: int = Field(default=20, ge=1, description="Most attachments on one document")
 
 
 @lru_cache(maxsize=1)

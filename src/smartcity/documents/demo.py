@@ -4,13 +4,17 @@ over the exchange API once the server (and its in-process worker) is up."""
 
 from __future__ import annotations
 
+import io
+
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
 from sqlalchemy import func, select
 
 from smartcity.accounts import service as accounts
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.security import Actor
-from smartcity.documents import exchange, service
+from smartcity.documents import attachments, exchange, rendering, service
 from smartcity.documents.models import Document
 from smartcity.documents.schemas import AgencyIn, DocumentCreate
 from smartcity.signing import service as signing
@@ -36,6 +40,23 @@ BODY = (
     "Điều 2. Văn bản có hiệu lực kể từ ngày ký."
 )
 STEPS = ("draft", "submitted", "approved", "signed", "issued")
+ANNEX_TITLE = "PHỤ LỤC: DANH MỤC TUYẾN ĐƯỜNG CHỈNH TRANG NĂM 2026"
+ANNEX_STREETS = ("Đường Bạch Đằng", "Đường Trần Hưng Đạo", "Đường Đinh Bộ Lĩnh", "Đường Văn Công Khai")
+
+
+def _annex_pdf() -> bytes:
+    """A one-page annex (phụ lục) for the first decision: the streets the plan covers."""
+    rendering.font_family()
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4)
+    page.setFont(f"{rendering.FAMILY}-Bold", 13)
+    page.drawCentredString(A4[0] / 2, A4[1] - 150, ANNEX_TITLE)
+    page.setFont(rendering.FAMILY, 12)
+    for index, street in enumerate(ANNEX_STREETS, start=1):
+        page.drawString(90, A4[1] - 185 - 22 * index, f"{index}. {street}")
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
 
 
 def _actors(db: Database) -> dict[str, Actor] | None:
@@ -110,8 +131,18 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
             drafting_unit_abbr="VP" if type_code == "CV" else "",
         )
         doc = service.create_draft(db, actor=staff["specialist"], data=data)
+        if (type_code, target) == ("QĐ", "issued"):
+            attachments.add(
+                db,
+                actor=staff["specialist"],
+                document_id=doc.id,
+                filename="Phụ lục - Danh mục tuyến đường.pdf",
+                content=_annex_pdf(),
+                content_type="application/pdf",
+            )
         _advance(db, staff, doc.id, target, settings)
     return (
-        f"{len(DOCUMENTS)} documents (3 issued); 2 envelopes to {neighbour} wait for the worker, "
+        f"{len(DOCUMENTS)} documents (3 issued, the first with a sealed annex); "
+        f"2 envelopes to {neighbour} wait for the worker, "
         f"which delivers them to this platform's exchange API at {settings.public_base_url}"
     )

@@ -34,11 +34,18 @@ from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
-from smartcity.documents import kinds, rendering
+from smartcity.documents import attachments, kinds, rendering
 from smartcity.documents.config import get_documents_settings
 from smartcity.documents.events import DeliveryAcknowledged, DocumentReceived
-from smartcity.documents.models import Agency, Delivery, Document, IncomingDocument, RegisterEntry
-from smartcity.documents.schemas import AgencyIn, AgencyRead, DeliveryRead, IncomingRead
+from smartcity.documents.models import (
+    Agency,
+    Delivery,
+    Document,
+    IncomingAttachment,
+    IncomingDocument,
+    RegisterEntry,
+)
+from smartcity.documents.schemas import AgencyIn, AgencyRead, AttachmentRead, DeliveryRead, IncomingRead
 from smartcity.documents.service import VIETNAM, Signing, next_number, take_number
 from smartcity.procedures.text import fold
 from smartcity.signing import service as signing
@@ -66,6 +73,14 @@ def upsert_agency(db: Database, *, actor: Actor, data: AgencyIn) -> AgencyRead:
         row.name, row.endpoint, row.active = data.name, data.endpoint.rstrip("/"), data.active
         uow.audit("documents.agency_saved", "agency", data.code, before=before, after=data.model_dump())
         return AgencyRead.model_validate(row)
+
+
+def add_agency(db: Database, *, actor: Actor, data: AgencyIn) -> AgencyRead:
+    """Register a new agency; 409 if its code is already registered."""
+    with db.session() as s:
+        if s.get(Agency, data.code) is not None:
+            raise Conflict(f"The agency {data.code} is already registered")
+    return upsert_agency(db, actor=actor, data=data)
 
 
 def list_agencies(db: Database) -> list[AgencyRead]:
@@ -143,7 +158,9 @@ def _seal(db: Database, pdf: bytes, office: str, how: Signing, filename: str) ->
 # --- sending ----------------------------------------------------------------------------------------
 
 
-def _header(doc: Document, delivery: Delivery, agency: Agency, document_sha256: str) -> dict[str, Any]:
+def _header(
+    doc: Document, delivery: Delivery, agency: Agency, document_sha256: str, annexes: list[tuple[str, bytes]]
+) -> dict[str, Any]:
     assert doc.issued_on is not None
     return {
         "envelope_id": delivery.envelope_id,
@@ -164,13 +181,25 @@ def _header(doc: Document, delivery: Delivery, agency: Agency, document_sha256: 
         "signer": {"name": doc.signer_name, "title": doc.signer_title},
         "urgency": doc.urgency,
         "document_sha256": document_sha256,
+        "attachments": [{"filename": name, "sha256": _sha256(pdf)} for name, pdf in annexes],
         "sent_at": utcnow().isoformat(timespec="seconds"),
     }
 
 
-def _envelope(db: Database, delivery: Delivery, doc: Document, agency: Agency, how: Signing) -> bytes:
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _envelope(
+    db: Database,
+    delivery: Delivery,
+    doc: Document,
+    agency: Agency,
+    annexes: list[tuple[str, bytes]],
+    how: Signing,
+) -> bytes:
     pdf = bytes(doc.pdf or b"")
-    header = _header(doc, delivery, agency, hashlib.sha256(pdf).hexdigest())
+    header = _header(doc, delivery, agency, _sha256(pdf), annexes)
     sheet = _sheet(
         "PHIẾU GỬI VĂN BẢN ĐIỆN TỬ",
         [
@@ -181,6 +210,7 @@ def _envelope(db: Database, delivery: Delivery, doc: Document, agency: Agency, h
             ("Ngày ban hành", header["promulgation"]["date"]),
             ("Trích yếu", doc.subject),
             ("SHA-256 văn bản", header["document_sha256"][:40]),
+            ("Tài liệu kèm theo", str(len(annexes))),
         ],
     )
     return _seal(
@@ -200,10 +230,13 @@ class _Outcome:
     receipt_pdf: bytes | None = None
 
 
-def _post(agency: Agency, envelope_pdf: bytes, document_pdf: bytes) -> dict[str, Any]:
+def _post(
+    agency: Agency, envelope_pdf: bytes, document_pdf: bytes, annexes: list[tuple[str, bytes]]
+) -> dict[str, Any]:
     body = {
         "envelope_pdf": base64.b64encode(envelope_pdf).decode(),
         "document_pdf": base64.b64encode(document_pdf).decode(),
+        "attachments": [{"filename": name, "pdf": base64.b64encode(pdf).decode()} for name, pdf in annexes],
     }
     response = httpx.post(
         agency.endpoint + EXCHANGE_PATH, json=body, timeout=get_documents_settings().exchange_timeout_s
@@ -240,14 +273,15 @@ def _sealed_by(report: Any, unit_code: str) -> bool:
 def _attempt(db: Database, delivery: Delivery, how: Signing) -> _Outcome:
     with db.session() as s:
         doc, agency = s.get(Document, delivery.document_id), s.get(Agency, delivery.agency_code)
+        annexes = attachments.sealed(s, delivery.document_id)
     if doc is None or agency is None or not agency.active:
         return _Outcome(False, f"unknown or inactive agency {delivery.agency_code}")
     envelope = delivery.envelope_pdf
     if envelope is None:  # sealed once, then the same envelope is sent on every attempt
-        envelope = _envelope(db, delivery, doc, agency, how)
+        envelope = _envelope(db, delivery, doc, agency, annexes, how)
         _keep_envelope(db, delivery.id, envelope)
     try:
-        answer = _post(agency, envelope, bytes(doc.pdf or b""))
+        answer = _post(agency, envelope, bytes(doc.pdf or b""), annexes)
         receipt_pdf = base64.b64decode(answer["receipt_pdf"])
         receipt = _check_receipt(db, receipt_pdf, delivery, how)
     except (httpx.HTTPError, RuntimeError, KeyError, ValueError, BadRequest) as exc:
@@ -336,6 +370,20 @@ def _decode(value: Any, field: str) -> bytes:
         raise ValidationFailed.for_field(field, "is not base64") from exc
 
 
+def _check_attachments(
+    db: Database, header: dict[str, Any], annexes: list[tuple[str, bytes]], how: Signing
+) -> None:
+    """The attachments are those the sealed header names (same order and hashes), each signature holding."""
+    listed = [(str(a.get("filename", "")), str(a.get("sha256", ""))) for a in header.get("attachments") or []]
+    if listed != [(name, _sha256(pdf)) for name, pdf in annexes]:
+        raise ValidationFailed.for_field("attachments", "do not match the envelope's list of attachments")
+    for index, (_name, pdf) in enumerate(annexes):
+        if not signing.verify_pdf(
+            db, pdf, settings=how.settings, signing_settings=how.signing_settings
+        ).all_hold:
+            raise ValidationFailed.for_field(f"attachments.{index}", "its signatures do not hold")
+
+
 def _check_envelope(db: Database, envelope_pdf: bytes, document_pdf: bytes, how: Signing) -> dict[str, Any]:
     header = read_json(envelope_pdf, HEADER_FILE)
     for key in (
@@ -390,7 +438,12 @@ def receive(db: Database, *, body: dict[str, Any], signing_with: Signing | None 
         _decode(body.get("envelope_pdf"), "envelope_pdf"),
         _decode(body.get("document_pdf"), "document_pdf"),
     )
+    annexes = [
+        (str(a["filename"]), _decode(a["pdf"], f"attachments.{i}"))
+        for i, a in enumerate(body.get("attachments") or [])
+    ]
     header = _check_envelope(db, envelope_pdf, document_pdf, how)
+    _check_attachments(db, header, annexes, how)
     office = header["to"]["code"]
     for _attempt_number in range(MAX_NUMBER_RACES):
         stored = _stored_receipt(db, header["envelope_id"])
@@ -407,6 +460,7 @@ def receive(db: Database, *, body: dict[str, Any], signing_with: Signing | None 
             "year": year,
             "received_at": received_at.isoformat(timespec="seconds"),
             "document_sha256": header["document_sha256"],
+            "attachments_sha256": [_sha256(pdf) for _name, pdf in annexes],
         }
         sheet = _sheet(
             "PHIẾU BÁO NHẬN VĂN BẢN",
@@ -422,21 +476,26 @@ def receive(db: Database, *, body: dict[str, Any], signing_with: Signing | None 
         receipt_pdf = _seal(
             db, _with_json(sheet, RECEIPT_FILE, receipt), office, how, f"bao-nhan-{number}.pdf"
         )
-        if _record_incoming(db, header, receipt, receipt_pdf, envelope_pdf, document_pdf, received_at):
+        arrived = _Arrival(envelope_pdf, document_pdf, annexes, received_at)
+        if _record_incoming(db, header, receipt, receipt_pdf, arrived):
             stored = _stored_receipt(db, header["envelope_id"])
             assert stored is not None
             return stored
     raise Conflict("Too many documents are being received at once; send again")
 
 
+@dataclass(frozen=True)
+class _Arrival:
+    """What came in: the envelope, the document, its attachments (name, PDF), when."""
+
+    envelope_pdf: bytes
+    document_pdf: bytes
+    annexes: list[tuple[str, bytes]]
+    received_at: datetime
+
+
 def _record_incoming(
-    db: Database,
-    header: dict[str, Any],
-    receipt: dict[str, Any],
-    receipt_pdf: bytes,
-    envelope_pdf: bytes,
-    document_pdf: bytes,
-    received_at: datetime,
+    db: Database, header: dict[str, Any], receipt: dict[str, Any], receipt_pdf: bytes, arrived: _Arrival
 ) -> bool:
     office, number, year = header["to"]["code"], receipt["incoming_number"], receipt["year"]
     try:
@@ -460,22 +519,32 @@ def _record_incoming(
                 signer_name=(header.get("signer") or {}).get("name", ""),
                 year=year,
                 number=number,
-                received_at=received_at,
-                pdf=document_pdf,
-                envelope_pdf=envelope_pdf,
+                received_at=arrived.received_at,
+                pdf=arrived.document_pdf,
+                envelope_pdf=arrived.envelope_pdf,
                 receipt_pdf=receipt_pdf,
                 receipt=receipt,
                 search_text=fold(f"{header['code'].get('number_symbol', '')} {header['subject']}"),
             )
             s.add(row)
             s.flush()
+            for name, pdf in arrived.annexes:
+                s.add(
+                    IncomingAttachment(
+                        incoming_id=row.id,
+                        filename=attachments.safe_filename(name),
+                        size=len(pdf),
+                        sha256=_sha256(pdf),
+                        pdf=pdf,
+                    )
+                )
             s.add(
                 RegisterEntry(
                     office_code=office,
                     register="incoming",
                     year=year,
                     number=number,
-                    registered_at=received_at,
+                    registered_at=arrived.received_at,
                     number_symbol=row.number_symbol,
                     document_date=row.document_date,
                     type_code=row.type_code,
@@ -518,6 +587,33 @@ def incoming_pdf(db: Database, *, actor: Actor, incoming_id: int) -> bytes:
         row = s.get(IncomingDocument, incoming_id)
         assert row is not None
         return bytes(row.pdf)
+
+
+def incoming_attachments(db: Database, *, actor: Actor, incoming_id: int) -> list[AttachmentRead]:
+    """The attachments received with a document, as the sender sealed them."""
+    incoming(db, actor=actor, incoming_id=incoming_id)
+    with db.session() as s:
+        rows = s.scalars(
+            select(IncomingAttachment)
+            .where(IncomingAttachment.incoming_id == incoming_id)
+            .order_by(IncomingAttachment.id)
+        )
+        return [
+            AttachmentRead(id=r.id, filename=r.filename, size=r.size, sha256=r.sha256, sealed=True)
+            for r in rows
+        ]
+
+
+def incoming_attachment_pdf(
+    db: Database, *, actor: Actor, incoming_id: int, attachment_id: int
+) -> tuple[bytes, str]:
+    """One received attachment's PDF and file name."""
+    incoming(db, actor=actor, incoming_id=incoming_id)
+    with db.session() as s:
+        row = s.get(IncomingAttachment, attachment_id)
+        if row is None or row.incoming_id != incoming_id:
+            raise NotFound(f"No attachment {attachment_id} on incoming document {incoming_id}")
+        return bytes(row.pdf), row.filename
 
 
 def assign_handling_unit(db: Database, *, actor: Actor, incoming_id: int, handling_unit: str) -> IncomingRead:

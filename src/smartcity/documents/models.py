@@ -181,3 +181,35 @@ class IncomingDocument(TimestampMixin, Base):
     receipt_pdf: Mapped[bytes] = mapped_column(LargeBinary)
     receipt: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     search_text: Mapped[str] = mapped_column(Text, default="")
+
+
+class Attachment(TimestampMixin, Base):
+    """A PDF sent with a document (phụ lục, tài liệu kèm theo); sealed by the records office at issue."""
+
+    __tablename__ = "documents_attachments"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents_documents.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))  # of the uploaded file
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)  # as uploaded
+    sealed_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # once issued
+    signed_document_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # in signing's store
+
+
+class IncomingAttachment(Base):
+    """An attachment received with a document from another agency, as sealed by the sender."""
+
+    __tablename__ = "documents_incoming_attachments"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    incoming_id: Mapped[int] = mapped_column(
+        ForeignKey("documents_incoming.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)

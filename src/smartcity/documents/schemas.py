@@ -164,11 +164,31 @@ class IncomingRead(BaseModel):
     receipt: dict[str, Any]
 
 
+class AttachmentRead(BaseModel):
+    """An attachment of a document (or of a received one): name, size, hash, sealed or not."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    filename: str
+    size: int
+    sha256: str
+    sealed: bool = False
+
+
+class EnvelopeAttachment(BaseModel):
+    """A sealed attachment travelling with a document, base64."""
+
+    filename: str = Field(min_length=1, max_length=255)
+    pdf: str = Field(min_length=10, max_length=40_000_000)
+
+
 class Envelope(BaseModel):
     """What one agency sends another: the sealed envelope (phiếu gửi) and the signed document, base64."""
 
     envelope_pdf: str = Field(min_length=10, max_length=40_000_000)
     document_pdf: str = Field(min_length=10, max_length=40_000_000)
+    attachments: list[EnvelopeAttachment] = Field(default_factory=list, max_length=50)
 
 
 class Assignment(BaseModel):

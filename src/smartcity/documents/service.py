@@ -32,7 +32,15 @@ from smartcity.core.uow import UnitOfWork
 from smartcity.documents import form_fields, kinds, rendering
 from smartcity.documents.config import get_documents_settings
 from smartcity.documents.events import DocumentIssued, DocumentSigned
-from smartcity.documents.models import Agency, Counter, Delivery, Document, HistoryStep, RegisterEntry
+from smartcity.documents.models import (
+    Agency,
+    Attachment,
+    Counter,
+    Delivery,
+    Document,
+    HistoryStep,
+    RegisterEntry,
+)
 from smartcity.documents.schemas import (
     SECRECIES,
     URGENCIES,
@@ -485,7 +493,10 @@ def _date_fields(day: date) -> dict[str, str]:
 def issue(
     db: Database, *, actor: Actor, document_id: int, signing_with: Signing | None = None
 ) -> DocumentRead:
-    """The records office numbers the signed document, fills number and date, seals and registers it."""
+    """The records office numbers the signed document, fills number and date, seals and registers it.
+
+    Each attachment gets the organisation's attachment stamp with the same number and symbol in the same
+    attempt; if any seal fails, nothing is recorded and the number stays free."""
     how = signing_with or Signing()
     with db.session() as s:
         doc = _get(s, document_id)
@@ -497,6 +508,12 @@ def issue(
                 f"The document is {doc.state}; only a signed document can be issued", state=doc.state
             )
         signed_pdf, symbol_text = bytes(doc.pdf), _symbol(doc)
+        originals = [
+            (row.id, row.filename, bytes(row.pdf))
+            for row in s.scalars(
+                select(Attachment).where(Attachment.document_id == document_id).order_by(Attachment.id)
+            )
+        ]
     with _office_lock(office):  # one issuer at a time in this process; other processes race below
         for _attempt in range(MAX_NUMBER_RACES):
             day = _local_today()
@@ -516,6 +533,10 @@ def issue(
                 settings=how.settings,
                 signing_settings=how.signing_settings,
             )
+            sealed_attachments = [
+                _seal_attachment(db, actor, office, original, number, symbol_text, label, how)
+                for original in originals
+            ]
             recorded = _record_issue(
                 db,
                 actor=actor,
@@ -525,10 +546,39 @@ def issue(
                 label=label,
                 pdf=sealed.pdf,
                 signed_document_id=sealed.document_id,
+                sealed_attachments=sealed_attachments,
             )
             if recorded is not None:
                 return recorded
     raise Conflict("Too many documents are being issued at once in this office; try again")
+
+
+def _seal_attachment(
+    db: Database,
+    actor: Actor,
+    office: str,
+    original: tuple[int, str, bytes],
+    number: int,
+    symbol_text: str,
+    label: str,
+    how: Signing,
+) -> tuple[int, signing.SignedPdf]:
+    """The organisation's attachment stamp on one attachment (number, symbol, time; top right, page 1)."""
+    attachment_id, filename, pdf = original
+    sealed = signing.sign_pdf(
+        db,
+        actor=actor,
+        pdf=pdf,
+        org_unit_code=office,
+        appearance_kind="attachment",
+        reason=f"Tài liệu kèm theo văn bản số {label}",
+        document_number=f"{number:02d}",
+        document_symbol=symbol_text,
+        filename=f"{label.replace('/', '-')}-{filename}",
+        settings=how.settings,
+        signing_settings=how.signing_settings,
+    )
+    return attachment_id, sealed
 
 
 def _record_issue(
@@ -541,6 +591,7 @@ def _record_issue(
     label: str,
     pdf: bytes,
     signed_document_id: str,
+    sealed_attachments: list[tuple[int, signing.SignedPdf]],
 ) -> DocumentRead | None:
     try:
         with _transition(db, actor, document_id, ("signed",)) as (uow, doc):
@@ -549,6 +600,11 @@ def _record_issue(
             doc.year, doc.number, doc.number_symbol, doc.issued_on = day.year, number, label, day
             doc.issued_at, doc.pdf, doc.signed_document_id = utcnow(), pdf, signed_document_id
             doc.search_text = _search_text(doc)
+            for attachment_id, sealed in sealed_attachments:
+                row = uow.session.get(Attachment, attachment_id)
+                if row is None:
+                    raise Conflict("An attachment was removed while the document was being issued")
+                row.sealed_pdf, row.signed_document_id = sealed.pdf, sealed.document_id
             uow.session.add(_outgoing_entry(doc))
             for code in dict.fromkeys(doc.external_agencies):  # one envelope per agency, sent by the worker
                 uow.session.add(Delivery(envelope_id=uuid.uuid4().hex, document_id=doc.id, agency_code=code))

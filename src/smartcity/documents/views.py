@@ -11,20 +11,22 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from smartcity.accounts import service as accounts
 from smartcity.accounts.deps import current_actor
 from smartcity.core.db import Database
-from smartcity.core.errors import AppError, Forbidden
+from smartcity.core.errors import AppError, Forbidden, ValidationFailed
 from smartcity.core.security import Actor
-from smartcity.documents import exchange, kinds, service
+from smartcity.documents import agency_views, attachments, exchange, kinds, service
 from smartcity.documents.api import pdf_response, signing_with
+from smartcity.documents.config import get_documents_settings
 from smartcity.documents.schemas import SECRECIES, URGENCIES, DocumentCreate
 from smartcity.signing import service as signing
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(agency_views.router)  # first: /co-quan must not be read as a document id
 STAFF = ("specialist", "head", "leader", "clerk")
 STAFF_LINKS = (
     {"label": "Văn bản điều hành", "href": "/can-bo/van-ban", "roles": STAFF},
@@ -53,6 +55,8 @@ PROBLEMS = {
     403: "Bạn không có quyền thực hiện thao tác này.",
     404: "Không tìm thấy văn bản.",
     409: "Văn bản không ở trạng thái cho phép thao tác này.",
+    413: "Tệp đính kèm quá lớn.",
+    415: "Tệp đính kèm phải là tệp PDF.",
     422: "Thông tin chưa hợp lệ",
 }
 FIELD_NAMES = {
@@ -66,6 +70,7 @@ FIELD_NAMES = {
     "external_agencies": "cơ quan nhận",
     "comment": "ý kiến",
     "body": "nội dung",
+    "file": "tệp đính kèm",
 }
 ActorDep = Annotated[Actor, Depends(current_actor)]
 ACTIONS: dict[str, Callable[..., Any]] = {
@@ -83,6 +88,8 @@ DONE = {
     "sign": "Đã ký số.",
     "issue": "Đã cấp số, đóng dấu và vào sổ văn bản đi.",
     "send": "Đã gửi văn bản tới cơ quan nhận.",
+    "attached": "Đã thêm tài liệu kèm theo.",
+    "detached": "Đã gỡ tài liệu kèm theo.",
 }
 
 
@@ -106,9 +113,9 @@ def _problem(exc: Exception) -> tuple[str, int]:
         return f"{PROBLEMS[422]}: {', '.join(FIELD_NAMES.get(f, f) for f in sorted(fields))}.", 422
     if isinstance(exc, AppError):
         text = PROBLEMS.get(exc.status, "Không thực hiện được thao tác.")
+        named = [str(e.get("field", "")) for e in exc.errors if e.get("field")]
         if exc.status == 422:
-            named = [str(e.get("field", "")) for e in exc.errors]
-            text = f"{text}: {', '.join(FIELD_NAMES.get(f, f) for f in named)}."
+            text = f"{text}: {', '.join(FIELD_NAMES.get(f, f) for f in named)}." if named else f"{text}."
         return text, exc.status
     return "Không thực hiện được thao tác.", 400
 
@@ -172,9 +179,32 @@ def _form_page(
             "agencies": exchange.list_agencies(db),
             "urgencies": URGENCIES,
             "secrecies": SECRECIES,
+            **(_attachment_context(request, actor, document_id, editable=True) if document_id else {}),
         },
         status_code=status_code,
     )
+
+
+def _attachment_context(
+    request: Request, actor: Actor, document_id: int, *, editable: bool
+) -> dict[str, Any]:
+    """What the attachments section shows: each attachment with its seal checked, and the upload form."""
+    listed = attachments.list_for(_db(request), actor=actor, document_id=document_id)
+    rows = []
+    for item in listed:
+        pdf = None
+        if item.sealed:
+            pdf, _name = attachments.pdf_of(
+                _db(request), actor=actor, document_id=document_id, attachment_id=item.id
+            )
+        rows.append({"attachment": item, "report": _verification(request, pdf)})
+    return {
+        "attachment_rows": rows,
+        "attachment_base": f"/can-bo/van-ban/{document_id}/phu-luc",
+        "attachment_max_mb": get_documents_settings().max_attachment_bytes // (1024 * 1024),
+        "can_attach": editable,
+        "back": "sua" if request.url.path.endswith("/sua") else "",
+    }
 
 
 def _lines(text: Any) -> list[str]:
@@ -289,6 +319,12 @@ def _document_page(
             "action_names": ACTION_NAMES,
             "delivery_names": DELIVERY_NAMES,
             "can": _allowed(actor, doc, pending=any(d.status == "pending" for d in deliveries)),
+            **_attachment_context(
+                request,
+                actor,
+                document_id,
+                editable=doc.state in service.EDITABLE and doc.author == actor.name,
+            ),
         },
         status_code=status_code,
     )
@@ -438,6 +474,20 @@ def _incoming_page(
             "doc": received,
             "kind": kinds.document_types().get(received.type_code),
             "report": _verification(request, pdf),
+            "attachment_rows": [
+                {
+                    "attachment": item,
+                    "report": _verification(
+                        request,
+                        exchange.incoming_attachment_pdf(
+                            db, actor=actor, incoming_id=incoming_id, attachment_id=item.id
+                        )[0],
+                    ),
+                }
+                for item in exchange.incoming_attachments(db, actor=actor, incoming_id=incoming_id)
+            ],
+            "attachment_base": f"/can-bo/van-ban/den/{incoming_id}/phu-luc",
+            "can_attach": False,
             "message": message,
             "error": error,
         },
@@ -489,6 +539,87 @@ def incoming_pdf(request: Request, incoming_id: int, actor: ActorDep) -> Respons
     return pdf_response(
         exchange.incoming_pdf(_db(request), actor=actor, incoming_id=incoming_id), f"den-{incoming_id}.pdf"
     )
+
+
+def _back_to(document_id: int, back: Any, msg: str) -> RedirectResponse:
+    if back == "sua":  # from the draft form: back to it, the list there shows the change
+        return RedirectResponse(f"/can-bo/van-ban/{document_id}/sua#attachments", status_code=303)
+    return RedirectResponse(f"/can-bo/van-ban/{document_id}?msg={msg}", status_code=303)
+
+
+@router.post("/can-bo/van-ban/{document_id}/phu-luc", response_class=HTMLResponse)
+async def add_attachment(request: Request, document_id: int, actor: ActorDep) -> Response:
+    """Upload a PDF attachment to a draft; a refusal (too big, not a PDF) comes back in Vietnamese."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    form = await request.form()
+    upload = form.get("file")
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise ValidationFailed.for_field("file", "choose a PDF file")
+        await run_in_threadpool(
+            attachments.add,
+            _db(request),
+            actor=actor,
+            document_id=document_id,
+            filename=upload.filename,
+            content=await upload.read(get_documents_settings().max_attachment_bytes + 1),
+            content_type=upload.content_type,
+        )
+    except AppError as exc:
+        text, status = _problem(exc)
+        return await run_in_threadpool(
+            lambda: _document_page(request, actor, document_id, error=text, status_code=status)
+        )
+    return _back_to(document_id, form.get("back"), "attached")
+
+
+@router.post("/can-bo/van-ban/{document_id}/phu-luc/{attachment_id}/xoa", response_class=HTMLResponse)
+async def remove_attachment(
+    request: Request, document_id: int, attachment_id: int, actor: ActorDep
+) -> Response:
+    """Remove an attachment from a draft."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    form = await request.form()
+    try:
+        await run_in_threadpool(
+            attachments.remove,
+            _db(request),
+            actor=actor,
+            document_id=document_id,
+            attachment_id=attachment_id,
+        )
+    except AppError as exc:
+        text, status = _problem(exc)
+        return await run_in_threadpool(
+            lambda: _document_page(request, actor, document_id, error=text, status_code=status)
+        )
+    return _back_to(document_id, form.get("back"), "detached")
+
+
+@router.get("/can-bo/van-ban/{document_id}/phu-luc/{attachment_id}")
+def attachment_pdf(request: Request, document_id: int, attachment_id: int, actor: ActorDep) -> Response:
+    """An attachment's PDF (sealed once the document is issued)."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    pdf, filename = attachments.pdf_of(
+        _db(request), actor=actor, document_id=document_id, attachment_id=attachment_id
+    )
+    return pdf_response(pdf, filename)
+
+
+@router.get("/can-bo/van-ban/den/{incoming_id}/phu-luc/{attachment_id}")
+def incoming_attachment_pdf(
+    request: Request, incoming_id: int, attachment_id: int, actor: ActorDep
+) -> Response:
+    """An attachment received with a document, as the sender sealed it."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    pdf, filename = exchange.incoming_attachment_pdf(
+        _db(request), actor=actor, incoming_id=incoming_id, attachment_id=attachment_id
+    )
+    return pdf_response(pdf, filename)
 
 
 @router.post("/can-bo/van-ban/{document_id}/{action}", response_class=HTMLResponse)

@@ -1,0 +1,140 @@
+"""Administrators' pages for the agencies official documents are exchanged with: list, add, edit."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from smartcity.accounts.deps import current_actor
+from smartcity.core.db import Database
+from smartcity.core.errors import AppError, Forbidden
+from smartcity.core.security import Actor
+from smartcity.documents import exchange
+from smartcity.documents.schemas import AgencyIn
+from smartcity.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+ActorDep = Annotated[Actor, Depends(current_actor)]
+BASE = "/can-bo/van-ban/co-quan"
+FIELD_NAMES = {
+    "code": "mã cơ quan",
+    "name": "tên cơ quan",
+    "endpoint": "địa chỉ trao đổi (http:// hoặc https://)",
+}
+DONE = {"added": "Đã thêm cơ quan.", "saved": "Đã lưu thông tin cơ quan."}
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _guard(request: Request, actor: Actor) -> Response | None:
+    if not actor.is_authenticated:
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    if not actor.has_role("admin"):
+        error = Forbidden("Trang dành cho quản trị viên.")
+        return render(request, "error.html", {"error": error}, status_code=403)
+    return None
+
+
+def _problem(exc: Exception) -> str:
+    """A plain Vietnamese sentence for a refused form."""
+    if isinstance(exc, ValidationError):
+        fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e["loc"]})
+        return "Thông tin chưa hợp lệ: " + ", ".join(FIELD_NAMES.get(f, f) for f in fields) + "."
+    if isinstance(exc, AppError) and exc.status == 409:
+        return "Mã cơ quan này đã có; hãy sửa cơ quan đó thay vì thêm mới."
+    if isinstance(exc, AppError) and exc.status == 403:
+        return "Bạn không có quyền thực hiện thao tác này."
+    return "Không lưu được thông tin cơ quan."
+
+
+def _page(
+    request: Request,
+    *,
+    editing: str | None = None,
+    values: dict[str, Any] | None = None,
+    message: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "documents/agencies.html",
+        {
+            "agencies": exchange.list_agencies(_db(request)),
+            "editing": editing,
+            "values": values or {},
+            "message": message,
+            "error": error,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get(BASE, response_class=HTMLResponse)
+def agencies(request: Request, actor: ActorDep, msg: str = "") -> Response:
+    """Every agency documents are exchanged with, and the form to add one."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    return _page(request, message=DONE.get(msg), values={"active": True})
+
+
+@router.get(BASE + "/{code}", response_class=HTMLResponse)
+def edit_agency(request: Request, code: str, actor: ActorDep) -> Response:
+    """The form filled with one agency."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    found = next((a for a in exchange.list_agencies(_db(request)) if a.code == code), None)
+    if found is None:
+        return render(request, "error.html", {"error": Forbidden("Không tìm thấy cơ quan.")}, status_code=404)
+    return _page(request, editing=code, values=found.model_dump())
+
+
+def _form_data(form: Any, code: str | None) -> AgencyIn:
+    return AgencyIn(
+        code=code if code is not None else str(form.get("code") or "").strip(),
+        name=str(form.get("name") or "").strip(),
+        endpoint=str(form.get("endpoint") or "").strip(),
+        active=form.get("active") == "on",
+    )
+
+
+async def _save(request: Request, actor: Actor, code: str | None) -> Response:
+    form = await request.form()
+    try:
+        data = _form_data(form, code)
+        await run_in_threadpool(
+            exchange.add_agency if code is None else exchange.upsert_agency,
+            _db(request),
+            actor=actor,
+            data=data,
+        )
+    except (AppError, ValidationError) as exc:
+        values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+        values["active"] = form.get("active") == "on"
+        status = 409 if isinstance(exc, AppError) and exc.status == 409 else 422
+        return _page(request, editing=code, values=values, error=_problem(exc), status_code=status)
+    return RedirectResponse(f"{BASE}?msg={'added' if code is None else 'saved'}", status_code=303)
+
+
+@router.post(BASE, response_class=HTMLResponse)
+async def add_agency(request: Request, actor: ActorDep) -> Response:
+    """Add an agency; a mistake comes back on the page in Vietnamese with the values kept."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    return await _save(request, actor, None)
+
+
+@router.post(BASE + "/{code}", response_class=HTMLResponse)
+async def update_agency(request: Request, code: str, actor: ActorDep) -> Response:
+    """Change an agency's name, endpoint or whether it is active."""
+    if (refused := _guard(request, actor)) is not None:
+        return refused
+    return await _save(request, actor, code)
