@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +26,33 @@ CHROMIUM_ARGS = [
     "--enable-unsafe-swiftshader",
     "--use-angle=swiftshader",
 ]
+
+
+def pdfsig_trusting(root_pem: str, pdf: bytes, folder: Path) -> str:
+    """What poppler's pdfsig says of `pdf`, with an NSS database in `folder` that trusts only `root_pem`:
+    an independent verifier that knows nothing of the platform but its root certificate."""
+    from tests.conftest import service_missing
+
+    if not shutil.which("pdfsig") or not shutil.which("certutil"):
+        service_missing("pdfsig (poppler-utils) and certutil (libnss3-tools) are needed")
+    nss = folder / "nss"
+    if not nss.exists():
+        nss.mkdir(parents=True)
+        root = folder / "root.pem"
+        root.write_text(root_pem)
+        subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
+        subprocess.run(
+            ["certutil", "-A", "-d", f"sql:{nss}", "-n", "root", "-t", "C,C,C", "-i", str(root)], check=True
+        )
+    path = folder / "checked.pdf"
+    path.write_bytes(pdf)
+    result = subprocess.run(
+        ["pdfsig", "-nssdir", f"sql:{nss}", "-no-ocsp", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout + result.stderr
 
 
 def free_port() -> int:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,8 +19,8 @@ from smartcity.documents.models import Counter
 from smartcity.signing import appearance
 from smartcity.signing import service as signing
 from smartcity.signing.config import get_signing_settings
-from tests.conftest import service_missing
 from tests.documents.conftest import Office, annex_pdf, draft_data, signed_count
+from tests.support import pdfsig_trusting
 
 
 def _attach(office: Office, doc_id: int, name: str = "Phụ lục I.pdf", content: bytes | None = None) -> int:
@@ -172,26 +170,13 @@ def test_a_failure_sealing_an_attachment_fails_the_issue_and_uses_no_number(
 
 
 def test_pdfsig_accepts_the_sealed_attachment(office: Office, tmp_path: Path) -> None:
-    if not shutil.which("pdfsig") or not shutil.which("certutil"):
-        service_missing("pdfsig (poppler-utils) and certutil (libnss3-tools) are needed")
     doc_id, annex_id = _draft_with_annex(office)
     _to_signed(office, doc_id)
     service.issue(office.db, actor=office.clerk, document_id=doc_id, signing_with=office.signing)
     sealed, _name = attachments.pdf_of(
         office.db, actor=office.clerk, document_id=doc_id, attachment_id=annex_id
     )
-    pdf, nss, root = tmp_path / "phu-luc.pdf", tmp_path / "nss", tmp_path / "root.pem"
-    pdf.write_bytes(sealed)
-    nss.mkdir()
-    root.write_text(signing.root_certificate_pem(office.db))
-    subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
-    subprocess.run(
-        ["certutil", "-A", "-d", f"sql:{nss}", "-n", "root", "-t", "C,C,C", "-i", str(root)], check=True
-    )
-    result = subprocess.run(
-        ["pdfsig", "-nssdir", f"sql:{nss}", "-no-ocsp", str(pdf)], capture_output=True, text=True, check=False
-    )
-    output = result.stdout + result.stderr
+    output = pdfsig_trusting(signing.root_certificate_pem(office.db), sealed, tmp_path)
     assert output.count("Signature is Valid.") == 1 and "Certificate is Trusted." in output, output
     assert "Total document signed" in output, output
     assert signed_count(office) == 3  # the leader's signature, the seal, the attachment's stamp

@@ -10,6 +10,7 @@ from smartcity.documents import service
 from smartcity.signing import service as signing
 from tests.conftest import service_missing
 from tests.documents.conftest import Office, to_signed
+from tests.support import pdfsig_trusting
 
 
 def test_pdfsig_accepts_the_leader_signature_and_the_seal(office: Office, tmp_path: Path) -> None:
@@ -17,24 +18,13 @@ def test_pdfsig_accepts_the_leader_signature_and_the_seal(office: Office, tmp_pa
         service_missing("pdfsig, pdftotext (poppler-utils) and certutil (libnss3-tools) are needed")
     doc_id = to_signed(office)
     service.issue(office.db, actor=office.clerk, document_id=doc_id, signing_with=office.signing)
-    pdf = tmp_path / "issued.pdf"
-    pdf.write_bytes(service.document_pdf(office.db, actor=office.clerk, document_id=doc_id))
-    nss, root = tmp_path / "nss", tmp_path / "root.pem"
-    nss.mkdir()
-    root.write_text(signing.root_certificate_pem(office.db))
-    subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
-    subprocess.run(
-        ["certutil", "-A", "-d", f"sql:{nss}", "-n", "root", "-t", "C,C,C", "-i", str(root)], check=True
-    )
-    result = subprocess.run(
-        ["pdfsig", "-nssdir", f"sql:{nss}", "-no-ocsp", str(pdf)], capture_output=True, text=True, check=False
-    )
-    output = result.stdout + result.stderr
+    issued = service.document_pdf(office.db, actor=office.clerk, document_id=doc_id)
+    output = pdfsig_trusting(signing.root_certificate_pem(office.db), issued, tmp_path)
     assert output.count("Signature is Valid.") == 2, output
     assert output.count("Certificate is Trusted.") == 2, output
     assert "Total document signed" in output.split("Signature #2")[1], output
     text = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
+        ["pdftotext", "-layout", "-", "-"], input=issued, capture_output=True, check=True
+    ).stdout.decode()
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
     assert "QUYẾT ĐỊNH" in text and "/QĐ-UBND" in text

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,46 +10,19 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from smartcity.signing import service
-from tests.conftest import service_missing
 from tests.signing.conftest import LEADER, WARD, CityPki, sign
+from tests.support import pdfsig_trusting
 
 
-@pytest.fixture
-def nss_dir(city_pki: CityPki, tmp_path: Path) -> Path:
-    """An NSS database trusting only the city root."""
-    if not shutil.which("pdfsig") or not shutil.which("certutil"):
-        service_missing("pdfsig (poppler-utils) and certutil (libnss3-tools) are needed")
-    folder = tmp_path / "nss"
-    folder.mkdir()
-    root = tmp_path / "root.pem"
-    root.write_text(service.root_certificate_pem(city_pki.db))
-    subprocess.run(["certutil", "-N", "-d", f"sql:{folder}", "--empty-password"], check=True)
-    subprocess.run(
-        ["certutil", "-A", "-d", f"sql:{folder}", "-n", "city-root", "-t", "C,C,C", "-i", str(root)],
-        check=True,
-    )
-    return folder
-
-
-def _pdfsig(nss: Path, pdf: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "checked.pdf"
-    path.write_bytes(pdf)
-    result = subprocess.run(
-        ["pdfsig", "-nssdir", f"sql:{nss}", "-no-ocsp", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.stdout + result.stderr
+def _pdfsig(city_pki: CityPki, pdf: bytes, tmp_path: Path) -> str:
+    return pdfsig_trusting(service.root_certificate_pem(city_pki.db), pdf, tmp_path)
 
 
 @pytest.mark.parametrize("level", ["B-B", "B-T", "B-LT"])
-def test_pdfsig_accepts_our_signatures(
-    city_pki: CityPki, pdf: bytes, nss_dir: Path, tmp_path: Path, level: str
-) -> None:
+def test_pdfsig_accepts_our_signatures(city_pki: CityPki, pdf: bytes, tmp_path: Path, level: str) -> None:
     first = sign(city_pki, pdf, signer_username=LEADER, level=level)
     both = sign(city_pki, first.pdf, org_unit_code=WARD, level=level)
-    output = _pdfsig(nss_dir, both.pdf, tmp_path)
+    output = _pdfsig(city_pki, both.pdf, tmp_path)
     assert output.count("Signature is Valid.") == 2, output
     assert output.count("Certificate is Trusted.") == 2, output
     if level != "B-LT":  # B-LT appends its validation data (DSS) after the last signature
@@ -59,20 +30,18 @@ def test_pdfsig_accepts_our_signatures(
 
 
 def test_pdfsig_rejects_bytes_changed_inside_the_signed_range(
-    city_pki: CityPki, pdf: bytes, nss_dir: Path, tmp_path: Path
+    city_pki: CityPki, pdf: bytes, tmp_path: Path
 ) -> None:
     signed = bytearray(sign(city_pki, pdf, signer_username=LEADER, level="B-T").pdf)
     position = 12  # inside the binary comment of line 2: covered by the signature
     signed[position] ^= 0x01
-    output = _pdfsig(nss_dir, bytes(signed), tmp_path)
+    output = _pdfsig(city_pki, bytes(signed), tmp_path)
     assert "Signature is Valid." not in output, output
     report = service.verify_pdf(city_pki.db, bytes(signed), settings=city_pki.settings)
     assert not report.all_hold and "document_altered" in report.signatures[0].problems
 
 
-def test_pdfsig_sees_an_update_after_signing(
-    city_pki: CityPki, pdf: bytes, nss_dir: Path, tmp_path: Path
-) -> None:
+def test_pdfsig_sees_an_update_after_signing(city_pki: CityPki, pdf: bytes, tmp_path: Path) -> None:
     signed = sign(city_pki, pdf, signer_username=LEADER, level="B-T").pdf
     writer = IncrementalPdfFileWriter(io.BytesIO(signed))
     page_ref, _resources = writer.find_page_for_modification(0)
@@ -90,7 +59,7 @@ def test_pdfsig_sees_an_update_after_signing(
     out = io.BytesIO()
     writer.write(out)
     altered = out.getvalue()
-    output = _pdfsig(nss_dir, altered, tmp_path)
+    output = _pdfsig(city_pki, altered, tmp_path)
     assert "Not total document signed" in output, output
     report = service.verify_pdf(city_pki.db, altered, settings=city_pki.settings)
     sig = report.signatures[0]

@@ -42,6 +42,7 @@ from tests.conftest import service_missing
 from tests.dossiers.conftest import city, people  # noqa: F401  (fixtures of the dossier flow)
 from tests.dossiers.dossier_fixtures import People, local, submit_house
 from tests.signing.conftest import SYSTEM, CityPki, make_pdf, sign
+from tests.support import pdfsig_trusting
 
 TOKEN_LABEL = "smartcity-test"
 USER_PIN = "246810"
@@ -126,26 +127,9 @@ def _stored_documents(db: Database) -> int:
         return s.scalar(select(func.count()).select_from(SignedDocument)) or 0
 
 
-@pytest.fixture
-def nss_dir(token_pki: CityPki, tmp_path: Path) -> Path:
-    """An NSS database trusting only the city root (as in test_signing_pdfsig)."""
-    if not shutil.which("pdfsig") or not shutil.which("certutil"):
-        service_missing("pdfsig (poppler-utils) and certutil (libnss3-tools) are needed")
-    folder = tmp_path / "nss"
-    folder.mkdir()
-    root = tmp_path / "root.pem"
-    root.write_text(service.root_certificate_pem(token_pki.db))
-    subprocess.run(["certutil", "-N", "-d", f"sql:{folder}", "--empty-password"], check=True)
-    subprocess.run(
-        ["certutil", "-A", "-d", f"sql:{folder}", "-n", "city-root", "-t", "C,C,C", "-i", str(root)],
-        check=True,
-    )
-    return folder
-
-
 @pytest.mark.parametrize("level", ["B-T", "B-LT"])
 def test_token_key_signs_and_independent_verifiers_accept(
-    token_pki: CityPki, pdf: bytes, nss_dir: Path, tmp_path: Path, level: str
+    token_pki: CityPki, pdf: bytes, tmp_path: Path, level: str
 ) -> None:
     signed = sign(token_pki, pdf, signer_username=OFFICIAL, level=level)
     assert signed.certificate_serial == token_pki.official_serial
@@ -153,12 +137,7 @@ def test_token_key_signs_and_independent_verifiers_accept(
     assert report.all_hold, report
     signature = report.signatures[0]
     assert signature.level == level and signature.signer.serial == token_pki.official_serial
-    path = tmp_path / "signed.pdf"
-    path.write_bytes(signed.pdf)
-    result = subprocess.run(
-        ["pdfsig", "-nssdir", f"sql:{nss_dir}", "-no-ocsp", str(path)], capture_output=True, text=True
-    )
-    output = result.stdout + result.stderr
+    output = pdfsig_trusting(service.root_certificate_pem(token_pki.db), signed.pdf, tmp_path)
     assert "Signature is Valid." in output and "Certificate is Trusted." in output, output
     assert "Trần Thị Bình" in output, output
 
