@@ -94,7 +94,7 @@ def _stamp_shows(signature: EmbeddedPdfSignature, number: str, symbol: str) -> b
             organisation="UBND phường Thủ Dầu Một",
             number=number,
             symbol=symbol,
-            signed_at=(signed_at - timedelta(seconds=seconds_before)).astimezone(service.VIETNAM),
+            signed_at=(signed_at - timedelta(seconds=seconds_before)).astimezone(signing.VIETNAM),
         )
         wanted = appearance.attachment_stamp_image(lines, font_path=get_signing_settings().signing_font)
         if ImageChops.difference(drawn, wanted.convert("RGBA")).getbbox() is None:

@@ -46,7 +46,7 @@ from smartcity.documents.models import (
     RegisterEntry,
 )
 from smartcity.documents.schemas import AgencyIn, AgencyRead, AttachmentRead, DeliveryRead, IncomingRead
-from smartcity.documents.service import VIETNAM, Signing, next_number, take_number
+from smartcity.documents.service import Signing, city_zone, next_number, take_number
 from smartcity.procedures.text import fold
 from smartcity.signing import service as signing
 
@@ -450,7 +450,7 @@ def receive(db: Database, *, body: dict[str, Any], signing_with: Signing | None 
         if stored is not None:
             return stored
         received_at = utcnow()
-        year = received_at.astimezone(VIETNAM).year
+        year = received_at.astimezone(city_zone(db)).year
         number = next_number(db, office, year, "incoming")
         receipt = {
             "envelope_id": header["envelope_id"],

@@ -54,7 +54,6 @@ from smartcity.signing import service as signing
 from smartcity.signing.appearance import Placement
 from smartcity.signing.config import SigningSettings
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 STATES = ("draft", "submitted", "returned", "approved", "signed", "issued")
 DRAFTERS = ("specialist", "head", "leader", "clerk")
 EDITABLE = ("draft", "returned")
@@ -480,8 +479,13 @@ def take_number(
     return True
 
 
-def _local_today() -> date:
-    return utcnow().astimezone(VIETNAM).date()
+def city_zone(db: Database) -> ZoneInfo:
+    """The city's time zone (settings.timezone): document dates and yearly numbering follow it."""
+    return ZoneInfo(db.settings.timezone)
+
+
+def _local_today(db: Database) -> date:
+    return utcnow().astimezone(city_zone(db)).date()
 
 
 def _date_fields(day: date) -> dict[str, str]:
@@ -516,7 +520,7 @@ def issue(
         ]
     with _office_lock(office):  # one issuer at a time in this process; other processes race below
         for _attempt in range(MAX_NUMBER_RACES):
-            day = _local_today()
+            day = _local_today(db)
             number = next_number(db, office, day.year)
             label = kinds.number_symbol(number, symbol_text)
             values = {rendering.NUMBER_FIELD: f"{number:02d}", **_date_fields(day)}
