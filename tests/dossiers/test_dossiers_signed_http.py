@@ -107,3 +107,5 @@ def test_result_decided_over_http_is_signed_sealed_and_verified(
     assert 'id="result-signature" data-status="signed"' in dossier_page.text
     assert "Phạm Minh Tuấn" in dossier_page.text and "UBND phường Thủ Dầu Một" in dossier_page.text
     assert f'href="{signature["verification_url"]}"' in dossier_page.text
+    assert "Kết quả giải quyết (bản trước khi ký số)" in dossier_page.text  # the unsigned copy, named
+    assert "<th>owner_name</th>" not in dossier_page.text  # the form's fields by their titles

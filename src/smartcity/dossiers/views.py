@@ -208,6 +208,7 @@ def dossier_page(request: Request, code: str, actor: Who) -> Response:
             "rules": FIXED_RULES,
             "steps": {s.key: s for s in steps_of(dossier)},
             "result_fields": fields_of(procedure.result_schema),
+            "form_titles": {f.name: f.title for f in fields_of(procedure.form_schema)},
             "is_applicant": actor.user_id == dossier.applicant_user_id,
             "payments": payments.payment_rows(db, code),
             "indicators": ratings.INDICATORS,
