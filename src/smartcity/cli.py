@@ -12,6 +12,7 @@ from rich.console import Console
 
 from smartcity.core.config import Settings, get_settings
 from smartcity.core.db import Database
+from smartcity.core.db import open_database as core_open_database
 from smartcity.core.logging import configure_logging
 from smartcity.domains import collect, register_handlers
 
@@ -24,12 +25,9 @@ console = Console()
 
 
 def open_database(settings: Settings | None = None) -> Database:
-    """The database named by the settings, with event handlers registered."""
-    settings = settings or get_settings()
+    """The database named by the settings, with event handlers registered (commands of the root app)."""
     register_handlers()
-    return Database(
-        settings.resolved_database_url, dispatch_inline=settings.dispatch_inline, settings=settings
-    )
+    return core_open_database(settings)
 
 
 @db_app.command("upgrade")
@@ -139,6 +137,7 @@ def _add_domain_groups() -> None:
 
 
 _add_domain_groups()
+register_handlers()  # every command's database dispatches to every domain's handlers
 
 
 def main() -> None:

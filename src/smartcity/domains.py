@@ -69,3 +69,11 @@ def periodic_tasks() -> tuple[dict[str, Any], dict[str, Any]]:
     for _domain, table in collect("tasks", "INTERVALS"):
         intervals.update(table)
     return tasks, intervals
+
+
+def identity_service() -> ModuleType:
+    """The service that tells who is calling (accounts: sessions, tokens, API keys), for web/ and the CLI."""
+    module = domain_module("accounts", "service")
+    if module is None:
+        raise RuntimeError("the accounts domain is missing")
+    return module

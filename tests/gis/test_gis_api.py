@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smartcity.accounts.deps import current_actor
+from smartcity.web.deps import current_actor
 from smartcity.gis import service
 from smartcity.gis.geo import parse_geojson
 from tests.gis.conftest import CITIZEN, SPECIALIST

@@ -109,7 +109,7 @@ def test_editor_is_for_editors_only_and_needs_csrf(app, demo, client):
 
 
 def test_history_api_for_staff(demo, client):
-    from smartcity.accounts.deps import current_actor
+    from smartcity.web.deps import current_actor
     from tests.gis.conftest import CITIZEN, SPECIALIST
 
     parcel = service.query_features(demo, slug="land-parcels", limit=1).features[0]

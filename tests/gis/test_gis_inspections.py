@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from smartcity.accounts.deps import current_actor
+from smartcity.web.deps import current_actor
 from smartcity.core.errors import Forbidden, NotFound, ValidationFailed
 from smartcity.gis import inspections, service
 from smartcity.gis.schemas import InspectionCreate

@@ -164,7 +164,7 @@ def test_export_then_import_round_trip_through_geopackage(demo, city):
 
 
 def test_import_and_export_over_the_api(city, client, app):
-    from smartcity.accounts.deps import current_actor
+    from smartcity.web.deps import current_actor
 
     content = _geojson([(_zone_props("API-1"), shapely.geometry.mapping(_square(*CENTRE)))])
     refused = client.post(

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from fastapi.testclient import TestClient
 
-from smartcity.accounts.deps import current_actor
+from smartcity.web.deps import current_actor
 from smartcity.core.errors import PayloadTooLarge
 from smartcity.core.security import ANONYMOUS, Actor
 from smartcity.signing import service, uploads

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from smartcity.accounts.deps import current_actor
+from smartcity.web.deps import current_actor
 from smartcity.cli import app as cli_app
 from smartcity.core.audit import AuditEntry
 from smartcity.core.config import Settings, get_settings

@@ -14,7 +14,7 @@ from cryptography.x509 import ocsp
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from smartcity.accounts.deps import current_actor
+from smartcity.web.deps import current_actor
 from smartcity.core.audit import AuditEntry
 from smartcity.signing import pki, service
 from smartcity.signing.keys import software_key

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
 
 from smartcity.accounts import service
-from smartcity.accounts.deps import get_db, require_actor, require_role
 from smartcity.accounts.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -29,8 +28,9 @@ from smartcity.accounts.schemas import (
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.errors import BadRequest, NotFound
-from smartcity.core.pagination import MAX_LIMIT
+from smartcity.core.pages import MAX_LIMIT
 from smartcity.core.security import Actor
+from smartcity.web.deps import get_db, require_actor, require_role
 
 auth_router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 accounts_router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])

@@ -36,7 +36,7 @@ def _fail(error: AppError) -> typer.Exit:
 
 
 def _open() -> Database:
-    from smartcity.cli import open_database  # imported here: smartcity.cli imports this module
+    from smartcity.core.db import open_database
 
     return open_database()
 

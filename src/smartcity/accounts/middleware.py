@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from smartcity.accounts import service
-from smartcity.accounts.deps import SESSION_CSRF, SESSION_KEY, new_csrf_token
+from smartcity.web.deps import SESSION_CSRF, SESSION_KEY, new_csrf_token
 from smartcity.web.problems import API_PREFIXES
 
 SKIPPED_PREFIXES = ("/static/", "/healthz", "/readyz", "/metrics")

@@ -11,16 +11,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from smartcity.accounts import service
-from smartcity.accounts.deps import (
+from smartcity.core.db import Database
+from smartcity.core.errors import TooManyRequests, Unauthorized
+from smartcity.domains import collect
+from smartcity.web.deps import (
     SESSION_CSRF,
     SESSION_KEY,
     get_db,
     new_csrf_token,
     verify_csrf,
 )
-from smartcity.core.db import Database
-from smartcity.core.errors import TooManyRequests, Unauthorized
-from smartcity.domains import collect
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)

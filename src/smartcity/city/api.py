@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from smartcity.accounts.deps import require_role
 from smartcity.city import service
 from smartcity.city.calendar import MAX_WORKING_DAYS
 from smartcity.city.schemas import (
@@ -24,6 +23,7 @@ from smartcity.city.schemas import (
 from smartcity.core.db import Database
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.security import Actor
+from smartcity.web.deps import require_role
 
 GEOJSON = "application/geo+json"
 

@@ -23,7 +23,7 @@ console = Console()
 def load(name: Annotated[str, typer.Argument(help="Pack name, e.g. thu-dau-mot")]) -> None:
     """Load (or reload) a city pack; running it again changes nothing unless the pack changed."""
     from smartcity.city.loader import load_city_pack
-    from smartcity.cli import open_database
+    from smartcity.core.db import open_database
     from smartcity.core.security import Actor
 
     db = open_database()
@@ -75,7 +75,7 @@ def _print_report(report: LoadReport) -> None:
 def list_packs() -> None:
     """The packs that can be loaded, and whether each is loaded and current."""
     from smartcity.city.service import list_packs as available
-    from smartcity.cli import open_database
+    from smartcity.core.db import open_database
 
     db = open_database()
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from smartcity.city import geometry as geo
 from smartcity.city.calendar import EXCEPTION_KINDS, WorkingCalendar
 from smartcity.city.loader import LoadReport, Progress, load_city_pack
 from smartcity.city.models import AdministrativeUnit, CalendarException, CityPackRecord, UnitSuccession
-from smartcity.city.pack import LEVELS, available_packs, read_pack
+from smartcity.city.pack import LEVELS, PACKS_DIR, available_packs, read_pack
 from smartcity.city.schemas import (
     AdministrativeUnitDetail,
     AdministrativeUnitRead,
@@ -29,8 +30,6 @@ from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, NotFound, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
-
-LOCAL_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 
 def list_packs(db: Database, *, packs_dir: Path | None = None) -> list[CityPackRead]:
@@ -57,9 +56,25 @@ def list_packs(db: Database, *, packs_dir: Path | None = None) -> list[CityPackR
 # ------------------------------------------------------------------------------------------------ units
 
 
-def today_local(timezone: str = LOCAL_TIMEZONE) -> date:
-    """Today's date in the city's time zone."""
-    return _today_in(timezone)
+def today_local(timezone: str | None = None) -> date:
+    """Today's date in the city's time zone (`timezone`, else the settings')."""
+    return _today_in(timezone or get_settings().timezone)
+
+
+@lru_cache(maxsize=4)
+def reorganisation_date(pack: str | None = None) -> date:
+    """The first day of the 2025 reorganisation (the new wards exist from it), from the city pack."""
+    import json
+
+    folder = PACKS_DIR / (pack or get_settings().city)
+    manifest = json.loads((folder / "pack.json").read_text(encoding="utf-8"))
+    reorganisation = json.loads((folder / manifest["files"]["reorganisation"]).read_text(encoding="utf-8"))
+    return date.fromisoformat(reorganisation["effective_from"])
+
+
+def is_after_reorganisation(on: date, pack: str | None = None) -> bool:
+    """Whether `on` falls on or after the reorganisation (the new wards' period)."""
+    return on >= reorganisation_date(pack)
 
 
 def _valid_on(on: date) -> ColumnElement[bool]:

@@ -6,11 +6,14 @@ import secrets
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DEV_SECRET_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
+
+SectionT = TypeVar("SectionT", bound=BaseSettings)
 
 
 class Settings(BaseSettings):
@@ -37,6 +40,23 @@ class Settings(BaseSettings):
     log_json: bool = True
     log_level: str = "INFO"
     require_services: bool = False
+
+    _sections: dict[type[Any], Any] = PrivateAttr(default_factory=dict)
+
+    def section(self, cls: type[SectionT]) -> SectionT:
+        """A domain's section of the settings (its own `SMARTCITY_<DOMAIN>_*` variables), read once.
+
+        Each domain keeps its section class in its config.py; tests put their own with `set_section`.
+        """
+        if cls not in self._sections:
+            self._sections[cls] = cls()
+        section: SectionT = self._sections[cls]
+        return section
+
+    def set_section(self, section: BaseSettings) -> Settings:
+        """Use `section` as this object's section of its class (tests, the demo); returns self."""
+        self._sections[type(section)] = section
+        return self
 
     @field_validator("data_dir")
     @classmethod

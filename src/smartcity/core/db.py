@@ -154,3 +154,17 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def open_database(settings: Settings | None = None) -> Database:
+    """The database named by the settings (the process's when none are given), for commands and workers.
+
+    Event handlers are registered by the assembly (`smartcity.cli`, the app), not here: core knows no domain.
+    """
+    if settings is None:
+        from smartcity.core.config import get_settings
+
+        settings = get_settings()
+    return Database(
+        settings.resolved_database_url, dispatch_inline=settings.dispatch_inline, settings=settings
+    )

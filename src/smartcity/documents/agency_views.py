@@ -10,12 +10,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from smartcity.accounts.deps import current_actor
 from smartcity.core.db import Database
 from smartcity.core.errors import AppError, Forbidden
 from smartcity.core.security import Actor
 from smartcity.documents import exchange
 from smartcity.documents.schemas import AgencyIn
+from smartcity.web.deps import current_actor
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from smartcity.accounts.deps import require_actor
 from smartcity.core.db import Database
 from smartcity.core.errors import BadRequest
 from smartcity.core.security import Actor
@@ -31,6 +30,7 @@ from smartcity.documents.schemas import (
     RegisterEntryRead,
 )
 from smartcity.signing.uploads import read_pdf_upload
+from smartcity.web.deps import require_actor
 
 api = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 router = APIRouter()

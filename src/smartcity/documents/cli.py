@@ -18,7 +18,7 @@ CLI = Actor.system("cli")
 
 
 def _db() -> Database:
-    from smartcity.cli import open_database
+    from smartcity.core.db import open_database
 
     return open_database()
 

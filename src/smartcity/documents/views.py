@@ -14,7 +14,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from smartcity.accounts import service as accounts
-from smartcity.accounts.deps import current_actor
 from smartcity.core.db import Database
 from smartcity.core.errors import AppError, Forbidden, ValidationFailed
 from smartcity.core.security import Actor
@@ -23,6 +22,7 @@ from smartcity.documents.api import pdf_response, signing_with
 from smartcity.documents.config import get_documents_settings
 from smartcity.documents.schemas import SECRECIES, URGENCIES, DocumentCreate
 from smartcity.signing import service as signing
+from smartcity.web.deps import current_actor
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -10,9 +10,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from smartcity.accounts.deps import current_actor, require_actor
 from smartcity.core.errors import BadRequest, Forbidden, ValidationFailed
-from smartcity.core.pagination import MAX_LIMIT
+from smartcity.core.pages import MAX_LIMIT
 from smartcity.core.security import Actor
 from smartcity.dossiers import service
 from smartcity.dossiers.schemas import (
@@ -25,6 +24,7 @@ from smartcity.dossiers.schemas import (
     LookupResult,
     RatingIn,
 )
+from smartcity.web.deps import current_actor, require_actor
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"])
 FILE_PREFIX = "file_"

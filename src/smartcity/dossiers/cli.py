@@ -22,8 +22,8 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed")] = 2025,
 ) -> None:
     """Load the catalogue if needed and create demo dossiers in every state."""
-    from smartcity.cli import open_database
     from smartcity.core.config import get_settings
+    from smartcity.core.db import open_database
     from smartcity.core.security import Actor
     from smartcity.dossiers.demo import demo_counts, seed_demo_dossiers
     from smartcity.dossiers.states import state_name
@@ -43,8 +43,8 @@ def demo(
 @dossiers_app.command("warn-deadlines")
 def warn() -> None:
     """Publish warnings for open dossiers due soon or overdue."""
-    from smartcity.cli import open_database
     from smartcity.core.config import get_settings
+    from smartcity.core.db import open_database
     from smartcity.dossiers.tasks import warn_deadlines
 
     settings = get_settings()
@@ -58,7 +58,7 @@ def register(
     out: Annotated[Path, typer.Argument(help="PDF file to write")],
 ) -> None:
     """Write the dossier register (form 06) of a unit for a month."""
-    from smartcity.cli import open_database
+    from smartcity.core.db import open_database
     from smartcity.dossiers.service import register_rows
 
     first = date.fromisoformat(f"{month}-01")
@@ -74,8 +74,8 @@ def stats_command(
     by: Annotated[str, typer.Option(help="procedure, field, unit, month or all")] = "field",
 ) -> None:
     """Print the statistics."""
-    from smartcity.cli import open_database
     from smartcity.core.config import get_settings
+    from smartcity.core.db import open_database
     from smartcity.dossiers.stats import statistics
 
     settings = get_settings()

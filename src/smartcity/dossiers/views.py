@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from smartcity.accounts import service as accounts
-from smartcity.accounts.deps import current_actor
 from smartcity.core.calendar_dates import today_local
 from smartcity.core.errors import AppError, Forbidden, TooManyRequests, ValidationFailed
 from smartcity.core.security import Actor
@@ -22,6 +21,7 @@ from smartcity.dossiers.schemas import ApplicantIn, DossierCreate
 from smartcity.dossiers.states import STATE_NAMES
 from smartcity.dossiers.workflow import FIXED_RULES, steps_of
 from smartcity.procedures import service as procedures
+from smartcity.web.deps import current_actor
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)

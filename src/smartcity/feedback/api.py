@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from smartcity.accounts.deps import current_actor, require_role
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import BadRequest, NotFound
 from smartcity.core.security import Actor
@@ -29,6 +28,7 @@ from smartcity.feedback.schemas import (
     SubmitResult,
 )
 from smartcity.feedback.stats import report_statistics
+from smartcity.web.deps import current_actor, require_role
 
 api = APIRouter(prefix="/api/v1/feedback", tags=["feedback"])
 router = APIRouter()

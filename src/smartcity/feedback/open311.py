@@ -19,7 +19,6 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from smartcity.accounts.deps import actor_from_api_key
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import AppError
 from smartcity.core.security import Actor
@@ -27,6 +26,7 @@ from smartcity.feedback import service
 from smartcity.feedback.config import FeedbackSettings, get_feedback_settings
 from smartcity.feedback.geo import check_point
 from smartcity.feedback.schemas import CategoryRead, ReportCreate
+from smartcity.web.deps import actor_from_api_key
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
 

@@ -13,7 +13,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from smartcity.accounts import service as accounts_service
-from smartcity.accounts.deps import current_actor
 from smartcity.city import service as city_service
 from smartcity.core.calendar_dates import today_local
 from smartcity.core.db import Database, utcnow
@@ -23,6 +22,7 @@ from smartcity.feedback import service
 from smartcity.feedback.api import run_action
 from smartcity.feedback.config import get_feedback_settings
 from smartcity.feedback.schemas import ActionInput, ReportCreate
+from smartcity.web.deps import current_actor
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)

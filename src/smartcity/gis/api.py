@@ -10,7 +10,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from smartcity.accounts.deps import current_actor, require_role
 from smartcity.core.db import Database
 from smartcity.core.errors import PayloadTooLarge
 from smartcity.core.security import Actor
@@ -28,6 +27,7 @@ from smartcity.gis.schemas import (
     PlanCheck,
     PlanningInfo,
 )
+from smartcity.web.deps import current_actor, require_role
 
 router = APIRouter(prefix="/api/v1/gis", tags=["gis"])
 Staff = Annotated[Actor, Depends(require_role("specialist", "head"))]

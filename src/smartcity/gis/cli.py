@@ -23,7 +23,7 @@ console = Console()
 
 
 def _db() -> Database:
-    from smartcity.cli import open_database
+    from smartcity.core.db import open_database
 
     return open_database()
 

@@ -10,11 +10,11 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from smartcity.accounts.deps import current_actor, verify_csrf
 from smartcity.core.errors import AppError, Forbidden, NotFound
 from smartcity.core.security import Actor
 from smartcity.gis import editor, planning, service
 from smartcity.gis.ogc import router as ogc_router
+from smartcity.web.deps import current_actor, verify_csrf
 from smartcity.web.templating import render
 
 router = APIRouter()

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from smartcity.core.db import Database
 from smartcity.core.errors import BadRequest, Forbidden, UnsupportedMediaType
-from smartcity.core.pagination import MAX_LIMIT
+from smartcity.core.pages import MAX_LIMIT
 from smartcity.core.security import Actor
 from smartcity.iot import service
 from smartcity.iot.auth import Sender, integrator, operator, signed_in, telemetry_sender

@@ -1,6 +1,6 @@
 """Who may call the IoT API: the accounts dependencies, plus device credentials for ingestion.
 
-Every dependency here is built on `current_actor` (from smartcity.accounts.deps), so a test can stand in
+Every dependency here is built on `current_actor` (from smartcity.web.deps), so a test can stand in
 for the caller by overriding that one dependency.
 """
 
@@ -15,11 +15,11 @@ from smartcity.core.errors import Forbidden, Unauthorized
 from smartcity.core.security import ANONYMOUS, Actor
 
 try:
-    from smartcity.accounts.deps import current_actor
+    from smartcity.web.deps import current_actor
 except ImportError:  # accounts not delivered yet: nobody is authenticated
 
     def current_actor() -> Actor:  # type: ignore[misc]
-        """Stand-in until smartcity.accounts.deps exists: always the anonymous actor."""
+        """Stand-in until smartcity.web.deps exists: always the anonymous actor."""
         return ANONYMOUS
 
 

@@ -38,7 +38,7 @@ simulate_app = typer.Typer(help="Simulate a city's worth of devices.", invoke_wi
 
 
 def _db() -> Database:
-    from smartcity.cli import open_database
+    from smartcity.core.db import open_database
 
     return open_database()
 

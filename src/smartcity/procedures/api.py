@@ -7,12 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import Response
 
-from smartcity.accounts.deps import get_db, require_role
 from smartcity.core.db import Database
-from smartcity.core.pagination import MAX_LIMIT
+from smartcity.core.pages import MAX_LIMIT
 from smartcity.core.security import Actor
 from smartcity.procedures import service
 from smartcity.procedures.schemas import ImportReport, ProcedurePage, ProcedureRead
+from smartcity.web.deps import get_db, require_role
 
 router = APIRouter(prefix="/api/v1/procedures", tags=["procedures"])
 

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from smartcity.accounts.deps import require_actor, require_role
 from smartcity.core.db import Database
 from smartcity.core.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from smartcity.core.security import Actor
@@ -27,6 +26,7 @@ from smartcity.signing.schemas import (
     VerificationReport,
 )
 from smartcity.signing.uploads import read_pdf_upload
+from smartcity.web.deps import require_actor, require_role
 
 router = APIRouter(prefix="/api/v1/signing", tags=["signing"])
 MAX_PROTOCOL_BODY = 64 * 1024

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 
+from smartcity.core import clock
 from smartcity.core.i18n import get_translations, negotiate_locale
 from smartcity.domains import DOMAINS, collect
 
@@ -43,9 +43,7 @@ def local_datetime(context: Context, value: datetime | str | None, fmt: str = "%
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    settings = context.get("settings")
-    zone = ZoneInfo(settings.timezone if settings is not None else "Asia/Ho_Chi_Minh")
-    return value.astimezone(zone).strftime(fmt)
+    return clock.local(value, context.get("settings")).strftime(fmt)
 
 
 ENVIRONMENT = _build_environment()

@@ -1,10 +1,17 @@
-"""FastAPI dependencies for every router: who is calling, must they be logged in, which roles, CSRF.
+"""The request plumbing every router uses: the database, the settings, who is calling, roles, CSRF.
+
+Nothing outside web/ reads `request.app.state`; routers take these dependencies instead:
+
+    from smartcity.web.deps import ActorDep, DbDep, SettingsDep, require_role
+
+    @api.get("/things")
+    def things(db: DbDep, settings: SettingsDep, actor: ActorDep): ...
+
 
 Credentials, in order: `Authorization: Bearer <token>`, header `X-API-Key`, the web session cookie.
 A cookie-authenticated unsafe request (POST, PUT, PATCH, DELETE) must carry the session's CSRF token,
 in the header `X-CSRF-Token` or, for HTML forms, the form field `csrf_token`.
 
-    from smartcity.accounts.deps import current_actor, require_actor, require_role, verify_csrf
 
     @router.post("/things", dependencies=[Depends(require_role("clerk", "specialist"))])
     def create(actor: Actor = Depends(require_actor)): ...
@@ -15,12 +22,12 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from smartcity.accounts import service
+from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.errors import Forbidden, Unauthorized
 from smartcity.core.security import ANONYMOUS, Actor
@@ -28,10 +35,15 @@ from smartcity.core.security import ANONYMOUS, Actor
 __all__ = [
     "CSRF_FORM_FIELD",
     "CSRF_HEADER",
+    "ActorDep",
+    "DbDep",
+    "SettingsDep",
+    "UserDep",
     "actor_from_api_key",
     "current_actor",
     "ensure_csrf_token",
     "get_db",
+    "get_settings",
     "new_csrf_token",
     "require_actor",
     "require_role",
@@ -45,13 +57,30 @@ SESSION_KEY = "session_key"
 SESSION_CSRF = "csrf_token"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
-actor_from_api_key = service.actor_from_api_key
+
+def _identity() -> Any:
+    """The accounts domain's service (sessions, tokens, API keys), reached through the assembly."""
+    from smartcity.domains import identity_service
+
+    return identity_service()
+
+
+def actor_from_api_key(db: Database, api_key: str) -> Actor:
+    """The actor an API key stands for (401 if unknown or revoked)."""
+    actor: Actor = _identity().actor_from_api_key(db, api_key)
+    return actor
 
 
 def get_db(request: Request) -> Database:
     """The application's database."""
     db: Database = request.app.state.db
     return db
+
+
+def get_settings(request: Request) -> Settings:
+    """The application's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def _session(request: Request) -> MutableMapping[str, Any]:
@@ -99,7 +128,7 @@ def _session_actor(request: Request, db: Database) -> Actor:
     if not isinstance(session_key, str):
         return ANONYMOUS
     try:
-        return service.actor_for_web_session(db, session_key=session_key)
+        return _identity().actor_for_web_session(db, session_key=session_key)
     except Unauthorized:
         session.pop(SESSION_KEY, None)
         return ANONYMOUS
@@ -114,10 +143,10 @@ def _credential_actor(request: Request, db: Database) -> Actor | None:
             raise Unauthorized(
                 "Only 'Authorization: Bearer <token>' is accepted.", headers={"WWW-Authenticate": "Bearer"}
             )
-        return service.actor_from_token(db, settings=request.app.state.settings, token=token.strip())
+        return _identity().actor_from_token(db, settings=get_settings(request), token=token.strip())
     api_key = request.headers.get("x-api-key")
     if api_key is not None:
-        return service.actor_from_api_key(db, api_key)
+        return actor_from_api_key(db, api_key)
     return None
 
 
@@ -157,3 +186,9 @@ def require_role(*slugs: str) -> Callable[..., Awaitable[Actor]]:
 
     _require.__name__ = f"require_role_{'_'.join(slugs)}"
     return _require
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ActorDep = Annotated[Actor, Depends(current_actor)]
+UserDep = Annotated[Actor, Depends(require_actor)]
