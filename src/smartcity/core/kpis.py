@@ -1,0 +1,62 @@
+"""The contract between a domain's kpis.py and the operations centre: what an indicator is.
+
+A domain offers its indicators as `INDICATORS: list[Indicator]` in its kpis.py; the operations centre
+collects them (`smartcity.domains.collect("kpis", "INDICATORS")`), computes them on schedule and keeps
+their series. `compute` returns one value for the whole city (`ward=None`) and, where the domain knows
+places, one per ward valid on `context.on` (the unit of date).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from smartcity.core.config import Settings
+    from smartcity.core.db import Database
+
+Direction = Literal["up", "down"]
+
+
+@dataclass(frozen=True)
+class KpiContext:
+    """What an indicator is computed for: the period [start, end) and the day whose wards count."""
+
+    settings: Settings
+    start: datetime
+    end: datetime
+    on: date
+
+
+@dataclass(frozen=True)
+class KpiValue:
+    """One value of an indicator: for a ward (its code) or the city (None)."""
+
+    value: float | None
+    ward: str | None = None
+    numerator: float | None = None
+    denominator: float | None = None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator a domain offers: its words, unit, direction of good, target and how to compute it."""
+
+    code: str  # "<domain>.<name>", stable
+    name_vi: str
+    name_en: str
+    unit: str  # "%", "count", "VND", "µg/m³", "kWh/km", ...
+    formula_vi: str  # the formula in words
+    direction: Direction  # which way is good
+    compute: Callable[[Database, KpiContext], list[KpiValue]]
+    target: float | None = None
+    iso_reference: str | None = None  # e.g. "ISO 37122:2019, 19.1"
+    frequency: Literal["hourly", "daily", "monthly"] = "daily"
+    thresholds: tuple[float, ...] = field(default_factory=tuple)  # warning levels, in the unit
+
+    @property
+    def domain(self) -> str:
+        """The domain that offers the indicator (the code's first part)."""
+        return self.code.split(".", 1)[0]
