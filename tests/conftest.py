@@ -41,13 +41,31 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _worker_database_url(base_url: str, worker: str) -> str:
+    """A PostgreSQL database of this xdist worker's own (created with PostGIS), so workers never share
+    tables; the base database itself when tests run in one process."""
+    if worker in ("", "master"):
+        return base_url
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base_url)
+    name = f"{url.database}_{worker}"
+    admin = Database(Settings(database_url=base_url).resolved_database_url)
+    with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
-def postgres_database() -> Iterator[Database | None]:
+def postgres_database(worker_id: str) -> Iterator[Database | None]:
     """The PostgreSQL test database, migrated once per session (None when not configured)."""
     if not POSTGRES_URL:
         yield None
         return
-    database = Database(Settings(database_url=POSTGRES_URL).resolved_database_url)
+    url = _worker_database_url(POSTGRES_URL, worker_id)
+    database = Database(Settings(database_url=url).resolved_database_url)
     with database.engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
