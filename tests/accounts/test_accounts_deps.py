@@ -7,9 +7,9 @@ from fastapi import APIRouter, Depends
 from fastapi.testclient import TestClient
 
 from smartcity.accounts import service
-from smartcity.web.deps import actor_from_api_key, current_actor, require_actor, require_role
 from smartcity.core.errors import Unauthorized
 from smartcity.core.security import Actor
+from smartcity.web.deps import actor_from_api_key, current_actor, require_actor, require_role
 
 ADMIN = Actor.system("test")
 

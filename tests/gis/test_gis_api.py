@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from smartcity.web.deps import current_actor
 from smartcity.gis import service
 from smartcity.gis.geo import parse_geojson
+from smartcity.web.deps import current_actor
 from tests.gis.conftest import CITIZEN, SPECIALIST
 
 

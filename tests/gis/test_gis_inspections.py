@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from smartcity.web.deps import current_actor
 from smartcity.core.errors import Forbidden, NotFound, ValidationFailed
 from smartcity.gis import inspections, service
 from smartcity.gis.schemas import InspectionCreate
+from smartcity.web.deps import current_actor
 from tests.gis.conftest import CITIZEN, SPECIALIST
 
 

@@ -7,11 +7,11 @@ import asyncio
 import pytest
 from fastapi.testclient import TestClient
 
-from smartcity.web.deps import current_actor
 from smartcity.core.errors import PayloadTooLarge
 from smartcity.core.security import ANONYMOUS, Actor
 from smartcity.signing import service, uploads
 from smartcity.signing.config import get_signing_settings
+from smartcity.web.deps import current_actor
 from tests.signing.conftest import LEADER, SYSTEM, WARD, CityPki, make_pdf, sign
 
 LEADER_ACTOR = Actor(kind="user", name=LEADER, user_id=1, roles=frozenset({("leader", WARD)}))

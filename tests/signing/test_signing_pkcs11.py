@@ -21,7 +21,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from smartcity.web.deps import current_actor
 from smartcity.cli import app as cli_app
 from smartcity.core.audit import AuditEntry
 from smartcity.core.config import Settings, get_settings
@@ -38,6 +37,7 @@ from smartcity.signing.errors import (
 from smartcity.signing.keys import Pkcs11SignerProvider
 from smartcity.signing.models import SignedDocument, StoredKey
 from smartcity.signing.token import open_session
+from smartcity.web.deps import current_actor
 from tests.conftest import service_missing
 from tests.dossiers.conftest import city, people  # noqa: F401  (fixtures of the dossier flow)
 from tests.dossiers.dossier_fixtures import People, local, submit_house

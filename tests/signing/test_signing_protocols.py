@@ -14,11 +14,11 @@ from cryptography.x509 import ocsp
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from smartcity.web.deps import current_actor
 from smartcity.core.audit import AuditEntry
 from smartcity.signing import pki, service
 from smartcity.signing.keys import software_key
 from smartcity.signing.models import Certificate, StoredKey
+from smartcity.web.deps import current_actor
 from tests.signing.conftest import LEADER, SYSTEM, CityPki, sign
 
 
