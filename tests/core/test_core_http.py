@@ -81,7 +81,7 @@ def test_unknown_route_is_a_problem_or_a_vietnamese_page(client):
 
 def test_problem_types_are_described_by_the_server(client):
     problem = client.get("/api/v1/nothing-here").json()
-    assert problem["type"] == "http://testserver/problems/not-found"
+    assert problem["type"] == "http://127.0.0.1:8000/problems/not-found"  # the configured base, not Host
     described = client.get("/problems/not-found").json()
     assert described["status"] == 404 and described["title"] == "Not found"
     assert client.get("/problems/no-such-thing").status_code == 404

@@ -40,6 +40,16 @@ class Settings(BaseSettings):
     log_json: bool = True
     log_level: str = "INFO"
     require_services: bool = False
+    secure_cookies: bool = Field(
+        default=False,
+        description="Secure cookie and HSTS: on wherever the site is served over TLS",
+    )
+    max_body_bytes: int = Field(default=1 << 20, ge=1024, description="Largest JSON or form body")
+    max_upload_bytes: int = Field(default=25 << 20, ge=1024, description="Largest multipart (upload) body")
+    body_limits: dict[str, int] = Field(
+        default_factory=lambda: {"/ngsi-ld/": 2 << 20, "/fhir/": 8 << 20},
+        description="Body limits by path prefix, overriding the two above",
+    )
 
     _sections: dict[type[Any], Any] = PrivateAttr(default_factory=dict)
 

@@ -97,7 +97,8 @@ class Database:
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
         else:
-            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+            # Recycle rather than ping on every checkout (a round trip per request).
+            kwargs.update(pool_recycle=1800, pool_size=10, max_overflow=20)
         self.engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)

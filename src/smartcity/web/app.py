@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -20,11 +17,12 @@ from smartcity import __version__
 from smartcity.core.config import Settings, get_settings
 from smartcity.core.db import Database
 from smartcity.core.errors import ServiceUnavailable
-from smartcity.core.metrics import HTTP_LATENCY, HTTP_REQUESTS, render_latest
+from smartcity.core.metrics import render_latest
 from smartcity.core.outbox import bus
 from smartcity.core.scheduler import run_due_tasks
 from smartcity.domains import collect, periodic_tasks, register_handlers
 from smartcity.web import views as shell_views
+from smartcity.web.middleware import BodyLimit, RequestObserver, SecurityHeaders
 from smartcity.web.problems import PROBLEM_JSON, install_problem_handlers
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -55,10 +53,17 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         secret_key=settings.resolved_secret_key,
         session_cookie="smartcity_session",
         same_site="lax",
-        https_only=False,
+        https_only=settings.secure_cookies,
         max_age=12 * 3600,
     )
-    app.middleware("http")(_observe_requests)
+    app.add_middleware(
+        BodyLimit,
+        default_bytes=settings.max_body_bytes,
+        upload_bytes=settings.max_upload_bytes,
+        limits=settings.body_limits,
+    )
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
+    app.add_middleware(RequestObserver)
     _add_operational_routes(app)
     for _domain, router in collect("api", "router"):
         app.include_router(router)
@@ -96,25 +101,6 @@ def _relay_loop(db: Database, stop: threading.Event) -> None:
             stop.wait(1.0)
 
 
-NextHandler = Callable[[Request], Awaitable[Response]]
-
-
-async def _observe_requests(request: Request, call_next: NextHandler) -> Response:
-    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-    structlog.contextvars.bind_contextvars(request_id=request_id)
-    started = time.perf_counter()
-    try:
-        response = await call_next(request)
-    finally:
-        structlog.contextvars.unbind_contextvars("request_id")
-    route = request.scope.get("route")
-    template = getattr(route, "path", "unmatched")
-    HTTP_REQUESTS.labels(request.method, template, str(response.status_code)).inc()
-    HTTP_LATENCY.labels(request.method, template).observe(time.perf_counter() - started)
-    response.headers["X-Request-ID"] = request_id
-    return response
-
-
 def _add_operational_routes(app: FastAPI) -> None:
     @app.get("/healthz", tags=["operations"], summary="The process is alive")
     def healthz() -> dict[str, str]:
@@ -126,7 +112,9 @@ def _add_operational_routes(app: FastAPI) -> None:
             request.app.state.db.ping()
         except Exception as exc:  # any failure to reach the database means not ready
             error = ServiceUnavailable(f"The database cannot be reached: {type(exc).__name__}")
-            problem = error.to_problem(instance="/readyz", base_url=str(request.base_url))
+            problem = error.to_problem(
+                instance="/readyz", base_url=str(request.app.state.settings.public_base_url).rstrip("/") + "/"
+            )
             return JSONResponse(problem, status_code=503, media_type=PROBLEM_JSON)
         return JSONResponse({"status": "ready", "database": request.app.state.db.dialect})
 

@@ -48,11 +48,17 @@ def problem_response(request: Request, error: AppError) -> Response:
 
         return render(request, "error.html", {"error": error}, status_code=error.status)
     return JSONResponse(
-        error.to_problem(instance=request.url.path, base_url=str(request.base_url)),
+        error.to_problem(instance=request.url.path, base_url=_canonical_base(request)),
         status_code=error.status,
         media_type=PROBLEM_JSON,
         headers=error.headers,
     )
+
+
+def _canonical_base(request: Request) -> str:
+    """The platform's configured address (problem type URIs never echo the Host header)."""
+    settings = request.app.state.settings
+    return str(settings.public_base_url).rstrip("/") + "/"
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -1,0 +1,88 @@
+"""The shell's HTTP defences: body limits refused early, security headers, no Host header echoed."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from smartcity.web.middleware import BodyLimit
+
+
+def test_a_body_declared_too_large_is_refused_before_it_is_read(client):
+    response = client.post(
+        "/api/v1/auth/token",
+        content=b"x" * 10,
+        headers={"content-length": str(50 << 20), "content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 413
+
+
+def test_a_streamed_body_is_cut_off_as_soon_as_it_passes_the_limit():
+    """Chunked bodies carry no length: the middleware counts and stops reading at the limit."""
+    read_chunks = []
+
+    async def app(scope, receive, send):
+        while True:
+            message = await receive()
+            read_chunks.append(len(message.get("body", b"")))
+            if not message.get("more_body"):
+                break
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    chunks = [{"type": "http.request", "body": b"x" * 1024, "more_body": True} for _ in range(1000)]
+    sent: list[dict] = []
+
+    async def receive():
+        return chunks.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    limited = BodyLimit(app, default_bytes=4096, upload_bytes=8192)
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/x", "headers": []}
+    asyncio.run(limited(scope, receive, send))
+    assert sent[0]["status"] == 413
+    assert len(read_chunks) == 4  # the fifth kilobyte passes 4096 and is never handed to the app
+    assert len(chunks) == 995
+
+
+def test_uploads_get_their_own_larger_limit():
+    limited = BodyLimit(lambda *a: None, default_bytes=1000, upload_bytes=5000, limits={"/fhir/": 9000})
+    form = {"type": "http", "path": "/x", "headers": [(b"content-type", b"multipart/form-data; boundary=a")]}
+    assert limited.limit_for(form) == 5000
+    assert limited.limit_for({"type": "http", "path": "/x", "headers": []}) == 1000
+    assert limited.limit_for({"type": "http", "path": "/fhir/R4/Patient", "headers": []}) == 9000
+
+
+def test_every_response_carries_the_security_headers(client):
+    for path in ("/", "/healthz", "/api/v1/city/units"):
+        headers = client.get(path).headers
+        assert headers["x-content-type-options"] == "nosniff"
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-frame-options"] == "DENY"
+        assert "x-request-id" in headers
+        assert "strict-transport-security" not in headers  # not over plain HTTP by default
+
+
+@pytest.mark.parametrize("host", ["evil.example", "attacker.test:666"])
+def test_problem_types_never_echo_the_host_header(client, host):
+    body = client.get("/api/v1/no-such-thing", headers={"host": host}).json()
+    assert host not in body["type"]
+    assert body["type"].startswith("http://127.0.0.1:8000/")
+
+
+def test_secure_cookies_setting_marks_the_session_cookie_secure_and_sends_hsts(settings, db):
+    from fastapi.testclient import TestClient
+
+    from smartcity.web.app import create_app
+
+    settings.secure_cookies = True
+    with TestClient(create_app(settings, db), base_url="https://testserver") as secure:
+        response = secure.get("/login")
+        assert "max-age=31536000" in response.headers["strict-transport-security"]
+        cookie = response.headers.get("set-cookie", "")
+        assert "secure" in cookie.lower()
