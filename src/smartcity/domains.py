@@ -62,8 +62,12 @@ def import_models() -> None:
 
 def periodic_tasks() -> tuple[dict[str, Any], dict[str, Any]]:
     """Every domain's periodic tasks (`tasks.TASKS`) and their intervals (`tasks.INTERVALS`, optional)."""
-    tasks: dict[str, Any] = {}
-    intervals: dict[str, Any] = {}
+    from datetime import timedelta
+
+    from smartcity.core.audit import anchor_audit_chain
+
+    tasks: dict[str, Any] = {"core.anchor_audit": anchor_audit_chain}
+    intervals: dict[str, Any] = {"core.anchor_audit": timedelta(hours=1)}
     for _domain, table in collect("tasks", "TASKS"):
         tasks.update(table)
     for _domain, table in collect("tasks", "INTERVALS"):

@@ -45,7 +45,7 @@ def test_loading_twice_is_idempotent_and_audited(db):
     assert first.changed and not second.changed
     assert _counts(db) == counts
     with db.session() as s:
-        report = verify_chain(s)
+        report = verify_chain(s, key=db.settings.audit_key)
         assert report.ok
         assert report.checked == audited + 1  # only the summary row of the second run
         loaded = OutboxMessage.event_type == "city.CityPackLoaded"
@@ -83,7 +83,7 @@ def test_changed_pack_data_updates_rows(db, tmp_path):
     assert _counts(db) == counts
     assert service.get_unit(db, "25741", date(2024, 1, 1)).name == "Phường Hiệp Thành (renamed)"
     with db.session() as s:
-        assert verify_chain(s).ok
+        assert verify_chain(s, key=db.settings.audit_key).ok
 
 
 def test_unknown_pack_is_not_found(db):

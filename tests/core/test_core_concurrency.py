@@ -27,5 +27,5 @@ def test_parallel_writers_keep_the_chain(db):
         thread.join()
     assert errors == []
     with db.session() as session:
-        report = verify_chain(session)
+        report = verify_chain(session, key=db.settings.audit_key)
     assert report.ok and report.checked == 60

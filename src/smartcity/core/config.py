@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     log_json: bool = True
     log_level: str = "INFO"
     require_services: bool = False
+    audit_key_text: str | None = Field(
+        default=None, alias="SMARTCITY_AUDIT_KEY", description="Key of the audit chain (else derived)"
+    )
     secure_cookies: bool = Field(
         default=False,
         description="Secure cookie and HSTS: on wherever the site is served over TLS",
@@ -87,6 +90,18 @@ class Settings(BaseSettings):
         if "public_base_url" in self.model_fields_set or not request_base_url:
             return self.public_base_url.rstrip("/") + "/"
         return request_base_url.rstrip("/") + "/"
+
+    @property
+    def audit_key(self) -> bytes:
+        """The key of the audit chain's HMAC: SMARTCITY_AUDIT_KEY, else derived from the secret key.
+        Either way it lives outside the database."""
+        if self.audit_key_text:
+            return self.audit_key_text.encode()
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        kdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"smartcity audit chain v1")
+        return kdf.derive(self.resolved_secret_key.encode())
 
     @property
     def resolved_secret_key(self) -> str:

@@ -55,7 +55,7 @@ class UnitOfWork:
     ) -> None:
         quiet: list[Event] = []
         if exc_type is None:
-            append_entries(self.session, self._audits)
+            append_entries(self.session, self._audits, key=self.db.settings.audit_key)
             messages, quiet = self._outbox_messages()
             self.session.add_all(messages)
             self.session.flush()
