@@ -52,6 +52,7 @@ def prepare_demo(settings: Settings, *, console: Console | None = None) -> DemoL
     """Migrate, load the city pack and create the admin; safe to run again."""
     from smartcity.accounts.service import ensure_admin
     from smartcity.city.loader import load_city_pack
+    from smartcity.core.audit import anchor_audit_chain
 
     console = console or Console()
     register_handlers()
@@ -64,6 +65,7 @@ def prepare_demo(settings: Settings, *, console: Console | None = None) -> DemoL
         password = demo_admin_password(settings.data_dir)
         ensure_admin(db, username=DEMO_ADMIN, password=password)
         load_domain_demos(db, settings=settings, console=console)
+        anchor_audit_chain(db)  # `smartcity audit verify` holds the demo's chain against this anchor
     finally:
         db.dispose()
     return DemoLogin(DEMO_ADMIN, password)
