@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import secrets
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 from rich.console import Console
 
+from smartcity.accounts.demo import demo_admin_password
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.migrate import upgrade
@@ -26,16 +25,6 @@ class DemoLogin:
 
     username: str
     password: str
-
-
-def demo_admin_password(data_dir: Path) -> str:
-    """The demo admin's password: generated on first run and kept (mode 600) in the data directory."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / "demo-admin-password"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(12))
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 def load_domain_demos(db: Database, *, settings: Settings, console: Console) -> None:

@@ -84,7 +84,7 @@ def _documents(db, code: str) -> dict[str, DossierDocument]:
 def test_house_number_result_is_signed_by_the_leader_and_sealed_by_the_unit(
     db, settings, people, process_settings, client, monkeypatch
 ):
-    from smartcity.signing import handlers
+    from smartcity.dossiers import result_signing as handlers
 
     printed: list[str] = []
 
@@ -151,11 +151,11 @@ def test_results_left_unsigned_are_signed_later_from_the_shell(
     )
     monkeypatch.setenv("SMARTCITY_DATABASE_URL", db.url)
     core_config.get_settings.cache_clear()
-    result = CliRunner().invoke(app, ["pki", "sign-results"])
+    result = CliRunner().invoke(app, ["dossiers", "sign-results"])
     assert result.exit_code == 0, result.output
     assert "Signed: 1; left unsigned: 0" in result.output
     assert signed_results.signature_status(db, detail.code)["status"] == "signed"
-    again = CliRunner().invoke(app, ["pki", "sign-results"])
+    again = CliRunner().invoke(app, ["dossiers", "sign-results"])
     assert "Signed: 0; left unsigned: 0; skipped: 0" in again.output
 
 
@@ -184,7 +184,7 @@ def test_a_unit_without_a_seal_leaves_the_result_unsigned_and_signs_nothing(
 
 def test_a_replayed_result_event_signs_nothing_twice(db, settings, people, process_settings):
     from smartcity.dossiers.events import DossierResultIssued
-    from smartcity.signing.handlers import sign_issued_result
+    from smartcity.dossiers.result_signing import sign_issued_result
 
     detail = submit_house(db, settings, people, now=BEFORE)
     _pki(db, settings, leader="leader1", unit=detail.deciding_unit)

@@ -10,9 +10,9 @@ import pytest
 
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.security import Actor
+from smartcity.core.text import fold
 from smartcity.procedures import service
 from smartcity.procedures.catalogue import distribute_levels
-from smartcity.procedures.text import fold
 
 SYSTEM = Actor.system("test")
 FULL = {"TDM-QLDT-001", "TDM-QLDT-002", "TDM-HT-001", "TDM-HT-002", "TDM-HT-003", "TDM-HKD-001"}

@@ -9,8 +9,9 @@ from fastapi.testclient import TestClient
 
 from smartcity.core.errors import PayloadTooLarge
 from smartcity.core.security import ANONYMOUS, Actor
-from smartcity.signing import service, uploads
+from smartcity.signing import service
 from smartcity.signing.config import get_signing_settings
+from smartcity.web import uploads
 from smartcity.web.deps import current_actor
 from tests.signing.conftest import LEADER, SYSTEM, WARD, CityPki, make_pdf, sign
 

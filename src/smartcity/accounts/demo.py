@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
+
 from smartcity.accounts.service import create_user, get_user_by_username
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.security import Actor
 
-DEMO_WARD_COMMITTEE = "UBND-25747-HCM"  # Phường Thủ Dầu Một, from 2025-07-01
+DEMO_WARD_COMMITTEE = "UBND-25747-HCM"  # Phường Thủ Dầu Một, since the 2025 reorganisation
 DEMO_USERS = (
     ("motcua", "Nguyễn Thị Mai (một cửa)", "clerk", DEMO_WARD_COMMITTEE),
     ("chuyenvien", "Trần Văn Hùng (chuyên viên)", "specialist", DEMO_WARD_COMMITTEE),
@@ -18,10 +21,18 @@ DEMO_USERS = (
 )
 
 
+def demo_admin_password(data_dir: Path) -> str:
+    """The demo admin's password: generated on first run and kept (mode 600) in the data directory."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "demo-admin-password"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(12))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def demo_password(settings: Settings) -> str:
     """The demo accounts share the demo admin's generated password (printed by `smartcity demo`)."""
-    from smartcity.demo import demo_admin_password
-
     return demo_admin_password(settings.data_dir)
 
 

@@ -20,6 +20,7 @@ from smartcity.city.schemas import (
     Level,
     WorkingDaysRead,
 )
+from smartcity.core import clock
 from smartcity.core.db import Database
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.security import Actor
@@ -49,7 +50,7 @@ def _db(request: Request) -> Database:
 
 
 def _day(request: Request, on: date | None) -> date:
-    return on or service.today_local(request.app.state.settings.timezone)
+    return on or clock.today(request.app.state.settings)
 
 
 @router.get("/units", response_model=list[AdministrativeUnitRead], summary="Administrative units on a day")

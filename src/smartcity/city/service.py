@@ -6,6 +6,7 @@ from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from shapely.geometry import Point
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -24,7 +25,7 @@ from smartcity.city.schemas import (
     SuccessionRead,
     UnitPeriod,
 )
-from smartcity.core.calendar_dates import today_local as _today_in
+from smartcity.core import clock
 from smartcity.core.config import Settings, get_settings
 from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, NotFound, ValidationFailed
@@ -58,7 +59,9 @@ def list_packs(db: Database, *, packs_dir: Path | None = None) -> list[CityPackR
 
 def today_local(timezone: str | None = None) -> date:
     """Today's date in the city's time zone (`timezone`, else the settings')."""
-    return _today_in(timezone or get_settings().timezone)
+    if timezone is None:
+        return clock.today()
+    return clock.now().astimezone(ZoneInfo(timezone)).date()
 
 
 @lru_cache(maxsize=4)
@@ -70,6 +73,20 @@ def reorganisation_date(pack: str | None = None) -> date:
     manifest = json.loads((folder / "pack.json").read_text(encoding="utf-8"))
     reorganisation = json.loads((folder / manifest["files"]["reorganisation"]).read_text(encoding="utf-8"))
     return date.fromisoformat(reorganisation["effective_from"])
+
+
+@lru_cache(maxsize=4)
+def _pack_units(pack: str) -> tuple[Any, ...]:
+    return read_pack(pack).units
+
+
+def unit_name_on(code: str, on: date, pack: str | None = None) -> str | None:
+    """The full name ("Phường Phú Cường") of unit `code` valid on `on`, read from the city pack."""
+    for unit in _pack_units(pack or get_settings().city):
+        started = unit.valid_from is None or unit.valid_from <= on
+        if unit.code == code and started and (unit.valid_to is None or unit.valid_to >= on):
+            return str(unit.name)
+    return None
 
 
 def is_after_reorganisation(on: date, pack: str | None = None) -> bool:

@@ -29,8 +29,8 @@ from smartcity.documents.schemas import (
     IncomingRead,
     RegisterEntryRead,
 )
-from smartcity.signing.uploads import read_pdf_upload
 from smartcity.web.deps import require_actor
+from smartcity.web.uploads import read_pdf_upload
 
 api = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 router = APIRouter()

@@ -29,7 +29,7 @@ from smartcity.documents import service
 from smartcity.documents.config import get_documents_settings
 from smartcity.documents.models import Attachment, Document
 from smartcity.documents.schemas import AttachmentRead
-from smartcity.signing import pades
+from smartcity.signing import service as signing_service
 
 PDF_TYPES = ("application/pdf", "application/x-pdf", "application/octet-stream", "")
 
@@ -58,7 +58,7 @@ def check_upload(content: bytes, content_type: str | None) -> None:
         raise PayloadTooLarge(f"The attachment is larger than the limit of {limit} bytes", limit=limit)
     if (content_type or "").split(";")[0].strip().lower() not in PDF_TYPES:
         raise UnsupportedMediaType("An attachment must be a PDF file (application/pdf)")
-    reader = pades.open_pdf(content, max_bytes=limit)
+    reader = signing_service.open_pdf(content, max_bytes=limit)
     if int(reader.root["/Pages"]["/Count"]) < 1:
         raise ValidationFailed.for_field("file", "the PDF has no page")
 

@@ -33,6 +33,7 @@ from smartcity.accounts import service as accounts
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from smartcity.core.security import Actor
+from smartcity.core.text import fold
 from smartcity.core.uow import UnitOfWork
 from smartcity.documents import attachments, kinds, rendering
 from smartcity.documents.config import get_documents_settings
@@ -47,7 +48,6 @@ from smartcity.documents.models import (
 )
 from smartcity.documents.schemas import AgencyIn, AgencyRead, AttachmentRead, DeliveryRead, IncomingRead
 from smartcity.documents.service import Signing, city_zone, next_number, take_number
-from smartcity.procedures.text import fold
 from smartcity.signing import service as signing
 
 HEADER_FILE = "edxml-header.json"

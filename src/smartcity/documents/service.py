@@ -28,6 +28,7 @@ from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from smartcity.core.security import Actor
+from smartcity.core.text import fold, search_terms
 from smartcity.core.uow import UnitOfWork
 from smartcity.documents import form_fields, kinds, rendering
 from smartcity.documents.config import get_documents_settings
@@ -49,10 +50,7 @@ from smartcity.documents.schemas import (
     HistoryRead,
     RegisterEntryRead,
 )
-from smartcity.procedures.text import fold, search_terms
 from smartcity.signing import service as signing
-from smartcity.signing.appearance import Placement
-from smartcity.signing.config import SigningSettings
 
 STATES = ("draft", "submitted", "returned", "approved", "signed", "issued")
 DRAFTERS = ("specialist", "head", "leader", "clerk")
@@ -67,7 +65,7 @@ class Signing:
     """What signing needs besides the actor: the core and signing settings."""
 
     settings: Settings | None = None
-    signing_settings: SigningSettings | None = None
+    signing_settings: signing.SigningSettings | None = None
 
 
 # --- reading ----------------------------------------------------------------------------------------
@@ -423,7 +421,7 @@ def sign(
         actor=actor,
         pdf=pdf,
         signer_username=actor.name,
-        placement=Placement(page=page, box=(box[0], box[1], box[2], box[3])),
+        placement=signing.Placement(page=page, box=(box[0], box[1], box[2], box[3])),
         reason="Ký ban hành văn bản",
         filename=f"van-ban-{document_id}.pdf",
         settings=how.settings,

@@ -85,3 +85,15 @@ def stats_command(
     for row in rows:
         table.add_row(*[str(row[c]) for c in columns])
     console.print(table)
+
+
+@dossiers_app.command("sign-results")
+def sign_results(limit: Annotated[int, typer.Option(help="At most this many results")] = 100) -> None:
+    """Sign the one-stop results still unsigned (leader, then seal), e.g. once certificates are issued."""
+    from smartcity.core.db import open_database
+    from smartcity.dossiers.result_signing import sign_pending_results
+
+    counts = sign_pending_results(open_database(), limit=limit)
+    console.print(
+        f"Signed: {counts['signed']}; left unsigned: {counts['unsigned']}; skipped: {counts['skipped']}"
+    )

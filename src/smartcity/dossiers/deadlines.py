@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from smartcity.city.calendar import WorkingCalendar
+from smartcity.city.service import WorkingCalendar
 
 WITHIN, DUE_SOON, OVERDUE, PAUSED = "within", "due_soon", "overdue", "paused"
 EARLY, ON_TIME, LATE = "early", "on_time", "late"

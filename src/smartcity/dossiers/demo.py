@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from smartcity.accounts import service as accounts
-from smartcity.city.calendar import WorkingCalendar
+from smartcity.city import service as city
+from smartcity.city.service import WorkingCalendar
 from smartcity.core.config import Settings
 from smartcity.core.crypto import blind_index, encrypt_personal, mask
-from smartcity.core.db import utcnow
+from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import AppError, Conflict
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
@@ -80,23 +81,6 @@ STREETS = [
     "Điện Biên Phủ",
     "Lê Thị Trung",
 ]
-OLD_WARDS = [
-    "25741",
-    "25744",
-    "25747",
-    "25750",
-    "25753",
-    "25756",
-    "25759",
-    "25760",
-    "25762",
-    "25763",
-    "25765",
-    "25768",
-    "25771",
-    "25774",
-]
-NEW_WARDS = ["25747", "25750", "25771", "25760", "25768"]
 # Where a dossier's life stops: weights give every state, most dossiers finished.
 OPEN_STAGES = ("submitted", "accepted", "processing", "supplement", "payment")
 STAGES = [
@@ -296,6 +280,9 @@ def seed_demo_dossiers(
     secret, pattern = settings.resolved_secret_key, get_dossier_settings().code_pattern
     stages, weights = zip(*STAGES, strict=True)
     made = 0
+    reorganised = city.reorganisation_date()
+    wards_before = _ward_codes(db, reorganised - timedelta(days=1))
+    wards_after = _ward_codes(db, reorganised)
     with UnitOfWork(db, DEMO) as uow:
         cache: dict[str, ProcedureRead] = {p.code: p for p in full}
         for _ in range(count):
@@ -305,7 +292,7 @@ def seed_demo_dossiers(
             span = 40 if stage in OPEN_STAGES else 365 * years
             submitted = _working_moment(calendar, rng, now - timedelta(days=rng.uniform(0, span)))
             day = calendar.local_date(submitted)
-            ward = rng.choice(OLD_WARDS if day.isoformat() < "2025-07-01" else NEW_WARDS)
+            ward = rng.choice(wards_before if day < reorganised else wards_after)
             try:
                 units = resolve_units(db, procedure, ward, day)
             except AppError:
@@ -452,3 +439,8 @@ def load_demo(db: Any, *, settings: Settings, actor: Actor) -> str:
     if existing:
         return f"{existing} dossiers already there"
     return f"{made} dossiers over two years, in every state ({given} of them the demo citizen's)"
+
+
+def _ward_codes(db: Database, on: date) -> list[str]:
+    """The codes of the city's wards valid on `on` (14 before the 2025 reorganisation, 5 after)."""
+    return [unit.code for unit in city.units_on(db, on=on, level="ward")]

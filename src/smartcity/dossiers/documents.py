@@ -9,11 +9,8 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Protocol
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 import segno
 from reportlab.graphics.shapes import Circle, Drawing, Line, Rect, String
@@ -21,16 +18,15 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from smartcity.city import service as city
+from smartcity.core import clock
+from smartcity.core.pdf import sans_fonts
 from smartcity.dossiers.models import Dossier
 from smartcity.dossiers.schemas import TimelineEntry
 from smartcity.dossiers.states import state_name
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 FORM_TITLES = {
     "receipt": ("Mẫu số 01", "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"),
     "supplement_request": ("Mẫu số 02", "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"),
@@ -41,13 +37,10 @@ FORM_TITLES = {
 }
 
 
-@lru_cache(maxsize=1)
 def _fonts() -> tuple[str, str]:
-    """Register DejaVu Sans (regular, bold) once; the names to use."""
-    regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
-    pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
-    pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold if bold.exists() else regular)))
-    return "DejaVuSans", "DejaVuSans-Bold"
+    """The sans faces of every form (set up once, in core.pdf)."""
+    fonts = sans_fonts()
+    return fonts.regular, fonts.bold
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -68,7 +61,7 @@ def _p(text: str, style: str = "body") -> Paragraph:
 
 
 def _local(moment: datetime | None) -> str:
-    return moment.astimezone(LOCAL).strftime("%H:%M ngày %d/%m/%Y") if moment else "—"
+    return clock.local(moment).strftime("%H:%M ngày %d/%m/%Y") if moment else "—"
 
 
 def _day(day: date | None) -> str:
@@ -340,13 +333,10 @@ def location_map(lat: float | None, lon: float | None) -> Drawing:
 
 def ward_label(code: str | None, on: datetime | None) -> str:
     """The ward's name on the day (the 2025 reorganisation kept five codes for the new wards)."""
-    from smartcity.procedures.catalogue import WARDS_BEFORE_2025, WARDS_FROM_2025
-
     if not code:
         return "—"
-    after = on is not None and on.astimezone(LOCAL).date() >= date(2025, 7, 1)
-    name = (WARDS_FROM_2025 if after else WARDS_BEFORE_2025).get(code)
-    return f"Phường {name} ({code})" if name else code
+    day = clock.local_date(on) if on is not None else clock.today()
+    return city.unit_name_on(code, day) or code
 
 
 def _rows(pairs: list[tuple[str, Any]]) -> Table:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.accounts import service as accounts
 from smartcity.city import service as city
-from smartcity.city.calendar import WorkingCalendar
+from smartcity.city.service import WorkingCalendar
 from smartcity.core.config import Settings
 from smartcity.core.crypto import blind_index, decrypt_personal, encrypt_personal, mask
 from smartcity.core.db import Database, utcnow
@@ -493,7 +493,7 @@ def _with_proposed_house_number(
     if form.get("longitude") is None or form.get("latitude") is None:
         return payload
     try:
-        from smartcity.gis.addressing import propose_house_number
+        from smartcity.gis.service import propose_house_number
     except ImportError:  # the GIS domain is not installed
         return payload
     try:
@@ -522,7 +522,7 @@ def _with_plan_check(db: Database, settings: Settings, code: str, payload: dict[
         return payload
     form = json.loads(decrypt_personal(settings.resolved_secret_key, dossier.form_encrypted))
     try:
-        from smartcity.gis.planning import check_against_plan
+        from smartcity.gis.service import check_against_plan
     except ImportError:  # the GIS domain is not installed
         return payload
     parcel = f"{form.get('map_sheet')}/{form.get('parcel_number')}"

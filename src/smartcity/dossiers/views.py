@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from smartcity.accounts import service as accounts
-from smartcity.core.calendar_dates import today_local
+from smartcity.core import clock
 from smartcity.core.errors import AppError, Forbidden, TooManyRequests, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.dossiers import payments, ratings, service, signed_results, stats
@@ -38,7 +38,7 @@ def _login(request: Request) -> RedirectResponse:
 
 
 def _ward_options(request: Request) -> list[tuple[str, str]]:
-    units = accounts.list_org_units(request.app.state.db, on=today_local(request.app.state.settings.timezone))
+    units = accounts.list_org_units(request.app.state.db, on=clock.today(request.app.state.settings))
     return [
         (u.admin_unit_code or "", u.name) for u in units if u.kind == "ward_committee" and u.admin_unit_code
     ]

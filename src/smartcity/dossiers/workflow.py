@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from smartcity.city.calendar import WorkingCalendar
+from smartcity.city.service import WorkingCalendar
 from smartcity.core.errors import Conflict, Forbidden, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.dossiers import deadlines
@@ -31,7 +31,7 @@ from smartcity.dossiers.states import (
     WITHDRAWN,
     state_name,
 )
-from smartcity.procedures.workflows import Step, template
+from smartcity.procedures.service import Step, template
 
 APPLICANT = "applicant"
 Who = tuple[tuple[str, str], ...]  # (role, unit slot); role "applicant" = the dossier's own applicant

@@ -12,6 +12,7 @@ from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
 from smartcity.city import service as city_service
+from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.errors import AppError
@@ -199,7 +200,8 @@ def generate(
 ) -> DemoSummary:
     """Submit and handle about `per_day` reports a day over `days` days ending at `end` (today)."""
     rng = random.Random(seed)
-    zone = ZoneInfo("Asia/Ho_Chi_Minh")
+    zone = clock.city_zone()
+    reorganised = city_service.reorganisation_date()
     end = end or datetime.now(zone).date()
     now = datetime.now(zone)
     system = Actor.system("feedback.demo")
@@ -209,7 +211,7 @@ def generate(
     total = days * per_day
     for offset in range(days, 0, -1):
         day = end - timedelta(days=offset - 1)
-        period = day >= date(2025, 7, 1)
+        period = day >= reorganised
         if period not in places:
             places[period] = _Places(db, day, rng)
         for _ in range(max(0, int(rng.gauss(per_day, per_day**0.5)))):

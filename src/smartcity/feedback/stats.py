@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from smartcity.core import clock
 from smartcity.core.db import Database, utcnow
 from smartcity.feedback.models import Category, Report
 from smartcity.feedback.schemas import CHANNELS, Breakdown, StatsRead
@@ -51,12 +52,12 @@ def report_statistics(
     *,
     start: datetime,
     end: datetime,
-    timezone: str = "Asia/Ho_Chi_Minh",
+    timezone: str | None = None,
     category_code: str | None = None,
     unit_code: str | None = None,
 ) -> StatsRead:
     """Figures over reports submitted in [start, end] (merged duplicates are not counted twice)."""
-    zone = ZoneInfo(timezone)
+    zone = ZoneInfo(timezone) if timezone else clock.city_zone()
     query = select(
         Report.category_code,
         Report.channel,

@@ -14,7 +14,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from smartcity.accounts import service as accounts_service
 from smartcity.city import service as city_service
-from smartcity.core.calendar_dates import today_local
+from smartcity.core import clock
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import AppError, Forbidden
 from smartcity.core.security import Actor
@@ -50,7 +50,7 @@ def _db(request: Request) -> Database:
 
 
 def _today(request: Request) -> Any:
-    return today_local(request.app.state.settings.timezone)
+    return clock.today(request.app.state.settings)
 
 
 def _wards(request: Request) -> list[Any]:

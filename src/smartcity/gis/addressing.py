@@ -12,7 +12,8 @@ from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, NotFound, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
-from smartcity.gis import cityref, service
+from smartcity.gis import cityref
+from smartcity.gis import store as service
 from smartcity.gis.config import get_gis_settings
 from smartcity.gis.events import HouseNumberAssigned
 from smartcity.gis.geo import parse_geojson, to_metric

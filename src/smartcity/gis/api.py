@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field
 from smartcity.core.db import Database
 from smartcity.core.errors import PayloadTooLarge
 from smartcity.core.security import Actor
-from smartcity.gis import addressing, inspections, planning, service, transfer
+from smartcity.gis import addressing, inspections, planning, transfer
+from smartcity.gis import store as service
 from smartcity.gis.config import get_gis_settings
 from smartcity.gis.schemas import (
     FeatureChange,

@@ -45,7 +45,7 @@ def demo_data(
     force: Annotated[bool, typer.Option(help="Generate again even if already loaded")] = False,
 ) -> None:
     """Generate the synthetic demo layers (clearly labelled synthetic) inside the city boundary."""
-    from smartcity.gis.service import load_demo_layers
+    from smartcity.gis.demo import load_demo_layers
 
     db = _db()
     with _progress() as progress:
@@ -124,7 +124,7 @@ def export_file(
 @gis_app.command("layers")
 def layers() -> None:
     """List the layer registry."""
-    from smartcity.gis.service import count_features, list_layers
+    from smartcity.gis.store import count_features, list_layers
 
     db = _db()
     table = Table("slug", "title", "geometry", "provider", "published", "features")
@@ -169,6 +169,6 @@ def lookup(
 @gis_app.command("reindex")
 def reindex() -> None:
     """Rebuild the spatial index (R*Tree on SQLite, GiST on PostGIS)."""
-    from smartcity.gis.service import reindex as rebuild
+    from smartcity.gis.store import reindex as rebuild
 
     console.print(f"[green]Indexed {rebuild(_db())} features[/green]")

@@ -36,7 +36,7 @@ from smartcity.gis.layers import (
     SYNTHETIC_NOTE,
 )
 from smartcity.gis.numbering import LEFT, RIGHT, sequential_numbers
-from smartcity.gis.service import NewFeature
+from smartcity.gis.store import NewFeature
 
 ROTATION_DEG = 20.0
 BLOCK_U, BLOCK_V = 240.0, 160.0  # block pitch along / across the N streets, metres

@@ -18,12 +18,13 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 
 from smartcity.core.errors import AppError, BadRequest, NotFound
-from smartcity.gis import service, tiles
+from smartcity.gis import store as service
+from smartcity.gis import tiles
 from smartcity.gis.config import get_gis_settings
 from smartcity.gis.crs import CRS84, SUPPORTED_CRS, normalise_crs, transform_bbox, transform_geometry
 from smartcity.gis.geo import parse_geojson, to_geojson
 from smartcity.gis.schemas import FeatureOut, LayerRead
-from smartcity.gis.service import Period
+from smartcity.gis.store import Period
 from smartcity.web.templating import render
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])

@@ -13,7 +13,8 @@ from shapely.geometry.base import BaseGeometry
 
 from smartcity.core.db import Database
 from smartcity.core.errors import NotFound, ValidationFailed
-from smartcity.gis import cityref, service
+from smartcity.gis import cityref
+from smartcity.gis import store as service
 from smartcity.gis.geo import parse_geojson
 from smartcity.gis.layers import ADDRESSES, PARCELS, PLANNING_ZONES, STREETS
 from smartcity.gis.numbering import HouseNumber

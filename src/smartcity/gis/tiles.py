@@ -18,7 +18,7 @@ import numpy as np
 import shapely
 
 from smartcity.core.db import Database
-from smartcity.gis import service
+from smartcity.gis import store as service
 from smartcity.gis.layers import ADDRESSES, BUILDINGS, PARCELS
 from smartcity.gis.schemas import FeatureOut
 

@@ -27,12 +27,12 @@ from smartcity.core.db import Database
 from smartcity.core.errors import BadRequest, UnsupportedMediaType, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
-from smartcity.gis import service
+from smartcity.gis import store as service
 from smartcity.gis.crs import CRS84, crs_from_wkt_or_name, normalise_crs, transform_geometry
 from smartcity.gis.geo import GeometryProblem, check_wgs84, repair
 from smartcity.gis.providers import provider_for
 from smartcity.gis.schemas import ImportProblem, ImportReport, LayerRead
-from smartcity.gis.service import NewFeature
+from smartcity.gis.store import NewFeature
 
 VIETNAM_BOUNDS = (102.0, 8.0, 110.5, 23.5)
 COMPATIBLE = {

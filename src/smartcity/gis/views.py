@@ -12,7 +12,8 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from smartcity.core.errors import AppError, Forbidden, NotFound
 from smartcity.core.security import Actor
-from smartcity.gis import editor, planning, service
+from smartcity.gis import editor, planning
+from smartcity.gis import store as service
 from smartcity.gis.ogc import router as ogc_router
 from smartcity.web.deps import current_actor, verify_csrf
 from smartcity.web.templating import render

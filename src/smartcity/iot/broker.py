@@ -30,7 +30,7 @@ from smartcity.iot import credentials, service
 from smartcity.iot.models import Device
 from smartcity.iot.schemas import DEVICE_ID_PATTERN
 from smartcity.signing import service as signing
-from smartcity.signing.config import SigningSettings
+from smartcity.signing.service import SigningSettings
 
 INGEST_ACCOUNT = "smartcity-ingest"
 DEVICE_CHANNELS = ("telemetry", "events", "command/ack")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from smartcity.core.db import Database
 from smartcity.core.errors import BadRequest, NotFound, UnsupportedMediaType, ValidationFailed
 from smartcity.core.security import Actor
+from smartcity.core.text import fold, search_terms
 from smartcity.core.uow import UnitOfWork
 from smartcity.procedures.catalogue import build_catalogue
 from smartcity.procedures.events import CatalogueImported
@@ -26,7 +27,6 @@ from smartcity.procedures.schemas import (
     ProcedureRead,
     ProcedureSummary,
 )
-from smartcity.procedures.text import fold, search_terms
 from smartcity.procedures.workflows import Step, template
 
 COLUMNS = tuple(ProcedureBase.model_fields)

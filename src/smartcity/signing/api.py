@@ -25,8 +25,8 @@ from smartcity.signing.schemas import (
     SignedDocumentRead,
     VerificationReport,
 )
-from smartcity.signing.uploads import read_pdf_upload
 from smartcity.web.deps import require_actor, require_role
+from smartcity.web.uploads import read_pdf_upload
 
 router = APIRouter(prefix="/api/v1/signing", tags=["signing"])
 MAX_PROTOCOL_BODY = 64 * 1024

@@ -43,17 +43,6 @@ def _fail(error: AppError) -> typer.Exit:
     return typer.Exit(2 if error.status in (400, 413, 415, 422) else 1)
 
 
-@pki_app.command("sign-results")
-def sign_results(limit: Annotated[int, typer.Option(help="At most this many results")] = 100) -> None:
-    """Sign the one-stop results still unsigned (leader, then seal), e.g. once certificates are issued."""
-    from smartcity.signing.handlers import sign_pending_results
-
-    counts = sign_pending_results(_open(), limit=limit)
-    console.print(
-        f"Signed: {counts['signed']}; left unsigned: {counts['unsigned']}; skipped: {counts['skipped']}"
-    )
-
-
 @pki_app.command("init")
 def init() -> None:
     """Create the city root CA, issuing CA and timestamp authority (keys sealed in the database)."""

@@ -53,27 +53,3 @@ class DocumentSigned(Event):
     holder: str | None
     level: str
     signature_count: int
-
-
-@register_event("signing.ResultSigned")
-@dataclass(frozen=True)
-class ResultSigned(Event):
-    """A one-stop result was signed by the deciding official and sealed by the deciding unit."""
-
-    dossier_code: str
-    unsigned_sha256: str
-    document_id: str
-    signed_sha256: str
-    verification_url: str
-    leader_serial: str
-    seal_serial: str
-
-
-@register_event("signing.ResultNotSigned")
-@dataclass(frozen=True)
-class ResultNotSigned(Event):
-    """A one-stop result could not be signed (no certificate, no PKI...): it stays unsigned."""
-
-    dossier_code: str
-    unsigned_sha256: str
-    reason: str

@@ -8,7 +8,6 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
@@ -21,12 +20,14 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smartcity.core import clock
 from smartcity.core.config import Settings, get_settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.signing import appearance, pades, pki, token, tsa
+from smartcity.signing.appearance import Placement as Placement
 from smartcity.signing.config import SigningSettings, get_signing_settings
 from smartcity.signing.errors import CertificateNotUsable, PkiNotInitialised
 from smartcity.signing.events import CertificateIssued, CertificateRevoked, DocumentSigned, PkiInitialised
@@ -38,6 +39,7 @@ from smartcity.signing.keys import (
     to_asn1_key,
 )
 from smartcity.signing.models import Authority, Certificate, SignedDocument, StoredKey
+from smartcity.signing.qr import add_verification_qr as add_verification_qr
 from smartcity.signing.schemas import (
     CertificateRead,
     PkiStatus,
@@ -47,7 +49,6 @@ from smartcity.signing.schemas import (
 from smartcity.signing.verification import TrustMaterial, check_pdf
 
 SIGNING_ROLES_FOR_SEAL = ("leader", "head", "clerk")
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 
 
@@ -947,7 +948,7 @@ def _stamp(
             organisation=material.row.common_name,
             number=document_number,
             symbol=document_symbol,
-            signed_at=utcnow().astimezone(VIETNAM),
+            signed_at=clock.local(utcnow()),
         )
         image = appearance.attachment_stamp_image(lines, font_path=conf.signing_font)
         return pades.VisibleStamp(image=image, placement=placement or appearance.attachment_placement(reader))  # type: ignore[arg-type]
@@ -1231,3 +1232,7 @@ def asn1_root(db: Database) -> asn1_x509.Certificate:
     """The city root as an asn1crypto certificate (for pyHanko-based checks)."""
     with db.session() as s:
         return to_asn1_cert(_load(_authority_row(s, "root")))
+
+
+# What other domains use of signing's inner modules, named here so that they import only this module.
+open_pdf = pades.open_pdf

@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse, Response
 from smartcity.core.errors import AppError
 from smartcity.signing import service
 from smartcity.signing.config import get_signing_settings
-from smartcity.signing.uploads import read_pdf_upload
 from smartcity.web.templating import render
+from smartcity.web.uploads import read_pdf_upload
 
 router = APIRouter(include_in_schema=False)
 PUBLIC_LINKS = ({"label": "Kiểm tra chữ ký số", "href": "/verify"},)

@@ -21,7 +21,6 @@ from smartcity.core.metrics import render_latest
 from smartcity.core.outbox import bus
 from smartcity.core.scheduler import run_due_tasks
 from smartcity.domains import collect, periodic_tasks, register_handlers
-from smartcity.web import views as shell_views
 from smartcity.web.middleware import BodyLimit, RequestObserver, SecurityHeaders
 from smartcity.web.problems import PROBLEM_JSON, install_problem_handlers
 
@@ -69,7 +68,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.include_router(router)
     for _domain, router in collect("views", "router"):
         app.include_router(router)
-    app.include_router(shell_views.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

@@ -1,9 +1,9 @@
-"""Reactions of the signing domain: sign the results of the one-stop shop once they are issued.
+"""Sign the results of the one-stop shop once they are issued, through the signing domain's service.
 
-The result is issued (unsigned) inside the dossier's write transaction; signing happens here, after that
-commit: the deciding leader's personal signature (visible), then the deciding unit's seal over it, both
-PAdES B-T, on a copy that first gets the QR code of its verification page. The outcome goes back to
-the dossiers domain as an event (ResultSigned or ResultNotSigned).
+The result is issued (unsigned) inside the dossier's write transaction; signing happens after that commit
+(a handler of DossierResultIssued): the deciding leader's personal signature (visible), then the deciding
+unit's seal over it, both PAdES B-T, on a copy that first gets the QR code of its verification page. The
+signed copy becomes the dossier's result; when it cannot be signed, the dossier says why.
 """
 
 from __future__ import annotations
@@ -11,18 +11,14 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
-from collections.abc import Callable
 
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import AppError, Conflict
-from smartcity.core.events import Event
 from smartcity.core.security import Actor
-from smartcity.core.uow import UnitOfWork
 from smartcity.dossiers import signed_results
+from smartcity.dossiers.events import DossierResultIssued
 from smartcity.signing import service
-from smartcity.signing.config import get_signing_settings
-from smartcity.signing.events import ResultNotSigned, ResultSigned
-from smartcity.signing.qr import add_verification_qr
+from smartcity.signing.service import add_verification_qr, get_signing_settings
 
 log = logging.getLogger(__name__)
 SIGNING_ACTOR = Actor.system("signing.results")
@@ -85,25 +81,24 @@ def sign_result(db: Database, *, code: str, sha256: str) -> str:
     except (AppError, OSError) as exc:
         reason = exc.detail if isinstance(exc, AppError) else f"the result PDF cannot be read ({exc})"
         log.warning("result of dossier %s left unsigned: %s", code, reason)
-        outcome: Event = ResultNotSigned(dossier_code=code, unsigned_sha256=sha256, reason=str(reason))
-    else:
-        outcome = ResultSigned(
-            dossier_code=code,
-            unsigned_sha256=sha256,
-            document_id=seal.document_id,
-            signed_sha256=seal.sha256,
-            verification_url=seal.verification_url,
-            leader_serial=leader.certificate_serial,
-            seal_serial=seal.certificate_serial,
-        )
-    with UnitOfWork(db, SIGNING_ACTOR) as uow:
-        uow.publish(outcome)
-    return "signed" if isinstance(outcome, ResultSigned) else "unsigned"
+        signed_results.record_unsigned_result(db, code=code, unsigned_sha256=sha256, reason=str(reason))
+        return "unsigned"
+    signed_results.store_signed_result(
+        db,
+        settings=db.settings,
+        code=code,
+        unsigned_sha256=sha256,
+        signed_pdf=seal.pdf,
+        document_id=seal.document_id,
+        verification_url=seal.verification_url,
+        signers=[leader.certificate_serial, seal.certificate_serial],
+    )
+    return "signed"
 
 
-def sign_issued_result(event: Event, db: Database) -> None:
+def sign_issued_result(event: DossierResultIssued, db: Database) -> None:
     """Sign a dossier result just issued (idempotent: a result already signed or replaced is skipped)."""
-    sign_result(db, code=str(getattr(event, "code", "")), sha256=str(getattr(event, "document_sha256", "")))
+    sign_result(db, code=event.code, sha256=event.document_sha256)
 
 
 def sign_pending_results(db: Database, *, limit: int = 100) -> dict[str, int]:
@@ -112,8 +107,3 @@ def sign_pending_results(db: Database, *, limit: int = 100) -> dict[str, int]:
     for code, sha256 in signed_results.unsigned_results(db, limit=limit):
         counts[sign_result(db, code=code, sha256=sha256)] += 1
     return counts
-
-
-HANDLERS: dict[str, list[Callable[[Event, Database], None]]] = {
-    "dossiers.DossierResultIssued": [sign_issued_result],
-}

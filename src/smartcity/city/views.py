@@ -1,4 +1,4 @@
-"""The portal's shell pages: the home page with the city map."""
+"""The city's pages: the home page with the city map and its wards before and after 2025."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def home(request: Request, db: DbDep, settings: SettingsDep) -> HTMLResponse:
     wards = units_on(db, on=on, level="ward")
     return render(
         request,
-        "home.html",
+        "city/home.html",
         {
             "wards": wards,
             "on": on,

@@ -1,0 +1,606 @@
+"""Use cases of the GIS domain: the layer registry and the feature store.
+
+Planning lookups live in `planning.py`, house numbers in `addressing.py`, imports and exports in
+`transfer.py` and the demo data in `demo_layers.py`; all of them write through the functions here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import ColumnElement, Select, delete, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from smartcity.core.audit import AuditEntry
+from smartcity.core.db import Database
+from smartcity.core.errors import Forbidden, NotFound, ValidationFailed
+from smartcity.core.security import Actor
+from smartcity.core.uow import UnitOfWork
+from smartcity.gis import cityref
+from smartcity.gis.events import FeatureEdited, FeaturesImported, LayerPublished
+from smartcity.gis.geo import (
+    GeometryProblem,
+    bbox,
+    check_wgs84,
+    parse_geojson,
+    repair,
+    to_geojson,
+    to_geojson_many,
+)
+from smartcity.gis.layers import BUILTIN_LAYERS, spec
+from smartcity.gis.models import Feature, Layer
+from smartcity.gis.providers import BBox, provider_for
+from smartcity.gis.schemas import FeatureChange, FeatureOut, FeaturePage, LayerCreate, LayerRead
+
+EDITOR_ROLES = ("specialist", "head", "admin")
+INSERT_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class Period:
+    """A closed, open or half-open date interval (None: unbounded) used to filter valid features."""
+
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass(frozen=True)
+class NewFeature:
+    """A feature to store: key, public properties, private ones, WGS 84 geometry and validity."""
+
+    key: str
+    properties: dict[str, Any]
+    geometry: BaseGeometry
+    private: dict[str, Any] | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+# ----------------------------------------------------------------------------------------------- layers
+
+
+def _layer_read(layer: Layer) -> LayerRead:
+    return LayerRead(
+        slug=layer.slug,
+        title=layer.title,
+        title_en=layer.title_en,
+        description=layer.description,
+        geometry_type=layer.geometry_type,
+        properties_schema=list(layer.properties_schema or []),
+        source=layer.source,
+        licence=layer.licence,
+        published=layer.published,
+        provider=layer.provider,
+        builtin=layer.builtin,
+        synthetic=layer.synthetic,
+        temporal=layer.temporal,
+        version=layer.version,
+    )
+
+
+def ensure_builtin_layers(db: Database, *, actor: Actor) -> int:
+    """Register the built-in layers that are missing (published by default); returns how many were added."""
+    with db.session() as s:
+        existing = set(s.scalars(select(Layer.slug)))
+    missing = [layer for layer in BUILTIN_LAYERS if layer.slug not in existing]
+    if not missing:
+        return 0
+    with UnitOfWork(db, actor) as uow:
+        for item in missing:
+            uow.session.add(
+                Layer(
+                    slug=item.slug,
+                    title=item.title,
+                    title_en=item.title_en,
+                    description=item.description,
+                    geometry_type=item.geometry_type,
+                    properties_schema=item.properties_schema,
+                    source=item.source,
+                    licence=item.licence,
+                    published=True,
+                    provider=item.provider,
+                    builtin=True,
+                    temporal=item.temporal,
+                )
+            )
+            uow.audit("gis.layer.create", "gis_layer", item.slug, after={"builtin": True})
+    return len(missing)
+
+
+def list_layers(db: Database, *, published_only: bool = False) -> list[LayerRead]:
+    """The registered layers (only the published ones when asked), by slug."""
+    query = select(Layer).order_by(Layer.id)
+    if published_only:
+        query = query.where(Layer.published.is_(True))
+    with db.session() as s:
+        return [_layer_read(layer) for layer in s.scalars(query)]
+
+
+def get_layer(db: Database, slug: str, *, published_only: bool = False) -> LayerRead:
+    """One layer; NotFound if unknown (or unpublished when only published layers may be seen)."""
+    with db.session() as s:
+        layer = s.scalar(select(Layer).where(Layer.slug == slug))
+        if layer is None or (published_only and not layer.published):
+            raise NotFound(f"No layer {slug!r}")
+        return _layer_read(layer)
+
+
+def create_layer(db: Database, *, actor: Actor, data: LayerCreate) -> LayerRead:
+    """Register a new stored layer."""
+    _require_editor(actor)
+    with UnitOfWork(db, actor) as uow:
+        if uow.session.scalar(select(Layer.id).where(Layer.slug == data.slug)) is not None:
+            raise ValidationFailed.for_field("slug", f"a layer {data.slug!r} already exists")
+        layer = Layer(**data.model_dump(), provider="store", builtin=False)
+        uow.session.add(layer)
+        uow.session.flush()
+        uow.audit("gis.layer.create", "gis_layer", data.slug, after=data.model_dump())
+        return _layer_read(layer)
+
+
+def set_published(db: Database, *, actor: Actor, slug: str, published: bool) -> LayerRead:
+    """Publish a layer on the public APIs (OGC API Features, map) or withdraw it."""
+    _require_editor(actor)
+    with UnitOfWork(db, actor) as uow:
+        layer = _layer_for_update(uow.session, slug)
+        before = layer.published
+        layer.published = published
+        layer.version += 1
+        uow.audit(
+            "gis.layer.publish",
+            "gis_layer",
+            slug,
+            before={"published": before},
+            after={"published": published},
+        )
+        uow.publish(LayerPublished(layer=slug, published=published))
+        return _layer_read(layer)
+
+
+def _layer_for_update(session: Session, slug: str) -> Layer:
+    layer = session.scalar(select(Layer).where(Layer.slug == slug))
+    if layer is None:
+        raise NotFound(f"No layer {slug!r}")
+    return layer
+
+
+def _require_editor(actor: Actor) -> None:
+    if not any(actor.has_role(role) for role in EDITOR_ROLES):
+        raise Forbidden("Editing layers needs the specialist, head or admin role")
+
+
+# ------------------------------------------------------------------------------------------- reading
+
+
+def feature_out(feature: Feature) -> FeatureOut:
+    """The published form of a stored feature (private attributes left out)."""
+    return FeatureOut(
+        id=str(feature.id),
+        key=feature.key,
+        properties=dict(feature.properties or {}),
+        geometry=feature.geometry,
+        bbox=(feature.min_lon, feature.min_lat, feature.max_lon, feature.max_lat),
+        valid_from=feature.valid_from,
+        valid_to=feature.valid_to,
+        version=feature.version,
+    )
+
+
+def _valid_during(period: Period) -> ColumnElement[bool]:
+    conditions = []
+    if period.end is not None:
+        conditions.append(or_(Feature.valid_from.is_(None), Feature.valid_from <= period.end))
+    if period.start is not None:
+        conditions.append(or_(Feature.valid_to.is_(None), Feature.valid_to >= period.start))
+    return (
+        conditions[0] & conditions[1]
+        if len(conditions) == 2
+        else (conditions[0] if conditions else Feature.id.is_not(None))
+    )
+
+
+def _property_condition(layer: LayerRead, name: str, value: str) -> ColumnElement[bool]:
+    types = {f["name"]: f.get("type", "string") for f in layer.properties_schema}
+    if name not in types:
+        raise ValidationFailed.for_field(name, f"not a queryable property of {layer.slug}")
+    element = Feature.properties[name]
+    kind = types[name]
+    try:
+        if kind == "integer":
+            return element.as_integer() == int(value)
+        if kind == "number":
+            return element.as_float() == float(value)
+        if kind == "boolean":
+            return element.as_boolean() == (value.lower() in ("true", "1", "yes"))
+    except ValueError as exc:
+        raise ValidationFailed.for_field(name, f"expects a {kind}") from exc
+    return element.as_string() == value
+
+
+def _stored_layer(session: Session, slug: str, published_only: bool) -> Layer:
+    layer = session.scalar(select(Layer).where(Layer.slug == slug))
+    if layer is None or (published_only and not layer.published):
+        raise NotFound(f"No layer {slug!r}")
+    return layer
+
+
+def query_features(
+    db: Database,
+    *,
+    slug: str,
+    bbox_filter: BBox | None = None,
+    period: Period | None = None,
+    filters: Mapping[str, str] | None = None,
+    limit: int = 10,
+    offset: int = 0,
+    published_only: bool = True,
+    count: bool = True,
+) -> FeaturePage:
+    """A page of a layer's features intersecting a box, valid in a period, matching property values."""
+    layer_read = get_layer(db, slug, published_only=published_only)
+    if layer_read.provider == "city-units":
+        return _city_units_page(
+            db, bbox_filter=bbox_filter, period=period, filters=filters or {}, limit=limit, offset=offset
+        )
+    provider = provider_for(db)
+    with db.session() as s:
+        layer = _stored_layer(s, slug, published_only)
+        query: Select[Any] = select(Feature).where(
+            provider.in_layer(layer.id, spatial=bbox_filter is not None)
+        )
+        if bbox_filter is not None:
+            query = provider.within_bbox(s, query, bbox_filter)
+        if period is not None:
+            query = query.where(_valid_during(period))
+        for name, value in (filters or {}).items():
+            query = query.where(_property_condition(layer_read, name, value))
+        matched = -1
+        if count:
+            matched = int(s.scalar(select(func.count()).select_from(query.subquery())) or 0)
+        rows = s.scalars(query.order_by(Feature.id).limit(limit).offset(offset)).all()
+        features = [feature_out(f) for f in rows]
+    return FeaturePage(features=features, number_matched=matched, limit=limit, offset=offset)
+
+
+def get_feature(db: Database, *, slug: str, feature_id: str, published_only: bool = True) -> FeatureOut:
+    """One feature of a layer by id; NotFound otherwise."""
+    layer_read = get_layer(db, slug, published_only=published_only)
+    if layer_read.provider == "city-units":
+        for feature in _city_unit_features(db, on=cityref.today(db)):
+            if feature.id == feature_id:
+                return feature
+        raise NotFound(f"No feature {feature_id!r} in {slug}")
+    if not feature_id.isdigit():
+        raise NotFound(f"No feature {feature_id!r} in {slug}")
+    with db.session() as s:
+        layer = _stored_layer(s, slug, published_only)
+        feature = s.scalar(select(Feature).where(Feature.layer_id == layer.id, Feature.id == int(feature_id)))
+        if feature is None:
+            raise NotFound(f"No feature {feature_id!r} in {slug}")
+        return feature_out(feature)
+
+
+def feature_by_key(db: Database, *, slug: str, key: str) -> FeatureOut | None:
+    """A stored feature by its natural key (parcel 'sheet/number', address 'street|number'), or None."""
+    with db.session() as s:
+        layer = _stored_layer(s, slug, False)
+        feature = s.scalar(select(Feature).where(Feature.layer_id == layer.id, Feature.key == key))
+        return feature_out(feature) if feature else None
+
+
+def features_with_key_prefix(db: Database, *, slug: str, prefix: str) -> list[FeatureOut]:
+    """Stored features whose key starts with `prefix` (an index range scan, not a table scan)."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    with db.session() as s:
+        layer = _stored_layer(s, slug, False)
+        rows = s.scalars(
+            select(Feature)
+            .where(Feature.layer_id == layer.id, Feature.key >= prefix, Feature.key < upper)
+            .order_by(Feature.key)
+        )
+        return [feature_out(f) for f in rows]
+
+
+def features_at(
+    db: Database, *, slug: str, lon: float, lat: float, on: date | None = None
+) -> list[FeatureOut]:
+    """Features of a stored layer whose geometry covers the point (from the spatial index)."""
+    provider = provider_for(db)
+    with db.session() as s:
+        layer = _stored_layer(s, slug, False)
+        query = provider.at_point(
+            s, select(Feature).where(provider.in_layer(layer.id, spatial=True)), lon, lat
+        )
+        if on is not None:
+            query = query.where(_valid_during(Period(on, on)))
+        return [feature_out(f) for f in s.scalars(query.order_by(Feature.id))]
+
+
+def features_in_bbox(db: Database, *, slug: str, box: BBox, limit: int = 10_000) -> list[FeatureOut]:
+    """Features of a stored layer intersecting a WGS 84 box (unpublished layers included)."""
+    return query_features(
+        db, slug=slug, bbox_filter=box, limit=limit, published_only=False, count=False
+    ).features
+
+
+def layer_extent(db: Database, slug: str) -> BBox | None:
+    """The bounding box of a stored layer's features, or None when it is empty."""
+    with db.session() as s:
+        layer = _stored_layer(s, slug, False)
+        row = s.execute(
+            select(
+                func.min(Feature.min_lon),
+                func.min(Feature.min_lat),
+                func.max(Feature.max_lon),
+                func.max(Feature.max_lat),
+            ).where(Feature.layer_id == layer.id)
+        ).one()
+    if row[0] is None:
+        return None
+    return (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
+
+
+def count_features(db: Database, *, slug: str, synthetic: bool | None = None) -> int:
+    """How many features a stored layer holds (only synthetic or only real ones when asked)."""
+    with db.session() as s:
+        layer = _stored_layer(s, slug, False)
+        query = select(func.count()).select_from(Feature).where(Feature.layer_id == layer.id)
+        if synthetic is not None:
+            query = query.where(Feature.synthetic.is_(synthetic))
+        return int(s.scalar(query) or 0)
+
+
+def parcel_owner_reference(db: Database, *, actor: Actor, key: str) -> str | None:
+    """The private owner reference of a parcel, for staff only; every read is written to the audit log."""
+    if not any(actor.has_role(role) for role in ("clerk", "specialist", "head", "admin")):
+        raise Forbidden("The owner reference of a parcel is not public")
+    with UnitOfWork(db, actor) as uow:
+        layer = _stored_layer(uow.session, "land-parcels", False)
+        feature = uow.session.scalar(select(Feature).where(Feature.layer_id == layer.id, Feature.key == key))
+        if feature is None:
+            raise NotFound(f"No parcel {key!r}")
+        uow.audit("gis.parcel.owner_read", "gis_parcel", key)
+        return (feature.private or {}).get("owner_ref")
+
+
+# --------------------------------------------------------------------------------------- city units
+
+
+def _city_unit_features(db: Database, *, on: date) -> list[FeatureOut]:
+    features = []
+    city = cityref.city_feature(db, on=on)
+    raw = ([city] if city else []) + cityref.ward_features(db, on=on)
+    for item in raw:
+        props = dict(item.get("properties") or {})
+        level = "ward" if item is not city else "district"
+        geometry = item.get("geometry")
+        box = bbox(parse_geojson(geometry)) if geometry else None
+        features.append(
+            FeatureOut(
+                id=str(item.get("id") or props.get("code")),
+                key=str(props.get("code")),
+                properties={
+                    "code": props.get("code"),
+                    "name": props.get("name"),
+                    "level": level,
+                    "approximate": bool(props.get("approximate")),
+                    "valid_from": props.get("valid_from"),
+                    "valid_to": props.get("valid_to"),
+                },
+                geometry=geometry,
+                bbox=box,
+            )
+        )
+    return features
+
+
+def _city_units_page(
+    db: Database,
+    *,
+    bbox_filter: BBox | None,
+    period: Period | None,
+    filters: Mapping[str, str],
+    limit: int,
+    offset: int,
+) -> FeaturePage:
+    on = (period.end or period.start) if period else None
+    features = _city_unit_features(db, on=on or cityref.today(db))
+    if bbox_filter is not None:
+        box = shapely.box(*bbox_filter)
+        features = [f for f in features if f.geometry and parse_geojson(f.geometry).intersects(box)]
+    for name, value in filters.items():
+        features = [f for f in features if str(f.properties.get(name)).lower() == value.lower()]
+    return FeaturePage(
+        features=features[offset : offset + limit], number_matched=len(features), limit=limit, offset=offset
+    )
+
+
+# ------------------------------------------------------------------------------------------- writing
+
+
+def prepared_geometry(geojson: Mapping[str, Any]) -> tuple[BaseGeometry, str | None]:
+    """A WGS 84 geometry checked and repaired if needed; raises GeometryProblem if unusable."""
+    geometry = parse_geojson(geojson)
+    check_wgs84(geometry)
+    return repair(geometry)
+
+
+def _rows(layer_id: int, items: list[NewFeature], synthetic: bool) -> list[dict[str, Any]]:
+    geometries = [item.geometry for item in items]
+    bounds = shapely.bounds(geometries).tolist() if items else []
+    return [
+        {
+            "layer_id": layer_id,
+            "key": item.key,
+            "properties": item.properties,
+            "private": item.private,
+            "geometry": geojson,
+            "min_lon": box[0],
+            "min_lat": box[1],
+            "max_lon": box[2],
+            "max_lat": box[3],
+            "valid_from": item.valid_from,
+            "valid_to": item.valid_to,
+            "synthetic": synthetic,
+            "version": 1,
+        }
+        for item, geojson, box in zip(items, to_geojson_many(geometries), bounds, strict=True)
+    ]
+
+
+def _insert(session: Session, layer_id: int, items: list[NewFeature], synthetic: bool) -> int:
+    if items:
+        session.execute(insert(Feature), _rows(layer_id, items, synthetic))
+    return len(items)
+
+
+def store_features(
+    uow: UnitOfWork,
+    *,
+    slug: str,
+    features: Iterable[NewFeature],
+    synthetic: bool = False,
+    replace: str = "none",
+) -> int:
+    """Insert features into a stored layer inside the caller's unit of work.
+
+    replace: "none" (keys must be new), "synthetic" (drop the layer's synthetic features first) or
+    "all" (drop every feature of the layer first). Audited as one change per call; returns the count.
+    Call `provider_for(db)` before opening the unit of work: on SQLite, building the index inside it
+    would wait for the write lock that the unit of work already holds.
+    """
+    provider_for(uow.db)
+    layer = _layer_for_update(uow.session, slug)
+    removed = 0
+    if replace in ("synthetic", "all"):
+        condition = Feature.layer_id == layer.id
+        if replace == "synthetic":
+            condition = condition & Feature.synthetic.is_(True)
+        result = uow.session.execute(delete(Feature).where(condition))
+        removed = int(getattr(result, "rowcount", 0) or 0)
+    count = 0
+    batch: list[NewFeature] = []
+    for item in features:
+        batch.append(item)
+        if len(batch) >= INSERT_BATCH:
+            count += _insert(uow.session, layer.id, batch, synthetic)
+            batch = []
+    count += _insert(uow.session, layer.id, batch, synthetic)
+    layer.version += 1
+    if synthetic:
+        layer.synthetic = True
+    elif replace in ("all", "synthetic"):
+        layer.synthetic = False
+    uow.audit(
+        "gis.features.store",
+        "gis_layer",
+        slug,
+        before={"removed": removed},
+        after={"inserted": count, "synthetic": synthetic, "replace": replace},
+    )
+    uow.publish(FeaturesImported(layer=slug, count=count, replaced=removed, synthetic=synthetic))
+    return count
+
+
+def update_feature(
+    db: Database,
+    *,
+    actor: Actor,
+    slug: str,
+    feature_id: int,
+    properties: Mapping[str, Any] | None = None,
+    geometry: Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
+    reason: str | None = None,
+) -> FeatureOut:
+    """A staff correction of one feature; the audit log keeps the before and after (the history)."""
+    _require_editor(actor)
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise ValidationFailed.for_field("reason", "at most 500 characters")
+    provider_for(db)
+    new_geometry = None
+    if geometry is not None:
+        try:
+            new_geometry, _note = prepared_geometry(geometry)
+        except GeometryProblem as exc:
+            raise ValidationFailed.for_field("geometry", str(exc)) from exc
+    with UnitOfWork(db, actor) as uow:
+        layer = _layer_for_update(uow.session, slug)
+        feature = uow.session.scalar(
+            select(Feature).where(Feature.layer_id == layer.id, Feature.id == feature_id)
+        )
+        if feature is None:
+            raise NotFound(f"No feature {feature_id} in {slug}")
+        if expected_version is not None and expected_version != feature.version:
+            raise ValidationFailed.for_field("version", f"the feature is at version {feature.version}")
+        before = {"properties": feature.properties, "geometry": feature.geometry, "version": feature.version}
+        if properties is not None:
+            feature.properties = {**(feature.properties or {}), **dict(properties)}
+        if new_geometry is not None:
+            feature.geometry = to_geojson(new_geometry)
+            feature.min_lon, feature.min_lat, feature.max_lon, feature.max_lat = bbox(new_geometry)
+        feature.version += 1
+        uow.session.flush()
+        uow.audit(
+            "gis.feature.edit",
+            f"gis_feature:{slug}",
+            feature.id,
+            before=before,
+            after={
+                "properties": feature.properties,
+                "geometry": feature.geometry,
+                "version": feature.version,
+                "reason": reason,
+            },
+        )
+        uow.publish(
+            FeatureEdited(layer=slug, feature_id=feature.id, key=feature.key, version=feature.version)
+        )
+        return feature_out(feature)
+
+
+def feature_history(db: Database, *, slug: str, feature_id: int) -> list[FeatureChange]:
+    """The corrections of one feature from the audit log, oldest first: who, when, why, what changed."""
+    with db.session() as s:
+        entries = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity_type == f"gis_feature:{slug}", AuditEntry.entity_id == str(feature_id))
+            .order_by(AuditEntry.seq)
+        ).all()
+        return [_feature_change(entry) for entry in entries]
+
+
+def _feature_change(entry: AuditEntry) -> FeatureChange:
+    before, after = entry.before or {}, entry.after or {}
+    old, new = before.get("properties") or {}, after.get("properties") or {}
+    changed = {
+        name: (old.get(name), new.get(name))
+        for name in sorted(set(old) | set(new))
+        if old.get(name) != new.get(name)
+    }
+    return FeatureChange(
+        at=entry.at,
+        actor=entry.actor,
+        version=after.get("version"),
+        reason=after.get("reason") or "",
+        changed_properties=changed,
+        geometry_changed=before.get("geometry") != after.get("geometry"),
+    )
+
+
+def reindex(db: Database) -> int:
+    """Rebuild the spatial index of the feature store; returns the number of features indexed."""
+    provider = provider_for(db)
+    return provider.rebuild(db)
+
+
+def layer_spec_title(slug: str) -> str:
+    """The built-in title of a layer slug (for messages), else the slug."""
+    item = spec(slug)
+    return item.title if item else slug
