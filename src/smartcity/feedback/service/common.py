@@ -1,0 +1,39 @@
+"""Common: part of the feedback service (see __init__)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+CATEGORIES_FILE = Path(__file__).resolve().parent.parent / "categories.json"
+
+NEW, ACCEPTED, ASSIGNED, IN_PROGRESS = "new", "accepted", "assigned", "in_progress"
+RESOLVED, CLOSED, REJECTED, REOPENED, MERGED = "resolved", "closed", "rejected", "reopened", "merged"
+STATUSES = (NEW, ACCEPTED, ASSIGNED, IN_PROGRESS, RESOLVED, CLOSED, REJECTED, REOPENED, MERGED)
+OPEN_STATUSES = frozenset({NEW, ACCEPTED, ASSIGNED, IN_PROGRESS, REOPENED})
+STATUS_NAMES = {
+    NEW: "Mới tiếp nhận",
+    ACCEPTED: "Đã tiếp nhận",
+    ASSIGNED: "Đã chuyển xử lý",
+    IN_PROGRESS: "Đang xử lý",
+    RESOLVED: "Đã xử lý",
+    CLOSED: "Đã đóng",
+    REJECTED: "Từ chối",
+    REOPENED: "Mở lại",
+    MERGED: "Gộp (trùng)",
+}
+STAFF_ROLES = ("operator", "clerk", "specialist", "head", "leader")
+DISPATCH_ROLES = ("operator",)  # may act on any report, in any unit
+REASSIGN_ROLES = ("head", "leader")  # may send a report of their unit elsewhere
+RATING_NAMES = {1: "Không hài lòng", 2: "Hài lòng", 3: "Rất hài lòng"}
+
+# action -> (states it may start from, state it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "accept": (frozenset({NEW}), ACCEPTED),
+    "assign": (frozenset({NEW, ACCEPTED, ASSIGNED, IN_PROGRESS, REOPENED}), ASSIGNED),
+    "start": (frozenset({ACCEPTED, ASSIGNED, REOPENED}), IN_PROGRESS),
+    "resolve": (frozenset({NEW, ACCEPTED, ASSIGNED, IN_PROGRESS, REOPENED}), RESOLVED),  # NEW: answered
+    "close": (frozenset({RESOLVED}), CLOSED),
+    "reject": (frozenset({NEW, ACCEPTED, ASSIGNED}), REJECTED),
+    "reopen": (frozenset({RESOLVED, CLOSED}), REOPENED),
+    "merge": (OPEN_STATUSES, MERGED),
+}
