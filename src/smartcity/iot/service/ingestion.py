@@ -1,0 +1,223 @@
+"""Ingestion: part of the iot service (see __init__)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from smartcity.core.db import Database, utcnow
+from smartcity.core.uow import UnitOfWork
+from smartcity.iot.device_types import device_types
+from smartcity.iot.events import (
+    TelemetryIngested,
+)
+from smartcity.iot.models import (
+    Device,
+    LatestValue,
+    NgsiSubscription,
+)
+from smartcity.iot.pipeline import Accepted, DeviceInfo, Envelope, Refused, judge, to_rows, typed_value
+from smartcity.iot.rules import AlarmBook, RuleSpec, Sample, evaluate, load_rules
+from smartcity.iot.service.common import INGEST_ACTOR
+from smartcity.iot.writer import count_rejections, update_latest, write_rows
+
+
+@dataclass
+class IngestOutcome:
+    """What a batch did: messages stored, duplicates ignored, messages refused."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    refused: list[Refused] = field(default_factory=list)
+
+
+def ingest(db: Database, *, envelopes: Sequence[Envelope], now: datetime | None = None) -> IngestOutcome:
+    """Validate, store (once) and evaluate a batch of device messages in one transaction."""
+    now = now or utcnow()
+    outcome = IngestOutcome()
+    if not envelopes:
+        return outcome
+    with UnitOfWork(db, INGEST_ACTOR) as uow:
+        devices = _device_infos(uow.session, envelopes)
+        verdicts = [judge(i, e, devices, now) for i, e in enumerate(envelopes)]
+        accepted = [v for v in verdicts if isinstance(v, Accepted)]
+        outcome.refused = [v for v in verdicts if isinstance(v, Refused)]
+        rows = {message.index: to_rows(message) for message in accepted}
+        new_keys = write_rows(uow.session, [row for group in rows.values() for row in group])
+        fresh = _first_of_each([m for m in accepted if (m.device.id, m.msg_id) in new_keys])
+        outcome.accepted, outcome.duplicates = len(fresh), len(accepted) - len(fresh)
+        _evaluate_rules(uow, fresh)
+        _announce(uow, fresh)
+        update_latest(uow.session, [row for message in fresh for row in rows[message.index]])
+        count_rejections(uow.session, _rejection_counts(outcome.refused, now))
+    return outcome
+
+
+def _announce(uow: UnitOfWork, messages: list[Accepted]) -> None:
+    """Publish TelemetryIngested for the devices an active NGSI-LD subscription may be interested in."""
+    specs = _active_subscription_specs(uow.session) if messages else []
+    if not specs:
+        return
+    keys: dict[str, set[str]] = {}
+    kinds: dict[str, str] = {}
+    for message in messages:
+        keys.setdefault(message.device.id, set()).update(message.values)
+        kinds[message.device.id] = device_types()[message.device.type].sdm_type
+    changes = tuple(
+        (device, tuple(sorted(names)))
+        for device, names in sorted(keys.items())
+        if any(_may_interest(spec, kinds[device], names) for spec in specs)
+    )
+    if changes:
+        uow.publish(TelemetryIngested(changes=changes))
+
+
+def _active_subscription_specs(session: Session) -> list[dict[str, Any]]:
+    now = utcnow()
+    query = select(NgsiSubscription.spec).where(
+        NgsiSubscription.is_active.is_(True),
+        or_(NgsiSubscription.expires_at.is_(None), NgsiSubscription.expires_at > now),
+    )
+    return list(session.scalars(query))
+
+
+def _may_interest(spec: dict[str, Any], sdm_type: str, keys: set[str]) -> bool:
+    """A cheap first filter (entity types, watched attributes); the handler applies all the filters."""
+    entities, watched = spec.get("entities"), spec.get("watchedAttributes")
+    if entities and not any(re.split(r"[/#]", e["type"])[-1] == sdm_type for e in entities):
+        return False
+    return not watched or bool(keys & set(watched))
+
+
+def _first_of_each(messages: list[Accepted]) -> list[Accepted]:
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for message in messages:
+        if (message.device.id, message.msg_id) not in seen:
+            seen.add((message.device.id, message.msg_id))
+            unique.append(message)
+    return unique
+
+
+def _device_infos(session: Session, envelopes: Sequence[Envelope]) -> dict[str, DeviceInfo]:
+    ids: set[str] = set()
+    for envelope in envelopes:
+        claimed = envelope.payload.get("device_id") if isinstance(envelope.payload, dict) else None
+        ids.update(i for i in (envelope.device_id, claimed) if isinstance(i, str) and i)
+    query = select(Device.id, Device.type, Device.status).where(Device.id.in_(sorted(ids)))
+    return {r.id: DeviceInfo(r.id, r.type, r.status) for r in session.connection().execute(query)}
+
+
+def _with_details(session: Session, messages: list[Accepted]) -> list[Accepted]:
+    """The messages with their devices' tags and location (needed by rules and alarm events)."""
+    ids = sorted({m.device.id for m in messages})
+    query = select(Device.id, Device.tags, Device.lon, Device.lat).where(Device.id.in_(ids))
+    details = {r.id: (tuple(r.tags or ()), r.lon, r.lat) for r in session.execute(query)}
+    return [
+        dataclasses.replace(
+            m,
+            device=dataclasses.replace(
+                m.device,
+                tags=details[m.device.id][0],
+                lon=details[m.device.id][1],
+                lat=details[m.device.id][2],
+            ),
+        )
+        for m in messages
+    ]
+
+
+def _rejection_counts(
+    refused: list[Refused], now: datetime
+) -> dict[tuple[str, str], tuple[int, str, datetime]]:
+    counts: dict[tuple[str, str], tuple[int, str, datetime]] = {}
+    for item in refused:
+        previous = counts.get((item.device_id, item.reason), (0, "", now))[0]
+        counts[(item.device_id, item.reason)] = (previous + 1, item.detail, now)
+    return counts
+
+
+def _evaluate_rules(uow: UnitOfWork, messages: list[Accepted]) -> None:
+    rules = load_rules(uow) if messages else []
+    if not rules:
+        return
+    messages = _with_details(uow.session, messages)
+    devices = {m.device.id for m in messages}
+    previous = _latest_samples(uow.session, devices)
+    book = AlarmBook(uow, devices)
+    for message in sorted(messages, key=lambda m: m.ts):
+        for rule in (r for r in rules if r.applies_to(message.device)):
+            if rule.kind == "no_data":
+                book.apply(
+                    rule, message.device, evaluate(rule, Sample(None, message.ts), None), at=message.ts
+                )
+                continue
+            if rule.key not in message.values:
+                continue
+            current = Sample(message.values[rule.key], message.ts)
+            verdict = evaluate(rule, current, previous.get((message.device.id, rule.key)))
+            book.apply(rule, message.device, verdict, at=message.ts, value=current.value)
+        for key, value in message.values.items():
+            last = previous.get((message.device.id, key))
+            if last is None or message.ts >= last.ts:
+                previous[(message.device.id, key)] = Sample(value, message.ts)
+
+
+def _latest_samples(session: Session, device_ids: set[str]) -> dict[tuple[str, str], Sample]:
+    query = (
+        select(LatestValue, Device.type)
+        .join(Device, Device.id == LatestValue.device_id)
+        .where(LatestValue.device_id.in_(sorted(device_ids)))
+    )
+    return {
+        (latest.device_id, latest.key): Sample(
+            typed_value(kind, latest.key, latest.value, latest.text_value), latest.ts
+        )
+        for latest, kind in session.execute(query)
+    }
+
+
+def check_silent_devices(db: Database, *, now: datetime | None = None) -> int:
+    """Raise a no-data alarm for each watched device silent for longer than its rule allows."""
+    now = now or utcnow()
+    raised = 0
+    with UnitOfWork(db, INGEST_ACTOR) as uow:
+        for rule in (r for r in load_rules(uow) if r.kind == "no_data"):
+            silent = _silent_devices(uow.session, rule, now - timedelta(minutes=rule.params["minutes"]))
+            book = AlarmBook(uow, {d.id for d in silent})
+            for device in silent:
+                if (rule.id, device.id) not in book.open:
+                    book.apply(rule, device, (True, f"no data for {rule.params['minutes']} min"), at=now)
+                    raised += 1
+    return raised
+
+
+def _silent_devices(session: Session, rule: RuleSpec, cutoff: datetime) -> list[DeviceInfo]:
+    last_seen = (
+        select(LatestValue.device_id, func.max(LatestValue.ts).label("seen"))
+        .group_by(LatestValue.device_id)
+        .subquery()
+    )
+    query = (
+        select(Device.id, Device.type, Device.status, Device.tags, Device.lon, Device.lat)
+        .outerjoin(last_seen, last_seen.c.device_id == Device.id)
+        .where(
+            Device.status == "active",
+            or_(last_seen.c.seen < cutoff, and_(last_seen.c.seen.is_(None), Device.created_at < cutoff)),
+        )
+    )
+    if rule.device_type:
+        query = query.where(Device.type == rule.device_type)
+    if rule.device_id:
+        query = query.where(Device.id == rule.device_id)
+    infos = [
+        DeviceInfo(r.id, r.type, r.status, tuple(r.tags or ()), r.lon, r.lat) for r in session.execute(query)
+    ]
+    return [d for d in infos if rule.applies_to(d)]
