@@ -7,6 +7,7 @@ The feature store lives in `store.py`, house numbering in `addressing.py`, plann
 from __future__ import annotations
 
 from smartcity.gis.addressing import propose_house_number as propose_house_number
+from smartcity.gis.demo import DEMO_LAYER_ORDER as DEMO_LAYER_ORDER
 from smartcity.gis.demo import load_demo_layers as load_demo_layers
 from smartcity.gis.planning import check_against_plan as check_against_plan
 from smartcity.gis.store import *  # noqa: F403  (the feature store's public functions)
