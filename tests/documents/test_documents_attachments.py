@@ -12,6 +12,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import EmbeddedPdfSignature
 from sqlalchemy import select
 
+from smartcity.core import clock
 from smartcity.core.errors import Conflict, Forbidden, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from smartcity.documents import attachments, service
 from smartcity.documents.config import get_documents_settings
@@ -94,7 +95,7 @@ def _stamp_shows(signature: EmbeddedPdfSignature, number: str, symbol: str) -> b
             organisation="UBND phường Thủ Dầu Một",
             number=number,
             symbol=symbol,
-            signed_at=(signed_at - timedelta(seconds=seconds_before)).astimezone(signing.VIETNAM),
+            signed_at=clock.local(signed_at - timedelta(seconds=seconds_before)),
         )
         wanted = appearance.attachment_stamp_image(lines, font_path=get_signing_settings().signing_font)
         if ImageChops.difference(drawn, wanted.convert("RGBA")).getbbox() is None:

@@ -1,0 +1,34 @@
+"""Use cases of the dossiers domain: submission, actions, reads, lookup, attachments, documents, ratings."""
+
+from __future__ import annotations
+
+from smartcity.dossiers.service.actions import act  # noqa: F401
+from smartcity.dossiers.service.attachments_and_documents import (  # noqa: F401
+    add_attachments,
+    attachment_content,
+    document_pdf,
+    register_rows,
+)
+from smartcity.dossiers.service.common import (  # noqa: F401
+    CONSTRUCTION_PERMIT_PROCEDURE,
+    HOUSE_NUMBER_PROCEDURE,
+    STAFF_ROLES,
+    Upload,
+)
+from smartcity.dossiers.service.helpers import (  # noqa: F401
+    _next_code,
+    _snapshot,
+    calendar_for,
+    resolve_units,
+    validate_form,
+)
+from smartcity.dossiers.service.reads import (  # noqa: F401
+    available_forms,
+    dossier_row,
+    get_dossier,
+    list_dossiers,
+    lookup,
+    step_due_dates,
+    unit_names,
+)
+from smartcity.dossiers.service.submission import submit_dossier  # noqa: F401

@@ -1,0 +1,205 @@
+"""Helpers: part of the dossiers service (see __init__)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from smartcity.accounts import service as accounts
+from smartcity.city import service as city
+from smartcity.city.service import WorkingCalendar
+from smartcity.core.config import Settings
+from smartcity.core.db import Database, utcnow
+from smartcity.core.errors import (
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from smartcity.core.security import Actor
+from smartcity.dossiers.config import DossierSettings
+from smartcity.dossiers.models import (
+    Dossier,
+    DossierCodeCounter,
+    DossierEvent,
+)
+from smartcity.dossiers.schemas import (
+    DossierCreate,
+)
+from smartcity.dossiers.service.common import Upload
+from smartcity.dossiers.storage import sniff_type
+from smartcity.procedures.schemas import ProcedureRead
+
+
+def calendar_for(db: Database, settings: Settings | None = None) -> WorkingCalendar:
+    """The city's working calendar (holidays, swaps, local exceptions, afternoon cut-off)."""
+    return city.working_calendar(db, settings=settings)
+
+
+def _local_today(calendar: WorkingCalendar) -> date:
+    return calendar.local_date(utcnow())
+
+
+def _form_errors(schema: dict[str, Any], data: dict[str, Any], prefix: str = "form") -> list[dict[str, str]]:
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    errors = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        path = [str(p) for p in error.absolute_path]
+        if error.validator == "required":
+            missing = error.message.split("'")[1] if "'" in error.message else ""
+            path.append(missing)
+        errors.append({"field": ".".join([prefix, *path]), "message": error.message})
+    return errors
+
+
+def validate_form(procedure: ProcedureRead, form: dict[str, Any]) -> None:
+    """422 naming each field of the e-form that does not match the procedure's schema."""
+    errors = _form_errors(procedure.form_schema, form)
+    if errors:
+        raise ValidationFailed(
+            "The form does not match the procedure's e-form: " + "; ".join(e["field"] for e in errors),
+            errors=errors,
+        )
+
+
+def _unit_for_ward(units: Sequence[accounts.OrgUnitRead], ward_code: str | None, on: date) -> str:
+    if not ward_code:
+        raise ValidationFailed.for_field("ward_code", "choose the ward the dossier belongs to")
+    for unit in units:
+        if unit.kind == "ward_committee" and unit.admin_unit_code == ward_code:
+            return unit.code
+    raise ValidationFailed.for_field(
+        "ward_code", f"no ward committee for ward {ward_code} on {on.isoformat()}"
+    )
+
+
+def resolve_units(
+    db: Database, procedure: ProcedureRead, ward_code: str | None, on: date
+) -> tuple[str, str, str]:
+    """(intake, processing, deciding) org units for a dossier of this procedure filed on `on`."""
+    units = accounts.list_org_units(db, on=on)
+    by_code = {u.code: u for u in units}
+    agency = by_code.get(procedure.agency_code)
+    if procedure.agency_code == "WARD" or agency is None:
+        ward = _unit_for_ward(units, ward_code, on)
+        return ward, ward, ward
+    deciding = agency.parent_code if agency.parent_code in by_code else agency.code
+    intake = next(
+        (u.code for u in units if u.parent_code == deciding and u.code.endswith("-MOTCUA")), agency.code
+    )
+    return intake, agency.code, deciding
+
+
+def _next_code(session: Session, pattern: str, unit: str, day: date) -> str:
+    """The next dossier code of a unit and day: a counter row that only ever goes up."""
+    scope = f"{unit}:{day.isoformat()}"
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(DossierCodeCounter).values(scope=scope, value=0).on_conflict_do_nothing())
+    value = session.execute(
+        update(DossierCodeCounter)
+        .where(DossierCodeCounter.scope == scope)
+        .values(value=DossierCodeCounter.value + 1)
+        .returning(DossierCodeCounter.value)
+    ).scalar_one()
+    return pattern.format(unit=unit, yymmdd=day.strftime("%y%m%d"), yyyy=day.year, seq=value)
+
+
+def _check_uploads(procedure: ProcedureRead, uploads: Sequence[Upload], config: DossierSettings) -> None:
+    """Refuse (before anything is stored) files that are unknown, too big, of the wrong type or too many."""
+    known = {d.code for d in procedure.required_documents}
+    if len(uploads) > config.max_attachments:
+        raise PayloadTooLarge(f"At most {config.max_attachments} files per dossier")
+    for upload in uploads:
+        field = f"attachments.{upload.document_code}"
+        if upload.document_code not in known:
+            raise ValidationFailed.for_field(
+                field, f"not a document of this procedure ({', '.join(sorted(known))})"
+            )
+        if len(upload.content) > config.max_attachment_bytes:
+            raise PayloadTooLarge(
+                f"{upload.filename}: larger than {config.max_attachment_bytes} bytes",
+                errors=[{"field": field, "message": "file too large"}],
+            )
+        if not upload.content:
+            raise ValidationFailed.for_field(field, "the file is empty")
+        real = sniff_type(upload.content)
+        if real is None or real not in config.allowed_types or upload.content_type.split(";")[0] != real:
+            raise UnsupportedMediaType(
+                f"{upload.filename}: only {', '.join(config.allowed_types)} are accepted, and the file "
+                f"must be what it says it is",
+                errors=[{"field": field, "message": "wrong file type"}],
+            )
+
+
+def _check_required(procedure: ProcedureRead, uploads: Sequence[Upload], paper: Sequence[str]) -> None:
+    have = {u.document_code for u in uploads} | set(paper)
+    missing = [d for d in procedure.required_documents if d.required and d.code not in have]
+    if missing:
+        raise ValidationFailed(
+            "Required documents are missing: " + "; ".join(d.name for d in missing),
+            errors=[{"field": f"attachments.{d.code}", "message": f"required: {d.name}"} for d in missing],
+        )
+
+
+def _request_hash(data: DossierCreate, uploads: Sequence[Upload], channel: str) -> str:
+    body = {
+        "data": data.model_dump(mode="json"),
+        "channel": channel,
+        "files": sorted((u.document_code, hashlib.sha256(u.content).hexdigest()) for u in uploads),
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _existing(db: Database, actor: Actor, key: str) -> Dossier | None:
+    with db.session() as s:
+        return s.scalar(
+            select(Dossier).where(Dossier.created_by == actor.label, Dossier.idempotency_key == key)
+        )
+
+
+def _timeline(
+    session: Session,
+    dossier: Dossier,
+    action: str,
+    from_state: int | None,
+    actor: Actor,
+    unit: str | None,
+    note: str | None,
+    at: datetime,
+) -> None:
+    session.add(
+        DossierEvent(
+            dossier_id=dossier.id,
+            action=action,
+            from_state=from_state,
+            to_state=dossier.state,
+            step=dossier.step,
+            actor=actor.label,
+            unit=unit,
+            note=note,
+            at=at,
+        )
+    )
+
+
+def _snapshot(dossier: Dossier) -> dict[str, Any]:
+    return {
+        "state": dossier.state,
+        "step": dossier.step,
+        "due_date": str(dossier.due_date or ""),
+        "processing_unit": dossier.processing_unit,
+        "apology_due_date": str(dossier.apology_due_date or ""),
+    }
+
+
+def _normal_phone(phone: str) -> str:
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return "0" + digits[2:] if digits.startswith("84") and len(digits) >= 11 else digits

@@ -1,0 +1,348 @@
+"""Reads: part of the dossiers service (see __init__)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from smartcity.accounts import service as accounts
+from smartcity.city.service import WorkingCalendar
+from smartcity.core.config import Settings
+from smartcity.core.crypto import blind_index, decrypt_personal
+from smartcity.core.db import Database, utcnow
+from smartcity.core.errors import (
+    NotFound,
+    TooManyRequests,
+)
+from smartcity.core.security import Actor
+from smartcity.core.uow import UnitOfWork
+from smartcity.dossiers import deadlines, workflow
+from smartcity.dossiers.config import get_dossier_settings
+from smartcity.dossiers.models import (
+    Dossier,
+    DossierAttachment,
+    DossierDocument,
+    DossierEvent,
+    DossierRating,
+    LookupFailure,
+)
+from smartcity.dossiers.schemas import (
+    AttachmentRead,
+    DossierDetail,
+    DossierPage,
+    DossierSummary,
+    LookupResult,
+    TimelineEntry,
+)
+from smartcity.dossiers.service.common import STAFF_ROLES
+from smartcity.dossiers.service.helpers import _local_today, _normal_phone, calendar_for
+from smartcity.dossiers.states import DONE, FINISHED, OPEN, RETURNED, SUBMITTED, SUPPLEMENT, state_name
+
+
+def _involved(dossier: Dossier, actor: Actor) -> bool:
+    if actor.has_role("admin") or actor.has_role("operator"):
+        return True
+    if actor.user_id is not None and actor.user_id == dossier.applicant_user_id:
+        return True
+    units = {dossier.intake_unit, dossier.processing_unit, dossier.deciding_unit}
+    return any(actor.has_role(role, unit) for role in STAFF_ROLES for unit in units)
+
+
+def _deadline_status(dossier: Dossier, calendar: WorkingCalendar, today: date, warn: int) -> str:
+    if dossier.state in FINISHED and dossier.finished_at is not None:
+        return deadlines.finished_status(dossier.due_date, calendar.local_date(dossier.finished_at))
+    if dossier.state in OPEN:
+        due = dossier.apology_due_date or dossier.due_date
+        return deadlines.open_status(calendar, due, today, paused=dossier.state == SUPPLEMENT, warn_days=warn)
+    return "closed" if dossier.state != SUBMITTED else "waiting"
+
+
+def _summary(dossier: Dossier, calendar: WorkingCalendar, today: date, locale: str = "vi") -> DossierSummary:
+    return DossierSummary(
+        code=dossier.code,
+        procedure_code=dossier.procedure_code,
+        procedure_name=dossier.procedure_name,
+        channel=dossier.channel,
+        state=dossier.state,
+        state_name=state_name(dossier.state, locale),
+        step=dossier.step,
+        intake_unit=dossier.intake_unit,
+        processing_unit=dossier.processing_unit,
+        applicant_name=dossier.applicant_name,
+        applicant_id_masked=dossier.applicant_id_masked,
+        submitted_at=dossier.submitted_at,
+        received_at=dossier.received_at,
+        due_date=dossier.due_date,
+        deadline_status=_deadline_status(dossier, calendar, today, get_dossier_settings().warn_working_days),
+        finished_at=dossier.finished_at,
+    )
+
+
+def _timeline_entries(
+    session: Session, dossier: Dossier, *, public: bool, locale: str = "vi"
+) -> list[TimelineEntry]:
+    rows = session.scalars(
+        select(DossierEvent)
+        .where(DossierEvent.dossier_id == dossier.id)
+        .order_by(DossierEvent.at, DossierEvent.id)
+    )
+    return [
+        TimelineEntry(
+            action=r.action,
+            from_state=r.from_state,
+            to_state=r.to_state,
+            state_name=state_name(r.to_state, locale),
+            step=r.step,
+            unit=r.unit,
+            actor=None if public else r.actor,
+            note=None if public else r.note,
+            at=r.at,
+        )
+        for r in rows
+    ]
+
+
+def step_due_dates(dossier: Dossier, calendar: WorkingCalendar) -> dict[str, date]:
+    """Due date of each processing step of the dossier."""
+    clock = deadlines.Clock(dossier.received_at, dossier.processing_days, dossier.paused_working_days)
+    shares = [(s.key, s.share) for s in workflow.processing_steps(dossier)]
+    return deadlines.step_due_dates(calendar, clock, shares)
+
+
+def _detail(
+    session: Session,
+    dossier: Dossier,
+    actor: Actor,
+    calendar: WorkingCalendar,
+    *,
+    form: dict[str, Any] | None,
+    locale: str = "vi",
+) -> DossierDetail:
+    today = _local_today(calendar)
+    attachments = session.scalars(
+        select(DossierAttachment)
+        .where(DossierAttachment.dossier_id == dossier.id)
+        .order_by(DossierAttachment.id)
+    )
+    documents = list(
+        session.scalars(select(DossierDocument.kind).where(DossierDocument.dossier_id == dossier.id))
+    )
+    rating = session.scalar(select(DossierRating.overall).where(DossierRating.dossier_id == dossier.id))
+    return DossierDetail(
+        **_summary(dossier, calendar, today, locale).model_dump(),
+        deciding_unit=dossier.deciding_unit,
+        ward_code=dossier.ward_code,
+        level=dossier.level,
+        online_scope=dossier.online_scope,
+        assignee=dossier.assignee,
+        fee_vnd=dossier.fee_vnd,
+        paid_at=dossier.paid_at,
+        start_date=dossier.start_date,
+        apology_due_date=dossier.apology_due_date,
+        step_due_dates=step_due_dates(dossier, calendar),
+        paused_working_days=dossier.paused_working_days,
+        outcome_reason=dossier.outcome_reason,
+        actions=workflow.available_actions(dossier, actor),
+        timeline=_timeline_entries(session, dossier, public=False, locale=locale),
+        attachments=[AttachmentRead.model_validate(a) for a in attachments],
+        documents=sorted(set(documents) | set(available_forms(dossier))),
+        form=form,
+        result_data=dossier.result_data or {},
+        rating=rating,
+    )
+
+
+def unit_names(db: Database, dossier: Dossier) -> dict[str, str]:
+    """Names of the dossier's org units (from the accounts domain), for documents."""
+    names = {}
+    for code in {dossier.intake_unit, dossier.processing_unit, dossier.deciding_unit}:
+        unit = accounts.get_org_unit(db, code)
+        names[code] = unit.name if unit else code
+    return names
+
+
+def available_forms(dossier: Dossier) -> list[str]:
+    """The process documents (forms 01–05) that apply to the dossier in its state."""
+    forms = ["control_sheet"]
+    if dossier.received_at is not None:
+        forms.append("receipt")
+    if dossier.state == SUPPLEMENT or (dossier.resume_state is not None and dossier.state == SUPPLEMENT):
+        forms.append("supplement_request")
+    if dossier.state == 3:
+        forms.append("refusal")
+    if dossier.apology_due_date is not None:
+        forms.append("apology")
+    if dossier.paid_at is not None and dossier.fee_vnd > 0:
+        forms.append("payment_receipt")
+    return forms
+
+
+def get_dossier(
+    db: Database, *, actor: Actor, settings: Settings, code: str, locale: str = "vi"
+) -> DossierDetail:
+    """A dossier with the actor's actions; 404 unless the actor is involved; staff reads are logged."""
+    calendar = calendar_for(db, settings)
+    with db.session() as s:
+        dossier = s.scalar(select(Dossier).where(Dossier.code == code))
+        if dossier is None or not _involved(dossier, actor):
+            raise NotFound(f"No dossier {code}")
+        form = json.loads(decrypt_personal(settings.resolved_secret_key, dossier.form_encrypted))
+        detail = _detail(s, dossier, actor, calendar, form=form, locale=locale)
+    if actor.user_id != dossier.applicant_user_id:
+        with UnitOfWork(db, actor) as uow:
+            uow.audit("dossier.personal_data_read", "dossier", code)
+    return detail
+
+
+def dossier_row(db: Database, code: str) -> Dossier:
+    """The dossier row (detached) for documents and payments of this domain."""
+    with db.session() as s:
+        dossier = s.scalar(select(Dossier).where(Dossier.code == code))
+        if dossier is None:
+            raise NotFound(f"No dossier {code}")
+        return dossier
+
+
+def list_dossiers(
+    db: Database,
+    *,
+    actor: Actor,
+    settings: Settings,
+    state: int | None = None,
+    procedure: str | None = None,
+    unit: str | None = None,
+    deadline: str | None = None,
+    queue: bool = False,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    locale: str = "vi",
+) -> DossierPage:
+    """Dossiers the actor may see (own ones for citizens, their units' for staff), filtered, newest first."""
+    query = select(Dossier)
+    if not (actor.has_role("admin") or actor.has_role("operator")):
+        units = {u for role in STAFF_ROLES for u in actor.units_for(role)}
+        conditions = [Dossier.applicant_user_id == actor.user_id] if actor.user_id is not None else []
+        if None in units:
+            conditions = [Dossier.id.is_not(None)]
+        elif units:
+            conditions += [
+                Dossier.intake_unit.in_(units),
+                Dossier.processing_unit.in_(units),
+                Dossier.deciding_unit.in_(units),
+            ]
+        if not conditions:
+            return DossierPage(items=[], total=0, limit=limit, offset=offset)
+        query = query.where(or_(*conditions))
+    if state is not None:
+        query = query.where(Dossier.state == state)
+    if procedure:
+        query = query.where(Dossier.procedure_code == procedure)
+    if unit:
+        query = query.where(or_(Dossier.intake_unit == unit, Dossier.processing_unit == unit))
+    if q:
+        query = query.where(Dossier.code.contains(q.strip().upper(), autoescape=True))
+    calendar = calendar_for(db, settings)
+    today = _local_today(calendar)
+    if queue or deadline:
+        query = query.where(Dossier.state.in_([SUBMITTED, *OPEN, DONE]))
+    with db.session() as s:
+        if queue or deadline:
+            rows = list(s.scalars(query.order_by(Dossier.due_date, Dossier.id)))
+            if queue:
+                rows = [d for d in rows if workflow.available_actions(d, actor)]
+            if deadline:
+                rows = [d for d in rows if _summary(d, calendar, today).deadline_status == deadline]
+            total, rows = len(rows), rows[offset : offset + limit]
+        else:
+            total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = list(
+                s.scalars(
+                    query.order_by(Dossier.submitted_at.desc(), Dossier.id.desc()).limit(limit).offset(offset)
+                )
+            )
+        return DossierPage(
+            items=[_summary(d, calendar, today, locale) for d in rows],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
+
+
+def _check_lookup_rate(db: Database, client: str) -> None:
+    config = get_dossier_settings()
+    since = utcnow() - timedelta(minutes=config.lookup_window_minutes)
+    with db.session() as s:
+        failures = (
+            s.scalar(
+                select(func.count())
+                .select_from(LookupFailure)
+                .where(LookupFailure.client == client, LookupFailure.at >= since)
+            )
+            or 0
+        )
+    if failures >= config.lookup_max_failures:
+        raise TooManyRequests(
+            "Too many failed lookups; try again later", retry_after=config.lookup_window_minutes * 60
+        )
+
+
+def _record_lookup_failure(db: Database, client: str, code: str) -> None:
+    with UnitOfWork(db, Actor.system("dossiers.lookup")) as uow:
+        uow.session.add(LookupFailure(client=client[:64]))
+        uow.audit("dossier.lookup_failed", "dossier", code[:80], after={"client": client[:64]})
+
+
+def lookup(
+    db: Database,
+    *,
+    settings: Settings,
+    code: str,
+    second_factor: str,
+    locale: str = "vi",
+    client: str = "unknown",
+) -> LookupResult:
+    """Public lookup by code and ID number or phone; the same 404 whether the code or the factor is wrong;
+    429 after too many failures from the same client."""
+    _check_lookup_rate(db, client)
+    secret = settings.resolved_secret_key
+    factor = "".join(second_factor.split())
+    candidates = {blind_index(secret, factor), blind_index(secret, _normal_phone(factor))}
+    calendar = calendar_for(db, settings)
+    with db.session() as s:
+        dossier = s.scalar(select(Dossier).where(Dossier.code == code.strip().upper()))
+        matched = dossier is not None and bool(
+            {dossier.applicant_id_index, dossier.applicant_phone_index} & candidates
+        )
+    if not matched:
+        _record_lookup_failure(db, client, code)
+        raise NotFound("No dossier matches this code and second factor")
+    with db.session() as s:
+        dossier = s.scalar(select(Dossier).where(Dossier.code == code.strip().upper()))
+        assert dossier is not None
+        has_result = (
+            s.scalar(
+                select(DossierDocument.id).where(
+                    DossierDocument.dossier_id == dossier.id, DossierDocument.kind == "result"
+                )
+            )
+            is not None
+        )
+        return LookupResult(
+            code=dossier.code,
+            procedure_name=dossier.procedure_name,
+            state=dossier.state,
+            state_name=state_name(dossier.state, locale),
+            submitted_at=dossier.submitted_at,
+            due_date=dossier.due_date,
+            apology_due_date=dossier.apology_due_date,
+            deadline_status=_deadline_status(
+                dossier, calendar, _local_today(calendar), get_dossier_settings().warn_working_days
+            ),
+            timeline=_timeline_entries(s, dossier, public=True, locale=locale),
+            result_available=has_result and dossier.state in (DONE, RETURNED),
+        )
