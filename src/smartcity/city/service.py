@@ -89,6 +89,18 @@ def unit_name_on(code: str, on: date, pack: str | None = None) -> str | None:
     return None
 
 
+def ward_codes_on(on: date, pack: str | None = None) -> list[str]:
+    """The codes of the city's wards valid on `on`, read from the city pack (no database)."""
+    units = _pack_units(pack or get_settings().city)
+    return sorted(
+        u.code
+        for u in units
+        if u.level == "ward"
+        and (u.valid_from is None or u.valid_from <= on)
+        and (u.valid_to is None or u.valid_to >= on)
+    )
+
+
 def is_after_reorganisation(on: date, pack: str | None = None) -> bool:
     """Whether `on` falls on or after the reorganisation (the new wards' period)."""
     return on >= reorganisation_date(pack)

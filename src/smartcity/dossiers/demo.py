@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,7 +19,7 @@ from smartcity.city import service as city
 from smartcity.city.service import WorkingCalendar
 from smartcity.core.config import Settings
 from smartcity.core.crypto import blind_index, encrypt_personal, mask
-from smartcity.core.db import Database, utcnow
+from smartcity.core.db import utcnow
 from smartcity.core.errors import AppError, Conflict
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
@@ -281,8 +281,8 @@ def seed_demo_dossiers(
     stages, weights = zip(*STAGES, strict=True)
     made = 0
     reorganised = city.reorganisation_date()
-    wards_before = _ward_codes(db, reorganised - timedelta(days=1))
-    wards_after = _ward_codes(db, reorganised)
+    wards_before = city.ward_codes_on(reorganised - timedelta(days=1))
+    wards_after = city.ward_codes_on(reorganised)
     with UnitOfWork(db, DEMO) as uow:
         cache: dict[str, ProcedureRead] = {p.code: p for p in full}
         for _ in range(count):
@@ -439,8 +439,3 @@ def load_demo(db: Any, *, settings: Settings, actor: Actor) -> str:
     if existing:
         return f"{existing} dossiers already there"
     return f"{made} dossiers over two years, in every state ({given} of them the demo citizen's)"
-
-
-def _ward_codes(db: Database, on: date) -> list[str]:
-    """The codes of the city's wards valid on `on` (14 before the 2025 reorganisation, 5 after)."""
-    return [unit.code for unit in city.units_on(db, on=on, level="ward")]
