@@ -1,0 +1,169 @@
+"""The FHIR R4 server through HTTP: capability, create/read/vread/update, search, bundles, errors, access."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.health.conftest import NATIONAL, bearer, patient
+
+FHIR = "/fhir/R4"
+
+
+def test_capability_statement_lists_what_is_supported(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(f"{FHIR}/metadata")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/fhir+json")
+    body = response.json()
+    assert body["resourceType"] == "CapabilityStatement" and body["fhirVersion"] == "4.0.1"
+    types = {r["type"]: r for r in body["rest"][0]["resource"]}
+    assert set(types) == {"Patient", "Encounter", "Immunization", "Observation", "Condition", "Organization",
+                          "Location", "Practitioner"}
+    params = {p["name"] for p in types["Patient"]["searchParam"]}
+    assert {"identifier", "name", "birthdate", "gender"} <= params
+    assert "Encounter:patient" in types["Encounter"]["searchInclude"]
+
+
+def test_create_read_vread_update_with_etags(client, user_token) -> None:  # type: ignore[no-untyped-def]
+    _, token = user_token("health_worker", "TYT-25747")
+    created = client.post(f"{FHIR}/Patient", json=patient("074190001234", "Nguyễn", "Thị Lan", "1990-04-02"),
+                          headers={**bearer(token), "Content-Type": "application/fhir+json"})
+    assert created.status_code == 201, created.text
+    assert created.headers["etag"] == 'W/"1"'
+    pid = created.json()["id"]
+    assert created.headers["location"].endswith(f"/Patient/{pid}/_history/1")
+    read = client.get(f"{FHIR}/Patient/{pid}", headers=bearer(token))
+    assert read.status_code == 200 and read.json()["identifier"][0]["value"] == "074190001234"
+    body = read.json()
+    body["telecom"] = [{"system": "phone", "value": "0912345678"}]
+    updated = client.put(f"{FHIR}/Patient/{pid}", json=body, headers={**bearer(token), "If-Match": 'W/"1"'})
+    assert updated.status_code == 200 and updated.headers["etag"] == 'W/"2"'
+    stale = client.put(f"{FHIR}/Patient/{pid}", json=body, headers={**bearer(token), "If-Match": 'W/"1"'})
+    assert stale.status_code == 412 and stale.json()["resourceType"] == "OperationOutcome"
+    first = client.get(f"{FHIR}/Patient/{pid}/_history/1", headers=bearer(token))
+    assert first.status_code == 200 and "telecom" not in first.json()
+    assert first.json()["meta"]["versionId"] == "1"
+    history = client.get(f"{FHIR}/Patient/{pid}/_history", headers=bearer(token)).json()
+    assert history["type"] == "history" and history["total"] == 2
+
+
+def test_invalid_resource_names_the_element_and_stores_nothing(client, user_token) -> None:  # type: ignore[no-untyped-def]
+    _, token = user_token("health_worker", "TYT-25747")
+    bad = patient("074190001234", "Trần", "Văn Bình", "1990-13-45")
+    response = client.post(f"{FHIR}/Patient", json=bad, headers=bearer(token))
+    assert response.status_code == 400
+    issue = response.json()["issue"][0]
+    assert issue["expression"] == ["Patient.birthDate"] and issue["severity"] == "error"
+    short_id = patient("07419", "Trần", "Văn Bình", "1990-01-01")
+    response = client.post(f"{FHIR}/Patient", json=short_id, headers=bearer(token))
+    assert response.json()["issue"][0]["expression"] == ["Patient.identifier[0].value"]
+    found = client.get(f"{FHIR}/Patient", params={"name": "Trần"}, headers=bearer(token)).json()
+    assert found["total"] == 0
+
+
+def test_same_citizen_id_is_never_a_second_person(client, user_token) -> None:  # type: ignore[no-untyped-def]
+    _, token = user_token("health_manager")
+    first = client.post(f"{FHIR}/Patient", json=patient("074085001111", "Lê", "Văn Hùng", "1985-05-05",
+                                                         gender="male"), headers=bearer(token))
+    assert first.status_code == 201
+    again = client.post(f"{FHIR}/Patient", json=patient("074085001111", "Lê", "Văn Hùng", "1985-05-05", gender="male"),
+                        headers={**bearer(token), "If-None-Exist": f"identifier={NATIONAL}|074085001111"})
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    other = patient("074085001111", "Phạm", "Văn Hùng", "1986-06-06", gender="male")
+    duplicate = client.post(f"{FHIR}/Patient", json=other, headers=bearer(token))
+    assert duplicate.status_code == 409
+    assert duplicate.json()["issue"][0]["expression"] == ["Patient.identifier"]
+    from smartcity.health import service
+
+    conflicts = service.list_conflicts(client.app.state.db)
+    assert conflicts and set(conflicts[0]["fields"]) == {"Patient.birthDate", "Patient.name"}
+
+
+def test_search_parameters_sort_include_and_paging(client, user_token) -> None:  # type: ignore[no-untyped-def]
+    _, token = user_token("health_manager")
+    ids = []
+    for n in range(5):
+        body = patient(f"07420000{n:04d}", "Võ", f"Minh {chr(65 + n)}", f"2020-0{n + 1}-15",
+                       gender="male" if n % 2 else "female")
+        ids.append(client.post(f"{FHIR}/Patient", json=body, headers=bearer(token)).json()["id"])
+    encounter = {"resourceType": "Encounter", "status": "finished",
+                 "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+                 "subject": {"reference": f"Patient/{ids[0]}"}, "period": {"start": "2026-03-01T08:00:00+07:00"}}
+    assert client.post(f"{FHIR}/Encounter", json=encounter, headers=bearer(token)).status_code == 201
+    by_name = client.get(f"{FHIR}/Patient", params={"name": "vo"}, headers=bearer(token)).json()
+    assert by_name["total"] == 5
+    page = client.get(f"{FHIR}/Patient", params={"name": "Võ", "_count": 2, "_sort": "birthdate"},
+                      headers=bearer(token)).json()
+    assert [e["resource"]["birthDate"] for e in page["entry"]] == ["2020-01-15", "2020-02-15"]
+    links = {link["relation"]: link["url"] for link in page["link"]}
+    assert "next" in links and "previous" not in links
+    second = client.get(links["next"].replace("http://testserver", ""), headers=bearer(token)).json()
+    assert [e["resource"]["birthDate"] for e in second["entry"]] == ["2020-03-15", "2020-04-15"]
+    assert "previous" in {link["relation"] for link in second["link"]}
+    assert client.get(f"{FHIR}/Patient", params={"gender": "male", "birthdate": "ge2020-02-01"},
+                      headers=bearer(token)).json()["total"] == 2
+    assert client.get(f"{FHIR}/Patient", params={"identifier": f"{NATIONAL}|074200000003"},
+                      headers=bearer(token)).json()["entry"][0]["resource"]["id"] == ids[3]
+    with_patient = client.get(f"{FHIR}/Encounter", params={"patient": ids[0], "_include": "Encounter:patient",
+                                                             "date": "2026-03"}, headers=bearer(token)).json()
+    modes = sorted(e["search"]["mode"] for e in with_patient["entry"])
+    assert modes == ["include", "match"]
+    unknown = client.get(f"{FHIR}/Patient", params={"_sort": "colour"}, headers=bearer(token))
+    assert unknown.status_code == 400 and unknown.json()["issue"][0]["expression"] == ["_sort"]
+
+
+def test_transaction_is_all_or_nothing_and_resolves_urn_uuids(client, user_token) -> None:  # type: ignore[no-untyped-def]
+    _, token = user_token("health_manager")
+    p, e = f"urn:uuid:{uuid.uuid4()}", f"urn:uuid:{uuid.uuid4()}"
+    entries = [
+        {"fullUrl": e, "resource": {"resourceType": "Encounter", "status": "finished",
+                                     "class": {"code": "AMB"}, "subject": {"reference": p}},
+         "request": {"method": "POST", "url": "Encounter"}},
+        {"fullUrl": p, "resource": patient("074095002222", "Đặng", "Thu Hà", "1995-09-09"),
+         "request": {"method": "POST", "url": "Patient", "ifNoneExist": f"identifier={NATIONAL}|074095002222"}},
+    ]
+    bad = [*entries, {"resource": {"resourceType": "Immunization", "status": "completed", "patient": {"reference": p},
+                                   "occurrenceDateTime": "2026-01-01"},
+                      "request": {"method": "POST", "url": "Immunization"}}]
+    failed = client.post(FHIR, json={"resourceType": "Bundle", "type": "transaction", "entry": bad},
+                         headers=bearer(token))
+    assert failed.status_code == 400
+    assert failed.json()["issue"][0]["expression"] == ["Bundle.entry[2].resource.vaccineCode"]
+    assert client.get(f"{FHIR}/Patient", params={"name": "Đặng"}, headers=bearer(token)).json()["total"] == 0
+    done = client.post(FHIR, json={"resourceType": "Bundle", "type": "transaction", "entry": entries},
+                       headers=bearer(token))
+    assert done.status_code == 200, done.text
+    statuses = [x["response"]["status"] for x in done.json()["entry"]]
+    assert statuses == ["201 Created", "201 Created"]
+    pid = done.json()["entry"][1]["resource"]["id"]
+    assert done.json()["entry"][0]["resource"]["subject"]["reference"] == f"Patient/{pid}"
+
+
+def test_batch_answers_each_entry(client, user_token) -> None:  # type: ignore[no-untyped-def]
+    _, token = user_token("health_manager")
+    entries = [
+        {"resource": patient("074099003333", "Hồ", "Anh", "1999-01-01"), "request": {"method": "POST", "url": "Patient"}},
+        {"resource": {"resourceType": "Patient", "gender": "robot"}, "request": {"method": "POST", "url": "Patient"}},
+    ]
+    done = client.post(FHIR, json={"resourceType": "Bundle", "type": "batch", "entry": entries}, headers=bearer(token))
+    assert done.status_code == 200
+    first, second = done.json()["entry"]
+    assert first["response"]["status"] == "201 Created" and second["response"]["status"] == "400"
+    assert second["response"]["outcome"]["issue"][0]["expression"] == ["Bundle.entry[1].resource.gender"]
+
+
+def test_non_health_roles_get_403_and_anonymous_401(client, user_token) -> None:  # type: ignore[no-untyped-def]
+    _, health = user_token("health_manager")
+    pid = client.post(f"{FHIR}/Patient", json=patient("074190004444", "Mai", "Lan", "1990-01-01"),
+                      headers=bearer(health)).json()["id"]
+    for role, unit in (("citizen", None), ("clerk", "UBND-25747-HCM"), ("operator", None), ("specialist", None)):
+        _, token = user_token(role, unit)
+        for resource_type in ("Patient", "Encounter", "Immunization", "Observation", "Condition", "Organization",
+                              "Location", "Practitioner"):
+            response = client.get(f"{FHIR}/{resource_type}", headers=bearer(token))
+            assert response.status_code == 403, (role, resource_type)
+            assert response.json()["issue"][0]["code"] == "forbidden"
+        assert client.get(f"{FHIR}/Patient/{pid}", headers=bearer(token)).status_code == 403
+        assert client.post(f"{FHIR}/Patient", json=patient("074190005555", "A", "B", "1990-01-01"),
+                           headers=bearer(token)).status_code == 403
+        assert client.get("/api/v1/health/quarantine/board", headers=bearer(token)).status_code == 403
+    assert client.get(f"{FHIR}/Patient/{pid}").status_code == 401
