@@ -142,8 +142,8 @@ def _check_system_writes(ctx: StoreContext, resource: dict[str, Any], existing: 
         if reference != own:
             raise FhirError.of(403, f"A system writes only for {own}, not {reference}", code="forbidden",
                                expression=f"{kind}")
-    if existing is not None and existing.owner_org not in (None, org) and kind != "Organization":
-        raise FhirError.of(403, f"{kind}/{existing.logical_id} belongs to another organisation", code="forbidden")
+    if existing is not None and existing.owner_org != org and kind != "Organization":
+        raise FhirError.of(403, f"{kind}/{existing.logical_id} was not written by {own}", code="forbidden")
 
 
 def _ward(ctx: StoreContext, hint: tuple[str | None, list[str]]) -> str | None:
