@@ -86,7 +86,10 @@ def check_in(db: Database, settings: Settings, *, actor: Actor, case_id: int, te
              symptoms: list[str], day: date | None = None) -> bool:
     """Record today's check-in; warning symptoms raise an alert to the ward. Returns True if it warned."""
     health = settings.section(HealthSettings)
-    day = day or clock.today(settings)
+    today = clock.today(settings)
+    day = day or today
+    if day != today and not is_health_actor(actor):
+        raise ValidationFailed.for_field("day", "the person checks in for today; health workers may fill past days")
     if temperature is not None and not 34.0 <= temperature <= 43.0:
         raise ValidationFailed.for_field("temperature", "a body temperature between 34 and 43 °C")
     with db.session() as s:
