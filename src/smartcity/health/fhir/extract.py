@@ -126,10 +126,11 @@ def _date(value: Any) -> date | None:
 
 
 def _codes(concepts: Any) -> list[str]:
-    if isinstance(concepts, dict):
-        concepts = [concepts]
+    flat: list[dict[str, Any]] = []
+    for item in concepts if isinstance(concepts, list) else [concepts]:
+        flat += item if isinstance(item, list) else [item] if isinstance(item, dict) else []
     tokens = []
-    for concept in concepts or []:
+    for concept in flat:
         codings = concept.get("coding") or [] if "coding" in concept else [concept]
         for coding in codings:
             code = coding.get("code")
