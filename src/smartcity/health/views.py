@@ -123,20 +123,22 @@ def staff_quarantine(request: Request, actor: Who, db: DbDep, settings: Settings
     _staff(actor)
     today = clock.today(settings)
     board = service.quarantine_board(db, wards=service.staff_wards(db, actor))
-    people = _names(db, settings, [r.patient_id for r in board])
+    people = _names(db, settings, [r.patient_id for r in board], actor)
     return _page(request, "staff_quarantine.html", {
         "board": board, "people": people, "names": service.ward_names(db, today), "today": today,
         "diseases": settings.section(HealthSettings).quarantine_periods,
         "warning_symptoms": settings.section(HealthSettings).warning_symptoms, "error": request.query_params.get("loi")})
 
 
-def _names(db: Any, settings: Any, patient_ids: list[str]) -> dict[str, str]:
+def _names(db: Any, settings: Any, patient_ids: list[str], actor: Actor) -> dict[str, str]:
+    """Names of the people on a staff page; showing them is a read of their record, so it is logged."""
     from smartcity.health.service.records import summary
 
     system = settings.section(HealthSettings).national_id_system
     with db.session() as s:
-        return {pid: summary(store.read(s, settings.resolved_secret_key, "Patient", pid), system).name
-                for pid in dict.fromkeys(patient_ids)}
+        found = [store.read(s, settings.resolved_secret_key, "Patient", pid) for pid in dict.fromkeys(patient_ids)]
+    service.log_access(db, actor.label, "page", found)
+    return {f.resource["id"]: summary(f, system).name for f in found}
 
 
 async def _form(request: Request) -> dict[str, Any]:
