@@ -22,7 +22,9 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(autouse=True)
 def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2 with small parameters so that logins in tests stay quick."""
-    monkeypatch.setattr(accounts_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(
+        accounts_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
     accounts_service._dummy_hash.cache_clear()
 
 
@@ -44,8 +46,9 @@ def user_token(city, settings) -> Callable[..., tuple[int, str]]:  # type: ignor
 
     def make(role: str, unit: str | None = None, username: str | None = None) -> tuple[int, str]:
         name = username or f"{role.replace('_', '')}{next(counter)}"
-        user = accounts_service.create_user(city, actor=SYSTEM, username=name, password=PASSWORD,
-                                            full_name=name, roles=[(role, unit)])
+        user = accounts_service.create_user(
+            city, actor=SYSTEM, username=name, password=PASSWORD, full_name=name, roles=[(role, unit)]
+        )
         token = accounts_service.issue_token(settings, user_id=user.id, generation=0)
         return user.id, token.access_token
 
@@ -57,8 +60,9 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "Accept": "application/fhir+json"}
 
 
-def patient(cccd: str, family: str, given: str, birth: str, gender: str = "female", ward: str = "25747",
-            **extra: Any) -> dict[str, Any]:
+def patient(
+    cccd: str, family: str, given: str, birth: str, gender: str = "female", ward: str = "25747", **extra: Any
+) -> dict[str, Any]:
     """A Patient with a citizen ID and an address in a ward."""
     return {
         "resourceType": "Patient",

@@ -31,7 +31,7 @@ def test_demo_is_fast_idempotent_and_in_the_past(city, db, settings) -> None:  #
     assert 2500 <= patients <= 3500 and cases >= 10
     assert latest is not None and latest <= today and newest_birth is not None and newest_birth <= today
     assert latest <= date(2026, 12, 5) or today > date(2026, 12, 5)
-    city_row = [r for r in service.coverage_by_ward(db, today) if r.ward_code is None][0]
+    city_row = next(r for r in service.coverage_by_ward(db, today) if r.ward_code is None)
     assert 300_000 < city_row.population < 400_000 and city_row.records > 2000
     overdue = service.overdue_children(db, settings, on=today, wards={"25747"})
     assert overdue, "some children are behind their schedule"

@@ -16,8 +16,16 @@ def test_capability_statement_lists_what_is_supported(client) -> None:  # type: 
     body = response.json()
     assert body["resourceType"] == "CapabilityStatement" and body["fhirVersion"] == "4.0.1"
     types = {r["type"]: r for r in body["rest"][0]["resource"]}
-    assert set(types) == {"Patient", "Encounter", "Immunization", "Observation", "Condition", "Organization",
-                          "Location", "Practitioner"}
+    assert set(types) == {
+        "Patient",
+        "Encounter",
+        "Immunization",
+        "Observation",
+        "Condition",
+        "Organization",
+        "Location",
+        "Practitioner",
+    }
     params = {p["name"] for p in types["Patient"]["searchParam"]}
     assert {"identifier", "name", "birthdate", "gender"} <= params
     assert "Encounter:patient" in types["Encounter"]["searchInclude"]
@@ -25,8 +33,11 @@ def test_capability_statement_lists_what_is_supported(client) -> None:  # type: 
 
 def test_create_read_vread_update_with_etags(client, user_token) -> None:  # type: ignore[no-untyped-def]
     _, token = user_token("health_worker", "TYT-25747")
-    created = client.post(f"{FHIR}/Patient", json=patient("074190001234", "Nguyễn", "Thị Lan", "1990-04-02"),
-                          headers={**bearer(token), "Content-Type": "application/fhir+json"})
+    created = client.post(
+        f"{FHIR}/Patient",
+        json=patient("074190001234", "Nguyễn", "Thị Lan", "1990-04-02"),
+        headers={**bearer(token), "Content-Type": "application/fhir+json"},
+    )
     assert created.status_code == 201, created.text
     assert created.headers["etag"] == 'W/"1"'
     pid = created.json()["id"]
@@ -62,11 +73,17 @@ def test_invalid_resource_names_the_element_and_stores_nothing(client, user_toke
 
 def test_same_citizen_id_is_never_a_second_person(client, user_token) -> None:  # type: ignore[no-untyped-def]
     _, token = user_token("health_manager")
-    first = client.post(f"{FHIR}/Patient", json=patient("074085001111", "Lê", "Văn Hùng", "1985-05-05",
-                                                         gender="male"), headers=bearer(token))
+    first = client.post(
+        f"{FHIR}/Patient",
+        json=patient("074085001111", "Lê", "Văn Hùng", "1985-05-05", gender="male"),
+        headers=bearer(token),
+    )
     assert first.status_code == 201
-    again = client.post(f"{FHIR}/Patient", json=patient("074085001111", "Lê", "Văn Hùng", "1985-05-05", gender="male"),
-                        headers={**bearer(token), "If-None-Exist": f"identifier={NATIONAL}|074085001111"})
+    again = client.post(
+        f"{FHIR}/Patient",
+        json=patient("074085001111", "Lê", "Văn Hùng", "1985-05-05", gender="male"),
+        headers={**bearer(token), "If-None-Exist": f"identifier={NATIONAL}|074085001111"},
+    )
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
     other = patient("074085001111", "Phạm", "Văn Hùng", "1986-06-06", gender="male")
     duplicate = client.post(f"{FHIR}/Patient", json=other, headers=bearer(token))
@@ -82,29 +99,50 @@ def test_search_parameters_sort_include_and_paging(client, user_token) -> None: 
     _, token = user_token("health_manager")
     ids = []
     for n in range(5):
-        body = patient(f"07420000{n:04d}", "Võ", f"Minh {chr(65 + n)}", f"2020-0{n + 1}-15",
-                       gender="male" if n % 2 else "female")
+        body = patient(
+            f"07420000{n:04d}",
+            "Võ",
+            f"Minh {chr(65 + n)}",
+            f"2020-0{n + 1}-15",
+            gender="male" if n % 2 else "female",
+        )
         ids.append(client.post(f"{FHIR}/Patient", json=body, headers=bearer(token)).json()["id"])
-    encounter = {"resourceType": "Encounter", "status": "finished",
-                 "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
-                 "subject": {"reference": f"Patient/{ids[0]}"}, "period": {"start": "2026-03-01T08:00:00+07:00"}}
+    encounter = {
+        "resourceType": "Encounter",
+        "status": "finished",
+        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+        "subject": {"reference": f"Patient/{ids[0]}"},
+        "period": {"start": "2026-03-01T08:00:00+07:00"},
+    }
     assert client.post(f"{FHIR}/Encounter", json=encounter, headers=bearer(token)).status_code == 201
     by_name = client.get(f"{FHIR}/Patient", params={"name": "vo"}, headers=bearer(token)).json()
     assert by_name["total"] == 5
-    page = client.get(f"{FHIR}/Patient", params={"name": "Võ", "_count": 2, "_sort": "birthdate"},
-                      headers=bearer(token)).json()
+    page = client.get(
+        f"{FHIR}/Patient", params={"name": "Võ", "_count": 2, "_sort": "birthdate"}, headers=bearer(token)
+    ).json()
     assert [e["resource"]["birthDate"] for e in page["entry"]] == ["2020-01-15", "2020-02-15"]
     links = {link["relation"]: link["url"] for link in page["link"]}
     assert "next" in links and "previous" not in links
     second = client.get(links["next"].replace("http://testserver", ""), headers=bearer(token)).json()
     assert [e["resource"]["birthDate"] for e in second["entry"]] == ["2020-03-15", "2020-04-15"]
     assert "previous" in {link["relation"] for link in second["link"]}
-    assert client.get(f"{FHIR}/Patient", params={"gender": "male", "birthdate": "ge2020-02-01"},
-                      headers=bearer(token)).json()["total"] == 2
-    assert client.get(f"{FHIR}/Patient", params={"identifier": f"{NATIONAL}|074200000003"},
-                      headers=bearer(token)).json()["entry"][0]["resource"]["id"] == ids[3]
-    with_patient = client.get(f"{FHIR}/Encounter", params={"patient": ids[0], "_include": "Encounter:patient",
-                                                             "date": "2026-03"}, headers=bearer(token)).json()
+    assert (
+        client.get(
+            f"{FHIR}/Patient", params={"gender": "male", "birthdate": "ge2020-02-01"}, headers=bearer(token)
+        ).json()["total"]
+        == 2
+    )
+    assert (
+        client.get(
+            f"{FHIR}/Patient", params={"identifier": f"{NATIONAL}|074200000003"}, headers=bearer(token)
+        ).json()["entry"][0]["resource"]["id"]
+        == ids[3]
+    )
+    with_patient = client.get(
+        f"{FHIR}/Encounter",
+        params={"patient": ids[0], "_include": "Encounter:patient", "date": "2026-03"},
+        headers=bearer(token),
+    ).json()
     modes = sorted(e["search"]["mode"] for e in with_patient["entry"])
     assert modes == ["include", "match"]
     unknown = client.get(f"{FHIR}/Patient", params={"_sort": "colour"}, headers=bearer(token))
@@ -115,22 +153,47 @@ def test_transaction_is_all_or_nothing_and_resolves_urn_uuids(client, user_token
     _, token = user_token("health_manager")
     p, e = f"urn:uuid:{uuid.uuid4()}", f"urn:uuid:{uuid.uuid4()}"
     entries = [
-        {"fullUrl": e, "resource": {"resourceType": "Encounter", "status": "finished",
-                                     "class": {"code": "AMB"}, "subject": {"reference": p}},
-         "request": {"method": "POST", "url": "Encounter"}},
-        {"fullUrl": p, "resource": patient("074095002222", "Đặng", "Thu Hà", "1995-09-09"),
-         "request": {"method": "POST", "url": "Patient", "ifNoneExist": f"identifier={NATIONAL}|074095002222"}},
+        {
+            "fullUrl": e,
+            "resource": {
+                "resourceType": "Encounter",
+                "status": "finished",
+                "class": {"code": "AMB"},
+                "subject": {"reference": p},
+            },
+            "request": {"method": "POST", "url": "Encounter"},
+        },
+        {
+            "fullUrl": p,
+            "resource": patient("074095002222", "Đặng", "Thu Hà", "1995-09-09"),
+            "request": {
+                "method": "POST",
+                "url": "Patient",
+                "ifNoneExist": f"identifier={NATIONAL}|074095002222",
+            },
+        },
     ]
-    bad = [*entries, {"resource": {"resourceType": "Immunization", "status": "completed", "patient": {"reference": p},
-                                   "occurrenceDateTime": "2026-01-01"},
-                      "request": {"method": "POST", "url": "Immunization"}}]
-    failed = client.post(FHIR, json={"resourceType": "Bundle", "type": "transaction", "entry": bad},
-                         headers=bearer(token))
+    bad = [
+        *entries,
+        {
+            "resource": {
+                "resourceType": "Immunization",
+                "status": "completed",
+                "patient": {"reference": p},
+                "occurrenceDateTime": "2026-01-01",
+            },
+            "request": {"method": "POST", "url": "Immunization"},
+        },
+    ]
+    failed = client.post(
+        FHIR, json={"resourceType": "Bundle", "type": "transaction", "entry": bad}, headers=bearer(token)
+    )
     assert failed.status_code == 400
     assert failed.json()["issue"][0]["expression"] == ["Bundle.entry[2].resource.vaccineCode"]
     assert client.get(f"{FHIR}/Patient", params={"name": "Đặng"}, headers=bearer(token)).json()["total"] == 0
-    done = client.post(FHIR, json={"resourceType": "Bundle", "type": "transaction", "entry": entries},
-                       headers=bearer(token))
+    done = client.post(
+        FHIR, json={"resourceType": "Bundle", "type": "transaction", "entry": entries}, headers=bearer(token)
+    )
     assert done.status_code == 200, done.text
     statuses = [x["response"]["status"] for x in done.json()["entry"]]
     assert statuses == ["201 Created", "201 Created"]
@@ -141,10 +204,18 @@ def test_transaction_is_all_or_nothing_and_resolves_urn_uuids(client, user_token
 def test_batch_answers_each_entry(client, user_token) -> None:  # type: ignore[no-untyped-def]
     _, token = user_token("health_manager")
     entries = [
-        {"resource": patient("074099003333", "Hồ", "Anh", "1999-01-01"), "request": {"method": "POST", "url": "Patient"}},
-        {"resource": {"resourceType": "Patient", "gender": "robot"}, "request": {"method": "POST", "url": "Patient"}},
+        {
+            "resource": patient("074099003333", "Hồ", "Anh", "1999-01-01"),
+            "request": {"method": "POST", "url": "Patient"},
+        },
+        {
+            "resource": {"resourceType": "Patient", "gender": "robot"},
+            "request": {"method": "POST", "url": "Patient"},
+        },
     ]
-    done = client.post(FHIR, json={"resourceType": "Bundle", "type": "batch", "entry": entries}, headers=bearer(token))
+    done = client.post(
+        FHIR, json={"resourceType": "Bundle", "type": "batch", "entry": entries}, headers=bearer(token)
+    )
     assert done.status_code == 200
     first, second = done.json()["entry"]
     assert first["response"]["status"] == "201 Created" and second["response"]["status"] == "400"
@@ -153,17 +224,35 @@ def test_batch_answers_each_entry(client, user_token) -> None:  # type: ignore[n
 
 def test_non_health_roles_get_403_and_anonymous_401(client, user_token) -> None:  # type: ignore[no-untyped-def]
     _, health = user_token("health_manager")
-    pid = client.post(f"{FHIR}/Patient", json=patient("074190004444", "Mai", "Lan", "1990-01-01"),
-                      headers=bearer(health)).json()["id"]
-    for role, unit in (("citizen", None), ("clerk", "UBND-25747-HCM"), ("operator", None), ("specialist", None)):
+    pid = client.post(
+        f"{FHIR}/Patient", json=patient("074190004444", "Mai", "Lan", "1990-01-01"), headers=bearer(health)
+    ).json()["id"]
+    for role, unit in (
+        ("citizen", None),
+        ("clerk", "UBND-25747-HCM"),
+        ("operator", None),
+        ("specialist", None),
+    ):
         _, token = user_token(role, unit)
-        for resource_type in ("Patient", "Encounter", "Immunization", "Observation", "Condition", "Organization",
-                              "Location", "Practitioner"):
+        for resource_type in (
+            "Patient",
+            "Encounter",
+            "Immunization",
+            "Observation",
+            "Condition",
+            "Organization",
+            "Location",
+            "Practitioner",
+        ):
             response = client.get(f"{FHIR}/{resource_type}", headers=bearer(token))
             assert response.status_code == 403, (role, resource_type)
             assert response.json()["issue"][0]["code"] == "forbidden"
         assert client.get(f"{FHIR}/Patient/{pid}", headers=bearer(token)).status_code == 403
-        assert client.post(f"{FHIR}/Patient", json=patient("074190005555", "A", "B", "1990-01-01"),
-                           headers=bearer(token)).status_code == 403
+        assert (
+            client.post(
+                f"{FHIR}/Patient", json=patient("074190005555", "A", "B", "1990-01-01"), headers=bearer(token)
+            ).status_code
+            == 403
+        )
         assert client.get("/api/v1/health/quarantine/board", headers=bearer(token)).status_code == 403
     assert client.get(f"{FHIR}/Patient/{pid}").status_code == 401

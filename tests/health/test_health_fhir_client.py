@@ -33,15 +33,37 @@ def _transaction(count: int) -> dict:  # type: ignore[type-arg]
         born = (date.today() - timedelta(days=200 + n)).isoformat()
         child = patient(f"074225{n:06d}", "Bùi", f"Gia Bảo {n}", born, ward="25750")
         entries += [
-            {"fullUrl": p, "resource": child,
-             "request": {"method": "POST", "url": "Patient", "ifNoneExist": f"identifier={NATIONAL}|074225{n:06d}"}},
-            {"fullUrl": e, "resource": {"resourceType": "Encounter", "status": "finished", "class": {"code": "AMB"},
-                                         "subject": {"reference": p}, "period": {"start": born + "T09:00:00+07:00"}},
-             "request": {"method": "POST", "url": "Encounter"}},
-            {"resource": {"resourceType": "Immunization", "status": "completed",
-                          "vaccineCode": {"coding": [{"system": TCMR, "code": "VGB0"}]},
-                          "patient": {"reference": p}, "encounter": {"reference": e}, "occurrenceDateTime": born},
-             "request": {"method": "POST", "url": "Immunization"}},
+            {
+                "fullUrl": p,
+                "resource": child,
+                "request": {
+                    "method": "POST",
+                    "url": "Patient",
+                    "ifNoneExist": f"identifier={NATIONAL}|074225{n:06d}",
+                },
+            },
+            {
+                "fullUrl": e,
+                "resource": {
+                    "resourceType": "Encounter",
+                    "status": "finished",
+                    "class": {"code": "AMB"},
+                    "subject": {"reference": p},
+                    "period": {"start": born + "T09:00:00+07:00"},
+                },
+                "request": {"method": "POST", "url": "Encounter"},
+            },
+            {
+                "resource": {
+                    "resourceType": "Immunization",
+                    "status": "completed",
+                    "vaccineCode": {"coding": [{"system": TCMR, "code": "VGB0"}]},
+                    "patient": {"reference": p},
+                    "encounter": {"reference": e},
+                    "occurrenceDateTime": born,
+                },
+                "request": {"method": "POST", "url": "Immunization"},
+            },
         ]
     return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
 
@@ -76,8 +98,10 @@ def test_fhirpy_reads_capability_posts_a_transaction_and_pages_through_searches(
         with pytest.raises(OperationOutcome):
             client.resource("Patient", gender="robot").save()
 
-        again = client.execute("", method="post", data=_transaction(2))  # the same people: matched, not doubled
-        assert [x["response"]["status"] for x in again["entry"]][0] == "200 OK"
+        again = client.execute(
+            "", method="post", data=_transaction(2)
+        )  # the same people: matched, not doubled
+        assert next(x["response"]["status"] for x in again["entry"]) == "200 OK"
         assert client.resources("Patient").search(name="Bùi").count() == 7
 
     after, share = _coverage(db, settings, "25750")
@@ -85,41 +109,82 @@ def test_fhirpy_reads_capability_posts_a_transaction_and_pages_through_searches(
     assert share is not None and share > 0
 
 
-def test_registered_system_writes_only_for_its_own_organisation(app, client, db, settings, user_token) -> None:  # type: ignore[no-untyped-def]
+def test_registered_system_writes_only_for_its_own_organisation(
+    app, client, db, settings, user_token
+) -> None:  # type: ignore[no-untyped-def]
     _, token = user_token("health_manager")
     headers = {"Authorization": f"Bearer {token}"}
-    mine = client.post("/fhir/R4/Organization", json={"resourceType": "Organization", "name": "Bệnh viện Đa khoa tỉnh"},
-                       headers=headers).json()["id"]
-    other = client.post("/fhir/R4/Organization", json={"resourceType": "Organization", "name": "Phòng khám Hòa Phú"},
-                        headers=headers).json()["id"]
-    registered = client.post("/api/v1/health/systems", json={"name": "VNPT-HIS bệnh viện", "organization_id": mine},
-                             headers=headers)
+    mine = client.post(
+        "/fhir/R4/Organization",
+        json={"resourceType": "Organization", "name": "Bệnh viện Đa khoa tỉnh"},
+        headers=headers,
+    ).json()["id"]
+    other = client.post(
+        "/fhir/R4/Organization",
+        json={"resourceType": "Organization", "name": "Phòng khám Hòa Phú"},
+        headers=headers,
+    ).json()["id"]
+    registered = client.post(
+        "/api/v1/health/systems",
+        json={"name": "VNPT-HIS bệnh viện", "organization_id": mine},
+        headers=headers,
+    )
     assert registered.status_code == 201, registered.text
     credentials = registered.json()
-    wrong = client.post("/fhir/R4/auth/token", data={"grant_type": "client_credentials",
-                                                     "client_id": credentials["client_id"], "client_secret": "nope"})
+    wrong = client.post(
+        "/fhir/R4/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": credentials["client_id"],
+            "client_secret": "nope",
+        },
+    )
     assert wrong.status_code == 401
-    granted = client.post("/fhir/R4/auth/token", auth=httpx.BasicAuth(credentials["client_id"],
-                                                                        credentials["client_secret"]),
-                          data={"grant_type": "client_credentials"})
+    granted = client.post(
+        "/fhir/R4/auth/token",
+        auth=httpx.BasicAuth(credentials["client_id"], credentials["client_secret"]),
+        data={"grant_type": "client_credentials"},
+    )
     assert granted.status_code == 200
     system = {"Authorization": f"Bearer {granted.json()['access_token']}"}
-    person = client.post("/fhir/R4/Patient", json=patient("074301000001", "Tạ", "Minh", "2001-01-01",
-                                                          managingOrganization={"reference": f"Organization/{mine}"}),
-                         headers=system)
+    person = client.post(
+        "/fhir/R4/Patient",
+        json=patient(
+            "074301000001",
+            "Tạ",
+            "Minh",
+            "2001-01-01",
+            managingOrganization={"reference": f"Organization/{mine}"},
+        ),
+        headers=system,
+    )
     assert person.status_code == 201, person.text
     pid = person.json()["id"]
-    ok = {"resourceType": "Encounter", "status": "finished", "class": {"code": "IMP"},
-          "subject": {"reference": f"Patient/{pid}"}, "serviceProvider": {"reference": f"Organization/{mine}"}}
+    ok = {
+        "resourceType": "Encounter",
+        "status": "finished",
+        "class": {"code": "IMP"},
+        "subject": {"reference": f"Patient/{pid}"},
+        "serviceProvider": {"reference": f"Organization/{mine}"},
+    }
     assert client.post("/fhir/R4/Encounter", json=ok, headers=system).status_code == 201
     theirs = {**ok, "serviceProvider": {"reference": f"Organization/{other}"}}
     refused = client.post("/fhir/R4/Encounter", json=theirs, headers=system)
     assert refused.status_code == 403 and refused.json()["resourceType"] == "OperationOutcome"
-    renamed = client.put(f"/fhir/R4/Organization/{other}",
-                         json={"resourceType": "Organization", "id": other, "name": "X"}, headers=system)
+    renamed = client.put(
+        f"/fhir/R4/Organization/{other}",
+        json={"resourceType": "Organization", "id": other, "name": "X"},
+        headers=system,
+    )
     assert renamed.status_code == 403
-    staff_made = client.post("/fhir/R4/Patient", json=patient("074301000002", "Tạ", "Lan", "2002-02-02"),
-                             headers=headers).json()
-    assert client.put(f"/fhir/R4/Patient/{staff_made['id']}", json=staff_made, headers=system).status_code == 403
+    staff_made = client.post(
+        "/fhir/R4/Patient", json=patient("074301000002", "Tạ", "Lan", "2002-02-02"), headers=headers
+    ).json()
+    assert (
+        client.put(f"/fhir/R4/Patient/{staff_made['id']}", json=staff_made, headers=system).status_code == 403
+    )
     own = client.get(f"/fhir/R4/Patient/{pid}", headers=system).json()
-    assert client.put(f"/fhir/R4/Patient/{pid}", json={**own, "gender": "male"}, headers=system).status_code == 200
+    assert (
+        client.put(f"/fhir/R4/Patient/{pid}", json={**own, "gender": "male"}, headers=system).status_code
+        == 200
+    )

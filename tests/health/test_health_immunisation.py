@@ -26,31 +26,55 @@ def test_schedule_is_data_with_ages_and_intervals() -> None:
 
 def test_child_status_respects_minimum_intervals() -> None:
     given = {"VGB0": [BORN], "BCG": [BORN + timedelta(days=3)], "DPT-VGB-HIB": [BORN + timedelta(days=100)]}
-    status = {(s.dose.vaccine, s.dose.dose): s for s in child_schedule(BORN, given, BORN + timedelta(days=110))}
+    status = {
+        (s.dose.vaccine, s.dose.dose): s for s in child_schedule(BORN, given, BORN + timedelta(days=110))
+    }
     assert status[("VGB0", 1)].state == "given"
     assert status[("DPT-VGB-HIB", 2)].due == BORN + timedelta(days=128)  # 28 days after dose 1, not day 90
     assert status[("DPT-VGB-HIB", 2)].state == "upcoming"
     assert status[("OPV", 1)].state == "overdue"  # due at 60 days, 30 days' grace passed at day 110
     early = {(s.dose.vaccine, s.dose.dose): s for s in child_schedule(BORN, given, BORN + timedelta(days=80))}
     assert early[("OPV", 1)].state == "due" and early[("IPV", 1)].state == "upcoming"
-    later = {(s.dose.vaccine, s.dose.dose): s for s in child_schedule(BORN, given, BORN + timedelta(days=200))}
+    later = {
+        (s.dose.vaccine, s.dose.dose): s for s in child_schedule(BORN, given, BORN + timedelta(days=200))
+    }
     assert later[("OPV", 1)].state == "overdue" and later[("SOI", 1)].state == "upcoming"
 
 
 def test_overdue_list_reminders_and_the_parents_view(client, db, settings, user_token) -> None:  # type: ignore[no-untyped-def]
     _, manager = user_token("health_manager")
-    parent = client.post("/fhir/R4/Patient", json=patient("074190006666", "Ngô", "Thị Hoa", "1992-02-02"),
-                         headers=bearer(manager)).json()["id"]
-    contact = [{"relationship": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
-                                              "code": "MTH"}]}],
-                "extension": [{"url": "http://thudaumot.gov.vn/fhir/StructureDefinition/contact-identifier",
-                               "valueIdentifier": {"system": NATIONAL, "value": "074190006666"}}],
-                "name": {"family": "Ngô", "given": ["Thị", "Hoa"]}}]
+    parent = client.post(
+        "/fhir/R4/Patient",
+        json=patient("074190006666", "Ngô", "Thị Hoa", "1992-02-02"),
+        headers=bearer(manager),
+    ).json()["id"]
+    contact = [
+        {
+            "relationship": [
+                {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode", "code": "MTH"}]}
+            ],
+            "extension": [
+                {
+                    "url": "http://thudaumot.gov.vn/fhir/StructureDefinition/contact-identifier",
+                    "valueIdentifier": {"system": NATIONAL, "value": "074190006666"},
+                }
+            ],
+            "name": {"family": "Ngô", "given": ["Thị", "Hoa"]},
+        }
+    ]
     born = date.today() - timedelta(days=150)
-    child = client.post("/fhir/R4/Patient", json=patient("074326000001", "Ngô", "Bảo An", born.isoformat(),
-                                                         contact=contact), headers=bearer(manager)).json()["id"]
-    shot = {"resourceType": "Immunization", "status": "completed", "vaccineCode": vaccine_coding("VGB0"),
-            "patient": {"reference": f"Patient/{child}"}, "occurrenceDateTime": born.isoformat()}
+    child = client.post(
+        "/fhir/R4/Patient",
+        json=patient("074326000001", "Ngô", "Bảo An", born.isoformat(), contact=contact),
+        headers=bearer(manager),
+    ).json()["id"]
+    shot = {
+        "resourceType": "Immunization",
+        "status": "completed",
+        "vaccineCode": vaccine_coding("VGB0"),
+        "patient": {"reference": f"Patient/{child}"},
+        "occurrenceDateTime": born.isoformat(),
+    }
     assert client.post("/fhir/R4/Immunization", json=shot, headers=bearer(manager)).status_code == 201
     parent_user, _ = user_token("citizen")
     service.link_person(db, actor=Actor.system("t"), user_id=parent_user, patient_id=parent)
@@ -67,8 +91,12 @@ def test_overdue_list_reminders_and_the_parents_view(client, db, settings, user_
     assert sent >= 5
     assert service.send_reminders(db, settings, on=date.today()) == 0  # once a dose
     with db.session() as s:
-        events = [m.payload for m in s.scalars(select(OutboxMessage).where(
-            OutboxMessage.event_type == "health.ImmunisationReminderDue"))]
+        events = [
+            m.payload
+            for m in s.scalars(
+                select(OutboxMessage).where(OutboxMessage.event_type == "health.ImmunisationReminderDue")
+            )
+        ]
     assert len(events) == sent and all(e["guardian_user_ids"] == [parent_user] for e in events)
 
     coverage = {(c.vaccine, c.dose, c.ward_code): c for c in service.immunisation_coverage(db, date.today())}

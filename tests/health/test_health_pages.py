@@ -17,8 +17,11 @@ def _html(token: str) -> dict[str, str]:
 def test_staff_pages_show_names_not_codes_and_log_reads(client, db, settings, user_token) -> None:  # type: ignore[no-untyped-def]
     _, manager = user_token("health_manager")
     service.ensure_population(db)
-    pid = client.post("/fhir/R4/Patient", json=patient("074190007777", "Trương", "Mỹ Linh", "1990-07-07",
-                                                       ward="25760"), headers=bearer(manager)).json()["id"]
+    pid = client.post(
+        "/fhir/R4/Patient",
+        json=patient("074190007777", "Trương", "Mỹ Linh", "1990-07-07", ward="25760"),
+        headers=bearer(manager),
+    ).json()["id"]
     _, worker = user_token("health_worker", "TYT-25760")
     home = client.get("/can-bo/y-te", params={"q": "truong my linh"}, headers=_html(worker))
     assert home.status_code == 200
@@ -29,36 +32,62 @@ def test_staff_pages_show_names_not_codes_and_log_reads(client, db, settings, us
     assert record.status_code == 200 and "Trương Mỹ Linh" in record.text
     _, elsewhere = user_token("health_worker", "TYT-25747")
     assert client.get(f"/can-bo/y-te/benh-nhan/{pid}", headers=_html(elsewhere)).status_code == 403
-    assert "Trương Mỹ Linh" not in client.get("/can-bo/y-te", params={"q": "Trương"}, headers=_html(elsewhere)).text
+    assert (
+        "Trương Mỹ Linh"
+        not in client.get("/can-bo/y-te", params={"q": "Trương"}, headers=_html(elsewhere)).text
+    )
     citizen_id, citizen = user_token("citizen")
     service.link_person(db, actor=Actor.system("t"), user_id=citizen_id, patient_id=pid)
     space = client.get("/suc-khoe", headers=_html(citizen))
     assert space.status_code == 200 and "Ai đã xem hồ sơ của tôi" in space.text
     assert "healthworker" in space.text  # the staff member who opened the record
     _, clerk = user_token("clerk", "UBND-25747-HCM")
-    for path in ("/can-bo/y-te", "/can-bo/y-te/tiem-chung", "/can-bo/y-te/cach-ly", f"/can-bo/y-te/benh-nhan/{pid}"):
+    for path in (
+        "/can-bo/y-te",
+        "/can-bo/y-te/tiem-chung",
+        "/can-bo/y-te/cach-ly",
+        f"/can-bo/y-te/benh-nhan/{pid}",
+    ):
         assert client.get(path, headers=_html(clerk)).status_code == 403
     assert client.get("/can-bo/y-te", follow_redirects=False).status_code == 303
 
 
 def test_quarantine_board_and_citizen_check_in_through_forms(client, db, settings, user_token) -> None:  # type: ignore[no-untyped-def]
     _, manager = user_token("health_manager")
-    pid = client.post("/fhir/R4/Patient", json=patient("074190008888", "Lý", "Thanh", "1988-08-08", ward="25768"),
-                      headers=bearer(manager)).json()["id"]
+    pid = client.post(
+        "/fhir/R4/Patient",
+        json=patient("074190008888", "Lý", "Thanh", "1988-08-08", ward="25768"),
+        headers=bearer(manager),
+    ).json()["id"]
     today = clock.today(settings)
-    case_id = service.open_case(db, settings, actor=Actor.system("t"), patient_id=pid, disease="covid-19",
-                                kind="case", start=today - timedelta(days=2))
+    case_id = service.open_case(
+        db,
+        settings,
+        actor=Actor.system("t"),
+        patient_id=pid,
+        disease="covid-19",
+        kind="case",
+        start=today - timedelta(days=2),
+    )
     assert service.find_missed_checkins(db, settings, on=today) == 2
     _, worker = user_token("health_worker", "TYT-25768")
     board = client.get("/can-bo/y-te/cach-ly", headers=_html(worker))
     assert "Lý Thanh" in board.text and board.text.count("Không khai báo y tế") == 2
     citizen_id, citizen = user_token("citizen")
     service.link_person(db, actor=Actor.system("t"), user_id=citizen_id, patient_id=pid)
-    done = client.post("/suc-khoe/khai-bao", data={"case_id": case_id, "temperature": "38,9", "symptoms": ["ho", "kho-tho"]},
-                       headers=_html(citizen), follow_redirects=False)
+    done = client.post(
+        "/suc-khoe/khai-bao",
+        data={"case_id": case_id, "temperature": "38,9", "symptoms": ["ho", "kho-tho"]},
+        headers=_html(citizen),
+        follow_redirects=False,
+    )
     assert done.status_code == 303 and done.headers["location"] == "/suc-khoe?da-khai-bao=1"
     assert "Có dấu hiệu cảnh báo" in client.get("/can-bo/y-te/cach-ly", headers=_html(worker)).text
-    released = client.post("/can-bo/y-te/cach-ly", data={"action": "release", "case_id": case_id},
-                           headers=_html(worker), follow_redirects=False)
+    released = client.post(
+        "/can-bo/y-te/cach-ly",
+        data={"action": "release", "case_id": case_id},
+        headers=_html(worker),
+        follow_redirects=False,
+    )
     assert released.status_code == 303
     assert "Lý Thanh" not in client.get("/can-bo/y-te/cach-ly", headers=_html(worker)).text

@@ -9,7 +9,9 @@ from smartcity.core.db import open_database
 from smartcity.core.security import Actor
 from smartcity.health import service
 
-app = typer.Typer(help="Health: FHIR systems, quarantine checks, immunisation reminders.", no_args_is_help=True)
+app = typer.Typer(
+    help="Health: FHIR systems, quarantine checks, immunisation reminders.", no_args_is_help=True
+)
 console = Console()
 
 
@@ -18,8 +20,9 @@ def register_system(name: str, organization_id: str) -> None:
     """Register a clinic's or hospital's system for OAuth2 client credentials (prints the secret once)."""
     db = open_database()
     try:
-        client_id, secret = service.register_system(db, actor=Actor.system("cli"), name=name,
-                                                    organization_id=organization_id)
+        client_id, secret = service.register_system(
+            db, actor=Actor.system("cli"), name=name, organization_id=organization_id
+        )
     finally:
         db.dispose()
     console.print(f"client_id: {client_id}\nclient_secret: {secret}  (shown once)")

@@ -27,19 +27,40 @@ from smartcity.health.service.coverage import demo_population
 from smartcity.health.service.immunisation import schedule, vaccine_coding
 
 SAMPLE = 3000
+STREETS = ("Yersin", "Bạch Đằng", "Cách Mạng Tháng Tám", "Phú Lợi", "Huỳnh Văn Lũy")
 SEED = 19
-FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Hoàng", "Võ", "Phan", "Trương", "Bùi", "Đặng", "Đỗ", "Ngô",
-          "Hồ", "Dương", "Lý")
+FAMILY = (
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Huỳnh",
+    "Hoàng",
+    "Võ",
+    "Phan",
+    "Trương",
+    "Bùi",
+    "Đặng",
+    "Đỗ",
+    "Ngô",
+    "Hồ",
+    "Dương",
+    "Lý",
+)
 MIDDLE_M = ("Văn", "Hữu", "Đức", "Minh", "Quốc", "Thanh")
 MIDDLE_F = ("Thị", "Ngọc", "Thu", "Kim", "Mỹ", "Thanh")
 GIVEN_M = ("Hùng", "Dũng", "Tuấn", "Phúc", "Long", "Khang", "Bảo", "Nam", "Sơn", "Tài", "Hiếu", "Trí")
 GIVEN_F = ("Lan", "Hoa", "Mai", "Hương", "Trang", "Linh", "Ngân", "Vy", "Thảo", "Nhi", "Yến", "Hà")
 AGE_SPANS = {"0-5": (0, 5), "6-17": (6, 17), "18-59": (18, 59), "60+": (60, 90)}
-DEMO_USERS = (("yte", "Trần Thị Thu (Phòng Y tế)", "health_manager", None),
-              ("tramyte", "Nguyễn Văn Lộc (Trạm Y tế phường Thủ Dầu Một)", "health_worker", "TYT-25747"))
+DEMO_USERS = (
+    ("yte", "Trần Thị Thu (Phòng Y tế)", "health_manager", None),
+    ("tramyte", "Nguyễn Văn Lộc (Trạm Y tế phường Thủ Dầu Một)", "health_worker", "TYT-25747"),
+)
 CITIZEN = "congdan"  # the accounts demo's citizen, Đỗ Thị Lan
-ORGANISATIONS = (("bvdk-binh-duong", "Bệnh viện Đa khoa tỉnh Bình Dương", "prov"),
-                 ("ttyt-thu-dau-mot", "Trung tâm Y tế thành phố Thủ Dầu Một", "govt"))
+ORGANISATIONS = (
+    ("bvdk-binh-duong", "Bệnh viện Đa khoa tỉnh Bình Dương", "prov"),
+    ("ttyt-thu-dau-mot", "Trung tâm Y tế thành phố Thủ Dầu Một", "govt"),
+)
 
 
 def _cccd(rng: random.Random, birth: date, gender: str) -> str:
@@ -53,15 +74,30 @@ def _name(rng: random.Random, gender: str, family: str | None = None) -> dict[st
     return {"family": family or rng.choice(FAMILY), "given": given}
 
 
-def _patient(rng: random.Random, system: str, ward: str, ward_name: str, birth: date, gender: str,
-             family: str | None = None) -> dict[str, Any]:
+def _patient(
+    rng: random.Random,
+    system: str,
+    ward: str,
+    ward_name: str,
+    birth: date,
+    gender: str,
+    family: str | None = None,
+) -> dict[str, Any]:
     return {
-        "resourceType": "Patient", "id": f"demo-{rng.getrandbits(48):012x}",
+        "resourceType": "Patient",
+        "id": f"demo-{rng.getrandbits(48):012x}",
         "identifier": [{"system": system, "value": _cccd(rng, birth, gender)}],
-        "name": [_name(rng, gender, family)], "gender": gender, "birthDate": birth.isoformat(),
-        "address": [{"extension": [{"url": WARD_EXTENSION, "valueCoding": {"code": ward, "display": ward_name}}],
-                     "line": [f"{rng.randint(1, 400)} đường {rng.choice(('Yersin', 'Bạch Đằng', 'Cách Mạng Tháng Tám', 'Phú Lợi', 'Huỳnh Văn Lũy'))}"],
-                     "city": "Thủ Dầu Một", "country": "VN"}],
+        "name": [_name(rng, gender, family)],
+        "gender": gender,
+        "birthDate": birth.isoformat(),
+        "address": [
+            {
+                "extension": [{"url": WARD_EXTENSION, "valueCoding": {"code": ward, "display": ward_name}}],
+                "line": [f"{rng.randint(1, 400)} đường {rng.choice(STREETS)}"],
+                "city": "Thủ Dầu Một",
+                "country": "VN",
+            }
+        ],
     }
 
 
@@ -74,7 +110,9 @@ def _people(rng: random.Random, system: str, wards: dict[str, str], today: date)
             low, high = AGE_SPANS[group]
             for _ in range(round(SAMPLE * population / total * share)):
                 birth = today - timedelta(days=rng.randint(low * 365, high * 365 + 364))
-                people.append(_patient(rng, system, ward, wards.get(ward, ""), birth, rng.choice(("male", "female"))))
+                people.append(
+                    _patient(rng, system, ward, wards.get(ward, ""), birth, rng.choice(("male", "female")))
+                )
     return people
 
 
@@ -87,12 +125,21 @@ def _encounters(rng: random.Random, person: dict[str, Any], today: date) -> list
         day = birth + timedelta(days=rng.randint(0, max(0, min((today - birth).days, 3 * 365))))
         day = max(day, today - timedelta(days=3 * 365)) if (today - birth).days > 3 * 365 else day
         org = rng.choice(ORGANISATIONS)[0]
-        found.append({"resourceType": "Encounter", "id": f"demo-{rng.getrandbits(48):012x}", "status": "finished",
-                      "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB",
-                                "display": "ambulatory"},
-                      "subject": {"reference": f"Patient/{person['id']}"},
-                      "serviceProvider": {"reference": f"Organization/{org}"},
-                      "period": {"start": f"{day.isoformat()}T08:30:00+07:00"}})
+        found.append(
+            {
+                "resourceType": "Encounter",
+                "id": f"demo-{rng.getrandbits(48):012x}",
+                "status": "finished",
+                "class": {
+                    "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                    "code": "AMB",
+                    "display": "ambulatory",
+                },
+                "subject": {"reference": f"Patient/{person['id']}"},
+                "serviceProvider": {"reference": f"Organization/{org}"},
+                "period": {"start": f"{day.isoformat()}T08:30:00+07:00"},
+            }
+        )
     return found
 
 
@@ -113,22 +160,60 @@ def _immunizations(rng: random.Random, child: dict[str, Any], today: date) -> li
         if given > today or rng.random() < (0.02 if careful > 0.2 else 0.15):
             continue
         last[dose.vaccine] = given
-        shots.append({"resourceType": "Immunization", "id": f"demo-{rng.getrandbits(48):012x}", "status": "completed",
-                      "vaccineCode": vaccine_coding(dose.vaccine), "patient": {"reference": f"Patient/{child['id']}"},
-                      "occurrenceDateTime": given.isoformat(), "primarySource": True,
-                      "performer": [{"actor": {"reference": f"Organization/tyt-{child['address'][0]['extension'][0]['valueCoding']['code']}"}}],
-                      "protocolApplied": [{"series": "TCMR", "doseNumberPositiveInt": dose.dose}]})
+        shots.append(
+            {
+                "resourceType": "Immunization",
+                "id": f"demo-{rng.getrandbits(48):012x}",
+                "status": "completed",
+                "vaccineCode": vaccine_coding(dose.vaccine),
+                "patient": {"reference": f"Patient/{child['id']}"},
+                "occurrenceDateTime": given.isoformat(),
+                "primarySource": True,
+                "performer": [{"actor": {"reference": f"Organization/tyt-{_ward_of(child)}"}}],
+                "protocolApplied": [{"series": "TCMR", "doseNumberPositiveInt": dose.dose}],
+            }
+        )
     return shots
 
 
+def _ward_of(person: dict[str, Any]) -> str:
+    return str(person["address"][0]["extension"][0]["valueCoding"]["code"])
+
+
 def _organisations(wards: dict[str, str]) -> list[dict[str, Any]]:
-    orgs = [{"resourceType": "Organization", "id": oid, "active": True, "name": name,
-             "type": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/organization-type", "code": kind}]}]}
-            for oid, name, kind in ORGANISATIONS]
-    orgs += [{"resourceType": "Organization", "id": f"tyt-{code}", "active": True,
-              "name": f"Trạm Y tế {name.replace('Phường', 'phường')}", "partOf": {"reference": "Organization/ttyt-thu-dau-mot"},
-              "type": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/organization-type", "code": "prov"}]}]}
-             for code, name in wards.items()]
+    orgs = [
+        {
+            "resourceType": "Organization",
+            "id": oid,
+            "active": True,
+            "name": name,
+            "type": [
+                {
+                    "coding": [
+                        {"system": "http://terminology.hl7.org/CodeSystem/organization-type", "code": kind}
+                    ]
+                }
+            ],
+        }
+        for oid, name, kind in ORGANISATIONS
+    ]
+    orgs += [
+        {
+            "resourceType": "Organization",
+            "id": f"tyt-{code}",
+            "active": True,
+            "name": f"Trạm Y tế {name.replace('Phường', 'phường')}",
+            "partOf": {"reference": "Organization/ttyt-thu-dau-mot"},
+            "type": [
+                {
+                    "coding": [
+                        {"system": "http://terminology.hl7.org/CodeSystem/organization-type", "code": "prov"}
+                    ]
+                }
+            ],
+        }
+        for code, name in wards.items()
+    ]
     return orgs
 
 
@@ -137,8 +222,14 @@ def _users(db: Database, settings: Settings, actor: Actor) -> None:
 
     for username, full_name, role, unit in DEMO_USERS:
         if accounts_service.get_user_by_username(db, username) is None:
-            accounts_service.create_user(db, actor=actor, username=username, password=demo_password(settings),
-                                         full_name=full_name, roles=[(role, unit)])
+            accounts_service.create_user(
+                db,
+                actor=actor,
+                username=username,
+                password=demo_password(settings),
+                full_name=full_name,
+                roles=[(role, unit)],
+            )
 
 
 def _family(rng: random.Random, people: list[dict[str, Any]], today: date) -> dict[str, Any]:
@@ -158,10 +249,23 @@ def _family(rng: random.Random, people: list[dict[str, Any]], today: date) -> di
         if mother is citizen and rng.random() < 0.5:
             continue
         p["name"][0]["family"] = mother["name"][0]["family"]
-        p["contact"] = [{"relationship": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
-                                                        "code": "MTH", "display": "mother"}]}],
-                         "extension": [{"url": PARENT_EXTENSION, "valueIdentifier": mother["identifier"][0]}],
-                         "name": mother["name"][0]}]
+        p["contact"] = [
+            {
+                "relationship": [
+                    {
+                        "coding": [
+                            {
+                                "system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
+                                "code": "MTH",
+                                "display": "mother",
+                            }
+                        ]
+                    }
+                ],
+                "extension": [{"url": PARENT_EXTENSION, "valueIdentifier": mother["identifier"][0]}],
+                "name": mother["name"][0],
+            }
+        ]
     return citizen
 
 
@@ -214,12 +318,23 @@ def _store(db: Database, settings: Settings, actor: Actor, resources: list[dict[
     return counts
 
 
-def _quarantine(db: Database, settings: Settings, actor: Actor, rng: random.Random, people: list[dict[str, Any]],
-                citizen: dict[str, Any], today: date) -> int:
+def _quarantine(
+    db: Database,
+    settings: Settings,
+    actor: Actor,
+    rng: random.Random,
+    people: list[dict[str, Any]],
+    citizen: dict[str, Any],
+    today: date,
+) -> int:
     """A dengue cluster in Phú Lợi, scattered hand-foot-mouth cases, the citizen as a contact; check-ins."""
-    adults = [p for p in people if (today - date.fromisoformat(p["birthDate"])).days > 18 * 365 and p is not citizen]
-    plan = [(p, "dengue", "case", rng.randint(0, 5)) for p in [a for a in adults if
-            a["address"][0]["extension"][0]["valueCoding"]["code"] == "25750"][:6]]
+    adults = [
+        p for p in people if (today - date.fromisoformat(p["birthDate"])).days > 18 * 365 and p is not citizen
+    ]
+    plan = [
+        (p, "dengue", "case", rng.randint(0, 5))
+        for p in [a for a in adults if a["address"][0]["extension"][0]["valueCoding"]["code"] == "25750"][:6]
+    ]
     plan += [(p, "hfmd", "case", rng.randint(0, 8)) for p in rng.sample(people, 4)]
     plan += [(p, "covid-19", "contact", rng.randint(1, 4)) for p in rng.sample(adults, 3)]
     plan.append((citizen, "covid-19", "contact", 1))
@@ -227,14 +342,22 @@ def _quarantine(db: Database, settings: Settings, actor: Actor, rng: random.Rand
     system = Actor.system("health.demo")
     for person, disease, kind, ago in plan:
         start = today - timedelta(days=ago)
-        case_id = service.open_case(db, settings, actor=actor, patient_id=person["id"], disease=disease, kind=kind,
-                                    start=start)
+        case_id = service.open_case(
+            db, settings, actor=actor, patient_id=person["id"], disease=disease, kind=kind, start=start
+        )
         made += 1
         day = start
         while day < today:
             if rng.random() < 0.85:
-                service.check_in(db, settings, actor=system, case_id=case_id, temperature=round(rng.uniform(36.4, 37.6), 1),
-                                 symptoms=rng.sample(["ho", "sot", "dau-hong"], rng.randint(0, 1)), day=day)
+                service.check_in(
+                    db,
+                    settings,
+                    actor=system,
+                    case_id=case_id,
+                    temperature=round(rng.uniform(36.4, 37.6), 1),
+                    symptoms=rng.sample(["ho", "sot", "dau-hong"], rng.randint(0, 1)),
+                    day=day,
+                )
             day += timedelta(days=1)
     service.find_missed_checkins(db, settings, on=today)
     service.detect_clusters(db, settings, on=today)

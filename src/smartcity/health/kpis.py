@@ -10,12 +10,18 @@ FULLY_IMMUNISED_DOSES = (("DPT-VGB-HIB", 3), ("OPV", 3), ("SOI", 1))
 
 
 def record_coverage(db: Database, context: KpiContext) -> list[KpiValue]:
-    """Residents with an electronic record (a Patient with an Encounter) over the population, by ward and city."""
+    """Residents with a record (a Patient with an Encounter) over the population, by ward and city."""
     values = []
     for row in service.coverage_by_ward(db, context.on):
         if row.age_group is None:
-            values.append(KpiValue(value=row.share, ward=row.ward_code, numerator=float(row.records),
-                                   denominator=float(row.population)))
+            values.append(
+                KpiValue(
+                    value=row.share,
+                    ward=row.ward_code,
+                    numerator=float(row.records),
+                    denominator=float(row.population),
+                )
+            )
     return values
 
 
@@ -24,8 +30,14 @@ def immunisation_coverage(db: Database, context: KpiContext) -> list[KpiValue]:
     values = []
     for row in service.immunisation_coverage(db, context.on):
         if (row.vaccine, row.dose) == ("DPT-VGB-HIB", 3):
-            values.append(KpiValue(value=row.share, ward=row.ward_code, numerator=float(row.vaccinated),
-                                   denominator=float(row.eligible)))
+            values.append(
+                KpiValue(
+                    value=row.share,
+                    ward=row.ward_code,
+                    numerator=float(row.vaccinated),
+                    denominator=float(row.eligible),
+                )
+            )
     return values
 
 
@@ -35,7 +47,8 @@ INDICATORS: list[Indicator] = [
         name_vi="Tỷ lệ dân cư có bệnh án điện tử",
         name_en="Share of residents with an electronic health record",
         unit="%",
-        formula_vi="Số người có hồ sơ (Patient) và ít nhất một lần khám (Encounter) chia cho dân số của phường",
+        formula_vi="Số người có hồ sơ (Patient) và ít nhất một lần khám (Encounter) "
+        "chia cho dân số của phường",
         direction="up",
         compute=record_coverage,
         target=80.0,

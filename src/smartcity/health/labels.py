@@ -22,8 +22,13 @@ SYMPTOMS = {
     "lo-mo": "Lơ mơ, khó đánh thức",
     "spo2-thap": "SpO2 dưới 95%",
 }
-INTERACTIONS = {"read": "Xem hồ sơ", "vread": "Xem phiên bản cũ", "search": "Tra cứu", "history": "Xem lịch sử",
-                "page": "Xem trên trang cán bộ"}
+INTERACTIONS = {
+    "read": "Xem hồ sơ",
+    "vread": "Xem phiên bản cũ",
+    "search": "Tra cứu",
+    "history": "Xem lịch sử",
+    "page": "Xem trên trang cán bộ",
+}
 
 
 def number(value: float | int | None, decimals: int = 0) -> str:

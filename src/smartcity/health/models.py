@@ -45,7 +45,7 @@ class FhirResource(Base):
 
 
 class HealthSystem(Base):
-    """A clinic's or hospital's system registered for OAuth2 client credentials; writes for its Organization."""
+    """A clinic's or hospital's system (OAuth2 client credentials); it writes for its Organization."""
 
     __tablename__ = "health_systems"
 

@@ -49,8 +49,13 @@ def _page(request: Request, template: str, context: dict[str, Any]) -> HTMLRespo
 
 
 @router.get(BASE, response_class=HTMLResponse)
-def staff_home(request: Request, actor: Who, db: DbDep, settings: SettingsDep,
-               q: Annotated[str, Query(max_length=100)] = "") -> Response:
+def staff_home(
+    request: Request,
+    actor: Who,
+    db: DbDep,
+    settings: SettingsDep,
+    q: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
     """Patient search (citizen ID or name) and record coverage by ward and age group."""
     if not actor.is_authenticated:
         return _login(request)
@@ -59,8 +64,11 @@ def staff_home(request: Request, actor: Who, db: DbDep, settings: SettingsDep,
     names = service.ward_names(db, today)
     found = service.patient_summaries(db, settings, actor=actor, query=q) if q else []
     coverage = service.coverage_by_ward(db, today)
-    return _page(request, "staff_home.html", {"q": q, "found": found, "names": names, "coverage": coverage,
-                                              "today": today})
+    return _page(
+        request,
+        "staff_home.html",
+        {"q": q, "found": found, "names": names, "coverage": coverage, "today": today},
+    )
 
 
 def _child_record(db: Any, settings: Any, patient_id: str, today: date) -> list[Any]:
@@ -71,20 +79,35 @@ def _child_record(db: Any, settings: Any, patient_id: str, today: date) -> list[
 def _patient(db: Any, settings: Any, patient_id: str) -> dict[str, Any]:
     with db.session() as s:
         found = store.read(s, settings.resolved_secret_key, "Patient", patient_id)
-        ward = s.scalar(select(FhirResource.ward_code).where(
-            FhirResource.resource_type == "Patient", FhirResource.logical_id == patient_id,
-            FhirResource.is_current.is_(True)))
-        encounters = s.scalars(select(FhirResource.clinical_date).where(
-            FhirResource.resource_type == "Encounter", FhirResource.is_current.is_(True),
-            FhirResource.patient_ref == f"Patient/{patient_id}").order_by(FhirResource.clinical_date.desc())).all()
+        ward = s.scalar(
+            select(FhirResource.ward_code).where(
+                FhirResource.resource_type == "Patient",
+                FhirResource.logical_id == patient_id,
+                FhirResource.is_current.is_(True),
+            )
+        )
+        encounters = s.scalars(
+            select(FhirResource.clinical_date)
+            .where(
+                FhirResource.resource_type == "Encounter",
+                FhirResource.is_current.is_(True),
+                FhirResource.patient_ref == f"Patient/{patient_id}",
+            )
+            .order_by(FhirResource.clinical_date.desc())
+        ).all()
     from smartcity.health.service.records import summary
 
-    return {"stored": found, "summary": summary(found, settings.section(HealthSettings).national_id_system, ward),
-            "encounters": encounters}
+    return {
+        "stored": found,
+        "summary": summary(found, settings.section(HealthSettings).national_id_system, ward),
+        "encounters": encounters,
+    }
 
 
 @router.get(BASE + "/benh-nhan/{patient_id}", response_class=HTMLResponse)
-def staff_patient(request: Request, patient_id: str, actor: Who, db: DbDep, settings: SettingsDep) -> Response:
+def staff_patient(
+    request: Request, patient_id: str, actor: Who, db: DbDep, settings: SettingsDep
+) -> Response:
     """One person's record summary and, for a child, the immunisation schedule; the read is logged."""
     if not actor.is_authenticated:
         return _login(request)
@@ -95,10 +118,16 @@ def staff_patient(request: Request, patient_id: str, actor: Who, db: DbDep, sett
     if wards is not None and record["summary"].ward_code not in wards:
         raise Forbidden("Người này không thuộc phường của trạm y tế bạn.")
     service.log_access(db, actor.label, "page", [record["stored"]])
-    return _page(request, "staff_patient.html", {
-        **record, "schedule": _child_record(db, settings, patient_id, today),
-        "names": service.ward_names(db, today), "diseases": settings.section(HealthSettings).quarantine_periods,
-    })
+    return _page(
+        request,
+        "staff_patient.html",
+        {
+            **record,
+            "schedule": _child_record(db, settings, patient_id, today),
+            "names": service.ward_names(db, today),
+            "diseases": settings.section(HealthSettings).quarantine_periods,
+        },
+    )
 
 
 @router.get(BASE + "/tiem-chung", response_class=HTMLResponse)
@@ -111,8 +140,11 @@ def staff_immunisation(request: Request, actor: Who, db: DbDep, settings: Settin
     wards = service.staff_wards(db, actor)
     overdue = service.overdue_children(db, settings, on=today, wards=wards, actor=actor)
     coverage = [c for c in service.immunisation_coverage(db, today, wards) if c.ward_code is None]
-    return _page(request, "staff_immunisation.html", {
-        "overdue": overdue, "coverage": coverage, "names": service.ward_names(db, today), "today": today})
+    return _page(
+        request,
+        "staff_immunisation.html",
+        {"overdue": overdue, "coverage": coverage, "names": service.ward_names(db, today), "today": today},
+    )
 
 
 @router.get(BASE + "/cach-ly", response_class=HTMLResponse)
@@ -124,10 +156,19 @@ def staff_quarantine(request: Request, actor: Who, db: DbDep, settings: Settings
     today = clock.today(settings)
     board = service.quarantine_board(db, wards=service.staff_wards(db, actor))
     people = _names(db, settings, [r.patient_id for r in board], actor)
-    return _page(request, "staff_quarantine.html", {
-        "board": board, "people": people, "names": service.ward_names(db, today), "today": today,
-        "diseases": settings.section(HealthSettings).quarantine_periods,
-        "warning_symptoms": settings.section(HealthSettings).warning_symptoms, "error": request.query_params.get("loi")})
+    return _page(
+        request,
+        "staff_quarantine.html",
+        {
+            "board": board,
+            "people": people,
+            "names": service.ward_names(db, today),
+            "today": today,
+            "diseases": settings.section(HealthSettings).quarantine_periods,
+            "warning_symptoms": settings.section(HealthSettings).warning_symptoms,
+            "error": request.query_params.get("loi"),
+        },
+    )
 
 
 def _names(db: Any, settings: Any, patient_ids: list[str], actor: Actor) -> dict[str, str]:
@@ -136,7 +177,9 @@ def _names(db: Any, settings: Any, patient_ids: list[str], actor: Actor) -> dict
 
     system = settings.section(HealthSettings).national_id_system
     with db.session() as s:
-        found = [store.read(s, settings.resolved_secret_key, "Patient", pid) for pid in dict.fromkeys(patient_ids)]
+        found = [
+            store.read(s, settings.resolved_secret_key, "Patient", pid) for pid in dict.fromkeys(patient_ids)
+        ]
     service.log_access(db, actor.label, "page", found)
     return {f.resource["id"]: summary(f, system).name for f in found}
 
@@ -154,11 +197,23 @@ async def staff_quarantine_action(request: Request, actor: Who, db: DbDep, setti
     action = form.get("action")
     try:
         if action == "open":
-            service.open_case(db, settings, actor=actor, patient_id=str(form.get("patient_id")),
-                              disease=str(form.get("disease")), kind=str(form.get("kind")))
+            service.open_case(
+                db,
+                settings,
+                actor=actor,
+                patient_id=str(form.get("patient_id")),
+                disease=str(form.get("disease")),
+                kind=str(form.get("kind")),
+            )
         elif action == "checkin":
-            service.check_in(db, settings, actor=actor, case_id=int(str(form.get("case_id"))),
-                             temperature=_temperature(form.get("temperature")), symptoms=list(form.get("symptoms") or []))
+            service.check_in(
+                db,
+                settings,
+                actor=actor,
+                case_id=int(str(form.get("case_id"))),
+                temperature=_temperature(form.get("temperature")),
+                symptoms=list(form.get("symptoms") or []),
+            )
         elif action == "release":
             service.release_case(db, actor=actor, case_id=int(str(form.get("case_id"))))
         elif action == "acknowledge":
@@ -191,12 +246,21 @@ def citizen_space(request: Request, actor: Who, db: DbDep, settings: SettingsDep
         record = _patient(db, settings, patient_id)
         records.append({**record, "schedule": _child_record(db, settings, patient_id, today)})
     cases = service.cases_of_user(db, actor.user_id)
-    return render(request, "health/citizen.html", {
-        "linked": own is not None, "records": records, "cases": cases, "labels": labels, "today": today,
-        "accesses": service.accesses_of_user(db, actor.user_id, limit=30),
-        "diseases": settings.section(HealthSettings).quarantine_periods,
-        "done": request.query_params.get("da-khai-bao"), "error": request.query_params.get("loi"),
-    })
+    return render(
+        request,
+        "health/citizen.html",
+        {
+            "linked": own is not None,
+            "records": records,
+            "cases": cases,
+            "labels": labels,
+            "today": today,
+            "accesses": service.accesses_of_user(db, actor.user_id, limit=30),
+            "diseases": settings.section(HealthSettings).quarantine_periods,
+            "done": request.query_params.get("da-khai-bao"),
+            "error": request.query_params.get("loi"),
+        },
+    )
 
 
 @router.post("/suc-khoe/khai-bao")
@@ -206,8 +270,14 @@ async def citizen_check_in(request: Request, actor: Who, db: DbDep, settings: Se
         return _login(request)
     form = await _form(request)
     try:
-        service.check_in(db, settings, actor=actor, case_id=int(str(form.get("case_id"))),
-                         temperature=_temperature(form.get("temperature")), symptoms=list(form.get("symptoms") or []))
+        service.check_in(
+            db,
+            settings,
+            actor=actor,
+            case_id=int(str(form.get("case_id"))),
+            temperature=_temperature(form.get("temperature")),
+            symptoms=list(form.get("symptoms") or []),
+        )
     except AppError as exc:
         return RedirectResponse(f"/suc-khoe?loi={quote(exc.detail)}", status_code=303)
     return RedirectResponse("/suc-khoe?da-khai-bao=1", status_code=303)

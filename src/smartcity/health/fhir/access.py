@@ -64,12 +64,18 @@ def new_client_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def issue_system_token(db: Database, settings: Settings, *, client_id: str, client_secret: str) -> dict[str, object]:
+def issue_system_token(
+    db: Database, settings: Settings, *, client_id: str, client_secret: str
+) -> dict[str, object]:
     """The OAuth2 client-credentials grant: a bearer token for a registered, active system."""
     with db.session() as s:
         system = s.scalar(select(HealthSystem).where(HealthSystem.client_id == client_id))
         expected = system.secret_hash if system else secret_digest(secrets.token_hex(8))
-        if system is None or not system.active or not hmac.compare_digest(expected, secret_digest(client_secret)):
+        if (
+            system is None
+            or not system.active
+            or not hmac.compare_digest(expected, secret_digest(client_secret))
+        ):
             raise FhirError.of(401, "invalid_client: unknown client or wrong secret", code="login")
     token = SYSTEM_TOKEN_PREFIX + _serializer(settings).dumps({"c": client_id})
     minutes = settings.section(HealthSettings).system_token_minutes
@@ -87,7 +93,9 @@ def system_caller(db: Database, settings: Settings, token: str) -> Caller:
         system = s.scalar(select(HealthSystem).where(HealthSystem.client_id == claims.get("c")))
         if system is None or not system.active:
             raise FhirError.of(401, "The system is not registered or disabled", code="login")
-        actor = Actor(kind="system", name=f"{system.name} [{system.client_id}]", roles=frozenset({(SYSTEM_ROLE, None)}))
+        actor = Actor(
+            kind="system", name=f"{system.name} [{system.client_id}]", roles=frozenset({(SYSTEM_ROLE, None)})
+        )
         return Caller(actor=actor, system_org=system.organization_id)
 
 
@@ -113,8 +121,9 @@ async def fhir_caller(request: Request) -> Caller:
     except Unauthorized as exc:
         raise FhirError.of(401, exc.detail, code="login") from None
     if not actor.is_authenticated:
-        raise FhirError(401, FhirError.of(401, "Send a bearer token", code="login").issues,
-                        {"WWW-Authenticate": "Bearer"})
+        raise FhirError(
+            401, FhirError.of(401, "Send a bearer token", code="login").issues, {"WWW-Authenticate": "Bearer"}
+        )
     if not is_health_actor(actor):
         raise FhirError.of(403, "Health data is open only to health roles", code="forbidden")
     return Caller(actor=actor)

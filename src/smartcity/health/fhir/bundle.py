@@ -40,10 +40,14 @@ def parse_bundle(bundle: Any, max_entries: int) -> tuple[str, list[Entry]]:
         raise FhirError.of(400, "POST to the base URL takes a Bundle", code="structure", expression="Bundle")
     kind = bundle.get("type")
     if kind not in ("transaction", "batch"):
-        raise FhirError.of(400, "Bundle.type must be transaction or batch", code="value", expression="Bundle.type")
+        raise FhirError.of(
+            400, "Bundle.type must be transaction or batch", code="value", expression="Bundle.type"
+        )
     raw = bundle.get("entry") or []
     if not isinstance(raw, list) or len(raw) > max_entries:
-        raise FhirError.of(400, f"Bundle.entry must be a list of at most {max_entries}", expression="Bundle.entry")
+        raise FhirError.of(
+            400, f"Bundle.entry must be a list of at most {max_entries}", expression="Bundle.entry"
+        )
     return kind, [_entry(i, e) for i, e in enumerate(raw)]
 
 
@@ -51,16 +55,26 @@ def _entry(index: int, raw: Any) -> Entry:
     where = f"Bundle.entry[{index}]"
     request = raw.get("request") if isinstance(raw, dict) else None
     if not isinstance(request, dict) or not isinstance(request.get("url"), str):
-        raise FhirError.of(400, "request.method and request.url are required", code="required", expression=f"{where}.request")
+        raise FhirError.of(
+            400, "request.method and request.url are required", code="required", expression=f"{where}.request"
+        )
     method = str(request.get("method", "")).upper()
     if method not in ("POST", "PUT", "GET"):
-        raise FhirError.of(400, f"request.method {method or '(none)'} is not supported (POST, PUT, GET)",
-                           code="not-supported", expression=f"{where}.request.method")
+        raise FhirError.of(
+            400,
+            f"request.method {method or '(none)'} is not supported (POST, PUT, GET)",
+            code="not-supported",
+            expression=f"{where}.request.method",
+        )
     path = request["url"].split("?")[0].strip("/")
     parts = path.split("/")
     if parts[0] not in SUPPORTED_TYPES:
-        raise FhirError.of(400, f"request.url names an unsupported type {parts[0]!r}", code="not-supported",
-                           expression=f"{where}.request.url")
+        raise FhirError.of(
+            400,
+            f"request.url names an unsupported type {parts[0]!r}",
+            code="not-supported",
+            expression=f"{where}.request.url",
+        )
     resource = raw.get("resource")
     if method in ("POST", "PUT"):
         try:
@@ -70,16 +84,27 @@ def _entry(index: int, raw: Any) -> Entry:
     if method == "PUT" and len(parts) != 2:
         raise FhirError.of(400, "PUT needs request.url Type/id", expression=f"{where}.request.url")
     return Entry(
-        index=index, method=method, resource_type=parts[0], logical_id=parts[1] if len(parts) > 1 else None,
-        resource=resource, full_url=raw.get("fullUrl"), if_none_exist=request.get("ifNoneExist"),
+        index=index,
+        method=method,
+        resource_type=parts[0],
+        logical_id=parts[1] if len(parts) > 1 else None,
+        resource=resource,
+        full_url=raw.get("fullUrl"),
+        if_none_exist=request.get("ifNoneExist"),
         if_match=request.get("ifMatch"),
     )
 
 
 def _replace_references(value: Any, mapping: dict[str, str]) -> Any:
     if isinstance(value, dict):
-        return {k: (mapping.get(v, v) if k == "reference" and isinstance(v, str) else _replace_references(v, mapping))
-                for k, v in value.items()}
+        return {
+            k: (
+                mapping.get(v, v)
+                if k == "reference" and isinstance(v, str)
+                else _replace_references(v, mapping)
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_replace_references(v, mapping) for v in value]
     return value
@@ -127,15 +152,27 @@ def run_entry(ctx: store.StoreContext, entry: Entry, search: Searcher) -> dict[s
     assert entry.resource is not None
     if entry.method == "PUT":
         assert entry.logical_id is not None
-        stored, created = store.update_resource(ctx, entry.resource, resource_type=entry.resource_type,
-                                                logical_id=entry.logical_id, if_match=entry.if_match)
+        stored, created = store.update_resource(
+            ctx,
+            entry.resource,
+            resource_type=entry.resource_type,
+            logical_id=entry.logical_id,
+            if_match=entry.if_match,
+        )
         return _response(stored, "201 Created" if created else "200 OK")
     if entry.if_none_exist:
-        stored, created = store.conditional_create(ctx, entry.resource, resource_type=entry.resource_type,
-                                                   criteria=entry.if_none_exist, logical_id=entry.logical_id)
+        stored, created = store.conditional_create(
+            ctx,
+            entry.resource,
+            resource_type=entry.resource_type,
+            criteria=entry.if_none_exist,
+            logical_id=entry.logical_id,
+        )
         return _response(stored, "201 Created" if created else "200 OK")
-    return _response(store.create(ctx, entry.resource, resource_type=entry.resource_type,
-                                  logical_id=entry.logical_id), "201 Created")
+    return _response(
+        store.create(ctx, entry.resource, resource_type=entry.resource_type, logical_id=entry.logical_id),
+        "201 Created",
+    )
 
 
 def prepare_transaction(ctx: store.StoreContext, entries: list[Entry]) -> list[Entry]:
@@ -152,8 +189,12 @@ def prepare_transaction(ctx: store.StoreContext, entries: list[Entry]) -> list[E
             if entry.if_none_exist:
                 matches = store.conditional_match(ctx, entry.resource_type, entry.if_none_exist)
                 if len(matches) > 1:
-                    raise FhirError.of(412, "ifNoneExist matches several resources", code="multiple-matches",
-                                       expression=f"{where}.request.ifNoneExist")
+                    raise FhirError.of(
+                        412,
+                        "ifNoneExist matches several resources",
+                        code="multiple-matches",
+                        expression=f"{where}.request.ifNoneExist",
+                    )
                 entry.logical_id = matches[0].logical_id if matches else uuid.uuid4().hex
             else:
                 entry.logical_id = uuid.uuid4().hex
@@ -164,14 +205,17 @@ def prepare_transaction(ctx: store.StoreContext, entries: list[Entry]) -> list[E
             entry.resource = _replace_references(entry.resource, mapping)
             missing = _unresolved(entry.resource, f"Bundle.entry[{entry.index}].resource")
             if missing:
-                raise FhirError.of(400, "This urn:uuid reference names no entry of the Bundle", code="not-found",
-                                   expression=missing)
+                raise FhirError.of(
+                    400,
+                    "This urn:uuid reference names no entry of the Bundle",
+                    code="not-found",
+                    expression=missing,
+                )
     order = {"POST": 0, "PUT": 1, "GET": 2}
     return sorted(entries, key=lambda e: (order[e.method], FIRST.get(e.resource_type, 3), e.index))
 
 
-def run_transaction(ctx: store.StoreContext, entries: list[Entry],
-                    search: Searcher) -> list[dict[str, Any]]:
+def run_transaction(ctx: store.StoreContext, entries: list[Entry], search: Searcher) -> list[dict[str, Any]]:
     """Carry out a prepared transaction in the caller's session; response entries in the Bundle's order."""
     responses: dict[int, dict[str, Any]] = {}
     for entry in prepare_transaction(ctx, entries):

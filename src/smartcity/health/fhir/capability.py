@@ -28,12 +28,24 @@ def capability_statement(base_url: str, published: str) -> dict[str, Any]:
                 "mode": "server",
                 "security": {
                     "cors": False,
-                    "service": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
-                                             "code": "OAuth"}]}],
+                    "service": [
+                        {
+                            "coding": [
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                                    "code": "OAuth",
+                                }
+                            ]
+                        }
+                    ],
                     "description": "Bearer token of a health role, or OAuth2 client credentials for a "
                     "registered system (writes limited to its own Organization).",
-                    "extension": [{"url": OAUTH_URIS,
-                                   "extension": [{"url": "token", "valueUri": f"{base_url}/auth/token"}]}],
+                    "extension": [
+                        {
+                            "url": OAUTH_URIS,
+                            "extension": [{"url": "token", "valueUri": f"{base_url}/auth/token"}],
+                        }
+                    ],
                 },
                 "resource": [_resource(t) for t in SUPPORTED_TYPES],
                 "interaction": [{"code": "transaction"}, {"code": "batch"}],
@@ -45,7 +57,9 @@ def capability_statement(base_url: str, published: str) -> dict[str, Any]:
 def _resource(resource_type: str) -> dict[str, Any]:
     return {
         "type": resource_type,
-        "interaction": [{"code": c} for c in ("read", "vread", "update", "history-instance", "create", "search-type")],
+        "interaction": [
+            {"code": c} for c in ("read", "vread", "update", "history-instance", "create", "search-type")
+        ],
         "versioning": "versioned",
         "readHistory": True,
         "updateCreate": True,
@@ -54,8 +68,11 @@ def _resource(resource_type: str) -> dict[str, Any]:
         "conditionalDelete": "not-supported",
         "searchInclude": list(INCLUDES.get(resource_type, ())),
         "searchParam": [
-            {"name": name, "type": kind, "documentation": doc} for name, (kind, doc) in params_for(resource_type).items()
+            {"name": name, "type": kind, "documentation": doc}
+            for name, (kind, doc) in params_for(resource_type).items()
         ]
-        + [{"name": "_sort", "type": "special", "documentation": "One of " + ", ".join(SORTS)},
-           {"name": "_count", "type": "number", "documentation": "Page size"}],
+        + [
+            {"name": "_sort", "type": "special", "documentation": "One of " + ", ".join(SORTS)},
+            {"name": "_count", "type": "number", "documentation": "Page size"},
+        ],
     }

@@ -34,7 +34,9 @@ class FhirError(Exception):
     headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, status: int, diagnostics: str, *, code: str = "invalid", expression: str | None = None) -> FhirError:
+    def of(
+        cls, status: int, diagnostics: str, *, code: str = "invalid", expression: str | None = None
+    ) -> FhirError:
         """An error with one issue."""
         return cls(status, [Issue(diagnostics, code=code, expression=expression)])
 
@@ -54,7 +56,11 @@ def _join(prefix: str, expression: str | None) -> str:
     if not expression:
         return prefix
     head, _, rest = expression.partition(".")
-    return f"{prefix}.resource" + (f".{rest}" if rest else "") if head[:1].isupper() else f"{prefix}.{expression}"
+    return (
+        f"{prefix}.resource" + (f".{rest}" if rest else "")
+        if head[:1].isupper()
+        else f"{prefix}.{expression}"
+    )
 
 
 def operation_outcome(issues: list[Issue]) -> dict[str, Any]:
@@ -62,9 +68,20 @@ def operation_outcome(issues: list[Issue]) -> dict[str, Any]:
     return {"resourceType": "OperationOutcome", "issue": [i.to_json() for i in issues]}
 
 
-STATUS_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
-                406: "not-supported", 409: "conflict", 410: "deleted", 412: "conflict", 415: "not-supported",
-                422: "processing", 429: "throttled"}
+STATUS_CODES = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    406: "not-supported",
+    409: "conflict",
+    410: "deleted",
+    412: "conflict",
+    415: "not-supported",
+    422: "processing",
+    429: "throttled",
+}
 
 
 def issue_code_for(status: int) -> str:

@@ -59,8 +59,12 @@ class FhirRoute(APIRoute):
                 issue = Issue(exc.detail, code=issue_code_for(exc.status))
                 return outcome_response(exc.status, [issue], exc.headers)
             except RequestValidationError as exc:
-                issues = [Issue(str(e.get("msg")), expression=".".join(str(p) for p in e.get("loc", ())[1:]) or None)
-                          for e in exc.errors()]
+                issues = [
+                    Issue(
+                        str(e.get("msg")), expression=".".join(str(p) for p in e.get("loc", ())[1:]) or None
+                    )
+                    for e in exc.errors()
+                ]
                 return outcome_response(400, issues)
 
         return handler
@@ -79,8 +83,9 @@ def _check_format(request: Request) -> None:
     wanted = request.query_params.get("_format", "")
     accept = request.headers.get("accept", "")
     if "xml" in wanted or ("xml" in accept and "json" not in accept and "*/*" not in accept):
-        raise FhirError.of(406, "Only JSON (application/fhir+json) is served", code="not-supported",
-                           expression="_format")
+        raise FhirError.of(
+            406, "Only JSON (application/fhir+json) is served", code="not-supported", expression="_format"
+        )
 
 
 def _check_type(resource_type: str) -> None:
@@ -131,16 +136,32 @@ async def token(request: Request, db: DbDep, settings: SettingsDep) -> Response:
         raise FhirError.of(400, "unsupported_grant_type: use client_credentials", expression="grant_type")
     basic = basic_credentials(request)
     client_id, secret = basic or (str(form.get("client_id") or ""), str(form.get("client_secret") or ""))
-    body = await run_in_threadpool(issue_system_token, db, settings, client_id=client_id, client_secret=secret)
+    body = await run_in_threadpool(
+        issue_system_token, db, settings, client_id=client_id, client_secret=secret
+    )
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
-def _search_bundle(request: Request, db: Database, settings: Settings, caller: Caller, resource_type: str,
-                   items: list[tuple[str, str]], session: Session | None = None) -> dict[str, Any]:
+def _search_bundle(
+    request: Request,
+    db: Database,
+    settings: Settings,
+    caller: Caller,
+    resource_type: str,
+    items: list[tuple[str, str]],
+    session: Session | None = None,
+) -> dict[str, Any]:
     health, secret = settings.section(HealthSettings), settings.resolved_secret_key
     strict = "handling=strict" in request.headers.get("prefer", "")
-    query = search.parse(resource_type, items, secret=secret, settings=settings,
-                         default_count=health.fhir_default_count, max_count=health.fhir_max_count, strict=strict)
+    query = search.parse(
+        resource_type,
+        items,
+        secret=secret,
+        settings=settings,
+        default_count=health.fhir_default_count,
+        max_count=health.fhir_max_count,
+        strict=strict,
+    )
     if session is not None:
         matches, total, included = search.run(session, secret, resource_type, query)
         service.log_access_in(session, caller.label, "search", [*matches, *included])
@@ -151,11 +172,20 @@ def _search_bundle(request: Request, db: Database, settings: Settings, caller: C
     return _searchset(base_url(request), resource_type, query, matches, total, included)
 
 
-def _searchset(base: str, resource_type: str, query: search.Query, matches: list[store.Stored], total: int,
-               included: list[store.Stored]) -> dict[str, Any]:
+def _searchset(
+    base: str,
+    resource_type: str,
+    query: search.Query,
+    matches: list[store.Stored],
+    total: int,
+    included: list[store.Stored],
+) -> dict[str, Any]:
     def link(relation: str, offset: int) -> dict[str, str]:
         params = [*query.used, *([("_count", str(query.count))] if "_count" not in dict(query.used) else [])]
-        return {"relation": relation, "url": f"{base}/{resource_type}?{urlencode([*params, ('_offset', str(offset))])}"}
+        return {
+            "relation": relation,
+            "url": f"{base}/{resource_type}?{urlencode([*params, ('_offset', str(offset))])}",
+        }
 
     links = [link("self", query.offset), link("first", 0)]
     if query.offset + query.count < total:
@@ -164,24 +194,36 @@ def _searchset(base: str, resource_type: str, query: search.Query, matches: list
         links.append(link("previous", max(0, query.offset - query.count)))
     if total:
         links.append(link("last", ((total - 1) // max(query.count, 1)) * max(query.count, 1)))
-    entries = [{"fullUrl": f"{base}/{m.reference}", "resource": m.resource, "search": {"mode": "match"}}
-               for m in matches]
-    entries += [{"fullUrl": f"{base}/{m.reference}", "resource": m.resource, "search": {"mode": "include"}}
-                for m in included]
-    return {"resourceType": "Bundle", "id": uuid.uuid4().hex, "meta": {"lastUpdated": store.instant(utcnow())},
-            "type": "searchset", "total": total, "link": links, "entry": entries}
+    entries = [
+        {"fullUrl": f"{base}/{m.reference}", "resource": m.resource, "search": {"mode": "match"}}
+        for m in matches
+    ]
+    entries += [
+        {"fullUrl": f"{base}/{m.reference}", "resource": m.resource, "search": {"mode": "include"}}
+        for m in included
+    ]
+    return {
+        "resourceType": "Bundle",
+        "id": uuid.uuid4().hex,
+        "meta": {"lastUpdated": store.instant(utcnow())},
+        "type": "searchset",
+        "total": total,
+        "link": links,
+        "entry": entries,
+    }
 
 
-def _write(db: Database, settings: Settings, caller: Caller, action: Callable[[store.StoreContext], Any]) -> Any:
+def _write(
+    db: Database, settings: Settings, caller: Caller, action: Callable[[store.StoreContext], Any]
+) -> Any:
     conflicts: list[Any] = []
     try:
         with UnitOfWork(db, caller.actor) as uow:
             ctx = service.store_context(uow.session, db, settings, caller)
             conflicts = ctx.conflicts
             result = action(ctx)
-            for stored in _written(result):
-                uow.audit("fhir.write", stored.resource["resourceType"], stored.resource["id"],
-                          after={"version": stored.version})
+            for kind, logical_id, version in _written(result):
+                uow.audit("fhir.write", kind, logical_id, after={"version": version})
             return result
     finally:
         if conflicts:  # listed for a person even when the write was refused
@@ -189,16 +231,18 @@ def _write(db: Database, settings: Settings, caller: Caller, action: Callable[[s
                 s.add_all(conflicts)
 
 
-def _written(result: Any) -> list[store.Stored]:
+def _written(result: Any) -> list[tuple[str, str, int]]:
+    """(type, id, version) of each resource a write stored (a Stored, or a Bundle response entry)."""
     items = result if isinstance(result, list) else [result]
     found = []
     for item in items:
         if isinstance(item, tuple):
             item = item[0]
-        if isinstance(item, dict):
-            item = item.get("stored")
         if isinstance(item, store.Stored):
-            found.append(item)
+            found.append((item.resource["resourceType"], item.resource["id"], item.version))
+        elif isinstance(item, dict) and "location" in item.get("response", {}):
+            resource = item["resource"]
+            found.append((resource["resourceType"], resource["id"], int(resource["meta"]["versionId"])))
     return found
 
 
@@ -217,28 +261,48 @@ async def transaction(request: Request, db: DbDep, settings: SettingsDep, caller
 
     if kind == "transaction":
         responses = await run_in_threadpool(
-            _write, db, settings, caller, lambda ctx: bundles.run_transaction(ctx, entries, searcher))
+            _write, db, settings, caller, lambda ctx: bundles.run_transaction(ctx, entries, searcher)
+        )
     else:
         responses = await run_in_threadpool(_batch, db, settings, caller, entries, searcher)
-    return fhir_response({"resourceType": "Bundle", "id": uuid.uuid4().hex, "type": f"{kind}-response",
-                          "entry": [{k: v for k, v in r.items() if k != "fullUrl"} for r in responses]})
+    return fhir_response(
+        {
+            "resourceType": "Bundle",
+            "id": uuid.uuid4().hex,
+            "type": f"{kind}-response",
+            "entry": [{k: v for k, v in r.items() if k != "fullUrl"} for r in responses],
+        }
+    )
 
 
-def _batch(db: Database, settings: Settings, caller: Caller, entries: list[bundles.Entry],
-           searcher: bundles.Searcher) -> list[dict[str, Any]]:
+def _entry_action(
+    entry: bundles.Entry, searcher: bundles.Searcher
+) -> Callable[[store.StoreContext], dict[str, Any]]:
+    return lambda ctx: bundles.run_entry(ctx, entry, searcher)
+
+
+def _batch(
+    db: Database, settings: Settings, caller: Caller, entries: list[bundles.Entry], searcher: bundles.Searcher
+) -> list[dict[str, Any]]:
     responses = []
     for entry in entries:
         try:
             if entry.method == "POST" and entry.logical_id is not None:
-                raise FhirError.of(400, "POST takes a type, not Type/id", expression=f"Bundle.entry[{entry.index}].request.url")
-            responses.append(_write(db, settings, caller, lambda ctx, e=entry: bundles.run_entry(ctx, e, searcher)))
+                raise FhirError.of(
+                    400,
+                    "POST takes a type, not Type/id",
+                    expression=f"Bundle.entry[{entry.index}].request.url",
+                )
+            responses.append(_write(db, settings, caller, _entry_action(entry, searcher)))
         except FhirError as exc:
             responses.append(bundles.error_entry(exc.prefixed(f"Bundle.entry[{entry.index}]")))
     return responses
 
 
 @router.get("/{resource_type}", summary="Search")
-def search_type(request: Request, resource_type: str, db: DbDep, settings: SettingsDep, caller: CallerDep) -> Response:
+def search_type(
+    request: Request, resource_type: str, db: DbDep, settings: SettingsDep, caller: CallerDep
+) -> Response:
     """Search a resource type; a searchset Bundle with paging links."""
     _check_type(resource_type)
     _check_format(request)
@@ -247,8 +311,9 @@ def search_type(request: Request, resource_type: str, db: DbDep, settings: Setti
 
 
 @router.post("/{resource_type}/_search", summary="Search by POST")
-async def search_post(request: Request, resource_type: str, db: DbDep, settings: SettingsDep,
-                      caller: CallerDep) -> Response:
+async def search_post(
+    request: Request, resource_type: str, db: DbDep, settings: SettingsDep, caller: CallerDep
+) -> Response:
     """Search with the parameters in a form body."""
     _check_type(resource_type)
     form = await request.form()
@@ -258,7 +323,9 @@ async def search_post(request: Request, resource_type: str, db: DbDep, settings:
 
 
 @router.post("/{resource_type}", summary="Create (conditional with If-None-Exist)")
-async def create(request: Request, resource_type: str, db: DbDep, settings: SettingsDep, caller: CallerDep) -> Response:
+async def create(
+    request: Request, resource_type: str, db: DbDep, settings: SettingsDep, caller: CallerDep
+) -> Response:
     """Create a resource; with If-None-Exist, answer the existing match instead (200)."""
     _check_type(resource_type)
     body = await _body(request)
@@ -274,22 +341,29 @@ async def create(request: Request, resource_type: str, db: DbDep, settings: Sett
 
 
 @router.put("/{resource_type}/{logical_id}", summary="Update (or create with this id)")
-async def update(request: Request, resource_type: str, logical_id: str, db: DbDep, settings: SettingsDep,
-                 caller: CallerDep) -> Response:
+async def update(
+    request: Request, resource_type: str, logical_id: str, db: DbDep, settings: SettingsDep, caller: CallerDep
+) -> Response:
     """Store a new version; If-Match W/"n" makes it conditional on the current version."""
     _check_type(resource_type)
     body = await _body(request)
     if_match = request.headers.get("if-match")
     stored, created = await run_in_threadpool(
-        _write, db, settings, caller,
-        lambda ctx: store.update_resource(ctx, body, resource_type=resource_type, logical_id=logical_id,
-                                          if_match=if_match))
+        _write,
+        db,
+        settings,
+        caller,
+        lambda ctx: store.update_resource(
+            ctx, body, resource_type=resource_type, logical_id=logical_id, if_match=if_match
+        ),
+    )
     return _representation(request, stored, 201 if created else 200)
 
 
 @router.get("/{resource_type}/{logical_id}", summary="Read")
-def read(request: Request, resource_type: str, logical_id: str, db: DbDep, settings: SettingsDep,
-         caller: CallerDep) -> Response:
+def read(
+    request: Request, resource_type: str, logical_id: str, db: DbDep, settings: SettingsDep, caller: CallerDep
+) -> Response:
     """The current version of a resource."""
     _check_type(resource_type)
     _check_format(request)
@@ -298,31 +372,50 @@ def read(request: Request, resource_type: str, logical_id: str, db: DbDep, setti
     if request.headers.get("if-none-match") == stored.etag:
         return Response(status_code=304, headers={"ETag": stored.etag})
     service.log_access(db, caller.label, "read", [stored])
-    return fhir_response(stored.resource, 200, {k: v for k, v in _headers(stored, request).items() if k != "Location"})
+    return fhir_response(
+        stored.resource, 200, {k: v for k, v in _headers(stored, request).items() if k != "Location"}
+    )
 
 
 @router.get("/{resource_type}/{logical_id}/_history", summary="Instance history")
-def instance_history(request: Request, resource_type: str, logical_id: str, db: DbDep, settings: SettingsDep,
-                     caller: CallerDep) -> Response:
+def instance_history(
+    request: Request, resource_type: str, logical_id: str, db: DbDep, settings: SettingsDep, caller: CallerDep
+) -> Response:
     """Every version of a resource, newest first, as a history Bundle."""
     _check_type(resource_type)
     with db.session() as s:
         versions = store.history(s, settings.resolved_secret_key, resource_type, logical_id)
     service.log_access(db, caller.label, "history", versions[:1])
     base = base_url(request)
-    return fhir_response({
-        "resourceType": "Bundle", "type": "history", "total": len(versions),
-        "link": [{"relation": "self", "url": f"{base}/{resource_type}/{logical_id}/_history"}],
-        "entry": [{"fullUrl": f"{base}/{v.reference}", "resource": v.resource,
-                   "request": {"method": "PUT" if v.version > 1 else "POST", "url": v.reference},
-                   "response": {"status": "200 OK" if v.version > 1 else "201 Created", "etag": v.etag}}
-                  for v in versions],
-    })
+    return fhir_response(
+        {
+            "resourceType": "Bundle",
+            "type": "history",
+            "total": len(versions),
+            "link": [{"relation": "self", "url": f"{base}/{resource_type}/{logical_id}/_history"}],
+            "entry": [
+                {
+                    "fullUrl": f"{base}/{v.reference}",
+                    "resource": v.resource,
+                    "request": {"method": "PUT" if v.version > 1 else "POST", "url": v.reference},
+                    "response": {"status": "200 OK" if v.version > 1 else "201 Created", "etag": v.etag},
+                }
+                for v in versions
+            ],
+        }
+    )
 
 
 @router.get("/{resource_type}/{logical_id}/_history/{version}", summary="Version read (vread)")
-def version_read(request: Request, resource_type: str, logical_id: str, version: str, db: DbDep,
-                 settings: SettingsDep, caller: CallerDep) -> Response:
+def version_read(
+    request: Request,
+    resource_type: str,
+    logical_id: str,
+    version: str,
+    db: DbDep,
+    settings: SettingsDep,
+    caller: CallerDep,
+) -> Response:
     """One version of a resource."""
     _check_type(resource_type)
     if not version.isdigit():
@@ -330,11 +423,16 @@ def version_read(request: Request, resource_type: str, logical_id: str, version:
     with db.session() as s:
         stored = store.vread(s, settings.resolved_secret_key, resource_type, logical_id, int(version))
     service.log_access(db, caller.label, "vread", [stored])
-    return fhir_response(stored.resource, 200, {k: v for k, v in _headers(stored, request).items() if k != "Location"})
+    return fhir_response(
+        stored.resource, 200, {k: v for k, v in _headers(stored, request).items() if k != "Location"}
+    )
 
 
 @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
 def unsupported(rest: str, request: Request) -> Response:
     """Anything else: an OperationOutcome saying it is not supported."""
-    raise FhirError.of(405 if request.method in ("PATCH", "DELETE") else 404,
-                       f"{request.method} {PREFIX}/{rest} is not supported by this server", code="not-supported")
+    raise FhirError.of(
+        405 if request.method in ("PATCH", "DELETE") else 404,
+        f"{request.method} {PREFIX}/{rest} is not supported by this server",
+        code="not-supported",
+    )

@@ -81,8 +81,12 @@ INCLUDES = {
     "Condition": ("Condition:patient", "Condition:subject"),
     "Location": ("Location:organization",),
 }
-SORTS = {"_lastUpdated": FhirResource.last_updated, "_id": FhirResource.logical_id,
-         "birthdate": FhirResource.birthdate, "date": FhirResource.clinical_date}
+SORTS = {
+    "_lastUpdated": FhirResource.last_updated,
+    "_id": FhirResource.logical_id,
+    "birthdate": FhirResource.birthdate,
+    "date": FhirResource.clinical_date,
+}
 CONTROL = ("_count", "_offset", "_sort", "_include", "_format", "_total", "_summary", "_elements", "_pretty")
 PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb")
 
@@ -118,7 +122,9 @@ def _date_range(value: str, name: str, settings: Settings) -> tuple[str, date]:
             return prefix, (moment.astimezone(city_zone(settings)) if moment.tzinfo else moment).date()
         return prefix, date.fromisoformat(text)
     except ValueError:
-        raise FhirError.of(400, f"{name}: {value!r} is not a FHIR date", code="value", expression=name) from None
+        raise FhirError.of(
+            400, f"{name}: {value!r} is not a FHIR date", code="value", expression=name
+        ) from None
 
 
 def _precision_end(value: str, start: date) -> date:
@@ -167,13 +173,18 @@ def _token_values(value: str) -> list[str]:
     return [v for v in value.split(",") if v]
 
 
-def _condition(resource_type: str, name: str, value: str, secret: str, settings: Settings) -> ColumnElement[bool]:
+def _condition(
+    resource_type: str, name: str, value: str, secret: str, settings: Settings
+) -> ColumnElement[bool]:
     kind = params_for(resource_type)[name][0]
     if name == "_id":
         return FhirResource.logical_id.in_(_token_values(value))
     if kind == "date":
-        column = FhirResource.last_updated if name == "_lastUpdated" else (
-            FhirResource.birthdate if name == "birthdate" else FhirResource.clinical_date)
+        column = (
+            FhirResource.last_updated
+            if name == "_lastUpdated"
+            else (FhirResource.birthdate if name == "birthdate" else FhirResource.clinical_date)
+        )
         return _date_condition(column, value, name, settings)
     if name == "identifier":
         tokens = []
@@ -199,9 +210,17 @@ def _condition(resource_type: str, name: str, value: str, secret: str, settings:
     return FhirResource.org_ref.in_([_reference(v, "Organization") for v in _token_values(value)])
 
 
-def parse(resource_type: str, items: list[tuple[str, str]], *, secret: str, settings: Settings,
-          default_count: int, max_count: int, strict: bool = False) -> Query:
-    """Parse search parameters (repeated ones are ANDed; commas are OR). Unknown ones: ignored, or 400 if strict."""
+def parse(
+    resource_type: str,
+    items: list[tuple[str, str]],
+    *,
+    secret: str,
+    settings: Settings,
+    default_count: int,
+    max_count: int,
+    strict: bool = False,
+) -> Query:
+    """Parse search parameters (repeated: AND; commas: OR). Unknown ones: ignored, or 400 if strict."""
     query = Query(count=default_count)
     known = params_for(resource_type)
     for raw_name, value in items:
@@ -211,8 +230,12 @@ def parse(resource_type: str, items: list[tuple[str, str]], *, secret: str, sett
             query.conditions.append(_condition(resource_type, raw_name, value, secret, settings))
             query.used.append((raw_name, value))
         elif strict:
-            raise FhirError.of(400, f"Search parameter {raw_name!r} is not supported for {resource_type}",
-                               code="not-supported", expression=raw_name)
+            raise FhirError.of(
+                400,
+                f"Search parameter {raw_name!r} is not supported for {resource_type}",
+                code="not-supported",
+                expression=raw_name,
+            )
     return query
 
 
@@ -235,25 +258,35 @@ def _control(query: Query, resource_type: str, name: str, value: str, max_count:
         for key in value.split(","):
             column = SORTS.get(key.lstrip("-"))
             if column is None:
-                raise FhirError.of(400, f"_sort by {key!r} is not supported (one of {', '.join(SORTS)})",
-                                   code="not-supported", expression="_sort")
+                raise FhirError.of(
+                    400,
+                    f"_sort by {key!r} is not supported (one of {', '.join(SORTS)})",
+                    code="not-supported",
+                    expression="_sort",
+                )
             query.order.append(column.desc() if key.startswith("-") else column.asc())
         query.used.append((name, value))
     elif name == "_include":
         if value not in INCLUDES.get(resource_type, ()) and value != "*":
-            raise FhirError.of(400, f"_include={value} is not supported for {resource_type}",
-                               code="not-supported", expression="_include")
+            raise FhirError.of(
+                400,
+                f"_include={value} is not supported for {resource_type}",
+                code="not-supported",
+                expression="_include",
+            )
         query.includes.append(value)
         query.used.append((name, value))
 
 
-def _base(resource_type: str, query: Query) -> Select[tuple[FhirResource]]:
+def _base(resource_type: str, query: Query) -> Select[Any]:
     return select(FhirResource).where(
         FhirResource.resource_type == resource_type, FhirResource.is_current.is_(True), *query.conditions
     )
 
 
-def run(session: Session, secret: str, resource_type: str, query: Query) -> tuple[list[Stored], int, list[Stored]]:
+def run(
+    session: Session, secret: str, resource_type: str, query: Query
+) -> tuple[list[Stored], int, list[Stored]]:
     """The page of matches, the total and the included resources."""
     if resource_type not in SUPPORTED_TYPES:
         raise FhirError.of(404, f"Resource type {resource_type} is not supported here", code="not-supported")
@@ -261,8 +294,11 @@ def run(session: Session, secret: str, resource_type: str, query: Query) -> tupl
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     if query.summary_count:
         return [], total, []
-    order = [*query.order, FhirResource.last_updated.desc(), FhirResource.id.desc()] if not query.order else [
-        *query.order, FhirResource.id.asc()]
+    order = (
+        [*query.order, FhirResource.last_updated.desc(), FhirResource.id.desc()]
+        if not query.order
+        else [*query.order, FhirResource.id.asc()]
+    )
     rows = session.scalars(base.order_by(*order).offset(query.offset).limit(query.count)).all()
     matches = [served(secret, r) for r in rows]
     return matches, total, _included(session, secret, rows, query.includes)
@@ -281,8 +317,13 @@ def _included(session: Session, secret: str, rows: Any, includes: list[str]) -> 
     found = []
     for reference in sorted(references):
         kind, _, logical_id = reference.partition("/")
-        row = session.scalar(select(FhirResource).where(
-            FhirResource.resource_type == kind, FhirResource.logical_id == logical_id, FhirResource.is_current.is_(True)))
+        row = session.scalar(
+            select(FhirResource).where(
+                FhirResource.resource_type == kind,
+                FhirResource.logical_id == logical_id,
+                FhirResource.is_current.is_(True),
+            )
+        )
         if row is not None:
             found.append(served(secret, row))
     return found

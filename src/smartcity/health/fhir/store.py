@@ -117,14 +117,19 @@ def history(session: Session, secret: str, resource_type: str, logical_id: str) 
 def _check_references(ctx: StoreContext, resource: dict[str, Any]) -> None:
     """References to a patient or an organisation must point at a stored resource."""
     found = columns(ctx.secret, resource)
-    for element, reference in (("patient", found.patient_ref), *(("organization", r) for r in found.org_refs)):
+    for element, reference in (
+        ("patient", found.patient_ref),
+        *(("organization", r) for r in found.org_refs),
+    ):
         if reference is None:
             continue
         kind, _, logical_id = reference.partition("/")
         if current_row(ctx.session, kind, logical_id.split("/_history")[0]) is None:
             raise FhirError.of(
-                422, f"{reference} is not known here (send it first, or in the same transaction)",
-                code="not-found", expression=f"{resource['resourceType']}.{element}",
+                422,
+                f"{reference} is not known here (send it first, or in the same transaction)",
+                code="not-found",
+                expression=f"{resource['resourceType']}.{element}",
             )
 
 
@@ -136,12 +141,20 @@ def _check_system_writes(ctx: StoreContext, resource: dict[str, Any], existing: 
     own = f"Organization/{org}"
     kind = resource["resourceType"]
     if kind == "Organization" and resource.get("id") != org:
-        raise FhirError.of(403, "A system may only update its own Organization", code="forbidden",
-                           expression="Organization.id")
+        raise FhirError.of(
+            403,
+            "A system may only update its own Organization",
+            code="forbidden",
+            expression="Organization.id",
+        )
     for reference in columns(ctx.secret, resource).org_refs:
         if reference != own:
-            raise FhirError.of(403, f"A system writes only for {own}, not {reference}", code="forbidden",
-                               expression=f"{kind}")
+            raise FhirError.of(
+                403,
+                f"A system writes only for {own}, not {reference}",
+                code="forbidden",
+                expression=f"{kind}",
+            )
     if existing is not None and existing.owner_org != org and kind != "Organization":
         raise FhirError.of(403, f"{kind}/{existing.logical_id} was not written by {own}", code="forbidden")
 
@@ -194,7 +207,9 @@ def _same_person(ctx: StoreContext, resource: dict[str, Any], existing: FhirReso
     return differ
 
 
-def record_conflict(ctx: StoreContext, resource: dict[str, Any], existing: FhirResource, fields: list[str]) -> None:
+def record_conflict(
+    ctx: StoreContext, resource: dict[str, Any], existing: FhirResource, fields: list[str]
+) -> None:
     """List a same-identifier, different-details Patient for a person to settle (nothing merged)."""
     ctx.conflicts.append(
         PatientConflict(
@@ -218,21 +233,26 @@ def _duplicate_patient(ctx: StoreContext, resource: dict[str, Any], logical_id: 
         raise FhirError.of(
             409,
             f"Patient/{others[0].logical_id} already has this citizen ID; use a conditional create "
-            "(If-None-Exist) or update it" + (f" (details differ in {', '.join(fields)}: listed for review)" if fields else ""),
+            "(If-None-Exist) or update it"
+            + (f" (details differ in {', '.join(fields)}: listed for review)" if fields else ""),
             code="duplicate",
             expression="Patient.identifier",
         )
 
 
-def _row(ctx: StoreContext, resource: dict[str, Any], logical_id: str, version: int,
-         existing: FhirResource | None) -> FhirResource:
+def _row(
+    ctx: StoreContext, resource: dict[str, Any], logical_id: str, version: int, existing: FhirResource | None
+) -> FhirResource:
     return FhirResource(**_values(ctx, resource, logical_id, version, existing))
 
 
-def _values(ctx: StoreContext, resource: dict[str, Any], logical_id: str, version: int,
-            existing: FhirResource | None) -> dict[str, Any]:
+def _values(
+    ctx: StoreContext, resource: dict[str, Any], logical_id: str, version: int, existing: FhirResource | None
+) -> dict[str, Any]:
     resource = {**resource, "id": logical_id}
-    meta = {k: v for k, v in (resource.pop("meta", None) or {}).items() if k not in ("versionId", "lastUpdated")}
+    meta = {
+        k: v for k, v in (resource.pop("meta", None) or {}).items() if k not in ("versionId", "lastUpdated")
+    }
     if meta:
         resource["meta"] = meta
     found = columns(ctx.secret, resource)
@@ -260,17 +280,22 @@ def _values(ctx: StoreContext, resource: dict[str, Any], logical_id: str, versio
     )
 
 
-def _write(ctx: StoreContext, resource: dict[str, Any], logical_id: str, version: int,
-           existing: FhirResource | None) -> Stored:
+def _write(
+    ctx: StoreContext, resource: dict[str, Any], logical_id: str, version: int, existing: FhirResource | None
+) -> Stored:
     if existing is not None:
-        ctx.session.execute(update(FhirResource).where(FhirResource.id == existing.id).values(is_current=False))
+        ctx.session.execute(
+            update(FhirResource).where(FhirResource.id == existing.id).values(is_current=False)
+        )
     row = _row(ctx, resource, logical_id, version, existing)
     ctx.session.add(row)
     ctx.session.flush()
     return served(ctx.secret, row)
 
 
-def create(ctx: StoreContext, resource: dict[str, Any], *, resource_type: str, logical_id: str | None = None) -> Stored:
+def create(
+    ctx: StoreContext, resource: dict[str, Any], *, resource_type: str, logical_id: str | None = None
+) -> Stored:
     """Validate and store a new resource (a server-assigned id unless `logical_id` is given)."""
     data = validate(resource, expected=resource_type, national_system=ctx.national_system)
     new_id = logical_id or uuid.uuid4().hex
@@ -288,8 +313,12 @@ def conditional_match(ctx: StoreContext, resource_type: str, criteria: str) -> l
 
     pairs = parse_qsl(criteria.split("?", 1)[-1], keep_blank_values=True)
     if not pairs or any(name != "identifier" for name, _ in pairs):
-        raise FhirError.of(400, "If-None-Exist supports identifier=system|value only", code="not-supported",
-                           expression="If-None-Exist")
+        raise FhirError.of(
+            400,
+            "If-None-Exist supports identifier=system|value only",
+            code="not-supported",
+            expression="If-None-Exist",
+        )
     matches: set[int] = set()
     rows: dict[int, FhirResource] = {}
     for index, (_, value) in enumerate(pairs):
@@ -301,14 +330,24 @@ def conditional_match(ctx: StoreContext, resource_type: str, criteria: str) -> l
     return [rows[i] for i in sorted(matches)]
 
 
-def conditional_create(ctx: StoreContext, resource: dict[str, Any], *, resource_type: str,
-                       criteria: str, logical_id: str | None = None) -> tuple[Stored, bool]:
+def conditional_create(
+    ctx: StoreContext,
+    resource: dict[str, Any],
+    *,
+    resource_type: str,
+    criteria: str,
+    logical_id: str | None = None,
+) -> tuple[Stored, bool]:
     """Create unless a resource matches `criteria`; returns (resource, created). Never merges people."""
     data = validate(resource, expected=resource_type, national_system=ctx.national_system)
     matches = conditional_match(ctx, resource_type, criteria)
     if len(matches) > 1:
-        raise FhirError.of(412, f"{len(matches)} resources match {criteria!r}", code="multiple-matches",
-                           expression="If-None-Exist")
+        raise FhirError.of(
+            412,
+            f"{len(matches)} resources match {criteria!r}",
+            code="multiple-matches",
+            expression="If-None-Exist",
+        )
     if matches:
         if resource_type == "Patient":
             fields = _same_person(ctx, data, matches[0])
@@ -318,18 +357,29 @@ def conditional_create(ctx: StoreContext, resource: dict[str, Any], *, resource_
     return create(ctx, data, resource_type=resource_type, logical_id=logical_id), True
 
 
-def update_resource(ctx: StoreContext, resource: dict[str, Any], *, resource_type: str, logical_id: str,
-                    if_match: str | None = None) -> tuple[Stored, bool]:
+def update_resource(
+    ctx: StoreContext,
+    resource: dict[str, Any],
+    *,
+    resource_type: str,
+    logical_id: str,
+    if_match: str | None = None,
+) -> tuple[Stored, bool]:
     """Store a new version (or create with this id); returns (resource, created). If-Match W/"n" checked."""
     data = validate(resource, expected=resource_type, national_system=ctx.national_system)
     if data.get("id") != logical_id:
-        raise FhirError.of(400, f"The resource's id ({data.get('id')!r}) must be the URL's id ({logical_id!r})",
-                           expression=f"{resource_type}.id")
+        raise FhirError.of(
+            400,
+            f"The resource's id ({data.get('id')!r}) must be the URL's id ({logical_id!r})",
+            expression=f"{resource_type}.id",
+        )
     existing = current_row(ctx.session, resource_type, logical_id)
     if if_match is not None:
         wanted = if_match.strip().removeprefix("W/").strip('"')
         if existing is None or str(existing.version) != wanted:
-            raise FhirError.of(412, f"The current version is not {wanted}", code="conflict", expression="If-Match")
+            raise FhirError.of(
+                412, f"The current version is not {wanted}", code="conflict", expression="If-Match"
+            )
     _check_system_writes(ctx, data, existing)
     _check_references(ctx, data)
     _duplicate_patient(ctx, data, logical_id)

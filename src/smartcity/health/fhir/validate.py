@@ -1,4 +1,4 @@
-"""Validation of incoming resources with the `fhir.resources` models (R4B, which accepts these R4 resources)."""
+"""Validation of incoming resources with the `fhir.resources` models (R4B, accepting these R4 ones)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ SUPPORTED_TYPES = (
 )
 GENDERS = ("male", "female", "other", "unknown")
 CCCD = re.compile(r"^\d{12}$")
-REFERENCE = re.compile(r"^(?:urn:uuid:[0-9a-fA-F-]{36}|[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}(?:/_history/\d+)?)$")
+REFERENCE = re.compile(
+    r"^(?:urn:uuid:[0-9a-fA-F-]{36}|[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}(?:/_history/\d+)?)$"
+)
 ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 MODEL_LIBRARY = "fhir.resources (R4B models)"
 
@@ -63,7 +65,11 @@ def validate(resource: Any, *, expected: str | None = None, national_system: str
         model = _model(resource_type).model_validate(resource)
     except pydantic.ValidationError as exc:
         issues = [
-            Issue(f"{error['msg']}", code=_issue_code(error["type"]), expression=_path(resource_type, error["loc"]))
+            Issue(
+                f"{error['msg']}",
+                code=_issue_code(error["type"]),
+                expression=_path(resource_type, error["loc"]),
+            )
             for error in exc.errors()
         ]
         raise FhirError(400, issues) from None
@@ -86,11 +92,19 @@ def _rules(resource_type: str, data: dict[str, Any], national_system: str) -> li
     """Rules the models do not check: codes from required value sets, the citizen ID, references."""
     issues: list[Issue] = []
     if "id" in data and not ID.match(str(data["id"])):
-        issues.append(Issue("id must be 1–64 letters, digits, '-' or '.'", code="value", expression=f"{resource_type}.id"))
+        issues.append(
+            Issue(
+                "id must be 1–64 letters, digits, '-' or '.'", code="value", expression=f"{resource_type}.id"
+            )
+        )
     gender = data.get("gender")
     if gender is not None and gender not in GENDERS:
         issues.append(
-            Issue(f"gender must be one of {', '.join(GENDERS)}", code="code-invalid", expression=f"{resource_type}.gender")
+            Issue(
+                f"gender must be one of {', '.join(GENDERS)}",
+                code="code-invalid",
+                expression=f"{resource_type}.gender",
+            )
         )
     for index, identifier in enumerate(data.get("identifier") or []):
         if identifier.get("system") == national_system and not CCCD.match(str(identifier.get("value", ""))):
@@ -112,7 +126,11 @@ def _references(path: str, value: Any) -> list[Issue]:
             if key == "reference" and isinstance(item, str):
                 if not REFERENCE.match(item) and not item.startswith("#"):
                     issues.append(
-                        Issue(f"reference {item!r} is not Type/id or urn:uuid", code="value", expression=f"{path}.reference")
+                        Issue(
+                            f"reference {item!r} is not Type/id or urn:uuid",
+                            code="value",
+                            expression=f"{path}.reference",
+                        )
                     )
             elif key != "contained":
                 issues.extend(_references(f"{path}.{key}", item))

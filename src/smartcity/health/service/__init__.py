@@ -12,6 +12,7 @@ from smartcity.health.service.immunisation import (
 from smartcity.health.service.quarantine import (
     acknowledge_alert,
     case_map,
+    cases_of_user,
     check_in,
     detect_clusters,
     epidemic_curve,
@@ -19,13 +20,11 @@ from smartcity.health.service.quarantine import (
     open_case,
     quarantine_board,
     release_case,
-    cases_of_user,
 )
 from smartcity.health.service.records import (
     accesses_of_user,
     ensure_health_roles,
     ensure_health_stations,
-    station_code,
     link_person,
     list_conflicts,
     log_access,
@@ -34,6 +33,7 @@ from smartcity.health.service.records import (
     patient_summaries,
     register_system,
     staff_wards,
+    station_code,
     store_context,
     ward_names,
 )
@@ -50,7 +50,6 @@ __all__ = [
     "detect_clusters",
     "ensure_health_roles",
     "ensure_health_stations",
-    "station_code",
     "ensure_population",
     "epidemic_curve",
     "find_missed_checkins",
@@ -70,6 +69,7 @@ __all__ = [
     "schedule",
     "send_reminders",
     "staff_wards",
+    "station_code",
     "store_context",
     "ward_names",
 ]

@@ -45,17 +45,26 @@ def ensure_population(db: Database, rows: list[dict[str, Any]] | None = None) ->
         data = demo_population()
         as_of = date.fromisoformat(data["as_of"])
         rows = [
-            {"ward_code": ward, "as_of": as_of, "age_group": group, "population": round(total * share),
-             "source": "demo"}
+            {
+                "ward_code": ward,
+                "as_of": as_of,
+                "age_group": group,
+                "population": round(total * share),
+                "source": "demo",
+            }
             for ward, total in data["wards"].items()
             for group, share in data["age_shares"].items()
         ]
     added = 0
     with db.write_session() as s:
         for row in rows:
-            found = s.scalar(select(WardPopulation).where(
-                WardPopulation.ward_code == row["ward_code"], WardPopulation.as_of == row["as_of"],
-                WardPopulation.age_group == row["age_group"]))
+            found = s.scalar(
+                select(WardPopulation).where(
+                    WardPopulation.ward_code == row["ward_code"],
+                    WardPopulation.as_of == row["as_of"],
+                    WardPopulation.age_group == row["age_group"],
+                )
+            )
             if found is None:
                 s.add(WardPopulation(**row))
                 added += 1
@@ -67,7 +76,9 @@ def ensure_population(db: Database, rows: list[dict[str, Any]] | None = None) ->
 def population_on(db: Database, on: date) -> dict[tuple[str, str], int]:
     """(ward, age group) → residents, from the latest figures dated on or before `on`."""
     with db.session() as s:
-        rows = s.scalars(select(WardPopulation).where(WardPopulation.as_of <= on).order_by(WardPopulation.as_of)).all()
+        rows = s.scalars(
+            select(WardPopulation).where(WardPopulation.as_of <= on).order_by(WardPopulation.as_of)
+        ).all()
     figures: dict[tuple[str, str], int] = {}
     for row in rows:  # later figures replace earlier ones
         figures[(row.ward_code, row.age_group)] = row.population
@@ -91,7 +102,11 @@ class CoverageRow:
 
 def _ward_today(db: Database, code: str, ward_on: date | None, on: date) -> str:
     """The ward valid on `on` that a ward code recorded on `ward_on` became (unit of date)."""
-    if ward_on is None or city_service.is_after_reorganisation(ward_on) or not city_service.is_after_reorganisation(on):
+    if (
+        ward_on is None
+        or city_service.is_after_reorganisation(ward_on)
+        or not city_service.is_after_reorganisation(on)
+    ):
         return code
     successors = city_service.get_unit(db, code, on=ward_on).successors
     whole = [s for s in successors if s.code and s.share == "whole"]
@@ -102,20 +117,28 @@ def _ward_today(db: Database, code: str, ward_on: date | None, on: date) -> str:
 def records_by_ward(db: Database, on: date) -> dict[tuple[str, str], int]:
     """(ward valid on `on`, age group) → patients with at least one encounter up to `on`."""
     encounter = aliased(FhirResource)
-    has_encounter = exists().where(and_(
-        encounter.resource_type == "Encounter", encounter.is_current.is_(True),
-        encounter.patient_ref == literal("Patient/") + FhirResource.logical_id,
-        (encounter.clinical_date.is_(None)) | (encounter.clinical_date <= on),
-    ))
+    has_encounter = exists().where(
+        and_(
+            encounter.resource_type == "Encounter",
+            encounter.is_current.is_(True),
+            encounter.patient_ref == literal("Patient/") + FhirResource.logical_id,
+            (encounter.clinical_date.is_(None)) | (encounter.clinical_date <= on),
+        )
+    )
     query = select(FhirResource.ward_code, FhirResource.ward_on, FhirResource.birthdate).where(
-        FhirResource.resource_type == "Patient", FhirResource.is_current.is_(True),
-        FhirResource.ward_code.is_not(None), FhirResource.birthdate.is_not(None), FhirResource.birthdate <= on,
+        FhirResource.resource_type == "Patient",
+        FhirResource.is_current.is_(True),
+        FhirResource.ward_code.is_not(None),
+        FhirResource.birthdate.is_not(None),
+        FhirResource.birthdate <= on,
         has_encounter,
     )
     counts: dict[tuple[str, str], int] = defaultdict(int)
     mapped: dict[tuple[str, date | None], str] = {}
     with db.session() as s:
-        for ward, ward_on, birthdate in s.execute(query):
+        for ward, ward_on, birthdate in s.execute(query).tuples():
+            if ward is None or birthdate is None:
+                continue
             key = (ward, ward_on)
             if key not in mapped:
                 mapped[key] = _ward_today(db, ward, ward_on, on)
@@ -131,9 +154,19 @@ def coverage_by_ward(db: Database, on: date) -> list[CoverageRow]:
     rows: list[CoverageRow] = []
     for ward in wards:
         for group in AGE_GROUPS:
-            rows.append(CoverageRow(ward, group, records.get((ward, group), 0), population.get((ward, group), 0)))
-        rows.append(CoverageRow(ward, None, sum(records.get((ward, g), 0) for g in AGE_GROUPS),
-                                sum(population.get((ward, g), 0) for g in AGE_GROUPS)))
+            rows.append(
+                CoverageRow(ward, group, records.get((ward, group), 0), population.get((ward, group), 0))
+            )
+        rows.append(
+            CoverageRow(
+                ward,
+                None,
+                sum(records.get((ward, g), 0) for g in AGE_GROUPS),
+                sum(population.get((ward, g), 0) for g in AGE_GROUPS),
+            )
+        )
     ward_totals = [r for r in rows if r.age_group is None]
-    rows.append(CoverageRow(None, None, sum(r.records for r in ward_totals), sum(r.population for r in ward_totals)))
+    rows.append(
+        CoverageRow(None, None, sum(r.records for r in ward_totals), sum(r.population for r in ward_totals))
+    )
     return rows

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from smartcity.city import service as city_service
 from smartcity.core import clock
@@ -34,12 +35,22 @@ def _period(health: HealthSettings, disease: str, kind: str) -> int:
         raise ValidationFailed.for_field("kind", "case or contact")
     days = int(str(config.get(kind, 0)))
     if days <= 0:
-        raise ValidationFailed.for_field("kind", f"no home quarantine for a {kind} of {config.get('name', disease)}")
+        raise ValidationFailed.for_field(
+            "kind", f"no home quarantine for a {kind} of {config.get('name', disease)}"
+        )
     return days
 
 
-def open_case(db: Database, settings: Settings, *, actor: Actor, patient_id: str, disease: str, kind: str,
-              start: date | None = None) -> int:
+def open_case(
+    db: Database,
+    settings: Settings,
+    *,
+    actor: Actor,
+    patient_id: str,
+    disease: str,
+    kind: str,
+    start: date | None = None,
+) -> int:
     """Put a person in home quarantine for the configured period; the ward is the person's (unit of date)."""
     health = settings.section(HealthSettings)
     days = _period(health, disease, kind)
@@ -50,13 +61,24 @@ def open_case(db: Database, settings: Settings, *, actor: Actor, patient_id: str
             raise NotFound(f"Patient/{patient_id} is not known")
         if patient.ward_code is None:
             raise ValidationFailed.for_field("patient_id", "the person's address names no ward of the city")
-        case = QuarantineCase(patient_id=patient_id, disease=disease, kind=kind, ward_code=patient.ward_code,
-                              ward_on=patient.ward_on or start, start_date=start,
-                              end_date=start + timedelta(days=days - 1), created_by=actor.label)
+        case = QuarantineCase(
+            patient_id=patient_id,
+            disease=disease,
+            kind=kind,
+            ward_code=patient.ward_code,
+            ward_on=patient.ward_on or start,
+            start_date=start,
+            end_date=start + timedelta(days=days - 1),
+            created_by=actor.label,
+        )
         uow.session.add(case)
         uow.session.flush()
-        uow.audit("health.quarantine_opened", "quarantine_case", case.id,
-                  after={"disease": disease, "kind": kind, "ward": case.ward_code, "start": start.isoformat()})
+        uow.audit(
+            "health.quarantine_opened",
+            "quarantine_case",
+            case.id,
+            after={"disease": disease, "kind": kind, "ward": case.ward_code, "start": start.isoformat()},
+        )
         return case.id
 
 
@@ -75,21 +97,31 @@ def _may_check_in(db: Database, actor: Actor, case: QuarantineCase) -> None:
     raise Forbidden("Only the person or the ward's health workers can check in for this case")
 
 
-def _case(session: object, case_id: int) -> QuarantineCase:
-    case = session.get(QuarantineCase, case_id)  # type: ignore[attr-defined]
+def _case(session: Session, case_id: int) -> QuarantineCase:
+    case = session.get(QuarantineCase, case_id)
     if case is None:
         raise NotFound(f"No quarantine case {case_id}")
-    return case  # type: ignore[no-any-return]
+    return case
 
 
-def check_in(db: Database, settings: Settings, *, actor: Actor, case_id: int, temperature: float | None,
-             symptoms: list[str], day: date | None = None) -> bool:
+def check_in(
+    db: Database,
+    settings: Settings,
+    *,
+    actor: Actor,
+    case_id: int,
+    temperature: float | None,
+    symptoms: list[str],
+    day: date | None = None,
+) -> bool:
     """Record today's check-in; warning symptoms raise an alert to the ward. Returns True if it warned."""
     health = settings.section(HealthSettings)
     today = clock.today(settings)
     day = day or today
     if day != today and not is_health_actor(actor):
-        raise ValidationFailed.for_field("day", "the person checks in for today; health workers may fill past days")
+        raise ValidationFailed.for_field(
+            "day", "the person checks in for today; health workers may fill past days"
+        )
     if temperature is not None and not 34.0 <= temperature <= 43.0:
         raise ValidationFailed.for_field("temperature", "a body temperature between 34 and 43 °C")
     with db.session() as s:
@@ -98,25 +130,40 @@ def check_in(db: Database, settings: Settings, *, actor: Actor, case_id: int, te
     if case.status != "active" or not case.start_date <= day <= case.end_date:
         raise Conflict("This quarantine is not running on that day")
     warning = (temperature is not None and temperature >= health.warning_temperature) or bool(
-        set(symptoms) & set(health.warning_symptoms))
+        set(symptoms) & set(health.warning_symptoms)
+    )
     with UnitOfWork(db, actor) as uow:
-        uow.session.add(QuarantineCheckin(case_id=case_id, day=day, temperature=temperature, symptoms=symptoms,
-                                          warning=warning, by=actor.label))
+        uow.session.add(
+            QuarantineCheckin(
+                case_id=case_id,
+                day=day,
+                temperature=temperature,
+                symptoms=symptoms,
+                warning=warning,
+                by=actor.label,
+            )
+        )
         if warning:
             _raise_alert(uow, case, "warning_symptoms", day)
     return warning
 
 
 def _raise_alert(uow: UnitOfWork, case: QuarantineCase, kind: str, day: date) -> bool:
-    exists = uow.session.scalar(select(HealthAlert.id).where(
-        HealthAlert.kind == kind, HealthAlert.case_id == case.id, HealthAlert.day == day))
+    exists = uow.session.scalar(
+        select(HealthAlert.id).where(
+            HealthAlert.kind == kind, HealthAlert.case_id == case.id, HealthAlert.day == day
+        )
+    )
     if exists is not None:
         return False
     alert = HealthAlert(kind=kind, case_id=case.id, ward_code=case.ward_code, ward_on=case.ward_on, day=day)
     uow.session.add(alert)
     uow.session.flush()
-    uow.publish(QuarantineAlertRaised(alert_id=alert.id, kind=kind, case_id=case.id, ward_code=case.ward_code,
-                                      day=day.isoformat()))
+    uow.publish(
+        QuarantineAlertRaised(
+            alert_id=alert.id, kind=kind, case_id=case.id, ward_code=case.ward_code, day=day.isoformat()
+        )
+    )
     return True
 
 
@@ -126,11 +173,17 @@ def find_missed_checkins(db: Database, settings: Settings, *, on: date | None = 
     on = on or clock.today(settings)
     raised = 0
     with UnitOfWork(db, Actor.system("health.quarantine")) as uow:
-        cases = uow.session.scalars(select(QuarantineCase).where(
-            QuarantineCase.status == "active", QuarantineCase.start_date < on,
-            QuarantineCase.end_date >= on - timedelta(days=health.missed_lookback_days))).all()
+        cases = uow.session.scalars(
+            select(QuarantineCase).where(
+                QuarantineCase.status == "active",
+                QuarantineCase.start_date < on,
+                QuarantineCase.end_date >= on - timedelta(days=health.missed_lookback_days),
+            )
+        ).all()
         for case in cases:
-            days = set(uow.session.scalars(select(QuarantineCheckin.day).where(QuarantineCheckin.case_id == case.id)))
+            days = set(
+                uow.session.scalars(select(QuarantineCheckin.day).where(QuarantineCheckin.case_id == case.id))
+            )
             first = max(case.start_date, on - timedelta(days=health.missed_lookback_days))
             last = min(case.end_date, on - timedelta(days=1))
             day = first
@@ -148,19 +201,40 @@ def detect_clusters(db: Database, settings: Settings, *, on: date | None = None)
     since = on - timedelta(days=health.cluster_window_days - 1)
     signals = 0
     with UnitOfWork(db, Actor.system("health.clusters")) as uow:
-        rows = uow.session.execute(select(QuarantineCase.ward_code, QuarantineCase.disease, func.max(QuarantineCase.ward_on),
-                                          func.count()).where(
-            QuarantineCase.kind == "case", QuarantineCase.start_date >= since, QuarantineCase.start_date <= on,
-        ).group_by(QuarantineCase.ward_code, QuarantineCase.disease)).all()
+        rows = uow.session.execute(
+            select(
+                QuarantineCase.ward_code,
+                QuarantineCase.disease,
+                func.max(QuarantineCase.ward_on),
+                func.count(),
+            )
+            .where(
+                QuarantineCase.kind == "case",
+                QuarantineCase.start_date >= since,
+                QuarantineCase.start_date <= on,
+            )
+            .group_by(QuarantineCase.ward_code, QuarantineCase.disease)
+        ).all()
         for ward, disease, ward_on, count in rows:
             if count < health.cluster_cases:
                 continue
-            exists = uow.session.scalar(select(ClusterSignal.id).where(
-                ClusterSignal.ward_code == ward, ClusterSignal.disease == disease, ClusterSignal.day == on))
+            exists = uow.session.scalar(
+                select(ClusterSignal.id).where(
+                    ClusterSignal.ward_code == ward, ClusterSignal.disease == disease, ClusterSignal.day == on
+                )
+            )
             if exists is None:
                 uow.session.add(ClusterSignal(ward_code=ward, disease=disease, day=on, cases=count))
-                uow.publish(CasesClustered(ward_code=ward, ward_on=ward_on.isoformat(), disease=disease, cases=count,
-                                           window_days=health.cluster_window_days, day=on.isoformat()))
+                uow.publish(
+                    CasesClustered(
+                        ward_code=ward,
+                        ward_on=ward_on.isoformat(),
+                        disease=disease,
+                        cases=count,
+                        window_days=health.cluster_window_days,
+                        day=on.isoformat(),
+                    )
+                )
                 signals += 1
     return signals
 
@@ -213,7 +287,9 @@ class BoardRow:
     open_alerts: list[tuple[int, str, date]]
 
 
-def quarantine_board(db: Database, *, wards: set[str] | None, include_released: bool = False) -> list[BoardRow]:
+def quarantine_board(
+    db: Database, *, wards: set[str] | None, include_released: bool = False
+) -> list[BoardRow]:
     """Running cases (in `wards`, or all) with their last check-in and open alerts, alerts first."""
     with db.session() as s:
         query = select(QuarantineCase)
@@ -224,16 +300,33 @@ def quarantine_board(db: Database, *, wards: set[str] | None, include_released: 
         cases = s.scalars(query.order_by(QuarantineCase.start_date)).all()
         ids = [c.id for c in cases]
         last: dict[int, QuarantineCheckin] = {}
-        for checkin in s.scalars(select(QuarantineCheckin).where(QuarantineCheckin.case_id.in_(ids)).order_by(
-                QuarantineCheckin.day, QuarantineCheckin.id)):
+        for checkin in s.scalars(
+            select(QuarantineCheckin)
+            .where(QuarantineCheckin.case_id.in_(ids))
+            .order_by(QuarantineCheckin.day, QuarantineCheckin.id)
+        ):
             last[checkin.case_id] = checkin
         alerts: dict[int, list[tuple[int, str, date]]] = defaultdict(list)
-        for alert in s.scalars(select(HealthAlert).where(HealthAlert.case_id.in_(ids),
-                                                         HealthAlert.acknowledged_at.is_(None))):
+        for alert in s.scalars(
+            select(HealthAlert).where(HealthAlert.case_id.in_(ids), HealthAlert.acknowledged_at.is_(None))
+        ):
             alerts[alert.case_id].append((alert.id, alert.kind, alert.day))
-    rows = [BoardRow(c.id, c.patient_id, c.disease, c.kind, c.ward_code, c.start_date, c.end_date, c.status,
-                     last[c.id].day if c.id in last else None, last[c.id].temperature if c.id in last else None,
-                     alerts.get(c.id, [])) for c in cases]
+    rows = [
+        BoardRow(
+            c.id,
+            c.patient_id,
+            c.disease,
+            c.kind,
+            c.ward_code,
+            c.start_date,
+            c.end_date,
+            c.status,
+            last[c.id].day if c.id in last else None,
+            last[c.id].temperature if c.id in last else None,
+            alerts.get(c.id, []),
+        )
+        for c in cases
+    ]
     return sorted(rows, key=lambda r: (not r.open_alerts, r.start_date))
 
 
@@ -246,11 +339,14 @@ def cases_of_user(db: Database, user_id: int) -> list[BoardRow]:
     return [r for r in quarantine_board(db, wards=None) if r.patient_id == patient]
 
 
-def case_map(db: Database, *, on: date, disease: str | None = None, public: bool = True) -> dict[str, int | None]:
+def case_map(
+    db: Database, *, on: date, disease: str | None = None, public: bool = True
+) -> dict[str, int | None]:
     """Running cases (not contacts) by ward on a date; counts below 5 suppressed when `public`."""
     with db.session() as s:
         query = select(QuarantineCase.ward_code, func.count()).where(
-            QuarantineCase.kind == "case", QuarantineCase.start_date <= on, QuarantineCase.end_date >= on)
+            QuarantineCase.kind == "case", QuarantineCase.start_date <= on, QuarantineCase.end_date >= on
+        )
         if disease:
             query = query.where(QuarantineCase.disease == disease)
         counts = dict(s.execute(query.group_by(QuarantineCase.ward_code)).all())
@@ -258,12 +354,16 @@ def case_map(db: Database, *, on: date, disease: str | None = None, public: bool
     return {w: (suppress_small(counts.get(w, 0)) if public else counts.get(w, 0)) for w in wards}
 
 
-def epidemic_curve(db: Database, *, start: date, end: date, disease: str | None = None,
-                   public: bool = True) -> list[tuple[date, int | None]]:
+def epidemic_curve(
+    db: Database, *, start: date, end: date, disease: str | None = None, public: bool = True
+) -> list[tuple[date, int | None]]:
     """New cases per day from start to end; counts below 5 suppressed when `public`."""
     with db.session() as s:
         query = select(QuarantineCase.start_date, func.count()).where(
-            QuarantineCase.kind == "case", QuarantineCase.start_date >= start, QuarantineCase.start_date <= end)
+            QuarantineCase.kind == "case",
+            QuarantineCase.start_date >= start,
+            QuarantineCase.start_date <= end,
+        )
         if disease:
             query = query.where(QuarantineCase.disease == disease)
         counts = dict(s.execute(query.group_by(QuarantineCase.start_date)).all())
@@ -273,5 +373,3 @@ def epidemic_curve(db: Database, *, start: date, end: date, disease: str | None 
         days.append((day, suppress_small(count) if public else count))
         day += timedelta(days=1)
     return days
-
-

@@ -124,11 +124,21 @@ def register_system(db: Database, *, actor: Actor, name: str, organization_id: s
         raise ValidationFailed.for_field("name", "must not be empty")
     with UnitOfWork(db, actor) as uow:
         if store.current_row(uow.session, "Organization", organization_id) is None:
-            raise ValidationFailed.for_field("organization_id", f"Organization/{organization_id} is not known")
+            raise ValidationFailed.for_field(
+                "organization_id", f"Organization/{organization_id} is not known"
+            )
         client_id, secret = "hs-" + secrets.token_hex(8), new_client_secret()
-        uow.session.add(HealthSystem(client_id=client_id, name=name.strip(), secret_hash=secret_digest(secret),
-                                     organization_id=organization_id))
-        uow.audit("health.system_registered", "health_system", client_id, after={"organization": organization_id})
+        uow.session.add(
+            HealthSystem(
+                client_id=client_id,
+                name=name.strip(),
+                secret_hash=secret_digest(secret),
+                organization_id=organization_id,
+            )
+        )
+        uow.audit(
+            "health.system_registered", "health_system", client_id, after={"organization": organization_id}
+        )
     return client_id, secret
 
 
@@ -182,7 +192,10 @@ def summary(stored: store.Stored, national_system: str, ward_code: str | None = 
     resource = stored.resource
     names = resource.get("name") or [{}]
     name = names[0].get("text") or " ".join([names[0].get("family", ""), *names[0].get("given", [])]).strip()
-    national = next((i.get("value", "") for i in resource.get("identifier") or [] if i.get("system") == national_system), "")
+    national = next(
+        (i.get("value", "") for i in resource.get("identifier") or [] if i.get("system") == national_system),
+        "",
+    )
     birth = resource.get("birthDate")
     return PatientSummary(
         id=resource["id"],
@@ -194,23 +207,37 @@ def summary(stored: store.Stored, national_system: str, ward_code: str | None = 
     )
 
 
-def patient_summaries(db: Database, settings: Settings, *, actor: Actor, query: str, limit: int = 20) -> list[PatientSummary]:
+def patient_summaries(
+    db: Database, settings: Settings, *, actor: Actor, query: str, limit: int = 20
+) -> list[PatientSummary]:
     """Staff search by citizen ID (12 digits) or name words, within the staff member's wards; logged."""
     health, secret = settings.section(HealthSettings), settings.resolved_secret_key
     query = query.strip()
     if not query:
         return []
     items = [("identifier", f"{health.national_id_system}|{query}")] if query.isdigit() else [("name", query)]
-    parsed = search.parse("Patient", [*items, ("_count", str(limit))], secret=secret, settings=settings,
-                          default_count=limit, max_count=limit)
+    parsed = search.parse(
+        "Patient",
+        [*items, ("_count", str(limit))],
+        secret=secret,
+        settings=settings,
+        default_count=limit,
+        max_count=limit,
+    )
     wards = staff_wards(db, actor)
     if wards is not None:
         parsed.conditions.append(FhirResource.ward_code.in_(wards))
     with db.session() as s:
         found, _total, _ = search.run(s, secret, "Patient", parsed)
-        wards_of = dict(s.execute(select(FhirResource.logical_id, FhirResource.ward_code).where(
-            FhirResource.resource_type == "Patient", FhirResource.is_current.is_(True),
-            FhirResource.logical_id.in_([f.resource["id"] for f in found]))).all())
+        wards_of = dict(
+            s.execute(
+                select(FhirResource.logical_id, FhirResource.ward_code).where(
+                    FhirResource.resource_type == "Patient",
+                    FhirResource.is_current.is_(True),
+                    FhirResource.logical_id.in_([f.resource["id"] for f in found]),
+                )
+            ).all()
+        )
     log_access(db, actor.label, "page", found)
     return [summary(f, health.national_id_system, wards_of.get(f.resource["id"])) for f in found]
 
@@ -222,7 +249,13 @@ def list_conflicts(db: Database, *, open_only: bool = True) -> list[dict[str, An
         query = query.where(PatientConflict.resolved_at.is_(None))
     with db.session() as s:
         return [
-            {"id": c.id, "patient_id": c.patient_id, "fields": c.fields, "source": c.source, "created_at": c.created_at}
+            {
+                "id": c.id,
+                "patient_id": c.patient_id,
+                "fields": c.fields,
+                "source": c.source,
+                "created_at": c.created_at,
+            }
             for c in s.scalars(query)
         ]
 
@@ -235,9 +268,16 @@ def station_code(ward_code: str) -> str:
 def ensure_health_stations(db: Database, *, actor: Actor, on: date) -> int:
     """An org unit (trạm y tế) for each ward valid on `on`, so health workers hold roles there."""
     units = [
-        {"code": station_code(code), "name": f"Trạm Y tế {name.replace('Phường', 'phường')}",
-         "name_en": f"Health station of {name}", "kind": "health_station", "admin_unit_code": code,
-         "valid_from": city_service.reorganisation_date().isoformat() if city_service.is_after_reorganisation(on) else None}
+        {
+            "code": station_code(code),
+            "name": f"Trạm Y tế {name.replace('Phường', 'phường')}",
+            "name_en": f"Health station of {name}",
+            "kind": "health_station",
+            "admin_unit_code": code,
+            "valid_from": city_service.reorganisation_date().isoformat()
+            if city_service.is_after_reorganisation(on)
+            else None,
+        }
         for code, name in ward_names(db, on).items()
     ]
     return accounts_service.upsert_org_units(db, actor=actor, units=units)
