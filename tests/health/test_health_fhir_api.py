@@ -256,3 +256,36 @@ def test_non_health_roles_get_403_and_anonymous_401(client, user_token) -> None:
         )
         assert client.get("/api/v1/health/quarantine/board", headers=bearer(token)).status_code == 403
     assert client.get(f"{FHIR}/Patient/{pid}").status_code == 401
+
+
+def test_a_health_worker_sees_the_people_of_their_ward_only(client, user_token) -> None:  # type: ignore[no-untyped-def]
+    _, manager = user_token("health_manager")
+    here = client.post(
+        f"{FHIR}/Patient",
+        json=patient("074190010001", "Kha", "Ngọc", "1990-01-01", ward="25747"),
+        headers=bearer(manager),
+    ).json()["id"]
+    there = client.post(
+        f"{FHIR}/Patient",
+        json=patient("074190010002", "Kha", "Vân", "1990-01-01", ward="25768"),
+        headers=bearer(manager),
+    ).json()["id"]
+    for pid in (here, there):
+        client.post(
+            f"{FHIR}/Encounter",
+            json={
+                "resourceType": "Encounter",
+                "status": "finished",
+                "class": {"code": "AMB"},
+                "subject": {"reference": f"Patient/{pid}"},
+            },
+            headers=bearer(manager),
+        )
+    _, worker = user_token("health_worker", "TYT-25747")
+    found = client.get(f"{FHIR}/Patient", params={"name": "Kha"}, headers=bearer(worker)).json()
+    assert [e["resource"]["id"] for e in found["entry"]] == [here]
+    encounters = client.get(f"{FHIR}/Encounter", headers=bearer(worker)).json()
+    assert [e["resource"]["subject"]["reference"] for e in encounters["entry"]] == [f"Patient/{here}"]
+    assert client.get(f"{FHIR}/Patient/{there}", headers=bearer(worker)).status_code == 404
+    assert client.get(f"{FHIR}/Patient/{there}/_history/1", headers=bearer(worker)).status_code == 404
+    assert client.get(f"{FHIR}/Patient/{there}", headers=bearer(manager)).status_code == 200

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from fastapi import Request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
+from smartcity.accounts import service as accounts_service
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.errors import Unauthorized
@@ -38,6 +40,7 @@ class Caller:
 
     actor: Actor
     system_org: str | None = None
+    wards: frozenset[str] | None = None  # the wards whose people a health worker sees; None = all
 
     @property
     def label(self) -> str:
@@ -126,4 +129,19 @@ async def fhir_caller(request: Request) -> Caller:
         )
     if not is_health_actor(actor):
         raise FhirError.of(403, "Health data is open only to health roles", code="forbidden")
-    return Caller(actor=actor)
+    wards = await run_in_threadpool(actor_wards, get_db(request), actor)
+    return Caller(actor=actor, wards=None if wards is None else frozenset(wards))
+
+
+def actor_wards(db: Database, actor: Actor) -> set[str] | None:
+    """The wards whose health data a staff member sees: None = every ward (manager, admin)."""
+    if actor.has_role("health_manager") or actor.has_role("admin"):
+        return None
+    wards: set[str] = set()
+    for unit in actor.units_for("health_worker"):
+        if unit is None:
+            return None
+        found = accounts_service.get_org_unit(db, unit)
+        if found is not None and found.admin_unit_code:
+            wards.add(found.admin_unit_code)
+    return wards

@@ -143,6 +143,12 @@ def run_entry(ctx: store.StoreContext, entry: Entry, search: Searcher) -> dict[s
     """Carry out one entry; its response entry."""
     if entry.method == "GET":
         if entry.logical_id:
+            from smartcity.health.fhir.search import visible
+
+            if not visible(ctx.session, ctx.caller, entry.resource_type, entry.logical_id):
+                raise FhirError.of(
+                    404, f"{entry.resource_type}/{entry.logical_id} is not known", code="not-found"
+                )
             found = store.read(ctx.session, ctx.secret, entry.resource_type, entry.logical_id)
             from smartcity.health.service import log_access_in
 

@@ -162,6 +162,7 @@ def _search_bundle(
         max_count=health.fhir_max_count,
         strict=strict,
     )
+    query.conditions += search.scope(resource_type, caller)
     if session is not None:
         matches, total, included = search.run(session, secret, resource_type, query)
         service.log_access_in(session, caller.label, "search", [*matches, *included])
@@ -299,6 +300,11 @@ def _batch(
     return responses
 
 
+def _check_visible(session: Session, caller: Caller, resource_type: str, logical_id: str) -> None:
+    if not search.visible(session, caller, resource_type, logical_id):
+        raise FhirError.of(404, f"{resource_type}/{logical_id} is not known", code="not-found")
+
+
 @router.get("/{resource_type}", summary="Search")
 def search_type(
     request: Request, resource_type: str, db: DbDep, settings: SettingsDep, caller: CallerDep
@@ -368,6 +374,7 @@ def read(
     _check_type(resource_type)
     _check_format(request)
     with db.session() as s:
+        _check_visible(s, caller, resource_type, logical_id)
         stored = store.read(s, settings.resolved_secret_key, resource_type, logical_id)
     if request.headers.get("if-none-match") == stored.etag:
         return Response(status_code=304, headers={"ETag": stored.etag})
@@ -384,6 +391,7 @@ def instance_history(
     """Every version of a resource, newest first, as a history Bundle."""
     _check_type(resource_type)
     with db.session() as s:
+        _check_visible(s, caller, resource_type, logical_id)
         versions = store.history(s, settings.resolved_secret_key, resource_type, logical_id)
     service.log_access(db, caller.label, "history", versions[:1])
     base = base_url(request)
@@ -421,6 +429,7 @@ def version_read(
     if not version.isdigit():
         raise FhirError.of(400, "The version must be a whole number", expression="version")
     with db.session() as s:
+        _check_visible(s, caller, resource_type, logical_id)
         stored = store.vread(s, settings.resolved_secret_key, resource_type, logical_id, int(version))
     service.log_access(db, caller.label, "vread", [stored])
     return fhir_response(

@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from smartcity.core.clock import city_zone
 from smartcity.core.config import Settings
+from smartcity.health.fhir.access import Caller
 from smartcity.health.fhir.extract import fold, token
 from smartcity.health.fhir.outcome import FhirError
 from smartcity.health.fhir.store import Stored, served
@@ -327,3 +328,40 @@ def _included(session: Session, secret: str, rows: Any, includes: list[str]) -> 
         if row is not None:
             found.append(served(secret, row))
     return found
+
+
+PERSONAL = ("Patient", "Encounter", "Immunization", "Observation", "Condition")
+
+
+def scope(resource_type: str, caller: Caller) -> list[ColumnElement[bool]]:
+    """What a caller may see of a type: a health worker, their wards' people; a system, what it wrote."""
+    if resource_type not in PERSONAL:
+        return []
+    if caller.system_org is not None:
+        return [FhirResource.owner_org == caller.system_org]
+    if caller.wards is None:
+        return []
+    if resource_type == "Patient":
+        return [FhirResource.ward_code.in_(caller.wards)]
+    people = aliased(FhirResource)
+    in_wards = select(literal("Patient/") + people.logical_id).where(
+        people.resource_type == "Patient", people.is_current.is_(True), people.ward_code.in_(caller.wards)
+    )
+    return [FhirResource.patient_ref.in_(in_wards)]
+
+
+def visible(session: Session, caller: Caller, resource_type: str, logical_id: str) -> bool:
+    """Whether the caller may read this resource (404 is answered otherwise, revealing nothing)."""
+    conditions = scope(resource_type, caller)
+    if not conditions:
+        return True
+    found = session.scalar(
+        select(FhirResource.id)
+        .where(
+            FhirResource.resource_type == resource_type,
+            FhirResource.logical_id == logical_id,
+            *conditions,
+        )
+        .limit(1)
+    )
+    return found is not None

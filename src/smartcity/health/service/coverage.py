@@ -136,7 +136,8 @@ def records_by_ward(db: Database, on: date) -> dict[tuple[str, str], int]:
     counts: dict[tuple[str, str], int] = defaultdict(int)
     mapped: dict[tuple[str, date | None], str] = {}
     with db.session() as s:
-        for ward, ward_on, birthdate in s.execute(query).tuples():
+        for row in s.execute(query):
+            ward, ward_on, birthdate = row.ward_code, row.ward_on, row.birthdate
             if ward is None or birthdate is None:
                 continue
             key = (ward, ward_on)

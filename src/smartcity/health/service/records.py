@@ -22,7 +22,13 @@ from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.health.config import HealthSettings
 from smartcity.health.fhir import search, store
-from smartcity.health.fhir.access import HEALTH_ROLE_NAMES, Caller, new_client_secret, secret_digest
+from smartcity.health.fhir.access import (
+    HEALTH_ROLE_NAMES,
+    Caller,
+    actor_wards,
+    new_client_secret,
+    secret_digest,
+)
 from smartcity.health.fhir.extract import fold
 from smartcity.health.models import FhirResource, HealthSystem, PatientConflict, PersonLink, RecordAccess
 
@@ -163,16 +169,7 @@ def patient_for_user(db: Database, user_id: int) -> str | None:
 
 def staff_wards(db: Database, actor: Actor) -> set[str] | None:
     """The wards whose health data a staff member sees: None = every ward (manager, admin)."""
-    if actor.has_role("health_manager") or actor.has_role("admin"):
-        return None
-    wards: set[str] = set()
-    for unit in actor.units_for("health_worker"):
-        if unit is None:
-            return None
-        found = accounts_service.get_org_unit(db, unit)
-        if found is not None and found.admin_unit_code:
-            wards.add(found.admin_unit_code)
-    return wards
+    return actor_wards(db, actor)
 
 
 @dataclass(frozen=True)
