@@ -91,3 +91,36 @@ def test_quarantine_board_and_citizen_check_in_through_forms(client, db, setting
     )
     assert released.status_code == 303
     assert "Lý Thanh" not in client.get("/can-bo/y-te/cach-ly", headers=_html(worker)).text
+
+
+def test_linking_an_account_and_the_conflict_list(client, db, user_token) -> None:  # type: ignore[no-untyped-def]
+    _, manager = user_token("health_manager")
+    pid = client.post(
+        "/fhir/R4/Patient",
+        json=patient("074190011111", "Quách", "Tĩnh", "1980-01-01"),
+        headers=bearer(manager),
+    ).json()["id"]
+    client.post(
+        "/fhir/R4/Patient",
+        json=patient("074190011111", "Quách", "Tĩnh", "1981-01-01"),
+        headers=bearer(manager),
+    )
+    home = client.get("/can-bo/y-te", headers=_html(manager))
+    assert "Hồ sơ trùng số căn cước cần xem xét" in home.text and "Ngày sinh" in home.text
+    citizen_id, citizen = user_token("citizen", username="quachtinh")
+    _, worker = user_token("health_worker", "TYT-25747")
+    linked = client.post(
+        f"/can-bo/y-te/benh-nhan/{pid}/lien-ket",
+        data={"username": "quachtinh"},
+        headers=_html(worker),
+        follow_redirects=False,
+    )
+    assert linked.status_code == 303 and "da-lien-ket" in linked.headers["location"]
+    assert service.patient_for_user(db, citizen_id) == pid
+    _, far = user_token("health_worker", "TYT-25768")
+    api = client.post(
+        "/api/v1/health/links", json={"username": "quachtinh", "patient_id": pid}, headers=bearer(far)
+    )
+    assert api.status_code == 404  # not a person of that worker's ward
+    assert client.get("/api/v1/health/conflicts", headers=bearer(manager)).json()[0]["patient_id"] == pid
+    assert client.get("/api/v1/health/conflicts", headers=bearer(citizen)).status_code == 403

@@ -6,8 +6,10 @@ from datetime import date, timedelta
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from smartcity.accounts import service as accounts_service
 from smartcity.core import clock
 from smartcity.core.datasets import suppress_small
+from smartcity.core.errors import ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.health import service
 from smartcity.health.fhir.routes import router as fhir_router
@@ -20,8 +22,10 @@ from smartcity.health.schemas import (
     CaseMapRead,
     CheckinCreate,
     CheckinResult,
+    ConflictRead,
     CoverageRead,
     CurvePoint,
+    LinkCreate,
     SystemCreate,
     SystemCreated,
     VaccineCoverageRead,
@@ -184,6 +188,22 @@ def curve(
     end = clock.today(settings)
     points = service.epidemic_curve(db, start=end - timedelta(days=days - 1), end=end, disease=disease)
     return [CurvePoint(day=d, cases=c) for d, c in points]
+
+
+@api.post("/links", status_code=204)
+def link(body: LinkCreate, db: DbDep, actor: Actor = Depends(require_role(*HEALTH))) -> None:
+    """Link a citizen's account to their Patient record (the health worker has checked the ID card)."""
+    user = accounts_service.get_user_by_username(db, body.username)
+    if user is None:
+        raise ValidationFailed.for_field("username", "no such account")
+    wards = service.staff_wards(db, actor)
+    service.link_person(db, actor=actor, user_id=user.id, patient_id=body.patient_id, wards=wards)
+
+
+@api.get("/conflicts", response_model=list[ConflictRead])
+def conflicts(db: DbDep, _actor: Actor = Depends(require_role("health_manager"))) -> list[ConflictRead]:
+    """Patients sent twice with the same citizen ID and different details, not merged, awaiting a person."""
+    return [ConflictRead(**c) for c in service.list_conflicts(db)]
 
 
 @api.get("/me/accesses", response_model=list[AccessRead])

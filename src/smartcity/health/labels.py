@@ -22,6 +22,7 @@ SYMPTOMS = {
     "lo-mo": "Lơ mơ, khó đánh thức",
     "spo2-thap": "SpO2 dưới 95%",
 }
+ELEMENTS = {"Patient.birthDate": "Ngày sinh", "Patient.gender": "Giới tính", "Patient.name": "Họ tên"}
 INTERACTIONS = {
     "read": "Xem hồ sơ",
     "vread": "Xem phiên bản cũ",

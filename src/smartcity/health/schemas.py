@@ -124,3 +124,20 @@ class AccessRead(BaseModel):
     interaction: str
     resource_type: str
     at: dt.datetime
+
+
+class LinkCreate(_Strict):
+    """Link a citizen's account (by username) to their own Patient record, after checking their ID card."""
+
+    username: str = Field(min_length=1, max_length=64)
+    patient_id: str = Field(min_length=1, max_length=64)
+
+
+class ConflictRead(BaseModel):
+    """The same citizen ID sent with different details: for a person to settle."""
+
+    id: int
+    patient_id: str
+    fields: list[str]
+    source: str
+    created_at: dt.datetime

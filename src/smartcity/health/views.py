@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from smartcity.accounts import service as accounts_service
 from smartcity.core import clock
 from smartcity.core.errors import AppError, Forbidden
 from smartcity.core.security import Actor
@@ -64,11 +65,16 @@ def staff_home(
     names = service.ward_names(db, today)
     found = service.patient_summaries(db, settings, actor=actor, query=q) if q else []
     coverage = service.coverage_by_ward(db, today)
-    return _page(
-        request,
-        "staff_home.html",
-        {"q": q, "found": found, "names": names, "coverage": coverage, "today": today},
-    )
+    conflicts = service.list_conflicts(db) if actor.has_role("health_manager") else []
+    context = {
+        "q": q,
+        "found": found,
+        "names": names,
+        "coverage": coverage,
+        "today": today,
+        "conflicts": conflicts,
+    }
+    return _page(request, "staff_home.html", context)
 
 
 def _child_record(db: Any, settings: Any, patient_id: str, today: date) -> list[Any]:
@@ -126,8 +132,25 @@ def staff_patient(
             "schedule": _child_record(db, settings, patient_id, today),
             "names": service.ward_names(db, today),
             "diseases": settings.section(HealthSettings).quarantine_periods,
+            "linked": request.query_params.get("da-lien-ket"),
+            "error": request.query_params.get("loi"),
         },
     )
+
+
+@router.post(BASE + "/benh-nhan/{patient_id}/lien-ket")
+async def staff_link(request: Request, patient_id: str, actor: Who, db: DbDep) -> Response:
+    """Link a citizen's account to this person's record (after checking their ID card)."""
+    _staff(actor)
+    form = await _form(request)
+    user = accounts_service.get_user_by_username(db, str(form.get("username") or "").strip())
+    target = f"{BASE}/benh-nhan/{patient_id}"
+    if user is None:
+        return RedirectResponse(f"{target}?loi={quote('Không có tài khoản nào với tên đăng nhập này.')}", 303)
+    service.link_person(
+        db, actor=actor, user_id=user.id, patient_id=patient_id, wards=service.staff_wards(db, actor)
+    )
+    return RedirectResponse(f"{target}?da-lien-ket=1", status_code=303)
 
 
 @router.get(BASE + "/tiem-chung", response_class=HTMLResponse)

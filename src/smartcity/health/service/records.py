@@ -148,10 +148,14 @@ def register_system(db: Database, *, actor: Actor, name: str, organization_id: s
     return client_id, secret
 
 
-def link_person(db: Database, *, actor: Actor, user_id: int, patient_id: str) -> None:
-    """Link a citizen's account to their own Patient record (for the citizen space)."""
+def link_person(
+    db: Database, *, actor: Actor, user_id: int, patient_id: str, wards: set[str] | None = None
+) -> None:
+    """Link a citizen's account to their own Patient record (for the citizen space); `wards`: the
+    linking health worker's wards, outside which the patient is not found."""
     with UnitOfWork(db, actor) as uow:
-        if store.current_row(uow.session, "Patient", patient_id) is None:
+        patient = store.current_row(uow.session, "Patient", patient_id)
+        if patient is None or (wards is not None and patient.ward_code not in wards):
             raise NotFound(f"Patient/{patient_id} is not known")
         link = uow.session.scalar(select(PersonLink).where(PersonLink.user_id == user_id))
         if link is None:
