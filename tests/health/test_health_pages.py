@@ -124,3 +124,22 @@ def test_linking_an_account_and_the_conflict_list(client, db, user_token) -> Non
     assert api.status_code == 404  # not a person of that worker's ward
     assert client.get("/api/v1/health/conflicts", headers=bearer(manager)).json()[0]["patient_id"] == pid
     assert client.get("/api/v1/health/conflicts", headers=bearer(citizen)).status_code == 403
+
+
+def test_public_epidemic_page_shows_aggregates_only(client, db, settings, user_token) -> None:  # type: ignore[no-untyped-def]
+    _, manager = user_token("health_manager")
+    today = clock.today(settings)
+    for n in range(6):
+        pid = client.post(
+            "/fhir/R4/Patient",
+            json=patient(f"07419002{n:04d}", "Mạc", "Cửu", "1975-01-01", ward="25750" if n < 5 else "25771"),
+            headers=bearer(manager),
+        ).json()["id"]
+        service.open_case(
+            db, settings, actor=Actor.system("t"), patient_id=pid, disease="dengue", kind="case", start=today
+        )
+    page = client.get("/dich-benh")
+    assert page.status_code == 200
+    assert "Phường Phú Lợi</td><td>5<" in page.text.replace("\n", "")
+    assert "Phường Chánh Hiệp</td><td>dưới 5" in page.text.replace("\n", "")
+    assert "Mạc" not in page.text

@@ -8,6 +8,7 @@ coverage is about 1 % where the city's real figure is about 50 % (article in sha
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import date, timedelta
 from typing import Any
@@ -155,9 +156,9 @@ def _immunizations(rng: random.Random, child: dict[str, Any], today: date) -> li
             if dose.vaccine not in last:
                 continue
             due = max(due, last[dose.vaccine] + timedelta(days=dose.min_interval))
-        delay = 0 if dose.age == 0 else int(rng.expovariate(1 / (6 if careful > 0.2 else 40)))
+        delay = 0 if dose.age == 0 else int(rng.expovariate(1 / (5 if careful > 0.1 else 40)))
         given = due + timedelta(days=delay)
-        if given > today or rng.random() < (0.02 if careful > 0.2 else 0.15):
+        if given > today or rng.random() < (0.004 if careful > 0.1 else 0.15):
             continue
         last[dose.vaccine] = given
         shots.append(
@@ -241,13 +242,18 @@ def _family(rng: random.Random, people: list[dict[str, Any]], today: date) -> di
             mothers.setdefault(p["address"][0]["extension"][0]["valueCoding"]["code"], []).append(p)
     citizen = mothers["25747"][0]
     citizen["name"] = [{"family": "Đỗ", "given": ["Thị", "Lan"]}]
+    hers = [
+        p
+        for p in people
+        if _ward_of(p) == "25747" and 200 < (today - date.fromisoformat(p["birthDate"])).days < 4 * 365
+    ][:2]  # the demo citizen has two young children
     for p in people:
         if (today - date.fromisoformat(p["birthDate"])).days > 6 * 365:
             continue
-        ward = p["address"][0]["extension"][0]["valueCoding"]["code"]
-        mother = mothers[ward][rng.randrange(len(mothers[ward]))]
-        if mother is citizen and rng.random() < 0.5:
-            continue
+        ward = _ward_of(p)
+        mother = (
+            citizen if any(p is h for h in hers) else mothers[ward][1 + rng.randrange(len(mothers[ward]) - 1)]
+        )
         p["name"][0]["family"] = mother["name"][0]["family"]
         p["contact"] = [
             {
@@ -359,6 +365,35 @@ def _quarantine(
                     day=day,
                 )
             day += timedelta(days=1)
+    made += _past_season(db, rng, adults, today)
     service.find_missed_checkins(db, settings, on=today)
     service.detect_clusters(db, settings, on=today)
     return made
+
+
+def _past_season(db: Database, rng: random.Random, adults: list[dict[str, Any]], today: date) -> int:
+    """The dengue season of the last three months, followed and released: the epidemic curve's past."""
+    from smartcity.health.models import QuarantineCase
+
+    rows = []
+    for ago in range(90, 7, -1):
+        expected = 7 * math.exp(-(((ago - 45) / 15) ** 2))  # a wave peaking about six weeks ago
+        for _ in range(int(expected + rng.random())):
+            person = rng.choice(adults)
+            start = today - timedelta(days=ago)
+            rows.append(
+                QuarantineCase(
+                    patient_id=person["id"],
+                    disease="dengue",
+                    kind="case",
+                    ward_code=_ward_of(person),
+                    ward_on=start,
+                    start_date=start,
+                    end_date=start + timedelta(days=6),
+                    status="released",
+                    created_by="demo",
+                )
+            )
+    with db.write_session() as s:
+        s.add_all(rows)
+    return len(rows)

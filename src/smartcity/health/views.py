@@ -3,7 +3,7 @@ the citizen's own space (check-in, own and children's immunisation record, who r
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -25,7 +25,10 @@ from smartcity.web.deps import DbDep, SettingsDep, current_actor
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-PUBLIC_LINKS = ({"label": "Sức khỏe của tôi", "href": "/suc-khoe"},)
+PUBLIC_LINKS = (
+    {"label": "Sức khỏe của tôi", "href": "/suc-khoe"},
+    {"label": "Tình hình dịch bệnh", "href": "/dich-benh"},
+)
 HEALTH = ("health_worker", "health_manager")
 STAFF_LINKS = (
     {"label": "Y tế — tra cứu người bệnh", "href": "/can-bo/y-te", "roles": HEALTH},
@@ -304,3 +307,24 @@ async def citizen_check_in(request: Request, actor: Who, db: DbDep, settings: Se
     except AppError as exc:
         return RedirectResponse(f"/suc-khoe?loi={quote(exc.detail)}", status_code=303)
     return RedirectResponse("/suc-khoe?da-khai-bao=1", status_code=303)
+
+
+@router.get("/dich-benh", response_class=HTMLResponse)
+def epidemic(request: Request, db: DbDep, settings: SettingsDep) -> Response:
+    """Public: running cases by ward and the epidemic curve of 60 days (counts below 5 hidden)."""
+    today = clock.today(settings)
+    names = service.ward_names(db, today)
+    counts = service.case_map(db, on=today)
+    curve = service.epidemic_curve(db, start=today - timedelta(days=59), end=today)
+    top = max([c or 0 for _, c in curve] + [5])
+    return render(
+        request,
+        "health/epidemic.html",
+        {
+            "labels": labels,
+            "today": today,
+            "wards": [(names[w], c) for w, c in counts.items()],
+            "curve": curve,
+            "top": top,
+        },
+    )

@@ -74,5 +74,7 @@ def _resource(resource_type: str) -> dict[str, Any]:
         + [
             {"name": "_sort", "type": "special", "documentation": "One of " + ", ".join(SORTS)},
             {"name": "_count", "type": "number", "documentation": "Page size"},
+            {"name": "_offset", "type": "number", "documentation": "Paging: the first match to return"},
+            {"name": "_summary", "type": "special", "documentation": "count: the total only"},
         ],
     }
