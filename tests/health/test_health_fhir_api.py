@@ -289,3 +289,85 @@ def test_a_health_worker_sees_the_people_of_their_ward_only(client, user_token) 
     assert client.get(f"{FHIR}/Patient/{there}", headers=bearer(worker)).status_code == 404
     assert client.get(f"{FHIR}/Patient/{there}/_history/1", headers=bearer(worker)).status_code == 404
     assert client.get(f"{FHIR}/Patient/{there}", headers=bearer(manager)).status_code == 200
+
+
+def test_stored_encrypted_and_observations_conditions_searchable(client, db, user_token) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from smartcity.health.models import FhirResource
+
+    _, token = user_token("health_manager")
+    pid = client.post(
+        f"{FHIR}/Patient",
+        json=patient("074190012345", "Tôn", "Nữ Quỳnh", "1993-03-03"),
+        headers=bearer(token),
+    ).json()["id"]
+    loinc = "http://loinc.org"
+    for code, value in (("8310-5", 38.6), ("8867-4", 92)):
+        obs = {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"coding": [{"system": loinc, "code": code}]},
+            "subject": {"reference": f"Patient/{pid}"},
+            "effectiveDateTime": "2026-11-02T07:00:00+07:00",
+            "valueQuantity": {"value": value},
+        }
+        assert client.post(f"{FHIR}/Observation", json=obs, headers=bearer(token)).status_code == 201
+    condition = {
+        "resourceType": "Condition",
+        "subject": {"reference": f"Patient/{pid}"},
+        "clinicalStatus": {
+            "coding": [
+                {"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}
+            ]
+        },
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "A90"}]},
+        "recordedDate": "2026-11-02",
+    }
+    assert client.post(f"{FHIR}/Condition", json=condition, headers=bearer(token)).status_code == 201
+    temps = client.get(
+        f"{FHIR}/Observation",
+        params={"code": f"{loinc}|8310-5", "subject": f"Patient/{pid}"},
+        headers=bearer(token),
+    ).json()
+    assert temps["total"] == 1 and temps["entry"][0]["resource"]["valueQuantity"]["value"] == 38.6
+    dengue = client.get(
+        f"{FHIR}/Condition",
+        params={"code": "A90", "clinical-status": "active", "_include": "Condition:subject"},
+        headers=bearer(token),
+    ).json()
+    assert [e["resource"]["resourceType"] for e in dengue["entry"]] == ["Condition", "Patient"]
+    assert (
+        client.get(f"{FHIR}/Observation", params={"date": "lt2026-11-01"}, headers=bearer(token)).json()[
+            "total"
+        ]
+        == 0
+    )
+    with db.session() as s:
+        stored = " ".join(r.content + r.identifiers + r.name_tokens for r in s.scalars(select(FhirResource)))
+    assert "074190012345" not in stored and "Quỳnh" not in stored and "38.6" not in stored
+
+
+def test_health_api_refuses_non_health_roles(client, user_token) -> None:  # type: ignore[no-untyped-def]
+    for role, unit in (("citizen", None), ("clerk", "UBND-25747-HCM"), ("specialist", None)):
+        _, token = user_token(role, unit)
+        headers = bearer(token)
+        calls = [
+            client.post(
+                "/api/v1/health/systems", json={"name": "x", "organization_id": "y"}, headers=headers
+            ),
+            client.get("/api/v1/health/coverage", headers=headers),
+            client.get("/api/v1/health/immunisation/coverage", headers=headers),
+            client.post(
+                "/api/v1/health/quarantine/cases",
+                json={"patient_id": "x", "disease": "covid-19", "kind": "case"},
+                headers=headers,
+            ),
+            client.post("/api/v1/health/quarantine/cases/1/release", headers=headers),
+            client.get("/api/v1/health/quarantine/board", headers=headers),
+            client.post("/api/v1/health/alerts/1/acknowledge", headers=headers),
+            client.post("/api/v1/health/links", json={"username": "a", "patient_id": "b"}, headers=headers),
+            client.get("/api/v1/health/conflicts", headers=headers),
+        ]
+        assert [c.status_code for c in calls] == [403] * len(calls), role
+        assert client.get("/api/v1/health/quarantine/map", headers=headers).status_code == 200  # aggregates
