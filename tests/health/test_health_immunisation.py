@@ -87,6 +87,13 @@ def test_overdue_list_reminders_and_the_parents_view(client, db, settings, user_
     assert overdue[0].name == "Ngô Bảo An"
     assert service.overdue_children(db, settings, on=date.today(), wards={"25750"}) == []
 
+    other_parent, _ = user_token("citizen")
+    service.link_person(
+        db, actor=Actor.system("t"), user_id=other_parent, patient_id=parent
+    )  # a second account
+    service.set_consent(
+        db, actor=Actor.system("t"), user_id=parent_user, purpose="immunisation-reminders", given=True
+    )
     sent = service.send_reminders(db, settings, on=date.today())
     assert sent >= 5
     assert service.send_reminders(db, settings, on=date.today()) == 0  # once a dose

@@ -41,6 +41,16 @@ def test_staff_pages_show_names_not_codes_and_log_reads(client, db, settings, us
     space = client.get("/suc-khoe", headers=_html(citizen))
     assert space.status_code == 200 and "Ai đã xem hồ sơ của tôi" in space.text
     assert "healthworker" in space.text  # the staff member who opened the record
+    assert (
+        client.post(
+            "/suc-khoe/dong-y", data={"given": "1"}, headers=_html(citizen), follow_redirects=False
+        ).status_code
+        == 303
+    )
+    assert citizen_id in service.consented(db, "immunisation-reminders")
+    assert "Rút lại sự đồng ý" in client.get("/suc-khoe", headers=_html(citizen)).text
+    client.post("/suc-khoe/dong-y", data={"given": "0"}, headers=_html(citizen))
+    assert citizen_id not in service.consented(db, "immunisation-reminders")
     _, clerk = user_token("clerk", "UBND-25747-HCM")
     for path in (
         "/can-bo/y-te",

@@ -33,4 +33,7 @@ class HealthSettings(BaseSettings):
     missed_lookback_days: int = Field(default=3, ge=1, description="Missed check-ins looked for this far")
     cluster_cases: int = Field(default=5, ge=2, description="New cases in a ward within the window...")
     cluster_window_days: int = Field(default=7, ge=1, description="... that make a cluster")
+    reminders_need_consent: bool = Field(
+        default=True, description="Parents get reminders only after consenting (Decree 13/2023, PDPL 2025)"
+    )
     reminder_days_ahead: int = Field(default=7, ge=0, description="Remind parents this long before a dose")

@@ -299,6 +299,7 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     user = accounts_service.get_user_by_username(db, CITIZEN)
     if user is not None:
         service.link_person(db, actor=actor, user_id=user.id, patient_id=citizen["id"])
+        service.set_consent(db, actor=actor, user_id=user.id, purpose="immunisation-reminders", given=True)
     cases = _quarantine(db, settings, actor, rng, people, citizen, today)
     reminders = service.send_reminders(db, settings, on=today)
     summary = ", ".join(f"{n} {k}" for k, n in counts.items())

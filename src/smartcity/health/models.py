@@ -195,3 +195,17 @@ class ImmunisationReminder(Base):
     ward_code: Mapped[str | None] = mapped_column(String(10), nullable=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class Consent(Base):
+    """A person's consent for one purpose, with the text version they agreed to; withdrawn keeps the row."""
+
+    __tablename__ = "health_consents"
+    __table_args__ = (Index("ix_health_consents_user_purpose", "user_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer)
+    purpose: Mapped[str] = mapped_column(String(40))
+    version: Mapped[str] = mapped_column(String(20))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

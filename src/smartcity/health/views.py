@@ -283,6 +283,8 @@ def citizen_space(request: Request, actor: Who, db: DbDep, settings: SettingsDep
             "today": today,
             "accesses": service.accesses_of_user(db, actor.user_id, limit=30),
             "diseases": settings.section(HealthSettings).quarantine_periods,
+            "user_consents": actor.user_id in service.consented(db, "immunisation-reminders"),
+            "consent_text": service.CONSENT_PURPOSES["immunisation-reminders"][1],
             "done": request.query_params.get("da-khai-bao"),
             "error": request.query_params.get("loi"),
         },
@@ -328,3 +330,19 @@ def epidemic(request: Request, db: DbDep, settings: SettingsDep) -> Response:
             "top": top,
         },
     )
+
+
+@router.post("/suc-khoe/dong-y")
+async def citizen_consent(request: Request, actor: Who, db: DbDep) -> Response:
+    """Give or withdraw consent to immunisation reminders (recorded with the text's version)."""
+    if not actor.is_authenticated or actor.user_id is None:
+        return _login(request)
+    form = await _form(request)
+    service.set_consent(
+        db,
+        actor=actor,
+        user_id=actor.user_id,
+        purpose="immunisation-reminders",
+        given=form.get("given") == "1",
+    )
+    return RedirectResponse("/suc-khoe", status_code=303)

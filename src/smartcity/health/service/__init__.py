@@ -22,7 +22,9 @@ from smartcity.health.service.quarantine import (
     release_case,
 )
 from smartcity.health.service.records import (
+    CONSENT_PURPOSES,
     accesses_of_user,
+    consented,
     ensure_health_roles,
     ensure_health_stations,
     link_person,
@@ -32,6 +34,7 @@ from smartcity.health.service.records import (
     patient_for_user,
     patient_summaries,
     register_system,
+    set_consent,
     staff_wards,
     station_code,
     store_context,
@@ -39,6 +42,7 @@ from smartcity.health.service.records import (
 )
 
 __all__ = [
+    "CONSENT_PURPOSES",
     "accesses_of_user",
     "acknowledge_alert",
     "case_map",
@@ -46,6 +50,7 @@ __all__ = [
     "check_in",
     "child_schedule",
     "children_of_user",
+    "consented",
     "coverage_by_ward",
     "detect_clusters",
     "ensure_health_roles",
@@ -68,6 +73,7 @@ __all__ = [
     "release_case",
     "schedule",
     "send_reminders",
+    "set_consent",
     "staff_wards",
     "station_code",
     "store_context",

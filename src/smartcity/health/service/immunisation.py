@@ -289,6 +289,11 @@ def send_reminders(db: Database, settings: Settings, *, on: date | None = None) 
             ).all()
         )
         guardians = _guardian_users(db, settings, [c.patient_id for c in kids])
+        if settings.section(HealthSettings).reminders_need_consent:
+            from smartcity.health.service.records import consented
+
+            allowed = consented(db, "immunisation-reminders")
+            guardians = {k: [u for u in v if u in allowed] for k, v in guardians.items()}
         for child in kids:
             for status in child_schedule(child.birthdate, child.given, on, soon_days=soon):
                 key = (child.patient_id, status.dose.vaccine, status.dose.dose)

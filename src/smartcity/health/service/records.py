@@ -30,7 +30,14 @@ from smartcity.health.fhir.access import (
     secret_digest,
 )
 from smartcity.health.fhir.extract import fold
-from smartcity.health.models import FhirResource, HealthSystem, PatientConflict, PersonLink, RecordAccess
+from smartcity.health.models import (
+    Consent,
+    FhirResource,
+    HealthSystem,
+    PatientConflict,
+    PersonLink,
+    RecordAccess,
+)
 
 
 def ensure_health_roles(db: Database) -> None:
@@ -282,3 +289,45 @@ def ensure_health_stations(db: Database, *, actor: Actor, on: date) -> int:
         for code, name in ward_names(db, on).items()
     ]
     return accounts_service.upsert_org_units(db, actor=actor, units=units)
+
+
+CONSENT_PURPOSES = {
+    "immunisation-reminders": (
+        "v1",
+        "Tôi đồng ý để hệ thống y tế thành phố dùng hồ sơ tiêm chủng của con tôi "
+        "để nhắc lịch tiêm qua thông báo.",
+    ),
+}
+
+
+def set_consent(db: Database, *, actor: Actor, user_id: int, purpose: str, given: bool) -> None:
+    """Record that a person gives (with the text's version) or withdraws consent for a purpose; audited."""
+    if purpose not in CONSENT_PURPOSES:
+        raise ValidationFailed.for_field("purpose", f"one of {', '.join(CONSENT_PURPOSES)}")
+    version = CONSENT_PURPOSES[purpose][0]
+    with UnitOfWork(db, actor) as uow:
+        current = uow.session.scalar(
+            select(Consent).where(
+                Consent.user_id == user_id, Consent.purpose == purpose, Consent.withdrawn_at.is_(None)
+            )
+        )
+        if given and current is None:
+            uow.session.add(Consent(user_id=user_id, purpose=purpose, version=version, given_at=clock.now()))
+        elif not given and current is not None:
+            current.withdrawn_at = clock.now()
+        uow.audit(
+            "health.consent_given" if given else "health.consent_withdrawn",
+            "user",
+            user_id,
+            after={"purpose": purpose, "version": version},
+        )
+
+
+def consented(db: Database, purpose: str) -> set[int]:
+    """The users whose consent for `purpose` stands."""
+    with db.session() as s:
+        return set(
+            s.scalars(
+                select(Consent.user_id).where(Consent.purpose == purpose, Consent.withdrawn_at.is_(None))
+            )
+        )

@@ -1,8 +1,8 @@
-"""health: FHIR resources, systems, access log, population, quarantine, reminders
+"""health: FHIR resources, systems, access log, consents, population, quarantine, reminders
 
 Revision ID: 0012
 Revises: 0007
-Create Date: 2026-12-05 12:11:17.761661
+Create Date: 2026-12-05 12:34:58.336803
 """
 
 import sqlalchemy as sa
@@ -50,6 +50,19 @@ def upgrade() -> None:
             "ward_code", "disease", "day", name=op.f("uq_health_cluster_signals_ward_code_disease_day")
         ),
     )
+    op.create_table(
+        "health_consents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("purpose", sa.String(length=40), nullable=False),
+        sa.Column("version", sa.String(length=20), nullable=False),
+        sa.Column("given_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("withdrawn_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_health_consents")),
+    )
+    with op.batch_alter_table("health_consents", schema=None) as batch_op:
+        batch_op.create_index("ix_health_consents_user_purpose", ["user_id", "purpose"], unique=False)
+
     op.create_table(
         "health_fhir_resources",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -258,6 +271,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_health_fhir_current")
 
     op.drop_table("health_fhir_resources")
+    with op.batch_alter_table("health_consents", schema=None) as batch_op:
+        batch_op.drop_index("ix_health_consents_user_purpose")
+
+    op.drop_table("health_consents")
     op.drop_table("health_cluster_signals")
     with op.batch_alter_table("health_alerts", schema=None) as batch_op:
         batch_op.drop_index("ix_health_alerts_ward_open")
