@@ -148,12 +148,7 @@ def _ward_hint(resource: dict[str, Any]) -> tuple[str | None, list[str]]:
                 code = coding.get("code") or extension.get("valueCode")
                 if code:
                     return str(code), []
-        texts += [
-            address.get("text") or "",
-            *(address.get("line") or []),
-            address.get("district") or "",
-            address.get("city") or "",
-        ]
+        texts += [address.get("text") or "", *(address.get("line") or []), address.get("district") or ""]
     return None, [t for t in texts if t]
 
 

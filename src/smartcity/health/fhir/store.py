@@ -30,7 +30,7 @@ class StoreContext:
     secret: str
     national_system: str
     caller: Caller
-    wards: dict[str, str]  # folded ward name → ward code, valid today
+    wards: dict[str, str]  # folded ward name ("PHUONG PHU LOI") → ward code, valid today
     today: date
     conflicts: list[PatientConflict] = field(default_factory=list)  # kept even if the write fails
 

@@ -60,7 +60,7 @@ def ward_names(db: Database, on: date) -> dict[str, str]:
 def store_context(session: Session, db: Database, settings: Settings, caller: Caller) -> store.StoreContext:
     """What the FHIR store needs for writes by `caller` today."""
     today = clock.today(settings)
-    wards = {fold(name.removeprefix("Phường ").strip()): code for code, name in ward_names(db, today).items()}
+    wards = {fold(name): code for code, name in ward_names(db, today).items()}  # "PHUONG PHU LOI"
     return store.StoreContext(
         session=session,
         secret=settings.resolved_secret_key,
