@@ -371,3 +371,39 @@ def test_health_api_refuses_non_health_roles(client, user_token) -> None:  # typ
         ]
         assert [c.status_code for c in calls] == [403] * len(calls), role
         assert client.get("/api/v1/health/quarantine/map", headers=headers).status_code == 200  # aggregates
+
+
+def test_what_the_server_answers_is_valid_fhir(client, user_token) -> None:  # type: ignore[no-untyped-def]
+    from fhir.resources.R4B import get_fhir_model_class
+
+    _, token = user_token("health_manager")
+    client.post(
+        f"{FHIR}/Patient", json=patient("074190013579", "Hà", "Anh", "1990-01-01"), headers=bearer(token)
+    )
+    answers = [
+        client.get(f"{FHIR}/metadata").json(),
+        client.get(f"{FHIR}/Patient", params={"name": "Hà", "_count": 1}, headers=bearer(token)).json(),
+        client.get(f"{FHIR}/Patient/nobody", headers=bearer(token)).json(),
+        client.post(
+            FHIR,
+            json={
+                "resourceType": "Bundle",
+                "type": "batch",
+                "entry": [
+                    {
+                        "resource": {"resourceType": "Patient", "gender": "x"},
+                        "request": {"method": "POST", "url": "Patient"},
+                    }
+                ],
+            },
+            headers=bearer(token),
+        ).json(),
+    ]
+    for answer in answers:
+        get_fhir_model_class(answer["resourceType"]).model_validate(answer)
+    assert [a["resourceType"] for a in answers] == [
+        "CapabilityStatement",
+        "Bundle",
+        "OperationOutcome",
+        "Bundle",
+    ]
