@@ -199,6 +199,32 @@ def test_transaction_is_all_or_nothing_and_resolves_urn_uuids(client, user_token
     assert statuses == ["201 Created", "201 Created"]
     pid = done.json()["entry"][1]["resource"]["id"]
     assert done.json()["entry"][0]["resource"]["subject"]["reference"] == f"Patient/{pid}"
+    by_identifier = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "Encounter",
+                    "status": "finished",
+                    "class": {"code": "EMER"},
+                    "subject": {"reference": f"Patient?identifier={NATIONAL}|074095002222"},
+                },
+                "request": {"method": "POST", "url": "Encounter"},
+            }
+        ],
+    }
+    later = client.post(FHIR, json=by_identifier, headers=bearer(token))
+    assert (
+        later.status_code == 200
+        and later.json()["entry"][0]["resource"]["subject"]["reference"] == f"Patient/{pid}"
+    )
+    by_identifier["entry"][0]["resource"]["subject"]["reference"] = (
+        f"Patient?identifier={NATIONAL}|074000000000"
+    )
+    unknown = client.post(FHIR, json=by_identifier, headers=bearer(token))
+    assert unknown.status_code == 404
+    assert unknown.json()["issue"][0]["expression"] == ["Bundle.entry[0].resource.subject.reference"]
 
 
 def test_batch_answers_each_entry(client, user_token) -> None:  # type: ignore[no-untyped-def]

@@ -95,21 +95,6 @@ def _entry(index: int, raw: Any) -> Entry:
     )
 
 
-def _replace_references(value: Any, mapping: dict[str, str]) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: (
-                mapping.get(v, v)
-                if k == "reference" and isinstance(v, str)
-                else _replace_references(v, mapping)
-            )
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_replace_references(v, mapping) for v in value]
-    return value
-
-
 def _unresolved(value: Any, path: str) -> str | None:
     if isinstance(value, dict):
         for k, v in value.items():
@@ -182,43 +167,82 @@ def run_entry(ctx: store.StoreContext, entry: Entry, search: Searcher) -> dict[s
 
 
 def prepare_transaction(ctx: store.StoreContext, entries: list[Entry]) -> list[Entry]:
-    """Validate every entry, give each new resource its id, resolve urn:uuid references; in run order."""
-    mapping: dict[str, str] = {}
+    """Give each new resource its id, resolve urn:uuid and conditional (Type?identifier=...) references,
+    validate every entry; returns the entries in run order."""
+    mapping = _assign_ids(ctx, entries)
     for entry in entries:
+        if entry.resource is None:
+            continue
         where = f"Bundle.entry[{entry.index}]"
-        if entry.resource is not None:
-            try:
-                validate(entry.resource, expected=entry.resource_type, national_system=ctx.national_system)
-            except FhirError as exc:
-                raise exc.prefixed(where) from None
-        if entry.method == "POST":
-            if entry.if_none_exist:
-                matches = store.conditional_match(ctx, entry.resource_type, entry.if_none_exist)
-                if len(matches) > 1:
-                    raise FhirError.of(
-                        412,
-                        "ifNoneExist matches several resources",
-                        code="multiple-matches",
-                        expression=f"{where}.request.ifNoneExist",
-                    )
-                entry.logical_id = matches[0].logical_id if matches else uuid.uuid4().hex
-            else:
-                entry.logical_id = uuid.uuid4().hex
-            if entry.full_url:
-                mapping[entry.full_url] = f"{entry.resource_type}/{entry.logical_id}"
-    for entry in entries:
-        if entry.resource is not None:
-            entry.resource = _replace_references(entry.resource, mapping)
-            missing = _unresolved(entry.resource, f"Bundle.entry[{entry.index}].resource")
-            if missing:
-                raise FhirError.of(
-                    400,
-                    "This urn:uuid reference names no entry of the Bundle",
-                    code="not-found",
-                    expression=missing,
-                )
+        entry.resource = _resolve(ctx, entry.resource, mapping, f"{where}.resource")
+        try:
+            validate(entry.resource, expected=entry.resource_type, national_system=ctx.national_system)
+        except FhirError as exc:
+            raise exc.prefixed(where) from None
+        missing = _unresolved(entry.resource, f"{where}.resource")
+        if missing:
+            raise FhirError.of(
+                400,
+                "This urn:uuid reference names no entry of the Bundle",
+                code="not-found",
+                expression=missing,
+            )
     order = {"POST": 0, "PUT": 1, "GET": 2}
     return sorted(entries, key=lambda e: (order[e.method], FIRST.get(e.resource_type, 3), e.index))
+
+
+def _assign_ids(ctx: store.StoreContext, entries: list[Entry]) -> dict[str, str]:
+    """Ids of the entries to create (a conditional create's match); fullUrl and criteria → Type/id."""
+    mapping: dict[str, str] = {}
+    for entry in entries:
+        if entry.method != "POST":
+            continue
+        if entry.if_none_exist:
+            matches = store.conditional_match(ctx, entry.resource_type, entry.if_none_exist)
+            if len(matches) > 1:
+                raise FhirError.of(
+                    412,
+                    "ifNoneExist matches several resources",
+                    code="multiple-matches",
+                    expression=f"Bundle.entry[{entry.index}].request.ifNoneExist",
+                )
+            entry.logical_id = matches[0].logical_id if matches else uuid.uuid4().hex
+            mapping[f"{entry.resource_type}?{entry.if_none_exist.split('?')[-1]}"] = (
+                f"{entry.resource_type}/{entry.logical_id}"
+            )
+        else:
+            entry.logical_id = uuid.uuid4().hex
+        if entry.full_url:
+            mapping[entry.full_url] = f"{entry.resource_type}/{entry.logical_id}"
+    return mapping
+
+
+def _resolve(ctx: store.StoreContext, value: Any, mapping: dict[str, str], path: str) -> Any:
+    """References replaced: urn:uuid by the new ids, Type?identifier=... by the one resource it matches."""
+    if isinstance(value, list):
+        return [_resolve(ctx, v, mapping, f"{path}[{i}]") for i, v in enumerate(value)]
+    if not isinstance(value, dict):
+        return value
+    resolved = {}
+    for key, item in value.items():
+        if key == "reference" and isinstance(item, str):
+            resolved[key] = mapping.get(item) or _conditional(ctx, item, f"{path}.reference")
+        else:
+            resolved[key] = _resolve(ctx, item, mapping, f"{path}.{key}")
+    return resolved
+
+
+def _conditional(ctx: store.StoreContext, reference: str, path: str) -> str:
+    kind, question, criteria = reference.partition("?")
+    if not question:
+        return reference
+    matches = store.conditional_match(ctx, kind, criteria)
+    if len(matches) != 1:
+        status, code = (404, "not-found") if not matches else (412, "multiple-matches")
+        raise FhirError.of(
+            status, f"The conditional reference matches {len(matches)} resources", code=code, expression=path
+        )
+    return f"{kind}/{matches[0].logical_id}"
 
 
 def run_transaction(ctx: store.StoreContext, entries: list[Entry], search: Searcher) -> list[dict[str, Any]]:
