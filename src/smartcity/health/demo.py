@@ -1,0 +1,400 @@
+"""Demo health data: a synthetic population sized to the wards, children with realistic vaccination
+histories, a few home quarantines; nothing dated after today.
+
+The FHIR store holds a SAMPLE of the city (about 3,000 people) so that the demo loads in seconds; coverage
+is computed against the wards' full population figures (population.json, ~362,000), so the demo's
+coverage is about 1 % where the city's real figure is about 50 % (article in shared/seed).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import date, timedelta
+from typing import Any
+
+from smartcity.accounts import service as accounts_service
+from smartcity.core import clock
+from smartcity.core.config import Settings
+from smartcity.core.db import Database
+from smartcity.core.security import Actor
+from smartcity.health import service
+from smartcity.health.config import HealthSettings
+from smartcity.health.fhir import store
+from smartcity.health.fhir.access import Caller
+from smartcity.health.fhir.extract import PARENT_EXTENSION, WARD_EXTENSION
+from smartcity.health.fhir.validate import validate
+from smartcity.health.service.coverage import demo_population
+from smartcity.health.service.immunisation import schedule, vaccine_coding
+
+SAMPLE = 3000
+STREETS = ("Yersin", "Bạch Đằng", "Cách Mạng Tháng Tám", "Phú Lợi", "Huỳnh Văn Lũy")
+SEED = 19
+FAMILY = (
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Huỳnh",
+    "Hoàng",
+    "Võ",
+    "Phan",
+    "Trương",
+    "Bùi",
+    "Đặng",
+    "Đỗ",
+    "Ngô",
+    "Hồ",
+    "Dương",
+    "Lý",
+)
+MIDDLE_M = ("Văn", "Hữu", "Đức", "Minh", "Quốc", "Thanh")
+MIDDLE_F = ("Thị", "Ngọc", "Thu", "Kim", "Mỹ", "Thanh")
+GIVEN_M = ("Hùng", "Dũng", "Tuấn", "Phúc", "Long", "Khang", "Bảo", "Nam", "Sơn", "Tài", "Hiếu", "Trí")
+GIVEN_F = ("Lan", "Hoa", "Mai", "Hương", "Trang", "Linh", "Ngân", "Vy", "Thảo", "Nhi", "Yến", "Hà")
+AGE_SPANS = {"0-5": (0, 5), "6-17": (6, 17), "18-59": (18, 59), "60+": (60, 90)}
+DEMO_USERS = (
+    ("yte", "Trần Thị Thu (Phòng Y tế)", "health_manager", None),
+    ("tramyte", "Nguyễn Văn Lộc (Trạm Y tế phường Thủ Dầu Một)", "health_worker", "TYT-25747"),
+)
+CITIZEN = "congdan"  # the accounts demo's citizen, Đỗ Thị Lan
+ORGANISATIONS = (
+    ("bvdk-binh-duong", "Bệnh viện Đa khoa tỉnh Bình Dương", "prov"),
+    ("ttyt-thu-dau-mot", "Trung tâm Y tế thành phố Thủ Dầu Một", "govt"),
+)
+
+
+def _cccd(rng: random.Random, birth: date, gender: str) -> str:
+    century = 0 if birth.year < 2000 else 2
+    return f"074{century + (gender == 'female')}{birth.year % 100:02d}{rng.randint(0, 999999):06d}"
+
+
+def _name(rng: random.Random, gender: str, family: str | None = None) -> dict[str, Any]:
+    male = gender == "male"
+    given = [rng.choice(MIDDLE_M if male else MIDDLE_F), rng.choice(GIVEN_M if male else GIVEN_F)]
+    return {"family": family or rng.choice(FAMILY), "given": given}
+
+
+def _patient(
+    rng: random.Random,
+    system: str,
+    ward: str,
+    ward_name: str,
+    birth: date,
+    gender: str,
+    family: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "resourceType": "Patient",
+        "id": f"demo-{rng.getrandbits(48):012x}",
+        "identifier": [{"system": system, "value": _cccd(rng, birth, gender)}],
+        "name": [_name(rng, gender, family)],
+        "gender": gender,
+        "birthDate": birth.isoformat(),
+        "address": [
+            {
+                "extension": [{"url": WARD_EXTENSION, "valueCoding": {"code": ward, "display": ward_name}}],
+                "line": [f"{rng.randint(1, 400)} đường {rng.choice(STREETS)}"],
+                "city": "Thủ Dầu Một",
+                "country": "VN",
+            }
+        ],
+    }
+
+
+def _people(rng: random.Random, system: str, wards: dict[str, str], today: date) -> list[dict[str, Any]]:
+    data = demo_population()
+    total = sum(data["wards"].values())
+    people = []
+    for ward, population in data["wards"].items():
+        for group, share in data["age_shares"].items():
+            low, high = AGE_SPANS[group]
+            for _ in range(round(SAMPLE * population / total * share)):
+                birth = today - timedelta(days=rng.randint(low * 365, high * 365 + 364))
+                people.append(
+                    _patient(rng, system, ward, wards.get(ward, ""), birth, rng.choice(("male", "female")))
+                )
+    return people
+
+
+def _encounters(rng: random.Random, person: dict[str, Any], today: date) -> list[dict[str, Any]]:
+    if rng.random() < 0.12:  # some people have a Patient record but were never seen
+        return []
+    birth = date.fromisoformat(person["birthDate"])
+    found = []
+    for _ in range(rng.randint(1, 3)):
+        day = birth + timedelta(days=rng.randint(0, max(0, min((today - birth).days, 3 * 365))))
+        day = max(day, today - timedelta(days=3 * 365)) if (today - birth).days > 3 * 365 else day
+        org = rng.choice(ORGANISATIONS)[0]
+        found.append(
+            {
+                "resourceType": "Encounter",
+                "id": f"demo-{rng.getrandbits(48):012x}",
+                "status": "finished",
+                "class": {
+                    "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                    "code": "AMB",
+                    "display": "ambulatory",
+                },
+                "subject": {"reference": f"Patient/{person['id']}"},
+                "serviceProvider": {"reference": f"Organization/{org}"},
+                "period": {"start": f"{day.isoformat()}T08:30:00+07:00"},
+            }
+        )
+    return found
+
+
+def _immunizations(rng: random.Random, child: dict[str, Any], today: date) -> list[dict[str, Any]]:
+    """Doses given around their due dates: most on time, some late, a few missed (overdue lists)."""
+    birth = date.fromisoformat(child["birthDate"])
+    last: dict[str, date] = {}
+    shots = []
+    careful = rng.random()
+    for dose in schedule():
+        due = birth + timedelta(days=dose.age)
+        if dose.dose > 1:
+            if dose.vaccine not in last:
+                continue
+            due = max(due, last[dose.vaccine] + timedelta(days=dose.min_interval))
+        delay = 0 if dose.age == 0 else int(rng.expovariate(1 / (5 if careful > 0.1 else 40)))
+        given = due + timedelta(days=delay)
+        if given > today or rng.random() < (0.004 if careful > 0.1 else 0.15):
+            continue
+        last[dose.vaccine] = given
+        shots.append(
+            {
+                "resourceType": "Immunization",
+                "id": f"demo-{rng.getrandbits(48):012x}",
+                "status": "completed",
+                "vaccineCode": vaccine_coding(dose.vaccine),
+                "patient": {"reference": f"Patient/{child['id']}"},
+                "occurrenceDateTime": given.isoformat(),
+                "primarySource": True,
+                "performer": [{"actor": {"reference": f"Organization/tyt-{_ward_of(child)}"}}],
+                "protocolApplied": [{"series": "TCMR", "doseNumberPositiveInt": dose.dose}],
+            }
+        )
+    return shots
+
+
+def _ward_of(person: dict[str, Any]) -> str:
+    return str(person["address"][0]["extension"][0]["valueCoding"]["code"])
+
+
+def _organisations(wards: dict[str, str]) -> list[dict[str, Any]]:
+    orgs = [
+        {
+            "resourceType": "Organization",
+            "id": oid,
+            "active": True,
+            "name": name,
+            "type": [
+                {
+                    "coding": [
+                        {"system": "http://terminology.hl7.org/CodeSystem/organization-type", "code": kind}
+                    ]
+                }
+            ],
+        }
+        for oid, name, kind in ORGANISATIONS
+    ]
+    orgs += [
+        {
+            "resourceType": "Organization",
+            "id": f"tyt-{code}",
+            "active": True,
+            "name": f"Trạm Y tế {name.replace('Phường', 'phường')}",
+            "partOf": {"reference": "Organization/ttyt-thu-dau-mot"},
+            "type": [
+                {
+                    "coding": [
+                        {"system": "http://terminology.hl7.org/CodeSystem/organization-type", "code": "prov"}
+                    ]
+                }
+            ],
+        }
+        for code, name in wards.items()
+    ]
+    return orgs
+
+
+def _users(db: Database, settings: Settings, actor: Actor) -> None:
+    from smartcity.accounts.demo import demo_password
+
+    for username, full_name, role, unit in DEMO_USERS:
+        if accounts_service.get_user_by_username(db, username) is None:
+            accounts_service.create_user(
+                db,
+                actor=actor,
+                username=username,
+                password=demo_password(settings),
+                full_name=full_name,
+                roles=[(role, unit)],
+            )
+
+
+def _family(rng: random.Random, people: list[dict[str, Any]], today: date) -> dict[str, Any]:
+    """Give each child a mother among the women of 20–45 in the ward; returns the citizen's record."""
+    mothers: dict[str, list[dict[str, Any]]] = {}
+    for p in people:
+        age = (today - date.fromisoformat(p["birthDate"])).days // 365
+        if p["gender"] == "female" and 20 <= age <= 45:
+            mothers.setdefault(p["address"][0]["extension"][0]["valueCoding"]["code"], []).append(p)
+    citizen = mothers["25747"][0]
+    citizen["name"] = [{"family": "Đỗ", "given": ["Thị", "Lan"]}]
+    hers = [
+        p
+        for p in people
+        if _ward_of(p) == "25747" and 200 < (today - date.fromisoformat(p["birthDate"])).days < 4 * 365
+    ][:2]  # the demo citizen has two young children
+    for p in people:
+        if (today - date.fromisoformat(p["birthDate"])).days > 6 * 365:
+            continue
+        ward = _ward_of(p)
+        mother = (
+            citizen if any(p is h for h in hers) else mothers[ward][1 + rng.randrange(len(mothers[ward]) - 1)]
+        )
+        p["name"][0]["family"] = mother["name"][0]["family"]
+        p["contact"] = [
+            {
+                "relationship": [
+                    {
+                        "coding": [
+                            {
+                                "system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
+                                "code": "MTH",
+                                "display": "mother",
+                            }
+                        ]
+                    }
+                ],
+                "extension": [{"url": PARENT_EXTENSION, "valueIdentifier": mother["identifier"][0]}],
+                "name": mother["name"][0],
+            }
+        ]
+    return citizen
+
+
+def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
+    """Load the demo health data once; later runs leave it as it is."""
+    service.ensure_health_roles(db)
+    today = clock.today(settings)
+    service.ensure_health_stations(db, actor=actor, on=today)
+    service.ensure_population(db)
+    _users(db, settings, actor)
+    with db.session() as s:
+        if store.current_row(s, "Organization", "ttyt-thu-dau-mot") is not None:
+            return "already loaded"
+    rng = random.Random(SEED)
+    wards = service.ward_names(db, today)
+    system = settings.section(HealthSettings).national_id_system
+    people = _people(rng, system, wards, today)
+    citizen = _family(rng, people, today)
+    resources = _organisations(wards) + people
+    for person in people:
+        resources += _encounters(rng, person, today)
+        if (today - date.fromisoformat(person["birthDate"])).days <= 6 * 365:
+            resources += _immunizations(rng, person, today)
+    counts = _store(db, settings, actor, resources)
+    user = accounts_service.get_user_by_username(db, CITIZEN)
+    if user is not None:
+        service.link_person(db, actor=actor, user_id=user.id, patient_id=citizen["id"])
+        service.set_consent(db, actor=actor, user_id=user.id, purpose="immunisation-reminders", given=True)
+    cases = _quarantine(db, settings, actor, rng, people, citizen, today)
+    reminders = service.send_reminders(db, settings, on=today)
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items())
+    return f"{summary}; {cases} home quarantines; {reminders} reminders (a sample of the city: see demo.py)"
+
+
+def _store(db: Database, settings: Settings, actor: Actor, resources: list[dict[str, Any]]) -> dict[str, int]:
+    from smartcity.core.uow import UnitOfWork
+
+    counts: dict[str, int] = {}
+    seen: set[str] = set()
+    caller = Caller(actor=actor)
+    with UnitOfWork(db, actor) as uow:
+        ctx = service.store_context(uow.session, db, settings, caller)
+        for resource in resources:
+            kind = resource["resourceType"]
+            if kind not in seen:  # the generator's shapes are checked against the FHIR models once a type
+                validate(resource, expected=kind, national_system=ctx.national_system)
+                seen.add(kind)
+            counts[kind] = counts.get(kind, 0) + 1
+        store.load_trusted(ctx, resources)
+        uow.audit("health.demo_loaded", "fhir", "demo", after=counts)
+    return counts
+
+
+def _quarantine(
+    db: Database,
+    settings: Settings,
+    actor: Actor,
+    rng: random.Random,
+    people: list[dict[str, Any]],
+    citizen: dict[str, Any],
+    today: date,
+) -> int:
+    """A dengue cluster in Phú Lợi, scattered hand-foot-mouth cases, the citizen as a contact; check-ins."""
+    adults = [
+        p for p in people if (today - date.fromisoformat(p["birthDate"])).days > 18 * 365 and p is not citizen
+    ]
+    plan = [
+        (p, "dengue", "case", rng.randint(0, 5))
+        for p in [a for a in adults if a["address"][0]["extension"][0]["valueCoding"]["code"] == "25750"][:6]
+    ]
+    plan += [(p, "hfmd", "case", rng.randint(0, 8)) for p in rng.sample(people, 4)]
+    plan += [(p, "covid-19", "contact", rng.randint(1, 4)) for p in rng.sample(adults, 3)]
+    plan.append((citizen, "covid-19", "contact", 1))
+    made = 0
+    system = Actor.system("health.demo")
+    for person, disease, kind, ago in plan:
+        start = today - timedelta(days=ago)
+        case_id = service.open_case(
+            db, settings, actor=actor, patient_id=person["id"], disease=disease, kind=kind, start=start
+        )
+        made += 1
+        day = start
+        while day < today:
+            if rng.random() < 0.85:
+                service.check_in(
+                    db,
+                    settings,
+                    actor=system,
+                    case_id=case_id,
+                    temperature=round(rng.uniform(36.4, 37.6), 1),
+                    symptoms=rng.sample(["ho", "sot", "dau-hong"], rng.randint(0, 1)),
+                    day=day,
+                )
+            day += timedelta(days=1)
+    made += _past_season(db, rng, adults, today)
+    service.find_missed_checkins(db, settings, on=today)
+    service.detect_clusters(db, settings, on=today)
+    return made
+
+
+def _past_season(db: Database, rng: random.Random, adults: list[dict[str, Any]], today: date) -> int:
+    """The dengue season of the last three months, followed and released: the epidemic curve's past."""
+    from smartcity.health.models import QuarantineCase
+
+    rows = []
+    for ago in range(90, 7, -1):
+        expected = 7 * math.exp(-(((ago - 45) / 15) ** 2))  # a wave peaking about six weeks ago
+        for _ in range(int(expected + rng.random())):
+            person = rng.choice(adults)
+            start = today - timedelta(days=ago)
+            rows.append(
+                QuarantineCase(
+                    patient_id=person["id"],
+                    disease="dengue",
+                    kind="case",
+                    ward_code=_ward_of(person),
+                    ward_on=start,
+                    start_date=start,
+                    end_date=start + timedelta(days=6),
+                    status="released",
+                    created_by="demo",
+                )
+            )
+    with db.write_session() as s:
+        s.add_all(rows)
+    return len(rows)

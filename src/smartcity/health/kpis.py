@@ -1,0 +1,69 @@
+"""Indicators the health domain offers the operations centre: record coverage, immunisation coverage."""
+
+from __future__ import annotations
+
+from smartcity.core.db import Database
+from smartcity.core.kpis import Indicator, KpiContext, KpiValue
+from smartcity.health import service
+
+FULLY_IMMUNISED_DOSES = (("DPT-VGB-HIB", 3), ("OPV", 3), ("SOI", 1))
+
+
+def record_coverage(db: Database, context: KpiContext) -> list[KpiValue]:
+    """Residents with a record (a Patient with an Encounter) over the population, by ward and city."""
+    values = []
+    for row in service.coverage_by_ward(db, context.on):
+        if row.age_group is None:
+            values.append(
+                KpiValue(
+                    value=row.share,
+                    ward=row.ward_code,
+                    numerator=float(row.records),
+                    denominator=float(row.population),
+                )
+            )
+    return values
+
+
+def immunisation_coverage(db: Database, context: KpiContext) -> list[KpiValue]:
+    """Children past the age of the third DPT-VGB-Hib dose who received it, by ward and city."""
+    values = []
+    for row in service.immunisation_coverage(db, context.on):
+        if (row.vaccine, row.dose) == ("DPT-VGB-HIB", 3):
+            values.append(
+                KpiValue(
+                    value=row.share,
+                    ward=row.ward_code,
+                    numerator=float(row.vaccinated),
+                    denominator=float(row.eligible),
+                )
+            )
+    return values
+
+
+INDICATORS: list[Indicator] = [
+    Indicator(
+        code="health.record_coverage",
+        name_vi="Tỷ lệ dân cư có bệnh án điện tử",
+        name_en="Share of residents with an electronic health record",
+        unit="%",
+        formula_vi="Số người có hồ sơ (Patient) và ít nhất một lần khám (Encounter) "
+        "chia cho dân số của phường",
+        direction="up",
+        compute=record_coverage,
+        target=80.0,
+        iso_reference="ISO 37122:2019, 12.1 (population with an online health record)",
+        frequency="daily",
+    ),
+    Indicator(
+        code="health.immunisation_coverage",
+        name_vi="Tỷ lệ trẻ tiêm đủ 3 mũi DPT-VGB-Hib",
+        name_en="Children with three doses of DTP-HepB-Hib",
+        unit="%",
+        formula_vi="Số trẻ đã qua tuổi mũi 3 (cộng 30 ngày) được tiêm đủ 3 mũi chia cho số trẻ đó",
+        direction="up",
+        compute=immunisation_coverage,
+        target=95.0,
+        frequency="daily",
+    ),
+]

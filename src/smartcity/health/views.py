@@ -1,0 +1,348 @@
+"""Pages of the health domain: staff (patient search, immunisation lists, quarantine board, coverage) and
+the citizen's own space (check-in, own and children's immunisation record, who read my record)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from smartcity.accounts import service as accounts_service
+from smartcity.core import clock
+from smartcity.core.errors import AppError, Forbidden
+from smartcity.core.security import Actor
+from smartcity.health import labels, service
+from smartcity.health.config import HealthSettings
+from smartcity.health.fhir import store
+from smartcity.health.fhir.access import is_health_actor
+from smartcity.health.models import FhirResource
+from smartcity.health.service.immunisation import child_schedule, children
+from smartcity.web.deps import DbDep, SettingsDep, current_actor
+from smartcity.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+PUBLIC_LINKS = (
+    {"label": "Sức khỏe của tôi", "href": "/suc-khoe"},
+    {"label": "Tình hình dịch bệnh", "href": "/dich-benh"},
+)
+HEALTH = ("health_worker", "health_manager")
+STAFF_LINKS = (
+    {"label": "Y tế — tra cứu người bệnh", "href": "/can-bo/y-te", "roles": HEALTH},
+    {"label": "Y tế — tiêm chủng mở rộng", "href": "/can-bo/y-te/tiem-chung", "roles": HEALTH},
+    {"label": "Y tế — cách ly tại nhà", "href": "/can-bo/y-te/cach-ly", "roles": HEALTH},
+)
+Who = Annotated[Actor, Depends(current_actor)]
+BASE = "/can-bo/y-te"
+
+
+def _login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
+
+
+def _staff(actor: Actor) -> None:
+    if not is_health_actor(actor):
+        raise Forbidden("Trang dành cho cán bộ y tế.")
+
+
+def _page(request: Request, template: str, context: dict[str, Any]) -> HTMLResponse:
+    return render(request, f"health/{template}", {**context, "labels": labels, "base": BASE})
+
+
+@router.get(BASE, response_class=HTMLResponse)
+def staff_home(
+    request: Request,
+    actor: Who,
+    db: DbDep,
+    settings: SettingsDep,
+    q: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """Patient search (citizen ID or name) and record coverage by ward and age group."""
+    if not actor.is_authenticated:
+        return _login(request)
+    _staff(actor)
+    today = clock.today(settings)
+    names = service.ward_names(db, today)
+    found = service.patient_summaries(db, settings, actor=actor, query=q) if q else []
+    coverage = service.coverage_by_ward(db, today)
+    conflicts = service.list_conflicts(db) if actor.has_role("health_manager") else []
+    context = {
+        "q": q,
+        "found": found,
+        "names": names,
+        "coverage": coverage,
+        "today": today,
+        "conflicts": conflicts,
+    }
+    return _page(request, "staff_home.html", context)
+
+
+def _child_record(db: Any, settings: Any, patient_id: str, today: date) -> list[Any]:
+    kids = children(db, today, patient_ids=[patient_id])
+    return child_schedule(kids[0].birthdate, kids[0].given, today) if kids else []
+
+
+def _patient(db: Any, settings: Any, patient_id: str) -> dict[str, Any]:
+    with db.session() as s:
+        found = store.read(s, settings.resolved_secret_key, "Patient", patient_id)
+        ward = s.scalar(
+            select(FhirResource.ward_code).where(
+                FhirResource.resource_type == "Patient",
+                FhirResource.logical_id == patient_id,
+                FhirResource.is_current.is_(True),
+            )
+        )
+        encounters = s.scalars(
+            select(FhirResource.clinical_date)
+            .where(
+                FhirResource.resource_type == "Encounter",
+                FhirResource.is_current.is_(True),
+                FhirResource.patient_ref == f"Patient/{patient_id}",
+            )
+            .order_by(FhirResource.clinical_date.desc())
+        ).all()
+    from smartcity.health.service.records import summary
+
+    return {
+        "stored": found,
+        "summary": summary(found, settings.section(HealthSettings).national_id_system, ward),
+        "encounters": encounters,
+    }
+
+
+@router.get(BASE + "/benh-nhan/{patient_id}", response_class=HTMLResponse)
+def staff_patient(
+    request: Request, patient_id: str, actor: Who, db: DbDep, settings: SettingsDep
+) -> Response:
+    """One person's record summary and, for a child, the immunisation schedule; the read is logged."""
+    if not actor.is_authenticated:
+        return _login(request)
+    _staff(actor)
+    today = clock.today(settings)
+    record = _patient(db, settings, patient_id)
+    wards = service.staff_wards(db, actor)
+    if wards is not None and record["summary"].ward_code not in wards:
+        raise Forbidden("Người này không thuộc phường của trạm y tế bạn.")
+    service.log_access(db, actor.label, "page", [record["stored"]])
+    return _page(
+        request,
+        "staff_patient.html",
+        {
+            **record,
+            "schedule": _child_record(db, settings, patient_id, today),
+            "names": service.ward_names(db, today),
+            "diseases": settings.section(HealthSettings).quarantine_periods,
+            "linked": request.query_params.get("da-lien-ket"),
+            "error": request.query_params.get("loi"),
+        },
+    )
+
+
+@router.post(BASE + "/benh-nhan/{patient_id}/lien-ket")
+async def staff_link(request: Request, patient_id: str, actor: Who, db: DbDep) -> Response:
+    """Link a citizen's account to this person's record (after checking their ID card)."""
+    _staff(actor)
+    form = await _form(request)
+    user = accounts_service.get_user_by_username(db, str(form.get("username") or "").strip())
+    target = f"{BASE}/benh-nhan/{patient_id}"
+    if user is None:
+        return RedirectResponse(f"{target}?loi={quote('Không có tài khoản nào với tên đăng nhập này.')}", 303)
+    service.link_person(
+        db, actor=actor, user_id=user.id, patient_id=patient_id, wards=service.staff_wards(db, actor)
+    )
+    return RedirectResponse(f"{target}?da-lien-ket=1", status_code=303)
+
+
+@router.get(BASE + "/tiem-chung", response_class=HTMLResponse)
+def staff_immunisation(request: Request, actor: Who, db: DbDep, settings: SettingsDep) -> Response:
+    """Children with overdue doses in the caller's wards, and coverage by vaccine and dose."""
+    if not actor.is_authenticated:
+        return _login(request)
+    _staff(actor)
+    today = clock.today(settings)
+    wards = service.staff_wards(db, actor)
+    overdue = service.overdue_children(db, settings, on=today, wards=wards, actor=actor)
+    coverage = [c for c in service.immunisation_coverage(db, today, wards) if c.ward_code is None]
+    return _page(
+        request,
+        "staff_immunisation.html",
+        {"overdue": overdue, "coverage": coverage, "names": service.ward_names(db, today), "today": today},
+    )
+
+
+@router.get(BASE + "/cach-ly", response_class=HTMLResponse)
+def staff_quarantine(request: Request, actor: Who, db: DbDep, settings: SettingsDep) -> Response:
+    """The quarantine board of the caller's wards: open alerts first."""
+    if not actor.is_authenticated:
+        return _login(request)
+    _staff(actor)
+    today = clock.today(settings)
+    board = service.quarantine_board(db, wards=service.staff_wards(db, actor))
+    people = _names(db, settings, [r.patient_id for r in board], actor)
+    return _page(
+        request,
+        "staff_quarantine.html",
+        {
+            "board": board,
+            "people": people,
+            "names": service.ward_names(db, today),
+            "today": today,
+            "diseases": settings.section(HealthSettings).quarantine_periods,
+            "warning_symptoms": settings.section(HealthSettings).warning_symptoms,
+            "error": request.query_params.get("loi"),
+        },
+    )
+
+
+def _names(db: Any, settings: Any, patient_ids: list[str], actor: Actor) -> dict[str, str]:
+    """Names of the people on a staff page; showing them is a read of their record, so it is logged."""
+    from smartcity.health.service.records import summary
+
+    system = settings.section(HealthSettings).national_id_system
+    with db.session() as s:
+        found = [
+            store.read(s, settings.resolved_secret_key, "Patient", pid) for pid in dict.fromkeys(patient_ids)
+        ]
+    service.log_access(db, actor.label, "page", found)
+    return {f.resource["id"]: summary(f, system).name for f in found}
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    form = await request.form()
+    return {k: form.getlist(k) if k == "symptoms" else form.get(k) for k in form}
+
+
+@router.post(BASE + "/cach-ly")
+async def staff_quarantine_action(request: Request, actor: Who, db: DbDep, settings: SettingsDep) -> Response:
+    """Open a case, check in for a person, release, or take an alert in hand; then back to the board."""
+    _staff(actor)
+    form = await _form(request)
+    action = form.get("action")
+    try:
+        if action == "open":
+            service.open_case(
+                db,
+                settings,
+                actor=actor,
+                patient_id=str(form.get("patient_id")),
+                disease=str(form.get("disease")),
+                kind=str(form.get("kind")),
+            )
+        elif action == "checkin":
+            service.check_in(
+                db,
+                settings,
+                actor=actor,
+                case_id=int(str(form.get("case_id"))),
+                temperature=_temperature(form.get("temperature")),
+                symptoms=list(form.get("symptoms") or []),
+            )
+        elif action == "release":
+            service.release_case(db, actor=actor, case_id=int(str(form.get("case_id"))))
+        elif action == "acknowledge":
+            service.acknowledge_alert(db, actor=actor, alert_id=int(str(form.get("alert_id"))))
+    except AppError as exc:
+        return RedirectResponse(f"{BASE}/cach-ly?loi={quote(exc.detail)}", status_code=303)
+    return RedirectResponse(f"{BASE}/cach-ly", status_code=303)
+
+
+def _temperature(value: Any) -> float | None:
+    text = str(value or "").replace(",", ".").strip()
+    try:
+        return float(text) if text else None
+    except ValueError:
+        from smartcity.core.errors import ValidationFailed
+
+        raise ValidationFailed.for_field("temperature", "nhiệt độ là một số, ví dụ 37,2") from None
+
+
+@router.get("/suc-khoe", response_class=HTMLResponse)
+def citizen_space(request: Request, actor: Who, db: DbDep, settings: SettingsDep) -> Response:
+    """The citizen's health space: today's check-in, own and children's immunisation, who read my record."""
+    if not actor.is_authenticated:
+        return _login(request)
+    assert actor.user_id is not None
+    today = clock.today(settings)
+    own = service.patient_for_user(db, actor.user_id)
+    records = []
+    for patient_id in ([own] if own else []) + service.children_of_user(db, actor.user_id):
+        record = _patient(db, settings, patient_id)
+        records.append({**record, "schedule": _child_record(db, settings, patient_id, today)})
+    cases = service.cases_of_user(db, actor.user_id)
+    return render(
+        request,
+        "health/citizen.html",
+        {
+            "linked": own is not None,
+            "records": records,
+            "cases": cases,
+            "labels": labels,
+            "today": today,
+            "accesses": service.accesses_of_user(db, actor.user_id, limit=30),
+            "diseases": settings.section(HealthSettings).quarantine_periods,
+            "user_consents": actor.user_id in service.consented(db, "immunisation-reminders"),
+            "consent_text": service.CONSENT_PURPOSES["immunisation-reminders"][1],
+            "done": request.query_params.get("da-khai-bao"),
+            "error": request.query_params.get("loi"),
+        },
+    )
+
+
+@router.post("/suc-khoe/khai-bao")
+async def citizen_check_in(request: Request, actor: Who, db: DbDep, settings: SettingsDep) -> Response:
+    """The person's own daily check-in."""
+    if not actor.is_authenticated:
+        return _login(request)
+    form = await _form(request)
+    try:
+        service.check_in(
+            db,
+            settings,
+            actor=actor,
+            case_id=int(str(form.get("case_id"))),
+            temperature=_temperature(form.get("temperature")),
+            symptoms=list(form.get("symptoms") or []),
+        )
+    except AppError as exc:
+        return RedirectResponse(f"/suc-khoe?loi={quote(exc.detail)}", status_code=303)
+    return RedirectResponse("/suc-khoe?da-khai-bao=1", status_code=303)
+
+
+@router.get("/dich-benh", response_class=HTMLResponse)
+def epidemic(request: Request, db: DbDep, settings: SettingsDep) -> Response:
+    """Public: running cases by ward and the epidemic curve of 60 days (counts below 5 hidden)."""
+    today = clock.today(settings)
+    names = service.ward_names(db, today)
+    counts = service.case_map(db, on=today)
+    curve = service.epidemic_curve(db, start=today - timedelta(days=59), end=today)
+    top = max([c or 0 for _, c in curve] + [5])
+    return render(
+        request,
+        "health/epidemic.html",
+        {
+            "labels": labels,
+            "today": today,
+            "wards": [(names[w], c) for w, c in counts.items()],
+            "curve": curve,
+            "top": top,
+        },
+    )
+
+
+@router.post("/suc-khoe/dong-y")
+async def citizen_consent(request: Request, actor: Who, db: DbDep) -> Response:
+    """Give or withdraw consent to immunisation reminders (recorded with the text's version)."""
+    if not actor.is_authenticated or actor.user_id is None:
+        return _login(request)
+    form = await _form(request)
+    service.set_consent(
+        db,
+        actor=actor,
+        user_id=actor.user_id,
+        purpose="immunisation-reminders",
+        given=form.get("given") == "1",
+    )
+    return RedirectResponse("/suc-khoe", status_code=303)

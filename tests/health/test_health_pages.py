@@ -1,0 +1,155 @@
+"""Health pages through HTTP: staff search, immunisation list, quarantine board; the citizen's space."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from smartcity.core import clock
+from smartcity.core.security import Actor
+from smartcity.health import service
+from tests.health.conftest import bearer, patient
+
+
+def _html(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Accept": "text/html"}
+
+
+def test_staff_pages_show_names_not_codes_and_log_reads(client, db, settings, user_token) -> None:  # type: ignore[no-untyped-def]
+    _, manager = user_token("health_manager")
+    service.ensure_population(db)
+    pid = client.post(
+        "/fhir/R4/Patient",
+        json=patient("074190007777", "Trương", "Mỹ Linh", "1990-07-07", ward="25760"),
+        headers=bearer(manager),
+    ).json()["id"]
+    _, worker = user_token("health_worker", "TYT-25760")
+    home = client.get("/can-bo/y-te", params={"q": "truong my linh"}, headers=_html(worker))
+    assert home.status_code == 200
+    assert "Trương Mỹ Linh" in home.text and "*********777" in home.text and "074190007777" not in home.text
+    assert "Phường Bình Dương" in home.text and ">25760<" not in home.text
+    assert "Toàn thành phố" in home.text
+    record = client.get(f"/can-bo/y-te/benh-nhan/{pid}", headers=_html(worker))
+    assert record.status_code == 200 and "Trương Mỹ Linh" in record.text
+    _, elsewhere = user_token("health_worker", "TYT-25747")
+    assert client.get(f"/can-bo/y-te/benh-nhan/{pid}", headers=_html(elsewhere)).status_code == 403
+    assert (
+        "Trương Mỹ Linh"
+        not in client.get("/can-bo/y-te", params={"q": "Trương"}, headers=_html(elsewhere)).text
+    )
+    citizen_id, citizen = user_token("citizen")
+    service.link_person(db, actor=Actor.system("t"), user_id=citizen_id, patient_id=pid)
+    space = client.get("/suc-khoe", headers=_html(citizen))
+    assert space.status_code == 200 and "Ai đã xem hồ sơ của tôi" in space.text
+    assert "healthworker" in space.text  # the staff member who opened the record
+    assert (
+        client.post(
+            "/suc-khoe/dong-y", data={"given": "1"}, headers=_html(citizen), follow_redirects=False
+        ).status_code
+        == 303
+    )
+    assert citizen_id in service.consented(db, "immunisation-reminders")
+    assert "Rút lại sự đồng ý" in client.get("/suc-khoe", headers=_html(citizen)).text
+    client.post("/suc-khoe/dong-y", data={"given": "0"}, headers=_html(citizen))
+    assert citizen_id not in service.consented(db, "immunisation-reminders")
+    _, clerk = user_token("clerk", "UBND-25747-HCM")
+    for path in (
+        "/can-bo/y-te",
+        "/can-bo/y-te/tiem-chung",
+        "/can-bo/y-te/cach-ly",
+        f"/can-bo/y-te/benh-nhan/{pid}",
+    ):
+        assert client.get(path, headers=_html(clerk)).status_code == 403
+    assert client.get("/can-bo/y-te", follow_redirects=False).status_code == 303
+
+
+def test_quarantine_board_and_citizen_check_in_through_forms(client, db, settings, user_token) -> None:  # type: ignore[no-untyped-def]
+    _, manager = user_token("health_manager")
+    pid = client.post(
+        "/fhir/R4/Patient",
+        json=patient("074190008888", "Lý", "Thanh", "1988-08-08", ward="25768"),
+        headers=bearer(manager),
+    ).json()["id"]
+    today = clock.today(settings)
+    case_id = service.open_case(
+        db,
+        settings,
+        actor=Actor.system("t"),
+        patient_id=pid,
+        disease="covid-19",
+        kind="case",
+        start=today - timedelta(days=2),
+    )
+    assert service.find_missed_checkins(db, settings, on=today) == 2
+    _, worker = user_token("health_worker", "TYT-25768")
+    board = client.get("/can-bo/y-te/cach-ly", headers=_html(worker))
+    assert "Lý Thanh" in board.text and board.text.count("Không khai báo y tế") == 2
+    citizen_id, citizen = user_token("citizen")
+    service.link_person(db, actor=Actor.system("t"), user_id=citizen_id, patient_id=pid)
+    done = client.post(
+        "/suc-khoe/khai-bao",
+        data={"case_id": case_id, "temperature": "38,9", "symptoms": ["ho", "kho-tho"]},
+        headers=_html(citizen),
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/suc-khoe?da-khai-bao=1"
+    assert "Có dấu hiệu cảnh báo" in client.get("/can-bo/y-te/cach-ly", headers=_html(worker)).text
+    released = client.post(
+        "/can-bo/y-te/cach-ly",
+        data={"action": "release", "case_id": case_id},
+        headers=_html(worker),
+        follow_redirects=False,
+    )
+    assert released.status_code == 303
+    assert "Lý Thanh" not in client.get("/can-bo/y-te/cach-ly", headers=_html(worker)).text
+
+
+def test_linking_an_account_and_the_conflict_list(client, db, user_token) -> None:  # type: ignore[no-untyped-def]
+    _, manager = user_token("health_manager")
+    pid = client.post(
+        "/fhir/R4/Patient",
+        json=patient("074190011111", "Quách", "Tĩnh", "1980-01-01"),
+        headers=bearer(manager),
+    ).json()["id"]
+    client.post(
+        "/fhir/R4/Patient",
+        json=patient("074190011111", "Quách", "Tĩnh", "1981-01-01"),
+        headers=bearer(manager),
+    )
+    home = client.get("/can-bo/y-te", headers=_html(manager))
+    assert "Hồ sơ trùng số căn cước cần xem xét" in home.text and "Ngày sinh" in home.text
+    citizen_id, citizen = user_token("citizen", username="quachtinh")
+    _, worker = user_token("health_worker", "TYT-25747")
+    linked = client.post(
+        f"/can-bo/y-te/benh-nhan/{pid}/lien-ket",
+        data={"username": "quachtinh"},
+        headers=_html(worker),
+        follow_redirects=False,
+    )
+    assert linked.status_code == 303 and "da-lien-ket" in linked.headers["location"]
+    assert service.patient_for_user(db, citizen_id) == pid
+    _, far = user_token("health_worker", "TYT-25768")
+    api = client.post(
+        "/api/v1/health/links", json={"username": "quachtinh", "patient_id": pid}, headers=bearer(far)
+    )
+    assert api.status_code == 404  # not a person of that worker's ward
+    assert client.get("/api/v1/health/conflicts", headers=bearer(manager)).json()[0]["patient_id"] == pid
+    assert client.get("/api/v1/health/conflicts", headers=bearer(citizen)).status_code == 403
+
+
+def test_public_epidemic_page_shows_aggregates_only(client, db, settings, user_token) -> None:  # type: ignore[no-untyped-def]
+    _, manager = user_token("health_manager")
+    today = clock.today(settings)
+    for n in range(6):
+        pid = client.post(
+            "/fhir/R4/Patient",
+            json=patient(f"07419002{n:04d}", "Mạc", "Cửu", "1975-01-01", ward="25750" if n < 5 else "25771"),
+            headers=bearer(manager),
+        ).json()["id"]
+        service.open_case(
+            db, settings, actor=Actor.system("t"), patient_id=pid, disease="dengue", kind="case", start=today
+        )
+    page = client.get("/dich-benh")
+    assert page.status_code == 200
+    assert "Phường Phú Lợi</td><td>5<" in page.text.replace("\n", "")
+    assert "Phường Chánh Hiệp</td><td>dưới 5" in page.text.replace("\n", "")
+    assert "Mạc" not in page.text
