@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import httpx
 from rich.console import Console
 
-from smartcity.accounts.demo import demo_admin_password
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
+from smartcity.core.demo import demo_admin_password
 from smartcity.core.migrate import upgrade
 from smartcity.core.security import Actor
 from smartcity.domains import collect, register_handlers

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
-
 from smartcity.accounts.service import create_user, get_user_by_username
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
+from smartcity.core.demo import demo_password
 from smartcity.core.security import Actor
 
 DEMO_WARD_COMMITTEE = "UBND-25747-HCM"  # Phường Thủ Dầu Một, since the 2025 reorganisation
@@ -19,21 +17,6 @@ DEMO_USERS = (
     ("vanhanh", "Võ Thanh Sơn (điều hành IOC, 1022)", "operator", None),
     ("congdan", "Đỗ Thị Lan (công dân)", "citizen", None),
 )
-
-
-def demo_admin_password(data_dir: Path) -> str:
-    """The demo admin's password: generated on first run and kept (mode 600) in the data directory."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / "demo-admin-password"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(12))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
-def demo_password(settings: Settings) -> str:
-    """The demo accounts share the demo admin's generated password (printed by `smartcity demo`)."""
-    return demo_admin_password(settings.data_dir)
 
 
 def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:

@@ -12,7 +12,7 @@ from smartcity.core.datasets import suppress_small
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.health import service
-from smartcity.health.fhir.routes import router as fhir_router
+from smartcity.health.fhir_api import router as fhir_router
 from smartcity.health.schemas import (
     AccessRead,
     AlertRead,

@@ -17,6 +17,7 @@ from smartcity.accounts import service as accounts_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
+from smartcity.core.demo import demo_password
 from smartcity.core.security import Actor
 from smartcity.health import service
 from smartcity.health.config import HealthSettings
@@ -219,8 +220,6 @@ def _organisations(wards: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def _users(db: Database, settings: Settings, actor: Actor) -> None:
-    from smartcity.accounts.demo import demo_password
-
     for username, full_name, role, unit in DEMO_USERS:
         if accounts_service.get_user_by_username(db, username) is None:
             accounts_service.create_user(

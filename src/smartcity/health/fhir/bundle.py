@@ -135,7 +135,7 @@ def run_entry(ctx: store.StoreContext, entry: Entry, search: Searcher) -> dict[s
                     404, f"{entry.resource_type}/{entry.logical_id} is not known", code="not-found"
                 )
             found = store.read(ctx.session, ctx.secret, entry.resource_type, entry.logical_id)
-            from smartcity.health.service import log_access_in
+            from smartcity.health.fhir.reads import log_access_in
 
             log_access_in(ctx.session, ctx.caller.label, "read", [found])
             return {"response": {"status": "200 OK"}, "resource": found.resource}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -30,6 +29,8 @@ from smartcity.health.fhir.access import (
     secret_digest,
 )
 from smartcity.health.fhir.extract import fold
+from smartcity.health.fhir.reads import log_access as log_access
+from smartcity.health.fhir.reads import log_access_in as log_access_in
 from smartcity.health.models import (
     Consent,
     FhirResource,
@@ -69,38 +70,6 @@ def store_context(session: Session, db: Database, settings: Settings, caller: Ca
         wards=wards,
         today=today,
     )
-
-
-def _patients_of(found: Iterable[store.Stored]) -> list[tuple[str, str]]:
-    pairs = []
-    for stored in found:
-        kind = stored.resource["resourceType"]
-        if kind == "Patient":
-            pairs.append((stored.resource["id"], kind))
-            continue
-        for key in ("subject", "patient"):
-            reference = (stored.resource.get(key) or {}).get("reference", "")
-            if reference.startswith("Patient/"):
-                pairs.append((reference.split("/")[1], kind))
-    return list(dict.fromkeys(pairs))
-
-
-def log_access_in(session: Session, actor: str, interaction: str, found: Iterable[store.Stored]) -> None:
-    """Log, in this session, that `actor` read these people's records."""
-    now = clock.now()
-    session.add_all(
-        RecordAccess(patient_id=pid, actor=actor, interaction=interaction, resource_type=kind, at=now)
-        for pid, kind in _patients_of(found)
-    )
-
-
-def log_access(db: Database, actor: str, interaction: str, found: Iterable[store.Stored]) -> None:
-    """Log that `actor` read these people's records (one row a person and resource type)."""
-    found = list(found)
-    if not _patients_of(found):
-        return
-    with db.write_session() as s:
-        log_access_in(s, actor, interaction, found)
 
 
 @dataclass(frozen=True)
