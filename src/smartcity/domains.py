@@ -17,6 +17,8 @@ DOMAINS = (
     "documents",
     "feedback",
     "iot",
+    "opendata",
+    "portal",
 )
 
 
