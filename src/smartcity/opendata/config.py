@@ -17,7 +17,10 @@ class OpendataSettings(BaseSettings):
         "Các bộ dữ liệu tổng hợp và lớp bản đồ công khai của chính quyền thành phố Thủ Dầu Một, "
         "miễn phí, theo giấy phép mở."
     )
-    description_en: str = "Aggregate datasets and public map layers of the Thủ Dầu Một city government, free, under open licences."
+    description_en: str = (
+        "Aggregate datasets and public map layers of the Thủ Dầu Một city government, "
+        "free, under open licences."
+    )
     publishers: dict[str, str] = Field(
         default={"ubnd-thu-dau-mot": "UBND thành phố Thủ Dầu Một"},
         description="Organisation slugs the datasets name, and their names",

@@ -72,7 +72,8 @@ NOTICES = (
         summary_vi="Gọi 1022 (từ di động: 0274.1022), nhắn Zalo, dùng ứng dụng hoặc gửi phản ánh trên cổng.",
         body_vi=(
             "Từ ngày 24/11/2019, đường dây nóng 1022 là đầu mối duy nhất tiếp nhận câu hỏi, khiếu nại và "
-            "phản ánh khẩn của người dân, 24/7. Có thể gửi phản ánh kèm ảnh và vị trí ngay trên cổng thông tin."
+            "phản ánh khẩn của người dân, 24/7. Có thể gửi phản ánh kèm ảnh và vị trí ngay trên "
+            "cổng thông tin."
         ),
         publish=True,
     ),

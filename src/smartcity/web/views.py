@@ -1,4 +1,4 @@
-"""The city map page (/ban-do): wards before and after the 2025 reorganisation (the home / is the portal's)."""
+"""The city map page (/ban-do): wards before and after the 2025 reorganisation (the portal owns /)."""
 
 from __future__ import annotations
 
