@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
 from smartcity.core.config import Settings
 from smartcity.opendata.config import OpendataSettings
@@ -30,6 +30,21 @@ FREQUENCIES = {
 }
 FILE_TYPES = {"csv": "CSV", "xlsx": "XLSX", "geojson": "GEOJSON", "ogc": "GEOJSON"}
 LICENCES = {"CC-BY-4.0": "CC_BY_4_0", "CC0-1.0": "CC0", "ODC-BY-1.0": "ODC_BY"}
+THEME_LABELS = {
+    "AGRI": "Agriculture, fisheries, forestry and food",
+    "ECON": "Economy and finance",
+    "EDUC": "Education, culture and sport",
+    "ENER": "Energy",
+    "ENVI": "Environment",
+    "GOVE": "Government and public sector",
+    "HEAL": "Health",
+    "INTR": "International issues",
+    "JUST": "Justice, legal system and public safety",
+    "REGI": "Regions and cities",
+    "SOCI": "Population and society",
+    "TECH": "Science and technology",
+    "TRAN": "Transport",
+}
 OGC_API_FEATURES = URIRef("http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core")
 SERIALISATIONS = {
     "jsonld": ("json-ld", "application/ld+json"),
@@ -61,6 +76,11 @@ def _typed(graph: Graph, node: URIRef, kind: URIRef) -> URIRef:
     return node
 
 
+def _link(graph: Graph, url: str) -> URIRef:
+    """A URL as DCAT-AP wants it: an IRI typed rdfs:Resource (what RDFS inference would say of it)."""
+    return _typed(graph, URIRef(url), RDFS.Resource)
+
+
 def _texts(graph: Graph, node: URIRef | BNode, prop: URIRef, vi: str, en: str) -> None:
     graph.add((node, prop, Literal(vi, lang="vi")))
     if en:
@@ -73,10 +93,18 @@ def _date(value: date | datetime) -> Literal:
     return Literal(value.isoformat(), datatype=XSD.date)
 
 
+def _theme_scheme(graph: Graph) -> URIRef:
+    scheme = _typed(graph, THEME_SCHEME, SKOS.ConceptScheme)
+    graph.add((scheme, DCTERMS.title, Literal("Data theme", lang="en")))
+    return scheme
+
+
 def _publisher(graph: Graph, base_url: str, slug: str, name: str) -> URIRef:
     agent = _typed(graph, URIRef(f"{base_url}du-lieu-mo/to-chuc/{slug}"), FOAF.Agent)
     graph.add((agent, FOAF.name, Literal(name, lang="vi")))
-    graph.add((agent, DCTERMS.type, _typed(graph, URIRef(f"{EU}corporate-body/LOCAL"), SKOS.Concept)))
+    kind = _typed(graph, URIRef(f"{EU}corporate-body/LOCAL"), SKOS.Concept)
+    graph.add((kind, SKOS.prefLabel, Literal("Local authority", lang="en")))
+    graph.add((agent, DCTERMS.type, kind))
     return agent
 
 
@@ -108,9 +136,9 @@ def _distribution(
 ) -> URIRef:
     node = _typed(graph, URIRef(f"{base_url}opendata/resource/{resource.id}"), DCAT.Distribution)
     _texts(graph, node, DCTERMS.title, resource.name_vi, resource.name_en)
-    graph.add((node, DCAT.accessURL, URIRef(resource.url)))
+    graph.add((node, DCAT.accessURL, _link(graph, resource.url)))
     if resource.is_file:
-        graph.add((node, DCAT.downloadURL, URIRef(resource.url)))
+        graph.add((node, DCAT.downloadURL, _link(graph, resource.url)))
     elif service is not None:
         graph.add((node, DCAT.accessService, service))
     media = URIRef(f"http://www.iana.org/assignments/media-types/{resource.media_type}")
@@ -129,8 +157,8 @@ def _data_service(graph: Graph, info: DatasetInfo, resource: ResourceInfo, datas
     endpoint = resource.url.split("/collections/")[0]
     node = _typed(graph, URIRef(f"{endpoint}"), DCAT.DataService)
     _texts(graph, node, DCTERMS.title, "OGC API Features của thành phố", "The city's OGC API Features")
-    graph.add((node, DCAT.endpointURL, URIRef(endpoint)))
-    graph.add((node, DCAT.endpointDescription, URIRef(f"{endpoint}/api")))
+    graph.add((node, DCAT.endpointURL, _link(graph, endpoint)))
+    graph.add((node, DCAT.endpointDescription, _link(graph, f"{endpoint}/api")))
     graph.add((node, DCTERMS.conformsTo, _typed(graph, OGC_API_FEATURES, DCTERMS.Standard)))
     graph.add((node, DCAT.servesDataset, dataset))
     graph.add((node, DCTERMS.license, _licence(graph, info.licence)))
@@ -159,7 +187,8 @@ def add_dataset(graph: Graph, settings: Settings, info: DatasetInfo, base_url: s
     graph.add((node, DCAT.landingPage, _typed(graph, URIRef(info.landing_page), FOAF.Document)))
     for code in info.themes:
         theme = _typed(graph, URIRef(f"{EU}data-theme/{code}"), SKOS.Concept)
-        graph.add((theme, SKOS.inScheme, _typed(graph, THEME_SCHEME, SKOS.ConceptScheme)))
+        graph.add((theme, SKOS.prefLabel, Literal(THEME_LABELS.get(code, code), lang="en")))
+        graph.add((theme, SKOS.inScheme, _theme_scheme(graph)))
         graph.add((node, DCAT.theme, theme))
     for keyword in info.keywords:
         graph.add((node, DCAT.keyword, Literal(keyword, lang="vi")))
@@ -196,9 +225,7 @@ def catalogue_graph(settings: Settings, infos: list[DatasetInfo], base_url: str)
     )
     graph.add((catalogue, DCTERMS.license, _licence(graph, "CC-BY-4.0")))
     graph.add((catalogue, DCTERMS.spatial, _spatial(graph, section)))
-    scheme = _typed(graph, THEME_SCHEME, SKOS.ConceptScheme)
-    graph.add((scheme, DCTERMS.title, Literal("Data theme", lang="en")))
-    graph.add((catalogue, DCAT.themeTaxonomy, scheme))
+    graph.add((catalogue, DCAT.themeTaxonomy, _theme_scheme(graph)))
     modified = [i.modified for i in infos if i.modified]
     if modified:
         graph.add((catalogue, DCTERMS.modified, _date(max(modified))))
