@@ -17,12 +17,14 @@ REPORT_TEXT = "Đèn đường hỏng trước chợ Thủ Dầu Một, tối om
 REPORTS = 6  # above the suppression threshold of 5
 
 
-def add_reports(db, secret: str, count: int = REPORTS, *, text: str = REPORT_TEXT) -> list[str]:  # type: ignore[no-untyped-def]
-    """`count` public reports of one category at Phú Cường, a day apart in March 2025; their codes."""
+def add_reports(  # type: ignore[no-untyped-def]
+    db, secret: str, count: int = REPORTS, *, text: str = REPORT_TEXT, start: datetime | None = None
+) -> list[str]:
+    """`count` public reports of one category at Phú Cường, a day apart from 3 March 2025; their codes."""
     from smartcity.feedback import service
 
     codes = []
-    start = datetime(2025, 3, 3, 9, 0, tzinfo=LOCAL)
+    start = start or datetime(2025, 3, 3, 9, 0, tzinfo=LOCAL)
     for index in range(count):
         data = ReportCreate(
             category_code="ha-tang",
