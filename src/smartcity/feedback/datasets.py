@@ -26,8 +26,8 @@ def report_rows(db: Database, settings: Settings) -> Iterable[dict[str, Any]]:
         Report.status != "merged"
     )
     with db.session() as s:
-        names = dict(s.execute(select(Category.code, Category.name)).tuples().all())
-        for submitted_at, category, ward, status in s.execute(query).tuples():
+        names = dict(s.execute(select(Category.code, Category.name)).all())
+        for submitted_at, category, ward, status in s.execute(query):
             key = (clock.local(submitted_at, settings).strftime("%Y-%m"), category, ward or "")
             received[key] += 1
             resolved[key] += status in RESOLVED

@@ -35,7 +35,7 @@ def search(db: Database, query: str, settings: Settings) -> list[SearchHit]:
         return []
     public = select(Report).where(Report.is_public.is_(True), Report.status != "merged")
     with db.session() as s:
-        names = dict(s.execute(select(Category.code, Category.name)).tuples().all())
+        names = dict(s.execute(select(Category.code, Category.name)).all())
         by_code = s.scalar(public.where(Report.code == query.strip().upper()))
         if by_code is not None:
             return [_hit(by_code, names.get(by_code.category_code, ""), 3.0)]

@@ -288,6 +288,6 @@ def usage_counts(
         query = query.where(UsageHit.at < end)
     counts: dict[str, dict[str, int]] = {}
     with db.session() as s:
-        for dataset, kind, count in s.execute(query).tuples():
+        for dataset, kind, count in s.execute(query):
             counts.setdefault(dataset, dict.fromkeys(USAGE_KINDS, 0))[kind] = int(count)
     return counts
