@@ -256,7 +256,7 @@ def preview(db: Database, settings: Settings, name: str) -> tuple[Dataset, list[
     limit = settings.section(OpendataSettings).preview_rows
     reader = csv.reader(io.StringIO(content.decode("utf-8")))
     next(reader, None)
-    rows = []
+    rows: list[list[str]] = []
     for row in reader:
         if len(rows) >= limit:
             break
