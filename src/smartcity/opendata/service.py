@@ -162,10 +162,11 @@ def resource_file(db: Database, settings: Settings, value: str) -> tuple[bytes, 
     row = _generated(db).get(value)
     store = file_store(settings, "opendata")
     if row is None or not store.exists(row.sha256):
-        try:
-            row = _store(db, settings, dataset, fmt)
+        try:  # all formats at once, so that the catalogue describes them alike
+            regenerate(db, settings, names=[dataset.name])
         except IntegrityError:  # generated meanwhile by another request
-            row = _generated(db)[value]
+            pass
+        row = _generated(db)[value]
     return store.get(row.sha256), FORMATS[fmt][1], f"{dataset.name}.{EXTENSIONS[fmt]}"
 
 

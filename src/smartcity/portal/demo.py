@@ -48,6 +48,34 @@ SMART_CITY_ARTICLE = PostInput(
     ),
     publish=True,
 )
+MORE_NEWS = (
+    PostInput(
+        kind="news",
+        slug="cap-giay-chung-nhan-so-nha-truc-tuyen",
+        title_vi="Cấp giấy chứng nhận số nhà trực tuyến: 1.922 giấy mới, 655 giấy cấp đổi",
+        title_en="House-number certificates online: 1,922 new and 655 renewed",
+        summary_vi="Người dân nộp hồ sơ cấp số nhà trên cổng, theo dõi tiến độ và nhận kết quả có chữ ký số.",
+        summary_en="Apply for a house number on the portal, follow it and receive a digitally signed result.",
+        body_vi=(
+            "Thành phố đã cấp 1.922 giấy chứng nhận số nhà mới và cấp đổi 655 giấy chứng nhận bằng hình thức "
+            "trực tuyến. Số nhà được đánh theo quy tắc: số lẻ bên trái, số chẵn bên phải, tính từ đầu tuyến "
+            'đường.\n\nTìm thủ tục "Cấp số nhà" trong mục Thủ tục hành chính để nộp hồ sơ.'
+        ),
+        publish=True,
+    ),
+    PostInput(
+        kind="news",
+        slug="thung-rac-ngam-dinh-bo-linh-bach-dang",
+        title_vi="Trụ bỏ rác và thùng chứa rác ngầm tại giao lộ Đinh Bộ Lĩnh - Bạch Đằng",
+        title_en="Underground waste bins at the Đinh Bộ Lĩnh - Bạch Đằng junction",
+        summary_vi="Bốn trụ bỏ rác và bốn thùng chứa rác ngầm giúp vỉa hè sạch hơn ở khu trung tâm.",
+        body_vi=(
+            "Thành phố trang bị 4 trụ bỏ rác và 4 thùng chứa rác ngầm bên dưới tại giao lộ đường Đinh Bộ Lĩnh "
+            "- đường Bạch Đằng. Rác đầy hoặc trụ hỏng, người dân có thể gửi phản ánh trên cổng hoặc gọi 1022."
+        ),
+        publish=True,
+    ),
+)
 NOTICES = (
     PostInput(
         kind="announcement",
@@ -101,6 +129,8 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     today = clock.today(settings)
     wanted = [
         _dated(SMART_CITY_ARTICLE, min(date(2022, 2, 27), today)),
+        _dated(MORE_NEWS[0], min(date(2022, 6, 15), today)),
+        _dated(MORE_NEWS[1], min(date(2022, 9, 5), today)),
         _dated(NOTICES[0], min(date(2025, 7, 1), today)),
         _dated(NOTICES[1], today - timedelta(days=3)),
         _dated(ABOUT, today - timedelta(days=30)),
