@@ -8,6 +8,7 @@ there; a resource never generated yet is generated on its first download.
 from __future__ import annotations
 
 import csv
+from contextlib import suppress
 import io
 import json
 from collections.abc import Iterable, Sequence
@@ -162,10 +163,9 @@ def resource_file(db: Database, settings: Settings, value: str) -> tuple[bytes, 
     row = _generated(db).get(value)
     store = file_store(settings, "opendata")
     if row is None or not store.exists(row.sha256):
-        try:  # all formats at once, so that the catalogue describes them alike
+        # All formats at once, so that the catalogue describes them alike; another request may race us.
+        with suppress(IntegrityError):
             regenerate(db, settings, names=[dataset.name])
-        except IntegrityError:  # generated meanwhile by another request
-            pass
         row = _generated(db)[value]
     return store.get(row.sha256), FORMATS[fmt][1], f"{dataset.name}.{EXTENSIONS[fmt]}"
 
