@@ -8,10 +8,10 @@ there; a resource never generated yet is generated on its first download.
 from __future__ import annotations
 
 import csv
-from contextlib import suppress
 import io
 import json
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from datetime import date, datetime
 from typing import Any
 
