@@ -71,7 +71,8 @@ MORE_NEWS = (
         summary_vi="Bốn trụ bỏ rác và bốn thùng chứa rác ngầm giúp vỉa hè sạch hơn ở khu trung tâm.",
         body_vi=(
             "Thành phố trang bị 4 trụ bỏ rác và 4 thùng chứa rác ngầm bên dưới tại giao lộ đường "
-            "Đinh Bộ Lĩnh - đường Bạch Đằng. Rác đầy hoặc trụ hỏng, người dân có thể gửi phản ánh trên cổng hoặc gọi 1022."
+            "Đinh Bộ Lĩnh - đường Bạch Đằng. Rác đầy hoặc trụ hỏng, người dân có thể gửi phản ánh "
+            "trên cổng hoặc gọi 1022."
         ),
         publish=True,
     ),
