@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -40,8 +42,7 @@ def add_reports(  # type: ignore[no-untyped-def]
     return codes
 
 
-@pytest.fixture
-def public_city(db, settings):  # type: ignore[no-untyped-def]
+def _load_public_city(db, secret: str) -> None:  # type: ignore[no-untyped-def]
     """The city pack, its procedures catalogue, six public reports and a small synthetic planning layer."""
     from smartcity.city.loader import load_city_pack
     from smartcity.gis import service as gis
@@ -51,5 +52,36 @@ def public_city(db, settings):  # type: ignore[no-untyped-def]
     procedures.load_city_catalogue(db, actor=SYSTEM)
     gis.ensure_builtin_layers(db, actor=SYSTEM)
     gis.load_demo_layers(db, actor=SYSTEM, parcels=40)
-    add_reports(db, settings.resolved_secret_key)
+    add_reports(db, secret)
+
+
+@pytest.fixture(scope="session")
+def public_sqlite_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the public city loaded once per session; each SQLite test copies it."""
+    from smartcity.core.config import Settings
+    from smartcity.core.db import Database
+    from tests.conftest import TEST_SECRET
+
+    path = tmp_path_factory.mktemp("public-city") / "public.db"
+    shutil.copy(sqlite_template, path)
+    database = Database(f"sqlite:///{path}")
+    database.bind_settings(
+        Settings(
+            data_dir=path.parent / "var", database_url=database.url, secret_key=TEST_SECRET, log_json=False
+        )
+    )
+    _load_public_city(database, TEST_SECRET)
+    database.dispose()
+    return path
+
+
+@pytest.fixture
+def public_city(db, settings, request):  # type: ignore[no-untyped-def]
+    """The public city on the test database (on SQLite a copy of the session's loaded file)."""
+    if db.dialect == "sqlite":
+        template = request.getfixturevalue("public_sqlite_template")
+        db.dispose()
+        shutil.copy(template, db.url.removeprefix("sqlite:///"))
+    else:
+        _load_public_city(db, settings.resolved_secret_key)
     return db

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from smartcity.accounts import service as accounts_service
 from smartcity.core.security import Actor
-from tests.opendata.conftest import public_city  # noqa: F401  (the shared fixture)
+from tests.opendata.conftest import public_city, public_sqlite_template  # noqa: F401  (shared fixtures)
 
 PASSWORD = "Portal-test-password-1"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
