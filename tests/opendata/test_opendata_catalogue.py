@@ -118,3 +118,17 @@ def test_the_pages_list_search_and_preview_without_javascript(client, public_cit
     assert client.get("/du-lieu-mo/nothing").status_code == 404
     english = client.get("/du-lieu-mo/procedures-catalogue?lang=en")
     assert "Catalogue of administrative procedures" in english.text
+
+
+def test_the_command_line_regenerates_and_lists(public_city, settings, monkeypatch):
+    from typer.testing import CliRunner
+
+    from smartcity.opendata import cli
+
+    monkeypatch.setattr("smartcity.core.db.open_database", lambda *a, **k: public_city)
+    runner = CliRunner()
+    result = runner.invoke(cli.opendata_app, ["regenerate", "procedures-catalogue"])
+    assert result.exit_code == 0, result.output
+    assert "2 files written" in result.output
+    listed = runner.invoke(cli.opendata_app, ["list"], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0 and "procedures-catalogue" in listed.output
