@@ -132,3 +132,19 @@ def test_the_command_line_regenerates_and_lists(public_city, settings, monkeypat
     assert "2 files written" in result.output
     listed = runner.invoke(cli.opendata_app, ["list"], env={"COLUMNS": "200"})
     assert listed.exit_code == 0 and "procedures-catalogue" in listed.output
+
+
+def test_dossiers_per_procedure_and_month_with_the_on_time_share(public_city, settings):
+    from smartcity.dossiers.datasets import dossier_rows, procedure_rows
+    from smartcity.dossiers.demo import seed_demo_dossiers
+
+    made = seed_demo_dossiers(public_city, settings=settings, count=300, years=1)
+    rows = list(dossier_rows(public_city, settings))
+    shown = [r["received"] for r in rows if r["received"] is not None]
+    assert 0 < sum(shown) <= made
+    assert all(n >= SMALL_COUNT for n in shown)
+    assert all(r["on_time_share"] is None for r in rows if r["finished"] is None)
+    overall = list(procedure_rows(public_city, settings))
+    shares = [r["on_time_share"] for r in overall if r["on_time_share"] is not None]
+    assert shares and all(0.0 <= s <= 1.0 for s in shares)
+    assert "applicant_name" not in rows[0] and "applicant_name" not in overall[0]
