@@ -111,8 +111,8 @@ DATASETS = [
             "hạn) trên toàn bộ thời gian. Số dưới 5 được ẩn."
         ),
         description_en=(
-            "For each procedure: dossiers received, dossiers decided and the share decided on time (or early), "
-            "over the whole period. Counts under 5 are suppressed."
+            "For each procedure: dossiers received, dossiers decided and the share decided on time "
+            "(or early), over the whole period. Counts under 5 are suppressed."
         ),
         publisher="ubnd-thu-dau-mot",
         themes=("GOVE",),
