@@ -54,6 +54,11 @@ def test_a_citizen_finds_a_procedure_a_report_and_a_dataset_without_diacritics(c
     zone = client.get("/tim-kiem", params={"q": "quy hoach"})
     assert "Quy hoạch" in zone.text and "/ogc/collections/planning-zones/items/" in zone.text
 
+    many = client.get("/tim-kiem", params={"q": "khai sinh"})
+    assert (
+        'href="/thu-tuc?q=khai%20sinh"' in many.text
+    )  # more than the page shows: the catalogue's own search
+
     nothing = client.get("/tim-kiem", params={"q": "xyzzy khong co"})
     assert "Không tìm thấy kết quả" in nothing.text
 

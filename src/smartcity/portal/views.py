@@ -32,6 +32,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {"portal.css": "text/css"}
 PAGE_SIZE = 10
 KIND_NAMES = {"news": "Tin tức", "announcement": "Thông báo", "page": "Trang thông tin"}
+MORE_LINKS = {"Thủ tục hành chính": "/thu-tuc?q=", "Dữ liệu mở": "/du-lieu-mo?q="}  # a kind's own search
 QUICK_LINKS = (
     ("Tìm thủ tục hành chính", "Thành phần hồ sơ, phí, thời hạn; nộp trực tuyến", "/thu-tuc"),
     ("Tra cứu hồ sơ", "Hồ sơ của bạn đang ở đâu", "/tra-cuu"),
@@ -79,7 +80,10 @@ def search_page(
     limit = settings.section(PortalSettings).search_per_kind
     shown = {kind: hits[:limit] for kind, hits in groups.items()}
     total = sum(len(h) for h in groups.values())
-    return render(request, "portal/search.html", {"q": q, "groups": shown, "total": total})
+    counts = {kind: len(hits) for kind, hits in groups.items()}
+    more = {kind: f"{MORE_LINKS[kind[0]]}{quote(q)}" for kind in groups if kind[0] in MORE_LINKS}
+    context = {"q": q, "groups": shown, "total": total, "counts": counts, "more": more}
+    return render(request, "portal/search.html", context)
 
 
 @router.get("/tin-tuc", response_class=HTMLResponse)
