@@ -112,6 +112,8 @@ def test_organizations_groups_tags_status_and_resources(client, public_city):
     assert resource["format"] == "CSV" and resource["url"].endswith(
         "/du-lieu-mo/tai-ve/procedures-catalogue-csv"
     )
+    helped = client.get(status_help := client.get(action + "status_show").json()["help"])
+    assert "status_show" in status_help and "CKAN API version" in helped.json()["result"]
     current = client.get(action + "current_package_list_with_resources", params={"limit": 2}).json()["result"]
     assert len(current) == 2 and all(p["resources"] for p in current)
 

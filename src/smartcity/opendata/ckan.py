@@ -490,7 +490,17 @@ def current_package_list_with_resources(call: Call) -> list[dict[str, Any]]:
     return [package_dict(call.settings, i) for i in infos[offset : offset + limit]]
 
 
+def help_show(call: Call) -> str:
+    """What an action does (the address every answer's `help` points to)."""
+    name = _required(call.data, "name")
+    function = ACTIONS.get(name)
+    if function is None:
+        raise NotFound(f"Action {name!r}")
+    return function.__doc__ or ""
+
+
 ACTIONS: dict[str, Callable[[Call], Any]] = {
+    "help_show": help_show,
     "status_show": status_show,
     "package_list": package_list,
     "package_show": package_show,
