@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
+from smartcity.core import clock
 from smartcity.core.errors import AppError, Forbidden, NotFound
 from smartcity.core.files import StoredFile, file_store
 from smartcity.core.pages import PageParams
@@ -248,7 +249,9 @@ def edit_post_form(
     post = service.get_post(db, post_id)
     values = post.model_dump()
     values["publish"] = post.status == "published"
-    values["published_on"] = post.published_at.date().isoformat() if post.published_at else ""
+    values["published_on"] = (
+        clock.local_date(post.published_at, settings).isoformat() if post.published_at else ""
+    )
     return _form_page(request, post, values, [])
 
 
