@@ -198,3 +198,14 @@ def test_the_city_map_moved_to_its_own_page(client, public_city):
     page = client.get("/ban-do")
     assert page.status_code == 200 and 'id="map"' in page.text and "Phường" in page.text
     assert "25747" not in page.text  # names, not codes
+
+
+def test_the_json_api_searches_and_lists_news(client, public_city, settings):
+    load_demo(public_city, settings=settings, actor=Actor.system("demo"))
+    found = client.get("/api/v1/portal/search", params={"q": "dang ky khai sinh"}).json()
+    assert found["count"] >= 1 and found["results"][0]["url"].startswith("/thu-tuc/")
+    assert found["results"][0]["kind_vi"] == "Thủ tục hành chính"
+    assert client.get("/api/v1/portal/search", params={"q": ""}).status_code == 422
+    news = client.get("/api/v1/portal/posts", params={"limit": 2}).json()
+    assert news["total"] == 5 and len(news["items"]) == 2
+    assert all(item["status"] == "published" for item in news["items"])
