@@ -209,3 +209,22 @@ def test_the_json_api_searches_and_lists_news(client, public_city, settings):
     news = client.get("/api/v1/portal/posts", params={"limit": 2}).json()
     assert news["total"] == 5 and len(news["items"]) == 2
     assert all(item["status"] == "published" for item in news["items"])
+
+
+def test_the_citizens_space_gathers_dossiers_and_fees_to_pay(signed_in, public_city, settings):
+    from sqlalchemy import select, update
+
+    from smartcity.dossiers.demo import seed_demo_dossiers
+    from smartcity.dossiers.models import Dossier
+
+    citizen, _token, user_id = signed_in("congdan2", ("citizen", None))
+    seed_demo_dossiers(public_city, settings=settings, count=12, years=1)
+    with public_city.write_session() as s:
+        ids = list(s.scalars(select(Dossier.id).order_by(Dossier.id).limit(3)))
+        s.execute(update(Dossier).where(Dossier.id.in_(ids)).values(applicant_user_id=user_id))
+        s.execute(update(Dossier).where(Dossier.id == ids[0]).values(state=6))
+        codes = list(s.scalars(select(Dossier.code).where(Dossier.id.in_(ids)).order_by(Dossier.id)))
+    page = citizen.get("/cua-toi").text
+    assert all(f'href="/ho-so/{code}"' in page for code in codes)
+    fees = page.split("Phí, lệ phí cần nộp")[1]
+    assert f'href="/ho-so/{codes[0]}"' in fees and f'href="/ho-so/{codes[1]}"' not in fees

@@ -1,4 +1,4 @@
-"""The dossiers' section of the citizen's own space (/cua-toi): their latest dossiers and where they stand."""
+"""The dossiers' sections of the citizen's space (/cua-toi): latest dossiers, and fees waiting for payment."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.security import Actor
 from smartcity.dossiers.service import list_dossiers
+from smartcity.dossiers.states import PAYMENT
 from smartcity.portal.schemas import CitizenItem, CitizenSection
 
 SHOWN = 5
@@ -36,4 +37,28 @@ def my_dossiers(db: Database, actor: Actor, settings: Settings) -> CitizenSectio
     )
 
 
-SECTIONS = [my_dossiers]
+def fees_due(db: Database, actor: Actor, settings: Settings) -> CitizenSection | None:
+    """Dossiers waiting for the citizen's payment of fees (state 6), shown only when there are some."""
+    if actor.user_id is None:
+        return None
+    page = list_dossiers(db, actor=actor, settings=settings, state=PAYMENT, limit=SHOWN)
+    if not page.items:
+        return None
+    return CitizenSection(
+        title_vi="Phí, lệ phí cần nộp",
+        title_en="Fees to pay",
+        items=tuple(
+            CitizenItem(
+                title=d.procedure_name,
+                url=f"/ho-so/{d.code}",
+                status=d.state_name,
+                when=d.submitted_at,
+                code=d.code,
+            )
+            for d in page.items
+        ),
+        more_url="/ho-so" if page.total > len(page.items) else "",
+    )
+
+
+SECTIONS = [my_dossiers, fees_due]
