@@ -108,6 +108,12 @@ def test_editors_write_drafts_publish_with_an_image_and_readers_see_only_publish
     desk = editor.get("/can-bo/tin-tuc")
     assert "Bản nháp" in desk.text
     post_id = int(re.search(r'href="/can-bo/tin-tuc/(\d+)"', desk.text).group(1))  # type: ignore[union-attr]
+    draft_image = re.search(
+        r'src="(/tin-tuc/anh/[0-9a-f]{64})"', editor.get(f"/can-bo/tin-tuc/{post_id}").text
+    )
+    assert draft_image is not None
+    assert editor.get(draft_image.group(1)).status_code == 200
+    assert client.get(draft_image.group(1)).status_code == 404  # not public while a draft
 
     future = (clock.today() + timedelta(days=3)).isoformat()
     refused = editor.post(f"/can-bo/tin-tuc/{post_id}", data={**form, "publish": "1", "published_on": future})

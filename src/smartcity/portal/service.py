@@ -177,10 +177,13 @@ def list_posts(
         return Page(items=[_read(p) for p in rows], total=total, limit=paging.limit, offset=paging.offset)
 
 
-def image_of(db: Database, sha256: str) -> str:
-    """The media type of a published post's image with this digest; NotFound when no such post."""
+def image_of(db: Database, sha256: str, *, published_only: bool = True) -> str:
+    """The media type of a (published) post's image with this digest; NotFound when no such post."""
+    query = select(Post.image_type).where(Post.image_sha256 == sha256)
+    if published_only:
+        query = query.where(_visible())
     with db.session() as s:
-        media_type = s.scalar(select(Post.image_type).where(Post.image_sha256 == sha256, _visible()).limit(1))
+        media_type = s.scalar(query.limit(1))
     if media_type is None:
         raise NotFound("No such image")
     return media_type

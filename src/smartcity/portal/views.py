@@ -100,9 +100,9 @@ def news_list(request: Request, db: DbDep, page: Annotated[int, Query(ge=1, le=1
 
 
 @router.get("/tin-tuc/anh/{sha256}")
-def post_image(sha256: str, db: DbDep, settings: SettingsDep) -> Response:
-    """The image of a published post."""
-    media_type = service.image_of(db, sha256)
+def post_image(sha256: str, db: DbDep, settings: SettingsDep, actor: ActorDep) -> Response:
+    """The image of a published post (of any post, for editors)."""
+    media_type = service.image_of(db, sha256, published_only=not _may_edit(actor, settings))
     content = file_store(settings, "portal").get(sha256)
     return Response(content, media_type=media_type, headers={"Cache-Control": "max-age=86400"})
 
@@ -143,11 +143,15 @@ def citizen_space(request: Request, db: DbDep, settings: SettingsDep, actor: Act
 # --- the news desk (staff) -------------------------------------------------------------------------
 
 
+def _may_edit(actor: Actor, settings: Any) -> bool:
+    return any(actor.has_role(role) for role in settings.section(PortalSettings).editor_roles)
+
+
 def _editor(request: Request, actor: Actor, settings: Any) -> Response | None:
     """None when the caller may edit; else a redirect to log in, or 403."""
     if not actor.is_authenticated:
         return _login(request)
-    if not any(actor.has_role(role) for role in settings.section(PortalSettings).editor_roles):
+    if not _may_edit(actor, settings):
         raise Forbidden("Chỉ cán bộ biên tập mới sửa được tin tức.")
     return None
 
