@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 import json
 from datetime import datetime, timedelta
@@ -113,6 +114,7 @@ def test_the_pages_list_search_and_preview_without_javascript(client, public_cit
     detail = client.get("/du-lieu-mo/procedures-catalogue")
     assert detail.status_code == 200
     assert "CC-BY-4.0" in detail.text and "Hằng tháng" in detail.text
+    assert re.search(r"278 dòng, \d+,\d KB", detail.text), "Vietnamese decimal comma"
     assert detail.text.count("<tr>") >= 20  # header and the preview rows
     assert 'href="/du-lieu-mo/tai-ve/procedures-catalogue-xlsx"' in detail.text
     assert client.get("/du-lieu-mo/nothing").status_code == 404

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -23,6 +24,11 @@ FREQUENCY_NAMES = {
     "annual": "Hằng năm",
     "irregular": "Không định kỳ",
 }
+
+
+def _number(value: float, locale: str, pattern: str = "#,##0") -> str:
+    """A number written the page's way (Vietnamese: 1.234,5)."""
+    return format_decimal(value, format=pattern, locale="vi_VN" if locale == "vi" else "en_GB")
 
 
 @router.get("/du-lieu-mo", response_class=HTMLResponse)
@@ -86,5 +92,6 @@ def dataset_page(request: Request, name: str, db: DbDep, settings: SettingsDep) 
             "theme_names": THEMES,
             "frequency_names": FREQUENCY_NAMES,
             "base_url": base,
+            "number": _number,
         },
     )
