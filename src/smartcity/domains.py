@@ -18,6 +18,8 @@ DOMAINS = (
     "feedback",
     "iot",
     "health",
+    "opendata",
+    "portal",
 )
 
 

@@ -1,4 +1,4 @@
-"""In a real headless Chromium: log in, then see Thủ Dầu Một and its wards on the home page map."""
+"""In a real headless Chromium: log in, then see Thủ Dầu Một and its wards on the city map page (/ban-do)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,7 @@ def test_admin_logs_in_and_sees_the_city_map(live_server, page):
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server}/")
     assert "admin" in page.inner_text("header")
+    page.goto(f"{live_server}/ban-do")
 
     page.wait_for_selector("#map[data-ready=true]", timeout=20000)
     assert page.get_attribute("#map", "data-ward-count") == "5"
@@ -53,7 +54,7 @@ def test_admin_logs_in_and_sees_the_city_map(live_server, page):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "home-map-now.png"))
 
-    page.goto(f"{live_server}/?period=before")
+    page.goto(f"{live_server}/ban-do?period=before")
     page.wait_for_selector("#map[data-ready=true]", timeout=20000)
     assert page.get_attribute("#map", "data-ward-count") == "14"
     assert "Phường Phú Cường" in page.inner_text("#ward-table")

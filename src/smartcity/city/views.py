@@ -1,4 +1,4 @@
-"""The city's pages: the home page with the city map and its wards before and after 2025."""
+"""The city map page (/ban-do): wards before and after the 2025 reorganisation (the portal owns /)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from smartcity.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, db: DbDep, settings: SettingsDep) -> HTMLResponse:
-    """Home page: the city on a map with its wards, before and after the 2025 reorganisation."""
+@router.get("/ban-do", response_class=HTMLResponse)
+def city_map(request: Request, db: DbDep, settings: SettingsDep) -> HTMLResponse:
+    """The city on a map with its wards, before and after the 2025 reorganisation."""
     reorganised = reorganisation_date(settings.city)
     today = clock.today(settings)
     on = reorganised - timedelta(days=1) if request.query_params.get("period") == "before" else today

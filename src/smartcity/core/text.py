@@ -18,3 +18,9 @@ def fold(text: str) -> str:
 def search_terms(query: str) -> list[str]:
     """The folded words of a search query."""
     return [word for word in fold(query).split(" ") if word]
+
+
+def matches(text: str, query: str) -> bool:
+    """True when every word of the query is in the text, diacritics and case ignored (empty query: True)."""
+    folded = fold(text)
+    return all(word in folded for word in fold(query).split(" ") if word)

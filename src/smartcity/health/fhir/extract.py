@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from smartcity.core.crypto import blind_index
+from smartcity.core.text import fold as fold_text
 
 WARD_EXTENSION = "http://thudaumot.gov.vn/fhir/StructureDefinition/address-ward"
 PARENT_EXTENSION = "http://thudaumot.gov.vn/fhir/StructureDefinition/contact-identifier"
@@ -61,9 +61,7 @@ class Columns:
 
 def fold(text: str) -> str:
     """Upper case without diacritics (Đ as D), to compare Vietnamese words."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn").upper()
+    return fold_text(text).upper()
 
 
 def token(secret: str, value: str) -> str:

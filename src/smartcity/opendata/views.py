@@ -1,0 +1,97 @@
+"""Pages of the open-data catalogue: the list with search and filters, a page per dataset, downloads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from babel.numbers import format_decimal
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from smartcity.core.text import matches
+from smartcity.opendata import service
+from smartcity.opendata.ckan import THEMES
+from smartcity.web.deps import DbDep, SettingsDep
+from smartcity.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+PUBLIC_LINKS = ({"label": "Dữ liệu mở", "href": "/du-lieu-mo"},)
+FREQUENCY_NAMES = {
+    "daily": "Hằng ngày",
+    "weekly": "Hằng tuần",
+    "monthly": "Hằng tháng",
+    "quarterly": "Hằng quý",
+    "annual": "Hằng năm",
+    "irregular": "Không định kỳ",
+}
+
+
+def _number(value: float, locale: str, pattern: str = "#,##0") -> str:
+    """A number written the page's way (Vietnamese: 1.234,5)."""
+    return format_decimal(value, format=pattern, locale="vi_VN" if locale == "vi" else "en_GB")
+
+
+@router.get("/du-lieu-mo", response_class=HTMLResponse)
+def catalogue_page(
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+    theme: Annotated[str, Query(max_length=10)] = "",
+) -> HTMLResponse:
+    """Every dataset, searchable without diacritics and filtered by theme."""
+    base = settings.public_url(str(request.base_url))
+    infos = service.catalogue(db, settings, base)
+    used_themes = sorted({t for i in infos for t in i.themes})
+    found = [
+        i
+        for i in infos
+        if (not theme or theme in i.themes)
+        and matches(" ".join([i.title_vi, i.title_en, i.description_vi, *i.keywords]), q)
+    ]
+    return render(
+        request,
+        "opendata/list.html",
+        {
+            "datasets": found,
+            "total": len(infos),
+            "q": q,
+            "theme": theme,
+            "themes": [(code, THEMES.get(code, (code, code))) for code in used_themes],
+            "theme_names": THEMES,
+            "frequency_names": FREQUENCY_NAMES,
+        },
+    )
+
+
+@router.get("/du-lieu-mo/tai-ve/{resource_id}")
+def download(resource_id: str, db: DbDep, settings: SettingsDep) -> Response:
+    """A resource file (CSV, XLSX, GeoJSON) as last generated; counted as a download of its dataset."""
+    content, media_type, filename = service.resource_file(db, settings, resource_id)
+    dataset, _fmt = service.split_resource_id(resource_id)
+    service.record_use(db, dataset=dataset.name, kind="download")
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response(content, media_type=media_type, headers=headers)
+
+
+@router.get("/du-lieu-mo/{name}", response_class=HTMLResponse)
+def dataset_page(request: Request, name: str, db: DbDep, settings: SettingsDep) -> HTMLResponse:
+    """One dataset: what it is, who publishes it, licence, coverage, resources and a preview."""
+    base = settings.public_url(str(request.base_url))
+    dataset, rows = service.preview(db, settings, name)
+    info = service.dataset_info(db, settings, dataset, base)
+    usage = service.usage_counts(db).get(name, {"download": 0, "api": 0})
+    return render(
+        request,
+        "opendata/dataset.html",
+        {
+            "info": info,
+            "dataset": dataset,
+            "rows": rows,
+            "usage": usage,
+            "theme_names": THEMES,
+            "frequency_names": FREQUENCY_NAMES,
+            "base_url": base,
+            "number": _number,
+        },
+    )

@@ -1,0 +1,31 @@
+"""The procedures part of the portal's one search: the catalogue, with or without diacritics."""
+
+from __future__ import annotations
+
+from smartcity.core.config import Settings
+from smartcity.core.db import Database
+from smartcity.core.search import SearchHit
+from smartcity.procedures.service import list_procedures
+
+MAX_HITS = 10
+
+
+def search(db: Database, query: str, settings: Settings) -> list[SearchHit]:
+    """Active procedures matching the query (the catalogue's own search); an exact code first."""
+    if not query.strip():
+        return []
+    page = list_procedures(db, q=query, limit=MAX_HITS)
+    return [
+        SearchHit(
+            kind_vi="Thủ tục hành chính",
+            kind_en="Administrative procedure",
+            title=p.name,
+            url=f"/thu-tuc/{p.code}",
+            summary=f"{p.field} · {p.processing_days} ngày làm việc",
+            score=3.0 if p.code.lower() == query.strip().lower() else 1.5,
+        )
+        for p in page.items
+    ]
+
+
+SEARCH = search

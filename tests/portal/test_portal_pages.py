@@ -1,0 +1,236 @@
+"""The portal's pages: home, one search, news desk, contacts, the citizen's space, the page budget."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+from PIL import Image
+
+from smartcity.core import clock
+from smartcity.core.security import Actor
+from smartcity.feedback.schemas import ReportCreate
+from smartcity.portal.demo import load_demo
+
+HOME_BUDGET = 200 * 1024  # bytes: the home page's HTML, CSS, scripts and images (no map tiles)
+ASSET = re.compile(r'(?:href|src)="(/[^"]+\.(?:css|js|png|jpe?g|webp|svg)|/tin-tuc/anh/[0-9a-f]+)"')
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (320, 200), (20, 90, 160)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_the_home_has_search_tasks_hotline_and_news(client, public_city, settings):
+    load_demo(public_city, settings=settings, actor=Actor.system("demo"))
+    home = client.get("/")
+    assert home.status_code == 200
+    assert 'action="/tim-kiem"' in home.text and 'name="q"' in home.text
+    for href in ("/thu-tuc", "/tra-cuu", "/feedback/new", "/ban-do-quy-hoach", "/du-lieu-mo", "/ban-do"):
+        assert f'href="{href}"' in home.text
+    assert 'href="tel:1022"' in home.text
+    assert "Xây dựng và phát triển thành phố Thủ Dầu Một theo hướng đô thị thông minh" in home.text
+    assert "27/02/2022" in home.text
+    assert "14 phường của Thủ Dầu Một trở thành 5 phường" in home.text
+    assert load_demo(public_city, settings=settings, actor=Actor.system("demo")) == "0 posts"
+    english = client.get("/?lang=en")
+    assert "Building Thủ Dầu Một into a smart city" in english.text and '<html lang="en">' in english.text
+
+
+def test_a_citizen_finds_a_procedure_a_report_and_a_dataset_without_diacritics(client, public_city):
+    procedure = client.get("/tim-kiem", params={"q": "dang ky khai sinh"})
+    assert procedure.status_code == 200
+    assert "Thủ tục hành chính" in procedure.text and "/thu-tuc/" in procedure.text
+    assert "Đăng ký khai sinh" in procedure.text
+
+    report = client.get("/tim-kiem", params={"q": "den duong hong cho thu dau mot"})
+    assert "Phản ánh" in report.text and "/feedback/r/PA-" in report.text
+
+    dataset = client.get("/tim-kiem", params={"q": "du lieu quy hoach"})
+    assert "/du-lieu-mo/gis-planning-zones" in dataset.text
+
+    zone = client.get("/tim-kiem", params={"q": "quy hoach"})
+    assert "Quy hoạch" in zone.text and "/ogc/collections/planning-zones/items/" in zone.text
+
+    many = client.get("/tim-kiem", params={"q": "khai sinh"})
+    assert (
+        'href="/thu-tuc?q=khai%20sinh"' in many.text
+    )  # more than the page shows: the catalogue's own search
+
+    nothing = client.get("/tim-kiem", params={"q": "xyzzy khong co"})
+    assert "Không tìm thấy kết quả" in nothing.text
+
+
+def test_a_report_is_found_by_its_code_and_a_private_one_is_not(client, public_city, settings):
+    from smartcity.feedback import service
+
+    private = service.submit_report(
+        public_city,
+        actor=Actor.system("t"),
+        data=ReportCreate(
+            category_code="ha-tang",
+            description="Cây đổ chắn lối vào hẻm riêng",
+            lon=106.655,
+            lat=10.98,
+            is_public=False,
+        ),
+        secret=settings.resolved_secret_key,
+    ).report.code
+    assert f"/feedback/r/{private}" not in client.get("/tim-kiem", params={"q": private}).text
+    assert "Cây đổ" not in client.get("/tim-kiem", params={"q": "cay do chan loi"}).text
+
+
+def test_editors_write_drafts_publish_with_an_image_and_readers_see_only_published(
+    client, signed_in, public_city
+):
+    editor, token, _ = signed_in("bientap", ("leader", None))
+    form = {
+        "csrf_token": token,
+        "kind": "news",
+        "title_vi": "Khai trương điểm thu gom rác ngầm Đinh Bộ Lĩnh",
+        "title_en": "Underground bins open at Đinh Bộ Lĩnh",
+        "summary_vi": "Bốn thùng rác ngầm tại giao lộ Đinh Bộ Lĩnh - Bạch Đằng.",
+        "body_vi": "Đoạn một.\n\nĐoạn hai.",
+        "image_alt_vi": "Thùng rác ngầm màu xanh bên đường",
+    }
+    created = editor.post(
+        "/can-bo/tin-tuc/moi",
+        data=form,
+        files={"image": ("a.png", _png(), "image/png")},
+        follow_redirects=False,
+    )
+    assert created.status_code == 303, created.text
+    slug = "khai-truong-diem-thu-gom-rac-ngam-dinh-bo-linh"
+    assert client.get(f"/tin-tuc/{slug}").status_code == 404  # a draft
+    assert "Khai trương" not in client.get("/tin-tuc").text
+    desk = editor.get("/can-bo/tin-tuc")
+    assert "Bản nháp" in desk.text
+    post_id = int(re.search(r'href="/can-bo/tin-tuc/(\d+)"', desk.text).group(1))  # type: ignore[union-attr]
+    draft_image = re.search(
+        r'src="(/tin-tuc/anh/[0-9a-f]{64})"', editor.get(f"/can-bo/tin-tuc/{post_id}").text
+    )
+    assert draft_image is not None
+    assert editor.get(draft_image.group(1)).status_code == 200
+    assert client.get(draft_image.group(1)).status_code == 404  # not public while a draft
+
+    future = (clock.today() + timedelta(days=3)).isoformat()
+    refused = editor.post(f"/can-bo/tin-tuc/{post_id}", data={**form, "publish": "1", "published_on": future})
+    assert refused.status_code == 422 and "tương lai" in refused.text
+
+    published = editor.post(
+        f"/can-bo/tin-tuc/{post_id}", data={**form, "publish": "1"}, follow_redirects=False
+    )
+    assert published.status_code == 303
+    page = client.get(f"/tin-tuc/{slug}")
+    assert page.status_code == 200 and "<p>Đoạn hai.</p>" in page.text
+    image = re.search(r'src="(/tin-tuc/anh/[0-9a-f]{64})" alt="Thùng rác ngầm màu xanh bên đường"', page.text)
+    assert image is not None
+    assert client.get(image.group(1)).headers["content-type"] == "image/png"
+    assert "Underground bins open" in client.get(f"/tin-tuc/{slug}?lang=en").text
+
+
+def test_the_desk_refuses_others_and_checks_images(client, signed_in, public_city):
+    assert client.get("/can-bo/tin-tuc", follow_redirects=False).status_code == 303  # to the login
+    citizen, token, _ = signed_in("dan", ("citizen", None))
+    assert citizen.get("/can-bo/tin-tuc").status_code == 403
+    assert (
+        citizen.post(
+            "/can-bo/tin-tuc/moi", data={"csrf_token": token, "kind": "news", "title_vi": "Tin giả"}
+        ).status_code
+        == 403
+    )
+    editor, token, _ = signed_in("bientap2", ("head", None))
+    no_alt = editor.post(
+        "/can-bo/tin-tuc/moi",
+        data={"csrf_token": token, "kind": "news", "title_vi": "Ảnh không mô tả"},
+        files={"image": ("a.png", _png(), "image/png")},
+    )
+    assert no_alt.status_code == 422 and "mô tả thay thế" in no_alt.text
+    not_image = editor.post(
+        "/can-bo/tin-tuc/moi",
+        data={"csrf_token": token, "kind": "news", "title_vi": "Tệp lạ", "image_alt_vi": "x"},
+        files={"image": ("a.png", b"MZ not an image at all", "image/png")},
+    )
+    assert not_image.status_code == 422
+    no_csrf = editor.post("/can-bo/tin-tuc/moi", data={"kind": "news", "title_vi": "Không có mã"})
+    assert no_csrf.status_code == 403
+
+
+def test_contacts_and_the_citizens_own_space(client, signed_in, public_city, settings):
+    contacts = client.get("/lien-he")
+    assert (
+        "1022" in contacts.text
+        and "0274.1022" in contacts.text
+        and "Trung tâm Phục vụ hành chính công" in contacts.text
+    )
+    assert client.get("/cua-toi", follow_redirects=False).headers["location"] == "/login?next=/cua-toi"
+
+    citizen, _token, user_id = signed_in("congdan1", ("citizen", None))
+    empty = citizen.get("/cua-toi")
+    assert "Hồ sơ thủ tục hành chính" in empty.text and "Bạn chưa gửi phản ánh nào." in empty.text
+
+    from smartcity.feedback import service
+
+    actor = Actor(kind="user", name="congdan1", user_id=user_id, roles=frozenset({("citizen", None)}))
+    code = service.submit_report(
+        public_city,
+        actor=actor,
+        data=ReportCreate(
+            category_code="ha-tang", description="Nắp cống bị vỡ trước nhà số 5", lon=106.655, lat=10.98
+        ),
+        secret=settings.resolved_secret_key,
+    ).report.code
+    mine = citizen.get("/cua-toi")
+    assert f'href="/feedback/r/{code}"' in mine.text and "Mới tiếp nhận" in mine.text
+
+
+def test_the_home_stays_within_its_page_budget(client, public_city, settings):
+    """Budget: the home page and everything it loads (HTML, CSS, scripts, images) under 200 KB, map tiles
+    excluded (the home has no map; the city map is at /ban-do)."""
+    load_demo(public_city, settings=settings, actor=Actor.system("demo"))
+    home = client.get("/")
+    total = len(home.content)
+    for path in set(ASSET.findall(home.text)):
+        asset = client.get(path)
+        assert asset.status_code == 200, path
+        total += len(asset.content)
+    assert "<script" not in home.text, "the home needs no JavaScript"
+    assert total < HOME_BUDGET, f"{total} bytes"
+
+
+def test_the_city_map_moved_to_its_own_page(client, public_city):
+    page = client.get("/ban-do")
+    assert page.status_code == 200 and 'id="map"' in page.text and "Phường" in page.text
+    assert "25747" not in page.text  # names, not codes
+
+
+def test_the_json_api_searches_and_lists_news(client, public_city, settings):
+    load_demo(public_city, settings=settings, actor=Actor.system("demo"))
+    found = client.get("/api/v1/portal/search", params={"q": "dang ky khai sinh"}).json()
+    assert found["count"] >= 1 and found["results"][0]["url"].startswith("/thu-tuc/")
+    assert found["results"][0]["kind_vi"] == "Thủ tục hành chính"
+    assert client.get("/api/v1/portal/search", params={"q": ""}).status_code == 422
+    news = client.get("/api/v1/portal/posts", params={"limit": 2}).json()
+    assert news["total"] == 5 and len(news["items"]) == 2
+    assert all(item["status"] == "published" for item in news["items"])
+
+
+def test_the_citizens_space_gathers_dossiers_and_fees_to_pay(signed_in, public_city, settings):
+    from sqlalchemy import select, update
+
+    from smartcity.dossiers.demo import seed_demo_dossiers
+    from smartcity.dossiers.models import Dossier
+
+    citizen, _token, user_id = signed_in("congdan2", ("citizen", None))
+    seed_demo_dossiers(public_city, settings=settings, count=12, years=1)
+    with public_city.write_session() as s:
+        ids = list(s.scalars(select(Dossier.id).order_by(Dossier.id).limit(3)))
+        s.execute(update(Dossier).where(Dossier.id.in_(ids)).values(applicant_user_id=user_id))
+        s.execute(update(Dossier).where(Dossier.id == ids[0]).values(state=6))
+        codes = list(s.scalars(select(Dossier.code).where(Dossier.id.in_(ids)).order_by(Dossier.id)))
+    page = citizen.get("/cua-toi").text
+    assert all(f'href="/ho-so/{code}"' in page for code in codes)
+    fees = page.split("Phí, lệ phí cần nộp")[1]
+    assert f'href="/ho-so/{codes[0]}"' in fees and f'href="/ho-so/{codes[1]}"' not in fees
