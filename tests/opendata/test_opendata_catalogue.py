@@ -127,7 +127,10 @@ def test_the_command_line_regenerates_and_lists(public_city, settings, monkeypat
 
     from smartcity.opendata import cli
 
+    from rich.console import Console
+
     monkeypatch.setattr("smartcity.core.db.open_database", lambda *a, **k: public_city)
+    monkeypatch.setattr(cli, "console", Console(width=250))  # wide enough for the names, however many
     runner = CliRunner()
     result = runner.invoke(cli.opendata_app, ["regenerate", "procedures-catalogue"])
     assert result.exit_code == 0, result.output
