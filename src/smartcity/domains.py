@@ -17,6 +17,8 @@ DOMAINS = (
     "documents",
     "feedback",
     "iot",
+    "notifications",
+    "ioc",
 )
 
 
