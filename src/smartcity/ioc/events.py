@@ -116,3 +116,15 @@ class IndicatorComputed(Event):
     target: float | None
     level: str
     at: str
+
+
+@register_event("ioc.OperationsReportReady")
+@dataclass(frozen=True)
+class OperationsReportReady(Event):
+    """The daily or monthly operations report of a period can be fetched at `path` (PDF; `.xlsx` too)."""
+
+    kind: str  # daily | monthly
+    period: str  # 2026-12-04 | 2026-11
+    path: str
+    recipients: tuple[str, ...]
+    at: str

@@ -334,3 +334,27 @@ def set_stage(db: Database, *, actor: Actor, stage: int, reason: str, now: datet
         uow.audit("ioc.stage_set", "alert_stage", "city", before={"stage": previous}, after={"stage": stage, "reason": reason})
         uow.publish(AlertStageChanged(stage=stage, previous=previous, reason=reason, by=actor.label, at=now.isoformat()))
     return stage
+
+
+def list_alerts_for(db: Database, *, code: str) -> list[CapAlert]:
+    """The alerts published for one incident, oldest first."""
+    with db.session() as s:
+        rows = list(
+            s.scalars(select(CapAlert).join(Incident, Incident.id == CapAlert.incident_id).where(Incident.code == code).order_by(CapAlert.sent_at))
+        )
+        s.expunge_all()
+        return rows
+
+
+def auto_alert(
+    db: Database, *, actor: Actor, settings: Settings, code: str, severity: int, to: str, now: datetime | None = None
+) -> CapAlert | None:
+    """Severe incidents get a public alert when acknowledged, and its Update (resolved) or Cancel (false alarm)."""
+    if severity < settings.section(IocSettings).cap_min_severity:
+        return None
+    published = list_alerts_for(db, code=code)
+    if to == "acknowledged" and not published:
+        return publish_alert(db, actor=actor, settings=settings, code=code, msg_type="Alert", now=now)
+    if to in ("resolved", "cancelled") and published:
+        return publish_alert(db, actor=actor, settings=settings, code=code, msg_type="Update" if to == "resolved" else "Cancel", now=now)
+    return None

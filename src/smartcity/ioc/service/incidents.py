@@ -12,10 +12,11 @@ from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
-from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from smartcity.core.pages import Page, PageParams
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
+from smartcity.feedback import service as feedback_service
 from smartcity.iot import schemas as iot_schemas
 from smartcity.iot import service as iot_service
 from smartcity.ioc.catalogue import OPEN_STATES, STATES, TRANSITIONS, TYPES, playbooks
@@ -29,6 +30,7 @@ from smartcity.ioc.events import (
 )
 from smartcity.ioc.models import Incident, IncidentEntry, IncidentLink, IncidentStep
 from smartcity.ioc.schemas import EventIn, IncidentCreate, IncidentDetail, IncidentRead
+from smartcity.ioc.service import alerts
 from smartcity.ioc.service.geo import bbox, distance_m
 
 
@@ -191,6 +193,18 @@ def _link_nearby_devices(db: Database, s: Session, incident: Incident, conf: Ioc
         if distance_m(incident.lon, incident.lat, device.lon, device.lat) <= radius:
             kind = "camera" if "camera" in device.type else "device"
             _link(s, incident, kind, device.id, device.name or device.id)
+    _link_nearby_reports(db, s, incident, radius)
+
+
+def _link_nearby_reports(db: Database, s: Session, incident: Incident, radius: float) -> None:
+    assert incident.lon is not None and incident.lat is not None
+    filters = feedback_service.ReportFilter(
+        status=tuple(feedback_service.OPEN_STATUSES), bbox=bbox(incident.lon, incident.lat, radius), public_only=False
+    )
+    reports, _total = feedback_service.list_reports(db, actor=Actor.system("ioc.links"), filters=filters, limit=20)
+    for report in reports:
+        if report.lon is not None and report.lat is not None and distance_m(incident.lon, incident.lat, report.lon, report.lat) <= radius:
+            _link(s, incident, "report", report.code, f"{report.code} — {report.description[:80]}")
 
 
 # ---------------------------------------------------------------- lifecycle
@@ -223,6 +237,12 @@ def transition(
                 incident_id=incident.id, code=code, from_state=before, to_state=to, by=actor.label, at=now.isoformat()
             )
         )
+        severity = incident.severity
+    try:
+        alerts.auto_alert(db, actor=actor, settings=settings, code=code, severity=severity, to=to, now=now)
+    except ServiceUnavailable as exc:  # the state change stands; the missing alert is written down
+        with UnitOfWork(db, actor) as uow:
+            _entry(uow.session, _incident(uow.session, code), "alert", f"Chưa phát được cảnh báo công cộng: {exc.detail}", actor.label, {})
     return get_incident(db, code=code)
 
 
