@@ -50,5 +50,7 @@ def login(client, username: str, roles: list[tuple[str, str | None]]) -> dict[st
     """Create a user and return bearer-token headers for it."""
     db = client.app.state.db
     accounts_service.create_user(db, actor=SYSTEM, username=username, password=PASSWORD, roles=roles)
-    token = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD}).json()["access_token"]
+    token = accounts_service.login_for_token(
+        db, settings=client.app.state.settings, username=username, password=PASSWORD, client_ip="10.0.0.8"
+    ).access_token
     return {"Authorization": f"Bearer {token}"}

@@ -192,35 +192,54 @@ def series(
         query = query.where(IndicatorValue.period_start >= start)
     if end:
         query = query.where(IndicatorValue.period_start < end)
-    wards = _ward_codes(db, settings, ward) if ward else {"": 1.0}
-    query = query.where(IndicatorValue.ward_code.in_(list(wards)))
+    if ward is None:
+        query = query.where(IndicatorValue.ward_code == "")
+        with db.session() as s:
+            rows = list(s.scalars(query.order_by(IndicatorValue.period_start)))
+        return [Point(r.period_start, r.value, r.numerator, r.denominator) for r in rows]
+    before = _predecessor_weights(db, settings, ward)
+    query = query.where(IndicatorValue.ward_code.in_([ward, *before]))
     with db.session() as s:
         rows = list(s.scalars(query.order_by(IndicatorValue.period_start)))
-    return _combine(indicator, rows, ward, wards)
+    return _ward_points(indicator, rows, ward, before, _midnight(city_service.reorganisation_date(settings.city), settings))
 
 
-def _ward_codes(db: Database, settings: Settings, ward: str) -> dict[str, float]:
-    """A ward's code and its predecessors' codes (before the reorganisation), with their weight."""
-    unit = city_service.get_unit(db, ward, on=clock.today(settings))
-    codes = {ward: 1.0}
+def _predecessor_weights(db: Database, settings: Settings, ward: str) -> dict[str, float]:
+    """The wards a ward of today's map was made of, each weighted by the share of it that went there.
+
+    A predecessor split among n successors counts 1/n (an approximation: records carry no finer place).
+    """
+    reorganised = city_service.reorganisation_date(settings.city)
+    unit = city_service.get_unit(db, ward, on=max(clock.today(settings), reorganised))
+    weights: dict[str, float] = {}
     for link in unit.predecessors:
-        if link.code:
-            codes[link.code] = 1.0 if link.share == "whole" else 0.5
-    return codes
+        if not link.code:
+            continue
+        if link.share == "whole":
+            weights[link.code] = 1.0
+            continue
+        old = city_service.get_unit(db, link.code, on=reorganised - timedelta(days=1))
+        weights[link.code] = 1.0 / max(1, len([s for s in old.successors if s.code]))
+    return weights or {ward: 1.0}
 
 
-def _combine(indicator: Indicator, rows: list[IndicatorValue], ward: str | None, weights: dict[str, float]) -> list[Point]:
-    """Merge rows of one period from several ward codes into one point (sums of parts, or the ratio)."""
+def _ward_points(
+    indicator: Indicator, rows: list[IndicatorValue], ward: str, before: dict[str, float], cut: datetime
+) -> list[Point]:
+    """One point per period: today's ward after the reorganisation, its predecessors combined before it."""
     by_start: dict[datetime, list[IndicatorValue]] = defaultdict(list)
     for row in rows:
         by_start[row.period_start].append(row)
     points = []
     for start, group in sorted(by_start.items()):
-        if len(group) == 1 and group[0].ward_code in ("", ward):
-            row = group[0]
-            points.append(Point(start, row.value, row.numerator, row.denominator))
-        else:
-            points.append(_merged(indicator, start, group, weights))
+        if start >= cut:
+            row = next((r for r in group if r.ward_code == ward), None)
+            if row is not None:
+                points.append(Point(start, row.value, row.numerator, row.denominator))
+            continue
+        parts = [r for r in group if r.ward_code in before]
+        if parts:
+            points.append(_merged(indicator, start, parts, before))
     return points
 
 
