@@ -114,7 +114,7 @@ def _walk(db: Database, settings: Settings, actor: Actor, code: str, path: list[
     moment = at
     for state in path:
         moment = min(moment + timedelta(minutes=rng.randint(3, 40)), now - timedelta(minutes=1))
-        if state == "closed":
+        if state == "resolved":
             for step in service.get_incident(db, code=code).steps:
                 if step.done_at is None:
                     service.complete_step(db, actor=actor, code=code, step_id=step.id, outcome="Đã thực hiện", now=moment)
