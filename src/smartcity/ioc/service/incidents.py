@@ -386,10 +386,10 @@ def _automated(db: Database, actor: Actor, incident: Incident, step: IncidentSte
     ids = [d.id for d in lights if d.lon is not None and distance_m(incident.lon, incident.lat, d.lon, d.lat) <= radius]
     if not ids:
         return "Không có đèn đường nào trong bán kính"
-    group, _commands = iot_service.send_commands(
+    iot_service.send_commands(
         db, actor=actor, data=iot_schemas.CommandCreate(name="dim", params={"dimLevel": 100}, device_ids=ids)
     )
-    return f"Đã gửi lệnh sáng 100% tới {len(ids)} đèn (nhóm lệnh {group})"
+    return f"Đã gửi lệnh sáng 100% tới {len(ids)} đèn"
 
 
 # ---------------------------------------------------------------- reading
