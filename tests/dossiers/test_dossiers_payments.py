@@ -121,7 +121,9 @@ def test_rating_after_result_and_statistics(db, settings, people):
     assert rows[0]["online_share"] == 1.0
     workbook = stats.statistics_xlsx(rows, title="t")
     assert workbook[:2] == b"PK"
-    context = KpiContext(settings=settings, start=AT - timedelta(days=30), end=AT + timedelta(days=60), on=AT.date())
+    context = KpiContext(
+        settings=settings, start=AT - timedelta(days=30), end=AT + timedelta(days=60), on=AT.date()
+    )
     on_time = next(i for i in kpis.INDICATORS if i.code == "dossiers.on_time_share").compute(db, context)
     city = next(v for v in on_time if v.ward is None)
     assert (city.value, city.numerator, city.denominator) == (100.0, 1.0, 1.0)

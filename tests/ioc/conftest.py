@@ -24,7 +24,9 @@ def quick_keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Small RSA keys and cheap password hashing so that PKI and logins stay quick."""
     monkeypatch.setenv("SMARTCITY_SIGNING_ROOT_KEY_BITS", "2048")
     signing_config.get_signing_settings.cache_clear()
-    monkeypatch.setattr(accounts_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(
+        accounts_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
     accounts_service._dummy_hash.cache_clear()
     yield
     signing_config.get_signing_settings.cache_clear()

@@ -1,4 +1,4 @@
-"""Incidents: opened from events, merged, escalated again and again, handled through the playbook to closure."""
+"""Incidents: opened from events, merged, escalated again and again, handled through the playbook."""
 
 from __future__ import annotations
 
@@ -8,16 +8,23 @@ import pytest
 
 from smartcity.core import clock
 from smartcity.core.errors import Conflict, ValidationFailed
-from smartcity.iot import schemas as iot_schemas
-from smartcity.iot import service as iot_service
 from smartcity.ioc import service
 from smartcity.ioc.schemas import EventIn
+from smartcity.iot import schemas as iot_schemas
+from smartcity.iot import service as iot_service
 from tests.ioc.conftest import OPERATOR, SYSTEM, YERSIN
 
 
 def accident(**fields) -> EventIn:  # type: ignore[no-untyped-def]
-    values = {"type": "traffic_accident", "severity": 3, "lon": YERSIN[0], "lat": YERSIN[1], "source": "camera",
-              "source_ref": "cam-01/evt-1", "title": "Va chạm xe máy"}
+    values = {
+        "type": "traffic_accident",
+        "severity": 3,
+        "lon": YERSIN[0],
+        "lat": YERSIN[1],
+        "source": "camera",
+        "source_ref": "cam-01/evt-1",
+        "title": "Va chạm xe máy",
+    }
     values.update(fields)
     return EventIn(**values)
 
@@ -27,12 +34,22 @@ def test_related_events_merge_into_one_incident_and_others_open_their_own(city, 
     assert not merged and first.state == "new" and first.event_count == 1
     assert first.ward_code is not None and first.code.startswith("SC-")
     again, merged = service.receive_event(
-        city, actor=SYSTEM, settings=settings, data=accident(lon=YERSIN[0] + 0.001, severity=4, source_ref="cam-02/evt-9")
+        city,
+        actor=SYSTEM,
+        settings=settings,
+        data=accident(lon=YERSIN[0] + 0.001, severity=4, source_ref="cam-02/evt-9"),
     )
     assert merged and again.code == first.code and again.event_count == 2 and again.severity == 4
-    assert {(link.kind, link.ref) for link in again.links} >= {("camera", "cam-01/evt-1"), ("camera", "cam-02/evt-9")}
-    far, merged = service.receive_event(city, actor=SYSTEM, settings=settings, data=accident(lon=YERSIN[0] + 0.05))
-    other_type, merged2 = service.receive_event(city, actor=SYSTEM, settings=settings, data=accident(type="flooding"))
+    assert {(link.kind, link.ref) for link in again.links} >= {
+        ("camera", "cam-01/evt-1"),
+        ("camera", "cam-02/evt-9"),
+    }
+    far, merged = service.receive_event(
+        city, actor=SYSTEM, settings=settings, data=accident(lon=YERSIN[0] + 0.05)
+    )
+    other_type, merged2 = service.receive_event(
+        city, actor=SYSTEM, settings=settings, data=accident(type="flooding")
+    )
     later, merged3 = service.receive_event(
         city, actor=SYSTEM, settings=settings, data=accident(occurred_at=clock.now() + timedelta(hours=2))
     )
@@ -43,11 +60,16 @@ def test_related_events_merge_into_one_incident_and_others_open_their_own(city, 
 def test_escalation_fires_again_at_each_passing_deadline_until_acknowledged(city, settings):
     incident, _ = service.receive_event(city, actor=SYSTEM, settings=settings, data=accident(severity=4))
     assert incident.ack_due_at is not None
-    assert service.escalate_overdue(city, settings=settings, now=incident.ack_due_at - timedelta(seconds=1)) == []
+    assert (
+        service.escalate_overdue(city, settings=settings, now=incident.ack_due_at - timedelta(seconds=1))
+        == []
+    )
     first = incident.ack_due_at + timedelta(seconds=1)
     assert service.escalate_overdue(city, settings=settings, now=first) == [incident.code]
     assert service.escalate_overdue(city, settings=settings, now=first + timedelta(seconds=30)) == []
-    assert service.escalate_overdue(city, settings=settings, now=first + timedelta(minutes=11)) == [incident.code]
+    assert service.escalate_overdue(city, settings=settings, now=first + timedelta(minutes=11)) == [
+        incident.code
+    ]
     detail = service.get_incident(city, code=incident.code)
     assert detail.escalation_level == 2
     assert [e.text for e in detail.timeline if e.kind == "escalation"][-1].endswith("(leader)")
@@ -64,19 +86,30 @@ def test_states_follow_the_lifecycle_and_closing_needs_the_steps_and_a_report(ci
     with pytest.raises(ValidationFailed):
         service.transition(city, actor=OPERATOR, settings=settings, code=incident.code, to="closed")
     with pytest.raises(Conflict):
-        service.transition(city, actor=OPERATOR, settings=settings, code=incident.code, to="closed", closure_report="Xong")
+        service.transition(
+            city, actor=OPERATOR, settings=settings, code=incident.code, to="closed", closure_report="Xong"
+        )
     detail = service.get_incident(city, code=incident.code)
     for step in detail.steps:
         if step.done_at is None:
             with pytest.raises(Conflict):  # resolved is no longer open for steps
                 service.complete_step(city, actor=OPERATOR, code=incident.code, step_id=step.id)
             break
-    service.transition(city, actor=OPERATOR, settings=settings, code=incident.code, to="active", note="Còn vướng")
+    service.transition(
+        city, actor=OPERATOR, settings=settings, code=incident.code, to="active", note="Còn vướng"
+    )
     for step in service.get_incident(city, code=incident.code).steps:
         if step.done_at is None:
             service.complete_step(city, actor=OPERATOR, code=incident.code, step_id=step.id, outcome="Đã làm")
     service.transition(city, actor=OPERATOR, settings=settings, code=incident.code, to="resolved")
-    closed = service.transition(city, actor=OPERATOR, settings=settings, code=incident.code, to="closed", closure_report="Thông xe lúc 9 giờ")
+    closed = service.transition(
+        city,
+        actor=OPERATOR,
+        settings=settings,
+        code=incident.code,
+        to="closed",
+        closure_report="Thông xe lúc 9 giờ",
+    )
     assert closed.state == "closed" and closed.closure_report == "Thông xe lúc 9 giờ" and closed.closed_at
     kinds = [e.kind for e in closed.timeline]
     assert kinds[0] == "opened" and kinds.count("state") == 7 and "step" in kinds
@@ -87,15 +120,20 @@ def test_states_follow_the_lifecycle_and_closing_needs_the_steps_and_a_report(ci
 def test_the_playbook_switches_the_streets_lights_to_full_through_the_iot_service(city, settings):
     for n, dx in enumerate((0.0005, 0.001, 0.05)):
         iot_service.register_device(
-            city, actor=SYSTEM,
+            city,
+            actor=SYSTEM,
             data=iot_schemas.DeviceCreate(
-                id=f"SL-{n}", type="streetlight", location=iot_schemas.GeoPoint(coordinates=(YERSIN[0] + dx, YERSIN[1]))
+                id=f"SL-{n}",
+                type="streetlight",
+                location=iot_schemas.GeoPoint(coordinates=(YERSIN[0] + dx, YERSIN[1])),
             ),
         )
     incident, _ = service.receive_event(city, actor=SYSTEM, settings=settings, data=accident(radius_m=200))
     automated = next(s for s in incident.steps if s.kind == "automated")
     assert automated.done_at is not None and "2 đèn" in automated.outcome
-    commands = iot_service.list_commands(city, device_id="SL-0") + iot_service.list_commands(city, device_id="SL-2")
+    commands = iot_service.list_commands(city, device_id="SL-0") + iot_service.list_commands(
+        city, device_id="SL-2"
+    )
     assert [(c.device_id, c.name, c.params) for c in commands] == [("SL-0", "dim", {"dimLevel": 100})]
     assert {("device", "SL-0"), ("device", "SL-1")} <= {(link.kind, link.ref) for link in incident.links}
     notification = next(s for s in incident.steps if s.kind == "notification")

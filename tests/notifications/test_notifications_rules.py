@@ -1,4 +1,4 @@
-"""Notifications: channels by name, rules over events and indicators, quiet hours, escalation, acknowledgement."""
+"""Notifications: channels by name, rules over events and indicators, quiet hours, escalation, acks."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from smartcity.core.errors import Forbidden
-from smartcity.core.registry import UnknownExtension
 from smartcity.core.pages import PageParams
+from smartcity.core.registry import UnknownExtension
 from smartcity.core.security import Actor
 from smartcity.ioc import service as ioc_service
 from smartcity.ioc.schemas import EventIn
@@ -35,14 +35,34 @@ def test_channels_are_named_extensions_and_sms_is_a_mock():
 
 def test_quiet_hours_hold_messages_unless_urgent(db, settings):
     night = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)  # 23:00 in the city
-    rule = service.create_rule(db, actor=SYSTEM, data=RuleCreate(
-        name="Chỉ số", kind="indicator", match="*", condition={"level": "warning"}, recipients=["role:head", "email:a@b.vn"],
-        channels=["in-page", "email"], quiet_start="22:00", quiet_end="06:00"))
+    rule = service.create_rule(
+        db,
+        actor=SYSTEM,
+        data=RuleCreate(
+            name="Chỉ số",
+            kind="indicator",
+            match="*",
+            condition={"level": "warning"},
+            recipients=["role:head", "email:a@b.vn"],
+            channels=["in-page", "email"],
+            quiet_start="22:00",
+            quiet_end="06:00",
+        ),
+    )
     from smartcity.notifications.models import NotificationRule
 
     with db.session() as s:
         row = s.get(NotificationRule, rule.id)
-    ids = service.notify(db, settings=settings, recipients=rule.recipients, subject="s", body="b", dedup_key="k1", rule=row, now=night)
+    ids = service.notify(
+        db,
+        settings=settings,
+        recipients=rule.recipients,
+        subject="s",
+        body="b",
+        dedup_key="k1",
+        rule=row,
+        now=night,
+    )
     with db.session() as s:
         held = [s.get(Message, i) for i in ids]
     assert [m.status for m in held] == ["held", "held"]
@@ -50,9 +70,33 @@ def test_quiet_hours_hold_messages_unless_urgent(db, settings):
     assert service.deliver_due(db, settings=settings, now=night + timedelta(hours=3)) == 0
     sent_before = len(RecordingEmailChannel.sent)
     assert service.deliver_due(db, settings=settings, now=night + timedelta(hours=7, minutes=1)) == 2
-    assert len(RecordingEmailChannel.sent) == sent_before + 1 and RecordingEmailChannel.sent[-1][0] == "a@b.vn"
-    urgent = service.notify(db, settings=settings, recipients=["role:head"], subject="s", body="b", dedup_key="k2", rule=row, urgent=True, now=night)
-    assert service.notify(db, settings=settings, recipients=["role:head"], subject="s", body="b", dedup_key="k2", rule=row, now=night) == []
+    assert (
+        len(RecordingEmailChannel.sent) == sent_before + 1 and RecordingEmailChannel.sent[-1][0] == "a@b.vn"
+    )
+    urgent = service.notify(
+        db,
+        settings=settings,
+        recipients=["role:head"],
+        subject="s",
+        body="b",
+        dedup_key="k2",
+        rule=row,
+        urgent=True,
+        now=night,
+    )
+    assert (
+        service.notify(
+            db,
+            settings=settings,
+            recipients=["role:head"],
+            subject="s",
+            body="b",
+            dedup_key="k2",
+            rule=row,
+            now=night,
+        )
+        == []
+    )
     with db.session() as s:
         assert s.get(Message, urgent[0]).status == "sent"
 
@@ -60,8 +104,14 @@ def test_quiet_hours_hold_messages_unless_urgent(db, settings):
 def test_a_severe_incident_notifies_by_rule_escalates_and_stops_when_acknowledged(city, settings):
     assert {r.name for r in service.list_rules(city)} >= {"Sự cố nghiêm trọng mới"}
     texts_before = len(MockSmsProvider.outbox)
-    incident, _ = ioc_service.receive_event(city, actor=SYSTEM, settings=settings, data=EventIn(
-        type="fire", severity=5, lon=106.6525, lat=10.9805, source="camera", title="Cháy kho hàng"))
+    incident, _ = ioc_service.receive_event(
+        city,
+        actor=SYSTEM,
+        settings=settings,
+        data=EventIn(
+            type="fire", severity=5, lon=106.6525, lat=10.9805, source="camera", title="Cháy kho hàng"
+        ),
+    )
     inbox = service.inbox(city, actor=HEAD, paging=PageParams())
     message = next(m for m in inbox.items if incident.code in m.subject)
     assert message.urgent and message.link == f"/can-bo/dieu-hanh/su-co/{incident.code}"
@@ -69,7 +119,9 @@ def test_a_severe_incident_notifies_by_rule_escalates_and_stops_when_acknowledge
     assert service.inbox(city, actor=LEADER, paging=PageParams()).total == 0
     later = message.created_at + timedelta(minutes=11)
     assert service.escalate_unacknowledged(city, settings=settings, now=later) >= 1
-    assert any("[Chưa xác nhận]" in m.subject for m in service.inbox(city, actor=LEADER, paging=PageParams()).items)
+    assert any(
+        "[Chưa xác nhận]" in m.subject for m in service.inbox(city, actor=LEADER, paging=PageParams()).items
+    )
     with pytest.raises(Forbidden):
         service.acknowledge(city, actor=LEADER, message_id=message.id)
     acked = service.acknowledge(city, actor=HEAD, message_id=message.id)
@@ -78,8 +130,14 @@ def test_a_severe_incident_notifies_by_rule_escalates_and_stops_when_acknowledge
 
 
 def test_the_escalation_chain_of_an_incident_reaches_the_next_role(city, settings):
-    incident, _ = ioc_service.receive_event(city, actor=SYSTEM, settings=settings, data=EventIn(
-        type="flooding", severity=3, lon=106.6525, lat=10.9805, source="sensor", title="Ngập sâu"))
+    incident, _ = ioc_service.receive_event(
+        city,
+        actor=SYSTEM,
+        settings=settings,
+        data=EventIn(
+            type="flooding", severity=3, lon=106.6525, lat=10.9805, source="sensor", title="Ngập sâu"
+        ),
+    )
     assert incident.ack_due_at is not None
     ioc_service.escalate_overdue(city, settings=settings, now=incident.ack_due_at + timedelta(seconds=1))
     head_inbox = service.inbox(city, actor=HEAD, paging=PageParams()).items

@@ -35,7 +35,9 @@ def _count(row: Counts, dossier: Dossier, rating: int | None, ctx: KpiContext) -
     row["online"] += dossier.channel == "online"
     row["paid_online"] += bool(dossier.paid_online)
     if dossier.state in FINISHED and dossier.finished_at is not None and dossier.due_date is not None:
-        status = deadlines.finished_status(dossier.due_date, clock.local_date(dossier.finished_at, ctx.settings))
+        status = deadlines.finished_status(
+            dossier.due_date, clock.local_date(dossier.finished_at, ctx.settings)
+        )
         row["finished"] += 1
         row["on_time"] += status in ("early", "on_time")
     if rating is not None:

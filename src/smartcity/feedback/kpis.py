@@ -6,6 +6,7 @@ import statistics as pystats
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
@@ -31,7 +32,12 @@ class _Tally:
 def _tallies(db: Database, ctx: KpiContext) -> dict[str | None, _Tally]:
     """Tallies by ward code of record (and None for the city) over reports submitted in [start, end)."""
     query = select(
-        Report.ward_code, Report.status, Report.submitted_at, Report.resolved_at, Report.deadline_at, Report.rating
+        Report.ward_code,
+        Report.status,
+        Report.submitted_at,
+        Report.resolved_at,
+        Report.deadline_at,
+        Report.rating,
     ).where(Report.submitted_at >= ctx.start, Report.submitted_at < ctx.end, Report.status != "merged")
     tallies: dict[str | None, _Tally] = defaultdict(_Tally)
     with db.session() as s:
@@ -42,17 +48,17 @@ def _tallies(db: Database, ctx: KpiContext) -> dict[str | None, _Tally]:
     return tallies
 
 
-def _add(tally: _Tally, row: object, ctx: KpiContext) -> None:
+def _add(tally: _Tally, row: Any, ctx: KpiContext) -> None:
     tally.total += 1
-    resolved_at, deadline_at = getattr(row, "resolved_at"), getattr(row, "deadline_at")
+    resolved_at, deadline_at = row.resolved_at, row.deadline_at
     if resolved_at is not None:
         tally.resolved += 1
         tally.within += deadline_at is None or resolved_at <= deadline_at
-        tally.days_to_resolve.append(max((resolved_at - getattr(row, "submitted_at")).total_seconds(), 0) / 86400)
-    elif getattr(row, "status") in OPEN_STATUSES and deadline_at is not None and deadline_at < ctx.end:
+        tally.days_to_resolve.append(max((resolved_at - row.submitted_at).total_seconds(), 0) / 86400)
+    elif row.status in OPEN_STATUSES and deadline_at is not None and deadline_at < ctx.end:
         tally.overdue_open += 1
-    if getattr(row, "rating") is not None:
-        tally.ratings.append(getattr(row, "rating"))
+    if row.rating is not None:
+        tally.ratings.append(row.rating)
 
 
 def _kpi(pick: Callable[[_Tally], KpiValue]) -> Callable[[Database, KpiContext], list[KpiValue]]:

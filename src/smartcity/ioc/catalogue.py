@@ -18,7 +18,9 @@ class IncidentType:
     code: str
     name_vi: str
     name_en: str
-    cap_category: str  # CAP 1.2 category: Geo, Met, Safety, Security, Rescue, Fire, Health, Env, Transport, Infra...
+    cap_category: (
+        str  # CAP 1.2 category: Geo, Met, Safety, Security, Rescue, Fire, Health, Env, Transport, Infra...
+    )
 
 
 TYPES: dict[str, IncidentType] = {

@@ -12,7 +12,9 @@ class IocSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SMARTCITY_IOC_", env_file=".env", extra="ignore")
 
     merge_radius_m: float = Field(default=300.0, gt=0, description="Events of one type this close merge")
-    merge_window_min: int = Field(default=30, ge=1, description="... when the incident saw an event this recently")
+    merge_window_min: int = Field(
+        default=30, ge=1, description="... when the incident saw an event this recently"
+    )
     nearby_device_radius_m: float = Field(default=250.0, gt=0, description="Devices linked to an incident")
     ack_minutes: tuple[int, int, int, int, int] = Field(
         default=(240, 60, 30, 10, 5), description="Acknowledgement deadline by severity 1..5, minutes"
@@ -20,7 +22,9 @@ class IocSettings(BaseSettings):
     escalation_chain: tuple[str, ...] = Field(
         default=("operator", "head", "leader"), description="Roles notified at each escalation level"
     )
-    cap_min_severity: int = Field(default=4, ge=1, le=5, description="Incidents this severe get a public alert")
+    cap_min_severity: int = Field(
+        default=4, ge=1, le=5, description="Incidents this severe get a public alert"
+    )
     cap_sender: str = "ioc@thudaumot.gov.vn"
     cap_sender_name_vi: str = "Trung tâm điều hành đô thị thông minh Thủ Dầu Một"
     cap_sender_name_en: str = "Thu Dau Mot Intelligent Operations Centre"

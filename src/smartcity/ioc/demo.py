@@ -63,7 +63,13 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
             return "already there"
     points = load_history(db, settings=settings)
     incidents = load_incidents(db, settings=settings, actor=actor)
-    service.set_stage(db, actor=actor, stage=1, reason="Mùa mưa: theo dõi ngập tại các tuyến trũng", now=clock.now() - timedelta(days=3))
+    service.set_stage(
+        db,
+        actor=actor,
+        stage=1,
+        reason="Mùa mưa: theo dõi ngập tại các tuyến trũng",
+        now=clock.now() - timedelta(days=3),
+    )
     return f"{points} indicator periods, {incidents} incidents"
 
 
@@ -75,7 +81,10 @@ def load_history(db: Database, *, settings: Settings) -> int:
         if indicator.frequency == "hourly":
             done += service.compute_now(db, settings=settings, codes=[indicator.code], at=now)
             continue
-        for frequency, steps, back in (("monthly", HISTORY_MONTHS, timedelta(days=31)), ("daily", DAILY_DAYS, timedelta(days=1))):
+        for frequency, steps in (
+            ("monthly", HISTORY_MONTHS),
+            ("daily", DAILY_DAYS),
+        ):
             start, end = period_of(now, frequency, settings)
             for _ in range(steps):
                 compute(db, settings, indicator, frequency=frequency, start=start, end=min(end, now))
@@ -85,7 +94,7 @@ def load_history(db: Database, *, settings: Settings) -> int:
 
 
 def load_incidents(db: Database, *, settings: Settings, actor: Actor) -> int:
-    """About forty incidents over the last three weeks, every state present, each walked through its playbook."""
+    """About forty incidents over the last three weeks, in every state, walked through their playbooks."""
     rng = random.Random(17)
     now = clock.now()
     targets = list(PATHS) * 2 + rng.choices(["closed", "closed", "resolved", "cancelled"], k=26)
@@ -97,9 +106,15 @@ def load_incidents(db: Database, *, settings: Settings, actor: Actor) -> int:
         age = timedelta(minutes=rng.randint(20, 300)) if recent else timedelta(days=rng.uniform(1, DAYS))
         at = now - age
         data = EventIn(
-            type=kind, severity=severity, lon=lon + rng.uniform(-0.004, 0.004), lat=lat + rng.uniform(-0.004, 0.004),
-            source=rng.choice(["camera", "alarm", "report", "manual"]), title=f"{title} — {street}",
-            description=f"{title} tại {street}.", occurred_at=at, radius_m=rng.choice([150.0, 250.0, 400.0]),
+            type=kind,
+            severity=severity,
+            lon=lon + rng.uniform(-0.004, 0.004),
+            lat=lat + rng.uniform(-0.004, 0.004),
+            source=rng.choice(["camera", "alarm", "report", "manual"]),
+            title=f"{title} — {street}",
+            description=f"{title} tại {street}.",
+            occurred_at=at,
+            radius_m=rng.choice([150.0, 250.0, 400.0]),
         )
         try:
             incident, _merged = service.receive_event(db, actor=actor, settings=settings, data=data, now=at)
@@ -110,16 +125,34 @@ def load_incidents(db: Database, *, settings: Settings, actor: Actor) -> int:
     return count
 
 
-def _walk(db: Database, settings: Settings, actor: Actor, code: str, path: list[str], at: datetime, now: datetime, rng: random.Random) -> None:
+def _walk(
+    db: Database,
+    settings: Settings,
+    actor: Actor,
+    code: str,
+    path: list[str],
+    at: datetime,
+    now: datetime,
+    rng: random.Random,
+) -> None:
     moment = at
     for state in path:
         moment = min(moment + timedelta(minutes=rng.randint(3, 40)), now - timedelta(minutes=1))
         if state == "resolved":
             for step in service.get_incident(db, code=code).steps:
                 if step.done_at is None:
-                    service.complete_step(db, actor=actor, code=code, step_id=step.id, outcome="Đã thực hiện", now=moment)
+                    service.complete_step(
+                        db, actor=actor, code=code, step_id=step.id, outcome="Đã thực hiện", now=moment
+                    )
         service.transition(
-            db, actor=actor, settings=settings, code=code, to=state, now=moment,
+            db,
+            actor=actor,
+            settings=settings,
+            code=code,
+            to=state,
+            now=moment,
             note="Báo nhầm: camera nhận diện sai" if state == "cancelled" else "",
-            closure_report="Đã xử lý xong, thông xe, không còn nguy hiểm; lực lượng rút khỏi hiện trường." if state == "closed" else "",
+            closure_report="Đã xử lý xong, thông xe, không còn nguy hiểm; lực lượng rút khỏi hiện trường."
+            if state == "closed"
+            else "",
         )

@@ -11,10 +11,10 @@ from smartcity.core.db import Database
 from smartcity.core.outbox import Handler
 from smartcity.core.security import Actor
 from smartcity.feedback.events import UrgentReportFlagged
-from smartcity.iot.events import AlarmRaised
 from smartcity.ioc import service
 from smartcity.ioc.catalogue import ALARM_SEVERITY, ALARM_TYPE_BY_DEVICE, type_of_report
 from smartcity.ioc.schemas import EventIn
+from smartcity.iot.events import AlarmRaised
 
 
 def incident_from_alarm(event: AlarmRaised, db: Database) -> None:
@@ -23,9 +23,14 @@ def incident_from_alarm(event: AlarmRaised, db: Database) -> None:
     if event.lon is None or event.lat is None or severity < 2:
         return
     data = EventIn(
-        type=ALARM_TYPE_BY_DEVICE.get(event.device_type, "power_outage"), severity=severity,
-        lon=event.lon, lat=event.lat, source="alarm", source_ref=f"alarm:{event.alarm_id}",
-        title=f"{event.rule_name} — {event.device_id}", description=event.message,
+        type=ALARM_TYPE_BY_DEVICE.get(event.device_type, "power_outage"),
+        severity=severity,
+        lon=event.lon,
+        lat=event.lat,
+        source="alarm",
+        source_ref=f"alarm:{event.alarm_id}",
+        title=f"{event.rule_name} — {event.device_id}",
+        description=event.message,
     )
     service.receive_event(db, actor=Actor.system("ioc.alarms"), settings=db.settings, data=data)
 
@@ -35,8 +40,12 @@ def incident_from_report(event: UrgentReportFlagged, db: Database) -> None:
     if event.lon is None or event.lat is None:
         return
     data = EventIn(
-        type=type_of_report(event.category_code), severity=4 if event.category_code == "khan-cap" else 3,
-        lon=event.lon, lat=event.lat, source="report", source_ref=event.code,
+        type=type_of_report(event.category_code),
+        severity=4 if event.category_code == "khan-cap" else 3,
+        lon=event.lon,
+        lat=event.lat,
+        source="report",
+        source_ref=event.code,
         title=f"Phản ánh khẩn {event.code}",
     )
     service.receive_event(db, actor=Actor.system("ioc.reports"), settings=db.settings, data=data)

@@ -1,4 +1,4 @@
-"""The live event feed: dispatched events fanned out to server-sent-event clients without blocking dispatch."""
+"""The live event feed: dispatched events fanned out to server-sent-event clients, never blocking."""
 
 from __future__ import annotations
 
@@ -13,7 +13,16 @@ from smartcity.core.events import Event
 from smartcity.core.outbox import bus
 
 # The events the live view shows (others stay server-side).
-SHOWN_PREFIXES = ("ioc.", "iot.Alarm", "feedback.ReportSubmitted", "feedback.UrgentReportFlagged", "lighting.", "waste.", "cameras.", "environment.")
+SHOWN_PREFIXES = (
+    "ioc.",
+    "iot.Alarm",
+    "feedback.ReportSubmitted",
+    "feedback.UrgentReportFlagged",
+    "lighting.",
+    "waste.",
+    "cameras.",
+    "environment.",
+)
 QUEUE_SIZE = 1000
 HEARTBEAT_S = 15.0
 
@@ -27,7 +36,7 @@ class Hub:
         self._stop = bus.listen(self.on_event)
 
     def on_event(self, event: Event) -> None:
-        """Bus listener: format once, hand to every subscriber's loop (drop for a slow client, never block)."""
+        """Bus listener: format once, hand to every subscriber's loop (dropped for a slow client)."""
         if not event.name.startswith(SHOWN_PREFIXES):
             return
         self.publish(event.name, event.to_payload())

@@ -12,9 +12,22 @@ URN = "urn:ngsi-ld:KeyPerformanceIndicator:"
 CONTEXT_PATH = "/api/v1/ioc/ngsi-ld/context.jsonld"
 FREQUENCY = {"hourly": "hourly", "daily": "daily", "monthly": "monthly"}
 TERMS = (
-    "name", "alternateName", "description", "category", "kpiValue", "calculationFormula", "calculationFrequency",
-    "calculationPeriod", "calculationMethod", "organization", "process", "areaServed", "effectiveSince",
-    "dateModified", "source", "unitCode",
+    "name",
+    "alternateName",
+    "description",
+    "category",
+    "kpiValue",
+    "calculationFormula",
+    "calculationFrequency",
+    "calculationPeriod",
+    "calculationMethod",
+    "organization",
+    "process",
+    "areaServed",
+    "effectiveSince",
+    "dateModified",
+    "source",
+    "unitCode",
 )
 
 
@@ -42,7 +55,12 @@ def entity_id(code: str) -> str:
 
 
 def build_entity(
-    indicator: Indicator, *, value: float | None, start: datetime | None, end: datetime | None, city: str,
+    indicator: Indicator,
+    *,
+    value: float | None,
+    start: datetime | None,
+    end: datetime | None,
+    city: str,
     key_values: bool = False,
 ) -> dict[str, Any]:
     """One indicator's latest city value as a KeyPerformanceIndicator entity (normalized or keyValues)."""

@@ -47,7 +47,11 @@ def announce_monthly_report(db: Database) -> int:
 def _announce(db: Database, kind: str, period: str, path: str) -> int:
     recipients = tuple(db.settings.section(IocSettings).report_recipients)
     with UnitOfWork(db, Actor.system("ioc.reports")) as uow:
-        uow.publish(OperationsReportReady(kind=kind, period=period, path=path, recipients=recipients, at=utcnow().isoformat()))
+        uow.publish(
+            OperationsReportReady(
+                kind=kind, period=period, path=path, recipients=recipients, at=utcnow().isoformat()
+            )
+        )
     return 1
 
 

@@ -1,4 +1,4 @@
-"""Pages of the operations centre: the live view /ioc, incidents, indicators, dashboards, reports; CAP feed."""
+"""Pages of the operations centre: live view /ioc, incidents, indicators, dashboards, reports, CAP feed."""
 
 from __future__ import annotations
 
@@ -33,9 +33,16 @@ STAFF_LINKS = (
     {"label": "Báo cáo vận hành", "href": "/can-bo/dieu-hanh/bao-cao", "roles": STAFF_ROLES},
 )
 DOMAIN_NAMES = {
-    "dossiers": "Thủ tục hành chính", "feedback": "Phản ánh hiện trường", "iot": "Thiết bị IoT",
-    "lighting": "Chiếu sáng", "waste": "Rác thải", "cameras": "Giao thông, camera", "environment": "Môi trường",
-    "investment": "Đầu tư công", "health": "Y tế", "education": "Giáo dục",
+    "dossiers": "Thủ tục hành chính",
+    "feedback": "Phản ánh hiện trường",
+    "iot": "Thiết bị IoT",
+    "lighting": "Chiếu sáng",
+    "waste": "Rác thải",
+    "cameras": "Giao thông, camera",
+    "environment": "Môi trường",
+    "investment": "Đầu tư công",
+    "health": "Y tế",
+    "education": "Giáo dục",
 }
 UNIT_VI = {"%": "%", "count": "", "days": "ngày", "hours": "giờ"}
 CsrfDep = Annotated[None, Depends(verify_csrf)]
@@ -65,10 +72,25 @@ def _widgets(db: Any, settings: Any) -> list[dict[str, Any]]:
     for row in service.latest(db, settings=settings):
         ind = row["indicator"]
         value, previous = row["value"], row["previous"]
-        trend = None if value is None or previous is None else ("up" if value > previous else "down" if value < previous else "flat")
+        trend = (
+            None
+            if value is None or previous is None
+            else ("up" if value > previous else "down" if value < previous else "flat")
+        )
         good = None if trend in (None, "flat") else (trend == ind.direction)
-        out.append({**row, "code": ind.code, "name": ind.name_vi, "name_en": ind.name_en, "domain": ind.domain,
-                    "text": number(value, ind.unit), "target_text": number(ind.target, ind.unit), "trend": trend, "good": good})
+        out.append(
+            {
+                **row,
+                "code": ind.code,
+                "name": ind.name_vi,
+                "name_en": ind.name_en,
+                "domain": ind.domain,
+                "text": number(value, ind.unit),
+                "target_text": number(ind.target, ind.unit),
+                "trend": trend,
+                "good": good,
+            }
+        )
     return out
 
 
@@ -82,7 +104,9 @@ def static_file(name: str) -> Response:
 
 
 @router.get("/ioc", response_class=HTMLResponse)
-def centre(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, wall: bool = False) -> Response:
+def centre(
+    request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, wall: bool = False
+) -> Response:
     """The live view: indicator widgets, the map with its layers and time slider, the live feed."""
     if (denied := _staff(request, actor)) is not None:
         return denied
@@ -90,11 +114,23 @@ def centre(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, 
     stage, reason, since = service.current_stage(db)
     recent = service.list_incidents(db, paging=PageParams(limit=12), open_only=True).items
     return render(
-        request, "ioc/centre.html",
+        request,
+        "ioc/centre.html",
         {
-            "widgets": _widgets(db, settings), "counts": counts, "states": STATES, "open_states": OPEN_STATES,
-            "stage": stage, "stage_name": STAGES[stage][0], "stage_reason": reason, "stage_since": since, "stages": STAGES,
-            "recent": recent, "types": TYPES, "severities": SEVERITIES, "wall": wall, "domains": DOMAIN_NAMES,
+            "widgets": _widgets(db, settings),
+            "counts": counts,
+            "states": STATES,
+            "open_states": OPEN_STATES,
+            "stage": stage,
+            "stage_name": STAGES[stage][0],
+            "stage_reason": reason,
+            "stage_since": since,
+            "stages": STAGES,
+            "recent": recent,
+            "types": TYPES,
+            "severities": SEVERITIES,
+            "wall": wall,
+            "domains": DOMAIN_NAMES,
             "base_map_style_url": settings.base_map_style_url,
             "can_set_stage": actor.has_role("leader") or actor.has_role("head"),
         },
@@ -106,11 +142,22 @@ async def stream(actor: Annotated[Actor, Depends(current_actor)]) -> Response:
     """The live feed for the page (server-sent events; staff only)."""
     if not any(actor.has_role(r) for r in STAFF_ROLES):
         return Response(status_code=403)
-    return StreamingResponse(hub.stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        hub.stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 @router.post("/ioc/stage")
-def post_stage(request: Request, db: DbDep, actor: ActorDep, _csrf: CsrfDep, stage: Annotated[int, Form()], reason: Annotated[str, Form()]) -> Response:
+def post_stage(
+    request: Request,
+    db: DbDep,
+    actor: ActorDep,
+    _csrf: CsrfDep,
+    stage: Annotated[int, Form()],
+    reason: Annotated[str, Form()],
+) -> Response:
     """Set the city-wide alert stage (head or leader)."""
     if not (actor.has_role("leader") or actor.has_role("head")):
         raise Forbidden("Chỉ lãnh đạo đặt cấp cảnh báo toàn thành phố.")
@@ -119,27 +166,54 @@ def post_stage(request: Request, db: DbDep, actor: ActorDep, _csrf: CsrfDep, sta
 
 
 @router.get("/can-bo/dieu-hanh/su-co", response_class=HTMLResponse)
-def incidents(request: Request, db: DbDep, actor: ActorDep, state: str = "", type: str = "", page: int = 1) -> Response:
+def incidents(
+    request: Request, db: DbDep, actor: ActorDep, state: str = "", type: str = "", page: int = 1
+) -> Response:
     """Incidents, newest first, filtered by state (or open) and type."""
     if (denied := _staff(request, actor)) is not None:
         return denied
     paging = PageParams.for_page(page, 30)
     listing = service.list_incidents(
-        db, paging=paging, state=state if state in STATES else None, type=type or None, open_only=state == "open"
+        db,
+        paging=paging,
+        state=state if state in STATES else None,
+        type=type or None,
+        open_only=state == "open",
     )
-    return render(request, "ioc/incidents.html", {"page": listing, "state": state, "type": type, "states": STATES, "types": TYPES, "severities": SEVERITIES})
+    return render(
+        request,
+        "ioc/incidents.html",
+        {
+            "page": listing,
+            "state": state,
+            "type": type,
+            "states": STATES,
+            "types": TYPES,
+            "severities": SEVERITIES,
+        },
+    )
 
 
 @router.post("/can-bo/dieu-hanh/su-co")
 def create_incident(
-    request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, _csrf: CsrfDep,
-    type: Annotated[str, Form()], severity: Annotated[int, Form()], lon: Annotated[float, Form()], lat: Annotated[float, Form()],
-    title: Annotated[str, Form()] = "", description: Annotated[str, Form()] = "",
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    _csrf: CsrfDep,
+    type: Annotated[str, Form()],
+    severity: Annotated[int, Form()],
+    lon: Annotated[float, Form()],
+    lat: Annotated[float, Form()],
+    title: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
 ) -> Response:
     """An operator opens an incident by hand."""
     if (denied := _staff(request, actor)) is not None:
         return denied
-    data = EventIn(type=type, severity=severity, lon=lon, lat=lat, source="manual", title=title, description=description)
+    data = EventIn(
+        type=type, severity=severity, lon=lon, lat=lat, source="manual", title=title, description=description
+    )
     incident, _merged = service.receive_event(db, actor=actor, settings=settings, data=data)
     return RedirectResponse(f"/can-bo/dieu-hanh/su-co/{incident.code}", status_code=303)
 
@@ -153,32 +227,60 @@ def incident(request: Request, code: str, db: DbDep, settings: SettingsDep, acto
     ward = None
     if detail.ward_code:
         try:
-            ward = city_service.get_unit(db, detail.ward_code, on=clock.local_date(detail.opened_at, settings)).name
+            ward = city_service.get_unit(
+                db, detail.ward_code, on=clock.local_date(detail.opened_at, settings)
+            ).name
         except NotFound:
             ward = None
     from smartcity.ioc.catalogue import TRANSITIONS
 
     return render(
-        request, "ioc/incident.html",
-        {"i": detail, "ward": ward, "types": TYPES, "severities": SEVERITIES, "states": STATES, "kinds": STEP_KINDS,
-         "next_states": TRANSITIONS[detail.state], "alerts": service.list_alerts_for(db, code=code)},
+        request,
+        "ioc/incident.html",
+        {
+            "i": detail,
+            "ward": ward,
+            "types": TYPES,
+            "severities": SEVERITIES,
+            "states": STATES,
+            "kinds": STEP_KINDS,
+            "next_states": TRANSITIONS[detail.state],
+            "alerts": service.list_alerts_for(db, code=code),
+        },
     )
 
 
 @router.post("/can-bo/dieu-hanh/su-co/{code}/trang-thai")
 def change_state(
-    request: Request, code: str, db: DbDep, settings: SettingsDep, actor: ActorDep, _csrf: CsrfDep,
-    to: Annotated[str, Form()], note: Annotated[str, Form()] = "", closure_report: Annotated[str, Form()] = "",
+    request: Request,
+    code: str,
+    db: DbDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    _csrf: CsrfDep,
+    to: Annotated[str, Form()],
+    note: Annotated[str, Form()] = "",
+    closure_report: Annotated[str, Form()] = "",
 ) -> Response:
     """Move the incident to another state."""
     if (denied := _staff(request, actor)) is not None:
         return denied
-    service.transition(db, actor=actor, settings=settings, code=code, to=to, note=note, closure_report=closure_report)
+    service.transition(
+        db, actor=actor, settings=settings, code=code, to=to, note=note, closure_report=closure_report
+    )
     return RedirectResponse(f"/can-bo/dieu-hanh/su-co/{code}", status_code=303)
 
 
 @router.post("/can-bo/dieu-hanh/su-co/{code}/buoc/{step_id}")
-def step_done(request: Request, code: str, step_id: int, db: DbDep, actor: ActorDep, _csrf: CsrfDep, outcome: Annotated[str, Form()] = "") -> Response:
+def step_done(
+    request: Request,
+    code: str,
+    step_id: int,
+    db: DbDep,
+    actor: ActorDep,
+    _csrf: CsrfDep,
+    outcome: Annotated[str, Form()] = "",
+) -> Response:
     """Mark a playbook step done."""
     if (denied := _staff(request, actor)) is not None:
         return denied
@@ -187,7 +289,9 @@ def step_done(request: Request, code: str, step_id: int, db: DbDep, actor: Actor
 
 
 @router.post("/can-bo/dieu-hanh/su-co/{code}/ghi-chu")
-def note(request: Request, code: str, db: DbDep, actor: ActorDep, _csrf: CsrfDep, text: Annotated[str, Form()]) -> Response:
+def note(
+    request: Request, code: str, db: DbDep, actor: ActorDep, _csrf: CsrfDep, text: Annotated[str, Form()]
+) -> Response:
     """Add a note to the timeline."""
     if (denied := _staff(request, actor)) is not None:
         return denied
@@ -196,11 +300,25 @@ def note(request: Request, code: str, db: DbDep, actor: ActorDep, _csrf: CsrfDep
 
 
 @router.post("/can-bo/dieu-hanh/su-co/{code}/canh-bao")
-def publish(request: Request, code: str, db: DbDep, settings: SettingsDep, actor: ActorDep, _csrf: CsrfDep, msg_type: Annotated[str, Form()] = "Alert") -> Response:
+def publish(
+    request: Request,
+    code: str,
+    db: DbDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    _csrf: CsrfDep,
+    msg_type: Annotated[str, Form()] = "Alert",
+) -> Response:
     """Publish a CAP alert for the incident."""
     if (denied := _staff(request, actor)) is not None:
         return denied
-    service.publish_alert(db, actor=actor, settings=settings, code=code, msg_type=msg_type if msg_type in ("Alert", "Update", "Cancel") else "Alert")
+    service.publish_alert(
+        db,
+        actor=actor,
+        settings=settings,
+        code=code,
+        msg_type=msg_type if msg_type in ("Alert", "Update", "Cancel") else "Alert",
+    )
     return RedirectResponse(f"/can-bo/dieu-hanh/su-co/{code}", status_code=303)
 
 
@@ -213,7 +331,11 @@ def indicator(request: Request, code: str, db: DbDep, settings: SettingsDep, act
     wards = service.ward_breakdown(db, settings=settings, code=code)
     for w in wards:
         w["text"] = number(w["value"], ind.unit)
-    return render(request, "ioc/indicator.html", {"ind": ind, "wards": wards, "target_text": number(ind.target, ind.unit), "domains": DOMAIN_NAMES})
+    return render(
+        request,
+        "ioc/indicator.html",
+        {"ind": ind, "wards": wards, "target_text": number(ind.target, ind.unit), "domains": DOMAIN_NAMES},
+    )
 
 
 @router.get("/can-bo/dieu-hanh/linh-vuc/{domain}", response_class=HTMLResponse)
@@ -224,7 +346,11 @@ def dashboard(request: Request, domain: str, db: DbDep, settings: SettingsDep, a
     widgets = [w for w in _widgets(db, settings) if w["domain"] == domain]
     if not widgets:
         raise NotFound(f"No indicators for {domain}")
-    return render(request, "ioc/dashboard.html", {"widgets": widgets, "domain": domain, "domain_name": DOMAIN_NAMES.get(domain, domain)})
+    return render(
+        request,
+        "ioc/dashboard.html",
+        {"widgets": widgets, "domain": domain, "domain_name": DOMAIN_NAMES.get(domain, domain)},
+    )
 
 
 @router.get("/can-bo/dieu-hanh/bao-cao", response_class=HTMLResponse)
@@ -242,17 +368,24 @@ def report_list(request: Request, settings: SettingsDep, actor: ActorDep) -> Res
 
 
 @router.get("/can-bo/dieu-hanh/bao-cao/{kind}/{period}.{fmt}")
-def report(request: Request, kind: str, period: str, fmt: str, db: DbDep, settings: SettingsDep, actor: ActorDep) -> Response:
+def report(
+    request: Request, kind: str, period: str, fmt: str, db: DbDep, settings: SettingsDep, actor: ActorDep
+) -> Response:
     """A daily or monthly report as PDF or XLSX."""
     if (denied := _staff(request, actor)) is not None:
         return denied
     if fmt == "pdf":
-        return Response(reports.report_pdf(db, settings=settings, kind=kind, key=period), media_type="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="bao-cao-{kind}-{period}.pdf"'})
+        return Response(
+            reports.report_pdf(db, settings=settings, kind=kind, key=period),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="bao-cao-{kind}-{period}.pdf"'},
+        )
     if fmt == "xlsx":
-        return Response(reports.report_xlsx(db, settings=settings, kind=kind, key=period),
-                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f'attachment; filename="bao-cao-{kind}-{period}.xlsx"'})
+        return Response(
+            reports.report_xlsx(db, settings=settings, kind=kind, key=period),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="bao-cao-{kind}-{period}.xlsx"'},
+        )
     raise NotFound("pdf or xlsx")
 
 
@@ -269,8 +402,12 @@ def public_alerts(request: Request, db: DbDep) -> Response:
 @router.get("/cap/alerts.atom")
 def cap_feed(request: Request, db: DbDep, settings: SettingsDep) -> Response:
     """The Atom feed of public alerts, each linking to its signed CAP 1.2 XML."""
-    base = settings.public_base_url if "public_base_url" in settings.model_fields_set else str(request.base_url)
-    return Response(service.atom_feed(db, settings=settings, base_url=base), media_type="application/atom+xml")
+    base = (
+        settings.public_base_url if "public_base_url" in settings.model_fields_set else str(request.base_url)
+    )
+    return Response(
+        service.atom_feed(db, settings=settings, base_url=base), media_type="application/atom+xml"
+    )
 
 
 @router.get("/cap/alerts/{alert_id}.xml")

@@ -25,7 +25,10 @@ def devices_reporting(db: Database, ctx: KpiContext) -> list[KpiValue]:
     query = (
         select(Device.ward_code, last.c.ts)
         .outerjoin(last, last.c.device_id == Device.id)
-        .where(Device.status == "active", or_(Device.decommissioned_at.is_(None), Device.decommissioned_at > ctx.end))
+        .where(
+            Device.status == "active",
+            or_(Device.decommissioned_at.is_(None), Device.decommissioned_at > ctx.end),
+        )
     )
     counts: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
     with db.session() as s:

@@ -87,6 +87,8 @@ class MockSmsProvider(Channel):
 
 def channel_for(kind: str, settings: NotificationSettings) -> Channel:
     """The configured implementation of a channel kind: in-page, email or sms."""
-    name = {"in-page": "in-page", "email": settings.email_channel, "sms": settings.sms_channel}.get(kind, kind)
+    name = {"in-page": "in-page", "email": settings.email_channel, "sms": settings.sms_channel}.get(
+        kind, kind
+    )
     instance: Channel = channels.create(name, settings)
     return instance

@@ -11,7 +11,9 @@ class NotificationSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SMARTCITY_NOTIFICATIONS_", env_file=".env", extra="ignore")
 
-    email_channel: str = Field(default="recording", description="smtp, or recording (kept in the database only)")
+    email_channel: str = Field(
+        default="recording", description="smtp, or recording (kept in the database only)"
+    )
     sms_channel: str = Field(default="mock-sms", description="The SMS provider; only a mock exists here")
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

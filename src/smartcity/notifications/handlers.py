@@ -24,33 +24,54 @@ def apply_rules(event: Event, db: Database) -> None:
 def escalation(event: IncidentEscalated, db: Database) -> None:
     """An incident was not acknowledged in time: call the next role of the chain, whatever the hour."""
     service.notify(
-        db, settings=db.settings, recipients=[f"role:{event.role}"], urgent=True,
+        db,
+        settings=db.settings,
+        recipients=[f"role:{event.role}"],
+        urgent=True,
         subject=f"[Chuyển cấp {event.level}] {event.code} {event.title}",
         body=f"Sự cố mức độ {event.severity} chưa được tiếp nhận đúng hạn.",
-        link=f"/can-bo/dieu-hanh/su-co/{event.code}", dedup_key=f"esc:{event.code}:{event.level}",
+        link=f"/can-bo/dieu-hanh/su-co/{event.code}",
+        dedup_key=f"esc:{event.code}:{event.level}",
     )
 
 
 def playbook_step(event: PlaybookNotificationDue, db: Database) -> None:
     """A playbook step asks to notify a unit or role."""
     service.notify(
-        db, settings=db.settings, recipients=list(event.recipients), subject=event.subject, body=event.body,
-        urgent=event.urgent, link=f"/can-bo/dieu-hanh/su-co/{event.code}", dedup_key=f"step:{event.step_id}",
+        db,
+        settings=db.settings,
+        recipients=list(event.recipients),
+        subject=event.subject,
+        body=event.body,
+        urgent=event.urgent,
+        link=f"/can-bo/dieu-hanh/su-co/{event.code}",
+        dedup_key=f"step:{event.step_id}",
     )
 
 
 def report_ready(event: OperationsReportReady, db: Database) -> None:
     """Send the operations report's link to its recipients."""
     service.notify(
-        db, settings=db.settings, recipients=list(event.recipients), link=event.path,
-        subject=f"Báo cáo vận hành {event.period}", body=f"Báo cáo {event.period}: {event.path} (PDF, có bản XLSX)",
+        db,
+        settings=db.settings,
+        recipients=list(event.recipients),
+        link=event.path,
+        subject=f"Báo cáo vận hành {event.period}",
+        body=f"Báo cáo {event.period}: {event.path} (PDF, có bản XLSX)",
         dedup_key=f"report:{event.kind}:{event.period}",
     )
 
 
 def indicator(event: IndicatorComputed, db: Database) -> None:
     """Apply the indicator rules to a freshly computed city value."""
-    service.on_indicator(db, settings=db.settings, code=event.code, level=event.level, value=event.value, period=event.period_start[:10])
+    service.on_indicator(
+        db,
+        settings=db.settings,
+        code=event.code,
+        level=event.level,
+        value=event.value,
+        period=event.period_start[:10],
+    )
 
 
 def default_rules(event: Event, db: Database) -> None:

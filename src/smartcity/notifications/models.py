@@ -38,7 +38,9 @@ class Message(Base):
     __tablename__ = "notifications_messages"
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True)
-    rule_id: Mapped[int | None] = mapped_column(ForeignKey("notifications_rules.id"), nullable=True, index=True)
+    rule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notifications_rules.id"), nullable=True, index=True
+    )
     dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
     channel: Mapped[str] = mapped_column(String(20))
     recipient: Mapped[str] = mapped_column(String(200), index=True)

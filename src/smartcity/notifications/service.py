@@ -1,4 +1,4 @@
-"""Notifications: one interface (`notify`), rules over events and indicators, quiet hours, escalation, acks."""
+"""Notifications: one interface (`notify`), rules over events and indicators, quiet hours, escalation."""
 
 from __future__ import annotations
 
@@ -28,7 +28,9 @@ def channel_kind(recipient: str) -> str:
     return {"email": "email", "sms": "sms"}.get(prefix, "in-page")
 
 
-def _in_quiet_hours(moment: datetime, settings: Settings, start: str | None, end: str | None) -> datetime | None:
+def _in_quiet_hours(
+    moment: datetime, settings: Settings, start: str | None, end: str | None
+) -> datetime | None:
     """When the quiet window containing `moment` ends (UTC), or None outside quiet hours."""
     if not start or not end:
         return None
@@ -58,7 +60,7 @@ def notify(
 ) -> list[int]:
     """Queue one message per recipient (idempotent by dedup_key); in-page ones are delivered at once.
 
-    Outside urgent cases, a message inside the rule's quiet hours (or the default ones) is held until they end.
+    Unless urgent, a message inside the rule's quiet hours (or the default ones) is held until they end.
     """
     now = now or utcnow()
     conf = settings.section(NotificationSettings)
@@ -71,9 +73,17 @@ def notify(
         if channels is not None and kind not in channels:
             continue
         message = Message(
-            rule_id=rule.id if rule else None, dedup_key=f"{dedup_key}|{recipient}"[:200], channel=kind,
-            recipient=recipient, subject=subject[:300], body=body, link=link, urgent=urgent,
-            status="held" if release else "queued", created_at=now, send_after=release or now,
+            rule_id=rule.id if rule else None,
+            dedup_key=f"{dedup_key}|{recipient}"[:200],
+            channel=kind,
+            recipient=recipient,
+            subject=subject[:300],
+            body=body,
+            link=link,
+            urgent=urgent,
+            status="held" if release else "queued",
+            created_at=now,
+            send_after=release or now,
         )
         try:
             with db.write_session() as s:
@@ -86,7 +96,9 @@ def notify(
     return ids
 
 
-def deliver_due(db: Database, *, settings: Settings, now: datetime | None = None, ids: list[int] | None = None) -> int:
+def deliver_due(
+    db: Database, *, settings: Settings, now: datetime | None = None, ids: list[int] | None = None
+) -> int:
     """Deliver queued messages and held ones whose quiet hours are over; returns how many were sent."""
     now = now or utcnow()
     conf = settings.section(NotificationSettings)
@@ -97,7 +109,9 @@ def deliver_due(db: Database, *, settings: Settings, now: datetime | None = None
     with db.write_session() as s:
         for message in s.scalars(query.order_by(Message.id).limit(500)):
             try:
-                channel_for(message.channel, conf).deliver(recipient=_address(message.recipient), subject=message.subject, body=message.body)
+                channel_for(message.channel, conf).deliver(
+                    recipient=_address(message.recipient), subject=message.subject, body=message.body
+                )
             except Exception as exc:  # a channel failure is recorded on the message, others go on
                 message.status, message.error = "failed", f"{type(exc).__name__}: {exc}"
                 continue
@@ -115,14 +129,26 @@ def addresses_of(actor: Actor) -> list[str]:
     return [f"user:{actor.name}", *sorted({f"role:{role}" for role, _unit in actor.roles})]
 
 
-def inbox(db: Database, *, actor: Actor, paging: PageParams, unacknowledged: bool = False) -> Page[MessageRead]:
+def inbox(
+    db: Database, *, actor: Actor, paging: PageParams, unacknowledged: bool = False
+) -> Page[MessageRead]:
     """The in-page messages addressed to this person or their roles, newest first."""
-    conditions: list[Any] = [Message.channel == "in-page", Message.recipient.in_(addresses_of(actor)), Message.status == "sent"]
+    conditions: list[Any] = [
+        Message.channel == "in-page",
+        Message.recipient.in_(addresses_of(actor)),
+        Message.status == "sent",
+    ]
     if unacknowledged:
         conditions.append(Message.acknowledged_at.is_(None))
     with db.session() as s:
         total = s.scalar(select(func.count()).select_from(Message).where(*conditions)) or 0
-        rows = s.scalars(select(Message).where(*conditions).order_by(Message.created_at.desc(), Message.id.desc()).limit(paging.limit).offset(paging.offset))
+        rows = s.scalars(
+            select(Message)
+            .where(*conditions)
+            .order_by(Message.created_at.desc(), Message.id.desc())
+            .limit(paging.limit)
+            .offset(paging.offset)
+        )
         return Page.of([MessageRead.model_validate(m) for m in rows], total=total, paging=paging)
 
 
@@ -149,7 +175,9 @@ def escalate_unacknowledged(db: Database, *, settings: Settings, now: datetime |
             select(Message, NotificationRule)
             .join(NotificationRule, NotificationRule.id == Message.rule_id)
             .where(
-                Message.acknowledged_at.is_(None), Message.escalated.is_(False), Message.status == "sent",
+                Message.acknowledged_at.is_(None),
+                Message.escalated.is_(False),
+                Message.status == "sent",
                 NotificationRule.escalate_after_min.is_not(None),
             )
         ).all()
@@ -164,8 +192,15 @@ def escalate_unacknowledged(db: Database, *, settings: Settings, now: datetime |
                 continue
             row.escalated = True
         notify(
-            db, settings=settings, recipients=rule.escalate_to, subject=f"[Chưa xác nhận] {message.subject}",
-            body=message.body, link=message.link, urgent=True, dedup_key=f"esc:{message.id}", now=now,
+            db,
+            settings=settings,
+            recipients=rule.escalate_to,
+            subject=f"[Chưa xác nhận] {message.subject}",
+            body=message.body,
+            link=message.link,
+            urgent=True,
+            dedup_key=f"esc:{message.id}",
+            now=now,
         )
         done += 1
     return done
@@ -187,21 +222,34 @@ def create_rule(db: Database, *, actor: Actor, data: RuleCreate) -> RuleRead:
 def list_rules(db: Database) -> list[RuleRead]:
     """Every rule, by id."""
     with db.session() as s:
-        return [RuleRead.model_validate(r) for r in s.scalars(select(NotificationRule).order_by(NotificationRule.id))]
+        return [
+            RuleRead.model_validate(r)
+            for r in s.scalars(select(NotificationRule).order_by(NotificationRule.id))
+        ]
 
 
 def ensure_default_rules(db: Database) -> int:
     """The rules a fresh centre starts with (added once, by name)."""
     defaults = [
         RuleCreate(
-            name="Sự cố nghiêm trọng mới", kind="event", match="ioc.IncidentOpened", condition={"min_severity": 4},
-            channels=["in-page", "sms"], recipients=["role:operator", "role:head", "sms:+84900000000"],
-            escalate_after_min=10, escalate_to=["role:leader"],
+            name="Sự cố nghiêm trọng mới",
+            kind="event",
+            match="ioc.IncidentOpened",
+            condition={"min_severity": 4},
+            channels=["in-page", "sms"],
+            recipients=["role:operator", "role:head", "sms:+84900000000"],
+            escalate_after_min=10,
+            escalate_to=["role:leader"],
         ),
         RuleCreate(
-            name="Chỉ số ở mức báo động", kind="indicator", match="*", condition={"level": "critical"},
-            channels=["in-page", "email"], recipients=["role:head", "email:ioc@thudaumot.gov.vn"],
-            quiet_start="22:00", quiet_end="06:00",
+            name="Chỉ số ở mức báo động",
+            kind="indicator",
+            match="*",
+            condition={"level": "critical"},
+            channels=["in-page", "email"],
+            recipients=["role:head", "email:ioc@thudaumot.gov.vn"],
+            quiet_start="22:00",
+            quiet_end="06:00",
         ),
     ]
     with db.session() as s:
@@ -217,7 +265,8 @@ def _rules(db: Database, kind: str, match: str) -> list[NotificationRule]:
         rules = list(
             s.scalars(
                 select(NotificationRule).where(
-                    NotificationRule.active.is_(True), NotificationRule.kind == kind,
+                    NotificationRule.active.is_(True),
+                    NotificationRule.kind == kind,
                     or_(NotificationRule.match == match, NotificationRule.match == "*"),
                 )
             )
@@ -238,15 +287,24 @@ def on_event(db: Database, *, settings: Settings, name: str, payload: dict[str, 
         link = f"/can-bo/dieu-hanh/su-co/{code}" if code else "/can-bo/dieu-hanh"
         queued += len(
             notify(
-                db, settings=settings, recipients=rule.recipients, subject=subject, body=_describe(payload), link=link,
-                urgent=bool(isinstance(severity, int) and severity >= 4), channels=rule.channels, rule=rule,
+                db,
+                settings=settings,
+                recipients=rule.recipients,
+                subject=subject,
+                body=_describe(payload),
+                link=link,
+                urgent=bool(isinstance(severity, int) and severity >= 4),
+                channels=rule.channels,
+                rule=rule,
                 dedup_key=f"rule:{rule.id}:{key}",
             )
         )
     return queued
 
 
-def on_indicator(db: Database, *, settings: Settings, code: str, level: str, value: float | None, period: str) -> int:
+def on_indicator(
+    db: Database, *, settings: Settings, code: str, level: str, value: float | None, period: str
+) -> int:
     """Apply indicator rules: notify when an indicator's city value reaches the rule's level."""
     order = {"ok": 0, "warning": 1, "critical": 2}
     queued = 0
@@ -255,9 +313,15 @@ def on_indicator(db: Database, *, settings: Settings, code: str, level: str, val
             continue
         queued += len(
             notify(
-                db, settings=settings, recipients=rule.recipients, subject=f"{rule.name}: {code}",
-                body=f"Giá trị {value} (kỳ {period}) ở mức {level}.", link="/can-bo/dieu-hanh",
-                channels=rule.channels, rule=rule, dedup_key=f"rule:{rule.id}:{code}:{period}",
+                db,
+                settings=settings,
+                recipients=rule.recipients,
+                subject=f"{rule.name}: {code}",
+                body=f"Giá trị {value} (kỳ {period}) ở mức {level}.",
+                link="/can-bo/dieu-hanh",
+                channels=rule.channels,
+                rule=rule,
+                dedup_key=f"rule:{rule.id}:{code}:{period}",
             )
         )
     return queued

@@ -19,5 +19,8 @@ def escalate(db: Database) -> int:
     return service.escalate_unacknowledged(db, settings=db.settings)
 
 
-TASKS: dict[str, Callable[[Database], int]] = {"notifications.deliver": deliver, "notifications.escalate": escalate}
+TASKS: dict[str, Callable[[Database], int]] = {
+    "notifications.deliver": deliver,
+    "notifications.escalate": escalate,
+}
 INTERVALS = {"notifications.deliver": timedelta(minutes=1), "notifications.escalate": timedelta(minutes=1)}

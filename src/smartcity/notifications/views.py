@@ -14,7 +14,11 @@ from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 STAFF_LINKS = (
-    {"label": "Thông báo của tôi", "href": "/can-bo/thong-bao", "roles": ("operator", "head", "leader", "specialist", "clerk")},
+    {
+        "label": "Thông báo của tôi",
+        "href": "/can-bo/thong-bao",
+        "roles": ("operator", "head", "leader", "specialist", "clerk"),
+    },
 )
 
 
@@ -32,5 +36,3 @@ def acknowledge(message_id: int, db: DbDep, actor: ActorDep) -> Response:
     """Acknowledge a notification."""
     service.acknowledge(db, actor=actor, message_id=message_id)
     return RedirectResponse("/can-bo/thong-bao", status_code=303)
-
-

@@ -8,9 +8,11 @@ its own, certified by the city's CA and sealed at rest with the platform's secre
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
@@ -38,8 +40,10 @@ CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 URGENCY = {1: "Future", 2: "Future", 3: "Expected", 4: "Immediate", 5: "Immediate"}
 INSTRUCTIONS = {
-    "vi-VN": "Tránh khu vực, làm theo hướng dẫn của lực lượng chức năng. Khẩn cấp gọi 113, 114, 115 hoặc 1022.",
-    "en-US": "Avoid the area and follow the instructions of the authorities. Emergencies: call 113, 114, 115 or 1022.",
+    "vi-VN": "Tránh khu vực, làm theo hướng dẫn của lực lượng chức năng. "
+    "Khẩn cấp gọi 113, 114, 115 hoặc 1022.",
+    "en-US": "Avoid the area and follow the instructions of the authorities. "
+    "Emergencies: call 113, 114, 115 or 1022.",
 }
 
 
@@ -68,14 +72,18 @@ def _signing_key(db: Database, settings: Settings) -> _Key:
             return _Key(decrypt_personal(secret, row.key_sealed).encode(), row.certificate_pem, _chain(db))
     try:
         issued = signing_service.issue_device_certificate_with_key(
-            db, actor=Actor.system("ioc.cap"), device_id=settings.section(IocSettings).cap_signer_id, settings=settings
+            db,
+            actor=Actor.system("ioc.cap"),
+            device_id=settings.section(IocSettings).cap_signer_id,
+            settings=settings,
         )
     except (NotFound, Conflict) as exc:
         raise ServiceUnavailable(f"The city's PKI cannot certify the alert key yet: {exc}") from exc
     with db.write_session() as s:
         s.add(
             SigningKey(
-                serial=issued.certificate.serial, certificate_pem=issued.certificate_pem,
+                serial=issued.certificate.serial,
+                certificate_pem=issued.certificate_pem,
                 key_sealed=encrypt_personal(secret, issued.private_key_pem),
             )
         )
@@ -109,17 +117,13 @@ def _split_pem(text: str) -> list[str]:
 
 def verify_xml(xml: bytes, ca_pem: str) -> etree._Element:
     """Check an alert's signature against the city's CA (root) certificate; the signed tree if it holds."""
-    verified = XMLVerifier().verify(xml, ca_pem_file=_ca_file(ca_pem))
-    return verified.signed_xml  # type: ignore[no-any-return]
-
-
-def _ca_file(ca_pem: str) -> str:
-    import tempfile
-
-    handle = tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False)
-    handle.write(ca_pem)
-    handle.close()
-    return handle.name
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "ca.pem"
+        path.write_text(ca_pem)
+        verified = XMLVerifier().verify(xml, ca_pem_file=str(path))
+    result = verified[0] if isinstance(verified, list) else verified
+    signed: etree._Element = result.signed_xml
+    return signed
 
 
 # ---------------------------------------------------------------- CAP messages
@@ -133,15 +137,25 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._El
 
 
 def build_cap(
-    incident: Incident, *, settings: Settings, identifier: str, msg_type: str, sent: datetime,
-    references: str | None = None, ward_name: str | None = None,
+    incident: Incident,
+    *,
+    settings: Settings,
+    identifier: str,
+    msg_type: str,
+    sent: datetime,
+    references: str | None = None,
+    ward_name: str | None = None,
 ) -> etree._Element:
     """The CAP 1.2 alert of an incident: one info in Vietnamese, one in English, a circle and a polygon."""
     conf = settings.section(IocSettings)
     alert = etree.Element(f"{{{CAP_NS}}}alert", nsmap={None: CAP_NS})
     for tag, text in (
-        ("identifier", identifier), ("sender", conf.cap_sender), ("sent", cap_time(sent, settings)),
-        ("status", "Actual"), ("msgType", msg_type), ("scope", "Public"),
+        ("identifier", identifier),
+        ("sender", conf.cap_sender),
+        ("sent", cap_time(sent, settings)),
+        ("status", "Actual"),
+        ("msgType", msg_type),
+        ("scope", "Public"),
     ):
         _sub(alert, tag, text)
     if references:
@@ -153,7 +167,12 @@ def build_cap(
 
 
 def _info(
-    alert: etree._Element, incident: Incident, settings: Settings, language: str, sent: datetime, msg_type: str,
+    alert: etree._Element,
+    incident: Incident,
+    settings: Settings,
+    language: str,
+    sent: datetime,
+    msg_type: str,
     ward_name: str | None,
 ) -> None:
     conf = settings.section(IocSettings)
@@ -194,16 +213,32 @@ def _area(info: etree._Element, incident: Incident, ward_name: str | None, vi: b
     area = _sub(info, "area")
     where = ward_name or ("Thủ Dầu Một" if vi else "Thu Dau Mot")
     radius_km = incident.radius_m / 1000
-    _sub(area, "areaDesc", f"Bán kính {radius_km:g} km quanh hiện trường, {where}" if vi else f"{radius_km:g} km around the scene, {where}")
+    _sub(
+        area,
+        "areaDesc",
+        f"Bán kính {radius_km:g} km quanh hiện trường, {where}"
+        if vi
+        else f"{radius_km:g} km around the scene, {where}",
+    )
     if incident.lon is None or incident.lat is None:
         return
-    ring = incident.area["coordinates"][0] if incident.area else circle_ring(incident.lon, incident.lat, incident.radius_m)
+    ring = (
+        incident.area["coordinates"][0]
+        if incident.area
+        else circle_ring(incident.lon, incident.lat, incident.radius_m)
+    )
     _sub(area, "polygon", " ".join(f"{lat:.5f},{lon:.5f}" for lon, lat in ring))
     _sub(area, "circle", f"{incident.lat:.5f},{incident.lon:.5f} {radius_km:.3f}")
 
 
 def publish_alert(
-    db: Database, *, actor: Actor, settings: Settings, code: str, msg_type: str = "Alert", now: datetime | None = None
+    db: Database,
+    *,
+    actor: Actor,
+    settings: Settings,
+    code: str,
+    msg_type: str = "Alert",
+    now: datetime | None = None,
 ) -> CapAlert:
     """Publish (and sign) a CAP alert for an incident; Update and Cancel reference its previous alert."""
     now = now or utcnow()
@@ -219,25 +254,43 @@ def publish_alert(
             raise Conflict("There is no earlier alert to update or cancel")
         conf = settings.section(IocSettings)
         identifier = f"urn:uuid:{uuid.uuid4()}"
-        references = " ".join(f"{conf.cap_sender},{p.identifier},{cap_time(p.sent_at, settings)}" for p in previous) or None
+        references = (
+            " ".join(f"{conf.cap_sender},{p.identifier},{cap_time(p.sent_at, settings)}" for p in previous)
+            or None
+        )
         tree = build_cap(
-            incident, settings=settings, identifier=identifier, msg_type=msg_type, sent=now,
-            references=references, ward_name=_ward_name(db, incident, settings),
+            incident,
+            settings=settings,
+            identifier=identifier,
+            msg_type=msg_type,
+            sent=now,
+            references=references,
+            ward_name=_ward_name(db, incident, settings),
         )
         signed = sign_xml(tree, key)
         xml = etree.tostring(signed, xml_declaration=True, encoding="UTF-8").decode()
         alert = CapAlert(
-            identifier=identifier, incident_id=incident.id, msg_type=msg_type,
-            headline_vi=_headline(incident, msg_type, True), headline_en=_headline(incident, msg_type, False),
-            sent_at=now, expires_at=now + timedelta(hours=conf.cap_hours_valid), signed=True, xml=xml,
+            identifier=identifier,
+            incident_id=incident.id,
+            msg_type=msg_type,
+            headline_vi=_headline(incident, msg_type, True),
+            headline_en=_headline(incident, msg_type, False),
+            sent_at=now,
+            expires_at=now + timedelta(hours=conf.cap_hours_valid),
+            signed=True,
+            xml=xml,
         )
         uow.session.add(alert)
         uow.session.flush()
         uow.audit("ioc.cap_published", "cap_alert", identifier, after={"incident": code, "msgType": msg_type})
         uow.publish(
             CapAlertPublished(
-                alert_id=alert.id, identifier=identifier, incident_id=incident.id, msg_type=msg_type,
-                headline=alert.headline_vi, at=now.isoformat(),
+                alert_id=alert.id,
+                identifier=identifier,
+                incident_id=incident.id,
+                msg_type=msg_type,
+                headline=alert.headline_vi,
+                at=now.isoformat(),
             )
         )
         uow.session.expunge(alert)
@@ -250,7 +303,9 @@ def _ward_name(db: Database, incident: Incident, settings: Settings) -> str | No
     from smartcity.city import service as city_service
 
     try:
-        return city_service.get_unit(db, incident.ward_code, on=clock.local_date(incident.opened_at, settings)).name
+        return city_service.get_unit(
+            db, incident.ward_code, on=clock.local_date(incident.opened_at, settings)
+        ).name
     except NotFound:
         return None
 
@@ -259,7 +314,14 @@ def list_alerts(db: Database, *, paging: PageParams) -> Page[CapAlert]:
     """Published alerts, newest first."""
     with db.session() as s:
         total = s.scalar(select(func.count()).select_from(CapAlert)) or 0
-        rows = list(s.scalars(select(CapAlert).order_by(CapAlert.sent_at.desc(), CapAlert.id.desc()).limit(paging.limit).offset(paging.offset)))
+        rows = list(
+            s.scalars(
+                select(CapAlert)
+                .order_by(CapAlert.sent_at.desc(), CapAlert.id.desc())
+                .limit(paging.limit)
+                .offset(paging.offset)
+            )
+        )
         s.expunge_all()
     return Page.of(rows, total=total, paging=paging)
 
@@ -282,7 +344,8 @@ def atom_feed(db: Database, *, settings: Settings, base_url: str, limit: int = 5
     conf = settings.section(IocSettings)
     updated = alerts[0].sent_at if alerts else utcnow()
     for tag, text in (
-        ("id", f"{base}/cap/alerts.atom"), ("title", "Cảnh báo công cộng — Thủ Dầu Một"),
+        ("id", f"{base}/cap/alerts.atom"),
+        ("title", "Cảnh báo công cộng — Thủ Dầu Một"),
         ("updated", cap_time(updated, settings)),
     ):
         etree.SubElement(feed, f"{{{ATOM_NS}}}{tag}").text = text
@@ -296,7 +359,11 @@ def atom_feed(db: Database, *, settings: Settings, base_url: str, limit: int = 5
         etree.SubElement(entry, f"{{{ATOM_NS}}}updated").text = cap_time(alert.sent_at, settings)
         etree.SubElement(entry, f"{{{ATOM_NS}}}summary").text = alert.headline_en
         etree.SubElement(
-            entry, f"{{{ATOM_NS}}}link", rel="alternate", type="application/cap+xml", href=f"{base}/cap/alerts/{alert.id}.xml"
+            entry,
+            f"{{{ATOM_NS}}}link",
+            rel="alternate",
+            type="application/cap+xml",
+            href=f"{base}/cap/alerts/{alert.id}.xml",
         )
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
@@ -331,8 +398,18 @@ def set_stage(db: Database, *, actor: Actor, stage: int, reason: str, now: datet
     previous = current_stage(db)[0]
     with UnitOfWork(db, actor) as uow:
         uow.session.add(AlertStage(stage=stage, reason=reason, set_by=actor.label, set_at=now))
-        uow.audit("ioc.stage_set", "alert_stage", "city", before={"stage": previous}, after={"stage": stage, "reason": reason})
-        uow.publish(AlertStageChanged(stage=stage, previous=previous, reason=reason, by=actor.label, at=now.isoformat()))
+        uow.audit(
+            "ioc.stage_set",
+            "alert_stage",
+            "city",
+            before={"stage": previous},
+            after={"stage": stage, "reason": reason},
+        )
+        uow.publish(
+            AlertStageChanged(
+                stage=stage, previous=previous, reason=reason, by=actor.label, at=now.isoformat()
+            )
+        )
     return stage
 
 
@@ -340,21 +417,40 @@ def list_alerts_for(db: Database, *, code: str) -> list[CapAlert]:
     """The alerts published for one incident, oldest first."""
     with db.session() as s:
         rows = list(
-            s.scalars(select(CapAlert).join(Incident, Incident.id == CapAlert.incident_id).where(Incident.code == code).order_by(CapAlert.sent_at))
+            s.scalars(
+                select(CapAlert)
+                .join(Incident, Incident.id == CapAlert.incident_id)
+                .where(Incident.code == code)
+                .order_by(CapAlert.sent_at)
+            )
         )
         s.expunge_all()
         return rows
 
 
 def auto_alert(
-    db: Database, *, actor: Actor, settings: Settings, code: str, severity: int, to: str, now: datetime | None = None
+    db: Database,
+    *,
+    actor: Actor,
+    settings: Settings,
+    code: str,
+    severity: int,
+    to: str,
+    now: datetime | None = None,
 ) -> CapAlert | None:
-    """Severe incidents get a public alert when acknowledged, and its Update (resolved) or Cancel (false alarm)."""
+    """A severe incident gets a public alert when acknowledged, an Update when resolved, a Cancel if false."""
     if severity < settings.section(IocSettings).cap_min_severity:
         return None
     published = list_alerts_for(db, code=code)
     if to == "acknowledged" and not published:
         return publish_alert(db, actor=actor, settings=settings, code=code, msg_type="Alert", now=now)
     if to in ("resolved", "cancelled") and published:
-        return publish_alert(db, actor=actor, settings=settings, code=code, msg_type="Update" if to == "resolved" else "Cancel", now=now)
+        return publish_alert(
+            db,
+            actor=actor,
+            settings=settings,
+            code=code,
+            msg_type="Update" if to == "resolved" else "Cancel",
+            now=now,
+        )
     return None

@@ -17,8 +17,6 @@ from smartcity.core.pages import Page, PageParams
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.feedback import service as feedback_service
-from smartcity.iot import schemas as iot_schemas
-from smartcity.iot import service as iot_service
 from smartcity.ioc.catalogue import OPEN_STATES, STATES, TRANSITIONS, TYPES, playbooks
 from smartcity.ioc.config import IocSettings
 from smartcity.ioc.events import (
@@ -32,6 +30,8 @@ from smartcity.ioc.models import Incident, IncidentEntry, IncidentLink, Incident
 from smartcity.ioc.schemas import EventIn, IncidentCreate, IncidentDetail, IncidentRead
 from smartcity.ioc.service import alerts
 from smartcity.ioc.service.geo import bbox, distance_m
+from smartcity.iot import schemas as iot_schemas
+from smartcity.iot import service as iot_service
 
 
 def _conf(settings: Settings) -> IocSettings:
@@ -70,9 +70,9 @@ def _mergeable(s: Session, data: EventIn, at: datetime, conf: IocSettings) -> In
         .order_by(Incident.opened_at)
     )
     for incident in candidates:
-        if incident.lon is not None and incident.lat is not None:
-            if distance_m(incident.lon, incident.lat, data.lon, data.lat) <= conf.merge_radius_m:
-                return incident
+        near = incident.lon is not None and incident.lat is not None
+        if near and distance_m(incident.lon, incident.lat, data.lon, data.lat) <= conf.merge_radius_m:  # type: ignore[arg-type]
+            return incident
     return None
 
 
@@ -81,23 +81,32 @@ def _merge(uow: UnitOfWork, incident: Incident, data: EventIn, at: datetime) -> 
     incident.last_event_at = max(incident.last_event_at, at)
     raised = data.severity > incident.severity
     incident.severity = max(incident.severity, data.severity)
-    text = f"Thêm một sự kiện từ {_source_vi(data.source)}: {data.title or data.description or TYPES[data.type].name_vi}"
+    what = data.title or data.description or TYPES[data.type].name_vi
+    text = f"Thêm một sự kiện từ {_source_vi(data.source)}: {what}"
     if raised:
         text += f" (mức độ nâng lên {incident.severity})"
     _entry(uow.session, incident, "event", text, uow.actor.label, {"source_ref": data.source_ref}, at)
     _link_source(uow.session, incident, data)
     uow.publish(
         IncidentEventMerged(
-            incident_id=incident.id, code=incident.code, source=data.source,
-            event_count=incident.event_count, severity=incident.severity, at=at.isoformat(),
+            incident_id=incident.id,
+            code=incident.code,
+            source=data.source,
+            event_count=incident.event_count,
+            severity=incident.severity,
+            at=at.isoformat(),
         )
     )
 
 
 def _source_vi(source: str) -> str:
     return {
-        "alarm": "cảnh báo thiết bị", "camera": "camera", "report": "phản ánh của người dân",
-        "manual": "nhân viên vận hành", "api": "hệ thống liên kết", "sensor": "cảm biến",
+        "alarm": "cảnh báo thiết bị",
+        "camera": "camera",
+        "report": "phản ánh của người dân",
+        "manual": "nhân viên vận hành",
+        "api": "hệ thống liên kết",
+        "sensor": "cảm biến",
     }.get(source, source)
 
 
@@ -108,11 +117,22 @@ def _open(
     local_day = clock.local_date(at, settings)
     ward = city_service.ward_at(db, lon=data.lon, lat=data.lat, on=local_day)
     incident = Incident(
-        code=_next_code(s, at, settings), type=data.type, severity=data.severity, state="new",
-        title=data.title or TYPES[data.type].name_vi, description=data.description,
-        lon=data.lon, lat=data.lat, radius_m=data.radius_m, ward_code=ward.code if ward else None,
-        source=data.source, units=list(units) or _playbook_units(data.type), opened_at=at, last_event_at=at,
-        event_count=1, ack_due_at=at + timedelta(minutes=conf.ack_minutes[data.severity - 1]),
+        code=_next_code(s, at, settings),
+        type=data.type,
+        severity=data.severity,
+        state="new",
+        title=data.title or TYPES[data.type].name_vi,
+        description=data.description,
+        lon=data.lon,
+        lat=data.lat,
+        radius_m=data.radius_m,
+        ward_code=ward.code if ward else None,
+        source=data.source,
+        units=list(units) or _playbook_units(data.type),
+        opened_at=at,
+        last_event_at=at,
+        event_count=1,
+        ack_due_at=at + timedelta(minutes=conf.ack_minutes[data.severity - 1]),
     )
     s.add(incident)
     s.flush()
@@ -120,12 +140,21 @@ def _open(
     _instantiate_playbook(s, incident, at)
     _link_source(s, incident, data)
     _link_nearby_devices(db, s, incident, conf)
-    uow.audit("ioc.incident_opened", "incident", incident.code, after={"type": data.type, "severity": data.severity})
+    uow.audit(
+        "ioc.incident_opened", "incident", incident.code, after={"type": data.type, "severity": data.severity}
+    )
     uow.publish(
         IncidentOpened(
-            incident_id=incident.id, code=incident.code, type=incident.type, severity=incident.severity,
-            title=incident.title, lon=incident.lon, lat=incident.lat, ward_code=incident.ward_code,
-            source=incident.source, at=at.isoformat(),
+            incident_id=incident.id,
+            code=incident.code,
+            type=incident.type,
+            severity=incident.severity,
+            title=incident.title,
+            lon=incident.lon,
+            lat=incident.lat,
+            ward_code=incident.ward_code,
+            source=incident.source,
+            at=at.isoformat(),
         )
     )
     return incident.code
@@ -150,17 +179,32 @@ def _instantiate_playbook(s: Session, incident: Incident, at: datetime) -> None:
     for position, step in enumerate(playbooks().get(incident.type, []), start=1):
         s.add(
             IncidentStep(
-                incident_id=incident.id, position=position, title=step["title"], unit=step["unit"],
-                role=step["role"], kind=step["kind"], action=step.get("action", {}),
+                incident_id=incident.id,
+                position=position,
+                title=step["title"],
+                unit=step["unit"],
+                role=step["role"],
+                kind=step["kind"],
+                action=step.get("action", {}),
                 due_at=at + timedelta(minutes=step["offset_min"]),
             )
         )
 
 
 def _entry(
-    s: Session, incident: Incident, kind: str, text: str, actor: str, data: dict[str, Any], at: datetime | None = None
+    s: Session,
+    incident: Incident,
+    kind: str,
+    text: str,
+    actor: str,
+    data: dict[str, Any],
+    at: datetime | None = None,
 ) -> None:
-    s.add(IncidentEntry(incident_id=incident.id, kind=kind, text=text, actor=actor, data=data, at=at or utcnow()))
+    s.add(
+        IncidentEntry(
+            incident_id=incident.id, kind=kind, text=text, actor=actor, data=data, at=at or utcnow()
+        )
+    )
 
 
 def _link(s: Session, incident: Incident, kind: str, ref: str, label: str) -> None:
@@ -199,11 +243,19 @@ def _link_nearby_devices(db: Database, s: Session, incident: Incident, conf: Ioc
 def _link_nearby_reports(db: Database, s: Session, incident: Incident, radius: float) -> None:
     assert incident.lon is not None and incident.lat is not None
     filters = feedback_service.ReportFilter(
-        status=tuple(feedback_service.OPEN_STATUSES), bbox=bbox(incident.lon, incident.lat, radius), public_only=False
+        status=tuple(feedback_service.OPEN_STATUSES),
+        bbox=bbox(incident.lon, incident.lat, radius),
+        public_only=False,
     )
-    reports, _total = feedback_service.list_reports(db, actor=Actor.system("ioc.links"), filters=filters, limit=20)
+    reports, _total = feedback_service.list_reports(
+        db, actor=Actor.system("ioc.links"), filters=filters, limit=20
+    )
     for report in reports:
-        if report.lon is not None and report.lat is not None and distance_m(incident.lon, incident.lat, report.lon, report.lat) <= radius:
+        if (
+            report.lon is not None
+            and report.lat is not None
+            and distance_m(incident.lon, incident.lat, report.lon, report.lat) <= radius
+        ):
             _link(s, incident, "report", report.code, f"{report.code} — {report.description[:80]}")
 
 
@@ -211,7 +263,14 @@ def _link_nearby_reports(db: Database, s: Session, incident: Incident, radius: f
 
 
 def transition(
-    db: Database, *, actor: Actor, settings: Settings, code: str, to: str, note: str = "", closure_report: str = "",
+    db: Database,
+    *,
+    actor: Actor,
+    settings: Settings,
+    code: str,
+    to: str,
+    note: str = "",
+    closure_report: str = "",
     now: datetime | None = None,
 ) -> IncidentDetail:
     """Move an incident along new → acknowledged → active → stable → resolved → closed (or cancelled)."""
@@ -220,11 +279,17 @@ def transition(
         incident = _incident(uow.session, code)
         before = incident.state
         if to not in TRANSITIONS[before]:
-            raise Conflict(f"An incident in state {STATES[before][1]!r} cannot become {STATES.get(to, (to, to))[1]!r}")
+            raise Conflict(
+                f"An incident in state {STATES[before][1]!r} cannot become {STATES.get(to, (to, to))[1]!r}"
+            )
         if to == "closed":
             if not closure_report.strip():
-                raise ValidationFailed.for_field("closure_report", "a closed incident needs its closure report")
-            open_steps = [st for st in _steps(uow.session, incident) if st.done_at is None and st.kind == "manual"]
+                raise ValidationFailed.for_field(
+                    "closure_report", "a closed incident needs its closure report"
+                )
+            open_steps = [
+                st for st in _steps(uow.session, incident) if st.done_at is None and st.kind == "manual"
+            ]
             if open_steps:
                 raise Conflict(f"{len(open_steps)} playbook step(s) are not done yet")
             incident.closure_report, incident.closed_at = closure_report.strip(), now
@@ -234,7 +299,12 @@ def transition(
         uow.audit("ioc.incident_state", "incident", code, before={"state": before}, after={"state": to})
         uow.publish(
             IncidentStateChanged(
-                incident_id=incident.id, code=code, from_state=before, to_state=to, by=actor.label, at=now.isoformat()
+                incident_id=incident.id,
+                code=code,
+                from_state=before,
+                to_state=to,
+                by=actor.label,
+                at=now.isoformat(),
             )
         )
         severity = incident.severity
@@ -242,7 +312,14 @@ def transition(
         alerts.auto_alert(db, actor=actor, settings=settings, code=code, severity=severity, to=to, now=now)
     except ServiceUnavailable as exc:  # the state change stands; the missing alert is written down
         with UnitOfWork(db, actor) as uow:
-            _entry(uow.session, _incident(uow.session, code), "alert", f"Chưa phát được cảnh báo công cộng: {exc.detail}", actor.label, {})
+            _entry(
+                uow.session,
+                _incident(uow.session, code),
+                "alert",
+                f"Chưa phát được cảnh báo công cộng: {exc.detail}",
+                actor.label,
+                {},
+            )
     return get_incident(db, code=code)
 
 
@@ -273,7 +350,15 @@ def complete_step(
         if incident.state not in OPEN_STATES:
             raise Conflict("The incident is no longer open")
         step.done_at, step.done_by, step.outcome = now, actor.label, outcome
-        _entry(uow.session, incident, "step", f"Hoàn thành bước {step.position}: {step.title}", actor.label, {}, now)
+        _entry(
+            uow.session,
+            incident,
+            "step",
+            f"Hoàn thành bước {step.position}: {step.title}",
+            actor.label,
+            {},
+            now,
+        )
         uow.audit("ioc.step_done", "incident", code, after={"step": step.position, "outcome": outcome})
     return get_incident(db, code=code)
 
@@ -303,18 +388,33 @@ def escalate_overdue(db: Database, *, settings: Settings, now: datetime | None =
     escalated = []
     with UnitOfWork(db, Actor.system("ioc.escalation")) as uow:
         overdue = uow.session.scalars(
-            select(Incident).where(Incident.state == "new", Incident.ack_due_at.is_not(None), Incident.ack_due_at <= now)
+            select(Incident).where(
+                Incident.state == "new", Incident.ack_due_at.is_not(None), Incident.ack_due_at <= now
+            )
         )
         for incident in overdue:
             incident.escalation_level += 1
             chain = conf.escalation_chain
             role = chain[min(incident.escalation_level, len(chain) - 1)]
             incident.ack_due_at = now + timedelta(minutes=conf.ack_minutes[incident.severity - 1])
-            _entry(uow.session, incident, "escalation", f"Quá hạn tiếp nhận: chuyển cấp {incident.escalation_level} ({role})", "system", {"role": role}, now)
+            _entry(
+                uow.session,
+                incident,
+                "escalation",
+                f"Quá hạn tiếp nhận: chuyển cấp {incident.escalation_level} ({role})",
+                "system",
+                {"role": role},
+                now,
+            )
             uow.publish(
                 IncidentEscalated(
-                    incident_id=incident.id, code=incident.code, title=incident.title, severity=incident.severity,
-                    level=incident.escalation_level, role=role, at=now.isoformat(),
+                    incident_id=incident.id,
+                    code=incident.code,
+                    title=incident.title,
+                    severity=incident.severity,
+                    level=incident.escalation_level,
+                    role=role,
+                    at=now.isoformat(),
                 )
             )
             escalated.append(incident.code)
@@ -363,15 +463,28 @@ def _run_step(db: Database, settings: Settings, step_id: int, now: datetime) -> 
             outcome = f"Đã gửi thông báo tới {', '.join(recipients)}"
             uow.publish(
                 PlaybookNotificationDue(
-                    incident_id=incident.id, code=incident.code, step_id=step_id, recipients=recipients,
-                    subject=f"[{incident.code}] {step.title}", body=f"{incident.title} — {step.unit}",
-                    urgent=incident.severity >= 4, at=now.isoformat(),
+                    incident_id=incident.id,
+                    code=incident.code,
+                    step_id=step_id,
+                    recipients=recipients,
+                    subject=f"[{incident.code}] {step.title}",
+                    body=f"{incident.title} — {step.unit}",
+                    urgent=incident.severity >= 4,
+                    at=now.isoformat(),
                 )
             )
         row.done_at, row.done_by, row.outcome = now, actor.label, outcome
         inc = uow.session.get(Incident, incident.id)
         assert inc is not None
-        _entry(uow.session, inc, "step", f"Bước {row.position} tự thực hiện: {row.title}. {outcome}", actor.label, {}, now)
+        _entry(
+            uow.session,
+            inc,
+            "step",
+            f"Bước {row.position} tự thực hiện: {row.title}. {outcome}",
+            actor.label,
+            {},
+            now,
+        )
 
 
 def _automated(db: Database, actor: Actor, incident: Incident, step: IncidentStep) -> str:
@@ -383,7 +496,13 @@ def _automated(db: Database, actor: Actor, incident: Incident, step: IncidentSte
     radius = max(incident.radius_m, 150.0)
     where = iot_service.DeviceFilter(type="streetlight", bbox=bbox(incident.lon, incident.lat, radius))
     lights, _total = iot_service.list_devices(db, where=where, limit=500)
-    ids = [d.id for d in lights if d.lon is not None and distance_m(incident.lon, incident.lat, d.lon, d.lat) <= radius]
+    ids = [
+        d.id
+        for d in lights
+        if d.lon is not None
+        and d.lat is not None
+        and distance_m(incident.lon, incident.lat, d.lon, d.lat) <= radius
+    ]
     if not ids:
         return "Không có đèn đường nào trong bán kính"
     iot_service.send_commands(
@@ -403,7 +522,13 @@ def _incident(s: Session, code: str) -> Incident:
 
 
 def _steps(s: Session, incident: Incident) -> list[IncidentStep]:
-    return list(s.scalars(select(IncidentStep).where(IncidentStep.incident_id == incident.id).order_by(IncidentStep.position)))
+    return list(
+        s.scalars(
+            select(IncidentStep)
+            .where(IncidentStep.incident_id == incident.id)
+            .order_by(IncidentStep.position)
+        )
+    )
 
 
 def get_incident(db: Database, *, code: str) -> IncidentDetail:
@@ -411,9 +536,13 @@ def get_incident(db: Database, *, code: str) -> IncidentDetail:
     with db.session() as s:
         incident = _incident(s, code)
         timeline = s.scalars(
-            select(IncidentEntry).where(IncidentEntry.incident_id == incident.id).order_by(IncidentEntry.at, IncidentEntry.id)
+            select(IncidentEntry)
+            .where(IncidentEntry.incident_id == incident.id)
+            .order_by(IncidentEntry.at, IncidentEntry.id)
         )
-        links = s.scalars(select(IncidentLink).where(IncidentLink.incident_id == incident.id).order_by(IncidentLink.id))
+        links = s.scalars(
+            select(IncidentLink).where(IncidentLink.incident_id == incident.id).order_by(IncidentLink.id)
+        )
         return IncidentDetail.model_validate(
             {
                 **IncidentRead.model_validate(incident).model_dump(),
@@ -449,8 +578,11 @@ def list_incidents(
     with db.session() as s:
         total = s.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
         rows = s.scalars(
-            select(Incident).where(*conditions).order_by(Incident.opened_at.desc(), Incident.id.desc())
-            .limit(paging.limit).offset(paging.offset)
+            select(Incident)
+            .where(*conditions)
+            .order_by(Incident.opened_at.desc(), Incident.id.desc())
+            .limit(paging.limit)
+            .offset(paging.offset)
         )
         return Page.of([IncidentRead.model_validate(r) for r in rows], total=total, paging=paging)
 
@@ -458,4 +590,5 @@ def list_incidents(
 def counts_by_state(db: Database) -> dict[str, int]:
     """How many incidents are in each state."""
     with db.session() as s:
-        return dict(s.execute(select(Incident.state, func.count()).group_by(Incident.state)).all())  # type: ignore[arg-type]
+        rows = s.execute(select(Incident.state, func.count()).group_by(Incident.state)).all()
+        return {state: int(n) for state, n in rows}

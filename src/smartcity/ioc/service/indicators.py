@@ -62,7 +62,13 @@ def set_target(
             uow.session.add(row)
         row.target, row.thresholds = target, sorted(thresholds)
         row.updated_by, row.updated_at = actor.label, utcnow()
-        uow.audit("ioc.target_set", "indicator", code, before=before, after={"target": target, "thresholds": thresholds})
+        uow.audit(
+            "ioc.target_set",
+            "indicator",
+            code,
+            before=before,
+            after={"target": target, "thresholds": thresholds},
+        )
     return get_indicator(db, code)
 
 
@@ -115,8 +121,15 @@ def compute(
             seen.add(ward)
             s.add(
                 IndicatorValue(
-                    code=indicator.code, frequency=frequency, period_start=start, period_end=end, ward_code=ward,
-                    value=v.value, numerator=v.numerator, denominator=v.denominator, computed_at=now,
+                    code=indicator.code,
+                    frequency=frequency,
+                    period_start=start,
+                    period_end=end,
+                    ward_code=ward,
+                    value=v.value,
+                    numerator=v.numerator,
+                    denominator=v.denominator,
+                    computed_at=now,
                 )
             )
     return values
@@ -144,7 +157,9 @@ def compute_now(
         start, end = period_of(at, indicator.frequency, settings)
         previous = period_of(start - timedelta(seconds=1), indicator.frequency, settings)
         for period_start, period_end in (previous, (start, end)):
-            values = compute(db, settings, indicator, frequency=indicator.frequency, start=period_start, end=period_end)
+            values = compute(
+                db, settings, indicator, frequency=indicator.frequency, start=period_start, end=period_end
+            )
             done += 1
         _announce(db, indicator, start, values)
     return done
@@ -153,8 +168,13 @@ def compute_now(
 def _announce(db: Database, indicator: Indicator, start: datetime, values: list[KpiValue]) -> None:
     city = next((v.value for v in values if v.ward is None), None)
     event = IndicatorComputed(
-        code=indicator.code, frequency=indicator.frequency, period_start=start.isoformat(), value=city,
-        target=indicator.target, level=level_of(indicator, city), at=utcnow().isoformat(),
+        code=indicator.code,
+        frequency=indicator.frequency,
+        period_start=start.isoformat(),
+        value=city,
+        target=indicator.target,
+        level=level_of(indicator, city),
+        at=utcnow().isoformat(),
     )
     with UnitOfWork(db, Actor.system("ioc.indicators")) as uow:
         uow.publish(event)
@@ -201,7 +221,9 @@ def series(
     query = query.where(IndicatorValue.ward_code.in_([ward, *before]))
     with db.session() as s:
         rows = list(s.scalars(query.order_by(IndicatorValue.period_start)))
-    return _ward_points(indicator, rows, ward, before, _midnight(city_service.reorganisation_date(settings.city), settings))
+    return _ward_points(
+        indicator, rows, ward, before, _midnight(city_service.reorganisation_date(settings.city), settings)
+    )
 
 
 def _predecessor_weights(db: Database, settings: Settings, ward: str) -> dict[str, float]:
@@ -233,9 +255,9 @@ def _ward_points(
     points = []
     for start, group in sorted(by_start.items()):
         if start >= cut:
-            row = next((r for r in group if r.ward_code == ward), None)
-            if row is not None:
-                points.append(Point(start, row.value, row.numerator, row.denominator))
+            own = next((r for r in group if r.ward_code == ward), None)
+            if own is not None:
+                points.append(Point(start, own.value, own.numerator, own.denominator))
             continue
         parts = [r for r in group if r.ward_code in before]
         if parts:
@@ -243,7 +265,9 @@ def _ward_points(
     return points
 
 
-def _merged(indicator: Indicator, start: datetime, group: list[IndicatorValue], weights: dict[str, float]) -> Point:
+def _merged(
+    indicator: Indicator, start: datetime, group: list[IndicatorValue], weights: dict[str, float]
+) -> Point:
     num = sum((r.numerator or 0) * weights.get(r.ward_code, 1.0) for r in group)
     den = sum((r.denominator or 0) * weights.get(r.ward_code, 1.0) for r in group)
     if indicator.unit == "%" and den:
@@ -271,9 +295,13 @@ def ward_breakdown(db: Database, *, settings: Settings, code: str) -> list[dict[
         return []
     result = []
     for unit in city_service.units_on(db, on=today, level="ward"):
-        points = series(db, settings=settings, code=code, ward=unit.code, start=latest, end=latest + timedelta(seconds=1))
+        points = series(
+            db, settings=settings, code=code, ward=unit.code, start=latest, end=latest + timedelta(seconds=1)
+        )
         value = points[0].value if points else None
-        result.append({"ward": unit.code, "name": unit.name, "value": value, "level": level_of(indicator, value)})
+        result.append(
+            {"ward": unit.code, "name": unit.name, "value": value, "level": level_of(indicator, value)}
+        )
     return result
 
 

@@ -1,4 +1,4 @@
-"""The live map's layers as GeoJSON: devices by state, incidents, reports, dossier density by ward, cameras."""
+"""The live map's layers as GeoJSON: devices by state, incidents, reports, dossiers by ward, cameras."""
 
 from __future__ import annotations
 
@@ -14,17 +14,21 @@ from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import NotFound
 from smartcity.core.security import Actor
 from smartcity.feedback import service as feedback_service
-from smartcity.iot import service as iot_service
 from smartcity.ioc.catalogue import OPEN_STATES, SEVERITIES, STATES, TYPES
 from smartcity.ioc.models import Incident
 from smartcity.ioc.service.indicators import ward_breakdown
+from smartcity.iot import service as iot_service
 
 SILENT_AFTER = timedelta(hours=24)
 LAYERS = ("devices", "incidents", "reports", "dossiers", "cameras")
 
 
-def _feature(lon: float, lat: float, props: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]}, "properties": props}
+def _feature(lon: float | None, lat: float | None, props: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [round(lon or 0.0, 6), round(lat or 0.0, 6)]},
+        "properties": props,
+    }
 
 
 def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
@@ -49,7 +53,9 @@ def layer(db: Database, *, settings: Settings, name: str, since: datetime | None
 def devices(db: Database, *, cameras: bool) -> dict[str, Any]:
     """Devices in service, each with its state: alarm (open alarm), silent (nothing for 24 h) or ok."""
     items, _total = iot_service.list_devices(db, where=iot_service.DeviceFilter(), limit=100_000)
-    items = [d for d in items if d.lon is not None and d.lat is not None and (("camera" in d.type) == cameras)]
+    items = [
+        d for d in items if d.lon is not None and d.lat is not None and (("camera" in d.type) == cameras)
+    ]
     alarms, _n = iot_service.list_alarms(db, state="open", limit=100_000)
     alarmed = {a.device_id for a in alarms}
     seen = iot_service.device_health(db, device_ids=[d.id for d in items]) if items else {}
@@ -58,7 +64,9 @@ def devices(db: Database, *, cameras: bool) -> dict[str, Any]:
     for d in items:
         last = seen.get(d.id, (None, 0))[0]
         state = "alarm" if d.id in alarmed else "silent" if last is None or last < cutoff else "ok"
-        features.append(_feature(d.lon, d.lat, {"id": d.id, "type": d.type, "name": d.name or d.id, "state": state}))  # type: ignore[arg-type]
+        features.append(
+            _feature(d.lon, d.lat, {"id": d.id, "type": d.type, "name": d.name or d.id, "state": state})
+        )
     return _collection(features)
 
 
@@ -74,11 +82,17 @@ def incidents(db: Database, *, settings: Settings, since: datetime | None = None
     return _collection(
         [
             _feature(
-                i.lon, i.lat,  # type: ignore[arg-type]
+                i.lon,
+                i.lat,
                 {
-                    "code": i.code, "type": TYPES[i.type].name_vi, "severity": i.severity,
-                    "severity_name": SEVERITIES[i.severity][0], "state": i.state, "state_name": STATES[i.state][0],
-                    "title": i.title, "opened_at": i.opened_at.isoformat(),
+                    "code": i.code,
+                    "type": TYPES[i.type].name_vi,
+                    "severity": i.severity,
+                    "severity_name": SEVERITIES[i.severity][0],
+                    "state": i.state,
+                    "state_name": STATES[i.state][0],
+                    "title": i.title,
+                    "opened_at": i.opened_at.isoformat(),
                     "opened_local": clock.local(i.opened_at, settings).strftime("%d/%m/%Y %H:%M"),
                     "radius_m": i.radius_m,
                 },
@@ -93,10 +107,21 @@ def reports(db: Database, *, since: datetime | None = None) -> dict[str, Any]:
     filters = feedback_service.ReportFilter(
         status=() if since else tuple(feedback_service.OPEN_STATUSES), start=since, public_only=False
     )
-    items, _total = feedback_service.list_reports(db, actor=Actor.system("ioc.map"), filters=filters, limit=3000)
+    items, _total = feedback_service.list_reports(
+        db, actor=Actor.system("ioc.map"), filters=filters, limit=3000
+    )
     return _collection(
         [
-            _feature(r.lon, r.lat, {"code": r.code, "category": getattr(r, "category_name", ""), "urgent": r.is_urgent, "submitted_at": r.submitted_at.isoformat()})  # type: ignore[arg-type]
+            _feature(
+                r.lon,
+                r.lat,
+                {
+                    "code": r.code,
+                    "category": getattr(r, "category_name", ""),
+                    "urgent": r.is_urgent,
+                    "submitted_at": r.submitted_at.isoformat(),
+                },
+            )
             for r in items
             if r.lon is not None and r.lat is not None
         ]
@@ -107,7 +132,9 @@ def dossier_density(db: Database, *, settings: Settings) -> dict[str, Any]:
     """Today's wards with the dossiers received in the latest period (a choropleth)."""
     wards = city_service.wards_geojson(db, on=clock.today(settings))
     try:
-        values = {w["ward"]: w["value"] for w in ward_breakdown(db, settings=settings, code="dossiers.received")}
+        values = {
+            w["ward"]: w["value"] for w in ward_breakdown(db, settings=settings, code="dossiers.received")
+        }
     except NotFound:
         values = {}
     for feature in wards.get("features", []):

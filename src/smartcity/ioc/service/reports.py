@@ -6,6 +6,7 @@ import io
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from babel.numbers import format_decimal
 from reportlab.graphics.charts.barcharts import VerticalBarChart
@@ -18,6 +19,7 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.errors import ValidationFailed
+from smartcity.core.kpis import Indicator
 from smartcity.core.pdf import build_pdf, sans_fonts, styles
 from smartcity.ioc.catalogue import SEVERITIES, STATES, TYPES
 from smartcity.ioc.models import CapAlert, Incident, IndicatorValue
@@ -34,7 +36,7 @@ class ReportData:
     label: str
     start: datetime
     end: datetime
-    indicators: list[dict[str, object]]
+    indicators: list[dict[str, Any]]
     incidents: list[Incident]
     by_day: list[tuple[str, int]]
     alerts: int
@@ -45,13 +47,19 @@ def period(kind: str, key: str, settings: Settings) -> tuple[str, datetime, date
     try:
         if kind == "daily":
             day = date.fromisoformat(key)
-            return f"ngày {day:%d/%m/%Y}", _midnight(day, settings), _midnight(day + timedelta(days=1), settings)
+            return (
+                f"ngày {day:%d/%m/%Y}",
+                _midnight(day, settings),
+                _midnight(day + timedelta(days=1), settings),
+            )
         if kind == "monthly":
             first = date.fromisoformat(f"{key}-01")
             following = (first + timedelta(days=32)).replace(day=1)
             return f"tháng {first:%m/%Y}", _midnight(first, settings), _midnight(following, settings)
     except ValueError as exc:
-        raise ValidationFailed.for_field("period", "a date 2026-12-04 (daily) or a month 2026-11 (monthly)") from exc
+        raise ValidationFailed.for_field(
+            "period", "a date 2026-12-04 (daily) or a month 2026-11 (monthly)"
+        ) from exc
     raise ValidationFailed.for_field("kind", "daily or monthly")
 
 
@@ -59,24 +67,42 @@ def gather(db: Database, *, settings: Settings, kind: str, key: str) -> ReportDa
     """Collect the figures of a report."""
     label, start, end = period(kind, key, settings)
     with db.session() as s:
-        incidents = list(s.scalars(select(Incident).where(Incident.opened_at >= start, Incident.opened_at < end).order_by(Incident.opened_at)))
-        alerts = s.scalar(select(func.count()).select_from(CapAlert).where(CapAlert.sent_at >= start, CapAlert.sent_at < end)) or 0
+        incidents = list(
+            s.scalars(
+                select(Incident)
+                .where(Incident.opened_at >= start, Incident.opened_at < end)
+                .order_by(Incident.opened_at)
+            )
+        )
+        alerts = (
+            s.scalar(
+                select(func.count())
+                .select_from(CapAlert)
+                .where(CapAlert.sent_at >= start, CapAlert.sent_at < end)
+            )
+            or 0
+        )
         s.expunge_all()
     rows = [_indicator_row(db, indicator, start, end) for indicator in catalogue(db)]
     days = Counter(clock.local_date(i.opened_at, settings).strftime("%d/%m") for i in incidents)
     return ReportData(kind, label, start, end, rows, incidents, sorted(days.items()), alerts)
 
 
-def _indicator_row(db: Database, indicator: object, start: datetime, end: datetime) -> dict[str, object]:
-    code = getattr(indicator, "code")
+def _indicator_row(db: Database, indicator: Indicator, start: datetime, end: datetime) -> dict[str, Any]:
+    code = indicator.code
     with db.session() as s:
         value = s.scalar(
             select(IndicatorValue.value)
-            .where(IndicatorValue.code == code, IndicatorValue.ward_code == "", IndicatorValue.period_start >= start, IndicatorValue.period_start < end)
+            .where(
+                IndicatorValue.code == code,
+                IndicatorValue.ward_code == "",
+                IndicatorValue.period_start >= start,
+                IndicatorValue.period_start < end,
+            )
             .order_by(IndicatorValue.period_start.desc())
             .limit(1)
         )
-    return {"indicator": indicator, "value": value, "level": level_of(indicator, value)}  # type: ignore[arg-type]
+    return {"indicator": indicator, "value": value, "level": level_of(indicator, value)}
 
 
 def number(value: float | None) -> str:
@@ -89,18 +115,24 @@ def report_pdf(db: Database, *, settings: Settings, kind: str, key: str) -> byte
     data = gather(db, settings=settings, kind=kind, key=key)
     st, fonts = styles(), sans_fonts()
     title = f"Báo cáo vận hành {data.label}"
-    story: list[object] = [
+    story: list[Any] = [
         Paragraph("TRUNG TÂM ĐIỀU HÀNH ĐÔ THỊ THÔNG MINH THỦ DẦU MỘT", st["center"]),
         Paragraph(title.upper(), st["title"]),
         Paragraph("1. Chỉ số", st["heading"]),
         _table(
             [["Chỉ số", "Giá trị", "Mục tiêu", "Đánh giá"]]
             + [
-                [Paragraph(getattr(r["indicator"], "name_vi"), st["small"]), f"{number(r['value'])} {_unit(r['indicator'])}",
-                 number(getattr(r["indicator"], "target")), LEVEL_VI[str(r["level"])]]
+                [
+                    Paragraph(r["indicator"].name_vi, st["small"]),
+                    f"{number(r['value'])} {_unit(r['indicator'])}",
+                    number(r["indicator"].target),
+                    LEVEL_VI[str(r["level"])],
+                ]
                 for r in data.indicators
             ],
-            fonts.regular, fonts.bold, (250, 90, 70, 80),
+            fonts.regular,
+            fonts.bold,
+            (250, 90, 70, 80),
         ),
         Paragraph("2. Sự cố", st["heading"]),
         Paragraph(_incident_summary(data), st["body"]),
@@ -110,17 +142,30 @@ def report_pdf(db: Database, *, settings: Settings, kind: str, key: str) -> byte
     story.append(
         _table(
             [["Mã", "Loại", "Mức độ", "Trạng thái", "Mở lúc"]]
-            + [[i.code, TYPES[i.type].name_vi, SEVERITIES[i.severity][0], STATES[i.state][0],
-                clock.local(i.opened_at, settings).strftime("%d/%m/%Y %H:%M")] for i in data.incidents[:200]],
-            fonts.regular, fonts.bold, (100, 130, 90, 85, 90),
+            + [
+                [
+                    i.code,
+                    TYPES[i.type].name_vi,
+                    SEVERITIES[i.severity][0],
+                    STATES[i.state][0],
+                    clock.local(i.opened_at, settings).strftime("%d/%m/%Y %H:%M"),
+                ]
+                for i in data.incidents[:200]
+            ],
+            fonts.regular,
+            fonts.bold,
+            (100, 130, 90, 85, 90),
         )
     )
-    story += [Paragraph("3. Cảnh báo công cộng (CAP)", st["heading"]), Paragraph(f"Số cảnh báo đã phát: {data.alerts}", st["body"])]
+    story += [
+        Paragraph("3. Cảnh báo công cộng (CAP)", st["heading"]),
+        Paragraph(f"Số cảnh báo đã phát: {data.alerts}", st["body"]),
+    ]
     return build_pdf(story, title=title)
 
 
-def _unit(indicator: object) -> str:
-    unit = getattr(indicator, "unit")
+def _unit(indicator: Indicator) -> str:
+    unit = indicator.unit
     return {"count": "", "days": "ngày", "hours": "giờ"}.get(unit, unit)
 
 
@@ -131,7 +176,7 @@ def _incident_summary(data: ReportData) -> str:
     return f"Tổng số sự cố mở trong kỳ: {total}" + (f" ({parts})." if parts else ".")
 
 
-def _table(rows: list[list[object]], regular: str, bold: str, widths: tuple[int, ...]) -> Table:
+def _table(rows: list[list[Any]], regular: str, bold: str, widths: tuple[int, ...]) -> Table:
     table = Table(rows, colWidths=list(widths), repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -163,7 +208,7 @@ def _chart(by_day: list[tuple[str, int]], font: str) -> Drawing:
 
 
 def report_xlsx(db: Database, *, settings: Settings, kind: str, key: str) -> bytes:
-    """The operations report as an XLSX workbook: indicators, incidents, and a bar chart of incidents by day."""
+    """The operations report as an XLSX workbook: indicators, incidents, a bar chart of incidents by day."""
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference
 
@@ -176,11 +221,30 @@ def report_xlsx(db: Database, *, settings: Settings, kind: str, key: str) -> byt
     sheet.append(["Mã", "Chỉ số", "Đơn vị", "Giá trị", "Mục tiêu", "Đánh giá", "Tham chiếu ISO"])
     for r in data.indicators:
         ind = r["indicator"]
-        sheet.append([getattr(ind, "code"), getattr(ind, "name_vi"), getattr(ind, "unit"), r["value"], getattr(ind, "target"), LEVEL_VI[str(r["level"])], getattr(ind, "iso_reference") or ""])
+        sheet.append(
+            [
+                ind.code,
+                ind.name_vi,
+                ind.unit,
+                r["value"],
+                ind.target,
+                LEVEL_VI[str(r["level"])],
+                ind.iso_reference or "",
+            ]
+        )
     incidents = workbook.create_sheet("Sự cố")
     incidents.append(["Mã", "Loại", "Mức độ", "Trạng thái", "Mở lúc", "Số sự kiện gộp"])
     for i in data.incidents:
-        incidents.append([i.code, TYPES[i.type].name_vi, i.severity, STATES[i.state][0], clock.local(i.opened_at, settings).strftime("%d/%m/%Y %H:%M"), i.event_count])
+        incidents.append(
+            [
+                i.code,
+                TYPES[i.type].name_vi,
+                i.severity,
+                STATES[i.state][0],
+                clock.local(i.opened_at, settings).strftime("%d/%m/%Y %H:%M"),
+                i.event_count,
+            ]
+        )
     days = workbook.create_sheet("Theo ngày")
     days.append(["Ngày", "Số sự cố"])
     for day, n in data.by_day:
@@ -188,7 +252,9 @@ def report_xlsx(db: Database, *, settings: Settings, kind: str, key: str) -> byt
     if data.by_day:
         chart = BarChart()
         chart.title = "Sự cố theo ngày"
-        chart.add_data(Reference(days, min_col=2, min_row=1, max_row=len(data.by_day) + 1), titles_from_data=True)
+        chart.add_data(
+            Reference(days, min_col=2, min_row=1, max_row=len(data.by_day) + 1), titles_from_data=True
+        )
         chart.set_categories(Reference(days, min_col=1, min_row=2, max_row=len(data.by_day) + 1))
         days.add_chart(chart, "D2")
     out = io.BytesIO()
