@@ -14,7 +14,7 @@ from smartcity.core.db import Database
 from smartcity.core.errors import AppError
 from smartcity.core.security import Actor
 from smartcity.ioc import service
-from smartcity.ioc.models import Incident
+from smartcity.ioc.models import IndicatorValue
 from smartcity.ioc.schemas import EventIn
 from smartcity.ioc.service.indicators import catalogue, compute, period_of
 
@@ -59,7 +59,9 @@ DAILY_DAYS = 30
 def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     """Indicator history and incidents, the first time only."""
     with db.session() as s:
-        if s.scalar(select(func.count()).select_from(Incident)):
+        if s.scalar(
+            select(func.count()).select_from(IndicatorValue).where(IndicatorValue.frequency == "monthly")
+        ):
             return "already there"
     points = load_history(db, settings=settings)
     incidents = load_incidents(db, settings=settings, actor=actor)

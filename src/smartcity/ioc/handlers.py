@@ -7,6 +7,9 @@ location, a source and a severity; a domain that prefers events can publish its 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from smartcity.core import clock
 from smartcity.core.db import Database
 from smartcity.core.outbox import Handler
 from smartcity.core.security import Actor
@@ -16,11 +19,25 @@ from smartcity.ioc.catalogue import ALARM_SEVERITY, ALARM_TYPE_BY_DEVICE, type_o
 from smartcity.ioc.schemas import EventIn
 from smartcity.iot.events import AlarmRaised
 
+STALE_AFTER = timedelta(hours=6)
+
+
+def _when(text: str) -> datetime | None:
+    """The event's time, or None when it is too old to open an incident now (a replay, a data load)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment if clock.now() - moment <= STALE_AFTER else None
+
 
 def incident_from_alarm(event: AlarmRaised, db: Database) -> None:
-    """A device alarm with a location opens (or joins) an incident; informational alarms do not."""
+    """A recent device alarm with a location opens (or joins) an incident; informational alarms do not."""
     severity = ALARM_SEVERITY.get(event.severity, 2)
-    if event.lon is None or event.lat is None or severity < 2:
+    at = _when(event.raised_at)
+    if event.lon is None or event.lat is None or severity < 2 or at is None:
         return
     data = EventIn(
         type=ALARM_TYPE_BY_DEVICE.get(event.device_type, "power_outage"),
@@ -36,8 +53,9 @@ def incident_from_alarm(event: AlarmRaised, db: Database) -> None:
 
 
 def incident_from_report(event: UrgentReportFlagged, db: Database) -> None:
-    """An urgent 1022 report with a location opens (or joins) an incident."""
-    if event.lon is None or event.lat is None:
+    """A recent urgent 1022 report with a location opens (or joins) an incident."""
+    at = _when(event.at)
+    if event.lon is None or event.lat is None or at is None:
         return
     data = EventIn(
         type=type_of_report(event.category_code),
@@ -47,6 +65,7 @@ def incident_from_report(event: UrgentReportFlagged, db: Database) -> None:
         source="report",
         source_ref=event.code,
         title=f"Phản ánh khẩn {event.code}",
+        occurred_at=at,
     )
     service.receive_event(db, actor=Actor.system("ioc.reports"), settings=db.settings, data=data)
 
