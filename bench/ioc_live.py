@@ -147,9 +147,7 @@ def read_stream(url: str, seconds: float, out: list[float]) -> None:
 def percentile(values: list[float], q: float) -> float:
     """The q-th percentile (0..100) of the values."""
     ordered = sorted(values)
-    return (
-        ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] if ordered else float("nan")
-    )
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 def frame_times(base: str, path: str, ready: str, seconds: float) -> list[float]:
