@@ -110,7 +110,7 @@ def indicator_series(
         ward=ward,
         frequency=frequency or indicator.frequency,
         points=[PointRead(**p.__dict__) for p in points],
-        wards=service.ward_breakdown(db, settings=settings, code=code),
+        wards=service.ward_breakdown(db, settings=settings, code=code, frequency=frequency),
     )
 
 

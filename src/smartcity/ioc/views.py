@@ -328,7 +328,7 @@ def indicator(request: Request, code: str, db: DbDep, settings: SettingsDep, act
     if (denied := _staff(request, actor)) is not None:
         return denied
     ind = service.get_indicator(db, code)
-    wards = service.ward_breakdown(db, settings=settings, code=code)
+    wards = service.ward_breakdown(db, settings=settings, code=code, frequency="monthly")
     for w in wards:
         w["text"] = number(w["value"], ind.unit)
     return render(

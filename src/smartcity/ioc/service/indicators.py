@@ -148,20 +148,24 @@ def level_of(indicator: Indicator, value: float | None) -> str:
 def compute_now(
     db: Database, *, settings: Settings, codes: list[str] | None = None, at: datetime | None = None
 ) -> int:
-    """Compute the current and previous period of each indicator (on demand and on schedule); how many."""
+    """Compute the current and previous period of each indicator (on demand and on schedule), and for
+    hourly and daily ones the current and previous month too (the year's charts); returns how many."""
     at = at or clock.now()
     done = 0
     for indicator in catalogue(db):
         if codes and indicator.code not in codes:
             continue
-        start, end = period_of(at, indicator.frequency, settings)
-        previous = period_of(start - timedelta(seconds=1), indicator.frequency, settings)
-        for period_start, period_end in (previous, (start, end)):
-            values = compute(
-                db, settings, indicator, frequency=indicator.frequency, start=period_start, end=period_end
-            )
-            done += 1
-        _announce(db, indicator, start, values)
+        frequencies = [indicator.frequency] + (["monthly"] if indicator.frequency != "monthly" else [])
+        for frequency in frequencies:
+            start, end = period_of(at, frequency, settings)
+            previous = period_of(start - timedelta(seconds=1), frequency, settings)
+            for period_start, period_end in (previous, (start, end)):
+                values = compute(
+                    db, settings, indicator, frequency=frequency, start=period_start, end=period_end
+                )
+                done += 1
+            if frequency == indicator.frequency:
+                _announce(db, indicator, start, values)
     return done
 
 
@@ -280,23 +284,39 @@ def _merged(
     return Point(start, round(sum(known) / len(known), 2), mapped=True)
 
 
-def ward_breakdown(db: Database, *, settings: Settings, code: str) -> list[dict[str, Any]]:
-    """The latest period's value in each of today's wards (predecessors mapped), with the ward's name."""
+def ward_breakdown(
+    db: Database, *, settings: Settings, code: str, frequency: str | None = None
+) -> list[dict[str, Any]]:
+    """The latest period's value (one with a city value) in each of today's wards, with the ward's name."""
     indicator = get_indicator(db, code)
+    frequency = frequency or indicator.frequency
     today = clock.today(settings)
     with db.session() as s:
         latest = s.scalar(
             select(IndicatorValue.period_start)
-            .where(IndicatorValue.code == code, IndicatorValue.frequency == indicator.frequency)
+            .where(
+                IndicatorValue.code == code,
+                IndicatorValue.frequency == frequency,
+                IndicatorValue.ward_code == "",
+                IndicatorValue.value.is_not(None),
+            )
             .order_by(IndicatorValue.period_start.desc())
             .limit(1)
         )
-    if latest is None:
-        return []
     result = []
     for unit in city_service.units_on(db, on=today, level="ward"):
-        points = series(
-            db, settings=settings, code=code, ward=unit.code, start=latest, end=latest + timedelta(seconds=1)
+        points = (
+            series(
+                db,
+                settings=settings,
+                code=code,
+                frequency=frequency,
+                ward=unit.code,
+                start=latest,
+                end=latest + timedelta(seconds=1),
+            )
+            if latest is not None
+            else []
         )
         value = points[0].value if points else None
         result.append(
@@ -306,7 +326,7 @@ def ward_breakdown(db: Database, *, settings: Settings, code: str) -> list[dict[
 
 
 def latest(db: Database, *, settings: Settings) -> list[dict[str, Any]]:
-    """Each indicator's latest city value, its previous one and its target: the widgets of the centre."""
+    """Each indicator's latest known city value, the one before and its target: the widgets of the centre."""
     out = []
     for indicator in catalogue(db):
         with db.session() as s:
@@ -317,6 +337,7 @@ def latest(db: Database, *, settings: Settings) -> list[dict[str, Any]]:
                         IndicatorValue.code == indicator.code,
                         IndicatorValue.frequency == indicator.frequency,
                         IndicatorValue.ward_code == "",
+                        IndicatorValue.value.is_not(None),
                     )
                     .order_by(IndicatorValue.period_start.desc())
                     .limit(2)

@@ -20,6 +20,7 @@ from smartcity.ioc.service.indicators import ward_breakdown
 from smartcity.iot import service as iot_service
 
 SILENT_AFTER = timedelta(hours=24)
+HEALTH_CHUNK = 5000
 LAYERS = ("devices", "incidents", "reports", "dossiers", "cameras")
 
 
@@ -58,7 +59,10 @@ def devices(db: Database, *, cameras: bool) -> dict[str, Any]:
     ]
     alarms, _n = iot_service.list_alarms(db, state="open", limit=100_000)
     alarmed = {a.device_id for a in alarms}
-    seen = iot_service.device_health(db, device_ids=[d.id for d in items]) if items else {}
+    seen: dict[str, tuple[datetime | None, int]] = {}
+    ids = [d.id for d in items]
+    for start in range(0, len(ids), HEALTH_CHUNK):  # bound the number of query parameters
+        seen.update(iot_service.device_health(db, device_ids=ids[start : start + HEALTH_CHUNK]))
     cutoff = utcnow() - SILENT_AFTER
     features = []
     for d in items:
@@ -129,11 +133,12 @@ def reports(db: Database, *, since: datetime | None = None) -> dict[str, Any]:
 
 
 def dossier_density(db: Database, *, settings: Settings) -> dict[str, Any]:
-    """Today's wards with the dossiers received in the latest period (a choropleth)."""
+    """Today's wards with the dossiers received in the latest month with data (a choropleth)."""
     wards = city_service.wards_geojson(db, on=clock.today(settings))
     try:
         values = {
-            w["ward"]: w["value"] for w in ward_breakdown(db, settings=settings, code="dossiers.received")
+            w["ward"]: w["value"]
+            for w in ward_breakdown(db, settings=settings, code="dossiers.received", frequency="monthly")
         }
     except NotFound:
         values = {}

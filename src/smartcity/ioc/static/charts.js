@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   document.querySelectorAll(".chart[data-code]").forEach(function (el) {
-    fetch("/api/v1/ioc/indicators/" + encodeURIComponent(el.dataset.code), { credentials: "same-origin" })
+    fetch("/api/v1/ioc/indicators/" + encodeURIComponent(el.dataset.code) + "?frequency=" + (el.dataset.frequency || "monthly"), { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (s) {
         var pts = s.points.filter(function (p) { return p.value !== null; });
