@@ -22,7 +22,7 @@ from smartcity.ioc.live import hub
 from smartcity.ioc.schemas import EventIn
 from smartcity.ioc.service import reports
 from smartcity.web.deps import ActorDep, DbDep, SettingsDep, current_actor, verify_csrf
-from smartcity.web.templating import render
+from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
 STAFF_ROLES = ("operator", "head", "leader", "specialist")
@@ -44,7 +44,10 @@ DOMAIN_NAMES = {
     "health": "Y tế",
     "education": "Giáo dục",
 }
-UNIT_VI = {"%": "%", "count": "", "days": "ngày", "hours": "giờ"}
+UNIT_WORDS = {
+    "vi": {"%": "%", "count": "", "days": "ngày", "hours": "giờ"},
+    "en": {"%": "%", "count": "", "days": "days", "hours": "hours"},
+}
 CsrfDep = Annotated[None, Depends(verify_csrf)]
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -58,16 +61,16 @@ def _staff(request: Request, actor: Actor) -> Response | None:
     return None
 
 
-def number(value: float | None, unit: str = "") -> str:
-    """A figure in Vietnamese format with its unit, or a dash."""
+def number(value: float | None, unit: str = "", locale: str = "vi") -> str:
+    """A figure in Vietnamese format with its unit in the page's language, or a dash."""
     if value is None:
         return "—"
     text = format_decimal(round(value, 1), locale="vi_VN")
-    suffix = UNIT_VI.get(unit, unit)
+    suffix = UNIT_WORDS.get(locale, UNIT_WORDS["vi"]).get(unit, unit)
     return f"{text}{suffix}" if suffix == "%" else f"{text} {suffix}".strip()
 
 
-def _widgets(db: Any, settings: Any) -> list[dict[str, Any]]:
+def _widgets(db: Any, settings: Any, locale: str) -> list[dict[str, Any]]:
     out = []
     for row in service.latest(db, settings=settings):
         ind = row["indicator"]
@@ -85,8 +88,8 @@ def _widgets(db: Any, settings: Any) -> list[dict[str, Any]]:
                 "name": ind.name_vi,
                 "name_en": ind.name_en,
                 "domain": ind.domain,
-                "text": number(value, ind.unit),
-                "target_text": number(ind.target, ind.unit),
+                "text": number(value, ind.unit, locale),
+                "target_text": number(ind.target, ind.unit, locale),
                 "trend": trend,
                 "good": good,
             }
@@ -117,7 +120,7 @@ def centre(
         request,
         "ioc/centre.html",
         {
-            "widgets": _widgets(db, settings),
+            "widgets": _widgets(db, settings, request_locale(request)),
             "counts": counts,
             "states": STATES,
             "open_states": OPEN_STATES,
@@ -330,11 +333,16 @@ def indicator(request: Request, code: str, db: DbDep, settings: SettingsDep, act
     ind = service.get_indicator(db, code)
     wards = service.ward_breakdown(db, settings=settings, code=code, frequency="monthly")
     for w in wards:
-        w["text"] = number(w["value"], ind.unit)
+        w["text"] = number(w["value"], ind.unit, request_locale(request))
     return render(
         request,
         "ioc/indicator.html",
-        {"ind": ind, "wards": wards, "target_text": number(ind.target, ind.unit), "domains": DOMAIN_NAMES},
+        {
+            "ind": ind,
+            "wards": wards,
+            "target_text": number(ind.target, ind.unit, request_locale(request)),
+            "domains": DOMAIN_NAMES,
+        },
     )
 
 
@@ -343,7 +351,7 @@ def dashboard(request: Request, domain: str, db: DbDep, settings: SettingsDep, a
     """A domain's dashboard: a chart for each of its indicators."""
     if (denied := _staff(request, actor)) is not None:
         return denied
-    widgets = [w for w in _widgets(db, settings) if w["domain"] == domain]
+    widgets = [w for w in _widgets(db, settings, request_locale(request)) if w["domain"] == domain]
     if not widgets:
         raise NotFound(f"No indicators for {domain}")
     return render(

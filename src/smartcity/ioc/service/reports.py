@@ -25,7 +25,7 @@ from smartcity.ioc.catalogue import SEVERITIES, STATES, TYPES
 from smartcity.ioc.models import CapAlert, Incident, IndicatorValue
 from smartcity.ioc.service.indicators import _midnight, catalogue, level_of
 
-LEVEL_VI = {"ok": "Đạt", "warning": "Cần theo dõi", "critical": "Báo động"}
+LEVEL_VI = {"ok": "Đạt", "warning": "Cần theo dõi", "critical": "Báo động", "none": "Chưa có số liệu"}
 
 
 @dataclass(frozen=True)
@@ -83,18 +83,27 @@ def gather(db: Database, *, settings: Settings, kind: str, key: str) -> ReportDa
             or 0
         )
         s.expunge_all()
-    rows = [_indicator_row(db, indicator, start, end) for indicator in catalogue(db)]
+    rows = [_indicator_row(db, indicator, kind, start, end) for indicator in catalogue(db)]
     days = Counter(clock.local_date(i.opened_at, settings).strftime("%d/%m") for i in incidents)
     return ReportData(kind, label, start, end, rows, incidents, sorted(days.items()), alerts)
 
 
-def _indicator_row(db: Database, indicator: Indicator, start: datetime, end: datetime) -> dict[str, Any]:
-    code = indicator.code
+def _indicator_row(
+    db: Database, indicator: Indicator, kind: str, start: datetime, end: datetime
+) -> dict[str, Any]:
+    """The indicator's city value for the report's period: the month's value, or the day's (hourly: last)."""
+    frequency = (
+        "monthly"
+        if kind == "monthly"
+        else ("daily" if indicator.frequency == "monthly" else indicator.frequency)
+    )
     with db.session() as s:
         value = s.scalar(
             select(IndicatorValue.value)
             .where(
-                IndicatorValue.code == code,
+                IndicatorValue.code == indicator.code,
+                IndicatorValue.frequency == frequency,
+                IndicatorValue.value.is_not(None),
                 IndicatorValue.ward_code == "",
                 IndicatorValue.period_start >= start,
                 IndicatorValue.period_start < end,
@@ -102,7 +111,8 @@ def _indicator_row(db: Database, indicator: Indicator, start: datetime, end: dat
             .order_by(IndicatorValue.period_start.desc())
             .limit(1)
         )
-    return {"indicator": indicator, "value": value, "level": level_of(indicator, value)}
+    level = level_of(indicator, value) if value is not None else "none"
+    return {"indicator": indicator, "value": value, "level": level}
 
 
 def number(value: float | None) -> str:
@@ -124,7 +134,7 @@ def report_pdf(db: Database, *, settings: Settings, kind: str, key: str) -> byte
             + [
                 [
                     Paragraph(r["indicator"].name_vi, st["small"]),
-                    f"{number(r['value'])} {_unit(r['indicator'])}",
+                    f"{number(r['value'])} {_unit(r['indicator']) if r['value'] is not None else ''}".strip(),
                     number(r["indicator"].target),
                     LEVEL_VI[str(r["level"])],
                 ]
@@ -132,7 +142,7 @@ def report_pdf(db: Database, *, settings: Settings, kind: str, key: str) -> byte
             ],
             fonts.regular,
             fonts.bold,
-            (250, 90, 70, 80),
+            (235, 80, 70, 105),
         ),
         Paragraph("2. Sự cố", st["heading"]),
         Paragraph(_incident_summary(data), st["body"]),
@@ -144,17 +154,20 @@ def report_pdf(db: Database, *, settings: Settings, kind: str, key: str) -> byte
             [["Mã", "Loại", "Mức độ", "Trạng thái", "Mở lúc"]]
             + [
                 [
-                    i.code,
-                    TYPES[i.type].name_vi,
-                    SEVERITIES[i.severity][0],
-                    STATES[i.state][0],
-                    clock.local(i.opened_at, settings).strftime("%d/%m/%Y %H:%M"),
+                    Paragraph(text, st["small"])
+                    for text in (
+                        i.code,
+                        TYPES[i.type].name_vi,
+                        SEVERITIES[i.severity][0],
+                        STATES[i.state][0],
+                        clock.local(i.opened_at, settings).strftime("%d/%m/%Y %H:%M"),
+                    )
                 ]
                 for i in data.incidents[:200]
             ],
             fonts.regular,
             fonts.bold,
-            (100, 130, 90, 85, 90),
+            (88, 118, 95, 100, 90),
         )
     )
     story += [
