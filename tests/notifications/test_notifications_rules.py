@@ -142,3 +142,44 @@ def test_the_escalation_chain_of_an_incident_reaches_the_next_role(city, setting
     ioc_service.escalate_overdue(city, settings=settings, now=incident.ack_due_at + timedelta(seconds=1))
     head_inbox = service.inbox(city, actor=HEAD, paging=PageParams()).items
     assert any(m.subject.startswith("[Chuyển cấp 1]") and incident.code in m.subject for m in head_inbox)
+
+
+def test_an_indicator_at_its_critical_level_notifies_by_the_indicator_rule(city, settings):
+    from smartcity.core.uow import UnitOfWork
+    from smartcity.ioc.events import IndicatorComputed
+
+    sent_before = len(RecordingEmailChannel.sent)
+    noon = "2026-11-20T05:00:00+00:00"  # 12:00 in the city: outside the rule's quiet hours
+    for level in ("warning", "critical"):
+        with UnitOfWork(city, SYSTEM) as uow:
+            uow.publish(
+                IndicatorComputed(
+                    code="feedback.share_within_deadline",
+                    frequency="daily",
+                    period_start=noon,
+                    value=61.0,
+                    target=95.0,
+                    level=level,
+                    at=noon,
+                )
+            )
+    messages = service.inbox(city, actor=HEAD, paging=PageParams()).items
+    assert [m.subject for m in messages] == ["Chỉ số ở mức báo động: feedback.share_within_deadline"]
+    assert "61.0" in messages[0].body
+    held = [m for m in _messages(city) if m.channel == "email"]
+    assert len(held) == 1 and (held[0].status == "held") == _quiet_now(settings)
+    assert len(RecordingEmailChannel.sent) >= sent_before
+
+
+def _messages(db):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    with db.session() as s:
+        return list(s.scalars(select(Message)))
+
+
+def _quiet_now(settings) -> bool:  # type: ignore[no-untyped-def]
+    from smartcity.core import clock
+
+    hour = clock.local(clock.now(), settings).hour
+    return hour >= 22 or hour < 6
