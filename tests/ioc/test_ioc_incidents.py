@@ -50,11 +50,15 @@ def test_related_events_merge_into_one_incident_and_others_open_their_own(city, 
     other_type, merged2 = service.receive_event(
         city, actor=SYSTEM, settings=settings, data=accident(type="flooding")
     )
-    later, merged3 = service.receive_event(
-        city, actor=SYSTEM, settings=settings, data=accident(occurred_at=clock.now() + timedelta(hours=2))
+    earlier, merged3 = service.receive_event(
+        city, actor=SYSTEM, settings=settings, data=accident(occurred_at=clock.now() - timedelta(hours=2))
     )
+    with pytest.raises(ValidationFailed):
+        service.receive_event(
+            city, actor=SYSTEM, settings=settings, data=accident(occurred_at=clock.now() + timedelta(hours=1))
+        )
     assert not merged and not merged2 and not merged3
-    assert len({first.code, far.code, other_type.code, later.code}) == 4
+    assert len({first.code, far.code, other_type.code, earlier.code}) == 4
 
 
 def test_escalation_fires_again_at_each_passing_deadline_until_acknowledged(city, settings):

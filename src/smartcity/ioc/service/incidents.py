@@ -33,6 +33,8 @@ from smartcity.ioc.service.geo import bbox, distance_m
 from smartcity.iot import schemas as iot_schemas
 from smartcity.iot import service as iot_service
 
+CLOCK_SKEW = timedelta(minutes=5)
+
 
 def _conf(settings: Settings) -> IocSettings:
     return settings.section(IocSettings)
@@ -44,11 +46,13 @@ def receive_event(
     """An event joins the open incident of its type nearby (seen recently) or opens a new one."""
     now = now or utcnow()
     at = data.occurred_at or now
+    if at > now + CLOCK_SKEW:
+        raise ValidationFailed.for_field("occurred_at", "an event cannot have happened in the future")
     conf = _conf(settings)
     with UnitOfWork(db, actor) as uow:
         target = _mergeable(uow.session, data, at, conf)
         if target is not None:
-            _merge(uow, target, data, at)
+            _merge(uow, target, data, at, conf)
             code = target.code
         else:
             code = _open(uow, db, settings, data, at, units=getattr(data, "units", []))
@@ -66,7 +70,12 @@ def _mergeable(s: Session, data: EventIn, at: datetime, conf: IocSettings) -> In
     since = at - timedelta(minutes=conf.merge_window_min)
     candidates = s.scalars(
         select(Incident)
-        .where(Incident.type == data.type, Incident.state.in_(OPEN_STATES), Incident.last_event_at >= since)
+        .where(
+            Incident.type == data.type,
+            Incident.state.in_(OPEN_STATES),
+            Incident.last_event_at >= since,
+            Incident.opened_at <= at + timedelta(minutes=conf.merge_window_min),
+        )
         .order_by(Incident.opened_at)
     )
     for incident in candidates:
@@ -76,11 +85,14 @@ def _mergeable(s: Session, data: EventIn, at: datetime, conf: IocSettings) -> In
     return None
 
 
-def _merge(uow: UnitOfWork, incident: Incident, data: EventIn, at: datetime) -> None:
+def _merge(uow: UnitOfWork, incident: Incident, data: EventIn, at: datetime, conf: IocSettings) -> None:
     incident.event_count += 1
     incident.last_event_at = max(incident.last_event_at, at)
     raised = data.severity > incident.severity
     incident.severity = max(incident.severity, data.severity)
+    if raised and incident.ack_due_at is not None:  # a graver incident must be acknowledged sooner
+        sooner = at + timedelta(minutes=conf.ack_minutes[incident.severity - 1])
+        incident.ack_due_at = min(incident.ack_due_at, sooner)
     what = data.title or data.description or TYPES[data.type].name_vi
     text = f"Thêm một sự kiện từ {_source_vi(data.source)}: {what}"
     if raised:
