@@ -80,3 +80,19 @@ def test_the_live_feed_delivers_an_incident_without_reloading(app, client, city,
         thread.join(5)
     assert frames and frames[-1][0] == "ioc.IncidentOpened" and frames[-1][1]["title"] == "Va chạm"
     assert client.get("/api/v1/ioc/stream").status_code == 401
+
+
+def test_the_command_line_computes_and_writes_a_report(city, settings, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from smartcity import cli
+
+    monkeypatch.setattr("smartcity.core.db.open_database", lambda settings=None: city)
+    runner = CliRunner()
+    computed = runner.invoke(cli.app, ["ioc", "compute", "--code", "feedback.reports"])
+    assert computed.exit_code == 0 and "Computed 4 indicator periods" in computed.output
+    assert runner.invoke(cli.app, ["ioc", "timers"]).exit_code == 0
+    out = tmp_path / "bao-cao.pdf"
+    day = clock.today(settings).isoformat()
+    written = runner.invoke(cli.app, ["ioc", "report", "daily", day, "--out", str(out)])
+    assert written.exit_code == 0 and out.read_bytes().startswith(b"%PDF")
