@@ -85,6 +85,16 @@ def test_staff_pages_of_the_centre_in_both_languages(app, pki, settings):
     pdf = staff.get(link)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert staff.get("/can-bo/thong-bao").status_code == 200
+    for layer in ("devices", "incidents", "reports", "dossiers", "cameras", "planning"):
+        collection = staff.get(f"/api/v1/ioc/map/{layer}", params={"hours": 24}).json()
+        assert collection["type"] == "FeatureCollection", layer
+    incidents = staff.get("/api/v1/ioc/map/incidents").json()["features"]
+    assert incidents and all(
+        f["properties"]["state"] in ("new", "acknowledged", "active", "stable") for f in incidents
+    )
+    dossiers = staff.get("/api/v1/ioc/map/dossiers").json()["features"]
+    assert len(dossiers) == 5 and all("dossiers" in f["properties"] for f in dossiers)
+    assert staff.get("/api/v1/ioc/map/nothing").status_code == 404
     for asset in ("/ioc/static/ioc.js", "/ioc/static/charts.js", "/ioc/static/ioc.css"):
         assert staff.get(asset).status_code == 200
     assert staff.get("/ioc/static/../models.py").status_code == 404

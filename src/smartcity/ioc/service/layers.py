@@ -14,6 +14,7 @@ from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import NotFound
 from smartcity.core.security import Actor
 from smartcity.feedback import service as feedback_service
+from smartcity.gis import service as gis_service
 from smartcity.ioc.catalogue import OPEN_STATES, SEVERITIES, STATES, TYPES
 from smartcity.ioc.models import Incident
 from smartcity.ioc.service.indicators import ward_breakdown
@@ -21,7 +22,9 @@ from smartcity.iot import service as iot_service
 
 SILENT_AFTER = timedelta(hours=24)
 HEALTH_CHUNK = 5000
-LAYERS = ("devices", "incidents", "reports", "dossiers", "cameras")
+LAYERS = ("devices", "incidents", "reports", "dossiers", "cameras", "planning")
+PLANNING_LAYER = "planning-zones"
+CITY_BOX = (106.55, 10.90, 106.80, 11.12)  # around Thủ Dầu Một, generous
 
 
 def _feature(lon: float | None, lat: float | None, props: dict[str, Any]) -> dict[str, Any]:
@@ -48,6 +51,8 @@ def layer(db: Database, *, settings: Settings, name: str, since: datetime | None
         return reports(db, since=since)
     if name == "dossiers":
         return dossier_density(db, settings=settings)
+    if name == "planning":
+        return planning(db)
     raise NotFound(f"No map layer {name!r} (layers: {', '.join(LAYERS)})")
 
 
@@ -146,3 +151,12 @@ def dossier_density(db: Database, *, settings: Settings) -> dict[str, Any]:
         code = feature["properties"].get("code")
         feature["properties"]["dossiers"] = values.get(code) or 0
     return wards
+
+
+def planning(db: Database) -> dict[str, Any]:
+    """The planning zones of the GIS domain (empty when that layer is not loaded)."""
+    try:
+        features = gis_service.features_in_bbox(db, slug=PLANNING_LAYER, box=CITY_BOX, limit=5000)
+    except NotFound:
+        return _collection([])
+    return _collection([f.as_geojson() for f in features if f.geometry])

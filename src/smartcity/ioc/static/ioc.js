@@ -60,6 +60,10 @@
       map.addLayer({ id: "dossiers", type: "fill", source: "dossiers", paint: {
         "fill-color": ["interpolate", ["linear"], ["get", "dossiers"], 0, "#eff6ff", 20, "#93c5fd", 80, "#1d4ed8"], "fill-opacity": 0.55 } }, map.getLayer("devices") ? "devices" : undefined);
     },
+    planning: function () {
+      map.addLayer({ id: "planning", type: "fill", source: "planning", paint: { "fill-color": "#a371f7", "fill-opacity": 0.18, "fill-outline-color": "#6e40c9" } },
+        map.getLayer("devices") ? "devices" : undefined);
+    },
     incidents: function () {
       map.addLayer({ id: "incidents-halo", type: "circle", source: "incidents", paint: {
         "circle-radius": ["+", 6, ["*", 3, ["get", "severity"]]], "circle-color": ["step", ["get", "severity"], "#f59e0b", 3, "#ea580c", 4, "#d1242f"], "circle-opacity": 0.25 } });
