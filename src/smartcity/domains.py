@@ -20,6 +20,8 @@ DOMAINS = (
     "health",
     "opendata",
     "portal",
+    "notifications",
+    "ioc",
 )
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from smartcity.core.errors import Conflict, NotFound
+from smartcity.core.kpis import KpiContext
 from smartcity.dossiers import kpis, notify, payments, ratings, service, stats
 from smartcity.dossiers.models import PaymentCallback
 from smartcity.dossiers.payments import SIGNATURE_FIELD
@@ -118,8 +121,12 @@ def test_rating_after_result_and_statistics(db, settings, people):
     assert rows[0]["online_share"] == 1.0
     workbook = stats.statistics_xlsx(rows, title="t")
     assert workbook[:2] == b"PK"
-    values = {k["id"]: k["kpiValue"] for k in kpis.indicators(db, settings=settings)}
-    assert values["dossiers.on_time_share"] == 1.0
+    context = KpiContext(
+        settings=settings, start=AT - timedelta(days=30), end=AT + timedelta(days=60), on=AT.date()
+    )
+    on_time = next(i for i in kpis.INDICATORS if i.code == "dossiers.on_time_share").compute(db, context)
+    city = next(v for v in on_time if v.ward is None)
+    assert (city.value, city.numerator, city.denominator) == (100.0, 1.0, 1.0)
 
 
 def test_every_process_document_and_result_is_an_a4_pdf_with_vietnamese_text(db, settings, people):

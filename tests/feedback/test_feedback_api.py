@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from smartcity.core.config import Settings
+from smartcity.core.kpis import KpiContext
 from smartcity.feedback import service
-from smartcity.feedback.kpis import KPIS
+from smartcity.feedback.kpis import INDICATORS
 from tests.feedback.conftest import BEFORE, CITIZEN, OPERATOR, PHU_CUONG, SECRET, jpeg_with_gps
 
 BODY = {
@@ -126,7 +128,12 @@ def test_statistics_and_kpis(client, city, report_data):
     assert {b["key"] for b in stats["by_ward"]} == {"25747"}
     assert stats["by_month"] == [{"key": "2025-03", "label": "2025-03", "count": 3}]
     assert client.get("/api/v1/feedback/stats", params={"start": "2025-03-01T00:00:00"}).status_code == 400
-    kpi = KPIS["feedback.share_within_deadline"](
-        city, start=BEFORE - timedelta(days=1), end=BEFORE + timedelta(days=30)
+    indicator = next(i for i in INDICATORS if i.code == "feedback.share_within_deadline")
+    context = KpiContext(
+        settings=Settings(),
+        start=BEFORE - timedelta(days=1),
+        end=BEFORE + timedelta(days=30),
+        on=BEFORE.date(),
     )
-    assert (kpi.value, kpi.numerator, kpi.denominator, kpi.higher_is_better) == (50.0, 1.0, 2.0, True)
+    kpi = next(v for v in indicator.compute(city, context) if v.ward is None)
+    assert (kpi.value, kpi.numerator, kpi.denominator, indicator.direction) == (50.0, 1.0, 2.0, "up")

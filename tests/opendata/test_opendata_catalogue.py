@@ -123,11 +123,10 @@ def test_the_pages_list_search_and_preview_without_javascript(client, public_cit
 
 
 def test_the_command_line_regenerates_and_lists(public_city, settings, monkeypatch):
+    from rich.console import Console
     from typer.testing import CliRunner
 
     from smartcity.opendata import cli
-
-    from rich.console import Console
 
     monkeypatch.setattr("smartcity.core.db.open_database", lambda *a, **k: public_city)
     monkeypatch.setattr(cli, "console", Console(width=250))  # wide enough for the names, however many

@@ -1,73 +1,121 @@
-"""Indicators the one-stop shop offers the operations centre (FIWARE KeyPerformanceIndicator-like dicts)."""
+"""Indicators the one-stop shop offers the operations centre (contract: smartcity.core.kpis.Indicator)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
-from smartcity.core.config import Settings
+from sqlalchemy import select
+
+from smartcity.core import clock
 from smartcity.core.db import Database
-from smartcity.dossiers.stats import statistics
+from smartcity.core.kpis import Indicator, KpiContext, KpiValue
+from smartcity.dossiers import deadlines
+from smartcity.dossiers.models import Dossier, DossierRating
+from smartcity.dossiers.states import FINISHED
+
+Counts = dict[str, int]
 
 
-def _indicator(
-    kpi_id: str, name: str, value: float | int | None, unit: str, formula: str, good: str
-) -> dict[str, Any]:
-    return {
-        "id": f"dossiers.{kpi_id}",
-        "name": name,
-        "kpiValue": value,
-        "unit": unit,
-        "calculationFormula": formula,
-        "calculationFrequency": "hourly",
-        "directionOfGood": good,
-        "organization": "Bộ phận Một cửa",
-        "areaServed": "Thủ Dầu Một",
-    }
+def _counts(db: Database, ctx: KpiContext) -> dict[str | None, Counts]:
+    """Counts per ward code (and None for the city) over dossiers submitted in [start, end)."""
+    table: dict[str | None, Counts] = defaultdict(lambda: defaultdict(int))
+    query = select(Dossier).where(Dossier.submitted_at >= ctx.start, Dossier.submitted_at < ctx.end)
+    with db.session() as s:
+        rated = dict(s.execute(select(DossierRating.dossier_id, DossierRating.overall)).all())
+        for dossier in s.scalars(query):
+            for key in {None, dossier.ward_code}:
+                _count(table[key], dossier, rated.get(dossier.id), ctx)
+    return table
 
 
-def indicators(db: Database, *, settings: Settings) -> list[dict[str, Any]]:
-    """On-time rate, overdue open dossiers, online share, online payments and satisfaction, all time."""
-    rows = statistics(db, settings=settings, by="all")
-    total = rows[0] if rows else {}
-    return [
-        _indicator(
-            "on_time_share",
-            "Tỷ lệ hồ sơ giải quyết đúng hạn",
-            total.get("on_time_share"),
-            "ratio",
-            "(early + on_time) / finished",
-            "up",
-        ),
-        _indicator(
-            "open_overdue",
-            "Hồ sơ đang giải quyết quá hạn",
-            total.get("open_overdue", 0),
-            "count",
-            "open dossiers past their due date",
-            "down",
-        ),
-        _indicator(
-            "online_share",
-            "Tỷ lệ hồ sơ nộp trực tuyến",
-            total.get("online_share"),
-            "ratio",
-            "online / received",
-            "up",
-        ),
-        _indicator(
-            "paid_online",
-            "Hồ sơ thanh toán trực tuyến",
-            total.get("paid_online", 0),
-            "count",
-            "dossiers whose fees were paid online",
-            "up",
-        ),
-        _indicator(
-            "satisfied_share",
-            "Tỷ lệ hài lòng",
-            total.get("satisfied_share"),
-            "ratio",
-            "ratings hài lòng or rất hài lòng / ratings",
-            "up",
-        ),
-    ]
+def _count(row: Counts, dossier: Dossier, rating: int | None, ctx: KpiContext) -> None:
+    row["received"] += 1
+    row["online"] += dossier.channel == "online"
+    row["paid_online"] += bool(dossier.paid_online)
+    if dossier.state in FINISHED and dossier.finished_at is not None and dossier.due_date is not None:
+        status = deadlines.finished_status(
+            dossier.due_date, clock.local_date(dossier.finished_at, ctx.settings)
+        )
+        row["finished"] += 1
+        row["on_time"] += status in ("early", "on_time")
+    if rating is not None:
+        row["rated"] += 1
+        row["satisfied"] += rating >= 2
+
+
+def _share(numerator: str, denominator: str) -> Callable[[Database, KpiContext], list[KpiValue]]:
+    def compute(db: Database, ctx: KpiContext) -> list[KpiValue]:
+        values = []
+        for ward, row in _counts(db, ctx).items():
+            whole, part = row[denominator], row[numerator]
+            value = round(100 * part / whole, 2) if whole else None
+            values.append(KpiValue(value, ward=ward, numerator=float(part), denominator=float(whole)))
+        return values or [KpiValue(None)]
+
+    return compute
+
+
+def _total(name: str) -> Callable[[Database, KpiContext], list[KpiValue]]:
+    def compute(db: Database, ctx: KpiContext) -> list[KpiValue]:
+        table: dict[Any, Counts] = _counts(db, ctx)
+        return [KpiValue(float(row[name]), ward=ward) for ward, row in table.items()] or [KpiValue(0.0)]
+
+    return compute
+
+
+INDICATORS: list[Indicator] = [
+    Indicator(
+        code="dossiers.on_time_share",
+        name_vi="Tỷ lệ hồ sơ giải quyết đúng hạn",
+        name_en="Dossiers settled on time",
+        unit="%",
+        formula_vi="(hồ sơ giải quyết trước hạn + đúng hạn) / hồ sơ đã giải quyết × 100",
+        direction="up",
+        compute=_share("on_time", "finished"),
+        target=98.0,
+        thresholds=(90.0, 95.0),
+    ),
+    Indicator(
+        code="dossiers.online_share",
+        name_vi="Tỷ lệ hồ sơ nộp trực tuyến",
+        name_en="Dossiers submitted online",
+        unit="%",
+        formula_vi="hồ sơ nộp trực tuyến / hồ sơ tiếp nhận × 100",
+        direction="up",
+        compute=_share("online", "received"),
+        target=80.0,
+        iso_reference="cf. ISO 37122:2019, 10.2 (city services requested online)",
+        thresholds=(40.0, 60.0),
+    ),
+    Indicator(
+        code="dossiers.satisfied_share",
+        name_vi="Tỷ lệ người dân hài lòng với thủ tục hành chính",
+        name_en="Citizens satisfied with administrative procedures",
+        unit="%",
+        formula_vi="đánh giá hài lòng hoặc rất hài lòng / số đánh giá × 100",
+        direction="up",
+        compute=_share("satisfied", "rated"),
+        target=95.0,
+        thresholds=(80.0, 90.0),
+    ),
+    Indicator(
+        code="dossiers.received",
+        name_vi="Số hồ sơ tiếp nhận",
+        name_en="Dossiers received",
+        unit="count",
+        formula_vi="số hồ sơ nộp trong kỳ",
+        direction="up",
+        compute=_total("received"),
+    ),
+    Indicator(
+        code="dossiers.paid_online",
+        name_vi="Hồ sơ thanh toán phí, lệ phí trực tuyến",
+        name_en="Dossiers whose fees were paid online",
+        unit="count",
+        formula_vi="số hồ sơ nộp trong kỳ đã thanh toán trực tuyến",
+        direction="up",
+        compute=_total("paid_online"),
+    ),
+]

@@ -1,99 +1,139 @@
-"""Indicators the feedback domain offers the operations centre (ISO 37122-style response times)."""
+"""Indicators the feedback domain offers the operations centre (contract: smartcity.core.kpis.Indicator)."""
 
 from __future__ import annotations
 
+import statistics as pystats
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
 
 from smartcity.core.db import Database
-from smartcity.feedback.stats import report_statistics
+from smartcity.core.kpis import Indicator, KpiContext, KpiValue
+from smartcity.feedback.models import Report
+from smartcity.feedback.service import OPEN_STATUSES
+from smartcity.feedback.stats import SATISFIED
 
 
-@dataclass(frozen=True)
-class KpiValue:
-    """One indicator for a period: value, unit, numerator/denominator and which direction is good."""
+@dataclass
+class _Tally:
+    """What one ward's (or the city's) reports of the period add up to."""
 
-    code: str
-    name: str
-    value: float | None
-    unit: str
-    numerator: float | None
-    denominator: float | None
-    higher_is_better: bool
-    period_start: datetime
-    period_end: datetime
+    total: int = 0
+    resolved: int = 0
+    within: int = 0
+    overdue_open: int = 0
+    days_to_resolve: list[float] = field(default_factory=list)
+    ratings: list[int] = field(default_factory=list)
 
 
-def _kpi(
-    code: str,
-    name: str,
-    unit: str,
-    higher: bool,
-    pick: Callable[..., tuple[float | None, float | None, float | None]],
-) -> Callable[..., KpiValue]:
-    def compute(db: Database, *, start: datetime, end: datetime) -> KpiValue:
-        stats = report_statistics(db, start=start, end=end)
-        value, numerator, denominator = pick(stats)
-        return KpiValue(code, name, value, unit, numerator, denominator, higher, start, end)
+def _tallies(db: Database, ctx: KpiContext) -> dict[str | None, _Tally]:
+    """Tallies by ward code of record (and None for the city) over reports submitted in [start, end)."""
+    query = select(
+        Report.ward_code,
+        Report.status,
+        Report.submitted_at,
+        Report.resolved_at,
+        Report.deadline_at,
+        Report.rating,
+    ).where(Report.submitted_at >= ctx.start, Report.submitted_at < ctx.end, Report.status != "merged")
+    tallies: dict[str | None, _Tally] = defaultdict(_Tally)
+    with db.session() as s:
+        rows = s.execute(query).all()
+    for row in rows:
+        for key in {None, row.ward_code}:
+            _add(tallies[key], row, ctx)
+    return tallies
 
-    compute.__doc__ = f"{name} for reports submitted between start and end."
+
+def _add(tally: _Tally, row: Any, ctx: KpiContext) -> None:
+    tally.total += 1
+    resolved_at, deadline_at = row.resolved_at, row.deadline_at
+    if resolved_at is not None:
+        tally.resolved += 1
+        tally.within += deadline_at is None or resolved_at <= deadline_at
+        tally.days_to_resolve.append(max((resolved_at - row.submitted_at).total_seconds(), 0) / 86400)
+    elif row.status in OPEN_STATUSES and deadline_at is not None and deadline_at < ctx.end:
+        tally.overdue_open += 1
+    if row.rating is not None:
+        tally.ratings.append(row.rating)
+
+
+def _kpi(pick: Callable[[_Tally], KpiValue]) -> Callable[[Database, KpiContext], list[KpiValue]]:
+    def compute(db: Database, ctx: KpiContext) -> list[KpiValue]:
+        values = []
+        for ward, tally in _tallies(db, ctx).items():
+            value = pick(tally)
+            values.append(KpiValue(value.value, ward, value.numerator, value.denominator))
+        return values or [pick(_Tally())]
+
     return compute
 
 
-KPIS: dict[str, Callable[..., KpiValue]] = {
-    "feedback.reports": _kpi(
-        "feedback.reports",
-        "Số phản ánh tiếp nhận",
-        "reports",
-        False,
-        lambda s: (float(s.total), float(s.total), None),
+def _pct(part: int, whole: int) -> KpiValue:
+    return KpiValue(round(100 * part / whole, 2) if whole else None, None, float(part), float(whole))
+
+
+INDICATORS: list[Indicator] = [
+    Indicator(
+        code="feedback.reports",
+        name_vi="Số phản ánh tiếp nhận",
+        name_en="Citizen reports received",
+        unit="count",
+        formula_vi="số phản ánh gửi trong kỳ (không tính phản ánh trùng đã gộp)",
+        direction="down",
+        compute=_kpi(lambda t: KpiValue(float(t.total))),
     ),
-    "feedback.share_within_deadline": _kpi(
-        "feedback.share_within_deadline",
-        "Tỷ lệ phản ánh xử lý đúng hạn",
-        "%",
-        True,
-        lambda s: (
-            None if s.share_within_deadline is None else round(100 * s.share_within_deadline, 2),
-            float(s.resolved_within_deadline),
-            float(s.resolved),
+    Indicator(
+        code="feedback.share_within_deadline",
+        name_vi="Tỷ lệ phản ánh xử lý đúng hạn",
+        name_en="Reports resolved on time",
+        unit="%",
+        formula_vi="phản ánh đã xử lý trong hạn / phản ánh đã xử lý × 100",
+        direction="up",
+        compute=_kpi(lambda t: _pct(t.within, t.resolved)),
+        target=95.0,
+        thresholds=(80.0, 90.0),
+    ),
+    Indicator(
+        code="feedback.mean_days_to_resolve",
+        name_vi="Thời gian xử lý phản ánh trung bình",
+        name_en="Average response time to non-emergency reports",
+        unit="days",
+        formula_vi="trung bình (thời điểm xử lý xong − thời điểm gửi), tính theo ngày",
+        direction="down",
+        compute=_kpi(
+            lambda t: KpiValue(
+                round(pystats.fmean(t.days_to_resolve), 2) if t.days_to_resolve else None,
+                denominator=float(t.resolved),
+            )
         ),
+        target=3.0,
+        iso_reference="ISO 37122:2019, 10.3",
+        thresholds=(5.0, 7.0),
     ),
-    "feedback.mean_days_to_resolve": _kpi(
-        "feedback.mean_days_to_resolve",
-        "Thời gian xử lý trung bình (ISO 37122 non-emergency response)",
-        "days",
-        False,
-        lambda s: (
-            None if s.mean_hours_to_resolve is None else round(s.mean_hours_to_resolve / 24, 2),
-            None,
-            float(s.resolved),
-        ),
+    Indicator(
+        code="feedback.share_satisfied",
+        name_vi="Tỷ lệ người phản ánh hài lòng",
+        name_en="Reporters satisfied with the resolution",
+        unit="%",
+        formula_vi="đánh giá hài lòng hoặc rất hài lòng / số đánh giá × 100",
+        direction="up",
+        compute=_kpi(lambda t: _pct(sum(r in SATISFIED for r in t.ratings), len(t.ratings))),
+        target=90.0,
+        thresholds=(70.0, 80.0),
     ),
-    "feedback.mean_hours_to_accept": _kpi(
-        "feedback.mean_hours_to_accept",
-        "Thời gian tiếp nhận trung bình",
-        "hours",
-        False,
-        lambda s: (s.mean_hours_to_accept, None, float(s.accepted)),
+    Indicator(
+        code="feedback.overdue_open",
+        name_vi="Phản ánh đang quá hạn",
+        name_en="Open reports past their deadline",
+        unit="count",
+        formula_vi="phản ánh gửi trong kỳ, chưa xử lý xong, đã quá hạn vào cuối kỳ",
+        direction="down",
+        compute=_kpi(lambda t: KpiValue(float(t.overdue_open))),
+        target=0.0,
+        thresholds=(5.0, 20.0),
     ),
-    "feedback.share_satisfied": _kpi(
-        "feedback.share_satisfied",
-        "Tỷ lệ người phản ánh hài lòng",
-        "%",
-        True,
-        lambda s: (
-            None if s.share_satisfied is None else round(100 * s.share_satisfied, 2),
-            None,
-            float(s.rated),
-        ),
-    ),
-    "feedback.overdue_open": _kpi(
-        "feedback.overdue_open",
-        "Phản ánh đang quá hạn",
-        "reports",
-        False,
-        lambda s: (float(s.overdue_open), None, None),
-    ),
-}
+]

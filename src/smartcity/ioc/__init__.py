@@ -1,0 +1,1 @@
+"""Intelligent Operations Centre: indicators, incidents with playbooks, public alerts, the live map."""

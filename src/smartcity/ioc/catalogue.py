@@ -1,0 +1,111 @@
+"""The centre's fixed vocabulary: incident types, severity levels, states and the playbooks (as data)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+PLAYBOOKS_FILE = Path(__file__).resolve().parent / "playbooks.json"
+
+
+@dataclass(frozen=True)
+class IncidentType:
+    """A kind of incident, with its CAP category and event words."""
+
+    code: str
+    name_vi: str
+    name_en: str
+    cap_category: (
+        str  # CAP 1.2 category: Geo, Met, Safety, Security, Rescue, Fire, Health, Env, Transport, Infra...
+    )
+
+
+TYPES: dict[str, IncidentType] = {
+    t.code: t
+    for t in (
+        IncidentType("traffic_accident", "Tai nạn giao thông", "Traffic accident", "Transport"),
+        IncidentType("congestion", "Ùn tắc giao thông", "Traffic congestion", "Transport"),
+        IncidentType("flooding", "Ngập lụt", "Flooding", "Met"),
+        IncidentType("fire", "Cháy nổ", "Fire", "Fire"),
+        IncidentType("power_outage", "Mất điện, hỏng chiếu sáng", "Lighting or power outage", "Infra"),
+        IncidentType("waste_overflow", "Rác tràn", "Waste overflow", "Env"),
+        IncidentType("pollution", "Ô nhiễm môi trường", "Pollution episode", "Env"),
+        IncidentType("public_health", "Sự kiện y tế công cộng", "Public-health event", "Health"),
+        IncidentType("crowd_security", "Tụ tập đông người, an ninh", "Crowd or security", "Security"),
+        IncidentType("road_damage", "Hư hỏng đường", "Road damage", "Infra"),
+        IncidentType("citizen_report", "Phản ánh của người dân", "Citizen report", "Other"),
+    )
+}
+
+SEVERITIES: dict[int, tuple[str, str, str]] = {
+    # level: Vietnamese, English, CAP 1.2 severity
+    1: ("Rất nhẹ", "Minor", "Minor"),
+    2: ("Nhẹ", "Low", "Minor"),
+    3: ("Trung bình", "Moderate", "Moderate"),
+    4: ("Nghiêm trọng", "Severe", "Severe"),
+    5: ("Đặc biệt nghiêm trọng", "Extreme", "Extreme"),
+}
+
+STATES: dict[str, tuple[str, str]] = {
+    "new": ("Mới", "New"),
+    "acknowledged": ("Đã tiếp nhận", "Acknowledged"),
+    "active": ("Đang xử lý", "Active"),
+    "stable": ("Đã kiểm soát", "Stable"),
+    "resolved": ("Đã khắc phục", "Resolved"),
+    "closed": ("Đã đóng", "Closed"),
+    "cancelled": ("Đã huỷ (báo nhầm)", "Cancelled (false alarm)"),
+}
+OPEN_STATES = ("new", "acknowledged", "active", "stable")
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "new": ("acknowledged", "cancelled"),
+    "acknowledged": ("active", "cancelled"),
+    "active": ("stable", "resolved", "cancelled"),
+    "stable": ("active", "resolved"),
+    "resolved": ("closed", "active"),
+    "closed": (),
+    "cancelled": (),
+}
+
+STAGES: dict[int, tuple[str, str]] = {
+    0: ("Bình thường", "Normal"),
+    1: ("Theo dõi", "Watch"),
+    2: ("Cảnh báo", "Warning"),
+    3: ("Khẩn cấp", "Emergency"),
+}
+
+STEP_KINDS = {"manual": "Thủ công", "notification": "Thông báo", "automated": "Tự động"}
+
+# What the other domains' signals become: IoT alarm severities and urgent report categories.
+ALARM_SEVERITY = {"informational": 1, "low": 2, "warning": 2, "medium": 3, "high": 4, "critical": 4}
+ALARM_TYPE_BY_DEVICE = {
+    "streetlight": "power_outage",
+    "streetlight_cabinet": "power_outage",
+    "waste_container": "waste_overflow",
+    "air_quality": "pollution",
+    "traffic_flow": "congestion",
+}
+REPORT_TYPE_BY_CATEGORY_WORD = {
+    "giao-thong": "congestion",
+    "den-tin-hieu": "congestion",
+    "an-ninh": "crowd_security",
+    "moi-truong": "pollution",
+    "ha-tang": "road_damage",
+}
+
+
+@lru_cache(maxsize=1)
+def playbooks() -> dict[str, list[dict[str, Any]]]:
+    """Every type's playbook steps, read from playbooks.json."""
+    data = json.loads(PLAYBOOKS_FILE.read_text(encoding="utf-8"))
+    return {code: steps for code, steps in data.items() if not code.startswith("_")}
+
+
+def type_of_report(category_code: str) -> str:
+    """The incident type an urgent report of this 1022 category becomes."""
+    for word, kind in REPORT_TYPE_BY_CATEGORY_WORD.items():
+        if word in category_code:
+            return kind
+    return "citizen_report"

@@ -1,0 +1,80 @@
+"""How the operations centre reacts to other domains' events: alarms and urgent reports become incidents.
+
+Cameras (and any other detector) reach the centre through `POST /api/v1/ioc/events` with a type, a
+location, a source and a severity; a domain that prefers events can publish its own (say
+`cameras.AccidentDetected`) and add one line here mapping it to `service.receive_event`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from smartcity.core import clock
+from smartcity.core.db import Database
+from smartcity.core.outbox import Handler
+from smartcity.core.security import Actor
+from smartcity.feedback.events import UrgentReportFlagged
+from smartcity.ioc import service
+from smartcity.ioc.catalogue import ALARM_SEVERITY, ALARM_TYPE_BY_DEVICE, type_of_report
+from smartcity.ioc.schemas import EventIn
+from smartcity.iot.events import AlarmRaised
+
+STALE_AFTER = timedelta(hours=6)
+
+
+def _when(text: str) -> datetime | None:
+    """The event's time, or None when it is too old to open an incident now (a replay, a data load)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment if clock.now() - moment <= STALE_AFTER else None
+
+
+def incident_from_alarm(event: AlarmRaised, db: Database) -> None:
+    """A recent device alarm with a location opens (or joins) an incident; informational alarms do not."""
+    severity = ALARM_SEVERITY.get(event.severity, 2)
+    at = _when(event.raised_at)
+    if event.lon is None or event.lat is None or severity < 2 or at is None:
+        return
+    data = EventIn(
+        type=ALARM_TYPE_BY_DEVICE.get(event.device_type, "power_outage"),
+        severity=severity,
+        lon=event.lon,
+        lat=event.lat,
+        source="alarm",
+        source_ref=f"alarm:{event.alarm_id}",
+        title=f"{event.rule_name} — {event.device_id}",
+        description=event.message,
+    )
+    service.receive_event(db, actor=Actor.system("ioc.alarms"), settings=db.settings, data=data)
+
+
+def incident_from_report(event: UrgentReportFlagged, db: Database) -> None:
+    """A recent urgent 1022 report with a location opens (or joins) an incident."""
+    at = _when(event.at)
+    if event.lon is None or event.lat is None or at is None:
+        return
+    data = EventIn(
+        type=type_of_report(event.category_code),
+        severity=4 if event.category_code == "khan-cap" else 3,
+        lon=event.lon,
+        lat=event.lat,
+        source="report",
+        source_ref=event.code,
+        title=f"Phản ánh khẩn {event.code}",
+        occurred_at=at,
+    )
+    service.receive_event(db, actor=Actor.system("ioc.reports"), settings=db.settings, data=data)
+
+
+def _typed(func: object) -> Handler:
+    return func  # type: ignore[return-value]
+
+
+HANDLERS: dict[str, list[Handler]] = {
+    "iot.AlarmRaised": [_typed(incident_from_alarm)],
+    "feedback.UrgentReportFlagged": [_typed(incident_from_report)],
+}

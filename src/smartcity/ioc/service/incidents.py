@@ -1,0 +1,606 @@
+"""Incidents: opened from events (merging related ones), handled through their playbook to closure."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from smartcity.city import service as city_service
+from smartcity.core import clock
+from smartcity.core.config import Settings
+from smartcity.core.db import Database, utcnow
+from smartcity.core.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
+from smartcity.core.pages import Page, PageParams
+from smartcity.core.security import Actor
+from smartcity.core.uow import UnitOfWork
+from smartcity.feedback import service as feedback_service
+from smartcity.ioc.catalogue import OPEN_STATES, STATES, TRANSITIONS, TYPES, playbooks
+from smartcity.ioc.config import IocSettings
+from smartcity.ioc.events import (
+    IncidentEscalated,
+    IncidentEventMerged,
+    IncidentOpened,
+    IncidentStateChanged,
+    PlaybookNotificationDue,
+)
+from smartcity.ioc.models import Incident, IncidentEntry, IncidentLink, IncidentStep
+from smartcity.ioc.schemas import EventIn, IncidentCreate, IncidentDetail, IncidentRead
+from smartcity.ioc.service import alerts
+from smartcity.ioc.service.geo import bbox, distance_m
+from smartcity.iot import schemas as iot_schemas
+from smartcity.iot import service as iot_service
+
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _conf(settings: Settings) -> IocSettings:
+    return settings.section(IocSettings)
+
+
+def receive_event(
+    db: Database, *, actor: Actor, settings: Settings, data: EventIn, now: datetime | None = None
+) -> tuple[IncidentDetail, bool]:
+    """An event joins the open incident of its type nearby (seen recently) or opens a new one."""
+    now = now or utcnow()
+    at = data.occurred_at or now
+    if at > now + CLOCK_SKEW:
+        raise ValidationFailed.for_field("occurred_at", "an event cannot have happened in the future")
+    conf = _conf(settings)
+    with UnitOfWork(db, actor) as uow:
+        target = _mergeable(uow.session, data, at, conf)
+        if target is not None:
+            _merge(uow, target, data, at, conf)
+            code = target.code
+        else:
+            code = _open(uow, db, settings, data, at, units=getattr(data, "units", []))
+    if target is None:
+        run_due_steps(db, settings=settings, now=at, codes=[code])
+    return get_incident(db, code=code), target is not None
+
+
+def open_incident(db: Database, *, actor: Actor, settings: Settings, data: IncidentCreate) -> IncidentDetail:
+    """An operator opens an incident by hand (it still merges into a matching open one)."""
+    return receive_event(db, actor=actor, settings=settings, data=data)[0]
+
+
+def _mergeable(s: Session, data: EventIn, at: datetime, conf: IocSettings) -> Incident | None:
+    since = at - timedelta(minutes=conf.merge_window_min)
+    candidates = s.scalars(
+        select(Incident)
+        .where(
+            Incident.type == data.type,
+            Incident.state.in_(OPEN_STATES),
+            Incident.last_event_at >= since,
+            Incident.opened_at <= at + timedelta(minutes=conf.merge_window_min),
+        )
+        .order_by(Incident.opened_at)
+    )
+    for incident in candidates:
+        near = incident.lon is not None and incident.lat is not None
+        if near and distance_m(incident.lon, incident.lat, data.lon, data.lat) <= conf.merge_radius_m:  # type: ignore[arg-type]
+            return incident
+    return None
+
+
+def _merge(uow: UnitOfWork, incident: Incident, data: EventIn, at: datetime, conf: IocSettings) -> None:
+    incident.event_count += 1
+    incident.last_event_at = max(incident.last_event_at, at)
+    raised = data.severity > incident.severity
+    incident.severity = max(incident.severity, data.severity)
+    if raised and incident.ack_due_at is not None:  # a graver incident must be acknowledged sooner
+        sooner = at + timedelta(minutes=conf.ack_minutes[incident.severity - 1])
+        incident.ack_due_at = min(incident.ack_due_at, sooner)
+    what = data.title or data.description or TYPES[data.type].name_vi
+    text = f"Thêm một sự kiện từ {_source_vi(data.source)}: {what}"
+    if raised:
+        text += f" (mức độ nâng lên {incident.severity})"
+    _entry(uow.session, incident, "event", text, uow.actor.label, {"source_ref": data.source_ref}, at)
+    _link_source(uow.session, incident, data)
+    uow.publish(
+        IncidentEventMerged(
+            incident_id=incident.id,
+            code=incident.code,
+            source=data.source,
+            event_count=incident.event_count,
+            severity=incident.severity,
+            at=at.isoformat(),
+        )
+    )
+
+
+def _source_vi(source: str) -> str:
+    return {
+        "alarm": "cảnh báo thiết bị",
+        "camera": "camera",
+        "report": "phản ánh của người dân",
+        "manual": "nhân viên vận hành",
+        "api": "hệ thống liên kết",
+        "sensor": "cảm biến",
+    }.get(source, source)
+
+
+def _open(
+    uow: UnitOfWork, db: Database, settings: Settings, data: EventIn, at: datetime, *, units: list[str]
+) -> str:
+    s, conf = uow.session, _conf(settings)
+    local_day = clock.local_date(at, settings)
+    ward = city_service.ward_at(db, lon=data.lon, lat=data.lat, on=local_day)
+    incident = Incident(
+        code=_next_code(s, at, settings),
+        type=data.type,
+        severity=data.severity,
+        state="new",
+        title=data.title or TYPES[data.type].name_vi,
+        description=data.description,
+        lon=data.lon,
+        lat=data.lat,
+        radius_m=data.radius_m,
+        ward_code=ward.code if ward else None,
+        source=data.source,
+        units=list(units) or _playbook_units(data.type),
+        opened_at=at,
+        last_event_at=at,
+        event_count=1,
+        ack_due_at=at + timedelta(minutes=conf.ack_minutes[data.severity - 1]),
+    )
+    s.add(incident)
+    s.flush()
+    _entry(s, incident, "opened", f"Mở sự cố từ {_source_vi(data.source)}", uow.actor.label, {}, at)
+    _instantiate_playbook(s, incident, at)
+    _link_source(s, incident, data)
+    _link_nearby_devices(db, s, incident, conf)
+    uow.audit(
+        "ioc.incident_opened", "incident", incident.code, after={"type": data.type, "severity": data.severity}
+    )
+    uow.publish(
+        IncidentOpened(
+            incident_id=incident.id,
+            code=incident.code,
+            type=incident.type,
+            severity=incident.severity,
+            title=incident.title,
+            lon=incident.lon,
+            lat=incident.lat,
+            ward_code=incident.ward_code,
+            source=incident.source,
+            at=at.isoformat(),
+        )
+    )
+    return incident.code
+
+
+def _next_code(s: Session, at: datetime, settings: Settings) -> str:
+    day = clock.local_date(at, settings)
+    prefix = f"SC-{day:%y%m%d}-"
+    taken = s.scalar(select(func.count()).select_from(Incident).where(Incident.code.like(f"{prefix}%"))) or 0
+    return f"{prefix}{taken + 1:04d}"
+
+
+def _playbook_units(kind: str) -> list[str]:
+    seen: list[str] = []
+    for step in playbooks().get(kind, []):
+        if step["unit"] not in seen:
+            seen.append(step["unit"])
+    return seen
+
+
+def _instantiate_playbook(s: Session, incident: Incident, at: datetime) -> None:
+    for position, step in enumerate(playbooks().get(incident.type, []), start=1):
+        s.add(
+            IncidentStep(
+                incident_id=incident.id,
+                position=position,
+                title=step["title"],
+                unit=step["unit"],
+                role=step["role"],
+                kind=step["kind"],
+                action=step.get("action", {}),
+                due_at=at + timedelta(minutes=step["offset_min"]),
+            )
+        )
+
+
+def _entry(
+    s: Session,
+    incident: Incident,
+    kind: str,
+    text: str,
+    actor: str,
+    data: dict[str, Any],
+    at: datetime | None = None,
+) -> None:
+    s.add(
+        IncidentEntry(
+            incident_id=incident.id, kind=kind, text=text, actor=actor, data=data, at=at or utcnow()
+        )
+    )
+
+
+def _link(s: Session, incident: Incident, kind: str, ref: str, label: str) -> None:
+    exists = s.scalar(
+        select(IncidentLink.id).where(
+            IncidentLink.incident_id == incident.id, IncidentLink.kind == kind, IncidentLink.ref == ref
+        )
+    )
+    if exists is None:
+        s.add(IncidentLink(incident_id=incident.id, kind=kind, ref=ref, label=label))
+        s.flush()
+
+
+def _link_source(s: Session, incident: Incident, data: EventIn) -> None:
+    if not data.source_ref:
+        return
+    kind = {"alarm": "alarm", "camera": "camera", "report": "report"}.get(data.source, "event")
+    _link(s, incident, kind, data.source_ref, data.title or data.source_ref)
+
+
+def _link_nearby_devices(db: Database, s: Session, incident: Incident, conf: IocSettings) -> None:
+    if incident.lon is None or incident.lat is None:
+        return
+    radius = max(conf.nearby_device_radius_m, incident.radius_m)
+    where = iot_service.DeviceFilter(bbox=bbox(incident.lon, incident.lat, radius))
+    devices, _total = iot_service.list_devices(db, where=where, limit=200)
+    for device in devices:
+        if device.lon is None or device.lat is None:
+            continue
+        if distance_m(incident.lon, incident.lat, device.lon, device.lat) <= radius:
+            kind = "camera" if "camera" in device.type else "device"
+            _link(s, incident, kind, device.id, device.name or device.id)
+    _link_nearby_reports(db, s, incident, radius)
+
+
+def _link_nearby_reports(db: Database, s: Session, incident: Incident, radius: float) -> None:
+    assert incident.lon is not None and incident.lat is not None
+    filters = feedback_service.ReportFilter(
+        status=tuple(feedback_service.OPEN_STATUSES),
+        bbox=bbox(incident.lon, incident.lat, radius),
+        public_only=False,
+    )
+    reports, _total = feedback_service.list_reports(
+        db, actor=Actor.system("ioc.links"), filters=filters, limit=20
+    )
+    for report in reports:
+        if (
+            report.lon is not None
+            and report.lat is not None
+            and distance_m(incident.lon, incident.lat, report.lon, report.lat) <= radius
+        ):
+            _link(s, incident, "report", report.code, f"{report.code} — {report.description[:80]}")
+
+
+# ---------------------------------------------------------------- lifecycle
+
+
+def transition(
+    db: Database,
+    *,
+    actor: Actor,
+    settings: Settings,
+    code: str,
+    to: str,
+    note: str = "",
+    closure_report: str = "",
+    now: datetime | None = None,
+) -> IncidentDetail:
+    """Move an incident along new → acknowledged → active → stable → resolved → closed (or cancelled)."""
+    now = now or utcnow()
+    with UnitOfWork(db, actor) as uow:
+        incident = _incident(uow.session, code)
+        before = incident.state
+        if to not in TRANSITIONS[before]:
+            raise Conflict(
+                f"An incident in state {STATES[before][1]!r} cannot become {STATES.get(to, (to, to))[1]!r}"
+            )
+        if to == "closed":
+            if not closure_report.strip():
+                raise ValidationFailed.for_field(
+                    "closure_report", "a closed incident needs its closure report"
+                )
+            open_steps = [
+                st for st in _steps(uow.session, incident) if st.done_at is None and st.kind == "manual"
+            ]
+            if open_steps:
+                raise Conflict(f"{len(open_steps)} playbook step(s) are not done yet")
+            incident.closure_report, incident.closed_at = closure_report.strip(), now
+        _apply_state(incident, to, now)
+        text = f"{STATES[before][0]} → {STATES[to][0]}" + (f": {note}" if note else "")
+        _entry(uow.session, incident, "state", text, actor.label, {"from": before, "to": to}, now)
+        uow.audit("ioc.incident_state", "incident", code, before={"state": before}, after={"state": to})
+        uow.publish(
+            IncidentStateChanged(
+                incident_id=incident.id,
+                code=code,
+                from_state=before,
+                to_state=to,
+                by=actor.label,
+                at=now.isoformat(),
+            )
+        )
+        severity = incident.severity
+    try:
+        alerts.auto_alert(db, actor=actor, settings=settings, code=code, severity=severity, to=to, now=now)
+    except ServiceUnavailable as exc:  # the state change stands; the missing alert is written down
+        with UnitOfWork(db, actor) as uow:
+            _entry(
+                uow.session,
+                _incident(uow.session, code),
+                "alert",
+                f"Chưa phát được cảnh báo công cộng: {exc.detail}",
+                actor.label,
+                {},
+            )
+    return get_incident(db, code=code)
+
+
+def _apply_state(incident: Incident, to: str, now: datetime) -> None:
+    incident.state = to
+    if to == "acknowledged":
+        incident.acknowledged_at, incident.ack_due_at = now, None
+    if to == "resolved":
+        incident.resolved_at = now
+    if to == "cancelled":
+        incident.ack_due_at = None
+    if to == "active" and incident.resolved_at is not None:
+        incident.resolved_at = None
+
+
+def complete_step(
+    db: Database, *, actor: Actor, code: str, step_id: int, outcome: str = "", now: datetime | None = None
+) -> IncidentDetail:
+    """Mark a playbook step done, with what came of it."""
+    now = now or utcnow()
+    with UnitOfWork(db, actor) as uow:
+        incident = _incident(uow.session, code)
+        step = uow.session.get(IncidentStep, step_id)
+        if step is None or step.incident_id != incident.id:
+            raise NotFound(f"No step {step_id} in incident {code}")
+        if step.done_at is not None:
+            raise Conflict("This step is already done")
+        if incident.state not in OPEN_STATES:
+            raise Conflict("The incident is no longer open")
+        step.done_at, step.done_by, step.outcome = now, actor.label, outcome
+        _entry(
+            uow.session,
+            incident,
+            "step",
+            f"Hoàn thành bước {step.position}: {step.title}",
+            actor.label,
+            {},
+            now,
+        )
+        uow.audit("ioc.step_done", "incident", code, after={"step": step.position, "outcome": outcome})
+    return get_incident(db, code=code)
+
+
+def add_note(db: Database, *, actor: Actor, code: str, text: str) -> IncidentDetail:
+    """Add an operator's note to the timeline."""
+    if not text.strip():
+        raise ValidationFailed.for_field("text", "the note is empty")
+    with UnitOfWork(db, actor) as uow:
+        _entry(uow.session, _incident(uow.session, code), "note", text.strip(), actor.label, {})
+    return get_incident(db, code=code)
+
+
+def link_resource(db: Database, *, actor: Actor, code: str, kind: str, ref: str, label: str = "") -> None:
+    """Link a device, camera, report or alarm to an incident (idempotent)."""
+    with UnitOfWork(db, actor) as uow:
+        _link(uow.session, _incident(uow.session, code), kind, ref, label or ref)
+
+
+# ---------------------------------------------------------------- timers
+
+
+def escalate_overdue(db: Database, *, settings: Settings, now: datetime | None = None) -> list[str]:
+    """Incidents not acknowledged by their deadline go one step up the chain; the deadline starts again."""
+    now = now or utcnow()
+    conf = _conf(settings)
+    escalated = []
+    with UnitOfWork(db, Actor.system("ioc.escalation")) as uow:
+        overdue = uow.session.scalars(
+            select(Incident).where(
+                Incident.state == "new", Incident.ack_due_at.is_not(None), Incident.ack_due_at <= now
+            )
+        )
+        for incident in overdue:
+            incident.escalation_level += 1
+            chain = conf.escalation_chain
+            role = chain[min(incident.escalation_level, len(chain) - 1)]
+            incident.ack_due_at = now + timedelta(minutes=conf.ack_minutes[incident.severity - 1])
+            _entry(
+                uow.session,
+                incident,
+                "escalation",
+                f"Quá hạn tiếp nhận: chuyển cấp {incident.escalation_level} ({role})",
+                "system",
+                {"role": role},
+                now,
+            )
+            uow.publish(
+                IncidentEscalated(
+                    incident_id=incident.id,
+                    code=incident.code,
+                    title=incident.title,
+                    severity=incident.severity,
+                    level=incident.escalation_level,
+                    role=role,
+                    at=now.isoformat(),
+                )
+            )
+            escalated.append(incident.code)
+    return escalated
+
+
+def run_due_steps(
+    db: Database, *, settings: Settings, now: datetime | None = None, codes: list[str] | None = None
+) -> int:
+    """Carry out the automated and notification steps whose time has come; returns how many ran."""
+    now = now or utcnow()
+    with db.session() as s:
+        query = (
+            select(IncidentStep.id)
+            .join(Incident, Incident.id == IncidentStep.incident_id)
+            .where(
+                IncidentStep.done_at.is_(None),
+                IncidentStep.kind.in_(("automated", "notification")),
+                IncidentStep.due_at <= now,
+                Incident.state.in_(OPEN_STATES),
+            )
+        )
+        if codes:
+            query = query.where(Incident.code.in_(codes))
+        step_ids = list(s.scalars(query.order_by(IncidentStep.due_at)))
+    for step_id in step_ids:
+        _run_step(db, settings, step_id, now)
+    return len(step_ids)
+
+
+def _run_step(db: Database, settings: Settings, step_id: int, now: datetime) -> None:
+    actor = Actor.system("ioc.playbook")
+    with db.session() as s:
+        step = s.get(IncidentStep, step_id)
+        incident = s.get(Incident, step.incident_id) if step else None
+        if step is None or incident is None:
+            return
+        s.expunge_all()
+    outcome = _automated(db, actor, incident, step) if step.kind == "automated" else ""
+    with UnitOfWork(db, actor) as uow:
+        row = uow.session.get(IncidentStep, step_id)
+        if row is None or row.done_at is not None:
+            return
+        if step.kind == "notification":
+            recipients = tuple(step.action.get("recipients", [f"role:{step.role}"]))
+            outcome = f"Đã gửi thông báo tới {', '.join(recipients)}"
+            uow.publish(
+                PlaybookNotificationDue(
+                    incident_id=incident.id,
+                    code=incident.code,
+                    step_id=step_id,
+                    recipients=recipients,
+                    subject=f"[{incident.code}] {step.title}",
+                    body=f"{incident.title} — {step.unit}",
+                    urgent=incident.severity >= 4,
+                    at=now.isoformat(),
+                )
+            )
+        row.done_at, row.done_by, row.outcome = now, actor.label, outcome
+        inc = uow.session.get(Incident, incident.id)
+        assert inc is not None
+        _entry(
+            uow.session,
+            inc,
+            "step",
+            f"Bước {row.position} tự thực hiện: {row.title}. {outcome}",
+            actor.label,
+            {},
+            now,
+        )
+
+
+def _automated(db: Database, actor: Actor, incident: Incident, step: IncidentStep) -> str:
+    """Run an automated step's action; returns what happened, in words."""
+    if step.action.get("do") != "lights_full":
+        return "Không có hành động tự động nào được khai báo"
+    if incident.lon is None or incident.lat is None:
+        return "Sự cố không có vị trí: không bật đèn"
+    radius = max(incident.radius_m, 150.0)
+    where = iot_service.DeviceFilter(type="streetlight", bbox=bbox(incident.lon, incident.lat, radius))
+    lights, _total = iot_service.list_devices(db, where=where, limit=500)
+    ids = [
+        d.id
+        for d in lights
+        if d.lon is not None
+        and d.lat is not None
+        and distance_m(incident.lon, incident.lat, d.lon, d.lat) <= radius
+    ]
+    if not ids:
+        return "Không có đèn đường nào trong bán kính"
+    iot_service.send_commands(
+        db, actor=actor, data=iot_schemas.CommandCreate(name="dim", params={"dimLevel": 100}, device_ids=ids)
+    )
+    return f"Đã gửi lệnh sáng 100% tới {len(ids)} đèn"
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _incident(s: Session, code: str) -> Incident:
+    incident = s.scalar(select(Incident).where(Incident.code == code))
+    if incident is None:
+        raise NotFound(f"No incident {code}")
+    return incident
+
+
+def _steps(s: Session, incident: Incident) -> list[IncidentStep]:
+    return list(
+        s.scalars(
+            select(IncidentStep)
+            .where(IncidentStep.incident_id == incident.id)
+            .order_by(IncidentStep.position)
+        )
+    )
+
+
+def get_incident(db: Database, *, code: str) -> IncidentDetail:
+    """One incident with its playbook steps, timeline and linked resources."""
+    with db.session() as s:
+        incident = _incident(s, code)
+        timeline = s.scalars(
+            select(IncidentEntry)
+            .where(IncidentEntry.incident_id == incident.id)
+            .order_by(IncidentEntry.at, IncidentEntry.id)
+        )
+        links = s.scalars(
+            select(IncidentLink).where(IncidentLink.incident_id == incident.id).order_by(IncidentLink.id)
+        )
+        return IncidentDetail.model_validate(
+            {
+                **IncidentRead.model_validate(incident).model_dump(),
+                "description": incident.description,
+                "units": incident.units,
+                "closure_report": incident.closure_report,
+                "steps": _steps(s, incident),
+                "timeline": list(timeline),
+                "links": list(links),
+            }
+        )
+
+
+def list_incidents(
+    db: Database,
+    *,
+    paging: PageParams,
+    state: str | None = None,
+    type: str | None = None,
+    open_only: bool = False,
+    since: datetime | None = None,
+) -> Page[IncidentRead]:
+    """Incidents, newest first, filtered by state, type, openness and opening time."""
+    conditions: list[Any] = []
+    if state:
+        conditions.append(Incident.state == state)
+    if type:
+        conditions.append(Incident.type == type)
+    if open_only:
+        conditions.append(Incident.state.in_(OPEN_STATES))
+    if since:
+        conditions.append(Incident.opened_at >= since)
+    with db.session() as s:
+        total = s.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
+        rows = s.scalars(
+            select(Incident)
+            .where(*conditions)
+            .order_by(Incident.opened_at.desc(), Incident.id.desc())
+            .limit(paging.limit)
+            .offset(paging.offset)
+        )
+        return Page.of([IncidentRead.model_validate(r) for r in rows], total=total, paging=paging)
+
+
+def counts_by_state(db: Database) -> dict[str, int]:
+    """How many incidents are in each state."""
+    with db.session() as s:
+        rows = s.execute(select(Incident.state, func.count()).group_by(Incident.state)).all()
+        return {state: int(n) for state, n in rows}

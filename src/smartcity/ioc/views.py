@@ -1,0 +1,424 @@
+"""Pages of the operations centre: live view /ioc, incidents, indicators, dashboards, reports, CAP feed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from babel.numbers import format_decimal
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
+
+from smartcity.city import service as city_service
+from smartcity.core import clock
+from smartcity.core.errors import Forbidden, NotFound
+from smartcity.core.pages import PageParams
+from smartcity.core.security import Actor
+from smartcity.ioc import service
+from smartcity.ioc.catalogue import OPEN_STATES, SEVERITIES, STAGES, STATES, STEP_KINDS, TYPES
+from smartcity.ioc.live import hub
+from smartcity.ioc.schemas import EventIn
+from smartcity.ioc.service import reports
+from smartcity.web.deps import ActorDep, DbDep, SettingsDep, current_actor, verify_csrf
+from smartcity.web.templating import render, request_locale
+
+router = APIRouter(include_in_schema=False)
+STAFF_ROLES = ("operator", "head", "leader", "specialist")
+PUBLIC_LINKS = ({"label": "Cảnh báo", "href": "/canh-bao"},)
+STAFF_LINKS = (
+    {"label": "Trung tâm điều hành (IOC)", "href": "/ioc", "roles": STAFF_ROLES},
+    {"label": "Sự cố đang xử lý", "href": "/can-bo/dieu-hanh/su-co", "roles": STAFF_ROLES},
+    {"label": "Báo cáo vận hành", "href": "/can-bo/dieu-hanh/bao-cao", "roles": STAFF_ROLES},
+)
+DOMAIN_NAMES = {
+    "dossiers": "Thủ tục hành chính",
+    "feedback": "Phản ánh hiện trường",
+    "iot": "Thiết bị IoT",
+    "lighting": "Chiếu sáng",
+    "waste": "Rác thải",
+    "cameras": "Giao thông, camera",
+    "environment": "Môi trường",
+    "investment": "Đầu tư công",
+    "health": "Y tế",
+    "education": "Giáo dục",
+}
+UNIT_WORDS = {
+    "vi": {"%": "%", "count": "", "days": "ngày", "hours": "giờ"},
+    "en": {"%": "%", "count": "", "days": "days", "hours": "hours"},
+}
+CsrfDep = Annotated[None, Depends(verify_csrf)]
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _staff(request: Request, actor: Actor) -> Response | None:
+    """A redirect to the login page, or a 403 page, unless the caller is staff of the centre."""
+    if not actor.is_authenticated:
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    if not any(actor.has_role(r) for r in STAFF_ROLES):
+        raise Forbidden("Trang này dành cho cán bộ vận hành của Trung tâm điều hành.")
+    return None
+
+
+def number(value: float | None, unit: str = "", locale: str = "vi") -> str:
+    """A figure in Vietnamese format with its unit in the page's language, or a dash."""
+    if value is None:
+        return "—"
+    text = format_decimal(round(value, 1), locale="vi_VN")
+    suffix = UNIT_WORDS.get(locale, UNIT_WORDS["vi"]).get(unit, unit)
+    return f"{text}{suffix}" if suffix == "%" else f"{text} {suffix}".strip()
+
+
+def _widgets(db: Any, settings: Any, locale: str) -> list[dict[str, Any]]:
+    out = []
+    for row in service.latest(db, settings=settings):
+        ind = row["indicator"]
+        value, previous = row["value"], row["previous"]
+        trend = (
+            None
+            if value is None or previous is None
+            else ("up" if value > previous else "down" if value < previous else "flat")
+        )
+        good = None if trend in (None, "flat") else (trend == ind.direction)
+        out.append(
+            {
+                **row,
+                "code": ind.code,
+                "name": ind.name_vi,
+                "name_en": ind.name_en,
+                "domain": ind.domain,
+                "text": number(value, ind.unit, locale),
+                "target_text": number(ind.target, ind.unit, locale),
+                "trend": trend,
+                "good": good,
+            }
+        )
+    return out
+
+
+@router.get("/ioc/static/{name}")
+def static_file(name: str) -> Response:
+    """The centre's script and styles."""
+    path = STATIC / name
+    if name not in {"ioc.js", "ioc.css", "charts.js"} or not path.is_file():
+        return Response(status_code=404)
+    return FileResponse(path, media_type="text/javascript" if name.endswith(".js") else "text/css")
+
+
+@router.get("/ioc", response_class=HTMLResponse)
+def centre(
+    request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, wall: bool = False
+) -> Response:
+    """The live view: indicator widgets, the map with its layers and time slider, the live feed."""
+    if (denied := _staff(request, actor)) is not None:
+        return denied
+    counts = service.counts_by_state(db)
+    stage, reason, since = service.current_stage(db)
+    recent = service.list_incidents(db, paging=PageParams(limit=12), open_only=True).items
+    return render(
+        request,
+        "ioc/centre.html",
+        {
+            "widgets": _widgets(db, settings, request_locale(request)),
+            "counts": counts,
+            "states": STATES,
+            "open_states": OPEN_STATES,
+            "stage": stage,
+            "stage_name": STAGES[stage][0],
+            "stage_reason": reason,
+            "stage_since": since,
+            "stages": STAGES,
+            "recent": recent,
+            "types": TYPES,
+            "severities": SEVERITIES,
+            "wall": wall,
+            "domains": DOMAIN_NAMES,
+            "base_map_style_url": settings.base_map_style_url,
+            "can_set_stage": actor.has_role("leader") or actor.has_role("head"),
+        },
+    )
+
+
+@router.get("/ioc/stream")
+async def stream(actor: Annotated[Actor, Depends(current_actor)]) -> Response:
+    """The live feed for the page (server-sent events; staff only)."""
+    if not any(actor.has_role(r) for r in STAFF_ROLES):
+        return Response(status_code=403)
+    return StreamingResponse(
+        hub.stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.post("/ioc/stage")
+def post_stage(
+    request: Request,
+    db: DbDep,
+    actor: ActorDep,
+    _csrf: CsrfDep,
+    stage: Annotated[int, Form()],
+    reason: Annotated[str, Form()],
+) -> Response:
+    """Set the city-wide alert stage (head or leader)."""
+    if not (actor.has_role("leader") or actor.has_role("head")):
+        raise Forbidden("Chỉ lãnh đạo đặt cấp cảnh báo toàn thành phố.")
+    service.set_stage(db, actor=actor, stage=stage, reason=reason)
+    return RedirectResponse("/ioc", status_code=303)
+
+
+@router.get("/can-bo/dieu-hanh/su-co", response_class=HTMLResponse)
+def incidents(
+    request: Request, db: DbDep, actor: ActorDep, state: str = "", type: str = "", page: int = 1
+) -> Response:
+    """Incidents, newest first, filtered by state (or open) and type."""
+    if (denied := _staff(request, actor)) is not None:
+        return denied
+    paging = PageParams.for_page(page, 30)
+    listing = service.list_incidents(
+        db,
+        paging=paging,
+        state=state if state in STATES else None,
+        type=type or None,
+        open_only=state == "open",
+    )
+    return render(
+        request,
+        "ioc/incidents.html",
+        {
+            "page": listing,
+            "state": state,
+            "type": type,
+            "states": STATES,
+            "types": TYPES,
+            "severities": SEVERITIES,
+        },
+    )
+
+
+@router.post("/can-bo/dieu-hanh/su-co")
+def create_incident(
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    _csrf: CsrfDep,
+    type: Annotated[str, Form()],
+    severity: Annotated[int, Form()],
+    lon: Annotated[float, Form()],
+    lat: Annotated[float, Form()],
+    title: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+) -> Response:
+    """An operator opens an incident by hand."""
+    if (denied := _staff(request, actor)) is not None:
+        return denied
+    data = EventIn(
+        type=type, severity=severity, lon=lon, lat=lat, source="manual", title=title, description=description
+    )
+    incident, _merged = service.receive_event(db, actor=actor, settings=settings, data=data)
+    return RedirectResponse(f"/can-bo/dieu-hanh/su-co/{incident.code}", status_code=303)
+
+
+@router.get("/can-bo/dieu-hanh/su-co/{code}", response_class=HTMLResponse)
+def incident(request: Request, code: str, db: DbDep, settings: SettingsDep, actor: ActorDep) -> Response:
+    """One incident: playbook steps with actions, timeline, linked resources, alerts, closure."""
+    if (denied := _staff(request, actor)) is not None:
+        return denied
+    detail = service.get_incident(db, code=code)
+    ward = None
+    if detail.ward_code:
+        try:
+            ward = city_service.get_unit(
+                db, detail.ward_code, on=clock.local_date(detail.opened_at, settings)
+            ).name
+        except NotFound:
+            ward = None
+    from smartcity.ioc.catalogue import TRANSITIONS
+
+    return render(
+        request,
+        "ioc/incident.html",
+        {
+            "i": detail,
+            "ward": ward,
+            "types": TYPES,
+            "severities": SEVERITIES,
+            "states": STATES,
+            "kinds": STEP_KINDS,
+            "next_states": TRANSITIONS[detail.state],
+            "alerts": service.list_alerts_for(db, code=code),
+        },
+    )
+
+
+@router.post("/can-bo/dieu-hanh/su-co/{code}/trang-thai")
+def change_state(
+    request: Request,
+    code: str,
+    db: DbDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    _csrf: CsrfDep,
+    to: Annotated[str, Form()],
+    note: Annotated[str, Form()] = "",
+    closure_report: Annotated[str, Form()] = "",
+) -> Response:
+    """Move the incident to another state."""
+    if (denied := _staff(request, actor)) is not None:
+        return denied
+    service.transition(
+        db, actor=actor, settings=settings, code=code, to=to, note=note, closure_report=closure_report
+    )
+    return RedirectResponse(f"/can-bo/dieu-hanh/su-co/{code}", status_code=303)
+
+
+@router.post("/can-bo/dieu-hanh/su-co/{code}/buoc/{step_id}")
+def step_done(
+    request: Request,
+    code: str,
+    step_id: int,
+    db: DbDep,
+    actor: ActorDep,
+    _csrf: CsrfDep,
+    outcome: Annotated[str, Form()] = "",
+) -> Response:
+    """Mark a playbook step done."""
+    if (denied := _staff(request, actor)) is not None:
+        return denied
+    service.complete_step(db, actor=actor, code=code, step_id=step_id, outcome=outcome)
+    return RedirectResponse(f"/can-bo/dieu-hanh/su-co/{code}#buoc", status_code=303)
+
+
+@router.post("/can-bo/dieu-hanh/su-co/{code}/ghi-chu")
+def note(
+    request: Request, code: str, db: DbDep, actor: ActorDep, _csrf: CsrfDep, text: Annotated[str, Form()]
+) -> Response:
+    """Add a note to the timeline."""
+    if (denied := _staff(request, actor)) is not None:
+        return denied
+    service.add_note(db, actor=actor, code=code, text=text)
+    return RedirectResponse(f"/can-bo/dieu-hanh/su-co/{code}#nhat-ky", status_code=303)
+
+
+@router.post("/can-bo/dieu-hanh/su-co/{code}/canh-bao")
+def publish(
+    request: Request,
+    code: str,
+    db: DbDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    _csrf: CsrfDep,
+    msg_type: Annotated[str, Form()] = "Alert",
+) -> Response:
+    """Publish a CAP alert for the incident."""
+    if (denied := _staff(request, actor)) is not None:
+        return denied
+    service.publish_alert(
+        db,
+        actor=actor,
+        settings=settings,
+        code=code,
+        msg_type=msg_type if msg_type in ("Alert", "Update", "Cancel") else "Alert",
+    )
+    return RedirectResponse(f"/can-bo/dieu-hanh/su-co/{code}", status_code=303)
+
+
+@router.get("/can-bo/dieu-hanh/chi-so/{code}", response_class=HTMLResponse)
+def indicator(request: Request, code: str, db: DbDep, settings: SettingsDep, actor: ActorDep) -> Response:
+    """One indicator: its series over a year against the target, and the wards."""
+    if (denied := _staff(request, actor)) is not None:
+        return denied
+    ind = service.get_indicator(db, code)
+    wards = service.ward_breakdown(db, settings=settings, code=code, frequency="monthly")
+    for w in wards:
+        w["text"] = number(w["value"], ind.unit, request_locale(request))
+    return render(
+        request,
+        "ioc/indicator.html",
+        {
+            "ind": ind,
+            "wards": wards,
+            "target_text": number(ind.target, ind.unit, request_locale(request)),
+            "domains": DOMAIN_NAMES,
+        },
+    )
+
+
+@router.get("/can-bo/dieu-hanh/linh-vuc/{domain}", response_class=HTMLResponse)
+def dashboard(request: Request, domain: str, db: DbDep, settings: SettingsDep, actor: ActorDep) -> Response:
+    """A domain's dashboard: a chart for each of its indicators."""
+    if (denied := _staff(request, actor)) is not None:
+        return denied
+    widgets = [w for w in _widgets(db, settings, request_locale(request)) if w["domain"] == domain]
+    if not widgets:
+        raise NotFound(f"No indicators for {domain}")
+    return render(
+        request,
+        "ioc/dashboard.html",
+        {"widgets": widgets, "domain": domain, "domain_name": DOMAIN_NAMES.get(domain, domain)},
+    )
+
+
+@router.get("/can-bo/dieu-hanh/bao-cao", response_class=HTMLResponse)
+def report_list(request: Request, settings: SettingsDep, actor: ActorDep) -> Response:
+    """The daily reports of the last two weeks and the monthly ones of the last year."""
+    if (denied := _staff(request, actor)) is not None:
+        return denied
+    today = clock.today(settings)
+    days = [today - timedelta(days=n) for n in range(1, 15)]
+    months, first = [], today.replace(day=1)
+    for _ in range(12):
+        first = (first - timedelta(days=1)).replace(day=1)
+        months.append(first)
+    return render(request, "ioc/reports.html", {"days": days, "months": months})
+
+
+@router.get("/can-bo/dieu-hanh/bao-cao/{kind}/{period}.{fmt}")
+def report(
+    request: Request, kind: str, period: str, fmt: str, db: DbDep, settings: SettingsDep, actor: ActorDep
+) -> Response:
+    """A daily or monthly report as PDF or XLSX."""
+    if (denied := _staff(request, actor)) is not None:
+        return denied
+    if fmt == "pdf":
+        return Response(
+            reports.report_pdf(db, settings=settings, kind=kind, key=period),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="bao-cao-{kind}-{period}.pdf"'},
+        )
+    if fmt == "xlsx":
+        return Response(
+            reports.report_xlsx(db, settings=settings, kind=kind, key=period),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="bao-cao-{kind}-{period}.xlsx"'},
+        )
+    raise NotFound("pdf or xlsx")
+
+
+# ---------------------------------------------------------------- public alerts (CAP)
+
+
+@router.get("/canh-bao", response_class=HTMLResponse)
+def public_alerts(request: Request, db: DbDep) -> Response:
+    """Public alerts on the portal, newest first, with their CAP XML and the feed."""
+    alerts = service.list_alerts(db, paging=PageParams(limit=30)).items
+    return render(request, "ioc/alerts.html", {"alerts": alerts})
+
+
+@router.get("/cap/alerts.atom")
+def cap_feed(request: Request, db: DbDep, settings: SettingsDep) -> Response:
+    """The Atom feed of public alerts, each linking to its signed CAP 1.2 XML."""
+    base = (
+        settings.public_base_url if "public_base_url" in settings.model_fields_set else str(request.base_url)
+    )
+    return Response(
+        service.atom_feed(db, settings=settings, base_url=base), media_type="application/atom+xml"
+    )
+
+
+@router.get("/cap/alerts/{alert_id}.xml")
+def cap_alert(alert_id: int, db: DbDep) -> Response:
+    """One alert's signed CAP 1.2 XML, exactly as published."""
+    return Response(service.get_alert(db, alert_id).xml.encode(), media_type="application/cap+xml")

@@ -1,0 +1,96 @@
+"""Notifications react to the operations centre's events (and apply the rules to them)."""
+
+from __future__ import annotations
+
+from smartcity.core.db import Database
+from smartcity.core.events import Event
+from smartcity.core.outbox import Handler
+from smartcity.ioc.events import (
+    IncidentEscalated,
+    IndicatorComputed,
+    OperationsReportReady,
+    PlaybookNotificationDue,
+)
+from smartcity.notifications import service
+
+
+def apply_rules(event: Event, db: Database) -> None:
+    """Any event some rule may watch: apply the event rules."""
+    payload = event.to_payload()
+    key = f"{event.name}:{payload.get('code') or payload.get('identifier') or ''}:{payload.get('at', '')}"
+    service.on_event(db, settings=db.settings, name=event.name, payload=payload, key=key)
+
+
+def escalation(event: IncidentEscalated, db: Database) -> None:
+    """An incident was not acknowledged in time: call the next role of the chain, whatever the hour."""
+    service.notify(
+        db,
+        settings=db.settings,
+        recipients=[f"role:{event.role}"],
+        urgent=True,
+        subject=f"[Chuyển cấp {event.level}] {event.code} {event.title}",
+        body=f"Sự cố mức độ {event.severity} chưa được tiếp nhận đúng hạn.",
+        link=f"/can-bo/dieu-hanh/su-co/{event.code}",
+        dedup_key=f"esc:{event.code}:{event.level}",
+    )
+
+
+def playbook_step(event: PlaybookNotificationDue, db: Database) -> None:
+    """A playbook step asks to notify a unit or role."""
+    service.notify(
+        db,
+        settings=db.settings,
+        recipients=list(event.recipients),
+        subject=event.subject,
+        body=event.body,
+        urgent=event.urgent,
+        link=f"/can-bo/dieu-hanh/su-co/{event.code}",
+        dedup_key=f"step:{event.step_id}",
+    )
+
+
+def report_ready(event: OperationsReportReady, db: Database) -> None:
+    """Send the operations report's link to its recipients."""
+    service.notify(
+        db,
+        settings=db.settings,
+        recipients=list(event.recipients),
+        link=event.path,
+        subject=f"Báo cáo vận hành {event.period}",
+        body=f"Báo cáo {event.period}: {event.path} (PDF, có bản XLSX)",
+        dedup_key=f"report:{event.kind}:{event.period}",
+    )
+
+
+def indicator(event: IndicatorComputed, db: Database) -> None:
+    """Apply the indicator rules to a freshly computed city value."""
+    service.on_indicator(
+        db,
+        settings=db.settings,
+        code=event.code,
+        level=event.level,
+        value=event.value,
+        period=event.period_start[:10],
+    )
+
+
+def default_rules(event: Event, db: Database) -> None:
+    """When a city pack is loaded, make sure the default rules exist."""
+    service.ensure_default_rules(db)
+
+
+def _typed(func: object) -> Handler:
+    return func  # type: ignore[return-value]
+
+
+HANDLERS: dict[str, list[Handler]] = {
+    "ioc.IncidentOpened": [apply_rules],
+    "ioc.IncidentStateChanged": [apply_rules],
+    "ioc.CapAlertPublished": [apply_rules],
+    "ioc.AlertStageChanged": [apply_rules],
+    "ioc.IncidentEscalated": [_typed(escalation)],
+    "ioc.PlaybookNotificationDue": [_typed(playbook_step)],
+    "ioc.OperationsReportReady": [_typed(report_ready)],
+    "ioc.IndicatorComputed": [_typed(indicator)],
+    "city.CityPackLoaded": [default_rules],
+}

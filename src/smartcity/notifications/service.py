@@ -1,0 +1,333 @@
+"""Notifications: one interface (`notify`), rules over events and indicators, quiet hours, escalation."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from smartcity.core import clock
+from smartcity.core.config import Settings
+from smartcity.core.db import Database, utcnow
+from smartcity.core.errors import Forbidden, NotFound
+from smartcity.core.pages import Page, PageParams
+from smartcity.core.security import Actor
+from smartcity.core.uow import UnitOfWork
+from smartcity.notifications.channels import channel_for
+from smartcity.notifications.config import NotificationSettings
+from smartcity.notifications.events import MessageAcknowledged
+from smartcity.notifications.models import Message, NotificationRule
+from smartcity.notifications.schemas import MessageRead, RuleCreate, RuleRead
+
+
+def channel_kind(recipient: str) -> str:
+    """The channel a recipient address takes: email:…, sms:…, else in-page (role:…, user:…)."""
+    prefix = recipient.split(":", 1)[0]
+    return {"email": "email", "sms": "sms"}.get(prefix, "in-page")
+
+
+def _in_quiet_hours(
+    moment: datetime, settings: Settings, start: str | None, end: str | None
+) -> datetime | None:
+    """When the quiet window containing `moment` ends (UTC), or None outside quiet hours."""
+    if not start or not end:
+        return None
+    local = clock.local(moment, settings)
+    s, e = time.fromisoformat(start), time.fromisoformat(end)
+    now_t = local.time()
+    inside = (s <= now_t < e) if s < e else (now_t >= s or now_t < e)
+    if not inside:
+        return None
+    end_day = local.date() if now_t < e else local.date() + timedelta(days=1)
+    return datetime.combine(end_day, e, local.tzinfo).astimezone(moment.tzinfo or None)
+
+
+def notify(
+    db: Database,
+    *,
+    settings: Settings,
+    recipients: list[str] | tuple[str, ...],
+    subject: str,
+    body: str,
+    dedup_key: str,
+    link: str = "",
+    urgent: bool = False,
+    channels: list[str] | None = None,
+    rule: NotificationRule | None = None,
+    now: datetime | None = None,
+) -> list[int]:
+    """Queue one message per recipient (idempotent by dedup_key); in-page ones are delivered at once.
+
+    Unless urgent, a message inside the rule's quiet hours (or the default ones) is held until they end.
+    """
+    now = now or utcnow()
+    conf = settings.section(NotificationSettings)
+    quiet_start = rule.quiet_start if rule and rule.quiet_start else conf.default_quiet_start
+    quiet_end = rule.quiet_end if rule and rule.quiet_end else conf.default_quiet_end
+    release = None if urgent else _in_quiet_hours(now, settings, quiet_start, quiet_end)
+    ids = []
+    for recipient in dict.fromkeys(recipients):
+        kind = channel_kind(recipient)
+        if channels is not None and kind not in channels:
+            continue
+        message = Message(
+            rule_id=rule.id if rule else None,
+            dedup_key=f"{dedup_key}|{recipient}"[:200],
+            channel=kind,
+            recipient=recipient,
+            subject=subject[:300],
+            body=body,
+            link=link,
+            urgent=urgent,
+            status="held" if release else "queued",
+            created_at=now,
+            send_after=release or now,
+        )
+        try:
+            with db.write_session() as s:
+                s.add(message)
+                s.flush()
+                ids.append(message.id)
+        except IntegrityError:
+            continue  # the same notification was already queued
+    deliver_due(db, settings=settings, now=now, ids=ids)
+    return ids
+
+
+def deliver_due(
+    db: Database, *, settings: Settings, now: datetime | None = None, ids: list[int] | None = None
+) -> int:
+    """Deliver queued messages and held ones whose quiet hours are over; returns how many were sent."""
+    now = now or utcnow()
+    conf = settings.section(NotificationSettings)
+    query = select(Message).where(Message.status.in_(("queued", "held")), Message.send_after <= now)
+    if ids is not None:
+        query = query.where(Message.id.in_(ids))
+    sent = 0
+    with db.write_session() as s:
+        for message in s.scalars(query.order_by(Message.id).limit(500)):
+            try:
+                channel_for(message.channel, conf).deliver(
+                    recipient=_address(message.recipient), subject=message.subject, body=message.body
+                )
+            except Exception as exc:  # a channel failure is recorded on the message, others go on
+                message.status, message.error = "failed", f"{type(exc).__name__}: {exc}"
+                continue
+            message.status, message.sent_at = "sent", now
+            sent += 1
+    return sent
+
+
+def _address(recipient: str) -> str:
+    return recipient.split(":", 1)[1] if ":" in recipient else recipient
+
+
+def addresses_of(actor: Actor) -> list[str]:
+    """The in-page addresses that reach this person: their user name and every role they hold."""
+    return [f"user:{actor.name}", *sorted({f"role:{role}" for role, _unit in actor.roles})]
+
+
+def inbox(
+    db: Database, *, actor: Actor, paging: PageParams, unacknowledged: bool = False
+) -> Page[MessageRead]:
+    """The in-page messages addressed to this person or their roles, newest first."""
+    conditions: list[Any] = [
+        Message.channel == "in-page",
+        Message.recipient.in_(addresses_of(actor)),
+        Message.status == "sent",
+    ]
+    if unacknowledged:
+        conditions.append(Message.acknowledged_at.is_(None))
+    with db.session() as s:
+        total = s.scalar(select(func.count()).select_from(Message).where(*conditions)) or 0
+        rows = s.scalars(
+            select(Message)
+            .where(*conditions)
+            .order_by(Message.created_at.desc(), Message.id.desc())
+            .limit(paging.limit)
+            .offset(paging.offset)
+        )
+        return Page.of([MessageRead.model_validate(m) for m in rows], total=total, paging=paging)
+
+
+def acknowledge(db: Database, *, actor: Actor, message_id: int) -> MessageRead:
+    """A recipient acknowledges a message (stops its escalation)."""
+    now = utcnow()
+    with UnitOfWork(db, actor) as uow:
+        message = uow.session.get(Message, message_id)
+        if message is None:
+            raise NotFound(f"No message {message_id}")
+        if message.recipient not in addresses_of(actor) and not actor.has_role("admin"):
+            raise Forbidden("This message is not addressed to you")
+        if message.acknowledged_at is None:
+            message.acknowledged_at, message.acknowledged_by = now, actor.label
+            uow.publish(MessageAcknowledged(message_id=message_id, by=actor.label, at=now.isoformat()))
+        return MessageRead.model_validate(message)
+
+
+def escalate_unacknowledged(db: Database, *, settings: Settings, now: datetime | None = None) -> int:
+    """Messages of rules with escalation, still unacknowledged after the delay, go to the next recipients."""
+    now = now or utcnow()
+    with db.session() as s:
+        rows = s.execute(
+            select(Message, NotificationRule)
+            .join(NotificationRule, NotificationRule.id == Message.rule_id)
+            .where(
+                Message.acknowledged_at.is_(None),
+                Message.escalated.is_(False),
+                Message.status == "sent",
+                NotificationRule.escalate_after_min.is_not(None),
+            )
+        ).all()
+        s.expunge_all()
+    done = 0
+    for message, rule in rows:
+        if message.created_at + timedelta(minutes=rule.escalate_after_min or 0) > now or not rule.escalate_to:
+            continue
+        with db.write_session() as s:
+            row = s.get(Message, message.id)
+            if row is None or row.escalated:
+                continue
+            row.escalated = True
+        notify(
+            db,
+            settings=settings,
+            recipients=rule.escalate_to,
+            subject=f"[Chưa xác nhận] {message.subject}",
+            body=message.body,
+            link=message.link,
+            urgent=True,
+            dedup_key=f"esc:{message.id}",
+            now=now,
+        )
+        done += 1
+    return done
+
+
+# ---------------------------------------------------------------- rules
+
+
+def create_rule(db: Database, *, actor: Actor, data: RuleCreate) -> RuleRead:
+    """Add a rule (audited)."""
+    with UnitOfWork(db, actor) as uow:
+        rule = NotificationRule(**data.model_dump(), active=True)
+        uow.session.add(rule)
+        uow.session.flush()
+        uow.audit("notifications.rule_created", "notification_rule", rule.id, after=data.model_dump())
+        return RuleRead.model_validate(rule)
+
+
+def list_rules(db: Database) -> list[RuleRead]:
+    """Every rule, by id."""
+    with db.session() as s:
+        return [
+            RuleRead.model_validate(r)
+            for r in s.scalars(select(NotificationRule).order_by(NotificationRule.id))
+        ]
+
+
+def ensure_default_rules(db: Database) -> int:
+    """The rules a fresh centre starts with (added once, by name)."""
+    defaults = [
+        RuleCreate(
+            name="Sự cố nghiêm trọng mới",
+            kind="event",
+            match="ioc.IncidentOpened",
+            condition={"min_severity": 4},
+            channels=["in-page", "sms"],
+            recipients=["role:operator", "role:head", "sms:+84900000000"],
+            escalate_after_min=10,
+            escalate_to=["role:leader"],
+        ),
+        RuleCreate(
+            name="Chỉ số ở mức báo động",
+            kind="indicator",
+            match="*",
+            condition={"level": "critical"},
+            channels=["in-page", "email"],
+            recipients=["role:head", "email:ioc@thudaumot.gov.vn"],
+            quiet_start="22:00",
+            quiet_end="06:00",
+        ),
+    ]
+    with db.session() as s:
+        known = set(s.scalars(select(NotificationRule.name)))
+    missing = [d for d in defaults if d.name not in known]
+    for data in missing:
+        create_rule(db, actor=Actor.system("notifications.defaults"), data=data)
+    return len(missing)
+
+
+def _rules(db: Database, kind: str, match: str) -> list[NotificationRule]:
+    with db.session() as s:
+        rules = list(
+            s.scalars(
+                select(NotificationRule).where(
+                    NotificationRule.active.is_(True),
+                    NotificationRule.kind == kind,
+                    or_(NotificationRule.match == match, NotificationRule.match == "*"),
+                )
+            )
+        )
+        s.expunge_all()
+        return rules
+
+
+def on_event(db: Database, *, settings: Settings, name: str, payload: dict[str, Any], key: str) -> int:
+    """Apply the event rules matching `name` to an event's payload; returns how many messages were queued."""
+    queued = 0
+    for rule in _rules(db, "event", name):
+        severity = payload.get("severity")
+        if isinstance(severity, int) and severity < int(rule.condition.get("min_severity", 0)):
+            continue
+        code = payload.get("code", "")
+        subject = f"{rule.name}: {code} {payload.get('title', '')}".strip()
+        link = f"/can-bo/dieu-hanh/su-co/{code}" if code else "/can-bo/dieu-hanh"
+        queued += len(
+            notify(
+                db,
+                settings=settings,
+                recipients=rule.recipients,
+                subject=subject,
+                body=_describe(payload),
+                link=link,
+                urgent=bool(isinstance(severity, int) and severity >= 4),
+                channels=rule.channels,
+                rule=rule,
+                dedup_key=f"rule:{rule.id}:{key}",
+            )
+        )
+    return queued
+
+
+def on_indicator(
+    db: Database, *, settings: Settings, code: str, level: str, value: float | None, period: str
+) -> int:
+    """Apply indicator rules: notify when an indicator's city value reaches the rule's level."""
+    order = {"ok": 0, "warning": 1, "critical": 2}
+    queued = 0
+    for rule in _rules(db, "indicator", code):
+        if order.get(level, 0) < order.get(str(rule.condition.get("level", "critical")), 2):
+            continue
+        queued += len(
+            notify(
+                db,
+                settings=settings,
+                recipients=rule.recipients,
+                subject=f"{rule.name}: {code}",
+                body=f"Giá trị {value} (kỳ {period}) ở mức {level}.",
+                link="/can-bo/dieu-hanh",
+                channels=rule.channels,
+                rule=rule,
+                dedup_key=f"rule:{rule.id}:{code}:{period}",
+            )
+        )
+    return queued
+
+
+def _describe(payload: dict[str, Any]) -> str:
+    words = {"severity": "Mức độ", "type": "Loại", "ward_code": None, "at": "Lúc", "source": "Nguồn"}
+    parts = [f"{label}: {payload[k]}" for k, label in words.items() if label and payload.get(k) is not None]
+    return "; ".join(parts)

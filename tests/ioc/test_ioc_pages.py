@@ -1,0 +1,100 @@
+"""The centre's pages with a browser-like client: staff only, Vietnamese first, English, names not codes."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from smartcity.accounts import service as accounts_service
+from smartcity.core import clock
+from smartcity.ioc import demo
+from tests.ioc.conftest import PASSWORD, SYSTEM
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+WARD_CODE = re.compile(r"\b2[5-6]\d{3}\b")
+
+
+def browser(app, username: str | None, roles: list[tuple[str, str | None]]) -> TestClient:  # type: ignore[no-untyped-def]
+    client = TestClient(app, headers={"Accept": "text/html"})
+    if username:
+        accounts_service.create_user(
+            app.state.db, actor=SYSTEM, username=username, password=PASSWORD, roles=roles
+        )
+        token = CSRF.search(client.get("/login").text).group(1)
+        response = client.post(
+            "/login",
+            data={"username": username, "password": PASSWORD, "csrf_token": token, "next": "/ioc"},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303
+    return client
+
+
+def test_staff_pages_of_the_centre_in_both_languages(app, pki, settings):
+    demo.load_demo(pki, settings=settings, actor=SYSTEM)
+    anonymous = browser(app, None, [])
+    assert anonymous.get("/ioc", follow_redirects=False).headers["location"].startswith("/login")
+    citizen = browser(app, "congdan", [("citizen", None)])
+    assert citizen.get("/ioc").status_code == 403
+    assert "Bạn không có quyền truy cập" in citizen.get("/ioc").text
+
+    staff = browser(app, "lanhdao", [("leader", None)])
+    centre = staff.get("/ioc")
+    assert centre.status_code == 200
+    assert "Tỷ lệ hồ sơ giải quyết đúng hạn" in centre.text and "Mục tiêu" in centre.text
+    assert "Đặt cấp cảnh báo toàn thành phố" in centre.text and "Theo dõi" in centre.text
+    assert 'id="ioc-map"' in centre.text and "/static/vendor/uplot/uPlot.iife.min.js" in centre.text
+    assert not re.search(r'(src|href)="(https?:)?//', centre.text), "everything is served locally"
+    english = staff.get("/ioc?lang=en")
+    assert "Intelligent Operations Centre" in english.text and "Dossiers settled on time" in english.text
+    assert "Chế độ màn hình lớn" in staff.get("/ioc?lang=vi").text  # back to Vietnamese (cookie)
+    assert (
+        "ioc-wall" not in staff.get("/ioc").text.split("<main>")[0]
+        and staff.get("/ioc?wall=1").status_code == 200
+    )
+
+    listing = staff.get("/can-bo/dieu-hanh/su-co?state=open")
+    code = re.search(r"/can-bo/dieu-hanh/su-co/(SC-\d{6}-\d{4})", listing.text).group(1)
+    page = staff.get(f"/can-bo/dieu-hanh/su-co/{code}")
+    assert "Kịch bản xử lý" in page.text and "Nhật ký" in page.text
+    shown = re.sub(r"<[^>]+>", " ", page.text.split("<main>")[1])
+    assert not WARD_CODE.search(shown), "a ward code is shown to a person"
+    assert not re.search(r"\b(new|acknowledged|active|traffic_accident|flooding|manual|automated)\b", shown)
+
+    token = CSRF.search(centre.text).group(1)
+    staged = staff.post(
+        "/ioc/stage",
+        data={"stage": "2", "reason": "Mưa lớn kéo dài", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert staged.status_code == 303 and "Cảnh báo" in staff.get("/ioc").text
+    assert (
+        staff.post("/ioc/stage", data={"stage": "2", "reason": "x y z"}, follow_redirects=False).status_code
+        == 403
+    )
+
+    indicator = staff.get("/can-bo/dieu-hanh/chi-so/dossiers.on_time_share")
+    assert indicator.status_code == 200 and "Phường Thủ Dầu Một" in indicator.text
+    assert staff.get("/can-bo/dieu-hanh/linh-vuc/feedback").status_code == 200
+    assert staff.get("/can-bo/dieu-hanh/linh-vuc/nothing").status_code == 404
+    reports = staff.get("/can-bo/dieu-hanh/bao-cao")
+    day = (clock.today(settings)).strftime("%d/%m/%Y")
+    assert reports.status_code == 200 and day not in reports.text  # yesterday and before only
+    link = re.search(r'href="(/can-bo/dieu-hanh/bao-cao/daily/[\d-]+\.pdf)"', reports.text).group(1)
+    pdf = staff.get(link)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert staff.get("/can-bo/thong-bao").status_code == 200
+    for layer in ("devices", "incidents", "reports", "dossiers", "cameras", "planning"):
+        collection = staff.get(f"/api/v1/ioc/map/{layer}", params={"hours": 24}).json()
+        assert collection["type"] == "FeatureCollection", layer
+    incidents = staff.get("/api/v1/ioc/map/incidents").json()["features"]
+    assert incidents and all(
+        f["properties"]["state"] in ("new", "acknowledged", "active", "stable") for f in incidents
+    )
+    dossiers = staff.get("/api/v1/ioc/map/dossiers").json()["features"]
+    assert len(dossiers) == 5 and all("dossiers" in f["properties"] for f in dossiers)
+    assert staff.get("/api/v1/ioc/map/nothing").status_code == 404
+    for asset in ("/ioc/static/ioc.js", "/ioc/static/charts.js", "/ioc/static/ioc.css"):
+        assert staff.get(asset).status_code == 200
+    assert staff.get("/ioc/static/../models.py").status_code == 404
