@@ -171,7 +171,7 @@ def test_issuers_in_different_processes_still_get_one_to_n(
 ) -> None:
     """Without the in-process lock (as between two web processes) the counter's compare-and-set decides."""
     ids = [to_signed(office, subject=f"Về việc số {i} của đề án") for i in range(4)]
-    monkeypatch.setattr(service, "_office_lock", lambda _office: threading.Lock())
+    monkeypatch.setattr(service.signing_and_issue, "_office_lock", lambda _office: threading.Lock())
     errors: list[BaseException] = []
 
     def issue(doc_id: int) -> None:

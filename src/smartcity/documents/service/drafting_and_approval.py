@@ -1,0 +1,206 @@
+"""Drafting and approval: part of the documents service (see __init__)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import select
+
+from smartcity.accounts import service as accounts
+from smartcity.core.db import Database
+from smartcity.core.errors import Conflict, Forbidden, ValidationFailed
+from smartcity.core.security import Actor
+from smartcity.core.text import fold
+from smartcity.core.uow import UnitOfWork
+from smartcity.documents import kinds, rendering
+from smartcity.documents.config import get_documents_settings
+from smartcity.documents.models import (
+    Agency,
+    Document,
+    HistoryStep,
+)
+from smartcity.documents.schemas import (
+    SECRECIES,
+    URGENCIES,
+    DocumentBase,
+    DocumentRead,
+)
+from smartcity.documents.service.common import DRAFTERS, EDITABLE
+from smartcity.documents.service.reading import _get, _may_read, _read, _symbol
+
+
+def _check_input(db: Database, data: DocumentBase) -> tuple[str, str]:
+    """Validate a draft's choices; the signer's full name and the issuing body's name."""
+    if data.type_code not in kinds.document_types():
+        raise ValidationFailed.for_field("type_code", "is not a document type of Decree 30/2020 Appendix III")
+    if data.urgency not in URGENCIES:
+        raise ValidationFailed.for_field("urgency", f"must be one of {', '.join(u for u in URGENCIES if u)}")
+    if data.secrecy not in SECRECIES:
+        raise ValidationFailed.for_field("secrecy", f"must be one of {', '.join(s for s in SECRECIES if s)}")
+    unit = accounts.get_org_unit(db, data.office_code)
+    if unit is None:
+        raise ValidationFailed.for_field("office_code", "is not a known organisational unit")
+    signer = accounts.get_user_by_username(db, data.signer_username)
+    if signer is None:
+        raise ValidationFailed.for_field("signer_username", "is not a known user")
+    if data.type_code == kinds.OFFICIAL_LETTER and not data.drafting_unit_abbr:
+        raise ValidationFailed.for_field("drafting_unit_abbr", "an official letter needs the drafting unit")
+    with db.session() as s:
+        known = set(s.scalars(select(Agency.code).where(Agency.code.in_(data.external_agencies))))
+    unknown = [code for code in data.external_agencies if code not in known]
+    if unknown:
+        raise ValidationFailed.for_field("external_agencies", f"not registered: {', '.join(unknown)}")
+    return signer.full_name.split(" (")[0], unit.name
+
+
+def _search_text(doc: Document) -> str:
+    return fold(
+        " ".join(
+            [
+                doc.number_symbol or "",
+                doc.subject,
+                doc.body[:2000],
+                doc.type_code,
+                kinds.document_types()[doc.type_code].name,
+                doc.signer_name,
+                doc.file_code,
+            ]
+        )
+    )
+
+
+def _apply(doc: Document, data: DocumentBase, signer_name: str) -> None:
+    for name, value in data.model_dump().items():
+        setattr(doc, name, value)
+    doc.signer_name = signer_name
+    doc.search_text = _search_text(doc)
+
+
+def _step(uow: UnitOfWork, doc: Document, action: str, to_state: str, comment: str = "") -> None:
+    before = doc.state
+    uow.session.add(
+        HistoryStep(
+            document_id=doc.id,
+            action=action,
+            actor=uow.actor.label,
+            from_state=before or "",
+            to_state=to_state,
+            comment=comment,
+        )
+    )
+    doc.state = to_state
+    uow.audit(f"documents.{action}", "document", doc.id, before={"state": before}, after={"state": to_state})
+
+
+def create_draft(db: Database, *, actor: Actor, data: DocumentBase) -> DocumentRead:
+    """A specialist (or head, leader, clerk) of the office writes a draft."""
+    if not any(actor.has_role(r, data.office_code) for r in DRAFTERS):
+        raise Forbidden(f"You are not on the staff of {data.office_code}")
+    signer_name, organisation = _check_input(db, data)
+    conf = get_documents_settings()
+    with UnitOfWork(db, actor) as uow:
+        doc = Document(
+            organisation_name=organisation,
+            organisation_abbr=conf.organisation_abbr,
+            parent_organisation=conf.parent_organisation,
+            place=conf.place,
+            author=actor.name,
+            state="",
+        )
+        _apply(doc, data, signer_name)
+        uow.session.add(doc)
+        uow.session.flush()
+        _step(uow, doc, "drafted", "draft")
+        return _read(doc)
+
+
+@contextmanager
+def _transition(
+    db: Database, actor: Actor, document_id: int, allowed: tuple[str, ...]
+) -> Iterator[tuple[UnitOfWork, Document]]:
+    with UnitOfWork(db, actor) as uow:
+        doc = _get(uow.session, document_id)
+        if doc.state not in allowed:
+            raise Conflict(
+                f"The document is {doc.state}; this needs it {' or '.join(allowed)}", state=doc.state
+            )
+        yield uow, doc
+
+
+def update_draft(db: Database, *, actor: Actor, document_id: int, data: DocumentBase) -> DocumentRead:
+    """The author rewrites a draft (or a returned one)."""
+    signer_name, organisation = _check_input(db, data)
+    with _transition(db, actor, document_id, EDITABLE) as (uow, doc):
+        if doc.author != actor.name and not actor.has_role("admin"):
+            raise Forbidden("Only the author may change a draft")
+        _apply(doc, data, signer_name)
+        doc.organisation_name = organisation
+        uow.audit("documents.draft_updated", "document", doc.id, after={"subject": doc.subject})
+        return _read(doc)
+
+
+def submit(db: Database, *, actor: Actor, document_id: int, comment: str = "") -> DocumentRead:
+    """The author sends the draft to the head of unit."""
+    with _transition(db, actor, document_id, EDITABLE) as (uow, doc):
+        if doc.author != actor.name and not actor.has_role("admin"):
+            raise Forbidden("Only the author may submit a draft")
+        _step(uow, doc, "submitted", "submitted", comment)
+        return _read(doc)
+
+
+def _require_head(actor: Actor, doc: Document) -> None:
+    if not (actor.has_role("head", doc.office_code) or actor.has_role("leader", doc.office_code)):
+        raise Forbidden("Only the head of unit (or a leader) approves or returns drafts")
+
+
+def approve(db: Database, *, actor: Actor, document_id: int, comment: str = "") -> DocumentRead:
+    """The head of unit approves: the PDF is rendered and goes to the signer's queue."""
+    with _transition(db, actor, document_id, ("submitted",)) as (uow, doc):
+        _require_head(actor, doc)
+        rendered = rendering.render(_layout(doc))
+        doc.pdf, doc.signature_page = rendered.pdf, rendered.signature_page
+        doc.signature_box = list(rendered.signature_box)
+        doc.approver = actor.name
+        _step(uow, doc, "approved", "approved", comment)
+        return _read(doc)
+
+
+def return_draft(db: Database, *, actor: Actor, document_id: int, comment: str) -> DocumentRead:
+    """The head of unit (or the signer) sends a draft back to its author with a comment."""
+    if not comment.strip():
+        raise ValidationFailed.for_field("comment", "say what to change")
+    with _transition(db, actor, document_id, ("submitted", "approved")) as (uow, doc):
+        if not (doc.signer_username == actor.name and doc.state == "approved"):
+            _require_head(actor, doc)
+        doc.pdf = None
+        _step(uow, doc, "returned", "returned", comment)
+        return _read(doc)
+
+
+def _layout(doc: Document) -> rendering.Layout:
+    kind = kinds.document_types()[doc.type_code]
+    return rendering.Layout(
+        parent_organisation=doc.parent_organisation,
+        organisation=doc.organisation_name,
+        symbol=_symbol(doc),
+        place=doc.place,
+        type_title=kind.title,
+        subject=doc.subject,
+        body=doc.body.splitlines(),
+        signer_authority=doc.signer_authority,
+        signer_title=doc.signer_title,
+        signer_name=doc.signer_name,
+        recipients=[*doc.recipients, "Lưu: VT"],
+        urgency=doc.urgency or None,
+        secrecy=doc.secrecy or None,
+    )
+
+
+def preview_pdf(db: Database, *, actor: Actor, document_id: int) -> bytes:
+    """The draft laid out as it will be printed (not stored)."""
+    with db.session() as s:
+        doc = _get(s, document_id)
+        if not _may_read(actor, doc):
+            raise Forbidden("Only the staff of the issuing office may read this document")
+        return rendering.render(_layout(doc)).pdf
