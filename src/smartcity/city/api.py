@@ -21,10 +21,9 @@ from smartcity.city.schemas import (
     WorkingDaysRead,
 )
 from smartcity.core import clock
-from smartcity.core.db import Database
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.security import Actor
-from smartcity.web.deps import require_role
+from smartcity.web.deps import get_db, get_settings, require_role
 
 GEOJSON = "application/geo+json"
 
@@ -44,13 +43,8 @@ class GeoJSONResponse(JSONResponse):
         return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
 def _day(request: Request, on: date | None) -> date:
-    return on or clock.today(request.app.state.settings)
+    return on or clock.today(get_settings(request))
 
 
 @router.get("/units", response_model=list[AdministrativeUnitRead], summary="Administrative units on a day")
@@ -58,13 +52,13 @@ def list_units(
     request: Request, on: OnDate = None, level: Level | None = None
 ) -> list[AdministrativeUnitRead]:
     """The units valid on `on` (default today), optionally of one level."""
-    return service.units_on(_db(request), on=_day(request, on), level=level)
+    return service.units_on(get_db(request), on=_day(request, on), level=level)
 
 
 @router.get("/units/{code}", response_model=AdministrativeUnitDetail, summary="One unit, with its history")
 def read_unit(request: Request, code: str, on: OnDate = None) -> AdministrativeUnitDetail:
     """The unit with `code` valid `on`, its predecessors and successors, and other units with that code."""
-    return service.get_unit(_db(request), code, _day(request, on))
+    return service.get_unit(get_db(request), code, _day(request, on))
 
 
 @router.get(
@@ -75,7 +69,7 @@ def read_unit(request: Request, code: str, on: OnDate = None) -> AdministrativeU
 )
 def boundary(request: Request) -> GeoJSONResponse:
     """The boundary of the loaded city, WGS 84."""
-    return GeoJSONResponse(service.city_boundary(_db(request)))
+    return GeoJSONResponse(service.city_boundary(get_db(request)))
 
 
 @router.get(
@@ -86,7 +80,7 @@ def boundary(request: Request) -> GeoJSONResponse:
 )
 def wards(request: Request, on: OnDate = None) -> GeoJSONResponse:
     """FeatureCollection of the wards valid `on`; properties code, name, approximate, area_km2."""
-    return GeoJSONResponse(service.wards_geojson(_db(request), on=_day(request, on)))
+    return GeoJSONResponse(service.wards_geojson(get_db(request), on=_day(request, on)))
 
 
 @router.get("/ward-at", response_model=AdministrativeUnitRead | None, summary="The ward at a point")
@@ -97,7 +91,7 @@ def ward_at(
     on: OnDate = None,
 ) -> AdministrativeUnitRead | None:
     """The ward whose (approximate) area contains the point on `on`; null outside the city."""
-    return service.ward_at(_db(request), lon=lon, lat=lat, on=_day(request, on))
+    return service.ward_at(get_db(request), lon=lon, lat=lat, on=_day(request, on))
 
 
 @router.get(
@@ -112,7 +106,7 @@ def working_days(
     days: Annotated[int, Query(ge=0, le=MAX_WORKING_DAYS, description="Working days to add")],
 ) -> WorkingDaysRead:
     """`days` working days after `from` (0: `from` itself if a working day, else the next one)."""
-    calendar = service.working_calendar(_db(request), settings=request.app.state.settings)
+    calendar = service.working_calendar(get_db(request), settings=get_settings(request))
     try:
         result = calendar.add_working_days(start, days)
     except OverflowError as exc:
@@ -123,7 +117,7 @@ def working_days(
 @router.get("/calendar/{day}", response_model=DayStatusRead, summary="Is a day a working day?")
 def day_status(request: Request, day: date) -> DayStatusRead:
     """Whether `day` is a working day, and why (weekend, holiday, swap, local exception)."""
-    status = service.working_calendar(_db(request), settings=request.app.state.settings).status(day)
+    status = service.working_calendar(get_db(request), settings=get_settings(request)).status(day)
     return DayStatusRead(date=status.day, working=status.working, reason=status.reason, name=status.name)
 
 
@@ -138,7 +132,7 @@ def list_exceptions(
     year: Annotated[int | None, Query(ge=1900, le=9999)] = None,
 ) -> list[CalendarExceptionRead]:
     """The calendar exceptions, of one year if given."""
-    return service.list_calendar_exceptions(_db(request), year=year)
+    return service.list_calendar_exceptions(get_db(request), year=year)
 
 
 @router.post(
@@ -152,7 +146,7 @@ def add_exception(
 ) -> CalendarExceptionRead:
     """Add an exception; 409 if the day already has one."""
     return service.add_calendar_exception(
-        _db(request), actor=actor, day=body.date, kind=body.kind, note=body.note
+        get_db(request), actor=actor, day=body.date, kind=body.kind, note=body.note
     )
 
 
@@ -166,5 +160,5 @@ def remove_exception(
     request: Request, day: date, actor: Annotated[Actor, Depends(require_admin)]
 ) -> Response:
     """Remove the exception on `day`; 404 if there is none."""
-    service.remove_calendar_exception(_db(request), actor=actor, day=day)
+    service.remove_calendar_exception(get_db(request), actor=actor, day=day)
     return Response(status_code=204)

@@ -10,12 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from smartcity.core.db import Database
 from smartcity.core.errors import AppError, Forbidden
 from smartcity.core.security import Actor
 from smartcity.documents import exchange
 from smartcity.documents.schemas import AgencyIn
-from smartcity.web.deps import current_actor
+from smartcity.web.deps import current_actor, get_db
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -27,11 +26,6 @@ FIELD_NAMES = {
     "endpoint": "địa chỉ trao đổi (http:// hoặc https://)",
 }
 DONE = {"added": "Đã thêm cơ quan.", "saved": "Đã lưu thông tin cơ quan."}
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
 
 
 def _guard(request: Request, actor: Actor) -> Response | None:
@@ -68,7 +62,7 @@ def _page(
         request,
         "documents/agencies.html",
         {
-            "agencies": exchange.list_agencies(_db(request)),
+            "agencies": exchange.list_agencies(get_db(request)),
             "editing": editing,
             "values": values or {},
             "message": message,
@@ -91,7 +85,7 @@ def edit_agency(request: Request, code: str, actor: ActorDep) -> Response:
     """The form filled with one agency."""
     if (refused := _guard(request, actor)) is not None:
         return refused
-    found = next((a for a in exchange.list_agencies(_db(request)) if a.code == code), None)
+    found = next((a for a in exchange.list_agencies(get_db(request)) if a.code == code), None)
     if found is None:
         return render(request, "error.html", {"error": Forbidden("Không tìm thấy cơ quan.")}, status_code=404)
     return _page(request, editing=code, values=found.model_dump())
@@ -112,7 +106,7 @@ async def _save(request: Request, actor: Actor, code: str | None) -> Response:
         data = _form_data(form, code)
         await run_in_threadpool(
             exchange.add_agency if code is None else exchange.upsert_agency,
-            _db(request),
+            get_db(request),
             actor=actor,
             data=data,
         )

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from smartcity.core.db import Database
 from smartcity.core.errors import BadRequest
 from smartcity.core.security import Actor
 from smartcity.documents import attachments, exchange, kinds, service
@@ -29,7 +28,7 @@ from smartcity.documents.schemas import (
     IncomingRead,
     RegisterEntryRead,
 )
-from smartcity.web.deps import require_actor
+from smartcity.web.deps import get_db, get_settings, require_actor
 from smartcity.web.uploads import read_pdf_upload
 
 api = APIRouter(prefix="/api/v1/documents", tags=["documents"])
@@ -38,14 +37,9 @@ router = APIRouter()
 ActorDep = Annotated[Actor, Depends(require_actor)]
 
 
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
 def signing_with(request: Request) -> service.Signing:
     """The settings signing needs, from the application."""
-    return service.Signing(settings=request.app.state.settings)
+    return service.Signing(settings=get_settings(request))
 
 
 def pdf_response(pdf: bytes, filename: str) -> Response:
@@ -64,7 +58,7 @@ def document_types() -> list[dict[str, Any]]:
 @api.post("", response_model=DocumentRead, status_code=201, summary="Write a draft")
 def create(request: Request, body: DocumentCreate, actor: ActorDep) -> DocumentRead:
     """Staff of the issuing office write a draft."""
-    return service.create_draft(_db(request), actor=actor, data=body)
+    return service.create_draft(get_db(request), actor=actor, data=body)
 
 
 @api.get("", response_model=DocumentPage, summary="List and search documents")
@@ -79,7 +73,7 @@ def list_documents(
 ) -> DocumentPage:
     """Documents of the caller's offices; `q` matches number, subject and body with or without diacritics."""
     items, total = service.list_documents(
-        _db(request), actor=actor, q=q, state=state, office_code=office, limit=limit, offset=offset
+        get_db(request), actor=actor, q=q, state=state, office_code=office, limit=limit, offset=offset
     )
     return DocumentPage(items=items, total=total, limit=limit, offset=offset)
 
@@ -87,13 +81,13 @@ def list_documents(
 @api.get("/sign-queue", response_model=list[DocumentRead], summary="Documents waiting for my signature")
 def sign_queue(request: Request, actor: ActorDep) -> list[DocumentRead]:
     """Approved documents naming the caller as signer."""
-    return service.sign_queue(_db(request), actor=actor)
+    return service.sign_queue(get_db(request), actor=actor)
 
 
 @api.get("/issue-queue", response_model=list[DocumentRead], summary="Signed documents waiting for issue")
 def issue_queue(request: Request, actor: ActorDep) -> list[DocumentRead]:
     """Signed documents of the records offices the caller works in."""
-    return service.issue_queue(_db(request), actor=actor)
+    return service.issue_queue(get_db(request), actor=actor)
 
 
 @api.get("/registers/{register_name}", response_model=list[RegisterEntryRead], summary="A register")
@@ -107,14 +101,14 @@ def register(
 ) -> list[RegisterEntryRead]:
     """The outgoing (sổ văn bản đi) or incoming (sổ văn bản đến) register, newest number first."""
     return service.register(
-        _db(request), actor=actor, register_name=register_name, office_code=office, year=year, q=q
+        get_db(request), actor=actor, register_name=register_name, office_code=office, year=year, q=q
     )
 
 
 @api.get("/exchange/agencies", response_model=list[AgencyRead], summary="Agencies we exchange with")
 def agencies(request: Request, actor: ActorDep) -> list[AgencyRead]:
     """Every registered agency (code, name, endpoint)."""
-    return exchange.list_agencies(_db(request))
+    return exchange.list_agencies(get_db(request))
 
 
 @api.put("/exchange/agencies/{code}", response_model=AgencyRead, summary="Register an agency")
@@ -122,27 +116,27 @@ def put_agency(request: Request, code: str, body: AgencyIn, actor: ActorDep) -> 
     """Administrators register another agency or platform instance and its exchange endpoint."""
     if body.code != code:
         raise BadRequest("The code in the path and in the body differ.")
-    return exchange.upsert_agency(_db(request), actor=actor, data=body)
+    return exchange.upsert_agency(get_db(request), actor=actor, data=body)
 
 
 @api.post("/exchange/envelopes", summary="Receive an envelope from another agency")
 def receive(request: Request, body: Envelope) -> dict[str, Any]:
     """No login: the envelope's seal is the credential. Answers with a receipt sealed by the receiving
     office; the same envelope again gets the same receipt."""
-    return exchange.receive(_db(request), body=body.model_dump(), signing_with=signing_with(request))
+    return exchange.receive(get_db(request), body=body.model_dump(), signing_with=signing_with(request))
 
 
 @api.get("/incoming/{incoming_id}", response_model=IncomingRead, summary="A received document")
 def incoming(request: Request, incoming_id: int, actor: ActorDep) -> IncomingRead:
     """A document received from another agency, with our receipt."""
-    return exchange.incoming(_db(request), actor=actor, incoming_id=incoming_id)
+    return exchange.incoming(get_db(request), actor=actor, incoming_id=incoming_id)
 
 
 @api.post("/incoming/{incoming_id}/assign", response_model=IncomingRead, summary="Assign a handling unit")
 def assign(request: Request, incoming_id: int, body: Assignment, actor: ActorDep) -> IncomingRead:
     """Name the unit that handles a received document (also written in the incoming register)."""
     return exchange.assign_handling_unit(
-        _db(request), actor=actor, incoming_id=incoming_id, handling_unit=body.handling_unit
+        get_db(request), actor=actor, incoming_id=incoming_id, handling_unit=body.handling_unit
     )
 
 
@@ -150,7 +144,7 @@ def assign(request: Request, incoming_id: int, body: Assignment, actor: ActorDep
 def incoming_pdf(request: Request, incoming_id: int, actor: ActorDep) -> Response:
     """The signed PDF as received."""
     return pdf_response(
-        exchange.incoming_pdf(_db(request), actor=actor, incoming_id=incoming_id), f"den-{incoming_id}.pdf"
+        exchange.incoming_pdf(get_db(request), actor=actor, incoming_id=incoming_id), f"den-{incoming_id}.pdf"
     )
 
 
@@ -161,7 +155,7 @@ def incoming_pdf(request: Request, incoming_id: int, actor: ActorDep) -> Respons
 )
 def incoming_attachments(request: Request, incoming_id: int, actor: ActorDep) -> list[AttachmentRead]:
     """The attachments as the sender sealed them (hashes and seals checked on arrival)."""
-    return exchange.incoming_attachments(_db(request), actor=actor, incoming_id=incoming_id)
+    return exchange.incoming_attachments(get_db(request), actor=actor, incoming_id=incoming_id)
 
 
 @api.get(
@@ -174,7 +168,7 @@ def incoming_attachment_pdf(
 ) -> Response:
     """One received attachment, sealed by the sending agency."""
     content, filename = exchange.incoming_attachment_pdf(
-        _db(request), actor=actor, incoming_id=incoming_id, attachment_id=attachment_id
+        get_db(request), actor=actor, incoming_id=incoming_id, attachment_id=attachment_id
     )
     return pdf_response(content, filename)
 
@@ -182,25 +176,25 @@ def incoming_attachment_pdf(
 @api.get("/{document_id}", response_model=DocumentRead, summary="One document")
 def get_document(request: Request, document_id: int, actor: ActorDep) -> DocumentRead:
     """A document of the caller's office."""
-    return service.get_document(_db(request), actor=actor, document_id=document_id)
+    return service.get_document(get_db(request), actor=actor, document_id=document_id)
 
 
 @api.put("/{document_id}", response_model=DocumentRead, summary="Rewrite a draft")
 def update(request: Request, document_id: int, body: DocumentUpdate, actor: ActorDep) -> DocumentRead:
     """The author changes a draft or a returned document."""
-    return service.update_draft(_db(request), actor=actor, document_id=document_id, data=body)
+    return service.update_draft(get_db(request), actor=actor, document_id=document_id, data=body)
 
 
 @api.get("/{document_id}/history", response_model=list[HistoryRead], summary="Steps of the flow")
 def history(request: Request, document_id: int, actor: ActorDep) -> list[HistoryRead]:
     """Who did what, when, with which comment."""
-    return service.history(_db(request), actor=actor, document_id=document_id)
+    return service.history(get_db(request), actor=actor, document_id=document_id)
 
 
 @api.get("/{document_id}/pdf", summary="The document's PDF", response_class=Response)
 def pdf(request: Request, document_id: int, actor: ActorDep, preview: bool = False) -> Response:
     """The latest PDF (approved, signed or issued); `preview=true` lays out a draft."""
-    db = _db(request)
+    db = get_db(request)
     content = (
         service.preview_pdf(db, actor=actor, document_id=document_id)
         if preview
@@ -213,7 +207,7 @@ def pdf(request: Request, document_id: int, actor: ActorDep, preview: bool = Fal
 def submit(request: Request, document_id: int, actor: ActorDep, body: Comment | None = None) -> DocumentRead:
     """Draft or returned → submitted."""
     return service.submit(
-        _db(request), actor=actor, document_id=document_id, comment=(body or Comment()).comment
+        get_db(request), actor=actor, document_id=document_id, comment=(body or Comment()).comment
     )
 
 
@@ -221,21 +215,21 @@ def submit(request: Request, document_id: int, actor: ActorDep, body: Comment | 
 def approve(request: Request, document_id: int, actor: ActorDep, body: Comment | None = None) -> DocumentRead:
     """Submitted → approved (the PDF is laid out for signing)."""
     return service.approve(
-        _db(request), actor=actor, document_id=document_id, comment=(body or Comment()).comment
+        get_db(request), actor=actor, document_id=document_id, comment=(body or Comment()).comment
     )
 
 
 @api.post("/{document_id}/return", response_model=DocumentRead, summary="Return a draft with a comment")
 def return_draft(request: Request, document_id: int, body: Comment, actor: ActorDep) -> DocumentRead:
     """Submitted or approved → returned to the author."""
-    return service.return_draft(_db(request), actor=actor, document_id=document_id, comment=body.comment)
+    return service.return_draft(get_db(request), actor=actor, document_id=document_id, comment=body.comment)
 
 
 @api.post("/{document_id}/sign", response_model=DocumentRead, summary="Sign (the named official only)")
 def sign(request: Request, document_id: int, actor: ActorDep) -> DocumentRead:
     """Approved → signed: the named official's visible PAdES signature. 403 for anyone else, 409 otherwise."""
     return service.sign(
-        _db(request), actor=actor, document_id=document_id, signing_with=signing_with(request)
+        get_db(request), actor=actor, document_id=document_id, signing_with=signing_with(request)
     )
 
 
@@ -243,22 +237,22 @@ def sign(request: Request, document_id: int, actor: ActorDep) -> DocumentRead:
 def issue(request: Request, document_id: int, actor: ActorDep) -> DocumentRead:
     """Signed → issued by the records office: number and date filled in, organisation seal, register entry."""
     return service.issue(
-        _db(request), actor=actor, document_id=document_id, signing_with=signing_with(request)
+        get_db(request), actor=actor, document_id=document_id, signing_with=signing_with(request)
     )
 
 
 @api.get("/{document_id}/deliveries", response_model=list[DeliveryRead], summary="Envelopes and receipts")
 def deliveries(request: Request, document_id: int, actor: ActorDep) -> list[DeliveryRead]:
     """Where each envelope of a document stands, with the receipt once acknowledged."""
-    service.get_document(_db(request), actor=actor, document_id=document_id)
-    return exchange.deliveries(_db(request), document_id=document_id)
+    service.get_document(get_db(request), actor=actor, document_id=document_id)
+    return exchange.deliveries(get_db(request), document_id=document_id)
 
 
 @api.post("/{document_id}/send", response_model=list[DeliveryRead], summary="Send pending envelopes now")
 def send(request: Request, document_id: int, actor: ActorDep) -> list[DeliveryRead]:
     """The records office sends at once instead of waiting for the worker's retry."""
     return exchange.send_now(
-        _db(request), actor=actor, document_id=document_id, signing_with=signing_with(request)
+        get_db(request), actor=actor, document_id=document_id, signing_with=signing_with(request)
     )
 
 
@@ -271,7 +265,7 @@ async def add_attachment(request: Request, document_id: int, actor: ActorDep) ->
     upload = await read_pdf_upload(request, limit=get_documents_settings().max_attachment_bytes)
     return await run_in_threadpool(
         attachments.add,
-        _db(request),
+        get_db(request),
         actor=actor,
         document_id=document_id,
         filename=upload.filename or request.query_params.get("filename"),
@@ -283,7 +277,7 @@ async def add_attachment(request: Request, document_id: int, actor: ActorDep) ->
 @api.get("/{document_id}/attachments", response_model=list[AttachmentRead], summary="The attachments")
 def list_attachments(request: Request, document_id: int, actor: ActorDep) -> list[AttachmentRead]:
     """A document's attachments in the order they were added; `sealed` once the document is issued."""
-    return attachments.list_for(_db(request), actor=actor, document_id=document_id)
+    return attachments.list_for(get_db(request), actor=actor, document_id=document_id)
 
 
 @api.get(
@@ -292,7 +286,7 @@ def list_attachments(request: Request, document_id: int, actor: ActorDep) -> lis
 def attachment_pdf(request: Request, document_id: int, attachment_id: int, actor: ActorDep) -> Response:
     """The attachment as uploaded, or sealed by the records office once the document is issued."""
     content, filename = attachments.pdf_of(
-        _db(request), actor=actor, document_id=document_id, attachment_id=attachment_id
+        get_db(request), actor=actor, document_id=document_id, attachment_id=attachment_id
     )
     return pdf_response(content, filename)
 
@@ -300,7 +294,7 @@ def attachment_pdf(request: Request, document_id: int, attachment_id: int, actor
 @api.delete("/{document_id}/attachments/{attachment_id}", status_code=204, summary="Remove an attachment")
 def remove_attachment(request: Request, document_id: int, attachment_id: int, actor: ActorDep) -> Response:
     """The author removes an attachment from a draft or a returned document."""
-    attachments.remove(_db(request), actor=actor, document_id=document_id, attachment_id=attachment_id)
+    attachments.remove(get_db(request), actor=actor, document_id=document_id, attachment_id=attachment_id)
     return Response(status_code=204)
 
 

@@ -9,18 +9,12 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from smartcity.core.db import Database
+from smartcity.core.db import open_database
 from smartcity.core.security import Actor
 
 documents_app = typer.Typer(help="Văn bản điều hành — official documents.", no_args_is_help=True)
 console = Console()
 CLI = Actor.system("cli")
-
-
-def _db() -> Database:
-    from smartcity.core.db import open_database
-
-    return open_database()
 
 
 @documents_app.command("agency")
@@ -44,7 +38,7 @@ def agency(
     except ValidationError as exc:
         console.print(f"[red]{exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}[/red]")
         raise typer.Exit(2) from exc
-    saved = exchange.upsert_agency(_db(), actor=CLI, data=data)
+    saved = exchange.upsert_agency(open_database(), actor=CLI, data=data)
     console.print(f"[green]{saved.code}[/green] {saved.name} → {saved.endpoint}")
 
 
@@ -54,7 +48,7 @@ def agencies() -> None:
     from smartcity.documents import exchange
 
     table = Table("code", "name", "endpoint", "active")
-    for a in exchange.list_agencies(_db()):
+    for a in exchange.list_agencies(open_database()):
         table.add_row(a.code, a.name, a.endpoint, "yes" if a.active else "no")
     console.print(table)
 
@@ -64,7 +58,7 @@ def deliver() -> None:
     """Send the envelopes whose time has come now (the worker's task "documents.deliver")."""
     from smartcity.documents import exchange
 
-    results = exchange.deliver_due(_db())
+    results = exchange.deliver_due(open_database())
     delivered = sum(1 for d in results if d.status == "delivered")
     console.print(f"{delivered} delivered, {len(results) - delivered} to retry.")
     for d in results:

@@ -22,7 +22,7 @@ from smartcity.documents.api import pdf_response, signing_with
 from smartcity.documents.config import get_documents_settings
 from smartcity.documents.schemas import SECRECIES, URGENCIES, DocumentCreate
 from smartcity.signing import service as signing
-from smartcity.web.deps import current_actor
+from smartcity.web.deps import current_actor, get_db, get_settings
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -93,11 +93,6 @@ DONE = {
 }
 
 
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
 def _is_staff(actor: Actor) -> bool:
     return any(actor.has_role(role) for role in STAFF)
 
@@ -135,7 +130,7 @@ def document_list(request: Request, actor: ActorDep, q: str = "", state: str = "
         return refused
     page = max(page, 1)
     items, total = service.list_documents(
-        _db(request), actor=actor, q=q or None, state=state or None, limit=50, offset=(page - 1) * 50
+        get_db(request), actor=actor, q=q or None, state=state or None, limit=50, offset=(page - 1) * 50
     )
     return render(
         request,
@@ -166,7 +161,7 @@ def _form_page(
     document_id: int | None = None,
     status_code: int = 200,
 ) -> Response:
-    db = _db(request)
+    db = get_db(request)
     return render(
         request,
         "documents/form.html",
@@ -189,13 +184,13 @@ def _attachment_context(
     request: Request, actor: Actor, document_id: int, *, editable: bool
 ) -> dict[str, Any]:
     """What the attachments section shows: each attachment with its seal checked, and the upload form."""
-    listed = attachments.list_for(_db(request), actor=actor, document_id=document_id)
+    listed = attachments.list_for(get_db(request), actor=actor, document_id=document_id)
     rows = []
     for item in listed:
         pdf = None
         if item.sealed:
             pdf, _name = attachments.pdf_of(
-                _db(request), actor=actor, document_id=document_id, attachment_id=item.id
+                get_db(request), actor=actor, document_id=document_id, attachment_id=item.id
             )
         rows.append({"attachment": item, "report": _verification(request, pdf)})
     return {
@@ -238,7 +233,7 @@ async def create_document(request: Request, actor: ActorDep) -> Response:
     form = await request.form()
     try:
         data = _draft_from_form(form)
-        doc = await run_in_threadpool(service.create_draft, _db(request), actor=actor, data=data)
+        doc = await run_in_threadpool(service.create_draft, get_db(request), actor=actor, data=data)
     except (AppError, ValidationError) as exc:
         text, status = _problem(exc)
         return _form_page(request, actor, values=_form_values(form), error=text, status_code=status)
@@ -256,7 +251,7 @@ def edit_document(request: Request, document_id: int, actor: ActorDep) -> Respon
     """The draft form filled with a draft (or a returned document)."""
     if (refused := _guard(request, actor)) is not None:
         return refused
-    doc = service.get_document(_db(request), actor=actor, document_id=document_id)
+    doc = service.get_document(get_db(request), actor=actor, document_id=document_id)
     values = doc.model_dump()
     values["recipients"] = "\n".join(doc.recipients)
     return _form_page(request, actor, values=values, document_id=document_id)
@@ -271,7 +266,7 @@ async def update_document(request: Request, document_id: int, actor: ActorDep) -
     try:
         data = _draft_from_form(form)
         await run_in_threadpool(
-            service.update_draft, _db(request), actor=actor, document_id=document_id, data=data
+            service.update_draft, get_db(request), actor=actor, document_id=document_id, data=data
         )
     except (AppError, ValidationError) as exc:
         text, status = _problem(exc)
@@ -284,7 +279,7 @@ async def update_document(request: Request, document_id: int, actor: ActorDep) -
 def _verification(request: Request, pdf: bytes | None) -> Any:
     if pdf is None:
         return None
-    return signing.verify_pdf(_db(request), pdf, settings=request.app.state.settings)
+    return signing.verify_pdf(get_db(request), pdf, settings=get_settings(request))
 
 
 def _document_page(
@@ -296,7 +291,7 @@ def _document_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    db = _db(request)
+    db = get_db(request)
     doc = service.get_document(db, actor=actor, document_id=document_id)
     deliveries = exchange.deliveries(db, document_id=document_id)
     pdf = (
@@ -351,7 +346,7 @@ def sign_queue(request: Request, actor: ActorDep) -> Response:
     """Documents waiting for my signature, and signed ones waiting for my records office."""
     if (refused := _guard(request, actor)) is not None:
         return refused
-    db = _db(request)
+    db = get_db(request)
     return render(
         request,
         "documents/queue.html",
@@ -376,7 +371,9 @@ def register(
         return refused
     if register_name not in ("outgoing", "incoming"):
         return Response(status_code=404)
-    entries = service.register(_db(request), actor=actor, register_name=register_name, year=year, q=q or None)
+    entries = service.register(
+        get_db(request), actor=actor, register_name=register_name, year=year, q=q or None
+    )
     if format == "xlsx":
         return _xlsx(register_name, entries)
     return render(
@@ -446,7 +443,7 @@ def document_pdf(request: Request, document_id: int, actor: ActorDep, preview: b
     """The document's PDF (a layout preview for drafts)."""
     if (refused := _guard(request, actor)) is not None:
         return refused
-    db = _db(request)
+    db = get_db(request)
     pdf = (
         service.preview_pdf(db, actor=actor, document_id=document_id)
         if preview
@@ -464,7 +461,7 @@ def _incoming_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    db = _db(request)
+    db = get_db(request)
     received = exchange.incoming(db, actor=actor, incoming_id=incoming_id)
     pdf = exchange.incoming_pdf(db, actor=actor, incoming_id=incoming_id)
     return render(
@@ -515,7 +512,7 @@ async def assign_incoming(request: Request, incoming_id: int, actor: ActorDep) -
     try:
         await run_in_threadpool(
             lambda: exchange.assign_handling_unit(
-                _db(request),
+                get_db(request),
                 actor=actor,
                 incoming_id=incoming_id,
                 handling_unit=str(form.get("handling_unit") or ""),
@@ -537,7 +534,7 @@ def incoming_pdf(request: Request, incoming_id: int, actor: ActorDep) -> Respons
     if (refused := _guard(request, actor)) is not None:
         return refused
     return pdf_response(
-        exchange.incoming_pdf(_db(request), actor=actor, incoming_id=incoming_id), f"den-{incoming_id}.pdf"
+        exchange.incoming_pdf(get_db(request), actor=actor, incoming_id=incoming_id), f"den-{incoming_id}.pdf"
     )
 
 
@@ -559,7 +556,7 @@ async def add_attachment(request: Request, document_id: int, actor: ActorDep) ->
             raise ValidationFailed.for_field("file", "choose a PDF file")
         await run_in_threadpool(
             attachments.add,
-            _db(request),
+            get_db(request),
             actor=actor,
             document_id=document_id,
             filename=upload.filename,
@@ -585,7 +582,7 @@ async def remove_attachment(
     try:
         await run_in_threadpool(
             attachments.remove,
-            _db(request),
+            get_db(request),
             actor=actor,
             document_id=document_id,
             attachment_id=attachment_id,
@@ -604,7 +601,7 @@ def attachment_pdf(request: Request, document_id: int, attachment_id: int, actor
     if (refused := _guard(request, actor)) is not None:
         return refused
     pdf, filename = attachments.pdf_of(
-        _db(request), actor=actor, document_id=document_id, attachment_id=attachment_id
+        get_db(request), actor=actor, document_id=document_id, attachment_id=attachment_id
     )
     return pdf_response(pdf, filename)
 
@@ -617,7 +614,7 @@ def incoming_attachment_pdf(
     if (refused := _guard(request, actor)) is not None:
         return refused
     pdf, filename = exchange.incoming_attachment_pdf(
-        _db(request), actor=actor, incoming_id=incoming_id, attachment_id=attachment_id
+        get_db(request), actor=actor, incoming_id=incoming_id, attachment_id=attachment_id
     )
     return pdf_response(pdf, filename)
 
@@ -636,7 +633,7 @@ async def document_action(request: Request, document_id: int, action: str, actor
     if action in ("sign", "issue", "send"):
         kwargs["signing_with"] = signing_with(request)
     try:
-        await run_in_threadpool(ACTIONS[action], _db(request), **kwargs)
+        await run_in_threadpool(ACTIONS[action], get_db(request), **kwargs)
     except AppError as exc:
         text, status = _problem(exc)
         return await run_in_threadpool(

@@ -24,7 +24,7 @@ from smartcity.dossiers.schemas import (
     LookupResult,
     RatingIn,
 )
-from smartcity.web.deps import current_actor, require_actor
+from smartcity.web.deps import current_actor, get_db, get_settings, require_actor
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"])
 FILE_PREFIX = "file_"
@@ -101,9 +101,9 @@ async def create(
     """
     data, uploads = await _creation(request)
     detail, created = service.submit_dossier(
-        request.app.state.db,
+        get_db(request),
         actor=actor,
-        settings=request.app.state.settings,
+        settings=get_settings(request),
         data=data,
         uploads=uploads,
         channel=channel,
@@ -131,9 +131,9 @@ def list_dossiers(
 ) -> DossierPage:
     """Own dossiers for citizens; the dossiers of their units for staff."""
     return service.list_dossiers(
-        request.app.state.db,
+        get_db(request),
         actor=actor,
-        settings=request.app.state.settings,
+        settings=get_settings(request),
         state=state,
         procedure=procedure,
         unit=unit,
@@ -149,8 +149,8 @@ def list_dossiers(
 def lookup(request: Request, body: LookupRequest) -> LookupResult:
     """State, timeline and due date; never the applicant's personal data."""
     return service.lookup(
-        request.app.state.db,
-        settings=request.app.state.settings,
+        get_db(request),
+        settings=get_settings(request),
         code=body.code,
         second_factor=body.second_factor,
         client=request.client.host if request.client else "unknown",
@@ -171,7 +171,7 @@ def statistics(
 
     _require_oversight(actor)
     rows = stats.statistics(
-        request.app.state.db, settings=request.app.state.settings, by=by, date_from=date_from, date_to=date_to
+        get_db(request), settings=get_settings(request), by=by, date_from=date_from, date_to=date_to
     )
     if format == "xlsx":
         return Response(
@@ -192,7 +192,7 @@ def ratings_summary(
     from smartcity.dossiers import ratings
 
     _require_oversight(actor)
-    return ratings.summary(request.app.state.db, by=by)
+    return ratings.summary(get_db(request), by=by)
 
 
 @router.get("/register.pdf", summary="The dossier register (form 06) of an intake unit for a month")
@@ -208,7 +208,7 @@ def register(
     if not (actor.has_role("clerk", unit) or actor.has_role("head", unit) or actor.has_role("leader", unit)):
         raise Forbidden(f"The register of {unit} is for its clerks, heads and leaders")
     first = date.fromisoformat(f"{month}-01")
-    rows = service.register_rows(request.app.state.db, unit=unit, month=first)
+    rows = service.register_rows(get_db(request), unit=unit, month=first)
     return Response(
         register_pdf(rows, unit=unit, period=first.strftime("%m/%Y")), media_type="application/pdf"
     )
@@ -222,9 +222,7 @@ def _require_oversight(actor: Actor) -> None:
 @router.get("/{code}", response_model=DossierDetail, summary="One dossier")
 def detail(code: str, request: Request, actor: Annotated[Actor, Depends(require_actor)]) -> DossierDetail:
     """The dossier with its state, due dates and the actions the caller may take now."""
-    return service.get_dossier(
-        request.app.state.db, actor=actor, settings=request.app.state.settings, code=code
-    )
+    return service.get_dossier(get_db(request), actor=actor, settings=get_settings(request), code=code)
 
 
 @router.post("/{code}/actions/{action}", response_model=DossierDetail, summary="Take an action")
@@ -238,9 +236,9 @@ def take_action(
     """Receive, assign, process, review, decide, return, refuse, request_supplement, supplement, pay, ..."""
     payload = body.model_dump(mode="json", exclude_none=True) if body else {}
     return service.act(
-        request.app.state.db,
+        get_db(request),
         actor=actor,
-        settings=request.app.state.settings,
+        settings=get_settings(request),
         code=code,
         action=action,
         payload=payload,
@@ -261,7 +259,7 @@ async def attach(
         raise BadRequest("Send the files as multipart/form-data")
     uploads = await _uploads(await request.form())
     return service.add_attachments(
-        request.app.state.db, actor=actor, settings=request.app.state.settings, code=code, uploads=uploads
+        get_db(request), actor=actor, settings=get_settings(request), code=code, uploads=uploads
     )
 
 
@@ -271,9 +269,9 @@ def attachment(
 ) -> Response:
     """The file as uploaded."""
     meta, content = service.attachment_content(
-        request.app.state.db,
+        get_db(request),
         actor=actor,
-        settings=request.app.state.settings,
+        settings=get_settings(request),
         code=code,
         attachment_id=attachment_id,
     )
@@ -293,7 +291,7 @@ def document(
 
         raise Unauthorized("Log in to download the dossier's documents")
     pdf = service.document_pdf(
-        request.app.state.db, actor=actor, settings=request.app.state.settings, code=code, kind=kind
+        get_db(request), actor=actor, settings=get_settings(request), code=code, kind=kind
     )
     return Response(
         pdf,
@@ -309,7 +307,7 @@ def rate(
     """Three levels overall and by indicator; once per dossier."""
     from smartcity.dossiers import ratings
 
-    return ratings.rate(request.app.state.db, actor=actor, code=code, rating=body)
+    return ratings.rate(get_db(request), actor=actor, code=code, rating=body)
 
 
 @router.post(
@@ -320,9 +318,9 @@ def start_payment(code: str, request: Request, actor: Annotated[Actor, Depends(r
     from smartcity.dossiers import payments
 
     url = payments.start_payment(
-        request.app.state.db,
+        get_db(request),
         actor=actor,
-        settings=request.app.state.settings,
+        settings=get_settings(request),
         code=code,
         return_url=str(request.url_for("payment_return")),
     )
@@ -335,8 +333,8 @@ def payment_ipn(request: Request) -> dict:
     from smartcity.dossiers import payments
 
     verdict = payments.handle_callback(
-        request.app.state.db,
-        settings=request.app.state.settings,
+        get_db(request),
+        settings=get_settings(request),
         params=dict(request.query_params),
         channel="ipn",
     )

@@ -21,7 +21,7 @@ from smartcity.dossiers.schemas import ApplicantIn, DossierCreate
 from smartcity.dossiers.states import STATE_NAMES
 from smartcity.dossiers.workflow import FIXED_RULES, steps_of
 from smartcity.procedures import service as procedures
-from smartcity.web.deps import current_actor
+from smartcity.web.deps import current_actor, get_db, get_settings
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
@@ -38,7 +38,7 @@ def _login(request: Request) -> RedirectResponse:
 
 
 def _ward_options(request: Request) -> list[tuple[str, str]]:
-    units = accounts.list_org_units(request.app.state.db, on=clock.today(request.app.state.settings))
+    units = accounts.list_org_units(get_db(request), on=clock.today(get_settings(request)))
     return [
         (u.admin_unit_code or "", u.name) for u in units if u.kind == "ward_committee" and u.admin_unit_code
     ]
@@ -47,7 +47,7 @@ def _ward_options(request: Request) -> list[tuple[str, str]]:
 def _submit_page(
     request: Request, code: str, *, values: dict[str, Any], errors: list[dict[str, Any]], status: int = 200
 ) -> HTMLResponse:
-    procedure = procedures.get_procedure(request.app.state.db, code)
+    procedure = procedures.get_procedure(get_db(request), code)
     return render(
         request,
         "dossiers/submit.html",
@@ -89,7 +89,7 @@ async def submit(request: Request, code: str, actor: Who) -> Response:
         return _login(request)
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
-    procedure = procedures.get_procedure(request.app.state.db, code)
+    procedure = procedures.get_procedure(get_db(request), code)
     channel = "counter" if values.get("channel") == "counter" else "online"
     try:
         applicant = ApplicantIn(
@@ -106,9 +106,9 @@ async def submit(request: Request, code: str, actor: Who) -> Response:
             paper_documents=form.getlist("paper") if channel == "counter" else [],
         )
         detail, _ = service.submit_dossier(
-            request.app.state.db,
+            get_db(request),
             actor=actor,
-            settings=request.app.state.settings,
+            settings=get_settings(request),
             data=data,
             uploads=await _uploads(form),
             channel=channel,
@@ -134,9 +134,9 @@ def my_dossiers(request: Request, actor: Who, page: Annotated[int, Query(ge=1, l
     if not actor.is_authenticated:
         return _login(request)
     result = service.list_dossiers(
-        request.app.state.db,
+        get_db(request),
         actor=actor,
-        settings=request.app.state.settings,
+        settings=get_settings(request),
         limit=30,
         offset=(page - 1) * 30,
         locale=request_locale(request),
@@ -164,9 +164,9 @@ def staff_queue(
         raise Forbidden("Trang dành cho cán bộ.")
     state_value = int(state) if state and state.isdigit() else None
     result = service.list_dossiers(
-        request.app.state.db,
+        get_db(request),
         actor=actor,
-        settings=request.app.state.settings,
+        settings=get_settings(request),
         queue=queue,
         deadline=deadline or None,
         state=state_value,
@@ -194,7 +194,7 @@ def dossier_page(request: Request, code: str, actor: Who) -> Response:
     """The dossier: state, due dates, timeline, documents, the actions the caller may take, pay and rate."""
     if not actor.is_authenticated:
         return _login(request)
-    db, settings = request.app.state.db, request.app.state.settings
+    db, settings = get_db(request), get_settings(request)
     detail = service.get_dossier(
         db, actor=actor, settings=settings, code=code, locale=request_locale(request)
     )
@@ -246,13 +246,13 @@ async def dossier_action(request: Request, code: str, action: str, actor: Who) -
     }
     if action == "process":
         procedure = procedures.get_procedure(
-            request.app.state.db, service.dossier_row(request.app.state.db, code).procedure_code
+            get_db(request), service.dossier_row(get_db(request), code).procedure_code
         )
         payload["result"] = coerce(procedure.result_schema, form, "r_")
     service.act(
-        request.app.state.db,
+        get_db(request),
         actor=actor,
-        settings=request.app.state.settings,
+        settings=get_settings(request),
         code=code,
         action=action,
         payload=payload,
@@ -267,9 +267,9 @@ def pay(request: Request, code: str, actor: Who) -> Response:
         return _login(request)
     return_url = str(request.url_for("payment_return"))
     url = payments.start_payment(
-        request.app.state.db,
+        get_db(request),
         actor=actor,
-        settings=request.app.state.settings,
+        settings=get_settings(request),
         code=code,
         return_url=return_url,
     )
@@ -280,7 +280,7 @@ def pay(request: Request, code: str, actor: Who) -> Response:
 def sandbox_page(request: Request) -> HTMLResponse:
     """The MOCK gateway's hosted page (sandbox: no money moves)."""
     params = dict(request.query_params)
-    valid = payments.provider_for(request.app.state.settings).verify(params)
+    valid = payments.provider_for(get_settings(request)).verify(params)
     amount = int(params.get("sc_Amount", "0") or 0) // 100 if valid else 0
     return render(request, "dossiers/sandbox.html", {"params": params, "valid": valid, "amount": amount})
 
@@ -291,9 +291,9 @@ async def sandbox_decide(request: Request) -> Response:
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     approve = form.pop("decision", "") == "approve"
     form.pop("csrf_token", None)
-    settings = request.app.state.settings
+    settings = get_settings(request)
     answer = payments.sandbox_decision(settings, form, approve=approve)
-    payments.handle_callback(request.app.state.db, settings=settings, params=answer, channel="ipn")
+    payments.handle_callback(get_db(request), settings=settings, params=answer, channel="ipn")
     return RedirectResponse(f"{form['sc_ReturnUrl']}?{urlencode(answer)}", status_code=303)
 
 
@@ -301,8 +301,8 @@ async def sandbox_decide(request: Request) -> Response:
 def payment_return(request: Request) -> Response:
     """The browser back from the gateway: verify the signed answer, then show the dossier."""
     verdict = payments.handle_callback(
-        request.app.state.db,
-        settings=request.app.state.settings,
+        get_db(request),
+        settings=get_settings(request),
         params=dict(request.query_params),
         channel="return",
     )
@@ -331,7 +331,7 @@ async def rate(request: Request, code: str, actor: Who) -> Response:
     if not isinstance(overall, str) or not overall.isdigit():
         raise ValidationFailed.for_field("overall", "chọn mức độ hài lòng")
     ratings.rate(
-        request.app.state.db,
+        get_db(request),
         actor=actor,
         code=code,
         rating=RatingIn(
@@ -354,8 +354,8 @@ async def lookup(request: Request) -> HTMLResponse:
     code, factor = str(form.get("code") or ""), str(form.get("second_factor") or "")
     try:
         result = service.lookup(
-            request.app.state.db,
-            settings=request.app.state.settings,
+            get_db(request),
+            settings=get_settings(request),
             code=code,
             second_factor=factor,
             locale=request_locale(request),
@@ -385,7 +385,7 @@ def statistics_page(
         return _login(request)
     if not any(actor.has_role(r) for r in ("head", "leader", "operator", "admin")):
         raise Forbidden("Thống kê dành cho lãnh đạo và vận hành.")
-    rows = stats.statistics(request.app.state.db, settings=request.app.state.settings, by=by)
+    rows = stats.statistics(get_db(request), settings=get_settings(request), by=by)
     if xlsx:
         body = stats.statistics_xlsx(rows, title=f"Thống kê hồ sơ theo {by}")
         return Response(
@@ -400,6 +400,6 @@ def statistics_page(
             "rows": rows,
             "by": by,
             "headers": stats.HEADERS_VI,
-            "satisfaction": ratings.summary(request.app.state.db, by="unit"),
+            "satisfaction": ratings.summary(get_db(request), by="unit"),
         },
     )

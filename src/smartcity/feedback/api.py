@@ -28,7 +28,7 @@ from smartcity.feedback.schemas import (
     SubmitResult,
 )
 from smartcity.feedback.stats import report_statistics
-from smartcity.web.deps import current_actor, require_role
+from smartcity.web.deps import current_actor, get_db, get_settings, require_role
 
 api = APIRouter(prefix="/api/v1/feedback", tags=["feedback"])
 router = APIRouter()
@@ -37,19 +37,10 @@ ActorDep = Annotated[Actor, Depends(current_actor)]
 STAFF = ("operator", "clerk", "specialist", "head", "leader")
 
 
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
-def _secret(request: Request) -> str:
-    return str(request.app.state.settings.resolved_secret_key)
-
-
 @api.get("/categories", response_model=list[CategoryRead], summary="Report categories")
 def categories(request: Request) -> list[CategoryRead]:
     """Active categories with their handling rule and deadline."""
-    return service.list_categories(_db(request))
+    return service.list_categories(get_db(request))
 
 
 @api.put("/categories/{code}", response_model=CategoryRead, summary="Create or change a category")
@@ -59,14 +50,16 @@ def put_category(
     """Administrators configure categories (handler, department, deadline, attributes)."""
     if body.code != code:
         raise BadRequest("The code in the path and in the body differ.")
-    service.upsert_categories(_db(request), actor=actor, categories=[body])
-    return next(c for c in service.list_categories(_db(request), include_inactive=True) if c.code == code)
+    service.upsert_categories(get_db(request), actor=actor, categories=[body])
+    return next(c for c in service.list_categories(get_db(request), include_inactive=True) if c.code == code)
 
 
 @api.post("/reports", response_model=SubmitResult, status_code=201, summary="Submit a report")
 def submit(request: Request, body: ReportCreate, actor: ActorDep) -> SubmitResult:
     """Anyone may report (anonymously too); the answer carries the reporter key and nearby duplicates."""
-    return service.submit_report(_db(request), actor=actor, data=body, secret=_secret(request))
+    return service.submit_report(
+        get_db(request), actor=actor, data=body, secret=get_settings(request).resolved_secret_key
+    )
 
 
 def _split(value: str | None) -> list[str]:
@@ -154,7 +147,7 @@ def list_reports(
         q=q,
     )
     items, total = service.list_reports(
-        _db(request), actor=actor, filters=filters, limit=limit, offset=offset, order=order
+        get_db(request), actor=actor, filters=filters, limit=limit, offset=offset, order=order
     )
     return ReportPage(items=items, total=total, limit=limit, offset=offset)
 
@@ -186,7 +179,7 @@ def reports_geojson(
         bbox=None,
         q=None,
     )
-    items, total = service.list_reports(_db(request), actor=actor, filters=filters, limit=limit)
+    items, total = service.list_reports(get_db(request), actor=actor, filters=filters, limit=limit)
     features = [
         {
             "type": "Feature",
@@ -214,7 +207,7 @@ def reports_geojson(
 @api.get("/reports/{code}", response_model=ReportRead | PublicReport, summary="One report")
 def get_report(request: Request, code: str, actor: ActorDep) -> ReportRead | PublicReport:
     """Staff and the reporter see the full report; others the public view of a public report."""
-    return service.get_report(_db(request), actor=actor, code=code)
+    return service.get_report(get_db(request), actor=actor, code=code)
 
 
 ACTIONS = (
@@ -287,7 +280,7 @@ async def add_photo(
     settings = get_feedback_settings()
     data = await file.read(settings.max_photo_bytes + 1)
     photo_id = await run_in_threadpool(
-        service.attach_photo, _db(request), actor=actor, code=code, data=data, reporter_key=reporter_key
+        service.attach_photo, get_db(request), actor=actor, code=code, data=data, reporter_key=reporter_key
     )
     return {"id": photo_id, "url": f"/api/v1/feedback/photos/{photo_id}"}
 
@@ -296,13 +289,13 @@ async def add_photo(
 def act(request: Request, code: str, action: str, body: ActionInput, actor: ActorDep) -> Any:
     """accept, assign (unit_code/assignee; reassigns), start, resolve, close, reject (comment = reason),
     reopen and rate (reporter, or reporter_key), merge (into), flag-urgent, join."""
-    return run_action(_db(request), actor=actor, code=code, action=action, body=body)
+    return run_action(get_db(request), actor=actor, code=code, action=action, body=body)
 
 
 @api.get("/photos/{photo_id}", summary="A report's photo (JPEG without metadata)")
 def photo(request: Request, photo_id: int, actor: ActorDep) -> Response:
     """The cleaned photo, if its report is visible to the caller."""
-    data, content_type = service.get_photo(_db(request), actor=actor, photo_id=photo_id)
+    data, content_type = service.get_photo(get_db(request), actor=actor, photo_id=photo_id)
     return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=3600"})
 
 
@@ -311,7 +304,9 @@ def contact(
     request: Request, code: str, actor: Annotated[Actor, Depends(require_role(*STAFF))]
 ) -> ContactRead:
     """Decrypted contact for staff handling the report; every read is audited."""
-    return service.read_contact(_db(request), actor=actor, code=code, secret=_secret(request))
+    return service.read_contact(
+        get_db(request), actor=actor, code=code, secret=get_settings(request).resolved_secret_key
+    )
 
 
 @api.get("/callers", response_model=list[ReportRead], summary="A caller's earlier reports (operators)")
@@ -319,7 +314,9 @@ def callers(
     request: Request, phone: str, actor: Annotated[Actor, Depends(require_role("operator"))]
 ) -> list[ReportRead]:
     """Reports made from this phone number (found by keyed hash; the lookup is audited)."""
-    return service.reports_by_phone(_db(request), actor=actor, phone=phone, secret=_secret(request))
+    return service.reports_by_phone(
+        get_db(request), actor=actor, phone=phone, secret=get_settings(request).resolved_secret_key
+    )
 
 
 @api.get("/nearby", response_model=list[NearbyReport], summary="Open reports nearby (possible duplicates)")
@@ -332,9 +329,9 @@ def nearby(
     days: Annotated[int | None, Query(ge=1, le=365)] = None,
 ) -> list[NearbyReport]:
     """Open public reports of this category near the point, nearest first."""
-    service.get_category(_db(request), category)
+    service.get_category(get_db(request), category)
     return service.nearby_open_reports(
-        _db(request), category_code=category, lon=lon, lat=lat, radius_m=radius_m, max_age_days=days
+        get_db(request), category_code=category, lon=lon, lat=lat, radius_m=radius_m, max_age_days=days
     )
 
 
@@ -352,10 +349,10 @@ def stats(
     if start.tzinfo is None or end.tzinfo is None:
         raise BadRequest("start and end need a time zone (e.g. 2025-01-01T00:00:00+07:00)")
     return report_statistics(
-        _db(request),
+        get_db(request),
         start=start,
         end=end,
-        timezone=request.app.state.settings.timezone,
+        timezone=get_settings(request).timezone,
         category_code=category,
         unit_code=unit,
     )

@@ -11,17 +11,11 @@ from rich.progress import Progress
 from rich.table import Table
 
 from smartcity.core.config import get_settings
-from smartcity.core.db import Database
+from smartcity.core.db import open_database
 from smartcity.core.security import Actor
 
 feedback_app = typer.Typer(help="Phản ánh kiến nghị, tổng đài 1022 — citizen reports.", no_args_is_help=True)
 console = Console()
-
-
-def _db() -> Database:
-    from smartcity.core.db import open_database
-
-    return open_database()
 
 
 @feedback_app.command("categories")
@@ -31,7 +25,7 @@ def categories(
     """List the report categories (Open311 services) with their handling unit and deadline."""
     from smartcity.feedback import service
 
-    db = _db()
+    db = open_database()
     if load:
         added = service.ensure_default_categories(db, actor=Actor.system("cli"))
         console.print(f"[green]{added} categories added.[/green]")
@@ -47,7 +41,7 @@ def escalate() -> None:
     """Escalate open reports past their deadline (the task "feedback.escalate")."""
     from smartcity.feedback import service
 
-    codes = service.escalate_overdue(_db())
+    codes = service.escalate_overdue(open_database())
     console.print(f"Escalated {len(codes)} reports." + (f" {', '.join(codes[:20])}" if codes else ""))
 
 
@@ -56,7 +50,7 @@ def close_resolved() -> None:
     """Close resolved reports whose reopening period has passed (the task "feedback.close_resolved")."""
     from smartcity.feedback import service
 
-    codes = service.close_resolved(_db())
+    codes = service.close_resolved(open_database())
     console.print(f"Closed {len(codes)} reports.")
 
 
@@ -69,7 +63,7 @@ def seed_demo(
     """Fill the demo city with a year of realistic reports, handled as a city would."""
     from smartcity.feedback.demo import generate
 
-    db = _db()
+    db = open_database()
     with Progress(console=console) as progress:
         task = progress.add_task("Phản ánh / reports", total=days * per_day)
         summary = generate(
@@ -92,7 +86,7 @@ def stats(days: Annotated[int, typer.Option(min=1, help="The last N days")] = 36
     from smartcity.feedback.stats import report_statistics
 
     end: datetime = utcnow()
-    figures = report_statistics(_db(), start=end - timedelta(days=days), end=end)
+    figures = report_statistics(open_database(), start=end - timedelta(days=days), end=end)
     console.print_json(figures.model_dump_json())
 
 

@@ -26,7 +26,7 @@ from smartcity.feedback import service
 from smartcity.feedback.config import FeedbackSettings, get_feedback_settings
 from smartcity.feedback.geo import check_point
 from smartcity.feedback.schemas import CategoryRead, ReportCreate
-from smartcity.web.deps import actor_from_api_key
+from smartcity.web.deps import actor_from_api_key, get_db, get_settings
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
 
@@ -123,18 +123,13 @@ def iso(moment: datetime | None, timezone: str) -> str | None:
     return moment.astimezone(ZoneInfo(timezone)).isoformat(timespec="seconds")
 
 
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
 def _base_url(request: Request) -> str:
     """SMARTCITY_PUBLIC_BASE_URL when it is set (behind a proxy), else the address of this request."""
-    return str(request.app.state.settings.public_url(str(request.base_url)))
+    return str(get_settings(request).public_url(str(request.base_url)))
 
 
 def _timezone(request: Request) -> str:
-    return str(request.app.state.settings.timezone)
+    return str(get_settings(request).timezone)
 
 
 def _check_jurisdiction(request: Request, values: Any, settings: FeedbackSettings) -> None:
@@ -238,7 +233,7 @@ def services(request: Request, fmt: str) -> Response:
 
     def build() -> Response:
         _check_jurisdiction(request, request.query_params, get_feedback_settings())
-        items = [service_entry(c) for c in service.list_categories(_db(request))]
+        items = [service_entry(c) for c in service.list_categories(get_db(request))]
         return render(fmt, items, root="services", item="service")
 
     return _answer(fmt, build)
@@ -251,7 +246,7 @@ def service_definition_endpoint(request: Request, service_code: str, fmt: str) -
     def build() -> Response:
         _check_jurisdiction(request, request.query_params, get_feedback_settings())
         try:
-            category = service.get_category(_db(request), service_code)
+            category = service.get_category(get_db(request), service_code)
         except AppError as exc:
             raise Open311Error(404, f"service_code {service_code!r} not found") from exc
         return render(fmt, service_definition(category), root="service_definition")
@@ -302,7 +297,7 @@ def list_requests(request: Request, fmt: str) -> Response:
         _check_jurisdiction(request, request.query_params, settings)
         filters = _request_filter(request.query_params, settings)
         items, _total = service.list_reports(
-            _db(request),
+            get_db(request),
             actor=Actor(kind="anonymous", name="open311"),
             filters=filters,
             limit=settings.open311_max_results,
@@ -322,7 +317,7 @@ def get_request(request: Request, service_request_id: str, fmt: str) -> Response
     def build() -> Response:
         _check_jurisdiction(request, request.query_params, get_feedback_settings())
         try:
-            report = service.get_public_report(_db(request), service_request_id)
+            report = service.get_public_report(get_db(request), service_request_id)
         except AppError as exc:
             raise Open311Error(404, f"service_request_id {service_request_id!r} not found") from exc
         data = [request_entry(report, base_url=_base_url(request), timezone=_timezone(request))]
@@ -337,7 +332,7 @@ def get_token(request: Request, token: str, fmt: str) -> Response:
 
     def build() -> Response:
         try:
-            code, found = service.get_report_by_token(_db(request), token)
+            code, found = service.get_report_by_token(get_db(request), token)
         except AppError as exc:
             raise Open311Error(404, f"token {token!r} not found") from exc
         return render(
@@ -441,7 +436,7 @@ async def create_request(request: Request, fmt: str) -> Response:
     for upload in form.getlist("media"):
         if isinstance(upload, UploadFile):
             photos.append(await upload.read(settings.max_photo_bytes + 1))
-    db, secret = _db(request), request.app.state.settings.resolved_secret_key
+    db, secret = get_db(request), get_settings(request).resolved_secret_key
 
     def build() -> Response:
         _check_jurisdiction(request, form, settings)

@@ -15,14 +15,14 @@ from starlette.datastructures import FormData, UploadFile
 from smartcity.accounts import service as accounts_service
 from smartcity.city import service as city_service
 from smartcity.core import clock
-from smartcity.core.db import Database, utcnow
+from smartcity.core.db import utcnow
 from smartcity.core.errors import AppError, Forbidden
 from smartcity.core.security import Actor
 from smartcity.feedback import service
 from smartcity.feedback.api import run_action
 from smartcity.feedback.config import get_feedback_settings
 from smartcity.feedback.schemas import ActionInput, ReportCreate
-from smartcity.web.deps import current_actor
+from smartcity.web.deps import current_actor, get_db, get_settings
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -44,17 +44,12 @@ ActorDep = Annotated[Actor, Depends(current_actor)]
 PAGE_SIZE = 50
 
 
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
 def _today(request: Request) -> Any:
-    return clock.today(request.app.state.settings)
+    return clock.today(get_settings(request))
 
 
 def _wards(request: Request) -> list[Any]:
-    return city_service.units_on(_db(request), on=_today(request), level="ward")
+    return city_service.units_on(get_db(request), on=_today(request), level="ward")
 
 
 def _login_redirect(request: Request) -> RedirectResponse:
@@ -76,7 +71,7 @@ def public_map(
     request: Request, actor: ActorDep, category: str = "", status: str = "", ward: str = "", page: int = 1
 ) -> Response:
     """Map and list of public reports, filtered by category, status (open/closed) and ward."""
-    db = _db(request)
+    db = get_db(request)
     statuses = [s for s in service.STATUSES if service.open311_status(s) == status] if status else []
     filters = service.ReportFilter(
         status=statuses,
@@ -103,7 +98,7 @@ def public_map(
             "categories": service.list_categories(db),
             "wards": _wards(request),
             "filters": {"category": category, "status": status, "ward": ward},
-            "base_map_style_url": request.app.state.settings.base_map_style_url,
+            "base_map_style_url": get_settings(request).base_map_style_url,
         },
     )
 
@@ -111,7 +106,7 @@ def public_map(
 def _form_context(request: Request, **extra: Any) -> dict[str, Any]:
     settings = get_feedback_settings()
     return {
-        "categories": service.list_categories(_db(request)),
+        "categories": service.list_categories(get_db(request)),
         "wards": _wards(request),
         "radius_m": settings.duplicate_radius_m,
         "days": settings.duplicate_max_age_days,
@@ -119,7 +114,7 @@ def _form_context(request: Request, **extra: Any) -> dict[str, Any]:
         "max_photo_mb": settings.max_photo_bytes // (1024 * 1024),
         "values": {},
         "error": None,
-        "base_map_style_url": request.app.state.settings.base_map_style_url,
+        "base_map_style_url": get_settings(request).base_map_style_url,
         **extra,
     }
 
@@ -179,11 +174,11 @@ async def submit_report(request: Request, actor: ActorDep) -> Response:
         photos = await _photos(form)
         result = await run_in_threadpool(
             lambda: service.submit_report(
-                _db(request),
+                get_db(request),
                 actor=actor,
                 data=data,
                 photos=photos,
-                secret=request.app.state.settings.resolved_secret_key,
+                secret=get_settings(request).resolved_secret_key,
             )
         )
     except (AppError, ValidationError, ValueError) as exc:
@@ -206,7 +201,7 @@ def _report_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    report = service.get_report(_db(request), actor=actor, code=code)
+    report = service.get_report(get_db(request), actor=actor, code=code)
     settings = get_feedback_settings()
     is_reporter = actor.user_id is not None and getattr(report, "reporter_user_id", None) == actor.user_id
     return render(
@@ -246,7 +241,7 @@ async def reporter_action(request: Request, code: str, action: str, actor: Actor
             reporter_key=str(form.get("reporter_key") or "") or None,
             rating=int(str(form.get("rating"))) if form.get("rating") else None,
         )
-        await run_in_threadpool(run_action, _db(request), actor=actor, code=code, action=action, body=body)
+        await run_in_threadpool(run_action, get_db(request), actor=actor, code=code, action=action, body=body)
     except (AppError, ValidationError, ValueError) as exc:
         status = exc.status if isinstance(exc, AppError) else 422
         return _report_page(request, actor, code, error=_error_text(exc), status_code=status)
@@ -262,7 +257,7 @@ async def _add_photos(request: Request, actor: Actor, code: str, form: FormData)
     try:
         await run_in_threadpool(
             lambda: service.attach_photos(
-                _db(request), actor=actor, code=code, photos=photos, reporter_key=key
+                get_db(request), actor=actor, code=code, photos=photos, reporter_key=key
             )
         )
     except AppError as exc:
@@ -276,7 +271,7 @@ def my_reports(request: Request, actor: ActorDep) -> Response:
     if actor.user_id is None:
         return _login_redirect(request)
     items, total = service.list_reports(
-        _db(request),
+        get_db(request),
         actor=actor,
         filters=service.ReportFilter(reporter_user_id=actor.user_id, public_only=False),
         limit=200,
@@ -317,12 +312,12 @@ def _console_page(
     values: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
-    db = _db(request)
+    db = get_db(request)
     earlier: list[Any] = []
     if phone.strip():
         try:
             earlier = service.reports_by_phone(
-                db, actor=actor, phone=phone, secret=request.app.state.settings.resolved_secret_key
+                db, actor=actor, phone=phone, secret=get_settings(request).resolved_secret_key
             )
         except AppError as exc:
             error = exc.detail
@@ -360,7 +355,7 @@ async def console_submit(request: Request, actor: ActorDep) -> Response:
         data = _report_from_form(form, channel=str(form.get("channel") or "hotline"))
         result = await run_in_threadpool(
             lambda: service.submit_report(
-                _db(request), actor=actor, data=data, secret=request.app.state.settings.resolved_secret_key
+                get_db(request), actor=actor, data=data, secret=get_settings(request).resolved_secret_key
             )
         )
     except (AppError, ValidationError, ValueError) as exc:
@@ -393,7 +388,7 @@ def queue(
         chosen = [unit] if unit in units else units
     statuses = sorted(service.OPEN_STATUSES) if status == "open" else ([status] if status else [])
     items, total = service.list_reports(
-        _db(request),
+        get_db(request),
         actor=actor,
         order="deadline",
         limit=200,
@@ -401,7 +396,7 @@ def queue(
             status=statuses, unit_codes=chosen, overdue=overdue or None, public_only=False
         ),
     )
-    org_units = accounts_service.list_org_units(_db(request), on=_today(request))
+    org_units = accounts_service.list_org_units(get_db(request), on=_today(request))
     return render(
         request,
         "feedback/queue.html",
@@ -437,7 +432,7 @@ async def staff_action(request: Request, code: str, action: str, actor: ActorDep
             assignee=str(form.get("assignee") or "") or None,
             into=str(form.get("into") or "") or None,
         )
-        await run_in_threadpool(run_action, _db(request), actor=actor, code=code, action=action, body=body)
+        await run_in_threadpool(run_action, get_db(request), actor=actor, code=code, action=action, body=body)
     except (AppError, ValidationError) as exc:
         status = exc.status if isinstance(exc, AppError) else 422
         return _report_page(request, actor, code, error=_error_text(exc), status_code=status)

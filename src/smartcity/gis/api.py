@@ -10,7 +10,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from smartcity.core.db import Database
 from smartcity.core.errors import PayloadTooLarge
 from smartcity.core.security import Actor
 from smartcity.gis import addressing, inspections, planning, transfer
@@ -28,17 +27,12 @@ from smartcity.gis.schemas import (
     PlanCheck,
     PlanningInfo,
 )
-from smartcity.web.deps import current_actor, require_role
+from smartcity.web.deps import current_actor, get_db, require_role
 
 router = APIRouter(prefix="/api/v1/gis", tags=["gis"])
 Staff = Annotated[Actor, Depends(require_role("specialist", "head"))]
 Clerk = Annotated[Actor, Depends(require_role("clerk", "specialist", "head"))]
 Caller = Annotated[Actor, Depends(current_actor)]
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
 
 
 class PublishChange(BaseModel):
@@ -80,19 +74,19 @@ class FeatureCorrection(BaseModel):
 def layers(request: Request, actor: Caller) -> list[LayerRead]:
     """Published layers for everyone; every layer for staff."""
     staff = any(actor.has_role(r) for r in service.EDITOR_ROLES)
-    return service.list_layers(_db(request), published_only=not staff)
+    return service.list_layers(get_db(request), published_only=not staff)
 
 
 @router.post("/layers", response_model=LayerRead, status_code=201, summary="Register a layer")
 def create_layer(request: Request, data: LayerCreate, actor: Staff) -> LayerRead:
     """A new stored layer (for imports)."""
-    return service.create_layer(_db(request), actor=actor, data=data)
+    return service.create_layer(get_db(request), actor=actor, data=data)
 
 
 @router.patch("/layers/{slug}", response_model=LayerRead, summary="Publish or withdraw a layer")
 def publish(request: Request, slug: str, change: PublishChange, actor: Staff) -> LayerRead:
     """Change whether a layer is public (OGC API, map)."""
-    return service.set_published(_db(request), actor=actor, slug=slug, published=change.published)
+    return service.set_published(get_db(request), actor=actor, slug=slug, published=change.published)
 
 
 @router.patch("/layers/{slug}/features/{feature_id}", response_model=FeatureOut, summary="Correct a feature")
@@ -101,7 +95,7 @@ def correct(
 ) -> FeatureOut:
     """A staff correction; history is kept in the audit log."""
     return service.update_feature(
-        _db(request),
+        get_db(request),
         actor=actor,
         slug=slug,
         feature_id=feature_id,
@@ -119,7 +113,7 @@ def correct(
 )
 def history(request: Request, slug: str, feature_id: int, actor: Staff) -> list[FeatureChange]:
     """Who corrected the feature, when, why and what changed (from the audit log)."""
-    return service.feature_history(_db(request), slug=slug, feature_id=feature_id)
+    return service.feature_history(get_db(request), slug=slug, feature_id=feature_id)
 
 
 @router.get("/planning", response_model=PlanningInfo, summary="Planning lookup")
@@ -131,7 +125,7 @@ def lookup(
     address: Annotated[str | None, Query(description="House number and street, e.g. 12A Đường N5")] = None,
 ) -> PlanningInfo:
     """Zones and their rules, the parcel, the ward of record and of today, for a point, parcel or address."""
-    return planning.planning_lookup(_db(request), lon=lon, lat=lat, parcel=parcel, address=address)
+    return planning.planning_lookup(get_db(request), lon=lon, lat=lat, parcel=parcel, address=address)
 
 
 @router.get(
@@ -149,7 +143,7 @@ def sheet(
 ) -> Response:
     """The planning sheet as PDF (A4, with a map extract)."""
     info, content = planning.planning_sheet_pdf(
-        _db(request), lon=lon, lat=lat, parcel=parcel, address=address, url=str(request.url)
+        get_db(request), lon=lon, lat=lat, parcel=parcel, address=address, url=str(request.url)
     )
     name = info.parcel.key.replace("/", "-") if info.parcel else f"{info.lat:.5f}-{info.lon:.5f}"
     return Response(
@@ -162,7 +156,7 @@ def sheet(
 @router.post("/plan-check", response_model=PlanCheck, summary="Check a construction against the plan")
 def plan_check(request: Request, data: PlanCheckRequest) -> PlanCheck:
     """Each rule of each zone covering the parcel, with the proposed value and whether it fits."""
-    return planning.check_against_plan(_db(request), **data.model_dump())
+    return planning.check_against_plan(get_db(request), **data.model_dump())
 
 
 @router.get("/house-numbers/proposal", response_model=HouseNumberProposal, summary="Propose a house number")
@@ -173,7 +167,7 @@ def propose(
     street: str | None = None,
 ) -> HouseNumberProposal:
     """The number a new house at the point would get (nothing is written)."""
-    return addressing.propose_house_number(_db(request), lon=lon, lat=lat, street=street)
+    return addressing.propose_house_number(get_db(request), lon=lon, lat=lat, street=street)
 
 
 @router.post(
@@ -181,14 +175,14 @@ def propose(
 )
 def assign(request: Request, data: HouseNumberRequest, actor: Clerk) -> HouseNumberProposal:
     """Assign the number and enter it in the address register (idempotent per reference)."""
-    return addressing.assign_house_number(_db(request), actor=actor, **data.model_dump())
+    return addressing.assign_house_number(get_db(request), actor=actor, **data.model_dump())
 
 
 @router.get("/parcels/{sheet_no}/{parcel_no}/owner", summary="Owner reference of a parcel (staff, audited)")
 def owner(request: Request, sheet_no: int, parcel_no: int, actor: Clerk) -> dict[str, str | None]:
     """The private owner reference; the read is written to the audit log."""
     key = f"{sheet_no}/{parcel_no}"
-    return {"parcel": key, "owner_ref": service.parcel_owner_reference(_db(request), actor=actor, key=key)}
+    return {"parcel": key, "owner_ref": service.parcel_owner_reference(get_db(request), actor=actor, key=key)}
 
 
 Inspector = Annotated[Actor, Depends(require_role(*inspections.INSPECTOR_ROLES))]
@@ -197,19 +191,19 @@ Inspector = Annotated[Actor, Depends(require_role(*inspections.INSPECTOR_ROLES))
 @router.post("/inspections", response_model=InspectionRead, status_code=201, summary="Record an inspection")
 def record_inspection(request: Request, data: InspectionCreate, actor: Inspector) -> InspectionRead:
     """A construction-order inspection of a parcel (violations, photos, decision)."""
-    return inspections.record_inspection(_db(request), actor=actor, data=data)
+    return inspections.record_inspection(get_db(request), actor=actor, data=data)
 
 
 @router.get("/inspections", response_model=list[InspectionRead], summary="Inspections (staff)")
 def list_inspections(request: Request, actor: Inspector, parcel: str | None = None) -> list[InspectionRead]:
     """Inspections, newest first, of one parcel when given."""
-    return inspections.list_inspections(_db(request), actor=actor, parcel=parcel)
+    return inspections.list_inspections(get_db(request), actor=actor, parcel=parcel)
 
 
 @router.get("/inspections.geojson", summary="Inspections as GeoJSON for the staff map")
 def inspections_geojson(request: Request, actor: Inspector) -> dict[str, Any]:
     """Every inspection as a point feature."""
-    return inspections.inspections_geojson(_db(request), actor=actor)
+    return inspections.inspections_geojson(get_db(request), actor=actor)
 
 
 @router.post("/layers/{slug}/import", response_model=ImportReport, summary="Import a file into a layer")
@@ -232,7 +226,7 @@ async def import_file(
         raise PayloadTooLarge(f"Files up to {limit} bytes can be imported")
     return await run_in_threadpool(
         transfer.import_bytes,
-        _db(request),
+        get_db(request),
         actor=actor,
         slug=slug,
         content=content,
@@ -254,7 +248,7 @@ def export(
     """A published layer (any layer for staff) as GeoJSON, GeoPackage or zipped Shapefile (WGS 84)."""
     staff = any(actor.has_role(r) for r in service.EDITOR_ROLES)
     content, media_type, filename = transfer.export_layer(
-        _db(request), slug=slug, fmt=format, published_only=not staff
+        get_db(request), slug=slug, fmt=format, published_only=not staff
     )
     return Response(
         content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from smartcity.core.db import Database
+from smartcity.core.db import open_database
 from smartcity.core.errors import AppError
 from smartcity.core.security import Actor
 
@@ -20,12 +20,6 @@ gis_app = typer.Typer(
 )
 GROUPS = {"gis": gis_app}
 console = Console()
-
-
-def _db() -> Database:
-    from smartcity.core.db import open_database
-
-    return open_database()
 
 
 def _progress() -> Progress:
@@ -47,7 +41,7 @@ def demo_data(
     """Generate the synthetic demo layers (clearly labelled synthetic) inside the city boundary."""
     from smartcity.gis.demo import load_demo_layers
 
-    db = _db()
+    db = open_database()
     with _progress() as progress:
         task = progress.add_task("Dữ liệu mô phỏng / demo data", total=None)
 
@@ -74,7 +68,7 @@ def import_file(
     """Import a file into a layer (progress bar); nothing is stored if a feature is bad, unless --partial."""
     from smartcity.gis.transfer import import_bytes
 
-    db = _db()
+    db = open_database()
     try:
         with _progress() as progress:
             task = progress.add_task(f"Nhập / importing {path.name}", total=None)
@@ -113,7 +107,7 @@ def export_file(
     from smartcity.gis.transfer import export_layer
 
     try:
-        content, _media_type, _name = export_layer(_db(), slug=layer, fmt=fmt)
+        content, _media_type, _name = export_layer(open_database(), slug=layer, fmt=fmt)
     except AppError as exc:
         console.print(f"[red]{exc.detail}[/red]")
         raise typer.Exit(2) from exc
@@ -126,7 +120,7 @@ def layers() -> None:
     """List the layer registry."""
     from smartcity.gis.store import count_features, list_layers
 
-    db = _db()
+    db = open_database()
     table = Table("slug", "title", "geometry", "provider", "published", "features")
     for layer in list_layers(db):
         count = "—" if layer.provider != "store" else str(count_features(db, slug=layer.slug))
@@ -152,7 +146,7 @@ def lookup(
     """Planning lookup for a point, a parcel or an address (JSON), optionally the printable sheet."""
     from smartcity.gis.planning import planning_lookup, planning_sheet_pdf
 
-    db = _db()
+    db = open_database()
     try:
         if pdf is not None:
             info, content = planning_sheet_pdf(db, lon=lon, lat=lat, parcel=parcel, address=address)
@@ -171,4 +165,4 @@ def reindex() -> None:
     """Rebuild the spatial index (R*Tree on SQLite, GiST on PostGIS)."""
     from smartcity.gis.store import reindex as rebuild
 
-    console.print(f"[green]Indexed {rebuild(_db())} features[/green]")
+    console.print(f"[green]Indexed {rebuild(open_database())} features[/green]")

@@ -25,6 +25,7 @@ from smartcity.gis.crs import CRS84, SUPPORTED_CRS, normalise_crs, transform_bbo
 from smartcity.gis.geo import parse_geojson, to_geojson
 from smartcity.gis.schemas import FeatureOut, LayerRead
 from smartcity.gis.store import Period
+from smartcity.web.deps import get_db, get_settings
 from smartcity.web.templating import render
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
@@ -76,7 +77,7 @@ def _error(request: Request, error: OGCException) -> Response:
 
 
 def _base(request: Request) -> str:
-    return str(request.app.state.settings.public_url(str(request.base_url))) + "ogc"
+    return str(get_settings(request).public_url(str(request.base_url))) + "ogc"
 
 
 def _link(href: str, rel: str, type_: str, title: str = "") -> dict[str, str]:
@@ -181,7 +182,7 @@ def conformance(request: Request) -> Response:
 
 
 def _collection(request: Request, layer: LayerRead) -> dict[str, Any]:
-    db = request.app.state.db
+    db = get_db(request)
     base = f"{_base(request)}/collections/{layer.slug}"
     extent = service.layer_extent(db, layer.slug) if layer.provider == "store" else None
     body: dict[str, Any] = {
@@ -221,7 +222,7 @@ def collections(request: Request) -> Response:
     """Every published layer as a collection."""
 
     def build() -> Response:
-        layers = service.list_layers(request.app.state.db, published_only=True)
+        layers = service.list_layers(get_db(request), published_only=True)
         body = {
             "links": _self_links(request, "/collections"),
             "crs": list(SUPPORTED_CRS),
@@ -237,7 +238,7 @@ def collection(request: Request, collection_id: str) -> Response:
     """A published layer's description, extent and links."""
 
     def build() -> Response:
-        layer = service.get_layer(request.app.state.db, collection_id, published_only=True)
+        layer = service.get_layer(get_db(request), collection_id, published_only=True)
         body = _collection(request, layer)
         body["links"][:2] = _self_links(request, f"/collections/{collection_id}")
         return _respond(request, body, "gis/ogc_collections.html")
@@ -366,7 +367,7 @@ def items(request: Request, collection_id: str) -> Response:
 
 
 def _items(request: Request, collection_id: str) -> Response:
-    db = request.app.state.db
+    db = get_db(request)
     layer = service.get_layer(db, collection_id, published_only=True)
     params = request.query_params
     queryables = {f["name"] for f in layer.properties_schema}
@@ -425,8 +426,8 @@ def item(request: Request, collection_id: str, feature_id: str) -> Response:
                 400, "InvalidParameterValue", f"unknown query parameter(s): {', '.join(unknown)}"
             )
         crs = _crs_param(request, "crs")
-        layer = service.get_layer(request.app.state.db, collection_id, published_only=True)
-        feature = service.get_feature(request.app.state.db, slug=collection_id, feature_id=feature_id)
+        layer = service.get_layer(get_db(request), collection_id, published_only=True)
+        feature = service.get_feature(get_db(request), slug=collection_id, feature_id=feature_id)
         body = _feature_json(feature, crs)
         body["links"] = [
             *_self_links(request, f"/collections/{collection_id}/items/{feature_id}", GEOJSON),
@@ -476,7 +477,7 @@ def tilesets(request: Request, collection_id: str) -> Response:
     """The tilesets (one, WebMercatorQuad) offered for a published collection."""
 
     def build() -> Response:
-        layer = service.get_layer(request.app.state.db, collection_id, published_only=True)
+        layer = service.get_layer(get_db(request), collection_id, published_only=True)
         tileset = _tileset(request, layer)
         body = {
             "links": [_link(f"{_tiles_base(request, collection_id)}?f=json", "self", "application/json")],
@@ -495,7 +496,7 @@ def tileset(request: Request, collection_id: str, tile_matrix_set: str) -> Respo
 
     def build() -> Response:
         _check_matrix_set(tile_matrix_set)
-        layer = service.get_layer(request.app.state.db, collection_id, published_only=True)
+        layer = service.get_layer(get_db(request), collection_id, published_only=True)
         return JSONResponse(_tileset(request, layer))
 
     return _guard(request, build)
@@ -530,7 +531,7 @@ def tile(
             )
         params = request.query_params
         period = parse_datetime(params["datetime"]) if "datetime" in params else None
-        data = tiles.encode_tile(request.app.state.db, slug=collection_id, tile=address, period=period)
+        data = tiles.encode_tile(get_db(request), slug=collection_id, tile=address, period=period)
         headers = {"Cache-Control": "public, max-age=300"}
         if data is None:
             return Response(status_code=204, headers=headers)

@@ -15,7 +15,7 @@ from smartcity.core.security import Actor
 from smartcity.gis import editor, planning
 from smartcity.gis import store as service
 from smartcity.gis.ogc import router as ogc_router
-from smartcity.web.deps import current_actor, verify_csrf
+from smartcity.web.deps import current_actor, get_db, get_settings, verify_csrf
 from smartcity.web.templating import render
 
 router = APIRouter()
@@ -39,9 +39,7 @@ def planning_map(request: Request, parcel: str | None = None, address: str | Non
     info, error = None, None
     if parcel or address:
         try:
-            info = planning.planning_lookup(
-                request.app.state.db, parcel=parcel or None, address=address or None
-            )
+            info = planning.planning_lookup(get_db(request), parcel=parcel or None, address=address or None)
         except AppError as exc:
             error = exc.detail
     return render(
@@ -52,7 +50,7 @@ def planning_map(request: Request, parcel: str | None = None, address: str | Non
             "error": error,
             "parcel": parcel or "",
             "address": address or "",
-            "base_map_style_url": request.app.state.settings.base_map_style_url,
+            "base_map_style_url": get_settings(request).base_map_style_url,
         },
     )
 
@@ -78,7 +76,7 @@ def _editor_denied(request: Request, actor: Actor) -> Response | None:
 def _editor_page(
     request: Request, *, layer: str, feature_id: str, error: AppError | None = None, saved: bool = False
 ) -> Response:
-    db = request.app.state.db
+    db = get_db(request)
     layers = [item for item in service.list_layers(db) if item.provider == "store"]
     chosen = next((item for item in layers if item.slug == layer), layers[0] if layers else None)
     feature, history = None, []
@@ -93,7 +91,7 @@ def _editor_page(
         "error": error,
         "saved": saved,
         "editor_path": EDITOR_PATH,
-        "base_map_style_url": request.app.state.settings.base_map_style_url,
+        "base_map_style_url": get_settings(request).base_map_style_url,
     }
     return render(request, "gis/editor.html", context, status_code=error.status if error else 200)
 
@@ -114,7 +112,7 @@ async def save_correction(request: Request, actor: ActorDep) -> Response:
         return denied
     form = {key: str(value) for key, value in (await request.form()).items()}
     slug, feature_id = form.get("layer", ""), form.get("feature_id", "")
-    db = request.app.state.db
+    db = get_db(request)
     try:
         layer = service.get_layer(db, slug)
         if not feature_id.isdigit():

@@ -8,16 +8,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from smartcity.core.db import Database
+from smartcity.core.db import open_database
 
 ioc_app = typer.Typer(help="Trung tâm điều hành (IOC) — the operations centre.", no_args_is_help=True)
 console = Console()
-
-
-def _db() -> Database:
-    from smartcity.core.db import open_database
-
-    return open_database()
 
 
 @ioc_app.command("compute")
@@ -27,7 +21,7 @@ def compute(
     """Compute the indicators' current and previous periods now."""
     from smartcity.ioc import service
 
-    db = _db()
+    db = open_database()
     done = service.compute_now(db, settings=db.settings, codes=code)
     console.print(f"Computed {done} indicator periods.")
 
@@ -37,7 +31,7 @@ def timers() -> None:
     """Escalate incidents not acknowledged in time and carry out due playbook steps."""
     from smartcity.ioc import service
 
-    db = _db()
+    db = open_database()
     escalated = service.escalate_overdue(db, settings=db.settings)
     steps = service.run_due_steps(db, settings=db.settings)
     console.print(f"Escalated {len(escalated)} incidents, ran {steps} playbook steps.")
@@ -52,7 +46,7 @@ def report(
     """Write the daily or monthly operations report as PDF or XLSX."""
     from smartcity.ioc.service import reports
 
-    db = _db()
+    db = open_database()
     if out.suffix == ".xlsx":
         out.write_bytes(reports.report_xlsx(db, settings=db.settings, kind=kind, key=period))
     else:

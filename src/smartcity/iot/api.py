@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import yaml
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
-from smartcity.core.db import Database
 from smartcity.core.errors import BadRequest, Forbidden, UnsupportedMediaType
 from smartcity.core.pages import MAX_LIMIT
 from smartcity.core.security import Actor
@@ -41,16 +40,13 @@ from smartcity.iot.schemas import (
     TelemetryPoint,
     TelemetrySeries,
 )
+from smartcity.web.deps import get_db
 
 iot = APIRouter(prefix="/api/v1/iot", tags=["iot"])
 Operator = Annotated[Actor, Depends(operator)]
 Integrator = Annotated[Actor, Depends(integrator)]
 SignedIn = Annotated[Actor, Depends(signed_in)]
 MAX_CSV_BYTES = 5_000_000
-
-
-def _db(request: Request) -> Database:
-    return request.app.state.db
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -83,7 +79,7 @@ def list_types(_actor: SignedIn) -> list[dict[str, Any]]:
 
 @iot.post("/devices", status_code=201, response_model=DeviceCreated, summary="Register a device")
 def create_device(data: DeviceCreate, request: Request, actor: Integrator) -> DeviceCreated:
-    created = service.register_device(_db(request), actor=actor, data=data)
+    created = service.register_device(get_db(request), actor=actor, data=data)
     read = device_read(created.device)
     return DeviceCreated(
         **read.model_dump(),
@@ -102,7 +98,7 @@ async def import_devices(request: Request, actor: Integrator) -> Response | Impo
         content = body.decode("utf-8")
     except UnicodeDecodeError:
         raise BadRequest("The CSV must be UTF-8") from None
-    created, errors = service.import_devices_csv(_db(request), actor=actor, content=content)
+    created, errors = service.import_devices_csv(get_db(request), actor=actor, content=content)
     report = ImportReport(
         created=len(created),
         errors=errors,
@@ -129,8 +125,8 @@ def list_devices(
     where = service.DeviceFilter(
         type=type, status=status, ward_code=ward_code, tag=tag, q=q, bbox=_bbox(bbox)
     )
-    items, total = service.list_devices(_db(request), where=where, limit=limit, offset=offset)
-    health = service.device_health(_db(request), device_ids=[d.id for d in items])
+    items, total = service.list_devices(get_db(request), where=where, limit=limit, offset=offset)
+    health = service.device_health(get_db(request), device_ids=[d.id for d in items])
     return DevicePage(
         items=[device_read(d, health[d.id]) for d in items], total=total, limit=limit, offset=offset
     )
@@ -148,30 +144,30 @@ def _bbox(raw: str | None) -> tuple[float, float, float, float] | None:
 
 @iot.get("/devices/{device_id}", response_model=DeviceRead, summary="One device")
 def get_device(device_id: str, request: Request, _actor: SignedIn) -> DeviceRead:
-    device = service.get_device(_db(request), device_id=device_id)
-    return device_read(device, service.device_health(_db(request), device_ids=[device_id])[device_id])
+    device = service.get_device(get_db(request), device_id=device_id)
+    return device_read(device, service.device_health(get_db(request), device_ids=[device_id])[device_id])
 
 
 @iot.patch("/devices/{device_id}", response_model=DeviceRead, summary="Change a device's registry fields")
 def patch_device(device_id: str, data: DeviceUpdate, request: Request, actor: Operator) -> DeviceRead:
-    return device_read(service.update_device(_db(request), actor=actor, device_id=device_id, data=data))
+    return device_read(service.update_device(get_db(request), actor=actor, device_id=device_id, data=data))
 
 
 @iot.post("/devices/{device_id}/decommission", response_model=DeviceRead, summary="Take out of service")
 def decommission(device_id: str, request: Request, actor: Operator) -> DeviceRead:
-    return device_read(service.decommission_device(_db(request), actor=actor, device_id=device_id))
+    return device_read(service.decommission_device(get_db(request), actor=actor, device_id=device_id))
 
 
 @iot.post("/devices/{device_id}/credentials", response_model=Credentials, summary="New device password")
 def new_credentials(device_id: str, request: Request, actor: Operator) -> Credentials:
-    created = service.reset_credentials(_db(request), actor=actor, device_id=device_id)
+    created = service.reset_credentials(get_db(request), actor=actor, device_id=device_id)
     return Credentials(username=created.device.mqtt_username, password=created.password)
 
 
 @iot.get("/devices/{device_id}/state", response_model=LatestState, summary="Latest value of each key")
 def device_state(device_id: str, request: Request, _actor: SignedIn) -> LatestState:
-    service.get_device(_db(request), device_id=device_id)
-    state = service.latest_state(_db(request), device_ids=[device_id])[device_id]
+    service.get_device(get_db(request), device_id=device_id)
+    state = service.latest_state(get_db(request), device_ids=[device_id])[device_id]
     return LatestState(
         device_id=device_id,
         values={k: v for k, (v, _) in state.items()},
@@ -190,7 +186,7 @@ def device_telemetry(
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
 ) -> TelemetrySeries:
     items = service.telemetry(
-        _db(request), device_id=device_id, key=key, start=_utc(start), end=_utc(end), limit=limit
+        get_db(request), device_id=device_id, key=key, start=_utc(start), end=_utc(end), limit=limit
     )
     return TelemetrySeries(device_id=device_id, items=[TelemetryPoint(**i) for i in items])
 
@@ -206,7 +202,7 @@ def device_aggregates(
     end: Annotated[datetime | None, Query(alias="to")] = None,
 ) -> AggregateSeries:
     items = service.aggregates(
-        _db(request), device_id=device_id, key=key, interval=interval, start=_utc(start), end=_utc(end)
+        get_db(request), device_id=device_id, key=key, interval=interval, start=_utc(start), end=_utc(end)
     )
     return AggregateSeries.model_validate(
         {"device_id": device_id, "key": key, "interval": interval, "items": items}
@@ -223,9 +219,9 @@ def device_rollups(
     start: Annotated[datetime | None, Query(alias="from")] = None,
     end: Annotated[datetime | None, Query(alias="to")] = None,
 ) -> AggregateSeries:
-    service.get_device(_db(request), device_id=device_id)
+    service.get_device(get_db(request), device_id=device_id)
     items = service.rollups(
-        _db(request), device_id=device_id, key=key, interval=interval, start=_utc(start), end=_utc(end)
+        get_db(request), device_id=device_id, key=key, interval=interval, start=_utc(start), end=_utc(end)
     )
     return AggregateSeries.model_validate(
         {"device_id": device_id, "key": key, "interval": interval, "items": items}
@@ -234,7 +230,7 @@ def device_rollups(
 
 @iot.get("/rejections", response_model=list[RejectionRead], summary="Rejected messages, counted per device")
 def list_rejections(request: Request, _actor: Operator, device_id: str | None = None) -> list[RejectionRead]:
-    return [RejectionRead.model_validate(r) for r in service.rejections(_db(request), device_id=device_id)]
+    return [RejectionRead.model_validate(r) for r in service.rejections(get_db(request), device_id=device_id)]
 
 
 @iot.post("/telemetry", response_model=IngestReport, summary="Ingest a batch of device messages")
@@ -242,7 +238,7 @@ def post_telemetry(
     batch: TelemetryBatch, request: Request, sender: Annotated[Sender, Depends(telemetry_sender)]
 ) -> IngestReport:
     envelopes = [_envelope(message, sender) for message in batch.messages]
-    outcome = service.ingest(_db(request), envelopes=envelopes)
+    outcome = service.ingest(get_db(request), envelopes=envelopes)
     return IngestReport(
         accepted=outcome.accepted,
         duplicates=outcome.duplicates,
@@ -270,7 +266,7 @@ def _envelope(message: Any, sender: Sender) -> Envelope:
     summary="Send a command to devices (stored, then published)",
 )
 def post_command(data: CommandCreate, request: Request, actor: Operator) -> CommandGroupRead:
-    group_id, commands = service.send_commands(_db(request), actor=actor, data=data)
+    group_id, commands = service.send_commands(get_db(request), actor=actor, data=data)
     return _group(group_id, commands)
 
 
@@ -284,12 +280,14 @@ def _group(group_id: str, commands: list[Command]) -> CommandGroupRead:
 
 @iot.get("/commands/{group_id}", response_model=CommandGroupRead, summary="A command or group and its status")
 def get_command_group(group_id: str, request: Request, _actor: Operator) -> CommandGroupRead:
-    return _group(group_id, service.command_group(_db(request), group_id=group_id))
+    return _group(group_id, service.command_group(get_db(request), group_id=group_id))
 
 
 @iot.get("/devices/{device_id}/commands", response_model=list[CommandRead], summary="Latest commands")
 def device_commands(device_id: str, request: Request, _actor: Operator) -> list[CommandRead]:
-    return [CommandRead.model_validate(c) for c in service.list_commands(_db(request), device_id=device_id)]
+    return [
+        CommandRead.model_validate(c) for c in service.list_commands(get_db(request), device_id=device_id)
+    ]
 
 
 @iot.get("/devices/{device_id}/commands/pending", summary="For devices polling over HTTP: commands to apply")
@@ -298,7 +296,7 @@ def pending_commands(
 ) -> list[dict[str, Any]]:
     if not sender.may_send_for(device_id):
         raise Forbidden(f"device {sender.device_id!r} may not read {device_id!r}'s commands")
-    return [service.command_payload(c) for c in service.take_commands(_db(request), device_id=device_id)]
+    return [service.command_payload(c) for c in service.take_commands(get_db(request), device_id=device_id)]
 
 
 @iot.post(
@@ -316,29 +314,31 @@ def ack_command(
     if not sender.may_send_for(device_id):
         raise Forbidden(f"device {sender.device_id!r} may not answer for {device_id!r}")
     command = service.acknowledge_command(
-        _db(request), device_id=device_id, command_id=command_id, ok=ack.status == "ok", detail=ack.detail
+        get_db(request), device_id=device_id, command_id=command_id, ok=ack.status == "ok", detail=ack.detail
     )
     return CommandRead.model_validate(command)
 
 
 @iot.get("/rules", response_model=list[RuleRead], summary="Rules")
 def list_rules(request: Request, _actor: Operator) -> list[RuleRead]:
-    return [RuleRead.model_validate(r) for r in service.list_rules(_db(request))]
+    return [RuleRead.model_validate(r) for r in service.list_rules(get_db(request))]
 
 
 @iot.post("/rules", status_code=201, response_model=RuleRead, summary="Add a rule")
 def create_rule(data: RuleCreate, request: Request, actor: Operator) -> RuleRead:
-    return RuleRead.model_validate(service.create_rule(_db(request), actor=actor, data=data))
+    return RuleRead.model_validate(service.create_rule(get_db(request), actor=actor, data=data))
 
 
 @iot.put("/rules/{rule_id}", response_model=RuleRead, summary="Replace a rule (new version)")
 def put_rule(rule_id: int, data: RuleCreate, request: Request, actor: Operator) -> RuleRead:
-    return RuleRead.model_validate(service.update_rule(_db(request), actor=actor, rule_id=rule_id, data=data))
+    return RuleRead.model_validate(
+        service.update_rule(get_db(request), actor=actor, rule_id=rule_id, data=data)
+    )
 
 
 @iot.get("/rules/export", summary="Every rule as YAML or JSON")
 def export_rules(request: Request, _actor: Operator, format: str = "yaml") -> Response:
-    rules = [service.rule_snapshot(r) for r in service.list_rules(_db(request))]
+    rules = [service.rule_snapshot(r) for r in service.list_rules(get_db(request))]
     if format == "json":
         return Response(
             json.dumps({"rules": rules}, ensure_ascii=False, indent=2), media_type="application/json"
@@ -357,7 +357,7 @@ def import_rules(
     items = document.get("rules")
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise BadRequest('expected {"rules": [ ... ]}')
-    created, updated = service.import_rules(_db(request), actor=actor, rules=items)
+    created, updated = service.import_rules(get_db(request), actor=actor, rules=items)
     return {"created": created, "updated": updated}
 
 
@@ -371,7 +371,7 @@ def list_alarms(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     items, total = service.list_alarms(
-        _db(request), state=state, device_id=device_id, limit=limit, offset=offset
+        get_db(request), state=state, device_id=device_id, limit=limit, offset=offset
     )
     return {
         "items": [AlarmRead.model_validate(a) for a in items],
@@ -383,12 +383,14 @@ def list_alarms(
 
 @iot.post("/alarms/{alarm_id}/acknowledge", response_model=AlarmRead, summary="Acknowledge an alarm")
 def acknowledge_alarm(alarm_id: int, request: Request, actor: Operator) -> AlarmRead:
-    return AlarmRead.model_validate(service.acknowledge_alarm(_db(request), actor=actor, alarm_id=alarm_id))
+    return AlarmRead.model_validate(
+        service.acknowledge_alarm(get_db(request), actor=actor, alarm_id=alarm_id)
+    )
 
 
 @iot.post("/alarms/{alarm_id}/clear", response_model=AlarmRead, summary="Clear an alarm by hand")
 def clear_alarm(alarm_id: int, request: Request, actor: Operator) -> AlarmRead:
-    return AlarmRead.model_validate(service.clear_alarm(_db(request), actor=actor, alarm_id=alarm_id))
+    return AlarmRead.model_validate(service.clear_alarm(get_db(request), actor=actor, alarm_id=alarm_id))
 
 
 router = APIRouter()

@@ -13,6 +13,7 @@ from fastapi import Depends, Header, Request
 
 from smartcity.core.errors import Forbidden, Unauthorized
 from smartcity.core.security import ANONYMOUS, Actor
+from smartcity.web.deps import get_db
 
 try:
     from smartcity.web.deps import current_actor
@@ -81,7 +82,7 @@ def _device_sender(request: Request, token: str) -> Sender:
     from smartcity.iot.service import authenticate_device
 
     username, _, password = token.partition(":")
-    device = authenticate_device(request.app.state.db, username=username, password=password)
+    device = authenticate_device(get_db(request), username=username, password=password)
     if device is None:
         raise Unauthorized("Unknown or wrong device credentials")
     return Sender(Actor(kind="device", name=device.id), device.id)

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from smartcity.core.config import get_settings
-from smartcity.core.db import Database
+from smartcity.core.db import open_database
 from smartcity.core.errors import AppError
 from smartcity.core.logging import configure_logging
 from smartcity.core.security import Actor
@@ -35,12 +35,6 @@ telemetry_app = typer.Typer(help="Telemetry retention and roll-ups.", no_args_is
 iot_app.add_typer(telemetry_app, name="telemetry")
 ingest_app = typer.Typer(help="Ingest device messages from the MQTT broker.", invoke_without_command=True)
 simulate_app = typer.Typer(help="Simulate a city's worth of devices.", invoke_without_command=True)
-
-
-def _db() -> Database:
-    from smartcity.core.db import open_database
-
-    return open_database()
 
 
 def _fail(error: AppError) -> typer.Exit:
@@ -71,7 +65,7 @@ def devices_add(
                 "installed_on": installed_on,
             }
         )
-        created = service.register_device(_db(), actor=CLI_ACTOR, data=data)
+        created = service.register_device(open_database(), actor=CLI_ACTOR, data=data)
     except AppError as error:
         raise _fail(error) from None
     except ValueError as error:
@@ -95,7 +89,7 @@ def devices_list(
 ) -> None:
     """List registered devices."""
     items, total = service.list_devices(
-        _db(), where=service.DeviceFilter(type=type), limit=limit, offset=offset
+        open_database(), where=service.DeviceFilter(type=type), limit=limit, offset=offset
     )
     table = Table("id", "type", "status", "ward", "lon", "lat", "tags")
     for d in items:
@@ -110,7 +104,9 @@ def devices_import(
     credentials_out: Annotated[Path | None, typer.Option(help="Write credentials CSV")] = None,
 ) -> None:
     """Register every device of a CSV file (all or none); credentials go to a file, not the screen."""
-    created, errors = service.import_devices_csv(_db(), actor=CLI_ACTOR, content=path.read_text("utf-8"))
+    created, errors = service.import_devices_csv(
+        open_database(), actor=CLI_ACTOR, content=path.read_text("utf-8")
+    )
     for error in errors:
         console.print(f"[red]line {error['line']}[/red]: {error['error']}")
     if errors:
@@ -125,7 +121,7 @@ def devices_import(
 def devices_decommission(device_id: str) -> None:
     """Take a device out of service."""
     try:
-        service.decommission_device(_db(), actor=CLI_ACTOR, device_id=device_id)
+        service.decommission_device(open_database(), actor=CLI_ACTOR, device_id=device_id)
     except AppError as error:
         raise _fail(error) from None
     console.print(f"{device_id} decommissioned")
@@ -136,7 +132,9 @@ def mosquitto_passwd(path: Path) -> None:
     """Write a Mosquitto password file with every active device (and reload the broker yourself)."""
     from smartcity.iot.broker import active_devices
 
-    lines = [f"{d.mqtt_username}:{d.mosquitto_hash}\n" for d in active_devices(_db()) if d.mosquitto_hash]
+    lines = [
+        f"{d.mqtt_username}:{d.mosquitto_hash}\n" for d in active_devices(open_database()) if d.mosquitto_hash
+    ]
     credentials.write_private(path, "".join(lines))
     console.print(f"{len(lines)} devices written to {path}")
 
@@ -158,7 +156,7 @@ def broker_config(
 
     try:
         files = write_broker_config(
-            _db(),
+            open_database(),
             outdir,
             actor=CLI_ACTOR,
             listeners=Listeners(host=host, port=port, tls_port=tls_port),
@@ -189,7 +187,7 @@ def refresh_crl_command(
     if not (outdir / "mosquitto.conf").exists():
         console.print(f"[red]{outdir} has no mosquitto.conf: run `smartcity iot broker-config` first[/red]")
         raise typer.Exit(1)
-    crl = refresh_crl(_db(), outdir, reload_command=reload_command)
+    crl = refresh_crl(open_database(), outdir, reload_command=reload_command)
     console.print(f"{len(list(crl))} revoked certificates; crl.pem valid until {crl.next_update_utc}")
 
 
@@ -198,7 +196,7 @@ def telemetry_rollup(
     since_hours: Annotated[float, typer.Option(help="Recompute this many hours back")] = 48,
 ) -> None:
     """Recompute hourly and daily roll-ups of recent telemetry (idempotent)."""
-    db, now = _db(), datetime.now(UTC)
+    db, now = open_database(), datetime.now(UTC)
     start = now - timedelta(hours=since_hours)
     hours = service.roll_up(db, interval="hour", start=start, end=now)
     days = service.roll_up(db, interval="day", start=start, end=now)
@@ -210,7 +208,7 @@ def telemetry_purge(
     older_than_days: Annotated[int, typer.Option(help="Delete raw values older than this")] = 90,
 ) -> None:
     """Roll up, then delete raw telemetry older than the retention period (roll-ups are kept)."""
-    db, now = _db(), datetime.now(UTC)
+    db, now = open_database(), datetime.now(UTC)
     before = now - timedelta(days=older_than_days)
     service.roll_up(db, interval="hour", start=before - timedelta(days=2), end=before)
     service.roll_up(db, interval="day", start=before - timedelta(days=2), end=before)
@@ -220,7 +218,7 @@ def telemetry_purge(
 @rules_app.command("export")
 def rules_export(format: Annotated[str, typer.Option(help="yaml or json")] = "yaml") -> None:
     """Print every rule as YAML or JSON."""
-    rules = {"rules": [service.rule_snapshot(r) for r in service.list_rules(_db())]}
+    rules = {"rules": [service.rule_snapshot(r) for r in service.list_rules(open_database())]}
     if format == "json":
         console.print_json(json.dumps(rules, ensure_ascii=False))
     else:
@@ -232,7 +230,9 @@ def rules_import(path: Path) -> None:
     """Create or update rules by name from a YAML or JSON export."""
     document = yaml.safe_load(path.read_text("utf-8"))
     try:
-        created, updated = service.import_rules(_db(), actor=CLI_ACTOR, rules=document.get("rules", []))
+        created, updated = service.import_rules(
+            open_database(), actor=CLI_ACTOR, rules=document.get("rules", [])
+        )
     except AppError as error:
         raise _fail(error) from None
     console.print(f"{created} rules created, {updated} updated")
@@ -263,7 +263,7 @@ def ingest(
     stop = _stop_on_signals()
     client_id = client_id or f"smartcity-ingest-{socket.gethostname()}"
     run_ingest(
-        _db(),
+        open_database(),
         mqtt_url or settings.mqtt_url,
         client_id=client_id,
         shared_group=shared,
@@ -300,7 +300,9 @@ def simulate(
         failure_rate=failure_rate,
         start=date.today(),
     )
-    report = run_simulation(_db(), config, register=register, stop=_stop_on_signals(), console=console)
+    report = run_simulation(
+        open_database(), config, register=register, stop=_stop_on_signals(), console=console
+    )
     console.print(
         f"sent {report.sent} messages, {report.commands} commands applied, {report.failures} failures"
     )

@@ -41,6 +41,7 @@ from smartcity.iot.ngsi import (
 )
 from smartcity.iot.pipeline import DeviceInfo, Envelope, Refused, judge
 from smartcity.iot.schemas import DeviceCreate, DeviceUpdate
+from smartcity.web.deps import get_db
 
 
 def _linked_context(request: Request) -> None:
@@ -160,7 +161,7 @@ def _answer_query(request: Request, query: EntityQuery) -> Response:
     predicate = parse_q(query.q) if query.q else None
     pattern = _pattern(query.id_pattern)
     devices = _candidates(request, query.types, query.ids)
-    states = service.latest_state(request.app.state.db, device_ids=[d.id for d in devices])
+    states = service.latest_state(get_db(request), device_ids=[d.id for d in devices])
     entities = []
     for device in devices:
         full = build_entity(device, states[device.id], key_values=True)
@@ -211,13 +212,13 @@ def _candidates(request: Request, types: str | None, ids: str | None) -> list[De
         if not kinds:
             return []
     device_ids = [device_id_of(i.strip()) for i in ids.split(",")] if ids else None
-    return service.find_devices(request.app.state.db, types=kinds, device_ids=device_ids)
+    return service.find_devices(get_db(request), types=kinds, device_ids=device_ids)
 
 
 @router.get("/entities/{entity_id}", summary="One entity")
 def get_entity(entity_id: str, request: Request, _actor: Reader) -> Response:
     device = _device(request, entity_id)
-    state = service.latest_state(request.app.state.db, device_ids=[device.id])[device.id]
+    state = service.latest_state(get_db(request), device_ids=[device.id])[device.id]
     params = request.query_params
     return _respond(
         request,
@@ -227,7 +228,7 @@ def get_entity(entity_id: str, request: Request, _actor: Reader) -> Response:
 
 def _device(request: Request, entity_id: str) -> Device:
     device_id = device_id_of(entity_id)
-    device = _call(lambda: service.get_device(request.app.state.db, device_id=device_id))
+    device = _call(lambda: service.get_device(get_db(request), device_id=device_id))
     if device.status == "decommissioned":
         raise ResourceNotFound(f"entity {entity_id!r} is decommissioned")
     return device
@@ -269,7 +270,7 @@ def _create(request: Request, actor: Actor, entity: Any) -> Device:
     location = values.pop("location", None)
     for ignored in ("areaServed", "deviceState", "dateInstalled"):
         values.pop(ignored, None)
-    db = request.app.state.db
+    db = get_db(request)
     try:
         data = DeviceCreate.model_validate(
             {
@@ -310,7 +311,7 @@ def _ingest(
 ) -> list[dict[str, Any]]:
     """Store attribute values as a device message; returns the refusal reasons (raises when strict)."""
     body = _message(device_id, values, observed)
-    outcome = service.ingest(request.app.state.db, envelopes=[Envelope(body, device_id=device_id)])
+    outcome = service.ingest(get_db(request), envelopes=[Envelope(body, device_id=device_id)])
     problems = [{"reason": r.reason, "detail": r.detail} for r in outcome.refused]
     if problems and strict:
         raise BadRequestData(problems[0]["detail"])
@@ -354,9 +355,7 @@ def _update(
             change = DeviceUpdate.model_validate(registry)
         except ValueError as exc:
             raise BadRequestData(str(exc).splitlines()[0]) from None
-        _call(
-            lambda: service.update_device(request.app.state.db, actor=actor, device_id=device.id, data=change)
-        )
+        _call(lambda: service.update_device(get_db(request), actor=actor, device_id=device.id, data=change))
     not_updated = []
     for name in [n for n in values if n in ("areaServed", "deviceState", "dateInstalled")]:
         values.pop(name)
@@ -463,7 +462,7 @@ def _update_existing(request: Request, actor: Actor, entity: Any) -> str:
 
 def _delete_one(request: Request, actor: Actor, entity_ref: str) -> str:
     device = _device(request, entity_ref)
-    _call(lambda: service.decommission_device(request.app.state.db, actor=actor, device_id=device.id))
+    _call(lambda: service.decommission_device(get_db(request), actor=actor, device_id=device.id))
     return "deleted"
 
 
@@ -475,7 +474,7 @@ def _upsert_one(request: Request, actor: Actor, entity: Any, *, replace: bool) -
     if not isinstance(entity, dict) or not isinstance(entity.get("id"), str):
         raise BadRequestData("an entity needs an id")
     try:
-        device = service.get_device(request.app.state.db, device_id=device_id_of(entity["id"]))
+        device = service.get_device(get_db(request), device_id=device_id_of(entity["id"]))
     except AppError:
         _create(request, actor, entity)
         return "created"
@@ -490,7 +489,7 @@ def _upsert_one(request: Request, actor: Actor, entity: Any, *, replace: bool) -
 )
 def delete_entity(entity_id: str, request: Request, actor: Writer) -> Response:
     device = _device(request, entity_id)
-    _call(lambda: service.decommission_device(request.app.state.db, actor=actor, device_id=device.id))
+    _call(lambda: service.decommission_device(get_db(request), actor=actor, device_id=device.id))
     return Response(status_code=204)
 
 
@@ -501,7 +500,7 @@ def delete_entity(entity_id: str, request: Request, actor: Writer) -> Response:
 async def create_subscription(request: Request, actor: Writer) -> Response:
     body = await _json(request)
     context = f"{_base(request)}{CONTEXT_PATH}"
-    db = request.app.state.db
+    db = get_db(request)
     created = _call(
         lambda: subscriptions.create_subscription(db, actor=actor, body=body, context_url=context)
     )
@@ -512,7 +511,7 @@ async def create_subscription(request: Request, actor: Writer) -> Response:
 def list_subscriptions(request: Request, actor: Writer) -> Response:
     params = request.query_params
     limit, offset = _int(params, "limit", 20, 1, MAX_LIMIT), _int(params, "offset", 0, 0, 10**9)
-    db = request.app.state.db
+    db = get_db(request)
     items, total = subscriptions.list_subscriptions(db, actor=actor, limit=limit, offset=offset)
     headers = {"NGSILD-Results-Count": str(total)} if params.get("count") == "true" else None
     return _respond(request, [subscriptions.subscription_json(s) for s in items], headers=headers)
@@ -521,9 +520,7 @@ def list_subscriptions(request: Request, actor: Writer) -> Response:
 @router.get("/subscriptions/{subscription_id}", summary="One subscription with its notification status")
 def get_subscription(subscription_id: str, request: Request, actor: Writer) -> Response:
     found = _call(
-        lambda: subscriptions.get_subscription(
-            request.app.state.db, actor=actor, subscription_id=subscription_id
-        )
+        lambda: subscriptions.get_subscription(get_db(request), actor=actor, subscription_id=subscription_id)
     )
     return _respond(request, subscriptions.subscription_json(found))
 
@@ -531,7 +528,7 @@ def get_subscription(subscription_id: str, request: Request, actor: Writer) -> R
 @router.patch("/subscriptions/{subscription_id}", status_code=204, summary="Change a subscription")
 async def update_subscription(subscription_id: str, request: Request, actor: Writer) -> Response:
     body = await _json(request)
-    db = request.app.state.db
+    db = get_db(request)
     _call(
         lambda: subscriptions.update_subscription(db, actor=actor, subscription_id=subscription_id, body=body)
     )
@@ -540,7 +537,7 @@ async def update_subscription(subscription_id: str, request: Request, actor: Wri
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204, summary="Delete a subscription")
 def delete_subscription(subscription_id: str, request: Request, actor: Writer) -> Response:
-    db = request.app.state.db
+    db = get_db(request)
     _call(lambda: subscriptions.delete_subscription(db, actor=actor, subscription_id=subscription_id))
     return Response(status_code=204)
 
@@ -552,7 +549,7 @@ def delete_subscription(subscription_id: str, request: Request, actor: Writer) -
 def get_temporal_entity(entity_id: str, request: Request, _actor: Reader) -> Response:
     query = temporal.parse_query(request.query_params)
     device = _device(request, entity_id)
-    return _respond(request, temporal.temporal_entity(request.app.state.db, device, query))
+    return _respond(request, temporal.temporal_entity(get_db(request), device, query))
 
 
 @router.get("/temporal/entities", summary="History of the entities of a type, id or idPattern")
@@ -568,7 +565,7 @@ def query_temporal_entities(request: Request, _actor: Reader) -> Response:
         for d in _candidates(request, params.get("type"), params.get("id"))
         if not pattern or pattern.search(build_entity(d, {})["id"])
     ]
-    db = request.app.state.db
+    db = get_db(request)
     body = [temporal.temporal_entity(db, d, query) for d in devices[offset : offset + limit]]
     headers = {"NGSILD-Results-Count": str(len(devices))} if params.get("count") == "true" else None
     return _respond(request, body, headers=headers)

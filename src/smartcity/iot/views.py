@@ -18,6 +18,7 @@ from smartcity.iot import service
 from smartcity.iot.auth import current_actor
 from smartcity.iot.device_types import device_types, get_device_type
 from smartcity.iot.schemas import CommandCreate
+from smartcity.web.deps import get_db, get_settings
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -37,7 +38,7 @@ def utc_offset_label(zone: ZoneInfo, moment: datetime | None = None) -> str:
 
 def clock(request: Request) -> dict[str, Any]:
     """The city's zone (settings.timezone) and its offset, for headings over times shown in it."""
-    zone = ZoneInfo(request.app.state.settings.timezone)
+    zone = ZoneInfo(get_settings(request).timezone)
     return {"zone_label": utc_offset_label(zone), "zone_name": zone.key}
 
 
@@ -62,7 +63,7 @@ def devices_page(
     offset: int = 0,
 ) -> HTMLResponse:
     """Devices in a table and on a map, with their last report and rejected messages."""
-    db = request.app.state.db
+    db = get_db(request)
     where = service.DeviceFilter(type=type or None, status=status or None, q=q or None)
     items, total = service.list_devices(db, where=where, limit=PAGE_SIZE, offset=max(offset, 0))
     health = service.device_health(db, device_ids=[d.id for d in items])
@@ -96,7 +97,7 @@ def _point(device: Any, alarm: bool) -> dict[str, Any]:
 @router.get("/iot/devices/{device_id}", response_class=HTMLResponse)
 def device_page(device_id: str, request: Request, actor: Operator, key: str | None = None) -> HTMLResponse:
     """One device: latest values (refreshed live), a 48-hour chart, commands, alarms."""
-    db = request.app.state.db
+    db = get_db(request)
     device = service.get_device(db, device_id=device_id)
     kind = get_device_type(device.type)
     state = service.latest_state(db, device_ids=[device_id])[device_id]
@@ -169,7 +170,7 @@ def post_command(
         params = {"state": value}
     try:
         data = CommandCreate(name=name, params=params, device_ids=[device_id])
-        service.send_commands(request.app.state.db, actor=actor, data=data)
+        service.send_commands(get_db(request), actor=actor, data=data)
         message = "sent"
     except (AppError, ValueError):
         message = "rejected"
@@ -180,7 +181,7 @@ def post_command(
 def alarms_page(request: Request, actor: Operator, state: str = "open") -> HTMLResponse:
     """Open (or all) alarms, newest first, with acknowledge and clear buttons."""
     wanted = None if state == "all" else state
-    items, total = service.list_alarms(request.app.state.db, state=wanted, limit=200)
+    items, total = service.list_alarms(get_db(request), state=wanted, limit=200)
     context = {"alarms": items, "total": total, "state": state, **clock(request)}
     return render(request, "iot/alarms.html", context)
 
@@ -191,5 +192,5 @@ def alarm_action(alarm_id: int, action: str, request: Request, actor: Operator) 
     act = {"acknowledge": service.acknowledge_alarm, "clear": service.clear_alarm}.get(action)
     if act is not None:
         with contextlib.suppress(AppError):  # already cleared or gone: the list shows the current state
-            act(request.app.state.db, actor=actor, alarm_id=alarm_id)
+            act(get_db(request), actor=actor, alarm_id=alarm_id)
     return RedirectResponse("/iot/alarms", status_code=303)

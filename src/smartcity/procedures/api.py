@@ -80,7 +80,7 @@ async def import_file(
     """Create or update procedures from an XLSX or CSV file; every row valid or nothing stored."""
     content = await file.read(service.MAX_IMPORT_BYTES + 1)
     report: ImportReport = service.import_catalogue(
-        request.app.state.db, actor=actor, filename=file.filename or "", content=content
+        get_db(request), actor=actor, filename=file.filename or "", content=content
     )
     return report.model_dump()
 

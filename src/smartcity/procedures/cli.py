@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from smartcity.core.db import Database
+from smartcity.core.db import open_database
 from smartcity.core.security import Actor
 
 procedures_app = typer.Typer(
@@ -19,18 +19,12 @@ GROUPS = {"procedures": procedures_app}
 console = Console()
 
 
-def _db() -> Database:
-    from smartcity.core.db import open_database
-
-    return open_database()
-
-
 @procedures_app.command("load-city")
 def load_city(pack: Annotated[str, typer.Option(help="City pack")] = "thu-dau-mot") -> None:
     """Load the catalogue the city pack ships (safe to run again)."""
     from smartcity.procedures.service import level_counts, load_city_catalogue
 
-    db = _db()
+    db = open_database()
     report = load_city_catalogue(db, actor=Actor.system("procedures-cli"), pack=pack)
     console.print(f"Created {report.created}, updated {report.updated}, unchanged {report.unchanged}.")
     console.print(f"Levels: {dict(sorted(level_counts(db).items()))}")
@@ -42,7 +36,7 @@ def import_file(path: Annotated[Path, typer.Argument(help="An .xlsx or .csv file
     from smartcity.core.errors import AppError
     from smartcity.procedures.service import import_catalogue
 
-    db = _db()
+    db = open_database()
     try:
         report = import_catalogue(
             db, actor=Actor.system("procedures-cli"), filename=path.name, content=path.read_bytes()
@@ -64,7 +58,7 @@ def export(path: Annotated[Path, typer.Argument(help="Where to write (.xlsx or .
     from smartcity.procedures.service import export_catalogue
 
     fmt = "csv" if path.suffix.lower() == ".csv" else "xlsx"
-    path.write_bytes(export_catalogue(_db(), fmt=fmt))
+    path.write_bytes(export_catalogue(open_database(), fmt=fmt))
     console.print(f"Written {path}")
 
 
@@ -76,7 +70,7 @@ def list_command(
     """Search the catalogue (with or without diacritics)."""
     from smartcity.procedures.service import list_procedures
 
-    page = list_procedures(_db(), q=q or None, limit=limit)
+    page = list_procedures(open_database(), q=q or None, limit=limit)
     table = Table("code", "level", "days", "name", title=f"{page.total} procedures")
     for item in page.items:
         table.add_row(item.code, str(item.level), str(item.processing_days), item.name)

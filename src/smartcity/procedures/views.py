@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from smartcity.procedures import service
 from smartcity.procedures.workflows import template
+from smartcity.web.deps import get_db
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -27,7 +28,7 @@ def catalogue(
     page: Annotated[int, Query(ge=1, le=10000)] = 1,
 ) -> HTMLResponse:
     """The catalogue with search (with or without diacritics) and filters by field, level and agency."""
-    db = request.app.state.db
+    db = get_db(request)
     level_value = int(level) if level and level.isdigit() and 1 <= int(level) <= 4 else None
     result = service.list_procedures(
         db,
@@ -61,7 +62,7 @@ def catalogue(
 @router.get("/thu-tuc/{code}", response_class=HTMLResponse)
 def procedure_page(request: Request, code: str) -> HTMLResponse:
     """One procedure: documents, fees, time, legal basis, workflow; a link to submit online."""
-    procedure = service.get_procedure(request.app.state.db, code)
+    procedure = service.get_procedure(get_db(request), code)
     return render(
         request,
         "procedures/detail.html",

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from smartcity.core.db import Database
 from smartcity.core.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.signing import service
@@ -25,16 +24,12 @@ from smartcity.signing.schemas import (
     SignedDocumentRead,
     VerificationReport,
 )
-from smartcity.web.deps import require_actor, require_role
+from smartcity.web.deps import get_db, get_settings, require_actor, require_role
 from smartcity.web.uploads import read_pdf_upload
 
 router = APIRouter(prefix="/api/v1/signing", tags=["signing"])
 MAX_PROTOCOL_BODY = 64 * 1024
 admin_only = require_role("admin")
-
-
-def _db(request: Request) -> Database:
-    return request.app.state.db
 
 
 async def _protocol_body(request: Request, content_type: str) -> bytes:
@@ -51,13 +46,13 @@ async def _protocol_body(request: Request, content_type: str) -> bytes:
 @router.get("/pki", response_model=PkiStatus, summary="The city's certificate authorities")
 def get_pki(request: Request) -> PkiStatus:
     """The root CA, issuing CA and TSA certificates (public data)."""
-    return service.pki_status(_db(request))
+    return service.pki_status(get_db(request))
 
 
 @router.get("/root.pem", summary="The city root certificate (PEM)", response_class=Response)
 def get_root_pem(request: Request) -> Response:
     """The trust anchor to install in independent verifiers."""
-    return Response(service.root_certificate_pem(_db(request)), media_type="application/x-pem-file")
+    return Response(service.root_certificate_pem(get_db(request)), media_type="application/x-pem-file")
 
 
 @router.get(
@@ -65,13 +60,13 @@ def get_root_pem(request: Request) -> Response:
 )
 def get_ca_certificate(slug: str, request: Request) -> Response:
     """The DER certificate of the root or issuing CA."""
-    return Response(service.ca_certificate_der(_db(request), slug), media_type="application/pkix-cert")
+    return Response(service.ca_certificate_der(get_db(request), slug), media_type="application/pkix-cert")
 
 
 @router.get("/crl/{slug}.crl", summary="Current CRL of a city CA (DER)", response_class=Response)
 def get_crl(slug: str, request: Request) -> Response:
     """A freshly signed CRL of the root or issuing CA."""
-    der = service.current_crl(_db(request), slug, settings=request.app.state.settings)
+    der = service.current_crl(get_db(request), slug, settings=get_settings(request))
     return Response(der, media_type="application/pkix-crl", headers={"Cache-Control": "max-age=300"})
 
 
@@ -80,7 +75,7 @@ async def post_ocsp(request: Request) -> Response:
     """application/ocsp-request in, application/ocsp-response out."""
     body = await _protocol_body(request, "application/ocsp-request")
     answer = await run_in_threadpool(
-        service.answer_ocsp, _db(request), body, settings=request.app.state.settings
+        service.answer_ocsp, get_db(request), body, settings=get_settings(request)
     )
     return Response(answer, media_type="application/ocsp-response")
 
@@ -94,7 +89,7 @@ def get_ocsp(encoded: str, request: Request) -> Response:
         body = base64.b64decode(encoded, validate=False)
     except (binascii.Error, ValueError) as exc:
         raise BadRequest("The OCSP request is not base64") from exc
-    answer = service.answer_ocsp(_db(request), body, settings=request.app.state.settings)
+    answer = service.answer_ocsp(get_db(request), body, settings=get_settings(request))
     return Response(answer, media_type="application/ocsp-response")
 
 
@@ -103,7 +98,7 @@ async def post_tsa(request: Request) -> Response:
     """application/timestamp-query in, application/timestamp-reply out."""
     body = await _protocol_body(request, "application/timestamp-query")
     answer = await run_in_threadpool(
-        service.timestamp_reply, _db(request), body, settings=request.app.state.settings
+        service.timestamp_reply, get_db(request), body, settings=get_settings(request)
     )
     return Response(answer, media_type="application/timestamp-reply")
 
@@ -113,16 +108,16 @@ async def post_verify(request: Request) -> VerificationReport:
     """Upload a PDF (multipart field `file`, or an application/pdf body); every signature is checked."""
     upload = await read_pdf_upload(request, limit=get_signing_settings().signing_max_upload_bytes)
     return await run_in_threadpool(
-        service.verify_pdf, _db(request), upload.pdf, settings=request.app.state.settings
+        service.verify_pdf, get_db(request), upload.pdf, settings=get_settings(request)
     )
 
 
 @router.get("/documents/{document_id}", summary="A signed document and its verification")
 def get_document(document_id: str, request: Request) -> dict[str, Any]:
     """The stored document's facts and a fresh verification report."""
-    db = _db(request)
+    db = get_db(request)
     document = service.get_signed_document(db, document_id)
-    report = service.verify_signed_document(db, document_id, settings=request.app.state.settings)
+    report = service.verify_signed_document(db, document_id, settings=get_settings(request))
     return {
         "document": SignedDocumentRead.model_validate(document).model_dump(mode="json"),
         "verification": report.model_dump(mode="json"),
@@ -132,8 +127,8 @@ def get_document(document_id: str, request: Request) -> dict[str, Any]:
 @router.get("/documents/{document_id}/pdf", summary="The signed PDF", response_class=Response)
 def get_document_pdf(document_id: str, request: Request) -> Response:
     """The latest signed version of the document."""
-    document = service.get_signed_document(_db(request), document_id)
-    pdf = service.signed_document_pdf(_db(request), document_id)
+    document = service.get_signed_document(get_db(request), document_id)
+    pdf = service.signed_document_pdf(get_db(request), document_id)
     return Response(
         pdf,
         media_type="application/pdf",
@@ -156,7 +151,7 @@ async def post_sign(request: Request, actor: Actor = Depends(require_actor)) -> 
     org_unit = fields.get("org_unit_code") or None
     signed = await run_in_threadpool(
         lambda: service.sign_pdf(
-            _db(request),
+            get_db(request),
             actor=actor,
             pdf=upload.pdf,
             signer_username=None if org_unit else actor.name,
@@ -167,7 +162,7 @@ async def post_sign(request: Request, actor: Actor = Depends(require_actor)) -> 
             document_number=fields.get("number"),
             document_symbol=fields.get("symbol"),
             filename=upload.filename,
-            settings=request.app.state.settings,
+            settings=get_settings(request),
         )
     )
     return Response(
@@ -188,19 +183,19 @@ def get_certificates(
     actor: Actor = Depends(require_actor),
 ) -> list[CertificateRead]:
     """Certificates issued or trusted by the platform (public data), newest first."""
-    return service.list_certificates(_db(request), kind=kind, holder=holder)
+    return service.list_certificates(get_db(request), kind=kind, holder=holder)
 
 
 @router.get("/certificates/{serial}", response_model=CertificateRead, summary="One certificate")
 def get_certificate(serial: str, request: Request) -> CertificateRead:
     """A certificate by serial (hex)."""
-    return service.get_certificate(_db(request), serial)
+    return service.get_certificate(get_db(request), serial)
 
 
 @router.get("/certificates/{serial}/pem", summary="A certificate in PEM", response_class=Response)
 def get_certificate_pem(serial: str, request: Request) -> Response:
     """The certificate itself (public), never its key."""
-    return Response(service.certificate_pem(_db(request), serial), media_type="application/x-pem-file")
+    return Response(service.certificate_pem(get_db(request), serial), media_type="application/x-pem-file")
 
 
 def _image(encoded: str | None, field: str) -> bytes | None:
@@ -225,7 +220,7 @@ def post_official(
     server's PKCS#11 token (key_on_token; the token's PIN is configured on the server, never sent)."""
     if body.key_on_token:
         return service.issue_official_certificate_on_token(
-            _db(request),
+            get_db(request),
             actor=actor,
             username=body.username,
             full_name=body.full_name,
@@ -234,19 +229,19 @@ def post_official(
             org_unit_code=body.org_unit_code,
             organisation=body.organisation,
             signature_png=_image(body.signature_png_base64, "signature_png_base64"),
-            settings=request.app.state.settings,
+            settings=get_settings(request),
         )
     if body.key_label or body.generate_key:
         raise ValidationFailed.for_field("key_on_token", "key_label and generate_key go with key_on_token")
     return service.issue_official_certificate(
-        _db(request),
+        get_db(request),
         actor=actor,
         username=body.username,
         full_name=body.full_name,
         org_unit_code=body.org_unit_code,
         organisation=body.organisation,
         signature_png=_image(body.signature_png_base64, "signature_png_base64"),
-        settings=request.app.state.settings,
+        settings=get_settings(request),
     )
 
 
@@ -261,12 +256,12 @@ def post_organisation(
 ) -> CertificateRead:
     """Admin only."""
     return service.issue_organisation_certificate(
-        _db(request),
+        get_db(request),
         actor=actor,
         org_unit_code=body.org_unit_code,
         name=body.name,
         seal_png=_image(body.seal_png_base64, "seal_png_base64"),
-        settings=request.app.state.settings,
+        settings=get_settings(request),
     )
 
 
@@ -281,11 +276,11 @@ def post_device(
 ) -> CertificateRead:
     """Admin only; send the device's CSR so that its key never leaves it."""
     return service.issue_device_certificate(
-        _db(request),
+        get_db(request),
         actor=actor,
         device_id=body.device_id,
         csr_pem=body.csr_pem,
-        settings=request.app.state.settings,
+        settings=get_settings(request),
     )
 
 
@@ -294,7 +289,7 @@ def post_revoke(
     serial: str, body: RevocationRequest, request: Request, actor: Actor = Depends(admin_only)
 ) -> CertificateRead:
     """Admin only; the certificate can no longer sign and CRL/OCSP report it revoked."""
-    return service.revoke_certificate(_db(request), actor=actor, serial=serial, reason=body.reason)
+    return service.revoke_certificate(get_db(request), actor=actor, serial=serial, reason=body.reason)
 
 
 @router.post(
@@ -306,7 +301,9 @@ def post_revoke(
 async def post_trusted_root(request: Request, actor: Actor = Depends(admin_only)) -> CertificateRead:
     """Admin only; body: the certificate in PEM or DER."""
     body = await _protocol_body_any(request)
-    return await run_in_threadpool(service.register_trusted_root, _db(request), actor=actor, certificate=body)
+    return await run_in_threadpool(
+        service.register_trusted_root, get_db(request), actor=actor, certificate=body
+    )
 
 
 async def _protocol_body_any(request: Request) -> bytes:

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from smartcity.core.errors import AppError
 from smartcity.signing import service
 from smartcity.signing.config import get_signing_settings
+from smartcity.web.deps import get_db, get_settings
 from smartcity.web.templating import render
 from smartcity.web.uploads import read_pdf_upload
 
@@ -34,7 +35,7 @@ async def verify_upload(request: Request) -> HTMLResponse:
     try:
         upload = await read_pdf_upload(request, limit=get_signing_settings().signing_max_upload_bytes)
         report = await run_in_threadpool(
-            service.verify_pdf, request.app.state.db, upload.pdf, settings=request.app.state.settings
+            service.verify_pdf, get_db(request), upload.pdf, settings=get_settings(request)
         )
     except AppError as error:
         return render(
@@ -49,9 +50,9 @@ async def verify_upload(request: Request) -> HTMLResponse:
 @router.get("/verify/{document_id}", response_class=HTMLResponse)
 def verify_document(document_id: str, request: Request) -> HTMLResponse:
     """A document signed on the platform: a link to the original and its verification."""
-    db = request.app.state.db
+    db = get_db(request)
     document = service.get_signed_document(db, document_id)
-    report = service.verify_signed_document(db, document_id, settings=request.app.state.settings)
+    report = service.verify_signed_document(db, document_id, settings=get_settings(request))
     return render(
         request,
         "signing/report.html",
@@ -62,7 +63,7 @@ def verify_document(document_id: str, request: Request) -> HTMLResponse:
 @router.get("/verify/{document_id}/pdf")
 def verify_document_pdf(document_id: str, request: Request) -> Response:
     """The stored signed PDF itself."""
-    pdf = service.signed_document_pdf(request.app.state.db, document_id)
+    pdf = service.signed_document_pdf(get_db(request), document_id)
     return Response(
         pdf,
         media_type="application/pdf",
