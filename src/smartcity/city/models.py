@@ -6,22 +6,18 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Date,
     Float,
     ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smartcity.core.db import Base, JSONType, TimestampMixin, UTCDateTime, utcnow
-
-_ID = BigInteger().with_variant(Integer, "sqlite")
+from smartcity.core.db import Base, IdType, JSONType, TimestampMixin, UTCDateTime, utcnow
 
 
 class AdministrativeUnit(TimestampMixin, Base):
@@ -34,7 +30,7 @@ class AdministrativeUnit(TimestampMixin, Base):
         Index("ix_city_admin_units_bbox", "min_lon", "max_lon", "min_lat", "max_lat"),
     )
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     code: Mapped[str] = mapped_column(String(10), index=True)
     name: Mapped[str] = mapped_column(String(200))
     type: Mapped[str] = mapped_column(String(50))
@@ -60,7 +56,7 @@ class UnitSuccession(TimestampMixin, Base):
     __tablename__ = "city_unit_successions"
     __table_args__ = (UniqueConstraint("successor_id", "predecessor_id", "predecessor_name"),)
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     predecessor_id: Mapped[int | None] = mapped_column(
         ForeignKey("city_admin_units.id", ondelete="CASCADE"), nullable=True, index=True
     )
@@ -78,7 +74,7 @@ class CalendarException(TimestampMixin, Base):
 
     __tablename__ = "city_calendar_exceptions"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     day: Mapped[date] = mapped_column(Date, unique=True)
     kind: Mapped[str] = mapped_column(String(20))  # day_off | working_day
     note: Mapped[str] = mapped_column(Text, default="")
@@ -90,7 +86,7 @@ class CityPackRecord(Base):
 
     __tablename__ = "city_packs"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     name: Mapped[str] = mapped_column(String(60), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     digest: Mapped[str] = mapped_column(String(64))

@@ -17,10 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, select, text
+from sqlalchemy import BigInteger, String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from smartcity.core.db import Base, JSONType, UTCDateTime, utcnow
+from smartcity.core.db import Base, IdType, JSONType, UTCDateTime, utcnow
 
 GENESIS_HASH = "0" * 64
 _PG_AUDIT_LOCK = 7_401_718  # advisory lock key serialising appends to the chain on PostgreSQL
@@ -31,7 +31,7 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_log"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(200))

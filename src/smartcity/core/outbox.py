@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, CursorResult, Integer, String, Text, or_, select, update
+from sqlalchemy import CursorResult, Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smartcity.core.db import Base, JSONType, UTCDateTime, utcnow
+from smartcity.core.db import Base, IdType, JSONType, UTCDateTime, utcnow
 from smartcity.core.events import Event, event_class
 from smartcity.core.metrics import OUTBOX_DISPATCHED
 
@@ -31,7 +31,7 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     event_type: Mapped[str] = mapped_column(String(120), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Date,
     ForeignKey,
     Index,
@@ -18,9 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smartcity.core.db import Base, JSONType, TimestampMixin, UTCDateTime, utcnow
-
-_ID = BigInteger().with_variant(Integer, "sqlite")
+from smartcity.core.db import Base, IdType, JSONType, TimestampMixin, UTCDateTime, utcnow
 
 
 class Document(TimestampMixin, Base):
@@ -32,7 +29,7 @@ class Document(TimestampMixin, Base):
         Index("ix_documents_documents_state_office", "state", "office_code"),
     )
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     type_code: Mapped[str] = mapped_column(String(8))
     office_code: Mapped[str] = mapped_column(String(64), index=True)  # the records office (văn thư)
     organisation_name: Mapped[str] = mapped_column(String(300))
@@ -73,7 +70,7 @@ class HistoryStep(Base):
 
     __tablename__ = "documents_history"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     document_id: Mapped[int] = mapped_column(
         ForeignKey("documents_documents.id", ondelete="CASCADE"), index=True
     )
@@ -104,7 +101,7 @@ class RegisterEntry(Base):
         UniqueConstraint("office_code", "register", "year", "number", name="uq_documents_register_line"),
     )
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     office_code: Mapped[str] = mapped_column(String(64), index=True)
     register: Mapped[str] = mapped_column(String(10))
     year: Mapped[int] = mapped_column(Integer)
@@ -117,8 +114,8 @@ class RegisterEntry(Base):
     counterpart: Mapped[str] = mapped_column(Text, default="")  # recipients (outgoing) or sender (incoming)
     handling_unit: Mapped[str] = mapped_column(String(200), default="")
     signer_name: Mapped[str] = mapped_column(String(200), default="")
-    document_id: Mapped[int | None] = mapped_column(_ID, nullable=True, index=True)
-    incoming_id: Mapped[int | None] = mapped_column(_ID, nullable=True)
+    document_id: Mapped[int | None] = mapped_column(IdType, nullable=True, index=True)
+    incoming_id: Mapped[int | None] = mapped_column(IdType, nullable=True)
     search_text: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -141,7 +138,7 @@ class Delivery(TimestampMixin, Base):
         UniqueConstraint("document_id", "agency_code", name="uq_documents_deliveries_doc_agency"),
     )
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     envelope_id: Mapped[str] = mapped_column(String(64), unique=True)
     document_id: Mapped[int] = mapped_column(
         ForeignKey("documents_documents.id", ondelete="CASCADE"), index=True
@@ -162,7 +159,7 @@ class IncomingDocument(TimestampMixin, Base):
 
     __tablename__ = "documents_incoming"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     envelope_id: Mapped[str] = mapped_column(String(64), unique=True)
     office_code: Mapped[str] = mapped_column(String(64), index=True)
     sender_code: Mapped[str] = mapped_column(String(64))
@@ -188,7 +185,7 @@ class Attachment(TimestampMixin, Base):
 
     __tablename__ = "documents_attachments"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     document_id: Mapped[int] = mapped_column(
         ForeignKey("documents_documents.id", ondelete="CASCADE"), index=True
     )
@@ -205,7 +202,7 @@ class IncomingAttachment(Base):
 
     __tablename__ = "documents_incoming_attachments"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     incoming_id: Mapped[int] = mapped_column(
         ForeignKey("documents_incoming.id", ondelete="CASCADE"), index=True
     )

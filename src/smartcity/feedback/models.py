@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -18,9 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smartcity.core.db import Base, JSONType, TimestampMixin, UTCDateTime, utcnow
-
-_ID = BigInteger().with_variant(Integer, "sqlite")
+from smartcity.core.db import Base, IdType, JSONType, TimestampMixin, UTCDateTime, utcnow
 
 
 class Category(TimestampMixin, Base):
@@ -55,7 +52,7 @@ class Report(TimestampMixin, Base):
         Index("ix_feedback_reports_category_submitted", "category_code", "submitted_at"),
     )
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
     category_code: Mapped[str] = mapped_column(String(40), index=True)
@@ -106,7 +103,7 @@ class ReportStep(Base):
 
     __tablename__ = "feedback_report_steps"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("feedback_reports.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     action: Mapped[str] = mapped_column(String(30))
@@ -123,7 +120,7 @@ class Photo(Base):
 
     __tablename__ = "feedback_photos"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("feedback_reports.id", ondelete="CASCADE"), index=True)
     content_type: Mapped[str] = mapped_column(String(50), default="image/jpeg")
     width: Mapped[int] = mapped_column(Integer)

@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Date,
     Float,
@@ -19,9 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smartcity.core.db import Base, JSONType, TimestampMixin
-
-_ID = BigInteger().with_variant(Integer, "sqlite")
+from smartcity.core.db import Base, IdType, JSONType, TimestampMixin
 
 
 class Layer(TimestampMixin, Base):
@@ -29,7 +26,7 @@ class Layer(TimestampMixin, Base):
 
     __tablename__ = "gis_layers"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     title_en: Mapped[str] = mapped_column(String(200), default="")
@@ -59,7 +56,7 @@ class Feature(TimestampMixin, Base):
         Index("ix_gis_features_layer_bbox", "layer_id", "min_lon", "min_lat"),
     )
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     layer_id: Mapped[int] = mapped_column(ForeignKey("gis_layers.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(160))
     properties: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
@@ -80,7 +77,7 @@ class Inspection(TimestampMixin, Base):
 
     __tablename__ = "gis_inspections"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     parcel_key: Mapped[str] = mapped_column(String(160), index=True)
     inspected_on: Mapped[date] = mapped_column(Date)
     inspector: Mapped[str] = mapped_column(String(200))

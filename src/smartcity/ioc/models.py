@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smartcity.core.db import Base, JSONType, UTCDateTime, utcnow
-
-_ID = BigInteger().with_variant(Integer, "sqlite")
+from smartcity.core.db import Base, IdType, JSONType, UTCDateTime, utcnow
 
 
 class IndicatorValue(Base):
@@ -22,7 +20,7 @@ class IndicatorValue(Base):
         Index("ix_ioc_indicator_values_code_start", "code", "period_start"),
     )
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     code: Mapped[str] = mapped_column(String(80))
     frequency: Mapped[str] = mapped_column(String(10))
     period_start: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -52,7 +50,7 @@ class Incident(Base):
     __tablename__ = "ioc_incidents"
     __table_args__ = (Index("ix_ioc_incidents_type_state", "type", "state"),)
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     type: Mapped[str] = mapped_column(String(40))
     severity: Mapped[int] = mapped_column(Integer)  # 1 minor .. 5 catastrophic
@@ -82,7 +80,7 @@ class IncidentEntry(Base):
 
     __tablename__ = "ioc_incident_entries"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("ioc_incidents.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     kind: Mapped[str] = mapped_column(String(20))
@@ -96,7 +94,7 @@ class IncidentStep(Base):
 
     __tablename__ = "ioc_incident_steps"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("ioc_incidents.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(300))
@@ -116,7 +114,7 @@ class IncidentLink(Base):
     __tablename__ = "ioc_incident_links"
     __table_args__ = (UniqueConstraint("incident_id", "kind", "ref"),)
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("ioc_incidents.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     ref: Mapped[str] = mapped_column(String(120))
@@ -128,7 +126,7 @@ class CapAlert(Base):
 
     __tablename__ = "ioc_cap_alerts"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     identifier: Mapped[str] = mapped_column(String(120), unique=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("ioc_incidents.id"), nullable=True, index=True)
     msg_type: Mapped[str] = mapped_column(String(10))
@@ -145,7 +143,7 @@ class AlertStage(Base):
 
     __tablename__ = "ioc_alert_stages"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     stage: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
     set_by: Mapped[str] = mapped_column(String(200))

@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Date,
     Float,
     ForeignKey,
@@ -18,9 +17,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smartcity.core.db import Base, JSONType, TimestampMixin, UTCDateTime, utcnow
+from smartcity.core.db import Base, IdType, JSONType, TimestampMixin, UTCDateTime, utcnow
 
-_BIGINT = BigInteger().with_variant(Integer, "sqlite")
+_BIGINT = IdType
 
 
 class Device(TimestampMixin, Base):

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smartcity.core.db import Base, JSONType, UTCDateTime, utcnow
-
-_ID = BigInteger().with_variant(Integer, "sqlite")
+from smartcity.core.db import Base, IdType, JSONType, UTCDateTime, utcnow
 
 
 class NotificationRule(Base):
@@ -37,7 +35,7 @@ class Message(Base):
 
     __tablename__ = "notifications_messages"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     rule_id: Mapped[int | None] = mapped_column(
         ForeignKey("notifications_rules.id"), nullable=True, index=True
     )
