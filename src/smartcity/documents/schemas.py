@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from smartcity.core.pages import Page
+
 URGENCIES = ("", "Khẩn", "Thượng khẩn", "Hỏa tốc")
 SECRECIES = ("", "Mật", "Tối mật", "Tuyệt mật")
 
@@ -81,13 +83,7 @@ class DocumentRead(DocumentBase):
     updated_at: datetime
 
 
-class DocumentPage(BaseModel):
-    """A page of documents."""
-
-    items: list[DocumentRead]
-    total: int
-    limit: int
-    offset: int
+DocumentPage = Page[DocumentRead]
 
 
 class RegisterEntryRead(BaseModel):

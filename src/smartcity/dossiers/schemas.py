@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from smartcity.core.pages import Page
+
 CCCD_PATTERN = r"^[0-9]{12}$"
 PHONE_PATTERN = r"^\+?[0-9]{8,15}$"
 
@@ -124,13 +126,7 @@ class DossierDetail(DossierSummary):
     rating: int | None = None
 
 
-class DossierPage(BaseModel):
-    """A page of dossiers with the total count."""
-
-    items: list[DossierSummary]
-    total: int
-    limit: int
-    offset: int
+DossierPage = Page[DossierSummary]
 
 
 class LookupRequest(BaseModel):

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from smartcity.core.pages import Page
+
 Channel = Literal["web", "app", "hotline", "zalo", "email", "open311"]
 CHANNELS: tuple[str, ...] = ("web", "app", "hotline", "zalo", "email", "open311")
 
@@ -201,13 +203,7 @@ class SubmitResult(BaseModel):
     nearby: list[NearbyReport] = Field(default_factory=list)
 
 
-class ReportPage(BaseModel):
-    """A page of reports."""
-
-    items: list[PublicReport] | list[ReportRead]
-    total: int
-    limit: int
-    offset: int
+ReportPage = Page[PublicReport | ReportRead]
 
 
 class ActionInput(_Strict):

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from smartcity.core.pages import Page
+
 DEVICE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 MAX_BATCH = 5000
 
@@ -107,13 +109,7 @@ class DeviceCreated(DeviceRead):
     credentials: Credentials
 
 
-class DevicePage(BaseModel):
-    """A page of devices."""
-
-    items: list[DeviceRead]
-    total: int
-    limit: int
-    offset: int
+DevicePage = Page[DeviceRead]
 
 
 class ImportReport(BaseModel):

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from smartcity.core.pages import Page
 from smartcity.procedures.workflows import TEMPLATES
 
 ONLINE_SCOPES = ("toan_trinh", "mot_phan")
@@ -164,13 +165,7 @@ class ProcedureSummary(BaseModel):
     is_placeholder: bool
 
 
-class ProcedurePage(BaseModel):
-    """A page of procedures with the total count."""
-
-    items: list[ProcedureSummary]
-    total: int
-    limit: int
-    offset: int
+ProcedurePage = Page[ProcedureSummary]
 
 
 class ImportReport(BaseModel):
