@@ -10,8 +10,6 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -21,29 +19,12 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont, TTFontFile
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from smartcity.core.pdf import SERIF, serif_family
 from smartcity.documents.form_fields import FIELD_BASELINE
 
-# Liberation Serif has Times New Roman's metrics; only version 2 (fonts-liberation2) has Vietnamese glyphs.
-LIBERATION_SERIF = (
-    "LiberationSerif-Regular",
-    "LiberationSerif-Bold",
-    "LiberationSerif-Italic",
-    "LiberationSerif-BoldItalic",
-)
-FONT_CHOICES = (
-    ("liberation2", Path("/usr/share/fonts/truetype/liberation2"), LIBERATION_SERIF),
-    ("liberation", Path("/usr/share/fonts/truetype/liberation"), LIBERATION_SERIF),
-    (
-        "dejavu",
-        Path("/usr/share/fonts/truetype/dejavu"),
-        ("DejaVuSerif", "DejaVuSerif-Bold", "DejaVuSerif-Italic", "DejaVuSerif-BoldItalic"),
-    ),
-)
-VIETNAMESE_SAMPLE = "ỦỞẠỊƯưĐđẫỹộ"
-FAMILY = "DocSerif"
+FAMILY = SERIF  # registered by core.pdf.serif_family()
 # Appendix I margins: top and bottom 20-25 mm, left 30-35 mm, right 15-20 mm.
 MARGINS = {"top": 20 * mm, "bottom": 20 * mm, "left": 30 * mm, "right": 15 * mm}
 FIELD_FONT = "Times-Roman"  # field appearances hold digits only: a standard font suffices
@@ -55,28 +36,9 @@ SIGNATURE_HEIGHT = 28 * mm
 SIGNATURE_WIDTH = 60 * mm
 
 
-def _covers_vietnamese(path: Path) -> bool:
-    glyphs = TTFontFile(str(path)).charToGlyph
-    return all(ord(ch) in glyphs for ch in VIETNAMESE_SAMPLE)
-
-
-@lru_cache(maxsize=1)
 def font_family() -> str:
-    """Register the first serif family with Vietnamese glyphs (Liberation Serif 2, else DejaVu Serif)."""
-    for kind, folder, names in FONT_CHOICES:
-        paths = [folder / f"{name}.ttf" for name in names]
-        if all(p.exists() for p in paths) and _covers_vietnamese(paths[0]):
-            for suffix, path in zip(("", "-Bold", "-Italic", "-BoldItalic"), paths, strict=True):
-                pdfmetrics.registerFont(TTFont(FAMILY + suffix, str(path)))
-            pdfmetrics.registerFontFamily(
-                FAMILY,
-                normal=FAMILY,
-                bold=f"{FAMILY}-Bold",
-                italic=f"{FAMILY}-Italic",
-                boldItalic=f"{FAMILY}-BoldItalic",
-            )
-            return kind
-    raise RuntimeError("No serif font with Vietnamese glyphs: install fonts-liberation2 (or fonts-dejavu)")
+    """Register the serif family with Vietnamese glyphs (Liberation Serif 2, else DejaVu Serif)."""
+    return serif_family()
 
 
 @dataclass(frozen=True)

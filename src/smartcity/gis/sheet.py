@@ -6,21 +6,17 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from shapely.geometry.base import BaseGeometry
 
+from smartcity.core.pdf import sans_fonts
 from smartcity.gis.geo import to_metric
 from smartcity.gis.schemas import PlanningInfo
 
-FONT_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-FONT_BOLD_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 ZONE_COLOURS = {
     "ODT": "#f4c27a",
     "TMD": "#e86f6f",
@@ -43,11 +39,8 @@ class MapLayer:
 
 
 def _fonts() -> tuple[str, str]:
-    if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("DejaVuSans", str(FONT_PATH)))
-        bold = FONT_BOLD_PATH if FONT_BOLD_PATH.exists() else FONT_PATH
-        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
-    return "DejaVuSans", "DejaVuSans-Bold"
+    fonts = sans_fonts()
+    return fonts.regular, fonts.bold
 
 
 def zone_colour(land_use: str) -> str:
