@@ -16,6 +16,7 @@ BUILTIN_MODULES = (
     "waste_container",
     "traffic_flow",
     "air_quality",
+    "flood_sensor",
 )
 ENTRY_POINT_GROUP = "smartcity.device_types"
 
