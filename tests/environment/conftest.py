@@ -35,7 +35,9 @@ def station(db, settings) -> Callable[..., Any]:  # type: ignore[no-untyped-def]
     """Install a station: station("AQ-1", "air") or station("FL-1", "flood", alert_level_cm=-10)."""
 
     def add(station_id: str, kind: str = "air", **fields: Any) -> Any:
-        data = StationCreate(id=station_id, kind=kind, name=f"Trạm {station_id}", lon=TDM[0], lat=TDM[1], **fields)
+        data = StationCreate(
+            id=station_id, kind=kind, name=f"Trạm {station_id}", lon=TDM[0], lat=TDM[1], **fields
+        )
         return service.create_station(db, actor=SYSTEM, data=data)
 
     return add
@@ -44,7 +46,11 @@ def station(db, settings) -> Callable[..., Any]:  # type: ignore[no-untyped-def]
 def send(db: Any, device_id: str, at: datetime, values: dict[str, Any], msg_id: str | None = None) -> None:
     """Ingest one message of a device at a moment."""
     envelope = iot_service.Envelope(
-        payload={"ts": at.isoformat(), "msg_id": msg_id or f"{device_id}-{at:%Y%m%d%H%M%S}", "values": values},
+        payload={
+            "ts": at.isoformat(),
+            "msg_id": msg_id or f"{device_id}-{at:%Y%m%d%H%M%S}",
+            "values": values,
+        },
         device_id=device_id,
     )
     outcome = iot_service.ingest(db, envelopes=[envelope], now=at + timedelta(seconds=1))

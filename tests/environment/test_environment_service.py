@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import OPERATOR, SYSTEM, hour, send
 
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.outbox import OutboxMessage
 from smartcity.environment import service
 from smartcity.environment.schemas import StationCreate
+from tests.environment.conftest import OPERATOR, SYSTEM, hour, send
 
 
 def _events(db, name: str) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -69,7 +69,12 @@ def test_daily_aqi(db, settings, station) -> None:  # type: ignore[no-untyped-de
     # the city day 01/12/2026 in Asia/Ho_Chi_Minh starts at 30/11 17:00 UTC
     start = hour("2026-11-30 17:00")
     for h in range(24):
-        send(db, "AQ-4", start + timedelta(hours=h, minutes=20), {"pm10": 120.0, "so2": 100.0 if h != 5 else 200.0})
+        send(
+            db,
+            "AQ-4",
+            start + timedelta(hours=h, minutes=20),
+            {"pm10": 120.0, "so2": 100.0 if h != 5 else 200.0},
+        )
     from datetime import date
 
     assert service.compute_daily(db, day=date(2026, 12, 1)) == 1
@@ -91,7 +96,9 @@ def test_flood_gauge_rises_floods_and_recedes(db, settings, station) -> None:  #
     assert event.flooded_at == start + timedelta(minutes=30)  # 12 cm passed the danger level (10)
     assert event.ended_at == start + timedelta(minutes=55)  # -14 is not below -10 - 5; -20 is
     assert [e["street"] for e in _events(db, "environment.StreetFlooded")] == ["Đường Bạch Đằng"]
-    assert len(_events(db, "environment.WaterRising")) == 1 and len(_events(db, "environment.FloodReceded")) == 1
+    assert (
+        len(_events(db, "environment.WaterRising")) == 1 and len(_events(db, "environment.FloodReceded")) == 1
+    )
     service.acknowledge_flood(db, actor=OPERATOR, event_id=event.id)
 
 
@@ -108,6 +115,8 @@ def test_impossible_jump_is_explained_not_alarmed(db, settings, station) -> None
 
 def test_levels_must_be_in_order(db, settings) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match="danger level"):
-        StationCreate(id="FL-3", kind="flood", name="x", lon=106.65, lat=10.98, alert_level_cm=20, danger_level_cm=10)
+        StationCreate(
+            id="FL-3", kind="flood", name="x", lon=106.65, lat=10.98, alert_level_cm=20, danger_level_cm=10
+        )
     assert ValidationFailed  # the service re-checks defaults (see create_station)
     assert SYSTEM

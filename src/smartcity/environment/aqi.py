@@ -96,7 +96,8 @@ BANDS = (
         "Poor",
         "Da cam",
         (255, 126, 0),
-        "Những người thấy có triệu chứng đau mắt, ho hoặc đau họng… nên cân nhắc giảm các hoạt động ngoài trời.",
+        "Những người thấy có triệu chứng đau mắt, ho hoặc đau họng… "
+        "nên cân nhắc giảm các hoạt động ngoài trời.",
         "Nên giảm các hoạt động mạnh và giảm thời gian hoạt động ngoài trời. "
         "Những người mắc bệnh hen suyễn có thể cần sử dụng thuốc thường xuyên hơn.",
     ),
@@ -108,9 +109,10 @@ BANDS = (
         "Bad",
         "Đỏ",
         (255, 0, 0),
-        "Mọi người nên giảm các hoạt động mạnh khi ở ngoài trời, tránh tập thể dục lâu và nghỉ ngơi nhiều hơn "
-        "trong nhà.",
-        "Nên ở trong nhà và giảm hoạt động mạnh. Nếu cần thiết phải ra ngoài, hãy đeo khẩu trang đạt tiêu chuẩn.",
+        "Mọi người nên giảm các hoạt động mạnh khi ở ngoài trời, tránh tập thể dục lâu "
+        "và nghỉ ngơi nhiều hơn trong nhà.",
+        "Nên ở trong nhà và giảm hoạt động mạnh. "
+        "Nếu cần thiết phải ra ngoài, hãy đeo khẩu trang đạt tiêu chuẩn.",
     ),
     Band(
         "very_bad",

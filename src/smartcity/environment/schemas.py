@@ -23,9 +23,9 @@ class StationCreate(BaseModel):
 
     @model_validator(mode="after")
     def _levels_in_order(self) -> StationCreate:
-        if self.kind == "flood" and None not in (self.alert_level_cm, self.danger_level_cm):
-            if self.danger_level_cm <= self.alert_level_cm:  # type: ignore[operator]
-                raise ValueError("the danger level must be above the alert level")
+        alert, danger = self.alert_level_cm, self.danger_level_cm
+        if self.kind == "flood" and alert is not None and danger is not None and danger <= alert:
+            raise ValueError("the danger level must be above the alert level")
         return self
 
 

@@ -130,11 +130,17 @@ def floor_hour(moment: datetime) -> datetime:
 
 
 def compute_hourly(
-    db: Database, *, now: datetime | None = None, station_ids: Sequence[str] | None = None
+    db: Database,
+    *,
+    now: datetime | None = None,
+    station_ids: Sequence[str] | None = None,
+    hours: int | None = None,
 ) -> int:
-    """Compute the VN_AQI of every complete hour not computed yet (up to `catch_up_hours` back)."""
+    """Compute the VN_AQI of every complete hour not computed yet (up to `hours` or `catch_up_hours` back)."""
     now = now or clock.now()
     env = _settings(db.settings)
+    if hours is not None:
+        env = env.model_copy(update={"catch_up_hours": hours})
     last_complete = floor_hour(now) - HOUR
     computed = 0
     for station in list_stations(db, kind="air"):
@@ -322,19 +328,22 @@ class Reading:
     level: float
 
 
-def check_water_levels(db: Database, *, now: datetime | None = None) -> int:
-    """Read new water levels of every gauge and open, raise or close its flood event; returns changes."""
+def check_water_levels(db: Database, *, now: datetime | None = None, since: datetime | None = None) -> int:
+    """Read new water levels of every gauge and open, raise or close its flood event; returns changes.
+
+    A gauge read for the first time is read from `since` (default: two hours ago)."""
     env = _settings(db.settings)
     changes = 0
+    now = now or clock.now()
     for station in list_stations(db, kind="flood"):
-        readings = _new_readings(db, station, now or clock.now())
+        readings = _new_readings(db, station, now, since or now - 2 * HOUR)
         if readings:
             changes += _follow_water(db, station, readings, env)
     return changes
 
 
-def _new_readings(db: Database, station: Station, now: datetime) -> list[Reading]:
-    start = station.last_reading_at + timedelta(microseconds=1) if station.last_reading_at else now - 2 * HOUR
+def _new_readings(db: Database, station: Station, now: datetime, since: datetime) -> list[Reading]:
+    start = station.last_reading_at + timedelta(microseconds=1) if station.last_reading_at else since
     rows = iot_service.telemetry(db, device_id=station.id, key=LEVEL_KEY, start=start, end=now, limit=5000)
     return sorted(Reading(r["ts"], float(r["value"])) for r in rows if r["value"] is not None)
 
@@ -345,7 +354,9 @@ def _follow_water(db: Database, station: Station, readings: list[Reading], env: 
         row = uow.session.get(Station, station.id)
         assert row is not None
         event = _open_event(uow.session, station.id)
-        last = Reading(row.last_reading_at, row.last_level_cm) if row.last_reading_at is not None else None
+        last = None
+        if row.last_reading_at is not None and row.last_level_cm is not None:
+            last = Reading(row.last_reading_at, row.last_level_cm)
         for reading in readings:
             if last is not None and not _plausible(uow, row, last, reading, env):
                 continue
@@ -363,7 +374,9 @@ def _open_event(session: Session, station_id: str) -> FloodEvent | None:
     ).first()
 
 
-def _plausible(uow: UnitOfWork, station: Station, last: Reading, reading: Reading, env: EnvironmentSettings) -> bool:
+def _plausible(
+    uow: UnitOfWork, station: Station, last: Reading, reading: Reading, env: EnvironmentSettings
+) -> bool:
     minutes = max((reading.at - last.at).total_seconds() / 60, 1 / 60)
     rate = abs(reading.level - last.level) / minutes
     if rate <= env.max_rise_cm_per_minute:
@@ -391,15 +404,21 @@ def _step(
     if event is None:
         if reading.level < alert:
             return None, 0
-        event = FloodEvent(station_id=station.id, state="rising", started_at=reading.at, peak_cm=reading.level)
+        event = FloodEvent(
+            station_id=station.id, state="rising", started_at=reading.at, peak_cm=reading.level
+        )
         uow.session.add(event)
         uow.session.flush()
-        uow.publish(WaterRising(event.id, station.id, station.street, reading.level, _iso(reading.at), *_xy(station)))
+        uow.publish(
+            WaterRising(event.id, station.id, station.street, reading.level, _iso(reading.at), *_xy(station))
+        )
     event.peak_cm = max(event.peak_cm, reading.level)
     if event.state == "rising" and reading.level >= danger:
         event.state, event.flooded_at = "flooded", reading.at
         uow.publish(
-            StreetFlooded(event.id, station.id, station.street, reading.level, _iso(reading.at), *_xy(station))
+            StreetFlooded(
+                event.id, station.id, station.street, reading.level, _iso(reading.at), *_xy(station)
+            )
         )
         return event, 1
     if reading.level < alert - env.recede_margin_cm:
