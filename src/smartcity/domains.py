@@ -18,6 +18,7 @@ DOMAINS = (
     "feedback",
     "iot",
     "environment",
+    "lighting",
 )
 
 

@@ -41,7 +41,9 @@ def noaa_event(lat: float, lon: float, day: date, zenith: float, rising: bool) -
     )
     phi = math.radians(lat)
     ha = math.degrees(
-        math.acos(math.cos(math.radians(zenith)) / (math.cos(phi) * math.cos(decl)) - math.tan(phi) * math.tan(decl))
+        math.acos(
+            math.cos(math.radians(zenith)) / (math.cos(phi) * math.cos(decl)) - math.tan(phi) * math.tan(decl)
+        )
     )
     minutes = 720 - 4 * (lon + ha if rising else lon - ha) - eqtime
     return datetime.combine(day, time(0), UTC) + timedelta(minutes=minutes)
@@ -70,7 +72,10 @@ def test_offsets_and_sun_events_per_schedule() -> None:
     plan = night_plan(spec, lat=TDM[0], lon=TDM[1], night=date(2026, 12, 5), zone=ZONE)
     sunset = noaa_event(*TDM, date(2026, 12, 5), 90.833, rising=False)
     assert abs((plan.on_at - (sunset + timedelta(minutes=10))).total_seconds()) < 180
-    assert plan.on_at < night_plan(ScheduleSpec(), lat=TDM[0], lon=TDM[1], night=date(2026, 12, 5), zone=ZONE).on_at
+    assert (
+        plan.on_at
+        < night_plan(ScheduleSpec(), lat=TDM[0], lon=TDM[1], night=date(2026, 12, 5), zone=ZONE).on_at
+    )
 
 
 def test_dimming_steps_by_hour() -> None:
@@ -102,7 +107,12 @@ def test_override_beats_event_beats_holiday() -> None:
     override = Exception_("override", "Sự cố lưới điện", level=50, off_at=time(4, 0))
     event = Exception_("event", "Lễ hội Trung thu", level=100, on_at=time(17, 30))
     plan = night_plan(
-        ScheduleSpec(), lat=TDM[0], lon=TDM[1], night=date(2026, 2, 17), zone=ZONE, exceptions=[event, override]
+        ScheduleSpec(),
+        lat=TDM[0],
+        lon=TDM[1],
+        night=date(2026, 2, 17),
+        zone=ZONE,
+        exceptions=[event, override],
     )
     assert plan.reason == "Điều chỉnh của cán bộ: Sự cố lưới điện"
     assert plan.off_at == datetime(2026, 2, 18, 4, 0, tzinfo=ZONE)

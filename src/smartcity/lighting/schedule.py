@@ -7,6 +7,7 @@ dusk of 05/12 to the dawn of 06/12, in the city's time zone.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -105,7 +106,7 @@ class ScheduleSpec:
             raise ScheduleError("steps", "Hai bước điều chỉnh độ sáng trùng giờ: mỗi giờ chỉ một mức.")
         if any(not 0 <= s.level <= 100 for s in ordered):
             raise ScheduleError("steps", "Mức sáng của mỗi bước phải từ 0 (tắt) đến 100 %.")
-        for before, after in zip(ordered, ordered[1:], strict=False):
+        for before, after in itertools.pairwise(ordered):
             if before.level == 0 and after.level > 0:
                 raise ScheduleError(
                     "steps",
@@ -218,13 +219,19 @@ def night_plan(
     chosen = _winning_exception(night, exceptions)
     if chosen is None:
         steps, notes = _scheduled_steps(spec, night, on_at, off_at, zone)
-        return NightPlan(night, on_at, off_at, sun[spec.on_event], sun[spec.off_event], steps, "Lịch thường", notes)
+        return NightPlan(
+            night, on_at, off_at, sun[spec.on_event], sun[spec.off_event], steps, "Lịch thường", notes
+        )
     chosen.check()
     if chosen.on_at is not None:
         on_at = datetime.combine(night, chosen.on_at, zone)
     if chosen.off_at is not None:
         off_at = datetime.combine(night + timedelta(days=1), chosen.off_at, zone)
-    level = chosen.level if chosen.level is not None else (spec.holiday_level if chosen.kind == "holiday" else None)
+    level = (
+        chosen.level
+        if chosen.level is not None
+        else (spec.holiday_level if chosen.kind == "holiday" else None)
+    )
     if level is None:
         steps, notes = _scheduled_steps(spec, night, on_at, off_at, zone)
     else:

@@ -17,6 +17,7 @@ BUILTIN_MODULES = (
     "traffic_flow",
     "air_quality",
     "flood_sensor",
+    "streetlight_group",
 )
 ENTRY_POINT_GROUP = "smartcity.device_types"
 
