@@ -59,9 +59,15 @@ def compute_energy(db: Database, *, day: date) -> int:
 
 
 def _light_day(
-    db: Database, light: Light, group: Group, day: date, start: datetime, end: datetime, plans: list[NightPlan]
+    db: Database,
+    light: Light,
+    group: Group,
+    day: date,
+    start: datetime,
+    end: datetime,
+    plans: list[NightPlan],
 ) -> EnergyDay | None:
-    """A light's day: measured energy of the hours it reported, and the undimmed baseline of the same hours."""
+    """A light's day: energy of the hours it reported, and the undimmed baseline of those hours."""
     means = iot_service.aggregates_every(
         db, device_id=light.id, key="powerConsumption", seconds=3600, start=start, end=end, limit=25
     )
