@@ -57,7 +57,7 @@ def water_level(moment: datetime, station_index: int, flood_at: datetime, rng: r
     """A gauge's level: the drain's usual level with the tide, and one storm on Bạch Đằng three days ago."""
     hours = (moment - flood_at).total_seconds() / 3600
     tide = 6 * math.sin(2 * math.pi * moment.timestamp() / (12.42 * 3600))
-    level = -55 + 8 * station_index + tide + rng.uniform(-1, 1)
+    level = -50 + tide + rng.uniform(-1, 1)  # the live simulator continues from the same level
     if station_index == 0 and -1.5 <= hours <= 3:
         storm = 76 * math.exp(-(hours**2) / 1.6)  # peaks about 18 cm on the road at the storm's height
         level += storm
@@ -75,11 +75,20 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
         service.create_station(
             db,
             actor=actor,
-            data=StationCreate(id=sid, kind="air", name=name, lon=lon, lat=lat, installed_on=installed),
+            data=StationCreate(
+                id=sid, kind="air", name=name, lon=lon, lat=lat, installed_on=installed, tags=["simulate"]
+            ),
         )
     for sid, name, street, lon, lat in FLOOD:
         data = StationCreate(
-            id=sid, kind="flood", name=name, street=street, lon=lon, lat=lat, installed_on=installed
+            id=sid,
+            kind="flood",
+            name=name,
+            street=street,
+            lon=lon,
+            lat=lat,
+            installed_on=installed,
+            tags=["simulate"],
         )
         service.create_station(db, actor=actor, data=data)
     messages = _history(start, now, settings)

@@ -20,6 +20,7 @@ class StationCreate(BaseModel):
     alert_level_cm: float | None = Field(default=None, ge=-300, le=300)
     danger_level_cm: float | None = Field(default=None, ge=-300, le=300)
     installed_on: date | None = None
+    tags: list[str] = Field(default_factory=list, max_length=10, description="Extra device tags")
 
     @model_validator(mode="after")
     def _levels_in_order(self) -> StationCreate:

@@ -54,7 +54,7 @@ def create_station(db: Database, *, actor: Actor, data: StationCreate) -> Statio
             name=data.name,
             location={"type": "Point", "coordinates": [data.lon, data.lat]},
             installed_on=installed,
-            tags=["environment", data.kind],
+            tags=["environment", data.kind, *data.tags],
         ),
     ).device
     with UnitOfWork(db, actor) as uow:
@@ -76,7 +76,9 @@ def create_station(db: Database, *, actor: Actor, data: StationCreate) -> Statio
             if station.danger_level_cm <= station.alert_level_cm:
                 raise ValidationFailed.for_field("danger_level_cm", "phải cao hơn mức báo động")
         uow.session.add(station)
-        uow.audit("create", "environment.station", data.id, after=data.model_dump(mode="json"))
+        uow.audit(
+            "create", "environment.station", data.id, after=data.model_dump(mode="json", exclude={"tags"})
+        )
     return get_station(db, station_id=data.id)
 
 

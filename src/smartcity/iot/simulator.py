@@ -47,6 +47,10 @@ PREFIXES = {
     "traffic_flow": "TF",
     "air_quality": "AQ",
 }
+INVENTORY_TAG = "simulate"  # registered devices of the city's services (lighting, environment) to drive too
+# Demo-accelerated lamp failures: about one a couple of hours among a hundred lights reporting every 2 min
+# (a real LED luminaire fails about once in ten years; nobody would see that in a demo).
+LAMP_FAILURE_PER_READING = 1 / 5000
 PER_TYPE_SHARE = {
     "streetlight": 1.0,
     "streetlight_cabinet": 0.05,
@@ -144,6 +148,16 @@ def register_missing(db: Database, devices: list[SimDevice], *, reset_credential
     return created
 
 
+def inventory_devices(db: Database) -> list[SimDevice]:
+    """Registered devices tagged `simulate` (the demo inventory of lighting and environment) to drive too."""
+    kinds = [*PREFIXES, "flood_sensor"]
+    return [
+        SimDevice(d.id, d.type, "inventory", d.lon or 0.0, d.lat or 0.0)
+        for d in service.find_devices(db, types=kinds)
+        if INVENTORY_TAG in (d.tags or [])
+    ]
+
+
 def reading(device: SimDevice, now: datetime, rng: random.Random) -> dict[str, Any]:
     """The next values of a device, following the time of day in Vietnam."""
     hour = (now.hour + VIETNAM_UTC_OFFSET) % 24 + now.minute / 60
@@ -153,6 +167,7 @@ def reading(device: SimDevice, now: datetime, rng: random.Random) -> dict[str, A
         "waste_container": _waste,
         "traffic_flow": _traffic,
         "air_quality": _air,
+        "flood_sensor": _flood,
     }
     return makers[device.type](device, hour, rng)
 
@@ -162,7 +177,10 @@ def _streetlight(device: SimDevice, hour: float, rng: random.Random) -> dict[str
     default = 0 if not night else (100 if 18 <= hour < 23 else 50)
     dim = device.state.get("commanded_dim", default)
     on = dim > 0 and device.state.get("switch", "on") == "on"
-    power = round(120 * dim / 100 + rng.uniform(-2, 2), 1) if on else 0.0
+    if device.street == "inventory" and rng.random() < LAMP_FAILURE_PER_READING:
+        device.state["lamp_failed"] = True  # the driver or LED died: the lamp draws nothing from now on
+    failed = device.state.get("lamp_failed", False)
+    power = round(120 * dim / 100 + rng.uniform(-2, 2), 1) if on and not failed else 0.0
     device.state["energy"] = device.state.get("energy", rng.uniform(10, 500)) + power / 1000 / 60
     return {
         "powerState": "on" if on else "off",
@@ -218,9 +236,18 @@ def _air(_device: SimDevice, hour: float, rng: random.Random) -> dict[str, Any]:
         "pm10": round(max(2, rng.gauss(45 + 30 * rush, 8)), 1),
         "no2": round(max(1, rng.gauss(30 + 25 * rush, 6)), 1),
         "o3": round(max(1, rng.gauss(60, 10)), 1),
+        "co": round(max(100, rng.gauss(1500 + 1800 * rush, 200)), 0),
+        "so2": round(max(1, rng.gauss(12 + 6 * rush, 2)), 1),
         "temperature": round(rng.gauss(30, 2), 1),
         "relativeHumidity": round(rng.uniform(55, 90), 1),
     }
+
+
+def _flood(device: SimDevice, _hour: float, rng: random.Random) -> dict[str, Any]:
+    """A drain gauge in dry weather: the level follows the tide well below the road."""
+    tide = 6 * math.sin(2 * math.pi * time.time() / (12.42 * 3600))
+    level = round(-50 + tide + rng.uniform(-1, 1), 1)
+    return {"currentLevel": level, "measuredDistance": round(150 - level, 1)}
 
 
 def maybe_fail(device: SimDevice, values: dict[str, Any], rng: random.Random, chance: float) -> str | None:
@@ -420,7 +447,7 @@ def run_simulation(
     db: Database, config: SimulationConfig, *, register: bool, stop: threading.Event, console: Any = None
 ) -> SimulationReport:
     """Place, register and run the simulated devices."""
-    devices = place_devices(config)
+    devices = place_devices(config) + (inventory_devices(db) if register else [])
     if register:
         created = register_missing(
             db, devices, reset_credentials=config.transport == "http" and not config.api_key

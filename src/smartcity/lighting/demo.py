@@ -130,6 +130,7 @@ CABINETS = {
     "TU-DLBD": ("Tủ chiếu sáng Đại lộ Bình Dương – Phú Hòa", "Đại lộ Bình Dương", 106.6648, 10.9730),
 }
 LIGHTS_PER_GROUP = 12
+SIMULATE = "simulate"  # the demo simulator drives devices with this tag
 TELEMETRY_HOURS = 48
 BROKEN = "G-CMT8-1-07"  # its driver failed last night: reports no current when it should burn
 
@@ -145,7 +146,9 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
         for name, spec in SCHEDULES
     ]
     for cid, (name, street, lon, lat) in CABINETS.items():
-        data = CabinetCreate(id=cid, name=name, street=street, lon=lon, lat=lat, installed_on=installed)
+        data = CabinetCreate(
+            id=cid, name=name, street=street, lon=lon, lat=lat, installed_on=installed, tags=[SIMULATE]
+        )
         service.create_cabinet(db, actor=actor, data=data)
     for gid, name, street, circuit, cabinet, sched, start, end, km, _watts in GROUPS:
         mid = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
@@ -226,6 +229,7 @@ def _lights(
                 lon=round(lon, 6),
                 lat=round(lat, 6),
                 installed_on=installed,
+                tags=[SIMULATE],
             ),
         )
 

@@ -27,6 +27,7 @@ class CabinetCreate(BaseModel):
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
     installed_on: date | None = None
+    tags: list[str] = Field(default_factory=list, max_length=10, description="Extra device tags")
 
 
 class GroupCreate(BaseModel):
@@ -41,6 +42,7 @@ class GroupCreate(BaseModel):
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
     length_km: float = Field(default=0, ge=0, le=100)
+    tags: list[str] = Field(default_factory=list, max_length=10, description="Extra device tags")
 
 
 class LightCreate(BaseModel):
@@ -53,6 +55,7 @@ class LightCreate(BaseModel):
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
     installed_on: date | None = None
+    tags: list[str] = Field(default_factory=list, max_length=10, description="Extra device tags")
 
 
 class ExceptionCreate(BaseModel):

@@ -72,7 +72,7 @@ def _device(
         name=name,
         location={"type": "Point", "coordinates": [lon, lat]},
         installed_on=extra.pop("installed_on", None) or clock.today(db.settings),
-        tags=["lighting", "simulate"],
+        tags=["lighting", *extra.pop("tags", [])],
         **extra,
     )
     return iot_service.register_device(db, actor=actor, data=data).device
@@ -125,10 +125,18 @@ def create_group(db: Database, *, actor: Actor, data: GroupCreate) -> Group:
     get_schedule(db, schedule_id=data.schedule_id)
     relationships = {"refStreetlightControlCabinet": f"{URN}StreetlightControlCabinet:{data.cabinet_id}"}
     device = _device(
-        db, actor, data.id, "streetlight_group", data.name, data.lon, data.lat, relationships=relationships
+        db,
+        actor,
+        data.id,
+        "streetlight_group",
+        data.name,
+        data.lon,
+        data.lat,
+        relationships=relationships,
+        tags=data.tags,
     )
     with UnitOfWork(db, actor) as uow:
-        group = Group(**data.model_dump(), ward_code=device.ward_code)
+        group = Group(**data.model_dump(exclude={"tags"}), ward_code=device.ward_code)
         uow.session.add(group)
         uow.audit("create", "lighting.group", data.id, after=data.model_dump(mode="json"))
     return get_group(db, group_id=data.id)
@@ -167,9 +175,10 @@ def create_light(db: Database, *, actor: Actor, data: LightCreate) -> Light:
         data.lat,
         relationships=relationships,
         installed_on=data.installed_on,
+        tags=data.tags,
     )
     with UnitOfWork(db, actor) as uow:
-        values = data.model_dump(exclude={"installed_on"})
+        values = data.model_dump(exclude={"installed_on", "tags"})
         uow.session.add(Light(**values))
         uow.audit("create", "lighting.light", data.id, after=data.model_dump(mode="json"))
     return get_light(db, light_id=data.id)
