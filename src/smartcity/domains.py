@@ -19,6 +19,7 @@ DOMAINS = (
     "iot",
     "environment",
     "lighting",
+    "waste",
 )
 
 

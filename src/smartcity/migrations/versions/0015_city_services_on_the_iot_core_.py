@@ -1,8 +1,8 @@
-"""city services on the IoT core: environment, lighting
+"""city services on the IoT core: environment, lighting, waste, cameras
 
 Revision ID: 0015
 Revises: 0007
-Create Date: 2026-12-05 12:15:34.942329
+Create Date: 2026-12-05 12:28:40.476872
 """
 
 import sqlalchemy as sa
@@ -217,6 +217,96 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_lighting_tickets_state"), ["state"], unique=False)
 
     op.create_table(
+        "waste_alarms",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("container_id", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("raised_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("state", sa.String(length=12), nullable=False),
+        sa.Column("acknowledged_by", sa.String(length=200), nullable=True),
+        sa.Column("acknowledged_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_waste_alarms")),
+    )
+    with op.batch_alter_table("waste_alarms", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_waste_alarms_container_id"), ["container_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_waste_alarms_state"), ["state"], unique=False)
+
+    op.create_table(
+        "waste_collections",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("container_id", sa.String(length=64), nullable=False),
+        sa.Column("vehicle_id", sa.String(length=40), nullable=False),
+        sa.Column("route_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("emptied_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("fill_before", sa.Float(), nullable=True),
+        sa.Column("weight_kg", sa.Float(), nullable=True),
+        sa.Column("recorded_by", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_waste_collections")),
+    )
+    with op.batch_alter_table("waste_collections", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_waste_collections_container_id"), ["container_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_waste_collections_emptied_at"), ["emptied_at"], unique=False)
+
+    op.create_table(
+        "waste_containers",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("waste_kind", sa.String(length=12), nullable=False),
+        sa.Column("capacity_l", sa.Integer(), nullable=False),
+        sa.Column("density_kg_l", sa.Float(), nullable=False),
+        sa.Column("lon", sa.Float(), nullable=False),
+        sa.Column("lat", sa.Float(), nullable=False),
+        sa.Column("ward_code", sa.String(length=10), nullable=True),
+        sa.Column("window_start", sa.String(length=5), nullable=False),
+        sa.Column("window_end", sa.String(length=5), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_waste_containers")),
+    )
+    with op.batch_alter_table("waste_containers", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_waste_containers_ward_code"), ["ward_code"], unique=False)
+
+    op.create_table(
+        "waste_depots",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("lon", sa.Float(), nullable=False),
+        sa.Column("lat", sa.Float(), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_waste_depots")),
+    )
+    op.create_table(
+        "waste_plans",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=200), nullable=False),
+        sa.Column("threshold", sa.Float(), nullable=False),
+        sa.Column(
+            "unserved",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "forecasts",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_waste_plans")),
+    )
+    with op.batch_alter_table("waste_plans", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_waste_plans_day"), ["day"], unique=False)
+
+    op.create_table(
         "lighting_groups",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -253,6 +343,45 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_lighting_groups_ward_code"), ["ward_code"], unique=False)
 
     op.create_table(
+        "waste_routes",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("plan_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("vehicle_id", sa.String(length=40), nullable=False),
+        sa.Column(
+            "stops",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("distance_km", sa.Float(), nullable=False),
+        sa.Column("load_kg", sa.Integer(), nullable=False),
+        sa.Column("start_min", sa.Integer(), nullable=False),
+        sa.Column("end_min", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["plan_id"], ["waste_plans.id"], name=op.f("fk_waste_routes_plan_id_waste_plans")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_waste_routes")),
+    )
+    with op.batch_alter_table("waste_routes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_waste_routes_plan_id"), ["plan_id"], unique=False)
+
+    op.create_table(
+        "waste_vehicles",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("capacity_kg", sa.Integer(), nullable=False),
+        sa.Column("depot_id", sa.String(length=40), nullable=False),
+        sa.Column("shift_start", sa.String(length=5), nullable=False),
+        sa.Column("shift_end", sa.String(length=5), nullable=False),
+        sa.Column("created_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", smartcity.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["depot_id"], ["waste_depots.id"], name=op.f("fk_waste_vehicles_depot_id_waste_depots")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_waste_vehicles")),
+    )
+    op.create_table(
         "lighting_lights",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("group_id", sa.String(length=64), nullable=False),
@@ -279,12 +408,36 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_lighting_lights_group_id"))
 
     op.drop_table("lighting_lights")
+    op.drop_table("waste_vehicles")
+    with op.batch_alter_table("waste_routes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_waste_routes_plan_id"))
+
+    op.drop_table("waste_routes")
     with op.batch_alter_table("lighting_groups", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_lighting_groups_ward_code"))
         batch_op.drop_index(batch_op.f("ix_lighting_groups_street"))
         batch_op.drop_index(batch_op.f("ix_lighting_groups_cabinet_id"))
 
     op.drop_table("lighting_groups")
+    with op.batch_alter_table("waste_plans", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_waste_plans_day"))
+
+    op.drop_table("waste_plans")
+    op.drop_table("waste_depots")
+    with op.batch_alter_table("waste_containers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_waste_containers_ward_code"))
+
+    op.drop_table("waste_containers")
+    with op.batch_alter_table("waste_collections", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_waste_collections_emptied_at"))
+        batch_op.drop_index(batch_op.f("ix_waste_collections_container_id"))
+
+    op.drop_table("waste_collections")
+    with op.batch_alter_table("waste_alarms", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_waste_alarms_state"))
+        batch_op.drop_index(batch_op.f("ix_waste_alarms_container_id"))
+
+    op.drop_table("waste_alarms")
     with op.batch_alter_table("lighting_tickets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_lighting_tickets_state"))
         batch_op.drop_index(batch_op.f("ix_lighting_tickets_group_id"))
