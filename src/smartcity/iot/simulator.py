@@ -204,7 +204,27 @@ def _cabinet(device: SimDevice, hour: float, rng: random.Random) -> dict[str, An
     }
 
 
-def _waste(device: SimDevice, _hour: float, rng: random.Random) -> dict[str, Any]:
+def _inventory_waste(device: SimDevice, hour: float, rng: random.Random) -> dict[str, Any]:
+    """A demo-inventory container: fills at its own daily rate (more by day) and is emptied near 90 %."""
+    now, state = time.time(), device.state
+    elapsed = now - state.get("t", now)
+    state["t"] = now
+    rate = state.setdefault("rate", rng.uniform(18, 35))  # points per day
+    daytime = 1.6 if 6 <= hour < 21 else 0.25
+    level = state.get("level", rng.uniform(5, 50)) + rate * daytime * elapsed / 86400
+    state["level"] = rng.uniform(1, 4) if level >= 90 else level  # the truck came
+    return {
+        "fillingLevel": round(state["level"], 1),
+        "temperature": round(rng.gauss(30, 1.5), 1),
+        "lidOpen": False,
+        "tiltAngle": round(rng.uniform(0, 3), 1),
+        "batteryLevel": round(rng.uniform(60, 100)),
+    }
+
+
+def _waste(device: SimDevice, hour: float, rng: random.Random) -> dict[str, Any]:
+    if device.street == "inventory":
+        return _inventory_waste(device, hour, rng)
     level = device.state.get("level", rng.uniform(0, 60)) + rng.uniform(0, 1.5)
     if level > 98 and rng.random() < 0.2:
         level = rng.uniform(0, 5)  # collected
