@@ -20,6 +20,7 @@ DOMAINS = (
     "environment",
     "lighting",
     "waste",
+    "cameras",
 )
 
 

@@ -18,6 +18,7 @@ def test_every_builtin_type_maps_to_a_smart_data_model():
         "air_quality": "AirQualityObserved",
         "flood_sensor": "FloodMonitoring",
         "streetlight_group": "StreetlightGroup",
+        "camera": "Camera",
     }
 
 

@@ -150,7 +150,7 @@ def register_missing(db: Database, devices: list[SimDevice], *, reset_credential
 
 def inventory_devices(db: Database) -> list[SimDevice]:
     """Registered devices tagged `simulate` (the demo inventory of lighting and environment) to drive too."""
-    kinds = [*PREFIXES, "flood_sensor"]
+    kinds = [*PREFIXES, "flood_sensor", "camera"]
     return [
         SimDevice(d.id, d.type, "inventory", d.lon or 0.0, d.lat or 0.0)
         for d in service.find_devices(db, types=kinds)
@@ -168,6 +168,7 @@ def reading(device: SimDevice, now: datetime, rng: random.Random) -> dict[str, A
         "traffic_flow": _traffic,
         "air_quality": _air,
         "flood_sensor": _flood,
+        "camera": _camera,
     }
     return makers[device.type](device, hour, rng)
 
@@ -261,6 +262,11 @@ def _air(_device: SimDevice, hour: float, rng: random.Random) -> dict[str, Any]:
         "temperature": round(rng.gauss(30, 2), 1),
         "relativeHumidity": round(rng.uniform(55, 90), 1),
     }
+
+
+def _camera(_device: SimDevice, _hour: float, _rng: random.Random) -> dict[str, Any]:
+    """A camera's heartbeat (its events come from its analytics, not from this simulator)."""
+    return {"online": "yes"}
 
 
 def _flood(device: SimDevice, _hour: float, rng: random.Random) -> dict[str, Any]:

@@ -18,6 +18,7 @@ BUILTIN_MODULES = (
     "air_quality",
     "flood_sensor",
     "streetlight_group",
+    "camera",
 )
 ENTRY_POINT_GROUP = "smartcity.device_types"
 
