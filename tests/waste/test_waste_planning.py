@@ -1,4 +1,4 @@
-"""Fill forecasts by day of week from a container's own history; OR-Tools routes within capacity and windows."""
+"""Fill forecasts by weekday from a container's own history; OR-Tools routes within capacity and windows."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def test_rates_by_weekday_and_forecast() -> None:
     # Monday 12:00 at 40 %: half of Monday (+15) and all of Tuesday until 12:00 (+5) -> 60 %
     now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
     assert forecast_fill(40, rates, now=now, until=now + timedelta(days=1)) == pytest.approx(60)
-    # full (100 %) from 40 %: +15 to Monday midnight (55), +10 Tuesday (65), +20 Wed (85), +15 more on Thursday
+    # full (100 %) from 40 %: +15 to Monday midnight (55), +10 Tue (65), +20 Wed (85), +15 more on Thursday
     assert hours_until_full(40, rates, now=now) == pytest.approx(12 + 24 + 24 + 18, abs=1)
 
 

@@ -105,7 +105,9 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
             )
     _record_rounds(db, sim.rounds, now)
     count = len(messages) + len(later)
-    return f"{len(containers)} containers, {len(VEHICLES)} trucks, {count} readings, plan with {len(routes)} routes"
+    return (
+        f"{len(containers)} containers, {len(VEHICLES)} trucks, {count} readings, {len(routes)} routes today"
+    )
 
 
 def _today_at(settings: Settings, now: datetime, at: time) -> datetime:

@@ -22,7 +22,7 @@ class Camera(DeviceType):
     sdm_type = "Camera"
     sdm_data_model = "https://smartdatamodels.org/dataModel.Device/Device"
     keys = (
-        TelemetryKey("eventType", kind=ENUM, choices=CAMERA_EVENTS, description="What the analytics detected"),
+        TelemetryKey("eventType", kind=ENUM, choices=CAMERA_EVENTS, description="What was detected"),
         TelemetryKey("eventId", kind=TEXT, description="The camera's own id of the event (deduplication)"),
         TelemetryKey("eventLane", None, 1, 12, description="Lane of a traffic event"),
         TelemetryKey("eventConfidence", None, 0, 1, description="Confidence of the detection"),
