@@ -407,11 +407,8 @@ def _raise(db: Database, found: list[tuple[Container, str, str]], now: datetime)
         return 0
     raised = 0
     with UnitOfWork(db, SYSTEM) as uow:
-        active = set(
-            uow.session.execute(
-                select(Alarm.container_id, Alarm.kind).where(Alarm.state == "active")
-            ).tuples()
-        )
+        rows = uow.session.execute(select(Alarm.container_id, Alarm.kind).where(Alarm.state == "active"))
+        active = {(container_id, kind) for container_id, kind in rows}
         for container, kind, message in found:
             if (container.id, kind) in active:
                 continue

@@ -61,11 +61,8 @@ def _open_tickets(
     opened = 0
     today = clock.today(db.settings)
     with UnitOfWork(db, DETECTOR) as uow:
-        open_keys = set(
-            uow.session.execute(
-                select(Ticket.asset_id, Ticket.fault).where(Ticket.state != "closed")
-            ).tuples()
-        )
+        rows = uow.session.execute(select(Ticket.asset_id, Ticket.fault).where(Ticket.state != "closed"))
+        open_keys = {(asset_id, fault) for asset_id, fault in rows}
         for asset_id, kind, group_id, lon, lat, fault in found:
             if (asset_id, fault.kind) in open_keys:
                 continue
