@@ -331,7 +331,7 @@ def record_collection(db: Database, *, actor: Actor, data: CollectionCreate) -> 
             emptied_at=at,
             fill_before=fill,
             weight_kg=data.weight_kg,
-            recorded_by=actor.label,
+            recorded_by=shown_name(actor),
         )
         uow.session.add(row)
         uow.session.flush()
@@ -442,7 +442,11 @@ def acknowledge_alarm(db: Database, *, actor: Actor, alarm_id: int) -> Alarm:
         alarm = uow.session.get(Alarm, alarm_id)
         if alarm is None:
             raise NotFound(f"Không có cảnh báo {alarm_id}.")
-        alarm.state, alarm.acknowledged_by, alarm.acknowledged_at = "acknowledged", actor.label, clock.now()
+        alarm.state, alarm.acknowledged_by, alarm.acknowledged_at = (
+            "acknowledged",
+            shown_name(actor),
+            clock.now(),
+        )
         uow.audit("acknowledge", "waste.alarm", alarm_id)
     found: Alarm = _get(db, Alarm, alarm_id)
     return found
@@ -464,3 +468,8 @@ def weekly_overflows(db: Database, *, start: datetime, end: datetime) -> int:
 def utc(moment: datetime) -> datetime:
     """A moment in UTC."""
     return moment.astimezone(UTC)
+
+
+def shown_name(actor: Actor) -> str:
+    """How pages name who did something: the person's or key's name, or "Hệ thống" for the platform."""
+    return "Hệ thống" if actor.kind == "system" else actor.name

@@ -18,7 +18,13 @@ from smartcity.lighting.events import FaultDetected, TicketClosed
 from smartcity.lighting.faults import Fault, cabinet_faults, light_faults
 from smartcity.lighting.models import Ticket
 from smartcity.lighting.service.control import moment_for
-from smartcity.lighting.service.inventory import get_group, list_cabinets, list_groups, list_lights
+from smartcity.lighting.service.inventory import (
+    get_group,
+    list_cabinets,
+    list_groups,
+    list_lights,
+    shown_name,
+)
 
 DETECTOR = Actor.system("lighting-faults")
 TICKET_STATES = {"open": "Mới", "assigned": "Đã giao tổ sửa chữa", "closed": "Đã xong"}
@@ -169,16 +175,16 @@ def close_ticket(db: Database, *, actor: Actor, ticket_id: int, resolution: str)
         ticket = _changing(uow, ticket_id)
         if ticket.crew is None:
             raise ValidationFailed.for_field("crew", "Hãy giao phiếu cho một tổ sửa chữa trước khi đóng.")
-        ticket.state, ticket.closed_at, ticket.closed_by = "closed", clock.now(), actor.label
+        ticket.state, ticket.closed_at, ticket.closed_by = "closed", clock.now(), shown_name(actor)
         ticket.resolution = resolution
         ticket.notes = [*ticket.notes, _note(actor, f"Đóng phiếu: {resolution}")]
         uow.audit("close", "lighting.ticket", ticket_id, after={"resolution": resolution})
-        uow.publish(TicketClosed(ticket_id, ticket.asset_id, ticket.fault, actor.label, resolution))
+        uow.publish(TicketClosed(ticket_id, ticket.asset_id, ticket.fault, shown_name(actor), resolution))
     return get_ticket(db, ticket_id=ticket_id)
 
 
 def _note(actor: Actor, text: str) -> dict[str, str]:
-    return {"at": clock.now().isoformat(), "by": actor.label, "text": text}
+    return {"at": clock.now().isoformat(), "by": shown_name(actor), "text": text}
 
 
 def group_of_ticket(db: Database, ticket: Ticket) -> str | None:
