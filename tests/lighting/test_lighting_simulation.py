@@ -44,3 +44,27 @@ def test_flood_gauges_in_dry_weather_stay_below_the_road() -> None:
     rng = random.Random(2)
     levels = [reading(gauge, datetime.now(UTC), rng)["currentLevel"] for _ in range(50)]
     assert all(-60 < level < -40 for level in levels)
+
+
+def test_an_inventory_of_lights_is_provisioned_without_credentials(db, settings, street) -> None:  # type: ignore[no-untyped-def]
+    from smartcity.core.errors import ValidationFailed
+    from smartcity.iot import service as iot_service
+    from smartcity.lighting.schemas import LightCreate
+
+    items = [
+        LightCreate(id=f"INV-{n}", group_id="G-BD-1", pole=f"I{n}", rated_power_w=100, lon=106.65, lat=10.98)
+        for n in range(3)
+    ]
+    assert service.create_lights(db, actor=SYSTEM, items=items) == 3
+    device = iot_service.get_device(db, device_id="INV-1")
+    assert device.relationships["refStreetlightGroup"] == "urn:ngsi-ld:StreetlightGroup:G-BD-1"
+    assert iot_service.authenticate_device(db, username="INV-1", password="!") is None
+    password = iot_service.reset_credentials(db, actor=SYSTEM, device_id="INV-1").password
+    assert iot_service.authenticate_device(db, username="INV-1", password=password) is not None
+    bad = [LightCreate(id="INV-X", group_id="NOPE", pole="X", rated_power_w=100, lon=106.65, lat=10.98)]
+    try:
+        service.create_lights(db, actor=SYSTEM, items=bad)
+    except ValidationFailed as exc:
+        assert "NOPE" in str(exc)
+    else:
+        raise AssertionError("a light of an unknown group was accepted")

@@ -177,8 +177,7 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     _ingest(db, after, now)
     _energy_history(db, now)
     today = clock.today(settings)
-    service.compute_energy(db, day=today - timedelta(days=1))
-    service.compute_energy(db, day=today)
+    service.compute_energy(db, day=today - timedelta(days=1))  # today's comes with the hourly task
     _past_tickets(db, now)
     service.apply_schedules(db, now=now)
     lights = len(GROUPS) * LIGHTS_PER_GROUP
@@ -215,13 +214,12 @@ def _lights(
     watts: int,
     installed: date,
 ) -> None:
+    items = []
     for n in range(LIGHTS_PER_GROUP):
         t = n / (LIGHTS_PER_GROUP - 1)
         lon, lat = start[0] + (end[0] - start[0]) * t, start[1] + (end[1] - start[1]) * t
-        service.create_light(
-            db,
-            actor=actor,
-            data=LightCreate(
+        items.append(
+            LightCreate(
                 id=f"{gid}-{n + 1:02d}",
                 group_id=gid,
                 pole=f"{gid[2:]}-{n + 1:02d}",
@@ -230,8 +228,9 @@ def _lights(
                 lat=round(lat, 6),
                 installed_on=installed,
                 tags=[SIMULATE],
-            ),
+            )
         )
+    service.create_lights(db, actor=actor, items=items)
 
 
 def _level(db: Database, group: Any, at: datetime, plans: dict[tuple[str, date], Any]) -> int:

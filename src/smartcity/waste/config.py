@@ -16,7 +16,7 @@ class WasteSettings(BaseSettings):
     speed_kmh: float = Field(default=20, gt=0, le=80, description="Average speed of a truck in the city")
     service_minutes_surface: int = Field(default=3, ge=1)
     service_minutes_underground: int = Field(default=8, ge=1)
-    solver_seconds: float = Field(default=2, gt=0, le=60)
+    solver_seconds: float = Field(default=1, gt=0, le=60)
     history_days: int = Field(default=28, ge=3, le=120, description="Fill history used for forecasts")
     overflow_level: float = Field(default=100, description="Fill % at which a container overflows")
     fire_celsius: float = Field(default=60, description="Inside temperature of a fire (two readings running)")

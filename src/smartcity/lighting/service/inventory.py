@@ -184,6 +184,39 @@ def create_light(db: Database, *, actor: Actor, data: LightCreate) -> Light:
     return get_light(db, light_id=data.id)
 
 
+def _light_relationships(group_id: str, cabinet_id: str) -> dict[str, str]:
+    return {
+        "refStreetlightGroup": f"{URN}StreetlightGroup:{group_id}",
+        "refStreetlightControlCabinet": f"{URN}StreetlightControlCabinet:{cabinet_id}",
+    }
+
+
+def create_lights(db: Database, *, actor: Actor, items: list[LightCreate]) -> int:
+    """Install many lights at once (an inventory); their devices get credentials when commissioned."""
+    groups = {g.id: g for g in list_groups(db)}
+    missing = sorted({item.group_id for item in items} - set(groups))
+    if missing:
+        raise ValidationFailed.for_field("group_id", f"Không có nhóm đèn {', '.join(missing)}.")
+    devices = [
+        DeviceCreate(
+            id=item.id,
+            type="streetlight",
+            name=f"Đèn {item.pole} — {groups[item.group_id].street}",
+            location={"type": "Point", "coordinates": [item.lon, item.lat]},
+            installed_on=item.installed_on or clock.today(db.settings),
+            tags=["lighting", *item.tags],
+            relationships=_light_relationships(item.group_id, groups[item.group_id].cabinet_id),
+        )
+        for item in items
+    ]
+    iot_service.provision_devices(db, actor=actor, devices=devices)
+    with UnitOfWork(db, actor) as uow:
+        for item in items:
+            uow.session.add(Light(**item.model_dump(exclude={"installed_on", "tags"})))
+        uow.audit("import", "lighting.light", f"{len(items)} lights", after=[i.id for i in items])
+    return len(items)
+
+
 def get_light(db: Database, *, light_id: str) -> Light:
     """One light; 404 if unknown."""
     with db.session() as s:
