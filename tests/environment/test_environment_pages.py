@@ -38,6 +38,8 @@ def test_demo_loads_fast_and_every_station_shows_its_band(db, settings, client, 
     assert [e.state for e in events] == ["receded"] and 10 < events[0].peak_cm < 30
     assert service.flood_events(db, station_id="FL-TDM-02") == []
     assert service.quality_notes(db) == []
+    english = client.get("/moi-truong", params={"lang": "en"})
+    assert "Air quality and flooding" in english.text and "Moderate" in english.text
     gauge = client.get("/moi-truong/tram/FL-TDM-01")
     assert "Đường Bạch Đằng" in gauge.text and "<polyline" in gauge.text
     act_as(OPERATOR)
