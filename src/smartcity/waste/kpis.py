@@ -32,8 +32,8 @@ def _overflows_per_week(db: Database, context: KpiContext) -> list[KpiValue]:
 def _km_per_tonne(db: Database, context: KpiContext) -> list[KpiValue]:
     """Route km of the plans of the period over the tonnes they carried."""
     km = kg = 0.0
-    day = context.start.date()
-    while day < context.end.date():
+    day, last = context.start.date(), (context.end - timedelta(microseconds=1)).date()
+    while day <= last:
         plan = service.latest_plan(db, day=day)
         for route in service.routes_of(db, plan_id=plan.id) if plan else []:
             km += route.distance_km
