@@ -145,6 +145,7 @@ def station_page(station_id: str, request: Request, db: DbDep, settings: Setting
             "hour_bars": _bars(hours, lambda r: clock.local(r.hour, settings).strftime("%d/%m %H:00")),
             "day_bars": _bars(days, lambda r: r.day.strftime("%d/%m/%Y")),
             "days": days,
+            "today": clock.today(settings),
             "bands_by_code": aqi.BANDS_BY_CODE,
         }
     else:
