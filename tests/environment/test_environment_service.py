@@ -120,3 +120,20 @@ def test_levels_must_be_in_order(db, settings) -> None:  # type: ignore[no-untyp
         )
     assert ValidationFailed  # the service re-checks defaults (see create_station)
     assert SYSTEM
+
+
+def test_pm25_above_pm10_is_explained(db, settings, station, client) -> None:  # type: ignore[no-untyped-def]
+    station("AQ-9")
+    start = hour("2026-11-30 00:00")
+    for h in range(3):
+        send(
+            db,
+            "AQ-9",
+            start + timedelta(hours=h, minutes=30),
+            {"pm25": 60.0 if h == 2 else 20.0, "pm10": 40.0},
+        )
+    service.compute_hourly(db, now=start + timedelta(hours=3))
+    [note] = service.quality_notes(db, station_id="AQ-9")
+    assert "PM2.5 (60.0 µg/m³) lớn hơn PM10 (40.0 µg/m³)" in note.message
+    assert service.latest_aqi(db)["AQ-9"].hour == start + timedelta(hours=2)  # computed, not silently fixed
+    assert "mâu thuẫn" in client.get("/moi-truong/tram/AQ-9").text

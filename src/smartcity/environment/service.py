@@ -168,9 +168,39 @@ def _compute_station_hours(db: Database, station: Station, last: datetime, env: 
         if result is not None:
             results.append((hour, result))
         hour += HOUR
+    _note_contradictions(db, station, means, first, last)
     if results:
         _store_hourly(db, station, results, env)
     return len(results)
+
+
+DUST_TOLERANCE = 1.05  # PM2.5 is part of PM10: more than 5 % above it is a measuring fault
+
+
+def _note_contradictions(
+    db: Database, station: Station, means: dict[str, dict[datetime, float]], first: datetime, last: datetime
+) -> None:
+    """Hours whose PM2.5 exceeds PM10 (impossible: PM2.5 is a part of PM10) are explained, not hidden."""
+    notes = []
+    for hour, pm25 in sorted(means.get("pm25", {}).items()):
+        pm10 = means.get("pm10", {}).get(hour)
+        if first <= hour <= last and pm10 is not None and pm25 > pm10 * DUST_TOLERANCE:
+            local = clock.local(hour, db.settings)
+            notes.append(
+                QualityNote(
+                    station_id=station.id,
+                    at=hour,
+                    message=(
+                        f"Giờ {local:%H:00 %d/%m/%Y}: PM2.5 ({pm25:.1f} µg/m³) lớn hơn "
+                        f"PM10 ({pm10:.1f} µg/m³), điều không thể xảy ra vì PM2.5 là một phần của PM10. "
+                        "VN_AQI vẫn tính theo số đo nhận được; cần kiểm tra, hiệu chuẩn thiết bị đo bụi."
+                    ),
+                    detail={"pm25": round(pm25, 2), "pm10": round(pm10, 2)},
+                )
+            )
+    if notes:
+        with UnitOfWork(db, SYSTEM) as uow:
+            uow.session.add_all(notes)
 
 
 def _store_hourly(

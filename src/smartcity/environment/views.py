@@ -146,6 +146,7 @@ def station_page(station_id: str, request: Request, db: DbDep, settings: Setting
             "day_bars": _bars(days, lambda r: r.day.strftime("%d/%m/%Y")),
             "days": days,
             "today": clock.today(settings),
+            "notes": service.quality_notes(db, station_id=station.id, limit=10),
             "bands_by_code": aqi.BANDS_BY_CODE,
         }
     else:
