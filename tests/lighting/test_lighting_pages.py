@@ -52,6 +52,8 @@ def test_demo_inventory_and_the_group_page(db, settings, client, act_as) -> None
     assert re.search(rf'id="switch-on">{on_text}<', page.text) and re.search(
         rf'id="switch-off">{off_text}<', page.text
     )
+    english = client.get("/can-bo/chieu-sang/nhom/G-BD-1", params={"lang": "en"})
+    assert "Switch on" in english.text and "Override the schedule for one night" in english.text
     entity = client.get(
         "/ngsi-ld/v1/entities/urn:ngsi-ld:StreetlightGroup:G-BD-1", params={"options": "keyValues"}
     ).json()
