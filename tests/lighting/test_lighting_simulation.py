@@ -29,6 +29,7 @@ def test_inventory_is_driven_and_a_failed_lamp_draws_nothing(db, settings, stree
     )
     [device] = inventory_devices(db)
     assert (device.id, device.type) == ("SIM-1", "streetlight")
+    assert device.state["rated_w"] == 120  # from its registry model "LED 120 W"
     rng = random.Random(1)
     night = datetime(2026, 12, 5, 15, 0, tzinfo=UTC)  # 22:00 in the city
     assert apply_command(device, {"command_id": "c1", "name": "dim", "params": {"dimLevel": 60}})

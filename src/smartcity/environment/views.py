@@ -62,6 +62,7 @@ def overview(request: Request, db: DbDep) -> HTMLResponse:
             "station": s,
             "aqi": latest.get(s.id),
             "band": aqi.BANDS_BY_CODE[latest[s.id].band] if s.id in latest else None,
+            "until": latest[s.id].hour + timedelta(hours=1) if s.id in latest else None,
         }
         for s in stations
         if s.kind == "air"
@@ -140,6 +141,7 @@ def station_page(station_id: str, request: Request, db: DbDep, settings: Setting
         latest = hours[-1] if hours else None
         context |= {
             "latest": latest,
+            "until": latest.hour + timedelta(hours=1) if latest else None,
             "band": aqi.BANDS_BY_CODE[latest.band] if latest else None,
             "labels": aqi.POLLUTANT_LABELS,
             "hour_bars": _bars(hours, lambda r: clock.local(r.hour, settings).strftime("%d/%m %H:00")),

@@ -10,6 +10,7 @@ import itertools
 import json
 import math
 import random
+import re
 import threading
 import time
 import uuid
@@ -151,11 +152,15 @@ def register_missing(db: Database, devices: list[SimDevice], *, reset_credential
 def inventory_devices(db: Database) -> list[SimDevice]:
     """Registered devices tagged `simulate` (the demo inventory of lighting and environment) to drive too."""
     kinds = [*PREFIXES, "flood_sensor", "camera"]
-    return [
-        SimDevice(d.id, d.type, "inventory", d.lon or 0.0, d.lat or 0.0)
-        for d in service.find_devices(db, types=kinds)
-        if INVENTORY_TAG in (d.tags or [])
-    ]
+    found = []
+    for d in service.find_devices(db, types=kinds):
+        if INVENTORY_TAG in (d.tags or []):
+            device = SimDevice(d.id, d.type, "inventory", d.lon or 0.0, d.lat or 0.0)
+            rated = re.search(r"(\d+)\s*W\b", d.model or "")
+            if rated:
+                device.state["rated_w"] = float(rated.group(1))  # e.g. model "LED 150 W"
+            found.append(device)
+    return found
 
 
 def reading(device: SimDevice, now: datetime, rng: random.Random) -> dict[str, Any]:
@@ -181,7 +186,8 @@ def _streetlight(device: SimDevice, hour: float, rng: random.Random) -> dict[str
     if device.street == "inventory" and rng.random() < LAMP_FAILURE_PER_READING:
         device.state["lamp_failed"] = True  # the driver or LED died: the lamp draws nothing from now on
     failed = device.state.get("lamp_failed", False)
-    power = round(120 * dim / 100 + rng.uniform(-2, 2), 1) if on and not failed else 0.0
+    rated = device.state.get("rated_w", 120.0)
+    power = round(rated * dim / 100 + rng.uniform(-2, 2), 1) if on and not failed else 0.0
     device.state["energy"] = device.state.get("energy", rng.uniform(10, 500)) + power / 1000 / 60
     return {
         "powerState": "on" if on else "off",

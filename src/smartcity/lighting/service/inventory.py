@@ -176,6 +176,7 @@ def create_light(db: Database, *, actor: Actor, data: LightCreate) -> Light:
         relationships=relationships,
         installed_on=data.installed_on,
         tags=data.tags,
+        model=f"LED {data.rated_power_w:.0f} W",
     )
     with UnitOfWork(db, actor) as uow:
         values = data.model_dump(exclude={"installed_on", "tags"})
@@ -202,6 +203,7 @@ def create_lights(db: Database, *, actor: Actor, items: list[LightCreate]) -> in
             id=item.id,
             type="streetlight",
             name=f"Đèn {item.pole} — {groups[item.group_id].street}",
+            model=f"LED {item.rated_power_w:.0f} W",
             location={"type": "Point", "coordinates": [item.lon, item.lat]},
             installed_on=item.installed_on or clock.today(db.settings),
             tags=["lighting", *item.tags],
