@@ -68,3 +68,17 @@ def test_what_cannot_be_served_is_explained() -> None:
 def test_haversine() -> None:
     # one degree of latitude is about 111.2 km
     assert haversine_km((106.0, 10.0), (106.0, 11.0)) == pytest.approx(111.19, abs=0.05)
+
+
+def test_each_truck_starts_and_ends_at_its_own_depot() -> None:
+    north, south = (106.66, 11.02), (106.66, 10.95)
+    stops = [
+        Stop("N1", 106.661, 11.015, load_kg=100, service_min=3, window=(300, 600)),
+        Stop("N2", 106.662, 11.018, load_kg=100, service_min=3, window=(300, 600)),
+        Stop("S1", 106.661, 10.955, load_kg=100, service_min=3, window=(300, 600)),
+    ]
+    trucks = [Truck("XE-BAC", 1000, (300, 660), depot=0), Truck("XE-NAM", 1000, (300, 660), depot=1)]
+    solution = solve([north, south], stops, trucks, seconds=1)
+    by_truck = {r.truck_id: sorted(leg.stop_id for leg in r.legs) for r in solution.routes}
+    assert by_truck == {"XE-BAC": ["N1", "N2"], "XE-NAM": ["S1"]}
+    assert all(r.distance_km < 5 for r in solution.routes)  # nobody crosses the city

@@ -1,4 +1,4 @@
-"""Vehicle routes for a day's collection with OR-Tools: capacities, time windows, one depot.
+"""Vehicle routes for a day's collection with OR-Tools: capacities, time windows, each truck from its depot.
 
 Driving times come from straight-line distances times a detour factor at a city speed: the platform's
 GIS has no street graph to route on yet (documented; swap `travel_matrix` when it has one).
@@ -33,6 +33,7 @@ class Truck:
     id: str
     capacity_kg: int
     shift: tuple[int, int]
+    depot: int = 0  # index in the depots given to `solve`: where it starts and ends
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def travel_matrix(points: list[tuple[float, float]], *, detour: float) -> list[l
 
 
 def solve(
-    depot: tuple[float, float],
+    depots: tuple[float, float] | list[tuple[float, float]],
     stops: list[Stop],
     trucks: list[Truck],
     *,
@@ -85,18 +86,23 @@ def solve(
     speed_kmh: float = 20.0,
     seconds: float = 2.0,
 ) -> Solution:
-    """Routes serving as many stops as possible within capacities and windows; others explained."""
+    """Routes serving as many stops as possible within capacities and windows; others explained.
+
+    `depots` is one (lon, lat) or a list; each truck starts and ends at `depots[truck.depot]`."""
+    places = [depots] if isinstance(depots, tuple) else list(depots)
     unserved = _obviously_unservable(stops, trucks)
     candidates = [s for s in stops if s.id not in unserved]
     if not candidates or not trucks:
         return Solution(
             [RoutePlan(t.id) for t in trucks], unserved | {s.id: "Không có xe." for s in candidates}
         )
-    km = travel_matrix([depot, *[(s.lon, s.lat) for s in candidates]], detour=detour)
-    manager = pywrapcp.RoutingIndexManager(len(km), len(trucks), 0)
+    first = len(places)  # nodes 0..first-1 are depots, then the stops
+    km = travel_matrix([*places, *[(s.lon, s.lat) for s in candidates]], detour=detour)
+    homes = [t.depot for t in trucks]
+    manager = pywrapcp.RoutingIndexManager(len(km), len(trucks), homes, homes)
     routing = pywrapcp.RoutingModel(manager)
     minutes = [[round(d / speed_kmh * 60) for d in row] for row in km]
-    service = [0, *[s.service_min for s in candidates]]
+    service = [0] * first + [s.service_min for s in candidates]
 
     def time_cb(i: int, j: int) -> int:
         a, b = manager.IndexToNode(i), manager.IndexToNode(j)
@@ -107,7 +113,7 @@ def solve(
 
     def load_cb(i: int) -> int:
         node = manager.IndexToNode(i)
-        return 0 if node == 0 else candidates[node - 1].load_kg
+        return 0 if node < first else candidates[node - first].load_kg
 
     routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitCallback(dist_cb))
     time_index = routing.RegisterTransitCallback(time_cb)
@@ -115,7 +121,9 @@ def solve(
     clock = routing.GetDimensionOrDie("time")
     load_index = routing.RegisterUnaryTransitCallback(load_cb)
     routing.AddDimensionWithVehicleCapacity(load_index, 0, [t.capacity_kg for t in trucks], True, "load")
-    for node, stop in enumerate(candidates, start=1):
+    for depot in set(range(first)) - set(homes):  # a depot no truck uses is not a place to visit
+        routing.AddDisjunction([manager.NodeToIndex(depot)], 0)
+    for node, stop in enumerate(candidates, start=first):
         index = manager.NodeToIndex(node)
         clock.CumulVar(index).SetRange(*stop.window)
         routing.AddDisjunction([index], 1_000_000)  # a stop may be dropped, at a high price
@@ -132,7 +140,9 @@ def solve(
             [RoutePlan(t.id) for t in trucks],
             unserved | {s.id: "Không tìm được lộ trình." for s in candidates},
         )
-    routes = [_route(routing, manager, found, clock, v, t, candidates, km) for v, t in enumerate(trucks)]
+    routes = [
+        _route(routing, manager, found, clock, v, t, candidates, km, first) for v, t in enumerate(trucks)
+    ]
     served = {leg.stop_id for r in routes for leg in r.legs}
     for stop in candidates:
         if stop.id not in served:
@@ -153,21 +163,21 @@ def _obviously_unservable(stops: list[Stop], trucks: list[Truck]) -> dict[str, s
     return reasons
 
 
-def _route(routing, manager, found, clock, v, truck, stops, km) -> RoutePlan:
+def _route(routing, manager, found, clock, v, truck, stops, km, first) -> RoutePlan:
     plan = RoutePlan(truck.id)
     index = routing.Start(v)
     plan.start_min = found.Value(clock.CumulVar(index))
-    load, previous = 0, 0
+    load, previous = 0, truck.depot
     while not routing.IsEnd(index):
         node = manager.IndexToNode(index)
         plan.distance_km += km[previous][node]
-        if node != 0:
-            stop = stops[node - 1]
+        if node >= first:
+            stop = stops[node - first]
             load += stop.load_kg
             plan.legs.append(Leg(stop.id, found.Value(clock.CumulVar(index)), load))
         previous = node
         index = found.Value(routing.NextVar(index))
-    plan.distance_km = round(plan.distance_km + km[previous][0], 2)
+    plan.distance_km = round(plan.distance_km + km[previous][truck.depot], 2)
     plan.end_min = found.Value(clock.CumulVar(index))
     plan.load_kg = load
     return plan

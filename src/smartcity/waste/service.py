@@ -181,16 +181,15 @@ def plan_day(db: Database, *, actor: Actor, day: date, now: datetime | None = No
         forecasts[container.id] = round(expected, 1)
         if expected >= env.plan_threshold or float(current) >= env.plan_threshold:
             chosen.append((container, float(current)))
-    depot = depots[vehicles[0].depot_id]
-    solution = _solve(db, chosen, vehicles, depot, day, now, env)
-    return _store_plan(db, actor, day, now, env, chosen, forecasts, solution, depot)
+    solution = _solve(db, chosen, vehicles, list(depots.values()), day, now, env)
+    return _store_plan(db, actor, day, now, env, chosen, forecasts, solution)
 
 
 def _solve(
     db: Database,
     chosen: list[tuple[Container, float]],
     vehicles: list[Vehicle],
-    depot: Depot,
+    depots: list[Depot],
     day: date,
     now: datetime,
     env: WasteSettings,
@@ -212,12 +211,18 @@ def _solve(
         )
         for c, current in chosen
     ]
+    where = {d.id: i for i, d in enumerate(depots)}
     trucks = [
-        routing.Truck(v.id, v.capacity_kg, (max(_minutes(v.shift_start), earliest), _minutes(v.shift_end)))
+        routing.Truck(
+            v.id,
+            v.capacity_kg,
+            (max(_minutes(v.shift_start), earliest), _minutes(v.shift_end)),
+            depot=where[v.depot_id],
+        )
         for v in vehicles
     ]
     return routing.solve(
-        (depot.lon, depot.lat),
+        [(d.lon, d.lat) for d in depots],
         stops,
         trucks,
         detour=env.detour_factor,
@@ -235,7 +240,6 @@ def _store_plan(
     chosen: list[tuple[Container, float]],
     forecasts: dict[str, float],
     solution: routing.Solution,
-    depot: Depot,
 ) -> Plan:
     places = {c.id: c for c, _ in chosen}
     with UnitOfWork(db, actor) as uow:

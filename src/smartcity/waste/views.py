@@ -54,8 +54,10 @@ def overview(request: Request, db: DbDep, settings: SettingsDep, actor: Operator
         }
         for c in containers
     ]
+    vehicle_depot = {v.id: v.depot_id for v in service.list_vehicles(db)}
+    depot_by_id = {d.id: d for d in depots}
     for i, route in enumerate(routes):
-        depot = depots[0]
+        depot = depot_by_id[vehicle_depot[route.vehicle_id]]
         line = [[depot.lon, depot.lat], *[[s["lon"], s["lat"]] for s in route.stops], [depot.lon, depot.lat]]
         colour = ROUTE_COLOURS[i % len(ROUTE_COLOURS)]
         features.append(
