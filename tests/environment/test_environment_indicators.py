@@ -23,6 +23,13 @@ def test_indicators_and_datasets_on_the_demo(db, settings) -> None:  # type: ign
     actor = Actor.system("demo")
     for module in (environment_demo, lighting_demo, waste_demo, cameras_demo):
         module.load_demo(db, settings=settings, actor=actor)
+    # every demo device reports through the simulator, except the groups (the lighting service writes them)
+    from smartcity.iot import service as iot_service
+    from smartcity.iot.simulator import inventory_devices
+
+    driven = {d.id for d in inventory_devices(db)}
+    devices = iot_service.find_devices(db)
+    assert {d.id for d in devices if d.type != "streetlight_group"} == driven
     now = clock.now()
     week = KpiContext(settings=settings, start=now - timedelta(days=7), end=now, on=clock.today(settings))
     values = {}

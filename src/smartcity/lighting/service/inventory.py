@@ -89,6 +89,7 @@ def create_cabinet(db: Database, *, actor: Actor, data: CabinetCreate) -> Cabine
         data.lon,
         data.lat,
         installed_on=data.installed_on,
+        tags=data.tags,
     )
     with UnitOfWork(db, actor) as uow:
         cabinet = Cabinet(
