@@ -22,6 +22,10 @@ DOMAINS = (
     "portal",
     "notifications",
     "ioc",
+    "environment",
+    "lighting",
+    "waste",
+    "cameras",
 )
 
 

@@ -16,6 +16,9 @@ def test_every_builtin_type_maps_to_a_smart_data_model():
         "waste_container": "WasteContainer",
         "traffic_flow": "TrafficFlowObserved",
         "air_quality": "AirQualityObserved",
+        "flood_sensor": "FloodMonitoring",
+        "streetlight_group": "StreetlightGroup",
+        "camera": "Camera",
     }
 
 

@@ -10,6 +10,7 @@ import itertools
 import json
 import math
 import random
+import re
 import threading
 import time
 import uuid
@@ -47,6 +48,10 @@ PREFIXES = {
     "traffic_flow": "TF",
     "air_quality": "AQ",
 }
+INVENTORY_TAG = "simulate"  # registered devices of the city's services (lighting, environment) to drive too
+# Demo-accelerated lamp failures: about one a couple of hours among a hundred lights reporting every 2 min
+# (a real LED luminaire fails about once in ten years; nobody would see that in a demo).
+LAMP_FAILURE_PER_READING = 1 / 5000
 PER_TYPE_SHARE = {
     "streetlight": 1.0,
     "streetlight_cabinet": 0.05,
@@ -144,6 +149,20 @@ def register_missing(db: Database, devices: list[SimDevice], *, reset_credential
     return created
 
 
+def inventory_devices(db: Database) -> list[SimDevice]:
+    """Registered devices tagged `simulate` (the demo inventory of lighting and environment) to drive too."""
+    kinds = [*PREFIXES, "flood_sensor", "camera"]
+    found = []
+    for d in service.find_devices(db, types=kinds):
+        if INVENTORY_TAG in (d.tags or []):
+            device = SimDevice(d.id, d.type, "inventory", d.lon or 0.0, d.lat or 0.0)
+            rated = re.search(r"(\d+)\s*W\b", d.model or "")
+            if rated:
+                device.state["rated_w"] = float(rated.group(1))  # e.g. model "LED 150 W"
+            found.append(device)
+    return found
+
+
 def reading(device: SimDevice, now: datetime, rng: random.Random) -> dict[str, Any]:
     """The next values of a device, following the time of day in Vietnam."""
     hour = (now.hour + VIETNAM_UTC_OFFSET) % 24 + now.minute / 60
@@ -153,6 +172,8 @@ def reading(device: SimDevice, now: datetime, rng: random.Random) -> dict[str, A
         "waste_container": _waste,
         "traffic_flow": _traffic,
         "air_quality": _air,
+        "flood_sensor": _flood,
+        "camera": _camera,
     }
     return makers[device.type](device, hour, rng)
 
@@ -162,7 +183,11 @@ def _streetlight(device: SimDevice, hour: float, rng: random.Random) -> dict[str
     default = 0 if not night else (100 if 18 <= hour < 23 else 50)
     dim = device.state.get("commanded_dim", default)
     on = dim > 0 and device.state.get("switch", "on") == "on"
-    power = round(120 * dim / 100 + rng.uniform(-2, 2), 1) if on else 0.0
+    if device.street == "inventory" and rng.random() < LAMP_FAILURE_PER_READING:
+        device.state["lamp_failed"] = True  # the driver or LED died: the lamp draws nothing from now on
+    failed = device.state.get("lamp_failed", False)
+    rated = device.state.get("rated_w", 120.0)
+    power = round(rated * dim / 100 + rng.uniform(-2, 2), 1) if on and not failed else 0.0
     device.state["energy"] = device.state.get("energy", rng.uniform(10, 500)) + power / 1000 / 60
     return {
         "powerState": "on" if on else "off",
@@ -186,7 +211,27 @@ def _cabinet(device: SimDevice, hour: float, rng: random.Random) -> dict[str, An
     }
 
 
-def _waste(device: SimDevice, _hour: float, rng: random.Random) -> dict[str, Any]:
+def _inventory_waste(device: SimDevice, hour: float, rng: random.Random) -> dict[str, Any]:
+    """A demo-inventory container: fills at its own daily rate (more by day) and is emptied near 90 %."""
+    now, state = time.time(), device.state
+    elapsed = now - state.get("t", now)
+    state["t"] = now
+    rate = state.setdefault("rate", rng.uniform(18, 35))  # points per day
+    daytime = 1.6 if 6 <= hour < 21 else 0.25
+    level = state.get("level", rng.uniform(5, 50)) + rate * daytime * elapsed / 86400
+    state["level"] = rng.uniform(1, 4) if level >= 90 else level  # the truck came
+    return {
+        "fillingLevel": round(state["level"], 1),
+        "temperature": round(rng.gauss(30, 1.5), 1),
+        "lidOpen": False,
+        "tiltAngle": round(rng.uniform(0, 3), 1),
+        "batteryLevel": round(rng.uniform(60, 100)),
+    }
+
+
+def _waste(device: SimDevice, hour: float, rng: random.Random) -> dict[str, Any]:
+    if device.street == "inventory":
+        return _inventory_waste(device, hour, rng)
     level = device.state.get("level", rng.uniform(0, 60)) + rng.uniform(0, 1.5)
     if level > 98 and rng.random() < 0.2:
         level = rng.uniform(0, 5)  # collected
@@ -218,9 +263,23 @@ def _air(_device: SimDevice, hour: float, rng: random.Random) -> dict[str, Any]:
         "pm10": round(max(2, rng.gauss(45 + 30 * rush, 8)), 1),
         "no2": round(max(1, rng.gauss(30 + 25 * rush, 6)), 1),
         "o3": round(max(1, rng.gauss(60, 10)), 1),
+        "co": round(max(100, rng.gauss(1500 + 1800 * rush, 200)), 0),
+        "so2": round(max(1, rng.gauss(12 + 6 * rush, 2)), 1),
         "temperature": round(rng.gauss(30, 2), 1),
         "relativeHumidity": round(rng.uniform(55, 90), 1),
     }
+
+
+def _camera(_device: SimDevice, _hour: float, _rng: random.Random) -> dict[str, Any]:
+    """A camera's heartbeat (its events come from its analytics, not from this simulator)."""
+    return {"online": "yes"}
+
+
+def _flood(device: SimDevice, _hour: float, rng: random.Random) -> dict[str, Any]:
+    """A drain gauge in dry weather: the level follows the tide well below the road."""
+    tide = 6 * math.sin(2 * math.pi * time.time() / (12.42 * 3600))
+    level = round(-50 + tide + rng.uniform(-1, 1), 1)
+    return {"currentLevel": level, "measuredDistance": round(150 - level, 1)}
 
 
 def maybe_fail(device: SimDevice, values: dict[str, Any], rng: random.Random, chance: float) -> str | None:
@@ -420,7 +479,7 @@ def run_simulation(
     db: Database, config: SimulationConfig, *, register: bool, stop: threading.Event, console: Any = None
 ) -> SimulationReport:
     """Place, register and run the simulated devices."""
-    devices = place_devices(config)
+    devices = place_devices(config) + (inventory_devices(db) if register else [])
     if register:
         created = register_missing(
             db, devices, reset_credentials=config.transport == "http" and not config.api_key

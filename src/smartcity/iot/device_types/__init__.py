@@ -16,6 +16,9 @@ BUILTIN_MODULES = (
     "waste_container",
     "traffic_flow",
     "air_quality",
+    "flood_sensor",
+    "streetlight_group",
+    "camera",
 )
 ENTRY_POINT_GROUP = "smartcity.device_types"
 

@@ -1,6 +1,6 @@
 """An air-quality station (FIWARE AirQualityObserved): pollutants in µg/m³ and weather."""
 
-from smartcity.iot.device_types.base import DeviceType, TelemetryKey
+from smartcity.iot.device_types.base import ENUM, DeviceType, TelemetryKey
 from smartcity.iot.device_types.generic import COMMON_KEYS
 
 
@@ -20,6 +20,14 @@ class AirQualityStation(DeviceType):
         TelemetryKey("co", "µg/m³", 0, 200000, description="Carbon monoxide"),
         TelemetryKey("temperature", "Cel", -20, 60, description="Air temperature"),
         TelemetryKey("relativeHumidity", "%", 0, 100, description="Relative humidity"),
+        # Written by the environment service from the station's hourly means (VN_AQI, Decision 1459/QĐ-TCMT).
+        TelemetryKey("airQualityIndex", None, 0, 500, description="Hourly VN_AQI"),
+        TelemetryKey(
+            "airQualityLevel",
+            kind=ENUM,
+            choices=("good", "moderate", "poor", "bad", "very_bad", "hazardous"),
+            description="VN_AQI band",
+        ),
         *COMMON_KEYS,
     )
 

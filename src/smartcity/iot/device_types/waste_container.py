@@ -15,6 +15,7 @@ class WasteContainer(DeviceType):
         TelemetryKey("fillingLevel", "%", 0, 100, description="Fill level"),
         TelemetryKey("temperature", "Cel", -20, 120, description="Inside temperature (fire risk)"),
         TelemetryKey("lidOpen", kind=BOOLEAN, description="Lid open"),
+        TelemetryKey("tiltAngle", "°", 0, 180, description="Tilt from upright (knocked over above ~30°)"),
         TelemetryKey(
             "status",
             kind=ENUM,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from smartcity.iot.pipeline import Envelope as Envelope
 from smartcity.iot.service.commands import (  # noqa: F401
     acknowledge_command,
     command_group,
@@ -28,6 +29,7 @@ from smartcity.iot.service.registry import (  # noqa: F401
     get_device,
     import_devices_csv,
     list_devices,
+    provision_devices,
     register_device,
     reset_credentials,
     update_device,

@@ -13,6 +13,7 @@ from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from smartcity.city import service as city_service
+from smartcity.core import clock
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, NotFound, ValidationFailed
 from smartcity.core.security import Actor
@@ -326,3 +327,50 @@ def device_health(db: Database, *, device_ids: Sequence[str]) -> dict[str, tuple
             ).all()
         )
     return {i: (seen.get(i), int(rejected.get(i) or 0)) for i in ids}
+
+
+def provision_devices(db: Database, *, actor: Actor, devices: Sequence[DeviceCreate]) -> list[Device]:
+    """Register many devices from an inventory in one transaction, without credentials yet.
+
+    Their MQTT/HTTP credentials are issued at commissioning (`reset_credentials`), so an inventory of
+    hundreds of lamps is not slowed by one PBKDF2 hash per device; until then they cannot connect.
+    """
+    created = []
+    with UnitOfWork(db, actor) as uow:
+        for data in devices:
+            if uow.session.get(Device, data.id) is not None:
+                raise Conflict(f"device {data.id!r} already exists")
+            get_device_type(data.type)
+            lon, lat = data.location.coordinates if data.location else (None, None)
+            device = Device(
+                id=data.id,
+                type=data.type,
+                name=data.name,
+                model=data.model,
+                serial=data.serial,
+                lon=lon,
+                lat=lat,
+                ward_code=ward_at(db, lon=lon, lat=lat, on=data.installed_on or clock.today()),
+                installed_on=data.installed_on,
+                status="active",
+                tags=sorted(set(data.tags)),
+                relationships=dict(data.relationships),
+                mqtt_username=data.id,
+                password_hash="!",  # noqa: S106 (no password: matches nothing until commissioned)
+                mosquitto_hash=None,
+            )
+            uow.session.add(device)
+            uow.audit("register", "iot.device", device.id, after=device_snapshot(device))
+            uow.publish(
+                DeviceRegistered(
+                    device_id=device.id,
+                    device_type=device.type,
+                    lon=lon,
+                    lat=lat,
+                    ward_code=device.ward_code,
+                    tags=tuple(device.tags),
+                )
+            )
+            created.append(device)
+        uow.session.flush()
+    return created

@@ -1,0 +1,1 @@
+"""Waste collection: containers with sensors, fill forecasts, daily plans routed with OR-Tools, rounds."""

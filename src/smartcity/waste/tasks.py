@@ -1,0 +1,18 @@
+"""Periodic jobs of waste collection: container alarms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from smartcity.core.db import Database
+from smartcity.waste import service
+
+
+def check_alarms(db: Database) -> int:
+    """Raise overflow, fire and tilt alarms from the containers' latest values."""
+    return service.check_alarms(db)
+
+
+TASKS: dict[str, Callable[[Database], int]] = {"waste.check_alarms": check_alarms}
+INTERVALS = {"waste.check_alarms": timedelta(minutes=2)}
