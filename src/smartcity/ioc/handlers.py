@@ -1,14 +1,15 @@
-"""How the operations centre reacts to other domains' events: alarms and urgent reports become incidents.
+"""How the operations centre reacts to other domains' events: alarms, urgent reports and camera events
+become incidents.
 
-Cameras (and any other detector) reach the centre through `POST /api/v1/ioc/events` with a type, a
-location, a source and a severity; a domain that prefers events can publish its own (say
-`cameras.AccidentDetected`) and add one line here mapping it to `service.receive_event`.
+Detectors without a domain of their own reach the centre through `POST /api/v1/ioc/events`; a domain that
+publishes events (cameras.CameraEventReported) is mapped to `service.receive_event` here.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from smartcity.cameras.events import CameraEventReported
 from smartcity.core import clock
 from smartcity.core.db import Database
 from smartcity.core.outbox import Handler
@@ -70,6 +71,38 @@ def incident_from_report(event: UrgentReportFlagged, db: Database) -> None:
     service.receive_event(db, actor=Actor.system("ioc.reports"), settings=db.settings, data=data)
 
 
+# What a camera saw → the incident type it opens (others, such as a stopped vehicle, stay camera events).
+CAMERA_INCIDENTS = {
+    "accident": "traffic_accident",
+    "wrong_way": "traffic_accident",
+    "flooding": "flooding",
+    "fire": "fire",
+    "smoke": "fire",
+    "crowd": "crowd_security",
+    "intrusion": "crowd_security",
+}
+CAP_SEVERITY = {"Minor": 1, "Moderate": 2, "Severe": 4, "Extreme": 5}
+
+
+def incident_from_camera(event: CameraEventReported, db: Database) -> None:
+    """A recent camera event of a kind the centre handles opens (or joins) an incident."""
+    kind = CAMERA_INCIDENTS.get(event.kind)
+    at = _when(event.occurred_at)
+    if kind is None or at is None:
+        return
+    data = EventIn(
+        type=kind,
+        severity=max(2, CAP_SEVERITY.get(event.severity, 3)),
+        lon=event.lon,
+        lat=event.lat,
+        source="camera",
+        source_ref=f"camera:{event.event_id}",
+        title=event.title_vi,
+        occurred_at=at,
+    )
+    service.receive_event(db, actor=Actor.system("ioc.cameras"), settings=db.settings, data=data)
+
+
 def _typed(func: object) -> Handler:
     return func  # type: ignore[return-value]
 
@@ -77,4 +110,5 @@ def _typed(func: object) -> Handler:
 HANDLERS: dict[str, list[Handler]] = {
     "iot.AlarmRaised": [_typed(incident_from_alarm)],
     "feedback.UrgentReportFlagged": [_typed(incident_from_report)],
+    "cameras.CameraEventReported": [_typed(incident_from_camera)],
 }
