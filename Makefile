@@ -27,9 +27,10 @@ test: install-dev
 	$(BIN)/pytest
 
 lint: install-dev
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/mypy
+	PYTHONPATH=. $(BIN)/lint-imports
 
 # Re-pin every dependency after changing pyproject.toml.
 lock: install-dev
