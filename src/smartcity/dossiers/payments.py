@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -21,6 +22,7 @@ from sqlalchemy import select
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, NotFound
+from smartcity.core.registry import Registry
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.dossiers import workflow
@@ -95,13 +97,24 @@ class SandboxGateway:
         return result
 
 
-def provider_for(settings: Settings) -> SandboxGateway:
-    """The configured payment provider (only the sandbox exists so far)."""
-    config = get_dossier_settings()
-    if config.payment_provider != "sandbox":
-        raise NotFound(f"Unknown payment provider {config.payment_provider!r}")
+# Payment providers by name (SMARTCITY_DOSSIERS_PAYMENT_PROVIDER); each is a factory (settings, merchant).
+payment_providers: Registry[Callable[[Settings, str], SandboxGateway]] = Registry("payment provider")
+
+
+@payment_providers.register("sandbox")
+def sandbox_gateway(settings: Settings, merchant: str) -> SandboxGateway:
+    """The MOCK gateway, keyed from the platform's secret."""
     secret = hmac.new(settings.resolved_secret_key.encode(), b"payment-sandbox", hashlib.sha256).hexdigest()
-    return SandboxGateway(secret=secret, merchant=config.payment_merchant)
+    return SandboxGateway(secret=secret, merchant=merchant)
+
+
+def provider_for(settings: Settings) -> SandboxGateway:
+    """The configured payment provider (UnknownExtension, 503, for a name nothing registered)."""
+    config = get_dossier_settings()
+    gateway: SandboxGateway = payment_providers.create(
+        config.payment_provider, settings, config.payment_merchant
+    )
+    return gateway
 
 
 def start_payment(db: Database, *, actor: Actor, settings: Settings, code: str, return_url: str) -> str:

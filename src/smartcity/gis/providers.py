@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.core.db import Database
 from smartcity.core.errors import ServiceUnavailable
+from smartcity.core.registry import Registry
 from smartcity.gis.config import get_gis_settings
 from smartcity.gis.models import Feature
 
@@ -295,17 +296,10 @@ class PostGISProvider(SpatialProvider):
         )
 
 
-PROVIDERS: dict[str, type[SpatialProvider]] = {
-    SQLiteRTreeProvider.name: SQLiteRTreeProvider,
-    PostGISProvider.name: PostGISProvider,
-}
+providers: Registry[type[SpatialProvider]] = Registry("GIS spatial provider")
+providers.add(SQLiteRTreeProvider.name, SQLiteRTreeProvider)
+providers.add(PostGISProvider.name, PostGISProvider)
 _INSTANCES: dict[str, SpatialProvider] = {}
-
-
-def register_provider(cls: type[SpatialProvider]) -> type[SpatialProvider]:
-    """Class decorator: make a provider selectable by its name in configuration."""
-    PROVIDERS[cls.name] = cls
-    return cls
 
 
 def provider_for(db: Database) -> SpatialProvider:
@@ -313,9 +307,7 @@ def provider_for(db: Database) -> SpatialProvider:
     name = get_gis_settings().provider
     if name == "auto":
         name = "postgis" if db.dialect == "postgresql" else "sqlite-rtree"
-    if name not in PROVIDERS:
-        raise ServiceUnavailable(f"Unknown GIS provider {name!r}; known: {', '.join(sorted(PROVIDERS))}")
-    provider = _INSTANCES.get(name) or _INSTANCES.setdefault(name, PROVIDERS[name]())
+    provider = _INSTANCES.get(name) or _INSTANCES.setdefault(name, providers.get(name)())
     if provider.dialect and provider.dialect != db.dialect:
         raise ServiceUnavailable(f"GIS provider {name!r} cannot serve a {db.dialect} database")
     provider.prepare(db)
