@@ -20,7 +20,7 @@ def _csrf(client, url: str = "/login") -> str:
 
 
 def _login(
-    client, username: str, password: str = PASSWORD, next_url: str = "/staff", csrf: str | None = None
+    client, username: str, password: str = PASSWORD, next_url: str = "/can-bo", csrf: str | None = None
 ):
     token = _csrf(client) if csrf is None else csrf
     return client.post(
@@ -58,12 +58,12 @@ def test_login_page_is_vietnamese_and_english_on_request(client):
 
 def test_login_then_staff_page_shows_name_roles_and_units(client, ward_clerk):
     response = _login(client, "clerk.pl")
-    assert response.status_code == 303 and response.headers["location"] == "/staff"
-    page = client.get("/staff", headers=HTML)
+    assert response.status_code == 303 and response.headers["location"] == "/can-bo"
+    page = client.get("/can-bo", headers=HTML)
     assert page.status_code == 200
     assert "Phạm Thị Mai" in page.text and "Cán bộ tiếp nhận một cửa" in page.text
     assert "UBND phường Phú Lợi" in page.text and "clerk.pl" in page.text
-    english = client.get("/staff?lang=en", headers=HTML)
+    english = client.get("/can-bo?lang=en", headers=HTML)
     assert "One-stop intake clerk" in english.text and "Phu Loi Ward Committee" in english.text
 
 
@@ -72,7 +72,7 @@ def test_wrong_password_shows_a_plain_message(client, ward_clerk):
         page = _login(client, username, password)
         assert page.status_code == 401
         assert "Tên đăng nhập hoặc mật khẩu không đúng." in page.text
-    assert client.get("/staff", follow_redirects=False).status_code == 303
+    assert client.get("/can-bo", follow_redirects=False).status_code == 303
 
 
 def test_login_form_needs_the_session_csrf_token(client, ward_clerk):
@@ -83,11 +83,11 @@ def test_login_form_needs_the_session_csrf_token(client, ward_clerk):
 
 def test_next_is_limited_to_local_paths(client, ward_clerk):
     for target, expected in (
-        ("https://evil.example/x", "/staff"),
-        ("//evil.example", "/staff"),
-        ("/\\evil.example", "/staff"),
+        ("https://evil.example/x", "/can-bo"),
+        ("//evil.example", "/can-bo"),
+        ("/\\evil.example", "/can-bo"),
         ("/ioc?tab=map", "/ioc?tab=map"),
-        ("", "/staff"),
+        ("", "/can-bo"),
     ):
         client.cookies.clear()
         response = _login(client, "clerk.pl", next_url=target)
@@ -95,14 +95,14 @@ def test_next_is_limited_to_local_paths(client, ward_clerk):
 
 
 def test_anonymous_staff_page_redirects_to_login(client):
-    response = client.get("/staff", headers=HTML, follow_redirects=False)
-    assert response.status_code == 303 and response.headers["location"] == "/login?next=/staff"
+    response = client.get("/can-bo", headers=HTML, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login?next=/can-bo"
 
 
 def test_citizen_sees_a_simple_account_page(client, make_user):
     make_user("nguoi.dan", ("citizen", None), full_name="Võ Văn E")
     _login(client, "nguoi.dan")
-    page = client.get("/staff", headers=HTML)
+    page = client.get("/can-bo", headers=HTML)
     assert "Tài khoản của tôi" in page.text and "Võ Văn E" in page.text and "role-table" not in page.text
 
 
@@ -110,11 +110,11 @@ def test_logout_needs_csrf_and_ends_the_session(client, ward_clerk):
     _login(client, "clerk.pl")
     refused = client.post("/logout", headers=HTML, follow_redirects=False)
     assert refused.status_code == 403
-    assert client.get("/staff", follow_redirects=False).status_code == 200
-    token = _csrf(client, "/staff")
+    assert client.get("/can-bo", follow_redirects=False).status_code == 200
+    token = _csrf(client, "/can-bo")
     done = client.post("/logout", headers=HTML, data={"csrf_token": token}, follow_redirects=False)
     assert done.status_code == 303
-    assert client.get("/staff", follow_redirects=False).status_code == 303
+    assert client.get("/can-bo", follow_redirects=False).status_code == 303
 
 
 def test_a_copied_cookie_stops_working_after_logout(app, client, ward_clerk):
@@ -123,10 +123,10 @@ def test_a_copied_cookie_stops_working_after_logout(app, client, ward_clerk):
     _login(client, "clerk.pl")
     copied_cookie = client.cookies.get("smartcity_session")
     with TestClient(app, cookies={"smartcity_session": copied_cookie}) as thief:
-        assert thief.get("/staff", follow_redirects=False).status_code == 200  # the copy works...
-        token = _csrf(client, "/staff")
+        assert thief.get("/can-bo", follow_redirects=False).status_code == 200  # the copy works...
+        token = _csrf(client, "/can-bo")
         client.post("/logout", headers=HTML, data={"csrf_token": token}, follow_redirects=False)
-        assert thief.get("/staff", follow_redirects=False).status_code == 303  # ...until the owner logs out
+        assert thief.get("/can-bo", follow_redirects=False).status_code == 303  # ...until the owner logs out
         assert thief.get("/api/v1/auth/me").status_code == 401
 
 
@@ -144,7 +144,7 @@ def test_each_login_is_its_own_session_and_old_ones_are_purged(client, db, ward_
         rows = s.scalars(select(WebSession)).all()
         assert len(rows) == 2 and all(r.client_ip and r.user_agent for r in rows)
         s.execute(update(WebSession).values(expires_at=utcnow() - timedelta(days=31)))
-    assert client.get("/staff", follow_redirects=False).status_code == 303  # expired
+    assert client.get("/can-bo", follow_redirects=False).status_code == 303  # expired
     assert service.purge_web_sessions(db) == 2
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(WebSession)) == 0
@@ -161,7 +161,7 @@ def test_throttled_login_says_so(client, ward_clerk, settings):
 def test_deactivated_users_session_ends(client, db, ward_clerk):
     _login(client, "clerk.pl")
     service.deactivate_user(db, actor=SYSTEM, user_id=ward_clerk.id)
-    assert client.get("/staff", follow_redirects=False).status_code == 303
+    assert client.get("/can-bo", follow_redirects=False).status_code == 303
 
 
 def test_cookie_authenticated_unsafe_api_calls_need_the_csrf_header(client, make_user):

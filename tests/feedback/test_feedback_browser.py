@@ -61,7 +61,7 @@ def test_operator_takes_a_call_in_the_console(live_server, page, city):
     accounts_service.create_user(
         city, actor=SYSTEM, username="tongdai", password=PASSWORD, roles=[("operator", None)]
     )
-    page.goto(f"{live_server}/login?next=/staff/feedback/console")
+    page.goto(f"{live_server}/login?next=/can-bo/phan-anh/tong-dai")
     page.fill("input[name=username]", "tongdai")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")

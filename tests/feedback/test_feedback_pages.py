@@ -71,11 +71,11 @@ def test_my_reports_needs_login_and_lists_own(client, city, login):
 def test_console_intake_and_caller_lookup(client, city, login):
     operator = login("tongdai2", ("operator", None))
     citizen = login("dan3", ("citizen", None))
-    assert client.get("/staff/feedback/console", headers=citizen).status_code == 403
-    page = client.get("/staff/feedback/console", headers=operator)
+    assert client.get("/can-bo/phan-anh/tong-dai", headers=citizen).status_code == 403
+    page = client.get("/can-bo/phan-anh/tong-dai", headers=operator)
     assert page.status_code == 200 and 'id="console-form"' in page.text
     intake = client.post(
-        "/staff/feedback/console",
+        "/can-bo/phan-anh/tong-dai",
         headers=operator,
         follow_redirects=False,
         data={
@@ -89,7 +89,7 @@ def test_console_intake_and_caller_lookup(client, city, login):
         },
     )
     assert intake.status_code == 303
-    lookup = client.get("/staff/feedback/console", params={"phone": "0903111222"}, headers=operator)
+    lookup = client.get("/can-bo/phan-anh/tong-dai", params={"phone": "0903111222"}, headers=operator)
     earlier = lookup.text.split('id="earlier"')[1].split("</ul>")[0]
     codes = re.findall(r'<a href="/feedback/r/([^"]+)">', earlier)
     assert len(codes) == 1
@@ -107,18 +107,18 @@ def test_queue_shows_the_units_reports_and_acts(client, city, login, report_data
     other_staff = login(
         "canbo2", ("specialist", "UBND-25768-HCM" if code.unit_code != "UBND-25768-HCM" else "UBND-25747-HCM")
     )
-    mine = client.get("/staff/feedback/queue", headers=ward_staff)
+    mine = client.get("/can-bo/phan-anh", headers=ward_staff)
     assert mine.status_code == 200 and code.code in mine.text
-    assert code.code not in client.get("/staff/feedback/queue", headers=other_staff).text
+    assert code.code not in client.get("/can-bo/phan-anh", headers=other_staff).text
     accepted = client.post(
-        f"/staff/feedback/r/{code.code}/accept",
+        f"/can-bo/phan-anh/r/{code.code}/accept",
         headers=ward_staff,
-        data={"back": "/staff/feedback/queue"},
+        data={"back": "/can-bo/phan-anh"},
         follow_redirects=False,
     )
     assert accepted.status_code == 303
     assert service.get_report(city, actor=OPERATOR, code=code.code).status == "accepted"
-    refused = client.post(f"/staff/feedback/r/{code.code}/start", headers=other_staff)
+    refused = client.post(f"/can-bo/phan-anh/r/{code.code}/start", headers=other_staff)
     assert refused.status_code == 403
 
 

@@ -32,7 +32,7 @@ def _login(app, db, username: str, role: str) -> tuple[TestClient, str]:  # type
 
 def test_specialist_corrects_a_parcel_with_a_reason_and_sees_the_history(app, demo):
     client, token = _login(app, demo, "chuyenvien.gis", "specialist")
-    assert f'href="{EDITOR_PATH}"' in client.get("/staff").text  # offered on the staff page
+    assert f'href="{EDITOR_PATH}"' in client.get("/can-bo").text  # offered on the staff page
     parcel = service.query_features(demo, slug="land-parcels", limit=1, offset=2).features[0]
     page = client.get(EDITOR_PATH, params={"layer": "land-parcels", "id": parcel.id})
     assert page.status_code == 200 and parcel.key in page.text

@@ -59,16 +59,16 @@ def page():  # type: ignore[no-untyped-def]
 def test_operator_dims_a_light_and_acknowledges_an_alarm(live_server, page, db):
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{live_server}/login?next=/iot/devices")
+    page.goto(f"{live_server}/login?next=/can-bo/thiet-bi")
     page.fill("input[name=username]", "admin")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/iot/devices")
+    page.wait_for_url(f"{live_server}/can-bo/thiet-bi")
     page.wait_for_selector("#iot-map[data-ready=true]", timeout=20000)
     assert page.get_attribute("#iot-map", "data-count") == "3"
     assert page.locator("#device-table tbody tr").count() == 3
     page.click("text=SL-1")
-    page.wait_for_url(f"{live_server}/iot/devices/SL-1")
+    page.wait_for_url(f"{live_server}/can-bo/thiet-bi/SL-1")
     assert page.locator("dd code", has_text=CABINET).is_visible()  # its NGSI-LD Relationship
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "iot-device-page.png"), full_page=True)
@@ -80,8 +80,8 @@ def test_operator_dims_a_light_and_acknowledges_an_alarm(live_server, page, db):
     observed = service.latest_state(db, device_ids=["SL-1"])["SL-1"]["dimLevel"][1]
     local = observed.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y %H:%M:%S")
     assert page.text_content('#latest tr[data-key="dimLevel"] .t') == local  # refreshed in Vietnam time
-    page.goto(f"{live_server}/iot/alarms")
+    page.goto(f"{live_server}/can-bo/canh-bao-thiet-bi")
     page.click("text=Xác nhận")
-    page.wait_for_url(f"{live_server}/iot/alarms")
+    page.wait_for_url(f"{live_server}/can-bo/canh-bao-thiet-bi")
     assert service.list_alarms(db)[0][0].state == "acknowledged"
     assert errors == []

@@ -13,9 +13,9 @@ from tests.iot.conftest import CITIZEN, OPERATOR, SYSTEM, message
 
 
 def test_pages_need_an_operator(client, act_as):
-    assert client.get("/iot/devices", headers={"accept": "text/html"}).status_code == 401
+    assert client.get("/can-bo/thiet-bi", headers={"accept": "text/html"}).status_code == 401
     act_as(CITIZEN)
-    response = client.get("/iot/alarms", headers={"accept": "text/html"})
+    response = client.get("/can-bo/canh-bao-thiet-bi", headers={"accept": "text/html"})
     assert response.status_code == 403 and "Bạn không có quyền truy cập" in response.text
 
 
@@ -40,23 +40,23 @@ def test_device_list_and_page_show_state_chart_and_commands(client, act_as, add_
         ],
     )
     act_as(OPERATOR)
-    listing = client.get("/iot/devices")
+    listing = client.get("/can-bo/thiet-bi")
     assert listing.status_code == 200 and "SL-1" in listing.text and "Thiết bị IoT" in listing.text
-    page = client.get("/iot/devices/SL-1")
+    page = client.get("/can-bo/thiet-bi/SL-1")
     assert page.status_code == 200
     assert "Đèn Yersin 1" in page.text and "<polyline" in page.text and "Gửi lệnh" in page.text
     sent = client.post(
-        "/iot/devices/SL-1/commands", data={"name": "dim", "value": "30"}, follow_redirects=False
+        "/can-bo/thiet-bi/SL-1/commands", data={"name": "dim", "value": "30"}, follow_redirects=False
     )
     assert sent.status_code == 303 and sent.headers["location"].endswith("message=sent")
     assert service.list_commands(db, device_id="SL-1")[0].params == {"dimLevel": 30.0}
     bad = client.post(
-        "/iot/devices/SL-1/commands", data={"name": "dim", "value": "300"}, follow_redirects=False
+        "/can-bo/thiet-bi/SL-1/commands", data={"name": "dim", "value": "300"}, follow_redirects=False
     )
     assert bad.headers["location"].endswith("message=rejected")
     assert "Liên kết (NGSI-LD)" in page.text and "urn:ngsi-ld:Cabinet:TU-1" in page.text
-    assert "Liên kết (NGSI-LD)" not in client.get("/iot/devices/SL-0").text
-    english = client.get("/iot/devices/SL-1?lang=en")
+    assert "Liên kết (NGSI-LD)" not in client.get("/can-bo/thiet-bi/SL-0").text
+    english = client.get("/can-bo/thiet-bi/SL-1?lang=en")
     assert "Latest values" in english.text and "Relationships (NGSI-LD)" in english.text
 
 
@@ -69,12 +69,12 @@ def test_alarm_page_acknowledges_and_clears(client, act_as, add_device, db):
     )
     service.ingest(db, envelopes=[Envelope(message("a", {"fillingLevel": 95}), device_id="WC-1")])
     act_as(OPERATOR)
-    page = client.get("/iot/alarms")
+    page = client.get("/can-bo/canh-bao-thiet-bi")
     assert "Đầy: fillingLevel = 95" in page.text
     alarm_id = service.list_alarms(db)[0][0].id
-    client.post(f"/iot/alarms/{alarm_id}/acknowledge")
+    client.post(f"/can-bo/canh-bao-thiet-bi/{alarm_id}/acknowledge")
     assert service.list_alarms(db)[0][0].state == "acknowledged"
-    client.post(f"/iot/alarms/{alarm_id}/clear")
+    client.post(f"/can-bo/canh-bao-thiet-bi/{alarm_id}/clear")
     assert service.list_alarms(db)[0][0].state == "cleared"
 
 
@@ -91,18 +91,18 @@ def test_pages_show_times_in_vietnam_time_with_the_offset(client, act_as, add_de
         db, envelopes=[Envelope(message("v1", {"fillingLevel": 95}, ts=evening), device_id="WC-7")]
     )
     act_as(OPERATOR)
-    page = client.get("/iot/devices/WC-7").text
+    page = client.get("/can-bo/thiet-bi/WC-7").text
     assert "02/03/2026 03:00:05" in page and "01/03/2026 20:00" not in page
     assert "(UTC+07:00)" in page and 'data-zone="Asia/Ho_Chi_Minh"' in page
     raised = service.list_alarms(db, device_id="WC-7")[0][0].raised_at
     local = raised.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
-    alarms = client.get("/iot/alarms").text
+    alarms = client.get("/can-bo/canh-bao-thiet-bi").text
     assert local.strftime("%d/%m/%Y %H:%M") in alarms and "Lúc phát sinh (UTC+07:00)" in alarms
     if raised.hour != local.hour:  # always, for a zone seven hours ahead
         assert raised.strftime("%d/%m/%Y %H:%M") not in alarms
-    listing = client.get("/iot/devices").text
+    listing = client.get("/can-bo/thiet-bi").text
     seen = service.device_health(db, device_ids=["WC-7"])["WC-7"][0]
     assert seen.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y %H:%M:%S") in listing
     assert "Báo cáo gần nhất (UTC+07:00)" in listing and " UTC<" not in listing
-    english = client.get("/iot/alarms?lang=en").text
+    english = client.get("/can-bo/canh-bao-thiet-bi?lang=en").text
     assert "Raised at (UTC+07:00)" in english

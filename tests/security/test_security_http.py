@@ -86,3 +86,20 @@ def test_secure_cookies_setting_marks_the_session_cookie_secure_and_sends_hsts(s
         assert "max-age=31536000" in response.headers["strict-transport-security"]
         cookie = response.headers.get("set-cookie", "")
         assert "secure" in cookie.lower()
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/staff", "/can-bo"),
+        ("/staff/feedback/console?x=1", "/can-bo/phan-anh/tong-dai?x=1"),
+        ("/staff/feedback/r/ABC/accept", "/can-bo/phan-anh/r/ABC/accept"),
+        ("/iot/devices/SL-0001", "/can-bo/thiet-bi/SL-0001"),
+        ("/iot/alarms", "/can-bo/canh-bao-thiet-bi"),
+        ("/staff/gis/ban-do-chinh-sua", "/can-bo/ban-do-chinh-sua"),
+    ],
+)
+def test_moved_staff_pages_redirect_permanently(client, old, new):
+    response = client.get(old, follow_redirects=False)
+    assert response.status_code == 308 and response.headers["location"] == new
+    assert client.get("/staffing", follow_redirects=False).status_code == 404  # only whole path segments

@@ -24,8 +24,10 @@ from smartcity.web.deps import (
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
+# Staff pages moved under /can-bo (old addresses redirect permanently).
+MOVED = {"/staff": "/can-bo"}
 
-DEFAULT_NEXT = "/staff"
+DEFAULT_NEXT = "/can-bo"
 MAX_PASSWORD = 1024
 BUILTIN_LINKS: tuple[dict[str, Any], ...] = (
     {"label": "Trang chủ", "href": "/", "roles": ()},
@@ -155,12 +157,12 @@ def logout(request: Request, db: Annotated[Database, Depends(get_db)]) -> Respon
     return RedirectResponse("/", status_code=303)
 
 
-@router.get("/staff", response_class=HTMLResponse)
+@router.get("/can-bo", response_class=HTMLResponse)
 def staff(request: Request, db: Annotated[Database, Depends(get_db)]) -> Response:
     """Staff landing page: who you are, your roles and units, where to go; citizens see their account."""
     view: service.UserView | None = getattr(request.state, "user_view", None)
     if view is None:
-        return RedirectResponse(f"/login?next={quote('/staff')}", status_code=303)
+        return RedirectResponse(f"/login?next={quote('/can-bo')}", status_code=303)
     locale = request_locale(request)
     units = {code: service.get_org_unit(db, code) for _role, code in view.assignments if code}
     assignments = [

@@ -213,7 +213,7 @@ def discovery(request: Request, fmt: str) -> Response:
     data = {
         "changeset": CHANGESET,
         "contact": settings.open311_contact,
-        "key_service": _base_url(request).rstrip("/") + "/staff",
+        "key_service": _base_url(request).rstrip("/") + "/can-bo",
         "endpoints": [
             {
                 "specification": SPECIFICATION,

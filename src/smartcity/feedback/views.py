@@ -26,16 +26,22 @@ from smartcity.web.deps import current_actor, get_db, get_settings
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+# Staff pages moved under /can-bo (old addresses redirect permanently).
+MOVED = {
+    "/staff/feedback/console": "/can-bo/phan-anh/tong-dai",
+    "/staff/feedback/queue": "/can-bo/phan-anh",
+    "/staff/feedback/r": "/can-bo/phan-anh/r",
+}
 PUBLIC_LINKS = ({"label": "Phản ánh hiện trường", "href": "/feedback"},)
 STAFF_LINKS = (
     {
         "label": "Tổng đài 1022 — tiếp nhận cuộc gọi",
-        "href": "/staff/feedback/console",
+        "href": "/can-bo/phan-anh/tong-dai",
         "roles": ("operator",),
     },
     {
         "label": "Hàng đợi xử lý phản ánh",
-        "href": "/staff/feedback/queue",
+        "href": "/can-bo/phan-anh",
         "roles": ("operator", "clerk", "specialist", "head", "leader"),
     },
 )
@@ -292,7 +298,7 @@ def _is_operator(actor: Actor) -> bool:
     return actor.has_role("operator")
 
 
-@router.get("/staff/feedback/console", response_class=HTMLResponse)
+@router.get("/can-bo/phan-anh/tong-dai", response_class=HTMLResponse)
 def console(request: Request, actor: ActorDep, phone: str = "", message: str = "") -> Response:
     """Hotline 1022 console: fast intake, the caller's earlier reports, urgent reports of the day."""
     if not actor.is_authenticated:
@@ -344,7 +350,7 @@ def _console_page(
     )
 
 
-@router.post("/staff/feedback/console", response_class=HTMLResponse)
+@router.post("/can-bo/phan-anh/tong-dai", response_class=HTMLResponse)
 async def console_submit(request: Request, actor: ActorDep) -> Response:
     """Record a call as a report (channel hotline); urgent ones go to the operations centre at once."""
     if not _is_operator(actor):
@@ -369,10 +375,10 @@ async def console_submit(request: Request, actor: ActorDep) -> Response:
             status_code=status,
         )
     message = f"Đã ghi nhận phản ánh {result.report.code} — chuyển {result.report.unit_name}."
-    return RedirectResponse(f"/staff/feedback/console?message={quote(message)}", status_code=303)
+    return RedirectResponse(f"/can-bo/phan-anh/tong-dai?message={quote(message)}", status_code=303)
 
 
-@router.get("/staff/feedback/queue", response_class=HTMLResponse)
+@router.get("/can-bo/phan-anh", response_class=HTMLResponse)
 def queue(
     request: Request, actor: ActorDep, status: str = "open", unit: str = "", overdue: bool = False
 ) -> Response:
@@ -416,14 +422,14 @@ def queue(
     )
 
 
-@router.post("/staff/feedback/r/{code}/{action}", response_class=HTMLResponse)
+@router.post("/can-bo/phan-anh/r/{code}/{action}", response_class=HTMLResponse)
 async def staff_action(request: Request, code: str, action: str, actor: ActorDep) -> Response:
     """A workflow action from the queue or the report page; back to where it came from."""
     if not service.is_staff(actor):
         return _forbidden(request, "Trang này dành cho cán bộ.")
     form = await request.form()
-    back = str(form.get("back") or "/staff/feedback/queue")
-    back = back if back.startswith("/") and not back.startswith("//") else "/staff/feedback/queue"
+    back = str(form.get("back") or "/can-bo/phan-anh")
+    back = back if back.startswith("/") and not back.startswith("//") else "/can-bo/phan-anh"
     try:
         body = ActionInput(
             comment=str(form.get("comment") or ""),

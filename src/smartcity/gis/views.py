@@ -19,8 +19,10 @@ from smartcity.web.deps import current_actor, get_db, get_settings, verify_csrf
 from smartcity.web.templating import render
 
 router = APIRouter()
+# Staff pages moved under /can-bo (old addresses redirect permanently).
+MOVED = {"/staff/gis/ban-do-chinh-sua": "/can-bo/ban-do-chinh-sua"}
 PUBLIC_LINKS = ({"label": "Bản đồ quy hoạch", "href": "/ban-do-quy-hoach"},)
-EDITOR_PATH = "/staff/gis/ban-do-chinh-sua"
+EDITOR_PATH = "/can-bo/ban-do-chinh-sua"
 STAFF_LINKS = (
     {
         "label": "Chỉnh sửa bản đồ (thửa đất, quy hoạch, địa chỉ)",

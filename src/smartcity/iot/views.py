@@ -22,9 +22,11 @@ from smartcity.web.deps import get_db, get_settings
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+# Staff pages moved under /can-bo (old addresses redirect permanently).
+MOVED = {"/iot/devices": "/can-bo/thiet-bi", "/iot/alarms": "/can-bo/canh-bao-thiet-bi"}
 STAFF_LINKS = (
-    {"label": "Thiết bị IoT", "href": "/iot/devices", "roles": ("operator",)},
-    {"label": "Cảnh báo thiết bị", "href": "/iot/alarms", "roles": ("operator",)},
+    {"label": "Thiết bị IoT", "href": "/can-bo/thiet-bi", "roles": ("operator",)},
+    {"label": "Cảnh báo thiết bị", "href": "/can-bo/canh-bao-thiet-bi", "roles": ("operator",)},
 )
 PAGE_SIZE = 100
 CHART_WIDTH, CHART_HEIGHT = 640, 180
@@ -53,7 +55,7 @@ def _operator(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
 Operator = Annotated[Actor, Depends(_operator)]
 
 
-@router.get("/iot/devices", response_class=HTMLResponse)
+@router.get("/can-bo/thiet-bi", response_class=HTMLResponse)
 def devices_page(
     request: Request,
     actor: Operator,
@@ -94,7 +96,7 @@ def _point(device: Any, alarm: bool) -> dict[str, Any]:
     }
 
 
-@router.get("/iot/devices/{device_id}", response_class=HTMLResponse)
+@router.get("/can-bo/thiet-bi/{device_id}", response_class=HTMLResponse)
 def device_page(device_id: str, request: Request, actor: Operator, key: str | None = None) -> HTMLResponse:
     """One device: latest values (refreshed live), a 48-hour chart, commands, alarms."""
     db = get_db(request)
@@ -154,7 +156,7 @@ def chart_points(series: list[dict[str, Any]]) -> dict[str, Any] | None:
     }
 
 
-@router.post("/iot/devices/{device_id}/commands")
+@router.post("/can-bo/thiet-bi/{device_id}/commands")
 def post_command(
     device_id: str,
     request: Request,
@@ -174,10 +176,10 @@ def post_command(
         message = "sent"
     except (AppError, ValueError):
         message = "rejected"
-    return RedirectResponse(f"/iot/devices/{quote(device_id)}?message={message}", status_code=303)
+    return RedirectResponse(f"/can-bo/thiet-bi/{quote(device_id)}?message={message}", status_code=303)
 
 
-@router.get("/iot/alarms", response_class=HTMLResponse)
+@router.get("/can-bo/canh-bao-thiet-bi", response_class=HTMLResponse)
 def alarms_page(request: Request, actor: Operator, state: str = "open") -> HTMLResponse:
     """Open (or all) alarms, newest first, with acknowledge and clear buttons."""
     wanted = None if state == "all" else state
@@ -186,11 +188,11 @@ def alarms_page(request: Request, actor: Operator, state: str = "open") -> HTMLR
     return render(request, "iot/alarms.html", context)
 
 
-@router.post("/iot/alarms/{alarm_id}/{action}")
+@router.post("/can-bo/canh-bao-thiet-bi/{alarm_id}/{action}")
 def alarm_action(alarm_id: int, action: str, request: Request, actor: Operator) -> Response:
     """Acknowledge or clear an alarm from the alarm page."""
     act = {"acknowledge": service.acknowledge_alarm, "clear": service.clear_alarm}.get(action)
     if act is not None:
         with contextlib.suppress(AppError):  # already cleared or gone: the list shows the current state
             act(get_db(request), actor=actor, alarm_id=alarm_id)
-    return RedirectResponse("/iot/alarms", status_code=303)
+    return RedirectResponse("/can-bo/canh-bao-thiet-bi", status_code=303)

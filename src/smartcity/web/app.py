@@ -21,7 +21,7 @@ from smartcity.core.metrics import render_latest
 from smartcity.core.outbox import bus
 from smartcity.core.scheduler import run_due_tasks
 from smartcity.domains import collect, periodic_tasks, register_handlers
-from smartcity.web.middleware import BodyLimit, RequestObserver, SecurityHeaders
+from smartcity.web.middleware import BodyLimit, MovedPaths, RequestObserver, SecurityHeaders
 from smartcity.web.problems import PROBLEM_JSON, install_problem_handlers
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         upload_bytes=settings.max_upload_bytes,
         limits=settings.body_limits,
     )
+    app.add_middleware(MovedPaths, moves=_moved_paths())
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     app.add_middleware(RequestObserver)
     _add_operational_routes(app)
@@ -70,6 +71,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def _moved_paths() -> dict[str, str]:
+    """Every domain's moved pages (`views.MOVED`: old path prefix → new one)."""
+    moves: dict[str, str] = {}
+    for _domain, table in collect("views", "MOVED"):
+        moves.update(table)
+    return moves
 
 
 @asynccontextmanager

@@ -157,3 +157,30 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
+
+
+class MovedPaths:
+    """Pages that moved answer with a permanent redirect (308, so a form's POST survives) to where they are
+    now; `moves` maps an old path prefix to the new one (each domain's `views.MOVED`)."""
+
+    def __init__(self, app: ASGIApp, *, moves: dict[str, str]) -> None:
+        self.app = app
+        self.moves = sorted(moves.items(), key=lambda item: -len(item[0]))
+
+    def target(self, path: str) -> str | None:
+        """The new path of `path`, None when it did not move."""
+        for old, new in self.moves:
+            if path == old or path.startswith(old + "/"):
+                return new + path[len(old) :]
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        target = self.target(scope.get("path", "")) if scope["type"] == "http" else None
+        if target is None:
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
+        location = target + (f"?{query}" if query else "")
+        headers = [(b"location", location.encode("latin-1")), (b"content-length", b"0")]
+        await send({"type": "http.response.start", "status": 308, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
