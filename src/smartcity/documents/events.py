@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from smartcity.core.events import Event, register_event
 
 
-@register_event("documents.DocumentSigned")
+@register_event("documents.LeaderSigned")
 @dataclass(frozen=True)
-class DocumentSigned(Event):
+class LeaderSigned(Event):
     """The leader signed an approved document; it waits for the records office to issue it."""
 
     document_id: int

@@ -16,13 +16,16 @@ GIS_ACTOR = Actor.system("gis.address-register")
 
 
 def register_certified_house_number(event: Event, db: Database) -> None:
-    """Enter a house number certified by the one-stop shop in the address register (once per dossier)."""
-    lon, lat = getattr(event, "longitude", None), getattr(event, "latitude", None)
+    """Enter a house number certified by the one-stop shop in the address register (once per dossier).
+
+    The event is dossiers.HouseNumberCertified; it is read through its payload (its published contract)
+    because dossiers already asks gis for house numbers and plans: importing its events would close a cycle.
+    """
+    certified = event.to_payload()
+    code = certified["code"]
+    lon, lat = certified.get("longitude"), certified.get("latitude")
     if lon is None or lat is None:
-        log.warning(
-            "house number of dossier %s has no location; not entered in the register",
-            getattr(event, "code", "?"),
-        )
+        log.warning("house number of dossier %s has no location; not entered in the register", code)
         return
     try:
         assign_house_number(
@@ -30,14 +33,14 @@ def register_certified_house_number(event: Event, db: Database) -> None:
             actor=GIS_ACTOR,
             lon=lon,
             lat=lat,
-            street=getattr(event, "street_code", None),
-            reference=getattr(event, "code", None),
-            number=getattr(event, "house_number", None),
+            street=certified.get("street_code"),
+            reference=code,
+            number=certified.get("house_number"),
         )
     except AppError as exc:  # no street there, or the number is taken: retrying would not help
         log.warning(
             "house number of dossier %s not entered in the register: %s",
-            getattr(event, "code", "?"),
+            code,
             exc.detail,
         )
 

@@ -17,7 +17,7 @@ from smartcity.core.errors import Conflict, Forbidden
 from smartcity.core.security import Actor
 from smartcity.core.text import fold
 from smartcity.documents import form_fields, kinds, rendering
-from smartcity.documents.events import DocumentIssued, DocumentSigned
+from smartcity.documents.events import DocumentIssued, LeaderSigned
 from smartcity.documents.models import (
     Attachment,
     Counter,
@@ -65,7 +65,7 @@ def sign(
             raise Conflict("The document changed while it was being signed; sign again")
         doc.pdf, doc.signed_at, doc.signed_document_id = signed.pdf, utcnow(), signed.document_id
         _step(uow, doc, "signed", "signed")
-        uow.publish(DocumentSigned(document_id=doc.id, office_code=doc.office_code, signer=actor.name))
+        uow.publish(LeaderSigned(document_id=doc.id, office_code=doc.office_code, signer=actor.name))
         return _read(doc)
 
 
