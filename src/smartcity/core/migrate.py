@@ -6,7 +6,6 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import inspect
 
 from smartcity.core.db import Database
 
@@ -27,8 +26,3 @@ def upgrade(db: Database, revision: str = "head") -> None:
         config = alembic_config(db.url)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
-
-
-def is_migrated(db: Database) -> bool:
-    """True when the database has been migrated at least once."""
-    return inspect(db.engine).has_table("alembic_version")

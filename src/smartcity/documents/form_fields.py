@@ -49,19 +49,6 @@ def _appearance(
     return writer.add_object(stream)
 
 
-def field_names(pdf: bytes) -> set[str]:
-    """The names of the text fields of a PDF."""
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    form = writer.root.get("/AcroForm")
-    if form is None:
-        return set()
-    return {
-        str(ref.get_object().get("/T"))
-        for ref in form.get_object()["/Fields"]
-        if ref.get_object().get("/FT") == "/Tx"
-    }
-
-
 def fill(pdf: bytes, values: Mapping[str, str], *, size: float = 13) -> bytes:
     """Set the text fields named in `values` (digits only) and their appearances; a new revision."""
     for name, value in values.items():

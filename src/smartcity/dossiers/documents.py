@@ -524,9 +524,3 @@ _ISSUER: ResultIssuer = UnsignedResultIssuer()
 def result_issuer() -> ResultIssuer:
     """The issuer in use."""
     return _ISSUER
-
-
-def use_result_issuer(issuer: ResultIssuer) -> None:
-    """Replace the issuer (the signing domain will install a signing one)."""
-    global _ISSUER
-    _ISSUER = issuer

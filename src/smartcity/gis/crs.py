@@ -175,11 +175,6 @@ def _swap(coords: np.ndarray) -> np.ndarray:
     return coords[:, ::-1].copy()
 
 
-def swap_axes(geometry: BaseGeometry) -> BaseGeometry:
-    """The geometry with x and y exchanged (for lat, lon axis order)."""
-    return shapely.transform(geometry, _swap)
-
-
 def transform_bbox(bbox: tuple[float, float, float, float], source: str) -> tuple[float, float, float, float]:
     """A bbox given in `source` (in that CRS's axis order) as a WGS 84 lon/lat bbox."""
     a, b, c, d = bbox

@@ -32,7 +32,7 @@ from smartcity.gis.geo import (
     to_geojson,
     to_geojson_many,
 )
-from smartcity.gis.layers import BUILTIN_LAYERS, spec
+from smartcity.gis.layers import BUILTIN_LAYERS
 from smartcity.gis.models import Feature, Layer
 from smartcity.gis.providers import BBox, provider_for
 from smartcity.gis.schemas import FeatureChange, FeatureOut, FeaturePage, LayerCreate, LayerRead
@@ -598,9 +598,3 @@ def reindex(db: Database) -> int:
     """Rebuild the spatial index of the feature store; returns the number of features indexed."""
     provider = provider_for(db)
     return provider.rebuild(db)
-
-
-def layer_spec_title(slug: str) -> str:
-    """The built-in title of a layer slug (for messages), else the slug."""
-    item = spec(slug)
-    return item.title if item else slug

@@ -111,17 +111,6 @@ def _write_postgres(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
     return inserted
 
 
-def _as_dict(row: Row) -> dict[str, object]:
-    return {
-        "device_id": row.device_id,
-        "msg_id": row.msg_id,
-        "key": row.key,
-        "ts": row.ts,
-        "value": row.value,
-        "text_value": row.text_value,
-    }
-
-
 def update_latest(session: Session, rows: Iterable[Row]) -> None:
     """Move each (device, key) of the latest-state table forward to the newest of `rows`."""
     newest: dict[tuple[str, str], Row] = {}

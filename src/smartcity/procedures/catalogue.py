@@ -34,11 +34,6 @@ WARDS_FROM_2025 = {
 }
 
 
-def available_catalogues() -> list[str]:
-    """The city packs that ship a procedure catalogue."""
-    return sorted(p.name for p in DATA_DIR.iterdir() if (p / "catalogue.json").exists())
-
-
 def ward_options() -> list[dict[str, str]]:
     """JSON Schema `oneOf` entries for a ward code: the former wards, with the ward the code lives on in."""
     options = []

@@ -27,7 +27,8 @@ from smartcity.procedures.schemas import (
     ProcedureRead,
     ProcedureSummary,
 )
-from smartcity.procedures.workflows import Step, template
+from smartcity.procedures.workflows import Step as Step
+from smartcity.procedures.workflows import template as template
 
 COLUMNS = tuple(ProcedureBase.model_fields)
 ProcedureQuery = Select[Procedure]
@@ -146,11 +147,6 @@ def level_counts(db: Database) -> dict[int, int]:
     query = select(Procedure.level, func.count()).where(Procedure.active.is_(True)).group_by(Procedure.level)
     with db.session() as s:
         return {int(level): int(count) for level, count in s.execute(query)}
-
-
-def workflow_steps(db: Database, code: str) -> tuple[Step, ...]:
-    """The workflow template steps of a procedure."""
-    return template(get_procedure(db, code).workflow)
 
 
 # ---------------------------------------------------------------- writes

@@ -6,8 +6,7 @@ codes when it is created; `share` is the part of the procedure's working days th
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 UNIT_SLOTS = ("intake", "processing", "deciding")
 
@@ -48,11 +47,6 @@ TEMPLATES: dict[str, tuple[Step, ...]] = {
 def template(name: str) -> tuple[Step, ...]:
     """The steps of a workflow template; KeyError if there is no such template."""
     return TEMPLATES[name]
-
-
-def template_as_dicts(name: str) -> list[dict[str, Any]]:
-    """The steps of a template as plain dicts (stored with each dossier as a snapshot)."""
-    return [asdict(step) for step in template(name)]
 
 
 def processing_steps(name: str) -> list[str]:

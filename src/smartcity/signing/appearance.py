@@ -3,7 +3,6 @@ and the text stamp for attachments (number, symbol, ISO 8601 time) at the top ri
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,13 +40,6 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     if Path(path).exists():
         return ImageFont.truetype(path, size)
     return ImageFont.load_default(size)
-
-
-def png_bytes(image: Image.Image) -> bytes:
-    """Encode an image as PNG."""
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def signature_image(full_name: str, *, font_path: Path) -> Image.Image:

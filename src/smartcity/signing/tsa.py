@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from asn1crypto import core, tsp
-from asn1crypto import x509 as asn1_x509
 from pyhanko.sign.timestamps import DummyTimeStamper
 
 from smartcity.core.db import utcnow
@@ -65,8 +64,3 @@ def answer_request(stamper: CityTimeStamper, body: bytes) -> bytes:
     if request["req_policy"].native not in (None, TSA_POLICY_OID):
         return rejection("unaccepted_policy", "Only the city TSA policy is offered")
     return stamper.request_tsa_response(request).dump()
-
-
-def tsa_cert_of(stamper: CityTimeStamper) -> asn1_x509.Certificate:
-    """The TSA's certificate."""
-    return stamper.tsa_cert

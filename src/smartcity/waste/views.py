@@ -3,14 +3,12 @@ crew's phone page, alarms."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any
 
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from smartcity.core import clock
 from smartcity.core.security import Actor
 from smartcity.waste import service
 from smartcity.waste.schemas import CollectionCreate
@@ -147,8 +145,3 @@ def acknowledge(alarm_id: int, db: DbDep, actor: Operator) -> RedirectResponse:
     """Acknowledge a container alarm."""
     service.acknowledge_alarm(db, actor=actor, alarm_id=alarm_id)
     return RedirectResponse("/can-bo/thu-gom", status_code=303)
-
-
-def recent_collections(db: Any, days: int = 7) -> list[Any]:
-    """Rounds of the last days (for the overview)."""
-    return service.collections(db, since=clock.now() - timedelta(days=days))

@@ -368,13 +368,6 @@ def atom_feed(db: Database, *, settings: Settings, base_url: str, limit: int = 5
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def certificate_of_key(db: Database) -> x509.Certificate | None:
-    """The certificate that signs alerts (None before the first alert)."""
-    with db.session() as s:
-        row = s.scalar(select(SigningKey).order_by(SigningKey.id.desc()).limit(1))
-    return None if row is None else x509.load_pem_x509_certificate(row.certificate_pem.encode())
-
-
 def certificate_pem(cert: x509.Certificate) -> str:
     """PEM text of a certificate."""
     return cert.public_bytes(serialization.Encoding.PEM).decode()

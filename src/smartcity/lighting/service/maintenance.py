@@ -19,7 +19,6 @@ from smartcity.lighting.faults import Fault, cabinet_faults, light_faults
 from smartcity.lighting.models import Ticket
 from smartcity.lighting.service.control import moment_for
 from smartcity.lighting.service.inventory import (
-    get_group,
     list_cabinets,
     list_groups,
     list_lights,
@@ -185,8 +184,3 @@ def close_ticket(db: Database, *, actor: Actor, ticket_id: int, resolution: str)
 
 def _note(actor: Actor, text: str) -> dict[str, str]:
     return {"at": clock.now().isoformat(), "by": shown_name(actor), "text": text}
-
-
-def group_of_ticket(db: Database, ticket: Ticket) -> str | None:
-    """The name of the ticket's group, if it has one."""
-    return get_group(db, group_id=ticket.group_id).name if ticket.group_id else None
