@@ -69,6 +69,10 @@ def test_cli_audit_verify_exit_codes(db, monkeypatch):
         db.url.render_as_string(hide_password=False) if hasattr(db.url, "render_as_string") else db.url,
     )
     get_settings.cache_clear()
+    # The command must hold the key the rows were written with (a shared PostgreSQL database may carry
+    # another test's settings).
+    monkeypatch.setenv("SMARTCITY_SECRET_KEY", db.settings.resolved_secret_key)
+    get_settings.cache_clear()
     _write(db, 3)
     runner = CliRunner()
     ok = runner.invoke(app, ["audit", "verify"])
