@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from smartcity.accounts import service
 from smartcity.accounts.models import LoginFailure
+from smartcity.core.errors import TooManyRequests, Unauthorized
 from tests.accounts.conftest import PASSWORD, SYSTEM
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -41,7 +42,7 @@ def test_wrong_username_and_wrong_password_look_the_same(client, make_user, monk
             calls.append(hash)
             return super().verify(hash, password)
 
-    monkeypatch.setattr(service, "_hasher", SpyHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(service.common, "_hasher", SpyHasher(time_cost=1, memory_cost=1024, parallelism=1))
     wrong_password = _login(client, "real.user", "not the password")
     wrong_username = _login(client, "nobody.here", "not the password")
     for response in (wrong_password, wrong_username):
@@ -114,10 +115,10 @@ def test_throttling_counts_per_username_and_per_address(db, settings, make_user,
     for i in range(settings.login_max_failures):
         name = f"user{i}" if vary == "address" else "victim"
         address = "10.0.0.1" if vary == "address" else f"10.0.0.{i + 2}"
-        with pytest.raises(service.Unauthorized):
+        with pytest.raises(Unauthorized):
             service.authenticate(db, settings=settings, username=name, password="x", client_ip=address)
     name, address = ("victim", "10.0.0.1") if vary == "address" else ("victim", "10.0.0.99")
-    with pytest.raises(service.TooManyRequests):
+    with pytest.raises(TooManyRequests):
         service.authenticate(db, settings=settings, username=name, password=PASSWORD, client_ip=address)
-    with pytest.raises(service.Unauthorized):
+    with pytest.raises(Unauthorized):
         service.authenticate(db, settings=settings, username="other", password="x", client_ip="10.1.1.1")

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from smartcity.accounts import service
 from smartcity.cli import app
 from smartcity.core.config import get_settings
+from smartcity.core.errors import Unauthorized
 from tests.accounts.conftest import PASSWORD
 from tests.conftest import TEST_SECRET
 
@@ -74,7 +75,7 @@ def test_apikeys_create_list_revoke(run, db):
     listed = run("apikeys", "list")
     assert prefix in listed.output and key.split("_", 2)[2] not in listed.output
     assert run("apikeys", "revoke", prefix).exit_code == 0
-    with pytest.raises(service.Unauthorized):
+    with pytest.raises(Unauthorized):
         service.actor_from_api_key(db, key)
     assert run("apikeys", "revoke", "zzzzzzzz").exit_code == 1
     assert run("apikeys", "create", "--name", "bad", "--role", "mayor").exit_code == 2
@@ -88,7 +89,7 @@ def test_users_set_password_and_deactivate(run, db, settings, make_user):
         db, settings=settings, username="ops.user", password="brand new pass", client_ip="cli"
     ).actor.has_role("operator")
     assert run("users", "deactivate", "ops.user").exit_code == 0
-    with pytest.raises(service.Unauthorized):
+    with pytest.raises(Unauthorized):
         service.authenticate(
             db, settings=settings, username="ops.user", password="brand new pass", client_ip="cli"
         )
