@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-ROLE_SLUGS = ("citizen", "clerk", "specialist", "head", "leader", "operator", "admin", "integrator")
+ROLE_SLUGS = (
+    "citizen",
+    "clerk",
+    "specialist",
+    "head",
+    "leader",
+    "operator",
+    "admin",
+    "integrator",
+    "health_worker",
+    "health_manager",
+)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,13 @@ from smartcity.accounts.service.common import (  # noqa: F401
     WRONG_CREDENTIALS,
     log,
 )
-from smartcity.accounts.service.helpers import _dummy_hash, ensure_roles, hash_password, normalise_username  # noqa: F401
+from smartcity.accounts.service.helpers import (  # noqa: F401
+    _dummy_hash,
+    ensure_roles,
+    hash_password,
+    normalise_username,
+    seed_roles,
+)
 from smartcity.accounts.service.login_and_throttling import Authenticated, authenticate  # noqa: F401
 from smartcity.accounts.service.org_units import get_org_unit, list_org_units, upsert_org_units  # noqa: F401
 from smartcity.accounts.service.roles import assign_role, list_roles, revoke_role, role_name  # noqa: F401

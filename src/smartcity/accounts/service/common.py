@@ -21,6 +21,8 @@ ROLE_NAMES: dict[str, tuple[str, str]] = {
     "operator": ("Nhân viên vận hành IOC", "Operations-centre operator"),
     "admin": ("Quản trị hệ thống", "Administrator"),
     "integrator": ("Hệ thống tích hợp", "Integrated system"),
+    "health_worker": ("Nhân viên y tế", "Health worker"),
+    "health_manager": ("Quản lý y tế", "Health manager"),
 }
 STAFF_ROLES = frozenset(ROLE_SLUGS) - {"citizen"}
 ROLE_ORDER = {slug: index for index, slug in enumerate(ROLE_SLUGS)}

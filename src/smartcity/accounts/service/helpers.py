@@ -25,6 +25,7 @@ from smartcity.accounts.service.common import (
     ROLE_NAMES,
     USERNAME_PATTERN,
 )
+from smartcity.core.db import Database
 from smartcity.core.errors import NotFound, ValidationFailed
 from smartcity.core.security import ROLE_SLUGS
 
@@ -119,6 +120,12 @@ def _user_audit(user: User) -> dict[str, Any]:
         "is_active": user.is_active,
         "locale": user.locale,
     }
+
+
+def seed_roles(db: Database) -> None:
+    """Insert the known roles that are missing (other domains call this before assigning their roles)."""
+    with db.write_session() as session:
+        ensure_roles(session)
 
 
 def ensure_roles(session: Session) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.accounts import service as accounts_service
@@ -22,7 +22,6 @@ from smartcity.core.uow import UnitOfWork
 from smartcity.health.config import HealthSettings
 from smartcity.health.fhir import search, store
 from smartcity.health.fhir.access import (
-    HEALTH_ROLE_NAMES,
     Caller,
     actor_wards,
     new_client_secret,
@@ -42,15 +41,8 @@ from smartcity.health.models import (
 
 
 def ensure_health_roles(db: Database) -> None:
-    """Add the health roles to the accounts' role table (data, not code: accounts keeps roles by slug)."""
-    with db.write_session() as s:
-        present = set(s.execute(text("SELECT slug FROM roles")).scalars())
-        for slug, (name_vi, name_en) in HEALTH_ROLE_NAMES.items():
-            if slug not in present:
-                s.execute(
-                    text("INSERT INTO roles (slug, name_vi, name_en) VALUES (:slug, :vi, :en)"),
-                    {"slug": slug, "vi": name_vi, "en": name_en},
-                )
+    """Make sure the accounts' role table holds the health roles (accounts seeds every known role)."""
+    accounts_service.seed_roles(db)
 
 
 def ward_names(db: Database, on: date) -> dict[str, str]:
