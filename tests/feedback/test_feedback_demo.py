@@ -33,7 +33,7 @@ def test_generated_reports_are_routed_handled_and_counted(city):
 def test_cli_lists_categories_and_runs_the_timers(city, monkeypatch):
     from smartcity import cli
 
-    monkeypatch.setattr("smartcity.core.db.open_database", lambda settings=None: city)
+    monkeypatch.setattr("smartcity.feedback.cli.open_database", lambda settings=None: city)
     runner = CliRunner()
     listed = runner.invoke(cli.app, ["feedback", "categories"])
     assert listed.exit_code == 0 and "ha-tang" in listed.output

@@ -87,7 +87,7 @@ def test_the_command_line_computes_and_writes_a_report(city, settings, tmp_path,
 
     from smartcity import cli
 
-    monkeypatch.setattr("smartcity.core.db.open_database", lambda settings=None: city)
+    monkeypatch.setattr("smartcity.ioc.cli.open_database", lambda settings=None: city)
     runner = CliRunner()
     computed = runner.invoke(cli.app, ["ioc", "compute", "--code", "feedback.reports"])
     assert computed.exit_code == 0 and "Computed 4 indicator periods" in computed.output

@@ -140,4 +140,11 @@ def test_an_independent_ckan_client_lists_searches_and_downloads(app, public_cit
         with pytest.raises(NotFound):
             ckan.action.package_show(id="missing-dataset")
         get_only = RemoteCKAN(f"{url}/ckan", get_only=True)
-        assert get_only.action.package_search(fq="res_format:GeoJSON")["count"] == 1
+        geojson = get_only.action.package_search(fq="res_format:GeoJSON", rows=100)
+        with_geojson = [
+            p["name"]
+            for p in ckan.action.current_package_list_with_resources(limit=100)
+            if any(r["format"] == "GeoJSON" for r in p["resources"])
+        ]
+        assert "gis-planning-zones" in with_geojson
+        assert sorted(p["name"] for p in geojson["results"]) == sorted(with_geojson)
