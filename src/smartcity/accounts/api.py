@@ -25,12 +25,11 @@ from smartcity.accounts.schemas import (
     UserRead,
     UserUpdate,
 )
-from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.errors import BadRequest, NotFound
 from smartcity.core.pages import MAX_LIMIT
 from smartcity.core.security import Actor
-from smartcity.web.deps import get_db, require_actor, require_role
+from smartcity.web.deps import get_db, get_settings, require_actor, require_role
 
 auth_router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 accounts_router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
@@ -38,11 +37,6 @@ router = APIRouter()
 
 DB = Annotated[Database, Depends(get_db)]
 Admin = Annotated[Actor, Depends(require_role("admin"))]
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 # ---------------------------------------------------------------- /api/v1/auth
@@ -63,7 +57,7 @@ def token(
         raise BadRequest("Only grant_type=password is supported.", error="unsupported_grant_type")
     client_ip = request.client.host if request.client else None
     result = service.login_for_token(
-        db, settings=_settings(request), username=username, password=password, client_ip=client_ip
+        db, settings=get_settings(request), username=username, password=password, client_ip=client_ip
     )
     response.headers["Cache-Control"] = "no-store"
     return result
@@ -142,7 +136,7 @@ def create_user(request: Request, db: DB, admin: Admin, body: UserCreate) -> Use
         phone=body.phone,
         locale=body.locale,
         roles=[(r.role, r.org_unit_code) for r in body.roles],
-        secret=_settings(request).resolved_secret_key,
+        secret=get_settings(request).resolved_secret_key,
     )
 
 
@@ -160,7 +154,7 @@ def update_user(request: Request, db: DB, admin: Admin, user_id: int, body: User
         actor=admin,
         user_id=user_id,
         changes=body.model_dump(exclude_unset=True),
-        secret=_settings(request).resolved_secret_key,
+        secret=get_settings(request).resolved_secret_key,
     )
 
 

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from smartcity.core.pages import Page
 from smartcity.core.security import ROLE_SLUGS
 
 
@@ -89,13 +90,7 @@ class UserRead(_Read):
     roles: list[RoleAssignmentRead] = Field(default_factory=list)
 
 
-class UserPage(BaseModel):
-    """A slice of the user list."""
-
-    items: list[UserRead]
-    total: int
-    limit: int
-    offset: int
+UserPage = Page[UserRead]
 
 
 class OrgUnitRead(_Read):

@@ -18,6 +18,7 @@ from smartcity.web.deps import (
     SESSION_CSRF,
     SESSION_KEY,
     get_db,
+    get_settings,
     new_csrf_token,
     verify_csrf,
 )
@@ -106,7 +107,7 @@ async def login_submit(
         result = await run_in_threadpool(
             lambda: service.authenticate(
                 db,
-                settings=request.app.state.settings,
+                settings=get_settings(request),
                 username=username,
                 password=password,
                 client_ip=_client_ip(request),

@@ -576,8 +576,8 @@ def query_temporal_entities(request: Request, _actor: Reader) -> Response:
 
 def _catalogue(request: Request) -> tuple[dict[str, list[dict[str, Any]]], dict[str, str]]:
     """Every entity in service in normalized form, grouped by type, and the @context terms to expand names."""
-    devices = service.find_devices(request.app.state.db)
-    states = service.latest_state(request.app.state.db, device_ids=[d.id for d in devices])
+    devices = service.find_devices(get_db(request))
+    states = service.latest_state(get_db(request), device_ids=[d.id for d in devices])
     by_type: dict[str, list[dict[str, Any]]] = {}
     for device in devices:
         entity = build_entity(device, states.get(device.id, {}))
