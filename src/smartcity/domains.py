@@ -17,6 +17,7 @@ DOMAINS = (
     "documents",
     "feedback",
     "iot",
+    "investment",
 )
 
 
