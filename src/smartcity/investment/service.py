@@ -221,7 +221,8 @@ def slowest_projects(db: Database, *, year: int, limit: int = 10) -> list[dict[s
         )
         projects = {p.id: p for p in session.scalars(select(Project).where(Project.id.in_(list(plans))))}
     rows = []
-    for pid, planned in plans.items():
+    for pid, planned_sum in plans.items():
+        planned = int(planned_sum)
         done = int(paid.get(pid, 0))
         percent = round(100 * done / planned, 1) if planned else 0.0
         rows.append(
