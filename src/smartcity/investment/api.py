@@ -105,3 +105,14 @@ def import_plan(
     """Store a year's plan from XLSX: all rows or none; bad rows come back with their row numbers."""
     stored = service.import_plan_xlsx(db, actor=actor, year=year, content=file.file.read(5_000_000))
     return {"year": year, "rows": stored}
+
+
+@router.get("/projects/{project_id}/geojson", summary="One project on the map")
+def project_geojson(db: DbDep, project_id: int) -> dict[str, Any]:
+    """A project as a GeoJSON FeatureCollection of one feature."""
+    item = service.get_project(db, project_id)
+    props = {k: v for k, v in item.items() if k not in ("geometry", "ward_codes")}
+    features = (
+        [{"type": "Feature", "geometry": item["geometry"], "properties": props}] if item["geometry"] else []
+    )
+    return {"type": "FeatureCollection", "features": features}

@@ -103,18 +103,20 @@ def _programme(
     code, count, total, investor = programme
     roads = ROADS_PER_PROGRAMME[code]
     amounts, projects = split(total, count, rng), []
+    offset = 0 if code == PROVINCE[0] else PROVINCE[1]  # names run on across both programmes
     for i, amount in enumerate(amounts):
+        n = i + offset
         start = date(rng.randint(2016, 2019), rng.randint(1, 12), rng.randint(1, 28))
         if i < roads:
-            street = STREETS[i % len(STREETS)]
+            street = STREETS[n % len(STREETS)]
             kind, name, geometry = (
                 "road",
-                f"Nâng cấp, mở rộng đường {street} (đoạn {i // len(STREETS) + 1})",
+                f"Nâng cấp, mở rộng đường {street} (đoạn {n // len(STREETS) + 1})",
                 _line(area, rng),
             )
         else:
             kind, label = OTHER_KINDS[i % len(OTHER_KINDS)]
-            kind, name, geometry = kind, f"{label} {STREETS[i % len(STREETS)]} số {i}", _polygon(area, rng)
+            kind, name, geometry = kind, f"{label} {STREETS[n % len(STREETS)]} số {n}", _polygon(area, rng)
         group = "B" if amount >= (240_000 if kind == "road" else 90_000) else "C"
         projects.append(
             Project(
@@ -141,11 +143,8 @@ def _past_money(rng: random.Random, projects: list[Project]) -> list[Any]:
     rows: list[Any] = []
     roads = [p for p in projects if p.kind == "road"]
     for project, planned in zip(roads, split(ROADS_ALLOCATED, len(roads), rng), strict=True):
-        rows.append(
-            CapitalPlan(
-                project_id=project.id, year=project.start_date.year, source="province", amount=planned
-            )
-        )  # type: ignore[union-attr]
+        year = project.start_date.year  # type: ignore[union-attr]
+        rows.append(CapitalPlan(project_id=project.id, year=year, source="province", amount=planned))
     paid_roads = roads[:ROADS_PAID]
     for project, paid in zip(paid_roads, split(ROADS_DISBURSED, ROADS_PAID, rng), strict=True):
         year = project.start_date.year  # type: ignore[union-attr]

@@ -112,7 +112,7 @@ def _parse_rows(db: Database, content: bytes) -> tuple[list[tuple[int, str, int]
         if problem:
             errors.append({"field": f"row {number}", "message": f"Dòng {number}: {problem}."})
         else:
-            rows.append((ids[str(code).strip()], str(source), int(amount)))  # type: ignore[arg-type]
+            rows.append((ids[str(code).strip()], str(source), int(amount)))
     return rows, errors
 
 
@@ -220,7 +220,7 @@ def slowest_projects(db: Database, *, year: int, limit: int = 10) -> list[dict[s
             .all()
         )
         projects = {p.id: p for p in session.scalars(select(Project).where(Project.id.in_(list(plans))))}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for pid, planned_sum in plans.items():
         planned = int(planned_sum)
         done = int(paid.get(pid, 0))
@@ -234,6 +234,8 @@ def slowest_projects(db: Database, *, year: int, limit: int = 10) -> list[dict[s
                 "disbursed": done,
                 "percent": percent,
                 "reason": f"Giải ngân mới đạt {percent:.1f}% kế hoạch năm {year}".replace(".", ","),
+                "planned_text": format_billion(planned),
+                "disbursed_text": format_billion(done),
             }
         )
     rows.sort(key=lambda r: r["percent"])
@@ -324,3 +326,76 @@ def export_xlsx(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> b
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def rates_by(db: Database, *, dimension: str, year: int | None = None) -> list[dict[str, Any]]:
+    """Planned, disbursed and rate grouped by "source", "kind", "investor" or "year" (million VND)."""
+    plan_key = {
+        "source": CapitalPlan.source,
+        "kind": Project.kind,
+        "investor": Project.investor,
+        "year": CapitalPlan.year,
+    }[dimension]
+    paid_key = {
+        "source": Disbursement.source,
+        "kind": Project.kind,
+        "investor": Project.investor,
+        "year": Disbursement.plan_year,
+    }[dimension]
+    plan_q = select(plan_key, func.sum(CapitalPlan.amount)).join(
+        Project, Project.id == CapitalPlan.project_id
+    )
+    paid_q = select(paid_key, func.sum(Disbursement.amount)).join(
+        Project, Project.id == Disbursement.project_id
+    )
+    if year is not None:
+        plan_q = plan_q.where(CapitalPlan.year == year)
+        paid_q = paid_q.where(Disbursement.plan_year == year)
+    with db.session() as session:
+        planned = {k: int(v) for k, v in session.execute(plan_q.group_by(plan_key)).tuples()}
+        paid = {k: int(v) for k, v in session.execute(paid_q.group_by(paid_key)).tuples()}
+    names = {"source": SOURCES, "kind": KINDS}.get(dimension, {})
+    return [
+        {
+            "key": key,
+            "name": names.get(str(key), str(key)),
+            "planned": planned.get(key, 0),
+            "disbursed": paid.get(key, 0),
+            "percent": round(100 * paid.get(key, 0) / planned[key], 1) if planned.get(key) else 0.0,
+        }
+        for key in sorted(set(planned) | set(paid), key=str)
+    ]
+
+
+def schedule_counts(db: Database, *, on: date) -> tuple[int, int]:
+    """(projects under way still within their expected end, projects under way) on a day."""
+    with db.session() as session:
+        ends = list(session.scalars(select(Project.expected_end).where(Project.phase == "implementation")))
+    return sum(1 for end in ends if end is not None and end >= on), len(ends)
+
+
+def project_money(db: Database, *, project_id: int) -> list[dict[str, Any]]:
+    """A project's planned and disbursed capital per plan year (million VND)."""
+    with db.session() as session:
+        planned = dict(
+            session.execute(
+                select(CapitalPlan.year, func.sum(CapitalPlan.amount))
+                .where(CapitalPlan.project_id == project_id)
+                .group_by(CapitalPlan.year)
+            )
+            .tuples()
+            .all()
+        )
+        paid = dict(
+            session.execute(
+                select(Disbursement.plan_year, func.sum(Disbursement.amount))
+                .where(Disbursement.project_id == project_id)
+                .group_by(Disbursement.plan_year)
+            )
+            .tuples()
+            .all()
+        )
+    return [
+        {"key": y, "planned": int(planned.get(y, 0)), "disbursed": int(paid.get(y, 0))}
+        for y in sorted(set(planned) | set(paid))
+    ]
