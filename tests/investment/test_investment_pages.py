@@ -78,3 +78,31 @@ def test_leader_and_citizen_in_the_browser(live_server, demo, settings):
         page.wait_for_timeout(1500)
         page.screenshot(path=str(SHOTS / "investment-map.png"), full_page=True)
         assert errors == []
+
+
+def test_finance_officer_imports_through_the_page_and_sees_bad_rows(client, demo, settings):
+    from tests.investment.test_investment_api import _xlsx
+
+    accounts_service.create_user(
+        demo, actor=SYSTEM, username="ketoan", password=PASSWORD, roles=[("specialist", None)]
+    )
+    login = client.get("/login")
+    token = login.text.split('name="csrf_token" value="')[1].split('"')[0]
+    client.post("/login", data={"username": "ketoan", "password": PASSWORD, "csrf_token": token})
+    form = client.get("/can-bo/dau-tu/ke-hoach-von")
+    token = form.text.split('name="csrf_token" value="')[1].split('"')[0]
+    bad = _xlsx([("DA-2026-001", "Ngân sách tỉnh", 100), ("DA-2026-002", "Ngân sách tỉnh", -4)])
+    page = client.post(
+        "/can-bo/dau-tu/ke-hoach-von",
+        data={"year": "2028", "csrf_token": token},
+        files={"file": ("kh.xlsx", bad)},
+    )
+    assert page.status_code == 422 and "Dòng 3" in page.text
+    assert service.disbursement_rate(demo, year=2028).planned == 0
+    good = _xlsx([("DA-2026-001", "Ngân sách tỉnh", 100)])
+    page = client.post(
+        "/can-bo/dau-tu/ke-hoach-von",
+        data={"year": "2028", "csrf_token": token},
+        files={"file": ("kh.xlsx", good)},
+    )
+    assert "Đã nhập 1 dòng" in page.text and service.disbursement_rate(demo, year=2028).planned == 100

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
 from smartcity.city import service as city_service
 from smartcity.core import clock
+from smartcity.core.errors import ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.investment import service
-from smartcity.investment.api import LEADERS, summary_data
-from smartcity.web.deps import DbDep, SettingsDep, require_role
+from smartcity.investment.api import FINANCE, LEADERS, summary_data
+from smartcity.web.deps import DbDep, SettingsDep, require_role, verify_csrf
 from smartcity.web.templating import render
 
 router = APIRouter()
 PUBLIC_LINKS = ({"label": "Công trình đầu tư công", "href": "/cong-trinh"},)
-STAFF_LINKS = ({"label": "Đầu tư công", "href": "/can-bo/dau-tu", "roles": LEADERS},)
+STAFF_LINKS = (
+    {"label": "Đầu tư công", "href": "/can-bo/dau-tu", "roles": LEADERS},
+    {"label": "Nhập kế hoạch vốn năm", "href": "/can-bo/dau-tu/ke-hoach-von", "roles": FINANCE},
+)
 
 
 def bars(rows: list[dict[str, Any]], *, label: str = "name") -> dict[str, Any]:
@@ -91,3 +96,31 @@ def public_map(request: Request, db: DbDep, settings: SettingsDep, phuong: str |
             "base_map_style_url": settings.base_map_style_url,
         },
     )
+
+
+@router.get("/can-bo/dau-tu/ke-hoach-von", response_class=HTMLResponse)
+def plan_import_form(request: Request, _a: Actor = Depends(require_role(*FINANCE))) -> HTMLResponse:
+    """The finance officer's form to import a yearly capital plan from XLSX."""
+    return render(request, "investment/plan_import.html", {"errors": [], "message": ""})
+
+
+@router.post("/can-bo/dau-tu/ke-hoach-von", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
+async def plan_import(
+    request: Request,
+    db: DbDep,
+    year: Annotated[int, Form(ge=2000, le=2100)],
+    file: Annotated[UploadFile, File()],
+    actor: Actor = Depends(require_role(*FINANCE)),
+) -> HTMLResponse:
+    """Import the plan: all rows or none; every bad row shown with its number."""
+    content = await file.read(5_000_000)
+    try:
+        rows = await run_in_threadpool(
+            lambda: service.import_plan_xlsx(db, actor=actor, year=year, content=content)
+        )
+    except ValidationFailed as exc:
+        errors = [str(e["message"]) for e in exc.errors] or [exc.detail]
+        context = {"errors": errors, "message": ""}
+        return render(request, "investment/plan_import.html", context, status_code=422)
+    message = f"Đã nhập {rows} dòng kế hoạch vốn năm {year}."
+    return render(request, "investment/plan_import.html", {"errors": [], "message": message})
