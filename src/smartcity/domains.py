@@ -26,6 +26,7 @@ DOMAINS = (
     "lighting",
     "waste",
     "cameras",
+    "investment",
 )
 
 

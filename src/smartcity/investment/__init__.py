@@ -1,0 +1,1 @@
+"""Public investment: projects, capital plans and disbursement (Law on Public Investment)."""

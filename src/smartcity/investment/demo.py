@@ -1,0 +1,237 @@
+"""Demo data: the 2016–2020 programme totals from the city's article, and the current year under way."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from shapely.geometry import LineString, Point, shape
+from shapely.prepared import prep
+from sqlalchemy import select
+
+from smartcity.city import service as city_service
+from smartcity.core import clock
+from smartcity.core.config import Settings
+from smartcity.core.db import Database
+from smartcity.core.security import Actor
+from smartcity.investment.models import CapitalPlan, Disbursement, Project
+
+BOUNDARY = Path(__file__).parents[1] / "city" / "packs" / "thu-dau-mot" / "boundary.geojson"
+STREETS = (
+    "Đại lộ Bình Dương",
+    "Cách Mạng Tháng Tám",
+    "Yersin",
+    "Phú Lợi",
+    "Huỳnh Văn Lũy",
+    "Lê Hồng Phong",
+    "Nguyễn Văn Tiết",
+    "Trần Văn Ơn",
+    "Ngô Quyền",
+    "Bạch Đằng",
+    "Văn Công Khai",
+    "Thích Quảng Đức",
+    "Hoàng Hoa Thám",
+    "Lò Chén",
+    "Nguyễn Tri Phương",
+    "Phạm Ngọc Thạch",
+    "Mỹ Phước – Tân Vạn",
+    "Lê Thị Trung",
+    "Nguyễn Đức Thuận",
+    "Hồ Văn Cống",
+    "Bùi Quốc Khánh",
+    "Trần Phú",
+    "Đoàn Trần Nghiệp",
+)
+OTHER_KINDS = (
+    ("drainage", "Hệ thống thoát nước"),
+    ("school", "Trường tiểu học"),
+    ("health", "Trạm y tế phường"),
+    ("lighting", "Chiếu sáng công cộng"),
+    ("public_building", "Nhà văn hóa khu phố"),
+)
+# The article (shared/seed): 2016–2020, million VND.
+PROVINCE = ("2016-2020-province", 61, 3_048_000, "Sở Kế hoạch và Đầu tư tỉnh Bình Dương")
+CITY = ("2016-2020-city", 106, 2_318_700, "Ban Quản lý dự án đầu tư xây dựng thành phố")
+ROADS_ALLOCATED, ROADS_DISBURSED, ROADS_PAID = 3_558_800, 1_992_700, 77
+ROADS_PER_PROGRAMME = {PROVINCE[0]: 40, CITY[0]: 50}
+
+
+def split(total: int, count: int, rng: random.Random) -> list[int]:
+    """`count` positive integers of uneven size summing exactly to `total`."""
+    weights = [rng.uniform(0.4, 1.6) for _ in range(count)]
+    parts = [int(total * w / sum(weights)) for w in weights]
+    parts[-1] += total - sum(parts)
+    return parts
+
+
+def _line(area: Any, rng: random.Random) -> dict[str, Any]:
+    """A short street-like line (about 0.5–2 km) lying inside the city."""
+    (minx, miny, maxx, maxy), inside = area.context.bounds, area
+    while True:
+        x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        length, heading = rng.uniform(0.005, 0.018), rng.choice([(1, 0.2), (0.2, 1), (0.7, 0.7), (0.7, -0.7)])
+        pts = [(x + i * length / 3 * heading[0], y + i * length / 3 * heading[1]) for i in range(4)]
+        if inside.contains(LineString(pts)):
+            return {"type": "LineString", "coordinates": [[round(a, 6), round(b, 6)] for a, b in pts]}
+
+
+def _polygon(area: Any, rng: random.Random) -> dict[str, Any]:
+    """A small site (about 100 m square) inside the city."""
+    (minx, miny, maxx, maxy) = area.context.bounds
+    while True:
+        x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        d = 0.0009
+        ring = [(x, y), (x + d, y), (x + d, y + d), (x, y + d), (x, y)]
+        if area.contains(Point(x, y)) and area.contains(Point(x + d, y + d)):
+            return {"type": "Polygon", "coordinates": [[[round(a, 6), round(b, 6)] for a, b in ring]]}
+
+
+def _wards(db: Database, geometry: dict[str, Any], on: date) -> list[str]:
+    """The ward (valid on `on`) at the middle of the geometry."""
+    mid = shape(geometry).representative_point()
+    ward = city_service.ward_at(db, lon=mid.x, lat=mid.y, on=on)
+    return [ward.code] if ward else []
+
+
+def _programme(
+    db: Database, rng: random.Random, area: Any, programme: tuple[str, int, int, str]
+) -> list[Project]:
+    """One programme's projects: the roads first, then other works, totals exact."""
+    code, count, total, investor = programme
+    roads = ROADS_PER_PROGRAMME[code]
+    amounts, projects = split(total, count, rng), []
+    offset = 0 if code == PROVINCE[0] else PROVINCE[1]  # names run on across both programmes
+    for i, amount in enumerate(amounts):
+        n = i + offset
+        start = date(rng.randint(2016, 2019), rng.randint(1, 12), rng.randint(1, 28))
+        if i < roads:
+            street = STREETS[n % len(STREETS)]
+            kind, name, geometry = (
+                "road",
+                f"Nâng cấp, mở rộng đường {street} (đoạn {n // len(STREETS) + 1})",
+                _line(area, rng),
+            )
+        else:
+            kind, label = OTHER_KINDS[i % len(OTHER_KINDS)]
+            kind, name, geometry = kind, f"{label} {STREETS[n % len(STREETS)]} số {n}", _polygon(area, rng)
+        group = "B" if amount >= (240_000 if kind == "road" else 90_000) else "C"
+        projects.append(
+            Project(
+                code=f"{'TP' if code.endswith('city') else 'T'}-{start.year}-{i + 1:03d}",
+                name=name,
+                group=group,
+                kind=kind,
+                investor=investor,
+                phase="settled",
+                programme=code,
+                total_investment=amount,
+                ward_codes=_wards(db, geometry, start),
+                geometry=geometry,
+                start_date=start,
+                expected_end=start + timedelta(days=rng.randint(400, 900)),
+                progress_percent=100,
+            )
+        )
+    return projects
+
+
+def _past_money(rng: random.Random, projects: list[Project]) -> list[Any]:
+    """2016–2020 plans and disbursements; roads allocated and paid exactly as in the article."""
+    rows: list[Any] = []
+    roads = [p for p in projects if p.kind == "road"]
+    for project, planned in zip(roads, split(ROADS_ALLOCATED, len(roads), rng), strict=True):
+        year = project.start_date.year  # type: ignore[union-attr]
+        rows.append(CapitalPlan(project_id=project.id, year=year, source="province", amount=planned))
+    paid_roads = roads[:ROADS_PAID]
+    for project, paid in zip(paid_roads, split(ROADS_DISBURSED, ROADS_PAID, rng), strict=True):
+        year = project.start_date.year  # type: ignore[union-attr]
+        rows.append(
+            Disbursement(
+                project_id=project.id,
+                plan_year=year,
+                source="province",
+                paid_on=date(year, 11, 20),
+                amount=paid,
+            )
+        )
+    for project in (p for p in projects if p.kind != "road"):
+        year, planned = project.start_date.year, project.total_investment  # type: ignore[union-attr]
+        rows.append(CapitalPlan(project_id=project.id, year=year, source="city", amount=planned))
+        rows.append(
+            Disbursement(
+                project_id=project.id,
+                plan_year=year,
+                source="city",
+                paid_on=date(year, 12, 15),
+                amount=planned * rng.randint(70, 100) // 100,
+            )
+        )
+    return rows
+
+
+def _current_year(db: Database, rng: random.Random, area: Any, today: date) -> None:
+    """This year's projects under way: plans and payments up to today, some slipping."""
+    year = today.year
+    with db.write_session() as session:
+        for i in range(14):
+            street = STREETS[(i * 5) % len(STREETS)]
+            kind = "road" if i % 2 == 0 else OTHER_KINDS[i % len(OTHER_KINDS)][0]
+            geometry = _line(area, rng) if kind == "road" else _polygon(area, rng)
+            start = date(year - 1, rng.randint(3, 12), rng.randint(1, 28))
+            name = (
+                f"Cải tạo đường {street}"
+                if kind == "road"
+                else f"{OTHER_KINDS[i % len(OTHER_KINDS)][1]} khu phố {i + 1}"
+            )
+            project = Project(
+                code=f"DA-{year}-{i + 1:03d}",
+                name=name,
+                group="C",
+                kind=kind,
+                phase="implementation",
+                investor=CITY[3],
+                total_investment=rng.randint(20, 200) * 1000,
+                ward_codes=_wards(db, geometry, today),
+                geometry=geometry,
+                start_date=start,
+                expected_end=date(year + 1, rng.randint(1, 12), 28),
+                progress_percent=rng.randint(5, 90),
+            )
+            session.add(project)
+            session.flush()
+            planned = project.total_investment // 2
+            session.add(CapitalPlan(project_id=project.id, year=year, source="city", amount=planned))
+            share = rng.choice([0.05, 0.15, 0.3, 0.5, 0.7, 0.85])
+            for month in range(2, today.month + 1, 2):
+                paid_on = date(year, month, 10)
+                if paid_on <= today:
+                    amount = int(planned * share / max(1, today.month // 2))
+                    session.add(
+                        Disbursement(
+                            project_id=project.id,
+                            plan_year=year,
+                            source="city",
+                            paid_on=paid_on,
+                            amount=amount,
+                        )
+                    )
+
+
+def load_demo(db: Database, *, settings: Settings, actor: Actor) -> None:
+    """Load the programme totals and the current year once (idempotent)."""
+    with db.session() as session:
+        if session.scalar(select(Project.id).limit(1)) is not None:
+            return
+    rng = random.Random(2020)
+    boundary = json.loads(BOUNDARY.read_text(encoding="utf-8"))
+    geometry = boundary["features"][0]["geometry"] if "features" in boundary else boundary["geometry"]
+    area = prep(shape(geometry).buffer(-0.002))
+    projects = _programme(db, rng, area, PROVINCE) + _programme(db, rng, area, CITY)
+    with db.write_session() as session:
+        session.add_all(projects)
+        session.flush()
+        session.add_all(_past_money(rng, projects))
+    _current_year(db, rng, area, clock.today(settings))

@@ -1,0 +1,401 @@
+"""Use cases of public investment: projects, yearly plans (XLSX import), disbursement rates, totals."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from babel.numbers import format_decimal
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
+
+from smartcity.city import service as city_service
+from smartcity.core.db import Database
+from smartcity.core.errors import NotFound, ValidationFailed
+from smartcity.core.security import Actor
+from smartcity.core.uow import UnitOfWork
+from smartcity.investment.models import CapitalPlan, Disbursement, Project
+
+SOURCES = {
+    "central": "Ngân sách trung ương",
+    "province": "Ngân sách tỉnh",
+    "city": "Ngân sách thành phố",
+    "land": "Nguồn thu tiền sử dụng đất",
+    "other": "Nguồn vốn khác",
+}
+SOURCE_BY_NAME = {name.casefold(): code for code, name in SOURCES.items()}
+KINDS = {
+    "road": "Giao thông",
+    "drainage": "Thoát nước",
+    "school": "Giáo dục",
+    "health": "Y tế",
+    "lighting": "Chiếu sáng",
+    "public_building": "Công trình công cộng",
+}
+TEMPLATE_HEADERS = ("Mã dự án", "Nguồn vốn", "Kế hoạch vốn (triệu đồng)")
+
+
+def format_billion(million: int) -> str:
+    """Money in million VND as Vietnamese billions, e.g. 3048000 -> '3.048 tỷ đồng'."""
+    return f"{format_decimal(million / 1000, format='#,##0.#', locale='vi_VN')} tỷ đồng"
+
+
+def deadline_for_year(year: int) -> date:
+    """Last day a year's capital may be disbursed without an extension decision (Law 2019, art. 68)."""
+    return date(year + 1, 1, 31)
+
+
+def create_project(db: Database, *, actor: Actor, data: dict[str, Any]) -> int:
+    """Register a project; returns its id."""
+    with UnitOfWork(db, actor) as uow:
+        project = Project(**data)
+        uow.session.add(project)
+        uow.session.flush()
+        uow.audit("investment.project.create", "investment_project", project.id, after={"code": project.code})
+        return project.id
+
+
+def add_disbursement(
+    db: Database, *, actor: Actor, project_id: int, plan_year: int, source: str, paid_on: date, amount: int
+) -> int:
+    """Record money paid out on a project; returns the row id."""
+    if amount <= 0:
+        raise ValidationFailed.for_field("amount", "Số tiền giải ngân phải lớn hơn 0.")
+    with UnitOfWork(db, actor) as uow:
+        row = Disbursement(
+            project_id=project_id, plan_year=plan_year, source=source, paid_on=paid_on, amount=amount
+        )
+        uow.session.add(row)
+        uow.session.flush()
+        uow.audit(
+            "investment.disbursement.create", "investment_disbursement", row.id, after={"amount": amount}
+        )
+        return row.id
+
+
+def plan_template() -> bytes:
+    """The XLSX template of a yearly capital plan, as the finance department fills it."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Kế hoạch vốn"
+    sheet.append(TEMPLATE_HEADERS)
+    sheet.append(("DA-2026-001", SOURCES["city"], 12000))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _parse_rows(db: Database, content: bytes) -> tuple[list[tuple[int, str, int]], list[dict[str, Any]]]:
+    """The valid (project id, source, amount) rows and one error per bad row, with its row number."""
+    try:
+        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
+    except Exception as exc:  # openpyxl raises many kinds on a non-XLSX file
+        raise ValidationFailed.for_field("file", "Tệp không phải bảng tính XLSX hợp lệ.") from exc
+    with db.session() as session:
+        ids = dict(session.execute(select(Project.code, Project.id)).tuples().all())
+    rows, errors = [], []
+    for number, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
+        if values is None or all(v in (None, "") for v in values[:3]):
+            continue
+        code, source_name, amount = [*list(values), None, None, None][:3]
+        source = SOURCE_BY_NAME.get(str(source_name or "").strip().casefold())
+        problem = None
+        if str(code or "").strip() not in ids:
+            problem = f"không có dự án mã «{code}»"
+        elif source is None:
+            problem = f"nguồn vốn «{source_name}» không hợp lệ"
+        elif not isinstance(amount, int | float) or amount <= 0:
+            problem = f"kế hoạch vốn «{amount}» phải là số dương"
+        if problem:
+            errors.append({"field": f"row {number}", "message": f"Dòng {number}: {problem}."})
+        else:
+            rows.append((ids[str(code).strip()], str(source), int(amount)))
+    return rows, errors
+
+
+def import_plan_xlsx(db: Database, *, actor: Actor, year: int, content: bytes) -> int:
+    """Store a year's capital plan from XLSX; any bad row rejects the whole file. Returns rows stored."""
+    rows, errors = _parse_rows(db, content)
+    if errors:
+        raise ValidationFailed("; ".join(e["message"] for e in errors), errors=errors)
+    if not rows:
+        raise ValidationFailed.for_field("file", "Tệp không có dòng kế hoạch vốn nào.")
+    with UnitOfWork(db, actor) as uow:
+        for project_id, source, amount in rows:
+            uow.session.add(CapitalPlan(project_id=project_id, year=year, source=source, amount=amount))
+        uow.audit("investment.plan.import", "investment_plan_year", year, after={"rows": len(rows)})
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Planned and disbursed capital of a year, and the rate in percent."""
+
+    year: int
+    planned: int
+    disbursed: int
+
+    @property
+    def percent(self) -> float:
+        """Disbursed over planned, in percent (0 when nothing is planned)."""
+        return round(100 * self.disbursed / self.planned, 1) if self.planned else 0.0
+
+
+def disbursement_rate(db: Database, *, year: int) -> Rate:
+    """A year's rate: payments charged to its plan up to the carry-over deadline (31 January next year)."""
+    with db.session() as session:
+        planned = session.scalar(
+            select(func.coalesce(func.sum(CapitalPlan.amount), 0)).where(CapitalPlan.year == year)
+        )
+        disbursed = session.scalar(
+            select(func.coalesce(func.sum(Disbursement.amount), 0)).where(
+                Disbursement.plan_year == year, Disbursement.paid_on <= deadline_for_year(year)
+            )
+        )
+    return Rate(year=year, planned=int(planned or 0), disbursed=int(disbursed or 0))
+
+
+def programme_totals(db: Database) -> list[dict[str, Any]]:
+    """Per programme: number of projects and total investment (million VND)."""
+    with db.session() as session:
+        rows = session.execute(
+            select(Project.programme, func.count(), func.sum(Project.total_investment))
+            .where(Project.programme != "")
+            .group_by(Project.programme)
+            .order_by(Project.programme)
+        ).all()
+    return [
+        {"programme": p, "projects": int(n), "total": int(t or 0), "total_text": format_billion(int(t or 0))}
+        for p, n, t in rows
+    ]
+
+
+def road_totals(db: Database, *, first_year: int, last_year: int) -> dict[str, Any]:
+    """Capital allocated to and disbursed on roads over a period (million VND), and roads paid on."""
+    with db.session() as session:
+        planned = session.scalar(
+            select(func.coalesce(func.sum(CapitalPlan.amount), 0))
+            .join(Project, Project.id == CapitalPlan.project_id)
+            .where(Project.kind == "road", CapitalPlan.year.between(first_year, last_year))
+        )
+        paid = (
+            select(Disbursement.project_id, Disbursement.amount)
+            .join(Project, Project.id == Disbursement.project_id)
+            .where(Project.kind == "road", Disbursement.plan_year.between(first_year, last_year))
+            .subquery()
+        )
+        disbursed = session.scalar(select(func.coalesce(func.sum(paid.c.amount), 0)))
+        roads = session.scalar(select(func.count(func.distinct(paid.c.project_id))))
+    return {
+        "allocated": int(planned or 0),
+        "disbursed": int(disbursed or 0),
+        "roads_disbursed": int(roads or 0),
+        "allocated_text": format_billion(int(planned or 0)),
+        "disbursed_text": format_billion(int(disbursed or 0)),
+    }
+
+
+def slowest_projects(db: Database, *, year: int, limit: int = 10) -> list[dict[str, Any]]:
+    """Projects with a plan this year, slowest disbursement first, with the reason they are at risk."""
+    with db.session() as session:
+        plans = dict(
+            session.execute(
+                select(CapitalPlan.project_id, func.sum(CapitalPlan.amount))
+                .where(CapitalPlan.year == year)
+                .group_by(CapitalPlan.project_id)
+            )
+            .tuples()
+            .all()
+        )
+        paid = dict(
+            session.execute(
+                select(Disbursement.project_id, func.sum(Disbursement.amount))
+                .where(Disbursement.plan_year == year)
+                .group_by(Disbursement.project_id)
+            )
+            .tuples()
+            .all()
+        )
+        projects = {p.id: p for p in session.scalars(select(Project).where(Project.id.in_(list(plans))))}
+    rows: list[dict[str, Any]] = []
+    for pid, planned_sum in plans.items():
+        planned = int(planned_sum)
+        done = int(paid.get(pid, 0))
+        percent = round(100 * done / planned, 1) if planned else 0.0
+        rows.append(
+            {
+                "id": pid,
+                "code": projects[pid].code,
+                "name": projects[pid].name,
+                "planned": int(planned),
+                "disbursed": done,
+                "percent": percent,
+                "reason": f"Giải ngân mới đạt {percent:.1f}% kế hoạch năm {year}".replace(".", ","),
+                "planned_text": format_billion(planned),
+                "disbursed_text": format_billion(done),
+            }
+        )
+    rows.sort(key=lambda r: r["percent"])
+    return rows[:limit]
+
+
+def _ward_names(db: Database, codes: list[str]) -> list[str]:
+    """The names of wards by code (each on its own record date); unknown codes are skipped."""
+    names = []
+    for code in codes:
+        try:
+            names.append(city_service.get_unit(db, code).name)
+        except NotFound:
+            continue
+    return names
+
+
+def list_projects(db: Database, *, ward: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+    """Projects with their public fields, optionally in one ward or of one type."""
+    with db.session() as session:
+        query = select(Project).order_by(Project.code)
+        if kind:
+            query = query.where(Project.kind == kind)
+        projects = list(session.scalars(query))
+    if ward:
+        projects = [p for p in projects if ward in (p.ward_codes or [])]
+    return [public_project(db, p) for p in projects]
+
+
+PHASES = {
+    "preparation": "Chuẩn bị đầu tư",
+    "implementation": "Đang thi công",
+    "completed": "Đã hoàn thành",
+    "settled": "Đã quyết toán",
+}
+
+
+def public_project(db: Database, project: Project) -> dict[str, Any]:
+    """The fields of a project anyone may see, in words."""
+    end = project.expected_end
+    return {
+        "id": project.id,
+        "code": project.code,
+        "name": project.name,
+        "kind": project.kind,
+        "kind_name": KINDS.get(project.kind, project.kind),
+        "phase": project.phase,
+        "phase_name": PHASES.get(project.phase, project.phase),
+        "investor": project.investor,
+        "total_investment": project.total_investment,
+        "total_investment_text": format_billion(project.total_investment),
+        "wards": _ward_names(db, list(project.ward_codes or [])),
+        "ward_codes": list(project.ward_codes or []),
+        "expected_end": end.isoformat() if end else None,
+        "expected_end_text": end.strftime("%d/%m/%Y") if end else "",
+        "progress_percent": project.progress_percent,
+        "geometry": project.geometry,
+    }
+
+
+def get_project(db: Database, project_id: int) -> dict[str, Any]:
+    """One project's public fields."""
+    with db.session() as session:
+        project = session.get(Project, project_id)
+        if project is None:
+            raise NotFound("Không có dự án này.")
+        return public_project(db, project)
+
+
+def projects_geojson(db: Database, *, ward: str | None = None) -> dict[str, Any]:
+    """The works as a GeoJSON FeatureCollection for the public map."""
+    features = []
+    for item in list_projects(db, ward=ward):
+        if item["geometry"]:
+            props = {k: v for k, v in item.items() if k not in ("geometry", "ward_codes")}
+            features.append({"type": "Feature", "geometry": item["geometry"], "properties": props})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def export_xlsx(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> bytes:
+    """Any list as an XLSX sheet: (key, Vietnamese heading) columns."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append([title for _key, title in columns])
+    for row in rows:
+        sheet.append([", ".join(v) if isinstance(v := row.get(key), list) else v for key, _t in columns])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def rates_by(db: Database, *, dimension: str, year: int | None = None) -> list[dict[str, Any]]:
+    """Planned, disbursed and rate grouped by "source", "kind", "investor" or "year" (million VND)."""
+    plan_key = {
+        "source": CapitalPlan.source,
+        "kind": Project.kind,
+        "investor": Project.investor,
+        "year": CapitalPlan.year,
+    }[dimension]
+    paid_key = {
+        "source": Disbursement.source,
+        "kind": Project.kind,
+        "investor": Project.investor,
+        "year": Disbursement.plan_year,
+    }[dimension]
+    plan_q = select(plan_key, func.sum(CapitalPlan.amount)).join(
+        Project, Project.id == CapitalPlan.project_id
+    )
+    paid_q = select(paid_key, func.sum(Disbursement.amount)).join(
+        Project, Project.id == Disbursement.project_id
+    )
+    if year is not None:
+        plan_q = plan_q.where(CapitalPlan.year == year)
+        paid_q = paid_q.where(Disbursement.plan_year == year)
+    with db.session() as session:
+        planned = {k: int(v) for k, v in session.execute(plan_q.group_by(plan_key)).tuples()}
+        paid = {k: int(v) for k, v in session.execute(paid_q.group_by(paid_key)).tuples()}
+    names = {"source": SOURCES, "kind": KINDS}.get(dimension, {})
+    return [
+        {
+            "key": key,
+            "name": names.get(str(key), str(key)),
+            "planned": planned.get(key, 0),
+            "disbursed": paid.get(key, 0),
+            "percent": round(100 * paid.get(key, 0) / planned[key], 1) if planned.get(key) else 0.0,
+        }
+        for key in sorted(set(planned) | set(paid), key=str)
+    ]
+
+
+def schedule_counts(db: Database, *, on: date) -> tuple[int, int]:
+    """(projects under way still within their expected end, projects under way) on a day."""
+    with db.session() as session:
+        ends = list(session.scalars(select(Project.expected_end).where(Project.phase == "implementation")))
+    return sum(1 for end in ends if end is not None and end >= on), len(ends)
+
+
+def project_money(db: Database, *, project_id: int) -> list[dict[str, Any]]:
+    """A project's planned and disbursed capital per plan year (million VND)."""
+    with db.session() as session:
+        planned = dict(
+            session.execute(
+                select(CapitalPlan.year, func.sum(CapitalPlan.amount))
+                .where(CapitalPlan.project_id == project_id)
+                .group_by(CapitalPlan.year)
+            )
+            .tuples()
+            .all()
+        )
+        paid = dict(
+            session.execute(
+                select(Disbursement.plan_year, func.sum(Disbursement.amount))
+                .where(Disbursement.project_id == project_id)
+                .group_by(Disbursement.plan_year)
+            )
+            .tuples()
+            .all()
+        )
+    return [
+        {"key": y, "planned": int(planned.get(y, 0)), "disbursed": int(paid.get(y, 0))}
+        for y in sorted(set(planned) | set(paid))
+    ]

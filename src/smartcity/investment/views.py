@@ -1,0 +1,126 @@
+"""Pages of public investment: the leader's dashboard, a project's page, the public map of works."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from smartcity.city import service as city_service
+from smartcity.core import clock
+from smartcity.core.errors import ValidationFailed
+from smartcity.core.security import Actor
+from smartcity.investment import service
+from smartcity.investment.api import FINANCE, LEADERS, summary_data
+from smartcity.web.deps import DbDep, SettingsDep, require_role, verify_csrf
+from smartcity.web.templating import render
+
+router = APIRouter()
+PUBLIC_LINKS = ({"label": "Công trình đầu tư công", "href": "/cong-trinh"},)
+STAFF_LINKS = (
+    {"label": "Đầu tư công", "href": "/can-bo/dau-tu", "roles": LEADERS},
+    {"label": "Nhập kế hoạch vốn năm", "href": "/can-bo/dau-tu/ke-hoach-von", "roles": FINANCE},
+)
+
+
+def bars(rows: list[dict[str, Any]], *, label: str = "name") -> dict[str, Any]:
+    """Geometry of a horizontal bar chart (planned vs disbursed), drawn as SVG in the template."""
+    top = max([r["planned"] for r in rows] + [r["disbursed"] for r in rows] + [1])
+    return {
+        "height": 36 * len(rows) + 10,
+        "rows": [
+            {
+                **r,
+                "label": str(r[label]),
+                "y": 36 * i + 5,
+                "w_plan": 420 * r["planned"] / top,
+                "w_paid": 420 * r["disbursed"] / top,
+                "planned_text": service.format_billion(r["planned"]),
+                "disbursed_text": service.format_billion(r["disbursed"]),
+            }
+            for i, r in enumerate(rows)
+        ],
+    }
+
+
+@router.get("/can-bo/dau-tu", response_class=HTMLResponse)
+def dashboard(
+    request: Request, db: DbDep, settings: SettingsDep, _a: Actor = Depends(require_role(*LEADERS))
+) -> HTMLResponse:
+    """The leader's dashboard: programme totals, this year's rate, charts, slowest projects."""
+    data = summary_data(db, settings)
+    year = data["year"]
+    charts = {
+        "Theo năm kế hoạch": bars(service.rates_by(db, dimension="year"), label="key"),
+        f"Theo nguồn vốn — năm {year}": bars(service.rates_by(db, dimension="source", year=year)),
+        f"Theo loại công trình — năm {year}": bars(service.rates_by(db, dimension="kind", year=year)),
+    }
+    rate_text = f"{data['rate']['percent']:.1f}".replace(".", ",")
+    return render(request, "investment/dashboard.html", {**data, "charts": charts, "rate_text": rate_text})
+
+
+@router.get("/can-bo/dau-tu/du-an/{project_id}", response_class=HTMLResponse)
+def project_page(
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    project_id: int,
+    _a: Actor = Depends(require_role(*LEADERS)),
+) -> HTMLResponse:
+    """A project's page: facts, map, money by year and progress."""
+    project = service.get_project(db, project_id)
+    money = bars(service.project_money(db, project_id=project_id), label="key")
+    return render(
+        request,
+        "investment/project.html",
+        {"project": project, "money": money, "base_map_style_url": settings.base_map_style_url},
+    )
+
+
+@router.get("/cong-trinh", response_class=HTMLResponse)
+def public_map(request: Request, db: DbDep, settings: SettingsDep, phuong: str | None = None) -> HTMLResponse:
+    """The public map of works with their status and expected end, by ward."""
+    wards = city_service.units_on(db, on=clock.today(settings), level="ward")
+    works = service.list_projects(db, ward=phuong or None)
+    works = [w for w in works if w["phase"] != "settled"] + [w for w in works if w["phase"] == "settled"]
+    return render(
+        request,
+        "investment/public_map.html",
+        {
+            "wards": wards,
+            "ward": phuong or "",
+            "works": works[:200],
+            "count": len(works),
+            "base_map_style_url": settings.base_map_style_url,
+        },
+    )
+
+
+@router.get("/can-bo/dau-tu/ke-hoach-von", response_class=HTMLResponse)
+def plan_import_form(request: Request, _a: Actor = Depends(require_role(*FINANCE))) -> HTMLResponse:
+    """The finance officer's form to import a yearly capital plan from XLSX."""
+    return render(request, "investment/plan_import.html", {"errors": [], "message": ""})
+
+
+@router.post("/can-bo/dau-tu/ke-hoach-von", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
+async def plan_import(
+    request: Request,
+    db: DbDep,
+    year: Annotated[int, Form(ge=2000, le=2100)],
+    file: Annotated[UploadFile, File()],
+    actor: Actor = Depends(require_role(*FINANCE)),
+) -> HTMLResponse:
+    """Import the plan: all rows or none; every bad row shown with its number."""
+    content = await file.read(5_000_000)
+    try:
+        rows = await run_in_threadpool(
+            lambda: service.import_plan_xlsx(db, actor=actor, year=year, content=content)
+        )
+    except ValidationFailed as exc:
+        errors = [str(e["message"]) for e in exc.errors] or [exc.detail]
+        context = {"errors": errors, "message": ""}
+        return render(request, "investment/plan_import.html", context, status_code=422)
+    message = f"Đã nhập {rows} dòng kế hoạch vốn năm {year}."
+    return render(request, "investment/plan_import.html", {"errors": [], "message": message})
