@@ -24,11 +24,12 @@ from smartcity.core import clock
 from smartcity.core.db import Database
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.security import Actor
-from smartcity.web.deps import require_role
+from smartcity.web.deps import current_actor, require_role
 
 GEOJSON = "application/geo+json"
 
-router = APIRouter(prefix="/api/v1/city", tags=["city"])
+# current_actor on every route: sent credentials are checked (a bad token gets 401 even on public reads)
+router = APIRouter(prefix="/api/v1/city", tags=["city"], dependencies=[Depends(current_actor)])
 require_admin = require_role("admin")
 
 OnDate = Annotated[date | None, Query(description="The day asked about (YYYY-MM-DD); default today (local)")]

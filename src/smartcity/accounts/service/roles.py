@@ -1,0 +1,89 @@
+"""Roles and role assignments."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from smartcity.accounts.models import Role, RoleAssignment, User
+from smartcity.accounts.schemas import (
+    RoleAssignmentRead,
+    RoleRead,
+)
+from smartcity.accounts.service.common import (
+    ROLE_NAMES,
+    _assignments,
+    _check_role,
+    _check_unit,
+    _user_or_404,
+)
+from smartcity.core.db import Database
+from smartcity.core.errors import Conflict, NotFound
+from smartcity.core.security import ROLE_SLUGS, Actor
+from smartcity.core.uow import UnitOfWork
+
+# ---------------------------------------------------------------- roles
+
+
+def role_name(slug: str, locale: str = "vi") -> str:
+    """The display name of a role in Vietnamese or English (the slug if unknown)."""
+    names = ROLE_NAMES.get(slug)
+    if names is None:
+        return slug
+    return names[1] if locale == "en" else names[0]
+
+
+def list_roles(db: Database) -> list[RoleRead]:
+    """Every role with its Vietnamese and English names."""
+    with db.session() as s:
+        stored = {r.slug: RoleRead.model_validate(r) for r in s.scalars(select(Role))}
+    return [
+        stored.get(slug) or RoleRead(slug=slug, name_vi=ROLE_NAMES[slug][0], name_en=ROLE_NAMES[slug][1])
+        for slug in ROLE_SLUGS
+    ] + [r for slug, r in stored.items() if slug not in ROLE_SLUGS]
+
+
+def _add_assignment(uow: UnitOfWork, user: User, role: str, unit: str | None) -> RoleAssignment:
+    role = _check_role(uow.session, role)
+    unit = _check_unit(uow.session, unit)
+    for existing in _assignments(uow.session, user.id):
+        if existing.role == role and existing.org_unit_code == unit:
+            raise Conflict(f"User {user.username} already holds {role} in {unit or 'the whole city'}")
+    assignment = RoleAssignment(user_id=user.id, role=role, org_unit_code=unit)
+    uow.session.add(assignment)
+    uow.session.flush()
+    uow.audit(
+        "role.assigned",
+        "user",
+        user.id,
+        after={"assignment_id": assignment.id, "role": role, "org_unit_code": unit},
+    )
+    return assignment
+
+
+def assign_role(
+    db: Database, *, actor: Actor, user_id: int, role: str, org_unit_code: str | None = None
+) -> RoleAssignmentRead:
+    """Give a user a role in an org unit (None = whole city); audited."""
+    try:
+        with UnitOfWork(db, actor) as uow:
+            user = _user_or_404(uow.session, user_id)
+            assignment = _add_assignment(uow, user, role, org_unit_code)
+            return RoleAssignmentRead.model_validate(assignment)
+    except IntegrityError as exc:  # the same assignment made concurrently
+        raise Conflict(f"User {user_id} already holds {role} there") from exc
+
+
+def revoke_role(db: Database, *, actor: Actor, user_id: int, assignment_id: int) -> None:
+    """Take a role assignment away from a user; audited."""
+    with UnitOfWork(db, actor) as uow:
+        assignment = uow.session.get(RoleAssignment, assignment_id)
+        if assignment is None or assignment.user_id != user_id:
+            raise NotFound(f"User {user_id} has no role assignment {assignment_id}")
+        before = {
+            "assignment_id": assignment.id,
+            "role": assignment.role,
+            "org_unit_code": assignment.org_unit_code,
+        }
+        uow.session.delete(assignment)
+        uow.audit("role.revoked", "user", user_id, before=before)

@@ -1,0 +1,179 @@
+"""Bearer tokens and browser sessions."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, or_, update
+from sqlalchemy.orm import Session
+
+from smartcity.accounts.models import User, WebSession
+from smartcity.accounts.schemas import (
+    TokenResponse,
+)
+from smartcity.accounts.service.common import (
+    ROLE_ORDER,
+    STAFF_ROLES,
+    TOKEN_SALT,
+    _actor,
+    _key_digest,
+)
+from smartcity.accounts.service.login import (
+    authenticate,
+)
+from smartcity.core.config import Settings
+from smartcity.core.db import Database, utcnow
+from smartcity.core.errors import Unauthorized
+from smartcity.core.security import Actor
+
+# ---------------------------------------------------------------- bearer tokens
+
+
+def _serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.resolved_secret_key, salt=TOKEN_SALT)
+
+
+def issue_token(settings: Settings, *, user_id: int, generation: int) -> TokenResponse:
+    """A signed bearer token for a user, valid settings.access_token_minutes."""
+    token = _serializer(settings).dumps({"u": user_id, "g": generation})
+    return TokenResponse(access_token=token, expires_in=settings.access_token_minutes * 60)
+
+
+def login_for_token(
+    db: Database, *, settings: Settings, username: str, password: str, client_ip: str | None
+) -> TokenResponse:
+    """Authenticate and issue a bearer token (the OAuth2 password grant)."""
+    result = authenticate(db, settings=settings, username=username, password=password, client_ip=client_ip)
+    return issue_token(settings, user_id=result.user_id, generation=result.generation)
+
+
+def actor_from_token(db: Database, *, settings: Settings, token: str) -> Actor:
+    """The actor a bearer token stands for; Unauthorized if forged, expired, or the user is deactivated."""
+    invalid = Unauthorized(
+        "The access token is invalid or expired.",
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
+    try:
+        claims = _serializer(settings).loads(token, max_age=settings.access_token_minutes * 60)
+    except (SignatureExpired, BadSignature):
+        raise invalid from None
+    if not isinstance(claims, dict) or not isinstance(claims.get("u"), int):
+        raise invalid
+    return actor_if_current(db, user_id=claims["u"], generation=claims.get("g"), error=invalid)
+
+
+def actor_if_current(
+    db: Database, *, user_id: int, generation: object, error: Unauthorized | None = None
+) -> Actor:
+    """The actor of a token's user, if the user is active and their credentials unchanged since."""
+    with db.session() as s:
+        user = s.get(User, user_id)
+        if user is None or not user.is_active or user.credential_generation != generation:
+            raise error or Unauthorized("The session has ended; please log in again.")
+        return _actor(s, user)
+
+
+@dataclass(frozen=True)
+class UserView:
+    """The logged-in user as pages show them (templates read `user.username`, `user.roles`)."""
+
+    user_id: int
+    username: str
+    full_name: str
+    roles: list[str]
+    assignments: list[tuple[str, str | None]]
+    actor: Actor
+
+    @property
+    def display_name(self) -> str:
+        """The full name, or the username when there is none."""
+        return self.full_name or self.username
+
+    @property
+    def is_staff(self) -> bool:
+        """True if the user holds any role other than citizen."""
+        return any(role in STAFF_ROLES for role in self.roles)
+
+
+WEB_SESSION_LIFETIME = timedelta(hours=12)
+
+
+def start_web_session(
+    db: Database, *, user_id: int, generation: int, client_ip: str | None, user_agent: str | None
+) -> str:
+    """Record a new browser session for the user and return its key (kept only in the cookie)."""
+    key = secrets.token_urlsafe(32)
+    with db.write_session() as s:
+        s.add(
+            WebSession(
+                key_hash=_key_digest(key),
+                user_id=user_id,
+                credential_generation=generation,
+                expires_at=utcnow() + WEB_SESSION_LIFETIME,
+                client_ip=client_ip,
+                user_agent=(user_agent or "")[:300] or None,
+            )
+        )
+    return key
+
+
+def end_web_session(db: Database, session_key: str) -> None:
+    """End a browser session (logout): its cookie, even copied, no longer logs anyone in."""
+    with db.write_session() as s:
+        s.execute(
+            update(WebSession)
+            .where(WebSession.key_hash == _key_digest(session_key), WebSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )
+
+
+def purge_web_sessions(db: Database, *, older_than: timedelta = timedelta(days=30)) -> int:
+    """Delete sessions that ended or expired more than `older_than` ago; returns how many."""
+    limit = utcnow() - older_than
+    with db.write_session() as s:
+        result = s.execute(
+            delete(WebSession).where(or_(WebSession.expires_at < limit, WebSession.ended_at < limit))
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _session_owner(s: Session, session_key: str) -> User | None:
+    """The user of a live session: not ended, not expired, user active, credentials unchanged since."""
+    row = s.get(WebSession, _key_digest(session_key))
+    if row is None or row.ended_at is not None or row.expires_at <= utcnow():
+        return None
+    user = s.get(User, row.user_id)
+    if user is None or not user.is_active or user.credential_generation != row.credential_generation:
+        return None
+    return user
+
+
+def actor_for_web_session(db: Database, *, session_key: str) -> Actor:
+    """The actor of a browser session; Unauthorized when it has ended."""
+    with db.session() as s:
+        user = _session_owner(s, session_key)
+        if user is None:
+            raise Unauthorized("The session has ended; please log in again.")
+        return _actor(s, user)
+
+
+def session_user(db: Database, *, session_key: str) -> UserView | None:
+    """The browser session's user as pages show them, or None when the session has ended."""
+    with db.session() as s:
+        user = _session_owner(s, session_key)
+        if user is None:
+            return None
+        actor = _actor(s, user)
+        assignments = sorted(actor.roles, key=lambda pair: (ROLE_ORDER.get(pair[0], 99), pair[1] or ""))
+        roles = list(dict.fromkeys(role for role, _unit in assignments))
+        return UserView(
+            user_id=user.id,
+            username=user.username,
+            full_name=user.full_name,
+            roles=roles,
+            assignments=assignments,
+            actor=actor,
+        )

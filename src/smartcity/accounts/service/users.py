@@ -1,0 +1,222 @@
+"""Users: creation, changes, passwords, lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from smartcity.accounts.models import User
+from smartcity.accounts.schemas import (
+    UserPage,
+    UserRead,
+)
+from smartcity.accounts.service.common import (
+    _actor,
+    _check_email,
+    _check_password,
+    _check_username,
+    _clean_phone,
+    _user_audit,
+    _user_or_404,
+    _user_read,
+    hash_password,
+    normalise_username,
+)
+from smartcity.accounts.service.roles import (
+    _add_assignment,
+)
+from smartcity.core.crypto import decrypt_personal, encrypt_personal, mask
+from smartcity.core.db import Database
+from smartcity.core.errors import Conflict, Unauthorized, ValidationFailed
+from smartcity.core.security import Actor
+from smartcity.core.uow import UnitOfWork
+
+# ---------------------------------------------------------------- users
+
+
+def create_user(
+    db: Database,
+    *,
+    actor: Actor,
+    username: str,
+    password: str,
+    full_name: str = "",
+    email: str | None = None,
+    phone: str | None = None,
+    locale: str = "vi",
+    roles: Sequence[tuple[str, str | None]] = (),
+    secret: str | None = None,
+) -> UserRead:
+    """Create a user with a password and roles; audited without the hash. `secret` encrypts the phone."""
+    name = _check_username(username)
+    _check_password(password)
+    email = _check_email(email)
+    try:
+        return _insert_user(
+            db,
+            actor=actor,
+            name=name,
+            password_hash=hash_password(password),
+            full_name=full_name,
+            email=email,
+            phone=phone,
+            locale=locale,
+            roles=roles,
+            secret=secret,
+        )
+    except IntegrityError as exc:  # a concurrent request took the username or role first
+        raise Conflict(f"The username {name!r} is taken") from exc
+
+
+def _insert_user(
+    db: Database,
+    *,
+    actor: Actor,
+    name: str,
+    password_hash: str,
+    full_name: str,
+    email: str | None,
+    phone: str | None,
+    locale: str,
+    roles: Sequence[tuple[str, str | None]],
+    secret: str | None,
+) -> UserRead:
+    with UnitOfWork(db, actor) as uow:
+        if uow.session.scalar(select(User.id).where(User.username == name)) is not None:
+            raise Conflict(f"The username {name!r} is taken")
+        user = User(
+            username=name,
+            full_name=full_name.strip(),
+            email=email,
+            locale=locale,
+            password_hash=password_hash,
+            is_active=True,
+            credential_generation=0,
+        )
+        _set_phone(user, phone, secret)
+        uow.session.add(user)
+        uow.session.flush()
+        uow.audit("user.created", "user", user.id, after=_user_audit(user))
+        for role, unit in roles:
+            _add_assignment(uow, user, role, unit)
+        return _user_read(uow.session, user)
+
+
+def _set_phone(user: User, phone: str | None, secret: str | None) -> None:
+    if phone is None or not phone.strip():
+        user.phone_encrypted = user.phone_masked = None
+        return
+    if not secret:
+        raise ValueError("a secret is needed to store a phone number")
+    cleaned = _clean_phone(phone)
+    user.phone_encrypted = encrypt_personal(secret, cleaned)
+    user.phone_masked = mask(cleaned, keep_start=0, keep_end=3)
+
+
+def update_user(
+    db: Database, *, actor: Actor, user_id: int, changes: dict[str, Any], secret: str | None = None
+) -> UserRead:
+    """Change a user's name, e-mail, phone, locale or active flag (keys of `changes`); audited."""
+    allowed = {"full_name", "email", "phone", "locale", "is_active"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationFailed.for_field(sorted(unknown)[0], "cannot be changed here")
+    with UnitOfWork(db, actor) as uow:
+        user = _user_or_404(uow.session, user_id)
+        before = _user_audit(user)
+        if "full_name" in changes:
+            user.full_name = (changes["full_name"] or "").strip()
+        if "email" in changes:
+            user.email = _check_email(changes["email"])
+        if "phone" in changes:
+            _set_phone(user, changes["phone"], secret)
+        if changes.get("locale") is not None:
+            user.locale = changes["locale"]
+        if changes.get("is_active") is not None and changes["is_active"] != user.is_active:
+            user.is_active = bool(changes["is_active"])
+            user.credential_generation += 1
+        uow.session.flush()
+        if _user_audit(user) != before:
+            uow.audit("user.updated", "user", user.id, before=before, after=_user_audit(user))
+        return _user_read(uow.session, user)
+
+
+def deactivate_user(db: Database, *, actor: Actor, user_id: int) -> UserRead:
+    """Stop a user from logging in; their tokens and sessions stop working at once."""
+    return update_user(db, actor=actor, user_id=user_id, changes={"is_active": False})
+
+
+def set_password(db: Database, *, actor: Actor, user_id: int, password: str) -> None:
+    """Give a user a new password; other tokens and sessions of theirs stop working. Audited, no hash."""
+    _check_password(password)
+    password_hash = hash_password(password)  # hashed before the transaction: it takes a while
+    with UnitOfWork(db, actor) as uow:
+        user = _user_or_404(uow.session, user_id)
+        user.password_hash = password_hash
+        user.credential_generation += 1
+        uow.audit("user.password_set", "user", user.id, after={"password": "changed"})
+
+
+def ensure_admin(db: Database, *, username: str = "admin", password: str) -> bool:
+    """Create an administrator if `username` does not exist (never changes an existing password)."""
+    if get_user_by_username(db, username) is not None:
+        return False
+    try:
+        create_user(
+            db,
+            actor=Actor.system("accounts.ensure_admin"),
+            username=username,
+            password=password,
+            full_name="Quản trị hệ thống",
+            roles=[("admin", None)],
+        )
+    except Conflict:  # created meanwhile by another process
+        return False
+    return True
+
+
+def get_user(db: Database, user_id: int) -> UserRead:
+    """A user with their role assignments; NotFound if there is none."""
+    with db.session() as s:
+        return _user_read(s, _user_or_404(s, user_id))
+
+
+def get_user_by_username(db: Database, username: str) -> UserRead | None:
+    """The user with this username (case-insensitive), or None."""
+    with db.session() as s:
+        user = s.scalar(select(User).where(User.username == normalise_username(username)))
+        return _user_read(s, user) if user else None
+
+
+def list_users(db: Database, *, limit: int = 50, offset: int = 0, query: str | None = None) -> UserPage:
+    """Users by username, optionally filtered by a part of the username or full name."""
+    stmt = select(User)
+    if query:
+        pattern = f"%{query.strip().lower()}%"
+        stmt = stmt.where(
+            or_(func.lower(User.username).like(pattern), func.lower(User.full_name).like(pattern))
+        )
+    with db.session() as s:
+        total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        users = s.scalars(stmt.order_by(User.username).limit(limit).offset(offset))
+        return UserPage(items=[_user_read(s, u) for u in users], total=total, limit=limit, offset=offset)
+
+
+def get_user_phone(db: Database, *, actor: Actor, user_id: int, secret: str) -> str | None:
+    """A user's phone number in clear; the read is written to the audit log."""
+    with UnitOfWork(db, actor) as uow:
+        user = _user_or_404(uow.session, user_id)
+        uow.audit("user.phone_read", "user", user.id)
+        return decrypt_personal(secret, user.phone_encrypted) if user.phone_encrypted else None
+
+
+def actor_for_user(db: Database, user_id: int) -> Actor:
+    """The Actor of an active user, with their roles; Unauthorized if missing or deactivated."""
+    with db.session() as s:
+        user = s.get(User, user_id)
+        if user is None or not user.is_active:
+            raise Unauthorized("The account does not exist or is deactivated.")
+        return _actor(s, user)
