@@ -6,11 +6,13 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from smartcity.accounts.config import AccountsSettings
 from smartcity.accounts.models import LoginFailure, User
 from smartcity.accounts.service import common
 from smartcity.accounts.service.common import (
@@ -40,25 +42,43 @@ class Authenticated:
     generation: int
 
 
+def _delay(settings: Settings, failures: int, last: datetime | None, *, threshold: int, now: datetime) -> int:
+    """Seconds still to wait after `failures` failures: doubling from the threshold on, capped."""
+    if last is None or failures < threshold:
+        return 0
+    cap = settings.section(AccountsSettings).max_delay_seconds
+    delay = min(settings.login_lockout_seconds * 2 ** min(failures - threshold, 20), cap)
+    return max(0, math.ceil((last + timedelta(seconds=delay) - now).total_seconds()))
+
+
+def _failures(session: Session, since: datetime, *conditions: Any) -> tuple[int, datetime | None]:
+    count, last = session.execute(
+        select(func.count(), func.max(LoginFailure.at)).where(LoginFailure.at >= since, *conditions)
+    ).one()
+    return int(count), last
+
+
 def _failure_wait(
     session: Session, *, username: str, client_ip: str, settings: Settings, now: datetime
 ) -> int:
-    """Seconds the caller must wait before trying again (0 = may try now)."""
-    window = timedelta(minutes=settings.login_failure_window_minutes)
-    wait = 0
-    for column, value in ((LoginFailure.username, username), (LoginFailure.client_ip, client_ip)):
-        count, last = session.execute(
-            select(func.count(), func.max(LoginFailure.at)).where(
-                column == value, LoginFailure.at >= now - window
-            )
-        ).one()
-        if count < settings.login_max_failures or last is None:
-            continue
-        lock = settings.login_lockout_seconds * 2 ** min(count - settings.login_max_failures, 20)
-        lock = min(lock, int(window.total_seconds()))
-        remaining = (last + timedelta(seconds=lock) - now).total_seconds()
-        wait = max(wait, math.ceil(remaining))
-    return wait
+    """Seconds the caller must wait before trying again (0 = may try now).
+
+    Three delays, each doubling with failures and capped: this account from this address; this account
+    from any address, but only for addresses that have been failing themselves (the rightful user at a
+    quiet address still gets in); and this address over all accounts at a much higher count (spraying),
+    so that colleagues behind the same address are not blocked by one person's mistakes.
+    """
+    since = now - timedelta(minutes=settings.login_failure_window_minutes)
+    threshold = settings.login_max_failures
+    pair = _failures(session, since, LoginFailure.username == username, LoginFailure.client_ip == client_ip)
+    address = _failures(session, since, LoginFailure.client_ip == client_ip)
+    waits = [_delay(settings, *pair, now=now, threshold=threshold)]
+    if address[0] > 0:
+        account = _failures(session, since, LoginFailure.username == username)
+        waits.append(_delay(settings, *account, now=now, threshold=threshold))
+    spray = settings.section(AccountsSettings).spray_failures
+    waits.append(_delay(settings, *address, now=now, threshold=spray))
+    return max(waits)
 
 
 def _verify_password(user: User | None, password: str) -> bool:
@@ -97,7 +117,9 @@ def authenticate(
         log.info("login failed for %r from %s", name, address)
         raise Unauthorized(WRONG_CREDENTIALS, headers={"WWW-Authenticate": "Bearer"})
     with db.write_session() as s:
-        s.execute(delete(LoginFailure).where(LoginFailure.username == name))
+        s.execute(
+            delete(LoginFailure).where(LoginFailure.username == name, LoginFailure.client_ip == address)
+        )
         stored = s.get(User, user.id)
         if (
             stored is not None
