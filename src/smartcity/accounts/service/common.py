@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from smartcity.accounts.schemas import (
     RoleAssignmentRead,
     UserRead,
 )
-from smartcity.core.errors import NotFound, ValidationFailed
+from smartcity.core.errors import Conflict, NotFound, ValidationFailed
 from smartcity.core.security import ROLE_SLUGS, Actor
 
 ROLE_NAMES: dict[str, tuple[str, str]] = {
@@ -171,3 +171,20 @@ def _actor(session: Session, user: User) -> Actor:
 
 def _key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _other_active_admins(session: Session, user_id: int) -> int:
+    """How many active users other than `user_id` hold the administrator role."""
+    query = (
+        select(func.count(func.distinct(User.id)))
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(RoleAssignment.role == "admin", User.is_active.is_(True), User.id != user_id)
+    )
+    return int(session.scalar(query) or 0)
+
+
+def _keep_an_admin(session: Session, user: User) -> None:
+    """Conflict if taking `user` away (deactivating, revoking admin) would leave no active administrator."""
+    is_admin = any(a.role == "admin" for a in _assignments(session, user.id))
+    if is_admin and user.is_active and _other_active_admins(session, user.id) == 0:
+        raise Conflict("This is the last active administrator; appoint another one first.")

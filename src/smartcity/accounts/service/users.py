@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from smartcity.accounts.models import User
 from smartcity.accounts.schemas import (
@@ -19,6 +20,7 @@ from smartcity.accounts.service.common import (
     _check_password,
     _check_username,
     _clean_phone,
+    _keep_an_admin,
     _user_audit,
     _user_or_404,
     _user_read,
@@ -30,7 +32,7 @@ from smartcity.accounts.service.roles import (
 )
 from smartcity.core.crypto import decrypt_personal, encrypt_personal, mask
 from smartcity.core.db import Database
-from smartcity.core.errors import Conflict, Unauthorized, ValidationFailed
+from smartcity.core.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 
@@ -135,6 +137,8 @@ def update_user(
             _set_phone(user, changes["phone"], secret)
         if changes.get("locale") is not None:
             user.locale = changes["locale"]
+        if changes.get("is_active") is False and user.is_active:
+            _refuse_removing(uow.session, actor, user)
         if changes.get("is_active") is not None and changes["is_active"] != user.is_active:
             user.is_active = bool(changes["is_active"])
             user.credential_generation += 1
@@ -142,6 +146,13 @@ def update_user(
         if _user_audit(user) != before:
             uow.audit("user.updated", "user", user.id, before=before, after=_user_audit(user))
         return _user_read(uow.session, user)
+
+
+def _refuse_removing(session: Session, actor: Actor, user: User) -> None:
+    """An administrator cannot deactivate themself, and nobody can deactivate the last administrator."""
+    if actor.user_id == user.id:
+        raise Forbidden("You cannot deactivate your own account; ask another administrator.")
+    _keep_an_admin(session, user)
 
 
 def deactivate_user(db: Database, *, actor: Actor, user_id: int) -> UserRead:

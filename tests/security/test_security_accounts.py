@@ -1,0 +1,76 @@
+"""Issue 14 findings in the accounts domain: the last administrator, tokens checked everywhere."""
+
+from __future__ import annotations
+
+import pytest
+
+from smartcity.accounts import service
+from smartcity.core.errors import Forbidden
+from smartcity.core.security import Actor
+
+PASSWORD = "correct horse battery"
+SYSTEM = Actor.system("test")
+
+
+@pytest.fixture(autouse=True)
+def cheap_hasher(monkeypatch):
+    """Argon2 with small parameters: the tests stay quick."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    service._dummy_hash.cache_clear()
+
+
+def _admin(db, settings, name):
+    user = service.create_user(db, actor=SYSTEM, username=name, password=PASSWORD, roles=[("admin", None)])
+    actor = service.authenticate(db, settings=settings, username=name, password=PASSWORD, client_ip="x").actor
+    return user, actor
+
+
+def test_an_administrator_cannot_deactivate_themself(db, settings):
+    user, actor = _admin(db, settings, "boss")
+    _admin(db, settings, "deputy")
+    with pytest.raises(Forbidden):
+        service.deactivate_user(db, actor=actor, user_id=user.id)
+    assert service.get_user(db, user.id).is_active
+
+
+def test_the_last_administrator_cannot_be_deactivated_or_lose_the_role(db, settings):
+    boss, _ = _admin(db, settings, "boss")
+    deputy, deputy_actor = _admin(db, settings, "deputy")
+    service.deactivate_user(db, actor=deputy_actor, user_id=boss.id)  # another admin remains: allowed
+    with pytest.raises(service.Conflict):
+        service.deactivate_user(db, actor=SYSTEM, user_id=deputy.id)
+    assignment = service.get_user(db, deputy.id).roles[0]
+    with pytest.raises(service.Conflict):
+        service.revoke_role(db, actor=SYSTEM, user_id=deputy.id, assignment_id=assignment.id)
+    assert service.get_user(db, deputy.id).is_active
+
+
+def test_an_administrator_cannot_revoke_their_own_admin_role(db, settings):
+    boss, actor = _admin(db, settings, "boss")
+    _admin(db, settings, "deputy")
+    with pytest.raises(Forbidden):
+        service.revoke_role(
+            db, actor=actor, user_id=boss.id, assignment_id=service.get_user(db, boss.id).roles[0].id
+        )
+
+
+def test_deactivating_yourself_over_the_api_is_refused_with_a_problem(client, db, settings):
+    boss, _ = _admin(db, settings, "boss")
+    _admin(db, settings, "deputy")
+    token = service.login_for_token(db, settings=settings, username="boss", password=PASSWORD, client_ip="x")
+    response = client.post(
+        f"/api/v1/accounts/users/{boss.id}/deactivate",
+        headers={"Authorization": f"Bearer {token.access_token}"},
+    )
+    assert response.status_code == 403, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/city/units", "/api/v1/city/units/nonexistent"])
+def test_a_bad_bearer_token_gets_401_on_the_city_api(client, path):
+    """Issue 14: /api/v1/city/units answered 200 to a forged token instead of refusing it."""
+    response = client.get(path, headers={"Authorization": "Bearer forged.token.value"})
+    assert response.status_code == 401
+    assert client.get("/api/v1/city/units").status_code == 200  # without credentials it stays public
