@@ -74,3 +74,36 @@ def test_a_bad_bearer_token_gets_401_on_the_city_api(client, path):
     response = client.get(path, headers={"Authorization": "Bearer forged.token.value"})
     assert response.status_code == 401
     assert client.get("/api/v1/city/units").status_code == 200  # without credentials it stays public
+
+
+def _address(settings, peer, forwarded):
+    return service.client_address(settings, peer=peer, headers={"x-forwarded-for": forwarded})
+
+
+def test_x_forwarded_for_is_ignored_unless_the_peer_is_a_configured_proxy(settings):
+    """Issue 14: X-Forwarded-For was believed from any local address."""
+    from smartcity.accounts.config import AccountsSettings
+
+    assert _address(settings, "127.0.0.1", "203.0.113.9") == "127.0.0.1"  # nobody trusted by default
+    settings.set_section(AccountsSettings(trusted_proxies=["10.0.0.0/8"]))
+    assert _address(settings, "127.0.0.1", "203.0.113.9") == "127.0.0.1"  # local, but not listed
+    assert _address(settings, "10.1.2.3", "203.0.113.9") == "203.0.113.9"
+    # a client cannot hide behind a forged left-most entry: the right-most untrusted hop is the client
+    assert _address(settings, "10.1.2.3", "1.1.1.1, 203.0.113.9, 10.4.4.4") == "203.0.113.9"
+    assert _address(settings, "10.1.2.3", "not-an-ip") == "10.1.2.3"
+
+
+def test_sign_in_throttling_uses_the_forwarded_address_only_from_a_trusted_proxy(client, db, settings):
+    """Spoofed X-Forwarded-For must not let an attacker escape the per-address delay."""
+    service.create_user(db, actor=SYSTEM, username="victim", password=PASSWORD)
+
+    def login(password, forwarded):
+        return client.post(
+            "/api/v1/auth/token",
+            data={"grant_type": "password", "username": "victim", "password": password},
+            headers={"X-Forwarded-For": forwarded},
+        )
+
+    for i in range(settings.login_max_failures):
+        assert login("wrong", f"198.51.100.{i}").status_code == 401
+    assert login(PASSWORD, "198.51.100.200").status_code == 429  # the peer is the failing address

@@ -61,7 +61,8 @@ def token(
     """Exchange a username and password for a bearer token (401 if wrong, 429 when throttled)."""
     if grant_type != "password":
         raise BadRequest("Only grant_type=password is supported.", error="unsupported_grant_type")
-    client_ip = request.client.host if request.client else None
+    peer = request.client.host if request.client else None
+    client_ip = service.client_address(_settings(request), peer=peer, headers=request.headers)
     result = service.login_for_token(
         db, settings=_settings(request), username=username, password=password, client_ip=client_ip
     )

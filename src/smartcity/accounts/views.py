@@ -18,6 +18,7 @@ from smartcity.web.deps import (
     SESSION_CSRF,
     SESSION_KEY,
     get_db,
+    get_settings,
     new_csrf_token,
     verify_csrf,
 )
@@ -142,7 +143,8 @@ async def login_submit(
 
 
 def _client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    peer = request.client.host if request.client else None
+    return service.client_address(get_settings(request), peer=peer, headers=request.headers)
 
 
 @router.post("/logout", dependencies=[Depends(verify_csrf)])

@@ -49,6 +49,7 @@ from smartcity.accounts.service.login import (
     _verify_password,
     authenticate,
 )
+from smartcity.accounts.service.network import client_address
 from smartcity.accounts.service.org_units import (
     _org_unit_snapshot,
     _org_unit_values,
@@ -147,6 +148,7 @@ __all__ = [
     "actor_if_current",
     "assign_role",
     "authenticate",
+    "client_address",
     "common",
     "create_api_key",
     "create_user",
