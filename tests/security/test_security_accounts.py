@@ -107,3 +107,25 @@ def test_sign_in_throttling_uses_the_forwarded_address_only_from_a_trusted_proxy
     for i in range(settings.login_max_failures):
         assert login("wrong", f"198.51.100.{i}").status_code == 401
     assert login(PASSWORD, "198.51.100.200").status_code == 429  # the peer is the failing address
+
+
+def test_signing_out_revokes_the_bearer_token(client, db, settings):
+    """Issue 14: bearer tokens stayed valid after sign-out."""
+    service.create_user(db, actor=SYSTEM, username="citizen1", password=PASSWORD)
+    token = service.login_for_token(
+        db, settings=settings, username="citizen1", password=PASSWORD, client_ip="x"
+    )
+    headers = {"Authorization": f"Bearer {token.access_token}"}
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    assert client.post("/api/v1/auth/logout", headers=headers).status_code == 204
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
+
+
+def test_a_password_change_revokes_earlier_tokens(client, db, settings):
+    user = service.create_user(db, actor=SYSTEM, username="citizen2", password=PASSWORD)
+    token = service.login_for_token(
+        db, settings=settings, username="citizen2", password=PASSWORD, client_ip="x"
+    )
+    service.set_password(db, actor=SYSTEM, user_id=user.id, password="another long passphrase")
+    me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token.access_token}"})
+    assert me.status_code == 401

@@ -86,6 +86,17 @@ def me(request: Request, db: DB, actor: Annotated[Actor, Depends(require_actor)]
     )
 
 
+@auth_router.post(
+    "/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Sign out: revoke every token of the caller"
+)
+def logout(db: DB, actor: Annotated[Actor, Depends(require_actor)]) -> Response:
+    """Revoke all bearer tokens and browser sessions of the signed-in user (sign out everywhere)."""
+    if actor.user_id is None:
+        raise BadRequest("Only a user signs out; an API key is revoked by an administrator.")
+    service.sign_out_everywhere(db, actor=actor)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 # ---------------------------------------------------------------- public reads
 
 

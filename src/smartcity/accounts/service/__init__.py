@@ -92,6 +92,7 @@ from smartcity.accounts.service.users import (
     get_user_phone,
     list_users,
     set_password,
+    sign_out_everywhere,
     update_user,
 )
 from smartcity.core.errors import Conflict, NotFound, TooManyRequests, Unauthorized, ValidationFailed
@@ -174,6 +175,7 @@ __all__ = [
     "role_name",
     "session_user",
     "set_password",
+    "sign_out_everywhere",
     "start_web_session",
     "update_user",
     "upsert_org_units",

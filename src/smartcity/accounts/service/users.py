@@ -231,3 +231,13 @@ def actor_for_user(db: Database, user_id: int) -> Actor:
         if user is None or not user.is_active:
             raise Unauthorized("The account does not exist or is deactivated.")
         return _actor(s, user)
+
+
+def sign_out_everywhere(db: Database, *, actor: Actor) -> None:
+    """Revoke every bearer token and browser session of the actor's user; audited."""
+    if actor.user_id is None:
+        raise Unauthorized("Only a signed-in user can sign out.")
+    with UnitOfWork(db, actor) as uow:
+        user = _user_or_404(uow.session, actor.user_id)
+        user.credential_generation += 1
+        uow.audit("user.signed_out", "user", user.id)
