@@ -129,3 +129,39 @@ def test_a_password_change_revokes_earlier_tokens(client, db, settings):
     service.set_password(db, actor=SYSTEM, user_id=user.id, password="another long passphrase")
     me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token.access_token}"})
     assert me.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("password", "roles", "words"),
+    [
+        ("short-pw1", [], "ít nhất 10"),  # 9 characters: too short for a citizen
+        ("eleven-char", [("clerk", None)], "ít nhất 12"),  # enough for a citizen, not for staff
+        ("password1234", [], "phổ biến"),  # long enough but in the breached list
+        ("newcitizen01", [], "trùng với tên đăng nhập"),
+    ],
+)
+def test_weak_passwords_are_refused_with_a_vietnamese_message(db, password, roles, words):
+    """Issue 14: weak passwords were accepted (8 characters, no list)."""
+    from smartcity.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as raised:
+        service.create_user(db, actor=SYSTEM, username="newcitizen01", password=password, roles=roles)
+    assert words in str(raised.value)
+
+
+def test_the_breached_list_is_shipped_and_complete():
+    common = service.common_passwords()
+    assert len(common) >= 10_000 and "123456" in common and "password" in common
+
+
+def test_a_weak_password_on_the_api_is_a_422_problem(client, db, settings):
+    _admin(db, settings, "boss")
+    token = service.login_for_token(db, settings=settings, username="boss", password=PASSWORD, client_ip="x")
+    response = client.post(
+        "/api/v1/accounts/users",
+        json={"username": "weakling", "password": "qwertyuiop"},
+        headers={"Authorization": f"Bearer {token.access_token}"},
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "phổ biến" in response.text

@@ -58,6 +58,7 @@ from smartcity.accounts.service.org_units import (
     list_org_units,
     upsert_org_units,
 )
+from smartcity.accounts.service.passwords import check_password, common_passwords
 from smartcity.accounts.service.roles import (
     _add_assignment,
     assign_role,
@@ -149,8 +150,10 @@ __all__ = [
     "actor_if_current",
     "assign_role",
     "authenticate",
+    "check_password",
     "client_address",
     "common",
+    "common_passwords",
     "create_api_key",
     "create_user",
     "deactivate_user",

@@ -15,9 +15,10 @@ from smartcity.accounts.schemas import (
     UserRead,
 )
 from smartcity.accounts.service.common import (
+    STAFF_ROLES,
     _actor,
+    _assignments,
     _check_email,
-    _check_password,
     _check_username,
     _clean_phone,
     _keep_an_admin,
@@ -27,6 +28,7 @@ from smartcity.accounts.service.common import (
     hash_password,
     normalise_username,
 )
+from smartcity.accounts.service.passwords import check_password
 from smartcity.accounts.service.roles import (
     _add_assignment,
 )
@@ -54,7 +56,7 @@ def create_user(
 ) -> UserRead:
     """Create a user with a password and roles; audited without the hash. `secret` encrypts the phone."""
     name = _check_username(username)
-    _check_password(password)
+    check_password(password, username=name, staff=any(role in STAFF_ROLES for role, _unit in roles))
     email = _check_email(email)
     try:
         return _insert_user(
@@ -162,7 +164,10 @@ def deactivate_user(db: Database, *, actor: Actor, user_id: int) -> UserRead:
 
 def set_password(db: Database, *, actor: Actor, user_id: int, password: str) -> None:
     """Give a user a new password; other tokens and sessions of theirs stop working. Audited, no hash."""
-    _check_password(password)
+    with db.session() as s:
+        user = _user_or_404(s, user_id)
+        staff = any(a.role in STAFF_ROLES for a in _assignments(s, user_id))
+        check_password(password, username=user.username, staff=staff)
     password_hash = hash_password(password)  # hashed before the transaction: it takes a while
     with UnitOfWork(db, actor) as uow:
         user = _user_or_404(uow.session, user_id)
