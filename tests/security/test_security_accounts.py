@@ -165,3 +165,34 @@ def test_a_weak_password_on_the_api_is_a_422_problem(client, db, settings):
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert "phổ biến" in response.text
+
+
+def test_staff_get_a_one_time_sign_in_link_by_mail(app, client, db, settings):
+    """The CAPTCHA-free second path: a throttled staff member signs in through an e-mailed link."""
+    import re
+    from urllib.parse import urlsplit
+
+    from smartcity.accounts.api import get_mail_sink
+
+    sink = service.RecordingMailSink()
+    app.dependency_overrides[get_mail_sink] = lambda: sink
+    service.create_user(
+        db,
+        actor=SYSTEM,
+        username="clerk1",
+        password=PASSWORD,
+        email="clerk1@example.vn",
+        roles=[("clerk", None)],
+    )
+    service.create_user(db, actor=SYSTEM, username="citizen9", password=PASSWORD, email="c9@example.vn")
+    for name in ("clerk1", "citizen9", "nobody"):
+        response = client.post("/api/v1/auth/sign-in-link", data={"username": name})
+        assert response.status_code == 202  # the same answer for all: no account enumeration
+    assert [mail.to for mail in sink.sent] == ["clerk1@example.vn"]  # staff only
+    link = re.search(r"https?://\S+", sink.sent[0].body).group(0)
+    path = urlsplit(link).path + "?" + urlsplit(link).query
+    signed_in = client.get(path, follow_redirects=False)
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == "/staff"
+    assert client.get("/api/v1/auth/me").json()["name"] == "clerk1"
+    client.cookies.clear()
+    assert client.get(path, follow_redirects=False).status_code == 401  # one-time

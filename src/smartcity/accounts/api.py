@@ -86,6 +86,25 @@ def me(request: Request, db: DB, actor: Annotated[Actor, Depends(require_actor)]
     )
 
 
+def get_mail_sink(request: Request) -> service.MailSink:
+    """Where sign-in links are mailed (tests override this dependency with a recording sink)."""
+    return service.default_mail_sink(_settings(request))
+
+
+@auth_router.post(
+    "/sign-in-link", status_code=status.HTTP_202_ACCEPTED, summary="E-mail a one-time sign-in link (staff)"
+)
+def sign_in_link(
+    request: Request,
+    db: DB,
+    sink: Annotated[service.MailSink, Depends(get_mail_sink)],
+    username: Annotated[str, Form(max_length=200)],
+) -> dict[str, str]:
+    """Mail a one-time link to the staff member's address; the same answer whether or not one was sent."""
+    service.send_sign_in_link(db, settings=_settings(request), username=username, sink=sink)
+    return {"detail": "Nếu tài khoản cán bộ có địa chỉ thư, một liên kết đăng nhập đã được gửi tới đó."}
+
+
 @auth_router.post(
     "/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Sign out: revoke every token of the caller"
 )

@@ -147,6 +147,25 @@ def _client_ip(request: Request) -> str | None:
     return service.client_address(get_settings(request), peer=peer, headers=request.headers)
 
 
+@router.get("/login/link")
+def login_with_link(request: Request, db: Annotated[Database, Depends(get_db)], t: str = "") -> Response:
+    """Follow an e-mailed one-time sign-in link: a new web session, then the staff page."""
+    try:
+        result = service.use_sign_in_link(db, settings=get_settings(request), token=t[:2000])
+    except Unauthorized as exc:
+        return _login_page(request, next_url="/staff", username="", status_code=401, error=str(exc.detail))
+    session_key = service.start_web_session(
+        db,
+        user_id=result.user_id,
+        generation=result.generation,
+        client_ip=_client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    request.session.clear()
+    request.session.update({SESSION_KEY: session_key, SESSION_CSRF: new_csrf_token()})
+    return RedirectResponse("/staff", status_code=303)
+
+
 @router.post("/logout", dependencies=[Depends(verify_csrf)])
 def logout(request: Request, db: Annotated[Database, Depends(get_db)]) -> Response:
     """End the web session, here and on the server (the form must carry the session's CSRF token)."""

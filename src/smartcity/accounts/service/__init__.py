@@ -66,6 +66,15 @@ from smartcity.accounts.service.roles import (
     revoke_role,
     role_name,
 )
+from smartcity.accounts.service.sign_in_link import (
+    FileMailSink,
+    Mail,
+    MailSink,
+    RecordingMailSink,
+    default_mail_sink,
+    send_sign_in_link,
+    use_sign_in_link,
+)
 from smartcity.accounts.service.tokens import (
     WEB_SESSION_LIFETIME,
     UserView,
@@ -113,7 +122,11 @@ __all__ = [
     "WRONG_CREDENTIALS",
     "Authenticated",
     "Conflict",
+    "FileMailSink",
+    "Mail",
+    "MailSink",
     "NotFound",
+    "RecordingMailSink",
     "TooManyRequests",
     "Unauthorized",
     "UserView",
@@ -157,6 +170,7 @@ __all__ = [
     "create_api_key",
     "create_user",
     "deactivate_user",
+    "default_mail_sink",
     "end_web_session",
     "ensure_admin",
     "ensure_roles",
@@ -176,10 +190,12 @@ __all__ = [
     "revoke_api_key",
     "revoke_role",
     "role_name",
+    "send_sign_in_link",
     "session_user",
     "set_password",
     "sign_out_everywhere",
     "start_web_session",
     "update_user",
     "upsert_org_units",
+    "use_sign_in_link",
 ]
