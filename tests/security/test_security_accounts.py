@@ -196,3 +196,45 @@ def test_staff_get_a_one_time_sign_in_link_by_mail(app, client, db, settings):
     assert client.get("/api/v1/auth/me").json()["name"] == "clerk1"
     client.cookies.clear()
     assert client.get(path, follow_redirects=False).status_code == 401  # one-time
+
+
+def _enrol(db, settings, user_id):
+    from urllib.parse import parse_qs, urlsplit
+
+    import pyotp
+
+    uri = service.start_totp_enrolment(db, settings=settings, user_id=user_id)
+    totp = pyotp.TOTP(parse_qs(urlsplit(uri).query)["secret"][0])
+    return totp
+
+
+def test_totp_is_asked_at_sign_in_once_enrolled_and_codes_work_once(client, db, settings):
+    """Issue 14: no second factor existed for staff."""
+    import time
+
+    user = service.create_user(db, actor=SYSTEM, username="head1", password=PASSWORD, roles=[("head", None)])
+    totp = _enrol(db, settings, user.id)
+    assert not service.totp_needed(db, settings=settings, user_id=user.id)  # not confirmed yet
+    step = int(time.time()) // 30
+    service.confirm_totp(db, settings=settings, user_id=user.id, code=totp.at((step - 1) * 30))
+
+    def token(otp=None):
+        data = {"grant_type": "password", "username": "head1", "password": PASSWORD}
+        return client.post("/api/v1/auth/token", data=data | ({"otp": otp} if otp else {}))
+
+    assert token().status_code == 401 and "totp_required" in token().headers["www-authenticate"]
+    assert token("000000" if totp.now() != "000000" else "111111").status_code == 401
+    good = totp.at(step * 30)
+    assert token(good).status_code == 200
+    assert token(good).status_code == 401  # the same code does not work twice
+
+
+def test_administrators_can_be_required_to_use_totp(db, settings):
+    from smartcity.accounts.config import AccountsSettings
+
+    settings.set_section(AccountsSettings(require_totp_for_admins=True))
+    boss = service.create_user(db, actor=SYSTEM, username="boss", password=PASSWORD, roles=[("admin", None)])
+    with pytest.raises(service.Unauthorized, match="enrol"):
+        service.authenticate(db, settings=settings, username="boss", password=PASSWORD, client_ip="x")
+    svg = service.totp_qr_svg(service.start_totp_enrolment(db, settings=settings, user_id=boss.id))
+    assert svg.startswith("<svg")

@@ -57,6 +57,7 @@ def token(
     username: Annotated[str, Form(max_length=200)],
     password: Annotated[str, Form(max_length=1024)],
     scope: Annotated[str, Form()] = "",
+    otp: Annotated[str | None, Form(max_length=10)] = None,
 ) -> TokenResponse:
     """Exchange a username and password for a bearer token (401 if wrong, 429 when throttled)."""
     if grant_type != "password":
@@ -64,7 +65,7 @@ def token(
     peer = request.client.host if request.client else None
     client_ip = service.client_address(_settings(request), peer=peer, headers=request.headers)
     result = service.login_for_token(
-        db, settings=_settings(request), username=username, password=password, client_ip=client_ip
+        db, settings=_settings(request), username=username, password=password, client_ip=client_ip, otp=otp
     )
     response.headers["Cache-Control"] = "no-store"
     return result

@@ -19,3 +19,6 @@ class AccountsSettings(BaseSettings):
         default_factory=list,
         description="Addresses or networks (CIDR) whose X-Forwarded-For is believed; none by default",
     )
+    require_totp_for_admins: bool = Field(
+        default=False, description="Administrators must enrol TOTP before they can sign in with a password"
+    )

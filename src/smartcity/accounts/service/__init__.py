@@ -90,6 +90,14 @@ from smartcity.accounts.service.tokens import (
     session_user,
     start_web_session,
 )
+from smartcity.accounts.service.totp import (
+    confirm_totp,
+    start_totp_enrolment,
+    totp_enabled,
+    totp_needed,
+    totp_qr_svg,
+    verify_totp,
+)
 from smartcity.accounts.service.users import (
     _insert_user,
     _set_phone,
@@ -167,6 +175,7 @@ __all__ = [
     "client_address",
     "common",
     "common_passwords",
+    "confirm_totp",
     "create_api_key",
     "create_user",
     "deactivate_user",
@@ -194,8 +203,13 @@ __all__ = [
     "session_user",
     "set_password",
     "sign_out_everywhere",
+    "start_totp_enrolment",
     "start_web_session",
+    "totp_enabled",
+    "totp_needed",
+    "totp_qr_svg",
     "update_user",
     "upsert_org_units",
     "use_sign_in_link",
+    "verify_totp",
 ]

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.accounts.config import AccountsSettings
 from smartcity.accounts.models import LoginFailure, User
-from smartcity.accounts.service import common
+from smartcity.accounts.service import common, totp
 from smartcity.accounts.service.common import (
     WRONG_CREDENTIALS,
     _actor,
@@ -28,6 +28,7 @@ from smartcity.core.errors import TooManyRequests, Unauthorized
 from smartcity.core.security import Actor
 
 log = logging.getLogger(__name__)
+TOTP_NEEDED = "Nhập mã xác thực sáu chữ số từ ứng dụng xác thực."
 
 
 # ---------------------------------------------------------------- login and throttling
@@ -99,6 +100,7 @@ def authenticate(
     password: str,
     client_ip: str | None,
     now: datetime | None = None,
+    otp: str | None = None,
 ) -> Authenticated:
     """Check a username and password, throttling repeated failures per username and per address.
 
@@ -116,6 +118,7 @@ def authenticate(
         _record_failure(db, username=name, client_ip=address, settings=settings, now=now)
         log.info("login failed for %r from %s", name, address)
         raise Unauthorized(WRONG_CREDENTIALS, headers={"WWW-Authenticate": "Bearer"})
+    _second_factor(db, settings=settings, user_id=user.id, otp=otp, name=name, address=address, now=now)
     with db.write_session() as s:
         s.execute(
             delete(LoginFailure).where(LoginFailure.username == name, LoginFailure.client_ip == address)
@@ -129,6 +132,23 @@ def authenticate(
             stored.password_hash = hash_password(password)
         actor = _actor(s, user)
     return Authenticated(actor=actor, user_id=user.id, generation=user.credential_generation)
+
+
+def _second_factor(
+    db: Database, *, settings: Settings, user_id: int, otp: str | None, name: str, address: str, now: datetime
+) -> None:
+    """Ask for a TOTP code when the user is enrolled (or an administrator who must be); a wrong one fails."""
+    if not totp.totp_needed(db, settings=settings, user_id=user_id):
+        return
+    if not totp.totp_enabled(db, user_id):
+        raise Unauthorized("Administrators must enrol a TOTP authenticator first; ask another administrator.")
+    if not otp:
+        raise Unauthorized(TOTP_NEEDED, headers={"WWW-Authenticate": 'Bearer error="totp_required"'})
+    if not totp.verify_totp(db, settings=settings, user_id=user_id, code=otp):
+        _record_failure(db, username=name, client_ip=address, settings=settings, now=now)
+        raise Unauthorized(
+            "Mã xác thực không đúng.", headers={"WWW-Authenticate": 'Bearer error="totp_required"'}
+        )
 
 
 def _record_failure(

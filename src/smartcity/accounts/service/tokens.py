@@ -43,10 +43,18 @@ def issue_token(settings: Settings, *, user_id: int, generation: int) -> TokenRe
 
 
 def login_for_token(
-    db: Database, *, settings: Settings, username: str, password: str, client_ip: str | None
+    db: Database,
+    *,
+    settings: Settings,
+    username: str,
+    password: str,
+    client_ip: str | None,
+    otp: str | None = None,
 ) -> TokenResponse:
-    """Authenticate and issue a bearer token (the OAuth2 password grant)."""
-    result = authenticate(db, settings=settings, username=username, password=password, client_ip=client_ip)
+    """Authenticate (with a TOTP code when needed) and issue a bearer token (the OAuth2 password grant)."""
+    result = authenticate(
+        db, settings=settings, username=username, password=password, client_ip=client_ip, otp=otp
+    )
     return issue_token(settings, user_id=result.user_id, generation=result.generation)
 
 
