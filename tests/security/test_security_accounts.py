@@ -238,3 +238,40 @@ def test_administrators_can_be_required_to_use_totp(db, settings):
         service.authenticate(db, settings=settings, username="boss", password=PASSWORD, client_ip="x")
     svg = service.totp_qr_svg(service.start_totp_enrolment(db, settings=settings, user_id=boss.id))
     assert svg.startswith("<svg")
+
+
+def test_totp_enrolment_page_shows_a_qr_and_sign_in_then_asks_for_the_code(client, db, settings):
+    import re
+    import time
+
+    import pyotp
+    from sqlalchemy import select
+
+    from smartcity.accounts.models import UserTotp
+    from smartcity.core.crypto import decrypt_personal
+
+    service.create_user(db, actor=SYSTEM, username="spec1", password=PASSWORD, roles=[("specialist", None)])
+
+    def login_form(otp=""):
+        page = client.get("/login")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        data = {"username": "spec1", "password": PASSWORD, "csrf_token": csrf, "next": "/staff", "otp": otp}
+        return client.post("/login", data=data, follow_redirects=False)
+
+    assert login_form().status_code == 303
+    page = client.get("/account/totp")
+    assert page.status_code == 200 and "<svg" in page.text and "Xác thực hai lớp" in page.text
+    with db.session() as s:
+        row = s.scalars(select(UserTotp)).one()
+        secret = decrypt_personal(settings.resolved_secret_key, row.secret_encrypted)
+    totp = pyotp.TOTP(secret)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    step = int(time.time()) // 30
+    done = client.post(
+        "/account/totp", data={"code": totp.at((step - 1) * 30), "csrf_token": csrf}, follow_redirects=False
+    )
+    assert done.status_code == 303
+    client.cookies.clear()
+    asked = login_form()
+    assert asked.status_code == 401 and "mã xác thực" in asked.text.lower()
+    assert login_form(totp.at(step * 30)).status_code == 303
