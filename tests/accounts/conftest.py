@@ -19,7 +19,7 @@ SYSTEM = Actor.system("test")
 def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
     """Argon2 with small parameters so that the tests stay quick (the algorithm is the same)."""
     hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(service.common, "_hasher", hasher)
+    monkeypatch.setattr(service, "_hasher", hasher)
     service._dummy_hash.cache_clear()
     yield hasher
     service._dummy_hash.cache_clear()

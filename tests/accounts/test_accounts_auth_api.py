@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from smartcity.accounts import service
 from smartcity.accounts.models import LoginFailure
-from smartcity.core.errors import TooManyRequests, Unauthorized
 from tests.accounts.conftest import PASSWORD, SYSTEM
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -42,7 +41,7 @@ def test_wrong_username_and_wrong_password_look_the_same(client, make_user, monk
             calls.append(hash)
             return super().verify(hash, password)
 
-    monkeypatch.setattr(service.common, "_hasher", SpyHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(service, "_hasher", SpyHasher(time_cost=1, memory_cost=1024, parallelism=1))
     wrong_password = _login(client, "real.user", "not the password")
     wrong_username = _login(client, "nobody.here", "not the password")
     for response in (wrong_password, wrong_username):
@@ -109,16 +108,73 @@ def test_repeated_failures_are_throttled_with_growing_retry_after(client, db, ma
     assert _login(client, "target", "one more slip").status_code == 401, "success cleared the count"
 
 
-@pytest.mark.parametrize("vary", ["username", "address"])
-def test_throttling_counts_per_username_and_per_address(db, settings, make_user, vary):
+def _fail(db, settings, name, address, times):
+    for _ in range(times):
+        with pytest.raises(service.Unauthorized):
+            service.authenticate(db, settings=settings, username=name, password="wrong", client_ip=address)
+
+
+def test_failures_slow_the_failing_address_but_not_the_rightful_user_elsewhere(db, settings, make_user):
+    """Issue 14: five wrong passwords used to block the account for every address (lock-out as DoS)."""
+    make_user("victim")
+    _fail(db, settings, "victim", "10.0.0.1", settings.login_max_failures)
+    with pytest.raises(service.TooManyRequests):  # the attacker's address waits, even with the password
+        service.authenticate(
+            db, settings=settings, username="victim", password=PASSWORD, client_ip="10.0.0.1"
+        )
+    # the rightful user, from an address that has not been failing, still gets in
+    ok = service.authenticate(
+        db, settings=settings, username="victim", password=PASSWORD, client_ip="10.7.7.7"
+    )
+    assert ok.actor.name == "victim"
+
+
+def test_an_address_sharing_colleagues_are_not_blocked_by_one_persons_failures(db, settings, make_user):
+    """Issue 14: five failures from one address used to block that address for everyone."""
+    make_user("careless")
+    make_user("colleague")
+    _fail(db, settings, "careless", "10.0.0.1", settings.login_max_failures)
+    ok = service.authenticate(
+        db, settings=settings, username="colleague", password=PASSWORD, client_ip="10.0.0.1"
+    )
+    assert ok.actor.name == "colleague"
+
+
+def test_the_account_delay_also_holds_an_attacker_spread_over_failing_addresses(db, settings, make_user):
     make_user("victim")
     for i in range(settings.login_max_failures):
-        name = f"user{i}" if vary == "address" else "victim"
-        address = "10.0.0.1" if vary == "address" else f"10.0.0.{i + 2}"
-        with pytest.raises(Unauthorized):
-            service.authenticate(db, settings=settings, username=name, password="x", client_ip=address)
-    name, address = ("victim", "10.0.0.1") if vary == "address" else ("victim", "10.0.0.99")
-    with pytest.raises(TooManyRequests):
-        service.authenticate(db, settings=settings, username=name, password=PASSWORD, client_ip=address)
-    with pytest.raises(Unauthorized):
-        service.authenticate(db, settings=settings, username="other", password="x", client_ip="10.1.1.1")
+        _fail(db, settings, "victim", f"10.0.1.{i}", 1)
+    with pytest.raises(service.TooManyRequests) as raised:  # 10.0.1.0 has been failing: it waits
+        service.authenticate(
+            db, settings=settings, username="victim", password=PASSWORD, client_ip="10.0.1.0"
+        )
+    assert int(raised.value.headers["Retry-After"]) >= 1
+
+
+def test_the_delay_grows_with_failures_and_is_capped(db, settings):
+    from datetime import timedelta
+
+    from smartcity.accounts.config import AccountsSettings
+    from smartcity.accounts.service.login import _delay
+
+    settings.set_section(AccountsSettings(max_delay_seconds=120))
+    from smartcity.core.db import utcnow
+
+    now = utcnow()
+    waits = [_delay(settings, n, now, threshold=5, now=now) for n in range(4, 12)]
+    assert waits[0] == 0 and waits[1] == settings.login_lockout_seconds
+    assert waits == sorted(waits) and waits[-1] == 120
+    assert _delay(settings, 9, now - timedelta(seconds=121), threshold=5, now=now) == 0
+
+
+def test_spraying_many_accounts_from_one_address_is_slowed(db, settings, make_user):
+    from smartcity.accounts.config import AccountsSettings
+
+    settings.set_section(AccountsSettings(spray_failures=8))
+    make_user("someone")
+    for i in range(8):
+        _fail(db, settings, f"user{i}", "10.0.0.9", 1)
+    with pytest.raises(service.TooManyRequests):
+        service.authenticate(
+            db, settings=settings, username="someone", password=PASSWORD, client_ip="10.0.0.9"
+        )

@@ -127,9 +127,7 @@ def test_deactivation_and_new_password_end_existing_tokens(db, settings, make_us
 def test_outdated_hash_is_upgraded_on_login(db, settings, make_user, monkeypatch):
     user = make_user("old.hash")
     cheap = _stored_hash(db, user.id)
-    monkeypatch.setattr(
-        service.common, "_hasher", PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1)
-    )
+    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1))
     service.authenticate(db, settings=settings, username="old.hash", password=PASSWORD, client_ip="1.1.1.1")
     upgraded = _stored_hash(db, user.id)
     assert upgraded != cheap and "t=2" in upgraded

@@ -38,7 +38,7 @@ def staff_of(unit: str, role: str = "specialist") -> Actor:
 def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2 with small parameters so that logins in tests stay quick."""
     hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(accounts_service.common, "_hasher", hasher)
+    monkeypatch.setattr(accounts_service, "_hasher", hasher)
     accounts_service._dummy_hash.cache_clear()
 
 

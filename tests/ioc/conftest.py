@@ -25,7 +25,7 @@ def quick_keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("SMARTCITY_SIGNING_ROOT_KEY_BITS", "2048")
     signing_config.get_signing_settings.cache_clear()
     monkeypatch.setattr(
-        accounts_service.common, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        accounts_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
     accounts_service._dummy_hash.cache_clear()
     yield

@@ -22,7 +22,7 @@ SYSTEM = Actor.system("portal-test")
 def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2 with small parameters so that logins in tests stay quick."""
     monkeypatch.setattr(
-        accounts_service.common, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        accounts_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
     accounts_service._dummy_hash.cache_clear()
 

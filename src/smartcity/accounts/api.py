@@ -51,13 +51,15 @@ def token(
     username: Annotated[str, Form(max_length=200)],
     password: Annotated[str, Form(max_length=1024)],
     scope: Annotated[str, Form()] = "",
+    otp: Annotated[str | None, Form(max_length=10)] = None,
 ) -> TokenResponse:
     """Exchange a username and password for a bearer token (401 if wrong, 429 when throttled)."""
     if grant_type != "password":
         raise BadRequest("Only grant_type=password is supported.", error="unsupported_grant_type")
-    client_ip = request.client.host if request.client else None
+    peer = request.client.host if request.client else None
+    client_ip = service.client_address(get_settings(request), peer=peer, headers=request.headers)
     result = service.login_for_token(
-        db, settings=get_settings(request), username=username, password=password, client_ip=client_ip
+        db, settings=get_settings(request), username=username, password=password, client_ip=client_ip, otp=otp
     )
     response.headers["Cache-Control"] = "no-store"
     return result
@@ -77,6 +79,36 @@ def me(request: Request, db: DB, actor: Annotated[Actor, Depends(require_actor)]
         roles=[RoleHeld(role=role, org_unit_code=unit) for role, unit in roles],
         csrf_token=getattr(request.state, "csrf_token", None) if uses_session else None,
     )
+
+
+def get_mail_sink(request: Request) -> service.MailSink:
+    """Where sign-in links are mailed (tests override this dependency with a recording sink)."""
+    return service.default_mail_sink(get_settings(request))
+
+
+@auth_router.post(
+    "/sign-in-link", status_code=status.HTTP_202_ACCEPTED, summary="E-mail a one-time sign-in link (staff)"
+)
+def sign_in_link(
+    request: Request,
+    db: DB,
+    sink: Annotated[service.MailSink, Depends(get_mail_sink)],
+    username: Annotated[str, Form(max_length=200)],
+) -> dict[str, str]:
+    """Mail a one-time link to the staff member's address; the same answer whether or not one was sent."""
+    service.send_sign_in_link(db, settings=get_settings(request), username=username, sink=sink)
+    return {"detail": "Nếu tài khoản cán bộ có địa chỉ thư, một liên kết đăng nhập đã được gửi tới đó."}
+
+
+@auth_router.post(
+    "/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Sign out: revoke every token of the caller"
+)
+def logout(db: DB, actor: Annotated[Actor, Depends(require_actor)]) -> Response:
+    """Revoke all bearer tokens and browser sessions of the signed-in user (sign out everywhere)."""
+    if actor.user_id is None:
+        raise BadRequest("Only a user signs out; an API key is revoked by an administrator.")
+    service.sign_out_everywhere(db, actor=actor)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 # ---------------------------------------------------------------- public reads

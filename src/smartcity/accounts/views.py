@@ -8,11 +8,12 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from smartcity.accounts import service
 from smartcity.core.db import Database
-from smartcity.core.errors import TooManyRequests, Unauthorized
+from smartcity.core.errors import TooManyRequests, Unauthorized, ValidationFailed
 from smartcity.domains import collect
 from smartcity.web.deps import (
     SESSION_CSRF,
@@ -81,6 +82,7 @@ async def login_submit(
     password: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
+    otp: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Check the credentials; on success start the session and go to `next` (a local path only)."""
     next_url, username = safe_next(next), username.strip()[:200]
@@ -111,6 +113,7 @@ async def login_submit(
                 username=username,
                 password=password,
                 client_ip=_client_ip(request),
+                otp=otp.strip() or None,
             )
         )
     except TooManyRequests as exc:
@@ -122,13 +125,14 @@ async def login_submit(
             headers=exc.headers,
             retry_after=exc.extensions.get("retry_after", 1),
         )
-    except Unauthorized:
+    except Unauthorized as exc:
+        second_factor = "totp_required" in (exc.headers or {}).get("WWW-Authenticate", "")
         return _login_page(
             request,
             next_url=next_url,
             username=username,
             status_code=401,
-            error="Tên đăng nhập hoặc mật khẩu không đúng.",
+            error=str(exc.detail) if second_factor else "Tên đăng nhập hoặc mật khẩu không đúng.",
         )
     session_key = await run_in_threadpool(
         lambda: service.start_web_session(
@@ -145,7 +149,57 @@ async def login_submit(
 
 
 def _client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    peer = request.client.host if request.client else None
+    return service.client_address(get_settings(request), peer=peer, headers=request.headers)
+
+
+@router.get("/account/totp", response_class=HTMLResponse)
+def totp_page(request: Request, db: Annotated[Database, Depends(get_db)]) -> Response:
+    """Enrol an authenticator app: a fresh secret shown as a QR code, confirmed by a first code."""
+    view: service.UserView | None = getattr(request.state, "user_view", None)
+    if view is None:
+        return RedirectResponse(f"/login?next={quote('/account/totp')}", status_code=303)
+    uri = service.start_totp_enrolment(db, settings=get_settings(request), user_id=view.user_id)
+    qr = Markup(service.totp_qr_svg(uri))  # noqa: S704 (segno's SVG of our own otpauth URI)
+    return render(request, "accounts/totp.html", {"qr": qr, "error": None})
+
+
+@router.post("/account/totp", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
+def totp_confirm(
+    request: Request, db: Annotated[Database, Depends(get_db)], code: Annotated[str, Form(max_length=10)] = ""
+) -> Response:
+    """Confirm the enrolment with the first code from the app; then sign-in asks for a code."""
+    view: service.UserView | None = getattr(request.state, "user_view", None)
+    if view is None:
+        return RedirectResponse("/login", status_code=303)
+    try:
+        service.confirm_totp(db, settings=get_settings(request), user_id=view.user_id, code=code)
+    except ValidationFailed:
+        context = {
+            "qr": None,
+            "error": "Mã xác thực không đúng hoặc đã hết hạn. Hãy tải lại trang và thử lại.",
+        }
+        return render(request, "accounts/totp.html", context, status_code=422)
+    return RedirectResponse("/staff", status_code=303)
+
+
+@router.get("/login/link")
+def login_with_link(request: Request, db: Annotated[Database, Depends(get_db)], t: str = "") -> Response:
+    """Follow an e-mailed one-time sign-in link: a new web session, then the staff page."""
+    try:
+        result = service.use_sign_in_link(db, settings=get_settings(request), token=t[:2000])
+    except Unauthorized as exc:
+        return _login_page(request, next_url="/staff", username="", status_code=401, error=str(exc.detail))
+    session_key = service.start_web_session(
+        db,
+        user_id=result.user_id,
+        generation=result.generation,
+        client_ip=_client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    request.session.clear()
+    request.session.update({SESSION_KEY: session_key, SESSION_CSRF: new_csrf_token()})
+    return RedirectResponse("/staff", status_code=303)
 
 
 @router.post("/logout", dependencies=[Depends(verify_csrf)])

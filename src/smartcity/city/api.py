@@ -23,11 +23,12 @@ from smartcity.city.schemas import (
 from smartcity.core import clock
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.security import Actor
-from smartcity.web.deps import get_db, get_settings, require_role
+from smartcity.web.deps import current_actor, get_db, get_settings, require_role
 
 GEOJSON = "application/geo+json"
 
-router = APIRouter(prefix="/api/v1/city", tags=["city"])
+# current_actor on every route: sent credentials are checked (a bad token gets 401 even on public reads)
+router = APIRouter(prefix="/api/v1/city", tags=["city"], dependencies=[Depends(current_actor)])
 require_admin = require_role("admin")
 
 OnDate = Annotated[date | None, Query(description="The day asked about (YYYY-MM-DD); default today (local)")]

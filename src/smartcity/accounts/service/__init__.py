@@ -1,28 +1,18 @@
-"""Use cases of the accounts domain: users, roles, org units, passwords, tokens, API keys, throttling."""
+"""Use cases of the accounts domain, by capability: org units, roles, users, sign-in, tokens, API keys.
+
+Every public name keeps its old place here; `service._hasher` is the hasher in use (tests replace it).
+"""
 
 from __future__ import annotations
 
-from smartcity.accounts.schemas import OrgUnitRead as OrgUnitRead
-from smartcity.accounts.service.api_keys import (  # noqa: F401
+from smartcity.accounts.service import common
+from smartcity.accounts.service.api_keys import (
     actor_from_api_key,
     create_api_key,
     list_api_keys,
     revoke_api_key,
 )
-from smartcity.accounts.service.bearer_tokens import (  # noqa: F401
-    WEB_SESSION_LIFETIME,
-    UserView,
-    actor_for_web_session,
-    actor_from_token,
-    actor_if_current,
-    end_web_session,
-    issue_token,
-    login_for_token,
-    purge_web_sessions,
-    session_user,
-    start_web_session,
-)
-from smartcity.accounts.service.common import (  # noqa: F401
+from smartcity.accounts.service.common import (
     API_KEY_PATTERN,
     EMAIL_PATTERN,
     LAST_USED_RESOLUTION,
@@ -34,19 +24,84 @@ from smartcity.accounts.service.common import (  # noqa: F401
     TOKEN_SALT,
     USERNAME_PATTERN,
     WRONG_CREDENTIALS,
-    log,
-)
-from smartcity.accounts.service.helpers import (  # noqa: F401
+    _actor,
+    _assignments,
+    _check_email,
+    _check_password,
+    _check_role,
+    _check_unit,
+    _check_username,
+    _clean_phone,
     _dummy_hash,
+    _hasher,
+    _key_digest,
+    _user_audit,
+    _user_or_404,
+    _user_read,
     ensure_roles,
     hash_password,
     normalise_username,
     seed_roles,
 )
-from smartcity.accounts.service.login_and_throttling import Authenticated, authenticate  # noqa: F401
-from smartcity.accounts.service.org_units import get_org_unit, list_org_units, upsert_org_units  # noqa: F401
-from smartcity.accounts.service.roles import assign_role, list_roles, revoke_role, role_name  # noqa: F401
-from smartcity.accounts.service.users import (  # noqa: F401
+from smartcity.accounts.service.login import (
+    Authenticated,
+    _failure_wait,
+    _record_failure,
+    _verify_password,
+    authenticate,
+)
+from smartcity.accounts.service.network import client_address
+from smartcity.accounts.service.org_units import (
+    _org_unit_snapshot,
+    _org_unit_values,
+    _parse_date,
+    get_org_unit,
+    list_org_units,
+    upsert_org_units,
+)
+from smartcity.accounts.service.passwords import check_password, common_passwords
+from smartcity.accounts.service.roles import (
+    _add_assignment,
+    assign_role,
+    list_roles,
+    revoke_role,
+    role_name,
+)
+from smartcity.accounts.service.sign_in_link import (
+    FileMailSink,
+    Mail,
+    MailSink,
+    RecordingMailSink,
+    default_mail_sink,
+    send_sign_in_link,
+    use_sign_in_link,
+)
+from smartcity.accounts.service.tokens import (
+    WEB_SESSION_LIFETIME,
+    UserView,
+    _serializer,
+    _session_owner,
+    actor_for_web_session,
+    actor_from_token,
+    actor_if_current,
+    end_web_session,
+    issue_token,
+    login_for_token,
+    purge_web_sessions,
+    session_user,
+    start_web_session,
+)
+from smartcity.accounts.service.totp import (
+    confirm_totp,
+    start_totp_enrolment,
+    totp_enabled,
+    totp_needed,
+    totp_qr_svg,
+    verify_totp,
+)
+from smartcity.accounts.service.users import (
+    _insert_user,
+    _set_phone,
     actor_for_user,
     create_user,
     deactivate_user,
@@ -56,5 +111,108 @@ from smartcity.accounts.service.users import (  # noqa: F401
     get_user_phone,
     list_users,
     set_password,
+    sign_out_everywhere,
     update_user,
 )
+from smartcity.core.errors import Conflict, NotFound, TooManyRequests, Unauthorized, ValidationFailed
+
+__all__ = [
+    "API_KEY_PATTERN",
+    "EMAIL_PATTERN",
+    "LAST_USED_RESOLUTION",
+    "MIN_PASSWORD_LENGTH",
+    "PHONE_PATTERN",
+    "ROLE_NAMES",
+    "ROLE_ORDER",
+    "STAFF_ROLES",
+    "TOKEN_SALT",
+    "USERNAME_PATTERN",
+    "WEB_SESSION_LIFETIME",
+    "WRONG_CREDENTIALS",
+    "Authenticated",
+    "Conflict",
+    "FileMailSink",
+    "Mail",
+    "MailSink",
+    "NotFound",
+    "RecordingMailSink",
+    "TooManyRequests",
+    "Unauthorized",
+    "UserView",
+    "ValidationFailed",
+    "_actor",
+    "_add_assignment",
+    "_assignments",
+    "_check_email",
+    "_check_password",
+    "_check_role",
+    "_check_unit",
+    "_check_username",
+    "_clean_phone",
+    "_dummy_hash",
+    "_failure_wait",
+    "_hasher",
+    "_insert_user",
+    "_key_digest",
+    "_org_unit_snapshot",
+    "_org_unit_values",
+    "_parse_date",
+    "_record_failure",
+    "_serializer",
+    "_session_owner",
+    "_set_phone",
+    "_user_audit",
+    "_user_or_404",
+    "_user_read",
+    "_verify_password",
+    "actor_for_user",
+    "actor_for_web_session",
+    "actor_from_api_key",
+    "actor_from_token",
+    "actor_if_current",
+    "assign_role",
+    "authenticate",
+    "check_password",
+    "client_address",
+    "common",
+    "common_passwords",
+    "confirm_totp",
+    "create_api_key",
+    "create_user",
+    "deactivate_user",
+    "default_mail_sink",
+    "end_web_session",
+    "ensure_admin",
+    "ensure_roles",
+    "get_org_unit",
+    "get_user",
+    "get_user_by_username",
+    "get_user_phone",
+    "hash_password",
+    "issue_token",
+    "list_api_keys",
+    "list_org_units",
+    "list_roles",
+    "list_users",
+    "login_for_token",
+    "normalise_username",
+    "purge_web_sessions",
+    "revoke_api_key",
+    "revoke_role",
+    "role_name",
+    "seed_roles",
+    "send_sign_in_link",
+    "session_user",
+    "set_password",
+    "sign_out_everywhere",
+    "start_totp_enrolment",
+    "start_web_session",
+    "totp_enabled",
+    "totp_needed",
+    "totp_qr_svg",
+    "update_user",
+    "upsert_org_units",
+    "use_sign_in_link",
+    "verify_totp",
+]
+from smartcity.accounts.schemas import OrgUnitRead as OrgUnitRead

@@ -1,8 +1,7 @@
-"""Api keys: part of the accounts service (see __init__)."""
+"""API keys for integrated systems."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 
@@ -13,16 +12,19 @@ from smartcity.accounts.schemas import (
     ApiKeyCreated,
     ApiKeyRead,
 )
-from smartcity.accounts.service.common import API_KEY_PATTERN, LAST_USED_RESOLUTION
-from smartcity.accounts.service.helpers import _check_role, _check_unit
+from smartcity.accounts.service.common import (
+    API_KEY_PATTERN,
+    LAST_USED_RESOLUTION,
+    _check_role,
+    _check_unit,
+    _key_digest,
+)
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import NotFound, Unauthorized, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 
-
-def _key_digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+# ---------------------------------------------------------------- API keys
 
 
 def create_api_key(

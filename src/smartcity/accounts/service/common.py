@@ -1,16 +1,29 @@
-"""Common: part of the accounts service (see __init__)."""
+"""Shared names of the accounts service: roles, patterns, the password hasher, checks and reads."""
 
 from __future__ import annotations
 
-import logging
+import hashlib
 import re
+import secrets
+import sys
 from datetime import timedelta
+from functools import lru_cache
+from typing import Any
 
 from argon2 import PasswordHasher
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
-from smartcity.core.security import ROLE_SLUGS
-
-log = logging.getLogger(__name__)
+from smartcity.accounts.models import OrgUnit, Role, RoleAssignment, User
+from smartcity.accounts.schemas import (
+    RoleAssignmentRead,
+    UserRead,
+)
+from smartcity.core.db import Database
+from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.security import ROLE_SLUGS, Actor
 
 ROLE_NAMES: dict[str, tuple[str, str]] = {
     "citizen": ("Công dân", "Citizen"),
@@ -36,3 +49,151 @@ LAST_USED_RESOLUTION = timedelta(seconds=60)
 WRONG_CREDENTIALS = "Wrong username or password."
 
 _hasher = PasswordHasher()
+
+
+def hasher() -> PasswordHasher:
+    """The password hasher in use: `service._hasher` on the package (tests replace it there)."""
+    package = sys.modules.get("smartcity.accounts.service")
+    current = getattr(package, "_hasher", None)
+    return current if isinstance(current, PasswordHasher) else _hasher
+
+
+# ---------------------------------------------------------------- helpers
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hasher().hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of `password`."""
+    return hasher().hash(password)
+
+
+def normalise_username(username: str) -> str:
+    """Usernames are compared trimmed and in lower case."""
+    return username.strip().lower()
+
+
+def _check_username(username: str) -> str:
+    name = normalise_username(username)
+    if not USERNAME_PATTERN.match(name):
+        raise ValidationFailed.for_field(
+            "username", "3–64 characters: letters, digits, '.', '_', '-', '@'; first a letter or digit"
+        )
+    return name
+
+
+def _check_password(password: str, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed.for_field(field, f"at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > 1024:
+        raise ValidationFailed.for_field(field, "at most 1024 characters")
+
+
+def _check_email(email: str | None) -> str | None:
+    if email is None or not email.strip():
+        return None
+    email = email.strip()
+    if not EMAIL_PATTERN.match(email):
+        raise ValidationFailed.for_field("email", "not an e-mail address")
+    return email
+
+
+def _clean_phone(phone: str) -> str:
+    cleaned = re.sub(r"[\s.()-]", "", phone)
+    if not PHONE_PATTERN.match(cleaned):
+        raise ValidationFailed.for_field("phone", "8–15 digits, optionally starting with +")
+    return cleaned
+
+
+def _check_role(session: Session, role: str) -> str:
+    ensure_roles(session)
+    if session.get(Role, role) is None:
+        raise ValidationFailed.for_field("role", f"unknown role {role!r}; one of {', '.join(ROLE_SLUGS)}")
+    return role
+
+
+def _check_unit(session: Session, code: str | None, field: str = "org_unit_code") -> str | None:
+    if code is None or code == "":
+        return None
+    if session.scalar(select(OrgUnit.id).where(OrgUnit.code == code)) is None:
+        raise ValidationFailed.for_field(field, f"unknown org unit {code!r}")
+    return code
+
+
+def _user_or_404(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user {user_id}")
+    return user
+
+
+def _assignments(session: Session, user_id: int) -> list[RoleAssignment]:
+    query = select(RoleAssignment).where(RoleAssignment.user_id == user_id).order_by(RoleAssignment.id)
+    return list(session.scalars(query))
+
+
+def _user_read(session: Session, user: User) -> UserRead:
+    read = UserRead.model_validate(user)
+    read.roles = [RoleAssignmentRead.model_validate(a) for a in _assignments(session, user.id)]
+    return read
+
+
+def _user_audit(user: User) -> dict[str, Any]:
+    """What the audit log keeps of a user: never the password hash nor the clear phone number."""
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "email": user.email,
+        "phone": user.phone_masked,
+        "is_active": user.is_active,
+        "locale": user.locale,
+    }
+
+
+def seed_roles(db: Database) -> None:
+    """Insert the known roles that are missing (other domains call this before assigning their roles)."""
+    with db.write_session() as session:
+        ensure_roles(session)
+
+
+def ensure_roles(session: Session) -> None:
+    """Insert the standard roles that are missing (the role table is seeded on first use, race-free)."""
+    present = set(session.scalars(select(Role.slug)))
+    rows = [
+        {"slug": slug, "name_vi": ROLE_NAMES[slug][0], "name_en": ROLE_NAMES[slug][1]}
+        for slug in ROLE_SLUGS
+        if slug not in present
+    ]
+    if not rows:
+        return
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(Role).values(rows).on_conflict_do_nothing())
+
+
+def _actor(session: Session, user: User) -> Actor:
+    roles = frozenset((a.role, a.org_unit_code) for a in _assignments(session, user.id))
+    return Actor(kind="user", name=user.username, user_id=user.id, roles=roles)
+
+
+def _key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _other_active_admins(session: Session, user_id: int) -> int:
+    """How many active users other than `user_id` hold the administrator role."""
+    query = (
+        select(func.count(func.distinct(User.id)))
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(RoleAssignment.role == "admin", User.is_active.is_(True), User.id != user_id)
+    )
+    return int(session.scalar(query) or 0)
+
+
+def _keep_an_admin(session: Session, user: User) -> None:
+    """Conflict if taking `user` away (deactivating, revoking admin) would leave no active administrator."""
+    is_admin = any(a.role == "admin" for a in _assignments(session, user.id))
+    if is_admin and user.is_active and _other_active_admins(session, user.id) == 0:
+        raise Conflict("This is the last active administrator; appoint another one first.")

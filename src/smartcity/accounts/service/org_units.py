@@ -1,4 +1,4 @@
-"""Org units: part of the accounts service (see __init__)."""
+"""Org units: the departments and wards staff belong to, with their validity dates."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from smartcity.core.db import Database
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
+
+# ---------------------------------------------------------------- org units
 
 
 def _parse_date(value: Any, field: str) -> date | None:

@@ -1,4 +1,4 @@
-"""Roles: part of the accounts service (see __init__)."""
+"""Roles and role assignments."""
 
 from __future__ import annotations
 
@@ -10,12 +10,20 @@ from smartcity.accounts.schemas import (
     RoleAssignmentRead,
     RoleRead,
 )
-from smartcity.accounts.service.common import ROLE_NAMES
-from smartcity.accounts.service.helpers import _assignments, _check_role, _check_unit, _user_or_404
+from smartcity.accounts.service.common import (
+    ROLE_NAMES,
+    _assignments,
+    _check_role,
+    _check_unit,
+    _keep_an_admin,
+    _user_or_404,
+)
 from smartcity.core.db import Database
-from smartcity.core.errors import Conflict, NotFound
+from smartcity.core.errors import Conflict, Forbidden, NotFound
 from smartcity.core.security import ROLE_SLUGS, Actor
 from smartcity.core.uow import UnitOfWork
+
+# ---------------------------------------------------------------- roles
 
 
 def role_name(slug: str, locale: str = "vi") -> str:
@@ -73,6 +81,11 @@ def revoke_role(db: Database, *, actor: Actor, user_id: int, assignment_id: int)
         assignment = uow.session.get(RoleAssignment, assignment_id)
         if assignment is None or assignment.user_id != user_id:
             raise NotFound(f"User {user_id} has no role assignment {assignment_id}")
+        user = _user_or_404(uow.session, user_id)
+        if assignment.role == "admin" and actor.user_id == user_id:
+            raise Forbidden("You cannot take away your own administrator role; ask another administrator.")
+        if assignment.role == "admin":
+            _keep_an_admin(uow.session, user)
         before = {
             "assignment_id": assignment.id,
             "role": assignment.role,

@@ -1,4 +1,4 @@
-"""Users: part of the accounts service (see __init__)."""
+"""Users: creation, changes, passwords, lookups."""
 
 from __future__ import annotations
 
@@ -14,24 +14,31 @@ from smartcity.accounts.schemas import (
     UserPage,
     UserRead,
 )
-from smartcity.accounts.service.helpers import (
+from smartcity.accounts.service.common import (
+    STAFF_ROLES,
+    _actor,
     _assignments,
     _check_email,
-    _check_password,
     _check_username,
     _clean_phone,
+    _keep_an_admin,
     _user_audit,
     _user_or_404,
     _user_read,
     hash_password,
     normalise_username,
 )
-from smartcity.accounts.service.roles import _add_assignment
+from smartcity.accounts.service.passwords import check_password
+from smartcity.accounts.service.roles import (
+    _add_assignment,
+)
 from smartcity.core.crypto import decrypt_personal, encrypt_personal, mask
 from smartcity.core.db import Database
-from smartcity.core.errors import Conflict, Unauthorized, ValidationFailed
+from smartcity.core.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
+
+# ---------------------------------------------------------------- users
 
 
 def create_user(
@@ -49,7 +56,7 @@ def create_user(
 ) -> UserRead:
     """Create a user with a password and roles; audited without the hash. `secret` encrypts the phone."""
     name = _check_username(username)
-    _check_password(password)
+    check_password(password, username=name, staff=any(role in STAFF_ROLES for role, _unit in roles))
     email = _check_email(email)
     try:
         return _insert_user(
@@ -132,6 +139,8 @@ def update_user(
             _set_phone(user, changes["phone"], secret)
         if changes.get("locale") is not None:
             user.locale = changes["locale"]
+        if changes.get("is_active") is False and user.is_active:
+            _refuse_removing(uow.session, actor, user)
         if changes.get("is_active") is not None and changes["is_active"] != user.is_active:
             user.is_active = bool(changes["is_active"])
             user.credential_generation += 1
@@ -141,6 +150,13 @@ def update_user(
         return _user_read(uow.session, user)
 
 
+def _refuse_removing(session: Session, actor: Actor, user: User) -> None:
+    """An administrator cannot deactivate themself, and nobody can deactivate the last administrator."""
+    if actor.user_id == user.id:
+        raise Forbidden("You cannot deactivate your own account; ask another administrator.")
+    _keep_an_admin(session, user)
+
+
 def deactivate_user(db: Database, *, actor: Actor, user_id: int) -> UserRead:
     """Stop a user from logging in; their tokens and sessions stop working at once."""
     return update_user(db, actor=actor, user_id=user_id, changes={"is_active": False})
@@ -148,7 +164,10 @@ def deactivate_user(db: Database, *, actor: Actor, user_id: int) -> UserRead:
 
 def set_password(db: Database, *, actor: Actor, user_id: int, password: str) -> None:
     """Give a user a new password; other tokens and sessions of theirs stop working. Audited, no hash."""
-    _check_password(password)
+    with db.session() as s:
+        user = _user_or_404(s, user_id)
+        staff = any(a.role in STAFF_ROLES for a in _assignments(s, user_id))
+        check_password(password, username=user.username, staff=staff)
     password_hash = hash_password(password)  # hashed before the transaction: it takes a while
     with UnitOfWork(db, actor) as uow:
         user = _user_or_404(uow.session, user_id)
@@ -219,6 +238,11 @@ def actor_for_user(db: Database, user_id: int) -> Actor:
         return _actor(s, user)
 
 
-def _actor(session: Session, user: User) -> Actor:
-    roles = frozenset((a.role, a.org_unit_code) for a in _assignments(session, user.id))
-    return Actor(kind="user", name=user.username, user_id=user.id, roles=roles)
+def sign_out_everywhere(db: Database, *, actor: Actor) -> None:
+    """Revoke every bearer token and browser session of the actor's user; audited."""
+    if actor.user_id is None:
+        raise Unauthorized("Only a signed-in user can sign out.")
+    with UnitOfWork(db, actor) as uow:
+        user = _user_or_404(uow.session, actor.user_id)
+        user.credential_generation += 1
+        uow.audit("user.signed_out", "user", user.id)

@@ -1,4 +1,4 @@
-"""Bearer tokens: part of the accounts service (see __init__)."""
+"""Bearer tokens and browser sessions."""
 
 from __future__ import annotations
 
@@ -14,14 +14,22 @@ from smartcity.accounts.models import User, WebSession
 from smartcity.accounts.schemas import (
     TokenResponse,
 )
-from smartcity.accounts.service.api_keys import _key_digest
-from smartcity.accounts.service.common import ROLE_ORDER, STAFF_ROLES, TOKEN_SALT
-from smartcity.accounts.service.login_and_throttling import authenticate
-from smartcity.accounts.service.users import _actor
+from smartcity.accounts.service.common import (
+    ROLE_ORDER,
+    STAFF_ROLES,
+    TOKEN_SALT,
+    _actor,
+    _key_digest,
+)
+from smartcity.accounts.service.login import (
+    authenticate,
+)
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Unauthorized
 from smartcity.core.security import Actor
+
+# ---------------------------------------------------------------- bearer tokens
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
@@ -35,10 +43,18 @@ def issue_token(settings: Settings, *, user_id: int, generation: int) -> TokenRe
 
 
 def login_for_token(
-    db: Database, *, settings: Settings, username: str, password: str, client_ip: str | None
+    db: Database,
+    *,
+    settings: Settings,
+    username: str,
+    password: str,
+    client_ip: str | None,
+    otp: str | None = None,
 ) -> TokenResponse:
-    """Authenticate and issue a bearer token (the OAuth2 password grant)."""
-    result = authenticate(db, settings=settings, username=username, password=password, client_ip=client_ip)
+    """Authenticate (with a TOTP code when needed) and issue a bearer token (the OAuth2 password grant)."""
+    result = authenticate(
+        db, settings=settings, username=username, password=password, client_ip=client_ip, otp=otp
+    )
     return issue_token(settings, user_id=result.user_id, generation=result.generation)
 
 
