@@ -108,7 +108,11 @@ def serve(
 
     settings = get_settings()
     configure_logging(json_output=settings.log_json, level=settings.log_level)
-    uvicorn.run("smartcity.web.asgi:app", host=host, port=port, workers=workers, log_config=None)
+    # proxy_headers=False: the client address is taken from X-Forwarded-For only by accounts, and only from
+    # SMARTCITY_ACCOUNTS_TRUSTED_PROXIES (uvicorn would otherwise believe any local peer).
+    uvicorn.run(
+        "smartcity.web.asgi:app", host=host, port=port, workers=workers, log_config=None, proxy_headers=False
+    )
 
 
 @app.command()

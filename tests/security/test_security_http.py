@@ -103,3 +103,10 @@ def test_moved_staff_pages_redirect_permanently(client, old, new):
     response = client.get(old, follow_redirects=False)
     assert response.status_code == 308 and response.headers["location"] == new
     assert client.get("/staffing", follow_redirects=False).status_code == 404  # only whole path segments
+
+
+def test_a_wrong_method_is_a_405_problem_of_its_own_type(client):
+    response = client.delete("/healthz")
+    assert response.status_code == 405
+    assert response.json()["type"].endswith("/problems/method-not-allowed")
+    assert "allow" in {k.lower() for k in response.headers}

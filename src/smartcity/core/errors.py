@@ -72,6 +72,12 @@ class NotFound(AppError):
     status, slug, title = 404, "not-found", "Not found"
 
 
+class MethodNotAllowed(AppError):
+    """The address exists but does not accept this method."""
+
+    status, slug, title = 405, "method-not-allowed", "Method not allowed"
+
+
 class Conflict(AppError):
     """The request conflicts with the current state (duplicate, wrong state)."""
 

@@ -10,7 +10,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from smartcity.core.errors import AppError, BadRequest, NotFound, ValidationFailed, problem_types
+from smartcity.core.errors import (
+    AppError,
+    BadRequest,
+    MethodNotAllowed,
+    NotFound,
+    ValidationFailed,
+    problem_types,
+)
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +96,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         error: AppError
         if exc.status_code == 404:
             error = NotFound(str(exc.detail) if exc.detail != "Not Found" else f"No route {request.url.path}")
+        elif exc.status_code == 405:
+            error = MethodNotAllowed(f"{request.method} is not accepted at {request.url.path}.")
         else:
             error = AppError(str(exc.detail))
             error.status, error.title = exc.status_code, str(exc.detail)
