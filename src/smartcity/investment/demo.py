@@ -10,7 +10,7 @@ from typing import Any
 
 from shapely.geometry import LineString, Point, shape
 from shapely.prepared import prep
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from smartcity.city import service as city_service
 from smartcity.core import clock
@@ -220,11 +220,11 @@ def _current_year(db: Database, rng: random.Random, area: Any, today: date) -> N
                     )
 
 
-def load_demo(db: Database, *, settings: Settings, actor: Actor) -> None:
-    """Load the programme totals and the current year once (idempotent)."""
+def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
+    """Load the programme totals and the current year once (idempotent); a line for the console."""
     with db.session() as session:
         if session.scalar(select(Project.id).limit(1)) is not None:
-            return
+            return "already there"
     rng = random.Random(2020)
     boundary = json.loads(BOUNDARY.read_text(encoding="utf-8"))
     geometry = boundary["features"][0]["geometry"] if "features" in boundary else boundary["geometry"]
@@ -235,3 +235,6 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> None:
         session.flush()
         session.add_all(_past_money(rng, projects))
     _current_year(db, rng, area, clock.today(settings))
+    with db.session() as session:
+        count = session.scalar(select(func.count()).select_from(Project)) or 0
+    return f"{count} projects: the 2016–2020 programme and this year's plans and disbursements"
