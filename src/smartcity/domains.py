@@ -27,6 +27,7 @@ DOMAINS = (
     "waste",
     "cameras",
     "investment",
+    "education",
 )
 
 

@@ -60,7 +60,8 @@ def notify(
 ) -> list[int]:
     """Queue one message per recipient (idempotent by dedup_key); in-page ones are delivered at once.
 
-    Unless urgent, a message inside the rule's quiet hours (or the default ones) is held until they end.
+    Unless urgent, an e-mail or SMS inside the rule's quiet hours (or the default ones) is held until they
+    end; the in-page inbox makes no sound, so its copy arrives at once whatever the hour.
     """
     now = now or utcnow()
     conf = settings.section(NotificationSettings)
@@ -72,6 +73,7 @@ def notify(
         kind = channel_kind(recipient)
         if channels is not None and kind not in channels:
             continue
+        held_until = release if kind != "in-page" else None
         message = Message(
             rule_id=rule.id if rule else None,
             dedup_key=f"{dedup_key}|{recipient}"[:200],
@@ -81,9 +83,9 @@ def notify(
             body=body,
             link=link,
             urgent=urgent,
-            status="held" if release else "queued",
+            status="held" if held_until else "queued",
             created_at=now,
-            send_after=release or now,
+            send_after=held_until or now,
         )
         try:
             with db.write_session() as s:

@@ -1,0 +1,1 @@
+"""Education: the city's public schools — students, fees, assets and online learning."""

@@ -1,0 +1,821 @@
+"""Demo data: the city's 57 public schools with this school year's classes, staff, a SAMPLE of student
+records, fees billed since September, payments, attendance, assets with last year's stock-take, and
+timetables; nothing dated after today.
+
+Enrolment is whole: every class carries the count the school reports (about 65,000 pupils over the 57
+schools, as in Thủ Dầu Một), but only `demo_students_per_class` student records are written per class
+(one class, 3A2 of Tiểu học Phú Hòa 1, in full) so that the demo loads in seconds. Fee collection and
+attendance rates are computed on those records and so stand for the schools' rates. Names, addresses,
+counts and money are synthetic; see data/README.md for which school names are believed real.
+"""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from smartcity.accounts import service as accounts_service
+from smartcity.city import service as city_service
+from smartcity.core import clock
+from smartcity.core.config import Settings
+from smartcity.core.db import Database
+from smartcity.core.demo import demo_password
+from smartcity.core.security import Actor
+from smartcity.core.uow import UnitOfWork
+from smartcity.education.config import EducationSettings
+from smartcity.education.models import (
+    Asset,
+    AssetMovement,
+    Attendance,
+    Enrolment,
+    FeePayment,
+    Guardian,
+    Invoice,
+    School,
+    SchoolClass,
+    SchoolYear,
+    Staff,
+    Stocktake,
+    StocktakeLine,
+    Student,
+    StudentExemption,
+    Term,
+    TimetableSlot,
+)
+from smartcity.education.service.common import LEVEL_GRADES, class_norm, id_hash, reference, seal
+from smartcity.education.service.fees import invoice_lines
+from smartcity.education.service.schools import DEPARTMENT_UNIT, school_org_unit
+from smartcity.education.service.students import PRESCHOOL_GROUPS, student_code
+from smartcity.education.service.timetable import mode_of
+
+SEED = 57
+EMAIL_DOMAIN = "edu.thudaumot.example"  # a reserved example domain: demo addresses reach nobody
+SHOWCASE = {"preschool": "MN-HOAMAI", "primary": "TH-PHUHOA1", "lower_secondary": "THCS-CHUVANAN"}
+FULL_CLASS = ("TH-PHUHOA1", "3A2")
+PARENT = ("congdan", "Đỗ Thị Lan (công dân)")
+CHILDREN = (("TH-PHUHOA1", "3A2", "Nguyễn Minh Khang", "M"), ("MN-HOAMAI", "Lá 1", "Nguyễn Ngọc Bảo Vy", "F"))
+DEMO_USERS = (
+    ("giaoduc", "Phan Thị Ngọc Hà (phụ trách giáo dục khu vực Thủ Dầu Một)", "specialist", DEPARTMENT_UNIT),
+    ("hieutruong.phuhoa1", "Trần Văn Bình (Hiệu trưởng TH Phú Hòa 1)", "head", school_org_unit("TH-PHUHOA1")),
+    ("ketoan.phuhoa1", "Lê Thị Thu Trang (Kế toán TH Phú Hòa 1)", "clerk", school_org_unit("TH-PHUHOA1")),
+    (
+        "giaovien.phuhoa1",
+        "Võ Thị Mỹ Dung (Giáo viên TH Phú Hòa 1)",
+        "specialist",
+        school_org_unit("TH-PHUHOA1"),
+    ),
+)
+FAMILY = (
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Huỳnh",
+    "Hoàng",
+    "Võ",
+    "Phan",
+    "Trương",
+    "Bùi",
+    "Đặng",
+    "Đỗ",
+    "Ngô",
+)
+MIDDLE = {
+    "M": ("Văn", "Minh", "Gia", "Quốc", "Hoàng", "Đức", "Anh"),
+    "F": ("Thị", "Ngọc", "Thu", "Bảo", "Khánh"),
+}
+GIVEN = {
+    "M": ("Khang", "Bảo", "Nam", "Phúc", "Huy", "Long", "Khôi", "Minh", "Đạt", "Tín", "Quân", "Hiếu"),
+    "F": ("Vy", "Ngân", "Thảo", "Nhi", "Anh", "Trâm", "Hân", "My", "Linh", "Như", "Yến", "Tiên"),
+}
+SUBJECTS = {
+    "preschool": ("Hoạt động học", "Làm quen chữ cái", "Âm nhạc", "Vận động", "Tạo hình"),
+    "primary": (
+        "Tiếng Việt",
+        "Toán",
+        "Tiếng Anh",
+        "Tự nhiên và Xã hội",
+        "Đạo đức",
+        "Âm nhạc",
+        "Giáo dục thể chất",
+    ),
+    "lower_secondary": (
+        "Ngữ văn",
+        "Toán",
+        "Tiếng Anh",
+        "Khoa học tự nhiên",
+        "Lịch sử và Địa lý",
+        "Tin học",
+        "GDCD",
+    ),
+}
+
+
+def _school_year(today: date) -> tuple[str, date, date, date]:
+    """The school year containing today: (name, first day 5 September, second term, last day 31 May)."""
+    first_year = today.year if today >= date(today.year, 9, 5) else today.year - 1
+    return (
+        f"{first_year}-{first_year + 1}",
+        date(first_year, 9, 5),
+        date(first_year + 1, 1, 18),
+        date(first_year + 1, 5, 31),
+    )
+
+
+def _table(model: Any) -> Table:
+    """The table of a model, for plain (Core) bulk inserts."""
+    return cast(Table, model.__table__)
+
+
+def _slug(text: str) -> str:
+    plain = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
+    return "".join(c for c in plain if c.isalnum() and ord(c) < 128).lower()
+
+
+def _person(rng: random.Random, sex: str) -> str:
+    return f"{rng.choice(FAMILY)} {rng.choice(MIDDLE[sex])} {rng.choice(GIVEN[sex])}"
+
+
+def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
+    """Load the schools and their year once (idempotent); returns what was loaded."""
+    with db.session() as s:
+        if s.scalar(select(func.count()).select_from(School)):
+            return "already loaded"
+    today = clock.today(settings)
+    rng = random.Random(SEED)
+    accounts_service.upsert_org_units(
+        db,
+        actor=actor,
+        units=[
+            {
+                "code": DEPARTMENT_UNIT,
+                "name": "Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh",
+                "name_en": "Hồ Chí Minh City Department of Education and Training",
+                "kind": "department",
+                "valid_from": city_service.reorganisation_date().isoformat(),
+            }
+        ],
+    )
+    schools = _schools(db, actor, today)
+    users = _users(db, settings, actor)
+    per_class = settings.section(EducationSettings).demo_students_per_class
+    with UnitOfWork(db, actor) as uow:
+        s = uow.session
+        years = _years(s, today)
+        builder = _Builder(s, settings, rng, today, years, schools, users, per_class)
+        summary = builder.run()
+        uow.audit("education.demo.loaded", "education", "demo", after=summary)
+    return ", ".join(f"{k}: {v:,}".replace(",", ".") for k, v in summary.items())
+
+
+def _schools(db: Database, actor: Actor, today: date) -> list[School]:
+    """The 57 schools of the data file, their ward of record today and their org units."""
+    data = reference("schools.json")["schools"]
+    wards = {}
+    for item in data:
+        ward = city_service.ward_at(db, lon=item["lon"], lat=item["lat"], on=today)
+        if ward is None:
+            raise RuntimeError(f"{item['name']} is outside the city; fix data/schools.json")
+        wards[item["code"]] = ward.code
+    accounts_service.upsert_org_units(
+        db,
+        actor=actor,
+        units=[
+            {
+                "code": school_org_unit(i["code"]),
+                "name": i["name"],
+                "kind": "school",
+                "parent_code": DEPARTMENT_UNIT,
+                "admin_unit_code": wards[i["code"]],
+            }
+            for i in data
+        ],
+    )
+    with UnitOfWork(db, actor) as uow:
+        rows = [
+            School(
+                code=i["code"],
+                name=i["name"],
+                level=i["level"],
+                org_unit_code=school_org_unit(i["code"]),
+                ward_code=wards[i["code"]],
+                ward_on=today,
+                address=i["address"],
+                lon=i["lon"],
+                lat=i["lat"],
+                capacity=i["capacity"],
+                phone=i["phone"],
+                email=f"{i['code'].lower()}@{EMAIL_DOMAIN}",
+                name_source=i["name_source"],
+            )
+            for i in data
+        ]
+        uow.session.add_all(rows)
+        uow.session.flush()
+        uow.audit("education.schools.loaded", "education", "schools", after={"schools": len(rows)})
+        uow.session.expunge_all()
+    return rows
+
+
+def _users(db: Database, settings: Settings, actor: Actor) -> dict[str, int]:
+    """The demo's department officer, school staff and the parent (the portal's demo citizen)."""
+    ids = {}
+    for username, full_name, role, unit in (*DEMO_USERS, (PARENT[0], PARENT[1], "citizen", None)):
+        user = accounts_service.get_user_by_username(db, username)
+        if user is None:
+            user = accounts_service.create_user(
+                db,
+                actor=actor,
+                username=username,
+                password=demo_password(settings),
+                full_name=full_name,
+                roles=[(role, unit)],
+            )
+        ids[username] = user.id
+    return ids
+
+
+def _years(s: Session, today: date) -> dict[str, SchoolYear]:
+    """Last year and this year, with their terms."""
+    name, first, second, last = _school_year(today)
+    previous = (
+        f"{first.year - 1}-{first.year}",
+        date(first.year - 1, 9, 5),
+        date(first.year, 1, 15),
+        date(first.year, 5, 31),
+    )
+    years = {}
+    for key, (year_name, start, term2, end) in (
+        ("previous", previous),
+        ("current", (name, first, second, last)),
+    ):
+        year = SchoolYear(name=year_name, starts_on=start, ends_on=end)
+        s.add(year)
+        s.flush()
+        s.add_all(
+            [
+                Term(
+                    year_id=year.id,
+                    number=1,
+                    name="Học kỳ I",
+                    starts_on=start,
+                    ends_on=term2 - timedelta(days=1),
+                ),
+                Term(year_id=year.id, number=2, name="Học kỳ II", starts_on=term2, ends_on=end),
+            ]
+        )
+        years[key] = year
+    return years
+
+
+class _Builder:
+    """Writes one school year's worth of rows in bulk."""
+
+    def __init__(
+        self,
+        s: Session,
+        settings: Settings,
+        rng: random.Random,
+        today: date,
+        years: dict[str, SchoolYear],
+        schools: list[School],
+        users: dict[str, int],
+        per_class: int,
+    ) -> None:
+        self.s, self.settings, self.rng, self.today = s, settings, rng, today
+        self.year = years["current"]
+        self.schools = {sc.code: self.s.merge(sc) for sc in schools}
+        self.users, self.per_class = users, per_class
+        self.summary: dict[str, int] = {}
+
+    def run(self) -> dict[str, int]:
+        """Every part, in order."""
+        classes = self.classes()
+        self.staff(classes)
+        students = self.students(classes)
+        self.attendance(students)
+        self.fees(students)
+        self.assets()
+        self.timetables(classes)
+        self.summary["schools"] = len(self.schools)
+        return self.summary
+
+    # -------------------------------------------------------------- classes and staff
+
+    def classes(self) -> dict[str, list[SchoolClass]]:
+        """Classes per grade sized from each school's capacity; counts near (sometimes above) the norm."""
+        out: dict[str, list[SchoolClass]] = {}
+        total = 0
+        for school in self.schools.values():
+            target = school.capacity * self.rng.uniform(0.88, 1.04)
+            grades = LEVEL_GRADES[school.level]
+            rows = []
+            for grade in grades:
+                norm = class_norm(school.level, grade)
+                mean = norm + {"preschool": -3, "primary": 2, "lower_secondary": -2}[school.level]
+                weight = 0.25 if (school.level == "preschool" and grade == 2) else 1.0
+                share = target * weight / (len(grades) - (0.75 if school.level == "preschool" else 0))
+                for index in range(max(1, round(share / mean))):
+                    count = max(8, round(self.rng.gauss(mean, 3)))
+                    rows.append(
+                        SchoolClass(
+                            school_id=school.id,
+                            year_id=self.year.id,
+                            grade=grade,
+                            name=self._name(school.level, grade, index),
+                            enrolled_count=count,
+                        )
+                    )
+            self.s.add_all(rows)
+            out[school.code] = rows
+            total += sum(r.enrolled_count for r in rows)
+        self.s.flush()
+        self.summary["classes"] = sum(len(v) for v in out.values())
+        self.summary["pupils"] = total
+        return out
+
+    @staticmethod
+    def _name(level: str, grade: int, index: int) -> str:
+        if level == "preschool":
+            return f"{PRESCHOOL_GROUPS[grade]} {index + 1}"
+        return f"{grade}A{index + 1}"
+
+    def staff(self, classes: dict[str, list[SchoolClass]]) -> None:
+        """Leaders, office and a homeroom teacher per class, with official e-mail addresses."""
+        rows: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for code, school in self.schools.items():
+            slug = _slug(code)
+            people = [
+                ("principal", ""),
+                ("vice_principal", ""),
+                ("accountant", ""),
+                ("clerk", ""),
+                ("equipment", ""),
+                ("nurse", ""),
+            ]
+            people += [("teacher", self.rng.choice(SUBJECTS[school.level])) for _ in classes[code]]
+            for role, subject in people:
+                sex = self.rng.choice("MFFF")
+                name = _person(self.rng, sex)
+                parts = _slug(name.split()[-1]) + "." + "".join(_slug(p)[0] for p in name.split()[:-1])
+                email = f"{parts}.{slug}@{EMAIL_DOMAIN}"
+                n = 2
+                while email in seen:
+                    email, n = f"{parts}{n}.{slug}@{EMAIL_DOMAIN}", n + 1
+                seen.add(email)
+                rows.append(
+                    {
+                        "school_id": school.id,
+                        "full_name": name,
+                        "role": role,
+                        "email": email,
+                        "subject": subject,
+                    }
+                )
+        demo = {
+            "hieutruong.phuhoa1": "principal",
+            "ketoan.phuhoa1": "accountant",
+            "giaovien.phuhoa1": "teacher",
+        }
+        for username, role in demo.items():
+            row = next(
+                r
+                for r in rows
+                if r["school_id"] == self.schools["TH-PHUHOA1"].id
+                and r["role"] == role
+                and "user_id" not in r
+            )
+            row["user_id"] = self.users[username]
+            row["full_name"] = next(u[1] for u in DEMO_USERS if u[0] == username).split(" (")[0]
+        staff = list(self.s.scalars(insert(Staff).returning(Staff), rows))
+        teachers: dict[int, list[Staff]] = defaultdict(list)
+        for person in staff:
+            if person.role == "teacher":
+                teachers[person.school_id].append(person)
+        for code, school_classes in classes.items():
+            for cls, teacher in zip(school_classes, teachers[self.schools[code].id], strict=False):
+                cls.homeroom_teacher_id = teacher.id
+        self.summary["staff"] = len(staff)
+
+    # -------------------------------------------------------------- students
+
+    def students(self, classes: dict[str, list[SchoolClass]]) -> list[dict[str, Any]]:
+        """A sample of student records per class (one class in full), enrolled since the first day."""
+        people: list[tuple[SchoolClass, School, str, str]] = []
+        for code, school_classes in classes.items():
+            school = self.schools[code]
+            for cls in school_classes:
+                full = (code, cls.name) == FULL_CLASS
+                for _ in range(cls.enrolled_count if full else min(self.per_class, cls.enrolled_count)):
+                    sex = self.rng.choice("MF")
+                    people.append((cls, school, _person(self.rng, sex), sex))
+        for code, class_name, name, sex in CHILDREN:
+            cls = next(c for c in classes[code] if c.name == class_name)
+            people.append((cls, self.schools[code], name, sex))
+            cls.enrolled_count += 1
+        rows: list[dict[str, Any]] = []
+        meta: list[dict[str, Any]] = []
+        for n, (cls, school, name, sex) in enumerate(people):
+            born = self._birth(school.level, cls.grade, sex)
+            personal_id = f"074{2 if sex == 'M' else 3}{born.year % 100:02d}{self.rng.randrange(10**6):06d}"
+            rows.append(
+                {
+                    "code": f"tmp-{n}",
+                    "school_id": school.id,
+                    "name_enc": seal(self.settings, name),
+                    "birth_date_enc": seal(self.settings, born.isoformat()),
+                    "personal_id_enc": seal(self.settings, personal_id),
+                    "personal_id_hash": id_hash(self.settings, personal_id),
+                    "sex": sex,
+                }
+            )
+            meta.append({"class": cls, "school": school, "name": name})
+        self._unique_ids(rows)
+        ids = list(self.s.scalars(insert(Student).returning(Student.id, sort_by_parameter_order=True), rows))
+        for student_id, m in zip(ids, meta, strict=True):
+            m["id"] = student_id
+        self._codes(meta)
+        self.s.execute(
+            _table(Enrolment).insert(),
+            [
+                {
+                    "student_id": m["id"],
+                    "class_id": m["class"].id,
+                    "year_id": self.year.id,
+                    "starts_on": self.year.starts_on,
+                }
+                for m in meta
+            ],
+        )
+        self._parents(meta)
+        self._exemptions(meta)
+        self.summary["student_records"] = len(meta)
+        return meta
+
+    def _codes(self, meta: list[dict[str, Any]]) -> None:
+        """Each student's code from their id (as the service gives it)."""
+        statement = update(Student).where(Student.id == bindparam("sid")).values(code=bindparam("new_code"))
+        self.s.connection().execute(
+            statement, [{"sid": m["id"], "new_code": student_code(m["id"])} for m in meta]
+        )
+
+    def _unique_ids(self, rows: list[dict[str, Any]]) -> None:
+        seen: set[str] = set()
+        for row in rows:
+            while row["personal_id_hash"] in seen:  # a random number drawn twice: draw another
+                personal_id = f"0742{self.rng.randrange(10**8):08d}"
+                row["personal_id_enc"] = seal(self.settings, personal_id)
+                row["personal_id_hash"] = id_hash(self.settings, personal_id)
+            seen.add(row["personal_id_hash"])
+
+    def _birth(self, level: str, grade: int, sex: str) -> date:
+        age = grade + (0 if level == "preschool" else 5)  # grade 1 in the calendar year a child turns 6
+        year = self.year.starts_on.year - age
+        return date(year, 1, 1) + timedelta(days=self.rng.randrange(365))
+
+    def _parents(self, meta: list[dict[str, Any]]) -> None:
+        names = {name for _c, _cl, name, _s in CHILDREN}
+        rows = [
+            {
+                "student_id": m["id"],
+                "user_id": self.users[PARENT[0]],
+                "relation": "mother",
+                "linked_by": "system:demo",
+            }
+            for m in meta
+            if m["name"] in names
+            and (m["school"].code, m["class"].name) in {(c, cl) for c, cl, _n, _s in CHILDREN}
+        ]
+        self.s.execute(insert(Guardian), rows)
+
+    def _exemptions(self, meta: list[dict[str, Any]]) -> None:
+        weights = (
+            ("poor_household", 2),
+            ("near_poor", 3),
+            ("merit_family", 1),
+            ("disabled", 1),
+            ("labour_accident_parent", 1),
+        )
+        rows = []
+        for m in meta:
+            if self.rng.random() < 0.06:
+                category = self.rng.choices([c for c, _ in weights], [w for _, w in weights])[0]
+                rows.append(
+                    {
+                        "student_id": m["id"],
+                        "year_id": self.year.id,
+                        "category": category,
+                        "evidence": "Giấy chứng nhận của UBND phường (bản sao)",
+                        "granted_by": "system:demo",
+                    }
+                )
+                m["categories"] = [category]
+        if rows:
+            self.s.execute(insert(StudentExemption), rows)
+
+    # -------------------------------------------------------------- attendance
+
+    def attendance(self, meta: list[dict[str, Any]]) -> None:
+        """The last ten school days (Monday to Friday) up to today."""
+        days: list[date] = []
+        day = self.today
+        while len(days) < 10 and day >= self.year.starts_on:
+            if day.isoweekday() <= 5:
+                days.append(day)
+            day -= timedelta(days=1)
+        statuses, weights = ("present", "excused", "unexcused", "late"), (955, 28, 7, 10)
+        rows = [
+            {
+                "student_id": m["id"],
+                "class_id": m["class"].id,
+                "day": d,
+                "status": self.rng.choices(statuses, weights)[0],
+            }
+            for m in meta
+            for d in days
+        ]
+        self.s.execute(_table(Attendance).insert(), rows)
+        self.summary["attendance_marks"] = len(rows)
+
+    # -------------------------------------------------------------- fees
+
+    def _months(self) -> list[tuple[str, date]]:
+        """The billed months since September, with the day each month's invoices were issued."""
+        months, first = [], self.year.starts_on.replace(day=1)
+        while first <= self.today:
+            issued = max(first, self.year.starts_on)
+            while issued.isoweekday() > 5:
+                issued += timedelta(days=1)
+            months.append((f"{first.year}-{first.month:02d}", issued))
+            first = (first + timedelta(days=32)).replace(day=1)
+        return [(p, d) for p, d in months if d <= self.today]
+
+    def fees(self, meta: list[dict[str, Any]]) -> None:
+        """Invoices for every month so far; most paid (online or at the counter), some overdue."""
+        config = self.settings.section(EducationSettings)
+        rows: list[dict[str, Any]] = []
+        seq: dict[tuple[int, str], int] = defaultdict(int)
+        cache: dict[tuple[str, int, tuple[str, ...]], list[dict[str, Any]]] = {}
+        for period, issued in self._months():
+            month = int(period[5:])
+            due = date(issued.year, issued.month, config.invoice_due_day)
+            due = due if due >= issued else issued + timedelta(days=10)
+            for m in meta:
+                school = m["school"]
+                key = (school.level, month, tuple(m.get("categories", ())))
+                if key not in cache:
+                    cache[key] = invoice_lines(
+                        year=self.year.name,
+                        level=school.level,
+                        month=month,
+                        categories=list(key[2]),
+                        insurance_month=config.health_insurance_month,
+                    )
+                lines = cache[key]
+                total = sum(line["net"] for line in lines)
+                seq[(school.id, period)] += 1
+                number = f"{school.code}-{period.replace('-', '')}-{seq[(school.id, period)]:04d}"
+                rows.append(
+                    {
+                        "number": number,
+                        "school_id": school.id,
+                        "student_id": m["id"],
+                        "year_id": self.year.id,
+                        "period": period,
+                        "lines": lines,
+                        "total_vnd": total,
+                        "paid_vnd": 0,
+                        "issued_on": issued,
+                        "due_on": due,
+                        "status": "open" if total else "paid",
+                    }
+                )
+        self.s.connection().execute(_table(Invoice).insert(), rows)  # plain executemany: the fastest
+        by_number = dict(self.s.execute(select(Invoice.number, Invoice.id)).all())
+        ids = [by_number[row["number"]] for row in rows]
+        payments, paid_ids = self._payments(rows, ids)
+        if payments:
+            self.s.connection().execute(_table(FeePayment).insert(), payments)
+        statement = (
+            update(Invoice)
+            .where(Invoice.id == bindparam("iid"))
+            .values(paid_vnd=bindparam("paid"), status="paid")
+        )
+        self.s.connection().execute(statement, [{"iid": iid, "paid": paid} for iid, paid in paid_ids])
+        self.summary["invoices"] = len(rows)
+        self.summary["payments"] = len(payments)
+
+    def _payments(
+        self, rows: list[dict[str, Any]], ids: list[int]
+    ) -> tuple[list[dict[str, Any]], list[tuple[int, int]]]:
+        """Who paid what, when and how; the demo parent's latest invoice stays open for the tour."""
+        months = sorted({r["period"] for r in rows})
+        # share paid by how many months ago the invoice was issued: this month, last month, before
+        chance = {0: 0.35, 1: 0.9, 2: 0.97}
+        payments, paid = [], []
+        receipts: dict[int, int] = defaultdict(int)
+        now = datetime.now(UTC)
+        events = []
+        for row, iid in zip(rows, ids, strict=True):
+            if row["total_vnd"] <= 0:
+                continue
+            age = len(months) - 1 - months.index(row["period"])
+            if age == 0 and self._is_demo_child(row):
+                continue  # the demo parent pays this month's fees online during the tour
+            if self.rng.random() >= chance.get(age, 0.985):
+                continue
+            issued: date = row["issued_on"]
+            span = max(1, min((self.today - issued).days, 25))
+            day = issued + timedelta(days=self.rng.randrange(span))
+            moment = datetime.combine(
+                day,
+                time(self.rng.randrange(7, 20), self.rng.randrange(60)),
+                tzinfo=clock.city_zone(self.settings),
+            ).astimezone(UTC)
+            moment = min(moment, now - timedelta(hours=1))
+            events.append((moment, row, iid))
+        events.sort(key=lambda e: e[0])
+        for moment, row, iid in events:
+            online = self.rng.random() < 0.62
+            receipts[row["school_id"]] += 1
+            school_code = row["number"].rsplit("-", 2)[0]
+            payments.append(
+                {
+                    "invoice_id": iid,
+                    "school_id": row["school_id"],
+                    "channel": "online" if online else "counter",
+                    "provider": "sandbox" if online else "",
+                    "txn_ref": f"EDUDEMO{iid}" if online else None,
+                    "provider_txn_no": f"{self.rng.randrange(10**8, 10**9)}" if online else None,
+                    "amount_vnd": row["total_vnd"],
+                    "status": "paid",
+                    "receipt_number": f"BL-{school_code}-{clock.local_date(moment, self.settings).year}-"
+                    f"{receipts[row['school_id']]:06d}",
+                    "payer": "Phụ huynh học sinh",
+                    "received_by": "" if online else "user:ketoan",
+                    "started_at": moment,
+                    "paid_at": moment,
+                }
+            )
+            paid.append((iid, row["total_vnd"]))
+        return payments, paid
+
+    def _is_demo_child(self, row: dict[str, Any]) -> bool:
+        if not hasattr(self, "_children_ids"):
+            self._children_ids = set(
+                self.s.scalars(select(Guardian.student_id).where(Guardian.user_id == self.users[PARENT[0]]))
+            )
+        return row["student_id"] in self._children_ids
+
+    # -------------------------------------------------------------- assets
+
+    def assets(self) -> None:
+        """Each school's register; last year's stock-take closed with its differences applied."""
+        from smartcity.education.demo_assets import school_assets
+
+        total_assets = 0
+        for school in self.schools.values():
+            classes = int(
+                self.s.scalar(
+                    select(func.count()).select_from(SchoolClass).where(SchoolClass.school_id == school.id)
+                )
+                or 0
+            )
+            items = school_assets(self.rng, school.level, classes, self.today)
+            assets = list(
+                self.s.scalars(
+                    insert(Asset).returning(Asset, sort_by_parameter_order=True),
+                    [i | {"school_id": school.id, "code": f"TS-{n + 1:05d}"} for n, i in enumerate(items)],
+                )
+            )
+            self.s.execute(
+                insert(AssetMovement),
+                [
+                    {
+                        "asset_id": a.id,
+                        "kind": "received",
+                        "quantity": a.quantity,
+                        "value_vnd": a.quantity * a.unit_value_vnd,
+                        "on_date": a.acquired_on,
+                        "reason": "Tiếp nhận vào sổ",
+                        "actor": "system:demo",
+                    }
+                    for a in assets
+                ],
+            )
+            self._last_stocktake(school, assets)
+            total_assets += len(assets)
+        self.summary["assets"] = total_assets
+
+    def _last_stocktake(self, school: School, assets: list[Asset]) -> None:
+        """Last year's stock-take: everything counted, one or two differences explained and applied."""
+        counted_on = date(self.today.year - 1, 12, 20)
+        take = Stocktake(
+            school_id=school.id,
+            year=counted_on.year,
+            counted_on=counted_on,
+            committee="Hội đồng kiểm kê do Hiệu trưởng thành lập",
+            status="closed",
+            closed_at=datetime.combine(counted_on, time(9), tzinfo=UTC),
+            closed_by="system:demo",
+        )
+        self.s.add(take)
+        self.s.flush()
+        lines, movements = [], []
+        older = [a for a in assets if a.acquired_on <= counted_on]
+        short = self.rng.sample(older, k=min(2, len(older)))
+        for asset in older:
+            book = asset.quantity
+            counted, condition, note = book, asset.condition, ""
+            if asset is short[0] and book > 1:
+                counted = book - 1
+                note = "Hỏng không sửa được, đã lập biên bản; chờ thanh lý"
+            elif len(short) > 1 and asset is short[1]:
+                condition = "poor" if asset.condition != "poor" else "broken"
+                note = "Xuống cấp sau mùa mưa, đề nghị sửa chữa"
+            lines.append(
+                {
+                    "stocktake_id": take.id,
+                    "asset_id": asset.id,
+                    "book_quantity": book,
+                    "counted_quantity": counted,
+                    "book_condition": asset.condition,
+                    "counted_condition": condition,
+                    "explanation": note,
+                }
+            )
+            if counted != book:
+                movements.append(
+                    {
+                        "asset_id": asset.id,
+                        "kind": "stocktake_shortage",
+                        "quantity": book - counted,
+                        "value_vnd": (book - counted) * asset.unit_value_vnd,
+                        "on_date": counted_on,
+                        "reason": note,
+                        "reference": f"Kiểm kê năm {counted_on.year}",
+                        "actor": "system:demo",
+                    }
+                )
+                asset.quantity = counted
+            if condition != asset.condition:
+                movements.append(
+                    {
+                        "asset_id": asset.id,
+                        "kind": "condition",
+                        "quantity": 0,
+                        "value_vnd": 0,
+                        "on_date": counted_on,
+                        "reason": note,
+                        "reference": f"Kiểm kê năm {counted_on.year}",
+                        "actor": "system:demo",
+                    }
+                )
+                asset.condition = condition
+        self.s.execute(insert(StocktakeLine), lines)
+        if movements:
+            self.s.execute(insert(AssetMovement), movements)
+
+    # -------------------------------------------------------------- timetables
+
+    def timetables(self, classes: dict[str, list[SchoolClass]]) -> None:
+        """Weekly timetables for one school of each level (some lessons online); the other schools report
+        how each class is taught."""
+        rows: list[dict[str, Any]] = []
+        for level, code in SHOWCASE.items():
+            subjects = SUBJECTS[level]
+            for index, cls in enumerate(classes[code]):
+                online_subject = "Tiếng Anh" if index % 6 == 1 and level != "preschool" else None
+                for weekday in range(1, 6):
+                    for period in range(1, 5):
+                        subject = subjects[(weekday + period + index) % len(subjects)]
+                        online = online_subject is not None and subject == online_subject
+                        rows.append(
+                            {
+                                "class_id": cls.id,
+                                "weekday": weekday,
+                                "period": period,
+                                "subject": subject,
+                                "teacher_id": cls.homeroom_teacher_id,
+                                "mode": "online" if online else "in_person",
+                                "online_url": f"https://hoctructuyen.{EMAIL_DOMAIN}/{code.lower()}/{_slug(cls.name)}"
+                                if online
+                                else "",
+                            }
+                        )
+                cls.teaching_mode = mode_of([r["mode"] for r in rows if r["class_id"] == cls.id])
+        self.s.execute(insert(TimetableSlot), rows)
+        for code, school_classes in classes.items():
+            if code in SHOWCASE.values():
+                continue
+            for cls in school_classes:
+                draw = self.rng.random()
+                cls.teaching_mode = "online" if draw < 0.004 else "blended" if draw < 0.05 else "in_person"
+        self.summary["timetable_lessons"] = len(rows)

@@ -1,0 +1,116 @@
+"""Use cases of the education domain, by capability: schools and classes, students, fees and payments,
+receipts, assets, timetables, imports and the department's overview."""
+
+from __future__ import annotations
+
+from smartcity.education.service.assets import (  # noqa: F401
+    add_asset,
+    close_stocktake,
+    count_item,
+    count_items,
+    depreciation,
+    depreciation_classes,
+    get_stocktake,
+    learning_devices,
+    list_assets,
+    movements,
+    open_stocktake,
+    register_totals,
+    stocktakes,
+    transfer_asset,
+    write_off,
+)
+from smartcity.education.service.common import (  # noqa: F401
+    ATTENDANCE,
+    CLASS_NORMS,
+    LEVELS,
+    MODES,
+    NORM_BASIS,
+    STAFF_ROLES,
+    class_norm,
+    dmy,
+    is_department,
+    number,
+    reference,
+    vnd,
+)
+from smartcity.education.service.fees import (  # noqa: F401
+    arrears,
+    close_month,
+    collected_between,
+    collection_by_month,
+    fee_rates,
+    fee_types,
+    get_invoice,
+    invoice_lines,
+    invoice_student_code,
+    issue_invoices,
+    list_invoices,
+    reconciliation,
+    record_counter_payment,
+    student_invoices,
+)
+from smartcity.education.service.imports import (  # noqa: F401
+    asset_template,
+    import_assets,
+    import_students,
+    student_template,
+)
+from smartcity.education.service.overview import (  # noqa: F401
+    class_stats,
+    overview,
+    percent,
+    school_count,
+    school_figures,
+    schools_geojson,
+    students_by_ward,
+    totals,
+    totals_by_level,
+)
+from smartcity.education.service.payments import (  # noqa: F401
+    SCHOOL_SANDBOX_PAGE,
+    handle_callback,
+    sandbox_check,
+    sandbox_decision,
+    start_online_payment,
+)
+from smartcity.education.service.receipts import receipt_pdf  # noqa: F401
+from smartcity.education.service.schools import (  # noqa: F401
+    add_staff,
+    class_with_school,
+    create_class,
+    current_year,
+    ensure_year,
+    get_school,
+    list_classes,
+    list_schools,
+    list_staff,
+    my_schools,
+    school_org_unit,
+    upsert_school,
+)
+from smartcity.education.service.students import (  # noqa: F401
+    attendance_rate,
+    categories,
+    children_of,
+    class_attendance,
+    class_students,
+    enrol_student,
+    find_by_personal_id,
+    get_student,
+    grant_exemption,
+    link_guardian,
+    next_class_name,
+    promote,
+    record_attendance,
+    student_attendance,
+    transfer_student,
+)
+from smartcity.education.service.timetable import (  # noqa: F401
+    class_timetable,
+    mode_counts,
+    mode_of,
+    set_slot,
+    student_timetable,
+    timetable_grid,
+)

@@ -1,0 +1,591 @@
+"""Assets: each school's register, value and straight-line depreciation, transfers, write-offs and the
+yearly stock-take, whose differences (explained) change the register when it is closed."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from smartcity.core import clock
+from smartcity.core.config import Settings
+from smartcity.core.db import Database, utcnow
+from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.security import Actor
+from smartcity.core.uow import UnitOfWork
+from smartcity.education.events import AssetWrittenOff, StocktakeClosed
+from smartcity.education.models import Asset, AssetMovement, School, Stocktake, StocktakeLine
+from smartcity.education.schemas import (
+    AssetCreate,
+    AssetTransfer,
+    AssetWriteOff,
+    StocktakeCount,
+    StocktakeOpen,
+)
+from smartcity.education.service.common import (
+    ASSET_CATEGORIES,
+    ASSET_STATUS,
+    CONDITIONS,
+    dmy,
+    number,
+    reference,
+    require_school_staff,
+    school_by_code,
+    vnd,
+)
+
+MOVEMENTS = {
+    "received": "Tiếp nhận",
+    "transfer_out": "Điều chuyển đi",
+    "transfer_in": "Điều chuyển đến",
+    "write_off": "Thanh lý",
+    "stocktake_shortage": "Thiếu khi kiểm kê",
+    "stocktake_surplus": "Thừa khi kiểm kê",
+    "condition": "Đánh giá lại tình trạng",
+}
+
+
+def depreciation_classes() -> dict[str, dict[str, Any]]:
+    """The depreciation classes by code: useful life in years and yearly rate in percent."""
+    return {c["code"]: c for c in reference("depreciation.json")["classes"]}
+
+
+def depreciation(asset: Asset, on: date) -> dict[str, int]:
+    """Original value, depreciation to date and remaining value of an item (all its units).
+
+    Straight line: the yearly rate of its class times the original value, counted by whole months in use
+    from the month it was acquired, never beyond the original value. An item whose unit value is below the
+    fixed-asset threshold is a tool and is not depreciated.
+    """
+    data = reference("depreciation.json")
+    original = asset.unit_value_vnd * asset.quantity
+    if asset.unit_value_vnd < int(data["fixed_asset_threshold_vnd"]) or on < asset.acquired_on:
+        return {"original": original, "accumulated": 0, "remaining": original, "yearly": 0}
+    rate = float(depreciation_classes()[asset.depreciation_class]["rate"])
+    months = (on.year - asset.acquired_on.year) * 12 + on.month - asset.acquired_on.month + 1
+    yearly = round(original * rate / 100)
+    accumulated = min(original, round(yearly * months / 12))
+    return {
+        "original": original,
+        "accumulated": accumulated,
+        "remaining": original - accumulated,
+        "yearly": yearly,
+    }
+
+
+def _asset_row(asset: Asset, on: date) -> dict[str, Any]:
+    value = depreciation(asset, on)
+    klass = depreciation_classes().get(asset.depreciation_class, {})
+    return {
+        "id": asset.id,
+        "code": asset.code,
+        "name": asset.name,
+        "category_name": ASSET_CATEGORIES[asset.category],
+        "class_name": klass.get("name", ""),
+        "rate": klass.get("rate"),
+        "rate_text": number(klass.get("rate"), 1) if klass else "",
+        "quantity": asset.quantity,
+        "unit_value_text": vnd(asset.unit_value_vnd),
+        "acquired_text": dmy(asset.acquired_on),
+        "condition": asset.condition,
+        "condition_name": CONDITIONS[asset.condition],
+        "status_name": ASSET_STATUS[asset.status],
+        "learning_device": asset.learning_device,
+        **{f"{k}_vnd": v for k, v in value.items()},
+        **{f"{k}_text": vnd(v) for k, v in value.items()},
+    }
+
+
+def _check_class(name: str) -> None:
+    if name not in depreciation_classes():
+        raise ValidationFailed.for_field("depreciation_class", f"Không có nhóm hao mòn «{name}».")
+
+
+def _next_code(s: Session, school_id: int) -> str:
+    count = s.scalar(select(func.count()).select_from(Asset).where(Asset.school_id == school_id))
+    return f"TS-{int(count or 0) + 1:05d}"
+
+
+def add_asset(
+    db: Database, *, actor: Actor, settings: Settings, school_code: str, data: AssetCreate
+) -> dict[str, Any]:
+    """Receive an item into the school's register (the office)."""
+    _check_class(data.depreciation_class)
+    if data.acquired_on > clock.today(settings):
+        raise ValidationFailed.for_field("acquired_on", "Ngày đưa vào sử dụng không được ở tương lai.")
+    with UnitOfWork(db, actor) as uow:
+        school = school_by_code(uow.session, school_code)
+        require_school_staff(actor, school, office=True)
+        asset = _insert(uow.session, school.id, data, actor)
+        uow.audit(
+            "education.asset.received",
+            "asset",
+            f"{school_code}/{asset.code}",
+            after={"quantity": data.quantity},
+        )
+        return {"id": asset.id, "code": asset.code}
+
+
+def _insert(
+    s: Session,
+    school_id: int,
+    data: AssetCreate,
+    actor: Actor,
+    kind: str = "received",
+    other: int | None = None,
+    reason: str = "",
+) -> Asset:
+    asset = Asset(school_id=school_id, code=_next_code(s, school_id), **data.model_dump())
+    s.add(asset)
+    s.flush()
+    s.add(
+        AssetMovement(
+            asset_id=asset.id,
+            kind=kind,
+            quantity=data.quantity,
+            value_vnd=data.quantity * data.unit_value_vnd,
+            on_date=data.acquired_on if kind == "received" else clock.today(),
+            other_school_id=other,
+            reason=reason,
+            actor=actor.label,
+        )
+    )
+    return asset
+
+
+def list_assets(
+    db: Database, *, actor: Actor, school_code: str, on: date | None = None, include_gone: bool = False
+) -> list[dict[str, Any]]:
+    """The school's register with values and depreciation on a day (staff of the school)."""
+    on = on or clock.today(db.settings)
+    with db.session() as s:
+        school = school_by_code(s, school_code)
+        require_school_staff(actor, school)
+        query = select(Asset).where(Asset.school_id == school.id)
+        if not include_gone:
+            query = query.where(Asset.status == "in_use")
+        return [_asset_row(a, on) for a in s.scalars(query.order_by(Asset.code))]
+
+
+def register_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Totals of a register: items, units, original value, depreciation, remaining value."""
+    totals = {k: sum(r[f"{k}_vnd"] for r in rows) for k in ("original", "accumulated", "remaining")}
+    return {
+        "item_count": len(rows),
+        "units": sum(r["quantity"] for r in rows),
+        **{f"{k}_vnd": v for k, v in totals.items()},
+        **{f"{k}_text": vnd(v) for k, v in totals.items()},
+    }
+
+
+def _asset_for(s: Session, actor: Actor, asset_id: int) -> tuple[Asset, School]:
+    asset = s.get(Asset, asset_id)
+    if asset is None:
+        raise NotFound("Không có tài sản này.")
+    school = s.get(School, asset.school_id)
+    assert school is not None
+    require_school_staff(actor, school, office=True)
+    if asset.status != "in_use":
+        raise Conflict("Tài sản không còn trong sổ.")
+    return asset, school
+
+
+def _take(asset: Asset, quantity: int) -> None:
+    if quantity > asset.quantity:
+        raise ValidationFailed.for_field("quantity", f"Chỉ còn {asset.quantity} trong sổ.")
+    asset.quantity -= quantity
+
+
+def transfer_asset(
+    db: Database, *, actor: Actor, settings: Settings, asset_id: int, data: AssetTransfer
+) -> dict[str, Any]:
+    """Move some or all units of an item to another school's register (the sending school's office)."""
+    if data.on_date > clock.today(settings):
+        raise ValidationFailed.for_field("on_date", "Ngày điều chuyển không được ở tương lai.")
+    with UnitOfWork(db, actor) as uow:
+        s = uow.session
+        asset, school = _asset_for(s, actor, asset_id)
+        target = school_by_code(s, data.to_school)
+        if target.id == school.id:
+            raise ValidationFailed.for_field("to_school", "Trường nhận phải khác trường giao.")
+        _take(asset, data.quantity)
+        if asset.quantity == 0:
+            asset.status = "transferred"
+        value = data.quantity * asset.unit_value_vnd
+        s.add(
+            AssetMovement(
+                asset_id=asset.id,
+                kind="transfer_out",
+                quantity=data.quantity,
+                value_vnd=value,
+                on_date=data.on_date,
+                other_school_id=target.id,
+                reason=data.reason,
+                actor=actor.label,
+            )
+        )
+        moved = AssetCreate(
+            name=asset.name,
+            category=asset.category,
+            depreciation_class=asset.depreciation_class,
+            quantity=data.quantity,
+            unit_value_vnd=asset.unit_value_vnd,
+            acquired_on=asset.acquired_on,
+            condition=asset.condition,
+            learning_device=asset.learning_device,
+        )
+        new = _insert(s, target.id, moved, actor, kind="transfer_in", other=school.id, reason=data.reason)
+        uow.audit(
+            "education.asset.transferred",
+            "asset",
+            f"{school.code}/{asset.code}",
+            after={"to": target.code, "quantity": data.quantity},
+        )
+        uow.publish(
+            AssetWrittenOff(
+                school_code=school.code,
+                asset_code=asset.code,
+                quantity=data.quantity,
+                value_vnd=value,
+                reason="transfer",
+            )
+        )
+        return {"to_code": new.code, "remaining": asset.quantity}
+
+
+def write_off(
+    db: Database, *, actor: Actor, settings: Settings, asset_id: int, data: AssetWriteOff
+) -> dict[str, Any]:
+    """Write off some or all units of an item by a decision (the office)."""
+    if data.on_date > clock.today(settings):
+        raise ValidationFailed.for_field("on_date", "Ngày thanh lý không được ở tương lai.")
+    with UnitOfWork(db, actor) as uow:
+        asset, school = _asset_for(uow.session, actor, asset_id)
+        _take(asset, data.quantity)
+        if asset.quantity == 0:
+            asset.status = "written_off"
+        value = data.quantity * asset.unit_value_vnd
+        uow.session.add(
+            AssetMovement(
+                asset_id=asset.id,
+                kind="write_off",
+                quantity=data.quantity,
+                value_vnd=value,
+                on_date=data.on_date,
+                reason=data.reason,
+                reference=data.reference,
+                actor=actor.label,
+            )
+        )
+        uow.audit(
+            "education.asset.written_off",
+            "asset",
+            f"{school.code}/{asset.code}",
+            after={"quantity": data.quantity, "reason": data.reason},
+        )
+        uow.publish(
+            AssetWrittenOff(
+                school_code=school.code,
+                asset_code=asset.code,
+                quantity=data.quantity,
+                value_vnd=value,
+                reason=data.reason,
+            )
+        )
+        return {"remaining": asset.quantity, "status": asset.status}
+
+
+def movements(db: Database, *, actor: Actor, asset_id: int) -> list[dict[str, Any]]:
+    """The history of an item in the register (staff of the school)."""
+    with db.session() as s:
+        asset = s.get(Asset, asset_id)
+        if asset is None:
+            raise NotFound("Không có tài sản này.")
+        school = s.get(School, asset.school_id)
+        assert school is not None
+        require_school_staff(actor, school)
+        rows = s.scalars(
+            select(AssetMovement).where(AssetMovement.asset_id == asset_id).order_by(AssetMovement.id)
+        )
+        return [
+            {
+                "kind": m.kind,
+                "kind_name": MOVEMENTS[m.kind],
+                "quantity": m.quantity,
+                "value_text": vnd(m.value_vnd),
+                "on_text": dmy(m.on_date),
+                "reason": m.reason,
+            }
+            for m in rows
+        ]
+
+
+# ------------------------------------------------------------------------------------------ stock-take
+
+
+def open_stocktake(
+    db: Database, *, actor: Actor, settings: Settings, school_code: str, data: StocktakeOpen
+) -> int:
+    """Open the year's stock-take: one line per item in use, with its book quantity and condition."""
+    if data.counted_on > clock.today(settings) or data.counted_on.year != data.year:
+        raise ValidationFailed.for_field(
+            "counted_on", "Ngày kiểm kê phải thuộc năm kiểm kê và không ở tương lai."
+        )
+    with UnitOfWork(db, actor) as uow:
+        s = uow.session
+        school = school_by_code(s, school_code)
+        require_school_staff(actor, school, office=True)
+        if s.scalar(
+            select(Stocktake.id).where(Stocktake.school_id == school.id, Stocktake.year == data.year)
+        ):
+            raise Conflict(f"Đã có đợt kiểm kê năm {data.year}.")
+        take = Stocktake(
+            school_id=school.id, year=data.year, counted_on=data.counted_on, committee=data.committee
+        )
+        s.add(take)
+        s.flush()
+        for asset in s.scalars(select(Asset).where(Asset.school_id == school.id, Asset.status == "in_use")):
+            s.add(
+                StocktakeLine(
+                    stocktake_id=take.id,
+                    asset_id=asset.id,
+                    book_quantity=asset.quantity,
+                    book_condition=asset.condition,
+                )
+            )
+        uow.audit("education.stocktake.opened", "school", school_code, after={"year": data.year})
+        return take.id
+
+
+def _open_take(s: Session, actor: Actor, stocktake_id: int) -> tuple[Stocktake, School]:
+    take = s.get(Stocktake, stocktake_id)
+    if take is None:
+        raise NotFound("Không có đợt kiểm kê này.")
+    school = s.get(School, take.school_id)
+    assert school is not None
+    require_school_staff(actor, school, office=True)
+    if take.status != "open":
+        raise Conflict("Đợt kiểm kê đã khóa.")
+    return take, school
+
+
+def count_item(db: Database, *, actor: Actor, stocktake_id: int, asset_id: int, data: StocktakeCount) -> None:
+    """Record what the committee found for one item."""
+    with UnitOfWork(db, actor) as uow:
+        _open_take(uow.session, actor, stocktake_id)
+        line = uow.session.scalar(
+            select(StocktakeLine).where(
+                StocktakeLine.stocktake_id == stocktake_id, StocktakeLine.asset_id == asset_id
+            )
+        )
+        if line is None:
+            raise NotFound("Tài sản không có trong đợt kiểm kê.")
+        line.counted_quantity, line.counted_condition = data.counted_quantity, data.counted_condition
+        line.explanation = data.explanation.strip()
+        uow.audit(
+            "education.stocktake.counted",
+            "stocktake",
+            stocktake_id,
+            after={"asset": asset_id, "counted": data.counted_quantity},
+        )
+
+
+def count_items(db: Database, *, actor: Actor, stocktake_id: int, counts: dict[int, StocktakeCount]) -> int:
+    """Record what the committee found for several items at once (the stock-take sheet); returns how many."""
+    with UnitOfWork(db, actor) as uow:
+        _open_take(uow.session, actor, stocktake_id)
+        lines = uow.session.scalars(
+            select(StocktakeLine).where(
+                StocktakeLine.stocktake_id == stocktake_id, StocktakeLine.asset_id.in_(list(counts))
+            )
+        )
+        done = 0
+        for line in lines:
+            data = counts[line.asset_id]
+            line.counted_quantity, line.counted_condition = data.counted_quantity, data.counted_condition
+            line.explanation = data.explanation.strip()
+            done += 1
+        uow.audit("education.stocktake.counted", "stocktake", stocktake_id, after={"items": done})
+        return done
+
+
+def _differs(line: StocktakeLine) -> bool:
+    return line.counted_quantity != line.book_quantity or line.counted_condition != line.book_condition
+
+
+def close_stocktake(db: Database, *, actor: Actor, stocktake_id: int) -> dict[str, Any]:
+    """Apply the count to the register: every item counted, every difference explained, or nothing changes."""
+    with UnitOfWork(db, actor) as uow:
+        s = uow.session
+        take, school = _open_take(s, actor, stocktake_id)
+        lines = list(s.scalars(select(StocktakeLine).where(StocktakeLine.stocktake_id == take.id)))
+        assets = {
+            a.id: a for a in s.scalars(select(Asset).where(Asset.id.in_([ln.asset_id for ln in lines])))
+        }
+        errors = [
+            {
+                "field": f"asset {assets[ln.asset_id].code}",
+                "message": f"{assets[ln.asset_id].code}: chưa kiểm đếm.",
+            }
+            for ln in lines
+            if ln.counted_quantity is None
+        ] + [
+            {
+                "field": f"asset {assets[ln.asset_id].code}",
+                "message": f"{assets[ln.asset_id].code}: chưa giải trình chênh lệch.",
+            }
+            for ln in lines
+            if ln.counted_quantity is not None and _differs(ln) and not ln.explanation
+        ]
+        if errors:
+            raise ValidationFailed("; ".join(e["message"] for e in errors), errors=errors)
+        differences, change = 0, 0
+        for line in lines:
+            if _differs(line):
+                differences += 1
+                change += _apply(s, take, assets[line.asset_id], line, actor)
+        take.status, take.closed_at, take.closed_by = "closed", utcnow(), actor.label
+        uow.audit(
+            "education.stocktake.closed",
+            "stocktake",
+            take.id,
+            after={"differences": differences, "value_change": change},
+        )
+        uow.publish(
+            StocktakeClosed(
+                school_code=school.code,
+                year=take.year,
+                lines=len(lines),
+                differences=differences,
+                value_change_vnd=change,
+            )
+        )
+        return {
+            "lines": len(lines),
+            "differences": differences,
+            "value_change_vnd": change,
+            "value_change_text": vnd(change),
+        }
+
+
+def _apply(s: Session, take: Stocktake, asset: Asset, line: StocktakeLine, actor: Actor) -> int:
+    """Change one item as counted; returns the change in original value."""
+    assert line.counted_quantity is not None and line.counted_condition is not None
+    delta = line.counted_quantity - asset.quantity
+    reference_text = f"Kiểm kê năm {take.year}"
+    if delta:
+        kind = "stocktake_surplus" if delta > 0 else "stocktake_shortage"
+        s.add(
+            AssetMovement(
+                asset_id=asset.id,
+                kind=kind,
+                quantity=abs(delta),
+                value_vnd=abs(delta) * asset.unit_value_vnd,
+                on_date=take.counted_on,
+                reason=line.explanation,
+                reference=reference_text,
+                actor=actor.label,
+            )
+        )
+        asset.quantity = line.counted_quantity
+        if asset.quantity == 0:
+            asset.status = "missing"
+    if line.counted_condition != asset.condition:
+        s.add(
+            AssetMovement(
+                asset_id=asset.id,
+                kind="condition",
+                quantity=0,
+                value_vnd=0,
+                on_date=take.counted_on,
+                reason=f"{CONDITIONS[asset.condition]} → {CONDITIONS[line.counted_condition]}: "
+                + line.explanation,
+                reference=reference_text,
+                actor=actor.label,
+            )
+        )
+        asset.condition = line.counted_condition
+    return delta * asset.unit_value_vnd
+
+
+def get_stocktake(db: Database, *, actor: Actor, stocktake_id: int) -> dict[str, Any]:
+    """A stock-take with its lines: book, counted, difference and explanation (staff of the school)."""
+    with db.session() as s:
+        take = s.get(Stocktake, stocktake_id)
+        if take is None:
+            raise NotFound("Không có đợt kiểm kê này.")
+        school = s.get(School, take.school_id)
+        assert school is not None
+        require_school_staff(actor, school)
+        rows = s.execute(
+            select(StocktakeLine, Asset)
+            .join(Asset, Asset.id == StocktakeLine.asset_id)
+            .where(StocktakeLine.stocktake_id == take.id)
+            .order_by(Asset.code)
+        )
+        lines = [
+            {
+                "asset_id": a.id,
+                "code": a.code,
+                "name": a.name,
+                "book_quantity": ln.book_quantity,
+                "counted_quantity": ln.counted_quantity,
+                "difference": None if ln.counted_quantity is None else ln.counted_quantity - ln.book_quantity,
+                "book_condition_name": CONDITIONS[ln.book_condition],
+                "counted_condition": ln.counted_condition or ln.book_condition,
+                "counted_condition_name": CONDITIONS[ln.counted_condition] if ln.counted_condition else "—",
+                "explanation": ln.explanation,
+                "differs": ln.counted_quantity is not None and _differs(ln),
+            }
+            for ln, a in rows
+        ]
+        return {
+            "id": take.id,
+            "school_code": school.code,
+            "school_name": school.name,
+            "year": take.year,
+            "counted_on_text": dmy(take.counted_on),
+            "committee": take.committee,
+            "status": take.status,
+            "status_name": "Đang kiểm kê" if take.status == "open" else "Đã khóa",
+            "lines": lines,
+            "counted": sum(1 for ln in lines if ln["counted_quantity"] is not None),
+        }
+
+
+def stocktakes(db: Database, *, actor: Actor, school_code: str) -> list[dict[str, Any]]:
+    """The school's stock-takes, newest first."""
+    with db.session() as s:
+        school = school_by_code(s, school_code)
+        require_school_staff(actor, school)
+        rows = s.scalars(
+            select(Stocktake).where(Stocktake.school_id == school.id).order_by(Stocktake.year.desc())
+        )
+        return [
+            {"id": t.id, "year": t.year, "counted_on_text": dmy(t.counted_on), "status": t.status}
+            for t in rows
+        ]
+
+
+def learning_devices(db: Database, *, school_id: int | None = None) -> int:
+    """Learning devices in use (units), in one school or the whole city."""
+    query = select(func.coalesce(func.sum(Asset.quantity), 0)).where(
+        Asset.learning_device.is_(True), Asset.status == "in_use"
+    )
+    if school_id is not None:
+        query = query.where(Asset.school_id == school_id)
+    with db.session() as s:
+        return int(s.scalar(query) or 0)
+
+
+def devices_by_school(db: Database) -> dict[int, int]:
+    """Learning devices in use per school id."""
+    with db.session() as s:
+        rows = s.execute(
+            select(Asset.school_id, func.sum(Asset.quantity))
+            .where(Asset.learning_device.is_(True), Asset.status == "in_use")
+            .group_by(Asset.school_id)
+        )
+        return {int(k): int(v or 0) for k, v in rows}

@@ -1,0 +1,206 @@
+"""Shared names of the education service: reference data, words for codes, money, access, lookups."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel.numbers import format_decimal
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smartcity.city import service as city_service
+from smartcity.core.config import Settings
+from smartcity.core.crypto import blind_index, decrypt_personal, encrypt_personal
+from smartcity.core.errors import Forbidden, NotFound
+from smartcity.core.security import Actor
+from smartcity.education.config import EducationSettings
+from smartcity.education.models import School, SchoolYear
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+LEVELS = {"preschool": "Mầm non", "primary": "Tiểu học", "lower_secondary": "Trung học cơ sở"}
+LEVEL_GRADES = {"preschool": (2, 3, 4, 5), "primary": (1, 2, 3, 4, 5), "lower_secondary": (6, 7, 8, 9)}
+# The largest class the national school charters allow, by level and grade (age group for preschool).
+# Preschool: Circular 52/2020/TT-BGDĐT (Điều lệ trường mầm non) — nhà trẻ 24–36 months 25, mẫu giáo
+# 3–4 years 25, 4–5 years 30, 5–6 years 35. Primary: Circular 28/2020/TT-BGDĐT — 35. Lower secondary:
+# Circular 32/2020/TT-BGDĐT — 45. (Article numbers not checked, so not cited.)
+CLASS_NORMS = {
+    ("preschool", 2): 25,
+    ("preschool", 3): 25,
+    ("preschool", 4): 30,
+    ("preschool", 5): 35,
+    **{("primary", g): 35 for g in LEVEL_GRADES["primary"]},
+    **{("lower_secondary", g): 45 for g in LEVEL_GRADES["lower_secondary"]},
+}
+NORM_BASIS = {
+    "preschool": "Thông tư 52/2020/TT-BGDĐT (Điều lệ trường mầm non)",
+    "primary": "Thông tư 28/2020/TT-BGDĐT (Điều lệ trường tiểu học)",
+    "lower_secondary": "Thông tư 32/2020/TT-BGDĐT (Điều lệ trường THCS, trường THPT)",
+}
+STAFF_ROLES = {
+    "principal": "Hiệu trưởng",
+    "vice_principal": "Phó Hiệu trưởng",
+    "teacher": "Giáo viên",
+    "accountant": "Kế toán",
+    "clerk": "Văn thư",
+    "equipment": "Nhân viên thiết bị",
+    "nurse": "Nhân viên y tế",
+}
+ATTENDANCE = {
+    "present": "Có mặt",
+    "excused": "Vắng có phép",
+    "unexcused": "Vắng không phép",
+    "late": "Đi muộn",
+}
+CONDITIONS = {"good": "Tốt", "fair": "Khá", "poor": "Kém", "broken": "Hỏng"}
+ASSET_CATEGORIES = {"equipment": "Thiết bị", "furniture": "Nội thất", "it": "Công nghệ thông tin"}
+ASSET_STATUS = {
+    "in_use": "Đang sử dụng",
+    "written_off": "Đã thanh lý",
+    "transferred": "Đã điều chuyển",
+    "missing": "Thiếu khi kiểm kê",
+}
+MODES = {"in_person": "Trực tiếp", "blended": "Kết hợp", "online": "Trực tuyến"}
+INVOICE_STATUS = {"open": "Chưa thanh toán", "paid": "Đã thanh toán", "cancelled": "Đã hủy"}
+RELATIONS = {"mother": "Mẹ", "father": "Cha", "guardian": "Người giám hộ"}
+STUDENT_STATUS = {
+    "studying": "Đang học",
+    "transferred": "Đã chuyển trường",
+    "graduated": "Đã hoàn thành chương trình",
+    "left": "Đã thôi học",
+}
+# Platform roles that give a person access to a school's own records when held in the school's org unit.
+SCHOOL_ROLES = ("clerk", "specialist", "head", "leader")
+# Of those, the school's office (principal, accountant, clerk): classes, staff, fees, money, assets.
+SCHOOL_OFFICE_ROLES = ("clerk", "head", "leader")
+DEPARTMENT_ROLES = ("specialist", "head", "leader")
+
+
+@lru_cache(maxsize=8)
+def reference(name: str) -> dict[str, Any]:
+    """A reference file of the domain's data folder (fees.json, depreciation.json, schools.json)."""
+    data: dict[str, Any] = json.loads((DATA / name).read_text(encoding="utf-8"))
+    return data
+
+
+def vnd(amount: int | float | None) -> str:
+    """Money in Vietnamese format: 1.234.567 ₫."""
+    return f"{format_decimal(int(amount or 0), locale='vi_VN')} ₫"
+
+
+def number(value: int | float | None, digits: int = 0) -> str:
+    """A number in Vietnamese format (1.234,5)."""
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return str(format_decimal(value, format=pattern, locale="vi_VN"))
+
+
+def dmy(day: date | None) -> str:
+    """A date as dd/mm/yyyy."""
+    return day.strftime("%d/%m/%Y") if day else "—"
+
+
+def grade_name(level: str, grade: int) -> str:
+    """The words for a grade: "Khối 6", or the preschool age group."""
+    if level == "preschool":
+        return "Nhà trẻ 24–36 tháng" if grade <= 2 else f"Mẫu giáo {grade}–{grade + 1} tuổi"
+    return f"Khối {grade}"
+
+
+def class_norm(level: str, grade: int) -> int:
+    """The largest class the national charter allows for this level and grade."""
+    return CLASS_NORMS.get((level, grade), 35)
+
+
+def ward_name(code: str, on: date) -> str:
+    """A ward's name on the record's date (never its code)."""
+    return city_service.unit_name_on(code, on) or "—"
+
+
+# ------------------------------------------------------------------------------------------ access
+
+
+def education_settings(settings: Settings) -> EducationSettings:
+    """The education section of the settings."""
+    return settings.section(EducationSettings)
+
+
+def is_department(actor: Actor, settings: Settings) -> bool:
+    """The education department (aggregates of every school): its units' staff, city leaders, admins."""
+    if actor.kind == "system" or ("admin", None) in actor.roles or ("leader", None) in actor.roles:
+        return True
+    units = set(education_settings(settings).department_units)
+    return any(role in DEPARTMENT_ROLES and unit in units for role, unit in actor.roles)
+
+
+def school_roles(actor: Actor, school: School) -> set[str]:
+    """The platform roles the actor holds in this very school (never inherited from elsewhere)."""
+    if actor.kind == "system":
+        return set(SCHOOL_ROLES)
+    return {role for role, unit in actor.roles if unit == school.org_unit_code and role in SCHOOL_ROLES}
+
+
+def require_school_staff(actor: Actor, school: School, *, office: bool = False) -> None:
+    """Forbidden unless the actor is on this school's staff (for `office` work: its office)."""
+    roles = school_roles(actor, school)
+    needed = SCHOOL_OFFICE_ROLES if office else SCHOOL_ROLES
+    if not roles.intersection(needed):
+        what = "lãnh đạo, kế toán hoặc văn thư" if office else "cán bộ"
+        raise Forbidden(f"Chỉ {what} của {school.name} được làm việc này.")
+
+
+def staff_schools(actor: Actor) -> set[str]:
+    """The org-unit codes of the schools the actor works at."""
+    return {unit for role, unit in actor.roles if role in SCHOOL_ROLES and unit}
+
+
+# ------------------------------------------------------------------------------------------ lookups
+
+
+def school_by_code(session: Session, code: str) -> School:
+    """The school with this code (404 otherwise)."""
+    school = session.scalar(select(School).where(School.code == code))
+    if school is None:
+        raise NotFound(f"Không có trường mã {code}.")
+    return school
+
+
+def year_on(session: Session, on: date) -> SchoolYear:
+    """The school year a day falls in (the latest one started, between two years)."""
+    year = session.scalar(
+        select(SchoolYear).where(SchoolYear.starts_on <= on).order_by(SchoolYear.starts_on.desc()).limit(1)
+    )
+    if year is None:
+        raise NotFound("Chưa có năm học nào.")
+    return year
+
+
+def year_by_name(session: Session, name: str) -> SchoolYear:
+    """The school year named "2026-2027" (404 otherwise)."""
+    year = session.scalar(select(SchoolYear).where(SchoolYear.name == name))
+    if year is None:
+        raise NotFound(f"Không có năm học {name}.")
+    return year
+
+
+# ------------------------------------------------------------------------------------------ crypto
+
+
+def seal(settings: Settings, value: str) -> str:
+    """Encrypt a child's personal value at rest."""
+    return encrypt_personal(settings.resolved_secret_key, value)
+
+
+def unseal(settings: Settings, token: str | None) -> str:
+    """Decrypt a value sealed by `seal` ("" for none)."""
+    return decrypt_personal(settings.resolved_secret_key, token) if token else ""
+
+
+def id_hash(settings: Settings, personal_id: str) -> str:
+    """The keyed hash of a personal identification number, for lookup."""
+    return blind_index(settings.resolved_secret_key, personal_id)

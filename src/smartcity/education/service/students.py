@@ -1,0 +1,598 @@
+"""Students: enrolment, class lists, transfers, daily attendance, promotion, parents, exemptions.
+
+A child's name, birth date and personal identification number are sealed at rest; the school's staff
+see them (every class list or record read is audited), the child's own parents see their child, the
+department only counts.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import Counter
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from smartcity.accounts import service as accounts_service
+from smartcity.core import clock
+from smartcity.core.config import Settings
+from smartcity.core.crypto import mask
+from smartcity.core.db import Database
+from smartcity.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from smartcity.core.security import Actor
+from smartcity.core.text import fold
+from smartcity.core.uow import UnitOfWork
+from smartcity.education.events import StudentEnrolled, StudentTransferred
+from smartcity.education.models import (
+    Attendance,
+    Enrolment,
+    Guardian,
+    School,
+    SchoolClass,
+    SchoolYear,
+    Student,
+    StudentExemption,
+    Transfer,
+)
+from smartcity.education.schemas import (
+    AttendanceSheet,
+    ExemptionGrant,
+    GuardianLink,
+    PromotionRun,
+    StudentCreate,
+    TransferCreate,
+)
+from smartcity.education.service.common import (
+    ATTENDANCE,
+    LEVEL_GRADES,
+    RELATIONS,
+    STUDENT_STATUS,
+    dmy,
+    grade_name,
+    id_hash,
+    reference,
+    require_school_staff,
+    school_by_code,
+    school_roles,
+    seal,
+    unseal,
+    year_by_name,
+)
+
+PRESCHOOL_GROUPS = {2: "Nhà trẻ", 3: "Mầm", 4: "Chồi", 5: "Lá"}
+
+
+def student_code(student_id: int) -> str:
+    """The student's code (mã học sinh) given by the platform."""
+    return f"HS{student_id:08d}"
+
+
+def _class_and_school(session: Session, class_id: int) -> tuple[SchoolClass, School]:
+    cls = session.get(SchoolClass, class_id)
+    if cls is None:
+        raise NotFound("Không có lớp này.")
+    school = session.get(School, cls.school_id)
+    assert school is not None
+    return cls, school
+
+
+def _check_birth_date(level: str, grade: int, birth: date, on: date) -> None:
+    """A child's age must fit the grade within two years either way (early entry, repeated years)."""
+    age = on.year - birth.year
+    expected = grade + (5 if level != "preschool" else 0)  # grade 1 in the year the child turns 6
+    if birth >= on or not expected - 2 <= age <= expected + 3:
+        raise ValidationFailed.for_field("birth_date", "Ngày sinh không phù hợp với khối lớp.")
+
+
+def enrol_student(
+    db: Database, *, actor: Actor, settings: Settings, school_code: str, data: StudentCreate
+) -> dict[str, Any]:
+    """Enrol a child in a class of the school (the school's office); identifiers sealed at rest."""
+    with UnitOfWork(db, actor) as uow:
+        s = uow.session
+        school = school_by_code(s, school_code)
+        require_school_staff(actor, school, office=True)
+        student = _new_student(s, settings, school, data)
+        uow.audit("education.student.enrolled", "student", student.code, after={"school": school_code})
+        cls = s.get(SchoolClass, data.class_id)
+        year = s.get(SchoolYear, cls.year_id) if cls else None
+        uow.publish(
+            StudentEnrolled(
+                school_code=school_code, class_name=cls.name if cls else "", year=year.name if year else ""
+            )
+        )
+        return {"id": student.id, "code": student.code}
+
+
+def _new_student(s: Session, settings: Settings, school: School, data: StudentCreate) -> Student:
+    """Insert a student and their enrolment in the class (which must be the school's)."""
+    cls, class_school = _class_and_school(s, data.class_id)
+    if class_school.id != school.id:
+        raise ValidationFailed.for_field("class_id", "Lớp không thuộc trường này.")
+    year = s.get(SchoolYear, cls.year_id)
+    assert year is not None
+    starts = data.starts_on or max(year.starts_on, clock.today(settings))
+    _check_birth_date(school.level, cls.grade, data.birth_date, year.starts_on)
+    hashed = id_hash(settings, data.personal_id) if data.personal_id else None
+    if hashed and s.scalar(select(Student.id).where(Student.personal_id_hash == hashed)) is not None:
+        raise Conflict("Học sinh có mã định danh này đã có hồ sơ; hãy làm thủ tục chuyển trường.")
+    student = Student(
+        code="tmp-" + uuid.uuid4().hex[:12],
+        school_id=school.id,
+        name_enc=seal(settings, data.full_name.strip()),
+        birth_date_enc=seal(settings, data.birth_date.isoformat()),
+        personal_id_enc=seal(settings, data.personal_id) if data.personal_id else None,
+        personal_id_hash=hashed,
+        sex=data.sex,
+    )
+    s.add(student)
+    s.flush()
+    student.code = student_code(student.id)
+    s.add(Enrolment(student_id=student.id, class_id=cls.id, year_id=cls.year_id, starts_on=starts))
+    cls.enrolled_count += 1
+    return student
+
+
+def find_by_personal_id(
+    db: Database, *, actor: Actor, settings: Settings, personal_id: str
+) -> dict[str, Any]:
+    """Find a child by personal identification number (keyed hash): their code and school, for staff."""
+    with db.session() as s:
+        student = s.scalar(select(Student).where(Student.personal_id_hash == id_hash(settings, personal_id)))
+        if student is None:
+            raise NotFound("Không có học sinh với mã định danh này.")
+        school = s.get(School, student.school_id)
+        assert school is not None
+        if not staff_schools_any(actor, s):
+            raise Forbidden("Chỉ cán bộ nhà trường được tra cứu.")
+        return {"code": student.code, "school": school.name, "school_code": school.code}
+
+
+def staff_schools_any(actor: Actor, session: Session) -> bool:
+    """Whether the actor is on the staff of some school."""
+    units = {unit for role, unit in actor.roles if unit}
+    if actor.kind == "system":
+        return True
+    query = select(func.count()).select_from(School).where(School.org_unit_code.in_(units))
+    return bool(units) and int(session.scalar(query) or 0) > 0
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+
+def _student_view(s: Session, settings: Settings, student: Student, *, full: bool) -> dict[str, Any]:
+    """A student in words: name, birth date, masked or clear personal number, class, school."""
+    school = s.get(School, student.school_id)
+    assert school is not None
+    current = s.execute(
+        select(Enrolment, SchoolClass)
+        .join(SchoolClass, SchoolClass.id == Enrolment.class_id)
+        .where(Enrolment.student_id == student.id)
+        .order_by(Enrolment.starts_on.desc(), Enrolment.id.desc())
+        .limit(1)
+    ).first()
+    personal_id = unseal(settings, student.personal_id_enc)
+    birth = date.fromisoformat(unseal(settings, student.birth_date_enc))
+    row: dict[str, Any] = {
+        "id": student.id,
+        "code": student.code,
+        "full_name": unseal(settings, student.name_enc),
+        "birth_date": birth,
+        "birth_date_text": dmy(birth),
+        "sex_name": {"M": "Nam", "F": "Nữ"}.get(student.sex, ""),
+        "personal_id": personal_id if full else mask(personal_id, keep_end=3) if personal_id else "",
+        "status": student.status,
+        "status_name": STUDENT_STATUS[student.status],
+        "school_code": school.code,
+        "school_name": school.name,
+        "class_id": current[1].id if current else None,
+        "class_name": current[1].name if current else "",
+        "grade_name": grade_name(school.level, current[1].grade) if current else "",
+    }
+    return row
+
+
+def class_students(db: Database, *, actor: Actor, settings: Settings, class_id: int) -> list[dict[str, Any]]:
+    """The students currently in a class (the school's staff; the read is audited)."""
+    with UnitOfWork(db, actor) as uow:
+        s = uow.session
+        cls, school = _class_and_school(s, class_id)
+        require_school_staff(actor, school)
+        students = s.scalars(
+            select(Student)
+            .join(Enrolment, Enrolment.student_id == Student.id)
+            .where(Enrolment.class_id == cls.id, Enrolment.status == "active")
+        )
+        rows = [_student_view(s, settings, st, full=False) for st in students]
+        uow.audit("education.class_list.read", "school_class", cls.id, after={"students": len(rows)})
+    rows.sort(
+        key=lambda r: (fold(r["full_name"].split()[-1]) if r["full_name"] else "", fold(r["full_name"]))
+    )
+    return rows
+
+
+def guardians_of(session: Session, student_id: int) -> list[int]:
+    """The user ids linked as the child's parents."""
+    return list(session.scalars(select(Guardian.user_id).where(Guardian.student_id == student_id)))
+
+
+def _student_for(s: Session, actor: Actor, code: str) -> tuple[Student, School, bool]:
+    """The student by code, if the actor is on the school's staff or a linked parent (else 404)."""
+    student = s.scalar(select(Student).where(Student.code == code))
+    if student is None:
+        raise NotFound("Không có học sinh này.")
+    school = s.get(School, student.school_id)
+    assert school is not None
+    if school_roles(actor, school):
+        return student, school, True
+    if actor.user_id is not None and actor.user_id in guardians_of(s, student.id):
+        return student, school, False
+    raise NotFound("Không có học sinh này.")  # never tell a stranger that the child exists
+
+
+def get_student(db: Database, *, actor: Actor, settings: Settings, code: str) -> dict[str, Any]:
+    """A student's record: school staff (personal number in clear) or the child's parent (masked)."""
+    with UnitOfWork(db, actor) as uow:
+        student, _school, staff = _student_for(uow.session, actor, code)
+        row = _student_view(uow.session, settings, student, full=staff)
+        row["guardians"] = [
+            {"relation_name": RELATIONS[g.relation], "linked_at": g.linked_at}
+            for g in uow.session.scalars(select(Guardian).where(Guardian.student_id == student.id))
+        ]
+        uow.audit("education.student.read", "student", code, after={"as": "staff" if staff else "parent"})
+        return row
+
+
+def children_of(db: Database, *, actor: Actor, settings: Settings) -> list[dict[str, Any]]:
+    """The children linked to the signed-in parent."""
+    if actor.user_id is None:
+        return []
+    with db.session() as s:
+        students = s.scalars(
+            select(Student)
+            .join(Guardian, Guardian.student_id == Student.id)
+            .where(Guardian.user_id == actor.user_id)
+            .order_by(Student.id)
+        )
+        return [_student_view(s, settings, st, full=False) for st in students]
+
+
+# ------------------------------------------------------------------------------------------ parents
+
+
+def link_guardian(db: Database, *, actor: Actor, code: str, data: GuardianLink) -> None:
+    """Link a citizen account as the child's parent or guardian (the school's office)."""
+    user = accounts_service.get_user_by_username(db, data.username)
+    if user is None or not user.is_active:
+        raise ValidationFailed.for_field("username", "Không có tài khoản công dân này.")
+    with UnitOfWork(db, actor) as uow:
+        student, school, _staff = _student_for(uow.session, actor, code)
+        require_school_staff(actor, school, office=True)
+        if user.id in guardians_of(uow.session, student.id):
+            raise Conflict("Tài khoản này đã được liên kết với học sinh.")
+        uow.session.add(
+            Guardian(student_id=student.id, user_id=user.id, relation=data.relation, linked_by=actor.label)
+        )
+        uow.audit(
+            "education.guardian.linked",
+            "student",
+            code,
+            after={"user_id": user.id, "relation": data.relation},
+        )
+
+
+# ------------------------------------------------------------------------------------------ transfers
+
+
+def transfer_student(
+    db: Database, *, actor: Actor, settings: Settings, code: str, data: TransferCreate
+) -> None:
+    """Move a student to another school's class (the office of either school)."""
+    if data.on_date > clock.today(settings):
+        raise ValidationFailed.for_field("on_date", "Ngày chuyển trường không được ở tương lai.")
+    with UnitOfWork(db, actor) as uow:
+        s = uow.session
+        student = s.scalar(select(Student).where(Student.code == code))
+        if student is None:
+            raise NotFound("Không có học sinh này.")
+        source = s.get(School, student.school_id)
+        target = school_by_code(s, data.to_school)
+        assert source is not None
+        if not (school_roles(actor, source) | school_roles(actor, target)) & {"clerk", "head", "leader"}:
+            raise Forbidden("Chỉ văn phòng trường đi hoặc trường đến được chuyển trường.")
+        to_class, to_school = _class_and_school(s, data.to_class_id)
+        if to_school.id != target.id or target.id == source.id:
+            raise ValidationFailed.for_field("to_class_id", "Lớp không thuộc trường đến.")
+        current = _active_enrolment(s, student.id)
+        if current is None:
+            raise Conflict("Học sinh không đang học ở lớp nào.")
+        old_class = s.get(SchoolClass, current.class_id)
+        assert old_class is not None
+        if to_class.year_id != current.year_id or to_class.grade != old_class.grade:
+            raise ValidationFailed.for_field("to_class_id", "Lớp đến phải cùng năm học và cùng khối.")
+        current.status, current.ends_on = "transferred", data.on_date
+        old_class.enrolled_count = max(0, old_class.enrolled_count - 1)
+        s.add(
+            Enrolment(
+                student_id=student.id, class_id=to_class.id, year_id=to_class.year_id, starts_on=data.on_date
+            )
+        )
+        to_class.enrolled_count += 1
+        student.school_id = target.id
+        s.add(
+            Transfer(
+                student_id=student.id,
+                from_school_id=source.id,
+                to_school_id=target.id,
+                to_class_id=to_class.id,
+                on_date=data.on_date,
+                reason=data.reason,
+            )
+        )
+        uow.audit(
+            "education.student.transferred",
+            "student",
+            code,
+            before={"school": source.code},
+            after={"school": target.code},
+        )
+        uow.publish(
+            StudentTransferred(
+                from_school=source.code, to_school=target.code, on_date=data.on_date.isoformat()
+            )
+        )
+
+
+def _active_enrolment(s: Session, student_id: int) -> Enrolment | None:
+    return s.scalar(
+        select(Enrolment)
+        .where(Enrolment.student_id == student_id, Enrolment.status == "active")
+        .order_by(Enrolment.starts_on.desc())
+        .limit(1)
+    )
+
+
+# ------------------------------------------------------------------------------------------ attendance
+
+
+def record_attendance(
+    db: Database, *, actor: Actor, settings: Settings, class_id: int, sheet: AttendanceSheet
+) -> dict[str, int]:
+    """A class's attendance on a day: the listed marks, everyone else present (staff of the school)."""
+    if sheet.day > clock.today(settings):
+        raise ValidationFailed.for_field("day", "Không điểm danh trước cho ngày chưa đến.")
+    if sheet.day.isoweekday() == 7:
+        raise ValidationFailed.for_field("day", "Chủ nhật không phải ngày học.")
+    with UnitOfWork(db, actor) as uow:
+        s = uow.session
+        cls, school = _class_and_school(s, class_id)
+        require_school_staff(actor, school)
+        year = s.get(SchoolYear, cls.year_id)
+        assert year is not None
+        if not year.starts_on <= sheet.day <= year.ends_on:
+            raise ValidationFailed.for_field("day", "Ngày không thuộc năm học của lớp.")
+        members = set(
+            s.scalars(
+                select(Enrolment.student_id).where(
+                    Enrolment.class_id == cls.id,
+                    Enrolment.starts_on <= sheet.day,
+                    (Enrolment.ends_on.is_(None)) | (Enrolment.ends_on >= sheet.day),
+                )
+            )
+        )
+        marks = {m.student_id: m.status for m in sheet.marks}
+        strangers = sorted(set(marks) - members)
+        if strangers:
+            raise ValidationFailed.for_field("marks", f"Học sinh {strangers} không thuộc lớp vào ngày này.")
+        existing = {
+            a.student_id: a
+            for a in s.scalars(
+                select(Attendance).where(Attendance.class_id == cls.id, Attendance.day == sheet.day)
+            )
+        }
+        for student_id in members:
+            status = marks.get(student_id, "present")
+            row = existing.get(student_id)
+            if row is None:
+                s.add(Attendance(student_id=student_id, class_id=cls.id, day=sheet.day, status=status))
+            else:
+                row.status = status
+        uow.audit(
+            "education.attendance.recorded",
+            "school_class",
+            cls.id,
+            after={"day": sheet.day.isoformat(), "absent": len(marks)},
+        )
+    counts: Counter[str] = Counter(str(marks.get(m, "present")) for m in members)
+    return {key: counts.get(key, 0) for key in ATTENDANCE}
+
+
+def class_attendance(db: Database, *, actor: Actor, class_id: int, day: date) -> dict[int, str]:
+    """The statuses already marked for a class on a day, by student id (staff of the school)."""
+    with db.session() as s:
+        _cls, school = _class_and_school(s, class_id)
+        require_school_staff(actor, school)
+        rows = s.execute(
+            select(Attendance.student_id, Attendance.status).where(
+                Attendance.class_id == class_id, Attendance.day == day
+            )
+        ).all()
+        return {int(student_id): str(status) for student_id, status in rows}
+
+
+def student_attendance(db: Database, *, actor: Actor, code: str, since: date) -> list[dict[str, Any]]:
+    """A student's attendance since a day (staff of the school or the child's parent)."""
+    with db.session() as s:
+        student, _school, _staff = _student_for(s, actor, code)
+        rows = s.scalars(
+            select(Attendance)
+            .where(Attendance.student_id == student.id, Attendance.day >= since)
+            .order_by(Attendance.day.desc())
+        )
+        return [
+            {"day": a.day, "day_text": dmy(a.day), "status": a.status, "status_name": ATTENDANCE[a.status]}
+            for a in rows
+        ]
+
+
+def attendance_rate(db: Database, *, start: date, end: date, school_id: int | None = None) -> tuple[int, int]:
+    """(present or late, all marks) between two days inclusive, for a school or the whole city."""
+    query = select(Attendance.status, func.count()).where(Attendance.day.between(start, end))
+    if school_id is not None:
+        query = query.join(SchoolClass, SchoolClass.id == Attendance.class_id).where(
+            SchoolClass.school_id == school_id
+        )
+    with db.session() as s:
+        counts = dict(s.execute(query.group_by(Attendance.status)).all())
+    present = int(counts.get("present", 0)) + int(counts.get("late", 0))
+    return present, int(sum(counts.values()))
+
+
+def attendance_by_school(db: Database, *, start: date, end: date) -> dict[int, tuple[int, int]]:
+    """(present or late, all marks) per school id between two days inclusive."""
+    with db.session() as s:
+        rows = s.execute(
+            select(SchoolClass.school_id, Attendance.status, func.count())
+            .join(SchoolClass, SchoolClass.id == Attendance.class_id)
+            .where(Attendance.day.between(start, end))
+            .group_by(SchoolClass.school_id, Attendance.status)
+        )
+        out: dict[int, list[int]] = {}
+        for school_id, status, count in rows:
+            pair = out.setdefault(int(school_id), [0, 0])
+            pair[1] += int(count)
+            if status in ("present", "late"):
+                pair[0] += int(count)
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+# ------------------------------------------------------------------------------------------ promotion
+
+
+def next_class_name(level: str, grade: int, name: str) -> str:
+    """Next year's name of a class: "3A2" → "4A2", preschool "Mầm 2" → "Chồi 2"."""
+    if level == "preschool":
+        for group in sorted(PRESCHOOL_GROUPS.values(), key=len, reverse=True):
+            if name.startswith(group):
+                return PRESCHOOL_GROUPS[grade + 1] + name[len(group) :]
+        return f"{PRESCHOOL_GROUPS[grade + 1]} {name}"
+    match = re.match(r"^(\d+)(.*)$", name)
+    return f"{grade + 1}{match.group(2)}" if match else f"{grade + 1}{name}"
+
+
+def promote(db: Database, *, actor: Actor, school_code: str, data: PromotionRun) -> dict[str, int]:
+    """End of year: move every student up a grade (those held back repeat it; the last grade completes)."""
+    held = set(data.held_back)
+    result = Counter[str]()
+    with UnitOfWork(db, actor) as uow:
+        s = uow.session
+        school = school_by_code(s, school_code)
+        require_school_staff(actor, school, office=True)
+        old, new = year_by_name(s, data.from_year), year_by_name(s, data.to_year)
+        if new.starts_on <= old.starts_on:
+            raise ValidationFailed.for_field("to_year", "Năm học mới phải sau năm học cũ.")
+        last_grade = LEVEL_GRADES[school.level][-1]
+        classes = list(
+            s.scalars(
+                select(SchoolClass).where(SchoolClass.school_id == school.id, SchoolClass.year_id == old.id)
+            )
+        )
+        targets: dict[tuple[int, str], SchoolClass] = {}
+        for cls in classes:
+            for enrolment in s.scalars(
+                select(Enrolment).where(Enrolment.class_id == cls.id, Enrolment.status == "active")
+            ):
+                student = s.get(Student, enrolment.student_id)
+                assert student is not None
+                enrolment.ends_on = old.ends_on
+                if enrolment.student_id in held:
+                    enrolment.status, grade, name = "repeated", cls.grade, cls.name
+                elif cls.grade == last_grade:
+                    enrolment.status, student.status = "graduated", "graduated"
+                    result["graduated"] += 1
+                    continue
+                else:
+                    enrolment.status, grade, name = (
+                        "promoted",
+                        cls.grade + 1,
+                        next_class_name(school.level, cls.grade, cls.name),
+                    )
+                target = targets.get((grade, name)) or _class_for(s, school.id, new.id, grade, name)
+                targets[(grade, name)] = target
+                s.add(
+                    Enrolment(
+                        student_id=student.id, class_id=target.id, year_id=new.id, starts_on=new.starts_on
+                    )
+                )
+                target.enrolled_count += 1
+                result[enrolment.status] += 1
+        uow.audit("education.promotion", "school", school_code, after=dict(result) | {"to": data.to_year})
+    return dict(result)
+
+
+def _class_for(s: Session, school_id: int, year_id: int, grade: int, name: str) -> SchoolClass:
+    cls = s.scalar(
+        select(SchoolClass).where(
+            SchoolClass.school_id == school_id, SchoolClass.year_id == year_id, SchoolClass.name == name
+        )
+    )
+    if cls is None:
+        cls = SchoolClass(school_id=school_id, year_id=year_id, grade=grade, name=name, enrolled_count=0)
+        s.add(cls)
+        s.flush()
+    return cls
+
+
+# ------------------------------------------------------------------------------------------ exemptions
+
+
+def categories() -> list[dict[str, Any]]:
+    """The exemption and reduction categories, each rule with its legal basis."""
+    return list(reference("fees.json")["categories"])
+
+
+def grant_exemption(db: Database, *, actor: Actor, code: str, data: ExemptionGrant) -> None:
+    """Record that a student belongs to a category for a year (the school's office, with evidence)."""
+    if data.category not in {c["code"] for c in categories()}:
+        raise ValidationFailed.for_field("category", "Không có diện miễn, giảm này.")
+    with UnitOfWork(db, actor) as uow:
+        student, school, _staff = _student_for(uow.session, actor, code)
+        require_school_staff(actor, school, office=True)
+        year = year_by_name(uow.session, data.year)
+        exists = uow.session.scalar(
+            select(StudentExemption.id).where(
+                StudentExemption.student_id == student.id,
+                StudentExemption.year_id == year.id,
+                StudentExemption.category == data.category,
+            )
+        )
+        if exists is not None:
+            raise Conflict("Học sinh đã có diện này trong năm học.")
+        uow.session.add(
+            StudentExemption(
+                student_id=student.id,
+                year_id=year.id,
+                category=data.category,
+                evidence=data.evidence,
+                granted_by=actor.label,
+            )
+        )
+        uow.audit(
+            "education.exemption.granted",
+            "student",
+            code,
+            after={"category": data.category, "year": data.year},
+        )
+
+
+def school_days(start: date, end: date) -> list[date]:
+    """Monday to Friday between two days inclusive (the demo's school days)."""
+    days, day = [], start
+    while day <= end:
+        if day.isoweekday() <= 5:
+            days.append(day)
+        day += timedelta(days=1)
+    return days

@@ -1,0 +1,531 @@
+"""Pages of the education domain: the department's map of schools, the school's own pages (classes,
+attendance, fees, assets and stock-take, imports), and the parent's pages in the citizen space."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from smartcity.core import clock
+from smartcity.core.errors import AppError, Forbidden, ValidationFailed
+from smartcity.core.pages import PageParams
+from smartcity.education import service
+from smartcity.education.api import read_xlsx
+from smartcity.education.schemas import (
+    AttendanceMark,
+    AttendanceSheet,
+    StocktakeCount,
+    StocktakeOpen,
+)
+from smartcity.education.service.common import CONDITIONS, SCHOOL_ROLES, education_settings
+from smartcity.web.deps import ActorDep, DbDep, SettingsDep, verify_csrf
+from smartcity.web.templating import render
+
+router = APIRouter()
+PUBLIC_LINKS = ({"label": "Con tôi ở trường", "href": "/con-toi"},)
+STAFF_LINKS = (
+    {
+        "label": "Giáo dục: 57 trường công lập",
+        "href": "/can-bo/giao-duc",
+        "roles": ("specialist", "head", "leader"),
+    },
+    {"label": "Trường của tôi", "href": "/can-bo/giao-duc/truong", "roles": SCHOOL_ROLES},
+)
+CSRF = [Depends(verify_csrf)]
+MESSAGES = {
+    "paid": "Thanh toán thành công. Biên lai đã sẵn sàng.",
+    "declined": "Giao dịch không thành công; hóa đơn vẫn chưa được thanh toán.",
+    "attendance": "Đã lưu điểm danh.",
+    "invoiced": "Đã lập hóa đơn.",
+    "counter": "Đã thu tiền và lập biên lai.",
+    "counted": "Đã lưu kết quả kiểm đếm.",
+    "closed": "Đã khóa sổ; sổ tài sản đã được cập nhật theo kết quả kiểm kê.",
+    "month_closed": "Đã khóa sổ đối chiếu tháng.",
+}
+
+
+def _login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
+
+
+def _page(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    message = MESSAGES.get(request.query_params.get("msg", ""), "")
+    return render(request, f"education/{template}", {"message": message, **context}, status_code=status_code)
+
+
+def _errors(exc: ValidationFailed) -> list[str]:
+    return [str(e["message"]) for e in exc.errors] or [exc.detail]
+
+
+# ------------------------------------------------------------------------------------------ department
+
+
+@router.get("/can-bo/giao-duc", response_class=HTMLResponse)
+def department(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep) -> Response:
+    """All 57 schools on a map and in a table: enrolment, class sizes, fee collection, attendance, devices."""
+    if not actor.is_authenticated:
+        return _login(request)
+    data = service.overview(db, actor=actor, settings=settings)
+    return _page(
+        request,
+        "department.html",
+        {
+            **data,
+            "norms": service.NORM_BASIS,
+            "base_map_style_url": settings.base_map_style_url,
+            "geojson": service.schools_geojson(data["schools"]),
+            "on_text": service.dmy(data["on"]),
+        },
+    )
+
+
+# ------------------------------------------------------------------------------------------ school staff
+
+
+@router.get("/can-bo/giao-duc/truong", response_class=HTMLResponse)
+def my_schools(request: Request, db: DbDep, actor: ActorDep) -> Response:
+    """The schools the signed-in person works at (straight to it when there is one)."""
+    if not actor.is_authenticated:
+        return _login(request)
+    schools = service.my_schools(db, actor=actor)
+    if len(schools) == 1:
+        return RedirectResponse(f"/can-bo/giao-duc/truong/{schools[0]['code']}", status_code=303)
+    if not schools:
+        raise Forbidden("Tài khoản của bạn chưa được phân công ở trường nào.")
+    return _page(request, "my_schools.html", {"schools": schools})
+
+
+@router.get("/can-bo/giao-duc/truong/{code}", response_class=HTMLResponse)
+def school_home(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, code: str) -> Response:
+    """The school's home: its classes this year, staff and the way to fees, assets and imports."""
+    if not actor.is_authenticated:
+        return _login(request)
+    classes = service.list_classes(db, actor=actor, school_code=code)
+    staff = service.list_staff(db, actor=actor, school_code=code)
+    year = service.current_year(db, settings)
+    enrolled = sum(c["enrolled"] for c in classes)
+    modes = {
+        name: sum(1 for c in classes if c["teaching_mode"] == mode) for mode, name in service.MODES.items()
+    }
+    return _page(
+        request,
+        "school.html",
+        {
+            "school": service.get_school(db, code),
+            "classes": classes,
+            "staff": staff,
+            "year": year,
+            "enrolled_text": service.number(enrolled),
+            "over_norm": sum(1 for c in classes if c["over_norm"]),
+            "modes": modes,
+        },
+    )
+
+
+@router.get("/can-bo/giao-duc/lop/{class_id}", response_class=HTMLResponse)
+def class_page(
+    request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, class_id: int
+) -> Response:
+    """A class: its students (personal numbers masked), today's attendance sheet, the timetable."""
+    if not actor.is_authenticated:
+        return _login(request)
+    cls, school = service.class_with_school(db, actor=actor, class_id=class_id)
+    students = service.class_students(db, actor=actor, settings=settings, class_id=class_id)
+    today = clock.today(settings)
+    if today.isoweekday() == 7:  # no school on Sunday: the sheet of the day before
+        today -= timedelta(days=1)
+    return _page(
+        request,
+        "class.html",
+        {
+            "cls": cls,
+            "school": school,
+            "students": students,
+            "timetable": service.class_timetable(db, actor=actor, class_id=class_id),
+            "today": today.isoformat(),
+            "today_text": service.dmy(today),
+            "statuses": service.ATTENDANCE,
+            "marked": service.class_attendance(db, actor=actor, class_id=class_id, day=today),
+            "timetable_grid": service.timetable_grid,
+        },
+    )
+
+
+@router.post("/can-bo/giao-duc/lop/{class_id}/diem-danh", dependencies=CSRF)
+async def attendance(
+    request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, class_id: int
+) -> Response:
+    """Save the attendance sheet (every student listed with a status)."""
+    if not actor.is_authenticated:
+        return _login(request)
+    form = await request.form()
+    day = date.fromisoformat(str(form.get("day") or clock.today(settings).isoformat()))
+    marks = [
+        AttendanceMark(student_id=int(key[7:]), status=str(value))
+        for key, value in form.items()
+        if key.startswith("status_") and value != "present"
+    ]
+    sheet = AttendanceSheet(day=day, marks=marks)
+    await run_in_threadpool(
+        lambda: service.record_attendance(db, actor=actor, settings=settings, class_id=class_id, sheet=sheet)
+    )
+    return RedirectResponse(f"/can-bo/giao-duc/lop/{class_id}?msg=attendance", status_code=303)
+
+
+@router.get("/can-bo/giao-duc/truong/{code}/hoc-phi", response_class=HTMLResponse)
+def fees(
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    code: str,
+    thang: str | None = None,
+    trang: int = 1,
+) -> Response:
+    """Fees of the school: bill a month, the month's invoices, arrears, the month's reconciliation."""
+    if not actor.is_authenticated:
+        return _login(request)
+    month = thang if thang and len(thang) == 7 else clock.today(settings).strftime("%Y-%m")
+    invoices = service.list_invoices(
+        db,
+        actor=actor,
+        settings=settings,
+        school_code=code,
+        paging=PageParams.for_page(trang, 50),
+        period=month,
+    )
+    return _page(
+        request,
+        "fees.html",
+        {
+            "school": service.get_school(db, code),
+            "month": month,
+            "month_text": f"{month[5:]}/{month[:4]}",
+            "invoices": invoices,
+            "arrears": service.arrears(db, actor=actor, settings=settings, school_code=code)[:100],
+            "report": service.reconciliation(
+                db, actor=actor, settings=settings, school_code=code, month=month
+            ),
+            "rates": service.fee_rates(service.current_year(db, settings)["name"]),
+            "vnd": service.vnd,
+            "error": request.query_params.get("error", ""),
+        },
+    )
+
+
+def _back(url: str, **params: str) -> RedirectResponse:
+    return RedirectResponse(f"{url}?{urlencode(params)}", status_code=303)
+
+
+@router.post("/can-bo/giao-duc/truong/{code}/hoc-phi/lap-hoa-don", dependencies=CSRF)
+def issue(
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    code: str,
+    thang: Annotated[str, Form()],
+) -> Response:
+    """Bill every student of the school for the month."""
+    if not actor.is_authenticated:
+        return _login(request)
+    url = f"/can-bo/giao-duc/truong/{code}/hoc-phi"
+    try:
+        service.issue_invoices(db, actor=actor, settings=settings, school_code=code, period=thang)
+    except ValidationFailed as exc:
+        return _back(url, thang=thang, error=_errors(exc)[0])
+    return _back(url, thang=thang, msg="invoiced")
+
+
+@router.post("/can-bo/giao-duc/truong/{code}/hoc-phi/khoa-so", dependencies=CSRF)
+def close_month(
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    code: str,
+    thang: Annotated[str, Form()],
+) -> Response:
+    """Close a finished month's reconciliation."""
+    if not actor.is_authenticated:
+        return _login(request)
+    url = f"/can-bo/giao-duc/truong/{code}/hoc-phi"
+    try:
+        service.close_month(db, actor=actor, settings=settings, school_code=code, month=thang)
+    except (ValidationFailed, AppError) as exc:
+        if exc.status >= 500 or exc.status == 403:
+            raise
+        return _back(url, thang=thang, error=exc.detail)
+    return _back(url, thang=thang, msg="month_closed")
+
+
+@router.get("/can-bo/giao-duc/hoa-don/{number}", response_class=HTMLResponse)
+def invoice_page(
+    request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, number: str
+) -> Response:
+    """An invoice with its lines and legal bases, payments and the counter form."""
+    if not actor.is_authenticated:
+        return _login(request)
+    invoice = service.get_invoice(db, actor=actor, settings=settings, number=number)
+    return _page(
+        request, "invoice.html", {"invoice": invoice, "error": request.query_params.get("error", "")}
+    )
+
+
+@router.post("/can-bo/giao-duc/hoa-don/{number}/thu-tien", dependencies=CSRF)
+def counter(
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    number: str,
+    so_tien: Annotated[int, Form(gt=0)],
+    nguoi_nop: Annotated[str, Form(min_length=2, max_length=120)],
+) -> Response:
+    """Money received at the counter; a receipt follows."""
+    if not actor.is_authenticated:
+        return _login(request)
+    url = f"/can-bo/giao-duc/hoa-don/{number}"
+    try:
+        service.record_counter_payment(
+            db, actor=actor, settings=settings, number=number, amount_vnd=so_tien, payer=nguoi_nop
+        )
+    except (ValidationFailed, AppError) as exc:
+        if exc.status >= 500 or exc.status in (403, 404):
+            raise
+        return _back(url, error=exc.detail)
+    return _back(url, msg="counter")
+
+
+@router.get("/can-bo/giao-duc/truong/{code}/tai-san", response_class=HTMLResponse)
+def assets(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, code: str) -> Response:
+    """The register with depreciation to date, totals, and the stock-takes."""
+    if not actor.is_authenticated:
+        return _login(request)
+    rows = service.list_assets(db, actor=actor, school_code=code)
+    today = clock.today(settings)
+    takes = service.stocktakes(db, actor=actor, school_code=code)
+    return _page(
+        request,
+        "assets.html",
+        {
+            "school": service.get_school(db, code),
+            "assets": rows,
+            "totals": service.register_totals(rows),
+            "stocktakes": takes,
+            "can_open": all(t["year"] != today.year for t in takes),
+            "today": today.isoformat(),
+            "year": today.year,
+            "on_text": service.dmy(today),
+            "classes": service.depreciation_classes(),
+            "basis": service.reference("depreciation.json")["legal_basis"],
+        },
+    )
+
+
+@router.post("/can-bo/giao-duc/truong/{code}/kiem-ke", dependencies=CSRF)
+def open_stocktake(
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    code: str,
+    ngay: Annotated[date, Form()],
+    hoi_dong: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    """Open this year's stock-take."""
+    if not actor.is_authenticated:
+        return _login(request)
+    data = StocktakeOpen(year=ngay.year, counted_on=ngay, committee=hoi_dong)
+    take_id = service.open_stocktake(db, actor=actor, settings=settings, school_code=code, data=data)
+    return RedirectResponse(f"/can-bo/giao-duc/kiem-ke/{take_id}", status_code=303)
+
+
+@router.get("/can-bo/giao-duc/kiem-ke/{take_id}", response_class=HTMLResponse)
+def stocktake(request: Request, db: DbDep, actor: ActorDep, take_id: int) -> Response:
+    """The stock-take sheet: every item with its book quantity, what was found and why they differ."""
+    if not actor.is_authenticated:
+        return _login(request)
+    take = service.get_stocktake(db, actor=actor, stocktake_id=take_id)
+    errors = [e for e in request.query_params.get("errors", "").split("|") if e]
+    return _page(request, "stocktake.html", {"take": take, "conditions": CONDITIONS, "errors": errors})
+
+
+@router.post("/can-bo/giao-duc/kiem-ke/{take_id}", dependencies=CSRF)
+async def count(request: Request, db: DbDep, actor: ActorDep, take_id: int) -> Response:
+    """Save the counts of the sheet (each row: quantity, condition, explanation)."""
+    if not actor.is_authenticated:
+        return _login(request)
+    form = await request.form()
+    take = service.get_stocktake(db, actor=actor, stocktake_id=take_id)
+    counts: dict[int, StocktakeCount] = {}
+    for line in take["lines"]:
+        key = str(line["asset_id"])
+        quantity = str(form.get(f"qty_{key}", "")).strip()
+        condition = str(form.get(f"cond_{key}", line["counted_condition"]))
+        if not quantity.isdigit() or condition not in CONDITIONS:
+            continue
+        counts[line["asset_id"]] = StocktakeCount(
+            counted_quantity=int(quantity),
+            counted_condition=condition,
+            explanation=str(form.get(f"note_{key}", "")),
+        )
+    await run_in_threadpool(lambda: service.count_items(db, actor=actor, stocktake_id=take_id, counts=counts))
+    if form.get("action") == "close":
+        try:
+            await run_in_threadpool(lambda: service.close_stocktake(db, actor=actor, stocktake_id=take_id))
+        except ValidationFailed as exc:
+            return _back(f"/can-bo/giao-duc/kiem-ke/{take_id}", errors="|".join(_errors(exc)[:30]))
+        return RedirectResponse(
+            f"/can-bo/giao-duc/truong/{take['school_code']}/tai-san?msg=closed", status_code=303
+        )
+    return _back(f"/can-bo/giao-duc/kiem-ke/{take_id}", msg="counted")
+
+
+@router.get("/can-bo/giao-duc/truong/{code}/nhap", response_class=HTMLResponse)
+def import_form(request: Request, db: DbDep, actor: ActorDep, code: str) -> Response:
+    """Forms to import a student list or an asset list from XLSX."""
+    if not actor.is_authenticated:
+        return _login(request)
+    service.list_staff(db, actor=actor, school_code=code)  # staff of the school only
+    return _page(request, "import.html", {"school": service.get_school(db, code), "errors": [], "done": ""})
+
+
+@router.post("/can-bo/giao-duc/truong/{code}/nhap", response_class=HTMLResponse, dependencies=CSRF)
+async def import_file(
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    code: str,
+    loai: Annotated[str, Form(pattern="^(hoc-sinh|tai-san)$")],
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    """Import all rows or none; every bad row shown with its number."""
+    if not actor.is_authenticated:
+        return _login(request)
+    content = await read_xlsx(file, settings)
+    importer = service.import_students if loai == "hoc-sinh" else service.import_assets
+    school = service.get_school(db, code)
+    try:
+        rows = await run_in_threadpool(
+            lambda: importer(db, actor=actor, settings=settings, school_code=code, content=content)
+        )
+    except ValidationFailed as exc:
+        return _page(
+            request, "import.html", {"school": school, "errors": _errors(exc), "done": ""}, status_code=422
+        )
+    what = "học sinh" if loai == "hoc-sinh" else "tài sản"
+    return _page(
+        request, "import.html", {"school": school, "errors": [], "done": f"Đã nhập {rows} dòng {what}."}
+    )
+
+
+# ------------------------------------------------------------------------------------------ parents
+
+
+@router.get("/con-toi", response_class=HTMLResponse)
+def my_children(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep) -> Response:
+    """The signed-in parent's children at school, with what is owed."""
+    if not actor.is_authenticated:
+        return _login(request)
+    children = service.children_of(db, actor=actor, settings=settings)
+    for child in children:
+        invoices = service.student_invoices(db, actor=actor, code=child["code"])
+        owed = sum(i["outstanding_vnd"] for i in invoices if i["status"] == "open")
+        child["owed_text"] = service.vnd(owed)
+        child["owed"] = owed
+    return _page(request, "children.html", {"children": children})
+
+
+@router.get("/con-toi/{code}", response_class=HTMLResponse)
+def child_page(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, code: str) -> Response:
+    """A child's fees (pay online, receipts), attendance of the last days and the class timetable."""
+    if not actor.is_authenticated:
+        return _login(request)
+    child = service.get_student(db, actor=actor, settings=settings, code=code)
+    days = education_settings(settings).attendance_days_shown
+    since = clock.today(settings) - timedelta(days=days)
+    attendance = service.student_attendance(db, actor=actor, code=code, since=since)
+    invoices = service.student_invoices(db, actor=actor, code=code)
+    for invoice in invoices:
+        if invoice["status"] == "open":
+            invoice["detail"] = service.get_invoice(
+                db, actor=actor, settings=settings, number=invoice["number"]
+            )
+    return _page(
+        request,
+        "child.html",
+        {
+            "child": child,
+            "invoices": invoices,
+            "attendance": attendance,
+            "absent": sum(1 for a in attendance if a["status"] in ("excused", "unexcused")),
+            "days": days,
+            "timetable": service.student_timetable(db, actor=actor, code=code),
+            "timetable_grid": service.timetable_grid,
+        },
+    )
+
+
+@router.post("/con-toi/hoa-don/{number}/thanh-toan", dependencies=CSRF)
+def pay(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, number: str) -> Response:
+    """Start paying an invoice online: to the payment provider's page."""
+    if not actor.is_authenticated:
+        return _login(request)
+    return_url = str(request.url_for("education_payment_return"))
+    url = service.start_online_payment(
+        db, actor=actor, settings=settings, number=number, return_url=return_url
+    )
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get(service.SCHOOL_SANDBOX_PAGE, response_class=HTMLResponse)
+def sandbox_page(request: Request, settings: SettingsDep) -> HTMLResponse:
+    """The MOCK gateway's hosted page for school fees (sandbox: no money moves)."""
+    params = dict(request.query_params)
+    valid = service.sandbox_check(settings, params)
+    amount = int(params.get("sc_Amount", "0") or 0) // 100 if valid else 0
+    return _page(request, "sandbox.html", {"params": params, "valid": valid, "amount": service.vnd(amount)})
+
+
+@router.post(service.SCHOOL_SANDBOX_PAGE)
+async def sandbox_decide(request: Request, db: DbDep, settings: SettingsDep) -> Response:
+    """The payer approves or cancels; the sandbox calls the server callback, then returns the browser."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    approve = form.pop("decision", "") == "approve"
+    form.pop("csrf_token", None)
+    answer = service.sandbox_decision(settings, form, approve=approve)
+    await run_in_threadpool(
+        lambda: service.handle_callback(db, settings=settings, params=answer, channel="ipn")
+    )
+    return RedirectResponse(f"{form['sc_ReturnUrl']}?{urlencode(answer)}", status_code=303)
+
+
+@router.get("/con-toi/thanh-toan/ket-qua", name="education_payment_return")
+def payment_return(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep) -> Response:
+    """The browser back from the gateway: verify the signed answer, then show the child's page."""
+    verdict = service.handle_callback(
+        db, settings=settings, params=dict(request.query_params), channel="return"
+    )
+    if verdict.invoice_number is None:
+        raise AppError(f"Kết quả thanh toán không hợp lệ ({verdict.message}).")
+    message = "paid" if verdict.paid else "declined"
+    code = service.invoice_student_code(db, verdict.invoice_number)
+    return RedirectResponse(f"/con-toi/{code}?msg={message}", status_code=303)
+
+
+@router.get("/con-toi/bien-lai/{number}.pdf")
+def receipt(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, number: str) -> Response:
+    """A receipt as PDF (the child's parent or the school's staff)."""
+    if not actor.is_authenticated:
+        return _login(request)
+    pdf = service.receipt_pdf(db, actor=actor, settings=settings, receipt_number=number)
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{number}.pdf"'}
+    )

@@ -1,0 +1,110 @@
+"""Fixtures of the education tests: the city pack, the demo data, signed-in staff and parents."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+
+from smartcity.accounts import service as accounts_service
+from smartcity.core.config import Settings
+from smartcity.core.db import Database
+from smartcity.core.security import Actor
+from smartcity.education.config import EducationSettings
+from tests.conftest import TEST_SECRET
+
+SYSTEM = Actor.system("test")
+PASSWORD = "correct horse battery"
+
+
+CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with small parameters so that logins in tests stay quick."""
+    monkeypatch.setattr(accounts_service, "_hasher", CHEAP)
+    accounts_service._dummy_hash.cache_clear()
+
+
+def _load(database: Database, settings: Settings) -> None:
+    from smartcity.city.loader import load_city_pack
+    from smartcity.education.demo import load_demo
+
+    load_city_pack(database, pack="thu-dau-mot", actor=SYSTEM)
+    settings.set_section(EducationSettings(demo_students_per_class=1))
+    load_demo(database, settings=settings, actor=SYSTEM)
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Path]:
+    """A SQLite database with the city pack and the demo loaded once, copied into each test's database."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("education-demo")
+    path = folder / "demo.db"
+    shutil.copy(sqlite_template, path)
+    database = Database(f"sqlite:///{path}")
+    settings = Settings(
+        data_dir=folder / "var", database_url=database.url, secret_key=TEST_SECRET, log_json=False
+    )
+    database.bind_settings(settings)
+    saved = accounts_service._hasher
+    accounts_service._hasher = CHEAP
+    try:
+        _load(database, settings)
+    finally:
+        accounts_service._hasher = saved
+    with database.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.dispose()
+    yield path
+
+
+@pytest.fixture
+def city(db):  # type: ignore[no-untyped-def]
+    """The Thủ Dầu Một pack loaded (wards)."""
+    from smartcity.city.loader import load_city_pack
+
+    load_city_pack(db, pack="thu-dau-mot", actor=SYSTEM)
+    return db
+
+
+@pytest.fixture
+def demo(request: pytest.FixtureRequest, db, settings):  # type: ignore[no-untyped-def]
+    """The city pack and the education demo (one student record per class, one class in full): on SQLite a
+    copy of a database loaded once per session, on PostgreSQL loaded for the test."""
+    if db.is_sqlite:
+        source = sqlite3.connect(request.getfixturevalue("sqlite_demo"))
+        target = sqlite3.connect(db.url.removeprefix("sqlite:///"))
+        source.backup(target)
+        source.close()
+        target.close()
+        db.dispose()
+        settings.set_section(EducationSettings(demo_students_per_class=1))
+        return db
+    _load(db, settings)
+    return db
+
+
+@pytest.fixture
+def login(db, settings) -> Callable[..., dict[str, str]]:
+    """Create a user with roles (or reuse one) and return bearer headers for it."""
+
+    def make(username: str, *roles: tuple[str, str | None]) -> dict[str, str]:
+        user = accounts_service.get_user_by_username(db, username)
+        if user is None:
+            accounts_service.create_user(
+                db, actor=SYSTEM, username=username, password=PASSWORD, roles=list(roles)
+            )
+        else:  # a demo account: give it the test password
+            accounts_service.set_password(db, actor=SYSTEM, user_id=user.id, password=PASSWORD)
+        token = accounts_service.login_for_token(
+            db, settings=settings, username=username, password=PASSWORD, client_ip="10.1.2.3"
+        ).access_token
+        return {"Authorization": f"Bearer {token}"}
+
+    return make

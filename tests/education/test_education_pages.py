@@ -1,0 +1,224 @@
+"""The pages: the department's map and table, the school's pages, the parent's pages; one browser tour."""
+
+from __future__ import annotations
+
+import io
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from smartcity.accounts import service as accounts_service
+from smartcity.core import clock
+from smartcity.education import service
+from smartcity.education.service.imports import ASSET_HEADERS, STUDENT_HEADERS
+from tests.education.conftest import PASSWORD, SYSTEM
+from tests.support import chromium_page, run_once_on_sqlite, served
+
+SHOTS = Path(tempfile.gettempdir())
+SCHOOL = "TH-PHUHOA1"
+
+
+def _sign_in(client, username: str, *roles: tuple[str, str | None]) -> None:  # type: ignore[no-untyped-def]
+    user = accounts_service.get_user_by_username(client.app.state.db, username)
+    if user is None:
+        accounts_service.create_user(
+            client.app.state.db, actor=SYSTEM, username=username, password=PASSWORD, roles=list(roles)
+        )
+    else:
+        accounts_service.set_password(client.app.state.db, actor=SYSTEM, user_id=user.id, password=PASSWORD)
+    page = client.get("/login")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+
+
+def _token(html: str) -> str:
+    return html.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+def _xlsx(headers: tuple[str, ...], rows: list[tuple[object, ...]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_department_page_lists_all_schools_by_name_with_ward_names(demo, client):
+    _sign_in(client, "giaoduc")
+    html = client.get("/can-bo/giao-duc").text
+    assert html.count("<tr data-code=") == 57
+    assert "Trường THCS Chu Văn An" in html and "Phường Thủ Dầu Một" in html
+    assert re.search(r">\d{2}\.\d{3}<", html)  # enrolment written the Vietnamese way (68.081)
+    assert ">25747<" not in html and "lower_secondary" not in html.split("schools-data")[0]
+
+
+def test_school_pages_for_its_staff_only(demo, client, settings):
+    _sign_in(client, "ketoan.phuhoa1")
+    assert 'href="/can-bo/giao-duc/truong"' in client.get("/can-bo").text
+    home = client.get(f"/can-bo/giao-duc/truong/{SCHOOL}")
+    assert home.status_code == 200 and "3A2" in home.text and "@edu.thudaumot.example" in home.text
+    class_id = re.search(r'href="/can-bo/giao-duc/lop/(\d+)">3A2<', home.text).group(1)
+    page = client.get(f"/can-bo/giao-duc/lop/{class_id}").text
+    assert "Nguyễn Minh Khang" in page and "*********" in page  # names for staff, identifiers masked
+    student = re.search(r'name="status_(\d+)"', page).group(1)
+    saved = client.post(
+        f"/can-bo/giao-duc/lop/{class_id}/diem-danh",
+        data={
+            "csrf_token": _token(page),
+            "day": re.search(r'name="day" value="([^"]+)"', page).group(1),
+            f"status_{student}": "unexcused",
+        },
+    )
+    assert saved.status_code == 200 and "Đã lưu điểm danh" in saved.text
+    assert re.search(rf'name="status_{student}".*?value="unexcused" selected', saved.text, re.S)
+    fees = client.get(f"/can-bo/giao-duc/truong/{SCHOOL}/hoc-phi").text
+    assert "Danh sách nợ phí quá hạn" in fees and " ₫" in fees
+    assets = client.get(f"/can-bo/giao-duc/truong/{SCHOOL}/tai-san").text
+    assert "Kiểm kê năm" in assets and "Máy vi tính phòng tin học" in assets
+    other = client.get("/can-bo/giao-duc/truong/THCS-CHUVANAN", headers={"accept": "text/html"})
+    assert other.status_code == 403
+
+
+def test_school_imports_students_all_or_nothing(demo, client, settings):
+    _sign_in(client, "ketoan.phuhoa1")
+    form = client.get(f"/can-bo/giao-duc/truong/{SCHOOL}/nhap")
+    token = _token(form.text)
+    born = f"02/03/{clock.today(settings).year - 7}"
+    bad = _xlsx(
+        STUDENT_HEADERS,
+        [
+            ("Lê Văn Tài", born, "Nam", "074220088001", "1A1"),
+            ("Lê Thị Na", "31/02/2019", "Nữ", "", "1A1"),
+            ("Trần Văn B", born, "Nam", "074220088001", "9Z9"),
+        ],
+    )
+    page = client.post(
+        f"/can-bo/giao-duc/truong/{SCHOOL}/nhap",
+        data={"loai": "hoc-sinh", "csrf_token": token},
+        files={"file": ("ds.xlsx", bad)},
+    )
+    assert page.status_code == 422 and "Dòng 3" in page.text and "Dòng 4" in page.text
+    assert "Dòng 2" not in page.text
+    classes = service.list_classes(demo, actor=SYSTEM, school_code=SCHOOL)
+    first = next(c for c in classes if c["name"] == "1A1")
+    assert len(service.class_students(demo, actor=SYSTEM, settings=settings, class_id=first["id"])) == 1
+    good = _xlsx(STUDENT_HEADERS, [("Lê Văn Tài", born, "Nam", "074220088001", "1A1")])
+    page = client.post(
+        f"/can-bo/giao-duc/truong/{SCHOOL}/nhap",
+        data={"loai": "hoc-sinh", "csrf_token": token},
+        files={"file": ("ds.xlsx", good)},
+    )
+    assert "Đã nhập 1 dòng học sinh" in page.text
+    assets = _xlsx(
+        ASSET_HEADERS,
+        [("Máy chiếu", "Công nghệ thông tin", "khong-co", 2, 9000000, "01/01/2026", "Tốt", "Không")],
+    )
+    page = client.post(
+        f"/can-bo/giao-duc/truong/{SCHOOL}/nhap",
+        data={"loai": "tai-san", "csrf_token": token},
+        files={"file": ("ts.xlsx", assets)},
+    )
+    assert page.status_code == 422 and "Dòng 2" in page.text and "nhóm hao mòn" in page.text
+
+
+def test_parent_pages_show_only_their_children(demo, client):
+    assert client.get("/con-toi", follow_redirects=False).headers["location"].startswith("/login")
+    _sign_in(client, "congdan")
+    space = client.get("/cua-toi").text
+    assert "Con tôi ở trường" in space and "Còn phải nộp" in space
+    html = client.get("/con-toi").text
+    assert "Nguyễn Minh Khang" in html and "Nguyễn Ngọc Bảo Vy" in html
+    code = re.search(r'href="/con-toi/(HS\d+)"', html).group(1)
+    child = client.get(f"/con-toi/{code}").text
+    assert "Thanh toán trực tuyến" in child and "Chuyên cần" in child and "Nghị quyết 217/2025/QH15" in child
+    other = service.list_classes(demo, actor=SYSTEM, school_code="THCS-CHUVANAN")[0]
+    stranger = service.class_students(demo, actor=SYSTEM, settings=demo.settings, class_id=other["id"])[0][
+        "code"
+    ]
+    assert client.get(f"/con-toi/{stranger}", headers={"accept": "text/html"}).status_code == 404
+
+
+@pytest.fixture
+def live_server(app, demo) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The app served with the demo loaded (SQLite only)."""
+    run_once_on_sqlite(demo)
+    with served(app) as url:
+        yield url
+
+
+def _browser_sign_in(page, url: str, username: str, target: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{url}/login?next={target}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+
+
+@pytest.mark.browser
+def test_department_parent_and_school_in_the_browser(live_server, demo):
+    for username in ("giaoduc", "congdan", "ketoan.phuhoa1"):
+        user = accounts_service.get_user_by_username(demo, username)
+        accounts_service.set_password(demo, actor=SYSTEM, user_id=user.id, password=PASSWORD)
+    with chromium_page() as page:
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        _browser_sign_in(page, live_server, "giaoduc", "/can-bo/giao-duc")
+        page.wait_for_selector("#edu-map[data-ready='57']", timeout=20000)
+        assert page.inner_text("#school-count") == "57"
+        assert page.locator("#schools tbody tr").count() == 57
+        page.screenshot(path=str(SHOTS / "education-department.png"), full_page=True)
+        page.context.clear_cookies()
+
+        _browser_sign_in(page, live_server, "congdan", "/con-toi")
+        page.click("#children li:first-child a")
+        page.wait_for_selector(".open-invoice")
+        page.screenshot(path=str(SHOTS / "education-child.png"), full_page=True)
+        page.click(".open-invoice button.pay")
+        page.wait_for_selector("#sandbox-approve")
+        page.click("#sandbox-approve")
+        page.wait_for_selector("#message")
+        assert "Thanh toán thành công" in page.inner_text("#message")
+        receipt = page.locator("#paid a.receipt").first.get_attribute("href")
+        pdf = page.request.get(f"{live_server}{receipt}")
+        assert pdf.ok and pdf.body().startswith(b"%PDF")
+        page.context.clear_cookies()
+
+        _browser_sign_in(page, live_server, "ketoan.phuhoa1", f"/can-bo/giao-duc/truong/{SCHOOL}/tai-san")
+        page.wait_for_selector("#open-stocktake")
+        rows = page.locator("#assets tbody tr")
+        row = next(
+            rows.nth(i) for i in range(rows.count()) if int(rows.nth(i).locator("td.qty").inner_text()) > 1
+        )
+        asset_id, before = row.get_attribute("data-id"), int(row.locator("td.qty").inner_text())
+        page.click("#open-stocktake button")
+        page.wait_for_selector("#stocktake")
+        page.fill(f"input[name=qty_{asset_id}]", str(before - 1))
+        page.click("#close-stocktake")
+        page.wait_for_selector("#stocktake-errors")  # a difference without explanation is refused
+        page.fill(f"input[name=qty_{asset_id}]", str(before - 1))
+        page.fill(f"input[name=note_{asset_id}]", "Hỏng không sửa được, đã lập biên bản")
+        page.click("#close-stocktake")
+        page.wait_for_selector(".notice")
+        after = int(page.locator(f"#assets tr[data-id='{asset_id}'] td.qty").inner_text())
+        assert after == before - 1
+        page.screenshot(path=str(SHOTS / "education-assets.png"), full_page=True)
+        page.goto(f"{live_server}/can-bo/giao-duc/truong/{SCHOOL}/hoc-phi")
+        page.wait_for_selector("#reconciliation")
+        page.screenshot(path=str(SHOTS / "education-fees.png"), full_page=True)
+        page.goto(f"{live_server}/can-bo/giao-duc/truong/{SCHOOL}")
+        page.click("#classes a >> text=3A2")
+        page.wait_for_selector("#attendance")
+        page.screenshot(path=str(SHOTS / "education-class.png"), full_page=True)
+        assert errors == []
+
+
+def test_pages_in_english(demo, client):
+    _sign_in(client, "giaoduc")
+    html = client.get("/can-bo/giao-duc?lang=en").text
+    assert "Education: the city" in html and "Collection rate" in html and "Tỷ lệ thu" not in html
