@@ -17,12 +17,17 @@ from smartcity.core.pages import PageParams
 from smartcity.education import service
 from smartcity.education.api import read_xlsx
 from smartcity.education.schemas import (
+    AssetTransfer,
+    AssetWriteOff,
     AttendanceMark,
     AttendanceSheet,
+    ExemptionGrant,
+    GuardianLink,
     StocktakeCount,
     StocktakeOpen,
+    TransferCreate,
 )
-from smartcity.education.service.common import CONDITIONS, SCHOOL_ROLES, education_settings
+from smartcity.education.service.common import CONDITIONS, RELATIONS, SCHOOL_ROLES, education_settings
 from smartcity.web.deps import ActorDep, DbDep, SettingsDep, verify_csrf
 from smartcity.web.templating import render
 
@@ -46,6 +51,11 @@ MESSAGES = {
     "counted": "Đã lưu kết quả kiểm đếm.",
     "closed": "Đã khóa sổ; sổ tài sản đã được cập nhật theo kết quả kiểm kê.",
     "month_closed": "Đã khóa sổ đối chiếu tháng.",
+    "linked": "Đã liên kết tài khoản phụ huynh; phụ huynh xem được học phí, điểm danh, thời khóa biểu.",
+    "exempted": "Đã ghi nhận diện miễn, giảm; áp dụng cho các hóa đơn lập từ nay.",
+    "transferred": "Đã chuyển trường; hồ sơ của học sinh đã sang trường mới.",
+    "asset_moved": "Đã điều chuyển tài sản; trường nhận đã có tài sản trong sổ.",
+    "written_off": "Đã ghi giảm tài sản theo quyết định thanh lý.",
 }
 
 
@@ -385,6 +395,199 @@ async def count(request: Request, db: DbDep, actor: ActorDep, take_id: int) -> R
             f"/can-bo/giao-duc/truong/{take['school_code']}/tai-san?msg=closed", status_code=303
         )
     return _back(f"/can-bo/giao-duc/kiem-ke/{take_id}", msg="counted")
+
+
+# ------------------------------------------------------------------------------------------ a student's file
+
+
+def _attempt(url: str, action: Any, msg: str) -> RedirectResponse:
+    """Run an office action; a refusal the clerk can fix comes back to the form as a plain message."""
+    try:
+        action()
+    except (ValidationFailed, AppError) as exc:
+        if exc.status >= 500 or exc.status in (403, 404):
+            raise
+        detail = _errors(exc)[0] if isinstance(exc, ValidationFailed) else exc.detail
+        return _back(url, error=detail)
+    return _back(url, msg=msg)
+
+
+@router.get("/can-bo/giao-duc/hoc-sinh/{code}", response_class=HTMLResponse)
+def student_page(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, code: str) -> Response:
+    """A student's file for the school: parents, exemptions, moves, invoices and the office's forms."""
+    if not actor.is_authenticated:
+        return _login(request)
+    student = service.get_student(db, actor=actor, settings=settings, code=code)
+    if "exemptions" not in student:  # the child's parent: their own page
+        return RedirectResponse(f"/con-toi/{code}", status_code=303)
+    year = service.current_year(db, settings)["name"]
+    return _page(
+        request,
+        "student.html",
+        {
+            "student": student,
+            "school": service.get_school(db, student["school_code"]),
+            "invoices": service.student_invoices(db, actor=actor, code=code)[:12],
+            "targets": service.transfer_targets(db, actor=actor, code=code),
+            "categories": service.categories(),
+            "relations": RELATIONS,
+            "year_text": year.replace("-", "–"),
+            "today": clock.today(settings).isoformat(),
+            "error": request.query_params.get("error", ""),
+        },
+    )
+
+
+@router.post("/can-bo/giao-duc/hoc-sinh/{code}/phu-huynh", dependencies=CSRF)
+def link_parent(
+    request: Request,
+    db: DbDep,
+    actor: ActorDep,
+    code: str,
+    tai_khoan: Annotated[str, Form(max_length=64)],
+    quan_he: Annotated[str, Form(max_length=20)],
+) -> Response:
+    """Link a citizen account as the child's parent or guardian."""
+    if not actor.is_authenticated:
+        return _login(request)
+    url = f"/can-bo/giao-duc/hoc-sinh/{code}"
+    if quan_he not in RELATIONS or len(tai_khoan.strip()) < 3:
+        return _back(url, error="Hãy nhập tên đăng nhập của phụ huynh và chọn quan hệ với học sinh.")
+    link = GuardianLink(username=tai_khoan.strip(), relation=quan_he)  # type: ignore[arg-type]
+    return _attempt(url, lambda: service.link_guardian(db, actor=actor, code=code, data=link), "linked")
+
+
+@router.post("/can-bo/giao-duc/hoc-sinh/{code}/mien-giam", dependencies=CSRF)
+def exempt(
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    code: str,
+    dien: Annotated[str, Form(max_length=40)],
+    minh_chung: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    """Record the student's exemption or reduction category for this school year."""
+    if not actor.is_authenticated:
+        return _login(request)
+    url = f"/can-bo/giao-duc/hoc-sinh/{code}"
+    if len(minh_chung.strip()) < 3:
+        return _back(url, error="Hãy ghi giấy tờ làm căn cứ (ví dụ: số sổ hộ nghèo, giấy xác nhận).")
+    grant = ExemptionGrant(
+        year=service.current_year(db, settings)["name"], category=dien, evidence=minh_chung.strip()
+    )
+    return _attempt(url, lambda: service.grant_exemption(db, actor=actor, code=code, data=grant), "exempted")
+
+
+@router.post("/can-bo/giao-duc/hoc-sinh/{code}/chuyen-truong", dependencies=CSRF)
+def move_student(
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    code: str,
+    lop_den: Annotated[str, Form(max_length=60)],
+    ngay: Annotated[date, Form()],
+    ly_do: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    """Move the student to a class of another school; the records follow them."""
+    if not actor.is_authenticated:
+        return _login(request)
+    url = f"/can-bo/giao-duc/hoc-sinh/{code}"
+    school_code, _, class_id = lop_den.partition("/")
+    if not class_id.isdigit():
+        return _back(url, error="Hãy chọn lớp ở trường đến.")
+    student = service.get_student(db, actor=actor, settings=settings, code=code)
+    move = TransferCreate(
+        to_school=school_code, to_class_id=int(class_id), on_date=ngay, reason=ly_do.strip()
+    )
+    answer = _attempt(
+        url,
+        lambda: service.transfer_student(db, actor=actor, settings=settings, code=code, data=move),
+        "transferred",
+    )
+    if "error=" in answer.headers["location"] or not student.get("class_id"):
+        return answer
+    return _back(f"/can-bo/giao-duc/lop/{student['class_id']}", msg="transferred")
+
+
+# ------------------------------------------------------------------------------------------ an asset
+
+
+@router.get("/can-bo/giao-duc/tai-san/{asset_id}", response_class=HTMLResponse)
+def asset_page(
+    request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, asset_id: int
+) -> Response:
+    """An item of the register: value, history, and the office's transfer and write-off forms."""
+    if not actor.is_authenticated:
+        return _login(request)
+    asset = service.get_asset(db, actor=actor, settings=settings, asset_id=asset_id)
+    return _page(
+        request,
+        "asset.html",
+        {
+            "asset": asset,
+            "school": service.get_school(db, asset["school_code"]),
+            "history": service.movements(db, actor=actor, asset_id=asset_id),
+            "schools": [sc for sc in service.list_schools(db) if sc["code"] != asset["school_code"]],
+            "today": clock.today(settings).isoformat(),
+            "error": request.query_params.get("error", ""),
+        },
+    )
+
+
+@router.post("/can-bo/giao-duc/tai-san/{asset_id}/dieu-chuyen", dependencies=CSRF)
+def move_asset(
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    asset_id: int,
+    truong_nhan: Annotated[str, Form(max_length=40)],
+    so_luong: Annotated[int, Form(ge=1, le=1_000_000)],
+    ngay: Annotated[date, Form()],
+    ly_do: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    """Move units of the item to another school's register."""
+    if not actor.is_authenticated:
+        return _login(request)
+    url = f"/can-bo/giao-duc/tai-san/{asset_id}"
+    if len(ly_do.strip()) < 3:
+        return _back(url, error="Hãy ghi lý do điều chuyển.")
+    move = AssetTransfer(to_school=truong_nhan, quantity=so_luong, on_date=ngay, reason=ly_do.strip())
+    return _attempt(
+        url,
+        lambda: service.transfer_asset(db, actor=actor, settings=settings, asset_id=asset_id, data=move),
+        "asset_moved",
+    )
+
+
+@router.post("/can-bo/giao-duc/tai-san/{asset_id}/thanh-ly", dependencies=CSRF)
+def write_off_asset(
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    asset_id: int,
+    so_luong: Annotated[int, Form(ge=1, le=1_000_000)],
+    ngay: Annotated[date, Form()],
+    ly_do: Annotated[str, Form(max_length=300)] = "",
+    so_quyet_dinh: Annotated[str, Form(max_length=80)] = "",
+) -> Response:
+    """Write off units of the item by a decision."""
+    if not actor.is_authenticated:
+        return _login(request)
+    url = f"/can-bo/giao-duc/tai-san/{asset_id}"
+    if len(ly_do.strip()) < 3:
+        return _back(url, error="Hãy ghi lý do thanh lý.")
+    data = AssetWriteOff(
+        quantity=so_luong, on_date=ngay, reason=ly_do.strip(), reference=so_quyet_dinh.strip()
+    )
+    return _attempt(
+        url,
+        lambda: service.write_off(db, actor=actor, settings=settings, asset_id=asset_id, data=data),
+        "written_off",
+    )
 
 
 @router.get("/can-bo/giao-duc/truong/{code}/nhap", response_class=HTMLResponse)

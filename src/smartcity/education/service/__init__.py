@@ -10,6 +10,7 @@ from smartcity.education.service.assets import (  # noqa: F401
     count_items,
     depreciation,
     depreciation_classes,
+    get_asset,
     get_stocktake,
     learning_devices,
     list_assets,
@@ -105,6 +106,7 @@ from smartcity.education.service.students import (  # noqa: F401
     record_attendance,
     student_attendance,
     transfer_student,
+    transfer_targets,
 )
 from smartcity.education.service.timetable import (  # noqa: F401
     class_timetable,

@@ -28,11 +28,13 @@ from smartcity.education.service.common import (
     ASSET_CATEGORIES,
     ASSET_STATUS,
     CONDITIONS,
+    SCHOOL_OFFICE_ROLES,
     dmy,
     number,
     reference,
     require_school_staff,
     school_by_code,
+    school_roles,
     vnd,
 )
 
@@ -295,6 +297,22 @@ def write_off(
             )
         )
         return {"remaining": asset.quantity, "status": asset.status}
+
+
+def get_asset(db: Database, *, actor: Actor, settings: Settings, asset_id: int) -> dict[str, Any]:
+    """One item of the register with its depreciation to date (staff of the school)."""
+    with db.session() as s:
+        asset = s.get(Asset, asset_id)
+        if asset is None:
+            raise NotFound("Không có tài sản này.")
+        school = s.get(School, asset.school_id)
+        assert school is not None
+        require_school_staff(actor, school)
+        row = _asset_row(asset, clock.today(settings))
+        office = bool(school_roles(actor, school) & set(SCHOOL_OFFICE_ROLES))
+        row.update(school_code=school.code, school_name=school.name, office=office)
+        row["in_register"] = asset.status == "in_use"
+        return row
 
 
 def movements(db: Database, *, actor: Actor, asset_id: int) -> list[dict[str, Any]]:

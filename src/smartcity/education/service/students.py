@@ -49,6 +49,7 @@ from smartcity.education.service.common import (
     ATTENDANCE,
     LEVEL_GRADES,
     RELATIONS,
+    SCHOOL_OFFICE_ROLES,
     STUDENT_STATUS,
     dmy,
     grade_name,
@@ -236,14 +237,85 @@ def _student_for(s: Session, actor: Actor, code: str) -> tuple[Student, School, 
 def get_student(db: Database, *, actor: Actor, settings: Settings, code: str) -> dict[str, Any]:
     """A student's record: school staff (personal number in clear) or the child's parent (masked)."""
     with UnitOfWork(db, actor) as uow:
-        student, _school, staff = _student_for(uow.session, actor, code)
+        student, school, staff = _student_for(uow.session, actor, code)
         row = _student_view(uow.session, settings, student, full=staff)
+        row["office"] = bool(school_roles(actor, school) & set(SCHOOL_OFFICE_ROLES))
         row["guardians"] = [
-            {"relation_name": RELATIONS[g.relation], "linked_at": g.linked_at}
+            {"relation_name": RELATIONS[g.relation], "linked_at": g.linked_at, "user_id": g.user_id}
             for g in uow.session.scalars(select(Guardian).where(Guardian.student_id == student.id))
         ]
+        if staff:
+            row["exemptions"] = _exemptions(uow.session, student.id)
+            row["transfers"] = _transfers(uow.session, student.id)
         uow.audit("education.student.read", "student", code, after={"as": "staff" if staff else "parent"})
-        return row
+    for guardian in row["guardians"]:
+        user_id = guardian.pop("user_id")
+        if staff:
+            guardian["name"] = accounts_service.get_user(db, user_id).full_name
+    return row
+
+
+def _exemptions(s: Session, student_id: int) -> list[dict[str, Any]]:
+    """The student's exemption categories by year, in words."""
+    names = {c["code"]: c["name"] for c in categories()}
+    rows = s.execute(
+        select(StudentExemption, SchoolYear.name)
+        .join(SchoolYear, SchoolYear.id == StudentExemption.year_id)
+        .where(StudentExemption.student_id == student_id)
+        .order_by(SchoolYear.name.desc(), StudentExemption.id)
+    )
+    return [
+        {
+            "year": year.replace("-", "–"),
+            "category_name": names.get(e.category, e.category),
+            "evidence": e.evidence,
+        }
+        for e, year in rows
+    ]
+
+
+def _transfers(s: Session, student_id: int) -> list[dict[str, Any]]:
+    """The student's moves between schools, oldest first, in words."""
+    names = dict(s.execute(select(School.id, School.name)).all())
+    rows = s.scalars(select(Transfer).where(Transfer.student_id == student_id).order_by(Transfer.on_date))
+    return [
+        {
+            "on_text": dmy(t.on_date),
+            "from_name": names.get(t.from_school_id, ""),
+            "to_name": names.get(t.to_school_id, ""),
+            "reason": t.reason,
+        }
+        for t in rows
+    ]
+
+
+def transfer_targets(db: Database, *, actor: Actor, code: str) -> list[dict[str, Any]]:
+    """The classes of the same year and grade at other schools of the level, grouped by school."""
+    with db.session() as s:
+        student, school, staff = _student_for(s, actor, code)
+        current = _active_enrolment(s, student.id)
+        if not staff or current is None:
+            return []
+        here = s.get(SchoolClass, current.class_id)
+        assert here is not None
+        rows = s.execute(
+            select(SchoolClass, School)
+            .join(School, School.id == SchoolClass.school_id)
+            .where(
+                SchoolClass.year_id == current.year_id,
+                SchoolClass.grade == here.grade,
+                School.level == school.level,
+                School.id != school.id,
+            )
+            .order_by(School.name, SchoolClass.name)
+        )
+        groups: dict[str, dict[str, Any]] = {}
+        for cls, target in rows:
+            group = groups.setdefault(
+                target.code, {"school_code": target.code, "school_name": target.name, "classes": []}
+            )
+            group["classes"].append({"id": cls.id, "name": cls.name})
+        return list(groups.values())
 
 
 def children_of(db: Database, *, actor: Actor, settings: Settings) -> list[dict[str, Any]]:
