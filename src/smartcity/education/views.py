@@ -453,7 +453,7 @@ def link_parent(
     url = f"/can-bo/giao-duc/hoc-sinh/{code}"
     if quan_he not in RELATIONS or len(tai_khoan.strip()) < 3:
         return _back(url, error="Hãy nhập tên đăng nhập của phụ huynh và chọn quan hệ với học sinh.")
-    link = GuardianLink(username=tai_khoan.strip(), relation=quan_he)  # type: ignore[arg-type]
+    link = GuardianLink(username=tai_khoan.strip(), relation=quan_he)
     return _attempt(url, lambda: service.link_guardian(db, actor=actor, code=code, data=link), "linked")
 
 
