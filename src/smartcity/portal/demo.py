@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
@@ -132,7 +133,7 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
         _dated(SMART_CITY_ARTICLE, min(date(2022, 2, 27), today)),
         _dated(MORE_NEWS[0], min(date(2022, 6, 15), today)),
         _dated(MORE_NEWS[1], min(date(2022, 9, 5), today)),
-        _dated(NOTICES[0], min(date(2025, 7, 1), today)),
+        _dated(NOTICES[0], min(city_service.reorganisation_date(), today)),
         _dated(NOTICES[1], today - timedelta(days=3)),
         _dated(ABOUT, today - timedelta(days=30)),
     ]
