@@ -21,6 +21,12 @@ from smartcity.education.service.assets import (  # noqa: F401
     transfer_asset,
     write_off,
 )
+from smartcity.education.service.attendance import (  # noqa: F401
+    attendance_rate,
+    class_attendance,
+    record_attendance,
+    student_attendance,
+)
 from smartcity.education.service.common import (  # noqa: F401
     ATTENDANCE,
     CLASS_NORMS,
@@ -36,10 +42,6 @@ from smartcity.education.service.common import (  # noqa: F401
     vnd,
 )
 from smartcity.education.service.fees import (  # noqa: F401
-    arrears,
-    close_month,
-    collected_between,
-    collection_by_month,
     fee_rates,
     fee_types,
     get_invoice,
@@ -47,7 +49,6 @@ from smartcity.education.service.fees import (  # noqa: F401
     invoice_student_code,
     issue_invoices,
     list_invoices,
-    reconciliation,
     record_counter_payment,
     student_invoices,
 )
@@ -76,6 +77,13 @@ from smartcity.education.service.payments import (  # noqa: F401
     start_online_payment,
 )
 from smartcity.education.service.receipts import receipt_pdf  # noqa: F401
+from smartcity.education.service.reconciliation import (  # noqa: F401
+    arrears,
+    close_month,
+    collected_between,
+    collection_by_month,
+    reconciliation,
+)
 from smartcity.education.service.schools import (  # noqa: F401
     add_staff,
     class_with_school,
@@ -91,10 +99,8 @@ from smartcity.education.service.schools import (  # noqa: F401
     upsert_school,
 )
 from smartcity.education.service.students import (  # noqa: F401
-    attendance_rate,
     categories,
     children_of,
-    class_attendance,
     class_students,
     enrol_student,
     find_by_personal_id,
@@ -103,8 +109,6 @@ from smartcity.education.service.students import (  # noqa: F401
     link_guardian,
     next_class_name,
     promote,
-    record_attendance,
-    student_attendance,
     transfer_student,
     transfer_targets,
 )

@@ -17,6 +17,7 @@ from smartcity.core.security import Actor
 from smartcity.core.text import fold
 from smartcity.education.models import School, SchoolClass
 from smartcity.education.service.assets import devices_by_school
+from smartcity.education.service.attendance import attendance_by_school
 from smartcity.education.service.common import (
     LEVELS,
     MODES,
@@ -27,8 +28,7 @@ from smartcity.education.service.common import (
     ward_name,
     year_on,
 )
-from smartcity.education.service.fees import collection_by_school
-from smartcity.education.service.students import attendance_by_school
+from smartcity.education.service.reconciliation import collection_by_school
 
 ATTENDANCE_WINDOW_DAYS = 30
 
