@@ -9,12 +9,17 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import inspect, text
 
 from smartcity.core.config import Settings
 from smartcity.core.db import Base, Database
 from smartcity.core.migrate import upgrade
 from smartcity.domains import import_models, register_handlers
+
+# Property tests are not timed: a loaded CI machine must not fail them (speed is measured under bench/).
+hypothesis_settings.register_profile("smartcity", deadline=None)
+hypothesis_settings.load_profile("smartcity")
 
 POSTGRES_URL = os.environ.get("SMARTCITY_TEST_POSTGRES_URL")
 REQUIRE_SERVICES = os.environ.get("SMARTCITY_REQUIRE_SERVICES") == "1"

@@ -20,6 +20,8 @@ COLLECTIONS = {
     "public-offices",
     "streets",
     "addresses",
+    "construction-permits",
+    "household-businesses",
 }
 
 

@@ -91,3 +91,41 @@ class HouseNumberCertified(Event):
     longitude: float | None = None
     latitude: float | None = None
     street_code: str | None = None
+
+
+@register_event("dossiers.ConstructionPermitGranted")
+@dataclass(frozen=True)
+class ConstructionPermitGranted(Event):
+    """A construction permit was granted: the GIS may draw it on its parcel (idempotent per dossier code).
+
+    Public fields only: the owner's name is not part of the contract."""
+
+    code: str
+    permit_number: str
+    granted_on: str
+    valid_months: int
+    map_sheet: int | None
+    parcel_number: int | None
+    site_address: str
+    ward_code: str | None
+    floors: int | None
+    height_m: float | None
+    footprint_m2: float | None
+    total_floor_area_m2: float | None
+
+
+@register_event("dossiers.HouseholdBusinessRegistered")
+@dataclass(frozen=True)
+class HouseholdBusinessRegistered(Event):
+    """A household business was registered: the register of household businesses may enter it (idempotent per
+    dossier code). Public fields only: the owner's name and contacts are not part of the contract."""
+
+    code: str
+    registration_number: str
+    registered_on: str
+    business_name: str
+    address: str
+    ward_code: str | None
+    business_lines: tuple[str, ...]
+    capital_vnd: int
+    employees: int

@@ -10,6 +10,7 @@ from smartcity.core.errors import AppError
 from smartcity.core.events import Event
 from smartcity.core.security import Actor
 from smartcity.gis.addressing import assign_house_number
+from smartcity.gis.registers import record_construction_permit, record_household_business
 
 log = logging.getLogger(__name__)
 GIS_ACTOR = Actor.system("gis.address-register")
@@ -45,6 +46,18 @@ def register_certified_house_number(event: Event, db: Database) -> None:
         )
 
 
+def register_construction_permit(event: Event, db: Database) -> None:
+    """Draw a construction permit granted by the one-stop shop on its parcel (read through its payload)."""
+    record_construction_permit(db, event.to_payload())
+
+
+def register_household_business(event: Event, db: Database) -> None:
+    """Enter a household business registered by the one-stop shop in the register (through its payload)."""
+    record_household_business(db, event.to_payload())
+
+
 HANDLERS: dict[str, list[Callable[[Event, Database], None]]] = {
     "dossiers.HouseNumberCertified": [register_certified_house_number],
+    "dossiers.ConstructionPermitGranted": [register_construction_permit],
+    "dossiers.HouseholdBusinessRegistered": [register_household_business],
 }

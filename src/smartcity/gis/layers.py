@@ -12,6 +12,8 @@ BUILDINGS = "buildings"
 OFFICES = "public-offices"
 STREETS = "streets"
 ADDRESSES = "addresses"
+CONSTRUCTION_PERMITS = "construction-permits"
+HOUSEHOLD_BUSINESSES = "household-businesses"
 
 SYNTHETIC_NOTE = "Dữ liệu mô phỏng (synthetic demo data), không phải số liệu khảo sát."
 PLATFORM_LICENCE = "CC BY 4.0"
@@ -147,6 +149,44 @@ BUILTIN_LAYERS: tuple[LayerSpec, ...] = (
             _field("status", "string", "Trạng thái"),
         ],
         "Sổ địa chỉ: số nhà theo đường (lẻ bên trái, chẵn bên phải, tính từ đầu đường).",
+    ),
+    LayerSpec(
+        CONSTRUCTION_PERMITS,
+        "Giấy phép xây dựng đã cấp",
+        "Construction permits granted",
+        "Polygon",
+        [
+            _field("permit_number", "string", "Số giấy phép"),
+            _field("granted_on", "date", "Ngày cấp"),
+            _field("valid_until", "date", "Hiệu lực khởi công đến"),
+            _field("parcel", "string", "Thửa đất (tờ/thửa)"),
+            _field("site_address", "string", "Địa điểm xây dựng"),
+            _field("ward_name", "string", "Phường"),
+            _field("floors", "integer", "Số tầng"),
+            _field("height_m", "number", "Chiều cao (m)"),
+            _field("footprint_m2", "number", "Diện tích xây dựng tầng 1 (m²)"),
+            _field("total_floor_area_m2", "number", "Tổng diện tích sàn (m²)"),
+        ],
+        "Giấy phép xây dựng nhà ở riêng lẻ do Một cửa cấp, vẽ trên thửa đất; tên chủ đầu tư không công bố.",
+        source="Một cửa điện tử (smartcity.dossiers)",
+    ),
+    LayerSpec(
+        HOUSEHOLD_BUSINESSES,
+        "Sổ đăng ký hộ kinh doanh",
+        "Register of household businesses",
+        "Point",
+        [
+            _field("registration_number", "string", "Mã số hộ kinh doanh"),
+            _field("business_name", "string", "Tên hộ kinh doanh"),
+            _field("registered_on", "date", "Ngày đăng ký"),
+            _field("address", "string", "Địa điểm kinh doanh"),
+            _field("ward_name", "string", "Phường"),
+            _field("business_lines", "string", "Ngành, nghề kinh doanh"),
+            _field("employees", "integer", "Số lao động"),
+            _field("located", "string", "Vị trí trên bản đồ"),
+        ],
+        "Hộ kinh doanh đã được cấp giấy chứng nhận qua Một cửa; thông tin chủ hộ không công bố.",
+        source="Một cửa điện tử (smartcity.dossiers)",
     ),
 )
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.accounts import service as accounts
+from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.crypto import decrypt_personal
 from smartcity.core.db import Database, utcnow
@@ -22,8 +23,10 @@ from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.dossiers import workflow
 from smartcity.dossiers.events import (
+    ConstructionPermitGranted,
     DossierResultIssued,
     DossierStateChanged,
+    HouseholdBusinessRegistered,
     HouseNumberCertified,
 )
 from smartcity.dossiers.models import (
@@ -33,7 +36,11 @@ from smartcity.dossiers.models import (
 from smartcity.dossiers.schemas import (
     DossierDetail,
 )
-from smartcity.dossiers.service.common import CONSTRUCTION_PERMIT_PROCEDURE, HOUSE_NUMBER_PROCEDURE
+from smartcity.dossiers.service.common import (
+    CONSTRUCTION_PERMIT_PROCEDURE,
+    HOUSE_NUMBER_PROCEDURE,
+    HOUSEHOLD_BUSINESS_PROCEDURE,
+)
 from smartcity.dossiers.service.helpers import _form_errors, _snapshot, _timeline, calendar_for
 from smartcity.dossiers.service.reads import dossier_row, get_dossier, unit_names
 from smartcity.dossiers.storage import file_store
@@ -176,6 +183,52 @@ def act(
     return get_dossier(db, actor=actor, settings=settings, code=code)
 
 
+def _number(value: Any, kind: type[int] | type[float]) -> Any:
+    """A form value as a number, or None when it is missing or not a number."""
+    try:
+        return kind(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _publish_register_entry(
+    uow: UnitOfWork, dossier: Dossier, form: dict[str, Any], number: str, settings: Settings
+) -> None:
+    """A granted permit or business registration changes the city's registers: say so (public fields only)."""
+    granted_on = clock.local_date(dossier.decided_at or clock.now(), settings).isoformat()
+    if dossier.procedure_code == CONSTRUCTION_PERMIT_PROCEDURE:
+        uow.publish(
+            ConstructionPermitGranted(
+                code=dossier.code,
+                permit_number=number,
+                granted_on=granted_on,
+                valid_months=int((dossier.result_data or {}).get("valid_months") or 12),
+                map_sheet=_number(form.get("map_sheet"), int),
+                parcel_number=_number(form.get("parcel_number"), int),
+                site_address=str(form.get("site_address") or ""),
+                ward_code=dossier.ward_code,
+                floors=_number(form.get("floors"), int),
+                height_m=_number(form.get("height_m"), float),
+                footprint_m2=_number(form.get("footprint_m2"), float),
+                total_floor_area_m2=_number(form.get("total_floor_area_m2"), float),
+            )
+        )
+    elif dossier.procedure_code == HOUSEHOLD_BUSINESS_PROCEDURE:
+        uow.publish(
+            HouseholdBusinessRegistered(
+                code=dossier.code,
+                registration_number=number,
+                registered_on=granted_on,
+                business_name=str(form.get("business_name") or ""),
+                address=str(form.get("address") or ""),
+                ward_code=dossier.ward_code,
+                business_lines=tuple(str(x) for x in form.get("business_lines") or ()),
+                capital_vnd=_number(form.get("capital_vnd"), int) or 0,
+                employees=_number(form.get("employees"), int) or 0,
+            )
+        )
+
+
 def _issue_result(uow: UnitOfWork, dossier: Dossier, settings: Settings, *, certify: bool = True) -> None:
     """Produce the result PDF from the dossier's data and keep it (unsigned until the signing service)."""
     from smartcity.dossiers.documents import result_issuer
@@ -200,6 +253,8 @@ def _issue_result(uow: UnitOfWork, dossier: Dossier, settings: Settings, *, cert
                 street_code=(dossier.result_data or {}).get("street_code"),
             )
         )
+    if certify and number:
+        _publish_register_entry(uow, dossier, form, number, settings)
     uow.publish(
         DossierResultIssued(
             code=dossier.code, procedure_code=dossier.procedure_code, document_sha256=digest, number=number

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 HOUSE_NUMBER_PROCEDURE = "TDM-QLDT-001"
 CONSTRUCTION_PERMIT_PROCEDURE = "TDM-QLDT-002"
+HOUSEHOLD_BUSINESS_PROCEDURE = "TDM-HKD-001"
 STAFF_ROLES = ("clerk", "specialist", "head", "leader", "operator", "admin")
 
 
