@@ -18,7 +18,7 @@ from smartcity.accounts import service as accounts
 from smartcity.city import service as city
 from smartcity.city.service import WorkingCalendar
 from smartcity.core.config import Settings
-from smartcity.core.crypto import blind_index, encrypt_personal, mask
+from smartcity.core.crypto import blind_index, decrypt_personal, encrypt_personal, mask
 from smartcity.core.db import utcnow
 from smartcity.core.errors import AppError, Conflict
 from smartcity.core.security import Actor
@@ -27,6 +27,8 @@ from smartcity.dossiers import workflow
 from smartcity.dossiers.config import get_dossier_settings
 from smartcity.dossiers.models import Dossier, DossierEvent, DossierRating
 from smartcity.dossiers.service import _next_code, calendar_for, resolve_units
+from smartcity.dossiers.service.actions import publish_register_entry
+from smartcity.dossiers.service.common import CONSTRUCTION_PERMIT_PROCEDURE, HOUSEHOLD_BUSINESS_PROCEDURE
 from smartcity.procedures import service as procedures
 from smartcity.procedures.schemas import ProcedureRead
 
@@ -431,6 +433,41 @@ def give_dossiers_to_demo_citizen(db: Any, *, username: str = DEMO_CITIZEN) -> i
     return len(given)
 
 
+def enter_demo_results_in_registers(db: Any, *, settings: Settings, limit: int = 80) -> int:
+    """Decided demo permits and business registrations enter the GIS registers as live decisions do.
+
+    Demo forms name random parcels: each permit is moved onto a parcel the GIS knows (demo data only)."""
+    try:
+        from smartcity.gis.service import query_features
+    except ImportError:  # the GIS domain is not installed
+        return 0
+    parcels = [f.key for f in query_features(db, slug="land-parcels", limit=1000).features if "/" in f.key]
+    with db.session() as s:
+        decided = list(
+            s.scalars(
+                select(Dossier)
+                .where(
+                    Dossier.procedure_code.in_((CONSTRUCTION_PERMIT_PROCEDURE, HOUSEHOLD_BUSINESS_PROCEDURE)),
+                    Dossier.decided_at.is_not(None),
+                )
+                .order_by(Dossier.decided_at.desc())
+                .limit(limit)
+            )
+        )
+    for dossier in decided:
+        form = json.loads(decrypt_personal(settings.resolved_secret_key, dossier.form_encrypted))
+        number = str((dossier.result_data or {}).get(RESULTS[dossier.procedure_code]) or dossier.id)
+        if dossier.procedure_code == CONSTRUCTION_PERMIT_PROCEDURE and parcels:
+            sheet, parcel = parcels[dossier.id % len(parcels)].split("/")
+            form.update(map_sheet=int(sheet), parcel_number=int(parcel))
+            number = f"{number}/GPXD"
+        elif number.isdigit():
+            number = f"46A8{int(number):06d}"  # the province's household-business numbering
+        with UnitOfWork(db, DEMO) as uow:
+            publish_register_entry(uow, dossier, form, number, settings)
+    return len(decided)
+
+
 def load_demo(db: Any, *, settings: Settings, actor: Actor) -> str:
     """`smartcity demo`: a few thousand dossiers over two years the first time; later runs keep them."""
     existing = sum(demo_counts(db).values())
@@ -438,4 +475,8 @@ def load_demo(db: Any, *, settings: Settings, actor: Actor) -> str:
     given = give_dossiers_to_demo_citizen(db)
     if existing:
         return f"{existing} dossiers already there"
-    return f"{made} dossiers over two years, in every state ({given} of them the demo citizen's)"
+    entered = enter_demo_results_in_registers(db, settings=settings)
+    return (
+        f"{made} dossiers over two years, in every state ({given} of them the demo citizen's; "
+        f"{entered} permits and business registrations in the registers)"
+    )

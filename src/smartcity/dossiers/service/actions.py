@@ -191,7 +191,7 @@ def _number(value: Any, kind: type[int] | type[float]) -> Any:
         return None
 
 
-def _publish_register_entry(
+def publish_register_entry(
     uow: UnitOfWork, dossier: Dossier, form: dict[str, Any], number: str, settings: Settings
 ) -> None:
     """A granted permit or business registration changes the city's registers: say so (public fields only)."""
@@ -254,7 +254,7 @@ def _issue_result(uow: UnitOfWork, dossier: Dossier, settings: Settings, *, cert
             )
         )
     if certify and number:
-        _publish_register_entry(uow, dossier, form, number, settings)
+        publish_register_entry(uow, dossier, form, number, settings)
     uow.publish(
         DossierResultIssued(
             code=dossier.code, procedure_code=dossier.procedure_code, document_sha256=digest, number=number
