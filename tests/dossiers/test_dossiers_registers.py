@@ -46,7 +46,7 @@ def gis(db):  # type: ignore[no-untyped-def]
     return gis
 
 
-def test_a_granted_construction_permit_appears_on_its_parcel(db, settings, people, gis):
+def test_a_granted_construction_permit_appears_on_its_parcel(db, settings, people, gis, client):
     parcel = next(p for p in gis.query_features(db, slug="land-parcels", limit=200).features if "/" in p.key)
     sheet, number = (int(part) for part in parcel.key.split("/"))
     form = {

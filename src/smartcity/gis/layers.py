@@ -202,6 +202,19 @@ LAND_USE_NAMES = {
 }
 
 
+# The planning map's colour for each land use (the legend and the map read the same table).
+LAND_USE_COLOURS = {
+    "ODT": "#f4c27a",
+    "TMD": "#e86f6f",
+    "DGD": "#f2e46b",
+    "DYT": "#8fb3e8",
+    "DKV": "#8fd18c",
+    "TSC": "#c9a0dc",
+    "SKC": "#b0a08c",
+    "CLN": "#cfe8b0",
+}
+
+
 def spec(slug: str) -> LayerSpec | None:
     """The built-in spec with this slug, if any."""
     return next((s for s in BUILTIN_LAYERS if s.slug == slug), None)

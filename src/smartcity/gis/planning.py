@@ -16,12 +16,13 @@ from smartcity.core.errors import NotFound, ValidationFailed
 from smartcity.gis import cityref
 from smartcity.gis import store as service
 from smartcity.gis.geo import parse_geojson
-from smartcity.gis.layers import ADDRESSES, PARCELS, PLANNING_ZONES, STREETS
+from smartcity.gis.layers import ADDRESSES, CONSTRUCTION_PERMITS, PARCELS, PLANNING_ZONES, STREETS
 from smartcity.gis.numbering import HouseNumber
 from smartcity.gis.schemas import (
     AddressInfo,
     FeatureOut,
     ParcelInfo,
+    PermitInfo,
     PlanCheck,
     PlanFinding,
     PlanningInfo,
@@ -81,7 +82,18 @@ def planning_lookup(
         ward_today=_ward(db, point, today),
         synthetic=bool(notes),
         notes=notes,
+        permits=permits_on(db, parcel_info.key) if parcel_info else [],
     )
+
+
+def permits_on(db: Database, parcel: str) -> list[PermitInfo]:
+    """The construction permits granted on a parcel ("sheet/number"), newest first."""
+    try:
+        found = service.query_features(db, slug=CONSTRUCTION_PERMITS, filters={"parcel": parcel}, limit=50)
+    except NotFound:  # the register layer is created with the first permit
+        return []
+    permits = [PermitInfo.model_validate(f.properties) for f in found.features]
+    return sorted(permits, key=lambda p: p.granted_on, reverse=True)
 
 
 def _check_point(lon: float, lat: float) -> None:

@@ -120,6 +120,16 @@ class ParcelInfo(BaseModel):
     synthetic: bool = False
 
 
+class PermitInfo(BaseModel):
+    """A construction permit granted on a parcel (public fields)."""
+
+    permit_number: str
+    granted_on: dt.date
+    valid_until: dt.date | None = None
+    floors: int | None = None
+    total_floor_area_m2: float | None = None
+
+
 class AddressInfo(BaseModel):
     """An address of the register."""
 
@@ -144,6 +154,7 @@ class PlanningInfo(BaseModel):
     ward_today: WardInfo | None
     synthetic: bool
     notes: list[str] = Field(default_factory=list)
+    permits: list[PermitInfo] = Field(default_factory=list, description="Construction permits on the parcel")
 
 
 class PlanFinding(BaseModel):

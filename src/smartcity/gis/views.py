@@ -14,6 +14,7 @@ from smartcity.core.errors import AppError, Forbidden, NotFound
 from smartcity.core.security import Actor
 from smartcity.gis import editor, planning
 from smartcity.gis import store as service
+from smartcity.gis.layers import LAND_USE_COLOURS, LAND_USE_NAMES
 from smartcity.gis.ogc import router as ogc_router
 from smartcity.web.deps import current_actor, get_db, get_settings, verify_csrf
 from smartcity.web.templating import render
@@ -44,6 +45,10 @@ def planning_map(request: Request, parcel: str | None = None, address: str | Non
             info = planning.planning_lookup(get_db(request), parcel=parcel or None, address=address or None)
         except AppError as exc:
             error = exc.detail
+    legend = [
+        {"code": code, "name": LAND_USE_NAMES[code], "colour": colour}
+        for code, colour in LAND_USE_COLOURS.items()
+    ]
     return render(
         request,
         "gis/planning_map.html",
@@ -53,8 +58,27 @@ def planning_map(request: Request, parcel: str | None = None, address: str | Non
             "parcel": parcel or "",
             "address": address or "",
             "base_map_style_url": get_settings(request).base_map_style_url,
+            "legend": legend,
+            "land_use_names": LAND_USE_NAMES,
         },
     )
+
+
+@router.get("/ban-do-quy-hoach/thong-tin", response_class=HTMLResponse, include_in_schema=False)
+def planning_panel(
+    request: Request,
+    lon: float | None = None,
+    lat: float | None = None,
+    parcel: str | None = None,
+    address: str | None = None,
+) -> HTMLResponse:
+    """The planning map's side panel for a point, a parcel or an address (written by the server, in words)."""
+    db = get_db(request)
+    try:
+        info = planning.planning_lookup(db, lon=lon, lat=lat, parcel=parcel or None, address=address or None)
+    except AppError as exc:
+        return render(request, "gis/planning_info.html", {"info": None, "error": exc.detail})
+    return render(request, "gis/planning_info.html", {"info": info, "land_use_names": LAND_USE_NAMES})
 
 
 @router.get("/gis/static/{name}", include_in_schema=False)

@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
@@ -30,7 +31,30 @@ def _build_environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["local_datetime"] = local_datetime
+    env.filters["number"] = number
+    env.filters["vnd"] = vnd
     return env
+
+
+def _babel_locale(context: Context) -> str:
+    return "en_US" if context.get("locale") == "en" else "vi_VN"
+
+
+@pass_context
+def number(context: Context, value: float | int | None, digits: int | None = None) -> str:
+    """A number written the page's way (Vietnamese: 1.234,5); `digits` fixes the decimals; None is a dash."""
+    if value is None or value == "":
+        return "—"
+    pattern = None if digits is None else "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=_babel_locale(context))
+
+
+@pass_context
+def vnd(context: Context, value: float | int | None) -> str:
+    """An amount of đồng written the page's way (Vietnamese: 1.250.000 ₫)."""
+    if value is None or value == "":
+        return "—"
+    return format_decimal(round(value), format="#,##0", locale=_babel_locale(context)) + " ₫"
 
 
 @pass_context

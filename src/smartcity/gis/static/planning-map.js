@@ -6,8 +6,10 @@
   if (!container || typeof maplibregl === "undefined") { return; }
   var t = window.SMARTCITY_PLAN_I18N || {};
   var panel = document.getElementById("plan-info");
-  var colours = ["match", ["get", "land_use_code"], "ODT", "#f4c27a", "TMD", "#e86f6f", "DGD", "#f2e46b",
-    "DYT", "#8fb3e8", "DKV", "#8fd18c", "TSC", "#c9a0dc", "SKC", "#b0a08c", "CLN", "#cfe8b0", "#dddddd"];
+  var codes = JSON.parse(container.dataset.codes || "[]"), palette = JSON.parse(container.dataset.colours || "[]");
+  var colours = ["match", ["get", "land_use_code"]];
+  codes.forEach(function (code, i) { colours.push(code, palette[i]); });
+  colours.push("#dddddd");  // the legend on the page is drawn from the same table
   var empty = { type: "FeatureCollection", features: [] };
   var style = container.dataset.styleUrl || { version: 8, sources: {}, layers: [
     { id: "background", type: "background", paint: { "background-color": "#eef2f6" } }] };
@@ -26,6 +28,8 @@
 
   function refresh() {
     items("streets", 1000).then(function (d) { map.getSource("streets").setData(d); });
+    items("construction-permits", 500).then(function (d) { map.getSource("permits").setData(d); });
+    items("household-businesses", 500).then(function (d) { map.getSource("businesses").setData(d); });
     container.dataset.ready = "true";
   }
 
@@ -34,35 +38,22 @@
       collection + "/tiles/WebMercatorQuad/{z}/{y}/{x}"] };
   }
 
-  function show(info) {
-    if (!info || (!info.parcel && !info.zones.length)) { panel.innerHTML = "<p>" + esc(t.none) + "</p>"; return; }
-    var html = info.synthetic ? "<p><span class='badge'>" + esc(t.synthetic) + "</span></p>" : "";
-    html += "<dl id='planning-result'>";
-    if (info.parcel) {
-      html += "<dt>" + esc(t.parcel) + "</dt><dd>" + esc(t.sheet) + " " + esc(info.parcel.map_sheet) + ", " +
-        esc(t.number) + " " + esc(info.parcel.parcel_number) + " — " + esc(info.parcel.area_m2) + " m², " +
-        esc(info.parcel.land_use_code) + "</dd>";
-    }
-    info.zones.forEach(function (z) {
-      html += "<dt>" + esc(t.zone) + " " + esc(z.zone_code) + "</dt><dd>" + esc(z.land_use_code) + " — " +
-        esc(z.land_use_name) + "<br>" + esc(t.floors) + " " + esc(z.max_floors) + ", " + esc(t.coverage) + " " +
-        esc(z.max_coverage_pct) + "%<br><span class='muted'>" + esc(z.plan_name) + "</span></dd>";
-    });
-    if (info.ward_of_record) { html += "<dt>" + esc(t.wardRecord) + "</dt><dd>" + esc(info.ward_of_record.name) + "</dd>"; }
-    if (info.ward_today) { html += "<dt>" + esc(t.wardToday) + "</dt><dd>" + esc(info.ward_today.name) + "</dd>"; }
-    html += "</dl>";
-    var q = info.parcel ? "parcel=" + encodeURIComponent(info.parcel.key) : "lon=" + info.lon + "&lat=" + info.lat;
-    html += "<p><a class='btn' id='sheet-link' href='/api/v1/gis/planning/sheet.pdf?" + q + "'>" + esc(t.pdf) + "</a></p>";
-    panel.innerHTML = html;
-    if (info.parcel) { map.getSource("selected").setData({ type: "Feature", geometry: info.parcel.geometry, properties: {} }); }
+  function show(query, info) {
+    // The panel is written by the server (words, Vietnamese numbers); the map only highlights the parcel.
+    fetch("/ban-do-quy-hoach/thong-tin?" + query + "&lang=" + encodeURIComponent(t.lang || "vi"))
+      .then(function (r) { return r.text(); })
+      .then(function (html) { panel.innerHTML = html; });
+    var geometry = info && info.parcel ? info.parcel.geometry : null;
+    map.getSource("selected").setData(geometry ? { type: "Feature", geometry: geometry, properties: {} } : empty);
   }
 
   function lookup(query) {
-    return fetch("/api/v1/gis/planning?" + query).then(function (r) { return r.ok ? r.json() : null; }).then(show);
+    return fetch("/api/v1/gis/planning?" + query).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (info) { show(query, info); return info; });
   }
 
   map.on("load", function () {
-    ["streets", "wards", "selected"].forEach(function (id) {
+    ["streets", "wards", "selected", "permits", "businesses"].forEach(function (id) {
       map.addSource(id, { type: "geojson", data: empty });
     });
     map.addSource("zones", tiles("planning-zones", 0));
@@ -73,7 +64,14 @@
     map.addLayer({ id: "parcels", type: "line", source: "parcels", "source-layer": "land-parcels", minzoom: 15, paint: { "line-color": "#555", "line-width": 0.6 } });
     map.addLayer({ id: "buildings", type: "fill", source: "buildings", "source-layer": "buildings", minzoom: 15, layout: { visibility: "none" }, paint: { "fill-color": "#8a6d5a", "fill-opacity": 0.6 } });
     map.addLayer({ id: "streets", type: "line", source: "streets", paint: { "line-color": "#ffffff", "line-width": 4 } });
+    map.addLayer({ id: "permits", type: "line", source: "permits", paint: { "line-color": "#c0392b", "line-width": 2.5 } });
+    map.addLayer({ id: "businesses", type: "circle", source: "businesses", layout: { visibility: "none" }, paint: { "circle-color": "#6c3483", "circle-radius": 5, "circle-stroke-color": "#fff", "circle-stroke-width": 1 } });
     map.addLayer({ id: "selected", type: "line", source: "selected", paint: { "line-color": "#d00000", "line-width": 3 } });
+    map.on("click", "businesses", function (e) {
+      var p = e.features[0].properties;
+      new maplibregl.Popup().setLngLat(e.lngLat).setHTML("<strong>" + esc(p.business_name) + "</strong><br>" +
+        esc(p.business_lines) + "<br>" + esc(p.address)).addTo(map);
+    });
     fetch("/ogc/collections/administrative-units/items?f=json&limit=50").then(function (r) { return r.ok ? r.json() : empty; })
       .then(function (d) { map.getSource("wards").setData(d); });
     refresh();
@@ -93,8 +91,7 @@
     if (!parcel && !address) { return; }
     e.preventDefault();
     var q = parcel ? "parcel=" + encodeURIComponent(parcel) : "address=" + encodeURIComponent(address);
-    fetch("/api/v1/gis/planning?" + q).then(function (r) { return r.ok ? r.json() : null; }).then(function (info) {
-      show(info);
+    lookup(q).then(function (info) {
       if (info) { map.flyTo({ center: [info.lon, info.lat], zoom: 17 }); }
     });
   });
