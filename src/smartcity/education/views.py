@@ -232,6 +232,18 @@ def _back(url: str, **params: str) -> RedirectResponse:
     return RedirectResponse(f"{url}?{urlencode(params)}", status_code=303)
 
 
+def _attempt(url: str, action: Any, msg: str, **params: str) -> RedirectResponse:
+    """Run an office action; a refusal the clerk can fix comes back to the form as a plain message."""
+    try:
+        action()
+    except (ValidationFailed, AppError) as exc:
+        if exc.status >= 500 or exc.status in (403, 404):
+            raise
+        detail = _errors(exc)[0] if isinstance(exc, ValidationFailed) else exc.detail
+        return _back(url, **params, error=detail)
+    return _back(url, **params, msg=msg)
+
+
 @router.post("/can-bo/giao-duc/truong/{code}/hoc-phi/lap-hoa-don", dependencies=CSRF)
 def issue(
     request: Request,
@@ -244,12 +256,12 @@ def issue(
     """Bill every student of the school for the month."""
     if not actor.is_authenticated:
         return _login(request)
-    url = f"/can-bo/giao-duc/truong/{code}/hoc-phi"
-    try:
-        service.issue_invoices(db, actor=actor, settings=settings, school_code=code, period=thang)
-    except ValidationFailed as exc:
-        return _back(url, thang=thang, error=_errors(exc)[0])
-    return _back(url, thang=thang, msg="invoiced")
+    return _attempt(
+        f"/can-bo/giao-duc/truong/{code}/hoc-phi",
+        lambda: service.issue_invoices(db, actor=actor, settings=settings, school_code=code, period=thang),
+        "invoiced",
+        thang=thang,
+    )
 
 
 @router.post("/can-bo/giao-duc/truong/{code}/hoc-phi/khoa-so", dependencies=CSRF)
@@ -264,14 +276,12 @@ def close_month(
     """Close a finished month's reconciliation."""
     if not actor.is_authenticated:
         return _login(request)
-    url = f"/can-bo/giao-duc/truong/{code}/hoc-phi"
-    try:
-        service.close_month(db, actor=actor, settings=settings, school_code=code, month=thang)
-    except (ValidationFailed, AppError) as exc:
-        if exc.status >= 500 or exc.status == 403:
-            raise
-        return _back(url, thang=thang, error=exc.detail)
-    return _back(url, thang=thang, msg="month_closed")
+    return _attempt(
+        f"/can-bo/giao-duc/truong/{code}/hoc-phi",
+        lambda: service.close_month(db, actor=actor, settings=settings, school_code=code, month=thang),
+        "month_closed",
+        thang=thang,
+    )
 
 
 @router.get("/can-bo/giao-duc/hoa-don/{number}", response_class=HTMLResponse)
@@ -300,16 +310,13 @@ def counter(
     """Money received at the counter; a receipt follows."""
     if not actor.is_authenticated:
         return _login(request)
-    url = f"/can-bo/giao-duc/hoa-don/{number}"
-    try:
-        service.record_counter_payment(
+    return _attempt(
+        f"/can-bo/giao-duc/hoa-don/{number}",
+        lambda: service.record_counter_payment(
             db, actor=actor, settings=settings, number=number, amount_vnd=so_tien, payer=nguoi_nop
-        )
-    except (ValidationFailed, AppError) as exc:
-        if exc.status >= 500 or exc.status in (403, 404):
-            raise
-        return _back(url, error=exc.detail)
-    return _back(url, msg="counter")
+        ),
+        "counter",
+    )
 
 
 @router.get("/can-bo/giao-duc/truong/{code}/tai-san", response_class=HTMLResponse)
@@ -398,18 +405,6 @@ async def count(request: Request, db: DbDep, actor: ActorDep, take_id: int) -> R
 
 
 # ------------------------------------------------------------------------------------------ a student's file
-
-
-def _attempt(url: str, action: Any, msg: str) -> RedirectResponse:
-    """Run an office action; a refusal the clerk can fix comes back to the form as a plain message."""
-    try:
-        action()
-    except (ValidationFailed, AppError) as exc:
-        if exc.status >= 500 or exc.status in (403, 404):
-            raise
-        detail = _errors(exc)[0] if isinstance(exc, ValidationFailed) else exc.detail
-        return _back(url, error=detail)
-    return _back(url, msg=msg)
 
 
 @router.get("/can-bo/giao-duc/hoc-sinh/{code}", response_class=HTMLResponse)
