@@ -241,6 +241,29 @@ def _settle(db: Database, params: dict[str, str], provider: str, now: datetime) 
         return CallbackVerdict("accepted", "00", "confirmed", dossier.code)
 
 
+@dataclass(frozen=True)
+class PaymentOwner:
+    """Another domain that starts payments at the platform's gateway (its transaction references begin with
+    `prefix`) and settles them itself: `settle(db, settings, params, channel)`."""
+
+    prefix: str
+    settle: Callable[[Database, Settings, dict[str, str], str], Any]
+
+
+# Domains that take payments through the gateway register here by name; the gateway's callback goes to the
+# owner of the transaction (the one-stop shop's own dossiers need no entry).
+payment_owners: Registry[PaymentOwner] = Registry("payment owner")
+
+
+def settle_callback(db: Database, *, settings: Settings, params: dict[str, str], channel: str = "ipn") -> Any:
+    """The gateway's callback, settled by the domain whose transaction it is."""
+    reference = params.get("sc_TxnRef", "")
+    for _name, owner in payment_owners:
+        if reference.startswith(owner.prefix):
+            return owner.settle(db, settings, params, channel)
+    return handle_callback(db, settings=settings, params=params, channel=channel)
+
+
 def sandbox_decision(settings: Settings, params: dict[str, str], *, approve: bool) -> dict[str, str]:
     """The sandbox's signed answer once the payer approves or cancels on its page."""
     return provider_for(settings).complete(params, approve=approve)

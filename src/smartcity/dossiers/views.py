@@ -293,7 +293,7 @@ async def sandbox_decide(request: Request) -> Response:
     form.pop("csrf_token", None)
     settings = get_settings(request)
     answer = payments.sandbox_decision(settings, form, approve=approve)
-    payments.handle_callback(get_db(request), settings=settings, params=answer, channel="ipn")
+    payments.settle_callback(get_db(request), settings=settings, params=answer, channel="ipn")
     return RedirectResponse(f"{form['sc_ReturnUrl']}?{urlencode(answer)}", status_code=303)
 
 

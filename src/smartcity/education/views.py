@@ -683,28 +683,6 @@ def pay(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, num
     return RedirectResponse(url, status_code=303)
 
 
-@router.get(service.SCHOOL_SANDBOX_PAGE, response_class=HTMLResponse)
-def sandbox_page(request: Request, settings: SettingsDep) -> HTMLResponse:
-    """The MOCK gateway's hosted page for school fees (sandbox: no money moves)."""
-    params = dict(request.query_params)
-    valid = service.sandbox_check(settings, params)
-    amount = int(params.get("sc_Amount", "0") or 0) // 100 if valid else 0
-    return _page(request, "sandbox.html", {"params": params, "valid": valid, "amount": service.vnd(amount)})
-
-
-@router.post(service.SCHOOL_SANDBOX_PAGE)
-async def sandbox_decide(request: Request, db: DbDep, settings: SettingsDep) -> Response:
-    """The payer approves or cancels; the sandbox calls the server callback, then returns the browser."""
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    approve = form.pop("decision", "") == "approve"
-    form.pop("csrf_token", None)
-    answer = service.sandbox_decision(settings, form, approve=approve)
-    await run_in_threadpool(
-        lambda: service.handle_callback(db, settings=settings, params=answer, channel="ipn")
-    )
-    return RedirectResponse(f"{form['sc_ReturnUrl']}?{urlencode(answer)}", status_code=303)
-
-
 @router.get("/con-toi/thanh-toan/ket-qua", name="education_payment_return")
 def payment_return(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep) -> Response:
     """The browser back from the gateway: verify the signed answer, then show the child's page."""

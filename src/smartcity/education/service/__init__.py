@@ -70,10 +70,7 @@ from smartcity.education.service.overview import (  # noqa: F401
     totals_by_level,
 )
 from smartcity.education.service.payments import (  # noqa: F401
-    SCHOOL_SANDBOX_PAGE,
     handle_callback,
-    sandbox_check,
-    sandbox_decision,
     start_online_payment,
 )
 from smartcity.education.service.receipts import receipt_pdf  # noqa: F401

@@ -1,11 +1,10 @@
 """Online payment of school fees through the platform's payment-provider interface.
 
-The provider is the entry of the platform's one "payment provider" registry (core.registry) named in
-SMARTCITY_EDUCATION_PAYMENT_PROVIDER — the one-stop shop registers its SANDBOX gateway (a mock: no money
-moves) there. The one-stop shop's service does not offer its payments, so the registry entry is looked up
-through core.registry, never by importing the dossiers' modules. The sandbox's hosted page for school fees
-is served by this domain (its answer is signed and verified by the same gateway).
-Every callback or return is logged with its verdict; forged, replayed or mismatched ones change nothing.
+The provider is the entry of the one-stop shop's "payment provider" registry named in
+SMARTCITY_EDUCATION_PAYMENT_PROVIDER (its SANDBOX gateway in the demo: a mock, no money moves). School fees
+are registered as a "payment owner" there (references starting with EDU), so the gateway's callback comes
+here whichever page the payer approved on. Every callback or return is logged with its verdict; forged,
+replayed or mismatched ones change nothing.
 """
 
 from __future__ import annotations
@@ -14,36 +13,34 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, NotFound, ServiceUnavailable
-from smartcity.core.registry import registries
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
+from smartcity.dossiers import service as dossiers_service
 from smartcity.education.events import FeePaid
 from smartcity.education.models import FeePayment, Invoice, PaymentCallbackLog, School
 from smartcity.education.service.common import education_settings
 from smartcity.education.service.fees import settle
 from smartcity.education.service.students import guardians_of
 
-SIGNATURE_FIELD = "sc_SecureHash"
-HOSTED_SANDBOX_PATH = "/thanh-toan/sandbox"  # where the sandbox gateway sends a payer's browser
-SCHOOL_SANDBOX_PAGE = "/con-toi/thanh-toan/sandbox"  # this domain's copy of that page, for school fees
+REFERENCE_PREFIX = "EDU"
 
 
 def provider(settings: Settings) -> Any:
-    """The configured payment provider, from the platform's registry (503 when none is registered)."""
-    registry = registries().get("payment provider")
+    """The configured payment provider, from the one-stop shop's registry (503 when none is registered)."""
     config = education_settings(settings)
-    if registry is None or config.payment_provider not in registry:
+    if config.payment_provider not in dossiers_service.payment_providers:
         raise ServiceUnavailable(
             f"Cổng thanh toán {config.payment_provider!r} chưa sẵn sàng (chưa được đăng ký trong nền tảng)."
         )
-    return registry.create(config.payment_provider, settings, config.payment_merchant)
+    return dossiers_service.payment_providers.create(
+        config.payment_provider, settings, config.payment_merchant
+    )
 
 
 def start_online_payment(
@@ -63,7 +60,7 @@ def start_online_payment(
         outstanding = invoice.total_vnd - invoice.paid_vnd
         if invoice.status != "open" or outstanding <= 0:
             raise Conflict("Hóa đơn này không còn khoản phải nộp.")
-        txn_ref = f"EDU{invoice.id}-{secrets.token_hex(6)}"
+        txn_ref = f"{REFERENCE_PREFIX}{invoice.id}-{secrets.token_hex(6)}"
         s.add(
             FeePayment(
                 invoice_id=invoice.id,
@@ -81,34 +78,11 @@ def start_online_payment(
             number,
             after={"txn_ref": txn_ref, "amount": outstanding},
         )
-    url = str(
+    return str(
         gateway.payment_url(
             txn_ref=txn_ref, amount_vnd=outstanding, order_info=f"Thu phi {number}", return_url=return_url
         )
     )
-    return _school_page(url)
-
-
-def _school_page(url: str) -> str:
-    """The sandbox's hosted page for school fees is this domain's; a real gateway's URL is kept."""
-    parts = urlsplit(url)
-    if not parts.netloc and parts.path == HOSTED_SANDBOX_PATH:
-        return f"{SCHOOL_SANDBOX_PAGE}?{parts.query}"
-    return url
-
-
-def sandbox_check(settings: Settings, params: dict[str, str]) -> bool:
-    """Whether the parameters of the sandbox page carry the gateway's signature."""
-    return bool(provider(settings).verify(params))
-
-
-def sandbox_decision(settings: Settings, params: dict[str, str], *, approve: bool) -> dict[str, str]:
-    """The sandbox gateway's signed answer once the payer approves or cancels on its page."""
-    gateway = provider(settings)
-    if not hasattr(gateway, "complete"):
-        raise Conflict("Cổng thanh toán đang dùng không phải cổng thử nghiệm.")
-    answer: dict[str, str] = gateway.complete(params, approve=approve)
-    return answer
 
 
 @dataclass(frozen=True)
@@ -204,3 +178,12 @@ def _settle(
             )
         )
         return Verdict("accepted", "00", "confirmed", invoice.number, True)
+
+
+def _settle_from_gateway(db: Database, settings: Settings, params: dict[str, str], channel: str) -> Verdict:
+    return handle_callback(db, settings=settings, params=params, channel=channel)
+
+
+dossiers_service.payment_owners.add(
+    "school fees", dossiers_service.PaymentOwner(prefix=REFERENCE_PREFIX, settle=_settle_from_gateway)
+)
