@@ -215,8 +215,18 @@ def dossier_page(request: Request, code: str, actor: Who) -> Response:
             "levels": ratings.LEVELS,
             "message": request.query_params.get("msg"),
             "signature": _result_signature(db, code),
+            "assignees": service.assignee_choices(db, code) if "assign" in detail.actions else [],
+            "transfer_units": _transfer_units(db, settings, dossier.processing_unit)
+            if "transfer" in detail.actions
+            else [],
         },
     )
+
+
+def _transfer_units(db: Any, settings: Any, current: str | None) -> list[tuple[str, str]]:
+    """The org units a dossier may be transferred to (valid today), as (code, name), by name."""
+    units = accounts.list_org_units(db, on=clock.today(settings))
+    return sorted(((u.code, u.name) for u in units if u.code != current), key=lambda unit: unit[1])
 
 
 def _result_signature(db: Any, code: str) -> dict[str, Any]:

@@ -63,6 +63,7 @@ from smartcity.accounts.service.passwords import check_password, common_password
 from smartcity.accounts.service.roles import (
     _add_assignment,
     assign_role,
+    holders_of,
     list_roles,
     revoke_role,
     role_name,
@@ -189,6 +190,7 @@ __all__ = [
     "get_user_by_username",
     "get_user_phone",
     "hash_password",
+    "holders_of",
     "issue_token",
     "list_api_keys",
     "list_org_units",

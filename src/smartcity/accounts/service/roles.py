@@ -93,3 +93,19 @@ def revoke_role(db: Database, *, actor: Actor, user_id: int, assignment_id: int)
         }
         uow.session.delete(assignment)
         uow.audit("role.revoked", "user", user_id, before=before)
+
+
+def holders_of(db: Database, *, role: str, org_unit_code: str) -> list[tuple[str, str]]:
+    """The active users holding `role` in this unit, as (username, full name), by full name."""
+    with db.session() as s:
+        rows = s.execute(
+            select(User.username, User.full_name)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(
+                RoleAssignment.role == role,
+                RoleAssignment.org_unit_code == org_unit_code,
+                User.is_active.is_(True),
+            )
+            .order_by(User.full_name, User.username)
+        ).all()
+    return [(username, full_name or username) for username, full_name in rows]

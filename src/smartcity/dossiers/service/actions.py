@@ -70,6 +70,20 @@ def _store_result_data(db: Database, dossier: Dossier, action: str, result: dict
     dossier.result_data = data
 
 
+def assignee_choices(db: Database, code: str) -> list[tuple[str, str]]:
+    """The specialists of the dossier's processing unit (username, full name): whom it may be assigned to."""
+    unit = dossier_row(db, code).processing_unit
+    return accounts.holders_of(db, role="specialist", org_unit_code=unit) if unit else []
+
+
+def _check_assignee(db: Database, code: str, assignee: str) -> None:
+    """An assignee must be a specialist of the processing unit: a dossier is never sent to nobody."""
+    if assignee not in {username for username, _name in assignee_choices(db, code)}:
+        raise ValidationFailed.for_field(
+            "assignee", "Chỉ giao hồ sơ cho chuyên viên của đơn vị đang giải quyết hồ sơ."
+        )
+
+
 def _with_proposed_house_number(
     db: Database, settings: Settings, code: str, payload: dict[str, Any]
 ) -> dict[str, Any]:
@@ -155,6 +169,8 @@ def act(
     if action == "process":
         payload = _with_proposed_house_number(db, settings, code, payload)
         payload = _with_plan_check(db, settings, code, payload)
+    if action == "assign" and payload.get("assignee"):
+        _check_assignee(db, code, str(payload["assignee"]))
     if action == "transfer" and payload.get("unit"):
         unit = accounts.get_org_unit(db, str(payload["unit"]))
         if unit is None or not unit.active:
