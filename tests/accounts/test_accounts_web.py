@@ -94,6 +94,17 @@ def test_next_is_limited_to_local_paths(client, ward_clerk):
         assert response.headers["location"] == expected, target
 
 
+def test_without_next_staff_land_in_their_area_and_citizens_in_their_space(client, ward_clerk, make_user):
+    make_user("cong.dan.moi", ("citizen", None), full_name="Đỗ Văn F")
+    assert _login(client, "clerk.pl", next_url="").headers["location"] == "/can-bo"
+    client.cookies.clear()
+    assert _login(client, "cong.dan.moi", next_url="").headers["location"] == "/cua-toi"
+    again = client.get("/login", headers=HTML, follow_redirects=False)  # already signed in
+    assert again.headers["location"] == "/cua-toi"
+    client.cookies.clear()
+    assert _login(client, "cong.dan.moi", next_url="https://evil.example/").headers["location"] == "/cua-toi"
+
+
 def test_anonymous_staff_page_redirects_to_login(client):
     response = client.get("/can-bo", headers=HTML, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/login?next=/can-bo"

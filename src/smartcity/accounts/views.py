@@ -30,6 +30,7 @@ router = APIRouter(include_in_schema=False)
 MOVED = {"/staff": "/can-bo"}
 
 DEFAULT_NEXT = "/can-bo"
+CITIZEN_HOME = "/cua-toi"  # a citizen's own space (the portal's)
 MAX_PASSWORD = 1024
 BUILTIN_LINKS: tuple[dict[str, Any], ...] = (
     {"label": "Trang chủ", "href": "/", "roles": ()},
@@ -47,6 +48,11 @@ def safe_next(value: str | None, default: str = DEFAULT_NEXT) -> str:
     if parts.scheme or parts.netloc:
         return default
     return value
+
+
+def home_for(roles: list[str] | set[str] | tuple[str, ...]) -> str:
+    """Where someone goes after signing in without a `next`: staff to their area, citizens to their space."""
+    return DEFAULT_NEXT if set(roles) & service.STAFF_ROLES else CITIZEN_HOME
 
 
 def _login_page(
@@ -68,9 +74,10 @@ def _login_page(
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str | None = None) -> Response:
     """The login form; someone already logged in goes straight on."""
-    next_url = safe_next(next)
-    if getattr(request.state, "user_view", None) is not None:
-        return RedirectResponse(next_url, status_code=303)
+    next_url = safe_next(next, default="")  # none given: where the person belongs, once known
+    view = getattr(request.state, "user_view", None)
+    if view is not None:
+        return RedirectResponse(next_url or home_for(view.roles), status_code=303)
     return _login_page(request, next_url=next_url)
 
 
@@ -85,7 +92,7 @@ async def login_submit(
     otp: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Check the credentials; on success start the session and go to `next` (a local path only)."""
-    next_url, username = safe_next(next), username.strip()[:200]
+    next_url, username = safe_next(next, default=""), username.strip()[:200]
     expected = str(request.session.get(SESSION_CSRF) or "")
     if not expected or not hmac.compare_digest(expected, csrf_token):
         return _login_page(
@@ -145,6 +152,9 @@ async def login_submit(
     )
     request.session.clear()
     request.session.update({SESSION_KEY: session_key, SESSION_CSRF: new_csrf_token()})
+    if not next_url:
+        roles = [role for role, _unit in service.actor_for_user(db, result.user_id).roles]
+        next_url = home_for(roles)
     return RedirectResponse(next_url, status_code=303)
 
 
