@@ -1,4 +1,6 @@
-"""Device type plug-ins: one module a type, each exposing DEVICE_TYPE; others via entry points."""
+"""Device type plug-ins: one module a type, each exposing DEVICE_TYPE; others via entry points.
+
+All of them are entries of the "device type" registry (core.registry), the one extension mechanism."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from functools import lru_cache
 from importlib.metadata import entry_points
 
 from smartcity.core.errors import ValidationFailed
+from smartcity.core.registry import Registry
 from smartcity.iot.device_types.base import DeviceType
 
 BUILTIN_MODULES = (
@@ -21,19 +24,20 @@ BUILTIN_MODULES = (
     "camera",
 )
 ENTRY_POINT_GROUP = "smartcity.device_types"
+device_type_registry: Registry[type[DeviceType]] = Registry("device type")
 
 
 @lru_cache(maxsize=1)
 def device_types() -> dict[str, type[DeviceType]]:
-    """Every known device type by slug: the built-in modules, then installed plug-ins."""
-    found: dict[str, type[DeviceType]] = {}
+    """Every known device type by slug: the built-in modules, then installed plug-ins (a plug-in may not
+    take a built-in's slug)."""
     for name in BUILTIN_MODULES:
         module = importlib.import_module(f"{__name__}.{name}")
-        found[module.DEVICE_TYPE.slug] = module.DEVICE_TYPE
+        device_type_registry.add(module.DEVICE_TYPE.slug, module.DEVICE_TYPE)
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         plugin = entry.load()
-        found[plugin.slug] = plugin
-    return found
+        device_type_registry.add(plugin.slug, plugin)
+    return dict(device_type_registry)
 
 
 def get_device_type(slug: str) -> type[DeviceType]:
