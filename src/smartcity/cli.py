@@ -155,6 +155,10 @@ def demo(
     """All in one on the embedded default: migrate, load the city and demo data, serve, simulate devices."""
     from smartcity.demo import prepare_demo, start_simulator
 
+    # Links, QR codes and deliveries between the demo's agencies use the address the demo is served on.
+    reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (a listening address)
+    os.environ.setdefault("SMARTCITY_PUBLIC_BASE_URL", f"http://{reachable}:{port}")
+    get_settings.cache_clear()
     settings = get_settings()
     login = prepare_demo(settings, console=console)
     url = f"http://{host}:{port}/"

@@ -89,7 +89,10 @@ def test_a_document_is_delivered_after_a_failed_try_and_acknowledged(
     )
 
     first = exchange.deliver_due(office.db, signing_with=office.signing)  # nobody listens yet
-    assert [(d.status, d.attempts) for d in first] == [("pending", 1)] and first[0].last_error
+    assert [(d.status, d.attempts) for d in first] == [("pending", 1)]
+    assert first[0].last_error.startswith(
+        "Không kết nối được tới hệ thống của cơ quan nhận"
+    )  # words, not "ConnectError"
     assert first[0].next_attempt_at > utcnow()
     assert exchange.deliver_due(office.db, signing_with=office.signing) == []  # waits for its backoff
 

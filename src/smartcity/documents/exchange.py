@@ -15,6 +15,7 @@ import base64
 import hashlib
 import io
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -55,6 +56,9 @@ RECEIPT_FILE = "edxml-status.json"
 EXCHANGE_PATH = "/api/v1/documents/exchange/envelopes"
 EXCHANGE_ACTOR = Actor.system("documents.exchange")
 MAX_NUMBER_RACES = 20
+
+
+log = logging.getLogger(__name__)
 
 
 # --- agencies ---------------------------------------------------------------------------------------
@@ -285,8 +289,21 @@ def _attempt(db: Database, delivery: Delivery, how: Signing) -> _Outcome:
         receipt_pdf = base64.b64decode(answer["receipt_pdf"])
         receipt = _check_receipt(db, receipt_pdf, delivery, how)
     except (httpx.HTTPError, RuntimeError, KeyError, ValueError, BadRequest) as exc:
-        return _Outcome(False, f"{type(exc).__name__}: {exc}"[:1000])
+        log.warning("delivery %s to %s failed: %s: %s", delivery.id, agency.code, type(exc).__name__, exc)
+        return _Outcome(False, _failure_in_words(exc))
     return _Outcome(True, receipt=receipt, receipt_pdf=receipt_pdf)
+
+
+def _failure_in_words(exc: Exception) -> str:
+    """Why a delivery failed, for the clerk's page (the technical detail goes to the log)."""
+    if isinstance(exc, httpx.ConnectError | httpx.TimeoutException):
+        return "Không kết nối được tới hệ thống của cơ quan nhận (máy chủ không trả lời); sẽ tự gửi lại."
+    if isinstance(exc, httpx.HTTPStatusError):
+        code = exc.response.status_code
+        return f"Hệ thống của cơ quan nhận từ chối văn bản (mã lỗi HTTP {code}); sẽ tự gửi lại."
+    if isinstance(exc, httpx.HTTPError):
+        return "Đường truyền tới cơ quan nhận bị lỗi; sẽ tự gửi lại."
+    return "Biên nhận của cơ quan nhận không hợp lệ (chữ ký hoặc nội dung); sẽ tự gửi lại."
 
 
 def _keep_envelope(db: Database, delivery_id: int, envelope: bytes) -> None:

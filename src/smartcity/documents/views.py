@@ -313,6 +313,7 @@ def _document_page(
             "state_names": STATE_NAMES,
             "action_names": ACTION_NAMES,
             "delivery_names": DELIVERY_NAMES,
+            "agency_names": {a.code: a.name for a in exchange.list_agencies(db)} if deliveries else {},
             "can": _allowed(actor, doc, pending=any(d.status == "pending" for d in deliveries)),
             **_attachment_context(
                 request,
