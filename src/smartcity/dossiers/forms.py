@@ -27,9 +27,10 @@ def fields_of(schema: dict[str, Any], ward_options: list[tuple[str, str]] | None
             (str(o["const"]), str(o.get("title", o["const"]))) for o in spec.get("oneOf", []) if "const" in o
         ]
         options += [(str(v), str(v)) for v in spec.get("enum", [])]
-        if name == "ward_code" and ward_options:
-            options = ward_options
-        kind = _kind(spec, bool(options))
+        is_ward = name == "ward_code" and ward_options is not None
+        if is_ward:
+            options = ward_options or []
+        kind = _kind(spec, bool(options) or is_ward)  # no ward to offer is an empty choice, never free text
         fields.append(
             Field(name, spec.get("title", name), kind, name in required, options, spec.get("default"))
         )

@@ -37,11 +37,14 @@ def _login(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
 
 
-def _ward_options(request: Request) -> list[tuple[str, str]]:
-    units = accounts.list_org_units(get_db(request), on=clock.today(get_settings(request)))
-    return [
-        (u.admin_unit_code or "", u.name) for u in units if u.kind == "ward_committee" and u.admin_unit_code
-    ]
+def _ward_options(request: Request, procedure: Any) -> list[tuple[str, str]]:
+    """The wards valid today; for a ward's own procedure only those with a clerk to receive the dossier."""
+    db = get_db(request)
+    units = accounts.list_org_units(db, on=clock.today(get_settings(request)))
+    wards = [u for u in units if u.kind == "ward_committee" and u.admin_unit_code]
+    if procedure.agency_code == "WARD":
+        wards = [u for u in wards if accounts.holders_of(db, role="clerk", org_unit_code=u.code)]
+    return [(u.admin_unit_code or "", u.name) for u in wards]
 
 
 def _submit_page(
@@ -53,7 +56,7 @@ def _submit_page(
         "dossiers/submit.html",
         {
             "p": procedure,
-            "fields": fields_of(procedure.form_schema, _ward_options(request)),
+            "fields": fields_of(procedure.form_schema, _ward_options(request, procedure)),
             "values": values,
             "errors": {e["field"]: e["message"] for e in errors},
             "error_list": errors,
