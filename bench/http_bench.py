@@ -70,9 +70,7 @@ def prepare(url: str, parcels: int) -> str:
     db.bind_settings(settings)
     load_city_pack(db, actor=actor)
     gis.load_demo_layers(db, actor=actor, parcels=parcels)
-    accounts.create_user(
-        db, actor=actor, username="benchadmin", password=PASSWORD, roles=[("admin", None)]
-    )
+    accounts.create_user(db, actor=actor, username="benchadmin", password=PASSWORD, roles=[("admin", None)])
     token = accounts.login_for_token(
         db, settings=settings, username="benchadmin", password=PASSWORD, client_ip="127.0.0.1"
     ).access_token

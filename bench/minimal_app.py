@@ -1,6 +1,6 @@
 """The reference of the HTTP benches: the smallest FastAPI app answering the same shapes of JSON.
 
-    uvicorn bench.minimal_app:app --workers 1
+uvicorn bench.minimal_app:app --workers 1
 """
 
 from __future__ import annotations
