@@ -56,7 +56,7 @@ SELECT
     'standard',
     false,
     CASE WHEN g % 3 = 0 THEN 'counter' ELSE 'online' END,
-    (ARRAY[9, 10, 10, 10, 10, 10, 9, 10, 3, 10, 10, 10, 10, 10, 10, 10, 2, 4, 5, 6])[1 + g % 20],
+    (ARRAY[9, 10, 10, 10, 10, 10, 9, 10, 3, 10, 10, 10, 10, 10, 10, 10, 2, 4, 5, 6])[1 + (g % 20)::int],
     'U' || (g % 30),
     'U' || (g % 30),
     'UBND',
@@ -66,18 +66,18 @@ SELECT
     '[]',
     0,
     g % 5 = 0,
-    now() - make_interval(mins => (g * 7919) % 1051200),
-    now() - make_interval(mins => (g * 7919) % 1051200),
-    (now() - make_interval(mins => (g * 7919) % 1051200))::date + 14,
+    now() - make_interval(mins => ((g * 7919) % 1051200)::int),
+    now() - make_interval(mins => ((g * 7919) % 1051200)::int),
+    (now() - make_interval(mins => ((g * 7919) % 1051200)::int))::date + 14,
     0,
-    CASE WHEN (ARRAY[9, 10, 10, 10, 10, 10, 9, 10, 3, 10, 10, 10, 10, 10, 10, 10, 2, 4, 5, 6])[1 + g % 20]
+    CASE WHEN (ARRAY[9, 10, 10, 10, 10, 10, 9, 10, 3, 10, 10, 10, 10, 10, 10, 10, 2, 4, 5, 6])[1 + (g % 20)::int]
          IN (9, 10)
-         THEN now() - make_interval(mins => (g * 7919) % 1051200) + make_interval(days => 3 + g % 20)
+         THEN now() - make_interval(mins => ((g * 7919) % 1051200)::int) + make_interval(days => 3 + (g % 20)::int)
     END,
     'bench',
     now(),
     now()
-FROM generate_series(CAST(:start AS integer), CAST(:stop AS integer)) AS g
+FROM generate_series(CAST(:start AS bigint), CAST(:stop AS bigint)) AS g
 """
 
 INSERT_RATINGS = """
