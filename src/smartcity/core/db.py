@@ -185,9 +185,8 @@ class Database:
             except Exception:  # the connection died, and the lock with it: try to take it again
                 self._locks.pop(name, None)
                 held.invalidate()
-        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
         conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        if conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar():
+        if conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": _lock_key(name)}).scalar():
             self._locks[name] = conn
             return True
         conn.close()
@@ -197,7 +196,10 @@ class Database:
         """Give up the lock `name` if this process holds it."""
         held = self._locks.pop(name, None)
         if held is not None:
-            held.close()  # closing the session releases its advisory lock
+            try:
+                held.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _lock_key(name)})
+            finally:
+                held.close()
 
     def release_locks(self) -> None:
         """Give up every lock taken with `hold_lock`."""
@@ -208,6 +210,11 @@ class Database:
         """Close every pooled connection (and give up held locks)."""
         self.release_locks()
         self.engine.dispose()
+
+
+def _lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory-lock key for a lock name."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 def open_database(settings: Settings | None = None) -> Database:
