@@ -70,9 +70,10 @@ SELECT
     now() - make_interval(mins => ((g * 7919) % 1051200)::int),
     (now() - make_interval(mins => ((g * 7919) % 1051200)::int))::date + 14,
     0,
-    CASE WHEN (ARRAY[9, 10, 10, 10, 10, 10, 9, 10, 3, 10, 10, 10, 10, 10, 10, 10, 2, 4, 5, 6])[1 + (g % 20)::int]
-         IN (9, 10)
-         THEN now() - make_interval(mins => ((g * 7919) % 1051200)::int) + make_interval(days => 3 + (g % 20)::int)
+    CASE WHEN (ARRAY[9, 10, 10, 10, 10, 10, 9, 10, 3, 10, 10, 10, 10, 10, 10, 10, 2, 4, 5, 6])
+              [1 + (g % 20)::int] IN (9, 10)
+         THEN now() - make_interval(mins => ((g * 7919) % 1051200)::int)
+              + make_interval(days => 3 + (g % 20)::int)
     END,
     'bench',
     now(),

@@ -33,6 +33,7 @@ MESSAGES = 3000
 DEVICES = 30
 REQUESTS = 600
 SYSTEM = Actor.system("test-deploy")
+PLACE = {"type": "Point", "coordinates": [106.65, 10.98]}
 
 
 def _children(pid: int) -> list[int]:
@@ -134,9 +135,7 @@ def test_two_web_and_two_ingest_processes_split_the_load_and_store_each_message_
             service.register_device(
                 pg,
                 actor=SYSTEM,
-                data=DeviceCreate(
-                    id=f"SL-{n:03d}", type="streetlight", location={"type": "Point", "coordinates": [106.65, 10.98]}
-                ),
+                data=DeviceCreate(id=f"SL-{n:03d}", type="streetlight", location=PLACE),
             )
         for ingest in ingests:
             ingest.start()
@@ -177,10 +176,8 @@ def test_two_web_and_two_ingest_processes_split_the_load_and_store_each_message_
 
 def _both_subscribed(pg: Database, publisher: Publisher) -> bool:
     """Probes (one per device) are stored: the shared subscription has its members."""
-    publisher.publish(
-        (f"city/streetlight/SL-{n:03d}/telemetry", {"msg_id": f"probe-{time.time_ns()}-{n}", "values": {"dimLevel": 1}})
-        for n in range(4)
-    )
+    probes = [{"msg_id": f"probe-{time.time_ns()}-{n}", "values": {"dimLevel": 1}} for n in range(4)]
+    publisher.publish((f"city/streetlight/SL-{n:03d}/telemetry", probe) for n, probe in enumerate(probes))
     time.sleep(0.5)
     return service.stored_message_count(pg) > 0
 
