@@ -6,7 +6,7 @@ PIP := $(BIN)/pip --disable-pip-version-check -q
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint install install-dev lock clean i18n-extract
+.PHONY: demo test lint install install-dev lock clean i18n-extract bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ lint: install-dev
 	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/mypy
 	PYTHONPATH=. $(BIN)/lint-imports
+
+# Every benchmark beside its reference measured in the same run (PostgreSQL and Mosquitto needed;
+# not part of `make test`). BENCH_ARGS="--only http" runs one; see bench/run.py.
+bench: install-dev
+	PYTHONPATH=src $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Re-pin every dependency after changing pyproject.toml.
 lock: install-dev

@@ -195,8 +195,8 @@ def register_devices(db: Database) -> None:
         s.execute(insert(Device), rows)
 
 
-def orchestrate(count: int, pg_url: str) -> None:
-    """Run the three sides and print them beside each other."""
+def orchestrate(count: int, pg_url: str) -> dict[str, tuple[float, float, float]]:
+    """Run the three sides, print them beside each other and return (rate, median, p99) of each."""
     import_models()
     db = fresh_postgres(pg_url)
     register_devices(db)
@@ -226,6 +226,7 @@ def orchestrate(count: int, pg_url: str) -> None:
             f"ratio to bare {rate / reference[0]:.2f}"
         )
     print(f"scaling x2/x1: {two[0] / one[0]:.2f}")
+    return {"bare": reference, "ingest x1": one, "ingest x2": two}
 
 
 def main() -> None:

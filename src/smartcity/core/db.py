@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -103,6 +115,7 @@ class Database:
             # Recycle rather than ping on every checkout (a round trip per request).
             kwargs.update(pool_recycle=1800, pool_size=10, max_overflow=20)
         self.engine = create_engine(url, **kwargs)
+        self._locks: dict[str, Connection] = {}
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -155,9 +168,53 @@ class Database:
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
 
+    def hold_lock(self, name: str) -> bool:
+        """Whether this process holds the lock `name` among every process on the database, taking it if free.
+
+        PostgreSQL: a session advisory lock on a connection kept for the purpose, so exactly one process of
+        a deployment does the work it guards (command publishing, roll-ups...) and another takes over when
+        that process or its connection dies. SQLite serves one machine's processes: always True there.
+        """
+        if self.is_sqlite:
+            return True
+        held = self._locks.get(name)
+        if held is not None:
+            try:
+                held.execute(text("SELECT 1"))
+                return True
+            except Exception:  # the connection died, and the lock with it: try to take it again
+                self._locks.pop(name, None)
+                held.invalidate()
+        conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        if conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": _lock_key(name)}).scalar():
+            self._locks[name] = conn
+            return True
+        conn.close()
+        return False
+
+    def release_lock(self, name: str) -> None:
+        """Give up the lock `name` if this process holds it."""
+        held = self._locks.pop(name, None)
+        if held is not None:
+            try:
+                held.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _lock_key(name)})
+            finally:
+                held.close()
+
+    def release_locks(self) -> None:
+        """Give up every lock taken with `hold_lock`."""
+        for name in list(self._locks):
+            self.release_lock(name)
+
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (and give up held locks)."""
+        self.release_locks()
         self.engine.dispose()
+
+
+def _lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory-lock key for a lock name."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 def open_database(settings: Settings | None = None) -> Database:

@@ -38,6 +38,7 @@ SUBSCRIPTIONS = ("city/+/+/telemetry", "city/+/+/events", "city/+/+/command/ack"
 SESSION_EXPIRY_SECONDS = 7 * 86400
 RECEIVE_MAXIMUM = 2000
 ROLLUP_EVERY_SECONDS = 300.0
+HOUSEKEEPING_LOCK = "iot.ingest.housekeeping"  # one ingest process of a deployment publishes and rolls up
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,7 @@ class Ingestor:
         finally:
             self.client.disconnect()
             self.client.loop_stop()
+            self.db.release_lock(HOUSEKEEPING_LOCK)
 
     def _collect(self, stop: threading.Event) -> list[Received]:
         try:
@@ -251,6 +253,8 @@ class Ingestor:
         if now < self._next_housekeeping:
             return
         self._next_housekeeping = now + 1.0
+        if not self.db.hold_lock(HOUSEKEEPING_LOCK):
+            return  # another ingest process of the deployment publishes commands and rolls up
         try:
             if self.publish_commands:
                 publish_pending_commands(self.db, self.client)

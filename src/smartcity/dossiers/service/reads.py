@@ -6,7 +6,7 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from smartcity.accounts import service as accounts
@@ -207,6 +207,24 @@ def dossier_row(db: Database, code: str) -> Dossier:
         return dossier
 
 
+def _deadline_condition(deadline: str, calendar: WorkingCalendar, today: date) -> Any:
+    """The SQL form of `_deadline_status(...) == deadline` for open dossiers (no row read into Python).
+
+    Due soon means today <= due and at most `warn_working_days` working days left, i.e. due before the
+    (warn + 1)-th working day after today: that bound is computed once, the comparison is the database's.
+    """
+    if deadline == deadlines.PAUSED:
+        return Dossier.state == SUPPLEMENT
+    due = func.coalesce(Dossier.apology_due_date, Dossier.due_date)
+    running = Dossier.state.in_(sorted(OPEN - {SUPPLEMENT}))
+    bound = calendar.add_working_days(today, get_dossier_settings().warn_working_days + 1)
+    if deadline == deadlines.OVERDUE:
+        return and_(running, due < today)
+    if deadline == deadlines.DUE_SOON:
+        return and_(running, due >= today, due < bound)
+    return and_(running, or_(due.is_(None), due >= bound))
+
+
 def list_dossiers(
     db: Database,
     *,
@@ -248,16 +266,18 @@ def list_dossiers(
         query = query.where(Dossier.code.contains(q.strip().upper(), autoescape=True))
     calendar = calendar_for(db, settings)
     today = _local_today(calendar)
-    if queue or deadline:
+    if deadline:
+        query = query.where(_deadline_condition(deadline, calendar, today))
+    elif queue:
         query = query.where(Dossier.state.in_([SUBMITTED, *OPEN, DONE]))
     with db.session() as s:
-        if queue or deadline:
+        if queue:
             rows = list(s.scalars(query.order_by(Dossier.due_date, Dossier.id)))
-            if queue:
-                rows = [d for d in rows if workflow.available_actions(d, actor)]
-            if deadline:
-                rows = [d for d in rows if _summary(d, calendar, today).deadline_status == deadline]
+            rows = [d for d in rows if workflow.available_actions(d, actor)]
             total, rows = len(rows), rows[offset : offset + limit]
+        elif deadline:
+            total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = list(s.scalars(query.order_by(Dossier.due_date, Dossier.id).limit(limit).offset(offset)))
         else:
             total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
             rows = list(

@@ -1,0 +1,117 @@
+"""`make bench`: every benchmark, one table of figure, reference (measured in the same run), ratio, target.
+
+    PYTHONPATH=src .venv/bin/python bench/run.py [--postgres-base postgresql://postgres@127.0.0.1:5432/]
+        [--only http dossiers iot] [--sizes 10000 100000 1000000] [--messages 20000] [--json out.json]
+
+Benches (each on its own PostgreSQL database, emptied: smartcity_bench_*):
+  http      plain authenticated JSON reads, /healthz and OGC API Features beside a minimal FastAPI app,
+            same uvicorn and workers, load from another process; server resident memory (bench/http_bench.py)
+  dossiers  statistics and deadline lists at growing sizes beside count(*) (bench/dossiers_scale.py)
+  iot       MQTT backlog drain, one and two ingest processes, beside a bare paho subscriber
+            (bench/iot_mqtt_e2e.py)
+Nothing is asserted: the table says which targets are met. Kept out of the test run (bench/ is not tests/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+Row = dict[str, Any]
+
+
+def http_rows(base: str, workers: int) -> list[Row]:
+    """The HTTP bench."""
+    from bench import http_bench
+
+    return http_bench.run(base + "smartcity_bench_http", workers=workers)
+
+
+def dossier_rows(base: str, sizes: tuple[int, ...]) -> list[Row]:
+    """The dossier growth bench."""
+    from bench import dossiers_scale
+
+    return dossiers_scale.run(base + "smartcity_bench_dossiers_scale", sizes)
+
+
+def iot_rows(base: str, messages: int) -> list[Row]:
+    """The MQTT backlog bench: ingest x1 and x2 beside the bare subscriber."""
+    from bench import iot_mqtt_e2e
+
+    sides = iot_mqtt_e2e.orchestrate(messages, base + "smartcity_bench_iot")
+    bare = sides["bare"][0]
+    return [
+        {
+            "bench": f"MQTT {name} msg/s ({messages:,} messages, p99 {p99:,.0f} ms)",
+            "figure": round(rate),
+            "reference": round(bare),
+            "reference_name": "bare paho subscriber",
+            "ratio": round(rate / bare, 2),
+            "target": target,
+        }
+        for name, target in (("ingest x1", 0.8), ("ingest x2", 1.5))
+        for rate, _median, p99 in [sides[name]]
+    ]
+
+
+def met(row: Row) -> str:
+    """yes / NO / blank: whether the row's target is met."""
+    target, ratio = row.get("target"), row.get("ratio")
+    if isinstance(target, (int, float)) and ratio is not None:
+        return "yes" if ratio >= target else "NO"
+    if isinstance(target, str) and target.startswith("< "):
+        return "yes" if float(row["figure"]) < float(target.split()[1]) else "NO"
+    return ""
+
+
+def table(rows: list[Row]) -> str:
+    """The rows as a fixed-width table."""
+    header = f"{'benchmark':<62} {'figure':>10} {'reference':>10} {'ratio':>7} {'target':>9}"
+    header += "  met  reference is"
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        target = row.get("target")
+        shown = f"≥ {target}" if isinstance(target, (int, float)) else (target or "")
+        ratio = "" if row.get("ratio") is None else f"{row['ratio']:.2f}"
+        lines.append(
+            f"{row['bench']:<62} {row['figure']:>10,} {row['reference']:>10,} {ratio:>7} {shown:>9}  "
+            f"{met(row):<4} {row.get('reference_name', '')}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run the chosen benches and print the table."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--postgres-base", default="postgresql://postgres@127.0.0.1:5432/")
+    parser.add_argument("--only", nargs="+", default=["http", "dossiers", "iot"])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--json", type=Path, help="Also write the rows here")
+    args = parser.parse_args()
+    rows: list[Row] = []
+    started = time.perf_counter()
+    if "http" in args.only:
+        rows += http_rows(args.postgres_base, args.workers)
+    if "dossiers" in args.only:
+        rows += dossier_rows(args.postgres_base, tuple(args.sizes))
+    if "iot" in args.only:
+        rows += iot_rows(args.postgres_base, args.messages)
+    print()
+    print(table(rows))
+    print(f"\n{len(rows)} figures in {time.perf_counter() - started:.0f} s")
+    if args.json:
+        args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
