@@ -97,7 +97,7 @@ def web(pg: Database, tmp_path: Path):  # type: ignore[no-untyped-def]
     log = (tmp_path / "web.log").open("ab")
     process = subprocess.Popen(command, env=env, cwd=REPO, stdout=log, stderr=log)
     try:
-        ready = wait_until(lambda: _answers(port) and len(_web_workers(process.pid)) >= 2, timeout=40)
+        ready = wait_until(lambda: _answers(port) and len(_web_workers(process.pid)) >= 2, timeout=150)
         assert ready, (tmp_path / "web.log").read_text()[-2000:]
         workers = _web_workers(process.pid)
         yield port, workers
@@ -140,7 +140,7 @@ def test_two_web_and_two_ingest_processes_split_the_load_and_store_each_message_
         for ingest in ingests:
             ingest.start()
         publisher = Publisher(broker.port, "deploy-publisher")
-        assert wait_until(lambda: _both_subscribed(pg, publisher), timeout=40), "ingest never subscribed"
+        assert wait_until(lambda: _both_subscribed(pg, publisher), timeout=120), "ingest never subscribed"
         with pg.engine.begin() as conn:
             conn.execute(text("TRUNCATE iot_telemetry, iot_latest"))
 
@@ -158,7 +158,7 @@ def test_two_web_and_two_ingest_processes_split_the_load_and_store_each_message_
                 for i in range(MESSAGES)
             )
             assert set(statuses) == {200}
-        assert wait_until(lambda: _rows(pg) >= MESSAGES, timeout=60), f"stored {_rows(pg)} of {MESSAGES}"
+        assert wait_until(lambda: _rows(pg) >= MESSAGES, timeout=120), f"stored {_rows(pg)} of {MESSAGES}"
         time.sleep(1.5)  # anything stored twice would arrive now
         web_shares = _shares(web_before, {pid: _cpu_ticks(pid) for pid in web_workers})
         ingest_shares = _shares(ingest_before, {pid: _cpu_ticks(pid) for pid in ingest_pids})
