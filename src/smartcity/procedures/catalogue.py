@@ -1,4 +1,4 @@
-"""The city's catalogue as shipped data: full definitions (`full*.json`) plus placeholders, with the city's levels.
+"""The city's catalogue as shipped data: full definitions (`full*.json`) plus placeholders, with its levels.
 
 A full definition replaces the placeholder of the same name and keeps its code, so that codes stay stable
 and the totals per online level stay those the city publishes.
