@@ -41,10 +41,10 @@ def test_city_catalogue_matches_the_city_figures(loaded):
     counts = service.level_counts(loaded)
     assert sum(counts.values()) == 278
     assert counts[4] == 157 and counts[3] == 43
-    full = service.list_procedures(loaded, full_only=True, limit=50)
-    assert {p.code for p in full.items} == FULL
-    placeholders = service.list_procedures(loaded, limit=1, offset=0, q="chung thuc")
-    assert placeholders.items[0].is_placeholder
+    full = service.list_procedures(loaded, full_only=True, limit=100)
+    assert {p.code for p in full.items} >= FULL and full.total >= 40
+    placeholders = service.list_procedures(loaded, limit=50, offset=0, q="chung thuc")
+    assert any(p.is_placeholder for p in placeholders.items)
 
 
 def test_full_procedures_carry_forms_documents_and_consistent_scales(loaded):

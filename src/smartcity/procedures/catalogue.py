@@ -1,4 +1,8 @@
-"""The city's catalogue as shipped data: six full definitions plus placeholders, with the city's levels."""
+"""The city's catalogue as shipped data: full definitions (`full*.json`) plus placeholders, with its levels.
+
+A full definition replaces the placeholder of the same name and keeps its code, so that codes stay stable
+and the totals per online level stay those the city publishes.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PLACEHOLDER_NOTE = "Catalogue placeholder: shorter definition; check against the published procedure."
+MISSING_PARTS = ("thành phần hồ sơ", "phí, lệ phí", "căn cứ pháp lý", "biểu mẫu (tờ khai điện tử)")
 SCOPE_BY_LEVEL = {4: "toan_trinh", 3: "mot_phan"}
 WARDS_BEFORE_2025 = {
     "25741": "Hiệp Thành",
@@ -132,25 +137,44 @@ def _read(pack: str, name: str) -> dict[str, Any]:
     return data
 
 
+def read_full_definitions(pack: str = "thu-dau-mot") -> list[dict[str, Any]]:
+    """The full definitions of the pack, from every `full*.json` data file, in file order."""
+    folder = DATA_DIR / pack
+    files = sorted(folder.glob("full*.json"))
+    if not files:
+        raise FileNotFoundError(f"the city pack {pack!r} has no full procedure definitions (full*.json)")
+    return [p for path in files for p in _read(pack, path.name)["procedures"]]
+
+
 def build_catalogue(pack: str = "thu-dau-mot") -> list[dict[str, Any]]:
     """Every procedure of the pack as plain dicts, full definitions first, with the declared level counts."""
-    full = [dict(p, is_placeholder=False) for p in _read(pack, "full.json")["procedures"]]
+    full = [dict(p, is_placeholder=False) for p in read_full_definitions(pack)]
     for record in full:
         record["form_schema"] = _with_wards(record["form_schema"])
     catalogue = _read(pack, "catalogue.json")
     quotas = {int(k): v for k, v in catalogue["levels"].items()}
     for record in full:
         quotas[record["level"]] -= 1
-    names = [(group, name) for group in catalogue["fields"] for name in group["names"]]
-    levels = distribute_levels(len(names), quotas)
-    taken = {r["code"] for r in full}
-    records = list(full)
+    if any(v < 0 for v in quotas.values()):
+        raise ValueError(f"the full definitions exceed the published level counts: {quotas}")
+    defined = {r["name"]: r["code"] for r in full}
+    taken = set(defined.values())
+    numbered = []
     counters: dict[str, int] = {}
-    for (group, name), level in zip(names, levels, strict=True):
-        number = counters.get(group["field_code"], 0) + 1
-        while f"TDM-{group['field_code']}-{number:03d}" in taken:
-            number += 1
-        counters[group["field_code"]] = number
+    for group in catalogue["fields"]:
+        for name in group["names"]:
+            number = counters.get(group["field_code"], 0) + 1
+            while f"TDM-{group['field_code']}-{number:03d}" in taken - {defined.get(name)}:
+                number += 1
+            counters[group["field_code"]] = number
+            if name in defined:
+                if defined[name] != f"TDM-{group['field_code']}-{number:03d}":
+                    raise ValueError(f"{name!r} must keep its catalogue code, not {defined[name]}")
+                continue
+            numbered.append((group, name, number))
+    levels = distribute_levels(len(numbered), quotas)
+    records = list(full)
+    for (group, name, number), level in zip(numbered, levels, strict=True):
         records.append(_placeholder(group, name, number, level))
     if len(records) != catalogue["total"]:
         raise ValueError(f"the catalogue has {len(records)} procedures, not {catalogue['total']}")

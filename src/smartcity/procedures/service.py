@@ -149,6 +149,18 @@ def level_counts(db: Database) -> dict[int, int]:
         return {int(level): int(count) for level, count in s.execute(query)}
 
 
+def completeness_counts(db: Database) -> dict[str, int]:
+    """How many active procedures have a full definition and how many are still placeholders."""
+    query = (
+        select(Procedure.is_placeholder, func.count())
+        .where(Procedure.active.is_(True))
+        .group_by(Procedure.is_placeholder)
+    )
+    with db.session() as s:
+        counts = {bool(placeholder): int(count) for placeholder, count in s.execute(query)}
+    return {"full": counts.get(False, 0), "placeholder": counts.get(True, 0)}
+
+
 # ---------------------------------------------------------------- writes
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from smartcity.procedures import service
+from smartcity.procedures.catalogue import MISSING_PARTS
 from smartcity.procedures.workflows import template
 from smartcity.web.deps import get_db
 from smartcity.web.templating import render
@@ -55,6 +56,7 @@ def catalogue(
             "agencies": service.list_agencies(db),
             "level_names": LEVEL_NAMES,
             "level_counts": service.level_counts(db),
+            "completeness": service.completeness_counts(db),
         },
     )
 
@@ -70,5 +72,6 @@ def procedure_page(request: Request, code: str) -> HTMLResponse:
             "p": procedure,
             "steps": template(procedure.workflow),
             "level_names": LEVEL_NAMES,
+            "missing_parts": MISSING_PARTS,
         },
     )
