@@ -77,14 +77,9 @@ def _group_key(by: str, zone: Any, dialect: str) -> Any:
     if by == "month":
         local = _local(Dossier.submitted_at, zone, dialect)
         if dialect == "postgresql":
-            return func.date_trunc("month", local)  # 2.6x cheaper than to_char; see `_key_text`
+            return func.to_char(local, "YYYY-MM")
         return func.strftime("%Y-%m", local)
     return literal("all", String)
-
-
-def _key_text(value: Any) -> str:
-    """A group key as shown: a month as YYYY-MM, anything else as text."""
-    return value.strftime("%Y-%m") if isinstance(value, datetime) else str(value)
 
 
 def _counters(zone: Any, dialect: str, today: date) -> list[Any]:
@@ -140,7 +135,7 @@ def statistics(
         query = query.where(Dossier.submitted_at <= datetime.combine(date_to, time.max, calendar.zone))
     with db.session() as s:
         rows = {
-            _key_text(row[0]): dict(zip(COUNTERS, (int(v or 0) for v in row[1:]), strict=True))
+            str(row[0]): dict(zip(COUNTERS, (int(v or 0) for v in row[1:]), strict=True))
             for row in s.execute(query)
         }
     return [_with_shares(key, counts) for key, counts in sorted(rows.items())]
