@@ -1,6 +1,11 @@
 """Use cases of the health domain, one module a capability, behind these public names."""
 
-from smartcity.health.service.coverage import coverage_by_ward, ensure_population, population_on
+from smartcity.health.service.coverage import (
+    coverage_by_ward,
+    ensure_population,
+    population_on,
+    population_sources,
+)
 from smartcity.health.service.immunisation import (
     child_schedule,
     children_of_user,
@@ -68,6 +73,7 @@ __all__ = [
     "patient_for_user",
     "patient_summaries",
     "population_on",
+    "population_sources",
     "quarantine_board",
     "register_system",
     "release_case",
