@@ -253,6 +253,13 @@ def test_non_health_roles_get_403_and_anonymous_401(client, user_token) -> None:
     pid = client.post(
         f"{FHIR}/Patient", json=patient("074190004444", "Mai", "Lan", "1990-01-01"), headers=bearer(health)
     ).json()["id"]
+    encounter = {
+        "resourceType": "Encounter",
+        "status": "finished",
+        "class": {"code": "AMB"},
+        "subject": {"reference": f"Patient/{pid}"},
+    }
+    eid = client.post(f"{FHIR}/Encounter", json=encounter, headers=bearer(health)).json()["id"]
     for role, unit in (
         ("citizen", None),
         ("clerk", "UBND-25747-HCM"),
@@ -273,7 +280,15 @@ def test_non_health_roles_get_403_and_anonymous_401(client, user_token) -> None:
             response = client.get(f"{FHIR}/{resource_type}", headers=bearer(token))
             assert response.status_code == 403, (role, resource_type)
             assert response.json()["issue"][0]["code"] == "forbidden"
-        assert client.get(f"{FHIR}/Patient/{pid}", headers=bearer(token)).status_code == 403
+        for path in (
+            f"Patient/{pid}",
+            f"Patient/{pid}/_history",
+            f"Patient/{pid}/_history/1",
+            f"Encounter/{eid}",
+            f"Encounter/{eid}/_history/1",
+            f"Patient/{pid}?_format=xml",
+        ):
+            assert client.get(f"{FHIR}/{path}", headers=bearer(token)).status_code == 403, (role, path)
         assert (
             client.post(
                 f"{FHIR}/Patient", json=patient("074190005555", "A", "B", "1990-01-01"), headers=bearer(token)
