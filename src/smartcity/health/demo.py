@@ -32,7 +32,7 @@ from smartcity.health.fhir.validate import validate
 from smartcity.health.service.coverage import demo_population
 from smartcity.health.service.immunisation import schedule, vaccine_coding
 
-SCALE = 40  # one synthetic resident stands for this many real ones; denominators are divided by it too
+SCALE = 60  # one synthetic resident stands for this many real ones; denominators are divided by it too
 RECORD_CHANCE = {"0-5": 0.9, "6-17": 0.45, "18-59": 0.42, "60+": 0.7}  # a Patient with encounters
 UNSEEN_CHANCE = 0.03  # a Patient (registered somewhere) but never seen: not counted as a record
 STREETS = ("Yersin", "Bạch Đằng", "Cách Mạng Tháng Tám", "Phú Lợi", "Huỳnh Văn Lũy")
@@ -330,7 +330,11 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     cases = _quarantine(db, settings, actor, rng, people, citizen, today)
     reminders = service.send_reminders(db, settings, on=today)
     summary = ", ".join(f"{n} {k}" for k, n in counts.items())
-    return f"{summary}; {cases} home quarantines; {reminders} reminders (the wards at 1:{SCALE}, see demo.py)"
+    if not reminders and not service.in_reminder_hours(settings, clock.now()):
+        told = "reminders wait for the daytime reminder hours (task health.reminders)"
+    else:
+        told = f"{reminders} reminders"
+    return f"{summary}; {cases} home quarantines; {told} (the wards at 1:{SCALE}, see demo.py)"
 
 
 def _store(db: Database, settings: Settings, actor: Actor, resources: list[dict[str, Any]]) -> dict[str, int]:
