@@ -253,6 +253,13 @@ def test_non_health_roles_get_403_and_anonymous_401(client, user_token) -> None:
     pid = client.post(
         f"{FHIR}/Patient", json=patient("074190004444", "Mai", "Lan", "1990-01-01"), headers=bearer(health)
     ).json()["id"]
+    encounter = {
+        "resourceType": "Encounter",
+        "status": "finished",
+        "class": {"code": "AMB"},
+        "subject": {"reference": f"Patient/{pid}"},
+    }
+    eid = client.post(f"{FHIR}/Encounter", json=encounter, headers=bearer(health)).json()["id"]
     for role, unit in (
         ("citizen", None),
         ("clerk", "UBND-25747-HCM"),
@@ -273,7 +280,15 @@ def test_non_health_roles_get_403_and_anonymous_401(client, user_token) -> None:
             response = client.get(f"{FHIR}/{resource_type}", headers=bearer(token))
             assert response.status_code == 403, (role, resource_type)
             assert response.json()["issue"][0]["code"] == "forbidden"
-        assert client.get(f"{FHIR}/Patient/{pid}", headers=bearer(token)).status_code == 403
+        for path in (
+            f"Patient/{pid}",
+            f"Patient/{pid}/_history",
+            f"Patient/{pid}/_history/1",
+            f"Encounter/{eid}",
+            f"Encounter/{eid}/_history/1",
+            f"Patient/{pid}?_format=xml",
+        ):
+            assert client.get(f"{FHIR}/{path}", headers=bearer(token)).status_code == 403, (role, path)
         assert (
             client.post(
                 f"{FHIR}/Patient", json=patient("074190005555", "A", "B", "1990-01-01"), headers=bearer(token)
@@ -433,3 +448,51 @@ def test_what_the_server_answers_is_valid_fhir(client, user_token) -> None:  # t
         "OperationOutcome",
         "Bundle",
     ]
+
+
+def test_reads_and_searches_answer_xml_when_asked(client, user_token) -> None:  # type: ignore[no-untyped-def]
+    from fhir.resources.R4B.bundle import Bundle
+    from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+    from fhir.resources.R4B.operationoutcome import OperationOutcome
+    from fhir.resources.R4B.patient import Patient
+
+    capability = client.get(f"{FHIR}/metadata", params={"_format": "xml"})
+    assert capability.status_code == 200
+    assert capability.headers["content-type"].startswith("application/fhir+xml")
+    statement = CapabilityStatement.model_validate_xml(capability.content)
+    assert "application/fhir+xml" in statement.format and "application/fhir+json" in statement.format
+
+    _, token = user_token("health_worker", "TYT-25747")
+    pid = client.post(
+        f"{FHIR}/Patient", json=patient("074190004321", "Đỗ", "Thị Lan", "1991-05-06"), headers=bearer(token)
+    ).json()["id"]
+    xml_headers = {**bearer(token), "Accept": "application/fhir+xml"}
+    read = client.get(f"{FHIR}/Patient/{pid}", headers=xml_headers)
+    assert read.status_code == 200 and read.headers["content-type"].startswith("application/fhir+xml")
+    assert read.headers["etag"] == 'W/"1"' and read.content.lstrip().startswith(b"<?xml")
+    as_json = client.get(f"{FHIR}/Patient/{pid}", headers=bearer(token)).json()
+    parsed = Patient.model_validate_xml(read.content).model_dump(mode="json")
+    assert parsed["identifier"] == as_json["identifier"] and parsed["name"] == as_json["name"]
+    assert parsed["birthDate"] == "1991-05-06" and parsed["meta"]["versionId"] == "1"
+    vread = client.get(f"{FHIR}/Patient/{pid}/_history/1", params={"_format": "xml"}, headers=bearer(token))
+    assert Patient.model_validate_xml(vread.content).id == pid
+
+    found = client.get(
+        f"{FHIR}/Patient", params={"family": "Đỗ", "_format": "application/fhir+xml"}, headers=bearer(token)
+    )
+    assert found.status_code == 200
+    bundle = Bundle.model_validate_xml(found.content)
+    assert bundle.type == "searchset" and bundle.total == 1 and bundle.entry[0].resource.id == pid
+    assert all("_format=application" in link.url for link in bundle.link)  # paging stays in XML
+
+    missing = client.get(f"{FHIR}/Patient/unknown", headers=xml_headers)
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/fhir+xml")
+    assert OperationOutcome.model_validate_xml(missing.content).issue[0].code == "not-found"
+    other = client.get(f"{FHIR}/Patient/{pid}", params={"_format": "turtle"}, headers=bearer(token))
+    assert other.status_code == 406 and other.json()["resourceType"] == "OperationOutcome"
+    written = client.post(
+        f"{FHIR}/Patient",
+        content=read.content,
+        headers={**bearer(token), "Content-Type": "application/fhir+xml"},
+    )
+    assert written.status_code == 415  # writes take JSON, as the CapabilityStatement says

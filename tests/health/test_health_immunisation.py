@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from smartcity.accounts import service as accounts_service
+from smartcity.core import clock
 from smartcity.core.outbox import OutboxMessage
 from smartcity.core.security import Actor
 from smartcity.health import service
+from smartcity.health.events import ImmunisationReminderDue
 from smartcity.health.service.immunisation import child_schedule, vaccine_coding
+from smartcity.notifications import handlers as notification_handlers
+from smartcity.notifications.models import Message
 from tests.health.conftest import NATIONAL, bearer, patient
 
 BORN = date(2026, 1, 10)
@@ -76,7 +81,16 @@ def test_overdue_list_reminders_and_the_parents_view(client, db, settings, user_
         "occurrenceDateTime": born.isoformat(),
     }
     assert client.post("/fhir/R4/Immunization", json=shot, headers=bearer(manager)).status_code == 201
-    parent_user, _ = user_token("citizen")
+    parent_user = accounts_service.create_user(
+        db,
+        actor=Actor.system("t"),
+        username="ngothihoa",
+        password="correct horse battery",
+        email="hoa@example.vn",
+        phone="0912345678",
+        roles=[("citizen", None)],
+        secret=settings.resolved_secret_key,
+    ).id
     service.link_person(db, actor=Actor.system("t"), user_id=parent_user, patient_id=parent)
     assert service.children_of_user(db, parent_user) == [child]
 
@@ -94,9 +108,13 @@ def test_overdue_list_reminders_and_the_parents_view(client, db, settings, user_
     service.set_consent(
         db, actor=Actor.system("t"), user_id=parent_user, purpose="immunisation-reminders", given=True
     )
-    sent = service.send_reminders(db, settings, on=date.today())
+    zone = clock.city_zone(settings)
+    night = datetime.combine(date.today(), time(23, 30), tzinfo=zone)
+    assert service.send_reminders(db, settings, on=date.today(), now=night) == 0  # nobody is woken up
+    morning = datetime.combine(date.today(), time(9, 0), tzinfo=zone)
+    sent = service.send_reminders(db, settings, on=date.today(), now=morning)
     assert sent >= 5
-    assert service.send_reminders(db, settings, on=date.today()) == 0  # once a dose
+    assert service.send_reminders(db, settings, on=date.today(), now=morning) == 0  # once a dose
     with db.session() as s:
         events = [
             m.payload
@@ -105,6 +123,20 @@ def test_overdue_list_reminders_and_the_parents_view(client, db, settings, user_
             )
         ]
     assert len(events) == sent and all(e["guardian_user_ids"] == [parent_user] for e in events)
+    with db.session() as s:
+        messages = s.scalars(select(Message).order_by(Message.id)).all()
+    by_channel = {kind: [m for m in messages if m.channel == kind] for kind in ("in-page", "email", "sms")}
+    assert {m.recipient for m in by_channel["in-page"]} == {"user:ngothihoa"}  # not the unconsented account
+    assert {m.recipient for m in by_channel["email"]} == {"email:hoa@example.vn"}
+    assert {m.recipient for m in by_channel["sms"]} == {"sms:0912345678"}
+    assert all(len(found) == sent for found in by_channel.values()), "one message a dose and channel"
+    assert all(m.status == "sent" and m.link == "/suc-khoe" for m in messages)
+    assert all("Ngô" not in m.body and "074" not in m.body for m in messages), "no name or ID in a message"
+    assert any("BCG" in m.subject and "quá hạn" in m.body for m in by_channel["in-page"])
+    replay = ImmunisationReminderDue.from_payload(events[0])
+    notification_handlers.immunisation_reminder(replay, db)  # an outbox replay sends nothing twice
+    with db.session() as s:
+        assert len(s.scalars(select(Message)).all()) == len(messages)
 
     coverage = {(c.vaccine, c.dose, c.ward_code): c for c in service.immunisation_coverage(db, date.today())}
     assert coverage[("VGB0", 1, None)].vaccinated == 1 and coverage[("BCG", 1, None)].vaccinated == 0

@@ -27,7 +27,7 @@ def test_staff_pages_show_names_not_codes_and_log_reads(client, db, settings, us
     assert home.status_code == 200
     assert "Trương Mỹ Linh" in home.text and "*********777" in home.text and "074190007777" not in home.text
     assert "Phường Bình Dương" in home.text and ">25760<" not in home.text
-    assert "Toàn thành phố" in home.text
+    assert "Toàn thành phố" in home.text and "Nguồn số dân: Số liệu minh hoạ" in home.text
     record = client.get(f"/can-bo/y-te/benh-nhan/{pid}", headers=_html(worker))
     assert record.status_code == 200 and "Trương Mỹ Linh" in record.text
     _, elsewhere = user_token("health_worker", "TYT-25747")

@@ -37,3 +37,8 @@ class HealthSettings(BaseSettings):
         default=True, description="Parents get reminders only after consenting (Decree 13/2023, PDPL 2025)"
     )
     reminder_days_ahead: int = Field(default=7, ge=0, description="Remind parents this long before a dose")
+    reminder_hours: tuple[str, str] = Field(
+        default=("08:00", "20:00"),
+        description="City-time window in which reminders go out (never at night; the 6-hourly task always "
+        "falls in a window of 6 hours or more)",
+    )

@@ -1,9 +1,13 @@
-"""Demo health data: a synthetic population sized to the wards, children with realistic vaccination
-histories, a few home quarantines; nothing dated after today.
+"""Demo health data: a synthetic population of the wards at a scale of 1:SCALE, about half of it with
+records, children with realistic vaccination histories, a few home quarantines; nothing dated after today.
 
-The FHIR store holds a SAMPLE of the city (about 3,000 people) so that the demo loads in seconds; coverage
-is computed against the wards' full population figures (population.json, ~362,000), so the demo's
-coverage is about 1 % where the city's real figure is about 50 % (article in shared/seed).
+Why a scale: the wards hold ~362,000 residents (population.json); a full-size store would mean ~180,000
+Patients, as many Encounters and ~15,000 children's ~180,000 Immunizations (hundreds of MB and, with the
+operations centre recomputing the daily indicators over its history, minutes of loading). So each synthetic
+resident stands for SCALE real ones, and the coverage denominators loaded with the demo are the wards'
+figures divided by the same SCALE, saying so in their source (shown under the coverage table). Whether a
+synthetic resident has a record is drawn per age group (RECORD_CHANCE), so the coverage the pages and the
+operations centre read (about half) is counted from the data, never written down.
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ from smartcity.health.fhir.validate import validate
 from smartcity.health.service.coverage import demo_population
 from smartcity.health.service.immunisation import schedule, vaccine_coding
 
-SAMPLE = 3000
+SCALE = 60  # one synthetic resident stands for this many real ones; denominators are divided by it too
+RECORD_CHANCE = {"0-5": 0.9, "6-17": 0.45, "18-59": 0.42, "60+": 0.7}  # a Patient with encounters
+UNSEEN_CHANCE = 0.03  # a Patient (registered somewhere) but never seen: not counted as a record
 STREETS = ("Yersin", "Bạch Đằng", "Cách Mạng Tháng Tám", "Phú Lợi", "Huỳnh Văn Lũy")
 SEED = 19
 FAMILY = (
@@ -103,24 +109,44 @@ def _patient(
     }
 
 
-def _people(rng: random.Random, system: str, wards: dict[str, str], today: date) -> list[dict[str, Any]]:
+def scaled_population() -> list[dict[str, Any]]:
+    """The wards' population figures divided by SCALE: the denominators of the demo's coverage."""
     data = demo_population()
-    total = sum(data["wards"].values())
-    people = []
-    for ward, population in data["wards"].items():
-        for group, share in data["age_shares"].items():
-            low, high = AGE_SPANS[group]
-            for _ in range(round(SAMPLE * population / total * share)):
-                birth = today - timedelta(days=rng.randint(low * 365, high * 365 + 364))
-                people.append(
-                    _patient(rng, system, ward, wards.get(ward, ""), birth, rng.choice(("male", "female")))
-                )
-    return people
+    return [
+        {
+            "ward_code": ward,
+            "as_of": date.fromisoformat(data["as_of"]),
+            "age_group": group,
+            "population": round(total * share / SCALE),
+            "source": f"Mô phỏng: dân số phường chia {SCALE} "
+            f"(mỗi người trong dữ liệu mẫu đại diện {SCALE} người)",
+        }
+        for ward, total in data["wards"].items()
+        for group, share in data["age_shares"].items()
+    ]
+
+
+def _people(
+    rng: random.Random, system: str, wards: dict[str, str], today: date
+) -> tuple[list[dict[str, Any]], set[str]]:
+    """The synthetic residents who have a Patient record, and the ids of those ever seen (encounters)."""
+    people, seen = [], set()
+    for row in scaled_population():
+        low, high = AGE_SPANS[row["age_group"]]
+        for _ in range(row["population"]):
+            draw = rng.random()
+            if draw >= RECORD_CHANCE[row["age_group"]] + UNSEEN_CHANCE:
+                continue  # no record anywhere: no row at all
+            birth = today - timedelta(days=rng.randint(low * 365, high * 365 + 364))
+            ward = row["ward_code"]
+            person = _patient(rng, system, ward, wards.get(ward, ""), birth, rng.choice(("male", "female")))
+            people.append(person)
+            if draw < RECORD_CHANCE[row["age_group"]]:
+                seen.add(person["id"])
+    return people, seen
 
 
 def _encounters(rng: random.Random, person: dict[str, Any], today: date) -> list[dict[str, Any]]:
-    if rng.random() < 0.12:  # some people have a Patient record but were never seen
-        return []
     birth = date.fromisoformat(person["birthDate"])
     found = []
     for _ in range(rng.randint(1, 3)):
@@ -279,7 +305,7 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     service.ensure_health_roles(db)
     today = clock.today(settings)
     service.ensure_health_stations(db, actor=actor, on=today)
-    service.ensure_population(db)
+    service.ensure_population(db, scaled_population())
     _users(db, settings, actor)
     with db.session() as s:
         if store.current_row(s, "Organization", "ttyt-thu-dau-mot") is not None:
@@ -287,11 +313,13 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     rng = random.Random(SEED)
     wards = service.ward_names(db, today)
     system = settings.section(HealthSettings).national_id_system
-    people = _people(rng, system, wards, today)
+    people, seen = _people(rng, system, wards, today)
     citizen = _family(rng, people, today)
+    seen.add(citizen["id"])
     resources = _organisations(wards) + people
     for person in people:
-        resources += _encounters(rng, person, today)
+        if person["id"] in seen:
+            resources += _encounters(rng, person, today)
         if (today - date.fromisoformat(person["birthDate"])).days <= 6 * 365:
             resources += _immunizations(rng, person, today)
     counts = _store(db, settings, actor, resources)
@@ -302,7 +330,11 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     cases = _quarantine(db, settings, actor, rng, people, citizen, today)
     reminders = service.send_reminders(db, settings, on=today)
     summary = ", ".join(f"{n} {k}" for k, n in counts.items())
-    return f"{summary}; {cases} home quarantines; {reminders} reminders (a sample of the city: see demo.py)"
+    if not reminders and not service.in_reminder_hours(settings, clock.now()):
+        told = "reminders wait for the daytime reminder hours (task health.reminders)"
+    else:
+        told = f"{reminders} reminders"
+    return f"{summary}; {cases} home quarantines; {told} (the wards at 1:{SCALE}, see demo.py)"
 
 
 def _store(db: Database, settings: Settings, actor: Actor, resources: list[dict[str, Any]]) -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""The FHIR R4 HTTP interface at /fhir/R4: JSON only, ETags, Location headers, OperationOutcome errors."""
+"""The FHIR R4 HTTP interface at /fhir/R4: JSON (XML for reads and searches), ETags, Location headers,
+OperationOutcome errors."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from fhir.resources.R4B import get_fhir_model_class
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -25,22 +27,46 @@ from smartcity.health.fhir import bundle as bundles
 from smartcity.health.fhir import search, store
 from smartcity.health.fhir.access import Caller, basic_credentials, fhir_caller, issue_system_token
 from smartcity.health.fhir.capability import capability_statement
-from smartcity.health.fhir.outcome import FHIR_JSON, FhirError, Issue, issue_code_for, operation_outcome
+from smartcity.health.fhir.outcome import (
+    FHIR_JSON,
+    FHIR_XML,
+    FhirError,
+    Issue,
+    issue_code_for,
+    operation_outcome,
+)
 from smartcity.health.fhir.validate import SUPPORTED_TYPES
 from smartcity.web.deps import DbDep, SettingsDep
 
 PREFIX = "/fhir/R4"
 ACCEPTED_BODIES = ("application/fhir+json", "application/json", "application/json+fhir")
+XML_FORMATS = ("xml", "text/xml", "application/xml", "application/fhir+xml", "application/xml+fhir")
 
 
-def fhir_response(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """A FHIR JSON response."""
+def wants_xml(request: Request) -> bool:
+    """Whether the client asks for XML (`_format`, else an Accept naming XML and not JSON)."""
+    wanted = request.query_params.get("_format", "").split(";")[0].strip().lower()
+    if wanted:
+        return wanted in XML_FORMATS
+    accept = request.headers.get("accept", "").lower()
+    return "xml" in accept and "json" not in accept and "*/*" not in accept
+
+
+def fhir_response(
+    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None, *, xml: bool = False
+) -> Response:
+    """A FHIR response: JSON, or XML written by the fhir.resources model of the resource."""
+    if xml:
+        content = get_fhir_model_class(body["resourceType"]).model_validate(body).model_dump_xml()
+        return Response(content, status_code=status, media_type=FHIR_XML, headers=headers)
     return JSONResponse(body, status_code=status, media_type=FHIR_JSON, headers=headers)
 
 
-def outcome_response(status: int, issues: list[Issue], headers: dict[str, str] | None = None) -> Response:
+def outcome_response(
+    status: int, issues: list[Issue], headers: dict[str, str] | None = None, *, xml: bool = False
+) -> Response:
     """An error as OperationOutcome."""
-    return fhir_response(operation_outcome(issues), status, headers)
+    return fhir_response(operation_outcome(issues), status, headers, xml=xml)
 
 
 class FhirRoute(APIRoute):
@@ -51,13 +77,14 @@ class FhirRoute(APIRoute):
         original = super().get_route_handler()
 
         async def handler(request: Request) -> Response:
+            xml = request.method == "GET" and wants_xml(request)
             try:
                 return await original(request)
             except FhirError as exc:
-                return outcome_response(exc.status, exc.issues, exc.headers)
+                return outcome_response(exc.status, exc.issues, exc.headers, xml=xml)
             except AppError as exc:
                 issue = Issue(exc.detail, code=issue_code_for(exc.status))
-                return outcome_response(exc.status, [issue], exc.headers)
+                return outcome_response(exc.status, [issue], exc.headers, xml=xml)
             except RequestValidationError as exc:
                 issues = [
                     Issue(
@@ -79,13 +106,14 @@ def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/") + PREFIX
 
 
-def _check_format(request: Request) -> None:
-    wanted = request.query_params.get("_format", "")
-    accept = request.headers.get("accept", "")
-    if "xml" in wanted or ("xml" in accept and "json" not in accept and "*/*" not in accept):
+def _check_format(request: Request) -> bool:
+    """True for XML, False for JSON; 406 for any other `_format`."""
+    wanted = request.query_params.get("_format", "").split(";")[0].strip().lower()
+    if wanted and wanted not in XML_FORMATS and wanted not in ("json", *ACCEPTED_BODIES):
         raise FhirError.of(
-            406, "Only JSON (application/fhir+json) is served", code="not-supported", expression="_format"
+            406, f"_format {wanted!r}: use json or xml", code="not-supported", expression="_format"
         )
+    return wants_xml(request)
 
 
 def _check_type(resource_type: str) -> None:
@@ -124,8 +152,8 @@ def _representation(request: Request, stored: store.Stored, status: int) -> Resp
 @router.get("/metadata", summary="CapabilityStatement")
 def metadata(request: Request) -> Response:
     """What this server supports, with no credentials needed."""
-    _check_format(request)
-    return fhir_response(capability_statement(base_url(request), store.instant(utcnow())))
+    xml = _check_format(request)
+    return fhir_response(capability_statement(base_url(request), store.instant(utcnow())), xml=xml)
 
 
 @router.post("/auth/token", summary="OAuth2 token (client credentials) for registered systems")
@@ -311,9 +339,9 @@ def search_type(
 ) -> Response:
     """Search a resource type; a searchset Bundle with paging links."""
     _check_type(resource_type)
-    _check_format(request)
+    xml = _check_format(request)
     items = [(k, v) for k, v in request.query_params.multi_items()]
-    return fhir_response(_search_bundle(request, db, settings, caller, resource_type, items))
+    return fhir_response(_search_bundle(request, db, settings, caller, resource_type, items), xml=xml)
 
 
 @router.post("/{resource_type}/_search", summary="Search by POST")
@@ -372,7 +400,7 @@ def read(
 ) -> Response:
     """The current version of a resource."""
     _check_type(resource_type)
-    _check_format(request)
+    xml = _check_format(request)
     with db.session() as s:
         _check_visible(s, caller, resource_type, logical_id)
         stored = store.read(s, settings.resolved_secret_key, resource_type, logical_id)
@@ -380,7 +408,7 @@ def read(
         return Response(status_code=304, headers={"ETag": stored.etag})
     service.log_access(db, caller.label, "read", [stored])
     return fhir_response(
-        stored.resource, 200, {k: v for k, v in _headers(stored, request).items() if k != "Location"}
+        stored.resource, 200, {k: v for k, v in _headers(stored, request).items() if k != "Location"}, xml=xml
     )
 
 
@@ -390,6 +418,7 @@ def instance_history(
 ) -> Response:
     """Every version of a resource, newest first, as a history Bundle."""
     _check_type(resource_type)
+    xml = _check_format(request)
     with db.session() as s:
         _check_visible(s, caller, resource_type, logical_id)
         versions = store.history(s, settings.resolved_secret_key, resource_type, logical_id)
@@ -410,7 +439,8 @@ def instance_history(
                 }
                 for v in versions
             ],
-        }
+        },
+        xml=xml,
     )
 
 
@@ -428,12 +458,13 @@ def version_read(
     _check_type(resource_type)
     if not version.isdigit():
         raise FhirError.of(400, "The version must be a whole number", expression="version")
+    xml = _check_format(request)
     with db.session() as s:
         _check_visible(s, caller, resource_type, logical_id)
         stored = store.vread(s, settings.resolved_secret_key, resource_type, logical_id, int(version))
     service.log_access(db, caller.label, "vread", [stored])
     return fhir_response(
-        stored.resource, 200, {k: v for k, v in _headers(stored, request).items() if k != "Location"}
+        stored.resource, 200, {k: v for k, v in _headers(stored, request).items() if k != "Location"}, xml=xml
     )
 
 

@@ -74,6 +74,7 @@ def staff_home(
         "found": found,
         "names": names,
         "coverage": coverage,
+        "population_sources": service.population_sources(db, today),
         "today": today,
         "conflicts": conflicts,
     }

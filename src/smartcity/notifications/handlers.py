@@ -1,10 +1,17 @@
-"""Notifications react to the operations centre's events (and apply the rules to them)."""
+"""Notifications react to the operations centre's events (and apply the rules to them) and tell parents
+of their children's immunisation doses (health.ImmunisationReminderDue)."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from smartcity.accounts import service as accounts_service
 from smartcity.core.db import Database
+from smartcity.core.errors import NotFound
 from smartcity.core.events import Event
 from smartcity.core.outbox import Handler
+from smartcity.core.security import Actor
+from smartcity.health.events import ImmunisationReminderDue
 from smartcity.ioc.events import (
     IncidentEscalated,
     IndicatorComputed,
@@ -74,6 +81,51 @@ def indicator(event: IndicatorComputed, db: Database) -> None:
     )
 
 
+def _guardian_addresses(db: Database, user_ids: tuple[int, ...]) -> list[str]:
+    """A parent's in-page inbox, e-mail and phone (the phone read is audited by accounts)."""
+    addresses = []
+    for user_id in user_ids:
+        try:
+            user = accounts_service.get_user(db, user_id)
+        except NotFound:
+            continue
+        if not user.is_active:
+            continue
+        addresses.append(f"user:{user.username}")
+        if user.email:
+            addresses.append(f"email:{user.email}")
+        if user.phone_masked:
+            phone = accounts_service.get_user_phone(
+                db,
+                actor=Actor.system("notifications.health"),
+                user_id=user_id,
+                secret=db.settings.resolved_secret_key,
+            )
+            if phone:
+                addresses.append(f"sms:{phone}")
+    return addresses
+
+
+def immunisation_reminder(event: ImmunisationReminderDue, db: Database) -> None:
+    """Tell a child's parents a dose is due or overdue: once per child, dose and due date; e-mail and SMS
+    wait for the end of quiet hours (no name or ID in the message: the citizen space shows the record)."""
+    recipients = _guardian_addresses(db, event.guardian_user_ids)
+    if not recipients:
+        return
+    due = date.fromisoformat(event.due_date).strftime("%d/%m/%Y")
+    state = f"đã quá hạn từ ngày {due}" if event.overdue else f"đến hạn ngày {due}"
+    service.notify(
+        db,
+        settings=db.settings,
+        recipients=recipients,
+        subject=f"Nhắc lịch tiêm chủng: {event.vaccine_name}, mũi {event.dose}",
+        body=f"Mũi {event.dose} vắc xin {event.vaccine_name} của con quý vị {state}. "
+        "Xin đưa trẻ đến trạm y tế phường; xem sổ tiêm chủng của trẻ trong trang Sức khỏe của Cổng công dân.",
+        link="/suc-khoe",
+        dedup_key=f"tcmr:{event.patient_id}:{event.vaccine}:{event.dose}:{event.due_date}",
+    )
+
+
 def default_rules(event: Event, db: Database) -> None:
     """When a city pack is loaded, make sure the default rules exist."""
     service.ensure_default_rules(db)
@@ -93,4 +145,5 @@ HANDLERS: dict[str, list[Handler]] = {
     "ioc.OperationsReportReady": [_typed(report_ready)],
     "ioc.IndicatorComputed": [_typed(indicator)],
     "city.CityPackLoaded": [default_rules],
+    "health.ImmunisationReminderDue": [_typed(immunisation_reminder)],
 }

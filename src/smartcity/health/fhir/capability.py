@@ -20,9 +20,13 @@ def capability_statement(base_url: str, published: str) -> dict[str, Any]:
         "publisher": "Nền tảng đô thị thông minh Thủ Dầu Một",
         "kind": "instance",
         "software": {"name": "smartcity health FHIR facade", "version": __version__},
-        "implementation": {"description": "FHIR R4 server of the city's health data", "url": base_url},
+        "implementation": {
+            "description": "FHIR R4 server of the city's health data (XML for reads and searches; "
+            "writes take JSON)",
+            "url": base_url,
+        },
         "fhirVersion": "4.0.1",
-        "format": ["application/fhir+json", "json"],
+        "format": ["application/fhir+json", "json", "application/fhir+xml", "xml"],
         "rest": [
             {
                 "mode": "server",

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FHIR_JSON = "application/fhir+json"
+FHIR_XML = "application/fhir+xml"
 
 
 @dataclass(frozen=True)

@@ -277,6 +277,8 @@ def _control(query: Query, resource_type: str, name: str, value: str, max_count:
             )
         query.includes.append(value)
         query.used.append((name, value))
+    elif name == "_format":
+        query.used.append((name, value))  # the paging links keep the format asked for
 
 
 def _base(resource_type: str, query: Query) -> Select[Any]:

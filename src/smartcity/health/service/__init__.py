@@ -1,10 +1,16 @@
 """Use cases of the health domain, one module a capability, behind these public names."""
 
-from smartcity.health.service.coverage import coverage_by_ward, ensure_population, population_on
+from smartcity.health.service.coverage import (
+    coverage_by_ward,
+    ensure_population,
+    population_on,
+    population_sources,
+)
 from smartcity.health.service.immunisation import (
     child_schedule,
     children_of_user,
     immunisation_coverage,
+    in_reminder_hours,
     overdue_children,
     schedule,
     send_reminders,
@@ -59,6 +65,7 @@ __all__ = [
     "epidemic_curve",
     "find_missed_checkins",
     "immunisation_coverage",
+    "in_reminder_hours",
     "link_person",
     "list_conflicts",
     "log_access",
@@ -68,6 +75,7 @@ __all__ = [
     "patient_for_user",
     "patient_summaries",
     "population_on",
+    "population_sources",
     "quarantine_board",
     "register_system",
     "release_case",

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, exists, literal, select
+from sqlalchemy import and_, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from smartcity.city import service as city_service
@@ -50,7 +50,7 @@ def ensure_population(db: Database, rows: list[dict[str, Any]] | None = None) ->
                 "as_of": as_of,
                 "age_group": group,
                 "population": round(total * share),
-                "source": "demo",
+                "source": "Số liệu minh hoạ, không phải thống kê chính thức",
             }
             for ward, total in data["wards"].items()
             for group, share in data["age_shares"].items()
@@ -69,7 +69,7 @@ def ensure_population(db: Database, rows: list[dict[str, Any]] | None = None) ->
                 s.add(WardPopulation(**row))
                 added += 1
             else:
-                found.population = row["population"]
+                found.population, found.source = row["population"], row.get("source", found.source)
     return added
 
 
@@ -83,6 +83,18 @@ def population_on(db: Database, on: date) -> dict[tuple[str, str], int]:
     for row in rows:  # later figures replace earlier ones
         figures[(row.ward_code, row.age_group)] = row.population
     return figures
+
+
+def population_sources(db: Database, on: date) -> list[str]:
+    """Where the population figures in use on `on` come from (shown under the coverage tables)."""
+    with db.session() as s:
+        latest = s.scalar(select(func.max(WardPopulation.as_of)).where(WardPopulation.as_of <= on))
+        if latest is None:
+            return []
+        found = s.scalars(
+            select(WardPopulation.source).where(WardPopulation.as_of == latest).distinct()
+        ).all()
+    return sorted(t for t in found if t)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -274,9 +274,21 @@ def immunisation_coverage(db: Database, on: date, wards: set[str] | None = None)
     ]
 
 
-def send_reminders(db: Database, settings: Settings, *, on: date | None = None) -> int:
-    """Record and publish ImmunisationReminderDue for each dose due soon or overdue, once a dose."""
-    on = on or clock.today(settings)
+def in_reminder_hours(settings: Settings, moment: datetime) -> bool:
+    """Whether `moment` falls in the city-time window in which parents are reminded."""
+    start, end = (time.fromisoformat(t) for t in settings.section(HealthSettings).reminder_hours)
+    return start <= clock.local(moment, settings).time() < end
+
+
+def send_reminders(
+    db: Database, settings: Settings, *, on: date | None = None, now: datetime | None = None
+) -> int:
+    """Record and publish ImmunisationReminderDue for each dose due soon or overdue, once a dose; nothing
+    outside the reminder hours (the next run sends them). The notifications domain tells the parents."""
+    now = now or clock.now()
+    if not in_reminder_hours(settings, now):
+        return 0
+    on = on or clock.local_date(now, settings)
     soon = settings.section(HealthSettings).reminder_days_ahead
     kids = children(db, on)
     sent = 0
