@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from smartcity.accounts import service as accounts_service
 from smartcity.core import clock
 from smartcity.core.errors import Forbidden
 from smartcity.core.outbox import OutboxMessage
@@ -79,6 +80,15 @@ def test_missed_checkin_alerts_the_persons_ward(client, db, settings, user_token
     assert board[0]["open_alerts"][0]["day"] == (start + timedelta(days=1)).isoformat()
     events = _events(db, "health.QuarantineAlertRaised")
     assert [(e["ward_code"], e["kind"]) for e in events] == [("25750", "missed_checkin")]
+    # the ward station's health workers are told by name (in the inbox at once), nobody else
+    from sqlalchemy import select
+
+    from smartcity.notifications.models import Message
+
+    with db.session() as s:
+        told = [(m.recipient, m.channel, m.link) for m in s.scalars(select(Message))]
+    username = accounts_service.get_user(db, worker_id).username
+    assert told == [(f"user:{username}", "in-page", "/can-bo/y-te/cach-ly")]
     _, elsewhere = user_token("health_worker", "TYT-25747")
     assert (
         client.get("/api/v1/health/quarantine/board", headers=bearer(elsewhere)).json()[0]["case_id"] == other
@@ -90,7 +100,6 @@ def test_missed_checkin_alerts_the_persons_ward(client, db, settings, user_token
         == 204
     )
     assert client.get("/api/v1/health/quarantine/board", headers=bearer(worker)).json() == []
-    del worker_id
 
 
 def test_warning_symptoms_alert_and_the_person_checks_in_themselves(client, db, settings, user_token) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,8 @@ from smartcity.core.errors import NotFound
 from smartcity.core.events import Event
 from smartcity.core.outbox import Handler
 from smartcity.core.security import Actor
-from smartcity.health.events import ImmunisationReminderDue
+from smartcity.health import service as health_service
+from smartcity.health.events import ImmunisationReminderDue, QuarantineAlertRaised
 from smartcity.ioc.events import (
     IncidentEscalated,
     IndicatorComputed,
@@ -126,6 +127,32 @@ def immunisation_reminder(event: ImmunisationReminderDue, db: Database) -> None:
     )
 
 
+QUARANTINE_BOARD = "/can-bo/y-te/cach-ly"
+
+
+def quarantine_alert(event: QuarantineAlertRaised, db: Database) -> None:
+    """A missed check-in or warning symptoms: tell the health workers of the ward's station (by name, so
+    workers of other wards are not disturbed); warning symptoms are urgent, whatever the hour."""
+    station = health_service.station_code(event.ward_code)
+    workers = accounts_service.holders_of(db, role="health_worker", org_unit_code=station)
+    if not workers:
+        return
+    day = date.fromisoformat(event.day).strftime("%d/%m/%Y")
+    urgent = event.kind == "warning_symptoms"
+    what = "có triệu chứng cần theo dõi ngay" if urgent else "chưa khai báo sức khỏe"
+    service.notify(
+        db,
+        settings=db.settings,
+        recipients=[f"user:{username}" for username, _name in workers],
+        subject=f"Người cách ly tại nhà {what} (ngày {day})",
+        body=f"Một người đang cách ly tại nhà trên địa bàn trạm {what} ngày {day}. "
+        "Xem bảng theo dõi cách ly để liên hệ và ghi nhận xử lý.",
+        link=QUARANTINE_BOARD,
+        urgent=urgent,
+        dedup_key=f"quarantine:{event.alert_id}",
+    )
+
+
 def default_rules(event: Event, db: Database) -> None:
     """When a city pack is loaded, make sure the default rules exist."""
     service.ensure_default_rules(db)
@@ -146,4 +173,5 @@ HANDLERS: dict[str, list[Handler]] = {
     "ioc.IndicatorComputed": [_typed(indicator)],
     "city.CityPackLoaded": [default_rules],
     "health.ImmunisationReminderDue": [_typed(immunisation_reminder)],
+    "health.QuarantineAlertRaised": [_typed(quarantine_alert)],
 }
