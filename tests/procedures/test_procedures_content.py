@@ -126,3 +126,20 @@ def test_the_catalogue_page_counts_full_and_placeholder_procedures(client, loade
     page = client.get("/thu-tuc")
     stated = f"{counts['full']} thủ tục đã có đủ thông tin; {counts['placeholder']} thủ tục đang cập nhật"
     assert stated in page.text
+
+
+def test_a_full_definition_must_keep_the_code_of_the_placeholder_it_replaces(tmp_path, monkeypatch):
+    from smartcity.procedures import catalogue
+
+    pack = tmp_path / "thu-dau-mot"
+    pack.mkdir()
+    source = catalogue.DATA_DIR / "thu-dau-mot"
+    for path in source.glob("*.json"):
+        (pack / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(catalogue, "DATA_DIR", tmp_path)
+    assert len(build_catalogue()) == 278
+    civil = pack / "full-02-ho-tich.json"
+    moved = civil.read_text(encoding="utf-8").replace('"TDM-HT-004"', '"TDM-HT-099"')
+    civil.write_text(moved, encoding="utf-8")
+    with pytest.raises(ValueError, match="must keep its catalogue code"):
+        build_catalogue()
