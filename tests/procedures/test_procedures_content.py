@@ -143,3 +143,18 @@ def test_a_full_definition_must_keep_the_code_of_the_placeholder_it_replaces(tmp
     civil.write_text(moved, encoding="utf-8")
     with pytest.raises(ValueError, match="must keep its catalogue code"):
         build_catalogue()
+
+
+def test_a_placeholder_takes_no_online_dossier_even_by_a_hand_made_request(loaded, settings):
+    from smartcity.city.loader import load_city_pack
+    from smartcity.core.errors import Conflict
+    from smartcity.dossiers import service as dossiers
+    from smartcity.dossiers.schemas import DossierCreate
+
+    load_city_pack(loaded, pack="thu-dau-mot", actor=SYSTEM)
+    listed = service.list_procedures(loaded, limit=500).items
+    placeholder = next(p for p in listed if p.is_placeholder and p.level >= 3)
+    citizen = Actor(kind="user", name="dan", user_id=1, roles=frozenset({("citizen", None)}))
+    data = DossierCreate(procedure_code=placeholder.code, form={}, applicant={"name": "Nguyễn Văn An"})
+    with pytest.raises(Conflict, match="chưa nhận hồ sơ trực tuyến"):
+        dossiers.submit_dossier(loaded, actor=citizen, settings=settings, data=data, uploads=[])

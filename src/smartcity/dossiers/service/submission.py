@@ -182,6 +182,11 @@ def _check_submission(
 ) -> None:
     if not procedure.active:
         raise Conflict(f"The procedure {procedure.code} is no longer offered")
+    if channel == "online" and procedure.is_placeholder:
+        raise Conflict(
+            "Thủ tục này đang được cập nhật thành phần hồ sơ và biểu mẫu nên chưa nhận hồ sơ trực tuyến; "
+            "xin nộp tại Bộ phận Một cửa."
+        )
     if channel == "online" and procedure.level < 3:
         raise Conflict(f"The procedure {procedure.code} is at level {procedure.level}: submit at the counter")
     if channel == "online" and actor.user_id is None and not actor.has_role("admin"):
