@@ -50,7 +50,9 @@ def test_simulated_lamps_confirm_the_plans_command(db, settings, client) -> None
     devices = inventory_devices(db)
     assert sorted(d.id for d in devices) == ["L-0", "L-1", "L-2", "TU-1"]
     register_missing(db, devices, reset_credentials=True)  # commissioning: credentials issued
-    config = SimulationConfig(devices_per_type=0, rate=20, duration=1.5, transport="http", failure_rate=0)
+    config = SimulationConfig(
+        devices_per_type=0, rate=20, duration=5, transport="http", failure_rate=0
+    )  # room on a busy CI
     report = Simulation(devices, config, HttpTransport("http://testserver", None, client=client)).run(
         threading.Event()
     )

@@ -29,6 +29,12 @@ class KpiContext:
     end: datetime
     on: date
 
+    def local_days(self) -> tuple[date, date]:
+        """The period's start and end as days in the city (a day's figures belong to its local date)."""
+        from smartcity.core import clock
+
+        return clock.local_date(self.start, self.settings), clock.local_date(self.end, self.settings)
+
 
 @dataclass(frozen=True)
 class KpiValue:

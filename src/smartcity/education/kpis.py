@@ -78,7 +78,7 @@ def _within_norm(db: Database, context: KpiContext) -> list[KpiValue]:
 
 def _attendance(db: Database, context: KpiContext) -> list[KpiValue]:
     """Present or late over all attendance marks of the period, in percent (the city)."""
-    start, end = context.start.date(), context.end.date()
+    start, end = context.local_days()
     present, marked = service.attendance_rate(db, start=start, end=end)
     return [KpiValue(_ratio(present, marked), numerator=present, denominator=marked)]
 

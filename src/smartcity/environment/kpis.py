@@ -11,7 +11,7 @@ MODERATE_TOP = 100
 
 def _days_above_moderate(db: Database, context: KpiContext) -> list[KpiValue]:
     """Station-days of the period with a daily VN_AQI above 100, over all station-days."""
-    start, end = context.start.date(), context.end.date()
+    start, end = context.local_days()
     rows = [r for r in service.daily_history(db, since=start) if r.day < end]
     if not rows:
         return [KpiValue(None)]

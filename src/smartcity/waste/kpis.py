@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from smartcity.core import clock
 from smartcity.core.db import Database
 from smartcity.core.kpis import Indicator, KpiContext, KpiValue
 from smartcity.iot import service as iot_service
@@ -32,7 +33,9 @@ def _overflows_per_week(db: Database, context: KpiContext) -> list[KpiValue]:
 def _km_per_tonne(db: Database, context: KpiContext) -> list[KpiValue]:
     """Route km of the plans of the period over the tonnes they carried."""
     km = kg = 0.0
-    day, last = context.start.date(), (context.end - timedelta(microseconds=1)).date()
+    # Plans are for days in the city: the period's ends are read in its time zone, not in UTC.
+    day = clock.local_date(context.start, context.settings)
+    last = clock.local_date(context.end - timedelta(microseconds=1), context.settings)
     while day <= last:
         plan = service.latest_plan(db, day=day)
         for route in service.routes_of(db, plan_id=plan.id) if plan else []:
