@@ -95,7 +95,7 @@ def _parse_rows(db: Database, content: bytes) -> tuple[list[tuple[int, str, int]
     except Exception as exc:  # openpyxl raises many kinds on a non-XLSX file
         raise ValidationFailed.for_field("file", "Tệp không phải bảng tính XLSX hợp lệ.") from exc
     with db.session() as session:
-        ids = dict(session.execute(select(Project.code, Project.id)).tuples().all())
+        ids = {code: pid for code, pid in session.execute(select(Project.code, Project.id))}
     rows, errors = [], []
     for number, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
         if values is None or all(v in (None, "") for v in values[:3]):
@@ -201,24 +201,22 @@ def road_totals(db: Database, *, first_year: int, last_year: int) -> dict[str, A
 def slowest_projects(db: Database, *, year: int, limit: int = 10) -> list[dict[str, Any]]:
     """Projects with a plan this year, slowest disbursement first, with the reason they are at risk."""
     with db.session() as session:
-        plans = dict(
-            session.execute(
+        plans = {
+            key: total
+            for key, total in session.execute(
                 select(CapitalPlan.project_id, func.sum(CapitalPlan.amount))
                 .where(CapitalPlan.year == year)
                 .group_by(CapitalPlan.project_id)
             )
-            .tuples()
-            .all()
-        )
-        paid = dict(
-            session.execute(
+        }
+        paid = {
+            key: total
+            for key, total in session.execute(
                 select(Disbursement.project_id, func.sum(Disbursement.amount))
                 .where(Disbursement.plan_year == year)
                 .group_by(Disbursement.project_id)
             )
-            .tuples()
-            .all()
-        )
+        }
         projects = {p.id: p for p in session.scalars(select(Project).where(Project.id.in_(list(plans))))}
     rows: list[dict[str, Any]] = []
     for pid, planned_sum in plans.items():
@@ -352,8 +350,8 @@ def rates_by(db: Database, *, dimension: str, year: int | None = None) -> list[d
         plan_q = plan_q.where(CapitalPlan.year == year)
         paid_q = paid_q.where(Disbursement.plan_year == year)
     with db.session() as session:
-        planned = {k: int(v) for k, v in session.execute(plan_q.group_by(plan_key)).tuples()}
-        paid = {k: int(v) for k, v in session.execute(paid_q.group_by(paid_key)).tuples()}
+        planned = {k: int(v) for k, v in session.execute(plan_q.group_by(plan_key))}
+        paid = {k: int(v) for k, v in session.execute(paid_q.group_by(paid_key))}
     names = {"source": SOURCES, "kind": KINDS}.get(dimension, {})
     return [
         {
@@ -377,24 +375,22 @@ def schedule_counts(db: Database, *, on: date) -> tuple[int, int]:
 def project_money(db: Database, *, project_id: int) -> list[dict[str, Any]]:
     """A project's planned and disbursed capital per plan year (million VND)."""
     with db.session() as session:
-        planned = dict(
-            session.execute(
+        planned = {
+            key: total
+            for key, total in session.execute(
                 select(CapitalPlan.year, func.sum(CapitalPlan.amount))
                 .where(CapitalPlan.project_id == project_id)
                 .group_by(CapitalPlan.year)
             )
-            .tuples()
-            .all()
-        )
-        paid = dict(
-            session.execute(
+        }
+        paid = {
+            key: total
+            for key, total in session.execute(
                 select(Disbursement.plan_year, func.sum(Disbursement.amount))
                 .where(Disbursement.project_id == project_id)
                 .group_by(Disbursement.plan_year)
             )
-            .tuples()
-            .all()
-        )
+        }
     return [
         {"key": y, "planned": int(planned.get(y, 0)), "disbursed": int(paid.get(y, 0))}
         for y in sorted(set(planned) | set(paid))
