@@ -8,8 +8,20 @@ from fastapi import APIRouter, Depends, File, Path, UploadFile
 from fastapi.responses import Response
 
 from smartcity.core import clock
+from smartcity.core.pages import Page, PagingDep
 from smartcity.core.security import Actor
-from smartcity.investment import service
+from smartcity.investment import service, tracking
+from smartcity.investment.schemas import (
+    AdjustmentIn,
+    ContractIn,
+    DecisionIn,
+    DelayIn,
+    ExtensionIn,
+    MediumTermIn,
+    MilestoneIn,
+    ProgressIn,
+    SettlementIn,
+)
 from smartcity.web.deps import DbDep, SettingsDep, require_role
 
 router = APIRouter(prefix="/api/v1/investment", tags=["investment"])
@@ -116,3 +128,136 @@ def project_geojson(db: DbDep, project_id: int) -> dict[str, Any]:
         [{"type": "Feature", "geometry": item["geometry"], "properties": props}] if item["geometry"] else []
     )
     return {"type": "FeatureCollection", "features": features}
+
+
+ProjectId = Annotated[int, Path(ge=1)]
+
+
+@router.get("/projects/{project_id}/lists/{kind}.xlsx", summary="A project's list as XLSX")
+def project_list_xlsx(
+    db: DbDep,
+    settings: SettingsDep,
+    project_id: ProjectId,
+    kind: Annotated[str, Path(pattern="^(" + "|".join(tracking.LISTS) + ")$")],
+) -> Response:
+    """The same list as a spreadsheet, with Vietnamese headings."""
+    page = tracking.project_list(db, kind=kind, project_id=project_id, today=clock.today(settings))
+    body = service.export_xlsx(page.items, tracking.XLSX_COLUMNS[kind])
+    return Response(
+        body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{kind}.xlsx"'}
+    )
+
+
+@router.get(
+    "/projects/{project_id}/lists/{kind}", summary="A project's list (decisions, milestones, contracts...)"
+)
+def project_list(
+    db: DbDep,
+    settings: SettingsDep,
+    project_id: ProjectId,
+    kind: Annotated[str, Path(pattern="^(" + "|".join(tracking.LISTS) + ")$")],
+    paging: PagingDep,
+) -> Page[dict[str, Any]]:
+    """Decisions, milestones, progress, contracts, delays, medium-term plans or adjustments, oldest first."""
+    return tracking.project_list(
+        db, kind=kind, project_id=project_id, today=clock.today(settings), paging=paging
+    )
+
+
+@router.get("/projects/{project_id}/money", summary="A project's capital by year and carry-over")
+def project_money(db: DbDep, settings: SettingsDep, project_id: ProjectId) -> dict[str, Any]:
+    """Allocated, disbursed within the law's deadline and lapsed capital per year; the settlement."""
+    service.get_project(db, project_id)
+    return {
+        "years": tracking.carry_over(db, project_id=project_id, today=clock.today(settings)),
+        "settlement": tracking.settlement_of(db, project_id=project_id),
+    }
+
+
+@router.get("/at-risk", summary="Projects at risk with their reasons")
+def at_risk(
+    db: DbDep, settings: SettingsDep, paging: PagingDep, _a: Actor = Depends(require_role(*LEADERS))
+) -> Page[dict[str, Any]]:
+    """Expired schedules, late milestones, guarantees expiring, capital past its deadline."""
+    rows = tracking.at_risk(db, today=clock.today(settings))
+    return Page.of(rows[paging.offset : paging.offset + paging.limit], total=len(rows), paging=paging)
+
+
+def _write(action: Any, db: Any, actor: Actor, project_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Run a recording use case and answer with the new row's id."""
+    return {"id": action(db, actor=actor, project_id=project_id, data=data)}
+
+
+@router.post("/projects/{project_id}/decisions", status_code=201, summary="Record a decision")
+def post_decision(
+    db: DbDep, project_id: ProjectId, body: DecisionIn, actor: Actor = Depends(require_role(*FINANCE))
+) -> dict[str, Any]:
+    """An approval or adjustment decision; the latest becomes the project's total investment."""
+    return _write(tracking.add_decision, db, actor, project_id, body.model_dump())
+
+
+@router.post("/projects/{project_id}/milestones", status_code=201, summary="Add a milestone")
+def post_milestone(
+    db: DbDep, project_id: ProjectId, body: MilestoneIn, actor: Actor = Depends(require_role(*FINANCE))
+) -> dict[str, Any]:
+    """A step of the schedule with its planned and actual dates."""
+    return _write(tracking.add_milestone, db, actor, project_id, body.model_dump())
+
+
+@router.post("/projects/{project_id}/progress", status_code=201, summary="Report physical progress")
+def post_progress(
+    db: DbDep, project_id: ProjectId, body: ProgressIn, actor: Actor = Depends(require_role(*FINANCE))
+) -> dict[str, Any]:
+    """Physical progress in percent on a day."""
+    row = tracking.add_progress(
+        db, actor=actor, project_id=project_id, reported_on=body.reported_on, percent=body.percent
+    )
+    return {"id": row}
+
+
+@router.post("/projects/{project_id}/contracts", status_code=201, summary="Record a contract")
+def post_contract(
+    db: DbDep, project_id: ProjectId, body: ContractIn, actor: Actor = Depends(require_role(*FINANCE))
+) -> dict[str, Any]:
+    """A contract with its contractor, value, dates and guarantees."""
+    return _write(tracking.add_contract, db, actor, project_id, body.model_dump())
+
+
+@router.post("/projects/{project_id}/delays", status_code=201, summary="Record a delay")
+def post_delay(
+    db: DbDep, project_id: ProjectId, body: DelayIn, actor: Actor = Depends(require_role(*FINANCE))
+) -> dict[str, Any]:
+    """A delay with its days and reason."""
+    return _write(tracking.add_delay, db, actor, project_id, body.model_dump())
+
+
+@router.post("/projects/{project_id}/medium-term", status_code=201, summary="Medium-term plan capital")
+def post_medium_term(
+    db: DbDep, project_id: ProjectId, body: MediumTermIn, actor: Actor = Depends(require_role(*FINANCE))
+) -> dict[str, Any]:
+    """Capital of the 2021–2025 or 2026–2030 plan from one source."""
+    return _write(tracking.add_medium_term, db, actor, project_id, body.model_dump())
+
+
+@router.post("/projects/{project_id}/adjustments", status_code=201, summary="Adjust the year's capital")
+def post_adjustment(
+    db: DbDep, project_id: ProjectId, body: AdjustmentIn, actor: Actor = Depends(require_role(*FINANCE))
+) -> dict[str, Any]:
+    """Add to or cut the capital allocated in a year from one source."""
+    return _write(tracking.add_adjustment, db, actor, project_id, body.model_dump())
+
+
+@router.post("/projects/{project_id}/extensions", status_code=201, summary="Allow carry-over to year end")
+def post_extension(
+    db: DbDep, project_id: ProjectId, body: ExtensionIn, actor: Actor = Depends(require_role(*FINANCE))
+) -> dict[str, Any]:
+    """Let a year's capital be disbursed until 31 December of the next year."""
+    return _write(tracking.allow_extension, db, actor, project_id, body.model_dump())
+
+
+@router.post("/projects/{project_id}/settlement", status_code=201, summary="Record the final settlement")
+def post_settlement(
+    db: DbDep, project_id: ProjectId, body: SettlementIn, actor: Actor = Depends(require_role(*FINANCE))
+) -> dict[str, Any]:
+    """The settled value, date and decision of a completed project."""
+    return _write(tracking.settle, db, actor, project_id, body.model_dump())

@@ -17,7 +17,20 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.security import Actor
-from smartcity.investment.models import CapitalPlan, Disbursement, Project
+from smartcity.investment.models import (
+    CapitalAdjustment,
+    CapitalPlan,
+    CarryOverExtension,
+    Contract,
+    Decision,
+    Delay,
+    Disbursement,
+    MediumTermPlan,
+    Milestone,
+    ProgressReport,
+    Project,
+    Settlement,
+)
 
 BOUNDARY = Path(__file__).parents[1] / "city" / "packs" / "thu-dau-mot" / "boundary.geojson"
 STREETS = (
@@ -220,6 +233,168 @@ def _current_year(db: Database, rng: random.Random, area: Any, today: date) -> N
                     )
 
 
+CONTRACTORS = (
+    "Công ty CP Xây dựng Giao thông Bình Dương",
+    "Công ty TNHH Xây dựng Phú Lợi",
+    "Công ty CP Đầu tư Xây dựng Thủ Dầu Một",
+    "Công ty CP Cấp thoát nước Sông Bé",
+)
+DELAY_REASONS = (
+    "Vướng giải phóng mặt bằng, chưa bàn giao đủ mặt bằng thi công",
+    "Di dời hạ tầng kỹ thuật (điện, nước, viễn thông) chậm",
+    "Giá vật liệu xây dựng tăng, nhà thầu thiếu vốn",
+    "Mưa kéo dài trong mùa mưa",
+)
+SIGNER = "Phó Chủ tịch UBND thành phố"
+
+
+def _past_records(project: Project, rng: random.Random) -> list[Any]:
+    """A settled project's approval decision (its total) and its final settlement."""
+    start = project.start_date or date(2016, 1, 1)
+    approved = start - timedelta(days=rng.randint(60, 200))
+    end = project.expected_end or start
+    return [
+        Decision(
+            project_id=project.id,
+            kind="approval",
+            number=f"{rng.randint(100, 4000)}/QĐ-UBND",
+            signed_on=approved,
+            signer=SIGNER,
+            total_investment=project.total_investment,
+        ),
+        Settlement(
+            project_id=project.id,
+            settled_value=project.total_investment * rng.randint(90, 99) // 100,
+            settled_on=end + timedelta(days=rng.randint(120, 300)),
+            decision_number=f"{rng.randint(100, 4000)}/QĐ-UBND",
+        ),
+    ]
+
+
+def _live_records(project: Project, rng: random.Random, today: date, i: int) -> list[Any]:
+    """A project under way: decisions, milestones, progress over time, contract, delays, plans."""
+    start = project.start_date or today
+    total = project.total_investment
+    first = total * rng.randint(85, 95) // 100
+    rows: list[Any] = [
+        Decision(
+            project_id=project.id,
+            kind="approval",
+            number=f"{1200 + i}/QĐ-UBND",
+            signed_on=start - timedelta(days=90),
+            signer=SIGNER,
+            total_investment=first,
+        ),
+        Decision(
+            project_id=project.id,
+            kind="adjustment",
+            number=f"{2400 + i}/QĐ-UBND",
+            signed_on=min(today, start + timedelta(days=150)),
+            signer=SIGNER,
+            total_investment=total,
+        ),
+        MediumTermPlan(project_id=project.id, period="2026-2030", source="city", amount=total * 3 // 5),
+        MediumTermPlan(project_id=project.id, period="2026-2030", source="province", amount=total * 2 // 5),
+        CapitalAdjustment(
+            project_id=project.id,
+            year=today.year,
+            source="city",
+            amount=rng.choice([-1, 1]) * total // 20,
+            decided_on=date(today.year, 7, 15),
+            reason="Điều chuyển vốn giữa các dự án giữa năm",
+        ),
+    ]
+    signed = start + timedelta(days=20)
+    ends = project.expected_end or today
+    rows.append(
+        Contract(
+            project_id=project.id,
+            number=f"{i + 1:02d}/{start.year}/HĐXD",
+            contractor=CONTRACTORS[i % len(CONTRACTORS)],
+            value=total * 8 // 10,
+            signed_on=signed,
+            ends_on=ends,
+            performance_guarantee=total * 8 // 100,
+            performance_guarantee_until=ends + timedelta(days=30),
+            advance_guarantee=total * 15 // 100,
+            advance_guarantee_until=today + timedelta(days=(-10, 20, 200)[i % 3]),
+        )
+    )
+    steps = ("Khởi công", "Hoàn thành phần móng, nền", "Hoàn thành kết cấu chính", "Nghiệm thu, bàn giao")
+    span = (ends - start).days
+    for n, name in enumerate(steps):
+        planned = start + timedelta(days=span * n // 3)
+        late = i % 4 == 1 and n == 1
+        actual = planned + timedelta(days=rng.randint(0, 25)) if planned < today and not late else None
+        rows.append(
+            Milestone(
+                project_id=project.id,
+                name=name,
+                planned_on=planned,
+                actual_on=actual if actual and actual <= today else None,
+            )
+        )
+    reported, percent = start, 0
+    while (reported := reported + timedelta(days=60)) <= today and percent < project.progress_percent:
+        percent = min(project.progress_percent, percent + rng.randint(5, 20))
+        rows.append(ProgressReport(project_id=project.id, reported_on=reported, percent=percent))
+    rows.append(ProgressReport(project_id=project.id, reported_on=today, percent=project.progress_percent))
+    if i % 3 == 0:
+        rows.append(
+            Delay(
+                project_id=project.id,
+                reported_on=today - timedelta(days=40 + i),
+                days=rng.randint(20, 90),
+                reason=DELAY_REASONS[i % len(DELAY_REASONS)],
+            )
+        )
+    return rows
+
+
+def _progress(db: Database, rng: random.Random, today: date) -> None:
+    """Decisions and settlements of the past; progress, contracts and money of the works under way."""
+    with db.write_session() as session:
+        projects = list(session.scalars(select(Project).order_by(Project.id)))
+        for project in projects:
+            if project.phase == "settled":
+                session.add_all(_past_records(project, rng))
+        live = [p for p in projects if p.phase == "implementation"]
+        for i, project in enumerate(live):
+            session.add_all(_live_records(project, rng, today, i))
+        last = today.year - 1
+        for i, project in enumerate(live[:4]):
+            planned = project.total_investment // 4
+            session.add(CapitalPlan(project_id=project.id, year=last, source="city", amount=planned))
+            paid_share = (60, 75, 90, 80)[i]
+            session.add(
+                Disbursement(
+                    project_id=project.id,
+                    plan_year=last,
+                    source="city",
+                    paid_on=date(last, 11, 20),
+                    amount=planned * paid_share // 100,
+                )
+            )
+            if i % 2 == 0:
+                session.add(
+                    CarryOverExtension(
+                        project_id=project.id,
+                        plan_year=last,
+                        decision_number=f"{300 + i}/QĐ-UBND",
+                        decided_on=date(today.year, 1, 20),
+                    )
+                )
+                session.add(
+                    Disbursement(
+                        project_id=project.id,
+                        plan_year=last,
+                        source="city",
+                        paid_on=date(today.year, 5, 15),
+                        amount=planned * 10 // 100,
+                    )
+                )
+
+
 def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     """Load the programme totals and the current year once (idempotent); a line for the console."""
     with db.session() as session:
@@ -235,6 +410,7 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
         session.flush()
         session.add_all(_past_money(rng, projects))
     _current_year(db, rng, area, clock.today(settings))
+    _progress(db, rng, clock.today(settings))
     with db.session() as session:
         count = session.scalar(select(func.count()).select_from(Project)) or 0
     return f"{count} projects: the 2016–2020 programme and this year's plans and disbursements"

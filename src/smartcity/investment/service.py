@@ -16,15 +16,9 @@ from smartcity.core.db import Database
 from smartcity.core.errors import NotFound, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
-from smartcity.investment.models import CapitalPlan, Disbursement, Project
+from smartcity.investment.models import CapitalAdjustment, CapitalPlan, Disbursement, Project
+from smartcity.investment.tracking import SOURCES, counted_payment, standard_deadline
 
-SOURCES = {
-    "central": "Ngân sách trung ương",
-    "province": "Ngân sách tỉnh",
-    "city": "Ngân sách thành phố",
-    "land": "Nguồn thu tiền sử dụng đất",
-    "other": "Nguồn vốn khác",
-}
 SOURCE_BY_NAME = {name.casefold(): code for code, name in SOURCES.items()}
 KINDS = {
     "road": "Giao thông",
@@ -44,7 +38,7 @@ def format_billion(million: int) -> str:
 
 def deadline_for_year(year: int) -> date:
     """Last day a year's capital may be disbursed without an extension decision (Law 2019, art. 68)."""
-    return date(year + 1, 1, 31)
+    return standard_deadline(year)
 
 
 def create_project(db: Database, *, actor: Actor, data: dict[str, Any]) -> int:
@@ -145,17 +139,22 @@ class Rate:
 
 
 def disbursement_rate(db: Database, *, year: int) -> Rate:
-    """A year's rate: payments charged to its plan up to the carry-over deadline (31 January next year)."""
+    """A year's rate: allocated capital (plan and adjustments) against payments within the law's deadline.
+
+    Capital of year N counts until 31 January of N+1, or until 31 December of N+1 where an extension
+    was allowed for the project (Law on Public Investment 2019, art. 68).
+    """
     with db.session() as session:
         planned = session.scalar(
             select(func.coalesce(func.sum(CapitalPlan.amount), 0)).where(CapitalPlan.year == year)
         )
-        disbursed = session.scalar(
-            select(func.coalesce(func.sum(Disbursement.amount), 0)).where(
-                Disbursement.plan_year == year, Disbursement.paid_on <= deadline_for_year(year)
-            )
+        adjusted = session.scalar(
+            select(func.coalesce(func.sum(CapitalAdjustment.amount), 0)).where(CapitalAdjustment.year == year)
         )
-    return Rate(year=year, planned=int(planned or 0), disbursed=int(disbursed or 0))
+        disbursed = session.scalar(
+            select(func.coalesce(func.sum(Disbursement.amount), 0)).where(counted_payment(year))
+        )
+    return Rate(year=year, planned=int(planned or 0) + int(adjusted or 0), disbursed=int(disbursed or 0))
 
 
 def programme_totals(db: Database) -> list[dict[str, Any]]:

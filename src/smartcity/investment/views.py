@@ -12,7 +12,7 @@ from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.security import Actor
-from smartcity.investment import service
+from smartcity.investment import service, tracking
 from smartcity.investment.api import FINANCE, LEADERS, summary_data
 from smartcity.web.deps import DbDep, SettingsDep, require_role, verify_csrf
 from smartcity.web.templating import render
@@ -72,11 +72,20 @@ def project_page(
     """A project's page: facts, map, money by year and progress."""
     project = service.get_project(db, project_id)
     money = bars(service.project_money(db, project_id=project_id), label="key")
-    return render(
-        request,
-        "investment/project.html",
-        {"project": project, "money": money, "base_map_style_url": settings.base_map_style_url},
-    )
+    today = clock.today(settings)
+    lists = {
+        kind: tracking.project_list(db, kind=kind, project_id=project_id, today=today).items
+        for kind in tracking.LISTS
+    }
+    context = {
+        "project": project,
+        "money": money,
+        "lists": lists,
+        "carry_over": tracking.carry_over(db, project_id=project_id, today=today),
+        "settlement": tracking.settlement_of(db, project_id=project_id),
+        "base_map_style_url": settings.base_map_style_url,
+    }
+    return render(request, "investment/project.html", context)
 
 
 @router.get("/cong-trinh", response_class=HTMLResponse)
