@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Path, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, UploadFile
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from smartcity.core import clock
 from smartcity.core.pages import Page, PagingDep
 from smartcity.core.security import Actor
-from smartcity.investment import service, tracking
+from smartcity.investment import photos, service, tracking
 from smartcity.investment.schemas import (
     AdjustmentIn,
     ContractIn,
@@ -126,7 +128,7 @@ def project_geojson(db: DbDep, project_id: int) -> dict[str, Any]:
     props = {k: v for k, v in item.items() if k not in ("geometry", "ward_codes")}
     features = (
         [{"type": "Feature", "geometry": item["geometry"], "properties": props}] if item["geometry"] else []
-    )
+    ) + photos.photo_features(db, project_id=project_id)
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -261,3 +263,55 @@ def post_settlement(
 ) -> dict[str, Any]:
     """The settled value, date and decision of a completed project."""
     return _write(tracking.settle, db, actor, project_id, body.model_dump())
+
+
+@router.post("/projects/{project_id}/photos", status_code=201, summary="Upload a site photo")
+async def post_photo(
+    db: DbDep,
+    settings: SettingsDep,
+    project_id: ProjectId,
+    file: Annotated[UploadFile, File()],
+    taken_on: Annotated[date, Form()],
+    lon: Annotated[float | None, Form(ge=-180, le=180)] = None,
+    lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
+    caption: Annotated[str, Form(max_length=300)] = "",
+    actor: Actor = Depends(require_role(*FINANCE)),
+) -> dict[str, Any]:
+    """A JPEG or PNG of the site (at most 8 MB) with its date and place; a thumbnail is made."""
+    store = photos.photo_store(settings)
+    stored = await store.save_upload(file, max_bytes=photos.MAX_PHOTO_BYTES, allowed_types=photos.PHOTO_TYPES)
+    photo_id = await run_in_threadpool(
+        lambda: photos.add_photo(
+            db,
+            settings=settings,
+            actor=actor,
+            project_id=project_id,
+            stored=stored,
+            taken_on=taken_on,
+            lon=lon,
+            lat=lat,
+            caption=caption,
+        )
+    )
+    return {"id": photo_id}
+
+
+@router.get("/projects/{project_id}/photos", summary="A project's site photos")
+def project_photos(db: DbDep, project_id: ProjectId, paging: PagingDep) -> Page[dict[str, Any]]:
+    """Site photos, newest first, with their date, place and links."""
+    service.get_project(db, project_id)
+    return photos.list_photos(db, project_id=project_id, paging=paging)
+
+
+@router.get("/photos/{photo_id}", summary="A site photo")
+def photo(db: DbDep, settings: SettingsDep, photo_id: int) -> Response:
+    """The photo itself."""
+    content, media_type = photos.photo_content(db, settings=settings, photo_id=photo_id, thumb=False)
+    return Response(content, media_type=media_type, headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.get("/photos/{photo_id}/thumb", summary="A site photo's thumbnail")
+def photo_thumb(db: DbDep, settings: SettingsDep, photo_id: int) -> Response:
+    """The photo's thumbnail (JPEG)."""
+    content, media_type = photos.photo_content(db, settings=settings, photo_id=photo_id, thumb=True)
+    return Response(content, media_type=media_type, headers={"Cache-Control": "public, max-age=86400"})

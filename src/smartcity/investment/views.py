@@ -12,7 +12,7 @@ from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.security import Actor
-from smartcity.investment import service, tracking
+from smartcity.investment import photos, service, tracking
 from smartcity.investment.api import FINANCE, LEADERS, summary_data
 from smartcity.web.deps import DbDep, SettingsDep, require_role, verify_csrf
 from smartcity.web.templating import render
@@ -83,6 +83,7 @@ def project_page(
         "lists": lists,
         "carry_over": tracking.carry_over(db, project_id=project_id, today=today),
         "settlement": tracking.settlement_of(db, project_id=project_id),
+        "photos": photos.list_photos(db, project_id=project_id).items,
         "base_map_style_url": settings.base_map_style_url,
     }
     return render(request, "investment/project.html", context)
