@@ -174,3 +174,28 @@ def test_demo_keeps_past_totals_and_settles_the_past(demo):
 
         assert session.scalar(select(func.count()).select_from(Settlement)) == 167
         assert session.scalar(select(func.max(Decision.signed_on))) <= date(2026, 12, 5)
+
+
+def test_reports_export_to_xlsx_and_dashboard_links_them(client, demo, settings, login):
+    headers = login("lanhdao", ("leader", None))
+    year = clock.today(settings).year
+    response = client.get("/api/v1/investment/disbursements.xlsx", headers=headers, params={"year": year})
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    report = service.disbursement_report(demo, year=year)
+    assert rows[0][0] == "Mã dự án" and len(rows) == 1 + len(report)
+    assert sum(r[4] for r in rows[1:]) == sum(r["amount"] for r in report) > 0
+    page = client.get("/api/v1/investment/disbursements", headers=headers, params={"year": year, "limit": 3})
+    assert page.json()["total"] == len(report) and len(page.json()["items"]) == 3
+    late = service.disbursement_report(demo, year=year - 1)
+    assert {r["in_time"] for r in late} == {"Trong hạn"}  # May payments were on extended capital
+    for url, params in (
+        ("/api/v1/investment/rates.xlsx", {"dimension": "source", "year": year}),
+        ("/api/v1/investment/slowest.xlsx", {}),
+        ("/api/v1/investment/at-risk.xlsx", {}),
+    ):
+        response = client.get(url, headers=headers, params=params)
+        assert response.status_code == 200, url
+        assert load_workbook(io.BytesIO(response.content)).active.max_row > 1
+    assert client.get("/api/v1/investment/disbursements.xlsx", params={"year": year}).status_code == 401
+    html = client.get("/can-bo/dau-tu", headers=headers).text
+    assert "/api/v1/investment/disbursements.xlsx" in html and "Dự án có nguy cơ chậm" in html

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Path, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -164,6 +164,79 @@ def project_list(
     return tracking.project_list(
         db, kind=kind, project_id=project_id, today=clock.today(settings), paging=paging
     )
+
+
+def _xlsx(body: bytes, name: str) -> Response:
+    """A spreadsheet download."""
+    return Response(body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+DISBURSEMENT_COLUMNS = [
+    ("code", "Mã dự án"),
+    ("name", "Tên dự án"),
+    ("source_name", "Nguồn vốn"),
+    ("paid_on_text", "Ngày giải ngân"),
+    ("amount", "Số tiền (triệu đồng)"),
+    ("in_time", "Thời hạn giải ngân"),
+]
+RATE_COLUMNS = [
+    ("name", "Nhóm"),
+    ("planned", "Kế hoạch vốn (triệu đồng)"),
+    ("disbursed", "Đã giải ngân (triệu đồng)"),
+    ("percent", "Tỷ lệ giải ngân (%)"),
+]
+SLOW_COLUMNS = [
+    ("code", "Mã dự án"),
+    ("name", "Tên dự án"),
+    ("planned", "Kế hoạch vốn (triệu đồng)"),
+    ("disbursed", "Đã giải ngân (triệu đồng)"),
+    ("percent", "Tỷ lệ giải ngân (%)"),
+    ("reason", "Lý do"),
+]
+RISK_COLUMNS = [("code", "Mã dự án"), ("name", "Tên dự án"), ("reasons", "Lý do")]
+Year = Annotated[int, Query(ge=2000, le=2100)]
+
+
+@router.get("/disbursements", summary="Disbursement report of a plan year")
+def disbursements(
+    db: DbDep, year: Year, paging: PagingDep, _a: Actor = Depends(require_role(*LEADERS))
+) -> Page[dict[str, Any]]:
+    """Every payment charged to the year's plan, by date, with whether it counts within the deadline."""
+    rows = service.disbursement_report(db, year=year)
+    return Page.of(rows[paging.offset : paging.offset + paging.limit], total=len(rows), paging=paging)
+
+
+@router.get("/disbursements.xlsx", summary="Disbursement report as XLSX")
+def disbursements_xlsx(db: DbDep, year: Year, _a: Actor = Depends(require_role(*LEADERS))) -> Response:
+    """The year's disbursement report as a spreadsheet."""
+    rows = service.disbursement_report(db, year=year)
+    return _xlsx(service.export_xlsx(rows, DISBURSEMENT_COLUMNS), f"giai-ngan-{year}.xlsx")
+
+
+@router.get("/rates.xlsx", summary="Disbursement rates as XLSX")
+def rates_xlsx(
+    db: DbDep,
+    dimension: Annotated[str, Query(pattern="^(source|kind|investor|year)$")],
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    _a: Actor = Depends(require_role(*LEADERS)),
+) -> Response:
+    """Planned, disbursed and rate by source, type, investor or year."""
+    rows = service.rates_by(db, dimension=dimension, year=year)
+    return _xlsx(service.export_xlsx(rows, RATE_COLUMNS), f"ty-le-giai-ngan-{dimension}.xlsx")
+
+
+@router.get("/slowest.xlsx", summary="Slowest projects as XLSX")
+def slowest_xlsx(db: DbDep, settings: SettingsDep, _a: Actor = Depends(require_role(*LEADERS))) -> Response:
+    """This year's projects, slowest disbursement first."""
+    rows = service.slowest_projects(db, year=clock.today(settings).year, limit=1000)
+    return _xlsx(service.export_xlsx(rows, SLOW_COLUMNS), "du-an-giai-ngan-cham.xlsx")
+
+
+@router.get("/at-risk.xlsx", summary="Projects at risk as XLSX")
+def at_risk_xlsx(db: DbDep, settings: SettingsDep, _a: Actor = Depends(require_role(*LEADERS))) -> Response:
+    """Projects at risk with their reasons."""
+    rows = tracking.at_risk(db, today=clock.today(settings))
+    return _xlsx(service.export_xlsx(rows, RISK_COLUMNS), "du-an-co-nguy-co.xlsx")
 
 
 @router.get("/projects/{project_id}/money", summary="A project's capital by year and carry-over")

@@ -394,3 +394,31 @@ def project_money(db: Database, *, project_id: int) -> list[dict[str, Any]]:
         {"key": y, "planned": int(planned.get(y, 0)), "disbursed": int(paid.get(y, 0))}
         for y in sorted(set(planned) | set(paid))
     ]
+
+
+def disbursement_report(db: Database, *, year: int) -> list[dict[str, Any]]:
+    """Every payment charged to a year's plan, by date, with whether it counts within the law's deadline."""
+    with db.session() as session:
+        counted = set(
+            session.scalars(
+                select(Disbursement.id).where(Disbursement.plan_year == year, counted_payment(year))
+            )
+        )
+        rows = session.execute(
+            select(Disbursement, Project.code, Project.name)
+            .join(Project, Project.id == Disbursement.project_id)
+            .where(Disbursement.plan_year == year)
+            .order_by(Disbursement.paid_on, Disbursement.id)
+        ).all()
+    return [
+        {
+            "code": code,
+            "name": name,
+            "source_name": SOURCES.get(row.source, row.source),
+            "paid_on": row.paid_on.isoformat(),
+            "paid_on_text": row.paid_on.strftime("%d/%m/%Y"),
+            "amount": row.amount,
+            "in_time": "Trong hạn" if row.id in counted else "Quá hạn",
+        }
+        for row, code, name in rows
+    ]

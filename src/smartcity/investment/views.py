@@ -58,7 +58,9 @@ def dashboard(
         f"Theo loại công trình — năm {year}": bars(service.rates_by(db, dimension="kind", year=year)),
     }
     rate_text = f"{data['rate']['percent']:.1f}".replace(".", ",")
-    return render(request, "investment/dashboard.html", {**data, "charts": charts, "rate_text": rate_text})
+    at_risk = tracking.at_risk(db, today=clock.today(settings))
+    context = {**data, "charts": charts, "rate_text": rate_text, "at_risk": at_risk}
+    return render(request, "investment/dashboard.html", context)
 
 
 @router.get("/can-bo/dau-tu/du-an/{project_id}", response_class=HTMLResponse)
