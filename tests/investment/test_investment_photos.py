@@ -76,3 +76,24 @@ def test_photo_rejects_other_types_large_files_and_half_places(client, city, log
     citizen = login("congdan", ("citizen", None))
     assert client.post(url, headers=citizen, data=form, files={"file": ("a.png", _png())}).status_code == 403
     assert client.get(f"/api/v1/investment/projects/{pid}/photos").json()["total"] == 0
+
+
+def test_demo_works_under_way_have_dated_located_photos(demo, settings):
+    from smartcity.core import clock
+
+    with demo.session() as session:
+        from sqlalchemy import select
+
+        from smartcity.investment.models import Project
+
+        live = list(session.scalars(select(Project.id).where(Project.phase == "implementation")))
+    store = photos.photo_store(settings)
+    for pid in live:
+        items = photos.list_photos(demo, project_id=pid).items
+        assert len(items) == 2 and all(p["lon"] is not None for p in items)
+        assert all(date.fromisoformat(p["taken_on"]) <= clock.today(settings) for p in items)
+        content, media_type = photos.photo_content(
+            demo, settings=settings, photo_id=items[0]["id"], thumb=True
+        )
+        assert media_type == "image/jpeg" and max(Image.open(io.BytesIO(content)).size) <= 320
+    assert store.root.exists()

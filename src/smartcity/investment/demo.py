@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import random
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from PIL import Image, ImageDraw
 from shapely.geometry import LineString, Point, shape
 from shapely.prepared import prep
 from sqlalchemy import func, select
@@ -30,7 +32,9 @@ from smartcity.investment.models import (
     ProgressReport,
     Project,
     Settlement,
+    SitePhoto,
 )
+from smartcity.investment.photos import photo_store, thumbnail
 
 BOUNDARY = Path(__file__).parents[1] / "city" / "packs" / "thu-dau-mot" / "boundary.geojson"
 STREETS = (
@@ -395,6 +399,47 @@ def _progress(db: Database, rng: random.Random, today: date) -> None:
                 )
 
 
+def _site_image(rng: random.Random) -> bytes:
+    """A synthetic site picture (sky, earthworks, a crane) as PNG."""
+    image = Image.new("RGB", (640, 420), (150, 190, 225))
+    draw = ImageDraw.Draw(image)
+    ground = rng.randint(220, 280)
+    draw.rectangle((0, ground, 640, 420), fill=(150, 110, 70))
+    x = rng.randint(80, 520)
+    draw.rectangle((x, 60, x + 12, ground), fill=(240, 180, 20))
+    draw.rectangle((x - 120, 60, x + 160, 72), fill=(240, 180, 20))
+    for _ in range(6):
+        bx = rng.randint(0, 600)
+        draw.rectangle((bx, ground - 30, bx + 40, ground), fill=(120, 120, 120))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _photos(db: Database, settings: Settings, rng: random.Random, today: date) -> None:
+    """Two dated, located site photos of each work under way, in the file store."""
+    store = photo_store(settings)
+    with db.write_session() as session:
+        live = list(session.scalars(select(Project).where(Project.phase == "implementation")))
+        for project in live:
+            centre = shape(project.geometry).representative_point() if project.geometry else None
+            for n in range(2):
+                content = _site_image(rng)
+                taken = today - timedelta(days=rng.randint(3, 60) + 60 * n)
+                session.add(
+                    SitePhoto(
+                        project_id=project.id,
+                        sha256=store.put(content),
+                        thumb_sha256=store.put(thumbnail(content) or content),
+                        media_type="image/png",
+                        taken_on=taken,
+                        lon=round(centre.x, 6) if centre else None,
+                        lat=round(centre.y, 6) if centre else None,
+                        caption=("Thi công nền, móng", "Lắp dựng kết cấu")[n],
+                    )
+                )
+
+
 def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     """Load the programme totals and the current year once (idempotent); a line for the console."""
     with db.session() as session:
@@ -411,6 +456,7 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
         session.add_all(_past_money(rng, projects))
     _current_year(db, rng, area, clock.today(settings))
     _progress(db, rng, clock.today(settings))
+    _photos(db, settings, rng, clock.today(settings))
     with db.session() as session:
         count = session.scalar(select(func.count()).select_from(Project)) or 0
     return f"{count} projects: the 2016–2020 programme and this year's plans and disbursements"
