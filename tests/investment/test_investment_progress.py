@@ -199,3 +199,25 @@ def test_reports_export_to_xlsx_and_dashboard_links_them(client, demo, settings,
     assert client.get("/api/v1/investment/disbursements.xlsx", params={"year": year}).status_code == 401
     html = client.get("/can-bo/dau-tu", headers=headers).text
     assert "/api/v1/investment/disbursements.xlsx" in html and "Dự án có nguy cơ chậm" in html
+
+
+def test_slowest_projects_follow_adjustments_and_the_deadline(city):
+    from smartcity.investment.models import CapitalPlan
+
+    pid = _project(city)
+    with city.write_session() as session:
+        session.add(CapitalPlan(project_id=pid, year=2025, source="city", amount=100))
+    service.add_disbursement(
+        city, actor=SYSTEM, project_id=pid, plan_year=2025, source="city", paid_on=date(2025, 6, 1), amount=40
+    )
+    service.add_disbursement(
+        city, actor=SYSTEM, project_id=pid, plan_year=2025, source="city", paid_on=date(2026, 3, 1), amount=60
+    )
+    tracking.add_adjustment(
+        city,
+        actor=SYSTEM,
+        project_id=pid,
+        data={"year": 2025, "source": "city", "amount": 100, "decided_on": date(2025, 7, 1)},
+    )
+    row = service.slowest_projects(city, year=2025)[0]
+    assert (row["planned"], row["disbursed"], row["percent"]) == (200, 40, 20.0)

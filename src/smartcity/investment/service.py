@@ -198,7 +198,7 @@ def road_totals(db: Database, *, first_year: int, last_year: int) -> dict[str, A
 
 
 def slowest_projects(db: Database, *, year: int, limit: int = 10) -> list[dict[str, Any]]:
-    """Projects with a plan this year, slowest disbursement first, with the reason they are at risk."""
+    """Projects with capital this year (plan and adjustments), slowest first; payments within the deadline."""
     with db.session() as session:
         plans = {
             key: total
@@ -212,10 +212,16 @@ def slowest_projects(db: Database, *, year: int, limit: int = 10) -> list[dict[s
             key: total
             for key, total in session.execute(
                 select(Disbursement.project_id, func.sum(Disbursement.amount))
-                .where(Disbursement.plan_year == year)
+                .where(counted_payment(year))
                 .group_by(Disbursement.project_id)
             )
         }
+        for pid, change in session.execute(
+            select(CapitalAdjustment.project_id, func.sum(CapitalAdjustment.amount))
+            .where(CapitalAdjustment.year == year)
+            .group_by(CapitalAdjustment.project_id)
+        ):
+            plans[pid] = plans.get(pid, 0) + change
         projects = {p.id: p for p in session.scalars(select(Project).where(Project.id.in_(list(plans))))}
     rows: list[dict[str, Any]] = []
     for pid, planned_sum in plans.items():
