@@ -65,6 +65,12 @@ def test_leader_and_citizen_in_the_browser(live_server, demo, settings):
         assert "%" in page.inner_text("#rate")
         assert page.locator("#slowest tbody tr").count() == 5
         page.screenshot(path=str(SHOTS / "investment-dashboard.png"), full_page=True)
+        page.click("#at-risk tbody tr a")
+        page.wait_for_selector("#photos img")
+        page.wait_for_function("document.querySelector('#photos img').naturalWidth > 0")
+        assert "Bảo lãnh tạm ứng" in page.inner_text("#contracts")
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(SHOTS / "investment-project.png"), full_page=True)
         page.goto(f"{live_server}/cong-trinh")
         ward = next(
             w

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Path, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from smartcity.core import clock
+from smartcity.core.pages import Page, PagingDep
 from smartcity.core.security import Actor
-from smartcity.investment import service
+from smartcity.investment import photos, service, tracking
+from smartcity.investment.schemas import (
+    AdjustmentIn,
+    ContractIn,
+    DecisionIn,
+    DelayIn,
+    ExtensionIn,
+    MediumTermIn,
+    MilestoneIn,
+    ProgressIn,
+    SettlementIn,
+)
 from smartcity.web.deps import DbDep, SettingsDep, require_role
 
 router = APIRouter(prefix="/api/v1/investment", tags=["investment"])
@@ -114,5 +128,263 @@ def project_geojson(db: DbDep, project_id: int) -> dict[str, Any]:
     props = {k: v for k, v in item.items() if k not in ("geometry", "ward_codes")}
     features = (
         [{"type": "Feature", "geometry": item["geometry"], "properties": props}] if item["geometry"] else []
-    )
+    ) + photos.photo_features(db, project_id=project_id)
     return {"type": "FeatureCollection", "features": features}
+
+
+ProjectId = Annotated[int, Path(ge=1)]
+
+
+@router.get("/projects/{project_id}/lists/{kind}.xlsx", summary="A project's list as XLSX")
+def project_list_xlsx(
+    db: DbDep,
+    settings: SettingsDep,
+    project_id: ProjectId,
+    kind: Annotated[str, Path(pattern="^(" + "|".join(tracking.LISTS) + ")$")],
+) -> Response:
+    """The same list as a spreadsheet, with Vietnamese headings."""
+    page = tracking.project_list(db, kind=kind, project_id=project_id, today=clock.today(settings))
+    body = service.export_xlsx(page.items, tracking.XLSX_COLUMNS[kind])
+    return Response(
+        body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{kind}.xlsx"'}
+    )
+
+
+@router.get(
+    "/projects/{project_id}/lists/{kind}", summary="A project's list (decisions, milestones, contracts...)"
+)
+def project_list(
+    db: DbDep,
+    settings: SettingsDep,
+    project_id: ProjectId,
+    kind: Annotated[str, Path(pattern="^(" + "|".join(tracking.LISTS) + ")$")],
+    paging: PagingDep,
+) -> Page[dict[str, Any]]:
+    """Decisions, milestones, progress, contracts, delays, medium-term plans or adjustments, oldest first."""
+    return tracking.project_list(
+        db, kind=kind, project_id=project_id, today=clock.today(settings), paging=paging
+    )
+
+
+def _xlsx(body: bytes, name: str) -> Response:
+    """A spreadsheet download."""
+    return Response(body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+DISBURSEMENT_COLUMNS = [
+    ("code", "Mã dự án"),
+    ("name", "Tên dự án"),
+    ("source_name", "Nguồn vốn"),
+    ("paid_on_text", "Ngày giải ngân"),
+    ("amount", "Số tiền (triệu đồng)"),
+    ("in_time", "Thời hạn giải ngân"),
+]
+RATE_COLUMNS = [
+    ("name", "Nhóm"),
+    ("planned", "Kế hoạch vốn (triệu đồng)"),
+    ("disbursed", "Đã giải ngân (triệu đồng)"),
+    ("percent", "Tỷ lệ giải ngân (%)"),
+]
+SLOW_COLUMNS = [
+    ("code", "Mã dự án"),
+    ("name", "Tên dự án"),
+    ("planned", "Kế hoạch vốn (triệu đồng)"),
+    ("disbursed", "Đã giải ngân (triệu đồng)"),
+    ("percent", "Tỷ lệ giải ngân (%)"),
+    ("reason", "Lý do"),
+]
+RISK_COLUMNS = [("code", "Mã dự án"), ("name", "Tên dự án"), ("reasons", "Lý do")]
+Year = Annotated[int, Query(ge=2000, le=2100)]
+
+
+@router.get("/disbursements", summary="Disbursement report of a plan year")
+def disbursements(
+    db: DbDep, year: Year, paging: PagingDep, _a: Actor = Depends(require_role(*LEADERS))
+) -> Page[dict[str, Any]]:
+    """Every payment charged to the year's plan, by date, with whether it counts within the deadline."""
+    rows = service.disbursement_report(db, year=year)
+    return Page.of(rows[paging.offset : paging.offset + paging.limit], total=len(rows), paging=paging)
+
+
+@router.get("/disbursements.xlsx", summary="Disbursement report as XLSX")
+def disbursements_xlsx(db: DbDep, year: Year, _a: Actor = Depends(require_role(*LEADERS))) -> Response:
+    """The year's disbursement report as a spreadsheet."""
+    rows = service.disbursement_report(db, year=year)
+    return _xlsx(service.export_xlsx(rows, DISBURSEMENT_COLUMNS), f"giai-ngan-{year}.xlsx")
+
+
+@router.get("/rates.xlsx", summary="Disbursement rates as XLSX")
+def rates_xlsx(
+    db: DbDep,
+    dimension: Annotated[str, Query(pattern="^(source|kind|investor|year)$")],
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    _a: Actor = Depends(require_role(*LEADERS)),
+) -> Response:
+    """Planned, disbursed and rate by source, type, investor or year."""
+    rows = service.rates_by(db, dimension=dimension, year=year)
+    return _xlsx(service.export_xlsx(rows, RATE_COLUMNS), f"ty-le-giai-ngan-{dimension}.xlsx")
+
+
+@router.get("/slowest.xlsx", summary="Slowest projects as XLSX")
+def slowest_xlsx(db: DbDep, settings: SettingsDep, _a: Actor = Depends(require_role(*LEADERS))) -> Response:
+    """This year's projects, slowest disbursement first."""
+    rows = service.slowest_projects(db, year=clock.today(settings).year, limit=1000)
+    return _xlsx(service.export_xlsx(rows, SLOW_COLUMNS), "du-an-giai-ngan-cham.xlsx")
+
+
+@router.get("/at-risk.xlsx", summary="Projects at risk as XLSX")
+def at_risk_xlsx(db: DbDep, settings: SettingsDep, _a: Actor = Depends(require_role(*LEADERS))) -> Response:
+    """Projects at risk with their reasons."""
+    rows = tracking.at_risk(db, today=clock.today(settings))
+    return _xlsx(service.export_xlsx(rows, RISK_COLUMNS), "du-an-co-nguy-co.xlsx")
+
+
+@router.get("/projects/{project_id}/money", summary="A project's capital by year and carry-over")
+def project_money(db: DbDep, settings: SettingsDep, project_id: ProjectId) -> dict[str, Any]:
+    """Allocated, disbursed within the law's deadline and lapsed capital per year; the settlement."""
+    service.get_project(db, project_id)
+    return {
+        "years": tracking.carry_over(db, project_id=project_id, today=clock.today(settings)),
+        "settlement": tracking.settlement_of(db, project_id=project_id),
+    }
+
+
+@router.get("/at-risk", summary="Projects at risk with their reasons")
+def at_risk(
+    db: DbDep, settings: SettingsDep, paging: PagingDep, _a: Actor = Depends(require_role(*LEADERS))
+) -> Page[dict[str, Any]]:
+    """Expired schedules, late milestones, guarantees expiring, capital past its deadline."""
+    rows = tracking.at_risk(db, today=clock.today(settings))
+    return Page.of(rows[paging.offset : paging.offset + paging.limit], total=len(rows), paging=paging)
+
+
+def _write(action: Any, db: Any, actor: Actor, project_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Run a recording use case and answer with the new row's id."""
+    return {"id": action(db, actor=actor, project_id=project_id, data=data)}
+
+
+@router.post("/projects/{project_id}/decisions", status_code=201, summary="Record a decision")
+def post_decision(
+    db: DbDep, project_id: ProjectId, body: DecisionIn, actor: Actor = Depends(require_role(*FINANCE))
+) -> dict[str, Any]:
+    """An approval or adjustment decision; the latest becomes the project's total investment."""
+    return _write(tracking.add_decision, db, actor, project_id, body.model_dump())
+
+
+@router.post("/projects/{project_id}/milestones", status_code=201, summary="Add a milestone")
+def post_milestone(
+    db: DbDep, project_id: ProjectId, body: MilestoneIn, actor: Actor = Depends(require_role(*FINANCE))
+) -> dict[str, Any]:
+    """A step of the schedule with its planned and actual dates."""
+    return _write(tracking.add_milestone, db, actor, project_id, body.model_dump())
+
+
+@router.post("/projects/{project_id}/progress", status_code=201, summary="Report physical progress")
+def post_progress(
+    db: DbDep, project_id: ProjectId, body: ProgressIn, actor: Actor = Depends(require_role(*FINANCE))
+) -> dict[str, Any]:
+    """Physical progress in percent on a day."""
+    row = tracking.add_progress(
+        db, actor=actor, project_id=project_id, reported_on=body.reported_on, percent=body.percent
+    )
+    return {"id": row}
+
+
+@router.post("/projects/{project_id}/contracts", status_code=201, summary="Record a contract")
+def post_contract(
+    db: DbDep, project_id: ProjectId, body: ContractIn, actor: Actor = Depends(require_role(*FINANCE))
+) -> dict[str, Any]:
+    """A contract with its contractor, value, dates and guarantees."""
+    return _write(tracking.add_contract, db, actor, project_id, body.model_dump())
+
+
+@router.post("/projects/{project_id}/delays", status_code=201, summary="Record a delay")
+def post_delay(
+    db: DbDep, project_id: ProjectId, body: DelayIn, actor: Actor = Depends(require_role(*FINANCE))
+) -> dict[str, Any]:
+    """A delay with its days and reason."""
+    return _write(tracking.add_delay, db, actor, project_id, body.model_dump())
+
+
+@router.post("/projects/{project_id}/medium-term", status_code=201, summary="Medium-term plan capital")
+def post_medium_term(
+    db: DbDep, project_id: ProjectId, body: MediumTermIn, actor: Actor = Depends(require_role(*FINANCE))
+) -> dict[str, Any]:
+    """Capital of the 2021–2025 or 2026–2030 plan from one source."""
+    return _write(tracking.add_medium_term, db, actor, project_id, body.model_dump())
+
+
+@router.post("/projects/{project_id}/adjustments", status_code=201, summary="Adjust the year's capital")
+def post_adjustment(
+    db: DbDep, project_id: ProjectId, body: AdjustmentIn, actor: Actor = Depends(require_role(*FINANCE))
+) -> dict[str, Any]:
+    """Add to or cut the capital allocated in a year from one source."""
+    return _write(tracking.add_adjustment, db, actor, project_id, body.model_dump())
+
+
+@router.post("/projects/{project_id}/extensions", status_code=201, summary="Allow carry-over to year end")
+def post_extension(
+    db: DbDep, project_id: ProjectId, body: ExtensionIn, actor: Actor = Depends(require_role(*FINANCE))
+) -> dict[str, Any]:
+    """Let a year's capital be disbursed until 31 December of the next year."""
+    return _write(tracking.allow_extension, db, actor, project_id, body.model_dump())
+
+
+@router.post("/projects/{project_id}/settlement", status_code=201, summary="Record the final settlement")
+def post_settlement(
+    db: DbDep, project_id: ProjectId, body: SettlementIn, actor: Actor = Depends(require_role(*FINANCE))
+) -> dict[str, Any]:
+    """The settled value, date and decision of a completed project."""
+    return _write(tracking.settle, db, actor, project_id, body.model_dump())
+
+
+@router.post("/projects/{project_id}/photos", status_code=201, summary="Upload a site photo")
+async def post_photo(
+    db: DbDep,
+    settings: SettingsDep,
+    project_id: ProjectId,
+    file: Annotated[UploadFile, File()],
+    taken_on: Annotated[date, Form()],
+    lon: Annotated[float | None, Form(ge=-180, le=180)] = None,
+    lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
+    caption: Annotated[str, Form(max_length=300)] = "",
+    actor: Actor = Depends(require_role(*FINANCE)),
+) -> dict[str, Any]:
+    """A JPEG or PNG of the site (at most 8 MB) with its date and place; a thumbnail is made."""
+    store = photos.photo_store(settings)
+    stored = await store.save_upload(file, max_bytes=photos.MAX_PHOTO_BYTES, allowed_types=photos.PHOTO_TYPES)
+    photo_id = await run_in_threadpool(
+        lambda: photos.add_photo(
+            db,
+            settings=settings,
+            actor=actor,
+            project_id=project_id,
+            stored=stored,
+            taken_on=taken_on,
+            lon=lon,
+            lat=lat,
+            caption=caption,
+        )
+    )
+    return {"id": photo_id}
+
+
+@router.get("/projects/{project_id}/photos", summary="A project's site photos")
+def project_photos(db: DbDep, project_id: ProjectId, paging: PagingDep) -> Page[dict[str, Any]]:
+    """Site photos, newest first, with their date, place and links."""
+    service.get_project(db, project_id)
+    return photos.list_photos(db, project_id=project_id, paging=paging)
+
+
+@router.get("/photos/{photo_id}", summary="A site photo")
+def photo(db: DbDep, settings: SettingsDep, photo_id: int) -> Response:
+    """The photo itself."""
+    content, media_type = photos.photo_content(db, settings=settings, photo_id=photo_id, thumb=False)
+    return Response(content, media_type=media_type, headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.get("/photos/{photo_id}/thumb", summary="A site photo's thumbnail")
+def photo_thumb(db: DbDep, settings: SettingsDep, photo_id: int) -> Response:
+    """The photo's thumbnail (JPEG)."""
+    content, media_type = photos.photo_content(db, settings=settings, photo_id=photo_id, thumb=True)
+    return Response(content, media_type=media_type, headers={"Cache-Control": "public, max-age=86400"})

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import random
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from PIL import Image, ImageDraw
 from shapely.geometry import LineString, Point, shape
 from shapely.prepared import prep
 from sqlalchemy import func, select
@@ -17,7 +19,22 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.security import Actor
-from smartcity.investment.models import CapitalPlan, Disbursement, Project
+from smartcity.investment.models import (
+    CapitalAdjustment,
+    CapitalPlan,
+    CarryOverExtension,
+    Contract,
+    Decision,
+    Delay,
+    Disbursement,
+    MediumTermPlan,
+    Milestone,
+    ProgressReport,
+    Project,
+    Settlement,
+    SitePhoto,
+)
+from smartcity.investment.photos import photo_store, thumbnail
 
 BOUNDARY = Path(__file__).parents[1] / "city" / "packs" / "thu-dau-mot" / "boundary.geojson"
 STREETS = (
@@ -220,6 +237,209 @@ def _current_year(db: Database, rng: random.Random, area: Any, today: date) -> N
                     )
 
 
+CONTRACTORS = (
+    "Công ty CP Xây dựng Giao thông Bình Dương",
+    "Công ty TNHH Xây dựng Phú Lợi",
+    "Công ty CP Đầu tư Xây dựng Thủ Dầu Một",
+    "Công ty CP Cấp thoát nước Sông Bé",
+)
+DELAY_REASONS = (
+    "Vướng giải phóng mặt bằng, chưa bàn giao đủ mặt bằng thi công",
+    "Di dời hạ tầng kỹ thuật (điện, nước, viễn thông) chậm",
+    "Giá vật liệu xây dựng tăng, nhà thầu thiếu vốn",
+    "Mưa kéo dài trong mùa mưa",
+)
+SIGNER = "Phó Chủ tịch UBND thành phố"
+
+
+def _past_records(project: Project, rng: random.Random) -> list[Any]:
+    """A settled project's approval decision (its total) and its final settlement."""
+    start = project.start_date or date(2016, 1, 1)
+    approved = start - timedelta(days=rng.randint(60, 200))
+    end = project.expected_end or start
+    return [
+        Decision(
+            project_id=project.id,
+            kind="approval",
+            number=f"{rng.randint(100, 4000)}/QĐ-UBND",
+            signed_on=approved,
+            signer=SIGNER,
+            total_investment=project.total_investment,
+        ),
+        Settlement(
+            project_id=project.id,
+            settled_value=project.total_investment * rng.randint(90, 99) // 100,
+            settled_on=end + timedelta(days=rng.randint(120, 300)),
+            decision_number=f"{rng.randint(100, 4000)}/QĐ-UBND",
+        ),
+    ]
+
+
+def _live_records(project: Project, rng: random.Random, today: date, i: int) -> list[Any]:
+    """A project under way: decisions, milestones, progress over time, contract, delays, plans."""
+    start = project.start_date or today
+    total = project.total_investment
+    first = total * rng.randint(85, 95) // 100
+    rows: list[Any] = [
+        Decision(
+            project_id=project.id,
+            kind="approval",
+            number=f"{1200 + i}/QĐ-UBND",
+            signed_on=start - timedelta(days=90),
+            signer=SIGNER,
+            total_investment=first,
+        ),
+        Decision(
+            project_id=project.id,
+            kind="adjustment",
+            number=f"{2400 + i}/QĐ-UBND",
+            signed_on=min(today, start + timedelta(days=150)),
+            signer=SIGNER,
+            total_investment=total,
+        ),
+        MediumTermPlan(project_id=project.id, period="2026-2030", source="city", amount=total * 3 // 5),
+        MediumTermPlan(project_id=project.id, period="2026-2030", source="province", amount=total * 2 // 5),
+        CapitalAdjustment(
+            project_id=project.id,
+            year=today.year,
+            source="city",
+            amount=rng.choice([-1, 1]) * total // 20,
+            decided_on=date(today.year, 7, 15),
+            reason="Điều chuyển vốn giữa các dự án giữa năm",
+        ),
+    ]
+    signed = start + timedelta(days=20)
+    ends = project.expected_end or today
+    rows.append(
+        Contract(
+            project_id=project.id,
+            number=f"{i + 1:02d}/{start.year}/HĐXD",
+            contractor=CONTRACTORS[i % len(CONTRACTORS)],
+            value=total * 8 // 10,
+            signed_on=signed,
+            ends_on=ends,
+            performance_guarantee=total * 8 // 100,
+            performance_guarantee_until=ends + timedelta(days=30),
+            advance_guarantee=total * 15 // 100,
+            advance_guarantee_until=today + timedelta(days=(-10, 20, 200)[i % 3]),
+        )
+    )
+    steps = ("Khởi công", "Hoàn thành phần móng, nền", "Hoàn thành kết cấu chính", "Nghiệm thu, bàn giao")
+    span = (ends - start).days
+    for n, name in enumerate(steps):
+        planned = start + timedelta(days=span * n // 3)
+        late = i % 4 == 1 and n == 1
+        actual = planned + timedelta(days=rng.randint(0, 25)) if planned < today and not late else None
+        rows.append(
+            Milestone(
+                project_id=project.id,
+                name=name,
+                planned_on=planned,
+                actual_on=actual if actual and actual <= today else None,
+            )
+        )
+    reported, percent = start, 0
+    while (reported := reported + timedelta(days=60)) <= today and percent < project.progress_percent:
+        percent = min(project.progress_percent, percent + rng.randint(5, 20))
+        rows.append(ProgressReport(project_id=project.id, reported_on=reported, percent=percent))
+    rows.append(ProgressReport(project_id=project.id, reported_on=today, percent=project.progress_percent))
+    if i % 3 == 0:
+        rows.append(
+            Delay(
+                project_id=project.id,
+                reported_on=today - timedelta(days=40 + i),
+                days=rng.randint(20, 90),
+                reason=DELAY_REASONS[i % len(DELAY_REASONS)],
+            )
+        )
+    return rows
+
+
+def _progress(db: Database, rng: random.Random, today: date) -> None:
+    """Decisions and settlements of the past; progress, contracts and money of the works under way."""
+    with db.write_session() as session:
+        projects = list(session.scalars(select(Project).order_by(Project.id)))
+        for project in projects:
+            if project.phase == "settled":
+                session.add_all(_past_records(project, rng))
+        live = [p for p in projects if p.phase == "implementation"]
+        for i, project in enumerate(live):
+            session.add_all(_live_records(project, rng, today, i))
+        last = today.year - 1
+        for i, project in enumerate(live[:4]):
+            planned = project.total_investment // 4
+            session.add(CapitalPlan(project_id=project.id, year=last, source="city", amount=planned))
+            paid_share = (60, 75, 90, 80)[i]
+            session.add(
+                Disbursement(
+                    project_id=project.id,
+                    plan_year=last,
+                    source="city",
+                    paid_on=date(last, 11, 20),
+                    amount=planned * paid_share // 100,
+                )
+            )
+            if i % 2 == 0:
+                session.add(
+                    CarryOverExtension(
+                        project_id=project.id,
+                        plan_year=last,
+                        decision_number=f"{300 + i}/QĐ-UBND",
+                        decided_on=date(today.year, 1, 20),
+                    )
+                )
+                session.add(
+                    Disbursement(
+                        project_id=project.id,
+                        plan_year=last,
+                        source="city",
+                        paid_on=date(today.year, 5, 15),
+                        amount=planned * 10 // 100,
+                    )
+                )
+
+
+def _site_image(rng: random.Random) -> bytes:
+    """A synthetic site picture (sky, earthworks, a crane) as PNG."""
+    image = Image.new("RGB", (640, 420), (150, 190, 225))
+    draw = ImageDraw.Draw(image)
+    ground = rng.randint(220, 280)
+    draw.rectangle((0, ground, 640, 420), fill=(150, 110, 70))
+    x = rng.randint(80, 520)
+    draw.rectangle((x, 60, x + 12, ground), fill=(240, 180, 20))
+    draw.rectangle((x - 120, 60, x + 160, 72), fill=(240, 180, 20))
+    for _ in range(6):
+        bx = rng.randint(0, 600)
+        draw.rectangle((bx, ground - 30, bx + 40, ground), fill=(120, 120, 120))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _photos(db: Database, settings: Settings, rng: random.Random, today: date) -> None:
+    """Two dated, located site photos of each work under way, in the file store."""
+    store = photo_store(settings)
+    with db.write_session() as session:
+        live = list(session.scalars(select(Project).where(Project.phase == "implementation")))
+        for project in live:
+            centre = shape(project.geometry).representative_point() if project.geometry else None
+            for n in range(2):
+                content = _site_image(rng)
+                taken = today - timedelta(days=rng.randint(3, 60) + 60 * n)
+                session.add(
+                    SitePhoto(
+                        project_id=project.id,
+                        sha256=store.put(content),
+                        thumb_sha256=store.put(thumbnail(content) or content),
+                        media_type="image/png",
+                        taken_on=taken,
+                        lon=round(centre.x, 6) if centre else None,
+                        lat=round(centre.y, 6) if centre else None,
+                        caption=("Thi công nền, móng", "Lắp dựng kết cấu")[n],
+                    )
+                )
+
+
 def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     """Load the programme totals and the current year once (idempotent); a line for the console."""
     with db.session() as session:
@@ -235,6 +455,8 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
         session.flush()
         session.add_all(_past_money(rng, projects))
     _current_year(db, rng, area, clock.today(settings))
+    _progress(db, rng, clock.today(settings))
+    _photos(db, settings, rng, clock.today(settings))
     with db.session() as session:
         count = session.scalar(select(func.count()).select_from(Project)) or 0
     return f"{count} projects: the 2016–2020 programme and this year's plans and disbursements"

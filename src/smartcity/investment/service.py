@@ -16,15 +16,9 @@ from smartcity.core.db import Database
 from smartcity.core.errors import NotFound, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
-from smartcity.investment.models import CapitalPlan, Disbursement, Project
+from smartcity.investment.models import CapitalAdjustment, CapitalPlan, Disbursement, Project
+from smartcity.investment.tracking import SOURCES, counted_payment, standard_deadline
 
-SOURCES = {
-    "central": "Ngân sách trung ương",
-    "province": "Ngân sách tỉnh",
-    "city": "Ngân sách thành phố",
-    "land": "Nguồn thu tiền sử dụng đất",
-    "other": "Nguồn vốn khác",
-}
 SOURCE_BY_NAME = {name.casefold(): code for code, name in SOURCES.items()}
 KINDS = {
     "road": "Giao thông",
@@ -44,7 +38,7 @@ def format_billion(million: int) -> str:
 
 def deadline_for_year(year: int) -> date:
     """Last day a year's capital may be disbursed without an extension decision (Law 2019, art. 68)."""
-    return date(year + 1, 1, 31)
+    return standard_deadline(year)
 
 
 def create_project(db: Database, *, actor: Actor, data: dict[str, Any]) -> int:
@@ -95,7 +89,7 @@ def _parse_rows(db: Database, content: bytes) -> tuple[list[tuple[int, str, int]
     except Exception as exc:  # openpyxl raises many kinds on a non-XLSX file
         raise ValidationFailed.for_field("file", "Tệp không phải bảng tính XLSX hợp lệ.") from exc
     with db.session() as session:
-        ids = dict(session.execute(select(Project.code, Project.id)).tuples().all())
+        ids = {code: pid for code, pid in session.execute(select(Project.code, Project.id))}
     rows, errors = [], []
     for number, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
         if values is None or all(v in (None, "") for v in values[:3]):
@@ -145,17 +139,22 @@ class Rate:
 
 
 def disbursement_rate(db: Database, *, year: int) -> Rate:
-    """A year's rate: payments charged to its plan up to the carry-over deadline (31 January next year)."""
+    """A year's rate: allocated capital (plan and adjustments) against payments within the law's deadline.
+
+    Capital of year N counts until 31 January of N+1, or until 31 December of N+1 where an extension
+    was allowed for the project (Law on Public Investment 2019, art. 68).
+    """
     with db.session() as session:
         planned = session.scalar(
             select(func.coalesce(func.sum(CapitalPlan.amount), 0)).where(CapitalPlan.year == year)
         )
-        disbursed = session.scalar(
-            select(func.coalesce(func.sum(Disbursement.amount), 0)).where(
-                Disbursement.plan_year == year, Disbursement.paid_on <= deadline_for_year(year)
-            )
+        adjusted = session.scalar(
+            select(func.coalesce(func.sum(CapitalAdjustment.amount), 0)).where(CapitalAdjustment.year == year)
         )
-    return Rate(year=year, planned=int(planned or 0), disbursed=int(disbursed or 0))
+        disbursed = session.scalar(
+            select(func.coalesce(func.sum(Disbursement.amount), 0)).where(counted_payment(year))
+        )
+    return Rate(year=year, planned=int(planned or 0) + int(adjusted or 0), disbursed=int(disbursed or 0))
 
 
 def programme_totals(db: Database) -> list[dict[str, Any]]:
@@ -199,26 +198,30 @@ def road_totals(db: Database, *, first_year: int, last_year: int) -> dict[str, A
 
 
 def slowest_projects(db: Database, *, year: int, limit: int = 10) -> list[dict[str, Any]]:
-    """Projects with a plan this year, slowest disbursement first, with the reason they are at risk."""
+    """Projects with capital this year (plan and adjustments), slowest first; payments within the deadline."""
     with db.session() as session:
-        plans = dict(
-            session.execute(
+        plans = {
+            key: total
+            for key, total in session.execute(
                 select(CapitalPlan.project_id, func.sum(CapitalPlan.amount))
                 .where(CapitalPlan.year == year)
                 .group_by(CapitalPlan.project_id)
             )
-            .tuples()
-            .all()
-        )
-        paid = dict(
-            session.execute(
+        }
+        paid = {
+            key: total
+            for key, total in session.execute(
                 select(Disbursement.project_id, func.sum(Disbursement.amount))
-                .where(Disbursement.plan_year == year)
+                .where(counted_payment(year))
                 .group_by(Disbursement.project_id)
             )
-            .tuples()
-            .all()
-        )
+        }
+        for pid, change in session.execute(
+            select(CapitalAdjustment.project_id, func.sum(CapitalAdjustment.amount))
+            .where(CapitalAdjustment.year == year)
+            .group_by(CapitalAdjustment.project_id)
+        ):
+            plans[pid] = plans.get(pid, 0) + change
         projects = {p.id: p for p in session.scalars(select(Project).where(Project.id.in_(list(plans))))}
     rows: list[dict[str, Any]] = []
     for pid, planned_sum in plans.items():
@@ -352,8 +355,8 @@ def rates_by(db: Database, *, dimension: str, year: int | None = None) -> list[d
         plan_q = plan_q.where(CapitalPlan.year == year)
         paid_q = paid_q.where(Disbursement.plan_year == year)
     with db.session() as session:
-        planned = {k: int(v) for k, v in session.execute(plan_q.group_by(plan_key)).tuples()}
-        paid = {k: int(v) for k, v in session.execute(paid_q.group_by(paid_key)).tuples()}
+        planned = {k: int(v) for k, v in session.execute(plan_q.group_by(plan_key))}
+        paid = {k: int(v) for k, v in session.execute(paid_q.group_by(paid_key))}
     names = {"source": SOURCES, "kind": KINDS}.get(dimension, {})
     return [
         {
@@ -377,25 +380,51 @@ def schedule_counts(db: Database, *, on: date) -> tuple[int, int]:
 def project_money(db: Database, *, project_id: int) -> list[dict[str, Any]]:
     """A project's planned and disbursed capital per plan year (million VND)."""
     with db.session() as session:
-        planned = dict(
-            session.execute(
+        planned = {
+            key: total
+            for key, total in session.execute(
                 select(CapitalPlan.year, func.sum(CapitalPlan.amount))
                 .where(CapitalPlan.project_id == project_id)
                 .group_by(CapitalPlan.year)
             )
-            .tuples()
-            .all()
-        )
-        paid = dict(
-            session.execute(
+        }
+        paid = {
+            key: total
+            for key, total in session.execute(
                 select(Disbursement.plan_year, func.sum(Disbursement.amount))
                 .where(Disbursement.project_id == project_id)
                 .group_by(Disbursement.plan_year)
             )
-            .tuples()
-            .all()
-        )
+        }
     return [
         {"key": y, "planned": int(planned.get(y, 0)), "disbursed": int(paid.get(y, 0))}
         for y in sorted(set(planned) | set(paid))
+    ]
+
+
+def disbursement_report(db: Database, *, year: int) -> list[dict[str, Any]]:
+    """Every payment charged to a year's plan, by date, with whether it counts within the law's deadline."""
+    with db.session() as session:
+        counted = set(
+            session.scalars(
+                select(Disbursement.id).where(Disbursement.plan_year == year, counted_payment(year))
+            )
+        )
+        rows = session.execute(
+            select(Disbursement, Project.code, Project.name)
+            .join(Project, Project.id == Disbursement.project_id)
+            .where(Disbursement.plan_year == year)
+            .order_by(Disbursement.paid_on, Disbursement.id)
+        ).all()
+    return [
+        {
+            "code": code,
+            "name": name,
+            "source_name": SOURCES.get(row.source, row.source),
+            "paid_on": row.paid_on.isoformat(),
+            "paid_on_text": row.paid_on.strftime("%d/%m/%Y"),
+            "amount": row.amount,
+            "in_time": "Trong hạn" if row.id in counted else "Quá hạn",
+        }
+        for row, code, name in rows
     ]

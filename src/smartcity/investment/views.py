@@ -12,7 +12,7 @@ from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.security import Actor
-from smartcity.investment import service
+from smartcity.investment import photos, service, tracking
 from smartcity.investment.api import FINANCE, LEADERS, summary_data
 from smartcity.web.deps import DbDep, SettingsDep, require_role, verify_csrf
 from smartcity.web.templating import render
@@ -58,7 +58,9 @@ def dashboard(
         f"Theo loại công trình — năm {year}": bars(service.rates_by(db, dimension="kind", year=year)),
     }
     rate_text = f"{data['rate']['percent']:.1f}".replace(".", ",")
-    return render(request, "investment/dashboard.html", {**data, "charts": charts, "rate_text": rate_text})
+    at_risk = tracking.at_risk(db, today=clock.today(settings))
+    context = {**data, "charts": charts, "rate_text": rate_text, "at_risk": at_risk}
+    return render(request, "investment/dashboard.html", context)
 
 
 @router.get("/can-bo/dau-tu/du-an/{project_id}", response_class=HTMLResponse)
@@ -72,11 +74,21 @@ def project_page(
     """A project's page: facts, map, money by year and progress."""
     project = service.get_project(db, project_id)
     money = bars(service.project_money(db, project_id=project_id), label="key")
-    return render(
-        request,
-        "investment/project.html",
-        {"project": project, "money": money, "base_map_style_url": settings.base_map_style_url},
-    )
+    today = clock.today(settings)
+    lists = {
+        kind: tracking.project_list(db, kind=kind, project_id=project_id, today=today).items
+        for kind in tracking.LISTS
+    }
+    context = {
+        "project": project,
+        "money": money,
+        "lists": lists,
+        "carry_over": tracking.carry_over(db, project_id=project_id, today=today),
+        "settlement": tracking.settlement_of(db, project_id=project_id),
+        "photos": photos.list_photos(db, project_id=project_id).items,
+        "base_map_style_url": settings.base_map_style_url,
+    }
+    return render(request, "investment/project.html", context)
 
 
 @router.get("/cong-trinh", response_class=HTMLResponse)
