@@ -30,29 +30,8 @@ def _build_environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["local_datetime"] = local_datetime
-    env.filters["actor_name"] = actor_name
+    env.filters["actor_name"] = str  # accounts.views puts the names of people in its place
     return env
-
-
-SYSTEM_ACTOR_NAME = "Hệ thống (tự động)"
-
-
-@pass_context
-def actor_name(context: Context, label: str | None) -> str:
-    """Who did it, as a person reads it: a user's full name for "user:<name>", "Hệ thống" for the system."""
-    from smartcity.accounts.service import get_user_by_username
-
-    if not label:
-        return "—"
-    kind, _, name = str(label).partition(":")
-    if kind == "user" and name:
-        request = context.get("request")
-        db = getattr(getattr(request, "app", None), "state", None)
-        user = get_user_by_username(db.db, name) if db is not None and hasattr(db, "db") else None
-        return (user.full_name or user.username) if user is not None else name
-    if kind in ("system", "service", "device"):
-        return SYSTEM_ACTOR_NAME
-    return str(label)
 
 
 @pass_context
