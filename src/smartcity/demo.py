@@ -28,9 +28,9 @@ class DemoLogin:
     password: str
 
 
-FIRST_PAGE_DOMAINS = ("accounts", "gis", "procedures", "portal")
-"""Demo data the first pages need (sign-in, the map, the catalogue, the news); `smartcity demo` loads
-the other domains' demo data in the background once the server answers."""
+FIRST_PAGE_DOMAINS = ("accounts", "procedures", "portal")
+"""Demo data the first pages need (sign-in, the catalogue, the news); `smartcity demo` loads the other
+domains' demo data (the map's parcels first) in the background once the server answers."""
 
 
 def load_domain_demos(
