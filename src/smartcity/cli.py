@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -153,25 +154,36 @@ def demo(
     ] = 1250,
 ) -> None:
     """All in one on the embedded default: migrate, load the city and demo data, serve, simulate devices."""
-    from smartcity.demo import prepare_demo, start_simulator
+    from smartcity.demo import load_deferred_demos, prepare_demo, start_simulator
 
     # Links, QR codes and deliveries between the demo's agencies use the address the demo is served on.
     reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (a listening address)
     os.environ.setdefault("SMARTCITY_PUBLIC_BASE_URL", f"http://{reachable}:{port}")
     get_settings.cache_clear()
     settings = get_settings()
-    login = prepare_demo(settings, console=console)
+    login = prepare_demo(settings, console=console, defer=serve_forever)
     url = f"http://{host}:{port}/"
-    console.rule("[bold green]Thủ Dầu Một smart-city platform is ready")
-    console.print(f"Open:      [bold]{url}[/bold]")
-    console.print(f"Admin:     [bold]{login.username}[/bold] / [bold]{login.password}[/bold]")
-    console.print(f"API docs:  {url}api/v1/docs")
+
+    def print_sign_in() -> None:
+        console.rule("[bold green]Thủ Dầu Một smart-city platform is ready")
+        console.print(f"Open:      [bold]{url}[/bold]")
+        console.print(f"API docs:  {url}api/v1/docs")
+        console.print(f"Admin:     [bold]{login.username}[/bold] / [bold]{login.password}[/bold]")
+        console.rule()
+
     if not serve_forever:
+        print_sign_in()
         return
-    if simulate:
-        start_simulator(
-            settings, base_url=url.rstrip("/"), devices_per_type=devices_per_type, console=console
-        )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the simulator prints one summary a minute instead
+    console.print(f"The first pages answer at {url} while the rest of the demo data loads.")
+    base_url = url.rstrip("/")
+
+    def when_loaded() -> None:
+        if simulate:  # after the demo data, so that the demo's own devices report too
+            start_simulator(settings, base_url=base_url, devices_per_type=devices_per_type, console=console)
+        print_sign_in()
+
+    load_deferred_demos(settings, base_url=base_url, console=console, then=when_loaded)
     os.environ["SMARTCITY_WORKER_IN_PROCESS"] = "1"
     get_settings.cache_clear()
     serve(host=host, port=port, workers=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -27,18 +28,30 @@ class DemoLogin:
     password: str
 
 
-def load_domain_demos(db: Database, *, settings: Settings, console: Console) -> None:
-    """Run every domain's idempotent `demo.load_demo`, in the order of the domain list."""
+FIRST_PAGE_DOMAINS = ("accounts", "procedures", "portal")
+"""Demo data the first pages need (sign-in, the catalogue, the news); `smartcity demo` loads the other
+domains' demo data (the map's parcels first) in the background once the server answers."""
+
+
+def load_domain_demos(
+    db: Database, *, settings: Settings, console: Console, only: Callable[[str], bool] = lambda _d: True
+) -> None:
+    """Run every domain's idempotent `demo.load_demo` (those `only` accepts), in the domain list's order."""
     actor = Actor.system("demo")
-    for domain, load_demo in collect("demo", "load_demo"):
+    chosen = [(domain, load_demo) for domain, load_demo in collect("demo", "load_demo") if only(domain)]
+    for number, (domain, load_demo) in enumerate(chosen, start=1):
         started = time.perf_counter()
-        with console.status(f"Demo data: {domain}…"):
+        with console.status(f"Demo data {number}/{len(chosen)}: {domain}…"):
             summary = load_demo(db, settings=settings, actor=actor)
-        console.print(f"  {domain}: {summary} ({time.perf_counter() - started:.1f} s)")
+        seconds = time.perf_counter() - started
+        console.print(f"  {domain}: {summary} ({seconds:.1f} s; {number}/{len(chosen)})")
 
 
-def prepare_demo(settings: Settings, *, console: Console | None = None) -> DemoLogin:
-    """Migrate, load the city pack and create the admin; safe to run again."""
+def prepare_demo(settings: Settings, *, console: Console | None = None, defer: bool = False) -> DemoLogin:
+    """Migrate, load the city pack and create the admin; safe to run again.
+
+    With `defer`, only the demo data of FIRST_PAGE_DOMAINS is loaded; `load_deferred_demos` loads the rest.
+    """
     from smartcity.accounts.service import ensure_admin
     from smartcity.city.loader import load_city_pack
     from smartcity.core.audit import anchor_audit_chain
@@ -53,11 +66,38 @@ def prepare_demo(settings: Settings, *, console: Console | None = None) -> DemoL
         load_city_pack(db, pack=settings.city, actor=Actor.system("demo"))
         password = demo_admin_password(settings.data_dir)
         ensure_admin(db, username=DEMO_ADMIN, password=password)
-        load_domain_demos(db, settings=settings, console=console)
-        anchor_audit_chain(db)  # `smartcity audit verify` holds the demo's chain against this anchor
+        if defer:
+            load_domain_demos(db, settings=settings, console=console, only=FIRST_PAGE_DOMAINS.__contains__)
+        else:
+            load_domain_demos(db, settings=settings, console=console)
+            anchor_audit_chain(db)  # `smartcity audit verify` holds the demo's chain against this anchor
     finally:
         db.dispose()
     return DemoLogin(DEMO_ADMIN, password)
+
+
+def load_deferred_demos(
+    settings: Settings, *, base_url: str, console: Console, then: Callable[[], None]
+) -> threading.Thread:
+    """In a background thread, once the server answers: the other domains' demo data, then `then()`."""
+    from smartcity.core.audit import anchor_audit_chain
+
+    def run() -> None:
+        _wait_for(base_url + "/healthz", timeout=120)
+        console.print("Loading the rest of the demo data in the background (the pages already answer)…")
+        db = Database(settings.resolved_database_url, dispatch_inline=True, settings=settings)
+        try:
+            load_domain_demos(
+                db, settings=settings, console=console, only=lambda domain: domain not in FIRST_PAGE_DOMAINS
+            )
+            anchor_audit_chain(db)
+        finally:
+            db.dispose()
+        then()
+
+    thread = threading.Thread(target=run, name="demo-data", daemon=True)
+    thread.start()
+    return thread
 
 
 DEMO_REPORT_EVERY_SECONDS = 120.0

@@ -8,6 +8,8 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
@@ -23,7 +25,7 @@ from smartcity.web.deps import (
     new_csrf_token,
     verify_csrf,
 )
-from smartcity.web.templating import render, request_locale
+from smartcity.web.templating import ENVIRONMENT, render, request_locale
 
 router = APIRouter(include_in_schema=False)
 # Staff pages moved under /can-bo (old addresses redirect permanently).
@@ -273,3 +275,24 @@ def staff_links(actor: Any) -> list[dict[str, Any]]:
         for link in offered
         if not link.get("roles") or any(actor.has_role(role) for role in link["roles"])
     ]
+
+
+SYSTEM_ACTOR_NAME = "Hệ thống (tự động)"
+
+
+@pass_context
+def actor_name(context: Context, label: str | None) -> str:
+    """Who did it, as a person reads it: a user's full name for "user:<name>", "Hệ thống" for the system."""
+    if not label:
+        return "—"
+    kind, _, name = str(label).partition(":")
+    if kind == "user" and name:
+        request = context.get("request")
+        user = service.get_user_by_username(request.app.state.db, name) if request is not None else None
+        return (user.full_name or user.username) if user is not None else name
+    if kind in ("system", "service", "device"):
+        return SYSTEM_ACTOR_NAME
+    return str(label)
+
+
+ENVIRONMENT.filters["actor_name"] = actor_name

@@ -364,23 +364,24 @@ def register(
     register_name: str,
     actor: ActorDep,
     q: str = "",
-    year: int | None = None,
+    year: str = "",
     format: str = "html",
 ) -> Response:
-    """The outgoing or incoming register; `format=xlsx` downloads it as a spreadsheet."""
+    """The outgoing or incoming register; `format=xlsx` downloads it as a spreadsheet (an empty year: all)."""
     if (refused := _guard(request, actor)) is not None:
         return refused
     if register_name not in ("outgoing", "incoming"):
         return Response(status_code=404)
+    chosen_year = int(year) if year.strip().isdigit() else None
     entries = service.register(
-        get_db(request), actor=actor, register_name=register_name, year=year, q=q or None
+        get_db(request), actor=actor, register_name=register_name, year=chosen_year, q=q or None
     )
     if format == "xlsx":
         return _xlsx(register_name, entries)
     return render(
         request,
         "documents/register.html",
-        {"entries": entries, "book": register_name, "q": q, "year": year or ""},
+        {"entries": entries, "book": register_name, "q": q, "year": chosen_year or ""},
     )
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from smartcity.accounts import service as accounts
+from smartcity.city import service as city
 from smartcity.core import clock
 from smartcity.core.errors import AppError, Forbidden, TooManyRequests, ValidationFailed
 from smartcity.core.security import Actor
@@ -212,6 +213,8 @@ def dossier_page(request: Request, code: str, actor: Who) -> Response:
             "steps": {s.key: s for s in steps_of(dossier)},
             "result_fields": fields_of(procedure.result_schema),
             "form_titles": {f.name: f.title for f in fields_of(procedure.form_schema)},
+            "unit_titles": service.unit_names(db, dossier),
+            "ward_names": _ward_names(detail.form, on=dossier.submitted_at or clock.now()),
             "is_applicant": actor.user_id == dossier.applicant_user_id,
             "payments": payments.payment_rows(db, code),
             "indicators": ratings.INDICATORS,
@@ -230,6 +233,13 @@ def _transfer_units(db: Any, settings: Any, current: str | None) -> list[tuple[s
     """The org units a dossier may be transferred to (valid today), as (code, name), by name."""
     units = accounts.list_org_units(db, on=clock.today(settings))
     return sorted(((u.code, u.name) for u in units if u.code != current), key=lambda unit: unit[1])
+
+
+def _ward_names(form: dict[str, Any] | None, *, on: Any) -> dict[str, str]:
+    """The ward named in the form, by its name on the dossier's date (the unit valid then)."""
+    code = str((form or {}).get("ward_code") or "")
+    name = city.unit_name_on(code, on.date()) if code else None
+    return {code: name} if name else {}
 
 
 def _result_signature(db: Any, code: str) -> dict[str, Any]:

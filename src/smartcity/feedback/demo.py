@@ -218,6 +218,8 @@ def generate(
             category = _pick(rng, CATEGORY_WEIGHTS)
             lon, lat = places[period].point()
             at = _moment(rng, day, zone)
+            if at >= now:  # today's reports stop at the present: demo data is never dated in the future
+                continue
             data = ReportCreate(
                 category_code=category,
                 description=rng.choice(DESCRIPTIONS[category]),

@@ -6,6 +6,7 @@ and fail now and then (go silent, report an impossible value, overheat) so that 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -316,8 +317,12 @@ def apply_command(device: SimDevice, command: dict[str, Any]) -> bool:
 class Simulation:
     """Runs the devices until the duration is over or `stop` is set."""
 
-    def __init__(self, devices: list[SimDevice], config: SimulationConfig, transport: Transport) -> None:
-        self.devices, self.config, self.transport = devices, config, transport
+    SUMMARY_EVERY_SECONDS = 60.0
+
+    def __init__(
+        self, devices: list[SimDevice], config: SimulationConfig, transport: Transport, console: Any = None
+    ) -> None:
+        self.devices, self.config, self.transport, self.console = devices, config, transport, console
         self.rng = random.Random(config.seed)
         self.report = SimulationReport()
         self.run_id = uuid.uuid4().hex[:6]
@@ -330,15 +335,29 @@ class Simulation:
         """Report, obey commands and fail until done."""
         end = time.monotonic() + self.config.duration if self.config.duration else math.inf
         self.transport.on_command = self._command
+        next_summary, summarised = time.monotonic() + self.SUMMARY_EVERY_SECONDS, SimulationReport()
         while not stop.is_set() and time.monotonic() < end:
             batch = self._due_messages()
             if batch:
                 self.transport.send(batch)
                 self.report.sent += len(batch)
             self.transport.poll(self.devices)
+            if self.console is not None and time.monotonic() >= next_summary:
+                self._summarise(summarised)
+                summarised = dataclasses.replace(self.report)
+                next_summary += self.SUMMARY_EVERY_SECONDS
             stop.wait(0.05)
         self.transport.close()
         return self.report
+
+    def _summarise(self, before: SimulationReport) -> None:
+        """One line for the last minute: messages, commands answered and failures of the simulated devices."""
+        self.console.print(
+            f"Simulator, last minute: {self.report.sent - before.sent} messages"
+            f" from {len(self.devices)} devices,"
+            f" {self.report.commands - before.commands} commands answered,"
+            f" {self.report.failures - before.failures} simulated failures"
+        )
 
     def _due_messages(self) -> list[tuple[SimDevice, dict[str, Any]]]:
         now_mono, now = time.monotonic(), datetime.now(UTC)
@@ -491,4 +510,4 @@ def run_simulation(
         if config.transport == "mqtt"
         else HttpTransport(config.url, config.api_key)
     )
-    return Simulation(devices, config, transport).run(stop)
+    return Simulation(devices, config, transport, console).run(stop)

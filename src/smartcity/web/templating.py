@@ -33,6 +33,7 @@ def _build_environment() -> Environment:
     env.filters["local_datetime"] = local_datetime
     env.filters["number"] = number
     env.filters["vnd"] = vnd
+    env.filters["actor_name"] = str  # accounts.views puts the names of people in its place
     return env
 
 
