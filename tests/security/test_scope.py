@@ -1,4 +1,4 @@
-"""Objects of another ward answer 404: a ward's staff never learn that another ward's private report exists."""
+"""Objects of another ward answer 404: a ward's staff never learn of another ward's private report."""
 
 from __future__ import annotations
 
