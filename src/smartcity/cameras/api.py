@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 from smartcity.cameras import service
 from smartcity.cameras.config import CamerasSettings
 from smartcity.cameras.schemas import EventIn, EventRead
-from smartcity.core.errors import ValidationFailed
+from smartcity.core.errors import BadRequest, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.web.deps import DbDep, SettingsDep, require_role
 
@@ -42,7 +42,10 @@ async def _event_input(
             )
             snapshot = (stored.sha256, stored.media_type or "image/jpeg")
     else:
-        fields = await request.json()
+        try:
+            fields = await request.json()
+        except ValueError:
+            raise BadRequest("The request body is not valid JSON") from None
     try:
         return EventIn.model_validate(fields), snapshot
     except ValidationError as exc:

@@ -200,7 +200,7 @@ def register(
     request: Request,
     actor: Annotated[Actor, Depends(require_actor)],
     unit: Annotated[str, Query(max_length=64)],
-    month: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
+    month: Annotated[str, Query(pattern=r"^[1-9]\d{3}-(0[1-9]|1[0-2])$")],
 ) -> Response:
     """Landscape A4 PDF listing the dossiers the unit received in the month."""
     from smartcity.dossiers.documents import register_pdf

@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 from smartcity.accounts import service as accounts
 from smartcity.city import service as city
 from smartcity.core import clock
-from smartcity.core.errors import AppError, Forbidden, TooManyRequests, ValidationFailed
+from smartcity.core.errors import AppError, BadRequest, Forbidden, TooManyRequests, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.dossiers import payments, ratings, service, signed_results, stats
 from smartcity.dossiers.forms import coerce, fields_of
@@ -330,7 +330,7 @@ def payment_return(request: Request) -> Response:
         channel="return",
     )
     if verdict.dossier_code is None:
-        raise AppError(f"Kết quả thanh toán không hợp lệ ({verdict.message}).")
+        raise BadRequest(f"Kết quả thanh toán không hợp lệ ({verdict.message}).")
     message = (
         "paid"
         if verdict.verdict in ("accepted", "duplicate") and verdict.response_code in ("00", "02")

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from smartcity.core import clock
-from smartcity.core.errors import AppError, Forbidden, ValidationFailed
+from smartcity.core.errors import AppError, BadRequest, Forbidden, ValidationFailed
 from smartcity.core.pages import PageParams
 from smartcity.education import service
 from smartcity.education.api import read_xlsx
@@ -690,7 +690,7 @@ def payment_return(request: Request, db: DbDep, settings: SettingsDep, actor: Ac
         db, settings=settings, params=dict(request.query_params), channel="return"
     )
     if verdict.invoice_number is None:
-        raise AppError(f"Kết quả thanh toán không hợp lệ ({verdict.message}).")
+        raise BadRequest(f"Kết quả thanh toán không hợp lệ ({verdict.message}).")
     message = "paid" if verdict.paid else "declined"
     code = service.invoice_student_code(db, verdict.invoice_number)
     return RedirectResponse(f"/con-toi/{code}?msg={message}", status_code=303)

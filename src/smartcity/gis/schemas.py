@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 BBoxTuple = tuple[float, float, float, float]
 
@@ -37,10 +37,22 @@ class LayerCreate(BaseModel):
     title_en: str = ""
     description: str = ""
     geometry_type: str = "Geometry"
-    properties_schema: list[dict[str, Any]] = Field(default_factory=list)
+    properties_schema: list[dict[str, Any]] = Field(default_factory=list, max_length=200)
     source: str = ""
     licence: str = ""
     published: bool = False
+
+    @field_validator("properties_schema")
+    @classmethod
+    def _named_properties(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Each property is described by a name (1-64 characters) and, optionally, a type name."""
+        for entry in value:
+            name = entry.get("name")
+            if not isinstance(name, str) or not 1 <= len(name) <= 64:
+                raise ValueError("each property needs a name of 1 to 64 characters")
+            if not isinstance(entry.get("type", "string"), str):
+                raise ValueError(f"the type of property {name!r} must be a type name")
+        return value
 
 
 class FeatureOut(BaseModel):

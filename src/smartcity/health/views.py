@@ -13,12 +13,13 @@ from sqlalchemy import select
 
 from smartcity.accounts import service as accounts_service
 from smartcity.core import clock
-from smartcity.core.errors import AppError, Forbidden
+from smartcity.core.errors import AppError, Forbidden, NotFound
 from smartcity.core.security import Actor
 from smartcity.health import labels, service
 from smartcity.health.config import HealthSettings
 from smartcity.health.fhir import store
 from smartcity.health.fhir.access import is_health_actor
+from smartcity.health.fhir.outcome import FhirError
 from smartcity.health.models import FhirResource
 from smartcity.health.service.immunisation import child_schedule, children
 from smartcity.web.deps import DbDep, SettingsDep, current_actor
@@ -88,7 +89,10 @@ def _child_record(db: Any, settings: Any, patient_id: str, today: date) -> list[
 
 def _patient(db: Any, settings: Any, patient_id: str) -> dict[str, Any]:
     with db.session() as s:
-        found = store.read(s, settings.resolved_secret_key, "Patient", patient_id)
+        try:
+            found = store.read(s, settings.resolved_secret_key, "Patient", patient_id)
+        except FhirError as exc:
+            raise NotFound("Không tìm thấy hồ sơ sức khỏe của người này.") from exc
         ward = s.scalar(
             select(FhirResource.ward_code).where(
                 FhirResource.resource_type == "Patient",
@@ -298,12 +302,17 @@ async def citizen_check_in(request: Request, actor: Who, db: DbDep, settings: Se
     if not actor.is_authenticated:
         return _login(request)
     form = await _form(request)
+    case_id = str(form.get("case_id") or "")
+    if not case_id.isdigit() or len(case_id) > 12:
+        return RedirectResponse(
+            f"/suc-khoe?loi={quote('Chưa chọn đợt theo dõi để khai báo.')}", status_code=303
+        )
     try:
         service.check_in(
             db,
             settings,
             actor=actor,
-            case_id=int(str(form.get("case_id"))),
+            case_id=int(case_id),
             temperature=_temperature(form.get("temperature")),
             symptoms=list(form.get("symptoms") or []),
         )

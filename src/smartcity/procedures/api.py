@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from smartcity.core.db import Database
-from smartcity.core.pages import MAX_LIMIT
+from smartcity.core.pages import MAX_LIMIT, MAX_OFFSET
 from smartcity.core.security import Actor
 from smartcity.procedures import service
 from smartcity.procedures.schemas import ImportReport, ProcedurePage, ProcedureRead
@@ -28,7 +28,7 @@ def list_procedures(
     agency: Annotated[str | None, Query(max_length=64, description="Deciding org unit code, or WARD")] = None,
     online_scope: Annotated[str | None, Query(pattern="^(toan_trinh|mot_phan)$")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ProcedurePage:
     """Procedures matching the search and filters, a page at a time, with the total count."""
     return service.list_procedures(

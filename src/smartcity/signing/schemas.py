@@ -74,7 +74,7 @@ class DeviceCertificateCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    device_id: str = Field(min_length=1, max_length=100)
+    device_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9 .:-]*$")
     csr_pem: str | None = None
 
 

@@ -23,6 +23,7 @@ from smartcity.core.scheduler import run_due_tasks
 from smartcity.domains import collect, periodic_tasks, register_handlers
 from smartcity.web.middleware import BodyLimit, MovedPaths, RequestObserver, SecurityHeaders
 from smartcity.web.problems import PROBLEM_JSON, install_problem_handlers
+from smartcity.web.ratelimit import RateLimit
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_problem_handlers(app)
     for _domain, middleware in collect("middleware", "MIDDLEWARE"):
         app.add_middleware(middleware)
+    app.add_middleware(RateLimit, settings=settings)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret_key,

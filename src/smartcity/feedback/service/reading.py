@@ -166,7 +166,10 @@ def _may_see(actor: Actor, report: Report) -> bool:
         return True
     if actor.user_id is not None and actor.user_id == report.reporter_user_id:
         return True
-    return is_staff(actor)
+    if report.unit_code is None:
+        return is_staff(actor)
+    # A private report: its unit's staff and city-wide staff only; another ward's staff get a 404.
+    return any(actor.has_role(role, report.unit_code) for role in STAFF_ROLES)
 
 
 def get_public_report(db: Database, code: str) -> PublicReport:
