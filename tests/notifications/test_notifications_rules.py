@@ -164,8 +164,8 @@ def test_an_indicator_at_its_critical_level_notifies_by_the_indicator_rule(city,
                 )
             )
     messages = service.inbox(city, actor=HEAD, paging=PageParams()).items
-    assert [m.subject for m in messages] == ["Chỉ số ở mức báo động: feedback.share_within_deadline"]
-    assert "61.0" in messages[0].body
+    assert [m.subject for m in messages] == ["Chỉ số ở mức báo động: Tỷ lệ phản ánh xử lý đúng hạn"]
+    assert messages[0].body == "Giá trị 61 (kỳ 20/11/2026) ở mức báo động."
     held = [m for m in _messages(city) if m.channel == "email"]
     assert len(held) == 1 and (held[0].status == "held") == _quiet_now(settings)
     assert len(RecordingEmailChannel.sent) >= sent_before

@@ -38,8 +38,6 @@ FAULTS = {
 }
 
 KNOWN = (  # (page, fault): found by this crawl, not yet fixed, owned by another area (see the report)
-    (re.compile(r"^/can-bo/thong-bao"), "a UTC or ISO time"),  # incident notices written by ioc
-    (re.compile(r"^/can-bo/thong-bao"), "an internal code"),  # incident type code in ioc's notices
     (re.compile(r"^/can-bo/dieu-hanh/chi-so/opendata\."), "an internal code"),  # CKAN action names
 )
 

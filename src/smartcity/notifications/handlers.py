@@ -13,6 +13,7 @@ from smartcity.core.outbox import Handler
 from smartcity.core.security import Actor
 from smartcity.health import service as health_service
 from smartcity.health.events import ImmunisationReminderDue, QuarantineAlertRaised
+from smartcity.ioc import service as ioc_service
 from smartcity.ioc.events import (
     IncidentEscalated,
     IndicatorComputed,
@@ -37,7 +38,7 @@ def escalation(event: IncidentEscalated, db: Database) -> None:
         recipients=[f"role:{event.role}"],
         urgent=True,
         subject=f"[Chuyển cấp {event.level}] {event.code} {event.title}",
-        body=f"Sự cố mức độ {event.severity} chưa được tiếp nhận đúng hạn.",
+        body=f"Sự cố mức độ {ioc_service.severity_name(event.severity)} chưa được tiếp nhận đúng hạn.",
         link=f"/can-bo/dieu-hanh/su-co/{event.code}",
         dedup_key=f"esc:{event.code}:{event.level}",
     )

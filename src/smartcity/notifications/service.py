@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from babel.numbers import format_decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -318,8 +319,8 @@ def on_indicator(
                 db,
                 settings=settings,
                 recipients=rule.recipients,
-                subject=f"{rule.name}: {code}",
-                body=f"Giá trị {value} (kỳ {period}) ở mức {level}.",
+                subject=f"{rule.name}: {_indicator_name(db, code)}",
+                body=f"Giá trị {_number(value)} (kỳ {_day(period)}) ở mức {LEVEL_WORDS.get(level, level)}.",
                 link="/can-bo/dieu-hanh",
                 channels=rule.channels,
                 rule=rule,
@@ -329,7 +330,52 @@ def on_indicator(
     return queued
 
 
+LEVEL_WORDS = {"ok": "đạt", "warning": "cần theo dõi", "critical": "báo động"}
+
+
+def _indicator_name(db: Database, code: str) -> str:
+    """An indicator's Vietnamese name (its code when the operations centre does not know it)."""
+    from smartcity.ioc import service as ioc
+
+    try:
+        return ioc.get_indicator(db, code).name_vi
+    except NotFound:
+        return code
+
+
+def _number(value: Any) -> str:
+    """A value written the Vietnamese way (1.234,5)."""
+    return (
+        format_decimal(value, format="#,##0.##", locale="vi_VN")
+        if isinstance(value, int | float)
+        else str(value)
+    )
+
+
+def _day(period: str) -> str:
+    """An ISO day as dd/mm/yyyy (kept as given otherwise)."""
+    try:
+        return date.fromisoformat(period[:10]).strftime("%d/%m/%Y")
+    except ValueError:
+        return period
+
+
 def _describe(payload: dict[str, Any]) -> str:
-    words = {"severity": "Mức độ", "type": "Loại", "ward_code": None, "at": "Lúc", "source": "Nguồn"}
-    parts = [f"{label}: {payload[k]}" for k, label in words.items() if label and payload.get(k) is not None]
+    """An event's facts in words: severity and type by their names, the time in the city's time zone."""
+    from smartcity.ioc import service as ioc
+
+    parts = []
+    severity = payload.get("severity")
+    if isinstance(severity, int):
+        parts.append(f"Mức độ: {ioc.severity_name(severity)}")
+    if payload.get("type"):
+        parts.append(f"Loại: {ioc.incident_type_name(str(payload['type']))}")
+    if payload.get("at"):
+        try:
+            moment = datetime.fromisoformat(str(payload["at"]))
+            parts.append(f"Lúc: {clock.local(moment).strftime('%H:%M %d/%m/%Y')}")
+        except ValueError:
+            pass
+    if payload.get("source"):
+        parts.append(f"Nguồn: {payload['source']}")
     return "; ".join(parts)

@@ -39,6 +39,21 @@ from smartcity.ioc.service.indicators import (
     ward_breakdown,
 )
 
+
+def severity_name(level: int) -> str:
+    """An incident severity level in Vietnamese words (the level itself when unknown)."""
+    from smartcity.ioc.catalogue import SEVERITIES
+
+    return SEVERITIES[level][0] if level in SEVERITIES else str(level)
+
+
+def incident_type_name(code: str) -> str:
+    """An incident type's Vietnamese name (the code itself when unknown)."""
+    from smartcity.ioc.catalogue import TYPES
+
+    return TYPES[code].name_vi if code in TYPES else code
+
+
 __all__ = [
     "add_note",
     "atom_feed",
@@ -54,6 +69,7 @@ __all__ = [
     "get_alert",
     "get_incident",
     "get_indicator",
+    "incident_type_name",
     "latest",
     "level_of",
     "link_resource",
@@ -69,6 +85,7 @@ __all__ = [
     "series",
     "set_stage",
     "set_target",
+    "severity_name",
     "transition",
     "verify_xml",
     "ward_breakdown",
