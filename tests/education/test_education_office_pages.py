@@ -148,3 +148,13 @@ def test_the_office_transfers_and_writes_off_an_asset_from_its_page(demo, client
     assert any(
         "Hỗ trợ trường bạn" in str(service.movements(demo, actor=SYSTEM, asset_id=a["id"])) for a in received
     )
+
+
+def test_the_staff_home_offers_education_only_to_those_who_can_open_it(demo, client):
+    _sign_in(client, "motcua.phuong", ("clerk", "UBND-25747-HCM"), ("head", "UBND-25747-HCM"))
+    home = client.get("/can-bo").text
+    assert 'href="/can-bo/giao-duc' not in home  # a ward's clerk and head work elsewhere
+    client.cookies.clear()
+    _sign_in(client, "giaoduc")
+    home = client.get("/can-bo").text
+    assert 'href="/can-bo/giao-duc"' in home and 'href="/can-bo/giao-duc/truong"' not in home

@@ -264,17 +264,27 @@ def staff_links(actor: Any) -> list[dict[str, Any]]:
     """Links for the staff page: built in, plus every domain's `views.STAFF_LINKS` the actor may use.
 
     A domain offers links as `STAFF_LINKS = [{"label": "Vietnamese text", "href": "/x", "roles": ("clerk",)}]`
-    (empty roles = every staff member); labels are translated with the domain's catalogue.
+    (empty roles = every staff member; `"units": ("TRUONG-", None)` = only those roles held in units whose
+    code starts so, None for city-wide); labels are translated with the domain's catalogue.
     """
     offered: list[dict[str, Any]] = list(BUILTIN_LINKS)
     for domain, links in collect("views", "STAFF_LINKS"):
         if domain != "accounts":
             offered.extend(link for link in links if isinstance(link, dict) and "href" in link)
-    return [
-        link
-        for link in offered
-        if not link.get("roles") or any(actor.has_role(role) for role in link["roles"])
-    ]
+    return [link for link in offered if _may_use(actor, link)]
+
+
+def _may_use(actor: Any, link: dict[str, Any]) -> bool:
+    """Whether the actor holds one of the link's roles (in one of its units, when it names units)."""
+    roles, units = link.get("roles") or (), link.get("units")
+    if not roles:
+        return True
+    if units is None:
+        return any(actor.has_role(role) for role in roles)
+    prefixes = tuple(u for u in units if u is not None)
+    return actor.has_role("admin") or any(
+        role in roles and (unit.startswith(prefixes) if unit else None in units) for role, unit in actor.roles
+    )
 
 
 SYSTEM_ACTOR_NAME = "Hệ thống (tự động)"

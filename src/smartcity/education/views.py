@@ -38,8 +38,14 @@ STAFF_LINKS = (
         "label": "Giáo dục: 57 trường công lập",
         "href": "/can-bo/giao-duc",
         "roles": ("specialist", "head", "leader"),
+        "units": ("SGDDT-", "TDM-GDDT", None),  # the department (settings' default units) or city-wide
     },
-    {"label": "Trường của tôi", "href": "/can-bo/giao-duc/truong", "roles": SCHOOL_ROLES},
+    {
+        "label": "Trường của tôi",
+        "href": "/can-bo/giao-duc/truong",
+        "roles": SCHOOL_ROLES,
+        "units": (service.school_org_unit(""),),  # a school's own staff
+    },
 )
 CSRF = [Depends(verify_csrf)]
 MESSAGES = {
