@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from datetime import date, datetime
@@ -29,6 +30,7 @@ from smartcity.opendata.config import OpendataSettings
 from smartcity.opendata.models import GeneratedResource, UsageHit
 from smartcity.opendata.schemas import FORMATS, DatasetInfo, ResourceInfo
 
+log = logging.getLogger(__name__)
 USAGE_KINDS = ("download", "api")
 EXTENSIONS = {"csv": "csv", "xlsx": "xlsx", "geojson": "geojson"}
 
@@ -142,7 +144,11 @@ def regenerate(db: Database, settings: Settings, *, names: Iterable[str] | None 
         if wanted is not None and dataset.name not in wanted:
             continue
         for fmt in file_formats(dataset):
-            _store(db, settings, dataset, fmt)
+            try:
+                _store(db, settings, dataset, fmt)
+            except NotFound as exc:  # its source is not there yet (a demo still loading): next time
+                log.info("dataset %s not regenerated: %s", dataset.name, exc.detail)
+                break
             written += 1
     return written
 
