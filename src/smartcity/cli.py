@@ -159,6 +159,7 @@ def demo(
     # Links, QR codes and deliveries between the demo's agencies use the address the demo is served on.
     reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (a listening address)
     os.environ.setdefault("SMARTCITY_PUBLIC_BASE_URL", f"http://{reachable}:{port}")
+    os.environ.setdefault("SMARTCITY_LOG_JSON", "false")  # a person reads the demo's console
     get_settings.cache_clear()
     settings = get_settings()
     login = prepare_demo(settings, console=console, defer=serve_forever)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import CursorResult, Integer, String, Text, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smartcity.core.db import Base, Database, UTCDateTime, utcnow
@@ -65,6 +66,10 @@ def run_due_tasks(
             continue
         try:
             results[name] = task(db)
+        except OperationalError as exc:  # e.g. SQLite busy with another writer: the next period retries
+            log.warning("periodic task %s postponed: %s", name, exc.orig)
+            _record(db, name, None, f"{type(exc).__name__}: {exc.orig}")
+            continue
         except Exception as exc:  # one failing task must not stop the others
             log.exception("periodic task %s failed", name)
             _record(db, name, None, f"{type(exc).__name__}: {exc}")
