@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from smartcity.city import service as city_service
 from smartcity.core import clock
-from smartcity.core.errors import ValidationFailed
+from smartcity.core.errors import AppError, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.investment import photos, service, tracking
 from smartcity.investment.api import FINANCE, LEADERS, summary_data
@@ -87,8 +89,85 @@ def project_page(
         "settlement": tracking.settlement_of(db, project_id=project_id),
         "photos": photos.list_photos(db, project_id=project_id).items,
         "base_map_style_url": settings.base_map_style_url,
+        "today": today.isoformat(),
+        "message": MESSAGES.get(request.query_params.get("msg", ""), ""),
+        "error": request.query_params.get("error", ""),
     }
     return render(request, "investment/project.html", context)
+
+
+MESSAGES = {"progress": "Đã ghi nhận báo cáo tiến độ.", "photo": "Đã thêm ảnh hiện trường."}
+
+
+def _first_problem(exc: AppError) -> str:
+    """The first thing to fix, in the words the service used."""
+    errors = getattr(exc, "errors", None)
+    return str(errors[0]["message"]) if errors else exc.detail
+
+
+def _back(project_id: int, **params: str) -> RedirectResponse:
+    return RedirectResponse(f"/can-bo/dau-tu/du-an/{project_id}?{urlencode(params)}", status_code=303)
+
+
+@router.post("/can-bo/dau-tu/du-an/{project_id}/tien-do", dependencies=[Depends(verify_csrf)])
+def report_progress(
+    db: DbDep,
+    settings: SettingsDep,
+    project_id: int,
+    ngay: Annotated[date, Form()],
+    phan_tram: Annotated[int, Form()],
+    actor: Actor = Depends(require_role(*FINANCE)),
+) -> RedirectResponse:
+    """The managing unit reports the physical progress of the works on a day."""
+    service.get_project(db, project_id)
+    if ngay > clock.today(settings):
+        return _back(project_id, error="Ngày báo cáo không được ở tương lai.")
+    try:
+        tracking.add_progress(db, actor=actor, project_id=project_id, reported_on=ngay, percent=phan_tram)
+    except ValidationFailed as exc:
+        return _back(project_id, error=_first_problem(exc))
+    return _back(project_id, msg="progress")
+
+
+@router.post("/can-bo/dau-tu/du-an/{project_id}/anh", dependencies=[Depends(verify_csrf)])
+async def upload_photo(
+    db: DbDep,
+    settings: SettingsDep,
+    project_id: int,
+    file: Annotated[UploadFile, File()],
+    ngay_chup: Annotated[date, Form()],
+    ghi_chu: Annotated[str, Form(max_length=300)] = "",
+    actor: Actor = Depends(require_role(*FINANCE)),
+) -> RedirectResponse:
+    """A photo of the site with the day it was taken (JPEG or PNG, at most 8 MB)."""
+    if ngay_chup > clock.today(settings):
+        return _back(project_id, error="Ngày chụp không được ở tương lai.")
+    store = photos.photo_store(settings)
+    try:
+        stored = await store.save_upload(
+            file, max_bytes=photos.MAX_PHOTO_BYTES, allowed_types=photos.PHOTO_TYPES
+        )
+        await run_in_threadpool(
+            lambda: photos.add_photo(
+                db,
+                settings=settings,
+                actor=actor,
+                project_id=project_id,
+                stored=stored,
+                taken_on=ngay_chup,
+                lon=None,
+                lat=None,
+                caption=ghi_chu.strip(),
+            )
+        )
+    except AppError as exc:
+        if exc.status in (403, 404) or exc.status >= 500:
+            raise
+        detail = (
+            str(exc.errors[0]["message"]) if isinstance(exc, ValidationFailed) and exc.errors else exc.detail
+        )
+        return _back(project_id, error=detail)
+    return _back(project_id, msg="photo")
 
 
 @router.get("/cong-trinh", response_class=HTMLResponse)
