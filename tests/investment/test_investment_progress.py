@@ -61,6 +61,11 @@ def test_carry_over_counts_until_31_january_or_year_end_when_extended(client, ci
             city, actor=SYSTEM, project_id=pid, plan_year=2025, source="city", paid_on=paid_on, amount=amount
         )
     assert service.disbursement_rate(city, year=2025).disbursed == 35
+    by_source = {
+        row["key"]: row["disbursed"] for row in service.rates_by(city, dimension="source", year=2025)
+    }
+    by_year = {row["key"]: row["disbursed"] for row in service.rates_by(city, dimension="year")}
+    assert by_source["city"] == 35 and by_year[2025] == 35  # the charts follow the same deadline
     money = client.get(f"/api/v1/investment/projects/{pid}/money").json()["years"][0]
     assert (money["deadline_text"], money["lapsed"], money["extended"]) == ("31/01/2026", 65, False)
     body = {"plan_year": 2025, "decision_number": "301/QĐ-UBND", "decided_on": "2026-01-20"}

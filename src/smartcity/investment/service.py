@@ -9,7 +9,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import false, func, or_, select
 
 from smartcity.city import service as city_service
 from smartcity.core.db import Database
@@ -332,7 +332,7 @@ def export_xlsx(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> b
 
 
 def rates_by(db: Database, *, dimension: str, year: int | None = None) -> list[dict[str, Any]]:
-    """Planned, disbursed and rate grouped by "source", "kind", "investor" or "year" (million VND)."""
+    """Planned, disbursed (within the law's deadline) and rate by "source", "kind", "investor" or "year"."""
     plan_key = {
         "source": CapitalPlan.source,
         "kind": Project.kind,
@@ -351,10 +351,15 @@ def rates_by(db: Database, *, dimension: str, year: int | None = None) -> list[d
     paid_q = select(paid_key, func.sum(Disbursement.amount)).join(
         Project, Project.id == Disbursement.project_id
     )
+    from smartcity.investment.tracking import counted_payment  # the law's deadline for a year's capital
+
     if year is not None:
         plan_q = plan_q.where(CapitalPlan.year == year)
-        paid_q = paid_q.where(Disbursement.plan_year == year)
     with db.session() as session:
+        years = (
+            [year] if year is not None else list(session.scalars(select(Disbursement.plan_year).distinct()))
+        )
+        paid_q = paid_q.where(or_(*[counted_payment(y) for y in years])) if years else paid_q.where(false())
         planned = {k: int(v) for k, v in session.execute(plan_q.group_by(plan_key))}
         paid = {k: int(v) for k, v in session.execute(paid_q.group_by(paid_key))}
     names = {"source": SOURCES, "kind": KINDS}.get(dimension, {})
