@@ -81,8 +81,12 @@ class Settings(BaseSettings):
         """The database URL, defaulting to a SQLite file in the data directory."""
         if self.database_url:
             return normalise_database_url(self.database_url)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{(self.data_dir / 'smartcity.db').resolve()}"
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = (self.data_dir / "smartcity.db").resolve()
+        # Owner-only: SQLite gives its -wal and -shm files the database file's permissions.
+        path.touch(mode=0o600, exist_ok=True)
+        path.chmod(0o600)
+        return f"sqlite:///{path}"
 
     def public_url(self, request_base_url: str | None = None) -> str:
         """The platform's public address ending in '/': SMARTCITY_PUBLIC_BASE_URL when set (behind a proxy),
