@@ -298,11 +298,21 @@ def actor_name(context: Context, label: str | None) -> str:
     kind, _, name = str(label).partition(":")
     if kind == "user" and name:
         request = context.get("request")
-        user = service.get_user_by_username(request.app.state.db, name) if request is not None else None
-        return (user.full_name or user.username) if user is not None else name
+        return _full_name(request, name) if request is not None else name
     if kind in ("system", "service", "device"):
         return SYSTEM_ACTOR_NAME
     return str(label)
+
+
+def _full_name(request: Request, username: str) -> str:
+    """A user's full name, looked up once per request (a timeline names the same people many times)."""
+    names: dict[str, str] | None = getattr(request.state, "actor_names", None)
+    if names is None:
+        names = request.state.actor_names = {}
+    if username not in names:
+        user = service.get_user_by_username(get_db(request), username)
+        names[username] = (user.full_name or user.username) if user is not None else username
+    return names[username]
 
 
 ENVIRONMENT.filters["actor_name"] = actor_name
