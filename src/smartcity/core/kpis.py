@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
+from smartcity.core import clock
+
 if TYPE_CHECKING:
     from smartcity.core.config import Settings
     from smartcity.core.db import Database
@@ -31,8 +33,6 @@ class KpiContext:
 
     def local_days(self) -> tuple[date, date]:
         """The period's start and end as days in the city (a day's figures belong to its local date)."""
-        from smartcity.core import clock
-
         return clock.local_date(self.start, self.settings), clock.local_date(self.end, self.settings)
 
 

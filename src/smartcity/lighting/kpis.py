@@ -37,13 +37,8 @@ def _working(db: Database, context: KpiContext) -> list[KpiValue]:
 
 def _energy_per_km(db: Database, context: KpiContext) -> list[KpiValue]:
     """Energy of the period over the km of lit street."""
-    rows = service.energy(
-        db,
-        by="group",
-        period="day",
-        since=context.local_days()[0],
-        until=context.local_days()[1],
-    )
+    since, until = context.local_days()
+    rows = service.energy(db, by="group", period="day", since=since, until=until)
     km = sum(g.length_km for g in service.list_groups(db))
     if not rows or km <= 0:
         return [KpiValue(None)]
