@@ -29,6 +29,7 @@ from smartcity.education.schemas import (
 )
 from smartcity.education.service.common import CONDITIONS, RELATIONS, SCHOOL_ROLES, education_settings
 from smartcity.web.deps import ActorDep, DbDep, SettingsDep, verify_csrf
+from smartcity.web.forms import fixable_by_the_user, refusal_messages
 from smartcity.web.templating import render
 
 router = APIRouter()
@@ -72,10 +73,6 @@ def _login(request: Request) -> RedirectResponse:
 def _page(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
     message = MESSAGES.get(request.query_params.get("msg", ""), "")
     return render(request, f"education/{template}", {"message": message, **context}, status_code=status_code)
-
-
-def _errors(exc: ValidationFailed) -> list[str]:
-    return [str(e["message"]) for e in exc.errors] or [exc.detail]
 
 
 # ------------------------------------------------------------------------------------------ department
@@ -243,10 +240,9 @@ def _attempt(url: str, action: Any, msg: str, **params: str) -> RedirectResponse
     try:
         action()
     except (ValidationFailed, AppError) as exc:
-        if exc.status >= 500 or exc.status in (403, 404):
+        if not fixable_by_the_user(exc):
             raise
-        detail = _errors(exc)[0] if isinstance(exc, ValidationFailed) else exc.detail
-        return _back(url, **params, error=detail)
+        return _back(url, **params, error=refusal_messages(exc)[0])
     return _back(url, **params, msg=msg)
 
 
@@ -403,7 +399,7 @@ async def count(request: Request, db: DbDep, actor: ActorDep, take_id: int) -> R
         try:
             await run_in_threadpool(lambda: service.close_stocktake(db, actor=actor, stocktake_id=take_id))
         except ValidationFailed as exc:
-            return _back(f"/can-bo/giao-duc/kiem-ke/{take_id}", errors="|".join(_errors(exc)[:30]))
+            return _back(f"/can-bo/giao-duc/kiem-ke/{take_id}", errors="|".join(refusal_messages(exc)[:30]))
         return RedirectResponse(
             f"/can-bo/giao-duc/truong/{take['school_code']}/tai-san?msg=closed", status_code=303
         )
@@ -622,7 +618,10 @@ async def import_file(
         )
     except ValidationFailed as exc:
         return _page(
-            request, "import.html", {"school": school, "errors": _errors(exc), "done": ""}, status_code=422
+            request,
+            "import.html",
+            {"school": school, "errors": refusal_messages(exc), "done": ""},
+            status_code=422,
         )
     what = "học sinh" if loai == "hoc-sinh" else "tài sản"
     return _page(

@@ -17,6 +17,7 @@ from smartcity.core.security import Actor
 from smartcity.investment import photos, service, tracking
 from smartcity.investment.api import FINANCE, LEADERS, summary_data
 from smartcity.web.deps import DbDep, SettingsDep, require_role, verify_csrf
+from smartcity.web.forms import fixable_by_the_user, refusal_messages
 from smartcity.web.templating import render
 
 router = APIRouter()
@@ -99,12 +100,6 @@ def project_page(
 MESSAGES = {"progress": "Đã ghi nhận báo cáo tiến độ.", "photo": "Đã thêm ảnh hiện trường."}
 
 
-def _first_problem(exc: AppError) -> str:
-    """The first thing to fix, in the words the service used."""
-    errors = getattr(exc, "errors", None)
-    return str(errors[0]["message"]) if errors else exc.detail
-
-
 def _back(project_id: int, **params: str) -> RedirectResponse:
     return RedirectResponse(f"/can-bo/dau-tu/du-an/{project_id}?{urlencode(params)}", status_code=303)
 
@@ -125,7 +120,7 @@ def report_progress(
     try:
         tracking.add_progress(db, actor=actor, project_id=project_id, reported_on=ngay, percent=phan_tram)
     except ValidationFailed as exc:
-        return _back(project_id, error=_first_problem(exc))
+        return _back(project_id, error=refusal_messages(exc)[0])
     return _back(project_id, msg="progress")
 
 
@@ -161,12 +156,9 @@ async def upload_photo(
             )
         )
     except AppError as exc:
-        if exc.status in (403, 404) or exc.status >= 500:
+        if not fixable_by_the_user(exc):
             raise
-        detail = (
-            str(exc.errors[0]["message"]) if isinstance(exc, ValidationFailed) and exc.errors else exc.detail
-        )
-        return _back(project_id, error=detail)
+        return _back(project_id, error=refusal_messages(exc)[0])
     return _back(project_id, msg="photo")
 
 
