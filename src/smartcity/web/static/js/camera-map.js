@@ -1,0 +1,18 @@
+// Cameras overview: traffic and security cameras on a map; a click opens the camera.
+(function () {
+  "use strict";
+  var box = document.getElementById("camera-map");
+  if (!box || typeof maplibregl === "undefined") { return; }
+  var data = JSON.parse(document.getElementById("camera-points").textContent);
+  var style = { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef2f6" } }] };
+  var map = new maplibregl.Map({ container: box, style: style, center: [106.66, 10.98], zoom: 13, attributionControl: { compact: true } });
+  map.on("load", function () {
+    map.addSource("cameras", { type: "geojson", data: data });
+    map.addLayer({ id: "cameras", type: "circle", source: "cameras", paint: { "circle-radius": 7, "circle-stroke-width": 1, "circle-stroke-color": "#fff", "circle-color": ["get", "colour"] } });
+    var b = new maplibregl.LngLatBounds();
+    data.features.forEach(function (f) { b.extend(f.geometry.coordinates); });
+    if (!b.isEmpty()) { map.fitBounds(b, { padding: 40, maxZoom: 15, animate: false }); }
+    map.on("click", "cameras", function (e) { window.location = "/can-bo/camera/" + encodeURIComponent(e.features[0].properties.id); });
+    box.dataset.ready = "true";
+  });
+})();

@@ -1,0 +1,22 @@
+// Environment overview: air-quality stations and water-level gauges on a map; a click opens the station.
+(function () {
+  "use strict";
+  var box = document.getElementById("env-map");
+  if (!box || typeof maplibregl === "undefined") { return; }
+  var data = JSON.parse(document.getElementById("env-points").textContent);
+  var style = { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef2f6" } }] };
+  var map = new maplibregl.Map({ container: box, style: style, center: [106.66, 10.98], zoom: 12, attributionControl: { compact: true } });
+  map.on("load", function () {
+    map.addSource("stations", { type: "geojson", data: data });
+    map.addLayer({ id: "stations", type: "circle", source: "stations", paint: {
+      "circle-radius": ["match", ["get", "kind"], "air", 11, 7], "circle-stroke-width": 2, "circle-stroke-color": "#333",
+      "circle-color": ["get", "colour"] } });
+    if (data.features.length) {
+      var b = new maplibregl.LngLatBounds();
+      data.features.forEach(function (f) { b.extend(f.geometry.coordinates); });
+      map.fitBounds(b, { padding: 40, maxZoom: 15, animate: false });
+    }
+    map.on("click", "stations", function (e) { window.location = "/moi-truong/tram/" + encodeURIComponent(e.features[0].properties.id); });
+    box.dataset.ready = "true";
+  });
+})();

@@ -1,0 +1,20 @@
+// Street lighting overview: the lights on a map (colour by state); a click opens the light's group.
+(function () {
+  "use strict";
+  var box = document.getElementById("lighting-map");
+  if (!box || typeof maplibregl === "undefined") { return; }
+  var data = JSON.parse(document.getElementById("lighting-points").textContent);
+  var style = { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef2f6" } }] };
+  var map = new maplibregl.Map({ container: box, style: style, center: [106.66, 10.98], zoom: 13, attributionControl: { compact: true } });
+  map.on("load", function () {
+    map.addSource("lights", { type: "geojson", data: data });
+    map.addLayer({ id: "lights", type: "circle", source: "lights", paint: { "circle-radius": 5, "circle-stroke-width": 1, "circle-stroke-color": "#333", "circle-color": ["get", "colour"] } });
+    if (data.features.length) {
+      var b = new maplibregl.LngLatBounds();
+      data.features.forEach(function (f) { b.extend(f.geometry.coordinates); });
+      map.fitBounds(b, { padding: 30, maxZoom: 16, animate: false });
+    }
+    map.on("click", "lights", function (e) { window.location = "/can-bo/chieu-sang/nhom/" + encodeURIComponent(e.features[0].properties.group); });
+    box.dataset.ready = "true";
+  });
+})();
