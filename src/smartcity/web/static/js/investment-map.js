@@ -1,0 +1,44 @@
+// Public investment maps: works as areas, lines and photo points; a click shows the work or the photo.
+(function () {
+  var el = document.getElementById("inv-map");
+  if (!el || typeof maplibregl === "undefined") { return; }
+  var words = JSON.parse(document.getElementById("inv-map-words").textContent);
+  var style = el.dataset.styleUrl || { version: 8, sources: {}, layers: [
+    { id: "background", type: "background", paint: { "background-color": "#eef2f6" } }] };
+  var map = new maplibregl.Map({ container: el, style: style, center: [106.665, 11.02], zoom: 12 });
+  map.on("load", function () {
+    fetch(el.dataset.source).then(function (r) { return r.json(); }).then(function (data) {
+      map.addSource("works", { type: "geojson", data: data });
+      var colour = ["match", ["get", "phase"], "implementation", "#d9480f", "preparation", "#f59f00", "#2b8a3e"];
+      map.addLayer({ id: "works-fill", type: "fill", source: "works", filter: ["==", "$type", "Polygon"],
+        paint: { "fill-color": colour, "fill-opacity": 0.6 } });
+      map.addLayer({ id: "works-line", type: "line", source: "works", filter: ["!=", "$type", "Point"],
+        paint: { "line-color": colour, "line-width": 4 } });
+      map.addLayer({ id: "works-photos", type: "circle", source: "works", filter: ["==", "$type", "Point"],
+        paint: { "circle-color": "#1971c2", "circle-radius": 6, "circle-stroke-color": "#fff", "circle-stroke-width": 2 } });
+      map.on("click", "works-photos", function (e) {
+        var p = e.features[0].properties, d = document.createElement("div"), img = document.createElement("img");
+        img.src = p.thumb_url; img.alt = p.caption; img.width = 160;
+        d.appendChild(img); d.appendChild(document.createElement("br"));
+        d.appendChild(document.createTextNode(p.taken_on_text + (p.caption ? " — " + p.caption : "")));
+        new maplibregl.Popup().setLngLat(e.lngLat).setDOMContent(d).addTo(map);
+      });
+      var b = new maplibregl.LngLatBounds();
+      data.features.forEach(function (f) {
+        var t = f.geometry.type;
+        var c = t === "Polygon" ? f.geometry.coordinates[0] : (t === "Point" ? [f.geometry.coordinates] : f.geometry.coordinates);
+        c.forEach(function (p) { b.extend(p); });
+      });
+      if (!b.isEmpty()) { map.fitBounds(b, { padding: 30, maxZoom: 15 }); }
+      ["works-fill", "works-line"].forEach(function (id) {
+        map.on("click", id, function (e) {
+          var p = e.features[0].properties, d = document.createElement("div");
+          d.innerHTML = "<strong></strong><br><span></span>";
+          d.querySelector("strong").textContent = p.name;
+          d.querySelector("span").textContent = p.phase_name + (p.expected_end_text ? " — " + words.expectedEnd + " " + p.expected_end_text : "");
+          new maplibregl.Popup().setLngLat(e.lngLat).setDOMContent(d).addTo(map);
+        });
+      });
+    });
+  });
+})();
