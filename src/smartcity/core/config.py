@@ -47,6 +47,10 @@ class Settings(BaseSettings):
         default=False,
         description="Secure cookie and HSTS: on wherever the site is served over TLS",
     )
+    map_origins: list[str] = Field(
+        default_factory=list,
+        description="Other origins the base map loads tiles, glyphs or sprites from (allowed by the CSP)",
+    )
     max_body_bytes: int = Field(default=1 << 20, ge=1024, description="Largest JSON or form body")
     max_upload_bytes: int = Field(default=25 << 20, ge=1024, description="Largest multipart (upload) body")
     body_limits: dict[str, int] = Field(

@@ -7,6 +7,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -64,7 +65,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         limits=settings.body_limits,
     )
     app.add_middleware(MovedPaths, moves=_moved_paths())
-    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
+    app.add_middleware(
+        SecurityHeaders,
+        hsts=settings.secure_cookies,
+        map_origins=_map_origins(settings),
+        docs_prefix=app.docs_url,
+    )
     app.add_middleware(RequestObserver)
     _add_operational_routes(app)
     for _domain, router in collect("api", "router"):
@@ -73,6 +79,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def _map_origins(settings: Settings) -> tuple[str, ...]:
+    """The origins an external base map loads its style, tiles, glyphs and sprites from (for the CSP)."""
+    origins = [*settings.map_origins]
+    if settings.base_map_style_url:
+        parts = urlsplit(settings.base_map_style_url)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            origins.insert(0, f"{parts.scheme}://{parts.netloc}")
+    return tuple(dict.fromkeys(origins))
 
 
 def _moved_paths() -> dict[str, str]:

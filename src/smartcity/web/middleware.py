@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from smartcity.core.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 PROBLEM_JSON = b"application/problem+json"
+CSP = b"content-security-policy"
 
 
 class RequestObserver:
@@ -46,30 +47,67 @@ class RequestObserver:
             HTTP_LATENCY.labels(scope["method"], template).observe(time.perf_counter() - started)
 
 
-class SecurityHeaders:
-    """Headers every response carries: no sniffing, no framing, no referrer leaks; HSTS over HTTPS."""
+PAGE_POLICY: dict[str, tuple[str, ...]] = {
+    "default-src": ("'self'",),
+    "script-src": ("'self'",),  # no inline script anywhere: page data travels in JSON data blocks
+    "worker-src": ("'self'", "blob:"),  # MapLibre starts its workers from a blob: URL
+    "object-src": ("'none'",),
+    "base-uri": ("'self'",),
+    "frame-ancestors": ("'none'",),
+    "form-action": ("'self'",),
+    "img-src": ("'self'", "data:", "blob:"),
+    "style-src": ("'self'", "'unsafe-inline'"),  # style attributes (colours of legends and bands)
+    "connect-src": ("'self'",),  # fetch, EventSource; CSP 3 'self' also covers same-origin WebSocket
+}
+DOCS_POLICY: dict[str, tuple[str, ...]] = {  # FastAPI's Swagger UI: a CDN bundle started by an inline script
+    **PAGE_POLICY,
+    "script-src": ("'self'", "https://cdn.jsdelivr.net", "'unsafe-inline'"),
+    "style-src": ("'self'", "https://cdn.jsdelivr.net", "'unsafe-inline'"),
+    "img-src": ("'self'", "data:", "https://fastapi.tiangolo.com", "https://cdn.jsdelivr.net"),
+}
 
-    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+
+def content_security_policy(policy: dict[str, tuple[str, ...]], map_origins: tuple[str, ...] = ()) -> bytes:
+    """The header value of `policy`, letting maps fetch and draw from `map_origins` (an external base map)."""
+    directives = []
+    for name, sources in policy.items():
+        if name in ("connect-src", "img-src"):
+            sources = (*sources, *map_origins)
+        directives.append(f"{name} {' '.join(sources)}")
+    return "; ".join(directives).encode()
+
+
+class SecurityHeaders:
+    """Headers every response carries: a Content-Security-Policy without inline script, no sniffing, no
+    framing, no referrer leaks; HSTS over HTTPS. Paths under `docs_prefix` (Swagger UI) get DOCS_POLICY."""
+
+    def __init__(
+        self, app: ASGIApp, *, hsts: bool, map_origins: tuple[str, ...] = (), docs_prefix: str | None = None
+    ) -> None:
         self.app = app
+        self.docs_prefix = docs_prefix
         self.headers = [
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"strict-origin-when-cross-origin"),
             (b"x-frame-options", b"DENY"),
-            (b"content-security-policy", b"frame-ancestors 'none'; object-src 'none'; base-uri 'self'"),
             (b"permissions-policy", b"camera=(), microphone=(), geolocation=(self)"),
         ]
         if hsts:
             self.headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+        self.page_headers = [*self.headers, (CSP, content_security_policy(PAGE_POLICY, map_origins))]
+        self.docs_headers = [*self.headers, (CSP, content_security_policy(DOCS_POLICY))]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        docs = self.docs_prefix is not None and scope.get("path", "").startswith(self.docs_prefix)
+        headers = self.docs_headers if docs else self.page_headers
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(n, v) for n, v in self.headers if n not in present]
+                extra = [(n, v) for n, v in headers if n not in present]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
