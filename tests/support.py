@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +114,44 @@ def chromium_page(*, width: int = 1280, height: int = 900) -> Iterator[Any]:
             yield context.new_page()
         finally:
             context.close()
+
+
+DATA_BLOCK_TYPES = ("application/json", "application/ld+json")  # data blocks: never executed, allowed by CSP
+URL_ATTRIBUTES = ("href", "src", "action", "formaction")
+
+
+class _InlineScripts(HTMLParser):
+    """What a Content-Security-Policy without 'unsafe-inline' would block in one page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.findings: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        kind = (values.get("type") or "").strip().lower()
+        if tag == "script" and "src" not in values and kind not in DATA_BLOCK_TYPES:
+            self.findings.append(f"inline <script> at line {self.getpos()[0]}")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.findings.append(f"inline handler <{tag} {name}=…> at line {self.getpos()[0]}")
+            elif name in URL_ATTRIBUTES and (value or "").strip().lower().startswith("javascript:"):
+                self.findings.append(f"javascript: URL in <{tag} {name}> at line {self.getpos()[0]}")
+
+
+def inline_scripts(html: str) -> list[str]:
+    """The inline scripts, inline event handlers and javascript: URLs of `html` (empty when CSP-clean)."""
+    parser = _InlineScripts()
+    parser.feed(html)
+    parser.close()
+    return parser.findings
+
+
+def script_sources(policy: str) -> list[str]:
+    """The sources a Content-Security-Policy value allows scripts from (script-src, else default-src)."""
+    directives: dict[str, list[str]] = {}
+    for directive in policy.split(";"):
+        words = directive.split()
+        if words:  # the first of two same-named directives counts, as in browsers
+            directives.setdefault(words[0].lower(), words[1:])
+    return directives.get("script-src", directives.get("default-src", []))

@@ -1,4 +1,6 @@
-"""A crawl of the demo as each role: every link answers; no page shows codes, UTC times or English errors."""
+"""A crawl of the demo as each role: every link answers; no page shows codes, UTC times or English errors;
+every page is served under a Content-Security-Policy that allows scripts from the site only, and has no
+inline script for it to block."""
 
 from __future__ import annotations
 
@@ -9,11 +11,13 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from smartcity.core.config import Settings
 from smartcity.demo import DemoLogin, prepare_demo
+from tests.support import inline_scripts, script_sources
 
 PAGES_PER_ROLE = 400
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -136,6 +140,7 @@ def crawl(client: TestClient, starts: tuple[str, ...]) -> CrawlReport:
             if answer.status_code >= 400:
                 report.faults.append(f"{where}: {answer.status_code} is not a page ({content_type})")
             continue
+        report.faults.extend(f"{where}: {fault}" for fault in _script_faults(answer))
         page = _Page()
         page.feed(answer.text)
         text = " ".join(" ".join(page.text).split())
@@ -151,6 +156,16 @@ def crawl(client: TestClient, starts: tuple[str, ...]) -> CrawlReport:
                 seen.add(link)
                 queue.append((link, url))
     return report
+
+
+def _script_faults(answer: httpx.Response) -> list[str]:
+    """What breaks the Content-Security-Policy (ASVS V3.4) on one page: inline script, or a policy that
+    allows scripts from anywhere but the site itself."""
+    faults = [f"has {finding}" for finding in inline_scripts(answer.text)]
+    sources = script_sources(answer.headers.get("content-security-policy", ""))
+    if sources != ["'self'"]:
+        faults.append(f"has a Content-Security-Policy allowing scripts from {sources or 'anywhere'}")
+    return faults
 
 
 @pytest.mark.parametrize("role", list(ROLES))

@@ -79,7 +79,8 @@ def content_security_policy(policy: dict[str, tuple[str, ...]], map_origins: tup
 
 class SecurityHeaders:
     """Headers every response carries: a Content-Security-Policy without inline script, no sniffing, no
-    framing, no referrer leaks; HSTS over HTTPS. Paths under `docs_prefix` (Swagger UI) get DOCS_POLICY."""
+    framing, no referrer leaks; HSTS over HTTPS. `docs_prefix` and the paths below it (Swagger UI and its
+    OAuth2 redirect) get DOCS_POLICY."""
 
     def __init__(
         self, app: ASGIApp, *, hsts: bool, map_origins: tuple[str, ...] = (), docs_prefix: str | None = None
@@ -101,7 +102,8 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = self.docs_prefix is not None and scope.get("path", "").startswith(self.docs_prefix)
+        path, prefix = scope.get("path", ""), self.docs_prefix
+        docs = prefix is not None and (path == prefix or path.startswith(prefix + "/"))
         headers = self.docs_headers if docs else self.page_headers
 
         async def send_with_headers(message: Message) -> None:
