@@ -30,6 +30,7 @@
         c.forEach(function (p) { b.extend(p); });
       });
       if (!b.isEmpty()) { map.fitBounds(b, { padding: 30, maxZoom: 15 }); }
+      el.dataset.ready = "true";
       ["works-fill", "works-line"].forEach(function (id) {
         map.on("click", id, function (e) {
           var p = e.features[0].properties, d = document.createElement("div");
