@@ -186,7 +186,11 @@ def _visible_to(actor: Actor) -> Any:
     units = staff_units(actor)
     if units is None:
         return None
-    conditions = [Report.is_public.is_(True), Report.unit_code.is_(None), Report.unit_code.in_(sorted(units))]
+    conditions: list[Any] = [
+        Report.is_public.is_(True),
+        Report.unit_code.is_(None),
+        Report.unit_code.in_(sorted(units)),
+    ]
     if actor.user_id is not None:
         conditions.append(Report.reporter_user_id == actor.user_id)
     return or_(*conditions)
