@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=1 << 20, ge=1024, description="Largest JSON or form body")
     max_upload_bytes: int = Field(default=25 << 20, ge=1024, description="Largest multipart (upload) body")
+    max_json_depth: int = Field(
+        default=32, ge=2, le=500, description="Deepest nesting of arrays/objects a JSON body may have"
+    )
     body_limits: dict[str, int] = Field(
         default_factory=lambda: {"/ngsi-ld/": 2 << 20, "/fhir/": 8 << 20},
         description="Body limits by path prefix, overriding the two above",
