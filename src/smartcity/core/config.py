@@ -6,7 +6,7 @@ import secrets
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import Field, PrivateAttr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     mqtt_url: str = "mqtt://127.0.0.1:1883"
     public_base_url: str = Field(default="http://127.0.0.1:8000", description="Public address for QR links")
     base_map_style_url: str | None = Field(default=None, description="MapLibre style URL of a base map")
+    environment: Literal["production", "development", "demo", "test"] = Field(
+        default="development",
+        description="Where the platform runs; production turns on what a public service needs by default "
+        "(TOTP for administrators). The container image and deploy/smartcity.env.example say production.",
+    )
     city: str = "thu-dau-mot"
     default_locale: str = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"
