@@ -160,6 +160,7 @@ def demo(
     reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (a listening address)
     os.environ.setdefault("SMARTCITY_PUBLIC_BASE_URL", f"http://{reachable}:{port}")
     os.environ.setdefault("SMARTCITY_LOG_JSON", "false")  # a person reads the demo's console
+    os.environ["SMARTCITY_ENVIRONMENT"] = "demo"  # never production: the demo admin signs in with a password
     get_settings.cache_clear()
     settings = get_settings()
     login = prepare_demo(settings, console=console, defer=serve_forever)

@@ -240,6 +240,38 @@ def test_administrators_can_be_required_to_use_totp(db, settings):
     assert svg.startswith("<svg")
 
 
+def test_administrators_need_totp_by_default_in_production_only(db, settings):
+    """This failed before: the requirement was off unless set, production included."""
+    from pathlib import Path
+
+    from dotenv import dotenv_values
+
+    from smartcity.accounts.config import AccountsSettings, admins_need_totp
+
+    service.create_user(db, actor=SYSTEM, username="boss", password=PASSWORD, roles=[("admin", None)])
+    service.create_user(db, actor=SYSTEM, username="clerk", password=PASSWORD, roles=[("clerk", None)])
+
+    def sign_in(username: str, environment: str, required: bool | None = None) -> None:
+        chosen = settings.model_copy(update={"environment": environment})
+        chosen.set_section(AccountsSettings(require_totp_for_admins=required))
+        service.authenticate(db, settings=chosen, username=username, password=PASSWORD, client_ip="x")
+
+    with pytest.raises(service.Unauthorized, match="enrol"):
+        sign_in("boss", "production")
+    sign_in("clerk", "production")  # staff other than administrators: optional, as before
+    for environment in ("demo", "test", "development"):
+        sign_in("boss", environment)
+    sign_in("boss", "production", required=False)  # an explicit choice still wins
+    with pytest.raises(service.Unauthorized, match="enrol"):
+        sign_in("boss", "demo", required=True)
+    example = Path(__file__).resolve().parents[2] / "deploy" / "smartcity.env.example"
+    deployed = settings.model_copy(update={"environment": dotenv_values(example)["SMARTCITY_ENVIRONMENT"]})
+    deployed.set_section(AccountsSettings())
+    assert admins_need_totp(deployed)  # the documented production configuration requires it
+    containerfile = (example.parent / "Containerfile").read_text(encoding="utf-8")
+    assert "SMARTCITY_ENVIRONMENT=production" in containerfile
+
+
 def test_totp_enrolment_page_shows_a_qr_and_sign_in_then_asks_for_the_code(client, db, settings):
     import re
     import time

@@ -110,3 +110,58 @@ def test_a_wrong_method_is_a_405_problem_of_its_own_type(client):
     assert response.status_code == 405
     assert response.json()["type"].endswith("/problems/method-not-allowed")
     assert "allow" in {k.lower() for k in response.headers}
+
+
+def _nested(levels: int) -> object:
+    """A value nested `levels` deep in arrays and objects, alternately."""
+    value: object = "lá"
+    for level in range(levels):
+        value = [value] if level % 2 else {"v": value}
+    return value
+
+
+def test_json_nesting_is_counted_on_the_bytes_with_strings_skipped():
+    import json
+
+    from smartcity.web.middleware import json_nesting_exceeds
+
+    assert not json_nesting_exceeds(json.dumps(_nested(32)).encode(), 32)
+    assert json_nesting_exceeds(json.dumps(_nested(33)).encode(), 32)
+    assert not json_nesting_exceeds(json.dumps({"text": "[" * 100 + '\\"{' * 50}).encode(), 32)
+    assert json_nesting_exceeds(b"[" * 5000, 32)  # unclosed: a parser would recurse before failing
+    assert not json_nesting_exceeds(b"[]" * 10_000, 32)  # wide is not deep
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [("/ngsi-ld/v1/entities", "application/ld+json"), ("/api/v1/feedback/reports", "application/json")],
+)
+def test_a_deeply_nested_json_body_is_a_400_problem_in_the_requests_language(client, path, content_type):
+    """Deep NGSI-LD bodies drove the parser into RecursionError (500); the edge now refuses them first."""
+    import json
+
+    deep = {
+        "id": "urn:ngsi-ld:Device:deep",
+        "type": "Device",
+        "note": {"type": "Property", "value": _nested(40)},
+    }
+    if path.startswith("/api/"):
+        deep = {"category_code": "ha-tang", "description": "Ổ gà lớn", "attributes": _nested(40)}
+    for levels, body in (("40", deep), ("5000", "[" * 5000 + "]" * 5000)):
+        payload = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        answer = client.post(path, content=payload, headers={"content-type": content_type})
+        assert answer.status_code == 400, levels
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert (
+            answer.json()["detail"] == "Dữ liệu JSON lồng nhau quá 32 cấp; vui lòng gửi dữ liệu ít cấp hơn."
+        )
+    english = client.post(
+        f"{path}?lang=en", content=json.dumps(deep).encode(), headers={"content-type": content_type}
+    )
+    assert english.status_code == 400
+    assert (
+        english.json()["detail"] == "The JSON body is nested deeper than 32 levels; please send flatter data."
+    )
+    shallow = dict(deep, note=_nested(20)) if "id" in deep else dict(deep, attributes=_nested(20))
+    passed = client.post(path, content=json.dumps(shallow).encode(), headers={"content-type": content_type})
+    assert passed.status_code != 400 and passed.status_code < 500  # the route got the body and judged it

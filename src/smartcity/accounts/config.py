@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from smartcity.core.config import Settings
+
 
 class AccountsSettings(BaseSettings):
     """Sign-in throttling and which proxies may say who the client is."""
@@ -19,6 +21,14 @@ class AccountsSettings(BaseSettings):
         default_factory=list,
         description="Addresses or networks (CIDR) whose X-Forwarded-For is believed; none by default",
     )
-    require_totp_for_admins: bool = Field(
-        default=False, description="Administrators must enrol TOTP before they can sign in with a password"
+    require_totp_for_admins: bool | None = Field(
+        default=None,
+        description="Administrators must enrol TOTP before they can sign in with a password; "
+        "unset: on in production (SMARTCITY_ENVIRONMENT), off elsewhere",
     )
+
+
+def admins_need_totp(settings: Settings) -> bool:
+    """True if administrators must use TOTP: the explicit setting, else whether this is production."""
+    chosen = settings.section(AccountsSettings).require_totp_for_admins
+    return settings.environment == "production" if chosen is None else chosen

@@ -6,7 +6,7 @@ import secrets
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import Field, PrivateAttr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     mqtt_url: str = "mqtt://127.0.0.1:1883"
     public_base_url: str = Field(default="http://127.0.0.1:8000", description="Public address for QR links")
     base_map_style_url: str | None = Field(default=None, description="MapLibre style URL of a base map")
+    environment: Literal["production", "development", "demo", "test"] = Field(
+        default="development",
+        description="Where the platform runs; production turns on what a public service needs by default "
+        "(TOTP for administrators). The container image and deploy/smartcity.env.example say production.",
+    )
     city: str = "thu-dau-mot"
     default_locale: str = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -53,6 +58,9 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=1 << 20, ge=1024, description="Largest JSON or form body")
     max_upload_bytes: int = Field(default=25 << 20, ge=1024, description="Largest multipart (upload) body")
+    max_json_depth: int = Field(
+        default=32, ge=2, le=500, description="Deepest nesting of arrays/objects a JSON body may have"
+    )
     body_limits: dict[str, int] = Field(
         default_factory=lambda: {"/ngsi-ld/": 2 << 20, "/fhir/": 8 << 20},
         description="Body limits by path prefix, overriding the two above",

@@ -22,7 +22,7 @@ from smartcity.core.metrics import render_latest
 from smartcity.core.outbox import bus
 from smartcity.core.scheduler import run_due_tasks
 from smartcity.domains import collect, periodic_tasks, register_handlers
-from smartcity.web.middleware import BodyLimit, MovedPaths, RequestObserver, SecurityHeaders
+from smartcity.web.middleware import BodyLimit, JsonDepthLimit, MovedPaths, RequestObserver, SecurityHeaders
 from smartcity.web.problems import PROBLEM_JSON, install_problem_handlers
 from smartcity.web.ratelimit import RateLimit
 
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         https_only=settings.secure_cookies,
         max_age=12 * 3600,
     )
+    app.add_middleware(JsonDepthLimit, max_depth=settings.max_json_depth)  # inside BodyLimit: size first
     app.add_middleware(
         BodyLimit,
         default_bytes=settings.max_body_bytes,

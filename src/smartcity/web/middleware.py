@@ -1,8 +1,10 @@
-"""Pure ASGI middleware of the shell: request id and metrics, security headers, request body limits."""
+"""Pure ASGI middleware of the shell: request id and metrics, security headers, request body limits (size
+and JSON nesting depth)."""
 
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from typing import Any
@@ -190,6 +192,87 @@ async def _too_large(scope: Scope, send: Send, limit: int) -> None:
     headers = [(b"content-type", PROBLEM_JSON), (b"content-length", str(len(payload)).encode())]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
+
+
+# A JSON string (escapes included) and the bytes that are neither an opening nor a closing bracket.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_SQUARE_BRACKETS = bytes.maketrans(b"{}", b"[]")
+
+
+def json_nesting_exceeds(body: bytes, max_depth: int) -> bool:
+    """True if the JSON text nests arrays/objects deeper than `max_depth`, counted on the bytes (strings
+    skipped) without building the document, in at most `max_depth` passes at the speed of bytes.replace.
+
+    Unclosed brackets count too (a parser recurses into them before it finds the text malformed)."""
+    brackets = _JSON_STRING.sub(b"", body).translate(_SQUARE_BRACKETS, _NOT_BRACKETS)
+    for _level in range(max_depth):  # each pass removes the innermost level of the closed ones
+        inner_removed = brackets.replace(b"[]", b"")
+        if inner_removed == brackets:
+            break
+        brackets = inner_removed
+    return b"[]" in brackets or brackets.count(b"[") > max_depth
+
+
+def _is_json(scope: Scope) -> bool:
+    content_type = (_header(scope, b"content-type") or "").split(";", 1)[0].strip().lower()
+    return content_type in ("", "application/json") or content_type.endswith("+json")
+
+
+class JsonDepthLimit:
+    """Refuse a JSON body nested deeper than `max_depth` with a 400 problem in the request's language, before
+    any parser recurses into it (deep NGSI-LD bodies raised RecursionError).
+
+    Placed inside BodyLimit, so the body it reads whole is already bounded in size; the app then gets the
+    same bytes."""
+
+    def __init__(self, app: ASGIApp, *, max_depth: int) -> None:
+        self.app = app
+        self.max_depth = max_depth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS") or not _is_json(scope):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away: nothing to answer
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        if json_nesting_exceeds(body, self.max_depth):
+            await _too_deep(scope, receive, send, self.max_depth)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+async def _too_deep(scope: Scope, receive: Receive, send: Send, max_depth: int) -> None:
+    from starlette.requests import Request
+
+    from smartcity.core.errors import BadRequest
+    from smartcity.core.i18n import get_translations
+    from smartcity.web.problems import problem_response
+    from smartcity.web.templating import request_locale
+
+    request = Request(scope, receive)
+    text = get_translations(request_locale(request), "web").gettext(
+        "Dữ liệu JSON lồng nhau quá %(levels)s cấp; vui lòng gửi dữ liệu ít cấp hơn."
+    )
+    message = text % {"levels": max_depth}
+    error = BadRequest(message, errors=[{"field": "body", "message": message}])
+    await problem_response(request, error)(scope, receive, send)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

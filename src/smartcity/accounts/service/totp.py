@@ -6,7 +6,7 @@ import pyotp
 import segno
 from sqlalchemy import select
 
-from smartcity.accounts.config import AccountsSettings
+from smartcity.accounts.config import admins_need_totp
 from smartcity.accounts.models import RoleAssignment, User, UserTotp
 from smartcity.core.config import Settings
 from smartcity.core.crypto import decrypt_personal, encrypt_personal
@@ -68,7 +68,7 @@ def totp_needed(db: Database, *, settings: Settings, user_id: int) -> bool:
     """True if sign-in must ask for a code: enrolled, or an administrator when the setting requires it."""
     if totp_enabled(db, user_id):
         return True
-    if not settings.section(AccountsSettings).require_totp_for_admins:
+    if not admins_need_totp(settings):
         return False
     with db.session() as s:
         roles = s.scalars(select(RoleAssignment.role).where(RoleAssignment.user_id == user_id))

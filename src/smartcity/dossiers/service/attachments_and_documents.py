@@ -29,6 +29,7 @@ from smartcity.dossiers.schemas import (
 from smartcity.dossiers.service.actions import _issue_result, _locked
 from smartcity.dossiers.service.common import Upload
 from smartcity.dossiers.service.helpers import _check_uploads, calendar_for
+from smartcity.dossiers.service.privacy import check_sees_personal_data
 from smartcity.dossiers.service.reads import (
     _involved,
     _timeline_entries,
@@ -85,6 +86,7 @@ def attachment_content(
     dossier = dossier_row(db, code)
     if not _involved(dossier, actor):
         raise NotFound(f"No dossier {code}")
+    check_sees_personal_data(dossier, actor)
     with db.session() as s:
         row = s.scalar(
             select(DossierAttachment).where(
@@ -103,6 +105,8 @@ def document_pdf(db: Database, *, actor: Actor | None, settings: Settings, code:
     dossier = dossier_row(db, code)
     if actor is not None and not _involved(dossier, actor):
         raise NotFound(f"No dossier {code}")
+    if actor is not None:
+        check_sees_personal_data(dossier, actor)
     if kind == "result":
         if dossier.state not in (DONE, RETURNED):
             raise Conflict("The result is available once the dossier is decided and its fees paid")

@@ -40,6 +40,7 @@ from smartcity.dossiers.schemas import (
 )
 from smartcity.dossiers.service.common import STAFF_ROLES
 from smartcity.dossiers.service.helpers import _local_today, _normal_phone, calendar_for
+from smartcity.dossiers.service.privacy import sees_personal_data, without_personal_data
 from smartcity.dossiers.states import DONE, FINISHED, OPEN, RETURNED, SUBMITTED, SUPPLEMENT, state_name
 
 
@@ -184,12 +185,15 @@ def available_forms(dossier: Dossier) -> list[str]:
 def get_dossier(
     db: Database, *, actor: Actor, settings: Settings, code: str, locale: str = "vi"
 ) -> DossierDetail:
-    """A dossier with the actor's actions; 404 unless the actor is involved; staff reads are logged."""
+    """A dossier with the actor's actions; 404 unless the actor is involved; staff reads of personal data are
+    logged; operators not assigned to it get it without personal data (privacy.without_personal_data)."""
     calendar = calendar_for(db, settings)
     with db.session() as s:
         dossier = s.scalar(select(Dossier).where(Dossier.code == code))
         if dossier is None or not _involved(dossier, actor):
             raise NotFound(f"No dossier {code}")
+        if not sees_personal_data(dossier, actor):  # an operator not assigned to it: nothing personal read
+            return without_personal_data(_detail(s, dossier, actor, calendar, form=None, locale=locale))
         form = json.loads(decrypt_personal(settings.resolved_secret_key, dossier.form_encrypted))
         detail = _detail(s, dossier, actor, calendar, form=form, locale=locale)
     if actor.user_id != dossier.applicant_user_id:
@@ -286,7 +290,12 @@ def list_dossiers(
                 )
             )
         return DossierPage(
-            items=[_summary(d, calendar, today, locale) for d in rows],
+            items=[
+                _summary(d, calendar, today, locale)
+                if sees_personal_data(d, actor)
+                else without_personal_data(_summary(d, calendar, today, locale))
+                for d in rows
+            ],
             total=total,
             limit=limit,
             offset=offset,

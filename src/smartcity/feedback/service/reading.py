@@ -161,6 +161,15 @@ def is_staff(actor: Actor) -> bool:
     return any(actor.has_role(role) for role in STAFF_ROLES)
 
 
+def staff_units(actor: Actor) -> set[str] | None:
+    """The org units whose private reports the actor's staff roles cover; None for every unit (operators
+    of hotline 1022, administrators and roles held city-wide), an empty set for non-staff."""
+    if actor.has_role("operator"):
+        return None
+    units = {unit for role in STAFF_ROLES for unit in actor.units_for(role)}
+    return None if None in units else {unit for unit in units if unit}
+
+
 def _may_see(actor: Actor, report: Report) -> bool:
     if report.is_public:
         return True
@@ -170,6 +179,21 @@ def _may_see(actor: Actor, report: Report) -> bool:
         return is_staff(actor)
     # A private report: its unit's staff and city-wide staff only; another ward's staff get a 404.
     return any(actor.has_role(role, report.unit_code) for role in STAFF_ROLES)
+
+
+def _visible_to(actor: Actor) -> Any:
+    """The SQL form of `_may_see` for lists: None when the actor sees every report."""
+    units = staff_units(actor)
+    if units is None:
+        return None
+    conditions: list[Any] = [
+        Report.is_public.is_(True),
+        Report.unit_code.is_(None),
+        Report.unit_code.in_(sorted(units)),
+    ]
+    if actor.user_id is not None:
+        conditions.append(Report.reporter_user_id == actor.user_id)
+    return or_(*conditions)
 
 
 def get_public_report(db: Database, code: str) -> PublicReport:
@@ -270,7 +294,10 @@ def list_reports(
     order: str = "newest",
     details: bool = False,
 ) -> tuple[list[ReportRead | PublicReport], int]:
-    """Reports matching `filters` and the total; staff get the full view, others public reports only."""
+    """Reports matching `filters` and the total; staff get the full view, others public reports only.
+
+    Private reports are listed to their reporter, to the staff of the unit handling them and to city-wide
+    staff (operators, administrators), never to the staff of another unit."""
     staff = is_staff(actor)
     if not staff and not (filters.reporter_user_id is not None and filters.reporter_user_id == actor.user_id):
         filters = ReportFilter(**{**filters.__dict__, "public_only": True})
@@ -280,10 +307,14 @@ def list_reports(
         "oldest": (Report.submitted_at.asc(), Report.id.asc()),
         "deadline": (Report.deadline_at.asc(), Report.id.asc()),
     }.get(order, (Report.submitted_at.desc(), Report.id.desc()))
+    counted, selected = select(func.count(Report.id)), select(Report)
+    visible = None if filters.public_only else _visible_to(actor)
+    if visible is not None:  # private reports of the caller's own units only (another unit's: not listed)
+        counted, selected = counted.where(visible), selected.where(visible)
     with db.session() as s:
-        total = s.scalar(_apply_filter(select(func.count(Report.id)), filters, now)) or 0
+        total = s.scalar(_apply_filter(counted, filters, now)) or 0
         rows = s.scalars(
-            _apply_filter(select(Report), filters, now).order_by(*ordering).limit(limit).offset(offset)
+            _apply_filter(selected, filters, now).order_by(*ordering).limit(limit).offset(offset)
         ).all()
         names = _category_names(s)
         full = staff or filters.reporter_user_id is not None
