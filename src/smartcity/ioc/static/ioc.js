@@ -1,5 +1,6 @@
 // The operations centre's live view: indicator sparklines (uPlot), the map (MapLibre) with its layers and
-// time slider, and the live event feed (server-sent events). Everything served locally.
+// time slider on the offline base map (base-map.js), and the live event feed (server-sent events).
+// Everything served locally.
 (function () {
   "use strict";
   var root = document.getElementById("ioc");
@@ -37,10 +38,9 @@
   // ---- map
   var container = document.getElementById("ioc-map");
   if (typeof maplibregl === "undefined") { return; }
-  var empty = { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef2f6" } }] };
-  var map = new maplibregl.Map({ container: container, style: container.dataset.styleUrl || empty, center: [106.66, 11.0], zoom: 11.2, attributionControl: { compact: true } });
+  var map = window.SmartCityMap.create(container, { center: [106.66, 11.0], zoom: 11.2 });  // base-map.js
   window.iocMap = map;
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+  window.SmartCityMap.markDrawn(map, container, ["devices", "incidents"]);
   var hours = 0, incidentsAll = null, reportsAll = null;
   var paint = {
     devices: function () {
