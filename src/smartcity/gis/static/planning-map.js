@@ -58,6 +58,9 @@
     map.addSource("parcels", tiles("land-parcels", 13));
     map.addSource("buildings", tiles("buildings", 14));
     map.addLayer({ id: "zones", type: "fill", source: "zones", "source-layer": "planning-zones", paint: { "fill-color": colours, "fill-opacity": 0.55 } });
+    ["base-street-casing", "base-streets"].forEach(function (id) {  // the streets over the zones, under the rest
+      if (map.getLayer(id)) { map.moveLayer(id); }
+    });
     map.addLayer({ id: "wards", type: "line", source: "wards", paint: { "line-color": "#0b5394", "line-width": 2, "line-dasharray": [3, 2] } });
     map.addLayer({ id: "parcels", type: "line", source: "parcels", "source-layer": "land-parcels", minzoom: 15, paint: { "line-color": "#555", "line-width": 0.6 } });
     map.addLayer({ id: "buildings", type: "fill", source: "buildings", "source-layer": "buildings", minzoom: 15, layout: { visibility: "none" }, paint: { "fill-color": "#8a6d5a", "fill-opacity": 0.6 } });
