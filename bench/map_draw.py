@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (HTML and JavaScript of the reference page)
 """Benchmark: time to first draw of every map page on the demo data, beside a bare map page in the same run.
 
-    PYTHONPATH=src .venv/bin/python bench/map_draw.py [--data-dir DIR] [--runs 3]
+    PYTHONPATH=src .venv/bin/python bench/map_draw.py [--data-dir DIR] [--runs 5]
 
 The demo data is loaded as `smartcity demo` loads it (`prepare_demo`: city pack and every domain's demo)
 into a fresh data directory (or DIR, kept and reused when given), then one uvicorn process serves the
@@ -10,7 +10,7 @@ platform and, as static files, the reference: a bare MapLibre page that draws th
 page around it. Each page is opened in headless Chromium (signed in as a staff member holding the roles
 the staff maps need); the figure is `data-map-drawn`, which `web/static/js/base-map.js` sets at the first
 `idle` of the map once the page's own layers exist (ms since navigation start), median of the runs after
-one warm-up load. Target: first draw within 2 s. Nothing is asserted; the ratio is printed.
+one warm-up load; page and reference loads alternate. Target: first draw within 2 s. Nothing is asserted; the ratio is printed.
 """
 
 from __future__ import annotations
@@ -117,28 +117,31 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def write_reference(reference_dir: Path, base: dict[str, Any], counts: set[int]) -> None:
-    """The bare page, its script, the base map and one point file per feature count."""
+def write_reference(reference_dir: Path, base: dict[str, Any]) -> None:
+    """The bare page, its script and the base map."""
     reference_dir.mkdir(parents=True, exist_ok=True)
     (reference_dir / "index.html").write_text(REFERENCE_PAGE, encoding="utf-8")
     (reference_dir / "reference.js").write_text(REFERENCE_SCRIPT, encoding="utf-8")
     (reference_dir / "base.geojson").write_text(json.dumps(base), encoding="utf-8")
-    rng = random.Random(7)
-    for count in counts:
-        points = [
-            {
-                "type": "Feature",
-                "geometry": {
-                    "type": "Point",
-                    "coordinates": [106.60 + rng.random() * 0.12, 10.95 + rng.random() * 0.12],
-                },
-                "properties": {"n": n},
-            }
-            for n in range(count)
-        ]
-        (reference_dir / f"points-{count}.geojson").write_text(
-            json.dumps({"type": "FeatureCollection", "features": points}), encoding="utf-8"
-        )
+
+
+def write_points(reference_dir: Path, count: int) -> None:
+    """A static GeoJSON file of `count` points spread over the city (the reference's own layer)."""
+    rng = random.Random(count)
+    points = [
+        {
+            "type": "Feature",
+            "geometry": {
+                "type": "Point",
+                "coordinates": [106.60 + rng.random() * 0.12, 10.95 + rng.random() * 0.12],
+            },
+            "properties": {"n": n},
+        }
+        for n in range(count)
+    ]
+    (reference_dir / f"points-{count}.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": points}), encoding="utf-8"
+    )
 
 
 def first_draw(page: Any, url: str, selector: str, timeout_ms: int) -> tuple[float, int] | None:
@@ -156,11 +159,13 @@ def first_draw(page: Any, url: str, selector: str, timeout_ms: int) -> tuple[flo
 
 
 def measure(base_url: str, reference_dir: Path, runs: int, timeout_ms: int) -> list[dict[str, Any]]:
-    """Each map page, then the reference with as many points as the page drew; median ms of the runs."""
+    """Each map page and the reference with as many points as the page drew, loads interleaved (so both
+    see the same machine load); median ms of the runs after one warm-up load of each."""
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     results: list[dict[str, Any]] = []
+    write_reference(reference_dir, httpx.get(base_url + "/api/v1/gis/base-map.geojson", timeout=60).json())
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
@@ -168,36 +173,36 @@ def measure(base_url: str, reference_dir: Path, runs: int, timeout_ms: int) -> l
         page.goto(base_url + "/login")
         page.fill("input[name=username]", BENCH_USER)
         page.fill("input[name=password]", BENCH_PASSWORD)
-        page.locator(
-            "form[action='/login'] button[type=submit], form[action='/login'] input[type=submit]"
-        ).first.click()
+        page.locator("form[action='/login'] button[type=submit]").first.click()
         page.wait_for_load_state()
-        base = httpx.get(base_url + "/api/v1/gis/base-map.geojson", timeout=60).json()
-        drawn: dict[str, list[tuple[float, int]]] = {}
         for path, selector in MAP_PAGES.items():
-            samples = [first_draw(page, base_url + path, selector, timeout_ms) for _ in range(runs + 1)][1:]
-            drawn[path] = [s for s in samples if s is not None]
-        counts = {max(1, statistics.median_low([f for _, f in s])) for s in drawn.values() if s}
-        write_reference(reference_dir, base, counts)
-        for path, samples in drawn.items():
+            warm = first_draw(page, base_url + path, selector, timeout_ms)
             row: dict[str, Any] = {"path": path, "ms": None, "features": 0, "reference_ms": None}
-            if samples:
-                features = max(1, statistics.median_low([f for _, f in samples]))
-                url = f"{base_url}/bench-reference/index.html?n={features}"
-                reference = [first_draw(page, url, "#map", timeout_ms) for _ in range(runs + 1)][1:]
+            if warm is not None:
+                features = max(1, warm[1])
+                write_points(reference_dir, features)
+                reference_url = f"{base_url}/bench-reference/index.html?n={features}"
+                first_draw(page, reference_url, "#map", timeout_ms)
+                pairs = [
+                    (
+                        first_draw(page, base_url + path, selector, timeout_ms),
+                        first_draw(page, reference_url, "#map", timeout_ms),
+                    )
+                    for _ in range(runs)
+                ]
+                drawn = [p[0] for p, _ in pairs if p is not None]
+                bare = [r[0] for _, r in pairs if r is not None]
                 row.update(
-                    ms=statistics.median([ms for ms, _ in samples]),
                     features=features,
-                    reference_ms=statistics.median([ms for ms, _ in reference if ms])
-                    if any(reference)
-                    else None,
+                    ms=statistics.median(drawn) if drawn else None,
+                    reference_ms=statistics.median(bare) if bare else None,
                 )
             results.append(row)
         browser.close()
     return results
 
 
-def run(data_dir: Path | None = None, runs: int = 3, timeout_ms: int = 60_000) -> list[dict[str, Any]]:
+def run(data_dir: Path | None = None, runs: int = 5, timeout_ms: int = 60_000) -> list[dict[str, Any]]:
     """Prepare the demo, serve it, measure every map page beside the reference; rows for bench/run.py."""
     folder = Path(tempfile.mkdtemp(prefix="map-bench-"))
     data_dir = data_dir or folder / "data"
@@ -248,7 +253,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--data-dir", type=Path, help="Keep the demo data here and reuse it on the next run")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     rows = run(args.data_dir, args.runs)
     print(f"{'map page':62} {'first draw':>11} {'reference':>10} {'ratio':>6}  target")

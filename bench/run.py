@@ -105,7 +105,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--map-runs", type=int, default=3, help="Loads of each map page (after a warm-up)")
+    parser.add_argument("--map-runs", type=int, default=5, help="Loads of each map page (after a warm-up)")
     parser.add_argument("--json", type=Path, help="Also write the rows here")
     args = parser.parse_args()
     rows: list[Row] = []

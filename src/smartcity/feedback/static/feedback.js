@@ -27,10 +27,12 @@
     var map = makeMap(container);
     window.feedbackMap = map;
     window.SmartCityMap.markDrawn(map, container, ["reports"]);
+    var reports = fetch("/api/v1/feedback/reports.geojson?" + (container.dataset.query || ""))
+      .then(function (r) { return r.json(); });  // asked for at once, beside the map's own loading
     map.on("load", function () {
-      addBoundary(map).catch(function () { /* the reports still show without the boundary */ }).then(function () {
-        return fetch("/api/v1/feedback/reports.geojson?" + (container.dataset.query || ""));
-      }).then(function (r) { return r.json(); }).then(function (data) {
+      Promise.all([addBoundary(map).catch(function () { /* the reports still show without it */ }), reports])
+      .then(function (loaded) {
+        var data = loaded[1];
         map.addSource("reports", { type: "geojson", data: data });
         map.addLayer({ id: "reports", type: "circle", source: "reports", paint: {
           "circle-radius": 6, "circle-stroke-width": 1.5, "circle-stroke-color": "#ffffff",
