@@ -16,6 +16,7 @@ from shapely.geometry import shape
 from smartcity.accounts import service as accounts_service
 from smartcity.gis.layers import LAND_USE_NAMES
 from tests.gis.conftest import SYSTEM
+from tests.support import chromium_page, run_once_on_sqlite, served
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "smartcity"
 PASSWORD = "correct horse battery"
@@ -193,3 +194,27 @@ def test_planning_zones_are_coloured_by_land_use_with_their_vietnamese_names(dem
     for name in LAND_USE_NAMES.values():
         assert name in legend
     assert "land_use_code" in (SRC / "gis/static/planning-map.js").read_text(encoding="utf-8")
+
+
+@pytest.mark.browser
+def test_in_chromium_the_public_maps_draw_the_base_map_and_ask_no_other_host(demo, app):
+    run_once_on_sqlite(demo)
+    with served(app) as url, chromium_page() as page:
+        elsewhere: list[str] = []
+        local = (url, "data:", "blob:")
+        page.on("request", lambda r: None if r.url.startswith(local) else elsewhere.append(r.url))
+        for path, selector, drawn_window in (
+            ("/ban-do", "#map", "cityMap"),
+            ("/ban-do-quy-hoach", "#plan-map", "planningMap"),
+        ):
+            page.goto(url + path)
+            page.wait_for_selector(f"{selector}[data-map-drawn]", state="attached", timeout=30000)
+            base_features = page.evaluate(
+                f"() => window.{drawn_window}.querySourceFeatures('base').map((f) => f.properties.kind)"
+            )
+            assert {"city", "district"} <= set(base_features), path
+            if path == "/ban-do-quy-hoach":
+                assert "street" in base_features, "the streets layer is on the base map"
+            attribution = page.inner_text(f"{selector} .maplibregl-ctrl-attrib")
+            assert "gis.chinhphu.vn" in attribution, "the base map's sources are on the map"
+        assert elsewhere == [], f"requests to other hosts: {elsewhere}"
