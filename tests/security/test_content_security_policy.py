@@ -82,10 +82,11 @@ def test_an_external_base_map_is_allowed_to_load_its_tiles(settings, db):
     assert policy["script-src"] == ["'self'"]
 
 
-def test_page_words_reach_the_scripts_as_a_json_data_block(client):
+def test_page_words_reach_the_scripts_as_escaped_data_not_code(client):
     html = client.get("/ban-do").text
-    block = re.search(r'type="application/json" data-global="SMARTCITY_I18N">(.*?)</script>', html, re.S)
-    assert block is not None and json.loads(block.group(1))["ward"] == "Phường"
-    assert "<" not in block.group(1)  # tojson escapes "<": no text can close the block early
-    assert '<script src="/static/js/page-data.js"></script>' in html
-    assert client.get("/static/js/page-data.js").headers["content-type"].startswith("text/javascript")
+    words = re.search(r"data-i18n='(.*?)'", html, re.S)
+    assert words is not None and json.loads(words.group(1).replace("&#34;", '"'))["ward"] == "Phường"
+    assert "<" not in words.group(1)  # tojson escapes "<": no text can leave the attribute
+    form = client.get("/feedback/new").text
+    block = re.search(r'<script type="application/json" id="feedback-i18n">(.*?)</script>', form, re.S)
+    assert block is not None and json.loads(block.group(1))["join"] == "Tham gia phản ánh này"

@@ -115,13 +115,15 @@ def test_page_words_reach_the_map_scripts_through_json_data_blocks(site, admin):
     url, _ = site
     admin.page.goto(f"{url}/ban-do")
     admin.page.wait_for_selector("#map[data-ready=true]", timeout=30000)
-    assert admin.page.evaluate("() => window.SMARTCITY_I18N.ward") == "Phường"
+    city_words = "() => JSON.parse(document.getElementById('map').dataset.i18n).ward"
+    assert admin.page.evaluate(city_words) == "Phường"
     admin.page.goto(f"{url}/ban-do-quy-hoach")
     admin.page.wait_for_selector("#plan-map[data-ready=true]", timeout=30000)
-    assert admin.page.evaluate("() => window.SMARTCITY_PLAN_I18N.lang") == "vi"
+    assert admin.page.evaluate("() => document.getElementById('plan-map').dataset.lang") == "vi"
     assert admin.page.evaluate("() => window.planningMap.getLayer('parcels') !== undefined")
     admin.page.goto(f"{url}/feedback/new")
-    assert admin.page.evaluate("() => window.FEEDBACK_I18N.join") == "Tham gia phản ánh này"
+    words = "() => JSON.parse(document.getElementById('feedback-i18n').textContent).join"
+    assert admin.page.evaluate(words) == "Tham gia phản ánh này"
     assert admin.violations() == []
 
 

@@ -3,6 +3,7 @@ numbers, staff corrections, import and export. The OGC API Features is in `ogc.p
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -12,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from smartcity.core.errors import PayloadTooLarge
 from smartcity.core.security import Actor
-from smartcity.gis import addressing, inspections, planning, transfer
+from smartcity.gis import addressing, basemap, inspections, planning, transfer
 from smartcity.gis import store as service
 from smartcity.gis.config import get_gis_settings
 from smartcity.gis.schemas import (
@@ -114,6 +115,13 @@ def correct(
 def history(request: Request, slug: str, feature_id: int, actor: Staff) -> list[FeatureChange]:
     """Who corrected the feature, when, why and what changed (from the audit log)."""
     return service.feature_history(get_db(request), slug=slug, feature_id=feature_id)
+
+
+@router.get("/base-map.geojson", summary="The offline base map (districts and streets) as GeoJSON")
+def base_map(request: Request) -> Response:
+    """The base map every map page draws under its layers: real district boundaries, the streets layer."""
+    body = json.dumps(basemap.base_map(get_db(request)), ensure_ascii=False, separators=(",", ":"))
+    return Response(body, media_type="application/geo+json", headers={"Cache-Control": "public, max-age=300"})
 
 
 @router.get("/planning", response_model=PlanningInfo, summary="Planning lookup")

@@ -83,6 +83,7 @@ def devices_page(
             "filters": {"type": type or "", "status": status or "", "q": q or ""},
             "open_alarms": open_alarms,
             "points": [_point(d, d.id in open_alarms) for d in items if d.lon is not None],
+            "base_map_style_url": get_settings(request).base_map_style_url,
             **clock(request),
         },
     )

@@ -1,21 +1,16 @@
 // Feedback pages: the public map of reports, and the pin picker with nearby-duplicate suggestions.
 (function () {
   "use strict";
-  var t = window.FEEDBACK_I18N || {};
-  var emptyStyle = { version: 8, sources: {}, layers: [
-    { id: "background", type: "background", paint: { "background-color": "#eef2f6" } }] };
+  var strings = document.getElementById("feedback-i18n");
+  var t = strings ? JSON.parse(strings.textContent) : {};
 
   function makeMap(container) {
-    var map = new maplibregl.Map({ container: container, style: container.dataset.styleUrl || emptyStyle,
-      center: [106.66, 11.01], zoom: 10.6, attributionControl: { compact: true } });
-    map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-    return map;
+    return window.SmartCityMap.create(container, { center: [106.66, 11.01], zoom: 10.6 });  // base-map.js
   }
 
   function addBoundary(map) {
     return fetch("/api/v1/city/boundary").then(function (r) { return r.json(); }).then(function (boundary) {
       map.addSource("boundary", { type: "geojson", data: boundary });
-      map.addLayer({ id: "boundary-fill", type: "fill", source: "boundary", paint: { "fill-color": "#dbe7f3", "fill-opacity": 0.6 } });
       map.addLayer({ id: "boundary-line", type: "line", source: "boundary", paint: { "line-color": "#0b5394", "line-width": 2 } });
       var bounds = new maplibregl.LngLatBounds();
       function walk(c) { if (typeof c[0] === "number") { bounds.extend(c); } else { c.forEach(walk); } }
@@ -31,10 +26,13 @@
   function reportsMap(container) {
     var map = makeMap(container);
     window.feedbackMap = map;
+    window.SmartCityMap.markDrawn(map, container, ["reports"]);
+    var reports = fetch("/api/v1/feedback/reports.geojson?" + (container.dataset.query || ""))
+      .then(function (r) { return r.json(); });  // asked for at once, beside the map's own loading
     map.on("load", function () {
-      addBoundary(map).catch(function () { /* the reports still show without the boundary */ }).then(function () {
-        return fetch("/api/v1/feedback/reports.geojson?" + (container.dataset.query || ""));
-      }).then(function (r) { return r.json(); }).then(function (data) {
+      Promise.all([addBoundary(map).catch(function () { /* the reports still show without it */ }), reports])
+      .then(function (loaded) {
+        var data = loaded[1];
         map.addSource("reports", { type: "geojson", data: data });
         map.addLayer({ id: "reports", type: "circle", source: "reports", paint: {
           "circle-radius": 6, "circle-stroke-width": 1.5, "circle-stroke-color": "#ffffff",

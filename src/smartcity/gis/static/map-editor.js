@@ -2,15 +2,15 @@
 // a selected point can be dragged to a new position (fills the longitude and latitude fields).
 (function () {
   "use strict";
+  var picker = document.getElementById("layer-select");
+  if (picker) { picker.addEventListener("change", function () { picker.form.submit(); }); }
   var container = document.getElementById("edit-map");
   if (!container || typeof maplibregl === "undefined") { return; }
   var slug = container.dataset.layer;
   var feature = container.dataset.feature ? JSON.parse(container.dataset.feature) : null;
-  var style = container.dataset.styleUrl || { version: 8, sources: {}, layers: [
-    { id: "background", type: "background", paint: { "background-color": "#eef2f6" } }] };
-  var map = new maplibregl.Map({ container: container, style: style, center: [106.665, 11.02], zoom: 14 });
+  var map = window.SmartCityMap.create(container, { center: [106.665, 11.02], zoom: 14 });
   window.editorMap = map;
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+  window.SmartCityMap.markDrawn(map, container, ["fill", "line", "point"]);
 
   function bounds(geometry) {
     var b = new maplibregl.LngLatBounds();

@@ -1,21 +1,20 @@
-// Public planning map: zones, parcels and buildings as vector tiles (OGC API - Tiles), streets and wards
-// from the OGC API Features (by visible box); click a point for its planning information and the PDF sheet.
+// Public planning map: on the offline base map (base-map.js: districts and streets), zones, parcels and
+// buildings as vector tiles (OGC API - Tiles), wards, permits and businesses from the OGC API Features (by
+// visible box); click a point for its planning information and the PDF sheet.
 (function () {
   "use strict";
   var container = document.getElementById("plan-map");
   if (!container || typeof maplibregl === "undefined") { return; }
-  var t = window.SMARTCITY_PLAN_I18N || {};
+  var lang = container.dataset.lang || "vi";
   var panel = document.getElementById("plan-info");
   var codes = JSON.parse(container.dataset.codes || "[]"), palette = JSON.parse(container.dataset.colours || "[]");
   var colours = ["match", ["get", "land_use_code"]];
   codes.forEach(function (code, i) { colours.push(code, palette[i]); });
   colours.push("#dddddd");  // the legend on the page is drawn from the same table
   var empty = { type: "FeatureCollection", features: [] };
-  var style = container.dataset.styleUrl || { version: 8, sources: {}, layers: [
-    { id: "background", type: "background", paint: { "background-color": "#eef2f6" } }] };
-  var map = new maplibregl.Map({ container: container, style: style, center: [106.665, 11.02], zoom: 14 });
+  var map = window.SmartCityMap.create(container, { center: [106.665, 11.02], zoom: 14 });
   window.planningMap = map;
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+  window.SmartCityMap.markDrawn(map, container, ["zones", "permits"]);
 
   function esc(s) { var d = document.createElement("div"); d.textContent = s == null ? "" : String(s); return d.innerHTML; }
 
@@ -27,7 +26,6 @@
   }
 
   function refresh() {
-    items("streets", 1000).then(function (d) { map.getSource("streets").setData(d); });
     items("construction-permits", 500).then(function (d) { map.getSource("permits").setData(d); });
     items("household-businesses", 500).then(function (d) { map.getSource("businesses").setData(d); });
     container.dataset.ready = "true";
@@ -40,7 +38,7 @@
 
   function show(query, info) {
     // The panel is written by the server (words, Vietnamese numbers); the map only highlights the parcel.
-    fetch("/ban-do-quy-hoach/thong-tin?" + query + "&lang=" + encodeURIComponent(t.lang || "vi"))
+    fetch("/ban-do-quy-hoach/thong-tin?" + query + "&lang=" + encodeURIComponent(lang))
       .then(function (r) { return r.text(); })
       .then(function (html) { panel.innerHTML = html; });
     var geometry = info && info.parcel ? info.parcel.geometry : null;
@@ -53,17 +51,19 @@
   }
 
   map.on("load", function () {
-    ["streets", "wards", "selected", "permits", "businesses"].forEach(function (id) {
+    ["wards", "selected", "permits", "businesses"].forEach(function (id) {
       map.addSource(id, { type: "geojson", data: empty });
     });
     map.addSource("zones", tiles("planning-zones", 0));
     map.addSource("parcels", tiles("land-parcels", 13));
     map.addSource("buildings", tiles("buildings", 14));
     map.addLayer({ id: "zones", type: "fill", source: "zones", "source-layer": "planning-zones", paint: { "fill-color": colours, "fill-opacity": 0.55 } });
+    ["base-street-casing", "base-streets"].forEach(function (id) {  // the streets over the zones, under the rest
+      if (map.getLayer(id)) { map.moveLayer(id); }
+    });
     map.addLayer({ id: "wards", type: "line", source: "wards", paint: { "line-color": "#0b5394", "line-width": 2, "line-dasharray": [3, 2] } });
     map.addLayer({ id: "parcels", type: "line", source: "parcels", "source-layer": "land-parcels", minzoom: 15, paint: { "line-color": "#555", "line-width": 0.6 } });
     map.addLayer({ id: "buildings", type: "fill", source: "buildings", "source-layer": "buildings", minzoom: 15, layout: { visibility: "none" }, paint: { "fill-color": "#8a6d5a", "fill-opacity": 0.6 } });
-    map.addLayer({ id: "streets", type: "line", source: "streets", paint: { "line-color": "#ffffff", "line-width": 4 } });
     map.addLayer({ id: "permits", type: "line", source: "permits", paint: { "line-color": "#c0392b", "line-width": 2.5 } });
     map.addLayer({ id: "businesses", type: "circle", source: "businesses", layout: { visibility: "none" }, paint: { "circle-color": "#6c3483", "circle-radius": 5, "circle-stroke-color": "#fff", "circle-stroke-width": 1 } });
     map.addLayer({ id: "selected", type: "line", source: "selected", paint: { "line-color": "#d00000", "line-width": 3 } });
@@ -81,9 +81,9 @@
 
   document.querySelectorAll("[data-layer]").forEach(function (box) {
     box.addEventListener("change", function () {
-      if (map.getLayer(box.dataset.layer)) {
-        map.setLayoutProperty(box.dataset.layer, "visibility", box.checked ? "visible" : "none");
-      }
+      box.dataset.layer.split(" ").forEach(function (id) {
+        if (map.getLayer(id)) { map.setLayoutProperty(id, "visibility", box.checked ? "visible" : "none"); }
+      });
     });
   });
   document.getElementById("search").addEventListener("submit", function (e) {

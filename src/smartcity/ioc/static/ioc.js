@@ -1,5 +1,6 @@
 // The operations centre's live view: indicator sparklines (uPlot), the map (MapLibre) with its layers and
-// time slider, and the live event feed (server-sent events). Everything served locally.
+// time slider on the offline base map (base-map.js), and the live event feed (server-sent events).
+// Everything served locally.
 (function () {
   "use strict";
   var root = document.getElementById("ioc");
@@ -18,8 +19,8 @@
   function tick() { clock.textContent = timeText(new Date()); }
   tick(); setInterval(tick, 1000);
 
-  // ---- sparklines
-  document.querySelectorAll("[data-spark]").forEach(function (el) {
+  // ---- sparklines (asked for once the map has its layers, so that the map draws first)
+  function sparklines() { document.querySelectorAll("[data-spark]").forEach(function (el) {
     json("/api/v1/ioc/indicators/" + encodeURIComponent(el.dataset.spark)).then(function (s) {
       var pts = s.points.filter(function (p) { return p.value !== null; });
       if (pts.length < 2 || typeof uPlot === "undefined") { return; }
@@ -32,15 +33,14 @@
         axes: [{ show: false }, { show: false }], scales: { x: { time: true } }, series: series }, data, el);
       el.dataset.points = String(pts.length);
     });
-  });
+  }); }
 
   // ---- map
   var container = document.getElementById("ioc-map");
-  if (typeof maplibregl === "undefined") { return; }
-  var empty = { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef2f6" } }] };
-  var map = new maplibregl.Map({ container: container, style: container.dataset.styleUrl || empty, center: [106.66, 11.0], zoom: 11.2, attributionControl: { compact: true } });
+  if (typeof maplibregl === "undefined") { sparklines(); return; }
+  var map = window.SmartCityMap.create(container, { center: [106.66, 11.0], zoom: 11.2 });  // base-map.js
   window.iocMap = map;
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+  window.SmartCityMap.markDrawn(map, container, ["devices", "incidents"]);
   var hours = 0, incidentsAll = null, reportsAll = null;
   var paint = {
     devices: function () {
@@ -112,7 +112,7 @@
         if (box.checked && !map.getSource(name)) { load(name); } else { visible(name, box.checked); }
       });
     });
-    Promise.all(wanted).then(function () { container.dataset.ready = "true"; });
+    Promise.all(wanted).then(function () { container.dataset.ready = "true"; }).then(sparklines, sparklines);
   });
 
   // ---- time slider

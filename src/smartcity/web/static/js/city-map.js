@@ -1,23 +1,15 @@
-// Home page map: the city boundary and its (approximate) ward areas, drawn without a base map
-// unless one is configured.
+// Home page map: the city boundary and its (approximate) ward areas on the offline base map (base-map.js).
 (function () {
   "use strict";
   var container = document.getElementById("map");
   if (!container || typeof maplibregl === "undefined") { return; }
-  var t = window.SMARTCITY_I18N || {};
+  var t = JSON.parse(container.dataset.i18n || "{}");
   var on = container.dataset.on;
-  var styleUrl = container.dataset.styleUrl;
   var palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
                  "#ff9da7", "#9c755f", "#bab0ac", "#86bcb6", "#d37295", "#a0cbe8", "#8cd17d"];
-  var emptyStyle = { version: 8, sources: {}, layers: [
-    { id: "background", type: "background", paint: { "background-color": "#eef2f6" } }] };
-
-  var map = new maplibregl.Map({
-    container: container, style: styleUrl || emptyStyle, center: [106.66, 11.01], zoom: 10.6,
-    attributionControl: { compact: true }
-  });
+  var map = window.SmartCityMap.create(container, { center: [106.66, 11.01], zoom: 10.6 });  // base-map.js
   window.cityMap = map;
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+  window.SmartCityMap.markDrawn(map, container, ["ward-fill"]);
 
   function colourExpression(features) {
     var expr = ["match", ["get", "code"]];
@@ -53,8 +45,8 @@
       map.on("click", "ward-fill", function (e) {
         var p = e.features[0].properties;
         new maplibregl.Popup().setLngLat(e.lngLat).setHTML(
-          "<strong>" + p.name + "</strong><br>" + (t.ward || "") + " " + p.code +
-          (p.area_km2 ? "<br>" + (t.area || "") + ": " + Number(p.area_km2).toFixed(1) + " km²" : "") +
+          "<strong>" + p.name + "</strong>" +
+          (p.area_km2 ? "<br>" + (t.area || "") + ": " + Number(p.area_km2).toLocaleString("vi-VN", { maximumFractionDigits: 1 }) + " km²" : "") +
           "<br><em>" + (t.approximate || "") + "</em>").addTo(map);
       });
       map.on("mouseenter", "ward-fill", function () { map.getCanvas().style.cursor = "pointer"; });

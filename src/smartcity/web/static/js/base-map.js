@@ -1,0 +1,51 @@
+// Shared by every map page: the offline base map (real district boundaries and the city's streets layer,
+// from /api/v1/gis/base-map.geojson, never a tile server on the internet unless a style URL is configured),
+// and the marker `data-map-drawn` (ms since navigation start) set when the page's own layers have drawn.
+(function () {
+  "use strict";
+  var BASE_URL = "/api/v1/gis/base-map.geojson";
+  var kind = ["get", "kind"];
+
+  function attributionOf(container) {
+    var scope = container.closest("[data-map-scope]") || document;
+    var line = scope.querySelector(".map-attribution");
+    return line ? line.textContent.trim() : "";
+  }
+
+  function style(container) {
+    if (container.dataset.styleUrl) { return container.dataset.styleUrl; }  // an online base map, if configured
+    return { version: 8, sources: { base: { type: "geojson", data: window.location.origin + BASE_URL,
+      attribution: attributionOf(container) } }, layers: [
+      { id: "base-background", type: "background", paint: { "background-color": "#e8edf2" } },
+      { id: "base-districts", type: "fill", source: "base", filter: ["==", kind, "district"], paint: { "fill-color": "#f1efe8" } },
+      { id: "base-city", type: "fill", source: "base", filter: ["==", kind, "city"], paint: { "fill-color": "#fbfaf6" } },
+      { id: "base-district-lines", type: "line", source: "base", filter: ["==", kind, "district"], paint: { "line-color": "#9aa5b1", "line-width": 1, "line-dasharray": [4, 2] } },
+      { id: "base-street-casing", type: "line", source: "base", filter: ["==", kind, "street"], minzoom: 13,
+        paint: { "line-color": "#c3c8cf", "line-width": ["interpolate", ["linear"], ["zoom"], 13, 2.5, 18, 14] } },
+      { id: "base-streets", type: "line", source: "base", filter: ["==", kind, "street"],
+        paint: { "line-color": ["step", ["zoom"], "#c3c8cf", 13, "#ffffff"], "line-width": ["interpolate", ["linear"], ["zoom"], 10, 0.4, 13, 1.5, 18, 11] } },
+      { id: "base-city-line", type: "line", source: "base", filter: ["==", kind, "city"], paint: { "line-color": "#0b5394", "line-width": 2 } }
+    ] };
+  }
+
+  function create(container, options) {
+    var settings = { container: container, style: style(container), attributionControl: { compact: false } };
+    Object.keys(options || {}).forEach(function (key) { settings[key] = options[key]; });
+    var map = new maplibregl.Map(settings);
+    map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+    return map;
+  }
+
+  function markDrawn(map, container, layers) {
+    function done() {
+      var present = layers.filter(function (id) { return map.getLayer(id); });
+      if (!present.length) { return; }
+      map.off("idle", done);
+      container.dataset.mapFeatures = String(map.queryRenderedFeatures({ layers: present }).length);
+      container.dataset.mapDrawn = String(Math.round(performance.now()));
+    }
+    map.on("idle", done);
+  }
+
+  window.SmartCityMap = { style: style, create: create, markDrawn: markDrawn };
+}());
