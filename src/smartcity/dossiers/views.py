@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from smartcity.accounts import service as accounts
@@ -212,7 +213,10 @@ def dossier_page(request: Request, code: str, actor: Who) -> Response:
             "rules": FIXED_RULES,
             "steps": {s.key: s for s in steps_of(dossier)},
             "result_fields": fields_of(procedure.result_schema),
+            "result_proposal": service.proposed_result(db, settings, code) if "process" in detail.actions else {},
             "form_titles": {f.name: f.title for f in fields_of(procedure.form_schema)},
+            "form_choices": {f.name: dict(f.options) for f in fields_of(procedure.form_schema)},
+            "document_names": {d.code: d.name for d in procedure.required_documents},
             "unit_titles": service.unit_names(db, dossier),
             "ward_names": _ward_names(detail.form, on=dossier.submitted_at or clock.now()),
             "is_applicant": actor.user_id == dossier.applicant_user_id,
@@ -255,7 +259,8 @@ def _result_signature(db: Any, code: str) -> dict[str, Any]:
             signers.append({"name": serial, "kind": ""})
         else:
             signers.append({"name": certificate.common_name, "kind": certificate.kind})
-    return {**status, "signers": signers}
+    local = urlsplit(str(status.get("verification_url") or "")).path  # this server's page, on any port
+    return {**status, "signers": signers} | ({"verification_url": local} if local else {})
 
 
 @router.post("/ho-so/{code}/hanh-dong/{action}")
@@ -272,13 +277,17 @@ async def dossier_action(request: Request, code: str, action: str, actor: Who) -
             get_db(request), service.dossier_row(get_db(request), code).procedure_code
         )
         payload["result"] = coerce(procedure.result_schema, form, "r_")
-    service.act(
-        get_db(request),
-        actor=actor,
-        settings=get_settings(request),
-        code=code,
-        action=action,
-        payload=payload,
+    # In a worker thread: the action's handlers run after its commit (signing the result calls
+    # asyncio.run, which cannot run inside the server's event loop).
+    await run_in_threadpool(
+        lambda: service.act(
+            get_db(request),
+            actor=actor,
+            settings=get_settings(request),
+            code=code,
+            action=action,
+            payload=payload,
+        )
     )
     return RedirectResponse(f"/ho-so/{code}", status_code=303)
 
