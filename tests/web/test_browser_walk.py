@@ -84,7 +84,8 @@ class Walker:
         for fault, pattern in FAULTS.items():
             for found in pattern.finditer(text):
                 if not self._allowed(path, fault, found.group(0)):
-                    self.faults.append(f"{who} {path}: shows {fault}: {found.group(0)!r}")
+                    around = text[max(0, found.start() - 40) : found.end() + 20]
+                    self.faults.append(f"{who} {path}: shows {fault}: {found.group(0)!r} in {around!r}")
         for href in page.evaluate(LINKS):
             self._check_link(page, who, path, href)
         return text
@@ -186,7 +187,10 @@ def _visit(page: Any, walker: Walker, who: str, url: str) -> str:
     return walker.read(page, who)
 
 
-def _act(page: Any, walker: Walker, who: str, code: str, action: str, fill: dict[str, str] | None = None) -> None:
+def _act(
+    page: Any, walker: Walker, who: str, code: str, action: str, fill: dict[str, str] | None = None
+) -> None:
+    """Take a step of the dossier from its page, as `who`, and check it was taken."""
     _visit(page, walker, who, f"{walker.base}/ho-so/{code}")
     for selector, value in (fill or {}).items():
         if page.locator(selector).evaluate("e => e.tagName") == "SELECT":
@@ -196,7 +200,8 @@ def _act(page: Any, walker: Walker, who: str, code: str, action: str, fill: dict
     page.click(f"#action-{action}")
     page.wait_for_url(f"{walker.base}/ho-so/{code}")
     walker.read(page, who)
-    assert page.locator(f"#action-{action}").count() == 0, f"{who} could not {action}: {page.inner_text('main')}"
+    taken = page.locator(f"#action-{action}").count() == 0
+    assert taken, f"{who} could not {action}: {page.inner_text('main')}"
 
 
 def test_the_demo_walked_as_citizen_clerk_and_department_head(
