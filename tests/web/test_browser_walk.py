@@ -9,6 +9,7 @@ internal code, no English, no UTC time, and every local link on it answers 2xx.
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,7 +132,7 @@ def _vacant_spot(db: Database) -> tuple[float, float]:
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WalkCity]:
+def city(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[WalkCity]:
     """The demo as `smartcity demo` prepares it (the domains the walk visits, small sizes), served live."""
     from rich.console import Console
 
@@ -143,6 +144,8 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WalkCity]:
         log_json=False,
         _env_file=None,
     )
+    settings.data_dir.mkdir(mode=0o700)
+    shutil.copy(sqlite_template, settings.data_dir / "smartcity.db")  # migrated once for the whole session
     console = Console(quiet=True)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("smartcity.feedback.demo.DEMO_DAYS", 5)

@@ -239,12 +239,12 @@ def dossier_page(request: Request, code: str, actor: Who) -> Response:
 
 
 def _downloadable(detail: Any) -> list[str]:
-    """The documents the dossier page links to: the result once it may be downloaded (decided and paid);
-    the copy before signing stays in the record, not on the page."""
+    """The documents the dossier page links to: the result (and its copy from before signing) once it may
+    be downloaded, i.e. decided and its fees paid."""
     return [
         kind
         for kind in detail.documents
-        if kind != "result_unsigned" and (kind != "result" or detail.state in (DONE, RETURNED))
+        if kind not in ("result", "result_unsigned") or detail.state in (DONE, RETURNED)
     ]
 
 
