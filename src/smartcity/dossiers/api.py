@@ -29,7 +29,9 @@ from smartcity.web.deps import current_actor, get_db, get_settings, require_acto
 router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"])
 FILE_PREFIX = "file_"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCUMENT_KINDS = "^(receipt|supplement_request|refusal|apology|control_sheet|payment_receipt|result)$"
+DOCUMENT_KINDS = (
+    "^(receipt|supplement_request|refusal|apology|control_sheet|payment_receipt|result|result_unsigned)$"
+)
 
 
 async def _uploads(form: Any) -> list[service.Upload]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from smartcity.accounts import service as accounts
@@ -19,7 +20,7 @@ from smartcity.core.security import Actor
 from smartcity.dossiers import payments, ratings, service, signed_results, stats
 from smartcity.dossiers.forms import coerce, fields_of
 from smartcity.dossiers.schemas import ApplicantIn, DossierCreate
-from smartcity.dossiers.states import STATE_NAMES
+from smartcity.dossiers.states import DONE, RETURNED, STATE_NAMES
 from smartcity.dossiers.workflow import FIXED_RULES, steps_of
 from smartcity.procedures import service as procedures
 from smartcity.web.deps import current_actor, get_db, get_settings
@@ -32,6 +33,7 @@ STAFF_LINKS = (
     {"label": "Thống kê hồ sơ", "href": "/can-bo/thong-ke", "roles": ("head", "leader", "operator")},
 )
 Who = Annotated[Actor, Depends(current_actor)]
+STATISTICS_ROLES = ("head", "leader", "operator", "admin")
 
 
 def _login(request: Request) -> RedirectResponse:
@@ -189,6 +191,7 @@ def staff_queue(
             "filters": {"deadline": deadline or "", "state": state_value},
             "states": STATE_NAMES,
             "staff": True,
+            "may_see_statistics": any(actor.has_role(role) for role in STATISTICS_ROLES),
         },
     )
 
@@ -212,7 +215,12 @@ def dossier_page(request: Request, code: str, actor: Who) -> Response:
             "rules": FIXED_RULES,
             "steps": {s.key: s for s in steps_of(dossier)},
             "result_fields": fields_of(procedure.result_schema),
+            "result_proposal": service.proposed_result(db, settings, code)
+            if "process" in detail.actions
+            else {},
             "form_titles": {f.name: f.title for f in fields_of(procedure.form_schema)},
+            "form_choices": {f.name: dict(f.options) for f in fields_of(procedure.form_schema)},
+            "document_names": {d.code: d.name for d in procedure.required_documents},
             "unit_titles": service.unit_names(db, dossier),
             "ward_names": _ward_names(detail.form, on=dossier.submitted_at or clock.now()),
             "is_applicant": actor.user_id == dossier.applicant_user_id,
@@ -221,12 +229,23 @@ def dossier_page(request: Request, code: str, actor: Who) -> Response:
             "levels": ratings.LEVELS,
             "message": request.query_params.get("msg"),
             "signature": _result_signature(db, code),
+            "documents": _downloadable(detail),
             "assignees": service.assignee_choices(db, code) if "assign" in detail.actions else [],
             "transfer_units": _transfer_units(db, settings, dossier.processing_unit)
             if "transfer" in detail.actions
             else [],
         },
     )
+
+
+def _downloadable(detail: Any) -> list[str]:
+    """The documents the dossier page links to: the result (and its copy from before signing) once it may
+    be downloaded, i.e. decided and its fees paid."""
+    return [
+        kind
+        for kind in detail.documents
+        if kind not in ("result", "result_unsigned") or detail.state in (DONE, RETURNED)
+    ]
 
 
 def _transfer_units(db: Any, settings: Any, current: str | None) -> list[tuple[str, str]]:
@@ -255,7 +274,8 @@ def _result_signature(db: Any, code: str) -> dict[str, Any]:
             signers.append({"name": serial, "kind": ""})
         else:
             signers.append({"name": certificate.common_name, "kind": certificate.kind})
-    return {**status, "signers": signers}
+    local = urlsplit(str(status.get("verification_url") or "")).path  # this server's page, on any port
+    return {**status, "signers": signers} | ({"verification_url": local} if local else {})
 
 
 @router.post("/ho-so/{code}/hanh-dong/{action}")
@@ -272,13 +292,17 @@ async def dossier_action(request: Request, code: str, action: str, actor: Who) -
             get_db(request), service.dossier_row(get_db(request), code).procedure_code
         )
         payload["result"] = coerce(procedure.result_schema, form, "r_")
-    service.act(
-        get_db(request),
-        actor=actor,
-        settings=get_settings(request),
-        code=code,
-        action=action,
-        payload=payload,
+    # In a worker thread: the action's handlers run after its commit (signing the result calls
+    # asyncio.run, which cannot run inside the server's event loop).
+    await run_in_threadpool(
+        lambda: service.act(
+            get_db(request),
+            actor=actor,
+            settings=get_settings(request),
+            code=code,
+            action=action,
+            payload=payload,
+        )
     )
     return RedirectResponse(f"/ho-so/{code}", status_code=303)
 
@@ -406,7 +430,7 @@ def statistics_page(
     """Statistics by procedure, field, unit or month; the same as XLSX."""
     if not actor.is_authenticated:
         return _login(request)
-    if not any(actor.has_role(r) for r in ("head", "leader", "operator", "admin")):
+    if not any(actor.has_role(role) for role in STATISTICS_ROLES):
         raise Forbidden("Thống kê dành cho lãnh đạo và vận hành.")
     rows = stats.statistics(get_db(request), settings=get_settings(request), by=by)
     if xlsx:
@@ -423,6 +447,27 @@ def statistics_page(
             "rows": rows,
             "by": by,
             "headers": stats.HEADERS_VI,
+            "names": _group_names(get_db(request), by, [str(row["key"]) for row in rows]),
             "satisfaction": ratings.summary(get_db(request), by="unit"),
+            "unit_names": _group_names(get_db(request), "unit", []),
         },
     )
+
+
+def _group_names(db: Any, by: str, keys: list[str]) -> dict[str, str]:
+    """The statistics' groups as people name them: units, fields and procedures by name, months as MM/YYYY."""
+    if by == "unit":
+        return {unit.code: unit.name for unit in accounts.list_org_units(db)}
+    if by == "field":
+        return {str(f["code"]): str(f["name"]) for f in procedures.list_fields(db)}
+    if by == "month":
+        return {key: f"{key[5:7]}/{key[:4]}" for key in keys if len(key) == 7}
+    if by == "all":
+        return {key: "Tất cả" for key in keys}
+    names = {}
+    for key in keys:
+        try:
+            names[key] = procedures.get_procedure(db, key).name
+        except AppError:
+            continue
+    return names

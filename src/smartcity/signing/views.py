@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+from cryptography import x509
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
@@ -14,6 +18,7 @@ from smartcity.web.templating import render
 from smartcity.web.uploads import read_pdf_upload
 
 router = APIRouter(include_in_schema=False)
+HUMAN_FRIENDLY = re.compile(r"(?:^|,\s*)([A-Z][A-Za-z/ ]+):\s")  # "Common Name: …, Organization: …"
 PUBLIC_LINKS = ({"label": "Kiểm tra chữ ký số", "href": "/verify"},)
 
 STAFF_LINKS = ({"label": "Kiểm tra chữ ký số", "href": "/verify", "roles": ()},)
@@ -44,7 +49,11 @@ async def verify_upload(request: Request) -> HTMLResponse:
             {"limit_mb": _limit_mb(), "error": error},
             status_code=error.status,
         )
-    return render(request, "signing/report.html", {"report": report, "filename": upload.filename})
+    return render(
+        request,
+        "signing/report.html",
+        {"report": report, "filename": upload.filename, "names": _subject_names(report)},
+    )
 
 
 @router.get("/verify/{document_id}", response_class=HTMLResponse)
@@ -56,8 +65,39 @@ def verify_document(document_id: str, request: Request) -> HTMLResponse:
     return render(
         request,
         "signing/report.html",
-        {"report": report, "document": document, "filename": document.filename},
+        {
+            "report": report,
+            "document": document,
+            "filename": document.filename,
+            "names": _subject_names(report),
+        },
     )
+
+
+def _subject_names(report: Any) -> dict[str, str]:
+    """Each certificate subject of the report as a person reads it: its name and organisation (no codes)."""
+    subjects = {s for sig in report.signatures for s in (sig.signer.subject, *sig.chain)}
+    return {subject: _readable(subject) for subject in subjects}
+
+
+def _readable(subject: str) -> str:
+    """A subject (RFC 4514, or pyHanko's "Common Name: …, Organization: …") as its name and organisation."""
+    try:
+        name = x509.Name.from_rfc4514_string(subject)
+        found = {
+            label: [str(a.value) for a in name.get_attributes_for_oid(oid)]
+            for label, oid in (
+                ("Common Name", x509.NameOID.COMMON_NAME),
+                ("Organization", x509.NameOID.ORGANIZATION_NAME),
+            )
+        }
+    except ValueError:
+        parts = HUMAN_FRIENDLY.split(subject)[1:]
+        found = {}
+        for label, value in zip(parts[::2], parts[1::2], strict=False):
+            found.setdefault(label, []).append(value.strip())
+    names = [*found.get("Common Name", []), *found.get("Organization", [])]
+    return ", ".join(dict.fromkeys(names)) or subject
 
 
 @router.get("/verify/{document_id}/pdf")

@@ -87,14 +87,15 @@ def _check_assignee(db: Database, code: str, assignee: str) -> None:
 def _with_proposed_house_number(
     db: Database, settings: Settings, code: str, payload: dict[str, Any]
 ) -> dict[str, Any]:
-    """For the house-number certificate, the number the GIS proposes when the specialist gives none.
+    """For the house-number certificate, the number the GIS proposes when the specialist gives none, and
+    the street it is on (its code and name, also when the specialist gives the number).
 
     Read only (gis.addressing.propose_house_number), before the write lock; the GIS registers the number
     when it hears `dossiers.HouseNumberCertified`.
     """
     result = dict(payload.get("result") or {})
     dossier = dossier_row(db, code)
-    if dossier.procedure_code != HOUSE_NUMBER_PROCEDURE or result.get("house_number"):
+    if dossier.procedure_code != HOUSE_NUMBER_PROCEDURE or result.get("street_code"):
         return payload
     form = json.loads(decrypt_personal(settings.resolved_secret_key, dossier.form_encrypted))
     if form.get("longitude") is None or form.get("latitude") is None:
@@ -107,15 +108,21 @@ def _with_proposed_house_number(
         proposal = propose_house_number(db, lon=float(form["longitude"]), lat=float(form["latitude"]))
     except AppError:  # no street data near the house: the specialist enters the number
         return payload
-    number = proposal.house_number
+    number = str(result.get("house_number") or proposal.house_number)
     digits = "".join(ch for ch in number.split("/")[0] if ch.isdigit()) or "0"
     result.update(
         house_number=number,
-        side="odd_left" if int(digits) % 2 else "even_right",
+        side=result.get("side") or ("odd_left" if int(digits) % 2 else "even_right"),
         street_code=proposal.street_code,
-        proposed_by="gis",
+        street_name=proposal.street_name,
+        proposed_by="gis" if number == proposal.house_number else "specialist",
     )
     return {**payload, "result": result}
+
+
+def proposed_result(db: Database, settings: Settings, code: str) -> dict[str, Any]:
+    """The result data the platform proposes before the specialist processes (the GIS's house number)."""
+    return dict(_with_proposed_house_number(db, settings, code, {}).get("result") or {})
 
 
 def _with_plan_check(db: Database, settings: Settings, code: str, payload: dict[str, Any]) -> dict[str, Any]:

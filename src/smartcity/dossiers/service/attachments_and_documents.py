@@ -107,15 +107,17 @@ def document_pdf(db: Database, *, actor: Actor | None, settings: Settings, code:
         raise NotFound(f"No dossier {code}")
     if actor is not None:
         check_sees_personal_data(dossier, actor)
-    if kind == "result":
+    if kind in ("result", "result_unsigned"):  # the result, and its copy from before it was signed
         if dossier.state not in (DONE, RETURNED):
             raise Conflict("The result is available once the dossier is decided and its fees paid")
         with db.session() as s:
             digest = s.scalar(
                 select(DossierDocument.sha256).where(
-                    DossierDocument.dossier_id == dossier.id, DossierDocument.kind == "result"
+                    DossierDocument.dossier_id == dossier.id, DossierDocument.kind == kind
                 )
             )
+        if digest is None and kind == "result_unsigned":
+            raise NotFound(f"The result of {code} has no copy from before signing")
         if digest is None:  # decided before results were kept (demo data): issue it now, once
             try:
                 with UnitOfWork(db, Actor.system("dossiers.results")) as uow:
