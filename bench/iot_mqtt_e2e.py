@@ -1,13 +1,15 @@
 """Benchmark: MQTT QoS 1 to committed rows on PostgreSQL, beside a bare subscriber on the same broker.
 
-One run, one private Mosquitto on a free loopback port, the same publisher for every side:
+One run, one private Mosquitto on a free loopback port with the deployment's queue and in-flight settings
+(deploy/mosquitto/smartcity-scale.conf), the same publisher for every side, the demo's alarm rules on
+(`--no-rules` to leave them out):
   1. bare: a paho subscriber (QoS 1) that only counts;
   2. ingest x1: `Ingestor` (manual acks after commit) writing to PostgreSQL;
   3. ingest x2: two ingest processes on an MQTT v5 shared subscription ($share/ingest/...).
 Rates are messages / (last receipt or commit - first publish); latency is receipt or commit time minus the
 publish time carried in each message. Prints each side and the ratio to the bare subscriber.
 
-    .venv/bin/python bench/iot_mqtt_e2e.py [--messages 20000] [--postgres URL]
+    .venv/bin/python bench/iot_mqtt_e2e.py [--messages 20000] [--postgres URL] [--no-rules]
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ from smartcity.iot.models import Device, Telemetry
 from tests.iot.mqtt_support import Mosquitto, wait_until
 
 DEVICES = 1000
+SCALE_CONF = Path(__file__).resolve().parents[1] / "deploy" / "mosquitto" / "smartcity-scale.conf"
+BROKER_SETTINGS = ("max_inflight_messages", "max_queued_messages", "max_queued_bytes")
 
 
 def publish(port: int, count: int, tag: str) -> float:
@@ -195,14 +199,32 @@ def register_devices(db: Database) -> None:
         s.execute(insert(Device), rows)
 
 
-def orchestrate(count: int, pg_url: str) -> dict[str, tuple[float, float, float]]:
+def load_demo_rules(db: Database) -> int:
+    """The demo's alarm rules (two thresholds on waste containers, a no-data rule on every device)."""
+    from smartcity.iot import service
+    from smartcity.iot.demo import DEMO_RULES
+    from smartcity.iot.service.common import INGEST_ACTOR
+
+    for rule in DEMO_RULES:
+        service.create_rule(db, actor=INGEST_ACTOR, data=rule)
+    return len(DEMO_RULES)
+
+
+def deployed_broker_settings() -> str:
+    """The queue and in-flight lines of the shipped broker configuration."""
+    lines = SCALE_CONF.read_text(encoding="utf-8").splitlines()
+    return "".join(f"{line}\n" for line in lines if line.split(" ")[0] in BROKER_SETTINGS)
+
+
+def orchestrate(count: int, pg_url: str, *, rules: bool = True) -> dict[str, tuple[float, float, float]]:
     """Run the three sides, print them beside each other and return (rate, median, p99) of each."""
     import_models()
     db = fresh_postgres(pg_url)
     register_devices(db)
+    rule_count = load_demo_rules(db) if rules else 0
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        broker = Mosquitto(folder)
+        broker = Mosquitto(folder, extra=deployed_broker_settings())
         broker.start()
         try:
             bare_out = folder / "bare.json"
@@ -215,7 +237,10 @@ def orchestrate(count: int, pg_url: str) -> dict[str, tuple[float, float, float]
             two = run_ingest_side(broker.port, db, folder, count, 2)
         finally:
             broker.stop()
-    print(f"messages: {count}, devices: {DEVICES}, broker: private Mosquitto, database: PostgreSQL")
+    print(
+        f"messages: {count}, devices: {DEVICES}, alarm rules: {rule_count}, "
+        "broker: private Mosquitto (deploy settings), database: PostgreSQL"
+    )
     for label, (rate, median, p99) in (
         ("bare subscriber", reference),
         ("ingest x1      ", one),
@@ -234,10 +259,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--postgres", default=DEFAULT_PG)
+    parser.add_argument("--no-rules", action="store_true", help="Leave the demo's alarm rules out")
     parser.add_argument("--role", nargs="+")
     args = parser.parse_args()
     if not args.role:
-        orchestrate(args.messages, args.postgres)
+        orchestrate(args.messages, args.postgres, rules=not args.no_rules)
     elif args.role[0] == "bare":
         bare_consumer(int(args.role[1]), int(args.role[2]), Path(args.role[3]))
     else:
