@@ -1,4 +1,5 @@
-"""Batch writer of telemetry: executemany on SQLite, binary COPY into a staging table on PostgreSQL.
+"""Batch writer of telemetry and latest values: executemany on SQLite, binary COPY into a staging table and
+one merge on PostgreSQL.
 
 Duplicates (same device and message id) are never stored twice; the writer returns which messages were new.
 """
@@ -39,6 +40,21 @@ STAGE_DDL = (
 STAGE_TYPES = ["text", "text", "text", "timestamptz", "float8", "text"]
 COPY_STAGE = (
     "COPY iot_telemetry_stage (device_id, msg_id, key, ts, value, text_value) FROM STDIN (FORMAT BINARY)"
+)
+LATEST_STAGE_DDL = (
+    "CREATE TEMP TABLE IF NOT EXISTS iot_latest_stage "
+    "(device_id text, key text, ts timestamptz, msg_id text, value float8, text_value text) "
+    "ON COMMIT DELETE ROWS"
+)
+LATEST_STAGE_TYPES = ["text", "text", "timestamptz", "text", "float8", "text"]
+COPY_LATEST_STAGE = (
+    "COPY iot_latest_stage (device_id, key, ts, msg_id, value, text_value) FROM STDIN (FORMAT BINARY)"
+)
+MERGE_LATEST_STAGE = (
+    "INSERT INTO iot_latest (device_id, key, ts, msg_id, value, text_value) "
+    "SELECT device_id, key, ts, msg_id, value, text_value FROM iot_latest_stage ORDER BY device_id, key "
+    "ON CONFLICT (device_id, key) DO UPDATE SET ts = excluded.ts, msg_id = excluded.msg_id, "
+    "value = excluded.value, text_value = excluded.text_value WHERE excluded.ts >= iot_latest.ts"
 )
 MERGE_STAGE = (
     "INSERT INTO iot_telemetry (device_id, msg_id, key, ts, value, text_value) "
@@ -122,17 +138,28 @@ def update_latest(session: Session, rows: Iterable[Row]) -> None:
         return
     raw = session.connection().connection.driver_connection
     assert raw is not None
-    postgres = session.get_bind().dialect.name == "postgresql"
-    stamp = (lambda ts: ts) if postgres else _sqlite_time
-    params = [
-        (r.device_id, r.key, stamp(r.ts), r.msg_id, r.value, r.text_value)
-        for r in (newest[k] for k in sorted(newest))
-    ]
+    ordered = [newest[k] for k in sorted(newest)]
+    if session.get_bind().dialect.name == "postgresql":
+        _update_latest_postgres(raw, ordered)
+        return
+    params = [(r.device_id, r.key, _sqlite_time(r.ts), r.msg_id, r.value, r.text_value) for r in ordered]
     cursor = raw.cursor()
     try:
-        cursor.executemany(UPSERT_LATEST.replace("?", "%s") if postgres else UPSERT_LATEST, params)
+        cursor.executemany(UPSERT_LATEST, params)
     finally:
         cursor.close()
+
+
+def _update_latest_postgres(raw: Any, rows: list[Row]) -> None:
+    """Binary COPY of the newest values into a staging table, then one upsert (in key order, so that two
+    ingest processes lock rows in the same order)."""
+    with raw.cursor() as cursor:
+        cursor.execute(LATEST_STAGE_DDL)
+        with cursor.copy(COPY_LATEST_STAGE) as copy:
+            copy.set_types(LATEST_STAGE_TYPES)
+            for r in rows:
+                copy.write_row((r.device_id, r.key, r.ts, r.msg_id, r.value, r.text_value))
+        cursor.execute(MERGE_LATEST_STAGE)
 
 
 def count_rejections(session: Session, counts: dict[tuple[str, str], tuple[int, str, datetime]]) -> None:
