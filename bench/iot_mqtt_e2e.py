@@ -1,13 +1,18 @@
 """Benchmark: MQTT QoS 1 to committed rows on PostgreSQL, beside a bare subscriber on the same broker.
 
+Two modes. `backlog` (the default): the subscribers' persistent sessions exist, they are offline while the
+publisher queues every message at the broker, then they connect and drain it; the rate counts from their
+connection to the last receipt or commit. `--live`: the subscribers are connected while the publisher
+publishes (then the publisher may be the limit).
+
 One run, one private Mosquitto on a free loopback port with the deployment's queue and in-flight settings
 (deploy/mosquitto/smartcity-scale.conf), the same publisher for every side, the demo's alarm rules on
 (`--no-rules` to leave them out):
   1. bare: a paho subscriber (QoS 1) that only counts;
   2. ingest x1: `Ingestor` (manual acks after commit) writing to PostgreSQL;
   3. ingest x2: two ingest processes on an MQTT v5 shared subscription ($share/ingest/...).
-Rates are messages / (last receipt or commit - first publish); latency is receipt or commit time minus the
-publish time carried in each message. Prints each side and the ratio to the bare subscriber.
+Live rates are messages / (last receipt or commit - first publish); latency is receipt or commit time minus
+the publish time carried in each message. Prints each side and the ratio to the bare subscriber.
 
     .venv/bin/python bench/iot_mqtt_e2e.py [--messages 20000] [--postgres URL] [--no-rules]
 """
@@ -30,6 +35,8 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from sqlalchemy import func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -74,23 +81,31 @@ def publish(port: int, count: int, tag: str) -> float:
     return started
 
 
-def bare_consumer(port: int, count: int, out: Path) -> None:
-    """Subscribe with QoS 1 and count; write receipt latencies once `count` messages arrived."""
+def bare_consumer(port: int, count: int, out: Path, prefix: str = "") -> None:
+    """Subscribe with QoS 1 (persistent session) and count; write receipt latencies once `count` messages
+    arrived. With count 0 only create the session and leave. The connection time goes to <out>.connected."""
     received: list[tuple[float, float]] = []
     done = threading.Event()
 
     def on_message(_client: Any, _userdata: Any, message: Any) -> None:
-        received.append((time.time(), json.loads(message.payload)["sent"]))
+        body = json.loads(message.payload)
+        if body["msg_id"].startswith(prefix):
+            received.append((time.time(), body["sent"]))
         if len(received) >= count:
             done.set()
 
+    def on_connect(client: Any, *_: Any) -> None:
+        out.with_suffix(".connected").write_text(str(time.time()))
+        client.subscribe("city/+/+/telemetry", qos=1)
+
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-bare", protocol=mqtt.MQTTv5)
     client.on_message = on_message
-    client.on_connect = lambda c, *_: (
-        c.subscribe("city/+/+/telemetry", qos=1),
-        out.with_suffix(".ready").touch(),
-    )
-    client.connect("127.0.0.1", port)
+    client.on_connect = on_connect
+    client.on_subscribe = lambda *_: (out.with_suffix(".ready").touch(), count == 0 and done.set())
+    properties = Properties(PacketTypes.CONNECT)
+    properties.SessionExpiryInterval = 3600
+    properties.ReceiveMaximum = 10_000
+    client.connect("127.0.0.1", port, clean_start=False, properties=properties)
     client.loop_start()
     done.wait(600)
     client.disconnect()
@@ -105,6 +120,10 @@ def ingest_consumer(port: int, db_url: str, out: Path, client_id: str, shared: s
     committed: list[list[float]] = []
 
     class TimedIngestor(Ingestor):
+        def _on_connect(self, client: Any, *args: Any) -> None:
+            out.with_suffix(".connected").write_text(str(time.time()))
+            super()._on_connect(client, *args)
+
         def store(self, batch: list[Received]) -> None:
             super().store(batch)
             at = time.time()
@@ -133,36 +152,70 @@ def summary(points: list[list[float]], started: float, count: int) -> tuple[floa
     return count / (last - started), statistics.median(latencies) * 1000, p99 * 1000
 
 
-def stored(db: Database) -> int:
-    """Distinct messages committed."""
+def stored(db: Database, prefix: str = "") -> int:
+    """Distinct messages committed (whose id starts with `prefix`)."""
+    query = select(func.count(func.distinct(Telemetry.msg_id))).where(Telemetry.msg_id.startswith(prefix))
     with db.session() as s:
-        return s.scalar(select(func.count(func.distinct(Telemetry.msg_id)))) or 0
+        return s.scalar(query) or 0
+
+
+def run_bare_side(port: int, folder: Path, count: int, backlog: bool) -> tuple[float, float, float]:
+    """The bare subscriber: live (connected while publishing) or draining a queued backlog."""
+    out = folder / "bare.json"
+    if backlog:
+        _spawn("bare", str(port), "0", str(out), "").wait(timeout=60)  # the session, then offline
+        started = publish(port, count, "bare")
+        bare = _spawn("bare", str(port), str(count), str(out), "bare-")
+        bare.wait(timeout=600)
+        started = float(out.with_suffix(".connected").read_text())
+    else:
+        bare = _spawn("bare", str(port), str(count), str(out), "bare-")
+        wait_until(out.with_suffix(".ready").exists, timeout=30)
+        started = publish(port, count, "bare")
+        bare.wait(timeout=600)
+    return summary(json.loads(out.read_text()), started, count)
 
 
 def run_ingest_side(
-    port: int, db: Database, folder: Path, count: int, processes: int
+    port: int, db: Database, folder: Path, count: int, processes: int, backlog: bool
 ) -> tuple[float, float, float]:
-    """Start ingest process(es), publish, wait for every row, stop them and summarise."""
+    """Start ingest process(es), publish (before they connect when `backlog`), wait for every row, stop
+    them and summarise."""
     with db.engine.begin() as conn:
         conn.execute(text("TRUNCATE iot_telemetry, iot_latest"))
     shared = "ingest" if processes > 1 else None
     outs = [folder / f"ingest-{processes}-{n}.json" for n in range(processes)]
-    procs = [
-        _spawn("ingest", str(port), db.url, str(out), f"bench-ingest-{processes}-{n}", shared or "")
-        for n, out in enumerate(outs)
-    ]
+
+    def start() -> list[subprocess.Popen[bytes]]:
+        return [
+            _spawn("ingest", str(port), db.url, str(out), f"bench-ingest-{processes}-{n}", shared or "")
+            for n, out in enumerate(outs)
+        ]
+
+    procs = start()
     _warm_up(port, db, f"warm{processes}")
+    if backlog:
+        _stop(procs)
     with db.engine.begin() as conn:
         conn.execute(text("TRUNCATE iot_telemetry, iot_latest"))
-    started = publish(port, count, f"run{processes}")
-    if not wait_until(lambda: stored(db) >= count, timeout=600, interval=0.5):
-        raise RuntimeError(f"only {stored(db)} of {count} stored")
+    tag = f"run{processes}"
+    started = publish(port, count, tag)
+    if backlog:
+        procs = start()
+    if not wait_until(lambda: stored(db, f"{tag}-") >= count, timeout=600, interval=0.5):
+        raise RuntimeError(f"only {stored(db, f'{tag}-')} of {count} stored")
+    _stop(procs)
+    if backlog:
+        started = min(float(out.with_suffix(".connected").read_text()) for out in outs)
+    points = [p for out in outs for p in json.loads(out.read_text()) if p[0] >= started]
+    return summary(points, started, count)
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
     for proc in procs:
         proc.send_signal(signal.SIGTERM)
     for proc in procs:
         proc.wait(timeout=60)
-    points = [p for out in outs for p in json.loads(out.read_text()) if p[0] >= started]
-    return summary(points, started, count)
 
 
 def _warm_up(port: int, db: Database, tag: str) -> None:
@@ -216,7 +269,9 @@ def deployed_broker_settings() -> str:
     return "".join(f"{line}\n" for line in lines if line.split(" ")[0] in BROKER_SETTINGS)
 
 
-def orchestrate(count: int, pg_url: str, *, rules: bool = True) -> dict[str, tuple[float, float, float]]:
+def orchestrate(
+    count: int, pg_url: str, *, rules: bool = True, backlog: bool = True
+) -> dict[str, tuple[float, float, float]]:
     """Run the three sides, print them beside each other and return (rate, median, p99) of each."""
     import_models()
     db = fresh_postgres(pg_url)
@@ -227,19 +282,14 @@ def orchestrate(count: int, pg_url: str, *, rules: bool = True) -> dict[str, tup
         broker = Mosquitto(folder, extra=deployed_broker_settings())
         broker.start()
         try:
-            bare_out = folder / "bare.json"
-            bare = _spawn("bare", str(broker.port), str(count), str(bare_out))
-            wait_until(bare_out.with_suffix(".ready").exists, timeout=30)
-            started = publish(broker.port, count, "bare")
-            bare.wait(timeout=600)
-            reference = summary(json.loads(bare_out.read_text()), started, count)
-            one = run_ingest_side(broker.port, db, folder, count, 1)
-            two = run_ingest_side(broker.port, db, folder, count, 2)
+            reference = run_bare_side(broker.port, folder, count, backlog)
+            one = run_ingest_side(broker.port, db, folder, count, 1, backlog)
+            two = run_ingest_side(broker.port, db, folder, count, 2, backlog)
         finally:
             broker.stop()
     print(
-        f"messages: {count}, devices: {DEVICES}, alarm rules: {rule_count}, "
-        "broker: private Mosquitto (deploy settings), database: PostgreSQL"
+        f"{'backlog' if backlog else 'live'}: {count} messages, devices: {DEVICES}, "
+        f"alarm rules: {rule_count}, broker: private Mosquitto (deploy settings), database: PostgreSQL"
     )
     for label, (rate, median, p99) in (
         ("bare subscriber", reference),
@@ -259,13 +309,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--postgres", default=DEFAULT_PG)
+    parser.add_argument("--live", action="store_true", help="Subscribers connected while publishing")
     parser.add_argument("--no-rules", action="store_true", help="Leave the demo's alarm rules out")
     parser.add_argument("--role", nargs="+")
     args = parser.parse_args()
     if not args.role:
-        orchestrate(args.messages, args.postgres, rules=not args.no_rules)
+        orchestrate(args.messages, args.postgres, rules=not args.no_rules, backlog=not args.live)
     elif args.role[0] == "bare":
-        bare_consumer(int(args.role[1]), int(args.role[2]), Path(args.role[3]))
+        bare_consumer(int(args.role[1]), int(args.role[2]), Path(args.role[3]), args.role[4])
     else:
         _, port, db_url, out, client_id, shared = args.role
         ingest_consumer(int(port), db_url, Path(out), client_id, shared or None)
