@@ -190,7 +190,7 @@ class Ingestor:
         log.info("connected to MQTT %s:%s as %s", self.broker.host, self.broker.port, client._client_id)
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
-        self.inbox.append(Received(message.topic, message.payload, message.mid, message.qos))
+        self.inbox.append(Received(message.topic, bytes(message.payload), message.mid, message.qos))
         if not self._arrived.is_set():
             self._arrived.set()
 
