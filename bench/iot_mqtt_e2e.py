@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import signal
 import statistics
 import subprocess
@@ -96,7 +97,10 @@ def bare_consumer(port: int, count: int, out: Path, prefix: str = "") -> None:
 
     def on_connect(client: Any, *_: Any) -> None:
         out.with_suffix(".connected").write_text(str(time.time()))
+        cpu_at_connect.append(process_cpu())
         client.subscribe("city/+/+/telemetry", qos=1)
+
+    cpu_at_connect: list[float] = []
 
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-bare", protocol=mqtt.MQTTv5)
     client.on_message = on_message
@@ -108,9 +112,33 @@ def bare_consumer(port: int, count: int, out: Path, prefix: str = "") -> None:
     client.connect("127.0.0.1", port, clean_start=False, properties=properties)
     client.loop_start()
     done.wait(600)
+    out.with_suffix(".cpu").write_text(str(process_cpu() - cpu_at_connect[0]))
     client.disconnect()
     client.loop_stop()
     out.write_text(json.dumps([[at, at - sent] for at, sent in received]))
+
+
+def process_cpu() -> float:
+    """CPU seconds (user + system) this process used so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def backend_cpu(db: Database) -> float:
+    """CPU seconds used so far by the PostgreSQL backends serving the ingest processes (same machine)."""
+    with db.session() as s:
+        pids = list(
+            s.scalars(text("SELECT pid FROM pg_stat_activity WHERE application_name = 'bench-ingest'"))
+        )
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def ingest_consumer(port: int, db_url: str, out: Path, client_id: str, shared: str | None) -> None:
@@ -118,10 +146,12 @@ def ingest_consumer(port: int, db_url: str, out: Path, client_id: str, shared: s
     from smartcity.iot.mqtt import Broker, Ingestor, Received
 
     committed: list[list[float]] = []
+    cpu_at_connect: list[float] = []
 
     class TimedIngestor(Ingestor):
         def _on_connect(self, client: Any, *args: Any) -> None:
             out.with_suffix(".connected").write_text(str(time.time()))
+            cpu_at_connect.append(process_cpu())
             super()._on_connect(client, *args)
 
         def store(self, batch: list[Received]) -> None:
@@ -129,7 +159,7 @@ def ingest_consumer(port: int, db_url: str, out: Path, client_id: str, shared: s
             at = time.time()
             committed.extend([at, at - json.loads(item.payload)["sent"]] for item in batch)
 
-    db = Database(Settings(database_url=db_url).resolved_database_url)
+    db = Database(Settings(database_url=db_url + "?application_name=bench-ingest").resolved_database_url)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     ingestor = TimedIngestor(
@@ -141,15 +171,19 @@ def ingest_consumer(port: int, db_url: str, out: Path, client_id: str, shared: s
         publish_commands=False,
     )
     ingestor.run(stop)
+    out.with_suffix(".cpu").write_text(str(process_cpu() - cpu_at_connect[0]))
     out.write_text(json.dumps(committed))
 
 
-def summary(points: list[list[float]], started: float, count: int) -> tuple[float, float, float]:
-    """(messages per second, median latency ms, p99 latency ms)."""
+Side = tuple[float, float, float, float]  # msg/s, median latency ms, p99 latency ms, CPU µs a message
+
+
+def summary(points: list[list[float]], started: float, count: int, cpu: float) -> Side:
+    """(messages per second, median latency ms, p99 latency ms, CPU µs a message)."""
     last = max(at for at, _ in points)
     latencies = sorted(lat for _, lat in points)
     p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
-    return count / (last - started), statistics.median(latencies) * 1000, p99 * 1000
+    return count / (last - started), statistics.median(latencies) * 1000, p99 * 1000, cpu / count * 1e6
 
 
 def stored(db: Database, prefix: str = "") -> int:
@@ -159,7 +193,7 @@ def stored(db: Database, prefix: str = "") -> int:
         return s.scalar(query) or 0
 
 
-def run_bare_side(port: int, folder: Path, count: int, backlog: bool) -> tuple[float, float, float]:
+def run_bare_side(port: int, folder: Path, count: int, backlog: bool) -> Side:
     """The bare subscriber: live (connected while publishing) or draining a queued backlog."""
     out = folder / "bare.json"
     if backlog:
@@ -173,12 +207,11 @@ def run_bare_side(port: int, folder: Path, count: int, backlog: bool) -> tuple[f
         wait_until(out.with_suffix(".ready").exists, timeout=30)
         started = publish(port, count, "bare")
         bare.wait(timeout=600)
-    return summary(json.loads(out.read_text()), started, count)
+    cpu = float(out.with_suffix(".cpu").read_text())
+    return summary(json.loads(out.read_text()), started, count, cpu)
 
 
-def run_ingest_side(
-    port: int, db: Database, folder: Path, count: int, processes: int, backlog: bool
-) -> tuple[float, float, float]:
+def run_ingest_side(port: int, db: Database, folder: Path, count: int, processes: int, backlog: bool) -> Side:
     """Start ingest process(es), publish (before they connect when `backlog`), wait for every row, stop
     them and summarise."""
     with db.engine.begin() as conn:
@@ -204,11 +237,13 @@ def run_ingest_side(
         procs = start()
     if not wait_until(lambda: stored(db, f"{tag}-") >= count, timeout=600, interval=0.5):
         raise RuntimeError(f"only {stored(db, f'{tag}-')} of {count} stored")
+    database_cpu = backend_cpu(db)
     _stop(procs)
     if backlog:
         started = min(float(out.with_suffix(".connected").read_text()) for out in outs)
     points = [p for out in outs for p in json.loads(out.read_text()) if p[0] >= started]
-    return summary(points, started, count)
+    cpu = database_cpu + sum(float(out.with_suffix(".cpu").read_text()) for out in outs)
+    return summary(points, started, count, cpu)
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -270,38 +305,54 @@ def deployed_broker_settings() -> str:
 
 
 def orchestrate(
-    count: int, pg_url: str, *, rules: bool = True, backlog: bool = True
-) -> dict[str, tuple[float, float, float]]:
-    """Run the three sides, print them beside each other and return (rate, median, p99) of each."""
+    count: int, pg_url: str, *, rules: bool = True, backlog: bool = True, rounds: int = 3
+) -> dict[str, Side]:
+    """Run the three sides `rounds` times, interleaved, print each round and the medians; return the median
+    (rate, median latency, p99, CPU a message) of each side and, under "ratio x1"/"ratio x2", the median of
+    the per-round ratios to the bare subscriber."""
     import_models()
     db = fresh_postgres(pg_url)
     register_devices(db)
     rule_count = load_demo_rules(db) if rules else 0
+    runs: dict[str, list[Side]] = {"bare": [], "ingest x1": [], "ingest x2": []}
+    print(
+        f"{'backlog' if backlog else 'live'}: {count} messages, devices: {DEVICES}, "
+        f"alarm rules: {rule_count}, broker: private Mosquitto (deploy settings), database: PostgreSQL"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         broker = Mosquitto(folder, extra=deployed_broker_settings())
         broker.start()
         try:
-            reference = run_bare_side(broker.port, folder, count, backlog)
-            one = run_ingest_side(broker.port, db, folder, count, 1, backlog)
-            two = run_ingest_side(broker.port, db, folder, count, 2, backlog)
+            for n in range(rounds):
+                runs["bare"].append(run_bare_side(broker.port, folder, count, backlog))
+                runs["ingest x1"].append(run_ingest_side(broker.port, db, folder, count, 1, backlog))
+                runs["ingest x2"].append(run_ingest_side(broker.port, db, folder, count, 2, backlog))
+                _print_round(f"round {n + 1}", {name: sides[-1] for name, sides in runs.items()})
         finally:
             broker.stop()
-    print(
-        f"{'backlog' if backlog else 'live'}: {count} messages, devices: {DEVICES}, "
-        f"alarm rules: {rule_count}, broker: private Mosquitto (deploy settings), database: PostgreSQL"
-    )
-    for label, (rate, median, p99) in (
-        ("bare subscriber", reference),
-        ("ingest x1      ", one),
-        ("ingest x2 shared", two),
-    ):
+    medians: dict[str, Side] = {
+        name: tuple(statistics.median(side[i] for side in sides) for i in range(4))  # type: ignore[misc]
+        for name, sides in runs.items()
+    }
+    for name in ("ingest x1", "ingest x2"):
+        ratio = statistics.median(i[0] / b[0] for i, b in zip(runs[name], runs["bare"], strict=True))
+        medians[f"ratio {name[-2:]}"] = (ratio, 0.0, 0.0, 0.0)
+    _print_round(f"median of {rounds}", medians)
+    return medians
+
+
+def _print_round(label: str, sides: dict[str, Side]) -> None:
+    bare = sides["bare"]
+    print(label)
+    for name in ("bare", "ingest x1", "ingest x2"):
+        rate, median, p99, cpu = sides[name]
+        ratio = sides.get(f"ratio {name[-2:]}", (rate / bare[0],))[0]
         print(
-            f"{label}: {rate:>9,.0f} msg/s  median {median:>7.1f} ms  p99 {p99:>8.1f} ms  "
-            f"ratio to bare {rate / reference[0]:.2f}"
+            f"  {name:<10} {rate:>8,.0f} msg/s  ratio to bare {ratio:.2f}  "
+            f"CPU {cpu:>5.0f} µs/msg ({bare[3] / cpu:.2f} of bare's cost)  median {median:>7.0f} ms  "
+            f"p99 {p99:>7.0f} ms"
         )
-    print(f"scaling x2/x1: {two[0] / one[0]:.2f}")
-    return {"bare": reference, "ingest x1": one, "ingest x2": two}
 
 
 def main() -> None:
@@ -309,12 +360,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--postgres", default=DEFAULT_PG)
+    parser.add_argument("--rounds", type=int, default=3, help="Interleaved rounds (medians are printed)")
     parser.add_argument("--live", action="store_true", help="Subscribers connected while publishing")
     parser.add_argument("--no-rules", action="store_true", help="Leave the demo's alarm rules out")
     parser.add_argument("--role", nargs="+")
     args = parser.parse_args()
     if not args.role:
-        orchestrate(args.messages, args.postgres, rules=not args.no_rules, backlog=not args.live)
+        orchestrate(
+            args.messages, args.postgres, rules=not args.no_rules, backlog=not args.live, rounds=args.rounds
+        )
     elif args.role[0] == "bare":
         bare_consumer(int(args.role[1]), int(args.role[2]), Path(args.role[3]), args.role[4])
     else:
