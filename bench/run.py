@@ -58,11 +58,11 @@ def iot_rows(base: str, messages: int, rounds: int) -> list[Row]:
             "target": target,
         }
         for name, target in (("ingest x1", 0.8), ("ingest x2", 1.5))
-        for rate, _median, _p99, _cpu in [sides[name]]
+        for rate, _median, _p99, _cpu, _database in [sides[name]]
     ]
     cpu = [
         {
-            "bench": f"MQTT {name}: CPU µs a message, process + PostgreSQL",
+            "bench": f"MQTT {name}: CPU µs/msg, process + PostgreSQL ({sides[name][4]:.0f} of it)",
             "figure": round(sides[name][3]),
             "reference": round(bare_cpu),
             "reference_name": "bare paho subscriber (ratio: reference / figure)",

@@ -61,6 +61,20 @@ MERGE_STAGE = (
     "SELECT device_id, msg_id, key, ts, value, text_value FROM iot_telemetry_stage "
     "ON CONFLICT DO NOTHING RETURNING device_id, msg_id"
 )
+# The same merge moving the latest values forward with the rows it inserted, in one statement.
+MERGE_STAGE_AND_LATEST = (
+    "WITH inserted AS ("
+    "INSERT INTO iot_telemetry (device_id, msg_id, key, ts, value, text_value) "
+    "SELECT device_id, msg_id, key, ts, value, text_value FROM iot_telemetry_stage "
+    "ON CONFLICT DO NOTHING RETURNING device_id, msg_id, key, ts, value, text_value), "
+    "latest AS ("
+    "INSERT INTO iot_latest (device_id, key, ts, msg_id, value, text_value) "
+    "SELECT DISTINCT ON (device_id, key) device_id, key, ts, msg_id, value, text_value FROM inserted "
+    "ORDER BY device_id, key, ts DESC, msg_id DESC "
+    "ON CONFLICT (device_id, key) DO UPDATE SET ts = excluded.ts, msg_id = excluded.msg_id, "
+    "value = excluded.value, text_value = excluded.text_value WHERE excluded.ts >= iot_latest.ts) "
+    "SELECT DISTINCT device_id, msg_id FROM inserted"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +104,21 @@ def write_rows(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
     return _write_sqlite(session, rows)
 
 
+def store_telemetry(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
+    """Store rows not stored before and move the latest values forward with them; return the (device,
+    message id) pairs that were new. One COPY and one statement on PostgreSQL.
+
+    Call it once per transaction, after reading any latest value the batch's rules compare with.
+    """
+    if not rows:
+        return set()
+    if session.get_bind().dialect.name == "postgresql":
+        return _write_postgres(session, rows, merge=MERGE_STAGE_AND_LATEST)
+    inserted = _write_sqlite(session, rows)
+    update_latest(session, [r for r in rows if (r.device_id, r.msg_id) in inserted])
+    return inserted
+
+
 def _write_sqlite(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
     raw = session.connection().connection.driver_connection
     assert raw is not None
@@ -113,7 +142,7 @@ def _sqlite_time(ts: datetime) -> str:
     return ts.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def _write_postgres(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
+def _write_postgres(session: Session, rows: Sequence[Row], *, merge: str = MERGE_STAGE) -> set[MessageKey]:
     raw = session.connection().connection.driver_connection
     assert raw is not None
     with raw.cursor() as cursor:
@@ -122,7 +151,7 @@ def _write_postgres(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
             copy.set_types(STAGE_TYPES)
             for r in rows:
                 copy.write_row((r.device_id, r.msg_id, r.key, r.ts, r.value, r.text_value))
-        cursor.execute(MERGE_STAGE)
+        cursor.execute(merge)
         inserted = {(d, m) for d, m in cursor.fetchall()}
     return inserted
 

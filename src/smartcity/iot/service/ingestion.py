@@ -23,9 +23,18 @@ from smartcity.iot.models import (
     NgsiSubscription,
 )
 from smartcity.iot.pipeline import Accepted, DeviceInfo, Envelope, Refused, judge, to_rows, typed_value
-from smartcity.iot.rules import AlarmBook, RuleSpec, Sample, current_rules, evaluate, load_rules, one_of
+from smartcity.iot.rules import (
+    AlarmBook,
+    RuleSet,
+    RuleSpec,
+    Sample,
+    current_rules,
+    evaluate,
+    load_rules,
+    one_of,
+)
 from smartcity.iot.service.common import INGEST_ACTOR
-from smartcity.iot.writer import count_rejections, update_latest, write_rows
+from smartcity.iot.writer import count_rejections, store_telemetry
 
 
 @dataclass
@@ -48,13 +57,15 @@ def ingest(db: Database, *, envelopes: Sequence[Envelope], now: datetime | None 
         verdicts = [judge(i, e, devices, now) for i, e in enumerate(envelopes)]
         accepted = [v for v in verdicts if isinstance(v, Accepted)]
         outcome.refused = [v for v in verdicts if isinstance(v, Refused)]
-        rows = {message.index: to_rows(message) for message in accepted}
-        new_keys = write_rows(uow.session, [row for group in rows.values() for row in group])
+        rule_set = current_rules(uow) if accepted else None
+        previous = _previous_samples(uow.session, accepted, rule_set)  # before the latest values move
+        rows = [row for message in accepted for row in to_rows(message)]
+        new_keys = store_telemetry(uow.session, rows)
         fresh = _first_of_each([m for m in accepted if (m.device.id, m.msg_id) in new_keys])
         outcome.accepted, outcome.duplicates = len(fresh), len(accepted) - len(fresh)
-        _evaluate_rules(uow, fresh)
+        if rule_set is not None:
+            _evaluate_rules(uow, fresh, rule_set, previous)
         _announce(uow, fresh)
-        update_latest(uow.session, [row for message in fresh for row in rows[message.index]])
         count_rejections(uow.session, _rejection_counts(outcome.refused, now))
     return outcome
 
@@ -130,10 +141,21 @@ def _rejection_counts(
     return counts
 
 
-def _evaluate_rules(uow: UnitOfWork, messages: list[Accepted]) -> None:
+def _previous_samples(
+    session: Session, messages: list[Accepted], rule_set: RuleSet | None
+) -> dict[tuple[str, str], Sample]:
+    """The stored latest values a rate or state-change rule of the batch compares with (none otherwise)."""
+    if rule_set is None or not rule_set.previous_keys:
+        return {}
+    devices = {m.device.id for m in messages if rule_set.for_device(m.device)}
+    return _latest_samples(session, devices, rule_set.previous_keys) if devices else {}
+
+
+def _evaluate_rules(
+    uow: UnitOfWork, messages: list[Accepted], rule_set: RuleSet, previous: dict[tuple[str, str], Sample]
+) -> None:
     """Apply the compiled rules to the new messages, oldest first; no read per message."""
-    rule_set = current_rules(uow) if messages else None
-    if rule_set is None or not rule_set.rules:
+    if not rule_set.rules:
         return
     watched = [
         (m, rules) for m in sorted(messages, key=lambda m: m.ts) if (rules := rule_set.for_device(m.device))
@@ -142,7 +164,6 @@ def _evaluate_rules(uow: UnitOfWork, messages: list[Accepted]) -> None:
         return
     devices = {message.device.id for message, _ in watched}
     keys = rule_set.previous_keys
-    previous = _latest_samples(uow.session, devices, keys) if keys else {}
     book = AlarmBook(uow, devices)
     for message, rules in watched:
         for rule in rules:
