@@ -1,13 +1,20 @@
 """Benchmark: MQTT QoS 1 to committed rows on PostgreSQL, beside a bare subscriber on the same broker.
 
-One run, one private Mosquitto on a free loopback port, the same publisher for every side:
+Two modes. `backlog` (the default): the subscribers' persistent sessions exist, they are offline while the
+publisher queues every message at the broker, then they connect and drain it; the rate counts from their
+connection to the last receipt or commit. `--live`: the subscribers are connected while the publisher
+publishes (then the publisher may be the limit).
+
+One run, one private Mosquitto on a free loopback port with the deployment's queue and in-flight settings
+(deploy/mosquitto/smartcity-scale.conf), the same publisher for every side, the demo's alarm rules on
+(`--no-rules` to leave them out):
   1. bare: a paho subscriber (QoS 1) that only counts;
   2. ingest x1: `Ingestor` (manual acks after commit) writing to PostgreSQL;
   3. ingest x2: two ingest processes on an MQTT v5 shared subscription ($share/ingest/...).
-Rates are messages / (last receipt or commit - first publish); latency is receipt or commit time minus the
-publish time carried in each message. Prints each side and the ratio to the bare subscriber.
+Live rates are messages / (last receipt or commit - first publish); latency is receipt or commit time minus
+the publish time carried in each message. Prints each side and the ratio to the bare subscriber.
 
-    .venv/bin/python bench/iot_mqtt_e2e.py [--messages 20000] [--postgres URL]
+    .venv/bin/python bench/iot_mqtt_e2e.py [--messages 20000] [--postgres URL] [--no-rules]
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import signal
 import statistics
 import subprocess
@@ -28,6 +36,8 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from sqlalchemy import func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -41,6 +51,8 @@ from smartcity.iot.models import Device, Telemetry
 from tests.iot.mqtt_support import Mosquitto, wait_until
 
 DEVICES = 1000
+SCALE_CONF = Path(__file__).resolve().parents[1] / "deploy" / "mosquitto" / "smartcity-scale.conf"
+BROKER_SETTINGS = ("max_inflight_messages", "max_queued_messages", "max_queued_bytes")
 
 
 def publish(port: int, count: int, tag: str) -> float:
@@ -70,28 +82,63 @@ def publish(port: int, count: int, tag: str) -> float:
     return started
 
 
-def bare_consumer(port: int, count: int, out: Path) -> None:
-    """Subscribe with QoS 1 and count; write receipt latencies once `count` messages arrived."""
+def bare_consumer(port: int, count: int, out: Path, prefix: str = "") -> None:
+    """Subscribe with QoS 1 (persistent session) and count; write receipt latencies once `count` messages
+    arrived. With count 0 only create the session and leave. The connection time goes to <out>.connected."""
     received: list[tuple[float, float]] = []
     done = threading.Event()
 
     def on_message(_client: Any, _userdata: Any, message: Any) -> None:
-        received.append((time.time(), json.loads(message.payload)["sent"]))
+        body = json.loads(message.payload)
+        if body["msg_id"].startswith(prefix):
+            received.append((time.time(), body["sent"]))
         if len(received) >= count:
             done.set()
 
+    def on_connect(client: Any, *_: Any) -> None:
+        out.with_suffix(".connected").write_text(str(time.time()))
+        cpu_at_connect.append(process_cpu())
+        client.subscribe("city/+/+/telemetry", qos=1)
+
+    cpu_at_connect: list[float] = []
+
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-bare", protocol=mqtt.MQTTv5)
     client.on_message = on_message
-    client.on_connect = lambda c, *_: (
-        c.subscribe("city/+/+/telemetry", qos=1),
-        out.with_suffix(".ready").touch(),
-    )
-    client.connect("127.0.0.1", port)
+    client.on_connect = on_connect
+    client.on_subscribe = lambda *_: (out.with_suffix(".ready").touch(), count == 0 and done.set())
+    properties = Properties(PacketTypes.CONNECT)
+    properties.SessionExpiryInterval = 3600
+    properties.ReceiveMaximum = 10_000
+    client.connect("127.0.0.1", port, clean_start=False, properties=properties)
     client.loop_start()
     done.wait(600)
+    out.with_suffix(".cpu").write_text(str(process_cpu() - cpu_at_connect[0]))
     client.disconnect()
     client.loop_stop()
     out.write_text(json.dumps([[at, at - sent] for at, sent in received]))
+
+
+def process_cpu() -> float:
+    """CPU seconds (user + system) this process used so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def backend_cpu(db: Database) -> float:
+    """CPU seconds used so far by the PostgreSQL backends serving the ingest processes (same machine)."""
+    with db.session() as s:
+        pids = list(
+            s.scalars(text("SELECT pid FROM pg_stat_activity WHERE application_name = 'bench-ingest'"))
+        )
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def ingest_consumer(port: int, db_url: str, out: Path, client_id: str, shared: str | None) -> None:
@@ -99,14 +146,20 @@ def ingest_consumer(port: int, db_url: str, out: Path, client_id: str, shared: s
     from smartcity.iot.mqtt import Broker, Ingestor, Received
 
     committed: list[list[float]] = []
+    cpu_at_connect: list[float] = []
 
     class TimedIngestor(Ingestor):
+        def _on_connect(self, client: Any, *args: Any) -> None:
+            out.with_suffix(".connected").write_text(str(time.time()))
+            cpu_at_connect.append(process_cpu())
+            super()._on_connect(client, *args)
+
         def store(self, batch: list[Received]) -> None:
             super().store(batch)
             at = time.time()
             committed.extend([at, at - json.loads(item.payload)["sent"]] for item in batch)
 
-    db = Database(Settings(database_url=db_url).resolved_database_url)
+    db = Database(Settings(database_url=db_url + "?application_name=bench-ingest").resolved_database_url)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     ingestor = TimedIngestor(
@@ -118,47 +171,90 @@ def ingest_consumer(port: int, db_url: str, out: Path, client_id: str, shared: s
         publish_commands=False,
     )
     ingestor.run(stop)
+    out.with_suffix(".cpu").write_text(str(process_cpu() - cpu_at_connect[0]))
     out.write_text(json.dumps(committed))
 
 
-def summary(points: list[list[float]], started: float, count: int) -> tuple[float, float, float]:
-    """(messages per second, median latency ms, p99 latency ms)."""
+# msg/s, median latency ms, p99 latency ms, CPU µs a message (all), of which in PostgreSQL
+Side = tuple[float, float, float, float, float]
+
+
+def summary(
+    points: list[list[float]], started: float, count: int, cpu: float, database_cpu: float = 0.0
+) -> Side:
+    """(messages per second, median and p99 latency ms, CPU µs a message, of which PostgreSQL's)."""
     last = max(at for at, _ in points)
     latencies = sorted(lat for _, lat in points)
     p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
-    return count / (last - started), statistics.median(latencies) * 1000, p99 * 1000
+    rate, each = count / (last - started), 1e6 / count
+    return rate, statistics.median(latencies) * 1000, p99 * 1000, cpu * each, database_cpu * each
 
 
-def stored(db: Database) -> int:
-    """Distinct messages committed."""
+def stored(db: Database, prefix: str = "") -> int:
+    """Distinct messages committed (whose id starts with `prefix`)."""
+    query = select(func.count(func.distinct(Telemetry.msg_id))).where(Telemetry.msg_id.startswith(prefix))
     with db.session() as s:
-        return s.scalar(select(func.count(func.distinct(Telemetry.msg_id)))) or 0
+        return s.scalar(query) or 0
 
 
-def run_ingest_side(
-    port: int, db: Database, folder: Path, count: int, processes: int
-) -> tuple[float, float, float]:
-    """Start ingest process(es), publish, wait for every row, stop them and summarise."""
+def run_bare_side(port: int, folder: Path, count: int, backlog: bool) -> Side:
+    """The bare subscriber: live (connected while publishing) or draining a queued backlog."""
+    out = folder / "bare.json"
+    if backlog:
+        _spawn("bare", str(port), "0", str(out), "").wait(timeout=60)  # the session, then offline
+        started = publish(port, count, "bare")
+        bare = _spawn("bare", str(port), str(count), str(out), "bare-")
+        bare.wait(timeout=600)
+        started = float(out.with_suffix(".connected").read_text())
+    else:
+        bare = _spawn("bare", str(port), str(count), str(out), "bare-")
+        wait_until(out.with_suffix(".ready").exists, timeout=30)
+        started = publish(port, count, "bare")
+        bare.wait(timeout=600)
+    cpu = float(out.with_suffix(".cpu").read_text())
+    return summary(json.loads(out.read_text()), started, count, cpu)
+
+
+def run_ingest_side(port: int, db: Database, folder: Path, count: int, processes: int, backlog: bool) -> Side:
+    """Start ingest process(es), publish (before they connect when `backlog`), wait for every row, stop
+    them and summarise."""
     with db.engine.begin() as conn:
         conn.execute(text("TRUNCATE iot_telemetry, iot_latest"))
     shared = "ingest" if processes > 1 else None
     outs = [folder / f"ingest-{processes}-{n}.json" for n in range(processes)]
-    procs = [
-        _spawn("ingest", str(port), db.url, str(out), f"bench-ingest-{processes}-{n}", shared or "")
-        for n, out in enumerate(outs)
-    ]
+
+    def start() -> list[subprocess.Popen[bytes]]:
+        return [
+            _spawn("ingest", str(port), db.url, str(out), f"bench-ingest-{processes}-{n}", shared or "")
+            for n, out in enumerate(outs)
+        ]
+
+    procs = start()
     _warm_up(port, db, f"warm{processes}")
+    if backlog:
+        _stop(procs)
     with db.engine.begin() as conn:
         conn.execute(text("TRUNCATE iot_telemetry, iot_latest"))
-    started = publish(port, count, f"run{processes}")
-    if not wait_until(lambda: stored(db) >= count, timeout=600, interval=0.5):
-        raise RuntimeError(f"only {stored(db)} of {count} stored")
+    tag = f"run{processes}"
+    started = publish(port, count, tag)
+    if backlog:
+        procs = start()
+    if not wait_until(lambda: stored(db, f"{tag}-") >= count, timeout=600, interval=0.5):
+        raise RuntimeError(f"only {stored(db, f'{tag}-')} of {count} stored")
+    database_cpu = backend_cpu(db)
+    _stop(procs)
+    if backlog:
+        started = min(float(out.with_suffix(".connected").read_text()) for out in outs)
+    points = [p for out in outs for p in json.loads(out.read_text()) if p[0] >= started]
+    cpu = database_cpu + sum(float(out.with_suffix(".cpu").read_text()) for out in outs)
+    return summary(points, started, count, cpu, database_cpu)
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
     for proc in procs:
         proc.send_signal(signal.SIGTERM)
     for proc in procs:
         proc.wait(timeout=60)
-    points = [p for out in outs for p in json.loads(out.read_text()) if p[0] >= started]
-    return summary(points, started, count)
 
 
 def _warm_up(port: int, db: Database, tag: str) -> None:
@@ -195,38 +291,72 @@ def register_devices(db: Database) -> None:
         s.execute(insert(Device), rows)
 
 
-def orchestrate(count: int, pg_url: str) -> dict[str, tuple[float, float, float]]:
-    """Run the three sides, print them beside each other and return (rate, median, p99) of each."""
+def load_demo_rules(db: Database) -> int:
+    """The demo's alarm rules (two thresholds on waste containers, a no-data rule on every device)."""
+    from smartcity.iot import service
+    from smartcity.iot.demo import DEMO_RULES
+    from smartcity.iot.service.common import INGEST_ACTOR
+
+    for rule in DEMO_RULES:
+        service.create_rule(db, actor=INGEST_ACTOR, data=rule)
+    return len(DEMO_RULES)
+
+
+def deployed_broker_settings() -> str:
+    """The queue and in-flight lines of the shipped broker configuration."""
+    lines = SCALE_CONF.read_text(encoding="utf-8").splitlines()
+    return "".join(f"{line}\n" for line in lines if line.split(" ")[0] in BROKER_SETTINGS)
+
+
+def orchestrate(
+    count: int, pg_url: str, *, rules: bool = True, backlog: bool = True, rounds: int = 3
+) -> dict[str, Side]:
+    """Run the three sides `rounds` times, interleaved, print each round and the medians; return the median
+    (rate, median latency, p99, CPU a message) of each side and, under "ratio x1"/"ratio x2", the median of
+    the per-round ratios to the bare subscriber."""
     import_models()
     db = fresh_postgres(pg_url)
     register_devices(db)
+    rule_count = load_demo_rules(db) if rules else 0
+    runs: dict[str, list[Side]] = {"bare": [], "ingest x1": [], "ingest x2": []}
+    print(
+        f"{'backlog' if backlog else 'live'}: {count} messages, devices: {DEVICES}, "
+        f"alarm rules: {rule_count}, broker: private Mosquitto (deploy settings), database: PostgreSQL"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        broker = Mosquitto(folder)
+        broker = Mosquitto(folder, extra=deployed_broker_settings())
         broker.start()
         try:
-            bare_out = folder / "bare.json"
-            bare = _spawn("bare", str(broker.port), str(count), str(bare_out))
-            wait_until(bare_out.with_suffix(".ready").exists, timeout=30)
-            started = publish(broker.port, count, "bare")
-            bare.wait(timeout=600)
-            reference = summary(json.loads(bare_out.read_text()), started, count)
-            one = run_ingest_side(broker.port, db, folder, count, 1)
-            two = run_ingest_side(broker.port, db, folder, count, 2)
+            for n in range(rounds):
+                runs["bare"].append(run_bare_side(broker.port, folder, count, backlog))
+                runs["ingest x1"].append(run_ingest_side(broker.port, db, folder, count, 1, backlog))
+                runs["ingest x2"].append(run_ingest_side(broker.port, db, folder, count, 2, backlog))
+                _print_round(f"round {n + 1}", {name: sides[-1] for name, sides in runs.items()})
         finally:
             broker.stop()
-    print(f"messages: {count}, devices: {DEVICES}, broker: private Mosquitto, database: PostgreSQL")
-    for label, (rate, median, p99) in (
-        ("bare subscriber", reference),
-        ("ingest x1      ", one),
-        ("ingest x2 shared", two),
-    ):
+    medians: dict[str, Side] = {
+        name: tuple(statistics.median(side[i] for side in sides) for i in range(5))  # type: ignore[misc]
+        for name, sides in runs.items()
+    }
+    for name in ("ingest x1", "ingest x2"):
+        ratio = statistics.median(i[0] / b[0] for i, b in zip(runs[name], runs["bare"], strict=True))
+        medians[f"ratio {name[-2:]}"] = (ratio, 0.0, 0.0, 0.0, 0.0)
+    _print_round(f"median of {rounds}", medians)
+    return medians
+
+
+def _print_round(label: str, sides: dict[str, Side]) -> None:
+    bare = sides["bare"]
+    print(label)
+    for name in ("bare", "ingest x1", "ingest x2"):
+        rate, median, p99, cpu, database = sides[name]
+        ratio = sides.get(f"ratio {name[-2:]}", (rate / bare[0],))[0]
         print(
-            f"{label}: {rate:>9,.0f} msg/s  median {median:>7.1f} ms  p99 {p99:>8.1f} ms  "
-            f"ratio to bare {rate / reference[0]:.2f}"
+            f"  {name:<10} {rate:>8,.0f} msg/s  ratio to bare {ratio:.2f}  "
+            f"CPU {cpu:>5.0f} µs/msg (PostgreSQL {database:>4.0f}; bare/this {bare[3] / cpu:.2f})  "
+            f"median {median:>7.0f} ms  p99 {p99:>7.0f} ms"
         )
-    print(f"scaling x2/x1: {two[0] / one[0]:.2f}")
-    return {"bare": reference, "ingest x1": one, "ingest x2": two}
 
 
 def main() -> None:
@@ -234,12 +364,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--postgres", default=DEFAULT_PG)
+    parser.add_argument("--rounds", type=int, default=3, help="Interleaved rounds (medians are printed)")
+    parser.add_argument("--live", action="store_true", help="Subscribers connected while publishing")
+    parser.add_argument("--no-rules", action="store_true", help="Leave the demo's alarm rules out")
     parser.add_argument("--role", nargs="+")
     args = parser.parse_args()
     if not args.role:
-        orchestrate(args.messages, args.postgres)
+        orchestrate(
+            args.messages, args.postgres, rules=not args.no_rules, backlog=not args.live, rounds=args.rounds
+        )
     elif args.role[0] == "bare":
-        bare_consumer(int(args.role[1]), int(args.role[2]), Path(args.role[3]))
+        bare_consumer(int(args.role[1]), int(args.role[2]), Path(args.role[3]), args.role[4])
     else:
         _, port, db_url, out, client_id, shared = args.role
         ingest_consumer(int(port), db_url, Path(out), client_id, shared or None)

@@ -1,7 +1,8 @@
 """`make bench`: every benchmark, one table of figure, reference (measured in the same run), ratio, target.
 
     PYTHONPATH=src .venv/bin/python bench/run.py [--postgres-base postgresql://postgres@127.0.0.1:5432/]
-        [--only http dossiers iot maps] [--sizes 10000 100000 1000000] [--messages 20000] [--json out.json]
+        [--only http dossiers iot maps] [--sizes 10000 100000 1000000] [--messages 20000] [--rounds 3]
+        [--map-runs 5] [--json out.json]
 
 Benches (each on its own PostgreSQL database, emptied: smartcity_bench_*):
   http      plain authenticated JSON reads, /healthz and OGC API Features beside a minimal FastAPI app,
@@ -42,24 +43,37 @@ def dossier_rows(base: str, sizes: tuple[int, ...]) -> list[Row]:
     return dossiers_scale.run(base + "smartcity_bench_dossiers_scale", sizes)
 
 
-def iot_rows(base: str, messages: int) -> list[Row]:
-    """The MQTT backlog bench: ingest x1 and x2 beside the bare subscriber."""
+def iot_rows(base: str, messages: int, rounds: int) -> list[Row]:
+    """The MQTT backlog bench: ingest x1 and x2 beside the bare subscriber (medians of interleaved rounds;
+    the ratio is the median of the per-round ratios), and the CPU each spends on a message."""
     from bench import iot_mqtt_e2e
 
-    sides = iot_mqtt_e2e.orchestrate(messages, base + "smartcity_bench_iot")
-    bare = sides["bare"][0]
-    return [
+    sides = iot_mqtt_e2e.orchestrate(messages, base + "smartcity_bench_iot", rounds=rounds)
+    bare, bare_cpu = sides["bare"][0], sides["bare"][3]
+    rates = [
         {
-            "bench": f"MQTT {name} msg/s ({messages:,} messages, p99 {p99:,.0f} ms)",
+            "bench": f"MQTT backlog {name} msg/s ({messages:,} msgs, median of {rounds})",
             "figure": round(rate),
             "reference": round(bare),
             "reference_name": "bare paho subscriber",
-            "ratio": round(rate / bare, 2),
+            "ratio": round(sides[f"ratio {name[-2:]}"][0], 2),
             "target": target,
         }
         for name, target in (("ingest x1", 0.8), ("ingest x2", 1.5))
-        for rate, _median, p99 in [sides[name]]
+        for rate, _median, _p99, _cpu, _database in [sides[name]]
     ]
+    cpu = [
+        {
+            "bench": f"MQTT {name}: CPU µs/msg, process + PostgreSQL ({sides[name][4]:.0f} of it)",
+            "figure": round(sides[name][3]),
+            "reference": round(bare_cpu),
+            "reference_name": "bare paho subscriber (ratio: reference / figure)",
+            "ratio": round(bare_cpu / sides[name][3], 2),
+            "target": None,
+        }
+        for name in ("ingest x1", "ingest x2")
+    ]
+    return rates + cpu
 
 
 def map_rows(runs: int) -> list[Row]:
@@ -106,6 +120,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--map-runs", type=int, default=5, help="Loads of each map page (after a warm-up)")
+    parser.add_argument("--rounds", type=int, default=3, help="Interleaved rounds of the iot bench")
     parser.add_argument("--json", type=Path, help="Also write the rows here")
     args = parser.parse_args()
     rows: list[Row] = []
@@ -115,7 +130,7 @@ def main() -> None:
     if "dossiers" in args.only:
         rows += dossier_rows(args.postgres_base, tuple(args.sizes))
     if "iot" in args.only:
-        rows += iot_rows(args.postgres_base, args.messages)
+        rows += iot_rows(args.postgres_base, args.messages, args.rounds)
     if "maps" in args.only:
         rows += map_rows(args.map_runs)
     print()

@@ -45,7 +45,7 @@ def wait_for_port(port: int, *, timeout: float = 10.0) -> None:
 class Mosquitto:
     """A private broker with persistence, so that a restart keeps sessions and queued messages."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, extra: str = "") -> None:
         if not os.path.exists(MOSQUITTO):
             service_missing("mosquitto is not installed")
         self.port = free_port()
@@ -55,7 +55,7 @@ class Mosquitto:
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
             f"user {getpass.getuser()}\n"
             f"persistence_location {folder}/\nautosave_interval 1\nmax_queued_messages 1000000\n"
-            "max_inflight_messages 1000\n"
+            "max_inflight_messages 1000\n" + extra
         )
         self.process: subprocess.Popen[bytes] | None = None
 

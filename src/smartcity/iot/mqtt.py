@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urlparse
 
 import paho.mqtt.client as mqtt
@@ -36,7 +36,10 @@ log = logging.getLogger(__name__)
 TELEMETRY, EVENTS, COMMAND_ACK = "telemetry", "events", "command/ack"
 SUBSCRIPTIONS = ("city/+/+/telemetry", "city/+/+/events", "city/+/+/command/ack")
 SESSION_EXPIRY_SECONDS = 7 * 86400
-RECEIVE_MAXIMUM = 2000
+# Unacknowledged messages the broker may send us (MQTT v5 Receive Maximum): several batches, so that the next
+# batch arrives while one is being stored (acknowledgements go out only after its commit). The broker's own
+# max_inflight_messages must not be lower (deploy/mosquitto/smartcity-scale.conf).
+RECEIVE_MAXIMUM = 10_000
 ROLLUP_EVERY_SECONDS = 300.0
 HOUSEKEEPING_LOCK = "iot.ingest.housekeeping"  # one ingest process of a deployment publishes and rolls up
 
@@ -136,8 +139,7 @@ def connect(client: mqtt.Client, broker: Broker, *, persistent: bool = True) -> 
         client.connect(broker.host, broker.port, keepalive=30)
 
 
-@dataclass(frozen=True)
-class Received:
+class Received(NamedTuple):
     """A message taken from the broker, not yet acknowledged."""
 
     topic: str
@@ -164,7 +166,8 @@ class Ingestor:
         self.shared_group = shared_group
         self.batch_size, self.flush_seconds = batch_size, flush_seconds
         self.publish_commands = publish_commands
-        self.inbox: queue.Queue[Received] = queue.Queue()
+        self.inbox: deque[Received] = deque()  # appended by the network thread, taken by the batch loop
+        self._arrived = threading.Event()
         self.stored = 0
         self.client = new_client(client_id, broker)
         self.client.on_connect = self._on_connect
@@ -187,7 +190,9 @@ class Ingestor:
         log.info("connected to MQTT %s:%s as %s", self.broker.host, self.broker.port, client._client_id)
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
-        self.inbox.put(Received(message.topic, bytes(message.payload), message.mid, message.qos))
+        self.inbox.append(Received(message.topic, bytes(message.payload), message.mid, message.qos))
+        if not self._arrived.is_set():
+            self._arrived.set()
 
     def run(self, stop: threading.Event) -> None:
         """Ingest until `stop` is set."""
@@ -205,18 +210,16 @@ class Ingestor:
             self.db.release_lock(HOUSEKEEPING_LOCK)
 
     def _collect(self, stop: threading.Event) -> list[Received]:
-        try:
-            batch = [self.inbox.get(timeout=0.2)]
-        except queue.Empty:
-            return []
+        """Up to batch_size messages: what has arrived, waiting at most flush_seconds for a fuller batch."""
+        if not self.inbox:
+            self._arrived.clear()
+            if not self.inbox and not self._arrived.wait(0.2):
+                return []
         deadline = time.monotonic() + self.flush_seconds
-        while len(batch) < self.batch_size and not stop.is_set():
-            remaining = deadline - time.monotonic()
-            try:
-                batch.append(self.inbox.get(timeout=remaining) if remaining > 0 else self.inbox.get_nowait())
-            except queue.Empty:
-                break
-        return batch
+        while len(self.inbox) < self.batch_size and time.monotonic() < deadline and not stop.is_set():
+            time.sleep(0.002)
+        inbox = self.inbox
+        return [inbox.popleft() for _ in range(min(len(inbox), self.batch_size))]
 
     def _store_until_done(self, batch: list[Received], stop: threading.Event) -> None:
         while not stop.is_set():

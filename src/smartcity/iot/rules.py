@@ -12,13 +12,17 @@ Kinds and their params:
 from __future__ import annotations
 
 import operator
+import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, any_, literal, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.types import ARRAY
 
+from smartcity.core.db import Database
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot.events import AlarmCleared, AlarmRaised
@@ -34,6 +38,8 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "!=": operator.ne,
 }
 KEYED_KINDS = ("threshold", "range", "rate", "state_change")
+PREVIOUS_KINDS = ("rate", "state_change")  # kinds that compare a value with the one before it
+MAX_REMEMBERED_DEVICES = 200_000
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,7 @@ class RuleSpec:
     device_type: str | None = None
     device_id: str | None = None
     tag: str | None = None
+    updated_at: datetime | None = None
 
     @classmethod
     def of(cls, rule: Rule) -> RuleSpec:
@@ -65,6 +72,7 @@ class RuleSpec:
             rule.device_type,
             rule.device_id,
             rule.tag,
+            rule.updated_at,
         )
 
     def applies_to(self, device: DeviceInfo) -> bool:
@@ -171,7 +179,62 @@ def _state_change(rule: RuleSpec, current: Sample, previous: Sample | None) -> V
 
 def load_rules(uow: UnitOfWork) -> list[RuleSpec]:
     """Every enabled rule."""
-    return [RuleSpec.of(r) for r in uow.session.scalars(select(Rule).where(Rule.enabled.is_(True)))]
+    query = select(Rule).where(Rule.enabled.is_(True)).order_by(Rule.id)
+    return [RuleSpec.of(r) for r in uow.session.scalars(query)]
+
+
+RuleStamp = tuple[tuple[int, int, datetime | None], ...]  # (id, version, updated_at) of every enabled rule
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The enabled rules, compiled once: which of them watch a device, which keys need the value before."""
+
+    stamp: RuleStamp
+    rules: tuple[RuleSpec, ...]
+    previous_keys: frozenset[str]
+    _by_device: dict[tuple[str, str, tuple[str, ...]], tuple[RuleSpec, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    @classmethod
+    def of(cls, rules: list[RuleSpec]) -> RuleSet:
+        """The rule set of these specs."""
+        watched = frozenset(r.key for r in rules if r.kind in PREVIOUS_KINDS and r.key)
+        return cls(tuple((r.id, r.version, r.updated_at) for r in rules), tuple(rules), watched)
+
+    def for_device(self, device: DeviceInfo) -> tuple[RuleSpec, ...]:
+        """The rules watching `device` (worked out once per device, type and tags)."""
+        key = (device.id, device.type, device.tags)
+        found = self._by_device.get(key)
+        if found is None:
+            if len(self._by_device) >= MAX_REMEMBERED_DEVICES:
+                self._by_device.clear()
+            found = self._by_device[key] = tuple(r for r in self.rules if r.applies_to(device))
+        return found
+
+
+_rule_sets: weakref.WeakKeyDictionary[Database, RuleSet] = weakref.WeakKeyDictionary()
+
+
+def current_rules(uow: UnitOfWork) -> RuleSet:
+    """The compiled enabled rules: one small read of (id, version) a batch; compiled again only when a rule
+    was created, changed, enabled or disabled (by this process or any other)."""
+    query = select(Rule.id, Rule.version, Rule.updated_at).where(Rule.enabled.is_(True)).order_by(Rule.id)
+    stamp = tuple((i, v, at) for i, v, at in uow.session.execute(query))
+    cached = _rule_sets.get(uow.db)
+    if cached is None or cached.stamp != stamp:
+        cached = RuleSet.of(load_rules(uow))
+        _rule_sets[uow.db] = cached
+    return cached
+
+
+def one_of(session: Session, column: InstrumentedAttribute[str], values: list[str]) -> ColumnElement[bool]:
+    """`column` is one of `values`: one array parameter on PostgreSQL (a statement prepared once), IN on
+    SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(values, ARRAY(String)))
+    return column.in_(values)
 
 
 class AlarmBook:
@@ -179,8 +242,10 @@ class AlarmBook:
 
     def __init__(self, uow: UnitOfWork, device_ids: set[str]) -> None:
         self.uow = uow
-        query = select(Alarm).where(Alarm.open_key.is_not(None), Alarm.device_id.in_(sorted(device_ids)))
-        self.open = {(a.rule_id, a.device_id): a for a in uow.session.scalars(query)}
+        query = select(Alarm.rule_id, Alarm.device_id, Alarm.id).where(
+            Alarm.open_key.is_not(None), one_of(uow.session, Alarm.device_id, sorted(device_ids))
+        )
+        self.open: dict[tuple[int, str], int] = {(r, d): i for r, d, i in uow.session.execute(query)}
 
     def apply(
         self, rule: RuleSpec, device: DeviceInfo, verdict: Verdict, *, at: datetime, value: Any = None
@@ -191,7 +256,9 @@ class AlarmBook:
         if hit and existing is None:
             self._raise(rule, device, message, at, value)
         elif hit is False and existing is not None:
-            self._clear(existing, at, by="rule")
+            alarm = self.uow.session.get(Alarm, existing)
+            if alarm is not None:
+                self._clear(alarm, at, by="rule")
 
     def _raise(self, rule: RuleSpec, device: DeviceInfo, message: str, at: datetime, value: Any) -> None:
         numeric = float(value) if _is_number(value) else None
@@ -209,7 +276,7 @@ class AlarmBook:
         )
         self.uow.session.add(alarm)
         self.uow.session.flush()
-        self.open[(rule.id, device.id)] = alarm
+        self.open[(rule.id, device.id)] = alarm.id
         self.uow.audit(
             "raise",
             "iot.alarm",

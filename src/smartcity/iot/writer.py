@@ -1,4 +1,5 @@
-"""Batch writer of telemetry: executemany on SQLite, binary COPY into a staging table on PostgreSQL.
+"""Batch writer of telemetry and latest values: executemany on SQLite, binary COPY into a staging table and
+one merge on PostgreSQL.
 
 Duplicates (same device and message id) are never stored twice; the writer returns which messages were new.
 """
@@ -40,10 +41,39 @@ STAGE_TYPES = ["text", "text", "text", "timestamptz", "float8", "text"]
 COPY_STAGE = (
     "COPY iot_telemetry_stage (device_id, msg_id, key, ts, value, text_value) FROM STDIN (FORMAT BINARY)"
 )
+LATEST_STAGE_DDL = (
+    "CREATE TEMP TABLE IF NOT EXISTS iot_latest_stage "
+    "(device_id text, key text, ts timestamptz, msg_id text, value float8, text_value text) "
+    "ON COMMIT DELETE ROWS"
+)
+LATEST_STAGE_TYPES = ["text", "text", "timestamptz", "text", "float8", "text"]
+COPY_LATEST_STAGE = (
+    "COPY iot_latest_stage (device_id, key, ts, msg_id, value, text_value) FROM STDIN (FORMAT BINARY)"
+)
+MERGE_LATEST_STAGE = (
+    "INSERT INTO iot_latest (device_id, key, ts, msg_id, value, text_value) "
+    "SELECT device_id, key, ts, msg_id, value, text_value FROM iot_latest_stage ORDER BY device_id, key "
+    "ON CONFLICT (device_id, key) DO UPDATE SET ts = excluded.ts, msg_id = excluded.msg_id, "
+    "value = excluded.value, text_value = excluded.text_value WHERE excluded.ts >= iot_latest.ts"
+)
 MERGE_STAGE = (
     "INSERT INTO iot_telemetry (device_id, msg_id, key, ts, value, text_value) "
     "SELECT device_id, msg_id, key, ts, value, text_value FROM iot_telemetry_stage "
     "ON CONFLICT DO NOTHING RETURNING device_id, msg_id"
+)
+# The same merge moving the latest values forward with the rows it inserted, in one statement.
+MERGE_STAGE_AND_LATEST = (
+    "WITH inserted AS ("
+    "INSERT INTO iot_telemetry (device_id, msg_id, key, ts, value, text_value) "
+    "SELECT device_id, msg_id, key, ts, value, text_value FROM iot_telemetry_stage "
+    "ON CONFLICT DO NOTHING RETURNING device_id, msg_id, key, ts, value, text_value), "
+    "latest AS ("
+    "INSERT INTO iot_latest (device_id, key, ts, msg_id, value, text_value) "
+    "SELECT DISTINCT ON (device_id, key) device_id, key, ts, msg_id, value, text_value FROM inserted "
+    "ORDER BY device_id, key, ts DESC, msg_id DESC "
+    "ON CONFLICT (device_id, key) DO UPDATE SET ts = excluded.ts, msg_id = excluded.msg_id, "
+    "value = excluded.value, text_value = excluded.text_value WHERE excluded.ts >= iot_latest.ts) "
+    "SELECT DISTINCT device_id, msg_id FROM inserted"
 )
 
 
@@ -74,6 +104,21 @@ def write_rows(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
     return _write_sqlite(session, rows)
 
 
+def store_telemetry(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
+    """Store rows not stored before and move the latest values forward with them; return the (device,
+    message id) pairs that were new. One COPY and one statement on PostgreSQL.
+
+    Call it once per transaction, after reading any latest value the batch's rules compare with.
+    """
+    if not rows:
+        return set()
+    if session.get_bind().dialect.name == "postgresql":
+        return _write_postgres(session, rows, merge=MERGE_STAGE_AND_LATEST)
+    inserted = _write_sqlite(session, rows)
+    update_latest(session, [r for r in rows if (r.device_id, r.msg_id) in inserted])
+    return inserted
+
+
 def _write_sqlite(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
     raw = session.connection().connection.driver_connection
     assert raw is not None
@@ -97,7 +142,7 @@ def _sqlite_time(ts: datetime) -> str:
     return ts.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def _write_postgres(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
+def _write_postgres(session: Session, rows: Sequence[Row], *, merge: str = MERGE_STAGE) -> set[MessageKey]:
     raw = session.connection().connection.driver_connection
     assert raw is not None
     with raw.cursor() as cursor:
@@ -106,7 +151,7 @@ def _write_postgres(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
             copy.set_types(STAGE_TYPES)
             for r in rows:
                 copy.write_row((r.device_id, r.msg_id, r.key, r.ts, r.value, r.text_value))
-        cursor.execute(MERGE_STAGE)
+        cursor.execute(merge)
         inserted = {(d, m) for d, m in cursor.fetchall()}
     return inserted
 
@@ -122,17 +167,28 @@ def update_latest(session: Session, rows: Iterable[Row]) -> None:
         return
     raw = session.connection().connection.driver_connection
     assert raw is not None
-    postgres = session.get_bind().dialect.name == "postgresql"
-    stamp = (lambda ts: ts) if postgres else _sqlite_time
-    params = [
-        (r.device_id, r.key, stamp(r.ts), r.msg_id, r.value, r.text_value)
-        for r in (newest[k] for k in sorted(newest))
-    ]
+    ordered = [newest[k] for k in sorted(newest)]
+    if session.get_bind().dialect.name == "postgresql":
+        _update_latest_postgres(raw, ordered)
+        return
+    params = [(r.device_id, r.key, _sqlite_time(r.ts), r.msg_id, r.value, r.text_value) for r in ordered]
     cursor = raw.cursor()
     try:
-        cursor.executemany(UPSERT_LATEST.replace("?", "%s") if postgres else UPSERT_LATEST, params)
+        cursor.executemany(UPSERT_LATEST, params)
     finally:
         cursor.close()
+
+
+def _update_latest_postgres(raw: Any, rows: list[Row]) -> None:
+    """Binary COPY of the newest values into a staging table, then one upsert (in key order, so that two
+    ingest processes lock rows in the same order)."""
+    with raw.cursor() as cursor:
+        cursor.execute(LATEST_STAGE_DDL)
+        with cursor.copy(COPY_LATEST_STAGE) as copy:
+            copy.set_types(LATEST_STAGE_TYPES)
+            for r in rows:
+                copy.write_row((r.device_id, r.key, r.ts, r.msg_id, r.value, r.text_value))
+        cursor.execute(MERGE_LATEST_STAGE)
 
 
 def count_rejections(session: Session, counts: dict[tuple[str, str], tuple[int, str, datetime]]) -> None:

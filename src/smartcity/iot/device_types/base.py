@@ -85,8 +85,8 @@ class DeviceType:
 
     @classmethod
     def key(cls, name: str) -> TelemetryKey | None:
-        """The telemetry key called `name`, or None."""
-        return next((k for k in cls.keys if k.name == name), None)
+        """The telemetry key called `name`, or None (found by name in a dict built once per type)."""
+        return _keys_by_name(cls).get(name)
 
     @classmethod
     def command(cls, name: str) -> CommandSpec | None:
@@ -125,6 +125,17 @@ class DeviceType:
                 for c in cls.commands
             ],
         }
+
+
+_KEYS_BY_TYPE: dict[type[DeviceType], dict[str, TelemetryKey]] = {}
+
+
+def _keys_by_name(device_type: type[DeviceType]) -> dict[str, TelemetryKey]:
+    """The type's telemetry keys by name, built on first use (the keys are class constants)."""
+    found = _KEYS_BY_TYPE.get(device_type)
+    if found is None:
+        found = _KEYS_BY_TYPE[device_type] = {k.name: k for k in device_type.keys}
+    return found
 
 
 def _describe_key(key: TelemetryKey) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,9 +23,18 @@ from smartcity.iot.models import (
     NgsiSubscription,
 )
 from smartcity.iot.pipeline import Accepted, DeviceInfo, Envelope, Refused, judge, to_rows, typed_value
-from smartcity.iot.rules import AlarmBook, RuleSpec, Sample, evaluate, load_rules
+from smartcity.iot.rules import (
+    AlarmBook,
+    RuleSet,
+    RuleSpec,
+    Sample,
+    current_rules,
+    evaluate,
+    load_rules,
+    one_of,
+)
 from smartcity.iot.service.common import INGEST_ACTOR
-from smartcity.iot.writer import count_rejections, update_latest, write_rows
+from smartcity.iot.writer import count_rejections, store_telemetry
 
 
 @dataclass
@@ -45,17 +53,19 @@ def ingest(db: Database, *, envelopes: Sequence[Envelope], now: datetime | None 
     if not envelopes:
         return outcome
     with UnitOfWork(db, INGEST_ACTOR) as uow:
-        devices = _device_infos(uow.session, envelopes)
+        devices = _devices(uow.session, envelopes)
         verdicts = [judge(i, e, devices, now) for i, e in enumerate(envelopes)]
         accepted = [v for v in verdicts if isinstance(v, Accepted)]
         outcome.refused = [v for v in verdicts if isinstance(v, Refused)]
-        rows = {message.index: to_rows(message) for message in accepted}
-        new_keys = write_rows(uow.session, [row for group in rows.values() for row in group])
+        rule_set = current_rules(uow) if accepted else None
+        previous = _previous_samples(uow.session, accepted, rule_set)  # before the latest values move
+        rows = [row for message in accepted for row in to_rows(message)]
+        new_keys = store_telemetry(uow.session, rows)
         fresh = _first_of_each([m for m in accepted if (m.device.id, m.msg_id) in new_keys])
         outcome.accepted, outcome.duplicates = len(fresh), len(accepted) - len(fresh)
-        _evaluate_rules(uow, fresh)
+        if rule_set is not None:
+            _evaluate_rules(uow, fresh, rule_set, previous)
         _announce(uow, fresh)
-        update_latest(uow.session, [row for message in fresh for row in rows[message.index]])
         count_rejections(uow.session, _rejection_counts(outcome.refused, now))
     return outcome
 
@@ -106,32 +116,19 @@ def _first_of_each(messages: list[Accepted]) -> list[Accepted]:
     return unique
 
 
-def _device_infos(session: Session, envelopes: Sequence[Envelope]) -> dict[str, DeviceInfo]:
+def _devices(session: Session, envelopes: Sequence[Envelope]) -> dict[str, DeviceInfo]:
+    """The registry's view of the batch's devices (type, status, tags, place), read once for the batch."""
     ids: set[str] = set()
     for envelope in envelopes:
         claimed = envelope.payload.get("device_id") if isinstance(envelope.payload, dict) else None
         ids.update(i for i in (envelope.device_id, claimed) if isinstance(i, str) and i)
-    query = select(Device.id, Device.type, Device.status).where(Device.id.in_(sorted(ids)))
-    return {r.id: DeviceInfo(r.id, r.type, r.status) for r in session.connection().execute(query)}
-
-
-def _with_details(session: Session, messages: list[Accepted]) -> list[Accepted]:
-    """The messages with their devices' tags and location (needed by rules and alarm events)."""
-    ids = sorted({m.device.id for m in messages})
-    query = select(Device.id, Device.tags, Device.lon, Device.lat).where(Device.id.in_(ids))
-    details = {r.id: (tuple(r.tags or ()), r.lon, r.lat) for r in session.execute(query)}
-    return [
-        dataclasses.replace(
-            m,
-            device=dataclasses.replace(
-                m.device,
-                tags=details[m.device.id][0],
-                lon=details[m.device.id][1],
-                lat=details[m.device.id][2],
-            ),
-        )
-        for m in messages
-    ]
+    query = select(Device.id, Device.type, Device.status, Device.tags, Device.lon, Device.lat).where(
+        one_of(session, Device.id, sorted(ids))
+    )
+    return {
+        r.id: DeviceInfo(r.id, r.type, r.status, tuple(r.tags or ()), r.lon, r.lat)
+        for r in session.connection().execute(query).all()
+    }
 
 
 def _rejection_counts(
@@ -144,16 +141,32 @@ def _rejection_counts(
     return counts
 
 
-def _evaluate_rules(uow: UnitOfWork, messages: list[Accepted]) -> None:
-    rules = load_rules(uow) if messages else []
-    if not rules:
+def _previous_samples(
+    session: Session, messages: list[Accepted], rule_set: RuleSet | None
+) -> dict[tuple[str, str], Sample]:
+    """The stored latest values a rate or state-change rule of the batch compares with (none otherwise)."""
+    if rule_set is None or not rule_set.previous_keys:
+        return {}
+    devices = {m.device.id for m in messages if rule_set.for_device(m.device)}
+    return _latest_samples(session, devices, rule_set.previous_keys) if devices else {}
+
+
+def _evaluate_rules(
+    uow: UnitOfWork, messages: list[Accepted], rule_set: RuleSet, previous: dict[tuple[str, str], Sample]
+) -> None:
+    """Apply the compiled rules to the new messages, oldest first; no read per message."""
+    if not rule_set.rules:
         return
-    messages = _with_details(uow.session, messages)
-    devices = {m.device.id for m in messages}
-    previous = _latest_samples(uow.session, devices)
+    watched = [
+        (m, rules) for m in sorted(messages, key=lambda m: m.ts) if (rules := rule_set.for_device(m.device))
+    ]
+    if not watched:
+        return
+    devices = {message.device.id for message, _ in watched}
+    keys = rule_set.previous_keys
     book = AlarmBook(uow, devices)
-    for message in sorted(messages, key=lambda m: m.ts):
-        for rule in (r for r in rules if r.applies_to(message.device)):
+    for message, rules in watched:
+        for rule in rules:
             if rule.kind == "no_data":
                 book.apply(
                     rule, message.device, evaluate(rule, Sample(None, message.ts), None), at=message.ts
@@ -164,23 +177,31 @@ def _evaluate_rules(uow: UnitOfWork, messages: list[Accepted]) -> None:
             current = Sample(message.values[rule.key], message.ts)
             verdict = evaluate(rule, current, previous.get((message.device.id, rule.key)))
             book.apply(rule, message.device, verdict, at=message.ts, value=current.value)
-        for key, value in message.values.items():
+        for key in keys.intersection(message.values):
             last = previous.get((message.device.id, key))
             if last is None or message.ts >= last.ts:
-                previous[(message.device.id, key)] = Sample(value, message.ts)
+                previous[(message.device.id, key)] = Sample(message.values[key], message.ts)
 
 
-def _latest_samples(session: Session, device_ids: set[str]) -> dict[tuple[str, str], Sample]:
+def _latest_samples(
+    session: Session, device_ids: set[str], keys: frozenset[str]
+) -> dict[tuple[str, str], Sample]:
+    """The stored latest values of the watched keys of these devices (for rate and state-change rules)."""
     query = (
-        select(LatestValue, Device.type)
+        select(
+            LatestValue.device_id,
+            LatestValue.key,
+            LatestValue.value,
+            LatestValue.text_value,
+            LatestValue.ts,
+            Device.type,
+        )
         .join(Device, Device.id == LatestValue.device_id)
-        .where(LatestValue.device_id.in_(sorted(device_ids)))
+        .where(one_of(session, LatestValue.device_id, sorted(device_ids)), LatestValue.key.in_(sorted(keys)))
     )
     return {
-        (latest.device_id, latest.key): Sample(
-            typed_value(kind, latest.key, latest.value, latest.text_value), latest.ts
-        )
-        for latest, kind in session.execute(query)
+        (r.device_id, r.key): Sample(typed_value(r.type, r.key, r.value, r.text_value), r.ts)
+        for r in session.execute(query).all()
     }
 
 
