@@ -39,7 +39,8 @@ FAULTS = {
     "a ward by its code": re.compile(r"\b(?:Phường|Xã|Thị trấn)\s+\d{4,5}\b"),
     "a unit by its code": re.compile(r"\b[A-Z]{2,}-\d{4,5}-[A-Z]{2,}\b(?!-)"),
     "a UTC or ISO time": re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d|\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z\b|\+00:00"),
-    "a decimal point (not a comma)": re.compile(r"(?<![\d.])\d+\.(?!\d{3}(?!\d))\d+(?![\d.])"),
+    # (a licence's SPDX name such as AGPL-3.0 is a name, not a number)
+    "a decimal point (not a comma)": re.compile(r"(?<![\d.])(?<![A-Za-z]-)\d+\.(?!\d{3}(?!\d))\d+(?![\d.])"),
     "English": re.compile(
         r"\b(?:Submit|Error|Not Found|Internal Server Error|Forbidden|Unauthorized|Method Not Allowed|"
         r"Dashboard|None|null|undefined|NaN|Invalid|early|waiting|pending|overdue|signed|unsigned|"
