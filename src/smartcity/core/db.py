@@ -93,9 +93,23 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Writers take the lock at BEGIN so that two writers never deadlock on lock upgrade.
-        writing = conn.get_execution_options().get("sqlite_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        # Writers take the lock at BEGIN so that two writers never deadlock on lock upgrade; pure reads
+        # (read sessions) run without a transaction: each statement sees the last committed state.
+        options = conn.get_execution_options()
+        if options.get("sqlite_read", False):
+            return
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_write", False) else "BEGIN")
+
+
+# Read sessions: autocommit on PostgreSQL; on SQLite the BEGIN listener leaves them out of a transaction.
+_READ_OPTIONS: dict[bool, dict[str, Any]] = {
+    False: {"isolation_level": "AUTOCOMMIT"},
+    True: {"sqlite_read": True},
+}
+_SNAPSHOT_OPTIONS: dict[bool, dict[str, Any]] = {
+    False: {"isolation_level": "REPEATABLE READ"},
+    True: {"sqlite_read": False},
+}
 
 
 class Database:
@@ -118,7 +132,9 @@ class Database:
         self._locks: dict[str, Connection] = {}
         if self.is_sqlite:
             _configure_sqlite(self.engine)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._sessions = sessionmaker(
+            self.engine.execution_options(**_READ_OPTIONS[self.is_sqlite]), expire_on_commit=False
+        )
         self._write_sessions = sessionmaker(
             self.engine.execution_options(sqlite_write=True), expire_on_commit=False
         )
@@ -137,13 +153,23 @@ class Database:
         self._settings = settings
 
     @property
+    def snapshot_options(self) -> dict[str, Any]:
+        """Options that put a read session in one transaction (one snapshot; server-side cursors need it)."""
+        return dict(_SNAPSHOT_OPTIONS[self.is_sqlite])
+
+    @property
     def dialect(self) -> str:
         """'sqlite' or 'postgresql'."""
         return self.engine.dialect.name
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A read session; closed (its transaction discarded) at the end. Use a unit of work to write."""
+        """A read session, without a transaction (no BEGIN/ROLLBACK round trips); use a unit of work to write.
+
+        Each statement sees what was committed when it started (PostgreSQL's READ COMMITTED gives nothing
+        more inside a transaction). A read that needs one snapshot or a server-side cursor asks for it with
+        `session.connection(execution_options=db.snapshot_options)` before its first statement.
+        """
         session = self._sessions()
         try:
             yield session
