@@ -21,7 +21,7 @@ from smartcity.core.metrics import render_latest
 from smartcity.core.outbox import bus
 from smartcity.core.scheduler import run_due_tasks
 from smartcity.domains import collect, periodic_tasks, register_handlers
-from smartcity.web.middleware import BodyLimit, MovedPaths, RequestObserver, SecurityHeaders
+from smartcity.web.middleware import BodyLimit, MovedPaths, RequestObserver, SecurityHeaders, SharedReads
 from smartcity.web.problems import PROBLEM_JSON, install_problem_handlers
 from smartcity.web.ratelimit import RateLimit
 
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_problem_handlers(app)
     for _domain, middleware in collect("middleware", "MIDDLEWARE"):
         app.add_middleware(middleware)
+    app.add_middleware(SharedReads, db=db)  # outside the domains' middleware: their reads share it too
     app.add_middleware(RateLimit, settings=settings)
     app.add_middleware(
         SessionMiddleware,
