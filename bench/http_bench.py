@@ -1,10 +1,11 @@
-"""HTTP benchmark: the platform's plain reads beside a minimal FastAPI app, same server and workers.
+"""HTTP benchmark: the platform's plain reads beside a minimal FastAPI app, its OGC API Features beside
+pygeoapi on the same PostGIS rows; same server (uvicorn, httptools, uvloop) and the same workers.
 
-Both apps run under uvicorn (httptools, uvloop) with the same number of workers; the load comes from a
-separate process (bench/load.py: asyncio httpx clients); platform and reference runs are interleaved and
-repeated, and the best of each is kept. Resident memory (all processes of the server) is read at rest and
-at the end of the load. OGC API Features (single item, a page of 100) is loaded against the same
-reference: pygeoapi is on the package registry but not installed in the shared environment.
+The load comes from a separate process (bench/load.py: asyncio httpx clients); each platform run is
+interleaved with its reference's, repeated `rounds` times, and the median of each side is kept. Resident
+memory (all processes of the server) is read at rest and at the end of the load. pygeoapi runs from its own
+environment (bench/pygeoapi_ref.py creates `var/bench-pygeoapi-venv` from the package registry on first
+use); without it (`--no-pygeoapi`, or when it cannot be installed) the OGC rows are left out.
 
     .venv/bin/python bench/http_bench.py [--postgres URL] [--workers 1] [--seconds 4] [--clients 8]
 
@@ -17,6 +18,7 @@ import argparse
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,6 +30,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import pygeoapi_ref
 from bench.iot_batch_writer import fresh_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,13 +41,24 @@ PASSWORD = "Bench-Password-2026!"  # noqa: S105
 
 @dataclass
 class Case:
-    """One loaded URL on the platform and its counterpart on the reference app."""
+    """One loaded URL on the platform and its counterpart on the reference server."""
 
     name: str
     path: str
     reference_path: str
     target: float
     authenticated: bool = True
+    reference: str = "minimal FastAPI"
+
+
+@dataclass
+class Prepared:
+    """What the bench set up: a bearer token, one parcel's id, a box holding a few dozen parcels."""
+
+    token: str
+    feature_id: int
+    bbox: list[float]
+    extent: list[float]
 
 
 def _free_port() -> int:
@@ -53,8 +67,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def prepare(url: str, parcels: int) -> str:
-    """Migrate, load the city and a parcel layer, make an admin; return a bearer token."""
+def prepare(url: str, parcels: int, *, with_view: bool) -> Prepared:
+    """Migrate, load the city and a parcel layer, make an admin (and pygeoapi's view of the parcels)."""
     from smartcity.accounts import service as accounts
     from smartcity.city.loader import load_city_pack
     from smartcity.core.config import Settings
@@ -74,8 +88,20 @@ def prepare(url: str, parcels: int) -> str:
     token = accounts.login_for_token(
         db, settings=settings, username="benchadmin", password=PASSWORD, client_ip="127.0.0.1"
     ).access_token
+    extent = gis.layer_extent(db, "land-parcels")
+    assert extent is not None
+    page = gis.query_features(db, slug="land-parcels", limit=1, offset=parcels // 2, count=False)
+    if with_view:
+        pygeoapi_ref.create_view(db)
     db.dispose()
-    return token
+    a, b, c, d = extent
+    mid_x, mid_y, half_x, half_y = (a + c) / 2, (b + d) / 2, (c - a) / 40, (d - b) / 40
+    return Prepared(
+        token=token,
+        feature_id=int(page.features[0].id),
+        bbox=[round(v, 6) for v in (mid_x - half_x, mid_y - half_y, mid_x + half_x, mid_y + half_y)],
+        extent=[a, b, c, d],
+    )
 
 
 def rss_kib(pid: int) -> int:
@@ -101,15 +127,23 @@ def rss_kib(pid: int) -> int:
     return total
 
 
-def start_server(app: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """uvicorn serving `app` on loopback; returns once /healthz answers."""
-    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+def start_server(
+    app: str,
+    port: int,
+    workers: int,
+    env: dict[str, str],
+    *,
+    python: str = sys.executable,
+    ready_path: str = "/healthz",
+) -> subprocess.Popen[bytes]:
+    """uvicorn serving `app` on loopback (with `python`'s environment); returns once `ready_path` answers."""
+    command = [python, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
     proc = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
     deadline = time.time() + 90
     while time.time() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}{ready_path}", timeout=2).status_code == 200:
                 return proc
         except httpx.HTTPError:
             time.sleep(0.3)
@@ -128,17 +162,65 @@ def load(url: str, seconds: float, clients: int, headers: dict[str, str]) -> dic
     return result
 
 
-def first_feature(port: int) -> str:
-    """The id of the first parcel served by the OGC API."""
-    body = httpx.get(f"http://127.0.0.1:{port}/ogc/collections/land-parcels/items?limit=1", timeout=10).json()
-    return str(body["features"][0]["id"])
+def start_pygeoapi(
+    url: str, prepared: Prepared, workers: int, env: dict[str, str]
+) -> subprocess.Popen[bytes]:
+    """pygeoapi on the parcel view, under the same uvicorn and workers."""
+    port = _free_port()
+    directory = Path(env["SMARTCITY_DATA_DIR"])
+    names = pygeoapi_ref.write_config(directory, url, port, prepared.extent)
+    proc = start_server(
+        "pygeoapi.starlette_app:APP",
+        port,
+        workers,
+        {**env, **names},
+        python=str(pygeoapi_ref.python()),
+        ready_path="/collections/land-parcels?f=json",
+    )
+    proc.port = port  # type: ignore[attr-defined]
+    return proc
+
+
+def cases(prepared: Prepared, pygeoapi: bool) -> list[Case]:
+    """The loaded URLs: plain reads beside the minimal app, OGC operations beside pygeoapi."""
+    plain = [
+        Case("GET /healthz", "/healthz", "/healthz", 0.9, authenticated=False),
+        Case("GET /api/v1/city/units (bearer)", "/api/v1/city/units", "/api/v1/city/units", 0.7),
+        Case("GET /api/v1/auth/me (bearer)", "/api/v1/auth/me", "/api/v1/auth/me", 0.7),
+    ]
+    if not pygeoapi:
+        return plain
+    items = "/collections/land-parcels/items"
+    box = ",".join(str(v) for v in prepared.bbox)
+    ogc = [
+        ("OGC single item", f"{items}/{prepared.feature_id}?f=json", 1.5),
+        ("OGC page of 100 (offset 500)", f"{items}?f=json&limit=100&offset=500", 2.0),
+        ("OGC bbox, first 100", f"{items}?f=json&limit=100&bbox={box}", 2.0),
+    ]
+    return plain + [
+        Case(name, "/ogc" + path, path, target, authenticated=False, reference="pygeoapi")
+        for name, path, target in ogc
+    ]
 
 
 def run(
-    url: str = DEFAULT_PG, *, workers: int = 1, seconds: float = 4.0, clients: int = 8, rounds: int = 2
+    url: str = DEFAULT_PG,
+    *,
+    workers: int = 1,
+    seconds: float = 4.0,
+    clients: int = 8,
+    rounds: int = 3,
+    pygeoapi: bool = True,
 ) -> list[dict[str, object]]:
-    """Every case, interleaved with its reference; rows of figure, reference, ratio and target."""
-    token = prepare(url, parcels=2000)
+    """Every case, interleaved with its reference; rows of median figure, reference, ratio and target."""
+    if pygeoapi:
+        try:
+            version = pygeoapi_ref.ensure_environment()
+            print(f"reference: pygeoapi {version} ({pygeoapi_ref.VENV})", file=sys.stderr)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            print(f"pygeoapi cannot be installed, OGC rows left out: {exc}", file=sys.stderr)
+            pygeoapi = False
+    prepared = prepare(url, parcels=2000, with_view=pygeoapi)
     env = dict(os.environ, PYTHONPATH=f"{ROOT / 'src'}:{ROOT}")
     env.update(
         SMARTCITY_DATABASE_URL=url,
@@ -150,58 +232,65 @@ def run(
     platform_port, reference_port = _free_port(), _free_port()
     platform = start_server("smartcity.web.asgi:app", platform_port, workers, env)
     reference = start_server("bench.minimal_app:app", reference_port, workers, env)
+    servers = [platform, reference]
+    ports = {"minimal FastAPI": reference_port}
+    pids = {"minimal FastAPI": reference.pid}
+    if pygeoapi:
+        geo = start_pygeoapi(url, prepared, workers, {k: v for k, v in env.items() if k != "PYTHONPATH"})
+        servers.append(geo)
+        ports["pygeoapi"] = geo.port  # type: ignore[attr-defined]
+        pids["pygeoapi"] = geo.pid
     rows: list[dict[str, object]] = []
     try:
-        feature = first_feature(platform_port)
-        cases = [
-            Case("GET /healthz", "/healthz", "/healthz", 0.9, authenticated=False),
-            Case("GET /api/v1/city/units (bearer)", "/api/v1/city/units", "/api/v1/city/units", 0.7),
-            Case("GET /api/v1/auth/me (bearer)", "/api/v1/auth/me", "/api/v1/auth/me", 0.7),
-            Case(
-                "OGC single item",
-                f"/ogc/collections/land-parcels/items/{feature}",
-                "/api/v1/city/units",
-                0.0,
-                authenticated=False,
-            ),
-            Case(
-                "OGC page of 100",
-                "/ogc/collections/land-parcels/items?limit=100&offset=500",
-                "/api/v1/city/units",
-                0.0,
-                authenticated=False,
-            ),
-        ]
         time.sleep(1)
-        rest = (rss_kib(platform.pid), rss_kib(reference.pid))
-        for case in cases:
-            headers = {"Authorization": f"Bearer {token}"} if case.authenticated else {}
-            best = [0.0, 0.0]
+        rest = {name: rss_kib(pid) for name, pid in {"platform": platform.pid, **pids}.items()}
+        for case in cases(prepared, pygeoapi):
+            headers = {"Authorization": f"Bearer {prepared.token}"} if case.authenticated else {}
+            sides: list[list[float]] = [[], []]
             for _ in range(rounds):
                 for side, (port, path) in enumerate(
-                    ((platform_port, case.path), (reference_port, case.reference_path))
+                    ((platform_port, case.path), (ports[case.reference], case.reference_path))
                 ):
                     figures = load(f"http://127.0.0.1:{port}{path}", seconds, clients, headers)
                     if figures["errors"]:
                         raise RuntimeError(f"{case.name}: {figures['errors']} errors")
-                    best[side] = max(best[side], figures["rate"])
-            rows.append(_row(f"{case.name} req/s", best[0], best[1], case.target))
-        loaded = (rss_kib(platform.pid), rss_kib(reference.pid))
-        rows.append(_row("server RSS at rest MiB", rest[0] / 1024, rest[1] / 1024, 0.0))
-        rows.append(_row("server RSS after load MiB", loaded[0] / 1024, loaded[1] / 1024, 0.0))
+                    sides[side].append(figures["rate"])
+            median = [statistics.median(rates) for rates in sides]
+            print(f"{case.name}: platform {sides[0]} {case.reference} {sides[1]}", file=sys.stderr)
+            rows.append(_row(f"{case.name} req/s", median[0], median[1], case.target, case.reference))
+        loaded = {name: rss_kib(pid) for name, pid in {"platform": platform.pid, **pids}.items()}
+        for name in pids:
+            rows.append(
+                _row(
+                    f"server RSS at rest MiB (vs {name})",
+                    rest["platform"] / 1024,
+                    rest[name] / 1024,
+                    0.0,
+                    name,
+                )
+            )
+            rows.append(
+                _row(
+                    f"server RSS after load MiB (vs {name})",
+                    loaded["platform"] / 1024,
+                    loaded[name] / 1024,
+                    0.0,
+                    name,
+                )
+            )
     finally:
-        for proc in (platform, reference):
+        for proc in servers:
             proc.terminate()
             proc.wait(timeout=30)
     return rows
 
 
-def _row(name: str, figure: float, reference: float, target: float) -> dict[str, object]:
+def _row(name: str, figure: float, reference: float, target: float, reference_name: str) -> dict[str, object]:
     return {
         "bench": name,
         "figure": round(figure, 1),
         "reference": round(reference, 1),
-        "reference_name": "minimal FastAPI",
+        "reference_name": reference_name,
         "ratio": round(figure / reference, 2) if reference else None,
         "target": target or None,
     }
@@ -214,8 +303,18 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-pygeoapi", action="store_true", help="Leave out the OGC rows and pygeoapi")
     args = parser.parse_args()
-    for row in run(args.postgres, workers=args.workers, seconds=args.seconds, clients=args.clients):
+    rows = run(
+        args.postgres,
+        workers=args.workers,
+        seconds=args.seconds,
+        clients=args.clients,
+        rounds=args.rounds,
+        pygeoapi=not args.no_pygeoapi,
+    )
+    for row in rows:
         print(json.dumps(row, ensure_ascii=False))
 
 

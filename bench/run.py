@@ -5,8 +5,9 @@
         [--map-runs 5] [--json out.json]
 
 Benches (each on its own PostgreSQL database, emptied: smartcity_bench_*):
-  http      plain authenticated JSON reads, /healthz and OGC API Features beside a minimal FastAPI app,
-            same uvicorn and workers, load from another process; server resident memory (bench/http_bench.py)
+  http      plain authenticated JSON reads and /healthz beside a minimal FastAPI app, OGC API Features (item,
+            page, bbox) beside pygeoapi on the same PostGIS rows (its own venv, var/bench-pygeoapi-venv), same
+            uvicorn and workers, load from another process; server resident memory (bench/http_bench.py)
   dossiers  statistics and deadline lists at growing sizes beside count(*) (bench/dossiers_scale.py)
   iot       MQTT backlog drain, one and two ingest processes, beside a bare paho subscriber
             (bench/iot_mqtt_e2e.py)

@@ -30,6 +30,7 @@ from smartcity.core.errors import BadRequest, NotFound
 from smartcity.core.pages import MAX_LIMIT
 from smartcity.core.security import Actor
 from smartcity.web.deps import get_db, get_settings, require_actor, require_role
+from smartcity.web.responses import model_json
 
 auth_router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 accounts_router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
@@ -66,18 +67,24 @@ def token(
 
 
 @auth_router.get("/me", response_model=Me, summary="Who the caller is")
-def me(request: Request, db: DB, actor: Annotated[Actor, Depends(require_actor)]) -> Me:
-    """The caller's identity and roles; with a web session also its CSRF token for unsafe API calls."""
-    full_name = service.get_user(db, actor.user_id).full_name if actor.user_id is not None else None
+def me(request: Request, actor: Annotated[Actor, Depends(require_actor)]) -> Response:
+    """The caller's identity and roles; with a web session also its CSRF token for unsafe API calls.
+
+    Everything comes from the caller resolved once for the request (no further database read), and the
+    body is serialised once.
+    """
+    full_name = actor.full_name if actor.user_id is not None else None
     uses_session = not (request.headers.get("authorization") or request.headers.get("x-api-key"))
     roles = sorted(actor.roles, key=lambda pair: (service.ROLE_ORDER.get(pair[0], 99), pair[1] or ""))
-    return Me(
-        kind=actor.kind,
-        name=actor.name,
-        user_id=actor.user_id,
-        full_name=full_name,
-        roles=[RoleHeld(role=role, org_unit_code=unit) for role, unit in roles],
-        csrf_token=getattr(request.state, "csrf_token", None) if uses_session else None,
+    return model_json(
+        Me(
+            kind=actor.kind,
+            name=actor.name,
+            user_id=actor.user_id,
+            full_name=full_name,
+            roles=[RoleHeld(role=role, org_unit_code=unit) for role, unit in roles],
+            csrf_token=getattr(request.state, "csrf_token", None) if uses_session else None,
+        )
     )
 
 

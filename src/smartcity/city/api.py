@@ -24,6 +24,7 @@ from smartcity.core import clock
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.web.deps import current_actor, get_db, get_settings, require_role
+from smartcity.web.responses import model_json
 
 GEOJSON = "application/geo+json"
 
@@ -49,11 +50,9 @@ def _day(request: Request, on: date | None) -> date:
 
 
 @router.get("/units", response_model=list[AdministrativeUnitRead], summary="Administrative units on a day")
-def list_units(
-    request: Request, on: OnDate = None, level: Level | None = None
-) -> list[AdministrativeUnitRead]:
+def list_units(request: Request, on: OnDate = None, level: Level | None = None) -> Response:
     """The units valid on `on` (default today), optionally of one level."""
-    return service.units_on(get_db(request), on=_day(request, on), level=level)
+    return model_json(service.units_on(get_db(request), on=_day(request, on), level=level))
 
 
 @router.get("/units/{code}", response_model=AdministrativeUnitDetail, summary="One unit, with its history")

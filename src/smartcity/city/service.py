@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shapely.geometry import Point
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Row, and_, or_, select
 from sqlalchemy.orm import Session
 
 from smartcity.city import geometry as geo
@@ -123,7 +123,20 @@ def _check_level(level: str | None) -> None:
         raise ValidationFailed.for_field("level", f"must be one of {', '.join(LEVELS)}")
 
 
-def _read(unit: AdministrativeUnit) -> AdministrativeUnitRead:
+_READ_COLUMNS = (
+    AdministrativeUnit.code,
+    AdministrativeUnit.name,
+    AdministrativeUnit.type,
+    AdministrativeUnit.level,
+    AdministrativeUnit.parent_code,
+    AdministrativeUnit.valid_from,
+    AdministrativeUnit.valid_to,
+    AdministrativeUnit.area_km2,
+    AdministrativeUnit.geometry_approximate,
+)
+
+
+def _read(unit: AdministrativeUnit | Row[*tuple[Any, ...]]) -> AdministrativeUnitRead:
     return AdministrativeUnitRead(
         code=unit.code,
         name=unit.name,
@@ -137,19 +150,19 @@ def _read(unit: AdministrativeUnit) -> AdministrativeUnitRead:
     )
 
 
-def _level_order(unit: AdministrativeUnit) -> tuple[int, str]:
+def _level_order(unit: AdministrativeUnit | Row[*tuple[Any, ...]]) -> tuple[int, str]:
     return (LEVELS.index(unit.level) if unit.level in LEVELS else len(LEVELS), unit.code)
 
 
 def units_on(db: Database, *, on: date, level: str | None = None) -> list[AdministrativeUnitRead]:
     """The units valid on a date (optionally of one level: province, district, ward), by level and code."""
     _check_level(level)
-    query = select(AdministrativeUnit).where(_valid_on(on))
+    query = select(*_READ_COLUMNS).where(_valid_on(on))  # the listed fields only, not the geometries
     if level is not None:
         query = query.where(AdministrativeUnit.level == level)
     with db.session() as s:
-        units = sorted(s.scalars(query), key=_level_order)
-        return [_read(u) for u in units]
+        rows = s.execute(query).all()
+    return [_read(row) for row in sorted(rows, key=_level_order)]
 
 
 def get_unit(db: Database, code: str, on: date | None = None) -> AdministrativeUnitDetail:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -93,9 +95,56 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Writers take the lock at BEGIN so that two writers never deadlock on lock upgrade.
-        writing = conn.get_execution_options().get("sqlite_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        # Writers take the lock at BEGIN so that two writers never deadlock on lock upgrade; pure reads
+        # (read sessions) run without a transaction: each statement sees the last committed state.
+        options = conn.get_execution_options()
+        if options.get("sqlite_read", False):
+            return
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_write", False) else "BEGIN")
+
+
+# Read sessions: autocommit on PostgreSQL; on SQLite the BEGIN listener leaves them out of a transaction.
+_READ_OPTIONS: dict[bool, dict[str, Any]] = {
+    False: {"isolation_level": "AUTOCOMMIT"},
+    True: {"sqlite_read": True},
+}
+# Reads that need one transaction (one snapshot; server-side cursors): `db.session(snapshot=True)`.
+_SNAPSHOT_OPTIONS: dict[bool, dict[str, Any]] = {
+    False: {"isolation_level": "REPEATABLE READ"},
+    True: {"sqlite_read": False},
+}
+
+
+class SharedReads:
+    """One pooled connection lent to every read session of a scope (a web request), taken at the first
+    read and given back by `release` (the web layer does that when the response starts), so a request
+    holds one connection however many services it reads through."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._connection: Connection | None = None
+        self._open = True
+        self._lock = threading.Lock()
+
+    def connection(self) -> Connection | None:
+        """The shared connection (checked out now if needed), None once released."""
+        with self._lock:
+            if not self._open:
+                return None
+            if self._connection is None:
+                self._connection = self.db._read_engine.connect()
+            return self._connection
+
+    def release(self) -> None:
+        """Give the connection back to the pool; later reads of the scope take their own."""
+        with self._lock:
+            self._open = False
+            connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+
+_shared_reads: ContextVar[SharedReads | None] = ContextVar("smartcity_shared_reads", default=None)
 
 
 class Database:
@@ -118,7 +167,12 @@ class Database:
         self._locks: dict[str, Connection] = {}
         if self.is_sqlite:
             _configure_sqlite(self.engine)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_engine = self.engine.execution_options(**_READ_OPTIONS[self.is_sqlite])
+        self._sessions = sessionmaker(self._read_engine, expire_on_commit=False)
+        self._shared_sessions = sessionmaker(expire_on_commit=False)
+        self._snapshot_sessions = sessionmaker(
+            self.engine.execution_options(**_SNAPSHOT_OPTIONS[self.is_sqlite]), expire_on_commit=False
+        )
         self._write_sessions = sessionmaker(
             self.engine.execution_options(sqlite_write=True), expire_on_commit=False
         )
@@ -142,13 +196,35 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A read session; closed (its transaction discarded) at the end. Use a unit of work to write."""
-        session = self._sessions()
+    def session(self, *, snapshot: bool = False) -> Iterator[Session]:
+        """A read session, without a transaction (no BEGIN/ROLLBACK round trips); use a unit of work to write.
+
+        Each statement sees what was committed when it started (PostgreSQL's READ COMMITTED gives nothing
+        more inside a transaction). Inside `shared_reads()` (every web request) it runs on the scope's one
+        connection. `snapshot=True`: its own connection and one transaction (one snapshot for every
+        statement; server-side cursors such as `yield_per` need it).
+        """
+        shared = None if snapshot else _shared_reads.get()
+        connection = shared.connection() if shared is not None and shared.db is self else None
+        if connection is not None:
+            session = self._shared_sessions(bind=connection)
+        else:
+            session = self._snapshot_sessions() if snapshot else self._sessions()
         try:
             yield session
         finally:
             session.close()
+
+    @contextmanager
+    def shared_reads(self) -> Iterator[SharedReads]:
+        """Within the block (and the threads it hands work to), read sessions share one connection."""
+        scope = SharedReads(self)
+        token = _shared_reads.set(scope)
+        try:
+            yield scope
+        finally:
+            _shared_reads.reset(token)
+            scope.release()
 
     @contextmanager
     def write_session(self) -> Iterator[Session]:

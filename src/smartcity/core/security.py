@@ -26,6 +26,8 @@ class Actor:
     name: str
     user_id: int | None = None
     roles: frozenset[tuple[str, str | None]] = field(default_factory=frozenset)
+    # The person's full name when the actor is a user (read with the roles; not part of its identity).
+    full_name: str = field(default="", compare=False)
 
     @property
     def label(self) -> str:

@@ -33,7 +33,7 @@ def _counts(db: Database, settings: Settings, *, monthly: bool) -> dict[tuple[st
     today = calendar.local_date(utcnow())
     rows: dict[tuple[str, str], dict[str, Any]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
     query = select(Dossier).execution_options(yield_per=500)
-    with db.session() as s:
+    with db.session(snapshot=True) as s:  # yield_per: a server-side cursor, which needs a transaction
         for dossier in s.scalars(query):
             month = dossier.submitted_at.astimezone(calendar.zone).strftime("%Y-%m") if monthly else ""
             key = (month, dossier.procedure_code)

@@ -382,7 +382,14 @@ def _items(request: Request, collection_id: str) -> Response:
     limit, offset = parse_limit(params.get("limit")), _parse_offset(params.get("offset"))
     filters = {name: params[name] for name in params if name in queryables}
     page = service.query_features(
-        db, slug=collection_id, bbox_filter=box, period=period, filters=filters, limit=limit, offset=offset
+        db,
+        slug=collection_id,
+        layer=layer,
+        bbox_filter=box,
+        period=period,
+        filters=filters,
+        limit=limit,
+        offset=offset,
     )
     features = [_feature_json(f, crs) for f in page.features]
     query = {k: v for k, v in params.items() if k not in ("f", "offset")}
@@ -426,8 +433,7 @@ def item(request: Request, collection_id: str, feature_id: str) -> Response:
                 400, "InvalidParameterValue", f"unknown query parameter(s): {', '.join(unknown)}"
             )
         crs = _crs_param(request, "crs")
-        layer = service.get_layer(get_db(request), collection_id, published_only=True)
-        feature = service.get_feature(get_db(request), slug=collection_id, feature_id=feature_id)
+        layer, feature = service.layer_and_feature(get_db(request), slug=collection_id, feature_id=feature_id)
         body = _feature_json(feature, crs)
         body["links"] = [
             *_self_links(request, f"/collections/{collection_id}/items/{feature_id}", GEOJSON),

@@ -88,7 +88,7 @@ class SpatialProvider:
         """Drop and rebuild the index; returns the number of features indexed."""
         raise NotImplementedError
 
-    def in_layer(self, layer_id: int, *, spatial: bool) -> ColumnElement[bool]:
+    def in_layer(self, layer_id: int | ColumnElement[int], *, spatial: bool) -> ColumnElement[bool]:
         """The condition selecting one layer's features (`spatial`: a spatial filter follows)."""
         return Feature.layer_id == layer_id
 
@@ -154,7 +154,7 @@ class SQLiteRTreeProvider(SpatialProvider):
         self._prepared.add(db.engine)
         return int(count)
 
-    def in_layer(self, layer_id: int, *, spatial: bool) -> ColumnElement[bool]:
+    def in_layer(self, layer_id: int | ColumnElement[int], *, spatial: bool) -> ColumnElement[bool]:
         # "+ 0" keeps SQLite's planner off the layer index so that the R*Tree drives the join.
         return (Feature.layer_id + 0 == layer_id) if spatial else (Feature.layer_id == layer_id)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import ColumnElement, Select, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, delete, false, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from smartcity.core.audit import AuditEntry
@@ -177,7 +177,23 @@ def _require_editor(actor: Actor) -> None:
 # ------------------------------------------------------------------------------------------- reading
 
 
-def feature_out(feature: Feature) -> FeatureOut:
+# What a published feature is made of (never the private attributes): a read selects these only.
+_FEATURE_COLUMNS = (
+    Feature.id,
+    Feature.key,
+    Feature.properties,
+    Feature.geometry,
+    Feature.min_lon,
+    Feature.min_lat,
+    Feature.max_lon,
+    Feature.max_lat,
+    Feature.valid_from,
+    Feature.valid_to,
+    Feature.version,
+)
+
+
+def feature_out(feature: Feature | Row[*tuple[Any, ...]]) -> FeatureOut:
     """The published form of a stored feature (private attributes left out)."""
     return FeatureOut(
         id=str(feature.id),
@@ -240,19 +256,23 @@ def query_features(
     offset: int = 0,
     published_only: bool = True,
     count: bool = True,
+    layer: LayerRead | None = None,
 ) -> FeaturePage:
-    """A page of a layer's features intersecting a box, valid in a period, matching property values."""
-    layer_read = get_layer(db, slug, published_only=published_only)
+    """A page of a layer's features intersecting a box, valid in a period, matching property values.
+
+    `layer`: the layer as the caller has just read it (its published state checked), not read again.
+    """
+    layer_read = layer if layer is not None else get_layer(db, slug, published_only=published_only)
     if layer_read.provider == "city-units":
         return _city_units_page(
             db, bbox_filter=bbox_filter, period=period, filters=filters or {}, limit=limit, offset=offset
         )
     provider = provider_for(db)
+    layer_id = select(Layer.id).where(Layer.slug == slug).scalar_subquery()
+    query: Select[Any] = select(*_FEATURE_COLUMNS).where(
+        provider.in_layer(layer_id, spatial=bbox_filter is not None)
+    )
     with db.session() as s:
-        layer = _stored_layer(s, slug, published_only)
-        query: Select[Any] = select(Feature).where(
-            provider.in_layer(layer.id, spatial=bbox_filter is not None)
-        )
         if bbox_filter is not None:
             query = provider.within_bbox(s, query, bbox_filter)
         if period is not None:
@@ -262,27 +282,35 @@ def query_features(
         matched = -1
         if count:
             matched = int(s.scalar(select(func.count()).select_from(query.subquery())) or 0)
-        rows = s.scalars(query.order_by(Feature.id).limit(limit).offset(offset)).all()
-        features = [feature_out(f) for f in rows]
+        rows = s.execute(query.order_by(Feature.id).limit(limit).offset(offset)).all()
+    features = [feature_out(row) for row in rows]
     return FeaturePage(features=features, number_matched=matched, limit=limit, offset=offset)
+
+
+def layer_and_feature(
+    db: Database, *, slug: str, feature_id: str, published_only: bool = True
+) -> tuple[LayerRead, FeatureOut]:
+    """A layer and one of its features by id, read in one statement; NotFound if either is missing."""
+    wanted = int(feature_id) if feature_id.isdigit() else None
+    joined = and_(Feature.layer_id == Layer.id, Feature.id == wanted) if wanted is not None else false()
+    query = select(Layer, *_FEATURE_COLUMNS).outerjoin(Feature, joined).where(Layer.slug == slug)
+    with db.session() as s:
+        row = s.execute(query).first()
+        if row is None or (published_only and not row.Layer.published):
+            raise NotFound(f"No layer {slug!r}")
+        layer = _layer_read(row.Layer)
+    if layer.provider == "city-units":
+        for feature in _city_unit_features(db, on=cityref.today(db)):
+            if feature.id == feature_id:
+                return layer, feature
+    elif row.id is not None:
+        return layer, feature_out(row)
+    raise NotFound(f"No feature {feature_id!r} in {slug}")
 
 
 def get_feature(db: Database, *, slug: str, feature_id: str, published_only: bool = True) -> FeatureOut:
     """One feature of a layer by id; NotFound otherwise."""
-    layer_read = get_layer(db, slug, published_only=published_only)
-    if layer_read.provider == "city-units":
-        for feature in _city_unit_features(db, on=cityref.today(db)):
-            if feature.id == feature_id:
-                return feature
-        raise NotFound(f"No feature {feature_id!r} in {slug}")
-    if not feature_id.isdigit():
-        raise NotFound(f"No feature {feature_id!r} in {slug}")
-    with db.session() as s:
-        layer = _stored_layer(s, slug, published_only)
-        feature = s.scalar(select(Feature).where(Feature.layer_id == layer.id, Feature.id == int(feature_id)))
-        if feature is None:
-            raise NotFound(f"No feature {feature_id!r} in {slug}")
-        return feature_out(feature)
+    return layer_and_feature(db, slug=slug, feature_id=feature_id, published_only=published_only)[1]
 
 
 def feature_by_key(db: Database, *, slug: str, key: str) -> FeatureOut | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from starlette.middleware.sessions import SessionMiddleware
 
 from smartcity import __version__
@@ -22,11 +24,25 @@ from smartcity.core.metrics import render_latest
 from smartcity.core.outbox import bus
 from smartcity.core.scheduler import run_due_tasks
 from smartcity.domains import collect, periodic_tasks, register_handlers
-from smartcity.web.middleware import BodyLimit, JsonDepthLimit, MovedPaths, RequestObserver, SecurityHeaders
+from smartcity.web.middleware import (
+    BodyLimit,
+    JsonDepthLimit,
+    MovedPaths,
+    RequestObserver,
+    SecurityHeaders,
+    SharedReads,
+)
 from smartcity.web.problems import PROBLEM_JSON, install_problem_handlers
 from smartcity.web.ratelimit import RateLimit
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+class Alive(BaseModel):
+    """What /healthz answers."""
+
+    status: str
+    version: str
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -49,6 +65,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_problem_handlers(app)
     for _domain, middleware in collect("middleware", "MIDDLEWARE"):
         app.add_middleware(middleware)
+    app.add_middleware(SharedReads, db=db)  # outside the domains' middleware: their reads share it too
     app.add_middleware(RateLimit, settings=settings)
     app.add_middleware(
         SessionMiddleware,
@@ -128,9 +145,13 @@ def _relay_loop(db: Database, stop: threading.Event) -> None:
 
 
 def _add_operational_routes(app: FastAPI) -> None:
-    @app.get("/healthz", tags=["operations"], summary="The process is alive")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+    alive = json.dumps({"status": "ok", "version": __version__}).encode()
+
+    @app.get("/healthz", tags=["operations"], summary="The process is alive", response_model=Alive)
+    def healthz() -> Response:
+        # Its body built once: no response validation or encoding per probe. A plain `def`: measured
+        # faster than `async def` under the bench's keep-alive clients (bench/http_bench.py).
+        return Response(alive, media_type="application/json")
 
     @app.get("/readyz", tags=["operations"], summary="The process can serve: its database answers")
     def readyz(request: Request) -> Response:

@@ -1,5 +1,5 @@
 """Pure ASGI middleware of the shell: request id and metrics, security headers, request body limits (size
-and JSON nesting depth)."""
+and JSON nesting depth), one database connection for a request's reads."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from smartcity.core.db import Database
 from smartcity.core.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 PROBLEM_JSON = b"application/problem+json"
@@ -47,6 +48,28 @@ class RequestObserver:
             template = getattr(scope.get("route"), "path", "unmatched")
             HTTP_REQUESTS.labels(scope["method"], template, str(status)).inc()
             HTTP_LATENCY.labels(scope["method"], template).observe(time.perf_counter() - started)
+
+
+class SharedReads:
+    """Every read session of a request runs on one pooled connection, taken at its first read and given
+    back as soon as the response starts (a streamed body reads on connections of its own)."""
+
+    def __init__(self, app: ASGIApp, *, db: Database) -> None:
+        self.app = app
+        self.db = db
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with self.db.shared_reads() as reads:
+
+            async def send_releasing(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    reads.release()
+                await send(message)
+
+            await self.app(scope, receive, send_releasing)
 
 
 PAGE_POLICY: dict[str, tuple[str, ...]] = {

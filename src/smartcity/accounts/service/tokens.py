@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, or_, update
+from sqlalchemy import Row, Select, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from smartcity.accounts.models import User, WebSession
+from smartcity.accounts.models import RoleAssignment, User, WebSession
 from smartcity.accounts.schemas import (
     TokenResponse,
 )
@@ -18,7 +20,6 @@ from smartcity.accounts.service.common import (
     ROLE_ORDER,
     STAFF_ROLES,
     TOKEN_SALT,
-    _actor,
     _key_digest,
 )
 from smartcity.accounts.service.login import (
@@ -77,11 +78,32 @@ def actor_if_current(
     db: Database, *, user_id: int, generation: object, error: Unauthorized | None = None
 ) -> Actor:
     """The actor of a token's user, if the user is active and their credentials unchanged since."""
+    query = _caller_query().where(User.id == user_id)
     with db.session() as s:
-        user = s.get(User, user_id)
-        if user is None or not user.is_active or user.credential_generation != generation:
-            raise error or Unauthorized("The session has ended; please log in again.")
-        return _actor(s, user)
+        rows = s.execute(query).all()
+    if not rows or not rows[0].is_active or rows[0].credential_generation != generation:
+        raise error or Unauthorized("The session has ended; please log in again.")
+    return _caller(rows)
+
+
+def _caller_query() -> Select[*tuple[Any, ...]]:
+    """A user and their role assignments in one statement (one row per assignment, one without any)."""
+    return select(
+        User.id,
+        User.username,
+        User.full_name,
+        User.is_active,
+        User.credential_generation,
+        RoleAssignment.role,
+        RoleAssignment.org_unit_code,
+    ).outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
+
+
+def _caller(rows: Sequence[Row[*tuple[Any, ...]]]) -> Actor:
+    """The actor of the rows of `_caller_query` (all of one user)."""
+    first = rows[0]
+    roles = frozenset((row.role, row.org_unit_code) for row in rows if row.role is not None)
+    return Actor(kind="user", name=first.username, user_id=first.id, roles=roles, full_name=first.full_name)
 
 
 @dataclass(frozen=True)
@@ -159,29 +181,49 @@ def _session_owner(s: Session, session_key: str) -> User | None:
     return user
 
 
+def _session_caller(db: Database, session_key: str) -> Actor | None:
+    """The actor of a live browser session (one statement: session, user, roles), None when it has ended."""
+    query = (
+        _caller_query()
+        .add_columns(
+            WebSession.ended_at,
+            WebSession.expires_at,
+            WebSession.credential_generation.label("session_generation"),
+        )
+        .join(WebSession, WebSession.user_id == User.id)
+        .where(WebSession.key_hash == _key_digest(session_key))
+    )
+    with db.session() as s:
+        rows = s.execute(query).all()
+    if not rows:
+        return None
+    first = rows[0]
+    if first.ended_at is not None or first.expires_at <= utcnow() or not first.is_active:
+        return None
+    if first.credential_generation != first.session_generation:
+        return None
+    return _caller(rows)
+
+
 def actor_for_web_session(db: Database, *, session_key: str) -> Actor:
     """The actor of a browser session; Unauthorized when it has ended."""
-    with db.session() as s:
-        user = _session_owner(s, session_key)
-        if user is None:
-            raise Unauthorized("The session has ended; please log in again.")
-        return _actor(s, user)
+    actor = _session_caller(db, session_key)
+    if actor is None:
+        raise Unauthorized("The session has ended; please log in again.")
+    return actor
 
 
 def session_user(db: Database, *, session_key: str) -> UserView | None:
     """The browser session's user as pages show them, or None when the session has ended."""
-    with db.session() as s:
-        user = _session_owner(s, session_key)
-        if user is None:
-            return None
-        actor = _actor(s, user)
-        assignments = sorted(actor.roles, key=lambda pair: (ROLE_ORDER.get(pair[0], 99), pair[1] or ""))
-        roles = list(dict.fromkeys(role for role, _unit in assignments))
-        return UserView(
-            user_id=user.id,
-            username=user.username,
-            full_name=user.full_name,
-            roles=roles,
-            assignments=assignments,
-            actor=actor,
-        )
+    actor = _session_caller(db, session_key)
+    if actor is None or actor.user_id is None:
+        return None
+    assignments = sorted(actor.roles, key=lambda pair: (ROLE_ORDER.get(pair[0], 99), pair[1] or ""))
+    return UserView(
+        user_id=actor.user_id,
+        username=actor.name,
+        full_name=actor.full_name,
+        roles=list(dict.fromkeys(role for role, _unit in assignments)),
+        assignments=assignments,
+        actor=actor,
+    )
