@@ -5,19 +5,13 @@ from __future__ import annotations
 
 from smartcity.education.service.assets import (  # noqa: F401
     add_asset,
-    close_stocktake,
-    count_item,
-    count_items,
     depreciation,
     depreciation_classes,
     get_asset,
-    get_stocktake,
     learning_devices,
     list_assets,
     movements,
-    open_stocktake,
     register_totals,
-    stocktakes,
     transfer_asset,
     write_off,
 )
@@ -94,6 +88,14 @@ from smartcity.education.service.schools import (  # noqa: F401
     my_schools,
     school_org_unit,
     upsert_school,
+)
+from smartcity.education.service.stocktakes import (  # noqa: F401
+    close_stocktake,
+    count_item,
+    count_items,
+    get_stocktake,
+    open_stocktake,
+    stocktakes,
 )
 from smartcity.education.service.students import (  # noqa: F401
     categories,
