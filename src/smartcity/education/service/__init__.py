@@ -8,7 +8,6 @@ from smartcity.education.service.assets import (  # noqa: F401
     depreciation,
     depreciation_classes,
     get_asset,
-    learning_devices,
     list_assets,
     movements,
     register_totals,
@@ -56,10 +55,8 @@ from smartcity.education.service.overview import (  # noqa: F401
     class_stats,
     overview,
     percent,
-    school_count,
     school_figures,
     schools_geojson,
-    students_by_ward,
     totals,
     totals_by_level,
 )
@@ -71,7 +68,6 @@ from smartcity.education.service.receipts import receipt_pdf  # noqa: F401
 from smartcity.education.service.reconciliation import (  # noqa: F401
     arrears,
     close_month,
-    collected_between,
     collection_by_month,
     reconciliation,
 )
@@ -113,7 +109,6 @@ from smartcity.education.service.students import (  # noqa: F401
 )
 from smartcity.education.service.timetable import (  # noqa: F401
     class_timetable,
-    mode_counts,
     mode_of,
     set_slot,
     student_timetable,

@@ -341,17 +341,6 @@ def movements(db: Database, *, actor: Actor, asset_id: int) -> list[dict[str, An
 # ------------------------------------------------------------------------------------------ stock-take
 
 
-def learning_devices(db: Database, *, school_id: int | None = None) -> int:
-    """Learning devices in use (units), in one school or the whole city."""
-    query = select(func.coalesce(func.sum(Asset.quantity), 0)).where(
-        Asset.learning_device.is_(True), Asset.status == "in_use"
-    )
-    if school_id is not None:
-        query = query.where(Asset.school_id == school_id)
-    with db.session() as s:
-        return int(s.scalar(query) or 0)
-
-
 def devices_by_school(db: Database) -> dict[int, int]:
     """Learning devices in use per school id."""
     with db.session() as s:
