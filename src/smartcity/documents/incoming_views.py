@@ -11,12 +11,11 @@ from smartcity.core.security import Actor
 from smartcity.documents import exchange, kinds
 from smartcity.documents.api import pdf_response
 from smartcity.documents.views_common import (
-    ActorDep,
     _guard,
     _problem,
     _verification,
 )
-from smartcity.web.deps import get_db
+from smartcity.web.deps import ActorDep, get_db
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)  # included in views.router

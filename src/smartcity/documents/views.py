@@ -22,12 +22,11 @@ from smartcity.documents.config import get_documents_settings
 from smartcity.documents.schemas import SECRECIES, URGENCIES, DocumentCreate
 from smartcity.documents.views_common import (
     STAFF,
-    ActorDep,
     _guard,
     _problem,
     _verification,
 )
-from smartcity.web.deps import get_db
+from smartcity.web.deps import ActorDep, get_db
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from smartcity.core.errors import AppError, Forbidden
 from smartcity.core.security import Actor
 from smartcity.signing import service as signing
-from smartcity.web.deps import current_actor, get_db, get_settings
+from smartcity.web.deps import get_db, get_settings
 from smartcity.web.templating import render
 
 STAFF = ("specialist", "head", "leader", "clerk")
@@ -41,9 +41,6 @@ FIELD_NAMES = {
     "body": "nội dung",
     "file": "tệp đính kèm",
 }
-
-
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 def _is_staff(actor: Actor) -> bool:
