@@ -51,6 +51,7 @@ from smartcity.documents.models import (
 )
 from smartcity.documents.schemas import AgencyIn, AgencyRead, DeliveryRead
 from smartcity.documents.service import Signing
+from smartcity.documents.storage import keep_pdf, read_pdf
 from smartcity.signing import service as signing
 
 EXCHANGE_PATH = "/api/v1/documents/exchange/envelopes"
@@ -133,11 +134,11 @@ def _envelope(
     db: Database,
     delivery: Delivery,
     doc: Document,
+    pdf: bytes,
     agency: Agency,
     annexes: list[tuple[str, bytes]],
     how: Signing,
 ) -> bytes:
-    pdf = bytes(doc.pdf or b"")
     header = _header(doc, delivery, agency, _sha256(pdf), annexes)
     sheet = _sheet(
         "PHIẾU GỬI VĂN BẢN ĐIỆN TỬ",
@@ -204,15 +205,17 @@ def _check_receipt(db: Database, receipt_pdf: bytes, delivery: Delivery, how: Si
 def _attempt(db: Database, delivery: Delivery, how: Signing) -> _Outcome:
     with db.session() as s:
         doc, agency = s.get(Document, delivery.document_id), s.get(Agency, delivery.agency_code)
-        annexes = attachments.sealed(s, delivery.document_id)
+        annexes = attachments.sealed(db, s, delivery.document_id)
     if doc is None or agency is None or not agency.active:
         return _Outcome(False, f"unknown or inactive agency {delivery.agency_code}")
-    envelope = delivery.envelope_pdf
-    if envelope is None:  # sealed once, then the same envelope is sent on every attempt
-        envelope = _envelope(db, delivery, doc, agency, annexes, how)
+    pdf = read_pdf(db, doc.pdf_sha256) if doc.pdf_sha256 else b""
+    if delivery.envelope_sha256 is None:  # sealed once, then the same envelope is sent on every attempt
+        envelope = _envelope(db, delivery, doc, pdf, agency, annexes, how)
         _keep_envelope(db, delivery.id, envelope)
+    else:
+        envelope = read_pdf(db, delivery.envelope_sha256)
     try:
-        answer = _post(agency, envelope, bytes(doc.pdf or b""), annexes)
+        answer = _post(agency, envelope, pdf, annexes)
         receipt_pdf = base64.b64decode(answer["receipt_pdf"])
         receipt = _check_receipt(db, receipt_pdf, delivery, how)
     except (httpx.HTTPError, RuntimeError, KeyError, ValueError, BadRequest) as exc:
@@ -236,8 +239,8 @@ def _failure_in_words(exc: Exception) -> str:
 def _keep_envelope(db: Database, delivery_id: int, envelope: bytes) -> None:
     with db.write_session() as s:
         row = s.get(Delivery, delivery_id)
-        if row is not None and row.envelope_pdf is None:
-            row.envelope_pdf = envelope
+        if row is not None and row.envelope_sha256 is None:
+            row.envelope_sha256 = keep_pdf(db, envelope)
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -254,7 +257,8 @@ def _record(db: Database, delivery_id: int, outcome: _Outcome, now: datetime) ->
         row.attempts += 1
         if outcome.delivered:
             row.status, row.delivered_at, row.last_error = "delivered", utcnow(), ""
-            row.receipt, row.receipt_pdf = outcome.receipt or {}, outcome.receipt_pdf
+            row.receipt = outcome.receipt or {}
+            row.receipt_sha256 = keep_pdf(db, outcome.receipt_pdf) if outcome.receipt_pdf else None
             uow.audit("documents.delivered", "delivery", row.envelope_id, after=row.receipt)
             uow.publish(
                 DeliveryAcknowledged(

@@ -35,6 +35,7 @@ from smartcity.documents.models import (
 )
 from smartcity.documents.schemas import AttachmentRead, IncomingRead
 from smartcity.documents.service import Signing, city_zone, next_number, take_number
+from smartcity.documents.storage import keep_pdf, read_pdf
 from smartcity.signing import service as signing
 
 HEADER_FILE = "edxml-header.json"
@@ -176,7 +177,7 @@ def _stored_receipt(db: Database, envelope_id: str) -> dict[str, Any] | None:
         if row is None:
             return None
         return {
-            "receipt_pdf": base64.b64encode(row.receipt_pdf).decode(),
+            "receipt_pdf": base64.b64encode(read_pdf(db, row.receipt_sha256)).decode(),
             "receipt": row.receipt,
             "incoming_id": row.id,
         }
@@ -271,9 +272,9 @@ def _record_incoming(
                 year=year,
                 number=number,
                 received_at=arrived.received_at,
-                pdf=arrived.document_pdf,
-                envelope_pdf=arrived.envelope_pdf,
-                receipt_pdf=receipt_pdf,
+                pdf_sha256=keep_pdf(db, arrived.document_pdf),
+                envelope_sha256=keep_pdf(db, arrived.envelope_pdf),
+                receipt_sha256=keep_pdf(db, receipt_pdf),
                 receipt=receipt,
                 search_text=fold(f"{header['code'].get('number_symbol', '')} {header['subject']}"),
             )
@@ -285,8 +286,7 @@ def _record_incoming(
                         incoming_id=row.id,
                         filename=attachments.safe_filename(name),
                         size=len(pdf),
-                        sha256=_sha256(pdf),
-                        pdf=pdf,
+                        sha256=keep_pdf(db, pdf),
                     )
                 )
             s.add(
@@ -337,7 +337,7 @@ def incoming_pdf(db: Database, *, actor: Actor, incoming_id: int) -> bytes:
     with db.session() as s:
         row = s.get(IncomingDocument, incoming_id)
         assert row is not None
-        return bytes(row.pdf)
+        return read_pdf(db, row.pdf_sha256)
 
 
 def incoming_attachments(db: Database, *, actor: Actor, incoming_id: int) -> list[AttachmentRead]:
@@ -364,7 +364,7 @@ def incoming_attachment_pdf(
         row = s.get(IncomingAttachment, attachment_id)
         if row is None or row.incoming_id != incoming_id:
             raise NotFound(f"No attachment {attachment_id} on incoming document {incoming_id}")
-        return bytes(row.pdf), row.filename
+        return read_pdf(db, row.sha256), row.filename
 
 
 def assign_handling_unit(db: Database, *, actor: Actor, incoming_id: int, handling_unit: str) -> IncomingRead:
