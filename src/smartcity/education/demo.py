@@ -12,7 +12,6 @@ counts and money are synthetic; see data/README.md for which school names are be
 from __future__ import annotations
 
 import random
-import unicodedata
 from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
@@ -27,6 +26,7 @@ from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.demo import demo_password
 from smartcity.core.security import Actor
+from smartcity.core.text import fold
 from smartcity.core.uow import UnitOfWork
 from smartcity.education.config import EducationSettings
 from smartcity.education.demo_fees_assets import PARENT, FeesAndAssets, _table
@@ -122,8 +122,7 @@ def _school_year(today: date) -> tuple[str, date, date, date]:
 
 
 def _slug(text: str) -> str:
-    plain = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
-    return "".join(c for c in plain if c.isalnum() and ord(c) < 128).lower()
+    return "".join(c for c in fold(text) if c.isalnum() and c.isascii())
 
 
 def _person(rng: random.Random, sex: str) -> str:
