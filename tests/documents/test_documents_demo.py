@@ -14,7 +14,6 @@ from smartcity.accounts import service as accounts
 from smartcity.core import config as core_config
 from smartcity.documents import demo, exchange, service, tasks
 from smartcity.documents.schemas import AgencyIn
-from smartcity.signing import config as signing_config
 from smartcity.signing import demo as signing_demo
 from tests.conftest import TEST_SECRET
 from tests.documents.conftest import SYSTEM, make_user
@@ -31,10 +30,8 @@ def process_settings(settings, monkeypatch) -> Iterator[None]:  # type: ignore[n
     monkeypatch.setenv("SMARTCITY_DATABASE_URL", settings.database_url or "")
     monkeypatch.setenv("SMARTCITY_SIGNING_ROOT_KEY_BITS", "2048")
     core_config.get_settings.cache_clear()
-    signing_config.get_signing_settings.cache_clear()
     yield
     core_config.get_settings.cache_clear()
-    signing_config.get_signing_settings.cache_clear()
 
 
 def test_demo_documents_are_loaded_once_and_delivered_over_the_api(

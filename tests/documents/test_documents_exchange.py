@@ -18,6 +18,7 @@ from smartcity.core.migrate import upgrade
 from smartcity.documents import attachments, exchange, service
 from smartcity.documents.models import Delivery
 from smartcity.documents.schemas import AgencyIn
+from smartcity.documents.storage import read_pdf
 from smartcity.signing import service as signing
 from smartcity.signing.config import SigningSettings
 from smartcity.web.app import create_app
@@ -200,5 +201,5 @@ def test_an_envelope_from_an_unknown_agency_is_refused(
 def _envelope_of(office: Office, doc_id: int) -> bytes:
     with office.db.session() as s:
         row = s.query(Delivery).filter_by(document_id=doc_id).one()
-        assert row.envelope_pdf is not None
-        return bytes(row.envelope_pdf)
+        assert row.envelope_sha256 is not None
+    return read_pdf(office.db, row.envelope_sha256)  # the envelope is kept in the file store

@@ -8,8 +8,8 @@ import pytest
 
 from smartcity.accounts import demo as accounts_demo
 from smartcity.accounts import service as accounts
+from smartcity.core import config as core_config
 from smartcity.dossiers import service, signed_results
-from smartcity.signing import config as signing_config
 from smartcity.signing import demo as signing_demo
 from smartcity.signing import service as signing
 from tests.dossiers.dossier_fixtures import SYSTEM, local, submit_house
@@ -21,9 +21,9 @@ AFTER = local(2025, 8, 4, 9, 0)  # the ward decides city procedures since 2025-0
 def process_settings(settings, monkeypatch) -> Iterator[None]:
     """Handlers see this test's settings through the database; the signing settings are process-wide."""
     monkeypatch.setenv("SMARTCITY_SIGNING_ROOT_KEY_BITS", "2048")
-    signing_config.get_signing_settings.cache_clear()
+    core_config.get_settings.cache_clear()
     yield
-    signing_config.get_signing_settings.cache_clear()
+    core_config.get_settings.cache_clear()
 
 
 def _staff(db, username: str):

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from smartcity.accounts import service as accounts
+from smartcity.core import config as core_config
 from smartcity.signing import config as signing_config
 from smartcity.signing import service as signing
 from tests.dossiers.dossier_fixtures import PASSWORD, PDF, PNG, SYSTEM, house_form
@@ -20,9 +21,9 @@ WARD = "UBND-25747-HCM"
 def process_settings(settings, monkeypatch) -> Iterator[None]:
     """Handlers see this test's settings through the database; the signing settings are process-wide."""
     monkeypatch.setenv("SMARTCITY_SIGNING_ROOT_KEY_BITS", "2048")
-    signing_config.get_signing_settings.cache_clear()
+    core_config.get_settings.cache_clear()
     yield
-    signing_config.get_signing_settings.cache_clear()
+    core_config.get_settings.cache_clear()
 
 
 def _auth(db, settings, username: str) -> dict[str, str]:

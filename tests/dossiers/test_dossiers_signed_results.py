@@ -31,10 +31,8 @@ def process_settings(settings, monkeypatch) -> Iterator[None]:
     monkeypatch.setenv("SMARTCITY_PUBLIC_BASE_URL", "http://verify.test")
     monkeypatch.setenv("SMARTCITY_SIGNING_ROOT_KEY_BITS", "2048")
     core_config.get_settings.cache_clear()
-    signing_config.get_signing_settings.cache_clear()
     yield
     core_config.get_settings.cache_clear()
-    signing_config.get_signing_settings.cache_clear()
 
 
 def _pki(db, settings, *, leader: str | None, unit: str | None) -> None:

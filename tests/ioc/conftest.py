@@ -8,8 +8,8 @@ import pytest
 from argon2 import PasswordHasher
 
 from smartcity.accounts import service as accounts_service
+from smartcity.core import config as core_config
 from smartcity.core.security import Actor
-from smartcity.signing import config as signing_config
 from smartcity.signing import service as signing_service
 
 SYSTEM = Actor.system("test")
@@ -23,13 +23,13 @@ YERSIN = (106.6525, 10.9805)  # a crossroads of Phường Thủ Dầu Một
 def quick_keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Small RSA keys and cheap password hashing so that PKI and logins stay quick."""
     monkeypatch.setenv("SMARTCITY_SIGNING_ROOT_KEY_BITS", "2048")
-    signing_config.get_signing_settings.cache_clear()
+    core_config.get_settings.cache_clear()
     monkeypatch.setattr(
         accounts_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
     accounts_service._dummy_hash.cache_clear()
     yield
-    signing_config.get_signing_settings.cache_clear()
+    core_config.get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -25,12 +25,11 @@ from smartcity.core.config import Settings, get_settings
 from smartcity.core.db import Database
 from smartcity.iot import service
 from smartcity.iot.broker import Listeners, PkiSettings, ingest_url, write_broker_config
-from smartcity.iot.config import get_iot_settings
 from smartcity.iot.models import Telemetry
 from smartcity.iot.mqtt import Broker
 from smartcity.signing import pki
 from smartcity.signing import service as signing
-from smartcity.signing.config import SigningSettings, get_signing_settings
+from smartcity.signing.config import SigningSettings
 from tests.iot.conftest import SYSTEM
 from tests.iot.mqtt_support import ConfiguredMosquitto, IngestProcess, free_ports, wait_until
 
@@ -249,7 +248,7 @@ def test_the_simulator_reports_over_tls_as_a_gateway(
     monkeypatch.setenv("SMARTCITY_MQTT_CA_FILE", str(city_broker.ca))
     monkeypatch.setenv("SMARTCITY_MQTT_CERT_FILE", str(material.cert))
     monkeypatch.setenv("SMARTCITY_MQTT_KEY_FILE", str(material.key))
-    get_iot_settings.cache_clear()
+    get_settings.cache_clear()
     device = SimDevice(id="SL-3", type="streetlight", street="Yersin", lon=106.65, lat=10.98)
     transport = MqttTransport(f"mqtts://localhost:{city_broker.tls_port}", [device])
     sent = 0
@@ -265,7 +264,7 @@ def test_the_simulator_reports_over_tls_as_a_gateway(
         assert wait_until(report, timeout=30, interval=1.0), ingest_over_tls.log_path.read_text()
     finally:
         transport.close()
-        get_iot_settings.cache_clear()
+        get_settings.cache_clear()
 
 
 def test_broker_config_cli_writes_every_file(
@@ -275,8 +274,7 @@ def test_broker_config_cli_writes_every_file(
     monkeypatch.setenv("SMARTCITY_SECRET_KEY", settings.resolved_secret_key)
     monkeypatch.setenv("SMARTCITY_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("SMARTCITY_SIGNING_ROOT_KEY_BITS", "2048")
-    for cache in (get_settings, get_signing_settings, get_iot_settings):
-        cache.cache_clear()
+    get_settings.cache_clear()  # the domains' sections live in the process-wide settings
     from smartcity.cli import app
 
     add_device("WC-9", "waste_container")
@@ -309,8 +307,7 @@ def test_broker_config_cli_writes_every_file(
     assert x509.load_pem_x509_crl((out / "crl.pem").read_bytes()).next_update_utc is not None
     assert marker.exists()
     assert runner.invoke(app, ["iot", "refresh-crl", str(tmp_path / "nowhere")]).exit_code == 1
-    for cache in (get_settings, get_signing_settings, get_iot_settings):
-        cache.cache_clear()
+    get_settings.cache_clear()  # the domains' sections live in the process-wide settings
 
 
 @pytest.fixture
@@ -320,11 +317,11 @@ def broker_dir_configured(city_broker: CityBroker, monkeypatch: pytest.MonkeyPat
     assert process is not None
     monkeypatch.setenv("SMARTCITY_MQTT_BROKER_DIR", str(city_broker.folder))
     monkeypatch.setenv("SMARTCITY_MQTT_BROKER_RELOAD_COMMAND", f"kill -HUP {process.pid}")
-    get_iot_settings.cache_clear()
+    get_settings.cache_clear()
     yield city_broker.folder / "crl.pem"
     monkeypatch.delenv("SMARTCITY_MQTT_BROKER_DIR")
     monkeypatch.delenv("SMARTCITY_MQTT_BROKER_RELOAD_COMMAND")
-    get_iot_settings.cache_clear()
+    get_settings.cache_clear()
 
 
 def _serial(material: Material) -> int:

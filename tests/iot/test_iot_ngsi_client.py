@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from smartcity.accounts import service as accounts_service
+from smartcity.core.config import get_settings
 from smartcity.iot import service
-from smartcity.iot.config import get_iot_settings
 from tests.conftest import service_missing
 from tests.iot.conftest import SYSTEM
 from tests.support import run_once_on_sqlite, served
@@ -133,10 +133,10 @@ def test_client_sees_refusals_as_etsi_problem_types(client_python, live, db):
 def private_endpoints(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Let subscriptions name a loopback endpoint (test_iot_ngsi_subscriptions tests the SSRF guard)."""
     monkeypatch.setenv("SMARTCITY_NGSI_ALLOW_PRIVATE_ENDPOINTS", "true")
-    get_iot_settings.cache_clear()
+    get_settings.cache_clear()
     yield
     monkeypatch.delenv("SMARTCITY_NGSI_ALLOW_PRIVATE_ENDPOINTS")
-    get_iot_settings.cache_clear()
+    get_settings.cache_clear()
 
 
 def test_client_manages_subscriptions(client_python, live, private_endpoints):

@@ -337,3 +337,19 @@ def test_upsert_replace_drops_relationships_update_keeps_them(client, city, db):
         refused = client.post(f"{BASE}/{url}", json=[dim])
         assert refused.status_code == 422, refused.text
         assert refused.json()["type"] == "https://uri.etsi.org/ngsi-ld/errors/OperationNotSupported"
+
+
+def test_types_and_attributes_are_discovered_under_the_broker_prefix(client, city):
+    listed = client.get(f"{BASE}/types")
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["typeList"] == ["Streetlight", "WasteContainer"]
+    info = client.get(f"{BASE}/types/Streetlight").json()
+    assert info["entityCount"] == 3
+    assert {"dimLevel", "powerState", "location"} <= {a["attributeName"] for a in info["attributeDetails"]}
+    filling = client.get(f"{BASE}/attributes/fillingLevel").json()
+    assert (filling["typeNames"], filling["attributeCount"]) == (["WasteContainer"], 1)
+    assert "fillingLevel" in client.get(f"{BASE}/attributes").json()["attributeList"]
+    missing = client.get(f"{BASE}/types/Nothing")
+    assert missing.status_code == 404
+    assert missing.json()["type"] == "https://uri.etsi.org/ngsi-ld/errors/ResourceNotFound"
+    assert f"{BASE}/types/{{type_name}}" in client.app.openapi()["paths"]  # documented with the broker

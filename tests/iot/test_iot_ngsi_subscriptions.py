@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from smartcity.core.config import get_settings
 from smartcity.core.security import Actor
 from smartcity.iot import service, subscriptions
-from smartcity.iot.config import get_iot_settings
 from smartcity.iot.pipeline import Envelope
 from tests.iot.conftest import INTEGRATOR, OPERATOR, SYSTEM, message
 
@@ -65,9 +65,9 @@ class Receiver:
 def _loopback_receivers_allowed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """These tests' receivers listen on loopback, which production refuses (SSRF): allow it here."""
     monkeypatch.setenv("SMARTCITY_NGSI_ALLOW_PRIVATE_ENDPOINTS", "true")
-    get_iot_settings.cache_clear()
+    get_settings.cache_clear()
     yield
-    get_iot_settings.cache_clear()
+    get_settings.cache_clear()
 
 
 @pytest.fixture(autouse=True)
@@ -426,7 +426,7 @@ def test_subscriptions_belong_to_their_creator(client, db, lights, act_as):
 
 def test_non_public_endpoints_are_refused(client, lights, monkeypatch):
     monkeypatch.setenv("SMARTCITY_NGSI_ALLOW_PRIVATE_ENDPOINTS", "false")
-    get_iot_settings.cache_clear()
+    get_settings.cache_clear()
     for uri in (
         "http://127.0.0.1:8000/x",
         "http://localhost/x",

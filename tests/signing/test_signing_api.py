@@ -7,10 +7,10 @@ import asyncio
 import pytest
 from fastapi.testclient import TestClient
 
+from smartcity.core import config as core_config
 from smartcity.core.errors import PayloadTooLarge
 from smartcity.core.security import ANONYMOUS, Actor
 from smartcity.signing import service
-from smartcity.signing.config import get_signing_settings
 from smartcity.web import uploads
 from smartcity.web.deps import current_actor
 from tests.signing.conftest import LEADER, SYSTEM, WARD, CityPki, make_pdf, sign
@@ -54,13 +54,13 @@ def test_verify_api_problems(city_pki: CityPki, client: TestClient, monkeypatch:
     )
     assert wrong_type.status_code == 415
     monkeypatch.setenv("SMARTCITY_SIGNING_MAX_UPLOAD_BYTES", "5000")
-    get_signing_settings.cache_clear()
+    core_config.get_settings.cache_clear()
     try:
         too_big = _verify(client, make_pdf(pages=3))
         assert too_big.status_code == 413 and too_big.json()["type"].endswith("/payload-too-large")
     finally:
         monkeypatch.delenv("SMARTCITY_SIGNING_MAX_UPLOAD_BYTES")
-        get_signing_settings.cache_clear()
+        core_config.get_settings.cache_clear()
 
 
 class _EndlessRequest:

@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 from smartcity.cli import app
 from smartcity.core.config import Settings, get_settings
 from smartcity.core.db import Database
-from smartcity.signing.config import get_signing_settings
 
 runner = CliRunner()
 
@@ -25,10 +24,8 @@ def cli_env(db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("SMARTCITY_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("SMARTCITY_SIGNING_ROOT_KEY_BITS", "2048")
     get_settings.cache_clear()
-    get_signing_settings.cache_clear()
     yield
     get_settings.cache_clear()
-    get_signing_settings.cache_clear()
 
 
 def _run(*args: str) -> tuple[int, str]:

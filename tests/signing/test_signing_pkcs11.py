@@ -312,15 +312,13 @@ def token_env(
     }.items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
-    get_signing_settings.cache_clear()
     yield monkeypatch
     get_settings.cache_clear()
-    get_signing_settings.cache_clear()
 
 
 def _wrong_pin(env: pytest.MonkeyPatch) -> None:
     env.setenv("SMARTCITY_PKCS11_USER_PIN", "999999")
-    get_signing_settings.cache_clear()
+    get_settings.cache_clear()
 
 
 def _audit_text(db: Database) -> str:
@@ -450,7 +448,7 @@ def test_dossier_result_is_signed_on_the_leaders_token(
     )
     token_env.setenv("SMARTCITY_PKCS11_USER_PIN", pin)
     token_env.setenv("SMARTCITY_PUBLIC_BASE_URL", "http://verify.test")
-    get_signing_settings.cache_clear()
+    get_settings.cache_clear()
     code = _decide_house_number(city_pki.db, city_pki.settings, people)
     status = signed_results.signature_status(city_pki.db, code)
     if pin != USER_PIN:

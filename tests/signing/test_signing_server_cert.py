@@ -24,7 +24,7 @@ from smartcity.core.db import Database
 from smartcity.core.errors import Forbidden, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.signing import service
-from smartcity.signing.config import SigningSettings, get_signing_settings
+from smartcity.signing.config import SigningSettings
 from smartcity.signing.models import StoredKey
 from tests.signing.conftest import SYSTEM
 
@@ -155,10 +155,8 @@ def cli_env(db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("SMARTCITY_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("SMARTCITY_SIGNING_ROOT_KEY_BITS", "2048")
     get_settings.cache_clear()
-    get_signing_settings.cache_clear()
     yield
     get_settings.cache_clear()
-    get_signing_settings.cache_clear()
 
 
 def test_cli_writes_server_and_device_material_with_private_keys_0600(cli_env: None, tmp_path: Path) -> None:

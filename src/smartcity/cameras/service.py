@@ -15,6 +15,7 @@ from smartcity.cameras.events import CameraEventAcknowledged, CameraEventReporte
 from smartcity.cameras.models import Camera, CameraEvent
 from smartcity.cameras.schemas import CameraCreate, EventIn
 from smartcity.core import clock
+from smartcity.core.config import section_of
 from smartcity.core.db import Database
 from smartcity.core.errors import Forbidden, NotFound, ValidationFailed
 from smartcity.core.files import FileStore, file_store
@@ -49,7 +50,7 @@ SNAPSHOT_TYPES = ("image/jpeg", "image/png")
 
 
 def _settings(db: Database) -> CamerasSettings:
-    return db.settings.section(CamerasSettings) if db.settings else CamerasSettings()
+    return section_of(CamerasSettings, db.settings)
 
 
 def snapshots(db: Database) -> FileStore:

@@ -144,3 +144,8 @@ def normalise_database_url(url: str) -> str:
 def get_settings() -> Settings:
     """The process-wide settings (cached); tests build their own Settings instead."""
     return Settings()
+
+
+def section_of(cls: type[SectionT], settings: Settings | None = None) -> SectionT:
+    """A domain's section: of `settings` when given (a request's, a test's), else of the process-wide ones."""
+    return (settings or get_settings()).section(cls)

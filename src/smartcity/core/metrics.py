@@ -10,7 +10,6 @@ HTTP_REQUESTS = Counter(
 HTTP_LATENCY = Histogram(
     "smartcity_http_request_seconds", "Time to answer an HTTP request", ["method", "route"]
 )
-LOGIN_FAILURES = Counter("smartcity_login_failures_total", "Failed logins")
 OUTBOX_DISPATCHED = Counter("smartcity_outbox_dispatched_total", "Outbox events dispatched")
 
 

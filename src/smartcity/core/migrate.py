@@ -25,4 +25,5 @@ def upgrade(db: Database, revision: str = "head") -> None:
     with db.engine.begin() as connection:
         config = alembic_config(db.url)
         config.attributes["connection"] = connection
+        config.attributes["settings"] = db.settings  # where data migrations find the file store
         command.upgrade(config, revision)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -14,11 +14,10 @@ from smartcity.core.errors import AppError, Forbidden
 from smartcity.core.security import Actor
 from smartcity.documents import exchange
 from smartcity.documents.schemas import AgencyIn
-from smartcity.web.deps import current_actor, get_db
+from smartcity.web.deps import ActorDep, get_db
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-ActorDep = Annotated[Actor, Depends(current_actor)]
 BASE = "/can-bo/van-ban/co-quan"
 FIELD_NAMES = {
     "code": "mã cơ quan",

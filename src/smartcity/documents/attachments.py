@@ -7,7 +7,6 @@ service, in `service.issue`: the same flow that numbers and seals the document.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 
@@ -29,6 +28,7 @@ from smartcity.documents import service
 from smartcity.documents.config import get_documents_settings
 from smartcity.documents.models import Attachment, Document
 from smartcity.documents.schemas import AttachmentRead
+from smartcity.documents.storage import keep_pdf, read_pdf
 from smartcity.signing import service as signing_service
 
 PDF_TYPES = ("application/pdf", "application/x-pdf", "application/octet-stream", "")
@@ -37,7 +37,11 @@ PDF_TYPES = ("application/pdf", "application/x-pdf", "application/octet-stream",
 def read(row: Attachment) -> AttachmentRead:
     """The public facts of an attachment."""
     return AttachmentRead(
-        id=row.id, filename=row.filename, size=row.size, sha256=row.sha256, sealed=row.sealed_pdf is not None
+        id=row.id,
+        filename=row.filename,
+        size=row.size,
+        sha256=row.sha256,
+        sealed=row.sealed_sha256 is not None,
     )
 
 
@@ -101,8 +105,7 @@ def add(
             document_id=document_id,
             filename=safe_filename(filename),
             size=len(content),
-            sha256=hashlib.sha256(content).hexdigest(),
-            pdf=content,
+            sha256=keep_pdf(db, content),
         )
         uow.session.add(row)
         uow.session.flush()
@@ -139,12 +142,12 @@ def pdf_of(db: Database, *, actor: Actor, document_id: int, attachment_id: int) 
         row = s.get(Attachment, attachment_id)
         if row is None or row.document_id != document_id:
             raise NotFound(f"No attachment {attachment_id} on document {document_id}")
-        return bytes(row.sealed_pdf if row.sealed_pdf is not None else row.pdf), row.filename
+        return read_pdf(db, row.sealed_sha256 or row.sha256), row.filename
 
 
-def sealed(session: Session, document_id: int) -> list[tuple[str, bytes]]:
+def sealed(db: Database, session: Session, document_id: int) -> list[tuple[str, bytes]]:
     """File name and sealed PDF of each attachment of an issued document."""
     rows = session.scalars(
         select(Attachment).where(Attachment.document_id == document_id).order_by(Attachment.id)
     )
-    return [(row.filename, bytes(row.sealed_pdf or row.pdf)) for row in rows]
+    return [(row.filename, read_pdf(db, row.sealed_sha256 or row.sha256)) for row in rows]

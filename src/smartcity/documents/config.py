@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from smartcity.core.config import Settings, section_of
 
 
 class DocumentsSettings(BaseSettings):
@@ -22,9 +22,11 @@ class DocumentsSettings(BaseSettings):
     max_body_chars: int = Field(default=50_000, ge=100)
     max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, description="Largest attachment")
     max_attachments: int = Field(default=20, ge=1, description="Most attachments on one document")
+    max_stored_pdf_bytes: int = Field(
+        default=40 * 1024 * 1024, ge=1024, description="Largest PDF kept in the file store (envelopes too)"
+    )
 
 
-@lru_cache(maxsize=1)
-def get_documents_settings() -> DocumentsSettings:
-    """The process-wide documents settings."""
-    return DocumentsSettings()
+def get_documents_settings(settings: Settings | None = None) -> DocumentsSettings:
+    """The documents section of `settings`, else of the process-wide settings."""
+    return section_of(DocumentsSettings, settings)

@@ -12,50 +12,49 @@ comes back.
 from __future__ import annotations
 
 import base64
-import hashlib
-import io
-import json
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from pyhanko.pdf_utils.embed import EmbeddedFileObject, FileSpec, embed_file
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.pdfgen import canvas
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from smartcity.accounts import service as accounts
 from smartcity.core.db import Database, utcnow
-from smartcity.core.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
+from smartcity.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from smartcity.core.security import Actor
-from smartcity.core.text import fold
 from smartcity.core.uow import UnitOfWork
-from smartcity.documents import attachments, kinds, rendering
+from smartcity.documents import attachments, kinds
 from smartcity.documents.config import get_documents_settings
-from smartcity.documents.events import DeliveryAcknowledged, DocumentReceived
+from smartcity.documents.events import DeliveryAcknowledged
+from smartcity.documents.exchange_incoming import (
+    EXCHANGE_ACTOR,
+    RECEIPT_FILE,
+    _seal,
+    _sealed_by,
+    _sheet,
+    _with_json,
+)
+from smartcity.documents.exchange_incoming import HEADER_FILE as HEADER_FILE
+from smartcity.documents.exchange_incoming import _sha256 as _sha256
+from smartcity.documents.exchange_incoming import assign_handling_unit as assign_handling_unit
+from smartcity.documents.exchange_incoming import incoming as incoming
+from smartcity.documents.exchange_incoming import incoming_attachment_pdf as incoming_attachment_pdf
+from smartcity.documents.exchange_incoming import incoming_attachments as incoming_attachments
+from smartcity.documents.exchange_incoming import incoming_pdf as incoming_pdf
+from smartcity.documents.exchange_incoming import read_json as read_json
+from smartcity.documents.exchange_incoming import receive as receive
 from smartcity.documents.models import (
     Agency,
     Delivery,
     Document,
-    IncomingAttachment,
-    IncomingDocument,
-    RegisterEntry,
 )
-from smartcity.documents.schemas import AgencyIn, AgencyRead, AttachmentRead, DeliveryRead, IncomingRead
-from smartcity.documents.service import Signing, city_zone, next_number, take_number
+from smartcity.documents.schemas import AgencyIn, AgencyRead, DeliveryRead
+from smartcity.documents.service import Signing
+from smartcity.documents.storage import keep_pdf, read_pdf
 from smartcity.signing import service as signing
 
-HEADER_FILE = "edxml-header.json"
-RECEIPT_FILE = "edxml-status.json"
 EXCHANGE_PATH = "/api/v1/documents/exchange/envelopes"
-EXCHANGE_ACTOR = Actor.system("documents.exchange")
-MAX_NUMBER_RACES = 20
 
 
 log = logging.getLogger(__name__)
@@ -100,65 +99,6 @@ def deliveries(db: Database, *, document_id: int) -> list[DeliveryRead]:
         return [DeliveryRead.model_validate(row) for row in rows]
 
 
-# --- PDFs with an embedded JSON part ------------------------------------------------------------------
-
-
-def _sheet(title: str, lines: list[tuple[str, str]]) -> bytes:
-    rendering.font_family()
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer, pagesize=A4)
-    page.setFont(f"{rendering.FAMILY}-Bold", 15)
-    page.drawCentredString(A4[0] / 2, A4[1] - 30 * mm, title)
-    y = A4[1] - 45 * mm
-    for label, value in lines:
-        page.setFont(f"{rendering.FAMILY}-Bold", 12)
-        page.drawString(25 * mm, y, f"{label}:")
-        page.setFont(rendering.FAMILY, 12)
-        page.drawString(75 * mm, y, value[:90])
-        y -= 8 * mm
-    page.showPage()
-    page.save()
-    return buffer.getvalue()
-
-
-def _with_json(pdf: bytes, name: str, payload: dict[str, Any]) -> bytes:
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    data = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
-    embedded = EmbeddedFileObject.from_file_data(writer, data, mime_type="application/json")
-    embed_file(writer, FileSpec(file_spec_string=name, file_name=name, embedded_data=embedded))
-    output = io.BytesIO()
-    writer.write(output)
-    return output.getvalue()
-
-
-def read_json(pdf: bytes, name: str) -> dict[str, Any]:
-    """The JSON file `name` embedded in a PDF (400 if it is not there)."""
-    try:
-        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-        names = reader.root["/Names"]["/EmbeddedFiles"]["/Names"]
-        for index in range(0, len(names), 2):
-            if str(names[index]) == name:
-                data = names[index + 1].get_object()["/EF"]["/F"].get_object().data
-                payload: dict[str, Any] = json.loads(data)
-                return payload
-    except (KeyError, ValueError, TypeError) as exc:
-        raise BadRequest(f"The PDF carries no readable {name}: {exc}") from exc
-    raise BadRequest(f"The PDF carries no {name}")
-
-
-def _seal(db: Database, pdf: bytes, office: str, how: Signing, filename: str) -> bytes:
-    return signing.sign_pdf(
-        db,
-        actor=EXCHANGE_ACTOR,
-        pdf=pdf,
-        org_unit_code=office,
-        appearance_kind="invisible",
-        filename=filename,
-        settings=how.settings,
-        signing_settings=how.signing_settings,
-    ).pdf
-
-
 # --- sending ----------------------------------------------------------------------------------------
 
 
@@ -190,19 +130,15 @@ def _header(
     }
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _envelope(
     db: Database,
     delivery: Delivery,
     doc: Document,
+    pdf: bytes,
     agency: Agency,
     annexes: list[tuple[str, bytes]],
     how: Signing,
 ) -> bytes:
-    pdf = bytes(doc.pdf or b"")
     header = _header(doc, delivery, agency, _sha256(pdf), annexes)
     sheet = _sheet(
         "PHIẾU GỬI VĂN BẢN ĐIỆN TỬ",
@@ -266,26 +202,20 @@ def _check_receipt(db: Database, receipt_pdf: bytes, delivery: Delivery, how: Si
     return receipt
 
 
-def _sealed_by(report: Any, unit_code: str) -> bool:
-    """True if the last signature's certificate names `unit_code` as its organisational unit."""
-    if not report.signatures:
-        return False
-    parts = [part.strip() for part in report.signatures[-1].signer.subject.split(",")]
-    return f"Organizational Unit: {unit_code}" in parts
-
-
 def _attempt(db: Database, delivery: Delivery, how: Signing) -> _Outcome:
     with db.session() as s:
         doc, agency = s.get(Document, delivery.document_id), s.get(Agency, delivery.agency_code)
-        annexes = attachments.sealed(s, delivery.document_id)
+        annexes = attachments.sealed(db, s, delivery.document_id)
     if doc is None or agency is None or not agency.active:
         return _Outcome(False, f"unknown or inactive agency {delivery.agency_code}")
-    envelope = delivery.envelope_pdf
-    if envelope is None:  # sealed once, then the same envelope is sent on every attempt
-        envelope = _envelope(db, delivery, doc, agency, annexes, how)
+    pdf = read_pdf(db, doc.pdf_sha256) if doc.pdf_sha256 else b""
+    if delivery.envelope_sha256 is None:  # sealed once, then the same envelope is sent on every attempt
+        envelope = _envelope(db, delivery, doc, pdf, agency, annexes, how)
         _keep_envelope(db, delivery.id, envelope)
+    else:
+        envelope = read_pdf(db, delivery.envelope_sha256)
     try:
-        answer = _post(agency, envelope, bytes(doc.pdf or b""), annexes)
+        answer = _post(agency, envelope, pdf, annexes)
         receipt_pdf = base64.b64decode(answer["receipt_pdf"])
         receipt = _check_receipt(db, receipt_pdf, delivery, how)
     except (httpx.HTTPError, RuntimeError, KeyError, ValueError, BadRequest) as exc:
@@ -309,8 +239,8 @@ def _failure_in_words(exc: Exception) -> str:
 def _keep_envelope(db: Database, delivery_id: int, envelope: bytes) -> None:
     with db.write_session() as s:
         row = s.get(Delivery, delivery_id)
-        if row is not None and row.envelope_pdf is None:
-            row.envelope_pdf = envelope
+        if row is not None and row.envelope_sha256 is None:
+            row.envelope_sha256 = keep_pdf(db, envelope)
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -327,7 +257,8 @@ def _record(db: Database, delivery_id: int, outcome: _Outcome, now: datetime) ->
         row.attempts += 1
         if outcome.delivered:
             row.status, row.delivered_at, row.last_error = "delivered", utcnow(), ""
-            row.receipt, row.receipt_pdf = outcome.receipt or {}, outcome.receipt_pdf
+            row.receipt = outcome.receipt or {}
+            row.receipt_sha256 = keep_pdf(db, outcome.receipt_pdf) if outcome.receipt_pdf else None
             uow.audit("documents.delivered", "delivery", row.envelope_id, after=row.receipt)
             uow.publish(
                 DeliveryAcknowledged(
@@ -375,285 +306,3 @@ def send_now(
         if not actor.has_role("clerk", doc.office_code):
             raise Forbidden("Only the records office sends its documents")
     return deliver_due(db, document_id=document_id, signing_with=signing_with)
-
-
-# --- receiving --------------------------------------------------------------------------------------
-
-
-def _decode(value: Any, field: str) -> bytes:
-    try:
-        return base64.b64decode(str(value), validate=True)
-    except ValueError as exc:
-        raise ValidationFailed.for_field(field, "is not base64") from exc
-
-
-def _check_attachments(
-    db: Database, header: dict[str, Any], annexes: list[tuple[str, bytes]], how: Signing
-) -> None:
-    """The attachments are those the sealed header names (same order and hashes), each signature holding."""
-    listed = [(str(a.get("filename", "")), str(a.get("sha256", ""))) for a in header.get("attachments") or []]
-    if listed != [(name, _sha256(pdf)) for name, pdf in annexes]:
-        raise ValidationFailed.for_field("attachments", "do not match the envelope's list of attachments")
-    for index, (_name, pdf) in enumerate(annexes):
-        if not signing.verify_pdf(
-            db, pdf, settings=how.settings, signing_settings=how.signing_settings
-        ).all_hold:
-            raise ValidationFailed.for_field(f"attachments.{index}", "its signatures do not hold")
-
-
-def _check_envelope(db: Database, envelope_pdf: bytes, document_pdf: bytes, how: Signing) -> dict[str, Any]:
-    header = read_json(envelope_pdf, HEADER_FILE)
-    for key in (
-        "envelope_id",
-        "from",
-        "to",
-        "code",
-        "promulgation",
-        "document_type",
-        "subject",
-        "document_sha256",
-    ):
-        if key not in header:
-            raise ValidationFailed.for_field(f"header.{key}", "is missing")
-    sender = header["from"].get("code", "")
-    with db.session() as s:
-        agency = s.get(Agency, sender)
-    if agency is None or not agency.active:
-        raise Forbidden(f"{sender} is not an agency this platform exchanges documents with")
-    report = signing.verify_pdf(
-        db, envelope_pdf, settings=how.settings, signing_settings=how.signing_settings
-    )
-    if not report.all_hold or not _sealed_by(report, sender):
-        raise Forbidden("The envelope is not sealed by the sending agency with a trusted certificate")
-    if hashlib.sha256(document_pdf).hexdigest() != header["document_sha256"]:
-        raise ValidationFailed.for_field("document_pdf", "does not match the envelope's hash")
-    if not signing.verify_pdf(
-        db, document_pdf, settings=how.settings, signing_settings=how.signing_settings
-    ).all_hold:
-        raise ValidationFailed.for_field("document_pdf", "its signatures do not hold")
-    if accounts.get_org_unit(db, header["to"].get("code", "")) is None:
-        raise NotFound(f"No office {header['to'].get('code')} here")
-    return header
-
-
-def _stored_receipt(db: Database, envelope_id: str) -> dict[str, Any] | None:
-    with db.session() as s:
-        row = s.scalar(select(IncomingDocument).where(IncomingDocument.envelope_id == envelope_id))
-        if row is None:
-            return None
-        return {
-            "receipt_pdf": base64.b64encode(row.receipt_pdf).decode(),
-            "receipt": row.receipt,
-            "incoming_id": row.id,
-        }
-
-
-def receive(db: Database, *, body: dict[str, Any], signing_with: Signing | None = None) -> dict[str, Any]:
-    """Take an envelope from another agency: check, register (số đến), answer with a sealed receipt."""
-    how = signing_with or Signing()
-    envelope_pdf, document_pdf = (
-        _decode(body.get("envelope_pdf"), "envelope_pdf"),
-        _decode(body.get("document_pdf"), "document_pdf"),
-    )
-    annexes = [
-        (str(a["filename"]), _decode(a["pdf"], f"attachments.{i}"))
-        for i, a in enumerate(body.get("attachments") or [])
-    ]
-    header = _check_envelope(db, envelope_pdf, document_pdf, how)
-    _check_attachments(db, header, annexes, how)
-    office = header["to"]["code"]
-    for _attempt_number in range(MAX_NUMBER_RACES):
-        stored = _stored_receipt(db, header["envelope_id"])
-        if stored is not None:
-            return stored
-        received_at = utcnow()
-        year = received_at.astimezone(city_zone(db)).year
-        number = next_number(db, office, year, "incoming")
-        receipt = {
-            "envelope_id": header["envelope_id"],
-            "status": "received",
-            "receiver": office,
-            "incoming_number": number,
-            "year": year,
-            "received_at": received_at.isoformat(timespec="seconds"),
-            "document_sha256": header["document_sha256"],
-            "attachments_sha256": [_sha256(pdf) for _name, pdf in annexes],
-        }
-        sheet = _sheet(
-            "PHIẾU BÁO NHẬN VĂN BẢN",
-            [
-                ("Mã phiếu gửi", header["envelope_id"]),
-                ("Nơi nhận", office),
-                ("Số đến", f"{number:02d}"),
-                ("Văn bản", header["code"].get("number_symbol", "")),
-                ("Nơi gửi", header["from"].get("name", "")),
-                ("Thời điểm nhận", receipt["received_at"]),
-            ],
-        )
-        receipt_pdf = _seal(
-            db, _with_json(sheet, RECEIPT_FILE, receipt), office, how, f"bao-nhan-{number}.pdf"
-        )
-        arrived = _Arrival(envelope_pdf, document_pdf, annexes, received_at)
-        if _record_incoming(db, header, receipt, receipt_pdf, arrived):
-            stored = _stored_receipt(db, header["envelope_id"])
-            assert stored is not None
-            return stored
-    raise Conflict("Too many documents are being received at once; send again")
-
-
-@dataclass(frozen=True)
-class _Arrival:
-    """What came in: the envelope, the document, its attachments (name, PDF), when."""
-
-    envelope_pdf: bytes
-    document_pdf: bytes
-    annexes: list[tuple[str, bytes]]
-    received_at: datetime
-
-
-def _record_incoming(
-    db: Database, header: dict[str, Any], receipt: dict[str, Any], receipt_pdf: bytes, arrived: _Arrival
-) -> bool:
-    office, number, year = header["to"]["code"], receipt["incoming_number"], receipt["year"]
-    try:
-        with UnitOfWork(db, EXCHANGE_ACTOR) as uow:
-            s = uow.session
-            if s.scalar(
-                select(IncomingDocument.id).where(IncomingDocument.envelope_id == header["envelope_id"])
-            ):
-                return True  # the same envelope arrived twice at once: the other one registered it
-            if not take_number(s, office, year, number, "incoming"):
-                return False
-            row = IncomingDocument(
-                envelope_id=header["envelope_id"],
-                office_code=office,
-                sender_code=header["from"]["code"],
-                sender_name=header["from"].get("name", ""),
-                number_symbol=header["code"].get("number_symbol", ""),
-                document_date=date.fromisoformat(header["promulgation"]["date"]),
-                type_code=header["document_type"],
-                subject=header["subject"],
-                signer_name=(header.get("signer") or {}).get("name", ""),
-                year=year,
-                number=number,
-                received_at=arrived.received_at,
-                pdf=arrived.document_pdf,
-                envelope_pdf=arrived.envelope_pdf,
-                receipt_pdf=receipt_pdf,
-                receipt=receipt,
-                search_text=fold(f"{header['code'].get('number_symbol', '')} {header['subject']}"),
-            )
-            s.add(row)
-            s.flush()
-            for name, pdf in arrived.annexes:
-                s.add(
-                    IncomingAttachment(
-                        incoming_id=row.id,
-                        filename=attachments.safe_filename(name),
-                        size=len(pdf),
-                        sha256=_sha256(pdf),
-                        pdf=pdf,
-                    )
-                )
-            s.add(
-                RegisterEntry(
-                    office_code=office,
-                    register="incoming",
-                    year=year,
-                    number=number,
-                    registered_at=arrived.received_at,
-                    number_symbol=row.number_symbol,
-                    document_date=row.document_date,
-                    type_code=row.type_code,
-                    subject=row.subject,
-                    counterpart=row.sender_name,
-                    signer_name=row.signer_name,
-                    incoming_id=row.id,
-                    search_text=row.search_text,
-                )
-            )
-            uow.audit("documents.received", "incoming_document", row.id, after=receipt)
-            uow.publish(
-                DocumentReceived(
-                    incoming_id=row.id,
-                    office_code=office,
-                    sender_code=row.sender_code,
-                    number_symbol=row.number_symbol,
-                )
-            )
-            return True
-    except IntegrityError:  # a concurrent receive of the same envelope won: read its receipt
-        return False
-
-
-def incoming(db: Database, *, actor: Actor, incoming_id: int) -> IncomingRead:
-    """A received document, for the staff of the receiving office."""
-    with db.session() as s:
-        row = s.get(IncomingDocument, incoming_id)
-        if row is None:
-            raise NotFound(f"No incoming document {incoming_id}")
-        if not any(actor.has_role(r, row.office_code) for r in ("clerk", "specialist", "head", "leader")):
-            raise Forbidden("Only the staff of the receiving office may read it")
-        return IncomingRead.model_validate(row)
-
-
-def incoming_pdf(db: Database, *, actor: Actor, incoming_id: int) -> bytes:
-    """The signed PDF of a received document."""
-    incoming(db, actor=actor, incoming_id=incoming_id)
-    with db.session() as s:
-        row = s.get(IncomingDocument, incoming_id)
-        assert row is not None
-        return bytes(row.pdf)
-
-
-def incoming_attachments(db: Database, *, actor: Actor, incoming_id: int) -> list[AttachmentRead]:
-    """The attachments received with a document, as the sender sealed them."""
-    incoming(db, actor=actor, incoming_id=incoming_id)
-    with db.session() as s:
-        rows = s.scalars(
-            select(IncomingAttachment)
-            .where(IncomingAttachment.incoming_id == incoming_id)
-            .order_by(IncomingAttachment.id)
-        )
-        return [
-            AttachmentRead(id=r.id, filename=r.filename, size=r.size, sha256=r.sha256, sealed=True)
-            for r in rows
-        ]
-
-
-def incoming_attachment_pdf(
-    db: Database, *, actor: Actor, incoming_id: int, attachment_id: int
-) -> tuple[bytes, str]:
-    """One received attachment's PDF and file name."""
-    incoming(db, actor=actor, incoming_id=incoming_id)
-    with db.session() as s:
-        row = s.get(IncomingAttachment, attachment_id)
-        if row is None or row.incoming_id != incoming_id:
-            raise NotFound(f"No attachment {attachment_id} on incoming document {incoming_id}")
-        return bytes(row.pdf), row.filename
-
-
-def assign_handling_unit(db: Database, *, actor: Actor, incoming_id: int, handling_unit: str) -> IncomingRead:
-    """The records office (or a head, a leader) names the unit that handles a received document."""
-    handling_unit = handling_unit.strip()
-    if not handling_unit:
-        raise ValidationFailed.for_field("handling_unit", "name the unit that handles the document")
-    with UnitOfWork(db, actor) as uow:
-        row = uow.session.get(IncomingDocument, incoming_id)
-        if row is None:
-            raise NotFound(f"No incoming document {incoming_id}")
-        if not any(actor.has_role(r, row.office_code) for r in ("clerk", "head", "leader")):
-            raise Forbidden("Only the records office or the leaders of the receiving office assign it")
-        before = row.handling_unit
-        row.handling_unit = handling_unit[:200]
-        entry = uow.session.scalar(select(RegisterEntry).where(RegisterEntry.incoming_id == incoming_id))
-        if entry is not None:
-            entry.handling_unit = row.handling_unit
-        uow.audit(
-            "documents.incoming_assigned",
-            "incoming_document",
-            incoming_id,
-            before={"handling_unit": before},
-            after={"handling_unit": row.handling_unit},
-        )
-        return IncomingRead.model_validate(row)

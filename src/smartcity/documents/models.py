@@ -10,7 +10,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -60,7 +59,7 @@ class Document(TimestampMixin, Base):
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     signature_page: Mapped[int] = mapped_column(Integer, default=0)
     signature_box: Mapped[list[float]] = mapped_column(JSONType, default=list)
-    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # latest: rendered, signed, issued
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)  # latest PDF, in the file store
     signed_document_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # in signing's store
     search_text: Mapped[str] = mapped_column(Text, default="")
 
@@ -148,8 +147,8 @@ class Delivery(TimestampMixin, Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
-    envelope_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    receipt_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    envelope_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    receipt_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     receipt: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -173,9 +172,9 @@ class IncomingDocument(TimestampMixin, Base):
     year: Mapped[int] = mapped_column(Integer)
     number: Mapped[int] = mapped_column(Integer)  # số đến
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    pdf: Mapped[bytes] = mapped_column(LargeBinary)
-    envelope_pdf: Mapped[bytes] = mapped_column(LargeBinary)
-    receipt_pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    envelope_sha256: Mapped[str] = mapped_column(String(64))
+    receipt_sha256: Mapped[str] = mapped_column(String(64))
     receipt: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     search_text: Mapped[str] = mapped_column(Text, default="")
 
@@ -191,9 +190,8 @@ class Attachment(TimestampMixin, Base):
     )
     filename: Mapped[str] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))  # of the uploaded file
-    pdf: Mapped[bytes] = mapped_column(LargeBinary)  # as uploaded
-    sealed_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # once issued
+    sha256: Mapped[str] = mapped_column(String(64))  # of the uploaded file, as stored
+    sealed_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)  # once issued
     signed_document_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # in signing's store
 
 
@@ -208,5 +206,4 @@ class IncomingAttachment(Base):
     )
     filename: Mapped[str] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
-    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))  # the PDF, in the file store

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from typing import Annotated, Any
-from urllib.parse import quote
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -15,19 +14,23 @@ from starlette.datastructures import FormData, UploadFile
 
 from smartcity.accounts import service as accounts
 from smartcity.core.db import Database
-from smartcity.core.errors import AppError, Forbidden, ValidationFailed
+from smartcity.core.errors import AppError, ValidationFailed
 from smartcity.core.security import Actor
-from smartcity.documents import agency_views, attachments, exchange, kinds, service
+from smartcity.documents import agency_views, attachments, exchange, incoming_views, kinds, service
 from smartcity.documents.api import pdf_response, signing_with
 from smartcity.documents.config import get_documents_settings
 from smartcity.documents.schemas import SECRECIES, URGENCIES, DocumentCreate
-from smartcity.signing import service as signing
-from smartcity.web.deps import current_actor, get_db, get_settings
+from smartcity.documents.views_common import (
+    STAFF,
+    _guard,
+    _problem,
+    _verification,
+)
+from smartcity.web.deps import ActorDep, get_db
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 router.include_router(agency_views.router)  # first: /co-quan must not be read as a document id
-STAFF = ("specialist", "head", "leader", "clerk")
 STAFF_LINKS = (
     {"label": "Văn bản điều hành", "href": "/can-bo/van-ban", "roles": STAFF},
     {"label": "Văn bản chờ ký, chờ ban hành", "href": "/can-bo/van-ban/cho-ky", "roles": ("leader", "clerk")},
@@ -51,28 +54,6 @@ ACTION_NAMES = {
     "issued": "Cấp số, đóng dấu, ban hành",
 }
 DELIVERY_NAMES = {"pending": "Đang gửi", "delivered": "Đã nhận (có báo nhận)", "failed": "Gửi lỗi"}
-PROBLEMS = {
-    403: "Bạn không có quyền thực hiện thao tác này.",
-    404: "Không tìm thấy văn bản.",
-    409: "Văn bản không ở trạng thái cho phép thao tác này.",
-    413: "Tệp đính kèm quá lớn.",
-    415: "Tệp đính kèm phải là tệp PDF.",
-    422: "Thông tin chưa hợp lệ",
-}
-FIELD_NAMES = {
-    "type_code": "loại văn bản",
-    "office_code": "cơ quan ban hành",
-    "subject": "trích yếu",
-    "signer_username": "người ký",
-    "urgency": "độ khẩn",
-    "secrecy": "độ mật",
-    "drafting_unit_abbr": "đơn vị soạn thảo",
-    "external_agencies": "cơ quan nhận",
-    "comment": "ý kiến",
-    "body": "nội dung",
-    "file": "tệp đính kèm",
-}
-ActorDep = Annotated[Actor, Depends(current_actor)]
 ACTIONS: dict[str, Callable[..., Any]] = {
     "submit": service.submit,
     "approve": service.approve,
@@ -91,36 +72,6 @@ DONE = {
     "attached": "Đã thêm tài liệu kèm theo.",
     "detached": "Đã gỡ tài liệu kèm theo.",
 }
-
-
-def _is_staff(actor: Actor) -> bool:
-    return any(actor.has_role(role) for role in STAFF)
-
-
-def _login(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-
-
-def _problem(exc: Exception) -> tuple[str, int]:
-    """A plain Vietnamese sentence for an error, and its HTTP status."""
-    if isinstance(exc, ValidationError):
-        fields = {str(e["loc"][-1]) for e in exc.errors() if e["loc"]}
-        return f"{PROBLEMS[422]}: {', '.join(FIELD_NAMES.get(f, f) for f in sorted(fields))}.", 422
-    if isinstance(exc, AppError):
-        text = PROBLEMS.get(exc.status, "Không thực hiện được thao tác.")
-        named = [str(e.get("field", "")) for e in exc.errors if e.get("field")]
-        if exc.status == 422:
-            text = f"{text}: {', '.join(FIELD_NAMES.get(f, f) for f in named)}." if named else f"{text}."
-        return text, exc.status
-    return "Không thực hiện được thao tác.", 400
-
-
-def _guard(request: Request, actor: Actor) -> Response | None:
-    if not actor.is_authenticated:
-        return _login(request)
-    if not _is_staff(actor):
-        return render(request, "error.html", {"error": Forbidden("Trang dành cho cán bộ.")}, status_code=403)
-    return None
 
 
 @router.get("/can-bo/van-ban", response_class=HTMLResponse)
@@ -274,12 +225,6 @@ async def update_document(request: Request, document_id: int, actor: ActorDep) -
             request, actor, values=_form_values(form), error=text, document_id=document_id, status_code=status
         )
     return RedirectResponse(f"/can-bo/van-ban/{document_id}?msg=saved", status_code=303)
-
-
-def _verification(request: Request, pdf: bytes | None) -> Any:
-    if pdf is None:
-        return None
-    return signing.verify_pdf(get_db(request), pdf, settings=get_settings(request))
 
 
 def _document_page(
@@ -454,92 +399,6 @@ def document_pdf(request: Request, document_id: int, actor: ActorDep, preview: b
     return pdf_response(pdf, f"van-ban-{document_id}.pdf")
 
 
-def _incoming_page(
-    request: Request,
-    actor: Actor,
-    incoming_id: int,
-    *,
-    message: str | None = None,
-    error: str | None = None,
-    status_code: int = 200,
-) -> Response:
-    db = get_db(request)
-    received = exchange.incoming(db, actor=actor, incoming_id=incoming_id)
-    pdf = exchange.incoming_pdf(db, actor=actor, incoming_id=incoming_id)
-    return render(
-        request,
-        "documents/incoming.html",
-        {
-            "doc": received,
-            "kind": kinds.document_types().get(received.type_code),
-            "report": _verification(request, pdf),
-            "attachment_rows": [
-                {
-                    "attachment": item,
-                    "report": _verification(
-                        request,
-                        exchange.incoming_attachment_pdf(
-                            db, actor=actor, incoming_id=incoming_id, attachment_id=item.id
-                        )[0],
-                    ),
-                }
-                for item in exchange.incoming_attachments(db, actor=actor, incoming_id=incoming_id)
-            ],
-            "attachment_base": f"/can-bo/van-ban/den/{incoming_id}/phu-luc",
-            "can_attach": False,
-            "message": message,
-            "error": error,
-        },
-        status_code=status_code,
-    )
-
-
-@router.get("/can-bo/van-ban/den/{incoming_id}", response_class=HTMLResponse)
-def incoming_page(request: Request, incoming_id: int, actor: ActorDep) -> Response:
-    """A received document: sender, number, our số đến and receipt, and its signatures checked here."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
-    try:
-        return _incoming_page(request, actor, incoming_id)
-    except AppError as exc:
-        return render(request, "error.html", {"error": exc}, status_code=exc.status)
-
-
-@router.post("/can-bo/van-ban/den/{incoming_id}/assign", response_class=HTMLResponse)
-async def assign_incoming(request: Request, incoming_id: int, actor: ActorDep) -> Response:
-    """Name the handling unit of a received document; a refusal comes back in Vietnamese."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
-    form = await request.form()
-    try:
-        await run_in_threadpool(
-            lambda: exchange.assign_handling_unit(
-                get_db(request),
-                actor=actor,
-                incoming_id=incoming_id,
-                handling_unit=str(form.get("handling_unit") or ""),
-            )
-        )
-    except AppError as exc:
-        text, status = _problem(exc)
-        return await run_in_threadpool(
-            lambda: _incoming_page(request, actor, incoming_id, error=text, status_code=status)
-        )
-    return await run_in_threadpool(
-        lambda: _incoming_page(request, actor, incoming_id, message="Đã giao đơn vị xử lý.")
-    )
-
-
-@router.get("/can-bo/van-ban/den/{incoming_id}/pdf")
-def incoming_pdf(request: Request, incoming_id: int, actor: ActorDep) -> Response:
-    """A received document's signed PDF."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
-    return pdf_response(
-        exchange.incoming_pdf(get_db(request), actor=actor, incoming_id=incoming_id), f"den-{incoming_id}.pdf"
-    )
-
-
 def _back_to(document_id: int, back: Any, msg: str) -> RedirectResponse:
     if back == "sua":  # from the draft form: back to it, the list there shows the change
         return RedirectResponse(f"/can-bo/van-ban/{document_id}/sua#attachments", status_code=303)
@@ -608,19 +467,6 @@ def attachment_pdf(request: Request, document_id: int, attachment_id: int, actor
     return pdf_response(pdf, filename)
 
 
-@router.get("/can-bo/van-ban/den/{incoming_id}/phu-luc/{attachment_id}")
-def incoming_attachment_pdf(
-    request: Request, incoming_id: int, attachment_id: int, actor: ActorDep
-) -> Response:
-    """An attachment received with a document, as the sender sealed it."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
-    pdf, filename = exchange.incoming_attachment_pdf(
-        get_db(request), actor=actor, incoming_id=incoming_id, attachment_id=attachment_id
-    )
-    return pdf_response(pdf, filename)
-
-
 @router.post("/can-bo/van-ban/{document_id}/{action}", response_class=HTMLResponse)
 async def document_action(request: Request, document_id: int, action: str, actor: ActorDep) -> Response:
     """Submit, approve, return, sign, issue or send; refusals come back on the page in Vietnamese."""
@@ -643,3 +489,6 @@ async def document_action(request: Request, document_id: int, action: str, actor
         )
     # Post/redirect/get: reloading the page must not sign or issue again.
     return RedirectResponse(f"/can-bo/van-ban/{document_id}?msg={action}", status_code=303)
+
+
+router.include_router(incoming_views.router)

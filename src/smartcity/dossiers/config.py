@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from smartcity.core.config import Settings, section_of
 
 
 class DossierSettings(BaseSettings):
@@ -30,7 +30,6 @@ class DossierSettings(BaseSettings):
     smtp_sender: str = "motcua@thudaumot.example"
 
 
-@lru_cache(maxsize=1)
-def get_dossier_settings() -> DossierSettings:
-    """The process-wide dossier settings."""
-    return DossierSettings()
+def get_dossier_settings(settings: Settings | None = None) -> DossierSettings:
+    """The dossiers section of `settings`, else of the process-wide settings."""
+    return section_of(DossierSettings, settings)

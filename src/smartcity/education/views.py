@@ -4,33 +4,28 @@ attendance, fees, assets and stock-take, imports), and the parent's pages in the
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from smartcity.core import clock
-from smartcity.core.errors import AppError, BadRequest, Forbidden, ValidationFailed
+from smartcity.core.errors import Forbidden, ValidationFailed
 from smartcity.core.pages import PageParams
-from smartcity.education import service
+from smartcity.education import asset_views, family_views, service
 from smartcity.education.api import read_xlsx
 from smartcity.education.schemas import (
-    AssetTransfer,
-    AssetWriteOff,
     AttendanceMark,
     AttendanceSheet,
     ExemptionGrant,
     GuardianLink,
-    StocktakeCount,
-    StocktakeOpen,
     TransferCreate,
 )
-from smartcity.education.service.common import CONDITIONS, RELATIONS, SCHOOL_ROLES, education_settings
-from smartcity.web.deps import ActorDep, DbDep, SettingsDep, verify_csrf
-from smartcity.web.forms import fixable_by_the_user, refusal_messages
-from smartcity.web.templating import render
+from smartcity.education.service.common import RELATIONS, SCHOOL_ROLES
+from smartcity.education.views_common import CSRF, _attempt, _back, _login, _page
+from smartcity.web.deps import ActorDep, DbDep, SettingsDep
+from smartcity.web.forms import refusal_messages
 
 router = APIRouter()
 PUBLIC_LINKS = ({"label": "Con tôi ở trường", "href": "/con-toi"},)
@@ -48,31 +43,6 @@ STAFF_LINKS = (
         "units": (service.school_org_unit(""),),  # a school's own staff
     },
 )
-CSRF = [Depends(verify_csrf)]
-MESSAGES = {
-    "paid": "Thanh toán thành công. Biên lai đã sẵn sàng.",
-    "declined": "Giao dịch không thành công; hóa đơn vẫn chưa được thanh toán.",
-    "attendance": "Đã lưu điểm danh.",
-    "invoiced": "Đã lập hóa đơn.",
-    "counter": "Đã thu tiền và lập biên lai.",
-    "counted": "Đã lưu kết quả kiểm đếm.",
-    "closed": "Đã khóa sổ; sổ tài sản đã được cập nhật theo kết quả kiểm kê.",
-    "month_closed": "Đã khóa sổ đối chiếu tháng.",
-    "linked": "Đã liên kết tài khoản phụ huynh; phụ huynh xem được học phí, điểm danh, thời khóa biểu.",
-    "exempted": "Đã ghi nhận diện miễn, giảm; áp dụng cho các hóa đơn lập từ nay.",
-    "transferred": "Đã chuyển trường; hồ sơ của học sinh đã sang trường mới.",
-    "asset_moved": "Đã điều chuyển tài sản; trường nhận đã có tài sản trong sổ.",
-    "written_off": "Đã ghi giảm tài sản theo quyết định thanh lý.",
-}
-
-
-def _login(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
-
-
-def _page(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    message = MESSAGES.get(request.query_params.get("msg", ""), "")
-    return render(request, f"education/{template}", {"message": message, **context}, status_code=status_code)
 
 
 # ------------------------------------------------------------------------------------------ department
@@ -231,21 +201,6 @@ def fees(
     )
 
 
-def _back(url: str, **params: str) -> RedirectResponse:
-    return RedirectResponse(f"{url}?{urlencode(params)}", status_code=303)
-
-
-def _attempt(url: str, action: Any, msg: str, **params: str) -> RedirectResponse:
-    """Run an office action; a refusal the clerk can fix comes back to the form as a plain message."""
-    try:
-        action()
-    except (ValidationFailed, AppError) as exc:
-        if not fixable_by_the_user(exc):
-            raise
-        return _back(url, **params, error=refusal_messages(exc)[0])
-    return _back(url, **params, msg=msg)
-
-
 @router.post("/can-bo/giao-duc/truong/{code}/hoc-phi/lap-hoa-don", dependencies=CSRF)
 def issue(
     request: Request,
@@ -319,91 +274,6 @@ def counter(
         ),
         "counter",
     )
-
-
-@router.get("/can-bo/giao-duc/truong/{code}/tai-san", response_class=HTMLResponse)
-def assets(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, code: str) -> Response:
-    """The register with depreciation to date, totals, and the stock-takes."""
-    if not actor.is_authenticated:
-        return _login(request)
-    rows = service.list_assets(db, actor=actor, school_code=code)
-    today = clock.today(settings)
-    takes = service.stocktakes(db, actor=actor, school_code=code)
-    return _page(
-        request,
-        "assets.html",
-        {
-            "school": service.get_school(db, code),
-            "assets": rows,
-            "totals": service.register_totals(rows),
-            "stocktakes": takes,
-            "can_open": all(t["year"] != today.year for t in takes),
-            "today": today.isoformat(),
-            "year": today.year,
-            "on_text": service.dmy(today),
-            "classes": service.depreciation_classes(),
-            "basis": service.reference("depreciation.json")["legal_basis"],
-        },
-    )
-
-
-@router.post("/can-bo/giao-duc/truong/{code}/kiem-ke", dependencies=CSRF)
-def open_stocktake(
-    request: Request,
-    db: DbDep,
-    settings: SettingsDep,
-    actor: ActorDep,
-    code: str,
-    ngay: Annotated[date, Form()],
-    hoi_dong: Annotated[str, Form(max_length=300)] = "",
-) -> Response:
-    """Open this year's stock-take."""
-    if not actor.is_authenticated:
-        return _login(request)
-    data = StocktakeOpen(year=ngay.year, counted_on=ngay, committee=hoi_dong)
-    take_id = service.open_stocktake(db, actor=actor, settings=settings, school_code=code, data=data)
-    return RedirectResponse(f"/can-bo/giao-duc/kiem-ke/{take_id}", status_code=303)
-
-
-@router.get("/can-bo/giao-duc/kiem-ke/{take_id}", response_class=HTMLResponse)
-def stocktake(request: Request, db: DbDep, actor: ActorDep, take_id: int) -> Response:
-    """The stock-take sheet: every item with its book quantity, what was found and why they differ."""
-    if not actor.is_authenticated:
-        return _login(request)
-    take = service.get_stocktake(db, actor=actor, stocktake_id=take_id)
-    errors = [e for e in request.query_params.get("errors", "").split("|") if e]
-    return _page(request, "stocktake.html", {"take": take, "conditions": CONDITIONS, "errors": errors})
-
-
-@router.post("/can-bo/giao-duc/kiem-ke/{take_id}", dependencies=CSRF)
-async def count(request: Request, db: DbDep, actor: ActorDep, take_id: int) -> Response:
-    """Save the counts of the sheet (each row: quantity, condition, explanation)."""
-    if not actor.is_authenticated:
-        return _login(request)
-    form = await request.form()
-    take = service.get_stocktake(db, actor=actor, stocktake_id=take_id)
-    counts: dict[int, StocktakeCount] = {}
-    for line in take["lines"]:
-        key = str(line["asset_id"])
-        quantity = str(form.get(f"qty_{key}", "")).strip()
-        condition = str(form.get(f"cond_{key}", line["counted_condition"]))
-        if not quantity.isdigit() or condition not in CONDITIONS:
-            continue
-        counts[line["asset_id"]] = StocktakeCount(
-            counted_quantity=int(quantity),
-            counted_condition=condition,
-            explanation=str(form.get(f"note_{key}", "")),
-        )
-    await run_in_threadpool(lambda: service.count_items(db, actor=actor, stocktake_id=take_id, counts=counts))
-    if form.get("action") == "close":
-        try:
-            await run_in_threadpool(lambda: service.close_stocktake(db, actor=actor, stocktake_id=take_id))
-        except ValidationFailed as exc:
-            return _back(f"/can-bo/giao-duc/kiem-ke/{take_id}", errors="|".join(refusal_messages(exc)[:30]))
-        return RedirectResponse(
-            f"/can-bo/giao-duc/truong/{take['school_code']}/tai-san?msg=closed", status_code=303
-        )
-    return _back(f"/can-bo/giao-duc/kiem-ke/{take_id}", msg="counted")
 
 
 # ------------------------------------------------------------------------------------------ a student's file
@@ -511,82 +381,6 @@ def move_student(
 # ------------------------------------------------------------------------------------------ an asset
 
 
-@router.get("/can-bo/giao-duc/tai-san/{asset_id}", response_class=HTMLResponse)
-def asset_page(
-    request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, asset_id: int
-) -> Response:
-    """An item of the register: value, history, and the office's transfer and write-off forms."""
-    if not actor.is_authenticated:
-        return _login(request)
-    asset = service.get_asset(db, actor=actor, settings=settings, asset_id=asset_id)
-    return _page(
-        request,
-        "asset.html",
-        {
-            "asset": asset,
-            "school": service.get_school(db, asset["school_code"]),
-            "history": service.movements(db, actor=actor, asset_id=asset_id),
-            "schools": [sc for sc in service.list_schools(db) if sc["code"] != asset["school_code"]],
-            "today": clock.today(settings).isoformat(),
-            "error": request.query_params.get("error", ""),
-        },
-    )
-
-
-@router.post("/can-bo/giao-duc/tai-san/{asset_id}/dieu-chuyen", dependencies=CSRF)
-def move_asset(
-    request: Request,
-    db: DbDep,
-    settings: SettingsDep,
-    actor: ActorDep,
-    asset_id: int,
-    truong_nhan: Annotated[str, Form(max_length=40)],
-    so_luong: Annotated[int, Form(ge=1, le=1_000_000)],
-    ngay: Annotated[date, Form()],
-    ly_do: Annotated[str, Form(max_length=300)] = "",
-) -> Response:
-    """Move units of the item to another school's register."""
-    if not actor.is_authenticated:
-        return _login(request)
-    url = f"/can-bo/giao-duc/tai-san/{asset_id}"
-    if len(ly_do.strip()) < 3:
-        return _back(url, error="Hãy ghi lý do điều chuyển.")
-    move = AssetTransfer(to_school=truong_nhan, quantity=so_luong, on_date=ngay, reason=ly_do.strip())
-    return _attempt(
-        url,
-        lambda: service.transfer_asset(db, actor=actor, settings=settings, asset_id=asset_id, data=move),
-        "asset_moved",
-    )
-
-
-@router.post("/can-bo/giao-duc/tai-san/{asset_id}/thanh-ly", dependencies=CSRF)
-def write_off_asset(
-    request: Request,
-    db: DbDep,
-    settings: SettingsDep,
-    actor: ActorDep,
-    asset_id: int,
-    so_luong: Annotated[int, Form(ge=1, le=1_000_000)],
-    ngay: Annotated[date, Form()],
-    ly_do: Annotated[str, Form(max_length=300)] = "",
-    so_quyet_dinh: Annotated[str, Form(max_length=80)] = "",
-) -> Response:
-    """Write off units of the item by a decision."""
-    if not actor.is_authenticated:
-        return _login(request)
-    url = f"/can-bo/giao-duc/tai-san/{asset_id}"
-    if len(ly_do.strip()) < 3:
-        return _back(url, error="Hãy ghi lý do thanh lý.")
-    data = AssetWriteOff(
-        quantity=so_luong, on_date=ngay, reason=ly_do.strip(), reference=so_quyet_dinh.strip()
-    )
-    return _attempt(
-        url,
-        lambda: service.write_off(db, actor=actor, settings=settings, asset_id=asset_id, data=data),
-        "written_off",
-    )
-
-
 @router.get("/can-bo/giao-duc/truong/{code}/nhap", response_class=HTMLResponse)
 def import_form(request: Request, db: DbDep, actor: ActorDep, code: str) -> Response:
     """Forms to import a student list or an asset list from XLSX."""
@@ -632,81 +426,5 @@ async def import_file(
 # ------------------------------------------------------------------------------------------ parents
 
 
-@router.get("/con-toi", response_class=HTMLResponse)
-def my_children(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep) -> Response:
-    """The signed-in parent's children at school, with what is owed."""
-    if not actor.is_authenticated:
-        return _login(request)
-    children = service.children_of(db, actor=actor, settings=settings)
-    for child in children:
-        invoices = service.student_invoices(db, actor=actor, code=child["code"])
-        owed = sum(i["outstanding_vnd"] for i in invoices if i["status"] == "open")
-        child["owed_text"] = service.vnd(owed)
-        child["owed"] = owed
-    return _page(request, "children.html", {"children": children})
-
-
-@router.get("/con-toi/{code}", response_class=HTMLResponse)
-def child_page(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, code: str) -> Response:
-    """A child's fees (pay online, receipts), attendance of the last days and the class timetable."""
-    if not actor.is_authenticated:
-        return _login(request)
-    child = service.get_student(db, actor=actor, settings=settings, code=code)
-    days = education_settings(settings).attendance_days_shown
-    since = clock.today(settings) - timedelta(days=days)
-    attendance = service.student_attendance(db, actor=actor, code=code, since=since)
-    invoices = service.student_invoices(db, actor=actor, code=code)
-    for invoice in invoices:
-        if invoice["status"] == "open":
-            invoice["detail"] = service.get_invoice(
-                db, actor=actor, settings=settings, number=invoice["number"]
-            )
-    return _page(
-        request,
-        "child.html",
-        {
-            "child": child,
-            "invoices": invoices,
-            "attendance": attendance,
-            "absent": sum(1 for a in attendance if a["status"] in ("excused", "unexcused")),
-            "days": days,
-            "timetable": service.student_timetable(db, actor=actor, code=code),
-            "timetable_grid": service.timetable_grid,
-        },
-    )
-
-
-@router.post("/con-toi/hoa-don/{number}/thanh-toan", dependencies=CSRF)
-def pay(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, number: str) -> Response:
-    """Start paying an invoice online: to the payment provider's page."""
-    if not actor.is_authenticated:
-        return _login(request)
-    return_url = str(request.url_for("education_payment_return"))
-    url = service.start_online_payment(
-        db, actor=actor, settings=settings, number=number, return_url=return_url
-    )
-    return RedirectResponse(url, status_code=303)
-
-
-@router.get("/con-toi/thanh-toan/ket-qua", name="education_payment_return")
-def payment_return(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep) -> Response:
-    """The browser back from the gateway: verify the signed answer, then show the child's page."""
-    verdict = service.handle_callback(
-        db, settings=settings, params=dict(request.query_params), channel="return"
-    )
-    if verdict.invoice_number is None:
-        raise BadRequest(f"Kết quả thanh toán không hợp lệ ({verdict.message}).")
-    message = "paid" if verdict.paid else "declined"
-    code = service.invoice_student_code(db, verdict.invoice_number)
-    return RedirectResponse(f"/con-toi/{code}?msg={message}", status_code=303)
-
-
-@router.get("/con-toi/bien-lai/{number}.pdf")
-def receipt(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, number: str) -> Response:
-    """A receipt as PDF (the child's parent or the school's staff)."""
-    if not actor.is_authenticated:
-        return _login(request)
-    pdf = service.receipt_pdf(db, actor=actor, settings=settings, receipt_number=number)
-    return Response(
-        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{number}.pdf"'}
-    )
+router.include_router(asset_views.router)
+router.include_router(family_views.router)

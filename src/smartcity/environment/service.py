@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartcity.core import clock
-from smartcity.core.config import Settings
+from smartcity.core.config import Settings, section_of
 from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, NotFound, ValidationFailed
 from smartcity.core.security import Actor
@@ -31,9 +31,7 @@ LEVEL_KEY = "currentLevel"
 
 
 def _settings(settings: Settings | None) -> EnvironmentSettings:
-    if settings is None:
-        return EnvironmentSettings()
-    return settings.section(EnvironmentSettings)
+    return section_of(EnvironmentSettings, settings)
 
 
 # ---------------------------------------------------------------- stations

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from smartcity.core.config import Settings, section_of
 
 
 class FeedbackSettings(BaseSettings):
@@ -32,7 +32,6 @@ class FeedbackSettings(BaseSettings):
     open311_max_results: int = Field(default=1000, ge=1)
 
 
-@lru_cache(maxsize=1)
-def get_feedback_settings() -> FeedbackSettings:
-    """The process-wide feedback settings."""
-    return FeedbackSettings()
+def get_feedback_settings(settings: Settings | None = None) -> FeedbackSettings:
+    """The feedback section of `settings`, else of the process-wide settings."""
+    return section_of(FeedbackSettings, settings)

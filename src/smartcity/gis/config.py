@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from smartcity.core.config import Settings, section_of
 
 
 class GisSettings(BaseSettings):
@@ -28,7 +28,6 @@ class GisSettings(BaseSettings):
     import_max_bytes: int = Field(default=200 * 1024 * 1024, description="Largest file accepted for import")
 
 
-@lru_cache(maxsize=1)
-def get_gis_settings() -> GisSettings:
-    """The process-wide GIS settings."""
-    return GisSettings()
+def get_gis_settings(settings: Settings | None = None) -> GisSettings:
+    """The GIS section of `settings`, else of the process-wide settings."""
+    return section_of(GisSettings, settings)

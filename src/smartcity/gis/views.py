@@ -4,7 +4,7 @@ OGC API Features (JSON and HTML, in `ogc.py`)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Request
@@ -16,7 +16,7 @@ from smartcity.gis import editor, planning
 from smartcity.gis import store as service
 from smartcity.gis.layers import LAND_USE_COLOURS, LAND_USE_NAMES
 from smartcity.gis.ogc import router as ogc_router
-from smartcity.web.deps import current_actor, get_db, get_settings, verify_csrf
+from smartcity.web.deps import ActorDep, get_db, get_settings, verify_csrf
 from smartcity.web.templating import render
 
 router = APIRouter()
@@ -31,7 +31,6 @@ STAFF_LINKS = (
         "roles": service.EDITOR_ROLES,
     },
 )
-ActorDep = Annotated[Actor, Depends(current_actor)]
 router.include_router(ogc_router)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 

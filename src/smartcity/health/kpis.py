@@ -6,8 +6,6 @@ from smartcity.core.db import Database
 from smartcity.core.kpis import Indicator, KpiContext, KpiValue
 from smartcity.health import service
 
-FULLY_IMMUNISED_DOSES = (("DPT-VGB-HIB", 3), ("OPV", 3), ("SOI", 1))
-
 
 def record_coverage(db: Database, context: KpiContext) -> list[KpiValue]:
     """Residents with a record (a Patient with an Encounter) over the population, by ward and city."""

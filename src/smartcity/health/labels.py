@@ -44,6 +44,3 @@ def who(label: str) -> str:
     """An access-log actor as a person reads it (without the kind prefix and client ids)."""
     name = label.split(":", 1)[-1]
     return name.split(" [")[0]
-
-
-FILTERS = {"vn_number": number, "who": who}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from smartcity.core.config import Settings, section_of
 
 
 class IotSettings(BaseSettings):
@@ -33,7 +34,6 @@ class IotSettings(BaseSettings):
     )
 
 
-@lru_cache(maxsize=1)
-def get_iot_settings() -> IotSettings:
-    """The process-wide IoT settings (cached); tests build their own."""
-    return IotSettings()
+def get_iot_settings(settings: Settings | None = None) -> IotSettings:
+    """The IoT section of `settings`, else of the process-wide settings."""
+    return section_of(IotSettings, settings)

@@ -8,7 +8,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
@@ -16,8 +16,7 @@ from fastapi.responses import JSONResponse
 from smartcity.core.db import utcnow
 from smartcity.core.errors import AppError
 from smartcity.core.security import Actor
-from smartcity.iot import service, subscriptions, temporal
-from smartcity.iot.auth import integrator, signed_in
+from smartcity.iot import ngsi_types_api, service, subscriptions, temporal
 from smartcity.iot.device_types import type_for_sdm
 from smartcity.iot.models import Device
 from smartcity.iot.ngsi import (
@@ -39,6 +38,7 @@ from smartcity.iot.ngsi import (
     relationships_of,
     short_type,
 )
+from smartcity.iot.ngsi_http import JSON_LD, Reader, Writer, _base, _call, _respond
 from smartcity.iot.pipeline import DeviceInfo, Envelope, Refused, judge
 from smartcity.iot.schemas import DeviceCreate, DeviceUpdate
 from smartcity.web.deps import get_db
@@ -52,44 +52,8 @@ def _linked_context(request: Request) -> None:
 
 
 router = APIRouter(prefix="/ngsi-ld/v1", tags=["ngsi-ld"], dependencies=[Depends(_linked_context)])
-Reader = Annotated[Actor, Depends(signed_in)]
-Writer = Annotated[Actor, Depends(integrator)]
-JSON_LD = "application/ld+json"
 MAX_LIMIT = 1000
 REGISTRY_ATTRIBUTES = {"name": "name", "serialNumber": "serial", "modelName": "model"}
-T = TypeVar("T")
-
-
-def _call(action: Callable[[], T]) -> T:
-    """Run a service call, reporting its errors with NGSI-LD problem types."""
-    try:
-        return action()
-    except AppError as error:
-        raise as_ngsi_error(error) from None
-
-
-def _link(request: Request) -> str:
-    return f'<{_base(request)}{CONTEXT_PATH}>; rel="http://www.w3.org/ns/json-ld#context"; type="{JSON_LD}"'
-
-
-def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
-
-
-def _respond(
-    request: Request, body: Any, *, status: int = 200, headers: dict[str, str] | None = None
-) -> Response:
-    """JSON with a Link header to the @context, or JSON-LD with @context inline when asked for."""
-    headers = dict(headers or {})
-    if JSON_LD in request.headers.get("accept", ""):
-        context = f"{_base(request)}{CONTEXT_PATH}"
-        if isinstance(body, list):
-            body = [{**item, "@context": context} for item in body]
-        elif isinstance(body, dict):
-            body = {**body, "@context": context}
-        return JSONResponse(body, status_code=status, media_type=JSON_LD, headers=headers)
-    headers["Link"] = _link(request)
-    return JSONResponse(body, status_code=status, headers=headers)
 
 
 @router.get("/context.jsonld", summary="The @context of this broker, served locally", include_in_schema=True)
@@ -574,124 +538,4 @@ def query_temporal_entities(request: Request, _actor: Reader) -> Response:
 # ---------------------------------------------------------------- discovery (ETSI GS CIM 009 §5.7.5–5.7.10)
 
 
-def _catalogue(request: Request) -> tuple[dict[str, list[dict[str, Any]]], dict[str, str]]:
-    """Every entity in service in normalized form, grouped by type, and the @context terms to expand names."""
-    devices = service.find_devices(get_db(request))
-    states = service.latest_state(get_db(request), device_ids=[d.id for d in devices])
-    by_type: dict[str, list[dict[str, Any]]] = {}
-    for device in devices:
-        entity = build_entity(device, states.get(device.id, {}))
-        by_type.setdefault(entity["type"], []).append(entity)
-    terms = context_document(_base(request))["@context"]
-    return by_type, {k: v for k, v in terms.items() if isinstance(v, str)}
-
-
-def _attributes_of(entities: list[dict[str, Any]]) -> dict[str, set[str]]:
-    """Attribute name → the attribute types (Property, Relationship, GeoProperty) seen among entities."""
-    found: dict[str, set[str]] = {}
-    for entity in entities:
-        for name, attribute in entity.items():
-            if name in ("id", "type") or not isinstance(attribute, dict):
-                continue
-            found.setdefault(name, set()).add(str(attribute.get("type", "Property")))
-    return found
-
-
-def _details(request: Request) -> bool:
-    return request.query_params.get("details") == "true"
-
-
-@router.get("/types", summary="Available entity types (EntityTypeList, or EntityType details)")
-def list_types(request: Request, _actor: Reader) -> Response:
-    by_type, terms = _catalogue(request)
-    names = sorted(by_type)
-    if not _details(request):
-        body: Any = {
-            "id": f"urn:ngsi-ld:EntityTypeList:{uuid.uuid4()}",
-            "type": "EntityTypeList",
-            "typeList": names,
-        }
-        return _respond(request, body)
-    body = [
-        {
-            "id": terms.get(name, name),
-            "type": "EntityType",
-            "typeName": name,
-            "attributeNames": sorted(_attributes_of(by_type[name])),
-        }
-        for name in names
-    ]
-    return _respond(request, body)
-
-
-@router.get("/types/{type_name:path}", summary="One entity type (EntityTypeInfo)")
-def get_type(type_name: str, request: Request, _actor: Reader) -> Response:
-    by_type, terms = _catalogue(request)
-    name = short_type(type_name)
-    if name not in by_type:
-        raise ResourceNotFound(f"no entity of type {type_name!r}")
-    attributes = _attributes_of(by_type[name])
-    body = {
-        "id": terms.get(name, name),
-        "type": "EntityTypeInfo",
-        "typeName": name,
-        "entityCount": len(by_type[name]),
-        "attributeDetails": [
-            {
-                "id": terms.get(attr, attr),
-                "type": "Attribute",
-                "attributeName": attr,
-                "attributeTypes": sorted(kinds),
-            }
-            for attr, kinds in sorted(attributes.items())
-        ],
-    }
-    return _respond(request, body)
-
-
-def _attribute_table(request: Request) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
-    by_type, terms = _catalogue(request)
-    table: dict[str, dict[str, Any]] = {}
-    for type_name, entities in by_type.items():
-        for entity in entities:
-            for name, attribute in entity.items():
-                if name in ("id", "type") or not isinstance(attribute, dict):
-                    continue
-                row = table.setdefault(name, {"count": 0, "kinds": set(), "types": set()})
-                row["count"] += 1
-                row["kinds"].add(str(attribute.get("type", "Property")))
-                row["types"].add(type_name)
-    return table, terms
-
-
-def _attribute_body(name: str, row: dict[str, Any], terms: dict[str, str]) -> dict[str, Any]:
-    return {
-        "id": terms.get(name, name),
-        "type": "Attribute",
-        "attributeName": name,
-        "attributeCount": row["count"],
-        "attributeTypes": sorted(row["kinds"]),
-        "typeNames": sorted(row["types"]),
-    }
-
-
-@router.get("/attributes", summary="Available attributes (AttributeList, or Attribute details)")
-def list_attributes(request: Request, _actor: Reader) -> Response:
-    table, terms = _attribute_table(request)
-    if not _details(request):
-        body: Any = {
-            "id": f"urn:ngsi-ld:AttributeList:{uuid.uuid4()}",
-            "type": "AttributeList",
-            "attributeList": sorted(table),
-        }
-        return _respond(request, body)
-    return _respond(request, [_attribute_body(name, table[name], terms) for name in sorted(table)])
-
-
-@router.get("/attributes/{attribute:path}", summary="One attribute (Attribute)")
-def get_attribute(attribute: str, request: Request, _actor: Reader) -> Response:
-    table, terms = _attribute_table(request)
-    name = short_type(attribute)
-    if name not in table:
-        raise ResourceNotFound(f"no entity has the attribute {attribute!r}")
-    return _respond(request, _attribute_body(name, table[name], terms))
+router.include_router(ngsi_types_api.router)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-UNIT_SLOTS = ("intake", "processing", "deciding")
-
 
 @dataclass(frozen=True)
 class Step:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from smartcity.core.config import Settings, section_of
 
 DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -42,7 +43,6 @@ class SigningSettings(BaseSettings):
         return self.public_base_url.rstrip("/")
 
 
-@lru_cache(maxsize=1)
-def get_signing_settings() -> SigningSettings:
-    """The process-wide signing settings (cached); tests build their own."""
-    return SigningSettings()
+def get_signing_settings(settings: Settings | None = None) -> SigningSettings:
+    """The signing section of `settings`, else of the process-wide settings."""
+    return section_of(SigningSettings, settings)

@@ -21,7 +21,6 @@ CLOCK_SKEW = timedelta(minutes=5)
 CRL_LIFETIME = timedelta(days=7)
 OCSP_LIFETIME = timedelta(hours=12)
 
-KINDS_END_ENTITY = ("official", "organisation", "device", "server")
 REASONS = {
     "unspecified": x509.ReasonFlags.unspecified,
     "key_compromise": x509.ReasonFlags.key_compromise,

@@ -8,10 +8,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Level = Literal["B-B", "B-T", "B-LT"]
-Appearance = Literal["visible", "invisible", "attachment"]
-CertificateKind = Literal[
-    "root-ca", "issuing-ca", "tsa", "official", "organisation", "device", "server", "external-root"
-]
 
 
 class CertificateRead(BaseModel):

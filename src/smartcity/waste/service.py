@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from smartcity.core import clock
+from smartcity.core.config import section_of
 from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, NotFound, ValidationFailed
 from smartcity.core.security import Actor
@@ -30,7 +31,7 @@ ALARM_NAMES = {"overflow": "Tràn rác", "fire": "Cháy trong thùng", "tilt": "
 
 
 def _settings(db: Database) -> WasteSettings:
-    return db.settings.section(WasteSettings) if db.settings else WasteSettings()
+    return section_of(WasteSettings, db.settings)
 
 
 def _minutes(hhmm: str) -> int:

@@ -28,6 +28,7 @@ from smartcity.documents.schemas import (
 )
 from smartcity.documents.service.common import DRAFTERS, EDITABLE
 from smartcity.documents.service.reading import _get, _may_read, _read, _symbol
+from smartcity.documents.storage import keep_pdf
 
 
 def _check_input(db: Database, data: DocumentBase) -> tuple[str, str]:
@@ -159,7 +160,7 @@ def approve(db: Database, *, actor: Actor, document_id: int, comment: str = "") 
     with _transition(db, actor, document_id, ("submitted",)) as (uow, doc):
         _require_head(actor, doc)
         rendered = rendering.render(_layout(doc))
-        doc.pdf, doc.signature_page = rendered.pdf, rendered.signature_page
+        doc.pdf_sha256, doc.signature_page = keep_pdf(db, rendered.pdf), rendered.signature_page
         doc.signature_box = list(rendered.signature_box)
         doc.approver = actor.name
         _step(uow, doc, "approved", "approved", comment)
@@ -173,7 +174,7 @@ def return_draft(db: Database, *, actor: Actor, document_id: int, comment: str) 
     with _transition(db, actor, document_id, ("submitted", "approved")) as (uow, doc):
         if not (doc.signer_username == actor.name and doc.state == "approved"):
             _require_head(actor, doc)
-        doc.pdf = None
+        doc.pdf_sha256 = None
         _step(uow, doc, "returned", "returned", comment)
         return _read(doc)
 

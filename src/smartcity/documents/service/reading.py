@@ -23,6 +23,7 @@ from smartcity.documents.schemas import (
     RegisterEntryRead,
 )
 from smartcity.documents.service.common import DRAFTERS, STATES
+from smartcity.documents.storage import read_pdf
 
 
 def _symbol(doc: Document) -> str:
@@ -62,9 +63,9 @@ def document_pdf(db: Database, *, actor: Actor, document_id: int) -> bytes:
         doc = _get(s, document_id)
         if not _may_read(actor, doc):
             raise Forbidden("Only the staff of the issuing office may read this document")
-        if doc.pdf is None:
+        if doc.pdf_sha256 is None:
             raise NotFound("This document has no PDF yet")
-        return bytes(doc.pdf)
+        return read_pdf(db, doc.pdf_sha256)
 
 
 def history(db: Database, *, actor: Actor, document_id: int) -> list[HistoryRead]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import uuid
 from datetime import date
@@ -31,6 +30,7 @@ from smartcity.documents.schemas import (
 from smartcity.documents.service.common import MAX_NUMBER_RACES, Signing, _office_locks, _office_locks_guard
 from smartcity.documents.service.drafting_and_approval import _search_text, _step, _transition
 from smartcity.documents.service.reading import _get, _read, _symbol
+from smartcity.documents.storage import keep_pdf, read_pdf
 from smartcity.signing import service as signing
 
 
@@ -43,12 +43,12 @@ def sign(
         doc = _get(s, document_id)
         if actor.kind != "user" or actor.name != doc.signer_username:
             raise Forbidden("Only the official named as signer may sign this document")
-        if doc.state != "approved" or doc.pdf is None:
+        if doc.state != "approved" or doc.pdf_sha256 is None:
             raise Conflict(
                 f"The document is {doc.state}; only an approved document can be signed", state=doc.state
             )
-        pdf, page, box = bytes(doc.pdf), doc.signature_page, doc.signature_box
-        before = _sha256(pdf)
+        before, page, box = doc.pdf_sha256, doc.signature_page, doc.signature_box
+    pdf = read_pdf(db, before)
     signed = signing.sign_pdf(
         db,
         actor=actor,
@@ -61,16 +61,13 @@ def sign(
         signing_settings=how.signing_settings,
     )
     with _transition(db, actor, document_id, ("approved",)) as (uow, doc):
-        if doc.pdf is None or _sha256(bytes(doc.pdf)) != before:
+        if doc.pdf_sha256 != before:
             raise Conflict("The document changed while it was being signed; sign again")
-        doc.pdf, doc.signed_at, doc.signed_document_id = signed.pdf, utcnow(), signed.document_id
+        doc.pdf_sha256, doc.signed_at = keep_pdf(db, signed.pdf), utcnow()
+        doc.signed_document_id = signed.document_id
         _step(uow, doc, "signed", "signed")
         uow.publish(LeaderSigned(document_id=doc.id, office_code=doc.office_code, signer=actor.name))
         return _read(doc)
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _office_lock(office_code: str) -> threading.Lock:
@@ -138,13 +135,13 @@ def issue(
         office = doc.office_code
         if not actor.has_role("clerk", office):
             raise Forbidden(f"Only the records office of {office} issues its documents")
-        if doc.state != "signed" or doc.pdf is None:
+        if doc.state != "signed" or doc.pdf_sha256 is None:
             raise Conflict(
                 f"The document is {doc.state}; only a signed document can be issued", state=doc.state
             )
-        signed_pdf, symbol_text = bytes(doc.pdf), _symbol(doc)
+        signed_pdf, symbol_text = read_pdf(db, doc.pdf_sha256), _symbol(doc)
         originals = [
-            (row.id, row.filename, bytes(row.pdf))
+            (row.id, row.filename, read_pdf(db, row.sha256))
             for row in s.scalars(
                 select(Attachment).where(Attachment.document_id == document_id).order_by(Attachment.id)
             )
@@ -233,13 +230,14 @@ def _record_issue(
             if not take_number(uow.session, doc.office_code, day.year, number):
                 raise _NumberTaken
             doc.year, doc.number, doc.number_symbol, doc.issued_on = day.year, number, label, day
-            doc.issued_at, doc.pdf, doc.signed_document_id = utcnow(), pdf, signed_document_id
+            doc.issued_at, doc.pdf_sha256 = utcnow(), keep_pdf(db, pdf)
+            doc.signed_document_id = signed_document_id
             doc.search_text = _search_text(doc)
             for attachment_id, sealed in sealed_attachments:
                 row = uow.session.get(Attachment, attachment_id)
                 if row is None:
                     raise Conflict("An attachment was removed while the document was being issued")
-                row.sealed_pdf, row.signed_document_id = sealed.pdf, sealed.document_id
+                row.sealed_sha256, row.signed_document_id = keep_pdf(db, sealed.pdf), sealed.document_id
             uow.session.add(_outgoing_entry(doc))
             for code in dict.fromkeys(doc.external_agencies):  # one envelope per agency, sent by the worker
                 uow.session.add(Delivery(envelope_id=uuid.uuid4().hex, document_id=doc.id, agency_code=code))

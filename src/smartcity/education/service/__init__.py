@@ -5,19 +5,12 @@ from __future__ import annotations
 
 from smartcity.education.service.assets import (  # noqa: F401
     add_asset,
-    close_stocktake,
-    count_item,
-    count_items,
     depreciation,
     depreciation_classes,
     get_asset,
-    get_stocktake,
-    learning_devices,
     list_assets,
     movements,
-    open_stocktake,
     register_totals,
-    stocktakes,
     transfer_asset,
     write_off,
 )
@@ -62,10 +55,8 @@ from smartcity.education.service.overview import (  # noqa: F401
     class_stats,
     overview,
     percent,
-    school_count,
     school_figures,
     schools_geojson,
-    students_by_ward,
     totals,
     totals_by_level,
 )
@@ -77,7 +68,6 @@ from smartcity.education.service.receipts import receipt_pdf  # noqa: F401
 from smartcity.education.service.reconciliation import (  # noqa: F401
     arrears,
     close_month,
-    collected_between,
     collection_by_month,
     reconciliation,
 )
@@ -95,6 +85,14 @@ from smartcity.education.service.schools import (  # noqa: F401
     school_org_unit,
     upsert_school,
 )
+from smartcity.education.service.stocktakes import (  # noqa: F401
+    close_stocktake,
+    count_item,
+    count_items,
+    get_stocktake,
+    open_stocktake,
+    stocktakes,
+)
 from smartcity.education.service.students import (  # noqa: F401
     categories,
     children_of,
@@ -111,7 +109,6 @@ from smartcity.education.service.students import (  # noqa: F401
 )
 from smartcity.education.service.timetable import (  # noqa: F401
     class_timetable,
-    mode_counts,
     mode_of,
     set_slot,
     student_timetable,

@@ -154,11 +154,6 @@ def require_school_staff(actor: Actor, school: School, *, office: bool = False) 
         raise Forbidden(f"Chỉ {what} của {school.name} được làm việc này.")
 
 
-def staff_schools(actor: Actor) -> set[str]:
-    """The org-unit codes of the schools the actor works at."""
-    return {unit for role, unit in actor.roles if role in SCHOOL_ROLES and unit}
-
-
 # ------------------------------------------------------------------------------------------ lookups
 
 

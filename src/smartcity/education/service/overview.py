@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from smartcity.core import clock
 from smartcity.core.config import Settings
@@ -199,20 +199,3 @@ def schools_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
             for r in rows
         ],
     }
-
-
-def students_by_ward(db: Database, *, on: date) -> dict[str, int]:
-    """Enrolment per ward code of record (schools whose ward is valid on `on`)."""
-    stats = class_stats(db, on=on)
-    with db.session() as s:
-        schools = s.execute(select(School.id, School.ward_code)).all()
-    out: dict[str, int] = defaultdict(int)
-    for school_id, ward in schools:
-        out[ward] += stats.get(int(school_id), {}).get("students", 0)
-    return dict(out)
-
-
-def school_count(db: Database) -> int:
-    """How many schools are registered."""
-    with db.session() as s:
-        return int(s.scalar(select(func.count()).select_from(School)) or 0)

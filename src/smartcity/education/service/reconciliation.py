@@ -237,17 +237,6 @@ def collection_by_school(db: Database, *, on: date) -> dict[int, tuple[int, int]
         return {int(k): (int(p or 0), int(t or 0)) for k, p, t in rows}
 
 
-def collected_between(db: Database, *, start: datetime, end: datetime) -> tuple[int, int]:
-    """(paid on invoices fallen due in the period, billed on them) across the city."""
-    with db.session() as s:
-        row = s.execute(
-            select(
-                func.coalesce(func.sum(Invoice.paid_vnd), 0), func.coalesce(func.sum(Invoice.total_vnd), 0)
-            ).where(Invoice.due_on >= start.date(), Invoice.due_on < end.date())
-        ).one()
-    return int(row[0]), int(row[1])
-
-
 def collection_by_month(db: Database) -> list[dict[str, Any]]:
     """Per school and billed month: invoices, billed, collected (aggregates for the open-data catalogue)."""
     with db.session() as s:

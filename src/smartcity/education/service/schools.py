@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from smartcity.accounts import service as accounts_service
@@ -304,12 +304,3 @@ def list_staff(db: Database, *, actor: Actor, school_code: str) -> list[dict[str
             }
             for r in rows
         ]
-
-
-def staff_count(db: Database) -> dict[int, int]:
-    """Active staff per school id."""
-    with db.session() as s:
-        rows = s.execute(
-            select(Staff.school_id, func.count()).where(Staff.active.is_(True)).group_by(Staff.school_id)
-        )
-        return {int(k): int(v) for k, v in rows}

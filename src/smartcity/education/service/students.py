@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -541,13 +541,3 @@ def grant_exemption(db: Database, *, actor: Actor, code: str, data: ExemptionGra
             code,
             after={"category": data.category, "year": data.year},
         )
-
-
-def school_days(start: date, end: date) -> list[date]:
-    """Monday to Friday between two days inclusive (the demo's school days)."""
-    days, day = [], start
-    while day <= end:
-        if day.isoweekday() <= 5:
-            days.append(day)
-        day += timedelta(days=1)
-    return days

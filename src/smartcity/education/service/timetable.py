@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.core.db import Database
@@ -118,16 +118,6 @@ def student_timetable(db: Database, *, actor: Actor, code: str) -> list[dict[str
             .limit(1)
         )
         return _slots(s, class_id) if class_id else []
-
-
-def mode_counts(db: Database, *, year_id: int, school_ids: list[int] | None = None) -> dict[str, int]:
-    """Classes of a year by teaching mode (in person, blended, online)."""
-    query = select(SchoolClass.teaching_mode, func.count()).where(SchoolClass.year_id == year_id)
-    if school_ids is not None:
-        query = query.where(SchoolClass.school_id.in_(school_ids))
-    with db.session() as s:
-        counts = dict(s.execute(query.group_by(SchoolClass.teaching_mode)).all())
-    return {mode: int(counts.get(mode, 0)) for mode in MODES}
 
 
 def timetable_grid(slots: list[dict[str, Any]]) -> dict[str, Any]:

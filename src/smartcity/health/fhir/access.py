@@ -25,10 +25,6 @@ from smartcity.health.models import HealthSystem
 from smartcity.web.deps import current_actor, get_db, get_settings
 
 HEALTH_ROLES = ("health_worker", "health_manager")
-HEALTH_ROLE_NAMES = {
-    "health_worker": ("Nhân viên y tế", "Health worker"),
-    "health_manager": ("Quản lý y tế", "Health manager"),
-}
 SYSTEM_ROLE = "health_system"
 SYSTEM_TOKEN_PREFIX = "hsys."  # noqa: S105 (a prefix, not a secret)
 TOKEN_SALT = "smartcity.health-system-token"  # noqa: S105

@@ -27,7 +27,6 @@ REFERENCE = re.compile(
     r"^(?:urn:uuid:[0-9a-fA-F-]{36}|[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}(?:/_history/\d+)?)$"
 )
 ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
-MODEL_LIBRARY = "fhir.resources (R4B models)"
 
 
 @lru_cache(maxsize=16)

@@ -12,14 +12,12 @@ from smartcity.ioc.service.alerts import (
     set_stage,
     verify_xml,
 )
+from smartcity.ioc.service.incident_reads import counts_by_state, get_incident, list_incidents
 from smartcity.ioc.service.incidents import (
     add_note,
     complete_step,
-    counts_by_state,
     escalate_overdue,
-    get_incident,
     link_resource,
-    list_incidents,
     open_incident,
     receive_event,
     run_due_steps,

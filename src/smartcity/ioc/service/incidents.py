@@ -13,7 +13,6 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
-from smartcity.core.pages import Page, PageParams
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.feedback import service as feedback_service
@@ -27,9 +26,14 @@ from smartcity.ioc.events import (
     PlaybookNotificationDue,
 )
 from smartcity.ioc.models import Incident, IncidentEntry, IncidentLink, IncidentStep
-from smartcity.ioc.schemas import EventIn, IncidentCreate, IncidentDetail, IncidentRead
+from smartcity.ioc.schemas import EventIn, IncidentCreate, IncidentDetail
 from smartcity.ioc.service import alerts
 from smartcity.ioc.service.geo import bbox, distance_m
+from smartcity.ioc.service.incident_reads import (
+    _incident,
+    _steps,
+    get_incident,
+)
 from smartcity.iot import schemas as iot_schemas
 from smartcity.iot import service as iot_service
 
@@ -524,83 +528,3 @@ def _automated(db: Database, actor: Actor, incident: Incident, step: IncidentSte
 
 
 # ---------------------------------------------------------------- reading
-
-
-def _incident(s: Session, code: str) -> Incident:
-    incident = s.scalar(select(Incident).where(Incident.code == code))
-    if incident is None:
-        raise NotFound(f"No incident {code}")
-    return incident
-
-
-def _steps(s: Session, incident: Incident) -> list[IncidentStep]:
-    return list(
-        s.scalars(
-            select(IncidentStep)
-            .where(IncidentStep.incident_id == incident.id)
-            .order_by(IncidentStep.position)
-        )
-    )
-
-
-def get_incident(db: Database, *, code: str) -> IncidentDetail:
-    """One incident with its playbook steps, timeline and linked resources."""
-    with db.session() as s:
-        incident = _incident(s, code)
-        timeline = s.scalars(
-            select(IncidentEntry)
-            .where(IncidentEntry.incident_id == incident.id)
-            .order_by(IncidentEntry.at, IncidentEntry.id)
-        )
-        links = s.scalars(
-            select(IncidentLink).where(IncidentLink.incident_id == incident.id).order_by(IncidentLink.id)
-        )
-        return IncidentDetail.model_validate(
-            {
-                **IncidentRead.model_validate(incident).model_dump(),
-                "description": incident.description,
-                "units": incident.units,
-                "closure_report": incident.closure_report,
-                "steps": _steps(s, incident),
-                "timeline": list(timeline),
-                "links": list(links),
-            }
-        )
-
-
-def list_incidents(
-    db: Database,
-    *,
-    paging: PageParams,
-    state: str | None = None,
-    type: str | None = None,
-    open_only: bool = False,
-    since: datetime | None = None,
-) -> Page[IncidentRead]:
-    """Incidents, newest first, filtered by state, type, openness and opening time."""
-    conditions: list[Any] = []
-    if state:
-        conditions.append(Incident.state == state)
-    if type:
-        conditions.append(Incident.type == type)
-    if open_only:
-        conditions.append(Incident.state.in_(OPEN_STATES))
-    if since:
-        conditions.append(Incident.opened_at >= since)
-    with db.session() as s:
-        total = s.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
-        rows = s.scalars(
-            select(Incident)
-            .where(*conditions)
-            .order_by(Incident.opened_at.desc(), Incident.id.desc())
-            .limit(paging.limit)
-            .offset(paging.offset)
-        )
-        return Page.of([IncidentRead.model_validate(r) for r in rows], total=total, paging=paging)
-
-
-def counts_by_state(db: Database) -> dict[str, int]:
-    """How many incidents are in each state."""
-    with db.session() as s:
-        rows = s.execute(select(Incident.state, func.count()).group_by(Incident.state)).all()
-        return {state: int(n) for state, n in rows}

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from smartcity.core import clock
+from smartcity.core.config import section_of
 from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, NotFound, ValidationFailed
 from smartcity.core.pages import Page, PageParams
@@ -30,7 +31,7 @@ TICKET_STATES = {"open": "Mới", "assigned": "Đã giao tổ sửa chữa", "cl
 
 
 def _settings(db: Database) -> LightingSettings:
-    return db.settings.section(LightingSettings) if db.settings else LightingSettings()
+    return section_of(LightingSettings, db.settings)
 
 
 def detect_faults(db: Database, *, now: datetime | None = None) -> int:

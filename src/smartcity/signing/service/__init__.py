@@ -44,7 +44,6 @@ from smartcity.signing.service.signing import (  # noqa: F401
 from smartcity.signing.service.verification import (  # noqa: F401
     asn1_root,
     open_pdf,
-    signing_time_of,
     verify_pdf,
     verify_signed_document,
 )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
@@ -94,11 +93,6 @@ def verify_signed_document(
     pdf = signed_document_pdf(db, document_id)
     report = verify_pdf(db, pdf, settings=settings, signing_settings=signing_settings)
     return report.model_copy(update={"document_id": document_id})
-
-
-def signing_time_of(report: VerificationReport) -> datetime | None:
-    """The proven (or claimed) time of the last signature of a report."""
-    return report.signatures[-1].signing_time if report.signatures else None
 
 
 def asn1_root(db: Database) -> asn1_x509.Certificate:

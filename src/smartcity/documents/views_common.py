@@ -1,0 +1,79 @@
+"""What the document pages share: who counts as staff, the login redirect, problems in Vietnamese words."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from smartcity.core.errors import AppError, Forbidden
+from smartcity.core.security import Actor
+from smartcity.signing import service as signing
+from smartcity.web.deps import get_db, get_settings
+from smartcity.web.templating import render
+
+STAFF = ("specialist", "head", "leader", "clerk")
+
+
+PROBLEMS = {
+    403: "Bạn không có quyền thực hiện thao tác này.",
+    404: "Không tìm thấy văn bản.",
+    409: "Văn bản không ở trạng thái cho phép thao tác này.",
+    413: "Tệp đính kèm quá lớn.",
+    415: "Tệp đính kèm phải là tệp PDF.",
+    422: "Thông tin chưa hợp lệ",
+}
+
+
+FIELD_NAMES = {
+    "type_code": "loại văn bản",
+    "office_code": "cơ quan ban hành",
+    "subject": "trích yếu",
+    "signer_username": "người ký",
+    "urgency": "độ khẩn",
+    "secrecy": "độ mật",
+    "drafting_unit_abbr": "đơn vị soạn thảo",
+    "external_agencies": "cơ quan nhận",
+    "comment": "ý kiến",
+    "body": "nội dung",
+    "file": "tệp đính kèm",
+}
+
+
+def _is_staff(actor: Actor) -> bool:
+    return any(actor.has_role(role) for role in STAFF)
+
+
+def _login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+def _problem(exc: Exception) -> tuple[str, int]:
+    """A plain Vietnamese sentence for an error, and its HTTP status."""
+    if isinstance(exc, ValidationError):
+        fields = {str(e["loc"][-1]) for e in exc.errors() if e["loc"]}
+        return f"{PROBLEMS[422]}: {', '.join(FIELD_NAMES.get(f, f) for f in sorted(fields))}.", 422
+    if isinstance(exc, AppError):
+        text = PROBLEMS.get(exc.status, "Không thực hiện được thao tác.")
+        named = [str(e.get("field", "")) for e in exc.errors if e.get("field")]
+        if exc.status == 422:
+            text = f"{text}: {', '.join(FIELD_NAMES.get(f, f) for f in named)}." if named else f"{text}."
+        return text, exc.status
+    return "Không thực hiện được thao tác.", 400
+
+
+def _guard(request: Request, actor: Actor) -> Response | None:
+    if not actor.is_authenticated:
+        return _login(request)
+    if not _is_staff(actor):
+        return render(request, "error.html", {"error": Forbidden("Trang dành cho cán bộ.")}, status_code=403)
+    return None
+
+
+def _verification(request: Request, pdf: bytes | None) -> Any:
+    if pdf is None:
+        return None
+    return signing.verify_pdf(get_db(request), pdf, settings=get_settings(request))

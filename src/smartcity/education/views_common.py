@@ -1,0 +1,57 @@
+"""What the education pages share: the CSRF check, messages after an action, page and redirect helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from smartcity.core.errors import AppError, ValidationFailed
+from smartcity.web.deps import verify_csrf
+from smartcity.web.forms import fixable_by_the_user, refusal_messages
+from smartcity.web.templating import render
+
+CSRF = [Depends(verify_csrf)]
+
+
+MESSAGES = {
+    "paid": "Thanh toán thành công. Biên lai đã sẵn sàng.",
+    "declined": "Giao dịch không thành công; hóa đơn vẫn chưa được thanh toán.",
+    "attendance": "Đã lưu điểm danh.",
+    "invoiced": "Đã lập hóa đơn.",
+    "counter": "Đã thu tiền và lập biên lai.",
+    "counted": "Đã lưu kết quả kiểm đếm.",
+    "closed": "Đã khóa sổ; sổ tài sản đã được cập nhật theo kết quả kiểm kê.",
+    "month_closed": "Đã khóa sổ đối chiếu tháng.",
+    "linked": "Đã liên kết tài khoản phụ huynh; phụ huynh xem được học phí, điểm danh, thời khóa biểu.",
+    "exempted": "Đã ghi nhận diện miễn, giảm; áp dụng cho các hóa đơn lập từ nay.",
+    "transferred": "Đã chuyển trường; hồ sơ của học sinh đã sang trường mới.",
+    "asset_moved": "Đã điều chuyển tài sản; trường nhận đã có tài sản trong sổ.",
+    "written_off": "Đã ghi giảm tài sản theo quyết định thanh lý.",
+}
+
+
+def _login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
+
+
+def _page(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    message = MESSAGES.get(request.query_params.get("msg", ""), "")
+    return render(request, f"education/{template}", {"message": message, **context}, status_code=status_code)
+
+
+def _back(url: str, **params: str) -> RedirectResponse:
+    return RedirectResponse(f"{url}?{urlencode(params)}", status_code=303)
+
+
+def _attempt(url: str, action: Any, msg: str, **params: str) -> RedirectResponse:
+    """Run an office action; a refusal the clerk can fix comes back to the form as a plain message."""
+    try:
+        action()
+    except (ValidationFailed, AppError) as exc:
+        if not fixable_by_the_user(exc):
+            raise
+        return _back(url, **params, error=refusal_messages(exc)[0])
+    return _back(url, **params, msg=msg)
