@@ -25,4 +25,5 @@ def upgrade(db: Database, revision: str = "head") -> None:
     with db.engine.begin() as connection:
         config = alembic_config(db.url)
         config.attributes["connection"] = connection
+        config.attributes["settings"] = db.settings  # data migrations encrypt with its key ring
         command.upgrade(config, revision)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from smartcity.accounts import service as accounts
 from smartcity.city.service import WorkingCalendar
 from smartcity.core.config import Settings
-from smartcity.core.crypto import blind_index, decrypt_personal
+from smartcity.core.crypto import Keys, blind_index, decrypt_personal
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import (
     NotFound,
@@ -61,7 +61,9 @@ def _deadline_status(dossier: Dossier, calendar: WorkingCalendar, today: date, w
     return "closed" if dossier.state != SUBMITTED else "waiting"
 
 
-def _summary(dossier: Dossier, calendar: WorkingCalendar, today: date, locale: str = "vi") -> DossierSummary:
+def _summary(
+    dossier: Dossier, keys: Keys, calendar: WorkingCalendar, today: date, locale: str = "vi"
+) -> DossierSummary:
     return DossierSummary(
         code=dossier.code,
         procedure_code=dossier.procedure_code,
@@ -72,7 +74,7 @@ def _summary(dossier: Dossier, calendar: WorkingCalendar, today: date, locale: s
         step=dossier.step,
         intake_unit=dossier.intake_unit,
         processing_unit=dossier.processing_unit,
-        applicant_name=dossier.applicant_name,
+        applicant_name=dossier.applicant_name(keys),
         applicant_id_masked=dossier.applicant_id_masked,
         submitted_at=dossier.submitted_at,
         received_at=dossier.received_at,
@@ -119,6 +121,7 @@ def _detail(
     actor: Actor,
     calendar: WorkingCalendar,
     *,
+    keys: Keys,
     form: dict[str, Any] | None,
     locale: str = "vi",
 ) -> DossierDetail:
@@ -133,7 +136,7 @@ def _detail(
     )
     rating = session.scalar(select(DossierRating.overall).where(DossierRating.dossier_id == dossier.id))
     return DossierDetail(
-        **_summary(dossier, calendar, today, locale).model_dump(),
+        **_summary(dossier, keys, calendar, today, locale).model_dump(),
         deciding_unit=dossier.deciding_unit,
         ward_code=dossier.ward_code,
         level=dossier.level,
@@ -190,8 +193,8 @@ def get_dossier(
         dossier = s.scalar(select(Dossier).where(Dossier.code == code))
         if dossier is None or not _involved(dossier, actor):
             raise NotFound(f"No dossier {code}")
-        form = json.loads(decrypt_personal(settings.resolved_secret_key, dossier.form_encrypted))
-        detail = _detail(s, dossier, actor, calendar, form=form, locale=locale)
+        form = json.loads(decrypt_personal(settings.personal_keys, dossier.form_encrypted))
+        detail = _detail(s, dossier, actor, calendar, keys=settings.personal_keys, form=form, locale=locale)
     if actor.user_id != dossier.applicant_user_id:
         with UnitOfWork(db, actor) as uow:
             uow.audit("dossier.personal_data_read", "dossier", code)
@@ -262,8 +265,9 @@ def list_dossiers(
         query = query.where(Dossier.procedure_code == procedure)
     if unit:
         query = query.where(or_(Dossier.intake_unit == unit, Dossier.processing_unit == unit))
-    if q:
-        query = query.where(Dossier.code.contains(q.strip().upper(), autoescape=True))
+    if q and q.strip():
+        by_name = Dossier.applicant_name_index == blind_index(settings.personal_keys, q)
+        query = query.where(or_(Dossier.code.contains(q.strip().upper(), autoescape=True), by_name))
     calendar = calendar_for(db, settings)
     today = _local_today(calendar)
     if deadline:
@@ -286,7 +290,7 @@ def list_dossiers(
                 )
             )
         return DossierPage(
-            items=[_summary(d, calendar, today, locale) for d in rows],
+            items=[_summary(d, settings.personal_keys, calendar, today, locale) for d in rows],
             total=total,
             limit=limit,
             offset=offset,
@@ -329,7 +333,7 @@ def lookup(
     """Public lookup by code and ID number or phone; the same 404 whether the code or the factor is wrong;
     429 after too many failures from the same client."""
     _check_lookup_rate(db, client)
-    secret = settings.resolved_secret_key
+    secret = settings.personal_keys
     factor = "".join(second_factor.split())
     candidates = {blind_index(secret, factor), blind_index(secret, _normal_phone(factor))}
     calendar = calendar_for(db, settings)
