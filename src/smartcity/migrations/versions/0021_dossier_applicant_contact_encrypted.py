@@ -85,6 +85,8 @@ def upgrade() -> None:
         batch_op.drop_column("applicant_name")
         batch_op.drop_column("applicant_email")
         batch_op.drop_column("applicant_address")
+    # The clear values may linger in freed pages: smartcity.core.migrate rewrites the table after commit.
+    context.config.attributes.setdefault("rewrite_tables", set()).add("dossiers")
 
 
 def downgrade() -> None:
