@@ -277,3 +277,33 @@ def test_migration_0021_encrypts_the_applicants_already_stored_and_loses_nothing
         back = conn.execute(text("SELECT applicant_name, applicant_email FROM dossiers ORDER BY code")).all()
     assert [tuple(r) for r in back] == [(f"{NAME} {n}", EMAIL) for n in range(3)]
     db.dispose()
+
+
+def test_the_keys_commands_rotate_and_retire_through_the_cli(db, settings, filled, tmp_path):
+    """`smartcity keys status|rotate|retire` on the same database and data directory as the settings."""
+    from typer.testing import CliRunner
+
+    from smartcity.cli import app
+    from smartcity.core.config import get_settings
+
+    env = {
+        "SMARTCITY_DATABASE_URL": db.url,
+        "SMARTCITY_SECRET_KEY": settings.resolved_secret_key,
+        "SMARTCITY_DATA_DIR": str(settings.data_dir),
+        "SMARTCITY_LOG_JSON": "false",
+    }
+
+    def run(*args: str) -> str:
+        get_settings.cache_clear()
+        result = CliRunner().invoke(app, ["keys", *args], env=env)
+        get_settings.cache_clear()
+        assert result.exit_code == 0, result.output
+        return " ".join(result.output.split())
+
+    sealed = key_usage(db, settings.personal_keys)["v1"]
+    assert f"v1 (primary): {sealed}" in run("status")
+    assert f"Primary key k2: {sealed} values re-encrypted, 0 left under old keys" in run("rotate")
+    assert "Retired keys: v1" in run("retire")
+    assert f"k2 (primary): {sealed}" in run("status")
+    dossier_code, report_code = filled
+    _lookups_work(db, settings, dossier_code, report_code)  # the running platform reads the new ring
