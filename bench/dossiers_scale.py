@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.iot_batch_writer import fresh_postgres
 
 from smartcity.core.config import Settings
+from smartcity.core.crypto import encrypt_personal
 from smartcity.core.db import Database
 from smartcity.core.security import Actor
 from smartcity.domains import import_models, register_handlers
@@ -42,7 +43,7 @@ TARGET_MS = 100.0
 INSERT_DOSSIERS = """
 INSERT INTO dossiers (
     code, procedure_code, procedure_name, field_code, level, processing_days, workflow, interlinked,
-    channel, state, intake_unit, processing_unit, deciding_unit, applicant_name, form_encrypted,
+    channel, state, intake_unit, processing_unit, deciding_unit, applicant_name_encrypted, form_encrypted,
     result_data, paper_documents, fee_vnd, paid_online, submitted_at, received_at, due_date,
     paused_working_days, finished_at, created_by, created_at, updated_at
 )
@@ -60,7 +61,7 @@ SELECT
     'U' || (g % 30),
     'U' || (g % 30),
     'UBND',
-    'Nguyễn Văn ' || g,
+    :name,
     'x',
     '{}',
     '[]',
@@ -99,9 +100,12 @@ def best_ms(work: Callable[[], object], repeat: int) -> float:
 
 
 def grow(db: Database, have: int, size: int) -> None:
-    """Add dossiers `have`+1 .. `size` and their ratings, then refresh the planner's statistics."""
+    """Add dossiers `have`+1 .. `size` and their ratings, then refresh the planner's statistics.
+
+    Every generated applicant has the same name, encrypted once (lists decrypt it per row, as live)."""
+    name = encrypt_personal(db.settings.personal_keys, "Nguyễn Văn An")
     with db.engine.begin() as conn:
-        conn.execute(text(INSERT_DOSSIERS), {"start": have + 1, "stop": size})
+        conn.execute(text(INSERT_DOSSIERS), {"start": have + 1, "stop": size, "name": name})
         conn.execute(text(INSERT_RATINGS), {"start": have + 1, "stop": size})
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE dossiers"))

@@ -21,8 +21,10 @@ from smartcity.domains import collect, register_handlers
 app = typer.Typer(help="Nền tảng đô thị thông minh — smart-city platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+keys_app = typer.Typer(help="The key ring that encrypts personal data.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 console = Console()
 
 
@@ -62,6 +64,53 @@ def audit_verify() -> None:
         f"({report.checked} rows before it are intact)."
     )
     raise typer.Exit(1)
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Make a new key the primary one and re-encrypt every personal value with it, while the platform runs
+    (old keys stay readable until `smartcity keys retire`)."""
+    from smartcity.core.keys import rotate
+    from smartcity.domains import import_models
+
+    import_models()
+    settings = get_settings()
+    report = rotate(open_database(settings), settings)
+    console.print(
+        f"[green]Primary key {report.primary}[/green]: {report.reencrypted} values re-encrypted, "
+        f"{report.remaining} left under old keys ({settings.resolved_personal_keys_file})."
+    )
+
+
+@keys_app.command("retire")
+def keys_retire() -> None:
+    """Drop the old keys from the ring once no personal value is sealed under them any more."""
+    from smartcity.core.errors import Conflict
+    from smartcity.core.keys import retire
+    from smartcity.domains import import_models
+
+    import_models()
+    settings = get_settings()
+    try:
+        retired = retire(open_database(settings), settings)
+    except Conflict as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"[green]Retired keys[/green]: {', '.join(retired)}")
+
+
+@keys_app.command("status")
+def keys_status() -> None:
+    """How many personal values each key of the ring seals."""
+    from smartcity.core.keys import key_usage
+    from smartcity.domains import import_models
+
+    import_models()
+    settings = get_settings()
+    ring = settings.personal_keys
+    for key_id, count in key_usage(open_database(settings), ring).items():
+        marker = " (primary)" if key_id == ring.primary else " (retired)" if key_id in ring.retired else ""
+        console.print(f"{key_id}{marker}: {count}")
 
 
 @app.command("backup")

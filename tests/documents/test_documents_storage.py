@@ -88,7 +88,7 @@ def _row(conn: sa.Connection, table_name: str) -> dict[str, Any]:
 def test_pdfs_move_into_the_file_store_and_back(empty_db: Database, tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "var", database_url=empty_db.url, secret_key=TEST_SECRET)
     empty_db.bind_settings(settings)
-    upgrade(empty_db, "0020")
+    upgrade(empty_db, "0021")
     with empty_db.engine.begin() as conn:
         _insert(conn, "documents_documents", id=1, pdf=PDF, signature_box=[])
         _insert(
@@ -119,7 +119,7 @@ def test_pdfs_move_into_the_file_store_and_back(empty_db: Database, tmp_path: Pa
     with empty_db.engine.begin() as connection:
         config = alembic_config(empty_db.url)
         config.attributes.update(connection=connection, settings=settings)
-        command.downgrade(config, "0020")
+        command.downgrade(config, "0021")
     with empty_db.engine.connect() as conn:
         document, attachment = _row(conn, "documents_documents"), _row(conn, "documents_attachments")
         delivery, incoming = _row(conn, "documents_deliveries"), _row(conn, "documents_incoming")

@@ -24,7 +24,6 @@ def _dossier(code: str, result: dict) -> Dossier:
         code=f"UBND-25747-250303-0001-{code}",
         procedure_code=code,
         procedure_name="Thủ tục thử",
-        applicant_name="Nguyễn Văn An",
         applicant_id_masked="*********234",
         intake_unit="UBND-25747",
         processing_unit="UBND-25747",
@@ -49,7 +48,9 @@ def test_each_full_procedure_has_its_own_result_document():
         example.update(
             {"latitude": 10.98, "longitude": 106.65, "business_lines": ["Bán lẻ"], "capital_vnd": 1}
         )
-        pdf, number = documents.UnsignedResultIssuer().issue(_dossier(code, result), example)
+        pdf, number = documents.UnsignedResultIssuer().issue(
+            _dossier(code, result), example, applicant="Nguyễn Văn An"
+        )
         assert pdf.startswith(b"%PDF") and number == next(iter(result.values()))
         sizes.add(len(pdf))
     assert len(sizes) == 6  # six different documents, not one template
@@ -58,8 +59,13 @@ def test_each_full_procedure_has_its_own_result_document():
 def test_receipt_carries_a_qr_code_image_and_register_lists_dossiers():
     dossier = _dossier("TDM-QLDT-001", {})
     pdf = documents.process_form(
-        "receipt", dossier, timeline=[], steps_due={}, base_url="http://city.example"
+        "receipt",
+        dossier,
+        applicant="Nguyễn Văn An",
+        timeline=[],
+        steps_due={},
+        base_url="http://city.example",
     )
     assert b"/Subtype /Image" in pdf
-    register = documents.register_pdf([dossier, dossier], unit="UBND-25747", period="03/2025")
+    register = documents.register_pdf([(dossier, "Nguyễn Văn An")] * 2, unit="UBND-25747", period="03/2025")
     assert register.startswith(b"%PDF") and b"841.8898 595.2756" in register  # landscape A4

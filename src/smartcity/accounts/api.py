@@ -175,7 +175,7 @@ def create_user(request: Request, db: DB, admin: Admin, body: UserCreate) -> Use
         phone=body.phone,
         locale=body.locale,
         roles=[(r.role, r.org_unit_code) for r in body.roles],
-        secret=get_settings(request).resolved_secret_key,
+        secret=get_settings(request).personal_keys,
     )
 
 
@@ -193,7 +193,7 @@ def update_user(request: Request, db: DB, admin: Admin, user_id: int, body: User
         actor=admin,
         user_id=user_id,
         changes=body.model_dump(exclude_unset=True),
-        secret=get_settings(request).resolved_secret_key,
+        secret=get_settings(request).personal_keys,
     )
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from smartcity.core.crypto import SEALED
 from smartcity.core.db import Base, TimestampMixin, UTCDateTime, utcnow
 
 
@@ -37,7 +38,7 @@ class User(TimestampMixin, Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
-    phone_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True)
+    phone_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True, info=SEALED)
     phone_masked: Mapped[str | None] = mapped_column(String(32), nullable=True)
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -122,6 +123,6 @@ class UserTotp(Base):
     __tablename__ = "user_totp"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    secret_encrypted: Mapped[str] = mapped_column(Text)
+    secret_encrypted: Mapped[str] = mapped_column(Text, info=SEALED)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_step: Mapped[int] = mapped_column(Integer, default=0)

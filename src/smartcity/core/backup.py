@@ -5,7 +5,8 @@
 
 SQLite is copied with its online backup API (a consistent copy while the platform runs); PostgreSQL with
 `pg_dump --format=custom` and `pg_restore`. The secret key is never written into a backup: keep it (or
-SMARTCITY_SECRET_KEY) apart, as the personal data in the backup is encrypted under it.
+SMARTCITY_SECRET_KEY) and the personal-data key ring (personal_keys.json) apart, as the personal data in
+the backup is encrypted under them.
 """
 
 from __future__ import annotations
@@ -33,7 +34,14 @@ MANIFEST = "manifest.json"
 SQLITE_COPY = "database.sqlite"
 POSTGRES_DUMP = "database.pgdump"
 FILES = "files"
-NEVER_COPIED = {"secret_key", "smartcity.db", "smartcity.db-wal", "smartcity.db-shm"}
+NEVER_COPIED = {
+    "secret_key",
+    "personal_keys.json",
+    "personal_keys.json.new",
+    "smartcity.db",
+    "smartcity.db-wal",
+    "smartcity.db-shm",
+}
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,10 @@ from typing import Any, Literal, TypeVar
 from pydantic import Field, PrivateAttr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from smartcity.core.crypto import KeyRing, load_key_ring
+
 _DEV_SECRET_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
+PERSONAL_KEYS_FILE = "personal_keys.json"
 
 SectionT = TypeVar("SectionT", bound=BaseSettings)
 
@@ -48,6 +51,10 @@ class Settings(BaseSettings):
     audit_key_text: str | None = Field(
         default=None, alias="SMARTCITY_AUDIT_KEY", description="Key of the audit chain (else derived)"
     )
+    personal_keys_file: Path | None = Field(
+        default=None,
+        description="Key ring of personal-data encryption (default: in data_dir; never backed up)",
+    )
     secure_cookies: bool = Field(
         default=False,
         description="Secure cookie and HSTS: on wherever the site is served over TLS",
@@ -67,6 +74,7 @@ class Settings(BaseSettings):
     )
 
     _sections: dict[type[Any], Any] = PrivateAttr(default_factory=dict)
+    _key_ring: tuple[Any, KeyRing] | None = PrivateAttr(default=None)
 
     def section(self, cls: type[SectionT]) -> SectionT:
         """A domain's section of the settings (its own `SMARTCITY_<DOMAIN>_*` variables), read once.
@@ -118,6 +126,24 @@ class Settings(BaseSettings):
 
         kdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"smartcity audit chain v1")
         return kdf.derive(self.resolved_secret_key.encode())
+
+    @property
+    def resolved_personal_keys_file(self) -> Path:
+        """Where the personal-data key ring is kept: SMARTCITY_PERSONAL_KEYS_FILE, else in data_dir."""
+        return (self.personal_keys_file or self.data_dir / PERSONAL_KEYS_FILE).expanduser()
+
+    @property
+    def personal_keys(self) -> KeyRing:
+        """The key ring that seals personal data; re-read when its file changes (a rotation under way)."""
+        path, secret = self.resolved_personal_keys_file, self.resolved_secret_key
+        try:
+            stat = path.stat()
+            version: Any = (path, secret, stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        except FileNotFoundError:
+            version = (path, secret)
+        if self._key_ring is None or self._key_ring[0] != version:
+            self._key_ring = (version, load_key_ring(secret, path))
+        return self._key_ring[1]
 
     @property
     def resolved_secret_key(self) -> str:

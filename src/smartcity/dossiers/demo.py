@@ -18,7 +18,7 @@ from smartcity.accounts import service as accounts
 from smartcity.city import service as city
 from smartcity.city.service import WorkingCalendar
 from smartcity.core.config import Settings
-from smartcity.core.crypto import blind_index, decrypt_personal, encrypt_personal, mask
+from smartcity.core.crypto import Keys, blind_index, decrypt_personal, encrypt_personal, mask
 from smartcity.core.db import utcnow
 from smartcity.core.errors import AppError, Conflict
 from smartcity.core.security import Actor
@@ -279,7 +279,7 @@ def seed_demo_dossiers(
     catalogue = procedures.list_procedures(db, limit=500).items
     full = [procedures.get_procedure(db, p.code) for p in catalogue if not p.is_placeholder]
     others = [p.code for p in catalogue if p.is_placeholder]
-    secret, pattern = settings.resolved_secret_key, get_dossier_settings().code_pattern
+    secret, pattern = settings.personal_keys, get_dossier_settings().code_pattern
     stages, weights = zip(*STAGES, strict=True)
     made = 0
     reorganised = city.reorganisation_date()
@@ -333,11 +333,12 @@ def _demo_dossier(
     channel: str,
     submitted: datetime,
     rng: random.Random,
-    secret: str,
+    secret: Keys,
 ) -> Dossier:
     id_number = f"074{rng.randint(0, 3)}{rng.randint(50, 99)}{rng.randint(0, 999999):06d}"
     phone = f"09{rng.randint(0, 99999999):08d}"
     form = _form(procedure, rng, ward)
+    name = _name(rng)
     return Dossier(
         procedure_code=procedure.code,
         procedure_name=procedure.name,
@@ -354,7 +355,8 @@ def _demo_dossier(
         processing_unit=units[1],
         deciding_unit=units[2],
         ward_code=ward,
-        applicant_name=_name(rng),
+        applicant_name_encrypted=encrypt_personal(secret, name),
+        applicant_name_index=blind_index(secret, name),
         applicant_id_encrypted=encrypt_personal(secret, id_number),
         applicant_id_index=blind_index(secret, id_number),
         applicant_id_masked=mask(id_number),
@@ -413,6 +415,7 @@ def give_dossiers_to_demo_citizen(db: Any, *, username: str = DEMO_CITIZEN) -> i
     if citizen is None:
         return 0
     name = citizen.full_name.split(" (")[0] or citizen.username
+    keys = db.settings.personal_keys
     with UnitOfWork(db, DEMO) as uow:
         s = uow.session
         if s.scalar(select(func.count()).where(Dossier.applicant_user_id == citizen.id)):
@@ -427,7 +430,9 @@ def give_dossiers_to_demo_citizen(db: Any, *, username: str = DEMO_CITIZEN) -> i
                 .limit(1)
             )
             if dossier is not None:
-                dossier.applicant_user_id, dossier.applicant_name = citizen.id, name
+                dossier.applicant_user_id = citizen.id
+                dossier.applicant_name_encrypted = encrypt_personal(keys, name)
+                dossier.applicant_name_index = blind_index(keys, name)
                 given.append(dossier.code)
         uow.audit("dossier.demo_given_to_citizen", "dossier", "*", after={"user": username, "codes": given})
     return len(given)
@@ -455,7 +460,7 @@ def enter_demo_results_in_registers(db: Any, *, settings: Settings, limit: int =
             )
         )
     for dossier in decided:
-        form = json.loads(decrypt_personal(settings.resolved_secret_key, dossier.form_encrypted))
+        form = json.loads(decrypt_personal(settings.personal_keys, dossier.form_encrypted))
         number = str((dossier.result_data or {}).get(RESULTS[dossier.procedure_code]) or dossier.id)
         if dossier.procedure_code == CONSTRUCTION_PERMIT_PROCEDURE and parcels:
             sheet, parcel = parcels[dossier.id % len(parcels)].split("/")

@@ -131,9 +131,9 @@ def _signature(role: str) -> list[Flowable]:
 # ---------------------------------------------------------------- forms 01–05
 
 
-def _applicant_lines(dossier: Dossier) -> list[Flowable]:
+def _applicant_lines(dossier: Dossier, applicant: str) -> list[Flowable]:
     return [
-        _p(f"Tiếp nhận hồ sơ của: {dossier.applicant_name}"),
+        _p(f"Tiếp nhận hồ sơ của: {applicant}"),
         _p(
             f"Số định danh cá nhân: {dossier.applicant_id_masked or '—'}     "
             f"Điện thoại: {dossier.applicant_phone_masked or '—'}"
@@ -143,7 +143,11 @@ def _applicant_lines(dossier: Dossier) -> list[Flowable]:
 
 
 def _receipt(
-    dossier: Dossier, timeline: Sequence[TimelineEntry], steps_due: dict[str, date], base_url: str
+    dossier: Dossier,
+    applicant: str,
+    timeline: Sequence[TimelineEntry],
+    steps_due: dict[str, date],
+    base_url: str,
 ) -> list[Flowable]:
     lookup = f"{base_url.rstrip('/')}/tra-cuu?code={dossier.code}"
     qr = qr_image(lookup)
@@ -163,7 +167,7 @@ def _receipt(
     )
     return [
         top,
-        *_applicant_lines(dossier),
+        *_applicant_lines(dossier, applicant),
         _p(f"Thời gian nhận hồ sơ: {_local(dossier.received_at)}"),
         _p(
             f"Thời gian giải quyết: {dossier.processing_days} ngày làm việc"
@@ -178,12 +182,16 @@ def _receipt(
 
 
 def _supplement(
-    dossier: Dossier, timeline: Sequence[TimelineEntry], steps_due: dict[str, date], base_url: str
+    dossier: Dossier,
+    applicant: str,
+    timeline: Sequence[TimelineEntry],
+    steps_due: dict[str, date],
+    base_url: str,
 ) -> list[Flowable]:
     reason = next((t.note for t in reversed(timeline) if t.action == "request_supplement"), None)
     return [
         _p(f"Mã hồ sơ: {dossier.code}"),
-        *_applicant_lines(dossier),
+        *_applicant_lines(dossier, applicant),
         _p("Hồ sơ cần bổ sung, hoàn thiện các nội dung sau:"),
         _p(reason or "—"),
         _p("Thời gian chờ bổ sung không tính vào thời hạn giải quyết."),
@@ -193,11 +201,15 @@ def _supplement(
 
 
 def _refusal(
-    dossier: Dossier, timeline: Sequence[TimelineEntry], steps_due: dict[str, date], base_url: str
+    dossier: Dossier,
+    applicant: str,
+    timeline: Sequence[TimelineEntry],
+    steps_due: dict[str, date],
+    base_url: str,
 ) -> list[Flowable]:
     return [
         _p(f"Mã hồ sơ: {dossier.code}"),
-        *_applicant_lines(dossier),
+        *_applicant_lines(dossier, applicant),
         _p("Cơ quan, đơn vị từ chối tiếp nhận hồ sơ với lý do:"),
         _p(dossier.outcome_reason or "—"),
         _p("Xin thông báo để ông/bà được biết và thực hiện."),
@@ -206,12 +218,16 @@ def _refusal(
 
 
 def _apology(
-    dossier: Dossier, timeline: Sequence[TimelineEntry], steps_due: dict[str, date], base_url: str
+    dossier: Dossier,
+    applicant: str,
+    timeline: Sequence[TimelineEntry],
+    steps_due: dict[str, date],
+    base_url: str,
 ) -> list[Flowable]:
     reason = next((t.note for t in reversed(timeline) if t.action == "apologise"), None)
     return [
         _p(f"Mã hồ sơ: {dossier.code}"),
-        *_applicant_lines(dossier),
+        *_applicant_lines(dossier, applicant),
         _p(f"Ngày hẹn trả kết quả ban đầu: {_day(dossier.due_date)}"),
         _p(f"Lý do chậm trễ: {reason or '—'}"),
         _p("Cơ quan, đơn vị xin lỗi ông/bà và hẹn lại ngày trả kết quả:"),
@@ -221,7 +237,11 @@ def _apology(
 
 
 def _control_sheet(
-    dossier: Dossier, timeline: Sequence[TimelineEntry], steps_due: dict[str, date], base_url: str
+    dossier: Dossier,
+    applicant: str,
+    timeline: Sequence[TimelineEntry],
+    steps_due: dict[str, date],
+    base_url: str,
 ) -> list[Flowable]:
     rows: list[list[Any]] = [["Tên cơ quan / người", "Thời gian", "Bước", "Hạn của bước", "Kết quả"]]
     for entry in timeline:
@@ -243,14 +263,18 @@ def _control_sheet(
 
 
 def _payment_receipt(
-    dossier: Dossier, timeline: Sequence[TimelineEntry], steps_due: dict[str, date], base_url: str
+    dossier: Dossier,
+    applicant: str,
+    timeline: Sequence[TimelineEntry],
+    steps_due: dict[str, date],
+    base_url: str,
 ) -> list[Flowable]:
     method = (
         "trực tuyến (cổng thanh toán thử nghiệm)" if dossier.paid_online else "trực tiếp tại Bộ phận Một cửa"
     )
     return [
         _p(f"Mã hồ sơ: {dossier.code}"),
-        *_applicant_lines(dossier),
+        *_applicant_lines(dossier, applicant),
         _p(f"Số tiền: {dossier.fee_vnd:,} đồng".replace(",", ".")),
         _p(f"Hình thức nộp: {method}"),
         _p(f"Thời gian nộp: {_local(dossier.paid_at)}"),
@@ -272,30 +296,33 @@ def process_form(
     kind: str,
     dossier: Dossier,
     *,
+    applicant: str,
     timeline: Sequence[TimelineEntry],
     steps_due: dict[str, date],
     base_url: str,
     unit_names: Mapping[str, str] | None = None,
 ) -> bytes:
-    """Form 01–05 of the one-stop process for a dossier, as PDF (units named when names are given)."""
+    """Form 01–05 of the one-stop process for a dossier, as PDF (units named when names are given);
+    `applicant` is the applicant's decrypted name."""
     number, title = FORM_TITLES[kind]
-    body = FORM_BUILDERS[kind](dossier, timeline, steps_due, base_url)
+    body = FORM_BUILDERS[kind](dossier, applicant, timeline, steps_due, base_url)
     unit = (unit_names or {}).get(dossier.intake_unit, dossier.intake_unit)
     return _build([*_header(unit, number), _p(title, "title"), *body], title=f"{title} {dossier.code}")
 
 
-def register_pdf(dossiers: Sequence[Dossier], *, unit: str, period: str) -> bytes:
-    """Form 06, the dossier register (sổ theo dõi hồ sơ) of a unit over a period, landscape A4."""
+def register_pdf(dossiers: Sequence[tuple[Dossier, str]], *, unit: str, period: str) -> bytes:
+    """Form 06, the dossier register (sổ theo dõi hồ sơ) of a unit over a period, landscape A4, from
+    (dossier, the applicant's decrypted name) pairs."""
     rows: list[list[Any]] = [
         ["STT", "Mã hồ sơ", "Thủ tục", "Người nộp", "Ngày nhận", "Hẹn trả", "Tình trạng"]
     ]
-    for index, d in enumerate(dossiers, start=1):
+    for index, (d, applicant) in enumerate(dossiers, start=1):
         rows.append(
             [
                 index,
                 d.code,
                 d.procedure_name,
-                d.applicant_name,
+                applicant,
                 _local(d.received_at),
                 _day(d.apology_due_date or d.due_date),
                 state_name(d.state),
@@ -343,7 +370,7 @@ def _rows(pairs: list[tuple[str, Any]]) -> Table:
     return _grid([[k, "—" if v in (None, "") else v] for k, v in pairs], [65, 110], header=False)
 
 
-def _house_number(d: Dossier, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable]:
+def _house_number(d: Dossier, applicant: str, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable]:
     side = {"odd_left": "số lẻ, bên trái", "even_right": "số chẵn, bên phải"}.get(r.get("side", ""), "")
     return [
         _p("GIẤY CHỨNG NHẬN SỐ NHÀ", "title"),
@@ -367,14 +394,14 @@ def _house_number(d: Dossier, form: dict[str, Any], r: dict[str, Any]) -> list[F
     ]
 
 
-def _construction(d: Dossier, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable]:
+def _construction(d: Dossier, applicant: str, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable]:
     return [
         _p("GIẤY PHÉP XÂY DỰNG", "title"),
         _p("(Sử dụng cho nhà ở riêng lẻ)", "center"),
         _rows(
             [
                 ("Số giấy phép", r.get("permit_number")),
-                ("Cấp cho", d.applicant_name),
+                ("Cấp cho", applicant),
                 ("Địa điểm xây dựng", form.get("site_address")),
                 ("Phường", ward_label(d.ward_code, d.decided_at)),
                 (
@@ -395,7 +422,7 @@ def _construction(d: Dossier, form: dict[str, Any], r: dict[str, Any]) -> list[F
     ]
 
 
-def _birth(d: Dossier, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable]:
+def _birth(d: Dossier, applicant: str, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable]:
     return [
         _p("GIẤY KHAI SINH", "title"),
         _rows(
@@ -414,7 +441,7 @@ def _birth(d: Dossier, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable
     ]
 
 
-def _marriage(d: Dossier, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable]:
+def _marriage(d: Dossier, applicant: str, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable]:
     return [
         _p("GIẤY CHỨNG NHẬN KẾT HÔN", "title"),
         _rows(
@@ -429,7 +456,7 @@ def _marriage(d: Dossier, form: dict[str, Any], r: dict[str, Any]) -> list[Flowa
     ]
 
 
-def _death(d: Dossier, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable]:
+def _death(d: Dossier, applicant: str, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable]:
     return [
         _p("TRÍCH LỤC KHAI TỬ", "title"),
         _rows(
@@ -445,7 +472,7 @@ def _death(d: Dossier, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable
     ]
 
 
-def _business(d: Dossier, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable]:
+def _business(d: Dossier, applicant: str, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable]:
     return [
         _p("GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH", "title"),
         _rows(
@@ -456,19 +483,19 @@ def _business(d: Dossier, form: dict[str, Any], r: dict[str, Any]) -> list[Flowa
                 ("Ngành, nghề", "; ".join(form.get("business_lines", []))),
                 ("Vốn kinh doanh", f"{form.get('capital_vnd', 0):,} đồng".replace(",", ".")),
                 ("Số lao động", form.get("employees")),
-                ("Chủ hộ kinh doanh", d.applicant_name),
+                ("Chủ hộ kinh doanh", applicant),
             ]
         ),
     ]
 
 
-def _generic(d: Dossier, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable]:
+def _generic(d: Dossier, applicant: str, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable]:
     return [
         _p("VĂN BẢN GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH", "title"),
         _rows(
             [
                 ("Thủ tục", d.procedure_name),
-                ("Người đề nghị", d.applicant_name),
+                ("Người đề nghị", applicant),
                 ("Nội dung", form.get("request")),
                 ("Số văn bản", r.get("result_number")),
             ]
@@ -476,7 +503,7 @@ def _generic(d: Dossier, form: dict[str, Any], r: dict[str, Any]) -> list[Flowab
     ]
 
 
-RESULT_BUILDERS: dict[str, Callable[[Dossier, dict[str, Any], dict[str, Any]], list[Flowable]]] = {
+RESULT_BUILDERS: dict[str, Callable[[Dossier, str, dict[str, Any], dict[str, Any]], list[Flowable]]] = {
     "TDM-QLDT-001": _house_number,
     "TDM-QLDT-002": _construction,
     "TDM-HT-001": _birth,
@@ -491,9 +518,14 @@ class ResultIssuer(Protocol):
     """Produces the result document of a decided dossier: (PDF bytes, its number)."""
 
     def issue(
-        self, dossier: Dossier, form: dict[str, Any], unit_names: Mapping[str, str] | None = None
+        self,
+        dossier: Dossier,
+        form: dict[str, Any],
+        unit_names: Mapping[str, str] | None = None,
+        *,
+        applicant: str,
     ) -> tuple[bytes, str | None]:
-        """The result PDF and its number."""
+        """The result PDF and its number (`applicant`: the applicant's decrypted name)."""
         ...
 
 
@@ -501,7 +533,12 @@ class UnsignedResultIssuer:
     """Results as unsigned PDFs (until the signing service provides a signing issuer)."""
 
     def issue(
-        self, dossier: Dossier, form: dict[str, Any], unit_names: Mapping[str, str] | None = None
+        self,
+        dossier: Dossier,
+        form: dict[str, Any],
+        unit_names: Mapping[str, str] | None = None,
+        *,
+        applicant: str,
     ) -> tuple[bytes, str | None]:
         """The result PDF generated from the dossier's form and result data, unsigned."""
         result = dict(dossier.result_data or {})
@@ -510,7 +547,7 @@ class UnsignedResultIssuer:
         decided = _local(dossier.decided_at)
         flow = [
             *_header((unit_names or {}).get(dossier.deciding_unit, dossier.deciding_unit)),
-            *builder(dossier, form, result),
+            *builder(dossier, applicant, form, result),
             Spacer(1, 4 * mm),
             _p(f"Mã hồ sơ: {dossier.code}. Quyết định lúc {decided}.", "small"),
             *_signature("NGƯỜI CÓ THẨM QUYỀN"),

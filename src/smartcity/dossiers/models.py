@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from smartcity.core.crypto import SEALED, Keys, decrypt_optional, decrypt_personal
 from smartcity.core.db import Base, IdType, JSONType, TimestampMixin, UTCDateTime, utcnow
 
 
@@ -48,16 +49,17 @@ class Dossier(TimestampMixin, Base):
     ward_code: Mapped[str | None] = mapped_column(String(10), nullable=True)
     assignee: Mapped[str | None] = mapped_column(String(64), nullable=True)
     applicant_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
-    applicant_name: Mapped[str] = mapped_column(String(200))
-    applicant_id_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True)
+    applicant_name_encrypted: Mapped[str] = mapped_column(Text, info=SEALED)
+    applicant_name_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    applicant_id_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True, info=SEALED)
     applicant_id_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     applicant_id_masked: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    applicant_phone_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True)
+    applicant_phone_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True, info=SEALED)
     applicant_phone_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     applicant_phone_masked: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    applicant_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
-    applicant_address: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    form_encrypted: Mapped[str] = mapped_column(Text)
+    applicant_email_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True, info=SEALED)
+    applicant_address_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True, info=SEALED)
+    form_encrypted: Mapped[str] = mapped_column(Text, info=SEALED)
     result_data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     paper_documents: Mapped[list[str]] = mapped_column(JSONType, default=list)
     fee_vnd: Mapped[int] = mapped_column(Integer, default=0)
@@ -81,6 +83,14 @@ class Dossier(TimestampMixin, Base):
     created_by: Mapped[str] = mapped_column(String(120))
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    def applicant_name(self, keys: Keys) -> str:
+        """The applicant's name, decrypted (it is stored encrypted, like every personal field)."""
+        return decrypt_personal(keys, self.applicant_name_encrypted)
+
+    def applicant_email(self, keys: Keys) -> str | None:
+        """The applicant's e-mail address, decrypted (None when none was given)."""
+        return decrypt_optional(keys, self.applicant_email_encrypted)
 
 
 class DossierEvent(Base):

@@ -14,7 +14,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from smartcity.core.crypto import mask
+from smartcity.core.crypto import Keys, mask
 from smartcity.core.db import Database
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
@@ -83,16 +83,15 @@ def sink() -> Sink:
     return RecordingSink()
 
 
-def _recipients(dossier: Dossier) -> list[tuple[str, str, str]]:
-    """(channel, recipient, masked): e-mail in clear; phones stay encrypted, so SMS goes to the recording
-    sink under the masked number until an SMS gateway (which will decrypt with the platform key) exists."""
+def _recipients(dossier: Dossier, keys: Keys) -> list[tuple[str, str, str]]:
+    """(channel, recipient, masked): the e-mail decrypted to send to; phones stay encrypted, so SMS goes to
+    the recording sink under the masked number until an SMS gateway (decrypting with the key ring) exists."""
     found = []
     if dossier.applicant_phone_masked:
         found.append(("sms", dossier.applicant_phone_masked, dossier.applicant_phone_masked))
-    if dossier.applicant_email:
-        found.append(
-            ("email", dossier.applicant_email, mask(dossier.applicant_email, keep_start=2, keep_end=6))
-        )
+    email = dossier.applicant_email(keys)
+    if email:
+        found.append(("email", email, mask(email, keep_start=2, keep_end=6)))
     return found
 
 
@@ -116,7 +115,7 @@ def notify(
     )
     subject = f"Hồ sơ {code}: {state_name(dossier.state)}"
     delivery, sent = sink(), 0
-    for channel, recipient, masked in _recipients(dossier):
+    for channel, recipient, masked in _recipients(dossier, db.settings.personal_keys):
         key = f"{event_id}:{channel}"
         with db.session() as s:
             if s.scalar(select(DossierNotification.id).where(DossierNotification.event_key == key)):

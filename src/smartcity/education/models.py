@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from smartcity.core.crypto import SEALED
 from smartcity.core.db import Base, IdType, JSONType, TimestampMixin, UTCDateTime, utcnow
 
 
@@ -115,9 +116,9 @@ class Student(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)  # mã học sinh given by the platform
     school_id: Mapped[int] = mapped_column(ForeignKey("education_schools.id"), index=True)
-    name_enc: Mapped[str] = mapped_column(Text)
-    birth_date_enc: Mapped[str] = mapped_column(Text)
-    personal_id_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    name_enc: Mapped[str] = mapped_column(Text, info=SEALED)
+    birth_date_enc: Mapped[str] = mapped_column(Text, info=SEALED)
+    personal_id_enc: Mapped[str | None] = mapped_column(Text, nullable=True, info=SEALED)
     personal_id_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     sex: Mapped[str] = mapped_column(String(1), default="")  # M | F
     status: Mapped[str] = mapped_column(String(20), default="studying")  # studying|transferred|graduated|left

@@ -58,7 +58,7 @@ def put_category(
 def submit(request: Request, body: ReportCreate, actor: ActorDep) -> SubmitResult:
     """Anyone may report (anonymously too); the answer carries the reporter key and nearby duplicates."""
     return service.submit_report(
-        get_db(request), actor=actor, data=body, secret=get_settings(request).resolved_secret_key
+        get_db(request), actor=actor, data=body, secret=get_settings(request).personal_keys
     )
 
 
@@ -305,7 +305,7 @@ def contact(
 ) -> ContactRead:
     """Decrypted contact for staff handling the report; every read is audited."""
     return service.read_contact(
-        get_db(request), actor=actor, code=code, secret=get_settings(request).resolved_secret_key
+        get_db(request), actor=actor, code=code, secret=get_settings(request).personal_keys
     )
 
 
@@ -315,7 +315,7 @@ def callers(
 ) -> list[ReportRead]:
     """Reports made from this phone number (found by keyed hash; the lookup is audited)."""
     return service.reports_by_phone(
-        get_db(request), actor=actor, phone=phone, secret=get_settings(request).resolved_secret_key
+        get_db(request), actor=actor, phone=phone, secret=get_settings(request).personal_keys
     )
 
 

@@ -71,7 +71,7 @@ def seed_demo(
             days=days,
             per_day=per_day,
             seed=seed,
-            secret=get_settings().resolved_secret_key,
+            secret=get_settings().personal_keys,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
     console.print(

@@ -14,6 +14,7 @@ from shapely.prepared import prep
 from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
+from smartcity.core.crypto import Keys
 from smartcity.core.db import Database
 from smartcity.core.errors import AppError
 from smartcity.core.security import Actor
@@ -194,7 +195,7 @@ def generate(
     days: int = 365,
     per_day: int = 12,
     seed: int = 1022,
-    secret: str,
+    secret: Keys,
     end: date | None = None,
     progress: Progress | None = None,
 ) -> DemoSummary:
@@ -254,5 +255,5 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     _reports, total = list_reports(db, actor=actor, filters=ReportFilter(), limit=1)
     if total:
         return f"{total} reports already there"
-    summary = generate(db, days=DEMO_DAYS, per_day=DEMO_PER_DAY, secret=settings.resolved_secret_key)
+    summary = generate(db, days=DEMO_DAYS, per_day=DEMO_PER_DAY, secret=settings.personal_keys)
     return f"{summary.reports} reports over {DEMO_DAYS} days ({summary.resolved} resolved)"

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from smartcity.core.crypto import SEALED
 from smartcity.core.db import Base, IdType, JSONType, TimestampMixin, UTCDateTime, utcnow
 
 
@@ -73,11 +74,11 @@ class Report(TimestampMixin, Base):
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     submitted_by: Mapped[str] = mapped_column(String(200), default="")
     reporter_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
-    reporter_name_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True)
-    reporter_phone_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reporter_name_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True, info=SEALED)
+    reporter_phone_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True, info=SEALED)
     reporter_phone_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     reporter_phone_masked: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    reporter_email_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reporter_email_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True, info=SEALED)
     reporter_key_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     account_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from smartcity.core.crypto import Keys
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import AppError
 from smartcity.core.security import Actor
@@ -399,7 +400,7 @@ def _report_input(form: Any, category: CategoryRead) -> ReportCreate:
         raise Open311Error(400, f"{field}: {first['msg']}") from exc
 
 
-def _create(db: Database, secret: str, form: Any, photos: list[bytes]) -> dict[str, Any]:
+def _create(db: Database, secret: Keys, form: Any, photos: list[bytes]) -> dict[str, Any]:
     api_key = (form.get("api_key") or "").strip()
     if not api_key:
         raise Open311Error(403, "api_key is required to create a service request")
@@ -436,7 +437,7 @@ async def create_request(request: Request, fmt: str) -> Response:
     for upload in form.getlist("media"):
         if isinstance(upload, UploadFile):
             photos.append(await upload.read(settings.max_photo_bytes + 1))
-    db, secret = get_db(request), get_settings(request).resolved_secret_key
+    db, secret = get_db(request), get_settings(request).personal_keys
 
     def build() -> Response:
         _check_jurisdiction(request, form, settings)

@@ -184,7 +184,7 @@ async def submit_report(request: Request, actor: ActorDep) -> Response:
                 actor=actor,
                 data=data,
                 photos=photos,
-                secret=get_settings(request).resolved_secret_key,
+                secret=get_settings(request).personal_keys,
             )
         )
     except (AppError, ValidationError, ValueError) as exc:
@@ -323,7 +323,7 @@ def _console_page(
     if phone.strip():
         try:
             earlier = service.reports_by_phone(
-                db, actor=actor, phone=phone, secret=get_settings(request).resolved_secret_key
+                db, actor=actor, phone=phone, secret=get_settings(request).personal_keys
             )
         except AppError as exc:
             error = exc.detail
@@ -361,7 +361,7 @@ async def console_submit(request: Request, actor: ActorDep) -> Response:
         data = _report_from_form(form, channel=str(form.get("channel") or "hotline"))
         result = await run_in_threadpool(
             lambda: service.submit_report(
-                get_db(request), actor=actor, data=data, secret=get_settings(request).resolved_secret_key
+                get_db(request), actor=actor, data=data, secret=get_settings(request).personal_keys
             )
         )
     except (AppError, ValidationError, ValueError) as exc:

@@ -179,7 +179,7 @@ def _search_bundle(
     items: list[tuple[str, str]],
     session: Session | None = None,
 ) -> dict[str, Any]:
-    health, secret = settings.section(HealthSettings), settings.resolved_secret_key
+    health, secret = settings.section(HealthSettings), settings.personal_keys
     strict = "handling=strict" in request.headers.get("prefer", "")
     query = search.parse(
         resource_type,
@@ -403,7 +403,7 @@ def read(
     xml = _check_format(request)
     with db.session() as s:
         _check_visible(s, caller, resource_type, logical_id)
-        stored = store.read(s, settings.resolved_secret_key, resource_type, logical_id)
+        stored = store.read(s, settings.personal_keys, resource_type, logical_id)
     if request.headers.get("if-none-match") == stored.etag:
         return Response(status_code=304, headers={"ETag": stored.etag})
     service.log_access(db, caller.label, "read", [stored])
@@ -421,7 +421,7 @@ def instance_history(
     xml = _check_format(request)
     with db.session() as s:
         _check_visible(s, caller, resource_type, logical_id)
-        versions = store.history(s, settings.resolved_secret_key, resource_type, logical_id)
+        versions = store.history(s, settings.personal_keys, resource_type, logical_id)
     service.log_access(db, caller.label, "history", versions[:1])
     base = base_url(request)
     return fhir_response(
@@ -461,7 +461,7 @@ def version_read(
     xml = _check_format(request)
     with db.session() as s:
         _check_visible(s, caller, resource_type, logical_id)
-        stored = store.vread(s, settings.resolved_secret_key, resource_type, logical_id, int(version))
+        stored = store.vread(s, settings.personal_keys, resource_type, logical_id, int(version))
     service.log_access(db, caller.label, "vread", [stored])
     return fhir_response(
         stored.resource, 200, {k: v for k, v in _headers(stored, request).items() if k != "Location"}, xml=xml

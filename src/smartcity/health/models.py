@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, Date, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from smartcity.core.crypto import SEALED
 from smartcity.core.db import Base, JSONType, UTCDateTime, utcnow
 
 
@@ -28,7 +29,7 @@ class FhirResource(Base):
     version: Mapped[int] = mapped_column(Integer)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     last_updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    content: Mapped[str] = mapped_column(Text)  # the resource's JSON, encrypted (core.crypto)
+    content: Mapped[str] = mapped_column(Text, info=SEALED)  # the resource's JSON, encrypted (core.crypto)
     identifiers: Mapped[str] = mapped_column(Text, default="")  # keyed hashes of identifiers, spaced
     name_tokens: Mapped[str] = mapped_column(Text, default="")  # keyed hashes of name words, spaced
     guardian_tokens: Mapped[str] = mapped_column(Text, default="")  # keyed hashes of parents' IDs
@@ -67,7 +68,7 @@ class PatientConflict(Base):
     patient_id: Mapped[str] = mapped_column(String(64), index=True)
     fields: Mapped[list[str]] = mapped_column(JSONType, default=list)  # which elements differ
     source: Mapped[str] = mapped_column(String(200))
-    incoming: Mapped[str] = mapped_column(Text)  # the refused resource, encrypted
+    incoming: Mapped[str] = mapped_column(Text, info=SEALED)  # the refused resource, encrypted
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

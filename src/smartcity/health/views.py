@@ -90,7 +90,7 @@ def _child_record(db: Any, settings: Any, patient_id: str, today: date) -> list[
 def _patient(db: Any, settings: Any, patient_id: str) -> dict[str, Any]:
     with db.session() as s:
         try:
-            found = store.read(s, settings.resolved_secret_key, "Patient", patient_id)
+            found = store.read(s, settings.personal_keys, "Patient", patient_id)
         except FhirError as exc:
             raise NotFound("Không tìm thấy hồ sơ sức khỏe của người này.") from exc
         ward = s.scalar(
@@ -208,9 +208,7 @@ def _names(db: Any, settings: Any, patient_ids: list[str], actor: Actor) -> dict
 
     system = settings.section(HealthSettings).national_id_system
     with db.session() as s:
-        found = [
-            store.read(s, settings.resolved_secret_key, "Patient", pid) for pid in dict.fromkeys(patient_ids)
-        ]
+        found = [store.read(s, settings.personal_keys, "Patient", pid) for pid in dict.fromkeys(patient_ids)]
     service.log_access(db, actor.label, "page", found)
     return {f.resource["id"]: summary(f, system).name for f in found}
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from smartcity.core.crypto import SEALED
 from smartcity.core.db import Base, IdType, JSONType, UTCDateTime, utcnow
 
 
@@ -158,5 +159,5 @@ class SigningKey(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     serial: Mapped[str] = mapped_column(String(64), unique=True)
     certificate_pem: Mapped[str] = mapped_column(Text)
-    key_sealed: Mapped[str] = mapped_column(Text)
+    key_sealed: Mapped[str] = mapped_column(Text, info=SEALED)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

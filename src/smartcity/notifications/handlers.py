@@ -101,7 +101,7 @@ def _guardian_addresses(db: Database, user_ids: tuple[int, ...]) -> list[str]:
                 db,
                 actor=Actor.system("notifications.health"),
                 user_id=user_id,
-                secret=db.settings.resolved_secret_key,
+                secret=db.settings.personal_keys,
             )
             if phone:
                 addresses.append(f"sms:{phone}")

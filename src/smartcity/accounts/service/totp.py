@@ -24,7 +24,7 @@ def start_totp_enrolment(db: Database, *, settings: Settings, user_id: int) -> s
         if user is None:
             raise NotFound(f"No user {user_id}")
         row = s.get(UserTotp, user_id) or UserTotp(user_id=user_id, last_step=0)
-        row.secret_encrypted = encrypt_personal(settings.resolved_secret_key, secret)
+        row.secret_encrypted = encrypt_personal(settings.personal_keys, secret)
         row.confirmed_at, row.last_step = None, 0
         s.add(row)
         return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
@@ -38,7 +38,7 @@ def totp_qr_svg(uri: str) -> str:
 
 def _check_code(settings: Settings, row: UserTotp, code: str) -> bool:
     """True if `code` is right for now (±1 step) and newer than the last one used (no replay)."""
-    totp = pyotp.TOTP(decrypt_personal(settings.resolved_secret_key, row.secret_encrypted))
+    totp = pyotp.TOTP(decrypt_personal(settings.personal_keys, row.secret_encrypted))
     now = utcnow()
     for offset in (-1, 0, 1):
         step = int(now.timestamp()) // totp.interval + offset

@@ -32,7 +32,7 @@ from smartcity.accounts.service.passwords import check_password
 from smartcity.accounts.service.roles import (
     _add_assignment,
 )
-from smartcity.core.crypto import decrypt_personal, encrypt_personal, mask
+from smartcity.core.crypto import Keys, decrypt_personal, encrypt_personal, mask
 from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
 from smartcity.core.security import Actor
@@ -52,7 +52,7 @@ def create_user(
     phone: str | None = None,
     locale: str = "vi",
     roles: Sequence[tuple[str, str | None]] = (),
-    secret: str | None = None,
+    secret: Keys | None = None,
 ) -> UserRead:
     """Create a user with a password and roles; audited without the hash. `secret` encrypts the phone."""
     name = _check_username(username)
@@ -86,7 +86,7 @@ def _insert_user(
     phone: str | None,
     locale: str,
     roles: Sequence[tuple[str, str | None]],
-    secret: str | None,
+    secret: Keys | None,
 ) -> UserRead:
     with UnitOfWork(db, actor) as uow:
         if uow.session.scalar(select(User.id).where(User.username == name)) is not None:
@@ -109,7 +109,7 @@ def _insert_user(
         return _user_read(uow.session, user)
 
 
-def _set_phone(user: User, phone: str | None, secret: str | None) -> None:
+def _set_phone(user: User, phone: str | None, secret: Keys | None) -> None:
     if phone is None or not phone.strip():
         user.phone_encrypted = user.phone_masked = None
         return
@@ -121,7 +121,7 @@ def _set_phone(user: User, phone: str | None, secret: str | None) -> None:
 
 
 def update_user(
-    db: Database, *, actor: Actor, user_id: int, changes: dict[str, Any], secret: str | None = None
+    db: Database, *, actor: Actor, user_id: int, changes: dict[str, Any], secret: Keys | None = None
 ) -> UserRead:
     """Change a user's name, e-mail, phone, locale or active flag (keys of `changes`); audited."""
     allowed = {"full_name", "email", "phone", "locale", "is_active"}
@@ -221,7 +221,7 @@ def list_users(db: Database, *, limit: int = 50, offset: int = 0, query: str | N
         return UserPage(items=[_user_read(s, u) for u in users], total=total, limit=limit, offset=offset)
 
 
-def get_user_phone(db: Database, *, actor: Actor, user_id: int, secret: str) -> str | None:
+def get_user_phone(db: Database, *, actor: Actor, user_id: int, secret: Keys) -> str | None:
     """A user's phone number in clear; the read is written to the audit log."""
     with UnitOfWork(db, actor) as uow:
         user = _user_or_404(uow.session, user_id)

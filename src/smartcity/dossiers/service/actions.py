@@ -97,7 +97,7 @@ def _with_proposed_house_number(
     dossier = dossier_row(db, code)
     if dossier.procedure_code != HOUSE_NUMBER_PROCEDURE or result.get("street_code"):
         return payload
-    form = json.loads(decrypt_personal(settings.resolved_secret_key, dossier.form_encrypted))
+    form = json.loads(decrypt_personal(settings.personal_keys, dossier.form_encrypted))
     if form.get("longitude") is None or form.get("latitude") is None:
         return payload
     try:
@@ -134,7 +134,7 @@ def _with_plan_check(db: Database, settings: Settings, code: str, payload: dict[
     dossier = dossier_row(db, code)
     if dossier.procedure_code != CONSTRUCTION_PERMIT_PROCEDURE:
         return payload
-    form = json.loads(decrypt_personal(settings.resolved_secret_key, dossier.form_encrypted))
+    form = json.loads(decrypt_personal(settings.personal_keys, dossier.form_encrypted))
     try:
         from smartcity.gis.service import check_against_plan
     except ImportError:  # the GIS domain is not installed
@@ -256,8 +256,11 @@ def _issue_result(uow: UnitOfWork, dossier: Dossier, settings: Settings, *, cert
     """Produce the result PDF from the dossier's data and keep it (unsigned until the signing service)."""
     from smartcity.dossiers.documents import result_issuer
 
-    form = json.loads(decrypt_personal(settings.resolved_secret_key, dossier.form_encrypted))
-    pdf, number = result_issuer().issue(dossier, form, unit_names=unit_names(uow.db, dossier))
+    form = json.loads(decrypt_personal(settings.personal_keys, dossier.form_encrypted))
+    applicant = dossier.applicant_name(settings.personal_keys)
+    pdf, number = result_issuer().issue(
+        dossier, form, unit_names=unit_names(uow.db, dossier), applicant=applicant
+    )
     digest = file_store(settings.data_dir).put(pdf)
     uow.session.add(
         DossierDocument(

@@ -134,6 +134,7 @@ def document_pdf(db: Database, *, actor: Actor | None, settings: Settings, code:
     return documents.process_form(
         kind,
         dossier,
+        applicant=dossier.applicant_name(settings.personal_keys),
         timeline=timeline,
         steps_due=step_due_dates(dossier, calendar),
         base_url=settings.public_url().rstrip("/"),
@@ -141,14 +142,15 @@ def document_pdf(db: Database, *, actor: Actor | None, settings: Settings, code:
     )
 
 
-def register_rows(db: Database, *, unit: str, month: date) -> list[Dossier]:
-    """The dossiers received by an intake unit in a month, in order (for the register, form 06)."""
+def register_rows(db: Database, *, unit: str, month: date) -> list[tuple[Dossier, str]]:
+    """The dossiers received by an intake unit in a month, in order, each with its applicant's decrypted
+    name (for the register, form 06)."""
     end = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    keys = db.settings.personal_keys
     with db.session() as s:
-        return list(
-            s.scalars(
-                select(Dossier)
-                .where(Dossier.intake_unit == unit, Dossier.start_date >= month, Dossier.start_date < end)
-                .order_by(Dossier.received_at)
-            )
+        rows = s.scalars(
+            select(Dossier)
+            .where(Dossier.intake_unit == unit, Dossier.start_date >= month, Dossier.start_date < end)
+            .order_by(Dossier.received_at)
         )
+        return [(d, d.applicant_name(keys)) for d in rows]

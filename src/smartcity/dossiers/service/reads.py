@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from smartcity.accounts import service as accounts
 from smartcity.city.service import WorkingCalendar
 from smartcity.core.config import Settings
-from smartcity.core.crypto import blind_index, decrypt_personal
+from smartcity.core.crypto import Keys, blind_index, decrypt_personal
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import (
     NotFound,
@@ -62,7 +62,9 @@ def _deadline_status(dossier: Dossier, calendar: WorkingCalendar, today: date, w
     return "closed" if dossier.state != SUBMITTED else "waiting"
 
 
-def _summary(dossier: Dossier, calendar: WorkingCalendar, today: date, locale: str = "vi") -> DossierSummary:
+def _summary(
+    dossier: Dossier, keys: Keys, calendar: WorkingCalendar, today: date, locale: str = "vi"
+) -> DossierSummary:
     return DossierSummary(
         code=dossier.code,
         procedure_code=dossier.procedure_code,
@@ -73,7 +75,7 @@ def _summary(dossier: Dossier, calendar: WorkingCalendar, today: date, locale: s
         step=dossier.step,
         intake_unit=dossier.intake_unit,
         processing_unit=dossier.processing_unit,
-        applicant_name=dossier.applicant_name,
+        applicant_name=dossier.applicant_name(keys),
         applicant_id_masked=dossier.applicant_id_masked,
         submitted_at=dossier.submitted_at,
         received_at=dossier.received_at,
@@ -120,6 +122,7 @@ def _detail(
     actor: Actor,
     calendar: WorkingCalendar,
     *,
+    keys: Keys,
     form: dict[str, Any] | None,
     locale: str = "vi",
 ) -> DossierDetail:
@@ -134,7 +137,7 @@ def _detail(
     )
     rating = session.scalar(select(DossierRating.overall).where(DossierRating.dossier_id == dossier.id))
     return DossierDetail(
-        **_summary(dossier, calendar, today, locale).model_dump(),
+        **_summary(dossier, keys, calendar, today, locale).model_dump(),
         deciding_unit=dossier.deciding_unit,
         ward_code=dossier.ward_code,
         level=dossier.level,
@@ -193,9 +196,10 @@ def get_dossier(
         if dossier is None or not _involved(dossier, actor):
             raise NotFound(f"No dossier {code}")
         if not sees_personal_data(dossier, actor):  # an operator not assigned to it: nothing personal read
-            return without_personal_data(_detail(s, dossier, actor, calendar, form=None, locale=locale))
-        form = json.loads(decrypt_personal(settings.resolved_secret_key, dossier.form_encrypted))
-        detail = _detail(s, dossier, actor, calendar, form=form, locale=locale)
+            keys = settings.personal_keys
+            return without_personal_data(_detail(s, dossier, actor, calendar, keys=keys, form=None, locale=locale))
+        form = json.loads(decrypt_personal(settings.personal_keys, dossier.form_encrypted))
+        detail = _detail(s, dossier, actor, calendar, keys=settings.personal_keys, form=form, locale=locale)
     if actor.user_id != dossier.applicant_user_id:
         with UnitOfWork(db, actor) as uow:
             uow.audit("dossier.personal_data_read", "dossier", code)
@@ -266,8 +270,9 @@ def list_dossiers(
         query = query.where(Dossier.procedure_code == procedure)
     if unit:
         query = query.where(or_(Dossier.intake_unit == unit, Dossier.processing_unit == unit))
-    if q:
-        query = query.where(Dossier.code.contains(q.strip().upper(), autoescape=True))
+    if q and q.strip():
+        by_name = Dossier.applicant_name_index == blind_index(settings.personal_keys, q)
+        query = query.where(or_(Dossier.code.contains(q.strip().upper(), autoescape=True), by_name))
     calendar = calendar_for(db, settings)
     today = _local_today(calendar)
     if deadline:
@@ -291,9 +296,9 @@ def list_dossiers(
             )
         return DossierPage(
             items=[
-                _summary(d, calendar, today, locale)
+                _summary(d, settings.personal_keys, calendar, today, locale)
                 if sees_personal_data(d, actor)
-                else without_personal_data(_summary(d, calendar, today, locale))
+                else without_personal_data(_summary(d, settings.personal_keys, calendar, today, locale))
                 for d in rows
             ],
             total=total,
@@ -338,7 +343,7 @@ def lookup(
     """Public lookup by code and ID number or phone; the same 404 whether the code or the factor is wrong;
     429 after too many failures from the same client."""
     _check_lookup_rate(db, client)
-    secret = settings.resolved_secret_key
+    secret = settings.personal_keys
     factor = "".join(second_factor.split())
     candidates = {blind_index(secret, factor), blind_index(secret, _normal_phone(factor))}
     calendar = calendar_for(db, settings)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from smartcity.city.service import WorkingCalendar
 from smartcity.core.config import Settings
-from smartcity.core.crypto import blind_index, encrypt_personal, mask
+from smartcity.core.crypto import Keys, blind_index, encrypt_optional, encrypt_personal, mask
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import (
     Conflict,
@@ -53,11 +53,12 @@ from smartcity.procedures import service as procedures
 from smartcity.procedures.schemas import ProcedureRead
 
 
-def _encrypt_applicant(dossier: Dossier, data: DossierCreate, secret: str) -> None:
+def _encrypt_applicant(dossier: Dossier, data: DossierCreate, secret: Keys) -> None:
     applicant = data.applicant
-    dossier.applicant_name = applicant.name
-    dossier.applicant_email = applicant.email
-    dossier.applicant_address = applicant.address
+    dossier.applicant_name_encrypted = encrypt_personal(secret, applicant.name)
+    dossier.applicant_name_index = blind_index(secret, applicant.name)
+    dossier.applicant_email_encrypted = encrypt_optional(secret, applicant.email)
+    dossier.applicant_address_encrypted = encrypt_optional(secret, applicant.address)
     if applicant.id_number:
         dossier.applicant_id_encrypted = encrypt_personal(secret, applicant.id_number)
         dossier.applicant_id_index = blind_index(secret, applicant.id_number)
@@ -222,7 +223,7 @@ def _create(
         dossier = _new_dossier(
             procedure, data, units, actor=actor, channel=channel, now=now, key=key, request_hash=request_hash
         )
-        _encrypt_applicant(dossier, data, settings.resolved_secret_key)
+        _encrypt_applicant(dossier, data, settings.personal_keys)
         dossier.code = _next_code(s, config.code_pattern, units[0], calendar.local_date(now))
         s.add(dossier)
         s.flush()

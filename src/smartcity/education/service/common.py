@@ -188,14 +188,14 @@ def year_by_name(session: Session, name: str) -> SchoolYear:
 
 def seal(settings: Settings, value: str) -> str:
     """Encrypt a child's personal value at rest."""
-    return encrypt_personal(settings.resolved_secret_key, value)
+    return encrypt_personal(settings.personal_keys, value)
 
 
 def unseal(settings: Settings, token: str | None) -> str:
     """Decrypt a value sealed by `seal` ("" for none)."""
-    return decrypt_personal(settings.resolved_secret_key, token) if token else ""
+    return decrypt_personal(settings.personal_keys, token) if token else ""
 
 
 def id_hash(settings: Settings, personal_id: str) -> str:
     """The keyed hash of a personal identification number, for lookup."""
-    return blind_index(settings.resolved_secret_key, personal_id)
+    return blind_index(settings.personal_keys, personal_id)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from smartcity.accounts import service as accounts_service
-from smartcity.core.crypto import blind_index, decrypt_personal
+from smartcity.core.crypto import Keys, blind_index, decrypt_personal
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, Forbidden, ValidationFailed
 from smartcity.core.security import Actor
@@ -401,7 +401,7 @@ def flag_urgent(
         return _finish(uow, report, at)
 
 
-def read_contact(db: Database, *, actor: Actor, code: str, secret: str) -> ContactRead:
+def read_contact(db: Database, *, actor: Actor, code: str, secret: Keys) -> ContactRead:
     """The reporter's contact for staff handling the report; every read is written to the audit log."""
     with UnitOfWork(db, actor) as uow:
         report = _load(uow.session, code)
@@ -420,7 +420,7 @@ def read_contact(db: Database, *, actor: Actor, code: str, secret: str) -> Conta
 
 
 def reports_by_phone(
-    db: Database, *, actor: Actor, phone: str, secret: str, limit: int = 20
+    db: Database, *, actor: Actor, phone: str, secret: Keys, limit: int = 20
 ) -> list[ReportRead]:
     """A caller's earlier reports, found by the keyed hash of the phone number (operators; logged)."""
     if not any(actor.has_role(r) for r in DISPATCH_ROLES):

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from smartcity.core.crypto import blind_index, encrypt_personal, mask
+from smartcity.core.crypto import Keys, blind_index, encrypt_personal, mask
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from smartcity.core.security import Actor
@@ -67,7 +67,7 @@ def _snapshot(report: Report) -> dict[str, Any]:
     }
 
 
-def _set_contact(report: Report, data: ReportCreate, secret: str) -> None:
+def _set_contact(report: Report, data: ReportCreate, secret: Keys) -> None:
     if data.reporter_name:
         report.reporter_name_encrypted = encrypt_personal(secret, data.reporter_name)
     if data.reporter_phone:
@@ -120,7 +120,7 @@ def submit_report(
     *,
     actor: Actor,
     data: ReportCreate,
-    secret: str,
+    secret: Keys,
     photos: Sequence[bytes] = (),
     at: datetime | None = None,
     settings: FeedbackSettings | None = None,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from smartcity.core.crypto import blind_index
+from smartcity.core.crypto import Keys, blind_index
 from smartcity.core.text import fold as fold_text
 
 WARD_EXTENSION = "http://thudaumot.gov.vn/fhir/StructureDefinition/address-ward"
@@ -64,7 +64,7 @@ def fold(text: str) -> str:
     return fold_text(text).upper()
 
 
-def token(secret: str, value: str) -> str:
+def token(secret: Keys, value: str) -> str:
     """The keyed hash of a value as stored in a token column."""
     return blind_index(secret, value)[:TOKEN_LENGTH]
 
@@ -75,7 +75,7 @@ def joined(tokens: Iterable[str]) -> str:
     return f" {' '.join(unique)} " if unique else ""
 
 
-def identifier_tokens(secret: str, identifiers: list[dict[str, Any]]) -> list[str]:
+def identifier_tokens(secret: Keys, identifiers: list[dict[str, Any]]) -> list[str]:
     """Hashes of `system|value` and of `value` alone for each identifier."""
     tokens = []
     for identifier in identifiers:
@@ -100,7 +100,7 @@ def name_words(resource: dict[str, Any]) -> list[str]:
     return [fold(w) for w in words if w.strip()]
 
 
-def name_tokens(secret: str, words: Iterable[str]) -> list[str]:
+def name_tokens(secret: Keys, words: Iterable[str]) -> list[str]:
     """Hashes of folded name words."""
     return [token(secret, "name:" + fold(w)) for w in words]
 
@@ -150,7 +150,7 @@ def _ward_hint(resource: dict[str, Any]) -> tuple[str | None, list[str]]:
     return None, [t for t in texts if t]
 
 
-def _guardians(secret: str, resource: dict[str, Any]) -> list[str]:
+def _guardians(secret: Keys, resource: dict[str, Any]) -> list[str]:
     tokens = []
     for contact in resource.get("contact") or []:
         for extension in contact.get("extension") or []:
@@ -167,7 +167,7 @@ def _org_refs(resource_type: str, resource: dict[str, Any]) -> list[str]:
     return [r for r in refs if isinstance(r, str) and r.startswith("Organization/")]
 
 
-def columns(secret: str, resource: dict[str, Any]) -> Columns:
+def columns(secret: Keys, resource: dict[str, Any]) -> Columns:
     """Every search column of `resource`."""
     kind = resource["resourceType"]
     found = Columns(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, aliased
 
 from smartcity.core.clock import city_zone
 from smartcity.core.config import Settings
+from smartcity.core.crypto import Keys
 from smartcity.health.fhir.access import Caller
 from smartcity.health.fhir.extract import fold, token
 from smartcity.health.fhir.outcome import FhirError
@@ -175,7 +176,7 @@ def _token_values(value: str) -> list[str]:
 
 
 def _condition(
-    resource_type: str, name: str, value: str, secret: str, settings: Settings
+    resource_type: str, name: str, value: str, secret: Keys, settings: Settings
 ) -> ColumnElement[bool]:
     kind = params_for(resource_type)[name][0]
     if name == "_id":
@@ -215,7 +216,7 @@ def parse(
     resource_type: str,
     items: list[tuple[str, str]],
     *,
-    secret: str,
+    secret: Keys,
     settings: Settings,
     default_count: int,
     max_count: int,
@@ -288,7 +289,7 @@ def _base(resource_type: str, query: Query) -> Select[Any]:
 
 
 def run(
-    session: Session, secret: str, resource_type: str, query: Query
+    session: Session, secret: Keys, resource_type: str, query: Query
 ) -> tuple[list[Stored], int, list[Stored]]:
     """The page of matches, the total and the included resources."""
     if resource_type not in SUPPORTED_TYPES:
@@ -307,7 +308,7 @@ def run(
     return matches, total, _included(session, secret, rows, query.includes)
 
 
-def _included(session: Session, secret: str, rows: Any, includes: list[str]) -> list[Stored]:
+def _included(session: Session, secret: Keys, rows: Any, includes: list[str]) -> list[Stored]:
     references: set[str] = set()
     for include in includes:
         target = include.split(":")[-1]

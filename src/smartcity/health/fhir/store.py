@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from smartcity.core.crypto import decrypt_personal, encrypt_personal
+from smartcity.core.crypto import Keys, decrypt_personal, encrypt_personal
 from smartcity.core.db import utcnow
 from smartcity.health.fhir.access import Caller
 from smartcity.health.fhir.extract import columns, fold
@@ -27,7 +27,7 @@ class StoreContext:
     """What a write needs: the session, the key, the national ID system, who writes and the wards."""
 
     session: Session
-    secret: str
+    secret: Keys
     national_system: str
     caller: Caller
     wards: dict[str, str]  # folded ward name ("PHUONG PHU LOI") → ward code, valid today
@@ -59,7 +59,7 @@ def instant(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def served(secret: str, row: FhirResource) -> Stored:
+def served(secret: Keys, row: FhirResource) -> Stored:
     """The resource a row holds, decrypted, with its id and meta."""
     resource = json.loads(decrypt_personal(secret, row.content))
     resource["id"] = row.logical_id
@@ -80,7 +80,7 @@ def current_row(session: Session, resource_type: str, logical_id: str) -> FhirRe
     )
 
 
-def read(session: Session, secret: str, resource_type: str, logical_id: str) -> Stored:
+def read(session: Session, secret: Keys, resource_type: str, logical_id: str) -> Stored:
     """The current version of a resource (404 OperationOutcome if unknown)."""
     row = current_row(session, resource_type, logical_id)
     if row is None:
@@ -88,7 +88,7 @@ def read(session: Session, secret: str, resource_type: str, logical_id: str) -> 
     return served(secret, row)
 
 
-def vread(session: Session, secret: str, resource_type: str, logical_id: str, version: int) -> Stored:
+def vread(session: Session, secret: Keys, resource_type: str, logical_id: str, version: int) -> Stored:
     """One version of a resource."""
     row = session.scalar(
         select(FhirResource).where(
@@ -102,7 +102,7 @@ def vread(session: Session, secret: str, resource_type: str, logical_id: str, ve
     return served(secret, row)
 
 
-def history(session: Session, secret: str, resource_type: str, logical_id: str) -> list[Stored]:
+def history(session: Session, secret: Keys, resource_type: str, logical_id: str) -> list[Stored]:
     """Every version of a resource, newest first."""
     rows = session.scalars(
         select(FhirResource)

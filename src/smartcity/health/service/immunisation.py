@@ -221,7 +221,7 @@ def overdue_children(
 def _names(db: Database, settings: Settings, patient_ids: list[str], actor: Actor | None) -> dict[str, str]:
     from smartcity.health.service.records import log_access, summary
 
-    secret, system = settings.resolved_secret_key, settings.section(HealthSettings).national_id_system
+    secret, system = settings.personal_keys, settings.section(HealthSettings).national_id_system
     with db.session() as s:
         rows = s.scalars(
             select(FhirResource).where(

@@ -56,7 +56,7 @@ def store_context(session: Session, db: Database, settings: Settings, caller: Ca
     wards = {fold(name): code for code, name in ward_names(db, today).items()}  # "PHUONG PHU LOI"
     return store.StoreContext(
         session=session,
-        secret=settings.resolved_secret_key,
+        secret=settings.personal_keys,
         national_system=settings.section(HealthSettings).national_id_system,
         caller=caller,
         wards=wards,
@@ -180,7 +180,7 @@ def patient_summaries(
     db: Database, settings: Settings, *, actor: Actor, query: str, limit: int = 20
 ) -> list[PatientSummary]:
     """Staff search by citizen ID (12 digits) or name words, within the staff member's wards; logged."""
-    health, secret = settings.section(HealthSettings), settings.resolved_secret_key
+    health, secret = settings.section(HealthSettings), settings.personal_keys
     query = query.strip()
     if not query:
         return []

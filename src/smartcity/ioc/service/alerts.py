@@ -65,7 +65,7 @@ class _Key:
 
 def _signing_key(db: Database, settings: Settings) -> _Key:
     """The centre's key and certificate; issued by the city's CA on first use."""
-    secret = settings.resolved_secret_key
+    secret = settings.personal_keys
     with db.session() as s:
         row = s.scalar(select(SigningKey).order_by(SigningKey.id.desc()).limit(1))
         if row is not None:

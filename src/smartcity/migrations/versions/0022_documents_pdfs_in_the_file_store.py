@@ -5,7 +5,7 @@ into the file store (area "documents", content-addressed) and the row keeps its 
 on disk before its column is dropped; the downgrade reads the files back into the columns.
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-05 19:40:00
 """
 
@@ -20,7 +20,7 @@ from smartcity.core.config import Settings, get_settings
 from smartcity.core.files import FileStore, file_store
 
 revision = "0022"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
