@@ -29,8 +29,8 @@ BASE_LEGEND = (
     "Đường phố",
 )
 
-# page -> (static script that draws its layers, {layer id: Vietnamese legend label})
-MAP_PAGES: dict[str, tuple[str, dict[str, str]]] = {
+# page -> (static script that draws its layers, {layer id: its Vietnamese legend label or labels})
+MAP_PAGES: dict[str, tuple[str, dict[str, str | tuple[str, ...]]]] = {
     "/ban-do": (
         "web/static/js/city-map.js",
         {"ward-fill": "Phường (mỗi phường một màu, ranh giới gần đúng)"},
@@ -61,6 +61,10 @@ MAP_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "/can-bo/ban-do-chinh-sua?layer=streets": (
         "gis/static/map-editor.js",
         {"line": "Đường phố — đường, ranh giới", "point": "Đường phố — điểm"},
+    ),
+    "/can-bo/chieu-sang": (
+        "web/static/js/lighting-map.js",
+        {"lights": ("Đèn đang sáng", "Đèn đang tắt", "Đèn hỏng, chờ sửa")},
     ),
 }
 
@@ -173,9 +177,10 @@ def test_map_pages_reference_no_other_host_run_no_inline_script_and_name_each_la
         assert parts.inline_scripts == 0 and not parts.handlers, f"{path} has inline script"
         assert "/static/js/base-map.js" in parts.script_sources, path
         source = (SRC / script).read_text(encoding="utf-8")
-        for layer, label in layers.items():
+        for layer, labels in layers.items():
             assert f'id: "{layer}"' in source, f"{path}: legend of a layer {layer} its script does not draw"
-            assert label in parts.legend.get(layer, []), f"{path}: no Vietnamese legend {label!r} for {layer}"
+            for label in (labels,) if isinstance(labels, str) else labels:
+                assert label in parts.legend.get(layer, []), f"{path}: no Vietnamese legend {label!r} for {layer}"
         for label in BASE_LEGEND:
             assert any(label in texts for texts in parts.legend.values()), f"{path}: base map legend {label}"
         assert "gis.chinhphu.vn" in html and "dữ liệu mô phỏng" in html, f"{path}: the base map's sources"
