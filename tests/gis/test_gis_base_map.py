@@ -66,6 +66,19 @@ MAP_PAGES: dict[str, tuple[str, dict[str, str | tuple[str, ...]]]] = {
         "web/static/js/lighting-map.js",
         {"lights": ("Đèn đang sáng", "Đèn đang tắt", "Đèn hỏng, chờ sửa")},
     ),
+    "/can-bo/camera": ("web/static/js/camera-map.js", {"cameras": ("Camera giao thông", "Camera an ninh")}),
+    "/can-bo/thu-gom": (
+        "web/static/js/waste-map.js",
+        {
+            "containers": (
+                "Thùng đầy dưới 60 %",
+                "Thùng đầy 60–85 %",
+                "Thùng đầy từ 85 % trở lên",
+                "Thùng chưa có số liệu",
+            ),
+            "depots": "Bãi xe",
+        },
+    ),
 }
 
 
@@ -180,7 +193,7 @@ def test_map_pages_reference_no_other_host_run_no_inline_script_and_name_each_la
         for layer, labels in layers.items():
             assert f'id: "{layer}"' in source, f"{path}: legend of a layer {layer} its script does not draw"
             for label in (labels,) if isinstance(labels, str) else labels:
-                assert label in parts.legend.get(layer, []), f"{path}: no Vietnamese legend {label!r} for {layer}"
+                assert label in parts.legend.get(layer, []), f"{path}: no legend {label!r} for {layer}"
         for label in BASE_LEGEND:
             assert any(label in texts for texts in parts.legend.values()), f"{path}: base map legend {label}"
         assert "gis.chinhphu.vn" in html and "dữ liệu mô phỏng" in html, f"{path}: the base map's sources"
