@@ -79,6 +79,19 @@ MAP_PAGES: dict[str, tuple[str, dict[str, str | tuple[str, ...]]]] = {
             "depots": "Bãi xe",
         },
     ),
+    "/moi-truong": (
+        "web/static/js/environment-map.js",
+        {
+            "stations": (
+                "Trạm không khí, VN_AQI 0–50: Tốt",
+                "Trạm không khí, VN_AQI 301–500: Nguy hại",
+                "Cảm biến ngập: bình thường",
+                "Cảm biến ngập: nước đang lên",
+                "Cảm biến ngập: đường ngập",
+                "Trạm chưa có số liệu",
+            )
+        },
+    ),
 }
 
 
