@@ -92,6 +92,18 @@ MAP_PAGES: dict[str, tuple[str, dict[str, str | tuple[str, ...]]]] = {
             )
         },
     ),
+    "/cong-trinh": (
+        "web/static/js/investment-map.js",
+        {
+            "works-fill": (
+                "Công trình chuẩn bị đầu tư",
+                "Công trình đang thi công",
+                "Công trình đã hoàn thành hoặc đã quyết toán",
+            ),
+            "works-line": "Công trình theo tuyến (đường, cống): màu theo giai đoạn như trên",
+            "works-photos": "Ảnh hiện trường",
+        },
+    ),
 }
 
 # pages whose demo data other test packages load: their own page tests check them with check_map_page
