@@ -16,6 +16,7 @@ from smartcity.core import clock
 from smartcity.education import service
 from smartcity.education.service.imports import ASSET_HEADERS, STUDENT_HEADERS
 from tests.education.conftest import PASSWORD, SYSTEM
+from tests.gis import test_gis_base_map as base_map
 from tests.support import chromium_page, run_once_on_sqlite, served
 
 SHOTS = Path(tempfile.gettempdir())
@@ -57,6 +58,11 @@ def test_department_page_lists_all_schools_by_name_with_ward_names(demo, client)
     assert "Trường THCS Chu Văn An" in html and "Phường Thủ Dầu Một" in html
     assert re.search(r">\d{2}\.\d{3}<", html)  # enrolment written the Vietnamese way (68.081)
     assert ">25747<" not in html and "lower_secondary" not in html.split("schools-data")[0]
+
+
+def test_department_map_is_on_the_base_map_with_a_legend_of_its_colours(demo, client):
+    _sign_in(client, "giaoduc")
+    base_map.check_map_page(client, "/can-bo/giao-duc")
 
 
 def test_school_pages_for_its_staff_only(demo, client, settings):

@@ -29,8 +29,8 @@ BASE_LEGEND = (
     "Đường phố",
 )
 
-# page -> (static script that draws its layers, {layer id: Vietnamese legend label})
-MAP_PAGES: dict[str, tuple[str, dict[str, str]]] = {
+# page -> (static script that draws its layers, {layer id: its Vietnamese legend label or labels})
+MAP_PAGES: dict[str, tuple[str, dict[str, str | tuple[str, ...]]]] = {
     "/ban-do": (
         "web/static/js/city-map.js",
         {"ward-fill": "Phường (mỗi phường một màu, ranh giới gần đúng)"},
@@ -61,6 +61,64 @@ MAP_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "/can-bo/ban-do-chinh-sua?layer=streets": (
         "gis/static/map-editor.js",
         {"line": "Đường phố — đường, ranh giới", "point": "Đường phố — điểm"},
+    ),
+    "/can-bo/chieu-sang": (
+        "web/static/js/lighting-map.js",
+        {"lights": ("Đèn đang sáng", "Đèn đang tắt", "Đèn hỏng, chờ sửa")},
+    ),
+    "/can-bo/camera": ("web/static/js/camera-map.js", {"cameras": ("Camera giao thông", "Camera an ninh")}),
+    "/can-bo/thu-gom": (
+        "web/static/js/waste-map.js",
+        {
+            "containers": (
+                "Thùng đầy dưới 60 %",
+                "Thùng đầy 60–85 %",
+                "Thùng đầy từ 85 % trở lên",
+                "Thùng chưa có số liệu",
+            ),
+            "depots": "Bãi xe",
+        },
+    ),
+    "/moi-truong": (
+        "web/static/js/environment-map.js",
+        {
+            "stations": (
+                "Trạm không khí, VN_AQI 0–50: Tốt",
+                "Trạm không khí, VN_AQI 301–500: Nguy hại",
+                "Cảm biến ngập: bình thường",
+                "Cảm biến ngập: nước đang lên",
+                "Cảm biến ngập: đường ngập",
+                "Trạm chưa có số liệu",
+            )
+        },
+    ),
+    "/cong-trinh": (
+        "web/static/js/investment-map.js",
+        {
+            "works-fill": (
+                "Công trình chuẩn bị đầu tư",
+                "Công trình đang thi công",
+                "Công trình đã hoàn thành hoặc đã quyết toán",
+            ),
+            "works-line": "Công trình theo tuyến (đường, cống): màu theo giai đoạn như trên",
+            "works-photos": "Ảnh hiện trường",
+        },
+    ),
+}
+
+# pages whose demo data other test packages load: their own page tests check them with check_map_page
+OTHER_MAP_PAGES: dict[str, tuple[str, dict[str, str | tuple[str, ...]]]] = {
+    "/can-bo/giao-duc": (
+        "web/static/js/education-map.js",
+        {
+            "schools": (
+                "Trường thu đạt từ 95 %",
+                "Trường thu từ 85 % đến dưới 95 %",
+                "Trường thu dưới 85 %",
+                "Trường chưa có khoản thu đến hạn",
+            ),
+            "wards-line": "Ranh giới phường (gần đúng)",
+        },
     ),
 }
 
@@ -125,6 +183,34 @@ def _staff_browser(app) -> TestClient:  # type: ignore[no-untyped-def]
     return client
 
 
+def check_map_page(client: TestClient, path: str) -> None:
+    """Assert that a map page asks no other host, runs no inline script and names each layer in its legend."""
+    script, layers = {**MAP_PAGES, **OTHER_MAP_PAGES}[path]
+    response = client.get(path)
+    assert response.status_code == 200, path
+    html = response.text
+    assert not EXTERNAL.search(html), f"{path} sends the browser to another host"
+    assert "openstreetmap" not in html and "tile.openstreetmap" not in html
+    parts = _PageParts()
+    parts.feed(html)
+    assert parts.inline_scripts == 0 and not parts.handlers, f"{path} has inline script"
+    assert "/static/js/base-map.js" in parts.script_sources, path
+    source = (SRC / script).read_text(encoding="utf-8")
+    for layer, labels in layers.items():
+        assert f'id: "{layer}"' in source, f"{path}: legend of a layer {layer} its script does not draw"
+        for label in (labels,) if isinstance(labels, str) else labels:
+            assert label in parts.legend.get(layer, []), f"{path}: no legend {label!r} for {layer}"
+    for label in BASE_LEGEND:
+        assert any(label in texts for texts in parts.legend.values()), f"{path}: base map legend {label}"
+    assert "gis.chinhphu.vn" in html and "dữ liệu mô phỏng" in html, f"{path}: the base map's sources"
+    for src in parts.script_sources:
+        if src.startswith("/static/vendor/"):
+            continue
+        body = client.get(src)
+        assert body.status_code == 200, src
+        assert not re.search(r"https?://", body.text), f"{src} names another host"
+
+
 def test_base_map_is_geojson_of_the_real_districts_and_the_streets_inside_the_province(demo, client):
     response = client.get("/api/v1/gis/base-map.geojson")
     assert response.status_code == 200
@@ -162,29 +248,8 @@ def test_map_pages_reference_no_other_host_run_no_inline_script_and_name_each_la
     demo, app, quick_logins
 ):
     staff = _staff_browser(app)
-    for path, (script, layers) in MAP_PAGES.items():
-        response = staff.get(path)
-        assert response.status_code == 200, path
-        html = response.text
-        assert not EXTERNAL.search(html), f"{path} sends the browser to another host"
-        assert "openstreetmap" not in html and "tile.openstreetmap" not in html
-        parts = _PageParts()
-        parts.feed(html)
-        assert parts.inline_scripts == 0 and not parts.handlers, f"{path} has inline script"
-        assert "/static/js/base-map.js" in parts.script_sources, path
-        source = (SRC / script).read_text(encoding="utf-8")
-        for layer, label in layers.items():
-            assert f'id: "{layer}"' in source, f"{path}: legend of a layer {layer} its script does not draw"
-            assert label in parts.legend.get(layer, []), f"{path}: no Vietnamese legend {label!r} for {layer}"
-        for label in BASE_LEGEND:
-            assert any(label in texts for texts in parts.legend.values()), f"{path}: base map legend {label}"
-        assert "gis.chinhphu.vn" in html and "dữ liệu mô phỏng" in html, f"{path}: the base map's sources"
-        for src in parts.script_sources:
-            if src.startswith("/static/vendor/"):
-                continue
-            body = staff.get(src)
-            assert body.status_code == 200, src
-            assert not re.search(r"https?://", body.text), f"{src} names another host"
+    for path in MAP_PAGES:
+        check_map_page(staff, path)
 
 
 def test_planning_zones_are_coloured_by_land_use_with_their_vietnamese_names(demo, client):

@@ -21,18 +21,18 @@ document.addEventListener("securitypolicyviolation", function (e) {
   window.__cspViolations.push(e.violatedDirective + " blocked " + (e.blockedURI || "inline"));
 });
 """
-MAP_PAGES = [  # (page, what the page's own script sets once it has drawn its map)
+MAP_PAGES = [  # (page, what its own script sets once its map has drawn; base-map.js sets data-map-drawn)
     ("/ban-do", "#map[data-ready=true]"),
     ("/ban-do-quy-hoach", "#plan-map[data-ready=true]"),
     ("/feedback", "#fb-map[data-ready=true]"),
     ("/feedback/new", "#fb-pick[data-ready=true]"),
-    ("/can-bo/chieu-sang", "#lighting-map[data-ready=true]"),
-    ("/can-bo/camera", "#camera-map[data-ready=true]"),
-    ("/can-bo/thu-gom", "#waste-map[data-ready=true]"),
-    ("/moi-truong", "#env-map[data-ready=true]"),
+    ("/can-bo/chieu-sang", "#lighting-map[data-ready=true][data-map-drawn]"),
+    ("/can-bo/camera", "#camera-map[data-ready=true][data-map-drawn]"),
+    ("/can-bo/thu-gom", "#waste-map[data-ready=true][data-map-drawn]"),
+    ("/moi-truong", "#env-map[data-ready=true][data-map-drawn]"),
     ("/can-bo/thiet-bi", "#iot-map[data-ready=true]"),
-    ("/can-bo/giao-duc", "#edu-map[data-ready]"),
-    ("/cong-trinh", "#inv-map[data-ready=true]"),
+    ("/can-bo/giao-duc", "#edu-map[data-ready][data-map-drawn]"),
+    ("/cong-trinh", "#inv-map[data-ready=true][data-map-drawn]"),
     ("/ioc", "#ioc-map[data-ready=true]"),
 ]
 

@@ -11,18 +11,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from smartcity.cameras import service
 from smartcity.core import clock
 from smartcity.core.security import Actor
-from smartcity.web.deps import DbDep, require_role
+from smartcity.web.deps import DbDep, SettingsDep, require_role
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 STAFF_LINKS = ({"label": "Camera giao thông và an ninh", "href": "/can-bo/camera", "roles": ("operator",)},)
 Operator = Annotated[Actor, Depends(require_role("operator"))]
 KINDS = {"traffic": "Camera giao thông", "security": "Camera an ninh"}
+KIND_COLOURS = {"traffic": "#1565c0", "security": "#6a1b9a"}  # the map's dot and its legend, by kind
 CHART_W, CHART_H = 640, 140
 
 
 @router.get("/can-bo/camera", response_class=HTMLResponse)
-def overview(request: Request, db: DbDep, actor: Operator) -> HTMLResponse:
+def overview(request: Request, db: DbDep, settings: SettingsDep, actor: Operator) -> HTMLResponse:
     """Cameras on a map and the events to handle."""
     cameras = service.list_cameras(db)
     events = service.list_events(db, limit=50)
@@ -31,7 +32,7 @@ def overview(request: Request, db: DbDep, actor: Operator) -> HTMLResponse:
         {
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},
-            "properties": {"id": c.id, "colour": "#1565c0" if c.kind == "traffic" else "#6a1b9a"},
+            "properties": {"id": c.id, "colour": KIND_COLOURS[c.kind]},
         }
         for c in cameras
     ]
@@ -45,6 +46,11 @@ def overview(request: Request, db: DbDep, actor: Operator) -> HTMLResponse:
             "event_names": service.EVENT_NAMES,
             "kinds": KINDS,
             "features": features,
+            "legend": [
+                {"layer": "cameras", "label": KINDS[kind], "colour": colour, "shape": "dot"}
+                for kind, colour in KIND_COLOURS.items()
+            ],
+            "base_map_style_url": settings.base_map_style_url,
         },
     )
 

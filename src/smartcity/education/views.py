@@ -45,6 +45,9 @@ STAFF_LINKS = (
 )
 
 
+WARD_LINE = ("#8a94a6", "Ranh giới phường (gần đúng)")  # the wards on the department's map, and its legend
+
+
 # ------------------------------------------------------------------------------------------ department
 
 
@@ -62,6 +65,11 @@ def department(request: Request, db: DbDep, settings: SettingsDep, actor: ActorD
             "norms": service.NORM_BASIS,
             "base_map_style_url": settings.base_map_style_url,
             "geojson": service.schools_geojson(data["schools"]),
+            "legend": [
+                *service.fee_rate_legend(),
+                {"layer": "wards-line", "label": WARD_LINE[1], "colour": WARD_LINE[0], "shape": "line"},
+            ],
+            "ward_line_colour": WARD_LINE[0],
             "on_text": service.dmy(data["on"]),
         },
     )

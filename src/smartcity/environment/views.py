@@ -20,6 +20,14 @@ PUBLIC_LINKS = ({"label": "Chất lượng không khí", "href": "/moi-truong"},
 STAFF_LINKS = ({"label": "Ngập nước đường phố", "href": "/can-bo/moi-truong/ngap", "roles": ("operator",)},)
 STATE_NAMES = {"rising": "Nước đang lên", "flooded": "Đường ngập", "receded": "Đã rút"}
 CHART_W, CHART_H = 640, 160
+# a flood gauge on the map (state -> colour, Vietnamese legend label), and a station without readings; the air
+# stations take the colour of their VN_AQI band (aqi.BANDS). Shared by the map's features and its legend.
+GAUGE_STATES: dict[str, tuple[str, str]] = {
+    "normal": ("#1a73e8", "Cảm biến ngập: bình thường"),
+    "rising": ("#f29900", "Cảm biến ngập: nước đang lên"),
+    "flooded": ("#d93025", "Cảm biến ngập: đường ngập"),
+}
+NO_READING = ("#9e9e9e", "Trạm chưa có số liệu")
 
 
 def number(value: float | None, digits: int = 0) -> str:
@@ -38,12 +46,13 @@ def _feature(station: Station, latest: Any, floods: dict[str, Any]) -> dict[str,
         props |= {"aqi": latest.aqi, "colour": band.hex, "label": f"{latest.aqi} – {band.name_vi}"}
     elif station.kind == "flood":
         event = floods.get(station.id)
+        state = "flooded" if event and event.state == "flooded" else "rising" if event else "normal"
         props |= {
-            "colour": "#d93025" if event and event.state == "flooded" else "#f29900" if event else "#1a73e8",
+            "colour": GAUGE_STATES[state][0],
             "label": f"{number(station.last_level_cm)} cm",
         }
     else:
-        props |= {"colour": "#9e9e9e", "label": "Chưa có số liệu"}
+        props |= {"colour": NO_READING[0], "label": "Chưa có số liệu"}
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [station.lon, station.lat]},
@@ -52,7 +61,7 @@ def _feature(station: Station, latest: Any, floods: dict[str, Any]) -> dict[str,
 
 
 @router.get("/moi-truong", response_class=HTMLResponse)
-def overview(request: Request, db: DbDep) -> HTMLResponse:
+def overview(request: Request, db: DbDep, settings: SettingsDep) -> HTMLResponse:
     """Every station on a map with its VN_AQI colour band, and the water level of every flood gauge."""
     stations = service.list_stations(db)
     latest = service.latest_aqi(db)
@@ -81,6 +90,11 @@ def overview(request: Request, db: DbDep) -> HTMLResponse:
             "bands": aqi.BANDS,
             "states": STATE_NAMES,
             "points": [_feature(s, latest.get(s.id), floods) for s in stations],
+            "legend": [
+                {"layer": "stations", "label": label, "colour": colour, "shape": "dot"}
+                for colour, label in [*GAUGE_STATES.values(), NO_READING]
+            ],
+            "base_map_style_url": settings.base_map_style_url,
         },
     )
 

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from smartcity.city import service as city_service
 from smartcity.core import clock
+from smartcity.core.config import Settings
 from smartcity.core.errors import AppError, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.investment import photos, service, tracking
@@ -66,6 +67,35 @@ def dashboard(
     return render(request, "investment/dashboard.html", context)
 
 
+# the works on the map by phase: (colour, phases, Vietnamese legend label); with the site photos' dots,
+# shared by the map script (data-phase-colours) and its legend
+MAP_PHASES = (
+    ("#f59f00", ("preparation",), "Công trình chuẩn bị đầu tư"),
+    ("#d9480f", ("implementation",), "Công trình đang thi công"),
+    ("#2b8a3e", ("completed", "settled"), "Công trình đã hoàn thành hoặc đã quyết toán"),
+)
+LINE_WORKS = ("#868e96", "Công trình theo tuyến (đường, cống): màu theo giai đoạn như trên")
+PHOTO_DOT = ("#1971c2", "Ảnh hiện trường")
+
+
+def _map_context(settings: Settings) -> dict[str, Any]:
+    """What a page with the works' map needs: base map, the phases' colours and the legend."""
+    legend = [
+        {"layer": "works-fill", "label": label, "colour": colour, "shape": "fill"}
+        for colour, _, label in MAP_PHASES
+    ]
+    legend += [
+        {"layer": "works-line", "label": LINE_WORKS[1], "colour": LINE_WORKS[0], "shape": "line"},
+        {"layer": "works-photos", "label": PHOTO_DOT[1], "colour": PHOTO_DOT[0], "shape": "dot"},
+    ]
+    return {
+        "base_map_style_url": settings.base_map_style_url,
+        "phase_colours": {phase: colour for colour, phases, _ in MAP_PHASES for phase in phases},
+        "photo_colour": PHOTO_DOT[0],
+        "legend": legend,
+    }
+
+
 @router.get("/can-bo/dau-tu/du-an/{project_id}", response_class=HTMLResponse)
 def project_page(
     request: Request,
@@ -89,7 +119,7 @@ def project_page(
         "carry_over": tracking.carry_over(db, project_id=project_id, today=today),
         "settlement": tracking.settlement_of(db, project_id=project_id),
         "photos": photos.list_photos(db, project_id=project_id).items,
-        "base_map_style_url": settings.base_map_style_url,
+        **_map_context(settings),
         "today": today.isoformat(),
         "message": MESSAGES.get(request.query_params.get("msg", ""), ""),
         "error": request.query_params.get("error", ""),
@@ -176,7 +206,7 @@ def public_map(request: Request, db: DbDep, settings: SettingsDep, phuong: str |
             "ward": phuong or "",
             "works": works[:200],
             "count": len(works),
-            "base_map_style_url": settings.base_map_style_url,
+            **_map_context(settings),
         },
     )
 

@@ -58,6 +58,22 @@ def _group_rows(db: Database, now: datetime) -> list[dict[str, Any]]:
     return rows
 
 
+# state of a light on the overview map -> (colour, Vietnamese legend label); the map and its legend share it
+LIGHT_STATES: dict[str, tuple[str, str]] = {
+    "on": ("#f2b01e", "Đèn đang sáng"),
+    "off": ("#607d8b", "Đèn đang tắt"),
+    "broken": ("#d93025", "Đèn hỏng, chờ sửa"),
+}
+
+
+def _light_legend() -> list[dict[str, str]]:
+    """One legend entry per state a light can have on the map."""
+    return [
+        {"layer": "lights", "label": label, "colour": colour, "shape": "dot"}
+        for colour, label in LIGHT_STATES.values()
+    ]
+
+
 def _features(db: Database) -> list[dict[str, Any]]:
     lights = service.list_lights(db)
     states = iot_service.latest_state(db, device_ids=[light.id for light in lights])
@@ -67,7 +83,8 @@ def _features(db: Database) -> list[dict[str, Any]]:
     features = []
     for light in lights:
         power = states.get(light.id, {}).get("powerConsumption", (None, None))[0]
-        colour = "#d93025" if light.id in broken else ("#f2b01e" if power and power > 5 else "#607d8b")
+        state = "broken" if light.id in broken else ("on" if power and power > 5 else "off")
+        colour = LIGHT_STATES[state][0]
         features.append(
             {
                 "type": "Feature",
@@ -94,6 +111,8 @@ def overview(request: Request, db: DbDep, settings: SettingsDep, actor: Operator
         {
             "rows": _group_rows(db, clock.now()),
             "points": _features(db),
+            "legend": _light_legend(),
+            "base_map_style_url": settings.base_map_style_url,
             "streets": streets,
             "number": number,
         },

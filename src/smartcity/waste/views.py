@@ -30,10 +30,31 @@ def number(value: float | None, digits: int = 0) -> str:
     return format_decimal(round(value, digits), format=pattern, locale="vi_VN")
 
 
+# a container's fill on the map: (below this %, colour, Vietnamese label); shared by the map and its legend
+FILL_BANDS = (
+    (60.0, "#2e7d32", "Thùng đầy dưới 60 %"),
+    (85.0, "#f9a825", "Thùng đầy 60–85 %"),
+    (float("inf"), "#c62828", "Thùng đầy từ 85 % trở lên"),
+)
+NO_FILL = ("#9e9e9e", "Thùng chưa có số liệu")
+DEPOT = ("#000000", "Bãi xe")
+ROUTE_LABEL = "Lộ trình thu gom (mỗi xe một màu, như trong bảng kế hoạch)"
+
+
 def _fill_colour(fill: float | None) -> str:
     if fill is None:
-        return "#9e9e9e"
-    return "#2e7d32" if fill < 60 else "#f9a825" if fill < 85 else "#c62828"
+        return NO_FILL[0]
+    return next(colour for below, colour, _ in FILL_BANDS if fill < below)
+
+
+def _legend(colours: list[str]) -> list[dict[str, str]]:
+    """The map's legend: containers by fill, the routes drawn today, the depots."""
+    items = [
+        {"layer": "containers", "label": label, "colour": colour, "shape": "dot"}
+        for colour, label in [(colour, label) for _, colour, label in FILL_BANDS] + [NO_FILL]
+    ]
+    routes = [{"layer": "routes", "label": ROUTE_LABEL, "colour": c, "shape": "line"} for c in colours[:1]]
+    return [*items, *routes, {"layer": "depots", "label": DEPOT[1], "colour": DEPOT[0], "shape": "dot"}]
 
 
 @router.get("/can-bo/thu-gom", response_class=HTMLResponse)
@@ -69,11 +90,12 @@ def overview(request: Request, db: DbDep, settings: SettingsDep, actor: Operator
         {
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [d.lon, d.lat]},
-            "properties": {"kind": "depot", "colour": "#000"},
+            "properties": {"kind": "depot", "colour": DEPOT[0]},
         }
         for d in depots
     ]
     names = {c.id: c.name for c in containers}
+    route_colours = [f["properties"]["colour"] for f in features if f["properties"]["kind"] == "route"]
     return render(
         request,
         "waste/overview.html",
@@ -88,6 +110,8 @@ def overview(request: Request, db: DbDep, settings: SettingsDep, actor: Operator
             "kinds": service.KINDS,
             "waste_kinds": service.WASTE_KINDS,
             "features": features,
+            "legend": _legend(route_colours),
+            "base_map_style_url": settings.base_map_style_url,
             "number": number,
             "hhmm": service.hhmm,
         },

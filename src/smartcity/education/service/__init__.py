@@ -53,6 +53,7 @@ from smartcity.education.service.imports import (  # noqa: F401
 )
 from smartcity.education.service.overview import (  # noqa: F401
     class_stats,
+    fee_rate_legend,
     overview,
     percent,
     school_figures,

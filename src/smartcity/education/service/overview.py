@@ -173,6 +173,31 @@ def totals_by_level(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+# a school's dot on the department's map by its fee collection rate: (from this %, colour, Vietnamese legend
+# label), highest first, and the dot of a school with nothing due yet; shared by the map and its legend
+FEE_RATE_BANDS = (
+    (95.0, "#2b8a3e", "Trường thu đạt từ 95 %"),
+    (85.0, "#f59f00", "Trường thu từ 85 % đến dưới 95 %"),
+    (float("-inf"), "#d9480f", "Trường thu dưới 85 %"),
+)
+NO_FEE_RATE = ("#868e96", "Trường chưa có khoản thu đến hạn")
+
+
+def fee_rate_colour(rate: float | None) -> str:
+    """The colour of a school's dot for its fee collection rate."""
+    if rate is None:
+        return NO_FEE_RATE[0]
+    return next(colour for lowest, colour, _ in FEE_RATE_BANDS if rate >= lowest)
+
+
+def fee_rate_legend() -> list[dict[str, str]]:
+    """The department map's legend: one entry per colour a school's dot can take."""
+    return [
+        {"layer": "schools", "label": label, "colour": colour, "shape": "dot"}
+        for colour, label in [*((colour, label) for _, colour, label in FEE_RATE_BANDS), NO_FEE_RATE]
+    ]
+
+
 def schools_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The schools as GeoJSON points with their figures, for the department's map."""
     keep = (
@@ -194,7 +219,7 @@ def schools_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
             {
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-                "properties": {k: r[k] for k in keep},
+                "properties": {k: r[k] for k in keep} | {"colour": fee_rate_colour(r["fee_rate"])},
             }
             for r in rows
         ],

@@ -1,11 +1,12 @@
-// Cameras overview: traffic and security cameras on a map; a click opens the camera.
+// Cameras overview: traffic and security cameras on the offline base map (base-map.js), coloured by kind (the
+// colour comes with each camera from the view, which also gives the legend); a click opens the camera.
 (function () {
   "use strict";
   var box = document.getElementById("camera-map");
   if (!box || typeof maplibregl === "undefined") { return; }
   var data = JSON.parse(document.getElementById("camera-points").textContent);
-  var style = { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef2f6" } }] };
-  var map = new maplibregl.Map({ container: box, style: style, center: [106.66, 10.98], zoom: 13, attributionControl: { compact: true } });
+  var map = window.SmartCityMap.create(box, { center: [106.66, 10.98], zoom: 13 });
+  window.SmartCityMap.markDrawn(map, box, ["cameras"]);
   map.on("load", function () {
     map.addSource("cameras", { type: "geojson", data: data });
     map.addLayer({ id: "cameras", type: "circle", source: "cameras", paint: { "circle-radius": 7, "circle-stroke-width": 1, "circle-stroke-color": "#fff", "circle-color": ["get", "colour"] } });

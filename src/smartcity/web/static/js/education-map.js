@@ -1,25 +1,22 @@
-// Education department page: the public schools on a map (size by students, colour by fee rate).
+// Education department page: the public schools on the offline base map (base-map.js) with the wards' lines;
+// size by students, colour by fee rate (the colour comes with each school from the view, which gives the legend).
 (function () {
   var el = document.getElementById("edu-map");
   if (!el || typeof maplibregl === "undefined") { return; }
   var data = JSON.parse(document.getElementById("schools-data").textContent);
   var words = JSON.parse(document.getElementById("edu-map-words").textContent);
-  var style = el.dataset.styleUrl || { version: 8, sources: {}, layers: [
-    { id: "background", type: "background", paint: { "background-color": "#eef2f6" } }] };
-  var map = new maplibregl.Map({ container: el, style: style, center: [106.665, 11.0], zoom: 11.3 });
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }));
+  var map = window.SmartCityMap.create(el, { center: [106.665, 11.0], zoom: 11.3 });
+  window.SmartCityMap.markDrawn(map, el, ["schools"]);
   map.on("load", function () {
     fetch("/api/v1/city/wards.geojson").then(function (r) { return r.ok ? r.json() : null; }).then(function (wards) {
       if (!wards) { return; }
       map.addSource("wards", { type: "geojson", data: wards });
-      map.addLayer({ id: "wards-fill", type: "fill", source: "wards", paint: { "fill-color": "#ffffff", "fill-opacity": 0.7 } }, "schools");
-      map.addLayer({ id: "wards-line", type: "line", source: "wards", paint: { "line-color": "#8a94a6", "line-width": 1 } }, "schools");
+      map.addLayer({ id: "wards-line", type: "line", source: "wards", paint: { "line-color": el.dataset.wardColour, "line-width": 1 } }, "schools");
     });
     map.addSource("schools", { type: "geojson", data: data });
     map.addLayer({ id: "schools", type: "circle", source: "schools", paint: {
       "circle-radius": ["interpolate", ["linear"], ["sqrt", ["get", "students"]], 0, 3, 50, 16],
-      "circle-color": ["case", ["==", ["get", "fee_rate"], null], "#868e96",
-        [">=", ["get", "fee_rate"], 95], "#2b8a3e", [">=", ["get", "fee_rate"], 85], "#f59f00", "#d9480f"],
+      "circle-color": ["get", "colour"],
       "circle-opacity": 0.8, "circle-stroke-color": "#fff", "circle-stroke-width": 1 } });
     var b = new maplibregl.LngLatBounds();
     data.features.forEach(function (f) { b.extend(f.geometry.coordinates); });

@@ -1,11 +1,12 @@
-// Environment overview: air-quality stations and water-level gauges on a map; a click opens the station.
+// Environment overview: air-quality stations and water-level gauges on the offline base map (base-map.js), each
+// with its colour from the view (VN_AQI band, gauge state), which also gives the legend; a click opens the station.
 (function () {
   "use strict";
   var box = document.getElementById("env-map");
   if (!box || typeof maplibregl === "undefined") { return; }
   var data = JSON.parse(document.getElementById("env-points").textContent);
-  var style = { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef2f6" } }] };
-  var map = new maplibregl.Map({ container: box, style: style, center: [106.66, 10.98], zoom: 12, attributionControl: { compact: true } });
+  var map = window.SmartCityMap.create(box, { center: [106.66, 10.98], zoom: 12 });
+  window.SmartCityMap.markDrawn(map, box, ["stations"]);
   map.on("load", function () {
     map.addSource("stations", { type: "geojson", data: data });
     map.addLayer({ id: "stations", type: "circle", source: "stations", paint: {

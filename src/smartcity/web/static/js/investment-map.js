@@ -1,21 +1,24 @@
-// Public investment maps: works as areas, lines and photo points; a click shows the work or the photo.
+// Public investment maps: works as areas, lines and photo points on the offline base map (base-map.js), coloured
+// by phase with the colours the view gives (data-phase-colours, also its legend); a click shows the work or photo.
 (function () {
   var el = document.getElementById("inv-map");
   if (!el || typeof maplibregl === "undefined") { return; }
   var words = JSON.parse(document.getElementById("inv-map-words").textContent);
-  var style = el.dataset.styleUrl || { version: 8, sources: {}, layers: [
-    { id: "background", type: "background", paint: { "background-color": "#eef2f6" } }] };
-  var map = new maplibregl.Map({ container: el, style: style, center: [106.665, 11.02], zoom: 12 });
+  var phases = JSON.parse(el.dataset.phaseColours || "{}");
+  var colour = ["match", ["get", "phase"]];
+  Object.keys(phases).forEach(function (phase) { colour.push(phase, phases[phase]); });
+  colour.push(phases.completed || "#868e96");  // a phase the view does not name
+  var map = window.SmartCityMap.create(el, { center: [106.665, 11.02], zoom: 12 });
+  window.SmartCityMap.markDrawn(map, el, ["works-fill", "works-line", "works-photos"]);
   map.on("load", function () {
     fetch(el.dataset.source).then(function (r) { return r.json(); }).then(function (data) {
       map.addSource("works", { type: "geojson", data: data });
-      var colour = ["match", ["get", "phase"], "implementation", "#d9480f", "preparation", "#f59f00", "#2b8a3e"];
       map.addLayer({ id: "works-fill", type: "fill", source: "works", filter: ["==", "$type", "Polygon"],
         paint: { "fill-color": colour, "fill-opacity": 0.6 } });
       map.addLayer({ id: "works-line", type: "line", source: "works", filter: ["!=", "$type", "Point"],
         paint: { "line-color": colour, "line-width": 4 } });
       map.addLayer({ id: "works-photos", type: "circle", source: "works", filter: ["==", "$type", "Point"],
-        paint: { "circle-color": "#1971c2", "circle-radius": 6, "circle-stroke-color": "#fff", "circle-stroke-width": 2 } });
+        paint: { "circle-color": el.dataset.photoColour, "circle-radius": 6, "circle-stroke-color": "#fff", "circle-stroke-width": 2 } });
       map.on("click", "works-photos", function (e) {
         var p = e.features[0].properties, d = document.createElement("div"), img = document.createElement("img");
         img.src = p.thumb_url; img.alt = p.caption; img.width = 160;

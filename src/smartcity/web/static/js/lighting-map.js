@@ -1,11 +1,12 @@
-// Street lighting overview: the lights on a map (colour by state); a click opens the light's group.
+// Street lighting overview: the lights on the offline base map (base-map.js), coloured by state (the colour comes
+// with each light from the view, which also gives the legend); a click opens the light's group.
 (function () {
   "use strict";
   var box = document.getElementById("lighting-map");
   if (!box || typeof maplibregl === "undefined") { return; }
   var data = JSON.parse(document.getElementById("lighting-points").textContent);
-  var style = { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef2f6" } }] };
-  var map = new maplibregl.Map({ container: box, style: style, center: [106.66, 10.98], zoom: 13, attributionControl: { compact: true } });
+  var map = window.SmartCityMap.create(box, { center: [106.66, 10.98], zoom: 13 });
+  window.SmartCityMap.markDrawn(map, box, ["lights"]);
   map.on("load", function () {
     map.addSource("lights", { type: "geojson", data: data });
     map.addLayer({ id: "lights", type: "circle", source: "lights", paint: { "circle-radius": 5, "circle-stroke-width": 1, "circle-stroke-color": "#333", "circle-color": ["get", "colour"] } });
