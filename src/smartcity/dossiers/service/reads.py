@@ -197,7 +197,8 @@ def get_dossier(
             raise NotFound(f"No dossier {code}")
         if not sees_personal_data(dossier, actor):  # an operator not assigned to it: nothing personal read
             keys = settings.personal_keys
-            return without_personal_data(_detail(s, dossier, actor, calendar, keys=keys, form=None, locale=locale))
+            masked = _detail(s, dossier, actor, calendar, keys=keys, form=None, locale=locale)
+            return without_personal_data(masked)
         form = json.loads(decrypt_personal(settings.personal_keys, dossier.form_encrypted))
         detail = _detail(s, dossier, actor, calendar, keys=settings.personal_keys, form=form, locale=locale)
     if actor.user_id != dossier.applicant_user_id:
