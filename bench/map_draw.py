@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGET_MS = 2000
 BENCH_USER = "bench-maps"
 BENCH_PASSWORD = "bench-maps-password"  # noqa: S105  (a throw-away user in a throw-away database)
-BENCH_ROLES = [("operator", None), ("leader", None), ("specialist", None)]
+BENCH_ROLES = [("operator", None), ("leader", None), ("specialist", None), ("admin", None)]
 MAP_PAGES = {
     "/ban-do": "#map",
     "/ban-do-quy-hoach": "#plan-map",
@@ -43,6 +43,12 @@ MAP_PAGES = {
     "/can-bo/thiet-bi": "#iot-map",
     "/ioc": "#ioc-map",
     "/can-bo/ban-do-chinh-sua?layer=streets": "#edit-map",
+    "/can-bo/chieu-sang": "#lighting-map",
+    "/can-bo/camera": "#camera-map",
+    "/can-bo/thu-gom": "#waste-map",
+    "/moi-truong": "#env-map",
+    "/can-bo/giao-duc": "#edu-map",
+    "/cong-trinh": "#inv-map",
 }
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
 REFERENCE_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>reference</title>
