@@ -12,7 +12,7 @@ from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, NotFound, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
-from smartcity.gis import cityref
+from smartcity.gis import cityref, feature_writes
 from smartcity.gis import store as service
 from smartcity.gis.config import get_gis_settings
 from smartcity.gis.events import HouseNumberAssigned
@@ -151,14 +151,14 @@ def assign_house_number(
             "parcel": parcel or _parcel_at(db, lon, lat),
             "status": "current",
         }
-        item = service.NewFeature(
+        item = feature_writes.NewFeature(
             proposal.address_key,
             properties,
             Point(lon, lat),
             private={"reference": reference} if reference else None,
             valid_from=cityref.today(db),
         )
-        service.store_features(uow, slug=ADDRESSES, features=[item])
+        feature_writes.store_features(uow, slug=ADDRESSES, features=[item])
         uow.audit("gis.house_number.assign", "gis_address", proposal.address_key, after=properties)
         uow.publish(
             HouseNumberAssigned(

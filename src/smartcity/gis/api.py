@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from smartcity.core.errors import PayloadTooLarge
 from smartcity.core.security import Actor
-from smartcity.gis import addressing, basemap, inspections, planning, transfer
+from smartcity.gis import addressing, basemap, feature_writes, inspections, planning, transfer
 from smartcity.gis import store as service
 from smartcity.gis.config import get_gis_settings
 from smartcity.gis.schemas import (
@@ -95,7 +95,7 @@ def correct(
     request: Request, slug: str, feature_id: int, change: FeatureCorrection, actor: Staff
 ) -> FeatureOut:
     """A staff correction; history is kept in the audit log."""
-    return service.update_feature(
+    return feature_writes.update_feature(
         get_db(request),
         actor=actor,
         slug=slug,
@@ -114,7 +114,7 @@ def correct(
 )
 def history(request: Request, slug: str, feature_id: int, actor: Staff) -> list[FeatureChange]:
     """Who corrected the feature, when, why and what changed (from the audit log)."""
-    return service.feature_history(get_db(request), slug=slug, feature_id=feature_id)
+    return feature_writes.feature_history(get_db(request), slug=slug, feature_id=feature_id)
 
 
 @router.get("/base-map.geojson", summary="The offline base map (districts and streets) as GeoJSON")

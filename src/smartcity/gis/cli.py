@@ -163,6 +163,6 @@ def lookup(
 @gis_app.command("reindex")
 def reindex() -> None:
     """Rebuild the spatial index (R*Tree on SQLite, GiST on PostGIS)."""
-    from smartcity.gis.store import reindex as rebuild
+    from smartcity.gis.feature_writes import reindex as rebuild
 
     console.print(f"[green]Indexed {rebuild(open_database())} features[/green]")

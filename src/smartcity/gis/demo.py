@@ -12,7 +12,7 @@ from smartcity.core.db import Database
 from smartcity.core.errors import Conflict
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
-from smartcity.gis import cityref, demo_layers, store
+from smartcity.gis import cityref, demo_layers, feature_writes, store
 from smartcity.gis.models import Layer
 
 DEMO_PARCELS = 20_000
@@ -70,7 +70,7 @@ def load_demo_layers(
     with UnitOfWork(db, actor) as uow:
         for index, slug in enumerate(DEMO_LAYER_ORDER):
             step(f"Lưu / storing {slug}", 6 + index, total)
-            counts[slug] = store.store_features(
+            counts[slug] = feature_writes.store_features(
                 uow, slug=slug, features=layers.features.get(slug, []), synthetic=True, replace="synthetic"
             )
         layer = store._layer_for_update(uow.session, "land-parcels")

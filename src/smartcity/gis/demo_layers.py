@@ -24,6 +24,7 @@ import shapely
 from shapely.geometry import LineString, Point, box
 from shapely.geometry.base import BaseGeometry
 
+from smartcity.gis.feature_writes import NewFeature
 from smartcity.gis.geo import from_metric, to_metric
 from smartcity.gis.layers import (
     ADDRESSES,
@@ -36,7 +37,6 @@ from smartcity.gis.layers import (
     SYNTHETIC_NOTE,
 )
 from smartcity.gis.numbering import LEFT, RIGHT, sequential_numbers
-from smartcity.gis.store import NewFeature
 
 ROTATION_DEG = 20.0
 BLOCK_U, BLOCK_V = 240.0, 160.0  # block pitch along / across the N streets, metres

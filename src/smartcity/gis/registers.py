@@ -16,7 +16,7 @@ from smartcity.core.db import Database
 from smartcity.core.errors import AppError
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
-from smartcity.gis import planning
+from smartcity.gis import feature_writes, planning
 from smartcity.gis import store as service
 from smartcity.gis.layers import CONSTRUCTION_PERMITS, HOUSEHOLD_BUSINESSES, PARCELS
 
@@ -43,8 +43,8 @@ def _store(
         return False
     service.provider_for(db)  # build the index before the unit of work takes the write lock
     with UnitOfWork(db, REGISTER_ACTOR) as uow:
-        item = service.NewFeature(key, properties, where, private={"reference": key}, valid_from=on)
-        service.store_features(uow, slug=slug, features=[item])
+        item = feature_writes.NewFeature(key, properties, where, private={"reference": key}, valid_from=on)
+        feature_writes.store_features(uow, slug=slug, features=[item])
     return True
 
 

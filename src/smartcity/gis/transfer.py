@@ -27,12 +27,13 @@ from smartcity.core.db import Database
 from smartcity.core.errors import BadRequest, UnsupportedMediaType, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
+from smartcity.gis import feature_writes
 from smartcity.gis import store as service
 from smartcity.gis.crs import CRS84, crs_from_wkt_or_name, normalise_crs, transform_geometry
+from smartcity.gis.feature_writes import NewFeature
 from smartcity.gis.geo import GeometryProblem, check_wgs84, repair
 from smartcity.gis.providers import provider_for
 from smartcity.gis.schemas import ImportProblem, ImportReport, LayerRead
-from smartcity.gis.store import NewFeature
 
 VIETNAM_BOUNDS = (102.0, 8.0, 110.5, 23.5)
 COMPATIBLE = {
@@ -172,7 +173,7 @@ def import_bytes(
     if committed:
         provider_for(db)  # prepare the index before the unit of work takes the write lock
         with UnitOfWork(db, actor) as uow:
-            service.store_features(
+            feature_writes.store_features(
                 uow, slug=slug, features=outcome.features, replace="all" if replace else "none"
             )
             uow.audit(

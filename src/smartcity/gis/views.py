@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from smartcity.core.errors import AppError, Forbidden, NotFound
 from smartcity.core.security import Actor
-from smartcity.gis import editor, planning
+from smartcity.gis import editor, feature_writes, planning
 from smartcity.gis import store as service
 from smartcity.gis.layers import LAND_USE_COLOURS, LAND_USE_NAMES
 from smartcity.gis.ogc import router as ogc_router
@@ -107,7 +107,7 @@ def _editor_page(
     feature, history = None, []
     if chosen is not None and feature_id.isdigit():
         feature = service.get_feature(db, slug=chosen.slug, feature_id=feature_id, published_only=False)
-        history = service.feature_history(db, slug=chosen.slug, feature_id=int(feature_id))
+        history = feature_writes.feature_history(db, slug=chosen.slug, feature_id=int(feature_id))
     context: dict[str, Any] = {
         "layers": layers,
         "layer": chosen,
@@ -144,7 +144,7 @@ async def save_correction(request: Request, actor: ActorDep) -> Response:
             raise NotFound(f"No feature {feature_id!r} in {slug}")
         feature = service.get_feature(db, slug=slug, feature_id=feature_id, published_only=False)
         change = editor.correction_from_form(layer, feature, form)
-        service.update_feature(
+        feature_writes.update_feature(
             db,
             actor=actor,
             slug=slug,
