@@ -16,6 +16,7 @@ from smartcity.core.config import Settings, get_settings
 from smartcity.core.db import Database
 from smartcity.core.db import open_database as core_open_database
 from smartcity.core.logging import configure_logging
+from smartcity.core.secret_files import ConfigurationError
 from smartcity.domains import collect, register_handlers
 
 app = typer.Typer(help="Nền tảng đô thị thông minh — smart-city platform.", no_args_is_help=True)
@@ -158,6 +159,7 @@ def serve(
 
     settings = get_settings()
     configure_logging(json_output=settings.log_json, level=settings.log_level)
+    settings.resolved_database_url  # noqa: B018  (refuse to start here, not in every web process)
     # proxy_headers=False: the client address is taken from X-Forwarded-For only by accounts, and only from
     # SMARTCITY_ACCOUNTS_TRUSTED_PROXIES (uvicorn would otherwise believe any local peer).
     uvicorn.run(
@@ -251,5 +253,9 @@ register_handlers()  # every command's database dispatches to every domain's han
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point; settings that cannot be used end the command with their message."""
+    try:
+        app()
+    except ConfigurationError as exc:
+        Console(stderr=True).print(str(exc), style="red", soft_wrap=True, markup=False)
+        raise SystemExit(2) from None

@@ -12,6 +12,8 @@ from pydantic import Field, PrivateAttr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from smartcity.core.crypto import KeyRing, load_key_ring
+from smartcity.core.secret_files import SettingsWithSecretFiles, read_secret_file, secret_field
+from smartcity.core.transport import DatabaseTls, database_tls_problem, refuse_unless_secure
 
 _DEV_SECRET_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
 PERSONAL_KEYS_FILE = "personal_keys.json"
@@ -19,15 +21,39 @@ PERSONAL_KEYS_FILE = "personal_keys.json"
 SectionT = TypeVar("SectionT", bound=BaseSettings)
 
 
-class Settings(BaseSettings):
-    """Every setting of the platform; read once per process from SMARTCITY_* variables."""
+class Settings(SettingsWithSecretFiles):
+    """Every setting of the platform; read once per process from SMARTCITY_* variables.
+
+    Secrets (`secret_field`) may also come from `<VARIABLE>_FILE` or a systemd credential (core.secret_files).
+    """
 
     model_config = SettingsConfigDict(env_prefix="SMARTCITY_", env_file=".env", extra="ignore")
 
     data_dir: Path = Field(default=Path("var"), description="Where the embedded database and files live")
-    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir")
-    secret_key: str | None = Field(default=None, description="Signs sessions and tokens, keys encryption")
-    mqtt_url: str = "mqtt://127.0.0.1:1883"
+    database_url: str | None = secret_field(
+        description="SQLAlchemy URL (may carry the password); default SQLite in data_dir"
+    )
+    database_password: str | None = secret_field(description="PostgreSQL password (overrides the URL's)")
+    database_sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] | None = (
+        Field(
+            default=None,
+            description="libpq sslmode for PostgreSQL (overrides the URL's); verify-full off-host",
+        )
+    )
+    database_sslrootcert: Path | None = Field(
+        default=None, description="CA file that signed the PostgreSQL server's certificate"
+    )
+    database_sslcert: Path | None = Field(default=None, description="Client certificate for PostgreSQL")
+    database_sslkey: Path | None = Field(default=None, description="Private key of that client certificate")
+    require_tls: bool | None = Field(
+        default=None,
+        description="Refuse to start when PostgreSQL or the broker is off this machine without verified TLS; "
+        "unset: on in production (SMARTCITY_ENVIRONMENT), off elsewhere",
+    )
+    secret_key: str | None = secret_field(description="Signs sessions and tokens, keys encryption")
+    mqtt_url: str = secret_field(
+        "mqtt://127.0.0.1:1883", description="Broker URL, mqtt:// or mqtts:// (may carry a password)"
+    )
     public_base_url: str = Field(default="http://127.0.0.1:8000", description="Public address for QR links")
     base_map_style_url: str | None = Field(default=None, description="MapLibre style URL of a base map")
     environment: Literal["production", "development", "demo", "test"] = Field(
@@ -48,8 +74,8 @@ class Settings(BaseSettings):
     log_json: bool = True
     log_level: str = "INFO"
     require_services: bool = False
-    audit_key_text: str | None = Field(
-        default=None, alias="SMARTCITY_AUDIT_KEY", description="Key of the audit chain (else derived)"
+    audit_key_text: str | None = secret_field(
+        alias="SMARTCITY_AUDIT_KEY", description="Key of the audit chain (else derived)"
     )
     personal_keys_file: Path | None = Field(
         default=None,
@@ -98,15 +124,35 @@ class Settings(BaseSettings):
 
     @property
     def resolved_database_url(self) -> str:
-        """The database URL, defaulting to a SQLite file in the data directory."""
+        """The database URL, defaulting to a SQLite file in the data directory; PostgreSQL's with the TLS
+        settings and password. Where TLS is required, a remote server without verify-full is refused."""
         if self.database_url:
-            return normalise_database_url(self.database_url)
+            url = self.database_tls.apply(normalise_database_url(self.database_url))
+            problem = database_tls_problem(url)
+            refuse_unless_secure(problem, required=self.tls_required, environment=self.environment)
+            return url
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = (self.data_dir / "smartcity.db").resolve()
         # Owner-only: SQLite gives its -wal and -shm files the database file's permissions.
         path.touch(mode=0o600, exist_ok=True)
         path.chmod(0o600)
         return f"sqlite:///{path}"
+
+    @property
+    def tls_required(self) -> bool:
+        """True when remote services need verified TLS: SMARTCITY_REQUIRE_TLS, else production or not."""
+        return self.environment == "production" if self.require_tls is None else self.require_tls
+
+    @property
+    def database_tls(self) -> DatabaseTls:
+        """The PostgreSQL TLS parameters and password given apart from the URL."""
+        return DatabaseTls(
+            sslmode=self.database_sslmode,
+            sslrootcert=self.database_sslrootcert,
+            sslcert=self.database_sslcert,
+            sslkey=self.database_sslkey,
+            password=self.database_password,
+        )
 
     def public_url(self, request_base_url: str | None = None) -> str:
         """The platform's public address ending in '/': SMARTCITY_PUBLIC_BASE_URL when set (behind a proxy),
@@ -155,7 +201,7 @@ class Settings(BaseSettings):
         if not path.exists():
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
-        return path.read_text().strip()
+        return read_secret_file(path, "the generated secret key").strip()
 
 
 def normalise_database_url(url: str) -> str:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from smartcity.core.secret_files import read_secret_file
+
 LEGACY_KEY_ID = "v1"
 SEALED = {"sealed": True}  # `info` of a column holding `encrypt_personal` values (re-encrypted on rotation)
 
@@ -106,7 +108,7 @@ def load_key_ring(secret: str, path: Path) -> KeyRing:
     """The key ring kept in `path` (JSON), or only the secret-derived key when there is no such file."""
     if not path.exists():
         return KeyRing(secret)
-    data = json.loads(path.read_text())
+    data = json.loads(read_secret_file(path, "the personal-data key ring (SMARTCITY_PERSONAL_KEYS_FILE)"))
     keys = {k: base64.urlsafe_b64decode(v) for k, v in data.get("keys", {}).items()}
     return KeyRing(secret, data["primary"], keys, frozenset(data.get("retired", [])))
 

@@ -256,21 +256,21 @@ def ingest(
     commands: Annotated[bool, typer.Option("--commands/--no-commands", help="Also publish commands")] = True,
 ) -> None:
     """Subscribe to city/+/+/telemetry, /events and /command/ack; store each message exactly once."""
-    from smartcity.iot.mqtt import TlsFiles, run_ingest
+    from smartcity.iot.mqtt import broker_from_settings, run_ingest
 
     settings = get_settings()
     configure_logging(json_output=settings.log_json, level=settings.log_level)
+    broker = broker_from_settings(settings, mqtt_url)
     stop = _stop_on_signals()
     client_id = client_id or f"smartcity-ingest-{socket.gethostname()}"
     run_ingest(
         open_database(),
-        mqtt_url or settings.mqtt_url,
+        broker,
         client_id=client_id,
         shared_group=shared,
         batch_size=batch_size,
         stop=stop,
         publish_commands=commands,
-        tls=TlsFiles.from_settings(),
     )
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from smartcity.core.config import Settings, section_of
+from smartcity.core.secret_files import SettingsWithSecretFiles, secret_field
 
 
-class IotSettings(BaseSettings):
-    """TLS material of MQTT clients (ingest, simulator) and the rules for NGSI-LD notification endpoints."""
+class IotSettings(SettingsWithSecretFiles):
+    """Login and TLS material of MQTT clients (ingest and its command publisher, simulator) and the rules
+    for NGSI-LD notification endpoints."""
 
     model_config = SettingsConfigDict(env_prefix="SMARTCITY_", env_file=".env", extra="ignore")
 
@@ -20,6 +22,10 @@ class IotSettings(BaseSettings):
     )
     mqtt_cert_file: Path | None = Field(default=None, description="PEM client certificate for mqtts://")
     mqtt_key_file: Path | None = Field(default=None, description="PEM private key of that certificate")
+    mqtt_username: str | None = Field(default=None, description="MQTT username (overrides the URL's)")
+    mqtt_password: str | None = secret_field(
+        description="MQTT password (overrides the URL's), e.g. SMARTCITY_MQTT_PASSWORD_FILE=.../ingest.secret"
+    )
     mqtt_broker_dir: Path | None = Field(
         default=None,
         description="Folder `smartcity iot broker-config` wrote; its crl.pem is kept fresh by the worker",

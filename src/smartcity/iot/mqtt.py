@@ -14,7 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -25,8 +25,10 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from smartcity.core.config import Settings, get_settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import AppError
+from smartcity.core.transport import broker_tls_problem, refuse_unless_secure
 from smartcity.iot import service
 from smartcity.iot.config import IotSettings, get_iot_settings
 from smartcity.iot.pipeline import Envelope
@@ -87,6 +89,22 @@ class Broker:
             unquote(parsed.password) if parsed.password else None,
             tls if secure else None,
         )
+
+
+def broker_from_settings(settings: Settings | None = None, url: str | None = None) -> Broker:
+    """The broker every MQTT client of the platform uses: `url` or SMARTCITY_MQTT_URL, with the TLS files
+    and login of the settings. Where TLS is required (production) a remote broker without mqtts:// is
+    refused with ConfigurationError."""
+    core = settings or get_settings()
+    conf = get_iot_settings(core)
+    broker = Broker.from_url(url or core.mqtt_url, tls=TlsFiles.from_settings(conf))
+    if conf.mqtt_username is not None:
+        broker = replace(broker, username=conf.mqtt_username)
+    if conf.mqtt_password is not None:
+        broker = replace(broker, password=conf.mqtt_password)
+    problem = broker_tls_problem(broker.host, verified_tls=broker.tls is not None)
+    refuse_unless_secure(problem, required=core.tls_required, environment=core.environment)
+    return broker
 
 
 def parse_topic(topic: str) -> tuple[str, str, str] | None:
@@ -317,7 +335,7 @@ def publish_pending_commands(db: Database, client: mqtt.Client, *, wait_seconds:
 
 def run_ingest(
     db: Database,
-    mqtt_url: str,
+    broker: Broker,
     *,
     client_id: str,
     shared_group: str | None,
@@ -325,12 +343,11 @@ def run_ingest(
     on_ready: Callable[[Ingestor], None] | None = None,
     stop: threading.Event | None = None,
     publish_commands: bool = True,
-    tls: TlsFiles | None = None,
 ) -> Ingestor:
-    """Build an ingestor and run it until stopped."""
+    """Build an ingestor for `broker` (see `broker_from_settings`) and run it until stopped."""
     ingestor = Ingestor(
         db,
-        Broker.from_url(mqtt_url, tls=tls),
+        broker,
         client_id=client_id,
         shared_group=shared_group,
         batch_size=batch_size,

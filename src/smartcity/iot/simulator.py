@@ -411,9 +411,9 @@ class MqttTransport(Transport):
         import paho.mqtt.client as mqtt
         from paho.mqtt.enums import CallbackAPIVersion
 
-        from smartcity.iot.mqtt import Broker, TlsFiles, configure_login
+        from smartcity.iot.mqtt import broker_from_settings, configure_login
 
-        broker = Broker.from_url(url, tls=TlsFiles.from_settings())
+        broker = broker_from_settings(url=url)
         self.by_id = {d.id: d for d in devices}
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=f"simulator-{uuid.uuid4().hex[:6]}", protocol=mqtt.MQTTv5

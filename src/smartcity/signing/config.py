@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from smartcity.core.config import Settings, section_of
+from smartcity.core.secret_files import SettingsWithSecretFiles, secret_field
 
 DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
 
-class SigningSettings(BaseSettings):
+class SigningSettings(SettingsWithSecretFiles):
     """PKI and signing settings; the secret that seals keys comes from core settings."""
 
     model_config = SettingsConfigDict(env_prefix="SMARTCITY_", env_file=".env", extra="ignore")
@@ -35,7 +36,7 @@ class SigningSettings(BaseSettings):
     city_organisation: str = Field(default="Chính quyền đô thị Thủ Dầu Một")
     pkcs11_module: Path | None = Field(default=None, description="PKCS#11 library of a hardware token")
     pkcs11_token_label: str | None = None
-    pkcs11_user_pin: str | None = Field(default=None, description="PIN of the token (never logged)")
+    pkcs11_user_pin: str | None = secret_field(description="PIN of the token (never logged)")
 
     @property
     def base_url(self) -> str:
