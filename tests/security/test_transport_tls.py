@@ -5,18 +5,23 @@ issued by a CA made here. The platform's MQTT clients (the ingest process and th
 the simulator) connect with that CA and a password read from a file; a client given another CA, or the
 right CA but an address the certificate does not name, is refused during the handshake.
 
-PostgreSQL: the TLS settings reach the driver's connect arguments, and the test server (which runs without
-TLS) is asked for it and refuses; a verified connection to a TLS server runs only where one is given
-(SMARTCITY_TEST_POSTGRES_TLS_URL), since the shared test server cannot be reconfigured for TLS.
+PostgreSQL: the TLS settings reach the driver's connect arguments; the shared test server (TLS off, and it
+cannot be reconfigured) is asked for TLS and refuses; a private cluster started by the test with TLS only
+(hostssl) and a certificate from a test CA is reached with verify-full, while another CA, a name the
+certificate does not hold, or no TLS, are refused. A TLS server of your own can be given too
+(SMARTCITY_TEST_POSTGRES_TLS_URL, SMARTCITY_TEST_POSTGRES_TLS_CA).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import pwd
+import shutil
 import ssl
 import subprocess
 import sys
+import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -44,7 +49,14 @@ from smartcity.iot.models import Command, Telemetry
 from smartcity.iot.mqtt import broker_from_settings, connect, new_client
 from smartcity.iot.schemas import CommandCreate, DeviceCreate
 from tests.conftest import POSTGRES_URL, service_missing
-from tests.iot.mqtt_support import REPO, ConfiguredMosquitto, IngestProcess, free_port, wait_until
+from tests.iot.mqtt_support import (
+    REPO,
+    ConfiguredMosquitto,
+    IngestProcess,
+    free_port,
+    wait_for_port,
+    wait_until,
+)
 
 SYSTEM = Actor.system("test-tls")
 PLACE = {"type": "Point", "coordinates": [106.65, 10.98]}
@@ -422,15 +434,16 @@ def test_the_test_postgres_is_asked_for_tls_when_the_settings_say_so(tmp_path: P
 
 def test_a_verified_connection_to_a_tls_postgres(tmp_path: Path) -> None:
     """Runs where a PostgreSQL with TLS is given: SMARTCITY_TEST_POSTGRES_TLS_URL (remote name) and
-    SMARTCITY_TEST_POSTGRES_TLS_CA (its CA). The shared test server has TLS off and cannot be reconfigured."""
+    SMARTCITY_TEST_POSTGRES_TLS_CA (its CA): a real deployment's server, beside the private cluster below."""
     url, ca = (
         os.environ.get("SMARTCITY_TEST_POSTGRES_TLS_URL"),
         os.environ.get("SMARTCITY_TEST_POSTGRES_TLS_CA"),
     )
     if not (url and ca):
         pytest.skip(
-            "no PostgreSQL with TLS here (the test server runs with ssl=off and cannot be reconfigured): "
-            "set SMARTCITY_TEST_POSTGRES_TLS_URL and SMARTCITY_TEST_POSTGRES_TLS_CA to run it"
+            "no external PostgreSQL with TLS given (the shared test server runs with ssl=off and cannot be "
+            "reconfigured; the private cluster test covers TLS): set SMARTCITY_TEST_POSTGRES_TLS_URL and "
+            "SMARTCITY_TEST_POSTGRES_TLS_CA to run it against a real server"
         )
     settings = Settings(
         data_dir=tmp_path / "var",
@@ -446,3 +459,102 @@ def test_a_verified_connection_to_a_tls_postgres(tmp_path: Path) -> None:
             assert connection.execute(text(query)).scalar() is True
     finally:
         db.dispose()
+
+
+def _postgres_binaries() -> tuple[Path, Path] | None:
+    """initdb and postgres of the installed server, if any."""
+    for folder in [*sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True), Path("/usr/local/bin")]:
+        if (folder / "initdb").exists() and (folder / "postgres").exists():
+            return folder / "initdb", folder / "postgres"
+    return None
+
+
+@pytest.fixture
+def tls_postgres():  # type: ignore[no-untyped-def]
+    """A private PostgreSQL cluster on a free port that accepts only TLS (hostssl), with a server
+    certificate for `localhost` from a CA made here. Root cannot run PostgreSQL: as root the cluster runs as
+    the `postgres` account."""
+    binaries = _postgres_binaries()
+    if binaries is None:
+        service_missing("no PostgreSQL server binaries (initdb, postgres) to start a private TLS cluster")
+    initdb, postgres = binaries
+    run_as: str | None = None
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            service_missing("running as root and there is no `postgres` account to run a private cluster")
+        run_as = "postgres"
+    folder = Path(tempfile.mkdtemp(prefix="smartcity-tls-pg-"))  # not under root's private pytest folder
+    try:
+        ca, other = _authority(folder, "Test PG CA"), _authority(folder, "Other PG CA")
+        cert, key = _server_certificate(folder, ca, "localhost")
+        data = folder / "data"
+        if run_as:
+            for path in (folder, cert, key):
+                shutil.chown(path, run_as)
+        subprocess.run(
+            [str(initdb), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"],
+            user=run_as,
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
+        (data / "pg_hba.conf").write_text("local all all trust\nhostssl all all 127.0.0.1/32 trust\n")
+        port = free_port()
+        settings = [
+            "listen_addresses=127.0.0.1",
+            f"port={port}",
+            f"unix_socket_directories={folder}",
+            "ssl=on",
+            f"ssl_cert_file={cert}",
+            f"ssl_key_file={key}",
+            "fsync=off",
+            "max_connections=10",
+        ]
+        log = (folder / "postgres.log").open("ab")
+        server = subprocess.Popen(
+            [str(postgres), "-D", str(data), *[arg for s in settings for arg in ("-c", s)]],
+            user=run_as,
+            stdout=log,
+            stderr=log,
+        )
+        try:
+            wait_for_port(port, timeout=30)
+            yield port, ca.pem, other.pem
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_verified_connection_to_a_private_tls_postgres(
+    tls_postgres: tuple[int, Path, Path], tmp_path: Path
+) -> None:
+    port, ca, other_ca = tls_postgres
+
+    def open_with(host: str, **tls: Any) -> str:
+        settings = Settings(
+            data_dir=tmp_path / "var",
+            environment="production",
+            database_url=f"postgresql://postgres@{host}:{port}/postgres",
+            **tls,
+        )
+        db = Database(settings.resolved_database_url)
+        try:
+            with db.engine.connect() as connection:
+                query = "SELECT ssl::text || ' ' || version FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+                return str(connection.execute(text(query)).scalar())
+        finally:
+            db.dispose()
+
+    assert open_with("localhost", database_sslmode="verify-full", database_sslrootcert=ca).startswith(
+        "true TLS"
+    )
+    with pytest.raises(OperationalError, match="certificate verify failed"):
+        open_with("localhost", database_sslmode="verify-full", database_sslrootcert=other_ca)
+    with pytest.raises(OperationalError, match="does not match host name"):
+        open_with("127.0.0.1", database_sslmode="verify-full", database_sslrootcert=ca)
+    with pytest.raises(OperationalError, match="no encryption"):
+        open_with("localhost", database_sslmode="disable")
