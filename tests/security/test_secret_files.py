@@ -82,6 +82,12 @@ def test_every_setting_that_looks_secret_is_declared_secret() -> None:
     assert holders == set(SECRET_CLASSES)
     assert all(issubclass(cls, SettingsWithSecretFiles) for cls in holders)
     names = {var for _cls, _name, var in SECRET_FIELDS}
+    every_variable = {
+        (cls.model_config.get("env_prefix") or "").upper() + name.upper()
+        for cls in classes
+        for name in cls.model_fields
+    }
+    assert not {name + "_FILE" for name in names} & every_variable  # no <secret>_FILE is a setting of its own
     assert {
         "SMARTCITY_SECRET_KEY",
         "SMARTCITY_AUDIT_KEY",
