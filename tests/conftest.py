@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,9 +46,9 @@ EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 EICAR_SIGNATURE = "Smartcity-Test-EICAR.UNOFFICIAL"
 
 
-@pytest.fixture(scope="session")
-def clamd_socket() -> Iterator[str]:
-    """A ClamAV daemon of this session on a unix socket (its path). There is no network, so no official
+@contextmanager
+def running_clamd(stream_max_length: str = "32M") -> Iterator[str]:
+    """A ClamAV daemon on a unix socket (its path), stopped on exit. There is no network, so no official
     signature database: clamd loads one of our own, the EICAR string anywhere in a file (an .ndb)."""
     clamd = shutil.which("clamd") or shutil.which("clamd", path="/usr/sbin:/usr/local/sbin")
     if clamd is None:
@@ -58,7 +59,7 @@ def clamd_socket() -> Iterator[str]:
     socket_path = folder / "clamd.sock"
     (folder / "clamd.conf").write_text(
         f"Foreground yes\nLocalSocket {socket_path}\nDatabaseDirectory {folder}\n"
-        f"TemporaryDirectory {folder}\nLogFile {folder / 'clamd.log'}\nStreamMaxLength 32M\n"
+        f"TemporaryDirectory {folder}\nLogFile {folder / 'clamd.log'}\nStreamMaxLength {stream_max_length}\n"
     )
     process = subprocess.Popen([clamd, "-c", str(folder / "clamd.conf")], stdout=subprocess.DEVNULL)
     try:
@@ -68,6 +69,13 @@ def clamd_socket() -> Iterator[str]:
         process.terminate()
         process.wait(timeout=10)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def clamd_socket() -> Iterator[str]:
+    """The session's clamd (see `running_clamd`): started once, in about a tenth of a second."""
+    with running_clamd() as socket_path:
+        yield socket_path
 
 
 def _wait_for_clamd(process: subprocess.Popen[bytes], socket_path: Path, log: Path) -> None:
