@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import tempfile
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,6 +39,60 @@ def service_missing(reason: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"required service missing: {reason}")
     pytest.skip(reason)
+
+
+# The EICAR anti-virus test file: harmless, and found by every scanner that is given its signature.
+EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+EICAR_SIGNATURE = "Smartcity-Test-EICAR.UNOFFICIAL"
+
+
+@contextmanager
+def running_clamd(stream_max_length: str = "32M") -> Iterator[str]:
+    """A ClamAV daemon on a unix socket (its path), stopped on exit. There is no network, so no official
+    signature database: clamd loads one of our own, the EICAR string anywhere in a file (an .ndb)."""
+    clamd = shutil.which("clamd") or shutil.which("clamd", path="/usr/sbin:/usr/local/sbin")
+    if clamd is None:
+        service_missing("clamd (Debian package clamav-daemon) is needed for the malware-scanning tests")
+    assert clamd is not None
+    folder = Path(tempfile.mkdtemp(prefix="clamd-"))  # short: a unix socket path has at most 107 bytes
+    (folder / "smartcity-test.ndb").write_text(f"{EICAR_SIGNATURE.split('.')[0]}:0:*:{EICAR.hex()}\n")
+    socket_path = folder / "clamd.sock"
+    (folder / "clamd.conf").write_text(
+        f"Foreground yes\nLocalSocket {socket_path}\nDatabaseDirectory {folder}\n"
+        f"TemporaryDirectory {folder}\nLogFile {folder / 'clamd.log'}\nStreamMaxLength {stream_max_length}\n"
+    )
+    process = subprocess.Popen([clamd, "-c", str(folder / "clamd.conf")], stdout=subprocess.DEVNULL)
+    try:
+        _wait_for_clamd(process, socket_path, folder / "clamd.log")
+        yield str(socket_path)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def clamd_socket() -> Iterator[str]:
+    """The session's clamd (see `running_clamd`): started once, in about a tenth of a second."""
+    with running_clamd() as socket_path:
+        yield socket_path
+
+
+def _wait_for_clamd(process: subprocess.Popen[bytes], socket_path: Path, log: Path) -> None:
+    """Until clamd answers PING on its socket (it loads a one-signature database in well under a second)."""
+    for _ in range(300):
+        if process.poll() is not None:
+            pytest.fail(f"clamd stopped at start: {log.read_text() if log.exists() else 'no log'}")
+        try:
+            with socket.socket(socket.AF_UNIX) as conn:
+                conn.connect(str(socket_path))
+                conn.sendall(b"zPING\0")
+                if conn.recv(16).startswith(b"PONG"):
+                    return
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.05)
+    pytest.fail("clamd did not answer PING within 15 s")
 
 
 @pytest.fixture(scope="session")

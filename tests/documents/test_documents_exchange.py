@@ -10,10 +10,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from smartcity.core.audit import AuditEntry
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Forbidden
+from smartcity.core.malware import MalwareSettings
 from smartcity.core.migrate import upgrade
 from smartcity.documents import attachments, exchange, service
 from smartcity.documents.models import Delivery
@@ -23,7 +26,7 @@ from smartcity.signing import service as signing
 from smartcity.signing.config import SigningSettings
 from smartcity.web.app import create_app
 from tests import support
-from tests.conftest import TEST_SECRET
+from tests.conftest import EICAR, TEST_SECRET
 from tests.documents.conftest import SYSTEM, WARD, Office, annex_pdf, draft_data, setup_office, to_signed
 
 OTHER = "UBND-25750-HCM"  # the receiving agency, on its own platform instance
@@ -150,12 +153,34 @@ def test_a_document_is_delivered_after_a_failed_try_and_acknowledged(
     assert report.all_hold and report.signatures[0].signer.common_name == "UBND phường Thủ Dầu Một"
 
 
+def test_an_infected_attachment_from_another_agency_is_refused_and_nothing_registered(
+    office: Office, other: tuple[Database, Settings], clamd_socket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other_db, other_settings = other
+    other_settings.set_section(MalwareSettings(scanner="clamd", clamd_address=clamd_socket))
+    port = support.free_port()
+    _introduce(office, other_db, f"http://127.0.0.1:{port}")
+    infected = annex_pdf() + b"%" + EICAR + b"\n"  # still a readable PDF, sealed by the sender as sent
+    doc_id = _signed_with_annex(office, annex=infected)  # the sender runs without a scanner
+    service.issue(office.db, actor=office.clerk, document_id=doc_id, signing_with=office.signing)
+    monkeypatch.setattr(support, "free_port", lambda: port)
+    with support.served(create_app(other_settings, other_db)):
+        tried = exchange.deliver_due(office.db, signing_with=office.signing)
+    assert [(d.status, d.attempts) for d in tried] == [("pending", 1)] and tried[0].last_error  # refused
+    assert service.register(other_db, actor=SYSTEM, register_name="incoming") == []
+    with other_db.session() as s:
+        refusal = s.scalar(select(AuditEntry).where(AuditEntry.action == "upload.malware_refused"))
+    assert refusal is not None and refusal.actor == f"system:agency:{WARD}"
+    assert refusal.after["source"] == "documents.incoming"
+    assert not any(p.is_file() and EICAR in p.read_bytes() for p in other_settings.data_dir.rglob("*"))
+
+
 def annex_sha256(pdf: bytes) -> str:
     """The SHA-256 of a PDF, in hex."""
     return hashlib.sha256(pdf).hexdigest()
 
 
-def _signed_with_annex(office: Office) -> int:
+def _signed_with_annex(office: Office, annex: bytes | None = None) -> int:
     """A document for the other agency with one attachment, signed by the leader."""
     doc = service.create_draft(office.db, actor=office.specialist, data=draft_data(external_agencies=[OTHER]))
     attachments.add(
@@ -163,7 +188,7 @@ def _signed_with_annex(office: Office) -> int:
         actor=office.specialist,
         document_id=doc.id,
         filename="Phụ lục I.pdf",
-        content=annex_pdf(),
+        content=annex or annex_pdf(),
         content_type="application/pdf",
     )
     service.submit(office.db, actor=office.specialist, document_id=doc.id)

@@ -13,6 +13,7 @@ from smartcity.cameras import service
 from smartcity.cameras.config import CamerasSettings
 from smartcity.cameras.schemas import EventIn, EventRead
 from smartcity.core.errors import BadRequest, ValidationFailed
+from smartcity.core.malware import Intake
 from smartcity.core.security import Actor
 from smartcity.web.deps import DbDep, SettingsDep, require_role
 
@@ -28,7 +29,7 @@ def _read(event: Any) -> EventRead:
 
 
 async def _event_input(
-    request: Request, db: DbDep, settings: SettingsDep
+    request: Request, db: DbDep, settings: SettingsDep, actor: Actor
 ) -> tuple[EventIn, tuple[str, str] | None]:
     snapshot = None
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
@@ -38,7 +39,10 @@ async def _event_input(
         if isinstance(upload, UploadFile):
             limits = settings.section(CamerasSettings)
             stored = await service.snapshots(db).save_upload(
-                upload, max_bytes=limits.max_snapshot_bytes, allowed_types=service.SNAPSHOT_TYPES
+                upload,
+                max_bytes=limits.max_snapshot_bytes,
+                allowed_types=service.SNAPSHOT_TYPES,
+                intake=Intake(db, actor, "cameras.snapshot", field_name="snapshot"),
             )
             snapshot = (stored.sha256, stored.media_type or "image/jpeg")
     else:
@@ -62,7 +66,7 @@ async def post_event(
     """A camera's analytics report an event (JSON, or multipart/form-data with a `snapshot` JPEG/PNG).
 
     Idempotent on (camera, event_id): a repeat answers 200 with the stored event."""
-    data, snapshot = await _event_input(request, db, settings)
+    data, snapshot = await _event_input(request, db, settings, actor)
     event, created = service.report_event(db, actor=actor, camera_id=camera_id, data=data, snapshot=snapshot)
     return JSONResponse(_read(event).model_dump(mode="json"), status_code=201 if created else 200)
 

@@ -1,11 +1,14 @@
 """One file store for every domain: content-addressed (SHA-256), written atomically, size-checked.
 
     store = file_store(settings, "dossiers")
-    stored = await store.save_upload(upload, max_bytes=10 << 20, allowed_types={"application/pdf"})
+    stored = await store.save_upload(
+        upload, max_bytes=10 << 20, allowed_types={"application/pdf"}, intake=Intake(db, actor, "dossiers")
+    )
     store.get(stored.sha256)
 
 Uploads are streamed: reading stops and 413 is raised as soon as the limit is passed, so a large body is
-never held in memory whole.
+never held in memory whole. An upload (`save_upload`) is screened for malware (core.malware) before it is
+kept; bytes received otherwise are screened by their receiver (`core.malware.screen`) before `put`.
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+import anyio
+
 from smartcity.core.errors import PayloadTooLarge, UnsupportedMediaType
+from smartcity.core.malware import Intake, screen
 
 if TYPE_CHECKING:
     from smartcity.core.config import Settings
@@ -84,13 +90,19 @@ class FileStore:
             writer.discard()
 
     async def save_upload(
-        self, upload: AsyncReadable, *, max_bytes: int, allowed_types: Iterable[str] | None = None
+        self,
+        upload: AsyncReadable,
+        *,
+        max_bytes: int,
+        intake: Intake,
+        allowed_types: Iterable[str] | None = None,
     ) -> StoredFile:
-        """Stream an upload into the store, refusing it (413, 415) before anything is kept."""
+        """Stream an upload into the store, refusing it (413, malware 422, 415) before anything is kept."""
         writer = _Writer(self, max_bytes)
         try:
             while chunk := await upload.read(CHUNK):
                 writer.write(chunk)
+            await anyio.to_thread.run_sync(writer.screen, intake)
             stored = writer.finish(allowed_types=allowed_types)
             return stored
         finally:
@@ -127,6 +139,13 @@ class _Writer:
             self.head += chunk[: 16 - len(self.head)]
         self.digest.update(chunk)
         self.file.write(chunk)
+
+    def screen(self, intake: Intake) -> None:
+        """Scan what was written so far (malware 422, scanner down 503)."""
+        self.file.flush()
+        assert self.temporary is not None
+        with self.temporary.open("rb") as written:
+            screen(intake, iter(lambda: written.read(CHUNK), b""))
 
     def finish(self, *, allowed_types: Iterable[str] | None = None) -> StoredFile:
         media_type = sniff_type(self.head)

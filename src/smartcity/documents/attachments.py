@@ -22,6 +22,7 @@ from smartcity.core.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from smartcity.core.malware import Intake, screen
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.documents import service
@@ -90,7 +91,8 @@ def add(
     content: bytes,
     content_type: str | None,
 ) -> AttachmentRead:
-    """The author adds a PDF to a draft (or a returned document)."""
+    """The author adds a PDF to a draft (or a returned document); it is scanned for malware first."""
+    screen(Intake(db, actor, "documents.attachment"), content)
     check_upload(content, content_type)
     with UnitOfWork(db, actor) as uow:
         doc = _document(uow.session, document_id)

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from smartcity.accounts import service as accounts
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
+from smartcity.core.malware import Intake, screen
 from smartcity.core.security import Actor
 from smartcity.core.text import fold
 from smartcity.core.uow import UnitOfWork
@@ -196,6 +197,12 @@ def receive(db: Database, *, body: dict[str, Any], signing_with: Signing | None 
     ]
     header = _check_envelope(db, envelope_pdf, document_pdf, how)
     _check_attachments(db, header, annexes, how)
+    # Scanned once the seal shows a known agency sent it (no login here: anyone could make us scan).
+    intake = Intake(
+        db, Actor.system(f"agency:{header['from']['code']}"), "documents.incoming", "document_pdf"
+    )
+    for pdf in (envelope_pdf, document_pdf, *(pdf for _name, pdf in annexes)):
+        screen(intake, pdf)
     office = header["to"]["code"]
     for _attempt_number in range(MAX_NUMBER_RACES):
         stored = _stored_receipt(db, header["envelope_id"])

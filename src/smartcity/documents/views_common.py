@@ -10,9 +10,11 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from smartcity.core.errors import AppError, Forbidden
+from smartcity.core.malware import MalwareFound, ScannerUnavailable
 from smartcity.core.security import Actor
 from smartcity.signing import service as signing
 from smartcity.web.deps import get_db, get_settings
+from smartcity.web.forms import refusal_messages
 from smartcity.web.templating import render
 
 STAFF = ("specialist", "head", "leader", "clerk")
@@ -56,6 +58,8 @@ def _problem(exc: Exception) -> tuple[str, int]:
     if isinstance(exc, ValidationError):
         fields = {str(e["loc"][-1]) for e in exc.errors() if e["loc"]}
         return f"{PROBLEMS[422]}: {', '.join(FIELD_NAMES.get(f, f) for f in sorted(fields))}.", 422
+    if isinstance(exc, MalwareFound | ScannerUnavailable):
+        return refusal_messages(exc)[0], exc.status
     if isinstance(exc, AppError):
         text = PROBLEMS.get(exc.status, "Không thực hiện được thao tác.")
         named = [str(e.get("field", "")) for e in exc.errors if e.get("field")]

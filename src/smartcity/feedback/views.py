@@ -17,12 +17,14 @@ from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.db import utcnow
 from smartcity.core.errors import AppError, Forbidden
+from smartcity.core.malware import MalwareFound, ScannerUnavailable
 from smartcity.core.security import Actor
 from smartcity.feedback import service
 from smartcity.feedback.api import run_action
 from smartcity.feedback.config import get_feedback_settings
 from smartcity.feedback.schemas import ActionInput, ReportCreate
 from smartcity.web.deps import current_actor, get_db, get_settings
+from smartcity.web.forms import refusal_messages
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -156,6 +158,8 @@ def _report_from_form(form: FormData, *, channel: str) -> ReportCreate:
 def _error_text(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+    if isinstance(exc, MalwareFound | ScannerUnavailable):
+        return refusal_messages(exc)[0]
     if isinstance(exc, AppError):
         return exc.detail
     return "Dữ liệu không hợp lệ."

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from smartcity.core import clock
+from smartcity.core.malware import Intake
 from smartcity.core.pages import Page, PagingDep
 from smartcity.core.security import Actor
 from smartcity.investment import photos, service, tracking
@@ -352,7 +353,12 @@ async def post_photo(
 ) -> dict[str, Any]:
     """A JPEG or PNG of the site (at most 8 MB) with its date and place; a thumbnail is made."""
     store = photos.photo_store(settings)
-    stored = await store.save_upload(file, max_bytes=photos.MAX_PHOTO_BYTES, allowed_types=photos.PHOTO_TYPES)
+    stored = await store.save_upload(
+        file,
+        max_bytes=photos.MAX_PHOTO_BYTES,
+        allowed_types=photos.PHOTO_TYPES,
+        intake=Intake(db, actor, "investment.photo"),
+    )
     photo_id = await run_in_threadpool(
         lambda: photos.add_photo(
             db,

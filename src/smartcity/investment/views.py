@@ -14,6 +14,7 @@ from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.errors import AppError, ValidationFailed
+from smartcity.core.malware import Intake
 from smartcity.core.security import Actor
 from smartcity.investment import photos, service, tracking
 from smartcity.investment.api import FINANCE, LEADERS, summary_data
@@ -170,7 +171,10 @@ async def upload_photo(
     store = photos.photo_store(settings)
     try:
         stored = await store.save_upload(
-            file, max_bytes=photos.MAX_PHOTO_BYTES, allowed_types=photos.PHOTO_TYPES
+            file,
+            max_bytes=photos.MAX_PHOTO_BYTES,
+            allowed_types=photos.PHOTO_TYPES,
+            intake=Intake(db, actor, "investment.photo"),
         )
         await run_in_threadpool(
             lambda: photos.add_photo(

@@ -12,14 +12,17 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from smartcity.core import clock
+from smartcity.core.db import Database
 from smartcity.core.errors import AppError, Forbidden, NotFound
 from smartcity.core.files import StoredFile, file_store
+from smartcity.core.malware import Intake, MalwareFound
 from smartcity.core.pages import PageParams
 from smartcity.core.security import Actor
 from smartcity.portal import service
 from smartcity.portal.config import PortalSettings
 from smartcity.portal.schemas import PostInput, PostRead
 from smartcity.web.deps import ActorDep, DbDep, SettingsDep, verify_csrf
+from smartcity.web.forms import refusal_messages
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -206,19 +209,24 @@ def _values(form: FormData) -> dict[str, Any]:
     return values
 
 
-async def _image(form: FormData, settings: Any) -> StoredFile | None:
+async def _image(form: FormData, settings: Any, db: Database, actor: Actor) -> StoredFile | None:
     upload = form.get("image")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return None
     limit = settings.section(PortalSettings).max_image_bytes
     return await file_store(settings, "portal").save_upload(
-        upload, max_bytes=limit, allowed_types=service.IMAGE_TYPES
+        upload,
+        max_bytes=limit,
+        allowed_types=service.IMAGE_TYPES,
+        intake=Intake(db, actor, "portal.image", field_name="image"),
     )
 
 
 def _messages(exc: Exception) -> list[str]:
     if isinstance(exc, ValidationError):
         return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+    if isinstance(exc, MalwareFound):
+        return refusal_messages(exc)  # the plain message, without the form field's name
     if isinstance(exc, AppError):
         errors = getattr(exc, "errors", None) or []
         return [f"{e.get('field', '')}: {e.get('message', '')}".strip(": ") for e in errors] or [
@@ -236,7 +244,7 @@ async def create_post(request: Request, db: DbDep, settings: SettingsDep, actor:
     values = _values(form)
     try:
         data = PostInput(**values)
-        image = await _image(form, settings)
+        image = await _image(form, settings, db, actor)
         service.create_post(db, actor=actor, settings=settings, data=data, image=image)
     except (ValidationError, AppError) as exc:
         return _form_page(request, None, values, _messages(exc), status=422)
@@ -271,7 +279,7 @@ async def update_post(
     values = _values(form)
     try:
         data = PostInput(**values)
-        image = await _image(form, settings)
+        image = await _image(form, settings, db, actor)
         service.update_post(
             db,
             actor=actor,

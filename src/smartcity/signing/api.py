@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from smartcity.core.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from smartcity.core.malware import Intake, screen
 from smartcity.core.security import Actor
 from smartcity.signing import service
 from smartcity.signing.config import get_signing_settings
@@ -147,6 +148,7 @@ async def post_sign(request: Request, actor: Actor = Depends(require_actor)) -> 
     """Multipart: file, level (B-B|B-T|B-LT), appearance (visible|invisible|attachment), and either
     nothing (sign as yourself) or org_unit_code (apply that unit's seal); number/symbol for attachments."""
     upload = await read_pdf_upload(request, limit=get_signing_settings().signing_max_upload_bytes)
+    await run_in_threadpool(screen, Intake(get_db(request), actor, "signing.sign"), upload.pdf)  # it is kept
     fields = upload.fields
     org_unit = fields.get("org_unit_code") or None
     signed = await run_in_threadpool(

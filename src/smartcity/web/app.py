@@ -20,6 +20,7 @@ from smartcity import __version__
 from smartcity.core.config import Settings, get_settings
 from smartcity.core.db import Database
 from smartcity.core.errors import ServiceUnavailable
+from smartcity.core.malware import scanner_for
 from smartcity.core.metrics import render_latest
 from smartcity.core.outbox import bus
 from smartcity.core.scheduler import run_due_tasks
@@ -48,6 +49,7 @@ class Alive(BaseModel):
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     """Build the web/API application for these settings (and this database, if given)."""
     settings = settings or get_settings()
+    scanner_for(settings)  # refuse to start with an unknown scanner, or with `none` in production unaccepted
     if db is None:
         db = Database(settings.resolved_database_url, dispatch_inline=settings.dispatch_inline)
     db.bind_settings(settings)

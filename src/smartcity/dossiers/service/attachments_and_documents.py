@@ -28,7 +28,7 @@ from smartcity.dossiers.schemas import (
 )
 from smartcity.dossiers.service.actions import _issue_result, _locked
 from smartcity.dossiers.service.common import Upload
-from smartcity.dossiers.service.helpers import _check_uploads, calendar_for
+from smartcity.dossiers.service.helpers import _check_uploads, calendar_for, screen_uploads
 from smartcity.dossiers.service.privacy import check_sees_personal_data
 from smartcity.dossiers.service.reads import (
     _involved,
@@ -57,6 +57,7 @@ def add_attachments(
     if not uploads:
         raise BadRequest("No file given")
     procedure = procedures.get_procedure(db, dossier.procedure_code)
+    screen_uploads(db, actor, uploads)
     _check_uploads(procedure, uploads, get_dossier_settings())
     store = file_store(settings.data_dir)
     digests = [store.put(u.content) for u in uploads]

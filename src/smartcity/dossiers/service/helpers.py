@@ -24,6 +24,7 @@ from smartcity.core.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from smartcity.core.malware import Intake, screen
 from smartcity.core.security import Actor
 from smartcity.dossiers.config import DossierSettings
 from smartcity.dossiers.models import (
@@ -110,6 +111,13 @@ def _next_code(session: Session, pattern: str, unit: str, day: date) -> str:
         .returning(DossierCodeCounter.value)
     ).scalar_one()
     return pattern.format(unit=unit, yymmdd=day.strftime("%y%m%d"), yyyy=day.year, seq=value)
+
+
+def screen_uploads(db: Database, actor: Actor, uploads: Sequence[Upload]) -> None:
+    """Scan every file for malware before any is read further or stored (422 infected, 503 unscanned)."""
+    for upload in uploads:
+        intake = Intake(db, actor, "dossiers.attachment", field_name=f"attachments.{upload.document_code}")
+        screen(intake, upload.content)
 
 
 def _check_uploads(procedure: ProcedureRead, uploads: Sequence[Upload], config: DossierSettings) -> None:

@@ -44,6 +44,7 @@ from smartcity.dossiers.service.helpers import (
     _timeline,
     calendar_for,
     resolve_units,
+    screen_uploads,
     validate_form,
 )
 from smartcity.dossiers.service.reads import get_dossier
@@ -132,6 +133,7 @@ def submit_dossier(
         if found is not None:
             return _replayed(db, actor, settings, found, request_hash), False
     procedure = procedures.get_procedure(db, data.procedure_code)
+    screen_uploads(db, actor, uploads)
     _check_submission(actor, procedure, data, uploads, channel, config)
     calendar = calendar_for(db, settings)
     ward = data.ward_code or data.form.get("ward_code")

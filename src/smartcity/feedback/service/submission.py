@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from smartcity.core.crypto import Keys, blind_index, encrypt_personal, mask
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from smartcity.core.malware import Intake, screen
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.feedback import routing
@@ -134,6 +135,7 @@ def submit_report(
         attributes["media_url"] = data.media_url
     if len(photos) > settings.max_photos:
         raise ValidationFailed.for_field("media", f"at most {settings.max_photos} photos")
+    _screen_photos(db, actor, photos, settings)
     cleaned = [
         clean_image(
             p,
@@ -302,6 +304,7 @@ def attach_photos(
 ) -> list[int]:
     """Add cleaned photos to a report (its reporter or staff), all or none; returns their ids."""
     settings = settings or get_feedback_settings()
+    _screen_photos(db, actor, photos, settings)
     images = [
         clean_image(
             data,
@@ -324,6 +327,15 @@ def attach_photos(
         for row in rows:
             uow.audit("feedback.photo_added", "feedback_report", report.code, after={"photo": row.id})
         return [row.id for row in rows]
+
+
+def _screen_photos(db: Database, actor: Actor, photos: Sequence[bytes], settings: FeedbackSettings) -> None:
+    """Scan each photo for malware before the image decoder reads it (422 infected, 503 unscanned).
+    A photo past the size limit is left to `clean_image` to refuse (413) without scanning it."""
+    intake = Intake(db, actor, "feedback.photo", field_name="media")
+    for photo in photos:
+        if len(photo) <= settings.max_photo_bytes:
+            screen(intake, photo)
 
 
 def _photo_row(report_id: int, image: CleanImage, *, at: datetime) -> Photo:
