@@ -8,6 +8,7 @@ environment (bench/pygeoapi_ref.py creates `var/bench-pygeoapi-venv` from the pa
 use); without it (`--no-pygeoapi`, or when it cannot be installed) the OGC rows are left out.
 
     .venv/bin/python bench/http_bench.py [--postgres URL] [--workers 1] [--seconds 4] [--clients 8]
+        [--rounds 3] [--cases all|plain|ogc]
 
 The PostgreSQL database is emptied (schema public dropped).
 """
@@ -181,14 +182,14 @@ def start_pygeoapi(
     return proc
 
 
-def cases(prepared: Prepared, pygeoapi: bool) -> list[Case]:
-    """The loaded URLs: plain reads beside the minimal app, OGC operations beside pygeoapi."""
+def cases(prepared: Prepared, pygeoapi: bool, only: str = "all") -> list[Case]:
+    """The loaded URLs: plain reads beside the minimal app, OGC operations beside pygeoapi (`only` one kind)."""
     plain = [
         Case("GET /healthz", "/healthz", "/healthz", 0.9, authenticated=False),
         Case("GET /api/v1/city/units (bearer)", "/api/v1/city/units", "/api/v1/city/units", 0.7),
         Case("GET /api/v1/auth/me (bearer)", "/api/v1/auth/me", "/api/v1/auth/me", 0.7),
     ]
-    if not pygeoapi:
+    if only == "plain" or not pygeoapi:
         return plain
     items = "/collections/land-parcels/items"
     box = ",".join(str(v) for v in prepared.bbox)
@@ -197,10 +198,11 @@ def cases(prepared: Prepared, pygeoapi: bool) -> list[Case]:
         ("OGC page of 100 (offset 500)", f"{items}?f=json&limit=100&offset=500", 2.0),
         ("OGC bbox, first 100", f"{items}?f=json&limit=100&bbox={box}", 2.0),
     ]
-    return plain + [
+    ogc_cases = [
         Case(name, "/ogc" + path, path, target, authenticated=False, reference="pygeoapi")
         for name, path, target in ogc
     ]
+    return ogc_cases if only == "ogc" else plain + ogc_cases
 
 
 def run(
@@ -211,8 +213,10 @@ def run(
     clients: int = 8,
     rounds: int = 3,
     pygeoapi: bool = True,
+    only: str = "all",
 ) -> list[dict[str, object]]:
-    """Every case, interleaved with its reference; rows of median figure, reference, ratio and target."""
+    """Every case (or `only` the plain or the OGC ones), interleaved with its reference; rows of median
+    figure, reference, ratio and target."""
     if pygeoapi:
         try:
             version = pygeoapi_ref.ensure_environment()
@@ -244,7 +248,7 @@ def run(
     try:
         time.sleep(1)
         rest = {name: rss_kib(pid) for name, pid in {"platform": platform.pid, **pids}.items()}
-        for case in cases(prepared, pygeoapi):
+        for case in cases(prepared, pygeoapi, only):
             headers = {"Authorization": f"Bearer {prepared.token}"} if case.authenticated else {}
             sides: list[list[float]] = [[], []]
             for _ in range(rounds):
@@ -305,6 +309,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-pygeoapi", action="store_true", help="Leave out the OGC rows and pygeoapi")
+    parser.add_argument("--cases", choices=("all", "plain", "ogc"), default="all", help="Only these cases")
     args = parser.parse_args()
     rows = run(
         args.postgres,
@@ -313,6 +318,7 @@ def main() -> None:
         clients=args.clients,
         rounds=args.rounds,
         pygeoapi=not args.no_pygeoapi,
+        only=args.cases,
     )
     for row in rows:
         print(json.dumps(row, ensure_ascii=False))
