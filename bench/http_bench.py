@@ -183,7 +183,7 @@ def start_pygeoapi(
 
 
 def cases(prepared: Prepared, pygeoapi: bool, only: str = "all") -> list[Case]:
-    """The loaded URLs: plain reads beside the minimal app, OGC operations beside pygeoapi (`only` one kind)."""
+    """The loaded URLs: plain reads beside the minimal app, OGC operations beside pygeoapi (or `only` one)."""
     plain = [
         Case("GET /healthz", "/healthz", "/healthz", 0.9, authenticated=False),
         Case("GET /api/v1/city/units (bearer)", "/api/v1/city/units", "/api/v1/city/units", 0.7),

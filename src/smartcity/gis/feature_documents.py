@@ -18,8 +18,8 @@ import threading
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -43,7 +43,7 @@ from smartcity.core.db import Database
 from smartcity.core.errors import NotFound
 from smartcity.gis.config import get_gis_settings
 from smartcity.gis.models import Feature, Layer
-from smartcity.gis.providers import BBox, provider_for
+from smartcity.gis.providers import BBox, BoxBounds, provider_for
 from smartcity.gis.schemas import LayerRead
 from smartcity.gis.store import Period, filtered_features, layer_read
 
@@ -139,7 +139,13 @@ def _geojson_feature(feature: Any) -> ColumnElement[str]:
 
 
 # Statements are built once per shape and run with these parameters (building one costs more than running it).
-_BOX = tuple(bindparam(name, type_=Float) for name in ("min_lon", "min_lat", "max_lon", "max_lat"))
+_BOX_PARAMETERS = ("min_lon", "min_lat", "max_lon", "max_lat")
+_BOX: BoxBounds = (
+    bindparam("min_lon", type_=Float),
+    bindparam("min_lat", type_=Float),
+    bindparam("max_lon", type_=Float),
+    bindparam("max_lat", type_=Float),
+)
 _PAGE_STATEMENTS: dict[tuple[str, bool], Select[Any]] = {}
 
 
@@ -165,7 +171,7 @@ def _page_statement(
         select(Feature.id),
         layer=layer,
         layer_id=bindparam("layer_id", type_=Integer),
-        bbox_filter=_BOX if boxed else None,  # type: ignore[arg-type]  (four bound parameters)
+        bbox_filter=_BOX if boxed else None,
         period=period,
         filters=filters,
     )
@@ -210,11 +216,11 @@ def page_documents(
     Raises LayerChanged when the layer's row no longer matches the cached copy (read the layer again).
     """
     cached = _cached_layer(db, slug)
-    cap = max(get_gis_settings().ogc_count_limit, offset + limit) + 1
+    cap = max(get_gis_settings(db.settings).ogc_count_limit, offset + limit) + 1
     params: dict[str, Any] = {"slug": slug, "layer_id": cached.stamp.id, "limit": limit, "offset": offset}
     params["cap"] = cap
     if bbox_filter is not None:
-        params.update(zip(("min_lon", "min_lat", "max_lon", "max_lat"), bbox_filter, strict=True))
+        params.update(zip(_BOX_PARAMETERS, bbox_filter, strict=True))
     provider_for(db)  # prepared before the read (building the index writes)
     with db.session() as s:
         statement = _page_statement(
@@ -233,7 +239,7 @@ def page_documents(
 
 
 @cache
-def _feature_statement() -> Select[Any]:
+def _feature_statement() -> Select[bool, str, str]:
     feature = Feature.__table__
     joined = and_(feature.c.layer_id == Layer.id, feature.c.id == bindparam("feature_id", type_=Integer))
     return (
@@ -249,7 +255,9 @@ def feature_document(db: Database, *, slug: str, feature_id: str) -> bytes | Non
     None when the layer is not a stored one (its features are not in the store); NotFound when the layer
     is missing or unpublished, or has no such feature.
     """
-    wanted = int(feature_id) if feature_id.isascii() and feature_id.isdigit() and len(feature_id) < 19 else None
+    wanted = (
+        int(feature_id) if feature_id.isascii() and feature_id.isdigit() and len(feature_id) < 19 else None
+    )
     with db.session() as s:
         row = s.connection().execute(_feature_statement(), {"slug": slug, "feature_id": wanted}).first()
     if row is None or not row.published:

@@ -19,9 +19,8 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 
 from smartcity.core.errors import AppError, BadRequest, NotFound
-from smartcity.gis import feature_documents
+from smartcity.gis import feature_documents, tiles
 from smartcity.gis import store as service
-from smartcity.gis import tiles
 from smartcity.gis.config import get_gis_settings
 from smartcity.gis.crs import CRS84, SUPPORTED_CRS, normalise_crs, transform_bbox, transform_geometry
 from smartcity.gis.geo import parse_geojson, to_geojson
@@ -368,7 +367,17 @@ def items(request: Request, collection_id: str) -> Response:
     return _guard(request, lambda: _items(request, collection_id))
 
 
-def _items(request: Request, collection_id: str, *, cached: bool = True) -> Response:
+def _items(request: Request, collection_id: str) -> Response:
+    # A layer changed since it was cached is read again; changed twice meanwhile, it is read afresh.
+    for _ in range(2):
+        try:
+            return _items_read(request, collection_id, cached=True)
+        except feature_documents.LayerChanged:
+            continue
+    return _items_read(request, collection_id, cached=False)
+
+
+def _items_read(request: Request, collection_id: str, *, cached: bool) -> Response:
     db = get_db(request)
     if cached:
         layer = feature_documents.published_layer(db, collection_id)
@@ -387,18 +396,15 @@ def _items(request: Request, collection_id: str, *, cached: bool = True) -> Resp
     limit, offset = parse_limit(params.get("limit")), _parse_offset(params.get("offset"))
     filters = {name: params[name] for name in params if name in queryables}
     if cached and crs == CRS84 and layer.provider == "store" and not _wants_html(request):
-        try:
-            documents = feature_documents.page_documents(
-                db,
-                slug=collection_id,
-                bbox_filter=box,
-                period=period,
-                filters=filters,
-                limit=limit,
-                offset=offset,
-            )
-        except feature_documents.LayerChanged:
-            return _items(request, collection_id, cached=False)
+        documents = feature_documents.page_documents(
+            db,
+            slug=collection_id,
+            bbox_filter=box,
+            period=period,
+            filters=filters,
+            limit=limit,
+            offset=offset,
+        )
         return _geojson_page(request, collection_id, documents, limit, offset)
     if cached:  # every other form reads the layer afresh
         layer = service.get_layer(db, collection_id, published_only=True)
@@ -501,8 +507,8 @@ def item(request: Request, collection_id: str, feature_id: str) -> Response:
                 get_db(request), slug=collection_id, feature_id=feature_id
             )
             if document is not None:
-                body = b'%s,"links":%s}' % (document[:-1], _compact_json(links))
-                return Response(body, media_type=GEOJSON, headers={"Content-Crs": f"<{crs}>"})
+                text = b'%s,"links":%s}' % (document[:-1], _compact_json(links))
+                return Response(text, media_type=GEOJSON, headers={"Content-Crs": f"<{crs}>"})
         layer, feature = service.layer_and_feature(get_db(request), slug=collection_id, feature_id=feature_id)
         body = _feature_json(feature, crs)
         body["links"] = links

@@ -45,7 +45,9 @@ from smartcity.gis.models import Feature
 
 BBox = tuple[float, float, float, float]
 # A box given to a query: numbers, or bound parameters of a statement built once and run with many boxes.
-BoxBounds = BBox | tuple[ColumnElement[float], ColumnElement[float], ColumnElement[float], ColumnElement[float]]
+BoxBounds = (
+    BBox | tuple[ColumnElement[float], ColumnElement[float], ColumnElement[float], ColumnElement[float]]
+)
 
 _RTREE_METADATA = MetaData()  # deliberately not Base.metadata: the migration must not create it
 RTREE = Table(
