@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psycopg
+from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -38,6 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/smartcity_bench_http"
 SECRET = "bench-secret-key-0123456789abcdef0123456789"  # noqa: S105  (a throw-away bench key)
 PASSWORD = "Bench-Password-2026!"  # noqa: S105
+# Each server's database connections carry its name (PGAPPNAME), so that its backends' CPU can be read.
+APPLICATION = {"platform": "bench-platform", "minimal FastAPI": "bench-minimal", "pygeoapi": "bench-pygeoapi"}
 
 
 @dataclass
@@ -94,6 +98,11 @@ def prepare(url: str, parcels: int, *, with_view: bool) -> Prepared:
     page = gis.query_features(db, slug="land-parcels", limit=1, offset=parcels // 2, count=False)
     if with_view:
         pygeoapi_ref.create_view(db)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # Planner statistics, as autovacuum keeps them on a live database (it may be off on a test server);
+        # both servers read these tables.
+        for table in ("gis_layers", "gis_features", "gis_index.feature_geometry"):
+            conn.execute(text(f"VACUUM ANALYZE {table}"))
     db.dispose()
     a, b, c, d = extent
     mid_x, mid_y, half_x, half_y = (a + c) / 2, (b + d) / 2, (c - a) / 40, (d - b) / 40
@@ -105,8 +114,8 @@ def prepare(url: str, parcels: int, *, with_view: bool) -> Prepared:
     )
 
 
-def rss_kib(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in KiB (from /proc)."""
+def _process_tree(pid: int) -> list[int]:
+    """A process and all its descendants (from /proc)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -115,10 +124,18 @@ def rss_kib(pid: int) -> int:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(ppid, []).append(int(entry.name))
-    total, stack = 0, [pid]
+    found, stack = [], [pid]
     while stack:
         current = stack.pop()
+        found.append(current)
         stack.extend(children.get(current, []))
+    return found
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in KiB (from /proc)."""
+    total = 0
+    for current in _process_tree(pid):
         try:
             for line in Path(f"/proc/{current}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -126,6 +143,27 @@ def rss_kib(pid: int) -> int:
         except OSError:
             continue
     return total
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def server_cpu_seconds(pid: int, database_url: str, application_name: str) -> float:
+    """CPU seconds used so far by a server's processes and by the PostgreSQL backends serving it (its
+    connections carry `application_name`, from PGAPPNAME; same machine)."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        query = "SELECT pid FROM pg_stat_activity WHERE application_name = %s"
+        backends = [row[0] for row in conn.execute(query, (application_name,))]
+    return _cpu_seconds(_process_tree(pid)) + _cpu_seconds(backends)
 
 
 def start_server(
@@ -234,13 +272,18 @@ def run(
         SMARTCITY_DATA_DIR=tempfile.mkdtemp(prefix="bench-http-"),
     )
     platform_port, reference_port = _free_port(), _free_port()
-    platform = start_server("smartcity.web.asgi:app", platform_port, workers, env)
-    reference = start_server("bench.minimal_app:app", reference_port, workers, env)
+    platform = start_server(
+        "smartcity.web.asgi:app", platform_port, workers, {**env, "PGAPPNAME": APPLICATION["platform"]}
+    )
+    reference = start_server(
+        "bench.minimal_app:app", reference_port, workers, {**env, "PGAPPNAME": APPLICATION["minimal FastAPI"]}
+    )
     servers = [platform, reference]
-    ports = {"minimal FastAPI": reference_port}
+    ports = {"platform": platform_port, "minimal FastAPI": reference_port}
     pids = {"minimal FastAPI": reference.pid}
     if pygeoapi:
-        geo = start_pygeoapi(url, prepared, workers, {k: v for k, v in env.items() if k != "PYTHONPATH"})
+        geo_env = {k: v for k, v in env.items() if k != "PYTHONPATH"}
+        geo = start_pygeoapi(url, prepared, workers, {**geo_env, "PGAPPNAME": APPLICATION["pygeoapi"]})
         servers.append(geo)
         ports["pygeoapi"] = geo.port  # type: ignore[attr-defined]
         pids["pygeoapi"] = geo.pid
@@ -251,17 +294,29 @@ def run(
         for case in cases(prepared, pygeoapi, only):
             headers = {"Authorization": f"Bearer {prepared.token}"} if case.authenticated else {}
             sides: list[list[float]] = [[], []]
+            cpu: list[list[float]] = [[], []]  # server and PostgreSQL CPU ms a request
             for _ in range(rounds):
-                for side, (port, path) in enumerate(
-                    ((platform_port, case.path), (ports[case.reference], case.reference_path))
+                for side, (name, path) in enumerate(
+                    (("platform", case.path), (case.reference, case.reference_path))
                 ):
-                    figures = load(f"http://127.0.0.1:{port}{path}", seconds, clients, headers)
+                    pid = platform.pid if name == "platform" else pids[name]
+                    before = server_cpu_seconds(pid, url, APPLICATION[name])
+                    figures = load(f"http://127.0.0.1:{ports[name]}{path}", seconds, clients, headers)
+                    used = server_cpu_seconds(pid, url, APPLICATION[name]) - before
                     if figures["errors"]:
                         raise RuntimeError(f"{case.name}: {figures['errors']} errors")
                     sides[side].append(figures["rate"])
+                    cpu[side].append(used * 1000 / max(figures["requests"], 1))
             median = [statistics.median(rates) for rates in sides]
+            cpu_median = [statistics.median(values) for values in cpu]
             print(f"{case.name}: platform {sides[0]} {case.reference} {sides[1]}", file=sys.stderr)
+            print(
+                f"{case.name}: CPU ms/request platform {[round(v, 2) for v in cpu[0]]} "
+                f"{case.reference} {[round(v, 2) for v in cpu[1]]}",
+                file=sys.stderr,
+            )
             rows.append(_row(f"{case.name} req/s", median[0], median[1], case.target, case.reference))
+            rows.append(_cpu_row(case.name, cpu_median[0], cpu_median[1], case.reference))
         loaded = {name: rss_kib(pid) for name, pid in {"platform": platform.pid, **pids}.items()}
         for name in pids:
             rows.append(
@@ -287,6 +342,19 @@ def run(
             proc.terminate()
             proc.wait(timeout=30)
     return rows
+
+
+def _cpu_row(case: str, figure: float, reference: float, reference_name: str) -> dict[str, object]:
+    """CPU a request (server processes and their PostgreSQL backends): steadier than req/s on a shared
+    machine; the ratio is reference / figure, so above 1 is cheaper than the reference."""
+    return {
+        "bench": f"{case}: CPU ms/req, server + PostgreSQL",
+        "figure": round(figure, 2),
+        "reference": round(reference, 2),
+        "reference_name": f"{reference_name} (ratio: reference / figure)",
+        "ratio": round(reference / figure, 2) if figure else None,
+        "target": None,
+    }
 
 
 def _row(name: str, figure: float, reference: float, target: float, reference_name: str) -> dict[str, object]:
