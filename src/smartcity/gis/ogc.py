@@ -4,6 +4,11 @@ Every published layer is a collection. Items take bbox (and bbox-crs), datetime,
 maximum, as the standard asks), offset for paging (next/prev links), crs, and a filter per queryable
 property (?land_use_code=ODT). Bad parameters get HTTP 400 with the OGC exception body (code,
 description). JSON or HTML by `f=json|html`, else by the Accept header.
+
+GeoJSON in the storage CRS (CRS84) from the feature store is written by the database and passed through
+(`feature_documents`): one statement a page or an item. There numberMatched is exact up to
+`ogc_count_limit` matching features and left out beyond (optional in Part 1; the next link still says
+whether more follow). HTML, other CRSs and the city-pack layer are built here from the store's features.
 """
 
 from __future__ import annotations
