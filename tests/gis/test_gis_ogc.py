@@ -122,6 +122,8 @@ def test_crs_by_reference(demo, client):
         {"limit": "0"},
         {"limit": "ten"},
         {"offset": "-1"},
+        {"offset": "9" * 30},
+        {"limit": "²"},
         {"datetime": "yesterday"},
         {"unknown": "1"},
         {"f": "xml"},

@@ -52,6 +52,7 @@ CONFORMANCE = [
 ]
 TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 ITEM_PARAMETERS = {"f", "bbox", "bbox-crs", "datetime", "limit", "offset", "crs", "lang"}
+MAX_OFFSET = 2**53  # larger is no page of any layer (and overflows the databases' integers)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -293,7 +294,7 @@ def parse_limit(text: str | None) -> int:
     settings = get_gis_settings()
     if text is None:
         return settings.ogc_default_limit
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise OGCException(400, "InvalidParameterValue", "limit must be a positive integer")
     return min(int(text), settings.ogc_max_limit)
 
@@ -301,8 +302,8 @@ def parse_limit(text: str | None) -> int:
 def _parse_offset(text: str | None) -> int:
     if text is None:
         return 0
-    if not text.isdigit():
-        raise OGCException(400, "InvalidParameterValue", "offset must be a non-negative integer")
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_OFFSET:
+        raise OGCException(400, "InvalidParameterValue", f"offset must be an integer from 0 to {MAX_OFFSET}")
     return int(text)
 
 
