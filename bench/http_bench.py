@@ -8,6 +8,7 @@ environment (bench/pygeoapi_ref.py creates `var/bench-pygeoapi-venv` from the pa
 use); without it (`--no-pygeoapi`, or when it cannot be installed) the OGC rows are left out.
 
     .venv/bin/python bench/http_bench.py [--postgres URL] [--workers 1] [--seconds 4] [--clients 8]
+        [--rounds 3] [--cases all|plain|ogc]
 
 The PostgreSQL database is emptied (schema public dropped).
 """
@@ -27,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psycopg
+from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -37,6 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/smartcity_bench_http"
 SECRET = "bench-secret-key-0123456789abcdef0123456789"  # noqa: S105  (a throw-away bench key)
 PASSWORD = "Bench-Password-2026!"  # noqa: S105
+# Each server's database connections carry its name (PGAPPNAME), so that its backends' CPU can be read.
+APPLICATION = {"platform": "bench-platform", "minimal FastAPI": "bench-minimal", "pygeoapi": "bench-pygeoapi"}
 
 
 @dataclass
@@ -93,6 +98,11 @@ def prepare(url: str, parcels: int, *, with_view: bool) -> Prepared:
     page = gis.query_features(db, slug="land-parcels", limit=1, offset=parcels // 2, count=False)
     if with_view:
         pygeoapi_ref.create_view(db)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # Planner statistics, as autovacuum keeps them on a live database (it may be off on a test server);
+        # both servers read these tables.
+        for table in ("gis_layers", "gis_features", "gis_index.feature_geometry"):
+            conn.execute(text(f"VACUUM ANALYZE {table}"))
     db.dispose()
     a, b, c, d = extent
     mid_x, mid_y, half_x, half_y = (a + c) / 2, (b + d) / 2, (c - a) / 40, (d - b) / 40
@@ -104,8 +114,8 @@ def prepare(url: str, parcels: int, *, with_view: bool) -> Prepared:
     )
 
 
-def rss_kib(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in KiB (from /proc)."""
+def _process_tree(pid: int) -> list[int]:
+    """A process and all its descendants (from /proc)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -114,10 +124,18 @@ def rss_kib(pid: int) -> int:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(ppid, []).append(int(entry.name))
-    total, stack = 0, [pid]
+    found, stack = [], [pid]
     while stack:
         current = stack.pop()
+        found.append(current)
         stack.extend(children.get(current, []))
+    return found
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in KiB (from /proc)."""
+    total = 0
+    for current in _process_tree(pid):
         try:
             for line in Path(f"/proc/{current}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -125,6 +143,27 @@ def rss_kib(pid: int) -> int:
         except OSError:
             continue
     return total
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def server_cpu_seconds(pid: int, database_url: str, application_name: str) -> float:
+    """CPU seconds used so far by a server's processes and by the PostgreSQL backends serving it (its
+    connections carry `application_name`, from PGAPPNAME; same machine)."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        query = "SELECT pid FROM pg_stat_activity WHERE application_name = %s"
+        backends = [row[0] for row in conn.execute(query, (application_name,))]
+    return _cpu_seconds(_process_tree(pid)) + _cpu_seconds(backends)
 
 
 def start_server(
@@ -181,14 +220,14 @@ def start_pygeoapi(
     return proc
 
 
-def cases(prepared: Prepared, pygeoapi: bool) -> list[Case]:
-    """The loaded URLs: plain reads beside the minimal app, OGC operations beside pygeoapi."""
+def cases(prepared: Prepared, pygeoapi: bool, only: str = "all") -> list[Case]:
+    """The loaded URLs: plain reads beside the minimal app, OGC operations beside pygeoapi (or `only` one)."""
     plain = [
         Case("GET /healthz", "/healthz", "/healthz", 0.9, authenticated=False),
         Case("GET /api/v1/city/units (bearer)", "/api/v1/city/units", "/api/v1/city/units", 0.7),
         Case("GET /api/v1/auth/me (bearer)", "/api/v1/auth/me", "/api/v1/auth/me", 0.7),
     ]
-    if not pygeoapi:
+    if only == "plain" or not pygeoapi:
         return plain
     items = "/collections/land-parcels/items"
     box = ",".join(str(v) for v in prepared.bbox)
@@ -197,10 +236,11 @@ def cases(prepared: Prepared, pygeoapi: bool) -> list[Case]:
         ("OGC page of 100 (offset 500)", f"{items}?f=json&limit=100&offset=500", 2.0),
         ("OGC bbox, first 100", f"{items}?f=json&limit=100&bbox={box}", 2.0),
     ]
-    return plain + [
+    ogc_cases = [
         Case(name, "/ogc" + path, path, target, authenticated=False, reference="pygeoapi")
         for name, path, target in ogc
     ]
+    return ogc_cases if only == "ogc" else plain + ogc_cases
 
 
 def run(
@@ -211,8 +251,10 @@ def run(
     clients: int = 8,
     rounds: int = 3,
     pygeoapi: bool = True,
+    only: str = "all",
 ) -> list[dict[str, object]]:
-    """Every case, interleaved with its reference; rows of median figure, reference, ratio and target."""
+    """Every case (or `only` the plain or the OGC ones), interleaved with its reference; rows of median
+    figure, reference, ratio and target."""
     if pygeoapi:
         try:
             version = pygeoapi_ref.ensure_environment()
@@ -230,13 +272,18 @@ def run(
         SMARTCITY_DATA_DIR=tempfile.mkdtemp(prefix="bench-http-"),
     )
     platform_port, reference_port = _free_port(), _free_port()
-    platform = start_server("smartcity.web.asgi:app", platform_port, workers, env)
-    reference = start_server("bench.minimal_app:app", reference_port, workers, env)
+    platform = start_server(
+        "smartcity.web.asgi:app", platform_port, workers, {**env, "PGAPPNAME": APPLICATION["platform"]}
+    )
+    reference = start_server(
+        "bench.minimal_app:app", reference_port, workers, {**env, "PGAPPNAME": APPLICATION["minimal FastAPI"]}
+    )
     servers = [platform, reference]
-    ports = {"minimal FastAPI": reference_port}
+    ports = {"platform": platform_port, "minimal FastAPI": reference_port}
     pids = {"minimal FastAPI": reference.pid}
     if pygeoapi:
-        geo = start_pygeoapi(url, prepared, workers, {k: v for k, v in env.items() if k != "PYTHONPATH"})
+        geo_env = {k: v for k, v in env.items() if k != "PYTHONPATH"}
+        geo = start_pygeoapi(url, prepared, workers, {**geo_env, "PGAPPNAME": APPLICATION["pygeoapi"]})
         servers.append(geo)
         ports["pygeoapi"] = geo.port  # type: ignore[attr-defined]
         pids["pygeoapi"] = geo.pid
@@ -244,20 +291,32 @@ def run(
     try:
         time.sleep(1)
         rest = {name: rss_kib(pid) for name, pid in {"platform": platform.pid, **pids}.items()}
-        for case in cases(prepared, pygeoapi):
+        for case in cases(prepared, pygeoapi, only):
             headers = {"Authorization": f"Bearer {prepared.token}"} if case.authenticated else {}
             sides: list[list[float]] = [[], []]
+            cpu: list[list[float]] = [[], []]  # server and PostgreSQL CPU ms a request
             for _ in range(rounds):
-                for side, (port, path) in enumerate(
-                    ((platform_port, case.path), (ports[case.reference], case.reference_path))
+                for side, (name, path) in enumerate(
+                    (("platform", case.path), (case.reference, case.reference_path))
                 ):
-                    figures = load(f"http://127.0.0.1:{port}{path}", seconds, clients, headers)
+                    pid = platform.pid if name == "platform" else pids[name]
+                    before = server_cpu_seconds(pid, url, APPLICATION[name])
+                    figures = load(f"http://127.0.0.1:{ports[name]}{path}", seconds, clients, headers)
+                    used = server_cpu_seconds(pid, url, APPLICATION[name]) - before
                     if figures["errors"]:
                         raise RuntimeError(f"{case.name}: {figures['errors']} errors")
                     sides[side].append(figures["rate"])
+                    cpu[side].append(used * 1000 / max(figures["requests"], 1))
             median = [statistics.median(rates) for rates in sides]
+            cpu_median = [statistics.median(values) for values in cpu]
             print(f"{case.name}: platform {sides[0]} {case.reference} {sides[1]}", file=sys.stderr)
+            print(
+                f"{case.name}: CPU ms/request platform {[round(v, 2) for v in cpu[0]]} "
+                f"{case.reference} {[round(v, 2) for v in cpu[1]]}",
+                file=sys.stderr,
+            )
             rows.append(_row(f"{case.name} req/s", median[0], median[1], case.target, case.reference))
+            rows.append(_cpu_row(case.name, cpu_median[0], cpu_median[1], case.reference))
         loaded = {name: rss_kib(pid) for name, pid in {"platform": platform.pid, **pids}.items()}
         for name in pids:
             rows.append(
@@ -285,6 +344,19 @@ def run(
     return rows
 
 
+def _cpu_row(case: str, figure: float, reference: float, reference_name: str) -> dict[str, object]:
+    """CPU a request (server processes and their PostgreSQL backends): steadier than req/s on a shared
+    machine; the ratio is reference / figure, so above 1 is cheaper than the reference."""
+    return {
+        "bench": f"{case}: CPU ms/req, server + PostgreSQL",
+        "figure": round(figure, 2),
+        "reference": round(reference, 2),
+        "reference_name": f"{reference_name} (ratio: reference / figure)",
+        "ratio": round(reference / figure, 2) if figure else None,
+        "target": None,
+    }
+
+
 def _row(name: str, figure: float, reference: float, target: float, reference_name: str) -> dict[str, object]:
     return {
         "bench": name,
@@ -305,6 +377,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-pygeoapi", action="store_true", help="Leave out the OGC rows and pygeoapi")
+    parser.add_argument("--cases", choices=("all", "plain", "ogc"), default="all", help="Only these cases")
     args = parser.parse_args()
     rows = run(
         args.postgres,
@@ -313,6 +386,7 @@ def main() -> None:
         clients=args.clients,
         rounds=args.rounds,
         pygeoapi=not args.no_pygeoapi,
+        only=args.cases,
     )
     for row in rows:
         print(json.dumps(row, ensure_ascii=False))

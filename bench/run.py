@@ -1,13 +1,14 @@
 """`make bench`: every benchmark, one table of figure, reference (measured in the same run), ratio, target.
 
     PYTHONPATH=src .venv/bin/python bench/run.py [--postgres-base postgresql://postgres@127.0.0.1:5432/]
-        [--only http dossiers iot maps] [--sizes 10000 100000 1000000] [--messages 20000] [--rounds 3]
+        [--only http|ogc dossiers iot maps] [--sizes 10000 100000 1000000] [--messages 20000] [--rounds 3]
         [--map-runs 5] [--json out.json]
 
 Benches (each on its own PostgreSQL database, emptied: smartcity_bench_*):
   http      plain authenticated JSON reads and /healthz beside a minimal FastAPI app, OGC API Features (item,
             page, bbox) beside pygeoapi on the same PostGIS rows (its own venv, var/bench-pygeoapi-venv), same
             uvicorn and workers, load from another process; server resident memory (bench/http_bench.py)
+  ogc       the OGC API Features cases of `http` alone, beside pygeoapi
   dossiers  statistics and deadline lists at growing sizes beside count(*) (bench/dossiers_scale.py)
   iot       MQTT backlog drain, one and two ingest processes, beside a bare paho subscriber
             (bench/iot_mqtt_e2e.py)
@@ -30,11 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 Row = dict[str, Any]
 
 
-def http_rows(base: str, workers: int) -> list[Row]:
-    """The HTTP bench."""
+def http_rows(base: str, workers: int, only: str = "all") -> list[Row]:
+    """The HTTP bench (`only`: "ogc" for the OGC API Features cases beside pygeoapi alone)."""
     from bench import http_bench
 
-    return http_bench.run(base + "smartcity_bench_http", workers=workers)
+    return http_bench.run(base + "smartcity_bench_http", workers=workers, only=only)
 
 
 def dossier_rows(base: str, sizes: tuple[int, ...]) -> list[Row]:
@@ -128,6 +129,8 @@ def main() -> None:
     started = time.perf_counter()
     if "http" in args.only:
         rows += http_rows(args.postgres_base, args.workers)
+    elif "ogc" in args.only:
+        rows += http_rows(args.postgres_base, args.workers, only="ogc")
     if "dossiers" in args.only:
         rows += dossier_rows(args.postgres_base, tuple(args.sizes))
     if "iot" in args.only:

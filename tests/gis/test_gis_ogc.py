@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import uvicorn
 
-from tests.gis.conftest import SPECIALIST
+from tests.gis.conftest import DEMO_PARCELS, SPECIALIST
 
 COLLECTIONS = {
     "administrative-units",
@@ -120,6 +122,8 @@ def test_crs_by_reference(demo, client):
         {"limit": "0"},
         {"limit": "ten"},
         {"offset": "-1"},
+        {"offset": "9" * 30},
+        {"limit": "²"},
         {"datetime": "yesterday"},
         {"unknown": "1"},
         {"f": "xml"},
@@ -158,6 +162,79 @@ def test_html_by_f_or_accept(demo, client):
     browser = client.get("/ogc/collections", headers={"accept": "text/html,application/xhtml+xml"})
     assert browser.headers["content-type"].startswith("text/html") and "land-parcels" in browser.text
     assert client.get("/ogc/collections", headers={"accept": "application/json"}).json()["collections"]
+
+
+def _strict_json(text: str) -> Any:
+    """Parse as strict JSON (NaN and Infinity refused)."""
+
+    def refuse(name: str) -> None:
+        raise ValueError(f"not JSON: {name}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_json_pages_are_the_stored_features_as_geojson(demo, client):
+    """The database-written GeoJSON says what the feature store says, feature for feature."""
+    from smartcity.gis import service
+
+    response = client.get("/ogc/collections/land-parcels/items", params={"limit": 7, "offset": 40})
+    body = _strict_json(response.text)
+    expected = service.query_features(demo, slug="land-parcels", limit=7, offset=40)
+    assert body["features"] == [feature.as_geojson() for feature in expected.features]
+    assert (body["numberMatched"], body["numberReturned"]) == (DEMO_PARCELS, 7)
+    single = client.get(f"/ogc/collections/land-parcels/items/{expected.features[0].id}")
+    item = _strict_json(single.text)
+    assert {k: v for k, v in item.items() if k != "links"} == expected.features[0].as_geojson()
+    assert {link["rel"] for link in item["links"]} == {"self", "alternate", "collection"}
+    box = (106.655, 11.0, 106.67, 11.02)
+    boxed = client.get(
+        "/ogc/collections/planning-zones/items", params={"bbox": ",".join(map(str, box)), "limit": 1000}
+    ).json()
+    in_box = service.query_features(demo, slug="planning-zones", bbox_filter=box, limit=1000)
+    assert [f["id"] for f in boxed["features"]] == [f.id for f in in_box.features]
+    assert boxed["numberMatched"] == boxed["numberReturned"] == in_box.number_matched > 0
+
+
+def test_number_matched_is_left_out_past_the_count_limit(demo, client, settings):
+    """Counting stops at ogc_count_limit: beyond it numberMatched is omitted (optional in Part 1), the
+    next link still says whether more follow."""
+    from smartcity.gis.config import GisSettings
+
+    settings.set_section(GisSettings(ogc_count_limit=50))
+    url = "/ogc/collections/land-parcels/items"
+    first = client.get(url, params={"limit": 10}).json()
+    assert "numberMatched" not in first and first["numberReturned"] == 10
+    assert any(link["rel"] == "next" for link in first["links"])
+    last = client.get(url, params={"limit": 10, "offset": DEMO_PARCELS - 4}).json()
+    assert (last["numberMatched"], last["numberReturned"]) == (DEMO_PARCELS, 4)
+    assert not any(link["rel"] == "next" for link in last["links"])
+    few = client.get("/ogc/collections/public-offices/items", params={"limit": 100}).json()
+    assert few["numberMatched"] == few["numberReturned"] < 50
+
+
+def test_a_layer_changed_behind_the_cache_is_seen_at_the_next_request(demo, client):
+    """The cached layer is checked against its row in every read: withdrawn elsewhere, it is gone here."""
+    from sqlalchemy import text
+
+    url = "/ogc/collections/land-parcels/items"
+    feature_id = client.get(url, params={"limit": 1}).json()["features"][0]["id"]
+    with demo.engine.begin() as conn:  # as another process would: no event reaches this one
+        conn.execute(text("UPDATE gis_layers SET published = false WHERE slug = 'land-parcels'"))
+    assert client.get(url, params={"limit": 1}).status_code == 404
+    assert client.get(f"{url}/{feature_id}").status_code == 404
+    with demo.engine.begin() as conn:
+        conn.execute(text("UPDATE gis_layers SET published = true WHERE slug = 'land-parcels'"))
+    assert client.get(url, params={"limit": 1}).json()["features"][0]["id"] == feature_id
+    assert client.get(f"{url}/{feature_id}").status_code == 200
+
+
+def test_a_city_unit_is_an_item_too(demo, client):
+    """Layers outside the feature store (the wards from the city pack) answer single items as before."""
+    ward = client.get("/ogc/collections/administrative-units/items", params={"limit": 1}).json()["features"][
+        0
+    ]
+    single = client.get(f"/ogc/collections/administrative-units/items/{ward['id']}")
+    assert single.status_code == 200 and single.json()["properties"] == ward["properties"]
 
 
 def _free_port() -> int:

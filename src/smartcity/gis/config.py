@@ -25,6 +25,10 @@ class GisSettings(BaseSettings):
     )
     ogc_default_limit: int = 10
     ogc_max_limit: int = 10_000
+    ogc_count_limit: int = Field(
+        default=10_000,
+        description="OGC items: numberMatched is counted up to this many features and left out beyond",
+    )
     import_max_bytes: int = Field(default=200 * 1024 * 1024, description="Largest file accepted for import")
 
 

@@ -4,10 +4,16 @@ Every published layer is a collection. Items take bbox (and bbox-crs), datetime,
 maximum, as the standard asks), offset for paging (next/prev links), crs, and a filter per queryable
 property (?land_use_code=ODT). Bad parameters get HTTP 400 with the OGC exception body (code,
 description). JSON or HTML by `f=json|html`, else by the Accept header.
+
+GeoJSON in the storage CRS (CRS84) from the feature store is written by the database and passed through
+(`feature_documents`): one statement a page or an item. There numberMatched is exact up to
+`ogc_count_limit` matching features and left out beyond (optional in Part 1; the next link still says
+whether more follow). HTML, other CRSs and the city-pack layer are built here from the store's features.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime
 from typing import Any
@@ -18,8 +24,8 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 
 from smartcity.core.errors import AppError, BadRequest, NotFound
+from smartcity.gis import feature_documents, tiles
 from smartcity.gis import store as service
-from smartcity.gis import tiles
 from smartcity.gis.config import get_gis_settings
 from smartcity.gis.crs import CRS84, SUPPORTED_CRS, normalise_crs, transform_bbox, transform_geometry
 from smartcity.gis.geo import parse_geojson, to_geojson
@@ -46,6 +52,7 @@ CONFORMANCE = [
 ]
 TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 ITEM_PARAMETERS = {"f", "bbox", "bbox-crs", "datetime", "limit", "offset", "crs", "lang"}
+MAX_OFFSET = 2**53  # larger is no page of any layer (and overflows the databases' integers)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -287,7 +294,7 @@ def parse_limit(text: str | None) -> int:
     settings = get_gis_settings()
     if text is None:
         return settings.ogc_default_limit
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise OGCException(400, "InvalidParameterValue", "limit must be a positive integer")
     return min(int(text), settings.ogc_max_limit)
 
@@ -295,8 +302,8 @@ def parse_limit(text: str | None) -> int:
 def _parse_offset(text: str | None) -> int:
     if text is None:
         return 0
-    if not text.isdigit():
-        raise OGCException(400, "InvalidParameterValue", "offset must be a non-negative integer")
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_OFFSET:
+        raise OGCException(400, "InvalidParameterValue", f"offset must be an integer from 0 to {MAX_OFFSET}")
     return int(text)
 
 
@@ -367,8 +374,21 @@ def items(request: Request, collection_id: str) -> Response:
 
 
 def _items(request: Request, collection_id: str) -> Response:
+    # A layer changed since it was cached is read again; changed twice meanwhile, it is read afresh.
+    for _ in range(2):
+        try:
+            return _items_read(request, collection_id, cached=True)
+        except feature_documents.LayerChanged:
+            continue
+    return _items_read(request, collection_id, cached=False)
+
+
+def _items_read(request: Request, collection_id: str, *, cached: bool) -> Response:
     db = get_db(request)
-    layer = service.get_layer(db, collection_id, published_only=True)
+    if cached:
+        layer = feature_documents.published_layer(db, collection_id)
+    else:
+        layer = service.get_layer(db, collection_id, published_only=True)
     params = request.query_params
     queryables = {f["name"] for f in layer.properties_schema}
     unknown = [name for name in params if name not in ITEM_PARAMETERS and name not in queryables]
@@ -381,6 +401,19 @@ def _items(request: Request, collection_id: str) -> Response:
     period = parse_datetime(params["datetime"]) if "datetime" in params else None
     limit, offset = parse_limit(params.get("limit")), _parse_offset(params.get("offset"))
     filters = {name: params[name] for name in params if name in queryables}
+    if cached and crs == CRS84 and layer.provider == "store" and not _wants_html(request):
+        documents = feature_documents.page_documents(
+            db,
+            slug=collection_id,
+            bbox_filter=box,
+            period=period,
+            filters=filters,
+            limit=limit,
+            offset=offset,
+        )
+        return _geojson_page(request, collection_id, documents, limit, offset)
+    if cached:  # every other form reads the layer afresh
+        layer = service.get_layer(db, collection_id, published_only=True)
     page = service.query_features(
         db,
         slug=collection_id,
@@ -392,13 +425,38 @@ def _items(request: Request, collection_id: str) -> Response:
         offset=offset,
     )
     features = [_feature_json(f, crs) for f in page.features]
+    links = _page_links(
+        request, collection_id, limit, offset, has_next=offset + len(features) < page.number_matched
+    )
+    body = {
+        "type": "FeatureCollection",
+        "features": features,
+        "numberMatched": page.number_matched,
+        "numberReturned": len(features),
+        "timeStamp": _time_stamp(),
+        "links": links,
+    }
+    if _wants_html(request):
+        body = {**body, "collection": layer.model_dump(), "offset": offset, "limit": limit}
+    return _respond(request, body, "gis/ogc_items.html", GEOJSON, {"Content-Crs": f"<{crs}>"})
+
+
+def _time_stamp() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _page_links(
+    request: Request, collection_id: str, limit: int, offset: int, *, has_next: bool
+) -> list[dict[str, str]]:
+    """self and alternate, next and prev when there are such pages, and the collection."""
+    params = request.query_params
     query = {k: v for k, v in params.items() if k not in ("f", "offset")}
     path = f"/collections/{collection_id}/items"
     links = _self_links(request, path, GEOJSON, {**query, "offset": str(offset)} if offset else query)
     url = _base(request) + path
     fmt = "html" if _wants_html(request) else "json"
     media = "text/html" if fmt == "html" else GEOJSON
-    if offset + len(features) < page.number_matched:
+    if has_next:
         links.append(
             _link(f"{url}?{urlencode({**query, 'offset': offset + limit, 'f': fmt})}", "next", media)
         )
@@ -409,17 +467,29 @@ def _items(request: Request, collection_id: str) -> Response:
     links.append(
         _link(f"{_base(request)}/collections/{collection_id}?f=json", "collection", "application/json")
     )
-    body = {
-        "type": "FeatureCollection",
-        "features": features,
-        "numberMatched": page.number_matched,
-        "numberReturned": len(features),
-        "timeStamp": datetime.now(UTC).isoformat(timespec="seconds"),
-        "links": links,
-    }
-    if _wants_html(request):
-        body = {**body, "collection": layer.model_dump(), "offset": offset, "limit": limit}
-    return _respond(request, body, "gis/ogc_items.html", GEOJSON, {"Content-Crs": f"<{crs}>"})
+    return links
+
+
+def _geojson_page(
+    request: Request,
+    collection_id: str,
+    documents: feature_documents.FeatureDocuments,
+    limit: int,
+    offset: int,
+) -> Response:
+    """The FeatureCollection around features the database wrote as GeoJSON text (not decoded here)."""
+    rest: dict[str, Any] = {}
+    if documents.matched is not None:
+        rest["numberMatched"] = documents.matched
+    rest["numberReturned"] = documents.returned
+    rest["timeStamp"] = _time_stamp()
+    rest["links"] = _page_links(request, collection_id, limit, offset, has_next=documents.has_next)
+    body = b'{"type":"FeatureCollection","features":[%s],%s' % (documents.features, _compact_json(rest)[1:])
+    return Response(body, media_type=GEOJSON, headers={"Content-Crs": f"<{CRS84}>"})
+
+
+def _compact_json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature")
@@ -433,12 +503,21 @@ def item(request: Request, collection_id: str, feature_id: str) -> Response:
                 400, "InvalidParameterValue", f"unknown query parameter(s): {', '.join(unknown)}"
             )
         crs = _crs_param(request, "crs")
-        layer, feature = service.layer_and_feature(get_db(request), slug=collection_id, feature_id=feature_id)
-        body = _feature_json(feature, crs)
-        body["links"] = [
-            *_self_links(request, f"/collections/{collection_id}/items/{feature_id}", GEOJSON),
+        path = f"/collections/{collection_id}/items/{feature_id}"
+        links = [
+            *_self_links(request, path, GEOJSON),
             _link(f"{_base(request)}/collections/{collection_id}?f=json", "collection", "application/json"),
         ]
+        if crs == CRS84 and not _wants_html(request):
+            document = feature_documents.feature_document(
+                get_db(request), slug=collection_id, feature_id=feature_id
+            )
+            if document is not None:
+                text = b'%s,"links":%s}' % (document[:-1], _compact_json(links))
+                return Response(text, media_type=GEOJSON, headers={"Content-Crs": f"<{crs}>"})
+        layer, feature = service.layer_and_feature(get_db(request), slug=collection_id, feature_id=feature_id)
+        body = _feature_json(feature, crs)
+        body["links"] = links
         if _wants_html(request):
             body = {**body, "collection": layer.model_dump()}
         return _respond(request, body, "gis/ogc_item.html", GEOJSON, {"Content-Crs": f"<{crs}>"})

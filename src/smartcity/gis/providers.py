@@ -44,6 +44,10 @@ from smartcity.gis.config import get_gis_settings
 from smartcity.gis.models import Feature
 
 BBox = tuple[float, float, float, float]
+# A box given to a query: numbers, or bound parameters of a statement built once and run with many boxes.
+BoxBounds = (
+    BBox | tuple[ColumnElement[float], ColumnElement[float], ColumnElement[float], ColumnElement[float]]
+)
 
 _RTREE_METADATA = MetaData()  # deliberately not Base.metadata: the migration must not create it
 RTREE = Table(
@@ -92,7 +96,10 @@ class SpatialProvider:
         """The condition selecting one layer's features (`spatial`: a spatial filter follows)."""
         return Feature.layer_id == layer_id
 
-    def within_bbox(self, session: Session, query: Select[Any], box: BBox) -> Select[Any]:
+    def ready(self, session: Session) -> None:
+        """Make `session`'s connection able to run this provider's tests (before running a built query)."""
+
+    def within_bbox(self, session: Session, query: Select[Any], box: BoxBounds) -> Select[Any]:
         """The query narrowed to features whose geometry intersects the box."""
         raise NotImplementedError
 
@@ -166,7 +173,10 @@ class SQLiteRTreeProvider(SpatialProvider):
         raw.create_function("gis_intersects_box", 5, _exact_intersects_box, deterministic=True)
         raw.create_function("gis_intersects_point", 3, _exact_intersects_point, deterministic=True)
 
-    def within_bbox(self, session: Session, query: Select[Any], box: BBox) -> Select[Any]:
+    def ready(self, session: Session) -> None:
+        self.register_functions(session)
+
+    def within_bbox(self, session: Session, query: Select[Any], box: BoxBounds) -> Select[Any]:
         self.register_functions(session)
         a, b, c, d = box
         inside = and_(Feature.min_lon >= a, Feature.max_lon <= c, Feature.min_lat >= b, Feature.max_lat <= d)
@@ -282,7 +292,7 @@ class PostGISProvider(SpatialProvider):
         self._prepared.add(db.engine)
         return int(count)
 
-    def within_bbox(self, session: Session, query: Select[Any], box: BBox) -> Select[Any]:
+    def within_bbox(self, session: Session, query: Select[Any], box: BoxBounds) -> Select[Any]:
         a, b, c, d = box
         envelope = func.ST_MakeEnvelope(a, b, c, d, 4326)
         return query.join(GEOMETRY_INDEX, GEOMETRY_INDEX.c.id == Feature.id).where(

@@ -27,7 +27,7 @@ from smartcity.gis.geo import (
 )
 from smartcity.gis.layers import BUILTIN_LAYERS
 from smartcity.gis.models import Feature, Layer
-from smartcity.gis.providers import BBox, provider_for
+from smartcity.gis.providers import BBox, BoxBounds, provider_for
 from smartcity.gis.schemas import FeatureOut, FeaturePage, LayerCreate, LayerRead
 
 EDITOR_ROLES = ("specialist", "head", "admin")
@@ -44,7 +44,8 @@ class Period:
 # ----------------------------------------------------------------------------------------------- layers
 
 
-def _layer_read(layer: Layer) -> LayerRead:
+def layer_read(layer: Layer) -> LayerRead:
+    """The description of a layer as read from its row."""
     return LayerRead(
         slug=layer.slug,
         title=layer.title,
@@ -98,7 +99,7 @@ def list_layers(db: Database, *, published_only: bool = False) -> list[LayerRead
     if published_only:
         query = query.where(Layer.published.is_(True))
     with db.session() as s:
-        return [_layer_read(layer) for layer in s.scalars(query)]
+        return [layer_read(layer) for layer in s.scalars(query)]
 
 
 def get_layer(db: Database, slug: str, *, published_only: bool = False) -> LayerRead:
@@ -107,7 +108,7 @@ def get_layer(db: Database, slug: str, *, published_only: bool = False) -> Layer
         layer = s.scalar(select(Layer).where(Layer.slug == slug))
         if layer is None or (published_only and not layer.published):
             raise NotFound(f"No layer {slug!r}")
-        return _layer_read(layer)
+        return layer_read(layer)
 
 
 def create_layer(db: Database, *, actor: Actor, data: LayerCreate) -> LayerRead:
@@ -120,7 +121,7 @@ def create_layer(db: Database, *, actor: Actor, data: LayerCreate) -> LayerRead:
         uow.session.add(layer)
         uow.session.flush()
         uow.audit("gis.layer.create", "gis_layer", data.slug, after=data.model_dump())
-        return _layer_read(layer)
+        return layer_read(layer)
 
 
 def set_published(db: Database, *, actor: Actor, slug: str, published: bool) -> LayerRead:
@@ -139,7 +140,7 @@ def set_published(db: Database, *, actor: Actor, slug: str, published: bool) -> 
             after={"published": published},
         )
         uow.publish(LayerPublished(layer=slug, published=published))
-        return _layer_read(layer)
+        return layer_read(layer)
 
 
 def _layer_for_update(session: Session, slug: str) -> Layer:
@@ -225,6 +226,33 @@ def _stored_layer(session: Session, slug: str, published_only: bool) -> Layer:
     return layer
 
 
+def filtered_features(
+    db: Database,
+    session: Session,
+    query: Select[Any],
+    *,
+    layer: LayerRead,
+    layer_id: int | ColumnElement[int],
+    bbox_filter: BoxBounds | None = None,
+    period: Period | None = None,
+    filters: Mapping[str, str] | None = None,
+) -> Select[Any]:
+    """`query` (over gis_features) narrowed to one stored layer, a box, a validity period and property values.
+
+    The box is tested by the configured spatial provider, on `session`'s connection (SQLite registers its
+    exact-test functions there).
+    """
+    provider = provider_for(db)
+    query = query.where(provider.in_layer(layer_id, spatial=bbox_filter is not None))
+    if bbox_filter is not None:
+        query = provider.within_bbox(session, query, bbox_filter)
+    if period is not None:
+        query = query.where(_valid_during(period))
+    for name, value in (filters or {}).items():
+        query = query.where(_property_condition(layer, name, value))
+    return query
+
+
 def query_features(
     db: Database,
     *,
@@ -242,23 +270,24 @@ def query_features(
 
     `layer`: the layer as the caller has just read it (its published state checked), not read again.
     """
-    layer_read = layer if layer is not None else get_layer(db, slug, published_only=published_only)
-    if layer_read.provider == "city-units":
+    described = layer if layer is not None else get_layer(db, slug, published_only=published_only)
+    if described.provider == "city-units":
         return _city_units_page(
             db, bbox_filter=bbox_filter, period=period, filters=filters or {}, limit=limit, offset=offset
         )
-    provider = provider_for(db)
+    provider_for(db)  # prepared before the read (building the index writes)
     layer_id = select(Layer.id).where(Layer.slug == slug).scalar_subquery()
-    query: Select[Any] = select(*_FEATURE_COLUMNS).where(
-        provider.in_layer(layer_id, spatial=bbox_filter is not None)
-    )
     with db.session() as s:
-        if bbox_filter is not None:
-            query = provider.within_bbox(s, query, bbox_filter)
-        if period is not None:
-            query = query.where(_valid_during(period))
-        for name, value in (filters or {}).items():
-            query = query.where(_property_condition(layer_read, name, value))
+        query = filtered_features(
+            db,
+            s,
+            select(*_FEATURE_COLUMNS),
+            layer=described,
+            layer_id=layer_id,
+            bbox_filter=bbox_filter,
+            period=period,
+            filters=filters,
+        )
         matched = -1
         if count:
             matched = int(s.scalar(select(func.count()).select_from(query.subquery())) or 0)
@@ -278,7 +307,7 @@ def layer_and_feature(
         row = s.execute(query).first()
         if row is None or (published_only and not row.Layer.published):
             raise NotFound(f"No layer {slug!r}")
-        layer = _layer_read(row.Layer)
+        layer = layer_read(row.Layer)
     if layer.provider == "city-units":
         for feature in _city_unit_features(db, on=cityref.today(db)):
             if feature.id == feature_id:
