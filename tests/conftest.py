@@ -152,11 +152,13 @@ def _truncate_all(database: Database) -> None:
 def db(
     request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, postgres_database: Database | None
 ) -> Iterator[Database]:
-    """A migrated, empty database: SQLite, then PostgreSQL."""
+    """A migrated, empty database: SQLite, then PostgreSQL. It serves the test's settings (the `settings`
+    fixture's, else ones with the test secret), so that services sealing personal data use the test's keys."""
     if request.param == "sqlite":
         path = tmp_path / "test.db"
         shutil.copy(sqlite_template, path)
         database = Database(f"sqlite:///{path}")
+        database.bind_settings(_test_settings(tmp_path, database.url))
         yield database
         database.dispose()
         return
@@ -164,18 +166,19 @@ def db(
         service_missing("PostgreSQL tests need SMARTCITY_TEST_POSTGRES_URL (.ci/run sets it)")
     assert postgres_database is not None
     _truncate_all(postgres_database)
+    postgres_database.bind_settings(_test_settings(tmp_path, postgres_database.url))
     yield postgres_database
+
+
+def _test_settings(tmp_path: Path, url: str) -> Settings:
+    """Settings on the test database, with the test secret and a private data directory."""
+    return Settings(data_dir=tmp_path / "var", database_url=url, secret_key=TEST_SECRET, log_json=False)
 
 
 @pytest.fixture
 def settings(tmp_path: Path, db: Database) -> Settings:
     """Settings pointing at the test database and a private data directory (handlers see them too)."""
-    test_settings = Settings(
-        data_dir=tmp_path / "var",
-        database_url=db.url,
-        secret_key=TEST_SECRET,
-        log_json=False,
-    )
+    test_settings = _test_settings(tmp_path, db.url)
     db.bind_settings(test_settings)
     return test_settings
 

@@ -161,3 +161,69 @@ def test_concurrent_creation_of_one_username_gives_one_user_and_conflicts(db):
         thread.join()
     assert sorted(outcomes) == ["conflict", "conflict", "conflict", "created"]
     assert service.list_users(db).total == 1
+
+
+def test_name_and_email_are_sealed_and_the_audit_keeps_them_masked(db, make_user):
+    user = make_user("thu.le", full_name="Lê Hoàng Diệu Thư", email="DieuThu.Le@Example.vn")
+    with db.session() as s:
+        row = s.get(User, user.id)
+        assert row is not None and row.full_name_encrypted and row.email_encrypted
+        assert "Diệu" not in row.full_name_encrypted and "example" not in row.email_encrypted.lower()
+        assert row.full_name(db.settings.personal_keys) == "Lê Hoàng Diệu Thư"
+    assert (user.full_name, user.email) == ("Lê Hoàng Diệu Thư", "DieuThu.Le@Example.vn")
+    service.update_user(db, actor=SYSTEM, user_id=user.id, changes={"full_name": "Lê Hoàng Diệu Thơ"})
+    created, updated = (
+        r for r in _audit_rows(db) if r.entity_type == "user" and r.action.startswith("user.")
+    )
+    assert (
+        created.after["full_name"] == "L* H**** D*** T**"
+        and created.after["email"] == "Di*************ple.vn"
+    )
+    assert updated.after["changed"] == ["full_name"]  # seen although both masks read the same
+    dumped = json.dumps([[r.before, r.after] for r in _audit_rows(db)], ensure_ascii=False).lower()
+    assert "diệu" not in dumped and "dieuthu" not in dumped
+    with db.session() as s:
+        assert verify_chain(s, key=db.settings.audit_key).ok
+
+
+def test_users_are_found_by_the_beginnings_of_the_words_of_their_name_or_a_whole_email(db, make_user):
+    make_user("an.nguyen", full_name="Nguyễn Văn An", email="an.nguyen@example.vn")
+    make_user("anh.nguyen", full_name="Nguyễn Thị Vân Anh")
+    make_user("binh.tran", full_name="Trần Văn Bình")
+
+    def found(query: str) -> list[str]:
+        return [u.username for u in service.list_users(db, query=query).items]
+
+    assert found("nguyen van") == ["an.nguyen", "anh.nguyen"]  # "van" begins "Văn" and "Vân"
+    assert found("NGUYỄN VĂN AN") == ["an.nguyen", "anh.nguyen"]  # "an" begins "Anh" too
+    assert found("ng th") == ["anh.nguyen"]
+    assert found("văn b") == []  # a one-letter word matches only a one-letter word
+    assert found("tran binh") == ["binh.tran"]
+    assert found("uyễn") == []  # inside a word: the blind index keeps beginnings only
+    assert found("binh.t") == ["binh.tran"]  # usernames are not personal data: any part
+    assert found(" AN.Nguyen@example.vn ") == ["an.nguyen"]
+    assert found("an.nguyen@example") == []  # an address is found only whole
+    assert service.list_users(db, query="nguyen").total == 2
+    service.update_user(
+        db,
+        actor=SYSTEM,
+        user_id=service.list_users(db, query="binh").items[0].id,
+        changes={"full_name": "Trần Thanh Bình"},
+    )
+    assert found("tran van") == [] and found("tran thanh") == ["binh.tran"]
+
+
+def test_holders_of_a_role_are_sorted_by_their_decrypted_names(db, make_user):
+    from smartcity.accounts.service import holders_of
+
+    service.upsert_org_units(
+        db, actor=SYSTEM, units=[{"code": "P-X", "name": "Phòng X", "kind": "department"}]
+    )
+    make_user("z.user", ("specialist", "P-X"), full_name="Đặng Thu")
+    make_user("a.user", ("specialist", "P-X"), full_name="Trần An")
+    make_user("m.user", ("specialist", "P-X"))
+    assert holders_of(db, role="specialist", org_unit_code="P-X") == [
+        ("z.user", "Đặng Thu"),
+        ("m.user", "m.user"),
+        ("a.user", "Trần An"),
+    ]

@@ -32,3 +32,16 @@ def test_mask():
     assert mask("074203001234") == "*********234"
     assert mask("0912345678", keep_start=3, keep_end=2) == "091*****78"
     assert mask("ab") == "**"
+
+
+def test_a_name_index_serves_word_beginnings_of_two_letters_or_whole_one_letter_words():
+    from smartcity.core.crypto import email_index, name_term_indexes, query_term_indexes
+
+    stored = name_term_indexes("secret", "Nguyễn Văn A")
+    assert len(stored) == 5 + 2 + 1  # ng..nguyen, va van, a
+    assert query_term_indexes("secret", "NGUYEN va a") <= stored
+    for miss in ("n", "guyen", "vanx", "b"):
+        assert not query_term_indexes("secret", miss) & stored, miss
+    assert not name_term_indexes("another secret", "Nguyễn Văn A") & stored  # keyed
+    assert query_term_indexes("secret", "  ") == set()
+    assert email_index("secret", " An.Nguyen@Example.VN") == email_index("secret", "an.nguyen@example.vn")

@@ -1,18 +1,23 @@
-"""Personal data at rest: a known applicant and reporter are nowhere in clear — not in the database file
-(every row, on PostgreSQL), not in a backup — while the lookups by phone, ID number and name still work;
-`keys rotate` re-encrypts everything under a new key without losing a value."""
+"""Personal data at rest: a known applicant, reporter and staff member (a user account and a school's staff
+record) are nowhere in clear — not in the database file (every row, on PostgreSQL), not in a backup, not in
+the audit log — while the lookups by phone, ID number, name and part of a name still work; `keys rotate`
+re-encrypts everything under a new key without losing a value."""
 
 from __future__ import annotations
 
 import json
 import subprocess
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
+from smartcity.accounts import service as accounts
+from smartcity.core import clock
 from smartcity.core.backup import backup
 from smartcity.core.clock import now
 from smartcity.core.config import Settings
@@ -23,6 +28,8 @@ from smartcity.core.security import Actor
 from smartcity.dossiers import service as dossiers
 from smartcity.dossiers.models import Dossier
 from smartcity.dossiers.schemas import DossierCreate
+from smartcity.education import service as education
+from smartcity.education.schemas import SchoolCreate, SchoolYearCreate, StaffCreate
 from smartcity.feedback import service as feedback
 from smartcity.feedback.schemas import ReportCreate
 from smartcity.procedures import service as procedures
@@ -36,6 +43,11 @@ EMAIL = "bichngoc.trinh@example.vn"
 ID_NUMBER = "074195012345"
 ADDRESS = "27 Đường Yersin, Phú Cường"
 PHU_CUONG = (106.6519, 10.9805)
+STAFF_NAME = "Võ Thị Thanh Tuyền"  # a user account and a school's staff record
+STAFF_EMAIL = "thanhtuyen.vo@example.vn"
+STAFF_USER = "tuyen.vt"
+STAFF_PASSWORD = "a long staff passphrase 2026"
+SCHOOL = "TH-ATREST"
 
 
 def _needles() -> dict[str, list[bytes]]:
@@ -47,6 +59,8 @@ def _needles() -> dict[str, list[bytes]]:
         "email": EMAIL,
         "id": ID_NUMBER,
         "address": ADDRESS,
+        "staff name": STAFF_NAME,
+        "staff email": STAFF_EMAIL,
     }.items():
         forms[label] = [value.encode(), json.dumps(value).strip('"').encode()]
     forms["phone"].append(b"0987 654 321")
@@ -118,7 +132,64 @@ def filled(db: Database, settings: Settings) -> tuple[str, str]:
             reporter_email=EMAIL,
         ),
     ).report
+    _add_staff_member(db, settings)
     return detail.code, report.code
+
+
+def _add_staff_member(db: Database, settings: Settings) -> None:
+    """The known staff member: a user account (clerk of a school) and the school's staff record."""
+    education.upsert_school(
+        db,
+        actor=SYSTEM,
+        settings=settings,
+        data=SchoolCreate(
+            code=SCHOOL, name="Trường Tiểu học Kiểm Thử", level="primary", lon=PHU_CUONG[0], lat=PHU_CUONG[1]
+        ),
+    )
+    today = clock.today(settings)
+    first = today.year if today.month >= 8 else today.year - 1  # the school year of today
+    education.ensure_year(
+        db,
+        actor=SYSTEM,
+        data=SchoolYearCreate(
+            name=f"{first}-{first + 1}",
+            starts_on=date(first, 8, 15),
+            second_term_starts_on=date(first + 1, 1, 15),
+            ends_on=date(first + 1, 8, 14),
+        ),
+    )
+    unit = education.school_org_unit(SCHOOL)
+    accounts.create_user(
+        db,
+        actor=SYSTEM,
+        username=STAFF_USER,
+        password=STAFF_PASSWORD,
+        full_name=STAFF_NAME,
+        email=STAFF_EMAIL,
+        roles=[("clerk", unit)],
+    )
+    for name, email, username in (
+        (STAFF_NAME, STAFF_EMAIL, STAFF_USER),
+        ("Võ Văn Thành", "thanh.vv@example.vn", None),
+    ):
+        education.add_staff(
+            db,
+            actor=SYSTEM,
+            school_code=SCHOOL,
+            data=StaffCreate(full_name=name, role="clerk", email=email, username=username),
+        )
+
+
+def _staff_searches_work(db: Database) -> None:
+    """Staff are found by the beginnings of the words of their name, and the accounts by whole address."""
+    for query in ("vo thi", "VÕ TH TUY", "tuyen"):
+        assert [u.username for u in accounts.list_users(db, query=query).items] == [STAFF_USER]
+        staff = education.list_staff(db, actor=SYSTEM, school_code=SCHOOL, query=query)
+        assert [(p["full_name"], p["email"]) for p in staff] == [(STAFF_NAME, STAFF_EMAIL)]
+    both = education.list_staff(db, actor=SYSTEM, school_code=SCHOOL, query="vo th")
+    assert [p["full_name"] for p in both] == ["Võ Văn Thành", STAFF_NAME]  # by given name: Thành, Tuyền
+    assert [u.username for u in accounts.list_users(db, query=STAFF_EMAIL.upper()).items] == [STAFF_USER]
+    assert accounts.get_user_by_username(db, STAFF_USER).email == STAFF_EMAIL  # type: ignore[union-attr]
 
 
 def _lookups_work(db: Database, settings: Settings, dossier_code: str, report_code: str) -> None:
@@ -140,6 +211,7 @@ def _lookups_work(db: Database, settings: Settings, dossier_code: str, report_co
         row = s.scalar(select(Dossier).where(Dossier.code == dossier_code))
         assert row is not None and row.applicant_email(keys) == EMAIL
         assert decrypt_personal(keys, row.applicant_address_encrypted or "") == ADDRESS
+    _staff_searches_work(db)
 
 
 def test_known_personal_data_is_in_clear_neither_in_the_database_nor_in_a_backup(
@@ -307,3 +379,162 @@ def test_the_keys_commands_rotate_and_retire_through_the_cli(db, settings, fille
     assert f"k2 (primary): {sealed}" in run("status")
     dossier_code, report_code = filled
     _lookups_work(db, settings, dossier_code, report_code)  # the running platform reads the new ring
+
+
+def test_staff_are_found_by_part_of_their_name_through_the_api_and_the_page(db, settings, client):
+    from smartcity.city.loader import load_city_pack
+
+    load_city_pack(db, pack="thu-dau-mot", actor=SYSTEM)
+    _add_staff_member(db, settings)
+    accounts.create_user(
+        db, actor=SYSTEM, username="qt.timkiem", password=STAFF_PASSWORD, roles=[("admin", None)]
+    )
+
+    def bearer(username: str) -> dict[str, str]:
+        token = accounts.login_for_token(
+            db, settings=settings, username=username, password=STAFF_PASSWORD, client_ip="10.8.8.8"
+        ).access_token
+        return {"Authorization": f"Bearer {token}"}
+
+    users = client.get("/api/v1/accounts/users", params={"q": "vo thi th"}, headers=bearer("qt.timkiem"))
+    assert users.status_code == 200, users.text
+    assert [(u["username"], u["full_name"], u["email"]) for u in users.json()["items"]] == [
+        (STAFF_USER, STAFF_NAME, STAFF_EMAIL)
+    ]
+    staff = client.get(
+        f"/api/v1/education/schools/{SCHOOL}/staff", params={"q": "TUYÊ"}, headers=bearer(STAFF_USER)
+    )
+    assert staff.status_code == 200, staff.text
+    assert [(p["full_name"], p["email"]) for p in staff.json()] == [(STAFF_NAME, STAFF_EMAIL)]
+
+    login = client.get("/login").text
+    csrf = login.split('name="csrf_token" value="')[1].split('"')[0]
+    client.post("/login", data={"username": STAFF_USER, "password": STAFF_PASSWORD, "csrf_token": csrf})
+    everyone = client.get(f"/can-bo/giao-duc/truong/{SCHOOL}")
+    assert everyone.status_code == 200 and STAFF_NAME in everyone.text and "Võ Văn Thành" in everyone.text
+    found = client.get(f"/can-bo/giao-duc/truong/{SCHOOL}", params={"q": "vo thi thanh"}).text
+    assert STAFF_NAME in found and STAFF_EMAIL in found and "Võ Văn Thành" not in found
+    assert 'value="vo thi thanh"' in found
+    nobody = client.get(f"/can-bo/giao-duc/truong/{SCHOOL}", params={"q": "nguyen"}).text
+    assert "Không có cán bộ nào có tên như vậy." in nobody and STAFF_NAME not in nobody
+
+
+def _filled_row(table: sa.Table, values: dict[str, Any]) -> dict[str, Any]:
+    """`values`, and a plain value for every other required column without a default."""
+    fillers = {
+        int: 1,
+        bool: False,
+        float: 1.0,
+        date: date(2026, 1, 2),
+        datetime: datetime(2026, 1, 2, 3, 4, 5),
+    }
+    row = dict(values)
+    for column in table.columns:
+        if column.name in row or column.nullable or column.primary_key or column.server_default is not None:
+            continue
+        try:
+            kind = column.type.python_type
+        except NotImplementedError:
+            kind = str
+        row[column.name] = {dict: {}, list: []}.get(kind, fillers.get(kind, "x"))
+    return row
+
+
+def _insert_clear_people(db: Database) -> dict[str, int]:
+    """At schema 0022: three users and three school staff members in clear, a class whose homeroom teacher is
+    one of them (the staff table is rebuilt on SQLite: the reference must survive). Returns the ids."""
+    with db.engine.begin() as conn:
+        meta = sa.MetaData()
+        table = {
+            n: sa.Table(n, meta, autoload_with=conn)
+            for n in (
+                "users",
+                "education_schools",
+                "education_school_years",
+                "education_staff",
+                "education_classes",
+            )
+        }
+
+        def insert(table_name: str, /, **values: Any) -> int:
+            row = _filled_row(table[table_name], values)
+            return int(conn.execute(table[table_name].insert().values(row)).inserted_primary_key[0])
+
+        users = [
+            insert("users", username=f"u{n}", full_name=f"{STAFF_NAME} {n}", email=f"{n}.{STAFF_EMAIL}")
+            for n in range(3)
+        ]
+        insert("users", username="nameless", full_name="", email=None)
+        school = insert("education_schools", code="TH-MIG", org_unit_code="TRUONG-TH-MIG")
+        year = insert("education_school_years", name="2026-2027")
+        staff = [
+            insert(
+                "education_staff",
+                school_id=school,
+                full_name=f"{STAFF_NAME} {n}",
+                email=f"{n}.{STAFF_EMAIL}",
+                role="teacher",
+                active=True,
+            )
+            for n in range(3)
+        ]
+        klass = insert(
+            "education_classes", school_id=school, year_id=year, name="1A1", homeroom_teacher_id=staff[1]
+        )
+    return {"user": users[1], "staff": staff[1], "class": klass}
+
+
+def _migrate(db: Database, settings: Settings, revision: str, *, down: bool = False) -> None:
+    from alembic import command
+
+    from smartcity.core.migrate import alembic_config, rewrite
+
+    with db.engine.begin() as connection:
+        config = alembic_config(db.url)
+        config.attributes.update(connection=connection, settings=settings, rewrite_tables=set())
+        (command.downgrade if down else command.upgrade)(config, revision)
+    rewrite(db, config.attributes["rewrite_tables"])
+
+
+def test_migration_0023_encrypts_the_users_and_staff_already_stored_and_loses_nothing(db, settings):
+    """Users and school staff in clear (schema 0022) are encrypted in place by 0023, searchable by part of
+    their name, with the references to staff members intact; the downgrade gives the clear values back."""
+    from smartcity.education.models import SchoolClass, Staff
+
+    _migrate(db, settings, "0022", down=True)
+    try:
+        ids = _insert_clear_people(db)
+        _migrate(db, settings, "0023")
+        assert _found_in(_every_row_as_text(db)) == []
+        if db.is_sqlite:
+            assert _found_in(_raw_database_bytes(db)) == []
+        keys = settings.personal_keys
+        user = accounts.get_user(db, ids["user"])
+        assert (user.full_name, user.email) == (f"{STAFF_NAME} 1", f"1.{STAFF_EMAIL}")
+        assert accounts.get_user_by_username(db, "nameless").full_name == ""  # type: ignore[union-attr]
+        assert [u.username for u in accounts.list_users(db, query="vo thi th 1").items] == ["u1"]
+        assert accounts.list_users(db, query="tuyen").total == 3
+        assert [u.username for u in accounts.list_users(db, query=f"1.{STAFF_EMAIL}").items] == ["u1"]
+        staff = education.list_staff(db, actor=SYSTEM, school_code="TH-MIG", query="thanh tuy 1")
+        assert [(p["id"], p["full_name"], p["email"]) for p in staff] == [
+            (ids["staff"], f"{STAFF_NAME} 1", f"1.{STAFF_EMAIL}")
+        ]
+        with db.session() as s:
+            assert s.get(SchoolClass, ids["class"]).homeroom_teacher_id == ids["staff"]  # type: ignore[union-attr]
+            assert s.get(Staff, ids["staff"]).full_name(keys) == f"{STAFF_NAME} 1"  # type: ignore[union-attr]
+
+        _migrate(db, settings, "0022", down=True)
+        with db.engine.connect() as conn:
+            users = conn.execute(text("SELECT username, full_name, email FROM users ORDER BY username")).all()
+            people = conn.execute(text("SELECT full_name, email FROM education_staff ORDER BY id")).all()
+            homeroom = conn.execute(text("SELECT homeroom_teacher_id FROM education_classes")).scalar_one()
+        assert [tuple(r) for r in users] == [("nameless", "", None)] + [
+            (f"u{n}", f"{STAFF_NAME} {n}", f"{n}.{STAFF_EMAIL}") for n in range(3)
+        ]
+        assert [tuple(r) for r in people] == [(f"{STAFF_NAME} {n}", f"{n}.{STAFF_EMAIL}") for n in range(3)]
+        assert homeroom == ids["staff"]
+    finally:
+        if not db.is_sqlite:  # the next tests find the tables empty and the schema at head
+            with db.engine.begin() as conn:
+                conn.execute(text("TRUNCATE users, education_schools, education_school_years CASCADE"))
+        _migrate(db, settings, "head")

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smartcity.core.crypto import SEALED
+from smartcity.core.crypto import SEALED, Keys, decrypt_optional
 from smartcity.core.db import Base, TimestampMixin, UTCDateTime, utcnow
 
 
@@ -30,20 +30,39 @@ class OrgUnit(TimestampMixin, Base):
 
 
 class User(TimestampMixin, Base):
-    """A person who logs in: staff or citizen; the phone number is stored encrypted."""
+    """A person who logs in: staff or citizen. The full name, e-mail address and phone number are stored
+    encrypted; `email_index` (keyed hash) finds a user by address, `UserNameTerm` by words of the name."""
 
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
-    full_name: Mapped[str] = mapped_column(String(200), default="")
-    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    full_name_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True, info=SEALED)
+    email_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True, info=SEALED)
+    email_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     phone_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True, info=SEALED)
     phone_masked: Mapped[str | None] = mapped_column(String(32), nullable=True)
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str] = mapped_column(String(8), default="vi")
     credential_generation: Mapped[int] = mapped_column(Integer, default=0)
+
+    def full_name(self, keys: Keys) -> str:
+        """The user's full name, decrypted ("" when none was given)."""
+        return decrypt_optional(keys, self.full_name_encrypted) or ""
+
+    def email(self, keys: Keys) -> str | None:
+        """The user's e-mail address, decrypted (None when none was given)."""
+        return decrypt_optional(keys, self.email_encrypted)
+
+
+class UserNameTerm(Base):
+    """One keyed hash of a word (or word prefix) of a user's full name: the blind index of the name search."""
+
+    __tablename__ = "user_name_terms"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    term: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
 class Role(Base):

@@ -20,6 +20,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from smartcity.core.secret_files import read_secret_file
+from smartcity.core.text import search_terms
 
 LEGACY_KEY_ID = "v1"
 SEALED = {"sealed": True}  # `info` of a column holding `encrypt_personal` values (re-encrypted on rotation)
@@ -102,6 +103,44 @@ def blind_index(keys: Keys, value: str) -> str:
     normalised = "".join(value.split()).upper()
     index_key = _derive(_ring(keys).secret, b"blind-index")
     return hmac.new(index_key, normalised.encode(), hashlib.sha256).hexdigest()
+
+
+def email_index(keys: Keys, email: str) -> str:
+    """The keyed hash of an e-mail address (trimmed, lower case): lookup and uniqueness, never in clear."""
+    return blind_index(keys, email.strip().lower())
+
+
+MIN_PREFIX = 2  # the shortest word prefix a name search can use (one-letter words match whole)
+
+
+def _term_hash(key: bytes, term: str) -> str:
+    return hmac.new(key, term.encode(), hashlib.sha256).hexdigest()
+
+
+def name_term_indexes(keys: Keys, name: str) -> set[str]:
+    """Keyed hashes of each word of a name (lower case, diacritics folded) and of its prefixes of two
+    letters or more: the blind index by which staff find "Nguyễn Văn An" with "nguyen va" (as CipherSweet)."""
+    key = _derive(_ring(keys).secret, b"name-term")
+    terms = {word[:length] for word in search_terms(name) for length in range(MIN_PREFIX, len(word) + 1)}
+    terms |= set(search_terms(name))
+    return {_term_hash(key, term) for term in terms}
+
+
+def query_term_indexes(keys: Keys, query: str) -> set[str]:
+    """The keyed hashes a name search looks for: one per word of the query (every one must match a word's
+    beginning; a one-letter word only a one-letter word)."""
+    key = _derive(_ring(keys).secret, b"name-term")
+    return {_term_hash(key, word) for word in search_terms(query)}
+
+
+def mask_name(value: str) -> str:
+    """A name masked word by word, keeping first letters ("Đỗ Thị Lan" → "Đ* T** L**")."""
+    return " ".join(mask(word, keep_start=1, keep_end=0) for word in value.split())
+
+
+def mask_email(value: str) -> str:
+    """An e-mail address masked but for its first two and last six characters."""
+    return mask(value, keep_start=2, keep_end=6)
 
 
 def load_key_ring(secret: str, path: Path) -> KeyRing:

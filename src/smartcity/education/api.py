@@ -112,9 +112,15 @@ def create_class(db: DbDep, actor: UserDep, code: str, data: ClassCreate) -> dic
 
 
 @router.get("/schools/{code}/staff", summary="The school's staff and official e-mail addresses")
-def staff(db: DbDep, actor: UserDep, code: str) -> list[dict[str, Any]]:
-    """Staff with their roles."""
-    return service.list_staff(db, actor=actor, school_code=code)
+def staff(
+    db: DbDep,
+    actor: UserDep,
+    code: str,
+    q: Annotated[str | None, Query(max_length=100, description="Beginnings of words of the name")] = None,
+) -> list[dict[str, Any]]:
+    """Staff with their roles, by given name; `q` keeps those whose name has a word beginning with each of
+    its words (diacritics and case ignored)."""
+    return service.list_staff(db, actor=actor, school_code=code, query=q)
 
 
 @router.post("/schools/{code}/staff", status_code=201, summary="Add a member of staff (school office)")

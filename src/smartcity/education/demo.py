@@ -44,7 +44,12 @@ from smartcity.education.models import (
     TimetableSlot,
 )
 from smartcity.education.service.common import LEVEL_GRADES, class_norm, id_hash, reference, seal
-from smartcity.education.service.schools import DEPARTMENT_UNIT, school_org_unit
+from smartcity.education.service.schools import (
+    DEPARTMENT_UNIT,
+    index_staff_names,
+    school_org_unit,
+    sealed_staff,
+)
 from smartcity.education.service.students import PRESCHOOL_GROUPS, student_code
 from smartcity.education.service.timetable import mode_of
 
@@ -381,7 +386,12 @@ class _Builder(FeesAndAssets):
             )
             row["user_id"] = self.users[username]
             row["full_name"] = next(u[1] for u in DEMO_USERS if u[0] == username).split(" (")[0]
-        staff = list(self.s.scalars(insert(Staff).returning(Staff), rows))
+        keys = self.settings.personal_keys
+        names = [row.pop("full_name") for row in rows]
+        for row, name in zip(rows, names, strict=True):
+            row |= sealed_staff(keys, full_name=name, email=row.pop("email"))
+        staff = list(self.s.scalars(insert(Staff).returning(Staff, sort_by_parameter_order=True), rows))
+        index_staff_names(self.s, keys, [(p.id, name) for p, name in zip(staff, names, strict=True)])
         teachers: dict[int, list[Staff]] = defaultdict(list)
         for person in staff:
             if person.role == "teacher":

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smartcity.core.crypto import SEALED
+from smartcity.core.crypto import SEALED, Keys, decrypt_personal
 from smartcity.core.db import Base, IdType, JSONType, TimestampMixin, UTCDateTime, utcnow
 
 
@@ -75,18 +75,40 @@ class Term(Base):
 
 
 class Staff(TimestampMixin, Base):
-    """A member of a school's staff with an official e-mail address and a role at the school."""
+    """A member of a school's staff with an official e-mail address and a role at the school. The name and
+    address are stored encrypted; `email_index` (keyed hash) keeps the address unique, `StaffNameTerm`
+    serves the search by words of the name."""
 
     __tablename__ = "education_staff"
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("education_schools.id", ondelete="CASCADE"), index=True)
-    full_name: Mapped[str] = mapped_column(String(120))
+    full_name_encrypted: Mapped[str] = mapped_column(Text, info=SEALED)
     role: Mapped[str] = mapped_column(String(30))  # principal | vice_principal | teacher | accountant ...
-    email: Mapped[str] = mapped_column(String(120), unique=True)
+    email_encrypted: Mapped[str] = mapped_column(Text, info=SEALED)
+    email_index: Mapped[str] = mapped_column(String(64), unique=True)
     subject: Mapped[str] = mapped_column(String(60), default="")
     user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the platform account, if any
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def full_name(self, keys: Keys) -> str:
+        """The staff member's full name, decrypted."""
+        return decrypt_personal(keys, self.full_name_encrypted)
+
+    def email(self, keys: Keys) -> str:
+        """The staff member's official e-mail address, decrypted."""
+        return decrypt_personal(keys, self.email_encrypted)
+
+
+class StaffNameTerm(Base):
+    """One keyed hash of a word (or word prefix) of a staff member's name: the blind index of the search."""
+
+    __tablename__ = "education_staff_name_terms"
+
+    staff_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("education_staff.id", ondelete="CASCADE"), primary_key=True
+    )
+    term: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
 class SchoolClass(TimestampMixin, Base):

@@ -92,12 +92,17 @@ def my_schools(request: Request, db: DbDep, actor: ActorDep) -> Response:
 
 
 @router.get("/can-bo/giao-duc/truong/{code}", response_class=HTMLResponse)
-def school_home(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, code: str) -> Response:
-    """The school's home: its classes this year, staff and the way to fees, assets and imports."""
+def school_home(
+    request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, code: str, q: str = ""
+) -> Response:
+    """The school's home: its classes this year, staff (searched by the beginnings of the words of a name)
+    and the way to fees, assets and imports."""
     if not actor.is_authenticated:
         return _login(request)
     classes = service.list_classes(db, actor=actor, school_code=code)
     staff = service.list_staff(db, actor=actor, school_code=code)
+    query = q.strip()[:100]
+    shown = service.list_staff(db, actor=actor, school_code=code, query=query) if query else staff
     year = service.current_year(db, settings)
     enrolled = sum(c["enrolled"] for c in classes)
     modes = {
@@ -110,6 +115,8 @@ def school_home(request: Request, db: DbDep, settings: SettingsDep, actor: Actor
             "school": service.get_school(db, code),
             "classes": classes,
             "staff": staff,
+            "shown_staff": shown,
+            "q": query,
             "year": year,
             "enrolled_text": service.number(enrolled),
             "over_norm": sum(1 for c in classes if c["over_norm"]),

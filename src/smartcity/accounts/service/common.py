@@ -11,15 +11,24 @@ from functools import lru_cache
 from typing import Any
 
 from argon2 import PasswordHasher
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from smartcity.accounts.models import OrgUnit, Role, RoleAssignment, User
+from smartcity.accounts.models import OrgUnit, Role, RoleAssignment, User, UserNameTerm
 from smartcity.accounts.schemas import (
     RoleAssignmentRead,
     UserRead,
+)
+from smartcity.core.crypto import (
+    KeyRing,
+    Keys,
+    email_index,
+    encrypt_optional,
+    mask_email,
+    mask_name,
+    name_term_indexes,
 )
 from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, NotFound, ValidationFailed
@@ -135,18 +144,51 @@ def _assignments(session: Session, user_id: int) -> list[RoleAssignment]:
     return list(session.scalars(query))
 
 
-def _user_read(session: Session, user: User) -> UserRead:
-    read = UserRead.model_validate(user)
-    read.roles = [RoleAssignmentRead.model_validate(a) for a in _assignments(session, user.id)]
-    return read
+def personal_keys(db: Database) -> KeyRing:
+    """The key ring that seals users' names, e-mail addresses and phones (the database's settings)."""
+    return db.settings.personal_keys
 
 
-def _user_audit(user: User) -> dict[str, Any]:
-    """What the audit log keeps of a user: never the password hash nor the clear phone number."""
+def _user_read(session: Session, user: User, keys: Keys) -> UserRead:
+    return UserRead(
+        id=user.id,
+        username=user.username,
+        full_name=user.full_name(keys),
+        email=user.email(keys),
+        phone_masked=user.phone_masked,
+        is_active=user.is_active,
+        locale=user.locale,
+        created_at=user.created_at,
+        updated_at=user.updated_at,
+        roles=[RoleAssignmentRead.model_validate(a) for a in _assignments(session, user.id)],
+    )
+
+
+def _set_full_name(session: Session, user: User, full_name: str, keys: Keys) -> None:
+    """Seal the user's full name and replace the keyed hashes of its words (the user must have an id)."""
+    name = full_name.strip()
+    user.full_name_encrypted = encrypt_optional(keys, name)
+    session.execute(delete(UserNameTerm).where(UserNameTerm.user_id == user.id))
+    session.add_all(
+        UserNameTerm(user_id=user.id, term=term) for term in sorted(name_term_indexes(keys, name))
+    )
+
+
+def _set_email(user: User, email: str | None, keys: Keys) -> None:
+    """Seal the user's e-mail address (checked) and keep its keyed hash for lookup."""
+    address = _check_email(email)
+    user.email_encrypted = encrypt_optional(keys, address)
+    user.email_index = email_index(keys, address) if address else None
+
+
+def _user_audit(user: User, keys: Keys) -> dict[str, Any]:
+    """What the audit log keeps of a user: the name and e-mail masked (pages name the user by id at read
+    time), never the password hash nor the clear phone number."""
+    email = user.email(keys)
     return {
         "username": user.username,
-        "full_name": user.full_name,
-        "email": user.email,
+        "full_name": mask_name(user.full_name(keys)),
+        "email": mask_email(email) if email else None,
         "phone": user.phone_masked,
         "is_active": user.is_active,
         "locale": user.locale,

@@ -17,10 +17,13 @@ from smartcity.accounts.service.common import (
     _check_unit,
     _keep_an_admin,
     _user_or_404,
+    personal_keys,
 )
+from smartcity.core.crypto import decrypt_optional
 from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, Forbidden, NotFound
 from smartcity.core.security import ROLE_SLUGS, Actor
+from smartcity.core.text import fold
 from smartcity.core.uow import UnitOfWork
 
 # ---------------------------------------------------------------- roles
@@ -96,16 +99,18 @@ def revoke_role(db: Database, *, actor: Actor, user_id: int, assignment_id: int)
 
 
 def holders_of(db: Database, *, role: str, org_unit_code: str) -> list[tuple[str, str]]:
-    """The active users holding `role` in this unit, as (username, full name), by full name."""
+    """The active users holding `role` in this unit, as (username, full name), by full name (names are
+    sealed: decrypted and sorted here, the holders of a role in one unit being few)."""
+    keys = personal_keys(db)
     with db.session() as s:
         rows = s.execute(
-            select(User.username, User.full_name)
+            select(User.username, User.full_name_encrypted)
             .join(RoleAssignment, RoleAssignment.user_id == User.id)
             .where(
                 RoleAssignment.role == role,
                 RoleAssignment.org_unit_code == org_unit_code,
                 User.is_active.is_(True),
             )
-            .order_by(User.full_name, User.username)
         ).all()
-    return [(username, full_name or username) for username, full_name in rows]
+    named = [(username, decrypt_optional(keys, sealed) or username) for username, sealed in rows]
+    return sorted(named, key=lambda pair: (fold(pair[1]), pair[1], pair[0]))

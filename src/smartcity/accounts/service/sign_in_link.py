@@ -13,7 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from smartcity.accounts.models import RoleAssignment, User
-from smartcity.accounts.service.common import STAFF_ROLES, _actor, normalise_username
+from smartcity.accounts.service.common import STAFF_ROLES, _actor, normalise_username, personal_keys
 from smartcity.accounts.service.login import Authenticated
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
@@ -83,13 +83,13 @@ def send_sign_in_link(db: Database, *, settings: Settings, username: str, sink: 
     """
     with db.session() as s:
         user = s.scalar(select(User).where(User.username == normalise_username(username)[:64]))
-        if user is None or not user.is_active or not user.email:
+        to = user.email(personal_keys(db)) if user is not None else None
+        if user is None or not user.is_active or not to:
             return False
         roles = set(s.scalars(select(RoleAssignment.role).where(RoleAssignment.user_id == user.id)))
         if not roles & STAFF_ROLES:
             return False
         token = _serializer(settings).dumps({"u": user.id, "g": user.credential_generation})
-        to = user.email
     link = f"{settings.public_base_url.rstrip('/')}{LINK_PATH}?t={quote(token)}"
     body = (
         "Xin chào,\n\nĐể đăng nhập vào hệ thống đô thị thông minh Thủ Dầu Một, mở liên kết sau "

@@ -21,11 +21,13 @@ from smartcity.accounts.service.common import (
     STAFF_ROLES,
     TOKEN_SALT,
     _key_digest,
+    personal_keys,
 )
 from smartcity.accounts.service.login import (
     authenticate,
 )
 from smartcity.core.config import Settings
+from smartcity.core.crypto import Keys, decrypt_optional
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Unauthorized
 from smartcity.core.security import Actor
@@ -83,7 +85,7 @@ def actor_if_current(
         rows = s.execute(query).all()
     if not rows or not rows[0].is_active or rows[0].credential_generation != generation:
         raise error or Unauthorized("The session has ended; please log in again.")
-    return _caller(rows)
+    return _caller(rows, personal_keys(db))
 
 
 def _caller_query() -> Select[*tuple[Any, ...]]:
@@ -91,7 +93,7 @@ def _caller_query() -> Select[*tuple[Any, ...]]:
     return select(
         User.id,
         User.username,
-        User.full_name,
+        User.full_name_encrypted,
         User.is_active,
         User.credential_generation,
         RoleAssignment.role,
@@ -99,11 +101,12 @@ def _caller_query() -> Select[*tuple[Any, ...]]:
     ).outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
 
 
-def _caller(rows: Sequence[Row[*tuple[Any, ...]]]) -> Actor:
-    """The actor of the rows of `_caller_query` (all of one user)."""
+def _caller(rows: Sequence[Row[*tuple[Any, ...]]], keys: Keys) -> Actor:
+    """The actor of the rows of `_caller_query` (all of one user), with the full name decrypted."""
     first = rows[0]
     roles = frozenset((row.role, row.org_unit_code) for row in rows if row.role is not None)
-    return Actor(kind="user", name=first.username, user_id=first.id, roles=roles, full_name=first.full_name)
+    full_name = decrypt_optional(keys, first.full_name_encrypted) or ""
+    return Actor(kind="user", name=first.username, user_id=first.id, roles=roles, full_name=full_name)
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,7 @@ def _session_caller(db: Database, session_key: str) -> Actor | None:
         return None
     if first.credential_generation != first.session_generation:
         return None
-    return _caller(rows)
+    return _caller(rows, personal_keys(db))
 
 
 def actor_for_web_session(db: Database, *, session_key: str) -> Actor:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from smartcity.accounts.models import User
+from smartcity.accounts.models import User, UserNameTerm
 from smartcity.accounts.schemas import (
     UserPage,
     UserRead,
@@ -22,17 +22,27 @@ from smartcity.accounts.service.common import (
     _check_username,
     _clean_phone,
     _keep_an_admin,
+    _set_email,
+    _set_full_name,
     _user_audit,
     _user_or_404,
     _user_read,
     hash_password,
     normalise_username,
+    personal_keys,
 )
 from smartcity.accounts.service.passwords import check_password
 from smartcity.accounts.service.roles import (
     _add_assignment,
 )
-from smartcity.core.crypto import Keys, decrypt_personal, encrypt_personal, mask
+from smartcity.core.crypto import (
+    Keys,
+    decrypt_personal,
+    email_index,
+    encrypt_personal,
+    mask,
+    query_term_indexes,
+)
 from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
 from smartcity.core.security import Actor
@@ -54,7 +64,8 @@ def create_user(
     roles: Sequence[tuple[str, str | None]] = (),
     secret: Keys | None = None,
 ) -> UserRead:
-    """Create a user with a password and roles; audited without the hash. `secret` encrypts the phone."""
+    """Create a user with a password and roles; audited without the hash nor personal data in clear. The name,
+    e-mail address and phone are sealed with `secret` (default: the database's key ring)."""
     name = _check_username(username)
     check_password(password, username=name, staff=any(role in STAFF_ROLES for role, _unit in roles))
     email = _check_email(email)
@@ -88,25 +99,26 @@ def _insert_user(
     roles: Sequence[tuple[str, str | None]],
     secret: Keys | None,
 ) -> UserRead:
+    keys = secret or personal_keys(db)
     with UnitOfWork(db, actor) as uow:
         if uow.session.scalar(select(User.id).where(User.username == name)) is not None:
             raise Conflict(f"The username {name!r} is taken")
         user = User(
             username=name,
-            full_name=full_name.strip(),
-            email=email,
             locale=locale,
             password_hash=password_hash,
             is_active=True,
             credential_generation=0,
         )
-        _set_phone(user, phone, secret)
+        _set_email(user, email, keys)
+        _set_phone(user, phone, keys)
         uow.session.add(user)
         uow.session.flush()
-        uow.audit("user.created", "user", user.id, after=_user_audit(user))
+        _set_full_name(uow.session, user, full_name, keys)
+        uow.audit("user.created", "user", user.id, after=_user_audit(user, keys))
         for role, unit in roles:
             _add_assignment(uow, user, role, unit)
-        return _user_read(uow.session, user)
+        return _user_read(uow.session, user, keys)
 
 
 def _set_phone(user: User, phone: str | None, secret: Keys | None) -> None:
@@ -123,20 +135,21 @@ def _set_phone(user: User, phone: str | None, secret: Keys | None) -> None:
 def update_user(
     db: Database, *, actor: Actor, user_id: int, changes: dict[str, Any], secret: Keys | None = None
 ) -> UserRead:
-    """Change a user's name, e-mail, phone, locale or active flag (keys of `changes`); audited."""
+    """Change a user's name, e-mail, phone, locale or active flag (keys of `changes`); audited (masked)."""
     allowed = {"full_name", "email", "phone", "locale", "is_active"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationFailed.for_field(sorted(unknown)[0], "cannot be changed here")
+    keys = secret or personal_keys(db)
     with UnitOfWork(db, actor) as uow:
         user = _user_or_404(uow.session, user_id)
-        before = _user_audit(user)
+        before, clear_before = _user_audit(user, keys), _clear_fields(user, keys)
         if "full_name" in changes:
-            user.full_name = (changes["full_name"] or "").strip()
+            _set_full_name(uow.session, user, changes["full_name"] or "", keys)
         if "email" in changes:
-            user.email = _check_email(changes["email"])
+            _set_email(user, changes["email"], keys)
         if "phone" in changes:
-            _set_phone(user, changes["phone"], secret)
+            _set_phone(user, changes["phone"], keys)
         if changes.get("locale") is not None:
             user.locale = changes["locale"]
         if changes.get("is_active") is False and user.is_active:
@@ -145,9 +158,22 @@ def update_user(
             user.is_active = bool(changes["is_active"])
             user.credential_generation += 1
         uow.session.flush()
-        if _user_audit(user) != before:
-            uow.audit("user.updated", "user", user.id, before=before, after=_user_audit(user))
-        return _user_read(uow.session, user)
+        changed = sorted(k for k, v in _clear_fields(user, keys).items() if clear_before[k] != v)
+        if changed:
+            after = _user_audit(user, keys) | {"changed": changed}
+            uow.audit("user.updated", "user", user.id, before=before, after=after)
+        return _user_read(uow.session, user, keys)
+
+
+def _clear_fields(user: User, keys: Keys) -> dict[str, Any]:
+    """The fields an update may change, in clear, to tell which changed (never written anywhere)."""
+    return {
+        "full_name": user.full_name(keys),
+        "email": user.email(keys),
+        "phone": user.phone_masked,
+        "is_active": user.is_active,
+        "locale": user.locale,
+    }
 
 
 def _refuse_removing(session: Session, actor: Actor, user: User) -> None:
@@ -197,28 +223,50 @@ def ensure_admin(db: Database, *, username: str = "admin", password: str) -> boo
 def get_user(db: Database, user_id: int) -> UserRead:
     """A user with their role assignments; NotFound if there is none."""
     with db.session() as s:
-        return _user_read(s, _user_or_404(s, user_id))
+        return _user_read(s, _user_or_404(s, user_id), personal_keys(db))
 
 
 def get_user_by_username(db: Database, username: str) -> UserRead | None:
     """The user with this username (case-insensitive), or None."""
     with db.session() as s:
         user = s.scalar(select(User).where(User.username == normalise_username(username)))
-        return _user_read(s, user) if user else None
+        return _user_read(s, user, personal_keys(db)) if user else None
+
+
+def _name_matches(keys: Keys, query: str) -> ColumnElement[bool] | None:
+    """Users whose full name has, for every word of the query, a word beginning with it (blind index)."""
+    terms = query_term_indexes(keys, query)
+    if not terms:
+        return None
+    matching = (
+        select(UserNameTerm.user_id)
+        .where(UserNameTerm.term.in_(sorted(terms)))
+        .group_by(UserNameTerm.user_id)
+        .having(func.count(UserNameTerm.term) == len(terms))
+    )
+    return User.id.in_(matching)
 
 
 def list_users(db: Database, *, limit: int = 50, offset: int = 0, query: str | None = None) -> UserPage:
-    """Users by username, optionally filtered by a part of the username or full name."""
+    """Users by username, optionally filtered by a part of the username, the beginnings of the words of the
+    full name ("nguyen va" finds "Nguyễn Văn An") or a whole e-mail address."""
+    keys = personal_keys(db)
     stmt = select(User)
-    if query:
-        pattern = f"%{query.strip().lower()}%"
-        stmt = stmt.where(
-            or_(func.lower(User.username).like(pattern), func.lower(User.full_name).like(pattern))
-        )
+    if query and query.strip():
+        text = query.strip()
+        found: list[ColumnElement[bool]] = [func.lower(User.username).like(f"%{text.lower()}%")]
+        by_name = _name_matches(keys, text)
+        if by_name is not None:
+            found.append(by_name)
+        if "@" in text:
+            found.append(User.email_index == email_index(keys, text))
+        stmt = stmt.where(or_(*found))
     with db.session() as s:
         total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         users = s.scalars(stmt.order_by(User.username).limit(limit).offset(offset))
-        return UserPage(items=[_user_read(s, u) for u in users], total=total, limit=limit, offset=offset)
+        return UserPage(
+            items=[_user_read(s, u, keys) for u in users], total=total, limit=limit, offset=offset
+        )
 
 
 def get_user_phone(db: Database, *, actor: Actor, user_id: int, secret: Keys) -> str | None:

@@ -9,16 +9,23 @@ from pathlib import Path
 from typing import Any
 
 from babel.numbers import format_decimal
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from smartcity.city import service as city_service
 from smartcity.core.config import Settings
-from smartcity.core.crypto import blind_index, decrypt_personal, encrypt_personal
+from smartcity.core.crypto import (
+    Keys,
+    blind_index,
+    decrypt_optional,
+    decrypt_personal,
+    encrypt_personal,
+    query_term_indexes,
+)
 from smartcity.core.errors import Forbidden, NotFound
 from smartcity.core.security import Actor
 from smartcity.education.config import EducationSettings
-from smartcity.education.models import School, SchoolYear
+from smartcity.education.models import School, SchoolYear, StaffNameTerm
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -199,3 +206,22 @@ def unseal(settings: Settings, token: str | None) -> str:
 def id_hash(settings: Settings, personal_id: str) -> str:
     """The keyed hash of a personal identification number, for lookup."""
     return blind_index(settings.personal_keys, personal_id)
+
+
+def staff_name(keys: Keys, sealed: str | None) -> str:
+    """A staff member's name from its sealed column ("" for none, e.g. a lesson without a teacher)."""
+    return decrypt_optional(keys, sealed) or ""
+
+
+def staff_named(keys: Keys, query: str) -> Select[int] | None:
+    """The ids of staff whose name has, for every word of the query, a word beginning with it (blind
+    index); None when the query has no word."""
+    terms = query_term_indexes(keys, query)
+    if not terms:
+        return None
+    return (
+        select(StaffNameTerm.staff_id)
+        .where(StaffNameTerm.term.in_(sorted(terms)))
+        .group_by(StaffNameTerm.staff_id)
+        .having(func.count(StaffNameTerm.term) == len(terms))
+    )

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from smartcity.accounts import service as accounts_service
 from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
+from smartcity.core.crypto import Keys, email_index, encrypt_personal, name_term_indexes
 from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.text import fold
 from smartcity.core.uow import UnitOfWork
-from smartcity.education.models import School, SchoolClass, SchoolYear, Staff, Term
+from smartcity.education.models import School, SchoolClass, SchoolYear, Staff, StaffNameTerm, Term
 from smartcity.education.schemas import ClassCreate, SchoolCreate, SchoolYearCreate, StaffCreate
 from smartcity.education.service.common import (
     LEVEL_GRADES,
@@ -30,6 +33,8 @@ from smartcity.education.service.common import (
     require_school_staff,
     school_by_code,
     school_roles,
+    staff_name,
+    staff_named,
     ward_name,
     year_by_name,
     year_on,
@@ -232,12 +237,13 @@ def list_classes(
         require_school_staff(actor, school)
         year_row = year_by_name(s, year) if year else year_on(s, clock.today(db.settings))
         rows = s.execute(
-            select(SchoolClass, Staff.full_name)
+            select(SchoolClass, Staff.full_name_encrypted)
             .outerjoin(Staff, Staff.id == SchoolClass.homeroom_teacher_id)
             .where(SchoolClass.school_id == school.id, SchoolClass.year_id == year_row.id)
             .order_by(SchoolClass.grade, SchoolClass.name)
         ).all()
-        return [class_row(c, school.level, teacher or "") for c, teacher in rows]
+        keys = db.settings.personal_keys
+        return [class_row(c, school.level, staff_name(keys, teacher)) for c, teacher in rows]
 
 
 def class_with_school(db: Database, *, actor: Actor, class_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -251,7 +257,8 @@ def class_with_school(db: Database, *, actor: Actor, class_id: int) -> tuple[dic
         require_school_staff(actor, school)
         teacher = s.get(Staff, cls.homeroom_teacher_id) if cls.homeroom_teacher_id else None
         year = s.get(SchoolYear, cls.year_id)
-        row = class_row(cls, school.level, teacher.full_name if teacher else "")
+        name = teacher.full_name(db.settings.personal_keys) if teacher else ""
+        row = class_row(cls, school.level, name)
         row["year"] = year.name if year else ""
         return row, public_school(school)
 
@@ -259,23 +266,51 @@ def class_with_school(db: Database, *, actor: Actor, class_id: int) -> tuple[dic
 # ------------------------------------------------------------------------------------------ staff
 
 
+def sealed_staff(keys: Keys, *, full_name: str, email: str) -> dict[str, str]:
+    """The stored form of a staff member's name and official address: sealed, with the address's keyed hash
+    (unique) for lookup."""
+    return {
+        "full_name_encrypted": encrypt_personal(keys, full_name.strip()),
+        "email_encrypted": encrypt_personal(keys, email),
+        "email_index": email_index(keys, email),
+    }
+
+
+def index_staff_names(session: Session, keys: Keys, names: Iterable[tuple[int, str]]) -> None:
+    """Record the keyed hashes of the words of staff members' names, (id, name) pairs: the blind index of
+    the search by name."""
+    rows = [
+        {"staff_id": staff_id, "term": term}
+        for staff_id, full_name in names
+        for term in sorted(name_term_indexes(keys, full_name))
+    ]
+    if rows:
+        session.execute(insert(StaffNameTerm), rows)
+
+
 def add_staff(db: Database, *, actor: Actor, school_code: str, data: StaffCreate) -> int:
-    """A member of staff with an official e-mail address, linked to a platform account if named."""
+    """A member of staff with an official e-mail address (unique, by its keyed hash), linked to a platform
+    account if named; the name and address are stored sealed."""
     user_id = None
     if data.username:
         user = accounts_service.get_user_by_username(db, data.username)
         if user is None:
             raise ValidationFailed.for_field("username", "Không có tài khoản này.")
         user_id = user.id
+    keys = db.settings.personal_keys
+    sealed = sealed_staff(keys, full_name=data.full_name, email=data.email)
     with UnitOfWork(db, actor) as uow:
         school = school_by_code(uow.session, school_code)
         require_school_staff(actor, school, office=True)
-        row = Staff(school_id=school.id, user_id=user_id, **data.model_dump(exclude={"username"}))
+        if uow.session.scalar(select(Staff.id).where(Staff.email_index == sealed["email_index"])):
+            raise Conflict(f"Địa chỉ {data.email} đã được cấp cho người khác.")
+        row = Staff(school_id=school.id, user_id=user_id, role=data.role, subject=data.subject, **sealed)
         uow.session.add(row)
         try:
             uow.session.flush()
-        except IntegrityError as exc:
+        except IntegrityError as exc:  # the same address added concurrently
             raise Conflict(f"Địa chỉ {data.email} đã được cấp cho người khác.") from exc
+        index_staff_names(uow.session, keys, [(row.id, data.full_name)])
         uow.audit(
             "education.staff.added",
             "education_staff",
@@ -285,22 +320,30 @@ def add_staff(db: Database, *, actor: Actor, school_code: str, data: StaffCreate
         return row.id
 
 
-def list_staff(db: Database, *, actor: Actor, school_code: str) -> list[dict[str, Any]]:
-    """The school's staff with their roles and official e-mail addresses (staff of the school only)."""
+def list_staff(
+    db: Database, *, actor: Actor, school_code: str, query: str | None = None
+) -> list[dict[str, Any]]:
+    """The school's staff with their roles and official e-mail addresses (staff of the school only), by
+    given name as Vietnamese lists go; `query` keeps those whose name has a word beginning with each of its
+    words ("nguyen th" finds "Nguyễn Thị Thu"). Names are sealed: the bounded list of one school is decrypted
+    and sorted here."""
+    keys = db.settings.personal_keys
     with db.session() as s:
         school = school_by_code(s, school_code)
         require_school_staff(actor, school)
-        rows = s.scalars(
-            select(Staff).where(Staff.school_id == school.id, Staff.active.is_(True)).order_by(Staff.id)
-        )
-        return [
+        stmt = select(Staff).where(Staff.school_id == school.id, Staff.active.is_(True))
+        named = staff_named(keys, query) if query else None
+        if named is not None:
+            stmt = stmt.where(Staff.id.in_(named))
+        rows = [
             {
                 "id": r.id,
-                "full_name": r.full_name,
+                "full_name": r.full_name(keys),
                 "role": r.role,
                 "role_name": STAFF_ROLES[r.role],
-                "email": r.email,
+                "email": r.email(keys),
                 "subject": r.subject,
             }
-            for r in rows
+            for r in s.scalars(stmt)
         ]
+    return sorted(rows, key=lambda r: (fold(r["full_name"]).split(" ")[-1], fold(r["full_name"]), r["id"]))

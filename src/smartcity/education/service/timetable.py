@@ -7,13 +7,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smartcity.core.crypto import Keys
 from smartcity.core.db import Database
 from smartcity.core.errors import NotFound, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.education.models import Enrolment, School, SchoolClass, Staff, TimetableSlot
 from smartcity.education.schemas import TimetableSlotIn
-from smartcity.education.service.common import MODES, require_school_staff
+from smartcity.education.service.common import MODES, require_school_staff, staff_name
 from smartcity.education.service.students import _student_for
 
 WEEKDAYS = {1: "Thứ Hai", 2: "Thứ Ba", 3: "Thứ Tư", 4: "Thứ Năm", 5: "Thứ Sáu", 6: "Thứ Bảy"}
@@ -73,9 +74,9 @@ def set_slot(db: Database, *, actor: Actor, class_id: int, data: TimetableSlotIn
         return {"teaching_mode": cls.teaching_mode, "teaching_mode_name": MODES[cls.teaching_mode]}
 
 
-def _slots(s: Session, class_id: int) -> list[dict[str, Any]]:
+def _slots(s: Session, class_id: int, keys: Keys) -> list[dict[str, Any]]:
     rows = s.execute(
-        select(TimetableSlot, Staff.full_name)
+        select(TimetableSlot, Staff.full_name_encrypted)
         .outerjoin(Staff, Staff.id == TimetableSlot.teacher_id)
         .where(TimetableSlot.class_id == class_id)
         .order_by(TimetableSlot.weekday, TimetableSlot.period)
@@ -86,7 +87,7 @@ def _slots(s: Session, class_id: int) -> list[dict[str, Any]]:
             "weekday_name": WEEKDAYS[slot.weekday],
             "period": slot.period,
             "subject": slot.subject,
-            "teacher": teacher or "",
+            "teacher": staff_name(keys, teacher),
             "mode": slot.mode,
             "mode_name": MODES[slot.mode],
             "online_url": slot.online_url,
@@ -104,7 +105,7 @@ def class_timetable(db: Database, *, actor: Actor, class_id: int) -> list[dict[s
         school = s.get(School, cls.school_id)
         assert school is not None
         require_school_staff(actor, school)
-        return _slots(s, class_id)
+        return _slots(s, class_id, db.settings.personal_keys)
 
 
 def student_timetable(db: Database, *, actor: Actor, code: str) -> list[dict[str, Any]]:
@@ -117,7 +118,7 @@ def student_timetable(db: Database, *, actor: Actor, code: str) -> list[dict[str
             .order_by(Enrolment.starts_on.desc())
             .limit(1)
         )
-        return _slots(s, class_id) if class_id else []
+        return _slots(s, class_id, db.settings.personal_keys) if class_id else []
 
 
 def timetable_grid(slots: list[dict[str, Any]]) -> dict[str, Any]:
