@@ -127,6 +127,20 @@ def rss_kib(pid: int) -> int:
     return total
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children so far, in seconds (from /proc)."""
+    total, hz = 0, os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = [pid, *(int(child) for child in children.read_text().split())] if children.exists() else [pid]
+    for current in pids:
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / hz
+
+
 def start_server(
     app: str,
     port: int,
@@ -247,17 +261,26 @@ def run(
         for case in cases(prepared, pygeoapi):
             headers = {"Authorization": f"Bearer {prepared.token}"} if case.authenticated else {}
             sides: list[list[float]] = [[], []]
+            cpu: list[list[float]] = [[], []]  # server CPU ms per request: less sensitive to a busy machine
             for _ in range(rounds):
-                for side, (port, path) in enumerate(
-                    ((platform_port, case.path), (ports[case.reference], case.reference_path))
+                for side, (port, path, pid) in enumerate(
+                    (
+                        (platform_port, case.path, platform.pid),
+                        (ports[case.reference], case.reference_path, pids[case.reference]),
+                    )
                 ):
+                    before = cpu_seconds(pid)
                     figures = load(f"http://127.0.0.1:{port}{path}", seconds, clients, headers)
                     if figures["errors"]:
                         raise RuntimeError(f"{case.name}: {figures['errors']} errors")
                     sides[side].append(figures["rate"])
+                    cpu[side].append((cpu_seconds(pid) - before) * 1000 / max(figures["requests"], 1))
             median = [statistics.median(rates) for rates in sides]
             print(f"{case.name}: platform {sides[0]} {case.reference} {sides[1]}", file=sys.stderr)
             rows.append(_row(f"{case.name} req/s", median[0], median[1], case.target, case.reference))
+            cpu_median = [statistics.median(values) for values in cpu]
+            cpu_name = f"{case.name} server CPU ms/request"
+            rows.append(_row(cpu_name, cpu_median[0], cpu_median[1], 0.0, case.reference))
         loaded = {name: rss_kib(pid) for name, pid in {"platform": platform.pid, **pids}.items()}
         for name in pids:
             rows.append(
@@ -288,8 +311,8 @@ def run(
 def _row(name: str, figure: float, reference: float, target: float, reference_name: str) -> dict[str, object]:
     return {
         "bench": name,
-        "figure": round(figure, 1),
-        "reference": round(reference, 1),
+        "figure": round(figure, 1 if abs(figure) >= 10 else 3),
+        "reference": round(reference, 1 if abs(reference) >= 10 else 3),
         "reference_name": reference_name,
         "ratio": round(figure / reference, 2) if reference else None,
         "target": target or None,
