@@ -360,8 +360,8 @@ def _cpu_row(case: str, figure: float, reference: float, reference_name: str) ->
 def _row(name: str, figure: float, reference: float, target: float, reference_name: str) -> dict[str, object]:
     return {
         "bench": name,
-        "figure": round(figure, 1),
-        "reference": round(reference, 1),
+        "figure": round(figure, 1 if abs(figure) >= 10 else 3),
+        "reference": round(reference, 1 if abs(reference) >= 10 else 3),
         "reference_name": reference_name,
         "ratio": round(figure / reference, 2) if reference else None,
         "target": target or None,

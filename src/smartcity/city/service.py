@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shapely.geometry import Point
-from sqlalchemy import ColumnElement, Row, and_, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Date, Row, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from smartcity.city import geometry as geo
@@ -106,7 +106,7 @@ def is_after_reorganisation(on: date, pack: str | None = None) -> bool:
     return on >= reorganisation_date(pack)
 
 
-def _valid_on(on: date) -> ColumnElement[bool]:
+def _valid_on(on: date | BindParameter[date]) -> ColumnElement[bool]:
     return and_(
         or_(AdministrativeUnit.valid_from.is_(None), AdministrativeUnit.valid_from <= on),
         or_(AdministrativeUnit.valid_to.is_(None), AdministrativeUnit.valid_to >= on),
@@ -154,14 +154,17 @@ def _level_order(unit: AdministrativeUnit | Row[*tuple[Any, ...]]) -> tuple[int,
     return (LEVELS.index(unit.level) if unit.level in LEVELS else len(LEVELS), unit.code)
 
 
+# The listed fields only, not the geometries; built once (building a statement costs more than running it).
+_UNITS_ON = select(*_READ_COLUMNS).where(_valid_on(bindparam("on", type_=Date)))
+_UNITS_ON_LEVEL = _UNITS_ON.where(AdministrativeUnit.level == bindparam("level"))
+
+
 def units_on(db: Database, *, on: date, level: str | None = None) -> list[AdministrativeUnitRead]:
     """The units valid on a date (optionally of one level: province, district, ward), by level and code."""
     _check_level(level)
-    query = select(*_READ_COLUMNS).where(_valid_on(on))  # the listed fields only, not the geometries
-    if level is not None:
-        query = query.where(AdministrativeUnit.level == level)
-    with db.session() as s:
-        rows = s.execute(query).all()
+    query = _UNITS_ON if level is None else _UNITS_ON_LEVEL
+    with db.read_connection() as connection:
+        rows = connection.execute(query, {"on": on, "level": level}).all()
     return [_read(row) for row in sorted(rows, key=_level_order)]
 
 

@@ -9,9 +9,10 @@ kept in the `limits` storage named by SMARTCITY_RATE_LIMIT_STORAGE_URI (memory b
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Mapping
-from fnmatch import fnmatchcase
+from fnmatch import translate
 
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
@@ -77,6 +78,16 @@ def _client_address(settings: Settings, scope: Scope) -> str:
     return str(address or "unknown")
 
 
+def _routes_pattern(routes: list[str]) -> re.Pattern[str] | None:
+    """One compiled pattern for a rule's fnmatch patterns (case-sensitive, like fnmatchcase)."""
+    return re.compile("|".join(f"(?:{translate(route)})" for route in routes)) if routes else None
+
+
+def _is_upload(scope: Scope) -> bool:
+    content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
+    return content_type.startswith(UPLOAD_TYPE)
+
+
 class RateLimit:
     """Refuse a client's request with 429 once it passes the limit of a rule that covers the route."""
 
@@ -85,21 +96,21 @@ class RateLimit:
         self.settings = settings
         config = settings.section(RateLimitSettings)
         self.enabled = config.enabled
-        self.rules: list[tuple[str, RateRule, RateLimitItem]] = [
-            (name, rule, parse(rule.limit)) for name, rule in config.rules.items()
+        self.rules: list[tuple[str, RateRule, RateLimitItem, re.Pattern[str] | None]] = [
+            (name, rule, parse(rule.limit), _routes_pattern(rule.routes))
+            for name, rule in config.rules.items()
         ]
         self.limiter = MovingWindowRateLimiter(storage_from_string(config.storage_uri))
 
     def rules_for(self, scope: Scope) -> list[tuple[str, RateLimitItem]]:
         """The rules (name, limit) that count this request."""
         target = f"{scope['method']} {scope['path']}"
-        content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
         matched = []
-        for name, rule, item in self.rules:
+        for name, rule, item, pattern in self.rules:
             if rule.uploads:
-                hit = scope["method"] in ("POST", "PUT") and content_type.startswith(UPLOAD_TYPE)
+                hit = scope["method"] in ("POST", "PUT") and _is_upload(scope)
             else:
-                hit = any(fnmatchcase(target, pattern) for pattern in rule.routes)
+                hit = pattern is not None and pattern.match(target) is not None
             if hit:
                 matched.append((name, item))
         return matched

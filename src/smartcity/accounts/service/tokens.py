@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import Row, Select, delete, or_, select, update
+from sqlalchemy import Row, Select, bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from smartcity.accounts.models import RoleAssignment, User, WebSession
@@ -80,9 +80,8 @@ def actor_if_current(
     db: Database, *, user_id: int, generation: object, error: Unauthorized | None = None
 ) -> Actor:
     """The actor of a token's user, if the user is active and their credentials unchanged since."""
-    query = _caller_query().where(User.id == user_id)
-    with db.session() as s:
-        rows = s.execute(query).all()
+    with db.read_connection() as connection:
+        rows = connection.execute(_CALLER_BY_ID, {"user_id": user_id}).all()
     if not rows or not rows[0].is_active or rows[0].credential_generation != generation:
         raise error or Unauthorized("The session has ended; please log in again.")
     return _caller(rows, personal_keys(db))
@@ -99,6 +98,20 @@ def _caller_query() -> Select[*tuple[Any, ...]]:
         RoleAssignment.role,
         RoleAssignment.org_unit_code,
     ).outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
+
+
+# Built once: constructing a statement and its cache key costs more CPU than running it (every request).
+_CALLER_BY_ID = _caller_query().where(User.id == bindparam("user_id"))
+_CALLER_BY_SESSION = (
+    _caller_query()
+    .add_columns(
+        WebSession.ended_at,
+        WebSession.expires_at,
+        WebSession.credential_generation.label("session_generation"),
+    )
+    .join(WebSession, WebSession.user_id == User.id)
+    .where(WebSession.key_hash == bindparam("key_hash"))
+)
 
 
 def _caller(rows: Sequence[Row[*tuple[Any, ...]]], keys: Keys) -> Actor:
@@ -186,18 +199,8 @@ def _session_owner(s: Session, session_key: str) -> User | None:
 
 def _session_caller(db: Database, session_key: str) -> Actor | None:
     """The actor of a live browser session (one statement: session, user, roles), None when it has ended."""
-    query = (
-        _caller_query()
-        .add_columns(
-            WebSession.ended_at,
-            WebSession.expires_at,
-            WebSession.credential_generation.label("session_generation"),
-        )
-        .join(WebSession, WebSession.user_id == User.id)
-        .where(WebSession.key_hash == _key_digest(session_key))
-    )
-    with db.session() as s:
-        rows = s.execute(query).all()
+    with db.read_connection() as connection:
+        rows = connection.execute(_CALLER_BY_SESSION, {"key_hash": _key_digest(session_key)}).all()
     if not rows:
         return None
     first = rows[0]
