@@ -14,6 +14,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,6 +30,22 @@ class Dossier(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("created_by", "idempotency_key", name="uq_dossiers_idempotency"),
         Index("ix_dossiers_state_due", "state", "due_date"),
+        # Deadline lists and queues read open dossiers in order of the due date they show (an apology's
+        # new date when there is one): one partial index for those running, one for those paused.
+        Index(
+            "ix_dossiers_running_due",
+            func.coalesce(text("apology_due_date"), text("due_date")),
+            "id",
+            postgresql_where=text("state IN (2, 4, 6)"),
+            sqlite_where=text("state IN (2, 4, 6)"),
+        ),
+        Index(
+            "ix_dossiers_paused_due",
+            func.coalesce(text("apology_due_date"), text("due_date")),
+            "id",
+            postgresql_where=text("state = 5"),
+            sqlite_where=text("state = 5"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -223,3 +241,47 @@ class LookupFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DossierDailyCount(Base):
+    """Dossiers submitted on one local day for one procedure, field and processing unit, by outcome.
+
+    Kept by `dossiers.summary` in the transaction of every change of a dossier or a rating, so that
+    statistics read these few rows instead of every dossier of the period.
+    """
+
+    __tablename__ = "dossier_daily_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    field_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    online: Mapped[int] = mapped_column(Integer, default=0)
+    paid_online: Mapped[int] = mapped_column(Integer, default=0)
+    early: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    late: Mapped[int] = mapped_column(Integer, default=0)
+    refused: Mapped[int] = mapped_column(Integer, default=0)
+    withdrawn: Mapped[int] = mapped_column(Integer, default=0)
+    stopped: Mapped[int] = mapped_column(Integer, default=0)
+    rated: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DossierOpenCount(Base):
+    """Open dossiers (with a due date) of one submission day, procedure, field and unit, by due date.
+
+    Whether they are overdue depends on the day of the read, so they are counted by due date: running
+    (accepted, processing, payment) and paused (waiting for a supplement). Rows at zero are removed.
+    """
+
+    __tablename__ = "dossier_open_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    field_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(64), primary_key=True)
+    due_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    running: Mapped[int] = mapped_column(Integer, default=0)
+    paused: Mapped[int] = mapped_column(Integer, default=0)

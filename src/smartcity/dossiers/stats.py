@@ -4,16 +4,16 @@ online share, online payments, satisfaction — by procedure, field, unit and mo
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, String, and_, case, cast, func, literal, not_, or_, select
+from sqlalchemy import Date, String, case, func, literal, select
 
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import ValidationFailed
 from smartcity.dossiers import deadlines
-from smartcity.dossiers.models import Dossier, DossierRating
+from smartcity.dossiers.models import Dossier, DossierDailyCount, DossierOpenCount
 from smartcity.dossiers.service import calendar_for
 from smartcity.dossiers.states import FINISHED, OPEN, SUPPLEMENT
 
@@ -49,6 +49,7 @@ HEADERS_VI = {
 
 
 def _classify(dossier: Dossier, calendar: Any, today: date) -> str | None:
+    """The per-dossier rule behind the finished and open counters (the summary keeps them in SQL)."""
     if dossier.state in FINISHED and dossier.finished_at is not None:
         return deadlines.finished_status(dossier.due_date, calendar.local_date(dossier.finished_at))
     if dossier.state in OPEN and dossier.due_date is not None:
@@ -57,52 +58,45 @@ def _classify(dossier: Dossier, calendar: Any, today: date) -> str | None:
     return None
 
 
-def _local(column: Any, zone: Any, dialect: str) -> Any:
-    """`column` (a UTC timestamp) as a local timestamp of `zone`, computed by the database."""
-    if dialect == "postgresql":
-        return func.timezone(getattr(zone, "key", str(zone)), column)
-    # SQLite keeps UTC text: shift by the zone's offset (Asia/Ho_Chi_Minh has had no DST since 1975).
-    offset = utcnow().astimezone(zone).utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset else 0
-    return func.datetime(column, f"{minutes:+d} minutes")
-
-
-def _group_key(by: str, zone: Any, dialect: str) -> Any:
+def _group_key(by: str, table: Any, dialect: str) -> Any:
     if by == "procedure":
-        return Dossier.procedure_code
+        return table.procedure_code
     if by == "field":
-        return Dossier.field_code
+        return table.field_code
     if by == "unit":
-        return Dossier.processing_unit
+        return table.unit
     if by == "month":
-        local = _local(Dossier.submitted_at, zone, dialect)
         if dialect == "postgresql":
-            return func.to_char(local, "YYYY-MM")
-        return func.strftime("%Y-%m", local)
+            return func.to_char(table.day, "YYYY-MM")
+        return func.strftime("%Y-%m", table.day)
     return literal("all", String)
 
 
-def _counters(zone: Any, dialect: str, today: date) -> list[Any]:
-    """One SUM(CASE ...) per counter, in the order of COUNTERS (the rules of `_classify`, in SQL)."""
-    local_finish = _local(Dossier.finished_at, zone, dialect)
-    finished_on: Any = cast(local_finish, Date) if dialect == "postgresql" else func.date(local_finish)
-    finished = and_(Dossier.state.in_(FINISHED), Dossier.finished_at.is_not(None))
-    is_open = and_(Dossier.state.in_(OPEN), Dossier.due_date.is_not(None))
-    overdue = and_(Dossier.state != SUPPLEMENT, Dossier.due_date < literal(today, Date))
-    conditions = {
-        "early": and_(finished, Dossier.due_date.is_not(None), finished_on < Dossier.due_date),
-        "on_time": and_(finished, or_(Dossier.due_date.is_(None), finished_on == Dossier.due_date)),
-        "late": and_(finished, Dossier.due_date.is_not(None), finished_on > Dossier.due_date),
-        "open_within": and_(is_open, not_(overdue)),
-        "open_overdue": and_(is_open, overdue),
-        "online": Dossier.channel == "online",
-        "paid_online": Dossier.paid_online.is_(True),
-        "rated": DossierRating.overall.is_not(None),
-        "satisfied": DossierRating.overall >= 2,
-    }
-    sums: list[Any] = [func.count()]
-    sums += [func.sum(case((conditions[name], 1), else_=0)) for name in COUNTERS[1:]]
-    return sums
+def _in_period(query: Any, table: Any, date_from: date | None, date_to: date | None) -> Any:
+    if date_from:
+        query = query.where(table.day >= date_from)
+    if date_to:
+        query = query.where(table.day <= date_to)
+    return query
+
+
+def _daily_query(by: str, dialect: str, date_from: date | None, date_to: date | None) -> Any:
+    """Received, finished, online, paid and rated counts per group, from the daily summary rows."""
+    key = _group_key(by, DossierDailyCount, dialect).label("key")
+    names = [name for name in COUNTERS if name not in ("open_within", "open_overdue")]
+    sums = [func.sum(getattr(DossierDailyCount, name)) for name in names]
+    query = select(key, *sums).group_by(key)
+    return names, _in_period(query, DossierDailyCount, date_from, date_to)
+
+
+def _open_query(by: str, dialect: str, date_from: date | None, date_to: date | None, today: date) -> Any:
+    """Open dossiers within their time and overdue per group: running ones due before today are overdue."""
+    table = DossierOpenCount
+    key = _group_key(by, table, dialect).label("key")
+    overdue = func.sum(case((table.due_date < literal(today, Date), table.running), else_=0))
+    within = func.sum(table.paused + case((table.due_date >= literal(today, Date), table.running), else_=0))
+    query = select(key, within, overdue).group_by(key)
+    return _in_period(query, table, date_from, date_to)
 
 
 def statistics(
@@ -116,28 +110,23 @@ def statistics(
 ) -> list[dict[str, Any]]:
     """One row of counts and shares per group, for dossiers submitted in the period (local dates).
 
-    One grouped query: the cost is a scan of the period's dossiers in the database, no row reaches Python.
+    Read from the summary kept with every change of a dossier (`dossiers.summary`): a few rows per day
+    and procedure, however many dossiers there are.
     """
     if by not in GROUPS:
         raise ValidationFailed.for_field("by", f"one of {', '.join(GROUPS)}")
-    calendar = calendar_for(db, settings)
-    today = today or calendar.local_date(utcnow())
-    key = _group_key(by, calendar.zone, db.dialect).label("key")
-    query = (
-        select(key, *_counters(calendar.zone, db.dialect, today))
-        .select_from(Dossier)
-        .outerjoin(DossierRating, DossierRating.dossier_id == Dossier.id)
-        .group_by(key)
-    )
-    if date_from:
-        query = query.where(Dossier.submitted_at >= datetime.combine(date_from, time.min, calendar.zone))
-    if date_to:
-        query = query.where(Dossier.submitted_at <= datetime.combine(date_to, time.max, calendar.zone))
+    if today is None:
+        today = calendar_for(db, settings).local_date(utcnow())
+    names, daily = _daily_query(by, db.dialect, date_from, date_to)
+    rows: dict[str, dict[str, int]] = {}
     with db.session() as s:
-        rows = {
-            str(row[0]): dict(zip(COUNTERS, (int(v or 0) for v in row[1:]), strict=True))
-            for row in s.execute(query)
-        }
+        for row in s.execute(daily):
+            counts = dict.fromkeys(COUNTERS, 0)
+            counts.update(zip(names, (int(v or 0) for v in row[1:]), strict=True))
+            rows[str(row[0])] = counts
+        for key, within, overdue in s.execute(_open_query(by, db.dialect, date_from, date_to, today)):
+            counts = rows.setdefault(str(key), dict.fromkeys(COUNTERS, 0))
+            counts["open_within"], counts["open_overdue"] = int(within or 0), int(overdue or 0)
     return [_with_shares(key, counts) for key, counts in sorted(rows.items())]
 
 

@@ -1,0 +1,146 @@
+"""dossier summary counts (per local day, procedure, field, unit) and partial indexes on open dossiers
+
+Statistics read `dossier_daily_counts` and `dossier_open_counts` instead of every dossier; the dossier
+service keeps them in the transaction of each change (`dossiers.summary`). Both are filled here from the
+dossiers already stored, by the local day of the city's zone (the loaded pack's, else the settings').
+Deadline lists and queues read open dossiers through two partial indexes on the due date they show.
+
+Revision ID: 0023
+Revises: 0022
+Create Date: 2026-12-05 23:10:00
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from alembic import context, op
+
+from smartcity.core.config import Settings, get_settings
+
+revision = "0023"
+down_revision = "0022"
+branch_labels = None
+depends_on = None
+
+COUNTS = (
+    "received",
+    "online",
+    "paid_online",
+    "early",
+    "on_time",
+    "late",
+    "refused",
+    "withdrawn",
+    "stopped",
+    "rated",
+    "satisfied",
+)
+OPEN_STATES = "2, 4, 5, 6"
+FINISHED_STATES = "9, 10"
+
+
+def _key_columns() -> list[sa.Column[object]]:
+    return [
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("procedure_code", sa.String(length=40), nullable=False),
+        sa.Column("field_code", sa.String(length=20), nullable=False),
+        sa.Column("unit", sa.String(length=64), nullable=False),
+    ]
+
+
+def _zone() -> ZoneInfo:
+    """The city's zone as the working calendar reads it: the loaded pack's, else the settings'."""
+    settings: Settings = context.config.attributes.get("settings") or get_settings()
+    recorded = op.get_bind().scalar(sa.text("SELECT timezone FROM city_packs ORDER BY id LIMIT 1"))
+    return ZoneInfo(recorded or settings.timezone)
+
+
+def _local_day(column: str, dialect: str, zone: ZoneInfo) -> str:
+    if dialect == "postgresql":
+        return f"CAST(timezone(:zone, {column}) AS date)"
+    # SQLite keeps UTC text: shift by the zone's offset (no DST in the city's zone since 1975).
+    delta = datetime.now(zone).utcoffset()
+    minutes = int(delta.total_seconds() // 60) if delta else 0
+    return f"date(datetime({column}, '{minutes:+d} minutes'))"
+
+
+def _fill(zone: ZoneInfo) -> None:
+    bind = op.get_bind()
+    dialect = bind.dialect.name
+    day = _local_day("d.submitted_at", dialect, zone)
+    finished_on = _local_day("d.finished_at", dialect, zone)
+    finished = f"d.state IN ({FINISHED_STATES}) AND d.finished_at IS NOT NULL"
+    rules = {
+        "received": "1 = 1",
+        "online": "d.channel = 'online'",
+        "paid_online": "d.paid_online",
+        "early": f"{finished} AND d.due_date IS NOT NULL AND {finished_on} < d.due_date",
+        "on_time": f"{finished} AND (d.due_date IS NULL OR {finished_on} = d.due_date)",
+        "late": f"{finished} AND d.due_date IS NOT NULL AND {finished_on} > d.due_date",
+        "refused": "d.state = 3",
+        "withdrawn": "d.state = 7",
+        "stopped": "d.state = 8",
+        "rated": "r.overall IS NOT NULL",
+        "satisfied": "r.overall >= 2",
+    }
+    sums = ", ".join(f"SUM(CASE WHEN {rules[name]} THEN 1 ELSE 0 END)" for name in COUNTS)
+    params = {"zone": zone.key} if dialect == "postgresql" else {}
+    bind.execute(
+        sa.text(
+            f"INSERT INTO dossier_daily_counts (day, procedure_code, field_code, unit, {', '.join(COUNTS)}) "
+            f"SELECT {day}, d.procedure_code, d.field_code, d.processing_unit, {sums} "
+            "FROM dossiers d LEFT JOIN dossier_ratings r ON r.dossier_id = d.id GROUP BY 1, 2, 3, 4"
+        ),
+        params,
+    )
+    bind.execute(
+        sa.text(
+            "INSERT INTO dossier_open_counts "
+            "(day, procedure_code, field_code, unit, due_date, running, paused) "
+            f"SELECT {day}, d.procedure_code, d.field_code, d.processing_unit, d.due_date, "
+            "SUM(CASE WHEN d.state <> 5 THEN 1 ELSE 0 END), SUM(CASE WHEN d.state = 5 THEN 1 ELSE 0 END) "
+            f"FROM dossiers d WHERE d.state IN ({OPEN_STATES}) AND d.due_date IS NOT NULL "
+            "GROUP BY 1, 2, 3, 4, 5"
+        ),
+        params,
+    )
+
+
+def upgrade() -> None:
+    op.create_table(
+        "dossier_daily_counts",
+        *_key_columns(),
+        *(sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS),
+        sa.PrimaryKeyConstraint("day", "procedure_code", "field_code", "unit"),
+    )
+    op.create_table(
+        "dossier_open_counts",
+        *_key_columns(),
+        sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("running", sa.Integer(), nullable=False),
+        sa.Column("paused", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "procedure_code", "field_code", "unit", "due_date"),
+    )
+    due = sa.text("coalesce(apology_due_date, due_date)")
+    running, paused = sa.text("state IN (2, 4, 6)"), sa.text("state = 5")
+    op.create_index(
+        "ix_dossiers_running_due",
+        "dossiers",
+        [due, "id"],
+        postgresql_where=running,
+        sqlite_where=running,
+    )
+    op.create_index(
+        "ix_dossiers_paused_due", "dossiers", [due, "id"], postgresql_where=paused, sqlite_where=paused
+    )
+    _fill(_zone())
+
+
+def downgrade() -> None:
+    op.drop_index("ix_dossiers_paused_due", table_name="dossiers")
+    op.drop_index("ix_dossiers_running_due", table_name="dossiers")
+    op.drop_table("dossier_open_counts")
+    op.drop_table("dossier_daily_counts")
