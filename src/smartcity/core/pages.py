@@ -33,12 +33,16 @@ class PageParams(BaseModel):
 
 
 class Page(BaseModel, Generic[T]):
-    """A slice of a list with the total count."""
+    """A slice of a list with the total count (an estimate when `estimated`, for very long lists)."""
 
     items: list[T]
     total: int
     limit: int
     offset: int
+    estimated: bool = Field(default=False, description="The total is the database's estimate, not a count")
+    next_cursor: str | None = Field(
+        default=None, description="For lists read by key: pass as `cursor` to read the rows after these"
+    )
 
     @classmethod
     def of(cls, items: Sequence[T], *, total: int, paging: PageParams) -> Page[T]:
@@ -58,7 +62,9 @@ class Page(BaseModel, Generic[T]):
     @property
     def has_next(self) -> bool:
         """Whether a page follows this one."""
-        return self.offset + len(self.items) < self.total
+        if self.next_cursor is not None:
+            return True
+        return not self.estimated and self.offset + len(self.items) < self.total
 
 
 def page_params(

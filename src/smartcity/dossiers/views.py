@@ -135,7 +135,12 @@ async def submit(request: Request, code: str, actor: Who) -> Response:
 
 
 @router.get("/ho-so", response_class=HTMLResponse)
-def my_dossiers(request: Request, actor: Who, page: Annotated[int, Query(ge=1, le=10000)] = 1) -> Response:
+def my_dossiers(
+    request: Request,
+    actor: Who,
+    page: Annotated[int, Query(ge=1, le=10000)] = 1,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
     """The citizen's own dossiers (staff: the dossiers of their units)."""
     if not actor.is_authenticated:
         return _login(request)
@@ -145,6 +150,7 @@ def my_dossiers(request: Request, actor: Who, page: Annotated[int, Query(ge=1, l
         settings=get_settings(request),
         limit=30,
         offset=(page - 1) * 30,
+        cursor=cursor or None,
         locale=request_locale(request),
     )
     return render(
@@ -162,6 +168,7 @@ def staff_queue(
     deadline: Annotated[str | None, Query(pattern="^(within|due_soon|overdue|paused)?$")] = None,
     state: Annotated[str | None, Query(max_length=2)] = None,
     page: Annotated[int, Query(ge=1, le=10000)] = 1,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     """Queues per role and unit: the dossiers awaiting the caller, with due-date colours."""
     if not actor.is_authenticated:
@@ -178,6 +185,7 @@ def staff_queue(
         state=state_value,
         limit=50,
         offset=(page - 1) * 50,
+        cursor=cursor or None,
         locale=request_locale(request),
     )
     return render(
