@@ -317,7 +317,7 @@ def refill_statements(dialect: str, zone: ZoneInfo) -> list[str]:
     finished = f"d.state IN ({', '.join(str(s) for s in sorted(FINISHED))}) AND d.finished_at IS NOT NULL"
     due = "d.due_date IS NOT NULL"
     sums = {
-        "received": "1",
+        "received": "1 = 1",
         "online": "d.channel = 'online'",
         "paid_online": "d.paid_online",
         "early": f"{finished} AND {due} AND {finished_on} < d.due_date",

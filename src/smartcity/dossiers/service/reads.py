@@ -293,7 +293,7 @@ def list_dossiers(
     if queue:
         query = query.where(Dossier.state.in_([SUBMITTED, *OPEN, DONE]), queues.awaiting(actor))
     order = queues.DUE if deadline or queue else queues.NEWEST
-    config = get_dossier_settings()
+    config = get_dossier_settings(settings)
     with db.session() as s:
         total, estimated = queues.count(s, query, exact_up_to=config.exact_count_up_to)
         page = queues.ordered(query, order).limit(limit + 1)
