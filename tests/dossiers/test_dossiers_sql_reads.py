@@ -10,7 +10,13 @@ from sqlalchemy import select
 
 from smartcity.core.uow import UnitOfWork
 from smartcity.dossiers import demo, service, stats, summary
-from smartcity.dossiers.models import Dossier, DossierDailyCount, DossierOpenCount, DossierRating
+from smartcity.dossiers.models import (
+    Dossier,
+    DossierDailyCount,
+    DossierMonthlyCount,
+    DossierOpenCount,
+    DossierRating,
+)
 from smartcity.dossiers.service import calendar_for
 from smartcity.dossiers.states import DONE, PAYMENT, PROCESSING, RETURNED, SUBMITTED
 from smartcity.procedures import service as procedures
@@ -27,7 +33,9 @@ def seeded(city, db, settings):
     return db
 
 
-def _python_statistics(db, settings, by: str, today: date = TODAY) -> dict[str, Counter[str]]:
+def _python_statistics(
+    db, settings, by: str, today: date = TODAY, period: tuple[date | None, date | None] = (None, None)
+) -> dict[str, Counter[str]]:
     """The counters by the per-dossier rules (`stats._classify`), one dossier at a time."""
     calendar = calendar_for(db, settings)
     keys = {
@@ -40,6 +48,9 @@ def _python_statistics(db, settings, by: str, today: date = TODAY) -> dict[str, 
     with db.session() as s:
         ratings = dict(s.execute(select(DossierRating.dossier_id, DossierRating.overall)).all())
         for dossier in s.scalars(select(Dossier)):
+            submitted_on = calendar.local_date(dossier.submitted_at)
+            if (period[0] and submitted_on < period[0]) or (period[1] and submitted_on > period[1]):
+                continue
             row = rows[keys[by](dossier)]
             row["received"] += 1
             row["online"] += dossier.channel == "online"
@@ -64,6 +75,30 @@ def test_sql_statistics_match_the_per_dossier_rules(seeded, settings, by):
         }
     total = sum(row["received"] for row in got)
     assert total == 300 and sum(row["late"] + row["open_overdue"] for row in got) > 0
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        (date(2025, 3, 1), date(2025, 12, 31)),  # whole months only
+        (date(2025, 3, 17), date(2026, 2, 9)),  # days at both edges
+        (date(2025, 11, 5), date(2025, 11, 20)),  # inside one month
+        (date(2025, 11, 20), None),
+        (None, date(2025, 6, 30)),
+        (None, date(2025, 6, 14)),
+    ],
+)
+def test_statistics_of_a_period_match_the_rules(seeded, settings, period):
+    """Whole months come from the monthly rows, the edge days from the daily ones: the same figures."""
+    for by in ("month", "unit"):
+        expected = _python_statistics(seeded, settings, by, period=period)
+        got = stats.statistics(
+            seeded, settings=settings, by=by, date_from=period[0], date_to=period[1], today=TODAY
+        )
+        assert {row["key"]: {name: row[name] for name in stats.COUNTERS} for row in got} == {
+            key: {name: counts[name] for name in stats.COUNTERS} for key, counts in expected.items()
+        }
+        assert got
 
 
 def test_sql_deadline_filters_match_each_dossier_status(seeded, settings):
@@ -91,10 +126,11 @@ def _table_rows(db, table) -> list[tuple]:
 
 def _kept_and_recounted(db) -> tuple[list[list[tuple]], list[list[tuple]]]:
     """The summary as the service kept it, then as a recount from every dossier gives it."""
-    kept = [_table_rows(db, DossierDailyCount), _table_rows(db, DossierOpenCount)]
+    tables = (DossierDailyCount, DossierMonthlyCount, DossierOpenCount)
+    kept = [_table_rows(db, table) for table in tables]
     with db.engine.begin() as conn:
         summary.refill(conn, calendar_for(db).zone)
-    return kept, [_table_rows(db, DossierDailyCount), _table_rows(db, DossierOpenCount)]
+    return kept, [_table_rows(db, table) for table in tables]
 
 
 def _codes(db, state: int, count: int) -> list[str]:
@@ -146,7 +182,7 @@ def test_summary_kept_with_each_change_equals_a_recount(seeded, settings):
             )
         )
     kept, recounted = _kept_and_recounted(db)
-    assert kept == recounted and kept[0] and kept[1]
+    assert kept == recounted and all(kept)
     later = date(2027, 12, 31)
     for today in (TODAY, later):
         expected = _python_statistics(db, settings, "all", today)

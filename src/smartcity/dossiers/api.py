@@ -131,7 +131,8 @@ def list_dossiers(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
     cursor: Annotated[
-        str | None, Query(max_length=200, description="`next_cursor` of the previous page (instead of offset)")
+        str | None,
+        Query(max_length=200, description="`next_cursor` of the previous page (instead of offset)"),
     ] = None,
 ) -> DossierPage:
     """Own dossiers for citizens; the dossiers of their units for staff. Long lists: follow `next_cursor`;

@@ -30,21 +30,14 @@ class Dossier(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("created_by", "idempotency_key", name="uq_dossiers_idempotency"),
         Index("ix_dossiers_state_due", "state", "due_date"),
-        # Deadline lists and queues read open dossiers in order of the due date they show (an apology's
-        # new date when there is one): one partial index for those running, one for those paused.
+        # Queues and deadline lists read the dossiers awaiting someone (submitted, open, decided) in order
+        # of the due date they show (an apology's new date when there is one): a partial index on them.
         Index(
-            "ix_dossiers_running_due",
+            "ix_dossiers_awaiting_due",
             func.coalesce(text("apology_due_date"), text("due_date")),
             "id",
-            postgresql_where=text("state IN (2, 4, 6)"),
-            sqlite_where=text("state IN (2, 4, 6)"),
-        ),
-        Index(
-            "ix_dossiers_paused_due",
-            func.coalesce(text("apology_due_date"), text("due_date")),
-            "id",
-            postgresql_where=text("state = 5"),
-            sqlite_where=text("state = 5"),
+            postgresql_where=text("state IN (1, 2, 4, 5, 6, 9)"),
+            sqlite_where=text("state IN (1, 2, 4, 5, 6, 9)"),
         ),
     )
 
@@ -243,16 +236,9 @@ class LookupFailure(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class DossierDailyCount(Base):
-    """Dossiers submitted on one local day for one procedure, field and processing unit, by outcome.
+class _DossierCounts:
+    """The counters of the summary rows (see `dossiers.summary`)."""
 
-    Kept by `dossiers.summary` in the transaction of every change of a dossier or a rating, so that
-    statistics read these few rows instead of every dossier of the period.
-    """
-
-    __tablename__ = "dossier_daily_counts"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
     procedure_code: Mapped[str] = mapped_column(String(40), primary_key=True)
     field_code: Mapped[str] = mapped_column(String(20), primary_key=True)
     unit: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -267,6 +253,26 @@ class DossierDailyCount(Base):
     stopped: Mapped[int] = mapped_column(Integer, default=0)
     rated: Mapped[int] = mapped_column(Integer, default=0)
     satisfied: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DossierDailyCount(_DossierCounts, Base):
+    """Dossiers submitted on one local day for one procedure, field and processing unit, by outcome.
+
+    Kept by `dossiers.summary` in the transaction of every change of a dossier or a rating, so that
+    statistics read these few rows instead of every dossier of the period.
+    """
+
+    __tablename__ = "dossier_daily_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class DossierMonthlyCount(_DossierCounts, Base):
+    """The daily counts of one local month (its first day), kept alongside them: whole months read these."""
+
+    __tablename__ = "dossier_monthly_counts"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
 class DossierOpenCount(Base):

@@ -4,7 +4,7 @@ online share, online payments, satisfaction — by procedure, field, unit and mo
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Date, String, case, func, literal, select
@@ -13,7 +13,7 @@ from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import ValidationFailed
 from smartcity.dossiers import deadlines
-from smartcity.dossiers.models import Dossier, DossierDailyCount, DossierOpenCount
+from smartcity.dossiers.models import Dossier, DossierDailyCount, DossierMonthlyCount, DossierOpenCount
 from smartcity.dossiers.service import calendar_for
 from smartcity.dossiers.states import FINISHED, OPEN, SUPPLEMENT
 
@@ -30,6 +30,8 @@ COUNTERS = (
     "rated",
     "satisfied",
 )
+SUMMED = tuple(name for name in COUNTERS if name not in ("open_within", "open_overdue"))
+Period = tuple[date | None, date | None]
 HEADERS_VI = {
     "key": "Nhóm",
     "received": "Tiếp nhận",
@@ -66,27 +68,58 @@ def _group_key(by: str, table: Any, dialect: str) -> Any:
     if by == "unit":
         return table.unit
     if by == "month":
+        first = table.month if table is DossierMonthlyCount else table.day
         if dialect == "postgresql":
-            return func.to_char(table.day, "YYYY-MM")
-        return func.strftime("%Y-%m", table.day)
+            return func.to_char(first, "YYYY-MM")
+        return func.strftime("%Y-%m", first)
     return literal("all", String)
 
 
-def _in_period(query: Any, table: Any, date_from: date | None, date_to: date | None) -> Any:
+def _in_period(query: Any, column: Any, date_from: date | None, date_to: date | None) -> Any:
     if date_from:
-        query = query.where(table.day >= date_from)
+        query = query.where(column >= date_from)
     if date_to:
-        query = query.where(table.day <= date_to)
+        query = query.where(column <= date_to)
     return query
 
 
-def _daily_query(by: str, dialect: str, date_from: date | None, date_to: date | None) -> Any:
-    """Received, finished, online, paid and rated counts per group, from the daily summary rows."""
-    key = _group_key(by, DossierDailyCount, dialect).label("key")
-    names = [name for name in COUNTERS if name not in ("open_within", "open_overdue")]
-    sums = [func.sum(getattr(DossierDailyCount, name)) for name in names]
-    query = select(key, *sums).group_by(key)
-    return names, _in_period(query, DossierDailyCount, date_from, date_to)
+def _month_after(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _split(date_from: date | None, date_to: date | None) -> tuple[Period | None, list[Period]]:
+    """The whole months of the period (their first days, read monthly) and the days at its edges."""
+    first = date_from if date_from is None or date_from.day == 1 else _month_after(date_from)
+    last = None
+    if date_to is not None:
+        ends_a_month = (date_to + timedelta(days=1)).day == 1
+        last = (
+            date_to.replace(day=1)
+            if ends_a_month
+            else (date_to.replace(day=1) - timedelta(days=1)).replace(day=1)
+        )
+    if first is not None and last is not None and first > last:
+        return None, [(date_from, date_to)]
+    edges: list[Period] = []
+    if date_from is not None and first != date_from:
+        edges.append((date_from, first - timedelta(days=1)))  # type: ignore[operator]
+    if date_to is not None and last is not None and _month_after(last) - timedelta(days=1) != date_to:
+        edges.append((_month_after(last), date_to))
+    return (first, last), edges
+
+
+def _counted_queries(by: str, dialect: str, date_from: date | None, date_to: date | None) -> list[Any]:
+    """Received, finished, online, paid and rated counts per group: whole months, then the edge days."""
+    months, edges = _split(date_from, date_to)
+    queries = []
+    for table, period in [(DossierMonthlyCount, months), *((DossierDailyCount, edge) for edge in edges)]:
+        if period is None:
+            continue
+        key = _group_key(by, table, dialect).label("key")
+        sums = [func.sum(getattr(table, name)) for name in SUMMED]
+        first = table.month if table is DossierMonthlyCount else table.day
+        queries.append(_in_period(select(key, *sums).group_by(key), first, *period))
+    return queries
 
 
 def _open_query(by: str, dialect: str, date_from: date | None, date_to: date | None, today: date) -> Any:
@@ -96,7 +129,7 @@ def _open_query(by: str, dialect: str, date_from: date | None, date_to: date | N
     overdue = func.sum(case((table.due_date < literal(today, Date), table.running), else_=0))
     within = func.sum(table.paused + case((table.due_date >= literal(today, Date), table.running), else_=0))
     query = select(key, within, overdue).group_by(key)
-    return _in_period(query, table, date_from, date_to)
+    return _in_period(query, table.day, date_from, date_to)
 
 
 def statistics(
@@ -110,20 +143,21 @@ def statistics(
 ) -> list[dict[str, Any]]:
     """One row of counts and shares per group, for dossiers submitted in the period (local dates).
 
-    Read from the summary kept with every change of a dossier (`dossiers.summary`): a few rows per day
-    and procedure, however many dossiers there are.
+    Read from the summary kept with every change of a dossier (`dossiers.summary`): monthly rows for the
+    whole months of the period, daily rows for its edges, open dossiers by due date; however many
+    dossiers there are.
     """
     if by not in GROUPS:
         raise ValidationFailed.for_field("by", f"one of {', '.join(GROUPS)}")
     if today is None:
         today = calendar_for(db, settings).local_date(utcnow())
-    names, daily = _daily_query(by, db.dialect, date_from, date_to)
     rows: dict[str, dict[str, int]] = {}
     with db.session() as s:
-        for row in s.execute(daily):
-            counts = dict.fromkeys(COUNTERS, 0)
-            counts.update(zip(names, (int(v or 0) for v in row[1:]), strict=True))
-            rows[str(row[0])] = counts
+        for query in _counted_queries(by, db.dialect, date_from, date_to):
+            for row in s.execute(query):
+                counts = rows.setdefault(str(row[0]), dict.fromkeys(COUNTERS, 0))
+                for name, value in zip(SUMMED, row[1:], strict=True):
+                    counts[name] += int(value or 0)
         for key, within, overdue in s.execute(_open_query(by, db.dialect, date_from, date_to, today)):
             counts = rows.setdefault(str(key), dict.fromkeys(COUNTERS, 0))
             counts["open_within"], counts["open_overdue"] = int(within or 0), int(overdue or 0)

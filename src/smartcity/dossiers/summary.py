@@ -28,7 +28,12 @@ from sqlalchemy.orm import Session, UOWTransaction
 
 from smartcity.city import service as city
 from smartcity.dossiers.models import Dossier as DossierRow
-from smartcity.dossiers.models import DossierDailyCount, DossierOpenCount, DossierRating
+from smartcity.dossiers.models import (
+    DossierDailyCount,
+    DossierMonthlyCount,
+    DossierOpenCount,
+    DossierRating,
+)
 from smartcity.dossiers.states import FINISHED, OPEN, REFUSED, STOPPED, SUPPLEMENT, WITHDRAWN
 
 DAILY_COUNTS = (
@@ -108,10 +113,18 @@ class Deltas:
     def apply(self, connection: Connection) -> None:
         """Write the non-zero changes: upserts in key order, then drop open rows left at zero."""
         insert = _insert_for(connection.dialect.name)
+        monthly: defaultdict[Key, Counter[str]] = defaultdict(Counter)
         for key, counts in sorted(self.daily.items()):
             changed = {name: n for name, n in counts.items() if n}
             if changed:
                 _upsert(connection, insert, DossierDailyCount, _daily_key(key), changed)
+                monthly[(key[0].replace(day=1), *key[1:])].update(changed)
+        for key, counts in sorted(monthly.items()):
+            changed = {name: n for name, n in counts.items() if n}
+            if changed:
+                month_key = {"month": key[0], **_daily_key(key)}
+                del month_key["day"]
+                _upsert(connection, insert, DossierMonthlyCount, month_key, changed)
         emptied = False
         for open_key, counts in sorted(self.open.items()):
             changed = {name: n for name, n in counts.items() if n}
@@ -168,7 +181,7 @@ def _upsert(
 
 
 def _counts_of(table: Any) -> tuple[str, ...]:
-    return DAILY_COUNTS if table is DossierDailyCount else OPEN_COUNTS
+    return OPEN_COUNTS if table is DossierOpenCount else DAILY_COUNTS
 
 
 # --- keeping the summary with every flush -------------------------------------------------------------
@@ -330,14 +343,22 @@ def refill_statements(dialect: str, zone: ZoneInfo) -> list[str]:
     columns = ", ".join(DAILY_COUNTS)
     counted = ",\n  ".join(f"SUM(CASE WHEN {sums[name]} THEN 1 ELSE 0 END)" for name in DAILY_COUNTS)
     open_states = ", ".join(str(s) for s in sorted(OPEN))
+    month = (
+        "CAST(date_trunc('month', day) AS date)" if dialect == "postgresql" else "date(day, 'start of month')"
+    )
+    summed = ", ".join(f"SUM({name})" for name in DAILY_COUNTS)
     return [
         "DELETE FROM dossier_daily_counts",
+        "DELETE FROM dossier_monthly_counts",
         "DELETE FROM dossier_open_counts",
         f"""INSERT INTO dossier_daily_counts (day, procedure_code, field_code, unit, {columns})
 SELECT {day}, d.procedure_code, d.field_code, d.processing_unit,
   {counted}
 FROM dossiers d LEFT JOIN dossier_ratings r ON r.dossier_id = d.id
 GROUP BY 1, 2, 3, 4""",
+        f"""INSERT INTO dossier_monthly_counts (month, procedure_code, field_code, unit, {columns})
+SELECT {month}, procedure_code, field_code, unit, {summed}
+FROM dossier_daily_counts GROUP BY 1, 2, 3, 4""",
         f"""INSERT INTO dossier_open_counts (day, procedure_code, field_code, unit, due_date, running, paused)
 SELECT {day}, d.procedure_code, d.field_code, d.processing_unit, d.due_date,
   SUM(CASE WHEN d.state <> {SUPPLEMENT} THEN 1 ELSE 0 END),

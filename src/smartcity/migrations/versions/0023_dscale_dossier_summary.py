@@ -1,9 +1,11 @@
-"""dossier summary counts (per local day, procedure, field, unit) and partial indexes on open dossiers
+"""dossier summary counts (per local day and month, procedure, field, unit); a partial index for queues
 
-Statistics read `dossier_daily_counts` and `dossier_open_counts` instead of every dossier; the dossier
+Statistics read `dossier_monthly_counts`, `dossier_daily_counts` (the edges of a period) and
+`dossier_open_counts` instead of every dossier; the dossier
 service keeps them in the transaction of each change (`dossiers.summary`). Both are filled here from the
 dossiers already stored, by the local day of the city's zone (the loaded pack's, else the settings').
-Deadline lists and queues read open dossiers through two partial indexes on the due date they show.
+Queues and deadline lists read the dossiers awaiting someone through a partial index on the due date
+they show.
 
 Revision ID: 0023
 Revises: 0022
@@ -42,9 +44,9 @@ OPEN_STATES = "2, 4, 5, 6"
 FINISHED_STATES = "9, 10"
 
 
-def _key_columns() -> list[sa.Column[object]]:
+def _key_columns(first: str = "day") -> list[sa.Column[object]]:
     return [
-        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column(first, sa.Date(), nullable=False),
         sa.Column("procedure_code", sa.String(length=40), nullable=False),
         sa.Column("field_code", sa.String(length=20), nullable=False),
         sa.Column("unit", sa.String(length=64), nullable=False),
@@ -96,6 +98,17 @@ def _fill(zone: ZoneInfo) -> None:
         ),
         params,
     )
+    month = (
+        "CAST(date_trunc('month', day) AS date)" if dialect == "postgresql" else "date(day, 'start of month')"
+    )
+    columns, summed = ", ".join(COUNTS), ", ".join(f"SUM({name})" for name in COUNTS)
+    bind.execute(
+        sa.text(
+            f"INSERT INTO dossier_monthly_counts (month, procedure_code, field_code, unit, {columns}) "
+            f"SELECT {month}, procedure_code, field_code, unit, {summed} "
+            "FROM dossier_daily_counts GROUP BY 1, 2, 3, 4"
+        )
+    )
     bind.execute(
         sa.text(
             "INSERT INTO dossier_open_counts "
@@ -117,6 +130,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("day", "procedure_code", "field_code", "unit"),
     )
     op.create_table(
+        "dossier_monthly_counts",
+        *_key_columns("month"),
+        *(sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS),
+        sa.PrimaryKeyConstraint("month", "procedure_code", "field_code", "unit"),
+    )
+    op.create_table(
         "dossier_open_counts",
         *_key_columns(),
         sa.Column("due_date", sa.Date(), nullable=False),
@@ -124,23 +143,19 @@ def upgrade() -> None:
         sa.Column("paused", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("day", "procedure_code", "field_code", "unit", "due_date"),
     )
-    due = sa.text("coalesce(apology_due_date, due_date)")
-    running, paused = sa.text("state IN (2, 4, 6)"), sa.text("state = 5")
+    awaiting = sa.text("state IN (1, 2, 4, 5, 6, 9)")
     op.create_index(
-        "ix_dossiers_running_due",
+        "ix_dossiers_awaiting_due",
         "dossiers",
-        [due, "id"],
-        postgresql_where=running,
-        sqlite_where=running,
-    )
-    op.create_index(
-        "ix_dossiers_paused_due", "dossiers", [due, "id"], postgresql_where=paused, sqlite_where=paused
+        [sa.text("coalesce(apology_due_date, due_date)"), "id"],
+        postgresql_where=awaiting,
+        sqlite_where=awaiting,
     )
     _fill(_zone())
 
 
 def downgrade() -> None:
-    op.drop_index("ix_dossiers_paused_due", table_name="dossiers")
-    op.drop_index("ix_dossiers_running_due", table_name="dossiers")
+    op.drop_index("ix_dossiers_awaiting_due", table_name="dossiers")
     op.drop_table("dossier_open_counts")
+    op.drop_table("dossier_monthly_counts")
     op.drop_table("dossier_daily_counts")
