@@ -33,16 +33,12 @@ class PageParams(BaseModel):
 
 
 class Page(BaseModel, Generic[T]):
-    """A slice of a list with the total count (an estimate when `estimated`, for very long lists)."""
+    """A slice of a list with the total count."""
 
     items: list[T]
     total: int
     limit: int
     offset: int
-    estimated: bool = Field(default=False, description="The total is the database's estimate, not a count")
-    next_cursor: str | None = Field(
-        default=None, description="For lists read by key: pass as `cursor` to read the rows after these"
-    )
 
     @classmethod
     def of(cls, items: Sequence[T], *, total: int, paging: PageParams) -> Page[T]:
@@ -62,9 +58,22 @@ class Page(BaseModel, Generic[T]):
     @property
     def has_next(self) -> bool:
         """Whether a page follows this one."""
-        if self.next_cursor is not None:
-            return True
-        return not self.estimated and self.offset + len(self.items) < self.total
+        return self.offset + len(self.items) < self.total
+
+
+class KeysetPage(Page[T], Generic[T]):
+    """A page of a list read by key (very long lists): a cursor to the next rows, and past a few thousand
+    rows a total that is the database's estimate (`estimated`; pages say "khoảng")."""
+
+    estimated: bool = Field(default=False, description="The total is the database's estimate, not a count")
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` to read the rows after these (none: the last page)"
+    )
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a page follows this one (known from the cursor, the total may be an estimate)."""
+        return self.next_cursor is not None
 
 
 def page_params(
