@@ -39,6 +39,17 @@ class Dossier(TimestampMixin, Base):
             postgresql_where=text("state IN (1, 2, 4, 5, 6, 9)"),
             sqlite_where=text("state IN (1, 2, 4, 5, 6, 9)"),
         ),
+        # A unit's queue: its awaiting dossiers by the unit they wait in (the counts stop early on these).
+        *(
+            Index(
+                f"ix_dossiers_{slot}_awaiting",
+                f"{slot}_unit",
+                "state",
+                postgresql_where=text("state IN (1, 2, 4, 5, 6, 9)"),
+                sqlite_where=text("state IN (1, 2, 4, 5, 6, 9)"),
+            )
+            for slot in ("intake", "processing", "deciding")
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

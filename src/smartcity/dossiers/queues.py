@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
@@ -34,43 +35,56 @@ SLOTS = {
 
 
 # --- who may act: `workflow.available_actions(d, actor) != []` as one SQL condition --------------------
+# Rules that need the same unit are merged into one `unit IN (...) AND state IN (...)`, so that the
+# planner estimates the queue's size from the unit and state statistics.
 
 
-def _holds(actor: Actor, role: str, slot: str) -> ColumnElement[bool]:
-    """`actor.has_role(role, unit of slot)` for every dossier at once."""
-    if actor.has_role(role):
-        units = actor.units_for(role)
-        if any(held == "admin" for held, _unit in actor.roles) or None in units:
-            return true()
-        return SLOTS[slot].in_(sorted(u for u in units if u is not None))
-    return false()
+def _units(actor: Actor, role: str, slot: str) -> ColumnElement[bool]:
+    """`actor.has_role(role, unit of slot)` for every dossier at once (the actor holds the role)."""
+    units = actor.units_for(role)
+    if any(held == "admin" for held, _unit in actor.roles) or None in units:
+        return true()
+    return SLOTS[slot].in_(sorted(u for u in units if u is not None))
 
 
-def _is_applicant(actor: Actor) -> ColumnElement[bool]:
-    return Dossier.applicant_user_id == actor.user_id if actor.user_id is not None else false()
-
-
-def _may(actor: Actor, rule: Rule) -> ColumnElement[bool]:
-    """`workflow.may_act` and `workflow._return_allowed_for` of a fixed rule."""
-    staff = [_holds(actor, role, slot) for role, slot in rule.who if role != APPLICANT]
-    if not any(role == APPLICANT for role, _slot in rule.who):
-        return or_(*staff)
-    applicant = _is_applicant(actor)
-    if rule.action == "return":  # the applicant alone takes a result only online, fully online
-        applicant = and_(applicant, Dossier.channel == "online", Dossier.online_scope == "toan_trinh")
-    return or_(*staff, applicant)
-
-
-def _state_fits(rule: Rule) -> ColumnElement[bool]:
-    """`workflow.state_problem(d, rule) is None` for a fixed rule."""
-    conditions = [Dossier.state.in_(sorted(rule.states))]
+def _problem_free(rule: Rule) -> ColumnElement[bool] | None:
+    """What `workflow.state_problem` asks of a fixed rule besides its states (None: nothing)."""
     if rule.action == "request_payment":
-        conditions += [Dossier.fee_vnd > 0, Dossier.paid_at.is_(None)]
+        return and_(Dossier.fee_vnd > 0, Dossier.paid_at.is_(None))
     if rule.action == "transfer":
-        conditions.append(Dossier.interlinked.is_(True))
+        return Dossier.interlinked.is_(True)
     if rule.action == "apologise":
-        conditions.append(Dossier.received_at.is_not(None))
-    return and_(*conditions)
+        return Dossier.received_at.is_not(None)
+    return None
+
+
+def _fixed_conditions(actor: Actor) -> list[ColumnElement[bool]]:
+    """The fixed rules (`may_act`, `state_problem`, `_return_allowed_for`) the actor may take somewhere."""
+    plain: dict[tuple[str, str], set[int]] = defaultdict(set)
+    conditions: list[ColumnElement[bool]] = []
+    for rule in FIXED_RULES.values():
+        extra = _problem_free(rule)
+        for role, slot in rule.who:
+            if role == APPLICANT:
+                if actor.user_id is None:
+                    continue
+                applicant = [
+                    Dossier.applicant_user_id == actor.user_id,
+                    Dossier.state.in_(sorted(rule.states)),
+                ]
+                if rule.action == "return":  # the applicant alone takes a result only online, fully online
+                    applicant += [Dossier.channel == "online", Dossier.online_scope == "toan_trinh"]
+                conditions.append(and_(*applicant, *([extra] if extra is not None else [])))
+            elif actor.has_role(role):
+                if extra is None:
+                    plain[(role, slot)] |= rule.states
+                else:
+                    conditions.append(
+                        and_(_units(actor, role, slot), Dossier.state.in_(sorted(rule.states)), extra)
+                    )
+    for (role, slot), states in sorted(plain.items()):
+        conditions.append(and_(_units(actor, role, slot), Dossier.state.in_(sorted(states))))
+    return conditions
 
 
 def _step_conditions(actor: Actor) -> list[ColumnElement[bool]]:
@@ -79,13 +93,13 @@ def _step_conditions(actor: Actor) -> list[ColumnElement[bool]]:
     conditions = []
     for name in workflow_names():
         for step in template(name):
-            if step.key in ("receive", "return"):
+            if step.key in ("receive", "return") or not actor.has_role(step.role):
                 continue
             condition = and_(
                 Dossier.workflow == name,
                 Dossier.step == step.key,
                 Dossier.state.in_([ACCEPTED, PROCESSING]),
-                _holds(actor, step.role, step.unit),
+                _units(actor, step.role, step.unit),
             )
             if step.key == "process" and not admin:  # once assigned, the specialist's own
                 assignee = or_(Dossier.assignee.is_(None), Dossier.assignee == "")
@@ -96,8 +110,8 @@ def _step_conditions(actor: Actor) -> list[ColumnElement[bool]]:
 
 def awaiting(actor: Actor) -> ColumnElement[bool]:
     """Dossiers on which the actor may take some action now (the SQL twin of `available_actions`)."""
-    fixed = [and_(_state_fits(rule), _may(actor, rule)) for rule in FIXED_RULES.values()]
-    return or_(*fixed, *_step_conditions(actor))
+    conditions = [*_fixed_conditions(actor), *_step_conditions(actor)]
+    return or_(*conditions) if conditions else false()
 
 
 # --- order and cursors --------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ Statistics read `dossier_monthly_counts`, `dossier_daily_counts` (the edges of a
 service keeps them in the transaction of each change (`dossiers.summary`). Both are filled here from the
 dossiers already stored, by the local day of the city's zone (the loaded pack's, else the settings').
 Queues and deadline lists read the dossiers awaiting someone through a partial index on the due date
-they show.
+they show; a unit's queue through partial indexes on the unit they wait in.
 
 Revision ID: 0023
 Revises: 0022
@@ -41,6 +41,7 @@ COUNTS = (
     "satisfied",
 )
 OPEN_STATES = "2, 4, 5, 6"
+SLOTS = ("intake", "processing", "deciding")
 FINISHED_STATES = "9, 10"
 
 
@@ -151,10 +152,20 @@ def upgrade() -> None:
         postgresql_where=awaiting,
         sqlite_where=awaiting,
     )
+    for slot in SLOTS:
+        op.create_index(
+            f"ix_dossiers_{slot}_awaiting",
+            "dossiers",
+            [f"{slot}_unit", "state"],
+            postgresql_where=awaiting,
+            sqlite_where=awaiting,
+        )
     _fill(_zone())
 
 
 def downgrade() -> None:
+    for slot in SLOTS:
+        op.drop_index(f"ix_dossiers_{slot}_awaiting", table_name="dossiers")
     op.drop_index("ix_dossiers_awaiting_due", table_name="dossiers")
     op.drop_table("dossier_open_counts")
     op.drop_table("dossier_monthly_counts")
