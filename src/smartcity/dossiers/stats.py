@@ -68,10 +68,7 @@ def _group_key(by: str, table: Any, dialect: str) -> Any:
     if by == "unit":
         return table.unit
     if by == "month":
-        first = table.month if table is DossierMonthlyCount else table.day
-        if dialect == "postgresql":
-            return func.to_char(first, "YYYY-MM")
-        return func.strftime("%Y-%m", first)
+        return _month_of(table.month if table is DossierMonthlyCount else table.day, dialect)
     return literal("all", String)
 
 
@@ -122,12 +119,25 @@ def _counted_queries(by: str, dialect: str, date_from: date | None, date_to: dat
     return queries
 
 
+def _month_of(day: Any, dialect: str) -> Any:
+    if dialect == "postgresql":
+        return func.to_char(day, "YYYY-MM")
+    return func.strftime("%Y-%m", day)
+
+
 def _open_query(by: str, dialect: str, date_from: date | None, date_to: date | None, today: date) -> Any:
-    """Open dossiers within their time and overdue per group: running ones due before today are overdue."""
+    """Open dossiers within their time and overdue per group: running ones due before today are overdue.
+
+    By month, the rows are summed by day first: naming the month of a few hundred days, not of every row."""
     table = DossierOpenCount
-    key = _group_key(by, table, dialect).label("key")
     overdue = func.sum(case((table.due_date < literal(today, Date), table.running), else_=0))
     within = func.sum(table.paused + case((table.due_date >= literal(today, Date), table.running), else_=0))
+    if by == "month":
+        by_day = select(table.day, within.label("within"), overdue.label("overdue")).group_by(table.day)
+        days = _in_period(by_day, table.day, date_from, date_to).subquery()
+        month = _month_of(days.c.day, dialect).label("key")
+        return select(month, func.sum(days.c.within), func.sum(days.c.overdue)).group_by(month)
+    key = _group_key(by, table, dialect).label("key")
     query = select(key, within, overdue).group_by(key)
     return _in_period(query, table.day, date_from, date_to)
 
