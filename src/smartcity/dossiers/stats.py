@@ -98,8 +98,8 @@ def _split(date_from: date | None, date_to: date | None) -> tuple[Period | None,
     if first is not None and last is not None and first > last:
         return None, [(date_from, date_to)]
     edges: list[Period] = []
-    if date_from is not None and first != date_from:
-        edges.append((date_from, first - timedelta(days=1)))  # type: ignore[operator]
+    if date_from is not None and first is not None and first != date_from:
+        edges.append((date_from, first - timedelta(days=1)))
     if date_to is not None and last is not None and _month_after(last) - timedelta(days=1) != date_to:
         edges.append((_month_after(last), date_to))
     return (first, last), edges
@@ -109,12 +109,13 @@ def _counted_queries(by: str, dialect: str, date_from: date | None, date_to: dat
     """Received, finished, online, paid and rated counts per group: whole months, then the edge days."""
     months, edges = _split(date_from, date_to)
     queries = []
-    for table, period in [(DossierMonthlyCount, months), *((DossierDailyCount, edge) for edge in edges)]:
+    parts: list[tuple[Any, Any, Period | None]] = [(DossierMonthlyCount, DossierMonthlyCount.month, months)]
+    parts += [(DossierDailyCount, DossierDailyCount.day, edge) for edge in edges]
+    for table, first, period in parts:
         if period is None:
             continue
         key = _group_key(by, table, dialect).label("key")
         sums = [func.sum(getattr(table, name)) for name in SUMMED]
-        first = table.month if table is DossierMonthlyCount else table.day
         queries.append(_in_period(select(key, *sums).group_by(key), first, *period))
     return queries
 

@@ -162,11 +162,10 @@ def _open_key(key: OpenKey) -> dict[str, Any]:
 
 
 def _insert_for(dialect: str) -> Any:
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    """The dialect's INSERT with ON CONFLICT (PostgreSQL and SQLite spell it the same way)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def _upsert(
@@ -222,10 +221,10 @@ def _changes(session: Session) -> bool:
 
 
 def _zone(session: Session) -> ZoneInfo:
-    zone = session.info.get(ZONE_KEY)
+    zone: ZoneInfo | None = session.info.get(ZONE_KEY)
     if zone is None:
         zone = session.info[ZONE_KEY] = city.timezone_in(session)
-    return zone  # type: ignore[no-any-return]
+    return zone
 
 
 @event.listens_for(Session, "before_flush")
