@@ -135,23 +135,35 @@ def cursor_of(row: Dossier, order: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def after(cursor: str, order: str) -> ColumnElement[bool]:
-    """The rows after the cursor's row in this order; 422 for a cursor of another list or a broken one."""
+def _decoded(cursor: str, order: str) -> tuple[Any, int]:
+    """The (order value, id) a cursor names; 422 for a cursor of another list or a broken one."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         kind, value, last_id = json.loads(raw)
         if kind != order or not isinstance(last_id, int):
             raise ValueError(kind)
-        if order == NEWEST:
-            return tuple_(Dossier.submitted_at, Dossier.id) < (datetime.fromisoformat(value), last_id)
-        if value is None:
-            return and_(SHOWN_DUE.is_(None), Dossier.id > last_id)
-        due = date.fromisoformat(value)
+        if value is not None:
+            (datetime if order == NEWEST else date).fromisoformat(value)
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise ValidationFailed.for_field(
-            "cursor", "a cursor given by the previous page of this list"
-        ) from exc
-    return or_(tuple_(SHOWN_DUE, Dossier.id) > (due, last_id), SHOWN_DUE.is_(None))
+        problem = "a cursor given by the previous page of this list"
+        raise ValidationFailed.for_field("cursor", problem) from exc
+    return value, last_id
+
+
+def after(cursor: str, order: str) -> ColumnElement[bool]:
+    """The rows after the cursor's row in this order, as one range of the index: with a due date after
+    it, or (a cursor without one) the undated rows after it. Undated rows after dated ones: `then_undated`."""
+    value, last_id = _decoded(cursor, order)
+    if order == NEWEST:
+        return tuple_(Dossier.submitted_at, Dossier.id) < (datetime.fromisoformat(value), last_id)
+    if value is None:
+        return and_(SHOWN_DUE.is_(None), Dossier.id > last_id)
+    return tuple_(SHOWN_DUE, Dossier.id) > (date.fromisoformat(value), last_id)
+
+
+def then_undated(cursor: str | None, order: str) -> bool:
+    """Whether the undated rows (last in the `due` order) follow the cursor's dated row."""
+    return order == DUE and cursor is not None and _decoded(cursor, order)[0] is not None
 
 
 # --- counts -------------------------------------------------------------------------------------------

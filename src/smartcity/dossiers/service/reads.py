@@ -299,6 +299,9 @@ def list_dossiers(
         page = queues.ordered(query, order).limit(limit + 1)
         page = page.where(queues.after(cursor, order)) if cursor else page.offset(offset)
         rows = list(s.scalars(page))
+        if len(rows) <= limit and queues.then_undated(cursor, order):  # the dated rows ended on this page
+            undated = queues.ordered(query.where(queues.SHOWN_DUE.is_(None)), order)
+            rows += s.scalars(undated.limit(limit + 1 - len(rows)))
         following = queues.cursor_of(rows[limit - 1], order) if len(rows) > limit else None
         return DossierPage(
             items=[
