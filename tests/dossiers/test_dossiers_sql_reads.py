@@ -191,3 +191,19 @@ def test_summary_kept_with_each_change_equals_a_recount(seeded, settings):
             {name: 0 for name in stats.COUNTERS}, **expected["all"]
         )
     assert stats.statistics(db, settings=settings, by="all", today=later)[0]["open_overdue"] > 0
+
+
+def test_migration_0023_fills_the_summary_as_the_service_keeps_it(seeded, settings):
+    """Down to 0022 and up again: the migration counts the stored dossiers into the same rows."""
+    from alembic import command
+
+    from smartcity.core.migrate import alembic_config
+
+    tables = (DossierDailyCount, DossierMonthlyCount, DossierOpenCount)
+    kept = [_table_rows(seeded, table) for table in tables]
+    config = alembic_config(seeded.url)
+    config.attributes["settings"] = settings
+    seeded.engine.dispose()
+    command.downgrade(config, "0022")
+    command.upgrade(config, "head")
+    assert [_table_rows(seeded, table) for table in tables] == kept and all(kept)
