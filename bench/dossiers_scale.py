@@ -2,10 +2,12 @@
 
 On PostgreSQL, dossiers are generated in SQL (generate_series: procedures, units, states, due dates and
 finish dates spread over two years, a rating for one finished dossier in ten) up to each size in turn
-(10k, 100k, optionally 1M). At each size the service calls are timed (best of `repeat`) beside the
-reference, a bare `SELECT count(*) FROM dossiers` on the same table in the same run:
-  statistics by procedure, statistics by month, the overdue list (first page), the due-soon list,
-  the newest-first staff list (first page).
+(10k, 100k, optionally 1M), then the statistics summary is counted again from them (as migration 0023
+does; the service keeps it with every change). At each size the service calls are timed (best of
+`repeat`) beside the reference, a bare `SELECT count(*) FROM dossiers` on the same table in the same run:
+  statistics by procedure, statistics by month, the overdue list (first page and the next one by its
+  cursor), the due-soon list, the paused list, the newest-first staff list (first page), the queue of
+  dossiers awaiting an administrator and awaiting a unit's clerk, a unit's newest-first list.
 
     .venv/bin/python bench/dossiers_scale.py [--sizes 10000 100000 1000000] [--postgres URL]
 
@@ -20,6 +22,8 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
@@ -32,10 +36,11 @@ from smartcity.core.crypto import encrypt_personal
 from smartcity.core.db import Database
 from smartcity.core.security import Actor
 from smartcity.domains import import_models, register_handlers
-from smartcity.dossiers import service, stats
+from smartcity.dossiers import service, stats, summary
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/smartcity_bench_dossiers_scale"
 ACTOR = Actor.system("bench")
+UNIT_CLERK = Actor(kind="user", name="bench.clerk", roles=frozenset({("clerk", "U7"), ("specialist", "U7")}))
 TARGET_MS = 100.0
 
 # States 2 accepted, 4 processing, 5 supplement, 6 payment, 9 done, 10 returned, 3 refused: the mix of a
@@ -107,9 +112,13 @@ def grow(db: Database, have: int, size: int) -> None:
     with db.engine.begin() as conn:
         conn.execute(text(INSERT_DOSSIERS), {"start": have + 1, "stop": size, "name": name})
         conn.execute(text(INSERT_RATINGS), {"start": have + 1, "stop": size})
+    started = time.perf_counter()
+    with db.engine.begin() as conn:
+        summary.refill(conn, ZoneInfo(db.settings.timezone))
+    print(f"  summary counted again in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE dossiers"))
-        conn.execute(text("VACUUM ANALYZE dossier_ratings"))
+        for table in ("dossiers", "dossier_ratings", "dossier_daily_counts", "dossier_open_counts"):
+            conn.execute(text(f"VACUUM ANALYZE {table}"))
 
 
 def measure(db: Database, settings: Settings, repeat: int) -> dict[str, float]:
@@ -119,16 +128,24 @@ def measure(db: Database, settings: Settings, repeat: int) -> dict[str, float]:
         with db.engine.connect() as conn:
             return conn.execute(text("SELECT count(*) FROM dossiers")).scalar()
 
-    def listing(**filters: object) -> Callable[[], object]:
-        return lambda: service.list_dossiers(db, actor=ACTOR, settings=settings, limit=50, **filters)
+    def listing(actor: Actor = ACTOR, **filters: Any) -> Callable[[], object]:
+        return lambda: service.list_dossiers(db, actor=actor, settings=settings, limit=50, **filters)
 
+    second = service.list_dossiers(db, actor=ACTOR, settings=settings, limit=50, deadline="overdue")
     return {
         "reference count(*)": best_ms(count, repeat),
         "statistics by procedure": best_ms(lambda: stats.statistics(db, settings=settings), repeat),
         "statistics by month": best_ms(lambda: stats.statistics(db, settings=settings, by="month"), repeat),
         "overdue list": best_ms(listing(deadline="overdue"), repeat),
+        "overdue list, next page (cursor)": best_ms(
+            listing(deadline="overdue", cursor=second.next_cursor), repeat
+        ),
         "due-soon list": best_ms(listing(deadline="due_soon"), repeat),
+        "paused list": best_ms(listing(deadline="paused"), repeat),
         "newest-first list": best_ms(listing(), repeat),
+        "queue (administrator)": best_ms(listing(queue=True), repeat),
+        "queue (a unit's clerk)": best_ms(listing(UNIT_CLERK, queue=True), repeat),
+        "a unit's newest-first list": best_ms(listing(UNIT_CLERK), repeat),
     }
 
 

@@ -93,3 +93,33 @@ def test_public_lookup_page_without_personal_data(app, client, db, settings, peo
         "/tra-cuu", data={"code": code, "second_factor": "111111111111", "csrf_token": form_token}
     )
     assert wrong.status_code == 404
+
+
+def test_staff_list_pages_follow_cursors_and_say_about_for_estimates(app, db, settings, people):
+    from smartcity.dossiers import demo
+    from smartcity.dossiers.config import DossierSettings
+    from smartcity.procedures import service as procedures
+    from tests.dossiers.dossier_fixtures import SYSTEM, make_user
+
+    procedures.load_city_catalogue(db, actor=SYSTEM)
+    demo.seed_demo_dossiers(db, settings=settings, count=120, seed=5)
+    make_user(db, "quantri.ds", [("admin", None)])
+    settings.set_section(DossierSettings(exact_count_up_to=20))
+    if db.dialect == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE dossiers")
+    admin, _token = _login(app, "quantri.ds")
+    first = admin.get("/can-bo/ho-so", params={"queue": "false"})
+    assert first.status_code == 200
+    assert ("khoảng" in first.text) == (db.dialect == "postgresql")  # SQLite always counts
+    following = re.search(r'href="\?page=2&amp;cursor=([\w-]+)[^"]*"', first.text)
+    assert following, "the next page is reached by its cursor"
+    second = admin.get("/can-bo/ho-so", params={"queue": "false", "page": 2, "cursor": following.group(1)})
+    by_offset = admin.get("/can-bo/ho-so", params={"queue": "false", "page": 2})  # an old link
+    codes = re.compile(r'href="/ho-so/([A-Z0-9-]+)"')
+    assert codes.findall(second.text) == codes.findall(by_offset.text)
+    assert set(codes.findall(second.text)).isdisjoint(codes.findall(first.text))
+    broken = admin.get(
+        "/can-bo/ho-so", params={"queue": "false", "cursor": "hỏng", "page": 3}, follow_redirects=False
+    )
+    assert broken.status_code == 303 and broken.headers["location"].endswith("/can-bo/ho-so?queue=false")

@@ -337,6 +337,12 @@ def working_calendar(db: Database, *, settings: Settings | None = None) -> Worki
     )
 
 
+def timezone_in(session: Session, *, settings: Settings | None = None) -> ZoneInfo:
+    """The zone the working calendar uses (the loaded pack's, else the settings'), read in `session`."""
+    recorded = session.scalar(select(CityPackRecord.timezone).order_by(CityPackRecord.id).limit(1))
+    return ZoneInfo(recorded or (settings or get_settings()).timezone)
+
+
 def list_calendar_exceptions(db: Database, *, year: int | None = None) -> list[CalendarExceptionRead]:
     """The calendar exceptions (of one year, if given), by date."""
     query = select(CalendarException).order_by(CalendarException.day)

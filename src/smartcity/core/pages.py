@@ -61,6 +61,21 @@ class Page(BaseModel, Generic[T]):
         return self.offset + len(self.items) < self.total
 
 
+class KeysetPage(Page[T], Generic[T]):
+    """A page of a list read by key (very long lists): a cursor to the next rows, and past a few thousand
+    rows a total that is the database's estimate (`estimated`; pages say "khoảng")."""
+
+    estimated: bool = Field(default=False, description="The total is the database's estimate, not a count")
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` to read the rows after these (none: the last page)"
+    )
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a page follows this one (known from the cursor, the total may be an estimate)."""
+        return self.next_cursor is not None
+
+
 def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page")] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip")] = 0,

@@ -130,8 +130,13 @@ def list_dossiers(
     q: Annotated[str | None, Query(max_length=80, description="Part of the dossier code")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=200, description="`next_cursor` of the previous page (instead of offset)"),
+    ] = None,
 ) -> DossierPage:
-    """Own dossiers for citizens; the dossiers of their units for staff."""
+    """Own dossiers for citizens; the dossiers of their units for staff. Long lists: follow `next_cursor`;
+    past a few thousand rows `total` is an estimate (`estimated`)."""
     return service.list_dossiers(
         get_db(request),
         actor=actor,
@@ -144,6 +149,7 @@ def list_dossiers(
         q=q,
         limit=limit,
         offset=offset,
+        cursor=cursor,
     )
 
 

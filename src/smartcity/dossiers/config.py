@@ -22,6 +22,9 @@ class DossierSettings(BaseSettings):
     warn_working_days: int = Field(default=1, ge=0, description="Warn this many working days before due")
     lookup_max_failures: int = Field(default=10, ge=1, description="Failed public lookups per client...")
     lookup_window_minutes: int = Field(default=15, ge=1, description="...within this many minutes")
+    exact_count_up_to: int = Field(
+        default=1000, ge=0, description="Lists count exactly up to this many rows, then estimate (PostgreSQL)"
+    )
     payment_provider: str = "sandbox"
     payment_merchant: str = "TDMONESTOP"
     notification_sink: str = Field(default="recording", description="recording or smtp")

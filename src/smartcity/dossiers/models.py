@@ -14,6 +14,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,6 +30,26 @@ class Dossier(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("created_by", "idempotency_key", name="uq_dossiers_idempotency"),
         Index("ix_dossiers_state_due", "state", "due_date"),
+        # Queues and deadline lists read the dossiers awaiting someone (submitted, open, decided) in order
+        # of the due date they show (an apology's new date when there is one): a partial index on them.
+        Index(
+            "ix_dossiers_awaiting_due",
+            func.coalesce(text("apology_due_date"), text("due_date")),
+            "id",
+            postgresql_where=text("state IN (1, 2, 4, 5, 6, 9)"),
+            sqlite_where=text("state IN (1, 2, 4, 5, 6, 9)"),
+        ),
+        # A unit's queue: its awaiting dossiers by the unit they wait in (the counts stop early on these).
+        *(
+            Index(
+                f"ix_dossiers_{slot}_awaiting",
+                f"{slot}_unit",
+                "state",
+                postgresql_where=text("state IN (1, 2, 4, 5, 6, 9)"),
+                sqlite_where=text("state IN (1, 2, 4, 5, 6, 9)"),
+            )
+            for slot in ("intake", "processing", "deciding")
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -223,3 +245,60 @@ class LookupFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class _DossierCounts:
+    """The counters of the summary rows (see `dossiers.summary`)."""
+
+    procedure_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    field_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    online: Mapped[int] = mapped_column(Integer, default=0)
+    paid_online: Mapped[int] = mapped_column(Integer, default=0)
+    early: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    late: Mapped[int] = mapped_column(Integer, default=0)
+    refused: Mapped[int] = mapped_column(Integer, default=0)
+    withdrawn: Mapped[int] = mapped_column(Integer, default=0)
+    stopped: Mapped[int] = mapped_column(Integer, default=0)
+    rated: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DossierDailyCount(_DossierCounts, Base):
+    """Dossiers submitted on one local day for one procedure, field and processing unit, by outcome.
+
+    Kept by `dossiers.summary` in the transaction of every change of a dossier or a rating, so that
+    statistics read these few rows instead of every dossier of the period.
+    """
+
+    __tablename__ = "dossier_daily_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class DossierMonthlyCount(_DossierCounts, Base):
+    """The daily counts of one local month (its first day), kept alongside them: whole months read these."""
+
+    __tablename__ = "dossier_monthly_counts"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class DossierOpenCount(Base):
+    """Open dossiers (with a due date) of one submission day, procedure, field and unit, by due date.
+
+    Whether they are overdue depends on the day of the read, so they are counted by due date: running
+    (accepted, processing, payment) and paused (waiting for a supplement). Rows at zero are removed.
+    """
+
+    __tablename__ = "dossier_open_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    field_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(64), primary_key=True)
+    due_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    running: Mapped[int] = mapped_column(Integer, default=0)
+    paused: Mapped[int] = mapped_column(Integer, default=0)

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from smartcity.core.pages import Page
+from smartcity.core.pages import KeysetPage
 
 CCCD_PATTERN = r"^[0-9]{12}$"
 PHONE_PATTERN = r"^\+?[0-9]{8,15}$"
@@ -126,7 +126,7 @@ class DossierDetail(DossierSummary):
     rating: int | None = None
 
 
-DossierPage = Page[DossierSummary]
+DossierPage = KeysetPage[DossierSummary]
 
 
 class LookupRequest(BaseModel):

@@ -134,19 +134,33 @@ async def submit(request: Request, code: str, actor: Who) -> Response:
     return RedirectResponse(f"/ho-so/{detail.code}", status_code=303)
 
 
+def _from_the_start(request: Request) -> Response:
+    """Redirect to the same list without its cursor and page number (its first page)."""
+    return RedirectResponse(str(request.url.remove_query_params(["cursor", "page"])), status_code=303)
+
+
 @router.get("/ho-so", response_class=HTMLResponse)
-def my_dossiers(request: Request, actor: Who, page: Annotated[int, Query(ge=1, le=10000)] = 1) -> Response:
+def my_dossiers(
+    request: Request,
+    actor: Who,
+    page: Annotated[int, Query(ge=1, le=10000)] = 1,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
     """The citizen's own dossiers (staff: the dossiers of their units)."""
     if not actor.is_authenticated:
         return _login(request)
-    result = service.list_dossiers(
-        get_db(request),
-        actor=actor,
-        settings=get_settings(request),
-        limit=30,
-        offset=(page - 1) * 30,
-        locale=request_locale(request),
-    )
+    try:
+        result = service.list_dossiers(
+            get_db(request),
+            actor=actor,
+            settings=get_settings(request),
+            limit=30,
+            offset=(page - 1) * 30,
+            cursor=cursor or None,
+            locale=request_locale(request),
+        )
+    except ValidationFailed:  # a cursor from an old or altered link: the list from its start
+        return _from_the_start(request)
     return render(
         request,
         "dossiers/list.html",
@@ -162,6 +176,7 @@ def staff_queue(
     deadline: Annotated[str | None, Query(pattern="^(within|due_soon|overdue|paused)?$")] = None,
     state: Annotated[str | None, Query(max_length=2)] = None,
     page: Annotated[int, Query(ge=1, le=10000)] = 1,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     """Queues per role and unit: the dossiers awaiting the caller, with due-date colours."""
     if not actor.is_authenticated:
@@ -169,17 +184,21 @@ def staff_queue(
     if not any(actor.has_role(r) for r in service.STAFF_ROLES):
         raise Forbidden("Trang dành cho cán bộ.")
     state_value = int(state) if state and state.isdigit() else None
-    result = service.list_dossiers(
-        get_db(request),
-        actor=actor,
-        settings=get_settings(request),
-        queue=queue,
-        deadline=deadline or None,
-        state=state_value,
-        limit=50,
-        offset=(page - 1) * 50,
-        locale=request_locale(request),
-    )
+    try:
+        result = service.list_dossiers(
+            get_db(request),
+            actor=actor,
+            settings=get_settings(request),
+            queue=queue,
+            deadline=deadline or None,
+            state=state_value,
+            limit=50,
+            offset=(page - 1) * 50,
+            cursor=cursor or None,
+            locale=request_locale(request),
+        )
+    except ValidationFailed:  # a cursor from an old or altered link: the list from its start
+        return _from_the_start(request)
     return render(
         request,
         "dossiers/list.html",

@@ -29,6 +29,7 @@ from smartcity.procedures.schemas import (
 )
 from smartcity.procedures.workflows import Step as Step
 from smartcity.procedures.workflows import template as template
+from smartcity.procedures.workflows import workflow_names as workflow_names
 
 COLUMNS = tuple(ProcedureBase.model_fields)
 ProcedureQuery = Select[Procedure]

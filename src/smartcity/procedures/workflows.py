@@ -47,6 +47,11 @@ def template(name: str) -> tuple[Step, ...]:
     return TEMPLATES[name]
 
 
+def workflow_names() -> list[str]:
+    """The names of every workflow template."""
+    return list(TEMPLATES)
+
+
 def processing_steps(name: str) -> list[str]:
     """The keys of the steps between intake and return, in order."""
     return [s.key for s in template(name) if s.key not in ("receive", "return")]

@@ -20,7 +20,7 @@ from smartcity.core.errors import (
 )
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
-from smartcity.dossiers import deadlines, workflow
+from smartcity.dossiers import deadlines, queues, workflow
 from smartcity.dossiers.config import get_dossier_settings
 from smartcity.dossiers.models import (
     Dossier,
@@ -221,10 +221,11 @@ def _deadline_condition(deadline: str, calendar: WorkingCalendar, today: date) -
 
     Due soon means today <= due and at most `warn_working_days` working days left, i.e. due before the
     (warn + 1)-th working day after today: that bound is computed once, the comparison is the database's.
+    The states are those of the partial indexes on open dossiers (running 2, 4, 6; paused 5).
     """
     if deadline == deadlines.PAUSED:
         return Dossier.state == SUPPLEMENT
-    due = func.coalesce(Dossier.apology_due_date, Dossier.due_date)
+    due = queues.SHOWN_DUE
     running = Dossier.state.in_(sorted(OPEN - {SUPPLEMENT}))
     bound = calendar.add_working_days(today, get_dossier_settings().warn_working_days + 1)
     if deadline == deadlines.OVERDUE:
@@ -232,6 +233,23 @@ def _deadline_condition(deadline: str, calendar: WorkingCalendar, today: date) -
     if deadline == deadlines.DUE_SOON:
         return and_(running, due >= today, due < bound)
     return and_(running, or_(due.is_(None), due >= bound))
+
+
+def _visible(query: Any, actor: Actor) -> Any | None:
+    """The query limited to what the actor may see (None: nothing at all)."""
+    if actor.has_role("admin") or actor.has_role("operator"):
+        return query
+    units = {u for role in STAFF_ROLES for u in actor.units_for(role)}
+    conditions = [Dossier.applicant_user_id == actor.user_id] if actor.user_id is not None else []
+    if None in units:
+        conditions = [Dossier.id.is_not(None)]
+    elif units:
+        conditions += [
+            Dossier.intake_unit.in_(units),
+            Dossier.processing_unit.in_(units),
+            Dossier.deciding_unit.in_(units),
+        ]
+    return query.where(or_(*conditions)) if conditions else None
 
 
 def list_dossiers(
@@ -247,24 +265,18 @@ def list_dossiers(
     q: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    cursor: str | None = None,
     locale: str = "vi",
 ) -> DossierPage:
-    """Dossiers the actor may see (own ones for citizens, their units' for staff), filtered, newest first."""
-    query = select(Dossier)
-    if not (actor.has_role("admin") or actor.has_role("operator")):
-        units = {u for role in STAFF_ROLES for u in actor.units_for(role)}
-        conditions = [Dossier.applicant_user_id == actor.user_id] if actor.user_id is not None else []
-        if None in units:
-            conditions = [Dossier.id.is_not(None)]
-        elif units:
-            conditions += [
-                Dossier.intake_unit.in_(units),
-                Dossier.processing_unit.in_(units),
-                Dossier.deciding_unit.in_(units),
-            ]
-        if not conditions:
-            return DossierPage(items=[], total=0, limit=limit, offset=offset)
-        query = query.where(or_(*conditions))
+    """Dossiers the actor may see (own ones for citizens, their units' for staff), filtered; newest first,
+    or by due date for a deadline filter or the queue (the dossiers awaiting an action of the actor).
+
+    `cursor` (the `next_cursor` of the previous page) reads the next page by key instead of `offset`.
+    The total is exact up to `exact_count_up_to` and past it an estimate (`estimated`, PostgreSQL).
+    """
+    query = _visible(select(Dossier), actor)
+    if query is None:
+        return DossierPage(items=[], total=0, limit=limit, offset=offset)
     if state is not None:
         query = query.where(Dossier.state == state)
     if procedure:
@@ -278,33 +290,31 @@ def list_dossiers(
     today = _local_today(calendar)
     if deadline:
         query = query.where(_deadline_condition(deadline, calendar, today))
-    elif queue:
-        query = query.where(Dossier.state.in_([SUBMITTED, *OPEN, DONE]))
+    if queue:
+        query = query.where(Dossier.state.in_([SUBMITTED, *OPEN, DONE]), queues.awaiting(actor))
+    order = queues.DUE if deadline or queue else queues.NEWEST
+    config = get_dossier_settings(settings)
     with db.session() as s:
-        if queue:
-            rows = list(s.scalars(query.order_by(Dossier.due_date, Dossier.id)))
-            rows = [d for d in rows if workflow.available_actions(d, actor)]
-            total, rows = len(rows), rows[offset : offset + limit]
-        elif deadline:
-            total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
-            rows = list(s.scalars(query.order_by(Dossier.due_date, Dossier.id).limit(limit).offset(offset)))
-        else:
-            total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
-            rows = list(
-                s.scalars(
-                    query.order_by(Dossier.submitted_at.desc(), Dossier.id.desc()).limit(limit).offset(offset)
-                )
-            )
+        total, estimated = queues.count(s, query, exact_up_to=config.exact_count_up_to)
+        page = queues.ordered(query, order).limit(limit + 1)
+        page = page.where(queues.after(cursor, order)) if cursor else page.offset(offset)
+        rows = list(s.scalars(page))
+        if len(rows) <= limit and queues.then_undated(cursor, order):  # the dated rows ended on this page
+            undated = queues.ordered(query.where(queues.SHOWN_DUE.is_(None)), order)
+            rows += s.scalars(undated.limit(limit + 1 - len(rows)))
+        following = queues.cursor_of(rows[limit - 1], order) if len(rows) > limit else None
         return DossierPage(
             items=[
                 _summary(d, settings.personal_keys, calendar, today, locale)
                 if sees_personal_data(d, actor)
                 else without_personal_data(_summary(d, settings.personal_keys, calendar, today, locale))
-                for d in rows
+                for d in rows[:limit]
             ],
             total=total,
             limit=limit,
-            offset=offset,
+            offset=0 if cursor else offset,
+            estimated=estimated,
+            next_cursor=following,
         )
 
 
