@@ -193,8 +193,8 @@ def test_summary_kept_with_each_change_equals_a_recount(seeded, settings):
     assert stats.statistics(db, settings=settings, by="all", today=later)[0]["open_overdue"] > 0
 
 
-def test_migration_0023_fills_the_summary_as_the_service_keeps_it(seeded, settings):
-    """Down to 0022 and up again: the migration counts the stored dossiers into the same rows."""
+def test_migration_0024_fills_the_summary_as_the_service_keeps_it(seeded, settings):
+    """Down to 0023 and up again: the migration counts the stored dossiers into the same rows."""
     from alembic import command
 
     from smartcity.core.migrate import alembic_config
@@ -204,6 +204,6 @@ def test_migration_0023_fills_the_summary_as_the_service_keeps_it(seeded, settin
     config = alembic_config(seeded.url)
     config.attributes["settings"] = settings
     seeded.engine.dispose()
-    command.downgrade(config, "0022")
+    command.downgrade(config, "0023")
     command.upgrade(config, "head")
     assert [_table_rows(seeded, table) for table in tables] == kept and all(kept)

@@ -7,8 +7,8 @@ dossiers already stored, by the local day of the city's zone (the loaded pack's,
 Queues and deadline lists read the dossiers awaiting someone through a partial index on the due date
 they show; a unit's queue through partial indexes on the unit they wait in.
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-05 23:10:00
 """
 
@@ -22,8 +22,8 @@ from alembic import context, op
 
 from smartcity.core.config import Settings, get_settings
 
-revision = "0023"
-down_revision = "0022"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
