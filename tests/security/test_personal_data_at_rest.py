@@ -504,7 +504,7 @@ def test_migration_0023_encrypts_the_users_and_staff_already_stored_and_loses_no
     _migrate(db, settings, "0022", down=True)
     try:
         ids = _insert_clear_people(db)
-        _migrate(db, settings, "0023")
+        _migrate(db, settings, "head")  # 0023 encrypts; later migrations leave these tables alone
         assert _found_in(_every_row_as_text(db)) == []
         if db.is_sqlite:
             assert _found_in(_raw_database_bytes(db)) == []
