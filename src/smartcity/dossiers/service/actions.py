@@ -19,6 +19,7 @@ from smartcity.core.errors import (
     NotFound,
     ValidationFailed,
 )
+from smartcity.core.files import file_store
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.dossiers import workflow
@@ -43,7 +44,6 @@ from smartcity.dossiers.service.common import (
 )
 from smartcity.dossiers.service.helpers import _form_errors, _snapshot, _timeline, calendar_for
 from smartcity.dossiers.service.reads import dossier_row, get_dossier, unit_names
-from smartcity.dossiers.storage import file_store
 from smartcity.procedures import service as procedures
 
 
@@ -261,7 +261,7 @@ def _issue_result(uow: UnitOfWork, dossier: Dossier, settings: Settings, *, cert
     pdf, number = result_issuer().issue(
         dossier, form, unit_names=unit_names(uow.db, dossier), applicant=applicant
     )
-    digest = file_store(settings.data_dir).put(pdf)
+    digest = file_store(settings, "dossiers").put(pdf)
     uow.session.add(
         DossierDocument(
             dossier_id=dossier.id, kind="result", number=number, sha256=digest, size=len(pdf), signed=False
