@@ -44,6 +44,11 @@ PROJECT_COLUMNS = [
 ]
 
 
+def _xlsx(body: bytes, name: str) -> Response:
+    """A spreadsheet download."""
+    return Response(body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 def summary_data(db: Any, settings: Any) -> dict[str, Any]:
     """The dashboard's figures: 2016–2020 programmes, roads, this year's rate and slowest projects."""
     year = clock.today(settings).year
@@ -81,9 +86,8 @@ def projects(db: DbDep, ward: str | None = None, kind: str | None = None) -> lis
 @router.get("/projects.xlsx", summary="Projects as XLSX")
 def projects_xlsx(db: DbDep, ward: str | None = None, kind: str | None = None) -> Response:
     """The project list as a spreadsheet."""
-    body = service.export_xlsx(service.list_projects(db, ward=ward, kind=kind), PROJECT_COLUMNS)
-    return Response(
-        body, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="du-an.xlsx"'}
+    return _xlsx(
+        service.export_xlsx(service.list_projects(db, ward=ward, kind=kind), PROJECT_COLUMNS), "du-an.xlsx"
     )
 
 
@@ -102,11 +106,7 @@ def project(db: DbDep, project_id: int) -> dict[str, Any]:
 @router.get("/plans/template.xlsx", summary="Yearly plan template")
 def plan_template() -> Response:
     """The XLSX template the finance department fills for a yearly plan."""
-    return Response(
-        service.plan_template(),
-        media_type=XLSX,
-        headers={"Content-Disposition": 'attachment; filename="mau-ke-hoach-von.xlsx"'},
-    )
+    return _xlsx(service.plan_template(), "mau-ke-hoach-von.xlsx")
 
 
 @router.post("/plans/{year}/import", summary="Import a yearly plan", status_code=201)
@@ -144,10 +144,7 @@ def project_list_xlsx(
 ) -> Response:
     """The same list as a spreadsheet, with Vietnamese headings."""
     page = tracking.project_list(db, kind=kind, project_id=project_id, today=clock.today(settings))
-    body = service.export_xlsx(page.items, tracking.XLSX_COLUMNS[kind])
-    return Response(
-        body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{kind}.xlsx"'}
-    )
+    return _xlsx(service.export_xlsx(page.items, tracking.XLSX_COLUMNS[kind]), f"{kind}.xlsx")
 
 
 @router.get(
@@ -164,11 +161,6 @@ def project_list(
     return tracking.project_list(
         db, kind=kind, project_id=project_id, today=clock.today(settings), paging=paging
     )
-
-
-def _xlsx(body: bytes, name: str) -> Response:
-    """A spreadsheet download."""
-    return Response(body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 DISBURSEMENT_COLUMNS = [
@@ -379,12 +371,16 @@ def project_photos(db: DbDep, project_id: ProjectId, paging: PagingDep) -> Page[
 @router.get("/photos/{photo_id}", summary="A site photo")
 def photo(db: DbDep, settings: SettingsDep, photo_id: int) -> Response:
     """The photo itself."""
-    content, media_type = photos.photo_content(db, settings=settings, photo_id=photo_id, thumb=False)
-    return Response(content, media_type=media_type, headers={"Cache-Control": "public, max-age=86400"})
+    return _photo(db, settings, photo_id, thumb=False)
 
 
 @router.get("/photos/{photo_id}/thumb", summary="A site photo's thumbnail")
 def photo_thumb(db: DbDep, settings: SettingsDep, photo_id: int) -> Response:
     """The photo's thumbnail (JPEG)."""
-    content, media_type = photos.photo_content(db, settings=settings, photo_id=photo_id, thumb=True)
+    return _photo(db, settings, photo_id, thumb=True)
+
+
+def _photo(db: Any, settings: Any, photo_id: int, *, thumb: bool) -> Response:
+    """A photo or its thumbnail, cacheable for a day."""
+    content, media_type = photos.photo_content(db, settings=settings, photo_id=photo_id, thumb=thumb)
     return Response(content, media_type=media_type, headers={"Cache-Control": "public, max-age=86400"})
