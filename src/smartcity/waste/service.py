@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -468,11 +468,6 @@ def weekly_overflows(db: Database, *, start: datetime, end: datetime) -> int:
             )
             or 0
         )
-
-
-def utc(moment: datetime) -> datetime:
-    """A moment in UTC."""
-    return moment.astimezone(UTC)
 
 
 def shown_name(actor: Actor) -> str:
