@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,7 +13,7 @@ from smartcity.core.errors import AppError, Forbidden
 from smartcity.core.security import Actor
 from smartcity.documents import exchange
 from smartcity.documents.schemas import AgencyIn
-from smartcity.web.deps import ActorDep, get_db
+from smartcity.web.deps import ActorDep, get_db, login_redirect
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -29,7 +28,7 @@ DONE = {"added": "Đã thêm cơ quan.", "saved": "Đã lưu thông tin cơ quan
 
 def _guard(request: Request, actor: Actor) -> Response | None:
     if not actor.is_authenticated:
-        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        return login_redirect(request.url.path)
     if not actor.has_role("admin"):
         error = Forbidden("Trang dành cho quản trị viên.")
         return render(request, "error.html", {"error": error}, status_code=403)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 
 from smartcity.core.errors import AppError, Forbidden
 from smartcity.core.security import Actor
 from smartcity.signing import service as signing
-from smartcity.web.deps import get_db, get_settings
+from smartcity.web.deps import get_db, get_settings, login_redirect
 from smartcity.web.templating import render
 
 STAFF = ("specialist", "head", "leader", "clerk")
@@ -47,10 +46,6 @@ def _is_staff(actor: Actor) -> bool:
     return any(actor.has_role(role) for role in STAFF)
 
 
-def _login(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-
-
 def _problem(exc: Exception) -> tuple[str, int]:
     """A plain Vietnamese sentence for an error, and its HTTP status."""
     if isinstance(exc, ValidationError):
@@ -67,7 +62,7 @@ def _problem(exc: Exception) -> tuple[str, int]:
 
 def _guard(request: Request, actor: Actor) -> Response | None:
     if not actor.is_authenticated:
-        return _login(request)
+        return login_redirect(request.url.path)
     if not _is_staff(actor):
         return render(request, "error.html", {"error": Forbidden("Trang dành cho cán bộ.")}, status_code=403)
     return None

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Form, Request
@@ -21,7 +20,7 @@ from smartcity.ioc.catalogue import OPEN_STATES, SEVERITIES, STAGES, STATES, STE
 from smartcity.ioc.live import hub
 from smartcity.ioc.schemas import EventIn
 from smartcity.ioc.service import reports
-from smartcity.web.deps import ActorDep, DbDep, SettingsDep, current_actor, verify_csrf
+from smartcity.web.deps import ActorDep, DbDep, SettingsDep, current_actor, login_redirect, verify_csrf
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
@@ -55,7 +54,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 def _staff(request: Request, actor: Actor) -> Response | None:
     """A redirect to the login page, or a 403 page, unless the caller is staff of the centre."""
     if not actor.is_authenticated:
-        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        return login_redirect(request.url.path)
     if not any(actor.has_role(r) for r in STAFF_ROLES):
         raise Forbidden("Trang này dành cho cán bộ vận hành của Trung tâm điều hành.")
     return None

@@ -18,6 +18,7 @@ from smartcity.core.errors import (
     ValidationFailed,
     problem_types,
 )
+from smartcity.web.deps import SignInFirst, login_redirect
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,10 @@ def install_problem_handlers(app: FastAPI) -> None:
             "status": kind.status,
             "description": (kind.__doc__ or "").strip(),
         }
+
+    @app.exception_handler(SignInFirst)
+    async def _sign_in_first(request: Request, exc: SignInFirst) -> Response:
+        return login_redirect(exc.path)
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
