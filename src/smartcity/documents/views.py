@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +15,7 @@ from smartcity.accounts import service as accounts
 from smartcity.core.db import Database
 from smartcity.core.errors import AppError, ValidationFailed
 from smartcity.core.security import Actor
+from smartcity.core.sheets import XLSX_MEDIA_TYPE, xlsx
 from smartcity.documents import agency_views, attachments, exchange, incoming_views, kinds, service
 from smartcity.documents.api import pdf_response, signing_with
 from smartcity.documents.config import get_documents_settings
@@ -331,44 +331,27 @@ def register(
 
 
 def _xlsx(register_name: str, entries: list[Any]) -> Response:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
     outgoing = register_name == "outgoing"
-    sheet.title = "So van ban di" if outgoing else "So van ban den"
-    sheet.append(
+    heading = ["Số đi" if outgoing else "Số đến", "Ngày vào sổ", "Số, ký hiệu", "Ngày văn bản", "Loại"]
+    heading += ["Trích yếu", "Nơi nhận" if outgoing else "Nơi gửi", "Người ký"]
+    rows = (
         [
-            "Số đi" if outgoing else "Số đến",
-            "Ngày vào sổ",
-            "Số, ký hiệu",
-            "Ngày văn bản",
-            "Loại",
-            "Trích yếu",
-            "Nơi nhận" if outgoing else "Nơi gửi",
-            "Người ký",
+            e.number,
+            e.registered_at.date().isoformat(),
+            e.number_symbol,
+            e.document_date.isoformat(),
+            e.type_code,
+            e.subject,
+            e.counterpart,
+            e.signer_name,
         ]
+        for e in entries
     )
-    for e in entries:
-        sheet.append(
-            [
-                e.number,
-                e.registered_at.date().isoformat(),
-                e.number_symbol,
-                e.document_date.isoformat(),
-                e.type_code,
-                e.subject,
-                e.counterpart,
-                e.signer_name,
-            ]
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
+    content = xlsx([heading, *rows], title="So van ban di" if outgoing else "So van ban den")
     name = "so-van-ban-di.xlsx" if outgoing else "so-van-ban-den.xlsx"
     return Response(
-        buffer.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content,
+        media_type=XLSX_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 

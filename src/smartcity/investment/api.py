@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from smartcity.core import clock
 from smartcity.core.pages import Page, PagingDep
 from smartcity.core.security import Actor
+from smartcity.core.sheets import XLSX_MEDIA_TYPE as XLSX
 from smartcity.investment import photos, service, tracking
 from smartcity.investment.schemas import (
     AdjustmentIn,
@@ -27,7 +28,6 @@ from smartcity.investment.schemas import (
 from smartcity.web.deps import DbDep, SettingsDep, require_role
 
 router = APIRouter(prefix="/api/v1/investment", tags=["investment"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Finance officers are specialists/heads of the finance department; leaders read everything.
 FINANCE = ("specialist", "head", "leader", "admin")
 LEADERS = ("leader", "head", "specialist", "admin")

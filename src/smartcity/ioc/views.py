@@ -15,6 +15,7 @@ from smartcity.core import clock
 from smartcity.core.errors import Forbidden, NotFound
 from smartcity.core.pages import PageParams
 from smartcity.core.security import Actor
+from smartcity.core.sheets import XLSX_MEDIA_TYPE
 from smartcity.ioc import service
 from smartcity.ioc.catalogue import OPEN_STATES, SEVERITIES, STAGES, STATES, STEP_KINDS, TYPES
 from smartcity.ioc.live import hub
@@ -390,7 +391,7 @@ def report(
     if fmt == "xlsx":
         return Response(
             reports.report_xlsx(db, settings=settings, kind=kind, key=period),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            media_type=XLSX_MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="bao-cao-{kind}-{period}.xlsx"'},
         )
     raise NotFound("pdf or xlsx")
