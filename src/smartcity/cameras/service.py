@@ -98,11 +98,7 @@ def create_camera(db: Database, *, actor: Actor, data: CameraCreate) -> Camera:
 
 def get_camera(db: Database, *, camera_id: str) -> Camera:
     """One camera; 404 if unknown."""
-    with db.session() as s:
-        found = s.get(Camera, camera_id)
-    if found is None:
-        raise NotFound(f"Không có camera {camera_id!r}.")
-    return found
+    return db.get_or_404(Camera, camera_id, f"Không có camera {camera_id!r}.")
 
 
 def list_cameras(db: Database, *, kind: str | None = None) -> list[Camera]:
@@ -212,11 +208,7 @@ def _find(db: Database, camera_id: str, external_id: str) -> CameraEvent | None:
 
 def get_event(db: Database, *, event_id: int) -> CameraEvent:
     """One event; 404 if unknown."""
-    with db.session() as s:
-        found = s.get(CameraEvent, event_id)
-    if found is None:
-        raise NotFound(f"Không có sự kiện {event_id}.")
-    return found
+    return db.get_or_404(CameraEvent, event_id, f"Không có sự kiện {event_id}.")
 
 
 def list_events(

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -25,6 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from smartcity.core.errors import NotFound
 
 if TYPE_CHECKING:
     from smartcity.core.config import Settings
@@ -147,6 +149,9 @@ class SharedReads:
 _shared_reads: ContextVar[SharedReads | None] = ContextVar("smartcity_shared_reads", default=None)
 
 
+Row = TypeVar("Row")
+
+
 class Database:
     """An engine and its session factory for one database URL, and the settings of the process using it."""
 
@@ -214,6 +219,14 @@ class Database:
             yield session
         finally:
             session.close()
+
+    def get_or_404(self, model: type[Row], key: Any, missing: str) -> Row:
+        """The row of `model` with primary key `key` (detached); NotFound(`missing`) when there is none."""
+        with self.session() as s:
+            found = s.get(model, key)
+        if found is None:
+            raise NotFound(missing)
+        return found
 
     @contextmanager
     def shared_reads(self) -> Iterator[SharedReads]:

@@ -86,11 +86,7 @@ def _default(value: float | None, default: float) -> float:
 
 def get_station(db: Database, *, station_id: str) -> Station:
     """One station; 404 if unknown."""
-    with db.session() as s:
-        station = s.get(Station, station_id)
-    if station is None:
-        raise NotFound(f"Không có trạm {station_id!r}.")
-    return station
+    return db.get_or_404(Station, station_id, f"Không có trạm {station_id!r}.")
 
 
 def list_stations(db: Database, *, kind: str | None = None) -> list[Station]:

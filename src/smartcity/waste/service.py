@@ -89,11 +89,7 @@ def create_container(db: Database, *, actor: Actor, data: ContainerCreate) -> Co
 
 
 def _get(db: Database, model: Any, key: Any) -> Any:
-    with db.session() as s:
-        found = s.get(model, key)
-    if found is None:
-        raise NotFound(f"Không tìm thấy {key!r}.")
-    return found
+    return db.get_or_404(model, key, f"Không tìm thấy {key!r}.")
 
 
 def get_container(db: Database, *, container_id: str) -> Container:

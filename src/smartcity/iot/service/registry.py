@@ -243,11 +243,7 @@ def _active_device(session: Session, device_id: str) -> Device:
 
 def get_device(db: Database, *, device_id: str) -> Device:
     """A device by id (404 if unknown)."""
-    with db.session() as s:
-        device = s.get(Device, device_id)
-    if device is None:
-        raise NotFound(f"no device {device_id!r}")
-    return device
+    return db.get_or_404(Device, device_id, f"no device {device_id!r}")
 
 
 def authenticate_device(db: Database, *, username: str, password: str) -> Device | None:

@@ -50,11 +50,7 @@ def create_schedule(db: Database, *, actor: Actor, data: ScheduleCreate) -> Sche
 
 def get_schedule(db: Database, *, schedule_id: int) -> Schedule:
     """One schedule; 404 if unknown."""
-    with db.session() as s:
-        found = s.get(Schedule, schedule_id)
-    if found is None:
-        raise NotFound(f"Không có lịch {schedule_id}.")
-    return found
+    return db.get_or_404(Schedule, schedule_id, f"Không có lịch {schedule_id}.")
 
 
 def list_schedules(db: Database) -> list[Schedule]:
@@ -107,11 +103,7 @@ def create_cabinet(db: Database, *, actor: Actor, data: CabinetCreate) -> Cabine
 
 def get_cabinet(db: Database, *, cabinet_id: str) -> Cabinet:
     """One cabinet; 404 if unknown."""
-    with db.session() as s:
-        found = s.get(Cabinet, cabinet_id)
-    if found is None:
-        raise NotFound(f"Không có tủ điều khiển {cabinet_id!r}.")
-    return found
+    return db.get_or_404(Cabinet, cabinet_id, f"Không có tủ điều khiển {cabinet_id!r}.")
 
 
 def list_cabinets(db: Database) -> list[Cabinet]:
@@ -145,11 +137,7 @@ def create_group(db: Database, *, actor: Actor, data: GroupCreate) -> Group:
 
 def get_group(db: Database, *, group_id: str) -> Group:
     """One group; 404 if unknown."""
-    with db.session() as s:
-        found = s.get(Group, group_id)
-    if found is None:
-        raise NotFound(f"Không có nhóm đèn {group_id!r}.")
-    return found
+    return db.get_or_404(Group, group_id, f"Không có nhóm đèn {group_id!r}.")
 
 
 def list_groups(db: Database) -> list[Group]:
@@ -222,11 +210,7 @@ def create_lights(db: Database, *, actor: Actor, items: list[LightCreate]) -> in
 
 def get_light(db: Database, *, light_id: str) -> Light:
     """One light; 404 if unknown."""
-    with db.session() as s:
-        found = s.get(Light, light_id)
-    if found is None:
-        raise NotFound(f"Không có đèn {light_id!r}.")
-    return found
+    return db.get_or_404(Light, light_id, f"Không có đèn {light_id!r}.")
 
 
 def list_lights(db: Database, *, group_id: str | None = None) -> list[Light]:

@@ -106,11 +106,7 @@ def _open_tickets(
 
 def get_ticket(db: Database, *, ticket_id: int) -> Ticket:
     """One ticket; 404 if unknown."""
-    with db.session() as s:
-        found = s.get(Ticket, ticket_id)
-    if found is None:
-        raise NotFound(f"Không có phiếu sửa chữa {ticket_id}.")
-    return found
+    return db.get_or_404(Ticket, ticket_id, f"Không có phiếu sửa chữa {ticket_id}.")
 
 
 def list_tickets(
