@@ -16,7 +16,7 @@ from smartcity.cameras.models import Camera, CameraEvent
 from smartcity.cameras.schemas import CameraCreate, EventIn
 from smartcity.core import clock
 from smartcity.core.config import section_of
-from smartcity.core.db import Database
+from smartcity.core.db import Database, get_or_404
 from smartcity.core.errors import Forbidden, NotFound, ValidationFailed
 from smartcity.core.files import FileStore, file_store
 from smartcity.core.security import Actor
@@ -227,9 +227,7 @@ def list_events(
 def acknowledge_event(db: Database, *, actor: Actor, event_id: int) -> CameraEvent:
     """An operator has seen an event and handled it."""
     with UnitOfWork(db, actor) as uow:
-        event = uow.session.get(CameraEvent, event_id)
-        if event is None:
-            raise NotFound(f"Không có sự kiện {event_id}.")
+        event = get_or_404(uow.session, CameraEvent, event_id, f"Không có sự kiện {event_id}.")
         if event.state != "acknowledged":
             event.state, event.acknowledged_by, event.acknowledged_at = (
                 "acknowledged",

@@ -152,6 +152,14 @@ _shared_reads: ContextVar[SharedReads | None] = ContextVar("smartcity_shared_rea
 Row = TypeVar("Row")
 
 
+def get_or_404(session: Session, model: type[Row], key: Any, missing: str) -> Row:
+    """The row of `model` with primary key `key` in the session; NotFound(`missing`) when there is none."""
+    found = session.get(model, key)
+    if found is None:
+        raise NotFound(missing)
+    return found
+
+
 class Database:
     """An engine and its session factory for one database URL, and the settings of the process using it."""
 
@@ -223,10 +231,7 @@ class Database:
     def get_or_404(self, model: type[Row], key: Any, missing: str) -> Row:
         """The row of `model` with primary key `key` (detached); NotFound(`missing`) when there is none."""
         with self.session() as s:
-            found = s.get(model, key)
-        if found is None:
-            raise NotFound(missing)
-        return found
+            return get_or_404(s, model, key, missing)
 
     @contextmanager
     def shared_reads(self) -> Iterator[SharedReads]:

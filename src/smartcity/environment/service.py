@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from smartcity.core import clock
 from smartcity.core.config import Settings, section_of
-from smartcity.core.db import Database
-from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.db import Database, get_or_404
+from smartcity.core.errors import Conflict, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.environment import aqi
@@ -476,9 +476,7 @@ def flood_events(db: Database, *, station_id: str | None = None, open_only: bool
 def acknowledge_flood(db: Database, *, actor: Actor, event_id: int) -> FloodEvent:
     """An operator has seen a flood event (and dispatched whoever needs to go)."""
     with UnitOfWork(db, actor) as uow:
-        event = uow.session.get(FloodEvent, event_id)
-        if event is None:
-            raise NotFound(f"Không có sự kiện ngập {event_id}.")
+        event = get_or_404(uow.session, FloodEvent, event_id, f"Không có sự kiện ngập {event_id}.")
         if event.acknowledged_at is None:
             event.acknowledged_at, event.acknowledged_by = clock.now(), shown_name(actor)
             uow.audit("acknowledge", "environment.flood_event", event_id)

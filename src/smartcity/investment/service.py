@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import false, func, or_, select
 
 from smartcity.city import service as city_service
-from smartcity.core.db import Database
+from smartcity.core.db import Database, get_or_404
 from smartcity.core.errors import NotFound, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.sheets import xlsx
@@ -295,9 +295,7 @@ def public_project(db: Database, project: Project) -> dict[str, Any]:
 def get_project(db: Database, project_id: int) -> dict[str, Any]:
     """One project's public fields."""
     with db.session() as session:
-        project = session.get(Project, project_id)
-        if project is None:
-            raise NotFound("Không có dự án này.")
+        project = get_or_404(session, Project, project_id, "Không có dự án này.")
         return public_project(db, project)
 
 

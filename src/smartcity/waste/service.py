@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from smartcity.core import clock
 from smartcity.core.config import section_of
-from smartcity.core.db import Database
-from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.db import Database, get_or_404
+from smartcity.core.errors import Conflict, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot import service as iot_service
@@ -440,9 +440,7 @@ def list_alarms(db: Database, *, active_only: bool = True) -> list[Alarm]:
 def acknowledge_alarm(db: Database, *, actor: Actor, alarm_id: int) -> Alarm:
     """An operator has handled an alarm."""
     with UnitOfWork(db, actor) as uow:
-        alarm = uow.session.get(Alarm, alarm_id)
-        if alarm is None:
-            raise NotFound(f"Không có cảnh báo {alarm_id}.")
+        alarm = get_or_404(uow.session, Alarm, alarm_id, f"Không có cảnh báo {alarm_id}.")
         alarm.state, alarm.acknowledged_by, alarm.acknowledged_at = (
             "acknowledged",
             shown_name(actor),

@@ -12,8 +12,8 @@ from smartcity.accounts import service as accounts_service
 from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
-from smartcity.core.db import Database
-from smartcity.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from smartcity.core.db import Database, get_or_404
+from smartcity.core.errors import Conflict, Forbidden, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.text import fold
 from smartcity.core.uow import UnitOfWork
@@ -243,9 +243,7 @@ def list_classes(
 def class_with_school(db: Database, *, actor: Actor, class_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """A class and its school (staff of the school only)."""
     with db.session() as s:
-        cls = s.get(SchoolClass, class_id)
-        if cls is None:
-            raise NotFound("Không có lớp này.")
+        cls = get_or_404(s, SchoolClass, class_id, "Không có lớp này.")
         school = s.get(School, cls.school_id)
         assert school is not None
         require_school_staff(actor, school)

@@ -14,7 +14,7 @@ from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.datasets import suppress_small
-from smartcity.core.db import Database
+from smartcity.core.db import Database, get_or_404
 from smartcity.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
@@ -259,9 +259,7 @@ def acknowledge_alert(db: Database, *, actor: Actor, alert_id: int) -> None:
     from smartcity.health.service.records import staff_wards
 
     with UnitOfWork(db, actor) as uow:
-        alert = uow.session.get(HealthAlert, alert_id)
-        if alert is None:
-            raise NotFound(f"No alert {alert_id}")
+        alert = get_or_404(uow.session, HealthAlert, alert_id, f"No alert {alert_id}")
         wards = staff_wards(db, actor)
         if not is_health_actor(actor) or (wards is not None and alert.ward_code not in wards):
             raise Forbidden("Only the ward's health workers can take this alert")

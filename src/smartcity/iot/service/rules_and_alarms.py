@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from smartcity.core.db import Database, utcnow
+from smartcity.core.db import Database, get_or_404, utcnow
 from smartcity.core.errors import Conflict, NotFound, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
@@ -41,9 +41,7 @@ def update_rule(db: Database, *, actor: Actor, rule_id: int, data: RuleCreate) -
     """Replace a rule's definition; its version goes up (open alarms keep the version that raised them)."""
     _check_rule(data)
     with UnitOfWork(db, actor) as uow:
-        rule = uow.session.get(Rule, rule_id)
-        if rule is None:
-            raise NotFound(f"no rule {rule_id}")
+        rule = get_or_404(uow.session, Rule, rule_id, f"no rule {rule_id}")
         before = rule_snapshot(rule)
         for name, value in data.model_dump().items():
             setattr(rule, name, value)

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from smartcity.core import clock
-from smartcity.core.db import Database
-from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.db import Database, get_or_404
+from smartcity.core.errors import Conflict, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot import service as iot_service
@@ -261,9 +261,7 @@ def add_exception(db: Database, *, actor: Actor, data: ExceptionCreate) -> Night
 def remove_exception(db: Database, *, actor: Actor, exception_id: int) -> None:
     """Delete an override or event."""
     with UnitOfWork(db, actor) as uow:
-        row = uow.session.get(NightException, exception_id)
-        if row is None:
-            raise NotFound(f"Không có ngoại lệ {exception_id}.")
+        row = get_or_404(uow.session, NightException, exception_id, f"Không có ngoại lệ {exception_id}.")
         uow.session.delete(row)
         uow.audit("delete", "lighting.exception", exception_id)
 
