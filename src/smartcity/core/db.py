@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from smartcity.core.errors import NotFound
+from smartcity.core.errors import found_or_404
 
 if TYPE_CHECKING:
     from smartcity.core.config import Settings
@@ -154,10 +154,7 @@ Row = TypeVar("Row")
 
 def get_or_404(session: Session, model: type[Row], key: Any, missing: str) -> Row:
     """The row of `model` with primary key `key` in the session; NotFound(`missing`) when there is none."""
-    found = session.get(model, key)
-    if found is None:
-        raise NotFound(missing)
-    return found
+    return found_or_404(session.get(model, key), missing)
 
 
 class Database:

@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, get_or_404, utcnow
-from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.errors import Conflict, NotFound, ValidationFailed, found_or_404
 from smartcity.core.files import StoredFile
 from smartcity.core.pages import Page, PageParams
 from smartcity.core.search import CitizenSection, SearchHit
@@ -142,9 +142,7 @@ def published_post(db: Database, slug: str, *, kind: Sequence[str] | None = None
     if kind:
         query = query.where(Post.kind.in_(list(kind)))
     with db.session() as s:
-        post = s.scalar(query)
-        if post is None:
-            raise NotFound(f"No published post {slug!r}")
+        post = found_or_404(s.scalar(query), f"No published post {slug!r}")
         return _read(post)
 
 

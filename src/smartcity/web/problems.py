@@ -16,6 +16,7 @@ from smartcity.core.errors import (
     MethodNotAllowed,
     NotFound,
     ValidationFailed,
+    found_or_404,
     problem_types,
 )
 from smartcity.web.deps import SignInFirst, login_redirect
@@ -74,9 +75,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.get("/problems/{slug}", tags=["operations"], summary="What a problem type means")
     def describe_problem(slug: str) -> dict[str, Any]:
-        kind = problem_types().get(slug)
-        if kind is None:
-            raise NotFound(f"No problem type {slug!r}")
+        kind = found_or_404(problem_types().get(slug), f"No problem type {slug!r}")
         return {
             "type": slug,
             "title": kind.title,

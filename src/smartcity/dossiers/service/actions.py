@@ -16,8 +16,8 @@ from smartcity.core.crypto import decrypt_personal
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import (
     AppError,
-    NotFound,
     ValidationFailed,
+    found_or_404,
 )
 from smartcity.core.files import file_store
 from smartcity.core.security import Actor
@@ -51,9 +51,7 @@ def _locked(session: Session, code: str) -> Dossier:
     query = select(Dossier).where(Dossier.code == code)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
-    dossier = session.scalar(query)
-    if dossier is None:
-        raise NotFound(f"No dossier {code}")
+    dossier = found_or_404(session.scalar(query), f"No dossier {code}")
     return dossier
 
 

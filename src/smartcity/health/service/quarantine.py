@@ -15,7 +15,7 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.datasets import suppress_small
 from smartcity.core.db import Database, get_or_404
-from smartcity.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from smartcity.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, found_or_404
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.health.config import HealthSettings
@@ -98,9 +98,7 @@ def _may_check_in(db: Database, actor: Actor, case: QuarantineCase) -> None:
 
 
 def _case(session: Session, case_id: int) -> QuarantineCase:
-    case = session.get(QuarantineCase, case_id)
-    if case is None:
-        raise NotFound(f"No quarantine case {case_id}")
+    case = found_or_404(session.get(QuarantineCase, case_id), f"No quarantine case {case_id}")
     return case
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.db import Database, utcnow
-from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.errors import Conflict, ValidationFailed, found_or_404
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot import credentials
@@ -233,9 +233,7 @@ def reset_credentials(db: Database, *, actor: Actor, device_id: str) -> NewDevic
 
 
 def _active_device(session: Session, device_id: str) -> Device:
-    device = session.get(Device, device_id)
-    if device is None:
-        raise NotFound(f"no device {device_id!r}")
+    device = found_or_404(session.get(Device, device_id), f"no device {device_id!r}")
     if device.status == "decommissioned":
         raise Conflict(f"device {device_id!r} is decommissioned")
     return device

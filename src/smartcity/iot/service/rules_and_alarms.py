@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartcity.core.db import Database, get_or_404, utcnow
-from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.errors import Conflict, ValidationFailed, found_or_404
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot.device_types import device_types, get_device_type
@@ -154,9 +154,7 @@ def clear_alarm(db: Database, *, actor: Actor, alarm_id: int) -> Alarm:
 
 
 def _open_alarm(session: Session, alarm_id: int) -> Alarm:
-    alarm = session.get(Alarm, alarm_id)
-    if alarm is None:
-        raise NotFound(f"no alarm {alarm_id}")
+    alarm = found_or_404(session.get(Alarm, alarm_id), f"no alarm {alarm_id}")
     if alarm.open_key is None:
         raise Conflict(f"alarm {alarm_id} is already cleared")
     return alarm

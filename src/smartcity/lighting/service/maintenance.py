@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from smartcity.core import clock
 from smartcity.core.config import section_of
 from smartcity.core.db import Database
-from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.errors import Conflict, ValidationFailed, found_or_404
 from smartcity.core.pages import Page, PageParams
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
@@ -131,9 +131,7 @@ def list_tickets(
 
 
 def _changing(uow: UnitOfWork, ticket_id: int) -> Ticket:
-    ticket = uow.session.get(Ticket, ticket_id)
-    if ticket is None:
-        raise NotFound(f"Không có phiếu sửa chữa {ticket_id}.")
+    ticket = found_or_404(uow.session.get(Ticket, ticket_id), f"Không có phiếu sửa chữa {ticket_id}.")
     if ticket.state == "closed":
         raise Conflict(f"Phiếu {ticket_id} đã đóng.")
     return ticket
