@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from smartcity.core.pages import Page
+from smartcity.core.schemas import RowModel
 
 CCCD_PATTERN = r"^[0-9]{12}$"
 PHONE_PATTERN = r"^\+?[0-9]{8,15}$"
@@ -67,10 +68,8 @@ class TimelineEntry(BaseModel):
     at: datetime
 
 
-class AttachmentRead(BaseModel):
+class AttachmentRead(RowModel):
     """A file attached to the dossier."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     document_code: str

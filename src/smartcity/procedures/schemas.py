@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from smartcity.core.pages import Page
+from smartcity.core.schemas import RowModel
 from smartcity.procedures.workflows import TEMPLATES
 
 ONLINE_SCOPES = ("toan_trinh", "mot_phan")
@@ -147,10 +148,8 @@ class ProcedureRead(ProcedureBase):
     online: bool = False
 
 
-class ProcedureSummary(BaseModel):
+class ProcedureSummary(RowModel):
     """A procedure in a list."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     code: str
     name: str

@@ -7,13 +7,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from smartcity.core.schemas import RowModel
+
 Level = Literal["B-B", "B-T", "B-LT"]
 
 
-class CertificateRead(BaseModel):
+class CertificateRead(RowModel):
     """A certificate as anyone may see it (public data only, never a key)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     serial: str
     kind: str
@@ -156,10 +156,8 @@ class VerificationReport(BaseModel):
     checked_at: datetime
 
 
-class SignedDocumentRead(BaseModel):
+class SignedDocumentRead(RowModel):
     """A PDF signed on the platform."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: str
     filename: str
