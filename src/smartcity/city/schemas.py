@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from smartcity.core.schemas import RowModel
+from smartcity.core.schemas import RowModel, StrictModel
 
 Level = Literal["province", "district", "ward"]
 Share = Literal["whole", "part", "rest"]
@@ -79,10 +79,8 @@ class DayStatusRead(BaseModel):
     name: str | None = None
 
 
-class CalendarExceptionCreate(BaseModel):
+class CalendarExceptionCreate(StrictModel):
     """A local make-up working day or extra day off."""
-
-    model_config = ConfigDict(extra="forbid")
 
     date: dt.date
     kind: ExceptionKind
