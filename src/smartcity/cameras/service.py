@@ -106,8 +106,7 @@ def list_cameras(db: Database, *, kind: str | None = None) -> list[Camera]:
     query = select(Camera).order_by(Camera.kind, Camera.name)
     if kind:
         query = query.where(Camera.kind == kind)
-    with db.session() as s:
-        return list(s.scalars(query))
+    return db.all(query)
 
 
 def may_see_streams(db: Database, actor: Actor) -> bool:
@@ -220,8 +219,7 @@ def list_events(
         query = query.where(CameraEvent.camera_id == camera_id)
     if state:
         query = query.where(CameraEvent.state == state)
-    with db.session() as s:
-        return list(s.scalars(query.limit(limit)))
+    return db.all(query.limit(limit))
 
 
 def acknowledge_event(db: Database, *, actor: Actor, event_id: int) -> CameraEvent:

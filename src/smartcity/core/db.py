@@ -18,6 +18,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     MetaData,
+    Select,
     create_engine,
     event,
     text,
@@ -224,6 +225,11 @@ class Database:
             yield session
         finally:
             session.close()
+
+    def all(self, query: Select[Row]) -> list[Row]:
+        """Every object the query selects, in a read session of its own."""
+        with self.session() as s:
+            return list(s.scalars(query))
 
     def get_or_404(self, model: type[Row], key: Any, missing: str) -> Row:
         """The row of `model` with primary key `key` (detached); NotFound(`missing`) when there is none."""

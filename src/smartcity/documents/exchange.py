@@ -285,8 +285,7 @@ def deliver_due(
         if document_id
         else query.where(Delivery.next_attempt_at <= now)
     )
-    with db.session() as s:
-        due = list(s.scalars(query.order_by(Delivery.next_attempt_at).limit(100)))
+    due = db.all(query.order_by(Delivery.next_attempt_at).limit(100))
     how = signing_with or Signing()
     return [_record(db, d.id, _attempt(db, d, how), now) for d in due]
 

@@ -94,8 +94,7 @@ def list_stations(db: Database, *, kind: str | None = None) -> list[Station]:
     query = select(Station).order_by(Station.name)
     if kind:
         query = query.where(Station.kind == kind)
-    with db.session() as s:
-        return list(s.scalars(query))
+    return db.all(query)
 
 
 # ---------------------------------------------------------------- VN_AQI
@@ -320,8 +319,7 @@ def daily_history(db: Database, *, station_id: str | None = None, since: date) -
     query = select(AqiDaily).where(AqiDaily.day >= since).order_by(AqiDaily.day, AqiDaily.station_id)
     if station_id:
         query = query.where(AqiDaily.station_id == station_id)
-    with db.session() as s:
-        return list(s.scalars(query))
+    return db.all(query)
 
 
 def aqi_read(row: AqiHourly | AqiDaily) -> AqiRead:
@@ -469,8 +467,7 @@ def flood_events(db: Database, *, station_id: str | None = None, open_only: bool
         query = query.where(FloodEvent.station_id == station_id)
     if open_only:
         query = query.where(FloodEvent.state != "receded")
-    with db.session() as s:
-        return list(s.scalars(query))
+    return db.all(query)
 
 
 def acknowledge_flood(db: Database, *, actor: Actor, event_id: int) -> FloodEvent:
@@ -491,8 +488,7 @@ def quality_notes(db: Database, *, station_id: str | None = None, limit: int = 5
     query = select(QualityNote).order_by(QualityNote.at.desc()).limit(limit)
     if station_id:
         query = query.where(QualityNote.station_id == station_id)
-    with db.session() as s:
-        return list(s.scalars(query))
+    return db.all(query)
 
 
 def level_history(db: Database, *, station_id: str, since: datetime) -> list[dict[str, Any]]:

@@ -100,20 +100,17 @@ def get_container(db: Database, *, container_id: str) -> Container:
 
 def list_containers(db: Database) -> list[Container]:
     """Every container by name."""
-    with db.session() as s:
-        return list(s.scalars(select(Container).order_by(Container.name)))
+    return db.all(select(Container).order_by(Container.name))
 
 
 def list_vehicles(db: Database) -> list[Vehicle]:
     """Every truck."""
-    with db.session() as s:
-        return list(s.scalars(select(Vehicle).order_by(Vehicle.id)))
+    return db.all(select(Vehicle).order_by(Vehicle.id))
 
 
 def list_depots(db: Database) -> list[Depot]:
     """Every depot."""
-    with db.session() as s:
-        return list(s.scalars(select(Depot).order_by(Depot.id)))
+    return db.all(select(Depot).order_by(Depot.id))
 
 
 def latest(db: Database, container_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -297,8 +294,7 @@ def latest_plan(db: Database, *, day: date) -> Plan | None:
 
 def routes_of(db: Database, *, plan_id: int) -> list[Route]:
     """The routes of a plan."""
-    with db.session() as s:
-        return list(s.scalars(select(Route).where(Route.plan_id == plan_id).order_by(Route.vehicle_id)))
+    return db.all(select(Route).where(Route.plan_id == plan_id).order_by(Route.vehicle_id))
 
 
 def get_route(db: Database, *, route_id: int) -> Route:
@@ -348,8 +344,7 @@ def collections(db: Database, *, since: datetime, container_id: str | None = Non
     query = select(Collection).where(Collection.emptied_at >= since).order_by(Collection.emptied_at.desc())
     if container_id:
         query = query.where(Collection.container_id == container_id)
-    with db.session() as s:
-        return list(s.scalars(query))
+    return db.all(query)
 
 
 def emptied_on_route(db: Database, *, route_id: int) -> set[str]:
@@ -433,8 +428,7 @@ def list_alarms(db: Database, *, active_only: bool = True) -> list[Alarm]:
     query = select(Alarm).order_by(Alarm.raised_at.desc()).limit(200)
     if active_only:
         query = query.where(Alarm.state == "active")
-    with db.session() as s:
-        return list(s.scalars(query))
+    return db.all(query)
 
 
 def acknowledge_alarm(db: Database, *, actor: Actor, alarm_id: int) -> Alarm:

@@ -125,8 +125,7 @@ def get_school(db: Database, code: str) -> dict[str, Any]:
 
 def my_schools(db: Database, *, actor: Actor) -> list[dict[str, Any]]:
     """The schools where the actor is on the staff."""
-    with db.session() as s:
-        schools = list(s.scalars(select(School).order_by(School.name)))
+    schools = db.all(select(School).order_by(School.name))
     return [public_school(sc) for sc in schools if school_roles(actor, sc)]
 
 

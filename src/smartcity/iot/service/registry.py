@@ -287,8 +287,7 @@ def find_devices(
         query = query.where(Device.type.in_(list(types)))
     if device_ids is not None:
         query = query.where(Device.id.in_(list(device_ids)))
-    with db.session() as s:
-        return list(s.scalars(query.order_by(Device.id)))
+    return db.all(query.order_by(Device.id))
 
 
 def _device_conditions(where: DeviceFilter) -> list[Any]:

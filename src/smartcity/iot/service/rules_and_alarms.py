@@ -80,8 +80,7 @@ def rule_snapshot(rule: Rule) -> dict[str, Any]:
 
 def list_rules(db: Database) -> list[Rule]:
     """Every rule, by name."""
-    with db.session() as s:
-        return list(s.scalars(select(Rule).order_by(Rule.name)))
+    return db.all(select(Rule).order_by(Rule.name))
 
 
 def import_rules(db: Database, *, actor: Actor, rules: list[dict[str, Any]]) -> tuple[int, int]:

@@ -55,8 +55,7 @@ def get_schedule(db: Database, *, schedule_id: int) -> Schedule:
 
 def list_schedules(db: Database) -> list[Schedule]:
     """Every schedule by name."""
-    with db.session() as s:
-        return list(s.scalars(select(Schedule).order_by(Schedule.name)))
+    return db.all(select(Schedule).order_by(Schedule.name))
 
 
 def _device(
@@ -108,8 +107,7 @@ def get_cabinet(db: Database, *, cabinet_id: str) -> Cabinet:
 
 def list_cabinets(db: Database) -> list[Cabinet]:
     """Every cabinet by name."""
-    with db.session() as s:
-        return list(s.scalars(select(Cabinet).order_by(Cabinet.name)))
+    return db.all(select(Cabinet).order_by(Cabinet.name))
 
 
 def create_group(db: Database, *, actor: Actor, data: GroupCreate) -> Group:
@@ -142,8 +140,7 @@ def get_group(db: Database, *, group_id: str) -> Group:
 
 def list_groups(db: Database) -> list[Group]:
     """Every group by street and circuit."""
-    with db.session() as s:
-        return list(s.scalars(select(Group).order_by(Group.street, Group.circuit)))
+    return db.all(select(Group).order_by(Group.street, Group.circuit))
 
 
 def create_light(db: Database, *, actor: Actor, data: LightCreate) -> Light:
@@ -218,8 +215,7 @@ def list_lights(db: Database, *, group_id: str | None = None) -> list[Light]:
     query = select(Light).order_by(Light.group_id, Light.pole)
     if group_id:
         query = query.where(Light.group_id == group_id)
-    with db.session() as s:
-        return list(s.scalars(query))
+    return db.all(query)
 
 
 def add_exception(db: Database, *, actor: Actor, data: ExceptionCreate) -> NightException:
@@ -271,8 +267,7 @@ def list_exceptions(db: Database, *, since: date, group_id: str | None = None) -
     query = select(NightException).where(NightException.night >= since).order_by(NightException.night)
     if group_id:
         query = query.where(NightException.scope.in_((group_id, "*")))
-    with db.session() as s:
-        return list(s.scalars(query))
+    return db.all(query)
 
 
 def _time(text: str | None) -> time | None:
