@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
-from fastapi.responses import Response
+from fastapi import Depends, Request
 from pydantic import ValidationError
 
-from smartcity.core.errors import AppError, Forbidden
+from smartcity.core.errors import AppError
 from smartcity.core.security import Actor
 from smartcity.signing import service as signing
-from smartcity.web.deps import get_db, get_settings, login_redirect
-from smartcity.web.templating import render
+from smartcity.web.deps import get_db, get_settings, require_page_role
 
 STAFF = ("specialist", "head", "leader", "clerk")
 
@@ -60,12 +58,7 @@ def _problem(exc: Exception) -> tuple[str, int]:
     return "Không thực hiện được thao tác.", 400
 
 
-def _guard(request: Request, actor: Actor) -> Response | None:
-    if not actor.is_authenticated:
-        return login_redirect(request.url.path)
-    if not _is_staff(actor):
-        return render(request, "error.html", {"error": Forbidden("Trang dành cho cán bộ.")}, status_code=403)
-    return None
+StaffPage = Annotated[Actor, Depends(require_page_role(*STAFF, refusal="Trang dành cho cán bộ."))]
 
 
 def _verification(request: Request, pdf: bytes | None) -> Any:

@@ -52,6 +52,7 @@ __all__ = [
     "new_csrf_token",
     "require_actor",
     "require_page_actor",
+    "require_page_role",
     "require_role",
     "verify_csrf",
 ]
@@ -198,6 +199,18 @@ async def require_page_actor(request: Request, actor: Actor = Depends(current_ac
     if not actor.is_authenticated:
         raise SignInFirst(request.url.path)
     return actor
+
+
+def require_page_role(*slugs: str, refusal: str) -> Callable[..., Awaitable[Actor]]:
+    """A page's dependency: the signed-in caller holding one of `slugs` (admin holds all); an anonymous
+    visitor is sent to sign in, anyone else is refused (403) with `refusal`."""
+
+    async def _require(actor: Actor = Depends(require_page_actor)) -> Actor:
+        if not any(actor.has_role(slug) for slug in slugs):
+            raise Forbidden(refusal)
+        return actor
+
+    return _require
 
 
 def require_role(*slugs: str) -> Callable[..., Awaitable[Actor]]:
