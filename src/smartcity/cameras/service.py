@@ -229,7 +229,7 @@ def acknowledge_event(db: Database, *, actor: Actor, event_id: int) -> CameraEve
         if event.state != "acknowledged":
             event.state, event.acknowledged_by, event.acknowledged_at = (
                 "acknowledged",
-                shown_name(actor),
+                actor.shown_name,
                 clock.now(),
             )
             uow.audit("acknowledge", "cameras.event", event_id)
@@ -328,8 +328,3 @@ def congestion_hours(db: Database, *, start: datetime, end: datetime) -> dict[st
                 1 for r in rows if r["avg"] is not None and r["avg"] < limit
             )
     return dict(hours)
-
-
-def shown_name(actor: Actor) -> str:
-    """How pages name who did something: the person's or key's name, or "Hệ thống" for the platform."""
-    return "Hệ thống" if actor.kind == "system" else actor.name

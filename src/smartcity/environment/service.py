@@ -475,7 +475,7 @@ def acknowledge_flood(db: Database, *, actor: Actor, event_id: int) -> FloodEven
     with UnitOfWork(db, actor) as uow:
         event = get_or_404(uow.session, FloodEvent, event_id, f"Không có sự kiện ngập {event_id}.")
         if event.acknowledged_at is None:
-            event.acknowledged_at, event.acknowledged_by = clock.now(), shown_name(actor)
+            event.acknowledged_at, event.acknowledged_by = clock.now(), actor.shown_name
             uow.audit("acknowledge", "environment.flood_event", event_id)
     with db.session() as s:
         found = s.get(FloodEvent, event_id)
@@ -496,8 +496,3 @@ def level_history(db: Database, *, station_id: str, since: datetime) -> list[dic
     return iot_service.aggregates_every(
         db, device_id=station_id, key=LEVEL_KEY, seconds=900, start=since, limit=2000
     )
-
-
-def shown_name(actor: Actor) -> str:
-    """How pages name who did something: the person's or key's name, or "Hệ thống" for the platform."""
-    return "Hệ thống" if actor.kind == "system" else actor.name

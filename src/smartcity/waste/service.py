@@ -328,7 +328,7 @@ def record_collection(db: Database, *, actor: Actor, data: CollectionCreate) -> 
             emptied_at=at,
             fill_before=fill,
             weight_kg=data.weight_kg,
-            recorded_by=shown_name(actor),
+            recorded_by=actor.shown_name,
         )
         uow.session.add(row)
         uow.session.flush()
@@ -437,7 +437,7 @@ def acknowledge_alarm(db: Database, *, actor: Actor, alarm_id: int) -> Alarm:
         alarm = get_or_404(uow.session, Alarm, alarm_id, f"Không có cảnh báo {alarm_id}.")
         alarm.state, alarm.acknowledged_by, alarm.acknowledged_at = (
             "acknowledged",
-            shown_name(actor),
+            actor.shown_name,
             clock.now(),
         )
         uow.audit("acknowledge", "waste.alarm", alarm_id)
@@ -456,8 +456,3 @@ def weekly_overflows(db: Database, *, start: datetime, end: datetime) -> int:
             )
             or 0
         )
-
-
-def shown_name(actor: Actor) -> str:
-    """How pages name who did something: the person's or key's name, or "Hệ thống" for the platform."""
-    return "Hệ thống" if actor.kind == "system" else actor.name

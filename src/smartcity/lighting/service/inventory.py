@@ -243,7 +243,7 @@ def add_exception(db: Database, *, actor: Actor, data: ExceptionCreate) -> Night
                 f"Đêm {data.night:%d/%m/%Y} đã có “{clash.name}” ({where}) cùng loại; "
                 "hãy xoá hoặc sửa nó trước để hai lịch không mâu thuẫn."
             )
-        row = NightException(scope=scope, created_by=shown_name(actor), **data.model_dump())
+        row = NightException(scope=scope, created_by=actor.shown_name, **data.model_dump())
         uow.session.add(row)
         uow.session.flush()
         uow.audit("create", "lighting.exception", row.id, after=data.model_dump(mode="json"))
@@ -287,8 +287,3 @@ def night_of(moment: datetime, db: Database) -> date:
     """The night a moment belongs to when it is dark: before noon it is the previous evening's night."""
     local = clock.local(moment, db.settings)
     return local.date() if local.hour >= 12 else local.date() - timedelta(days=1)
-
-
-def shown_name(actor: Actor) -> str:
-    """How pages name who did something: the person's or key's name, or "Hệ thống" for the platform."""
-    return "Hệ thống" if actor.kind == "system" else actor.name

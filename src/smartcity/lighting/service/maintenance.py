@@ -23,7 +23,6 @@ from smartcity.lighting.service.inventory import (
     list_cabinets,
     list_groups,
     list_lights,
-    shown_name,
 )
 
 DETECTOR = Actor.system("lighting-faults")
@@ -169,13 +168,13 @@ def close_ticket(db: Database, *, actor: Actor, ticket_id: int, resolution: str)
         ticket = _changing(uow, ticket_id)
         if ticket.crew is None:
             raise ValidationFailed.for_field("crew", "Hãy giao phiếu cho một tổ sửa chữa trước khi đóng.")
-        ticket.state, ticket.closed_at, ticket.closed_by = "closed", clock.now(), shown_name(actor)
+        ticket.state, ticket.closed_at, ticket.closed_by = "closed", clock.now(), actor.shown_name
         ticket.resolution = resolution
         ticket.notes = [*ticket.notes, _note(actor, f"Đóng phiếu: {resolution}")]
         uow.audit("close", "lighting.ticket", ticket_id, after={"resolution": resolution})
-        uow.publish(TicketClosed(ticket_id, ticket.asset_id, ticket.fault, shown_name(actor), resolution))
+        uow.publish(TicketClosed(ticket_id, ticket.asset_id, ticket.fault, actor.shown_name, resolution))
     return get_ticket(db, ticket_id=ticket_id)
 
 
 def _note(actor: Actor, text: str) -> dict[str, str]:
-    return {"at": clock.now().isoformat(), "by": shown_name(actor), "text": text}
+    return {"at": clock.now().isoformat(), "by": actor.shown_name, "text": text}
