@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -22,7 +22,7 @@ from smartcity.feedback import service
 from smartcity.feedback.api import run_action
 from smartcity.feedback.config import get_feedback_settings
 from smartcity.feedback.schemas import ActionInput, ReportCreate
-from smartcity.web.deps import PageUserDep, current_actor, get_db, get_settings, login_redirect
+from smartcity.web.deps import ActorDep, PageUserDep, get_db, get_settings, login_redirect
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -46,7 +46,6 @@ STAFF_LINKS = (
     },
 )
 STATIC = Path(__file__).resolve().parent / "static"
-ActorDep = Annotated[Actor, Depends(current_actor)]
 PAGE_SIZE = 50
 
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
@@ -22,7 +22,7 @@ from smartcity.health.fhir.access import is_health_actor
 from smartcity.health.fhir.outcome import FhirError
 from smartcity.health.models import FhirResource
 from smartcity.health.service.immunisation import child_schedule, children
-from smartcity.web.deps import DbDep, PageUserDep, SettingsDep, current_actor, login_redirect
+from smartcity.web.deps import ActorDep, DbDep, PageUserDep, SettingsDep, login_redirect
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -36,7 +36,6 @@ STAFF_LINKS = (
     {"label": "Y tế — tiêm chủng mở rộng", "href": "/can-bo/y-te/tiem-chung", "roles": HEALTH},
     {"label": "Y tế — cách ly tại nhà", "href": "/can-bo/y-te/cach-ly", "roles": HEALTH},
 )
-Who = Annotated[Actor, Depends(current_actor)]
 BASE = "/can-bo/y-te"
 
 
@@ -139,7 +138,7 @@ def staff_patient(
 
 
 @router.post(BASE + "/benh-nhan/{patient_id}/lien-ket")
-async def staff_link(request: Request, patient_id: str, actor: Who, db: DbDep) -> Response:
+async def staff_link(request: Request, patient_id: str, actor: ActorDep, db: DbDep) -> Response:
     """Link a citizen's account to this person's record (after checking their ID card)."""
     _staff(actor)
     form = await _form(request)
@@ -207,7 +206,9 @@ async def _form(request: Request) -> dict[str, Any]:
 
 
 @router.post(BASE + "/cach-ly")
-async def staff_quarantine_action(request: Request, actor: Who, db: DbDep, settings: SettingsDep) -> Response:
+async def staff_quarantine_action(
+    request: Request, actor: ActorDep, db: DbDep, settings: SettingsDep
+) -> Response:
     """Open a case, check in for a person, release, or take an alert in hand; then back to the board."""
     _staff(actor)
     form = await _form(request)
@@ -327,7 +328,7 @@ def epidemic(request: Request, db: DbDep, settings: SettingsDep) -> Response:
 
 
 @router.post("/suc-khoe/dong-y")
-async def citizen_consent(request: Request, actor: Who, db: DbDep) -> Response:
+async def citizen_consent(request: Request, actor: ActorDep, db: DbDep) -> Response:
     """Give or withdraw consent to immunisation reminders (recorded with the text's version)."""
     if not actor.is_authenticated or actor.user_id is None:
         return login_redirect(request.url.path)
