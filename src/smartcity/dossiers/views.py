@@ -204,7 +204,11 @@ def dossier_page(request: Request, code: str, actor: PageUserDep) -> Response:
             "result_proposal": service.proposed_result(db, settings, code)
             if "process" in detail.actions
             else {},
-            "form_titles": {f.name: f.title for f in fields_of(procedure.form_schema)},
+            # the demo and the counter record the ward on every form, also where the schema does not ask it
+            "form_titles": {
+                "ward_code": "Phường",
+                **{f.name: f.title for f in fields_of(procedure.form_schema)},
+            },
             "form_choices": {f.name: dict(f.options) for f in fields_of(procedure.form_schema)},
             "document_names": {d.code: d.name for d in procedure.required_documents},
             "unit_titles": service.unit_names(db, dossier),
