@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from smartcity.core import config as core_config
+from smartcity.core.files import file_store
 from smartcity.dossiers import service, signed_results
 from smartcity.dossiers.models import Dossier, DossierDocument
-from smartcity.dossiers.storage import file_store
 from smartcity.signing import config as signing_config
 from smartcity.signing import service as signing
 from smartcity.signing.models import SignedDocument
@@ -99,9 +99,9 @@ def test_house_number_result_is_signed_by_the_leader_and_sealed_by_the_unit(
     assert status["status"] == "signed", status
     documents = _documents(db, detail.code)
     assert documents["result"].signed and documents["result"].sha256 == status["sha256"]
-    unsigned = file_store(settings.data_dir).get(documents["result_unsigned"].sha256)
+    unsigned = file_store(settings, "dossiers").get(documents["result_unsigned"].sha256)
     assert signing.verify_pdf(db, unsigned, settings=settings).signature_count == 0
-    signed = file_store(settings.data_dir).get(documents["result"].sha256)
+    signed = file_store(settings, "dossiers").get(documents["result"].sha256)
     report = signing.verify_pdf(db, signed, settings=settings)
     assert report.all_hold and report.signature_count == 2
     assert [sig.signer.common_name for sig in report.signatures] == [LEADER_NAME, UNIT_NAME]

@@ -258,7 +258,7 @@ def test_attachments_checked_before_anything_is_stored(db, settings, people):
             now=BEFORE,
         )
     assert missing.value.errors[0]["field"] == "attachments.gcn_qsdd"
-    assert not (settings.data_dir / "dossiers").exists()
+    assert not (settings.data_dir / "files" / "dossiers").exists()
     assert service.list_dossiers(db, actor=SYSTEM, settings=settings).total == 0
 
 

@@ -198,7 +198,11 @@ def test_a_forged_or_replayed_callback_changes_nothing(client, demo, login):
 def test_stocktake_changes_the_register(client, demo, settings, login):
     staff = login(*STAFF)
     register = client.get(f"/api/v1/education/schools/{SCHOOL}/assets", headers=staff).json()
-    tablets = next(a for a in register["items"] if a["learning_device"] and a["quantity"] > 2)
+    tablets = next(
+        a
+        for a in register["items"]
+        if a["learning_device"] and a["quantity"] > 2 and a["condition"] != "fair"  # the count turns it fair
+    )
     today = clock.today(settings)
     take = client.post(
         f"/api/v1/education/schools/{SCHOOL}/stocktakes",

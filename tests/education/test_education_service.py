@@ -282,9 +282,10 @@ def test_the_parent_sees_their_children_in_the_citizen_space(demo, settings):
 def test_command_line_lists_schools_and_bills_a_month(demo, settings, monkeypatch):
     from typer.testing import CliRunner
 
+    from smartcity.core import commands
     from smartcity.education import cli
 
-    monkeypatch.setattr(cli, "open_database", lambda: demo)
+    monkeypatch.setattr(commands, "open_database", lambda: demo)
     monkeypatch.setattr(demo, "dispose", lambda: None)
     runner = CliRunner()
     listed = runner.invoke(cli.app, ["schools"])

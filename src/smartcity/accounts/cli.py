@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import datetime
 from typing import Annotated
 
@@ -11,34 +10,14 @@ from rich.console import Console
 from rich.table import Table
 
 from smartcity.accounts import service
+from smartcity.core.commands import cli_actor, command_database, fail
 from smartcity.core.db import Database
-from smartcity.core.errors import AppError, ValidationFailed
-from smartcity.core.security import Actor
+from smartcity.core.errors import ValidationFailed
 
 users_app = typer.Typer(help="Người dùng — user accounts.", no_args_is_help=True)
 apikeys_app = typer.Typer(help="Khóa API — API keys for other systems.", no_args_is_help=True)
 console = Console()
 err_console = Console(stderr=True)
-
-
-def _cli_actor() -> Actor:
-    try:
-        who = getpass.getuser()
-    except (KeyError, OSError):  # no login name in some containers
-        who = "unknown"
-    return Actor.system(f"cli:{who}")
-
-
-def _fail(error: AppError) -> typer.Exit:
-    """Print the error plainly; exit 2 for bad input, 1 otherwise."""
-    err_console.print(f"[red]Error:[/red] {error.detail}", markup=True, highlight=False)
-    return typer.Exit(2 if isinstance(error, ValidationFailed) else 1)
-
-
-def _open() -> Database:
-    from smartcity.core.db import open_database
-
-    return open_database()
 
 
 @users_app.command("create")
@@ -53,20 +32,15 @@ def users_create(
     full_name: Annotated[str, typer.Option(help="Full name")] = "",
 ) -> None:
     """Create a user with one role (exit 2 on an unknown role or unit)."""
-    db = _open()
-    try:
+    with command_database() as db:
         user = service.create_user(
             db,
-            actor=_cli_actor(),
+            actor=cli_actor(),
             username=username,
             password=password,
             full_name=full_name,
             roles=[(role, unit)],
         )
-    except AppError as error:
-        raise _fail(error) from None
-    finally:
-        db.dispose()
     console.print(
         f"Created user [bold]{user.username}[/bold] (id {user.id}) with role {role}"
         f" in {unit or 'the whole city'}.",
@@ -80,11 +54,8 @@ def users_list(
     limit: Annotated[int, typer.Option(min=1, max=500)] = 500,
 ) -> None:
     """List users with their roles."""
-    db = _open()
-    try:
+    with command_database() as db:
         page = service.list_users(db, limit=limit, query=query)
-    finally:
-        db.dispose()
     table = Table("id", "username", "full name", "active", "roles")
     for user in page.items:
         roles = ", ".join(f"{a.role}@{a.org_unit_code}" if a.org_unit_code else a.role for a in user.roles)
@@ -96,7 +67,7 @@ def users_list(
 def _user_id(db: Database, username: str) -> int:
     user = service.get_user_by_username(db, username)
     if user is None:
-        raise _fail(ValidationFailed.for_field("username", f"no user {username!r}"))
+        raise fail(ValidationFailed.for_field("username", f"no user {username!r}"))
     return user.id
 
 
@@ -109,26 +80,16 @@ def users_set_password(
     ],
 ) -> None:
     """Give a user a new password (their tokens and sessions end)."""
-    db = _open()
-    try:
-        service.set_password(db, actor=_cli_actor(), user_id=_user_id(db, username), password=password)
-    except AppError as error:
-        raise _fail(error) from None
-    finally:
-        db.dispose()
+    with command_database() as db:
+        service.set_password(db, actor=cli_actor(), user_id=_user_id(db, username), password=password)
     console.print(f"Password of {username} changed.", highlight=False)
 
 
 @users_app.command("deactivate")
 def users_deactivate(username: Annotated[str, typer.Argument(help="Login name")]) -> None:
     """Stop a user from logging in (their tokens and sessions end at once)."""
-    db = _open()
-    try:
-        service.deactivate_user(db, actor=_cli_actor(), user_id=_user_id(db, username))
-    except AppError as error:
-        raise _fail(error) from None
-    finally:
-        db.dispose()
+    with command_database() as db:
+        service.deactivate_user(db, actor=cli_actor(), user_id=_user_id(db, username))
     console.print(f"User {username} deactivated.", highlight=False)
 
 
@@ -139,13 +100,8 @@ def apikeys_create(
     unit: Annotated[str | None, typer.Option(help="Org unit code (default: the whole city)")] = None,
 ) -> None:
     """Create an API key; the key is printed once, alone on the last line."""
-    db = _open()
-    try:
-        created = service.create_api_key(db, actor=_cli_actor(), name=name, role=role, org_unit_code=unit)
-    except AppError as error:
-        raise _fail(error) from None
-    finally:
-        db.dispose()
+    with command_database() as db:
+        created = service.create_api_key(db, actor=cli_actor(), name=name, role=role, org_unit_code=unit)
     console.print(
         f"API key {created.prefix} ({created.name}, role {created.role}). "
         "Store it now: it is not shown again.",
@@ -157,11 +113,8 @@ def apikeys_create(
 @apikeys_app.command("list")
 def apikeys_list() -> None:
     """List API keys by prefix (never their secrets)."""
-    db = _open()
-    try:
+    with command_database() as db:
         keys = service.list_api_keys(db)
-    finally:
-        db.dispose()
     table = Table("prefix", "name", "role", "unit", "created", "last used", "revoked")
     for key in keys:
         table.add_row(
@@ -179,13 +132,8 @@ def apikeys_list() -> None:
 @apikeys_app.command("revoke")
 def apikeys_revoke(prefix: Annotated[str, typer.Argument(help="The 8-character prefix of the key")]) -> None:
     """Revoke an API key by its prefix."""
-    db = _open()
-    try:
-        key = service.revoke_api_key(db, actor=_cli_actor(), prefix=prefix)
-    except AppError as error:
-        raise _fail(error) from None
-    finally:
-        db.dispose()
+    with command_database() as db:
+        key = service.revoke_api_key(db, actor=cli_actor(), prefix=prefix)
     console.print(f"API key {key.prefix} ({key.name}) revoked.", highlight=False)
 
 

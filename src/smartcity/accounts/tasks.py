@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from smartcity.accounts import service
 from smartcity.core.db import Database
+from smartcity.core.scheduler import every
 
 
 def purge_web_sessions(db: Database) -> int:
@@ -14,5 +14,4 @@ def purge_web_sessions(db: Database) -> int:
     return service.purge_web_sessions(db)
 
 
-TASKS: dict[str, Callable[[Database], int]] = {"accounts.purge_web_sessions": purge_web_sessions}
-INTERVALS = {"accounts.purge_web_sessions": timedelta(days=1)}
+TASKS, INTERVALS = every(("accounts.purge_web_sessions", purge_web_sessions, timedelta(days=1)))

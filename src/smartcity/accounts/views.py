@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,6 +22,7 @@ from smartcity.web.deps import (
     SESSION_KEY,
     get_db,
     get_settings,
+    login_redirect,
     new_csrf_token,
     verify_csrf,
 )
@@ -170,7 +171,7 @@ def totp_page(request: Request, db: Annotated[Database, Depends(get_db)]) -> Res
     """Enrol an authenticator app: a fresh secret shown as a QR code, confirmed by a first code."""
     view: service.UserView | None = getattr(request.state, "user_view", None)
     if view is None:
-        return RedirectResponse(f"/login?next={quote('/account/totp')}", status_code=303)
+        return login_redirect("/account/totp")
     uri = service.start_totp_enrolment(db, settings=get_settings(request), user_id=view.user_id)
     qr = Markup(service.totp_qr_svg(uri))  # noqa: S704 (segno's SVG of our own otpauth URI)
     return render(request, "accounts/totp.html", {"qr": qr, "error": None})
@@ -229,7 +230,7 @@ def staff(request: Request, db: Annotated[Database, Depends(get_db)]) -> Respons
     """Staff landing page: who you are, your roles and units, where to go; citizens see their account."""
     view: service.UserView | None = getattr(request.state, "user_view", None)
     if view is None:
-        return RedirectResponse(f"/login?next={quote('/can-bo')}", status_code=303)
+        return login_redirect("/can-bo")
     locale = request_locale(request)
     units = {code: service.get_org_unit(db, code) for _role, code in view.assignments if code}
     assignments = [

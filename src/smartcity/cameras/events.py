@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from smartcity.core.events import Event, register_event
 
 
 @register_event("cameras.CameraEventReported")
-@dataclass(frozen=True)
 class CameraEventReported(Event):
     """A camera reported an event (accident, stopped vehicle, wrong way, flooding, intrusion, crowd, fire,
     smoke). `category` is traffic or security; `severity` follows CAP (Minor, Moderate, Severe, Extreme)."""
@@ -31,7 +28,6 @@ class CameraEventReported(Event):
 
 
 @register_event("cameras.CameraEventAcknowledged")
-@dataclass(frozen=True)
 class CameraEventAcknowledged(Event):
     """An operator acknowledged a camera event."""
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
+
+from smartcity.core.schemas import RowModel
 
 EventKind = Literal[
     "accident", "stopped_vehicle", "wrong_way", "flooding", "intrusion", "crowd", "fire", "smoke"
@@ -51,10 +53,8 @@ class EventIn(BaseModel):
         return value
 
 
-class EventRead(BaseModel):
+class EventRead(RowModel):
     """A camera event (the snapshot is reached through its own, audited address)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     camera_id: str

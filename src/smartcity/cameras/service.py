@@ -16,7 +16,7 @@ from smartcity.cameras.models import Camera, CameraEvent
 from smartcity.cameras.schemas import CameraCreate, EventIn
 from smartcity.core import clock
 from smartcity.core.config import section_of
-from smartcity.core.db import Database
+from smartcity.core.db import Database, get_or_404
 from smartcity.core.errors import Forbidden, NotFound, ValidationFailed
 from smartcity.core.files import FileStore, file_store
 from smartcity.core.security import Actor
@@ -98,11 +98,7 @@ def create_camera(db: Database, *, actor: Actor, data: CameraCreate) -> Camera:
 
 def get_camera(db: Database, *, camera_id: str) -> Camera:
     """One camera; 404 if unknown."""
-    with db.session() as s:
-        found = s.get(Camera, camera_id)
-    if found is None:
-        raise NotFound(f"Không có camera {camera_id!r}.")
-    return found
+    return db.get_or_404(Camera, camera_id, f"Không có camera {camera_id!r}.")
 
 
 def list_cameras(db: Database, *, kind: str | None = None) -> list[Camera]:
@@ -110,8 +106,7 @@ def list_cameras(db: Database, *, kind: str | None = None) -> list[Camera]:
     query = select(Camera).order_by(Camera.kind, Camera.name)
     if kind:
         query = query.where(Camera.kind == kind)
-    with db.session() as s:
-        return list(s.scalars(query))
+    return db.all(query)
 
 
 def may_see_streams(db: Database, actor: Actor) -> bool:
@@ -212,11 +207,7 @@ def _find(db: Database, camera_id: str, external_id: str) -> CameraEvent | None:
 
 def get_event(db: Database, *, event_id: int) -> CameraEvent:
     """One event; 404 if unknown."""
-    with db.session() as s:
-        found = s.get(CameraEvent, event_id)
-    if found is None:
-        raise NotFound(f"Không có sự kiện {event_id}.")
-    return found
+    return db.get_or_404(CameraEvent, event_id, f"Không có sự kiện {event_id}.")
 
 
 def list_events(
@@ -228,20 +219,17 @@ def list_events(
         query = query.where(CameraEvent.camera_id == camera_id)
     if state:
         query = query.where(CameraEvent.state == state)
-    with db.session() as s:
-        return list(s.scalars(query.limit(limit)))
+    return db.all(query.limit(limit))
 
 
 def acknowledge_event(db: Database, *, actor: Actor, event_id: int) -> CameraEvent:
     """An operator has seen an event and handled it."""
     with UnitOfWork(db, actor) as uow:
-        event = uow.session.get(CameraEvent, event_id)
-        if event is None:
-            raise NotFound(f"Không có sự kiện {event_id}.")
+        event = get_or_404(uow.session, CameraEvent, event_id, f"Không có sự kiện {event_id}.")
         if event.state != "acknowledged":
             event.state, event.acknowledged_by, event.acknowledged_at = (
                 "acknowledged",
-                shown_name(actor),
+                actor.shown_name,
                 clock.now(),
             )
             uow.audit("acknowledge", "cameras.event", event_id)
@@ -340,8 +328,3 @@ def congestion_hours(db: Database, *, start: datetime, end: datetime) -> dict[st
                 1 for r in rows if r["avg"] is not None and r["avg"] < limit
             )
     return dict(hours)
-
-
-def shown_name(actor: Actor) -> str:
-    """How pages name who did something: the person's or key's name, or "Hệ thống" for the platform."""
-    return "Hệ thống" if actor.kind == "system" else actor.name

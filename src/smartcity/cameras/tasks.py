@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from smartcity.cameras import service
 from smartcity.core.db import Database
+from smartcity.core.scheduler import every
 
 
 def pull_mqtt_events(db: Database) -> int:
@@ -14,5 +14,4 @@ def pull_mqtt_events(db: Database) -> int:
     return service.pull_mqtt_events(db)
 
 
-TASKS: dict[str, Callable[[Database], int]] = {"cameras.pull_mqtt_events": pull_mqtt_events}
-INTERVALS = {"cameras.pull_mqtt_events": timedelta(seconds=20)}
+TASKS, INTERVALS = every(("cameras.pull_mqtt_events", pull_mqtt_events, timedelta(seconds=20)))

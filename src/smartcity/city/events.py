@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from smartcity.core.events import Event, register_event
 
 
 @register_event("city.CityPackLoaded")
-@dataclass(frozen=True)
 class CityPackLoaded(Event):
     """A city pack was loaded (or reloaded); carries the org chart it declares.
 

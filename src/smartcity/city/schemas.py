@@ -7,15 +7,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from smartcity.core.schemas import RowModel, StrictModel
+
 Level = Literal["province", "district", "ward"]
 Share = Literal["whole", "part", "rest"]
 ExceptionKind = Literal["day_off", "working_day"]
 
 
-class AdministrativeUnitRead(BaseModel):
+class AdministrativeUnitRead(RowModel):
     """An administrative unit during one period (valid_from None: start not known)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     code: str
     name: str
@@ -79,10 +79,8 @@ class DayStatusRead(BaseModel):
     name: str | None = None
 
 
-class CalendarExceptionCreate(BaseModel):
+class CalendarExceptionCreate(StrictModel):
     """A local make-up working day or extra day off."""
-
-    model_config = ConfigDict(extra="forbid")
 
     date: dt.date
     kind: ExceptionKind

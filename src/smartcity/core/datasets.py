@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from smartcity.core.config import Settings
     from smartcity.core.db import Database
 
+CITY_PUBLISHER = "ubnd-thu-dau-mot"  # the city's people's committee publishes every dataset so far
 SMALL_COUNT = 5  # counts below this are suppressed in public aggregates
 Frequency = Literal["daily", "weekly", "monthly", "quarterly", "annual", "irregular"]
 
@@ -47,7 +48,6 @@ class Dataset:
     title_en: str
     description_vi: str
     description_en: str
-    publisher: str  # the organisation's slug, e.g. "ubnd-thu-dau-mot"
     themes: tuple[str, ...]  # EU data themes: GOVE, TRAN, ENVI, HEAL, EDUC, ECON, REGI, SOCI, ENER, TECH
     keywords: tuple[str, ...]
     frequency: Frequency
@@ -56,6 +56,7 @@ class Dataset:
     features: Callable[[Database, Settings], dict[str, Any]] | None = None  # a GeoJSON FeatureCollection
     ogc_collection: str | None = None  # the OGC API Features collection id, if the layer is served there
     licence: str = "CC-BY-4.0"
+    publisher: str = CITY_PUBLISHER  # the organisation's slug in the catalogue
     temporal: Callable[[Database, Settings], tuple[date | None, date | None]] | None = None
     extra: dict[str, str] = field(default_factory=dict)
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     MetaData,
+    Select,
     create_engine,
     event,
     text,
@@ -25,6 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from smartcity.core.errors import found_or_404
 
 if TYPE_CHECKING:
     from smartcity.core.config import Settings
@@ -147,6 +150,14 @@ class SharedReads:
 _shared_reads: ContextVar[SharedReads | None] = ContextVar("smartcity_shared_reads", default=None)
 
 
+Row = TypeVar("Row")
+
+
+def get_or_404(session: Session, model: type[Row], key: Any, missing: str) -> Row:
+    """The row of `model` with primary key `key` in the session; NotFound(`missing`) when there is none."""
+    return found_or_404(session.get(model, key), missing)
+
+
 class Database:
     """An engine and its session factory for one database URL, and the settings of the process using it."""
 
@@ -214,6 +225,16 @@ class Database:
             yield session
         finally:
             session.close()
+
+    def all(self, query: Select[Row]) -> list[Row]:
+        """Every object the query selects, in a read session of its own."""
+        with self.session() as s:
+            return list(s.scalars(query))
+
+    def get_or_404(self, model: type[Row], key: Any, missing: str) -> Row:
+        """The row of `model` with primary key `key` (detached); NotFound(`missing`) when there is none."""
+        with self.session() as s:
+            return get_or_404(s, model, key, missing)
 
     @contextmanager
     def read_connection(self) -> Iterator[Connection]:

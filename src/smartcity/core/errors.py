@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 PROBLEM_PATH = "/problems/"
 
@@ -132,4 +134,11 @@ def problem_types() -> dict[str, type[AppError]]:
         if known is None or len(cls.__mro__) < len(known.__mro__):
             found[cls.slug] = cls  # the most general class names the type
         pending.extend(cls.__subclasses__())
+    return found
+
+
+def found_or_404(found: T | None, missing: str) -> T:
+    """`found` itself; NotFound(`missing`) when it is None."""
+    if found is None:
+        raise NotFound(missing)
     return found

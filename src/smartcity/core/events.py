@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 _REGISTRY: dict[str, type[Event]] = {}
 
@@ -38,10 +38,14 @@ def _to_json(value: Any) -> Any:
     return value
 
 
+@dataclass_transform(frozen_default=True)
 def register_event(name: str) -> Callable[[type[E]], type[E]]:
-    """Class decorator: give an event its stable name (`<domain>.<EventName>`) and register it."""
+    """Class decorator: make an event a frozen dataclass, give it its stable name (`<domain>.<EventName>`)
+    and register it."""
 
     def decorate(cls: type[E]) -> type[E]:
+        if "__dataclass_fields__" not in cls.__dict__:
+            cls = dataclasses.dataclass(frozen=True)(cls)
         if name in _REGISTRY and _REGISTRY[name] is not cls:
             raise ValueError(f"event name {name!r} registered twice")
         cls.name = name

@@ -45,6 +45,13 @@ class KpiValue:
     numerator: float | None = None
     denominator: float | None = None
 
+    @classmethod
+    def share(
+        cls, part: float, whole: float, ward: str | None = None, *, scale: float = 100.0, digits: int = 2
+    ) -> KpiValue:
+        """part / whole × scale (None when whole is 0); part and whole kept as numerator and denominator."""
+        return cls(round(scale * part / whole, digits) if whole else None, ward, float(part), float(whole))
+
 
 @dataclass(frozen=True)
 class Indicator:

@@ -8,7 +8,7 @@
     provider = payment_providers.create(settings.section(DossierSettings).payment_provider, ...)
 
 Each extension point is a `Registry` object owned by the domain that defines the base class; entries
-register at import time of the module that defines them. `registries()` lists every point (for docs).
+register at import time of the module that defines them; a kind is registered once.
 """
 
 from __future__ import annotations
@@ -74,8 +74,3 @@ class Registry(Generic[T]):
 
     def __iter__(self) -> Iterator[tuple[str, T]]:
         return iter(sorted(self._entries.items()))
-
-
-def registries() -> dict[str, Registry[Any]]:
-    """Every extension point defined so far, by kind."""
-    return dict(_ALL)

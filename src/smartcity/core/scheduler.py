@@ -18,6 +18,11 @@ Task = Callable[[Database], int]
 DEFAULT_INTERVAL = timedelta(minutes=1)
 
 
+def every(*entries: tuple[str, Task, timedelta]) -> tuple[dict[str, Task], dict[str, timedelta]]:
+    """A domain's TASKS and INTERVALS from (name, task, interval) entries: each name is written once."""
+    return {name: task for name, task, _ in entries}, {name: interval for name, _, interval in entries}
+
+
 class TaskSchedule(Base):
     """When a named periodic task runs next, and how its last run went."""
 

@@ -35,6 +35,11 @@ class Actor:
         return f"{self.kind}:{self.name}"
 
     @property
+    def shown_name(self) -> str:
+        """How pages name who did something: the person's or key's name, or "Hệ thống" for the platform."""
+        return "Hệ thống" if self.kind == "system" else self.name
+
+    @property
     def is_authenticated(self) -> bool:
         """False only for the anonymous actor."""
         return self.kind != "anonymous"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import quote
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -14,7 +13,7 @@ from smartcity.core.errors import AppError, Forbidden
 from smartcity.core.security import Actor
 from smartcity.documents import exchange
 from smartcity.documents.schemas import AgencyIn
-from smartcity.web.deps import ActorDep, get_db
+from smartcity.web.deps import get_db, require_page_role
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -27,13 +26,7 @@ FIELD_NAMES = {
 DONE = {"added": "Đã thêm cơ quan.", "saved": "Đã lưu thông tin cơ quan."}
 
 
-def _guard(request: Request, actor: Actor) -> Response | None:
-    if not actor.is_authenticated:
-        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-    if not actor.has_role("admin"):
-        error = Forbidden("Trang dành cho quản trị viên.")
-        return render(request, "error.html", {"error": error}, status_code=403)
-    return None
+AdminPage = Annotated[Actor, Depends(require_page_role("admin", refusal="Trang dành cho quản trị viên."))]
 
 
 def _problem(exc: Exception) -> str:
@@ -72,18 +65,14 @@ def _page(
 
 
 @router.get(BASE, response_class=HTMLResponse)
-def agencies(request: Request, actor: ActorDep, msg: str = "") -> Response:
+def agencies(request: Request, actor: AdminPage, msg: str = "") -> Response:
     """Every agency documents are exchanged with, and the form to add one."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
     return _page(request, message=DONE.get(msg), values={"active": True})
 
 
 @router.get(BASE + "/{code}", response_class=HTMLResponse)
-def edit_agency(request: Request, code: str, actor: ActorDep) -> Response:
+def edit_agency(request: Request, code: str, actor: AdminPage) -> Response:
     """The form filled with one agency."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
     found = next((a for a in exchange.list_agencies(get_db(request)) if a.code == code), None)
     if found is None:
         return render(request, "error.html", {"error": Forbidden("Không tìm thấy cơ quan.")}, status_code=404)
@@ -118,16 +107,12 @@ async def _save(request: Request, actor: Actor, code: str | None) -> Response:
 
 
 @router.post(BASE, response_class=HTMLResponse)
-async def add_agency(request: Request, actor: ActorDep) -> Response:
+async def add_agency(request: Request, actor: AdminPage) -> Response:
     """Add an agency; a mistake comes back on the page in Vietnamese with the values kept."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
     return await _save(request, actor, None)
 
 
 @router.post(BASE + "/{code}", response_class=HTMLResponse)
-async def update_agency(request: Request, code: str, actor: ActorDep) -> Response:
+async def update_agency(request: Request, code: str, actor: AdminPage) -> Response:
     """Change an agency's name, endpoint or whether it is active."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
     return await _save(request, actor, code)

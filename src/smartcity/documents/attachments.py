@@ -21,6 +21,7 @@ from smartcity.core.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
     ValidationFailed,
+    found_or_404,
 )
 from smartcity.core.malware import Intake, screen
 from smartcity.core.security import Actor
@@ -69,9 +70,7 @@ def check_upload(content: bytes, content_type: str | None) -> None:
 
 
 def _document(session: Session, document_id: int) -> Document:
-    doc = session.get(Document, document_id)
-    if doc is None:
-        raise NotFound(f"No document {document_id}")
+    doc = found_or_404(session.get(Document, document_id), f"No document {document_id}")
     return doc
 
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from smartcity.core.events import Event, register_event
 
 
 @register_event("documents.LeaderSigned")
-@dataclass(frozen=True)
 class LeaderSigned(Event):
     """The leader signed an approved document; it waits for the records office to issue it."""
 
@@ -18,7 +15,6 @@ class LeaderSigned(Event):
 
 
 @register_event("documents.DocumentIssued")
-@dataclass(frozen=True)
 class DocumentIssued(Event):
     """The records office numbered, sealed and registered a document."""
 
@@ -30,7 +26,6 @@ class DocumentIssued(Event):
 
 
 @register_event("documents.DocumentReceived")
-@dataclass(frozen=True)
 class DocumentReceived(Event):
     """A document from another agency was registered in the incoming register."""
 
@@ -41,7 +36,6 @@ class DocumentReceived(Event):
 
 
 @register_event("documents.DeliveryAcknowledged")
-@dataclass(frozen=True)
 class DeliveryAcknowledged(Event):
     """Another agency returned a signed receipt for a delivered document."""
 

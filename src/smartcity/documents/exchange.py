@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from smartcity.core.db import Database, utcnow
-from smartcity.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from smartcity.core.db import Database, get_or_404, utcnow
+from smartcity.core.errors import BadRequest, Conflict, Forbidden
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.documents import attachments, kinds
@@ -285,8 +285,7 @@ def deliver_due(
         if document_id
         else query.where(Delivery.next_attempt_at <= now)
     )
-    with db.session() as s:
-        due = list(s.scalars(query.order_by(Delivery.next_attempt_at).limit(100)))
+    due = db.all(query.order_by(Delivery.next_attempt_at).limit(100))
     how = signing_with or Signing()
     return [_record(db, d.id, _attempt(db, d, how), now) for d in due]
 
@@ -300,9 +299,7 @@ def send_now(
 ) -> list[DeliveryRead]:
     """The records office sends a document's pending envelopes at once instead of waiting for the worker."""
     with db.session() as s:
-        doc = s.get(Document, document_id)
-        if doc is None:
-            raise NotFound(f"No document {document_id}")
+        doc = get_or_404(s, Document, document_id, f"No document {document_id}")
         if not actor.has_role("clerk", doc.office_code):
             raise Forbidden("Only the records office sends its documents")
     return deliver_due(db, document_id=document_id, signing_with=signing_with)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from smartcity.accounts import service as accounts
-from smartcity.core.db import Database, utcnow
+from smartcity.core.db import Database, get_or_404, utcnow
 from smartcity.core.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from smartcity.core.malware import Intake, screen
 from smartcity.core.security import Actor
@@ -330,9 +330,7 @@ def _record_incoming(
 def incoming(db: Database, *, actor: Actor, incoming_id: int) -> IncomingRead:
     """A received document, for the staff of the receiving office."""
     with db.session() as s:
-        row = s.get(IncomingDocument, incoming_id)
-        if row is None:
-            raise NotFound(f"No incoming document {incoming_id}")
+        row = get_or_404(s, IncomingDocument, incoming_id, f"No incoming document {incoming_id}")
         if not any(actor.has_role(r, row.office_code) for r in ("clerk", "specialist", "head", "leader")):
             raise Forbidden("Only the staff of the receiving office may read it")
         return IncomingRead.model_validate(row)
@@ -380,9 +378,7 @@ def assign_handling_unit(db: Database, *, actor: Actor, incoming_id: int, handli
     if not handling_unit:
         raise ValidationFailed.for_field("handling_unit", "name the unit that handles the document")
     with UnitOfWork(db, actor) as uow:
-        row = uow.session.get(IncomingDocument, incoming_id)
-        if row is None:
-            raise NotFound(f"No incoming document {incoming_id}")
+        row = get_or_404(uow.session, IncomingDocument, incoming_id, f"No incoming document {incoming_id}")
         if not any(actor.has_role(r, row.office_code) for r in ("clerk", "head", "leader")):
             raise Forbidden("Only the records office or the leaders of the receiving office assign it")
         before = row.handling_unit

@@ -11,11 +11,11 @@ from smartcity.core.security import Actor
 from smartcity.documents import exchange, kinds
 from smartcity.documents.api import pdf_response
 from smartcity.documents.views_common import (
-    _guard,
+    StaffPage,
     _problem,
     _verification,
 )
-from smartcity.web.deps import ActorDep, get_db
+from smartcity.web.deps import get_db
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)  # included in views.router
@@ -62,10 +62,8 @@ def _incoming_page(
 
 
 @router.get("/can-bo/van-ban/den/{incoming_id}", response_class=HTMLResponse)
-def incoming_page(request: Request, incoming_id: int, actor: ActorDep) -> Response:
+def incoming_page(request: Request, incoming_id: int, actor: StaffPage) -> Response:
     """A received document: sender, number, our số đến and receipt, and its signatures checked here."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
     try:
         return _incoming_page(request, actor, incoming_id)
     except AppError as exc:
@@ -73,10 +71,8 @@ def incoming_page(request: Request, incoming_id: int, actor: ActorDep) -> Respon
 
 
 @router.post("/can-bo/van-ban/den/{incoming_id}/assign", response_class=HTMLResponse)
-async def assign_incoming(request: Request, incoming_id: int, actor: ActorDep) -> Response:
+async def assign_incoming(request: Request, incoming_id: int, actor: StaffPage) -> Response:
     """Name the handling unit of a received document; a refusal comes back in Vietnamese."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
     form = await request.form()
     try:
         await run_in_threadpool(
@@ -98,10 +94,8 @@ async def assign_incoming(request: Request, incoming_id: int, actor: ActorDep) -
 
 
 @router.get("/can-bo/van-ban/den/{incoming_id}/pdf")
-def incoming_pdf(request: Request, incoming_id: int, actor: ActorDep) -> Response:
+def incoming_pdf(request: Request, incoming_id: int, actor: StaffPage) -> Response:
     """A received document's signed PDF."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
     return pdf_response(
         exchange.incoming_pdf(get_db(request), actor=actor, incoming_id=incoming_id), f"den-{incoming_id}.pdf"
     )
@@ -109,11 +103,9 @@ def incoming_pdf(request: Request, incoming_id: int, actor: ActorDep) -> Respons
 
 @router.get("/can-bo/van-ban/den/{incoming_id}/phu-luc/{attachment_id}")
 def incoming_attachment_pdf(
-    request: Request, incoming_id: int, attachment_id: int, actor: ActorDep
+    request: Request, incoming_id: int, attachment_id: int, actor: StaffPage
 ) -> Response:
     """An attachment received with a document, as the sender sealed it."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
     pdf, filename = exchange.incoming_attachment_pdf(
         get_db(request), actor=actor, incoming_id=incoming_id, attachment_id=attachment_id
     )

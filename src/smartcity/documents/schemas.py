@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from smartcity.core.pages import Page
+from smartcity.core.schemas import RowModel
 
 URGENCIES = ("", "Khẩn", "Thượng khẩn", "Hỏa tốc")
 SECRECIES = ("", "Mật", "Tối mật", "Tuyệt mật")
@@ -46,10 +47,8 @@ class Comment(BaseModel):
     comment: str = Field(default="", max_length=2000)
 
 
-class HistoryRead(BaseModel):
+class HistoryRead(RowModel):
     """One step of the flow."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     action: str
     actor: str
@@ -86,10 +85,8 @@ class DocumentRead(DocumentBase):
 DocumentPage = Page[DocumentRead]
 
 
-class RegisterEntryRead(BaseModel):
+class RegisterEntryRead(RowModel):
     """A register line."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     book: str = Field(validation_alias="register", description="outgoing or incoming")
     office_code: str
@@ -122,10 +119,8 @@ class AgencyRead(AgencyIn):
     model_config = ConfigDict(from_attributes=True)
 
 
-class DeliveryRead(BaseModel):
+class DeliveryRead(RowModel):
     """The state of one envelope."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     envelope_id: str
     document_id: int
@@ -138,10 +133,8 @@ class DeliveryRead(BaseModel):
     receipt: dict[str, Any]
 
 
-class IncomingRead(BaseModel):
+class IncomingRead(RowModel):
     """A document received from another agency."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     envelope_id: str
@@ -160,10 +153,8 @@ class IncomingRead(BaseModel):
     receipt: dict[str, Any]
 
 
-class AttachmentRead(BaseModel):
+class AttachmentRead(RowModel):
     """An attachment of a document (or of a received one): name, size, hash, sealed or not."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     filename: str

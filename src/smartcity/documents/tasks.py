@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from smartcity.core.db import Database
+from smartcity.core.scheduler import every
 from smartcity.documents import exchange
 
 
@@ -14,5 +14,4 @@ def deliver(db: Database) -> int:
     return sum(1 for delivery in exchange.deliver_due(db) if delivery.status == "delivered")
 
 
-TASKS: dict[str, Callable[[Database], int]] = {"documents.deliver": deliver}
-INTERVALS = {"documents.deliver": timedelta(seconds=30)}
+TASKS, INTERVALS = every(("documents.deliver", deliver, timedelta(seconds=30)))

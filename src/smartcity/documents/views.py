@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from typing import Any
 
@@ -16,17 +15,18 @@ from smartcity.accounts import service as accounts
 from smartcity.core.db import Database
 from smartcity.core.errors import AppError, ValidationFailed
 from smartcity.core.security import Actor
+from smartcity.core.sheets import XLSX_MEDIA_TYPE, xlsx
 from smartcity.documents import agency_views, attachments, exchange, incoming_views, kinds, service
 from smartcity.documents.api import pdf_response, signing_with
 from smartcity.documents.config import get_documents_settings
 from smartcity.documents.schemas import SECRECIES, URGENCIES, DocumentCreate
 from smartcity.documents.views_common import (
     STAFF,
-    _guard,
+    StaffPage,
     _problem,
     _verification,
 )
-from smartcity.web.deps import ActorDep, get_db
+from smartcity.web.deps import get_db
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -75,10 +75,10 @@ DONE = {
 
 
 @router.get("/can-bo/van-ban", response_class=HTMLResponse)
-def document_list(request: Request, actor: ActorDep, q: str = "", state: str = "", page: int = 1) -> Response:
+def document_list(
+    request: Request, actor: StaffPage, q: str = "", state: str = "", page: int = 1
+) -> Response:
     """Documents of my offices, searchable with or without diacritics."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
     page = max(page, 1)
     items, total = service.list_documents(
         get_db(request), actor=actor, q=q or None, state=state or None, limit=50, offset=(page - 1) * 50
@@ -165,10 +165,8 @@ def _draft_from_form(form: FormData) -> DocumentCreate:
 
 
 @router.get("/can-bo/van-ban/moi", response_class=HTMLResponse)
-def new_document(request: Request, actor: ActorDep) -> Response:
+def new_document(request: Request, actor: StaffPage) -> Response:
     """The draft form."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
     return _form_page(
         request,
         actor,
@@ -177,10 +175,8 @@ def new_document(request: Request, actor: ActorDep) -> Response:
 
 
 @router.post("/can-bo/van-ban/moi", response_class=HTMLResponse)
-async def create_document(request: Request, actor: ActorDep) -> Response:
+async def create_document(request: Request, actor: StaffPage) -> Response:
     """Save a new draft; on a mistake the form comes back with the values and the reason."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
     form = await request.form()
     try:
         data = _draft_from_form(form)
@@ -198,10 +194,8 @@ def _form_values(form: FormData) -> dict[str, Any]:
 
 
 @router.get("/can-bo/van-ban/{document_id}/sua", response_class=HTMLResponse)
-def edit_document(request: Request, document_id: int, actor: ActorDep) -> Response:
+def edit_document(request: Request, document_id: int, actor: StaffPage) -> Response:
     """The draft form filled with a draft (or a returned document)."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
     doc = service.get_document(get_db(request), actor=actor, document_id=document_id)
     values = doc.model_dump()
     values["recipients"] = "\n".join(doc.recipients)
@@ -209,10 +203,8 @@ def edit_document(request: Request, document_id: int, actor: ActorDep) -> Respon
 
 
 @router.post("/can-bo/van-ban/{document_id}/sua", response_class=HTMLResponse)
-async def update_document(request: Request, document_id: int, actor: ActorDep) -> Response:
+async def update_document(request: Request, document_id: int, actor: StaffPage) -> Response:
     """Save the changed draft."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
     form = await request.form()
     try:
         data = _draft_from_form(form)
@@ -288,10 +280,8 @@ def _allowed(actor: Actor, doc: Any, *, pending: bool) -> set[str]:
 
 
 @router.get("/can-bo/van-ban/cho-ky", response_class=HTMLResponse)
-def sign_queue(request: Request, actor: ActorDep) -> Response:
+def sign_queue(request: Request, actor: StaffPage) -> Response:
     """Documents waiting for my signature, and signed ones waiting for my records office."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
     db = get_db(request)
     return render(
         request,
@@ -307,14 +297,12 @@ def sign_queue(request: Request, actor: ActorDep) -> Response:
 def register(
     request: Request,
     register_name: str,
-    actor: ActorDep,
+    actor: StaffPage,
     q: str = "",
     year: str = "",
     format: str = "html",
 ) -> Response:
     """The outgoing or incoming register; `format=xlsx` downloads it as a spreadsheet (an empty year: all)."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
     if register_name not in ("outgoing", "incoming"):
         return Response(status_code=404)
     chosen_year = int(year) if year.strip().isdigit() else None
@@ -331,53 +319,34 @@ def register(
 
 
 def _xlsx(register_name: str, entries: list[Any]) -> Response:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
     outgoing = register_name == "outgoing"
-    sheet.title = "So van ban di" if outgoing else "So van ban den"
-    sheet.append(
+    heading = ["Số đi" if outgoing else "Số đến", "Ngày vào sổ", "Số, ký hiệu", "Ngày văn bản", "Loại"]
+    heading += ["Trích yếu", "Nơi nhận" if outgoing else "Nơi gửi", "Người ký"]
+    rows = (
         [
-            "Số đi" if outgoing else "Số đến",
-            "Ngày vào sổ",
-            "Số, ký hiệu",
-            "Ngày văn bản",
-            "Loại",
-            "Trích yếu",
-            "Nơi nhận" if outgoing else "Nơi gửi",
-            "Người ký",
+            e.number,
+            e.registered_at.date().isoformat(),
+            e.number_symbol,
+            e.document_date.isoformat(),
+            e.type_code,
+            e.subject,
+            e.counterpart,
+            e.signer_name,
         ]
+        for e in entries
     )
-    for e in entries:
-        sheet.append(
-            [
-                e.number,
-                e.registered_at.date().isoformat(),
-                e.number_symbol,
-                e.document_date.isoformat(),
-                e.type_code,
-                e.subject,
-                e.counterpart,
-                e.signer_name,
-            ]
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
+    content = xlsx([heading, *rows], title="So van ban di" if outgoing else "So van ban den")
     name = "so-van-ban-di.xlsx" if outgoing else "so-van-ban-den.xlsx"
     return Response(
-        buffer.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content,
+        media_type=XLSX_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
 @router.get("/can-bo/van-ban/{document_id}", response_class=HTMLResponse)
-def document_page(request: Request, document_id: int, actor: ActorDep, msg: str = "") -> Response:
+def document_page(request: Request, document_id: int, actor: StaffPage, msg: str = "") -> Response:
     """A document: its facts, the PDF, signatures and their verification, history, deliveries."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
     try:
         message = "Đã lưu." if msg == "saved" else DONE.get(msg)
         return _document_page(request, actor, document_id, message=message)
@@ -386,10 +355,8 @@ def document_page(request: Request, document_id: int, actor: ActorDep, msg: str 
 
 
 @router.get("/can-bo/van-ban/{document_id}/pdf")
-def document_pdf(request: Request, document_id: int, actor: ActorDep, preview: bool = False) -> Response:
+def document_pdf(request: Request, document_id: int, actor: StaffPage, preview: bool = False) -> Response:
     """The document's PDF (a layout preview for drafts)."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
     db = get_db(request)
     pdf = (
         service.preview_pdf(db, actor=actor, document_id=document_id)
@@ -406,10 +373,8 @@ def _back_to(document_id: int, back: Any, msg: str) -> RedirectResponse:
 
 
 @router.post("/can-bo/van-ban/{document_id}/phu-luc", response_class=HTMLResponse)
-async def add_attachment(request: Request, document_id: int, actor: ActorDep) -> Response:
+async def add_attachment(request: Request, document_id: int, actor: StaffPage) -> Response:
     """Upload a PDF attachment to a draft; a refusal (too big, not a PDF) comes back in Vietnamese."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
     form = await request.form()
     upload = form.get("file")
     try:
@@ -434,11 +399,9 @@ async def add_attachment(request: Request, document_id: int, actor: ActorDep) ->
 
 @router.post("/can-bo/van-ban/{document_id}/phu-luc/{attachment_id}/xoa", response_class=HTMLResponse)
 async def remove_attachment(
-    request: Request, document_id: int, attachment_id: int, actor: ActorDep
+    request: Request, document_id: int, attachment_id: int, actor: StaffPage
 ) -> Response:
     """Remove an attachment from a draft."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
     form = await request.form()
     try:
         await run_in_threadpool(
@@ -457,10 +420,8 @@ async def remove_attachment(
 
 
 @router.get("/can-bo/van-ban/{document_id}/phu-luc/{attachment_id}")
-def attachment_pdf(request: Request, document_id: int, attachment_id: int, actor: ActorDep) -> Response:
+def attachment_pdf(request: Request, document_id: int, attachment_id: int, actor: StaffPage) -> Response:
     """An attachment's PDF (sealed once the document is issued)."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
     pdf, filename = attachments.pdf_of(
         get_db(request), actor=actor, document_id=document_id, attachment_id=attachment_id
     )
@@ -468,10 +429,8 @@ def attachment_pdf(request: Request, document_id: int, attachment_id: int, actor
 
 
 @router.post("/can-bo/van-ban/{document_id}/{action}", response_class=HTMLResponse)
-async def document_action(request: Request, document_id: int, action: str, actor: ActorDep) -> Response:
+async def document_action(request: Request, document_id: int, action: str, actor: StaffPage) -> Response:
     """Submit, approve, return, sign, issue or send; refusals come back on the page in Vietnamese."""
-    if (refused := _guard(request, actor)) is not None:
-        return refused
     if action not in ACTIONS:
         return Response(status_code=404)
     form = await request.form()

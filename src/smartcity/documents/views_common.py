@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import quote
+from typing import Annotated, Any
 
-from fastapi import Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import Depends, Request
 from pydantic import ValidationError
 
-from smartcity.core.errors import AppError, Forbidden
+from smartcity.core.errors import AppError
 from smartcity.core.malware import MalwareFound, ScannerUnavailable
 from smartcity.core.security import Actor
 from smartcity.signing import service as signing
-from smartcity.web.deps import get_db, get_settings
+from smartcity.web.deps import get_db, get_settings, require_page_role
 from smartcity.web.forms import refusal_messages
-from smartcity.web.templating import render
 
 STAFF = ("specialist", "head", "leader", "clerk")
 
@@ -49,10 +46,6 @@ def _is_staff(actor: Actor) -> bool:
     return any(actor.has_role(role) for role in STAFF)
 
 
-def _login(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-
-
 def _problem(exc: Exception) -> tuple[str, int]:
     """A plain Vietnamese sentence for an error, and its HTTP status."""
     if isinstance(exc, ValidationError):
@@ -69,12 +62,7 @@ def _problem(exc: Exception) -> tuple[str, int]:
     return "Không thực hiện được thao tác.", 400
 
 
-def _guard(request: Request, actor: Actor) -> Response | None:
-    if not actor.is_authenticated:
-        return _login(request)
-    if not _is_staff(actor):
-        return render(request, "error.html", {"error": Forbidden("Trang dành cho cán bộ.")}, status_code=403)
-    return None
+StaffPage = Annotated[Actor, Depends(require_page_role(*STAFF, refusal="Trang dành cho cán bộ."))]
 
 
 def _verification(request: Request, pdf: bytes | None) -> Any:

@@ -94,7 +94,6 @@ DATASETS = [
             "Dossiers received, dossiers decided and the share decided on time (or early) at the one-stop "
             "counters, per procedure and month. Counts under 5 are suppressed."
         ),
-        publisher="ubnd-thu-dau-mot",
         themes=("GOVE",),
         keywords=("hồ sơ", "một cửa", "thủ tục hành chính", "đúng hạn", "dossiers", "one-stop shop"),
         frequency="monthly",
@@ -114,7 +113,6 @@ DATASETS = [
             "For each procedure: dossiers received, dossiers decided and the share decided on time "
             "(or early), over the whole period. Counts under 5 are suppressed."
         ),
-        publisher="ubnd-thu-dau-mot",
         themes=("GOVE",),
         keywords=("hồ sơ", "đúng hạn", "một cửa", "on-time", "dossiers"),
         frequency="daily",

@@ -20,6 +20,7 @@ from smartcity.city.service import WorkingCalendar
 from smartcity.core.config import Settings
 from smartcity.core.crypto import Keys, blind_index, decrypt_personal, encrypt_personal, mask
 from smartcity.core.db import utcnow
+from smartcity.core.demo import given_names, person_name
 from smartcity.core.errors import AppError, Conflict
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
@@ -33,44 +34,6 @@ from smartcity.procedures import service as procedures
 from smartcity.procedures.schemas import ProcedureRead
 
 DEMO = Actor.system("demo")
-SURNAMES = [
-    "Nguyễn",
-    "Trần",
-    "Lê",
-    "Phạm",
-    "Huỳnh",
-    "Hoàng",
-    "Phan",
-    "Võ",
-    "Đặng",
-    "Bùi",
-    "Đỗ",
-    "Ngô",
-    "Dương",
-]
-MIDDLE = ["Văn", "Thị", "Minh", "Ngọc", "Hoàng", "Thanh", "Quốc", "Thu", "Hữu", "Gia"]
-GIVEN = [
-    "An",
-    "Bình",
-    "Châu",
-    "Dũng",
-    "Hà",
-    "Hải",
-    "Hương",
-    "Khang",
-    "Lan",
-    "Long",
-    "Mai",
-    "Nam",
-    "Phúc",
-    "Quân",
-    "Tâm",
-    "Thảo",
-    "Trung",
-    "Tuấn",
-    "Vy",
-    "Yến",
-]
 STREETS = [
     "Bạch Đằng",
     "Yersin",
@@ -99,17 +62,13 @@ STAGES = [
 ]
 
 
-def _name(rng: random.Random) -> str:
-    return f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
-
-
 def _form(procedure: ProcedureRead, rng: random.Random, ward: str) -> dict[str, Any]:
     """A plausible e-form for the six full procedures; a short request otherwise."""
     street = rng.choice(STREETS)
     lat, lon = round(rng.uniform(10.96, 11.06), 6), round(rng.uniform(106.62, 106.70), 6)
     forms: dict[str, dict[str, Any]] = {
         "TDM-QLDT-001": {
-            "owner_name": _name(rng),
+            "owner_name": person_name(rng),
             "street": f"Đường {street}",
             "ward_code": ward,
             "map_sheet": rng.randint(1, 60),
@@ -132,27 +91,27 @@ def _form(procedure: ProcedureRead, rng: random.Random, ward: str) -> dict[str, 
             "longitude": lon,
         },
         "TDM-HT-001": {
-            "child_name": _name(rng),
+            "child_name": person_name(rng),
             "sex": rng.choice(["nam", "nu"]),
             "date_of_birth": "2024-05-01",
             "place_of_birth": "Bệnh viện Đa khoa tỉnh Bình Dương",
             "ethnicity": "Kinh",
             "nationality": "Việt Nam",
-            "mother_name": _name(rng),
+            "mother_name": person_name(rng),
             "ward_code": ward,
             "declarant_relation": "mẹ",
         },
         "TDM-HT-002": {
-            "husband_name": _name(rng),
+            "husband_name": person_name(rng),
             "husband_date_of_birth": "1995-02-03",
             "husband_id_number": f"0740950{rng.randint(10000, 99999)}",
-            "wife_name": _name(rng),
+            "wife_name": person_name(rng),
             "wife_date_of_birth": "1997-08-09",
             "wife_id_number": f"0741970{rng.randint(10000, 99999)}",
             "ward_code": ward,
         },
         "TDM-HT-003": {
-            "deceased_name": _name(rng),
+            "deceased_name": person_name(rng),
             "deceased_date_of_birth": "1940-01-01",
             "date_of_death": "2024-06-01",
             "place_of_death": "tại nhà",
@@ -161,7 +120,7 @@ def _form(procedure: ProcedureRead, rng: random.Random, ward: str) -> dict[str, 
             "declarant_relation": "con",
         },
         "TDM-HKD-001": {
-            "business_name": f"Hộ kinh doanh {rng.choice(GIVEN)} {rng.randint(1, 99)}",
+            "business_name": f"Hộ kinh doanh {given_names(rng)[-1]} {rng.randint(1, 99)}",
             "address": f"{rng.randint(1, 300)} đường {street}",
             "ward_code": ward,
             "business_lines": [rng.choice(["Bán lẻ tạp hóa", "Quán cà phê", "Sửa xe máy", "Tiệm may"])],
@@ -338,7 +297,7 @@ def _demo_dossier(
     id_number = f"074{rng.randint(0, 3)}{rng.randint(50, 99)}{rng.randint(0, 999999):06d}"
     phone = f"09{rng.randint(0, 99999999):08d}"
     form = _form(procedure, rng, ward)
-    name = _name(rng)
+    name = person_name(rng)
     return Dossier(
         procedure_code=procedure.code,
         procedure_name=procedure.name,

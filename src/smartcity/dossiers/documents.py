@@ -131,8 +131,9 @@ def _signature(role: str) -> list[Flowable]:
 # ---------------------------------------------------------------- forms 01–05
 
 
-def _applicant_lines(dossier: Dossier, applicant: str) -> list[Flowable]:
+def _applicant_lines(dossier: Dossier, applicant: str, *, with_code: bool = True) -> list[Flowable]:
     return [
+        *([_p(f"Mã hồ sơ: {dossier.code}")] if with_code else []),
         _p(f"Tiếp nhận hồ sơ của: {applicant}"),
         _p(
             f"Số định danh cá nhân: {dossier.applicant_id_masked or '—'}     "
@@ -142,13 +143,7 @@ def _applicant_lines(dossier: Dossier, applicant: str) -> list[Flowable]:
     ]
 
 
-def _receipt(
-    dossier: Dossier,
-    applicant: str,
-    timeline: Sequence[TimelineEntry],
-    steps_due: dict[str, date],
-    base_url: str,
-) -> list[Flowable]:
+def _receipt(dossier: Dossier, applicant: str, *, base_url: str, **_: Any) -> list[Flowable]:
     lookup = f"{base_url.rstrip('/')}/tra-cuu?code={dossier.code}"
     qr = qr_image(lookup)
     top = Table(
@@ -167,7 +162,7 @@ def _receipt(
     )
     return [
         top,
-        *_applicant_lines(dossier, applicant),
+        *_applicant_lines(dossier, applicant, with_code=False),
         _p(f"Thời gian nhận hồ sơ: {_local(dossier.received_at)}"),
         _p(
             f"Thời gian giải quyết: {dossier.processing_days} ngày làm việc"
@@ -182,15 +177,10 @@ def _receipt(
 
 
 def _supplement(
-    dossier: Dossier,
-    applicant: str,
-    timeline: Sequence[TimelineEntry],
-    steps_due: dict[str, date],
-    base_url: str,
+    dossier: Dossier, applicant: str, *, timeline: Sequence[TimelineEntry], **_: Any
 ) -> list[Flowable]:
     reason = next((t.note for t in reversed(timeline) if t.action == "request_supplement"), None)
     return [
-        _p(f"Mã hồ sơ: {dossier.code}"),
         *_applicant_lines(dossier, applicant),
         _p("Hồ sơ cần bổ sung, hoàn thiện các nội dung sau:"),
         _p(reason or "—"),
@@ -200,15 +190,8 @@ def _supplement(
     ]
 
 
-def _refusal(
-    dossier: Dossier,
-    applicant: str,
-    timeline: Sequence[TimelineEntry],
-    steps_due: dict[str, date],
-    base_url: str,
-) -> list[Flowable]:
+def _refusal(dossier: Dossier, applicant: str, **_: Any) -> list[Flowable]:
     return [
-        _p(f"Mã hồ sơ: {dossier.code}"),
         *_applicant_lines(dossier, applicant),
         _p("Cơ quan, đơn vị từ chối tiếp nhận hồ sơ với lý do:"),
         _p(dossier.outcome_reason or "—"),
@@ -218,15 +201,10 @@ def _refusal(
 
 
 def _apology(
-    dossier: Dossier,
-    applicant: str,
-    timeline: Sequence[TimelineEntry],
-    steps_due: dict[str, date],
-    base_url: str,
+    dossier: Dossier, applicant: str, *, timeline: Sequence[TimelineEntry], **_: Any
 ) -> list[Flowable]:
     reason = next((t.note for t in reversed(timeline) if t.action == "apologise"), None)
     return [
-        _p(f"Mã hồ sơ: {dossier.code}"),
         *_applicant_lines(dossier, applicant),
         _p(f"Ngày hẹn trả kết quả ban đầu: {_day(dossier.due_date)}"),
         _p(f"Lý do chậm trễ: {reason or '—'}"),
@@ -239,9 +217,10 @@ def _apology(
 def _control_sheet(
     dossier: Dossier,
     applicant: str,
+    *,
     timeline: Sequence[TimelineEntry],
     steps_due: dict[str, date],
-    base_url: str,
+    **_: Any,
 ) -> list[Flowable]:
     rows: list[list[Any]] = [["Tên cơ quan / người", "Thời gian", "Bước", "Hạn của bước", "Kết quả"]]
     for entry in timeline:
@@ -262,18 +241,11 @@ def _control_sheet(
     ]
 
 
-def _payment_receipt(
-    dossier: Dossier,
-    applicant: str,
-    timeline: Sequence[TimelineEntry],
-    steps_due: dict[str, date],
-    base_url: str,
-) -> list[Flowable]:
+def _payment_receipt(dossier: Dossier, applicant: str, **_: Any) -> list[Flowable]:
     method = (
         "trực tuyến (cổng thanh toán thử nghiệm)" if dossier.paid_online else "trực tiếp tại Bộ phận Một cửa"
     )
     return [
-        _p(f"Mã hồ sơ: {dossier.code}"),
         *_applicant_lines(dossier, applicant),
         _p(f"Số tiền: {dossier.fee_vnd:,} đồng".replace(",", ".")),
         _p(f"Hình thức nộp: {method}"),
@@ -305,7 +277,7 @@ def process_form(
     """Form 01–05 of the one-stop process for a dossier, as PDF (units named when names are given);
     `applicant` is the applicant's decrypted name."""
     number, title = FORM_TITLES[kind]
-    body = FORM_BUILDERS[kind](dossier, applicant, timeline, steps_due, base_url)
+    body = FORM_BUILDERS[kind](dossier, applicant, timeline=timeline, steps_due=steps_due, base_url=base_url)
     unit = (unit_names or {}).get(dossier.intake_unit, dossier.intake_unit)
     return _build([*_header(unit, number), _p(title, "title"), *body], title=f"{title} {dossier.code}")
 
@@ -370,20 +342,25 @@ def _rows(pairs: list[tuple[str, Any]]) -> Table:
     return _grid([[k, "—" if v in (None, "") else v] for k, v in pairs], [65, 110], header=False)
 
 
+def _certificate(
+    title: str, pairs: list[tuple[str, Any]], *after: Flowable, subtitle: str | None = None
+) -> list[Flowable]:
+    """A result: its title (and subtitle), its table of fields, then what follows the table."""
+    return [_p(title, "title"), *([_p(subtitle, "center")] if subtitle else []), _rows(pairs), *after]
+
+
 def _house_number(d: Dossier, applicant: str, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable]:
     side = {"odd_left": "số lẻ, bên trái", "even_right": "số chẵn, bên phải"}.get(r.get("side", ""), "")
-    return [
-        _p("GIẤY CHỨNG NHẬN SỐ NHÀ", "title"),
-        _rows(
-            [
-                ("Chủ sở hữu", form.get("owner_name")),
-                ("Số nhà", r.get("house_number")),
-                ("Đường", form.get("street")),
-                ("Phường", ward_label(d.ward_code, d.decided_at)),
-                ("Phía", side),
-                ("Tờ bản đồ số / thửa đất số", f"{form.get('map_sheet')} / {form.get('parcel_number')}"),
-            ]
-        ),
+    return _certificate(
+        "GIẤY CHỨNG NHẬN SỐ NHÀ",
+        [
+            ("Chủ sở hữu", form.get("owner_name")),
+            ("Số nhà", r.get("house_number")),
+            ("Đường", form.get("street")),
+            ("Phường", ward_label(d.ward_code, d.decided_at)),
+            ("Phía", side),
+            ("Tờ bản đồ số / thửa đất số", f"{form.get('map_sheet')} / {form.get('parcel_number')}"),
+        ],
         Spacer(1, 4 * mm),
         location_map(form.get("latitude"), form.get("longitude")),
         _p(
@@ -391,116 +368,104 @@ def _house_number(d: Dossier, applicant: str, form: dict[str, Any], r: dict[str,
             "(Thông tư 08/2024/TT-BXD).",
             "small",
         ),
-    ]
+    )
 
 
 def _construction(d: Dossier, applicant: str, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable]:
-    return [
-        _p("GIẤY PHÉP XÂY DỰNG", "title"),
-        _p("(Sử dụng cho nhà ở riêng lẻ)", "center"),
-        _rows(
-            [
-                ("Số giấy phép", r.get("permit_number")),
-                ("Cấp cho", applicant),
-                ("Địa điểm xây dựng", form.get("site_address")),
-                ("Phường", ward_label(d.ward_code, d.decided_at)),
-                (
-                    "Lô đất",
-                    f"tờ {form.get('map_sheet')}, thửa {form.get('parcel_number')}, "
-                    f"{form.get('land_area_m2')} m²",
-                ),
-                ("Diện tích xây dựng tầng 1", f"{form.get('footprint_m2')} m²"),
-                ("Tổng diện tích sàn", f"{form.get('total_floor_area_m2')} m²"),
-                ("Số tầng / chiều cao", f"{form.get('floors')} tầng / {form.get('height_m')} m"),
-                ("Điều kiện kèm theo", r.get("conditions")),
-            ]
-        ),
+    return _certificate(
+        "GIẤY PHÉP XÂY DỰNG",
+        [
+            ("Số giấy phép", r.get("permit_number")),
+            ("Cấp cho", applicant),
+            ("Địa điểm xây dựng", form.get("site_address")),
+            ("Phường", ward_label(d.ward_code, d.decided_at)),
+            (
+                "Lô đất",
+                f"tờ {form.get('map_sheet')}, thửa {form.get('parcel_number')}, "
+                f"{form.get('land_area_m2')} m²",
+            ),
+            ("Diện tích xây dựng tầng 1", f"{form.get('footprint_m2')} m²"),
+            ("Tổng diện tích sàn", f"{form.get('total_floor_area_m2')} m²"),
+            ("Số tầng / chiều cao", f"{form.get('floors')} tầng / {form.get('height_m')} m"),
+            ("Điều kiện kèm theo", r.get("conditions")),
+        ],
         _p(
             f"Giấy phép có hiệu lực khởi công trong {r.get('valid_months', 12)} tháng kể từ ngày cấp.",
             "small",
         ),
-    ]
+        subtitle="(Sử dụng cho nhà ở riêng lẻ)",
+    )
 
 
 def _birth(d: Dossier, applicant: str, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable]:
-    return [
-        _p("GIẤY KHAI SINH", "title"),
-        _rows(
-            [
-                ("Họ, chữ đệm, tên", form.get("child_name")),
-                ("Ngày sinh", form.get("date_of_birth")),
-                ("Giới tính", {"nam": "Nam", "nu": "Nữ"}.get(form.get("sex", ""), "")),
-                ("Dân tộc / Quốc tịch", f"{form.get('ethnicity')} / {form.get('nationality')}"),
-                ("Nơi sinh", form.get("place_of_birth")),
-                ("Số định danh cá nhân", r.get("personal_id_number")),
-                ("Họ tên mẹ", form.get("mother_name")),
-                ("Họ tên cha", form.get("father_name")),
-                ("Số đăng ký", r.get("book_number")),
-            ]
-        ),
-    ]
+    return _certificate(
+        "GIẤY KHAI SINH",
+        [
+            ("Họ, chữ đệm, tên", form.get("child_name")),
+            ("Ngày sinh", form.get("date_of_birth")),
+            ("Giới tính", {"nam": "Nam", "nu": "Nữ"}.get(form.get("sex", ""), "")),
+            ("Dân tộc / Quốc tịch", f"{form.get('ethnicity')} / {form.get('nationality')}"),
+            ("Nơi sinh", form.get("place_of_birth")),
+            ("Số định danh cá nhân", r.get("personal_id_number")),
+            ("Họ tên mẹ", form.get("mother_name")),
+            ("Họ tên cha", form.get("father_name")),
+            ("Số đăng ký", r.get("book_number")),
+        ],
+    )
 
 
 def _marriage(d: Dossier, applicant: str, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable]:
-    return [
-        _p("GIẤY CHỨNG NHẬN KẾT HÔN", "title"),
-        _rows(
-            [
-                ("Họ tên chồng", form.get("husband_name")),
-                ("Ngày sinh", form.get("husband_date_of_birth")),
-                ("Họ tên vợ", form.get("wife_name")),
-                ("Ngày sinh", form.get("wife_date_of_birth")),
-                ("Số đăng ký", r.get("book_number")),
-            ]
-        ),
-    ]
+    return _certificate(
+        "GIẤY CHỨNG NHẬN KẾT HÔN",
+        [
+            ("Họ tên chồng", form.get("husband_name")),
+            ("Ngày sinh", form.get("husband_date_of_birth")),
+            ("Họ tên vợ", form.get("wife_name")),
+            ("Ngày sinh", form.get("wife_date_of_birth")),
+            ("Số đăng ký", r.get("book_number")),
+        ],
+    )
 
 
 def _death(d: Dossier, applicant: str, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable]:
-    return [
-        _p("TRÍCH LỤC KHAI TỬ", "title"),
-        _rows(
-            [
-                ("Họ tên người chết", form.get("deceased_name")),
-                ("Ngày sinh", form.get("deceased_date_of_birth")),
-                ("Ngày chết", form.get("date_of_death")),
-                ("Nơi chết", form.get("place_of_death")),
-                ("Nguyên nhân", form.get("cause_of_death")),
-                ("Số đăng ký", r.get("book_number")),
-            ]
-        ),
-    ]
+    return _certificate(
+        "TRÍCH LỤC KHAI TỬ",
+        [
+            ("Họ tên người chết", form.get("deceased_name")),
+            ("Ngày sinh", form.get("deceased_date_of_birth")),
+            ("Ngày chết", form.get("date_of_death")),
+            ("Nơi chết", form.get("place_of_death")),
+            ("Nguyên nhân", form.get("cause_of_death")),
+            ("Số đăng ký", r.get("book_number")),
+        ],
+    )
 
 
 def _business(d: Dossier, applicant: str, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable]:
-    return [
-        _p("GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH", "title"),
-        _rows(
-            [
-                ("Mã số hộ kinh doanh", r.get("registration_number")),
-                ("Tên hộ kinh doanh", form.get("business_name")),
-                ("Địa điểm kinh doanh", form.get("address")),
-                ("Ngành, nghề", "; ".join(form.get("business_lines", []))),
-                ("Vốn kinh doanh", f"{form.get('capital_vnd', 0):,} đồng".replace(",", ".")),
-                ("Số lao động", form.get("employees")),
-                ("Chủ hộ kinh doanh", applicant),
-            ]
-        ),
-    ]
+    return _certificate(
+        "GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH",
+        [
+            ("Mã số hộ kinh doanh", r.get("registration_number")),
+            ("Tên hộ kinh doanh", form.get("business_name")),
+            ("Địa điểm kinh doanh", form.get("address")),
+            ("Ngành, nghề", "; ".join(form.get("business_lines", []))),
+            ("Vốn kinh doanh", f"{form.get('capital_vnd', 0):,} đồng".replace(",", ".")),
+            ("Số lao động", form.get("employees")),
+            ("Chủ hộ kinh doanh", applicant),
+        ],
+    )
 
 
 def _generic(d: Dossier, applicant: str, form: dict[str, Any], r: dict[str, Any]) -> list[Flowable]:
-    return [
-        _p("VĂN BẢN GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH", "title"),
-        _rows(
-            [
-                ("Thủ tục", d.procedure_name),
-                ("Người đề nghị", applicant),
-                ("Nội dung", form.get("request")),
-                ("Số văn bản", r.get("result_number")),
-            ]
-        ),
-    ]
+    return _certificate(
+        "VĂN BẢN GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
+        [
+            ("Thủ tục", d.procedure_name),
+            ("Người đề nghị", applicant),
+            ("Nội dung", form.get("request")),
+            ("Số văn bản", r.get("result_number")),
+        ],
+    )
 
 
 RESULT_BUILDERS: dict[str, Callable[[Dossier, str, dict[str, Any], dict[str, Any]], list[Flowable]]] = {

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from smartcity.core.events import Event, register_event
 
 
 @register_event("dossiers.DossierSubmitted")
-@dataclass(frozen=True)
 class DossierSubmitted(Event):
     """A dossier was submitted online or received at the counter."""
 
@@ -21,7 +18,6 @@ class DossierSubmitted(Event):
 
 
 @register_event("dossiers.DossierStateChanged")
-@dataclass(frozen=True)
 class DossierStateChanged(Event):
     """An action changed a dossier (its state, step or dates); the applicant is told when it matters."""
 
@@ -35,7 +31,6 @@ class DossierStateChanged(Event):
 
 
 @register_event("dossiers.DossierResultIssued")
-@dataclass(frozen=True)
 class DossierResultIssued(Event):
     """The result document of a dossier was produced (unsigned until the signing service signs it)."""
 
@@ -46,7 +41,6 @@ class DossierResultIssued(Event):
 
 
 @register_event("dossiers.DossierPaid")
-@dataclass(frozen=True)
 class DossierPaid(Event):
     """The fees of a dossier were paid (online or at the counter)."""
 
@@ -57,7 +51,6 @@ class DossierPaid(Event):
 
 
 @register_event("dossiers.DossierRated")
-@dataclass(frozen=True)
 class DossierRated(Event):
     """The applicant rated the service for a dossier."""
 
@@ -68,7 +61,6 @@ class DossierRated(Event):
 
 
 @register_event("dossiers.DossierDeadlineApproaching")
-@dataclass(frozen=True)
 class DossierDeadlineApproaching(Event):
     """An open dossier is due soon or overdue."""
 
@@ -79,7 +71,6 @@ class DossierDeadlineApproaching(Event):
 
 
 @register_event("dossiers.HouseNumberCertified")
-@dataclass(frozen=True)
 class HouseNumberCertified(Event):
     """A house-number certificate was decided: the GIS may enter the number in its address register
     (idempotent per dossier code, e.g. gis.addressing.assign_house_number(reference=code))."""
@@ -94,7 +85,6 @@ class HouseNumberCertified(Event):
 
 
 @register_event("dossiers.ConstructionPermitGranted")
-@dataclass(frozen=True)
 class ConstructionPermitGranted(Event):
     """A construction permit was granted: the GIS may draw it on its parcel (idempotent per dossier code).
 
@@ -115,7 +105,6 @@ class ConstructionPermitGranted(Event):
 
 
 @register_event("dossiers.HouseholdBusinessRegistered")
-@dataclass(frozen=True)
 class HouseholdBusinessRegistered(Event):
     """A household business was registered: the register of household businesses may enter it (idempotent per
     dossier code). Public fields only: the owner's name and contacts are not part of the contract."""

@@ -47,12 +47,10 @@ def _count(row: Counts, dossier: Dossier, rating: int | None, ctx: KpiContext) -
 
 def _share(numerator: str, denominator: str) -> Callable[[Database, KpiContext], list[KpiValue]]:
     def compute(db: Database, ctx: KpiContext) -> list[KpiValue]:
-        values = []
-        for ward, row in _counts(db, ctx).items():
-            whole, part = row[denominator], row[numerator]
-            value = round(100 * part / whole, 2) if whole else None
-            values.append(KpiValue(value, ward=ward, numerator=float(part), denominator=float(whole)))
-        return values or [KpiValue(None)]
+        counts = _counts(db, ctx).items()
+        return [KpiValue.share(row[numerator], row[denominator], ward) for ward, row in counts] or [
+            KpiValue(None)
+        ]
 
     return compute
 

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from smartcity.core.pages import KeysetPage
+from smartcity.core.schemas import RowModel, StrictModel
 
 CCCD_PATTERN = r"^[0-9]{12}$"
 PHONE_PATTERN = r"^\+?[0-9]{8,15}$"
@@ -25,10 +26,8 @@ class ApplicantIn(BaseModel):
     address: str | None = Field(default=None, max_length=300)
 
 
-class DossierCreate(BaseModel):
+class DossierCreate(StrictModel):
     """A new dossier: the procedure, the applicant, the e-form and (at the counter) paper documents seen."""
-
-    model_config = ConfigDict(extra="forbid")
 
     procedure_code: str = Field(min_length=2, max_length=40)
     applicant: ApplicantIn
@@ -41,10 +40,8 @@ class DossierCreate(BaseModel):
     )
 
 
-class ActionRequest(BaseModel):
+class ActionRequest(StrictModel):
     """The body of `POST /api/v1/dossiers/{code}/actions/{action}`."""
-
-    model_config = ConfigDict(extra="forbid")
 
     reason: str | None = Field(default=None, max_length=2000)
     assignee: str | None = Field(default=None, max_length=64)
@@ -67,10 +64,8 @@ class TimelineEntry(BaseModel):
     at: datetime
 
 
-class AttachmentRead(BaseModel):
+class AttachmentRead(RowModel):
     """A file attached to the dossier."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     document_code: str
@@ -153,10 +148,8 @@ class LookupResult(BaseModel):
     result_available: bool
 
 
-class RatingIn(BaseModel):
+class RatingIn(StrictModel):
     """The applicant's rating: 1 không hài lòng, 2 hài lòng, 3 rất hài lòng, overall and by indicator."""
-
-    model_config = ConfigDict(extra="forbid")
 
     overall: int = Field(ge=1, le=3)
     indicators: dict[str, int] = Field(default_factory=dict)

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
+from smartcity.core.files import file_store
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.dossiers.models import Dossier, DossierDocument
-from smartcity.dossiers.storage import file_store
 
 RESULT, UNSIGNED = "result", "result_unsigned"
 ACTOR = Actor.system("dossiers.signed-results")
@@ -64,7 +64,7 @@ def result_to_sign(db: Database, *, code: str, sha256: str) -> ResultToSign | No
 
 def result_pdf(settings: Settings, sha256: str) -> bytes:
     """The bytes of a stored result PDF."""
-    return file_store(settings.data_dir).get(sha256)
+    return file_store(settings, "dossiers").get(sha256)
 
 
 def signature_status(db: Database, code: str) -> dict[str, Any]:
@@ -104,7 +104,7 @@ def store_signed_result(
     signers: list[str],
 ) -> bool:
     """Make the signed PDF the dossier's result (the unsigned one kept); False if already done or stale."""
-    digest = file_store(settings.data_dir).put(signed_pdf)
+    digest = file_store(settings, "dossiers").put(signed_pdf)
     with UnitOfWork(db, ACTOR) as uow:
         s = uow.session
         dossier = _locked_dossier(s, code)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
+from smartcity.core.scheduler import every
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.dossiers import deadlines
@@ -57,5 +57,4 @@ def warn_deadlines_task(db: Database) -> int:
     return sum(warn_deadlines(db, settings=db.settings).values())
 
 
-TASKS: dict[str, Callable[[Database], int]] = {"dossiers.warn_deadlines": warn_deadlines_task}
-INTERVALS = {"dossiers.warn_deadlines": timedelta(hours=6)}
+TASKS, INTERVALS = every(("dossiers.warn_deadlines", warn_deadlines_task, timedelta(hours=6)))

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -16,14 +16,13 @@ from smartcity.accounts import service as accounts
 from smartcity.city import service as city
 from smartcity.core import clock
 from smartcity.core.errors import AppError, BadRequest, Forbidden, TooManyRequests, ValidationFailed
-from smartcity.core.security import Actor
 from smartcity.dossiers import payments, ratings, service, signed_results, stats
 from smartcity.dossiers.forms import coerce, fields_of
 from smartcity.dossiers.schemas import ApplicantIn, DossierCreate
 from smartcity.dossiers.states import DONE, RETURNED, STATE_NAMES
 from smartcity.dossiers.workflow import FIXED_RULES, steps_of
 from smartcity.procedures import service as procedures
-from smartcity.web.deps import current_actor, get_db, get_settings
+from smartcity.web.deps import PageUserDep, get_db, get_settings
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
@@ -32,12 +31,7 @@ STAFF_LINKS = (
     {"label": "Hồ sơ cần xử lý", "href": "/can-bo/ho-so", "roles": ("clerk", "specialist", "head", "leader")},
     {"label": "Thống kê hồ sơ", "href": "/can-bo/thong-ke", "roles": ("head", "leader", "operator")},
 )
-Who = Annotated[Actor, Depends(current_actor)]
 STATISTICS_ROLES = ("head", "leader", "operator", "admin")
-
-
-def _login(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
 
 
 def _ward_options(request: Request, procedure: Any) -> list[tuple[str, str]]:
@@ -71,10 +65,8 @@ def _submit_page(
 
 
 @router.get("/ho-so/nop/{code}", response_class=HTMLResponse)
-def submit_form(request: Request, code: str, actor: Who) -> Response:
+def submit_form(request: Request, code: str, actor: PageUserDep) -> Response:
     """The e-form of a procedure, rendered from its JSON Schema, with one file input per document."""
-    if not actor.is_authenticated:
-        return _login(request)
     return _submit_page(request, code, values={}, errors=[])
 
 
@@ -89,10 +81,8 @@ async def _uploads(form: Any) -> list[service.Upload]:
 
 
 @router.post("/ho-so/nop/{code}", response_class=HTMLResponse)
-async def submit(request: Request, code: str, actor: Who) -> Response:
+async def submit(request: Request, code: str, actor: PageUserDep) -> Response:
     """Submit the dossier; on a mistake the form comes back with each problem next to its field."""
-    if not actor.is_authenticated:
-        return _login(request)
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     procedure = procedures.get_procedure(get_db(request), code)
@@ -142,13 +132,11 @@ def _from_the_start(request: Request) -> Response:
 @router.get("/ho-so", response_class=HTMLResponse)
 def my_dossiers(
     request: Request,
-    actor: Who,
+    actor: PageUserDep,
     page: Annotated[int, Query(ge=1, le=10000)] = 1,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     """The citizen's own dossiers (staff: the dossiers of their units)."""
-    if not actor.is_authenticated:
-        return _login(request)
     try:
         result = service.list_dossiers(
             get_db(request),
@@ -171,7 +159,7 @@ def my_dossiers(
 @router.get("/can-bo/ho-so", response_class=HTMLResponse)
 def staff_queue(
     request: Request,
-    actor: Who,
+    actor: PageUserDep,
     queue: Annotated[bool, Query()] = True,
     deadline: Annotated[str | None, Query(pattern="^(within|due_soon|overdue|paused)?$")] = None,
     state: Annotated[str | None, Query(max_length=2)] = None,
@@ -179,8 +167,6 @@ def staff_queue(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     """Queues per role and unit: the dossiers awaiting the caller, with due-date colours."""
-    if not actor.is_authenticated:
-        return _login(request)
     if not any(actor.has_role(r) for r in service.STAFF_ROLES):
         raise Forbidden("Trang dành cho cán bộ.")
     state_value = int(state) if state and state.isdigit() else None
@@ -216,10 +202,8 @@ def staff_queue(
 
 
 @router.get("/ho-so/{code}", response_class=HTMLResponse)
-def dossier_page(request: Request, code: str, actor: Who) -> Response:
+def dossier_page(request: Request, code: str, actor: PageUserDep) -> Response:
     """The dossier: state, due dates, timeline, documents, the actions the caller may take, pay and rate."""
-    if not actor.is_authenticated:
-        return _login(request)
     db, settings = get_db(request), get_settings(request)
     detail = service.get_dossier(
         db, actor=actor, settings=settings, code=code, locale=request_locale(request)
@@ -237,7 +221,11 @@ def dossier_page(request: Request, code: str, actor: Who) -> Response:
             "result_proposal": service.proposed_result(db, settings, code)
             if "process" in detail.actions
             else {},
-            "form_titles": {f.name: f.title for f in fields_of(procedure.form_schema)},
+            # the demo and the counter record the ward on every form, also where the schema does not ask it
+            "form_titles": {
+                "ward_code": "Phường",
+                **{f.name: f.title for f in fields_of(procedure.form_schema)},
+            },
             "form_choices": {f.name: dict(f.options) for f in fields_of(procedure.form_schema)},
             "document_names": {d.code: d.name for d in procedure.required_documents},
             "unit_titles": service.unit_names(db, dossier),
@@ -298,10 +286,8 @@ def _result_signature(db: Any, code: str) -> dict[str, Any]:
 
 
 @router.post("/ho-so/{code}/hanh-dong/{action}")
-async def dossier_action(request: Request, code: str, action: str, actor: Who) -> Response:
+async def dossier_action(request: Request, code: str, action: str, actor: PageUserDep) -> Response:
     """Take an action from the dossier page."""
-    if not actor.is_authenticated:
-        return _login(request)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str) and v.strip()}
     payload: dict[str, Any] = {
         k: form[k] for k in ("reason", "assignee", "unit", "new_due_date") if k in form
@@ -327,10 +313,8 @@ async def dossier_action(request: Request, code: str, action: str, actor: Who) -
 
 
 @router.post("/ho-so/{code}/thanh-toan")
-def pay(request: Request, code: str, actor: Who) -> Response:
+def pay(request: Request, code: str, actor: PageUserDep) -> Response:
     """Start an online payment: to the (sandbox) gateway's page."""
-    if not actor.is_authenticated:
-        return _login(request)
     return_url = str(request.url_for("payment_return"))
     url = payments.start_payment(
         get_db(request),
@@ -383,10 +367,8 @@ def payment_return(request: Request) -> Response:
 
 
 @router.post("/ho-so/{code}/danh-gia")
-async def rate(request: Request, code: str, actor: Who) -> Response:
+async def rate(request: Request, code: str, actor: PageUserDep) -> Response:
     """The applicant's rating from the dossier page."""
-    if not actor.is_authenticated:
-        return _login(request)
     form = await request.form()
     from smartcity.dossiers.schemas import RatingIn
 
@@ -442,13 +424,11 @@ async def lookup(request: Request) -> HTMLResponse:
 @router.get("/can-bo/thong-ke", response_class=HTMLResponse)
 def statistics_page(
     request: Request,
-    actor: Who,
+    actor: PageUserDep,
     by: Annotated[str, Query(pattern="^(procedure|field|unit|month|all)$")] = "field",
     xlsx: Annotated[bool, Query()] = False,
 ) -> Response:
     """Statistics by procedure, field, unit or month; the same as XLSX."""
-    if not actor.is_authenticated:
-        return _login(request)
     if not any(actor.has_role(role) for role in STATISTICS_ROLES):
         raise Forbidden("Thống kê dành cho lãnh đạo và vận hành.")
     rows = stats.statistics(get_db(request), settings=get_settings(request), by=by)

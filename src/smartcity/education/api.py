@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from smartcity.core import clock
 from smartcity.core.errors import PayloadTooLarge, UnsupportedMediaType
 from smartcity.core.pages import Page, PagingDep
+from smartcity.core.sheets import XLSX_MEDIA_TYPE as XLSX
 from smartcity.education import service
 from smartcity.education.schemas import (
     AssetCreate,
@@ -38,7 +39,6 @@ from smartcity.education.service.common import education_settings
 from smartcity.web.deps import DbDep, SettingsDep, UserDep
 
 router = APIRouter(prefix="/api/v1/education", tags=["education"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERIOD = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
 
 # ------------------------------------------------------------------------------------------ public

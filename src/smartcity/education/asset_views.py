@@ -19,18 +19,16 @@ from smartcity.education.schemas import (
     StocktakeOpen,
 )
 from smartcity.education.service.common import CONDITIONS
-from smartcity.education.views_common import CSRF, _attempt, _back, _login, _page
-from smartcity.web.deps import ActorDep, DbDep, SettingsDep
+from smartcity.education.views_common import CSRF, _attempt, _back, _page
+from smartcity.web.deps import DbDep, PageUserDep, SettingsDep
 from smartcity.web.forms import refusal_messages
 
 router = APIRouter()  # included in views.router
 
 
 @router.get("/can-bo/giao-duc/truong/{code}/tai-san", response_class=HTMLResponse)
-def assets(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, code: str) -> Response:
+def assets(request: Request, db: DbDep, settings: SettingsDep, actor: PageUserDep, code: str) -> Response:
     """The register with depreciation to date, totals, and the stock-takes."""
-    if not actor.is_authenticated:
-        return _login(request)
     rows = service.list_assets(db, actor=actor, school_code=code)
     today = clock.today(settings)
     takes = service.stocktakes(db, actor=actor, school_code=code)
@@ -54,37 +52,30 @@ def assets(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, 
 
 @router.post("/can-bo/giao-duc/truong/{code}/kiem-ke", dependencies=CSRF)
 def open_stocktake(
-    request: Request,
     db: DbDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    actor: PageUserDep,
     code: str,
     ngay: Annotated[date, Form()],
     hoi_dong: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     """Open this year's stock-take."""
-    if not actor.is_authenticated:
-        return _login(request)
     data = StocktakeOpen(year=ngay.year, counted_on=ngay, committee=hoi_dong)
     take_id = service.open_stocktake(db, actor=actor, settings=settings, school_code=code, data=data)
     return RedirectResponse(f"/can-bo/giao-duc/kiem-ke/{take_id}", status_code=303)
 
 
 @router.get("/can-bo/giao-duc/kiem-ke/{take_id}", response_class=HTMLResponse)
-def stocktake(request: Request, db: DbDep, actor: ActorDep, take_id: int) -> Response:
+def stocktake(request: Request, db: DbDep, actor: PageUserDep, take_id: int) -> Response:
     """The stock-take sheet: every item with its book quantity, what was found and why they differ."""
-    if not actor.is_authenticated:
-        return _login(request)
     take = service.get_stocktake(db, actor=actor, stocktake_id=take_id)
     errors = [e for e in request.query_params.get("errors", "").split("|") if e]
     return _page(request, "stocktake.html", {"take": take, "conditions": CONDITIONS, "errors": errors})
 
 
 @router.post("/can-bo/giao-duc/kiem-ke/{take_id}", dependencies=CSRF)
-async def count(request: Request, db: DbDep, actor: ActorDep, take_id: int) -> Response:
+async def count(request: Request, db: DbDep, actor: PageUserDep, take_id: int) -> Response:
     """Save the counts of the sheet (each row: quantity, condition, explanation)."""
-    if not actor.is_authenticated:
-        return _login(request)
     form = await request.form()
     take = service.get_stocktake(db, actor=actor, stocktake_id=take_id)
     counts: dict[int, StocktakeCount] = {}
@@ -113,11 +104,9 @@ async def count(request: Request, db: DbDep, actor: ActorDep, take_id: int) -> R
 
 @router.get("/can-bo/giao-duc/tai-san/{asset_id}", response_class=HTMLResponse)
 def asset_page(
-    request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, asset_id: int
+    request: Request, db: DbDep, settings: SettingsDep, actor: PageUserDep, asset_id: int
 ) -> Response:
     """An item of the register: value, history, and the office's transfer and write-off forms."""
-    if not actor.is_authenticated:
-        return _login(request)
     asset = service.get_asset(db, actor=actor, settings=settings, asset_id=asset_id)
     return _page(
         request,
@@ -135,10 +124,9 @@ def asset_page(
 
 @router.post("/can-bo/giao-duc/tai-san/{asset_id}/dieu-chuyen", dependencies=CSRF)
 def move_asset(
-    request: Request,
     db: DbDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    actor: PageUserDep,
     asset_id: int,
     truong_nhan: Annotated[str, Form(max_length=40)],
     so_luong: Annotated[int, Form(ge=1, le=1_000_000)],
@@ -146,8 +134,6 @@ def move_asset(
     ly_do: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     """Move units of the item to another school's register."""
-    if not actor.is_authenticated:
-        return _login(request)
     url = f"/can-bo/giao-duc/tai-san/{asset_id}"
     if len(ly_do.strip()) < 3:
         return _back(url, error="Hãy ghi lý do điều chuyển.")
@@ -161,10 +147,9 @@ def move_asset(
 
 @router.post("/can-bo/giao-duc/tai-san/{asset_id}/thanh-ly", dependencies=CSRF)
 def write_off_asset(
-    request: Request,
     db: DbDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    actor: PageUserDep,
     asset_id: int,
     so_luong: Annotated[int, Form(ge=1, le=1_000_000)],
     ngay: Annotated[date, Form()],
@@ -172,8 +157,6 @@ def write_off_asset(
     so_quyet_dinh: Annotated[str, Form(max_length=80)] = "",
 ) -> Response:
     """Write off units of the item by a decision."""
-    if not actor.is_authenticated:
-        return _login(request)
     url = f"/can-bo/giao-duc/tai-san/{asset_id}"
     if len(ly_do.strip()) < 3:
         return _back(url, error="Hãy ghi lý do thanh lý.")

@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from smartcity.core.db import open_database
+from smartcity.core.commands import command_database
 from smartcity.core.security import Actor
 from smartcity.education import service
 
@@ -17,11 +17,8 @@ console = Console()
 @app.command("schools")
 def schools() -> None:
     """Every school with its pupils, classes above the norm and fee collection this year."""
-    db = open_database()
-    try:
+    with command_database() as db:
         data = service.overview(db, actor=Actor.system("cli"), settings=db.settings)
-    finally:
-        db.dispose()
     table = Table("Trường", "Phường", "Học sinh", "Lớp vượt sĩ số", "Tỷ lệ thu")
     for row in data["schools"]:
         table.add_row(
@@ -40,9 +37,8 @@ def bill(
     school: list[str] = typer.Option(None, "--school", help="Only these schools (codes); default all"),
 ) -> None:
     """Bill every pupil of the schools for a month (once per pupil and month)."""
-    db = open_database()
     actor = Actor.system("cli")
-    try:
+    with command_database() as db:
         codes = school or [s["code"] for s in service.list_schools(db)]
         with console.status(f"Lập hóa đơn tháng {month}…"):
             results = {
@@ -51,8 +47,6 @@ def bill(
                 )
                 for code in codes
             }
-    finally:
-        db.dispose()
     invoices = sum(r["invoices"] for r in results.values())
     total = sum(r["total_vnd"] for r in results.values())
     console.print(f"{invoices} hóa đơn, {service.vnd(total)}, {len(codes)} trường")

@@ -15,8 +15,6 @@ from smartcity.core.db import Database
 from smartcity.core.errors import NotFound
 from smartcity.education import service
 
-PUBLISHER = "ubnd-thu-dau-mot"
-
 
 def _figures(db: Database, settings: Settings) -> list[dict[str, Any]]:
     try:
@@ -106,7 +104,6 @@ DATASETS: list[Dataset] = [
         title_en="Public schools (preschool, primary, lower secondary)",
         description_vi="Trường công lập: cấp học, phường, địa chỉ, vị trí, quy mô và sĩ số năm học hiện tại.",
         description_en="Public schools: level, ward, address, location, capacity and this year's enrolment.",
-        publisher=PUBLISHER,
         themes=("EDUC", "GOVE"),
         keywords=("trường học", "giáo dục", "schools"),
         frequency="monthly",
@@ -133,7 +130,6 @@ DATASETS: list[Dataset] = [
         title_en="Pupils by ward and level",
         description_vi="Số trường, học sinh, lớp và lớp vượt sĩ số quy định theo phường và cấp học.",
         description_en="Schools, pupils, classes and classes above the class-size norm by ward and level.",
-        publisher=PUBLISHER,
         themes=("EDUC", "SOCI"),
         keywords=("sĩ số", "học sinh", "enrolment"),
         frequency="monthly",
@@ -154,7 +150,6 @@ DATASETS: list[Dataset] = [
         title_en="School fee collection by month",
         description_vi="Số hóa đơn, số tiền phải thu và đã thu theo trường và tháng.",
         description_en="Invoices, money billed and collected by school and month.",
-        publisher=PUBLISHER,
         themes=("EDUC", "ECON"),
         keywords=("học phí", "khoản thu", "fees"),
         frequency="monthly",
@@ -176,7 +171,6 @@ DATASETS: list[Dataset] = [
         title_en="Learning devices by school",
         description_vi="Máy tính, máy tính bảng dùng cho học sinh đang sử dụng và số trên 1.000 học sinh.",
         description_en="Computers and tablets in use by pupils, and per 1,000 pupils.",
-        publisher=PUBLISHER,
         themes=("EDUC", "TECH"),
         keywords=("thiết bị", "chuyển đổi số", "devices"),
         frequency="monthly",

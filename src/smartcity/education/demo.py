@@ -24,7 +24,7 @@ from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
-from smartcity.core.demo import demo_password
+from smartcity.core.demo import demo_password, person_name
 from smartcity.core.security import Actor
 from smartcity.core.text import fold
 from smartcity.core.uow import UnitOfWork
@@ -69,29 +69,6 @@ DEMO_USERS = (
         school_org_unit("TH-PHUHOA1"),
     ),
 )
-FAMILY = (
-    "Nguyễn",
-    "Trần",
-    "Lê",
-    "Phạm",
-    "Huỳnh",
-    "Hoàng",
-    "Võ",
-    "Phan",
-    "Trương",
-    "Bùi",
-    "Đặng",
-    "Đỗ",
-    "Ngô",
-)
-MIDDLE = {
-    "M": ("Văn", "Minh", "Gia", "Quốc", "Hoàng", "Đức", "Anh"),
-    "F": ("Thị", "Ngọc", "Thu", "Bảo", "Khánh"),
-}
-GIVEN = {
-    "M": ("Khang", "Bảo", "Nam", "Phúc", "Huy", "Long", "Khôi", "Minh", "Đạt", "Tín", "Quân", "Hiếu"),
-    "F": ("Vy", "Ngân", "Thảo", "Nhi", "Anh", "Trâm", "Hân", "My", "Linh", "Như", "Yến", "Tiên"),
-}
 SUBJECTS = {
     "preschool": ("Hoạt động học", "Làm quen chữ cái", "Âm nhạc", "Vận động", "Tạo hình"),
     "primary": (
@@ -128,10 +105,6 @@ def _school_year(today: date) -> tuple[str, date, date, date]:
 
 def _slug(text: str) -> str:
     return "".join(c for c in fold(text) if c.isalnum() and c.isascii())
-
-
-def _person(rng: random.Random, sex: str) -> str:
-    return f"{rng.choice(FAMILY)} {rng.choice(MIDDLE[sex])} {rng.choice(GIVEN[sex])}"
 
 
 def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
@@ -355,7 +328,7 @@ class _Builder(FeesAndAssets):
             people += [("teacher", self.rng.choice(SUBJECTS[school.level])) for _ in classes[code]]
             for role, subject in people:
                 sex = self.rng.choice("MFFF")
-                name = _person(self.rng, sex)
+                name = person_name(self.rng, female=sex == "F")
                 parts = _slug(name.split()[-1]) + "." + "".join(_slug(p)[0] for p in name.split()[:-1])
                 email = f"{parts}.{slug}@{EMAIL_DOMAIN}"
                 n = 2
@@ -412,7 +385,7 @@ class _Builder(FeesAndAssets):
                 full = (code, cls.name) == FULL_CLASS
                 for _ in range(cls.enrolled_count if full else min(self.per_class, cls.enrolled_count)):
                     sex = self.rng.choice("MF")
-                    people.append((cls, school, _person(self.rng, sex), sex))
+                    people.append((cls, school, person_name(self.rng, female=sex == "F"), sex))
         for code, class_name, name, sex in CHILDREN:
             cls = next(c for c in classes[code] if c.name == class_name)
             people.append((cls, self.schools[code], name, sex))

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from smartcity.core.events import Event, register_event
 
 
 @register_event("education.StudentEnrolled")
-@dataclass(frozen=True)
 class StudentEnrolled(Event):
     """A student was enrolled in a class of a school."""
 
@@ -18,7 +15,6 @@ class StudentEnrolled(Event):
 
 
 @register_event("education.StudentTransferred")
-@dataclass(frozen=True)
 class StudentTransferred(Event):
     """A student moved from one school to another."""
 
@@ -28,7 +24,6 @@ class StudentTransferred(Event):
 
 
 @register_event("education.FeesInvoiced")
-@dataclass(frozen=True)
 class FeesInvoiced(Event):
     """A school billed its students for a month."""
 
@@ -39,7 +34,6 @@ class FeesInvoiced(Event):
 
 
 @register_event("education.FeePaid")
-@dataclass(frozen=True)
 class FeePaid(Event):
     """Money was received on a school invoice, online or at the counter."""
 
@@ -51,7 +45,6 @@ class FeePaid(Event):
 
 
 @register_event("education.AssetWrittenOff")
-@dataclass(frozen=True)
 class AssetWrittenOff(Event):
     """Part or all of an item left a school's register (written off, transferred, or missing)."""
 
@@ -63,7 +56,6 @@ class AssetWrittenOff(Event):
 
 
 @register_event("education.StocktakeClosed")
-@dataclass(frozen=True)
 class StocktakeClosed(Event):
     """A school's yearly stock-take was applied to its register."""
 

@@ -11,17 +11,15 @@ from smartcity.core import clock
 from smartcity.core.errors import BadRequest
 from smartcity.education import service
 from smartcity.education.service.common import education_settings
-from smartcity.education.views_common import CSRF, _login, _page
-from smartcity.web.deps import ActorDep, DbDep, SettingsDep
+from smartcity.education.views_common import CSRF, _page
+from smartcity.web.deps import ActorDep, DbDep, PageUserDep, SettingsDep
 
 router = APIRouter()  # included in views.router
 
 
 @router.get("/con-toi", response_class=HTMLResponse)
-def my_children(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep) -> Response:
+def my_children(request: Request, db: DbDep, settings: SettingsDep, actor: PageUserDep) -> Response:
     """The signed-in parent's children at school, with what is owed."""
-    if not actor.is_authenticated:
-        return _login(request)
     children = service.children_of(db, actor=actor, settings=settings)
     for child in children:
         invoices = service.student_invoices(db, actor=actor, code=child["code"])
@@ -32,10 +30,8 @@ def my_children(request: Request, db: DbDep, settings: SettingsDep, actor: Actor
 
 
 @router.get("/con-toi/{code}", response_class=HTMLResponse)
-def child_page(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, code: str) -> Response:
+def child_page(request: Request, db: DbDep, settings: SettingsDep, actor: PageUserDep, code: str) -> Response:
     """A child's fees (pay online, receipts), attendance of the last days and the class timetable."""
-    if not actor.is_authenticated:
-        return _login(request)
     child = service.get_student(db, actor=actor, settings=settings, code=code)
     days = education_settings(settings).attendance_days_shown
     since = clock.today(settings) - timedelta(days=days)
@@ -62,10 +58,8 @@ def child_page(request: Request, db: DbDep, settings: SettingsDep, actor: ActorD
 
 
 @router.post("/con-toi/hoa-don/{number}/thanh-toan", dependencies=CSRF)
-def pay(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, number: str) -> Response:
+def pay(request: Request, db: DbDep, settings: SettingsDep, actor: PageUserDep, number: str) -> Response:
     """Start paying an invoice online: to the payment provider's page."""
-    if not actor.is_authenticated:
-        return _login(request)
     return_url = str(request.url_for("education_payment_return"))
     url = service.start_online_payment(
         db, actor=actor, settings=settings, number=number, return_url=return_url
@@ -87,10 +81,8 @@ def payment_return(request: Request, db: DbDep, settings: SettingsDep, actor: Ac
 
 
 @router.get("/con-toi/bien-lai/{number}.pdf")
-def receipt(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, number: str) -> Response:
+def receipt(db: DbDep, settings: SettingsDep, actor: PageUserDep, number: str) -> Response:
     """A receipt as PDF (the child's parent or the school's staff)."""
-    if not actor.is_authenticated:
-        return _login(request)
     pdf = service.receipt_pdf(db, actor=actor, settings=settings, receipt_number=number)
     return Response(
         pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{number}.pdf"'}

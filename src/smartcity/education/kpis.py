@@ -37,8 +37,15 @@ def _by_ward(
     return out
 
 
-def _ratio(part: float, whole: float, scale: float = 100.0) -> float | None:
-    return round(scale * part / whole, 1) if whole else None
+def _ratio_of(
+    part: str, whole: str, scale: float = 100.0
+) -> Callable[[Database, KpiContext], list[KpiValue]]:
+    """The sum of one figure over the sum of another (× scale), for the city and each ward."""
+
+    def value(rows: list[dict[str, Any]]) -> KpiValue:
+        return KpiValue.share(sum(r[part] for r in rows), sum(r[whole] for r in rows), scale=scale, digits=1)
+
+    return lambda db, context: _by_ward(_rows(db, context), context, value)
 
 
 def _students(db: Database, context: KpiContext) -> list[KpiValue]:
@@ -58,7 +65,7 @@ def _per_school(level: str | None) -> Callable[[Database, KpiContext], list[KpiV
         def value(rows: list[dict[str, Any]]) -> KpiValue:
             chosen = [r for r in rows if level is None or r["level"] == level]
             total = sum(r["students"] for r in chosen)
-            return KpiValue(_ratio(total, len(chosen), 1.0), numerator=total, denominator=len(chosen))
+            return KpiValue.share(total, len(chosen), scale=1.0, digits=1)
 
         return _by_ward(_rows(db, context), context, value)
 
@@ -71,7 +78,7 @@ def _within_norm(db: Database, context: KpiContext) -> list[KpiValue]:
     def value(rows: list[dict[str, Any]]) -> KpiValue:
         classes = sum(r["classes"] for r in rows)
         within = classes - sum(r["over_norm"] for r in rows)
-        return KpiValue(_ratio(within, classes), numerator=within, denominator=classes)
+        return KpiValue.share(within, classes, digits=1)
 
     return _by_ward(_rows(db, context), context, value)
 
@@ -80,37 +87,7 @@ def _attendance(db: Database, context: KpiContext) -> list[KpiValue]:
     """Present or late over all attendance marks of the period, in percent (the city)."""
     start, end = context.local_days()
     present, marked = service.attendance_rate(db, start=start, end=end)
-    return [KpiValue(_ratio(present, marked), numerator=present, denominator=marked)]
-
-
-def _collection(db: Database, context: KpiContext) -> list[KpiValue]:
-    """Money collected on this school year's invoices fallen due, over what they billed, in percent."""
-
-    def value(rows: list[dict[str, Any]]) -> KpiValue:
-        paid, billed = sum(r["fee_paid_vnd"] for r in rows), sum(r["fee_billed_vnd"] for r in rows)
-        return KpiValue(_ratio(paid, billed), numerator=paid, denominator=billed)
-
-    return _by_ward(_rows(db, context), context, value)
-
-
-def _devices(db: Database, context: KpiContext) -> list[KpiValue]:
-    """Learning devices in use per 1,000 pupils."""
-
-    def value(rows: list[dict[str, Any]]) -> KpiValue:
-        devices, pupils = sum(r["devices"] for r in rows), sum(r["students"] for r in rows)
-        return KpiValue(_ratio(devices, pupils, 1000.0), numerator=devices, denominator=pupils)
-
-    return _by_ward(_rows(db, context), context, value)
-
-
-def _online(db: Database, context: KpiContext) -> list[KpiValue]:
-    """Classes taught online or blended, in percent."""
-
-    def value(rows: list[dict[str, Any]]) -> KpiValue:
-        classes, online = sum(r["classes"] for r in rows), sum(r["online_or_blended"] for r in rows)
-        return KpiValue(_ratio(online, classes), numerator=online, denominator=classes)
-
-    return _by_ward(_rows(db, context), context, value)
+    return [KpiValue.share(present, marked, digits=1)]
 
 
 INDICATORS: list[Indicator] = [
@@ -170,7 +147,7 @@ INDICATORS: list[Indicator] = [
         unit="%",
         formula_vi="Số tiền đã thu trên các hóa đơn năm học đã đến hạn / số tiền của các hóa đơn đó × 100",
         direction="up",
-        compute=_collection,
+        compute=_ratio_of("fee_paid_vnd", "fee_billed_vnd"),  # collected over billed
         target=98.0,
         thresholds=(90.0,),
     ),
@@ -181,7 +158,7 @@ INDICATORS: list[Indicator] = [
         unit="per 1000",
         formula_vi="Máy tính, máy tính bảng dùng cho học sinh đang sử dụng / số học sinh × 1.000",
         direction="up",
-        compute=_devices,
+        compute=_ratio_of("devices", "students", 1000.0),
         iso_reference="ISO 37122:2019, 6.4 (check)",
         frequency="monthly",
     ),
@@ -193,7 +170,7 @@ INDICATORS: list[Indicator] = [
         formula_vi="Lớp có tiết học trực tuyến trong thời khóa biểu (hoặc báo cáo dạy trực tuyến, kết hợp) "
         "/ tổng số lớp × 100",
         direction="up",
-        compute=_online,
+        compute=_ratio_of("online_or_blended", "classes"),
         frequency="monthly",
     ),
 ]

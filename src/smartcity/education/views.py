@@ -23,8 +23,8 @@ from smartcity.education.schemas import (
     TransferCreate,
 )
 from smartcity.education.service.common import RELATIONS, SCHOOL_ROLES
-from smartcity.education.views_common import CSRF, _attempt, _back, _login, _page
-from smartcity.web.deps import ActorDep, DbDep, SettingsDep
+from smartcity.education.views_common import CSRF, _attempt, _back, _page
+from smartcity.web.deps import DbDep, PageUserDep, SettingsDep
 from smartcity.web.forms import refusal_messages
 
 router = APIRouter()
@@ -52,10 +52,8 @@ WARD_LINE = ("#8a94a6", "Ranh giới phường (gần đúng)")  # the wards on 
 
 
 @router.get("/can-bo/giao-duc", response_class=HTMLResponse)
-def department(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep) -> Response:
+def department(request: Request, db: DbDep, settings: SettingsDep, actor: PageUserDep) -> Response:
     """All 57 schools on a map and in a table: enrolment, class sizes, fee collection, attendance, devices."""
-    if not actor.is_authenticated:
-        return _login(request)
     data = service.overview(db, actor=actor, settings=settings)
     return _page(
         request,
@@ -79,10 +77,8 @@ def department(request: Request, db: DbDep, settings: SettingsDep, actor: ActorD
 
 
 @router.get("/can-bo/giao-duc/truong", response_class=HTMLResponse)
-def my_schools(request: Request, db: DbDep, actor: ActorDep) -> Response:
+def my_schools(request: Request, db: DbDep, actor: PageUserDep) -> Response:
     """The schools the signed-in person works at (straight to it when there is one)."""
-    if not actor.is_authenticated:
-        return _login(request)
     schools = service.my_schools(db, actor=actor)
     if len(schools) == 1:
         return RedirectResponse(f"/can-bo/giao-duc/truong/{schools[0]['code']}", status_code=303)
@@ -93,12 +89,10 @@ def my_schools(request: Request, db: DbDep, actor: ActorDep) -> Response:
 
 @router.get("/can-bo/giao-duc/truong/{code}", response_class=HTMLResponse)
 def school_home(
-    request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, code: str, q: str = ""
+    request: Request, db: DbDep, settings: SettingsDep, actor: PageUserDep, code: str, q: str = ""
 ) -> Response:
     """The school's home: its classes this year, staff (searched by the beginnings of the words of a name)
     and the way to fees, assets and imports."""
-    if not actor.is_authenticated:
-        return _login(request)
     classes = service.list_classes(db, actor=actor, school_code=code)
     staff = service.list_staff(db, actor=actor, school_code=code)
     query = q.strip()[:100]
@@ -127,11 +121,9 @@ def school_home(
 
 @router.get("/can-bo/giao-duc/lop/{class_id}", response_class=HTMLResponse)
 def class_page(
-    request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, class_id: int
+    request: Request, db: DbDep, settings: SettingsDep, actor: PageUserDep, class_id: int
 ) -> Response:
     """A class: its students (personal numbers masked), today's attendance sheet, the timetable."""
-    if not actor.is_authenticated:
-        return _login(request)
     cls, school = service.class_with_school(db, actor=actor, class_id=class_id)
     students = service.class_students(db, actor=actor, settings=settings, class_id=class_id)
     today = clock.today(settings)
@@ -156,11 +148,9 @@ def class_page(
 
 @router.post("/can-bo/giao-duc/lop/{class_id}/diem-danh", dependencies=CSRF)
 async def attendance(
-    request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, class_id: int
+    request: Request, db: DbDep, settings: SettingsDep, actor: PageUserDep, class_id: int
 ) -> Response:
     """Save the attendance sheet (every student listed with a status)."""
-    if not actor.is_authenticated:
-        return _login(request)
     form = await request.form()
     day = date.fromisoformat(str(form.get("day") or clock.today(settings).isoformat()))
     marks = [
@@ -180,14 +170,12 @@ def fees(
     request: Request,
     db: DbDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    actor: PageUserDep,
     code: str,
     thang: str | None = None,
     trang: int = 1,
 ) -> Response:
     """Fees of the school: bill a month, the month's invoices, arrears, the month's reconciliation."""
-    if not actor.is_authenticated:
-        return _login(request)
     month = thang if thang and len(thang) == 7 else clock.today(settings).strftime("%Y-%m")
     invoices = service.list_invoices(
         db,
@@ -218,16 +206,13 @@ def fees(
 
 @router.post("/can-bo/giao-duc/truong/{code}/hoc-phi/lap-hoa-don", dependencies=CSRF)
 def issue(
-    request: Request,
     db: DbDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    actor: PageUserDep,
     code: str,
     thang: Annotated[str, Form()],
 ) -> Response:
     """Bill every student of the school for the month."""
-    if not actor.is_authenticated:
-        return _login(request)
     return _attempt(
         f"/can-bo/giao-duc/truong/{code}/hoc-phi",
         lambda: service.issue_invoices(db, actor=actor, settings=settings, school_code=code, period=thang),
@@ -238,16 +223,13 @@ def issue(
 
 @router.post("/can-bo/giao-duc/truong/{code}/hoc-phi/khoa-so", dependencies=CSRF)
 def close_month(
-    request: Request,
     db: DbDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    actor: PageUserDep,
     code: str,
     thang: Annotated[str, Form()],
 ) -> Response:
     """Close a finished month's reconciliation."""
-    if not actor.is_authenticated:
-        return _login(request)
     return _attempt(
         f"/can-bo/giao-duc/truong/{code}/hoc-phi",
         lambda: service.close_month(db, actor=actor, settings=settings, school_code=code, month=thang),
@@ -258,11 +240,9 @@ def close_month(
 
 @router.get("/can-bo/giao-duc/hoa-don/{number}", response_class=HTMLResponse)
 def invoice_page(
-    request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, number: str
+    request: Request, db: DbDep, settings: SettingsDep, actor: PageUserDep, number: str
 ) -> Response:
     """An invoice with its lines and legal bases, payments and the counter form."""
-    if not actor.is_authenticated:
-        return _login(request)
     invoice = service.get_invoice(db, actor=actor, settings=settings, number=number)
     return _page(
         request, "invoice.html", {"invoice": invoice, "error": request.query_params.get("error", "")}
@@ -271,17 +251,14 @@ def invoice_page(
 
 @router.post("/can-bo/giao-duc/hoa-don/{number}/thu-tien", dependencies=CSRF)
 def counter(
-    request: Request,
     db: DbDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    actor: PageUserDep,
     number: str,
     so_tien: Annotated[int, Form(gt=0)],
     nguoi_nop: Annotated[str, Form(min_length=2, max_length=120)],
 ) -> Response:
     """Money received at the counter; a receipt follows."""
-    if not actor.is_authenticated:
-        return _login(request)
     return _attempt(
         f"/can-bo/giao-duc/hoa-don/{number}",
         lambda: service.record_counter_payment(
@@ -295,10 +272,10 @@ def counter(
 
 
 @router.get("/can-bo/giao-duc/hoc-sinh/{code}", response_class=HTMLResponse)
-def student_page(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, code: str) -> Response:
+def student_page(
+    request: Request, db: DbDep, settings: SettingsDep, actor: PageUserDep, code: str
+) -> Response:
     """A student's file for the school: parents, exemptions, moves, invoices and the office's forms."""
-    if not actor.is_authenticated:
-        return _login(request)
     student = service.get_student(db, actor=actor, settings=settings, code=code)
     if "exemptions" not in student:  # the child's parent: their own page
         return RedirectResponse(f"/con-toi/{code}", status_code=303)
@@ -322,16 +299,13 @@ def student_page(request: Request, db: DbDep, settings: SettingsDep, actor: Acto
 
 @router.post("/can-bo/giao-duc/hoc-sinh/{code}/phu-huynh", dependencies=CSRF)
 def link_parent(
-    request: Request,
     db: DbDep,
-    actor: ActorDep,
+    actor: PageUserDep,
     code: str,
     tai_khoan: Annotated[str, Form(max_length=64)],
     quan_he: Annotated[str, Form(max_length=20)],
 ) -> Response:
     """Link a citizen account as the child's parent or guardian."""
-    if not actor.is_authenticated:
-        return _login(request)
     url = f"/can-bo/giao-duc/hoc-sinh/{code}"
     if quan_he not in RELATIONS or len(tai_khoan.strip()) < 3:
         return _back(url, error="Hãy nhập tên đăng nhập của phụ huynh và chọn quan hệ với học sinh.")
@@ -341,17 +315,14 @@ def link_parent(
 
 @router.post("/can-bo/giao-duc/hoc-sinh/{code}/mien-giam", dependencies=CSRF)
 def exempt(
-    request: Request,
     db: DbDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    actor: PageUserDep,
     code: str,
     dien: Annotated[str, Form(max_length=40)],
     minh_chung: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     """Record the student's exemption or reduction category for this school year."""
-    if not actor.is_authenticated:
-        return _login(request)
     url = f"/can-bo/giao-duc/hoc-sinh/{code}"
     if len(minh_chung.strip()) < 3:
         return _back(url, error="Hãy ghi giấy tờ làm căn cứ (ví dụ: số sổ hộ nghèo, giấy xác nhận).")
@@ -363,18 +334,15 @@ def exempt(
 
 @router.post("/can-bo/giao-duc/hoc-sinh/{code}/chuyen-truong", dependencies=CSRF)
 def move_student(
-    request: Request,
     db: DbDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    actor: PageUserDep,
     code: str,
     lop_den: Annotated[str, Form(max_length=60)],
     ngay: Annotated[date, Form()],
     ly_do: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     """Move the student to a class of another school; the records follow them."""
-    if not actor.is_authenticated:
-        return _login(request)
     url = f"/can-bo/giao-duc/hoc-sinh/{code}"
     school_code, _, class_id = lop_den.partition("/")
     if not class_id.isdigit():
@@ -397,10 +365,8 @@ def move_student(
 
 
 @router.get("/can-bo/giao-duc/truong/{code}/nhap", response_class=HTMLResponse)
-def import_form(request: Request, db: DbDep, actor: ActorDep, code: str) -> Response:
+def import_form(request: Request, db: DbDep, actor: PageUserDep, code: str) -> Response:
     """Forms to import a student list or an asset list from XLSX."""
-    if not actor.is_authenticated:
-        return _login(request)
     service.list_staff(db, actor=actor, school_code=code)  # staff of the school only
     return _page(request, "import.html", {"school": service.get_school(db, code), "errors": [], "done": ""})
 
@@ -410,14 +376,12 @@ async def import_file(
     request: Request,
     db: DbDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    actor: PageUserDep,
     code: str,
     loai: Annotated[str, Form(pattern="^(hoc-sinh|tai-san)$")],
     file: Annotated[UploadFile, File()],
 ) -> Response:
     """Import all rows or none; every bad row shown with its number."""
-    if not actor.is_authenticated:
-        return _login(request)
     content = await read_xlsx(file, settings)
     importer = service.import_students if loai == "hoc-sinh" else service.import_assets
     school = service.get_school(db, code)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -31,10 +31,6 @@ MESSAGES = {
     "asset_moved": "Đã điều chuyển tài sản; trường nhận đã có tài sản trong sổ.",
     "written_off": "Đã ghi giảm tài sản theo quyết định thanh lý.",
 }
-
-
-def _login(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
 
 
 def _page(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:

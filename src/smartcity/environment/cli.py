@@ -6,15 +6,9 @@ from datetime import date
 
 import typer
 
-from smartcity.core.db import Database
+from smartcity.core.db import open_database
 
 app = typer.Typer(help="Môi trường — air quality (VN_AQI) and flooding.", no_args_is_help=True)
-
-
-def _db() -> Database:
-    from smartcity.core.db import open_database
-
-    return open_database()
 
 
 @app.command("aqi")
@@ -24,7 +18,7 @@ def compute_aqi(
     """Compute the hourly VN_AQI not computed yet, and a day's daily VN_AQI."""
     from smartcity.environment import service
 
-    db = _db()
+    db = open_database()
     typer.echo(f"hourly VN_AQI computed: {service.compute_hourly(db)}")
     if day:
         typer.echo(f"daily VN_AQI computed: {service.compute_daily(db, day=date.fromisoformat(day))}")
@@ -35,7 +29,7 @@ def water() -> None:
     """Follow the flood gauges once."""
     from smartcity.environment import service
 
-    typer.echo(f"flood changes: {service.check_water_levels(_db())}")
+    typer.echo(f"flood changes: {service.check_water_levels(open_database())}")
 
 
 GROUPS = {"environment": app}

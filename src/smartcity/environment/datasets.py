@@ -57,7 +57,6 @@ DATASETS = [
         title_en="Daily air quality index (VN_AQI)",
         description_vi="VN_AQI ngày của từng trạm quan trắc (Quyết định 1459/QĐ-TCMT), một năm gần nhất.",
         description_en="Daily VN_AQI of each station (Decision 1459/QĐ-TCMT), last twelve months.",
-        publisher="ubnd-thu-dau-mot",
         themes=("ENVI", "HEAL"),
         keywords=("không khí", "AQI", "VN_AQI", "bụi mịn"),
         frequency="daily",

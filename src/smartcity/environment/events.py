@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from smartcity.core.events import Event, register_event
 
 
 @register_event("environment.AirQualityDegraded")
-@dataclass(frozen=True)
 class AirQualityDegraded(Event):
     """A station's hourly VN_AQI reached the alert band (Kém or worse) after being below it."""
 
@@ -24,7 +21,6 @@ class AirQualityDegraded(Event):
 
 
 @register_event("environment.WaterRising")
-@dataclass(frozen=True)
 class WaterRising(Event):
     """Water at a flood gauge passed its alert level."""
 
@@ -38,7 +34,6 @@ class WaterRising(Event):
 
 
 @register_event("environment.StreetFlooded")
-@dataclass(frozen=True)
 class StreetFlooded(Event):
     """Water at a flood gauge passed its danger level: the street is flooded."""
 
@@ -52,7 +47,6 @@ class StreetFlooded(Event):
 
 
 @register_event("environment.FloodReceded")
-@dataclass(frozen=True)
 class FloodReceded(Event):
     """The water at a gauge went back below its alert level."""
 

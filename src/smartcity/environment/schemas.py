@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
+
+from smartcity.core.schemas import RowModel
 
 
 class StationCreate(BaseModel):
@@ -30,10 +32,8 @@ class StationCreate(BaseModel):
         return self
 
 
-class StationRead(BaseModel):
+class StationRead(RowModel):
     """A station as the API shows it."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: str
     kind: str
@@ -65,10 +65,8 @@ class AqiRead(BaseModel):
     advice_sensitive: str
 
 
-class FloodEventRead(BaseModel):
+class FloodEventRead(RowModel):
     """A flood event at a gauge."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     station_id: str

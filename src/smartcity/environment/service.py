@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from smartcity.core import clock
 from smartcity.core.config import Settings, section_of
-from smartcity.core.db import Database
-from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.db import Database, get_or_404
+from smartcity.core.errors import Conflict, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.environment import aqi
@@ -86,11 +86,7 @@ def _default(value: float | None, default: float) -> float:
 
 def get_station(db: Database, *, station_id: str) -> Station:
     """One station; 404 if unknown."""
-    with db.session() as s:
-        station = s.get(Station, station_id)
-    if station is None:
-        raise NotFound(f"Không có trạm {station_id!r}.")
-    return station
+    return db.get_or_404(Station, station_id, f"Không có trạm {station_id!r}.")
 
 
 def list_stations(db: Database, *, kind: str | None = None) -> list[Station]:
@@ -98,8 +94,7 @@ def list_stations(db: Database, *, kind: str | None = None) -> list[Station]:
     query = select(Station).order_by(Station.name)
     if kind:
         query = query.where(Station.kind == kind)
-    with db.session() as s:
-        return list(s.scalars(query))
+    return db.all(query)
 
 
 # ---------------------------------------------------------------- VN_AQI
@@ -324,8 +319,7 @@ def daily_history(db: Database, *, station_id: str | None = None, since: date) -
     query = select(AqiDaily).where(AqiDaily.day >= since).order_by(AqiDaily.day, AqiDaily.station_id)
     if station_id:
         query = query.where(AqiDaily.station_id == station_id)
-    with db.session() as s:
-        return list(s.scalars(query))
+    return db.all(query)
 
 
 def aqi_read(row: AqiHourly | AqiDaily) -> AqiRead:
@@ -473,18 +467,15 @@ def flood_events(db: Database, *, station_id: str | None = None, open_only: bool
         query = query.where(FloodEvent.station_id == station_id)
     if open_only:
         query = query.where(FloodEvent.state != "receded")
-    with db.session() as s:
-        return list(s.scalars(query))
+    return db.all(query)
 
 
 def acknowledge_flood(db: Database, *, actor: Actor, event_id: int) -> FloodEvent:
     """An operator has seen a flood event (and dispatched whoever needs to go)."""
     with UnitOfWork(db, actor) as uow:
-        event = uow.session.get(FloodEvent, event_id)
-        if event is None:
-            raise NotFound(f"Không có sự kiện ngập {event_id}.")
+        event = get_or_404(uow.session, FloodEvent, event_id, f"Không có sự kiện ngập {event_id}.")
         if event.acknowledged_at is None:
-            event.acknowledged_at, event.acknowledged_by = clock.now(), shown_name(actor)
+            event.acknowledged_at, event.acknowledged_by = clock.now(), actor.shown_name
             uow.audit("acknowledge", "environment.flood_event", event_id)
     with db.session() as s:
         found = s.get(FloodEvent, event_id)
@@ -497,8 +488,7 @@ def quality_notes(db: Database, *, station_id: str | None = None, limit: int = 5
     query = select(QualityNote).order_by(QualityNote.at.desc()).limit(limit)
     if station_id:
         query = query.where(QualityNote.station_id == station_id)
-    with db.session() as s:
-        return list(s.scalars(query))
+    return db.all(query)
 
 
 def level_history(db: Database, *, station_id: str, since: datetime) -> list[dict[str, Any]]:
@@ -506,8 +496,3 @@ def level_history(db: Database, *, station_id: str, since: datetime) -> list[dic
     return iot_service.aggregates_every(
         db, device_id=station_id, key=LEVEL_KEY, seconds=900, start=since, limit=2000
     )
-
-
-def shown_name(actor: Actor) -> str:
-    """How pages name who did something: the person's or key's name, or "Hệ thống" for the platform."""
-    return "Hệ thống" if actor.kind == "system" else actor.name

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from smartcity.core import clock
 from smartcity.core.db import Database
+from smartcity.core.scheduler import every
 from smartcity.environment import service
 
 
@@ -26,13 +26,8 @@ def check_water_levels(db: Database) -> int:
     return service.check_water_levels(db)
 
 
-TASKS: dict[str, Callable[[Database], int]] = {
-    "environment.compute_hourly_aqi": compute_hourly_aqi,
-    "environment.compute_daily_aqi": compute_daily_aqi,
-    "environment.check_water_levels": check_water_levels,
-}
-INTERVALS = {
-    "environment.compute_hourly_aqi": timedelta(minutes=5),
-    "environment.compute_daily_aqi": timedelta(hours=1),
-    "environment.check_water_levels": timedelta(minutes=1),
-}
+TASKS, INTERVALS = every(
+    ("environment.compute_hourly_aqi", compute_hourly_aqi, timedelta(minutes=5)),
+    ("environment.compute_daily_aqi", compute_daily_aqi, timedelta(hours=1)),
+    ("environment.check_water_levels", check_water_levels, timedelta(minutes=1)),
+)

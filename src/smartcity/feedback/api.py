@@ -28,12 +28,11 @@ from smartcity.feedback.schemas import (
     SubmitResult,
 )
 from smartcity.feedback.stats import report_statistics
-from smartcity.web.deps import current_actor, get_db, get_settings, require_role
+from smartcity.web.deps import ActorDep, get_db, get_settings, require_role
 
 api = APIRouter(prefix="/api/v1/feedback", tags=["feedback"])
 router = APIRouter()
 
-ActorDep = Annotated[Actor, Depends(current_actor)]
 STAFF = ("operator", "clerk", "specialist", "head", "leader")
 
 

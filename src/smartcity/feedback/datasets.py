@@ -66,7 +66,6 @@ DATASETS = [
             "Citizen reports (hotline 1022, app, portal) and those resolved, per category, ward and month. "
             "No report text and no personal data; counts under 5 are suppressed."
         ),
-        publisher="ubnd-thu-dau-mot",
         themes=("GOVE", "SOCI"),
         keywords=("phản ánh", "1022", "kiến nghị", "citizen reports", "hotline"),
         frequency="daily",

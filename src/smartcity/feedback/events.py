@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from smartcity.core.events import Event, register_event
 
 
 @register_event("feedback.ReportSubmitted")
-@dataclass(frozen=True)
 class ReportSubmitted(Event):
     """A citizen or an operator submitted a report; it was routed to `unit_code`."""
 
@@ -27,7 +24,6 @@ class ReportSubmitted(Event):
 
 
 @register_event("feedback.UrgentReportFlagged")
-@dataclass(frozen=True)
 class UrgentReportFlagged(Event):
     """A report needs the operations centre at once (an urgent category, or flagged by an operator)."""
 
@@ -43,7 +39,6 @@ class UrgentReportFlagged(Event):
 
 
 @register_event("feedback.ReportStatusChanged")
-@dataclass(frozen=True)
 class ReportStatusChanged(Event):
     """A report moved from one state to another (accepted, assigned, in progress, closed...)."""
 
@@ -57,7 +52,6 @@ class ReportStatusChanged(Event):
 
 
 @register_event("feedback.ReportAssigned")
-@dataclass(frozen=True)
 class ReportAssigned(Event):
     """A report was (re)assigned to an org unit."""
 
@@ -70,7 +64,6 @@ class ReportAssigned(Event):
 
 
 @register_event("feedback.ReportResolved")
-@dataclass(frozen=True)
 class ReportResolved(Event):
     """The handling unit resolved a report; the reporter may rate it or reopen it for a while."""
 
@@ -82,7 +75,6 @@ class ReportResolved(Event):
 
 
 @register_event("feedback.ReportReopened")
-@dataclass(frozen=True)
 class ReportReopened(Event):
     """The reporter reopened a resolved report."""
 
@@ -93,7 +85,6 @@ class ReportReopened(Event):
 
 
 @register_event("feedback.ReportRejected")
-@dataclass(frozen=True)
 class ReportRejected(Event):
     """A report was rejected, with the reason given publicly."""
 
@@ -104,7 +95,6 @@ class ReportRejected(Event):
 
 
 @register_event("feedback.ReportMerged")
-@dataclass(frozen=True)
 class ReportMerged(Event):
     """A report was merged into another one as its duplicate."""
 
@@ -116,7 +106,6 @@ class ReportMerged(Event):
 
 
 @register_event("feedback.ReportEscalated")
-@dataclass(frozen=True)
 class ReportEscalated(Event):
     """A report passed its deadline unresolved and was escalated to a higher unit."""
 
@@ -130,7 +119,6 @@ class ReportEscalated(Event):
 
 
 @register_event("feedback.ReportRated")
-@dataclass(frozen=True)
 class ReportRated(Event):
     """The reporter rated the resolution (1 not satisfied, 2 satisfied, 3 very satisfied)."""
 

@@ -72,10 +72,6 @@ def _kpi(pick: Callable[[_Tally], KpiValue]) -> Callable[[Database, KpiContext],
     return compute
 
 
-def _pct(part: int, whole: int) -> KpiValue:
-    return KpiValue(round(100 * part / whole, 2) if whole else None, None, float(part), float(whole))
-
-
 INDICATORS: list[Indicator] = [
     Indicator(
         code="feedback.reports",
@@ -93,7 +89,7 @@ INDICATORS: list[Indicator] = [
         unit="%",
         formula_vi="phản ánh đã xử lý trong hạn / phản ánh đã xử lý × 100",
         direction="up",
-        compute=_kpi(lambda t: _pct(t.within, t.resolved)),
+        compute=_kpi(lambda t: KpiValue.share(t.within, t.resolved)),
         target=95.0,
         thresholds=(80.0, 90.0),
     ),
@@ -121,7 +117,7 @@ INDICATORS: list[Indicator] = [
         unit="%",
         formula_vi="đánh giá hài lòng hoặc rất hài lòng / số đánh giá × 100",
         direction="up",
-        compute=_kpi(lambda t: _pct(sum(r in SATISFIED for r in t.ratings), len(t.ratings))),
+        compute=_kpi(lambda t: KpiValue.share(sum(r in SATISFIED for r in t.ratings), len(t.ratings))),
         target=90.0,
         thresholds=(70.0, 80.0),
     ),

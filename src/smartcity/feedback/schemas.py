@@ -8,13 +8,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from smartcity.core.pages import Page
+from smartcity.core.schemas import RowModel
 
 Channel = Literal["web", "app", "hotline", "zalo", "email", "open311"]
 CHANNELS: tuple[str, ...] = ("web", "app", "hotline", "zalo", "email", "open311")
-
-
-class _Read(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
 
 
 class _Strict(BaseModel):
@@ -60,7 +57,7 @@ class CategoryBase(_Strict):
     active: bool = True
 
 
-class CategoryRead(CategoryBase, _Read):
+class CategoryRead(CategoryBase, RowModel):
     """A category as stored."""
 
     model_config = ConfigDict(from_attributes=True)
@@ -105,7 +102,7 @@ class ReportCreate(_Strict):
         return value
 
 
-class StepRead(_Read):
+class StepRead(RowModel):
     """One step of a report's life."""
 
     at: datetime
@@ -118,7 +115,7 @@ class StepRead(_Read):
     internal_note: str = ""
 
 
-class PublicStep(_Read):
+class PublicStep(RowModel):
     """One step as the public sees it (no internal note, no staff name)."""
 
     at: datetime

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +23,7 @@ from smartcity.feedback import service
 from smartcity.feedback.api import run_action
 from smartcity.feedback.config import get_feedback_settings
 from smartcity.feedback.schemas import ActionInput, ReportCreate
-from smartcity.web.deps import current_actor, get_db, get_settings
+from smartcity.web.deps import ActorDep, PageUserDep, get_db, get_settings, login_redirect
 from smartcity.web.forms import refusal_messages
 from smartcity.web.templating import render
 
@@ -48,7 +48,6 @@ STAFF_LINKS = (
     },
 )
 STATIC = Path(__file__).resolve().parent / "static"
-ActorDep = Annotated[Actor, Depends(current_actor)]
 PAGE_SIZE = 50
 
 
@@ -58,10 +57,6 @@ def _today(request: Request) -> Any:
 
 def _wards(request: Request) -> list[Any]:
     return city_service.units_on(get_db(request), on=_today(request), level="ward")
-
-
-def _login_redirect(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
 
 @router.get("/feedback/static/{name}")
@@ -279,7 +274,7 @@ async def _add_photos(request: Request, actor: Actor, code: str, form: FormData)
 def my_reports(request: Request, actor: ActorDep) -> Response:
     """The logged-in citizen's reports."""
     if actor.user_id is None:
-        return _login_redirect(request)
+        return login_redirect(request.url.path)
     items, total = service.list_reports(
         get_db(request),
         actor=actor,
@@ -303,10 +298,8 @@ def _is_operator(actor: Actor) -> bool:
 
 
 @router.get("/can-bo/phan-anh/tong-dai", response_class=HTMLResponse)
-def console(request: Request, actor: ActorDep, phone: str = "", message: str = "") -> Response:
+def console(request: Request, actor: PageUserDep, phone: str = "", message: str = "") -> Response:
     """Hotline 1022 console: fast intake, the caller's earlier reports, urgent reports of the day."""
-    if not actor.is_authenticated:
-        return _login_redirect(request)
     if not _is_operator(actor):
         return _forbidden(request, "Trang này dành cho điều hành viên 1022.")
     return _console_page(request, actor, phone=phone, message=message)
@@ -384,11 +377,9 @@ async def console_submit(request: Request, actor: ActorDep) -> Response:
 
 @router.get("/can-bo/phan-anh", response_class=HTMLResponse)
 def queue(
-    request: Request, actor: ActorDep, status: str = "open", unit: str = "", overdue: bool = False
+    request: Request, actor: PageUserDep, status: str = "open", unit: str = "", overdue: bool = False
 ) -> Response:
     """The reports of the staff member's units (all units for operators), by deadline, with actions."""
-    if not actor.is_authenticated:
-        return _login_redirect(request)
     if not service.is_staff(actor):
         return _forbidden(request, "Trang này dành cho cán bộ.")
     units = sorted(u for role in service.STAFF_ROLES for u in actor.units_for(role) if u)

@@ -28,12 +28,11 @@ from smartcity.gis.schemas import (
     PlanCheck,
     PlanningInfo,
 )
-from smartcity.web.deps import current_actor, get_db, require_role
+from smartcity.web.deps import ActorDep, get_db, require_role
 
 router = APIRouter(prefix="/api/v1/gis", tags=["gis"])
 Staff = Annotated[Actor, Depends(require_role("specialist", "head"))]
 Clerk = Annotated[Actor, Depends(require_role("clerk", "specialist", "head"))]
-Caller = Annotated[Actor, Depends(current_actor)]
 
 
 class PublishChange(BaseModel):
@@ -72,7 +71,7 @@ class FeatureCorrection(BaseModel):
 
 
 @router.get("/layers", response_model=list[LayerRead], summary="The layer registry")
-def layers(request: Request, actor: Caller) -> list[LayerRead]:
+def layers(request: Request, actor: ActorDep) -> list[LayerRead]:
     """Published layers for everyone; every layer for staff."""
     staff = any(actor.has_role(r) for r in service.EDITOR_ROLES)
     return service.list_layers(get_db(request), published_only=not staff)
@@ -250,7 +249,7 @@ async def import_file(
 def export(
     request: Request,
     slug: str,
-    actor: Caller,
+    actor: ActorDep,
     format: Annotated[str, Query(pattern="^(geojson|gpkg|shp)$")] = "geojson",
 ) -> Response:
     """A published layer (any layer for staff) as GeoJSON, GeoPackage or zipped Shapefile (WGS 84)."""

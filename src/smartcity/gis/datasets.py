@@ -60,7 +60,6 @@ DATASETS = [
             "Planning zone boundaries with land use, maximum coverage, floors and floor-area ratio. In the "
             "demonstration the layer is synthetic demo data, not surveyed figures."
         ),
-        publisher="ubnd-thu-dau-mot",
         themes=("REGI", "ENVI"),
         keywords=("quy hoạch", "sử dụng đất", "planning", "land use", "GIS"),
         frequency="irregular",

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from smartcity.core.events import Event, register_event
 
 
 @register_event("gis.LayerPublished")
-@dataclass(frozen=True)
 class LayerPublished(Event):
     """A layer was published or withdrawn from the public APIs."""
 
@@ -17,7 +14,6 @@ class LayerPublished(Event):
 
 
 @register_event("gis.FeaturesImported")
-@dataclass(frozen=True)
 class FeaturesImported(Event):
     """Features were loaded into a layer (an import or the demo data)."""
 
@@ -28,7 +24,6 @@ class FeaturesImported(Event):
 
 
 @register_event("gis.FeatureEdited")
-@dataclass(frozen=True)
 class FeatureEdited(Event):
     """A staff member corrected one feature (history in the audit log)."""
 
@@ -39,7 +34,6 @@ class FeatureEdited(Event):
 
 
 @register_event("gis.HouseNumberAssigned")
-@dataclass(frozen=True)
 class HouseNumberAssigned(Event):
     """A house number was assigned and entered in the address register."""
 
@@ -53,7 +47,6 @@ class HouseNumberAssigned(Event):
 
 
 @register_event("gis.InspectionRecorded")
-@dataclass(frozen=True)
 class InspectionRecorded(Event):
     """A construction-order inspection was recorded against a parcel."""
 

@@ -106,11 +106,6 @@ def area_m2(geometry: BaseGeometry) -> float:
     return float(to_metric(geometry).area)
 
 
-def length_m(geometry: BaseGeometry) -> float:
-    """Length of a WGS 84 geometry in metres."""
-    return float(to_metric(geometry).length)
-
-
 def to_geojson_many(
     geometries: list[BaseGeometry], decimals: int = COORDINATE_DECIMALS
 ) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -16,7 +16,7 @@ from smartcity.gis import editor, feature_writes, planning
 from smartcity.gis import store as service
 from smartcity.gis.layers import LAND_USE_COLOURS, LAND_USE_NAMES
 from smartcity.gis.ogc import router as ogc_router
-from smartcity.web.deps import ActorDep, get_db, get_settings, verify_csrf
+from smartcity.web.deps import ActorDep, get_db, get_settings, login_redirect, verify_csrf
 from smartcity.web.templating import render
 
 router = APIRouter()
@@ -91,7 +91,7 @@ def static(name: str) -> FileResponse:
 
 def _editor_denied(request: Request, actor: Actor) -> Response | None:
     if not actor.is_authenticated:
-        return RedirectResponse(f"/login?next={quote(EDITOR_PATH)}", status_code=303)
+        return login_redirect(EDITOR_PATH)
     if not any(actor.has_role(role) for role in service.EDITOR_ROLES):
         error = Forbidden("Trang này dành cho chuyên viên, lãnh đạo hoặc quản trị.")
         return render(request, "error.html", {"error": error}, status_code=403)

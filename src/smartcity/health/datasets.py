@@ -13,8 +13,6 @@ from smartcity.core.db import Database
 from smartcity.health import service
 from smartcity.health.labels import AGE_GROUPS
 
-PUBLISHER = "ubnd-thu-dau-mot"
-
 
 def _share(count: int | None, total: int | None) -> float | None:
     return round(100 * count / total, 1) if count is not None and total else None
@@ -74,7 +72,6 @@ DATASETS: list[Dataset] = [
         "số dưới 5 được ẩn.",
         description_en="People with a record and at least one encounter against the ward population; counts "
         "below 5 suppressed.",
-        publisher=PUBLISHER,
         themes=("HEAL",),
         keywords=("y tế", "bệnh án điện tử", "health record"),
         frequency="daily",
@@ -96,7 +93,6 @@ DATASETS: list[Dataset] = [
         "số dưới 5 được ẩn.",
         description_en="Children past the age of a dose (plus 30 days) and those who received it; "
         "counts below 5 suppressed.",
-        publisher=PUBLISHER,
         themes=("HEAL",),
         keywords=("tiêm chủng", "TCMR", "immunisation"),
         frequency="daily",
@@ -117,7 +113,6 @@ DATASETS: list[Dataset] = [
         title_en="New cases followed at home per day",
         description_vi="Đường cong dịch 90 ngày gần nhất, mọi bệnh; số dưới 5 được ẩn.",
         description_en="Epidemic curve of the last 90 days, all diseases; counts below 5 suppressed.",
-        publisher=PUBLISHER,
         themes=("HEAL",),
         keywords=("dịch bệnh", "epidemic curve"),
         frequency="daily",

@@ -21,7 +21,7 @@ from smartcity.accounts import service as accounts_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
-from smartcity.core.demo import demo_password
+from smartcity.core.demo import FAMILY_NAMES, demo_password, given_names
 from smartcity.core.security import Actor
 from smartcity.health import service
 from smartcity.health.config import HealthSettings
@@ -37,28 +37,6 @@ RECORD_CHANCE = {"0-5": 0.9, "6-17": 0.45, "18-59": 0.42, "60+": 0.7}  # a Patie
 UNSEEN_CHANCE = 0.03  # a Patient (registered somewhere) but never seen: not counted as a record
 STREETS = ("Yersin", "Bạch Đằng", "Cách Mạng Tháng Tám", "Phú Lợi", "Huỳnh Văn Lũy")
 SEED = 19
-FAMILY = (
-    "Nguyễn",
-    "Trần",
-    "Lê",
-    "Phạm",
-    "Huỳnh",
-    "Hoàng",
-    "Võ",
-    "Phan",
-    "Trương",
-    "Bùi",
-    "Đặng",
-    "Đỗ",
-    "Ngô",
-    "Hồ",
-    "Dương",
-    "Lý",
-)
-MIDDLE_M = ("Văn", "Hữu", "Đức", "Minh", "Quốc", "Thanh")
-MIDDLE_F = ("Thị", "Ngọc", "Thu", "Kim", "Mỹ", "Thanh")
-GIVEN_M = ("Hùng", "Dũng", "Tuấn", "Phúc", "Long", "Khang", "Bảo", "Nam", "Sơn", "Tài", "Hiếu", "Trí")
-GIVEN_F = ("Lan", "Hoa", "Mai", "Hương", "Trang", "Linh", "Ngân", "Vy", "Thảo", "Nhi", "Yến", "Hà")
 AGE_SPANS = {"0-5": (0, 5), "6-17": (6, 17), "18-59": (18, 59), "60+": (60, 90)}
 DEMO_USERS = (
     ("yte", "Trần Thị Thu (Phòng Y tế)", "health_manager", None),
@@ -77,9 +55,8 @@ def _cccd(rng: random.Random, birth: date, gender: str) -> str:
 
 
 def _name(rng: random.Random, gender: str, family: str | None = None) -> dict[str, Any]:
-    male = gender == "male"
-    given = [rng.choice(MIDDLE_M if male else MIDDLE_F), rng.choice(GIVEN_M if male else GIVEN_F)]
-    return {"family": family or rng.choice(FAMILY), "given": given}
+    given = given_names(rng, female=gender == "female")
+    return {"family": family or rng.choice(FAMILY_NAMES), "given": given}
 
 
 def _patient(

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from smartcity.core.events import Event, register_event
 
 
 @register_event("health.ImmunisationReminderDue")
-@dataclass(frozen=True)
 class ImmunisationReminderDue(Event):
     """A child's dose is due or overdue: the notification service tells the parents (user ids given)."""
 
@@ -24,7 +21,6 @@ class ImmunisationReminderDue(Event):
 
 
 @register_event("health.QuarantineAlertRaised")
-@dataclass(frozen=True)
 class QuarantineAlertRaised(Event):
     """A missed check-in or warning symptoms: the ward's health station must act."""
 
@@ -36,7 +32,6 @@ class QuarantineAlertRaised(Event):
 
 
 @register_event("health.CasesClustered")
-@dataclass(frozen=True)
 class CasesClustered(Event):
     """New cases of a disease cluster in a ward: an incident for the operations centre (counts only)."""
 

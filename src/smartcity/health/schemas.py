@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from smartcity.core.schemas import StrictModel
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SystemCreate(_Strict):
+class SystemCreate(StrictModel):
     """Register a clinic's or hospital's system for OAuth2 client credentials."""
 
     name: str = Field(min_length=1, max_length=200)
@@ -26,7 +24,7 @@ class SystemCreated(BaseModel):
     token_url: str
 
 
-class CaseCreate(_Strict):
+class CaseCreate(StrictModel):
     """Put a person in home quarantine."""
 
     patient_id: str = Field(min_length=1, max_length=64)
@@ -41,7 +39,7 @@ class CaseCreated(BaseModel):
     id: int
 
 
-class CheckinCreate(_Strict):
+class CheckinCreate(StrictModel):
     """A daily check-in."""
 
     temperature: float | None = Field(default=None, ge=30, le=45)
@@ -126,7 +124,7 @@ class AccessRead(BaseModel):
     at: dt.datetime
 
 
-class LinkCreate(_Strict):
+class LinkCreate(StrictModel):
     """Link a citizen's account (by username) to their own Patient record, after checking their ID card."""
 
     username: str = Field(min_length=1, max_length=64)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from smartcity.core.db import Database
+from smartcity.core.scheduler import every
 from smartcity.health import service
 
 
@@ -24,13 +24,8 @@ def reminders(db: Database) -> int:
     return service.send_reminders(db, db.settings)
 
 
-TASKS: dict[str, Callable[[Database], int]] = {
-    "health.missed_checkins": missed_checkins,
-    "health.clusters": clusters,
-    "health.reminders": reminders,
-}
-INTERVALS: dict[str, timedelta] = {
-    "health.missed_checkins": timedelta(hours=1),
-    "health.clusters": timedelta(hours=1),
-    "health.reminders": timedelta(hours=6),
-}
+TASKS, INTERVALS = every(
+    ("health.missed_checkins", missed_checkins, timedelta(hours=1)),
+    ("health.clusters", clusters, timedelta(hours=1)),
+    ("health.reminders", reminders, timedelta(hours=6)),
+)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
@@ -22,7 +22,7 @@ from smartcity.health.fhir.access import is_health_actor
 from smartcity.health.fhir.outcome import FhirError
 from smartcity.health.models import FhirResource
 from smartcity.health.service.immunisation import child_schedule, children
-from smartcity.web.deps import DbDep, SettingsDep, current_actor
+from smartcity.web.deps import ActorDep, DbDep, PageUserDep, SettingsDep, login_redirect
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -36,12 +36,7 @@ STAFF_LINKS = (
     {"label": "Y tế — tiêm chủng mở rộng", "href": "/can-bo/y-te/tiem-chung", "roles": HEALTH},
     {"label": "Y tế — cách ly tại nhà", "href": "/can-bo/y-te/cach-ly", "roles": HEALTH},
 )
-Who = Annotated[Actor, Depends(current_actor)]
 BASE = "/can-bo/y-te"
-
-
-def _login(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
 
 
 def _staff(actor: Actor) -> None:
@@ -56,14 +51,12 @@ def _page(request: Request, template: str, context: dict[str, Any]) -> HTMLRespo
 @router.get(BASE, response_class=HTMLResponse)
 def staff_home(
     request: Request,
-    actor: Who,
+    actor: PageUserDep,
     db: DbDep,
     settings: SettingsDep,
     q: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
     """Patient search (citizen ID or name) and record coverage by ward and age group."""
-    if not actor.is_authenticated:
-        return _login(request)
     _staff(actor)
     today = clock.today(settings)
     names = service.ward_names(db, today)
@@ -120,11 +113,9 @@ def _patient(db: Any, settings: Any, patient_id: str) -> dict[str, Any]:
 
 @router.get(BASE + "/benh-nhan/{patient_id}", response_class=HTMLResponse)
 def staff_patient(
-    request: Request, patient_id: str, actor: Who, db: DbDep, settings: SettingsDep
+    request: Request, patient_id: str, actor: PageUserDep, db: DbDep, settings: SettingsDep
 ) -> Response:
     """One person's record summary and, for a child, the immunisation schedule; the read is logged."""
-    if not actor.is_authenticated:
-        return _login(request)
     _staff(actor)
     today = clock.today(settings)
     record = _patient(db, settings, patient_id)
@@ -147,7 +138,7 @@ def staff_patient(
 
 
 @router.post(BASE + "/benh-nhan/{patient_id}/lien-ket")
-async def staff_link(request: Request, patient_id: str, actor: Who, db: DbDep) -> Response:
+async def staff_link(request: Request, patient_id: str, actor: ActorDep, db: DbDep) -> Response:
     """Link a citizen's account to this person's record (after checking their ID card)."""
     _staff(actor)
     form = await _form(request)
@@ -162,10 +153,8 @@ async def staff_link(request: Request, patient_id: str, actor: Who, db: DbDep) -
 
 
 @router.get(BASE + "/tiem-chung", response_class=HTMLResponse)
-def staff_immunisation(request: Request, actor: Who, db: DbDep, settings: SettingsDep) -> Response:
+def staff_immunisation(request: Request, actor: PageUserDep, db: DbDep, settings: SettingsDep) -> Response:
     """Children with overdue doses in the caller's wards, and coverage by vaccine and dose."""
-    if not actor.is_authenticated:
-        return _login(request)
     _staff(actor)
     today = clock.today(settings)
     wards = service.staff_wards(db, actor)
@@ -179,10 +168,8 @@ def staff_immunisation(request: Request, actor: Who, db: DbDep, settings: Settin
 
 
 @router.get(BASE + "/cach-ly", response_class=HTMLResponse)
-def staff_quarantine(request: Request, actor: Who, db: DbDep, settings: SettingsDep) -> Response:
+def staff_quarantine(request: Request, actor: PageUserDep, db: DbDep, settings: SettingsDep) -> Response:
     """The quarantine board of the caller's wards: open alerts first."""
-    if not actor.is_authenticated:
-        return _login(request)
     _staff(actor)
     today = clock.today(settings)
     board = service.quarantine_board(db, wards=service.staff_wards(db, actor))
@@ -219,7 +206,9 @@ async def _form(request: Request) -> dict[str, Any]:
 
 
 @router.post(BASE + "/cach-ly")
-async def staff_quarantine_action(request: Request, actor: Who, db: DbDep, settings: SettingsDep) -> Response:
+async def staff_quarantine_action(
+    request: Request, actor: ActorDep, db: DbDep, settings: SettingsDep
+) -> Response:
     """Open a case, check in for a person, release, or take an alert in hand; then back to the board."""
     _staff(actor)
     form = await _form(request)
@@ -263,10 +252,8 @@ def _temperature(value: Any) -> float | None:
 
 
 @router.get("/suc-khoe", response_class=HTMLResponse)
-def citizen_space(request: Request, actor: Who, db: DbDep, settings: SettingsDep) -> Response:
+def citizen_space(request: Request, actor: PageUserDep, db: DbDep, settings: SettingsDep) -> Response:
     """The citizen's health space: today's check-in, own and children's immunisation, who read my record."""
-    if not actor.is_authenticated:
-        return _login(request)
     assert actor.user_id is not None
     today = clock.today(settings)
     own = service.patient_for_user(db, actor.user_id)
@@ -295,10 +282,10 @@ def citizen_space(request: Request, actor: Who, db: DbDep, settings: SettingsDep
 
 
 @router.post("/suc-khoe/khai-bao")
-async def citizen_check_in(request: Request, actor: Who, db: DbDep, settings: SettingsDep) -> Response:
+async def citizen_check_in(
+    request: Request, actor: PageUserDep, db: DbDep, settings: SettingsDep
+) -> Response:
     """The person's own daily check-in."""
-    if not actor.is_authenticated:
-        return _login(request)
     form = await _form(request)
     case_id = str(form.get("case_id") or "")
     if not case_id.isdigit() or len(case_id) > 12:
@@ -341,10 +328,10 @@ def epidemic(request: Request, db: DbDep, settings: SettingsDep) -> Response:
 
 
 @router.post("/suc-khoe/dong-y")
-async def citizen_consent(request: Request, actor: Who, db: DbDep) -> Response:
+async def citizen_consent(request: Request, actor: ActorDep, db: DbDep) -> Response:
     """Give or withdraw consent to immunisation reminders (recorded with the text's version)."""
     if not actor.is_authenticated or actor.user_id is None:
-        return _login(request)
+        return login_redirect(request.url.path)
     form = await _form(request)
     service.set_consent(
         db,

@@ -13,6 +13,7 @@ from smartcity.core import clock
 from smartcity.core.malware import Intake
 from smartcity.core.pages import Page, PagingDep
 from smartcity.core.security import Actor
+from smartcity.core.sheets import XLSX_MEDIA_TYPE as XLSX
 from smartcity.investment import photos, service, tracking
 from smartcity.investment.schemas import (
     AdjustmentIn,
@@ -28,7 +29,6 @@ from smartcity.investment.schemas import (
 from smartcity.web.deps import DbDep, SettingsDep, require_role
 
 router = APIRouter(prefix="/api/v1/investment", tags=["investment"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Finance officers are specialists/heads of the finance department; leaders read everything.
 FINANCE = ("specialist", "head", "leader", "admin")
 LEADERS = ("leader", "head", "specialist", "admin")
@@ -43,6 +43,11 @@ PROJECT_COLUMNS = [
     ("expected_end_text", "Dự kiến hoàn thành"),
     ("progress_percent", "Tiến độ (%)"),
 ]
+
+
+def _xlsx(body: bytes, name: str) -> Response:
+    """A spreadsheet download."""
+    return Response(body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def summary_data(db: Any, settings: Any) -> dict[str, Any]:
@@ -82,9 +87,8 @@ def projects(db: DbDep, ward: str | None = None, kind: str | None = None) -> lis
 @router.get("/projects.xlsx", summary="Projects as XLSX")
 def projects_xlsx(db: DbDep, ward: str | None = None, kind: str | None = None) -> Response:
     """The project list as a spreadsheet."""
-    body = service.export_xlsx(service.list_projects(db, ward=ward, kind=kind), PROJECT_COLUMNS)
-    return Response(
-        body, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="du-an.xlsx"'}
+    return _xlsx(
+        service.export_xlsx(service.list_projects(db, ward=ward, kind=kind), PROJECT_COLUMNS), "du-an.xlsx"
     )
 
 
@@ -103,11 +107,7 @@ def project(db: DbDep, project_id: int) -> dict[str, Any]:
 @router.get("/plans/template.xlsx", summary="Yearly plan template")
 def plan_template() -> Response:
     """The XLSX template the finance department fills for a yearly plan."""
-    return Response(
-        service.plan_template(),
-        media_type=XLSX,
-        headers={"Content-Disposition": 'attachment; filename="mau-ke-hoach-von.xlsx"'},
-    )
+    return _xlsx(service.plan_template(), "mau-ke-hoach-von.xlsx")
 
 
 @router.post("/plans/{year}/import", summary="Import a yearly plan", status_code=201)
@@ -145,10 +145,7 @@ def project_list_xlsx(
 ) -> Response:
     """The same list as a spreadsheet, with Vietnamese headings."""
     page = tracking.project_list(db, kind=kind, project_id=project_id, today=clock.today(settings))
-    body = service.export_xlsx(page.items, tracking.XLSX_COLUMNS[kind])
-    return Response(
-        body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{kind}.xlsx"'}
-    )
+    return _xlsx(service.export_xlsx(page.items, tracking.XLSX_COLUMNS[kind]), f"{kind}.xlsx")
 
 
 @router.get(
@@ -165,11 +162,6 @@ def project_list(
     return tracking.project_list(
         db, kind=kind, project_id=project_id, today=clock.today(settings), paging=paging
     )
-
-
-def _xlsx(body: bytes, name: str) -> Response:
-    """A spreadsheet download."""
-    return Response(body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 DISBURSEMENT_COLUMNS = [
@@ -385,12 +377,16 @@ def project_photos(db: DbDep, project_id: ProjectId, paging: PagingDep) -> Page[
 @router.get("/photos/{photo_id}", summary="A site photo")
 def photo(db: DbDep, settings: SettingsDep, photo_id: int) -> Response:
     """The photo itself."""
-    content, media_type = photos.photo_content(db, settings=settings, photo_id=photo_id, thumb=False)
-    return Response(content, media_type=media_type, headers={"Cache-Control": "public, max-age=86400"})
+    return _photo(db, settings, photo_id, thumb=False)
 
 
 @router.get("/photos/{photo_id}/thumb", summary="A site photo's thumbnail")
 def photo_thumb(db: DbDep, settings: SettingsDep, photo_id: int) -> Response:
     """The photo's thumbnail (JPEG)."""
-    content, media_type = photos.photo_content(db, settings=settings, photo_id=photo_id, thumb=True)
+    return _photo(db, settings, photo_id, thumb=True)
+
+
+def _photo(db: Any, settings: Any, photo_id: int, *, thumb: bool) -> Response:
+    """A photo or its thumbnail, cacheable for a day."""
+    content, media_type = photos.photo_content(db, settings=settings, photo_id=photo_id, thumb=thumb)
     return Response(content, media_type=media_type, headers={"Cache-Control": "public, max-age=86400"})

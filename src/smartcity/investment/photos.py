@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from smartcity.core.config import Settings
-from smartcity.core.db import Database
+from smartcity.core.db import Database, get_or_404
 from smartcity.core.errors import NotFound, ValidationFailed
 from smartcity.core.files import FileStore, StoredFile, file_store
 from smartcity.core.pages import Page, PageParams
@@ -116,9 +116,7 @@ def list_photos(db: Database, *, project_id: int, paging: PageParams | None = No
 def photo_content(db: Database, *, settings: Settings, photo_id: int, thumb: bool) -> tuple[bytes, str]:
     """The bytes and media type of a photo or its thumbnail."""
     with db.session() as session:
-        row = session.get(SitePhoto, photo_id)
-        if row is None:
-            raise NotFound("Không có ảnh này.")
+        row = get_or_404(session, SitePhoto, photo_id, "Không có ảnh này.")
         digest, media_type = (
             (row.thumb_sha256, "image/jpeg") if thumb and row.thumb_sha256 else (row.sha256, row.media_type)
         )

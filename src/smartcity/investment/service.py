@@ -8,13 +8,14 @@ from datetime import date
 from typing import Any
 
 from babel.numbers import format_decimal
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import false, func, or_, select
 
 from smartcity.city import service as city_service
-from smartcity.core.db import Database
+from smartcity.core.db import Database, get_or_404
 from smartcity.core.errors import NotFound, ValidationFailed
 from smartcity.core.security import Actor
+from smartcity.core.sheets import xlsx
 from smartcity.core.uow import UnitOfWork
 from smartcity.investment.models import CapitalAdjustment, CapitalPlan, Disbursement, Project
 from smartcity.investment.tracking import SOURCES, counted_payment, standard_deadline
@@ -71,15 +72,7 @@ def add_disbursement(
 
 def plan_template() -> bytes:
     """The XLSX template of a yearly capital plan, as the finance department fills it."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Kế hoạch vốn"
-    sheet.append(TEMPLATE_HEADERS)
-    sheet.append(("DA-2026-001", SOURCES["city"], 12000))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx([TEMPLATE_HEADERS, ("DA-2026-001", SOURCES["city"], 12000)], title="Kế hoạch vốn")
 
 
 def _parse_rows(db: Database, content: bytes) -> tuple[list[tuple[int, str, int]], list[dict[str, Any]]]:
@@ -302,9 +295,7 @@ def public_project(db: Database, project: Project) -> dict[str, Any]:
 def get_project(db: Database, project_id: int) -> dict[str, Any]:
     """One project's public fields."""
     with db.session() as session:
-        project = session.get(Project, project_id)
-        if project is None:
-            raise NotFound("Không có dự án này.")
+        project = get_or_404(session, Project, project_id, "Không có dự án này.")
         return public_project(db, project)
 
 
@@ -320,15 +311,10 @@ def projects_geojson(db: Database, *, ward: str | None = None) -> dict[str, Any]
 
 def export_xlsx(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> bytes:
     """Any list as an XLSX sheet: (key, Vietnamese heading) columns."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append([title for _key, title in columns])
-    for row in rows:
-        sheet.append([", ".join(v) if isinstance(v := row.get(key), list) else v for key, _t in columns])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    cells = (
+        [", ".join(v) if isinstance(v := row.get(key), list) else v for key, _t in columns] for row in rows
+    )
+    return xlsx([[title for _key, title in columns], *cells])
 
 
 def rates_by(db: Database, *, dimension: str, year: int | None = None) -> list[dict[str, Any]]:

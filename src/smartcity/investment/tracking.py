@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, or_, select
 
 from smartcity.core.db import Base, Database
-from smartcity.core.errors import NotFound, ValidationFailed
+from smartcity.core.errors import ValidationFailed, found_or_404
 from smartcity.core.pages import Page, PageParams
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
@@ -76,9 +76,7 @@ def counted_payment(year: int) -> Any:
 
 def _require_project(session: Any, project_id: int) -> Project:
     """The project, or NotFound."""
-    project = session.get(Project, project_id)
-    if project is None:
-        raise NotFound("Không có dự án này.")
+    project = found_or_404(session.get(Project, project_id), "Không có dự án này.")
     return project
 
 

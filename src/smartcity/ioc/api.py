@@ -13,6 +13,7 @@ from smartcity.core.errors import NotFound, ValidationFailed
 from smartcity.core.kpis import Indicator
 from smartcity.core.pages import Page, PagingDep
 from smartcity.core.security import Actor
+from smartcity.core.sheets import XLSX_MEDIA_TYPE
 from smartcity.ioc import ngsi, service
 from smartcity.ioc.live import hub
 from smartcity.ioc.schemas import (
@@ -259,7 +260,7 @@ def report(
         )
     return Response(
         reports.report_xlsx(db, settings=settings, kind=kind, key=period),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=XLSX_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="bao-cao-{kind}-{period}.xlsx"'},
     )
 

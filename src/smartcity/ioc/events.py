@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from smartcity.core.events import Event, register_event
 
 
 @register_event("ioc.IncidentOpened")
-@dataclass(frozen=True)
 class IncidentOpened(Event):
     """A new incident was opened (from an alarm, a camera, a report or by hand)."""
 
@@ -25,7 +22,6 @@ class IncidentOpened(Event):
 
 
 @register_event("ioc.IncidentEventMerged")
-@dataclass(frozen=True)
 class IncidentEventMerged(Event):
     """A further event of the same kind nearby was merged into an open incident."""
 
@@ -38,7 +34,6 @@ class IncidentEventMerged(Event):
 
 
 @register_event("ioc.IncidentStateChanged")
-@dataclass(frozen=True)
 class IncidentStateChanged(Event):
     """An incident moved from one state to another."""
 
@@ -51,7 +46,6 @@ class IncidentStateChanged(Event):
 
 
 @register_event("ioc.IncidentEscalated")
-@dataclass(frozen=True)
 class IncidentEscalated(Event):
     """An incident was not acknowledged in time: the next role of the chain is called."""
 
@@ -65,7 +59,6 @@ class IncidentEscalated(Event):
 
 
 @register_event("ioc.PlaybookNotificationDue")
-@dataclass(frozen=True)
 class PlaybookNotificationDue(Event):
     """A playbook step asks to notify a unit or role about an incident."""
 
@@ -80,7 +73,6 @@ class PlaybookNotificationDue(Event):
 
 
 @register_event("ioc.CapAlertPublished")
-@dataclass(frozen=True)
 class CapAlertPublished(Event):
     """A public CAP 1.2 alert was published in the feed."""
 
@@ -93,7 +85,6 @@ class CapAlertPublished(Event):
 
 
 @register_event("ioc.AlertStageChanged")
-@dataclass(frozen=True)
 class AlertStageChanged(Event):
     """The city-wide alert stage changed (0 normal, 1 watch, 2 warning, 3 emergency)."""
 
@@ -105,7 +96,6 @@ class AlertStageChanged(Event):
 
 
 @register_event("ioc.IndicatorComputed")
-@dataclass(frozen=True)
 class IndicatorComputed(Event):
     """The city value of an indicator for a period was computed; `level` is ok, warning or critical."""
 
@@ -119,7 +109,6 @@ class IndicatorComputed(Event):
 
 
 @register_event("ioc.OperationsReportReady")
-@dataclass(frozen=True)
 class OperationsReportReady(Event):
     """The daily or monthly operations report of a period can be fetched at `path` (PDF; `.xlsx` too)."""
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
+from smartcity.core.schemas import RowModel
 from smartcity.ioc.catalogue import TYPES
 
 Source = Literal["alarm", "camera", "report", "manual", "api", "sensor"]
@@ -69,10 +70,8 @@ class TargetIn(BaseModel):
     thresholds: list[float] = Field(default_factory=list, max_length=4)
 
 
-class StepRead(BaseModel):
+class StepRead(RowModel):
     """A playbook step of an incident."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     position: int
@@ -86,10 +85,8 @@ class StepRead(BaseModel):
     outcome: str
 
 
-class EntryRead(BaseModel):
+class EntryRead(RowModel):
     """A line of an incident's timeline."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     at: datetime
     kind: str
@@ -97,20 +94,16 @@ class EntryRead(BaseModel):
     actor: str
 
 
-class LinkRead(BaseModel):
+class LinkRead(RowModel):
     """A linked resource."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     kind: str
     ref: str
     label: str
 
 
-class IncidentRead(BaseModel):
+class IncidentRead(RowModel):
     """An incident as lists show it."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     code: str
     type: str

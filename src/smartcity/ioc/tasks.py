@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from smartcity.core import clock
 from smartcity.core.db import Database, utcnow
+from smartcity.core.scheduler import every
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.ioc import service
@@ -55,17 +55,10 @@ def _announce(db: Database, kind: str, period: str, path: str) -> int:
     return 1
 
 
-TASKS: dict[str, Callable[[Database], int]] = {
-    "ioc.compute_indicators": compute_indicators,
-    "ioc.escalate": escalate,
-    "ioc.run_playbooks": run_playbooks,
-    "ioc.daily_report": announce_daily_report,
-    "ioc.monthly_report": announce_monthly_report,
-}
-INTERVALS = {
-    "ioc.compute_indicators": timedelta(minutes=15),
-    "ioc.escalate": timedelta(seconds=30),
-    "ioc.run_playbooks": timedelta(seconds=30),
-    "ioc.daily_report": timedelta(days=1),
-    "ioc.monthly_report": timedelta(days=1),
-}
+TASKS, INTERVALS = every(
+    ("ioc.compute_indicators", compute_indicators, timedelta(minutes=15)),
+    ("ioc.escalate", escalate, timedelta(seconds=30)),
+    ("ioc.run_playbooks", run_playbooks, timedelta(seconds=30)),
+    ("ioc.daily_report", announce_daily_report, timedelta(days=1)),
+    ("ioc.monthly_report", announce_monthly_report, timedelta(days=1)),
+)

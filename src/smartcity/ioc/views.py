@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Form, Request
@@ -16,12 +15,20 @@ from smartcity.core import clock
 from smartcity.core.errors import Forbidden, NotFound
 from smartcity.core.pages import PageParams
 from smartcity.core.security import Actor
+from smartcity.core.sheets import XLSX_MEDIA_TYPE
 from smartcity.ioc import service
 from smartcity.ioc.catalogue import OPEN_STATES, SEVERITIES, STAGES, STATES, STEP_KINDS, TYPES
 from smartcity.ioc.live import hub
 from smartcity.ioc.schemas import EventIn
 from smartcity.ioc.service import reports
-from smartcity.web.deps import ActorDep, DbDep, SettingsDep, current_actor, verify_csrf
+from smartcity.web.deps import (
+    ActorDep,
+    DbDep,
+    SettingsDep,
+    current_actor,
+    require_page_role,
+    verify_csrf,
+)
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
@@ -52,13 +59,12 @@ CsrfDep = Annotated[None, Depends(verify_csrf)]
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def _staff(request: Request, actor: Actor) -> Response | None:
-    """A redirect to the login page, or a 403 page, unless the caller is staff of the centre."""
-    if not actor.is_authenticated:
-        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-    if not any(actor.has_role(r) for r in STAFF_ROLES):
-        raise Forbidden("Trang này dành cho cán bộ vận hành của Trung tâm điều hành.")
-    return None
+CentreStaff = Annotated[
+    Actor,
+    Depends(
+        require_page_role(*STAFF_ROLES, refusal="Trang này dành cho cán bộ vận hành của Trung tâm điều hành.")
+    ),
+]
 
 
 def number(value: float | None, unit: str = "", locale: str = "vi") -> str:
@@ -108,11 +114,9 @@ def static_file(name: str) -> Response:
 
 @router.get("/ioc", response_class=HTMLResponse)
 def centre(
-    request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep, wall: bool = False
+    request: Request, db: DbDep, settings: SettingsDep, actor: CentreStaff, wall: bool = False
 ) -> Response:
     """The live view: indicator widgets, the map with its layers and time slider, the live feed."""
-    if (denied := _staff(request, actor)) is not None:
-        return denied
     counts = service.counts_by_state(db)
     stage, reason, since = service.current_stage(db)
     recent = service.list_incidents(db, paging=PageParams(limit=12), open_only=True).items
@@ -170,11 +174,9 @@ def post_stage(
 
 @router.get("/can-bo/dieu-hanh/su-co", response_class=HTMLResponse)
 def incidents(
-    request: Request, db: DbDep, actor: ActorDep, state: str = "", type: str = "", page: int = 1
+    request: Request, db: DbDep, actor: CentreStaff, state: str = "", type: str = "", page: int = 1
 ) -> Response:
     """Incidents, newest first, filtered by state (or open) and type."""
-    if (denied := _staff(request, actor)) is not None:
-        return denied
     paging = PageParams.for_page(page, 30)
     listing = service.list_incidents(
         db,
@@ -199,10 +201,9 @@ def incidents(
 
 @router.post("/can-bo/dieu-hanh/su-co")
 def create_incident(
-    request: Request,
     db: DbDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    actor: CentreStaff,
     _csrf: CsrfDep,
     type: Annotated[str, Form()],
     severity: Annotated[int, Form()],
@@ -212,8 +213,6 @@ def create_incident(
     description: Annotated[str, Form()] = "",
 ) -> Response:
     """An operator opens an incident by hand."""
-    if (denied := _staff(request, actor)) is not None:
-        return denied
     data = EventIn(
         type=type, severity=severity, lon=lon, lat=lat, source="manual", title=title, description=description
     )
@@ -222,10 +221,8 @@ def create_incident(
 
 
 @router.get("/can-bo/dieu-hanh/su-co/{code}", response_class=HTMLResponse)
-def incident(request: Request, code: str, db: DbDep, settings: SettingsDep, actor: ActorDep) -> Response:
+def incident(request: Request, code: str, db: DbDep, settings: SettingsDep, actor: CentreStaff) -> Response:
     """One incident: playbook steps with actions, timeline, linked resources, alerts, closure."""
-    if (denied := _staff(request, actor)) is not None:
-        return denied
     detail = service.get_incident(db, code=code)
     ward = None
     if detail.ward_code:
@@ -255,19 +252,16 @@ def incident(request: Request, code: str, db: DbDep, settings: SettingsDep, acto
 
 @router.post("/can-bo/dieu-hanh/su-co/{code}/trang-thai")
 def change_state(
-    request: Request,
     code: str,
     db: DbDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    actor: CentreStaff,
     _csrf: CsrfDep,
     to: Annotated[str, Form()],
     note: Annotated[str, Form()] = "",
     closure_report: Annotated[str, Form()] = "",
 ) -> Response:
     """Move the incident to another state."""
-    if (denied := _staff(request, actor)) is not None:
-        return denied
     service.transition(
         db, actor=actor, settings=settings, code=code, to=to, note=note, closure_report=closure_report
     )
@@ -276,45 +270,35 @@ def change_state(
 
 @router.post("/can-bo/dieu-hanh/su-co/{code}/buoc/{step_id}")
 def step_done(
-    request: Request,
     code: str,
     step_id: int,
     db: DbDep,
-    actor: ActorDep,
+    actor: CentreStaff,
     _csrf: CsrfDep,
     outcome: Annotated[str, Form()] = "",
 ) -> Response:
     """Mark a playbook step done."""
-    if (denied := _staff(request, actor)) is not None:
-        return denied
     service.complete_step(db, actor=actor, code=code, step_id=step_id, outcome=outcome)
     return RedirectResponse(f"/can-bo/dieu-hanh/su-co/{code}#buoc", status_code=303)
 
 
 @router.post("/can-bo/dieu-hanh/su-co/{code}/ghi-chu")
-def note(
-    request: Request, code: str, db: DbDep, actor: ActorDep, _csrf: CsrfDep, text: Annotated[str, Form()]
-) -> Response:
+def note(code: str, db: DbDep, actor: CentreStaff, _csrf: CsrfDep, text: Annotated[str, Form()]) -> Response:
     """Add a note to the timeline."""
-    if (denied := _staff(request, actor)) is not None:
-        return denied
     service.add_note(db, actor=actor, code=code, text=text)
     return RedirectResponse(f"/can-bo/dieu-hanh/su-co/{code}#nhat-ky", status_code=303)
 
 
 @router.post("/can-bo/dieu-hanh/su-co/{code}/canh-bao")
 def publish(
-    request: Request,
     code: str,
     db: DbDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    actor: CentreStaff,
     _csrf: CsrfDep,
     msg_type: Annotated[str, Form()] = "Alert",
 ) -> Response:
     """Publish a CAP alert for the incident."""
-    if (denied := _staff(request, actor)) is not None:
-        return denied
     service.publish_alert(
         db,
         actor=actor,
@@ -326,10 +310,8 @@ def publish(
 
 
 @router.get("/can-bo/dieu-hanh/chi-so/{code}", response_class=HTMLResponse)
-def indicator(request: Request, code: str, db: DbDep, settings: SettingsDep, actor: ActorDep) -> Response:
+def indicator(request: Request, code: str, db: DbDep, settings: SettingsDep, actor: CentreStaff) -> Response:
     """One indicator: its series over a year against the target, and the wards."""
-    if (denied := _staff(request, actor)) is not None:
-        return denied
     ind = service.get_indicator(db, code)
     wards = service.ward_breakdown(db, settings=settings, code=code, frequency="monthly")
     for w in wards:
@@ -347,10 +329,10 @@ def indicator(request: Request, code: str, db: DbDep, settings: SettingsDep, act
 
 
 @router.get("/can-bo/dieu-hanh/linh-vuc/{domain}", response_class=HTMLResponse)
-def dashboard(request: Request, domain: str, db: DbDep, settings: SettingsDep, actor: ActorDep) -> Response:
+def dashboard(
+    request: Request, domain: str, db: DbDep, settings: SettingsDep, actor: CentreStaff
+) -> Response:
     """A domain's dashboard: a chart for each of its indicators."""
-    if (denied := _staff(request, actor)) is not None:
-        return denied
     widgets = [w for w in _widgets(db, settings, request_locale(request)) if w["domain"] == domain]
     if not widgets:
         raise NotFound(f"No indicators for {domain}")
@@ -362,10 +344,8 @@ def dashboard(request: Request, domain: str, db: DbDep, settings: SettingsDep, a
 
 
 @router.get("/can-bo/dieu-hanh/bao-cao", response_class=HTMLResponse)
-def report_list(request: Request, settings: SettingsDep, actor: ActorDep) -> Response:
+def report_list(request: Request, settings: SettingsDep, actor: CentreStaff) -> Response:
     """The daily reports of the last two weeks and the monthly ones of the last year."""
-    if (denied := _staff(request, actor)) is not None:
-        return denied
     today = clock.today(settings)
     days = [today - timedelta(days=n) for n in range(1, 15)]
     months, first = [], today.replace(day=1)
@@ -377,11 +357,9 @@ def report_list(request: Request, settings: SettingsDep, actor: ActorDep) -> Res
 
 @router.get("/can-bo/dieu-hanh/bao-cao/{kind}/{period}.{fmt}")
 def report(
-    request: Request, kind: str, period: str, fmt: str, db: DbDep, settings: SettingsDep, actor: ActorDep
+    kind: str, period: str, fmt: str, db: DbDep, settings: SettingsDep, actor: CentreStaff
 ) -> Response:
     """A daily or monthly report as PDF or XLSX."""
-    if (denied := _staff(request, actor)) is not None:
-        return denied
     if fmt == "pdf":
         return Response(
             reports.report_pdf(db, settings=settings, kind=kind, key=period),
@@ -391,7 +369,7 @@ def report(
     if fmt == "xlsx":
         return Response(
             reports.report_xlsx(db, settings=settings, kind=kind, key=period),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            media_type=XLSX_MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="bao-cao-{kind}-{period}.xlsx"'},
         )
     raise NotFound("pdf or xlsx")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from smartcity.core.events import Event, register_event
 
 
 @register_event("iot.DeviceRegistered")
-@dataclass(frozen=True)
 class DeviceRegistered(Event):
     """A device was added to the registry."""
 
@@ -22,7 +20,6 @@ class DeviceRegistered(Event):
 
 
 @register_event("iot.DeviceDecommissioned")
-@dataclass(frozen=True)
 class DeviceDecommissioned(Event):
     """A device was taken out of service: its messages are rejected from now on."""
 
@@ -32,7 +29,6 @@ class DeviceDecommissioned(Event):
 
 
 @register_event("iot.CommandFinished")
-@dataclass(frozen=True)
 class CommandFinished(Event):
     """A command reached its end: status is acknowledged, failed or timed_out."""
 
@@ -45,7 +41,6 @@ class CommandFinished(Event):
 
 
 @register_event("iot.AlarmRaised")
-@dataclass(frozen=True)
 class AlarmRaised(Event):
     """A rule found a device in a bad state; the operations centre shows it."""
 
@@ -64,7 +59,6 @@ class AlarmRaised(Event):
 
 
 @register_event("iot.AlarmAcknowledged")
-@dataclass(frozen=True)
 class AlarmAcknowledged(Event):
     """An operator acknowledged an alarm."""
 
@@ -74,7 +68,6 @@ class AlarmAcknowledged(Event):
 
 
 @register_event("iot.AlarmCleared")
-@dataclass(frozen=True)
 class AlarmCleared(Event):
     """The condition of an alarm ended (or an operator cleared it)."""
 
@@ -84,7 +77,6 @@ class AlarmCleared(Event):
 
 
 @register_event("iot.TelemetryIngested")
-@dataclass(frozen=True)
 class TelemetryIngested(Event):
     """New values were stored (published only while NGSI-LD subscriptions are active).
 

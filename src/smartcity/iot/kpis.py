@@ -36,10 +36,7 @@ def devices_reporting(db: Database, ctx: KpiContext) -> list[KpiValue]:
             for key in {None, ward}:
                 counts[key][1] += 1
                 counts[key][0] += ts is not None and since <= ts <= ctx.end
-    return [
-        KpiValue(round(100 * up / total, 2) if total else None, ward, float(up), float(total))
-        for ward, (up, total) in counts.items()
-    ] or [KpiValue(None)]
+    return [KpiValue.share(up, total, ward) for ward, (up, total) in counts.items()] or [KpiValue(None)]
 
 
 def open_alarms(db: Database, ctx: KpiContext) -> list[KpiValue]:

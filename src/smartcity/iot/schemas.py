@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from smartcity.core.pages import Page
+from smartcity.core.schemas import RowModel
 
 DEVICE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 MAX_BATCH = 5000
@@ -178,10 +179,8 @@ class LatestState(BaseModel):
     observed_at: dict[str, datetime]
 
 
-class RejectionRead(BaseModel):
+class RejectionRead(RowModel):
     """Rejected messages of a device for one reason."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     device_id: str
     reason: str
@@ -202,10 +201,8 @@ class CommandCreate(BaseModel):
     timeout_seconds: int = Field(default=60, ge=1, le=86400)
 
 
-class CommandRead(BaseModel):
+class CommandRead(RowModel):
     """A command and where it stands."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: str
     device_id: str
@@ -262,10 +259,8 @@ class RuleRead(RuleCreate):
     version: int
 
 
-class AlarmRead(BaseModel):
+class AlarmRead(RowModel):
     """An alarm as operators see it."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     rule_id: int

@@ -170,8 +170,7 @@ def _live_subscriptions(db: Database, now: datetime) -> list[NgsiSubscription]:
         NgsiSubscription.is_active.is_(True),
         or_(NgsiSubscription.expires_at.is_(None), NgsiSubscription.expires_at > now),
     )
-    with db.session() as s:
-        return list(s.scalars(query.order_by(NgsiSubscription.id)))
+    return db.all(query.order_by(NgsiSubscription.id))
 
 
 def _changes(db: Database, event: TelemetryIngested) -> list[Change]:
@@ -299,8 +298,7 @@ def deliver_due(db: Database, *, now: datetime | None = None, limit: int = 200) 
         .order_by(NgsiDelivery.next_attempt_at)
         .limit(limit)
     )
-    with db.session() as s:
-        ids = list(s.scalars(due))
+    ids = db.all(due)
     for delivery_id in ids:
         attempt_delivery(db, delivery_id, now=now)
     with db.write_session() as s:

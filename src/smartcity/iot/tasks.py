@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from smartcity.core.db import Database, utcnow
+from smartcity.core.scheduler import every
 from smartcity.iot import service
 from smartcity.iot.config import get_iot_settings
 
@@ -43,17 +43,10 @@ def refresh_broker_crl(db: Database) -> int:
     return 1
 
 
-TASKS: dict[str, Callable[[Database], int]] = {
-    "iot.expire_commands": expire_commands,
-    "iot.check_silent_devices": check_silent_devices,
-    "iot.ensure_telemetry_partitions": ensure_telemetry_partitions,
-    "iot.deliver_notifications": deliver_notifications,
-    "iot.refresh_broker_crl": refresh_broker_crl,
-}
-INTERVALS = {
-    "iot.expire_commands": timedelta(seconds=30),
-    "iot.check_silent_devices": timedelta(minutes=1),
-    "iot.ensure_telemetry_partitions": timedelta(hours=6),
-    "iot.deliver_notifications": timedelta(seconds=10),
-    "iot.refresh_broker_crl": timedelta(hours=1),
-}
+TASKS, INTERVALS = every(
+    ("iot.expire_commands", expire_commands, timedelta(seconds=30)),
+    ("iot.check_silent_devices", check_silent_devices, timedelta(minutes=1)),
+    ("iot.ensure_telemetry_partitions", ensure_telemetry_partitions, timedelta(hours=6)),
+    ("iot.deliver_notifications", deliver_notifications, timedelta(seconds=10)),
+    ("iot.refresh_broker_crl", refresh_broker_crl, timedelta(hours=1)),
+)

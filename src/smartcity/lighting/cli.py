@@ -7,15 +7,9 @@ from datetime import date
 import typer
 
 from smartcity.core import clock
-from smartcity.core.db import Database
+from smartcity.core.db import open_database
 
 app = typer.Typer(help="Chiếu sáng — street lighting plans and control.", no_args_is_help=True)
-
-
-def _db() -> Database:
-    from smartcity.core.db import open_database
-
-    return open_database()
 
 
 @app.command("plans")
@@ -23,7 +17,7 @@ def plans(night: str = typer.Option("", help="The night (YYYY-MM-DD, default ton
     """Each group's switch-on and switch-off for a night, at its coordinates."""
     from smartcity.lighting import service
 
-    db = _db()
+    db = open_database()
     day = date.fromisoformat(night) if night else clock.today(db.settings)
     for group in service.list_groups(db):
         plan = service.plan_for(db, group=group, night=day)
@@ -36,7 +30,7 @@ def apply() -> None:
     """Send every group the level its plan asks for now."""
     from smartcity.lighting import service
 
-    typer.echo(f"groups switched: {service.apply_schedules(_db())}")
+    typer.echo(f"groups switched: {service.apply_schedules(open_database())}")
 
 
 GROUPS = {"lighting": app}

@@ -34,7 +34,6 @@ DATASETS = [
         title_en="Street lighting energy by street",
         description_vi="Điện năng hằng tháng của đèn đường theo tuyến và phần tiết kiệm nhờ giảm độ sáng.",
         description_en="Monthly energy of street lights by street and the saving from dimming.",
-        publisher="ubnd-thu-dau-mot",
         themes=("ENER", "ENVI"),
         keywords=("chiếu sáng", "điện năng", "đèn LED"),
         frequency="monthly",

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from smartcity.core.events import Event, register_event
 
 
 @register_event("lighting.GroupSwitched")
-@dataclass(frozen=True)
 class GroupSwitched(Event):
     """A group was commanded to a new level (0: off) by its plan."""
 
@@ -20,7 +17,6 @@ class GroupSwitched(Event):
 
 
 @register_event("lighting.FaultDetected")
-@dataclass(frozen=True)
 class FaultDetected(Event):
     """A lamp or circuit fault was found in telemetry and a maintenance ticket opened."""
 
@@ -36,7 +32,6 @@ class FaultDetected(Event):
 
 
 @register_event("lighting.TicketClosed")
-@dataclass(frozen=True)
 class TicketClosed(Event):
     """A crew closed a maintenance ticket."""
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from smartcity.core.schemas import RowModel
 
 ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
@@ -70,10 +72,8 @@ class ExceptionCreate(BaseModel):
     off_at: str | None = Field(default=None, pattern=HHMM)
 
 
-class GroupRead(BaseModel):
+class GroupRead(RowModel):
     """A group with tonight's times."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: str
     name: str
@@ -102,10 +102,8 @@ class NightPlanRead(BaseModel):
     notes: list[str]
 
 
-class TicketRead(BaseModel):
+class TicketRead(RowModel):
     """A maintenance ticket."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     asset_id: str

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from smartcity.core import clock
 from smartcity.core.db import Database
+from smartcity.core.scheduler import every
 from smartcity.lighting import service
 
 
@@ -31,15 +31,9 @@ def compute_energy(db: Database) -> int:
     return service.compute_energy(db, day=today - timedelta(days=1)) + service.compute_energy(db, day=today)
 
 
-TASKS: dict[str, Callable[[Database], int]] = {
-    "lighting.apply_schedules": apply_schedules,
-    "lighting.confirm_states": confirm_states,
-    "lighting.detect_faults": detect_faults,
-    "lighting.compute_energy": compute_energy,
-}
-INTERVALS = {
-    "lighting.apply_schedules": timedelta(minutes=1),
-    "lighting.confirm_states": timedelta(minutes=1),
-    "lighting.detect_faults": timedelta(minutes=5),
-    "lighting.compute_energy": timedelta(hours=1),
-}
+TASKS, INTERVALS = every(
+    ("lighting.apply_schedules", apply_schedules, timedelta(minutes=1)),
+    ("lighting.confirm_states", confirm_states, timedelta(minutes=1)),
+    ("lighting.detect_faults", detect_faults, timedelta(minutes=5)),
+    ("lighting.compute_energy", compute_energy, timedelta(hours=1)),
+)

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from smartcity.core.schemas import RowModel
+
 TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 
@@ -38,10 +40,8 @@ class RuleRead(RuleCreate):
     active: bool
 
 
-class MessageRead(BaseModel):
+class MessageRead(RowModel):
     """A notification."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     channel: str

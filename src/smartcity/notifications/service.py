@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from smartcity.core import clock
 from smartcity.core.config import Settings
-from smartcity.core.db import Database, utcnow
+from smartcity.core.db import Database, get_or_404, utcnow
 from smartcity.core.errors import Forbidden, NotFound
 from smartcity.core.pages import Page, PageParams
 from smartcity.core.security import Actor
@@ -159,9 +159,7 @@ def acknowledge(db: Database, *, actor: Actor, message_id: int) -> MessageRead:
     """A recipient acknowledges a message (stops its escalation)."""
     now = utcnow()
     with UnitOfWork(db, actor) as uow:
-        message = uow.session.get(Message, message_id)
-        if message is None:
-            raise NotFound(f"No message {message_id}")
+        message = get_or_404(uow.session, Message, message_id, f"No message {message_id}")
         if message.recipient not in addresses_of(actor) and not actor.has_role("admin"):
             raise Forbidden("This message is not addressed to you")
         if message.acknowledged_at is None:

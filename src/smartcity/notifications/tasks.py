@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from smartcity.core.db import Database
+from smartcity.core.scheduler import every
 from smartcity.notifications import service
 
 
@@ -19,8 +19,7 @@ def escalate(db: Database) -> int:
     return service.escalate_unacknowledged(db, settings=db.settings)
 
 
-TASKS: dict[str, Callable[[Database], int]] = {
-    "notifications.deliver": deliver,
-    "notifications.escalate": escalate,
-}
-INTERVALS = {"notifications.deliver": timedelta(minutes=1), "notifications.escalate": timedelta(minutes=1)}
+TASKS, INTERVALS = every(
+    ("notifications.deliver", deliver, timedelta(minutes=1)),
+    ("notifications.escalate", escalate, timedelta(minutes=1)),
+)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from smartcity.core.pages import PageParams
 from smartcity.notifications import service
-from smartcity.web.deps import ActorDep, DbDep, verify_csrf
+from smartcity.web.deps import ActorDep, DbDep, PageUserDep, verify_csrf
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -23,10 +21,8 @@ STAFF_LINKS = (
 
 
 @router.get("/can-bo/thong-bao", response_class=HTMLResponse)
-def inbox(request: Request, db: DbDep, actor: ActorDep, page: int = 1) -> Response:
+def inbox(request: Request, db: DbDep, actor: PageUserDep, page: int = 1) -> Response:
     """My notifications, newest first, unacknowledged ones marked."""
-    if not actor.is_authenticated:
-        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
     listing = service.inbox(db, actor=actor, paging=PageParams.for_page(page, 30))
     return render(request, "notifications/inbox.html", {"page": listing})
 

@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from smartcity import __version__
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
-from smartcity.core.errors import NotFound
+from smartcity.core.errors import NotFound, found_or_404
 from smartcity.core.text import fold, matches
 from smartcity.opendata import service
 from smartcity.opendata.config import OpendataSettings
@@ -493,9 +493,7 @@ def current_package_list_with_resources(call: Call) -> list[dict[str, Any]]:
 def help_show(call: Call) -> str:
     """What an action does (the address every answer's `help` points to)."""
     name = _required(call.data, "name")
-    function = ACTIONS.get(name)
-    if function is None:
-        raise NotFound(f"Action {name!r}")
+    function = found_or_404(ACTIONS.get(name), f"Action {name!r}")
     return function.__doc__ or ""
 
 

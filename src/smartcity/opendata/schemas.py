@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from smartcity.core.sheets import XLSX_MEDIA_TYPE
+
 FORMATS = {
     "csv": ("CSV", "text/csv"),
-    "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "xlsx": ("XLSX", XLSX_MEDIA_TYPE),
     "geojson": ("GeoJSON", "application/geo+json"),
     "ogc": ("OGC API Features", "application/geo+json"),
 }

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from smartcity.core.db import Database
+from smartcity.core.scheduler import every
 from smartcity.opendata import service
 
 
@@ -14,5 +14,4 @@ def regenerate(db: Database) -> int:
     return service.regenerate(db, db.settings)
 
 
-TASKS: dict[str, Callable[[Database], int]] = {"opendata.regenerate": regenerate}
-INTERVALS = {"opendata.regenerate": timedelta(hours=1)}
+TASKS, INTERVALS = every(("opendata.regenerate", regenerate, timedelta(hours=1)))

@@ -11,8 +11,8 @@ from sqlalchemy import func, or_, select
 
 from smartcity.core import clock
 from smartcity.core.config import Settings
-from smartcity.core.db import Database, utcnow
-from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.db import Database, get_or_404, utcnow
+from smartcity.core.errors import Conflict, NotFound, ValidationFailed, found_or_404
 from smartcity.core.files import StoredFile
 from smartcity.core.pages import Page, PageParams
 from smartcity.core.search import CitizenSection, SearchHit
@@ -100,9 +100,7 @@ def update_post(
 ) -> PostRead:
     """Change a post: its words, its image, draft or published (and when)."""
     with UnitOfWork(db, actor) as uow:
-        post = uow.session.get(Post, post_id)
-        if post is None:
-            raise NotFound(f"No post {post_id}")
+        post = get_or_404(uow.session, Post, post_id, f"No post {post_id}")
         _check_image(data, image, None if remove_image else post.image_sha256)
         before = _snapshot(post)
         if data.slug and data.slug != post.slug:
@@ -122,9 +120,7 @@ def update_post(
 def delete_post(db: Database, *, actor: Actor, post_id: int) -> None:
     """Remove a post."""
     with UnitOfWork(db, actor) as uow:
-        post = uow.session.get(Post, post_id)
-        if post is None:
-            raise NotFound(f"No post {post_id}")
+        post = get_or_404(uow.session, Post, post_id, f"No post {post_id}")
         uow.audit("portal.post_deleted", "portal_post", post.id, before=_snapshot(post))
         uow.session.delete(post)
 
@@ -132,9 +128,7 @@ def delete_post(db: Database, *, actor: Actor, post_id: int) -> None:
 def get_post(db: Database, post_id: int) -> PostRead:
     """A post by id (drafts too: for editors)."""
     with db.session() as s:
-        post = s.get(Post, post_id)
-        if post is None:
-            raise NotFound(f"No post {post_id}")
+        post = get_or_404(s, Post, post_id, f"No post {post_id}")
         return _read(post)
 
 
@@ -148,9 +142,7 @@ def published_post(db: Database, slug: str, *, kind: Sequence[str] | None = None
     if kind:
         query = query.where(Post.kind.in_(list(kind)))
     with db.session() as s:
-        post = s.scalar(query)
-        if post is None:
-            raise NotFound(f"No published post {slug!r}")
+        post = found_or_404(s.scalar(query), f"No published post {slug!r}")
         return _read(post)
 
 

@@ -21,7 +21,7 @@ from smartcity.core.security import Actor
 from smartcity.portal import service
 from smartcity.portal.config import PortalSettings
 from smartcity.portal.schemas import PostInput, PostRead
-from smartcity.web.deps import ActorDep, DbDep, SettingsDep, verify_csrf
+from smartcity.web.deps import ActorDep, DbDep, SettingsDep, login_redirect, verify_csrf
 from smartcity.web.forms import refusal_messages
 from smartcity.web.templating import render
 
@@ -130,15 +130,11 @@ def contacts(request: Request, settings: SettingsDep) -> HTMLResponse:
     return render(request, "portal/contacts.html", {"contacts": settings.section(PortalSettings).contacts})
 
 
-def _login(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
-
-
 @router.get("/cua-toi", response_class=HTMLResponse)
 def citizen_space(request: Request, db: DbDep, settings: SettingsDep, actor: ActorDep) -> Response:
     """The signed-in citizen's own space: their dossiers, reports and what later domains add."""
     if not actor.is_authenticated or actor.user_id is None:
-        return _login(request)
+        return login_redirect(request.url.path)
     sections = service.citizen_sections(db, actor, settings)
     return render(request, "portal/citizen_space.html", {"sections": sections})
 
@@ -153,7 +149,7 @@ def _may_edit(actor: Actor, settings: Any) -> bool:
 def _editor(request: Request, actor: Actor, settings: Any) -> Response | None:
     """None when the caller may edit; else a redirect to log in, or 403."""
     if not actor.is_authenticated:
-        return _login(request)
+        return login_redirect(request.url.path)
     if not _may_edit(actor, settings):
         raise Forbidden("Chỉ cán bộ biên tập mới sửa được tin tức.")
     return None

@@ -10,13 +10,14 @@ from fastapi.responses import Response
 from smartcity.core.db import Database
 from smartcity.core.pages import MAX_LIMIT, MAX_OFFSET
 from smartcity.core.security import Actor
+from smartcity.core.sheets import XLSX_MEDIA_TYPE
 from smartcity.procedures import service
 from smartcity.procedures.schemas import ImportReport, ProcedurePage, ProcedureRead
 from smartcity.web.deps import get_db, require_role
 
 router = APIRouter(prefix="/api/v1/procedures", tags=["procedures"])
 
-MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv"}
+MEDIA = {"xlsx": XLSX_MEDIA_TYPE, "csv": "text/csv"}
 
 
 @router.get("", response_model=ProcedurePage, summary="Search the catalogue")

@@ -49,7 +49,6 @@ DATASETS = [
             "The administrative procedures handled in the city: field, online service level, processing time "
             "(working days) and total fees and charges."
         ),
-        publisher="ubnd-thu-dau-mot",
         themes=("GOVE",),
         keywords=("thủ tục hành chính", "dịch vụ công", "TTHC", "procedures", "public services"),
         frequency="monthly",

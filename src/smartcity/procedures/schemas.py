@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from smartcity.core.pages import Page
+from smartcity.core.schemas import RowModel, StrictModel
 from smartcity.procedures.workflows import TEMPLATES
 
 ONLINE_SCOPES = ("toan_trinh", "mot_phan")
@@ -43,20 +44,16 @@ def schema_problem(schema_json: str) -> str | None:
     return None
 
 
-class Fee(BaseModel):
+class Fee(StrictModel):
     """A fee or charge (phí, lệ phí) of a procedure, in đồng."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=300)
     amount_vnd: int = Field(ge=0, le=1_000_000_000)
     note: str | None = Field(default=None, max_length=500)
 
 
-class RequiredDocument(BaseModel):
+class RequiredDocument(StrictModel):
     """A document of the dossier (thành phần hồ sơ) with the originals and copies needed."""
-
-    model_config = ConfigDict(extra="forbid")
 
     code: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
     name: str = Field(min_length=1, max_length=500)
@@ -147,10 +144,8 @@ class ProcedureRead(ProcedureBase):
     online: bool = False
 
 
-class ProcedureSummary(BaseModel):
+class ProcedureSummary(RowModel):
     """A procedure in a list."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     code: str
     name: str

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from smartcity.core.db import Database
 from smartcity.core.errors import BadRequest, NotFound, UnsupportedMediaType, ValidationFailed
 from smartcity.core.security import Actor
+from smartcity.core.sheets import xlsx
 from smartcity.core.text import fold, search_terms
 from smartcity.core.uow import UnitOfWork
 from smartcity.procedures.catalogue import build_catalogue
@@ -274,18 +275,7 @@ def export_catalogue(db: Database, *, fmt: str = "xlsx") -> bytes:
         return buffer.getvalue().encode("utf-8-sig")
     if fmt != "xlsx":
         raise BadRequest("The export format must be xlsx or csv")
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "Thủ tục hành chính"
-    sheet.append(list(COLUMNS))
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx([COLUMNS, *rows], title="Thủ tục hành chính")
 
 
 def _parse_value(column: str, value: Any, row: int) -> Any:

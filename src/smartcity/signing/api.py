@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -220,22 +221,16 @@ def post_official(
 ) -> CertificateRead:
     """Admin only; the key is generated and sealed on the platform, never returned, or it is held on the
     server's PKCS#11 token (key_on_token; the token's PIN is configured on the server, never sent)."""
-    if body.key_on_token:
-        return service.issue_official_certificate_on_token(
-            get_db(request),
-            actor=actor,
-            username=body.username,
-            full_name=body.full_name,
-            key_label=body.key_label,
-            generate=body.generate_key,
-            org_unit_code=body.org_unit_code,
-            organisation=body.organisation,
-            signature_png=_image(body.signature_png_base64, "signature_png_base64"),
-            settings=get_settings(request),
-        )
-    if body.key_label or body.generate_key:
+    if not body.key_on_token and (body.key_label or body.generate_key):
         raise ValidationFailed.for_field("key_on_token", "key_label and generate_key go with key_on_token")
-    return service.issue_official_certificate(
+    issue = (
+        partial(
+            service.issue_official_certificate_on_token, key_label=body.key_label, generate=body.generate_key
+        )
+        if body.key_on_token
+        else service.issue_official_certificate
+    )
+    return issue(
         get_db(request),
         actor=actor,
         username=body.username,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,9 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from smartcity.core.commands import cli_actor, command_database
 from smartcity.core.db import Database
-from smartcity.core.errors import AppError
-from smartcity.core.security import Actor
 from smartcity.signing import service
 from smartcity.signing.schemas import CertificateRead, VerificationReport
 
@@ -24,33 +22,11 @@ err_console = Console(stderr=True)
 GROUPS = {"pki": pki_app}
 
 
-def _actor() -> Actor:
-    try:
-        who = getpass.getuser()
-    except (KeyError, OSError):  # no login name in some containers
-        who = "unknown"
-    return Actor.system(f"cli:{who}")
-
-
-def _open() -> Database:
-    from smartcity.core.db import open_database
-
-    return open_database()
-
-
-def _fail(error: AppError) -> typer.Exit:
-    err_console.print(f"[red]Error:[/red] {error.detail}", markup=True, highlight=False)
-    return typer.Exit(2 if error.status in (400, 413, 415, 422) else 1)
-
-
 @pki_app.command("init")
 def init() -> None:
     """Create the city root CA, issuing CA and timestamp authority (keys sealed in the database)."""
-    db = _open()
-    try:
-        status = service.init_pki(db, actor=_actor())
-    except AppError as error:
-        raise _fail(error) from error
+    with command_database() as db:
+        status = service.init_pki(db, actor=cli_actor())
     assert status.root is not None
     console.print(
         f"[green]City PKI created.[/green] Root: {status.root.subject} "
@@ -116,13 +92,12 @@ def issue(
             raise typer.Exit(2)
         _issue_device_with_key(device, out_cert, out_key)
         return
-    db = _open()
-    try:
+    with command_database() as db:
         if user:
             full_name = name or _full_name_of(db, user) or user
             cert = service.issue_official_certificate(
                 db,
-                actor=_actor(),
+                actor=cli_actor(),
                 username=user,
                 full_name=full_name,
                 org_unit_code=org_unit,
@@ -130,14 +105,12 @@ def issue(
             )
         elif org:
             cert = service.issue_organisation_certificate(
-                db, actor=_actor(), org_unit_code=org, name=name or org, seal_png=_read_image(image)
+                db, actor=cli_actor(), org_unit_code=org, name=name or org, seal_png=_read_image(image)
             )
         else:
             cert = service.issue_device_certificate(
-                db, actor=_actor(), device_id=device or "", csr_pem=csr.read_text() if csr else None
+                db, actor=cli_actor(), device_id=device or "", csr_pem=csr.read_text() if csr else None
             )
-    except AppError as error:
-        raise _fail(error) from error
     if out_cert is not None:
         out_cert.write_text(service.certificate_pem(db, cert.serial))
     _print_issued(cert)
@@ -156,11 +129,10 @@ class TokenOptions:
 def _issue_on_token(
     user: str, name: str | None, org_unit: str | None, image: Path | None, options: TokenOptions
 ) -> None:
-    db = _open()
-    try:
+    with command_database() as db:
         cert = service.issue_official_certificate_on_token(
             db,
-            actor=_actor(),
+            actor=cli_actor(),
             username=user,
             full_name=name or _full_name_of(db, user) or user,
             token_label=options.token_label,
@@ -170,8 +142,6 @@ def _issue_on_token(
             org_unit_code=org_unit,
             signature_png=_read_image(image),
         )
-    except AppError as error:
-        raise _fail(error) from error
     _print_issued(cert)
     console.print("The private key stays on the token; the platform keeps only its labels.")
 
@@ -199,10 +169,8 @@ def _write_issued(issued: service.IssuedWithKey, out_cert: Path, out_key: Path) 
 
 
 def _issue_device_with_key(device: str, out_cert: Path, out_key: Path) -> None:
-    try:
-        issued = service.issue_device_certificate_with_key(_open(), actor=_actor(), device_id=device)
-    except AppError as error:
-        raise _fail(error) from error
+    with command_database() as db:
+        issued = service.issue_device_certificate_with_key(db, actor=cli_actor(), device_id=device)
     _write_issued(issued, out_cert, out_key)
 
 
@@ -214,23 +182,18 @@ def issue_server(
     ip: Annotated[list[str] | None, typer.Option("--ip", help="IP address (repeatable)")] = None,
 ) -> None:
     """Issue a TLS server certificate (e.g. for the MQTT broker) from the city's issuing CA."""
-    try:
+    with command_database() as db:
         issued = service.issue_server_certificate(
-            _open(), actor=_actor(), dns_names=dns or [], ip_addresses=ip or []
+            db, actor=cli_actor(), dns_names=dns or [], ip_addresses=ip or []
         )
-    except AppError as error:
-        raise _fail(error) from error
     _write_issued(issued, out_cert, out_key)
 
 
 @pki_app.command("export-root")
 def export_root(file: Annotated[Path, typer.Argument(help="Where to write the PEM")]) -> None:
     """Write the city root certificate (PEM) to FILE."""
-    db = _open()
-    try:
+    with command_database() as db:
         file.write_text(service.root_certificate_pem(db))
-    except AppError as error:
-        raise _fail(error) from error
     console.print(f"Root certificate written to {file}")
 
 
@@ -248,11 +211,10 @@ def sign(
     symbol: Annotated[str | None, typer.Option(help="Document symbol (attachment stamp)")] = None,
 ) -> None:
     """Sign IN.pdf into OUT.pdf as an official (--as) or with an organisation's seal (--org)."""
-    db = _open()
-    try:
+    with command_database() as db:
         signed = service.sign_pdf(
             db,
-            actor=_actor(),
+            actor=cli_actor(),
             pdf=source.read_bytes(),
             signer_username=as_user,
             org_unit_code=org,
@@ -262,8 +224,6 @@ def sign(
             document_symbol=symbol,
             filename=source.name,
         )
-    except AppError as error:
-        raise _fail(error) from error
     target.write_bytes(signed.pdf)
     console.print(f"[green]Signed[/green] {target} ({level}); verify at {signed.verification_url}")
 
@@ -274,22 +234,16 @@ def revoke(
     reason: Annotated[str, typer.Option(help="RFC 5280 reason, e.g. key_compromise")] = "unspecified",
 ) -> None:
     """Revoke a certificate: it can no longer sign; CRL and OCSP report it."""
-    db = _open()
-    try:
-        cert = service.revoke_certificate(db, actor=_actor(), serial=serial, reason=reason)
-    except AppError as error:
-        raise _fail(error) from error
+    with command_database() as db:
+        cert = service.revoke_certificate(db, actor=cli_actor(), serial=serial, reason=reason)
     console.print(f"[yellow]Revoked[/yellow] {cert.serial} ({cert.subject}) at {cert.revoked_at}.")
 
 
 @pki_app.command("trust")
 def trust(file: Annotated[Path, typer.Argument(help="External CA certificate, PEM or DER")]) -> None:
     """Register an external CA certificate as a trusted root for verification."""
-    db = _open()
-    try:
-        cert = service.register_trusted_root(db, actor=_actor(), certificate=file.read_bytes())
-    except AppError as error:
-        raise _fail(error) from error
+    with command_database() as db:
+        cert = service.register_trusted_root(db, actor=cli_actor(), certificate=file.read_bytes())
     console.print(f"Trusted {cert.subject} ({cert.fingerprint_sha256}).")
 
 
@@ -297,7 +251,9 @@ def trust(file: Annotated[Path, typer.Argument(help="External CA certificate, PE
 def list_certificates(kind: Annotated[str | None, typer.Option(help="Only this kind")] = None) -> None:
     """List certificates."""
     table = Table("serial", "kind", "subject", "status", "not after")
-    for cert in service.list_certificates(_open(), kind=kind):
+    with command_database() as db:
+        certificates = service.list_certificates(db, kind=kind)
+    for cert in certificates:
         table.add_row(cert.serial, cert.kind, cert.subject, cert.status, f"{cert.not_after:%Y-%m-%d}")
     console.print(table)
 
@@ -305,11 +261,8 @@ def list_certificates(kind: Annotated[str | None, typer.Option(help="Only this k
 @pki_app.command("verify")
 def verify(file: Annotated[Path, typer.Argument(help="PDF to check")]) -> None:
     """Check every signature of FILE; exit 1 when any does not hold (or there is none)."""
-    db = _open()
-    try:
+    with command_database() as db:
         report = service.verify_pdf(db, file.read_bytes())
-    except AppError as error:
-        raise _fail(error) from error
     _print_report(report)
     if not report.all_hold:
         raise typer.Exit(1)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from smartcity.core.events import Event, register_event
 
 
 @register_event("signing.PkiInitialised")
-@dataclass(frozen=True)
 class PkiInitialised(Event):
     """The city root CA, issuing CA and TSA were created."""
 
@@ -18,7 +15,6 @@ class PkiInitialised(Event):
 
 
 @register_event("signing.CertificateIssued")
-@dataclass(frozen=True)
 class CertificateIssued(Event):
     """A certificate was issued to an official, organisation or device (or an external root trusted)."""
 
@@ -30,7 +26,6 @@ class CertificateIssued(Event):
 
 
 @register_event("signing.CertificateRevoked")
-@dataclass(frozen=True)
 class CertificateRevoked(Event):
     """A certificate was revoked; it can no longer sign."""
 
@@ -42,7 +37,6 @@ class CertificateRevoked(Event):
 
 
 @register_event("signing.DocumentSigned")
-@dataclass(frozen=True)
 class DocumentSigned(Event):
     """A PDF was signed on the platform; `document_id` opens /verify/<document_id>."""
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from smartcity.core.schemas import RowModel, StrictModel
 
 Level = Literal["B-B", "B-T", "B-LT"]
 
 
-class CertificateRead(BaseModel):
+class CertificateRead(RowModel):
     """A certificate as anyone may see it (public data only, never a key)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     serial: str
     kind: str
@@ -32,10 +32,8 @@ class CertificateRead(BaseModel):
     has_image: bool = False
 
 
-class OfficialCertificateCreate(BaseModel):
+class OfficialCertificateCreate(StrictModel):
     """Issue a personal signing certificate to an official."""
-
-    model_config = ConfigDict(extra="forbid")
 
     username: str = Field(min_length=1, max_length=100)
     full_name: str = Field(min_length=1, max_length=200)
@@ -55,29 +53,23 @@ class OfficialCertificateCreate(BaseModel):
     )
 
 
-class OrganisationCertificateCreate(BaseModel):
+class OrganisationCertificateCreate(StrictModel):
     """Issue the seal certificate of an organisation (org unit)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     org_unit_code: str = Field(min_length=1, max_length=50)
     name: str = Field(min_length=1, max_length=200)
     seal_png_base64: str | None = Field(default=None, description="The red seal image (PNG)")
 
 
-class DeviceCertificateCreate(BaseModel):
+class DeviceCertificateCreate(StrictModel):
     """Issue a device certificate, from a CSR (PEM) when the device holds its own key."""
-
-    model_config = ConfigDict(extra="forbid")
 
     device_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9 .:-]*$")
     csr_pem: str | None = None
 
 
-class RevocationRequest(BaseModel):
+class RevocationRequest(StrictModel):
     """Revoke a certificate."""
-
-    model_config = ConfigDict(extra="forbid")
 
     reason: Literal[
         "unspecified",
@@ -156,10 +148,8 @@ class VerificationReport(BaseModel):
     checked_at: datetime
 
 
-class SignedDocumentRead(BaseModel):
+class SignedDocumentRead(RowModel):
     """A PDF signed on the platform."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: str
     filename: str

@@ -6,16 +6,10 @@ from datetime import date
 
 import typer
 
-from smartcity.core.db import Database
+from smartcity.core.db import open_database
 from smartcity.core.security import Actor
 
 app = typer.Typer(help="Thu gom rác — collection plans and routes.", no_args_is_help=True)
-
-
-def _db() -> Database:
-    from smartcity.core.db import open_database
-
-    return open_database()
 
 
 @app.command("plan")
@@ -23,7 +17,7 @@ def plan(day: str = typer.Option("", help="The day (YYYY-MM-DD, default the next
     """Plan a day's collection and print its routes."""
     from smartcity.waste import service
 
-    db = _db()
+    db = open_database()
     when = date.fromisoformat(day) if day else service.next_round_day(db)
     made = service.plan_day(db, actor=Actor.system("cli"), day=when)
     for route in service.routes_of(db, plan_id=made.id):

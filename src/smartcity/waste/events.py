@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from smartcity.core.events import Event, register_event
 
 
 @register_event("waste.ContainerAlarmRaised")
-@dataclass(frozen=True)
 class ContainerAlarmRaised(Event):
     """A container overflows, burns or was knocked over."""
 
@@ -22,7 +19,6 @@ class ContainerAlarmRaised(Event):
 
 
 @register_event("waste.CollectionPlanned")
-@dataclass(frozen=True)
 class CollectionPlanned(Event):
     """A day's collection plan was computed."""
 
@@ -35,7 +31,6 @@ class CollectionPlanned(Event):
 
 
 @register_event("waste.ContainerEmptied")
-@dataclass(frozen=True)
 class ContainerEmptied(Event):
     """A crew emptied a container."""
 

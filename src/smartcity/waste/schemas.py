@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
+
+from smartcity.core.schemas import RowModel
 
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 
@@ -69,10 +71,8 @@ class CollectionCreate(BaseModel):
     weight_kg: float | None = Field(default=None, ge=0, le=5000)
 
 
-class RouteRead(BaseModel):
+class RouteRead(RowModel):
     """A route of a plan."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     plan_id: int

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from smartcity.core import clock
 from smartcity.core.config import section_of
-from smartcity.core.db import Database
-from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.db import Database, get_or_404
+from smartcity.core.errors import Conflict, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot import service as iot_service
@@ -89,11 +89,7 @@ def create_container(db: Database, *, actor: Actor, data: ContainerCreate) -> Co
 
 
 def _get(db: Database, model: Any, key: Any) -> Any:
-    with db.session() as s:
-        found = s.get(model, key)
-    if found is None:
-        raise NotFound(f"Không tìm thấy {key!r}.")
-    return found
+    return db.get_or_404(model, key, f"Không tìm thấy {key!r}.")
 
 
 def get_container(db: Database, *, container_id: str) -> Container:
@@ -104,20 +100,17 @@ def get_container(db: Database, *, container_id: str) -> Container:
 
 def list_containers(db: Database) -> list[Container]:
     """Every container by name."""
-    with db.session() as s:
-        return list(s.scalars(select(Container).order_by(Container.name)))
+    return db.all(select(Container).order_by(Container.name))
 
 
 def list_vehicles(db: Database) -> list[Vehicle]:
     """Every truck."""
-    with db.session() as s:
-        return list(s.scalars(select(Vehicle).order_by(Vehicle.id)))
+    return db.all(select(Vehicle).order_by(Vehicle.id))
 
 
 def list_depots(db: Database) -> list[Depot]:
     """Every depot."""
-    with db.session() as s:
-        return list(s.scalars(select(Depot).order_by(Depot.id)))
+    return db.all(select(Depot).order_by(Depot.id))
 
 
 def latest(db: Database, container_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -301,8 +294,7 @@ def latest_plan(db: Database, *, day: date) -> Plan | None:
 
 def routes_of(db: Database, *, plan_id: int) -> list[Route]:
     """The routes of a plan."""
-    with db.session() as s:
-        return list(s.scalars(select(Route).where(Route.plan_id == plan_id).order_by(Route.vehicle_id)))
+    return db.all(select(Route).where(Route.plan_id == plan_id).order_by(Route.vehicle_id))
 
 
 def get_route(db: Database, *, route_id: int) -> Route:
@@ -336,7 +328,7 @@ def record_collection(db: Database, *, actor: Actor, data: CollectionCreate) -> 
             emptied_at=at,
             fill_before=fill,
             weight_kg=data.weight_kg,
-            recorded_by=shown_name(actor),
+            recorded_by=actor.shown_name,
         )
         uow.session.add(row)
         uow.session.flush()
@@ -352,8 +344,7 @@ def collections(db: Database, *, since: datetime, container_id: str | None = Non
     query = select(Collection).where(Collection.emptied_at >= since).order_by(Collection.emptied_at.desc())
     if container_id:
         query = query.where(Collection.container_id == container_id)
-    with db.session() as s:
-        return list(s.scalars(query))
+    return db.all(query)
 
 
 def emptied_on_route(db: Database, *, route_id: int) -> set[str]:
@@ -437,19 +428,16 @@ def list_alarms(db: Database, *, active_only: bool = True) -> list[Alarm]:
     query = select(Alarm).order_by(Alarm.raised_at.desc()).limit(200)
     if active_only:
         query = query.where(Alarm.state == "active")
-    with db.session() as s:
-        return list(s.scalars(query))
+    return db.all(query)
 
 
 def acknowledge_alarm(db: Database, *, actor: Actor, alarm_id: int) -> Alarm:
     """An operator has handled an alarm."""
     with UnitOfWork(db, actor) as uow:
-        alarm = uow.session.get(Alarm, alarm_id)
-        if alarm is None:
-            raise NotFound(f"Không có cảnh báo {alarm_id}.")
+        alarm = get_or_404(uow.session, Alarm, alarm_id, f"Không có cảnh báo {alarm_id}.")
         alarm.state, alarm.acknowledged_by, alarm.acknowledged_at = (
             "acknowledged",
-            shown_name(actor),
+            actor.shown_name,
             clock.now(),
         )
         uow.audit("acknowledge", "waste.alarm", alarm_id)
@@ -468,13 +456,3 @@ def weekly_overflows(db: Database, *, start: datetime, end: datetime) -> int:
             )
             or 0
         )
-
-
-def utc(moment: datetime) -> datetime:
-    """A moment in UTC."""
-    return moment.astimezone(UTC)
-
-
-def shown_name(actor: Actor) -> str:
-    """How pages name who did something: the person's or key's name, or "Hệ thống" for the platform."""
-    return "Hệ thống" if actor.kind == "system" else actor.name

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from smartcity.core.db import Database
+from smartcity.core.scheduler import every
 from smartcity.waste import service
 
 
@@ -14,5 +14,4 @@ def check_alarms(db: Database) -> int:
     return service.check_alarms(db)
 
 
-TASKS: dict[str, Callable[[Database], int]] = {"waste.check_alarms": check_alarms}
-INTERVALS = {"waste.check_alarms": timedelta(minutes=2)}
+TASKS, INTERVALS = every(("waste.check_alarms", check_alarms, timedelta(minutes=2)))

@@ -23,8 +23,10 @@ import hmac
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from smartcity.core.config import Settings
@@ -37,15 +39,20 @@ __all__ = [
     "CSRF_HEADER",
     "ActorDep",
     "DbDep",
+    "PageUserDep",
     "SettingsDep",
+    "SignInFirst",
     "UserDep",
     "actor_from_api_key",
     "current_actor",
     "ensure_csrf_token",
     "get_db",
     "get_settings",
+    "login_redirect",
     "new_csrf_token",
     "require_actor",
+    "require_page_actor",
+    "require_page_role",
     "require_role",
     "verify_csrf",
 ]
@@ -174,6 +181,38 @@ async def require_actor(actor: Actor = Depends(current_actor)) -> Actor:
     return actor
 
 
+class SignInFirst(Exception):
+    """An anonymous visitor asked for a page that needs a signed-in person (answered by a redirect)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+def login_redirect(path: str) -> RedirectResponse:
+    """Send the visitor to the sign-in page, and back to `path` afterwards."""
+    return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
+
+
+async def require_page_actor(request: Request, actor: Actor = Depends(current_actor)) -> Actor:
+    """The signed-in caller of a page; an anonymous visitor is sent to sign in first (303 to /login)."""
+    if not actor.is_authenticated:
+        raise SignInFirst(request.url.path)
+    return actor
+
+
+def require_page_role(*slugs: str, refusal: str) -> Callable[..., Awaitable[Actor]]:
+    """A page's dependency: the signed-in caller holding one of `slugs` (admin holds all); an anonymous
+    visitor is sent to sign in, anyone else is refused (403) with `refusal`."""
+
+    async def _require(actor: Actor = Depends(require_page_actor)) -> Actor:
+        if not any(actor.has_role(slug) for slug in slugs):
+            raise Forbidden(refusal)
+        return actor
+
+    return _require
+
+
 def require_role(*slugs: str) -> Callable[..., Awaitable[Actor]]:
     """A dependency: the caller, who must hold one of `slugs` in some unit (admin holds all); else 403."""
     if not slugs:
@@ -192,3 +231,4 @@ DbDep = Annotated[Database, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ActorDep = Annotated[Actor, Depends(current_actor)]
 UserDep = Annotated[Actor, Depends(require_actor)]
+PageUserDep = Annotated[Actor, Depends(require_page_actor)]  # a page's signed-in person, else /login

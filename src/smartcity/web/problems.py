@@ -16,8 +16,10 @@ from smartcity.core.errors import (
     MethodNotAllowed,
     NotFound,
     ValidationFailed,
+    found_or_404,
     problem_types,
 )
+from smartcity.web.deps import SignInFirst, login_redirect
 
 log = logging.getLogger(__name__)
 
@@ -73,15 +75,17 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.get("/problems/{slug}", tags=["operations"], summary="What a problem type means")
     def describe_problem(slug: str) -> dict[str, Any]:
-        kind = problem_types().get(slug)
-        if kind is None:
-            raise NotFound(f"No problem type {slug!r}")
+        kind = found_or_404(problem_types().get(slug), f"No problem type {slug!r}")
         return {
             "type": slug,
             "title": kind.title,
             "status": kind.status,
             "description": (kind.__doc__ or "").strip(),
         }
+
+    @app.exception_handler(SignInFirst)
+    async def _sign_in_first(request: Request, exc: SignInFirst) -> Response:
+        return login_redirect(exc.path)
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartcity.core.db import Database
-from smartcity.core.errors import Forbidden, NotFound, ValidationFailed
+from smartcity.core.errors import Forbidden, NotFound, ValidationFailed, found_or_404
 from smartcity.core.security import Actor
 from smartcity.core.text import search_terms
 from smartcity.documents import kinds
@@ -38,9 +38,7 @@ def _read(doc: Document) -> DocumentRead:
 
 
 def _get(session: Session, document_id: int) -> Document:
-    doc = session.get(Document, document_id)
-    if doc is None:
-        raise NotFound(f"No document {document_id}")
+    doc = found_or_404(session.get(Document, document_id), f"No document {document_id}")
     return doc
 
 

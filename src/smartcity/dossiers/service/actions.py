@@ -16,9 +16,10 @@ from smartcity.core.crypto import decrypt_personal
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import (
     AppError,
-    NotFound,
     ValidationFailed,
+    found_or_404,
 )
+from smartcity.core.files import file_store
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.dossiers import workflow
@@ -43,7 +44,6 @@ from smartcity.dossiers.service.common import (
 )
 from smartcity.dossiers.service.helpers import _form_errors, _snapshot, _timeline, calendar_for
 from smartcity.dossiers.service.reads import dossier_row, get_dossier, unit_names
-from smartcity.dossiers.storage import file_store
 from smartcity.procedures import service as procedures
 
 
@@ -51,9 +51,7 @@ def _locked(session: Session, code: str) -> Dossier:
     query = select(Dossier).where(Dossier.code == code)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
-    dossier = session.scalar(query)
-    if dossier is None:
-        raise NotFound(f"No dossier {code}")
+    dossier = found_or_404(session.scalar(query), f"No dossier {code}")
     return dossier
 
 
@@ -261,7 +259,7 @@ def _issue_result(uow: UnitOfWork, dossier: Dossier, settings: Settings, *, cert
     pdf, number = result_issuer().issue(
         dossier, form, unit_names=unit_names(uow.db, dossier), applicant=applicant
     )
-    digest = file_store(settings.data_dir).put(pdf)
+    digest = file_store(settings, "dossiers").put(pdf)
     uow.session.add(
         DossierDocument(
             dossier_id=dossier.id, kind="result", number=number, sha256=digest, size=len(pdf), signed=False

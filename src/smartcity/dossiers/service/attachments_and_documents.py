@@ -15,6 +15,7 @@ from smartcity.core.errors import (
     Conflict,
     NotFound,
 )
+from smartcity.core.files import file_store
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.dossiers.config import get_dossier_settings
@@ -39,7 +40,6 @@ from smartcity.dossiers.service.reads import (
     unit_names,
 )
 from smartcity.dossiers.states import DONE, RETURNED, SUBMITTED, SUPPLEMENT
-from smartcity.dossiers.storage import file_store
 from smartcity.procedures import service as procedures
 
 
@@ -59,7 +59,7 @@ def add_attachments(
     procedure = procedures.get_procedure(db, dossier.procedure_code)
     screen_uploads(db, actor, uploads)
     _check_uploads(procedure, uploads, get_dossier_settings())
-    store = file_store(settings.data_dir)
+    store = file_store(settings, "dossiers")
     digests = [store.put(u.content) for u in uploads]
     with UnitOfWork(db, actor) as uow:
         rows = [
@@ -96,7 +96,7 @@ def attachment_content(
         )
         if row is None:
             raise NotFound("No such attachment")
-        return AttachmentRead.model_validate(row), file_store(settings.data_dir).get(row.sha256)
+        return AttachmentRead.model_validate(row), file_store(settings, "dossiers").get(row.sha256)
 
 
 def document_pdf(db: Database, *, actor: Actor | None, settings: Settings, code: str, kind: str) -> bytes:
@@ -126,7 +126,7 @@ def document_pdf(db: Database, *, actor: Actor | None, settings: Settings, code:
             except IntegrityError:  # issued meanwhile by a concurrent request
                 pass
             return document_pdf(db, actor=actor, settings=settings, code=code, kind=kind)
-        return file_store(settings.data_dir).get(digest)
+        return file_store(settings, "dossiers").get(digest)
     if kind not in available_forms(dossier):
         raise NotFound(f"The document {kind!r} does not apply to this dossier now")
     calendar = calendar_for(db, settings)

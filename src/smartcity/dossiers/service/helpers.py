@@ -24,6 +24,7 @@ from smartcity.core.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from smartcity.core.files import sniff_type
 from smartcity.core.malware import Intake, screen
 from smartcity.core.security import Actor
 from smartcity.dossiers.config import DossierSettings
@@ -36,7 +37,6 @@ from smartcity.dossiers.schemas import (
     DossierCreate,
 )
 from smartcity.dossiers.service.common import Upload
-from smartcity.dossiers.storage import sniff_type
 from smartcity.procedures.schemas import ProcedureRead
 
 

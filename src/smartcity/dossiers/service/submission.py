@@ -17,6 +17,7 @@ from smartcity.core.errors import (
     Forbidden,
     ValidationFailed,
 )
+from smartcity.core.files import file_store
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.dossiers import workflow
@@ -49,7 +50,6 @@ from smartcity.dossiers.service.helpers import (
 )
 from smartcity.dossiers.service.reads import get_dossier
 from smartcity.dossiers.states import SUBMITTED
-from smartcity.dossiers.storage import file_store
 from smartcity.procedures import service as procedures
 from smartcity.procedures.schemas import ProcedureRead
 
@@ -140,7 +140,7 @@ def submit_dossier(
     units = resolve_units(db, procedure, str(ward) if ward else None, calendar.local_date(now))
     if channel == "counter" and not actor.has_role("clerk", units[0]):
         raise Forbidden(f"Counter intake needs the clerk role in {units[0]}")
-    store = file_store(settings.data_dir)
+    store = file_store(settings, "dossiers")
     digests = [store.put(u.content) for u in uploads]
     try:
         code = _create(

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from smartcity.core import clock
 from smartcity.core.config import Settings
-from smartcity.core.db import Database
-from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.db import Database, get_or_404
+from smartcity.core.errors import Conflict, ValidationFailed, found_or_404
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.education.events import AssetWrittenOff
@@ -181,9 +181,7 @@ def register_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _asset_for(s: Session, actor: Actor, asset_id: int) -> tuple[Asset, School]:
-    asset = s.get(Asset, asset_id)
-    if asset is None:
-        raise NotFound("Không có tài sản này.")
+    asset = found_or_404(s.get(Asset, asset_id), "Không có tài sản này.")
     school = s.get(School, asset.school_id)
     assert school is not None
     require_school_staff(actor, school, office=True)
@@ -300,9 +298,7 @@ def write_off(
 def get_asset(db: Database, *, actor: Actor, settings: Settings, asset_id: int) -> dict[str, Any]:
     """One item of the register with its depreciation to date (staff of the school)."""
     with db.session() as s:
-        asset = s.get(Asset, asset_id)
-        if asset is None:
-            raise NotFound("Không có tài sản này.")
+        asset = get_or_404(s, Asset, asset_id, "Không có tài sản này.")
         school = s.get(School, asset.school_id)
         assert school is not None
         require_school_staff(actor, school)
@@ -316,9 +312,7 @@ def get_asset(db: Database, *, actor: Actor, settings: Settings, asset_id: int) 
 def movements(db: Database, *, actor: Actor, asset_id: int) -> list[dict[str, Any]]:
     """The history of an item in the register (staff of the school)."""
     with db.session() as s:
-        asset = s.get(Asset, asset_id)
-        if asset is None:
-            raise NotFound("Không có tài sản này.")
+        asset = get_or_404(s, Asset, asset_id, "Không có tài sản này.")
         school = s.get(School, asset.school_id)
         assert school is not None
         require_school_staff(actor, school)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
-from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.errors import Conflict, NotFound, ValidationFailed, found_or_404
 from smartcity.core.pages import Page, PageParams
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
@@ -360,9 +360,7 @@ def _student_names(s: Session, settings: Settings, ids: list[int]) -> dict[int, 
 
 def _invoice_for(s: Session, actor: Actor, number: str) -> tuple[Invoice, School, bool]:
     """The invoice, if the actor is on the school's staff (True) or the child's parent (False)."""
-    invoice = s.scalar(select(Invoice).where(Invoice.number == number))
-    if invoice is None:
-        raise NotFound("Không có hóa đơn này.")
+    invoice = found_or_404(s.scalar(select(Invoice).where(Invoice.number == number)), "Không có hóa đơn này.")
     school = s.get(School, invoice.school_id)
     assert school is not None
     if school_roles(actor, school):

@@ -76,8 +76,7 @@ def school_figures(db: Database, settings: Settings, *, on: date | None = None) 
     collection = collection_by_school(db, on=on)
     attendance = attendance_by_school(db, start=on - timedelta(days=ATTENDANCE_WINDOW_DAYS), end=on)
     devices = devices_by_school(db)
-    with db.session() as s:
-        schools = list(s.scalars(select(School)))
+    schools = db.all(select(School))
     order = {lvl: i for i, lvl in enumerate(LEVELS)}
     schools.sort(key=lambda sc: (order[sc.level], fold(sc.name)))
     rows = []

@@ -15,8 +15,8 @@ from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.crypto import Keys, email_index, encrypt_personal, name_term_indexes
-from smartcity.core.db import Database
-from smartcity.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from smartcity.core.db import Database, get_or_404
+from smartcity.core.errors import Conflict, Forbidden, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.text import fold
 from smartcity.core.uow import UnitOfWork
@@ -130,8 +130,7 @@ def get_school(db: Database, code: str) -> dict[str, Any]:
 
 def my_schools(db: Database, *, actor: Actor) -> list[dict[str, Any]]:
     """The schools where the actor is on the staff."""
-    with db.session() as s:
-        schools = list(s.scalars(select(School).order_by(School.name)))
+    schools = db.all(select(School).order_by(School.name))
     return [public_school(sc) for sc in schools if school_roles(actor, sc)]
 
 
@@ -249,9 +248,7 @@ def list_classes(
 def class_with_school(db: Database, *, actor: Actor, class_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """A class and its school (staff of the school only)."""
     with db.session() as s:
-        cls = s.get(SchoolClass, class_id)
-        if cls is None:
-            raise NotFound("Không có lớp này.")
+        cls = get_or_404(s, SchoolClass, class_id, "Không có lớp này.")
         school = s.get(School, cls.school_id)
         assert school is not None
         require_school_staff(actor, school)

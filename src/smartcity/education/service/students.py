@@ -21,7 +21,7 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.crypto import mask
 from smartcity.core.db import Database
-from smartcity.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from smartcity.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, found_or_404
 from smartcity.core.security import Actor
 from smartcity.core.text import fold
 from smartcity.core.uow import UnitOfWork
@@ -69,9 +69,7 @@ def student_code(student_id: int) -> str:
 
 
 def _class_and_school(session: Session, class_id: int) -> tuple[SchoolClass, School]:
-    cls = session.get(SchoolClass, class_id)
-    if cls is None:
-        raise NotFound("Không có lớp này.")
+    cls = found_or_404(session.get(SchoolClass, class_id), "Không có lớp này.")
     school = session.get(School, cls.school_id)
     assert school is not None
     return cls, school
@@ -219,9 +217,7 @@ def guardians_of(session: Session, student_id: int) -> list[int]:
 
 def _student_for(s: Session, actor: Actor, code: str) -> tuple[Student, School, bool]:
     """The student by code, if the actor is on the school's staff or a linked parent (else 404)."""
-    student = s.scalar(select(Student).where(Student.code == code))
-    if student is None:
-        raise NotFound("Không có học sinh này.")
+    student = found_or_404(s.scalar(select(Student).where(Student.code == code)), "Không có học sinh này.")
     school = s.get(School, student.school_id)
     assert school is not None
     if school_roles(actor, school):

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.core.crypto import Keys
-from smartcity.core.db import Database
-from smartcity.core.errors import NotFound, ValidationFailed
+from smartcity.core.db import Database, get_or_404
+from smartcity.core.errors import ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.education.models import Enrolment, School, SchoolClass, Staff, TimetableSlot
@@ -40,9 +40,7 @@ def set_slot(db: Database, *, actor: Actor, class_id: int, data: TimetableSlotIn
         raise ValidationFailed.for_field("online_url", "Tiết học trực tuyến cần đường dẫn buổi học.")
     with UnitOfWork(db, actor) as uow:
         s = uow.session
-        cls = s.get(SchoolClass, class_id)
-        if cls is None:
-            raise NotFound("Không có lớp này.")
+        cls = get_or_404(s, SchoolClass, class_id, "Không có lớp này.")
         school = s.get(School, cls.school_id)
         assert school is not None
         require_school_staff(actor, school)
@@ -99,9 +97,7 @@ def _slots(s: Session, class_id: int, keys: Keys) -> list[dict[str, Any]]:
 def class_timetable(db: Database, *, actor: Actor, class_id: int) -> list[dict[str, Any]]:
     """A class's weekly timetable (staff of the school)."""
     with db.session() as s:
-        cls = s.get(SchoolClass, class_id)
-        if cls is None:
-            raise NotFound("Không có lớp này.")
+        cls = get_or_404(s, SchoolClass, class_id, "Không có lớp này.")
         school = s.get(School, cls.school_id)
         assert school is not None
         require_school_staff(actor, school)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -120,6 +122,15 @@ def _move(
     return previous
 
 
+@contextmanager
+def _handling(db: Database, actor: Actor, code: str) -> Iterator[tuple[UnitOfWork, Report]]:
+    """One transaction over a report the actor may handle (Forbidden otherwise)."""
+    with UnitOfWork(db, actor) as uow:
+        report = _load(uow.session, code)
+        _require_handler(actor, report)
+        yield uow, report
+
+
 def _finish(uow: UnitOfWork, report: Report, at: datetime) -> ReportRead:
     return _to_read(uow.session, report, _category_names(uow.session), now=at)
 
@@ -129,9 +140,7 @@ def accept_report(
 ) -> ReportRead:
     """The operations centre or the handling unit accepts a new report."""
     at = at or utcnow()
-    with UnitOfWork(db, actor) as uow:
-        report = _load(uow.session, code)
-        _require_handler(actor, report)
+    with _handling(db, actor, code) as (uow, report):
         _move(uow, report, "accept", actor, at, comment=comment or "Đã tiếp nhận phản ánh.")
         return _finish(uow, report, at)
 
@@ -163,9 +172,7 @@ def assign_report(
     """Send a report to a unit (by default its routed one), optionally to a person; also reassigns."""
     at = at or utcnow()
     target = _target_unit(db, unit_code, at) if unit_code else None
-    with UnitOfWork(db, actor) as uow:
-        report = _load(uow.session, code)
-        _require_handler(actor, report)
+    with _handling(db, actor, code) as (uow, report):
         previous_unit = report.unit_code
         moving = target is not None and target[0] != previous_unit
         if moving and not (
@@ -197,9 +204,7 @@ def start_report(
 ) -> ReportRead:
     """The handling unit starts working on a report."""
     at = at or utcnow()
-    with UnitOfWork(db, actor) as uow:
-        report = _load(uow.session, code)
-        _require_handler(actor, report)
+    with _handling(db, actor, code) as (uow, report):
         _move(uow, report, "start", actor, at, comment=comment or "Đang xử lý.")
         return _finish(uow, report, at)
 
@@ -211,9 +216,7 @@ def resolve_report(
     if not comment.strip():
         raise ValidationFailed.for_field("comment", "say what was done")
     at = at or utcnow()
-    with UnitOfWork(db, actor) as uow:
-        report = _load(uow.session, code)
-        _require_handler(actor, report)
+    with _handling(db, actor, code) as (uow, report):
         _move(uow, report, "resolve", actor, at, comment=comment, note=note)
         within = None if report.deadline_at is None else at <= report.deadline_at
         uow.publish(
@@ -233,9 +236,7 @@ def close_report(
 ) -> ReportRead:
     """Close a resolved report (staff, or the timer after the reopening period)."""
     at = at or utcnow()
-    with UnitOfWork(db, actor) as uow:
-        report = _load(uow.session, code)
-        _require_handler(actor, report)
+    with _handling(db, actor, code) as (uow, report):
         _move(uow, report, "close", actor, at, comment=comment)
         return _finish(uow, report, at)
 
@@ -247,9 +248,7 @@ def reject_report(
     if not reason.strip():
         raise ValidationFailed.for_field("comment", "a rejection needs a reason")
     at = at or utcnow()
-    with UnitOfWork(db, actor) as uow:
-        report = _load(uow.session, code)
-        _require_handler(actor, report)
+    with _handling(db, actor, code) as (uow, report):
         _move(uow, report, "reject", actor, at, comment=reason, note=note)
         uow.publish(
             ReportRejected(
@@ -371,9 +370,7 @@ def flag_urgent(
 ) -> ReportRead:
     """An operator flags a report as urgent: the operations centre is told at once."""
     at = at or utcnow()
-    with UnitOfWork(db, actor) as uow:
-        report = _load(uow.session, code)
-        _require_handler(actor, report)
+    with _handling(db, actor, code) as (uow, report):
         if report.status not in OPEN_STATUSES:
             raise Conflict("Only an open report can be flagged urgent.")
         if not report.is_urgent:

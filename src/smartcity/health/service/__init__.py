@@ -1,12 +1,12 @@
 """Use cases of the health domain, one module a capability, behind these public names."""
 
-from smartcity.health.service.coverage import (
+from smartcity.health.service.coverage import (  # noqa: F401
     coverage_by_ward,
     ensure_population,
     population_on,
     population_sources,
 )
-from smartcity.health.service.immunisation import (
+from smartcity.health.service.immunisation import (  # noqa: F401
     child_schedule,
     children_of_user,
     immunisation_coverage,
@@ -15,7 +15,7 @@ from smartcity.health.service.immunisation import (
     schedule,
     send_reminders,
 )
-from smartcity.health.service.quarantine import (
+from smartcity.health.service.quarantine import (  # noqa: F401
     acknowledge_alert,
     case_map,
     cases_of_user,
@@ -27,7 +27,7 @@ from smartcity.health.service.quarantine import (
     quarantine_board,
     release_case,
 )
-from smartcity.health.service.records import (
+from smartcity.health.service.records import (  # noqa: F401
     CONSENT_PURPOSES,
     accesses_of_user,
     consented,
@@ -46,44 +46,3 @@ from smartcity.health.service.records import (
     store_context,
     ward_names,
 )
-
-__all__ = [
-    "CONSENT_PURPOSES",
-    "accesses_of_user",
-    "acknowledge_alert",
-    "case_map",
-    "cases_of_user",
-    "check_in",
-    "child_schedule",
-    "children_of_user",
-    "consented",
-    "coverage_by_ward",
-    "detect_clusters",
-    "ensure_health_roles",
-    "ensure_health_stations",
-    "ensure_population",
-    "epidemic_curve",
-    "find_missed_checkins",
-    "immunisation_coverage",
-    "in_reminder_hours",
-    "link_person",
-    "list_conflicts",
-    "log_access",
-    "log_access_in",
-    "open_case",
-    "overdue_children",
-    "patient_for_user",
-    "patient_summaries",
-    "population_on",
-    "population_sources",
-    "quarantine_board",
-    "register_system",
-    "release_case",
-    "schedule",
-    "send_reminders",
-    "set_consent",
-    "staff_wards",
-    "station_code",
-    "store_context",
-    "ward_names",
-]

@@ -14,8 +14,8 @@ from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.datasets import suppress_small
-from smartcity.core.db import Database
-from smartcity.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from smartcity.core.db import Database, get_or_404
+from smartcity.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, found_or_404
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.health.config import HealthSettings
@@ -98,9 +98,7 @@ def _may_check_in(db: Database, actor: Actor, case: QuarantineCase) -> None:
 
 
 def _case(session: Session, case_id: int) -> QuarantineCase:
-    case = session.get(QuarantineCase, case_id)
-    if case is None:
-        raise NotFound(f"No quarantine case {case_id}")
+    case = found_or_404(session.get(QuarantineCase, case_id), f"No quarantine case {case_id}")
     return case
 
 
@@ -259,9 +257,7 @@ def acknowledge_alert(db: Database, *, actor: Actor, alert_id: int) -> None:
     from smartcity.health.service.records import staff_wards
 
     with UnitOfWork(db, actor) as uow:
-        alert = uow.session.get(HealthAlert, alert_id)
-        if alert is None:
-            raise NotFound(f"No alert {alert_id}")
+        alert = get_or_404(uow.session, HealthAlert, alert_id, f"No alert {alert_id}")
         wards = staff_wards(db, actor)
         if not is_health_actor(actor) or (wards is not None and alert.ward_code not in wards):
             raise Forbidden("Only the ward's health workers can take this alert")

@@ -1,6 +1,6 @@
 """The operations centre's use cases, one module per capability, under one public name."""
 
-from smartcity.ioc.service.alerts import (
+from smartcity.ioc.service.alerts import (  # noqa: F401
     atom_feed,
     build_cap,
     cap_time,
@@ -12,8 +12,8 @@ from smartcity.ioc.service.alerts import (
     set_stage,
     verify_xml,
 )
-from smartcity.ioc.service.incident_reads import counts_by_state, get_incident, list_incidents
-from smartcity.ioc.service.incidents import (
+from smartcity.ioc.service.incident_reads import counts_by_state, get_incident, list_incidents  # noqa: F401
+from smartcity.ioc.service.incidents import (  # noqa: F401
     add_note,
     complete_step,
     escalate_overdue,
@@ -23,7 +23,7 @@ from smartcity.ioc.service.incidents import (
     run_due_steps,
     transition,
 )
-from smartcity.ioc.service.indicators import (
+from smartcity.ioc.service.indicators import (  # noqa: F401
     catalogue,
     compute,
     compute_now,
@@ -50,41 +50,3 @@ def incident_type_name(code: str) -> str:
     from smartcity.ioc.catalogue import TYPES
 
     return TYPES[code].name_vi if code in TYPES else code
-
-
-__all__ = [
-    "add_note",
-    "atom_feed",
-    "build_cap",
-    "cap_time",
-    "catalogue",
-    "complete_step",
-    "compute",
-    "compute_now",
-    "counts_by_state",
-    "current_stage",
-    "escalate_overdue",
-    "get_alert",
-    "get_incident",
-    "get_indicator",
-    "incident_type_name",
-    "latest",
-    "level_of",
-    "link_resource",
-    "list_alerts",
-    "list_alerts_for",
-    "list_incidents",
-    "open_incident",
-    "period_of",
-    "progress",
-    "publish_alert",
-    "receive_event",
-    "run_due_steps",
-    "series",
-    "set_stage",
-    "set_target",
-    "severity_name",
-    "transition",
-    "verify_xml",
-    "ward_breakdown",
-]

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.crypto import decrypt_personal, encrypt_personal
-from smartcity.core.db import Database, utcnow
+from smartcity.core.db import Database, get_or_404, utcnow
 from smartcity.core.errors import Conflict, NotFound, ServiceUnavailable
 from smartcity.core.pages import Page, PageParams
 from smartcity.core.security import Actor
@@ -329,9 +329,7 @@ def list_alerts(db: Database, *, paging: PageParams) -> Page[CapAlert]:
 def get_alert(db: Database, alert_id: int) -> CapAlert:
     """One published alert (404 if none)."""
     with db.session() as s:
-        alert = s.get(CapAlert, alert_id)
-        if alert is None:
-            raise NotFound(f"No alert {alert_id}")
+        alert = get_or_404(s, CapAlert, alert_id, f"No alert {alert_id}")
         s.expunge(alert)
         return alert
 

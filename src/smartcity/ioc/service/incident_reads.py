@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartcity.core.db import Database
-from smartcity.core.errors import NotFound
+from smartcity.core.errors import found_or_404
 from smartcity.core.pages import Page, PageParams
 from smartcity.ioc.catalogue import OPEN_STATES
 from smartcity.ioc.models import Incident, IncidentEntry, IncidentLink, IncidentStep
@@ -17,9 +17,7 @@ from smartcity.ioc.schemas import IncidentDetail, IncidentRead
 
 
 def _incident(s: Session, code: str) -> Incident:
-    incident = s.scalar(select(Incident).where(Incident.code == code))
-    if incident is None:
-        raise NotFound(f"No incident {code}")
+    incident = found_or_404(s.scalar(select(Incident).where(Incident.code == code)), f"No incident {code}")
     return incident
 
 

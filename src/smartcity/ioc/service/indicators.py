@@ -218,13 +218,11 @@ def series(
         query = query.where(IndicatorValue.period_start < end)
     if ward is None:
         query = query.where(IndicatorValue.ward_code == "")
-        with db.session() as s:
-            rows = list(s.scalars(query.order_by(IndicatorValue.period_start)))
+        rows = db.all(query.order_by(IndicatorValue.period_start))
         return [Point(r.period_start, r.value, r.numerator, r.denominator) for r in rows]
     before = _predecessor_weights(db, settings, ward)
     query = query.where(IndicatorValue.ward_code.in_([ward, *before]))
-    with db.session() as s:
-        rows = list(s.scalars(query.order_by(IndicatorValue.period_start)))
+    rows = db.all(query.order_by(IndicatorValue.period_start))
     return _ward_points(
         indicator, rows, ward, before, _midnight(city_service.reorganisation_date(settings.city), settings)
     )

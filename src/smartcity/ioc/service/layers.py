@@ -86,8 +86,7 @@ def incidents(db: Database, *, settings: Settings, since: datetime | None = None
         query = query.where((Incident.opened_at >= since) | Incident.state.in_(OPEN_STATES))
     else:
         query = query.where(Incident.state.in_(OPEN_STATES))
-    with db.session() as s:
-        rows = list(s.scalars(query.order_by(Incident.opened_at.desc()).limit(2000)))
+    rows = db.all(query.order_by(Incident.opened_at.desc()).limit(2000))
     return _collection(
         [
             _feature(

@@ -9,7 +9,6 @@ from smartcity.iot.service.commands import (  # noqa: F401
     command_payload,
     commands_to_publish,
     expire_commands,
-    get_command,
     list_commands,
     mark_commands_sent,
     send_commands,

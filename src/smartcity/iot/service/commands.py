@@ -188,15 +188,6 @@ def expire_commands(db: Database, *, now: datetime | None = None) -> int:
     return len(late)
 
 
-def get_command(db: Database, *, command_id: str) -> Command:
-    """A command by id."""
-    with db.session() as s:
-        command = s.get(Command, command_id)
-    if command is None:
-        raise NotFound(f"no command {command_id!r}")
-    return command
-
-
 def command_group(db: Database, *, group_id: str) -> list[Command]:
     """The commands sent together (or the single command with this id)."""
     with db.session() as s:

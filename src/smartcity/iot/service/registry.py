@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.db import Database, utcnow
-from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.errors import Conflict, ValidationFailed, found_or_404
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot import credentials
@@ -51,9 +51,24 @@ def register_device(db: Database, *, actor: Actor, data: DeviceCreate) -> NewDev
 
 
 def _new_device(db: Database, uow: UnitOfWork, data: DeviceCreate) -> NewDevice:
+    password = credentials.new_password()
+    device = _add_device(
+        db,
+        uow,
+        data,
+        password_hash=credentials.hash_password(password),
+        mosquitto_hash=credentials.mosquitto_hash(password),
+    )
+    uow.session.flush()
+    return NewDevice(device, password)
+
+
+def _add_device(
+    db: Database, uow: UnitOfWork, data: DeviceCreate, *, password_hash: str, mosquitto_hash: str | None
+) -> Device:
+    """Add a device of a known type, placed in its ward, audited and announced (DeviceRegistered)."""
     get_device_type(data.type)
     lon, lat = data.location.coordinates if data.location else (None, None)
-    password = credentials.new_password()
     device = Device(
         id=data.id,
         type=data.type,
@@ -62,17 +77,16 @@ def _new_device(db: Database, uow: UnitOfWork, data: DeviceCreate) -> NewDevice:
         serial=data.serial,
         lon=lon,
         lat=lat,
-        ward_code=ward_at(db, lon=lon, lat=lat, on=data.installed_on or date.today()),
+        ward_code=ward_at(db, lon=lon, lat=lat, on=data.installed_on or clock.today()),
         installed_on=data.installed_on,
         status="active",
         tags=sorted(set(data.tags)),
         relationships=dict(data.relationships),
         mqtt_username=data.id,
-        password_hash=credentials.hash_password(password),
-        mosquitto_hash=credentials.mosquitto_hash(password),
+        password_hash=password_hash,
+        mosquitto_hash=mosquitto_hash,
     )
     uow.session.add(device)
-    uow.session.flush()
     uow.audit("register", "iot.device", device.id, after=device_snapshot(device))
     uow.publish(
         DeviceRegistered(
@@ -84,7 +98,7 @@ def _new_device(db: Database, uow: UnitOfWork, data: DeviceCreate) -> NewDevice:
             tags=tuple(device.tags),
         )
     )
-    return NewDevice(device, password)
+    return device
 
 
 def ward_at(db: Database, *, lon: float | None, lat: float | None, on: date) -> str | None:
@@ -189,7 +203,7 @@ def update_device(db: Database, *, actor: Actor, device_id: str, data: DeviceUpd
             setattr(device, name, sorted(set(new)) if name == "tags" else new)
         if location is not None:
             device.lon, device.lat = data.location.coordinates if data.location else (None, None)
-            device.ward_code = ward_at(db, lon=device.lon, lat=device.lat, on=date.today())
+            device.ward_code = ward_at(db, lon=device.lon, lat=device.lat, on=clock.today())
         uow.audit("update", "iot.device", device.id, before=before, after=device_snapshot(device))
     return device
 
@@ -219,9 +233,7 @@ def reset_credentials(db: Database, *, actor: Actor, device_id: str) -> NewDevic
 
 
 def _active_device(session: Session, device_id: str) -> Device:
-    device = session.get(Device, device_id)
-    if device is None:
-        raise NotFound(f"no device {device_id!r}")
+    device = found_or_404(session.get(Device, device_id), f"no device {device_id!r}")
     if device.status == "decommissioned":
         raise Conflict(f"device {device_id!r} is decommissioned")
     return device
@@ -229,11 +241,7 @@ def _active_device(session: Session, device_id: str) -> Device:
 
 def get_device(db: Database, *, device_id: str) -> Device:
     """A device by id (404 if unknown)."""
-    with db.session() as s:
-        device = s.get(Device, device_id)
-    if device is None:
-        raise NotFound(f"no device {device_id!r}")
-    return device
+    return db.get_or_404(Device, device_id, f"no device {device_id!r}")
 
 
 def authenticate_device(db: Database, *, username: str, password: str) -> Device | None:
@@ -279,8 +287,7 @@ def find_devices(
         query = query.where(Device.type.in_(list(types)))
     if device_ids is not None:
         query = query.where(Device.id.in_(list(device_ids)))
-    with db.session() as s:
-        return list(s.scalars(query.order_by(Device.id)))
+    return db.all(query.order_by(Device.id))
 
 
 def _device_conditions(where: DeviceFilter) -> list[Any]:
@@ -340,37 +347,8 @@ def provision_devices(db: Database, *, actor: Actor, devices: Sequence[DeviceCre
         for data in devices:
             if uow.session.get(Device, data.id) is not None:
                 raise Conflict(f"device {data.id!r} already exists")
-            get_device_type(data.type)
-            lon, lat = data.location.coordinates if data.location else (None, None)
-            device = Device(
-                id=data.id,
-                type=data.type,
-                name=data.name,
-                model=data.model,
-                serial=data.serial,
-                lon=lon,
-                lat=lat,
-                ward_code=ward_at(db, lon=lon, lat=lat, on=data.installed_on or clock.today()),
-                installed_on=data.installed_on,
-                status="active",
-                tags=sorted(set(data.tags)),
-                relationships=dict(data.relationships),
-                mqtt_username=data.id,
-                password_hash="!",  # noqa: S106 (no password: matches nothing until commissioned)
-                mosquitto_hash=None,
-            )
-            uow.session.add(device)
-            uow.audit("register", "iot.device", device.id, after=device_snapshot(device))
-            uow.publish(
-                DeviceRegistered(
-                    device_id=device.id,
-                    device_type=device.type,
-                    lon=lon,
-                    lat=lat,
-                    ward_code=device.ward_code,
-                    tags=tuple(device.tags),
-                )
-            )
+            # no password: the hash "!" matches nothing until the device is commissioned
+            device = _add_device(db, uow, data, password_hash="!", mosquitto_hash=None)  # noqa: S106
             created.append(device)
         uow.session.flush()
     return created

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from smartcity.core.db import Database, utcnow
-from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.db import Database, get_or_404, utcnow
+from smartcity.core.errors import Conflict, ValidationFailed, found_or_404
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot.device_types import device_types, get_device_type
@@ -41,9 +41,7 @@ def update_rule(db: Database, *, actor: Actor, rule_id: int, data: RuleCreate) -
     """Replace a rule's definition; its version goes up (open alarms keep the version that raised them)."""
     _check_rule(data)
     with UnitOfWork(db, actor) as uow:
-        rule = uow.session.get(Rule, rule_id)
-        if rule is None:
-            raise NotFound(f"no rule {rule_id}")
+        rule = get_or_404(uow.session, Rule, rule_id, f"no rule {rule_id}")
         before = rule_snapshot(rule)
         for name, value in data.model_dump().items():
             setattr(rule, name, value)
@@ -82,8 +80,7 @@ def rule_snapshot(rule: Rule) -> dict[str, Any]:
 
 def list_rules(db: Database) -> list[Rule]:
     """Every rule, by name."""
-    with db.session() as s:
-        return list(s.scalars(select(Rule).order_by(Rule.name)))
+    return db.all(select(Rule).order_by(Rule.name))
 
 
 def import_rules(db: Database, *, actor: Actor, rules: list[dict[str, Any]]) -> tuple[int, int]:
@@ -156,9 +153,7 @@ def clear_alarm(db: Database, *, actor: Actor, alarm_id: int) -> Alarm:
 
 
 def _open_alarm(session: Session, alarm_id: int) -> Alarm:
-    alarm = session.get(Alarm, alarm_id)
-    if alarm is None:
-        raise NotFound(f"no alarm {alarm_id}")
+    alarm = found_or_404(session.get(Alarm, alarm_id), f"no alarm {alarm_id}")
     if alarm.open_key is None:
         raise Conflict(f"alarm {alarm_id} is already cleared")
     return alarm

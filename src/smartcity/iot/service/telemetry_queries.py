@@ -240,8 +240,7 @@ def rejections(db: Database, *, device_id: str | None = None, limit: int = 200) 
     query = select(Rejection).order_by(Rejection.last_at.desc()).limit(limit)
     if device_id:
         query = query.where(Rejection.device_id == device_id)
-    with db.session() as s:
-        return list(s.scalars(query))
+    return db.all(query)
 
 
 def stored_message_count(db: Database) -> int:

@@ -1,8 +1,8 @@
 """Lighting use cases, by capability: inventory and plans, control, maintenance, energy."""
 
-from smartcity.lighting.service.control import apply_schedules, confirm_states, moment_for
-from smartcity.lighting.service.energy import compute_energy, day_bounds, energy, hours_on_within
-from smartcity.lighting.service.inventory import (
+from smartcity.lighting.service.control import apply_schedules, confirm_states, moment_for  # noqa: F401
+from smartcity.lighting.service.energy import compute_energy, day_bounds, energy, hours_on_within  # noqa: F401
+from smartcity.lighting.service.inventory import (  # noqa: F401
     add_exception,
     create_cabinet,
     create_group,
@@ -22,7 +22,7 @@ from smartcity.lighting.service.inventory import (
     plan_for,
     remove_exception,
 )
-from smartcity.lighting.service.maintenance import (
+from smartcity.lighting.service.maintenance import (  # noqa: F401
     TICKET_STATES,
     add_note,
     assign_ticket,
@@ -31,38 +31,3 @@ from smartcity.lighting.service.maintenance import (
     get_ticket,
     list_tickets,
 )
-
-__all__ = [
-    "TICKET_STATES",
-    "add_exception",
-    "add_note",
-    "apply_schedules",
-    "assign_ticket",
-    "close_ticket",
-    "compute_energy",
-    "confirm_states",
-    "create_cabinet",
-    "create_group",
-    "create_light",
-    "create_lights",
-    "create_schedule",
-    "day_bounds",
-    "detect_faults",
-    "energy",
-    "get_cabinet",
-    "get_group",
-    "get_light",
-    "get_schedule",
-    "get_ticket",
-    "hours_on_within",
-    "list_cabinets",
-    "list_exceptions",
-    "list_groups",
-    "list_lights",
-    "list_schedules",
-    "list_tickets",
-    "moment_for",
-    "night_of",
-    "plan_for",
-    "remove_exception",
-]

@@ -92,8 +92,7 @@ def energy(
     query = select(EnergyDay).where(EnergyDay.day >= since, EnergyDay.day <= until)
     if group_id:
         query = query.where(EnergyDay.group_id == group_id)
-    with db.session() as s:
-        days = list(s.scalars(query))
+    days = db.all(query)
     streets = {g.id: g.street for g in list_groups(db)}
     totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
     for row in days:

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from smartcity.core import clock
-from smartcity.core.db import Database
-from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.db import Database, get_or_404
+from smartcity.core.errors import Conflict, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot import service as iot_service
@@ -50,17 +50,12 @@ def create_schedule(db: Database, *, actor: Actor, data: ScheduleCreate) -> Sche
 
 def get_schedule(db: Database, *, schedule_id: int) -> Schedule:
     """One schedule; 404 if unknown."""
-    with db.session() as s:
-        found = s.get(Schedule, schedule_id)
-    if found is None:
-        raise NotFound(f"Không có lịch {schedule_id}.")
-    return found
+    return db.get_or_404(Schedule, schedule_id, f"Không có lịch {schedule_id}.")
 
 
 def list_schedules(db: Database) -> list[Schedule]:
     """Every schedule by name."""
-    with db.session() as s:
-        return list(s.scalars(select(Schedule).order_by(Schedule.name)))
+    return db.all(select(Schedule).order_by(Schedule.name))
 
 
 def _device(
@@ -107,17 +102,12 @@ def create_cabinet(db: Database, *, actor: Actor, data: CabinetCreate) -> Cabine
 
 def get_cabinet(db: Database, *, cabinet_id: str) -> Cabinet:
     """One cabinet; 404 if unknown."""
-    with db.session() as s:
-        found = s.get(Cabinet, cabinet_id)
-    if found is None:
-        raise NotFound(f"Không có tủ điều khiển {cabinet_id!r}.")
-    return found
+    return db.get_or_404(Cabinet, cabinet_id, f"Không có tủ điều khiển {cabinet_id!r}.")
 
 
 def list_cabinets(db: Database) -> list[Cabinet]:
     """Every cabinet by name."""
-    with db.session() as s:
-        return list(s.scalars(select(Cabinet).order_by(Cabinet.name)))
+    return db.all(select(Cabinet).order_by(Cabinet.name))
 
 
 def create_group(db: Database, *, actor: Actor, data: GroupCreate) -> Group:
@@ -145,17 +135,12 @@ def create_group(db: Database, *, actor: Actor, data: GroupCreate) -> Group:
 
 def get_group(db: Database, *, group_id: str) -> Group:
     """One group; 404 if unknown."""
-    with db.session() as s:
-        found = s.get(Group, group_id)
-    if found is None:
-        raise NotFound(f"Không có nhóm đèn {group_id!r}.")
-    return found
+    return db.get_or_404(Group, group_id, f"Không có nhóm đèn {group_id!r}.")
 
 
 def list_groups(db: Database) -> list[Group]:
     """Every group by street and circuit."""
-    with db.session() as s:
-        return list(s.scalars(select(Group).order_by(Group.street, Group.circuit)))
+    return db.all(select(Group).order_by(Group.street, Group.circuit))
 
 
 def create_light(db: Database, *, actor: Actor, data: LightCreate) -> Light:
@@ -222,11 +207,7 @@ def create_lights(db: Database, *, actor: Actor, items: list[LightCreate]) -> in
 
 def get_light(db: Database, *, light_id: str) -> Light:
     """One light; 404 if unknown."""
-    with db.session() as s:
-        found = s.get(Light, light_id)
-    if found is None:
-        raise NotFound(f"Không có đèn {light_id!r}.")
-    return found
+    return db.get_or_404(Light, light_id, f"Không có đèn {light_id!r}.")
 
 
 def list_lights(db: Database, *, group_id: str | None = None) -> list[Light]:
@@ -234,8 +215,7 @@ def list_lights(db: Database, *, group_id: str | None = None) -> list[Light]:
     query = select(Light).order_by(Light.group_id, Light.pole)
     if group_id:
         query = query.where(Light.group_id == group_id)
-    with db.session() as s:
-        return list(s.scalars(query))
+    return db.all(query)
 
 
 def add_exception(db: Database, *, actor: Actor, data: ExceptionCreate) -> NightException:
@@ -263,7 +243,7 @@ def add_exception(db: Database, *, actor: Actor, data: ExceptionCreate) -> Night
                 f"Đêm {data.night:%d/%m/%Y} đã có “{clash.name}” ({where}) cùng loại; "
                 "hãy xoá hoặc sửa nó trước để hai lịch không mâu thuẫn."
             )
-        row = NightException(scope=scope, created_by=shown_name(actor), **data.model_dump())
+        row = NightException(scope=scope, created_by=actor.shown_name, **data.model_dump())
         uow.session.add(row)
         uow.session.flush()
         uow.audit("create", "lighting.exception", row.id, after=data.model_dump(mode="json"))
@@ -277,9 +257,7 @@ def add_exception(db: Database, *, actor: Actor, data: ExceptionCreate) -> Night
 def remove_exception(db: Database, *, actor: Actor, exception_id: int) -> None:
     """Delete an override or event."""
     with UnitOfWork(db, actor) as uow:
-        row = uow.session.get(NightException, exception_id)
-        if row is None:
-            raise NotFound(f"Không có ngoại lệ {exception_id}.")
+        row = get_or_404(uow.session, NightException, exception_id, f"Không có ngoại lệ {exception_id}.")
         uow.session.delete(row)
         uow.audit("delete", "lighting.exception", exception_id)
 
@@ -289,8 +267,7 @@ def list_exceptions(db: Database, *, since: date, group_id: str | None = None) -
     query = select(NightException).where(NightException.night >= since).order_by(NightException.night)
     if group_id:
         query = query.where(NightException.scope.in_((group_id, "*")))
-    with db.session() as s:
-        return list(s.scalars(query))
+    return db.all(query)
 
 
 def _time(text: str | None) -> time | None:
@@ -310,8 +287,3 @@ def night_of(moment: datetime, db: Database) -> date:
     """The night a moment belongs to when it is dark: before noon it is the previous evening's night."""
     local = clock.local(moment, db.settings)
     return local.date() if local.hour >= 12 else local.date() - timedelta(days=1)
-
-
-def shown_name(actor: Actor) -> str:
-    """How pages name who did something: the person's or key's name, or "Hệ thống" for the platform."""
-    return "Hệ thống" if actor.kind == "system" else actor.name

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from smartcity.core import clock
 from smartcity.core.config import section_of
 from smartcity.core.db import Database
-from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.errors import Conflict, ValidationFailed, found_or_404
 from smartcity.core.pages import Page, PageParams
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
@@ -23,7 +23,6 @@ from smartcity.lighting.service.inventory import (
     list_cabinets,
     list_groups,
     list_lights,
-    shown_name,
 )
 
 DETECTOR = Actor.system("lighting-faults")
@@ -106,11 +105,7 @@ def _open_tickets(
 
 def get_ticket(db: Database, *, ticket_id: int) -> Ticket:
     """One ticket; 404 if unknown."""
-    with db.session() as s:
-        found = s.get(Ticket, ticket_id)
-    if found is None:
-        raise NotFound(f"Không có phiếu sửa chữa {ticket_id}.")
-    return found
+    return db.get_or_404(Ticket, ticket_id, f"Không có phiếu sửa chữa {ticket_id}.")
 
 
 def list_tickets(
@@ -135,9 +130,7 @@ def list_tickets(
 
 
 def _changing(uow: UnitOfWork, ticket_id: int) -> Ticket:
-    ticket = uow.session.get(Ticket, ticket_id)
-    if ticket is None:
-        raise NotFound(f"Không có phiếu sửa chữa {ticket_id}.")
+    ticket = found_or_404(uow.session.get(Ticket, ticket_id), f"Không có phiếu sửa chữa {ticket_id}.")
     if ticket.state == "closed":
         raise Conflict(f"Phiếu {ticket_id} đã đóng.")
     return ticket
@@ -175,13 +168,13 @@ def close_ticket(db: Database, *, actor: Actor, ticket_id: int, resolution: str)
         ticket = _changing(uow, ticket_id)
         if ticket.crew is None:
             raise ValidationFailed.for_field("crew", "Hãy giao phiếu cho một tổ sửa chữa trước khi đóng.")
-        ticket.state, ticket.closed_at, ticket.closed_by = "closed", clock.now(), shown_name(actor)
+        ticket.state, ticket.closed_at, ticket.closed_by = "closed", clock.now(), actor.shown_name
         ticket.resolution = resolution
         ticket.notes = [*ticket.notes, _note(actor, f"Đóng phiếu: {resolution}")]
         uow.audit("close", "lighting.ticket", ticket_id, after={"resolution": resolution})
-        uow.publish(TicketClosed(ticket_id, ticket.asset_id, ticket.fault, shown_name(actor), resolution))
+        uow.publish(TicketClosed(ticket_id, ticket.asset_id, ticket.fault, actor.shown_name, resolution))
     return get_ticket(db, ticket_id=ticket_id)
 
 
 def _note(actor: Actor, text: str) -> dict[str, str]:
-    return {"at": clock.now().isoformat(), "by": shown_name(actor), "text": text}
+    return {"at": clock.now().isoformat(), "by": actor.shown_name, "text": text}

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from smartcity.core import clock
 from smartcity.core.config import Settings
-from smartcity.core.db import Database, utcnow
-from smartcity.core.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
+from smartcity.core.db import Database, get_or_404, utcnow
+from smartcity.core.errors import BadRequest, Conflict, Forbidden, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.signing import appearance, pades, pki
@@ -339,16 +339,12 @@ def _certificate_id(s: Session, serial: str) -> int:
 def get_signed_document(db: Database, document_id: str) -> SignedDocumentRead:
     """A stored signed document's facts (not its bytes)."""
     with db.session() as s:
-        doc = s.get(SignedDocument, document_id)
-        if doc is None:
-            raise NotFound(f"No signed document {document_id}")
+        doc = get_or_404(s, SignedDocument, document_id, f"No signed document {document_id}")
         return SignedDocumentRead.model_validate(doc)
 
 
 def signed_document_pdf(db: Database, document_id: str) -> bytes:
     """The latest signed version of a stored document."""
     with db.session() as s:
-        doc = s.get(SignedDocument, document_id)
-        if doc is None:
-            raise NotFound(f"No signed document {document_id}")
+        doc = get_or_404(s, SignedDocument, document_id, f"No signed document {document_id}")
         return bytes(doc.content)
