@@ -4,6 +4,7 @@ once when the broker delivers it again."""
 from __future__ import annotations
 
 import json
+import struct
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -94,13 +95,18 @@ def test_a_decommissioned_device_is_refused_at_the_next_message(db, add_device):
 
 
 class RecordedAcks:
-    """Stands in for the broker connection's acknowledgements (no broker in this test): records them."""
+    """Stands in for paho's send queue (no broker in this test): records the message ids of the PUBACK
+    packets queued (4 bytes each: type 0x40, remaining length 2, message id)."""
 
     def __init__(self) -> None:
         self.mids: list[int] = []
 
-    def __call__(self, mid: int, qos: int) -> None:
-        self.mids.append(mid)
+    def __call__(self, command: int, packet: bytes, mid: int, qos: int, info: object = None) -> None:
+        assert command == 0x40 and len(packet) % 4 == 0
+        for offset in range(0, len(packet), 4):
+            kind, length, acked = struct.unpack_from("!BBH", packet, offset)
+            assert (kind, length) == (0x40, 2)
+            self.mids.append(acked)
 
 
 def received(mid: int, device_id: str, minutes: float, level: float) -> Received:
@@ -122,7 +128,7 @@ def test_a_batch_failing_at_commit_is_stored_once_when_delivered_again(db, add_d
     service.create_rule(db, actor=SYSTEM, data=FULL)
     ingestor = Ingestor(db, Broker("127.0.0.1", 1), client_id="test-batches", publish_commands=False)
     acks = RecordedAcks()
-    ingestor.client.ack = acks  # type: ignore[method-assign]
+    ingestor.client._packet_queue = acks  # type: ignore[method-assign]
 
     first = [received(1, "WC-0", 0, 50), received(2, "WC-1", 0, 95)]
     ingestor._store_until_done(first, threading.Event())

@@ -34,7 +34,7 @@ from smartcity.iot.rules import (
     one_of,
 )
 from smartcity.iot.service.common import INGEST_ACTOR
-from smartcity.iot.writer import count_rejections, store_telemetry
+from smartcity.iot.writer import advance_latest, count_rejections, store_telemetry
 
 
 @dataclass
@@ -67,6 +67,7 @@ def ingest(db: Database, *, envelopes: Sequence[Envelope], now: datetime | None 
             _evaluate_rules(uow, fresh, rule_set, previous)
         _announce(uow, fresh)
         count_rejections(uow.session, _rejection_counts(outcome.refused, now))
+        advance_latest(uow.session, rows, new_keys)  # last: the latest rows stay locked until the commit
     return outcome
 
 
