@@ -9,12 +9,12 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot import service
-from smartcity.iot.models import Alarm, LatestValue, Telemetry
+from smartcity.iot.models import Alarm, Device, LatestValue, Telemetry
 from smartcity.iot.mqtt import Broker, Ingestor, Received
 from smartcity.iot.pipeline import Envelope
 from smartcity.iot.rules import current_rules
@@ -92,6 +92,31 @@ def test_a_decommissioned_device_is_refused_at_the_next_message(db, add_device):
     service.decommission_device(db, actor=SYSTEM, device_id="WC-1")
     outcome = send(db, "WC-1", {"fillingLevel": 6}, 1)
     assert outcome.accepted == 0 and [r.reason for r in outcome.refused] == ["decommissioned"]
+
+
+def test_the_registry_is_read_again_only_after_a_device_changed_even_outside_the_service(db, add_device):
+    add_device("WC-1", "waste_container")
+    add_device("WC-2", "waste_container")
+    assert send(db, "WC-1", {"fillingLevel": 5}, 0).accepted == 1
+    reads: list[str] = []
+
+    def count_registry_reads(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if "FROM iot_devices" in statement:
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count_registry_reads)
+    try:
+        assert send(db, "WC-1", {"fillingLevel": 6}, 1).accepted == 1
+        assert reads == []  # the device is remembered: only the stamp was read
+        assert send(db, "WC-2", {"fillingLevel": 6}, 1).accepted == 1
+        assert len(reads) == 1  # a device not seen yet is read
+        with db.write_session() as s:  # a change by hand, not through the service: the trigger sees it
+            s.execute(update(Device).where(Device.id == "WC-1").values(status="decommissioned"))
+        outcome = send(db, "WC-1", {"fillingLevel": 7}, 2)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count_registry_reads)
+    assert outcome.accepted == 0 and [r.reason for r in outcome.refused] == ["decommissioned"]
+    assert len(reads) == 2
 
 
 class RecordedAcks:

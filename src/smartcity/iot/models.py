@@ -47,6 +47,17 @@ class Device(TimestampMixin, Base):
     decommissioned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class RegistryStamp(Base):
+    """One row whose version goes up, in the same transaction, whenever a row of iot_devices is inserted,
+    updated or deleted (database triggers, migration 0023): ingest processes keep the registry in memory
+    and read only this number a batch."""
+
+    __tablename__ = "iot_registry_stamp"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(_BIGINT, default=0)
+
+
 class Telemetry(Base):
     """One value of one message: append-only, unique by device, message id and key (duplicates ignored).
 

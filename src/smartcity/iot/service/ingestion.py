@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,9 +22,11 @@ from smartcity.iot.models import (
     Device,
     LatestValue,
     NgsiSubscription,
+    RegistryStamp,
 )
 from smartcity.iot.pipeline import Accepted, DeviceInfo, Envelope, Refused, judge, to_rows, typed_value
 from smartcity.iot.rules import (
+    MAX_REMEMBERED_DEVICES,
     AlarmBook,
     RuleSet,
     RuleSpec,
@@ -53,7 +56,7 @@ def ingest(db: Database, *, envelopes: Sequence[Envelope], now: datetime | None 
     if not envelopes:
         return outcome
     with UnitOfWork(db, INGEST_ACTOR) as uow:
-        devices = _devices(uow.session, envelopes)
+        devices = _devices(uow, envelopes)
         verdicts = [judge(i, e, devices, now) for i, e in enumerate(envelopes)]
         accepted = [v for v in verdicts if isinstance(v, Accepted)]
         outcome.refused = [v for v in verdicts if isinstance(v, Refused)]
@@ -117,12 +120,41 @@ def _first_of_each(messages: list[Accepted]) -> list[Accepted]:
     return unique
 
 
-def _devices(session: Session, envelopes: Sequence[Envelope]) -> dict[str, DeviceInfo]:
-    """The registry's view of the batch's devices (type, status, tags, place), read once for the batch."""
+@dataclass
+class _KnownDevices:
+    """The registry as an ingest process remembers it, valid while the registry stamp has not moved;
+    None for an id the registry does not have."""
+
+    stamp: int
+    devices: dict[str, DeviceInfo | None] = field(default_factory=dict)
+
+
+_known_devices: weakref.WeakKeyDictionary[Database, _KnownDevices] = weakref.WeakKeyDictionary()
+STAMP_QUERY = select(RegistryStamp.version).where(RegistryStamp.id == 1)
+
+
+def _devices(uow: UnitOfWork, envelopes: Sequence[Envelope]) -> dict[str, DeviceInfo]:
+    """The registry's view of the batch's devices (type, status, tags, place): from memory while the
+    registry stamp is the one it was read under (one small read a batch), else read again."""
     ids: set[str] = set()
     for envelope in envelopes:
         claimed = envelope.payload.get("device_id") if isinstance(envelope.payload, dict) else None
         ids.update(i for i in (envelope.device_id, claimed) if isinstance(i, str) and i)
+    stamp = uow.session.execute(STAMP_QUERY).scalar()
+    if stamp is None:  # no stamp row: nothing can tell when the registry changes, read every time
+        return _read_devices(uow.session, ids)
+    known = _known_devices.get(uow.db)
+    if known is None or known.stamp != stamp or len(known.devices) > MAX_REMEMBERED_DEVICES:
+        known = _known_devices[uow.db] = _KnownDevices(stamp)
+    missing = ids.difference(known.devices)
+    if missing:
+        found = _read_devices(uow.session, missing)
+        known.devices.update((i, found.get(i)) for i in missing)
+    devices = known.devices
+    return {i: device for i in ids if (device := devices[i]) is not None}
+
+
+def _read_devices(session: Session, ids: set[str]) -> dict[str, DeviceInfo]:
     query = select(Device.id, Device.type, Device.status, Device.tags, Device.lon, Device.lat).where(
         one_of(session, Device.id, sorted(ids))
     )
