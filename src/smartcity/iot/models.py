@@ -93,13 +93,14 @@ class Rollup(Base):
 
 
 class LatestValue(Base):
-    """The newest value of each key of each device."""
+    """The newest value of each key of each device (no index but the key: a new value is a heap-only
+    update on PostgreSQL, see migration 0023)."""
 
     __tablename__ = "iot_latest"
 
     device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    ts: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime)
     msg_id: Mapped[str] = mapped_column(String(64))
     value: Mapped[float | None] = mapped_column(Float)
     text_value: Mapped[str | None] = mapped_column(String(200))

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+import psycopg
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -73,6 +74,11 @@ MERGE_LATEST_FROM_STAGE = (
     "ON CONFLICT (device_id, key) DO UPDATE SET ts = excluded.ts, msg_id = excluded.msg_id, "
     "value = excluded.value, text_value = excluded.text_value WHERE excluded.ts >= iot_latest.ts"
 )
+# A batch believed new goes straight into the partitioned table; a message stored before makes it fail whole.
+COPY_TELEMETRY = (
+    "COPY iot_telemetry (device_id, msg_id, key, ts, value, text_value) FROM STDIN (FORMAT BINARY)"
+)
+STAGED = "iot.telemetry_staged"  # session.info: this transaction's rows are in the staging table
 # Raw connections whose temporary staging tables exist (created once per connection, not once per batch).
 _staged_connections: weakref.WeakSet[Any] = weakref.WeakSet()
 _watched_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
@@ -92,6 +98,11 @@ class Row(NamedTuple):
 MessageKey = tuple[str, str]
 
 
+class StoredBefore(Exception):
+    """A batch copied straight into the table held a message already stored (or one twice): the
+    transaction is lost; store the batch again through the staging table, which drops such messages."""
+
+
 def write_rows(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
     """Store rows not stored before; return the (device, message id) pairs that were new.
 
@@ -104,30 +115,48 @@ def write_rows(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
     return _write_sqlite(session, rows)
 
 
-def store_telemetry(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
-    """Store rows not stored before; return the (device, message id) pairs that were new. One COPY and one
-    statement on PostgreSQL. The latest values move forward in `advance_latest`, the transaction's last write.
+def store_telemetry(session: Session, rows: Sequence[Row], *, assume_new: bool = False) -> set[MessageKey]:
+    """Store rows not stored before; return the (device, message id) pairs that were new. The latest values
+    move forward in `advance_latest`, the transaction's last write. Call it once per transaction.
 
-    Call it once per transaction.
+    PostgreSQL: with `assume_new`, one binary COPY straight into the table, which raises StoredBefore (the
+    transaction is then lost) if any message was stored before; otherwise a COPY into a staging table and
+    one merge that skips what is stored.
     """
     if not rows:
         return set()
-    if session.get_bind().dialect.name == "postgresql":
-        return _write_postgres(session, rows)
-    return _write_sqlite(session, rows)
+    if session.get_bind().dialect.name != "postgresql":
+        return _write_sqlite(session, rows)
+    if assume_new:
+        _copy_directly(session, rows)
+        return {(r.device_id, r.msg_id) for r in rows}
+    session.info[STAGED] = True
+    return _write_postgres(session, rows)
+
+
+def _copy_directly(session: Session, rows: Sequence[Row]) -> None:
+    raw = _prepared_connection(session)
+    try:
+        with raw.cursor() as cursor, cursor.copy(COPY_TELEMETRY) as copy:
+            copy.set_types(STAGE_TYPES)
+            for row in rows:
+                copy.write_row(row)
+    except psycopg.errors.UniqueViolation as exc:
+        raise StoredBefore(str(exc)) from exc
 
 
 def advance_latest(session: Session, rows: Sequence[Row], inserted: set[MessageKey]) -> None:
     """Move the latest values forward with the rows `store_telemetry` found new.
 
     Call it last before the commit: the latest rows of a device are shared by every ingest process of a
-    shared subscription, and they stay locked from this statement to the commit. On PostgreSQL, when every
-    staged message was new, one statement over the staging table (no rows sent again).
+    shared subscription, and they stay locked from this statement to the commit. On PostgreSQL, when the
+    batch went through the staging table and every message was new, one statement over the staging table;
+    otherwise the newest value of each key, copied and merged.
     """
     fresh = [r for r in rows if (r.device_id, r.msg_id) in inserted]
     if not fresh:
         return
-    if session.get_bind().dialect.name == "postgresql" and len(fresh) == len(rows):
+    if session.info.get(STAGED) and len(fresh) == len(rows):
         raw = session.connection().connection.driver_connection
         with raw.cursor() as cursor:
             cursor.execute(MERGE_LATEST_FROM_STAGE)
