@@ -158,6 +158,7 @@ def advance_latest(session: Session, rows: Sequence[Row], inserted: set[MessageK
         return
     if session.info.get(STAGED) and len(fresh) == len(rows):
         raw = session.connection().connection.driver_connection
+        assert raw is not None
         with raw.cursor() as cursor:
             cursor.execute(MERGE_LATEST_FROM_STAGE)
         return
