@@ -196,7 +196,11 @@ class Ingestor:
             self._arrived.set()
 
     def run(self, stop: threading.Event) -> None:
-        """Ingest until `stop` is set."""
+        """Ingest until `stop` is set (the database path prepared before the broker connection)."""
+        try:
+            service.prepare_ingest(self.db)
+        except Exception:  # the database is away: the batches will retry until it is back
+            log.exception("preparing the ingest failed; going on")
         connect(self.client, self.broker)
         self.client.loop_start()
         try:

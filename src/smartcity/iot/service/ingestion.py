@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, configure_mappers
 
 from smartcity.core.db import Database, utcnow
 from smartcity.core.uow import UnitOfWork
@@ -73,6 +73,17 @@ def ingest(db: Database, *, envelopes: Sequence[Envelope], now: datetime | None 
             left = STAGED_AFTER_A_REPEAT
     _staged_batches_left[db] = left - 1
     return _ingest(db, envelopes, now, assume_new=False)
+
+
+def prepare_ingest(db: Database) -> None:
+    """Do once, before a process takes messages, what its first batch would do besides: configure the ORM
+    mappers, open a database connection, read the registry stamp, compile the rules and the reads."""
+    configure_mappers()
+    with UnitOfWork(db, INGEST_ACTOR) as uow:
+        _devices(uow, [])
+        current_rules(uow)
+        _active_subscription_specs(uow.session)
+        AlarmBook(uow, set())
 
 
 def _ingest(db: Database, envelopes: Sequence[Envelope], now: datetime, *, assume_new: bool) -> IngestOutcome:
