@@ -10,7 +10,11 @@ One run, one private Mosquitto on a free loopback port with the deployment's que
 (`--no-rules` to leave them out):
   1. bare: a paho subscriber (QoS 1) that only counts;
   2. ingest x1: `Ingestor` (manual acks after commit) writing to PostgreSQL;
-  3. ingest x2: two ingest processes on an MQTT v5 shared subscription ($share/ingest/...).
+  3. bare x2 (backlog only): two bare subscribers on one shared subscription ($share/bare/...), the fair
+     reference for ingest x2 beside the target's (one bare subscriber);
+  4. ingest x2: two ingest processes on an MQTT v5 shared subscription ($share/ingest/...).
+The processes of a side start, import, then connect together on the orchestrator's go (a side is timed from
+its first connection, so a process still importing would count against it).
 Live rates are messages / (last receipt or commit - first publish); latency is receipt or commit time minus
 the publish time carried in each message. Prints each side and the ratio to the bare subscriber.
 
@@ -82,27 +86,33 @@ def publish(port: int, count: int, tag: str) -> float:
     return started
 
 
-def bare_consumer(port: int, count: int, out: Path, prefix: str = "") -> None:
+def bare_consumer(
+    port: int, count: int, out: Path, prefix: str = "", client_id: str = "bench-bare", shared: str = ""
+) -> None:
     """Subscribe with QoS 1 (persistent session) and count; write receipt latencies once `count` messages
-    arrived. With count 0 only create the session and leave. The connection time goes to <out>.connected."""
+    arrived (count -1: until SIGTERM, for a member of a shared subscription, with its receipts so far in
+    <out>.progress). With count 0 only create the session and leave. The connection time goes to
+    <out>.connected; the process connects once <out>.go exists (when the orchestrator waits for it)."""
     received: list[tuple[float, float]] = []
     done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
 
     def on_message(_client: Any, _userdata: Any, message: Any) -> None:
         body = json.loads(message.payload)
         if body["msg_id"].startswith(prefix):
             received.append((time.time(), body["sent"]))
-        if len(received) >= count:
+        if len(received) == count:
             done.set()
 
     def on_connect(client: Any, *_: Any) -> None:
         out.with_suffix(".connected").write_text(str(time.time()))
         cpu_at_connect.append(process_cpu())
-        client.subscribe("city/+/+/telemetry", qos=1)
+        topic = "city/+/+/telemetry"
+        client.subscribe(f"$share/{shared}/{topic}" if shared else topic, qos=1)
 
     cpu_at_connect: list[float] = []
-
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-bare", protocol=mqtt.MQTTv5)
+    _wait_for_go(out)
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
     client.on_message = on_message
     client.on_connect = on_connect
     client.on_subscribe = lambda *_: (out.with_suffix(".ready").touch(), count == 0 and done.set())
@@ -111,11 +121,38 @@ def bare_consumer(port: int, count: int, out: Path, prefix: str = "") -> None:
     properties.ReceiveMaximum = 10_000
     client.connect("127.0.0.1", port, clean_start=False, properties=properties)
     client.loop_start()
-    done.wait(600)
+    deadline = time.monotonic() + 600
+    while not done.wait(0.2) and time.monotonic() < deadline:
+        out.with_suffix(".progress").write_text(str(len(received)))
     out.with_suffix(".cpu").write_text(str(process_cpu() - cpu_at_connect[0]))
     client.disconnect()
     client.loop_stop()
     out.write_text(json.dumps([[at, at - sent] for at, sent in received]))
+
+
+def _wait_for_go(out: Path) -> None:
+    """Say this process is ready (imports done), then wait for the orchestrator's go, if it gives one, so
+    that the processes of a side connect together and none is timed while another is still starting."""
+    out.with_suffix(".ready").touch()
+    go = out.with_suffix(".go")
+    if out.with_suffix(".wait").exists():
+        while not go.exists():
+            time.sleep(0.01)
+
+
+def _start_together(outs: list[Path], spawn: Any) -> list[subprocess.Popen[bytes]]:
+    """Spawn one process per out file, wait until each is ready, then let them connect at once."""
+    for out in outs:
+        for suffix in (".ready", ".go", ".connected"):
+            out.with_suffix(suffix).unlink(missing_ok=True)
+        out.with_suffix(".wait").touch()
+    procs = [spawn(n, out) for n, out in enumerate(outs)]
+    wait_until(lambda: all(out.with_suffix(".ready").exists() for out in outs), timeout=120, interval=0.05)
+    for out in outs:
+        out.with_suffix(".go").touch()
+    for out in outs:  # every process is past its check: later ones (sessions, live mode) do not wait
+        out.with_suffix(".wait").unlink()
+    return procs
 
 
 def process_cpu() -> float:
@@ -170,6 +207,7 @@ def ingest_consumer(port: int, db_url: str, out: Path, client_id: str, shared: s
         batch_size=2000,
         publish_commands=False,
     )
+    _wait_for_go(out)
     ingestor.run(stop)
     out.with_suffix(".cpu").write_text(str(process_cpu() - cpu_at_connect[0]))
     out.write_text(json.dumps(committed))
@@ -197,13 +235,17 @@ def stored(db: Database, prefix: str = "") -> int:
         return s.scalar(query) or 0
 
 
-def run_bare_side(port: int, folder: Path, count: int, backlog: bool) -> Side:
-    """The bare subscriber: live (connected while publishing) or draining a queued backlog."""
+def run_bare_side(port: int, folder: Path, count: int, backlog: bool, processes: int = 1) -> Side:
+    """The bare subscriber: live (connected while publishing) or draining a queued backlog; with two
+    processes, two bare subscribers on one shared subscription draining a backlog (the fair reference for
+    two ingest processes)."""
+    if processes > 1:
+        return _run_shared_bare_side(port, folder, count, processes)
     out = folder / "bare.json"
     if backlog:
         _spawn("bare", str(port), "0", str(out), "").wait(timeout=60)  # the session, then offline
         started = publish(port, count, "bare")
-        bare = _spawn("bare", str(port), str(count), str(out), "bare-")
+        bare = _start_together([out], lambda _n, o: _spawn("bare", str(port), str(count), str(o), "bare-"))[0]
         bare.wait(timeout=600)
         started = float(out.with_suffix(".connected").read_text())
     else:
@@ -215,6 +257,33 @@ def run_bare_side(port: int, folder: Path, count: int, backlog: bool) -> Side:
     return summary(json.loads(out.read_text()), started, count, cpu)
 
 
+def _run_shared_bare_side(port: int, folder: Path, count: int, processes: int) -> Side:
+    outs = [folder / f"bare-{processes}-{n}.json" for n in range(processes)]
+
+    def spawn(n: int, out: Path, wanted: int) -> subprocess.Popen[bytes]:
+        role = ("bare", str(port), str(wanted), str(out), "shared-", f"bench-bare-{n}", "bare")
+        return _spawn(*role)
+
+    for n, out in enumerate(outs):  # the sessions and their shared subscription, then offline
+        spawn(n, out, 0).wait(timeout=60)
+    publish(port, count, "shared")
+    for out in outs:
+        out.with_suffix(".progress").unlink(missing_ok=True)
+    procs = _start_together(outs, lambda n, out: spawn(n, out, -1))
+
+    def received() -> int:
+        files = [out.with_suffix(".progress") for out in outs]
+        return sum(int(f.read_text() or 0) for f in files if f.exists())
+
+    if not wait_until(lambda: received() >= count, timeout=600, interval=0.2):
+        raise RuntimeError(f"the shared bare subscribers received {received()} of {count}")
+    _stop(procs)
+    started = min(float(out.with_suffix(".connected").read_text()) for out in outs)
+    points = [p for out in outs for p in json.loads(out.read_text())]
+    cpu = sum(float(out.with_suffix(".cpu").read_text()) for out in outs)
+    return summary(points, started, count, cpu)
+
+
 def run_ingest_side(port: int, db: Database, folder: Path, count: int, processes: int, backlog: bool) -> Side:
     """Start ingest process(es), publish (before they connect when `backlog`), wait for every row, stop
     them and summarise."""
@@ -224,10 +293,12 @@ def run_ingest_side(port: int, db: Database, folder: Path, count: int, processes
     outs = [folder / f"ingest-{processes}-{n}.json" for n in range(processes)]
 
     def start() -> list[subprocess.Popen[bytes]]:
-        return [
-            _spawn("ingest", str(port), db.url, str(out), f"bench-ingest-{processes}-{n}", shared or "")
-            for n, out in enumerate(outs)
-        ]
+        return _start_together(
+            outs,
+            lambda n, out: _spawn(
+                "ingest", str(port), db.url, str(out), f"bench-ingest-{processes}-{n}", shared or ""
+            ),
+        )
 
     procs = start()
     _warm_up(port, db, f"warm{processes}")
@@ -318,7 +389,7 @@ def orchestrate(
     db = fresh_postgres(pg_url)
     register_devices(db)
     rule_count = load_demo_rules(db) if rules else 0
-    runs: dict[str, list[Side]] = {"bare": [], "ingest x1": [], "ingest x2": []}
+    runs: dict[str, list[Side]] = {"bare": [], "ingest x1": [], "bare x2": [], "ingest x2": []}
     print(
         f"{'backlog' if backlog else 'live'}: {count} messages, devices: {DEVICES}, "
         f"alarm rules: {rule_count}, broker: private Mosquitto (deploy settings), database: PostgreSQL"
@@ -331,6 +402,8 @@ def orchestrate(
             for n in range(rounds):
                 runs["bare"].append(run_bare_side(broker.port, folder, count, backlog))
                 runs["ingest x1"].append(run_ingest_side(broker.port, db, folder, count, 1, backlog))
+                if backlog:
+                    runs["bare x2"].append(run_bare_side(broker.port, folder, count, backlog, 2))
                 runs["ingest x2"].append(run_ingest_side(broker.port, db, folder, count, 2, backlog))
                 _print_round(f"round {n + 1}", {name: sides[-1] for name, sides in runs.items()})
         finally:
@@ -338,22 +411,32 @@ def orchestrate(
     medians: dict[str, Side] = {
         name: tuple(statistics.median(side[i] for side in sides) for i in range(5))  # type: ignore[misc]
         for name, sides in runs.items()
+        if sides
     }
-    for name in ("ingest x1", "ingest x2"):
-        ratio = statistics.median(i[0] / b[0] for i, b in zip(runs[name], runs["bare"], strict=True))
-        medians[f"ratio {name[-2:]}"] = (ratio, 0.0, 0.0, 0.0, 0.0)
+    for name, reference in (("ingest x1", "bare"), ("ingest x2", "bare"), ("ingest x2", "bare x2")):
+        pairs = zip(runs[name], runs[reference], strict=True)
+        if runs[reference]:
+            ratio = statistics.median(i[0] / b[0] for i, b in pairs)
+            medians[f"ratio {name} / {reference}"] = (ratio, 0.0, 0.0, 0.0, 0.0)
     _print_round(f"median of {rounds}", medians)
     return medians
 
 
 def _print_round(label: str, sides: dict[str, Side]) -> None:
+    """Each side's rate, its ratio to one bare subscriber (and, for ingest x2, to two bare subscribers on
+    one shared subscription), its CPU a message and its latency."""
     bare = sides["bare"]
     print(label)
-    for name in ("bare", "ingest x1", "ingest x2"):
+    for name in ("bare", "ingest x1", "bare x2", "ingest x2"):
+        if name not in sides:
+            continue
         rate, median, p99, cpu, database = sides[name]
-        ratio = sides.get(f"ratio {name[-2:]}", (rate / bare[0],))[0]
+        ratios = f"ratio to bare {sides.get(f'ratio {name} / bare', (rate / bare[0],))[0]:.2f}"
+        if name == "ingest x2" and "bare x2" in sides:
+            fair = sides.get("ratio ingest x2 / bare x2", (rate / sides["bare x2"][0],))[0]
+            ratios += f", to bare x2 {fair:.2f}"
         print(
-            f"  {name:<10} {rate:>8,.0f} msg/s  ratio to bare {ratio:.2f}  "
+            f"  {name:<10} {rate:>8,.0f} msg/s  {ratios:<36} "
             f"CPU {cpu:>5.0f} µs/msg (PostgreSQL {database:>4.0f}; bare/this {bare[3] / cpu:.2f})  "
             f"median {median:>7.0f} ms  p99 {p99:>7.0f} ms"
         )
@@ -374,7 +457,7 @@ def main() -> None:
             args.messages, args.postgres, rules=not args.no_rules, backlog=not args.live, rounds=args.rounds
         )
     elif args.role[0] == "bare":
-        bare_consumer(int(args.role[1]), int(args.role[2]), Path(args.role[3]), args.role[4])
+        bare_consumer(int(args.role[1]), int(args.role[2]), Path(args.role[3]), *args.role[4:])
     else:
         _, port, db_url, out, client_id, shared = args.role
         ingest_consumer(int(port), db_url, Path(out), client_id, shared or None)

@@ -58,12 +58,23 @@ def iot_rows(base: str, messages: int, rounds: int) -> list[Row]:
             "figure": round(rate),
             "reference": round(bare),
             "reference_name": "bare paho subscriber",
-            "ratio": round(sides[f"ratio {name[-2:]}"][0], 2),
+            "ratio": round(sides[f"ratio {name} / bare"][0], 2),
             "target": target,
         }
         for name, target in (("ingest x1", 0.8), ("ingest x2", 1.5))
         for rate, _median, _p99, _cpu, _database in [sides[name]]
     ]
+    if "bare x2" in sides:
+        rates.append(
+            {
+                "bench": f"MQTT backlog ingest x2 msg/s against two bare subscribers ({messages:,} msgs)",
+                "figure": round(sides["ingest x2"][0]),
+                "reference": round(sides["bare x2"][0]),
+                "reference_name": "2 bare paho subscribers, one shared subscription",
+                "ratio": round(sides["ratio ingest x2 / bare x2"][0], 2),
+                "target": None,
+            }
+        )
     cpu = [
         {
             "bench": f"MQTT {name}: CPU µs/msg, process + PostgreSQL ({sides[name][4]:.0f} of it)",

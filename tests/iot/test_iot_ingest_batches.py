@@ -4,16 +4,17 @@ once when the broker delivers it again."""
 from __future__ import annotations
 
 import json
+import struct
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot import service
-from smartcity.iot.models import Alarm, LatestValue, Telemetry
+from smartcity.iot.models import Alarm, Device, LatestValue, Telemetry
 from smartcity.iot.mqtt import Broker, Ingestor, Received
 from smartcity.iot.pipeline import Envelope
 from smartcity.iot.rules import current_rules
@@ -93,14 +94,44 @@ def test_a_decommissioned_device_is_refused_at_the_next_message(db, add_device):
     assert outcome.accepted == 0 and [r.reason for r in outcome.refused] == ["decommissioned"]
 
 
+def test_the_registry_is_read_again_only_after_a_device_changed_even_outside_the_service(db, add_device):
+    add_device("WC-1", "waste_container")
+    add_device("WC-2", "waste_container")
+    assert send(db, "WC-1", {"fillingLevel": 5}, 0).accepted == 1
+    reads: list[str] = []
+
+    def count_registry_reads(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if "FROM iot_devices" in statement:
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count_registry_reads)
+    try:
+        assert send(db, "WC-1", {"fillingLevel": 6}, 1).accepted == 1
+        assert reads == []  # the device is remembered: only the stamp was read
+        assert send(db, "WC-2", {"fillingLevel": 6}, 1).accepted == 1
+        assert len(reads) == 1  # a device not seen yet is read
+        with db.write_session() as s:  # a change by hand, not through the service: the trigger sees it
+            s.execute(update(Device).where(Device.id == "WC-1").values(status="decommissioned"))
+        outcome = send(db, "WC-1", {"fillingLevel": 7}, 2)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count_registry_reads)
+    assert outcome.accepted == 0 and [r.reason for r in outcome.refused] == ["decommissioned"]
+    assert len(reads) == 2
+
+
 class RecordedAcks:
-    """Stands in for the broker connection's acknowledgements (no broker in this test): records them."""
+    """Stands in for paho's send queue (no broker in this test): records the message ids of the PUBACK
+    packets queued (4 bytes each: type 0x40, remaining length 2, message id)."""
 
     def __init__(self) -> None:
         self.mids: list[int] = []
 
-    def __call__(self, mid: int, qos: int) -> None:
-        self.mids.append(mid)
+    def __call__(self, command: int, packet: bytes, mid: int, qos: int, info: object = None) -> None:
+        assert command == 0x40 and len(packet) % 4 == 0
+        for offset in range(0, len(packet), 4):
+            kind, length, acked = struct.unpack_from("!BBH", packet, offset)
+            assert (kind, length) == (0x40, 2)
+            self.mids.append(acked)
 
 
 def received(mid: int, device_id: str, minutes: float, level: float) -> Received:
@@ -122,7 +153,7 @@ def test_a_batch_failing_at_commit_is_stored_once_when_delivered_again(db, add_d
     service.create_rule(db, actor=SYSTEM, data=FULL)
     ingestor = Ingestor(db, Broker("127.0.0.1", 1), client_id="test-batches", publish_commands=False)
     acks = RecordedAcks()
-    ingestor.client.ack = acks  # type: ignore[method-assign]
+    ingestor.client._packet_queue = acks  # type: ignore[method-assign]
 
     first = [received(1, "WC-0", 0, 50), received(2, "WC-1", 0, 95)]
     ingestor._store_until_done(first, threading.Event())

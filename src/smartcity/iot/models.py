@@ -47,6 +47,17 @@ class Device(TimestampMixin, Base):
     decommissioned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class RegistryStamp(Base):
+    """One row whose version goes up, in the same transaction, whenever a row of iot_devices is inserted,
+    updated or deleted (database triggers, migration 0023): ingest processes keep the registry in memory
+    and read only this number a batch."""
+
+    __tablename__ = "iot_registry_stamp"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(_BIGINT, default=0)
+
+
 class Telemetry(Base):
     """One value of one message: append-only, unique by device, message id and key (duplicates ignored).
 
@@ -82,13 +93,14 @@ class Rollup(Base):
 
 
 class LatestValue(Base):
-    """The newest value of each key of each device."""
+    """The newest value of each key of each device (no index but the key: a new value is a heap-only
+    update on PostgreSQL, see migration 0023)."""
 
     __tablename__ = "iot_latest"
 
     device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    ts: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime)
     msg_id: Mapped[str] = mapped_column(String(64))
     value: Mapped[float | None] = mapped_column(Float)
     text_value: Mapped[str | None] = mapped_column(String(200))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import struct
 import threading
 import time
 from collections import deque
@@ -213,7 +214,11 @@ class Ingestor:
             self._arrived.set()
 
     def run(self, stop: threading.Event) -> None:
-        """Ingest until `stop` is set."""
+        """Ingest until `stop` is set (the database path prepared before the broker connection)."""
+        try:
+            service.prepare_ingest(self.db)
+        except Exception:  # the database is away: the batches will retry until it is back
+            log.exception("preparing the ingest failed; going on")
         connect(self.client, self.broker)
         self.client.loop_start()
         try:
@@ -247,9 +252,7 @@ class Ingestor:
                 log.exception("storing a batch of %d messages failed; retrying", len(batch))
                 stop.wait(1.0)
                 continue
-            for item in batch:
-                if item.qos > 0:
-                    self.client.ack(item.mid, item.qos)
+            acknowledge(self.client, batch)
             return
 
     def store(self, batch: list[Received]) -> None:
@@ -288,6 +291,24 @@ class Ingestor:
                 roll_up_recent(self.db)
         except Exception:  # housekeeping must never stop ingestion
             log.exception("IoT housekeeping failed")
+
+
+PUBACK = 0x40  # MQTT control packet type of a QoS 1 acknowledgement
+
+
+def acknowledge(client: mqtt.Client, batch: list[Received]) -> None:
+    """Acknowledge a committed batch: its QoS 1 PUBACKs go to paho's send queue as one write (one socket
+    send and one wake-up of the network thread, not one of each per message); QoS 2 one by one."""
+    once = [item.mid for item in batch if item.qos == 1]
+    queue = getattr(client, "_packet_queue", None)  # paho-mqtt 2's send queue, the path client.ack takes
+    if once and queue is not None:
+        queue(PUBACK, b"".join(struct.pack("!BBH", PUBACK, 2, mid) for mid in once), 0, 1)
+    else:
+        for mid in once:
+            client.ack(mid, 1)
+    for item in batch:
+        if item.qos == 2:
+            client.ack(item.mid, 2)
 
 
 def roll_up_recent(db: Database) -> None:

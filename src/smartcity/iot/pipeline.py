@@ -7,10 +7,11 @@ reason, never blocking the others.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import orjson
 
 from smartcity.iot.device_types import device_types
 from smartcity.iot.device_types.base import BOOLEAN
@@ -84,8 +85,8 @@ def decode(envelope: Envelope) -> dict[str, Any]:
     payload = envelope.payload
     if isinstance(payload, bytes | bytearray | str):
         try:
-            payload = json.loads(payload)
-        except (ValueError, UnicodeDecodeError) as exc:
+            payload = orjson.loads(payload)
+        except orjson.JSONDecodeError as exc:
             raise _Refusal(MALFORMED, f"not JSON: {exc}") from None
     if not isinstance(payload, dict):
         raise _Refusal(MALFORMED, "the message must be a JSON object")
@@ -171,10 +172,8 @@ def _values(body: dict[str, Any], channel: str, device: DeviceInfo) -> dict[str,
 
 def to_rows(message: Accepted) -> list[Row]:
     """The stored rows of an accepted message: numbers and booleans in value, text in text_value."""
-    return [
-        Row(message.device.id, message.msg_id, key, message.ts, *split_value(value))
-        for key, value in message.values.items()
-    ]
+    device_id, msg_id, ts = message.device.id, message.msg_id, message.ts
+    return [Row(device_id, msg_id, key, ts, *split_value(value)) for key, value in message.values.items()]
 
 
 def split_value(value: Any) -> tuple[float | None, str | None]:

@@ -6,11 +6,13 @@ Duplicates (same device and message id) are never stored twice; the writer retur
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+import psycopg
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -57,29 +59,33 @@ MERGE_LATEST_STAGE = (
     "value = excluded.value, text_value = excluded.text_value WHERE excluded.ts >= iot_latest.ts"
 )
 MERGE_STAGE = (
-    "INSERT INTO iot_telemetry (device_id, msg_id, key, ts, value, text_value) "
-    "SELECT device_id, msg_id, key, ts, value, text_value FROM iot_telemetry_stage "
-    "ON CONFLICT DO NOTHING RETURNING device_id, msg_id"
-)
-# The same merge moving the latest values forward with the rows it inserted, in one statement.
-MERGE_STAGE_AND_LATEST = (
     "WITH inserted AS ("
     "INSERT INTO iot_telemetry (device_id, msg_id, key, ts, value, text_value) "
     "SELECT device_id, msg_id, key, ts, value, text_value FROM iot_telemetry_stage "
-    "ON CONFLICT DO NOTHING RETURNING device_id, msg_id, key, ts, value, text_value), "
-    "latest AS ("
-    "INSERT INTO iot_latest (device_id, key, ts, msg_id, value, text_value) "
-    "SELECT DISTINCT ON (device_id, key) device_id, key, ts, msg_id, value, text_value FROM inserted "
-    "ORDER BY device_id, key, ts DESC, msg_id DESC "
-    "ON CONFLICT (device_id, key) DO UPDATE SET ts = excluded.ts, msg_id = excluded.msg_id, "
-    "value = excluded.value, text_value = excluded.text_value WHERE excluded.ts >= iot_latest.ts) "
+    "ON CONFLICT DO NOTHING RETURNING device_id, msg_id) "
     "SELECT DISTINCT device_id, msg_id FROM inserted"
 )
+# The staged batch's newest value of each (device, key) moved into the latest values, in key order (two ingest
+# processes lock the rows they share in the same order). Used when every staged message was new.
+MERGE_LATEST_FROM_STAGE = (
+    "INSERT INTO iot_latest (device_id, key, ts, msg_id, value, text_value) "
+    "SELECT DISTINCT ON (device_id, key) device_id, key, ts, msg_id, value, text_value "
+    "FROM iot_telemetry_stage ORDER BY device_id, key, ts DESC, msg_id DESC "
+    "ON CONFLICT (device_id, key) DO UPDATE SET ts = excluded.ts, msg_id = excluded.msg_id, "
+    "value = excluded.value, text_value = excluded.text_value WHERE excluded.ts >= iot_latest.ts"
+)
+# A batch believed new goes straight into the partitioned table; a message stored before makes it fail whole.
+COPY_TELEMETRY = (
+    "COPY iot_telemetry (device_id, msg_id, key, ts, value, text_value) FROM STDIN (FORMAT BINARY)"
+)
+STAGED = "iot.telemetry_staged"  # session.info: this transaction's rows are in the staging table
+# Raw connections whose temporary staging tables exist (created once per connection, not once per batch).
+_staged_connections: weakref.WeakSet[Any] = weakref.WeakSet()
+_watched_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One value of one message, ready to store."""
+class Row(NamedTuple):
+    """One value of one message, ready to store (a tuple: written to COPY as it is)."""
 
     device_id: str
     msg_id: str
@@ -90,6 +96,11 @@ class Row:
 
 
 MessageKey = tuple[str, str]
+
+
+class StoredBefore(Exception):
+    """A batch copied straight into the table held a message already stored (or one twice): the
+    transaction is lost; store the batch again through the staging table, which drops such messages."""
 
 
 def write_rows(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
@@ -104,19 +115,54 @@ def write_rows(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
     return _write_sqlite(session, rows)
 
 
-def store_telemetry(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
-    """Store rows not stored before and move the latest values forward with them; return the (device,
-    message id) pairs that were new. One COPY and one statement on PostgreSQL.
+def store_telemetry(session: Session, rows: Sequence[Row], *, assume_new: bool = False) -> set[MessageKey]:
+    """Store rows not stored before; return the (device, message id) pairs that were new. The latest values
+    move forward in `advance_latest`, the transaction's last write. Call it once per transaction.
 
-    Call it once per transaction, after reading any latest value the batch's rules compare with.
+    PostgreSQL: with `assume_new`, one binary COPY straight into the table, which raises StoredBefore (the
+    transaction is then lost) if any message was stored before; otherwise a COPY into a staging table and
+    one merge that skips what is stored.
     """
     if not rows:
         return set()
-    if session.get_bind().dialect.name == "postgresql":
-        return _write_postgres(session, rows, merge=MERGE_STAGE_AND_LATEST)
-    inserted = _write_sqlite(session, rows)
-    update_latest(session, [r for r in rows if (r.device_id, r.msg_id) in inserted])
-    return inserted
+    if session.get_bind().dialect.name != "postgresql":
+        return _write_sqlite(session, rows)
+    if assume_new:
+        _copy_directly(session, rows)
+        return {(r.device_id, r.msg_id) for r in rows}
+    session.info[STAGED] = True
+    return _write_postgres(session, rows)
+
+
+def _copy_directly(session: Session, rows: Sequence[Row]) -> None:
+    raw = _prepared_connection(session)
+    try:
+        with raw.cursor() as cursor, cursor.copy(COPY_TELEMETRY) as copy:
+            copy.set_types(STAGE_TYPES)
+            for row in rows:
+                copy.write_row(row)
+    except psycopg.errors.UniqueViolation as exc:
+        raise StoredBefore(str(exc)) from exc
+
+
+def advance_latest(session: Session, rows: Sequence[Row], inserted: set[MessageKey]) -> None:
+    """Move the latest values forward with the rows `store_telemetry` found new.
+
+    Call it last before the commit: the latest rows of a device are shared by every ingest process of a
+    shared subscription, and they stay locked from this statement to the commit. On PostgreSQL, when the
+    batch went through the staging table and every message was new, one statement over the staging table;
+    otherwise the newest value of each key, copied and merged.
+    """
+    fresh = [r for r in rows if (r.device_id, r.msg_id) in inserted]
+    if not fresh:
+        return
+    if session.info.get(STAGED) and len(fresh) == len(rows):
+        raw = session.connection().connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor:
+            cursor.execute(MERGE_LATEST_FROM_STAGE)
+        return
+    update_latest(session, fresh)
 
 
 def _write_sqlite(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
@@ -142,18 +188,40 @@ def _sqlite_time(ts: datetime) -> str:
     return ts.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def _write_postgres(session: Session, rows: Sequence[Row], *, merge: str = MERGE_STAGE) -> set[MessageKey]:
-    raw = session.connection().connection.driver_connection
-    assert raw is not None
+def _write_postgres(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
+    raw = _prepared_connection(session)
     with raw.cursor() as cursor:
-        cursor.execute(STAGE_DDL)
         with cursor.copy(COPY_STAGE) as copy:
             copy.set_types(STAGE_TYPES)
-            for r in rows:
-                copy.write_row((r.device_id, r.msg_id, r.key, r.ts, r.value, r.text_value))
-        cursor.execute(merge)
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(MERGE_STAGE)
         inserted = {(d, m) for d, m in cursor.fetchall()}
     return inserted
+
+
+def _prepared_connection(session: Session) -> Any:
+    """The session's raw connection, its staging tables created (once per connection: a rolled-back
+    transaction may have taken them away, so a rollback makes the next batch create them again)."""
+    connection = session.connection()
+    engine = connection.engine
+    if engine not in _watched_engines:
+        event.listen(engine, "rollback", _forget_staging_tables)
+        _watched_engines.add(engine)
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    if raw not in _staged_connections:
+        with raw.cursor() as cursor:
+            cursor.execute(STAGE_DDL)
+            cursor.execute(LATEST_STAGE_DDL)
+        _staged_connections.add(raw)
+    return raw
+
+
+def _forget_staging_tables(connection: Connection) -> None:
+    raw = connection.connection.driver_connection
+    if raw is not None:
+        _staged_connections.discard(raw)
 
 
 def update_latest(session: Session, rows: Iterable[Row]) -> None:
@@ -183,7 +251,8 @@ def _update_latest_postgres(raw: Any, rows: list[Row]) -> None:
     """Binary COPY of the newest values into a staging table, then one upsert (in key order, so that two
     ingest processes lock rows in the same order)."""
     with raw.cursor() as cursor:
-        cursor.execute(LATEST_STAGE_DDL)
+        if raw not in _staged_connections:
+            cursor.execute(LATEST_STAGE_DDL)
         with cursor.copy(COPY_LATEST_STAGE) as copy:
             copy.set_types(LATEST_STAGE_TYPES)
             for r in rows:

@@ -16,7 +16,12 @@ from smartcity.iot.service.commands import (  # noqa: F401
     take_commands,
 )
 from smartcity.iot.service.common import CSV_COLUMNS, FINAL_COMMAND_STATES, INGEST_ACTOR, INTERVALS  # noqa: F401
-from smartcity.iot.service.ingestion import IngestOutcome, check_silent_devices, ingest  # noqa: F401
+from smartcity.iot.service.ingestion import (  # noqa: F401
+    IngestOutcome,
+    check_silent_devices,
+    ingest,
+    prepare_ingest,
+)
 from smartcity.iot.service.registry import (  # noqa: F401
     DeviceFilter,
     NewDevice,

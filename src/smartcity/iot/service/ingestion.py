@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, configure_mappers
 
 from smartcity.core.db import Database, utcnow
 from smartcity.core.uow import UnitOfWork
@@ -21,9 +22,11 @@ from smartcity.iot.models import (
     Device,
     LatestValue,
     NgsiSubscription,
+    RegistryStamp,
 )
 from smartcity.iot.pipeline import Accepted, DeviceInfo, Envelope, Refused, judge, to_rows, typed_value
 from smartcity.iot.rules import (
+    MAX_REMEMBERED_DEVICES,
     AlarmBook,
     RuleSet,
     RuleSpec,
@@ -34,7 +37,7 @@ from smartcity.iot.rules import (
     one_of,
 )
 from smartcity.iot.service.common import INGEST_ACTOR
-from smartcity.iot.writer import count_rejections, store_telemetry
+from smartcity.iot.writer import StoredBefore, advance_latest, count_rejections, store_telemetry
 
 
 @dataclass
@@ -46,27 +49,61 @@ class IngestOutcome:
     refused: list[Refused] = field(default_factory=list)
 
 
+# After a batch met a message stored before, this many batches go through the staging table (a device that
+# repeats its message ids must not make every batch run twice).
+STAGED_AFTER_A_REPEAT = 20
+_staged_batches_left: weakref.WeakKeyDictionary[Database, int] = weakref.WeakKeyDictionary()
+
+
 def ingest(db: Database, *, envelopes: Sequence[Envelope], now: datetime | None = None) -> IngestOutcome:
-    """Validate, store (once) and evaluate a batch of device messages in one transaction."""
+    """Validate, store (once) and evaluate a batch of device messages in one transaction.
+
+    A batch is first stored as new (straight into the table); when it holds a message stored before (a
+    delivery again after a lost acknowledgement), that transaction is rolled back whole and the batch runs
+    again through the staging table, which keeps each message once.
+    """
     now = now or utcnow()
-    outcome = IngestOutcome()
     if not envelopes:
-        return outcome
+        return IngestOutcome()
+    left = _staged_batches_left.get(db, 0)
+    if left == 0:
+        try:
+            return _ingest(db, envelopes, now, assume_new=True)
+        except StoredBefore:
+            left = STAGED_AFTER_A_REPEAT
+    _staged_batches_left[db] = left - 1
+    return _ingest(db, envelopes, now, assume_new=False)
+
+
+def prepare_ingest(db: Database) -> None:
+    """Do once, before a process takes messages, what its first batch would do besides: configure the ORM
+    mappers, open a database connection, read the registry stamp, compile the rules and the reads."""
+    configure_mappers()
     with UnitOfWork(db, INGEST_ACTOR) as uow:
-        devices = _devices(uow.session, envelopes)
+        _devices(uow, [])
+        current_rules(uow)
+        _active_subscription_specs(uow.session)
+        AlarmBook(uow, set())
+
+
+def _ingest(db: Database, envelopes: Sequence[Envelope], now: datetime, *, assume_new: bool) -> IngestOutcome:
+    outcome = IngestOutcome()
+    with UnitOfWork(db, INGEST_ACTOR) as uow:
+        devices = _devices(uow, envelopes)
         verdicts = [judge(i, e, devices, now) for i, e in enumerate(envelopes)]
         accepted = [v for v in verdicts if isinstance(v, Accepted)]
         outcome.refused = [v for v in verdicts if isinstance(v, Refused)]
         rule_set = current_rules(uow) if accepted else None
         previous = _previous_samples(uow.session, accepted, rule_set)  # before the latest values move
         rows = [row for message in accepted for row in to_rows(message)]
-        new_keys = store_telemetry(uow.session, rows)
+        new_keys = store_telemetry(uow.session, rows, assume_new=assume_new)
         fresh = _first_of_each([m for m in accepted if (m.device.id, m.msg_id) in new_keys])
         outcome.accepted, outcome.duplicates = len(fresh), len(accepted) - len(fresh)
         if rule_set is not None:
             _evaluate_rules(uow, fresh, rule_set, previous)
         _announce(uow, fresh)
         count_rejections(uow.session, _rejection_counts(outcome.refused, now))
+        advance_latest(uow.session, rows, new_keys)  # last: the latest rows stay locked until the commit
     return outcome
 
 
@@ -116,12 +153,41 @@ def _first_of_each(messages: list[Accepted]) -> list[Accepted]:
     return unique
 
 
-def _devices(session: Session, envelopes: Sequence[Envelope]) -> dict[str, DeviceInfo]:
-    """The registry's view of the batch's devices (type, status, tags, place), read once for the batch."""
+@dataclass
+class _KnownDevices:
+    """The registry as an ingest process remembers it, valid while the registry stamp has not moved;
+    None for an id the registry does not have."""
+
+    stamp: int
+    devices: dict[str, DeviceInfo | None] = field(default_factory=dict)
+
+
+_known_devices: weakref.WeakKeyDictionary[Database, _KnownDevices] = weakref.WeakKeyDictionary()
+STAMP_QUERY = select(RegistryStamp.version).where(RegistryStamp.id == 1)
+
+
+def _devices(uow: UnitOfWork, envelopes: Sequence[Envelope]) -> dict[str, DeviceInfo]:
+    """The registry's view of the batch's devices (type, status, tags, place): from memory while the
+    registry stamp is the one it was read under (one small read a batch), else read again."""
     ids: set[str] = set()
     for envelope in envelopes:
         claimed = envelope.payload.get("device_id") if isinstance(envelope.payload, dict) else None
         ids.update(i for i in (envelope.device_id, claimed) if isinstance(i, str) and i)
+    stamp = uow.session.execute(STAMP_QUERY).scalar()
+    if stamp is None:  # no stamp row: nothing can tell when the registry changes, read every time
+        return _read_devices(uow.session, ids)
+    known = _known_devices.get(uow.db)
+    if known is None or known.stamp != stamp or len(known.devices) > MAX_REMEMBERED_DEVICES:
+        known = _known_devices[uow.db] = _KnownDevices(stamp)
+    missing = ids.difference(known.devices)
+    if missing:
+        found = _read_devices(uow.session, missing)
+        known.devices.update((i, found.get(i)) for i in missing)
+    devices = known.devices
+    return {i: device for i in ids if (device := devices[i]) is not None}
+
+
+def _read_devices(session: Session, ids: set[str]) -> dict[str, DeviceInfo]:
     query = select(Device.id, Device.type, Device.status, Device.tags, Device.lon, Device.lat).where(
         one_of(session, Device.id, sorted(ids))
     )
