@@ -8,8 +8,8 @@ iot_latest loses its index on ts (every reader groups by device, which the prima
 free room in its pages (PostgreSQL fillfactor 50): a new latest value, written for every device at every
 batch, is then a heap-only update that touches no index.
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-05 23:20:00
 """
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0023"
-down_revision = "0022"
+revision = "0026"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
