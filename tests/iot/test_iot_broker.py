@@ -51,6 +51,7 @@ class CityBroker:
     folder: Path
     port: int
     tls_port: int
+    password_tls_port: int
     ca: Path
     devices: dict[str, Material]
     passwords: dict[str, str]
@@ -109,22 +110,26 @@ def city_broker(db: Database, settings: Settings, tmp_path: Path, add_device):  
         if device_id == "SL-2":
             serial = issued.certificate.serial
             signing.revoke_certificate(db, actor=SYSTEM, serial=serial, reason="key_compromise")
-    port, tls_port = free_ports(2)
+    port, tls_port, password_tls_port = free_ports(3)
     files = write_broker_config(
         db,
         tmp_path / "broker",
         actor=SYSTEM,
-        listeners=Listeners(host="127.0.0.1", port=port, tls_port=tls_port),
+        listeners=Listeners(
+            host="127.0.0.1", port=port, tls_port=tls_port, password_tls_port=password_tls_port
+        ),
         gateways=("simulator",),
         settings=PkiSettings(settings, conf),
     )
     assert files.devices == 3
     assert stat.S_IMODE(files.server_key.stat().st_mode) == 0o600
     assert stat.S_IMODE(files.password_file.stat().st_mode) == 0o600
-    broker = ConfiguredMosquitto(files.config, (port, tls_port))
+    broker = ConfiguredMosquitto(files.config, (port, tls_port, password_tls_port))
     broker.start()
     url = ingest_url(files, port=port)
-    yield CityBroker(files.config.parent, port, tls_port, files.ca_file, devices, passwords, url, broker)
+    yield CityBroker(
+        files.config.parent, port, tls_port, password_tls_port, files.ca_file, devices, passwords, url, broker
+    )
     broker.stop()
 
 
@@ -189,6 +194,28 @@ def test_passwords_right_one_in_wrong_one_out(city_broker: CityBroker) -> None:
     assert ingest.username == "smartcity-ingest" and _connected(account, city_broker.port)
     account.disconnect()
     account.loop_stop()
+
+
+def test_passwords_over_tls_need_the_city_ca_and_the_right_password(
+    city_broker: CityBroker, tmp_path: Path
+) -> None:
+    """The network's password listener speaks only TLS: a device with the city's CA and its password is in;
+    the wrong password, the same password in clear, and a client trusting another CA are out."""
+    device = _tls_client(city_broker, None, "pw-tls")
+    device.username_pw_set("SL-3", city_broker.passwords["SL-3"])
+    assert _connected(device, city_broker.password_tls_port)
+    device.disconnect()
+    device.loop_stop()
+    wrong = _tls_client(city_broker, None, "pw-tls-wrong")
+    wrong.username_pw_set("SL-3", city_broker.passwords["SL-1"])
+    assert not _connected(wrong, city_broker.password_tls_port)
+    in_clear = _client("pw-clear")
+    in_clear.username_pw_set("SL-3", city_broker.passwords["SL-3"])
+    assert not _connected(in_clear, city_broker.password_tls_port)
+    other_ca = _client("pw-other-ca")
+    other_ca.tls_set(ca_certs=str(_foreign_material(tmp_path, "SL-3").cert))  # trusts another CA only
+    other_ca.username_pw_set("SL-3", city_broker.passwords["SL-3"])
+    assert not _connected(other_ca, city_broker.password_tls_port)
 
 
 def _stored(db: Database, device_id: str) -> set[str]:
@@ -289,6 +316,8 @@ def test_broker_config_cli_writes_every_file(
     assert "topic read city/waste_container/WC-9/command\n" in acl and "user sim\n" in acl
     conf = (out / "mosquitto.conf").read_text()
     assert "require_certificate true" in conf and f"crlfile {out.resolve()}/crl.pem" in conf
+    assert "listener 1883 127.0.0.1\n" in conf  # passwords in clear stay on the broker's machine
+    assert "listener 8884 0.0.0.0\nprotocol mqtt\ncertfile" in conf  # passwords on the network: TLS
     assert (out / "passwd").read_text().startswith("smartcity-ingest:$7$")
     secret = (out / "ingest.secret").read_text()
     server_cert = (out / "server.crt").read_text()

@@ -145,13 +145,18 @@ def broker_config(
     host: Annotated[str, typer.Option(help="Address the listeners bind to")] = "0.0.0.0",  # noqa: S104
     port: Annotated[int, typer.Option(help="Password listener port")] = 1883,
     tls_port: Annotated[int, typer.Option(help="Certificate (TLS) listener port")] = 8883,
+    password_tls_port: Annotated[int, typer.Option(help="Password over TLS listener port")] = 8884,
+    plain_host: Annotated[
+        str, typer.Option(help="Address of the password listener in clear (keep it on this machine)")
+    ] = "127.0.0.1",
     dns: Annotated[list[str] | None, typer.Option("--dns", help="Broker DNS name (new server cert)")] = None,
     ip: Annotated[list[str] | None, typer.Option("--ip", help="Broker IP address (new server cert)")] = None,
     gateway: Annotated[
         list[str] | None, typer.Option("--gateway", help="Account speaking for many devices (simulator)")
     ] = None,
 ) -> None:
-    """Generate the broker's configuration: TLS listener (city CA, CRL), password listener and ACL."""
+    """Generate the broker's configuration: certificate and password listeners over TLS, a local password
+    listener in clear, the password file and the ACL."""
     from smartcity.iot.broker import Listeners, write_broker_config
 
     try:
@@ -159,7 +164,13 @@ def broker_config(
             open_database(),
             outdir,
             actor=CLI_ACTOR,
-            listeners=Listeners(host=host, port=port, tls_port=tls_port),
+            listeners=Listeners(
+                host=host,
+                port=port,
+                tls_port=tls_port,
+                password_tls_port=password_tls_port,
+                plain_host=plain_host,
+            ),
             dns_names=tuple(dns or ["localhost"]),
             ip_addresses=tuple(ip or ["127.0.0.1"]),
             gateways=tuple(gateway or []),
