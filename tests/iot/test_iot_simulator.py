@@ -49,7 +49,7 @@ def test_a_command_is_applied_once_per_id():
 
 
 def test_http_simulation_reports_and_obeys_commands(db, client, act_as):
-    config = SimulationConfig(devices_per_type=3, rate=20, duration=1.5, transport="http", failure_rate=0)
+    config = SimulationConfig(devices_per_type=3, rate=20, duration=4.0, transport="http", failure_rate=0)
     devices = place_devices(config)
     register_missing(db, devices, reset_credentials=True)
     act_as(OPERATOR)

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from smartcity.core.errors import BadRequest, Forbidden, ValidationFailed
-from smartcity.core.pages import MAX_LIMIT
+from smartcity.core.pages import MAX_LIMIT, MAX_OFFSET
 from smartcity.core.security import Actor
 from smartcity.dossiers import service
 from smartcity.dossiers.schemas import (
@@ -129,7 +129,7 @@ def list_dossiers(
     queue: Annotated[bool, Query(description="Only dossiers awaiting an action of the caller")] = False,
     q: Annotated[str | None, Query(max_length=80, description="Part of the dossier code")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     cursor: Annotated[
         str | None,
         Query(max_length=200, description="`next_cursor` of the previous page (instead of offset)"),
