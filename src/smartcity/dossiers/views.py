@@ -16,6 +16,7 @@ from smartcity.accounts import service as accounts
 from smartcity.city import service as city
 from smartcity.core import clock
 from smartcity.core.errors import AppError, BadRequest, Forbidden, TooManyRequests, ValidationFailed
+from smartcity.core.security import Actor
 from smartcity.dossiers import payments, ratings, service, signed_results, stats
 from smartcity.dossiers.forms import coerce, fields_of
 from smartcity.dossiers.schemas import ApplicantIn, DossierCreate
@@ -124,9 +125,32 @@ async def submit(request: Request, code: str, actor: PageUserDep) -> Response:
     return RedirectResponse(f"/ho-so/{detail.code}", status_code=303)
 
 
-def _from_the_start(request: Request) -> Response:
-    """Redirect to the same list without its cursor and page number (its first page)."""
-    return RedirectResponse(str(request.url.remove_query_params(["cursor", "page"])), status_code=303)
+def _list_page(
+    request: Request,
+    actor: Actor,
+    *,
+    page: int,
+    cursor: str | None,
+    size: int,
+    context: dict[str, Any],
+    **filters: Any,
+) -> Response:
+    """A page of dossiers by cursor (or page number for old links); a cursor from an old or altered link
+    redirects to the list's first page."""
+    try:
+        result = service.list_dossiers(
+            get_db(request),
+            actor=actor,
+            settings=get_settings(request),
+            limit=size,
+            offset=(page - 1) * size,
+            cursor=cursor or None,
+            locale=request_locale(request),
+            **filters,
+        )
+    except ValidationFailed:
+        return RedirectResponse(str(request.url.remove_query_params(["cursor", "page"])), status_code=303)
+    return render(request, "dossiers/list.html", {"result": result, "page": page, **context})
 
 
 @router.get("/ho-so", response_class=HTMLResponse)
@@ -137,23 +161,8 @@ def my_dossiers(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     """The citizen's own dossiers (staff: the dossiers of their units)."""
-    try:
-        result = service.list_dossiers(
-            get_db(request),
-            actor=actor,
-            settings=get_settings(request),
-            limit=30,
-            offset=(page - 1) * 30,
-            cursor=cursor or None,
-            locale=request_locale(request),
-        )
-    except ValidationFailed:  # a cursor from an old or altered link: the list from its start
-        return _from_the_start(request)
-    return render(
-        request,
-        "dossiers/list.html",
-        {"result": result, "title": "Hồ sơ của tôi", "page": page, "queue": False, "filters": {}},
-    )
+    context = {"title": "Hồ sơ của tôi", "queue": False, "filters": {}}
+    return _list_page(request, actor, page=page, cursor=cursor, size=30, context=context)
 
 
 @router.get("/can-bo/ho-so", response_class=HTMLResponse)
@@ -170,34 +179,24 @@ def staff_queue(
     if not any(actor.has_role(r) for r in service.STAFF_ROLES):
         raise Forbidden("Trang dành cho cán bộ.")
     state_value = int(state) if state and state.isdigit() else None
-    try:
-        result = service.list_dossiers(
-            get_db(request),
-            actor=actor,
-            settings=get_settings(request),
-            queue=queue,
-            deadline=deadline or None,
-            state=state_value,
-            limit=50,
-            offset=(page - 1) * 50,
-            cursor=cursor or None,
-            locale=request_locale(request),
-        )
-    except ValidationFailed:  # a cursor from an old or altered link: the list from its start
-        return _from_the_start(request)
-    return render(
+    context = {
+        "title": "Hồ sơ cần xử lý" if queue else "Hồ sơ của đơn vị",
+        "queue": queue,
+        "filters": {"deadline": deadline or "", "state": state_value},
+        "states": STATE_NAMES,
+        "staff": True,
+        "may_see_statistics": any(actor.has_role(role) for role in STATISTICS_ROLES),
+    }
+    return _list_page(
         request,
-        "dossiers/list.html",
-        {
-            "result": result,
-            "title": "Hồ sơ cần xử lý" if queue else "Hồ sơ của đơn vị",
-            "page": page,
-            "queue": queue,
-            "filters": {"deadline": deadline or "", "state": state_value},
-            "states": STATE_NAMES,
-            "staff": True,
-            "may_see_statistics": any(actor.has_role(role) for role in STATISTICS_ROLES),
-        },
+        actor,
+        page=page,
+        cursor=cursor,
+        size=50,
+        context=context,
+        queue=queue,
+        deadline=deadline or None,
+        state=state_value,
     )
 
 
