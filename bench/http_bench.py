@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import pygeoapi_ref
 from bench.iot_batch_writer import fresh_postgres
+from bench.proc import cpu_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/smartcity_bench_http"
@@ -145,25 +146,13 @@ def rss_kib(pid: int) -> int:
     return total
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
-
-
 def server_cpu_seconds(pid: int, database_url: str, application_name: str) -> float:
     """CPU seconds used so far by a server's processes and by the PostgreSQL backends serving it (its
     connections carry `application_name`, from PGAPPNAME; same machine)."""
     with psycopg.connect(database_url, autocommit=True) as conn:
         query = "SELECT pid FROM pg_stat_activity WHERE application_name = %s"
         backends = [row[0] for row in conn.execute(query, (application_name,))]
-    return _cpu_seconds(_process_tree(pid)) + _cpu_seconds(backends)
+    return cpu_seconds(_process_tree(pid)) + cpu_seconds(backends)
 
 
 def start_server(

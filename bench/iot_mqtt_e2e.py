@@ -47,6 +47,7 @@ from sqlalchemy import func, insert, select, text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.iot_batch_writer import DEFAULT_PG, fresh_postgres
+from bench.proc import cpu_seconds
 
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
@@ -167,15 +168,7 @@ def backend_cpu(db: Database) -> float:
         pids = list(
             s.scalars(text("SELECT pid FROM pg_stat_activity WHERE application_name = 'bench-ingest'"))
         )
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+    return cpu_seconds(pids)
 
 
 def ingest_consumer(port: int, db_url: str, out: Path, client_id: str, shared: str | None) -> None:
