@@ -14,8 +14,7 @@ whether more follow). HTML, other CRSs and the city-pack layer are built here fr
 from __future__ import annotations
 
 import json
-import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,14 +22,21 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 
-from smartcity.core.errors import AppError, BadRequest, NotFound
+from smartcity.core.errors import BadRequest, NotFound
 from smartcity.gis import feature_documents, tiles
 from smartcity.gis import store as service
-from smartcity.gis.config import get_gis_settings
-from smartcity.gis.crs import CRS84, SUPPORTED_CRS, normalise_crs, transform_bbox, transform_geometry
+from smartcity.gis.crs import CRS84, SUPPORTED_CRS, transform_bbox, transform_geometry
 from smartcity.gis.geo import parse_geojson, to_geojson
+from smartcity.gis.ogc_params import (
+    ITEM_PARAMETERS,
+    OGCException,
+    crs_param,
+    parse_bbox,
+    parse_datetime,
+    parse_limit,
+    parse_offset,
+)
 from smartcity.gis.schemas import FeatureOut, LayerRead
-from smartcity.gis.store import Period
 from smartcity.web.deps import get_db, get_settings
 from smartcity.web.templating import render
 
@@ -51,17 +57,6 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
 ]
 TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
-ITEM_PARAMETERS = {"f", "bbox", "bbox-crs", "datetime", "limit", "offset", "crs", "lang"}
-MAX_OFFSET = 2**53  # larger is no page of any layer (and overflows the databases' integers)
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-
-
-class OGCException(AppError):
-    """An error answered in the OGC exception format (code, description)."""
-
-    def __init__(self, status: int, code: str, description: str) -> None:
-        super().__init__(description)
-        self.status, self.code = status, code
 
 
 def _wants_html(request: Request) -> bool:
@@ -253,75 +248,6 @@ def collection(request: Request, collection_id: str) -> Response:
     return _guard(request, build)
 
 
-def parse_bbox(text: str) -> tuple[float, float, float, float]:
-    """Four (or six, with heights) numbers: min x, min y, [min z,] max x, max y, [max z]."""
-    parts = [p.strip() for p in text.split(",")]
-    if len(parts) not in (4, 6) or not all(_NUMBER.match(p) for p in parts):
-        raise OGCException(400, "InvalidParameterValue", "bbox must be 4 or 6 comma-separated numbers")
-    values = [float(p) for p in parts]
-    if len(values) == 6:
-        values = [values[0], values[1], values[3], values[4]]
-    a, b, c, d = values
-    if b > d or a > c:
-        raise OGCException(400, "InvalidParameterValue", "bbox minimum is larger than its maximum")
-    return (a, b, c, d)
-
-
-def _parse_instant(text: str) -> date:
-    try:
-        if "T" in text:
-            return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).date()
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise OGCException(400, "InvalidParameterValue", f"datetime: {text!r} is not RFC 3339") from exc
-
-
-def parse_datetime(text: str) -> Period:
-    """An instant or an interval (start/end, either '..' or empty for open) as a date period."""
-    if "/" not in text:
-        day = _parse_instant(text)
-        return Period(day, day)
-    start, _, end = text.partition("/")
-    first = None if start in ("", "..") else _parse_instant(start)
-    last = None if end in ("", "..") else _parse_instant(end)
-    if first and last and first > last:
-        raise OGCException(400, "InvalidParameterValue", "datetime interval ends before it starts")
-    return Period(first, last)
-
-
-def parse_limit(text: str | None) -> int:
-    """The page size: default from settings; larger than the maximum is clamped to it (not an error)."""
-    settings = get_gis_settings()
-    if text is None:
-        return settings.ogc_default_limit
-    if not (text.isascii() and text.isdigit()) or int(text) < 1:
-        raise OGCException(400, "InvalidParameterValue", "limit must be a positive integer")
-    return min(int(text), settings.ogc_max_limit)
-
-
-def _parse_offset(text: str | None) -> int:
-    if text is None:
-        return 0
-    if not (text.isascii() and text.isdigit()) or int(text) > MAX_OFFSET:
-        raise OGCException(400, "InvalidParameterValue", f"offset must be an integer from 0 to {MAX_OFFSET}")
-    return int(text)
-
-
-def _crs_param(request: Request, name: str) -> str:
-    value = request.query_params.get(name)
-    if value is None:
-        return CRS84
-    try:
-        uri = normalise_crs(value)
-    except BadRequest as exc:
-        raise OGCException(400, "InvalidParameterValue", f"{name}: {exc.detail}") from exc
-    if uri not in SUPPORTED_CRS:
-        raise OGCException(
-            400, "InvalidParameterValue", f"{name}: {value} is not offered; see the collection's crs"
-        )
-    return uri
-
-
 def _feature_json(feature: FeatureOut, crs: str) -> dict[str, Any]:
     body = feature.as_geojson()
     if crs != CRS84 and feature.geometry:
@@ -394,12 +320,12 @@ def _items_read(request: Request, collection_id: str, *, cached: bool) -> Respon
     unknown = [name for name in params if name not in ITEM_PARAMETERS and name not in queryables]
     if unknown:
         raise OGCException(400, "InvalidParameterValue", f"unknown query parameter(s): {', '.join(unknown)}")
-    crs = _crs_param(request, "crs")
+    crs = crs_param(request, "crs")
     box = None
     if "bbox" in params:
-        box = transform_bbox(parse_bbox(params["bbox"]), _crs_param(request, "bbox-crs"))
+        box = transform_bbox(parse_bbox(params["bbox"]), crs_param(request, "bbox-crs"))
     period = parse_datetime(params["datetime"]) if "datetime" in params else None
-    limit, offset = parse_limit(params.get("limit")), _parse_offset(params.get("offset"))
+    limit, offset = parse_limit(params.get("limit")), parse_offset(params.get("offset"))
     filters = {name: params[name] for name in params if name in queryables}
     if cached and crs == CRS84 and layer.provider == "store" and not _wants_html(request):
         documents = feature_documents.page_documents(
@@ -502,7 +428,7 @@ def item(request: Request, collection_id: str, feature_id: str) -> Response:
             raise OGCException(
                 400, "InvalidParameterValue", f"unknown query parameter(s): {', '.join(unknown)}"
             )
-        crs = _crs_param(request, "crs")
+        crs = crs_param(request, "crs")
         path = f"/collections/{collection_id}/items/{feature_id}"
         links = [
             *_self_links(request, path, GEOJSON),
