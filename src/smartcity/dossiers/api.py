@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from smartcity.core.errors import BadRequest, Forbidden, ValidationFailed
-from smartcity.core.pages import MAX_LIMIT, MAX_OFFSET
+from smartcity.core.pages import PagingDep
 from smartcity.core.security import Actor
 from smartcity.dossiers import service
 from smartcity.dossiers.schemas import (
@@ -122,14 +122,13 @@ async def create(
 def list_dossiers(
     request: Request,
     actor: Annotated[Actor, Depends(require_actor)],
+    paging: PagingDep,
     state: Annotated[int | None, Query(ge=1, le=10)] = None,
     procedure: Annotated[str | None, Query(max_length=40)] = None,
     unit: Annotated[str | None, Query(max_length=64)] = None,
     deadline: Annotated[str | None, Query(pattern="^(within|due_soon|overdue|paused)$")] = None,
     queue: Annotated[bool, Query(description="Only dossiers awaiting an action of the caller")] = False,
     q: Annotated[str | None, Query(max_length=80, description="Part of the dossier code")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     cursor: Annotated[
         str | None,
         Query(max_length=200, description="`next_cursor` of the previous page (instead of offset)"),
@@ -147,8 +146,8 @@ def list_dossiers(
         deadline=deadline,
         queue=queue,
         q=q,
-        limit=limit,
-        offset=offset,
+        limit=paging.limit,
+        offset=paging.offset,
         cursor=cursor,
     )
 
