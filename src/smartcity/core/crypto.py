@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from smartcity.core.secret_files import read_secret_file
 from smartcity.core.text import search_terms
@@ -131,6 +133,17 @@ def query_term_indexes(keys: Keys, query: str) -> set[str]:
     beginning; a one-letter word only a one-letter word)."""
     key = _derive(_ring(keys).secret, b"name-term")
     return {_term_hash(key, word) for word in search_terms(query)}
+
+
+def owners_named(
+    keys: Keys, query: str, *, owner: InstrumentedAttribute[int], term: InstrumentedAttribute[str]
+) -> Select[int] | None:
+    """The owners (e.g. users) whose name has, for every word of the query, a word beginning with it, from a
+    table of `name_term_indexes` rows (owner, term); None when the query has no word."""
+    terms = query_term_indexes(keys, query)
+    if not terms:
+        return None
+    return select(owner).where(term.in_(sorted(terms))).group_by(owner).having(func.count(term) == len(terms))
 
 
 def mask_name(value: str) -> str:

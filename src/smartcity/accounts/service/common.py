@@ -22,7 +22,6 @@ from smartcity.accounts.schemas import (
     UserRead,
 )
 from smartcity.core.crypto import (
-    KeyRing,
     Keys,
     email_index,
     encrypt_optional,
@@ -142,11 +141,6 @@ def _user_or_404(session: Session, user_id: int) -> User:
 def _assignments(session: Session, user_id: int) -> list[RoleAssignment]:
     query = select(RoleAssignment).where(RoleAssignment.user_id == user_id).order_by(RoleAssignment.id)
     return list(session.scalars(query))
-
-
-def personal_keys(db: Database) -> KeyRing:
-    """The key ring that seals users' names, e-mail addresses and phones (the database's settings)."""
-    return db.settings.personal_keys
 
 
 def _user_read(session: Session, user: User, keys: Keys) -> UserRead:

@@ -17,7 +17,6 @@ from smartcity.accounts.service.common import (
     _check_unit,
     _keep_an_admin,
     _user_or_404,
-    personal_keys,
 )
 from smartcity.core.crypto import decrypt_optional
 from smartcity.core.db import Database
@@ -101,7 +100,7 @@ def revoke_role(db: Database, *, actor: Actor, user_id: int, assignment_id: int)
 def holders_of(db: Database, *, role: str, org_unit_code: str) -> list[tuple[str, str]]:
     """The active users holding `role` in this unit, as (username, full name), by full name (names are
     sealed: decrypted and sorted here, the holders of a role in one unit being few)."""
-    keys = personal_keys(db)
+    keys = db.settings.personal_keys
     with db.session() as s:
         rows = s.execute(
             select(User.username, User.full_name_encrypted)

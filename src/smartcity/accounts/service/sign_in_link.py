@@ -13,7 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from smartcity.accounts.models import RoleAssignment, User
-from smartcity.accounts.service.common import STAFF_ROLES, _actor, normalise_username, personal_keys
+from smartcity.accounts.service.common import STAFF_ROLES, _actor, normalise_username
 from smartcity.accounts.service.login import Authenticated
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
@@ -83,7 +83,7 @@ def send_sign_in_link(db: Database, *, settings: Settings, username: str, sink: 
     """
     with db.session() as s:
         user = s.scalar(select(User).where(User.username == normalise_username(username)[:64]))
-        to = user.email(personal_keys(db)) if user is not None else None
+        to = user.email(db.settings.personal_keys) if user is not None else None
         if user is None or not user.is_active or not to:
             return False
         roles = set(s.scalars(select(RoleAssignment.role).where(RoleAssignment.user_id == user.id)))

@@ -21,7 +21,6 @@ from smartcity.accounts.service.common import (
     STAFF_ROLES,
     TOKEN_SALT,
     _key_digest,
-    personal_keys,
 )
 from smartcity.accounts.service.login import (
     authenticate,
@@ -84,7 +83,7 @@ def actor_if_current(
         rows = connection.execute(_CALLER_BY_ID, {"user_id": user_id}).all()
     if not rows or not rows[0].is_active or rows[0].credential_generation != generation:
         raise error or Unauthorized("The session has ended; please log in again.")
-    return _caller(rows, personal_keys(db))
+    return _caller(rows, db.settings.personal_keys)
 
 
 def _caller_query() -> Select[*tuple[Any, ...]]:
@@ -208,7 +207,7 @@ def _session_caller(db: Database, session_key: str) -> Actor | None:
         return None
     if first.credential_generation != first.session_generation:
         return None
-    return _caller(rows, personal_keys(db))
+    return _caller(rows, db.settings.personal_keys)
 
 
 def actor_for_web_session(db: Database, *, session_key: str) -> Actor:

@@ -29,7 +29,6 @@ from smartcity.accounts.service.common import (
     _user_read,
     hash_password,
     normalise_username,
-    personal_keys,
 )
 from smartcity.accounts.service.passwords import check_password
 from smartcity.accounts.service.roles import (
@@ -41,7 +40,7 @@ from smartcity.core.crypto import (
     email_index,
     encrypt_personal,
     mask,
-    query_term_indexes,
+    owners_named,
 )
 from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
@@ -99,7 +98,7 @@ def _insert_user(
     roles: Sequence[tuple[str, str | None]],
     secret: Keys | None,
 ) -> UserRead:
-    keys = secret or personal_keys(db)
+    keys = secret or db.settings.personal_keys
     with UnitOfWork(db, actor) as uow:
         if uow.session.scalar(select(User.id).where(User.username == name)) is not None:
             raise Conflict(f"The username {name!r} is taken")
@@ -140,7 +139,7 @@ def update_user(
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationFailed.for_field(sorted(unknown)[0], "cannot be changed here")
-    keys = secret or personal_keys(db)
+    keys = secret or db.settings.personal_keys
     with UnitOfWork(db, actor) as uow:
         user = _user_or_404(uow.session, user_id)
         before, clear_before = _user_audit(user, keys), _clear_fields(user, keys)
@@ -223,34 +222,26 @@ def ensure_admin(db: Database, *, username: str = "admin", password: str) -> boo
 def get_user(db: Database, user_id: int) -> UserRead:
     """A user with their role assignments; NotFound if there is none."""
     with db.session() as s:
-        return _user_read(s, _user_or_404(s, user_id), personal_keys(db))
+        return _user_read(s, _user_or_404(s, user_id), db.settings.personal_keys)
 
 
 def get_user_by_username(db: Database, username: str) -> UserRead | None:
     """The user with this username (case-insensitive), or None."""
     with db.session() as s:
         user = s.scalar(select(User).where(User.username == normalise_username(username)))
-        return _user_read(s, user, personal_keys(db)) if user else None
+        return _user_read(s, user, db.settings.personal_keys) if user else None
 
 
 def _name_matches(keys: Keys, query: str) -> ColumnElement[bool] | None:
     """Users whose full name has, for every word of the query, a word beginning with it (blind index)."""
-    terms = query_term_indexes(keys, query)
-    if not terms:
-        return None
-    matching = (
-        select(UserNameTerm.user_id)
-        .where(UserNameTerm.term.in_(sorted(terms)))
-        .group_by(UserNameTerm.user_id)
-        .having(func.count(UserNameTerm.term) == len(terms))
-    )
-    return User.id.in_(matching)
+    matching = owners_named(keys, query, owner=UserNameTerm.user_id, term=UserNameTerm.term)
+    return None if matching is None else User.id.in_(matching)
 
 
 def list_users(db: Database, *, limit: int = 50, offset: int = 0, query: str | None = None) -> UserPage:
     """Users by username, optionally filtered by a part of the username, the beginnings of the words of the
     full name ("nguyen va" finds "Nguyễn Văn An") or a whole e-mail address."""
-    keys = personal_keys(db)
+    keys = db.settings.personal_keys
     stmt = select(User)
     if query and query.strip():
         text = query.strip()

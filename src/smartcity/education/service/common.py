@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.numbers import format_decimal
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from smartcity.city import service as city_service
@@ -20,7 +20,7 @@ from smartcity.core.crypto import (
     decrypt_optional,
     decrypt_personal,
     encrypt_personal,
-    query_term_indexes,
+    owners_named,
 )
 from smartcity.core.errors import Forbidden, NotFound
 from smartcity.core.security import Actor
@@ -216,12 +216,4 @@ def staff_name(keys: Keys, sealed: str | None) -> str:
 def staff_named(keys: Keys, query: str) -> Select[int] | None:
     """The ids of staff whose name has, for every word of the query, a word beginning with it (blind
     index); None when the query has no word."""
-    terms = query_term_indexes(keys, query)
-    if not terms:
-        return None
-    return (
-        select(StaffNameTerm.staff_id)
-        .where(StaffNameTerm.term.in_(sorted(terms)))
-        .group_by(StaffNameTerm.staff_id)
-        .having(func.count(StaffNameTerm.term) == len(terms))
-    )
+    return owners_named(keys, query, owner=StaffNameTerm.staff_id, term=StaffNameTerm.term)
