@@ -49,3 +49,19 @@ def test_the_demo_citizen_owns_a_dossier_in_each_state_and_sees_them(city, db, s
     mine = service.list_dossiers(db, actor=actor, settings=settings, limit=50).items
     assert len(mine) == given and {d.applicant_name for d in mine} == {"Đỗ Thị Lan"}
     assert len({d.state for d in mine}) == given
+
+
+def test_demo_dossiers_seeded_on_a_sunday_morning_hold_nothing_dated_after_it(city, db, settings):
+    """Submissions that fall on a weekend or later in the day move to an earlier working day, not the next."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import func, select
+
+    from smartcity.dossiers.models import Dossier
+
+    procedures.load_city_catalogue(db, actor=SYSTEM)
+    sunday_morning = datetime(2026, 12, 6, 1, 50, tzinfo=UTC)  # 08:50 in the city, a Sunday
+    demo.seed_demo_dossiers(db, settings=settings, count=200, seed=7, now=sunday_morning)
+    with db.session() as s:
+        latest = s.scalar(select(func.max(Dossier.submitted_at)))
+    assert latest is not None and latest.replace(tzinfo=latest.tzinfo or UTC) <= sunday_morning

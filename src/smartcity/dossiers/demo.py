@@ -141,14 +141,24 @@ RESULTS = {
 }
 
 
-def _working_moment(calendar: WorkingCalendar, rng: random.Random, day: datetime) -> datetime:
+def _working_moment(
+    calendar: WorkingCalendar, rng: random.Random, day: datetime, not_after: datetime | None = None
+) -> datetime:
+    """Office hours on `day`'s working day (or the next one); never after `not_after`: then office hours of
+    an earlier working day (the demo's past holds nothing dated in the future)."""
     local_day = calendar.local_date(day)
     if not calendar.is_working_day(local_day):
         local_day = calendar.next_working_day(local_day)
-    hour = rng.choice([7, 8, 9, 10, 11, 13, 14, 15, 16])
-    return datetime(
-        local_day.year, local_day.month, local_day.day, hour, rng.randint(0, 59), tzinfo=calendar.zone
-    )
+    while True:
+        hour = rng.choice([7, 8, 9, 10, 11, 13, 14, 15, 16])
+        moment = datetime(
+            local_day.year, local_day.month, local_day.day, hour, rng.randint(0, 59), tzinfo=calendar.zone
+        )
+        if not_after is None or moment <= not_after:
+            return moment
+        local_day -= timedelta(days=1)
+        while not calendar.is_working_day(local_day):
+            local_day -= timedelta(days=1)
 
 
 def _later(
@@ -251,7 +261,7 @@ def seed_demo_dossiers(
             procedure = cache.get(code) or cache.setdefault(code, procedures.get_procedure(db, code))
             stage = rng.choices(stages, weights)[0]
             span = 40 if stage in OPEN_STAGES else 365 * years
-            submitted = _working_moment(calendar, rng, now - timedelta(days=rng.uniform(0, span)))
+            submitted = _working_moment(calendar, rng, now - timedelta(days=rng.uniform(0, span)), now)
             day = calendar.local_date(submitted)
             ward = rng.choice(wards_before if day < reorganised else wards_after)
             try:
