@@ -15,6 +15,7 @@ class AppError(Exception):
     status: int = 500
     slug: str = "internal-error"
     title: str = "Internal error"
+    page_message: str | None = None  # what an error page tells a person instead of `detail` (Vietnamese)
 
     def __init__(
         self,
