@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyogrio
-import pyogrio.raw
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -56,6 +54,13 @@ FORMATS = {
     "shp": ("ESRI Shapefile", "application/zip", ".shp.zip"),
 }
 Progress = Callable[[int, int], None]
+
+
+def _pyogrio() -> Any:
+    """GDAL's reader and writer, imported on first use: pyogrio brings pandas (about 100 MiB per process)."""
+    import pyogrio.raw
+
+    return pyogrio.raw
 
 
 @dataclass
@@ -96,7 +101,7 @@ def read_file(content: bytes, filename: str) -> _Reading:
         if suffix == ".zip":
             _check_zip(path)
         try:
-            meta, _fids, geometries, columns = pyogrio.raw.read(path)
+            meta, _fids, geometries, columns = _pyogrio().read(path)
         except Exception as exc:  # GDAL reports unreadable files with several exception types
             raise BadRequest(f"The file cannot be read: {exc}") from exc
     return _Reading(
@@ -395,7 +400,7 @@ def export_layer(db: Database, *, slug: str, fmt: str, published_only: bool = Tr
     ]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{slug}{'.shp' if fmt == 'shp' else extension}"
-        pyogrio.raw.write(
+        _pyogrio().write(
             path,
             geometries,
             columns,

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
-from fhir.resources.R4B import get_fhir_model_class
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -35,7 +34,7 @@ from smartcity.health.fhir.outcome import (
     issue_code_for,
     operation_outcome,
 )
-from smartcity.health.fhir.validate import SUPPORTED_TYPES
+from smartcity.health.fhir.validate import SUPPORTED_TYPES, model_class
 from smartcity.web.deps import DbDep, SettingsDep
 
 PREFIX = "/fhir/R4"
@@ -57,7 +56,7 @@ def fhir_response(
 ) -> Response:
     """A FHIR response: JSON, or XML written by the fhir.resources model of the resource."""
     if xml:
-        content = get_fhir_model_class(body["resourceType"]).model_validate(body).model_dump_xml()
+        content = model_class(body["resourceType"]).model_validate(body).model_dump_xml()
         return Response(content, status_code=status, media_type=FHIR_XML, headers=headers)
     return JSONResponse(body, status_code=status, media_type=FHIR_JSON, headers=headers)
 

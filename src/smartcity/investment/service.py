@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from babel.numbers import format_decimal
-from openpyxl import load_workbook
 from sqlalchemy import false, func, or_, select
 
 from smartcity.city import service as city_service
 from smartcity.core.db import Database, get_or_404
 from smartcity.core.errors import NotFound, ValidationFailed
 from smartcity.core.security import Actor
-from smartcity.core.sheets import xlsx
+from smartcity.core.sheets import first_sheet, xlsx
 from smartcity.core.uow import UnitOfWork
 from smartcity.investment.models import CapitalAdjustment, CapitalPlan, Disbursement, Project
 from smartcity.investment.tracking import SOURCES, counted_payment, standard_deadline
@@ -78,7 +76,7 @@ def plan_template() -> bytes:
 def _parse_rows(db: Database, content: bytes) -> tuple[list[tuple[int, str, int]], list[dict[str, Any]]]:
     """The valid (project id, source, amount) rows and one error per bad row, with its row number."""
     try:
-        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
+        sheet = first_sheet(content)
     except Exception as exc:  # openpyxl raises many kinds on a non-XLSX file
         raise ValidationFailed.for_field("file", "Tệp không phải bảng tính XLSX hợp lệ.") from exc
     with db.session() as session:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from smartcity.core.errors import NotFound
-from smartcity.opendata import dcat, service
+from smartcity.opendata import service
 from smartcity.opendata.ckan import router as ckan_router
 from smartcity.web.deps import DbDep, SettingsDep, require_role
 
@@ -16,6 +17,13 @@ router = APIRouter()
 router.include_router(ckan_router)
 dcat_router = APIRouter(tags=["DCAT-AP"])
 Extension = Annotated[str, Path(pattern="^(jsonld|ttl|rdf)$")]
+
+
+def _dcat() -> ModuleType:
+    """The DCAT-AP writer, imported on first use: rdflib costs each process about 20 MiB."""
+    from smartcity.opendata import dcat
+
+    return dcat
 
 
 def _base(request: Request, settings: Any) -> str:
@@ -27,6 +35,7 @@ def _base(request: Request, settings: Any) -> str:
 def catalogue_document(request: Request, extension: Extension, db: DbDep, settings: SettingsDep) -> Response:
     """The whole catalogue in JSON-LD (.jsonld), Turtle (.ttl) or RDF/XML (.rdf)."""
     base = _base(request, settings)
+    dcat = _dcat()
     graph = dcat.catalogue_graph(settings, service.catalogue(db, settings, base), base)
     body, media_type = dcat.serialise(graph, extension)
     return Response(body, media_type=media_type)
@@ -40,6 +49,7 @@ def dataset_document(
     base = _base(request, settings)
     info = service.dataset_info(db, settings, service.get_dataset(name), base)
     service.record_use(db, dataset=name, kind="api")
+    dcat = _dcat()
     body, media_type = dcat.serialise(dcat.dataset_graph(settings, info, base), extension)
     return Response(body, media_type=media_type)
 

@@ -16,7 +16,6 @@ from contextlib import suppress
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -89,6 +88,8 @@ def _csv(dataset: Dataset, rows: Sequence[dict[str, Any]]) -> bytes:
 
 
 def _xlsx(dataset: Dataset, rows: Sequence[dict[str, Any]]) -> bytes:
+    from openpyxl import Workbook  # openpyxl on first use: ~40 MiB a process
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title="data")
     sheet.append([c.title_vi for c in dataset.columns])

@@ -9,8 +9,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
-
 EARTH_KM = 6371.0088
 
 
@@ -99,6 +97,8 @@ def solve(
     first = len(places)  # nodes 0..first-1 are depots, then the stops
     km = travel_matrix([*places, *[(s.lon, s.lat) for s in candidates]], detour=detour)
     homes = [t.depot for t in trucks]
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2  # on first use: ~23 MiB a process
+
     manager = pywrapcp.RoutingIndexManager(len(km), len(trucks), homes, homes)
     routing = pywrapcp.RoutingModel(manager)
     minutes = [[round(d / speed_kmh * 60) for d in row] for row in km]

@@ -3,16 +3,14 @@ and nothing stored unless every row is good."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from smartcity.core import clock
+from smartcity.core import clock, sheets
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.errors import ValidationFailed
@@ -46,15 +44,7 @@ ASSET_HEADERS = (
 
 
 def _template(headers: tuple[str, ...], example: tuple[Any, ...], title: str) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title
-    sheet.append(headers)
-    sheet.append(example)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return sheets.xlsx([headers, example], title=title)
 
 
 def student_template() -> bytes:
@@ -83,7 +73,7 @@ def _rows(content: bytes, width: int, settings: Settings) -> Iterator[tuple[int,
     """(row number, cells) of the first sheet's data rows; blank rows skipped."""
     limit = education_settings(settings).max_import_rows
     try:
-        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
+        sheet = sheets.first_sheet(content)
     except Exception as exc:  # openpyxl raises many kinds on a file that is not XLSX
         raise ValidationFailed.for_field("file", "Tệp không phải bảng tính XLSX hợp lệ.") from exc
     for number, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):

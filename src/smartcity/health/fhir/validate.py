@@ -7,7 +7,6 @@ from functools import lru_cache
 from typing import Any
 
 import pydantic
-from fhir.resources.R4B import get_fhir_model_class
 
 from smartcity.health.fhir.outcome import FhirError, Issue
 
@@ -30,7 +29,10 @@ ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
 
 @lru_cache(maxsize=16)
-def _model(resource_type: str) -> Any:
+def model_class(resource_type: str) -> Any:
+    """The fhir.resources model of a resource type, imported on first use (about 30 MiB a process)."""
+    from fhir.resources.R4B import get_fhir_model_class
+
     return get_fhir_model_class(resource_type)
 
 
@@ -61,7 +63,7 @@ def validate(resource: Any, *, expected: str | None = None, national_system: str
     """Validate a resource against its FHIR model and our rules; returns it as normalised JSON."""
     resource_type = check_type(resource, expected)
     try:
-        model = _model(resource_type).model_validate(resource)
+        model = model_class(resource_type).model_validate(resource)
     except pydantic.ValidationError as exc:
         issues = [
             Issue(
