@@ -192,7 +192,7 @@ def test_staff_get_a_one_time_sign_in_link_by_mail(app, client, db, settings):
     link = re.search(r"https?://\S+", sink.sent[0].body).group(0)
     path = urlsplit(link).path + "?" + urlsplit(link).query
     signed_in = client.get(path, follow_redirects=False)
-    assert signed_in.status_code == 303 and signed_in.headers["location"] == "/staff"
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == "/can-bo"
     assert client.get("/api/v1/auth/me").json()["name"] == "clerk1"
     client.cookies.clear()
     assert client.get(path, follow_redirects=False).status_code == 401  # one-time
@@ -287,7 +287,7 @@ def test_totp_enrolment_page_shows_a_qr_and_sign_in_then_asks_for_the_code(clien
     def login_form(otp=""):
         page = client.get("/login")
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        data = {"username": "spec1", "password": PASSWORD, "csrf_token": csrf, "next": "/staff", "otp": otp}
+        data = {"username": "spec1", "password": PASSWORD, "csrf_token": csrf, "next": "/can-bo", "otp": otp}
         return client.post("/login", data=data, follow_redirects=False)
 
     assert login_form().status_code == 303

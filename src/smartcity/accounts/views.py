@@ -193,7 +193,7 @@ def totp_confirm(
             "error": "Mã xác thực không đúng hoặc đã hết hạn. Hãy tải lại trang và thử lại.",
         }
         return render(request, "accounts/totp.html", context, status_code=422)
-    return RedirectResponse("/staff", status_code=303)
+    return RedirectResponse("/can-bo", status_code=303)
 
 
 @router.get("/login/link")
@@ -202,7 +202,7 @@ def login_with_link(request: Request, db: Annotated[Database, Depends(get_db)], 
     try:
         result = service.use_sign_in_link(db, settings=get_settings(request), token=t[:2000])
     except Unauthorized as exc:
-        return _login_page(request, next_url="/staff", username="", status_code=401, error=str(exc.detail))
+        return _login_page(request, next_url="/can-bo", username="", status_code=401, error=str(exc.detail))
     session_key = service.start_web_session(
         db,
         user_id=result.user_id,
@@ -212,7 +212,7 @@ def login_with_link(request: Request, db: Annotated[Database, Depends(get_db)], 
     )
     request.session.clear()
     request.session.update({SESSION_KEY: session_key, SESSION_CSRF: new_csrf_token()})
-    return RedirectResponse("/staff", status_code=303)
+    return RedirectResponse("/can-bo", status_code=303)
 
 
 @router.post("/logout", dependencies=[Depends(verify_csrf)])
