@@ -41,6 +41,7 @@ def _actors(db) -> list[Actor]:
             select(Dossier.processing_unit, Dossier.deciding_unit).where(Dossier.step == "process").limit(1)
         ).one()
         intake = s.scalar(select(Dossier.intake_unit).where(Dossier.state == SUBMITTED).limit(1))
+        own_unit = s.scalar(select(Dossier.processing_unit).where(Dossier.applicant_user_id == 4242).limit(1))
 
     def staff(name: str, *roles: tuple[str, str | None]) -> Actor:
         return Actor(kind="user", name=name, user_id=None, roles=frozenset(roles))
@@ -55,7 +56,7 @@ def _actors(db) -> list[Actor]:
         staff("canbo.moinoi", ("clerk", None), ("head", None)),
         Actor(kind="user", name="congdan", user_id=4242, roles=frozenset({("citizen", None)})),
         # staff who is also the applicant of dossiers in their own unit: each counted once
-        Actor(kind="user", name="chuyenvien.c", user_id=4242, roles=frozenset({("specialist", unit)})),
+        Actor(kind="user", name="chuyenvien.c", user_id=4242, roles=frozenset({("specialist", own_unit)})),
         staff("hai.donvi", ("clerk", intake), ("head", unit), ("leader", deciding)),
     ]
 
