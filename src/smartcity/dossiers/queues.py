@@ -1,10 +1,12 @@
 """Staff lists at any size: which dossiers await an actor (the workflow's rules in SQL), keyset pages in a
-stable order, and counts that stay exact up to a limit and are the planner's estimate past it.
+stable order, and counts that stay exact up to a limit and are the planner's estimate past it (a queue's
+total is always exact: the sum of the queue counts its rules select).
 
 A list is read in one of two orders: `due` (the due date the dossier shows, an apology's new date when
 there is one, then id; the deadline lists and queues, through the partial indexes on open dossiers) or
 `newest` (submitted, newest first, then id). A cursor names the last row of a page; the next page starts
 after it, whatever was added or finished meanwhile, at the cost of an index range scan instead of OFFSET.
+The queue of an actor whose rules bind units is read as one index range per unit slot and unit, merged.
 """
 
 from __future__ import annotations
