@@ -117,7 +117,13 @@ def grow(db: Database, have: int, size: int) -> None:
         summary.refill(conn, ZoneInfo(db.settings.timezone))
     print(f"  summary counted again in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ("dossiers", "dossier_ratings", "dossier_daily_counts", "dossier_open_counts"):
+        for table in (
+            "dossiers",
+            "dossier_ratings",
+            "dossier_daily_counts",
+            "dossier_open_counts",
+            "dossier_queue_counts",
+        ):
             conn.execute(text(f"VACUUM ANALYZE {table}"))
 
 

@@ -41,6 +41,7 @@ def _actors(db) -> list[Actor]:
             select(Dossier.processing_unit, Dossier.deciding_unit).where(Dossier.step == "process").limit(1)
         ).one()
         intake = s.scalar(select(Dossier.intake_unit).where(Dossier.state == SUBMITTED).limit(1))
+        own_unit = s.scalar(select(Dossier.processing_unit).where(Dossier.applicant_user_id == 4242).limit(1))
 
     def staff(name: str, *roles: tuple[str, str | None]) -> Actor:
         return Actor(kind="user", name=name, user_id=None, roles=frozenset(roles))
@@ -54,10 +55,16 @@ def _actors(db) -> list[Actor]:
         staff("lanhdao", ("leader", deciding)),
         staff("canbo.moinoi", ("clerk", None), ("head", None)),
         Actor(kind="user", name="congdan", user_id=4242, roles=frozenset({("citizen", None)})),
+        # staff who is also the applicant of dossiers in their own unit: each counted once
+        Actor(kind="user", name="chuyenvien.c", user_id=4242, roles=frozenset({("specialist", own_unit)})),
+        staff("hai.donvi", ("clerk", intake), ("head", unit), ("leader", deciding)),
     ]
 
 
 def test_the_queue_in_sql_is_the_workflows_available_actions(seeded, settings):
+    """Each actor's queue holds the dossiers `available_actions` offers them, in full, with an exact total
+    (from the queue counts) even past the exact-count limit."""
+    settings.set_section(DossierSettings(exact_count_up_to=2))
     with seeded.session() as s:
         candidates = list(s.scalars(select(Dossier).where(Dossier.state.in_([SUBMITTED, *OPEN, DONE]))))
     checked = 0
@@ -69,9 +76,39 @@ def test_the_queue_in_sql_is_the_workflows_available_actions(seeded, settings):
         }
         expected = {d.code for d in candidates if d.code in visible and workflow.available_actions(d, actor)}
         assert {item.code for item in page.items} == expected, actor.name
-        assert page.total == len(expected) and not page.estimated
+        assert page.total == len(expected) and not page.estimated, actor.name
         checked += len(expected)
     assert checked > 20
+
+
+def test_a_queues_total_by_state_and_unit_is_exact(seeded, settings):
+    """The queue counts answer a queue filtered by state or unit as a count of its rows would."""
+    settings.set_section(DossierSettings(exact_count_up_to=2))
+    for actor in _actors(seeded):
+        whole = service.list_dossiers(seeded, actor=actor, settings=settings, queue=True, limit=500).items
+        for state in sorted({item.state for item in whole}):
+            page = service.list_dossiers(seeded, actor=actor, settings=settings, queue=True, state=state)
+            assert page.total == sum(item.state == state for item in whole), (actor.name, state)
+        for unit in sorted({item.processing_unit for item in whole}):
+            page = service.list_dossiers(seeded, actor=actor, settings=settings, queue=True, unit=unit)
+            expected = sum(unit in (item.intake_unit, item.processing_unit) for item in whole)
+            assert page.total == expected, (actor.name, unit)
+
+
+def test_every_queue_walked_by_cursor_is_its_one_long_page(seeded, settings):
+    """A unit's queue is read unit by unit from its indexes: pages by cursor give the long page's rows."""
+    for actor in _actors(seeded):
+        whole = service.list_dossiers(seeded, actor=actor, settings=settings, queue=True, limit=500)
+        walked, cursor = [], None
+        while True:
+            page = service.list_dossiers(
+                seeded, actor=actor, settings=settings, queue=True, limit=4, cursor=cursor
+            )
+            walked += [item.code for item in page.items]
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        assert walked == [item.code for item in whole.items], actor.name
 
 
 @pytest.mark.parametrize("filters", [{}, {"deadline": "overdue"}, {"deadline": "within"}, {"queue": True}])

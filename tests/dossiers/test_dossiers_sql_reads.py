@@ -15,6 +15,7 @@ from smartcity.dossiers.models import (
     DossierDailyCount,
     DossierMonthlyCount,
     DossierOpenCount,
+    DossierQueueCount,
     DossierRating,
 )
 from smartcity.dossiers.service import calendar_for
@@ -126,7 +127,7 @@ def _table_rows(db, table) -> list[tuple]:
 
 def _kept_and_recounted(db) -> tuple[list[list[tuple]], list[list[tuple]]]:
     """The summary as the service kept it, then as a recount from every dossier gives it."""
-    tables = (DossierDailyCount, DossierMonthlyCount, DossierOpenCount)
+    tables = (DossierDailyCount, DossierMonthlyCount, DossierOpenCount, DossierQueueCount)
     kept = [_table_rows(db, table) for table in tables]
     with db.engine.begin() as conn:
         summary.refill(conn, calendar_for(db).zone)
@@ -141,9 +142,9 @@ def _codes(db, state: int, count: int) -> list[str]:
 
 
 def test_summary_kept_with_each_change_equals_a_recount(seeded, settings):
-    """After refusals, withdrawals, pauses, payments, results, returns and rating changes, the summary
-    the service kept equals a recount from the dossiers, and statistics still follow the per-dossier rules
-    today and on a later day (when deadlines of open dossiers have passed)."""
+    """After refusals, withdrawals, pauses, payments, results, returns, an assignment and rating changes,
+    the summary the service kept equals a recount from the dossiers, and statistics still follow the
+    per-dossier rules today and on a later day (when deadlines of open dossiers have passed)."""
     db = seeded
     refused, received = _codes(db, SUBMITTED, 2)
     paused, resumed = _codes(db, PROCESSING, 2)
@@ -172,6 +173,11 @@ def test_summary_kept_with_each_change_equals_a_recount(seeded, settings):
         )
         assert unrated is not None
         unrated.paid_online = not unrated.paid_online
+        assigned = uow.session.scalar(
+            select(Dossier).where(Dossier.step == "process", Dossier.state == PROCESSING).limit(1)
+        )
+        assert assigned is not None
+        assigned.assignee = "chuyenvien.b"  # the queue counts move to the row of this assignee
         uow.session.add(
             DossierRating(
                 dossier_id=unrated.id,
@@ -207,3 +213,18 @@ def test_migration_0024_fills_the_summary_as_the_service_keeps_it(seeded, settin
     command.downgrade(config, "0023")
     command.upgrade(config, "head")
     assert [_table_rows(seeded, table) for table in tables] == kept and all(kept)
+
+
+def test_migration_0027_fills_the_queue_counts_as_the_service_keeps_them(seeded, settings):
+    """Down to 0026 and up again: the migration counts the stored dossiers awaiting someone the same way."""
+    from alembic import command
+
+    from smartcity.core.migrate import alembic_config
+
+    kept = _table_rows(seeded, DossierQueueCount)
+    config = alembic_config(seeded.url)
+    config.attributes["settings"] = settings
+    seeded.engine.dispose()
+    command.downgrade(config, "0026")
+    command.upgrade(config, "head")
+    assert _table_rows(seeded, DossierQueueCount) == kept and sum(row[-1] for row in kept) > 20

@@ -39,12 +39,14 @@ class Dossier(TimestampMixin, Base):
             postgresql_where=text("state IN (1, 2, 4, 5, 6, 9)"),
             sqlite_where=text("state IN (1, 2, 4, 5, 6, 9)"),
         ),
-        # A unit's queue: its awaiting dossiers by the unit they wait in (the counts stop early on these).
+        # A unit's queue: its awaiting dossiers by the unit they wait in, in the queue's order (a page is
+        # one short range of each index; `queues.branches`).
         *(
             Index(
-                f"ix_dossiers_{slot}_awaiting",
+                f"ix_dossiers_{slot}_awaiting_due",
                 f"{slot}_unit",
-                "state",
+                func.coalesce(text("apology_due_date"), text("due_date")),
+                "id",
                 postgresql_where=text("state IN (1, 2, 4, 5, 6, 9)"),
                 sqlite_where=text("state IN (1, 2, 4, 5, 6, 9)"),
             )
@@ -302,3 +304,26 @@ class DossierOpenCount(Base):
     due_date: Mapped[date] = mapped_column(Date, primary_key=True)
     running: Mapped[int] = mapped_column(Integer, default=0)
     paused: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DossierQueueCount(Base):
+    """Dossiers awaiting someone (states 1, 2, 4, 5, 6, 9) by everything a queue's rules ask of them.
+
+    A queue's total is the sum of the rows its rules select (`queues.awaiting` over these columns), exact
+    at any size. Kept by `dossiers.summary` with every change; rows at zero are removed. `step` and
+    `assignee` are '' when the dossier has none.
+    """
+
+    __tablename__ = "dossier_queue_counts"
+
+    intake_unit: Mapped[str] = mapped_column(String(64), primary_key=True)
+    processing_unit: Mapped[str] = mapped_column(String(64), primary_key=True)
+    deciding_unit: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workflow: Mapped[str] = mapped_column(String(40), primary_key=True)
+    step: Mapped[str] = mapped_column(String(20), primary_key=True)
+    assignee: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unpaid_fee: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    interlinked: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    received: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    waiting: Mapped[int] = mapped_column(Integer, default=0)

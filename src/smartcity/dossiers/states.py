@@ -29,6 +29,8 @@ ALL_STATES = tuple(STATE_NAMES)
 TERMINAL = frozenset({REFUSED, WITHDRAWN, STOPPED, RETURNED})
 OPEN = frozenset({ACCEPTED, PROCESSING, SUPPLEMENT, PAYMENT})
 FINISHED = frozenset({DONE, RETURNED})
+# Awaiting someone's action (intake, processing, the result's return): the queues' states.
+AWAITING = frozenset({SUBMITTED, *OPEN, DONE})
 
 
 def state_name(state: int, locale: str = "vi") -> str:

@@ -11,7 +11,9 @@ The rules are those of the statistics (`stats.COUNTERS`): a dossier counts once 
 day it was submitted; a finished one (done or returned, with a finish time) early, on time or late by its
 local finish day against its due date; refused, withdrawn and stopped ones by state; a rated one as rated
 and, rated 2 or 3, satisfied. An open dossier with a due date is counted in `dossier_open_counts` by its
-due date, running or paused (supplement): overdue or not is decided on the day of the read.
+due date, running or paused (supplement): overdue or not is decided on the day of the read. A dossier
+awaiting someone (`states.AWAITING`) is counted in `dossier_queue_counts` by what the queues' rules ask of
+it (units, state, step, assignee, fee, ...): a queue's total is the sum of the rows its rules select.
 """
 
 from __future__ import annotations
@@ -32,9 +34,10 @@ from smartcity.dossiers.models import (
     DossierDailyCount,
     DossierMonthlyCount,
     DossierOpenCount,
+    DossierQueueCount,
     DossierRating,
 )
-from smartcity.dossiers.states import FINISHED, OPEN, REFUSED, STOPPED, SUPPLEMENT, WITHDRAWN
+from smartcity.dossiers.states import AWAITING, FINISHED, OPEN, REFUSED, STOPPED, SUPPLEMENT, WITHDRAWN
 
 DAILY_COUNTS = (
     "received",
@@ -55,6 +58,8 @@ ZONE_KEY = "dossiers.summary.zone"
 
 Key = tuple[date, str, str, str]  # local submission day, procedure, field, processing unit
 OpenKey = tuple[date, str, str, str, date]  # ... and the due date
+QUEUE_KEY = tuple(c.name for c in inspect(DossierQueueCount).primary_key)
+QueueKey = tuple[str, str, str, int, str, str, str, bool, bool, bool]  # the columns of QUEUE_KEY
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,15 @@ class Facts:
     procedure_code: str
     field_code: str
     processing_unit: str
+    intake_unit: str
+    deciding_unit: str
+    workflow: str
+    step: str | None
+    assignee: str | None
+    fee_vnd: int
+    paid_at: datetime | None
+    interlinked: bool
+    received_at: datetime | None
 
 
 FACT_NAMES = tuple(f.name for f in fields(Facts))
@@ -81,11 +95,12 @@ class Deltas:
 
     daily: defaultdict[Key, Counter[str]]
     open: defaultdict[OpenKey, Counter[str]]
+    queue: Counter[QueueKey]
 
     @classmethod
     def empty(cls) -> Deltas:
         """No change yet."""
-        return cls(defaultdict(Counter), defaultdict(Counter))
+        return cls(defaultdict(Counter), defaultdict(Counter), Counter())
 
     def add(self, facts: Facts, zone: ZoneInfo, sign: int, rating: int | None = None) -> None:
         """Add (sign 1) or take away (sign -1) what one dossier counts for."""
@@ -104,6 +119,8 @@ class Deltas:
         if facts.state in OPEN and facts.due_date is not None:
             kind = "paused" if facts.state == SUPPLEMENT else "running"
             self.open[(*key, facts.due_date)][kind] += sign
+        if facts.state in AWAITING:
+            self.queue[queue_key(facts)] += sign
 
     def rate(self, key: Key, overall: int, sign: int) -> None:
         """Add or take away one rating."""
@@ -135,12 +152,34 @@ class Deltas:
             connection.execute(
                 delete(DossierOpenCount).where(DossierOpenCount.running == 0, DossierOpenCount.paused == 0)
             )
+        changed_queue = sorted((key, n) for key, n in self.queue.items() if n)
+        for queue_row, n in changed_queue:
+            queue_columns = dict(zip(QUEUE_KEY, queue_row, strict=True))
+            _upsert(connection, insert, DossierQueueCount, queue_columns, {"waiting": n})
+        if any(n < 0 for _key, n in changed_queue):
+            connection.execute(delete(DossierQueueCount).where(DossierQueueCount.waiting == 0))
 
 
 def key_of(facts: Facts, zone: ZoneInfo) -> Key:
     """The daily row a dossier counts in."""
     day = facts.submitted_at.astimezone(zone).date()
     return (day, facts.procedure_code, facts.field_code, facts.processing_unit)
+
+
+def queue_key(facts: Facts) -> QueueKey:
+    """The queue counts row of a dossier awaiting someone (what the queues' rules ask of it)."""
+    return (
+        facts.intake_unit,
+        facts.processing_unit,
+        facts.deciding_unit,
+        facts.state,
+        facts.workflow,
+        facts.step or "",
+        facts.assignee or "",
+        (facts.fee_vnd or 0) > 0 and facts.paid_at is None,
+        bool(facts.interlinked),
+        facts.received_at is not None,
+    )
 
 
 def finish_outcome(facts: Facts, zone: ZoneInfo) -> str | None:
@@ -180,6 +219,8 @@ def _upsert(
 
 
 def _counts_of(table: Any) -> tuple[str, ...]:
+    if table is DossierQueueCount:
+        return ("waiting",)
     return OPEN_COUNTS if table is DossierOpenCount else DAILY_COUNTS
 
 
@@ -350,6 +391,7 @@ def refill_statements(dialect: str, zone: ZoneInfo) -> list[str]:
         "DELETE FROM dossier_daily_counts",
         "DELETE FROM dossier_monthly_counts",
         "DELETE FROM dossier_open_counts",
+        "DELETE FROM dossier_queue_counts",
         f"""INSERT INTO dossier_daily_counts (day, procedure_code, field_code, unit, {columns})
 SELECT {day}, d.procedure_code, d.field_code, d.processing_unit,
   {counted}
@@ -364,7 +406,19 @@ SELECT {day}, d.procedure_code, d.field_code, d.processing_unit, d.due_date,
   SUM(CASE WHEN d.state = {SUPPLEMENT} THEN 1 ELSE 0 END)
 FROM dossiers d WHERE d.state IN ({open_states}) AND d.due_date IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5""",
+        QUEUE_REFILL,
     ]
+
+
+QUEUE_REFILL = f"""INSERT INTO dossier_queue_counts ({", ".join(QUEUE_KEY)}, waiting)
+SELECT intake_unit, processing_unit, deciding_unit, state, workflow,
+  COALESCE(step, ''), COALESCE(assignee, ''),
+  CASE WHEN fee_vnd > 0 AND paid_at IS NULL THEN true ELSE false END,
+  CASE WHEN interlinked THEN true ELSE false END,
+  CASE WHEN received_at IS NOT NULL THEN true ELSE false END,
+  COUNT(*)
+FROM dossiers WHERE state IN ({", ".join(str(s) for s in sorted(AWAITING))})
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10"""
 
 
 def refill(connection: Connection, zone: ZoneInfo) -> None:

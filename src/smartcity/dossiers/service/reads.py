@@ -41,7 +41,16 @@ from smartcity.dossiers.schemas import (
 from smartcity.dossiers.service.common import STAFF_ROLES
 from smartcity.dossiers.service.helpers import _local_today, _normal_phone, calendar_for
 from smartcity.dossiers.service.privacy import sees_personal_data, without_personal_data
-from smartcity.dossiers.states import DONE, FINISHED, OPEN, RETURNED, SUBMITTED, SUPPLEMENT, state_name
+from smartcity.dossiers.states import (
+    AWAITING,
+    DONE,
+    FINISHED,
+    OPEN,
+    RETURNED,
+    SUBMITTED,
+    SUPPLEMENT,
+    state_name,
+)
 
 
 def _involved(dossier: Dossier, actor: Actor) -> bool:
@@ -252,6 +261,32 @@ def _visible(query: Any, actor: Actor) -> Any | None:
     return query.where(or_(*conditions)) if conditions else None
 
 
+def _list_filters(
+    settings: Settings,
+    calendar: WorkingCalendar,
+    today: date,
+    state: int | None,
+    procedure: str | None,
+    unit: str | None,
+    deadline: str | None,
+    q: str | None,
+) -> list[Any]:
+    """The conditions of a list's filters (state, procedure, unit, deadline, code or applicant's name)."""
+    filters: list[Any] = []
+    if state is not None:
+        filters.append(Dossier.state == state)
+    if procedure:
+        filters.append(Dossier.procedure_code == procedure)
+    if unit:
+        filters.append(or_(Dossier.intake_unit == unit, Dossier.processing_unit == unit))
+    if q and q.strip():
+        by_name = Dossier.applicant_name_index == blind_index(settings.personal_keys, q)
+        filters.append(or_(Dossier.code.contains(q.strip().upper(), autoescape=True), by_name))
+    if deadline:
+        filters.append(_deadline_condition(deadline, calendar, today))
+    return filters
+
+
 def list_dossiers(
     db: Database,
     *,
@@ -272,32 +307,32 @@ def list_dossiers(
     or by due date for a deadline filter or the queue (the dossiers awaiting an action of the actor).
 
     `cursor` (the `next_cursor` of the previous page) reads the next page by key instead of `offset`.
-    The total is exact up to `exact_count_up_to` and past it an estimate (`estimated`, PostgreSQL).
+    The total is exact up to `exact_count_up_to` and past it an estimate (`estimated`, PostgreSQL); a
+    queue's total (filtered by state or unit at most) is exact at any size, from the queue counts.
     """
-    query = _visible(select(Dossier), actor)
-    if query is None:
+    visible = _visible(select(Dossier), actor)
+    if visible is None:
         return DossierPage(items=[], total=0, limit=limit, offset=offset)
-    if state is not None:
-        query = query.where(Dossier.state == state)
-    if procedure:
-        query = query.where(Dossier.procedure_code == procedure)
-    if unit:
-        query = query.where(or_(Dossier.intake_unit == unit, Dossier.processing_unit == unit))
-    if q and q.strip():
-        by_name = Dossier.applicant_name_index == blind_index(settings.personal_keys, q)
-        query = query.where(or_(Dossier.code.contains(q.strip().upper(), autoescape=True), by_name))
     calendar = calendar_for(db, settings)
     today = _local_today(calendar)
-    if deadline:
-        query = query.where(_deadline_condition(deadline, calendar, today))
+    filters = _list_filters(settings, calendar, today, state, procedure, unit, deadline, q)
+    query = visible.where(*filters)
     if queue:
-        query = query.where(Dossier.state.in_([SUBMITTED, *OPEN, DONE]), queues.awaiting(actor))
+        query = query.where(Dossier.state.in_(sorted(AWAITING)), queues.awaiting(actor))
     order = queues.DUE if deadline or queue else queues.NEWEST
     config = get_dossier_settings(settings)
     with db.session() as s:
-        total, estimated = queues.count(s, query, exact_up_to=config.exact_count_up_to)
-        page = queues.ordered(query, order).limit(limit + 1)
-        page = page.where(queues.after(cursor, order)) if cursor else page.offset(offset)
+        if queue and not (procedure or deadline or (q and q.strip())):  # kept in the queue counts
+            total, estimated = queues.queue_total(s, actor, state=state, unit=unit), False
+        else:
+            total, estimated = queues.count(s, query, exact_up_to=config.exact_count_up_to)
+        keys = [queues.after(cursor, order)] if cursor else []
+        cuts = queues.branches(actor) if queue and (cursor or not offset) else None
+        if cuts:  # the queue of an actor in a few units: each unit's range of its index, merged
+            page = queues.keyset_page(select(Dossier).where(*filters, *keys), cuts, limit + 1)
+        else:
+            page = queues.ordered(query.where(*keys), order).limit(limit + 1)
+            page = page if cursor else page.offset(offset)
         rows = list(s.scalars(page))
         if len(rows) <= limit and queues.then_undated(cursor, order):  # the dated rows ended on this page
             undated = queues.ordered(query.where(queues.SHOWN_DUE.is_(None)), order)
