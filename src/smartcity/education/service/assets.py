@@ -235,22 +235,21 @@ def transfer_asset(
             learning_device=asset.learning_device,
         )
         new = _insert(s, target.id, moved, actor, kind="transfer_in", other=school.id, reason=data.reason)
-        uow.audit(
-            "education.asset.transferred",
-            "asset",
-            f"{school.code}/{asset.code}",
-            after={"to": target.code, "quantity": data.quantity},
-        )
-        uow.publish(
-            AssetWrittenOff(
-                school_code=school.code,
-                asset_code=asset.code,
-                quantity=data.quantity,
-                value_vnd=value,
-                reason="transfer",
-            )
-        )
+        after = {"to": target.code, "quantity": data.quantity}
+        _units_out(uow, "education.asset.transferred", school, asset, data.quantity, value, "transfer", after)
         return {"to_code": new.code, "remaining": asset.quantity}
+
+
+def _units_out(
+    uow: UnitOfWork, action: str, school: School, asset: Asset, quantity: int, value: int, reason: str,
+    after: dict[str, Any],
+) -> None:  # fmt: skip
+    """Units leave the school's register (transferred or written off): audited, and told to the others."""
+    uow.audit(action, "asset", f"{school.code}/{asset.code}", after=after)
+    event = AssetWrittenOff(
+        school_code=school.code, asset_code=asset.code, quantity=quantity, value_vnd=value, reason=reason
+    )
+    uow.publish(event)
 
 
 def write_off(
@@ -277,20 +276,9 @@ def write_off(
                 actor=actor.label,
             )
         )
-        uow.audit(
-            "education.asset.written_off",
-            "asset",
-            f"{school.code}/{asset.code}",
-            after={"quantity": data.quantity, "reason": data.reason},
-        )
-        uow.publish(
-            AssetWrittenOff(
-                school_code=school.code,
-                asset_code=asset.code,
-                quantity=data.quantity,
-                value_vnd=value,
-                reason=data.reason,
-            )
+        after = {"quantity": data.quantity, "reason": data.reason}
+        _units_out(
+            uow, "education.asset.written_off", school, asset, data.quantity, value, data.reason, after
         )
         return {"remaining": asset.quantity, "status": asset.status}
 
