@@ -235,17 +235,18 @@ def transfer_asset(
             learning_device=asset.learning_device,
         )
         new = _insert(s, target.id, moved, actor, kind="transfer_in", other=school.id, reason=data.reason)
-        after = {"to": target.code, "quantity": data.quantity}
-        _units_out(uow, "education.asset.transferred", school, asset, data.quantity, value, "transfer", after)
+        action = "education.asset.transferred"
+        _units_out(uow, action, school, asset, value, "transfer", to=target.code, quantity=data.quantity)
         return {"to_code": new.code, "remaining": asset.quantity}
 
 
 def _units_out(
-    uow: UnitOfWork, action: str, school: School, asset: Asset, quantity: int, value: int, reason: str,
-    after: dict[str, Any],
-) -> None:  # fmt: skip
-    """Units leave the school's register (transferred or written off): audited, and told to the others."""
+    uow: UnitOfWork, action: str, school: School, asset: Asset, value: int, reason: str, /, **after: Any
+) -> None:
+    """Units (`after["quantity"]`) leave the school's register, transferred or written off: audited, and told
+    to the others."""
     uow.audit(action, "asset", f"{school.code}/{asset.code}", after=after)
+    quantity = after["quantity"]
     event = AssetWrittenOff(
         school_code=school.code, asset_code=asset.code, quantity=quantity, value_vnd=value, reason=reason
     )
@@ -276,10 +277,8 @@ def write_off(
                 actor=actor.label,
             )
         )
-        after = {"quantity": data.quantity, "reason": data.reason}
-        _units_out(
-            uow, "education.asset.written_off", school, asset, data.quantity, value, data.reason, after
-        )
+        action = "education.asset.written_off"
+        _units_out(uow, action, school, asset, value, data.reason, quantity=data.quantity, reason=data.reason)
         return {"remaining": asset.quantity, "status": asset.status}
 
 
