@@ -39,6 +39,21 @@ class Column:
     type: Literal["string", "integer", "number", "date", "boolean"] = "string"
 
 
+# Columns several domains publish under the same name and words.
+DATE = Column("date", "Ngày", "Date", "date")
+WARD = Column("ward", "Phường", "Ward")
+SHARE_PERCENT = Column("share_percent", "Tỷ lệ (%)", "Share (%)", "number")
+
+
+def point_features(points: Iterable[tuple[float, float, dict[str, Any]]]) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of (longitude, latitude, properties) points."""
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": props}
+        for lon, lat, props in points
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
 @dataclass(frozen=True)
 class Dataset:
     """One public dataset a domain offers."""

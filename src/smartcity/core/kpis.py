@@ -8,10 +8,10 @@ places, one per ward valid on `context.on` (the unit of date).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from smartcity.core import clock
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from smartcity.core.db import Database
 
 Direction = Literal["up", "down"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -73,3 +74,17 @@ class Indicator:
     def domain(self) -> str:
         """The domain that offers the indicator (the code's first part)."""
         return self.code.split(".", 1)[0]
+
+
+def per_ward(
+    tallies: Callable[[Database, KpiContext], Mapping[str | None, T]],
+    pick: Callable[[T], KpiValue],
+    empty: KpiValue,
+) -> Callable[[Database, KpiContext], list[KpiValue]]:
+    """An indicator's `compute` from tallies by ward code (None for the city): `pick` of each tally, with its
+    ward; `empty` when the period has none."""
+
+    def compute(db: Database, ctx: KpiContext) -> list[KpiValue]:
+        return [replace(pick(tally), ward=ward) for ward, tally in tallies(db, ctx).items()] or [empty]
+
+    return compute

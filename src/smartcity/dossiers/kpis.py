@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import select
 
 from smartcity.core import clock
 from smartcity.core.db import Database
-from smartcity.core.kpis import Indicator, KpiContext, KpiValue
+from smartcity.core.kpis import Indicator, KpiContext, KpiValue, per_ward
 from smartcity.dossiers import deadlines
 from smartcity.dossiers.models import Dossier, DossierRating
 from smartcity.dossiers.states import FINISHED
@@ -46,21 +45,11 @@ def _count(row: Counts, dossier: Dossier, rating: int | None, ctx: KpiContext) -
 
 
 def _share(numerator: str, denominator: str) -> Callable[[Database, KpiContext], list[KpiValue]]:
-    def compute(db: Database, ctx: KpiContext) -> list[KpiValue]:
-        counts = _counts(db, ctx).items()
-        return [KpiValue.share(row[numerator], row[denominator], ward) for ward, row in counts] or [
-            KpiValue(None)
-        ]
-
-    return compute
+    return per_ward(_counts, lambda row: KpiValue.share(row[numerator], row[denominator]), KpiValue(None))
 
 
 def _total(name: str) -> Callable[[Database, KpiContext], list[KpiValue]]:
-    def compute(db: Database, ctx: KpiContext) -> list[KpiValue]:
-        table: dict[Any, Counts] = _counts(db, ctx)
-        return [KpiValue(float(row[name]), ward=ward) for ward, row in table.items()] or [KpiValue(0.0)]
-
-    return compute
+    return per_ward(_counts, lambda row: KpiValue(float(row[name])), KpiValue(0.0))
 
 
 INDICATORS: list[Indicator] = [

@@ -355,14 +355,14 @@ def payment_return(request: Request) -> Response:
         params=dict(request.query_params),
         channel="return",
     )
-    if verdict.dossier_code is None:
+    if verdict.subject is None:
         raise BadRequest(f"Kết quả thanh toán không hợp lệ ({verdict.message}).")
     message = (
         "paid"
         if verdict.verdict in ("accepted", "duplicate") and verdict.response_code in ("00", "02")
         else "declined"
     )
-    return RedirectResponse(f"/ho-so/{verdict.dossier_code}?msg={message}", status_code=303)
+    return RedirectResponse(f"/ho-so/{verdict.subject}?msg={message}", status_code=303)
 
 
 @router.post("/ho-so/{code}/danh-gia")

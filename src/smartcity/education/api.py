@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
@@ -10,8 +12,11 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from smartcity.core import clock
+from smartcity.core.config import Settings
+from smartcity.core.db import Database
 from smartcity.core.errors import PayloadTooLarge, UnsupportedMediaType
 from smartcity.core.pages import Page, PagingDep
+from smartcity.core.security import Actor
 from smartcity.core.sheets import XLSX_MEDIA_TYPE as XLSX
 from smartcity.education import service
 from smartcity.education.schemas import (
@@ -154,16 +159,21 @@ async def read_xlsx(file: UploadFile, settings: Any) -> bytes:
     return bytes(content)
 
 
+async def _import(
+    file: UploadFile, db: Database, settings: Settings, actor: Actor, code: str, importer: Callable[..., int]
+) -> dict[str, int]:
+    """An XLSX list read within its limit, then imported into the school (all or nothing) off the loop."""
+    content = await read_xlsx(file, settings)
+    call = partial(importer, db, actor=actor, settings=settings, school_code=code, content=content)
+    return {"imported": await run_in_threadpool(call)}
+
+
 @router.post("/schools/{code}/students/import", summary="Import a student list from XLSX (all or nothing)")
 async def import_students(
     db: DbDep, settings: SettingsDep, actor: UserDep, code: str, file: Annotated[UploadFile, File()]
 ) -> dict[str, int]:
     """Every bad row is reported with its number; nothing is stored unless all rows are good."""
-    content = await read_xlsx(file, settings)
-    rows = await run_in_threadpool(
-        lambda: service.import_students(db, actor=actor, settings=settings, school_code=code, content=content)
-    )
-    return {"imported": rows}
+    return await _import(file, db, settings, actor, code, service.import_students)
 
 
 @router.get("/templates/students.xlsx", summary="The XLSX template of a student list")
@@ -388,11 +398,7 @@ async def import_assets(
     db: DbDep, settings: SettingsDep, actor: UserDep, code: str, file: Annotated[UploadFile, File()]
 ) -> dict[str, int]:
     """Every bad row is reported with its number; nothing is stored unless all rows are good."""
-    content = await read_xlsx(file, settings)
-    rows = await run_in_threadpool(
-        lambda: service.import_assets(db, actor=actor, settings=settings, school_code=code, content=content)
-    )
-    return {"imported": rows}
+    return await _import(file, db, settings, actor, code, service.import_assets)
 
 
 @router.get("/assets/{asset_id}/movements", summary="An item's history in the register")

@@ -10,7 +10,7 @@ from typing import Any
 
 from smartcity.core import clock
 from smartcity.core.config import Settings
-from smartcity.core.datasets import Column, Dataset, suppress_small
+from smartcity.core.datasets import WARD, Column, Dataset, point_features, suppress_small
 from smartcity.core.db import Database
 from smartcity.core.errors import NotFound
 from smartcity.education import service
@@ -45,12 +45,7 @@ def _schools(db: Database, settings: Settings) -> Iterable[dict[str, Any]]:
 
 def _features(db: Database, settings: Settings) -> dict[str, Any]:
     """The schools as GeoJSON points with their public fields."""
-    features = []
-    for row in _schools(db, settings):
-        props = {k: v for k, v in row.items() if k not in ("lon", "lat")}
-        point = {"type": "Point", "coordinates": [row["lon"], row["lat"]]}
-        features.append({"type": "Feature", "geometry": point, "properties": props})
-    return {"type": "FeatureCollection", "features": features}
+    return point_features((row.pop("lon"), row.pop("lat"), row) for row in _schools(db, settings))
 
 
 def _by_ward_level(db: Database, settings: Settings) -> Iterable[dict[str, Any]]:
@@ -111,7 +106,7 @@ DATASETS: list[Dataset] = [
             Column("code", "Mã trường", "Code"),
             Column("name", "Tên trường", "Name"),
             Column("level", "Cấp học", "Level"),
-            Column("ward", "Phường", "Ward"),
+            WARD,
             Column("address", "Địa chỉ", "Address"),
             Column("phone", "Điện thoại", "Phone"),
             Column("capacity", "Quy mô (học sinh)", "Capacity (pupils)", "integer"),
@@ -134,7 +129,7 @@ DATASETS: list[Dataset] = [
         keywords=("sĩ số", "học sinh", "enrolment"),
         frequency="monthly",
         columns=(
-            Column("ward", "Phường", "Ward"),
+            WARD,
             Column("level", "Cấp học", "Level"),
             Column("schools", "Số trường", "Schools", "integer"),
             Column("students", "Học sinh", "Pupils", "integer"),

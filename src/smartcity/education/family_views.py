@@ -73,10 +73,10 @@ def payment_return(request: Request, db: DbDep, settings: SettingsDep, actor: Ac
     verdict = service.handle_callback(
         db, settings=settings, params=dict(request.query_params), channel="return"
     )
-    if verdict.invoice_number is None:
+    if verdict.subject is None:
         raise BadRequest(f"Kết quả thanh toán không hợp lệ ({verdict.message}).")
     message = "paid" if verdict.paid else "declined"
-    code = service.invoice_student_code(db, verdict.invoice_number)
+    code = service.invoice_student_code(db, verdict.subject)
     return RedirectResponse(f"/con-toi/{code}?msg={message}", status_code=303)
 
 

@@ -48,6 +48,8 @@ STAFF_LINKS = (
 WARD_LINE = ("#8a94a6", "Ranh giới phường (gần đúng)")  # the wards on the department's map, and its legend
 
 
+Month = Annotated[str, Form()]  # a month "YYYY-MM" from a form
+
 # ------------------------------------------------------------------------------------------ department
 
 
@@ -205,13 +207,7 @@ def fees(
 
 
 @router.post("/can-bo/giao-duc/truong/{code}/hoc-phi/lap-hoa-don", dependencies=CSRF)
-def issue(
-    db: DbDep,
-    settings: SettingsDep,
-    actor: PageUserDep,
-    code: str,
-    thang: Annotated[str, Form()],
-) -> Response:
+def issue(db: DbDep, settings: SettingsDep, actor: PageUserDep, code: str, thang: Month) -> Response:
     """Bill every student of the school for the month."""
     return _attempt(
         f"/can-bo/giao-duc/truong/{code}/hoc-phi",
@@ -222,13 +218,7 @@ def issue(
 
 
 @router.post("/can-bo/giao-duc/truong/{code}/hoc-phi/khoa-so", dependencies=CSRF)
-def close_month(
-    db: DbDep,
-    settings: SettingsDep,
-    actor: PageUserDep,
-    code: str,
-    thang: Annotated[str, Form()],
-) -> Response:
+def close_month(db: DbDep, settings: SettingsDep, actor: PageUserDep, code: str, thang: Month) -> Response:
     """Close a finished month's reconciliation."""
     return _attempt(
         f"/can-bo/giao-duc/truong/{code}/hoc-phi",

@@ -8,7 +8,7 @@ from typing import Any
 
 from smartcity.core import clock
 from smartcity.core.config import Settings
-from smartcity.core.datasets import Column, Dataset
+from smartcity.core.datasets import Column, Dataset, point_features
 from smartcity.core.db import Database
 from smartcity.environment import aqi, service
 
@@ -29,7 +29,7 @@ def _daily_rows(db: Database, settings: Settings) -> Iterable[dict[str, Any]]:
 
 def _stations(db: Database, settings: Settings) -> dict[str, Any]:
     latest = service.latest_aqi(db)
-    features = []
+    points = []
     for station in service.list_stations(db):
         props: dict[str, Any] = {
             "ten": station.name,
@@ -40,14 +40,8 @@ def _stations(db: Database, settings: Settings) -> dict[str, Any]:
                 "vn_aqi": latest[station.id].aqi,
                 "muc": aqi.BANDS_BY_CODE[latest[station.id].band].name_vi,
             }
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [station.lon, station.lat]},
-                "properties": props,
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
+        points.append((station.lon, station.lat, props))
+    return point_features(points)
 
 
 DATASETS = [

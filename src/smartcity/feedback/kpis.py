@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from smartcity.core.db import Database
-from smartcity.core.kpis import Indicator, KpiContext, KpiValue
+from smartcity.core.kpis import Indicator, KpiContext, KpiValue, per_ward
 from smartcity.feedback.models import Report
 from smartcity.feedback.service import OPEN_STATUSES
 from smartcity.feedback.stats import SATISFIED
@@ -62,14 +62,7 @@ def _add(tally: _Tally, row: Any, ctx: KpiContext) -> None:
 
 
 def _kpi(pick: Callable[[_Tally], KpiValue]) -> Callable[[Database, KpiContext], list[KpiValue]]:
-    def compute(db: Database, ctx: KpiContext) -> list[KpiValue]:
-        values = []
-        for ward, tally in _tallies(db, ctx).items():
-            value = pick(tally)
-            values.append(KpiValue(value.value, ward, value.numerator, value.denominator))
-        return values or [pick(_Tally())]
-
-    return compute
+    return per_ward(_tallies, pick, pick(_Tally()))
 
 
 INDICATORS: list[Indicator] = [

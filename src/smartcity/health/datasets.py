@@ -8,7 +8,7 @@ from typing import Any
 
 from smartcity.core import clock
 from smartcity.core.config import Settings
-from smartcity.core.datasets import Column, Dataset, suppress_small
+from smartcity.core.datasets import DATE, SHARE_PERCENT, WARD, Column, Dataset, suppress_small
 from smartcity.core.db import Database
 from smartcity.health import service
 from smartcity.health.labels import AGE_GROUPS
@@ -76,12 +76,12 @@ DATASETS: list[Dataset] = [
         keywords=("y tế", "bệnh án điện tử", "health record"),
         frequency="daily",
         columns=(
-            Column("date", "Ngày", "Date", "date"),
-            Column("ward", "Phường", "Ward"),
+            DATE,
+            WARD,
             Column("age_group", "Nhóm tuổi", "Age group"),
             Column("records", "Số có bệnh án", "Records", "integer"),
             Column("population", "Dân số", "Population", "integer"),
-            Column("share_percent", "Tỷ lệ (%)", "Share (%)", "number"),
+            SHARE_PERCENT,
         ),
         rows=coverage_rows,
     ),
@@ -97,13 +97,13 @@ DATASETS: list[Dataset] = [
         keywords=("tiêm chủng", "TCMR", "immunisation"),
         frequency="daily",
         columns=(
-            Column("date", "Ngày", "Date", "date"),
-            Column("ward", "Phường", "Ward"),
+            DATE,
+            WARD,
             Column("vaccine", "Vắc xin", "Vaccine"),
             Column("dose", "Mũi", "Dose", "integer"),
             Column("eligible", "Trẻ đến tuổi", "Eligible", "integer"),
             Column("vaccinated", "Đã tiêm", "Vaccinated", "integer"),
-            Column("share_percent", "Tỷ lệ (%)", "Share (%)", "number"),
+            SHARE_PERCENT,
         ),
         rows=immunisation_rows,
     ),
@@ -117,7 +117,7 @@ DATASETS: list[Dataset] = [
         keywords=("dịch bệnh", "epidemic curve"),
         frequency="daily",
         columns=(
-            Column("date", "Ngày", "Date", "date"),
+            DATE,
             Column("new_cases", "Ca mới", "New cases", "integer"),
         ),
         rows=curve_rows,

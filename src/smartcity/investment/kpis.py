@@ -18,7 +18,7 @@ def _rate(db: Database, context: KpiContext) -> list[KpiValue]:
 def _on_schedule(db: Database, context: KpiContext) -> list[KpiValue]:
     """Projects under way still within their expected end, in percent."""
     within, total = service.schedule_counts(db, on=context.on)
-    return [KpiValue(round(100 * within / total, 1) if total else None, numerator=within, denominator=total)]
+    return [KpiValue.share(within, total, digits=1)]
 
 
 INDICATORS: list[Indicator] = [

@@ -8,6 +8,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 from sqlalchemy import false, func, or_, select
+from sqlalchemy.orm import Session
 
 from smartcity.city import service as city_service
 from smartcity.core.db import Database, get_or_404
@@ -188,30 +189,20 @@ def road_totals(db: Database, *, first_year: int, last_year: int) -> dict[str, A
     }
 
 
+def _sums(session: Session, key: Any, amount: Any, *where: Any) -> dict[Any, Any]:
+    """The sum of `amount` by `key` over the rows that meet `where`."""
+    return dict(session.execute(select(key, func.sum(amount)).where(*where).group_by(key)).tuples().all())
+
+
 def slowest_projects(db: Database, *, year: int, limit: int = 10) -> list[dict[str, Any]]:
     """Projects with capital this year (plan and adjustments), slowest first; payments within the deadline."""
     with db.session() as session:
-        plans = {
-            key: total
-            for key, total in session.execute(
-                select(CapitalPlan.project_id, func.sum(CapitalPlan.amount))
-                .where(CapitalPlan.year == year)
-                .group_by(CapitalPlan.project_id)
-            )
-        }
-        paid = {
-            key: total
-            for key, total in session.execute(
-                select(Disbursement.project_id, func.sum(Disbursement.amount))
-                .where(counted_payment(year))
-                .group_by(Disbursement.project_id)
-            )
-        }
-        for pid, change in session.execute(
-            select(CapitalAdjustment.project_id, func.sum(CapitalAdjustment.amount))
-            .where(CapitalAdjustment.year == year)
-            .group_by(CapitalAdjustment.project_id)
-        ):
+        plans = _sums(session, CapitalPlan.project_id, CapitalPlan.amount, CapitalPlan.year == year)
+        paid = _sums(session, Disbursement.project_id, Disbursement.amount, counted_payment(year))
+        changes = _sums(
+            session, CapitalAdjustment.project_id, CapitalAdjustment.amount, CapitalAdjustment.year == year
+        )
+        for pid, change in changes.items():
             plans[pid] = plans.get(pid, 0) + change
         projects = {p.id: p for p in session.scalars(select(Project).where(Project.id.in_(list(plans))))}
     rows: list[dict[str, Any]] = []
@@ -369,22 +360,10 @@ def schedule_counts(db: Database, *, on: date) -> tuple[int, int]:
 def project_money(db: Database, *, project_id: int) -> list[dict[str, Any]]:
     """A project's planned and disbursed capital per plan year (million VND)."""
     with db.session() as session:
-        planned = {
-            key: total
-            for key, total in session.execute(
-                select(CapitalPlan.year, func.sum(CapitalPlan.amount))
-                .where(CapitalPlan.project_id == project_id)
-                .group_by(CapitalPlan.year)
-            )
-        }
-        paid = {
-            key: total
-            for key, total in session.execute(
-                select(Disbursement.plan_year, func.sum(Disbursement.amount))
-                .where(Disbursement.project_id == project_id)
-                .group_by(Disbursement.plan_year)
-            )
-        }
+        planned = _sums(session, CapitalPlan.year, CapitalPlan.amount, CapitalPlan.project_id == project_id)
+        paid = _sums(
+            session, Disbursement.plan_year, Disbursement.amount, Disbursement.project_id == project_id
+        )
     return [
         {"key": y, "planned": int(planned.get(y, 0)), "disbursed": int(paid.get(y, 0))}
         for y in sorted(set(planned) | set(paid))

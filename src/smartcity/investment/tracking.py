@@ -100,23 +100,20 @@ def _add(db: Database, actor: Actor, row: Base, action: str, project_id: int) ->
         return row_id
 
 
+def _latest(session: Any, column: Any, project_id: int, on: Any) -> Any:
+    """`column` of the project's latest row by the date `on`, then id (None when it has none)."""
+    model = column.class_
+    order = (on.desc(), model.id.desc())
+    return session.scalar(select(column).where(model.project_id == project_id).order_by(*order).limit(1))
+
+
 def _refresh_project(session: Any, project_id: int) -> None:
     """The project's total investment from its latest decision and progress from its latest report."""
     project = session.get(Project, project_id)
-    total = session.scalar(
-        select(Decision.total_investment)
-        .where(Decision.project_id == project_id)
-        .order_by(Decision.signed_on.desc(), Decision.id.desc())
-        .limit(1)
-    )
+    total = _latest(session, Decision.total_investment, project_id, Decision.signed_on)
     if total is not None:
         project.total_investment = int(total)
-    percent = session.scalar(
-        select(ProgressReport.percent)
-        .where(ProgressReport.project_id == project_id)
-        .order_by(ProgressReport.reported_on.desc(), ProgressReport.id.desc())
-        .limit(1)
-    )
+    percent = _latest(session, ProgressReport.percent, project_id, ProgressReport.reported_on)
     if percent is not None:
         project.progress_percent = int(percent)
     if session.get(Settlement, _settlement_id(session, project_id) or 0) is not None:

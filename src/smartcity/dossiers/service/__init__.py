@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from smartcity.dossiers import summary  # noqa: F401  (keeps the summary counts with every flush)
-from smartcity.dossiers.payments import PaymentOwner, payment_owners, payment_providers  # noqa: F401
 from smartcity.dossiers.service.actions import act, assignee_choices, proposed_result  # noqa: F401
 from smartcity.dossiers.service.attachments_and_documents import (  # noqa: F401
     add_attachments,

@@ -235,22 +235,22 @@ def transfer_asset(
             learning_device=asset.learning_device,
         )
         new = _insert(s, target.id, moved, actor, kind="transfer_in", other=school.id, reason=data.reason)
-        uow.audit(
-            "education.asset.transferred",
-            "asset",
-            f"{school.code}/{asset.code}",
-            after={"to": target.code, "quantity": data.quantity},
-        )
-        uow.publish(
-            AssetWrittenOff(
-                school_code=school.code,
-                asset_code=asset.code,
-                quantity=data.quantity,
-                value_vnd=value,
-                reason="transfer",
-            )
-        )
+        action = "education.asset.transferred"
+        _units_out(uow, action, school, asset, value, "transfer", to=target.code, quantity=data.quantity)
         return {"to_code": new.code, "remaining": asset.quantity}
+
+
+def _units_out(
+    uow: UnitOfWork, action: str, school: School, asset: Asset, value: int, reason: str, /, **after: Any
+) -> None:
+    """Units (`after["quantity"]`) leave the school's register, transferred or written off: audited, and told
+    to the others."""
+    uow.audit(action, "asset", f"{school.code}/{asset.code}", after=after)
+    quantity = after["quantity"]
+    event = AssetWrittenOff(
+        school_code=school.code, asset_code=asset.code, quantity=quantity, value_vnd=value, reason=reason
+    )
+    uow.publish(event)
 
 
 def write_off(
@@ -277,21 +277,8 @@ def write_off(
                 actor=actor.label,
             )
         )
-        uow.audit(
-            "education.asset.written_off",
-            "asset",
-            f"{school.code}/{asset.code}",
-            after={"quantity": data.quantity, "reason": data.reason},
-        )
-        uow.publish(
-            AssetWrittenOff(
-                school_code=school.code,
-                asset_code=asset.code,
-                quantity=data.quantity,
-                value_vnd=value,
-                reason=data.reason,
-            )
-        )
+        action = "education.asset.written_off"
+        _units_out(uow, action, school, asset, value, data.reason, quantity=data.quantity, reason=data.reason)
         return {"remaining": asset.quantity, "status": asset.status}
 
 
