@@ -213,3 +213,22 @@ def test_a_number_past_what_the_database_holds_is_a_422_problem(client, number):
         assert answer.status_code == 422, path
         assert answer.json()["type"].endswith("/problems/validation-failed")
     assert client.get(f"/api/v1/investment/projects/{2**63 - 1}").status_code == 404  # the largest id is fine
+
+
+def test_a_staff_list_asked_for_a_page_far_past_its_end_is_an_empty_page(client, db, settings, monkeypatch):
+    """`/can-bo/thong-bao?page=437886250` was a 500 on both engines (an offset past the deepest allowed)."""
+    from argon2 import PasswordHasher
+
+    from smartcity.accounts import service as accounts
+    from smartcity.core.security import Actor
+
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    password = "pager horse battery"
+    accounts.create_user(
+        db, actor=Actor.system("t"), username="pager", password=password, roles=[("operator", None)]
+    )
+    token = accounts.login_for_token(
+        db, settings=settings, username="pager", password=password, client_ip="10.9.9.9"
+    ).access_token
+    headers = {"Authorization": f"Bearer {token}", "accept": "text/html"}
+    assert client.get("/can-bo/thong-bao?page=437886250", headers=headers).status_code == 200
