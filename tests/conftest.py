@@ -112,14 +112,30 @@ def _worker_database_url(base_url: str, worker: str) -> str:
         return base_url
     from sqlalchemy.engine import make_url
 
-    url = make_url(base_url)
-    name = f"{url.database}_{worker}"
+    return _create_database(base_url, f"{make_url(base_url).database}_{worker}")
+
+
+def _create_database(base_url: str, name: str) -> str:
+    """The database `name` on the server of `base_url`, created when missing (its URL). One left over from an
+    earlier run is kept: `_migrate_empty` resets its schema, far cheaper than DROP DATABASE (a checkpoint)."""
+    from sqlalchemy.engine import make_url
+
     admin = Database(Settings(database_url=base_url).resolved_database_url)
     with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first()
+        if found is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    return make_url(base_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _migrate_empty(database: Database) -> None:
+    """Give an empty PostgreSQL database PostGIS and the platform's schema."""
+    with database.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    upgrade(database)
 
 
 @pytest.fixture(scope="session")
@@ -130,13 +146,28 @@ def postgres_database(worker_id: str) -> Iterator[Database | None]:
         return
     url = _worker_database_url(POSTGRES_URL, worker_id)
     database = Database(Settings(database_url=url).resolved_database_url)
-    with database.engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
-    upgrade(database)
+    _migrate_empty(database)
     yield database
     database.dispose()
+
+
+@contextmanager
+def private_postgres_database(purpose: str, worker: str) -> Iterator[Database]:
+    """A migrated PostgreSQL database of the caller's own, `<base>_<purpose>_<xdist worker>`, reset on entry:
+    for module-scoped fixtures whose data must outlive the truncation the `db` fixture does before each test
+    of the worker. Skips (fails under SMARTCITY_REQUIRE_SERVICES=1) when PostgreSQL is not configured."""
+    if not POSTGRES_URL:
+        service_missing("PostgreSQL tests need SMARTCITY_TEST_POSTGRES_URL (.ci/run sets it)")
+    assert POSTGRES_URL is not None
+    from sqlalchemy.engine import make_url
+
+    name = f"{make_url(POSTGRES_URL).database}_{purpose}_{worker or 'master'}"
+    database = Database(Settings(database_url=_create_database(POSTGRES_URL, name)).resolved_database_url)
+    try:
+        _migrate_empty(database)
+        yield database
+    finally:
+        database.dispose()
 
 
 def _truncate_all(database: Database) -> None:

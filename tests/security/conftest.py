@@ -1,10 +1,12 @@
-"""Fixtures of the security suite: one application on a private SQLite copy with a user per role."""
+"""Fixtures of the security suite: one application with a user per role, on a private SQLite copy or on a
+PostgreSQL database of its own."""
 
 from __future__ import annotations
 
 import json
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ from smartcity.core.db import Database
 from smartcity.core.security import Actor
 from smartcity.signing import service as signing_service
 from smartcity.web.ratelimit import RateLimitSettings
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, private_postgres_database
 from tests.dossiers.dossier_fixtures import ORG_CHART
 
 PASSWORD = "role horse battery staple"
@@ -51,12 +53,9 @@ class RoleApp:
         return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.fixture(scope="module")
-def role_app(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[RoleApp]:
-    """The app on its own SQLite copy, with the org chart, the city PKI and a user per role."""
-    folder = tmp_path_factory.mktemp("roles")
-    shutil.copy(sqlite_template, folder / "roles.db")
-    database = Database(f"sqlite:///{folder / 'roles.db'}")
+@contextmanager
+def seeded_role_app(database: Database, folder: Path) -> Iterator[RoleApp]:
+    """The app on a migrated, empty `database`, with the org chart, the city PKI and a user per role."""
     settings = Settings(
         data_dir=folder / "var", database_url=database.url, secret_key=TEST_SECRET, log_json=False
     )
@@ -81,4 +80,33 @@ def role_app(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) ->
     finally:
         accounts_service._hasher = saved_hasher
         accounts_service._dummy_hash.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def role_app(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[RoleApp]:
+    """The role app (see `seeded_role_app`) on its own SQLite copy."""
+    folder = tmp_path_factory.mktemp("roles")
+    shutil.copy(sqlite_template, folder / "roles.db")
+    database = Database(f"sqlite:///{folder / 'roles.db'}")
+    try:
+        with seeded_role_app(database, folder) as app:
+            yield app
+    finally:
         database.dispose()
+
+
+@pytest.fixture(scope="module")
+def postgres_role_app(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[RoleApp]:
+    """The role app on a PostgreSQL (PostGIS) database of its own, which the truncation the `db` fixture does
+    before other tests of the same worker cannot empty (skipped without SMARTCITY_TEST_POSTGRES_URL)."""
+    folder = tmp_path_factory.mktemp("roles-pg")
+    with private_postgres_database("roles", worker_id) as database, seeded_role_app(database, folder) as app:
+        yield app
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def role_app_each_engine(request: pytest.FixtureRequest) -> RoleApp:
+    """The role app on SQLite, then on PostgreSQL."""
+    fixture = "role_app" if request.param == "sqlite" else "postgres_role_app"
+    app: RoleApp = request.getfixturevalue(fixture)
+    return app

@@ -6,7 +6,7 @@ for signed-in ones. A route without a row fails the test, so a new route cannot 
 Requests are sent with made-up path values and empty bodies, so an allowed call usually ends in 404 or 422:
 what is checked is the gate, not the action. A route that validates its body or form before its role check
 answers 422 to everyone and is listed as reachable by everyone: its gate is then proved by its domain's tests.
-Regenerate after a reviewed change with
+Checked on SQLite and again on PostgreSQL (a database of its own). Regenerate after a reviewed change with
 SMARTCITY_AUTHZ_WRITE=1 (the diff is what the reviewer reads).
 """
 
@@ -117,19 +117,20 @@ def _expand(entry: str | list[str]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def observed(role_app) -> tuple[dict[str, list[str]], list[str]]:
-    """The matrix as the application answers it (written to the file with SMARTCITY_AUTHZ_WRITE=1)."""
-    seen, errors = observe(role_app)
-    if os.environ.get("SMARTCITY_AUTHZ_WRITE") == "1":
+def observed(role_app_each_engine) -> tuple[dict[str, list[str]], list[str]]:
+    """The matrix as the application answers it on each engine (written to the file with
+    SMARTCITY_AUTHZ_WRITE=1 from SQLite, the embedded default; PostgreSQL must then answer the same)."""
+    seen, errors = observe(role_app_each_engine)
+    if os.environ.get("SMARTCITY_AUTHZ_WRITE") == "1" and role_app_each_engine.db.is_sqlite:
         rows = {key: _compact(roles) for key, roles in sorted(seen.items())}
         header = "# Who may reach each route (see tests/security/test_authorisation_matrix.py).\n"
         MATRIX.write_text(header + yaml.safe_dump(rows, allow_unicode=True, width=200), encoding="utf-8")
     return seen, errors
 
 
-def test_every_route_has_a_row_and_no_row_is_stale(role_app, observed):
+def test_every_route_has_a_row_and_no_row_is_stale(role_app_each_engine, observed):
     matrix = yaml.safe_load(MATRIX.read_text(encoding="utf-8"))
-    routes = {f"{m} {p}" for m, p, _c in app_routes(role_app.app)} - NOT_PROBED
+    routes = {f"{m} {p}" for m, p, _c in app_routes(role_app_each_engine.app)} - NOT_PROBED
     missing = sorted(routes - set(matrix))
     stale = sorted(set(matrix) - routes)
     assert not missing, "routes without a row in authorisation.yaml:\n" + "\n".join(missing)

@@ -1,4 +1,5 @@
-"""The shell's HTTP defences: body limits refused early, security headers, no Host header echoed."""
+"""The shell's HTTP defences: body limits refused early, security headers, no Host header echoed, values the
+databases cannot hold refused alike on both engines."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import asyncio
 import pytest
 
 from smartcity.web.middleware import BodyLimit
+
+FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
 def test_a_body_declared_too_large_is_refused_before_it_is_read(client):
@@ -165,3 +168,67 @@ def test_a_deeply_nested_json_body_is_a_400_problem_in_the_requests_language(cli
     shallow = dict(deep, note=_nested(20)) if "id" in deep else dict(deep, attributes=_nested(20))
     passed = client.post(path, content=json.dumps(shallow).encode(), headers={"content-type": content_type})
     assert passed.status_code != 400 and passed.status_code < 500  # the route got the body and judged it
+
+
+NUL_REFUSED = "Dữ liệu gửi lên chứa ký tự NUL (U+0000), là ký tự không được chấp nhận."
+NUL_REFUSED_EN = "The request carries the NUL character (U+0000), which is not accepted."
+
+
+def test_text_with_the_nul_character_is_refused_at_the_edge_on_both_engines(client):
+    """PostgreSQL cannot hold U+0000 in text: a filter, a path or a body carrying it was a 500 there (found by
+    fuzzing on PostgreSQL) and stored on SQLite. Now both refuse it with a 400 before any handler runs."""
+    report = {"category_code": "ha-tang", "description": "Ổ gà\u0000lớn", "lat": 10.78, "lon": 106.7}
+    refused = [
+        client.get("/api/v1/feedback/reports?category=ha%00tang"),
+        client.get("/api/v1/ioc/incidents?type=%00"),
+        client.get("/api/v1/feedback/reports/PA%00-1"),
+        client.post("/api/v1/feedback/reports", json=report),
+        client.post("/login", content=b"username=a%00b&password=x", headers=FORM),
+    ]
+    for answer in refused:
+        assert answer.status_code == 400, answer.url
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["detail"] == NUL_REFUSED
+    english = client.get("/api/v1/feedback/reports?category=%00&lang=en")
+    assert english.json()["detail"] == NUL_REFUSED_EN
+    assert client.get("/api/v1/feedback/reports?category=ha-tang").status_code == 200
+
+
+def test_a_json_backslash_before_u0000_is_text_not_nul():
+    from smartcity.web.middleware import text_carries_nul
+
+    assert text_carries_nul(rb'{"a": "x\u0000"}', json_body=True)
+    assert text_carries_nul(rb'{"a": "x\\\u0000"}', json_body=True)  # a backslash, then NUL
+    assert not text_carries_nul(rb'{"a": "x\\u0000"}', json_body=True)  # a backslash, then "u0000"
+    assert not text_carries_nul(b'{"a": "x%00"}', json_body=True)  # JSON text, not a URL encoding
+    assert text_carries_nul(b"a=%00", json_body=False) and not text_carries_nul(b"a=%2500", json_body=False)
+
+
+@pytest.mark.parametrize("number", [2**63, 2**70])
+def test_a_number_past_what_the_database_holds_is_a_422_problem(client, number):
+    """An id past 64 bits was a 500 on both engines (OverflowError on SQLite, bigint out of range on
+    PostgreSQL; found by fuzzing on PostgreSQL): it is a value the request got wrong."""
+    for path in (f"/api/v1/investment/projects/{number}", f"/api/v1/feedback/photos/{number}"):
+        answer = client.get(path)
+        assert answer.status_code == 422, path
+        assert answer.json()["type"].endswith("/problems/validation-failed")
+    assert client.get(f"/api/v1/investment/projects/{2**63 - 1}").status_code == 404  # the largest id is fine
+
+
+def test_a_staff_list_asked_for_a_page_far_past_its_end_is_an_empty_page(client, db, settings, monkeypatch):
+    """`/can-bo/thong-bao?page=437886250` was a 500 on both engines (an offset past the deepest allowed)."""
+    from argon2 import PasswordHasher
+
+    from smartcity.accounts import service as accounts
+    from smartcity.core.security import Actor
+
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    password = "pager horse battery"
+    accounts.create_user(
+        db, actor=Actor.system("t"), username="pager", password=password, roles=[("operator", None)]
+    )
+    token = accounts.login_for_token(
+        db, settings=settings, username="pager", password=password, client_ip="10.9.9.9"
+    ).access_token
+    headers = {"Authorization": f"Bearer {token}", "accept": "text/html"}
+    assert client.get("/can-bo/thong-bao?page=437886250", headers=headers).status_code == 200

@@ -28,8 +28,9 @@ class PageParams(BaseModel):
 
     @classmethod
     def for_page(cls, page: int, size: int = 50) -> PageParams:
-        """The slice of 1-based page number `page` of `size` rows (HTML lists)."""
-        return cls(limit=size, offset=(max(page, 1) - 1) * size)
+        """The slice of 1-based page number `page` of `size` rows (HTML lists); a page number past the
+        deepest offset gives the (empty) slice there, as any page past the end does, not a 500."""
+        return cls(limit=size, offset=min((max(page, 1) - 1) * size, MAX_OFFSET))
 
 
 class Page(BaseModel, Generic[T]):

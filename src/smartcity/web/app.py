@@ -29,6 +29,7 @@ from smartcity.web.middleware import (
     BodyLimit,
     JsonDepthLimit,
     MovedPaths,
+    NulRefusal,
     RequestObserver,
     SecurityHeaders,
     SharedReads,
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         https_only=settings.secure_cookies,
         max_age=12 * 3600,
     )
+    app.add_middleware(NulRefusal)  # inside JsonDepthLimit: a body it reads is bounded and flat enough
     app.add_middleware(JsonDepthLimit, max_depth=settings.max_json_depth)  # inside BodyLimit: size first
     app.add_middleware(
         BodyLimit,

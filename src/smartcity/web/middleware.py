@@ -1,5 +1,5 @@
 """Pure ASGI middleware of the shell: request id and metrics, security headers, request body limits (size
-and JSON nesting depth), one database connection for a request's reads."""
+and JSON nesting depth), refusal of the NUL character, one database connection for a request's reads."""
 
 from __future__ import annotations
 
@@ -237,8 +237,12 @@ def json_nesting_exceeds(body: bytes, max_depth: int) -> bool:
     return b"[]" in brackets or brackets.count(b"[") > max_depth
 
 
+def _content_type(scope: Scope) -> str:
+    return (_header(scope, b"content-type") or "").split(";", 1)[0].strip().lower()
+
+
 def _is_json(scope: Scope) -> bool:
-    content_type = (_header(scope, b"content-type") or "").split(";", 1)[0].strip().lower()
+    content_type = _content_type(scope)
     return content_type in ("", "application/json") or content_type.endswith("+json")
 
 
@@ -257,45 +261,115 @@ class JsonDepthLimit:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS") or not _is_json(scope):
             await self.app(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away: nothing to answer
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        body = b"".join(chunks)
+        body = await _whole_body(receive)
+        if body is None:
+            return  # the client went away: nothing to answer
         if json_nesting_exceeds(body, self.max_depth):
-            await _too_deep(scope, receive, send, self.max_depth)
+            await _refuse_deep(scope, receive, send, self.max_depth)
             return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, _replaying(body, receive), send)
 
 
-async def _too_deep(scope: Scope, receive: Receive, send: Send, max_depth: int) -> None:
+# A JSON escape of U+0000: an odd run of backslashes before u0000 ("\\u0000" is a backslash, then text).
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_FORM = "application/x-www-form-urlencoded"
+
+
+def text_carries_nul(body: bytes, *, json_body: bool) -> bool:
+    """True if a JSON body (escaped) or a URL-encoded one (percent-encoded or raw) carries U+0000."""
+    if json_body:
+        return _JSON_NUL.search(body) is not None
+    return b"%00" in body or b"\x00" in body
+
+
+class NulRefusal:
+    """Refuse a request whose path, query or text body (JSON, URL-encoded form) carries the NUL character
+    (U+0000) with a 400 problem in the request's language, before any handler sees the value: PostgreSQL
+    cannot hold it in text (the query or insert failed with a 500) where SQLite would store it, so both
+    engines now answer alike. Multipart bodies are left whole to their handlers (a file may hold NUL bytes).
+
+    Placed inside BodyLimit, so the body it reads whole is already bounded in size."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"] or text_carries_nul(scope.get("query_string", b""), json_body=False):
+            await _refuse_nul(scope, receive, send)
+            return
+        json_body = _is_json(scope)
+        if scope["method"] in ("GET", "HEAD", "OPTIONS") or not (json_body or _content_type(scope) == _FORM):
+            await self.app(scope, receive, send)
+            return
+        body = await _whole_body(receive)
+        if body is None:
+            return  # the client went away: nothing to answer
+        if text_carries_nul(body, json_body=json_body):
+            await _refuse_nul(scope, receive, send)
+            return
+        await self.app(scope, _replaying(body, receive), send)
+
+
+async def _refuse_deep(scope: Scope, receive: Receive, send: Send, max_depth: int) -> None:
+    gettext = _words(scope).gettext
+    text = gettext("Dữ liệu JSON lồng nhau quá %(levels)s cấp; vui lòng gửi dữ liệu ít cấp hơn.")
+    await _refuse(scope, receive, send, text % {"levels": max_depth})
+
+
+async def _refuse_nul(scope: Scope, receive: Receive, send: Send) -> None:
+    gettext = _words(scope).gettext
+    text = gettext("Dữ liệu gửi lên chứa ký tự NUL (U+0000), là ký tự không được chấp nhận.")
+    await _refuse(scope, receive, send, text, field="request")
+
+
+async def _whole_body(receive: Receive) -> bytes | None:
+    """The request body read whole, None if the client went away first."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """A receive that hands the app the body already read, then whatever the client sends next."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+def _words(scope: Scope) -> Any:
+    """The web catalogue in the request's language (for the refusals answered here)."""
+    from starlette.requests import Request
+
+    from smartcity.core.i18n import get_translations
+    from smartcity.web.templating import request_locale
+
+    return get_translations(request_locale(Request(scope)), "web")
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, message: str, field: str = "body") -> None:
+    """Answer a 400 problem (or page) with `message`, already in the request's language, about `field`."""
     from starlette.requests import Request
 
     from smartcity.core.errors import BadRequest
-    from smartcity.core.i18n import get_translations
     from smartcity.web.problems import problem_response
-    from smartcity.web.templating import request_locale
 
-    request = Request(scope, receive)
-    text = get_translations(request_locale(request), "web").gettext(
-        "Dữ liệu JSON lồng nhau quá %(levels)s cấp; vui lòng gửi dữ liệu ít cấp hơn."
-    )
-    message = text % {"levels": max_depth}
-    error = BadRequest(message, errors=[{"field": "body", "message": message}])
-    await problem_response(request, error)(scope, receive, send)
+    error = BadRequest(message, errors=[{"field": field, "message": message}])
+    await problem_response(Request(scope, receive), error)(scope, receive, send)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

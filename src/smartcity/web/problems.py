@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from smartcity.core.errors import (
@@ -48,6 +49,15 @@ def validation_problem(exc: RequestValidationError) -> AppError:
         errors.append({"field": _field_name(tuple(error.get("loc", ()))), "message": error.get("msg", "")})
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return ValidationFailed(detail or "Invalid input", errors=errors)
+
+
+def value_out_of_range(request: Request, exc: Exception) -> AppError:
+    """A 422 for a value in the request that the database refuses to hold or compare: PostgreSQL's data
+    exceptions (a number past bigint or integer, text it cannot store) and SQLite's OverflowError (an integer
+    past 64 bits). Both engines then answer alike, and the cause stays in the log."""
+    log.warning("value refused by the database on %s %s: %s", request.method, request.url.path, exc)
+    detail = "A value in the request is outside what the platform can store (a number too large?)."
+    return ValidationFailed(detail, errors=[{"field": "request", "message": detail}])
 
 
 def problem_response(request: Request, error: AppError) -> Response:
@@ -107,6 +117,11 @@ def install_problem_handlers(app: FastAPI) -> None:
             error.status, error.title = exc.status_code, str(exc.detail)
         error.headers.update(exc.headers or {})
         return problem_response(request, error)
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def _value_the_database_refuses(request: Request, exc: Exception) -> Response:
+        return problem_response(request, value_out_of_range(request, exc))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
