@@ -144,21 +144,24 @@ async def login_submit(
             status_code=401,
             error=str(exc.detail) if second_factor else "Tên đăng nhập hoặc mật khẩu không đúng.",
         )
-    session_key = await run_in_threadpool(
-        lambda: service.start_web_session(
-            db,
-            user_id=result.user_id,
-            generation=result.generation,
-            client_ip=_client_ip(request),
-            user_agent=request.headers.get("user-agent"),
-        )
-    )
-    request.session.clear()
-    request.session.update({SESSION_KEY: session_key, SESSION_CSRF: new_csrf_token()})
+    await run_in_threadpool(_start_session, request, db, result.user_id, result.generation)
     if not next_url:
         roles = [role for role, _unit in service.actor_for_user(db, result.user_id).roles]
         next_url = home_for(roles)
     return RedirectResponse(next_url, status_code=303)
+
+
+def _start_session(request: Request, db: Database, user_id: int, generation: int) -> None:
+    """A new web session for the user: its key and a fresh CSRF token in the cookie."""
+    session_key = service.start_web_session(
+        db,
+        user_id=user_id,
+        generation=generation,
+        client_ip=_client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    request.session.clear()
+    request.session.update({SESSION_KEY: session_key, SESSION_CSRF: new_csrf_token()})
 
 
 def _client_ip(request: Request) -> str | None:
@@ -203,15 +206,7 @@ def login_with_link(request: Request, db: Annotated[Database, Depends(get_db)], 
         result = service.use_sign_in_link(db, settings=get_settings(request), token=t[:2000])
     except Unauthorized as exc:
         return _login_page(request, next_url="/can-bo", username="", status_code=401, error=str(exc.detail))
-    session_key = service.start_web_session(
-        db,
-        user_id=result.user_id,
-        generation=result.generation,
-        client_ip=_client_ip(request),
-        user_agent=request.headers.get("user-agent"),
-    )
-    request.session.clear()
-    request.session.update({SESSION_KEY: session_key, SESSION_CSRF: new_csrf_token()})
+    _start_session(request, db, result.user_id, result.generation)
     return RedirectResponse("/can-bo", status_code=303)
 
 

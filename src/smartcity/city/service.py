@@ -252,7 +252,7 @@ def wards_geojson(db: Database, *, on: date) -> dict[str, Any]:
     query = select(AdministrativeUnit).where(_valid_on(on), AdministrativeUnit.level == "ward")
     with db.session() as s:
         units = s.scalars(query.order_by(AdministrativeUnit.code)).all()
-        features = [_ward_feature(u) for u in units]
+        features = [_unit_feature(u, note=u.geometry_note) for u in units]
     return {
         "type": "FeatureCollection",
         "features": features,
@@ -264,7 +264,7 @@ def wards_geojson(db: Database, *, on: date) -> dict[str, Any]:
     }
 
 
-def _ward_feature(unit: AdministrativeUnit) -> dict[str, Any]:
+def _unit_feature(unit: AdministrativeUnit, **extra: Any) -> dict[str, Any]:
     return {
         "type": "Feature",
         "id": unit.code,
@@ -274,7 +274,7 @@ def _ward_feature(unit: AdministrativeUnit) -> dict[str, Any]:
             "name": unit.name,
             "approximate": unit.geometry_approximate,
             "area_km2": unit.area_km2,
-            "note": unit.geometry_note,
+            **extra,
             "valid_from": unit.valid_from.isoformat() if unit.valid_from else None,
             "valid_to": unit.valid_to.isoformat() if unit.valid_to else None,
         },
@@ -297,21 +297,7 @@ def city_boundary(db: Database) -> dict[str, Any]:
         )
         if record is None or unit is None:
             raise NotFound("No city pack is loaded (run: smartcity citypack load thu-dau-mot)")
-        return {
-            "type": "Feature",
-            "id": unit.code,
-            "geometry": unit.geometry,
-            "properties": {
-                "code": unit.code,
-                "name": unit.name,
-                "pack": record.name,
-                "area_km2": unit.area_km2,
-                "approximate": unit.geometry_approximate,
-                "source": unit.source,
-                "valid_from": unit.valid_from.isoformat() if unit.valid_from else None,
-                "valid_to": unit.valid_to.isoformat() if unit.valid_to else None,
-            },
-        }
+        return _unit_feature(unit, pack=record.name, source=unit.source)
 
 
 # --------------------------------------------------------------------------------------------- calendar

@@ -24,6 +24,8 @@ from smartcity.core.db import Base, IdType, JSONType, UTCDateTime, utcnow
 
 GENESIS_HASH = "0" * 64
 _PG_AUDIT_LOCK = 7_401_718  # advisory lock key serialising appends to the chain on PostgreSQL
+# The fields of a row that its hash covers, in order.
+_HASHED = ("seq", "at", "actor", "action", "entity_type", "entity_id", "before", "after")
 
 
 class AuditEntry(Base):
@@ -96,34 +98,11 @@ def append_entries(session: Session, pending: list[PendingAudit], *, key: bytes)
     seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
     for item in pending:
         seq += 1
-        at = utcnow()
-        before, after = to_jsonable(item.before), to_jsonable(item.after)
-        digest = entry_digest(
-            key=key,
-            prev_hash=prev_hash,
-            seq=seq,
-            at=at,
-            actor=item.actor,
-            action=item.action,
-            entity_type=item.entity_type,
-            entity_id=item.entity_id,
-            before=before,
-            after=after,
-        )
-        session.add(
-            AuditEntry(
-                seq=seq,
-                at=at,
-                actor=item.actor,
-                action=item.action,
-                entity_type=item.entity_type,
-                entity_id=item.entity_id,
-                before=before,
-                after=after,
-                prev_hash=prev_hash,
-                hash=digest,
-            )
-        )
+        row: dict[str, Any] = {"seq": seq, "at": utcnow(), "actor": item.actor, "action": item.action}
+        row |= {"entity_type": item.entity_type, "entity_id": item.entity_id}
+        row |= {"before": to_jsonable(item.before), "after": to_jsonable(item.after)}
+        digest = entry_digest(key=key, prev_hash=prev_hash, **row)
+        session.add(AuditEntry(**row, prev_hash=prev_hash, hash=digest))
         prev_hash = digest
     session.flush()
 
@@ -163,18 +142,8 @@ def verify_chain(
                 return ChainReport(checked, expected_seq, f"row {expected_seq} is missing")
             if row.prev_hash != prev_hash:
                 return ChainReport(checked, row.seq, "does not follow the previous row's hash")
-            digest = entry_digest(
-                key=key,
-                prev_hash=row.prev_hash,
-                seq=row.seq,
-                at=row.at,
-                actor=row.actor,
-                action=row.action,
-                entity_type=row.entity_type,
-                entity_id=row.entity_id,
-                before=row.before,
-                after=row.after,
-            )
+            content = {name: getattr(row, name) for name in _HASHED}
+            digest = entry_digest(key=key, prev_hash=row.prev_hash, **content)
             if not hmac.compare_digest(digest, row.hash):
                 return ChainReport(checked, row.seq, "content does not match its hash")
             if anchor is not None and row.seq == anchor.seq and row.hash != anchor.hash:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from math import ceil
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 
@@ -75,6 +77,14 @@ class KeysetPage(Page[T], Generic[T]):
     def has_next(self) -> bool:
         """Whether a page follows this one (known from the cursor, the total may be an estimate)."""
         return self.next_cursor is not None
+
+
+def count_and_slice(
+    session: Session, query: Select[T], *order_by: Any, limit: int, offset: int
+) -> tuple[list[T], int]:
+    """The rows [offset, offset + limit) of `query` in this order, and how many rows the whole query has."""
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return list(session.scalars(query.order_by(*order_by).limit(limit).offset(offset))), int(total)
 
 
 def page_params(

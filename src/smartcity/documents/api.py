@@ -29,6 +29,7 @@ from smartcity.documents.schemas import (
     RegisterEntryRead,
 )
 from smartcity.web.deps import get_db, get_settings, require_actor
+from smartcity.web.responses import pdf_response
 from smartcity.web.uploads import read_pdf_upload
 
 api = APIRouter(prefix="/api/v1/documents", tags=["documents"])
@@ -40,13 +41,6 @@ ActorDep = Annotated[Actor, Depends(require_actor)]
 def signing_with(request: Request) -> service.Signing:
     """The settings signing needs, from the application."""
     return service.Signing(settings=get_settings(request))
-
-
-def pdf_response(pdf: bytes, filename: str) -> Response:
-    """A PDF shown inline."""
-    return Response(
-        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
-    )
 
 
 @api.get("/types", summary="Kinds of documents (Decree 30/2020, Appendix III)")

@@ -9,13 +9,13 @@ from starlette.concurrency import run_in_threadpool
 from smartcity.core.errors import AppError
 from smartcity.core.security import Actor
 from smartcity.documents import exchange, kinds
-from smartcity.documents.api import pdf_response
 from smartcity.documents.views_common import (
     StaffPage,
     _problem,
     _verification,
 )
 from smartcity.web.deps import get_db
+from smartcity.web.responses import pdf_response
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)  # included in views.router

@@ -171,6 +171,21 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text), style)
 
 
+def _two_columns(left: list[Flowable], right: list[Flowable], left_width: float, right_width: float) -> Table:
+    """Two top-aligned columns side by side, without padding (the header and the closing)."""
+    table = Table([[left, right]], colWidths=[left_width, right_width])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return table
+
+
 def _header(layout: Layout, left_width: float, right_width: float) -> Table:
     size = 13
     left: list[Flowable] = []
@@ -209,17 +224,7 @@ def _header(layout: Layout, left_width: float, right_width: float) -> Table:
             width=right_width,
         ),
     ]
-    table = Table([[left, right]], colWidths=[left_width, right_width])
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
-    return table
+    return _two_columns(left, right, left_width, right_width)
 
 
 def _closing(layout: Layout, left_width: float, right_width: float, sink: dict[str, Any]) -> Table:
@@ -234,17 +239,7 @@ def _closing(layout: Layout, left_width: float, right_width: float, sink: dict[s
             signer.append(_p(line.upper(), _style("authority", size=13, bold=True)))
     signer.append(_SignatureSpace(right_width, SIGNATURE_HEIGHT, sink))
     signer.append(_p(layout.signer_name, _style("signer", size=13, bold=True)))
-    table = Table([[recipients, signer]], colWidths=[left_width, right_width])
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
-    return table
+    return _two_columns(recipients, signer, left_width, right_width)
 
 
 def render(layout: Layout) -> Rendered:

@@ -17,7 +17,7 @@ from smartcity.core.errors import AppError, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.sheets import XLSX_MEDIA_TYPE, xlsx
 from smartcity.documents import agency_views, attachments, exchange, incoming_views, kinds, service
-from smartcity.documents.api import pdf_response, signing_with
+from smartcity.documents.api import signing_with
 from smartcity.documents.config import get_documents_settings
 from smartcity.documents.schemas import SECRECIES, URGENCIES, DocumentCreate
 from smartcity.documents.views_common import (
@@ -27,6 +27,7 @@ from smartcity.documents.views_common import (
     _verification,
 )
 from smartcity.web.deps import get_db
+from smartcity.web.responses import pdf_response
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -42,10 +42,6 @@ FIELD_NAMES = {
 }
 
 
-def _is_staff(actor: Actor) -> bool:
-    return any(actor.has_role(role) for role in STAFF)
-
-
 def _problem(exc: Exception) -> tuple[str, int]:
     """A plain Vietnamese sentence for an error, and its HTTP status."""
     if isinstance(exc, ValidationError):

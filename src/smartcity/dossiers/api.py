@@ -25,6 +25,7 @@ from smartcity.dossiers.schemas import (
     RatingIn,
 )
 from smartcity.web.deps import current_actor, get_db, get_settings, require_actor
+from smartcity.web.responses import pdf_response
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"])
 FILE_PREFIX = "file_"
@@ -300,11 +301,7 @@ def document(
     pdf = service.document_pdf(
         get_db(request), actor=actor, settings=get_settings(request), code=code, kind=kind
     )
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{code}-{kind}.pdf"'},
-    )
+    return pdf_response(pdf, f"{code}-{kind}.pdf")
 
 
 @router.post("/{code}/rating", status_code=201, summary="Rate the service (the applicant, after the result)")

@@ -246,13 +246,17 @@ def service_definition_endpoint(request: Request, service_code: str, fmt: str) -
 
     def build() -> Response:
         _check_jurisdiction(request, request.query_params, get_feedback_settings())
-        try:
-            category = service.get_category(get_db(request), service_code)
-        except AppError as exc:
-            raise Open311Error(404, f"service_code {service_code!r} not found") from exc
+        category = _category(get_db(request), service_code)
         return render(fmt, service_definition(category), root="service_definition")
 
     return _answer(fmt, build)
+
+
+def _category(db: Database, code: str) -> CategoryRead:
+    try:
+        return service.get_category(db, code)
+    except AppError as exc:
+        raise Open311Error(404, f"service_code {code!r} not found") from exc
 
 
 def _parse_date(value: str, name: str) -> datetime:
@@ -411,10 +415,7 @@ def _create(db: Database, secret: Keys, form: Any, photos: list[bytes]) -> dict[
     code = (form.get("service_code") or "").strip()
     if not code:
         raise Open311Error(400, "service_code is required")
-    try:
-        category = service.get_category(db, code)
-    except AppError as exc:
-        raise Open311Error(404, f"service_code {code!r} not found") from exc
+    category = _category(db, code)
     data = _report_input(form, category)
     result = service.submit_report(db, actor=actor, data=data, secret=secret, photos=photos)
     notice = f"Phản ánh đã chuyển tới {result.report.unit_name}."

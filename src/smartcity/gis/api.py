@@ -29,6 +29,7 @@ from smartcity.gis.schemas import (
     PlanningInfo,
 )
 from smartcity.web.deps import ActorDep, get_db, require_role
+from smartcity.web.responses import pdf_response
 
 router = APIRouter(prefix="/api/v1/gis", tags=["gis"])
 Staff = Annotated[Actor, Depends(require_role("specialist", "head"))]
@@ -153,11 +154,7 @@ def sheet(
         get_db(request), lon=lon, lat=lat, parcel=parcel, address=address, url=str(request.url)
     )
     name = info.parcel.key.replace("/", "-") if info.parcel else f"{info.lat:.5f}-{info.lon:.5f}"
-    return Response(
-        content,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="thong-tin-quy-hoach-{name}.pdf"'},
-    )
+    return pdf_response(content, f"thong-tin-quy-hoach-{name}.pdf")
 
 
 @router.post("/plan-check", response_model=PlanCheck, summary="Check a construction against the plan")

@@ -20,7 +20,6 @@ from smartcity.gis.layers import STREETS
 DISTRICTS_FILE = Path(__file__).with_name("data") / "binh_duong_districts.geojson"
 CITY_DISTRICT_CODE = "718"
 MAX_STREETS = 20_000
-DISTRICTS_SOURCE = "gis.chinhphu.vn (qua daohoangson/dvhcvn)"
 ATTRIBUTION = (
     "Ranh giới quận, huyện: gis.chinhphu.vn, bản sao daohoangson/dvhcvn (dữ liệu nhà nước công bố) · "
     "Đường phố: lớp đường phố của thành phố (bản demo: dữ liệu mô phỏng)"

@@ -51,7 +51,6 @@ __all__ = [
     "FeatureDocuments",
     "LayerChanged",
     "feature_document",
-    "forget_layers",
     "page_documents",
     "published_layer",
 ]
@@ -110,12 +109,6 @@ def _cached_layer(db: Database, slug: str) -> _CachedLayer:
         with _lock:
             _layers.setdefault(db, {})[slug] = cached
     return cached
-
-
-def forget_layers(db: Database) -> None:
-    """Drop this process's cached layers of `db` (they are read again on next use)."""
-    with _lock:
-        _layers.pop(db, None)
 
 
 def _check_stamp(db: Database, slug: str, row: Any, cached: _CachedLayer) -> None:

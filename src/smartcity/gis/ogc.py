@@ -327,29 +327,13 @@ def _items_read(request: Request, collection_id: str, *, cached: bool) -> Respon
     period = parse_datetime(params["datetime"]) if "datetime" in params else None
     limit, offset = parse_limit(params.get("limit")), parse_offset(params.get("offset"))
     filters = {name: params[name] for name in params if name in queryables}
+    query: dict[str, Any] = {"slug": collection_id, "bbox_filter": box, "period": period, "filters": filters}
     if cached and crs == CRS84 and layer.provider == "store" and not _wants_html(request):
-        documents = feature_documents.page_documents(
-            db,
-            slug=collection_id,
-            bbox_filter=box,
-            period=period,
-            filters=filters,
-            limit=limit,
-            offset=offset,
-        )
+        documents = feature_documents.page_documents(db, **query, limit=limit, offset=offset)
         return _geojson_page(request, collection_id, documents, limit, offset)
     if cached:  # every other form reads the layer afresh
         layer = service.get_layer(db, collection_id, published_only=True)
-    page = service.query_features(
-        db,
-        slug=collection_id,
-        layer=layer,
-        bbox_filter=box,
-        period=period,
-        filters=filters,
-        limit=limit,
-        offset=offset,
-    )
+    page = service.query_features(db, **query, layer=layer, limit=limit, offset=offset)
     features = [_feature_json(f, crs) for f in page.features]
     links = _page_links(
         request, collection_id, limit, offset, has_next=offset + len(features) < page.number_matched

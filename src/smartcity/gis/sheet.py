@@ -15,18 +15,8 @@ from shapely.geometry.base import BaseGeometry
 
 from smartcity.core.pdf import sans_fonts
 from smartcity.gis.geo import to_metric
+from smartcity.gis.layers import LAND_USE_COLOURS
 from smartcity.gis.schemas import PlanningInfo
-
-ZONE_COLOURS = {
-    "ODT": "#f4c27a",
-    "TMD": "#e86f6f",
-    "DGD": "#f2e46b",
-    "DYT": "#8fb3e8",
-    "DKV": "#8fd18c",
-    "TSC": "#c9a0dc",
-    "SKC": "#b0a08c",
-    "CLN": "#cfe8b0",
-}
 
 
 @dataclass(frozen=True)
@@ -45,7 +35,7 @@ def _fonts() -> tuple[str, str]:
 
 def zone_colour(land_use: str) -> str:
     """The map colour of a land-use code."""
-    return ZONE_COLOURS.get(land_use, "#dddddd")
+    return LAND_USE_COLOURS.get(land_use, "#dddddd")
 
 
 def render_sheet(

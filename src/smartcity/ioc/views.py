@@ -29,6 +29,7 @@ from smartcity.web.deps import (
     require_page_role,
     verify_csrf,
 )
+from smartcity.web.responses import pdf_response
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
@@ -361,11 +362,8 @@ def report(
 ) -> Response:
     """A daily or monthly report as PDF or XLSX."""
     if fmt == "pdf":
-        return Response(
-            reports.report_pdf(db, settings=settings, kind=kind, key=period),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="bao-cao-{kind}-{period}.pdf"'},
-        )
+        pdf = reports.report_pdf(db, settings=settings, kind=kind, key=period)
+        return pdf_response(pdf, f"bao-cao-{kind}-{period}.pdf")
     if fmt == "xlsx":
         return Response(
             reports.report_xlsx(db, settings=settings, kind=kind, key=period),

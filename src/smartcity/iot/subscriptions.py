@@ -21,9 +21,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from smartcity.core.db import Database, utcnow
+from smartcity.core.pages import count_and_slice
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot.models import NgsiDelivery, NgsiSubscription
@@ -265,9 +266,8 @@ def list_subscriptions(
     if not _sees_all(actor):
         query = query.where(NgsiSubscription.created_by == actor.label)
     with db.session() as s:
-        total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
-        page = query.order_by(NgsiSubscription.created_at, NgsiSubscription.id).limit(limit).offset(offset)
-        return list(s.scalars(page)), total
+        order = (NgsiSubscription.created_at, NgsiSubscription.id)
+        return count_and_slice(s, query, *order, limit=limit, offset=offset)
 
 
 def status_of(subscription: NgsiSubscription, now: datetime | None = None) -> str:

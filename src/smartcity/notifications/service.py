@@ -6,14 +6,14 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from babel.numbers import format_decimal
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, get_or_404, utcnow
 from smartcity.core.errors import Forbidden, NotFound
-from smartcity.core.pages import Page, PageParams
+from smartcity.core.pages import Page, PageParams, count_and_slice
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.notifications.channels import channel_for
@@ -144,14 +144,8 @@ def inbox(
     if unacknowledged:
         conditions.append(Message.acknowledged_at.is_(None))
     with db.session() as s:
-        total = s.scalar(select(func.count()).select_from(Message).where(*conditions)) or 0
-        rows = s.scalars(
-            select(Message)
-            .where(*conditions)
-            .order_by(Message.created_at.desc(), Message.id.desc())
-            .limit(paging.limit)
-            .offset(paging.offset)
-        )
+        query, order = select(Message).where(*conditions), (Message.created_at.desc(), Message.id.desc())
+        rows, total = count_and_slice(s, query, *order, limit=paging.limit, offset=paging.offset)
         return Page.of([MessageRead.model_validate(m) for m in rows], total=total, paging=paging)
 
 

@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, get_or_404, utcnow
 from smartcity.core.errors import Conflict, NotFound, ValidationFailed, found_or_404
 from smartcity.core.files import StoredFile
-from smartcity.core.pages import Page, PageParams
+from smartcity.core.pages import Page, PageParams, count_and_slice
 from smartcity.core.search import CitizenSection, SearchHit
 from smartcity.core.security import Actor
 from smartcity.core.text import fold
@@ -162,13 +162,9 @@ def list_posts(
         like = f"%{q.strip()}%"
         query = query.where(or_(Post.title_vi.ilike(like), Post.title_en.ilike(like)))
     with db.session() as s:
-        total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = s.scalars(
-            query.order_by(Post.published_at.desc().nulls_first(), Post.id.desc())
-            .limit(paging.limit)
-            .offset(paging.offset)
-        ).all()
-        return Page(items=[_read(p) for p in rows], total=total, limit=paging.limit, offset=paging.offset)
+        order = (Post.published_at.desc().nulls_first(), Post.id.desc())
+        rows, total = count_and_slice(s, query, *order, limit=paging.limit, offset=paging.offset)
+        return Page.of([_read(p) for p in rows], total=total, paging=paging)
 
 
 def image_of(db: Database, sha256: str, *, published_only: bool = True) -> str:

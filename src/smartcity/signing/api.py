@@ -27,6 +27,7 @@ from smartcity.signing.schemas import (
     VerificationReport,
 )
 from smartcity.web.deps import get_db, get_settings, require_actor, require_role
+from smartcity.web.responses import pdf_response
 from smartcity.web.uploads import read_pdf_upload
 
 router = APIRouter(prefix="/api/v1/signing", tags=["signing"])
@@ -131,11 +132,7 @@ def get_document_pdf(document_id: str, request: Request) -> Response:
     """The latest signed version of the document."""
     document = service.get_signed_document(get_db(request), document_id)
     pdf = service.signed_document_pdf(get_db(request), document_id)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{_safe_name(document.filename)}"'},
-    )
+    return pdf_response(pdf, _safe_name(document.filename))
 
 
 def _safe_name(name: str) -> str:

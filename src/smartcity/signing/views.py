@@ -14,6 +14,7 @@ from smartcity.core.errors import AppError
 from smartcity.signing import service
 from smartcity.signing.config import get_signing_settings
 from smartcity.web.deps import get_db, get_settings
+from smartcity.web.responses import pdf_response
 from smartcity.web.templating import render
 from smartcity.web.uploads import read_pdf_upload
 
@@ -104,8 +105,4 @@ def _readable(subject: str) -> str:
 def verify_document_pdf(document_id: str, request: Request) -> Response:
     """The stored signed PDF itself."""
     pdf = service.signed_document_pdf(get_db(request), document_id)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{document_id}.pdf"'},
-    )
+    return pdf_response(pdf, f"{document_id}.pdf")

@@ -45,7 +45,6 @@ __all__ = [
     "UserDep",
     "actor_from_api_key",
     "current_actor",
-    "ensure_csrf_token",
     "get_db",
     "get_settings",
     "login_redirect",
@@ -98,14 +97,6 @@ def _session(request: Request) -> MutableMapping[str, Any]:
 def new_csrf_token() -> str:
     """A fresh random CSRF token."""
     return secrets.token_urlsafe(32)
-
-
-def ensure_csrf_token(request: Request) -> str:
-    """The session's CSRF token, created on first use."""
-    session = _session(request)
-    if "session" in request.scope and not session.get(SESSION_CSRF):
-        session[SESSION_CSRF] = new_csrf_token()
-    return str(session.get(SESSION_CSRF, ""))
 
 
 async def _submitted_csrf(request: Request) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 from starlette.responses import Response
 
-__all__ = ["model_json"]
+__all__ = ["model_json", "pdf_response"]
 
 
 @cache
@@ -41,3 +41,10 @@ def model_json(
     else:
         body = b"[]"
     return Response(body, status_code=status_code, media_type=media_type, headers=headers)
+
+
+def pdf_response(pdf: bytes, filename: str) -> Response:
+    """A PDF shown inline."""
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
+    )

@@ -51,7 +51,6 @@ USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_PATTERN = re.compile(r"^\+?[0-9]{8,15}$")
 API_KEY_PATTERN = re.compile(r"^sc_([0-9a-f]{8})_([A-Za-z0-9_-]{20,128})$")
-MIN_PASSWORD_LENGTH = 8
 TOKEN_SALT = "smartcity.access-token"  # noqa: S105 (a namespace, not a secret)
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 WRONG_CREDENTIALS = "Wrong username or password."
@@ -91,13 +90,6 @@ def _check_username(username: str) -> str:
             "username", "3–64 characters: letters, digits, '.', '_', '-', '@'; first a letter or digit"
         )
     return name
-
-
-def _check_password(password: str, field: str = "password") -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed.for_field(field, f"at least {MIN_PASSWORD_LENGTH} characters")
-    if len(password) > 1024:
-        raise ValidationFailed.for_field(field, "at most 1024 characters")
 
 
 def _check_email(email: str | None) -> str | None:

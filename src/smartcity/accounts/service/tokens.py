@@ -10,7 +10,6 @@ from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Row, Select, bindparam, delete, or_, select, update
-from sqlalchemy.orm import Session
 
 from smartcity.accounts.models import RoleAssignment, User, WebSession
 from smartcity.accounts.schemas import (
@@ -183,17 +182,6 @@ def purge_web_sessions(db: Database, *, older_than: timedelta = timedelta(days=3
             delete(WebSession).where(or_(WebSession.expires_at < limit, WebSession.ended_at < limit))
         )
         return int(getattr(result, "rowcount", 0) or 0)
-
-
-def _session_owner(s: Session, session_key: str) -> User | None:
-    """The user of a live session: not ended, not expired, user active, credentials unchanged since."""
-    row = s.get(WebSession, _key_digest(session_key))
-    if row is None or row.ended_at is not None or row.expires_at <= utcnow():
-        return None
-    user = s.get(User, row.user_id)
-    if user is None or not user.is_active or user.credential_generation != row.credential_generation:
-        return None
-    return user
 
 
 def _session_caller(db: Database, session_key: str) -> Actor | None:

@@ -44,6 +44,7 @@ from smartcity.core.crypto import (
 )
 from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
+from smartcity.core.pages import count_and_slice
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 
@@ -253,8 +254,7 @@ def list_users(db: Database, *, limit: int = 50, offset: int = 0, query: str | N
             found.append(User.email_index == email_index(keys, text))
         stmt = stmt.where(or_(*found))
     with db.session() as s:
-        total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        users = s.scalars(stmt.order_by(User.username).limit(limit).offset(offset))
+        users, total = count_and_slice(s, stmt, User.username, limit=limit, offset=offset)
         return UserPage(
             items=[_user_read(s, u, keys) for u in users], total=total, limit=limit, offset=offset
         )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.core.db import Database
 from smartcity.core.errors import Forbidden, NotFound, ValidationFailed, found_or_404
+from smartcity.core.pages import count_and_slice
 from smartcity.core.security import Actor
 from smartcity.core.text import search_terms
 from smartcity.documents import kinds
@@ -119,10 +120,8 @@ def list_documents(
     if office_code:
         query = query.where(Document.office_code == office_code)
     with db.session() as s:
-        total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = s.scalars(
-            query.order_by(Document.updated_at.desc(), Document.id.desc()).limit(limit).offset(offset)
-        )
+        order = (Document.updated_at.desc(), Document.id.desc())
+        rows, total = count_and_slice(s, query, *order, limit=limit, offset=offset)
         return [_read(doc) for doc in rows], total
 
 

@@ -17,7 +17,6 @@ from smartcity.ioc.service.incidents import (  # noqa: F401
     add_note,
     complete_step,
     escalate_overdue,
-    link_resource,
     open_incident,
     receive_event,
     run_due_steps,

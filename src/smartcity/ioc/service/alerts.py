@@ -19,14 +19,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 from signxml import XMLSigner, XMLVerifier
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.crypto import decrypt_personal, encrypt_personal
 from smartcity.core.db import Database, get_or_404, utcnow
 from smartcity.core.errors import Conflict, NotFound, ServiceUnavailable
-from smartcity.core.pages import Page, PageParams
+from smartcity.core.pages import Page, PageParams, count_and_slice
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.ioc.catalogue import SEVERITIES, STAGES, TYPES
@@ -313,15 +313,8 @@ def _ward_name(db: Database, incident: Incident, settings: Settings) -> str | No
 def list_alerts(db: Database, *, paging: PageParams) -> Page[CapAlert]:
     """Published alerts, newest first."""
     with db.session() as s:
-        total = s.scalar(select(func.count()).select_from(CapAlert)) or 0
-        rows = list(
-            s.scalars(
-                select(CapAlert)
-                .order_by(CapAlert.sent_at.desc(), CapAlert.id.desc())
-                .limit(paging.limit)
-                .offset(paging.offset)
-            )
-        )
+        order = (CapAlert.sent_at.desc(), CapAlert.id.desc())
+        rows, total = count_and_slice(s, select(CapAlert), *order, limit=paging.limit, offset=paging.offset)
         s.expunge_all()
     return Page.of(rows, total=total, paging=paging)
 

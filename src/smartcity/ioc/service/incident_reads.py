@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.core.db import Database
 from smartcity.core.errors import found_or_404
-from smartcity.core.pages import Page, PageParams
+from smartcity.core.pages import Page, PageParams, count_and_slice
 from smartcity.ioc.catalogue import OPEN_STATES
 from smartcity.ioc.models import Incident, IncidentEntry, IncidentLink, IncidentStep
 from smartcity.ioc.schemas import IncidentDetail, IncidentRead
@@ -76,14 +76,8 @@ def list_incidents(
     if since:
         conditions.append(Incident.opened_at >= since)
     with db.session() as s:
-        total = s.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
-        rows = s.scalars(
-            select(Incident)
-            .where(*conditions)
-            .order_by(Incident.opened_at.desc(), Incident.id.desc())
-            .limit(paging.limit)
-            .offset(paging.offset)
-        )
+        query, order = select(Incident).where(*conditions), (Incident.opened_at.desc(), Incident.id.desc())
+        rows, total = count_and_slice(s, query, *order, limit=paging.limit, offset=paging.offset)
         return Page.of([IncidentRead.model_validate(r) for r in rows], total=total, paging=paging)
 
 

@@ -388,12 +388,6 @@ def add_note(db: Database, *, actor: Actor, code: str, text: str) -> IncidentDet
     return get_incident(db, code=code)
 
 
-def link_resource(db: Database, *, actor: Actor, code: str, kind: str, ref: str, label: str = "") -> None:
-    """Link a device, camera, report or alarm to an incident (idempotent)."""
-    with UnitOfWork(db, actor) as uow:
-        _link(uow.session, _incident(uow.session, code), kind, ref, label or ref)
-
-
 # ---------------------------------------------------------------- timers
 
 

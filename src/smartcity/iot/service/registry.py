@@ -16,6 +16,7 @@ from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, ValidationFailed, found_or_404
+from smartcity.core.pages import count_and_slice
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot import credentials
@@ -271,11 +272,7 @@ def list_devices(
     """A page of devices matching the filter, by id, and the total count."""
     conditions = _device_conditions(where)
     with db.session() as s:
-        total = s.scalar(select(func.count()).select_from(Device).where(*conditions)) or 0
-        items = list(
-            s.scalars(select(Device).where(*conditions).order_by(Device.id).limit(limit).offset(offset))
-        )
-    return items, total
+        return count_and_slice(s, select(Device).where(*conditions), Device.id, limit=limit, offset=offset)
 
 
 def find_devices(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.core.db import Database, get_or_404, utcnow
 from smartcity.core.errors import Conflict, ValidationFailed, found_or_404
+from smartcity.core.pages import count_and_slice
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot.device_types import device_types, get_device_type
@@ -110,18 +111,9 @@ def list_alarms(
         conditions.append(Alarm.state == state)
     if device_id:
         conditions.append(Alarm.device_id == device_id)
+    order = (Alarm.raised_at.desc(), Alarm.id.desc())
     with db.session() as s:
-        total = s.scalar(select(func.count()).select_from(Alarm).where(*conditions)) or 0
-        items = list(
-            s.scalars(
-                select(Alarm)
-                .where(*conditions)
-                .order_by(Alarm.raised_at.desc(), Alarm.id.desc())
-                .limit(limit)
-                .offset(offset)
-            )
-        )
-    return items, total
+        return count_and_slice(s, select(Alarm).where(*conditions), *order, limit=limit, offset=offset)
 
 
 def acknowledge_alarm(db: Database, *, actor: Actor, alarm_id: int) -> Alarm:

@@ -39,10 +39,7 @@ def telemetry(
     query = select(Telemetry).where(Telemetry.device_id == device_id)
     if key:
         query = query.where(Telemetry.key == key)
-    if start:
-        query = query.where(Telemetry.ts >= start)
-    if end:
-        query = query.where(Telemetry.ts < end)
+    query = _within(query, Telemetry.ts, start, end)
     with db.session() as s:
         rows = s.scalars(query.order_by(Telemetry.ts.desc(), Telemetry.key).limit(limit)).all()
     return [
@@ -54,6 +51,15 @@ def telemetry(
         }
         for r in rows
     ]
+
+
+def _within(query: Any, column: Any, start: datetime | None, end: datetime | None) -> Any:
+    """The query limited to start <= column < end (either bound optional)."""
+    if start:
+        query = query.where(column >= start)
+    if end:
+        query = query.where(column < end)
+    return query
 
 
 def aggregates(
@@ -97,10 +103,7 @@ def aggregates_every(
         func.max(Telemetry.value),
         func.sum(Telemetry.value),
     ).where(Telemetry.device_id == device_id, Telemetry.key == key)
-    if start:
-        query = query.where(Telemetry.ts >= start)
-    if end:
-        query = query.where(Telemetry.ts < end)
+    query = _within(query, Telemetry.ts, start, end)
     with db.session() as s:
         rows = s.execute(query.group_by(bucket).order_by(bucket).limit(limit)).all()
     return [
@@ -202,10 +205,7 @@ def rollups(
     query = select(Rollup).where(
         Rollup.device_id == device_id, Rollup.key == key, Rollup.interval == interval
     )
-    if start:
-        query = query.where(Rollup.start >= start)
-    if end:
-        query = query.where(Rollup.start < end)
+    query = _within(query, Rollup.start, start, end)
     with db.session() as s:
         items = s.scalars(query.order_by(Rollup.start).limit(limit)).all()
     return [

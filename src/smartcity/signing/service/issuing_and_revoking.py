@@ -68,11 +68,11 @@ def _issue(
     kind: str,
     subject: pki.SubjectInfo,
     holder: str,
-    org_unit_code: str | None,
-    image_png: bytes | None,
-    public_key: rsa.RSAPublicKey | None,
     settings: Settings | None,
     signing_settings: SigningSettings | None,
+    org_unit_code: str | None = None,
+    image_png: bytes | None = None,
+    public_key: rsa.RSAPublicKey | None = None,
     handed_out_key: rsa.RSAPrivateKey | None = None,
     alt_names: list[x509.GeneralName] | None = None,
     token_key: token.TokenKey | None = None,
@@ -138,6 +138,18 @@ def _active_certificates(s: Session, *, kind: str, holder: str) -> list[Certific
     )
 
 
+def _official_subject(
+    conf: SigningSettings, username: str, full_name: str, org_unit_code: str | None, organisation: str | None
+) -> pki.SubjectInfo:
+    return pki.SubjectInfo(
+        common_name=full_name,
+        organisation=organisation or conf.city_organisation,
+        locality=conf.city_name,
+        org_unit=org_unit_code,
+        user_id=username,
+    )
+
+
 def issue_official_certificate(
     db: Database,
     *,
@@ -152,13 +164,7 @@ def issue_official_certificate(
 ) -> CertificateRead:
     """Issue an official's personal signing certificate (the previous one is superseded)."""
     conf = _signing(signing_settings)
-    subject = pki.SubjectInfo(
-        common_name=full_name,
-        organisation=organisation or conf.city_organisation,
-        locality=conf.city_name,
-        org_unit=org_unit_code,
-        user_id=username,
-    )
+    subject = _official_subject(conf, username, full_name, org_unit_code, organisation)
     return _issue(
         db,
         actor=actor,
@@ -167,7 +173,6 @@ def issue_official_certificate(
         holder=username,
         org_unit_code=org_unit_code,
         image_png=_check_png(signature_png, "signature_image"),
-        public_key=None,
         settings=settings,
         signing_settings=signing_settings,
     )
@@ -199,13 +204,7 @@ def issue_official_certificate_on_token(
     conf = _signing(signing_settings)
     label = token.token_label_of(conf, token_label)
     key_label = key_label or f"smartcity-{username}"
-    subject = pki.SubjectInfo(
-        common_name=full_name,
-        organisation=organisation or conf.city_organisation,
-        locality=conf.city_name,
-        org_unit=org_unit_code,
-        user_id=username,
-    )
+    subject = _official_subject(conf, username, full_name, org_unit_code, organisation)
     image = _check_png(signature_png, "signature_image")
     with db.session() as s:
         _authority_row(s, "issuing")  # refuse before a key is generated for nothing
@@ -224,7 +223,6 @@ def issue_official_certificate_on_token(
             holder=username,
             org_unit_code=org_unit_code,
             image_png=image,
-            public_key=None,
             settings=settings,
             signing_settings=conf,
             token_key=held,
@@ -261,7 +259,6 @@ def issue_organisation_certificate(
         holder=org_unit_code,
         org_unit_code=org_unit_code,
         image_png=_check_png(seal_png, "seal_image"),
-        public_key=None,
         settings=settings,
         signing_settings=signing_settings,
     )
@@ -295,8 +292,6 @@ def issue_device_certificate(
         kind="device",
         subject=_device_subject(conf, device_id),
         holder=device_id,
-        org_unit_code=None,
-        image_png=None,
         public_key=public_key,
         settings=settings,
         signing_settings=signing_settings,
@@ -337,9 +332,6 @@ def issue_device_certificate_with_key(
         kind="device",
         subject=_device_subject(conf, device_id),
         holder=device_id,
-        org_unit_code=None,
-        image_png=None,
-        public_key=None,
         settings=settings,
         signing_settings=signing_settings,
         handed_out_key=key,
@@ -382,9 +374,6 @@ def issue_server_certificate(
             common_name=common_name, organisation=conf.city_organisation, locality=conf.city_name
         ),
         holder=common_name,
-        org_unit_code=None,
-        image_png=None,
-        public_key=None,
         settings=settings,
         signing_settings=signing_settings,
         handed_out_key=key,
