@@ -135,7 +135,9 @@ def test_a_document_is_delivered_after_a_failed_try_and_acknowledged(
             [],  # the attachment left out
             [{"filename": annex.filename, "pdf": base64.b64encode(sealed_annex + b"\n%x").decode()}],
         ):
-            refused = httpx.post(f"{base}{exchange.EXCHANGE_PATH}", json={**body, "attachments": changed})
+            refused = httpx.post(
+                f"{base}{exchange.EXCHANGE_PATH}", json={**body, "attachments": changed}, timeout=30
+            )
             assert refused.status_code == 422 and "attachments" in refused.text, refused.text
         incoming_id = again.json()["incoming_id"]
         received = exchange.incoming(other_db, actor=SYSTEM, incoming_id=incoming_id)
