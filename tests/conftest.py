@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import inspect, text
 
+from smartcity.city import unit_lists
 from smartcity.core.config import Settings
 from smartcity.core.db import Base, Database
 from smartcity.core.migrate import upgrade
@@ -197,6 +198,7 @@ def db(
         service_missing("PostgreSQL tests need SMARTCITY_TEST_POSTGRES_URL (.ci/run sets it)")
     assert postgres_database is not None
     _truncate_all(postgres_database)
+    unit_lists.forget(postgres_database)  # this process's lists of units of the emptied database
     postgres_database.bind_settings(_test_settings(tmp_path, postgres_database.url))
     yield postgres_database
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from smartcity.city import service
 from smartcity.city.calendar import MAX_WORKING_DAYS
@@ -50,9 +52,14 @@ def _day(request: Request, on: date | None) -> date:
 
 
 @router.get("/units", response_model=list[AdministrativeUnitRead], summary="Administrative units on a day")
-def list_units(request: Request, on: OnDate = None, level: Level | None = None) -> Response:
+async def list_units(request: Request, on: OnDate = None, level: Level | None = None) -> Response:
     """The units valid on `on` (default today), optionally of one level."""
-    return model_json(service.units_on(get_db(request), on=_day(request, on), level=level))
+    # On the event loop when this process has the list (no thread hop); read in a worker thread else.
+    db, day = get_db(request), _day(request, on)
+    units = service.cached_units_on(db, on=day, level=level)
+    if units is None:
+        units = await run_in_threadpool(partial(service.units_on, db, on=day, level=level))
+    return model_json(units)
 
 
 @router.get("/units/{code}", response_model=AdministrativeUnitDetail, summary="One unit, with its history")

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from smartcity.city import geometry as geo
+from smartcity.city import unit_lists
 from smartcity.city.events import CityPackLoaded
 from smartcity.city.models import AdministrativeUnit, CalendarException, CityPackRecord, UnitSuccession
 from smartcity.city.pack import CityPack, read_pack
@@ -90,16 +91,19 @@ def load_city_pack(
     step("Tính diện tích phường / deriving ward areas", 1, _LOAD_STEPS)
     desired = _desired_units(city)
     report = LoadReport(pack=city.name, org_units=len(city.org_units))
-    with UnitOfWork(db, actor) as uow:
-        step("Đơn vị hành chính / administrative units", 2, _LOAD_STEPS)
-        ids = _sync_units(uow, city, desired, report)
-        step("Sắp xếp đơn vị / successions", 3, _LOAD_STEPS)
-        _sync_successions(uow, city, ids, report)
-        step("Lịch làm việc / working calendar", 4, _LOAD_STEPS)
-        _sync_calendar(uow, city, report)
-        _sync_record(uow, city, report)
-        uow.audit("city_pack.load", "city_pack", city.name, after=report.as_dict())
-        uow.publish(CityPackLoaded(pack=city.name, org_units=city.org_units))
+    try:
+        with UnitOfWork(db, actor) as uow:
+            step("Đơn vị hành chính / administrative units", 2, _LOAD_STEPS)
+            ids = _sync_units(uow, city, desired, report)
+            step("Sắp xếp đơn vị / successions", 3, _LOAD_STEPS)
+            _sync_successions(uow, city, ids, report)
+            step("Lịch làm việc / working calendar", 4, _LOAD_STEPS)
+            _sync_calendar(uow, city, report)
+            _sync_record(uow, city, report)
+            uow.audit("city_pack.load", "city_pack", city.name, after=report.as_dict())
+            uow.publish(CityPackLoaded(pack=city.name, org_units=city.org_units))
+    finally:  # also when a handler run after the commit fails
+        unit_lists.forget(db)  # this process's lists of units are read again
     step("Xong / done", _LOAD_STEPS, _LOAD_STEPS)
     return report
 

@@ -17,6 +17,9 @@ ExceptionKind = Literal["day_off", "working_day"]
 class AdministrativeUnitRead(RowModel):
     """An administrative unit during one period (valid_from None: start not known)."""
 
+    # frozen: the lists `units_on` keeps are shared by all its callers
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
     code: str
     name: str
     type: str

@@ -13,6 +13,7 @@ from sqlalchemy import BindParameter, ColumnElement, Date, Row, and_, bindparam,
 from sqlalchemy.orm import Session
 
 from smartcity.city import geometry as geo
+from smartcity.city import unit_lists
 from smartcity.city.calendar import EXCEPTION_KINDS, WorkingCalendar
 from smartcity.city.loader import LoadReport, Progress, load_city_pack
 from smartcity.city.models import AdministrativeUnit, CalendarException, CityPackRecord, UnitSuccession
@@ -160,12 +161,33 @@ _UNITS_ON_LEVEL = _UNITS_ON.where(AdministrativeUnit.level == bindparam("level")
 
 
 def units_on(db: Database, *, on: date, level: str | None = None) -> list[AdministrativeUnitRead]:
-    """The units valid on a date (optionally of one level: province, district, ward), by level and code."""
+    """The units valid on a date (optionally of one level: province, district, ward), by level and code.
+
+    Served from this process's copy when it has one (see `unit_lists`: forgotten by a load in this process,
+    kept at most `UNITS_CACHE_SECONDS`); the units are frozen models, shared by every caller."""
     _check_level(level)
+    units = unit_lists.cached(db, on, level)
+    if units is None:
+        read_since = unit_lists.generation()
+        units = _read_units_on(db, on, level)
+        unit_lists.keep(db, on, level, units, read_since)
+    return list(units)
+
+
+def cached_units_on(
+    db: Database, *, on: date, level: str | None = None
+) -> list[AdministrativeUnitRead] | None:
+    """`units_on` when this process has the list already (no database access), else None."""
+    _check_level(level)
+    units = unit_lists.cached(db, on, level)
+    return None if units is None else list(units)
+
+
+def _read_units_on(db: Database, on: date, level: str | None) -> tuple[AdministrativeUnitRead, ...]:
     query = _UNITS_ON if level is None else _UNITS_ON_LEVEL
     with db.read_connection() as connection:
         rows = connection.execute(query, {"on": on, "level": level}).all()
-    return [_read(row) for row in sorted(rows, key=_level_order)]
+    return tuple(_read(row) for row in sorted(rows, key=_level_order))
 
 
 def get_unit(db: Database, code: str, on: date | None = None) -> AdministrativeUnitDetail:
@@ -374,6 +396,7 @@ __all__ = [
     "LoadReport",
     "Progress",
     "add_calendar_exception",
+    "cached_units_on",
     "city_boundary",
     "get_unit",
     "list_calendar_exceptions",
