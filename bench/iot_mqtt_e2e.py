@@ -199,6 +199,7 @@ def ingest_consumer(port: int, db_url: str, out: Path, client_id: str, shared: s
         shared_group=shared,
         batch_size=2000,
         publish_commands=False,
+        own_process=True,  # as `smartcity ingest` runs it
     )
     _wait_for_go(out)
     ingestor.run(stop)
