@@ -48,8 +48,8 @@ RECEIVE_MAXIMUM = 10_000
 ROLLUP_EVERY_SECONDS = 300.0
 # How long the batch thread may wait for the interpreter lock when a database answer arrives. Draining a
 # backlog, paho's network thread always has work and takes the lock back between its socket reads, so the
-# batch thread got it only when Python's 5 ms switch interval forced a hand-over: ~5 ms of each of the
-# dozen database round trips of a batch (its CPU was 1/15 of its wall time on a loaded machine).
+# batch thread got it only when Python's 5 ms switch interval forced a hand-over: up to 5 ms after each of
+# the dozen database round trips of a batch.
 SWITCH_INTERVAL_SECONDS = 0.0005
 HOUSEKEEPING_LOCK = "iot.ingest.housekeeping"  # one ingest process of a deployment publishes and rolls up
 
