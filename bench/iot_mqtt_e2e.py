@@ -199,6 +199,7 @@ def ingest_consumer(port: int, db_url: str, out: Path, client_id: str, shared: s
         shared_group=shared,
         batch_size=2000,
         publish_commands=False,
+        own_process=True,  # as `smartcity ingest` runs it
     )
     _wait_for_go(out)
     ingestor.run(stop)
@@ -295,6 +296,10 @@ def run_ingest_side(port: int, db: Database, folder: Path, count: int, processes
 
     procs = start()
     _warm_up(port, db, f"warm{processes}")
+    connected = [out.with_suffix(".connected") for out in outs]  # every session exists before they stop
+    if not wait_until(lambda: all(path.exists() for path in connected), timeout=120, interval=0.1):
+        raise RuntimeError("an ingest process never connected")
+    time.sleep(0.5)  # and subscribed
     if backlog:
         _stop(procs)
     with db.engine.begin() as conn:

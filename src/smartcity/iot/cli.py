@@ -282,6 +282,7 @@ def ingest(
         batch_size=batch_size,
         stop=stop,
         publish_commands=commands,
+        own_process=True,
     )
 
 

@@ -7,14 +7,14 @@ reason, never blocking the others.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
 from smartcity.iot.device_types import device_types
-from smartcity.iot.device_types.base import BOOLEAN
+from smartcity.iot.device_types.base import BOOLEAN, PLAIN_NUMBERS
 from smartcity.iot.writer import Row
 
 MAX_FUTURE = timedelta(minutes=5)
@@ -31,8 +31,7 @@ WRONG_TYPE, UNKNOWN_KEY, INVALID_VALUE, FUTURE = (
 )
 
 
-@dataclass(frozen=True)
-class Envelope:
+class Envelope(NamedTuple):
     """A message as received, with what its transport says about it (MQTT topic type and id)."""
 
     payload: Any
@@ -53,15 +52,14 @@ class DeviceInfo:
     lat: float | None = None
 
 
-@dataclass(frozen=True)
-class Accepted:
-    """A valid message of a known device."""
+class Accepted(NamedTuple):
+    """A valid message of a known device (a tuple: one is made for every message of a batch)."""
 
-    index: int
+    position: int  # in its batch
     device: DeviceInfo
     msg_id: str
     ts: datetime
-    values: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -134,14 +132,14 @@ def _timestamp(raw: Any, now: datetime) -> datetime:
     if not isinstance(raw, str):
         raise _Refusal(MALFORMED, "ts must be an ISO 8601 string")
     try:
-        ts = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        ts = datetime.fromisoformat(raw)  # Python 3.11 reads a "Z" offset
     except ValueError:
         raise _Refusal(MALFORMED, f"ts {raw!r} is not ISO 8601") from None
     if ts.tzinfo is None:
         raise _Refusal(MALFORMED, "ts must carry a time zone (e.g. Z or +07:00)")
     if ts > now + MAX_FUTURE:
         raise _Refusal(FUTURE, f"ts {raw} is in the future")
-    return ts.astimezone(UTC)
+    return ts if ts.tzinfo is UTC else ts.astimezone(UTC)
 
 
 def _msg_id(raw: Any, ts: datetime) -> str:
@@ -173,7 +171,12 @@ def _values(body: dict[str, Any], channel: str, device: DeviceInfo) -> dict[str,
 def to_rows(message: Accepted) -> list[Row]:
     """The stored rows of an accepted message: numbers and booleans in value, text in text_value."""
     device_id, msg_id, ts = message.device.id, message.msg_id, message.ts
-    return [Row(device_id, msg_id, key, ts, *split_value(value)) for key, value in message.values.items()]
+    return [
+        Row(device_id, msg_id, key, ts, float(value), None)
+        if type(value) in PLAIN_NUMBERS  # most values: no call to split_value
+        else Row(device_id, msg_id, key, ts, *split_value(value))
+        for key, value in message.values.items()
+    ]
 
 
 def split_value(value: Any) -> tuple[float | None, str | None]:

@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, String, any_, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -84,8 +84,7 @@ class RuleSpec:
         )
 
 
-@dataclass(frozen=True)
-class Sample:
+class Sample(NamedTuple):
     """A value of a key at a time."""
 
     value: Any
@@ -246,6 +245,10 @@ class AlarmBook:
             Alarm.open_key.is_not(None), one_of(uow.session, Alarm.device_id, sorted(device_ids))
         )
         self.open: dict[tuple[int, str], int] = {(r, d): i for r, d, i in uow.session.execute(query)}
+
+    def is_open(self, rule: RuleSpec, device: DeviceInfo) -> bool:
+        """Whether `rule` has an open alarm on `device`."""
+        return (rule.id, device.id) in self.open
 
     def apply(
         self, rule: RuleSpec, device: DeviceInfo, verdict: Verdict, *, at: datetime, value: Any = None

@@ -115,13 +115,16 @@ def write_rows(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
     return _write_sqlite(session, rows)
 
 
-def store_telemetry(session: Session, rows: Sequence[Row], *, assume_new: bool = False) -> set[MessageKey]:
-    """Store rows not stored before; return the (device, message id) pairs that were new. The latest values
-    move forward in `advance_latest`, the transaction's last write. Call it once per transaction.
+def store_telemetry(
+    session: Session, rows: Sequence[Row], *, assume_new: bool = False
+) -> set[MessageKey] | None:
+    """Store rows not stored before; return the (device, message id) pairs that were new, or None when every
+    row was (so that no caller builds and looks up a pair a row for nothing). The latest values move forward
+    in `advance_latest`, the transaction's last write. Call it once per transaction.
 
     PostgreSQL: with `assume_new`, one binary COPY straight into the table, which raises StoredBefore (the
-    transaction is then lost) if any message was stored before; otherwise a COPY into a staging table and
-    one merge that skips what is stored.
+    transaction is then lost) if any message was stored before or comes twice; otherwise a COPY into a
+    staging table and one merge that skips what is stored.
     """
     if not rows:
         return set()
@@ -129,7 +132,7 @@ def store_telemetry(session: Session, rows: Sequence[Row], *, assume_new: bool =
         return _write_sqlite(session, rows)
     if assume_new:
         _copy_directly(session, rows)
-        return {(r.device_id, r.msg_id) for r in rows}
+        return None
     session.info[STAGED] = True
     return _write_postgres(session, rows)
 
@@ -145,15 +148,15 @@ def _copy_directly(session: Session, rows: Sequence[Row]) -> None:
         raise StoredBefore(str(exc)) from exc
 
 
-def advance_latest(session: Session, rows: Sequence[Row], inserted: set[MessageKey]) -> None:
-    """Move the latest values forward with the rows `store_telemetry` found new.
+def advance_latest(session: Session, rows: Sequence[Row], inserted: set[MessageKey] | None) -> None:
+    """Move the latest values forward with the rows `store_telemetry` found new (all of them: None).
 
     Call it last before the commit: the latest rows of a device are shared by every ingest process of a
     shared subscription, and they stay locked from this statement to the commit. On PostgreSQL, when the
     batch went through the staging table and every message was new, one statement over the staging table;
     otherwise the newest value of each key, copied and merged.
     """
-    fresh = [r for r in rows if (r.device_id, r.msg_id) in inserted]
+    fresh = rows if inserted is None else [r for r in rows if (r.device_id, r.msg_id) in inserted]
     if not fresh:
         return
     if session.info.get(STAGED) and len(fresh) == len(rows):
@@ -228,9 +231,10 @@ def update_latest(session: Session, rows: Iterable[Row]) -> None:
     """Move each (device, key) of the latest-state table forward to the newest of `rows`."""
     newest: dict[tuple[str, str], Row] = {}
     for row in rows:
-        current = newest.get((row.device_id, row.key))
+        key = (row.device_id, row.key)
+        current = newest.get(key)
         if current is None or row.ts >= current.ts:
-            newest[(row.device_id, row.key)] = row
+            newest[key] = row
     if not newest:
         return
     raw = session.connection().connection.driver_connection

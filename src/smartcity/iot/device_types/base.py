@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 NUMBER, BOOLEAN, TEXT, ENUM = "number", "boolean", "text", "enum"
+PLAIN_NUMBERS = frozenset((int, float))
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class TelemetryKey:
 
     def check(self, value: Any) -> str | None:
         """None if `value` is acceptable for this key, else why it is not."""
+        if self.kind == NUMBER:
+            return self._check_number(value)
         if self.kind == BOOLEAN:
             return None if isinstance(value, bool) else "expected true or false"
         if self.kind in (TEXT, ENUM):
@@ -32,7 +35,10 @@ class TelemetryKey:
         return self._check_number(value)
 
     def _check_number(self, value: Any) -> str | None:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        plain = type(value) in PLAIN_NUMBERS  # the common case, without the bool and subclass tests
+        if not plain and (isinstance(value, bool) or not isinstance(value, int | float)):
+            return "expected a finite number"
+        if not math.isfinite(value):
             return "expected a finite number"
         if self.minimum is not None and value < self.minimum:
             return f"{value} is below the physical minimum {self.minimum}"
@@ -96,9 +102,9 @@ class DeviceType:
     @classmethod
     def check_values(cls, values: dict[str, Any]) -> list[str]:
         """Problems with a message's values for this type (empty when they are all acceptable)."""
-        problems = []
+        keys, problems = _keys_by_name(cls), []
         for name, value in values.items():
-            spec = cls.key(name)
+            spec = keys.get(name)
             if spec is None:
                 problems.append(f"unknown key {name!r}")
                 continue

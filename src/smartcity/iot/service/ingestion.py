@@ -96,8 +96,8 @@ def _ingest(db: Database, envelopes: Sequence[Envelope], now: datetime, *, assum
         rule_set = current_rules(uow) if accepted else None
         previous = _previous_samples(uow.session, accepted, rule_set)  # before the latest values move
         rows = [row for message in accepted for row in to_rows(message)]
-        new_keys = store_telemetry(uow.session, rows, assume_new=assume_new)
-        fresh = _first_of_each([m for m in accepted if (m.device.id, m.msg_id) in new_keys])
+        new_keys = store_telemetry(uow.session, rows, assume_new=assume_new)  # None: every row was new
+        fresh = _first_of_each(accepted, new_keys)
         outcome.accepted, outcome.duplicates = len(fresh), len(accepted) - len(fresh)
         if rule_set is not None:
             _evaluate_rules(uow, fresh, rule_set, previous)
@@ -143,12 +143,14 @@ def _may_interest(spec: dict[str, Any], sdm_type: str, keys: set[str]) -> bool:
     return not watched or bool(keys & set(watched))
 
 
-def _first_of_each(messages: list[Accepted]) -> list[Accepted]:
+def _first_of_each(messages: list[Accepted], new_keys: set[tuple[str, str]] | None) -> list[Accepted]:
+    """The messages stored now (not before; None: all of them), each (device, message id) once."""
     seen: set[tuple[str, str]] = set()
     unique = []
     for message in messages:
-        if (message.device.id, message.msg_id) not in seen:
-            seen.add((message.device.id, message.msg_id))
+        key = (message.device.id, message.msg_id)
+        if (new_keys is None or key in new_keys) and key not in seen:
+            seen.add(key)
             unique.append(message)
     return unique
 
@@ -169,10 +171,9 @@ STAMP_QUERY = select(RegistryStamp.version).where(RegistryStamp.id == 1)
 def _devices(uow: UnitOfWork, envelopes: Sequence[Envelope]) -> dict[str, DeviceInfo]:
     """The registry's view of the batch's devices (type, status, tags, place): from memory while the
     registry stamp is the one it was read under (one small read a batch), else read again."""
-    ids: set[str] = set()
-    for envelope in envelopes:
-        claimed = envelope.payload.get("device_id") if isinstance(envelope.payload, dict) else None
-        ids.update(i for i in (envelope.device_id, claimed) if isinstance(i, str) and i)
+    ids = {e.device_id for e in envelopes if e.device_id}
+    claimed = (e.payload.get("device_id") for e in envelopes if isinstance(e.payload, dict))
+    ids.update(i for i in claimed if isinstance(i, str) and i)
     stamp = uow.session.execute(STAMP_QUERY).scalar()
     if stamp is None:  # no stamp row: nothing can tell when the registry changes, read every time
         return _read_devices(uow.session, ids)
@@ -232,21 +233,27 @@ def _evaluate_rules(
     keys = rule_set.previous_keys
     book = AlarmBook(uow, devices)
     for message, rules in watched:
+        device, ts = message.device, message.ts
         for rule in rules:
             if rule.kind == "no_data":
-                book.apply(
-                    rule, message.device, evaluate(rule, Sample(None, message.ts), None), at=message.ts
-                )
+                if book.is_open(rule, device):  # data can only clear an open no-data alarm
+                    book.apply(rule, device, evaluate(rule, Sample(None, ts), None), at=ts)
                 continue
             if rule.key not in message.values:
                 continue
-            current = Sample(message.values[rule.key], message.ts)
-            verdict = evaluate(rule, current, previous.get((message.device.id, rule.key)))
-            book.apply(rule, message.device, verdict, at=message.ts, value=current.value)
-        for key in keys.intersection(message.values):
-            last = previous.get((message.device.id, key))
-            if last is None or message.ts >= last.ts:
-                previous[(message.device.id, key)] = Sample(message.values[key], message.ts)
+            current = Sample(message.values[rule.key], ts)
+            verdict = evaluate(rule, current, previous.get((device.id, rule.key)))
+            book.apply(rule, device, verdict, at=ts, value=current.value)
+        if keys:
+            _remember(previous, message, keys)
+
+
+def _remember(previous: dict[tuple[str, str], Sample], message: Accepted, keys: frozenset[str]) -> None:
+    """The message's values of watched keys become the previous values of the next messages."""
+    for key in keys.intersection(message.values):
+        last = previous.get((message.device.id, key))
+        if last is None or message.ts >= last.ts:
+            previous[(message.device.id, key)] = Sample(message.values[key], message.ts)
 
 
 def _latest_samples(
