@@ -377,6 +377,19 @@ def deployed_broker_settings() -> str:
     return "".join(f"{line}\n" for line in lines if line.split(" ")[0] in BROKER_SETTINGS)
 
 
+def forget_sessions(port: int, client_ids: list[str]) -> None:
+    """End a side's persistent sessions once it is measured: an offline session stays subscribed to the
+    telemetry topic, and the broker would queue every later side's backlog to it for the next round."""
+    for client_id in client_ids:
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = 0
+        client.connect("127.0.0.1", port, clean_start=True, properties=properties)
+        client.loop_start()
+        client.disconnect()
+        client.loop_stop()
+
+
 def orchestrate(
     count: int, pg_url: str, *, rules: bool = True, backlog: bool = True, rounds: int = 3
 ) -> dict[str, Side]:
@@ -399,10 +412,14 @@ def orchestrate(
         try:
             for n in range(rounds):
                 runs["bare"].append(run_bare_side(broker.port, folder, count, backlog))
+                forget_sessions(broker.port, ["bench-bare"])
                 runs["ingest x1"].append(run_ingest_side(broker.port, db, folder, count, 1, backlog))
+                forget_sessions(broker.port, ["bench-ingest-1-0"])
                 if backlog:
                     runs["bare x2"].append(run_bare_side(broker.port, folder, count, backlog, 2))
+                    forget_sessions(broker.port, ["bench-bare-0", "bench-bare-1"])
                 runs["ingest x2"].append(run_ingest_side(broker.port, db, folder, count, 2, backlog))
+                forget_sessions(broker.port, ["bench-ingest-2-0", "bench-ingest-2-1"])
                 _print_round(f"round {n + 1}", {name: sides[-1] for name, sides in runs.items()})
         finally:
             broker.stop()
