@@ -27,12 +27,11 @@ from smartcity.core.scheduler import run_due_tasks
 from smartcity.domains import collect, periodic_tasks, register_handlers
 from smartcity.web.middleware import (
     BodyLimit,
-    JsonDepthLimit,
     MovedPaths,
-    NulRefusal,
     RequestObserver,
     SecurityHeaders,
     SharedReads,
+    TextBodyChecks,
 )
 from smartcity.web.problems import PROBLEM_JSON, install_problem_handlers
 from smartcity.web.ratelimit import RateLimit
@@ -79,8 +78,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         https_only=settings.secure_cookies,
         max_age=12 * 3600,
     )
-    app.add_middleware(NulRefusal)  # inside JsonDepthLimit: a body it reads is bounded and flat enough
-    app.add_middleware(JsonDepthLimit, max_depth=settings.max_json_depth)  # inside BodyLimit: size first
+    app.add_middleware(TextBodyChecks, max_depth=settings.max_json_depth)  # inside BodyLimit: size first
     app.add_middleware(
         BodyLimit,
         default_bytes=settings.max_body_bytes,

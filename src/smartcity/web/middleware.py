@@ -1,5 +1,6 @@
-"""Pure ASGI middleware of the shell: request id and metrics, security headers, request body limits (size
-and JSON nesting depth), refusal of the NUL character, one database connection for a request's reads."""
+"""Pure ASGI middleware of the shell: request id and metrics, security headers, request body limits (size;
+JSON nesting depth and the NUL character, checked in one read), one database connection for a request's
+reads."""
 
 from __future__ import annotations
 
@@ -246,30 +247,6 @@ def _is_json(scope: Scope) -> bool:
     return content_type in ("", "application/json") or content_type.endswith("+json")
 
 
-class JsonDepthLimit:
-    """Refuse a JSON body nested deeper than `max_depth` with a 400 problem in the request's language, before
-    any parser recurses into it (deep NGSI-LD bodies raised RecursionError).
-
-    Placed inside BodyLimit, so the body it reads whole is already bounded in size; the app then gets the
-    same bytes."""
-
-    def __init__(self, app: ASGIApp, *, max_depth: int) -> None:
-        self.app = app
-        self.max_depth = max_depth
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS") or not _is_json(scope):
-            await self.app(scope, receive, send)
-            return
-        body = await _whole_body(receive)
-        if body is None:
-            return  # the client went away: nothing to answer
-        if json_nesting_exceeds(body, self.max_depth):
-            await _refuse_deep(scope, receive, send, self.max_depth)
-            return
-        await self.app(scope, _replaying(body, receive), send)
-
-
 # A JSON escape of U+0000: an odd run of backslashes before u0000 ("\\u0000" is a backslash, then text).
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _FORM = "application/x-www-form-urlencoded"
@@ -282,16 +259,20 @@ def text_carries_nul(body: bytes, *, json_body: bool) -> bool:
     return b"%00" in body or b"\x00" in body
 
 
-class NulRefusal:
-    """Refuse a request whose path, query or text body (JSON, URL-encoded form) carries the NUL character
-    (U+0000) with a 400 problem in the request's language, before any handler sees the value: PostgreSQL
-    cannot hold it in text (the query or insert failed with a 500) where SQLite would store it, so both
-    engines now answer alike. Multipart bodies are left whole to their handlers (a file may hold NUL bytes).
+class TextBodyChecks:
+    """Refuse, with a 400 problem in the request's language and before any handler sees the value:
+    - a path, query or text body (JSON, URL-encoded form) carrying the NUL character (U+0000): PostgreSQL
+      cannot hold it in text (the query or insert failed with a 500) where SQLite would store it;
+    - a JSON body nested deeper than `max_depth`, before any parser recurses into it (deep NGSI-LD bodies
+      raised RecursionError).
 
-    Placed inside BodyLimit, so the body it reads whole is already bounded in size."""
+    The body is read once for both checks, and the app then gets the same bytes. Multipart bodies are left
+    whole to their handlers (a file may hold NUL bytes). Placed inside BodyLimit, so the body it reads whole
+    is already bounded in size."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, max_depth: int) -> None:
         self.app = app
+        self.max_depth = max_depth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -307,10 +288,12 @@ class NulRefusal:
         body = await _whole_body(receive)
         if body is None:
             return  # the client went away: nothing to answer
-        if text_carries_nul(body, json_body=json_body):
+        if json_body and json_nesting_exceeds(body, self.max_depth):
+            await _refuse_deep(scope, receive, send, self.max_depth)
+        elif text_carries_nul(body, json_body=json_body):
             await _refuse_nul(scope, receive, send)
-            return
-        await self.app(scope, _replaying(body, receive), send)
+        else:
+            await self.app(scope, _replaying(body, receive), send)
 
 
 async def _refuse_deep(scope: Scope, receive: Receive, send: Send, max_depth: int) -> None:
