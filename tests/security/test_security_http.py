@@ -170,8 +170,11 @@ def test_a_deeply_nested_json_body_is_a_400_problem_in_the_requests_language(cli
     assert passed.status_code != 400 and passed.status_code < 500  # the route got the body and judged it
 
 
-NUL_REFUSED = "Dữ liệu gửi lên chứa ký tự NUL (U+0000), là ký tự không được chấp nhận."
-NUL_REFUSED_EN = "The request carries the NUL character (U+0000), which is not accepted."
+NUL_REFUSED = "Dữ liệu gửi lên có một ký tự rỗng (mã U+0000) không hợp lệ; vui lòng xoá ký tự đó rồi gửi lại."
+NUL_REFUSED_EN = (
+    "The request contains an empty character (code U+0000), which is not allowed; "
+    "please remove it and send again."
+)
 
 
 def test_text_with_the_nul_character_is_refused_at_the_edge_on_both_engines(client):

@@ -304,7 +304,9 @@ async def _refuse_deep(scope: Scope, receive: Receive, send: Send, max_depth: in
 
 async def _refuse_nul(scope: Scope, receive: Receive, send: Send) -> None:
     gettext = _words(scope).gettext
-    text = gettext("Dữ liệu gửi lên chứa ký tự NUL (U+0000), là ký tự không được chấp nhận.")
+    text = gettext(
+        "Dữ liệu gửi lên có một ký tự rỗng (mã U+0000) không hợp lệ; vui lòng xoá ký tự đó rồi gửi lại."
+    )
     await _refuse(scope, receive, send, text, field="request")
 
 
