@@ -57,6 +57,7 @@ from tests.iot.mqtt_support import Mosquitto, wait_until
 
 DEVICES = 1000
 SCALE_CONF = Path(__file__).resolve().parents[1] / "deploy" / "mosquitto" / "smartcity-scale.conf"
+IN_FLIGHT_AT_MOST = 50_000  # messages the publisher has sent and the broker not yet confirmed
 BROKER_SETTINGS = ("max_inflight_messages", "max_queued_messages", "max_queued_bytes")
 
 
@@ -77,6 +78,8 @@ def publish(port: int, count: int, tag: str) -> float:
             "sent": now,
             "values": {"dimLevel": i % 101, "powerConsumption": 40.5},
         }
+        if i >= IN_FLIGHT_AT_MOST:  # paho's message ids are 16 bits: wait for the one this will reuse
+            infos[i - IN_FLIGHT_AT_MOST].wait_for_publish(timeout=120)
         infos.append(
             client.publish(f"city/streetlight/SL-{i % DEVICES:04d}/telemetry", json.dumps(body), qos=1)
         )

@@ -119,10 +119,73 @@ def parse_topic(topic: str) -> tuple[str, str, str] | None:
     return None
 
 
+READ_SIZE = 65536  # bytes taken from the socket at once: some hundreds of telemetry messages
+PACKETS_PER_READ = 1000  # packets handled from the read buffer before the network loop looks at writes again
+
+
+class BufferedSocket:
+    """A broker connection read READ_SIZE bytes at a time.
+
+    paho reads every packet with at least three system calls (the type byte, each length byte, then the
+    rest) and goes round its select loop once per packet; this serves those small reads from one buffer, and
+    says how much it holds through `pending()`, the method paho already asks of TLS sockets. Everything
+    else is the wrapped socket's.
+    """
+
+    def __init__(self, sock: Any) -> None:
+        self._sock = sock
+        self._data = b""
+        self._at = 0
+
+    def recv(self, size: int) -> bytes:
+        """Up to `size` bytes: from the buffer, or from one read of the socket (which may raise
+        BlockingIOError, as a non-blocking socket does)."""
+        if self._at < len(self._data):
+            chunk = self._data[self._at : self._at + size]
+            self._at += len(chunk)
+            return chunk
+        data = self._sock.recv(READ_SIZE)
+        if len(data) <= size:
+            return data
+        self._data, self._at = data, size
+        return data[:size]
+
+    def pending(self) -> int:
+        """Bytes already read and not yet handed out (and those a TLS socket holds decrypted)."""
+        held = len(self._data) - self._at
+        inner = getattr(self._sock, "pending", None)
+        return held + inner() if inner else held
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class BufferedClient(mqtt.Client):
+    """paho's client reading the broker through a BufferedSocket, handling every packet the buffer holds
+    in one turn of its network loop (paho's loop takes one incoming packet a turn)."""
+
+    def _create_socket(self) -> Any:
+        # paho-mqtt 2's one place a connection's socket is made (plain or TLS), on connect and reconnect
+        return BufferedSocket(super()._create_socket())
+
+    def loop_read(self, max_packets: int = 1) -> mqtt.MQTTErrorCode:
+        """Read a packet, then every further packet already in the buffer (at most PACKETS_PER_READ)."""
+        rc = super().loop_read(max_packets)
+        for _ in range(PACKETS_PER_READ):
+            sock = self._sock
+            if rc != mqtt.MQTTErrorCode.MQTT_ERR_SUCCESS or not isinstance(sock, BufferedSocket):
+                break
+            if not sock.pending():
+                break
+            rc = super().loop_read(max_packets)
+        return rc
+
+
 def new_client(client_id: str, broker: Broker, *, persistent: bool = True, v5: bool = True) -> mqtt.Client:
-    """A paho-mqtt 2 client with manual acknowledgements and (by default) a persistent session."""
+    """A paho-mqtt 2 client (reading through a buffer) with manual acknowledgements and (by default) a
+    persistent session."""
     protocol = mqtt.MQTTv5 if v5 else mqtt.MQTTv311
-    client = mqtt.Client(
+    client = BufferedClient(
         CallbackAPIVersion.VERSION2,
         client_id=client_id,
         protocol=protocol,
