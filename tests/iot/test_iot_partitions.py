@@ -67,8 +67,13 @@ def test_telemetry_is_partitioned_by_month_on_postgresql(db):
                 "WHERE conrelid = 'iot_telemetry'::regclass AND contype = 'p'"
             )
         ).one()
+        indexes = conn.execute(
+            text("SELECT indexname FROM pg_indexes WHERE tablename = 'iot_telemetry'")
+        ).all()
     assert (strategy, column) == ("r", "ts")
-    assert primary_key == ("pk_iot_telemetry", "PRIMARY KEY (device_id, msg_id, key, ts)")
+    # in the order reads use it (a device's key over time), and the only index a stored value updates
+    assert primary_key == ("pk_iot_telemetry", "PRIMARY KEY (device_id, key, ts, msg_id)")
+    assert [name for (name,) in indexes] == ["pk_iot_telemetry"]
     this_month = Month.of(utcnow())
     expected = {f"iot_partitions.{this_month.plus(i).name}" for i in range(3)}
     assert expected | {"iot_partitions.iot_telemetry_default"} <= children(db)

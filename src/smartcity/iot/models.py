@@ -67,12 +67,13 @@ class Telemetry(Base):
     """
 
     __tablename__ = "iot_telemetry"
-    __table_args__ = (Index("ix_iot_telemetry_device_key_ts", "device_id", "key", "ts"),)
 
+    # One index: the key in the order reads use it (a device's key over a time range), so that a stored
+    # value updates one index, not a key and an index (migration 0028).
     device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    msg_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     ts: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    msg_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[float | None] = mapped_column(Float)
     text_value: Mapped[str | None] = mapped_column(String(200))
 
