@@ -1,7 +1,7 @@
 """`make bench`: every benchmark, one table of figure, reference (measured in the same run), ratio, target.
 
     PYTHONPATH=src .venv/bin/python bench/run.py [--postgres-base postgresql://postgres@127.0.0.1:5432/]
-        [--only http|ogc dossiers iot maps] [--sizes 10000 100000 1000000] [--messages 20000] [--rounds 3]
+        [--only http|ogc dossiers iot maps] [--sizes 10000 100000 1000000] [--messages 100000] [--rounds 3]
         [--map-runs 5] [--json out.json]
 
 Benches (each on its own PostgreSQL database, emptied: smartcity_bench_*):
@@ -130,7 +130,7 @@ def main() -> None:
     parser.add_argument("--postgres-base", default="postgresql://postgres@127.0.0.1:5432/")
     parser.add_argument("--only", nargs="+", default=["http", "dossiers", "iot", "maps"])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--map-runs", type=int, default=5, help="Loads of each map page (after a warm-up)")
     parser.add_argument("--rounds", type=int, default=3, help="Interleaved rounds of the iot bench")
