@@ -67,11 +67,11 @@ def token(
 
 
 @auth_router.get("/me", response_model=Me, summary="Who the caller is")
-def me(request: Request, actor: Annotated[Actor, Depends(require_actor)]) -> Response:
+async def me(request: Request, actor: Annotated[Actor, Depends(require_actor)]) -> Response:
     """The caller's identity and roles; with a web session also its CSRF token for unsafe API calls.
 
     Everything comes from the caller resolved once for the request (no further database read), and the
-    body is serialised once.
+    body is serialised once; nothing here waits, so it runs on the event loop (no hop to a thread).
     """
     full_name = actor.full_name if actor.user_id is not None else None
     uses_session = not (request.headers.get("authorization") or request.headers.get("x-api-key"))
