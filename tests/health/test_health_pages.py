@@ -31,7 +31,11 @@ def test_staff_pages_show_names_not_codes_and_log_reads(client, db, settings, us
     record = client.get(f"/can-bo/y-te/benh-nhan/{pid}", headers=_html(worker))
     assert record.status_code == 200 and "Trương Mỹ Linh" in record.text
     _, elsewhere = user_token("health_worker", "TYT-25747")
-    assert client.get(f"/can-bo/y-te/benh-nhan/{pid}", headers=_html(elsewhere)).status_code == 403
+    other_ward = client.get(f"/can-bo/y-te/benh-nhan/{pid}", headers=_html(elsewhere))
+    nobody = client.get("/can-bo/y-te/benh-nhan/khong-co-ai", headers=_html(elsewhere))
+    assert other_ward.status_code == nobody.status_code == 404  # another ward's person, as if there were none
+    assert "Không tìm thấy hồ sơ sức khỏe của người này." in other_ward.text
+    assert "Trương Mỹ Linh" not in other_ward.text
     assert (
         "Trương Mỹ Linh"
         not in client.get("/can-bo/y-te", params={"q": "Trương"}, headers=_html(elsewhere)).text

@@ -80,12 +80,15 @@ def _child_record(db: Any, settings: Any, patient_id: str, today: date) -> list[
     return child_schedule(kids[0].birthdate, kids[0].given, today) if kids else []
 
 
+NO_RECORD = "Không tìm thấy hồ sơ sức khỏe của người này."
+
+
 def _patient(db: Any, settings: Any, patient_id: str) -> dict[str, Any]:
     with db.session() as s:
         try:
             found = store.read(s, settings.personal_keys, "Patient", patient_id)
         except FhirError as exc:
-            raise NotFound("Không tìm thấy hồ sơ sức khỏe của người này.") from exc
+            raise NotFound(NO_RECORD) from exc
         ward = s.scalar(
             select(FhirResource.ward_code).where(
                 FhirResource.resource_type == "Patient",
@@ -121,7 +124,7 @@ def staff_patient(
     record = _patient(db, settings, patient_id)
     wards = service.staff_wards(db, actor)
     if wards is not None and record["summary"].ward_code not in wards:
-        raise Forbidden("Người này không thuộc phường của trạm y tế bạn.")
+        raise NotFound(NO_RECORD)  # another ward's person: as if there were none (SECURITY.md, V8.2)
     service.log_access(db, actor.label, "page", [record["stored"]])
     return _page(
         request,

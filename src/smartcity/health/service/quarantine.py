@@ -94,7 +94,8 @@ def _may_check_in(db: Database, actor: Actor, case: QuarantineCase) -> None:
             linked = s.scalar(select(PersonLink.patient_id).where(PersonLink.user_id == actor.user_id))
         if linked == case.patient_id:
             return
-    raise Forbidden("Only the person or the ward's health workers can check in for this case")
+    # neither the person nor the ward's health worker: as if there were no such case (SECURITY.md, V8.2)
+    raise NotFound(f"No quarantine case {case.id}")
 
 
 def _case(session: Session, case_id: int) -> QuarantineCase:
@@ -244,8 +245,10 @@ def release_case(db: Database, *, actor: Actor, case_id: int) -> None:
     with UnitOfWork(db, actor) as uow:
         case = _case(uow.session, case_id)
         wards = staff_wards(db, actor)
-        if not is_health_actor(actor) or (wards is not None and case.ward_code not in wards):
+        if not is_health_actor(actor):
             raise Forbidden("Only the ward's health workers can release this case")
+        if wards is not None and case.ward_code not in wards:  # another ward's case: as if there were none
+            raise NotFound(f"No quarantine case {case_id}")
         if case.status != "active":
             raise Conflict("This case was already released")
         case.status, case.released_at = "released", clock.now()
@@ -259,8 +262,10 @@ def acknowledge_alert(db: Database, *, actor: Actor, alert_id: int) -> None:
     with UnitOfWork(db, actor) as uow:
         alert = get_or_404(uow.session, HealthAlert, alert_id, f"No alert {alert_id}")
         wards = staff_wards(db, actor)
-        if not is_health_actor(actor) or (wards is not None and alert.ward_code not in wards):
+        if not is_health_actor(actor):
             raise Forbidden("Only the ward's health workers can take this alert")
+        if wards is not None and alert.ward_code not in wards:  # another ward's alert: as if there were none
+            raise NotFound(f"No alert {alert_id}")
         if alert.acknowledged_at is None:
             alert.acknowledged_at, alert.acknowledged_by = clock.now(), actor.label
             uow.audit("health.alert_acknowledged", "health_alert", alert.id)
