@@ -215,6 +215,9 @@ def test_a_number_past_what_the_database_holds_is_a_422_problem(client, number):
         answer = client.get(path)
         assert answer.status_code == 422, path
         assert answer.json()["type"].endswith("/problems/validation-failed")
+        assert "vượt quá mức hệ thống lưu được" in answer.json()["detail"]  # in words, Vietnamese first
+    english = client.get(f"/api/v1/investment/projects/{number}", params={"lang": "en"})
+    assert "larger than the platform can store" in english.json()["detail"]
     assert client.get(f"/api/v1/investment/projects/{2**63 - 1}").status_code == 404  # the largest id is fine
 
 

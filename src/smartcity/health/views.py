@@ -83,12 +83,10 @@ def _child_record(db: Any, settings: Any, patient_id: str, today: date) -> list[
 NO_RECORD = "Không tìm thấy hồ sơ sức khỏe của người này."
 
 
-def _patient(db: Any, settings: Any, patient_id: str) -> dict[str, Any]:
+def _patient(db: Any, settings: Any, patient_id: str, wards: set[str] | None = None) -> dict[str, Any]:
+    """A person's record, summary and visits; a person outside `wards` (None: every ward) is not found, and
+    their record is not decrypted (SECURITY.md V8.2: another ward's person, as if there were none)."""
     with db.session() as s:
-        try:
-            found = store.read(s, settings.personal_keys, "Patient", patient_id)
-        except FhirError as exc:
-            raise NotFound(NO_RECORD) from exc
         ward = s.scalar(
             select(FhirResource.ward_code).where(
                 FhirResource.resource_type == "Patient",
@@ -96,6 +94,12 @@ def _patient(db: Any, settings: Any, patient_id: str) -> dict[str, Any]:
                 FhirResource.is_current.is_(True),
             )
         )
+        if wards is not None and ward not in wards:
+            raise NotFound(NO_RECORD)
+        try:
+            found = store.read(s, settings.personal_keys, "Patient", patient_id)
+        except FhirError as exc:
+            raise NotFound(NO_RECORD) from exc
         encounters = s.scalars(
             select(FhirResource.clinical_date)
             .where(
@@ -121,10 +125,7 @@ def staff_patient(
     """One person's record summary and, for a child, the immunisation schedule; the read is logged."""
     _staff(actor)
     today = clock.today(settings)
-    record = _patient(db, settings, patient_id)
-    wards = service.staff_wards(db, actor)
-    if wards is not None and record["summary"].ward_code not in wards:
-        raise NotFound(NO_RECORD)  # another ward's person: as if there were none (SECURITY.md, V8.2)
+    record = _patient(db, settings, patient_id, service.staff_wards(db, actor))
     service.log_access(db, actor.label, "page", [record["stored"]])
     return _page(
         request,

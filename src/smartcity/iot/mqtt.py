@@ -136,6 +136,7 @@ class BufferedSocket:
         self._sock = sock
         self._data = b""
         self._at = 0
+        self._held_by_tls = getattr(sock, "pending", None)  # a TLS socket's decrypted bytes not yet read
 
     def recv(self, size: int) -> bytes:
         """Up to `size` bytes: from the buffer, or from one read of the socket (which may raise
@@ -153,8 +154,7 @@ class BufferedSocket:
     def pending(self) -> int:
         """Bytes already read and not yet handed out (and those a TLS socket holds decrypted)."""
         held = len(self._data) - self._at
-        inner = getattr(self._sock, "pending", None)
-        return held + inner() if inner else held
+        return held + self._held_by_tls() if self._held_by_tls else held
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)

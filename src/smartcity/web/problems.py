@@ -55,8 +55,13 @@ def value_out_of_range(request: Request, exc: Exception) -> AppError:
     """A 422 for a value in the request that the database refuses to hold or compare: PostgreSQL's data
     exceptions (a number past bigint or integer, text it cannot store) and SQLite's OverflowError (an integer
     past 64 bits). Both engines then answer alike, and the cause stays in the log."""
+    from smartcity.core.i18n import get_translations
+    from smartcity.web.templating import request_locale
+
     log.warning("value refused by the database on %s %s: %s", request.method, request.url.path, exc)
-    detail = "A value in the request is outside what the platform can store (a number too large?)."
+    detail = get_translations(request_locale(request), "web").gettext(
+        "Một giá trị gửi lên vượt quá mức hệ thống lưu được (có thể là số quá lớn); vui lòng kiểm tra lại."
+    )
     return ValidationFailed(detail, errors=[{"field": "request", "message": detail}])
 
 
