@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
-from smartcity.core.errors import Conflict
+from smartcity.core.errors import Conflict, Forbidden, NotFound
 from smartcity.web.app import create_app
 
 
@@ -77,6 +77,36 @@ def test_unknown_route_is_a_problem_or_a_vietnamese_page(client):
     assert page.status_code == 404 and "Không tìm thấy trang" in page.text
     english = client.get("/nothing-here?lang=en", headers={"accept": "text/html"})
     assert "Page not found" in english.text
+
+
+def test_an_error_page_speaks_to_people_not_developers(app):
+    """A page shows a Vietnamese detail, never an English one (the API's) or an internal value."""
+    router = APIRouter()
+
+    @router.get("/trang-thu/tieng-anh")
+    def english() -> dict:
+        raise Forbidden("Only the staff of the issuing office may read this document")
+
+    @router.get("/trang-thu/tieng-viet")
+    def vietnamese() -> dict:
+        raise NotFound("Không tìm thấy hồ sơ sức khỏe của người này.")
+
+    app.include_router(router)
+    client = TestClient(app)
+    html = {"accept": "text/html"}
+    refused = client.get("/trang-thu/tieng-anh", headers=html)
+    assert refused.status_code == 403 and "Bạn không có quyền truy cập" in refused.text
+    assert "issuing office" not in refused.text
+    assert "Tài khoản của bạn không được giao việc này" in refused.text
+    missing = client.get("/trang-thu/tieng-viet", headers=html)
+    assert missing.status_code == 404 and "Không tìm thấy hồ sơ sức khỏe của người này." in missing.text
+    unknown = client.get("/khong-co-trang-nay", headers=html)
+    assert "No route" not in unknown.text and "/khong-co-trang-nay" not in unknown.text
+    assert "đã được chuyển sang địa chỉ khác" in unknown.text
+    api = client.get("/trang-thu/tieng-anh")  # the API keeps the developer's detail
+    assert api.json()["detail"] == "Only the staff of the issuing office may read this document"
+    in_english = client.get("/trang-thu/tieng-anh?lang=en", headers=html)
+    assert "Your account is not given this work" in in_english.text
 
 
 def test_problem_types_are_described_by_the_server(client):

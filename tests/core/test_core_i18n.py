@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smartcity.core.i18n import get_translations, negotiate_locale
+from smartcity.core.i18n import get_translations, negotiate_locale, written_in_vietnamese
 
 
 def test_the_same_vietnamese_words_keep_each_domains_translation():
@@ -23,3 +23,10 @@ def test_vietnamese_unless_english_was_chosen():
     assert negotiate_locale(None, "en") == "en"
     assert negotiate_locale(None, None) == "vi"
     assert negotiate_locale("fr", None) == "vi"
+
+
+def test_a_sentence_for_people_is_told_from_a_developers_message():
+    assert written_in_vietnamese("Không tìm thấy hồ sơ.")
+    assert written_in_vietnamese("ĐÃ ĐÓNG")  # capitals too
+    assert not written_in_vietnamese("No quarantine case 12")
+    assert not written_in_vietnamese("No route /can-bo/ho-so/HS-2025-000123")

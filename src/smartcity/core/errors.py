@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from smartcity.core.i18n import written_in_vietnamese
+
 T = TypeVar("T")
 
 PROBLEM_PATH = "/problems/"
@@ -30,6 +32,15 @@ class AppError(Exception):
         self.errors = errors or []
         self.headers = headers or {}
         self.extensions = extensions
+
+    @property
+    def message_for_people(self) -> str | None:
+        """What an error page may tell a person: `page_message`, else `detail` when it is written for people
+        (the house writes those in Vietnamese); an English detail is the API's, for developers, and stays off
+        pages, as does an internal one (a route, an id)."""
+        if self.page_message:
+            return self.page_message
+        return self.detail if written_in_vietnamese(self.detail) else None
 
     def type_uri(self, base_url: str = "") -> str:
         """The problem type URI (RFC 9457 `type`): a page of this server that describes the problem."""

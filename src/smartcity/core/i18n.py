@@ -13,6 +13,14 @@ from babel.support import NullTranslations, Translations
 LOCALES = ("vi", "en")
 DEFAULT_LOCALE = "vi"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+# The letters only Vietnamese writes (đ, the vowels with breve, circumflex or horn, and the five tone marks).
+_VIETNAMESE_LETTERS = frozenset("ăâđêôơưàáạảãằắặẳẵầấậẩẫèéẹẻẽềếệểễìíịỉĩòóọỏõồốộổỗờớợởỡùúụủũừứựửữỳýỵỷỹ")
+
+
+def written_in_vietnamese(text: str) -> bool:
+    """True when `text` carries Vietnamese letters: a sentence written for the city's people, not a
+    developer's English message or an internal value."""
+    return any(letter in _VIETNAMESE_LETTERS for letter in text.lower())
 
 
 @lru_cache(maxsize=64)
