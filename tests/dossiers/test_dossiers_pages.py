@@ -48,7 +48,18 @@ def test_citizen_submits_through_the_page_and_staff_act(app, db, settings, peopl
     bad = citizen.post(
         "/ho-so/nop/TDM-QLDT-001", data={**FORM, "f_map_sheet": "mười hai", "csrf_token": token}, files=FILES
     )
-    assert bad.status_code == 422 and "form.map_sheet" in bad.text
+    assert (
+        bad.status_code == 422 and "Tờ bản đồ số: Phải là một số nguyên." in bad.text
+    )  # the field by its title
+    assert "form.map_sheet" not in bad.text and "is not of type" not in bad.text
+    no_paper = citizen.post(
+        "/ho-so/nop/TDM-QLDT-001",
+        data={**FORM, "csrf_token": token},
+        files={"file_don_de_nghi": FILES["file_don_de_nghi"]},
+    )
+    assert (
+        no_paper.status_code == 422 and "Chưa đính kèm." in no_paper.text and "required:" not in no_paper.text
+    )
     done = citizen.post(
         "/ho-so/nop/TDM-QLDT-001", data={**FORM, "csrf_token": token}, files=FILES, follow_redirects=False
     )

@@ -208,7 +208,7 @@ def test_tokens(client, city, report_data):
         ({"lat": "abc"}, 400, "lat"),
         ({"lat": "95"}, 400, "latitude"),
         ({"long": None}, 400, "together"),
-        ({"lat": str(OUTSIDE[1]), "long": str(OUTSIDE[0])}, 400, "outside the city"),
+        ({"lat": str(OUTSIDE[1]), "long": str(OUTSIDE[0])}, 400, "ngoài địa bàn thành phố"),
         ({"lat": None, "long": None}, 400, "location"),
         ({"attribute[hang_muc]": "spaceship"}, 400, "hang_muc"),
         ({"attribute[unknown]": "x"}, 400, "unknown"),
@@ -224,7 +224,7 @@ def test_bad_posts_get_open311_errors(client, city, api_key, fields, status, wor
 
 def test_media_upload_is_cleaned_and_non_images_refused(client, city, api_key):
     refused = _post(client, api_key, files={"media": ("x.jpg", b"%PDF-1.4 not an image", "image/jpeg")})
-    assert "image" in _error(refused, 415)
+    assert "không phải là ảnh" in _error(refused, 415)
     created = _post(client, api_key, files={"media": ("p.jpg", jpeg_with_gps(), "image/jpeg")})
     code = created.json()[0]["service_request_id"]
     media_url = client.get(f"/open311/v2/requests/{code}.json").json()[0]["media_url"]

@@ -38,13 +38,15 @@ def test_submit_form_then_report_page_then_rating(client, city):
 
 def test_form_mistakes_come_back_with_the_values(client, city):
     outside = client.post("/feedback/new", data={**FORM, "lat": str(OUTSIDE[1]), "lon": str(OUTSIDE[0])})
-    assert outside.status_code == 422 and "outside the city" in outside.text
+    assert outside.status_code == 422 and "Vị trí nằm ngoài địa bàn thành phố" in outside.text
     assert "Chợ Thủ Dầu Một" in outside.text  # the address the citizen typed is kept
     not_image = {"photos": ("x.jpg", b"not an image", "image/jpeg")}
     bad_photo = client.post("/feedback/new", data=FORM, files=not_image)
     assert bad_photo.status_code == 415
+    assert "Tệp gửi lên không phải là ảnh (JPEG, PNG)." in bad_photo.text
     short = client.post("/feedback/new", data={**FORM, "description": "a"})
-    assert short.status_code == 422
+    assert short.status_code == 422 and "Nội dung phản ánh cần từ 3 đến 5.000 ký tự." in short.text
+    assert "description:" not in short.text and "String should have" not in short.text
 
 
 def test_english_page(client, city):

@@ -35,11 +35,14 @@ class AppError(Exception):
 
     @property
     def message_for_people(self) -> str | None:
-        """What an error page may tell a person: `page_message`, else `detail` when it is written for people
-        (the house writes those in Vietnamese); an English detail is the API's, for developers, and stays off
-        pages, as does an internal one (a route, an id)."""
+        """What an error page may tell a person: `page_message`, else the field messages or the `detail`
+        written for people (the house writes those in Vietnamese); an English detail is the API's, for
+        developers, and stays off pages, as does an internal one (a route, a field's code)."""
         if self.page_message:
             return self.page_message
+        said = [str(e["message"]) for e in self.errors if written_in_vietnamese(str(e.get("message", "")))]
+        if said:
+            return " ".join(said)
         return self.detail if written_in_vietnamese(self.detail) else None
 
     def type_uri(self, base_url: str = "") -> str:

@@ -16,6 +16,7 @@ from smartcity.accounts import service as accounts
 from smartcity.city import service as city
 from smartcity.core import clock
 from smartcity.core.errors import AppError, BadRequest, Forbidden, TooManyRequests, ValidationFailed
+from smartcity.core.i18n import written_in_vietnamese
 from smartcity.core.security import Actor
 from smartcity.dossiers import payments, ratings, service, signed_results, stats
 from smartcity.dossiers.forms import coerce, fields_of
@@ -24,6 +25,7 @@ from smartcity.dossiers.states import DONE, RETURNED, STATE_NAMES
 from smartcity.dossiers.workflow import FIXED_RULES, steps_of
 from smartcity.procedures import service as procedures
 from smartcity.web.deps import PageUserDep, get_db, get_settings
+from smartcity.web.forms import refusal_sentence
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
@@ -45,19 +47,43 @@ def _ward_options(request: Request, procedure: Any) -> list[tuple[str, str]]:
     return [(u.admin_unit_code or "", u.name) for u in wards]
 
 
+APPLICANT_LABELS = {
+    "applicant_name": "Họ và tên",
+    "applicant_id": "Số định danh cá nhân",
+    "applicant_phone": "Số điện thoại",
+    "applicant_email": "Thư điện tử",
+    "applicant_address": "Địa chỉ",
+    "ward_code": "Phường",
+}
+NOT_VALID = "Chưa hợp lệ."
+APPLICANT_MISTAKES = {
+    "name": "Họ và tên cần từ 2 đến 200 ký tự.",
+    "id_number": "Số định danh cá nhân gồm đúng 12 chữ số.",
+    "phone": "Số điện thoại chưa đúng (ví dụ 0912345678).",
+    "email": "Địa chỉ thư điện tử chưa đúng.",
+    "address": "Địa chỉ không quá 300 ký tự.",
+}
+
+
 def _submit_page(
     request: Request, code: str, *, values: dict[str, Any], errors: list[dict[str, Any]], status: int = 200
 ) -> HTMLResponse:
     procedure = procedures.get_procedure(get_db(request), code)
+    fields = fields_of(procedure.form_schema, _ward_options(request, procedure))
+    labels = {
+        **APPLICANT_LABELS,
+        **{f"form.{f.name}": f.title for f in fields},
+        **{f"attachments.{d.code}": d.name for d in procedure.required_documents},
+    }
     return render(
         request,
         "dossiers/submit.html",
         {
             "p": procedure,
-            "fields": fields_of(procedure.form_schema, _ward_options(request, procedure)),
+            "fields": fields,
             "values": values,
             "errors": {e["field"]: e["message"] for e in errors},
-            "error_list": errors,
+            "error_list": [{"label": labels.get(e["field"], ""), "message": e["message"]} for e in errors],
             "idempotency_key": values.get("idempotency_key") or uuid.uuid4().hex,
             "counter": request.query_params.get("counter") == "1",
         },
@@ -116,11 +142,15 @@ async def submit(request: Request, code: str, actor: PageUserDep) -> Response:
             request,
             code,
             values=values,
-            errors=error.errors or [{"field": "", "message": error.detail}],
+            errors=[e for e in error.errors if written_in_vietnamese(str(e.get("message", "")))]
+            or [{"field": "", "message": refusal_sentence(error)}],
             status=error.status,
         )
     except ValueError as error:  # pydantic ValidationError of the applicant
-        problems = [{"field": "applicant_" + str(e["loc"][0]), "message": e["msg"]} for e in error.errors()]  # type: ignore[attr-defined]
+        wrong = [str(e["loc"][0]) for e in error.errors()]  # type: ignore[attr-defined]
+        problems = [
+            {"field": f"applicant_{f}", "message": APPLICANT_MISTAKES.get(f, NOT_VALID)} for f in wrong
+        ]
         return _submit_page(request, code, values=values, errors=problems, status=422)
     return RedirectResponse(f"/ho-so/{detail.code}", status_code=303)
 

@@ -8,6 +8,7 @@ import re
 import warnings
 from dataclasses import dataclass
 
+from babel.numbers import format_decimal
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from smartcity.core.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
@@ -52,23 +53,29 @@ def _open_image(data: bytes, max_pixels: int) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format not in ACCEPTED_FORMATS:
-                raise UnsupportedMediaType(f"Image format {image.format} is not accepted; send JPEG or PNG.")
+                raise UnsupportedMediaType(
+                    "Định dạng ảnh này không được nhận; vui lòng gửi ảnh JPEG hoặc PNG."
+                )
             if image.width * image.height > max_pixels:
-                raise PayloadTooLarge(f"The image has more than {max_pixels} pixels.")
+                raise PayloadTooLarge(
+                    f"Ảnh quá lớn (quá {format_decimal(max_pixels, locale='vi')} điểm ảnh)."
+                )
             image.load()
     except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-        raise UnsupportedMediaType("The upload is not an image (JPEG, PNG...).") from exc
+        raise UnsupportedMediaType("Tệp gửi lên không phải là ảnh (JPEG, PNG).") from exc
     except (OSError, SyntaxError, ValueError) as exc:
-        raise ValidationFailed.for_field("media", f"the image cannot be read: {exc}") from exc
+        raise ValidationFailed.for_field(
+            "media", "Không đọc được ảnh; vui lòng chụp hoặc chọn ảnh khác."
+        ) from exc
     return image
 
 
 def clean_image(data: bytes, *, max_bytes: int, max_pixels: int, max_side: int) -> CleanImage:
     """Check size and type, apply the EXIF orientation, drop every metadata block, re-encode as JPEG."""
     if not data:
-        raise ValidationFailed.for_field("media", "the file is empty")
+        raise ValidationFailed.for_field("media", "Tệp ảnh rỗng.")
     if len(data) > max_bytes:
-        raise PayloadTooLarge(f"A photo may be at most {max_bytes // 1024} KiB.")
+        raise PayloadTooLarge(f"Mỗi ảnh tối đa {max_bytes // 1024} KB.")
     image = _open_image(data, max_pixels)
     image = ImageOps.exif_transpose(image) or image
     image = image.convert("RGB")

@@ -34,6 +34,9 @@ class Place:
     ward_name: str
 
 
+OUTSIDE = "Vị trí nằm ngoài địa bàn thành phố; vui lòng chọn lại điểm trên bản đồ."
+
+
 class OutsideCity(ValidationFailed):
     """The point is not inside any ward of the city on the report's date."""
 
@@ -48,10 +51,10 @@ def locate(
             return Place(ward.code, ward.name)
         if outside_city == "reject":
             raise OutsideCity(
-                "lat: the point is outside the city (no ward contains it on that date)",
+                "lat: vị trí nằm ngoài địa bàn thành phố (không thuộc phường nào vào ngày đó)",
                 errors=[
-                    {"field": "lat", "message": "the point is outside the city"},
-                    {"field": "long", "message": "the point is outside the city"},
+                    {"field": "lat", "message": OUTSIDE},
+                    {"field": "long", "message": OUTSIDE},
                 ],
             )
         return Place(None, "")

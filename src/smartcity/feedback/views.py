@@ -17,14 +17,13 @@ from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.db import utcnow
 from smartcity.core.errors import AppError, Forbidden
-from smartcity.core.malware import MalwareFound, ScannerUnavailable
 from smartcity.core.security import Actor
 from smartcity.feedback import service
 from smartcity.feedback.api import run_action
 from smartcity.feedback.config import get_feedback_settings
 from smartcity.feedback.schemas import ActionInput, ReportCreate
 from smartcity.web.deps import ActorDep, PageUserDep, get_db, get_settings, login_redirect
-from smartcity.web.forms import refusal_messages
+from smartcity.web.forms import refusal_messages, refusal_sentence
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -150,14 +149,29 @@ def _report_from_form(form: FormData, *, channel: str) -> ReportCreate:
     )
 
 
+FIELD_MISTAKES = {
+    "category_code": "Chọn loại phản ánh.",
+    "description": "Nội dung phản ánh cần từ 3 đến 5.000 ký tự.",
+    "lon": "Vị trí trên bản đồ chưa đúng.",
+    "lat": "Vị trí trên bản đồ chưa đúng.",
+    "address": "Địa chỉ không quá 500 ký tự.",
+    "reporter_name": "Họ tên không quá 200 ký tự.",
+    "reporter_phone": "Số điện thoại chưa đúng (ví dụ 0912345678).",
+    "reporter_email": "Địa chỉ thư điện tử chưa đúng.",
+    "comment": "Nội dung ghi chú chưa hợp lệ.",
+    "rating": "Chọn mức đánh giá 1, 2 hoặc 3.",
+}
+NOT_VALID = "Thông tin chưa hợp lệ; vui lòng kiểm tra lại."
+
+
 def _error_text(exc: Exception) -> str:
+    """The refusal in a citizen's or an officer's words (never a field's code or a developer's English)."""
     if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-    if isinstance(exc, MalwareFound | ScannerUnavailable):
-        return refusal_messages(exc)[0]
+        fields = [str(e["loc"][0]) if e["loc"] else "" for e in exc.errors()]
+        return " ".join(dict.fromkeys(FIELD_MISTAKES.get(field, NOT_VALID) for field in fields))
     if isinstance(exc, AppError):
-        return exc.detail
-    return "Dữ liệu không hợp lệ."
+        return " ".join(refusal_messages(exc))
+    return NOT_VALID
 
 
 async def _photos(form: FormData) -> list[bytes]:
@@ -323,7 +337,7 @@ def _console_page(
                 db, actor=actor, phone=phone, secret=get_settings(request).personal_keys
             )
         except AppError as exc:
-            error = exc.detail
+            error = refusal_sentence(exc)
     urgent, _ = service.list_reports(
         db,
         actor=actor,

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from babel.numbers import format_decimal
 from jsonschema import Draft202012Validator
+from jsonschema import ValidationError as JsonSchemaError
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -49,6 +51,41 @@ def _local_today(calendar: WorkingCalendar) -> date:
     return calendar.local_date(utcnow())
 
 
+WRONG_FILE_TYPE = "Loại tệp không được nhận, hoặc nội dung tệp không đúng loại ghi trên tên tệp."
+_KINDS = {"number": "một số", "integer": "một số nguyên", "string": "chữ", "boolean": "có hoặc không"}
+
+
+def _said_in_vietnamese(error: JsonSchemaError) -> str:
+    """What an e-form field's mistake is, in words a citizen reads beside the field."""
+    limit = error.validator_value
+    amount = format_decimal(limit, locale="vi") if isinstance(limit, int | float) else ""
+    match error.validator:
+        case "required":
+            return "Chưa điền."
+        case "type":
+            kinds = limit if isinstance(limit, list) else [limit]
+            return f"Phải là {' hoặc '.join(_KINDS.get(str(k), str(k)) for k in kinds)}."
+        case "enum" | "const":
+            return "Chọn một trong các giá trị cho sẵn."
+        case "minimum":
+            return f"Phải từ {amount} trở lên."
+        case "exclusiveMinimum":
+            return f"Phải lớn hơn {amount}."
+        case "maximum":
+            return f"Không được lớn hơn {amount}."
+        case "exclusiveMaximum":
+            return f"Phải nhỏ hơn {amount}."
+        case "minLength":
+            return f"Cần ít nhất {amount} ký tự."
+        case "maxLength":
+            return f"Không quá {amount} ký tự."
+        case "format" if limit == "date":
+            return "Ngày chưa hợp lệ."
+        case "additionalProperties":
+            return "Có thông tin không thuộc tờ khai của thủ tục."
+    return "Chưa đúng định dạng."
+
+
 def _form_errors(schema: dict[str, Any], data: dict[str, Any], prefix: str = "form") -> list[dict[str, str]]:
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     errors = []
@@ -57,7 +94,7 @@ def _form_errors(schema: dict[str, Any], data: dict[str, Any], prefix: str = "fo
         if error.validator == "required":
             missing = error.message.split("'")[1] if "'" in error.message else ""
             path.append(missing)
-        errors.append({"field": ".".join([prefix, *path]), "message": error.message})
+        errors.append({"field": ".".join([prefix, *path]), "message": _said_in_vietnamese(error)})
     return errors
 
 
@@ -73,12 +110,12 @@ def validate_form(procedure: ProcedureRead, form: dict[str, Any]) -> None:
 
 def _unit_for_ward(units: Sequence[accounts.OrgUnitRead], ward_code: str | None, on: date) -> str:
     if not ward_code:
-        raise ValidationFailed.for_field("ward_code", "choose the ward the dossier belongs to")
+        raise ValidationFailed.for_field("ward_code", "Chọn phường nơi giải quyết hồ sơ.")
     for unit in units:
         if unit.kind == "ward_committee" and unit.admin_unit_code == ward_code:
             return unit.code
     raise ValidationFailed.for_field(
-        "ward_code", f"no ward committee for ward {ward_code} on {on.isoformat()}"
+        "ward_code", f"Phường đã chọn không có bộ phận tiếp nhận hồ sơ ngày {on.strftime('%d/%m/%Y')}."
     )
 
 
@@ -120,30 +157,32 @@ def screen_uploads(db: Database, actor: Actor, uploads: Sequence[Upload]) -> Non
         screen(intake, upload.content)
 
 
+def _megabytes(config: DossierSettings) -> str:
+    return f"{format_decimal(round(config.max_attachment_bytes / 1_048_576, 1), locale='vi')} MB"
+
+
 def _check_uploads(procedure: ProcedureRead, uploads: Sequence[Upload], config: DossierSettings) -> None:
     """Refuse (before anything is stored) files that are unknown, too big, of the wrong type or too many."""
     known = {d.code for d in procedure.required_documents}
     if len(uploads) > config.max_attachments:
-        raise PayloadTooLarge(f"At most {config.max_attachments} files per dossier")
+        raise PayloadTooLarge(f"Mỗi hồ sơ đính kèm tối đa {config.max_attachments} tệp.")
     for upload in uploads:
         field = f"attachments.{upload.document_code}"
         if upload.document_code not in known:
-            raise ValidationFailed.for_field(
-                field, f"not a document of this procedure ({', '.join(sorted(known))})"
-            )
+            raise ValidationFailed.for_field(field, "Giấy tờ này không thuộc thành phần hồ sơ của thủ tục.")
         if len(upload.content) > config.max_attachment_bytes:
             raise PayloadTooLarge(
                 f"{upload.filename}: larger than {config.max_attachment_bytes} bytes",
-                errors=[{"field": field, "message": "file too large"}],
+                errors=[{"field": field, "message": f"Tệp quá lớn (tối đa {_megabytes(config)})."}],
             )
         if not upload.content:
-            raise ValidationFailed.for_field(field, "the file is empty")
+            raise ValidationFailed.for_field(field, "Tệp rỗng.")
         real = sniff_type(upload.content)
         if real is None or real not in config.allowed_types or upload.content_type.split(";")[0] != real:
             raise UnsupportedMediaType(
                 f"{upload.filename}: only {', '.join(config.allowed_types)} are accepted, and the file "
                 f"must be what it says it is",
-                errors=[{"field": field, "message": "wrong file type"}],
+                errors=[{"field": field, "message": WRONG_FILE_TYPE}],
             )
 
 
@@ -153,7 +192,7 @@ def _check_required(procedure: ProcedureRead, uploads: Sequence[Upload], paper: 
     if missing:
         raise ValidationFailed(
             "Required documents are missing: " + "; ".join(d.name for d in missing),
-            errors=[{"field": f"attachments.{d.code}", "message": f"required: {d.name}"} for d in missing],
+            errors=[{"field": f"attachments.{d.code}", "message": "Chưa đính kèm."} for d in missing],
         )
 
 

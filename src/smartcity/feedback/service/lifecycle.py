@@ -45,6 +45,7 @@ from smartcity.feedback.service.common import (
     REOPENED,
     RESOLVED,
     STAFF_ROLES,
+    STATUS_NAMES,
     TRANSITIONS,
 )
 from smartcity.feedback.service.reading import _category_names, _load, _to_read
@@ -65,15 +66,17 @@ def _may_handle(actor: Actor, report: Report) -> bool:
 
 def _require_handler(actor: Actor, report: Report) -> None:
     if not _may_handle(actor, report):
-        raise Forbidden(f"Only the operations centre or staff of {report.unit_code} may act on this report.")
+        raise Forbidden(
+            "Chỉ trung tâm điều hành hoặc cán bộ của đơn vị được giao mới xử lý được phản ánh này."
+        )
 
 
 def _check_transition(report: Report, action: str) -> str:
     sources, target = TRANSITIONS[action]
     if report.status not in sources:
         raise Conflict(
-            f"A report that is {report.status!r} cannot be {action!r}ed "
-            f"(allowed from: {', '.join(sorted(sources))})."
+            f"Phản ánh đang ở trạng thái “{STATUS_NAMES.get(report.status, report.status)}” "
+            "nên không thực hiện được thao tác này."
         )
     return target
 
@@ -179,7 +182,9 @@ def assign_report(
             any(actor.has_role(r) for r in DISPATCH_ROLES)
             or any(actor.has_role(r, previous_unit) for r in REASSIGN_ROLES)
         ):
-            raise Forbidden("Only the operations centre or the head of the unit may reassign a report.")
+            raise Forbidden(
+                "Chỉ trung tâm điều hành hoặc lãnh đạo đơn vị mới chuyển phản ánh cho đơn vị khác."
+            )
         if target is not None:
             report.unit_code, report.unit_name = target
         report.assignee = assignee or (None if moving else report.assignee)
@@ -214,7 +219,7 @@ def resolve_report(
 ) -> ReportRead:
     """The handling unit resolves a report, saying publicly what was done."""
     if not comment.strip():
-        raise ValidationFailed.for_field("comment", "say what was done")
+        raise ValidationFailed.for_field("comment", "Hãy ghi rõ đã xử lý những gì.")
     at = at or utcnow()
     with _handling(db, actor, code) as (uow, report):
         _move(uow, report, "resolve", actor, at, comment=comment, note=note)
@@ -246,7 +251,7 @@ def reject_report(
 ) -> ReportRead:
     """Reject a report, with the reason shown publicly."""
     if not reason.strip():
-        raise ValidationFailed.for_field("comment", "a rejection needs a reason")
+        raise ValidationFailed.for_field("comment", "Hãy ghi rõ lý do không tiếp nhận.")
     at = at or utcnow()
     with _handling(db, actor, code) as (uow, report):
         _move(uow, report, "reject", actor, at, comment=reason, note=note)
@@ -271,16 +276,18 @@ def reopen_report(
     """The reporter (or an operator on their behalf) reopens a resolved report within the set period."""
     settings = settings or get_feedback_settings()
     if not comment.strip():
-        raise ValidationFailed.for_field("comment", "say why the problem is not solved")
+        raise ValidationFailed.for_field("comment", "Hãy cho biết vì sao vấn đề chưa được giải quyết.")
     at = at or utcnow()
     with UnitOfWork(db, actor) as uow:
         report = _load(uow.session, code)
         if not (_is_reporter(actor, report, reporter_key) or any(actor.has_role(r) for r in DISPATCH_ROLES)):
-            raise Forbidden("Only the reporter may reopen this report.")
+            raise Forbidden("Chỉ người gửi phản ánh mới mở lại được phản ánh này.")
         _check_transition(report, "reopen")
         resolved_at = report.resolved_at or report.status_changed_at
         if at > resolved_at + timedelta(days=settings.reopen_days):
-            raise Conflict(f"A report can be reopened within {settings.reopen_days} days of its resolution.")
+            raise Conflict(
+                f"Phản ánh chỉ mở lại được trong {settings.reopen_days} ngày kể từ khi có kết quả xử lý."
+            )
         _move(uow, report, "reopen", actor, at, comment=comment)
         uow.publish(
             ReportReopened(
@@ -302,14 +309,14 @@ def rate_report(
 ) -> ReportRead:
     """The reporter rates the resolution: 1 not satisfied, 2 satisfied, 3 very satisfied."""
     if rating not in RATING_NAMES:
-        raise ValidationFailed.for_field("rating", "must be 1, 2 or 3")
+        raise ValidationFailed.for_field("rating", "Chọn mức đánh giá 1, 2 hoặc 3.")
     at = at or utcnow()
     with UnitOfWork(db, actor) as uow:
         report = _load(uow.session, code)
         if not _is_reporter(actor, report, reporter_key):
-            raise Forbidden("Only the reporter may rate this report.")
+            raise Forbidden("Chỉ người gửi phản ánh mới đánh giá được kết quả xử lý.")
         if report.status not in (RESOLVED, CLOSED):
-            raise Conflict("Only a resolved report can be rated.")
+            raise Conflict("Chỉ đánh giá được khi phản ánh đã có kết quả xử lý.")
         before = _snapshot(report)
         report.rating, report.rating_comment, report.rated_at = rating, scrub_text(comment), at
         _add_step(
@@ -346,9 +353,9 @@ def merge_report(
         kept = _load(uow.session, into)
         _require_handler(actor, report)
         if kept.id == report.id:
-            raise ValidationFailed.for_field("into", "a report cannot be merged into itself")
+            raise ValidationFailed.for_field("into", "Không gộp được phản ánh vào chính nó.")
         if kept.status not in OPEN_STATUSES:
-            raise Conflict(f"Report {kept.code} is not open; merge into an open report.")
+            raise Conflict(f"Phản ánh {kept.code} đã đóng; chỉ gộp được vào phản ánh đang xử lý.")
         report.merged_into_id = kept.id
         kept.supporters += 1 + report.supporters
         kept.updated_at = at
@@ -372,7 +379,7 @@ def flag_urgent(
     at = at or utcnow()
     with _handling(db, actor, code) as (uow, report):
         if report.status not in OPEN_STATUSES:
-            raise Conflict("Only an open report can be flagged urgent.")
+            raise Conflict("Chỉ đánh dấu khẩn được phản ánh đang xử lý.")
         if not report.is_urgent:
             before = _snapshot(report)
             report.is_urgent, report.updated_at = True, at
@@ -403,7 +410,7 @@ def read_contact(db: Database, *, actor: Actor, code: str, secret: Keys) -> Cont
     with UnitOfWork(db, actor) as uow:
         report = _load(uow.session, code)
         if not (_may_handle(actor, report) or actor.has_role("admin")):
-            raise Forbidden("Only staff handling this report may see the reporter's contact.")
+            raise Forbidden("Chỉ cán bộ xử lý phản ánh này mới xem được thông tin liên hệ của người gửi.")
         uow.audit("feedback.contact_read", "feedback_report", report.code, after={"by": actor.label})
 
         def clear(value: str | None) -> str | None:
@@ -421,10 +428,10 @@ def reports_by_phone(
 ) -> list[ReportRead]:
     """A caller's earlier reports, found by the keyed hash of the phone number (operators; logged)."""
     if not any(actor.has_role(r) for r in DISPATCH_ROLES):
-        raise Forbidden("Only operators may look up a caller's reports.")
+        raise Forbidden("Chỉ điện thoại viên đường dây nóng mới tra cứu được phản ánh theo số điện thoại.")
     digits = normalise_phone(phone)
     if not 8 <= len(digits) <= 15:
-        raise ValidationFailed.for_field("phone", "a phone number has 8 to 15 digits")
+        raise ValidationFailed.for_field("phone", "Số điện thoại gồm 8 đến 15 chữ số.")
     index = blind_index(secret, digits)
     with UnitOfWork(db, actor) as uow:
         rows = uow.session.scalars(

@@ -92,28 +92,34 @@ def check_attributes(category: CategoryRead, values: dict[str, str]) -> dict[str
     defined = {a.code: a for a in category.attributes}
     unknown = sorted(set(values) - set(defined))
     if unknown:
-        raise ValidationFailed.for_field(f"attribute[{unknown[0]}]", "not an attribute of this service")
+        raise ValidationFailed.for_field(
+            f"attribute[{unknown[0]}]", "Thông tin này không thuộc loại phản ánh đã chọn."
+        )
     for attribute in category.attributes:
         value = (values.get(attribute.code) or "").strip()
         if attribute.required and not value:
-            raise ValidationFailed.for_field(f"attribute[{attribute.code}]", "is required")
+            raise ValidationFailed.for_field(f"attribute[{attribute.code}]", "Chưa điền.")
         allowed = {v.key for v in attribute.values}
         if value and attribute.datatype == "singlevaluelist" and value not in allowed:
             raise ValidationFailed.for_field(
-                f"attribute[{attribute.code}]", f"must be one of {', '.join(sorted(allowed))}"
+                f"attribute[{attribute.code}]", "Chọn một trong các giá trị cho sẵn."
             )
         if value and attribute.datatype == "multivaluelist" and not set(value.split(",")) <= allowed:
             raise ValidationFailed.for_field(
-                f"attribute[{attribute.code}]", f"must be among {', '.join(sorted(allowed))}"
+                f"attribute[{attribute.code}]", "Chỉ chọn trong các giá trị cho sẵn."
             )
     return {k: v.strip() for k, v in values.items() if v and v.strip()}
 
 
 def _check_location(category: CategoryRead, data: ReportCreate) -> None:
     if (data.lon is None) != (data.lat is None):
-        raise ValidationFailed.for_field("lat" if data.lat is None else "lon", "give both lat and long")
+        raise ValidationFailed.for_field(
+            "lat" if data.lat is None else "lon", "Cần cả vĩ độ và kinh độ của vị trí."
+        )
     if data.lon is None and not data.ward_code and not data.address and category.handler == "ward":
-        raise ValidationFailed.for_field("location", "this category needs a map point, an address or a ward")
+        raise ValidationFailed.for_field(
+            "location", "Hãy chọn vị trí trên bản đồ, ghi địa chỉ hoặc chọn phường."
+        )
 
 
 def submit_report(
@@ -134,7 +140,7 @@ def submit_report(
     if data.media_url:
         attributes["media_url"] = data.media_url
     if len(photos) > settings.max_photos:
-        raise ValidationFailed.for_field("media", f"at most {settings.max_photos} photos")
+        raise ValidationFailed.for_field("media", f"Gửi tối đa {settings.max_photos} ảnh.")
     _screen_photos(db, actor, photos, settings)
     cleaned = [
         clean_image(
@@ -317,10 +323,10 @@ def attach_photos(
     with UnitOfWork(db, actor) as uow:
         report = _load(uow.session, code)
         if not (is_staff(actor) or _is_reporter(actor, report, reporter_key)):
-            raise Forbidden("Only the reporter or staff may add photos.")
+            raise Forbidden("Chỉ người gửi phản ánh hoặc cán bộ xử lý mới thêm được ảnh.")
         count = uow.session.scalar(select(func.count(Photo.id)).where(Photo.report_id == report.id)) or 0
         if count + len(images) > settings.max_photos:
-            raise Conflict(f"A report has at most {settings.max_photos} photos.")
+            raise Conflict(f"Mỗi phản ánh có tối đa {settings.max_photos} ảnh.")
         rows = [_photo_row(report.id, image, at=utcnow()) for image in images]
         uow.session.add_all(rows)
         uow.session.flush()
@@ -367,7 +373,7 @@ def join_report(db: Database, *, actor: Actor, code: str) -> PublicReport:
     with UnitOfWork(db, actor) as uow:
         report = _load(uow.session, code)
         if report.status not in OPEN_STATUSES or not report.is_public:
-            raise Conflict("Only open public reports can be joined.")
+            raise Conflict("Chỉ cùng theo dõi được phản ánh công khai đang xử lý.")
         report.supporters += 1
         uow.session.flush()
         uow.audit("feedback.joined", "feedback_report", report.code, after={"supporters": report.supporters})
