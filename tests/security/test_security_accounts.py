@@ -234,7 +234,7 @@ def test_administrators_can_be_required_to_use_totp(db, settings):
 
     settings.set_section(AccountsSettings(require_totp_for_admins=True))
     boss = service.create_user(db, actor=SYSTEM, username="boss", password=PASSWORD, roles=[("admin", None)])
-    with pytest.raises(service.Unauthorized, match="enrol"):
+    with pytest.raises(service.Unauthorized, match="phải đăng ký ứng dụng xác thực"):
         service.authenticate(db, settings=settings, username="boss", password=PASSWORD, client_ip="x")
     svg = service.totp_qr_svg(service.start_totp_enrolment(db, settings=settings, user_id=boss.id))
     assert svg.startswith("<svg")
@@ -256,13 +256,13 @@ def test_administrators_need_totp_by_default_in_production_only(db, settings):
         chosen.set_section(AccountsSettings(require_totp_for_admins=required))
         service.authenticate(db, settings=chosen, username=username, password=PASSWORD, client_ip="x")
 
-    with pytest.raises(service.Unauthorized, match="enrol"):
+    with pytest.raises(service.Unauthorized, match="phải đăng ký ứng dụng xác thực"):
         sign_in("boss", "production")
     sign_in("clerk", "production")  # staff other than administrators: optional, as before
     for environment in ("demo", "test", "development"):
         sign_in("boss", environment)
     sign_in("boss", "production", required=False)  # an explicit choice still wins
-    with pytest.raises(service.Unauthorized, match="enrol"):
+    with pytest.raises(service.Unauthorized, match="phải đăng ký ứng dụng xác thực"):
         sign_in("boss", "demo", required=True)
     example = Path(__file__).resolve().parents[2] / "deploy" / "smartcity.env.example"
     deployed = settings.model_copy(update={"environment": dotenv_values(example)["SMARTCITY_ENVIRONMENT"]})

@@ -26,6 +26,7 @@ from smartcity.web.deps import (
     new_csrf_token,
     verify_csrf,
 )
+from smartcity.web.forms import refusal_sentence
 from smartcity.web.templating import ENVIRONMENT, render, request_locale
 
 router = APIRouter(include_in_schema=False)
@@ -136,13 +137,15 @@ async def login_submit(
             retry_after=exc.extensions.get("retry_after", 1),
         )
     except Unauthorized as exc:
+        # Only what is said after the password was right is shown; before, one sentence for every miss.
         second_factor = "totp_required" in (exc.headers or {}).get("WWW-Authenticate", "")
+        after_password = second_factor or exc.detail == service.ADMIN_TOTP_FIRST
         return _login_page(
             request,
             next_url=next_url,
             username=username,
             status_code=401,
-            error=str(exc.detail) if second_factor else "Tên đăng nhập hoặc mật khẩu không đúng.",
+            error=exc.detail if after_password else "Tên đăng nhập hoặc mật khẩu không đúng.",
         )
     await run_in_threadpool(_start_session, request, db, result.user_id, result.generation)
     if not next_url:
@@ -205,7 +208,8 @@ def login_with_link(request: Request, db: Annotated[Database, Depends(get_db)], 
     try:
         result = service.use_sign_in_link(db, settings=get_settings(request), token=t[:2000])
     except Unauthorized as exc:
-        return _login_page(request, next_url="/can-bo", username="", status_code=401, error=str(exc.detail))
+        error = refusal_sentence(exc)
+        return _login_page(request, next_url="/can-bo", username="", status_code=401, error=error)
     _start_session(request, db, result.user_id, result.generation)
     return RedirectResponse("/can-bo", status_code=303)
 

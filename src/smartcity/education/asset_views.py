@@ -21,7 +21,7 @@ from smartcity.education.schemas import (
 from smartcity.education.service.common import CONDITIONS
 from smartcity.education.views_common import CSRF, _attempt, _back, _page
 from smartcity.web.deps import DbDep, PageUserDep, SettingsDep
-from smartcity.web.forms import refusal_messages
+from smartcity.web.forms import notice, refusal_messages
 
 router = APIRouter()  # included in views.router
 
@@ -69,7 +69,7 @@ def open_stocktake(
 def stocktake(request: Request, db: DbDep, actor: PageUserDep, take_id: int) -> Response:
     """The stock-take sheet: every item with its book quantity, what was found and why they differ."""
     take = service.get_stocktake(db, actor=actor, stocktake_id=take_id)
-    errors = [e for e in request.query_params.get("errors", "").split("|") if e]
+    errors = [e for e in notice(request, "errors").split("|") if e]
     return _page(request, "stocktake.html", {"take": take, "conditions": CONDITIONS, "errors": errors})
 
 
@@ -95,11 +95,12 @@ async def count(request: Request, db: DbDep, actor: PageUserDep, take_id: int) -
         try:
             await run_in_threadpool(lambda: service.close_stocktake(db, actor=actor, stocktake_id=take_id))
         except ValidationFailed as exc:
-            return _back(f"/can-bo/giao-duc/kiem-ke/{take_id}", errors="|".join(refusal_messages(exc)[:30]))
+            problems = "|".join(refusal_messages(exc)[:30])
+            return _back(request, f"/can-bo/giao-duc/kiem-ke/{take_id}", errors=problems)
         return RedirectResponse(
             f"/can-bo/giao-duc/truong/{take['school_code']}/tai-san?msg=closed", status_code=303
         )
-    return _back(f"/can-bo/giao-duc/kiem-ke/{take_id}", msg="counted")
+    return _back(request, f"/can-bo/giao-duc/kiem-ke/{take_id}", msg="counted")
 
 
 @router.get("/can-bo/giao-duc/tai-san/{asset_id}", response_class=HTMLResponse)
@@ -117,13 +118,14 @@ def asset_page(
             "history": service.movements(db, actor=actor, asset_id=asset_id),
             "schools": [sc for sc in service.list_schools(db) if sc["code"] != asset["school_code"]],
             "today": clock.today(settings).isoformat(),
-            "error": request.query_params.get("error", ""),
+            "error": notice(request),
         },
     )
 
 
 @router.post("/can-bo/giao-duc/tai-san/{asset_id}/dieu-chuyen", dependencies=CSRF)
 def move_asset(
+    request: Request,
     db: DbDep,
     settings: SettingsDep,
     actor: PageUserDep,
@@ -136,9 +138,10 @@ def move_asset(
     """Move units of the item to another school's register."""
     url = f"/can-bo/giao-duc/tai-san/{asset_id}"
     if len(ly_do.strip()) < 3:
-        return _back(url, error="Hãy ghi lý do điều chuyển.")
+        return _back(request, url, error="Hãy ghi lý do điều chuyển.")
     move = AssetTransfer(to_school=truong_nhan, quantity=so_luong, on_date=ngay, reason=ly_do.strip())
     return _attempt(
+        request,
         url,
         lambda: service.transfer_asset(db, actor=actor, settings=settings, asset_id=asset_id, data=move),
         "asset_moved",
@@ -147,6 +150,7 @@ def move_asset(
 
 @router.post("/can-bo/giao-duc/tai-san/{asset_id}/thanh-ly", dependencies=CSRF)
 def write_off_asset(
+    request: Request,
     db: DbDep,
     settings: SettingsDep,
     actor: PageUserDep,
@@ -159,11 +163,12 @@ def write_off_asset(
     """Write off units of the item by a decision."""
     url = f"/can-bo/giao-duc/tai-san/{asset_id}"
     if len(ly_do.strip()) < 3:
-        return _back(url, error="Hãy ghi lý do thanh lý.")
+        return _back(request, url, error="Hãy ghi lý do thanh lý.")
     data = AssetWriteOff(
         quantity=so_luong, on_date=ngay, reason=ly_do.strip(), reference=so_quyet_dinh.strip()
     )
     return _attempt(
+        request,
         url,
         lambda: service.write_off(db, actor=actor, settings=settings, asset_id=asset_id, data=data),
         "written_off",

@@ -25,7 +25,7 @@ from smartcity.education.schemas import (
 from smartcity.education.service.common import RELATIONS, SCHOOL_ROLES
 from smartcity.education.views_common import CSRF, _attempt, _back, _page
 from smartcity.web.deps import DbDep, PageUserDep, SettingsDep
-from smartcity.web.forms import refusal_messages
+from smartcity.web.forms import notice, refusal_messages
 
 router = APIRouter()
 PUBLIC_LINKS = ({"label": "Con tôi ở trường", "href": "/con-toi"},)
@@ -201,15 +201,18 @@ def fees(
             ),
             "rates": service.fee_rates(service.current_year(db, settings)["name"]),
             "vnd": service.vnd,
-            "error": request.query_params.get("error", ""),
+            "error": notice(request),
         },
     )
 
 
 @router.post("/can-bo/giao-duc/truong/{code}/hoc-phi/lap-hoa-don", dependencies=CSRF)
-def issue(db: DbDep, settings: SettingsDep, actor: PageUserDep, code: str, thang: Month) -> Response:
+def issue(
+    request: Request, db: DbDep, settings: SettingsDep, actor: PageUserDep, code: str, thang: Month
+) -> Response:
     """Bill every student of the school for the month."""
     return _attempt(
+        request,
         f"/can-bo/giao-duc/truong/{code}/hoc-phi",
         lambda: service.issue_invoices(db, actor=actor, settings=settings, school_code=code, period=thang),
         "invoiced",
@@ -218,9 +221,12 @@ def issue(db: DbDep, settings: SettingsDep, actor: PageUserDep, code: str, thang
 
 
 @router.post("/can-bo/giao-duc/truong/{code}/hoc-phi/khoa-so", dependencies=CSRF)
-def close_month(db: DbDep, settings: SettingsDep, actor: PageUserDep, code: str, thang: Month) -> Response:
+def close_month(
+    request: Request, db: DbDep, settings: SettingsDep, actor: PageUserDep, code: str, thang: Month
+) -> Response:
     """Close a finished month's reconciliation."""
     return _attempt(
+        request,
         f"/can-bo/giao-duc/truong/{code}/hoc-phi",
         lambda: service.close_month(db, actor=actor, settings=settings, school_code=code, month=thang),
         "month_closed",
@@ -234,13 +240,12 @@ def invoice_page(
 ) -> Response:
     """An invoice with its lines and legal bases, payments and the counter form."""
     invoice = service.get_invoice(db, actor=actor, settings=settings, number=number)
-    return _page(
-        request, "invoice.html", {"invoice": invoice, "error": request.query_params.get("error", "")}
-    )
+    return _page(request, "invoice.html", {"invoice": invoice, "error": notice(request)})
 
 
 @router.post("/can-bo/giao-duc/hoa-don/{number}/thu-tien", dependencies=CSRF)
 def counter(
+    request: Request,
     db: DbDep,
     settings: SettingsDep,
     actor: PageUserDep,
@@ -250,6 +255,7 @@ def counter(
 ) -> Response:
     """Money received at the counter; a receipt follows."""
     return _attempt(
+        request,
         f"/can-bo/giao-duc/hoa-don/{number}",
         lambda: service.record_counter_payment(
             db, actor=actor, settings=settings, number=number, amount_vnd=so_tien, payer=nguoi_nop
@@ -282,13 +288,14 @@ def student_page(
             "relations": RELATIONS,
             "year_text": year.replace("-", "–"),
             "today": clock.today(settings).isoformat(),
-            "error": request.query_params.get("error", ""),
+            "error": notice(request),
         },
     )
 
 
 @router.post("/can-bo/giao-duc/hoc-sinh/{code}/phu-huynh", dependencies=CSRF)
 def link_parent(
+    request: Request,
     db: DbDep,
     actor: PageUserDep,
     code: str,
@@ -298,13 +305,16 @@ def link_parent(
     """Link a citizen account as the child's parent or guardian."""
     url = f"/can-bo/giao-duc/hoc-sinh/{code}"
     if quan_he not in RELATIONS or len(tai_khoan.strip()) < 3:
-        return _back(url, error="Hãy nhập tên đăng nhập của phụ huynh và chọn quan hệ với học sinh.")
+        return _back(request, url, error="Hãy nhập tên đăng nhập của phụ huynh và chọn quan hệ với học sinh.")
     link = GuardianLink(username=tai_khoan.strip(), relation=quan_he)
-    return _attempt(url, lambda: service.link_guardian(db, actor=actor, code=code, data=link), "linked")
+    return _attempt(
+        request, url, lambda: service.link_guardian(db, actor=actor, code=code, data=link), "linked"
+    )
 
 
 @router.post("/can-bo/giao-duc/hoc-sinh/{code}/mien-giam", dependencies=CSRF)
 def exempt(
+    request: Request,
     db: DbDep,
     settings: SettingsDep,
     actor: PageUserDep,
@@ -315,15 +325,18 @@ def exempt(
     """Record the student's exemption or reduction category for this school year."""
     url = f"/can-bo/giao-duc/hoc-sinh/{code}"
     if len(minh_chung.strip()) < 3:
-        return _back(url, error="Hãy ghi giấy tờ làm căn cứ (ví dụ: số sổ hộ nghèo, giấy xác nhận).")
+        return _back(request, url, error="Hãy ghi giấy tờ làm căn cứ (ví dụ: số sổ hộ nghèo, giấy xác nhận).")
     grant = ExemptionGrant(
         year=service.current_year(db, settings)["name"], category=dien, evidence=minh_chung.strip()
     )
-    return _attempt(url, lambda: service.grant_exemption(db, actor=actor, code=code, data=grant), "exempted")
+    return _attempt(
+        request, url, lambda: service.grant_exemption(db, actor=actor, code=code, data=grant), "exempted"
+    )
 
 
 @router.post("/can-bo/giao-duc/hoc-sinh/{code}/chuyen-truong", dependencies=CSRF)
 def move_student(
+    request: Request,
     db: DbDep,
     settings: SettingsDep,
     actor: PageUserDep,
@@ -336,19 +349,20 @@ def move_student(
     url = f"/can-bo/giao-duc/hoc-sinh/{code}"
     school_code, _, class_id = lop_den.partition("/")
     if not class_id.isdigit():
-        return _back(url, error="Hãy chọn lớp ở trường đến.")
+        return _back(request, url, error="Hãy chọn lớp ở trường đến.")
     student = service.get_student(db, actor=actor, settings=settings, code=code)
     move = TransferCreate(
         to_school=school_code, to_class_id=int(class_id), on_date=ngay, reason=ly_do.strip()
     )
     answer = _attempt(
+        request,
         url,
         lambda: service.transfer_student(db, actor=actor, settings=settings, code=code, data=move),
         "transferred",
     )
     if "error=" in answer.headers["location"] or not student.get("class_id"):
         return answer
-    return _back(f"/can-bo/giao-duc/lop/{student['class_id']}", msg="transferred")
+    return _back(request, f"/can-bo/giao-duc/lop/{student['class_id']}", msg="transferred")
 
 
 # ------------------------------------------------------------------------------------------ an asset

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from smartcity.core.errors import AppError, ValidationFailed
 from smartcity.web.deps import verify_csrf
-from smartcity.web.forms import fixable_by_the_user, refusal_messages
+from smartcity.web.forms import fixable_by_the_user, redirect_with_notice, refusal_messages
 from smartcity.web.templating import render
 
 CSRF = [Depends(verify_csrf)]
@@ -38,16 +37,16 @@ def _page(request: Request, template: str, context: dict[str, Any], status_code:
     return render(request, f"education/{template}", {"message": message, **context}, status_code=status_code)
 
 
-def _back(url: str, **params: str) -> RedirectResponse:
-    return RedirectResponse(f"{url}?{urlencode(params)}", status_code=303)
+def _back(request: Request, url: str, **params: str) -> RedirectResponse:
+    return redirect_with_notice(request, url, **params)
 
 
-def _attempt(url: str, action: Any, msg: str, **params: str) -> RedirectResponse:
+def _attempt(request: Request, url: str, action: Any, msg: str, **params: str) -> RedirectResponse:
     """Run an office action; a refusal the clerk can fix comes back to the form as a plain message."""
     try:
         action()
     except (ValidationFailed, AppError) as exc:
         if not fixable_by_the_user(exc):
             raise
-        return _back(url, **params, error=refusal_messages(exc)[0])
-    return _back(url, **params, msg=msg)
+        return _back(request, url, **params, error=refusal_messages(exc)[0])
+    return _back(request, url, **params, msg=msg)

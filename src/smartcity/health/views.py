@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,6 +22,7 @@ from smartcity.health.fhir.outcome import FhirError
 from smartcity.health.models import FhirResource
 from smartcity.health.service.immunisation import child_schedule, children
 from smartcity.web.deps import ActorDep, DbDep, PageUserDep, SettingsDep, login_redirect
+from smartcity.web.forms import notice, redirect_with_notice, refusal_sentence
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -136,7 +136,7 @@ def staff_patient(
             "names": service.ward_names(db, today),
             "diseases": settings.section(HealthSettings).quarantine_periods,
             "linked": request.query_params.get("da-lien-ket"),
-            "error": request.query_params.get("loi"),
+            "error": notice(request, "loi"),
         },
     )
 
@@ -149,7 +149,7 @@ async def staff_link(request: Request, patient_id: str, actor: ActorDep, db: DbD
     user = accounts_service.get_user_by_username(db, str(form.get("username") or "").strip())
     target = f"{BASE}/benh-nhan/{patient_id}"
     if user is None:
-        return RedirectResponse(f"{target}?loi={quote('Không có tài khoản nào với tên đăng nhập này.')}", 303)
+        return redirect_with_notice(request, target, loi="Không có tài khoản nào với tên đăng nhập này.")
     service.link_person(
         db, actor=actor, user_id=user.id, patient_id=patient_id, wards=service.staff_wards(db, actor)
     )
@@ -188,7 +188,7 @@ def staff_quarantine(request: Request, actor: PageUserDep, db: DbDep, settings: 
             "today": today,
             "diseases": settings.section(HealthSettings).quarantine_periods,
             "warning_symptoms": settings.section(HealthSettings).warning_symptoms,
-            "error": request.query_params.get("loi"),
+            "error": notice(request, "loi"),
         },
     )
 
@@ -241,7 +241,7 @@ async def staff_quarantine_action(
         elif action == "acknowledge":
             service.acknowledge_alert(db, actor=actor, alert_id=int(str(form.get("alert_id"))))
     except AppError as exc:
-        return RedirectResponse(f"{BASE}/cach-ly?loi={quote(exc.detail)}", status_code=303)
+        return redirect_with_notice(request, f"{BASE}/cach-ly", loi=refusal_sentence(exc))
     return RedirectResponse(f"{BASE}/cach-ly", status_code=303)
 
 
@@ -280,7 +280,7 @@ def citizen_space(request: Request, actor: PageUserDep, db: DbDep, settings: Set
             "user_consents": actor.user_id in service.consented(db, "immunisation-reminders"),
             "consent_text": service.CONSENT_PURPOSES["immunisation-reminders"][1],
             "done": request.query_params.get("da-khai-bao"),
-            "error": request.query_params.get("loi"),
+            "error": notice(request, "loi"),
         },
     )
 
@@ -293,9 +293,7 @@ async def citizen_check_in(
     form = await _form(request)
     case_id = str(form.get("case_id") or "")
     if not case_id.isdigit() or len(case_id) > 12:
-        return RedirectResponse(
-            f"/suc-khoe?loi={quote('Chưa chọn đợt theo dõi để khai báo.')}", status_code=303
-        )
+        return redirect_with_notice(request, "/suc-khoe", loi="Chưa chọn đợt theo dõi để khai báo.")
     try:
         service.check_in(
             db,
@@ -306,7 +304,7 @@ async def citizen_check_in(
             symptoms=list(form.get("symptoms") or []),
         )
     except AppError as exc:
-        return RedirectResponse(f"/suc-khoe?loi={quote(exc.detail)}", status_code=303)
+        return redirect_with_notice(request, "/suc-khoe", loi=refusal_sentence(exc))
     return RedirectResponse("/suc-khoe?da-khai-bao=1", status_code=303)
 
 

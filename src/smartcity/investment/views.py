@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -19,7 +18,7 @@ from smartcity.core.security import Actor
 from smartcity.investment import photos, service, tracking
 from smartcity.investment.api import FINANCE, LEADERS, summary_data
 from smartcity.web.deps import DbDep, SettingsDep, require_role, verify_csrf
-from smartcity.web.forms import fixable_by_the_user, refusal_messages
+from smartcity.web.forms import fixable_by_the_user, notice, redirect_with_notice, refusal_messages
 from smartcity.web.templating import render
 
 router = APIRouter()
@@ -123,7 +122,7 @@ def project_page(
         **_map_context(settings),
         "today": today.isoformat(),
         "message": MESSAGES.get(request.query_params.get("msg", ""), ""),
-        "error": request.query_params.get("error", ""),
+        "error": notice(request),
     }
     return render(request, "investment/project.html", context)
 
@@ -131,12 +130,13 @@ def project_page(
 MESSAGES = {"progress": "Đã ghi nhận báo cáo tiến độ.", "photo": "Đã thêm ảnh hiện trường."}
 
 
-def _back(project_id: int, **params: str) -> RedirectResponse:
-    return RedirectResponse(f"/can-bo/dau-tu/du-an/{project_id}?{urlencode(params)}", status_code=303)
+def _back(request: Request, project_id: int, **params: str) -> RedirectResponse:
+    return redirect_with_notice(request, f"/can-bo/dau-tu/du-an/{project_id}", **params)
 
 
 @router.post("/can-bo/dau-tu/du-an/{project_id}/tien-do", dependencies=[Depends(verify_csrf)])
 def report_progress(
+    request: Request,
     db: DbDep,
     settings: SettingsDep,
     project_id: int,
@@ -147,16 +147,17 @@ def report_progress(
     """The managing unit reports the physical progress of the works on a day."""
     service.get_project(db, project_id)
     if ngay > clock.today(settings):
-        return _back(project_id, error="Ngày báo cáo không được ở tương lai.")
+        return _back(request, project_id, error="Ngày báo cáo không được ở tương lai.")
     try:
         tracking.add_progress(db, actor=actor, project_id=project_id, reported_on=ngay, percent=phan_tram)
     except ValidationFailed as exc:
-        return _back(project_id, error=refusal_messages(exc)[0])
-    return _back(project_id, msg="progress")
+        return _back(request, project_id, error=refusal_messages(exc)[0])
+    return _back(request, project_id, msg="progress")
 
 
 @router.post("/can-bo/dau-tu/du-an/{project_id}/anh", dependencies=[Depends(verify_csrf)])
 async def upload_photo(
+    request: Request,
     db: DbDep,
     settings: SettingsDep,
     project_id: int,
@@ -167,7 +168,7 @@ async def upload_photo(
 ) -> RedirectResponse:
     """A photo of the site with the day it was taken (JPEG or PNG, at most 8 MB)."""
     if ngay_chup > clock.today(settings):
-        return _back(project_id, error="Ngày chụp không được ở tương lai.")
+        return _back(request, project_id, error="Ngày chụp không được ở tương lai.")
     store = photos.photo_store(settings)
     try:
         stored = await store.save_upload(
@@ -192,8 +193,8 @@ async def upload_photo(
     except AppError as exc:
         if not fixable_by_the_user(exc):
             raise
-        return _back(project_id, error=refusal_messages(exc)[0])
-    return _back(project_id, msg="photo")
+        return _back(request, project_id, error=refusal_messages(exc)[0])
+    return _back(request, project_id, msg="photo")
 
 
 @router.get("/cong-trinh", response_class=HTMLResponse)
@@ -236,8 +237,7 @@ async def plan_import(
             lambda: service.import_plan_xlsx(db, actor=actor, year=year, content=content)
         )
     except ValidationFailed as exc:
-        errors = [str(e["message"]) for e in exc.errors] or [exc.detail]
-        context = {"errors": errors, "message": ""}
+        context = {"errors": refusal_messages(exc), "message": ""}
         return render(request, "investment/plan_import.html", context, status_code=422)
     message = f"Đã nhập {rows} dòng kế hoạch vốn năm {year}."
     return render(request, "investment/plan_import.html", {"errors": [], "message": message})

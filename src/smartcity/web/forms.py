@@ -3,8 +3,15 @@ people (in Vietnamese), else a plain sentence for the kind of refusal; never a d
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
 from smartcity.core.errors import AppError
 from smartcity.core.i18n import written_in_vietnamese
+from smartcity.web.deps import get_settings
 
 REFUSAL_SENTENCES = {
     400: "Thông tin gửi lên chưa hợp lệ; vui lòng kiểm tra lại.",
@@ -18,6 +25,9 @@ REFUSAL_SENTENCES = {
     429: "Bạn thao tác quá nhanh, vui lòng thử lại sau.",
 }
 OTHERWISE = "Không thực hiện được thao tác; vui lòng thử lại sau."
+NOTICES = ("error", "errors", "loi")  # query parameters that carry a message for the page
+NOTICE_SALT = "page-notice"
+NOTICE_MAX_AGE = 600  # seconds: a notice is read by the page the form redirects to, at once
 
 
 def refusal_sentence(exc: AppError) -> str:
@@ -35,3 +45,24 @@ def refusal_messages(exc: AppError) -> list[str]:
 def fixable_by_the_user(exc: AppError) -> bool:
     """A refusal to show back on the form (not a missing page, a forbidden act or a server fault)."""
     return exc.status < 500 and exc.status not in (403, 404)
+
+
+def _notices(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(get_settings(request).resolved_secret_key, salt=NOTICE_SALT)
+
+
+def redirect_with_notice(request: Request, url: str, **params: str) -> RedirectResponse:
+    """A 303 to `url` with `params` in its query string, the messages among them (NOTICES) signed by the
+    platform: a page shows only what the platform wrote, never text someone else put in a link."""
+    signer = _notices(request)
+    query = {name: signer.dumps(value) if name in NOTICES else value for name, value in params.items()}
+    return RedirectResponse(f"{url}?{urlencode(query)}" if query else url, status_code=303)
+
+
+def notice(request: Request, name: str = "error") -> str:
+    """The signed message `name` of this page's query string; "" when missing, old or not the platform's."""
+    token = request.query_params.get(name, "")
+    try:
+        return str(_notices(request).loads(token, max_age=NOTICE_MAX_AGE)) if token else ""
+    except BadSignature:
+        return ""

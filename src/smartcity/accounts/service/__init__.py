@@ -42,6 +42,7 @@ from smartcity.accounts.service.common import (
     seed_roles,
 )
 from smartcity.accounts.service.login import (
+    ADMIN_TOTP_FIRST,
     Authenticated,
     _failure_wait,
     _record_failure,
@@ -115,6 +116,7 @@ from smartcity.accounts.service.users import (
 from smartcity.core.errors import Conflict, NotFound, TooManyRequests, Unauthorized, ValidationFailed
 
 __all__ = [
+    "ADMIN_TOTP_FIRST",
     "API_KEY_PATTERN",
     "EMAIL_PATTERN",
     "LAST_USED_RESOLUTION",

@@ -29,6 +29,10 @@ from smartcity.core.security import Actor
 
 log = logging.getLogger(__name__)
 TOTP_NEEDED = "Nhập mã xác thực sáu chữ số từ ứng dụng xác thực."
+ADMIN_TOTP_FIRST = (
+    "Tài khoản quản trị phải đăng ký ứng dụng xác thực (mã sáu chữ số) trước khi đăng nhập; "
+    "vui lòng nhờ một quản trị viên khác bật cho bạn."
+)
 
 
 # ---------------------------------------------------------------- login and throttling
@@ -112,7 +116,7 @@ def authenticate(
     with db.session() as s:
         wait = _failure_wait(s, username=name, client_ip=address, settings=settings, now=now)
         if wait > 0:
-            raise TooManyRequests("Too many failed logins; try again later.", retry_after=wait)
+            raise TooManyRequests("Đăng nhập sai quá nhiều lần; vui lòng thử lại sau.", retry_after=wait)
         user = s.scalar(select(User).where(User.username == name))
     if not _verify_password(user, password) or user is None:
         _record_failure(db, username=name, client_ip=address, settings=settings, now=now)
@@ -141,7 +145,7 @@ def _second_factor(
     if not totp.totp_needed(db, settings=settings, user_id=user_id):
         return
     if not totp.totp_enabled(db, user_id):
-        raise Unauthorized("Administrators must enrol a TOTP authenticator first; ask another administrator.")
+        raise Unauthorized(ADMIN_TOTP_FIRST)
     if not otp:
         raise Unauthorized(TOTP_NEEDED, headers={"WWW-Authenticate": 'Bearer error="totp_required"'})
     if not totp.verify_totp(db, settings=settings, user_id=user_id, code=otp):

@@ -30,6 +30,8 @@ from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Unauthorized
 from smartcity.core.security import Actor
 
+SESSION_ENDED = "Phiên đăng nhập đã kết thúc; vui lòng đăng nhập lại."
+
 # ---------------------------------------------------------------- bearer tokens
 
 
@@ -81,7 +83,7 @@ def actor_if_current(
     with db.read_connection() as connection:
         rows = connection.execute(_CALLER_BY_ID, {"user_id": user_id}).all()
     if not rows or not rows[0].is_active or rows[0].credential_generation != generation:
-        raise error or Unauthorized("The session has ended; please log in again.")
+        raise error or Unauthorized(SESSION_ENDED)
     return _caller(rows, db.settings.personal_keys)
 
 
@@ -202,7 +204,7 @@ def actor_for_web_session(db: Database, *, session_key: str) -> Actor:
     """The actor of a browser session; Unauthorized when it has ended."""
     actor = _session_caller(db, session_key)
     if actor is None:
-        raise Unauthorized("The session has ended; please log in again.")
+        raise Unauthorized(SESSION_ENDED)
     return actor
 
 

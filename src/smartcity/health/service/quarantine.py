@@ -25,6 +25,8 @@ from smartcity.health.fhir.store import current_row
 from smartcity.health.models import ClusterSignal, HealthAlert, PersonLink, QuarantineCase, QuarantineCheckin
 
 KINDS = ("case", "contact")
+NO_CASE = "Không tìm thấy đợt theo dõi cách ly này."
+NO_ALERT = "Không tìm thấy cảnh báo này."
 
 
 def _period(health: HealthSettings, disease: str, kind: str) -> int:
@@ -58,7 +60,7 @@ def open_case(
     with UnitOfWork(db, actor) as uow:
         patient = current_row(uow.session, "Patient", patient_id)
         if patient is None:
-            raise NotFound(f"Patient/{patient_id} is not known")
+            raise NotFound("Không tìm thấy hồ sơ sức khỏe của người này.")
         if patient.ward_code is None:
             raise ValidationFailed.for_field("patient_id", "the person's address names no ward of the city")
         case = QuarantineCase(
@@ -95,11 +97,11 @@ def _may_check_in(db: Database, actor: Actor, case: QuarantineCase) -> None:
         if linked == case.patient_id:
             return
     # neither the person nor the ward's health worker: as if there were no such case (SECURITY.md, V8.2)
-    raise NotFound(f"No quarantine case {case.id}")
+    raise NotFound(NO_CASE)
 
 
 def _case(session: Session, case_id: int) -> QuarantineCase:
-    case = found_or_404(session.get(QuarantineCase, case_id), f"No quarantine case {case_id}")
+    case = found_or_404(session.get(QuarantineCase, case_id), NO_CASE)
     return case
 
 
@@ -122,12 +124,12 @@ def check_in(
             "day", "the person checks in for today; health workers may fill past days"
         )
     if temperature is not None and not 34.0 <= temperature <= 43.0:
-        raise ValidationFailed.for_field("temperature", "a body temperature between 34 and 43 °C")
+        raise ValidationFailed.for_field("temperature", "Nhiệt độ cơ thể phải từ 34 đến 43 °C.")
     with db.session() as s:
         case = _case(s, case_id)
     _may_check_in(db, actor, case)
     if case.status != "active" or not case.start_date <= day <= case.end_date:
-        raise Conflict("This quarantine is not running on that day")
+        raise Conflict("Đợt theo dõi này không diễn ra vào ngày đó.")
     warning = (temperature is not None and temperature >= health.warning_temperature) or bool(
         set(symptoms) & set(health.warning_symptoms)
     )
@@ -246,11 +248,11 @@ def release_case(db: Database, *, actor: Actor, case_id: int) -> None:
         case = _case(uow.session, case_id)
         wards = staff_wards(db, actor)
         if not is_health_actor(actor):
-            raise Forbidden("Only the ward's health workers can release this case")
+            raise Forbidden("Chỉ cán bộ y tế của phường mới kết thúc được đợt theo dõi này.")
         if wards is not None and case.ward_code not in wards:  # another ward's case: as if there were none
-            raise NotFound(f"No quarantine case {case_id}")
+            raise NotFound(NO_CASE)
         if case.status != "active":
-            raise Conflict("This case was already released")
+            raise Conflict("Đợt theo dõi này đã kết thúc.")
         case.status, case.released_at = "released", clock.now()
         uow.audit("health.quarantine_released", "quarantine_case", case.id)
 
@@ -260,12 +262,12 @@ def acknowledge_alert(db: Database, *, actor: Actor, alert_id: int) -> None:
     from smartcity.health.service.records import staff_wards
 
     with UnitOfWork(db, actor) as uow:
-        alert = get_or_404(uow.session, HealthAlert, alert_id, f"No alert {alert_id}")
+        alert = get_or_404(uow.session, HealthAlert, alert_id, NO_ALERT)
         wards = staff_wards(db, actor)
         if not is_health_actor(actor):
-            raise Forbidden("Only the ward's health workers can take this alert")
+            raise Forbidden("Chỉ cán bộ y tế của phường mới nhận xử lý được cảnh báo này.")
         if wards is not None and alert.ward_code not in wards:  # another ward's alert: as if there were none
-            raise NotFound(f"No alert {alert_id}")
+            raise NotFound(NO_ALERT)
         if alert.acknowledged_at is None:
             alert.acknowledged_at, alert.acknowledged_by = clock.now(), actor.label
             uow.audit("health.alert_acknowledged", "health_alert", alert.id)
