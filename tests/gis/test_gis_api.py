@@ -65,6 +65,10 @@ def test_planning_map_page_works_without_javascript(demo, client):
     page = client.get("/ban-do-quy-hoach", params={"parcel": parcel.key})
     assert page.status_code == 200 and "Bản đồ quy hoạch" in page.text
     assert "planning-result" in page.text and f"parcel={parcel.key}" in page.text
+    missing = client.get("/ban-do-quy-hoach", params={"parcel": "999/9999"}).text
+    assert "Không tìm thấy thửa đất số 9999, tờ bản đồ số 999." in missing and "No parcel" not in missing
+    unknown_street = client.get("/ban-do-quy-hoach", params={"address": "12A Đường Không Có"}).text
+    assert "Không tìm thấy đường “Đường Không Có”." in unknown_street
     english = client.get("/ban-do-quy-hoach", params={"lang": "en"})
     assert "Planning map" in english.text
     assert client.get("/gis/static/planning-map.js").status_code == 200

@@ -61,7 +61,7 @@ def planning_lookup(
         query.update(lon=lon, lat=lat)
         point = Point(lon, lat)
     else:
-        raise ValidationFailed("Give a point (lon, lat), a parcel (sheet/number) or an address")
+        raise ValidationFailed("Hãy chọn một điểm trên bản đồ, nhập tờ bản đồ/số thửa hoặc địa chỉ.")
     if parcel_feature is None:
         found = service.features_at(db, slug=PARCELS, lon=point.x, lat=point.y)
         parcel_feature = found[0] if found else None
@@ -107,7 +107,7 @@ def parcel_key(text: str) -> str:
     """The canonical key of a parcel written as 'sheet/number' (also 'tờ 12 thửa 34' or '12-34')."""
     numbers = re.findall(r"\d+", text)
     if len(numbers) != 2:
-        raise ValidationFailed.for_field("parcel", "write the parcel as map sheet/parcel number, e.g. 12/34")
+        raise ValidationFailed.for_field("parcel", "Hãy ghi tờ bản đồ/số thửa, ví dụ 12/34.")
     return f"{int(numbers[0])}/{int(numbers[1])}"
 
 
@@ -116,7 +116,7 @@ def find_parcel(db: Database, text: str) -> FeatureOut:
     key = parcel_key(text)
     feature = service.feature_by_key(db, slug=PARCELS, key=key)
     if feature is None:
-        raise NotFound(f"No parcel {key} (map sheet {key.split('/')[0]}, parcel {key.split('/')[1]})")
+        raise NotFound(f"Không tìm thấy thửa đất số {key.split('/')[1]}, tờ bản đồ số {key.split('/')[0]}.")
     return feature
 
 
@@ -135,25 +135,23 @@ def find_street(db: Database, name_or_code: str) -> FeatureOut:
         )
         if page.features:
             return page.features[0]
-    raise NotFound(f"No street {name_or_code!r}")
+    raise NotFound(f"Không tìm thấy đường “{name_or_code.strip()}”.")
 
 
 def find_address(db: Database, text: str) -> AddressInfo:
     """An address of the register from 'house number street' text, e.g. '12A Đường N5'."""
     match = _ADDRESS.match(text)
     if not match:
-        raise ValidationFailed.for_field(
-            "address", "write the house number then the street, e.g. 12A Đường N5"
-        )
+        raise ValidationFailed.for_field("address", "Hãy ghi số nhà rồi tên đường, ví dụ 12A Đường N5.")
     try:
         number = HouseNumber.parse(match.group(1).replace(" ", ""))
     except ValueError as exc:
-        raise ValidationFailed.for_field("address", str(exc)) from exc
+        raise ValidationFailed.for_field("address", "Số nhà chưa đúng (ví dụ 12, 12A hoặc 12/3).") from exc
     street = find_street(db, match.group(2))
     code = street.properties.get("code", street.key)
     feature = service.feature_by_key(db, slug=ADDRESSES, key=f"{code}|{number}")
     if feature is None:
-        raise NotFound(f"No address {number} {street.properties.get('name', code)} in the register")
+        raise NotFound(f"Số nhà {number} {street.properties.get('name', code)} chưa có trong sổ địa chỉ.")
     point = parse_geojson(feature.geometry or {})
     return AddressInfo(
         key=feature.key,
@@ -241,10 +239,10 @@ def check_against_plan(
 ) -> PlanCheck:
     """Check a proposed construction on a parcel against every zone covering it (construction permits)."""
     if floors < 1:
-        raise ValidationFailed.for_field("floors", "must be at least 1")
+        raise ValidationFailed.for_field("floors", "Số tầng phải từ 1 trở lên.")
     info = planning_lookup(db, parcel=parcel, on=on)
     if not info.zones:
-        raise NotFound(f"Parcel {parcel} is not covered by any planning zone")
+        raise NotFound(f"Thửa đất {parcel} chưa thuộc khu quy hoạch nào.")
     area = info.parcel.area_m2 if info.parcel else 0.0
     findings: list[PlanFinding] = []
     for zone in info.zones:

@@ -17,6 +17,7 @@ from smartcity.gis import store as service
 from smartcity.gis.layers import LAND_USE_COLOURS, LAND_USE_NAMES
 from smartcity.gis.ogc import router as ogc_router
 from smartcity.web.deps import ActorDep, get_db, get_settings, login_redirect, verify_csrf
+from smartcity.web.forms import refusal_sentence
 from smartcity.web.templating import render
 
 router = APIRouter()
@@ -43,7 +44,7 @@ def planning_map(request: Request, parcel: str | None = None, address: str | Non
         try:
             info = planning.planning_lookup(get_db(request), parcel=parcel or None, address=address or None)
         except AppError as exc:
-            error = exc.detail
+            error = refusal_sentence(exc)
     legend = [
         {"code": code, "name": LAND_USE_NAMES[code], "colour": colour}
         for code, colour in LAND_USE_COLOURS.items()
@@ -76,7 +77,7 @@ def planning_panel(
     try:
         info = planning.planning_lookup(db, lon=lon, lat=lat, parcel=parcel or None, address=address or None)
     except AppError as exc:
-        return render(request, "gis/planning_info.html", {"info": None, "error": exc.detail})
+        return render(request, "gis/planning_info.html", {"info": None, "error": refusal_sentence(exc)})
     return render(request, "gis/planning_info.html", {"info": info, "land_use_names": LAND_USE_NAMES})
 
 
