@@ -79,6 +79,10 @@ def test_citizen_submits_through_the_page_and_staff_act(app, db, settings, peopl
     assert moved.status_code == 303
     detail = clerk.get(f"/ho-so/{code}")
     assert 'data-state="2"' in detail.text and "doc-receipt" in detail.text
+    refused = clerk.post(f"/ho-so/{code}/hanh-dong/request_supplement", data={"csrf_token": clerk_token})
+    assert refused.status_code == 200  # back on the dossier page, the refusal in words, nothing done
+    assert "Chưa thực hiện được: Lý do: Hãy ghi lý do khi yêu cầu bổ sung hồ sơ." in refused.text
+    assert "needs a reason" not in refused.text and 'data-state="2"' in refused.text
     no_csrf = clerk.post(f"/ho-so/{code}/hanh-dong/assign", data={})
     assert no_csrf.status_code == 403
     english = citizen.get(f"/ho-so/{code}", params={"lang": "en"})

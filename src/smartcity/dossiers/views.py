@@ -25,7 +25,7 @@ from smartcity.dossiers.states import DONE, RETURNED, STATE_NAMES
 from smartcity.dossiers.workflow import FIXED_RULES, steps_of
 from smartcity.procedures import service as procedures
 from smartcity.web.deps import PageUserDep, get_db, get_settings
-from smartcity.web.forms import refusal_sentence
+from smartcity.web.forms import fixable_by_the_user, notice, redirect_with_notice, refusal_sentence
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
@@ -56,6 +56,7 @@ APPLICANT_LABELS = {
     "ward_code": "Phường",
 }
 NOT_VALID = "Chưa hợp lệ."
+ACTION_LABELS = {"reason": "Lý do", "assignee": "Người xử lý", "unit": "Đơn vị", "new_due_date": "Hạn mới"}
 APPLICANT_MISTAKES = {
     "name": "Họ và tên cần từ 2 đến 200 ký tự.",
     "id_number": "Số định danh cá nhân gồm đúng 12 chữ số.",
@@ -264,6 +265,7 @@ def dossier_page(request: Request, code: str, actor: PageUserDep) -> Response:
             "indicators": ratings.INDICATORS,
             "levels": ratings.LEVELS,
             "message": request.query_params.get("msg"),
+            "refusal": notice(request),
             "signature": _result_signature(db, code),
             "documents": _downloadable(detail),
             "assignees": service.assignee_choices(db, code) if "assign" in detail.actions else [],
@@ -322,23 +324,42 @@ async def dossier_action(request: Request, code: str, action: str, actor: PageUs
         k: form[k] for k in ("reason", "assignee", "unit", "new_due_date") if k in form
     }
     if action == "process":
-        procedure = procedures.get_procedure(
-            get_db(request), service.dossier_row(get_db(request), code).procedure_code
+        payload["result"] = coerce(_procedure_of(request, code).result_schema, form, "r_")
+    try:
+        # In a worker thread: the action's handlers run after its commit (signing the result calls
+        # asyncio.run, which cannot run inside the server's event loop).
+        await run_in_threadpool(
+            lambda: service.act(
+                get_db(request),
+                actor=actor,
+                settings=get_settings(request),
+                code=code,
+                action=action,
+                payload=payload,
+            )
         )
-        payload["result"] = coerce(procedure.result_schema, form, "r_")
-    # In a worker thread: the action's handlers run after its commit (signing the result calls
-    # asyncio.run, which cannot run inside the server's event loop).
-    await run_in_threadpool(
-        lambda: service.act(
-            get_db(request),
-            actor=actor,
-            settings=get_settings(request),
-            code=code,
-            action=action,
-            payload=payload,
-        )
-    )
+    except AppError as error:
+        if not fixable_by_the_user(error):
+            raise
+        result_fields = fields_of(_procedure_of(request, code).result_schema)
+        labels = {**ACTION_LABELS, **{f"result.{f.name}": f.title for f in result_fields}}
+        return redirect_with_notice(request, f"/ho-so/{code}", error=_labelled(error, labels))
     return RedirectResponse(f"/ho-so/{code}", status_code=303)
+
+
+def _procedure_of(request: Request, code: str) -> Any:
+    db = get_db(request)
+    return procedures.get_procedure(db, service.dossier_row(db, code).procedure_code)
+
+
+def _labelled(error: AppError, labels: dict[str, str]) -> str:
+    """A refusal's Vietnamese field messages, each after its field's title; else its one sentence."""
+    said = []
+    for problem in error.errors:
+        field, message = str(problem.get("field")), str(problem.get("message", ""))
+        if written_in_vietnamese(message):
+            said.append(f"{labels[field]}: {message}" if field in labels else message)
+    return " ".join(said) or refusal_sentence(error)
 
 
 @router.post("/ho-so/{code}/thanh-toan")

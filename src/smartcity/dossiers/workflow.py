@@ -331,7 +331,7 @@ def apply(
     rule = check(dossier, actor, action)
     reason = str(payload.get("reason") or "").strip() or None
     if rule.needs_reason and not reason:
-        raise ValidationFailed.for_field("reason", f"'{action}' needs a reason")
+        raise ValidationFailed.for_field("reason", f"Hãy ghi lý do khi {rule.label.lower()}.")
     before = dossier.state
     unit = next(
         (
