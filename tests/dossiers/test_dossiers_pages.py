@@ -138,3 +138,53 @@ def test_staff_list_pages_follow_cursors_and_say_about_for_estimates(app, db, se
         "/can-bo/ho-so", params={"queue": "false", "cursor": "hỏng", "page": 3}, follow_redirects=False
     )
     assert broken.status_code == 303 and broken.headers["location"].endswith("/can-bo/ho-so?queue=false")
+
+
+APPLICANT = {key: value for key, value in FORM.items() if key.startswith("applicant_")}
+
+
+def test_the_dossier_page_reads_the_form_in_words(app, people):
+    citizen, token = _login(app, "citizen1")
+    business = {
+        **APPLICANT,
+        "f_business_name": "Tạp hóa Minh An",
+        "f_address": "12 Đường Bạch Đằng",
+        "f_ward_code": "25747",
+        "f_business_lines": "Bán lẻ tạp hóa\nĐồ uống",
+        "f_capital_vnd": "150000000",
+        "f_employees": "3",
+        "idempotency_key": "page-hkd",
+        "csrf_token": token,
+    }
+    paper = {"file_giay_de_nghi": ("de-nghi.pdf", PDF, "application/pdf")}
+    done = citizen.post("/ho-so/nop/TDM-HKD-001", data=business, files=paper, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    page = citizen.get(done.headers["location"])
+    assert page.status_code == 200  # a list in the form answered 500 before
+    assert "Bán lẻ tạp hóa, Đồ uống" in page.text and "150.000.000" in page.text and "['" not in page.text
+    units = re.search(r"<th>Đơn vị</th><td>(.*?)</td>", page.text).group(1)
+    assert len(set(units.split(" → "))) == len(units.split(" → "))  # a unit is named once
+
+
+def test_a_birth_cannot_be_declared_in_the_future(app, people):
+    citizen, token = _login(app, "citizen1")
+    birth = {
+        **APPLICANT,
+        "f_child_name": "Nguyễn Minh Khang",
+        "f_sex": "nam",
+        "f_date_of_birth": "2099-01-01",
+        "f_place_of_birth": "Bệnh viện Đa khoa tỉnh Bình Dương",
+        "f_mother_name": "Trần Thị Mai",
+        "f_ward_code": "25747",
+        "f_declarant_relation": "Cha",
+        "idempotency_key": "page-birth",
+        "csrf_token": token,
+    }
+    refused = citizen.post("/ho-so/nop/TDM-HT-001", data=birth)
+    assert refused.status_code == 422 and "Ngày sinh: Không được sau ngày hôm nay." in refused.text
+
+
+def test_an_empty_lookup_asks_for_both_fields(client):
+    token = CSRF.search(client.get("/tra-cuu").text).group(1)
+    empty = client.post("/tra-cuu", data={"code": "", "second_factor": "", "csrf_token": token})
+    assert empty.status_code == 422 and "Vui lòng nhập mã hồ sơ" in empty.text

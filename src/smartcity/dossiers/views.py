@@ -4,9 +4,11 @@ queues and statistics. Thin: parse the form, call the service, render or redirec
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -240,6 +242,7 @@ def dossier_page(request: Request, code: str, actor: PageUserDep) -> Response:
     )
     procedure = procedures.get_procedure(db, detail.procedure_code)
     dossier = service.dossier_row(db, code)
+    ward_names = _ward_names(detail.form, on=dossier.submitted_at or clock.now())
     return render(
         request,
         "dossiers/detail.html",
@@ -251,15 +254,9 @@ def dossier_page(request: Request, code: str, actor: PageUserDep) -> Response:
             "result_proposal": service.proposed_result(db, settings, code)
             if "process" in detail.actions
             else {},
-            # the demo and the counter record the ward on every form, also where the schema does not ask it
-            "form_titles": {
-                "ward_code": "Phường",
-                **{f.name: f.title for f in fields_of(procedure.form_schema)},
-            },
-            "form_choices": {f.name: dict(f.options) for f in fields_of(procedure.form_schema)},
+            "form_rows": _form_rows(detail.form or {}, fields_of(procedure.form_schema), ward_names),
             "document_names": {d.code: d.name for d in procedure.required_documents},
             "unit_titles": service.unit_names(db, dossier),
-            "ward_names": _ward_names(detail.form, on=dossier.submitted_at or clock.now()),
             "is_applicant": actor.user_id == dossier.applicant_user_id,
             "payments": payments.payment_rows(db, code),
             "indicators": ratings.INDICATORS,
@@ -290,6 +287,40 @@ def _transfer_units(db: Any, settings: Any, current: str | None) -> list[tuple[s
     """The org units a dossier may be transferred to (valid today), as (code, name), by name."""
     units = accounts.list_org_units(db, on=clock.today(settings))
     return sorted(((u.code, u.name) for u in units if u.code != current), key=lambda unit: unit[1])
+
+
+# Fields the demo and the counter record on every form, also where the procedure's schema does not ask them.
+COMMON_FORM_TITLES = {"ward_code": "Phường", "request": "Nội dung đề nghị"}
+
+
+def _form_rows(form: dict[str, Any], fields: list[Any], ward_names: dict[str, str]) -> list[tuple[str, str]]:
+    """The e-form as a person reads it: each field by its title, each value in words, Vietnamese formats."""
+    by_name = {f.name: f for f in fields}
+    rows = []
+    for name, value in form.items():
+        field = by_name.get(name)
+        title = field.title if field else COMMON_FORM_TITLES.get(name, "Thông tin khác")
+        choices = dict(field.options) if field else {}
+        if name == "ward_code":
+            choices = {**choices, **ward_names}
+        rows.append((title, _in_words(value, choices, field.kind if field else "")))
+    return rows
+
+
+def _in_words(value: Any, choices: dict[str, str], kind: str) -> str:
+    if isinstance(value, list):
+        return ", ".join(_in_words(item, choices, "") for item in value)
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
+    if isinstance(value, int | float):
+        return format_decimal(value, locale="vi")
+    text = str(value)
+    if kind == "date":
+        try:
+            return date.fromisoformat(text).strftime("%d/%m/%Y")
+        except ValueError:
+            return text
+    return choices.get(text, text)
 
 
 def _ward_names(form: dict[str, Any] | None, *, on: Any) -> dict[str, str]:
@@ -449,7 +480,12 @@ def lookup_form(request: Request, code: Annotated[str, Query(max_length=80)] = "
 async def lookup(request: Request) -> HTMLResponse:
     """Public lookup: state, timeline and due date; never personal data."""
     form = await request.form()
-    code, factor = str(form.get("code") or ""), str(form.get("second_factor") or "")
+    code, factor = str(form.get("code") or "").strip(), str(form.get("second_factor") or "").strip()
+    if not code or not factor:
+        missing = "Vui lòng nhập mã hồ sơ và số CCCD hoặc số điện thoại của người nộp."
+        return render(
+            request, "dossiers/lookup.html", {"code": code, "result": None, "error": missing}, status_code=422
+        )
     try:
         result = service.lookup(
             get_db(request),

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from babel.numbers import format_decimal
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema import ValidationError as JsonSchemaError
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from smartcity.accounts import service as accounts
 from smartcity.city import service as city
 from smartcity.city.service import WorkingCalendar
+from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import (
@@ -58,7 +59,8 @@ _KINDS = {"number": "một số", "integer": "một số nguyên", "string": "ch
 def _said_in_vietnamese(error: JsonSchemaError) -> str:
     """What an e-form field's mistake is, in words a citizen reads beside the field."""
     limit = error.validator_value
-    amount = format_decimal(limit, locale="vi") if isinstance(limit, int | float) else ""
+    countable = isinstance(limit, int | float) and not isinstance(limit, bool)
+    amount = format_decimal(limit, locale="vi") if countable else ""
     match error.validator:
         case "required":
             return "Chưa điền."
@@ -81,13 +83,39 @@ def _said_in_vietnamese(error: JsonSchemaError) -> str:
             return f"Không quá {amount} ký tự."
         case "format" if limit == "date":
             return "Ngày chưa hợp lệ."
+        case "x-not-future":
+            return "Không được sau ngày hôm nay."
+        case "minItems":
+            return f"Cần ít nhất {amount} mục."
+        case "maxItems":
+            return f"Không quá {amount} mục."
         case "additionalProperties":
             return "Có thông tin không thuộc tờ khai của thủ tục."
     return "Chưa đúng định dạng."
 
 
+NOT_FUTURE = "x-not-future"  # an e-form keyword: a date of something that has happened (a birth, a death)
+
+
+def _validator(schema: dict[str, Any]) -> Any:
+    """A JSON Schema 2020-12 validator of e-forms, knowing `x-not-future` (not after today in the city)."""
+    today = clock.today()
+
+    def not_future(validator: Any, wanted: Any, instance: Any, schema: dict[str, Any]) -> Any:
+        if wanted and isinstance(instance, str):
+            try:
+                day = date.fromisoformat(instance)
+            except ValueError:
+                return  # the format check says so
+            if day > today:
+                yield JsonSchemaError(f"{instance} is after today")
+
+    kind = validators.extend(Draft202012Validator, {NOT_FUTURE: not_future})
+    return kind(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
 def _form_errors(schema: dict[str, Any], data: dict[str, Any], prefix: str = "form") -> list[dict[str, str]]:
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = _validator(schema)
     errors = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path = [str(p) for p in error.absolute_path]
