@@ -48,6 +48,7 @@ def test_the_demo_citizen_owns_a_dossier_in_each_state_and_sees_them(city, db, s
     actor = accounts.actor_for_user(db, citizen.id)
     mine = service.list_dossiers(db, actor=actor, settings=settings, limit=50).items
     assert len(mine) == given and {d.applicant_name for d in mine} == {"Đỗ Thị Lan"}
+    assert len({d.applicant_id_masked for d in mine}) == 1  # one person, one ID card
     assert len({d.state for d in mine}) == given
 
 

@@ -375,6 +375,8 @@ DEMO_COUNT = 3000
 
 
 DEMO_CITIZEN = "congdan"
+DEMO_CITIZEN_ID = "074190012482"  # one (fictitious) ID card and phone for all the demo citizen's dossiers
+DEMO_CITIZEN_PHONE = "0912034482"
 
 
 def give_dossiers_to_demo_citizen(db: Any, *, username: str = DEMO_CITIZEN) -> int:
@@ -402,6 +404,12 @@ def give_dossiers_to_demo_citizen(db: Any, *, username: str = DEMO_CITIZEN) -> i
                 dossier.applicant_user_id = citizen.id
                 dossier.applicant_name_encrypted = encrypt_personal(keys, name)
                 dossier.applicant_name_index = blind_index(keys, name)
+                dossier.applicant_id_encrypted = encrypt_personal(keys, DEMO_CITIZEN_ID)
+                dossier.applicant_id_index = blind_index(keys, DEMO_CITIZEN_ID)
+                dossier.applicant_id_masked = mask(DEMO_CITIZEN_ID)
+                dossier.applicant_phone_encrypted = encrypt_personal(keys, DEMO_CITIZEN_PHONE)
+                dossier.applicant_phone_index = blind_index(keys, DEMO_CITIZEN_PHONE)
+                dossier.applicant_phone_masked = mask(DEMO_CITIZEN_PHONE)
                 given.append(dossier.code)
         uow.audit("dossier.demo_given_to_citizen", "dossier", "*", after={"user": username, "codes": given})
     return len(given)
