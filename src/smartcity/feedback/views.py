@@ -16,7 +16,7 @@ from smartcity.accounts import service as accounts_service
 from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.db import utcnow
-from smartcity.core.errors import AppError, Forbidden
+from smartcity.core.errors import AppError, Forbidden, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.feedback import service
 from smartcity.feedback.api import run_action
@@ -129,7 +129,10 @@ def new_report(request: Request, category: str = "") -> Response:
 
 def _float(value: Any) -> float | None:
     text = str(value or "").strip().replace(",", ".")
-    return float(text) if text else None
+    try:
+        return float(text) if text else None
+    except ValueError:
+        raise ValidationFailed.for_field("lat", FIELD_MISTAKES["lat"]) from None
 
 
 def _report_from_form(form: FormData, *, channel: str) -> ReportCreate:
@@ -152,8 +155,8 @@ def _report_from_form(form: FormData, *, channel: str) -> ReportCreate:
 FIELD_MISTAKES = {
     "category_code": "Chọn loại phản ánh.",
     "description": "Nội dung phản ánh cần từ 3 đến 5.000 ký tự.",
-    "lon": "Vị trí trên bản đồ chưa đúng.",
-    "lat": "Vị trí trên bản đồ chưa đúng.",
+    "lon": "Vị trí trên bản đồ chưa đúng (vĩ độ, kinh độ là số).",
+    "lat": "Vị trí trên bản đồ chưa đúng (vĩ độ, kinh độ là số).",
     "address": "Địa chỉ không quá 500 ký tự.",
     "reporter_name": "Họ tên không quá 200 ký tự.",
     "reporter_phone": "Số điện thoại chưa đúng (ví dụ 0912345678).",
