@@ -22,19 +22,11 @@ from smartcity.core.files import FileStore, file_store
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot import service as iot_service
+from smartcity.iot.device_types.camera import CAMERA_EVENT_NAMES
 from smartcity.iot.schemas import DeviceCreate
 
 SYSTEM = Actor.system("cameras")
-EVENT_NAMES = {
-    "accident": "Tai nạn giao thông",
-    "stopped_vehicle": "Xe dừng bất thường",
-    "wrong_way": "Xe đi ngược chiều",
-    "flooding": "Ngập nước trên đường",
-    "intrusion": "Xâm nhập trái phép",
-    "crowd": "Tụ tập đông người",
-    "fire": "Cháy",
-    "smoke": "Khói",
-}
+EVENT_NAMES = CAMERA_EVENT_NAMES
 SEVERITY = {
     "accident": "Severe",
     "fire": "Severe",

@@ -12,7 +12,8 @@ PLAIN_NUMBERS = frozenset((int, float))
 
 @dataclass(frozen=True)
 class TelemetryKey:
-    """One value a device reports: its unit (UN/CEFACT or SI symbol), physical range and kind."""
+    """One value a device reports: its unit (UN/CEFACT or SI symbol), physical range and kind; `label` is
+    its Vietnamese name on staff pages (empty: the pages fall back to `description`, then the name)."""
 
     name: str
     unit: str | None = None
@@ -21,6 +22,7 @@ class TelemetryKey:
     kind: str = NUMBER
     choices: tuple[str, ...] = ()
     description: str = ""
+    label: str = ""
 
     def check(self, value: Any) -> str | None:
         """None if `value` is acceptable for this key, else why it is not."""

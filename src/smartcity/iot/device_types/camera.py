@@ -2,16 +2,18 @@
 
 from smartcity.iot.device_types.base import ENUM, TEXT, DeviceType, TelemetryKey
 
-CAMERA_EVENTS = (
-    "accident",
-    "stopped_vehicle",
-    "wrong_way",
-    "flooding",
-    "intrusion",
-    "crowd",
-    "fire",
-    "smoke",
-)
+# What a camera may detect, by its Vietnamese name (the pages' words; the cameras service uses them too).
+CAMERA_EVENT_NAMES = {
+    "accident": "Tai nạn giao thông",
+    "stopped_vehicle": "Xe dừng bất thường",
+    "wrong_way": "Xe đi ngược chiều",
+    "flooding": "Ngập nước trên đường",
+    "intrusion": "Xâm nhập trái phép",
+    "crowd": "Tụ tập đông người",
+    "fire": "Cháy",
+    "smoke": "Khói",
+}
+CAMERA_EVENTS = tuple(CAMERA_EVENT_NAMES)
 
 
 class Camera(DeviceType):
@@ -22,11 +24,37 @@ class Camera(DeviceType):
     sdm_type = "Camera"
     sdm_data_model = "https://smartdatamodels.org/dataModel.Device/Device"
     keys = (
-        TelemetryKey("eventType", kind=ENUM, choices=CAMERA_EVENTS, description="What was detected"),
-        TelemetryKey("eventId", kind=TEXT, description="The camera's own id of the event (deduplication)"),
-        TelemetryKey("eventLane", None, 1, 12, description="Lane of a traffic event"),
-        TelemetryKey("eventConfidence", None, 0, 1, description="Confidence of the detection"),
-        TelemetryKey("online", kind=ENUM, choices=("yes", "no"), description="Stream available"),
+        TelemetryKey(
+            "eventType",
+            kind=ENUM,
+            choices=CAMERA_EVENTS,
+            description="What was detected",
+            label="Sự kiện phát hiện",
+        ),
+        TelemetryKey(
+            "eventId",
+            kind=TEXT,
+            description="The camera's own id of the event (deduplication)",
+            label="Mã sự kiện của camera",
+        ),
+        TelemetryKey(
+            "eventLane", None, 1, 12, description="Lane of a traffic event", label="Làn xe của sự kiện"
+        ),
+        TelemetryKey(
+            "eventConfidence",
+            None,
+            0,
+            1,
+            description="Confidence of the detection",
+            label="Độ tin cậy của sự kiện",
+        ),
+        TelemetryKey(
+            "online",
+            kind=ENUM,
+            choices=("yes", "no"),
+            description="Stream available",
+            label="Đang truyền hình",
+        ),
     )
 
 

@@ -18,8 +18,16 @@ class FloodSensor(DeviceType):
             -300,
             300,
             description="Water level against the road surface (negative: still in the drain)",
+            label="Mực nước so với mặt đường",
         ),
-        TelemetryKey("measuredDistance", "cm", 0, 1000, description="Distance from the gauge to the water"),
+        TelemetryKey(
+            "measuredDistance",
+            "cm",
+            0,
+            1000,
+            description="Distance from the gauge to the water",
+            label="Khoảng cách từ cảm biến tới mặt nước",
+        ),
         *COMMON_KEYS,
     )
 

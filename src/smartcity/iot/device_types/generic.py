@@ -3,8 +3,10 @@
 from smartcity.iot.device_types.base import DeviceType, TelemetryKey
 
 COMMON_KEYS = (
-    TelemetryKey("batteryLevel", "%", 0, 100, description="Battery charge"),
-    TelemetryKey("rssi", "dBm", -150, 0, description="Radio signal strength"),
+    TelemetryKey("batteryLevel", "%", 0, 100, description="Battery charge", label="Mức pin"),
+    TelemetryKey(
+        "rssi", "dBm", -150, 0, description="Radio signal strength", label="Cường độ tín hiệu vô tuyến"
+    ),
 )
 
 
@@ -15,7 +17,12 @@ class GenericDevice(DeviceType):
     label = "Thiết bị chung"
     sdm_type = "Device"
     sdm_data_model = "https://smartdatamodels.org/dataModel.Device/Device"
-    keys = (*COMMON_KEYS, TelemetryKey("temperature", "Cel", -40, 125, description="Device temperature"))
+    keys = (
+        *COMMON_KEYS,
+        TelemetryKey(
+            "temperature", "Cel", -40, 125, description="Device temperature", label="Nhiệt độ thiết bị"
+        ),
+    )
 
 
 DEVICE_TYPE = GenericDevice

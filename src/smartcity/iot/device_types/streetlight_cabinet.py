@@ -11,18 +11,28 @@ class StreetlightControlCabinet(DeviceType):
     sdm_type = "StreetlightControlCabinet"
     sdm_data_model = "https://smartdatamodels.org/dataModel.Streetlighting/StreetlightControlCabinet"
     keys = (
-        TelemetryKey("energyConsumed", "kWh", 0, 1e9, description="Cumulative energy"),
-        TelemetryKey("activePower", "kW", 0, 500, description="Active power of the circuit"),
-        TelemetryKey("voltage", "V", 0, 500, description="Phase voltage"),
-        TelemetryKey("intensity", "A", 0, 1000, description="Phase current"),
-        TelemetryKey("doorOpen", kind=BOOLEAN, description="Cabinet door open"),
-        TelemetryKey("contactorState", kind=ENUM, choices=("on", "off"), description="Main contactor"),
+        TelemetryKey(
+            "energyConsumed", "kWh", 0, 1e9, description="Cumulative energy", label="Điện năng tiêu thụ"
+        ),
+        TelemetryKey(
+            "activePower", "kW", 0, 500, description="Active power of the circuit", label="Công suất tác dụng"
+        ),
+        TelemetryKey("voltage", "V", 0, 500, description="Phase voltage", label="Điện áp pha"),
+        TelemetryKey("intensity", "A", 0, 1000, description="Phase current", label="Dòng điện pha"),
+        TelemetryKey("doorOpen", kind=BOOLEAN, description="Cabinet door open", label="Cửa tủ mở"),
+        TelemetryKey(
+            "contactorState",
+            kind=ENUM,
+            choices=("on", "off"),
+            description="Main contactor",
+            label="Công tắc tơ chính",
+        ),
     )
     commands = (
         CommandSpec(
             "switch",
             "Đóng/cắt công tắc tơ",
-            (CommandParam(TelemetryKey("state", kind=ENUM, choices=("on", "off"))),),
+            (CommandParam(TelemetryKey("state", kind=ENUM, choices=("on", "off"), label="Trạng thái")),),
         ),
     )
     state_keys = ("contactorState", "doorOpen")

@@ -12,15 +12,30 @@ class WasteContainer(DeviceType):
     sdm_type = "WasteContainer"
     sdm_data_model = "https://smartdatamodels.org/dataModel.WasteManagement/WasteContainer"
     keys = (
-        TelemetryKey("fillingLevel", "%", 0, 100, description="Fill level"),
-        TelemetryKey("temperature", "Cel", -20, 120, description="Inside temperature (fire risk)"),
-        TelemetryKey("lidOpen", kind=BOOLEAN, description="Lid open"),
-        TelemetryKey("tiltAngle", "°", 0, 180, description="Tilt from upright (knocked over above ~30°)"),
+        TelemetryKey("fillingLevel", "%", 0, 100, description="Fill level", label="Mức đầy"),
+        TelemetryKey(
+            "temperature",
+            "Cel",
+            -20,
+            120,
+            description="Inside temperature (fire risk)",
+            label="Nhiệt độ trong thùng",
+        ),
+        TelemetryKey("lidOpen", kind=BOOLEAN, description="Lid open", label="Nắp mở"),
+        TelemetryKey(
+            "tiltAngle",
+            "°",
+            0,
+            180,
+            description="Tilt from upright (knocked over above ~30°)",
+            label="Góc nghiêng",
+        ),
         TelemetryKey(
             "status",
             kind=ENUM,
             choices=("ok", "lidOpen", "dropped", "burning"),
             description="Container condition",
+            label="Tình trạng thùng",
         ),
         *COMMON_KEYS,
     )

@@ -288,9 +288,14 @@ def check_silent_devices(db: Database, *, now: datetime | None = None) -> int:
             book = AlarmBook(uow, {d.id for d in silent})
             for device in silent:
                 if (rule.id, device.id) not in book.open:
-                    book.apply(rule, device, (True, f"no data for {rule.params['minutes']} min"), at=now)
+                    book.apply(rule, device, (True, _silence(rule.params["minutes"])), at=now)
                     raised += 1
     return raised
+
+
+def _silence(minutes: float) -> str:
+    """The no-data alarm's reason, as the operator reads it (Vietnamese, a decimal comma)."""
+    return f"không nhận được dữ liệu trong {minutes:g} phút".replace(".", ",")
 
 
 def _silent_devices(session: Session, rule: RuleSpec, cutoff: datetime) -> list[DeviceInfo]:

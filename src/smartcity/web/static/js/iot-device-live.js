@@ -12,6 +12,15 @@
     format.formatToParts(new Date(iso)).forEach(function (x) { p[x.type] = x.value; });
     return p.day + "/" + p.month + "/" + p.year + " " + p.hour + ":" + p.minute + ":" + p.second;
   }
+  var numbers = new Intl.NumberFormat(document.documentElement.lang === "en" ? "en-US" : "vi-VN",
+    { maximumFractionDigits: 3 });
+  function shown(row, value) {  // as the server writes it: words for codes, numbers the page's way with a unit
+    var words = JSON.parse(row.dataset.words || "{}");
+    if (Object.prototype.hasOwnProperty.call(words, String(value))) { return words[String(value)]; }
+    if (typeof value === "number") { return numbers.format(value) + (row.dataset.unit ? " " + row.dataset.unit : ""); }
+    if (typeof value === "string" && /^\d{4}-\d\d-\d\dT/.test(value)) { return local(value).slice(0, 16); }
+    return String(value);
+  }
   function refresh() {
     fetch("/api/v1/iot/devices/" + encodeURIComponent(table.dataset.device) + "/state", { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -20,7 +29,7 @@
         Object.keys(s.values).forEach(function (k) {
           var row = table.querySelector('tr[data-key="' + k + '"]');
           if (row) {
-            row.querySelector(".v").firstChild.textContent = String(s.values[k]);
+            row.querySelector(".v").textContent = shown(row, s.values[k]);
             row.querySelector(".t").textContent = local(s.observed_at[k]);
           }
         });

@@ -1,0 +1,120 @@
+"""The words staff pages use for the IoT registry's codes: statuses, severities, enum values, units, tags.
+
+The names of telemetry keys are declared on the device types (`TelemetryKey.label`); everything else a page
+shows as a word is here, in Vietnamese (the English is in the iot catalogue). A code with no word here (a
+plug-in's value) falls back to something readable, never to an error."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from smartcity.iot.device_types.base import DeviceType, TelemetryKey
+from smartcity.iot.device_types.camera import CAMERA_EVENT_NAMES
+
+DEVICE_STATUSES = {
+    "active": "Đang hoạt động",
+    "inactive": "Tạm ngừng",
+    "faulty": "Hỏng",
+    "decommissioned": "Đã thu hồi",
+}
+ALARM_SEVERITIES = {
+    "informational": "Thông tin",
+    "low": "Thấp",
+    "medium": "Trung bình",
+    "warning": "Cần chú ý",
+    "high": "Cao",
+    "critical": "Nghiêm trọng",
+}
+ALARM_STATES = {"active": "Đang mở", "acknowledged": "Đã xác nhận", "cleared": "Đã đóng"}
+COMMAND_STATUSES = {
+    "pending": "chờ gửi",
+    "sent": "đã gửi",
+    "acknowledged": "đã xác nhận",
+    "failed": "thất bại",
+    "timed_out": "quá hạn, không có phản hồi",
+}
+# Enum values of the built-in types, by value (one meaning each across the types).
+VALUE_NAMES = {
+    "on": "Bật",
+    "off": "Tắt",
+    "low": "Sáng mức thấp",
+    "bootingUp": "Đang khởi động",
+    "yes": "Có",
+    "no": "Không",
+    "ok": "Bình thường",
+    "lidOpen": "Nắp đang mở",
+    "dropped": "Bị đổ",
+    "burning": "Đang cháy",
+    "good": "Tốt",
+    "moderate": "Trung bình",
+    "poor": "Kém",
+    "bad": "Xấu",
+    "very_bad": "Rất xấu",
+    "hazardous": "Nguy hại",
+    **CAMERA_EVENT_NAMES,
+}
+BOOLEAN_NAMES = {True: "Có", False: "Không"}
+# UCUM or made-up unit codes written the way people write them; a unit not listed is shown as declared.
+UNIT_SYMBOLS = {"Cel": "°C", "vehicles": "xe", "ratio": ""}
+# Tags the platform itself puts on devices (the simulator's streets, the cameras service's kinds).
+TAG_NAMES = {
+    "simulated": "mô phỏng",
+    "simulate": "mô phỏng",
+    "cameras": "camera",
+    "traffic": "giao thông",
+    "security": "an ninh",
+    "dai-lo-binh-duong": "Đại lộ Bình Dương",
+    "duong-30-thang-4": "Đường 30 Tháng 4",
+    "cach-mang-thang-tam": "Đường Cách Mạng Tháng Tám",
+    "yersin": "Đường Yersin",
+    "huynh-van-luy": "Đường Huỳnh Văn Lũy",
+}
+
+
+def readable(code: str) -> str:
+    """A code with no word of its own, split into words: "doorOpen" → "door open", "very_bad" → "very bad"."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", str(code)).replace("_", " ").replace("-", " ")
+    return spaced.lower().strip() or "—"
+
+
+def key_label(kind: type[DeviceType], name: str) -> str:
+    """What a telemetry key is called on a page: its declared label, else its description, else its name
+    in words."""
+    spec = kind.key(name)
+    return (spec.label or spec.description) if spec and (spec.label or spec.description) else readable(name)
+
+
+def unit_symbol(spec: TelemetryKey | None) -> str:
+    """The key's unit as people write it ("°C" for UCUM "Cel"); empty when it has none."""
+    if spec is None or not spec.unit:
+        return ""
+    return UNIT_SYMBOLS.get(spec.unit, spec.unit)
+
+
+def value_name(value: Any) -> str:
+    """The word for an enum or yes/no value; other text as it is."""
+    if isinstance(value, bool):
+        return BOOLEAN_NAMES[value]
+    return VALUE_NAMES.get(str(value), str(value))
+
+
+def value_words(spec: TelemetryKey | None) -> dict[str, str]:
+    """The words for every value a key may take (for the live refresh), keyed as JavaScript prints them."""
+    if spec is None:
+        return {}
+    if spec.kind == "boolean":
+        return {"true": BOOLEAN_NAMES[True], "false": BOOLEAN_NAMES[False]}
+    return {c: VALUE_NAMES.get(c, c) for c in spec.choices}
+
+
+def word(words: dict[str, str], code: str | None) -> str:
+    """The word for `code` in one of the dicts above, else the code in words ("—" for none)."""
+    if not code:
+        return "—"
+    return words.get(code) or readable(code)
+
+
+def tag_name(tag: str) -> str:
+    """A tag as people read it (a tag staff wrote themselves is shown as they wrote it)."""
+    return TAG_NAMES.get(tag, tag)
