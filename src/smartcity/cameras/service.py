@@ -22,11 +22,10 @@ from smartcity.core.files import FileStore, file_store
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot import service as iot_service
-from smartcity.iot.device_types.camera import CAMERA_EVENT_NAMES
 from smartcity.iot.schemas import DeviceCreate
 
 SYSTEM = Actor.system("cameras")
-EVENT_NAMES = CAMERA_EVENT_NAMES
+EVENT_NAMES = iot_service.CAMERA_EVENT_NAMES
 SEVERITY = {
     "accident": "Severe",
     "fire": "Severe",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from smartcity.iot.device_types.camera import CAMERA_EVENT_NAMES as CAMERA_EVENT_NAMES
 from smartcity.iot.pipeline import Envelope as Envelope
 from smartcity.iot.service.commands import (  # noqa: F401
     acknowledge_command,
