@@ -70,7 +70,7 @@ def test_alarm_page_acknowledges_and_clears(client, act_as, add_device, db):
     service.ingest(db, envelopes=[Envelope(message("a", {"fillingLevel": 95}), device_id="WC-1")])
     act_as(OPERATOR)
     page = client.get("/can-bo/canh-bao-thiet-bi")
-    assert "Đầy: fillingLevel = 95" in page.text
+    assert "Đầy: Mức đầy = 95 (ngưỡng &gt; 80)" in page.text and "fillingLevel" not in page.text
     alarm_id = service.list_alarms(db)[0][0].id
     client.post(f"/can-bo/canh-bao-thiet-bi/{alarm_id}/acknowledge")
     assert service.list_alarms(db)[0][0].state == "acknowledged"

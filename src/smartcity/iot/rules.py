@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from babel.numbers import format_decimal
 from sqlalchemy import ColumnElement, String, any_, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.types import ARRAY
@@ -25,9 +26,11 @@ from sqlalchemy.types import ARRAY
 from smartcity.core.db import Database
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.uow import UnitOfWork
+from smartcity.iot.device_types import device_types
 from smartcity.iot.events import AlarmCleared, AlarmRaised
 from smartcity.iot.models import Alarm, Rule
 from smartcity.iot.pipeline import DeviceInfo
+from smartcity.iot.wording import key_label, readable, value_name
 
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     ">": operator.gt,
@@ -135,6 +138,20 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _number(value: Any) -> str:
+    """A number as the alarm list writes it (Vietnamese: 1.234,5); "…" for an open end of a range."""
+    return "…" if value is None else format_decimal(value, locale="vi")
+
+
+def _watched(rule: RuleSpec, device: DeviceInfo) -> str:
+    """The watched key by its name in words (the device type's label where it declares one), before the
+    verdict; nothing for a rule that watches the device as a whole (no data)."""
+    if rule.kind == "no_data" or not rule.key:
+        return ""
+    kind = device_types().get(device.type)
+    return f"{key_label(kind, rule.key) if kind is not None else readable(rule.key)} "
+
+
 def evaluate(rule: RuleSpec, current: Sample, previous: Sample | None) -> Verdict:
     """What `rule` says about a new value of its key, given the previous one."""
     if rule.kind == "no_data":
@@ -146,11 +163,11 @@ def evaluate(rule: RuleSpec, current: Sample, previous: Sample | None) -> Verdic
     value = float(current.value)
     if rule.kind == "threshold":
         hit = OPERATORS[rule.params["op"]](value, rule.params["value"])
-        return hit, f"{rule.key} = {value:g} {rule.params['op']} {rule.params['value']}"
+        return hit, f"= {_number(value)} (ngưỡng {rule.params['op']} {_number(rule.params['value'])})"
     if rule.kind == "range":
         low, high = rule.params.get("min"), rule.params.get("max")
         outside = (low is not None and value < low) or (high is not None and value > high)
-        return outside, f"{rule.key} = {value:g} outside [{low}, {high}]"
+        return outside, f"= {_number(value)}, ngoài khoảng {_number(low)} – {_number(high)}"
     return _rate(rule, value, current, previous)
 
 
@@ -161,19 +178,19 @@ def _rate(rule: RuleSpec, value: float, current: Sample, previous: Sample | None
     if minutes <= 0:
         return None, ""
     rate = abs(value - float(previous.value)) / minutes
-    return rate > rule.params["max_per_minute"], f"{rule.key} changes {rate:.3g}/min"
+    return rate > rule.params["max_per_minute"], f"thay đổi {_number(round(rate, 2))} mỗi phút"
 
 
 def _state_change(rule: RuleSpec, current: Sample, previous: Sample | None) -> Verdict:
     into, source = rule.params["to"], rule.params.get("from")
     if current.value not in into:
-        return False, f"{rule.key} = {current.value}"
+        return False, f"= {current.value}"
     was = previous.value if previous else None
     if was in into:
         return None, ""
     if source and was not in source:
         return None, ""
-    return True, f"{rule.key}: {was} → {current.value}"
+    return True, f"{value_name(was)} → {value_name(current.value)}"
 
 
 def load_rules(uow: UnitOfWork) -> list[RuleSpec]:
@@ -272,7 +289,7 @@ class AlarmBook:
             key=rule.key,
             severity=rule.severity,
             state="active",
-            message=f"{rule.name}: {message}",
+            message=f"{rule.name}: {_watched(rule, device)}{message}",
             value=numeric,
             raised_at=at,
             open_key=f"{rule.id}:{device.id}",
