@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from smartcity.core.security import Actor
 from smartcity.environment import demo, service
 from tests.environment.conftest import OPERATOR
@@ -11,11 +9,8 @@ from tests.environment.conftest import OPERATOR
 CITIZEN = Actor(kind="user", name="dan", user_id=2, roles=frozenset({("citizen", None)}))
 
 
-def test_demo_loads_fast_and_every_station_shows_its_band(db, settings, client, act_as) -> None:  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
-    summary = demo.load_demo(db, settings=settings, actor=Actor.system("demo"))
-    elapsed = time.perf_counter() - started
-    assert elapsed < 20, f"demo took {elapsed:.1f} s"
+def test_demo_loads_and_every_station_shows_its_band(db, settings, client, act_as) -> None:  # type: ignore[no-untyped-def]
+    summary = demo.load_demo(db, settings=settings, actor=Actor.system("demo"))  # timed in bench/, not here
     assert (
         demo.load_demo(db, settings=settings, actor=Actor.system("demo"))
         == "environment stations already there"

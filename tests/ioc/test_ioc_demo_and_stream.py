@@ -1,10 +1,9 @@
-"""The demo's past (every state, a signed alert, nothing in the future, quick) and the live feed."""
+"""The demo's past (every state, a signed alert, nothing in the future) and the live feed."""
 
 from __future__ import annotations
 
 import json
 import threading
-import time
 
 import httpx
 from sqlalchemy import func, select
@@ -18,10 +17,8 @@ from tests.support import run_once_on_sqlite, served
 
 
 def test_the_demo_shows_a_working_centre_from_the_first_page(pki, settings):
-    started = time.perf_counter()
-    summary = demo.load_demo(pki, settings=settings, actor=SYSTEM)
-    elapsed = time.perf_counter() - started
-    assert "incidents" in summary and elapsed < 30
+    summary = demo.load_demo(pki, settings=settings, actor=SYSTEM)  # its time: bench/demo_first_page.py
+    assert "incidents" in summary
     counts = service.counts_by_state(pki)
     assert set(counts) == set(STATES) and sum(counts.values()) >= 35
     now = clock.now()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 
 from smartcity.core import clock
@@ -15,10 +14,7 @@ from tests.lighting.conftest import CITIZEN, OPERATOR
 
 
 def test_demo_inventory_and_the_group_page(db, settings, client, act_as) -> None:  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
-    summary = demo.load_demo(db, settings=settings, actor=Actor.system("demo"))
-    elapsed = time.perf_counter() - started
-    assert elapsed < 30, f"lighting demo took {elapsed:.1f} s"
+    summary = demo.load_demo(db, settings=settings, actor=Actor.system("demo"))  # timed in bench/, not here
     assert (
         demo.load_demo(db, settings=settings, actor=Actor.system("demo"))
         == "lighting inventory already there"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time as clock_time
 from datetime import timedelta
 
 import pytest
@@ -30,9 +29,7 @@ def _send(db, device_id, at, values):  # type: ignore[no-untyped-def]
 def test_demo_plan_shows_routes_with_length_and_load(db, settings, app) -> None:  # type: ignore[no-untyped-def]
     from fastapi.testclient import TestClient
 
-    started = clock_time.perf_counter()
-    summary = demo.load_demo(db, settings=settings, actor=Actor.system("demo"))
-    assert clock_time.perf_counter() - started < 30
+    summary = demo.load_demo(db, settings=settings, actor=Actor.system("demo"))  # timed in bench/, not here
     assert (
         demo.load_demo(db, settings=settings, actor=Actor.system("demo")) == "waste inventory already there"
     )
