@@ -170,6 +170,7 @@ def test_contacts_and_the_citizens_own_space(client, signed_in, public_city, set
     citizen, _token, user_id = signed_in("congdan1", ("citizen", None))
     empty = citizen.get("/cua-toi")
     assert "Hồ sơ thủ tục hành chính" in empty.text and "Bạn chưa gửi phản ánh nào." in empty.text
+    assert "Trang của tôi" in empty.text and "Trang cán bộ" not in empty.text  # a citizen's menu, not staff's
 
     from smartcity.feedback import service
 
