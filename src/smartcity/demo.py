@@ -47,6 +47,19 @@ def load_domain_demos(
         console.print(f"  {domain}: {summary} ({seconds:.1f} s; {number}/{len(chosen)})")
 
 
+def publish_open_data(db: Database, *, settings: Settings, console: Console) -> None:
+    """Rebuild the open-data files from the demo data just loaded.
+
+    The worker builds them when the server starts, before the deferred demo data is there, and then waits
+    its hour (`opendata.regenerate`); without this, the catalogue shows 0 rows meanwhile."""
+    from smartcity.opendata import service as opendata
+
+    started = time.perf_counter()
+    with console.status("Open data: regenerating the datasets' files…"):
+        written = opendata.regenerate(db, settings)
+    console.print(f"  open data: {written} files regenerated ({time.perf_counter() - started:.1f} s)")
+
+
 def prepare_demo(settings: Settings, *, console: Console | None = None, defer: bool = False) -> DemoLogin:
     """Migrate, load the city pack and create the admin; safe to run again.
 
@@ -71,6 +84,7 @@ def prepare_demo(settings: Settings, *, console: Console | None = None, defer: b
         else:
             load_domain_demos(db, settings=settings, console=console)
             anchor_audit_chain(db)  # `smartcity audit verify` holds the demo's chain against this anchor
+            publish_open_data(db, settings=settings, console=console)
     finally:
         db.dispose()
     return DemoLogin(DEMO_ADMIN, password)
@@ -91,6 +105,7 @@ def load_deferred_demos(
                 db, settings=settings, console=console, only=lambda domain: domain not in FIRST_PAGE_DOMAINS
             )
             anchor_audit_chain(db)
+            publish_open_data(db, settings=settings, console=console)
         finally:
             db.dispose()
         then()

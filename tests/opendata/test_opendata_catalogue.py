@@ -153,3 +153,23 @@ def test_dossiers_per_procedure_and_month_with_the_on_time_share(public_city, se
     shares = [r["on_time_share"] for r in overall if r["on_time_share"] is not None]
     assert shares and all(0.0 <= s <= 1.0 for s in shares)
     assert "applicant_name" not in rows[0] and "applicant_name" not in overall[0]
+
+
+def _preview(page: str) -> str:
+    start = page.index('id="preview-title"')
+    return page[start : page.index("</table>", start)]
+
+
+def test_the_preview_writes_numbers_and_dates_the_vietnamese_way_and_the_files_do_not(client, public_city):
+    procedures = _preview(client.get("/du-lieu-mo/procedures-catalogue").text)
+    assert re.search(r"<td>\d{1,3}(\.\d{3})+</td>", procedures), "fees such as 2.000"
+    assert not re.search(r"<td>\d{4,}</td>", procedures), "no plain 2000"
+    zones = client.get("/du-lieu-mo/gis-planning-zones")
+    preview = _preview(zones.text)
+    assert re.search(r"<td>\d{2}/\d{2}/\d{4}</td>", preview) and not re.search(r"<td>\d{4}-\d{2}-", preview)
+    english = _preview(client.get("/du-lieu-mo/procedures-catalogue?lang=en").text)
+    assert re.search(r"<td>\d{1,3}(,\d{3})+</td>", english)
+    files = client.get("/du-lieu-mo/tai-ve/gis-planning-zones-csv").text
+    assert re.search(r",\d{4}-\d{2}-\d{2}", files) and not re.search(r"\d{2}/\d{2}/\d{4}", files)
+    fees = client.get("/du-lieu-mo/tai-ve/procedures-catalogue-csv").text
+    assert re.search(r",\d{4,}(,|$)", fees, re.MULTILINE)

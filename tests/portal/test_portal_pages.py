@@ -44,6 +44,7 @@ def test_a_citizen_finds_a_procedure_a_report_and_a_dataset_without_diacritics(c
     assert procedure.status_code == 200
     assert "Thủ tục hành chính" in procedure.text and "/thu-tuc/" in procedure.text
     assert "Đăng ký khai sinh" in procedure.text
+    assert "Hộ tịch · trong ngày" in procedure.text and "0 ngày làm việc" not in procedure.text
 
     report = client.get("/tim-kiem", params={"q": "den duong hong cho thu dau mot"})
     assert "Phản ánh" in report.text and "/feedback/r/PA-" in report.text

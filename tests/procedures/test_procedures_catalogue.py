@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -170,3 +171,53 @@ def test_catalogue_pages_in_vietnamese_and_english(client, loaded):
     english = client.get("/thu-tuc/TDM-QLDT-001", params={"lang": "en"})
     assert "Required documents" in english.text
     assert json.loads(client.get("/api/v1/procedures/fields").text)
+
+
+@pytest.fixture
+def with_org_units(loaded):
+    """The catalogue and the city pack's org units (the agencies that decide)."""
+    from smartcity.city.loader import load_city_pack
+
+    load_city_pack(loaded, pack="thu-dau-mot", actor=SYSTEM)
+    return loaded
+
+
+def test_catalogue_names_the_agencies_instead_of_their_codes(client, with_org_units):
+    page = client.get("/thu-tuc").text
+    agencies = page[page.index('<select id="agency"') : page.index("</select>", page.index('id="agency"'))]
+    assert "Phòng Quản lý đô thị (" in agencies and "Ủy ban nhân dân thành phố Thủ Dầu Một (" in agencies
+    assert "Phòng Giáo dục và Đào tạo (" in agencies and "Phòng Tài chính – Kế hoạch (" in agencies
+    for code in ("TDM-GDDT", "TDM-QLDT", "TDM-TCKH", "UBND-TDM"):
+        assert f"{code} (" not in agencies
+    detail = client.get("/thu-tuc/TDM-QLDT-001").text
+    assert "<td>Phòng Quản lý đô thị</td>" in detail and "<td>TDM-QLDT</td>" not in detail
+    english = client.get("/thu-tuc", params={"lang": "en"}).text
+    assert "Urban Management Division (" in english
+
+
+def _pager(page: str) -> str:
+    start = page.index('id="pager"')
+    return re.sub(r"\s+", " ", page[start : page.index("</nav>", start)])
+
+
+def test_catalogue_pager_spaces_the_pages_and_marks_the_current_one(client, loaded):
+    pager = _pager(client.get("/thu-tuc").text)
+    assert '<strong aria-current="page">1</strong> <a href="?page=2">2</a> <a href="?page=3">3</a>' in pager
+    assert 'rel="next"' in pager and "Trang sau" in pager and 'rel="prev"' not in pager
+    assert "…" in pager and '<a href="?page=14">14</a>' in pager  # 278 procedures, 20 a page
+    assert "1 2 3 … 14" in re.sub(r"<[^>]+>", "", pager)
+    pager = _pager(client.get("/thu-tuc", params={"page": 7}).text)
+    assert '<strong aria-current="page">7</strong>' in pager and "Trang trước" in pager
+    assert 'href="?page=6" rel="prev"' in pager and "Trang 7 / 14" in pager
+    kept = _pager(client.get("/thu-tuc", params={"page": 2, "level": 4}).text)
+    assert 'href="?level=4&amp;page=1" rel="prev"' in kept
+
+
+def test_a_time_limit_of_no_working_days_reads_within_the_day(client, loaded, settings):
+    from smartcity.procedures.search import search
+
+    assert service.processing_time(0) == "trong ngày" and service.processing_time(5) == "5 ngày làm việc"
+    hits = search(loaded, "dang ky khai sinh", settings)
+    birth = next(hit for hit in hits if hit.title == "Đăng ký khai sinh")
+    assert birth.summary == "Hộ tịch · trong ngày"
+    assert "0 ngày làm việc" not in " ".join(hit.summary for hit in hits)

@@ -71,3 +71,41 @@ def test_demo_command_prints_the_login(
     password = (tmp_path / "var" / "demo-admin-password").read_text().strip()
     assert f"admin / {password}" in " ".join(result.output.split())
     assert "http://127.0.0.1:8000/" in result.output
+
+
+def test_the_deferred_demo_data_reaches_the_open_data_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker builds the open-data files as the server starts, before the deferred demo data is
+    loaded; once it is, the demo rebuilds them instead of leaving 0 rows until the next hourly run."""
+    from smartcity import demo
+    from smartcity.core.db import Database
+    from smartcity.core.migrate import upgrade
+    from smartcity.core.security import Actor
+    from smartcity.opendata import service as opendata
+    from smartcity.procedures import service as procedures
+
+    settings = Settings(
+        data_dir=tmp_path / "var", secret_key="demo-test-secret", log_json=False, _env_file=None
+    )
+    db = Database(settings.resolved_database_url, dispatch_inline=True, settings=settings)
+    upgrade(db)
+    opendata.regenerate(db, settings, names=["procedures-catalogue"])  # the worker, at start
+
+    def deferred(db: Database, **_kwargs: object) -> None:  # the demo data loaded after the start
+        procedures.load_city_catalogue(db, actor=Actor.system("demo"))
+
+    monkeypatch.setattr(demo, "_wait_for", lambda *_args, **_kwargs: True)
+    monkeypatch.setattr(demo, "load_domain_demos", deferred)
+
+    def csv_rows() -> int | None:
+        info = opendata.dataset_info(db, settings, opendata.get_dataset("procedures-catalogue"), "http://x/")
+        return {r.id: r.rows for r in info.resources}["procedures-catalogue-csv"]
+
+    assert csv_rows() == 0
+    done: list[bool] = []
+    demo.load_deferred_demos(
+        settings, base_url="http://x", console=Console(record=True), then=lambda: done.append(True)
+    ).join(timeout=120)
+    assert done and csv_rows() == 278
+    db.dispose()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
 
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from smartcity.core.datasets import Column
 from smartcity.core.text import matches
 from smartcity.opendata import service
 from smartcity.opendata.ckan import THEMES
@@ -29,6 +32,24 @@ FREQUENCY_NAMES = {
 def _number(value: float, locale: str, pattern: str = "#,##0") -> str:
     """A number written the page's way (Vietnamese: 1.234,5)."""
     return format_decimal(value, format=pattern, locale="vi_VN" if locale == "vi" else "en_GB")
+
+
+def preview_cell(column: Column, text: str) -> Any:
+    """A CSV cell as the page writes it: integer and number columns as numbers, date columns as dates
+    (the page formats them the Vietnamese way); the text itself when it is not what the column declares.
+    The files keep ISO dates and plain numbers."""
+    if text == "":
+        return ""
+    try:
+        if column.type == "integer":
+            return int(text)
+        if column.type == "number":
+            return Decimal(text)
+        if column.type == "date":
+            return date.fromisoformat(text[:10])
+    except (ValueError, InvalidOperation):
+        return text
+    return text
 
 
 @router.get("/du-lieu-mo", response_class=HTMLResponse)
@@ -78,7 +99,11 @@ def download(resource_id: str, db: DbDep, settings: SettingsDep) -> Response:
 def dataset_page(request: Request, name: str, db: DbDep, settings: SettingsDep) -> HTMLResponse:
     """One dataset: what it is, who publishes it, licence, coverage, resources and a preview."""
     base = settings.public_url(str(request.base_url))
-    dataset, rows = service.preview(db, settings, name)
+    dataset, texts = service.preview(db, settings, name)
+    rows = [
+        [preview_cell(column, text) for column, text in zip(dataset.columns, row, strict=False)]
+        for row in texts
+    ]
     info = service.dataset_info(db, settings, dataset, base)
     usage = service.usage_counts(db).get(name, {"download": 0, "api": 0})
     return render(

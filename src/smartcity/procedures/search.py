@@ -5,7 +5,7 @@ from __future__ import annotations
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.search import SearchHit
-from smartcity.procedures.service import list_procedures
+from smartcity.procedures.service import list_procedures, processing_time
 
 MAX_HITS = 10
 
@@ -21,7 +21,7 @@ def search(db: Database, query: str, settings: Settings) -> list[SearchHit]:
             kind_en="Administrative procedure",
             title=p.name,
             url=f"/thu-tuc/{p.code}",
-            summary=f"{p.field} · {p.processing_days} ngày làm việc",
+            summary=f"{p.field} · {processing_time(p.processing_days)}",
             score=3.0 if p.code.lower() == query.strip().lower() else 1.5,
         )
         for p in page.items

@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from smartcity.accounts import service as accounts
 from smartcity.core.db import Database
 from smartcity.core.errors import BadRequest, NotFound, UnsupportedMediaType, ValidationFailed
 from smartcity.core.security import Actor
@@ -40,6 +41,18 @@ MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
 # ---------------------------------------------------------------- reads
+
+
+def _same(words: str) -> str:
+    return words
+
+
+def processing_time(days: int, gettext: Callable[[str], str] = _same) -> str:
+    """The time limit as a page and the site search word it: "trong ngày" for 0, else "N ngày làm việc";
+    `gettext` translates the words (a page's `_`)."""
+    if days == 0:
+        return gettext("trong ngày")
+    return f"{days} {gettext('ngày làm việc')}"
 
 
 def _fee_total(procedure: Procedure) -> int:
@@ -142,6 +155,18 @@ def list_agencies(db: Database) -> list[dict[str, Any]]:
     )
     with db.session() as s:
         return [{"code": c, "count": k} for c, k in s.execute(query)]
+
+
+def agency_names(db: Database, codes: Iterable[str], locale: str = "vi") -> dict[str, str]:
+    """The names of these deciding agencies (org units, active or not; English where asked and known).
+
+    WARD (each ward's people's committee) and codes no org unit has are left out: the page words those."""
+    names: dict[str, str] = {}
+    for code in set(codes) - {"WARD"}:
+        unit = accounts.get_org_unit(db, code)
+        if unit is not None:
+            names[code] = unit.name_en if locale == "en" and unit.name_en else unit.name
+    return names
 
 
 def level_counts(db: Database) -> dict[int, int]:

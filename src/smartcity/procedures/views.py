@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -11,12 +12,26 @@ from smartcity.procedures import service
 from smartcity.procedures.catalogue import MISSING_PARTS
 from smartcity.procedures.workflows import template
 from smartcity.web.deps import get_db
-from smartcity.web.templating import render
+from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
 PUBLIC_LINKS = ({"label": "Thủ tục hành chính", "href": "/thu-tuc"},)
 PAGE_SIZE = 20
 LEVEL_NAMES = {4: "Mức độ 4 — toàn trình", 3: "Mức độ 3 — một phần", 2: "Mức độ 2", 1: "Mức độ 1"}
+PAGER_NEIGHBOURS = 2  # pages shown on each side of the current one, besides the first and the last
+
+
+def pager_pages(page: int, pages: int) -> list[int | None]:
+    """The page numbers a pager links to: the first, the last and the current one's neighbours; None where
+    pages are skipped (an ellipsis)."""
+    shown = {1, pages, *range(page - PAGER_NEIGHBOURS, page + PAGER_NEIGHBOURS + 1)}
+    numbers = sorted(n for n in shown if 1 <= n <= pages)
+    found: list[int | None] = []
+    for number in numbers:
+        if found and number - (found[-1] or 0) > 1:
+            found.append(None)
+        found.append(number)
+    return found
 
 
 @router.get("/thu-tuc", response_class=HTMLResponse)
@@ -41,6 +56,8 @@ def catalogue(
         offset=(page - 1) * PAGE_SIZE,
     )
     pages = max(1, (result.total + PAGE_SIZE - 1) // PAGE_SIZE)
+    agencies = service.list_agencies(db)
+    kept = {"q": q or "", "field": field or "", "level": level_value or "", "agency": agency or ""}
     return render(
         request,
         "procedures/list.html",
@@ -52,8 +69,12 @@ def catalogue(
             "agency": agency or "",
             "page": page,
             "pages": pages,
+            "pager": pager_pages(page, pages),
+            "page_query": urlencode({k: v for k, v in kept.items() if v}),
             "fields": service.list_fields(db),
-            "agencies": service.list_agencies(db),
+            "agencies": agencies,
+            "agency_names": service.agency_names(db, [a["code"] for a in agencies], request_locale(request)),
+            "processing_time": service.processing_time,
             "level_names": LEVEL_NAMES,
             "level_counts": service.level_counts(db),
             "completeness": service.completeness_counts(db),
@@ -64,7 +85,8 @@ def catalogue(
 @router.get("/thu-tuc/{code}", response_class=HTMLResponse)
 def procedure_page(request: Request, code: str) -> HTMLResponse:
     """One procedure: documents, fees, time, legal basis, workflow; a link to submit online."""
-    procedure = service.get_procedure(get_db(request), code)
+    db = get_db(request)
+    procedure = service.get_procedure(db, code)
     return render(
         request,
         "procedures/detail.html",
@@ -73,5 +95,7 @@ def procedure_page(request: Request, code: str) -> HTMLResponse:
             "steps": template(procedure.workflow),
             "level_names": LEVEL_NAMES,
             "missing_parts": MISSING_PARTS,
+            "agency_names": service.agency_names(db, [procedure.agency_code], request_locale(request)),
+            "processing_time": service.processing_time,
         },
     )
