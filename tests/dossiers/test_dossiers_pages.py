@@ -188,3 +188,11 @@ def test_an_empty_lookup_asks_for_both_fields(client):
     token = CSRF.search(client.get("/tra-cuu").text).group(1)
     empty = client.post("/tra-cuu", data={"code": "", "second_factor": "", "csrf_token": token})
     assert empty.status_code == 422 and "Vui lòng nhập mã hồ sơ" in empty.text
+
+
+def test_statistics_tell_a_unit_of_before_the_reorganisation_by_its_last_day(db, people):
+    from smartcity.dossiers.views import _group_names
+
+    names = list(_group_names(db, "unit", []).values())
+    ended = [name for name in names if name.endswith("(đến 30/06/2025)")]
+    assert ended and len(set(names)) == len(names)  # two wards of one name no longer read the same

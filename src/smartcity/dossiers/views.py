@@ -539,10 +539,14 @@ def statistics_page(
     )
 
 
+def _unit_name_with_end(unit: Any) -> str:
+    return f"{unit.name} (đến {unit.valid_to.strftime('%d/%m/%Y')})" if unit.valid_to else unit.name
+
+
 def _group_names(db: Any, by: str, keys: list[str]) -> dict[str, str]:
     """The statistics' groups as people name them: units, fields and procedures by name, months as MM/YYYY."""
-    if by == "unit":
-        return {unit.code: unit.name for unit in accounts.list_org_units(db)}
+    if by == "unit":  # a unit of before the reorganisation says so: two wards may share a name
+        return {unit.code: _unit_name_with_end(unit) for unit in accounts.list_org_units(db)}
     if by == "field":
         return {str(f["code"]): str(f["name"]) for f in procedures.list_fields(db)}
     if by == "month":
