@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
 from smartcity.accounts import service as accounts_service
 from smartcity.core import clock
 from smartcity.ioc import demo
+from smartcity.ioc import service as ioc_service
 from tests.ioc.conftest import PASSWORD, SYSTEM
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -56,11 +58,16 @@ def test_staff_pages_of_the_centre_in_both_languages(app, pki, settings):
 
     listing = staff.get("/can-bo/dieu-hanh/su-co?state=open")
     code = re.search(r"/can-bo/dieu-hanh/su-co/(SC-\d{6}-\d{4})", listing.text).group(1)
+    later = clock.now() + timedelta(hours=2)  # the playbook's notifications sent, the incident escalated
+    assert ioc_service.escalate_overdue(pki, settings=settings, now=later)
+    assert ioc_service.run_due_steps(pki, settings=settings, now=later)
     page = staff.get(f"/can-bo/dieu-hanh/su-co/{code}")
     assert "Kịch bản xử lý" in page.text and "Nhật ký" in page.text
     shown = re.sub(r"<[^>]+>", " ", page.text.split("<main>")[1])
     assert not WARD_CODE.search(shown), "a ward code is shown to a person"
     assert not re.search(r"\b(new|acknowledged|active|traffic_accident|flooding|manual|automated)\b", shown)
+    assert "Đã gửi thông báo tới: Nhân viên vận hành IOC" in shown and "chuyển cấp 1 (" in shown
+    assert "role:" not in shown and not re.search(r"\((operator|head|leader)\)", shown)
 
     token = CSRF.search(centre.text).group(1)
     staged = staff.post(
