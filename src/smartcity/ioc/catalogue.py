@@ -76,6 +76,15 @@ STAGES: dict[int, tuple[str, str]] = {
     3: ("Khẩn cấp", "Emergency"),
 }
 
+# where an incident's event came from (schemas.Source), as a person reads it
+SOURCES = {
+    "alarm": "Cảnh báo thiết bị",
+    "camera": "Camera giám sát",
+    "report": "Phản ánh của người dân",
+    "manual": "Cán bộ nhập",
+    "api": "Hệ thống kết nối",
+    "sensor": "Cảm biến",
+}
 STEP_KINDS = {"manual": "Thủ công", "notification": "Thông báo", "automated": "Tự động"}
 
 # What the other domains' signals become: IoT alarm severities and urgent report categories.
