@@ -11,6 +11,7 @@ from smartcity.accounts import service as accounts_service
 from smartcity.core import clock
 from smartcity.ioc import demo
 from smartcity.ioc import service as ioc_service
+from smartcity.ioc.views import number
 from tests.ioc.conftest import PASSWORD, SYSTEM
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -84,6 +85,26 @@ def test_staff_pages_of_the_centre_in_both_languages(app, pki, settings):
     indicator = staff.get("/can-bo/dieu-hanh/chi-so/dossiers.on_time_share")
     assert indicator.status_code == 200 and "Phường Thủ Dầu Một" in indicator.text
     assert staff.get("/can-bo/dieu-hanh/linh-vuc/feedback").status_code == 200
+    # indicators in Vietnamese: a domain by its name, no English in references and formulas, units in words
+    assert "Dữ liệu mở" in centre.text and ">opendata<" not in centre.text
+    opendata = staff.get("/can-bo/dieu-hanh/chi-so/opendata.downloads").text
+    assert "· <a" in opendata and ">Dữ liệu mở</a>" in opendata and ">opendata</a>" not in opendata
+    english = (
+        "city services requested online",
+        "(check)",
+        "online health record",
+        "(Patient)",
+        "(Encounter)",
+    )
+    for code in (
+        "dossiers.online_share",
+        "education.students",
+        "education.learning_devices_per_1000",
+        "health.record_coverage",
+    ):
+        shown = staff.get(f"/can-bo/dieu-hanh/chi-so/{code}").text
+        assert not [words for words in english if words in shown], code
+    assert number(0, "h") == "0 giờ" and number(12.5, "per 1000") == "12,5 trên 1.000"  # a unit in words
     assert staff.get("/can-bo/dieu-hanh/linh-vuc/nothing").status_code == 404
     reports = staff.get("/can-bo/dieu-hanh/bao-cao")
     day = (clock.today(settings)).strftime("%d/%m/%Y")

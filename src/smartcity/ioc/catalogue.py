@@ -76,6 +76,27 @@ STAGES: dict[int, tuple[str, str]] = {
     3: ("Khẩn cấp", "Emergency"),
 }
 
+# an indicator's unit (kpis.py `unit`) as the page's language writes it after a figure
+UNIT_WORDS = {
+    "vi": {
+        "%": "%",
+        "count": "",
+        "days": "ngày",
+        "hours": "giờ",
+        "h": "giờ",
+        "per 1000": "trên 1.000",
+        "km/t": "km/tấn",
+    },
+    "en": {
+        "%": "%",
+        "count": "",
+        "days": "days",
+        "hours": "hours",
+        "h": "hours",
+        "per 1000": "per 1,000",
+        "km/t": "km/t",
+    },
+}
 # where an incident's event came from (schemas.Source), as a person reads it
 SOURCES = {
     "alarm": "Cảnh báo thiết bị",
