@@ -4,14 +4,17 @@ platform's exchange API once it is served."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 
 from smartcity.accounts import demo as accounts_demo
 from smartcity.accounts import service as accounts
 from smartcity.core import config as core_config
+from smartcity.core.demo import demo_password
 from smartcity.documents import demo, exchange, service, tasks
 from smartcity.documents.schemas import AgencyIn
 from smartcity.signing import demo as signing_demo
@@ -74,6 +77,9 @@ def test_demo_documents_are_loaded_once_and_delivered_over_the_api(
     first = next(e for e in incoming if e.number_symbol == "01/QĐ-UBND")
     with_annex = client.get(f"/can-bo/van-ban/den/{first.incoming_id}").text
     assert "Phu-luc-Danh-muc-tuyen-duong.pdf" in with_annex and 'data-verdict="valid"' in with_annex
+    record = page.text.split('id="incoming"')[1].split("</table>")[0]
+    assert "Mã phiếu gửi" not in record and "<code>" not in record  # an internal id is no field
+    assert 'id="technical-reference"' in page.text
     assert client.get("/can-bo/van-ban/den/999999").status_code == 404
     token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
     assigned = client.post(
@@ -92,3 +98,19 @@ def test_demo_documents_are_loaded_once_and_delivered_over_the_api(
         data={"csrf_token": token, "handling_unit": "X"},
     )
     assert refused.status_code == 403
+
+    # the ward's pages name the demo staff by their full names, never by username
+    leader = TestClient(app)
+    token = CSRF.search(leader.get("/login").text).group(1)  # type: ignore[union-attr]
+    leader.post(
+        "/login",
+        data={"username": "lanhdao", "password": demo_password(settings), "csrf_token": token, "next": "/"},
+    )
+    queue = leader.get("/can-bo/van-ban/cho-ky").text.split('id="sign-queue"')[1].split("</table>")[0]
+    assert "Trần Văn Hùng" in queue and "Lê Thị Hồng" in queue
+    assert "chuyenvien" not in queue and "truongphong" not in queue
+    assert re.search(r"<td>[A-ZĐ]{2}</td>", queue) is None  # the kind by its name, not its code
+    approved = next(d for d in items if d.state == "approved")
+    document = leader.get(f"/can-bo/van-ban/{approved.id}").text.split('id="document"')[1]
+    document = document.split("</table>")[0]
+    assert "Người soạn</th><td>Trần Văn Hùng" in document and "chuyenvien" not in document

@@ -224,6 +224,9 @@ def test_escalation_once_when_the_deadline_passes_and_auto_close(city, report_da
     assert service.escalate_overdue(city, now=BEFORE + timedelta(hours=30)) == []
     event = _events(city, "feedback.ReportEscalated")[0]
     assert event["escalated_to"] == "UBND-TDM" and event["level"] == 1
+    steps = service.get_report(city, actor=OPERATOR, code=code).staff_steps
+    note = next(s.internal_note for s in steps if s.action == "escalated")
+    assert note.startswith("Quá hạn xử lý; báo cáo ") and "UBND-TDM" not in note  # the unit by its name
     service.resolve_report(city, actor=OPERATOR, code=code, comment="Xong.", at=BEFORE + timedelta(days=2))
     assert service.close_resolved(city, now=BEFORE + timedelta(days=5)) == []
     assert service.close_resolved(city, now=BEFORE + timedelta(days=10)) == [code]

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import re
 
+from smartcity.accounts import service as accounts_service
+from smartcity.core.security import Actor
 from smartcity.feedback import service
-from tests.feedback.conftest import CITIZEN, OPERATOR, OUTSIDE, PHU_CUONG, SECRET, jpeg_with_gps
+from tests.feedback.conftest import (
+    CITIZEN,
+    OPERATOR,
+    OUTSIDE,
+    PASSWORD,
+    PHU_CUONG,
+    SECRET,
+    SYSTEM,
+    jpeg_with_gps,
+)
 
 FORM = {
     "category_code": "moi-truong",
@@ -125,6 +136,32 @@ def test_queue_shows_the_units_reports_and_acts(client, city, login, report_data
     assert service.get_report(city, actor=OPERATOR, code=code.code).status == "accepted"
     refused = client.post(f"/can-bo/phan-anh/r/{code.code}/start", headers=other_staff)
     assert refused.status_code == 403
+
+
+def test_staff_history_speaks_in_words_and_names_people(client, city, login, report_data):
+    """The channel and each step's action in Vietnamese; who acted by full name, never a username."""
+    code = service.submit_report(
+        city, actor=CITIZEN, data=report_data(channel="hotline"), secret=SECRET
+    ).report.code
+    accounts_service.create_user(
+        city,
+        actor=SYSTEM,
+        username="tongdai9",
+        password=PASSWORD,
+        full_name="Võ Thanh Sơn",
+        roles=[("operator", None)],
+    )
+    tongdai = Actor(kind="user", name="tongdai9", roles=frozenset({("operator", None)}))
+    service.accept_report(city, actor=tongdai, code=code)
+    service.assign_report(city, actor=tongdai, code=code)
+    page = client.get(f"/feedback/r/{code}", headers=login("xem1", ("operator", None))).text
+    staff = page.split('id="staff-actions"')[1]
+    assert "Kênh: Tổng đài 1022" in staff and "Kênh: hotline" not in staff
+    history = staff.split("Nhật ký")[1]
+    assert "— Gửi phản ánh —" in history and "— Tiếp nhận — Võ Thanh Sơn" in history
+    assert "— Chuyển xử lý — Võ Thanh Sơn" in history
+    for code_word in ("— submitted", "— accept", "— assign", "tongdai9"):
+        assert code_word not in history
 
 
 def test_reporter_adds_photos_after_submitting_all_or_none(client, city):

@@ -76,7 +76,7 @@ def test_escalation_fires_again_at_each_passing_deadline_until_acknowledged(city
     ]
     detail = service.get_incident(city, code=incident.code)
     assert detail.escalation_level == 2
-    assert [e.text for e in detail.timeline if e.kind == "escalation"][-1].endswith("(leader)")
+    assert [e.text for e in detail.timeline if e.kind == "escalation"][-1].endswith("(Lãnh đạo)")
     service.transition(city, actor=OPERATOR, settings=settings, code=incident.code, to="acknowledged")
     assert service.escalate_overdue(city, settings=settings, now=first + timedelta(hours=5)) == []
 
@@ -144,4 +144,5 @@ def test_the_playbook_switches_the_streets_lights_to_full_through_the_iot_servic
     assert notification.done_at is None  # due 5 minutes after opening
     assert service.run_due_steps(city, settings=settings, now=incident.opened_at + timedelta(minutes=6)) >= 1
     done = next(s for s in service.get_incident(city, code=incident.code).steps if s.id == notification.id)
-    assert done.done_at is not None and "role:operator" in done.outcome
+    assert done.done_at is not None and "Nhân viên vận hành IOC" in done.outcome
+    assert "role:" not in done.outcome and "operator" not in done.outcome

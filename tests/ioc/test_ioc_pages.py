@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
 from smartcity.accounts import service as accounts_service
 from smartcity.core import clock
 from smartcity.ioc import demo
+from smartcity.ioc import service as ioc_service
+from smartcity.ioc.views import number
 from tests.ioc.conftest import PASSWORD, SYSTEM
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -56,11 +59,16 @@ def test_staff_pages_of_the_centre_in_both_languages(app, pki, settings):
 
     listing = staff.get("/can-bo/dieu-hanh/su-co?state=open")
     code = re.search(r"/can-bo/dieu-hanh/su-co/(SC-\d{6}-\d{4})", listing.text).group(1)
+    later = clock.now() + timedelta(hours=2)  # the playbook's notifications sent, the incident escalated
+    assert ioc_service.escalate_overdue(pki, settings=settings, now=later)
+    assert ioc_service.run_due_steps(pki, settings=settings, now=later)
     page = staff.get(f"/can-bo/dieu-hanh/su-co/{code}")
     assert "Kịch bản xử lý" in page.text and "Nhật ký" in page.text
     shown = re.sub(r"<[^>]+>", " ", page.text.split("<main>")[1])
     assert not WARD_CODE.search(shown), "a ward code is shown to a person"
     assert not re.search(r"\b(new|acknowledged|active|traffic_accident|flooding|manual|automated)\b", shown)
+    assert "Đã gửi thông báo tới: Nhân viên vận hành IOC" in shown and "chuyển cấp 1 (" in shown
+    assert "role:" not in shown and not re.search(r"\((operator|head|leader)\)", shown)
 
     token = CSRF.search(centre.text).group(1)
     staged = staff.post(
@@ -77,6 +85,26 @@ def test_staff_pages_of_the_centre_in_both_languages(app, pki, settings):
     indicator = staff.get("/can-bo/dieu-hanh/chi-so/dossiers.on_time_share")
     assert indicator.status_code == 200 and "Phường Thủ Dầu Một" in indicator.text
     assert staff.get("/can-bo/dieu-hanh/linh-vuc/feedback").status_code == 200
+    # indicators in Vietnamese: a domain by its name, no English in references and formulas, units in words
+    assert "Dữ liệu mở" in centre.text and ">opendata<" not in centre.text
+    opendata = staff.get("/can-bo/dieu-hanh/chi-so/opendata.downloads").text
+    assert "· <a" in opendata and ">Dữ liệu mở</a>" in opendata and ">opendata</a>" not in opendata
+    english = (
+        "city services requested online",
+        "(check)",
+        "online health record",
+        "(Patient)",
+        "(Encounter)",
+    )
+    for code in (
+        "dossiers.online_share",
+        "education.students",
+        "education.learning_devices_per_1000",
+        "health.record_coverage",
+    ):
+        shown = staff.get(f"/can-bo/dieu-hanh/chi-so/{code}").text
+        assert not [words for words in english if words in shown], code
+    assert number(0, "h") == "0 giờ" and number(12.5, "per 1000") == "12,5 trên 1.000"  # a unit in words
     assert staff.get("/can-bo/dieu-hanh/linh-vuc/nothing").status_code == 404
     reports = staff.get("/can-bo/dieu-hanh/bao-cao")
     day = (clock.today(settings)).strftime("%d/%m/%Y")

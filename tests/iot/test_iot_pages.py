@@ -13,10 +13,13 @@ from tests.iot.conftest import CITIZEN, OPERATOR, SYSTEM, message
 
 
 def test_pages_need_an_operator(client, act_as):
-    assert client.get("/can-bo/thiet-bi", headers={"accept": "text/html"}).status_code == 401
+    unsigned = client.get("/can-bo/thiet-bi", headers={"accept": "text/html"})
+    assert unsigned.status_code == 401 and "/login)" not in unsigned.text  # no raw path as text
     act_as(CITIZEN)
     response = client.get("/can-bo/canh-bao-thiet-bi", headers={"accept": "text/html"})
     assert response.status_code == 403 and "Bạn không có quyền truy cập" in response.text
+    assert "Trung tâm điều hành (IOC)" in response.text
+    assert "operator" not in response.text.split("<main")[1]  # the role by its name, not its code
 
 
 def test_device_list_and_page_show_state_chart_and_commands(client, act_as, add_device, db):

@@ -115,6 +115,7 @@ def test_a_severe_incident_notifies_by_rule_escalates_and_stops_when_acknowledge
     inbox = service.inbox(city, actor=HEAD, paging=PageParams())
     message = next(m for m in inbox.items if incident.code in m.subject)
     assert message.urgent and message.link == f"/can-bo/dieu-hanh/su-co/{incident.code}"
+    assert "Nguồn: Camera giám sát" in message.body and "Nguồn: camera" not in message.body
     assert len(MockSmsProvider.outbox) == texts_before + 1
     assert service.inbox(city, actor=LEADER, paging=PageParams()).total == 0
     later = message.created_at + timedelta(minutes=11)
@@ -142,6 +143,29 @@ def test_the_escalation_chain_of_an_incident_reaches_the_next_role(city, setting
     ioc_service.escalate_overdue(city, settings=settings, now=incident.ack_due_at + timedelta(seconds=1))
     head_inbox = service.inbox(city, actor=HEAD, paging=PageParams()).items
     assert any(m.subject.startswith("[Chuyển cấp 1]") and incident.code in m.subject for m in head_inbox)
+
+
+def test_the_operations_report_is_announced_in_words_with_its_link(city, settings):
+    from smartcity.core.uow import UnitOfWork
+    from smartcity.ioc.events import OperationsReportReady
+
+    path = "/can-bo/dieu-hanh/bao-cao/daily/2026-12-05.pdf"
+    with UnitOfWork(city, SYSTEM) as uow:
+        uow.publish(
+            OperationsReportReady(
+                kind="daily",
+                period="2026-12-05",
+                path=path,
+                recipients=("role:head",),
+                at="2026-12-06T00:00:00",
+            )
+        )
+    message = next(
+        m for m in service.inbox(city, actor=HEAD, paging=PageParams()).items if "vận hành" in m.subject
+    )
+    assert message.subject == "Báo cáo vận hành ngày 05/12/2026" and message.link == path
+    for shown in (message.subject, message.body):
+        assert "2026-12-05" not in shown and "/can-bo/" not in shown
 
 
 def test_an_indicator_at_its_critical_level_notifies_by_the_indicator_rule(city, settings):

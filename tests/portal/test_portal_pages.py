@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from PIL import Image
 
+from smartcity.accounts import service as accounts_service
 from smartcity.core import clock
 from smartcity.core.security import Actor
 from smartcity.feedback.schemas import ReportCreate
@@ -86,7 +87,9 @@ def test_a_report_is_found_by_its_code_and_a_private_one_is_not(client, public_c
 def test_editors_write_drafts_publish_with_an_image_and_readers_see_only_published(
     client, signed_in, public_city
 ):
-    editor, token, _ = signed_in("bientap", ("leader", None))
+    editor, token, editor_id = signed_in("bientap", ("leader", None))
+    named = {"full_name": "Phan Thị Biên"}
+    accounts_service.update_user(public_city, actor=Actor.system("t"), user_id=editor_id, changes=named)
     form = {
         "csrf_token": token,
         "kind": "news",
@@ -108,6 +111,8 @@ def test_editors_write_drafts_publish_with_an_image_and_readers_see_only_publish
     assert "Khai trương" not in client.get("/tin-tuc").text
     desk = editor.get("/can-bo/tin-tuc")
     assert "Bản nháp" in desk.text
+    table = desk.text.split('<table class="data">')[1].split("</table>")[0]
+    assert "<td>Phan Thị Biên</td>" in table and "bientap" not in table  # the writer by name
     post_id = int(re.search(r'href="/can-bo/tin-tuc/(\d+)"', desk.text).group(1))  # type: ignore[union-attr]
     draft_image = re.search(
         r'src="(/tin-tuc/anh/[0-9a-f]{64})"', editor.get(f"/can-bo/tin-tuc/{post_id}").text

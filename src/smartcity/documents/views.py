@@ -290,6 +290,7 @@ def sign_queue(request: Request, actor: StaffPage) -> Response:
         {
             "to_sign": service.sign_queue(db, actor=actor),
             "to_issue": service.issue_queue(db, actor=actor),
+            "types": kinds.document_types(),
         },
     )
 

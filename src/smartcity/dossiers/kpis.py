@@ -73,7 +73,7 @@ INDICATORS: list[Indicator] = [
         direction="up",
         compute=_share("online", "received"),
         target=80.0,
-        iso_reference="cf. ISO 37122:2019, 10.2 (city services requested online)",
+        iso_reference="tham khảo ISO 37122:2019, 10.2 (dịch vụ đô thị được yêu cầu trực tuyến)",
         thresholds=(40.0, 60.0),
     ),
     Indicator(

@@ -99,7 +99,7 @@ INDICATORS: list[Indicator] = [
         formula_vi="Tổng sĩ số các lớp của năm học hiện tại (mầm non, tiểu học, THCS công lập)",
         direction="up",
         compute=_students,
-        iso_reference="ISO 37120:2018, 6.1 (check)",
+        iso_reference="ISO 37120:2018, 6.1 (cần đối chiếu)",  # (check): the clause is not verified
     ),
     *[
         Indicator(
@@ -159,7 +159,7 @@ INDICATORS: list[Indicator] = [
         formula_vi="Máy tính, máy tính bảng dùng cho học sinh đang sử dụng / số học sinh × 1.000",
         direction="up",
         compute=_ratio_of("devices", "students", 1000.0),
-        iso_reference="ISO 37122:2019, 6.4 (check)",
+        iso_reference="ISO 37122:2019, 6.4 (cần đối chiếu)",  # (check): the clause is not verified
         frequency="monthly",
     ),
     Indicator(

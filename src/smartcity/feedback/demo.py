@@ -149,7 +149,8 @@ def _handle(
     now: datetime,
 ) -> bool:
     """Take a report through a plausible life; returns True when it was resolved."""
-    operator = Actor(kind="user", name="demo-tongdai", roles=frozenset({("operator", None)}))
+    # the demo operator of accounts.demo (Võ Thanh Sơn), so the history names a person
+    operator = Actor(kind="user", name="vanhanh", roles=frozenset({("operator", None)}))
     accept_at = at + timedelta(minutes=rng.randint(5, 240))
     if accept_at > now:
         return False

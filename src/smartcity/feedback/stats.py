@@ -13,16 +13,8 @@ from smartcity.core import clock
 from smartcity.core.db import Database, utcnow
 from smartcity.feedback.models import Category, Report
 from smartcity.feedback.schemas import CHANNELS, Breakdown, StatsRead
-from smartcity.feedback.service import OPEN_STATUSES, STATUS_NAMES
+from smartcity.feedback.service import CHANNEL_NAMES, OPEN_STATUSES, STATUS_NAMES
 
-CHANNEL_NAMES = {
-    "web": "Cổng thông tin",
-    "app": "Ứng dụng di động",
-    "hotline": "Tổng đài 1022",
-    "zalo": "Zalo",
-    "email": "Thư điện tử",
-    "open311": "Open311",
-}
 SATISFIED = (2, 3)
 
 

@@ -235,6 +235,8 @@ def _report_page(
             "is_reporter": is_reporter,
             "status_names": service.STATUS_NAMES,
             "rating_names": service.RATING_NAMES,
+            "action_names": service.ACTION_NAMES,
+            "channel_names": service.CHANNEL_NAMES,
             "reopen_days": settings.reopen_days,
             "message": message,
             "error": error,

@@ -45,12 +45,12 @@ INDICATORS: list[Indicator] = [
         name_vi="Tỷ lệ dân cư có bệnh án điện tử",
         name_en="Share of residents with an electronic health record",
         unit="%",
-        formula_vi="Số người có hồ sơ (Patient) và ít nhất một lần khám (Encounter) "
+        formula_vi="Số người có hồ sơ bệnh nhân và ít nhất một lần khám, chữa bệnh "
         "chia cho dân số của phường",
         direction="up",
         compute=record_coverage,
         target=80.0,
-        iso_reference="ISO 37122:2019, 12.1 (population with an online health record)",
+        iso_reference="ISO 37122:2019, 12.1 (tỷ lệ dân số có hồ sơ sức khỏe trực tuyến)",
         frequency="daily",
     ),
     Indicator(

@@ -76,6 +76,36 @@ STAGES: dict[int, tuple[str, str]] = {
     3: ("Khẩn cấp", "Emergency"),
 }
 
+# an indicator's unit (kpis.py `unit`) as the page's language writes it after a figure
+UNIT_WORDS = {
+    "vi": {
+        "%": "%",
+        "count": "",
+        "days": "ngày",
+        "hours": "giờ",
+        "h": "giờ",
+        "per 1000": "trên 1.000",
+        "km/t": "km/tấn",
+    },
+    "en": {
+        "%": "%",
+        "count": "",
+        "days": "days",
+        "hours": "hours",
+        "h": "hours",
+        "per 1000": "per 1,000",
+        "km/t": "km/t",
+    },
+}
+# where an incident's event came from (schemas.Source), as a person reads it
+SOURCES = {
+    "alarm": "Cảnh báo thiết bị",
+    "camera": "Camera giám sát",
+    "report": "Phản ánh của người dân",
+    "manual": "Cán bộ nhập",
+    "api": "Hệ thống kết nối",
+    "sensor": "Cảm biến",
+}
 STEP_KINDS = {"manual": "Thủ công", "notification": "Thông báo", "automated": "Tự động"}
 
 # What the other domains' signals become: IoT alarm severities and urgent report categories.

@@ -17,7 +17,7 @@ from smartcity.core.pages import PageParams
 from smartcity.core.security import Actor
 from smartcity.core.sheets import XLSX_MEDIA_TYPE
 from smartcity.ioc import service
-from smartcity.ioc.catalogue import OPEN_STATES, SEVERITIES, STAGES, STATES, STEP_KINDS, TYPES
+from smartcity.ioc.catalogue import OPEN_STATES, SEVERITIES, STAGES, STATES, STEP_KINDS, TYPES, UNIT_WORDS
 from smartcity.ioc.live import hub
 from smartcity.ioc.schemas import EventIn
 from smartcity.ioc.service import reports
@@ -51,10 +51,7 @@ DOMAIN_NAMES = {
     "investment": "Đầu tư công",
     "health": "Y tế",
     "education": "Giáo dục",
-}
-UNIT_WORDS = {
-    "vi": {"%": "%", "count": "", "days": "ngày", "hours": "giờ"},
-    "en": {"%": "%", "count": "", "days": "days", "hours": "hours"},
+    "opendata": "Dữ liệu mở",
 }
 CsrfDep = Annotated[None, Depends(verify_csrf)]
 STATIC = Path(__file__).resolve().parent / "static"

@@ -51,9 +51,9 @@ def ward_names(request: Request, codes: Any) -> dict[str, str]:
 
 def _operator(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
     if not actor.is_authenticated:
-        raise Unauthorized("Vui lòng đăng nhập bằng tài khoản cán bộ vận hành (/login).")
+        raise Unauthorized("Vui lòng đăng nhập bằng tài khoản cán bộ vận hành.")
     if not actor.has_role("operator"):
-        raise Forbidden("Trang này dành cho cán bộ vận hành (vai trò operator).")
+        raise Forbidden("Trang này dành cho nhân viên vận hành của Trung tâm điều hành (IOC).")
     return actor
 
 

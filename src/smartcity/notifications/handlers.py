@@ -65,10 +65,20 @@ def report_ready(event: OperationsReportReady, db: Database) -> None:
         settings=db.settings,
         recipients=list(event.recipients),
         link=event.path,
-        subject=f"Báo cáo vận hành {event.period}",
-        body=f"Báo cáo {event.period}: {event.path} (PDF, có bản XLSX)",
+        subject=f"Báo cáo vận hành {_period_words(event.kind, event.period)}",
+        body="Báo cáo đã sẵn sàng (PDF, có bản XLSX); bấm vào tiêu đề để tải về.",
         dedup_key=f"report:{event.kind}:{event.period}",
     )
+
+
+def _period_words(kind: str, period: str) -> str:
+    """A report's period as a person reads it: "ngày 05/12/2026" or "tháng 11/2026"."""
+    try:
+        if kind == "monthly":
+            return f"tháng {date.fromisoformat(period + '-01'):%m/%Y}"
+        return f"ngày {date.fromisoformat(period):%d/%m/%Y}"
+    except ValueError:
+        return period
 
 
 def indicator(event: IndicatorComputed, db: Database) -> None:

@@ -369,5 +369,5 @@ def _describe(payload: dict[str, Any]) -> str:
         except ValueError:
             pass
     if payload.get("source"):
-        parts.append(f"Nguồn: {payload['source']}")
+        parts.append(f"Nguồn: {ioc.source_name(str(payload['source']))}")
     return "; ".join(parts)

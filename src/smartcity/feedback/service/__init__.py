@@ -11,8 +11,10 @@ from smartcity.feedback.service.categories import (  # noqa: F401
 )
 from smartcity.feedback.service.common import (  # noqa: F401
     ACCEPTED,
+    ACTION_NAMES,
     ASSIGNED,
     CATEGORIES_FILE,
+    CHANNEL_NAMES,
     CLOSED,
     DISPATCH_ROLES,
     IN_PROGRESS,

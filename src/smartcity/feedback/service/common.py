@@ -24,6 +24,30 @@ STATUS_NAMES = {
 STAFF_ROLES = ("operator", "clerk", "specialist", "head", "leader")
 DISPATCH_ROLES = ("operator",)  # may act on any report, in any unit
 REASSIGN_ROLES = ("head", "leader")  # may send a report of their unit elsewhere
+# what a step of a report's history did, as staff read it (the step's action is stored as a code)
+ACTION_NAMES = {
+    "submitted": "Gửi phản ánh",
+    "accept": "Tiếp nhận",
+    "assign": "Chuyển xử lý",
+    "reassign": "Chuyển đơn vị khác xử lý",
+    "start": "Bắt đầu xử lý",
+    "resolve": "Xử lý xong",
+    "close": "Đóng phản ánh",
+    "reject": "Từ chối",
+    "reopen": "Mở lại",
+    "merge": "Gộp trùng",
+    "rated": "Người phản ánh đánh giá",
+    "flagged_urgent": "Báo khẩn",
+    "escalated": "Báo cáo cấp trên (quá hạn)",
+}
+CHANNEL_NAMES = {
+    "web": "Cổng thông tin",
+    "app": "Ứng dụng di động",
+    "hotline": "Tổng đài 1022",
+    "zalo": "Zalo",
+    "email": "Thư điện tử",
+    "open311": "Open311",
+}
 RATING_NAMES = {1: "Không hài lòng", 2: "Hài lòng", 3: "Rất hài lòng"}
 
 # action -> (states it may start from, state it leads to)

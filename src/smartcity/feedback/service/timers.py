@@ -32,6 +32,12 @@ def _escalation_target(db: Database, unit_code: str | None, on: Any) -> str | No
     return centres[0] if centres else None
 
 
+def _unit_name(db: Database, unit_code: str | None) -> str:
+    """The unit a report is escalated to, by its name (the operations centre when there is none)."""
+    unit = accounts_service.get_org_unit(db, unit_code) if unit_code else None
+    return unit.name if unit is not None else "Trung tâm điều hành"
+
+
 def escalate_overdue(db: Database, *, actor: Actor | None = None, now: datetime | None = None) -> list[str]:
     """Escalate open reports past their deadline (once per missed deadline); returns their codes.
 
@@ -68,7 +74,7 @@ def escalate_overdue(db: Database, *, actor: Actor | None = None, now: datetime 
                 report.status,
                 actor,
                 now,
-                note=f"Quá hạn xử lý; báo cáo {target or 'Trung tâm điều hành'}.",
+                note=f"Quá hạn xử lý; báo cáo {_unit_name(db, target)}.",
             )
             uow.session.flush()
             uow.audit(

@@ -44,6 +44,13 @@ def severity_name(level: int) -> str:
     return SEVERITIES[level][0] if level in SEVERITIES else str(level)
 
 
+def source_name(code: str) -> str:
+    """Where an incident's event came from, in Vietnamese words (the code itself when unknown)."""
+    from smartcity.ioc.catalogue import SOURCES
+
+    return SOURCES.get(code, code)
+
+
 def incident_type_name(code: str) -> str:
     """An incident type's Vietnamese name (the code itself when unknown)."""
     from smartcity.ioc.catalogue import TYPES

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from smartcity.accounts import service as accounts_service
 from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
@@ -411,7 +412,8 @@ def escalate_overdue(db: Database, *, settings: Settings, now: datetime | None =
                 uow.session,
                 incident,
                 "escalation",
-                f"Quá hạn tiếp nhận: chuyển cấp {incident.escalation_level} ({role})",
+                f"Quá hạn tiếp nhận: chuyển cấp {incident.escalation_level} "
+                f"({accounts_service.role_name(role)})",
                 "system",
                 {"role": role},
                 now,
@@ -455,6 +457,18 @@ def run_due_steps(
     return len(step_ids)
 
 
+def _recipient_words(db: Database, recipient: str) -> str:
+    """A recipient address as a person reads it: a role by its Vietnamese name, a user by full name,
+    an e-mail address or phone number as it is."""
+    kind, _, value = recipient.partition(":")
+    if kind == "role":
+        return accounts_service.role_name(value)
+    if kind == "user":
+        user = accounts_service.get_user_by_username(db, value)
+        return (user.full_name or "Cán bộ") if user is not None else "Cán bộ"
+    return value or recipient
+
+
 def _run_step(db: Database, settings: Settings, step_id: int, now: datetime) -> None:
     actor = Actor.system("ioc.playbook")
     with db.session() as s:
@@ -470,7 +484,7 @@ def _run_step(db: Database, settings: Settings, step_id: int, now: datetime) -> 
             return
         if step.kind == "notification":
             recipients = tuple(step.action.get("recipients", [f"role:{step.role}"]))
-            outcome = f"Đã gửi thông báo tới {', '.join(recipients)}"
+            outcome = "Đã gửi thông báo tới: " + "; ".join(_recipient_words(db, r) for r in recipients)
             uow.publish(
                 PlaybookNotificationDue(
                     incident_id=incident.id,

@@ -21,7 +21,7 @@ from smartcity.core.db import Database
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.kpis import Indicator
 from smartcity.core.pdf import build_pdf, sans_fonts, styles
-from smartcity.ioc.catalogue import SEVERITIES, STATES, TYPES
+from smartcity.ioc.catalogue import SEVERITIES, STATES, TYPES, UNIT_WORDS
 from smartcity.ioc.models import CapAlert, Incident, IndicatorValue
 from smartcity.ioc.service.indicators import _midnight, catalogue, level_of
 
@@ -178,8 +178,7 @@ def report_pdf(db: Database, *, settings: Settings, kind: str, key: str) -> byte
 
 
 def _unit(indicator: Indicator) -> str:
-    unit = indicator.unit
-    return {"count": "", "days": "ngày", "hours": "giờ"}.get(unit, unit)
+    return UNIT_WORDS["vi"].get(indicator.unit, indicator.unit)
 
 
 def _incident_summary(data: ReportData) -> str:
