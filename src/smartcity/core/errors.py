@@ -40,10 +40,14 @@ class AppError(Exception):
         developers, and stays off pages, as does an internal one (a route, a field's code)."""
         if self.page_message:
             return self.page_message
-        said = [str(e["message"]) for e in self.errors if written_in_vietnamese(str(e.get("message", "")))]
-        if said:
-            return " ".join(said)
+        if said := self.errors_for_people:
+            return " ".join(str(e["message"]) for e in said)
         return self.detail if written_in_vietnamese(self.detail) else None
+
+    @property
+    def errors_for_people(self) -> list[dict[str, Any]]:
+        """The field errors whose message is written for people (in Vietnamese), each with its field."""
+        return [e for e in self.errors if written_in_vietnamese(str(e.get("message", "")))]
 
     def type_uri(self, base_url: str = "") -> str:
         """The problem type URI (RFC 9457 `type`): a page of this server that describes the problem."""

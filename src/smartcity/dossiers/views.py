@@ -18,7 +18,6 @@ from smartcity.accounts import service as accounts
 from smartcity.city import service as city
 from smartcity.core import clock
 from smartcity.core.errors import AppError, BadRequest, Forbidden, TooManyRequests, ValidationFailed
-from smartcity.core.i18n import written_in_vietnamese
 from smartcity.core.security import Actor
 from smartcity.dossiers import payments, ratings, service, signed_results, stats
 from smartcity.dossiers.forms import coerce, fields_of
@@ -145,8 +144,7 @@ async def submit(request: Request, code: str, actor: PageUserDep) -> Response:
             request,
             code,
             values=values,
-            errors=[e for e in error.errors if written_in_vietnamese(str(e.get("message", "")))]
-            or [{"field": "", "message": refusal_sentence(error)}],
+            errors=error.errors_for_people or [{"field": "", "message": refusal_sentence(error)}],
             status=error.status,
         )
     except ValueError as error:  # pydantic ValidationError of the applicant
@@ -354,8 +352,9 @@ async def dossier_action(request: Request, code: str, action: str, actor: PageUs
     payload: dict[str, Any] = {
         k: form[k] for k in ("reason", "assignee", "unit", "new_due_date") if k in form
     }
-    if action == "process":
-        payload["result"] = coerce(_procedure_of(request, code).result_schema, form, "r_")
+    procedure = _procedure_of(request, code) if action == "process" else None
+    if procedure is not None:
+        payload["result"] = coerce(procedure.result_schema, form, "r_")
     try:
         # In a worker thread: the action's handlers run after its commit (signing the result calls
         # asyncio.run, which cannot run inside the server's event loop).
@@ -372,7 +371,7 @@ async def dossier_action(request: Request, code: str, action: str, actor: PageUs
     except AppError as error:
         if not fixable_by_the_user(error):
             raise
-        result_fields = fields_of(_procedure_of(request, code).result_schema)
+        result_fields = fields_of((procedure or _procedure_of(request, code)).result_schema)
         labels = {**ACTION_LABELS, **{f"result.{f.name}": f.title for f in result_fields}}
         return redirect_with_notice(request, f"/ho-so/{code}", error=_labelled(error, labels))
     return RedirectResponse(f"/ho-so/{code}", status_code=303)
@@ -386,10 +385,9 @@ def _procedure_of(request: Request, code: str) -> Any:
 def _labelled(error: AppError, labels: dict[str, str]) -> str:
     """A refusal's Vietnamese field messages, each after its field's title; else its one sentence."""
     said = []
-    for problem in error.errors:
-        field, message = str(problem.get("field")), str(problem.get("message", ""))
-        if written_in_vietnamese(message):
-            said.append(f"{labels[field]}: {message}" if field in labels else message)
+    for problem in error.errors_for_people:
+        title = labels.get(str(problem.get("field")))
+        said.append(f"{title}: {problem['message']}" if title else str(problem["message"]))
     return " ".join(said) or refusal_sentence(error)
 
 

@@ -10,7 +10,6 @@ from fastapi.responses import RedirectResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from smartcity.core.errors import AppError
-from smartcity.core.i18n import written_in_vietnamese
 from smartcity.web.deps import get_settings
 
 REFUSAL_SENTENCES = {
@@ -37,9 +36,7 @@ def refusal_sentence(exc: AppError) -> str:
 
 def refusal_messages(exc: AppError) -> list[str]:
     """Every field message of a refusal written for people, or else its one sentence."""
-    errors = getattr(exc, "errors", None) or []
-    said = [str(error["message"]) for error in errors if written_in_vietnamese(str(error.get("message", "")))]
-    return said or [refusal_sentence(exc)]
+    return [str(error["message"]) for error in exc.errors_for_people] or [refusal_sentence(exc)]
 
 
 def fixable_by_the_user(exc: AppError) -> bool:
