@@ -117,7 +117,7 @@ def test_pages_speak_in_words_not_codes(client, act_as, add_device, db):
 
     load_city_pack(db, pack="thu-dau-mot", actor=SYSTEM)
     ward = add_device("AQ-1", "air_quality", tags=["simulated", "dai-lo-binh-duong"]).device.ward_code
-    add_device("TU-1", "streetlight_cabinet")
+    add_device("TU-1", "streetlight_cabinet", tags=["lighting"])
     now = utcnow()
     aq = {"pm25": 3000.0 / 4, "co": 3000.0, "temperature": 29.8, "relativeHumidity": 71.0, "rssi": -70}
     cabinet = {"doorOpen": False, "contactorState": "off", "energyConsumed": 4484.15}
@@ -151,6 +151,7 @@ def test_pages_speak_in_words_not_codes(client, act_as, add_device, db):
     assert 'Công tắc tơ chính</td><td class="v">Tắt' in cabinet_page and "4.484,15 kWh" in cabinet_page
     assert "Đóng/cắt công tắc tơ</td>" in cabinet_page and "&#34;state&#34;" not in cabinet_page
     assert "<td>Tắt</td>" in cabinet_page and "chờ gửi" in cabinet_page and ">pending<" not in cabinet_page
+    assert "<dd>chiếu sáng</dd>" in cabinet_page and "<dd>lighting</dd>" not in cabinet_page
     alarms = client.get("/can-bo/canh-bao-thiet-bi").text
     assert "Mất kết nối: không nhận được dữ liệu trong 15 phút" in alarms and "no data for" not in alarms
     assert "<td>Thấp</td>" in alarms and "<td>Đang mở</td>" in alarms

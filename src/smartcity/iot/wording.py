@@ -57,11 +57,14 @@ VALUE_NAMES = {
 BOOLEAN_NAMES = {True: "Có", False: "Không"}
 # UCUM or made-up unit codes written the way people write them; a unit not listed is shown as declared.
 UNIT_SYMBOLS = {"Cel": "°C", "vehicles": "xe", "ratio": ""}
-# Tags the platform itself puts on devices (the simulator's streets, the cameras service's kinds).
+# Tags the platform itself puts on devices (the simulator's streets, the city services' own kinds).
 TAG_NAMES = {
     "simulated": "mô phỏng",
     "simulate": "mô phỏng",
     "cameras": "camera",
+    "lighting": "chiếu sáng",
+    "waste": "rác thải",
+    "environment": "môi trường",
     "traffic": "giao thông",
     "security": "an ninh",
     "dai-lo-binh-duong": "Đại lộ Bình Dương",
