@@ -188,3 +188,16 @@ def test_cookie_authenticated_unsafe_api_calls_need_the_csrf_header(client, make
         headers={"X-CSRF-Token": me["csrf_token"]},
     )
     assert allowed.status_code == 201
+
+
+def test_staff_links_offer_an_administrator_only_the_pages_they_may_open():
+    """A unit-only link (a school's own page) is not offered to an administrator, who holds no school's
+    work and would meet 403 there; a link open city-wide is."""
+    from smartcity.accounts.views import staff_links
+    from smartcity.core.security import Actor
+
+    admin = Actor(kind="user", name="admin", user_id=1, roles=frozenset({("admin", None)}))
+    principal = Actor(kind="user", name="ht", user_id=2, roles=frozenset({("head", "TRUONG-PHUHOA1")}))
+    admin_links = {link["href"] for link in staff_links(admin)}
+    assert "/can-bo/giao-duc" in admin_links and "/can-bo/giao-duc/truong" not in admin_links
+    assert "/can-bo/giao-duc/truong" in {link["href"] for link in staff_links(principal)}
