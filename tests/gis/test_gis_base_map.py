@@ -282,4 +282,6 @@ def test_in_chromium_the_public_maps_draw_the_base_map_and_ask_no_other_host(dem
                 assert "street" in base_features, "the streets layer is on the base map"
             attribution = page.inner_text(f"{selector} .maplibregl-ctrl-attrib")
             assert "gis.chinhphu.vn" in attribution, "the base map's sources are on the map"
+            zoom_in = page.get_attribute(f"{selector} .maplibregl-ctrl-zoom-in", "title")
+            assert zoom_in == "Phóng to", "the map's own buttons speak Vietnamese on a Vietnamese page"
         assert elsewhere == [], f"requests to other hosts: {elsewhere}"

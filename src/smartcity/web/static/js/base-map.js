@@ -28,8 +28,27 @@
     ] };
   }
 
+  // MapLibre's own control titles (its defaults are English), for pages in Vietnamese.
+  var VIETNAMESE_CONTROLS = {
+    "AttributionControl.ToggleAttribution": "Hiện/ẩn nguồn dữ liệu",
+    "AttributionControl.MapFeedback": "Góp ý về bản đồ",
+    "CooperativeGesturesHandler.WindowsHelpText": "Giữ Ctrl và cuộn để phóng to, thu nhỏ bản đồ",
+    "CooperativeGesturesHandler.MacHelpText": "Giữ ⌘ và cuộn để phóng to, thu nhỏ bản đồ",
+    "CooperativeGesturesHandler.MobileHelpText": "Dùng hai ngón tay để di chuyển bản đồ",
+    "FullscreenControl.Enter": "Xem toàn màn hình",
+    "FullscreenControl.Exit": "Thoát toàn màn hình",
+    "GeolocateControl.FindMyLocation": "Tìm vị trí của tôi",
+    "GeolocateControl.LocationNotAvailable": "Không xác định được vị trí",
+    "LogoControl.Title": "Biểu trưng MapLibre",
+    "Map.Title": "Bản đồ",
+    "NavigationControl.ResetBearing": "Kéo để xoay bản đồ, bấm để quay về hướng bắc",
+    "NavigationControl.ZoomIn": "Phóng to",
+    "NavigationControl.ZoomOut": "Thu nhỏ"
+  };
+
   function create(container, options) {
     var settings = { container: container, style: style(container), attributionControl: { compact: false } };
+    if ((document.documentElement.lang || "vi").slice(0, 2) === "vi") { settings.locale = VIETNAMESE_CONTROLS; }
     Object.keys(options || {}).forEach(function (key) { settings[key] = options[key]; });
     var map = new maplibregl.Map(settings);
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
