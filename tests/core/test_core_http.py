@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Form
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict
 
@@ -107,6 +109,35 @@ def test_an_error_page_speaks_to_people_not_developers(app):
     assert api.json()["detail"] == "Only the staff of the issuing office may read this document"
     in_english = client.get("/trang-thu/tieng-anh?lang=en", headers=html)
     assert "Your account is not given this work" in in_english.text
+
+
+def test_a_form_mistake_is_named_on_the_page_in_vietnamese_with_a_way_back(app):
+    """FastAPI refuses a typed form field before the service sees it: the page names the field by its title
+    and says what is wrong in Vietnamese, never pydantic's English or the field's code."""
+    router = APIRouter()
+
+    @router.post("/trang-thu/ke-hoach")
+    def plan(
+        year: Annotated[int, Form(title="Năm kế hoạch", ge=2000)],
+        note: Annotated[str, Form(min_length=3)],
+    ) -> dict:
+        return {"year": year}
+
+    app.include_router(router)
+    client = TestClient(app)
+    html = {"accept": "text/html", "referer": "http://testserver/trang-thu/mau?nam=2026"}
+    page = client.post("/trang-thu/ke-hoach", data={"year": "hai nghìn", "note": "ab"}, headers=html)
+    assert page.status_code == 422
+    assert "Năm kế hoạch: Phải là một số nguyên." in page.text
+    assert "Phải có ít nhất 3 ký tự." in page.text
+    assert "Input should be" not in page.text and "year" not in page.text
+    assert 'href="/trang-thu/mau?nam=2026"' in page.text, "a way back to the form"
+    too_early = client.post("/trang-thu/ke-hoach", data={"year": "1990", "note": "abc"}, headers=html)
+    assert "Năm kế hoạch: Phải từ 2000 trở lên." in too_early.text
+    elsewhere = {"accept": "text/html", "referer": "https://example.org/form"}
+    assert "example.org" not in client.post("/trang-thu/ke-hoach", data={}, headers=elsewhere).text
+    api = client.post("/trang-thu/ke-hoach", data={"year": "x", "note": "abc"})  # the API: pydantic
+    assert api.json()["errors"][0]["field"] == "year"
 
 
 def test_problem_types_are_described_by_the_server(client):

@@ -56,8 +56,8 @@ def open_stocktake(
     settings: SettingsDep,
     actor: PageUserDep,
     code: str,
-    ngay: Annotated[date, Form()],
-    hoi_dong: Annotated[str, Form(max_length=300)] = "",
+    ngay: Annotated[date, Form(title="Ngày")],
+    hoi_dong: Annotated[str, Form(title="Hội đồng kiểm kê", max_length=300)] = "",
 ) -> Response:
     """Open this year's stock-take."""
     data = StocktakeOpen(year=ngay.year, counted_on=ngay, committee=hoi_dong)
@@ -130,10 +130,10 @@ def move_asset(
     settings: SettingsDep,
     actor: PageUserDep,
     asset_id: int,
-    truong_nhan: Annotated[str, Form(max_length=40)],
-    so_luong: Annotated[int, Form(ge=1, le=1_000_000)],
-    ngay: Annotated[date, Form()],
-    ly_do: Annotated[str, Form(max_length=300)] = "",
+    truong_nhan: Annotated[str, Form(title="Trường nhận", max_length=40)],
+    so_luong: Annotated[int, Form(title="Số lượng", ge=1, le=1_000_000)],
+    ngay: Annotated[date, Form(title="Ngày")],
+    ly_do: Annotated[str, Form(title="Lý do", max_length=300)] = "",
 ) -> Response:
     """Move units of the item to another school's register."""
     url = f"/can-bo/giao-duc/tai-san/{asset_id}"
@@ -155,9 +155,9 @@ def write_off_asset(
     settings: SettingsDep,
     actor: PageUserDep,
     asset_id: int,
-    so_luong: Annotated[int, Form(ge=1, le=1_000_000)],
-    ngay: Annotated[date, Form()],
-    ly_do: Annotated[str, Form(max_length=300)] = "",
+    so_luong: Annotated[int, Form(title="Số lượng", ge=1, le=1_000_000)],
+    ngay: Annotated[date, Form(title="Ngày")],
+    ly_do: Annotated[str, Form(title="Lý do", max_length=300)] = "",
     so_quyet_dinh: Annotated[str, Form(max_length=80)] = "",
 ) -> Response:
     """Write off units of the item by a decision."""

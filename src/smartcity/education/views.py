@@ -250,8 +250,8 @@ def counter(
     settings: SettingsDep,
     actor: PageUserDep,
     number: str,
-    so_tien: Annotated[int, Form(gt=0)],
-    nguoi_nop: Annotated[str, Form(min_length=2, max_length=120)],
+    so_tien: Annotated[int, Form(title="Số tiền", gt=0)],
+    nguoi_nop: Annotated[str, Form(title="Người nộp", min_length=2, max_length=120)],
 ) -> Response:
     """Money received at the counter; a receipt follows."""
     return _attempt(
@@ -341,9 +341,9 @@ def move_student(
     settings: SettingsDep,
     actor: PageUserDep,
     code: str,
-    lop_den: Annotated[str, Form(max_length=60)],
-    ngay: Annotated[date, Form()],
-    ly_do: Annotated[str, Form(max_length=300)] = "",
+    lop_den: Annotated[str, Form(title="Lớp chuyển đến", max_length=60)],
+    ngay: Annotated[date, Form(title="Ngày")],
+    ly_do: Annotated[str, Form(title="Lý do", max_length=300)] = "",
 ) -> Response:
     """Move the student to a class of another school; the records follow them."""
     url = f"/can-bo/giao-duc/hoc-sinh/{code}"

@@ -140,8 +140,8 @@ def report_progress(
     db: DbDep,
     settings: SettingsDep,
     project_id: int,
-    ngay: Annotated[date, Form()],
-    phan_tram: Annotated[int, Form()],
+    ngay: Annotated[date, Form(title="Ngày báo cáo")],
+    phan_tram: Annotated[int, Form(title="Khối lượng hoàn thành (%)")],
     actor: Actor = Depends(require_role(*FINANCE)),
 ) -> RedirectResponse:
     """The managing unit reports the physical progress of the works on a day."""
@@ -162,8 +162,8 @@ async def upload_photo(
     settings: SettingsDep,
     project_id: int,
     file: Annotated[UploadFile, File()],
-    ngay_chup: Annotated[date, Form()],
-    ghi_chu: Annotated[str, Form(max_length=300)] = "",
+    ngay_chup: Annotated[date, Form(title="Ngày chụp")],
+    ghi_chu: Annotated[str, Form(title="Ghi chú", max_length=300)] = "",
     actor: Actor = Depends(require_role(*FINANCE)),
 ) -> RedirectResponse:
     """A photo of the site with the day it was taken (JPEG or PNG, at most 8 MB)."""
@@ -226,7 +226,7 @@ def plan_import_form(request: Request, _a: Actor = Depends(require_role(*FINANCE
 async def plan_import(
     request: Request,
     db: DbDep,
-    year: Annotated[int, Form(ge=2000, le=2100)],
+    year: Annotated[int, Form(title="Năm kế hoạch", ge=2000, le=2100)],
     file: Annotated[UploadFile, File()],
     actor: Actor = Depends(require_role(*FINANCE)),
 ) -> HTMLResponse:

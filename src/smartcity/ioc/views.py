@@ -160,8 +160,8 @@ def post_stage(
     db: DbDep,
     actor: ActorDep,
     _csrf: CsrfDep,
-    stage: Annotated[int, Form()],
-    reason: Annotated[str, Form()],
+    stage: Annotated[int, Form(title="Cấp cảnh báo")],
+    reason: Annotated[str, Form(title="Lý do")],
 ) -> Response:
     """Set the city-wide alert stage (head or leader)."""
     if not (actor.has_role("leader") or actor.has_role("head")):
@@ -204,9 +204,9 @@ def create_incident(
     actor: CentreStaff,
     _csrf: CsrfDep,
     type: Annotated[str, Form()],
-    severity: Annotated[int, Form()],
-    lon: Annotated[float, Form()],
-    lat: Annotated[float, Form()],
+    severity: Annotated[int, Form(title="Mức độ")],
+    lon: Annotated[float, Form(title="Kinh độ")],
+    lat: Annotated[float, Form(title="Vĩ độ")],
     title: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
 ) -> Response:

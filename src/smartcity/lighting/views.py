@@ -184,7 +184,7 @@ def override_tonight(
     group_id: str,
     db: DbDep,
     actor: Operator,
-    night: Annotated[date, Form()],
+    night: Annotated[date, Form(title="Đêm")],
     name: Annotated[str, Form()],
     level: Annotated[str, Form()] = "",
     on_at: Annotated[str, Form()] = "",

@@ -3,6 +3,7 @@ people (in Vietnamese), else a plain sentence for the kind of refusal; never a d
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -27,6 +28,55 @@ OTHERWISE = "Không thực hiện được thao tác; vui lòng thử lại sau.
 NOTICES = ("error", "errors", "loi")  # query parameters that carry a message for the page
 NOTICE_SALT = "page-notice"
 NOTICE_MAX_AGE = 600  # seconds: a notice is read by the page the form redirects to, at once
+
+
+# What a typed form or query field's mistake says to a person, by pydantic's error type (its English `msg`
+# is for the API's developers). "{ge}" and the like are filled from the error's context.
+MISTAKE_WORDS = {
+    "missing": "Chưa điền.",
+    "int_parsing": "Phải là một số nguyên.",
+    "int_from_float": "Phải là một số nguyên.",
+    "float_parsing": "Phải là một số.",
+    "decimal_parsing": "Phải là một số.",
+    "finite_number": "Phải là một số.",
+    "bool_parsing": "Phải là có hoặc không.",
+    "date_parsing": "Phải là một ngày (ngày/tháng/năm).",
+    "date_from_datetime_parsing": "Phải là một ngày (ngày/tháng/năm).",
+    "date_from_datetime_inexact": "Phải là một ngày (ngày/tháng/năm).",
+    "datetime_parsing": "Phải là ngày và giờ.",
+    "datetime_from_date_parsing": "Phải là ngày và giờ.",
+    "time_parsing": "Phải là một giờ (giờ:phút).",
+    "greater_than_equal": "Phải từ {ge} trở lên.",
+    "greater_than": "Phải lớn hơn {gt}.",
+    "less_than_equal": "Không được quá {le}.",
+    "less_than": "Phải nhỏ hơn {lt}.",
+    "string_too_short": "Phải có ít nhất {min_length} ký tự.",
+    "string_too_long": "Không được dài quá {max_length} ký tự.",
+    "too_short": "Phải có ít nhất {min_length} mục.",
+    "too_long": "Không được quá {max_length} mục.",
+    "literal_error": "Hãy chọn một trong các lựa chọn cho sẵn.",
+    "enum": "Hãy chọn một trong các lựa chọn cho sẵn.",
+}
+SOME_MISTAKE = "Chưa đúng định dạng."
+
+
+def mistake_in_words(error: dict[str, Any], title: str | None = None) -> str:
+    """One validation error of a form or query field (pydantic's) as a person reads it: "Năm: Phải là một
+    số nguyên." with the field's title, or the sentence alone where the field has none."""
+    words = MISTAKE_WORDS.get(str(error.get("type", "")), SOME_MISTAKE)
+    context = {key: _plain(value) for key, value in (error.get("ctx") or {}).items()}
+    try:
+        sentence = words.format(**context)
+    except (KeyError, IndexError):
+        sentence = SOME_MISTAKE
+    return f"{title}: {sentence}" if title else sentence
+
+
+def _plain(value: Any) -> str:
+    """A bound in a sentence: 2.5 as "2,5", a whole number as itself."""
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    return str(value)
 
 
 def refusal_sentence(exc: AppError) -> str:

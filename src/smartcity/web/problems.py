@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +22,7 @@ from smartcity.core.errors import (
     problem_types,
 )
 from smartcity.web.deps import SignInFirst, login_redirect
+from smartcity.web.forms import mistake_in_words
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,32 @@ def validation_problem(exc: RequestValidationError) -> AppError:
     return ValidationFailed(detail or "Invalid input", errors=errors)
 
 
+def page_validation_problem(request: Request, exc: RequestValidationError) -> AppError:
+    """The same refusal for a page: each mistake in Vietnamese, beside the field's title where the route
+    gives one (`Form(title="Năm kế hoạch")`), never pydantic's English or a field's code."""
+    error = validation_problem(exc)
+    titles = _field_titles(request)
+    error.page_message = " ".join(
+        mistake_in_words(e, titles.get(str(e.get("loc", ("",))[-1]))) for e in exc.errors()
+    )
+    return error
+
+
+def _field_titles(request: Request) -> dict[str, str]:
+    """The titles the matched route gives its parameters, by name (what a form or query string sends)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    titles: dict[str, str] = {}
+    pending = [dependant] if dependant is not None else []
+    while pending:
+        current = pending.pop()
+        pending.extend(current.dependencies)
+        for field in (*current.query_params, *current.body_params, *current.path_params):
+            if field.field_info.title:
+                titles[field.alias] = field.field_info.title
+    return titles
+
+
 def value_out_of_range(request: Request, exc: Exception) -> AppError:
     """A 422 for a value in the request that the database refuses to hold or compare: PostgreSQL's data
     exceptions (a number past bigint or integer, text it cannot store) and SQLite's OverflowError (an integer
@@ -70,13 +98,23 @@ def problem_response(request: Request, error: AppError) -> Response:
     if wants_page(request):
         from smartcity.web.templating import render
 
-        return render(request, "error.html", {"error": error}, status_code=error.status)
+        return render(
+            request, "error.html", {"error": error, "back": _page_before(request)}, status_code=error.status
+        )
     return JSONResponse(
         error.to_problem(instance=request.url.path, base_url=_canonical_base(request)),
         status_code=error.status,
         media_type=PROBLEM_JSON,
         headers=error.headers,
     )
+
+
+def _page_before(request: Request) -> str | None:
+    """The page of this site the person came from (its path and query), to go back and correct a form."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if not referer.path.startswith("/") or referer.netloc not in ("", request.url.netloc):
+        return None
+    return referer.path + (f"?{referer.query}" if referer.query else "")
 
 
 def _canonical_base(request: Request) -> str:
@@ -108,6 +146,8 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if wants_page(request):
+            return problem_response(request, page_validation_problem(request, exc))
         return problem_response(request, validation_problem(exc))
 
     @app.exception_handler(StarletteHTTPException)
