@@ -152,8 +152,18 @@ async def submit(request: Request, code: str, actor: PageUserDep) -> Response:
         problems = [
             {"field": f"applicant_{f}", "message": APPLICANT_MISTAKES.get(f, NOT_VALID)} for f in wrong
         ]
+        problems += _form_mistakes(procedure, values)  # every mistake at once, not one group per try
         return _submit_page(request, code, values=values, errors=problems, status=422)
     return RedirectResponse(f"/ho-so/{detail.code}", status_code=303)
+
+
+def _form_mistakes(procedure: Any, values: dict[str, str]) -> list[dict[str, Any]]:
+    """The e-form's own mistakes in the submitted values (none when it is filled rightly)."""
+    try:
+        service.validate_form(procedure, coerce(procedure.form_schema, values, "f_"))
+    except ValidationFailed as error:
+        return error.errors_for_people
+    return []
 
 
 def _list_page(
