@@ -382,8 +382,8 @@ async def import_file(
     settings: SettingsDep,
     actor: PageUserDep,
     code: str,
-    loai: Annotated[str, Form(pattern="^(hoc-sinh|tai-san)$")],
-    file: Annotated[UploadFile, File()],
+    loai: Annotated[str, Form(title="Loại dữ liệu", pattern="^(hoc-sinh|tai-san)$")],
+    file: Annotated[UploadFile, File(title="Tệp nhập")],
 ) -> Response:
     """Import all rows or none; every bad row shown with its number."""
     content = await read_xlsx(file, settings)

@@ -161,7 +161,7 @@ async def upload_photo(
     db: DbDep,
     settings: SettingsDep,
     project_id: int,
-    file: Annotated[UploadFile, File()],
+    file: Annotated[UploadFile, File(title="Ảnh công trình")],
     ngay_chup: Annotated[date, Form(title="Ngày chụp")],
     ghi_chu: Annotated[str, Form(title="Ghi chú", max_length=300)] = "",
     actor: Actor = Depends(require_role(*FINANCE)),
@@ -227,7 +227,7 @@ async def plan_import(
     request: Request,
     db: DbDep,
     year: Annotated[int, Form(title="Năm kế hoạch", ge=2000, le=2100)],
-    file: Annotated[UploadFile, File()],
+    file: Annotated[UploadFile, File(title="Tệp kế hoạch vốn")],
     actor: Actor = Depends(require_role(*FINANCE)),
 ) -> HTMLResponse:
     """Import the plan: all rows or none; every bad row shown with its number."""
