@@ -74,11 +74,16 @@ def test_a_document_goes_from_draft_to_delivered_through_the_pages(live, tmp_pat
         drafter.fill("#body", "Căn cứ Luật Tổ chức chính quyền địa phương;\nĐiều 1. Ban hành kế hoạch.")
         drafter.fill("#recipients", "Như Điều 3\nUBND Thành phố")
         drafter.check(f"input[name=external_agencies][value={OTHER}]")
-        drafter.fill("#signer_username", "nobody")
-        drafter.click("#draft-form button[type=submit]")
-        assert "người ký" in drafter.locator("#form-error").inner_text()  # refused in Vietnamese, kept values
+        signers = drafter.locator("#signer_username option").all_inner_texts()
+        assert "Phạm Minh Tuấn — Lãnh đạo (Ủy ban nhân dân phường Thủ Dầu Một)" in signers
+        assert not [text for text in signers if "lanhdao" in text or "phochutich" in text]
+        drafter.click("#draft-form button[type=submit]")  # no signer chosen
+        error = drafter.locator("#form-error").inner_text()
+        assert error == "Vui lòng chọn người ký văn bản."  # refused in Vietnamese, kept values
         assert drafter.input_value("#subject").startswith("Về việc ban hành")
-        drafter.fill("#signer_username", "lanhdao")
+        drafter.select_option(
+            "#signer_username", label="Phạm Minh Tuấn — Lãnh đạo (Ủy ban nhân dân phường Thủ Dầu Một)"
+        )
         _shot(drafter, "1-draft-form")
         drafter.click("#draft-form button[type=submit]")
         drafter.wait_for_selector("#document[data-state=draft]")

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from smartcity.documents import attachments, exchange, service
-from tests.documents.conftest import annex_pdf, draft_data, make_user, setup_office, to_signed
+from tests.documents.conftest import WARD, annex_pdf, draft_data, make_user, setup_office, to_signed
 from tests.dossiers.dossier_fixtures import PASSWORD
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -143,3 +143,102 @@ def test_admins_list_add_and_edit_agencies_on_a_page(db, settings, app) -> None:
         False,  # the box was left unticked: no longer exchanged with
     )
     assert "Agencies documents are exchanged with" in admin.get("/can-bo/van-ban/co-quan?lang=en").text
+
+
+SIGNER_SELECT = re.compile(r'<select id="signer_username" name="signer_username">(.*?)</select>', re.S)
+OPTION = re.compile(r'<option value="([^"]*)"([^>]*)>([^<]*)</option>')
+WARD_NAME = "Ủy ban nhân dân phường Thủ Dầu Một"
+USERNAMES = ("lanhdao", "phochutich", "chuyenvien", "truongphong", "vanthu")
+
+
+def _signer_options(page: str) -> list[tuple[str, str, bool]]:
+    """The signer choices of a draft form: (value, the words shown, selected)."""
+    found = SIGNER_SELECT.search(page)
+    assert found, page
+    return [(value, label, "selected" in rest) for value, rest, label in OPTION.findall(found.group(1))]
+
+
+def _shown_text(page: str) -> str:
+    """What a person reads: the page without its tags, scripts and attribute values."""
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return re.sub(r"<[^>]*>", " ", body)
+
+
+def test_the_draft_form_offers_the_signers_by_name_and_position(db, settings, app) -> None:  # type: ignore[no-untyped-def]
+    office = setup_office(db, settings, with_pki=False)
+    author, token = _login(app, "chuyenvien")
+    page = author.get("/can-bo/van-ban/moi").text
+    options = _signer_options(page)
+    assert [(label, selected) for _value, label, selected in options] == [
+        ("— Chọn người ký —", False),
+        (f"Đỗ Văn Bình — Lãnh đạo ({WARD_NAME})", False),
+        (f"Phạm Minh Tuấn — Lãnh đạo ({WARD_NAME})", False),  # the note in brackets of the full name left out
+    ]
+    shown = _shown_text(page)
+    assert "Người ký" in shown and "tên đăng nhập" not in shown
+    assert not [name for name in USERNAMES if name in shown], shown
+    assert "Trần Văn Hùng" not in SIGNER_SELECT.search(page).group(1)  # type: ignore[union-attr]  # not a leader
+    form = {
+        "csrf_token": token,
+        "type_code": "QĐ",
+        "office_code": WARD,
+        "subject": "Về việc ban hành Kế hoạch chỉnh trang đô thị năm 2026",
+        "body": "Điều 1. Ban hành kế hoạch.",
+        "signer_title": "Chủ tịch",
+        "signer_authority": "TM. Ủy ban nhân dân",
+    }
+    for chosen, sentence in (
+        ("", "Vui lòng chọn người ký văn bản."),
+        ("truongphong", "Người ký đã chọn không có trong danh sách người ký"),  # a user, not a leader
+        ("nobody", "Người ký đã chọn không có trong danh sách người ký"),
+    ):
+        refused = author.post("/can-bo/van-ban/moi", data={**form, "signer_username": chosen})
+        assert refused.status_code == 422 and sentence in refused.text, chosen
+        assert 'value="Về việc ban hành Kế hoạch chỉnh trang đô thị năm 2026"' in refused.text  # kept
+        assert (
+            "signer_username" not in _shown_text(refused.text) and "is not a known user" not in refused.text
+        )
+    assert service.list_documents(db, actor=office.head)[1] == 0
+
+    saved = author.post(
+        "/can-bo/van-ban/moi", data={**form, "signer_username": "lanhdao"}, follow_redirects=False
+    )
+    assert saved.status_code == 303, saved.text
+    doc_id = int(saved.headers["location"].split("/")[3].split("?")[0])
+    doc = service.get_document(db, actor=office.specialist, document_id=doc_id)
+    assert (doc.signer_username, doc.signer_name) == ("lanhdao", "Phạm Minh Tuấn")
+    chosen = [
+        label
+        for _value, label, selected in _signer_options(author.get(f"/can-bo/van-ban/{doc_id}/sua").text)
+        if selected
+    ]
+    assert chosen == [f"Phạm Minh Tuấn — Lãnh đạo ({WARD_NAME})"]
+    # English last: the chosen language stays for the next pages
+    english = _signer_options(author.get("/can-bo/van-ban/moi?lang=en").text)
+    assert english[0][1] == "— Choose the signer —"
+    assert english[2][1].startswith("Phạm Minh Tuấn — Leader (People")
+
+
+def test_a_draft_naming_another_signer_through_the_api_keeps_them_on_the_form(db, settings, app) -> None:  # type: ignore[no-untyped-def]
+    office = setup_office(db, settings, with_pki=False)
+    doc = service.create_draft(db, actor=office.specialist, data=draft_data(signer_username="truongphong"))
+    author, token = _login(app, "chuyenvien")
+    page = author.get(f"/can-bo/van-ban/{doc.id}/sua").text
+    chosen = [label for _value, label, selected in _signer_options(page) if selected]
+    assert chosen == [f"Lê Thị Hồng — Trưởng phòng, đơn vị ({WARD_NAME})"]
+    assert not [name for name in USERNAMES if name in _shown_text(page)]
+    form = {
+        "csrf_token": token,
+        "type_code": "QĐ",
+        "office_code": WARD,
+        "subject": "Về việc chỉnh trang vỉa hè",
+        "signer_username": "truongphong",
+    }
+    kept = author.post(f"/can-bo/van-ban/{doc.id}/sua", data=form, follow_redirects=False)
+    assert kept.status_code == 303, kept.text
+    other = author.post(f"/can-bo/van-ban/{doc.id}/sua", data={**form, "signer_username": "vanthu"})
+    assert other.status_code == 422 and "Người ký đã chọn không có trong danh sách" in other.text
+    assert (
+        service.get_document(db, actor=office.specialist, document_id=doc.id).subject
+        == "Về việc chỉnh trang vỉa hè"
+    )

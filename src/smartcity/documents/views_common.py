@@ -49,6 +49,8 @@ def _problem(exc: Exception) -> tuple[str, int]:
         return f"{PROBLEMS[422]}: {', '.join(FIELD_NAMES.get(f, f) for f in sorted(fields))}.", 422
     if isinstance(exc, MalwareFound | ScannerUnavailable):
         return refusal_messages(exc)[0], exc.status
+    if isinstance(exc, AppError) and exc.errors_for_people:  # the service's own words, written for people
+        return " ".join(refusal_messages(exc)), exc.status
     if isinstance(exc, AppError):
         text = PROBLEMS.get(exc.status, "Không thực hiện được thao tác.")
         named = [str(e.get("field", "")) for e in exc.errors if e.get("field")]

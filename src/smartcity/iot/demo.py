@@ -25,16 +25,31 @@ DEMO_RULES = (
         params={"op": ">", "value": 60},
         severity="critical",
     ),
-    RuleCreate(name="Thiết bị mất kết nối 15 phút", kind="no_data", params={"minutes": 15}, severity="low"),
+    # Its alarms read "Mất kết nối: không nhận được dữ liệu trong 15 phút": the name, not the reason again.
+    RuleCreate(name="Mất kết nối", kind="no_data", params={"minutes": 15}, severity="low"),
 )
+
+# Names the demo rules had before (old name -> current name): rules are known by their (unique) name, so a
+# database loaded by an earlier demo has its rule renamed in place rather than given a second one.
+FORMER_NAMES = {"Thiết bị mất kết nối 15 phút": "Mất kết nối"}
 
 
 def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
-    """Create the demo alarm rules once (devices register themselves when the simulator starts)."""
+    """Create the demo alarm rules once (devices register themselves when the simulator starts); a rule
+    still under a former demo name is renamed, its definition (perhaps edited by an operator) kept."""
+    rules = {rule.name: rule for rule in service.list_rules(db)}
+    renamed = 0
+    for old, new in FORMER_NAMES.items():
+        if old in rules and new not in rules:
+            renamed += 1
+            kept = {k: v for k, v in service.rule_snapshot(rules[old]).items() if k != "version"}
+            renamed_rule = RuleCreate.model_validate(kept | {"name": new})
+            service.update_rule(db, actor=actor, rule_id=rules[old].id, data=renamed_rule)
     existing = {rule.name for rule in service.list_rules(db)}
     created = 0
     for rule in DEMO_RULES:
         if rule.name not in existing:
             service.create_rule(db, actor=actor, data=rule)
             created += 1
-    return f"{created} alarm rules created ({len(existing)} already there)"
+    renaming = f", {renamed} renamed" if renamed else ""
+    return f"{created} alarm rules created{renaming} ({len(existing)} already there)"
