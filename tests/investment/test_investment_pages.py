@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,53 @@ def test_finance_officer_imports_through_the_page_and_sees_bad_rows(client, demo
         files={"file": ("kh.xlsx", good)},
     )
     assert "Đã nhập 1 dòng" in page.text and service.disbursement_rate(demo, year=2028).planned == 100
+
+
+def test_the_dashboard_counts_the_years_capital_one_way_and_says_what_it_is(client, city, settings, login):
+    """A plan of 100 billion cut by 22.4 billion during the year: the rate, the charts by year, source,
+    type and investor, the slowest projects and the project's own page all count the 77.6 billion
+    allocated, and the dashboard says what the allocated capital is made of."""
+    from smartcity.investment import tracking
+    from smartcity.investment.models import CapitalPlan
+
+    year = clock.today(settings).year
+    pid = service.create_project(
+        city,
+        actor=SYSTEM,
+        data={"code": "DA-VON-1", "name": "Cải tạo đường Yersin", "kind": "road", "investor": "Ban QLDA"},
+    )
+    with city.write_session() as session:
+        session.add(CapitalPlan(project_id=pid, year=year, source="city", amount=100_000))
+    adjustment = {"year": year, "source": "city", "amount": -22_400, "decided_on": date(year, 1, 15)}
+    tracking.add_adjustment(city, actor=SYSTEM, project_id=pid, data={**adjustment, "reason": "Điều chuyển"})
+    service.add_disbursement(
+        city,
+        actor=SYSTEM,
+        project_id=pid,
+        plan_year=year,
+        source="city",
+        paid_on=date(year, 1, 20),
+        amount=7_760,
+    )
+
+    rate = service.disbursement_rate(city, year=year)
+    assert (rate.planned, rate.initial_plan, rate.adjusted, rate.percent) == (77_600, 100_000, -22_400, 10.0)
+    for dimension, key in (("year", year), ("source", "city"), ("kind", "road"), ("investor", "Ban QLDA")):
+        row = next(r for r in service.rates_by(city, dimension=dimension, year=year) if r["key"] == key)
+        assert (row["planned"], row["disbursed"], row["percent"]) == (77_600, 7_760, 10.0), dimension
+    assert service.slowest_projects(city, year=year)[0]["planned"] == 77_600
+    assert service.project_money(city, project_id=pid) == [
+        {"key": year, "planned": 77_600, "disbursed": 7_760}
+    ]
+
+    headers = login("lanhdao", ("leader", None))
+    html = client.get("/can-bo/dau-tu", headers=headers).text
+    card = html.split('id="rate">')[1].split("</div>\n</div>")[0]
+    assert "Đã giải ngân trong hạn 7,8 tỷ đồng / vốn được giao 77,6 tỷ đồng" in card
+    assert "kế hoạch vốn đầu năm 100 tỷ đồng và điều chỉnh trong năm −22,4 tỷ đồng" in card
+    charts = html.split('id="slowest"')[1]
+    assert "100 tỷ đồng" not in charts  # no other total for the year
+    assert charts.count("7,8 tỷ đồng / 77,6 tỷ đồng") == 3  # by year, by source, by type of works
+    assert "Vốn được giao (kế hoạch và điều chỉnh)" in charts
+    project = client.get(f"/can-bo/dau-tu/du-an/{pid}", headers=headers).text
+    assert "7,8 tỷ đồng / 77,6 tỷ đồng" in project and "100 tỷ đồng" not in project

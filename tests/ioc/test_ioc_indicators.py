@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from smartcity.city import service as city_service
@@ -69,11 +69,13 @@ def test_a_ward_series_crossing_the_reorganisation_maps_old_wards_to_their_succe
 
 
 def test_compute_on_demand_targets_levels_and_the_api(client, city, settings):
-    report(city, settings, datetime.now(LOCAL))
+    report(city, settings, datetime.now(LOCAL) - timedelta(days=1))  # yesterday: a complete day
     operator = login(client, "vanhanh", [("operator", None)])
     assert client.post("/api/v1/ioc/indicators/compute", headers=operator).json()["computed"] >= 20
     rows = {r["code"]: r for r in client.get("/api/v1/ioc/indicators", headers=operator).json()}
+    # a total over the day: yesterday's, not today's that has only begun
     assert rows["feedback.reports"]["value"] == 1.0 and rows["feedback.reports"]["level"] == "ok"
+    assert rows["feedback.reports"]["accumulates"] and rows["feedback.reports"]["period_running"] is False
     assert client.get("/api/v1/ioc/indicators", headers={}).status_code == 401
     updated = service.set_target(
         city, actor=LEADER, code="feedback.reports", target=0.0, thresholds=[0.5, 0.8]
@@ -81,7 +83,8 @@ def test_compute_on_demand_targets_levels_and_the_api(client, city, settings):
     assert updated.target == 0.0 and service.level_of(updated, 1.0) == "critical"
     assert service.progress(service.get_indicator(city, "dossiers.online_share"), 40.0) == 50.0
     series = client.get("/api/v1/ioc/indicators/feedback.reports", headers=operator).json()
-    assert series["indicator"]["target"] == 0.0 and series["points"][-1]["value"] == 1.0
+    assert series["indicator"]["target"] == 0.0
+    assert [p["value"] for p in series["points"]][-2:] == [1.0, 0.0]  # yesterday, today so far
     assert {w["name"] for w in series["wards"]} and all("code" not in w for w in series["wards"])
     assert client.get("/api/v1/ioc/indicators/nope.nothing", headers=operator).status_code == 404
     bad = client.get(

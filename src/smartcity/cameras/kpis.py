@@ -32,6 +32,7 @@ INDICATORS = [
         formula_vi="Tổng số giờ-làn có tốc độ trung bình dưới 15 km/h trong kỳ",
         direction="down",
         compute=_congestion,
+        accumulates=True,
     ),
     Indicator(
         code="cameras.accidents",
@@ -41,5 +42,6 @@ INDICATORS = [
         formula_vi="Số sự kiện tai nạn do camera giao thông báo trong kỳ",
         direction="down",
         compute=_accidents,
+        accumulates=True,
     ),
 ]

@@ -4,6 +4,10 @@ A domain offers its indicators as `INDICATORS: list[Indicator]` in its kpis.py; 
 collects them (`smartcity.domains.collect("kpis", "INDICATORS")`), computes them on schedule and keeps
 their series. `compute` returns one value for the whole city (`ward=None`) and, where the domain knows
 places, one per ward valid on `context.on` (the unit of date).
+
+An indicator that `accumulates` is a total over its period (dossiers received, hours of congestion): it
+grows while the period runs, so a period still running (today at 00:05: 0) is not yet its value, and the
+centre shows the latest complete period. Shares, averages and states (open alarms) are whole at any time.
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ class Indicator:
     iso_reference: str | None = None  # e.g. "ISO 37122:2019, 19.1"
     frequency: Literal["hourly", "daily", "monthly"] = "daily"
     thresholds: tuple[float, ...] = field(default_factory=tuple)  # warning levels, in the unit
+    accumulates: bool = False  # a total over the period: only a complete period is its value
 
     @property
     def domain(self) -> str:

@@ -95,6 +95,7 @@ INDICATORS: list[Indicator] = [
         formula_vi="số hồ sơ nộp trong kỳ",
         direction="up",
         compute=_total("received"),
+        accumulates=True,
     ),
     Indicator(
         code="dossiers.paid_online",
@@ -104,5 +105,6 @@ INDICATORS: list[Indicator] = [
         formula_vi="số hồ sơ nộp trong kỳ đã thanh toán trực tuyến",
         direction="up",
         compute=_total("paid_online"),
+        accumulates=True,
     ),
 ]

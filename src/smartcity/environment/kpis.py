@@ -49,5 +49,6 @@ INDICATORS = [
         formula_vi="Số đợt mực nước tại cảm biến vượt mức ngập trong kỳ",
         direction="down",
         compute=_flood_events,
+        accumulates=True,
     ),
 ]

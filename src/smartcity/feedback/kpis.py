@@ -74,6 +74,7 @@ INDICATORS: list[Indicator] = [
         formula_vi="số phản ánh gửi trong kỳ (không tính phản ánh trùng đã gộp)",
         direction="down",
         compute=_kpi(lambda t: KpiValue(float(t.total))),
+        accumulates=True,
     ),
     Indicator(
         code="feedback.share_within_deadline",

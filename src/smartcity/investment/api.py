@@ -64,6 +64,10 @@ def summary_data(db: Any, settings: Any) -> dict[str, Any]:
             "percent": rate.percent,
             "planned_text": service.format_billion(rate.planned),
             "disbursed_text": service.format_billion(rate.disbursed),
+            "initial_plan": rate.initial_plan,
+            "adjusted": rate.adjusted,
+            "initial_plan_text": service.format_billion(rate.initial_plan),
+            "adjusted_text": service.format_billion(rate.adjusted, signed=True),
         },
         "slowest": service.slowest_projects(db, year=year, limit=5),
     }
@@ -174,15 +178,15 @@ DISBURSEMENT_COLUMNS = [
 ]
 RATE_COLUMNS = [
     ("name", "Nhóm"),
-    ("planned", "Kế hoạch vốn (triệu đồng)"),
-    ("disbursed", "Đã giải ngân (triệu đồng)"),
+    ("planned", "Vốn được giao, gồm kế hoạch và điều chỉnh (triệu đồng)"),
+    ("disbursed", "Đã giải ngân trong hạn (triệu đồng)"),
     ("percent", "Tỷ lệ giải ngân (%)"),
 ]
 SLOW_COLUMNS = [
     ("code", "Mã dự án"),
     ("name", "Tên dự án"),
-    ("planned", "Kế hoạch vốn (triệu đồng)"),
-    ("disbursed", "Đã giải ngân (triệu đồng)"),
+    ("planned", "Vốn được giao, gồm kế hoạch và điều chỉnh (triệu đồng)"),
+    ("disbursed", "Đã giải ngân trong hạn (triệu đồng)"),
     ("percent", "Tỷ lệ giải ngân (%)"),
     ("reason", "Lý do"),
 ]
@@ -213,7 +217,8 @@ def rates_xlsx(
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     _a: Actor = Depends(require_role(*LEADERS)),
 ) -> Response:
-    """Planned, disbursed and rate by source, type, investor or year."""
+    """Allocated (plan and adjustments), disbursed within the deadline and rate by source, type, investor
+    or year."""
     rows = service.rates_by(db, dimension=dimension, year=year)
     return _xlsx(service.export_xlsx(rows, RATE_COLUMNS), f"ty-le-giai-ngan-{dimension}.xlsx")
 

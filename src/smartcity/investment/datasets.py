@@ -34,7 +34,7 @@ def _features(db: Database, settings: Settings) -> dict[str, Any]:
 
 
 def _by_year(db: Database, settings: Settings) -> Iterable[dict[str, Any]]:
-    """Planned and disbursed capital per plan year (million VND)."""
+    """Allocated (plan and adjustments) and disbursed capital per plan year (million VND)."""
     for row in service.rates_by(db, dimension="year"):
         yield {
             "year": row["key"],
@@ -77,15 +77,22 @@ DATASETS: list[Dataset] = [
         name="investment-disbursement-by-year",
         title_vi="Giải ngân vốn đầu tư công theo năm",
         title_en="Public investment disbursement by year",
-        description_vi="Kế hoạch vốn và vốn đã giải ngân theo năm kế hoạch (triệu đồng).",
-        description_en="Planned and disbursed capital by plan year (million VND).",
+        description_vi="Vốn được giao (kế hoạch và điều chỉnh trong năm) và vốn đã giải ngân trong hạn "
+        "theo năm kế hoạch (triệu đồng).",
+        description_en="Allocated capital (the yearly plan and its adjustments) and capital disbursed "
+        "within the deadline by plan year (million VND).",
         themes=("GOVE", "ECON"),
         keywords=("giải ngân", "kế hoạch vốn", "disbursement"),
         frequency="monthly",
         columns=(
             Column("year", "Năm", "Year", "integer"),
-            Column("planned", "Kế hoạch vốn (triệu đồng)", "Planned (million VND)", "integer"),
-            Column("disbursed", "Đã giải ngân (triệu đồng)", "Disbursed (million VND)", "integer"),
+            Column("planned", "Vốn được giao (triệu đồng)", "Allocated (million VND)", "integer"),
+            Column(
+                "disbursed",
+                "Đã giải ngân trong hạn (triệu đồng)",
+                "Disbursed within the deadline (million VND)",
+                "integer",
+            ),
             Column("percent", "Tỷ lệ giải ngân (%)", "Disbursement rate (%)", "number"),
         ),
         rows=_by_year,

@@ -31,9 +31,12 @@ KINDS = {
 TEMPLATE_HEADERS = ("Mã dự án", "Nguồn vốn", "Kế hoạch vốn (triệu đồng)")
 
 
-def format_billion(million: int) -> str:
-    """Money in million VND as Vietnamese billions, e.g. 3048000 -> '3.048 tỷ đồng'."""
-    return f"{format_decimal(million / 1000, format='#,##0.#', locale='vi_VN')} tỷ đồng"
+def format_billion(million: int, *, signed: bool = False) -> str:
+    """Money in million VND as Vietnamese billions, e.g. 3048000 -> '3.048 tỷ đồng'; `signed` writes the
+    sign of a change (-22400 -> '−22,4 tỷ đồng', 5000 -> '+5 tỷ đồng')."""
+    text = format_decimal(abs(million) / 1000, format="#,##0.#", locale="vi_VN")
+    sign = "−" if million < 0 else "+" if signed and million > 0 else ""
+    return f"{sign}{text} tỷ đồng"
 
 
 def deadline_for_year(year: int) -> date:
@@ -118,11 +121,21 @@ def import_plan_xlsx(db: Database, *, actor: Actor, year: int, content: bytes) -
 
 @dataclass(frozen=True)
 class Rate:
-    """Planned and disbursed capital of a year, and the rate in percent."""
+    """Allocated and disbursed capital of a year, and the rate in percent.
+
+    `planned` is the capital allocated for the year: the yearly plan with the year's adjustments
+    (`adjusted`, signed), what the rate is measured against everywhere.
+    """
 
     year: int
     planned: int
     disbursed: int
+    adjusted: int = 0
+
+    @property
+    def initial_plan(self) -> int:
+        """The yearly plan as imported, before the year's adjustments."""
+        return self.planned - self.adjusted
 
     @property
     def percent(self) -> float:
@@ -146,7 +159,12 @@ def disbursement_rate(db: Database, *, year: int) -> Rate:
         disbursed = session.scalar(
             select(func.coalesce(func.sum(Disbursement.amount), 0)).where(counted_payment(year))
         )
-    return Rate(year=year, planned=int(planned or 0) + int(adjusted or 0), disbursed=int(disbursed or 0))
+    return Rate(
+        year=year,
+        planned=int(planned or 0) + int(adjusted or 0),
+        disbursed=int(disbursed or 0),
+        adjusted=int(adjusted or 0),
+    )
 
 
 def programme_totals(db: Database) -> list[dict[str, Any]]:
@@ -218,7 +236,7 @@ def slowest_projects(db: Database, *, year: int, limit: int = 10) -> list[dict[s
                 "planned": int(planned),
                 "disbursed": done,
                 "percent": percent,
-                "reason": f"Giải ngân mới đạt {percent:.1f}% kế hoạch năm {year}".replace(".", ","),
+                "reason": f"Giải ngân mới đạt {percent:.1f}% vốn được giao năm {year}".replace(".", ","),
                 "planned_text": format_billion(planned),
                 "disbursed_text": format_billion(done),
             }
@@ -306,36 +324,45 @@ def export_xlsx(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> b
     return xlsx([[title for _key, title in columns], *cells])
 
 
-def rates_by(db: Database, *, dimension: str, year: int | None = None) -> list[dict[str, Any]]:
-    """Planned, disbursed (within the law's deadline) and rate by "source", "kind", "investor" or "year"."""
-    plan_key = {
-        "source": CapitalPlan.source,
-        "kind": Project.kind,
-        "investor": Project.investor,
-        "year": CapitalPlan.year,
+def rates_by(
+    db: Database, *, dimension: str, year: int | None = None, project_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Allocated capital (plan and the year's adjustments, as `disbursement_rate` counts it), disbursed
+    (within the law's deadline) and rate by "source", "kind", "investor" or "year"; of one project if
+    given."""
+    plan_key, adjustment_key, paid_key = {
+        "source": (CapitalPlan.source, CapitalAdjustment.source, Disbursement.source),
+        "kind": (Project.kind, Project.kind, Project.kind),
+        "investor": (Project.investor, Project.investor, Project.investor),
+        "year": (CapitalPlan.year, CapitalAdjustment.year, Disbursement.plan_year),
     }[dimension]
-    paid_key = {
-        "source": Disbursement.source,
-        "kind": Project.kind,
-        "investor": Project.investor,
-        "year": Disbursement.plan_year,
-    }[dimension]
-    plan_q = select(plan_key, func.sum(CapitalPlan.amount)).join(
-        Project, Project.id == CapitalPlan.project_id
+    allocated = (
+        (plan_key, CapitalPlan, CapitalPlan.amount, CapitalPlan.year),
+        (adjustment_key, CapitalAdjustment, CapitalAdjustment.amount, CapitalAdjustment.year),
     )
-    paid_q = select(paid_key, func.sum(Disbursement.amount)).join(
-        Project, Project.id == Disbursement.project_id
-    )
-    from smartcity.investment.tracking import counted_payment  # the law's deadline for a year's capital
-
-    if year is not None:
-        plan_q = plan_q.where(CapitalPlan.year == year)
     with db.session() as session:
+        planned: dict[Any, int] = {}
+        for key, table, amount, table_year in allocated:
+            query = (
+                select(key, func.sum(amount)).select_from(table).join(Project, Project.id == table.project_id)
+            )
+            if year is not None:
+                query = query.where(table_year == year)
+            if project_id is not None:
+                query = query.where(table.project_id == project_id)
+            for k, v in session.execute(query.group_by(key)):
+                planned[k] = planned.get(k, 0) + int(v)
+        paid_q = (
+            select(paid_key, func.sum(Disbursement.amount))
+            .select_from(Disbursement)
+            .join(Project, Project.id == Disbursement.project_id)
+        )
+        if project_id is not None:
+            paid_q = paid_q.where(Disbursement.project_id == project_id)
         years = (
             [year] if year is not None else list(session.scalars(select(Disbursement.plan_year).distinct()))
         )
         paid_q = paid_q.where(or_(*[counted_payment(y) for y in years])) if years else paid_q.where(false())
-        planned = {k: int(v) for k, v in session.execute(plan_q.group_by(plan_key))}
         paid = {k: int(v) for k, v in session.execute(paid_q.group_by(paid_key))}
     names = {"source": SOURCES, "kind": KINDS}.get(dimension, {})
     return [
@@ -358,15 +385,11 @@ def schedule_counts(db: Database, *, on: date) -> tuple[int, int]:
 
 
 def project_money(db: Database, *, project_id: int) -> list[dict[str, Any]]:
-    """A project's planned and disbursed capital per plan year (million VND)."""
-    with db.session() as session:
-        planned = _sums(session, CapitalPlan.year, CapitalPlan.amount, CapitalPlan.project_id == project_id)
-        paid = _sums(
-            session, Disbursement.plan_year, Disbursement.amount, Disbursement.project_id == project_id
-        )
+    """A project's allocated capital (plan and adjustments) and disbursed capital (within the law's
+    deadline) per plan year (million VND), counted as the dashboard and the carry-over table count them."""
     return [
-        {"key": y, "planned": int(planned.get(y, 0)), "disbursed": int(paid.get(y, 0))}
-        for y in sorted(set(planned) | set(paid))
+        {"key": row["key"], "planned": row["planned"], "disbursed": row["disbursed"]}
+        for row in rates_by(db, dimension="year", project_id=project_id)
     ]
 
 

@@ -55,12 +55,14 @@ def indicator_read(indicator: Indicator) -> IndicatorRead:
         thresholds=list(indicator.thresholds),
         iso_reference=indicator.iso_reference,
         frequency=indicator.frequency,
+        accumulates=indicator.accumulates,
     )
 
 
 @router.get("/indicators", summary="The indicator catalogue with each indicator's latest city value")
 def indicators(db: DbDep, settings: SettingsDep, _actor: Staff) -> list[dict[str, Any]]:
-    """Every indicator the domains offer, with its latest value, level against thresholds and progress."""
+    """Every indicator the domains offer, with its latest value (an indicator that accumulates: of the latest
+    complete period), the period it is for, level against thresholds and progress."""
     return [
         {
             **indicator_read(row["indicator"]).model_dump(),
@@ -69,6 +71,8 @@ def indicators(db: DbDep, settings: SettingsDep, _actor: Staff) -> list[dict[str
             "level": row["level"],
             "progress": row["progress"],
             "period_start": row["period_start"],
+            "period_end": row["period"].end if row["period"] else None,
+            "period_running": row["period"].running if row["period"] else None,
         }
         for row in service.latest(db, settings=settings)
     ]

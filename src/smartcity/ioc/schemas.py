@@ -150,6 +150,7 @@ class IndicatorRead(BaseModel):
     thresholds: list[float]
     iso_reference: str | None
     frequency: str
+    accumulates: bool = False  # a total over the period: its value is that of a complete period
 
 
 class PointRead(BaseModel):

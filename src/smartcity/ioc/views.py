@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
+from babel.dates import format_date
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -74,9 +75,40 @@ def number(value: float | None, unit: str = "", locale: str = "vi") -> str:
     return f"{text}{suffix}" if suffix == "%" else f"{text} {suffix}".strip()
 
 
-def _widgets(db: Any, settings: Any, locale: str) -> list[dict[str, Any]]:
+RUNNING = {"vi": "tính đến hiện tại", "en": "so far"}
+WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+
+
+def period_text(period: service.Period | None, settings: Any, locale: str = "vi") -> str:
+    """Which period a value is for, in the page's language: "tháng 11/2026", "Thứ Bảy, 05/12/2026" (the
+    day of the week tells why a day's count may be 0), "05/12/2026, 14:00–15:00"; a period still running
+    says so ("tính đến hiện tại")."""
+    if period is None:
+        return ""
+    start, end = clock.local(period.start, settings), clock.local(period.end, settings)
+    english = locale == "en"
+    if period.frequency == "monthly":
+        text = f"tháng {start.month}/{start.year}"
+        if english:
+            text = format_date(start, "MMMM y", locale="en_US")
+    elif period.frequency == "daily":
+        text = f"{WEEKDAYS[start.weekday()]}, {start:%d/%m/%Y}"
+        if english:
+            text = format_date(start, "EEEE d MMMM y", locale="en_US")
+    else:
+        text = f"{start:%d/%m/%Y}, {start:%H:%M}–{end:%H:%M}"
+    if period.running:
+        text = f"{text}, {RUNNING['en' if english else 'vi']}"
+    return text
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _widgets(db: Any, settings: Any, locale: str, codes: list[str] | None = None) -> list[dict[str, Any]]:
     out = []
-    for row in service.latest(db, settings=settings):
+    for row in service.latest(db, settings=settings, codes=codes):
         ind = row["indicator"]
         value, previous = row["value"], row["previous"]
         trend = (
@@ -94,6 +126,7 @@ def _widgets(db: Any, settings: Any, locale: str) -> list[dict[str, Any]]:
                 "domain": ind.domain,
                 "text": number(value, ind.unit, locale),
                 "target_text": number(ind.target, ind.unit, locale),
+                "period_text": _capital(period_text(row["period"], settings, locale)),
                 "trend": trend,
                 "good": good,
             }
@@ -309,18 +342,24 @@ def publish(
 
 @router.get("/can-bo/dieu-hanh/chi-so/{code}", response_class=HTMLResponse)
 def indicator(request: Request, code: str, db: DbDep, settings: SettingsDep, actor: CentreStaff) -> Response:
-    """One indicator: its series over a year against the target, and the wards."""
+    """One indicator: the city's value as its widget shows it, its series over a year against the target,
+    and the wards in the latest month, each with the period it is for."""
+    locale = request_locale(request)
     ind = service.get_indicator(db, code)
-    wards = service.ward_breakdown(db, settings=settings, code=code, frequency="monthly")
-    for w in wards:
-        w["text"] = number(w["value"], ind.unit, request_locale(request))
+    widget = _widgets(db, settings, locale, codes=[code])[0]
+    months = service.breakdown(db, settings=settings, code=code, frequency="monthly")
+    for w in months.wards:
+        w["text"] = number(w["value"], ind.unit, locale)
     return render(
         request,
         "ioc/indicator.html",
         {
             "ind": ind,
-            "wards": wards,
-            "target_text": number(ind.target, ind.unit, request_locale(request)),
+            "widget": widget,
+            "wards": months.wards,
+            "wards_period_text": period_text(months.period, settings, locale),
+            "city_month_text": number(months.city, ind.unit, locale),
+            "target_text": number(ind.target, ind.unit, locale),
             "domains": DOMAIN_NAMES,
         },
     )

@@ -33,6 +33,7 @@ INDICATORS = [
         compute=downloads,
         iso_reference="ISO 37122:2019, 17.3",
         frequency="daily",
+        accumulates=True,
     ),
     Indicator(
         code="opendata.api_calls",
@@ -43,5 +44,6 @@ INDICATORS = [
         direction="up",
         compute=api_calls,
         frequency="daily",
+        accumulates=True,
     ),
 ]

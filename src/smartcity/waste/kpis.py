@@ -68,6 +68,7 @@ INDICATORS = [
         direction="down",
         compute=_overflows_per_week,
         target=0.0,
+        accumulates=True,
     ),
     Indicator(
         code="waste.km_per_tonne",

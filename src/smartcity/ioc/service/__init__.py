@@ -23,6 +23,9 @@ from smartcity.ioc.service.incidents import (  # noqa: F401
     transition,
 )
 from smartcity.ioc.service.indicators import (  # noqa: F401
+    Breakdown,
+    Period,
+    breakdown,
     catalogue,
     compute,
     compute_now,

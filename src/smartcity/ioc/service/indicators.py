@@ -282,27 +282,63 @@ def _merged(
     return Point(start, round(sum(known) / len(known), 2), mapped=True)
 
 
-def ward_breakdown(
-    db: Database, *, settings: Settings, code: str, frequency: str | None = None
-) -> list[dict[str, Any]]:
-    """The latest period's value (one with a city value) in each of today's wards, with the ward's name."""
+@dataclass(frozen=True)
+class Period:
+    """The period an indicator's value is for; `running` when it has not ended yet (a value so far)."""
+
+    frequency: str
+    start: datetime
+    end: datetime
+    running: bool
+
+
+def _period(start: datetime, frequency: str, settings: Settings, now: datetime) -> Period:
+    end = period_of(start, frequency, settings)[1]
+    return Period(frequency=frequency, start=start, end=end, running=end > now)
+
+
+def _latest_city_rows(
+    db: Database, indicator: Indicator, frequency: str, settings: Settings, now: datetime, limit: int
+) -> list[IndicatorValue]:
+    """The latest city values of the indicator, newest first: the latest periods with a value, and for an
+    indicator that accumulates only complete ones (the running period's total is not its value yet)."""
+    query = select(IndicatorValue).where(
+        IndicatorValue.code == indicator.code,
+        IndicatorValue.frequency == frequency,
+        IndicatorValue.ward_code == "",
+        IndicatorValue.value.is_not(None),
+    )
+    if indicator.accumulates:
+        query = query.where(IndicatorValue.period_start < period_of(now, frequency, settings)[0])
+    with db.session() as s:
+        return list(s.scalars(query.order_by(IndicatorValue.period_start.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """An indicator's value in each of today's wards and in the city, for one period (None: no values)."""
+
+    period: Period | None
+    city: float | None
+    wards: list[dict[str, Any]]
+
+
+def breakdown(
+    db: Database,
+    *,
+    settings: Settings,
+    code: str,
+    frequency: str | None = None,
+    now: datetime | None = None,
+) -> Breakdown:
+    """The latest period's values (the period `latest` would show) in the city and each of today's wards."""
     indicator = get_indicator(db, code)
     frequency = frequency or indicator.frequency
-    today = clock.today(settings)
-    with db.session() as s:
-        latest = s.scalar(
-            select(IndicatorValue.period_start)
-            .where(
-                IndicatorValue.code == code,
-                IndicatorValue.frequency == frequency,
-                IndicatorValue.ward_code == "",
-                IndicatorValue.value.is_not(None),
-            )
-            .order_by(IndicatorValue.period_start.desc())
-            .limit(1)
-        )
+    now = now or clock.now()
+    rows = _latest_city_rows(db, indicator, frequency, settings, now, limit=1)
+    latest = rows[0].period_start if rows else None
     result = []
-    for unit in city_service.units_on(db, on=today, level="ward"):
+    for unit in city_service.units_on(db, on=clock.today(settings), level="ward"):
         points = (
             series(
                 db,
@@ -320,27 +356,34 @@ def ward_breakdown(
         result.append(
             {"ward": unit.code, "name": unit.name, "value": value, "level": level_of(indicator, value)}
         )
-    return result
+    return Breakdown(
+        period=_period(latest, frequency, settings, now) if latest is not None else None,
+        city=rows[0].value if rows else None,
+        wards=result,
+    )
 
 
-def latest(db: Database, *, settings: Settings) -> list[dict[str, Any]]:
-    """Each indicator's latest known city value, the one before and its target: the widgets of the centre."""
+def ward_breakdown(
+    db: Database, *, settings: Settings, code: str, frequency: str | None = None
+) -> list[dict[str, Any]]:
+    """The latest period's value in each of today's wards, with the ward's name (see `breakdown`)."""
+    return breakdown(db, settings=settings, code=code, frequency=frequency).wards
+
+
+def latest(
+    db: Database, *, settings: Settings, codes: list[str] | None = None, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Each indicator's latest city value, the one before and its target: the widgets of the centre.
+
+    The latest value is that of the latest period with one; for an indicator that accumulates, of the
+    latest complete period (today's dossiers at 00:05 are not yet a day's). `period` says which.
+    """
+    now = now or clock.now()
     out = []
     for indicator in catalogue(db):
-        with db.session() as s:
-            rows = list(
-                s.scalars(
-                    select(IndicatorValue)
-                    .where(
-                        IndicatorValue.code == indicator.code,
-                        IndicatorValue.frequency == indicator.frequency,
-                        IndicatorValue.ward_code == "",
-                        IndicatorValue.value.is_not(None),
-                    )
-                    .order_by(IndicatorValue.period_start.desc())
-                    .limit(2)
-                )
-            )
+        if codes is not None and indicator.code not in codes:
+            continue
+        rows = _latest_city_rows(db, indicator, indicator.frequency, settings, now, limit=2)
         value = rows[0].value if rows else None
         previous = rows[1].value if len(rows) > 1 else None
         out.append(
@@ -349,6 +392,7 @@ def latest(db: Database, *, settings: Settings) -> list[dict[str, Any]]:
                 "value": value,
                 "previous": previous,
                 "period_start": rows[0].period_start if rows else None,
+                "period": _period(rows[0].period_start, indicator.frequency, settings, now) if rows else None,
                 "level": level_of(indicator, value),
                 "progress": progress(indicator, value),
             }

@@ -137,7 +137,7 @@ def reports(db: Database, *, since: datetime | None = None) -> dict[str, Any]:
 
 
 def dossier_density(db: Database, *, settings: Settings) -> dict[str, Any]:
-    """Today's wards with the dossiers received in the latest month with data (a choropleth)."""
+    """Today's wards with the dossiers received in the latest complete month (a choropleth)."""
     wards = city_service.wards_geojson(db, on=clock.today(settings))
     try:
         values = {
