@@ -33,12 +33,18 @@ FIRST_PAGE_DOMAINS = ("accounts", "procedures", "portal")
 domains' demo data (the map's parcels first) in the background once the server answers."""
 
 
+SUMMARISING_DOMAINS = ("ioc",)
+"""Demo data made from the other domains' (the operations centre's indicator history): loaded after them,
+or its tiles for the domains listed later (lighting, schools, investment…) would have no history."""
+
+
 def load_domain_demos(
     db: Database, *, settings: Settings, console: Console, only: Callable[[str], bool] = lambda _d: True
 ) -> None:
     """Run every domain's idempotent `demo.load_demo` (those `only` accepts), in the domain list's order."""
     actor = Actor.system("demo")
     chosen = [(domain, load_demo) for domain, load_demo in collect("demo", "load_demo") if only(domain)]
+    chosen.sort(key=lambda pair: pair[0] in SUMMARISING_DOMAINS)  # stable: the others keep their order
     for number, (domain, load_demo) in enumerate(chosen, start=1):
         started = time.perf_counter()
         with console.status(f"Demo data {number}/{len(chosen)}: {domain}…"):

@@ -32,6 +32,8 @@ def test_demo_prepares_a_working_city_and_can_run_again(tmp_path: Path, small_de
     output = console.export_text()
     for domain in ("accounts", "gis", "procedures", "dossiers", "feedback", "iot"):
         assert f"  {domain}: " in output, output
+    assert output.index("  ioc: ") > output.index("  education: "), "the centre summarises the others"
+    _every_domain_has_indicator_history(settings)
 
     from smartcity.web.app import create_app
 
@@ -109,3 +111,21 @@ def test_the_deferred_demo_data_reaches_the_open_data_files(
     ).join(timeout=120)
     assert done and csv_rows() == 278
     db.dispose()
+
+
+def _every_domain_has_indicator_history(settings: Settings) -> None:
+    """The operations centre's tiles show a value for each domain from the first minute (its history is
+    made after the other domains' demo data)."""
+    from smartcity.core.db import Database
+    from smartcity.ioc import service as ioc
+
+    db = Database(settings.resolved_database_url, settings=settings)
+    try:
+        tiles = ioc.latest(db, settings=settings)
+    finally:
+        db.dispose()
+    with_values = {tile["indicator"].code.split(".")[0] for tile in tiles if tile["value"] is not None}
+    for domain in ("dossiers", "feedback", "education", "lighting", "investment", "environment", "waste"):
+        assert domain in with_values, (
+            f"no indicator of {domain} has a value on the centre: {sorted(with_values)}"
+        )
