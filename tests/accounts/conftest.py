@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from argon2 import PasswordHasher
 
 from smartcity.accounts import service
 from smartcity.accounts.schemas import UserRead
@@ -13,16 +12,6 @@ from smartcity.core.security import Actor
 
 PASSWORD = "correct horse battery"
 SYSTEM = Actor.system("test")
-
-
-@pytest.fixture(autouse=True)
-def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
-    """Argon2 with small parameters so that the tests stay quick (the algorithm is the same)."""
-    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(service, "_hasher", hasher)
-    service._dummy_hash.cache_clear()
-    yield hasher
-    service._dummy_hash.cache_clear()
 
 
 @pytest.fixture

@@ -7,27 +7,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
 from smartcity.accounts import service as accounts_service
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.security import Actor
 from smartcity.education.config import EducationSettings
-from tests.conftest import TEST_SECRET
+from tests.conftest import CHEAP_HASHER, TEST_SECRET
 
 SYSTEM = Actor.system("test")
 PASSWORD = "correct horse battery"
-
-
-CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-
-
-@pytest.fixture(autouse=True)
-def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2 with small parameters so that logins in tests stay quick."""
-    monkeypatch.setattr(accounts_service, "_hasher", CHEAP)
-    accounts_service._dummy_hash.cache_clear()
 
 
 def _load(database: Database, settings: Settings) -> None:
@@ -53,7 +42,7 @@ def sqlite_demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path)
     )
     database.bind_settings(settings)
     saved = accounts_service._hasher
-    accounts_service._hasher = CHEAP
+    accounts_service._hasher = CHEAP_HASHER
     try:
         _load(database, settings)
     finally:

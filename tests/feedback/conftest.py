@@ -8,7 +8,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from argon2 import PasswordHasher
 from PIL import Image
 
 from smartcity.accounts import service as accounts_service
@@ -32,14 +31,6 @@ OTHER_CITIZEN = Actor(kind="user", name="other", user_id=9003, roles=frozenset({
 def staff_of(unit: str, role: str = "specialist") -> Actor:
     """A staff member of one org unit."""
     return Actor(kind="user", name=f"{role}@{unit}", user_id=9100, roles=frozenset({(role, unit)}))
-
-
-@pytest.fixture(autouse=True)
-def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2 with small parameters so that logins in tests stay quick."""
-    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(accounts_service, "_hasher", hasher)
-    accounts_service._dummy_hash.cache_clear()
 
 
 @pytest.fixture

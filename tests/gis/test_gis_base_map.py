@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import shapely
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from shapely.geometry import shape
 
@@ -155,15 +154,6 @@ class _PageParts(HTMLParser):
             self.legend[self._legend_layer].append(data.strip())
 
 
-@pytest.fixture
-def quick_logins(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap password hashing so that signing in stays quick."""
-    monkeypatch.setattr(
-        accounts_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-    accounts_service._dummy_hash.cache_clear()
-
-
 def _staff_browser(app) -> TestClient:  # type: ignore[no-untyped-def]
     client = TestClient(app, headers={"Accept": "text/html"})
     accounts_service.create_user(
@@ -244,9 +234,7 @@ def test_base_map_without_streets_still_has_the_districts(city, client):
     assert sum(1 for f in features if f["properties"]["kind"] in ("district", "city")) == 9
 
 
-def test_map_pages_reference_no_other_host_run_no_inline_script_and_name_each_layer_in_vietnamese(
-    demo, app, quick_logins
-):
+def test_map_pages_reference_no_other_host_run_no_inline_script_and_name_each_layer_in_vietnamese(demo, app):
     staff = _staff_browser(app)
     for path in MAP_PAGES:
         check_map_page(staff, path)

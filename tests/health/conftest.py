@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 
 from smartcity.accounts import service as accounts_service
 from smartcity.core.security import Actor
@@ -17,15 +16,6 @@ SYSTEM = Actor.system("test")
 NATIONAL = "http://dancuquocgia.gov.vn/fhir/NamingSystem/cccd"
 WARD_EXT = "http://thudaumot.gov.vn/fhir/StructureDefinition/address-ward"
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(autouse=True)
-def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2 with small parameters so that logins in tests stay quick."""
-    monkeypatch.setattr(
-        accounts_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-    accounts_service._dummy_hash.cache_clear()
 
 
 @pytest.fixture

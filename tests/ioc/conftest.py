@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from argon2 import PasswordHasher
 
 from smartcity.accounts import service as accounts_service
 from smartcity.core import config as core_config
@@ -21,13 +20,9 @@ YERSIN = (106.6525, 10.9805)  # a crossroads of Phường Thủ Dầu Một
 
 @pytest.fixture(autouse=True)
 def quick_keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Small RSA keys and cheap password hashing so that PKI and logins stay quick."""
+    """Small RSA keys so that the PKI stays quick."""
     monkeypatch.setenv("SMARTCITY_SIGNING_ROOT_KEY_BITS", "2048")
     core_config.get_settings.cache_clear()
-    monkeypatch.setattr(
-        accounts_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-    accounts_service._dummy_hash.cache_clear()
     yield
     core_config.get_settings.cache_clear()
 

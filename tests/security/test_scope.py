@@ -83,12 +83,8 @@ def test_staff_lists_of_reports_hold_only_the_private_reports_of_the_callers_uni
 def test_the_report_list_api_and_the_staff_queue_page_narrow_to_the_callers_unit(
     city, settings, client, monkeypatch
 ):
-    from argon2 import PasswordHasher
-
     from smartcity.accounts import service as accounts
 
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    accounts._dummy_hash.cache_clear()
     private = _submit(city, settings, is_public=False)
     unit = private.unit_code
     assert unit
@@ -116,4 +112,3 @@ def test_the_report_list_api_and_the_staff_queue_page_narrow_to_the_callers_unit
     assert own_page.status_code == 200 and private.code in own_page.text
     page = client.get(f"/can-bo/phan-anh?unit={unit}", headers=bearer("other_clerk"), follow_redirects=False)
     assert page.status_code == 200 and private.code not in page.text
-    accounts._dummy_hash.cache_clear()

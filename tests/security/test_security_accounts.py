@@ -12,15 +12,6 @@ PASSWORD = "correct horse battery"
 SYSTEM = Actor.system("test")
 
 
-@pytest.fixture(autouse=True)
-def cheap_hasher(monkeypatch):
-    """Argon2 with small parameters: the tests stay quick."""
-    from argon2 import PasswordHasher
-
-    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    service._dummy_hash.cache_clear()
-
-
 def _admin(db, settings, name):
     user = service.create_user(db, actor=SYSTEM, username=name, password=PASSWORD, roles=[("admin", None)])
     actor = service.authenticate(db, settings=settings, username=name, password=PASSWORD, client_ip="x").actor
