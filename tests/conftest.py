@@ -189,12 +189,27 @@ def private_postgres_database(purpose: str, worker: str) -> Iterator[Database]:
 
 
 def _truncate_all(database: Database) -> None:
+    """Empty every table the last test wrote to and restart every sequence. Truncating only the tables that
+    hold rows (a test writes to a few of some 150) takes a tenth of the time of truncating them all."""
     existing = set(inspect(database.engine).get_table_names())
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name in existing)
+    tables = [t.name for t in Base.metadata.sorted_tables if t.name in existing]
     if not tables:
         return
+    holding_rows = " UNION ALL ".join(
+        f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables
+    )
     with database.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        filled = [row[0] for row in conn.execute(text(holding_rows))]
+        if filled:
+            quoted = ", ".join(f'"{name}"' for name in filled)
+            conn.execute(text(f"TRUNCATE {quoted} CASCADE"))
+        # A sequence also moves on for rows a test added and deleted again: restart them all.
+        conn.execute(
+            text(
+                "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false) "
+                "FROM pg_sequences WHERE schemaname = 'public'"
+            )
+        )
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
