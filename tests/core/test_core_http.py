@@ -140,6 +140,31 @@ def test_a_form_mistake_is_named_on_the_page_in_vietnamese_with_a_way_back(app):
     assert api.json()["errors"][0]["field"] == "year"
 
 
+def test_a_busy_embedded_database_asks_to_retry_in_a_moment_not_a_server_fault(app):
+    """SQLite's "database is locked" (another writer held it past the busy timeout: a bulk import, the demo
+    loading) is a 503 with Retry-After and a plain sentence; any other database fault stays a 500."""
+    from sqlalchemy.exc import OperationalError
+
+    router = APIRouter()
+
+    @router.post("/trang-thu/ban")
+    def busy() -> dict:
+        raise OperationalError("DELETE FROM login_failures", {}, Exception("database is locked"))
+
+    @router.post("/trang-thu/hong")
+    def broken() -> dict:
+        raise OperationalError("SELECT 1", {}, Exception("disk I/O error"))
+
+    app.include_router(router)
+    client = TestClient(app, raise_server_exceptions=False)
+    page = client.post("/trang-thu/ban", headers={"accept": "text/html"})
+    assert page.status_code == 503 and page.headers["retry-after"] == "5"
+    assert "Hệ thống đang bận ghi dữ liệu; vui lòng thử lại sau giây lát." in page.text
+    api = client.post("/trang-thu/ban")
+    assert api.status_code == 503 and api.json()["type"].endswith("/problems/service-unavailable")
+    assert client.post("/trang-thu/hong").status_code == 500
+
+
 def test_problem_types_are_described_by_the_server(client):
     problem = client.get("/api/v1/nothing-here").json()
     assert problem["type"] == "http://127.0.0.1:8000/problems/not-found"  # the configured base, not Host

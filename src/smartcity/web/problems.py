@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from smartcity.core.errors import (
@@ -17,6 +17,7 @@ from smartcity.core.errors import (
     BadRequest,
     MethodNotAllowed,
     NotFound,
+    ServiceUnavailable,
     ValidationFailed,
     found_or_404,
     problem_types,
@@ -93,14 +94,39 @@ def value_out_of_range(request: Request, exc: Exception) -> AppError:
     return ValidationFailed(detail, errors=[{"field": "request", "message": detail}])
 
 
+BUSY_RETRY_SECONDS = 5
+
+
+def database_busy(exc: OperationalError) -> bool:
+    """SQLite's "database is locked": another writer held the embedded database longer than the busy
+    timeout (a bulk import, the demo loading). Nothing was written; the same request will pass shortly."""
+    return "database is locked" in str(exc.orig)
+
+
+def busy_error(request: Request) -> AppError:
+    """A 503 with Retry-After, saying in the request's language to try again in a moment."""
+    from smartcity.core.i18n import get_translations
+    from smartcity.web.templating import request_locale
+
+    sentence = get_translations(request_locale(request), "web").gettext(
+        "Hệ thống đang bận ghi dữ liệu; vui lòng thử lại sau giây lát."
+    )
+    error = ServiceUnavailable("The database is busy with another write; retry shortly.")
+    error.page_message = sentence
+    error.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+    return error
+
+
 def problem_response(request: Request, error: AppError) -> Response:
     """Render `error` for this request, as a page or as problem details."""
     if wants_page(request):
         from smartcity.web.templating import render
 
-        return render(
+        page = render(
             request, "error.html", {"error": error, "back": _page_before(request)}, status_code=error.status
         )
+        page.headers.update(error.headers)  # Retry-After, WWW-Authenticate: a page's too
+        return page
     return JSONResponse(
         error.to_problem(instance=request.url.path, base_url=_canonical_base(request)),
         status_code=error.status,
@@ -167,6 +193,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(OverflowError)
     async def _value_the_database_refuses(request: Request, exc: Exception) -> Response:
         return problem_response(request, value_out_of_range(request, exc))
+
+    @app.exception_handler(OperationalError)
+    async def _database_busy(request: Request, exc: OperationalError) -> Response:
+        if not database_busy(exc):
+            return await _unexpected(request, exc)
+        log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.orig)
+        return problem_response(request, busy_error(request))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
