@@ -44,22 +44,24 @@ class NewDevice:
 
 def register_device(db: Database, *, actor: Actor, data: DeviceCreate) -> NewDevice:
     """Add a device to the registry with fresh credentials; 409 if the id is taken."""
+    fresh = _fresh_credentials()
     with UnitOfWork(db, actor) as uow:
         if uow.session.get(Device, data.id) is not None:
             raise Conflict(f"device {data.id!r} already exists")
-        created = _new_device(db, uow, data)
+        created = _new_device(db, uow, data, fresh)
     return created
 
 
-def _new_device(db: Database, uow: UnitOfWork, data: DeviceCreate) -> NewDevice:
+def _fresh_credentials() -> tuple[str, str, str]:
+    """A new password with its two hashes, made before a write transaction opens: the Mosquitto hash
+    (PBKDF2, some 30 ms) would otherwise hold the embedded database's write lock while it is computed."""
     password = credentials.new_password()
-    device = _add_device(
-        db,
-        uow,
-        data,
-        password_hash=credentials.hash_password(password),
-        mosquitto_hash=credentials.mosquitto_hash(password),
-    )
+    return password, credentials.hash_password(password), credentials.mosquitto_hash(password)
+
+
+def _new_device(db: Database, uow: UnitOfWork, data: DeviceCreate, fresh: tuple[str, str, str]) -> NewDevice:
+    password, password_hash, mosquitto_hash = fresh
+    device = _add_device(db, uow, data, password_hash=password_hash, mosquitto_hash=mosquitto_hash)
     uow.session.flush()
     return NewDevice(device, password)
 
@@ -145,8 +147,9 @@ def import_devices_csv(db: Database, *, actor: Actor, content: str) -> tuple[lis
     ]
     if errors:
         return [], errors
+    fresh = [_fresh_credentials() for _row in rows]
     with UnitOfWork(db, actor) as uow:
-        created = [_new_device(db, uow, row) for row in rows]
+        created = [_new_device(db, uow, row, made) for row, made in zip(rows, fresh, strict=True)]
     return created, []
 
 
@@ -224,11 +227,10 @@ def decommission_device(db: Database, *, actor: Actor, device_id: str) -> Device
 
 def reset_credentials(db: Database, *, actor: Actor, device_id: str) -> NewDevice:
     """Give a device a new password (the old one stops working); shown once."""
-    password = credentials.new_password()
+    password, password_hash, mosquitto_hash = _fresh_credentials()
     with UnitOfWork(db, actor) as uow:
         device = _active_device(uow.session, device_id)
-        device.password_hash = credentials.hash_password(password)
-        device.mosquitto_hash = credentials.mosquitto_hash(password)
+        device.password_hash, device.mosquitto_hash = password_hash, mosquitto_hash
         uow.audit("reset_credentials", "iot.device", device.id)
     return NewDevice(device, password)
 
