@@ -111,9 +111,11 @@ def busy_error(request: Request) -> AppError:
     sentence = get_translations(request_locale(request), "web").gettext(
         "Hệ thống đang bận ghi dữ liệu; vui lòng thử lại sau giây lát."
     )
-    error = ServiceUnavailable("The database is busy with another write; retry shortly.")
+    error = ServiceUnavailable(
+        "The database is busy with another write; retry shortly.",
+        headers={"Retry-After": str(BUSY_RETRY_SECONDS)},
+    )
     error.page_message = sentence
-    error.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
     return error
 
 

@@ -7,7 +7,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session
@@ -52,18 +52,25 @@ def register_device(db: Database, *, actor: Actor, data: DeviceCreate) -> NewDev
     return created
 
 
-def _fresh_credentials() -> tuple[str, str, str]:
+class _Credentials(NamedTuple):
+    password: str
+    password_hash: str
+    mosquitto_hash: str
+
+
+def _fresh_credentials() -> _Credentials:
     """A new password with its two hashes, made before a write transaction opens: the Mosquitto hash
     (PBKDF2, some 30 ms) would otherwise hold the embedded database's write lock while it is computed."""
     password = credentials.new_password()
-    return password, credentials.hash_password(password), credentials.mosquitto_hash(password)
+    return _Credentials(password, credentials.hash_password(password), credentials.mosquitto_hash(password))
 
 
-def _new_device(db: Database, uow: UnitOfWork, data: DeviceCreate, fresh: tuple[str, str, str]) -> NewDevice:
-    password, password_hash, mosquitto_hash = fresh
-    device = _add_device(db, uow, data, password_hash=password_hash, mosquitto_hash=mosquitto_hash)
+def _new_device(db: Database, uow: UnitOfWork, data: DeviceCreate, fresh: _Credentials) -> NewDevice:
+    device = _add_device(
+        db, uow, data, password_hash=fresh.password_hash, mosquitto_hash=fresh.mosquitto_hash
+    )
     uow.session.flush()
-    return NewDevice(device, password)
+    return NewDevice(device, fresh.password)
 
 
 def _add_device(
@@ -227,12 +234,12 @@ def decommission_device(db: Database, *, actor: Actor, device_id: str) -> Device
 
 def reset_credentials(db: Database, *, actor: Actor, device_id: str) -> NewDevice:
     """Give a device a new password (the old one stops working); shown once."""
-    password, password_hash, mosquitto_hash = _fresh_credentials()
+    fresh = _fresh_credentials()
     with UnitOfWork(db, actor) as uow:
         device = _active_device(uow.session, device_id)
-        device.password_hash, device.mosquitto_hash = password_hash, mosquitto_hash
+        device.password_hash, device.mosquitto_hash = fresh.password_hash, fresh.mosquitto_hash
         uow.audit("reset_credentials", "iot.device", device.id)
-    return NewDevice(device, password)
+    return NewDevice(device, fresh.password)
 
 
 def _active_device(session: Session, device_id: str) -> Device:
