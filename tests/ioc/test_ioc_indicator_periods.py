@@ -22,7 +22,7 @@ from tests.ioc.test_ioc_pages import browser
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 JUST_AFTER_MIDNIGHT = datetime(2026, 12, 1, 0, 5, tzinfo=LOCAL)  # a new day and a new month have begun
-WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 
 
 def store(db, settings, code: str, frequency: str, start: datetime, values: dict[str, float | None]) -> None:  # type: ignore[no-untyped-def]

@@ -76,7 +76,11 @@ def number(value: float | None, unit: str = "", locale: str = "vi") -> str:
 
 
 RUNNING = {"vi": "tính đến hiện tại", "en": "so far"}
-WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+# How a day's or a month's period is written, by Babel's date patterns (the weekday names are Babel's).
+PERIOD_PATTERNS = {
+    "monthly": {"vi": "'tháng' M/y", "en": "MMMM y"},
+    "daily": {"vi": "EEEE, dd/MM/y", "en": "EEEE d MMMM y"},
+}
 
 
 def period_text(period: service.Period | None, settings: Any, locale: str = "vi") -> str:
@@ -86,20 +90,13 @@ def period_text(period: service.Period | None, settings: Any, locale: str = "vi"
     if period is None:
         return ""
     start, end = clock.local(period.start, settings), clock.local(period.end, settings)
-    english = locale == "en"
-    if period.frequency == "monthly":
-        text = f"tháng {start.month}/{start.year}"
-        if english:
-            text = format_date(start, "MMMM y", locale="en_US")
-    elif period.frequency == "daily":
-        text = f"{WEEKDAYS[start.weekday()]}, {start:%d/%m/%Y}"
-        if english:
-            text = format_date(start, "EEEE d MMMM y", locale="en_US")
-    else:
+    language = "en" if locale == "en" else "vi"
+    patterns = PERIOD_PATTERNS.get(period.frequency)
+    if patterns is None:  # hourly
         text = f"{start:%d/%m/%Y}, {start:%H:%M}–{end:%H:%M}"
-    if period.running:
-        text = f"{text}, {RUNNING['en' if english else 'vi']}"
-    return text
+    else:
+        text = format_date(start, patterns[language], locale="en_US" if language == "en" else "vi")
+    return f"{text}, {RUNNING[language]}" if period.running else text
 
 
 def _capital(text: str) -> str:
