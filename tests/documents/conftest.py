@@ -59,7 +59,7 @@ def setup_office(db: Database, settings: Settings, *, with_pki: bool = True) -> 
         signing=service.Signing(settings=settings, signing_settings=signing_settings),
         specialist=make_user(db, "chuyenvien", "Trần Văn Hùng", [("specialist", WARD)]),
         head=make_user(db, "truongphong", "Lê Thị Hồng", [("head", WARD)]),
-        leader=make_user(db, "lanhdao", "Phạm Minh Tuấn (lãnh đạo)", [("leader", WARD)]),
+        leader=make_user(db, "lanhdao", "Phạm Minh Tuấn", [("leader", WARD)]),
         clerk=make_user(db, "vanthu", "Nguyễn Thị Mai", [("clerk", WARD)]),
         other_leader=make_user(db, "phochutich", "Đỗ Văn Bình", [("leader", WARD)]),
     )

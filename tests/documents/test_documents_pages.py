@@ -172,7 +172,7 @@ def test_the_draft_form_offers_the_signers_by_name_and_position(db, settings, ap
     assert [(label, selected) for _value, label, selected in options] == [
         ("— Chọn người ký —", False),
         (f"Đỗ Văn Bình — Lãnh đạo ({WARD_NAME})", False),
-        (f"Phạm Minh Tuấn — Lãnh đạo ({WARD_NAME})", False),  # the note in brackets of the full name left out
+        (f"Phạm Minh Tuấn — Lãnh đạo ({WARD_NAME})", False),
     ]
     shown = _shown_text(page)
     assert "Người ký" in shown and "tên đăng nhập" not in shown

@@ -41,7 +41,7 @@ def test_the_demo_citizen_owns_a_dossier_in_each_state_and_sees_them(city, db, s
     procedures.load_city_catalogue(db, actor=SYSTEM)
     demo.seed_demo_dossiers(db, settings=settings, count=300, seed=11)
     citizen = accounts.create_user(
-        db, actor=SYSTEM, username="congdan", password="mat-khau-dai-1234", full_name="Đỗ Thị Lan (công dân)"
+        db, actor=SYSTEM, username="congdan", password="mat-khau-dai-1234", full_name="Đỗ Thị Lan"
     )
     given = demo.give_dossiers_to_demo_citizen(db)
     assert given >= 8 and demo.give_dossiers_to_demo_citizen(db) == 0  # once only

@@ -10,12 +10,12 @@ from smartcity.core.security import Actor
 
 DEMO_WARD_COMMITTEE = "UBND-25747-HCM"  # Phường Thủ Dầu Một, since the 2025 reorganisation
 DEMO_USERS = (
-    ("motcua", "Nguyễn Thị Mai (một cửa)", "clerk", DEMO_WARD_COMMITTEE),
-    ("chuyenvien", "Trần Văn Hùng (chuyên viên)", "specialist", DEMO_WARD_COMMITTEE),
-    ("truongphong", "Lê Thị Hồng (trưởng bộ phận)", "head", DEMO_WARD_COMMITTEE),
-    ("lanhdao", "Phạm Minh Tuấn (lãnh đạo UBND phường)", "leader", DEMO_WARD_COMMITTEE),
-    ("vanhanh", "Võ Thanh Sơn (điều hành IOC, 1022)", "operator", None),
-    ("congdan", "Đỗ Thị Lan (công dân)", "citizen", None),
+    ("motcua", "Nguyễn Thị Mai", "clerk", DEMO_WARD_COMMITTEE),
+    ("chuyenvien", "Trần Văn Hùng", "specialist", DEMO_WARD_COMMITTEE),
+    ("truongphong", "Lê Thị Hồng", "head", DEMO_WARD_COMMITTEE),
+    ("lanhdao", "Phạm Minh Tuấn", "leader", DEMO_WARD_COMMITTEE),
+    ("vanhanh", "Võ Thanh Sơn", "operator", None),
+    ("congdan", "Đỗ Thị Lan", "citizen", None),
 )
 
 

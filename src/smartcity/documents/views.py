@@ -110,8 +110,8 @@ WRONG_SIGNER = "Người ký đã chọn không có trong danh sách người k�
 
 
 def _person(full_name: str, username: str) -> str:
-    """A person's name in words: the full name without a note in brackets, never the username."""
-    name = full_name.split(" (")[0].strip()
+    """A person's name in words, never the username."""
+    name = full_name.strip()
     return name if name and name != username else "(chưa ghi họ tên)"
 
 

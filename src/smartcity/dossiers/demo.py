@@ -385,7 +385,7 @@ def give_dossiers_to_demo_citizen(db: Any, *, username: str = DEMO_CITIZEN) -> i
     citizen = accounts.get_user_by_username(db, username)
     if citizen is None:
         return 0
-    name = citizen.full_name.split(" (")[0] or citizen.username
+    name = citizen.full_name or citizen.username
     keys = db.settings.personal_keys
     with UnitOfWork(db, DEMO) as uow:
         s = uow.session

@@ -59,12 +59,12 @@ SHOWCASE = {"preschool": "MN-HOAMAI", "primary": "TH-PHUHOA1", "lower_secondary"
 FULL_CLASS = ("TH-PHUHOA1", "3A2")
 CHILDREN = (("TH-PHUHOA1", "3A2", "Nguyễn Minh Khang", "M"), ("MN-HOAMAI", "Lá 1", "Nguyễn Ngọc Bảo Vy", "F"))
 DEMO_USERS = (
-    ("giaoduc", "Phan Thị Ngọc Hà (phụ trách giáo dục khu vực Thủ Dầu Một)", "specialist", DEPARTMENT_UNIT),
-    ("hieutruong.phuhoa1", "Trần Văn Bình (Hiệu trưởng TH Phú Hòa 1)", "head", school_org_unit("TH-PHUHOA1")),
-    ("ketoan.phuhoa1", "Lê Thị Thu Trang (Kế toán TH Phú Hòa 1)", "clerk", school_org_unit("TH-PHUHOA1")),
+    ("giaoduc", "Phan Thị Ngọc Hà", "specialist", DEPARTMENT_UNIT),
+    ("hieutruong.phuhoa1", "Trần Văn Bình", "head", school_org_unit("TH-PHUHOA1")),
+    ("ketoan.phuhoa1", "Lê Thị Thu Trang", "clerk", school_org_unit("TH-PHUHOA1")),
     (
         "giaovien.phuhoa1",
-        "Võ Thị Mỹ Dung (Giáo viên TH Phú Hòa 1)",
+        "Võ Thị Mỹ Dung",
         "specialist",
         school_org_unit("TH-PHUHOA1"),
     ),
@@ -358,7 +358,7 @@ class _Builder(FeesAndAssets):
                 and "user_id" not in r
             )
             row["user_id"] = self.users[username]
-            row["full_name"] = next(u[1] for u in DEMO_USERS if u[0] == username).split(" (")[0]
+            row["full_name"] = next(u[1] for u in DEMO_USERS if u[0] == username)
         keys = self.settings.personal_keys
         names = [row.pop("full_name") for row in rows]
         for row, name in zip(rows, names, strict=True):

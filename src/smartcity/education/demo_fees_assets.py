@@ -28,7 +28,7 @@ from smartcity.education.models import (
 )
 from smartcity.education.service.fees import invoice_lines
 
-PARENT = ("congdan", "Đỗ Thị Lan (công dân)")
+PARENT = ("congdan", "Đỗ Thị Lan")
 
 
 def _table(model: Any) -> Table:

@@ -28,7 +28,7 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
             db,
             actor=actor,
             username=DEMO_LEADER,
-            full_name=leader.full_name.split(" (")[0] or DEMO_LEADER,
+            full_name=leader.full_name or DEMO_LEADER,
             org_unit_code=DEMO_WARD,
             settings=settings,
         )

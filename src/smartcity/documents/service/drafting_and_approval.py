@@ -52,7 +52,7 @@ def _check_input(db: Database, data: DocumentBase) -> tuple[str, str]:
     unknown = [code for code in data.external_agencies if code not in known]
     if unknown:
         raise ValidationFailed.for_field("external_agencies", f"not registered: {', '.join(unknown)}")
-    return signer.full_name.split(" (")[0], unit.name
+    return signer.full_name, unit.name
 
 
 def _search_text(doc: Document) -> str:
