@@ -171,3 +171,33 @@ def test_problem_types_are_described_by_the_server(client):
     described = client.get("/problems/not-found").json()
     assert described["status"] == 404 and described["title"] == "Not found"
     assert client.get("/problems/no-such-thing").status_code == 404
+
+
+def test_the_relay_postpones_a_turn_when_the_database_is_busy_and_goes_on(monkeypatch, caplog):
+    """A busy embedded database is a warning and a retry, not an error with a traceback; other faults are
+    logged as errors; the loop goes on after both."""
+    import threading
+
+    from sqlalchemy.exc import OperationalError
+
+    from smartcity.web import app as web_app
+
+    stop = threading.Event()
+    faults = [OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked")), RuntimeError("boom")]
+
+    def dispatch(_db):  # type: ignore[no-untyped-def]
+        if faults:
+            raise faults.pop(0)
+        stop.set()
+        return 0
+
+    monkeypatch.setattr(web_app.bus, "dispatch_pending", dispatch)
+    monkeypatch.setattr(web_app, "run_due_tasks", lambda *_args: {})
+    monkeypatch.setattr(stop, "wait", lambda _seconds: stop.is_set())
+    with caplog.at_level("WARNING", logger="smartcity.web.app"):
+        web_app._relay_loop(object(), stop)  # type: ignore[arg-type]
+    levels = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert levels == [
+        ("WARNING", "outbox relay postponed: database is locked"),
+        ("ERROR", "outbox relay failed"),
+    ]

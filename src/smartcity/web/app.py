@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 from starlette.middleware.sessions import SessionMiddleware
 
 from smartcity import __version__
@@ -141,7 +142,10 @@ def _relay_loop(db: Database, stop: threading.Event) -> None:
         try:
             handled = bus.dispatch_pending(db)
             run_due_tasks(db, tasks, intervals)
-        except Exception:  # keep relaying after a transient database error
+        except OperationalError as exc:  # e.g. SQLite busy with another writer: the next turn retries
+            logging.getLogger(__name__).warning("outbox relay postponed: %s", exc.orig)
+            handled = 0
+        except Exception:  # keep relaying after any other error
             logging.getLogger(__name__).exception("outbox relay failed")
             handled = 0
         if not handled:
