@@ -183,7 +183,7 @@ def test_a_birth_cannot_be_declared_in_the_future(app, people):
     refused = citizen.post("/ho-so/nop/TDM-HT-001", data=birth)
     assert refused.status_code == 422 and "Ngày sinh: Không được sau ngày hôm nay." in refused.text
     both = citizen.post("/ho-so/nop/TDM-HT-001", data={**birth, "applicant_phone": "12ab"})
-    assert "Số điện thoại chưa đúng" in both.text, both.text
+    assert "Số điện thoại: Chưa đúng (ví dụ 0912345678)." in both.text, both.text
     assert "Ngày sinh: Không được sau ngày hôm nay." in both.text, "all mistakes at once"
 
 

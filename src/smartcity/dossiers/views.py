@@ -58,12 +58,14 @@ APPLICANT_LABELS = {
 }
 NOT_VALID = "Chưa hợp lệ."
 ACTION_LABELS = {"reason": "Lý do", "assignee": "Người xử lý", "unit": "Đơn vị", "new_due_date": "Hạn mới"}
+# A mistake in the applicant's details, by ApplicantIn's field: (the form's field, what is wrong). The list of
+# mistakes puts the field's label (APPLICANT_LABELS) before the words, so they do not name it again.
 APPLICANT_MISTAKES = {
-    "name": "Họ và tên cần từ 2 đến 200 ký tự.",
-    "id_number": "Số định danh cá nhân gồm đúng 12 chữ số.",
-    "phone": "Số điện thoại chưa đúng (ví dụ 0912345678).",
-    "email": "Địa chỉ thư điện tử chưa đúng.",
-    "address": "Địa chỉ không quá 300 ký tự.",
+    "name": ("applicant_name", "Cần từ 2 đến 200 ký tự."),
+    "id_number": ("applicant_id", "Gồm đúng 12 chữ số."),
+    "phone": ("applicant_phone", "Chưa đúng (ví dụ 0912345678)."),
+    "email": ("applicant_email", "Chưa đúng (ví dụ ten@example.vn)."),
+    "address": ("applicant_address", "Không quá 300 ký tự."),
 }
 
 
@@ -150,7 +152,8 @@ async def submit(request: Request, code: str, actor: PageUserDep) -> Response:
     except ValueError as error:  # pydantic ValidationError of the applicant
         wrong = [str(e["loc"][0]) for e in error.errors()]  # type: ignore[attr-defined]
         problems = [
-            {"field": f"applicant_{f}", "message": APPLICANT_MISTAKES.get(f, NOT_VALID)} for f in wrong
+            {"field": field, "message": message}
+            for field, message in (APPLICANT_MISTAKES.get(f, (f"applicant_{f}", NOT_VALID)) for f in wrong)
         ]
         problems += _form_mistakes(procedure, values)  # every mistake at once, not one group per try
         return _submit_page(request, code, values=values, errors=problems, status=422)
