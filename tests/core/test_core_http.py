@@ -157,9 +157,12 @@ def test_a_busy_embedded_database_asks_to_retry_in_a_moment_not_a_server_fault(a
 
     app.include_router(router)
     client = TestClient(app, raise_server_exceptions=False)
-    page = client.post("/trang-thu/ban", headers={"accept": "text/html"})
+    page = client.post(
+        "/trang-thu/ban", headers={"accept": "text/html", "referer": "http://testserver/login"}
+    )
     assert page.status_code == 503 and page.headers["retry-after"] == "5"
     assert "Hệ thống đang bận ghi dữ liệu; vui lòng thử lại sau giây lát." in page.text
+    assert 'href="/login">Quay lại để thử lại' in page.text, "a way back to try again"
     api = client.post("/trang-thu/ban")
     assert api.status_code == 503 and api.json()["type"].endswith("/problems/service-unavailable")
     assert client.post("/trang-thu/hong").status_code == 500
