@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import statistics
 from datetime import date
 
 from smartcity.dossiers import demo, documents, service, stats, tasks
 from smartcity.dossiers.states import ALL_STATES
 from smartcity.procedures import service as procedures
-from tests.dossiers.dossier_fixtures import SYSTEM
+from tests.dossiers.dossier_fixtures import SYSTEM, seed_history_and_a_busy_month
 
 
 def test_demo_dossiers_cover_every_state_and_feed_statistics(city, db, settings):
@@ -21,6 +22,9 @@ def test_demo_dossiers_cover_every_state_and_feed_statistics(city, db, settings)
     assert 0.5 < total["online_share"] < 0.9 and total["rated"] > 0
     months = stats.statistics(db, settings=settings, by="month")
     assert len(months) >= 18  # spread over two years
+    in_order = [row["received"] for row in sorted(months, key=lambda row: row["key"])]
+    whole_months = in_order[1:-1]  # not the first month, nor the one still running
+    assert max(whole_months) < 2.5 * statistics.median(whole_months), "an even flow, no month piled up"
     warned = tasks.warn_deadlines(db, settings=settings)
     assert warned["overdue"] > 0
     returned = service.list_dossiers(db, actor=SYSTEM, settings=settings, state=10, limit=1).items[0]
@@ -39,7 +43,7 @@ def test_the_demo_citizen_owns_a_dossier_in_each_state_and_sees_them(city, db, s
     from smartcity.accounts import service as accounts
 
     procedures.load_city_catalogue(db, actor=SYSTEM)
-    demo.seed_demo_dossiers(db, settings=settings, count=300, seed=11)
+    seed_history_and_a_busy_month(db, settings)
     citizen = accounts.create_user(
         db, actor=SYSTEM, username="congdan", password="mat-khau-dai-1234", full_name="Đỗ Thị Lan"
     )
@@ -50,6 +54,20 @@ def test_the_demo_citizen_owns_a_dossier_in_each_state_and_sees_them(city, db, s
     assert len(mine) == given and {d.applicant_name for d in mine} == {"Đỗ Thị Lan"}
     assert len({d.applicant_id_masked for d in mine}) == 1  # one person, one ID card
     assert len({d.state for d in mine}) == given
+
+
+def test_online_dossiers_arrive_on_any_day_counter_ones_on_working_days(city, db, settings):
+    from sqlalchemy import select
+
+    from smartcity.dossiers.models import Dossier
+
+    procedures.load_city_catalogue(db, actor=SYSTEM)
+    demo.seed_demo_dossiers(db, settings=settings, count=200, seed=3)
+    calendar = service.calendar_for(db, settings)
+    with db.session() as s:
+        rows = s.execute(select(Dossier.channel, Dossier.submitted_at)).all()
+    closed_days = {channel for channel, at in rows if not calendar.is_working_day(calendar.local_date(at))}
+    assert closed_days == {"online"}
 
 
 def test_demo_dossiers_seeded_on_a_sunday_morning_hold_nothing_dated_after_it(city, db, settings):

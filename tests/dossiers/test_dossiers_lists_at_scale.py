@@ -9,19 +9,19 @@ from sqlalchemy import select
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
-from smartcity.dossiers import demo, service, workflow
+from smartcity.dossiers import service, workflow
 from smartcity.dossiers.config import DossierSettings
 from smartcity.dossiers.models import Dossier
 from smartcity.dossiers.states import DONE, OPEN, SUBMITTED
 from smartcity.procedures import service as procedures
-from tests.dossiers.dossier_fixtures import SYSTEM
+from tests.dossiers.dossier_fixtures import SYSTEM, seed_history_and_a_busy_month
 
 
 @pytest.fixture
 def seeded(city, db, settings):
     """300 demo dossiers in every state; one assigned to a named specialist, two with an applicant account."""
     procedures.load_city_catalogue(db, actor=SYSTEM)
-    demo.seed_demo_dossiers(db, settings=settings, count=300, seed=11)
+    seed_history_and_a_busy_month(db, settings)
     with UnitOfWork(db, SYSTEM) as uow:
         processing = list(
             uow.session.scalars(

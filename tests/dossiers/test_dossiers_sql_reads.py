@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from smartcity.core.uow import UnitOfWork
-from smartcity.dossiers import demo, service, stats, summary
+from smartcity.dossiers import service, stats, summary
 from smartcity.dossiers.models import (
     Dossier,
     DossierDailyCount,
@@ -21,7 +21,7 @@ from smartcity.dossiers.models import (
 from smartcity.dossiers.service import calendar_for
 from smartcity.dossiers.states import DONE, PAYMENT, PROCESSING, RETURNED, SUBMITTED
 from smartcity.procedures import service as procedures
-from tests.dossiers.dossier_fixtures import SYSTEM
+from tests.dossiers.dossier_fixtures import SYSTEM, seed_history_and_a_busy_month
 
 TODAY = date(2026, 11, 20)
 
@@ -30,7 +30,7 @@ TODAY = date(2026, 11, 20)
 def seeded(city, db, settings):
     """300 demo dossiers in every state, spread over two years."""
     procedures.load_city_catalogue(db, actor=SYSTEM)
-    demo.seed_demo_dossiers(db, settings=settings, count=300, seed=11)
+    seed_history_and_a_busy_month(db, settings)
     return db
 
 

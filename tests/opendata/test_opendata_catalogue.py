@@ -143,7 +143,7 @@ def test_dossiers_per_procedure_and_month_with_the_on_time_share(public_city, se
     from smartcity.dossiers.demo import seed_demo_dossiers
 
     # enough that some procedure has five or more in a month whatever day the test runs on
-    made = seed_demo_dossiers(public_city, settings=settings, count=600, years=1)
+    made = seed_demo_dossiers(public_city, settings=settings, count=600, years=0.25)
     rows = list(dossier_rows(public_city, settings))
     shown = [r["received"] for r in rows if r["received"] is not None]
     assert 0 < sum(shown) <= made

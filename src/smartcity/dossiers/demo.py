@@ -1,8 +1,10 @@
 """Demo dossiers: a few thousand over two years in every state, made by the real workflow rules.
 
-Each dossier is driven through `workflow.apply` with the system actor, at working-hour times that move
-forward through the city calendar, and stopped at a drawn stage; some are slow enough to be late. Random
-draws are seeded, so the same seed gives the same city.
+Submissions arrive at an even pace over the years (online ones on any day and into the evening, counter
+ones in office hours), so a month's count is like any other's. Each dossier is driven through
+`workflow.apply` with the system actor, at working-hour times that move forward through the city calendar,
+and stopped at a stage drawn by its age: the recent ones are still in the office's hands, the older ones
+finished, a few left late. Random draws are seeded, so the same seed gives the same city.
 """
 
 from __future__ import annotations
@@ -46,8 +48,8 @@ STREETS = [
     "Điện Biên Phủ",
     "Lê Thị Trung",
 ]
-# Where a dossier's life stops: weights give every state, most dossiers finished.
-OPEN_STAGES = ("submitted", "accepted", "processing", "supplement", "payment")
+# Where a dossier's life stops. A dossier within its processing time (and a week more) stops anywhere;
+# an older one has finished, except the few left late in the office's hands.
 STAGES = [
     ("submitted", 4),
     ("refused", 4),
@@ -60,6 +62,11 @@ STAGES = [
     ("done", 8),
     ("returned", 57),
 ]
+IN_HAND_STAGES = ("submitted", "accepted", "processing", "supplement", "payment", "done")
+FINISHED_STAGES = [(stage, weight) for stage, weight in STAGES if stage not in IN_HAND_STAGES]
+LATE_SHARE = 0.04  # of the dossiers of the last months, still in hand well past their deadline
+LATE_WITHIN_DAYS = 120
+GRACE_WORKING_DAYS = 5
 
 
 def _form(procedure: ProcedureRead, rng: random.Random, ward: str) -> dict[str, Any]:
@@ -161,6 +168,37 @@ def _working_moment(
             local_day -= timedelta(days=1)
 
 
+def _online_moment(
+    calendar: WorkingCalendar, rng: random.Random, day: datetime, not_after: datetime
+) -> datetime:
+    """Any day, from early morning into the evening: the portal does not close; never after `not_after`."""
+    local_day = calendar.local_date(day)
+    while True:
+        hour = rng.choice([6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 19, 20, 21, 22])
+        moment = datetime(
+            local_day.year, local_day.month, local_day.day, hour, rng.randint(0, 59), tzinfo=calendar.zone
+        )
+        if moment <= not_after:
+            return moment
+        local_day -= timedelta(days=1)
+
+
+def _stage(
+    rng: random.Random,
+    calendar: WorkingCalendar,
+    procedure: ProcedureRead,
+    submitted: datetime,
+    now: datetime,
+) -> str:
+    """Where a dossier submitted then stops: anywhere while within its time, finished or late after it."""
+    elapsed = calendar.working_days_between(calendar.local_date(submitted), calendar.local_date(now))
+    if elapsed <= procedure.processing_days + GRACE_WORKING_DAYS:
+        return str(rng.choices(*zip(*STAGES, strict=True))[0])
+    if (now - submitted).days <= LATE_WITHIN_DAYS and rng.random() < LATE_SHARE:
+        return rng.choice(IN_HAND_STAGES)
+    return str(rng.choices(*zip(*FINISHED_STAGES, strict=True))[0])
+
+
 def _later(
     calendar: WorkingCalendar, rng: random.Random, moment: datetime, days_budget: int, slow: bool
 ) -> datetime:
@@ -235,7 +273,7 @@ def seed_demo_dossiers(
     *,
     settings: Settings,
     count: int = 3000,
-    years: int = 2,
+    years: float = 2,
     seed: int = 2025,
     now: datetime | None = None,
 ) -> int:
@@ -249,7 +287,6 @@ def seed_demo_dossiers(
     full = [procedures.get_procedure(db, p.code) for p in catalogue if not p.is_placeholder]
     others = [p.code for p in catalogue if p.is_placeholder]
     secret, pattern = settings.personal_keys, get_dossier_settings().code_pattern
-    stages, weights = zip(*STAGES, strict=True)
     made = 0
     reorganised = city.reorganisation_date()
     wards_before = city.ward_codes_on(reorganised - timedelta(days=1))
@@ -259,16 +296,21 @@ def seed_demo_dossiers(
         for _ in range(count):
             code = rng.choice([p.code for p in full]) if rng.random() < 0.6 else rng.choice(others)
             procedure = cache.get(code) or cache.setdefault(code, procedures.get_procedure(db, code))
-            stage = rng.choices(stages, weights)[0]
-            span = 40 if stage in OPEN_STAGES else 365 * years
-            submitted = _working_moment(calendar, rng, now - timedelta(days=rng.uniform(0, span)), now)
+            channel = "online" if procedure.level >= 3 and rng.random() < 0.7 else "counter"
+            drawn = now - timedelta(days=rng.uniform(0, 365 * years))
+            if channel == "online":
+                submitted = _online_moment(calendar, rng, drawn, now)
+            else:
+                while not calendar.is_working_day(calendar.local_date(drawn)):  # nobody queues at a shut door
+                    drawn = now - timedelta(days=rng.uniform(0, 365 * years))
+                submitted = _working_moment(calendar, rng, drawn, now)
+            stage = _stage(rng, calendar, procedure, submitted, now)
             day = calendar.local_date(submitted)
             ward = rng.choice(wards_before if day < reorganised else wards_after)
             try:
                 units = resolve_units(db, procedure, ward, day)
             except AppError:
                 continue
-            channel = "online" if procedure.level >= 3 and rng.random() < 0.7 else "counter"
             dossier = _demo_dossier(procedure, units, ward, channel, submitted, rng, secret)
             dossier.code = _next_code(uow.session, pattern, units[0], day)
             events = [
