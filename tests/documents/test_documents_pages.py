@@ -217,28 +217,3 @@ def test_the_draft_form_offers_the_signers_by_name_and_position(db, settings, ap
     english = _signer_options(author.get("/can-bo/van-ban/moi?lang=en").text)
     assert english[0][1] == "— Choose the signer —"
     assert english[2][1].startswith("Phạm Minh Tuấn — Leader (People")
-
-
-def test_a_draft_naming_another_signer_through_the_api_keeps_them_on_the_form(db, settings, app) -> None:  # type: ignore[no-untyped-def]
-    office = setup_office(db, settings, with_pki=False)
-    doc = service.create_draft(db, actor=office.specialist, data=draft_data(signer_username="truongphong"))
-    author, token = _login(app, "chuyenvien")
-    page = author.get(f"/can-bo/van-ban/{doc.id}/sua").text
-    chosen = [label for _value, label, selected in _signer_options(page) if selected]
-    assert chosen == [f"Lê Thị Hồng — Trưởng phòng, đơn vị ({WARD_NAME})"]
-    assert not [name for name in USERNAMES if name in _shown_text(page)]
-    form = {
-        "csrf_token": token,
-        "type_code": "QĐ",
-        "office_code": WARD,
-        "subject": "Về việc chỉnh trang vỉa hè",
-        "signer_username": "truongphong",
-    }
-    kept = author.post(f"/can-bo/van-ban/{doc.id}/sua", data=form, follow_redirects=False)
-    assert kept.status_code == 303, kept.text
-    other = author.post(f"/can-bo/van-ban/{doc.id}/sua", data={**form, "signer_username": "vanthu"})
-    assert other.status_code == 422 and "Người ký đã chọn không có trong danh sách" in other.text
-    assert (
-        service.get_document(db, actor=office.specialist, document_id=doc.id).subject
-        == "Về việc chỉnh trang vỉa hè"
-    )
