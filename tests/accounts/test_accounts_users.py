@@ -227,3 +227,6 @@ def test_holders_of_a_role_are_sorted_by_their_decrypted_names(db, make_user):
         ("m.user", "m.user"),
         ("a.user", "Trần An"),
     ]
+    make_user("c.user", ("specialist", None), full_name="Lê Văn Cường")  # for the whole city
+    assert holders_of(db, role="specialist", org_unit_code=None) == [("c.user", "Lê Văn Cường")]
+    assert "c.user" not in dict(holders_of(db, role="specialist", org_unit_code="P-X"))

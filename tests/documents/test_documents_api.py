@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
+from smartcity.documents import service
+from smartcity.documents.models import Document
 from smartcity.signing import service as signing
-from tests.documents.conftest import Office, annex_pdf, draft_data, setup_office, signed_count
+from tests.documents.conftest import Office, annex_pdf, draft_data, make_user, setup_office, signed_count
 from tests.dossiers.dossier_fixtures import PASSWORD
 
 
@@ -102,3 +105,48 @@ def test_attachments_over_the_api_with_problem_details(db, settings, app) -> Non
         assert pdf.status_code == 200 and hashlib.sha256(pdf.content).hexdigest() == listed[0]["sha256"]
         assert client.delete(f"{url}/{listed[0]['id']}", headers=spec).status_code == 204
         assert client.get(url, headers=spec).json() == []
+
+
+def _stored_documents(db) -> int:  # type: ignore[no-untyped-def]
+    with db.session() as s:
+        return s.scalar(select(func.count()).select_from(Document)) or 0
+
+
+def test_the_api_names_as_signer_only_a_leader_of_the_issuing_unit_or_of_the_city(db, settings, app) -> None:  # type: ignore[no-untyped-def]
+    setup_office(db, settings, with_pki=False)
+    make_user(db, "chutich", "Nguyễn Văn Thành", [("leader", None)])  # a leader of the whole city
+    make_user(db, "lanhdaophuloi", "Võ Thị Hạnh", [("leader", "UBND-25750-HCM")])  # of another ward
+    make_user(db, "congdan", "Đỗ Thị Lan", [("citizen", None)])
+    with TestClient(app) as client:
+        spec = _bearer(client, "chuyenvien")
+        body = draft_data().model_dump()
+        for username in ("truongphong", "vanthu", "chuyenvien", "congdan", "lanhdaophuloi", "nobody"):
+            refused = client.post(
+                "/api/v1/documents", json={**body, "signer_username": username}, headers=spec
+            )
+            assert refused.status_code == 422, (username, refused.text)
+            assert refused.headers["content-type"].startswith("application/problem+json")
+            problem = refused.json()
+            assert problem["status"] == 422 and problem["errors"] == [
+                {"field": "signer_username", "message": service.WRONG_SIGNER}
+            ], username
+        assert _stored_documents(db) == 0  # nothing stored on a refusal
+
+        for username, name in (("lanhdao", "Phạm Minh Tuấn"), ("chutich", "Nguyễn Văn Thành")):
+            created = client.post(
+                "/api/v1/documents", json={**body, "signer_username": username}, headers=spec
+            )
+            assert created.status_code == 201, created.text
+            assert (created.json()["signer_username"], created.json()["signer_name"]) == (username, name)
+        spelled = client.post(
+            "/api/v1/documents", json={**body, "signer_username": " LanhDao "}, headers=spec
+        )
+        assert spelled.status_code == 201 and spelled.json()["signer_username"] == "lanhdao"  # as stored
+
+        doc_id = spelled.json()["id"]
+        changed = {**body, "subject": "Về việc khác hẳn", "signer_username": "truongphong"}
+        refused = client.put(f"/api/v1/documents/{doc_id}", json=changed, headers=spec)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "signer_username"
+        kept = client.get(f"/api/v1/documents/{doc_id}", headers=spec).json()
+        assert (kept["subject"], kept["signer_username"]) == (body["subject"], "lanhdao")
+        assert _stored_documents(db) == 3

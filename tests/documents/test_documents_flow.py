@@ -6,11 +6,12 @@ import threading
 
 import pytest
 
+from smartcity.accounts import service as accounts
 from smartcity.core.errors import Conflict, Forbidden, ValidationFailed
 from smartcity.documents import kinds, service
 from smartcity.signing import service as signing
 from smartcity.signing.errors import CertificateNotUsable
-from tests.documents.conftest import SYSTEM, WARD, Office, draft_data, signed_count, to_signed
+from tests.documents.conftest import SYSTEM, WARD, Office, draft_data, make_user, signed_count, to_signed
 
 
 def test_numbers_and_symbols_follow_decree_30() -> None:
@@ -190,3 +191,66 @@ def test_issuers_in_different_processes_still_get_one_to_n(
         service.get_document(office.db, actor=office.clerk, document_id=i).number or 0 for i in ids
     )
     assert numbers == [1, 2, 3, 4]
+
+
+def test_a_signer_who_stops_leading_keeps_their_documents_but_is_not_named_again(office: Office) -> None:
+    waiting = service.create_draft(
+        office.db, actor=office.specialist, data=draft_data(signer_username="phochutich")
+    )
+    service.submit(office.db, actor=office.specialist, document_id=waiting.id)
+    service.approve(office.db, actor=office.head, document_id=waiting.id)
+    draft = service.create_draft(
+        office.db, actor=office.specialist, data=draft_data(signer_username="phochutich")
+    )
+    user = accounts.get_user_by_username(office.db, "phochutich")
+    assert user is not None
+    accounts.revoke_role(office.db, actor=SYSTEM, user_id=user.id, assignment_id=user.roles[0].id)
+
+    assert (
+        service.get_document(office.db, actor=office.head, document_id=draft.id).signer_name == "Đỗ Văn Bình"
+    )
+    with pytest.raises(ValidationFailed) as caught:  # keeping the signer: told they no longer lead
+        service.update_draft(
+            office.db,
+            actor=office.specialist,
+            document_id=draft.id,
+            data=draft_data(subject="Về việc khác hẳn", signer_username="phochutich"),
+        )
+    assert caught.value.errors == [{"field": "signer_username", "message": service.SIGNER_NO_LONGER}]
+    with pytest.raises(ValidationFailed) as caught:  # naming them on another draft: the plain refusal
+        service.create_draft(
+            office.db, actor=office.specialist, data=draft_data(signer_username="phochutich")
+        )
+    assert caught.value.errors[0]["message"] == service.WRONG_SIGNER
+    assert service.get_document(office.db, actor=office.head, document_id=draft.id).subject == draft.subject
+    changed = service.update_draft(
+        office.db, actor=office.specialist, document_id=draft.id, data=draft_data(signer_username="lanhdao")
+    )
+    assert (changed.signer_username, changed.signer_name) == ("lanhdao", "Phạm Minh Tuấn")
+
+    # The approved document still waits for them, and they still sign it.
+    assert [d.id for d in service.sign_queue(office.db, actor=office.other_leader)] == [waiting.id]
+    signed = service.sign(
+        office.db, actor=office.other_leader, document_id=waiting.id, signing_with=office.signing
+    )
+    assert signed.state == "signed"
+
+
+def test_the_signers_of_a_unit_are_its_leaders_and_the_city_ones(office: Office) -> None:
+    make_user(office.db, "chutich", "Nguyễn Văn Thành", [("leader", None), ("leader", WARD)])
+    make_user(office.db, "phochutichtp", "Bùi Thị Quế", [("leader", None)])
+    make_user(office.db, "quantri", "Quản Trị Viên", [("admin", None)])  # every right, but not a leader
+    make_user(office.db, "cuulanhdao", "Hồ Văn Cựu", [("leader", WARD)])
+    gone = accounts.get_user_by_username(office.db, "cuulanhdao")
+    assert gone is not None
+    accounts.deactivate_user(office.db, actor=SYSTEM, user_id=gone.id)
+    assert [(s.username, s.full_name, s.units) for s in service.signers_for(office.db, [WARD])] == [
+        ("phochutich", "Đỗ Văn Bình", (WARD,)),
+        ("chutich", "Nguyễn Văn Thành", (WARD, None)),
+        ("lanhdao", "Phạm Minh Tuấn", (WARD,)),
+        ("phochutichtp", "Bùi Thị Quế", (None,)),
+    ]
+    assert service.may_sign(office.db, WARD, "quantri") is None
+    assert service.may_sign(office.db, WARD, "cuulanhdao") is None
+    assert service.may_sign(office.db, "UBND-25750-HCM", "lanhdao") is None
+    assert service.may_sign(office.db, "UBND-25750-HCM", "phochutichtp") is not None

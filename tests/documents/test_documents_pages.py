@@ -8,8 +8,9 @@ import re
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
+from smartcity.accounts import service as accounts
 from smartcity.documents import attachments, exchange, service
-from tests.documents.conftest import WARD, annex_pdf, draft_data, make_user, setup_office, to_signed
+from tests.documents.conftest import SYSTEM, WARD, annex_pdf, draft_data, make_user, setup_office, to_signed
 from tests.dossiers.dossier_fixtures import PASSWORD
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -189,8 +190,8 @@ def test_the_draft_form_offers_the_signers_by_name_and_position(db, settings, ap
     }
     for chosen, sentence in (
         ("", "Vui lòng chọn người ký văn bản."),
-        ("truongphong", "Người ký đã chọn không có trong danh sách người ký"),  # a user, not a leader
-        ("nobody", "Người ký đã chọn không có trong danh sách người ký"),
+        ("truongphong", service.WRONG_SIGNER),  # a user, not a leader
+        ("nobody", service.WRONG_SIGNER),
     ):
         refused = author.post("/can-bo/van-ban/moi", data={**form, "signer_username": chosen})
         assert refused.status_code == 422 and sentence in refused.text, chosen
@@ -219,26 +220,67 @@ def test_the_draft_form_offers_the_signers_by_name_and_position(db, settings, ap
     assert english[2][1].startswith("Phạm Minh Tuấn — Leader (People")
 
 
-def test_a_draft_naming_another_signer_through_the_api_keeps_them_on_the_form(db, settings, app) -> None:  # type: ignore[no-untyped-def]
+def test_the_draft_form_offers_the_city_leaders_and_refuses_as_the_api_does(db, settings, app) -> None:  # type: ignore[no-untyped-def]
     office = setup_office(db, settings, with_pki=False)
-    doc = service.create_draft(db, actor=office.specialist, data=draft_data(signer_username="truongphong"))
+    make_user(db, "chutich", "Nguyễn Văn Thành", [("leader", None)])  # a leader of the whole city
+    make_user(db, "lanhdaophuloi", "Võ Thị Hạnh", [("leader", "UBND-25750-HCM")])  # of another ward
+    author, token = _login(app, "chuyenvien")
+    options = _signer_options(author.get("/can-bo/van-ban/moi").text)
+    assert [label for _value, label, _selected in options[1:]] == [
+        f"Đỗ Văn Bình — Lãnh đạo ({WARD_NAME})",
+        f"Phạm Minh Tuấn — Lãnh đạo ({WARD_NAME})",
+        "Nguyễn Văn Thành — Lãnh đạo (toàn thành phố)",
+    ]
+    english = _signer_options(author.get("/can-bo/van-ban/moi?lang=en").text)
+    assert english[3][1] == "Nguyễn Văn Thành — Leader (whole city)"
+    form = {
+        "csrf_token": token,
+        "type_code": "QĐ",
+        "office_code": WARD,
+        "subject": "Về việc ban hành Kế hoạch chỉnh trang đô thị năm 2026",
+    }
+    refused = author.post("/can-bo/van-ban/moi?lang=en", data={**form, "signer_username": "lanhdaophuloi"})
+    assert refused.status_code == 422
+    assert "The signer must be a leader of the issuing office or of the whole city" in refused.text
+    refused = author.post("/can-bo/van-ban/moi?lang=vi", data={**form, "signer_username": "lanhdaophuloi"})
+    assert refused.status_code == 422 and service.WRONG_SIGNER in refused.text
+    assert service.list_documents(db, actor=office.head)[1] == 0  # nothing stored
+    saved = author.post(
+        "/can-bo/van-ban/moi", data={**form, "signer_username": "chutich"}, follow_redirects=False
+    )
+    assert saved.status_code == 303, saved.text
+    doc_id = int(saved.headers["location"].split("/")[3].split("?")[0])
+    doc = service.get_document(db, actor=office.specialist, document_id=doc_id)
+    assert (doc.signer_username, doc.signer_name) == ("chutich", "Nguyễn Văn Thành")
+
+
+def test_the_form_asks_again_for_a_signer_who_stopped_leading(db, settings, app) -> None:  # type: ignore[no-untyped-def]
+    office = setup_office(db, settings, with_pki=False)
+    doc = service.create_draft(db, actor=office.specialist, data=draft_data(signer_username="phochutich"))
+    user = accounts.get_user_by_username(db, "phochutich")
+    assert user is not None
+    accounts.revoke_role(db, actor=SYSTEM, user_id=user.id, assignment_id=user.roles[0].id)
     author, token = _login(app, "chuyenvien")
     page = author.get(f"/can-bo/van-ban/{doc.id}/sua").text
-    chosen = [label for _value, label, selected in _signer_options(page) if selected]
-    assert chosen == [f"Lê Thị Hồng — Trưởng phòng, đơn vị ({WARD_NAME})"]
+    options = _signer_options(page)
+    assert not [label for _value, label, selected in options if selected]  # not offered, so not chosen
+    assert [label for _value, label, _selected in options[1:]] == [f"Phạm Minh Tuấn — Lãnh đạo ({WARD_NAME})"]
+    assert service.SIGNER_NO_LONGER in _shown_text(page)
     assert not [name for name in USERNAMES if name in _shown_text(page)]
     form = {
         "csrf_token": token,
         "type_code": "QĐ",
         "office_code": WARD,
         "subject": "Về việc chỉnh trang vỉa hè",
-        "signer_username": "truongphong",
+        "signer_username": "phochutich",
     }
-    kept = author.post(f"/can-bo/van-ban/{doc.id}/sua", data=form, follow_redirects=False)
-    assert kept.status_code == 303, kept.text
-    other = author.post(f"/can-bo/van-ban/{doc.id}/sua", data={**form, "signer_username": "vanthu"})
-    assert other.status_code == 422 and "Người ký đã chọn không có trong danh sách" in other.text
-    assert (
-        service.get_document(db, actor=office.specialist, document_id=doc.id).subject
-        == "Về việc chỉnh trang vỉa hè"
+    kept = author.post(f"/can-bo/van-ban/{doc.id}/sua", data=form)
+    assert kept.status_code == 422 and service.SIGNER_NO_LONGER in kept.text
+    assert service.get_document(db, actor=office.specialist, document_id=doc.id).subject == doc.subject
+    assert service.get_document(db, actor=office.specialist, document_id=doc.id).signer_name == "Đỗ Văn Bình"
+    changed = author.post(
+        f"/can-bo/van-ban/{doc.id}/sua", data={**form, "signer_username": "lanhdao"}, follow_redirects=False
     )
+    assert changed.status_code == 303, changed.text
+    assert service.get_document(db, actor=office.specialist, document_id=doc.id).signer_username == "lanhdao"
+    assert service.SIGNER_NO_LONGER not in author.get(f"/can-bo/van-ban/{doc.id}/sua").text

@@ -104,9 +104,7 @@ def _offices(db: Database, actor: Actor) -> list[Any]:
     return [u for u in accounts.list_org_units(db) if u.code in units or None in units]
 
 
-SIGNER_ROLE = "leader"  # who signs a document: a leader of the issuing office
 NO_SIGNER = "Vui lòng chọn người ký văn bản."
-WRONG_SIGNER = "Người ký đã chọn không có trong danh sách người ký của cơ quan ban hành; vui lòng chọn lại."
 
 
 def _person(full_name: str, username: str) -> str:
@@ -115,51 +113,31 @@ def _person(full_name: str, username: str) -> str:
     return name if name and name != username else "(chưa ghi họ tên)"
 
 
-def _signer_choices(
-    db: Database, actor: Actor, current: str | None = None, locale: str = "vi"
-) -> list[tuple[str, str]]:
-    """Who may sign: the leaders of the offices the author issues from, as (username, name and position in
-    words); also the draft's present signer when not among them (a draft made through the API). The username
-    is only the option's value, the service's key: the page shows the words."""
-    people: dict[str, tuple[str, list[str]]] = {}
-    for unit in _offices(db, actor):
-        for username, full_name in accounts.holders_of(db, role=SIGNER_ROLE, org_unit_code=unit.code):
-            people.setdefault(username, (_person(full_name, username), []))[1].append(
-                _unit_name(unit, locale)
-            )
-    position = accounts.role_name(SIGNER_ROLE, locale)
-    choices = [
-        (username, f"{name} — {position} ({'; '.join(units)})") for username, (name, units) in people.items()
+def _signer_choices(db: Database, actor: Actor, locale: str = "vi") -> list[dict[str, Any]]:
+    """Who may sign, as the service says (`service.signers_for` the offices the author issues from: their
+    leaders, then the city's): each with the username as the option's value only (the service's key), and
+    in words their name, position and the units they lead (None: the whole city, which the page words)."""
+    offices = {unit.code: _unit_name(unit, locale) for unit in _offices(db, actor)}
+    position = accounts.role_name(service.SIGNER_ROLE, locale)
+    return [
+        {
+            "username": signer.username,
+            "name": _person(signer.full_name, signer.username),
+            "position": position,
+            "units": [offices[code] if code else None for code in signer.units],
+        }
+        for signer in service.signers_for(db, offices)
     ]
-    if current and current not in people:
-        user = accounts.get_user_by_username(db, current)
-        if user is not None:
-            choices.append((current, _described(db, user, locale)))
-    return choices
 
 
 def _unit_name(unit: Any, locale: str) -> str:
     return str((unit.name_en or unit.name) if locale == "en" else unit.name)
 
 
-def _described(db: Database, user: Any, locale: str) -> str:
-    """A user by name and the positions they hold, in words."""
-    positions = []
-    for held in user.roles:
-        unit = accounts.get_org_unit(db, held.org_unit_code) if held.org_unit_code else None
-        role = accounts.role_name(held.role, locale)
-        positions.append(f"{role} ({_unit_name(unit, locale)})" if unit else role)
-    name = _person(user.full_name, user.username)
-    return f"{name} — {'; '.join(positions)}" if positions else name
-
-
-def _check_signer(db: Database, actor: Actor, chosen: Any, current: str | None = None) -> None:
-    """The form's signer must be one of those it offered: a plain sentence otherwise (the API checks only
-    that the signer is a user)."""
+def _signer_chosen(chosen: Any) -> None:
+    """The form's signer was chosen (whether they may sign is the service's to say)."""
     if not chosen:
         raise ValidationFailed.for_field("signer_username", NO_SIGNER)
-    if chosen not in {username for username, _label in _signer_choices(db, actor, current)}:
-        raise ValidationFailed.for_field("signer_username", WRONG_SIGNER)
 
 
 def _form_page(
@@ -169,7 +147,7 @@ def _form_page(
     values: dict[str, Any],
     error: str | None = None,
     document_id: int | None = None,
-    current_signer: str | None = None,
+    signer_note: str | None = None,
     status_code: int = 200,
 ) -> Response:
     db = get_db(request)
@@ -182,7 +160,8 @@ def _form_page(
             "document_id": document_id,
             "types": kinds.document_types(),
             "offices": _offices(db, actor),
-            "signers": _signer_choices(db, actor, current_signer, request_locale(request)),
+            "signers": _signer_choices(db, actor, request_locale(request)),
+            "signer_note": signer_note,
             "agencies": exchange.list_agencies(db),
             "urgencies": URGENCIES,
             "secrecies": SECRECIES,
@@ -240,7 +219,7 @@ async def create_document(request: Request, actor: StaffPage) -> Response:
     """Save a new draft; on a mistake the form comes back with the values and the reason."""
     form = await request.form()
     try:
-        await run_in_threadpool(_check_signer, get_db(request), actor, form.get("signer_username"))
+        _signer_chosen(form.get("signer_username"))
         data = _draft_from_form(form)
         doc = await run_in_threadpool(service.create_draft, get_db(request), actor=actor, data=data)
     except (AppError, ValidationError) as exc:
@@ -257,12 +236,19 @@ def _form_values(form: FormData) -> dict[str, Any]:
 
 @router.get("/can-bo/van-ban/{document_id}/sua", response_class=HTMLResponse)
 def edit_document(request: Request, document_id: int, actor: StaffPage) -> Response:
-    """The draft form filled with a draft (or a returned document)."""
-    doc = service.get_document(get_db(request), actor=actor, document_id=document_id)
+    """The draft form filled with a draft (or a returned document); a signer it names who no longer may sign
+    is not offered again, and a note says why."""
+    db = get_db(request)
+    doc = service.get_document(db, actor=actor, document_id=document_id)
     values = doc.model_dump()
     values["recipients"] = "\n".join(doc.recipients)
+    gone = service.may_sign(db, doc.office_code, doc.signer_username) is None
     return _form_page(
-        request, actor, values=values, document_id=document_id, current_signer=doc.signer_username
+        request,
+        actor,
+        values=values,
+        document_id=document_id,
+        signer_note=service.SIGNER_NO_LONGER if gone else None,
     )
 
 
@@ -270,13 +256,8 @@ def edit_document(request: Request, document_id: int, actor: StaffPage) -> Respo
 async def update_document(request: Request, document_id: int, actor: StaffPage) -> Response:
     """Save the changed draft."""
     form = await request.form()
-    current: str | None = None
     try:
-        stored = await run_in_threadpool(
-            service.get_document, get_db(request), actor=actor, document_id=document_id
-        )
-        current = stored.signer_username
-        await run_in_threadpool(_check_signer, get_db(request), actor, form.get("signer_username"), current)
+        _signer_chosen(form.get("signer_username"))
         data = _draft_from_form(form)
         await run_in_threadpool(
             service.update_draft, get_db(request), actor=actor, document_id=document_id, data=data
@@ -289,7 +270,6 @@ async def update_document(request: Request, document_id: int, actor: StaffPage) 
             values=_form_values(form),
             error=text,
             document_id=document_id,
-            current_signer=current,
             status_code=status,
         )
     return RedirectResponse(f"/can-bo/van-ban/{document_id}?msg=saved", status_code=303)

@@ -97,19 +97,21 @@ def revoke_role(db: Database, *, actor: Actor, user_id: int, assignment_id: int)
         uow.audit("role.revoked", "user", user_id, before=before)
 
 
-def holders_of(db: Database, *, role: str, org_unit_code: str) -> list[tuple[str, str]]:
-    """The active users holding `role` in this unit, as (username, full name), by full name (names are
-    sealed: decrypted and sorted here, the holders of a role in one unit being few)."""
+def holders_of(db: Database, *, role: str, org_unit_code: str | None) -> list[tuple[str, str]]:
+    """The active users holding `role` in this unit (None: for the whole city, an assignment without a
+    unit; not the holders in each unit), as (username, full name), by full name (names are sealed:
+    decrypted and sorted here, the holders of a role in one unit being few)."""
     keys = db.settings.personal_keys
+    where = (
+        RoleAssignment.org_unit_code.is_(None)
+        if org_unit_code is None
+        else RoleAssignment.org_unit_code == org_unit_code
+    )
     with db.session() as s:
         rows = s.execute(
             select(User.username, User.full_name_encrypted)
             .join(RoleAssignment, RoleAssignment.user_id == User.id)
-            .where(
-                RoleAssignment.role == role,
-                RoleAssignment.org_unit_code == org_unit_code,
-                User.is_active.is_(True),
-            )
+            .where(RoleAssignment.role == role, where, User.is_active.is_(True))
         ).all()
     named = [(username, decrypt_optional(keys, sealed) or username) for username, sealed in rows]
     return sorted(named, key=lambda pair: (fold(pair[1]), pair[1], pair[0]))

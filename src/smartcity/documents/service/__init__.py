@@ -27,6 +27,15 @@ from smartcity.documents.service.reading import (  # noqa: F401
     register,
     sign_queue,
 )
+from smartcity.documents.service.signers import (  # noqa: F401
+    SIGNER_NO_LONGER,
+    SIGNER_ROLE,
+    WRONG_SIGNER,
+    Signer,
+    check_signer,
+    may_sign,
+    signers_for,
+)
 from smartcity.documents.service.signing_and_issue import (  # noqa: F401
     _local_today,
     city_zone,

@@ -28,11 +28,13 @@ from smartcity.documents.schemas import (
 )
 from smartcity.documents.service.common import DRAFTERS, EDITABLE
 from smartcity.documents.service.reading import _get, _may_read, _read, _symbol
+from smartcity.documents.service.signers import Signer, check_signer
 from smartcity.documents.storage import keep_pdf
 
 
-def _check_input(db: Database, data: DocumentBase) -> tuple[str, str]:
-    """Validate a draft's choices; the signer's full name and the issuing body's name."""
+def _check_input(db: Database, data: DocumentBase, *, kept_signer: str | None = None) -> tuple[Signer, str]:
+    """Validate a draft's choices; the signer (see `signers`) and the issuing body's name. `kept_signer`:
+    the signer the draft names already, refused in words that say they no longer lead."""
     if data.type_code not in kinds.document_types():
         raise ValidationFailed.for_field("type_code", "is not a document type of Decree 30/2020 Appendix III")
     if data.urgency not in URGENCIES:
@@ -42,9 +44,9 @@ def _check_input(db: Database, data: DocumentBase) -> tuple[str, str]:
     unit = accounts.get_org_unit(db, data.office_code)
     if unit is None:
         raise ValidationFailed.for_field("office_code", "is not a known organisational unit")
-    signer = accounts.get_user_by_username(db, data.signer_username)
-    if signer is None:
-        raise ValidationFailed.for_field("signer_username", "is not a known user")
+    same = accounts.normalise_username
+    kept = kept_signer is not None and same(data.signer_username) == same(kept_signer)
+    signer = check_signer(db, data.office_code, data.signer_username, kept=kept)
     if data.type_code == kinds.OFFICIAL_LETTER and not data.drafting_unit_abbr:
         raise ValidationFailed.for_field("drafting_unit_abbr", "an official letter needs the drafting unit")
     with db.session() as s:
@@ -52,7 +54,7 @@ def _check_input(db: Database, data: DocumentBase) -> tuple[str, str]:
     unknown = [code for code in data.external_agencies if code not in known]
     if unknown:
         raise ValidationFailed.for_field("external_agencies", f"not registered: {', '.join(unknown)}")
-    return signer.full_name, unit.name
+    return signer, unit.name
 
 
 def _search_text(doc: Document) -> str:
@@ -71,10 +73,10 @@ def _search_text(doc: Document) -> str:
     )
 
 
-def _apply(doc: Document, data: DocumentBase, signer_name: str) -> None:
+def _apply(doc: Document, data: DocumentBase, signer: Signer) -> None:
     for name, value in data.model_dump().items():
         setattr(doc, name, value)
-    doc.signer_name = signer_name
+    doc.signer_username, doc.signer_name = signer.username, signer.full_name
     doc.search_text = _search_text(doc)
 
 
@@ -98,7 +100,7 @@ def create_draft(db: Database, *, actor: Actor, data: DocumentBase) -> DocumentR
     """A specialist (or head, leader, clerk) of the office writes a draft."""
     if not any(actor.has_role(r, data.office_code) for r in DRAFTERS):
         raise Forbidden(f"You are not on the staff of {data.office_code}")
-    signer_name, organisation = _check_input(db, data)
+    signer, organisation = _check_input(db, data)
     conf = get_documents_settings()
     with UnitOfWork(db, actor) as uow:
         doc = Document(
@@ -109,7 +111,7 @@ def create_draft(db: Database, *, actor: Actor, data: DocumentBase) -> DocumentR
             author=actor.name,
             state="",
         )
-        _apply(doc, data, signer_name)
+        _apply(doc, data, signer)
         uow.session.add(doc)
         uow.session.flush()
         _step(uow, doc, "drafted", "draft")
@@ -130,12 +132,16 @@ def _transition(
 
 
 def update_draft(db: Database, *, actor: Actor, document_id: int, data: DocumentBase) -> DocumentRead:
-    """The author rewrites a draft (or a returned one)."""
-    signer_name, organisation = _check_input(db, data)
+    """The author rewrites a draft (or a returned one). Its signer is checked as a new draft's: one who no
+    longer leads is refused, in words that say so (the draft can still be read, and signed once approved)."""
+    with db.session() as s:
+        stored = _get(s, document_id)
+        kept = stored.signer_username if _may_read(actor, stored) else None
+    signer, organisation = _check_input(db, data, kept_signer=kept)
     with _transition(db, actor, document_id, EDITABLE) as (uow, doc):
         if doc.author != actor.name and not actor.has_role("admin"):
             raise Forbidden("Only the author may change a draft")
-        _apply(doc, data, signer_name)
+        _apply(doc, data, signer)
         doc.organisation_name = organisation
         uow.audit("documents.draft_updated", "document", doc.id, after={"subject": doc.subject})
         return _read(doc)
