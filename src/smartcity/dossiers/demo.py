@@ -189,12 +189,13 @@ def _stage(
     procedure: ProcedureRead,
     submitted: datetime,
     now: datetime,
+    late_share: float,
 ) -> str:
     """Where a dossier submitted then stops: anywhere while within its time, finished or late after it."""
     elapsed = calendar.working_days_between(calendar.local_date(submitted), calendar.local_date(now))
     if elapsed <= procedure.processing_days + GRACE_WORKING_DAYS:
         return str(rng.choices(*zip(*STAGES, strict=True))[0])
-    if (now - submitted).days <= LATE_WITHIN_DAYS and rng.random() < LATE_SHARE:
+    if (now - submitted).days <= LATE_WITHIN_DAYS and rng.random() < late_share:
         return rng.choice(IN_HAND_STAGES)
     return str(rng.choices(*zip(*FINISHED_STAGES, strict=True))[0])
 
@@ -276,8 +277,10 @@ def seed_demo_dossiers(
     years: float = 2,
     seed: int = 2025,
     now: datetime | None = None,
+    late_share: float = LATE_SHARE,
 ) -> int:
-    """Create `count` demo dossiers submitted over the last `years` years; returns how many were made."""
+    """Create `count` demo dossiers submitted over the last `years` years; returns how many were made.
+    `late_share`: of the dossiers of the last months past their time, how many are still in hand."""
     rng = random.Random(seed)
     now = now or utcnow()
     if not accounts.list_org_units(db):
@@ -304,7 +307,7 @@ def seed_demo_dossiers(
                 while not calendar.is_working_day(calendar.local_date(drawn)):  # nobody queues at a shut door
                     drawn = now - timedelta(days=rng.uniform(0, 365 * years))
                 submitted = _working_moment(calendar, rng, drawn, now)
-            stage = _stage(rng, calendar, procedure, submitted, now)
+            stage = _stage(rng, calendar, procedure, submitted, now, late_share)
             day = calendar.local_date(submitted)
             ward = rng.choice(wards_before if day < reorganised else wards_after)
             try:
