@@ -97,11 +97,12 @@ def submit_house(db, settings, people: People, *, now: datetime, key: str | None
     return detail
 
 
-def seed_history_and_a_busy_month(db, settings, *, seed: int = 11) -> None:
+def seed_history_and_a_busy_month(db, settings, *, seed: int = 11, now: datetime | None = None) -> int:
     """300 demo dossiers of an office with a backlog: 200 over two years (an even flow; a third of the late
     ones of the last months still in hand) and 100 in the last month, most still in the office's hands, so
     that every state, queue and deadline status has some whatever day the tests run."""
     from smartcity.dossiers import demo
 
-    demo.seed_demo_dossiers(db, settings=settings, count=200, seed=seed, late_share=0.33)
-    demo.seed_demo_dossiers(db, settings=settings, count=100, seed=seed + 1, years=0.08)
+    history = demo.seed_demo_dossiers(db, settings=settings, count=200, seed=seed, late_share=0.33, now=now)
+    busy = demo.seed_demo_dossiers(db, settings=settings, count=100, seed=seed + 1, years=0.08, now=now)
+    return history + busy

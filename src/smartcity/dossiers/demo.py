@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -64,6 +65,8 @@ STAGES = [
 ]
 IN_HAND_STAGES = ("submitted", "accepted", "processing", "supplement", "payment", "done")
 FINISHED_STAGES = [(stage, weight) for stage, weight in STAGES if stage not in IN_HAND_STAGES]
+# Within its time a dossier is mostly still in hand; a short procedure may already be done.
+RECENT_STAGES = [(stage, weight * (3 if stage in IN_HAND_STAGES else 1)) for stage, weight in STAGES]
 LATE_SHARE = 0.04  # of the dossiers of the last months, still in hand well past their deadline
 LATE_WITHIN_DAYS = 120
 GRACE_WORKING_DAYS = 5
@@ -194,7 +197,7 @@ def _stage(
     """Where a dossier submitted then stops: anywhere while within its time, finished or late after it."""
     elapsed = calendar.working_days_between(calendar.local_date(submitted), calendar.local_date(now))
     if elapsed <= procedure.processing_days + GRACE_WORKING_DAYS:
-        return str(rng.choices(*zip(*STAGES, strict=True))[0])
+        return str(rng.choices(*zip(*RECENT_STAGES, strict=True))[0])
     if (now - submitted).days <= LATE_WITHIN_DAYS and rng.random() < late_share:
         return rng.choice(IN_HAND_STAGES)
     return str(rng.choices(*zip(*FINISHED_STAGES, strict=True))[0])
@@ -269,6 +272,81 @@ def _drive(
         )
 
 
+def _batches(count: int, size: int = 250) -> list[int]:
+    """`count` cut into batches of at most `size`."""
+    return [min(size, count - start) for start in range(0, count, size)]
+
+
+@dataclass
+class _Seeding:
+    """What every demo dossier is drawn from: the catalogue, the calendar, the wards, the present."""
+
+    db: Any
+    rng: random.Random
+    calendar: WorkingCalendar
+    full: list[ProcedureRead]
+    others: list[str]
+    secret: Keys
+    pattern: str
+    now: datetime
+    years: float
+    late_share: float
+    cache: dict[str, ProcedureRead] = field(default_factory=dict)
+
+    def procedure(self) -> ProcedureRead:
+        """A procedure of the catalogue, those with full data more often."""
+        rng, db = self.rng, self.db
+        code = rng.choice([p.code for p in self.full]) if rng.random() < 0.6 else rng.choice(self.others)
+        return self.cache.get(code) or self.cache.setdefault(code, procedures.get_procedure(db, code))
+
+    def moment(self, channel: str) -> datetime:
+        """When it was submitted: online any day, at the counter on a working day; never after now."""
+        rng, calendar, now = self.rng, self.calendar, self.now
+        drawn = now - timedelta(days=rng.uniform(0, 365 * self.years))
+        if channel == "online":
+            return _online_moment(calendar, rng, drawn, now)
+        while not calendar.is_working_day(calendar.local_date(drawn)):  # nobody queues at a shut door
+            drawn = now - timedelta(days=rng.uniform(0, 365 * self.years))
+        return _working_moment(calendar, rng, drawn, now)
+
+
+def _seed_one(uow: UnitOfWork, draw: _Seeding, wards: tuple[list[str], list[str]]) -> bool:
+    """Draw one dossier, drive it through the workflow to its stage and add it; False if none could be."""
+    rng, calendar = draw.rng, draw.calendar
+    procedure = draw.procedure()
+    channel = "online" if procedure.level >= 3 and rng.random() < 0.7 else "counter"
+    submitted = draw.moment(channel)
+    stage = _stage(rng, calendar, procedure, submitted, draw.now, draw.late_share)
+    day = calendar.local_date(submitted)
+    ward = rng.choice(wards[0] if day < city.reorganisation_date() else wards[1])
+    try:
+        units = resolve_units(draw.db, procedure, ward, day)
+    except AppError:
+        return False
+    dossier = _demo_dossier(procedure, units, ward, channel, submitted, rng, draw.secret)
+    dossier.code = _next_code(uow.session, draw.pattern, units[0], day)
+    events = [
+        DossierEvent(
+            action="submit",
+            from_state=None,
+            to_state=1,
+            step="receive",
+            actor=DEMO.label,
+            unit=None,
+            note=None,
+            at=submitted,
+        )
+    ]
+    _drive(dossier, stage, rng, calendar, draw.now, events)
+    uow.session.add(dossier)
+    uow.session.flush()
+    for event in events:
+        event.dossier_id = dossier.id
+    uow.session.add_all(events)
+    _maybe_rate(uow, dossier, rng)
+    return True
+
+
 def seed_demo_dossiers(
     db: Any,
     *,
@@ -281,61 +359,28 @@ def seed_demo_dossiers(
 ) -> int:
     """Create `count` demo dossiers submitted over the last `years` years; returns how many were made.
     `late_share`: of the dossiers of the last months past their time, how many are still in hand."""
-    rng = random.Random(seed)
-    now = now or utcnow()
     if not accounts.list_org_units(db):
         raise Conflict("No org units: load the city pack first (smartcity citypack load thu-dau-mot)")
-    calendar = calendar_for(db, settings)
     catalogue = procedures.list_procedures(db, limit=500).items
-    full = [procedures.get_procedure(db, p.code) for p in catalogue if not p.is_placeholder]
-    others = [p.code for p in catalogue if p.is_placeholder]
-    secret, pattern = settings.personal_keys, get_dossier_settings().code_pattern
-    made = 0
+    draw = _Seeding(
+        db=db,
+        rng=random.Random(seed),
+        calendar=calendar_for(db, settings),
+        full=[procedures.get_procedure(db, p.code) for p in catalogue if not p.is_placeholder],
+        others=[p.code for p in catalogue if p.is_placeholder],
+        secret=settings.personal_keys,
+        pattern=get_dossier_settings().code_pattern,
+        now=now or utcnow(),
+        years=years,
+        late_share=late_share,
+    )
     reorganised = city.reorganisation_date()
-    wards_before = city.ward_codes_on(reorganised - timedelta(days=1))
-    wards_after = city.ward_codes_on(reorganised)
+    wards = (city.ward_codes_on(reorganised - timedelta(days=1)), city.ward_codes_on(reorganised))
+    made = 0
+    for batch in _batches(count):  # a batch a transaction: a sign-in meanwhile is not kept waiting
+        with UnitOfWork(db, DEMO) as uow:
+            made += sum(_seed_one(uow, draw, wards) for _ in range(batch))
     with UnitOfWork(db, DEMO) as uow:
-        cache: dict[str, ProcedureRead] = {p.code: p for p in full}
-        for _ in range(count):
-            code = rng.choice([p.code for p in full]) if rng.random() < 0.6 else rng.choice(others)
-            procedure = cache.get(code) or cache.setdefault(code, procedures.get_procedure(db, code))
-            channel = "online" if procedure.level >= 3 and rng.random() < 0.7 else "counter"
-            drawn = now - timedelta(days=rng.uniform(0, 365 * years))
-            if channel == "online":
-                submitted = _online_moment(calendar, rng, drawn, now)
-            else:
-                while not calendar.is_working_day(calendar.local_date(drawn)):  # nobody queues at a shut door
-                    drawn = now - timedelta(days=rng.uniform(0, 365 * years))
-                submitted = _working_moment(calendar, rng, drawn, now)
-            stage = _stage(rng, calendar, procedure, submitted, now, late_share)
-            day = calendar.local_date(submitted)
-            ward = rng.choice(wards_before if day < reorganised else wards_after)
-            try:
-                units = resolve_units(db, procedure, ward, day)
-            except AppError:
-                continue
-            dossier = _demo_dossier(procedure, units, ward, channel, submitted, rng, secret)
-            dossier.code = _next_code(uow.session, pattern, units[0], day)
-            events = [
-                DossierEvent(
-                    action="submit",
-                    from_state=None,
-                    to_state=1,
-                    step="receive",
-                    actor=DEMO.label,
-                    unit=None,
-                    note=None,
-                    at=submitted,
-                )
-            ]
-            _drive(dossier, stage, rng, calendar, now, events)
-            uow.session.add(dossier)
-            uow.session.flush()
-            for event in events:
-                event.dossier_id = dossier.id
-            uow.session.add_all(events)
-            _maybe_rate(uow, dossier, rng)
-            made += 1
         uow.audit("dossier.demo_seeded", "dossier", "*", after={"count": made, "seed": seed})
     return made
 
