@@ -161,6 +161,8 @@ class PointRead(BaseModel):
     numerator: float | None = None
     denominator: float | None = None
     mapped: bool = False
+    end: datetime | None = None  # the period's end (exclusive)
+    running: bool = False  # the period has not ended: its value is one so far (see indicator.accumulates)
 
 
 class SeriesRead(BaseModel):
