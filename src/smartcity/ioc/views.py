@@ -71,8 +71,13 @@ def number(value: float | None, unit: str = "", locale: str = "vi") -> str:
     if value is None:
         return "—"
     text = format_decimal(round(value, 1), locale="vi_VN")
-    suffix = UNIT_WORDS.get(locale, UNIT_WORDS["vi"]).get(unit, unit)
+    suffix = _unit_words(locale).get(unit, unit)
     return f"{text}{suffix}" if suffix == "%" else f"{text} {suffix}".strip()
+
+
+def _unit_words(locale: str) -> dict[str, str]:
+    """How the units are written in the page's language (the charts' legends write values as `number`)."""
+    return UNIT_WORDS.get(locale, UNIT_WORDS["vi"])
 
 
 RUNNING = {"vi": "tính đến hiện tại", "en": "so far"}
@@ -358,6 +363,7 @@ def indicator(request: Request, code: str, db: DbDep, settings: SettingsDep, act
             "city_month_text": number(months.city, ind.unit, locale),
             "target_text": number(ind.target, ind.unit, locale),
             "domains": DOMAIN_NAMES,
+            "unit_words": _unit_words(locale),
         },
     )
 
@@ -367,13 +373,19 @@ def dashboard(
     request: Request, domain: str, db: DbDep, settings: SettingsDep, actor: CentreStaff
 ) -> Response:
     """A domain's dashboard: a chart for each of its indicators."""
-    widgets = [w for w in _widgets(db, settings, request_locale(request)) if w["domain"] == domain]
+    locale = request_locale(request)
+    widgets = [w for w in _widgets(db, settings, locale) if w["domain"] == domain]
     if not widgets:
         raise NotFound(f"No indicators for {domain}")
     return render(
         request,
         "ioc/dashboard.html",
-        {"widgets": widgets, "domain": domain, "domain_name": DOMAIN_NAMES.get(domain, domain)},
+        {
+            "widgets": widgets,
+            "domain": domain,
+            "domain_name": DOMAIN_NAMES.get(domain, domain),
+            "unit_words": _unit_words(locale),
+        },
     )
 
 
