@@ -159,3 +159,21 @@ def test_the_series_says_which_of_its_periods_is_still_running(app, city, settin
         "/api/v1/ioc/indicators/dossiers.received", params={"frequency": "monthly", "ward": ward}
     ).json()
     assert [(p["value"], p["running"]) for p in ward_months["points"]] == [(27.0, False)]
+
+
+def test_the_indicator_page_says_how_it_is_computed_in_the_pages_language(app, city):
+    staff = browser(app, "vanhanh", [("operator", None)])
+    for code, vietnamese, english in (
+        ("dossiers.received", "số hồ sơ nộp trong kỳ", "dossiers submitted in the period"),
+        (
+            "feedback.share_within_deadline",
+            "phản ánh đã xử lý trong hạn / phản ánh đã xử lý × 100",
+            "reports resolved within their deadline / reports resolved × 100",
+        ),
+    ):
+        page = staff.get(f"/can-bo/dieu-hanh/chi-so/{code}?lang=vi").text
+        assert f"Cách tính: {vietnamese}<br>" in page and english not in page
+        page = staff.get(f"/can-bo/dieu-hanh/chi-so/{code}?lang=en").text
+        assert f"Formula: {english}<br>" in page and vietnamese not in page
+        indicator = staff.get(f"/api/v1/ioc/indicators/{code}").json()["indicator"]
+        assert (indicator["formula_vi"], indicator["formula_en"]) == (vietnamese, english)

@@ -145,6 +145,7 @@ class IndicatorRead(BaseModel):
     name_en: str
     unit: str
     formula_vi: str
+    formula_en: str = ""  # empty while the domain has not written it
     direction: str
     target: float | None
     thresholds: list[float]
