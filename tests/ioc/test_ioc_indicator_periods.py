@@ -132,6 +132,9 @@ def test_the_widget_and_the_indicator_page_agree_and_say_which_period(app, city,
     english = staff.get("/can-bo/dieu-hanh/chi-so/dossiers.received?lang=en").text
     assert "By ward" in english and "Whole city" in english
     assert f"{before:%A} {before.day} {before:%B %Y}" in english
+    english_centre = staff.get("/ioc?lang=en").text  # names in English, figures written the English way
+    assert widget(english_centre, "dossiers.online_share").startswith("Dossiers submitted online 52.1% ▲")
+    assert widget(english_centre, "environment.flooded_streets").startswith("Street flooding events")
 
 
 def test_the_series_says_which_of_its_periods_is_still_running(app, city, settings, frozen):

@@ -81,6 +81,10 @@ class Indicator:
         """The domain that offers the indicator (the code's first part)."""
         return self.code.split(".", 1)[0]
 
+    def name(self, locale: str) -> str:
+        """The indicator's name in the page's language."""
+        return self.name_en if locale == "en" else self.name_vi
+
     def formula(self, locale: str) -> str:
         """The formula in the page's language: English when it is written, else Vietnamese."""
         return self.formula_en if locale == "en" and self.formula_en else self.formula_vi

@@ -67,10 +67,11 @@ CentreStaff = Annotated[
 
 
 def number(value: float | None, unit: str = "", locale: str = "vi") -> str:
-    """A figure in Vietnamese format with its unit in the page's language, or a dash."""
+    """A figure written the page's way (1.234,5 in Vietnamese, 1,234.5 in English, as the charts' legends
+    write it) with its unit in the page's language, or a dash."""
     if value is None:
         return "—"
-    text = format_decimal(round(value, 1), locale="vi_VN")
+    text = format_decimal(round(value, 1), locale="en_US" if locale == "en" else "vi_VN")
     suffix = _unit_words(locale).get(unit, unit)
     return f"{text}{suffix}" if suffix == "%" else f"{text} {suffix}".strip()
 
@@ -123,8 +124,7 @@ def _widgets(db: Any, settings: Any, locale: str, codes: list[str] | None = None
             {
                 **row,
                 "code": ind.code,
-                "name": ind.name_vi,
-                "name_en": ind.name_en,
+                "name": ind.name(locale),
                 "domain": ind.domain,
                 "text": number(value, ind.unit, locale),
                 "target_text": number(ind.target, ind.unit, locale),
