@@ -117,7 +117,7 @@
       return;
     }
     var xs = parts.line.map(seconds);
-    var line = lineSeries(parts, {});
+    var line = lineSeries(parts, { points: { fill: BLUE, size: 6 } });  // complete: filled; running: hollow
     var series = [{}].concat(line.series), data = [xs].concat(line.data);
     if (target !== null) {
       series.push({ stroke: GREEN, width: 1.5, dash: [6, 4], points: { show: false } });
