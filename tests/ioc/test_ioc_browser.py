@@ -4,6 +4,7 @@ the incident page, and its public alert is on the portal and in the CAP feed."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -54,6 +55,9 @@ def test_operator_handles_a_camera_accident_from_the_live_view_to_closure(live_s
         assert page.locator(".widget").count() >= 10
         assert "Mục tiêu" in page.inner_text(".widgets")
         page.wait_for_selector(".spark[data-points]", timeout=15000)
+        # a total's day so far (today's dossiers) is left off its sparkline, as off the indicator's chart
+        received = '.spark[data-spark="dossiers.received"][data-running]'
+        assert page.wait_for_selector(received, timeout=15000).get_attribute("data-running") == "apart"
         assert int(page.get_attribute("#ioc-map", "data-devices")) == 3
         open_before = int(page.get_attribute("#ioc-map", "data-incidents"))
         page.wait_for_selector("#feed[data-connected=true]", state="attached", timeout=10000)
@@ -95,6 +99,14 @@ def test_operator_handles_a_camera_accident_from_the_live_view_to_closure(live_s
 
         page.goto(f"{live_server}/canh-bao")
         assert "Tai nạn liên hoàn trên đường Yersin" in page.inner_text("#public-alerts")
+
+        # the year's chart of a total ends at the last complete month; the month so far is stated, not drawn
+        page.goto(f"{live_server}/can-bo/dieu-hanh/chi-so/dossiers.received")
+        chart = page.wait_for_selector("#chart[data-running]", timeout=15000)
+        assert chart.get_attribute("data-running") == "apart"
+        assert re.fullmatch(r"Tháng \d{1,2}/\d{4}: [\d.,]+", page.inner_text(".chart-current"))
+        note = page.inner_text(".chart-note")
+        assert "tính đến hiện tại: " in note and "không vẽ trên biểu đồ" in note
     feed = httpx.get(f"{live_server}/cap/alerts.atom").text
     assert "Tai nạn liên hoàn trên đường Yersin" in feed
     assert errors == []

@@ -132,3 +132,51 @@ def test_the_widget_and_the_indicator_page_agree_and_say_which_period(app, city,
     english = staff.get("/can-bo/dieu-hanh/chi-so/dossiers.received?lang=en").text
     assert "By ward" in english and "Whole city" in english
     assert f"{before:%A} {before.day} {before:%B %Y}" in english
+    english_centre = staff.get("/ioc?lang=en").text  # names in English, figures written the English way
+    assert widget(english_centre, "dossiers.online_share").startswith("Dossiers submitted online 52.1% ▲")
+    assert widget(english_centre, "environment.flooded_streets").startswith("Street flooding events")
+
+
+def test_the_series_says_which_of_its_periods_is_still_running(app, city, settings, frozen):
+    """The charts' data: each point carries its period's end and whether that period is still running, so
+    that a chart does not draw the month so far of a total (0 at 00:05) as if the month were over."""
+    ward = city_service.units_on(city, on=clock.today(settings), level="ward")[0].code
+    figures(city, settings, frozen, ward)
+    this_month, last_month = periods(frozen, "monthly", settings)
+    staff = browser(app, "vanhanh", [("operator", None)])
+
+    for code, accumulates in (("dossiers.received", True), ("dossiers.online_share", False)):
+        answer = staff.get(f"/api/v1/ioc/indicators/{code}", params={"frequency": "daily"}).json()
+        assert answer["indicator"]["accumulates"] is accumulates
+        *done, running = answer["points"]
+        assert running["running"] is True and all(p["running"] is False for p in done)
+        assert datetime.fromisoformat(running["end"]) > frozen >= datetime.fromisoformat(running["start"])
+        assert datetime.fromisoformat(done[-1]["end"]) == datetime.fromisoformat(running["start"])
+
+    months = staff.get("/api/v1/ioc/indicators/dossiers.received", params={"frequency": "monthly"}).json()
+    assert [(datetime.fromisoformat(p["start"]), p["value"], p["running"]) for p in months["points"]] == [
+        (last_month, 147.0, False),
+        (this_month, 0.0, True),
+    ]
+    ward_months = staff.get(
+        "/api/v1/ioc/indicators/dossiers.received", params={"frequency": "monthly", "ward": ward}
+    ).json()
+    assert [(p["value"], p["running"]) for p in ward_months["points"]] == [(27.0, False)]
+
+
+def test_the_indicator_page_says_how_it_is_computed_in_the_pages_language(app, city):
+    staff = browser(app, "vanhanh", [("operator", None)])
+    for code, vietnamese, english in (
+        ("dossiers.received", "số hồ sơ nộp trong kỳ", "dossiers submitted in the period"),
+        (
+            "feedback.share_within_deadline",
+            "phản ánh đã xử lý trong hạn / phản ánh đã xử lý × 100",
+            "reports resolved within their deadline / reports resolved × 100",
+        ),
+    ):
+        page = staff.get(f"/can-bo/dieu-hanh/chi-so/{code}?lang=vi").text
+        assert f"Cách tính: {vietnamese}<br>" in page and english not in page
+        page = staff.get(f"/can-bo/dieu-hanh/chi-so/{code}?lang=en").text
+        assert f"Formula: {english}<br>" in page and vietnamese not in page
+        indicator = staff.get(f"/api/v1/ioc/indicators/{code}").json()["indicator"]
+        assert (indicator["formula_vi"], indicator["formula_en"]) == (vietnamese, english)

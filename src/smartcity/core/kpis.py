@@ -74,11 +74,20 @@ class Indicator:
     frequency: Literal["hourly", "daily", "monthly"] = "daily"
     thresholds: tuple[float, ...] = field(default_factory=tuple)  # warning levels, in the unit
     accumulates: bool = False  # a total over the period: only a complete period is its value
+    formula_en: str = ""  # the formula in English words (English pages; formula_vi while it is missing)
 
     @property
     def domain(self) -> str:
         """The domain that offers the indicator (the code's first part)."""
         return self.code.split(".", 1)[0]
+
+    def name(self, locale: str) -> str:
+        """The indicator's name in the page's language."""
+        return self.name_en if locale == "en" else self.name_vi
+
+    def formula(self, locale: str) -> str:
+        """The formula in the page's language: English when it is written, else Vietnamese."""
+        return self.formula_en if locale == "en" and self.formula_en else self.formula_vi
 
 
 def per_ward(

@@ -97,6 +97,8 @@ INDICATORS: list[Indicator] = [
         name_en="Pupils in public schools",
         unit="count",
         formula_vi="Tổng sĩ số các lớp của năm học hiện tại (mầm non, tiểu học, THCS công lập)",
+        formula_en="Pupils in the classes of the current school year "
+        "(public preschools, primary and lower secondary schools)",
         direction="up",
         compute=_students,
         iso_reference="ISO 37120:2018, 6.1 (cần đối chiếu)",  # (check): the clause is not verified
@@ -108,6 +110,7 @@ INDICATORS: list[Indicator] = [
             name_en=f"Pupils per school{name_en}",
             unit="count",
             formula_vi=f"Tổng học sinh / số trường{name_vi}",
+            formula_en=f"All pupils / number of schools{name_en}",
             direction="down",
             compute=_per_school(level),
         )
@@ -125,6 +128,8 @@ INDICATORS: list[Indicator] = [
         unit="%",
         formula_vi="Lớp có sĩ số không vượt mức tối đa của điều lệ trường (mầm non theo nhóm tuổi; "
         "tiểu học 35; THCS 45) / tổng số lớp × 100",
+        formula_en="Classes no larger than the school charter's maximum (preschool: by age group; "
+        "primary: 35; lower secondary: 45) / all classes × 100",
         direction="up",
         compute=_within_norm,
         target=100.0,
@@ -135,6 +140,7 @@ INDICATORS: list[Indicator] = [
         name_en="Pupil attendance rate",
         unit="%",
         formula_vi="Lượt có mặt (kể cả đi muộn) / tổng lượt điểm danh trong kỳ × 100",
+        formula_en="Attendances (late arrivals included) / roll calls in the period × 100",
         direction="up",
         compute=_attendance,
         target=97.0,
@@ -146,6 +152,8 @@ INDICATORS: list[Indicator] = [
         name_en="Collection rate of school fees fallen due",
         unit="%",
         formula_vi="Số tiền đã thu trên các hóa đơn năm học đã đến hạn / số tiền của các hóa đơn đó × 100",
+        formula_en="Amount collected on the school year's invoices fallen due "
+        "/ amount of those invoices × 100",
         direction="up",
         compute=_ratio_of("fee_paid_vnd", "fee_billed_vnd"),  # collected over billed
         target=98.0,
@@ -157,6 +165,7 @@ INDICATORS: list[Indicator] = [
         name_en="Learning devices per 1,000 pupils",
         unit="per 1000",
         formula_vi="Máy tính, máy tính bảng dùng cho học sinh đang sử dụng / số học sinh × 1.000",
+        formula_en="Computers and tablets in use by pupils / pupils × 1,000",
         direction="up",
         compute=_ratio_of("devices", "students", 1000.0),
         iso_reference="ISO 37122:2019, 6.4 (cần đối chiếu)",  # (check): the clause is not verified
@@ -169,6 +178,8 @@ INDICATORS: list[Indicator] = [
         unit="%",
         formula_vi="Lớp có tiết học trực tuyến trong thời khóa biểu (hoặc báo cáo dạy trực tuyến, kết hợp) "
         "/ tổng số lớp × 100",
+        formula_en="Classes with online lessons on their timetable (or reported as taught online "
+        "or blended) / all classes × 100",
         direction="up",
         compute=_ratio_of("online_or_blended", "classes"),
         frequency="monthly",

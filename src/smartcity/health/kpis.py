@@ -47,6 +47,8 @@ INDICATORS: list[Indicator] = [
         unit="%",
         formula_vi="Số người có hồ sơ bệnh nhân và ít nhất một lần khám, chữa bệnh "
         "chia cho dân số của phường",
+        formula_en="People with a patient record and at least one visit or treatment, "
+        "divided by the ward's population",
         direction="up",
         compute=record_coverage,
         target=80.0,
@@ -59,6 +61,8 @@ INDICATORS: list[Indicator] = [
         name_en="Children with three doses of DTP-HepB-Hib",
         unit="%",
         formula_vi="Số trẻ đã qua tuổi mũi 3 (cộng 30 ngày) được tiêm đủ 3 mũi chia cho số trẻ đó",
+        formula_en="Children past the age of the third dose (plus 30 days) who had all three doses, "
+        "divided by the number of those children",
         direction="up",
         compute=immunisation_coverage,
         target=95.0,

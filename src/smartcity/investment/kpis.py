@@ -28,6 +28,8 @@ INDICATORS: list[Indicator] = [
         name_en="Public investment disbursement rate this year",
         unit="%",
         formula_vi="Vốn năm nay đã giải ngân trong hạn / vốn được giao năm nay (kế hoạch, điều chỉnh) × 100",
+        formula_en="This year's capital disbursed on time "
+        "/ capital allocated this year (plan, adjustments) × 100",
         direction="up",
         compute=_rate,
         target=95.0,
@@ -38,6 +40,8 @@ INDICATORS: list[Indicator] = [
         name_en="Projects under way on schedule",
         unit="%",
         formula_vi="Dự án đang thi công chưa quá ngày dự kiến hoàn thành / dự án đang thi công × 100",
+        formula_en="Projects under construction not past their planned completion date "
+        "/ projects under construction × 100",
         direction="up",
         compute=_on_schedule,
         target=90.0,

@@ -50,6 +50,7 @@ def indicator_read(indicator: Indicator) -> IndicatorRead:
         name_en=indicator.name_en,
         unit=indicator.unit,
         formula_vi=indicator.formula_vi,
+        formula_en=indicator.formula_en,
         direction=indicator.direction,
         target=indicator.target,
         thresholds=list(indicator.thresholds),

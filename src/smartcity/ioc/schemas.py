@@ -145,6 +145,7 @@ class IndicatorRead(BaseModel):
     name_en: str
     unit: str
     formula_vi: str
+    formula_en: str = ""  # empty while the domain has not written it
     direction: str
     target: float | None
     thresholds: list[float]
@@ -161,6 +162,8 @@ class PointRead(BaseModel):
     numerator: float | None = None
     denominator: float | None = None
     mapped: bool = False
+    end: datetime | None = None  # the period's end (exclusive)
+    running: bool = False  # the period has not ended: its value is one so far (see indicator.accumulates)
 
 
 class SeriesRead(BaseModel):

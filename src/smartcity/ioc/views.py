@@ -67,12 +67,18 @@ CentreStaff = Annotated[
 
 
 def number(value: float | None, unit: str = "", locale: str = "vi") -> str:
-    """A figure in Vietnamese format with its unit in the page's language, or a dash."""
+    """A figure written the page's way (1.234,5 in Vietnamese, 1,234.5 in English, as the charts' legends
+    write it) with its unit in the page's language, or a dash."""
     if value is None:
         return "—"
-    text = format_decimal(round(value, 1), locale="vi_VN")
-    suffix = UNIT_WORDS.get(locale, UNIT_WORDS["vi"]).get(unit, unit)
+    text = format_decimal(round(value, 1), locale="en_US" if locale == "en" else "vi_VN")
+    suffix = _unit_words(locale).get(unit, unit)
     return f"{text}{suffix}" if suffix == "%" else f"{text} {suffix}".strip()
+
+
+def _unit_words(locale: str) -> dict[str, str]:
+    """How the units are written in the page's language (the charts' legends write values as `number`)."""
+    return UNIT_WORDS.get(locale, UNIT_WORDS["vi"])
 
 
 RUNNING = {"vi": "tính đến hiện tại", "en": "so far"}
@@ -118,8 +124,7 @@ def _widgets(db: Any, settings: Any, locale: str, codes: list[str] | None = None
             {
                 **row,
                 "code": ind.code,
-                "name": ind.name_vi,
-                "name_en": ind.name_en,
+                "name": ind.name(locale),
                 "domain": ind.domain,
                 "text": number(value, ind.unit, locale),
                 "target_text": number(ind.target, ind.unit, locale),
@@ -358,6 +363,7 @@ def indicator(request: Request, code: str, db: DbDep, settings: SettingsDep, act
             "city_month_text": number(months.city, ind.unit, locale),
             "target_text": number(ind.target, ind.unit, locale),
             "domains": DOMAIN_NAMES,
+            "unit_words": _unit_words(locale),
         },
     )
 
@@ -367,13 +373,19 @@ def dashboard(
     request: Request, domain: str, db: DbDep, settings: SettingsDep, actor: CentreStaff
 ) -> Response:
     """A domain's dashboard: a chart for each of its indicators."""
-    widgets = [w for w in _widgets(db, settings, request_locale(request)) if w["domain"] == domain]
+    locale = request_locale(request)
+    widgets = [w for w in _widgets(db, settings, locale) if w["domain"] == domain]
     if not widgets:
         raise NotFound(f"No indicators for {domain}")
     return render(
         request,
         "ioc/dashboard.html",
-        {"widgets": widgets, "domain": domain, "domain_name": DOMAIN_NAMES.get(domain, domain)},
+        {
+            "widgets": widgets,
+            "domain": domain,
+            "domain_name": DOMAIN_NAMES.get(domain, domain),
+            "unit_words": _unit_words(locale),
+        },
     )
 
 

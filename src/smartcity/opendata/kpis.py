@@ -29,6 +29,7 @@ INDICATORS = [
         name_en="Open-data downloads",
         unit="count",
         formula_vi="Số lượt tải tệp (CSV, Excel, GeoJSON) của các bộ dữ liệu mở trong kỳ",
+        formula_en="Downloads of files (CSV, Excel, GeoJSON) of the open datasets in the period",
         direction="up",
         compute=downloads,
         iso_reference="ISO 37122:2019, 17.3",
@@ -41,6 +42,8 @@ INDICATORS = [
         name_en="Open-data API calls",
         unit="count",
         formula_vi="Số lượt gọi API CKAN (package_show, resource_show) và DCAT theo từng bộ dữ liệu trong kỳ",
+        formula_en="Calls of the CKAN API (package_show, resource_show) and of DCAT "
+        "naming a dataset in the period",
         direction="up",
         compute=api_calls,
         frequency="daily",

@@ -189,13 +189,16 @@ def _announce(db: Database, indicator: Indicator, start: datetime, values: list[
 
 @dataclass(frozen=True)
 class Point:
-    """One point of a series: period start, value, and whether wards were mapped across a reorganisation."""
+    """One point of a series: period start, value, and whether wards were mapped across a reorganisation;
+    `series` adds the period's end and whether it is still `running` (its value is one so far)."""
 
     start: datetime
     value: float | None
     numerator: float | None = None
     denominator: float | None = None
     mapped: bool = False
+    end: datetime | None = None
+    running: bool = False
 
 
 def series(
@@ -207,8 +210,11 @@ def series(
     ward: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    now: datetime | None = None,
 ) -> list[Point]:
-    """The indicator's values over time for the city, or for a ward of today's map (unit-of-date rule)."""
+    """The indicator's values over time for the city, or for a ward of today's map (unit-of-date rule),
+    each with its period's end and whether that period is still running at `now` (a value so far: for an
+    indicator that accumulates, not yet the period's value)."""
     indicator = get_indicator(db, code)
     frequency = frequency or indicator.frequency
     query = select(IndicatorValue).where(IndicatorValue.code == code, IndicatorValue.frequency == frequency)
@@ -219,13 +225,20 @@ def series(
     if ward is None:
         query = query.where(IndicatorValue.ward_code == "")
         rows = db.all(query.order_by(IndicatorValue.period_start))
-        return [Point(r.period_start, r.value, r.numerator, r.denominator) for r in rows]
-    before = _predecessor_weights(db, settings, ward)
-    query = query.where(IndicatorValue.ward_code.in_([ward, *before]))
-    rows = db.all(query.order_by(IndicatorValue.period_start))
-    return _ward_points(
-        indicator, rows, ward, before, _midnight(city_service.reorganisation_date(settings.city), settings)
-    )
+        points = [Point(r.period_start, r.value, r.numerator, r.denominator) for r in rows]
+    else:
+        before = _predecessor_weights(db, settings, ward)
+        query = query.where(IndicatorValue.ward_code.in_([ward, *before]))
+        rows = db.all(query.order_by(IndicatorValue.period_start))
+        cut = _midnight(city_service.reorganisation_date(settings.city), settings)
+        points = _ward_points(indicator, rows, ward, before, cut)
+    return [_dated(point, frequency, settings, now or clock.now()) for point in points]
+
+
+def _dated(point: Point, frequency: str, settings: Settings, now: datetime) -> Point:
+    """The point with its period's end and whether the period is still running at `now`."""
+    period = _period(point.start, frequency, settings, now)
+    return replace(point, end=period.end, running=period.running)
 
 
 def _predecessor_weights(db: Database, settings: Settings, ward: str) -> dict[str, float]:

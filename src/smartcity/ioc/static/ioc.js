@@ -22,13 +22,15 @@
   // ---- sparklines (asked for once the map has its layers, so that the map draws first)
   function sparklines() { document.querySelectorAll("[data-spark]").forEach(function (el) {
     json("/api/v1/ioc/indicators/" + encodeURIComponent(el.dataset.spark)).then(function (s) {
-      var pts = s.points.filter(function (p) { return p.value !== null; });
+      // a running period as the indicator charts draw it (charts.js): a total's is left off, a share's dashed
+      var parts = window.IocCharts.split(s.points, s.indicator.accumulates), pts = parts.line;
+      el.dataset.running = !parts.running ? "none" : parts.drawn ? "dashed" : "apart";
       if (pts.length < 2 || typeof uPlot === "undefined") { return; }
       var xs = pts.map(function (p) { return Date.parse(p.start) / 1000; });
-      var ys = pts.map(function (p) { return p.value; });
-      var series = [{}, { stroke: "#1f6feb", width: 1.5, fill: "rgba(31,111,235,.12)" }];
-      var data = [xs, ys];
-      if (s.indicator.target !== null) { series.push({ stroke: "#2da44e", width: 1, dash: [4, 3] }); data.push(xs.map(function () { return s.indicator.target; })); }
+      var line = window.IocCharts.lineSeries(parts, { width: 1.5, fill: "rgba(31,111,235,.12)", points: { show: false } }, 5);
+      var series = [{}].concat(line.series);
+      var data = [xs].concat(line.data);
+      if (s.indicator.target !== null) { series.push({ stroke: "#2da44e", width: 1, dash: [4, 3], points: { show: false } }); data.push(xs.map(function () { return s.indicator.target; })); }
       new uPlot({ width: el.clientWidth || 180, height: 42, cursor: { show: false }, legend: { show: false },
         axes: [{ show: false }, { show: false }], scales: { x: { time: true } }, series: series }, data, el);
       el.dataset.points = String(pts.length);
