@@ -131,6 +131,8 @@ def test_the_widget_and_the_indicator_page_agree_and_say_which_period(app, city,
     assert f"<td>{ward.name}</td><td>27</td>" in wards and "Toàn thành phố</th><td>147</td>" in wards
     english = staff.get("/can-bo/dieu-hanh/chi-so/dossiers.received?lang=en").text
     assert "By ward" in english and "Whole city" in english
+    assert "Chưa đặt mục tiêu" in page and "Mục tiêu: <strong>" not in page  # a count has no target, not "—"
+    assert "No target set" in english
     assert f"{before:%A} {before.day} {before:%B %Y}" in english
     english_centre = staff.get("/ioc?lang=en").text  # names in English, figures written the English way
     assert widget(english_centre, "dossiers.online_share").startswith("Dossiers submitted online 52.1% ▲")
