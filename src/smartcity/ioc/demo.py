@@ -52,7 +52,7 @@ PATHS = {
     "cancelled": ["cancelled"],
 }
 DAYS = 21
-HISTORY_MONTHS = 12
+HISTORY_MONTHS = 13  # twelve complete months for the charts, and the one running
 DAILY_DAYS = 30
 
 

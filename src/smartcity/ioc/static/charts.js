@@ -145,8 +145,16 @@
 
   window.IocCharts = { split: split, lineSeries: lineSeries };
 
+  // Twelve complete months before the running one: the API's default year would leave eleven.
+  function yearBefore() {
+    var d = new Date();
+    return new Date(Date.UTC(d.getUTCFullYear() - 1, d.getUTCMonth() - 1, 1)).toISOString();
+  }
+
   document.querySelectorAll(".chart[data-code]").forEach(function (el) {
-    fetch("/api/v1/ioc/indicators/" + encodeURIComponent(el.dataset.code) + "?frequency=" + (el.dataset.frequency || "monthly"), { credentials: "same-origin" })
+    var frequency = el.dataset.frequency || "monthly";
+    var since = frequency === "monthly" ? "&start=" + encodeURIComponent(yearBefore()) : "";
+    fetch("/api/v1/ioc/indicators/" + encodeURIComponent(el.dataset.code) + "?frequency=" + frequency + since, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (s) { draw(el, s); });
   });
