@@ -282,10 +282,12 @@ def _may_use(actor: Any, link: dict[str, Any]) -> bool:
     if units is None:
         return any(actor.has_role(role) for role in roles)
     prefixes = tuple(u for u in units if u is not None)
+    if (
+        None in units
+    ):  # a department's work: its units' holders, city-wide holders and admin (require_role_in)
+        return any(actor.has_role_in(role, prefixes) for role in roles)
     # An administrator holds no unit's work: a unit-only link (a school's own page) would answer 403.
-    return (actor.has_role("admin") and None in units) or any(
-        role in roles and (unit.startswith(prefixes) if unit else None in units) for role, unit in actor.roles
-    )
+    return any(role in roles and unit is not None and unit.startswith(prefixes) for role, unit in actor.roles)
 
 
 SYSTEM_ACTOR_NAME = "Hệ thống (tự động)"

@@ -15,11 +15,11 @@ from smartcity.cameras.schemas import EventIn, EventRead
 from smartcity.core.errors import BadRequest, ValidationFailed
 from smartcity.core.malware import Intake
 from smartcity.core.security import Actor
-from smartcity.web.deps import DbDep, SettingsDep, require_role
+from smartcity.web.deps import DbDep, SettingsDep, require_role, require_role_in
 
 router = APIRouter(prefix="/api/v1/cameras", tags=["cameras"])
 Sender = Depends(require_role("integrator", "operator"))
-Operator = Depends(require_role("operator"))
+Operator = Depends(require_role_in(("operator",), service.OPERATOR_UNITS, refusal=service.OPERATOR_REFUSAL))
 
 
 def _read(event: Any) -> EventRead:

@@ -38,6 +38,13 @@ SEVERITY = {
 }
 TRAFFIC_EVENTS = {"accident", "stopped_vehicle", "wrong_way", "flooding"}
 SNAPSHOT_TYPES = ("image/jpeg", "image/png")
+# Traffic and security cameras are run by the operations centre (TDM-IOC), the Urban Management division
+# (TDM-QLDT: traffic) and the people's committees (UBND-): their operators, or city-wide ones, or admin.
+OPERATOR_UNITS = ("TDM-IOC", "TDM-QLDT", "UBND-")
+OPERATOR_REFUSAL = (
+    "Việc này dành cho cán bộ vận hành của Trung tâm điều hành, Phòng Quản lý đô thị "
+    "và Ủy ban nhân dân thành phố, phường."
+)
 
 
 def _settings(db: Database) -> CamerasSettings:

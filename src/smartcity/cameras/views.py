@@ -11,12 +11,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from smartcity.cameras import service
 from smartcity.core import clock
 from smartcity.core.security import Actor
-from smartcity.web.deps import DbDep, SettingsDep, require_role
+from smartcity.web.deps import DbDep, SettingsDep, require_role_in, unit_scope
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-STAFF_LINKS = ({"label": "Camera giao thông và an ninh", "href": "/can-bo/camera", "roles": ("operator",)},)
-Operator = Annotated[Actor, Depends(require_role("operator"))]
+STAFF_LINKS = (
+    {
+        "label": "Camera giao thông và an ninh",
+        "href": "/can-bo/camera",
+        "roles": ("operator",),
+        "units": unit_scope(service.OPERATOR_UNITS),
+    },
+)
+Operator = Annotated[
+    Actor, Depends(require_role_in(("operator",), service.OPERATOR_UNITS, refusal=service.OPERATOR_REFUSAL))
+]
 KINDS = {"traffic": "Camera giao thông", "security": "Camera an ninh"}
 KIND_COLOURS = {"traffic": "#1565c0", "security": "#6a1b9a"}  # the map's dot and its legend, by kind
 CHART_W, CHART_H = 640, 140

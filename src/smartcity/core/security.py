@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 ROLE_SLUGS = (
@@ -52,6 +53,16 @@ class Actor:
             if held_role == role and (unit is None or held_unit is None or held_unit == unit):
                 return True
         return False
+
+    def has_role_in(self, role: str, units: Iterable[str]) -> bool:
+        """True if the actor holds `role` city-wide or in a unit whose code is, or begins with, one of `units`
+        (org-unit codes or code prefixes, e.g. "TDM-TCKH", "UBND-"); admin holds every role everywhere."""
+        prefixes = tuple(units)
+        return self.has_role("admin") or any(
+            self.has_role(role, unit)
+            for unit in self.units_for(role)
+            if unit is None or unit.startswith(prefixes)
+        )
 
     def units_for(self, role: str) -> set[str | None]:
         """The org units in which the actor holds `role`."""

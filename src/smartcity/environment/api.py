@@ -11,9 +11,12 @@ from smartcity.core import clock
 from smartcity.core.security import Actor
 from smartcity.environment import service
 from smartcity.environment.schemas import AqiRead, FloodEventRead, StationCreate, StationRead
-from smartcity.web.deps import DbDep, SettingsDep, require_role
+from smartcity.web.deps import DbDep, SettingsDep, require_role_in
 
 router = APIRouter(prefix="/api/v1/environment", tags=["environment"])
+
+
+operator = require_role_in(("operator",), service.OPERATOR_UNITS, refusal=service.OPERATOR_REFUSAL)
 
 
 @router.get("/stations", response_model=list[StationRead])
@@ -23,9 +26,7 @@ def stations(db: DbDep, kind: Literal["air", "flood"] | None = None) -> list[Sta
 
 
 @router.post("/stations", response_model=StationRead, status_code=201)
-def create_station(
-    data: StationCreate, db: DbDep, actor: Actor = Depends(require_role("operator"))
-) -> StationRead:
+def create_station(data: StationCreate, db: DbDep, actor: Actor = Depends(operator)) -> StationRead:
     """Install a station (registers its IoT device with the same id)."""
     return StationRead.model_validate(service.create_station(db, actor=actor, data=data))
 
@@ -57,6 +58,6 @@ def flood_events(db: DbDep, open_only: bool = False) -> list[FloodEventRead]:
 
 
 @router.post("/flood-events/{event_id}/acknowledge", response_model=FloodEventRead)
-def acknowledge(event_id: int, db: DbDep, actor: Actor = Depends(require_role("operator"))) -> FloodEventRead:
+def acknowledge(event_id: int, db: DbDep, actor: Actor = Depends(operator)) -> FloodEventRead:
     """An operator acknowledges a flood event."""
     return FloodEventRead.model_validate(service.acknowledge_flood(db, actor=actor, event_id=event_id))

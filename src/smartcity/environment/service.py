@@ -28,6 +28,14 @@ SYSTEM = Actor.system("environment")
 HOUR = timedelta(hours=1)
 DEVICE_TYPES = {"air": "air_quality", "flood": "flood_sensor"}
 LEVEL_KEY = "currentLevel"
+# Stations and flood events are run by the operations centre (TDM-IOC), the Natural Resources and Environment
+# division (TDM-TNMT) and the people's committees (UBND-: since 2025 the wards run their own streets):
+# their operators, or city-wide ones, or admin.
+OPERATOR_UNITS = ("TDM-IOC", "TDM-TNMT", "UBND-")
+OPERATOR_REFUSAL = (
+    "Việc này dành cho cán bộ vận hành của Trung tâm điều hành, Phòng Tài nguyên và Môi trường "
+    "và Ủy ban nhân dân thành phố, phường."
+)
 
 
 def _settings(settings: Settings | None) -> EnvironmentSettings:

@@ -12,12 +12,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from smartcity.core import clock
 from smartcity.environment import aqi, service
 from smartcity.environment.models import Station
-from smartcity.web.deps import DbDep, SettingsDep, UserDep, require_role
+from smartcity.web.deps import DbDep, SettingsDep, UserDep, require_role_in, unit_scope
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PUBLIC_LINKS = ({"label": "Chất lượng không khí", "href": "/moi-truong"},)
-STAFF_LINKS = ({"label": "Ngập nước đường phố", "href": "/can-bo/moi-truong/ngap", "roles": ("operator",)},)
+STAFF_LINKS = (
+    {
+        "label": "Ngập nước đường phố",
+        "href": "/can-bo/moi-truong/ngap",
+        "roles": ("operator",),
+        "units": unit_scope(service.OPERATOR_UNITS),
+    },
+)
+operator = require_role_in(("operator",), service.OPERATOR_UNITS, refusal=service.OPERATOR_REFUSAL)
 STATE_NAMES = {"rising": "Nước đang lên", "flooded": "Đường ngập", "receded": "Đã rút"}
 CHART_W, CHART_H = 640, 160
 # a flood gauge on the map (state -> colour, Vietnamese legend label), and a station without readings; the air
@@ -178,7 +186,7 @@ def station_page(station_id: str, request: Request, db: DbDep, settings: Setting
 @router.get(
     "/can-bo/moi-truong/ngap",
     response_class=HTMLResponse,
-    dependencies=[Depends(require_role("operator"))],
+    dependencies=[Depends(operator)],
 )
 def flood_board(request: Request, db: DbDep) -> HTMLResponse:
     """Operators' board of flood events: open ones first, with acknowledgement."""
@@ -192,7 +200,7 @@ def flood_board(request: Request, db: DbDep) -> HTMLResponse:
     )
 
 
-@router.post("/can-bo/moi-truong/ngap/{event_id}/xac-nhan", dependencies=[Depends(require_role("operator"))])
+@router.post("/can-bo/moi-truong/ngap/{event_id}/xac-nhan", dependencies=[Depends(operator)])
 def acknowledge(event_id: int, db: DbDep, actor: UserDep) -> RedirectResponse:
     """Acknowledge a flood event, then back to the board."""
     service.acknowledge_flood(db, actor=actor, event_id=event_id)

@@ -28,12 +28,20 @@ from smartcity.gis.schemas import (
     PlanCheck,
     PlanningInfo,
 )
-from smartcity.web.deps import ActorDep, get_db, require_role
+from smartcity.web.deps import ActorDep, get_db, require_role_in
 from smartcity.web.responses import pdf_response
 
 router = APIRouter(prefix="/api/v1/gis", tags=["gis"])
-Staff = Annotated[Actor, Depends(require_role("specialist", "head"))]
-Clerk = Annotated[Actor, Depends(require_role("clerk", "specialist", "head"))]
+Staff = Annotated[
+    Actor,
+    Depends(require_role_in(("specialist", "head"), service.EDITOR_UNITS, refusal=service.EDITOR_REFUSAL)),
+]
+Clerk = Annotated[
+    Actor,
+    Depends(
+        require_role_in(("clerk", "specialist", "head"), service.EDITOR_UNITS, refusal=service.EDITOR_REFUSAL)
+    ),
+]
 
 
 class PublishChange(BaseModel):
@@ -74,7 +82,7 @@ class FeatureCorrection(BaseModel):
 @router.get("/layers", response_model=list[LayerRead], summary="The layer registry")
 def layers(request: Request, actor: ActorDep) -> list[LayerRead]:
     """Published layers for everyone; every layer for staff."""
-    staff = any(actor.has_role(r) for r in service.EDITOR_ROLES)
+    staff = service.is_editor(actor)
     return service.list_layers(get_db(request), published_only=not staff)
 
 
@@ -189,7 +197,12 @@ def owner(request: Request, sheet_no: int, parcel_no: int, actor: Clerk) -> dict
     return {"parcel": key, "owner_ref": service.parcel_owner_reference(get_db(request), actor=actor, key=key)}
 
 
-Inspector = Annotated[Actor, Depends(require_role(*inspections.INSPECTOR_ROLES))]
+Inspector = Annotated[
+    Actor,
+    Depends(
+        require_role_in(inspections.INSPECTOR_ROLES, service.EDITOR_UNITS, refusal=service.EDITOR_REFUSAL)
+    ),
+]
 
 
 @router.post("/inspections", response_model=InspectionRead, status_code=201, summary="Record an inspection")
@@ -250,7 +263,7 @@ def export(
     format: Annotated[str, Query(pattern="^(geojson|gpkg|shp)$")] = "geojson",
 ) -> Response:
     """A published layer (any layer for staff) as GeoJSON, GeoPackage or zipped Shapefile (WGS 84)."""
-    staff = any(actor.has_role(r) for r in service.EDITOR_ROLES)
+    staff = service.is_editor(actor)
     content, media_type, filename = transfer.export_layer(
         get_db(request), slug=slug, fmt=format, published_only=not staff
     )

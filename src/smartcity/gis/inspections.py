@@ -15,12 +15,13 @@ from smartcity.gis.geo import parse_geojson
 from smartcity.gis.models import Inspection
 from smartcity.gis.planning import find_parcel
 from smartcity.gis.schemas import InspectionCreate, InspectionRead
+from smartcity.gis.store import EDITOR_UNITS
 
 INSPECTOR_ROLES = ("specialist", "head", "leader")
 
 
 def _require_inspector(actor: Actor) -> None:
-    if not any(actor.has_role(role) for role in INSPECTOR_ROLES):
+    if not any(actor.has_role_in(role, EDITOR_UNITS) for role in INSPECTOR_ROLES):
         raise Forbidden("Construction-order inspections are for staff (specialist, head, leader)")
 
 

@@ -16,7 +16,7 @@ from smartcity.gis import editor, feature_writes, planning
 from smartcity.gis import store as service
 from smartcity.gis.layers import LAND_USE_COLOURS, LAND_USE_NAMES
 from smartcity.gis.ogc import router as ogc_router
-from smartcity.web.deps import ActorDep, get_db, get_settings, login_redirect, verify_csrf
+from smartcity.web.deps import ActorDep, get_db, get_settings, login_redirect, unit_scope, verify_csrf
 from smartcity.web.forms import refusal_sentence
 from smartcity.web.templating import render
 
@@ -30,6 +30,7 @@ STAFF_LINKS = (
         "label": "Chỉnh sửa bản đồ (thửa đất, quy hoạch, địa chỉ)",
         "href": EDITOR_PATH,
         "roles": service.EDITOR_ROLES,
+        "units": unit_scope(service.EDITOR_UNITS),
     },
 )
 router.include_router(ogc_router)
@@ -93,8 +94,8 @@ def static(name: str) -> FileResponse:
 def _editor_denied(request: Request, actor: Actor) -> Response | None:
     if not actor.is_authenticated:
         return login_redirect(EDITOR_PATH)
-    if not any(actor.has_role(role) for role in service.EDITOR_ROLES):
-        error = Forbidden("Trang này dành cho chuyên viên, lãnh đạo hoặc quản trị.")
+    if not service.is_editor(actor):
+        error = Forbidden(service.EDITOR_REFUSAL)
         return render(request, "error.html", {"error": error}, status_code=403)
     return None
 

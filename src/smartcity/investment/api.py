@@ -26,12 +26,22 @@ from smartcity.investment.schemas import (
     ProgressIn,
     SettlementIn,
 )
-from smartcity.web.deps import DbDep, SettingsDep, require_role
+from smartcity.web.deps import DbDep, SettingsDep, require_role_in
 
 router = APIRouter(prefix="/api/v1/investment", tags=["investment"])
-# Finance officers are specialists/heads of the finance department; leaders read everything.
+# Public investment is the work of the Finance and Planning division (TDM-TCKH) and of the people's committees
+# (UBND-: the city's until 1 July 2025, each ward's since, which took over the district's public investment).
+# Their specialists, heads and leaders (or city-wide holders, or admin) record and read; no school's or
+# health station's staff does.
+FINANCE_UNITS = ("TDM-TCKH", "UBND-")
 FINANCE = ("specialist", "head", "leader", "admin")
 LEADERS = ("leader", "head", "specialist", "admin")
+FINANCE_REFUSAL = (
+    "Việc này dành cho cán bộ Phòng Tài chính – Kế hoạch và Ủy ban nhân dân thành phố, phường "
+    "phụ trách đầu tư công."
+)
+require_finance = require_role_in(FINANCE, FINANCE_UNITS, refusal=FINANCE_REFUSAL)
+require_leader = require_role_in(LEADERS, FINANCE_UNITS, refusal=FINANCE_REFUSAL)
 PROJECT_COLUMNS = [
     ("code", "Mã dự án"),
     ("name", "Tên dự án"),
@@ -74,7 +84,7 @@ def summary_data(db: Any, settings: Any) -> dict[str, Any]:
 
 
 @router.get("/summary", summary="Leader's figures")
-def summary(db: DbDep, settings: SettingsDep, _a: Actor = Depends(require_role(*LEADERS))) -> dict[str, Any]:
+def summary(db: DbDep, settings: SettingsDep, _a: Actor = Depends(require_leader)) -> dict[str, Any]:
     """Programme totals, road totals, this year's disbursement rate and the slowest projects."""
     return summary_data(db, settings)
 
@@ -119,7 +129,7 @@ def import_plan(
     db: DbDep,
     year: Annotated[int, Path(ge=2000, le=2100)],
     file: Annotated[UploadFile, File()],
-    actor: Actor = Depends(require_role(*FINANCE)),
+    actor: Actor = Depends(require_finance),
 ) -> dict[str, Any]:
     """Store a year's plan from XLSX: all rows or none; bad rows come back with their row numbers."""
     stored = service.import_plan_xlsx(db, actor=actor, year=year, content=file.file.read(5_000_000))
@@ -196,7 +206,7 @@ Year = Annotated[int, Query(ge=2000, le=2100)]
 
 @router.get("/disbursements", summary="Disbursement report of a plan year")
 def disbursements(
-    db: DbDep, year: Year, paging: PagingDep, _a: Actor = Depends(require_role(*LEADERS))
+    db: DbDep, year: Year, paging: PagingDep, _a: Actor = Depends(require_leader)
 ) -> Page[dict[str, Any]]:
     """Every payment charged to the year's plan, by date, with whether it counts within the deadline."""
     rows = service.disbursement_report(db, year=year)
@@ -204,7 +214,7 @@ def disbursements(
 
 
 @router.get("/disbursements.xlsx", summary="Disbursement report as XLSX")
-def disbursements_xlsx(db: DbDep, year: Year, _a: Actor = Depends(require_role(*LEADERS))) -> Response:
+def disbursements_xlsx(db: DbDep, year: Year, _a: Actor = Depends(require_leader)) -> Response:
     """The year's disbursement report as a spreadsheet."""
     rows = service.disbursement_report(db, year=year)
     return _xlsx(service.export_xlsx(rows, DISBURSEMENT_COLUMNS), f"giai-ngan-{year}.xlsx")
@@ -215,7 +225,7 @@ def rates_xlsx(
     db: DbDep,
     dimension: Annotated[str, Query(pattern="^(source|kind|investor|year)$")],
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    _a: Actor = Depends(require_role(*LEADERS)),
+    _a: Actor = Depends(require_leader),
 ) -> Response:
     """Allocated (plan and adjustments), disbursed within the deadline and rate by source, type, investor
     or year."""
@@ -224,14 +234,14 @@ def rates_xlsx(
 
 
 @router.get("/slowest.xlsx", summary="Slowest projects as XLSX")
-def slowest_xlsx(db: DbDep, settings: SettingsDep, _a: Actor = Depends(require_role(*LEADERS))) -> Response:
+def slowest_xlsx(db: DbDep, settings: SettingsDep, _a: Actor = Depends(require_leader)) -> Response:
     """This year's projects, slowest disbursement first."""
     rows = service.slowest_projects(db, year=clock.today(settings).year, limit=1000)
     return _xlsx(service.export_xlsx(rows, SLOW_COLUMNS), "du-an-giai-ngan-cham.xlsx")
 
 
 @router.get("/at-risk.xlsx", summary="Projects at risk as XLSX")
-def at_risk_xlsx(db: DbDep, settings: SettingsDep, _a: Actor = Depends(require_role(*LEADERS))) -> Response:
+def at_risk_xlsx(db: DbDep, settings: SettingsDep, _a: Actor = Depends(require_leader)) -> Response:
     """Projects at risk with their reasons."""
     rows = tracking.at_risk(db, today=clock.today(settings))
     return _xlsx(service.export_xlsx(rows, RISK_COLUMNS), "du-an-co-nguy-co.xlsx")
@@ -249,7 +259,7 @@ def project_money(db: DbDep, settings: SettingsDep, project_id: ProjectId) -> di
 
 @router.get("/at-risk", summary="Projects at risk with their reasons")
 def at_risk(
-    db: DbDep, settings: SettingsDep, paging: PagingDep, _a: Actor = Depends(require_role(*LEADERS))
+    db: DbDep, settings: SettingsDep, paging: PagingDep, _a: Actor = Depends(require_leader)
 ) -> Page[dict[str, Any]]:
     """Expired schedules, late milestones, guarantees expiring, capital past its deadline."""
     rows = tracking.at_risk(db, today=clock.today(settings))
@@ -263,7 +273,7 @@ def _write(action: Any, db: Any, actor: Actor, project_id: int, data: dict[str, 
 
 @router.post("/projects/{project_id}/decisions", status_code=201, summary="Record a decision")
 def post_decision(
-    db: DbDep, project_id: ProjectId, body: DecisionIn, actor: Actor = Depends(require_role(*FINANCE))
+    db: DbDep, project_id: ProjectId, body: DecisionIn, actor: Actor = Depends(require_finance)
 ) -> dict[str, Any]:
     """An approval or adjustment decision; the latest becomes the project's total investment."""
     return _write(tracking.add_decision, db, actor, project_id, body.model_dump())
@@ -271,7 +281,7 @@ def post_decision(
 
 @router.post("/projects/{project_id}/milestones", status_code=201, summary="Add a milestone")
 def post_milestone(
-    db: DbDep, project_id: ProjectId, body: MilestoneIn, actor: Actor = Depends(require_role(*FINANCE))
+    db: DbDep, project_id: ProjectId, body: MilestoneIn, actor: Actor = Depends(require_finance)
 ) -> dict[str, Any]:
     """A step of the schedule with its planned and actual dates."""
     return _write(tracking.add_milestone, db, actor, project_id, body.model_dump())
@@ -279,7 +289,7 @@ def post_milestone(
 
 @router.post("/projects/{project_id}/progress", status_code=201, summary="Report physical progress")
 def post_progress(
-    db: DbDep, project_id: ProjectId, body: ProgressIn, actor: Actor = Depends(require_role(*FINANCE))
+    db: DbDep, project_id: ProjectId, body: ProgressIn, actor: Actor = Depends(require_finance)
 ) -> dict[str, Any]:
     """Physical progress in percent on a day."""
     row = tracking.add_progress(
@@ -290,7 +300,7 @@ def post_progress(
 
 @router.post("/projects/{project_id}/contracts", status_code=201, summary="Record a contract")
 def post_contract(
-    db: DbDep, project_id: ProjectId, body: ContractIn, actor: Actor = Depends(require_role(*FINANCE))
+    db: DbDep, project_id: ProjectId, body: ContractIn, actor: Actor = Depends(require_finance)
 ) -> dict[str, Any]:
     """A contract with its contractor, value, dates and guarantees."""
     return _write(tracking.add_contract, db, actor, project_id, body.model_dump())
@@ -298,7 +308,7 @@ def post_contract(
 
 @router.post("/projects/{project_id}/delays", status_code=201, summary="Record a delay")
 def post_delay(
-    db: DbDep, project_id: ProjectId, body: DelayIn, actor: Actor = Depends(require_role(*FINANCE))
+    db: DbDep, project_id: ProjectId, body: DelayIn, actor: Actor = Depends(require_finance)
 ) -> dict[str, Any]:
     """A delay with its days and reason."""
     return _write(tracking.add_delay, db, actor, project_id, body.model_dump())
@@ -306,7 +316,7 @@ def post_delay(
 
 @router.post("/projects/{project_id}/medium-term", status_code=201, summary="Medium-term plan capital")
 def post_medium_term(
-    db: DbDep, project_id: ProjectId, body: MediumTermIn, actor: Actor = Depends(require_role(*FINANCE))
+    db: DbDep, project_id: ProjectId, body: MediumTermIn, actor: Actor = Depends(require_finance)
 ) -> dict[str, Any]:
     """Capital of the 2021–2025 or 2026–2030 plan from one source."""
     return _write(tracking.add_medium_term, db, actor, project_id, body.model_dump())
@@ -314,7 +324,7 @@ def post_medium_term(
 
 @router.post("/projects/{project_id}/adjustments", status_code=201, summary="Adjust the year's capital")
 def post_adjustment(
-    db: DbDep, project_id: ProjectId, body: AdjustmentIn, actor: Actor = Depends(require_role(*FINANCE))
+    db: DbDep, project_id: ProjectId, body: AdjustmentIn, actor: Actor = Depends(require_finance)
 ) -> dict[str, Any]:
     """Add to or cut the capital allocated in a year from one source."""
     return _write(tracking.add_adjustment, db, actor, project_id, body.model_dump())
@@ -322,7 +332,7 @@ def post_adjustment(
 
 @router.post("/projects/{project_id}/extensions", status_code=201, summary="Allow carry-over to year end")
 def post_extension(
-    db: DbDep, project_id: ProjectId, body: ExtensionIn, actor: Actor = Depends(require_role(*FINANCE))
+    db: DbDep, project_id: ProjectId, body: ExtensionIn, actor: Actor = Depends(require_finance)
 ) -> dict[str, Any]:
     """Let a year's capital be disbursed until 31 December of the next year."""
     return _write(tracking.allow_extension, db, actor, project_id, body.model_dump())
@@ -330,7 +340,7 @@ def post_extension(
 
 @router.post("/projects/{project_id}/settlement", status_code=201, summary="Record the final settlement")
 def post_settlement(
-    db: DbDep, project_id: ProjectId, body: SettlementIn, actor: Actor = Depends(require_role(*FINANCE))
+    db: DbDep, project_id: ProjectId, body: SettlementIn, actor: Actor = Depends(require_finance)
 ) -> dict[str, Any]:
     """The settled value, date and decision of a completed project."""
     return _write(tracking.settle, db, actor, project_id, body.model_dump())
@@ -346,7 +356,7 @@ async def post_photo(
     lon: Annotated[float | None, Form(ge=-180, le=180)] = None,
     lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
     caption: Annotated[str, Form(max_length=300)] = "",
-    actor: Actor = Depends(require_role(*FINANCE)),
+    actor: Actor = Depends(require_finance),
 ) -> dict[str, Any]:
     """A JPEG or PNG of the site (at most 8 MB) with its date and place; a thumbnail is made."""
     store = photos.photo_store(settings)

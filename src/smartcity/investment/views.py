@@ -16,16 +16,28 @@ from smartcity.core.errors import AppError, ValidationFailed
 from smartcity.core.malware import Intake
 from smartcity.core.security import Actor
 from smartcity.investment import photos, service, tracking
-from smartcity.investment.api import FINANCE, LEADERS, summary_data
-from smartcity.web.deps import DbDep, SettingsDep, require_role, verify_csrf
+from smartcity.investment.api import (
+    FINANCE,
+    FINANCE_UNITS,
+    LEADERS,
+    require_finance,
+    require_leader,
+    summary_data,
+)
+from smartcity.web.deps import DbDep, SettingsDep, unit_scope, verify_csrf
 from smartcity.web.forms import fixable_by_the_user, notice, redirect_with_notice, refusal_messages
 from smartcity.web.templating import render
 
 router = APIRouter()
 PUBLIC_LINKS = ({"label": "Công trình đầu tư công", "href": "/cong-trinh"},)
 STAFF_LINKS = (
-    {"label": "Đầu tư công", "href": "/can-bo/dau-tu", "roles": LEADERS},
-    {"label": "Nhập kế hoạch vốn năm", "href": "/can-bo/dau-tu/ke-hoach-von", "roles": FINANCE},
+    {"label": "Đầu tư công", "href": "/can-bo/dau-tu", "roles": LEADERS, "units": unit_scope(FINANCE_UNITS)},
+    {
+        "label": "Nhập kế hoạch vốn năm",
+        "href": "/can-bo/dau-tu/ke-hoach-von",
+        "roles": FINANCE,
+        "units": unit_scope(FINANCE_UNITS),
+    },
 )
 
 
@@ -51,7 +63,7 @@ def bars(rows: list[dict[str, Any]], *, label: str = "name") -> dict[str, Any]:
 
 @router.get("/can-bo/dau-tu", response_class=HTMLResponse)
 def dashboard(
-    request: Request, db: DbDep, settings: SettingsDep, _a: Actor = Depends(require_role(*LEADERS))
+    request: Request, db: DbDep, settings: SettingsDep, _a: Actor = Depends(require_leader)
 ) -> HTMLResponse:
     """The leader's dashboard: programme totals, this year's rate, charts, slowest projects."""
     data = summary_data(db, settings)
@@ -102,7 +114,7 @@ def project_page(
     db: DbDep,
     settings: SettingsDep,
     project_id: int,
-    _a: Actor = Depends(require_role(*LEADERS)),
+    _a: Actor = Depends(require_leader),
 ) -> HTMLResponse:
     """A project's page: facts, map, money by year and progress."""
     project = service.get_project(db, project_id)
@@ -142,7 +154,7 @@ def report_progress(
     project_id: int,
     ngay: Annotated[date, Form(title="Ngày báo cáo")],
     phan_tram: Annotated[int, Form(title="Khối lượng hoàn thành (%)")],
-    actor: Actor = Depends(require_role(*FINANCE)),
+    actor: Actor = Depends(require_finance),
 ) -> RedirectResponse:
     """The managing unit reports the physical progress of the works on a day."""
     service.get_project(db, project_id)
@@ -164,7 +176,7 @@ async def upload_photo(
     file: Annotated[UploadFile, File(title="Ảnh công trình")],
     ngay_chup: Annotated[date, Form(title="Ngày chụp")],
     ghi_chu: Annotated[str, Form(title="Ghi chú", max_length=300)] = "",
-    actor: Actor = Depends(require_role(*FINANCE)),
+    actor: Actor = Depends(require_finance),
 ) -> RedirectResponse:
     """A photo of the site with the day it was taken (JPEG or PNG, at most 8 MB)."""
     if ngay_chup > clock.today(settings):
@@ -217,7 +229,7 @@ def public_map(request: Request, db: DbDep, settings: SettingsDep, phuong: str |
 
 
 @router.get("/can-bo/dau-tu/ke-hoach-von", response_class=HTMLResponse)
-def plan_import_form(request: Request, _a: Actor = Depends(require_role(*FINANCE))) -> HTMLResponse:
+def plan_import_form(request: Request, _a: Actor = Depends(require_finance)) -> HTMLResponse:
     """The finance officer's form to import a yearly capital plan from XLSX."""
     return render(request, "investment/plan_import.html", {"errors": [], "message": ""})
 
@@ -228,7 +240,7 @@ async def plan_import(
     db: DbDep,
     year: Annotated[int, Form(title="Năm kế hoạch", ge=2000, le=2100)],
     file: Annotated[UploadFile, File(title="Tệp kế hoạch vốn")],
-    actor: Actor = Depends(require_role(*FINANCE)),
+    actor: Actor = Depends(require_finance),
 ) -> HTMLResponse:
     """Import the plan: all rows or none; every bad row shown with its number."""
     content = await file.read(5_000_000)

@@ -21,10 +21,10 @@ from smartcity.lighting.schemas import (
     TicketNote,
     TicketRead,
 )
-from smartcity.web.deps import DbDep, SettingsDep, require_role
+from smartcity.web.deps import DbDep, SettingsDep, require_role_in
 
 router = APIRouter(prefix="/api/v1/lighting", tags=["lighting"])
-Operator = Depends(require_role("operator"))
+Operator = Depends(require_role_in(("operator",), service.OPERATOR_UNITS, refusal=service.OPERATOR_REFUSAL))
 
 
 @router.get("/groups", response_model=list[GroupRead])

@@ -19,15 +19,27 @@ from smartcity.lighting.config import LightingSettings
 from smartcity.lighting.faults import FAULT_NAMES
 from smartcity.lighting.schedule import EVENT_NAMES
 from smartcity.lighting.schemas import ExceptionCreate
-from smartcity.web.deps import DbDep, SettingsDep, require_role
+from smartcity.web.deps import DbDep, SettingsDep, require_role_in, unit_scope
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 STAFF_LINKS = (
-    {"label": "Chiếu sáng công cộng", "href": "/can-bo/chieu-sang", "roles": ("operator",)},
-    {"label": "Phiếu sửa chữa đèn đường", "href": "/can-bo/chieu-sang/phieu", "roles": ("operator",)},
+    {
+        "label": "Chiếu sáng công cộng",
+        "href": "/can-bo/chieu-sang",
+        "roles": ("operator",),
+        "units": unit_scope(service.OPERATOR_UNITS),
+    },
+    {
+        "label": "Phiếu sửa chữa đèn đường",
+        "href": "/can-bo/chieu-sang/phieu",
+        "roles": ("operator",),
+        "units": unit_scope(service.OPERATOR_UNITS),
+    },
 )
-Operator = Annotated[Actor, Depends(require_role("operator"))]
+Operator = Annotated[
+    Actor, Depends(require_role_in(("operator",), service.OPERATOR_UNITS, refusal=service.OPERATOR_REFUSAL))
+]
 CHART_W, CHART_H = 640, 160
 
 

@@ -10,10 +10,10 @@ from smartcity.core import clock
 from smartcity.core.security import Actor
 from smartcity.waste import service
 from smartcity.waste.schemas import CollectionCreate, PlanRead, RouteRead
-from smartcity.web.deps import DbDep, SettingsDep, require_role
+from smartcity.web.deps import DbDep, SettingsDep, require_role_in
 
 router = APIRouter(prefix="/api/v1/waste", tags=["waste"])
-Operator = Depends(require_role("operator"))
+Operator = Depends(require_role_in(("operator",), service.OPERATOR_UNITS, refusal=service.OPERATOR_REFUSAL))
 
 
 def _plan_read(db: DbDep, plan: service.Plan) -> PlanRead:

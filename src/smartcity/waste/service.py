@@ -25,6 +25,14 @@ from smartcity.waste.schemas import CollectionCreate, ContainerCreate, DepotCrea
 
 SYSTEM = Actor.system("waste")
 FILL = "fillingLevel"
+# Waste collection is run by the operations centre (TDM-IOC), the Natural Resources and Environment
+# (TDM-TNMT) and Urban Management (TDM-QLDT) divisions and the people's committees (UBND-): their operators,
+# or city-wide ones, or admin.
+OPERATOR_UNITS = ("TDM-IOC", "TDM-TNMT", "TDM-QLDT", "UBND-")
+OPERATOR_REFUSAL = (
+    "Việc này dành cho cán bộ vận hành của Trung tâm điều hành, Phòng Tài nguyên và Môi trường, "
+    "Phòng Quản lý đô thị và Ủy ban nhân dân thành phố, phường."
+)
 KINDS = {"surface": "Thùng nổi", "underground": "Thùng ngầm"}
 WASTE_KINDS = {"recyclable": "Rác tái chế", "food": "Rác thực phẩm", "other": "Rác khác"}
 ALARM_NAMES = {"overflow": "Tràn rác", "fire": "Cháy trong thùng", "tilt": "Thùng bị đổ, nghiêng"}

@@ -13,12 +13,21 @@ from smartcity.core.security import Actor
 from smartcity.waste import service
 from smartcity.waste.schemas import CollectionCreate
 from smartcity.waste.sheet import route_sheet
-from smartcity.web.deps import DbDep, SettingsDep, require_role
+from smartcity.web.deps import DbDep, SettingsDep, require_role_in, unit_scope
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-STAFF_LINKS = ({"label": "Thu gom rác thông minh", "href": "/can-bo/thu-gom", "roles": ("operator",)},)
-Operator = Annotated[Actor, Depends(require_role("operator"))]
+STAFF_LINKS = (
+    {
+        "label": "Thu gom rác thông minh",
+        "href": "/can-bo/thu-gom",
+        "roles": ("operator",),
+        "units": unit_scope(service.OPERATOR_UNITS),
+    },
+)
+Operator = Annotated[
+    Actor, Depends(require_role_in(("operator",), service.OPERATOR_UNITS, refusal=service.OPERATOR_REFUSAL))
+]
 ROUTE_COLOURS = ("#1565c0", "#2e7d32", "#c62828", "#6a1b9a", "#ef6c00", "#00838f")
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -53,6 +53,8 @@ __all__ = [
     "require_page_actor",
     "require_page_role",
     "require_role",
+    "require_role_in",
+    "unit_scope",
     "verify_csrf",
 ]
 
@@ -216,6 +218,37 @@ def require_role(*slugs: str) -> Callable[..., Awaitable[Actor]]:
 
     _require.__name__ = f"require_role_{'_'.join(slugs)}"
     return _require
+
+
+def require_role_in(
+    roles: Iterable[str], units: Iterable[str], *, refusal: str
+) -> Callable[..., Awaitable[Actor]]:
+    """A dependency for a department's work: the caller, who must hold one of `roles` city-wide or in one of
+    `units` (org-unit codes or code prefixes the owning domain declares; admin passes), else 403 — a problem
+    for the API, the error page saying `refusal` (Vietnamese: whose staff may do this) for a page.
+
+    Use `require_role` where any unit is right (a clerk's own queue, filtered by the clerk's units)."""
+    slugs, scope = tuple(roles), tuple(units)
+    if not slugs or not scope:
+        raise ValueError("require_role_in needs at least one role slug and one unit")
+
+    async def _require(actor: Actor = Depends(require_actor)) -> Actor:
+        if not any(actor.has_role_in(slug, scope) for slug in slugs):
+            error = Forbidden(
+                f"This needs one of the roles {', '.join(slugs)} in one of the units {', '.join(scope)} "
+                "(or city-wide)."
+            )
+            error.page_message = refusal
+            raise error
+        return actor
+
+    _require.__name__ = f"require_role_in_{'_'.join(slugs)}"
+    return _require
+
+
+def unit_scope(units: Iterable[str]) -> tuple[str | None, ...]:
+    """The `"units"` of a staff link for work of these units: their holders, city-wide holders and admin."""
+    return (*units, None)
 
 
 DbDep = Annotated[Database, Depends(get_db)]

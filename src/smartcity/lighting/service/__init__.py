@@ -31,3 +31,11 @@ from smartcity.lighting.service.maintenance import (  # noqa: F401
     get_ticket,
     list_tickets,
 )
+
+# Street lighting is run by the operations centre (TDM-IOC), the Urban Management division (TDM-QLDT) and the
+# people's committees (UBND-): their operators, or city-wide ones, or admin.
+OPERATOR_UNITS = ("TDM-IOC", "TDM-QLDT", "UBND-")
+OPERATOR_REFUSAL = (
+    "Việc này dành cho cán bộ vận hành của Trung tâm điều hành, Phòng Quản lý đô thị "
+    "và Ủy ban nhân dân thành phố, phường."
+)
