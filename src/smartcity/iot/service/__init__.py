@@ -20,6 +20,7 @@ from smartcity.iot.service.common import CSV_COLUMNS, FINAL_COMMAND_STATES, INGE
 from smartcity.iot.service.ingestion import (  # noqa: F401
     IngestOutcome,
     check_silent_devices,
+    forget_watch,
     ingest,
     prepare_ingest,
 )
