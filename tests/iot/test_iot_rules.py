@@ -14,6 +14,7 @@ from smartcity.core import clock
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.outbox import OutboxMessage
 from smartcity.iot import service
+from smartcity.iot.events import AlarmRaised
 from smartcity.iot.pipeline import Envelope
 from smartcity.iot.schemas import RuleCreate
 from smartcity.iot.service import ingestion
@@ -56,6 +57,9 @@ def test_threshold_raises_once_and_clears_when_back(db, add_device):
     assert total == 1 and alarms[0].severity == "high" and alarms[0].value == 92
     raised = events(db, "iot.AlarmRaised")
     assert len(raised) == 1 and raised[0]["device_id"] == "WC-1" and raised[0]["lon"] is not None
+    assert raised[0]["rule_kind"] == "threshold"
+    stored_before = {k: v for k, v in raised[0].items() if k != "rule_kind"}  # an event from before the field
+    assert AlarmRaised.from_payload(stored_before).rule_kind is None
     send(db, "WC-1", {"fillingLevel": 5}, 3)
     assert service.list_alarms(db, state="open")[1] == 0
     assert len(events(db, "iot.AlarmCleared")) == 1

@@ -34,11 +34,19 @@ def _when(text: str) -> datetime | None:
     return moment if clock.now() - moment <= STALE_AFTER else None
 
 
+# Alarms about a device itself, not about the city: it stopped sending. They stay on the device alarms page
+# (device maintenance) and open no incident.
+DEVICE_ONLY_RULE_KINDS = frozenset({"no_data"})
+
+
 def incident_from_alarm(event: AlarmRaised, db: Database) -> None:
-    """A recent device alarm with a location opens (or joins) an incident; informational alarms do not."""
+    """A recent device alarm with a location opens (or joins) an incident; informational alarms and a
+    device's lost connection do not."""
     severity = ALARM_SEVERITY.get(event.severity, 2)
     at = _when(event.raised_at)
     if event.lon is None or event.lat is None or severity < 2 or at is None:
+        return
+    if event.rule_kind in DEVICE_ONLY_RULE_KINDS:
         return
     data = EventIn(
         type=ALARM_TYPE_BY_DEVICE.get(event.device_type, "power_outage"),
