@@ -9,6 +9,7 @@ from typing import Any
 from smartcity.core import clock
 from smartcity.core.pages import PageParams
 from smartcity.ioc import service as ioc
+from smartcity.ioc.catalogue import ALARM_INCIDENTS, TYPES
 from smartcity.iot import service as iot
 from smartcity.iot.pipeline import Envelope
 from smartcity.iot.schemas import DeviceCreate, RuleCreate
@@ -44,3 +45,45 @@ def test_a_device_that_lost_its_connection_opens_no_incident(city, settings):
     [alarm] = iot.list_alarms(city, state="open")[0]
     assert alarm.device_id == "G-BD-1-01"  # on the device alarms page
     assert _incidents(city) == []  # not a city incident
+
+
+def test_a_hot_waste_bin_opens_a_fire_incident_and_a_full_one_waste_overflow(city, settings):
+    _device(city, "G-BD-1-01", "waste_container")
+    _device(city, "G-BD-1-02", "waste_container")
+    for device_id in ("G-BD-1-01", "G-BD-1-02"):
+        _send(city, device_id, f"{device_id}-0", {"fillingLevel": 40, "temperature": 31})
+    for name, key, value, severity in (
+        ("Nhiệt độ trong thùng rác cao (nguy cơ cháy)", "temperature", 60, "critical"),
+        ("Thùng rác ngầm sắp đầy", "fillingLevel", 90, "medium"),
+    ):
+        over = {"op": ">", "value": value}
+        _rule(city, name, "threshold", over, device_type="waste_container", key=key, severity=severity)
+    _send(city, "G-BD-1-01", "hot", {"temperature": 95})
+    _send(city, "G-BD-1-02", "full", {"fillingLevel": 97})
+    by_title = {i.title: i for i in _incidents(city)}
+    assert by_title.keys() == {
+        "Nhiệt độ trong thùng rác cao (nguy cơ cháy) — G-BD-1-01",
+        "Thùng rác ngầm sắp đầy — G-BD-1-02",
+    }
+    fire = by_title["Nhiệt độ trong thùng rác cao (nguy cơ cháy) — G-BD-1-01"]
+    assert fire.type == "fire" and fire.severity == 4
+    assert by_title["Thùng rác ngầm sắp đầy — G-BD-1-02"].type == "waste_overflow"
+
+
+def test_an_alarm_on_the_device_itself_opens_no_incident(city, settings):
+    _device(city, "SL-7", "streetlight")
+    _rule(city, "Pin yếu", "threshold", {"op": "<", "value": 20}, key="batteryLevel", severity="medium")
+    _rule(city, "Điện áp thấp", "threshold", {"op": "<", "value": 190}, key="voltage", severity="medium")
+    _send(city, "SL-7", "m1", {"batteryLevel": 10})
+    assert _incidents(city) == []  # a flat battery is the device's maintenance
+    _send(city, "SL-7", "m2", {"voltage": 150})
+    [incident] = _incidents(city)
+    assert incident.type == "power_outage" and incident.title == "Điện áp thấp — SL-7"
+
+
+def test_every_measurement_of_the_table_is_a_key_of_its_device_type():
+    keys = {t["slug"]: {k["name"] for k in t["keys"]} for t in iot.known_types()}
+    for kind, measured in ALARM_INCIDENTS.items():
+        assert kind in TYPES
+        for device_type, names in measured.items():
+            assert set(names) <= keys[device_type], (kind, device_type)

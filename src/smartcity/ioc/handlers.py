@@ -16,7 +16,7 @@ from smartcity.core.outbox import Handler
 from smartcity.core.security import Actor
 from smartcity.feedback.events import UrgentReportFlagged
 from smartcity.ioc import service
-from smartcity.ioc.catalogue import ALARM_SEVERITY, ALARM_TYPE_BY_DEVICE, type_of_report
+from smartcity.ioc.catalogue import ALARM_SEVERITY, type_of_alarm, type_of_report
 from smartcity.ioc.schemas import EventIn
 from smartcity.iot.events import AlarmRaised
 
@@ -34,22 +34,19 @@ def _when(text: str) -> datetime | None:
     return moment if clock.now() - moment <= STALE_AFTER else None
 
 
-# Alarms about a device itself, not about the city: it stopped sending. They stay on the device alarms page
-# (device maintenance) and open no incident.
-DEVICE_ONLY_RULE_KINDS = frozenset({"no_data"})
-
-
 def incident_from_alarm(event: AlarmRaised, db: Database) -> None:
-    """A recent device alarm with a location opens (or joins) an incident; informational alarms and a
-    device's lost connection do not."""
+    """A recent device alarm with a location opens (or joins) an incident of the type of what was measured
+    (catalogue.ALARM_INCIDENTS); informational alarms, a device's lost connection and its own troubles (a
+    battery, the radio signal) do not."""
     severity = ALARM_SEVERITY.get(event.severity, 2)
     at = _when(event.raised_at)
     if event.lon is None or event.lat is None or severity < 2 or at is None:
         return
-    if event.rule_kind in DEVICE_ONLY_RULE_KINDS:
+    kind = type_of_alarm(event.rule_kind, event.device_type, event.key)
+    if kind is None:  # the device's own maintenance: the device alarms page shows it
         return
     data = EventIn(
-        type=ALARM_TYPE_BY_DEVICE.get(event.device_type, "power_outage"),
+        type=kind,
         severity=severity,
         lon=event.lon,
         lat=event.lat,
