@@ -10,10 +10,11 @@ from smartcity.core import clock
 from smartcity.core.pages import PageParams
 from smartcity.ioc import service as ioc
 from smartcity.ioc.catalogue import ALARM_INCIDENTS, TYPES
+from smartcity.ioc.schemas import EventIn
 from smartcity.iot import service as iot
 from smartcity.iot.pipeline import Envelope
 from smartcity.iot.schemas import DeviceCreate, RuleCreate
-from tests.ioc.conftest import SYSTEM, YERSIN
+from tests.ioc.conftest import OPERATOR, SYSTEM, YERSIN
 
 
 def _device(db, device_id: str, kind: str) -> None:  # type: ignore[no-untyped-def]
@@ -87,3 +88,68 @@ def test_every_measurement_of_the_table_is_a_key_of_its_device_type():
         assert kind in TYPES
         for device_type, names in measured.items():
             assert set(names) <= keys[device_type], (kind, device_type)
+
+
+def _hot_bins(db, *device_ids: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Bins whose temperature alarm opened (or joined) a fire incident: {device id: incident code}."""
+    over = {"op": ">", "value": 60}
+    _rule(
+        db, "Nóng", "threshold", over, device_type="waste_container", key="temperature", severity="critical"
+    )
+    for device_id in device_ids:
+        _device(db, device_id, "waste_container")
+        _send(db, device_id, f"{device_id}-hot", {"temperature": 95})
+    codes = {}
+    for incident in _incidents(db):
+        for link in ioc.get_incident(db, code=incident.code).links:
+            if link.kind == "alarm":
+                codes[link.label.split(" — ")[-1]] = incident.code
+    return codes
+
+
+def _texts(db, code: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return [e.text for e in ioc.get_incident(db, code=code).timeline]
+
+
+def test_an_alarm_that_ends_by_itself_resolves_the_incident_nobody_took_up(city, settings):
+    code = _hot_bins(city, "G-BD-1-01")["G-BD-1-01"]
+    assert ioc.get_incident(city, code=code).state == "new"
+    _send(city, "G-BD-1-01", "cool", {"temperature": 35})  # the alarm clears itself
+    assert iot.list_alarms(city, state="open")[1] == 0
+    incident = ioc.get_incident(city, code=code)
+    assert incident.state == "resolved" and incident.resolved_at is not None
+    texts = _texts(city, code)
+    assert "Cảnh báo thiết bị đã tự hết: Nóng — G-BD-1-01" in texts
+    assert texts[-1] == "Mới → Đã khắc phục: Cảnh báo thiết bị đã tự hết"
+    assert ioc.get_incident(city, code=code).timeline[-1].actor == "system:ioc.alarms"
+
+
+def test_an_incident_taken_up_stays_open_and_records_that_its_alarm_ended(city, settings):
+    code = _hot_bins(city, "G-BD-1-01")["G-BD-1-01"]
+    ioc.transition(city, actor=OPERATOR, settings=settings, code=code, to="acknowledged")
+    _send(city, "G-BD-1-01", "cool", {"temperature": 35})
+    incident = ioc.get_incident(city, code=code)
+    assert incident.state == "acknowledged"  # the people on it decide when it is over
+    assert _texts(city, code)[-1] == "Cảnh báo thiết bị đã tự hết: Nóng — G-BD-1-01"
+
+
+def test_an_incident_is_resolved_only_when_every_alarm_behind_it_has_ended(city, settings):
+    codes = _hot_bins(city, "G-BD-1-01", "G-BD-1-02")
+    assert codes["G-BD-1-01"] == codes["G-BD-1-02"]  # the second bin's alarm joined the first's incident
+    code = codes["G-BD-1-01"]
+    _send(city, "G-BD-1-01", "cool", {"temperature": 35})
+    assert ioc.get_incident(city, code=code).state == "new"
+    [alarm] = iot.list_alarms(city, state="open")[0]
+    iot.clear_alarm(city, actor=OPERATOR, alarm_id=alarm.id)  # by hand, on the device alarms page
+    assert ioc.get_incident(city, code=code).state == "resolved"
+    assert _texts(city, code)[-1] == "Mới → Đã khắc phục: Cảnh báo thiết bị đã được đóng thủ công"
+
+
+def test_an_incident_a_person_added_to_is_not_resolved_by_its_alarm(city, settings):
+    code = _hot_bins(city, "G-BD-1-01")["G-BD-1-01"]
+    report = EventIn(type="fire", severity=4, lon=YERSIN[0], lat=YERSIN[1], source="manual", title="Khói")
+    merged, joined = ioc.receive_event(city, actor=OPERATOR, settings=settings, data=report)
+    assert joined and merged.code == code
+    _send(city, "G-BD-1-01", "cool", {"temperature": 35})
+    assert ioc.get_incident(city, code=code).state == "new"
+    assert _texts(city, code)[-1] == "Cảnh báo thiết bị đã tự hết: Nóng — G-BD-1-01"

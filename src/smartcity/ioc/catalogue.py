@@ -68,6 +68,10 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "closed": (),
     "cancelled": (),
 }
+# What the platform alone may do besides (operators' choices stay TRANSITIONS): resolve an incident nobody
+# has taken up once every device alarm behind it has cleared (service.alarm_cleared). Through acknowledged and
+# active it would publish a public alert (alerts.auto_alert) and count as taken up by somebody.
+SYSTEM_TRANSITIONS: dict[str, tuple[str, ...]] = {"new": ("resolved",)}
 
 STAGES: dict[int, tuple[str, str]] = {
     0: ("Bình thường", "Normal"),
@@ -157,6 +161,17 @@ def type_of_alarm(rule_kind: str | None, device_type: str, key: str | None) -> s
     if rule_kind in DEVICE_ONLY_RULE_KINDS or key is None:
         return None
     return _INCIDENT_BY_MEASUREMENT.get((device_type, key))
+
+
+def alarm_ref(alarm_id: int) -> str:
+    """The source reference of an incident's event that was a device alarm."""
+    return f"alarm:{alarm_id}"
+
+
+def alarm_of(source_ref: str) -> int | None:
+    """The device alarm an event's source reference names (alarm_ref), or None."""
+    kind, _, number = source_ref.partition(":")
+    return int(number) if kind == "alarm" and number.isdigit() else None
 
 
 def type_of_report(category_code: str) -> str:

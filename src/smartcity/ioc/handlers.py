@@ -1,5 +1,5 @@
 """How the operations centre reacts to other domains' events: alarms, urgent reports and camera events
-become incidents.
+become incidents; an alarm that ends is written on its incident.
 
 Detectors without a domain of their own reach the centre through `POST /api/v1/ioc/events`; a domain that
 publishes events (cameras.CameraEventReported) is mapped to `service.receive_event` here.
@@ -16,9 +16,9 @@ from smartcity.core.outbox import Handler
 from smartcity.core.security import Actor
 from smartcity.feedback.events import UrgentReportFlagged
 from smartcity.ioc import service
-from smartcity.ioc.catalogue import ALARM_SEVERITY, type_of_alarm, type_of_report
+from smartcity.ioc.catalogue import ALARM_SEVERITY, alarm_ref, type_of_alarm, type_of_report
 from smartcity.ioc.schemas import EventIn
-from smartcity.iot.events import AlarmRaised
+from smartcity.iot.events import AlarmCleared, AlarmRaised
 
 STALE_AFTER = timedelta(hours=6)
 
@@ -51,11 +51,18 @@ def incident_from_alarm(event: AlarmRaised, db: Database) -> None:
         lon=event.lon,
         lat=event.lat,
         source="alarm",
-        source_ref=f"alarm:{event.alarm_id}",
+        source_ref=alarm_ref(event.alarm_id),
         title=f"{event.rule_name} — {event.device_id}",
         description=event.message,
     )
     service.receive_event(db, actor=Actor.system("ioc.alarms"), settings=db.settings, data=data)
+
+
+def incident_alarm_cleared(event: AlarmCleared, db: Database) -> None:
+    """An alarm that opened or joined an incident ended: the incident records it (and may be resolved)."""
+    service.alarm_cleared(
+        db, actor=Actor.system("ioc.alarms"), settings=db.settings, alarm_id=event.alarm_id, by=event.by
+    )
 
 
 def incident_from_report(event: UrgentReportFlagged, db: Database) -> None:
@@ -114,6 +121,7 @@ def _typed(func: object) -> Handler:
 
 HANDLERS: dict[str, list[Handler]] = {
     "iot.AlarmRaised": [_typed(incident_from_alarm)],
+    "iot.AlarmCleared": [_typed(incident_alarm_cleared)],
     "feedback.UrgentReportFlagged": [_typed(incident_from_report)],
     "cameras.CameraEventReported": [_typed(incident_from_camera)],
 }

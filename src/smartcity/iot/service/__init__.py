@@ -49,6 +49,7 @@ from smartcity.iot.service.rules_and_alarms import (  # noqa: F401
     known_types,
     list_alarms,
     list_rules,
+    open_alarm_ids,
     rule_snapshot,
     update_rule,
 )
