@@ -24,6 +24,7 @@ from smartcity.core.config import Settings
 from smartcity.core.db import Base, Database
 from smartcity.core.migrate import upgrade
 from smartcity.domains import import_models, register_handlers
+from smartcity.iot import service as iot_service
 
 # Property tests are not timed: a loaded CI machine must not fail them (speed is measured under bench/).
 hypothesis_settings.register_profile("smartcity", deadline=None)
@@ -231,6 +232,7 @@ def db(
     assert postgres_database is not None
     _truncate_all(postgres_database)
     unit_lists.forget(postgres_database)  # this process's lists of units of the emptied database
+    iot_service.forget_watch(postgres_database)  # and its watch for silent devices
     postgres_database.bind_settings(_test_settings(tmp_path, postgres_database.url))
     yield postgres_database
 

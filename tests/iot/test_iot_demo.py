@@ -21,6 +21,7 @@ def no_data_rules(db) -> list:  # type: ignore[no-untyped-def]
 def test_the_demo_no_data_alarm_does_not_repeat_its_reason(db, settings, add_device):
     load_demo(db, settings=settings, actor=SYSTEM)
     add_device("SL-1")
+    service.check_silent_devices(db, now=T0)  # the platform listens from T0
     body = message("m1", {"dimLevel": 50}, ts=T0)
     service.ingest(db, envelopes=[Envelope(body, device_id="SL-1")])
     assert service.check_silent_devices(db, now=T0 + timedelta(minutes=20)) == 1

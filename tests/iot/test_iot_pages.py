@@ -133,6 +133,7 @@ def test_pages_speak_in_words_not_codes(client, act_as, add_device, db):
         actor=SYSTEM,
         data=RuleCreate(name="Mất kết nối", kind="no_data", params={"minutes": 15}, severity="low"),
     )
+    service.check_silent_devices(db, now=now)  # the platform listens from now
     service.check_silent_devices(db, now=now + timedelta(minutes=20))
     act_as(OPERATOR)
     listing = client.get("/can-bo/thiet-bi").text

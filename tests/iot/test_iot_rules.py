@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from unittest.mock import Mock
 
 import pytest
 import yaml
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
+from smartcity.core import clock
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.outbox import OutboxMessage
 from smartcity.iot import service
+from smartcity.iot.events import AlarmRaised
 from smartcity.iot.pipeline import Envelope
 from smartcity.iot.schemas import RuleCreate
+from smartcity.iot.service import ingestion
 from tests.iot.conftest import OPERATOR, SYSTEM, message
 
 T0 = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
@@ -52,6 +57,9 @@ def test_threshold_raises_once_and_clears_when_back(db, add_device):
     assert total == 1 and alarms[0].severity == "high" and alarms[0].value == 92
     raised = events(db, "iot.AlarmRaised")
     assert len(raised) == 1 and raised[0]["device_id"] == "WC-1" and raised[0]["lon"] is not None
+    assert raised[0]["rule_kind"] == "threshold"
+    stored_before = {k: v for k, v in raised[0].items() if k != "rule_kind"}  # an event from before the field
+    assert AlarmRaised.from_payload(stored_before).rule_kind is None
     send(db, "WC-1", {"fillingLevel": 5}, 3)
     assert service.list_alarms(db, state="open")[1] == 0
     assert len(events(db, "iot.AlarmCleared")) == 1
@@ -106,12 +114,56 @@ def test_range_rate_and_state_change(db, add_device):
 def test_no_data_alarm_from_the_sweep_and_cleared_by_data(db, add_device):
     add_device("SL-1")
     rule(db, name="Mất kết nối", kind="no_data", device_type="streetlight", params={"minutes": 15})
+    assert service.check_silent_devices(db, now=T0) == 0  # the platform listens from T0
     send(db, "SL-1", {"dimLevel": 50}, 0)
     assert service.check_silent_devices(db, now=T0 + timedelta(minutes=10)) == 0
     assert service.check_silent_devices(db, now=T0 + timedelta(minutes=20)) == 1
     assert service.check_silent_devices(db, now=T0 + timedelta(minutes=25)) == 0
     send(db, "SL-1", {"dimLevel": 50}, 26)
     assert service.list_alarms(db, state="open")[1] == 0
+
+
+def test_no_data_waits_until_the_platform_has_listened_for_the_whole_window(db, add_device, monkeypatch):
+    """Devices whose last message is old when the platform starts are not silent yet: it has not listened."""
+    add_device("SL-1")
+    add_device("SL-2")
+    rule(db, name="Mất kết nối", kind="no_data", device_type="streetlight", params={"minutes": 15})
+    send(db, "SL-1", {"dimLevel": 50}, -120)  # history from before the start
+    send(db, "SL-2", {"dimLevel": 50}, -120)
+
+    def sweep_at(minutes: float) -> int:
+        monkeypatch.setattr(clock, "now", lambda: T0 + timedelta(minutes=minutes))
+        return service.check_silent_devices(db)
+
+    assert sweep_at(0) == 0  # the first sweep: the platform begins listening
+    assert sweep_at(10) == 0
+    send(db, "SL-2", {"dimLevel": 50}, 12)  # SL-2 speaks once listened to; SL-1 stays silent
+    assert sweep_at(15) == 1
+    [alarm] = service.list_alarms(db, state="open")[0]
+    assert alarm.device_id == "SL-1" and alarm.raised_at == T0 + timedelta(minutes=15)
+    assert sweep_at(28) == 1  # SL-2 silent for longer than 15 minutes now
+    assert sweep_at(40) == 0  # each raised once
+
+
+def test_sweeps_failing_for_minutes_start_the_watch_again_a_busy_moment_does_not(db, add_device, monkeypatch):
+    add_device("SL-1")
+    rule(db, name="Mất kết nối", kind="no_data", device_type="streetlight", params={"minutes": 15})
+    send(db, "SL-1", {"dimLevel": 50}, -120)
+
+    def failing_sweep(minutes: float) -> None:
+        away = OperationalError("SELECT", {}, Exception("connection refused"))
+        with monkeypatch.context() as patched:
+            patched.setattr(ingestion, "load_rules", Mock(side_effect=away))
+            with pytest.raises(OperationalError):
+                service.check_silent_devices(db, now=T0 + timedelta(minutes=minutes))
+
+    assert service.check_silent_devices(db, now=T0) == 0
+    failing_sweep(5)  # the database away for five minutes: nothing could be stored either
+    failing_sweep(8)
+    assert service.check_silent_devices(db, now=T0 + timedelta(minutes=10)) == 0  # listening again from here
+    assert service.check_silent_devices(db, now=T0 + timedelta(minutes=20)) == 0
+    failing_sweep(24.5)  # busy for a moment
+    assert service.check_silent_devices(db, now=T0 + timedelta(minutes=25)) == 1
 
 
 def test_rule_params_are_checked(db):

@@ -68,6 +68,10 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "closed": (),
     "cancelled": (),
 }
+# What the platform alone may do besides (operators' choices stay TRANSITIONS): resolve an incident nobody
+# has taken up once every device alarm behind it has cleared (service.alarm_cleared). Through acknowledged and
+# active it would publish a public alert (alerts.auto_alert) and count as taken up by somebody.
+SYSTEM_TRANSITIONS: dict[str, tuple[str, ...]] = {"new": ("resolved",)}
 
 STAGES: dict[int, tuple[str, str]] = {
     0: ("Bình thường", "Normal"),
@@ -110,12 +114,30 @@ STEP_KINDS = {"manual": "Thủ công", "notification": "Thông báo", "automated
 
 # What the other domains' signals become: IoT alarm severities and urgent report categories.
 ALARM_SEVERITY = {"informational": 1, "low": 2, "warning": 2, "medium": 3, "high": 4, "critical": 4}
-ALARM_TYPE_BY_DEVICE = {
-    "streetlight": "power_outage",
-    "streetlight_cabinet": "power_outage",
-    "waste_container": "waste_overflow",
-    "air_quality": "pollution",
-    "traffic_flow": "congestion",
+# The incident a device alarm opens, by what was measured: incident type -> device type -> telemetry keys (the
+# device types' keys, iot/device_types/). An alarm on anything else (a battery, the radio signal, a lid, a
+# cabinet's door) is the device's own maintenance: it stays on the device alarms page.
+ALARM_INCIDENTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "fire": {"waste_container": ("temperature",)},
+    "waste_overflow": {"waste_container": ("fillingLevel",)},
+    "power_outage": {
+        "streetlight": ("powerState", "dimLevel", "voltage", "powerConsumption"),
+        "streetlight_group": ("powerState",),
+        "streetlight_cabinet": ("contactorState", "voltage", "intensity", "activePower"),
+    },
+    "pollution": {
+        "air_quality": ("pm25", "pm10", "no2", "so2", "o3", "co", "airQualityIndex", "airQualityLevel"),
+    },
+    "congestion": {"traffic_flow": ("congested", "occupancy", "averageVehicleSpeed", "intensity")},
+    "flooding": {"flood_sensor": ("currentLevel", "measuredDistance")},
+}
+# Alarms of these rule kinds are about the device whatever it measures: it stopped sending (no incident).
+DEVICE_ONLY_RULE_KINDS = frozenset({"no_data"})
+_INCIDENT_BY_MEASUREMENT = {
+    (device_type, key): kind
+    for kind, measured in ALARM_INCIDENTS.items()
+    for device_type, keys in measured.items()
+    for key in keys
 }
 REPORT_TYPE_BY_CATEGORY_WORD = {
     "giao-thong": "congestion",
@@ -131,6 +153,25 @@ def playbooks() -> dict[str, list[dict[str, Any]]]:
     """Every type's playbook steps, read from playbooks.json."""
     data = json.loads(PLAYBOOKS_FILE.read_text(encoding="utf-8"))
     return {code: steps for code, steps in data.items() if not code.startswith("_")}
+
+
+def type_of_alarm(rule_kind: str | None, device_type: str, key: str | None) -> str | None:
+    """The incident type a device alarm opens, by what was measured (ALARM_INCIDENTS); None for an alarm
+    about the device itself (its lost connection, its battery...)."""
+    if rule_kind in DEVICE_ONLY_RULE_KINDS or key is None:
+        return None
+    return _INCIDENT_BY_MEASUREMENT.get((device_type, key))
+
+
+def alarm_ref(alarm_id: int) -> str:
+    """The source reference of an incident's event that was a device alarm."""
+    return f"alarm:{alarm_id}"
+
+
+def alarm_of(source_ref: str) -> int | None:
+    """The device alarm an event's source reference names (alarm_ref), or None."""
+    kind, _, number = source_ref.partition(":")
+    return int(number) if kind == "alarm" and number.isdigit() else None
 
 
 def type_of_report(category_code: str) -> str:

@@ -1,5 +1,5 @@
 """How the operations centre reacts to other domains' events: alarms, urgent reports and camera events
-become incidents.
+become incidents; an alarm that ends is written on its incident.
 
 Detectors without a domain of their own reach the centre through `POST /api/v1/ioc/events`; a domain that
 publishes events (cameras.CameraEventReported) is mapped to `service.receive_event` here.
@@ -16,9 +16,9 @@ from smartcity.core.outbox import Handler
 from smartcity.core.security import Actor
 from smartcity.feedback.events import UrgentReportFlagged
 from smartcity.ioc import service
-from smartcity.ioc.catalogue import ALARM_SEVERITY, ALARM_TYPE_BY_DEVICE, type_of_report
+from smartcity.ioc.catalogue import ALARM_SEVERITY, alarm_ref, type_of_alarm, type_of_report
 from smartcity.ioc.schemas import EventIn
-from smartcity.iot.events import AlarmRaised
+from smartcity.iot.events import AlarmCleared, AlarmRaised
 
 STALE_AFTER = timedelta(hours=6)
 
@@ -35,22 +35,34 @@ def _when(text: str) -> datetime | None:
 
 
 def incident_from_alarm(event: AlarmRaised, db: Database) -> None:
-    """A recent device alarm with a location opens (or joins) an incident; informational alarms do not."""
+    """A recent device alarm with a location opens (or joins) an incident of the type of what was measured
+    (catalogue.ALARM_INCIDENTS); informational alarms, a device's lost connection and its own troubles (a
+    battery, the radio signal) do not."""
     severity = ALARM_SEVERITY.get(event.severity, 2)
     at = _when(event.raised_at)
     if event.lon is None or event.lat is None or severity < 2 or at is None:
         return
+    kind = type_of_alarm(event.rule_kind, event.device_type, event.key)
+    if kind is None:  # the device's own maintenance: the device alarms page shows it
+        return
     data = EventIn(
-        type=ALARM_TYPE_BY_DEVICE.get(event.device_type, "power_outage"),
+        type=kind,
         severity=severity,
         lon=event.lon,
         lat=event.lat,
         source="alarm",
-        source_ref=f"alarm:{event.alarm_id}",
+        source_ref=alarm_ref(event.alarm_id),
         title=f"{event.rule_name} — {event.device_id}",
         description=event.message,
     )
     service.receive_event(db, actor=Actor.system("ioc.alarms"), settings=db.settings, data=data)
+
+
+def incident_alarm_cleared(event: AlarmCleared, db: Database) -> None:
+    """An alarm that opened or joined an incident ended: the incident records it (and may be resolved)."""
+    service.alarm_cleared(
+        db, actor=Actor.system("ioc.alarms"), settings=db.settings, alarm_id=event.alarm_id, by=event.by
+    )
 
 
 def incident_from_report(event: UrgentReportFlagged, db: Database) -> None:
@@ -109,6 +121,7 @@ def _typed(func: object) -> Handler:
 
 HANDLERS: dict[str, list[Handler]] = {
     "iot.AlarmRaised": [_typed(incident_from_alarm)],
+    "iot.AlarmCleared": [_typed(incident_alarm_cleared)],
     "feedback.UrgentReportFlagged": [_typed(incident_from_report)],
     "cameras.CameraEventReported": [_typed(incident_from_camera)],
 }

@@ -42,7 +42,11 @@ class CommandFinished(Event):
 
 @register_event("iot.AlarmRaised")
 class AlarmRaised(Event):
-    """A rule found a device in a bad state; the operations centre shows it."""
+    """A rule found a device in a bad state; the operations centre shows it.
+
+    `rule_kind` is the rule's kind (threshold, range, rate, state_change, no_data: a device that stopped
+    sending); None in events stored before it was carried.
+    """
 
     alarm_id: int
     rule_id: int
@@ -56,6 +60,7 @@ class AlarmRaised(Event):
     value: float | None = None
     lon: float | None = None
     lat: float | None = None
+    rule_kind: str | None = None
 
 
 @register_event("iot.AlarmAcknowledged")

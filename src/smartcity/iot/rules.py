@@ -317,6 +317,7 @@ class AlarmBook:
                 value=numeric,
                 lon=device.lon,
                 lat=device.lat,
+                rule_kind=rule.kind,
             )
         )
 

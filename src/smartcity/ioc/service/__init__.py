@@ -15,6 +15,7 @@ from smartcity.ioc.service.alerts import (  # noqa: F401
 from smartcity.ioc.service.incident_reads import counts_by_state, get_incident, list_incidents  # noqa: F401
 from smartcity.ioc.service.incidents import (  # noqa: F401
     add_note,
+    alarm_cleared,
     complete_step,
     escalate_overdue,
     open_incident,

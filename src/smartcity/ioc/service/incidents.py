@@ -17,7 +17,16 @@ from smartcity.core.errors import Conflict, NotFound, ServiceUnavailable, Valida
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.feedback import service as feedback_service
-from smartcity.ioc.catalogue import OPEN_STATES, STATES, TRANSITIONS, TYPES, playbooks
+from smartcity.ioc.catalogue import (
+    OPEN_STATES,
+    STATES,
+    SYSTEM_TRANSITIONS,
+    TRANSITIONS,
+    TYPES,
+    alarm_of,
+    alarm_ref,
+    playbooks,
+)
 from smartcity.ioc.config import IocSettings
 from smartcity.ioc.events import (
     IncidentEscalated,
@@ -310,21 +319,35 @@ def transition(
             if open_steps:
                 raise Conflict(f"{len(open_steps)} playbook step(s) are not done yet")
             incident.closure_report, incident.closed_at = closure_report.strip(), now
-        _apply_state(incident, to, now)
-        text = f"{STATES[before][0]} → {STATES[to][0]}" + (f": {note}" if note else "")
-        _entry(uow.session, incident, "state", text, actor.label, {"from": before, "to": to}, now)
-        uow.audit("ioc.incident_state", "incident", code, before={"state": before}, after={"state": to})
-        uow.publish(
-            IncidentStateChanged(
-                incident_id=incident.id,
-                code=code,
-                from_state=before,
-                to_state=to,
-                by=actor.label,
-                at=now.isoformat(),
-            )
-        )
+        _move(uow, incident, to, note, now)
         severity = incident.severity
+    _alert_after_move(db, actor, settings, code, severity, to, now)
+    return get_incident(db, code=code)
+
+
+def _move(uow: UnitOfWork, incident: Incident, to: str, note: str, now: datetime) -> None:
+    """Put an incident in state `to` (allowed by the caller), on its timeline, in the audit and the events."""
+    before, actor = incident.state, uow.actor
+    _apply_state(incident, to, now)
+    text = f"{STATES[before][0]} → {STATES[to][0]}" + (f": {note}" if note else "")
+    _entry(uow.session, incident, "state", text, actor.label, {"from": before, "to": to}, now)
+    uow.audit("ioc.incident_state", "incident", incident.code, before={"state": before}, after={"state": to})
+    uow.publish(
+        IncidentStateChanged(
+            incident_id=incident.id,
+            code=incident.code,
+            from_state=before,
+            to_state=to,
+            by=actor.label,
+            at=now.isoformat(),
+        )
+    )
+
+
+def _alert_after_move(
+    db: Database, actor: Actor, settings: Settings, code: str, severity: int, to: str, now: datetime
+) -> None:
+    """The public alert a state change calls for (alerts.auto_alert), once the change is committed."""
     try:
         alerts.auto_alert(db, actor=actor, settings=settings, code=code, severity=severity, to=to, now=now)
     except ServiceUnavailable as exc:  # the state change stands; the missing alert is written down
@@ -337,7 +360,6 @@ def transition(
                 actor.label,
                 {},
             )
-    return get_incident(db, code=code)
 
 
 def _apply_state(incident: Incident, to: str, now: datetime) -> None:
@@ -345,11 +367,53 @@ def _apply_state(incident: Incident, to: str, now: datetime) -> None:
     if to == "acknowledged":
         incident.acknowledged_at, incident.ack_due_at = now, None
     if to == "resolved":
-        incident.resolved_at = now
+        incident.resolved_at, incident.ack_due_at = now, None
     if to == "cancelled":
         incident.ack_due_at = None
     if to == "active" and incident.resolved_at is not None:
         incident.resolved_at = None
+
+
+def alarm_cleared(
+    db: Database, *, actor: Actor, settings: Settings, alarm_id: int, by: str, now: datetime | None = None
+) -> list[str]:
+    """A device alarm behind open incidents ended (`by` "rule": its condition ended by itself; otherwise the
+    person who cleared it): each incident records it. One still new (nobody took it up) whose every event was
+    a device alarm, now all cleared, is resolved by the platform (catalogue.SYSTEM_TRANSITIONS). Returns the
+    codes of the incidents resolved."""
+    now = now or utcnow()
+    ref = alarm_ref(alarm_id)
+    ended = "Cảnh báo thiết bị đã tự hết" if by == "rule" else "Cảnh báo thiết bị đã được đóng thủ công"
+    resolved: list[tuple[str, int]] = []
+    with UnitOfWork(db, actor) as uow:
+        s = uow.session
+        links = s.execute(
+            select(Incident, IncidentLink.label)
+            .join(IncidentLink, IncidentLink.incident_id == Incident.id)
+            .where(IncidentLink.kind == "alarm", IncidentLink.ref == ref, Incident.state.in_(OPEN_STATES))
+            .order_by(Incident.id)
+        ).all()
+        for incident, label in links:
+            data = {"source_ref": ref, "by": by}
+            _entry(s, incident, "alarm_cleared", f"{ended}: {label}", actor.label, data, now)
+            untouched = "resolved" in SYSTEM_TRANSITIONS.get(incident.state, ())
+            if untouched and _alarms_all_ended(db, s, incident):
+                _move(uow, incident, "resolved", ended, now)
+                resolved.append((incident.code, incident.severity))
+    for code, severity in resolved:
+        _alert_after_move(db, actor, settings, code, severity, "resolved", now)
+    return [code for code, _ in resolved]
+
+
+def _alarms_all_ended(db: Database, s: Session, incident: Incident) -> bool:
+    """Whether every event of the incident was a device alarm, and each of them has cleared."""
+    refs = s.scalars(
+        select(IncidentLink.ref).where(IncidentLink.incident_id == incident.id, IncidentLink.kind == "alarm")
+    )
+    alarm_ids = {alarm_id for ref in refs if (alarm_id := alarm_of(ref)) is not None}
+    if len(alarm_ids) != incident.event_count:  # a report, a camera or an operator added to it
+        return False
+    return not iot_service.open_alarm_ids(db, alarm_ids)
 
 
 def complete_step(

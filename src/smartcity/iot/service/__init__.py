@@ -20,6 +20,7 @@ from smartcity.iot.service.common import CSV_COLUMNS, FINAL_COMMAND_STATES, INGE
 from smartcity.iot.service.ingestion import (  # noqa: F401
     IngestOutcome,
     check_silent_devices,
+    forget_watch,
     ingest,
     prepare_ingest,
 )
@@ -48,6 +49,7 @@ from smartcity.iot.service.rules_and_alarms import (  # noqa: F401
     known_types,
     list_alarms,
     list_rules,
+    open_alarm_ids,
     rule_snapshot,
     update_rule,
 )

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, configure_mappers
 
+from smartcity.core import clock
 from smartcity.core.db import Database, utcnow
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot.device_types import device_types
@@ -278,13 +279,54 @@ def _latest_samples(
     }
 
 
+@dataclass
+class _Watch:
+    """Since when this process has watched a database for silent devices, and since when its sweeps fail."""
+
+    since: datetime
+    failing_since: datetime | None = None
+
+
+# A sweep failing for this long (the database away): nothing was stored either, the watch starts again.
+LONG_OUTAGE = timedelta(minutes=2)
+_watches: weakref.WeakKeyDictionary[Database, _Watch] = weakref.WeakKeyDictionary()
+
+
 def check_silent_devices(db: Database, *, now: datetime | None = None) -> int:
-    """Raise a no-data alarm for each watched device silent for longer than its rule allows."""
-    now = now or utcnow()
+    """Raise a no-data alarm for each watched device silent for longer than its rule allows, once the
+    platform has been listening for that long.
+
+    That a device sent nothing for N minutes is known only after N minutes of listening: a rule raises
+    nothing until this process has watched for its whole window. The watch starts at the process's first
+    sweep (the sweep runs where messages are taken or events relayed: `smartcity ingest`, the worker, the
+    demo's relay) and again after sweeps that kept failing for LONG_OUTAGE (a busy moment does not count).
+    """
+    now = now or clock.now()
+    watch = _watches.setdefault(db, _Watch(now))
+    if watch.failing_since is not None and now - watch.failing_since >= LONG_OUTAGE:
+        watch.since, watch.failing_since = now, None
+    try:
+        raised = _raise_no_data_alarms(db, now, listened=now - watch.since)
+    except Exception:
+        watch.failing_since = watch.failing_since or now
+        raise
+    watch.failing_since = None
+    return raised
+
+
+def forget_watch(db: Database) -> None:
+    """Start the silence watch on `db` again at the next sweep (as a new process would)."""
+    _watches.pop(db, None)
+
+
+def _raise_no_data_alarms(db: Database, now: datetime, *, listened: timedelta) -> int:
     raised = 0
     with UnitOfWork(db, INGEST_ACTOR) as uow:
         for rule in (r for r in load_rules(uow) if r.kind == "no_data"):
-            silent = _silent_devices(uow.session, rule, now - timedelta(minutes=rule.params["minutes"]))
+            window = timedelta(minutes=rule.params["minutes"])
+            if listened < window:  # not listened for the whole window yet: silence cannot be told apart
+                continue
+            silent = _silent_devices(uow.session, rule, now - window)
             book = AlarmBook(uow, {d.id for d in silent})
             for device in silent:
                 if (rule.id, device.id) not in book.open:

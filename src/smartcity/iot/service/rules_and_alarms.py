@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import select
@@ -114,6 +115,15 @@ def list_alarms(
     order = (Alarm.raised_at.desc(), Alarm.id.desc())
     with db.session() as s:
         return count_and_slice(s, select(Alarm).where(*conditions), *order, limit=limit, offset=offset)
+
+
+def open_alarm_ids(db: Database, alarm_ids: Collection[int]) -> set[int]:
+    """Which of these alarms are still open (active or acknowledged)."""
+    if not alarm_ids:
+        return set()
+    query = select(Alarm.id).where(Alarm.id.in_(sorted(alarm_ids)), Alarm.open_key.is_not(None))
+    with db.session() as s:
+        return set(s.scalars(query))
 
 
 def acknowledge_alarm(db: Database, *, actor: Actor, alarm_id: int) -> Alarm:
