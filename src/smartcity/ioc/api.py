@@ -15,6 +15,7 @@ from smartcity.core.pages import Page, PagingDep
 from smartcity.core.security import Actor
 from smartcity.core.sheets import XLSX_MEDIA_TYPE
 from smartcity.ioc import ngsi, service
+from smartcity.ioc.catalogue import STAFF_UNITS
 from smartcity.ioc.live import hub
 from smartcity.ioc.schemas import (
     EventIn,
@@ -30,14 +31,19 @@ from smartcity.ioc.schemas import (
     TransitionIn,
 )
 from smartcity.ioc.service import layers, reports
-from smartcity.web.deps import DbDep, SettingsDep, require_role
+from smartcity.web.deps import DbDep, SettingsDep, require_role, require_role_in
 
 router = APIRouter(prefix="/api/v1/ioc", tags=["ioc"])
 STAFF = ("operator", "head", "leader", "specialist")
-Staff = Annotated[Actor, Depends(require_role(*STAFF))]
-Operator = Annotated[Actor, Depends(require_role("operator", "head", "leader"))]
-Sender = Annotated[Actor, Depends(require_role("operator", "integrator"))]
-Leader = Annotated[Actor, Depends(require_role("leader", "head"))]
+_REFUSAL = "Việc này dành cho cán bộ của Trung tâm điều hành và Ủy ban nhân dân các phường."
+Staff = Annotated[Actor, Depends(require_role_in(STAFF, STAFF_UNITS, refusal=_REFUSAL))]
+Operator = Annotated[
+    Actor, Depends(require_role_in(("operator", "head", "leader"), STAFF_UNITS, refusal=_REFUSAL))
+]
+Sender = Annotated[
+    Actor, Depends(require_role("operator", "integrator"))
+]  # detectors: machine keys, any unit
+Leader = Annotated[Actor, Depends(require_role_in(("leader", "head"), STAFF_UNITS, refusal=_REFUSAL))]
 JSON_LD = "application/ld+json"
 
 

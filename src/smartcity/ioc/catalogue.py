@@ -58,6 +58,9 @@ STATES: dict[str, tuple[str, str]] = {
     "closed": ("Đã đóng", "Closed"),
     "cancelled": ("Đã huỷ (báo nhầm)", "Cancelled (false alarm)"),
 }
+# Who runs the centre: its own staff and the ward committees' (since July 2025 the city's departments are
+# gone and the wards run their streets); holders of the role city-wide and the admin pass everywhere.
+STAFF_UNITS = ("TDM-IOC", "UBND-")
 OPEN_STATES = ("new", "acknowledged", "active", "stable")
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "new": ("acknowledged", "cancelled"),

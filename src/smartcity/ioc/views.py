@@ -18,7 +18,16 @@ from smartcity.core.pages import PageParams
 from smartcity.core.security import Actor
 from smartcity.core.sheets import XLSX_MEDIA_TYPE
 from smartcity.ioc import service
-from smartcity.ioc.catalogue import OPEN_STATES, SEVERITIES, STAGES, STATES, STEP_KINDS, TYPES, UNIT_WORDS
+from smartcity.ioc.catalogue import (
+    OPEN_STATES,
+    SEVERITIES,
+    STAFF_UNITS,
+    STAGES,
+    STATES,
+    STEP_KINDS,
+    TYPES,
+    UNIT_WORDS,
+)
 from smartcity.ioc.live import hub
 from smartcity.ioc.schemas import EventIn
 from smartcity.ioc.service import reports
@@ -28,6 +37,7 @@ from smartcity.web.deps import (
     SettingsDep,
     current_actor,
     require_page_role,
+    unit_scope,
     verify_csrf,
 )
 from smartcity.web.responses import pdf_response
@@ -36,10 +46,12 @@ from smartcity.web.templating import render, request_locale
 router = APIRouter(include_in_schema=False)
 STAFF_ROLES = ("operator", "head", "leader", "specialist")
 PUBLIC_LINKS = ({"label": "Cảnh báo", "href": "/canh-bao"},)
+LEADER_ROLES = ("leader", "head")
+_SCOPE = {"roles": STAFF_ROLES, "units": unit_scope(STAFF_UNITS)}
 STAFF_LINKS = (
-    {"label": "Trung tâm điều hành (IOC)", "href": "/ioc", "roles": STAFF_ROLES},
-    {"label": "Sự cố đang xử lý", "href": "/can-bo/dieu-hanh/su-co", "roles": STAFF_ROLES},
-    {"label": "Báo cáo vận hành", "href": "/can-bo/dieu-hanh/bao-cao", "roles": STAFF_ROLES},
+    {"label": "Trung tâm điều hành (IOC)", "href": "/ioc", **_SCOPE},
+    {"label": "Sự cố đang xử lý", "href": "/can-bo/dieu-hanh/su-co", **_SCOPE},
+    {"label": "Báo cáo vận hành", "href": "/can-bo/dieu-hanh/bao-cao", **_SCOPE},
 )
 DOMAIN_NAMES = {
     "dossiers": "Thủ tục hành chính",
@@ -61,9 +73,18 @@ STATIC = Path(__file__).resolve().parent / "static"
 CentreStaff = Annotated[
     Actor,
     Depends(
-        require_page_role(*STAFF_ROLES, refusal="Trang này dành cho cán bộ vận hành của Trung tâm điều hành.")
+        require_page_role(
+            *STAFF_ROLES,
+            units=STAFF_UNITS,
+            refusal="Trang này dành cho cán bộ của Trung tâm điều hành và Ủy ban nhân dân các phường.",
+        )
     ),
 ]
+
+
+def _leads(actor: Actor) -> bool:
+    """Whether the actor may set the city's alert stage: a leader or head of the centre or of a ward."""
+    return any(actor.has_role_in(role, STAFF_UNITS) for role in LEADER_ROLES)
 
 
 def number(value: float | None, unit: str = "", locale: str = "vi") -> str:
@@ -172,7 +193,7 @@ def centre(
             "wall": wall,
             "domains": DOMAIN_NAMES,
             "base_map_style_url": settings.base_map_style_url,
-            "can_set_stage": actor.has_role("leader") or actor.has_role("head"),
+            "can_set_stage": _leads(actor),
         },
     )
 
@@ -180,7 +201,7 @@ def centre(
 @router.get("/ioc/stream")
 async def stream(actor: Annotated[Actor, Depends(current_actor)]) -> Response:
     """The live feed for the page (server-sent events; staff only)."""
-    if not any(actor.has_role(r) for r in STAFF_ROLES):
+    if not any(actor.has_role_in(r, STAFF_UNITS) for r in STAFF_ROLES):
         return Response(status_code=403)
     return StreamingResponse(
         hub.stream(),
@@ -199,7 +220,7 @@ def post_stage(
     reason: Annotated[str, Form(title="Lý do")],
 ) -> Response:
     """Set the city-wide alert stage (head or leader)."""
-    if not (actor.has_role("leader") or actor.has_role("head")):
+    if not _leads(actor):
         raise Forbidden("Chỉ lãnh đạo đặt cấp cảnh báo toàn thành phố.")
     service.set_stage(db, actor=actor, stage=stage, reason=reason)
     return RedirectResponse("/ioc", status_code=303)

@@ -194,12 +194,18 @@ async def require_page_actor(request: Request, actor: Actor = Depends(current_ac
     return actor
 
 
-def require_page_role(*slugs: str, refusal: str) -> Callable[..., Awaitable[Actor]]:
-    """A page's dependency: the signed-in caller holding one of `slugs` (admin holds all); an anonymous
-    visitor is sent to sign in, anyone else is refused (403) with `refusal`."""
+def require_page_role(
+    *slugs: str, refusal: str, units: Iterable[str] | None = None
+) -> Callable[..., Awaitable[Actor]]:
+    """A page's dependency: the signed-in caller holding one of `slugs` (admin holds all) — with `units`,
+    city-wide or in one of those units, as `require_role_in`; an anonymous visitor is sent to sign in,
+    anyone else is refused (403) with `refusal`."""
+    scope = tuple(units) if units is not None else None
 
     async def _require(actor: Actor = Depends(require_page_actor)) -> Actor:
-        if not any(actor.has_role(slug) for slug in slugs):
+        if not any(
+            actor.has_role(slug) if scope is None else actor.has_role_in(slug, scope) for slug in slugs
+        ):
             raise Forbidden(refusal)
         return actor
 
