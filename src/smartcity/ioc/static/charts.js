@@ -128,7 +128,11 @@
     var half = (xs.length > 1 ? (xs[xs.length - 1] - xs[0]) / (xs.length - 1) : 86400) / 2;
     new uPlot({
       width: el.clientWidth || 520, height: 240, series: series, legend: { show: false },
-      scales: { x: { time: false, range: function (u, min, max) { return [min - half, max + half]; } } },
+      scales: {
+        x: { time: false, range: function (u, min, max) { return [min - half, max + half]; } },
+        // A total over the period is drawn from zero, so that a month of 110 does not look like half of 150.
+        y: indicator.accumulates ? { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } } : {},
+      },
       axes: [
         { splits: function (u) {
             var room = Math.max(1, Math.floor(u.bbox.width / (window.devicePixelRatio || 1) / (en ? 72 : 60)));
