@@ -464,6 +464,12 @@ def demo_counts(db: Any) -> dict[int, int]:
 DEMO_COUNT = 3000
 
 
+# Procedures whose dossiers cannot be hers: first military service registration is for men in the year they
+# turn 17; a demo birth or marriage registration names a random child, mother or couple, and she is married
+# to her children's father (core.demo).
+NOT_FOR_HER = ("TDM-QS-001", "TDM-HT-001", "TDM-HT-002")
+
+
 def give_dossiers_to_demo_citizen(db: Any, *, username: str = DEMO_CITIZEN.username) -> int:
     """Make the demo citizen the applicant of the latest online dossier in each state (once), so that
     their "Hồ sơ của tôi" page shows a dossier at every stage, all with her one ID card and phone
@@ -482,7 +488,7 @@ def give_dossiers_to_demo_citizen(db: Any, *, username: str = DEMO_CITIZEN.usern
             dossier = s.scalar(
                 select(Dossier)
                 .where(Dossier.state == state, Dossier.channel == "online")
-                .where(Dossier.applicant_user_id.is_(None))
+                .where(Dossier.applicant_user_id.is_(None), Dossier.procedure_code.not_in(NOT_FOR_HER))
                 .order_by(Dossier.submitted_at.desc())
                 .limit(1)
             )
