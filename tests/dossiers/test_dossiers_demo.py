@@ -5,7 +5,12 @@ from __future__ import annotations
 import statistics
 from datetime import UTC, date, datetime
 
+from sqlalchemy import select
+
+from smartcity.core.crypto import decrypt_personal
+from smartcity.core.demo import DEMO_CITIZEN
 from smartcity.dossiers import demo, documents, service, stats, tasks
+from smartcity.dossiers.models import Dossier
 from smartcity.dossiers.states import ALL_STATES
 from smartcity.procedures import service as procedures
 from tests.dossiers.dossier_fixtures import SYSTEM, seed_history_and_a_busy_month
@@ -48,6 +53,16 @@ def test_the_demo_citizen_owns_a_dossier_in_each_state_and_sees_them(city, db, s
     citizen = accounts.create_user(
         db, actor=SYSTEM, username="congdan", password="mat-khau-dai-1234", full_name="Đỗ Thị Lan"
     )
+    with db.write_session() as s:  # the latest online dossier of each state: a first military registration
+        for state in demo.demo_counts(db):
+            latest = s.scalars(
+                select(Dossier)
+                .where(Dossier.state == state, Dossier.channel == "online")
+                .order_by(Dossier.submitted_at.desc())
+                .limit(1)
+            ).first()
+            if latest is not None:
+                latest.procedure_code = "TDM-QS-001"
     given = demo.give_dossiers_to_demo_citizen(db)
     assert given >= 8 and demo.give_dossiers_to_demo_citizen(db) == 0  # once only
     actor = accounts.actor_for_user(db, citizen.id)
@@ -55,6 +70,14 @@ def test_the_demo_citizen_owns_a_dossier_in_each_state_and_sees_them(city, db, s
     assert len(mine) == given and {d.applicant_name for d in mine} == {"Đỗ Thị Lan"}
     assert len({d.applicant_id_masked for d in mine}) == 1  # one person, one ID card
     assert len({d.state for d in mine}) == given
+    assert not {d.procedure_code for d in mine} & set(demo.NOT_FOR_HER), "none for a man of 17, say"
+    with db.session() as s:
+        sealed = s.scalars(
+            select(Dossier.applicant_id_encrypted).where(Dossier.applicant_user_id == citizen.id)
+        )
+        cards = {decrypt_personal(settings.personal_keys, value) for value in sealed if value}
+    assert cards == {DEMO_CITIZEN.id_number}, "the ID card of her health record (core.demo)"
+    assert cards.pop()[3:6] == "190" and DEMO_CITIZEN.birth.year == 1990  # a woman born in 1990
 
 
 def test_demo_dossiers_arrive_evenly_online_on_any_day_at_the_counter_on_working_days(city, db, settings):

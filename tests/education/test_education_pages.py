@@ -13,6 +13,7 @@ from openpyxl import Workbook
 
 from smartcity.accounts import service as accounts_service
 from smartcity.core import clock
+from smartcity.core.demo import demo_children
 from smartcity.education import service
 from smartcity.education.service.imports import ASSET_HEADERS, STUDENT_HEADERS
 from tests.education.conftest import PASSWORD, SYSTEM
@@ -140,9 +141,15 @@ def test_parent_pages_show_only_their_children(demo, client):
     space = client.get("/cua-toi").text
     assert "Con tôi ở trường" in space and "Còn phải nộp" in space
     html = client.get("/con-toi").text
-    assert "Nguyễn Minh Khang" in html and "Nguyễn Ngọc Bảo Vy" in html
+    son, daughter, baby = demo_children(clock.today(demo.settings))
+    assert (
+        son.full_name in html and daughter.full_name in html and baby.full_name not in html
+    )  # not at school
     code = re.search(r'href="/con-toi/(HS\d+)"', html).group(1)
     child = client.get(f"/con-toi/{code}").text
+    assert (
+        son.full_name in child and son.birth.strftime("%d/%m/%Y") in child
+    )  # born as her health record says
     assert "Thanh toán trực tuyến" in child and "Chuyên cần" in child and "Nghị quyết 217/2025/QH15" in child
     other = service.list_classes(demo, actor=SYSTEM, school_code="THCS-CHUVANAN")[0]
     stranger = service.class_students(demo, actor=SYSTEM, settings=demo.settings, class_id=other["id"])[0][

@@ -279,6 +279,30 @@ def test_the_parent_sees_their_children_in_the_citizen_space(demo, settings):
     assert SECTIONS[0](demo, stranger, settings) is None
 
 
+def test_the_parents_children_at_school_are_the_declared_family(demo, settings):
+    """Her son and daughter at school are core.demo's (the health record's): names, birth dates and ID
+    numbers; Nguyễn, their father's name; born apart, before today, in the years their classes are for."""
+    from smartcity.accounts import service as accounts_service
+    from smartcity.core.demo import DEMO_CITIZEN, demo_children, school_year_start
+
+    parent = accounts_service.get_user_by_username(demo, DEMO_CITIZEN.username)
+    assert parent is not None and parent.full_name == "Đỗ Thị Lan"
+    actor = Actor(kind="user", name="congdan", user_id=parent.id, roles=frozenset({("citizen", None)}))
+    mine = service.children_of(demo, actor=actor, settings=settings)
+    today = clock.today(settings)
+    son, daughter, _baby = demo_children(today)
+    assert [(c["full_name"], c["birth_date"], c["class_name"], c["school_code"]) for c in mine] == [
+        ("Nguyễn Minh Khang", son.birth, "3A2", "TH-PHUHOA1"),
+        ("Nguyễn Ngọc Bảo Vy", daughter.birth, "Lá 1", "MN-HOAMAI"),
+    ]
+    first = school_year_start(today).year
+    assert son.birth.year == first - 8 and daughter.birth.year == first - 5  # class 3; Lá, the 5-year-olds
+    assert daughter.birth - son.birth >= timedelta(days=270) and daughter.birth <= today
+    for child, declared in zip(mine, (son, daughter), strict=True):
+        record = service.get_student(demo, actor=SYSTEM, settings=settings, code=child["code"])
+        assert record["personal_id"] == declared.id_number and record["full_name"].startswith("Nguyễn ")
+
+
 def test_command_line_lists_schools_and_bills_a_month(demo, settings, monkeypatch):
     from typer.testing import CliRunner
 

@@ -55,6 +55,7 @@ def test_demo_prepares_a_working_city_and_can_run_again(tmp_path: Path, small_de
         assert me["roles"] == [{"role": "clerk", "org_unit_code": "UBND-25747-HCM"}]
         procedures = client.get("/api/v1/procedures", params={"limit": 1}).json()
         assert procedures["total"] == 278
+        _the_demo_citizen_is_one_person(client, settings, login.password)
 
 
 def test_demo_command_prints_the_login(
@@ -111,6 +112,70 @@ def test_the_deferred_demo_data_reaches_the_open_data_files(
     ).join(timeout=120)
     assert done and csv_rows() == 278
     db.dispose()
+
+
+def _the_demo_citizen_is_one_person(client: TestClient, settings: Settings, password: str) -> None:
+    """Signed in as the demo citizen: her health record and her dossiers carry one ID card, of a woman born
+    in 1990; her children on the health page and at school are the same people where they overlap, all
+    Nguyễn (their father's name), born at least nine months apart and none after today."""
+    import re
+    from datetime import date, datetime
+    from itertools import pairwise
+
+    from sqlalchemy import select
+
+    from smartcity.accounts import service as accounts
+    from smartcity.core import clock
+    from smartcity.core.crypto import decrypt_personal
+    from smartcity.core.db import Database
+    from smartcity.dossiers.models import Dossier
+    from smartcity.health import service as health
+    from smartcity.health.fhir import store
+
+    form = client.get("/login").text
+    token = form.split('name="csrf_token" value="')[1].split('"')[0]
+    client.post("/login", data={"username": "congdan", "password": password, "csrf_token": token})
+    today = clock.today(settings)
+
+    def born(text: str) -> date:
+        return datetime.strptime(text, "%d/%m/%Y").date()
+
+    records = re.findall(r'<h2>([^<]+?) <span class="muted">([\d/]+)</span>', client.get("/suc-khoe").text)
+    assert records and records[0][0] == "Đỗ Thị Lan", records  # her own record first, then her children's
+    mother_birth = born(records[0][1])
+    on_health = {name: born(day) for name, day in records[1:]}
+    assert mother_birth.year == 1990
+    school_codes = re.findall(r'href="/con-toi/(HS\d+)"', client.get("/con-toi").text)
+    at_school = {}
+    for code in dict.fromkeys(school_codes):
+        page = client.get(f"/con-toi/{code}").text
+        name = re.search(r"<h1>([^<]+)</h1>", page).group(1).strip()  # type: ignore[union-attr]
+        at_school[name] = born(re.search(r"ngày sinh ([\d/]+)", page).group(1))  # type: ignore[union-attr]
+    assert len(on_health) == 3 and len(at_school) == 2, (on_health, at_school)
+    assert "Nguyễn Ngọc Bảo Vy" in on_health and "Nguyễn Ngọc Bảo Vy" in at_school
+    assert all(on_health[name] == day for name, day in at_school.items()), "the same children, born once"
+    children = sorted({**on_health, **at_school}.items(), key=lambda item: item[1])
+    assert all(name.startswith("Nguyễn ") for name, _day in children)
+    assert all((later[1] - earlier[1]).days >= 270 for earlier, later in pairwise(children)), children
+    assert all(day <= today for _name, day in children)
+
+    db = Database(settings.resolved_database_url, settings=settings)
+    try:
+        user = accounts.get_user_by_username(db, "congdan")
+        assert user is not None
+        patient = health.patient_for_user(db, user.id)
+        assert patient is not None
+        with db.session() as s:
+            record = store.read(s, settings.personal_keys, "Patient", patient).resource
+            sealed = s.scalars(
+                select(Dossier.applicant_id_encrypted).where(Dossier.applicant_user_id == user.id)
+            )
+            cards = {decrypt_personal(settings.personal_keys, value) for value in sealed if value}
+    finally:
+        db.dispose()
+    card = record["identifier"][0]["value"]
+    assert cards == {card}, "her dossiers and her health record: one ID card"
+    assert card[3:6] == "190" and record["birthDate"] == mother_birth.isoformat(), "a woman born in 1990"
 
 
 def _every_domain_has_indicator_history(settings: Settings) -> None:

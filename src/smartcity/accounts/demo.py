@@ -5,7 +5,7 @@ from __future__ import annotations
 from smartcity.accounts.service import create_user, get_user_by_username
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
-from smartcity.core.demo import demo_password
+from smartcity.core.demo import DEMO_CITIZEN, demo_password
 from smartcity.core.security import Actor
 
 DEMO_WARD_COMMITTEE = "UBND-25747-HCM"  # Phường Thủ Dầu Một, since the 2025 reorganisation
@@ -15,7 +15,7 @@ DEMO_USERS = (
     ("truongphong", "Lê Thị Hồng", "head", DEMO_WARD_COMMITTEE),
     ("lanhdao", "Phạm Minh Tuấn", "leader", DEMO_WARD_COMMITTEE),
     ("vanhanh", "Võ Thanh Sơn", "operator", None),
-    ("congdan", "Đỗ Thị Lan", "citizen", None),
+    (DEMO_CITIZEN.username, DEMO_CITIZEN.full_name, "citizen", None),
 )
 
 
@@ -31,6 +31,7 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
                 username=username,
                 password=password,
                 full_name=full_name,
+                phone=DEMO_CITIZEN.phone if username == DEMO_CITIZEN.username else None,
                 roles=[(role, unit)],
             )
             created.append(username)

@@ -23,7 +23,7 @@ from smartcity.city.service import WorkingCalendar
 from smartcity.core.config import Settings
 from smartcity.core.crypto import Keys, blind_index, decrypt_personal, encrypt_personal, mask
 from smartcity.core.db import utcnow
-from smartcity.core.demo import given_names, person_name
+from smartcity.core.demo import DEMO_CITIZEN, given_names, person_name
 from smartcity.core.errors import AppError, Conflict
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
@@ -464,14 +464,16 @@ def demo_counts(db: Any) -> dict[int, int]:
 DEMO_COUNT = 3000
 
 
-DEMO_CITIZEN = "congdan"
-DEMO_CITIZEN_ID = "074190012482"  # one (fictitious) ID card and phone for all the demo citizen's dossiers
-DEMO_CITIZEN_PHONE = "0912034482"
+# Procedures whose dossiers cannot be hers: first military service registration is for men in the year they
+# turn 17; a demo birth or marriage registration names a random child, mother or couple, and she is married
+# to her children's father (core.demo).
+NOT_FOR_HER = ("TDM-QS-001", "TDM-HT-001", "TDM-HT-002")
 
 
-def give_dossiers_to_demo_citizen(db: Any, *, username: str = DEMO_CITIZEN) -> int:
+def give_dossiers_to_demo_citizen(db: Any, *, username: str = DEMO_CITIZEN.username) -> int:
     """Make the demo citizen the applicant of the latest online dossier in each state (once), so that
-    their "Hồ sơ của tôi" page shows a dossier at every stage; returns how many they were given."""
+    their "Hồ sơ của tôi" page shows a dossier at every stage, all with her one ID card and phone
+    (core.demo.DEMO_CITIZEN, as in her health record); returns how many they were given."""
     citizen = accounts.get_user_by_username(db, username)
     if citizen is None:
         return 0
@@ -486,7 +488,7 @@ def give_dossiers_to_demo_citizen(db: Any, *, username: str = DEMO_CITIZEN) -> i
             dossier = s.scalar(
                 select(Dossier)
                 .where(Dossier.state == state, Dossier.channel == "online")
-                .where(Dossier.applicant_user_id.is_(None))
+                .where(Dossier.applicant_user_id.is_(None), Dossier.procedure_code.not_in(NOT_FOR_HER))
                 .order_by(Dossier.submitted_at.desc())
                 .limit(1)
             )
@@ -494,12 +496,12 @@ def give_dossiers_to_demo_citizen(db: Any, *, username: str = DEMO_CITIZEN) -> i
                 dossier.applicant_user_id = citizen.id
                 dossier.applicant_name_encrypted = encrypt_personal(keys, name)
                 dossier.applicant_name_index = blind_index(keys, name)
-                dossier.applicant_id_encrypted = encrypt_personal(keys, DEMO_CITIZEN_ID)
-                dossier.applicant_id_index = blind_index(keys, DEMO_CITIZEN_ID)
-                dossier.applicant_id_masked = mask(DEMO_CITIZEN_ID)
-                dossier.applicant_phone_encrypted = encrypt_personal(keys, DEMO_CITIZEN_PHONE)
-                dossier.applicant_phone_index = blind_index(keys, DEMO_CITIZEN_PHONE)
-                dossier.applicant_phone_masked = mask(DEMO_CITIZEN_PHONE)
+                dossier.applicant_id_encrypted = encrypt_personal(keys, DEMO_CITIZEN.id_number)
+                dossier.applicant_id_index = blind_index(keys, DEMO_CITIZEN.id_number)
+                dossier.applicant_id_masked = mask(DEMO_CITIZEN.id_number)
+                dossier.applicant_phone_encrypted = encrypt_personal(keys, DEMO_CITIZEN.phone)
+                dossier.applicant_phone_index = blind_index(keys, DEMO_CITIZEN.phone)
+                dossier.applicant_phone_masked = mask(DEMO_CITIZEN.phone)
                 given.append(dossier.code)
         uow.audit("dossier.demo_given_to_citizen", "dossier", "*", after={"user": username, "codes": given})
     return len(given)

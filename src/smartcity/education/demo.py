@@ -24,12 +24,20 @@ from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
-from smartcity.core.demo import demo_password, person_name
+from smartcity.core.demo import (
+    DEMO_CITIZEN,
+    DemoPerson,
+    demo_children,
+    demo_password,
+    id_number,
+    person_name,
+    school_year_start,
+)
 from smartcity.core.security import Actor
 from smartcity.core.text import fold
 from smartcity.core.uow import UnitOfWork
 from smartcity.education.config import EducationSettings
-from smartcity.education.demo_fees_assets import PARENT, FeesAndAssets, _table
+from smartcity.education.demo_fees_assets import FeesAndAssets, _table
 from smartcity.education.models import (
     Attendance,
     Enrolment,
@@ -57,7 +65,15 @@ SEED = 57
 EMAIL_DOMAIN = "edu.thudaumot.example"  # a reserved example domain: demo addresses reach nobody
 SHOWCASE = {"preschool": "MN-HOAMAI", "primary": "TH-PHUHOA1", "lower_secondary": "THCS-CHUVANAN"}
 FULL_CLASS = ("TH-PHUHOA1", "3A2")
-CHILDREN = (("TH-PHUHOA1", "3A2", "Nguyễn Minh Khang", "M"), ("MN-HOAMAI", "Lá 1", "Nguyễn Ngọc Bảo Vy", "F"))
+
+
+def children_classes(today: date) -> tuple[tuple[str, str, DemoPerson], ...]:
+    """The demo citizen's children at school (core.demo): her son in 3A2 of Phú Hòa 1 (the class loaded in
+    full), her daughter in Lá 1 of Hoa Mai; the baby is not at school yet."""
+    son, daughter, _baby = demo_children(today)
+    return (("TH-PHUHOA1", "3A2", son), ("MN-HOAMAI", "Lá 1", daughter))
+
+
 DEMO_USERS = (
     ("giaoduc", "Phan Thị Ngọc Hà", "specialist", DEPARTMENT_UNIT),
     ("hieutruong.phuhoa1", "Trần Văn Bình", "head", school_org_unit("TH-PHUHOA1")),
@@ -94,10 +110,11 @@ SUBJECTS = {
 
 def _school_year(today: date) -> tuple[str, date, date, date]:
     """The school year containing today: (name, first day 5 September, second term, last day 31 May)."""
-    first_year = today.year if today >= date(today.year, 9, 5) else today.year - 1
+    first_day = school_year_start(today)
+    first_year = first_day.year
     return (
         f"{first_year}-{first_year + 1}",
-        date(first_year, 9, 5),
+        first_day,
         date(first_year + 1, 1, 18),
         date(first_year + 1, 5, 31),
     )
@@ -191,7 +208,8 @@ def _schools(db: Database, actor: Actor, today: date) -> list[School]:
 def _users(db: Database, settings: Settings, actor: Actor) -> dict[str, int]:
     """The demo's department officer, school staff and the parent (the portal's demo citizen)."""
     ids = {}
-    for username, full_name, role, unit in (*DEMO_USERS, (PARENT[0], PARENT[1], "citizen", None)):
+    parent = (DEMO_CITIZEN.username, DEMO_CITIZEN.full_name, "citizen", None)
+    for username, full_name, role, unit in (*DEMO_USERS, parent):
         user = accounts_service.get_user_by_username(db, username)
         if user is None:
             user = accounts_service.create_user(
@@ -200,6 +218,7 @@ def _users(db: Database, settings: Settings, actor: Actor) -> dict[str, int]:
                 username=username,
                 password=demo_password(settings),
                 full_name=full_name,
+                phone=DEMO_CITIZEN.phone if username == DEMO_CITIZEN.username else None,
                 roles=[(role, unit)],
             )
         ids[username] = user.id
@@ -378,23 +397,26 @@ class _Builder(FeesAndAssets):
 
     def students(self, classes: dict[str, list[SchoolClass]]) -> list[dict[str, Any]]:
         """A sample of student records per class (one class in full), enrolled since the first day."""
-        people: list[tuple[SchoolClass, School, str, str]] = []
+        people: list[tuple[SchoolClass, School, str, str, DemoPerson | None]] = []
         for code, school_classes in classes.items():
             school = self.schools[code]
             for cls in school_classes:
                 full = (code, cls.name) == FULL_CLASS
                 for _ in range(cls.enrolled_count if full else min(self.per_class, cls.enrolled_count)):
                     sex = self.rng.choice("MF")
-                    people.append((cls, school, person_name(self.rng, female=sex == "F"), sex))
-        for code, class_name, name, sex in CHILDREN:
+                    people.append((cls, school, person_name(self.rng, female=sex == "F"), sex, None))
+        for code, class_name, hers in children_classes(self.today):
             cls = next(c for c in classes[code] if c.name == class_name)
-            people.append((cls, self.schools[code], name, sex))
+            people.append((cls, self.schools[code], hers.full_name, "F" if hers.female else "M", hers))
             cls.enrolled_count += 1
         rows: list[dict[str, Any]] = []
         meta: list[dict[str, Any]] = []
-        for n, (cls, school, name, sex) in enumerate(people):
-            born = self._birth(school.level, cls.grade, sex)
-            personal_id = f"074{2 if sex == 'M' else 3}{born.year % 100:02d}{self.rng.randrange(10**6):06d}"
+        for n, (cls, school, name, sex, child) in enumerate(people):
+            if child is None:
+                born = self._birth(school.level, cls.grade, sex)
+                personal_id = id_number(born, female=sex == "F", serial=self.rng.randrange(10**6))
+            else:  # the demo citizen's child: born as core.demo says, in the year their grade is for
+                born, personal_id = child.birth, child.id_number
             rows.append(
                 {
                     "code": f"tmp-{n}",
@@ -406,8 +428,8 @@ class _Builder(FeesAndAssets):
                     "sex": sex,
                 }
             )
-            meta.append({"class": cls, "school": school, "name": name})
-        self._unique_ids(rows)
+            meta.append({"class": cls, "school": school, "name": name, "hers": child is not None})
+        self._unique_ids(rows, kept=sum(1 for m in meta if m["hers"]))
         ids = list(self.s.scalars(insert(Student).returning(Student.id, sort_by_parameter_order=True), rows))
         for student_id, m in zip(ids, meta, strict=True):
             m["id"] = student_id
@@ -436,9 +458,12 @@ class _Builder(FeesAndAssets):
             statement, [{"sid": m["id"], "new_code": student_code(m["id"])} for m in meta]
         )
 
-    def _unique_ids(self, rows: list[dict[str, Any]]) -> None:
-        seen: set[str] = set()
-        for row in rows:
+    def _unique_ids(self, rows: list[dict[str, Any]], kept: int) -> None:
+        """A random number drawn twice is drawn again; the last `kept` rows (the demo citizen's children,
+        whose numbers are hers to declare) keep theirs."""
+        mine = rows[len(rows) - kept :]
+        seen: set[str] = {row["personal_id_hash"] for row in mine}
+        for row in rows[: len(rows) - kept]:
             while row["personal_id_hash"] in seen:  # a random number drawn twice: draw another
                 personal_id = f"0742{self.rng.randrange(10**8):08d}"
                 row["personal_id_enc"] = seal(self.settings, personal_id)
@@ -451,17 +476,15 @@ class _Builder(FeesAndAssets):
         return date(year, 1, 1) + timedelta(days=self.rng.randrange(365))
 
     def _parents(self, meta: list[dict[str, Any]]) -> None:
-        names = {name for _c, _cl, name, _s in CHILDREN}
         rows = [
             {
                 "student_id": m["id"],
-                "user_id": self.users[PARENT[0]],
+                "user_id": self.users[DEMO_CITIZEN.username],
                 "relation": "mother",
                 "linked_by": "system:demo",
             }
             for m in meta
-            if m["name"] in names
-            and (m["school"].code, m["class"].name) in {(c, cl) for c, cl, _n, _s in CHILDREN}
+            if m["hers"]
         ]
         self.s.execute(insert(Guardian), rows)
 

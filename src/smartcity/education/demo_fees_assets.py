@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.core import clock
 from smartcity.core.config import Settings
+from smartcity.core.demo import DEMO_CITIZEN
 from smartcity.education.config import EducationSettings
 from smartcity.education.models import (
     Asset,
@@ -27,8 +28,6 @@ from smartcity.education.models import (
     StocktakeLine,
 )
 from smartcity.education.service.fees import invoice_lines
-
-PARENT = ("congdan", "Đỗ Thị Lan")
 
 
 def _table(model: Any) -> Table:
@@ -175,7 +174,9 @@ class FeesAndAssets:
     def _is_demo_child(self, row: dict[str, Any]) -> bool:
         if not hasattr(self, "_children_ids"):
             self._children_ids = set(
-                self.s.scalars(select(Guardian.student_id).where(Guardian.user_id == self.users[PARENT[0]]))
+                self.s.scalars(
+                    select(Guardian.student_id).where(Guardian.user_id == self.users[DEMO_CITIZEN.username])
+                )
             )
         return row["student_id"] in self._children_ids
 

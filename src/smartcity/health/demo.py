@@ -21,7 +21,15 @@ from smartcity.accounts import service as accounts_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
-from smartcity.core.demo import FAMILY_NAMES, demo_password, given_names
+from smartcity.core.demo import (
+    DEMO_CITIZEN,
+    FAMILY_NAMES,
+    DemoPerson,
+    demo_children,
+    demo_password,
+    given_names,
+    id_number,
+)
 from smartcity.core.security import Actor
 from smartcity.health import service
 from smartcity.health.config import HealthSettings
@@ -42,7 +50,6 @@ DEMO_USERS = (
     ("yte", "Trần Thị Thu (Phòng Y tế)", "health_manager", None),
     ("tramyte", "Nguyễn Văn Lộc (Trạm Y tế phường Thủ Dầu Một)", "health_worker", "TYT-25747"),
 )
-CITIZEN = "congdan"  # the accounts demo's citizen, Đỗ Thị Lan
 ORGANISATIONS = (
     ("bvdk-binh-duong", "Bệnh viện Đa khoa tỉnh Bình Dương", "prov"),
     ("ttyt-thu-dau-mot", "Trung tâm Y tế thành phố Thủ Dầu Một", "govt"),
@@ -50,8 +57,7 @@ ORGANISATIONS = (
 
 
 def _cccd(rng: random.Random, birth: date, gender: str) -> str:
-    century = 0 if birth.year < 2000 else 2
-    return f"074{century + (gender == 'female')}{birth.year % 100:02d}{rng.randint(0, 999999):06d}"
+    return id_number(birth, female=gender == "female", serial=rng.randint(0, 999999))
 
 
 def _name(rng: random.Random, gender: str, family: str | None = None) -> dict[str, Any]:
@@ -148,21 +154,25 @@ def _encounters(rng: random.Random, person: dict[str, Any], today: date) -> list
     return found
 
 
-def _immunizations(rng: random.Random, child: dict[str, Any], today: date) -> list[dict[str, Any]]:
-    """Doses given around their due dates: most on time, some late, a few missed (overdue lists)."""
+def _immunizations(
+    rng: random.Random, child: dict[str, Any], today: date, *, hers: bool = False
+) -> list[dict[str, Any]]:
+    """Doses given around their due dates: most on time, some late, a few missed (overdue lists); a
+    careful family (nine in ten) rarely misses one. The demo citizen's children (`hers`) miss none: her
+    page shows doses given and, for the baby, doses due, none overdue."""
     birth = date.fromisoformat(child["birthDate"])
     last: dict[str, date] = {}
     shots = []
-    careful = rng.random()
+    careful = rng.random() > 0.1 or hers
     for dose in schedule():
         due = birth + timedelta(days=dose.age)
         if dose.dose > 1:
             if dose.vaccine not in last:
                 continue
             due = max(due, last[dose.vaccine] + timedelta(days=dose.min_interval))
-        delay = 0 if dose.age == 0 else int(rng.expovariate(1 / (5 if careful > 0.1 else 40)))
+        delay = 0 if dose.age == 0 else int(rng.expovariate(1 / (5 if careful else 40)))
         given = due + timedelta(days=delay)
-        if given > today or rng.random() < (0.004 if careful > 0.1 else 0.15):
+        if given > today or (not hers and rng.random() < (0.004 if careful else 0.15)):
             continue
         last[dose.vaccine] = given
         shots.append(
@@ -235,46 +245,81 @@ def _users(db: Database, settings: Settings, actor: Actor) -> None:
             )
 
 
-def _family(rng: random.Random, people: list[dict[str, Any]], today: date) -> dict[str, Any]:
-    """Give each child a mother among the women of 20–45 in the ward; returns the citizen's record."""
-    mothers: dict[str, list[dict[str, Any]]] = {}
-    for p in people:
-        age = (today - date.fromisoformat(p["birthDate"])).days // 365
-        if p["gender"] == "female" and 20 <= age <= 45:
-            mothers.setdefault(p["address"][0]["extension"][0]["valueCoding"]["code"], []).append(p)
-    citizen = mothers["25747"][0]
-    citizen["name"] = [{"family": "Đỗ", "given": ["Thị", "Lan"]}]
-    hers = [
+def _age_group(birth: date, today: date) -> str:
+    age = (today - birth).days // 365
+    return next(group for group, (low, high) in AGE_SPANS.items() if low <= age <= high)
+
+
+def _take_place(
+    people: list[dict[str, Any]], seen: set[str], who: DemoPerson, today: date, taken: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The demo citizen's family member `who` in the place of a resident of her ward with a record, of the
+    same sex and age group (so the ward's numbers stay as drawn): their name, birth date and ID number, her
+    street."""
+    gender = "female" if who.female else "male"
+    group = _age_group(who.birth, today)
+    person = next(
         p
         for p in people
-        if _ward_of(p) == "25747" and 200 < (today - date.fromisoformat(p["birthDate"])).days < 4 * 365
-    ][:2]  # the demo citizen has two young children
+        if _ward_of(p) == DEMO_CITIZEN.ward_code
+        and p["gender"] == gender
+        and p["id"] in seen
+        and _age_group(date.fromisoformat(p["birthDate"]), today) == group
+        and not any(p is t for t in taken)
+    )
+    person["identifier"][0]["value"] = who.id_number
+    person["name"] = [{"family": who.family, "given": list(who.given)}]
+    person["birthDate"] = who.birth.isoformat()
+    person["address"][0]["line"] = [DEMO_CITIZEN.street]
+    taken.append(person)
+    return person
+
+
+def _mother_contact(mother: dict[str, Any]) -> list[dict[str, Any]]:
+    """A Patient.contact naming `mother`, her ID number in the parent extension (how a guardian is found)."""
+    return [
+        {
+            "relationship": [
+                {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
+                            "code": "MTH",
+                            "display": "mother",
+                        }
+                    ]
+                }
+            ],
+            "extension": [{"url": PARENT_EXTENSION, "valueIdentifier": mother["identifier"][0]}],
+            "name": mother["name"][0],
+        }
+    ]
+
+
+def _family(
+    rng: random.Random, people: list[dict[str, Any]], seen: set[str], today: date
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The demo citizen and her children (core.demo) take the places of residents of her ward; every other
+    child under six gets a mother among the ward's women who were 18–45 at the child's birth. A child keeps
+    the family name drawn for them: their father's. Returns her record and her children's."""
+    taken: list[dict[str, Any]] = []
+    citizen = _take_place(people, seen, DEMO_CITIZEN, today, taken)
+    hers = [_take_place(people, seen, child, today, taken) for child in demo_children(today)]
+    for child in hers:
+        child["contact"] = _mother_contact(citizen)
+    women: dict[str, list[tuple[date, dict[str, Any]]]] = {}
     for p in people:
-        if (today - date.fromisoformat(p["birthDate"])).days > 6 * 365:
+        if p["gender"] == "female" and p is not citizen:
+            women.setdefault(_ward_of(p), []).append((date.fromisoformat(p["birthDate"]), p))
+    for p in people:
+        birth = date.fromisoformat(p["birthDate"])
+        if (today - birth).days > 6 * 365 or any(p is t for t in taken):
             continue
-        ward = _ward_of(p)
-        mother = (
-            citizen if any(p is h for h in hers) else mothers[ward][1 + rng.randrange(len(mothers[ward]) - 1)]
-        )
-        p["name"][0]["family"] = mother["name"][0]["family"]
-        p["contact"] = [
-            {
-                "relationship": [
-                    {
-                        "coding": [
-                            {
-                                "system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
-                                "code": "MTH",
-                                "display": "mother",
-                            }
-                        ]
-                    }
-                ],
-                "extension": [{"url": PARENT_EXTENSION, "valueIdentifier": mother["identifier"][0]}],
-                "name": mother["name"][0],
-            }
-        ]
-    return citizen
+        ward = women.get(_ward_of(p), [])
+        mothers = [w for born, w in ward if 18 * 365 <= (birth - born).days <= 45 * 365]
+        if mothers:
+            p["contact"] = _mother_contact(rng.choice(mothers))
+    return citizen, hers
 
 
 def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
@@ -291,16 +336,16 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     wards = service.ward_names(db, today)
     system = settings.section(HealthSettings).national_id_system
     people, seen = _people(rng, system, wards, today)
-    citizen = _family(rng, people, today)
-    seen.add(citizen["id"])
+    citizen, hers = _family(rng, people, seen, today)
     resources = _organisations(wards) + people
     for person in people:
         if person["id"] in seen:
             resources += _encounters(rng, person, today)
         if (today - date.fromisoformat(person["birthDate"])).days <= 6 * 365:
-            resources += _immunizations(rng, person, today)
+            mine = any(person is h for h in hers)
+            resources += _immunizations(rng, person, today, hers=mine)
     counts = _store(db, settings, actor, resources)
-    user = accounts_service.get_user_by_username(db, CITIZEN)
+    user = accounts_service.get_user_by_username(db, DEMO_CITIZEN.username)
     if user is not None:
         service.link_person(db, actor=actor, user_id=user.id, patient_id=citizen["id"])
         service.set_consent(db, actor=actor, user_id=user.id, purpose="immunisation-reminders", given=True)
