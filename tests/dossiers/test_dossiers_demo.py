@@ -70,6 +70,7 @@ def test_the_demo_citizen_owns_a_dossier_in_each_state_and_sees_them(city, db, s
     assert len(mine) == given and {d.applicant_name for d in mine} == {"Đỗ Thị Lan"}
     assert len({d.applicant_id_masked for d in mine}) == 1  # one person, one ID card
     assert len({d.state for d in mine}) == given
+    assert {d.procedure_code.split("-")[1] for d in mine} <= set(demo.HER_FIELDS)  # no school licence
     assert not {d.procedure_code for d in mine} & set(demo.NOT_FOR_HER), "none for a man of 17, say"
     with db.session() as s:
         sealed = s.scalars(

@@ -468,6 +468,9 @@ DEMO_COUNT = 3000
 # turn 17; a demo birth or marriage registration names a random child, mother or couple, and she is married
 # to her children's father (core.demo).
 NOT_FOR_HER = ("TDM-QS-001", "TDM-HT-001", "TDM-HT-002")
+# What a mother of three with a household business brings to her ward: civil status, certified copies, her
+# house (building permit, house number, land) and the business — not a school's licence or a karaoke's.
+HER_FIELDS = ("HT", "CT", "XD", "SN", "DD", "HKD")
 
 
 def give_dossiers_to_demo_citizen(db: Any, *, username: str = DEMO_CITIZEN.username) -> int:
@@ -489,6 +492,7 @@ def give_dossiers_to_demo_citizen(db: Any, *, username: str = DEMO_CITIZEN.usern
                 select(Dossier)
                 .where(Dossier.state == state, Dossier.channel == "online")
                 .where(Dossier.applicant_user_id.is_(None), Dossier.procedure_code.not_in(NOT_FOR_HER))
+                .where(Dossier.field_code.in_(HER_FIELDS))
                 .order_by(Dossier.submitted_at.desc())
                 .limit(1)
             )
