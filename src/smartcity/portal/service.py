@@ -219,12 +219,12 @@ def search(db: Database, settings: Settings, query: str) -> dict[tuple[str, str]
     return dict(sorted(grouped.items(), key=lambda item: -item[1][0].score))
 
 
-def citizen_sections(db: Database, actor: Actor, settings: Settings) -> list[CitizenSection]:
-    """The sections every domain gives the signed-in citizen's own space."""
+def citizen_sections(db: Database, actor: Actor, settings: Settings, locale: str) -> list[CitizenSection]:
+    """The sections every domain gives the signed-in citizen's own space, written in `locale` by each."""
     sections = []
     for _domain, providers in collect("citizen_space", "SECTIONS"):
         for provide in providers:
-            section = provide(db, actor, settings)
+            section = provide(db, actor, settings, locale)
             if section is not None:
                 sections.append(section)
     return sections
