@@ -8,7 +8,7 @@ from smartcity.core.db import Database
 from smartcity.core.i18n import get_translations
 from smartcity.core.search import CitizenItem, CitizenSection
 from smartcity.core.security import Actor
-from smartcity.feedback.service import STATUS_NAMES, ReportFilter, list_reports
+from smartcity.feedback.service import STATUS_NAMES, ReportFilter, category_names, list_reports
 
 SHOWN = 5
 
@@ -18,6 +18,7 @@ def my_reports(db: Database, actor: Actor, settings: Settings, locale: str) -> C
     if actor.user_id is None:
         return None
     _ = get_translations(locale, "feedback").gettext
+    names = category_names(db, locale)
     items, total = list_reports(
         db, actor=actor, filters=ReportFilter(reporter_user_id=actor.user_id, public_only=False), limit=SHOWN
     )
@@ -25,7 +26,7 @@ def my_reports(db: Database, actor: Actor, settings: Settings, locale: str) -> C
         title=_("Phản ánh của tôi"),
         items=tuple(
             CitizenItem(
-                title=r.category_name,
+                title=names.get(r.category_code, r.category_name),
                 url=f"/feedback/r/{r.code}",
                 status=_(STATUS_NAMES[r.status]) if r.status in STATUS_NAMES else "",
                 when=r.submitted_at,
