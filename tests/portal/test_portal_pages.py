@@ -193,6 +193,26 @@ def test_contacts_and_the_citizens_own_space(client, signed_in, public_city, set
     assert f'href="/feedback/r/{code}"' in mine.text and "Mới tiếp nhận" in mine.text
 
 
+def test_the_catalogue_the_city_map_and_the_contacts_read_in_english(client, public_city):
+    from smartcity.procedures import service as procedures
+
+    client.cookies.set("lang", "en")
+    catalogue = client.get("/thu-tuc").text
+    assert "procedures fully described" in catalogue and "thủ tục đang cập nhật" not in catalogue
+    catalogued = procedures.list_procedures(public_city, limit=500).items
+    placeholder = next(p for p in catalogued if p.is_placeholder)
+    page = client.get(f"/thu-tuc/{placeholder.code}").text
+    assert "This procedure is being updated. Still missing:" in page and "required documents" in page
+    assert "Chưa mở nộp hồ sơ trực tuyến" not in page and "Chưa cập nhật" not in page
+    city_map = client.get("/ban-do").text
+    assert "Ward boundaries are approximate" in city_map and "Các phường" not in city_map
+    contacts = client.get("/lien-he").text
+    assert "Monday – Friday" in contacts and "Thứ Hai" not in contacts
+    assert "— Hotline 1022" in contacts and "— Đường dây nóng 1022" not in contacts  # the hidden link words
+    client.cookies.set("lang", "vi")
+    assert "Thứ Hai – Thứ Sáu" in client.get("/lien-he").text and "Các phường" in client.get("/ban-do").text
+
+
 def test_the_home_stays_within_its_page_budget(client, public_city, settings):
     """Budget: the home page and everything it loads (HTML, CSS, scripts, images) under 200 KB, map tiles
     excluded (the home has no map; the city map is at /ban-do)."""
