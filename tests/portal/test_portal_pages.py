@@ -244,6 +244,19 @@ def test_the_json_api_searches_and_lists_news(client, public_city, settings):
     assert all(item["status"] == "published" for item in news["items"])
 
 
+def test_the_search_page_writes_the_domains_words_in_english(client, public_city, settings):
+    load_demo(public_city, settings=settings, actor=Actor.system("demo"))
+    client.cookies.set("lang", "en")
+    procedures = client.get("/tim-kiem", params={"q": "khai sinh"}).text
+    assert "working days" in procedures and "ngày làm việc" not in procedures
+    news = client.get("/tim-kiem", params={"q": "do thi thong minh"}).text
+    assert "Building Thủ Dầu Một into a smart city" in news
+    found = client.get("/api/v1/portal/search", params={"q": "do thi thong minh"}).json()["results"]
+    assert any(hit["title"].startswith("Xây dựng") for hit in found)  # the API is unchanged: Vietnamese
+    client.cookies.set("lang", "vi")
+    assert "ngày làm việc" in client.get("/tim-kiem", params={"q": "khai sinh"}).text
+
+
 def test_the_citizens_space_gathers_dossiers_and_fees_to_pay(signed_in, public_city, settings):
     from sqlalchemy import select, update
 

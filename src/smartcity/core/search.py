@@ -1,11 +1,13 @@
 """The contracts between the domains and the portal: search hits and sections of the citizen's own space.
 
 A domain joins the portal's one search with a search.py offering
-`SEARCH: Callable[[Database, str, Settings], list[SearchHit]]`, and the citizen's own space (/cua-toi) with a
-citizen_space.py offering `SECTIONS: list[Callable[[Database, Actor, Settings, str], CitizenSection | None]]`.
-The last argument of a section is the page's language ("vi" or "en"): the domain writes every text of its
-section in that language, translating its own words with its own catalogue
+`SEARCH: Callable[[Database, str, Settings, str], list[SearchHit]]`, and the citizen's own space (/cua-toi)
+with a citizen_space.py offering
+`SECTIONS: list[Callable[[Database, Actor, Settings, str], CitizenSection | None]]`.
+The last argument of both is the page's language ("vi" or "en"): the domain writes its words (a hit's title
+and summary, every text of a section) in that language, translating them with its own catalogue
 (`core.i18n.get_translations(locale, "<domain>")`); the portal shows them as they come and translates none.
+Data stay as they are (a procedure's official name, a person's, a report's text).
 Both are collected by name (`smartcity.domains.collect`), so a domain that lands later joins by adding a file.
 Compare words with `smartcity.core.text.fold` / `matches` (diacritics and case ignored).
 """
@@ -18,7 +20,8 @@ from datetime import date, datetime
 
 @dataclass(frozen=True)
 class SearchHit:
-    """One thing found: what it is (kind, e.g. "Thủ tục hành chính"), its title, a line of text, its page."""
+    """One thing found: what it is (kind, e.g. "Thủ tục hành chính", in both languages: the API gives both),
+    its title and a line of text in the language asked for, its page."""
 
     kind_vi: str
     kind_en: str

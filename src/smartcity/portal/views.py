@@ -80,7 +80,7 @@ def search_page(
     request: Request, db: DbDep, settings: SettingsDep, q: Annotated[str, Query(max_length=200)] = ""
 ) -> HTMLResponse:
     """One search across procedures, reports, planning, news and datasets (with or without diacritics)."""
-    groups = service.search(db, settings, q) if q.strip() else {}
+    groups = service.search(db, settings, q, request_locale(request)) if q.strip() else {}
     limit = settings.section(PortalSettings).search_per_kind
     shown = {kind: hits[:limit] for kind, hits in groups.items()}
     total = sum(len(h) for h in groups.values())
