@@ -54,6 +54,8 @@ def test_login_page_is_vietnamese_and_english_on_request(client):
     assert page.status_code == 200 and "Tên đăng nhập" in page.text and "Mật khẩu" in page.text
     english = client.get("/login?lang=en", headers=HTML)
     assert "Username" in english.text and "Password" in english.text
+    assert "Verification code (if two-step verification is on)" in english.text
+    assert "Mã xác thực" not in english.text
 
 
 def test_login_then_staff_page_shows_name_roles_and_units(client, ward_clerk):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from fastapi.testclient import TestClient
@@ -164,6 +165,27 @@ def test_the_dossier_page_reads_the_form_in_words(app, people):
     assert "Bán lẻ tạp hóa, Đồ uống" in page.text and "150.000.000" in page.text and "['" not in page.text
     units = re.search(r"<th>Đơn vị</th><td>(.*?)</td>", page.text).group(1)
     assert len(set(units.split(" → "))) == len(units.split(" → "))  # a unit is named once
+
+
+def test_the_dossier_page_and_the_forms_mistakes_read_in_english(app, people):
+    citizen, token = _login(app, "citizen1")
+    citizen.cookies.set("lang", "en")
+    wrong = {**FORM, "applicant_id": "123", "f_map_sheet": "", "idempotency_key": "page-en"}
+    refused = citizen.post("/ho-so/nop/TDM-QLDT-001", data={**wrong, "csrf_token": token}, files=FILES)
+    assert refused.status_code == 422
+    text = html.unescape(refused.text)
+    assert "Citizen ID number: Exactly 12 digits." in text and "Not filled in." in text
+    assert "Gồm đúng 12 chữ số" not in text and "Chưa điền" not in text
+    assert "People's Committee of" in text  # the wards to choose from
+    ok = {**FORM, "idempotency_key": "page-en-2", "csrf_token": token}
+    done = citizen.post("/ho-so/nop/TDM-QLDT-001", data=ok, files=FILES, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    page = html.unescape(citizen.get(done.headers["location"]).text)
+    assert "Submitted" in page and "People's Committee of" in page
+    for words in ("Mới đăng ký", "Ủy ban nhân dân", "Đang chờ", "Trong hạn"):
+        assert words not in page, words
+    vietnamese = citizen.get(done.headers["location"], params={"lang": "vi"}).text
+    assert "Mới đăng ký" in vietnamese and "Ủy ban nhân dân" in vietnamese
 
 
 def test_a_birth_cannot_be_declared_in_the_future(app, people):

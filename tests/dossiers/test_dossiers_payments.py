@@ -72,6 +72,17 @@ def test_sandbox_payment_settles_once_and_refuses_forgeries(db, settings, people
         )
 
 
+def test_the_sandbox_page_writes_the_amount_the_pages_way(client, db, settings, people):
+    code = _decided(db, settings, people)
+    url = payments.start_payment(
+        db, actor=people.citizen, settings=settings, code=code, return_url="http://x/r"
+    )
+    path = "/thanh-toan/sandbox?" + url.split("?", 1)[1]
+    assert '<strong id="amount">50.000 ₫</strong>' in client.get(path).text
+    client.cookies.set("lang", "en")
+    assert '<strong id="amount">50,000 ₫</strong>' in client.get(path).text
+
+
 def test_payment_only_by_the_applicant_and_amount_checked(db, settings, people):
     code = _decided(db, settings, people)
     with pytest.raises(NotFound):

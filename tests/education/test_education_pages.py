@@ -151,6 +151,13 @@ def test_parent_pages_show_only_their_children(demo, client):
         son.full_name in child and son.birth.strftime("%d/%m/%Y") in child
     )  # born as her health record says
     assert "Thanh toán trực tuyến" in child and "Chuyên cần" in child and "Nghị quyết 217/2025/QH15" in child
+    assert "<td>Tiền ăn bán trú" in child and re.search(r"\d\.\d{3} ₫", child)
+    client.cookies.set("lang", "en")
+    english = client.get(f"/con-toi/{code}").text
+    assert "<td>School meals" in english and "<td>Tiền ăn bán trú" not in english  # the fees' English names
+    assert re.search(r"\d,\d{3} ₫", english) and not re.search(r"\d\.\d{3} ₫", english)  # English amounts
+    assert "still to pay" in client.get("/cua-toi").text and "Còn phải nộp" not in client.get("/con-toi").text
+    client.cookies.set("lang", "vi")
     other = service.list_classes(demo, actor=SYSTEM, school_code="THCS-CHUVANAN")[0]
     stranger = service.class_students(demo, actor=SYSTEM, settings=demo.settings, class_id=other["id"])[0][
         "code"

@@ -273,10 +273,15 @@ def test_the_parent_sees_their_children_in_the_citizen_space(demo, settings):
 
     parent = accounts_service.get_user_by_username(demo, "congdan")
     actor = Actor(kind="user", name="congdan", user_id=parent.id, roles=frozenset({("citizen", None)}))
-    section = SECTIONS[0](demo, actor, settings)
+    section = SECTIONS[0](demo, actor, settings, "vi")
     assert section is not None and len(section.items) == 2 and section.items[0].url.startswith("/con-toi/HS")
+    assert section.title == "Con tôi ở trường" and " — lớp " in section.items[0].title
+    english = SECTIONS[0](demo, actor, settings, "en")
+    assert english is not None and english.title == "My children at school"
+    assert " — class " in english.items[0].title
+    assert english.more_label == "School fees, attendance, timetable"
     stranger = Actor(kind="user", name="x", user_id=10**6, roles=frozenset())
-    assert SECTIONS[0](demo, stranger, settings) is None
+    assert SECTIONS[0](demo, stranger, settings, "vi") is None
 
 
 def test_the_parents_children_at_school_are_the_declared_family(demo, settings):

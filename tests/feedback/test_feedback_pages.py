@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from smartcity.accounts import service as accounts_service
@@ -66,6 +67,16 @@ def test_form_mistakes_come_back_with_the_values(client, city):
 def test_english_page(client, city):
     page = client.get("/feedback/new?lang=en")
     assert "Submit a report" in page.text and "Category" in page.text
+    assert "Environment" in page.text and ">Môi trường<" not in page.text  # the categories' English names
+    short = client.post("/feedback/new", data={**FORM, "description": "a"})
+    assert short.status_code == 422 and "The report needs 3 to 5,000 characters." in short.text
+    assert "Nội dung phản ánh" not in short.text
+    done = client.post("/feedback/new", data=FORM)
+    assert "People's Committee of" in html.unescape(done.text) and "Ủy ban nhân dân" not in done.text
+    code = re.search(r'id="report-code">([^<]+)<', done.text).group(1)
+    report = html.unescape(client.get(f"/feedback/r/{code}").text)
+    assert "<h1>Environment" in report and "People's Committee of" in report
+    assert "<h1>Môi trường" in client.get(f"/feedback/r/{code}?lang=vi").text
 
 
 def test_my_reports_needs_login_and_lists_own(client, city, login):

@@ -120,6 +120,9 @@ def test_the_pages_list_search_and_preview_without_javascript(client, public_cit
     assert client.get("/du-lieu-mo/nothing").status_code == 404
     english = client.get("/du-lieu-mo/procedures-catalogue?lang=en")
     assert "Catalogue of administrative procedures" in english.text
+    assert "Thủ Dầu Một People&#39;s Committee" in english.text and "UBND thành phố" not in english.text
+    assert "UBND thành phố Thủ Dầu Một" in detail.text
+    assert "UBND thành phố" not in client.get("/du-lieu-mo").text  # the cookie keeps English
 
 
 def test_the_command_line_regenerates_and_lists(public_city, settings, monkeypatch):

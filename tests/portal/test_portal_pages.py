@@ -193,6 +193,26 @@ def test_contacts_and_the_citizens_own_space(client, signed_in, public_city, set
     assert f'href="/feedback/r/{code}"' in mine.text and "Mới tiếp nhận" in mine.text
 
 
+def test_the_catalogue_the_city_map_and_the_contacts_read_in_english(client, public_city):
+    from smartcity.procedures import service as procedures
+
+    client.cookies.set("lang", "en")
+    catalogue = client.get("/thu-tuc").text
+    assert "procedures fully described" in catalogue and "thủ tục đang cập nhật" not in catalogue
+    catalogued = procedures.list_procedures(public_city, limit=500).items
+    placeholder = next(p for p in catalogued if p.is_placeholder)
+    page = client.get(f"/thu-tuc/{placeholder.code}").text
+    assert "This procedure is being updated. Still missing:" in page and "required documents" in page
+    assert "Chưa mở nộp hồ sơ trực tuyến" not in page and "Chưa cập nhật" not in page
+    city_map = client.get("/ban-do").text
+    assert "Ward boundaries are approximate" in city_map and "Các phường" not in city_map
+    contacts = client.get("/lien-he").text
+    assert "Monday – Friday" in contacts and "Thứ Hai" not in contacts
+    assert "— Hotline 1022" in contacts and "— Đường dây nóng 1022" not in contacts  # the hidden link words
+    client.cookies.set("lang", "vi")
+    assert "Thứ Hai – Thứ Sáu" in client.get("/lien-he").text and "Các phường" in client.get("/ban-do").text
+
+
 def test_the_home_stays_within_its_page_budget(client, public_city, settings):
     """Budget: the home page and everything it loads (HTML, CSS, scripts, images) under 200 KB, map tiles
     excluded (the home has no map; the city map is at /ban-do)."""
@@ -222,6 +242,19 @@ def test_the_json_api_searches_and_lists_news(client, public_city, settings):
     news = client.get("/api/v1/portal/posts", params={"limit": 2}).json()
     assert news["total"] == 5 and len(news["items"]) == 2
     assert all(item["status"] == "published" for item in news["items"])
+
+
+def test_the_search_page_writes_the_domains_words_in_english(client, public_city, settings):
+    load_demo(public_city, settings=settings, actor=Actor.system("demo"))
+    client.cookies.set("lang", "en")
+    procedures = client.get("/tim-kiem", params={"q": "khai sinh"}).text
+    assert "working days" in procedures and "ngày làm việc" not in procedures
+    news = client.get("/tim-kiem", params={"q": "do thi thong minh"}).text
+    assert "Building Thủ Dầu Một into a smart city" in news
+    found = client.get("/api/v1/portal/search", params={"q": "do thi thong minh"}).json()["results"]
+    assert any(hit["title"].startswith("Xây dựng") for hit in found)  # the API is unchanged: Vietnamese
+    client.cookies.set("lang", "vi")
+    assert "ngày làm việc" in client.get("/tim-kiem", params={"q": "khai sinh"}).text
 
 
 def test_the_citizens_space_gathers_dossiers_and_fees_to_pay(signed_in, public_city, settings):

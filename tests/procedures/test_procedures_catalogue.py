@@ -217,7 +217,9 @@ def test_a_time_limit_of_no_working_days_reads_within_the_day(client, loaded, se
     from smartcity.procedures.search import search
 
     assert service.processing_time(0) == "trong ngày" and service.processing_time(5) == "5 ngày làm việc"
-    hits = search(loaded, "dang ky khai sinh", settings)
+    hits = search(loaded, "dang ky khai sinh", settings, "vi")
     birth = next(hit for hit in hits if hit.title == "Đăng ký khai sinh")
     assert birth.summary == "Hộ tịch · trong ngày"
     assert "0 ngày làm việc" not in " ".join(hit.summary for hit in hits)
+    english = search(loaded, "dang ky khai sinh", settings, "en")
+    assert next(hit for hit in english if hit.title == "Đăng ký khai sinh").summary == "Hộ tịch · same day"

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from smartcity.accounts import service
 from smartcity.core.db import Database
 from smartcity.core.errors import TooManyRequests, Unauthorized, ValidationFailed
+from smartcity.core.i18n import get_translations
 from smartcity.domains import collect
 from smartcity.web.deps import (
     SESSION_CSRF,
@@ -295,7 +296,8 @@ SYSTEM_ACTOR_NAME = "Hệ thống (tự động)"
 
 @pass_context
 def actor_name(context: Context, label: str | None) -> str:
-    """Who did it, as a person reads it: a user's full name for "user:<name>", "Hệ thống" for the system."""
+    """Who did it, as a person reads it: a user's full name for "user:<name>", "Hệ thống" for the system
+    (in the page's language)."""
     if not label:
         return "—"
     kind, _, name = str(label).partition(":")
@@ -303,7 +305,7 @@ def actor_name(context: Context, label: str | None) -> str:
         request = context.get("request")
         return _full_name(request, name) if request is not None else name
     if kind in ("system", "service", "device"):
-        return SYSTEM_ACTOR_NAME
+        return get_translations(context.get("locale") or "vi", "accounts").gettext(SYSTEM_ACTOR_NAME)
     return str(label)
 
 

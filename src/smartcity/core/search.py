@@ -1,8 +1,13 @@
 """The contracts between the domains and the portal: search hits and sections of the citizen's own space.
 
 A domain joins the portal's one search with a search.py offering
-`SEARCH: Callable[[Database, str, Settings], list[SearchHit]]`, and the citizen's own space (/cua-toi) with a
-citizen_space.py offering `SECTIONS: list[Callable[[Database, Actor, Settings], CitizenSection | None]]`.
+`SEARCH: Callable[[Database, str, Settings, str], list[SearchHit]]`, and the citizen's own space (/cua-toi)
+with a citizen_space.py offering
+`SECTIONS: list[Callable[[Database, Actor, Settings, str], CitizenSection | None]]`.
+The last argument of both is the page's language ("vi" or "en"): the domain writes its words (a hit's title
+and summary, every text of a section) in that language, translating them with its own catalogue
+(`core.i18n.get_translations(locale, "<domain>")`); the portal shows them as they come and translates none.
+Data stay as they are (a procedure's official name, a person's, a report's text).
 Both are collected by name (`smartcity.domains.collect`), so a domain that lands later joins by adding a file.
 Compare words with `smartcity.core.text.fold` / `matches` (diacritics and case ignored).
 """
@@ -15,7 +20,8 @@ from datetime import date, datetime
 
 @dataclass(frozen=True)
 class SearchHit:
-    """One thing found: what it is (kind, e.g. "Thủ tục hành chính"), its title, a line of text, its page."""
+    """One thing found: what it is (kind, e.g. "Thủ tục hành chính", in both languages: the API gives both),
+    its title and a line of text in the language asked for, its page."""
 
     kind_vi: str
     kind_en: str
@@ -28,7 +34,8 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class CitizenItem:
-    """One of the citizen's own things: a dossier, a report, a payment..."""
+    """One of the citizen's own things: a dossier, a report, a payment... Its title and status are in the
+    page's language (a title that is data, a procedure's official name, stays as it is)."""
 
     title: str
     url: str
@@ -39,12 +46,17 @@ class CitizenItem:
 
 @dataclass(frozen=True)
 class CitizenSection:
-    """A section of the citizen's space, given by one domain."""
+    """A section of the citizen's space, given by one domain, every text in the page's language: its title,
+    what it says when it has no items (`empty`), the link to all of them (`more_label`, needed with
+    `more_url`) and its actions, each (label, url)."""
 
-    title_vi: str
-    title_en: str
+    title: str
     items: tuple[CitizenItem, ...]
+    empty: str
     more_url: str = ""
-    more_label_vi: str = "Xem tất cả"
-    empty_vi: str = "Chưa có."
-    actions: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (label, url)
+    more_label: str = ""
+    actions: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.more_url and not self.more_label:
+            raise ValueError(f"The section {self.title!r} links to {self.more_url} without a label")

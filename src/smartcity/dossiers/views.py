@@ -18,6 +18,7 @@ from smartcity.accounts import service as accounts
 from smartcity.city import service as city
 from smartcity.core import clock
 from smartcity.core.errors import AppError, BadRequest, Forbidden, TooManyRequests, ValidationFailed
+from smartcity.core.i18n import get_translations
 from smartcity.core.security import Actor
 from smartcity.dossiers import payments, ratings, service, signed_results, stats
 from smartcity.dossiers.forms import coerce, fields_of
@@ -38,14 +39,15 @@ STAFF_LINKS = (
 STATISTICS_ROLES = ("head", "leader", "operator", "admin")
 
 
-def _ward_options(request: Request, procedure: Any) -> list[tuple[str, str]]:
-    """The wards valid today; for a ward's own procedure only those with a clerk to receive the dossier."""
+def _ward_options(request: Request, procedure: Any, locale: str = "vi") -> list[tuple[str, str]]:
+    """The wards valid today (their committees' names in the page's language); for a ward's own procedure
+    only those with a clerk to receive the dossier."""
     db = get_db(request)
     units = accounts.list_org_units(db, on=clock.today(get_settings(request)))
     wards = [u for u in units if u.kind == "ward_committee" and u.admin_unit_code]
     if procedure.agency_code == "WARD":
         wards = [u for u in wards if accounts.holders_of(db, role="clerk", org_unit_code=u.code)]
-    return [(u.admin_unit_code or "", u.name) for u in wards]
+    return [(u.admin_unit_code or "", u.name_en if locale == "en" and u.name_en else u.name) for u in wards]
 
 
 APPLICANT_LABELS = {
@@ -73,21 +75,27 @@ def _submit_page(
     request: Request, code: str, *, values: dict[str, Any], errors: list[dict[str, Any]], status: int = 200
 ) -> HTMLResponse:
     procedure = procedures.get_procedure(get_db(request), code)
-    fields = fields_of(procedure.form_schema, _ward_options(request, procedure))
+    locale = request_locale(request)
+    words = get_translations(locale, "dossiers").gettext
+    fields = fields_of(procedure.form_schema, _ward_options(request, procedure, locale))
+    titles = {f.name: words(f.title) if f.title in OUR_FORM_TITLES else f.title for f in fields}
     labels = {
-        **APPLICANT_LABELS,
-        **{f"form.{f.name}": f.title for f in fields},
+        **{key: words(label) for key, label in APPLICANT_LABELS.items()},
+        **{f"form.{name}": title for name, title in titles.items()},
         **{f"attachments.{d.code}": d.name for d in procedure.required_documents},
     }
+    # The platform's sentences in the page's language (one with a number in it stays as the service wrote it).
+    said = [{**e, "message": words(str(e["message"]))} for e in errors]
     return render(
         request,
         "dossiers/submit.html",
         {
             "p": procedure,
             "fields": fields,
+            "titles": titles,
             "values": values,
-            "errors": {e["field"]: e["message"] for e in errors},
-            "error_list": [{"label": labels.get(e["field"], ""), "message": e["message"]} for e in errors],
+            "errors": {e["field"]: e["message"] for e in said},
+            "error_list": [{"label": labels.get(e["field"], ""), "message": e["message"]} for e in said],
             "idempotency_key": values.get("idempotency_key") or uuid.uuid4().hex,
             "counter": request.query_params.get("counter") == "1",
         },
@@ -254,6 +262,7 @@ def dossier_page(request: Request, code: str, actor: PageUserDep) -> Response:
     procedure = procedures.get_procedure(db, detail.procedure_code)
     dossier = service.dossier_row(db, code)
     ward_names = _ward_names(detail.form, on=dossier.submitted_at or clock.now())
+    locale = request_locale(request)
     return render(
         request,
         "dossiers/detail.html",
@@ -265,9 +274,9 @@ def dossier_page(request: Request, code: str, actor: PageUserDep) -> Response:
             "result_proposal": service.proposed_result(db, settings, code)
             if "process" in detail.actions
             else {},
-            "form_rows": _form_rows(detail.form or {}, fields_of(procedure.form_schema), ward_names),
+            "form_rows": _form_rows(detail.form or {}, fields_of(procedure.form_schema), ward_names, locale),
             "document_names": {d.code: d.name for d in procedure.required_documents},
-            "unit_titles": service.unit_names(db, dossier),
+            "unit_titles": service.unit_names(db, dossier, locale),
             "is_applicant": actor.user_id == dossier.applicant_user_id,
             "payments": payments.payment_rows(db, code),
             "indicators": ratings.INDICATORS,
@@ -302,29 +311,37 @@ def _transfer_units(db: Any, settings: Any, current: str | None) -> list[tuple[s
 
 # Fields the demo and the counter record on every form, also where the procedure's schema does not ask them.
 COMMON_FORM_TITLES = {"ward_code": "Phường", "request": "Nội dung đề nghị"}
+OTHER_FORM_TITLE = "Thông tin khác"
+OUR_FORM_TITLES = frozenset({*COMMON_FORM_TITLES.values(), OTHER_FORM_TITLE})
 
 
-def _form_rows(form: dict[str, Any], fields: list[Any], ward_names: dict[str, str]) -> list[tuple[str, str]]:
-    """The e-form as a person reads it: each field by its title, each value in words, Vietnamese formats."""
+def _form_rows(
+    form: dict[str, Any], fields: list[Any], ward_names: dict[str, str], locale: str = "vi"
+) -> list[tuple[str, str]]:
+    """The e-form as a person reads it: each field by its title, each value in words, in the page's language
+    where the words are ours (a procedure's own field titles and choices are its published form's)."""
+    words = get_translations(locale, "dossiers").gettext
     by_name = {f.name: f for f in fields}
     rows = []
     for name, value in form.items():
         field = by_name.get(name)
-        title = field.title if field else COMMON_FORM_TITLES.get(name, "Thông tin khác")
+        title = field.title if field else COMMON_FORM_TITLES.get(name, OTHER_FORM_TITLE)
+        if title in OUR_FORM_TITLES:  # our words, also where the catalogue's own schemas use them
+            title = words(title)
         choices = dict(field.options) if field else {}
         if name == "ward_code":
             choices = {**choices, **ward_names}
-        rows.append((title, _in_words(value, choices, field.kind if field else "")))
+        rows.append((title, _in_words(value, choices, field.kind if field else "", locale)))
     return rows
 
 
-def _in_words(value: Any, choices: dict[str, str], kind: str) -> str:
+def _in_words(value: Any, choices: dict[str, str], kind: str, locale: str = "vi") -> str:
     if isinstance(value, list):
-        return ", ".join(_in_words(item, choices, "") for item in value)
+        return ", ".join(_in_words(item, choices, "", locale) for item in value)
     if isinstance(value, bool):
-        return "Có" if value else "Không"
+        return get_translations(locale, "dossiers").gettext("Có" if value else "Không")
     if isinstance(value, int | float):
-        return format_decimal(value, locale="vi")
+        return format_decimal(value, locale="en" if locale == "en" else "vi")
     text = str(value)
     if kind == "date":
         try:

@@ -1,40 +1,47 @@
-"""The education section of the citizen's space (/cua-toi): the parent's children at school, what is owed."""
+"""The education section of the citizen's space (/cua-toi): the parent's children at school, what is owed,
+written in the page's language."""
 
 from __future__ import annotations
 
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
+from smartcity.core.i18n import get_translations
 from smartcity.core.search import CitizenItem, CitizenSection
 from smartcity.core.security import Actor
 from smartcity.education import service
 
 
-def my_children(db: Database, actor: Actor, settings: Settings) -> CitizenSection | None:
+def my_children(db: Database, actor: Actor, settings: Settings, locale: str) -> CitizenSection | None:
     """The children linked to the signed-in parent, with the fees still to pay (None when there are none)."""
     if actor.user_id is None:
         return None
     children = service.children_of(db, actor=actor, settings=settings)
     if not children:
         return None
+    _ = get_translations(locale, "education").gettext
     items = []
     for child in children:
         invoices = service.student_invoices(db, actor=actor, code=child["code"])
         owed = sum(i["outstanding_vnd"] for i in invoices if i["status"] == "open")
-        status = f"Còn phải nộp {service.vnd(owed)}" if owed else "Không còn khoản phải nộp"
+        if owed:
+            status = _("Còn phải nộp %(amount)s") % {"amount": service.vnd(owed, locale)}
+        else:
+            status = _("Không còn khoản nào phải nộp")
+        # The child's, the class's and the school's names are data; only the word for a class is ours.
+        title = _("%(name)s — lớp %(class_name)s, %(school)s") % {
+            "name": child["full_name"],
+            "class_name": child["class_name"],
+            "school": child["school_name"],
+        }
         items.append(
-            CitizenItem(
-                title=f"{child['full_name']} — lớp {child['class_name']}, {child['school_name']}",
-                url=f"/con-toi/{child['code']}",
-                status=status,
-                code=child["code"],
-            )
+            CitizenItem(title=title, url=f"/con-toi/{child['code']}", status=status, code=child["code"])
         )
     return CitizenSection(
-        title_vi="Con tôi ở trường",
-        title_en="My children at school",
+        title=_("Con tôi ở trường"),
         items=tuple(items),
+        empty=_("Chưa có con nào được liên kết với tài khoản của bạn."),
         more_url="/con-toi",
-        more_label_vi="Học phí, chuyên cần, thời khóa biểu",
+        more_label=_("Học phí, chuyên cần, thời khóa biểu"),
     )
 
 

@@ -17,6 +17,7 @@ from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.db import utcnow
 from smartcity.core.errors import AppError, Forbidden, ValidationFailed
+from smartcity.core.i18n import get_translations
 from smartcity.core.security import Actor
 from smartcity.feedback import service
 from smartcity.feedback.api import run_action
@@ -24,7 +25,7 @@ from smartcity.feedback.config import get_feedback_settings
 from smartcity.feedback.schemas import ActionInput, ReportCreate
 from smartcity.web.deps import ActorDep, PageUserDep, get_db, get_settings, login_redirect
 from smartcity.web.forms import refusal_messages, refusal_sentence
-from smartcity.web.templating import render
+from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
 # Staff pages moved under /can-bo (old addresses redirect permanently).
@@ -56,6 +57,19 @@ def _today(request: Request) -> Any:
 
 def _wards(request: Request) -> list[Any]:
     return city_service.units_on(get_db(request), on=_today(request), level="ward")
+
+
+def _category_names(request: Request) -> dict[str, str]:
+    """The categories' names in the page's language, by code."""
+    return service.category_names(get_db(request), request_locale(request))
+
+
+def _unit_name(request: Request, code: str | None, stored: str) -> str:
+    """The handling unit's name in the page's language (the name stored on the report otherwise)."""
+    unit = accounts_service.get_org_unit(get_db(request), code) if code else None
+    if unit is not None and request_locale(request) == "en" and unit.name_en:
+        return str(unit.name_en)
+    return stored
 
 
 @router.get("/feedback/static/{name}")
@@ -98,6 +112,7 @@ def public_map(
             "page": page,
             "pages": max(1, -(-total // PAGE_SIZE)),
             "categories": service.list_categories(db),
+            "category_names": _category_names(request),
             "wards": _wards(request),
             "filters": {"category": category, "status": status, "ward": ward},
             "base_map_style_url": get_settings(request).base_map_style_url,
@@ -109,6 +124,7 @@ def _form_context(request: Request, **extra: Any) -> dict[str, Any]:
     settings = get_feedback_settings()
     return {
         "categories": service.list_categories(get_db(request)),
+        "category_names": _category_names(request),
         "wards": _wards(request),
         "radius_m": settings.duplicate_radius_m,
         "days": settings.duplicate_max_age_days,
@@ -167,14 +183,18 @@ FIELD_MISTAKES = {
 NOT_VALID = "Thông tin chưa hợp lệ; vui lòng kiểm tra lại."
 
 
-def _error_text(exc: Exception) -> str:
-    """The refusal in a citizen's or an officer's words (never a field's code or a developer's English)."""
+def _error_text(request: Request, exc: Exception) -> str:
+    """The refusal in a citizen's or an officer's words (never a field's code or a developer's English), in
+    the page's language where the platform has the words."""
+    words = get_translations(request_locale(request), "feedback").gettext
     if isinstance(exc, ValidationError):
         fields = [str(e["loc"][0]) if e["loc"] else "" for e in exc.errors()]
-        return " ".join(dict.fromkeys(FIELD_MISTAKES.get(field, NOT_VALID) for field in fields))
-    if isinstance(exc, AppError):
-        return " ".join(refusal_messages(exc))
-    return NOT_VALID
+        sentences = list(dict.fromkeys(FIELD_MISTAKES.get(field, NOT_VALID) for field in fields))
+    elif isinstance(exc, AppError):
+        sentences = refusal_messages(exc)
+    else:
+        sentences = [NOT_VALID]
+    return " ".join(words(sentence) for sentence in sentences)
 
 
 async def _photos(form: FormData) -> list[bytes]:
@@ -208,10 +228,13 @@ async def submit_report(request: Request, actor: ActorDep) -> Response:
         return render(
             request,
             "feedback/new.html",
-            _form_context(request, values=values, error=_error_text(exc)),
+            _form_context(request, values=values, error=_error_text(request, exc)),
             status_code=status,
         )
-    return render(request, "feedback/submitted.html", {"result": result}, status_code=201)
+    unit_name = _unit_name(request, result.report.unit_code, result.report.unit_name)
+    return render(
+        request, "feedback/submitted.html", {"result": result, "unit_name": unit_name}, status_code=201
+    )
 
 
 def _report_page(
@@ -231,6 +254,8 @@ def _report_page(
         "feedback/report.html",
         {
             "report": report,
+            "category_name": _category_names(request).get(report.category_code, report.category_name),
+            "unit_name": _unit_name(request, report.unit_code, report.unit_name),
             "is_staff": service.is_staff(actor),
             "is_reporter": is_reporter,
             "status_names": service.STATUS_NAMES,
@@ -268,7 +293,7 @@ async def reporter_action(request: Request, code: str, action: str, actor: Actor
         await run_in_threadpool(run_action, get_db(request), actor=actor, code=code, action=action, body=body)
     except (AppError, ValidationError, ValueError) as exc:
         status = exc.status if isinstance(exc, AppError) else 422
-        return _report_page(request, actor, code, error=_error_text(exc), status_code=status)
+        return _report_page(request, actor, code, error=_error_text(request, exc), status_code=status)
     return _report_page(request, actor, code, message="Đã ghi nhận. Cảm ơn bạn!")
 
 
@@ -285,7 +310,7 @@ async def _add_photos(request: Request, actor: Actor, code: str, form: FormData)
             )
         )
     except AppError as exc:
-        return _report_page(request, actor, code, error=_error_text(exc), status_code=exc.status)
+        return _report_page(request, actor, code, error=_error_text(request, exc), status_code=exc.status)
     return _report_page(request, actor, code, message="Đã thêm ảnh. Cảm ơn bạn!")
 
 
@@ -300,9 +325,13 @@ def my_reports(request: Request, actor: ActorDep) -> Response:
         filters=service.ReportFilter(reporter_user_id=actor.user_id, public_only=False),
         limit=200,
     )
-    return render(
-        request, "feedback/mine.html", {"items": items, "total": total, "status_names": service.STATUS_NAMES}
-    )
+    context = {
+        "items": items,
+        "total": total,
+        "status_names": service.STATUS_NAMES,
+        "category_names": _category_names(request),
+    }
+    return render(request, "feedback/mine.html", context)
 
 
 # ------------------------------------------------------------------------------------------- staff
@@ -386,7 +415,7 @@ async def console_submit(request: Request, actor: ActorDep) -> Response:
             request,
             actor,
             phone=values.get("reporter_phone", ""),
-            error=_error_text(exc),
+            error=_error_text(request, exc),
             values=values,
             status_code=status,
         )
@@ -455,5 +484,5 @@ async def staff_action(request: Request, code: str, action: str, actor: ActorDep
         await run_in_threadpool(run_action, get_db(request), actor=actor, code=code, action=action, body=body)
     except (AppError, ValidationError) as exc:
         status = exc.status if isinstance(exc, AppError) else 422
-        return _report_page(request, actor, code, error=_error_text(exc), status_code=status)
+        return _report_page(request, actor, code, error=_error_text(request, exc), status_code=status)
     return RedirectResponse(back, status_code=303)

@@ -25,6 +25,10 @@ class OpendataSettings(BaseSettings):
         default={"ubnd-thu-dau-mot": "UBND thành phố Thủ Dầu Một"},
         description="Organisation slugs the datasets name, and their names",
     )
+    publishers_en: dict[str, str] = Field(
+        default={"ubnd-thu-dau-mot": "Thủ Dầu Một People's Committee"},
+        description="The organisations' names on English pages (the Vietnamese ones where missing)",
+    )
     contact_name: str = "Trung tâm dữ liệu mở Thủ Dầu Một"
     contact_email: str = "dulieumo@thudaumot.binhduong.gov.vn"
     spatial_bbox: tuple[float, float, float, float] = (106.58, 10.94, 106.72, 11.10)

@@ -9,8 +9,10 @@ from smartcity.core.text import fold, matches
 from smartcity.opendata import service
 
 
-def search(db: Database, query: str, settings: Settings) -> list[SearchHit]:
-    """Datasets whose words contain every word of the query (diacritics ignored)."""
+def search(db: Database, query: str, settings: Settings, locale: str) -> list[SearchHit]:
+    """Datasets whose words contain every word of the query (diacritics ignored), titled in the page's
+    language."""
+    english = locale == "en"
     hits = []
     for d in service.all_datasets():
         text = " ".join([d.name, d.title_vi, d.title_en, d.description_vi, *d.keywords])
@@ -20,9 +22,9 @@ def search(db: Database, query: str, settings: Settings) -> list[SearchHit]:
                 SearchHit(
                     kind_vi="Dữ liệu mở",
                     kind_en="Open data",
-                    title=d.title_vi,
+                    title=d.title_en if english and d.title_en else d.title_vi,
                     url=f"/du-lieu-mo/{d.name}",
-                    summary=d.description_vi,
+                    summary=d.description_en if english and d.description_en else d.description_vi,
                     score=2.0 if exact else 1.0,
                 )
             )

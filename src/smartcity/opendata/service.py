@@ -180,9 +180,12 @@ def resource_file(db: Database, settings: Settings, value: str) -> tuple[bytes, 
 # --- what the catalogue publishes --------------------------------------------------------------------
 
 
-def publisher_name(settings: Settings, slug: str) -> str:
-    """The organisation's name for its slug (the slug itself when unknown)."""
-    return settings.section(OpendataSettings).publishers.get(slug, slug)
+def publisher_name(settings: Settings, slug: str, locale: str = "vi") -> str:
+    """The organisation's name for its slug (the slug itself when unknown); its English name where asked and
+    known (a page in English; the published metadata keep the Vietnamese name)."""
+    config = settings.section(OpendataSettings)
+    vietnamese = config.publishers.get(slug, slug)
+    return config.publishers_en.get(slug, vietnamese) if locale == "en" else vietnamese
 
 
 def _resources(

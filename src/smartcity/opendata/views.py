@@ -15,7 +15,7 @@ from smartcity.core.text import matches
 from smartcity.opendata import service
 from smartcity.opendata.ckan import THEMES
 from smartcity.web.deps import DbDep, SettingsDep
-from smartcity.web.templating import render
+from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
 PUBLIC_LINKS = ({"label": "Dữ liệu mở", "href": "/du-lieu-mo"},)
@@ -52,6 +52,11 @@ def preview_cell(column: Column, text: str) -> Any:
     return text
 
 
+def _publisher_names(settings: Any, infos: list[Any], locale: str) -> dict[str, str]:
+    """The publishers' names in the page's language, by slug."""
+    return {i.publisher: service.publisher_name(settings, i.publisher, locale) for i in infos}
+
+
 @router.get("/du-lieu-mo", response_class=HTMLResponse)
 def catalogue_page(
     request: Request,
@@ -75,6 +80,7 @@ def catalogue_page(
         "opendata/list.html",
         {
             "datasets": found,
+            "publisher_names": _publisher_names(settings, infos, request_locale(request)),
             "total": len(infos),
             "q": q,
             "theme": theme,
@@ -111,6 +117,7 @@ def dataset_page(request: Request, name: str, db: DbDep, settings: SettingsDep) 
         "opendata/dataset.html",
         {
             "info": info,
+            "publisher_names": _publisher_names(settings, [info], request_locale(request)),
             "dataset": dataset,
             "rows": rows,
             "usage": usage,

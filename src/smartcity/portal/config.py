@@ -15,6 +15,7 @@ class Contact(BaseModel):
     email: str = ""
     address: str = ""
     hours: str = ""
+    hours_en: str = ""  # the hours in English (the Vietnamese ones where empty)
     url: str = ""
 
 
@@ -25,6 +26,7 @@ DEFAULT_CONTACTS = [
         phone="1022",
         email="1022@binhduong.gov.vn",
         hours="24/7 — gọi 1022 (từ di động: 0274.1022), Zalo, ứng dụng, cổng thông tin",
+        hours_en="24/7 — call 1022 (from a mobile: 0274.1022), Zalo, the app, the portal",
         url="/feedback/new",
     ),
     Contact(
@@ -34,6 +36,7 @@ DEFAULT_CONTACTS = [
         email="motcua@thudaumot.binhduong.gov.vn",
         address="Tầng 1, Tháp A, Trung tâm Hành chính, phường Phú Lợi",
         hours="Thứ Hai – Thứ Sáu, 7:30 – 11:30 và 13:00 – 17:00",
+        hours_en="Monday – Friday, 7:30 – 11:30 and 13:00 – 17:00",
         url="/thu-tuc",
     ),
     Contact(
@@ -43,6 +46,7 @@ DEFAULT_CONTACTS = [
         email="ubnd@thudaumot.binhduong.gov.vn",
         address="Số 1 Quang Trung, phường Thủ Dầu Một",
         hours="Thứ Hai – Thứ Sáu, 7:30 – 17:00",
+        hours_en="Monday – Friday, 7:30 – 17:00",
     ),
     Contact(
         name="Cấp cứu — Công an — Cứu hỏa",

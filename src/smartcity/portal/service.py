@@ -182,7 +182,7 @@ def image_of(db: Database, sha256: str, *, published_only: bool = True) -> str:
 # --- one search, the citizen's space ---------------------------------------------------------------
 
 
-def _post_hits(db: Database, query: str) -> list[SearchHit]:
+def _post_hits(db: Database, query: str, locale: str = "vi") -> list[SearchHit]:
     words = fold(query).split()
     hits = []
     with db.session() as s:
@@ -191,13 +191,14 @@ def _post_hits(db: Database, query: str) -> list[SearchHit]:
             text = fold(" ".join([post.title_vi, post.summary_vi, post.body_vi, post.title_en]))
             if words and all(w in text for w in words):
                 prefix = "/trang/" if post.kind == "page" else "/tin-tuc/"
+                english = locale == "en"
                 hits.append(
                     SearchHit(
                         "Tin tức",
                         "News",
-                        post.title_vi,
+                        post.title_en if english and post.title_en else post.title_vi,
                         f"{prefix}{post.slug}",
-                        post.summary_vi,
+                        post.summary_en if english and post.summary_en else post.summary_vi,
                         1.0,
                         post.published_at,
                     )
@@ -205,26 +206,29 @@ def _post_hits(db: Database, query: str) -> list[SearchHit]:
     return hits
 
 
-def search(db: Database, settings: Settings, query: str) -> dict[tuple[str, str], list[SearchHit]]:
-    """Everything the domains find for the query, grouped by kind (Vietnamese, English), best first."""
+def search(
+    db: Database, settings: Settings, query: str, locale: str = "vi"
+) -> dict[tuple[str, str], list[SearchHit]]:
+    """Everything the domains find for the query, grouped by kind (Vietnamese, English), best first; each
+    hit's title and summary in `locale`."""
     query = query.strip()[:200]
     if not fold(query):
         return {}
-    hits = _post_hits(db, query)
+    hits = _post_hits(db, query, locale)
     for _domain, find in collect("search", "SEARCH"):
-        hits.extend(find(db, query, settings))
+        hits.extend(find(db, query, settings, locale))
     grouped: dict[tuple[str, str], list[SearchHit]] = {}
     for hit in sorted(hits, key=lambda h: -h.score):
         grouped.setdefault((hit.kind_vi, hit.kind_en), []).append(hit)
     return dict(sorted(grouped.items(), key=lambda item: -item[1][0].score))
 
 
-def citizen_sections(db: Database, actor: Actor, settings: Settings) -> list[CitizenSection]:
-    """The sections every domain gives the signed-in citizen's own space."""
+def citizen_sections(db: Database, actor: Actor, settings: Settings, locale: str) -> list[CitizenSection]:
+    """The sections every domain gives the signed-in citizen's own space, written in `locale` by each."""
     sections = []
     for _domain, providers in collect("citizen_space", "SECTIONS"):
         for provide in providers:
-            section = provide(db, actor, settings)
+            section = provide(db, actor, settings, locale)
             if section is not None:
                 sections.append(section)
     return sections

@@ -23,7 +23,7 @@ from smartcity.portal.config import PortalSettings
 from smartcity.portal.schemas import PostInput, PostRead
 from smartcity.web.deps import ActorDep, DbDep, SettingsDep, login_redirect, verify_csrf
 from smartcity.web.forms import refusal_messages
-from smartcity.web.templating import render
+from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
 PUBLIC_LINKS = (
@@ -80,7 +80,7 @@ def search_page(
     request: Request, db: DbDep, settings: SettingsDep, q: Annotated[str, Query(max_length=200)] = ""
 ) -> HTMLResponse:
     """One search across procedures, reports, planning, news and datasets (with or without diacritics)."""
-    groups = service.search(db, settings, q) if q.strip() else {}
+    groups = service.search(db, settings, q, request_locale(request)) if q.strip() else {}
     limit = settings.section(PortalSettings).search_per_kind
     shown = {kind: hits[:limit] for kind, hits in groups.items()}
     total = sum(len(h) for h in groups.values())
@@ -135,7 +135,7 @@ def citizen_space(request: Request, db: DbDep, settings: SettingsDep, actor: Act
     """The signed-in citizen's own space: their dossiers, reports and what later domains add."""
     if not actor.is_authenticated or actor.user_id is None:
         return login_redirect(request.url.path)
-    sections = service.citizen_sections(db, actor, settings)
+    sections = service.citizen_sections(db, actor, settings, request_locale(request))
     return render(request, "portal/citizen_space.html", {"sections": sections})
 
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
+from smartcity.core.i18n import get_translations
 from smartcity.core.search import SearchHit
 from smartcity.procedures.service import list_procedures, processing_time
 
 MAX_HITS = 10
 
 
-def search(db: Database, query: str, settings: Settings) -> list[SearchHit]:
-    """Active procedures matching the query (the catalogue's own search); an exact code first."""
+def search(db: Database, query: str, settings: Settings, locale: str) -> list[SearchHit]:
+    """Active procedures matching the query (the catalogue's own search); an exact code first. The field and
+    the name are the catalogue's (data); the time limit is in the page's language."""
     if not query.strip():
         return []
+    words = get_translations(locale, "procedures").gettext
     page = list_procedures(db, q=query, limit=MAX_HITS)
     return [
         SearchHit(
@@ -21,7 +24,7 @@ def search(db: Database, query: str, settings: Settings) -> list[SearchHit]:
             kind_en="Administrative procedure",
             title=p.name,
             url=f"/thu-tuc/{p.code}",
-            summary=f"{p.field} · {processing_time(p.processing_days)}",
+            summary=f"{p.field} · {processing_time(p.processing_days, words)}",
             score=3.0 if p.code.lower() == query.strip().lower() else 1.5,
         )
         for p in page.items

@@ -169,12 +169,13 @@ def _detail(
     )
 
 
-def unit_names(db: Database, dossier: Dossier) -> dict[str, str]:
-    """Names of the dossier's org units (from the accounts domain), for documents."""
+def unit_names(db: Database, dossier: Dossier, locale: str = "vi") -> dict[str, str]:
+    """Names of the dossier's org units (from the accounts domain), for documents (Vietnamese) and pages
+    (English where asked and known)."""
     names = {}
     for code in {dossier.intake_unit, dossier.processing_unit, dossier.deciding_unit}:
         unit = accounts.get_org_unit(db, code)
-        names[code] = unit.name if unit else code
+        names[code] = (unit.name_en if locale == "en" and unit.name_en else unit.name) if unit else code
     return names
 
 

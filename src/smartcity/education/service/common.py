@@ -94,9 +94,9 @@ def reference(name: str) -> dict[str, Any]:
     return data
 
 
-def vnd(amount: int | float | None) -> str:
-    """Money in Vietnamese format: 1.234.567 ₫."""
-    return f"{format_decimal(int(amount or 0), locale='vi_VN')} ₫"
+def vnd(amount: int | float | None, locale: str = "vi") -> str:
+    """Money written the page's way: 1.234.567 ₫ (Vietnamese), 1,234,567 ₫ (English)."""
+    return f"{format_decimal(int(amount or 0), locale='en_US' if locale == 'en' else 'vi_VN')} ₫"
 
 
 def number(value: int | float | None, digits: int = 0) -> str:

@@ -77,8 +77,11 @@ def _rate(year: str, fee: str, level: str) -> dict[str, Any] | None:
     )
 
 
-def _category_names() -> dict[str, str]:
-    return {c["code"]: c["name"] for c in reference("fees.json")["categories"]}
+def _category_names(english: bool = False) -> dict[str, str]:
+    return {
+        c["code"]: (c.get("name_en") or c["name"]) if english else c["name"]
+        for c in reference("fees.json")["categories"]
+    }
 
 
 def _rule(category: str, fee: str, level: str) -> dict[str, Any] | None:
@@ -134,7 +137,7 @@ def invoice_lines(
 
 def describe_lines(lines: list[dict[str, Any]], *, year: str, level: str) -> list[dict[str, Any]]:
     """Invoice lines with their note, legal basis, reduction category and its legal basis, in words."""
-    types, names = fee_types(), _category_names()
+    types, names, names_en = fee_types(), _category_names(), _category_names(english=True)
     out = []
     for line in lines:
         rate = _rate(year, line["fee"], level) or {}
@@ -144,7 +147,9 @@ def describe_lines(lines: list[dict[str, Any]], *, year: str, level: str) -> lis
             | {
                 "note": rate.get("note", ""),
                 "legal_basis": types.get(line["fee"], {}).get("legal_basis", ""),
+                "name_en": types.get(line["fee"], {}).get("name_en", ""),  # for pages in English
                 "category_name": names.get(line.get("category") or "", ""),
+                "category_name_en": names_en.get(line.get("category") or "", ""),
                 "reduction_basis": rule["legal_basis"] if rule else "",
                 "amount_text": vnd(line["amount"]),
                 "reduction_text": vnd(line["reduction"]),

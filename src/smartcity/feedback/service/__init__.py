@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from smartcity.feedback.service.categories import (  # noqa: F401
+    category_names,
     default_categories,
     ensure_default_categories,
     get_category,

@@ -65,6 +65,14 @@ def list_categories(db: Database, *, include_inactive: bool = False) -> list[Cat
         return [CategoryRead.model_validate(c) for c in s.scalars(query)]
 
 
+def category_names(db: Database, locale: str = "vi") -> dict[str, str]:
+    """Every category's name by code (inactive ones too: old reports keep theirs), in English where asked and
+    known."""
+    with db.session() as s:
+        rows = s.execute(select(Category.code, Category.name, Category.name_en)).all()
+    return {code: name_en if locale == "en" and name_en else name for code, name, name_en in rows}
+
+
 def get_category(db: Database, code: str) -> CategoryRead:
     """The active category with this code; NotFound otherwise."""
     with db.session() as s:

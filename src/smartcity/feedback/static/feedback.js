@@ -42,7 +42,7 @@
         map.on("click", "reports", function (e) {
           var p = e.features[0].properties;
           new maplibregl.Popup().setLngLat(e.lngLat).setHTML(
-            "<strong>" + escapeHtml(p.category_name) + "</strong><br>" + escapeHtml(p.description) +
+            "<strong>" + escapeHtml((t.categories || {})[p.category_code] || p.category_name) + "</strong><br>" + escapeHtml(p.description) +
             "<br><em>" + escapeHtml(p.open311_status === "open" ? t.open : t.closed) + "</em><br>" +
             "<a href=\"/feedback/r/" + encodeURIComponent(p.code) + "\">" + escapeHtml(t.view) + "</a>").addTo(map);
         });
