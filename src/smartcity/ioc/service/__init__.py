@@ -16,11 +16,8 @@ from smartcity.ioc.service.incident_reads import counts_by_state, get_incident, 
 from smartcity.ioc.service.incidents import (  # noqa: F401
     add_note,
     alarm_cleared,
-    complete_step,
-    escalate_overdue,
     open_incident,
     receive_event,
-    run_due_steps,
     transition,
 )
 from smartcity.ioc.service.indicators import (  # noqa: F401
@@ -39,6 +36,7 @@ from smartcity.ioc.service.indicators import (  # noqa: F401
     set_target,
     ward_breakdown,
 )
+from smartcity.ioc.service.playbook import complete_step, escalate_overdue, run_due_steps  # noqa: F401
 
 
 def severity_name(level: int) -> str:

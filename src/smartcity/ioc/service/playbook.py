@@ -1,0 +1,220 @@
+"""Incidents' playbooks and timers: steps done by hand or run when due (lights, notifications), and the
+escalation of incidents nobody acknowledged in time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smartcity.accounts import service as accounts_service
+from smartcity.core.config import Settings
+from smartcity.core.db import Database, utcnow
+from smartcity.core.errors import Conflict, NotFound
+from smartcity.core.security import Actor
+from smartcity.core.uow import UnitOfWork
+from smartcity.ioc.catalogue import OPEN_STATES
+from smartcity.ioc.config import IocSettings
+from smartcity.ioc.events import IncidentEscalated, PlaybookNotificationDue
+from smartcity.ioc.models import Incident, IncidentEntry, IncidentStep
+from smartcity.ioc.schemas import IncidentDetail
+from smartcity.ioc.service.geo import bbox, distance_m
+from smartcity.ioc.service.incident_reads import _incident, get_incident
+from smartcity.iot import schemas as iot_schemas
+from smartcity.iot import service as iot_service
+
+
+def _conf(settings: Settings) -> IocSettings:
+    return settings.section(IocSettings)
+
+
+def _entry(
+    s: Session,
+    incident: Incident,
+    kind: str,
+    text: str,
+    actor: str,
+    data: dict[str, Any],
+    at: datetime | None = None,
+) -> None:
+    s.add(
+        IncidentEntry(
+            incident_id=incident.id, kind=kind, text=text, actor=actor, data=data, at=at or utcnow()
+        )
+    )
+
+
+def complete_step(
+    db: Database, *, actor: Actor, code: str, step_id: int, outcome: str = "", now: datetime | None = None
+) -> IncidentDetail:
+    """Mark a playbook step done, with what came of it."""
+    now = now or utcnow()
+    with UnitOfWork(db, actor) as uow:
+        incident = _incident(uow.session, code)
+        step = uow.session.get(IncidentStep, step_id)
+        if step is None or step.incident_id != incident.id:
+            raise NotFound(f"No step {step_id} in incident {code}")
+        if step.done_at is not None:
+            raise Conflict("This step is already done")
+        if incident.state not in OPEN_STATES:
+            raise Conflict("The incident is no longer open")
+        step.done_at, step.done_by, step.outcome = now, actor.label, outcome
+        _entry(
+            uow.session,
+            incident,
+            "step",
+            f"Hoàn thành bước {step.position}: {step.title}",
+            actor.label,
+            {},
+            now,
+        )
+        uow.audit("ioc.step_done", "incident", code, after={"step": step.position, "outcome": outcome})
+    return get_incident(db, code=code)
+
+
+# ---------------------------------------------------------------- timers
+
+
+def escalate_overdue(db: Database, *, settings: Settings, now: datetime | None = None) -> list[str]:
+    """Incidents not acknowledged by their deadline go one step up the chain; the deadline starts again."""
+    now = now or utcnow()
+    conf = _conf(settings)
+    escalated = []
+    with UnitOfWork(db, Actor.system("ioc.escalation")) as uow:
+        overdue = uow.session.scalars(
+            select(Incident).where(
+                Incident.state == "new", Incident.ack_due_at.is_not(None), Incident.ack_due_at <= now
+            )
+        )
+        for incident in overdue:
+            incident.escalation_level += 1
+            chain = conf.escalation_chain
+            role = chain[min(incident.escalation_level, len(chain) - 1)]
+            incident.ack_due_at = now + timedelta(minutes=conf.ack_minutes[incident.severity - 1])
+            _entry(
+                uow.session,
+                incident,
+                "escalation",
+                f"Quá hạn tiếp nhận: chuyển cấp {incident.escalation_level} "
+                f"({accounts_service.role_name(role)})",
+                "system",
+                {"role": role},
+                now,
+            )
+            uow.publish(
+                IncidentEscalated(
+                    incident_id=incident.id,
+                    code=incident.code,
+                    title=incident.title,
+                    severity=incident.severity,
+                    level=incident.escalation_level,
+                    role=role,
+                    at=now.isoformat(),
+                )
+            )
+            escalated.append(incident.code)
+    return escalated
+
+
+def run_due_steps(
+    db: Database, *, settings: Settings, now: datetime | None = None, codes: list[str] | None = None
+) -> int:
+    """Carry out the automated and notification steps whose time has come; returns how many ran."""
+    now = now or utcnow()
+    with db.session() as s:
+        query = (
+            select(IncidentStep.id)
+            .join(Incident, Incident.id == IncidentStep.incident_id)
+            .where(
+                IncidentStep.done_at.is_(None),
+                IncidentStep.kind.in_(("automated", "notification")),
+                IncidentStep.due_at <= now,
+                Incident.state.in_(OPEN_STATES),
+            )
+        )
+        if codes:
+            query = query.where(Incident.code.in_(codes))
+        step_ids = list(s.scalars(query.order_by(IncidentStep.due_at)))
+    for step_id in step_ids:
+        _run_step(db, settings, step_id, now)
+    return len(step_ids)
+
+
+def _recipient_words(db: Database, recipient: str) -> str:
+    """A recipient address as a person reads it: a role by its Vietnamese name, a user by full name,
+    an e-mail address or phone number as it is."""
+    kind, _, value = recipient.partition(":")
+    if kind == "role":
+        return accounts_service.role_name(value)
+    if kind == "user":
+        user = accounts_service.get_user_by_username(db, value)
+        return (user.full_name or "Cán bộ") if user is not None else "Cán bộ"
+    return value or recipient
+
+
+def _run_step(db: Database, settings: Settings, step_id: int, now: datetime) -> None:
+    actor = Actor.system("ioc.playbook")
+    with db.session() as s:
+        step = s.get(IncidentStep, step_id)
+        incident = s.get(Incident, step.incident_id) if step else None
+        if step is None or incident is None:
+            return
+        s.expunge_all()
+    outcome = _automated(db, actor, incident, step) if step.kind == "automated" else ""
+    with UnitOfWork(db, actor) as uow:
+        row = uow.session.get(IncidentStep, step_id)
+        if row is None or row.done_at is not None:
+            return
+        if step.kind == "notification":
+            recipients = tuple(step.action.get("recipients", [f"role:{step.role}"]))
+            outcome = "Đã gửi thông báo tới: " + "; ".join(_recipient_words(db, r) for r in recipients)
+            uow.publish(
+                PlaybookNotificationDue(
+                    incident_id=incident.id,
+                    code=incident.code,
+                    step_id=step_id,
+                    recipients=recipients,
+                    subject=f"[{incident.code}] {step.title}",
+                    body=f"{incident.title} — {step.unit}",
+                    urgent=incident.severity >= 4,
+                    at=now.isoformat(),
+                )
+            )
+        row.done_at, row.done_by, row.outcome = now, actor.label, outcome
+        inc = uow.session.get(Incident, incident.id)
+        assert inc is not None
+        _entry(
+            uow.session,
+            inc,
+            "step",
+            f"Bước {row.position} tự thực hiện: {row.title}. {outcome}",
+            actor.label,
+            {},
+            now,
+        )
+
+
+def _automated(db: Database, actor: Actor, incident: Incident, step: IncidentStep) -> str:
+    """Run an automated step's action; returns what happened, in words."""
+    if step.action.get("do") != "lights_full":
+        return "Không có hành động tự động nào được khai báo"
+    if incident.lon is None or incident.lat is None:
+        return "Sự cố không có vị trí: không bật đèn"
+    radius = max(incident.radius_m, 150.0)
+    where = iot_service.DeviceFilter(type="streetlight", bbox=bbox(incident.lon, incident.lat, radius))
+    lights, _total = iot_service.list_devices(db, where=where, limit=500)
+    ids = [
+        d.id
+        for d in lights
+        if d.lon is not None
+        and d.lat is not None
+        and distance_m(incident.lon, incident.lat, d.lon, d.lat) <= radius
+    ]
+    if not ids:
+        return "Không có đèn đường nào trong bán kính"
+    iot_service.send_commands(
+        db, actor=actor, data=iot_schemas.CommandCreate(name="dim", params={"dimLevel": 100}, device_ids=ids)
+    )
+    return f"Đã gửi lệnh sáng 100% tới {len(ids)} đèn"
