@@ -11,17 +11,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from smartcity.cameras import service
 from smartcity.core import clock
 from smartcity.core.security import Actor
-from smartcity.web.deps import DbDep, SettingsDep, require_role_in, unit_scope
+from smartcity.web.deps import DbDep, SettingsDep, require_role_in, scoped_link
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 STAFF_LINKS = (
-    {
-        "label": "Camera giao thông và an ninh",
-        "href": "/can-bo/camera",
-        "roles": ("operator",),
-        "units": unit_scope(service.OPERATOR_UNITS),
-    },
+    scoped_link("Camera giao thông và an ninh", "/can-bo/camera", ("operator",), service.OPERATOR_UNITS),
 )
 Operator = Annotated[
     Actor, Depends(require_role_in(("operator",), service.OPERATOR_UNITS, refusal=service.OPERATOR_REFUSAL))

@@ -12,18 +12,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from smartcity.core import clock
 from smartcity.environment import aqi, service
 from smartcity.environment.models import Station
-from smartcity.web.deps import DbDep, SettingsDep, UserDep, require_role_in, unit_scope
+from smartcity.web.deps import DbDep, SettingsDep, UserDep, require_role_in, scoped_link
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PUBLIC_LINKS = ({"label": "Chất lượng không khí", "href": "/moi-truong"},)
 STAFF_LINKS = (
-    {
-        "label": "Ngập nước đường phố",
-        "href": "/can-bo/moi-truong/ngap",
-        "roles": ("operator",),
-        "units": unit_scope(service.OPERATOR_UNITS),
-    },
+    scoped_link("Ngập nước đường phố", "/can-bo/moi-truong/ngap", ("operator",), service.OPERATOR_UNITS),
 )
 operator = require_role_in(("operator",), service.OPERATOR_UNITS, refusal=service.OPERATOR_REFUSAL)
 STATE_NAMES = {"rising": "Nước đang lên", "flooded": "Đường ngập", "receded": "Đã rút"}

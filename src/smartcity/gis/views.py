@@ -16,7 +16,7 @@ from smartcity.gis import editor, feature_writes, planning
 from smartcity.gis import store as service
 from smartcity.gis.layers import LAND_USE_COLOURS, LAND_USE_NAMES
 from smartcity.gis.ogc import router as ogc_router
-from smartcity.web.deps import ActorDep, get_db, get_settings, login_redirect, unit_scope, verify_csrf
+from smartcity.web.deps import ActorDep, get_db, get_settings, login_redirect, scoped_link, verify_csrf
 from smartcity.web.forms import refusal_sentence
 from smartcity.web.templating import render
 
@@ -26,12 +26,12 @@ MOVED = {"/staff/gis/ban-do-chinh-sua": "/can-bo/ban-do-chinh-sua"}
 PUBLIC_LINKS = ({"label": "Bản đồ quy hoạch", "href": "/ban-do-quy-hoach"},)
 EDITOR_PATH = "/can-bo/ban-do-chinh-sua"
 STAFF_LINKS = (
-    {
-        "label": "Chỉnh sửa bản đồ (thửa đất, quy hoạch, địa chỉ)",
-        "href": EDITOR_PATH,
-        "roles": service.EDITOR_ROLES,
-        "units": unit_scope(service.EDITOR_UNITS),
-    },
+    scoped_link(
+        "Chỉnh sửa bản đồ (thửa đất, quy hoạch, địa chỉ)",
+        EDITOR_PATH,
+        service.EDITOR_ROLES,
+        service.EDITOR_UNITS,
+    ),
 )
 router.include_router(ogc_router)
 STATIC_DIR = Path(__file__).resolve().parent / "static"

@@ -24,20 +24,15 @@ from smartcity.investment.api import (
     require_leader,
     summary_data,
 )
-from smartcity.web.deps import DbDep, SettingsDep, unit_scope, verify_csrf
+from smartcity.web.deps import DbDep, SettingsDep, scoped_link, verify_csrf
 from smartcity.web.forms import fixable_by_the_user, notice, redirect_with_notice, refusal_messages
 from smartcity.web.templating import render
 
 router = APIRouter()
 PUBLIC_LINKS = ({"label": "Công trình đầu tư công", "href": "/cong-trinh"},)
 STAFF_LINKS = (
-    {"label": "Đầu tư công", "href": "/can-bo/dau-tu", "roles": LEADERS, "units": unit_scope(FINANCE_UNITS)},
-    {
-        "label": "Nhập kế hoạch vốn năm",
-        "href": "/can-bo/dau-tu/ke-hoach-von",
-        "roles": FINANCE,
-        "units": unit_scope(FINANCE_UNITS),
-    },
+    scoped_link("Đầu tư công", "/can-bo/dau-tu", LEADERS, FINANCE_UNITS),
+    scoped_link("Nhập kế hoạch vốn năm", "/can-bo/dau-tu/ke-hoach-von", FINANCE, FINANCE_UNITS),
 )
 
 

@@ -37,7 +37,7 @@ from smartcity.web.deps import (
     SettingsDep,
     current_actor,
     require_page_role,
-    unit_scope,
+    scoped_link,
     verify_csrf,
 )
 from smartcity.web.responses import pdf_response
@@ -47,11 +47,10 @@ router = APIRouter(include_in_schema=False)
 STAFF_ROLES = ("operator", "head", "leader", "specialist")
 PUBLIC_LINKS = ({"label": "Cảnh báo", "href": "/canh-bao"},)
 LEADER_ROLES = ("leader", "head")
-_SCOPE = {"roles": STAFF_ROLES, "units": unit_scope(STAFF_UNITS)}
 STAFF_LINKS = (
-    {"label": "Trung tâm điều hành (IOC)", "href": "/ioc", **_SCOPE},
-    {"label": "Sự cố đang xử lý", "href": "/can-bo/dieu-hanh/su-co", **_SCOPE},
-    {"label": "Báo cáo vận hành", "href": "/can-bo/dieu-hanh/bao-cao", **_SCOPE},
+    scoped_link("Trung tâm điều hành (IOC)", "/ioc", STAFF_ROLES, STAFF_UNITS),
+    scoped_link("Sự cố đang xử lý", "/can-bo/dieu-hanh/su-co", STAFF_ROLES, STAFF_UNITS),
+    scoped_link("Báo cáo vận hành", "/can-bo/dieu-hanh/bao-cao", STAFF_ROLES, STAFF_UNITS),
 )
 DOMAIN_NAMES = {
     "dossiers": "Thủ tục hành chính",

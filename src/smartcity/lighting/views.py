@@ -19,23 +19,15 @@ from smartcity.lighting.config import LightingSettings
 from smartcity.lighting.faults import FAULT_NAMES
 from smartcity.lighting.schedule import EVENT_NAMES
 from smartcity.lighting.schemas import ExceptionCreate
-from smartcity.web.deps import DbDep, SettingsDep, require_role_in, unit_scope
+from smartcity.web.deps import DbDep, SettingsDep, require_role_in, scoped_link
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 STAFF_LINKS = (
-    {
-        "label": "Chiếu sáng công cộng",
-        "href": "/can-bo/chieu-sang",
-        "roles": ("operator",),
-        "units": unit_scope(service.OPERATOR_UNITS),
-    },
-    {
-        "label": "Phiếu sửa chữa đèn đường",
-        "href": "/can-bo/chieu-sang/phieu",
-        "roles": ("operator",),
-        "units": unit_scope(service.OPERATOR_UNITS),
-    },
+    scoped_link("Chiếu sáng công cộng", "/can-bo/chieu-sang", ("operator",), service.OPERATOR_UNITS),
+    scoped_link(
+        "Phiếu sửa chữa đèn đường", "/can-bo/chieu-sang/phieu", ("operator",), service.OPERATOR_UNITS
+    ),
 )
 Operator = Annotated[
     Actor, Depends(require_role_in(("operator",), service.OPERATOR_UNITS, refusal=service.OPERATOR_REFUSAL))

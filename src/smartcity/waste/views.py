@@ -13,17 +13,12 @@ from smartcity.core.security import Actor
 from smartcity.waste import service
 from smartcity.waste.schemas import CollectionCreate
 from smartcity.waste.sheet import route_sheet
-from smartcity.web.deps import DbDep, SettingsDep, require_role_in, unit_scope
+from smartcity.web.deps import DbDep, SettingsDep, require_role_in, scoped_link
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 STAFF_LINKS = (
-    {
-        "label": "Thu gom rác thông minh",
-        "href": "/can-bo/thu-gom",
-        "roles": ("operator",),
-        "units": unit_scope(service.OPERATOR_UNITS),
-    },
+    scoped_link("Thu gom rác thông minh", "/can-bo/thu-gom", ("operator",), service.OPERATOR_UNITS),
 )
 Operator = Annotated[
     Actor, Depends(require_role_in(("operator",), service.OPERATOR_UNITS, refusal=service.OPERATOR_REFUSAL))

@@ -54,7 +54,7 @@ __all__ = [
     "require_page_role",
     "require_role",
     "require_role_in",
-    "unit_scope",
+    "scoped_link",
     "verify_csrf",
 ]
 
@@ -252,9 +252,10 @@ def require_role_in(
     return _require
 
 
-def unit_scope(units: Iterable[str]) -> tuple[str | None, ...]:
-    """The `"units"` of a staff link for work of these units: their holders, city-wide holders and admin."""
-    return (*units, None)
+def scoped_link(label: str, href: str, roles: Iterable[str], units: Iterable[str]) -> dict[str, Any]:
+    """A staff link for work of these units, offered to whom `require_role_in(roles, units)` lets in: holders
+    of a role in one of the units, city-wide holders and the admin."""
+    return {"label": label, "href": href, "roles": tuple(roles), "units": (*units, None)}
 
 
 DbDep = Annotated[Database, Depends(get_db)]
