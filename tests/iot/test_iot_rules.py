@@ -166,7 +166,35 @@ def test_sweeps_failing_for_minutes_start_the_watch_again_a_busy_moment_does_not
     assert service.check_silent_devices(db, now=T0 + timedelta(minutes=25)) == 1
 
 
+def test_a_rule_asking_two_readings_ignores_one_odd_reading(db, add_device):
+    add_device("WC-1", "waste_container")
+    rule(
+        db,
+        name="Nguy cơ cháy",
+        kind="threshold",
+        device_type="waste_container",
+        key="temperature",
+        params={"op": ">", "value": 60, "readings": 2},
+        severity="critical",
+    )
+    send(db, "WC-1", {"temperature": 31}, 0)
+    send(db, "WC-1", {"temperature": 95}, 1)  # a sensor's glitch
+    send(db, "WC-1", {"temperature": 30}, 2)
+    assert service.list_alarms(db, state="open")[1] == 0 and events(db, "iot.AlarmRaised") == []
+    send(db, "WC-1", {"temperature": 72}, 3)
+    assert service.list_alarms(db, state="open")[1] == 0
+    send(db, "WC-1", {"temperature": 80}, 4)  # the second reading in a row: a fire
+    alarms, total = service.list_alarms(db, state="open")
+    assert total == 1 and alarms[0].value == 80
+    send(db, "WC-1", {"temperature": 90}, 5)
+    assert len(events(db, "iot.AlarmRaised")) == 1
+    send(db, "WC-1", {"temperature": 35}, 6)  # one reading back under the threshold clears it
+    assert service.list_alarms(db, state="open")[1] == 0
+
+
 def test_rule_params_are_checked(db):
+    with pytest.raises(ValidationFailed):
+        rule(db, name="x", kind="threshold", key="temperature", params={"op": ">", "value": 1, "readings": 3})
     with pytest.raises(ValidationFailed):
         rule(db, name="x", kind="threshold", key="fillingLevel", params={"op": "~", "value": 1})
     with pytest.raises(ValidationFailed):

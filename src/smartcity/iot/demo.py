@@ -22,7 +22,7 @@ DEMO_RULES = (
         kind="threshold",
         device_type="waste_container",
         key="temperature",
-        params={"op": ">", "value": 60},
+        params={"op": ">", "value": 60, "readings": 2},  # one hot reading is a sensor's glitch, not a fire
         severity="critical",
     ),
     # Its alarms read "Mất kết nối: không nhận được dữ liệu trong 15 phút": the name, not the reason again.

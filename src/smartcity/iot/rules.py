@@ -3,6 +3,8 @@
 Kinds and their params:
 - threshold: {"op": ">"|">="|"<"|"<="|"=="|"!=", "value": number}: alarm while the condition holds.
 - range: {"min": number, "max": number} (either may be absent): alarm while the value is outside.
+  Both take an optional "readings": 2 to raise only when the reading before also met the condition (one odd
+  reading, a sensor's glitch, raises nothing); the default 1 raises on the first.
 - rate: {"max_per_minute": number}: alarm when the value changes faster than that between two messages.
 - state_change: {"to": [values], "from": [values] (optional)}: alarm when the value changes into one of
   `to` (from one of `from`); cleared when it leaves `to`.
@@ -42,6 +44,7 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 }
 KEYED_KINDS = ("threshold", "range", "rate", "state_change")
 PREVIOUS_KINDS = ("rate", "state_change")  # kinds that compare a value with the one before it
+CONFIRMABLE_KINDS = ("threshold", "range")  # kinds that may ask for two readings in a row ("readings": 2)
 MAX_REMEMBERED_DEVICES = 200_000
 
 
@@ -130,6 +133,8 @@ def check_params(kind: str, key: str | None, params: dict[str, Any]) -> None:
         ),
     }
     problem = checks[kind](params)
+    if problem is None and kind in CONFIRMABLE_KINDS and params.get("readings", 1) not in (1, 2):
+        problem = "readings must be 1 or 2 (how many readings in a row meet the condition)"
     if problem:
         raise ValidationFailed.for_field("params", f"{kind} rule {problem}")
 
@@ -161,14 +166,27 @@ def evaluate(rule: RuleSpec, current: Sample, previous: Sample | None) -> Verdic
     if not _is_number(current.value):
         return None, ""
     value = float(current.value)
+    if rule.kind in CONFIRMABLE_KINDS:
+        hit, message = _condition(rule, value)
+        if hit and rule.params.get("readings", 1) > 1 and not _confirmed(rule, previous):
+            return None, ""  # the first reading over: wait for the next before calling it an alarm
+        return hit, message
+    return _rate(rule, value, current, previous)
+
+
+def _condition(rule: RuleSpec, value: float) -> Verdict:
+    """Whether a threshold or range rule's condition holds for `value`, and the alarm's words for it."""
     if rule.kind == "threshold":
         hit = OPERATORS[rule.params["op"]](value, rule.params["value"])
         return hit, f"= {_number(value)} (ngưỡng {rule.params['op']} {_number(rule.params['value'])})"
-    if rule.kind == "range":
-        low, high = rule.params.get("min"), rule.params.get("max")
-        outside = (low is not None and value < low) or (high is not None and value > high)
-        return outside, f"= {_number(value)}, ngoài khoảng {_number(low)} – {_number(high)}"
-    return _rate(rule, value, current, previous)
+    low, high = rule.params.get("min"), rule.params.get("max")
+    outside = (low is not None and value < low) or (high is not None and value > high)
+    return outside, f"= {_number(value)}, ngoài khoảng {_number(low)} – {_number(high)}"
+
+
+def _confirmed(rule: RuleSpec, previous: Sample | None) -> bool:
+    """Whether the reading before also met the rule's condition."""
+    return previous is not None and _is_number(previous.value) and bool(_condition(rule, float(previous.value))[0])
 
 
 def _rate(rule: RuleSpec, value: float, current: Sample, previous: Sample | None) -> Verdict:
@@ -191,6 +209,10 @@ def _state_change(rule: RuleSpec, current: Sample, previous: Sample | None) -> V
     if source and was not in source:
         return None, ""
     return True, f"{value_name(was)} → {value_name(current.value)}"
+
+
+def _confirms(rule: RuleSpec) -> bool:
+    return rule.kind in CONFIRMABLE_KINDS and rule.params.get("readings", 1) > 1
 
 
 def load_rules(uow: UnitOfWork) -> list[RuleSpec]:
@@ -216,7 +238,7 @@ class RuleSet:
     @classmethod
     def of(cls, rules: list[RuleSpec]) -> RuleSet:
         """The rule set of these specs."""
-        watched = frozenset(r.key for r in rules if r.kind in PREVIOUS_KINDS and r.key)
+        watched = frozenset(r.key for r in rules if r.key and (r.kind in PREVIOUS_KINDS or _confirms(r)))
         return cls(tuple((r.id, r.version, r.updated_at) for r in rules), tuple(rules), watched)
 
     def for_device(self, device: DeviceInfo) -> tuple[RuleSpec, ...]:
