@@ -22,6 +22,10 @@ SYSTEM = Actor.system("test")
 HEAD = Actor(kind="user", name="truongphong", user_id=1, roles=frozenset({("head", None)}))
 LEADER = Actor(kind="user", name="lanhdao", user_id=2, roles=frozenset({("leader", None)}))
 OPERATOR = Actor(kind="user", name="vanhanh", user_id=3, roles=frozenset({("operator", None)}))
+WARD_HEAD = Actor(kind="user", name="tp.phuloi", user_id=4, roles=frozenset({("head", "UBND-25747-HCM")}))
+SCHOOL_HEAD = Actor(
+    kind="user", name="hieutruong", user_id=5, roles=frozenset({("head", "TRUONG-TH-PHUHOA1")})
+)
 
 
 def test_channels_are_named_extensions_and_sms_is_a_mock():
@@ -130,6 +134,29 @@ def test_a_severe_incident_notifies_by_rule_escalates_and_stops_when_acknowledge
     assert service.escalate_unacknowledged(city, settings=settings, now=later + timedelta(hours=1)) == 0
 
 
+def test_the_centres_messages_reach_its_own_staff_not_every_holder_of_the_role(city, settings):
+    incident, _ = ioc_service.receive_event(
+        city,
+        actor=SYSTEM,
+        settings=settings,
+        data=EventIn(type="fire", severity=5, lon=106.6525, lat=10.9805, source="camera", title="Cháy chợ"),
+    )
+    ward_inbox = service.inbox(city, actor=WARD_HEAD, paging=PageParams()).items
+    message = next(m for m in ward_inbox if incident.code in m.subject)
+    assert (
+        service.inbox(city, actor=SCHOOL_HEAD, paging=PageParams()).total == 0
+    )  # a school's head is a head too
+    with pytest.raises(Forbidden):
+        service.acknowledge(city, actor=SCHOOL_HEAD, message_id=message.id)
+    assert (
+        service.acknowledge(city, actor=WARD_HEAD, message_id=message.id).acknowledged_by == "user:tp.phuloi"
+    )
+    assert service.reaches("role:head@TDM-IOC UBND-", WARD_HEAD) and service.reaches("role:head@UBND-", HEAD)
+    assert not service.reaches("role:head@UBND-", SCHOOL_HEAD) and not service.reaches(
+        "role:leader@UBND-", WARD_HEAD
+    )
+
+
 def test_the_escalation_chain_of_an_incident_reaches_the_next_role(city, settings):
     incident, _ = ioc_service.receive_event(
         city,
@@ -143,6 +170,8 @@ def test_the_escalation_chain_of_an_incident_reaches_the_next_role(city, setting
     ioc_service.escalate_overdue(city, settings=settings, now=incident.ack_due_at + timedelta(seconds=1))
     head_inbox = service.inbox(city, actor=HEAD, paging=PageParams()).items
     assert any(m.subject.startswith("[Chuyển cấp 1]") and incident.code in m.subject for m in head_inbox)
+    school_inbox = service.inbox(city, actor=SCHOOL_HEAD, paging=PageParams()).items
+    assert not any(incident.code in m.subject for m in school_inbox)
 
 
 def test_the_operations_report_is_announced_in_words_with_its_link(city, settings):

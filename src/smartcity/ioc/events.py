@@ -56,6 +56,7 @@ class IncidentEscalated(Event):
     level: int
     role: str
     at: str
+    recipients: tuple[str, ...] = ()  # the centre's holders of `role` (empty in events stored before)
 
 
 @register_event("ioc.PlaybookNotificationDue")

@@ -35,7 +35,7 @@ def escalation(event: IncidentEscalated, db: Database) -> None:
     service.notify(
         db,
         settings=db.settings,
-        recipients=[f"role:{event.role}"],
+        recipients=list(event.recipients) or [f"role:{event.role}"],
         urgent=True,
         subject=f"[Chuyển cấp {event.level}] {event.code} {event.title}",
         body=f"Sự cố mức độ {ioc_service.severity_name(event.severity)} chưa được tiếp nhận đúng hạn.",

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from babel.numbers import format_decimal
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, true
 from sqlalchemy.exc import IntegrityError
 
 from smartcity.core import clock
@@ -16,6 +16,7 @@ from smartcity.core.errors import Forbidden, NotFound
 from smartcity.core.pages import Page, PageParams, count_and_slice
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
+from smartcity.ioc import service as ioc_service
 from smartcity.notifications.channels import channel_for
 from smartcity.notifications.config import NotificationSettings
 from smartcity.notifications.events import MessageAcknowledged
@@ -132,13 +133,41 @@ def addresses_of(actor: Actor) -> list[str]:
     return [f"user:{actor.name}", *sorted({f"role:{role}" for role, _unit in actor.roles})]
 
 
+def reaches(recipient: str, actor: Actor) -> bool:
+    """Whether an in-page address reaches this person: their user name, a role they hold, or a role held in
+    the units an address names ("role:head@TDM-IOC UBND-": heads of the centre and of the ward committees,
+    by code or code prefix, and city-wide heads)."""
+    if recipient in addresses_of(actor):
+        return True
+    role, _at, units = recipient.removeprefix("role:").partition("@")
+    prefixes = tuple(units.split())
+    return recipient.startswith("role:") and any(
+        held == role and (unit is None or unit.startswith(prefixes)) for held, unit in actor.roles
+    )
+
+
+def _addressed_to(actor: Actor) -> ColumnElement[bool]:
+    """The messages whose recipient reaches this person, as `reaches` says, as a condition in SQL."""
+    scoped = []
+    for role, unit in actor.roles:
+        address = f"role:{role}@"
+        named = literal(" ").concat(func.substr(Message.recipient, len(address) + 1)).concat(" ")
+        held_here = (  # one of the named units is this unit's code or begins it
+            or_(*(named.contains(f" {unit[:end]} ", autoescape=True) for end in range(1, len(unit) + 1)))
+            if unit
+            else true()  # a city-wide holder is reached wherever the role is addressed
+        )
+        scoped.append(and_(Message.recipient.startswith(address, autoescape=True), held_here))
+    return or_(Message.recipient.in_(addresses_of(actor)), *scoped)
+
+
 def inbox(
     db: Database, *, actor: Actor, paging: PageParams, unacknowledged: bool = False
 ) -> Page[MessageRead]:
     """The in-page messages addressed to this person or their roles, newest first."""
     conditions: list[Any] = [
         Message.channel == "in-page",
-        Message.recipient.in_(addresses_of(actor)),
+        _addressed_to(actor),
         Message.status == "sent",
     ]
     if unacknowledged:
@@ -154,7 +183,7 @@ def acknowledge(db: Database, *, actor: Actor, message_id: int) -> MessageRead:
     now = utcnow()
     with UnitOfWork(db, actor) as uow:
         message = get_or_404(uow.session, Message, message_id, f"No message {message_id}")
-        if message.recipient not in addresses_of(actor) and not actor.has_role("admin"):
+        if not reaches(message.recipient, actor) and not actor.has_role("admin"):
             raise Forbidden("This message is not addressed to you")
         if message.acknowledged_at is None:
             message.acknowledged_at, message.acknowledged_by = now, actor.label
@@ -224,7 +253,9 @@ def list_rules(db: Database) -> list[RuleRead]:
 
 
 def ensure_default_rules(db: Database) -> int:
-    """The rules a fresh centre starts with (added once, by name)."""
+    """The rules a fresh centre starts with (added once, by name), addressed to the operations centre's own
+    staff (`ioc.service.staff_address`), not to every holder of a role in the city."""
+    staff = ioc_service.staff_address
     defaults = [
         RuleCreate(
             name="Sự cố nghiêm trọng mới",
@@ -232,9 +263,9 @@ def ensure_default_rules(db: Database) -> int:
             match="ioc.IncidentOpened",
             condition={"min_severity": 4},
             channels=["in-page", "sms"],
-            recipients=["role:operator", "role:head", "sms:+84900000000"],
+            recipients=[staff("operator"), staff("head"), "sms:+84900000000"],
             escalate_after_min=10,
-            escalate_to=["role:leader"],
+            escalate_to=[staff("leader")],
         ),
         RuleCreate(
             name="Chỉ số ở mức báo động",
@@ -242,7 +273,7 @@ def ensure_default_rules(db: Database) -> int:
             match="*",
             condition={"level": "critical"},
             channels=["in-page", "email"],
-            recipients=["role:head", "email:ioc@thudaumot.gov.vn"],
+            recipients=[staff("head"), "email:ioc@thudaumot.gov.vn"],
             quiet_start="22:00",
             quiet_end="06:00",
         ),

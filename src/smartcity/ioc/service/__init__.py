@@ -36,7 +36,12 @@ from smartcity.ioc.service.indicators import (  # noqa: F401
     set_target,
     ward_breakdown,
 )
-from smartcity.ioc.service.playbook import complete_step, escalate_overdue, run_due_steps  # noqa: F401
+from smartcity.ioc.service.playbook import (  # noqa: F401
+    complete_step,
+    escalate_overdue,
+    run_due_steps,
+    staff_address,
+)
 
 
 def severity_name(level: int) -> str:

@@ -15,7 +15,7 @@ from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, NotFound
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
-from smartcity.ioc.catalogue import OPEN_STATES
+from smartcity.ioc.catalogue import OPEN_STATES, STAFF_UNITS
 from smartcity.ioc.config import IocSettings
 from smartcity.ioc.events import IncidentEscalated, PlaybookNotificationDue
 from smartcity.ioc.models import Incident, IncidentEntry, IncidentStep
@@ -112,6 +112,7 @@ def escalate_overdue(db: Database, *, settings: Settings, now: datetime | None =
                     level=incident.escalation_level,
                     role=role,
                     at=now.isoformat(),
+                    recipients=(staff_address(role),),
                 )
             )
             escalated.append(incident.code)
@@ -142,12 +143,18 @@ def run_due_steps(
     return len(step_ids)
 
 
+def staff_address(role: str) -> str:
+    """The in-page address of the centre's staff holding `role` ("role:head@TDM-IOC UBND-"): those of its own
+    units and city-wide, not every holder of the role in the city (a school's head is a "head" too)."""
+    return f"role:{role}@{' '.join(STAFF_UNITS)}"
+
+
 def _recipient_words(db: Database, recipient: str) -> str:
     """A recipient address as a person reads it: a role by its Vietnamese name, a user by full name,
     an e-mail address or phone number as it is."""
     kind, _, value = recipient.partition(":")
     if kind == "role":
-        return accounts_service.role_name(value)
+        return accounts_service.role_name(value.partition("@")[0])
     if kind == "user":
         user = accounts_service.get_user_by_username(db, value)
         return (user.full_name or "Cán bộ") if user is not None else "Cán bộ"
@@ -168,7 +175,7 @@ def _run_step(db: Database, settings: Settings, step_id: int, now: datetime) -> 
         if row is None or row.done_at is not None:
             return
         if step.kind == "notification":
-            recipients = tuple(step.action.get("recipients", [f"role:{step.role}"]))
+            recipients = tuple(step.action.get("recipients", [staff_address(step.role)]))
             outcome = "Đã gửi thông báo tới: " + "; ".join(_recipient_words(db, r) for r in recipients)
             uow.publish(
                 PlaybookNotificationDue(
