@@ -88,7 +88,14 @@ def test_quarantine_board_and_citizen_check_in_through_forms(client, db, setting
     board = client.get("/can-bo/y-te/cach-ly", headers=_html(worker))
     assert "Lý Thanh" in board.text and board.text.count("Không khai báo y tế") == 2
     citizen_id, citizen = user_token("citizen")
+    assert "<h2>Sức khỏe của tôi</h2>" not in client.get("/cua-toi", headers=_html(citizen)).text  # no record
     service.link_person(db, actor=Actor.system("t"), user_id=citizen_id, patient_id=pid)
+    space = client.get("/cua-toi", headers=_html(citizen)).text
+    assert "Hôm nay chưa khai báo y tế" in space and 'href="/suc-khoe#checkin"' in space
+    client.cookies.set("lang", "en")
+    english = client.get("/cua-toi", headers=_html(citizen)).text
+    assert "<h2>My health</h2>" in english and "Not yet checked in today" in english and "Cách ly" not in english
+    client.cookies.set("lang", "vi")
     done = client.post(
         "/suc-khoe/khai-bao",
         data={"case_id": case_id, "temperature": "38,9", "symptoms": ["ho", "kho-tho"]},
@@ -96,6 +103,9 @@ def test_quarantine_board_and_citizen_check_in_through_forms(client, db, setting
         follow_redirects=False,
     )
     assert done.status_code == 303 and done.headers["location"] == "/suc-khoe?da-khai-bao=1"
+    space = client.get("/cua-toi", headers=_html(citizen)).text
+    assert "<h2>Sức khỏe của tôi</h2>" in space and "Cách ly y tế tại nhà (COVID-19)" in space
+    assert "Hôm nay đã khai báo" in space and "Hôm nay chưa khai báo" not in space
     assert "Có dấu hiệu cảnh báo" in client.get("/can-bo/y-te/cach-ly", headers=_html(worker)).text
     released = client.post(
         "/can-bo/y-te/cach-ly",
