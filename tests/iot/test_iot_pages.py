@@ -159,3 +159,32 @@ def test_pages_speak_in_words_not_codes(client, act_as, add_device, db):
     assert "<td>low</td>" not in alarms and "<td>active</td>" not in alarms
     english = client.get("/can-bo/thiet-bi/TU-1?lang=en").text
     assert "Cabinet door open" in english and ">No<" in english
+
+
+def test_the_map_shows_every_device_the_filter_matches_not_only_the_listed_page(
+    client, act_as, add_device, db, monkeypatch
+):
+    from smartcity.iot import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for n in range(5):
+        add_device(f"SL-{n}", lon=106.65 + n / 1000)
+    add_device("WC-1", "waste_container")
+    service.create_rule(
+        db,
+        actor=SYSTEM,
+        data=RuleCreate(name="Đầy", kind="threshold", key="fillingLevel", params={"op": ">", "value": 90}),
+    )
+    service.ingest(db, envelopes=[Envelope(message("full", {"fillingLevel": 97}), device_id="WC-1")])
+    act_as(OPERATOR)
+    listing = client.get("/can-bo/thiet-bi", params={"type": "streetlight"})
+    assert listing.text.count('href="/can-bo/thiet-bi/SL-') == 2  # a page of the list...
+    assert 'data-src="/can-bo/thiet-bi/ban-do.geojson?type=streetlight&amp;status=&amp;q="' in listing.text
+    lights = client.get("/can-bo/thiet-bi/ban-do.geojson", params={"type": "streetlight"})
+    assert lights.headers["content-type"] == "application/geo+json"
+    ids = [f["properties"]["id"] for f in lights.json()["features"]]
+    assert ids == [f"SL-{n}" for n in range(5)]  # ...and every light on the map
+    everything = client.get("/can-bo/thiet-bi/ban-do.geojson").json()["features"]
+    assert {f["properties"]["id"]: f["properties"]["alarm"] for f in everything}["WC-1"] is True
+    act_as(CITIZEN)
+    assert client.get("/can-bo/thiet-bi/ban-do.geojson").status_code == 403

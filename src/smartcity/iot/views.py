@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -88,19 +89,34 @@ def devices_page(
             "filters": {"type": type or "", "status": status or "", "q": q or ""},
             "open_alarms": open_alarms,
             "ward_names": ward_names(request, (d.ward_code for d in items)),
-            "points": [_point(d, d.id in open_alarms) for d in items if d.lon is not None],
             "base_map_style_url": get_settings(request).base_map_style_url,
             **clock(request),
         },
     )
 
 
-def _point(device: Any, alarm: bool) -> dict[str, Any]:
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [device.lon, device.lat]},
-        "properties": {"id": device.id, "type": device.type, "alarm": alarm},
-    }
+@router.get("/can-bo/thiet-bi/ban-do.geojson")
+def devices_map(
+    request: Request,
+    actor: Operator,
+    type: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+) -> Response:
+    """Every located device the list's filter matches (not only the listed page), for the page's map."""
+    db = get_db(request)
+    where = service.DeviceFilter(type=type or None, status=status or None, q=q or None)
+    alarmed = {a.device_id for a in service.list_alarms(db, state="open", limit=5000)[0]}
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {"id": device_id, "type": kind, "alarm": device_id in alarmed},
+        }
+        for device_id, kind, lon, lat in service.device_points(db, where=where)
+    ]
+    body = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
+    return Response(body, media_type="application/geo+json")
 
 
 @router.get("/can-bo/thiet-bi/{device_id}", response_class=HTMLResponse)

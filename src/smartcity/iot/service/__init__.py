@@ -30,6 +30,7 @@ from smartcity.iot.service.registry import (  # noqa: F401
     authenticate_device,
     decommission_device,
     device_health,
+    device_points,
     device_snapshot,
     find_devices,
     get_device,
