@@ -287,10 +287,10 @@ def list_devices(
 def device_points(db: Database, *, where: DeviceFilter) -> list[tuple[str, str, float, float]]:
     """(id, type, lon, lat) of every located device matching the filter, by id: the map's points, read
     without loading the devices."""
-    located = [Device.lon.is_not(None), Device.lat.is_not(None)]
-    query = select(Device.id, Device.type, Device.lon, Device.lat).where(*_device_conditions(where), *located)
+    query = select(Device.id, Device.type, Device.lon, Device.lat).where(*_device_conditions(where))
     with db.session() as s:
-        return [(i, t, lon, lat) for i, t, lon, lat in s.execute(query.order_by(Device.id))]
+        rows = s.execute(query.order_by(Device.id))
+        return [(i, kind, lon, lat) for i, kind, lon, lat in rows if lon is not None and lat is not None]
 
 
 def find_devices(
