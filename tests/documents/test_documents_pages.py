@@ -43,6 +43,8 @@ def test_pages_refuse_in_vietnamese_and_export_the_register(db, settings, app) -
     clerk, token = _login(app, "vanthu")
     issued = clerk.post(f"/can-bo/van-ban/{doc_id}/issue", data={"csrf_token": token})
     assert issued.status_code == 200 and "01/QĐ-UBND" in issued.text
+    listed = clerk.get("/can-bo/van-ban").text
+    assert "<td>Quyết định (cá biệt)</td>" in listed and "<td>QĐ</td>" not in listed  # the type by its name
     english = clerk.get("/can-bo/van-ban/so/outgoing?lang=en")
     assert "Outgoing register" in english.text and "01/QĐ-UBND" in english.text
     sheet = clerk.get("/can-bo/van-ban/so/outgoing?format=xlsx")

@@ -95,6 +95,7 @@ def document_list(
             "page": page,
             "pages": max(1, -(-total // 50)),
             "state_names": STATE_NAMES,
+            "types": kinds.document_types(),
         },
     )
 
