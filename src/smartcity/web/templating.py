@@ -76,8 +76,21 @@ ENVIRONMENT = _build_environment()
 
 @lru_cache(maxsize=1)
 def public_links() -> list[dict[str, str]]:
-    """The public navigation: every domain's `views.PUBLIC_LINKS` ({"label": Vietnamese, "href": path})."""
+    """The public navigation: every domain's `views.PUBLIC_LINKS` ({"label": Vietnamese, "href": path, and
+    "place": "main" (the default: the header's menu), "city" (what the city tells: alerts, air, projects) or
+    "personal" (a signed-in person's own pages)); the footer lists them all, grouped by place."""
     return [dict(link) for _domain, links in collect("views", "PUBLIC_LINKS") for link in links]
+
+
+PLACES = ("main", "city", "personal")
+
+
+def links_by_place() -> dict[str, list[dict[str, str]]]:
+    """The public links grouped by their place, in PLACES' order (a link names none: the header's menu)."""
+    grouped: dict[str, list[dict[str, str]]] = {place: [] for place in PLACES}
+    for link in public_links():
+        grouped[link.get("place", "main")].append(link)
+    return grouped
 
 
 def request_locale(request: Request) -> str:
@@ -101,7 +114,7 @@ def render(
         "settings": request.app.state.settings,
         "user": getattr(request.state, "user_view", None),
         "csrf_token": getattr(request.state, "csrf_token", ""),
-        "public_links": public_links(),
+        "public_links": links_by_place(),
     }
     page_context.update(context or {})
     html = ENVIRONMENT.get_template(template).render(page_context)
