@@ -21,11 +21,11 @@ PLACES = {  # far enough apart that no two incidents merge
 }
 
 
-def _incident(db, settings, kind: str, title: str, hours_ago: float) -> str:  # type: ignore[no-untyped-def]
+def _incident(db, settings, kind: str, title: str, hours_ago: float, severity: int = 4) -> str:  # type: ignore[no-untyped-def]
     lon, lat = PLACES[kind]
     event = EventIn(
         type=kind,
-        severity=4,
+        severity=severity,
         lon=lon,
         lat=lat,
         title=title,
@@ -48,8 +48,8 @@ def _publish(db, settings, code: str, msg_type: str, hours_ago: float) -> None: 
 
 
 def _city_alerts(db, settings) -> None:  # type: ignore[no-untyped-def]
-    """A fire in effect, a flood two days ago, an accident updated, a road damage cancelled."""
-    fire = _incident(db, settings, "fire", "Cháy kho hàng đường Yersin", 1.5)
+    """An extreme fire in effect, a flood two days ago, an accident updated, a road damage cancelled."""
+    fire = _incident(db, settings, "fire", "Cháy kho hàng đường Yersin", 1.5, severity=5)
     _publish(db, settings, fire, "Alert", 1)
     flood = _incident(db, settings, "flooding", "Ngập sâu đường Phú Lợi", 50)
     _publish(db, settings, flood, "Alert", 48)
@@ -80,7 +80,9 @@ def test_alerts_in_effect_come_first_in_full_and_the_past_after(client, pki, set
     assert "Tránh khu vực, làm theo hướng dẫn của lực lượng chức năng." in in_effect  # the instruction
     assert "Bán kính 0.3 km quanh hiện trường" in in_effect  # the area
     assert "Cháy kho hàng đường Yersin: lực lượng chức năng đang xử lý." in in_effect  # the description
-    assert "Nghiêm trọng" in in_effect and "Cần hành động ngay" in in_effect
+    assert "Đặc biệt nghiêm trọng" in in_effect and "Cần hành động ngay" in in_effect
+    # the most severe first, though the accident's update is newer
+    assert in_effect.index("Cháy kho hàng") < in_effect.index("Tai nạn ngã tư")
     assert "Trung tâm điều hành đô thị thông minh Thủ Dầu Một" in in_effect  # the sender
 
     # the flood's alert expired: it is in the past, not in effect
@@ -110,10 +112,10 @@ def test_the_english_page_reads_the_english_info(client, pki, settings):
     response = client.get("/canh-bao")
     in_effect, past = _sections(response.text)
     assert in_effect.startswith("In effect now (2)")
-    assert "Fire (severe)" in in_effect and "Update: Traffic accident" in in_effect
+    assert "Fire (extreme)" in in_effect and "Update: Traffic accident" in in_effect
     assert "Avoid the area and follow the instructions of the authorities." in in_effect
     assert "0.3 km around the scene" in in_effect
-    assert "Severe" in in_effect and "Act now" in in_effect
+    assert "Extreme" in in_effect and "Severe" in in_effect and "Act now" in in_effect
     assert "Thu Dau Mot Intelligent Operations Centre" in in_effect
     assert "Flooding (severe)" in past and "All clear: Road damage" in past and "Cancelled" in past
     assert "Signed CAP message (XML)" in response.text

@@ -335,6 +335,7 @@ _READER = etree.XMLParser(
 )
 _C = f"{{{CAP_NS}}}"
 PAST_DAYS = 30
+_SEVERITY_RANK = {"Extreme": 4, "Severe": 3, "Moderate": 2, "Minor": 1}
 
 
 @dataclass(frozen=True)
@@ -402,7 +403,8 @@ def public_alerts(
 
     Messages are chained by CAP `references` (sender,identifier,sent of the earlier messages); each chain
     shows its latest message only. A chain is in effect when that message is neither a Cancel nor past its
-    `expires`; the others, of the last `PAST_DAYS` days, are the past, newest first, a page of `size`."""
+    `expires` (the most severe first, then the newest); the others, of the last `PAST_DAYS` days, are the
+    past, newest first, a page of `size`."""
     now = now or utcnow()
     hours = settings.section(IocSettings).cap_hours_valid
     since = now - timedelta(days=PAST_DAYS)
@@ -448,7 +450,11 @@ def public_alerts(
                 row, root, language, min(earliest), len(messages) > 1 or bool(references), now, hours
             )
         )
-    in_effect = sorted((a for a in shown if a.in_effect), key=lambda a: (a.sent, a.id), reverse=True)
+    in_effect = sorted(
+        (a for a in shown if a.in_effect),
+        key=lambda a: (_SEVERITY_RANK.get(a.severity, 0), a.sent, a.id),
+        reverse=True,
+    )
     past = sorted((a for a in shown if not a.in_effect), key=lambda a: (a.sent, a.id), reverse=True)
     pages = max(1, -(-len(past) // size))
     page = min(max(page, 1), pages)
