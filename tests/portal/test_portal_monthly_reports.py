@@ -111,3 +111,33 @@ def test_monthly_reports_tell_the_statistics_of_the_months_with_data(public_city
     assert demo.load_demo(db, settings=settings, actor=SYSTEM) == "0 posts"
     assert _posts(db).keys() == posts.keys()
 
+
+def test_the_deferred_demo_data_loads_the_portal_again_last(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`smartcity demo` loads the portal before the server starts (the news of the first page) and again
+    after the others' demo data, which its monthly reports are made of."""
+    from rich.console import Console
+
+    from smartcity import demo as city_demo
+    from smartcity.core.config import Settings
+    from smartcity.domains import DOMAINS
+
+    chosen: list[str] = []
+
+    def deferred(_db: object, *, only, **_kwargs: object) -> None:  # type: ignore[no-untyped-def]
+        chosen.extend(domain for domain in DOMAINS if only(domain))
+
+    monkeypatch.setattr(city_demo, "_wait_for", lambda *_args, **_kwargs: True)
+    monkeypatch.setattr(city_demo, "load_domain_demos", deferred)
+    monkeypatch.setattr(city_demo, "publish_open_data", lambda *_args, **_kwargs: None)
+    monkeypatch.setattr("smartcity.core.audit.anchor_audit_chain", lambda _db: None)
+    settings = Settings(
+        data_dir=tmp_path / "var", secret_key="demo-test-secret", log_json=False, _env_file=None
+    )
+    done: list[bool] = []
+    city_demo.load_deferred_demos(
+        settings, base_url="http://x", console=Console(quiet=True), then=lambda: done.append(True)
+    ).join(timeout=60)
+    assert done and "portal" in chosen and "dossiers" in chosen and "feedback" in chosen
+    assert "accounts" not in chosen and "procedures" not in chosen  # the other first-page domains are done
+    ordered = sorted(chosen, key=lambda domain: domain in city_demo.SUMMARISING_DOMAINS)
+    assert ordered.index("portal") > max(ordered.index(d) for d in chosen if d not in ("portal", "ioc"))
