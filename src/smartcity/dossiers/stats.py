@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy import Date, String, case, func, literal, select
 
+from smartcity.city import service as city
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import ValidationFailed
 from smartcity.dossiers import deadlines
 from smartcity.dossiers.models import Dossier, DossierDailyCount, DossierMonthlyCount, DossierOpenCount
-from smartcity.dossiers.service import calendar_for
 from smartcity.dossiers.states import FINISHED, OPEN, SUPPLEMENT
 
 GROUPS = ("procedure", "field", "unit", "month", "all")
@@ -161,7 +161,7 @@ def statistics(
     if by not in GROUPS:
         raise ValidationFailed.for_field("by", f"one of {', '.join(GROUPS)}")
     if today is None:
-        today = calendar_for(db, settings).local_date(utcnow())
+        today = city.working_calendar(db, settings=settings).local_date(utcnow())
     rows: dict[str, dict[str, int]] = {}
     with db.session() as s:
         for query in _counted_queries(by, db.dialect, date_from, date_to):

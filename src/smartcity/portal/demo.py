@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+from babel.numbers import format_decimal
 from sqlalchemy import select
 
 from smartcity.accounts import service as accounts
@@ -11,7 +12,10 @@ from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
+from smartcity.core.kpis import KpiContext, KpiValue
 from smartcity.core.security import Actor
+from smartcity.domains import collect
+from smartcity.dossiers import service as dossiers
 from smartcity.portal.models import Post
 from smartcity.portal.schemas import PostInput
 from smartcity.portal.service import create_post
@@ -130,8 +134,211 @@ def _dated(data: PostInput, day: date) -> PostInput:
     return data.model_copy(update={"published_on": day})
 
 
+REPORTED_MONTHS = 6
+"""The press office's monthly reports of the last months: the one-stop shop's results, the 1022 hotline's."""
+PUBLISHED_ON_DAY = 3  # of the month after the one reported
+
+
+def _vi(number: float, decimals: str = "") -> str:
+    """1234 -> '1.234'; 95.24 -> '95,2' (with decimals='#')."""
+    return format_decimal(number, format=f"#,##0.{decimals}" if decimals else "#,##0", locale="vi_VN")
+
+
+def _en(number: float, decimals: str = "") -> str:
+    """1234 -> '1,234'; 95.24 -> '95.2' (with decimals='#')."""
+    return format_decimal(number, format=f"#,##0.{decimals}" if decimals else "#,##0", locale="en")
+
+
+def _pct_vi(percent: float) -> str:
+    """95.24 -> '95,2%'."""
+    return f"{_vi(percent, '#')}%"
+
+
+def _pct_en(percent: float) -> str:
+    """95.24 -> '95.2%'."""
+    return f"{_en(percent, '#')}%"
+
+
+def _month_after(first: date) -> date:
+    return (first + timedelta(days=32)).replace(day=1)
+
+
+def reported_months(today: date, count: int = REPORTED_MONTHS) -> list[tuple[date, date]]:
+    """The last `count` whole months before today's whose report is out (published on the 3rd of the month
+    after): (first day, publication day), oldest first."""
+    first = today.replace(day=1)
+    months = []
+    for _ in range(count):
+        first = (first - timedelta(days=1)).replace(day=1)
+        published = _month_after(first).replace(day=PUBLISHED_ON_DAY)
+        if published <= today:
+            months.append((first, published))
+    return sorted(months)
+
+
+def _report_post(slug: str, vi: list[str], en: list[str], published: date) -> PostInput:
+    """A monthly report: [title, summary, paragraphs…] in each language."""
+    return PostInput(
+        kind="news",
+        slug=slug,
+        title_vi=vi[0],
+        title_en=en[0],
+        summary_vi=vi[1],
+        summary_en=en[1],
+        body_vi="\n\n".join(vi[2:]),
+        body_en="\n\n".join(en[2:]),
+        publish=True,
+        published_on=published,
+    )
+
+
+def dossier_report(db: Database, *, settings: Settings, month: date, published: date) -> PostInput | None:
+    """The one-stop shop's month as its statistics give them (none for a month without a dossier)."""
+    last = _month_after(month) - timedelta(days=1)
+    rows = dossiers.statistics(db, settings=settings, by="all", date_from=month, date_to=last)
+    if not rows or not rows[0]["received"]:
+        return None
+    row = rows[0]
+    when_vi, when_en = f"{month.month}/{month.year}", month.strftime("%B %Y")
+    received, online, online_share = row["received"], row["online"], 100 * (row["online_share"] or 0.0)
+    early, on_time, late = row["early"], row["on_time"], row["late"]
+    finished, in_hand = early + on_time + late, row["open_within"] + row["open_overdue"]
+    title_vi = f"Kết quả giải quyết thủ tục hành chính tháng {when_vi}: {_vi(received)} hồ sơ tiếp nhận"
+    title_en = f"Administrative procedures in {when_en}: {_en(received)} applications received"
+    summary_vi = f"{_pct_vi(online_share)} hồ sơ nộp trực tuyến."
+    summary_en = f"{_pct_en(online_share)} filed online."
+    vi = [
+        f"Trong tháng {when_vi}, bộ phận tiếp nhận và trả kết quả của thành phố và các phường đã tiếp nhận "
+        f"{_vi(received)} hồ sơ thủ tục hành chính, trong đó {_vi(online)} hồ sơ ({_pct_vi(online_share)}) "
+        "được nộp trực tuyến trên cổng dịch vụ công."
+    ]
+    en = [
+        f"In {when_en} the one-stop offices of the city and its wards received {_en(received)} "
+        f"applications, {_en(online)} of them ({_pct_en(online_share)}) filed online on the portal."
+    ]
+    if finished:
+        share_vi, share_en = _pct_vi(100 * row["on_time_share"]), _pct_en(100 * row["on_time_share"])
+        title_vi += f", {share_vi} giải quyết đúng hạn"
+        title_en += f", {share_en} settled on time"
+        summary_vi = f"{_vi(finished)} hồ sơ đã có kết quả, {share_vi} trước hoặc đúng hạn; {summary_vi}"
+        summary_en = f"{_en(finished)} settled, {share_en} early or on time; {summary_en}"
+        vi.append(
+            f"Trong số hồ sơ tiếp nhận trong tháng, {_vi(finished)} hồ sơ đã có kết quả: {_vi(early)} trước "
+            f"hạn, {_vi(on_time)} đúng hạn và {_vi(late)} quá hạn; tỷ lệ giải quyết trước và đúng hạn đạt "
+            f"{share_vi}."
+        )
+        en.append(
+            f"Of the applications received that month, {_en(finished)} are settled: {_en(early)} early, "
+            f"{_en(on_time)} on time and {_en(late)} late; {share_en} were settled early or on time."
+        )
+    if in_hand:
+        vi[-1] += f" {_vi(in_hand)} hồ sơ đang được giải quyết."
+        en[-1] += f" {_en(in_hand)} are still being handled."
+    if row["rated"]:
+        satisfied = 100 * row["satisfied_share"]
+        vi.append(
+            f"Có {_vi(row['rated'])} lượt đánh giá sự phục vụ của cán bộ, {_pct_vi(satisfied)} "
+            "hài lòng trở lên."
+        )
+        en.append(
+            f"Applicants rated the service {_en(row['rated'])} times, "
+            f"{_pct_en(satisfied)} satisfied or better."
+        )
+    vi.append("Người dân tra cứu tình trạng hồ sơ bằng mã hồ sơ tại mục Tra cứu hồ sơ trên cổng.")
+    en.append("Follow an application with its code under Track an application on the portal.")
+    slug = f"ket-qua-giai-quyet-thu-tuc-thang-{month.month}-{month.year}"
+    return _report_post(slug, [title_vi, summary_vi, *vi], [title_en, summary_en, *en], published)
+
+
+HOTLINE_INDICATORS = (
+    "feedback.reports",
+    "feedback.share_within_deadline",
+    "feedback.mean_days_to_resolve",
+    "feedback.share_satisfied",
+)
+
+
+def city_figures(
+    db: Database, *, settings: Settings, codes: tuple[str, ...], month: date
+) -> dict[str, KpiValue]:
+    """The city's value of these indicators over the month, as the domain offering them computes it (the
+    contract the operations centre reads, `smartcity.core.kpis`)."""
+    zone = clock.city_zone(settings)
+    start = datetime.combine(month, time.min, zone).astimezone(UTC)
+    end = datetime.combine(_month_after(month), time.min, zone).astimezone(UTC)
+    context = KpiContext(settings=settings, start=start, end=end, on=_month_after(month) - timedelta(days=1))
+    figures = {}
+    for _domain, indicators in collect("kpis", "INDICATORS"):
+        for indicator in indicators:
+            if indicator.code in codes:
+                city = [value for value in indicator.compute(db, context) if value.ward is None]
+                figures[indicator.code] = city[0] if city else KpiValue(None)
+    return figures
+
+
+def hotline_report(db: Database, *, settings: Settings, month: date, published: date) -> PostInput | None:
+    """The 1022 hotline's month as the feedback domain's indicators give it (none for a month without a
+    report)."""
+    figures = city_figures(db, settings=settings, codes=HOTLINE_INDICATORS, month=month)
+    total = int(figures["feedback.reports"].value or 0)
+    if not total:
+        return None
+    when_vi, when_en = f"{month.month}/{month.year}", month.strftime("%B %Y")
+    title_vi = f"Đường dây nóng 1022 tháng {when_vi}: {_vi(total)} phản ánh"
+    title_en = f"Hotline 1022 in {when_en}: {_en(total)} reports"
+    summary_vi = f"Người dân gửi {_vi(total)} phản ánh qua tổng đài, cổng thông tin, ứng dụng và Zalo."
+    summary_en = f"Residents sent {_en(total)} reports by phone, on the portal, in the app and on Zalo."
+    vi = [
+        f"Trong tháng {when_vi}, hệ thống tiếp nhận phản ánh 1022 của thành phố nhận {_vi(total)} phản ánh "
+        "của người dân về hạ tầng, vệ sinh môi trường, trật tự đô thị và các lĩnh vực khác."
+    ]
+    en = [
+        f"In {when_en} the city's 1022 system received {_en(total)} reports from residents on roads, "
+        "cleanliness, public order and other matters."
+    ]
+    on_time = figures["feedback.share_within_deadline"]
+    if on_time.value is not None and on_time.numerator is not None and on_time.denominator:
+        share, resolved, within = on_time.value, int(on_time.denominator), int(on_time.numerator)
+        title_vi += f", {_pct_vi(share)} xử lý đúng hạn"
+        title_en += f", {_pct_en(share)} resolved on time"
+        summary_vi = f"{summary_vi[:-1]}; {_pct_vi(share)} phản ánh đã xử lý được giải quyết đúng hạn."
+        summary_en = f"{summary_en[:-1]}; {_pct_en(share)} of those resolved were resolved on time."
+        vi.append(
+            f"Đã xử lý xong {_vi(resolved)} phản ánh, trong đó {_vi(within)} phản ánh ({_pct_vi(share)}) "
+            "được giải quyết trong thời hạn."
+        )
+        en.append(
+            f"{_en(resolved)} reports have been resolved, {_en(within)} of them ({_pct_en(share)}) within "
+            "their deadline."
+        )
+        if (days := figures["feedback.mean_days_to_resolve"].value) is not None:
+            vi[-1] += f" Thời gian xử lý trung bình là {_vi(days, '#')} ngày."
+            en[-1] += f" On average a report took {_en(days, '#')} days to resolve."
+    satisfied = figures["feedback.share_satisfied"]
+    if satisfied.value is not None and satisfied.denominator:
+        rated, share = int(satisfied.denominator), satisfied.value
+        vi.append(f"{_vi(rated)} người phản ánh đã đánh giá kết quả xử lý, {_pct_vi(share)} hài lòng.")
+        en.append(f"{_en(rated)} reporters rated the outcome, {_pct_en(share)} of them satisfied.")
+    vi.append("Gọi 1022 (từ di động: 0274.1022) hoặc gửi phản ánh kèm ảnh và vị trí trên cổng, 24/7.")
+    en.append("Call 1022 (from a mobile: 0274.1022) or send a report with a photo and a place on the portal.")
+    slug = f"duong-day-nong-1022-thang-{month.month}-{month.year}"
+    return _report_post(slug, [title_vi, summary_vi, *vi], [title_en, summary_en, *en], published)
+
+
+def monthly_reports(db: Database, *, settings: Settings, today: date) -> list[PostInput]:
+    """The press office's reports of the last months, their figures read from the domains' statistics."""
+    posts = []
+    for month, published in reported_months(today):
+        for report in (dossier_report, hotline_report):
+            post = report(db, settings=settings, month=month, published=published)
+            if post is not None:
+                posts.append(post)
+    return posts
+
+
 def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
-    """The posts, once (a slug already there is left as it is)."""
+    """The posts, once (a slug already there is left as it is); the monthly reports of the months whose
+    dossiers and reports are there (the portal's demo loads after theirs)."""
     today = clock.today(settings)
     wanted = [
         _dated(SMART_CITY_ARTICLE, min(date(2022, 2, 27), today)),
@@ -143,6 +350,7 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     ]
     with db.session() as s:
         existing = set(s.scalars(select(Post.slug)))
+    wanted += monthly_reports(db, settings=settings, today=today)
     editor = accounts.get_user_by_username(db, EDITOR)  # the demo head of unit writes, so a person is named
     if editor is not None:
         actor = accounts.actor_for_user(db, editor.id)

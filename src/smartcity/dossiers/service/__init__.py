@@ -33,3 +33,4 @@ from smartcity.dossiers.service.reads import (  # noqa: F401
     unit_names,
 )
 from smartcity.dossiers.service.submission import submit_dossier  # noqa: F401
+from smartcity.dossiers.stats import statistics  # noqa: F401  (the one-stop shop's figures, for other domains)
