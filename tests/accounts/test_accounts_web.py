@@ -203,3 +203,17 @@ def test_staff_links_offer_an_administrator_only_the_pages_they_may_open():
     admin_links = {link["href"] for link in staff_links(admin)}
     assert "/can-bo/giao-duc" in admin_links and "/can-bo/giao-duc/truong" not in admin_links
     assert "/can-bo/giao-duc/truong" in {link["href"] for link in staff_links(principal)}
+
+
+def test_a_schools_head_reads_as_its_principal(client, db, make_user):
+    service.upsert_org_units(
+        db,
+        actor=SYSTEM,
+        units=[{"code": "TRUONG-TH-PHUHOA1", "name": "Trường Tiểu học Phú Hòa 1", "kind": "school"}],
+    )
+    make_user("hieutruong", ("head", "TRUONG-TH-PHUHOA1"), full_name="Trần Văn Bình")
+    assert _login(client, "hieutruong").status_code == 303
+    page = client.get("/can-bo", headers=HTML).text
+    assert "Hiệu trưởng" in page and "Trưởng phòng, đơn vị" not in page
+    assert "Principal" in client.get("/can-bo?lang=en", headers=HTML).text
+    assert service.role_name("head") == "Trưởng phòng, đơn vị"  # a ward's or a department's head

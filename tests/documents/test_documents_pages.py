@@ -286,3 +286,37 @@ def test_the_form_asks_again_for_a_signer_who_stopped_leading(db, settings, app)
     assert changed.status_code == 303, changed.text
     assert service.get_document(db, actor=office.specialist, document_id=doc.id).signer_username == "lanhdao"
     assert service.SIGNER_NO_LONGER not in author.get(f"/can-bo/van-ban/{doc.id}/sua").text
+
+
+SCHOOL = "TRUONG-TH-PHUHOA1"  # Trường Tiểu học Phú Hòa 1 (education.demo's school_org_unit)
+
+
+def test_a_schools_head_keeps_no_register_and_a_wards_head_does(db, settings, app) -> None:  # type: ignore[no-untyped-def]
+    setup_office(db, settings, with_pki=False)
+    accounts.upsert_org_units(
+        db, actor=SYSTEM, units=[{"code": SCHOOL, "name": "Trường Tiểu học Phú Hòa 1", "kind": "school"}]
+    )
+    make_user(db, "hieutruong", "Trần Văn Bình", [("head", SCHOOL)])
+    school = TestClient(app)
+    token = CSRF.search(school.get("/login").text).group(1)  # type: ignore[union-attr]
+    signed_in = school.post(
+        "/login",
+        data={"username": "hieutruong", "password": PASSWORD, "csrf_token": token, "next": "/can-bo"},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303
+    for path in (
+        "/can-bo/van-ban",
+        "/can-bo/van-ban/moi",
+        "/can-bo/van-ban/cho-ky",
+        "/can-bo/van-ban/so/outgoing",
+    ):
+        refused = school.get(path)
+        assert refused.status_code == 403, path
+        assert "Ủy ban nhân dân thành phố, phường" in refused.text
+    home = school.get("/can-bo").text
+    assert 'href="/can-bo/van-ban' not in home
+    ward_head, _ = _login(app, "truongphong")
+    assert ward_head.get("/can-bo/van-ban/so/outgoing").status_code == 200
+    home = ward_head.get("/can-bo").text
+    assert 'href="/can-bo/van-ban"' in home and 'href="/can-bo/van-ban/so/incoming"' in home

@@ -221,3 +221,58 @@ def test_statistics_tell_a_unit_of_before_the_reorganisation_by_its_last_day(db,
     names = list(_group_names(db, "unit", []).values())
     ended = [name for name in names if name.endswith("(đến 30/06/2025)")]
     assert ended and len(set(names)) == len(names)  # two wards of one name no longer read the same
+
+
+SCHOOL = "TRUONG-TH-PHUHOA1"  # Trường Tiểu học Phú Hòa 1 (education.demo's school_org_unit)
+
+
+def _school_head(db) -> None:  # type: ignore[no-untyped-def]
+    from smartcity.accounts import service as accounts
+    from tests.dossiers.dossier_fixtures import SYSTEM, make_user
+
+    accounts.upsert_org_units(
+        db, actor=SYSTEM, units=[{"code": SCHOOL, "name": "Trường Tiểu học Phú Hòa 1", "kind": "school"}]
+    )
+    make_user(db, "hieutruong", [("head", SCHOOL)])
+
+
+def test_a_schools_head_neither_reads_the_citys_statistics_nor_works_on_dossiers(app, db, settings, people):
+    from smartcity.accounts import service as accounts
+
+    _school_head(db)
+    head, _ = _login(app, "hieutruong")
+    refused = head.get("/can-bo/thong-ke")
+    assert refused.status_code == 403 and "giải quyết thủ tục hành chính" in refused.text
+    assert head.get("/can-bo/thong-ke?xlsx=true").status_code == 403
+    assert head.get("/can-bo/ho-so").status_code == 403
+    home = head.get("/can-bo").text
+    assert 'href="/can-bo/thong-ke"' not in home and 'href="/can-bo/ho-so"' not in home
+    token = accounts.login_for_token(
+        db, settings=settings, username="hieutruong", password=PASSWORD, client_ip="10.0.0.9"
+    ).access_token
+    bearer = {"Authorization": f"Bearer {token}"}
+    for path in ("/api/v1/dossiers/statistics", "/api/v1/dossiers/ratings"):
+        answer = TestClient(app).get(path, headers=bearer)
+        assert answer.status_code == 403, path
+        assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_wards_head_and_the_citys_staff_keep_the_statistics_and_the_queue(app, db, settings, people):
+    from smartcity.accounts import service as accounts
+
+    ward_head, _ = _login(app, "whead")
+    assert ward_head.get("/can-bo/thong-ke").status_code == 200
+    assert ward_head.get("/can-bo/ho-so").status_code == 200
+    home = ward_head.get("/can-bo").text
+    assert 'href="/can-bo/thong-ke"' in home and 'href="/can-bo/ho-so"' in home
+    one_stop, _ = _login(app, "clerk1")  # the city's one-stop desk (TDM-MOTCUA), before the reorganisation
+    assert one_stop.get("/can-bo/ho-so").status_code == 200
+    assert 'href="/can-bo/thong-ke"' not in one_stop.get("/can-bo").text  # a clerk reads no statistics
+    for username in ("whead", "head1", "leader1"):
+        token = accounts.login_for_token(
+            db, settings=settings, username=username, password=PASSWORD, client_ip="10.0.0.9"
+        ).access_token
+        answer = TestClient(app).get(
+            "/api/v1/dossiers/statistics", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert answer.status_code == 200, username

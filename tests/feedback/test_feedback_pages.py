@@ -195,3 +195,42 @@ def test_reporter_adds_photos_after_submitting_all_or_none(client, city):
         files=[("photos", ("x.jpg", b"not an image", "image/jpeg"))],
     )
     assert broken.status_code in (413, 415, 422) and "alert-error" in broken.text
+
+
+SCHOOL = "TRUONG-TH-PHUHOA1"  # Trường Tiểu học Phú Hòa 1 (education.demo's school_org_unit)
+
+
+def _links(*roles: tuple[str, str | None]) -> set[str]:
+    from smartcity.accounts.views import staff_links
+
+    actor = Actor(kind="user", name="someone", user_id=7001, roles=frozenset(roles))
+    return {str(link["href"]) for link in staff_links(actor)}
+
+
+def test_a_schools_head_handles_no_reports_and_a_wards_head_does(client, city, login, report_data):
+    report = service.submit_report(
+        city, actor=CITIZEN, data=report_data(category_code="an-ninh-trat-tu"), secret=SECRET
+    ).report
+    accounts_service.upsert_org_units(
+        city, actor=SYSTEM, units=[{"code": SCHOOL, "name": "Trường Tiểu học Phú Hòa 1", "kind": "school"}]
+    )
+    school = login("hieutruong", ("head", SCHOOL), ("operator", SCHOOL))
+    refused = client.get("/can-bo/phan-anh", headers=school)
+    assert refused.status_code == 403 and "Ủy ban nhân dân thành phố, phường" in refused.text
+    assert client.get("/can-bo/phan-anh/tong-dai", headers=school).status_code == 403
+    acted = client.post(f"/can-bo/phan-anh/r/{report.code}/accept", headers=school, data={})
+    assert acted.status_code == 403
+    for path in (
+        f"/api/v1/feedback/reports/{report.code}/contact",
+        "/api/v1/feedback/callers?phone=0912345678",
+    ):
+        answer = client.get(path, headers=school)
+        assert answer.status_code == 403, path
+    assert not {"/can-bo/phan-anh", "/can-bo/phan-anh/tong-dai"} & _links(
+        ("head", SCHOOL), ("operator", SCHOOL)
+    )
+    ward = login("truongphong.phuong", ("head", report.unit_code))
+    assert client.get("/can-bo/phan-anh", headers=ward).status_code == 200
+    assert client.get(f"/api/v1/feedback/reports/{report.code}/contact", headers=ward).status_code == 200
+    assert "/can-bo/phan-anh" in _links(("head", report.unit_code))
+    assert "/can-bo/phan-anh/tong-dai" in _links(("operator", "TDM-IOC"))

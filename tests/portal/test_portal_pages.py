@@ -274,3 +274,38 @@ def test_the_citizens_space_gathers_dossiers_and_fees_to_pay(signed_in, public_c
     assert all(f'href="/ho-so/{code}"' in page for code in codes)
     fees = page.split("Phí, lệ phí cần nộp")[1]
     assert f'href="/ho-so/{codes[0]}"' in fees and f'href="/ho-so/{codes[1]}"' not in fees
+
+
+SCHOOL = "TRUONG-TH-PHUHOA1"  # Trường Tiểu học Phú Hòa 1 (education.demo's school_org_unit)
+WARD = "UBND-25747-HCM"  # Ủy ban nhân dân phường Thủ Dầu Một
+
+
+def test_a_schools_head_does_not_write_the_citys_news_and_a_wards_head_does(signed_in, db):  # type: ignore[no-untyped-def]
+    known = {unit.code for unit in accounts_service.list_org_units(db)}
+    units = [
+        {"code": SCHOOL, "name": "Trường Tiểu học Phú Hòa 1", "kind": "school"},
+        {"code": WARD, "name": "Ủy ban nhân dân phường Thủ Dầu Một", "kind": "ward_committee"},
+    ]
+    accounts_service.upsert_org_units(
+        db, actor=Actor.system("t"), units=[u for u in units if u["code"] not in known]
+    )
+    school, token, _ = signed_in("hieutruong", ("head", SCHOOL))
+    for path in ("/can-bo/tin-tuc", "/can-bo/tin-tuc/moi"):
+        refused = school.get(path)
+        assert refused.status_code == 403, path
+        assert "Ủy ban nhân dân thành phố, phường" in refused.text
+    written = school.post(
+        "/can-bo/tin-tuc/moi",
+        data={"csrf_token": token, "kind": "news", "title_vi": "Tin của trường", "publish": "1"},
+    )
+    assert written.status_code == 403
+    assert 'href="/can-bo/tin-tuc"' not in school.get("/can-bo").text
+    ward, token, _ = signed_in("truongphong.phuong", ("head", WARD))
+    assert ward.get("/can-bo/tin-tuc").status_code == 200
+    assert 'href="/can-bo/tin-tuc"' in ward.get("/can-bo").text
+    saved = ward.post(
+        "/can-bo/tin-tuc/moi",
+        data={"csrf_token": token, "kind": "news", "title_vi": "Tin của phường"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303

@@ -233,9 +233,10 @@ def staff(request: Request, db: Annotated[Database, Depends(get_db)]) -> Respons
         return login_redirect("/can-bo")
     locale = request_locale(request)
     units = {code: service.get_org_unit(db, code) for _role, code in view.assignments if code}
+    kinds = {code: unit.kind for code, unit in units.items() if unit is not None}  # a school: "Hiệu trưởng"
     assignments = [
         {
-            "role": service.role_name(role, locale),
+            "role": service.role_name(role, locale, kinds.get(code) if code else None),
             "slug": role,
             "unit": _unit_label(units.get(code) if code else None, code, locale),
         }

@@ -26,17 +26,19 @@ from smartcity.documents.views_common import (
     _problem,
     _verification,
 )
-from smartcity.web.deps import get_db
+from smartcity.web.deps import get_db, scoped_link
 from smartcity.web.responses import pdf_response
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
 router.include_router(agency_views.router)  # first: /co-quan must not be read as a document id
 STAFF_LINKS = (
-    {"label": "Văn bản điều hành", "href": "/can-bo/van-ban", "roles": STAFF},
-    {"label": "Văn bản chờ ký, chờ ban hành", "href": "/can-bo/van-ban/cho-ky", "roles": ("leader", "clerk")},
-    {"label": "Sổ văn bản đi", "href": "/can-bo/van-ban/so/outgoing", "roles": STAFF},
-    {"label": "Sổ văn bản đến", "href": "/can-bo/van-ban/so/incoming", "roles": STAFF},
+    scoped_link("Văn bản điều hành", "/can-bo/van-ban", STAFF, service.OFFICE_UNITS),
+    scoped_link(
+        "Văn bản chờ ký, chờ ban hành", "/can-bo/van-ban/cho-ky", ("leader", "clerk"), service.OFFICE_UNITS
+    ),
+    scoped_link("Sổ văn bản đi", "/can-bo/van-ban/so/outgoing", STAFF, service.OFFICE_UNITS),
+    scoped_link("Sổ văn bản đến", "/can-bo/van-ban/so/incoming", STAFF, service.OFFICE_UNITS),
 )
 STATE_NAMES = {
     "draft": "Dự thảo",

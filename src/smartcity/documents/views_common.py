@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from smartcity.core.errors import AppError
 from smartcity.core.malware import MalwareFound, ScannerUnavailable
 from smartcity.core.security import Actor
+from smartcity.documents import service
 from smartcity.signing import service as signing
 from smartcity.web.deps import get_db, get_settings, require_page_role
 from smartcity.web.forms import refusal_messages
@@ -60,7 +61,9 @@ def _problem(exc: Exception) -> tuple[str, int]:
     return "Không thực hiện được thao tác.", 400
 
 
-StaffPage = Annotated[Actor, Depends(require_page_role(*STAFF, refusal="Trang dành cho cán bộ."))]
+StaffPage = Annotated[
+    Actor, Depends(require_page_role(*STAFF, units=service.OFFICE_UNITS, refusal=service.OFFICE_REFUSAL))
+]
 
 
 def _verification(request: Request, pdf: bytes | None) -> Any:

@@ -24,12 +24,19 @@ from smartcity.dossiers.schemas import (
     LookupResult,
     RatingIn,
 )
-from smartcity.web.deps import current_actor, get_db, get_settings, require_actor
+from smartcity.web.deps import current_actor, get_db, get_settings, require_actor, require_role_in
 from smartcity.web.responses import pdf_response
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"])
 FILE_PREFIX = "file_"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The city's figures are for the heads, leaders and operators of the units that handle dossiers.
+Oversight = Annotated[
+    Actor,
+    Depends(
+        require_role_in(("head", "leader", "operator"), service.STAFF_UNITS, refusal=service.STAFF_REFUSAL)
+    ),
+]
 DOCUMENT_KINDS = (
     "^(receipt|supplement_request|refusal|apology|control_sheet|payment_receipt|result|result_unsigned)$"
 )
@@ -168,7 +175,7 @@ def lookup(request: Request, body: LookupRequest) -> LookupResult:
 @router.get("/statistics", summary="Statistics by procedure, field, unit or month (JSON or XLSX)")
 def statistics(
     request: Request,
-    actor: Annotated[Actor, Depends(require_actor)],
+    actor: Oversight,
     by: Annotated[str, Query(pattern="^(procedure|field|unit|month|all)$")] = "procedure",
     format: Annotated[str, Query(pattern="^(json|xlsx)$")] = "json",
     date_from: Annotated[date | None, Query(description="Submitted on or after (local date)")] = None,
@@ -177,7 +184,6 @@ def statistics(
     """Received, finished early/on time/late, open in time/overdue, online share, payments, satisfaction."""
     from smartcity.dossiers import stats
 
-    _require_oversight(actor)
     rows = stats.statistics(
         get_db(request), settings=get_settings(request), by=by, date_from=date_from, date_to=date_to
     )
@@ -193,13 +199,12 @@ def statistics(
 @router.get("/ratings", summary="Satisfaction by unit, procedure, official or month")
 def ratings_summary(
     request: Request,
-    actor: Annotated[Actor, Depends(require_actor)],
+    actor: Oversight,
     by: Annotated[str, Query(pattern="^(unit|procedure|official|month)$")] = "unit",
 ) -> list[dict[str, Any]]:
     """Ratings counted by level per group, with the share satisfied or better, best first."""
     from smartcity.dossiers import ratings
 
-    _require_oversight(actor)
     return ratings.summary(get_db(request), by=by)
 
 
@@ -220,11 +225,6 @@ def register(
     return Response(
         register_pdf(rows, unit=unit, period=first.strftime("%m/%Y")), media_type="application/pdf"
     )
-
-
-def _require_oversight(actor: Actor) -> None:
-    if not any(actor.has_role(r) for r in ("head", "leader", "operator", "admin")):
-        raise Forbidden("This needs the head, leader, operator or admin role")
 
 
 @router.get("/{code}", response_model=DossierDetail, summary="One dossier")

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 from babel.numbers import format_decimal
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile
 from smartcity.accounts import service as accounts
 from smartcity.city import service as city
 from smartcity.core import clock
-from smartcity.core.errors import AppError, BadRequest, Forbidden, TooManyRequests, ValidationFailed
+from smartcity.core.errors import AppError, BadRequest, TooManyRequests, ValidationFailed
 from smartcity.core.i18n import get_translations
 from smartcity.core.security import Actor
 from smartcity.dossiers import payments, ratings, service, signed_results, stats
@@ -26,17 +26,31 @@ from smartcity.dossiers.schemas import ApplicantIn, DossierCreate
 from smartcity.dossiers.states import DONE, RETURNED, STATE_NAMES
 from smartcity.dossiers.workflow import FIXED_RULES, steps_of
 from smartcity.procedures import service as procedures
-from smartcity.web.deps import PageUserDep, get_db, get_settings
+from smartcity.web.deps import PageUserDep, get_db, get_settings, require_page_role, scoped_link
 from smartcity.web.forms import fixable_by_the_user, notice, redirect_with_notice, refusal_sentence
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
 PUBLIC_LINKS = ({"label": "Tra cứu hồ sơ", "href": "/tra-cuu"}, {"label": "Hồ sơ của tôi", "href": "/ho-so"})
 STAFF_LINKS = (
-    {"label": "Hồ sơ cần xử lý", "href": "/can-bo/ho-so", "roles": ("clerk", "specialist", "head", "leader")},
-    {"label": "Thống kê hồ sơ", "href": "/can-bo/thong-ke", "roles": ("head", "leader", "operator")},
+    scoped_link(
+        "Hồ sơ cần xử lý", "/can-bo/ho-so", ("clerk", "specialist", "head", "leader"), service.STAFF_UNITS
+    ),
+    scoped_link("Thống kê hồ sơ", "/can-bo/thong-ke", ("head", "leader", "operator"), service.STAFF_UNITS),
 )
 STATISTICS_ROLES = ("head", "leader", "operator", "admin")
+# The queues and the statistics are the work of the units that handle dossiers (service.STAFF_UNITS): a
+# school's head holds a role, but no dossier of the city's, and must not read the city's figures.
+StaffPage = Annotated[
+    Actor,
+    Depends(
+        require_page_role(*service.STAFF_ROLES, units=service.STAFF_UNITS, refusal=service.STAFF_REFUSAL)
+    ),
+]
+OversightPage = Annotated[
+    Actor,
+    Depends(require_page_role(*STATISTICS_ROLES, units=service.STAFF_UNITS, refusal=service.STAFF_REFUSAL)),
+]
 
 
 def _ward_options(request: Request, procedure: Any, locale: str = "vi") -> list[tuple[str, str]]:
@@ -220,7 +234,7 @@ def my_dossiers(
 @router.get("/can-bo/ho-so", response_class=HTMLResponse)
 def staff_queue(
     request: Request,
-    actor: PageUserDep,
+    actor: StaffPage,
     queue: Annotated[bool, Query()] = True,
     deadline: Annotated[str | None, Query(pattern="^(within|due_soon|overdue|paused)?$")] = None,
     state: Annotated[str | None, Query(max_length=2)] = None,
@@ -228,8 +242,6 @@ def staff_queue(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     """Queues per role and unit: the dossiers awaiting the caller, with due-date colours."""
-    if not any(actor.has_role(r) for r in service.STAFF_ROLES):
-        raise Forbidden("Trang dành cho cán bộ.")
     state_value = int(state) if state and state.isdigit() else None
     context = {
         "title": "Hồ sơ cần xử lý" if queue else "Hồ sơ của đơn vị",
@@ -237,7 +249,7 @@ def staff_queue(
         "filters": {"deadline": deadline or "", "state": state_value},
         "states": STATE_NAMES,
         "staff": True,
-        "may_see_statistics": any(actor.has_role(role) for role in STATISTICS_ROLES),
+        "may_see_statistics": any(actor.has_role_in(role, service.STAFF_UNITS) for role in STATISTICS_ROLES),
     }
     return _list_page(
         request,
@@ -538,13 +550,11 @@ async def lookup(request: Request) -> HTMLResponse:
 @router.get("/can-bo/thong-ke", response_class=HTMLResponse)
 def statistics_page(
     request: Request,
-    actor: PageUserDep,
+    actor: OversightPage,
     by: Annotated[str, Query(pattern="^(procedure|field|unit|month|all)$")] = "field",
     xlsx: Annotated[bool, Query()] = False,
 ) -> Response:
     """Statistics by procedure, field, unit or month; the same as XLSX."""
-    if not any(actor.has_role(role) for role in STATISTICS_ROLES):
-        raise Forbidden("Thống kê dành cho lãnh đạo và vận hành.")
     rows = stats.statistics(get_db(request), settings=get_settings(request), by=by)
     if xlsx:
         body = stats.statistics_xlsx(rows, title=f"Thống kê hồ sơ theo {by}")

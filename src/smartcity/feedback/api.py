@@ -28,7 +28,7 @@ from smartcity.feedback.schemas import (
     SubmitResult,
 )
 from smartcity.feedback.stats import report_statistics
-from smartcity.web.deps import ActorDep, get_db, get_settings, require_role
+from smartcity.web.deps import ActorDep, get_db, get_settings, require_role, require_role_in
 
 api = APIRouter(prefix="/api/v1/feedback", tags=["feedback"])
 router = APIRouter()
@@ -300,7 +300,11 @@ def photo(request: Request, photo_id: int, actor: ActorDep) -> Response:
 
 @api.get("/reports/{code}/contact", response_model=ContactRead, summary="The reporter's contact (logged)")
 def contact(
-    request: Request, code: str, actor: Annotated[Actor, Depends(require_role(*STAFF))]
+    request: Request,
+    code: str,
+    actor: Annotated[
+        Actor, Depends(require_role_in(STAFF, service.STAFF_UNITS, refusal=service.STAFF_REFUSAL))
+    ],
 ) -> ContactRead:
     """Decrypted contact for staff handling the report; every read is audited."""
     return service.read_contact(
@@ -310,7 +314,11 @@ def contact(
 
 @api.get("/callers", response_model=list[ReportRead], summary="A caller's earlier reports (operators)")
 def callers(
-    request: Request, phone: str, actor: Annotated[Actor, Depends(require_role("operator"))]
+    request: Request,
+    phone: str,
+    actor: Annotated[
+        Actor, Depends(require_role_in(("operator",), service.STAFF_UNITS, refusal=service.STAFF_REFUSAL))
+    ],
 ) -> list[ReportRead]:
     """Reports made from this phone number (found by keyed hash; the lookup is audited)."""
     return service.reports_by_phone(

@@ -23,7 +23,7 @@ from smartcity.feedback import service
 from smartcity.feedback.api import run_action
 from smartcity.feedback.config import get_feedback_settings
 from smartcity.feedback.schemas import ActionInput, ReportCreate
-from smartcity.web.deps import ActorDep, PageUserDep, get_db, get_settings, login_redirect
+from smartcity.web.deps import ActorDep, PageUserDep, get_db, get_settings, login_redirect, scoped_link
 from smartcity.web.forms import refusal_messages, refusal_sentence
 from smartcity.web.templating import render, request_locale
 
@@ -36,16 +36,10 @@ MOVED = {
 }
 PUBLIC_LINKS = ({"label": "Phản ánh hiện trường", "href": "/feedback"},)
 STAFF_LINKS = (
-    {
-        "label": "Tổng đài 1022 — tiếp nhận cuộc gọi",
-        "href": "/can-bo/phan-anh/tong-dai",
-        "roles": ("operator",),
-    },
-    {
-        "label": "Hàng đợi xử lý phản ánh",
-        "href": "/can-bo/phan-anh",
-        "roles": ("operator", "clerk", "specialist", "head", "leader"),
-    },
+    scoped_link(
+        "Tổng đài 1022 — tiếp nhận cuộc gọi", "/can-bo/phan-anh/tong-dai", ("operator",), service.STAFF_UNITS
+    ),
+    scoped_link("Hàng đợi xử lý phản ánh", "/can-bo/phan-anh", service.STAFF_ROLES, service.STAFF_UNITS),
 )
 STATIC = Path(__file__).resolve().parent / "static"
 PAGE_SIZE = 50
@@ -256,7 +250,7 @@ def _report_page(
             "report": report,
             "category_name": _category_names(request).get(report.category_code, report.category_name),
             "unit_name": _unit_name(request, report.unit_code, report.unit_name),
-            "is_staff": service.is_staff(actor),
+            "is_staff": _works_on_reports(actor),
             "is_reporter": is_reporter,
             "status_names": service.STATUS_NAMES,
             "rating_names": service.RATING_NAMES,
@@ -342,7 +336,13 @@ def _forbidden(request: Request, message: str) -> Response:
 
 
 def _is_operator(actor: Actor) -> bool:
-    return actor.has_role("operator")
+    """A hotline operator: of the operations centre or a committee, or city-wide (or the admin)."""
+    return actor.has_role_in("operator", service.STAFF_UNITS)
+
+
+def _works_on_reports(actor: Actor) -> bool:
+    """Staff of a unit that handles reports (service.STAFF_UNITS), city-wide staff or the admin."""
+    return any(actor.has_role_in(role, service.STAFF_UNITS) for role in service.STAFF_ROLES)
 
 
 @router.get("/can-bo/phan-anh/tong-dai", response_class=HTMLResponse)
@@ -428,8 +428,8 @@ def queue(
     request: Request, actor: PageUserDep, status: str = "open", unit: str = "", overdue: bool = False
 ) -> Response:
     """The reports of the staff member's units (all units for operators), by deadline, with actions."""
-    if not service.is_staff(actor):
-        return _forbidden(request, "Trang này dành cho cán bộ.")
+    if not _works_on_reports(actor):
+        return _forbidden(request, service.STAFF_REFUSAL)
     units = sorted(u for role in service.STAFF_ROLES for u in actor.units_for(role) if u)
     if _is_operator(actor) or actor.has_role("admin"):
         chosen = [unit] if unit else []
@@ -468,8 +468,8 @@ def queue(
 @router.post("/can-bo/phan-anh/r/{code}/{action}", response_class=HTMLResponse)
 async def staff_action(request: Request, code: str, action: str, actor: ActorDep) -> Response:
     """A workflow action from the queue or the report page; back to where it came from."""
-    if not service.is_staff(actor):
-        return _forbidden(request, "Trang này dành cho cán bộ.")
+    if not _works_on_reports(actor):
+        return _forbidden(request, service.STAFF_REFUSAL)
     form = await request.form()
     back = str(form.get("back") or "/can-bo/phan-anh")
     back = back if back.startswith("/") and not back.startswith("//") else "/can-bo/phan-anh"

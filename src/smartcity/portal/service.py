@@ -24,6 +24,15 @@ from smartcity.portal.models import Post
 from smartcity.portal.schemas import PostInput, PostRead
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
+# The city portal's news is written by the people's committees (UBND-: the city's until 1 July 2025, each
+# ward's since; the demo's editor is the head of the demo ward's office) and by the city's Culture and
+# Information division (TDM-VHTT, until 30 June 2025). Their heads and leaders (PortalSettings.editor_roles),
+# city-wide holders and the admin edit it; a school's head or a health station's does not.
+EDITOR_UNITS = ("UBND-", "TDM-VHTT")
+EDITOR_REFUSAL = (
+    "Tin tức của cổng thông tin do lãnh đạo Ủy ban nhân dân thành phố, phường "
+    "và Phòng Văn hóa và Thông tin biên tập."
+)
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 

@@ -21,7 +21,7 @@ from smartcity.core.security import Actor
 from smartcity.portal import service
 from smartcity.portal.config import PortalSettings
 from smartcity.portal.schemas import PostInput, PostRead
-from smartcity.web.deps import ActorDep, DbDep, SettingsDep, login_redirect, verify_csrf
+from smartcity.web.deps import ActorDep, DbDep, SettingsDep, login_redirect, scoped_link, verify_csrf
 from smartcity.web.forms import refusal_messages
 from smartcity.web.templating import render, request_locale
 
@@ -31,7 +31,9 @@ PUBLIC_LINKS = (
     {"label": "Liên hệ", "href": "/lien-he"},
     {"label": "Của tôi", "href": "/cua-toi"},
 )
-STAFF_LINKS = ({"label": "Tin tức và thông báo", "href": "/can-bo/tin-tuc", "roles": ("leader", "head")},)
+STAFF_LINKS = (
+    scoped_link("Tin tức và thông báo", "/can-bo/tin-tuc", ("leader", "head"), service.EDITOR_UNITS),
+)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {"portal.css": "text/css"}
 PAGE_SIZE = 10
@@ -143,7 +145,9 @@ def citizen_space(request: Request, db: DbDep, settings: SettingsDep, actor: Act
 
 
 def _may_edit(actor: Actor, settings: Any) -> bool:
-    return any(actor.has_role(role) for role in settings.section(PortalSettings).editor_roles)
+    """An editor role (PortalSettings.editor_roles) held city-wide or in one of service.EDITOR_UNITS."""
+    roles = settings.section(PortalSettings).editor_roles
+    return any(actor.has_role_in(role, service.EDITOR_UNITS) for role in roles)
 
 
 def _editor(request: Request, actor: Actor, settings: Any) -> Response | None:
@@ -151,7 +155,7 @@ def _editor(request: Request, actor: Actor, settings: Any) -> Response | None:
     if not actor.is_authenticated:
         return login_redirect(request.url.path)
     if not _may_edit(actor, settings):
-        raise Forbidden("Chỉ cán bộ biên tập mới sửa được tin tức.")
+        raise Forbidden(service.EDITOR_REFUSAL)
     return None
 
 

@@ -45,6 +45,11 @@ ROLE_NAMES: dict[str, tuple[str, str]] = {
     "health_worker": ("Nhân viên y tế", "Health worker"),
     "health_manager": ("Quản lý y tế", "Health manager"),
 }
+# A role's name where the kind of the unit it is held in gives it its usual title (OrgUnit.kind): the head of
+# a school is its principal, not "Trưởng phòng, đơn vị".
+ROLE_NAMES_BY_UNIT_KIND: dict[tuple[str, str], tuple[str, str]] = {
+    ("head", "school"): ("Hiệu trưởng", "Principal"),
+}
 STAFF_ROLES = frozenset(ROLE_SLUGS) - {"citizen"}
 ROLE_ORDER = {slug: index for index, slug in enumerate(ROLE_SLUGS)}
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")

@@ -12,6 +12,7 @@ from smartcity.accounts.schemas import (
 )
 from smartcity.accounts.service.common import (
     ROLE_NAMES,
+    ROLE_NAMES_BY_UNIT_KIND,
     _assignments,
     _check_role,
     _check_unit,
@@ -28,9 +29,10 @@ from smartcity.core.uow import UnitOfWork
 # ---------------------------------------------------------------- roles
 
 
-def role_name(slug: str, locale: str = "vi") -> str:
-    """The display name of a role in Vietnamese or English (the slug if unknown)."""
-    names = ROLE_NAMES.get(slug)
+def role_name(slug: str, locale: str = "vi", unit_kind: str | None = None) -> str:
+    """The display name of a role in Vietnamese or English (the slug if unknown); with the kind of the unit it
+    is held in, that unit's usual title where it has one (a school's head: "Hiệu trưởng")."""
+    names = ROLE_NAMES_BY_UNIT_KIND.get((slug, unit_kind or "")) or ROLE_NAMES.get(slug)
     if names is None:
         return slug
     return names[1] if locale == "en" else names[0]

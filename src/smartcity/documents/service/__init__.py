@@ -8,7 +8,15 @@ fails, or a number that was taken, leaves the counter untouched: no gaps, no dup
 
 from __future__ import annotations
 
-from smartcity.documents.service.common import DRAFTERS, EDITABLE, MAX_NUMBER_RACES, STATES, Signing  # noqa: F401
+from smartcity.documents.service.common import (  # noqa: F401
+    DRAFTERS,
+    EDITABLE,
+    MAX_NUMBER_RACES,
+    OFFICE_REFUSAL,
+    OFFICE_UNITS,
+    STATES,
+    Signing,
+)
 from smartcity.documents.service.drafting_and_approval import (  # noqa: F401
     approve,
     create_draft,

@@ -13,7 +13,9 @@ from smartcity.dossiers.service.attachments_and_documents import (  # noqa: F401
 from smartcity.dossiers.service.common import (  # noqa: F401
     CONSTRUCTION_PERMIT_PROCEDURE,
     HOUSE_NUMBER_PROCEDURE,
+    STAFF_REFUSAL,
     STAFF_ROLES,
+    STAFF_UNITS,
     Upload,
 )
 from smartcity.dossiers.service.helpers import (  # noqa: F401

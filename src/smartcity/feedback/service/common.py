@@ -22,6 +22,16 @@ STATUS_NAMES = {
     MERGED: "Gộp (trùng)",
 }
 STAFF_ROLES = ("operator", "clerk", "specialist", "head", "leader")
+# Reports are routed (categories.json, routing.choose_unit) to the city's departments while they existed
+# (TDM-: the operations centre, urban management, environment, culture, the one-stop desk; until
+# 30 June 2025), to the ward committee of the place and else to the city's committee (UBND-). Their staff,
+# the hotline's operators (of the centre or city-wide) and the admin work the queue; no school's or health
+# station's staff does.
+STAFF_UNITS = ("UBND-", "TDM-")
+STAFF_REFUSAL = (
+    "Việc này dành cho cán bộ xử lý phản ánh của Ủy ban nhân dân thành phố, phường và các phòng, ban, "
+    "Trung tâm điều hành."
+)
 DISPATCH_ROLES = ("operator",)  # may act on any report, in any unit
 REASSIGN_ROLES = ("head", "leader")  # may send a report of their unit elsewhere
 # what a step of a report's history did, as staff read it (the step's action is stored as a code)
