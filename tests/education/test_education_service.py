@@ -159,6 +159,19 @@ def test_attendance_marks_everyone_and_refuses_strangers_and_the_future(demo, se
         )
 
 
+def test_the_current_term_is_the_one_today_falls_in(demo, settings, monkeypatch):
+    year = service.current_year(demo, settings)
+    first, second = year["terms"]
+    assert first["starts_on"] == year["starts_on"] and second["ends_on"] == year["ends_on"]
+    for day, name, number in (
+        (first["starts_on"] + timedelta(days=90), "Học kỳ I", 1),  # early December
+        (second["starts_on"], "Học kỳ II", 2),
+    ):
+        monkeypatch.setattr(clock, "today", lambda settings=None, day=day: day)
+        now = service.current_year(demo, settings)
+        assert (now["name"], now["term"], now["term_number"]) == (year["name"], name, number)
+
+
 def test_promotion_moves_up_a_grade_and_the_last_grade_completes(demo, settings):
     year = service.current_year(demo, settings)
     start = year["starts_on"]
