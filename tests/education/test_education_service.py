@@ -289,6 +289,10 @@ def test_the_parent_sees_their_children_in_the_citizen_space(demo, settings):
     section = SECTIONS[0](demo, actor, settings, "vi")
     assert section is not None and len(section.items) == 2 and section.items[0].url.startswith("/con-toi/HS")
     assert section.title == "Con tôi ở trường" and " — lớp " in section.items[0].title
+    children = service.children_of(demo, actor=actor, settings=settings)
+    for item, child in zip(section.items, children, strict=True):  # led by the child's name, not a code
+        assert item.title.startswith(child["full_name"] + " — ") and not item.code and item.when is None
+        assert item.status.startswith(("Còn phải nộp", "Không còn khoản nào phải nộp"))
     english = SECTIONS[0](demo, actor, settings, "en")
     assert english is not None and english.title == "My children at school"
     assert " — class " in english.items[0].title
