@@ -61,6 +61,17 @@ def test_demo_is_whole_dated_up_to_today_and_idempotent(demo, settings):
     assert time.monotonic() - started < 1
 
 
+def test_most_demo_classes_keep_to_the_norm_and_a_minority_is_over_it(demo):
+    from smartcity.education.service.common import class_norm
+
+    with demo.session() as s:
+        rows = s.execute(select(School.level, SchoolClass.grade, SchoolClass.enrolled_count).join(School)).all()
+    over = sum(1 for level, grade, count in rows if count > class_norm(level, grade))
+    assert 0 < over < 0.15 * len(rows)
+    showcase = service.list_classes(demo, actor=SYSTEM, school_code="TH-PHUHOA1")
+    assert 0 < sum(1 for c in showcase if c["over_norm"]) < len(showcase) / 4
+
+
 def test_every_school_lies_in_a_ward_of_today_and_pages_name_it(demo):
     for school in service.list_schools(demo):
         assert school["ward_name"].startswith("Phường ")
