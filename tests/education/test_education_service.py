@@ -65,7 +65,8 @@ def test_most_demo_classes_keep_to_the_norm_and_a_minority_is_over_it(demo):
     from smartcity.education.service.common import class_norm
 
     with demo.session() as s:
-        rows = s.execute(select(School.level, SchoolClass.grade, SchoolClass.enrolled_count).join(School)).all()
+        sizes = select(School.level, SchoolClass.grade, SchoolClass.enrolled_count).join(School)
+        rows = s.execute(sizes).all()
     over = sum(1 for level, grade, count in rows if count > class_norm(level, grade))
     assert 0 < over < 0.15 * len(rows)
     showcase = service.list_classes(demo, actor=SYSTEM, school_code="TH-PHUHOA1")

@@ -310,7 +310,7 @@ def _near_her_home(db: Database, on: date, rng: random.Random, count: int) -> li
     if ward is None:
         raise AppError(f"The demo citizen's ward {DEMO_CITIZEN.ward_code} is not loaded.")
     home, inside = ward.representative_point(), prep(ward)
-    points = []
+    points: list[tuple[float, float]] = []
     while len(points) < count:
         lon = round(home.x + rng.uniform(-0.003, 0.003), 6)
         lat = round(home.y + rng.uniform(-0.003, 0.003), 6)
