@@ -71,9 +71,13 @@ def test_the_demo_citizens_own_reports_are_hers_in_her_ward_and_not_in_the_futur
         rows = s.scalars(select(Report).where(Report.reporter_user_id == user.id)).all()
         assert {r.ward_code for r in rows} == {DEMO_CITIZEN.ward_code}  # near her home, in her ward
         assert all(r.channel == "web" and r.submitted_by == f"user:{user.username}" for r in rows)
-        assert {r.status for r in rows} == {"resolved", "in_progress", "new"}
-        rated = next(r for r in rows if r.status == "resolved")
-        assert rated.rating == 3 and _aware(rated.rated_at) <= now
+        # resolved, rated by her and closed since; being handled; just received
+        assert {r.status for r in rows} == {"closed", "in_progress", "new"}
+        rated = next(r for r in rows if r.status == "closed")
+        assert rated.rating == 3 and _aware(rated.resolved_at) < _aware(rated.rated_at) < _aware(
+            rated.closed_at
+        )
+        assert _aware(rated.closed_at) < now - timedelta(days=30)
         assert min(_aware(r.submitted_at) for r in rows) < now - timedelta(days=30)  # a past, not only today
     for report in mine:
         read = service.get_report(city, actor=her, code=report.code)

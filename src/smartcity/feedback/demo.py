@@ -23,6 +23,7 @@ from smartcity.core.demo import DEMO_CITIZEN
 from smartcity.core.errors import AppError
 from smartcity.core.security import Actor
 from smartcity.feedback import service
+from smartcity.feedback.config import get_feedback_settings
 from smartcity.feedback.models import Report
 from smartcity.feedback.schemas import ReportCreate
 
@@ -257,7 +258,7 @@ def generate(
 class _HerReport:
     """One report the demo citizen sent, signed in on the portal: when (`days` before today, at `at` in the
     city's time), what, where near her home (a street of her ward), and how far it has gone: "resolved"
-    (and rated by her), "in progress" or "received" (still new)."""
+    (rated by her, then closed when the time to reopen it ran out), "in progress" or "received" (new)."""
 
     days: int
     at: time
@@ -369,6 +370,16 @@ def give_reports_to_demo_citizen(db: Database, *, secret: Keys, now: datetime | 
                 comment=mine.rating_comment,
                 at=resolved + timedelta(hours=4, minutes=20),
             )
+            # closed by the timer when her time to reopen it ran out, as it would have been that day
+            closed = resolved + timedelta(days=get_feedback_settings().close_after_days, minutes=5)
+            if closed < now:
+                service.close_report(
+                    db,
+                    actor=Actor.system("feedback.close_resolved"),
+                    code=code,
+                    comment="Tự động đóng sau thời hạn mở lại.",
+                    at=closed,
+                )
     return len(HER_REPORTS)
 
 
