@@ -71,6 +71,14 @@ def test_school_pages_for_its_staff_only(demo, client, settings):
     assert 'href="/can-bo/giao-duc/truong"' in client.get("/can-bo").text
     home = client.get(f"/can-bo/giao-duc/truong/{SCHOOL}")
     assert home.status_code == 200 and "3A2" in home.text and "@edu.thudaumot.example" in home.text
+    term = service.current_year(client.app.state.db, settings)["term"]
+    assert f"Học kỳ hiện tại: {term or '—'}" in home.text
+    over = sum(
+        1
+        for c in service.list_classes(client.app.state.db, actor=SYSTEM, school_code=SCHOOL)
+        if c["over_norm"]
+    )
+    assert f"lớp, {over} lớp vượt sĩ số quy định" in home.text
     class_id = re.search(r'href="/can-bo/giao-duc/lop/(\d+)">3A2<', home.text).group(1)
     page = client.get(f"/can-bo/giao-duc/lop/{class_id}").text
     assert "Nguyễn Minh Khang" in page and "*********" in page  # names for staff, identifiers masked

@@ -61,6 +61,18 @@ def test_demo_is_whole_dated_up_to_today_and_idempotent(demo, settings):
     assert time.monotonic() - started < 1
 
 
+def test_most_demo_classes_keep_to_the_norm_and_a_minority_is_over_it(demo):
+    from smartcity.education.service.common import class_norm
+
+    with demo.session() as s:
+        sizes = select(School.level, SchoolClass.grade, SchoolClass.enrolled_count).join(School)
+        rows = s.execute(sizes).all()
+    over = sum(1 for level, grade, count in rows if count > class_norm(level, grade))
+    assert 0 < over < 0.15 * len(rows)
+    showcase = service.list_classes(demo, actor=SYSTEM, school_code="TH-PHUHOA1")
+    assert 0 < sum(1 for c in showcase if c["over_norm"]) < len(showcase) / 4
+
+
 def test_every_school_lies_in_a_ward_of_today_and_pages_name_it(demo):
     for school in service.list_schools(demo):
         assert school["ward_name"].startswith("Phường ")
@@ -157,6 +169,19 @@ def test_attendance_marks_everyone_and_refuses_strangers_and_the_future(demo, se
             class_id=cls["id"],
             sheet=AttendanceSheet(day=day + timedelta(days=2)),
         )
+
+
+def test_the_current_term_is_the_one_today_falls_in(demo, settings, monkeypatch):
+    year = service.current_year(demo, settings)
+    first, second = year["terms"]
+    assert first["starts_on"] == year["starts_on"] and second["ends_on"] == year["ends_on"]
+    for day, name, number in (
+        (first["starts_on"] + timedelta(days=90), "Học kỳ I", 1),  # early December
+        (second["starts_on"], "Học kỳ II", 2),
+    ):
+        monkeypatch.setattr(clock, "today", lambda settings=None, day=day: day)
+        now = service.current_year(demo, settings)
+        assert (now["name"], now["term"], now["term_number"]) == (year["name"], name, number)
 
 
 def test_promotion_moves_up_a_grade_and_the_last_grade_completes(demo, settings):
@@ -276,6 +301,10 @@ def test_the_parent_sees_their_children_in_the_citizen_space(demo, settings):
     section = SECTIONS[0](demo, actor, settings, "vi")
     assert section is not None and len(section.items) == 2 and section.items[0].url.startswith("/con-toi/HS")
     assert section.title == "Con tôi ở trường" and " — lớp " in section.items[0].title
+    children = service.children_of(demo, actor=actor, settings=settings)
+    for item, child in zip(section.items, children, strict=True):  # led by the child's name, not a code
+        assert item.title.startswith(child["full_name"] + " — ") and not item.code and item.when is None
+        assert item.status.startswith(("Còn phải nộp", "Không còn khoản nào phải nộp"))
     english = SECTIONS[0](demo, actor, settings, "en")
     assert english is not None and english.title == "My children at school"
     assert " — class " in english.items[0].title

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select, update
 
@@ -117,3 +119,30 @@ def test_the_english_citizen_space_reads_in_english_and_the_vietnamese_in_vietna
         assert words in vietnamese
     assert "Con tôi ở trường" in vietnamese and "Còn phải nộp" in vietnamese and "Mới tiếp nhận" in vietnamese
     assert "Submitted" not in vietnamese and "Result returned" not in vietnamese
+
+
+def _card(html: str, title: str) -> str:
+    """The card of the section titled `title` on the citizen space."""
+    start = html.index(f"<h2>{title}</h2>")
+    return html[start : html.index("</li>", start)]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_childs_line_leads_with_the_name_and_no_section_ends_with_a_separator(client, household, lang):
+    database, parent = household
+    _sign_in(client)
+    client.cookies.set("lang", lang)
+    html = client.get("/cua-toi").text
+    for title in re.findall(r"<h2>([^<]+)</h2>", html):
+        card = _card(html, title)
+        assert not re.search(r"·\s*</p>", card) and not re.search(r"<p>\s*·", card), title
+    children = _card(html, "Con tôi ở trường" if lang == "vi" else "My children at school")
+    from smartcity.education import service as education
+
+    for child in education.children_of(database, actor=parent, settings=client.app.state.settings):
+        assert re.search(rf'<td><a href="/con-toi/{child["code"]}">{child["full_name"]} — ', children)
+        assert f">{child['code']}<" not in children  # the pupil's code is not the link text
+    assert "<th" in children and ">Mã<" not in children and ">Code<" not in children
+    assert ">Ngày<" not in children and ">Date<" not in children  # no column of dashes
+    dossiers = _card(html, "Hồ sơ thủ tục hành chính" if lang == "vi" else "My dossiers")
+    assert (">Mã<" if lang == "vi" else ">Code<") in dossiers

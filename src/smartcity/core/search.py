@@ -35,7 +35,9 @@ class SearchHit:
 @dataclass(frozen=True)
 class CitizenItem:
     """One of the citizen's own things: a dossier, a report, a payment... Its title and status are in the
-    page's language (a title that is data, a procedure's official name, stays as it is)."""
+    page's language (a title that is data, a procedure's official name, stays as it is). A section whose
+    items have a `code` shows it first, as the link; one without codes links the title (a child's name).
+    The date column is shown only when some item of the section has a `when`."""
 
     title: str
     url: str

@@ -3,6 +3,7 @@ written in the page's language."""
 
 from __future__ import annotations
 
+from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.i18n import get_translations
@@ -19,11 +20,21 @@ def my_children(db: Database, actor: Actor, settings: Settings, locale: str) -> 
     if not children:
         return None
     _ = get_translations(locale, "education").gettext
+    today = clock.today(settings)
     items = []
     for child in children:
         invoices = service.student_invoices(db, actor=actor, code=child["code"])
-        owed = sum(i["outstanding_vnd"] for i in invoices if i["status"] == "open")
-        if owed:
+        open_invoices = [i for i in invoices if i["status"] == "open" and i["outstanding_vnd"] > 0]
+        owed = sum(i["outstanding_vnd"] for i in open_invoices)
+        due = min((i["due_on"] for i in open_invoices if i["due_on"]), default=None)
+        if owed and due:  # the date that matters to a parent: when the first of them is (or was) due
+            words = (
+                _("Còn phải nộp %(amount)s, quá hạn từ %(due)s")
+                if due < today
+                else _("Còn phải nộp %(amount)s, hạn nộp %(due)s")
+            )
+            status = words % {"amount": service.vnd(owed, locale), "due": service.dmy(due)}
+        elif owed:
             status = _("Còn phải nộp %(amount)s") % {"amount": service.vnd(owed, locale)}
         else:
             status = _("Không còn khoản nào phải nộp")
@@ -33,9 +44,9 @@ def my_children(db: Database, actor: Actor, settings: Settings, locale: str) -> 
             "class_name": child["class_name"],
             "school": child["school_name"],
         }
-        items.append(
-            CitizenItem(title=title, url=f"/con-toi/{child['code']}", status=status, code=child["code"])
-        )
+        # No code: a parent looks for the child's name, which leads the line and is its link (the pupil's
+        # code is on the child's page); no date either, the fees' due date is in the status.
+        items.append(CitizenItem(title=title, url=f"/con-toi/{child['code']}", status=status))
     return CitizenSection(
         title=_("Con tôi ở trường"),
         items=tuple(items),

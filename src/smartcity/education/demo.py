@@ -65,6 +65,10 @@ SEED = 57
 EMAIL_DOMAIN = "edu.thudaumot.example"  # a reserved example domain: demo addresses reach nobody
 SHOWCASE = {"preschool": "MN-HOAMAI", "primary": "TH-PHUHOA1", "lower_secondary": "THCS-CHUVANAN"}
 FULL_CLASS = ("TH-PHUHOA1", "3A2")
+# A class's size: drawn around the norm less this margin, with this spread (pupils), so that most classes
+# keep to the charter's maximum and a realistic minority (about 7% city-wide) is over it.
+CLASS_MARGIN = {"preschool": 4, "primary": 3, "lower_secondary": 4}
+CLASS_SPREAD = 2.5
 
 
 def children_classes(today: date) -> tuple[tuple[str, str, DemoPerson], ...]:
@@ -293,20 +297,25 @@ class _Builder(FeesAndAssets):
     # -------------------------------------------------------------- classes and staff
 
     def classes(self) -> dict[str, list[SchoolClass]]:
-        """Classes per grade sized from each school's capacity; counts near (sometimes above) the norm."""
+        """Classes per grade sized from each school's capacity (its enrolment drawn first, so the city's
+        total does not hang on the class sizes): most classes a few pupils under the norm, a minority above
+        it (about one in fifteen city-wide, more in the crowded primary schools)."""
         out: dict[str, list[SchoolClass]] = {}
         total = 0
-        for school in self.schools.values():
-            target = school.capacity * self.rng.uniform(0.88, 1.04)
+        targets = {
+            code: school.capacity * self.rng.uniform(0.88, 1.04) for code, school in self.schools.items()
+        }
+        for code, school in self.schools.items():
+            target = targets[code]
             grades = LEVEL_GRADES[school.level]
             rows = []
             for grade in grades:
                 norm = class_norm(school.level, grade)
-                mean = norm + {"preschool": -3, "primary": 2, "lower_secondary": -2}[school.level]
+                mean = norm - CLASS_MARGIN[school.level]
                 weight = 0.25 if (school.level == "preschool" and grade == 2) else 1.0
                 share = target * weight / (len(grades) - (0.75 if school.level == "preschool" else 0))
                 for index in range(max(1, round(share / mean))):
-                    count = max(8, round(self.rng.gauss(mean, 3)))
+                    count = max(8, round(self.rng.gauss(mean, CLASS_SPREAD)))
                     rows.append(
                         SchoolClass(
                             school_id=school.id,

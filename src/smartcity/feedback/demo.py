@@ -1,4 +1,5 @@
-"""A year of realistic reports for the demo city: places inside the wards, channels, handling, ratings."""
+"""A year of realistic reports for the demo city: places inside the wards, channels, handling, ratings;
+and the demo citizen's own few, sent signed in from near her home."""
 
 from __future__ import annotations
 
@@ -10,15 +11,20 @@ from zoneinfo import ZoneInfo
 
 from shapely.geometry import Point, shape
 from shapely.prepared import prep
+from sqlalchemy import func, select
 
+from smartcity.accounts import service as accounts_service
 from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.crypto import Keys
 from smartcity.core.db import Database
+from smartcity.core.demo import DEMO_CITIZEN
 from smartcity.core.errors import AppError
 from smartcity.core.security import Actor
 from smartcity.feedback import service
+from smartcity.feedback.config import get_feedback_settings
+from smartcity.feedback.models import Report
 from smartcity.feedback.schemas import ReportCreate
 
 Progress = Callable[[int, int], None]
@@ -245,6 +251,138 @@ def generate(
     return DemoSummary(made, resolved, skipped)
 
 
+# ------------------------------------------------------------------ the demo citizen's own reports
+
+
+@dataclass(frozen=True)
+class _HerReport:
+    """One report the demo citizen sent, signed in on the portal: when (`days` before today, at `at` in the
+    city's time), what, where near her home (a street of her ward), and how far it has gone: "resolved"
+    (rated by her, then closed when the time to reopen it ran out), "in progress" or "received" (new)."""
+
+    days: int
+    at: time
+    category: str
+    description: str
+    address: str
+    stage: str
+    comment: str = ""
+    rating: int = 0
+    rating_comment: str = ""
+
+
+HER_REPORTS = (
+    _HerReport(
+        67,
+        time(19, 10),
+        "ha-tang",
+        "Đèn đường tắt cả đoạn từ số 30 đến số 60 đường Yersin gần một tuần, buổi tối đi lại rất tối.",
+        "Đoạn từ số 30 đến số 60 đường Yersin",
+        "resolved",
+        comment="Đã thay bộ điều khiển tủ điện chiếu sáng; cả đoạn đèn sáng lại từ tối nay.",
+        rating=3,
+        rating_comment="Đèn sáng lại rồi, cảm ơn các anh.",
+    ),
+    _HerReport(  # two days ago: within the 3 working days of an environment report
+        2,
+        time(7, 15),
+        "moi-truong",
+        "Rác thải đổ trộm ở đầu hẻm 45 đường Yersin, mấy ngày chưa ai dọn, bốc mùi.",
+        "Đầu hẻm 45 đường Yersin",
+        "in progress",
+    ),
+    _HerReport(  # this evening, or just before now when the evening has not come yet
+        0,
+        time(19, 40),
+        "ha-tang",
+        "Nắp cống trước nhà số 41 đường Yersin bị vỡ một góc, xe máy dễ sụp bánh.",
+        "Trước nhà số 41 đường Yersin",
+        "received",
+    ),
+)
+
+
+def _near_her_home(db: Database, on: date, rng: random.Random, count: int) -> list[tuple[float, float]]:
+    """`count` points within about 300 m of one another inside the demo citizen's ward (on `on`)."""
+    collection = city_service.wards_geojson(db, on=on)
+    ward = next(
+        (shape(f["geometry"]) for f in collection["features"] if f["id"] == DEMO_CITIZEN.ward_code), None
+    )
+    if ward is None:
+        raise AppError(f"The demo citizen's ward {DEMO_CITIZEN.ward_code} is not loaded.")
+    home, inside = ward.representative_point(), prep(ward)
+    points: list[tuple[float, float]] = []
+    while len(points) < count:
+        lon = round(home.x + rng.uniform(-0.003, 0.003), 6)
+        lat = round(home.y + rng.uniform(-0.003, 0.003), 6)
+        if inside.covers(Point(lon, lat)):
+            points.append((lon, lat))
+    return points
+
+
+def give_reports_to_demo_citizen(db: Database, *, secret: Keys, now: datetime | None = None) -> int:
+    """The demo citizen's own reports (HER_REPORTS), sent signed in so that they are hers on /cua-toi:
+    one resolved and rated by her, one being handled, one just received; none dated after `now`.
+    Made once: nothing is added when she already has reports. Returns how many were made."""
+    user = accounts_service.get_user_by_username(db, DEMO_CITIZEN.username)
+    if user is None:
+        return 0
+    with db.session() as s:
+        if s.scalar(select(func.count()).select_from(Report).where(Report.reporter_user_id == user.id)):
+            return 0
+    her = Actor(kind="user", name=user.username, user_id=user.id, roles=frozenset({("citizen", None)}))
+    operator = Actor(kind="user", name="vanhanh", roles=frozenset({("operator", None)}))
+    zone = clock.city_zone()
+    now = (now or clock.now()).astimezone(zone)
+    service.ensure_default_categories(db, actor=Actor.system("feedback.demo"))
+    places = _near_her_home(db, now.date(), random.Random(DEMO_CITIZEN.ward_code), len(HER_REPORTS))
+    for mine, (lon, lat) in zip(HER_REPORTS, places, strict=True):
+        at = min(
+            datetime.combine(now.date() - timedelta(days=mine.days), mine.at, tzinfo=zone),
+            (now - timedelta(minutes=25)).replace(microsecond=0),
+        )
+        data = ReportCreate(
+            category_code=mine.category,
+            description=mine.description,
+            lon=lon,
+            lat=lat,
+            address=mine.address,
+            channel="web",
+            is_public=True,
+            reporter_name=DEMO_CITIZEN.full_name,
+            reporter_phone=DEMO_CITIZEN.phone,
+        )
+        code = service.submit_report(db, actor=her, data=data, secret=secret, at=at).report.code
+        if mine.stage == "received":
+            continue
+        service.accept_report(db, actor=operator, code=code, at=at + timedelta(minutes=35))
+        service.assign_report(db, actor=operator, code=code, at=at + timedelta(minutes=50))
+        next_morning = datetime.combine(at.date() + timedelta(days=1), time(8, 30), tzinfo=zone)
+        service.start_report(db, actor=operator, code=code, at=next_morning)
+        if mine.stage == "resolved":
+            resolved = next_morning + timedelta(days=1, hours=6)
+            service.resolve_report(db, actor=operator, code=code, at=resolved, comment=mine.comment)
+            service.rate_report(
+                db,
+                actor=her,
+                code=code,
+                rating=mine.rating,
+                comment=mine.rating_comment,
+                at=resolved + timedelta(hours=4, minutes=20),
+            )
+            # closed by the timer when her time to reopen it ran out, as it would have been that day
+            closed = resolved + timedelta(days=get_feedback_settings().close_after_days, minutes=5)
+            if closed < now:
+                service.close_report(
+                    db,
+                    actor=Actor.system("feedback.close_resolved"),
+                    code=code,
+                    comment="Tự động đóng sau thời hạn mở lại.",
+                    at=closed,
+                )
+    return len(HER_REPORTS)
+
+
 DEMO_DAYS = 365
 DEMO_PER_DAY = 4
 
@@ -255,6 +393,11 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
 
     _reports, total = list_reports(db, actor=actor, filters=ReportFilter(), limit=1)
     if total:
-        return f"{total} reports already there"
+        hers = give_reports_to_demo_citizen(db, secret=settings.personal_keys)
+        return f"{total} reports already there" + (f", {hers} of the demo citizen added" if hers else "")
     summary = generate(db, days=DEMO_DAYS, per_day=DEMO_PER_DAY, secret=settings.personal_keys)
-    return f"{summary.reports} reports over {DEMO_DAYS} days ({summary.resolved} resolved)"
+    hers = give_reports_to_demo_citizen(db, secret=settings.personal_keys)
+    return (
+        f"{summary.reports} reports over {DEMO_DAYS} days ({summary.resolved} resolved; "
+        f"and {hers} of the demo citizen's own)"
+    )

@@ -170,13 +170,15 @@ def current_year(db: Database, settings: Settings) -> dict[str, Any]:
     today = clock.today(settings)
     with db.session() as s:
         year = year_on(s, today)
-        terms = s.scalars(select(Term).where(Term.year_id == year.id).order_by(Term.number))
+        # A list, not the result's iterator: the terms are read twice (all of them, then today's).
+        terms = s.scalars(select(Term).where(Term.year_id == year.id).order_by(Term.number)).all()
         return {
             "name": year.name,
             "starts_on": year.starts_on,
             "ends_on": year.ends_on,
             "terms": [{"name": t.name, "starts_on": t.starts_on, "ends_on": t.ends_on} for t in terms],
             "term": next((t.name for t in terms if t.starts_on <= today <= t.ends_on), ""),
+            "term_number": next((t.number for t in terms if t.starts_on <= today <= t.ends_on), None),
         }
 
 
