@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime, timedelta
 
 from smartcity.accounts import service as accounts_service
 from smartcity.core.security import Actor
 from smartcity.feedback import service
+from smartcity.feedback.config import get_feedback_settings
 from tests.feedback.conftest import (
     CITIZEN,
     OPERATOR,
@@ -29,7 +31,7 @@ FORM = {
 }
 
 
-def test_submit_form_then_report_page_then_rating(client, city):
+def test_submit_form_then_report_page_then_rating(client, city, monkeypatch):
     page = client.get("/feedback/new")
     assert page.status_code == 200 and 'name="category_code"' in page.text and "Gửi phản ánh" in page.text
     done = client.post("/feedback/new", data=FORM, files={"photos": ("p.jpg", jpeg_with_gps(), "image/jpeg")})
@@ -40,12 +42,18 @@ def test_submit_form_then_report_page_then_rating(client, city):
     assert shown.status_code == 200 and "Rác thải chất đống" in shown.text
     assert "/api/v1/feedback/photos/" in shown.text
     service.resolve_report(city, actor=OPERATOR, code=code, comment="Đã thu gom rác.")
+    assert 'id="reopen-form"' in client.get(f"/feedback/r/{code}").text  # within the reopening period
     rated = client.post(f"/feedback/r/{code}/rate", data={"rating": "3", "reporter_key": key})
     assert rated.status_code == 200 and "Rất hài lòng" in rated.text
     wrong = client.post(f"/feedback/r/{code}/reopen", data={"comment": "x", "reporter_key": "nope"})
     assert wrong.status_code == 403 and "alert-error" in wrong.text
     assert f"/feedback/r/{code}" in client.get("/feedback?status=closed").text
     assert f"/feedback/r/{code}" not in client.get("/feedback?status=open").text
+    later = datetime.now(UTC) + timedelta(days=get_feedback_settings().reopen_days + 1)
+    service.close_report(city, actor=OPERATOR, code=code, at=later - timedelta(days=1))
+    monkeypatch.setattr("smartcity.feedback.views.utcnow", lambda: later)
+    closed = client.get(f"/feedback/r/{code}").text
+    assert 'id="reopen-form"' not in closed and "Mở lại phản ánh" not in closed  # its time to reopen is over
 
 
 def test_form_mistakes_come_back_with_the_values(client, city):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -231,6 +232,14 @@ async def submit_report(request: Request, actor: ActorDep) -> Response:
     )
 
 
+def _may_reopen(report: Any, reopen_days: int) -> bool:
+    """Whether the reporter may still reopen the report: resolved or closed, within the reopening period."""
+    if report.status not in ("resolved", "closed") or report.resolved_at is None:
+        return False
+    resolved = report.resolved_at if report.resolved_at.tzinfo else report.resolved_at.replace(tzinfo=UTC)
+    return utcnow() <= resolved + timedelta(days=reopen_days)
+
+
 def _report_page(
     request: Request,
     actor: Actor,
@@ -257,6 +266,7 @@ def _report_page(
             "action_names": service.ACTION_NAMES,
             "channel_names": service.CHANNEL_NAMES,
             "reopen_days": settings.reopen_days,
+            "may_reopen": _may_reopen(report, settings.reopen_days),
             "message": message,
             "error": error,
         },
