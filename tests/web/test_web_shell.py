@@ -9,3 +9,19 @@ def test_every_page_names_an_icon_that_is_served(client):
     icon = client.get("/static/favicon.svg")
     assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
     assert icon.text.startswith("<svg")
+
+
+def test_the_header_menu_holds_the_public_services_and_the_footer_every_public_page(client):
+    from smartcity.web.templating import PLACES, public_links
+
+    assert {link.get("place", "main") for link in public_links()} <= set(PLACES)
+    page = client.get("/thu-tuc").text
+    menu = page.split('class="main-nav"')[1].split("</nav>")[0]
+    footer = page.split('class="site-footer"')[1]
+    for href in ("/thu-tuc", "/tra-cuu", "/feedback", "/du-lieu-mo"):
+        assert f'href="{href}"' in menu and f'href="{href}"' in footer
+    for href in ("/ho-so", "/suc-khoe", "/con-toi", "/canh-bao", "/moi-truong", "/cong-trinh", "/dich-benh"):
+        # the person's own pages, the city's information
+        assert f'href="{href}"' not in menu and f'href="{href}"' in footer
+    assert ">Thông tin đô thị<" in footer and ">Của tôi<" in footer
+    assert ">City information<" in client.get("/thu-tuc?lang=en").text

@@ -31,7 +31,10 @@ from smartcity.web.forms import fixable_by_the_user, notice, redirect_with_notic
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
-PUBLIC_LINKS = ({"label": "Tra cứu hồ sơ", "href": "/tra-cuu"}, {"label": "Hồ sơ của tôi", "href": "/ho-so"})
+PUBLIC_LINKS = (
+    {"label": "Tra cứu hồ sơ", "href": "/tra-cuu"},
+    {"label": "Hồ sơ của tôi", "href": "/ho-so", "place": "personal"},
+)
 STAFF_LINKS = (
     scoped_link(
         "Hồ sơ cần xử lý", "/can-bo/ho-so", ("clerk", "specialist", "head", "leader"), service.STAFF_UNITS

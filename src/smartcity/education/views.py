@@ -28,7 +28,7 @@ from smartcity.web.deps import DbDep, PageUserDep, SettingsDep
 from smartcity.web.forms import notice, refusal_messages
 
 router = APIRouter()
-PUBLIC_LINKS = ({"label": "Con tôi ở trường", "href": "/con-toi"},)
+PUBLIC_LINKS = ({"label": "Con tôi ở trường", "href": "/con-toi", "place": "personal"},)
 STAFF_LINKS = (
     {
         "label": "Giáo dục: 57 trường công lập",

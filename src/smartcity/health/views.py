@@ -27,8 +27,8 @@ from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PUBLIC_LINKS = (
-    {"label": "Sức khỏe của tôi", "href": "/suc-khoe"},
-    {"label": "Tình hình dịch bệnh", "href": "/dich-benh"},
+    {"label": "Sức khỏe của tôi", "href": "/suc-khoe", "place": "personal"},
+    {"label": "Tình hình dịch bệnh", "href": "/dich-benh", "place": "city"},
 )
 HEALTH = ("health_worker", "health_manager")
 STAFF_LINKS = (

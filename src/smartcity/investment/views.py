@@ -29,7 +29,7 @@ from smartcity.web.forms import fixable_by_the_user, notice, redirect_with_notic
 from smartcity.web.templating import render
 
 router = APIRouter()
-PUBLIC_LINKS = ({"label": "Công trình đầu tư công", "href": "/cong-trinh"},)
+PUBLIC_LINKS = ({"label": "Công trình đầu tư công", "href": "/cong-trinh", "place": "city"},)
 STAFF_LINKS = (
     scoped_link("Đầu tư công", "/can-bo/dau-tu", LEADERS, FINANCE_UNITS),
     scoped_link("Nhập kế hoạch vốn năm", "/can-bo/dau-tu/ke-hoach-von", FINANCE, FINANCE_UNITS),

@@ -46,7 +46,7 @@ from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
 STAFF_ROLES = ("operator", "head", "leader", "specialist")
-PUBLIC_LINKS = ({"label": "Cảnh báo", "href": "/canh-bao"},)
+PUBLIC_LINKS = ({"label": "Cảnh báo công cộng", "href": "/canh-bao", "place": "city"},)
 LEADER_ROLES = ("leader", "head")
 STAFF_LINKS = (
     scoped_link("Trung tâm điều hành (IOC)", "/ioc", STAFF_ROLES, STAFF_UNITS),

@@ -29,7 +29,7 @@ router = APIRouter(include_in_schema=False)
 PUBLIC_LINKS = (
     {"label": "Tin tức", "href": "/tin-tuc"},
     {"label": "Liên hệ", "href": "/lien-he"},
-    {"label": "Của tôi", "href": "/cua-toi"},
+    {"label": "Trang của tôi", "href": "/cua-toi", "place": "personal"},
 )
 STAFF_LINKS = (
     scoped_link("Tin tức và thông báo", "/can-bo/tin-tuc", ("leader", "head"), service.EDITOR_UNITS),
@@ -46,6 +46,10 @@ QUICK_LINKS = (
     ("Bản đồ quy hoạch", "Quy hoạch tại thửa đất hoặc địa chỉ", "/ban-do-quy-hoach"),
     ("Dữ liệu mở", "Số liệu của thành phố để tải về", "/du-lieu-mo"),
     ("Bản đồ thành phố", "Các phường trước và sau 01/7/2025", "/ban-do"),
+    ("Cảnh báo công cộng", "Tai nạn, cháy, ngập đang xảy ra và điều cần làm", "/canh-bao"),
+    ("Chất lượng không khí", "Chỉ số VN_AQI tại các trạm quan trắc", "/moi-truong"),
+    ("Công trình đầu tư công", "Dự án, tiến độ thi công và giải ngân", "/cong-trinh"),
+    ("Tình hình dịch bệnh", "Số ca bệnh truyền nhiễm theo phường và theo ngày", "/dich-benh"),
 )
 
 
