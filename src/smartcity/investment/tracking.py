@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from babel.numbers import format_decimal
 from sqlalchemy import Select, and_, exists, func, or_, select
 
 from smartcity.core.db import Base, Database
@@ -44,9 +45,12 @@ def vn_date(day: date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else ""
 
 
-def money_text(million: int) -> str:
-    """Million VND in Vietnamese digits, e.g. 12500 -> '12.500 triệu đồng'."""
-    return f"{million:,}".replace(",", ".") + " triệu đồng"
+def money_text(million: int, locale: str = "vi", *, signed: bool = False) -> str:
+    """Million VND written the page's way, e.g. 12500 -> '12.500 triệu đồng' (English: 'VND 12,500 million');
+    `signed` writes the sign of a change (-22400 -> '−22.400 triệu đồng', 5000 -> '+5.000 triệu đồng')."""
+    text = format_decimal(abs(million), format="#,##0", locale="en_US" if locale == "en" else "vi_VN")
+    sign = "−" if million < 0 else "+" if signed and million > 0 else ""
+    return f"{sign}VND {text} million" if locale == "en" else f"{sign}{text} triệu đồng"
 
 
 def standard_deadline(year: int) -> date:
