@@ -186,7 +186,9 @@ def _condition(rule: RuleSpec, value: float) -> Verdict:
 
 def _confirmed(rule: RuleSpec, previous: Sample | None) -> bool:
     """Whether the reading before also met the rule's condition."""
-    return previous is not None and _is_number(previous.value) and bool(_condition(rule, float(previous.value))[0])
+    if previous is None or not _is_number(previous.value):
+        return False
+    return bool(_condition(rule, float(previous.value))[0])
 
 
 def _rate(rule: RuleSpec, value: float, current: Sample, previous: Sample | None) -> Verdict:
