@@ -39,6 +39,9 @@ def test_dashboard_writes_money_and_rates_the_english_way_on_english_pages(clien
     assert "tỷ đồng" not in html and "By source of capital" in html and "City budget" in html
     slow = service.slowest_projects(demo, year=2026, limit=1)[0]
     assert f"Only {slow['percent']:.1f}% of the capital allocated for 2026 disbursed" in html
+    risk = html.split('id="at-risk"')[1].split("</section>")[0]  # the reasons, money in them too
+    assert "Milestone «" in risk and "advance payment guarantee expired" in risk
+    assert "trễ hạn" not in risk and "hết hạn" not in risk and "triệu đồng" not in risk
     page = client.get(f"/can-bo/dau-tu/du-an/{slow['id']}", headers=headers).text
     assert "VND " in page and "tỷ đồng" not in page and "triệu đồng" not in page
     client.cookies.set("lang", "vi")
@@ -46,6 +49,7 @@ def test_dashboard_writes_money_and_rates_the_english_way_on_english_pages(clien
     assert "2.318,7 tỷ đồng" in vietnamese and "VND" not in vietnamese
     assert "Theo nguồn vốn — năm 2026" in vietnamese and "Ngân sách thành phố" in vietnamese
     assert f"Giải ngân mới đạt {slow['percent']:.1f}% vốn được giao năm 2026".replace(".", ",") in vietnamese
+    assert "bảo lãnh tạm ứng đã hết hạn" in vietnamese.split('id="at-risk"')[1]
 
 
 def test_public_map_lists_works_of_one_ward_by_name(client, demo, settings):

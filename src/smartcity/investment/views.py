@@ -77,7 +77,7 @@ def dashboard(
             service.rates_by(db, dimension="kind", year=year), locale=locale
         ),
     }
-    at_risk = tracking.at_risk(db, today=clock.today(settings))
+    at_risk = tracking.at_risk(db, today=clock.today(settings), locale=locale)
     context = {**data, **_money(locale), "charts": charts, "at_risk": at_risk}
     return render(request, "investment/dashboard.html", context)
 
