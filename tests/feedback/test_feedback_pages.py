@@ -132,6 +132,15 @@ def test_console_intake_and_caller_lookup(client, city, login):
     assert codes[0] in urgent_list
     report = service.get_report(city, actor=OPERATOR, code=codes[0])
     assert report.channel == "hotline" and report.is_urgent and report.unit_code.startswith("UBND-")
+    assert "An ninh, trật tự" in earlier and ">Đèn tín hiệu giao thông</option>" in lookup.text
+
+    client.cookies.set("lang", "en")  # the categories in English: the form, the caller's, the urgent ones
+    english = client.get("/can-bo/phan-anh/tong-dai", params={"phone": "0903111222"}, headers=operator).text
+    for name in ("Emergency (fire, accident, rescue)", "Traffic lights", "Security and public order"):
+        assert f">{name}</option>" in english
+    assert "An ninh, trật tự" not in english and "Đèn tín hiệu giao thông" not in english
+    assert "Security and public order" in english.split('id="earlier"')[1].split("</ul>")[0]
+    assert "Security and public order" in english.split('id="urgent"')[1].split("</ul>")[0]
 
 
 def test_queue_shows_the_units_reports_and_acts(client, city, login, report_data):

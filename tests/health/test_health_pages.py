@@ -168,3 +168,49 @@ def test_public_epidemic_page_shows_aggregates_only(client, db, settings, user_t
     assert "Phường Phú Lợi</td><td>5<" in page.text.replace("\n", "")
     assert "Phường Chánh Hiệp</td><td>dưới 5" in page.text.replace("\n", "")
     assert "Mạc" not in page.text
+
+
+def test_english_pages_name_vaccines_and_diseases_in_english_and_write_numbers_the_english_way(  # type: ignore[no-untyped-def]
+    client, db, settings, user_token
+) -> None:
+    from smartcity.core.i18n import get_translations
+    from smartcity.health.demo import POPULATION_SOURCE
+
+    _, manager = user_token("health_manager")
+    service.ensure_population(db)
+    today = clock.today(settings)
+    pid = client.post(
+        "/fhir/R4/Patient",
+        json=patient("074190009999", "Đỗ", "Bảo An", (today - timedelta(days=700)).isoformat(), ward="25768"),
+        headers=bearer(manager),
+    ).json()["id"]
+    service.open_case(db, settings, actor=Actor.system("t"), patient_id=pid, disease="hfmd", kind="case")
+    _, worker = user_token("health_worker", "TYT-25768")
+    city = next(r for r in service.coverage_by_ward(db, today) if r.ward_code is None and r.age_group is None)
+    assert city.population >= 1000
+
+    client.cookies.set("lang", "en")
+    home = client.get("/can-bo/y-te", headers=_html(worker)).text
+    assert f"({city.records:,} / {city.population:,})" in home
+    assert "Source of the population figures: Illustrative figures, not official statistics" in home
+    immunisation = client.get("/can-bo/y-te/tiem-chung", headers=_html(worker)).text
+    for name in ("Hepatitis B birth dose", "BCG", "Oral polio vaccine (OPV)", "Measles–rubella (MR)"):
+        assert name in immunisation
+    assert "Viêm gan B sơ sinh" not in immunisation and "Bại liệt uống" not in immunisation
+    assert "0.0 %" in immunisation and "0,0 %" not in immunisation
+    board = client.get("/can-bo/y-te/cach-ly", headers=_html(worker)).text
+    assert "Hand, foot and mouth disease" in board and "Tay chân miệng" not in board
+    record = client.get(f"/can-bo/y-te/benh-nhan/{pid}", headers=_html(worker)).text
+    assert "Oral polio vaccine (OPV)" in record and ">Dengue fever</option>" in record
+    # the demo's own source line has its English too (it names the demo's scale)
+    assert get_translations("en", "health").gettext(POPULATION_SOURCE).startswith("Simulated: ")
+
+    client.cookies.set("lang", "vi")
+    home = client.get("/can-bo/y-te", headers=_html(worker)).text
+    assert f"({city.records:,} / {city.population:,})".replace(",", ".") in home
+    assert "Nguồn số dân: Số liệu minh hoạ, không phải thống kê chính thức" in home
+    immunisation = client.get("/can-bo/y-te/tiem-chung", headers=_html(worker)).text
+    assert "Viêm gan B sơ sinh" in immunisation and "Bại liệt uống (OPV)" in immunisation
+    assert "0,0 %" in immunisation and "Hepatitis B" not in immunisation
+    board = client.get("/can-bo/y-te/cach-ly", headers=_html(worker)).text
+    assert "Tay chân miệng" in board and "Hand, foot" not in board

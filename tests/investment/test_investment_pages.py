@@ -30,6 +30,28 @@ def test_dashboard_shows_totals_in_vietnamese_and_hides_codes(client, demo, logi
     assert page.status_code == 200 and slow["name"] in page.text
 
 
+def test_dashboard_writes_money_and_rates_the_english_way_on_english_pages(client, demo, login):
+    headers = login("lanhdao", ("leader", None))
+    client.cookies.set("lang", "en")
+    html = client.get("/can-bo/dau-tu", headers=headers).text
+    for text in ("VND 3,048 billion", "VND 2,318.7 billion", "VND 3,558.8 billion", "VND 1,992.7 billion"):
+        assert text in html
+    assert "tỷ đồng" not in html and "By source of capital" in html and "City budget" in html
+    slow = service.slowest_projects(demo, year=2026, limit=1)[0]
+    assert f"Only {slow['percent']:.1f}% of the capital allocated for 2026 disbursed" in html
+    risk = html.split('id="at-risk"')[1].split("</section>")[0]  # the reasons, money in them too
+    assert "Milestone «" in risk and "advance payment guarantee expired" in risk
+    assert "trễ hạn" not in risk and "hết hạn" not in risk and "triệu đồng" not in risk
+    page = client.get(f"/can-bo/dau-tu/du-an/{slow['id']}", headers=headers).text
+    assert "VND " in page and "tỷ đồng" not in page and "triệu đồng" not in page
+    client.cookies.set("lang", "vi")
+    vietnamese = client.get("/can-bo/dau-tu", headers=headers).text
+    assert "2.318,7 tỷ đồng" in vietnamese and "VND" not in vietnamese
+    assert "Theo nguồn vốn — năm 2026" in vietnamese and "Ngân sách thành phố" in vietnamese
+    assert f"Giải ngân mới đạt {slow['percent']:.1f}% vốn được giao năm 2026".replace(".", ",") in vietnamese
+    assert "bảo lãnh tạm ứng đã hết hạn" in vietnamese.split('id="at-risk"')[1]
+
+
 def test_public_map_lists_works_of_one_ward_by_name(client, demo, settings):
     ward = next(
         w
@@ -163,3 +185,10 @@ def test_the_dashboard_counts_the_years_capital_one_way_and_says_what_it_is(clie
     assert "Vốn được giao (kế hoạch và điều chỉnh)" in charts
     project = client.get(f"/can-bo/dau-tu/du-an/{pid}", headers=headers).text
     assert "7,8 tỷ đồng / 77,6 tỷ đồng" in project and "100 tỷ đồng" not in project
+    client.cookies.set("lang", "en")
+    english = client.get("/can-bo/dau-tu", headers=headers).text
+    card = english.split('id="rate">')[1].split("</div>\n</div>")[0]
+    assert "10.0%" in card and "VND 7.8 billion / allocated capital VND 77.6 billion" in card
+    assert "VND 100 billion and the adjustments during the year −VND 22.4 billion" in card
+    project = client.get(f"/can-bo/dau-tu/du-an/{pid}", headers=headers).text
+    assert "VND 7.8 billion / VND 77.6 billion" in project and "City budget: −VND 22,400 million" in project

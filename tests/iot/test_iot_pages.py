@@ -63,6 +63,32 @@ def test_device_list_and_page_show_state_chart_and_commands(client, act_as, add_
     assert "Latest values" in english.text and "Relationships (NGSI-LD)" in english.text
 
 
+def test_device_types_are_named_in_english_on_english_pages(client, act_as, add_device):
+    for device_id, kind in (("CAM-1", "camera"), ("FL-1", "flood_sensor"), ("GR-1", "streetlight_group")):
+        add_device(device_id, kind)
+    act_as(OPERATOR)
+    english = client.get("/can-bo/thiet-bi?lang=en").text
+    for name in ("Traffic and security camera", "Flood water level sensor", "Street light group"):
+        assert f"<td>{name}</td>" in english
+    assert "Camera giao thông, an ninh" not in english and "Nhóm đèn đường" not in english
+    assert "Flood water level sensor" in client.get("/can-bo/thiet-bi/FL-1?lang=en").text
+    vietnamese = client.get("/can-bo/thiet-bi?lang=vi").text
+    for name in ("Camera giao thông, an ninh", "Cảm biến mực nước ngập", "Nhóm đèn đường"):
+        assert f"<td>{name}</td>" in vietnamese
+
+
+def test_every_device_type_and_value_name_has_its_english():
+    """A new built-in type (or key) whose Vietnamese name the iot catalogue lacks would show in Vietnamese on
+    English pages."""
+    from smartcity.core.i18n import get_translations
+    from smartcity.iot.device_types import device_types
+
+    english = get_translations("en", "iot").gettext
+    names = [kind.label for kind in device_types().values()]
+    names += [key.label for kind in device_types().values() for key in kind.keys if key.label]
+    assert [name for name in names if english(name) == name] == []
+
+
 def test_alarm_page_acknowledges_and_clears(client, act_as, add_device, db):
     add_device("WC-1", "waste_container")
     service.create_rule(

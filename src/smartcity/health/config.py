@@ -6,11 +6,12 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_PERIODS = {
-    # disease code: (name, days of home quarantine for a case, for a contact) — configuration, not law
-    "covid-19": {"name": "COVID-19", "case": 7, "contact": 5},
-    "measles": {"name": "Sởi", "case": 8, "contact": 21},
-    "dengue": {"name": "Sốt xuất huyết", "case": 7, "contact": 0},
-    "hfmd": {"name": "Tay chân miệng", "case": 10, "contact": 0},
+    # disease code: (name, English name, days of home quarantine for a case, for a contact) — configuration,
+    # not law
+    "covid-19": {"name": "COVID-19", "name_en": "COVID-19", "case": 7, "contact": 5},
+    "measles": {"name": "Sởi", "name_en": "Measles", "case": 8, "contact": 21},
+    "dengue": {"name": "Sốt xuất huyết", "name_en": "Dengue fever", "case": 7, "contact": 0},
+    "hfmd": {"name": "Tay chân miệng", "name_en": "Hand, foot and mouth disease", "case": 10, "contact": 0},
 }
 
 

@@ -41,6 +41,10 @@ from smartcity.health.service.coverage import demo_population
 from smartcity.health.service.immunisation import schedule, vaccine_coding
 
 SCALE = 60  # one synthetic resident stands for this many real ones; denominators are divided by it too
+# where the demo's denominators come from, shown under the coverage table (English in health.po)
+POPULATION_SOURCE = (
+    f"Mô phỏng: dân số phường chia {SCALE} (mỗi người trong dữ liệu mẫu đại diện {SCALE} người)"
+)
 RECORD_CHANCE = {"0-5": 0.9, "6-17": 0.45, "18-59": 0.42, "60+": 0.7}  # a Patient with encounters
 UNSEEN_CHANCE = 0.03  # a Patient (registered somewhere) but never seen: not counted as a record
 STREETS = ("Yersin", "Bạch Đằng", "Cách Mạng Tháng Tám", "Phú Lợi", "Huỳnh Văn Lũy")
@@ -101,8 +105,7 @@ def scaled_population() -> list[dict[str, Any]]:
             "as_of": date.fromisoformat(data["as_of"]),
             "age_group": group,
             "population": round(total * share / SCALE),
-            "source": f"Mô phỏng: dân số phường chia {SCALE} "
-            f"(mỗi người trong dữ liệu mẫu đại diện {SCALE} người)",
+            "source": POPULATION_SOURCE,
         }
         for ward, total in data["wards"].items()
         for group, share in data["age_shares"].items()

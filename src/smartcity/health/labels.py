@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from babel.numbers import format_decimal
-
 GENDERS = {"male": "Nam", "female": "Nữ", "other": "Khác", "unknown": "Không rõ"}
 DOSE_STATES = {"given": "Đã tiêm", "due": "Đến hạn", "overdue": "Quá hạn", "upcoming": "Chưa đến hạn"}
 KINDS = {"case": "Ca bệnh", "contact": "Người tiếp xúc gần"}
@@ -30,14 +28,6 @@ INTERACTIONS = {
     "history": "Xem lịch sử",
     "page": "Xem trên trang cán bộ",
 }
-
-
-def number(value: float | int | None, decimals: int = 0) -> str:
-    """A number in Vietnamese format (1.234,5); '—' when unknown or suppressed."""
-    if value is None:
-        return "—"
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale="vi_VN")
 
 
 def who(label: str) -> str:

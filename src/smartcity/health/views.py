@@ -23,7 +23,7 @@ from smartcity.health.models import FhirResource
 from smartcity.health.service.immunisation import child_schedule, children
 from smartcity.web.deps import ActorDep, DbDep, PageUserDep, SettingsDep, login_redirect
 from smartcity.web.forms import notice, redirect_with_notice, refusal_sentence
-from smartcity.web.templating import render
+from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
 PUBLIC_LINKS = (
@@ -45,7 +45,13 @@ def _staff(actor: Actor) -> None:
 
 
 def _page(request: Request, template: str, context: dict[str, Any]) -> HTMLResponse:
-    return render(request, f"health/{template}", {**context, "labels": labels, "base": BASE})
+    names = {"vaccine_names": service.vaccine_names(request_locale(request))}
+    return render(request, f"health/{template}", {**names, **context, "labels": labels, "base": BASE})
+
+
+def _disease_names(request: Request, settings: Any) -> dict[str, str]:
+    """The configured diseases' names by code, in the page's language."""
+    return service.disease_names(settings.section(HealthSettings), request_locale(request))
 
 
 @router.get(BASE, response_class=HTMLResponse)
@@ -134,7 +140,7 @@ def staff_patient(
             **record,
             "schedule": _child_record(db, settings, patient_id, today),
             "names": service.ward_names(db, today),
-            "diseases": settings.section(HealthSettings).quarantine_periods,
+            "diseases": _disease_names(request, settings),
             "linked": request.query_params.get("da-lien-ket"),
             "error": notice(request, "loi"),
         },
@@ -186,7 +192,7 @@ def staff_quarantine(request: Request, actor: PageUserDep, db: DbDep, settings: 
             "people": people,
             "names": service.ward_names(db, today),
             "today": today,
-            "diseases": settings.section(HealthSettings).quarantine_periods,
+            "diseases": _disease_names(request, settings),
             "warning_symptoms": settings.section(HealthSettings).warning_symptoms,
             "error": notice(request, "loi"),
         },
@@ -274,9 +280,10 @@ def citizen_space(request: Request, actor: PageUserDep, db: DbDep, settings: Set
             "records": records,
             "cases": cases,
             "labels": labels,
+            "vaccine_names": service.vaccine_names(request_locale(request)),
             "today": today,
             "accesses": service.accesses_of_user(db, actor.user_id, limit=30),
-            "diseases": settings.section(HealthSettings).quarantine_periods,
+            "diseases": _disease_names(request, settings),
             "user_consents": actor.user_id in service.consented(db, "immunisation-reminders"),
             "consent_text": service.CONSENT_PURPOSES["immunisation-reminders"][1],
             "done": request.query_params.get("da-khai-bao"),

@@ -31,12 +31,14 @@ KINDS = {
 TEMPLATE_HEADERS = ("Mã dự án", "Nguồn vốn", "Kế hoạch vốn (triệu đồng)")
 
 
-def format_billion(million: int, *, signed: bool = False) -> str:
-    """Money in million VND as Vietnamese billions, e.g. 3048000 -> '3.048 tỷ đồng'; `signed` writes the
-    sign of a change (-22400 -> '−22,4 tỷ đồng', 5000 -> '+5 tỷ đồng')."""
-    text = format_decimal(abs(million) / 1000, format="#,##0.#", locale="vi_VN")
+def format_billion(million: int, *, signed: bool = False, locale: str = "vi") -> str:
+    """Money in million VND as billions written the page's way, e.g. 3048000 -> '3.048 tỷ đồng' (English:
+    'VND 3,048 billion'); `signed` writes the sign of a change (-22400 -> '−22,4 tỷ đồng', 5000 -> '+5 tỷ
+    đồng')."""
+    babel_locale = "en_US" if locale == "en" else "vi_VN"
+    text = format_decimal(abs(million) / 1000, format="#,##0.#", locale=babel_locale)
     sign = "−" if million < 0 else "+" if signed and million > 0 else ""
-    return f"{sign}{text} tỷ đồng"
+    return f"{sign}VND {text} billion" if locale == "en" else f"{sign}{text} tỷ đồng"
 
 
 def deadline_for_year(year: int) -> date:

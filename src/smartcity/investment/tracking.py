@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from babel.numbers import format_decimal
 from sqlalchemy import Select, and_, exists, func, or_, select
 
 from smartcity.core.db import Base, Database
 from smartcity.core.errors import ValidationFailed, found_or_404
+from smartcity.core.i18n import get_translations
 from smartcity.core.pages import Page, PageParams
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
@@ -44,9 +46,12 @@ def vn_date(day: date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else ""
 
 
-def money_text(million: int) -> str:
-    """Million VND in Vietnamese digits, e.g. 12500 -> '12.500 triệu đồng'."""
-    return f"{million:,}".replace(",", ".") + " triệu đồng"
+def money_text(million: int, locale: str = "vi", *, signed: bool = False) -> str:
+    """Million VND written the page's way, e.g. 12500 -> '12.500 triệu đồng' (English: 'VND 12,500 million');
+    `signed` writes the sign of a change (-22400 -> '−22.400 triệu đồng', 5000 -> '+5.000 triệu đồng')."""
+    text = format_decimal(abs(million), format="#,##0", locale="en_US" if locale == "en" else "vi_VN")
+    sign = "−" if million < 0 else "+" if signed and million > 0 else ""
+    return f"{sign}VND {text} million" if locale == "en" else f"{sign}{text} triệu đồng"
 
 
 def standard_deadline(year: int) -> date:
@@ -422,8 +427,10 @@ def carry_over(db: Database, *, project_id: int, today: date) -> list[dict[str, 
     return rows
 
 
-def at_risk(db: Database, *, today: date) -> list[dict[str, Any]]:
-    """Projects under way at risk, each with its reasons: expired schedule, late milestones, guarantees."""
+def at_risk(db: Database, *, today: date, locale: str = "vi") -> list[dict[str, Any]]:
+    """Projects under way at risk, each with its reasons (in the page's `locale`): expired schedule, late
+    milestones, guarantees, capital past its deadline."""
+    _ = get_translations(locale, "investment").gettext
     soon = today + timedelta(days=GUARANTEE_WARNING_DAYS)
     reasons: dict[int, list[str]] = {}
     with db.session() as session:
@@ -431,29 +438,36 @@ def at_risk(db: Database, *, today: date) -> list[dict[str, Any]]:
         for pid, end in session.execute(
             select(Project.id, Project.expected_end).where(Project.id.in_(live), Project.expected_end < today)
         ):
-            reasons.setdefault(pid, []).append(f"Quá hạn hoàn thành từ {vn_date(end)}")
+            reasons.setdefault(pid, []).append(_("Quá hạn hoàn thành từ %(date)s") % {"date": vn_date(end)})
         for pid, name, planned in session.execute(
             select(Milestone.project_id, Milestone.name, Milestone.planned_on).where(
                 Milestone.project_id.in_(live), Milestone.actual_on.is_(None), Milestone.planned_on < today
             )
         ):
-            reasons.setdefault(pid, []).append(f"Mốc «{name}» trễ hạn ({vn_date(planned)})")
+            late = _("Mốc «%(name)s» trễ hạn (%(date)s)") % {"name": name, "date": vn_date(planned)}
+            reasons.setdefault(pid, []).append(late)
         for contract in session.scalars(select(Contract).where(Contract.project_id.in_(live))):
             for label, until in (
                 ("bảo lãnh thực hiện hợp đồng", contract.performance_guarantee_until),
                 ("bảo lãnh tạm ứng", contract.advance_guarantee_until),
             ):
                 if until is not None and until <= soon and contract.ends_on >= today - timedelta(days=365):
-                    state = "đã hết hạn" if until < today else "sắp hết hạn"
+                    state = _("đã hết hạn") if until < today else _("sắp hết hạn")
+                    words = {"number": contract.number, "label": _(label), "state": state}
+                    words["date"] = vn_date(until)
                     reasons.setdefault(contract.project_id, []).append(
-                        f"Hợp đồng {contract.number}: {label} {state} ({vn_date(until)})"
+                        _("Hợp đồng %(number)s: %(label)s %(state)s (%(date)s)") % words
                     )
         live_ids = list(session.scalars(live))
     for pid in live_ids:
         for row in carry_over(db, project_id=pid, today=today):
             if row["lapsed"]:
-                lapsed = f"Vốn năm {row['year']} còn {money_text(row['lapsed'])} quá hạn giải ngân"
-                reasons.setdefault(pid, []).append(f"{lapsed} ({row['deadline_text']})")
+                lapsed = _("Vốn năm %(year)s còn %(amount)s quá hạn giải ngân (%(date)s)") % {
+                    "year": row["year"],
+                    "amount": money_text(row["lapsed"], locale),
+                    "date": row["deadline_text"],
+                }
+                reasons.setdefault(pid, []).append(lapsed)
     with db.session() as session:
         projects = {p.id: p for p in session.scalars(select(Project).where(Project.id.in_(list(reasons))))}
     return [

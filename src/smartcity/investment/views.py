@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -13,6 +14,7 @@ from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.errors import AppError, ValidationFailed
+from smartcity.core.i18n import get_translations
 from smartcity.core.malware import Intake
 from smartcity.core.security import Actor
 from smartcity.investment import photos, service, tracking
@@ -26,7 +28,7 @@ from smartcity.investment.api import (
 )
 from smartcity.web.deps import DbDep, SettingsDep, scoped_link, verify_csrf
 from smartcity.web.forms import fixable_by_the_user, notice, redirect_with_notice, refusal_messages
-from smartcity.web.templating import render
+from smartcity.web.templating import render, request_locale
 
 router = APIRouter()
 PUBLIC_LINKS = ({"label": "Công trình đầu tư công", "href": "/cong-trinh", "place": "city"},)
@@ -36,8 +38,9 @@ STAFF_LINKS = (
 )
 
 
-def bars(rows: list[dict[str, Any]], *, label: str = "name") -> dict[str, Any]:
-    """Geometry of a horizontal bar chart (planned vs disbursed), drawn as SVG in the template."""
+def bars(rows: list[dict[str, Any]], *, label: str = "name", locale: str = "vi") -> dict[str, Any]:
+    """Geometry of a horizontal bar chart (planned vs disbursed), drawn as SVG in the template; amounts
+    written in the page's `locale`."""
     top = max([r["planned"] for r in rows] + [r["disbursed"] for r in rows] + [1])
     return {
         "height": 36 * len(rows) + 10,
@@ -48,8 +51,8 @@ def bars(rows: list[dict[str, Any]], *, label: str = "name") -> dict[str, Any]:
                 "y": 36 * i + 5,
                 "w_plan": 420 * r["planned"] / top,
                 "w_paid": 420 * r["disbursed"] / top,
-                "planned_text": service.format_billion(r["planned"]),
-                "disbursed_text": service.format_billion(r["disbursed"]),
+                "planned_text": service.format_billion(r["planned"], locale=locale),
+                "disbursed_text": service.format_billion(r["disbursed"], locale=locale),
             }
             for i, r in enumerate(rows)
         ],
@@ -63,15 +66,29 @@ def dashboard(
     """The leader's dashboard: programme totals, this year's rate, charts, slowest projects."""
     data = summary_data(db, settings)
     year = data["year"]
+    locale = request_locale(request)
+    _ = get_translations(locale, "investment").gettext
     charts = {
-        "Theo năm kế hoạch": bars(service.rates_by(db, dimension="year"), label="key"),
-        f"Theo nguồn vốn — năm {year}": bars(service.rates_by(db, dimension="source", year=year)),
-        f"Theo loại công trình — năm {year}": bars(service.rates_by(db, dimension="kind", year=year)),
+        _("Theo năm kế hoạch"): bars(service.rates_by(db, dimension="year"), label="key", locale=locale),
+        _("Theo nguồn vốn — năm %(year)s") % {"year": year}: bars(
+            service.rates_by(db, dimension="source", year=year), locale=locale
+        ),
+        _("Theo loại công trình — năm %(year)s") % {"year": year}: bars(
+            service.rates_by(db, dimension="kind", year=year), locale=locale
+        ),
     }
-    rate_text = f"{data['rate']['percent']:.1f}".replace(".", ",")
-    at_risk = tracking.at_risk(db, today=clock.today(settings))
-    context = {**data, "charts": charts, "rate_text": rate_text, "at_risk": at_risk}
+    at_risk = tracking.at_risk(db, today=clock.today(settings), locale=locale)
+    context = {**data, **_money(locale), "charts": charts, "at_risk": at_risk}
     return render(request, "investment/dashboard.html", context)
+
+
+def _money(locale: str) -> dict[str, Any]:
+    """The pages' writers of amounts (million VND) in the page's language: `billion(x, signed=False)` and
+    `million(x)`."""
+    return {
+        "billion": partial(service.format_billion, locale=locale),
+        "million": partial(tracking.money_text, locale=locale),
+    }
 
 
 # the works on the map by phase: (colour, phases, Vietnamese legend label); with the site photos' dots,
@@ -113,7 +130,8 @@ def project_page(
 ) -> HTMLResponse:
     """A project's page: facts, map, money by year and progress."""
     project = service.get_project(db, project_id)
-    money = bars(service.project_money(db, project_id=project_id), label="key")
+    locale = request_locale(request)
+    money = bars(service.project_money(db, project_id=project_id), label="key", locale=locale)
     today = clock.today(settings)
     lists = {
         kind: tracking.project_list(db, kind=kind, project_id=project_id, today=today).items
@@ -127,6 +145,7 @@ def project_page(
         "settlement": tracking.settlement_of(db, project_id=project_id),
         "photos": photos.list_photos(db, project_id=project_id).items,
         **_map_context(settings),
+        **_money(locale),
         "today": today.isoformat(),
         "message": MESSAGES.get(request.query_params.get("msg", ""), ""),
         "error": notice(request),

@@ -14,6 +14,7 @@ from smartcity.health.service.immunisation import (  # noqa: F401
     overdue_children,
     schedule,
     send_reminders,
+    vaccine_names,
 )
 from smartcity.health.service.quarantine import (  # noqa: F401
     acknowledge_alert,
@@ -21,6 +22,7 @@ from smartcity.health.service.quarantine import (  # noqa: F401
     cases_of_user,
     check_in,
     detect_clusters,
+    disease_names,
     epidemic_curve,
     find_missed_checkins,
     open_case,

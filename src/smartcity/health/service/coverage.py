@@ -20,6 +20,8 @@ from smartcity.health.models import FhirResource, WardPopulation
 
 AGE_GROUPS = ("0-5", "6-17", "18-59", "60+")
 POPULATION_FILE = Path(__file__).resolve().parents[1] / "population.json"
+# the source of population.json's figures, shown under the coverage table (English in health.po)
+DEMO_SOURCE = "Số liệu minh hoạ, không phải thống kê chính thức"
 
 
 def age_group(birthdate: date, on: date) -> str:
@@ -50,7 +52,7 @@ def ensure_population(db: Database, rows: list[dict[str, Any]] | None = None) ->
                 "as_of": as_of,
                 "age_group": group,
                 "population": round(total * share),
-                "source": "Số liệu minh hoạ, không phải thống kê chính thức",
+                "source": DEMO_SOURCE,
             }
             for ward, total in data["wards"].items()
             for group, share in data["age_shares"].items()

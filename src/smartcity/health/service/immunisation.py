@@ -70,6 +70,14 @@ def schedule() -> list[Dose]:
     return sorted(doses, key=lambda d: (d.age, d.vaccine, d.dose))
 
 
+def vaccine_names(locale: str = "vi") -> dict[str, str]:
+    """Every programme vaccine's name by code, in English where asked and known."""
+    return {
+        v["code"]: v.get("name_en") or v["name"] if locale == "en" else v["name"]
+        for v in _schedule_data()["vaccines"]
+    }
+
+
 def vaccine_codes() -> dict[str, str]:
     """Code tokens ('system|code') → programme vaccine code (TCMR codes and CVX)."""
     data = _schedule_data()

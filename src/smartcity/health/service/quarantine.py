@@ -29,6 +29,16 @@ NO_CASE = "Không tìm thấy đợt theo dõi cách ly này."
 NO_ALERT = "Không tìm thấy cảnh báo này."
 
 
+def disease_names(health: HealthSettings, locale: str = "vi") -> dict[str, str]:
+    """Every configured disease's name by code, in English where asked and known (a disease configured
+    without "name_en" keeps its Vietnamese name)."""
+    names = {}
+    for code, config in health.quarantine_periods.items():
+        english = config.get("name_en") if locale == "en" else None
+        names[code] = str(english or config.get("name") or code)
+    return names
+
+
 def _period(health: HealthSettings, disease: str, kind: str) -> int:
     config = health.quarantine_periods.get(disease)
     if config is None:
