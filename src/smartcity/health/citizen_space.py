@@ -32,12 +32,11 @@ def my_health(db: Database, actor: Actor, settings: Settings, locale: str) -> Ci
         return None
     _ = get_translations(locale, "health").gettext
     today = clock.today(settings)
-    diseases = settings.section(HealthSettings).quarantine_periods
+    diseases = service.disease_names(settings.section(HealthSettings), locale)
     items = []
     for case in service.cases_of_user(db, actor.user_id):
-        disease = str(diseases.get(case.disease, {}).get("name", ""))
         title = _("Cách ly y tế tại nhà (%(disease)s), đến hết %(end)s") % {
-            "disease": _(disease),
+            "disease": diseases.get(case.disease, case.disease),
             "end": format_date(case.end_date, "dd/MM/yyyy", locale=locale),
         }
         checked = case.last_checkin == today
@@ -67,7 +66,7 @@ def _child_item(birthdate: date, doses: list[DoseStatus], locale: str) -> Citize
         status = _("%(count)s mũi quá hạn") % {"count": len(overdue)}
     elif due:
         status = _("Đến hạn: %(vaccine)s — mũi %(number)s") % {
-            "vaccine": _(due[0].dose.name),
+            "vaccine": service.vaccine_names(locale).get(due[0].dose.vaccine, due[0].dose.name),
             "number": due[0].dose.dose,
         }
     else:
