@@ -251,3 +251,23 @@ def test_a_schools_head_handles_no_reports_and_a_wards_head_does(client, city, l
     assert client.get(f"/api/v1/feedback/reports/{report.code}/contact", headers=ward).status_code == 200
     assert "/can-bo/phan-anh" in _links(("head", report.unit_code))
     assert "/can-bo/phan-anh/tong-dai" in _links(("operator", "TDM-IOC"))
+
+
+def test_the_queue_offers_the_units_that_handle_reports_and_speaks_the_pages_language(
+    client, city, login, report_data
+):
+    accounts_service.upsert_org_units(
+        city,
+        actor=Actor.system("t"),
+        units=[{"code": "TRUONG-TH-THU", "name": "Trường Tiểu học Thử", "kind": "school"}],
+    )
+    service.submit_report(
+        city, actor=CITIZEN, data=report_data(category_code="an-ninh-trat-tu"), secret=SECRET
+    )
+    operator = login("vanhanh1", ("operator", None))
+    page = client.get("/can-bo/phan-anh", headers=operator).text
+    offered = re.findall(r'<option value="([A-Z][^"]*)"', page.split('name="unit"')[1].split("</select>")[0])
+    assert offered and all(code.startswith(("UBND-", "TDM-")) for code in offered)
+    assert "Trường Tiểu học Thử" not in page
+    english = client.get("/can-bo/phan-anh?lang=en", headers=operator).text
+    assert "Security and public order" in english and "An ninh, trật tự" not in english

@@ -455,7 +455,12 @@ def queue(
             status=statuses, unit_codes=chosen, overdue=overdue or None, public_only=False
         ),
     )
-    org_units = accounts_service.list_org_units(get_db(request), on=_today(request))
+    # the units that handle reports (ward committees, departments), not every school and health station
+    org_units = [
+        u
+        for u in accounts_service.list_org_units(get_db(request), on=_today(request))
+        if u.code.startswith(service.STAFF_UNITS)
+    ]
     return render(
         request,
         "feedback/queue.html",
@@ -468,6 +473,7 @@ def queue(
             "units": units,
             "org_units": org_units,
             "status_names": service.STATUS_NAMES,
+            "category_names": _category_names(request),
             "now": utcnow(),
             "is_operator": _is_operator(actor),
             "all_statuses": service.STATUSES,
