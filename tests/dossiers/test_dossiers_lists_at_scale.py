@@ -114,21 +114,25 @@ def test_every_queue_walked_by_cursor_is_its_one_long_page(seeded, settings):
 @pytest.mark.parametrize("filters", [{}, {"deadline": "overdue"}, {"deadline": "within"}, {"queue": True}])
 def test_cursor_pages_walk_the_rows_of_one_long_page(seeded, settings, filters):
     whole = service.list_dossiers(seeded, actor=SYSTEM, settings=settings, limit=500, **filters)
-    assert len(whole.items) > 7 and whole.next_cursor is None
+    assert len(whole.items) >= 5 and whole.next_cursor is None
+    # at least two full pages and a last one, however many rows the day's deadlines leave in the list
+    size = min(7, (len(whole.items) - 1) // 2)
     walked, cursor, pages = [], None, 0
     while True:
         page = service.list_dossiers(
-            seeded, actor=SYSTEM, settings=settings, limit=7, cursor=cursor, **filters
+            seeded, actor=SYSTEM, settings=settings, limit=size, cursor=cursor, **filters
         )
         walked += [item.code for item in page.items]
         pages += 1
         if page.next_cursor is None:
             break
-        assert page.has_next and len(page.items) == 7
+        assert page.has_next and len(page.items) == size
         cursor = page.next_cursor
-    assert walked == [item.code for item in whole.items] and pages == -(-len(walked) // 7)
-    by_offset = service.list_dossiers(seeded, actor=SYSTEM, settings=settings, limit=7, offset=7, **filters)
-    assert [item.code for item in by_offset.items] == walked[7:14]  # old page links still work
+    assert walked == [item.code for item in whole.items] and pages == -(-len(walked) // size) >= 3
+    by_offset = service.list_dossiers(
+        seeded, actor=SYSTEM, settings=settings, limit=size, offset=size, **filters
+    )
+    assert [item.code for item in by_offset.items] == walked[size : 2 * size]  # old page links still work
 
 
 def test_a_cursor_of_another_list_or_a_broken_one_is_refused(seeded, settings):
