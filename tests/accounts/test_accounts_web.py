@@ -217,3 +217,5 @@ def test_a_schools_head_reads_as_its_principal(client, db, make_user):
     assert "Hiệu trưởng" in page and "Trưởng phòng, đơn vị" not in page
     assert "Principal" in client.get("/can-bo?lang=en", headers=HTML).text
     assert service.role_name("head") == "Trưởng phòng, đơn vị"  # a ward's or a department's head
+    assert service.role_name("specialist", unit_kind="school") == "Giáo viên"
+    assert service.role_name("specialist") == "Chuyên viên"

@@ -105,6 +105,7 @@ NOTICES = (
         title_vi="Đường dây nóng 1022 tiếp nhận phản ánh 24/7",
         title_en="Hotline 1022 takes reports 24/7",
         summary_vi="Gọi 1022 (từ di động: 0274.1022), nhắn Zalo, dùng ứng dụng hoặc gửi phản ánh trên cổng.",
+        summary_en="Call 1022 (0274.1022 from a mobile), write on Zalo, use the app or report on the portal.",
         body_vi=(
             "Từ ngày 24/11/2019, đường dây nóng 1022 là đầu mối duy nhất tiếp nhận câu hỏi, khiếu nại và "
             "phản ánh khẩn của người dân, 24/7. Có thể gửi phản ánh kèm ảnh và vị trí ngay trên "

@@ -49,6 +49,8 @@ ROLE_NAMES: dict[str, tuple[str, str]] = {
 # a school is its principal, not "Trưởng phòng, đơn vị".
 ROLE_NAMES_BY_UNIT_KIND: dict[tuple[str, str], tuple[str, str]] = {
     ("head", "school"): ("Hiệu trưởng", "Principal"),
+    ("specialist", "school"): ("Giáo viên", "Teacher"),
+    ("clerk", "school"): ("Kế toán, văn thư", "Accountant, clerk"),
 }
 STAFF_ROLES = frozenset(ROLE_SLUGS) - {"citizen"}
 ROLE_ORDER = {slug: index for index, slug in enumerate(ROLE_SLUGS)}
