@@ -10,7 +10,7 @@ from lxml import html
 from smartcity.core.db import utcnow
 from smartcity.ioc import service
 from smartcity.ioc.schemas import EventIn
-from smartcity.ioc.service import alerts
+from smartcity.ioc.service import public_alerts as alerts
 from tests.ioc.conftest import SYSTEM
 
 PLACES = {  # far enough apart that no two incidents merge

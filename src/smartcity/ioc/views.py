@@ -30,7 +30,7 @@ from smartcity.ioc.catalogue import (
 )
 from smartcity.ioc.live import hub
 from smartcity.ioc.schemas import EventIn
-from smartcity.ioc.service import alerts as cap_alerts
+from smartcity.ioc.service import public_alerts as alert_page
 from smartcity.ioc.service import reports
 from smartcity.web.deps import (
     ActorDep,
@@ -446,8 +446,8 @@ def report(
 def public_alerts(request: Request, db: DbDep, settings: SettingsDep, page: int = 1) -> Response:
     """Public alerts on the portal in the page's language: those in effect now, in full, then a page of
     the recent past; each one its incident's latest message, with its signed CAP XML, and the feed."""
-    listing = cap_alerts.public_alerts(db, settings=settings, language=request_locale(request), page=page)
-    return render(request, "ioc/alerts.html", {"alerts": listing, "past_days": cap_alerts.PAST_DAYS})
+    listing = alert_page.public_alerts(db, settings=settings, language=request_locale(request), page=page)
+    return render(request, "ioc/alerts.html", {"alerts": listing, "past_days": alert_page.PAST_DAYS})
 
 
 @router.get("/cap/alerts.atom")
