@@ -75,7 +75,7 @@ def devices_page(
     where = service.DeviceFilter(type=type or None, status=status or None, q=q or None)
     items, total = service.list_devices(db, where=where, limit=PAGE_SIZE, offset=max(offset, 0))
     health = service.device_health(db, device_ids=[d.id for d in items])
-    open_alarms = {a.device_id for a in service.list_alarms(db, state="open", limit=500)[0]}
+    open_alarms = service.alarmed_device_ids(db)
     return render(
         request,
         "iot/devices.html",
@@ -106,7 +106,7 @@ def devices_map(
     """Every located device the list's filter matches (not only the listed page), for the page's map."""
     db = get_db(request)
     where = service.DeviceFilter(type=type or None, status=status or None, q=q or None)
-    alarmed = {a.device_id for a in service.list_alarms(db, state="open", limit=5000)[0]}
+    alarmed = service.alarmed_device_ids(db)
     features = [
         {
             "type": "Feature",

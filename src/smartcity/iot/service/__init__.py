@@ -44,6 +44,7 @@ from smartcity.iot.service.registry import (  # noqa: F401
 )
 from smartcity.iot.service.rules_and_alarms import (  # noqa: F401
     acknowledge_alarm,
+    alarmed_device_ids,
     clear_alarm,
     create_rule,
     import_rules,

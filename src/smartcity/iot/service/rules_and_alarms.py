@@ -126,6 +126,12 @@ def open_alarm_ids(db: Database, alarm_ids: Collection[int]) -> set[int]:
         return set(s.scalars(query))
 
 
+def alarmed_device_ids(db: Database) -> set[str]:
+    """The devices with an open alarm (active or acknowledged), however many there are."""
+    with db.session() as s:
+        return set(s.scalars(select(Alarm.device_id).where(Alarm.open_key.is_not(None)).distinct()))
+
+
 def acknowledge_alarm(db: Database, *, actor: Actor, alarm_id: int) -> Alarm:
     """An operator takes note of an active alarm (it stays open until cleared)."""
     with UnitOfWork(db, actor) as uow:
