@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -22,7 +21,7 @@ from smartcity.core.i18n import get_translations
 from smartcity.core.security import Actor
 from smartcity.feedback import service
 from smartcity.feedback.api import run_action
-from smartcity.feedback.config import get_feedback_settings
+from smartcity.feedback.config import FeedbackSettings, get_feedback_settings
 from smartcity.feedback.schemas import ActionInput, ReportCreate
 from smartcity.web.deps import ActorDep, PageUserDep, get_db, get_settings, login_redirect, scoped_link
 from smartcity.web.forms import refusal_messages, refusal_sentence
@@ -232,12 +231,11 @@ async def submit_report(request: Request, actor: ActorDep) -> Response:
     )
 
 
-def _may_reopen(report: Any, reopen_days: int) -> bool:
+def _may_reopen(report: Any, settings: FeedbackSettings) -> bool:
     """Whether the reporter may still reopen the report: resolved or closed, within the reopening period."""
     if report.status not in ("resolved", "closed") or report.resolved_at is None:
         return False
-    resolved = report.resolved_at if report.resolved_at.tzinfo else report.resolved_at.replace(tzinfo=UTC)
-    return utcnow() <= resolved + timedelta(days=reopen_days)
+    return utcnow() <= service.reopen_deadline(report.resolved_at, settings)
 
 
 def _report_page(
@@ -266,7 +264,7 @@ def _report_page(
             "action_names": service.ACTION_NAMES,
             "channel_names": service.CHANNEL_NAMES,
             "reopen_days": settings.reopen_days,
-            "may_reopen": _may_reopen(report, settings.reopen_days),
+            "may_reopen": _may_reopen(report, settings),
             "message": message,
             "error": error,
         },

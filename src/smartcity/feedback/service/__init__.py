@@ -43,6 +43,7 @@ from smartcity.feedback.service.lifecycle import (  # noqa: F401
     rate_report,
     read_contact,
     reject_report,
+    reopen_deadline,
     reopen_report,
     reports_by_phone,
     resolve_report,

@@ -263,6 +263,11 @@ def reject_report(
         return _finish(uow, report, at)
 
 
+def reopen_deadline(resolved_at: datetime, settings: FeedbackSettings) -> datetime:
+    """Until when the reporter may reopen a report resolved at `resolved_at` (closed since or not)."""
+    return resolved_at + timedelta(days=settings.reopen_days)
+
+
 def reopen_report(
     db: Database,
     *,
@@ -283,8 +288,7 @@ def reopen_report(
         if not (_is_reporter(actor, report, reporter_key) or any(actor.has_role(r) for r in DISPATCH_ROLES)):
             raise Forbidden("Chỉ người gửi phản ánh mới mở lại được phản ánh này.")
         _check_transition(report, "reopen")
-        resolved_at = report.resolved_at or report.status_changed_at
-        if at > resolved_at + timedelta(days=settings.reopen_days):
+        if at > reopen_deadline(report.resolved_at or report.status_changed_at, settings):
             raise Conflict(
                 f"Phản ánh chỉ mở lại được trong {settings.reopen_days} ngày kể từ khi có kết quả xử lý."
             )
