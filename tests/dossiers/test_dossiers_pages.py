@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import html
+import io
 import re
 
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 
 from tests.dossiers.dossier_fixtures import PASSWORD, PDF, PNG
 
@@ -216,7 +218,7 @@ def test_an_empty_lookup_asks_for_both_fields(client):
 
 
 def test_statistics_tell_a_unit_of_before_the_reorganisation_by_its_last_day(db, people):
-    from smartcity.dossiers.views import _group_names
+    from smartcity.dossiers.statistics_views import _group_names
 
     names = list(_group_names(db, "unit", []).values())
     ended = [name for name in names if name.endswith("(đến 30/06/2025)")]
@@ -262,6 +264,9 @@ def test_a_wards_head_and_the_citys_staff_keep_the_statistics_and_the_queue(app,
 
     ward_head, _ = _login(app, "whead")
     assert ward_head.get("/can-bo/thong-ke").status_code == 200
+    sheet = ward_head.get("/can-bo/thong-ke?by=field&xlsx=true")
+    title = next(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))[0]  # type: ignore[union-attr]
+    assert title == "Thống kê hồ sơ theo lĩnh vực"  # in words, not the query's "field"
     assert ward_head.get("/can-bo/ho-so").status_code == 200
     home = ward_head.get("/can-bo").text
     assert 'href="/can-bo/thong-ke"' in home and 'href="/can-bo/ho-so"' in home

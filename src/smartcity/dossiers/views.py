@@ -20,10 +20,11 @@ from smartcity.core import clock
 from smartcity.core.errors import AppError, BadRequest, TooManyRequests, ValidationFailed
 from smartcity.core.i18n import get_translations
 from smartcity.core.security import Actor
-from smartcity.dossiers import payments, ratings, service, signed_results, stats
+from smartcity.dossiers import payments, ratings, service, signed_results, statistics_views
 from smartcity.dossiers.forms import coerce, fields_of
 from smartcity.dossiers.schemas import ApplicantIn, DossierCreate
 from smartcity.dossiers.states import DONE, RETURNED, STATE_NAMES
+from smartcity.dossiers.statistics_views import STATISTICS_ROLES
 from smartcity.dossiers.workflow import FIXED_RULES, steps_of
 from smartcity.procedures import service as procedures
 from smartcity.web.deps import PageUserDep, get_db, get_settings, require_page_role, scoped_link
@@ -31,6 +32,7 @@ from smartcity.web.forms import fixable_by_the_user, notice, redirect_with_notic
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
+router.include_router(statistics_views.router)
 PUBLIC_LINKS = (
     {"label": "Tra cứu hồ sơ", "href": "/tra-cuu"},
     {"label": "Hồ sơ của tôi", "href": "/ho-so", "place": "personal"},
@@ -41,7 +43,6 @@ STAFF_LINKS = (
     ),
     scoped_link("Thống kê hồ sơ", "/can-bo/thong-ke", ("head", "leader", "operator"), service.STAFF_UNITS),
 )
-STATISTICS_ROLES = ("head", "leader", "operator", "admin")
 # The queues and the statistics are the work of the units that handle dossiers (service.STAFF_UNITS): a
 # school's head holds a role, but no dossier of the city's, and must not read the city's figures.
 StaffPage = Annotated[
@@ -49,10 +50,6 @@ StaffPage = Annotated[
     Depends(
         require_page_role(*service.STAFF_ROLES, units=service.STAFF_UNITS, refusal=service.STAFF_REFUSAL)
     ),
-]
-OversightPage = Annotated[
-    Actor,
-    Depends(require_page_role(*STATISTICS_ROLES, units=service.STAFF_UNITS, refusal=service.STAFF_REFUSAL)),
 ]
 
 
@@ -548,56 +545,3 @@ async def lookup(request: Request) -> HTMLResponse:
             status_code=404,
         )
     return render(request, "dossiers/lookup.html", {"code": code, "result": result, "error": None})
-
-
-@router.get("/can-bo/thong-ke", response_class=HTMLResponse)
-def statistics_page(
-    request: Request,
-    actor: OversightPage,
-    by: Annotated[str, Query(pattern="^(procedure|field|unit|month|all)$")] = "field",
-    xlsx: Annotated[bool, Query()] = False,
-) -> Response:
-    """Statistics by procedure, field, unit or month; the same as XLSX."""
-    rows = stats.statistics(get_db(request), settings=get_settings(request), by=by)
-    if xlsx:
-        body = stats.statistics_xlsx(rows, title=f"Thống kê hồ sơ theo {by}")
-        return Response(
-            body,
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="thong-ke-{by}.xlsx"'},
-        )
-    return render(
-        request,
-        "dossiers/stats.html",
-        {
-            "rows": rows,
-            "by": by,
-            "headers": stats.HEADERS_VI,
-            "names": _group_names(get_db(request), by, [str(row["key"]) for row in rows]),
-            "satisfaction": ratings.summary(get_db(request), by="unit"),
-            "unit_names": _group_names(get_db(request), "unit", []),
-        },
-    )
-
-
-def _unit_name_with_end(unit: Any) -> str:
-    return f"{unit.name} (đến {unit.valid_to.strftime('%d/%m/%Y')})" if unit.valid_to else unit.name
-
-
-def _group_names(db: Any, by: str, keys: list[str]) -> dict[str, str]:
-    """The statistics' groups as people name them: units, fields and procedures by name, months as MM/YYYY."""
-    if by == "unit":  # a unit of before the reorganisation says so: two wards may share a name
-        return {unit.code: _unit_name_with_end(unit) for unit in accounts.list_org_units(db)}
-    if by == "field":
-        return {str(f["code"]): str(f["name"]) for f in procedures.list_fields(db)}
-    if by == "month":
-        return {key: f"{key[5:7]}/{key[:4]}" for key in keys if len(key) == 7}
-    if by == "all":
-        return {key: "Tất cả" for key in keys}
-    names = {}
-    for key in keys:
-        try:
-            names[key] = procedures.get_procedure(db, key).name
-        except AppError:
-            continue
-    return names
