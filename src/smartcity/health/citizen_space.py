@@ -42,7 +42,7 @@ def my_health(db: Database, actor: Actor, settings: Settings, locale: str) -> Ci
         checked = case.last_checkin == today
         status = _("Hôm nay đã khai báo") if checked else _("Hôm nay chưa khai báo y tế")
         items.append(CitizenItem(title=title, url="/suc-khoe#checkin", status=status))
-    for child in children(db, today, patient_ids=kids):
+    for child in children(db, today, patient_ids=kids) if kids else []:
         items.append(
             _child_item(child.birthdate, child_schedule(child.birthdate, child.given, today), locale)
         )

@@ -85,8 +85,10 @@ def public_links() -> list[dict[str, str]]:
 PLACES = ("main", "city", "personal")
 
 
+@lru_cache(maxsize=1)
 def links_by_place() -> dict[str, list[dict[str, str]]]:
-    """The public links grouped by their place, in PLACES' order (a link names none: the header's menu)."""
+    """The public links grouped by their place, in PLACES' order (a link names none: the header's menu);
+    worked out once, like `public_links`, not on every page."""
     grouped: dict[str, list[dict[str, str]]] = {place: [] for place in PLACES}
     for link in public_links():
         grouped[link.get("place", "main")].append(link)
