@@ -78,7 +78,7 @@ def test_alerts_in_effect_come_first_in_full_and_the_past_after(client, pki, set
     assert in_effect.startswith("Đang có hiệu lực (2)")
     assert "Cháy nổ: Cháy kho hàng đường Yersin" in in_effect
     assert "Tránh khu vực, làm theo hướng dẫn của lực lượng chức năng." in in_effect  # the instruction
-    assert "Bán kính 0.3 km quanh hiện trường" in in_effect  # the area
+    assert "Bán kính 300 m quanh hiện trường" in in_effect  # the area, as people say it
     assert "Cháy kho hàng đường Yersin: lực lượng chức năng đang xử lý." in in_effect  # the description
     assert "Đặc biệt nghiêm trọng" in in_effect and "Cần hành động ngay" in in_effect
     # the most severe first, though the accident's update is newer
@@ -114,7 +114,7 @@ def test_the_english_page_reads_the_english_info(client, pki, settings):
     assert in_effect.startswith("In effect now (2)")
     assert "Fire (extreme)" in in_effect and "Update: Traffic accident" in in_effect
     assert "Avoid the area and follow the instructions of the authorities." in in_effect
-    assert "0.3 km around the scene" in in_effect
+    assert "300 m around the scene" in in_effect
     assert "Extreme" in in_effect and "Severe" in in_effect and "Act now" in in_effect
     assert "Thu Dau Mot Intelligent Operations Centre" in in_effect
     assert "Flooding (severe)" in past and "All clear: Road damage" in past and "Cancelled" in past

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from babel.numbers import format_decimal
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
@@ -209,16 +210,22 @@ def _headline(incident: Incident, msg_type: str, vi: bool) -> str:
     return f"{name}: {incident.title}" if vi else f"{name} ({SEVERITIES[incident.severity][1].lower()})"
 
 
+def _distance(metres: float, locale: str) -> str:
+    """A radius as people say it: "300 m" under a kilometre, else "1,5 km" (Vietnamese) or "1.5 km"."""
+    if metres < 1000:
+        return f"{round(metres)} m"
+    return f"{format_decimal(round(metres / 1000, 1), locale=locale)} km"
+
+
 def _area(info: etree._Element, incident: Incident, ward_name: str | None, vi: bool) -> None:
     area = _sub(info, "area")
     where = ward_name or ("Thủ Dầu Một" if vi else "Thu Dau Mot")
     radius_km = incident.radius_m / 1000
+    distance = _distance(incident.radius_m, "vi" if vi else "en")
     _sub(
         area,
         "areaDesc",
-        f"Bán kính {radius_km:g} km quanh hiện trường, {where}"
-        if vi
-        else f"{radius_km:g} km around the scene, {where}",
+        f"Bán kính {distance} quanh hiện trường, {where}" if vi else f"{distance} around the scene, {where}",
     )
     if incident.lon is None or incident.lat is None:
         return
