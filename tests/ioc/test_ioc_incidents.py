@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from smartcity.core import clock
 from smartcity.core.errors import Conflict, ValidationFailed
+from smartcity.core.outbox import OutboxMessage
 from smartcity.ioc import service
 from smartcity.ioc.schemas import EventIn
 from smartcity.iot import schemas as iot_schemas
@@ -146,3 +148,16 @@ def test_the_playbook_switches_the_streets_lights_to_full_through_the_iot_servic
     done = next(s for s in service.get_incident(city, code=incident.code).steps if s.id == notification.id)
     assert done.done_at is not None and "Nhân viên vận hành IOC" in done.outcome
     assert "role:" not in done.outcome and "operator" not in done.outcome
+
+
+def test_a_playbooks_notice_to_a_role_reaches_the_centres_staff_not_every_holder_in_the_city(city, settings):
+    incident, _ = service.receive_event(city, actor=SYSTEM, settings=settings, data=accident(radius_m=200))
+    service.run_due_steps(city, settings=settings, now=incident.opened_at + timedelta(minutes=6))
+    with city.session() as s:
+        due = OutboxMessage.event_type.like("%PlaybookNotificationDue")
+        payloads = [m.payload for m in s.scalars(select(OutboxMessage).where(due))]
+    recipients = {r for p in payloads if p["code"] == incident.code for r in p["recipients"]}
+    assert recipients and all(r.startswith("role:") for r in recipients)
+    assert recipients == {
+        service.staff_address(r.removeprefix("role:").partition("@")[0]) for r in recipients
+    }

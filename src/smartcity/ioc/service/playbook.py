@@ -149,6 +149,15 @@ def staff_address(role: str) -> str:
     return f"role:{role}@{' '.join(STAFF_UNITS)}"
 
 
+def _centre_scoped(recipient: str) -> str:
+    """A playbook's bare role address ("role:head") as the centre's own staff holding it, so a school's or
+    health station's head is not sent the city's incidents; other addresses as they are."""
+    kind, _, value = recipient.partition(":")
+    if kind == "role" and "@" not in value:
+        return staff_address(value)
+    return recipient
+
+
 def _recipient_words(db: Database, recipient: str) -> str:
     """A recipient address as a person reads it: a role by its Vietnamese name, a user by full name,
     an e-mail address or phone number as it is."""
@@ -175,7 +184,9 @@ def _run_step(db: Database, settings: Settings, step_id: int, now: datetime) -> 
         if row is None or row.done_at is not None:
             return
         if step.kind == "notification":
-            recipients = tuple(step.action.get("recipients", [staff_address(step.role)]))
+            recipients = tuple(
+                _centre_scoped(r) for r in step.action.get("recipients", [staff_address(step.role)])
+            )
             outcome = "Đã gửi thông báo tới: " + "; ".join(_recipient_words(db, r) for r in recipients)
             uow.publish(
                 PlaybookNotificationDue(
