@@ -214,3 +214,13 @@ def test_the_map_shows_every_device_the_filter_matches_not_only_the_listed_page(
     assert {f["properties"]["id"]: f["properties"]["alarm"] for f in everything}["WC-1"] is True
     act_as(CITIZEN)
     assert client.get("/can-bo/thiet-bi/ban-do.geojson").status_code == 403
+
+
+def test_device_page_names_why_messages_were_refused_in_words(client, act_as, add_device, db):
+    add_device("SL-1")
+    service.ingest(db, envelopes=[Envelope(message("m1", {"dimLevel": 400}), device_id="SL-1")])
+    act_as(OPERATOR)
+    page = client.get("/can-bo/thiet-bi/SL-1").text
+    assert "Giá trị ngoài phạm vi cho phép (số tin: 1)" in page and "invalid_value" not in page
+    english = client.get("/can-bo/thiet-bi/SL-1?lang=en").text
+    assert "Value out of the allowed range (messages: 1)" in english

@@ -34,6 +34,16 @@ COMMAND_STATUSES = {
     "failed": "thất bại",
     "timed_out": "quá hạn, không có phản hồi",
 }
+# Why ingestion refused a message (iot.pipeline's reasons).
+REJECTION_REASONS = {
+    "malformed": "Tin sai định dạng",
+    "unknown_device": "Thiết bị chưa đăng ký",
+    "decommissioned": "Thiết bị đã thu hồi",
+    "wrong_type": "Sai loại thiết bị",
+    "unknown_key": "Thông số không có trong loại thiết bị",
+    "invalid_value": "Giá trị ngoài phạm vi cho phép",
+    "future_timestamp": "Thời điểm đo ở tương lai",
+}
 # Enum values of the built-in types, by value (one meaning each across the types).
 VALUE_NAMES = {
     "on": "Bật",
