@@ -281,3 +281,20 @@ def test_a_wards_head_and_the_citys_staff_keep_the_statistics_and_the_queue(app,
             "/api/v1/dossiers/statistics", headers={"Authorization": f"Bearer {token}"}
         )
         assert answer.status_code == 200, username
+
+
+def test_staff_page_counts_the_dossiers_waiting_for_the_clerk(app, db, settings, people):
+    clerk, _token = _login(app, "wclerk")
+    assert "Không có việc nào đang chờ bạn." in clerk.get("/can-bo").text
+    citizen, token = _login(app, "citizen1")
+    done = citizen.post(
+        "/ho-so/nop/TDM-QLDT-001", data={**FORM, "csrf_token": token}, files=FILES, follow_redirects=False
+    )
+    assert done.status_code == 303
+    work = clerk.get("/can-bo").text.split('id="work"')[1].split("</section>")[0]
+    waiting = r'href="/can-bo/ho-so">\s*<strong class="work-count">1</strong> Hồ sơ chờ bạn xử lý'
+    assert re.search(waiting, work)
+    assert "quá hạn" not in work  # nothing is late yet
+    english = clerk.get("/can-bo?lang=en").text
+    assert "Work waiting" in english and "Dossiers awaiting you" in english
+    assert "Việc cần làm" not in citizen.get("/can-bo").text  # a citizen's account page has no work list

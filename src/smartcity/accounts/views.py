@@ -250,6 +250,7 @@ def staff(request: Request, db: Annotated[Database, Depends(get_db)]) -> Respons
             "person": view,
             "assignments": assignments,
             "links": staff_links(view.actor),
+            "work": work_waiting(db, view.actor, get_settings(request)) if view.is_staff else [],
         },
     )
 
@@ -274,6 +275,19 @@ def staff_links(actor: Any) -> list[dict[str, Any]]:
         if domain != "accounts":
             offered.extend(link for link in links if isinstance(link, dict) and "href" in link)
     return [link for link in offered if _may_use(actor, link)]
+
+
+def work_waiting(db: Database, actor: Any, settings: Any) -> list[dict[str, Any]]:
+    """The work waiting for this person: every domain's `worklist.WORKLIST` (see `web.deps.work_item`) the
+    actor may open, with how many items wait; those with none are left out, late work first."""
+    waiting = []
+    for _domain, items in collect("worklist", "WORKLIST"):
+        for item in items:
+            if _may_use(actor, item):
+                count = item["count"](db, actor, settings)
+                if count:
+                    waiting.append({**item, "count": count})
+    return sorted(waiting, key=lambda item: not item["urgent"])
 
 
 def _may_use(actor: Any, link: dict[str, Any]) -> bool:

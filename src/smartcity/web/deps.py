@@ -258,6 +258,22 @@ def scoped_link(label: str, href: str, roles: Iterable[str], units: Iterable[str
     return {"label": label, "href": href, "roles": tuple(roles), "units": (*units, None)}
 
 
+def work_item(
+    label: str,
+    href: str,
+    roles: Iterable[str],
+    units: Iterable[str] | None,
+    count: Callable[[Database, Actor, Settings], int],
+    *,
+    urgent: bool = False,
+) -> dict[str, Any]:
+    """Work waiting on the staff page ("Việc cần làm"): a link (scoped to `units`, or to the roles alone when
+    None) whose `count` says how many items wait for the person, shown only when some do; `urgent` marks
+    late work."""
+    link = scoped_link(label, href, roles, units) if units is not None else {"label": label, "href": href}
+    return {**link, "roles": tuple(roles), "count": count, "urgent": urgent}
+
+
 DbDep = Annotated[Database, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ActorDep = Annotated[Actor, Depends(current_actor)]
