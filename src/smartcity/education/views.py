@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from smartcity.core import clock
 from smartcity.core.errors import Forbidden, ValidationFailed
+from smartcity.core.i18n import get_translations
 from smartcity.core.pages import PageParams
 from smartcity.education import asset_views, family_views, labels, service
 from smartcity.education.api import read_xlsx
@@ -403,10 +404,9 @@ async def import_file(
             {"school": school, "errors": refusal_messages(exc), "done": ""},
             status_code=422,
         )
-    what = "học sinh" if loai == "hoc-sinh" else "tài sản"
-    return _page(
-        request, "import.html", {"school": school, "errors": [], "done": f"Đã nhập {rows} dòng {what}."}
-    )
+    _ = get_translations(request_locale(request), "education").gettext
+    done = _("Đã nhập %(rows)s dòng học sinh.") if loai == "hoc-sinh" else _("Đã nhập %(rows)s dòng tài sản.")
+    return _page(request, "import.html", {"school": school, "errors": [], "done": done % {"rows": rows}})
 
 
 # ------------------------------------------------------------------------------------------ parents
