@@ -42,6 +42,7 @@ def names(locale: str) -> dict[str, Any]:
         "fee_names": labels.fee_type_names(locale),
         "category_names": labels.category_names(locale),
         "sex_names": labels.sex_names(locale),
+        "subject_names": labels.subject_names(locale),
     }
 
 
