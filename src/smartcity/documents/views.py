@@ -44,7 +44,7 @@ STAFF_LINKS = (
 STATE_NAMES = {
     "draft": "Dự thảo",
     "submitted": "Chờ duyệt",
-    "returned": "Trả lại",
+    "returned": "Bị trả lại",
     "approved": "Chờ ký",
     "signed": "Đã ký, chờ ban hành",
     "issued": "Đã ban hành",
@@ -290,6 +290,8 @@ def _document_page(
     db = get_db(request)
     doc = service.get_document(db, actor=actor, document_id=document_id)
     deliveries = exchange.deliveries(db, document_id=document_id)
+    office = accounts.get_org_unit(db, doc.office_code)
+    locale = request_locale(request)
     pdf = (
         service.document_pdf(db, actor=actor, document_id=document_id)
         if doc.state in ("signed", "issued")
@@ -301,6 +303,8 @@ def _document_page(
         {
             "doc": doc,
             **names(request),
+            # as printed in Vietnamese; in English the office's English name where it has one
+            "office_name": _unit_name(office, locale) if office and locale == "en" else doc.organisation_name,
             "history": service.history(db, actor=actor, document_id=document_id),
             "deliveries": deliveries,
             "report": _verification(request, pdf),
