@@ -263,6 +263,7 @@ def test_levels_grades_fees_and_categories_are_named_in_the_pages_language(demo,
     assert "Grade 3 ·" in client.get(f"/can-bo/giao-duc/lop/{class_id}?lang=en").text
     fees = client.get(f"/can-bo/giao-duc/truong/{SCHOOL}/hoc-phi?lang=en").text
     assert "<td>Tuition</td><td>Primary</td>" in fees and "<td>Học phí</td>" not in fees
+    assert "Illustrative amount" in fees and "Mức minh họa" not in fees  # the rates' notes
     assert "<td>Học phí</td><td>Tiểu học</td>" in client.get(f"/can-bo/giao-duc/truong/{SCHOOL}/hoc-phi").text
     student = re.search(
         r'href="/can-bo/giao-duc/hoc-sinh/(HS\d+)"', client.get(f"/can-bo/giao-duc/lop/{class_id}").text
