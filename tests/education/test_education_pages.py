@@ -264,12 +264,15 @@ def test_levels_grades_fees_and_categories_are_named_in_the_pages_language(demo,
     fees = client.get(f"/can-bo/giao-duc/truong/{SCHOOL}/hoc-phi?lang=en").text
     assert "<td>Tuition</td><td>Primary</td>" in fees and "<td>Học phí</td>" not in fees
     assert "Illustrative amount" in fees and "Mức minh họa" not in fees  # the rates' notes
-    assert "<td>Học phí</td><td>Tiểu học</td>" in client.get(f"/can-bo/giao-duc/truong/{SCHOOL}/hoc-phi").text
+    assert (
+        "<td>Học phí</td><td>Tiểu học</td>"
+        in client.get(f"/can-bo/giao-duc/truong/{SCHOOL}/hoc-phi?lang=vi").text
+    )
     student = re.search(
         r'href="/can-bo/giao-duc/hoc-sinh/(HS\d+)"', client.get(f"/can-bo/giao-duc/lop/{class_id}").text
     )
     page = client.get(f"/can-bo/giao-duc/hoc-sinh/{student.group(1)}?lang=en").text
-    assert "Child of a poor household" in page and "thuộc hộ nghèo" not in page
+    assert ">Child of a poor household</option>" in page and "Trẻ em, học sinh thuộc hộ nghèo" not in page
     assert re.search(r"· (Male|Female) ·", page)
     _sign_in(client, "giaoduc")
     department = client.get("/can-bo/giao-duc?lang=en").text
