@@ -320,3 +320,27 @@ def test_a_schools_head_keeps_no_register_and_a_wards_head_does(db, settings, ap
     assert ward_head.get("/can-bo/van-ban/so/outgoing").status_code == 200
     home = ward_head.get("/can-bo").text
     assert 'href="/can-bo/van-ban"' in home and 'href="/can-bo/van-ban/so/incoming"' in home
+
+
+def test_kinds_urgency_and_secrecy_are_named_in_the_pages_language(db, settings, app) -> None:  # type: ignore[no-untyped-def]
+    office = setup_office(db, settings)
+    doc = service.create_draft(
+        db, actor=office.specialist, data=draft_data(type_code="TTr", urgency="Khẩn", secrecy="Mật")
+    )
+    author, _token = _login(app, "chuyenvien")
+    vietnamese = author.get(f"/can-bo/van-ban/{doc.id}?lang=vi").text
+    assert "<h1>Tờ trình</h1>" in vietnamese and "<td>Khẩn, Mật</td>" in vietnamese
+    assert "<td>Tờ trình</td>" in author.get("/can-bo/van-ban").text
+    english = author.get(f"/can-bo/van-ban/{doc.id}?lang=en").text
+    assert "<h1>Submission</h1>" in english and "<td>Urgent, Confidential</td>" in english
+    assert "Tờ trình" not in english and "Khẩn" not in english
+    assert "Ủy ban nhân dân phường" not in english  # the issuing office by its English name
+    assert "Ủy ban nhân dân phường" in vietnamese
+    listed = author.get("/can-bo/van-ban").text  # the cookie keeps English
+    assert "<td>Submission</td>" in listed and "Tờ trình" not in listed
+    form = author.get("/can-bo/van-ban/moi").text
+    assert ">Official letter</option>" in form and ">Decision (individual) (QĐ)</option>" in form
+    assert ">Very urgent</option>" in form and ">Top secret</option>" in form and ">Normal</option>" in form
+    assert "Công văn" not in form and "Thượng khẩn<" not in form and 'placeholder="10 years"' in form
+    back = author.get("/can-bo/van-ban/moi?lang=vi").text
+    assert ">Công văn</option>" in back and ">Thượng khẩn</option>" in back and ">Thường</option>" in back

@@ -250,3 +250,32 @@ def test_pages_in_english(demo, client):
     _sign_in(client, "giaoduc")
     html = client.get("/can-bo/giao-duc?lang=en").text
     assert "Education: the city" in html and "Collection rate" in html and "Tỷ lệ thu" not in html
+
+
+def test_levels_grades_fees_and_categories_are_named_in_the_pages_language(demo, client):
+    _sign_in(client, "ketoan.phuhoa1")
+    home = client.get(f"/can-bo/giao-duc/truong/{SCHOOL}?lang=vi").text
+    assert "Tiểu học ·" in home and "<td>Khối 3</td>" in home
+    english = client.get(f"/can-bo/giao-duc/truong/{SCHOOL}?lang=en").text
+    assert "Primary ·" in english and "<td>Grade 3</td>" in english
+    assert "Tiểu học ·" not in english and "Khối 3" not in english  # the school keeps its name
+    class_id = re.search(r'href="/can-bo/giao-duc/lop/(\d+)">3A2<', english).group(1)
+    assert "Grade 3 ·" in client.get(f"/can-bo/giao-duc/lop/{class_id}?lang=en").text
+    fees = client.get(f"/can-bo/giao-duc/truong/{SCHOOL}/hoc-phi?lang=en").text
+    assert "<td>Tuition</td><td>Primary</td>" in fees and "<td>Học phí</td>" not in fees
+    assert "Illustrative amount" in fees and "Mức minh họa" not in fees  # the rates' notes
+    assert (
+        "<td>Học phí</td><td>Tiểu học</td>"
+        in client.get(f"/can-bo/giao-duc/truong/{SCHOOL}/hoc-phi?lang=vi").text
+    )
+    student = re.search(
+        r'href="/can-bo/giao-duc/hoc-sinh/(HS\d+)"', client.get(f"/can-bo/giao-duc/lop/{class_id}").text
+    )
+    page = client.get(f"/can-bo/giao-duc/hoc-sinh/{student.group(1)}?lang=en").text
+    assert ">Child of a poor household</option>" in page and "Trẻ em, học sinh thuộc hộ nghèo" not in page
+    assert re.search(r"· (Male|Female) ·", page)
+    _sign_in(client, "giaoduc")
+    department = client.get("/can-bo/giao-duc?lang=en").text
+    assert "<td>Lower secondary</td>" in department and "Trung học cơ sở" not in department
+    assert '"level_name": "Preschool"' in department  # the map's popups
+    assert "<td>Trung học cơ sở</td>" in client.get("/can-bo/giao-duc?lang=vi").text

@@ -8,11 +8,12 @@ from starlette.concurrency import run_in_threadpool
 
 from smartcity.core.errors import AppError
 from smartcity.core.security import Actor
-from smartcity.documents import exchange, kinds
+from smartcity.documents import exchange
 from smartcity.documents.views_common import (
     StaffPage,
     _problem,
     _verification,
+    names,
 )
 from smartcity.web.deps import get_db
 from smartcity.web.responses import pdf_response
@@ -38,7 +39,7 @@ def _incoming_page(
         "documents/incoming.html",
         {
             "doc": received,
-            "kind": kinds.document_types().get(received.type_code),
+            **names(request),
             "report": _verification(request, pdf),
             "attachment_rows": [
                 {

@@ -19,12 +19,13 @@ from smartcity.core.sheets import XLSX_MEDIA_TYPE, xlsx
 from smartcity.documents import agency_views, attachments, exchange, incoming_views, kinds, service
 from smartcity.documents.api import signing_with
 from smartcity.documents.config import get_documents_settings
-from smartcity.documents.schemas import SECRECIES, URGENCIES, DocumentCreate
+from smartcity.documents.schemas import DocumentCreate
 from smartcity.documents.views_common import (
     STAFF,
     StaffPage,
     _problem,
     _verification,
+    names,
 )
 from smartcity.web.deps import get_db, scoped_link
 from smartcity.web.responses import pdf_response
@@ -43,7 +44,7 @@ STAFF_LINKS = (
 STATE_NAMES = {
     "draft": "Dự thảo",
     "submitted": "Chờ duyệt",
-    "returned": "Trả lại",
+    "returned": "Bị trả lại",
     "approved": "Chờ ký",
     "signed": "Đã ký, chờ ban hành",
     "issued": "Đã ban hành",
@@ -97,7 +98,7 @@ def document_list(
             "page": page,
             "pages": max(1, -(-total // 50)),
             "state_names": STATE_NAMES,
-            "types": kinds.document_types(),
+            **names(request),
         },
     )
 
@@ -162,12 +163,11 @@ def _form_page(
             "error": error,
             "document_id": document_id,
             "types": kinds.document_types(),
+            **names(request),
             "offices": _offices(db, actor),
             "signers": _signer_choices(db, actor, request_locale(request)),
             "signer_note": signer_note,
             "agencies": exchange.list_agencies(db),
-            "urgencies": URGENCIES,
-            "secrecies": SECRECIES,
             **(_attachment_context(request, actor, document_id, editable=True) if document_id else {}),
         },
         status_code=status_code,
@@ -290,6 +290,8 @@ def _document_page(
     db = get_db(request)
     doc = service.get_document(db, actor=actor, document_id=document_id)
     deliveries = exchange.deliveries(db, document_id=document_id)
+    office = accounts.get_org_unit(db, doc.office_code)
+    locale = request_locale(request)
     pdf = (
         service.document_pdf(db, actor=actor, document_id=document_id)
         if doc.state in ("signed", "issued")
@@ -300,7 +302,9 @@ def _document_page(
         "documents/document.html",
         {
             "doc": doc,
-            "kind": kinds.document_types()[doc.type_code],
+            **names(request),
+            # as printed in Vietnamese; in English the office's English name where it has one
+            "office_name": _unit_name(office, locale) if office and locale == "en" else doc.organisation_name,
             "history": service.history(db, actor=actor, document_id=document_id),
             "deliveries": deliveries,
             "report": _verification(request, pdf),
@@ -348,7 +352,7 @@ def sign_queue(request: Request, actor: StaffPage) -> Response:
         {
             "to_sign": service.sign_queue(db, actor=actor),
             "to_issue": service.issue_queue(db, actor=actor),
-            "types": kinds.document_types(),
+            **names(request),
         },
     )
 

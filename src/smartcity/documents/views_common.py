@@ -10,10 +10,11 @@ from pydantic import ValidationError
 from smartcity.core.errors import AppError
 from smartcity.core.malware import MalwareFound, ScannerUnavailable
 from smartcity.core.security import Actor
-from smartcity.documents import service
+from smartcity.documents import kinds, service
 from smartcity.signing import service as signing
 from smartcity.web.deps import get_db, get_settings, require_page_role
 from smartcity.web.forms import refusal_messages
+from smartcity.web.templating import request_locale
 
 STAFF = ("specialist", "head", "leader", "clerk")
 
@@ -59,6 +60,17 @@ def _problem(exc: Exception) -> tuple[str, int]:
             text = f"{text}: {', '.join(FIELD_NAMES.get(f, f) for f in named)}." if named else f"{text}."
         return text, exc.status
     return "Không thực hiện được thao tác.", 400
+
+
+def names(request: Request) -> dict[str, dict[str, str]]:
+    """The names document pages show for codes and stored values, in the page's language: kinds of
+    document, urgencies, secrecy levels."""
+    locale = request_locale(request)
+    return {
+        "type_names": kinds.type_names(locale),
+        "urgency_names": kinds.urgency_names(locale),
+        "secrecy_names": kinds.secrecy_names(locale),
+    }
 
 
 StaffPage = Annotated[

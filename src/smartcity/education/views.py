@@ -12,8 +12,9 @@ from starlette.concurrency import run_in_threadpool
 
 from smartcity.core import clock
 from smartcity.core.errors import Forbidden, ValidationFailed
+from smartcity.core.i18n import get_translations
 from smartcity.core.pages import PageParams
-from smartcity.education import asset_views, family_views, service
+from smartcity.education import asset_views, family_views, labels, service
 from smartcity.education.api import read_xlsx
 from smartcity.education.schemas import (
     AttendanceMark,
@@ -26,6 +27,7 @@ from smartcity.education.service.common import RELATIONS, SCHOOL_ROLES
 from smartcity.education.views_common import CSRF, _attempt, _back, _page
 from smartcity.web.deps import DbDep, PageUserDep, SettingsDep
 from smartcity.web.forms import notice, refusal_messages
+from smartcity.web.templating import request_locale
 
 router = APIRouter()
 PUBLIC_LINKS = ({"label": "Con tôi ở trường", "href": "/con-toi", "place": "personal"},)
@@ -57,6 +59,8 @@ Month = Annotated[str, Form()]  # a month "YYYY-MM" from a form
 def department(request: Request, db: DbDep, settings: SettingsDep, actor: PageUserDep) -> Response:
     """All 57 schools on a map and in a table: enrolment, class sizes, fee collection, attendance, devices."""
     data = service.overview(db, actor=actor, settings=settings)
+    levels = labels.level_names(request_locale(request))
+    schools = [s | {"level_name": levels.get(s["level"], s["level_name"])} for s in data["schools"]]
     return _page(
         request,
         "department.html",
@@ -64,7 +68,7 @@ def department(request: Request, db: DbDep, settings: SettingsDep, actor: PageUs
             **data,
             "norms": service.NORM_BASIS,
             "base_map_style_url": settings.base_map_style_url,
-            "geojson": service.schools_geojson(data["schools"]),
+            "geojson": service.schools_geojson(schools),
             "legend": [
                 *service.fee_rate_legend(),
                 {"layer": "wards-line", "label": WARD_LINE[1], "colour": WARD_LINE[0], "shape": "line"},
@@ -400,10 +404,9 @@ async def import_file(
             {"school": school, "errors": refusal_messages(exc), "done": ""},
             status_code=422,
         )
-    what = "học sinh" if loai == "hoc-sinh" else "tài sản"
-    return _page(
-        request, "import.html", {"school": school, "errors": [], "done": f"Đã nhập {rows} dòng {what}."}
-    )
+    _ = get_translations(request_locale(request), "education").gettext
+    done = _("Đã nhập %(rows)s dòng học sinh.") if loai == "hoc-sinh" else _("Đã nhập %(rows)s dòng tài sản.")
+    return _page(request, "import.html", {"school": school, "errors": [], "done": done % {"rows": rows}})
 
 
 # ------------------------------------------------------------------------------------------ parents

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from smartcity.core.errors import AppError, ValidationFailed
+from smartcity.education import labels
 from smartcity.web.deps import verify_csrf
 from smartcity.web.forms import fixable_by_the_user, redirect_with_notice, refusal_messages
-from smartcity.web.templating import render
+from smartcity.web.templating import render, request_locale
 
 CSRF = [Depends(verify_csrf)]
 
@@ -32,9 +34,24 @@ MESSAGES = {
 }
 
 
+def names(locale: str) -> dict[str, Any]:
+    """The names every education page may show for codes, in the page's language."""
+    return {
+        "level_names": labels.level_names(locale),
+        "grade_name": partial(labels.grade_name, locale=locale),
+        "fee_names": labels.fee_type_names(locale),
+        "category_names": labels.category_names(locale),
+        "sex_names": labels.sex_names(locale),
+        "subject_names": labels.subject_names(locale),
+    }
+
+
 def _page(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
     message = MESSAGES.get(request.query_params.get("msg", ""), "")
-    return render(request, f"education/{template}", {"message": message, **context}, status_code=status_code)
+    words = names(request_locale(request))
+    return render(
+        request, f"education/{template}", {"message": message, **words, **context}, status_code=status_code
+    )
 
 
 def _back(request: Request, url: str, **params: str) -> RedirectResponse:

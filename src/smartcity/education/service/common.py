@@ -112,11 +112,14 @@ def dmy(day: date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else "—"
 
 
-def grade_name(level: str, grade: int) -> str:
-    """The words for a grade: "Khối 6", or the preschool age group."""
+def grade_name(level: str, grade: int, locale: str = "vi") -> str:
+    """The words for a grade: "Khối 6" ("Grade 6" in English), or the preschool age group."""
+    english = locale == "en"
     if level == "preschool":
-        return "Nhà trẻ 24–36 tháng" if grade <= 2 else f"Mẫu giáo {grade}–{grade + 1} tuổi"
-    return f"Khối {grade}"
+        if grade <= 2:
+            return "Nursery, 24–36 months" if english else "Nhà trẻ 24–36 tháng"
+        return f"Kindergarten, ages {grade}–{grade + 1}" if english else f"Mẫu giáo {grade}–{grade + 1} tuổi"
+    return f"Grade {grade}" if english else f"Khối {grade}"
 
 
 def class_norm(level: str, grade: int) -> int:

@@ -146,6 +146,7 @@ def describe_lines(lines: list[dict[str, Any]], *, year: str, level: str) -> lis
             line
             | {
                 "note": rate.get("note", ""),
+                "note_en": rate.get("note_en", ""),  # for pages in English
                 "legal_basis": types.get(line["fee"], {}).get("legal_basis", ""),
                 "name_en": types.get(line["fee"], {}).get("name_en", ""),  # for pages in English
                 "category_name": names.get(line.get("category") or "", ""),

@@ -178,6 +178,7 @@ def _student_view(s: Session, settings: Settings, student: Student, *, full: boo
         "full_name": unseal(settings, student.name_enc),
         "birth_date": birth,
         "birth_date_text": dmy(birth),
+        "sex": student.sex,
         "sex_name": {"M": "Nam", "F": "Nữ"}.get(student.sex, ""),
         "personal_id": personal_id if full else mask(personal_id, keep_end=3) if personal_id else "",
         "status": student.status,
@@ -260,6 +261,7 @@ def _exemptions(s: Session, student_id: int) -> list[dict[str, Any]]:
     return [
         {
             "year": year.replace("-", "–"),
+            "category": e.category,
             "category_name": names.get(e.category, e.category),
             "evidence": e.evidence,
         }
