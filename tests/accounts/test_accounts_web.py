@@ -112,11 +112,13 @@ def test_anonymous_staff_page_redirects_to_login(client):
     assert response.status_code == 303 and response.headers["location"] == "/login?next=/can-bo"
 
 
-def test_citizen_sees_a_simple_account_page(client, make_user):
+def test_a_citizen_lands_in_their_own_space_not_on_a_staff_page(client, make_user):
     make_user("nguoi.dan", ("citizen", None), full_name="Võ Văn E")
     _login(client, "nguoi.dan")
-    page = client.get("/can-bo", headers=HTML)
-    assert "Tài khoản của tôi" in page.text and "Võ Văn E" in page.text and "role-table" not in page.text
+    landing = client.get("/can-bo", headers=HTML, follow_redirects=False)
+    assert landing.status_code == 303 and landing.headers["location"] == "/cua-toi"
+    page = client.get("/cua-toi", headers=HTML)
+    assert page.status_code == 200 and "Võ Văn E" in page.text and "role-table" not in page.text
 
 
 def test_logout_needs_csrf_and_ends_the_session(client, ward_clerk):

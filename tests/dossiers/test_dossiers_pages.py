@@ -297,4 +297,5 @@ def test_staff_page_counts_the_dossiers_waiting_for_the_clerk(app, db, settings,
     assert "quá hạn" not in work  # nothing is late yet
     english = clerk.get("/can-bo?lang=en").text
     assert "Work waiting" in english and "Dossiers awaiting you" in english
-    assert "Việc cần làm" not in citizen.get("/can-bo").text  # a citizen's account page has no work list
+    landing = citizen.get("/can-bo", follow_redirects=False)  # a citizen's landing is their own space
+    assert landing.status_code == 303 and landing.headers["location"] == "/cua-toi"

@@ -35,6 +35,7 @@ router = APIRouter(include_in_schema=False)
 MOVED = {"/staff": "/can-bo"}
 
 DEFAULT_NEXT = "/can-bo"
+CITIZEN_HOME = "/cua-toi"  # the portal's citizen space, everything a person did with the city
 CITIZEN_HOME = "/cua-toi"  # a citizen's own space (the portal's)
 MAX_PASSWORD = 1024
 BUILTIN_LINKS: tuple[dict[str, Any], ...] = (
@@ -227,10 +228,13 @@ def logout(request: Request, db: Annotated[Database, Depends(get_db)]) -> Respon
 
 @router.get("/can-bo", response_class=HTMLResponse)
 def staff(request: Request, db: Annotated[Database, Depends(get_db)]) -> Response:
-    """Staff landing page: who you are, your roles and units, where to go; citizens see their account."""
+    """Staff landing page: who you are, your roles and units, what waits, where to go; a citizen is sent to
+    their own space (where signing in takes them too)."""
     view: service.UserView | None = getattr(request.state, "user_view", None)
     if view is None:
         return login_redirect("/can-bo")
+    if not view.is_staff:
+        return RedirectResponse(CITIZEN_HOME, status_code=303)
     locale = request_locale(request)
     units = {code: service.get_org_unit(db, code) for _role, code in view.assignments if code}
     kinds = {code: unit.kind for code, unit in units.items() if unit is not None}  # a school: "Hiệu trưởng"
@@ -242,15 +246,14 @@ def staff(request: Request, db: Annotated[Database, Depends(get_db)]) -> Respons
         }
         for role, code in view.assignments
     ]
-    template = "accounts/staff.html" if view.is_staff else "accounts/account.html"
     return render(
         request,
-        template,
+        "accounts/staff.html",
         {
             "person": view,
             "assignments": assignments,
             "links": staff_links(view.actor),
-            "work": work_waiting(db, view.actor, get_settings(request)) if view.is_staff else [],
+            "work": work_waiting(db, view.actor, get_settings(request)),
         },
     )
 
