@@ -21,6 +21,8 @@ def test_digits_fix_the_decimals_and_none_writes_up_to_three():
     assert number(0.5, 0) == "0"  # half to even, as Python's round
     assert number(1.23456) == "1,235"
     assert number(Decimal("7.10")) == "7,1"
+    assert number(2.345, max_digits=1) == "2,3" and number(2.0, max_digits=1, locale="en") == "2"
+    assert percent(12.34, None, "en", max_digits=1) == "12.3%"
 
 
 def test_nothing_is_a_dash():

@@ -22,19 +22,23 @@ def babel_locale(locale: str | None) -> str:
     return "en_US" if (locale or "").lower().startswith("en") else "vi_VN"
 
 
-def _pattern(digits: int) -> str:
+def _pattern(digits: int | None, max_digits: int) -> str:
+    if digits is None:
+        return "#,##0" + ("." + "#" * max_digits if max_digits > 0 else "")
     return "#,##0" + ("." + "0" * digits if digits > 0 else "")
 
 
-def number(value: Number | str | None, digits: int | None = None, locale: str | None = "vi") -> str:
+def number(
+    value: Number | str | None, digits: int | None = None, locale: str | None = "vi", *, max_digits: int = 3
+) -> str:
     """`value` grouped by thousands in the page's language: 1.234,5 (Vietnamese), 1,234.5 (English).
 
     `digits` fixes the decimals (number(2.5, 2) -> "2,50"; number(1234.56, 0) -> "1.235", rounding half to
-    even); None writes up to three, without trailing zeros (number(1234.5) -> "1.234,5"). None -> "—"."""
+    even); None writes up to `max_digits` (three), without trailing zeros (number(1234.5) -> "1.234,5";
+    number(2.345, max_digits=1) -> "2,3"). None -> "—"."""
     if value is None or value == "":
         return DASH
-    pattern = None if digits is None else _pattern(digits)
-    return str(format_decimal(value, format=pattern, locale=babel_locale(locale)))
+    return str(format_decimal(value, format=_pattern(digits, max_digits), locale=babel_locale(locale)))
 
 
 def money_vnd(value: Number | str | None, locale: str | None = "vi") -> str:
@@ -45,14 +49,16 @@ def money_vnd(value: Number | str | None, locale: str | None = "vi") -> str:
     return f"{number(round(value), 0, locale)} ₫"
 
 
-def percent(value: Number | str | None, digits: int | None = 1, locale: str | None = "vi") -> str:
+def percent(
+    value: Number | str | None, digits: int | None = 1, locale: str | None = "vi", *, max_digits: int = 3
+) -> str:
     """A percentage given in hundredths (88.7 means 88.7 per cent) with the locale's sign: "88,7%"
-    (Vietnamese), "88.7%" (English). `digits` as in `number` (None: up to three). None -> "—"."""
+    (Vietnamese), "88.7%" (English). `digits` and `max_digits` as in `number`. None -> "—"."""
     if value is None or value == "":
         return DASH
     babel = Locale.parse(babel_locale(locale))
     sign_pattern = babel.percent_formats[None].pattern
-    body = "#,##0.###" if digits is None else _pattern(digits)
+    body = _pattern(digits, max_digits)
     return str(
         format_percent(Decimal(str(value)) / 100, format=sign_pattern.replace("#,##0", body, 1), locale=babel)
     )
