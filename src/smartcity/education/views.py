@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from smartcity.core import clock
+from smartcity.core import clock, numbers
 from smartcity.core.errors import Forbidden, ValidationFailed
 from smartcity.core.pages import PageParams
 from smartcity.education import asset_views, family_views, service
@@ -26,6 +26,7 @@ from smartcity.education.service.common import RELATIONS, SCHOOL_ROLES
 from smartcity.education.views_common import CSRF, _attempt, _back, _page
 from smartcity.web.deps import DbDep, PageUserDep, SettingsDep
 from smartcity.web.forms import notice, refusal_messages
+from smartcity.web.templating import request_locale
 
 router = APIRouter()
 PUBLIC_LINKS = ({"label": "Con tôi ở trường", "href": "/con-toi", "place": "personal"},)
@@ -114,7 +115,7 @@ def school_home(
             "shown_staff": shown,
             "q": query,
             "year": year,
-            "enrolled_text": service.number(enrolled),
+            "enrolled_text": numbers.number(enrolled, None, request_locale(request)),
             "over_norm": sum(1 for c in classes if c["over_norm"]),
             "modes": modes,
         },
@@ -200,7 +201,6 @@ def fees(
                 db, actor=actor, settings=settings, school_code=code, month=month
             ),
             "rates": service.fee_rates(service.current_year(db, settings)["name"]),
-            "vnd": service.vnd,
             "error": notice(request),
         },
     )
