@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from smartcity.core import clock
-from smartcity.core.numbers import number
 from smartcity.core.db import Database
+from smartcity.core.numbers import number
 from smartcity.core.pages import PageParams
 from smartcity.core.security import Actor
 from smartcity.iot import service as iot_service
@@ -129,7 +129,8 @@ def _energy_bars(rows: list[Any], locale: str) -> list[dict[str, Any]]:
                 "base": round(row.baseline_kwh / top * (CHART_H - 20), 1),
                 "used": round(row.kwh / top * (CHART_H - 20), 1),
                 "label": label,
-                "title": f"{label}: {number(row.kwh, 1, locale)} kWh / {number(row.baseline_kwh, 1, locale)} kWh",
+                "title": f"{label}: {number(row.kwh, 1, locale)} kWh / "
+                f"{number(row.baseline_kwh, 1, locale)} kWh",
             }
         )
     return bars

@@ -115,6 +115,11 @@ def _indicator_row(
     return {"indicator": indicator, "value": value, "level": level}
 
 
+def _with_unit(value: float | None, indicator: Indicator) -> str:
+    """A figure to two decimals at most with its unit (Vietnamese), or a dash."""
+    return "—" if value is None else f"{number(value, max_digits=2)} {_unit(indicator)}".strip()
+
+
 def report_pdf(db: Database, *, settings: Settings, kind: str, key: str) -> bytes:
     """The operations report as an A4 PDF with a chart of incidents by day."""
     data = gather(db, settings=settings, kind=kind, key=key)
@@ -129,7 +134,7 @@ def report_pdf(db: Database, *, settings: Settings, kind: str, key: str) -> byte
             + [
                 [
                     Paragraph(r["indicator"].name_vi, st["small"]),
-                    f"{number(r['value'], max_digits=2)} {_unit(r['indicator']) if r['value'] is not None else ''}".strip(),
+                    _with_unit(r["value"], r["indicator"]),
                     number(r["indicator"].target, max_digits=2),
                     LEVEL_VI[str(r["level"])],
                 ]
