@@ -35,6 +35,14 @@ def test_demo_loads_and_every_station_shows_its_band(db, settings, client, act_a
     assert service.quality_notes(db) == []
     english = client.get("/moi-truong", params={"lang": "en"})
     assert "Air quality and flooding" in english.text and "Moderate" in english.text
+    # concentrations in the page's language: 1,234.5 in English, 1.234,5 in Vietnamese
+    station_id, row = next(iter(latest.items()))
+    english_station = client.get(f"/moi-truong/tram/{station_id}", params={"lang": "en"}).text
+    vietnamese_station = client.get(f"/moi-truong/tram/{station_id}", params={"lang": "vi"}).text
+    for key in row.sub_indices:
+        written = f"{row.concentrations[key]:,.1f}"
+        vietnamese = written.replace(",", " ").replace(".", ",").replace(" ", ".")
+        assert f"<td>{written}</td>" in english_station and f"<td>{vietnamese}</td>" in vietnamese_station
     gauge = client.get("/moi-truong/tram/FL-TDM-01")
     assert "Đường Bạch Đằng" in gauge.text and "<polyline" in gauge.text
     act_as(OPERATOR)

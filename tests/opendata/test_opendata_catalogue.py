@@ -120,6 +120,7 @@ def test_the_pages_list_search_and_preview_without_javascript(client, public_cit
     assert client.get("/du-lieu-mo/nothing").status_code == 404
     english = client.get("/du-lieu-mo/procedures-catalogue?lang=en")
     assert "Catalogue of administrative procedures" in english.text
+    assert re.search(r"278 rows, \d+\.\d KB", english.text), "English decimal point"
     assert "Thủ Dầu Một People&#39;s Committee" in english.text and "UBND thành phố" not in english.text
     assert "UBND thành phố Thủ Dầu Một" in detail.text
     assert "UBND thành phố" not in client.get("/du-lieu-mo").text  # the cookie keeps English

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
-from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -16,7 +15,7 @@ from starlette.datastructures import UploadFile
 
 from smartcity.accounts import service as accounts
 from smartcity.city import service as city
-from smartcity.core import clock
+from smartcity.core import clock, numbers
 from smartcity.core.errors import AppError, BadRequest, TooManyRequests, ValidationFailed
 from smartcity.core.i18n import get_translations
 from smartcity.core.security import Actor
@@ -353,7 +352,7 @@ def _in_words(value: Any, choices: dict[str, str], kind: str, locale: str = "vi"
     if isinstance(value, bool):
         return get_translations(locale, "dossiers").gettext("Có" if value else "Không")
     if isinstance(value, int | float):
-        return format_decimal(value, locale="en" if locale == "en" else "vi")
+        return numbers.number(value, None, locale)
     text = str(value)
     if kind == "date":
         try:

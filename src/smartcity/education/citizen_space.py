@@ -3,7 +3,7 @@ written in the page's language."""
 
 from __future__ import annotations
 
-from smartcity.core import clock
+from smartcity.core import clock, numbers
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.i18n import get_translations
@@ -33,9 +33,9 @@ def my_children(db: Database, actor: Actor, settings: Settings, locale: str) -> 
                 if due < today
                 else _("Còn phải nộp %(amount)s, hạn nộp %(due)s")
             )
-            status = words % {"amount": service.vnd(owed, locale), "due": service.dmy(due)}
+            status = words % {"amount": numbers.money_vnd(owed, locale), "due": service.dmy(due)}
         elif owed:
-            status = _("Còn phải nộp %(amount)s") % {"amount": service.vnd(owed, locale)}
+            status = _("Còn phải nộp %(amount)s") % {"amount": numbers.money_vnd(owed, locale)}
         else:
             status = _("Không còn khoản nào phải nộp")
         # The child's, the class's and the school's names are data; only the word for a class is ours.

@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from smartcity.core import numbers
 from smartcity.core.commands import command_database
 from smartcity.core.security import Actor
 from smartcity.education import service
@@ -49,7 +50,7 @@ def bill(
             }
     invoices = sum(r["invoices"] for r in results.values())
     total = sum(r["total_vnd"] for r in results.values())
-    console.print(f"{invoices} hóa đơn, {service.vnd(total)}, {len(codes)} trường")
+    console.print(f"{invoices} hóa đơn, {numbers.money_vnd(total)}, {len(codes)} trường")
 
 
 GROUPS = {"education": app}

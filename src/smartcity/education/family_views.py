@@ -24,7 +24,6 @@ def my_children(request: Request, db: DbDep, settings: SettingsDep, actor: PageU
     for child in children:
         invoices = service.student_invoices(db, actor=actor, code=child["code"])
         owed = sum(i["outstanding_vnd"] for i in invoices if i["status"] == "open")
-        child["owed_text"] = service.vnd(owed)
         child["owed"] = owed
     return _page(request, "children.html", {"children": children})
 

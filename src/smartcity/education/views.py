@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from smartcity.core import clock
+from smartcity.core import clock, numbers
 from smartcity.core.errors import Forbidden, ValidationFailed
 from smartcity.core.i18n import get_translations
 from smartcity.core.pages import PageParams
@@ -118,7 +118,7 @@ def school_home(
             "shown_staff": shown,
             "q": query,
             "year": year,
-            "enrolled_text": service.number(enrolled),
+            "enrolled_text": numbers.number(enrolled, None, request_locale(request)),
             "over_norm": sum(1 for c in classes if c["over_norm"]),
             "modes": modes,
         },
@@ -204,7 +204,6 @@ def fees(
                 db, actor=actor, settings=settings, school_code=code, month=month
             ),
             "rates": service.fee_rates(service.current_year(db, settings)["name"]),
-            "vnd": service.vnd,
             "error": notice(request),
         },
     )

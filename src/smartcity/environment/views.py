@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from smartcity.core import clock
+from smartcity.core.numbers import number
 from smartcity.environment import aqi, service
 from smartcity.environment.models import Station
 from smartcity.web.deps import DbDep, SettingsDep, UserDep, require_role_in, scoped_link
-from smartcity.web.templating import render
+from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
 PUBLIC_LINKS = ({"label": "Chất lượng không khí", "href": "/moi-truong", "place": "city"},)
@@ -33,16 +33,7 @@ GAUGE_STATES: dict[str, tuple[str, str]] = {
 NO_READING = ("#9e9e9e", "Trạm chưa có số liệu")
 
 
-def number(value: float | None, digits: int = 0) -> str:
-    """A number written the Vietnamese way (1.234,5)."""
-    if value is None:
-        return "—"
-    return format_decimal(
-        round(value, digits), format="#,##0" + ("." + "0" * digits if digits else ""), locale="vi_VN"
-    )
-
-
-def _feature(station: Station, latest: Any, floods: dict[str, Any]) -> dict[str, Any]:
+def _feature(station: Station, latest: Any, floods: dict[str, Any], locale: str) -> dict[str, Any]:
     props: dict[str, Any] = {"id": station.id, "name": station.name, "kind": station.kind}
     if station.kind == "air" and latest is not None:
         band = aqi.BANDS_BY_CODE[latest.band]
@@ -52,7 +43,7 @@ def _feature(station: Station, latest: Any, floods: dict[str, Any]) -> dict[str,
         state = "flooded" if event and event.state == "flooded" else "rising" if event else "normal"
         props |= {
             "colour": GAUGE_STATES[state][0],
-            "label": f"{number(station.last_level_cm)} cm",
+            "label": f"{number(station.last_level_cm, 0, locale)} cm",
         }
     else:
         props |= {"colour": NO_READING[0], "label": "Chưa có số liệu"}
@@ -68,6 +59,7 @@ def overview(request: Request, db: DbDep, settings: SettingsDep) -> HTMLResponse
     """Every station on a map with its VN_AQI colour band, and the water level of every flood gauge."""
     stations = service.list_stations(db)
     latest = service.latest_aqi(db)
+    locale = request_locale(request)
     floods = {e.station_id: e for e in service.flood_events(db, open_only=True)}
     rows = [
         {
@@ -80,7 +72,7 @@ def overview(request: Request, db: DbDep, settings: SettingsDep) -> HTMLResponse
         if s.kind == "air"
     ]
     gauges = [
-        {"station": s, "event": floods.get(s.id), "level": number(s.last_level_cm)}
+        {"station": s, "event": floods.get(s.id), "level": number(s.last_level_cm, 0, locale)}
         for s in stations
         if s.kind == "flood"
     ]
@@ -92,7 +84,7 @@ def overview(request: Request, db: DbDep, settings: SettingsDep) -> HTMLResponse
             "gauges": gauges,
             "bands": aqi.BANDS,
             "states": STATE_NAMES,
-            "points": [_feature(s, latest.get(s.id), floods) for s in stations],
+            "points": [_feature(s, latest.get(s.id), floods, locale) for s in stations],
             "legend": [
                 {"layer": "stations", "label": label, "colour": colour, "shape": "dot"}
                 for colour, label in [*GAUGE_STATES.values(), NO_READING]
@@ -146,7 +138,6 @@ def station_page(station_id: str, request: Request, db: DbDep, settings: Setting
     context: dict[str, Any] = {
         "station": station,
         "states": STATE_NAMES,
-        "number": number,
         "w": CHART_W,
         "h": CHART_H,
     }
@@ -191,7 +182,7 @@ def flood_board(request: Request, db: DbDep) -> HTMLResponse:
     return render(
         request,
         "environment/floods.html",
-        {"events": events, "stations": stations, "states": STATE_NAMES, "number": number},
+        {"events": events, "stations": stations, "states": STATE_NAMES},
     )
 
 

@@ -13,6 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from shapely.geometry.base import BaseGeometry
 
+from smartcity.core.numbers import number
 from smartcity.core.pdf import sans_fonts
 from smartcity.gis.geo import to_metric
 from smartcity.gis.layers import LAND_USE_COLOURS
@@ -84,7 +85,7 @@ def _facts(pdf: Canvas, info: PlanningInfo, y: float, regular: str, bold: str) -
         p = info.parcel
         rows += [
             ("Thửa đất", f"Tờ bản đồ số {p.map_sheet}, thửa số {p.parcel_number}"),
-            ("Diện tích, loại đất", f"{vn_number(p.area_m2)} m², {p.land_use_code}"),
+            ("Diện tích, loại đất", f"{number(p.area_m2, 1)} m², {p.land_use_code}"),
         ]
     if info.ward_of_record:
         w = info.ward_of_record
@@ -109,12 +110,6 @@ def _facts(pdf: Canvas, info: PlanningInfo, y: float, regular: str, bold: str) -
         pdf.drawString(65 * mm, y, value[:95])
         y -= 5.5 * mm
     return y - 4 * mm
-
-
-def vn_number(value: float, decimals: int = 1) -> str:
-    """A number written the Vietnamese way: 1.595,1."""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
 def _rules(coverage: float | None, floors: int | None, height: float | None, far: float | None) -> str:

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from babel.numbers import format_decimal
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from smartcity.city import service as city_service
+from smartcity.core import numbers
 from smartcity.core.db import Database, get_or_404
 from smartcity.core.errors import NotFound, ValidationFailed
 from smartcity.core.security import Actor
@@ -35,8 +35,7 @@ def format_billion(million: int, *, signed: bool = False, locale: str = "vi") ->
     """Money in million VND as billions written the page's way, e.g. 3048000 -> '3.048 tỷ đồng' (English:
     'VND 3,048 billion'); `signed` writes the sign of a change (-22400 -> '−22,4 tỷ đồng', 5000 -> '+5 tỷ
     đồng')."""
-    babel_locale = "en_US" if locale == "en" else "vi_VN"
-    text = format_decimal(abs(million) / 1000, format="#,##0.#", locale=babel_locale)
+    text = numbers.number(abs(million) / 1000, None, locale, max_digits=1)
     sign = "−" if million < 0 else "+" if signed and million > 0 else ""
     return f"{sign}VND {text} billion" if locale == "en" else f"{sign}{text} tỷ đồng"
 
@@ -238,7 +237,7 @@ def slowest_projects(db: Database, *, year: int, limit: int = 10) -> list[dict[s
                 "planned": int(planned),
                 "disbursed": done,
                 "percent": percent,
-                "reason": f"Giải ngân mới đạt {percent:.1f}% vốn được giao năm {year}".replace(".", ","),
+                "reason": f"Giải ngân mới đạt {numbers.percent(percent, 1)} vốn được giao năm {year}",
                 "planned_text": format_billion(planned),
                 "disbursed_text": format_billion(done),
             }

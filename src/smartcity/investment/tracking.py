@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from babel.numbers import format_decimal
 from sqlalchemy import Select, and_, exists, func, or_, select
 
+from smartcity.core import numbers
 from smartcity.core.db import Base, Database
 from smartcity.core.errors import ValidationFailed, found_or_404
 from smartcity.core.i18n import get_translations
@@ -49,7 +49,7 @@ def vn_date(day: date | None) -> str:
 def money_text(million: int, locale: str = "vi", *, signed: bool = False) -> str:
     """Million VND written the page's way, e.g. 12500 -> '12.500 triệu đồng' (English: 'VND 12,500 million');
     `signed` writes the sign of a change (-22400 -> '−22.400 triệu đồng', 5000 -> '+5.000 triệu đồng')."""
-    text = format_decimal(abs(million), format="#,##0", locale="en_US" if locale == "en" else "vi_VN")
+    text = numbers.number(abs(million), 0, locale)
     sign = "−" if million < 0 else "+" if signed and million > 0 else ""
     return f"{sign}VND {text} million" if locale == "en" else f"{sign}{text} triệu đồng"
 

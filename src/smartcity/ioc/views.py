@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from smartcity.city import service as city_service
-from smartcity.core import clock
+from smartcity.core import clock, numbers
 from smartcity.core.errors import Forbidden, NotFound
 from smartcity.core.pages import PageParams
 from smartcity.core.security import Actor
@@ -88,13 +87,15 @@ def _leads(actor: Actor) -> bool:
 
 
 def number(value: float | None, unit: str = "", locale: str = "vi") -> str:
-    """A figure written the page's way (1.234,5 in Vietnamese, 1,234.5 in English, as the charts' legends
-    write it) with its unit in the page's language, or a dash."""
+    """A figure to one decimal at most, written the page's way (core.numbers: 1.234,5 in Vietnamese, 1,234.5
+    in English, as the charts' legends write it) with its unit in the page's language (a percentage with the
+    locale's sign: 88,7%), or a dash."""
     if value is None:
         return "—"
-    text = format_decimal(round(value, 1), locale="en_US" if locale == "en" else "vi_VN")
     suffix = _unit_words(locale).get(unit, unit)
-    return f"{text}{suffix}" if suffix == "%" else f"{text} {suffix}".strip()
+    if suffix == "%":
+        return numbers.percent(value, None, locale, max_digits=1)
+    return f"{numbers.number(value, None, locale, max_digits=1)} {suffix}".strip()
 
 
 def _unit_words(locale: str) -> dict[str, str]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
-from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from smartcity.core import clock
 from smartcity.core.db import Database
+from smartcity.core.numbers import number
 from smartcity.core.pages import PageParams
 from smartcity.core.security import Actor
 from smartcity.iot import service as iot_service
@@ -20,7 +20,7 @@ from smartcity.lighting.faults import FAULT_NAMES
 from smartcity.lighting.schedule import EVENT_NAMES
 from smartcity.lighting.schemas import ExceptionCreate
 from smartcity.web.deps import DbDep, SettingsDep, require_role_in, scoped_link
-from smartcity.web.templating import render
+from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
 STAFF_LINKS = (
@@ -33,14 +33,6 @@ Operator = Annotated[
     Actor, Depends(require_role_in(("operator",), service.OPERATOR_UNITS, refusal=service.OPERATOR_REFUSAL))
 ]
 CHART_W, CHART_H = 640, 160
-
-
-def number(value: float | None, digits: int = 0) -> str:
-    """A number written the Vietnamese way."""
-    if value is None:
-        return "—"
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(round(value, digits), format=pattern, locale="vi_VN")
 
 
 def _group_rows(db: Database, now: datetime) -> list[dict[str, Any]]:
@@ -118,12 +110,11 @@ def overview(request: Request, db: DbDep, settings: SettingsDep, actor: Operator
             "legend": _light_legend(),
             "base_map_style_url": settings.base_map_style_url,
             "streets": streets,
-            "number": number,
         },
     )
 
 
-def _energy_bars(rows: list[Any]) -> list[dict[str, Any]]:
+def _energy_bars(rows: list[Any], locale: str) -> list[dict[str, Any]]:
     if not rows:
         return []
     top = max(max(r.baseline_kwh, r.kwh) for r in rows) or 1
@@ -138,7 +129,8 @@ def _energy_bars(rows: list[Any]) -> list[dict[str, Any]]:
                 "base": round(row.baseline_kwh / top * (CHART_H - 20), 1),
                 "used": round(row.kwh / top * (CHART_H - 20), 1),
                 "label": label,
-                "title": f"{label}: {number(row.kwh, 1)} kWh / {number(row.baseline_kwh, 1)} kWh",
+                "title": f"{label}: {number(row.kwh, 1, locale)} kWh / "
+                f"{number(row.baseline_kwh, 1, locale)} kWh",
             }
         )
     return bars
@@ -173,11 +165,10 @@ def group_page(
             "tickets": service.list_tickets(db, paging=PageParams(limit=20), group_id=group.id).items,
             "faults": FAULT_NAMES,
             "ticket_states": service.TICKET_STATES,
-            "bars": _energy_bars(energy),
+            "bars": _energy_bars(energy, request_locale(request)),
             "energy": energy,
             "w": CHART_W,
             "h": CHART_H,
-            "number": number,
             "tonight": moment.plan.night,
         },
     )

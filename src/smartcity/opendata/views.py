@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from babel.numbers import format_decimal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -27,11 +26,6 @@ FREQUENCY_NAMES = {
     "annual": "Hằng năm",
     "irregular": "Không định kỳ",
 }
-
-
-def _number(value: float, locale: str, pattern: str = "#,##0") -> str:
-    """A number written the page's way (Vietnamese: 1.234,5)."""
-    return format_decimal(value, format=pattern, locale="vi_VN" if locale == "vi" else "en_GB")
 
 
 def preview_cell(column: Column, text: str) -> Any:
@@ -124,6 +118,5 @@ def dataset_page(request: Request, name: str, db: DbDep, settings: SettingsDep) 
             "theme_names": THEMES,
             "frequency_names": FREQUENCY_NAMES,
             "base_url": base,
-            "number": _number,
         },
     )

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from reportlab.lib import colors
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
+from smartcity.core.numbers import number
 from smartcity.core.pdf import build_pdf, sans_fonts, styles
 from smartcity.waste.models import Plan, Route
 
 
-def route_sheet(plan: Plan, route: Route, *, vehicle_name: str, depot_name: str, number: Any) -> bytes:
-    """A4 PDF of one route."""
+def route_sheet(plan: Plan, route: Route, *, vehicle_name: str, depot_name: str) -> bytes:
+    """A4 PDF of one route (in Vietnamese)."""
     style = styles()
     fonts = sans_fonts()
     rows = [["#", "Giờ đến", "Điểm thu gom", "Tải sau điểm (kg)", "Đã đổ (ký)"]]
     for i, stop in enumerate(route.stops, start=1):
         rows.append(
-            [str(i), stop["arrival"], Paragraph(stop["name"], style["small"]), number(stop["load_kg"]), ""]
+            [str(i), stop["arrival"], Paragraph(stop["name"], style["small"]), number(stop["load_kg"], 0), ""]
         )
     table = Table(rows, colWidths=[22, 50, 250, 90, 70], repeatRows=1)
     table.setStyle(
@@ -35,7 +34,7 @@ def route_sheet(plan: Plan, route: Route, *, vehicle_name: str, depot_name: str,
     )
     summary = (
         f"Xe {route.vehicle_id} ({vehicle_name}) — xuất phát từ {depot_name}. "
-        f"Quãng đường {number(route.distance_km, 1)} km, tải {number(route.load_kg)} kg, "
+        f"Quãng đường {number(route.distance_km, 1)} km, tải {number(route.load_kg, 0)} kg, "
         f"{len(route.stops)} điểm, từ {route.start_min // 60:02d}:{route.start_min % 60:02d} "
         f"đến {route.end_min // 60:02d}:{route.end_min % 60:02d}."
     )

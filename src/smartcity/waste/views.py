@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -24,14 +23,6 @@ Operator = Annotated[
     Actor, Depends(require_role_in(("operator",), service.OPERATOR_UNITS, refusal=service.OPERATOR_REFUSAL))
 ]
 ROUTE_COLOURS = ("#1565c0", "#2e7d32", "#c62828", "#6a1b9a", "#ef6c00", "#00838f")
-
-
-def number(value: float | None, digits: int = 0) -> str:
-    """A number written the Vietnamese way."""
-    if value is None:
-        return "—"
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(round(value, digits), format=pattern, locale="vi_VN")
 
 
 # a container's fill on the map: (below this %, colour, Vietnamese label); shared by the map and its legend
@@ -116,7 +107,6 @@ def overview(request: Request, db: DbDep, settings: SettingsDep, actor: Operator
             "features": features,
             "legend": _legend(route_colours),
             "base_map_style_url": settings.base_map_style_url,
-            "number": number,
             "hhmm": service.hhmm,
         },
     )
@@ -136,7 +126,7 @@ def sheet(route_id: int, db: DbDep, actor: Operator) -> Response:
     plan = service.get_plan(db, plan_id=route.plan_id)
     vehicle = next(v for v in service.list_vehicles(db) if v.id == route.vehicle_id)
     depot = next(d for d in service.list_depots(db) if d.id == vehicle.depot_id)
-    pdf = route_sheet(plan, route, vehicle_name=vehicle.name, depot_name=depot.name, number=number)
+    pdf = route_sheet(plan, route, vehicle_name=vehicle.name, depot_name=depot.name)
     headers = {"Content-Disposition": f'inline; filename="lo-trinh-{route_id}.pdf"'}
     return Response(pdf, media_type="application/pdf", headers=headers)
 
@@ -151,7 +141,6 @@ def phone_page(route_id: int, request: Request, db: DbDep, actor: Operator) -> H
         {
             "route": route,
             "done": service.emptied_on_route(db, route_id=route_id),
-            "number": number,
             "hhmm": service.hhmm,
         },
     )

@@ -7,13 +7,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 
-from smartcity.core import clock
+from smartcity.core import clock, numbers
 from smartcity.core.i18n import get_translations, negotiate_locale
 from smartcity.domains import DOMAINS, collect
 
@@ -33,29 +32,29 @@ def _build_environment() -> Environment:
     env.filters["local_datetime"] = local_datetime
     env.filters["number"] = number
     env.filters["vnd"] = vnd
+    env.filters["percent"] = percent
     env.filters["actor_name"] = str  # accounts.views puts the names of people in its place
     return env
 
 
-def _babel_locale(context: Context) -> str:
-    return "en_US" if context.get("locale") == "en" else "vi_VN"
-
-
 @pass_context
 def number(context: Context, value: float | int | None, digits: int | None = None) -> str:
-    """A number written the page's way (Vietnamese: 1.234,5); `digits` fixes the decimals; None is a dash."""
-    if value is None or value == "":
-        return "—"
-    pattern = None if digits is None else "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=_babel_locale(context))
+    """A number written the page's way (core.numbers.number: Vietnamese 1.234,5); `digits` fixes the decimals;
+    None is a dash."""
+    return numbers.number(value, digits, context.get("locale"))
 
 
 @pass_context
 def vnd(context: Context, value: float | int | None) -> str:
-    """An amount of đồng written the page's way (Vietnamese: 1.250.000 ₫)."""
-    if value is None or value == "":
-        return "—"
-    return format_decimal(round(value), format="#,##0", locale=_babel_locale(context)) + " ₫"
+    """An amount of đồng written the page's way (core.numbers.money_vnd: Vietnamese 1.250.000 ₫)."""
+    return numbers.money_vnd(value, context.get("locale"))
+
+
+@pass_context
+def percent(context: Context, value: float | int | None, digits: int | None = 1) -> str:
+    """A percentage (88.7 means 88.7 per cent) written the page's way (core.numbers.percent: Vietnamese
+    88,7%)."""
+    return numbers.percent(value, digits, context.get("locale"))
 
 
 @pass_context

@@ -30,9 +30,7 @@ from smartcity.education.service.common import (  # noqa: F401
     class_norm,
     dmy,
     is_department,
-    number,
     reference,
-    vnd,
 )
 from smartcity.education.service.fees import (  # noqa: F401
     fee_rates,

@@ -8,7 +8,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from babel.numbers import format_decimal
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -92,19 +91,6 @@ def reference(name: str) -> dict[str, Any]:
     """A reference file of the domain's data folder (fees.json, depreciation.json, schools.json)."""
     data: dict[str, Any] = json.loads((DATA / name).read_text(encoding="utf-8"))
     return data
-
-
-def vnd(amount: int | float | None, locale: str = "vi") -> str:
-    """Money written the page's way: 1.234.567 ₫ (Vietnamese), 1,234,567 ₫ (English)."""
-    return f"{format_decimal(int(amount or 0), locale='en_US' if locale == 'en' else 'vi_VN')} ₫"
-
-
-def number(value: int | float | None, digits: int = 0) -> str:
-    """A number in Vietnamese format (1.234,5)."""
-    if value is None:
-        return "—"
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return str(format_decimal(value, format=pattern, locale="vi_VN"))
 
 
 def dmy(day: date | None) -> str:

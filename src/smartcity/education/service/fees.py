@@ -14,6 +14,7 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, NotFound, ValidationFailed, found_or_404
+from smartcity.core.numbers import money_vnd
 from smartcity.core.pages import Page, PageParams
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
@@ -38,7 +39,6 @@ from smartcity.education.service.common import (
     school_by_code,
     school_roles,
     unseal,
-    vnd,
     year_on,
 )
 from smartcity.education.service.students import guardians_of
@@ -59,7 +59,7 @@ def fee_rates(year: str | None = None) -> list[dict[str, Any]]:
         | {
             "fee_name": types[r["fee"]]["name"],
             "level_name": LEVELS[r["level"]],
-            "amount_text": vnd(r["amount"]),
+            "amount_text": money_vnd(r["amount"]),
         }
         for r in reference("fees.json")["rates"]
         if year is None or r["year"] == year
@@ -152,9 +152,9 @@ def describe_lines(lines: list[dict[str, Any]], *, year: str, level: str) -> lis
                 "category_name": names.get(line.get("category") or "", ""),
                 "category_name_en": names_en.get(line.get("category") or "", ""),
                 "reduction_basis": rule["legal_basis"] if rule else "",
-                "amount_text": vnd(line["amount"]),
-                "reduction_text": vnd(line["reduction"]),
-                "net_text": vnd(line["net"]),
+                "amount_text": money_vnd(line["amount"]),
+                "reduction_text": money_vnd(line["reduction"]),
+                "net_text": money_vnd(line["net"]),
             }
         )
     return out
@@ -305,9 +305,9 @@ def _invoice_row(invoice: Invoice, name: str = "", class_name: str = "") -> dict
         "total_vnd": invoice.total_vnd,
         "paid_vnd": invoice.paid_vnd,
         "outstanding_vnd": outstanding,
-        "total_text": vnd(invoice.total_vnd),
-        "paid_text": vnd(invoice.paid_vnd),
-        "outstanding_text": vnd(outstanding),
+        "total_text": money_vnd(invoice.total_vnd),
+        "paid_text": money_vnd(invoice.paid_vnd),
+        "outstanding_text": money_vnd(outstanding),
         "issued_on": invoice.issued_on,
         "due_on": invoice.due_on,
         "due_text": dmy(invoice.due_on),
@@ -406,7 +406,7 @@ def _payment_row(payment: FeePayment) -> dict[str, Any]:
     return {
         "receipt_number": payment.receipt_number,
         "amount_vnd": payment.amount_vnd,
-        "amount_text": vnd(payment.amount_vnd),
+        "amount_text": money_vnd(payment.amount_vnd),
         "channel": payment.channel,
         "channel_name": "Trực tuyến" if payment.channel == "online" else "Tại trường",
         "paid_at": payment.paid_at,
@@ -487,7 +487,7 @@ def record_counter_payment(
             raise Conflict("Hóa đơn này không còn khoản phải thu.")
         if amount_vnd > outstanding:
             raise ValidationFailed.for_field(
-                "amount_vnd", f"Số tiền vượt quá số còn phải nộp ({vnd(outstanding)})."
+                "amount_vnd", f"Số tiền vượt quá số còn phải nộp ({money_vnd(outstanding)})."
             )
         payment = FeePayment(
             invoice_id=invoice.id,

@@ -13,6 +13,8 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.errors import Forbidden
+from smartcity.core.numbers import money_vnd, number
+from smartcity.core.numbers import percent as percent_text
 from smartcity.core.security import Actor
 from smartcity.core.text import fold
 from smartcity.education.models import School, SchoolClass
@@ -23,8 +25,6 @@ from smartcity.education.service.common import (
     MODES,
     class_norm,
     is_department,
-    number,
-    vnd,
     ward_name,
     year_on,
 )
@@ -34,7 +34,7 @@ ATTENDANCE_WINDOW_DAYS = 30
 
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{number(value, 1)} %"
+    return percent_text(value, 1)
 
 
 def percent(part: int | float, whole: int | float) -> float | None:
@@ -104,7 +104,7 @@ def school_figures(db: Database, settings: Settings, *, on: date | None = None) 
                 "fee_billed_vnd": billed,
                 "fee_paid_vnd": paid,
                 "fee_rate": rate,
-                "fee_rate_text": "—" if rate is None else f"{number(rate, 1)} %",
+                "fee_rate_text": percent_text(rate, 1),
                 "attendance_rate": percent(present, marked),
                 "attendance_text": _pct(percent(present, marked)),
                 "devices": devices.get(school.id, 0),
@@ -154,10 +154,10 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "online_or_blended": sum(r["online_or_blended"] for r in rows),
         "online_share": share,
         "online_share_text": _pct(share),
-        "fee_billed_text": vnd(billed),
-        "fee_paid_text": vnd(paid),
+        "fee_billed_text": money_vnd(billed),
+        "fee_paid_text": money_vnd(paid),
         "fee_rate": fee_rate,
-        "fee_rate_text": "—" if fee_rate is None else f"{number(fee_rate, 1)} %",
+        "fee_rate_text": percent_text(fee_rate, 1),
         "devices": devices,
         "devices_per_1000": per_1000,
         "devices_per_1000_text": "—" if per_1000 is None else number(per_1000, 1),

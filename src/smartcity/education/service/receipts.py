@@ -13,11 +13,12 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.errors import NotFound
+from smartcity.core.numbers import money_vnd
 from smartcity.core.pdf import build_pdf, sans_fonts, styles
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.education.models import FeePayment, Invoice, School, Student
-from smartcity.education.service.common import vnd, ward_name
+from smartcity.education.service.common import ward_name
 from smartcity.education.service.fees import _student_names
 from smartcity.education.service.students import guardians_of
 
@@ -92,7 +93,12 @@ def _flowables(
         ["Hình thức", channel],
     ]
     lines = [["Khoản thu", "Số tiền", "Miễn, giảm", "Phải nộp"]] + [
-        [Paragraph(line["name"], st["small"]), vnd(line["amount"]), vnd(line["reduction"]), vnd(line["net"])]
+        [
+            Paragraph(line["name"], st["small"]),
+            money_vnd(line["amount"]),
+            money_vnd(line["reduction"]),
+            money_vnd(line["net"]),
+        ]
         for line in invoice.lines
     ]
     table = Table(lines, colWidths=[78 * mm, 32 * mm, 32 * mm, 32 * mm])
@@ -118,8 +124,10 @@ def _flowables(
         Spacer(1, 4 * mm),
         table,
         Spacer(1, 4 * mm),
-        Paragraph(f"<b>Số tiền đã nộp: {vnd(payment.amount_vnd)}</b>", st["body"]),
-        Paragraph(f"Còn phải nộp trên hóa đơn: {vnd(invoice.total_vnd - invoice.paid_vnd)}", st["body"]),
+        Paragraph(f"<b>Số tiền đã nộp: {money_vnd(payment.amount_vnd)}</b>", st["body"]),
+        Paragraph(
+            f"Còn phải nộp trên hóa đơn: {money_vnd(invoice.total_vnd - invoice.paid_vnd)}", st["body"]
+        ),
         Spacer(1, 6 * mm),
         Paragraph(
             "Biên lai điện tử do hệ thống quản lý thu của nhà trường lập; không cần chữ ký tay.", st["small"]

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from babel.numbers import format_decimal
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
@@ -20,6 +19,7 @@ from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.kpis import Indicator
+from smartcity.core.numbers import number
 from smartcity.core.pdf import build_pdf, sans_fonts, styles
 from smartcity.ioc.catalogue import SEVERITIES, STATES, TYPES, UNIT_WORDS
 from smartcity.ioc.models import CapAlert, Incident, IndicatorValue
@@ -115,9 +115,9 @@ def _indicator_row(
     return {"indicator": indicator, "value": value, "level": level}
 
 
-def number(value: float | None) -> str:
-    """A figure in Vietnamese format (1.234,5), or a dash."""
-    return "—" if value is None else format_decimal(round(value, 2), locale="vi_VN")
+def _with_unit(value: float | None, indicator: Indicator) -> str:
+    """A figure to two decimals at most with its unit (Vietnamese), or a dash."""
+    return "—" if value is None else f"{number(value, max_digits=2)} {_unit(indicator)}".strip()
 
 
 def report_pdf(db: Database, *, settings: Settings, kind: str, key: str) -> bytes:
@@ -134,8 +134,8 @@ def report_pdf(db: Database, *, settings: Settings, kind: str, key: str) -> byte
             + [
                 [
                     Paragraph(r["indicator"].name_vi, st["small"]),
-                    f"{number(r['value'])} {_unit(r['indicator']) if r['value'] is not None else ''}".strip(),
-                    number(r["indicator"].target),
+                    _with_unit(r["value"], r["indicator"]),
+                    number(r["indicator"].target, max_digits=2),
                     LEVEL_VI[str(r["level"])],
                 ]
                 for r in data.indicators
