@@ -14,7 +14,7 @@ from smartcity.core.malware import Intake
 from smartcity.core.pages import Page, PagingDep
 from smartcity.core.security import Actor
 from smartcity.core.sheets import XLSX_MEDIA_TYPE as XLSX
-from smartcity.investment import photos, service, tracking
+from smartcity.investment import photos, service, tracking, works
 from smartcity.investment.schemas import (
     AdjustmentIn,
     ContractIn,
@@ -107,9 +107,18 @@ def projects_xlsx(db: DbDep, ward: str | None = None, kind: str | None = None) -
 
 
 @router.get("/projects.geojson", summary="Works on the map")
-def projects_geojson(db: DbDep, ward: str | None = None) -> dict[str, Any]:
-    """Works as GeoJSON (WGS 84) with their status and expected end."""
-    return service.projects_geojson(db, ward=ward)
+def projects_geojson(
+    db: DbDep,
+    settings: SettingsDep,
+    ward: Annotated[str | None, Query(max_length=40, description="Ward code: works in it today")] = None,
+    phase: Annotated[str | None, Query(max_length=20, description="Stage code, e.g. implementation")] = None,
+    q: Annotated[str, Query(max_length=200, description="Words of the name, diacritics optional")] = "",
+) -> dict[str, Any]:
+    """Works as GeoJSON (WGS 84) with their status and expected end; those the public list `/cong-trinh`
+    shows for the same filters (a ward valid today: the works in it today, also those recorded in a ward it
+    took over in the 2025 reorganisation; a ward no longer valid: the works recorded in it)."""
+    filters = works.WorksFilter(ward=ward or None, phase=phase or None, q=q)
+    return works.works_geojson(db, on=clock.today(settings), filters=filters)
 
 
 @router.get("/projects/{project_id}", summary="One project")

@@ -277,8 +277,9 @@ PHASES = {
 }
 
 
-def public_project(db: Database, project: Project) -> dict[str, Any]:
-    """The fields of a project anyone may see, in words."""
+def public_project(db: Database, project: Project, *, ward_names: list[str] | None = None) -> dict[str, Any]:
+    """The fields of a project anyone may see, in words (`ward_names`: its wards' names, read if not
+    given)."""
     end = project.expected_end
     return {
         "id": project.id,
@@ -291,7 +292,7 @@ def public_project(db: Database, project: Project) -> dict[str, Any]:
         "investor": project.investor,
         "total_investment": project.total_investment,
         "total_investment_text": format_billion(project.total_investment),
-        "wards": _ward_names(db, list(project.ward_codes or [])),
+        "wards": _ward_names(db, list(project.ward_codes or [])) if ward_names is None else ward_names,
         "ward_codes": list(project.ward_codes or []),
         "expected_end": end.isoformat() if end else None,
         "expected_end_text": end.strftime("%d/%m/%Y") if end else "",

@@ -5,19 +5,20 @@ from __future__ import annotations
 from datetime import date
 from functools import partial
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.errors import AppError, ValidationFailed
 from smartcity.core.i18n import get_translations
 from smartcity.core.malware import Intake
+from smartcity.core.pages import PageParams
 from smartcity.core.security import Actor
-from smartcity.investment import photos, service, tracking
+from smartcity.investment import photos, service, tracking, works
 from smartcity.investment.api import (
     FINANCE,
     FINANCE_UNITS,
@@ -28,6 +29,7 @@ from smartcity.investment.api import (
 )
 from smartcity.web.deps import DbDep, SettingsDep, scoped_link, verify_csrf
 from smartcity.web.forms import fixable_by_the_user, notice, redirect_with_notice, refusal_messages
+from smartcity.web.pager import pager_pages
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter()
@@ -223,23 +225,75 @@ async def upload_photo(
     return _back(request, project_id, msg="photo")
 
 
+WORKS_PER_PAGE = 20
+
+
+def _page_number(text: str) -> int:
+    """The page asked for in the query string; anything but a page number is the first page."""
+    return int(text) if text.isdigit() and 0 < len(text) < 7 else 1
+
+
 @router.get("/cong-trinh", response_class=HTMLResponse)
-def public_map(request: Request, db: DbDep, settings: SettingsDep, phuong: str | None = None) -> HTMLResponse:
-    """The public map of works with their status and expected end, by ward."""
-    wards = city_service.units_on(db, on=clock.today(settings), level="ward")
-    works = service.list_projects(db, ward=phuong or None)
-    works = [w for w in works if w["phase"] != "settled"] + [w for w in works if w["phase"] == "settled"]
+def public_map(
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    phuong: str = "",
+    giai_doan: str = "",
+    q: str = "",
+    page: str = "1",
+) -> HTMLResponse:
+    """The public works a page at a time, with their map: by the ward they are in today, by stage and by
+    words of their name (with or without diacritics)."""
+    today = clock.today(settings)
+    wards = works.current_wards(db, on=today)
+    ward = phuong if any(w.code == phuong for w in wards) else ""  # a ward not valid today: all wards
+    filters = works.WorksFilter(ward=ward or None, phase=works.STAGES.get(giai_doan), q=q[:200])
+    number = _page_number(page)
+    found = works.find_works(
+        db, on=today, filters=filters, paging=PageParams.for_page(number, WORKS_PER_PAGE)
+    )
+    if not found.items and found.total:  # past the last page: the last page
+        last = PageParams.for_page(found.pages, WORKS_PER_PAGE)
+        found = works.find_works(db, on=today, filters=filters, paging=last)
+    stage = giai_doan if giai_doan in works.STAGES else ""
+    kept = {"phuong": ward, "giai_doan": stage, "q": filters.q.strip()}
+    on_map = {k: v for k, v in {"ward": ward, "phase": filters.phase or "", "q": kept["q"]}.items() if v}
+    counts = works.stage_counts(db)
     return render(
         request,
         "investment/public_map.html",
         {
             "wards": wards,
-            "ward": phuong or "",
-            "works": works[:200],
-            "count": len(works),
+            "ward": ward,
+            "stages": [
+                {"value": slug, "name": service.PHASES[phase], "count": counts[phase]}
+                for slug, phase in works.STAGES.items()
+            ],
+            "stage": stage,
+            "q": kept["q"],
+            "works": found,
+            "filtered": any(kept.values()),
+            "page_query": urlencode({k: v for k, v in kept.items() if v}),
+            "pager": pager_pages(found.number, found.pages),
+            "map_source": "/api/v1/investment/projects.geojson?"
+            + urlencode({k: v for k, v in on_map.items() if v}),
             **_map_context(settings),
+            **_money(request_locale(request)),
         },
     )
+
+
+@router.get("/cong-trinh/{project_id}", response_class=HTMLResponse)
+def public_work(request: Request, db: DbDep, settings: SettingsDep, project_id: int) -> HTMLResponse:
+    """A work as the public sees it: where, what stage, how much, when it should end, its site photos."""
+    context = {
+        "work": works.get_work(db, project_id, on=clock.today(settings)),
+        "photos": photos.list_photos(db, project_id=project_id).items,
+        **_map_context(settings),
+        **_money(request_locale(request)),
+    }
+    return render(request, "investment/public_work.html", context)
 
 
 @router.get("/can-bo/dau-tu/ke-hoach-von", response_class=HTMLResponse)

@@ -12,26 +12,13 @@ from smartcity.procedures import service
 from smartcity.procedures.catalogue import MISSING_PARTS
 from smartcity.procedures.workflows import template
 from smartcity.web.deps import get_db
+from smartcity.web.pager import pager_pages
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
 PUBLIC_LINKS = ({"label": "Thủ tục hành chính", "href": "/thu-tuc"},)
 PAGE_SIZE = 20
 LEVEL_NAMES = {4: "Mức độ 4 — toàn trình", 3: "Mức độ 3 — một phần", 2: "Mức độ 2", 1: "Mức độ 1"}
-PAGER_NEIGHBOURS = 2  # pages shown on each side of the current one, besides the first and the last
-
-
-def pager_pages(page: int, pages: int) -> list[int | None]:
-    """The page numbers a pager links to: the first, the last and the current one's neighbours; None where
-    pages are skipped (an ellipsis)."""
-    shown = {1, pages, *range(page - PAGER_NEIGHBOURS, page + PAGER_NEIGHBOURS + 1)}
-    numbers = sorted(n for n in shown if 1 <= n <= pages)
-    found: list[int | None] = []
-    for number in numbers:
-        if found and number - (found[-1] or 0) > 1:
-            found.append(None)
-        found.append(number)
-    return found
 
 
 @router.get("/thu-tuc", response_class=HTMLResponse)
