@@ -394,7 +394,7 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     """Seed a year of reports the first time (about 1,500); later runs leave them as they are."""
     from smartcity.feedback.service import ReportFilter, list_reports
 
-    _reports, total = list_reports(db, actor=actor, filters=ReportFilter(), limit=1)
+    _reports, total = list_reports(db, actor=actor, filters=ReportFilter(public_only=False), limit=1)
     if total:
         hers = give_reports_to_demo_citizen(db, secret=settings.personal_keys)
         return f"{total} reports already there" + (f", {hers} of the demo citizen added" if hers else "")
