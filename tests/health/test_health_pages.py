@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+
+from fastapi.testclient import TestClient
 
 from smartcity.core import clock
 from smartcity.core.security import Actor
 from smartcity.health import service
-from tests.health.conftest import bearer, patient
+from tests.health.conftest import PASSWORD, bearer, patient
+
+
+def _signed_in(client: TestClient, username: str) -> TestClient:
+    """A browser-like client signed in through the login form (the staff page reads the web session)."""
+    browser = TestClient(client.app)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/login").text).group(1)  # type: ignore[union-attr]
+    form = {"username": username, "password": PASSWORD, "csrf_token": token, "next": "/can-bo"}
+    assert browser.post("/login", data=form, follow_redirects=False).status_code == 303
+    return browser
 
 
 def _html(token: str) -> dict[str, str]:
@@ -84,9 +96,13 @@ def test_quarantine_board_and_citizen_check_in_through_forms(client, db, setting
         start=today - timedelta(days=2),
     )
     assert service.find_missed_checkins(db, settings, on=today) == 2
-    _, worker = user_token("health_worker", "TYT-25768")
+    _, worker = user_token("health_worker", "TYT-25768", username="tram.chanhnghia")
     board = client.get("/can-bo/y-te/cach-ly", headers=_html(worker))
     assert "Lý Thanh" in board.text and board.text.count("Không khai báo y tế") == 2
+    work = _signed_in(client, "tram.chanhnghia").get("/can-bo").text
+    assert re.search(r'<strong class="work-count">2</strong> Cảnh báo cách ly chưa xử lý', work)
+    user_token("health_worker", "TYT-25747", username="tram.khac")  # another ward's station sees none
+    assert "Cảnh báo cách ly" not in _signed_in(client, "tram.khac").get("/can-bo").text
     citizen_id, citizen = user_token("citizen")
     assert "<h2>Sức khỏe của tôi</h2>" not in client.get("/cua-toi", headers=_html(citizen)).text  # no record
     service.link_person(db, actor=Actor.system("t"), user_id=citizen_id, patient_id=pid)

@@ -9,6 +9,7 @@ from smartcity.health.service.coverage import (  # noqa: F401
 from smartcity.health.service.immunisation import (  # noqa: F401
     child_schedule,
     children_of_user,
+    count_overdue_children,
     immunisation_coverage,
     in_reminder_hours,
     overdue_children,

@@ -214,16 +214,21 @@ def overdue_children(
     db: Database, settings: Settings, *, on: date, wards: set[str] | None, actor: Actor | None = None
 ) -> list[OverdueChild]:
     """Children with at least one overdue dose, oldest first (names decrypted: the list is logged)."""
-    found = []
-    for child in children(db, on, wards):
-        late = [s for s in child_schedule(child.birthdate, child.given, on) if s.state == "overdue"]
-        if late:
-            found.append((child, late))
+    found = [(child, late) for child in children(db, on, wards) if (late := _late_doses(child, on))]
     names = _names(db, settings, [c.patient_id for c, _ in found], actor)
     return [
         OverdueChild(c.patient_id, names.get(c.patient_id, ""), c.birthdate, c.ward_code, late)
         for c, late in found
     ]
+
+
+def count_overdue_children(db: Database, *, on: date, wards: set[str] | None) -> int:
+    """How many children (in `wards`, or all) have an overdue dose; no names are read."""
+    return sum(1 for child in children(db, on, wards) if _late_doses(child, on))
+
+
+def _late_doses(child: Child, on: date) -> list[DoseStatus]:
+    return [s for s in child_schedule(child.birthdate, child.given, on) if s.state == "overdue"]
 
 
 def _names(db: Database, settings: Settings, patient_ids: list[str], actor: Actor | None) -> dict[str, str]:
