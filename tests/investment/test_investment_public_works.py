@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -142,5 +143,7 @@ def test_in_english_the_list_is_in_english(client, demo):
     html = client.get("/cong-trinh", params={"giai_doan": "dang-thi-cong"}).text
     assert "Under construction (14)" in html and "VND " in html and "tỷ đồng" not in html
     assert "% done" in html and "All wards" in html
+    words = json.loads(html.split('id="inv-map-words">')[1].split("</script>")[0])
+    assert words["phases"]["implementation"] == "Under construction"  # the map's popups, in English too
     empty = client.get("/cong-trinh", params={"q": "zzzz"}).text
     assert "No works match your search" in empty

@@ -117,6 +117,7 @@ def _map_context(settings: Settings) -> dict[str, Any]:
     return {
         "base_map_style_url": settings.base_map_style_url,
         "phase_colours": {phase: colour for colour, phases, _ in MAP_PHASES for phase in phases},
+        "phase_names": service.PHASES,
         "photo_colour": PHOTO_DOT[0],
         "legend": legend,
     }

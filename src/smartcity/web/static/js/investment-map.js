@@ -39,7 +39,7 @@
           var p = e.features[0].properties, d = document.createElement("div");
           d.innerHTML = "<strong></strong><br><span></span>";
           d.querySelector("strong").textContent = p.name;
-          d.querySelector("span").textContent = p.phase_name + (p.expected_end_text ? " — " + words.expectedEnd + " " + p.expected_end_text : "");
+          d.querySelector("span").textContent = (words.phases[p.phase] || p.phase_name) + (p.expected_end_text ? " — " + words.expectedEnd + " " + p.expected_end_text : "");
           new maplibregl.Popup().setLngLat(e.lngLat).setDOMContent(d).addTo(map);
         });
       });
