@@ -279,3 +279,43 @@ def test_levels_grades_fees_and_categories_are_named_in_the_pages_language(demo,
     assert "<td>Lower secondary</td>" in department and "Trung học cơ sở" not in department
     assert '"level_name": "Preschool"' in department  # the map's popups
     assert "<td>Trung học cơ sở</td>" in client.get("/can-bo/giao-duc?lang=vi").text
+
+
+def _figures(html: str) -> str:
+    """The page's text without its tags, scripts and styles (the numbers a reader sees)."""
+    html = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", html)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+LANGS = ("vi", "en")
+VIETNAMESE_FIGURE = re.compile(r"\d\.\d{3}\b|\d,\d+\s?%")  # 1.250.000 or 97,8% on a page in English
+
+
+def test_money_and_percentages_are_written_in_the_pages_language(demo, client):
+    _sign_in(client, "giaoduc")
+    vi = client.get("/can-bo/giao-duc?lang=vi").text
+    students = re.search(r'id="student-count">([^<]+)<', vi).group(1)
+    fee_rate = re.search(r'id="fee-rate">([^<]+)<', vi).group(1)
+    assert re.fullmatch(r"\d{1,3}(\.\d{3})+", students) and re.fullmatch(r"\d{1,3},\d%", fee_rate)
+    assert not re.search(r"\d %", _figures(vi))  # the legend too: "Trường thu dưới 85%"
+    en = client.get("/can-bo/giao-duc?lang=en").text
+    assert re.search(r'id="student-count">' + students.replace(".", ",") + "<", en)
+    assert re.search(r'id="fee-rate">' + fee_rate.replace(",", ".") + "<", en)
+    assert not VIETNAMESE_FIGURE.search(_figures(en)), VIETNAMESE_FIGURE.findall(_figures(en))[:5]
+    assert re.search(r'"students_text": "\d{1,3},\d{3}"', en) and re.search(r'"fee_rate_text": "[\d.]+%"', en)
+    assert re.search(r'"students_text": "\d{1,3}\.\d{3}"', vi)  # the map's pop-ups
+
+    _sign_in(client, "ketoan.phuhoa1")
+    for path in (f"/can-bo/giao-duc/truong/{SCHOOL}/hoc-phi", f"/can-bo/giao-duc/truong/{SCHOOL}/tai-san"):
+        vi, en = (_figures(client.get(f"{path}?lang={lang}").text) for lang in ("vi", "en"))
+        assert re.search(r"\d\.\d{3}\.\d{3} ₫", vi) and not re.search(r"\d,\d{3} ₫", vi), path
+        assert re.search(r"\d,\d{3},\d{3} ₫", en) and not VIETNAMESE_FIGURE.search(en), path
+    assets_vi, assets_en = (
+        client.get(f"/can-bo/giao-duc/truong/{SCHOOL}/tai-san?lang={lang}").text for lang in ("vi", "en")
+    )
+    assert "20,0%/năm" in assets_vi and "20.0%/" in assets_en  # the depreciation rate
+    fees = client.get(f"/can-bo/giao-duc/truong/{SCHOOL}/hoc-phi").text
+    number = re.search(r'href="/can-bo/giao-duc/hoa-don/([^"]+)"', fees).group(1)
+    invoice = {lang: client.get(f"/can-bo/giao-duc/hoa-don/{number}?lang={lang}").text for lang in LANGS}
+    outstanding = re.search(r'id="outstanding">([\d.]+) ₫<', invoice["vi"]).group(1)
+    assert f'id="outstanding">{outstanding.replace(".", ",")} ₫<' in invoice["en"]

@@ -70,9 +70,9 @@ MAP_PAGES: dict[str, tuple[str, dict[str, str | tuple[str, ...]]]] = {
         "web/static/js/waste-map.js",
         {
             "containers": (
-                "Thùng đầy dưới 60 %",
-                "Thùng đầy 60–85 %",
-                "Thùng đầy từ 85 % trở lên",
+                "Thùng đầy dưới 60%",
+                "Thùng đầy 60–85%",
+                "Thùng đầy từ 85% trở lên",
                 "Thùng chưa có số liệu",
             ),
             "depots": "Bãi xe",
@@ -111,9 +111,9 @@ OTHER_MAP_PAGES: dict[str, tuple[str, dict[str, str | tuple[str, ...]]]] = {
         "web/static/js/education-map.js",
         {
             "schools": (
-                "Trường thu đạt từ 95 %",
-                "Trường thu từ 85 % đến dưới 95 %",
-                "Trường thu dưới 85 %",
+                "Trường thu đạt từ 95%",
+                "Trường thu từ 85% đến dưới 95%",
+                "Trường thu dưới 85%",
                 "Trường chưa có khoản thu đến hạn",
             ),
             "wards-line": "Ranh giới phường (gần đúng)",

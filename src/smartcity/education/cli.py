@@ -23,12 +23,17 @@ def schools() -> None:
     table = Table("Trường", "Phường", "Học sinh", "Lớp vượt sĩ số", "Tỷ lệ thu")
     for row in data["schools"]:
         table.add_row(
-            row["name"], row["ward_name"], row["students_text"], str(row["over_norm"]), row["fee_rate_text"]
+            row["name"],
+            row["ward_name"],
+            numbers.number(row["students"]),
+            str(row["over_norm"]),
+            numbers.percent(row["fee_rate"], 1),
         )
     console.print(table)
     city = data["city"]
     console.print(
-        f"{city['schools']} trường, {city['students_text']} học sinh, tỷ lệ thu {city['fee_rate_text']}"
+        f"{city['schools']} trường, {numbers.number(city['students'])} học sinh,"
+        f" tỷ lệ thu {numbers.percent(city['fee_rate'], 1)}"
     )
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from smartcity.core import clock, numbers
+from smartcity.core import clock
 from smartcity.core.errors import Forbidden, ValidationFailed
 from smartcity.core.i18n import get_translations
 from smartcity.core.pages import PageParams
@@ -59,7 +59,8 @@ Month = Annotated[str, Form()]  # a month "YYYY-MM" from a form
 def department(request: Request, db: DbDep, settings: SettingsDep, actor: PageUserDep) -> Response:
     """All 57 schools on a map and in a table: enrolment, class sizes, fee collection, attendance, devices."""
     data = service.overview(db, actor=actor, settings=settings)
-    levels = labels.level_names(request_locale(request))
+    locale = request_locale(request)
+    levels = labels.level_names(locale)
     schools = [s | {"level_name": levels.get(s["level"], s["level_name"])} for s in data["schools"]]
     return _page(
         request,
@@ -68,7 +69,7 @@ def department(request: Request, db: DbDep, settings: SettingsDep, actor: PageUs
             **data,
             "norms": service.NORM_BASIS,
             "base_map_style_url": settings.base_map_style_url,
-            "geojson": service.schools_geojson(schools),
+            "geojson": service.schools_geojson(schools, locale),
             "legend": [
                 *service.fee_rate_legend(),
                 {"layer": "wards-line", "label": WARD_LINE[1], "colour": WARD_LINE[0], "shape": "line"},
@@ -118,7 +119,7 @@ def school_home(
             "shown_staff": shown,
             "q": query,
             "year": year,
-            "enrolled_text": numbers.number(enrolled, None, request_locale(request)),
+            "enrolled": enrolled,
             "over_norm": sum(1 for c in classes if c["over_norm"]),
             "modes": modes,
         },

@@ -27,9 +27,9 @@ ROUTE_COLOURS = ("#1565c0", "#2e7d32", "#c62828", "#6a1b9a", "#ef6c00", "#00838f
 
 # a container's fill on the map: (below this %, colour, Vietnamese label); shared by the map and its legend
 FILL_BANDS = (
-    (60.0, "#2e7d32", "Thùng đầy dưới 60 %"),
-    (85.0, "#f9a825", "Thùng đầy 60–85 %"),
-    (float("inf"), "#c62828", "Thùng đầy từ 85 % trở lên"),
+    (60.0, "#2e7d32", "Thùng đầy dưới 60%"),
+    (85.0, "#f9a825", "Thùng đầy 60–85%"),
+    (float("inf"), "#c62828", "Thùng đầy từ 85% trở lên"),
 )
 NO_FILL = ("#9e9e9e", "Thùng chưa có số liệu")
 DEPOT = ("#000000", "Bãi xe")

@@ -13,7 +13,6 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, get_or_404
 from smartcity.core.errors import Conflict, ValidationFailed, found_or_404
-from smartcity.core.numbers import money_vnd, percent
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.education.events import AssetWrittenOff
@@ -84,16 +83,14 @@ def _asset_row(asset: Asset, on: date) -> dict[str, Any]:
         "category_name": ASSET_CATEGORIES[asset.category],
         "class_name": klass.get("name", ""),
         "rate": klass.get("rate"),
-        "rate_text": percent(klass.get("rate"), 1) if klass else "",
         "quantity": asset.quantity,
-        "unit_value_text": money_vnd(asset.unit_value_vnd),
+        "unit_value_vnd": asset.unit_value_vnd,
         "acquired_text": dmy(asset.acquired_on),
         "condition": asset.condition,
         "condition_name": CONDITIONS[asset.condition],
         "status_name": ASSET_STATUS[asset.status],
         "learning_device": asset.learning_device,
         **{f"{k}_vnd": v for k, v in value.items()},
-        **{f"{k}_text": money_vnd(v) for k, v in value.items()},
     }
 
 
@@ -175,7 +172,6 @@ def register_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "item_count": len(rows),
         "units": sum(r["quantity"] for r in rows),
         **{f"{k}_vnd": v for k, v in totals.items()},
-        **{f"{k}_text": money_vnd(v) for k, v in totals.items()},
     }
 
 
@@ -310,7 +306,7 @@ def movements(db: Database, *, actor: Actor, asset_id: int) -> list[dict[str, An
                 "kind": m.kind,
                 "kind_name": MOVEMENTS[m.kind],
                 "quantity": m.quantity,
-                "value_text": money_vnd(m.value_vnd),
+                "value_vnd": m.value_vnd,
                 "on_text": dmy(m.on_date),
                 "reason": m.reason,
             }

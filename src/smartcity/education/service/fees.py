@@ -59,7 +59,6 @@ def fee_rates(year: str | None = None) -> list[dict[str, Any]]:
         | {
             "fee_name": types[r["fee"]]["name"],
             "level_name": LEVELS[r["level"]],
-            "amount_text": money_vnd(r["amount"]),
         }
         for r in reference("fees.json")["rates"]
         if year is None or r["year"] == year
@@ -152,9 +151,6 @@ def describe_lines(lines: list[dict[str, Any]], *, year: str, level: str) -> lis
                 "category_name": names.get(line.get("category") or "", ""),
                 "category_name_en": names_en.get(line.get("category") or "", ""),
                 "reduction_basis": rule["legal_basis"] if rule else "",
-                "amount_text": money_vnd(line["amount"]),
-                "reduction_text": money_vnd(line["reduction"]),
-                "net_text": money_vnd(line["net"]),
             }
         )
     return out
@@ -305,9 +301,6 @@ def _invoice_row(invoice: Invoice, name: str = "", class_name: str = "") -> dict
         "total_vnd": invoice.total_vnd,
         "paid_vnd": invoice.paid_vnd,
         "outstanding_vnd": outstanding,
-        "total_text": money_vnd(invoice.total_vnd),
-        "paid_text": money_vnd(invoice.paid_vnd),
-        "outstanding_text": money_vnd(outstanding),
         "issued_on": invoice.issued_on,
         "due_on": invoice.due_on,
         "due_text": dmy(invoice.due_on),
@@ -406,7 +399,6 @@ def _payment_row(payment: FeePayment) -> dict[str, Any]:
     return {
         "receipt_number": payment.receipt_number,
         "amount_vnd": payment.amount_vnd,
-        "amount_text": money_vnd(payment.amount_vnd),
         "channel": payment.channel,
         "channel_name": "Trực tuyến" if payment.channel == "online" else "Tại trường",
         "paid_at": payment.paid_at,

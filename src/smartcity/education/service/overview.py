@@ -13,7 +13,7 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.errors import Forbidden
-from smartcity.core.numbers import money_vnd, number
+from smartcity.core.numbers import number
 from smartcity.core.numbers import percent as percent_text
 from smartcity.core.security import Actor
 from smartcity.core.text import fold
@@ -31,10 +31,6 @@ from smartcity.education.service.common import (
 from smartcity.education.service.reconciliation import collection_by_school
 
 ATTENDANCE_WINDOW_DAYS = 30
-
-
-def _pct(value: float | None) -> str:
-    return percent_text(value, 1)
 
 
 def percent(part: int | float, whole: int | float) -> float | None:
@@ -104,11 +100,8 @@ def school_figures(db: Database, settings: Settings, *, on: date | None = None) 
                 "fee_billed_vnd": billed,
                 "fee_paid_vnd": paid,
                 "fee_rate": rate,
-                "fee_rate_text": percent_text(rate, 1),
                 "attendance_rate": percent(present, marked),
-                "attendance_text": _pct(percent(present, marked)),
                 "devices": devices.get(school.id, 0),
-                "students_text": number(st["students"]),
             }
         )
     return rows
@@ -145,22 +138,16 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "schools": len(rows),
         "students": students,
-        "students_text": number(students),
         "classes": classes,
-        "classes_text": number(classes),
         "average_class": average,
-        "average_class_text": "—" if average is None else number(average, 1),
         "over_norm": sum(r["over_norm"] for r in rows),
         "online_or_blended": sum(r["online_or_blended"] for r in rows),
         "online_share": share,
-        "online_share_text": _pct(share),
-        "fee_billed_text": money_vnd(billed),
-        "fee_paid_text": money_vnd(paid),
+        "fee_billed_vnd": billed,
+        "fee_paid_vnd": paid,
         "fee_rate": fee_rate,
-        "fee_rate_text": percent_text(fee_rate, 1),
         "devices": devices,
         "devices_per_1000": per_1000,
-        "devices_per_1000_text": "—" if per_1000 is None else number(per_1000, 1),
     }
 
 
@@ -175,9 +162,9 @@ def totals_by_level(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # a school's dot on the department's map by its fee collection rate: (from this %, colour, Vietnamese legend
 # label), highest first, and the dot of a school with nothing due yet; shared by the map and its legend
 FEE_RATE_BANDS = (
-    (95.0, "#2b8a3e", "Trường thu đạt từ 95 %"),
-    (85.0, "#f59f00", "Trường thu từ 85 % đến dưới 95 %"),
-    (float("-inf"), "#d9480f", "Trường thu dưới 85 %"),
+    (95.0, "#2b8a3e", "Trường thu đạt từ 95%"),
+    (85.0, "#f59f00", "Trường thu từ 85% đến dưới 95%"),
+    (float("-inf"), "#d9480f", "Trường thu dưới 85%"),
 )
 NO_FEE_RATE = ("#868e96", "Trường chưa có khoản thu đến hạn")
 
@@ -197,28 +184,22 @@ def fee_rate_legend() -> list[dict[str, str]]:
     ]
 
 
-def schools_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The schools as GeoJSON points with their figures, for the department's map."""
-    keep = (
-        "code",
-        "name",
-        "level",
-        "level_name",
-        "ward_name",
-        "students",
-        "students_text",
-        "fee_rate",
-        "fee_rate_text",
-        "classes",
-        "capacity",
-    )
+def schools_geojson(rows: list[dict[str, Any]], locale: str = "vi") -> dict[str, Any]:
+    """The schools as GeoJSON points with their figures, for the department's map; the map's pop-up shows
+    `students_text` and `fee_rate_text`, written in `locale` (the page's language)."""
+    keep = ("code", "name", "level", "level_name", "ward_name", "students", "fee_rate", "classes", "capacity")
     return {
         "type": "FeatureCollection",
         "features": [
             {
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-                "properties": {k: r[k] for k in keep} | {"colour": fee_rate_colour(r["fee_rate"])},
+                "properties": {k: r[k] for k in keep}
+                | {
+                    "students_text": number(r["students"], None, locale),
+                    "fee_rate_text": percent_text(r["fee_rate"], 1, locale),
+                    "colour": fee_rate_colour(r["fee_rate"]),
+                },
             }
             for r in rows
         ],

@@ -13,7 +13,6 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, ValidationFailed
-from smartcity.core.numbers import money_vnd
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.education.models import (
@@ -73,7 +72,6 @@ def arrears(
                 "months": sorted(f"{i.period[5:]}/{i.period[:4]}" for i in owed),
                 "invoices": sorted(i.number for i in owed),
                 "amount_vnd": amount,
-                "amount_text": money_vnd(amount),
                 "oldest_due": oldest,
                 "oldest_due_text": dmy(oldest),
                 "days_overdue": (on - oldest).days,

@@ -11,7 +11,6 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, get_or_404, utcnow
 from smartcity.core.errors import Conflict, NotFound, ValidationFailed, found_or_404
-from smartcity.core.numbers import money_vnd
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.education.events import StocktakeClosed
@@ -167,7 +166,6 @@ def close_stocktake(db: Database, *, actor: Actor, stocktake_id: int) -> dict[st
             "lines": len(lines),
             "differences": differences,
             "value_change_vnd": change,
-            "value_change_text": money_vnd(change),
         }
 
 
