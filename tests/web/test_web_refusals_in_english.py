@@ -32,9 +32,14 @@ def _sentences(select: str) -> Iterator[tuple[str, str]]:
                     found.append(node.value)
             elif select == "refusal" and isinstance(node, ast.keyword) and node.arg == "refusal":
                 found.append(node.value)
-            elif select == "forbidden" and isinstance(node, ast.Call):
-                if isinstance(node.func, ast.Name) and node.func.id == "Forbidden" and node.args:
-                    found.append(node.args[0])
+            elif (
+                select == "forbidden"
+                and isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "Forbidden"
+                and node.args
+            ):
+                found.append(node.args[0])
             for value in found:
                 if isinstance(value, ast.Constant) and isinstance(value.value, str):
                     yield f"{path.relative_to(SOURCE)}:{value.lineno}", value.value
