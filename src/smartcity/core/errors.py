@@ -38,11 +38,17 @@ class AppError(Exception):
         """What an error page may tell a person: `page_message`, else the field messages or the `detail`
         written for people (the house writes those in Vietnamese); an English detail is the API's, for
         developers, and stays off pages, as does an internal one (a route, a field's code)."""
+        return " ".join(self.sentences_for_people) or None
+
+    @property
+    def sentences_for_people(self) -> list[str]:
+        """`message_for_people` sentence by sentence, each as written (Vietnamese), so that a page in another
+        language translates each one on its own (`_(sentence)`)."""
         if self.page_message:
-            return self.page_message
+            return [self.page_message]
         if said := self.errors_for_people:
-            return " ".join(str(e["message"]) for e in said)
-        return self.detail if written_in_vietnamese(self.detail) else None
+            return [str(e["message"]) for e in said]
+        return [self.detail] if written_in_vietnamese(self.detail) else []
 
     @property
     def errors_for_people(self) -> list[dict[str, Any]]:

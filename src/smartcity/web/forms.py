@@ -3,6 +3,7 @@ people (in Vietnamese), else a plain sentence for the kind of refusal; never a d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -60,16 +61,19 @@ MISTAKE_WORDS = {
 SOME_MISTAKE = "Chưa đúng định dạng."
 
 
-def mistake_in_words(error: dict[str, Any], title: str | None = None) -> str:
+def mistake_in_words(
+    error: dict[str, Any], title: str | None = None, gettext: Callable[[str], str] = str
+) -> str:
     """One validation error of a form or query field (pydantic's) as a person reads it: "Năm: Phải là một
-    số nguyên." with the field's title, or the sentence alone where the field has none."""
-    words = MISTAKE_WORDS.get(str(error.get("type", "")), SOME_MISTAKE)
+    số nguyên." with the field's title, or the sentence alone where the field has none — in the page's
+    language with its `gettext` (the words and the title translated before the bounds are filled in)."""
+    words = gettext(MISTAKE_WORDS.get(str(error.get("type", "")), SOME_MISTAKE))
     context = {key: _plain(value) for key, value in (error.get("ctx") or {}).items()}
     try:
         sentence = words.format(**context)
     except (KeyError, IndexError):
-        sentence = SOME_MISTAKE
-    return f"{title}: {sentence}" if title else sentence
+        sentence = gettext(SOME_MISTAKE)
+    return f"{gettext(title)}: {sentence}" if title else sentence
 
 
 def _plain(value: Any) -> str:

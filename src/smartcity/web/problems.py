@@ -55,12 +55,17 @@ def validation_problem(exc: RequestValidationError) -> AppError:
 
 
 def page_validation_problem(request: Request, exc: RequestValidationError) -> AppError:
-    """The same refusal for a page: each mistake in Vietnamese, beside the field's title where the route
-    gives one (`Form(title="Năm kế hoạch")`), never pydantic's English or a field's code."""
+    """The same refusal for a page: each mistake in the page's language (Vietnamese first), beside the
+    field's title where the route gives one (`Form(title="Năm kế hoạch")`), never pydantic's English or a
+    field's code."""
+    from smartcity.core.i18n import get_translations
+    from smartcity.web.templating import request_locale
+
     error = validation_problem(exc)
     titles = _field_titles(request)
+    words = get_translations(request_locale(request), "web").gettext
     error.page_message = " ".join(
-        mistake_in_words(e, titles.get(str(e.get("loc", ("",))[-1]))) for e in exc.errors()
+        mistake_in_words(e, titles.get(str(e.get("loc", ("",))[-1])), words) for e in exc.errors()
     )
     return error
 
