@@ -299,3 +299,18 @@ def test_staff_page_counts_the_dossiers_waiting_for_the_clerk(app, db, settings,
     assert "Work waiting" in english and "Dossiers awaiting you" in english
     landing = citizen.get("/can-bo", follow_redirects=False)  # a citizen's landing is their own space
     assert landing.status_code == 303 and landing.headers["location"] == "/cua-toi"
+
+
+def test_the_work_counts_agree_with_the_queue_they_link_to(db, settings, people):
+    from smartcity.dossiers import demo, service
+    from smartcity.procedures import service as procedures
+    from tests.dossiers.dossier_fixtures import SYSTEM, make_user
+
+    procedures.load_city_catalogue(db, actor=SYSTEM)
+    demo.seed_demo_dossiers(db, settings=settings, count=120, seed=5)
+    admin = make_user(db, "quantri.dem", [("admin", None)])
+    for deadline in (None, "overdue"):
+        listed = service.list_dossiers(db, actor=admin, settings=settings, queue=True, deadline=deadline)
+        counted = service.count_awaiting(db, actor=admin, settings=settings, deadline=deadline)
+        assert counted == listed.total, deadline
+    assert service.count_awaiting(db, actor=admin, settings=settings) > 0

@@ -11,13 +11,12 @@ from smartcity.web.deps import work_item
 ROLES = ("clerk", "specialist", "head", "leader")
 
 
-def _awaiting(db: Database, actor: Actor, settings: Settings, deadline: str | None = None) -> int:
-    page = service.list_dossiers(db, actor=actor, settings=settings, queue=True, deadline=deadline, limit=1)
-    return page.total
+def _awaiting(db: Database, actor: Actor, settings: Settings) -> int:
+    return service.count_awaiting(db, actor=actor, settings=settings)
 
 
 def _overdue(db: Database, actor: Actor, settings: Settings) -> int:
-    return _awaiting(db, actor, settings, deadline="overdue")
+    return service.count_awaiting(db, actor=actor, settings=settings, deadline="overdue")
 
 
 WORKLIST = (

@@ -439,10 +439,7 @@ def queue(
     if not _works_on_reports(actor):
         return _forbidden(request, service.STAFF_REFUSAL)
     units = sorted(u for role in service.STAFF_ROLES for u in actor.units_for(role) if u)
-    if _is_operator(actor) or actor.has_role("admin"):
-        chosen = [unit] if unit else []
-    else:
-        chosen = [unit] if unit in units else units
+    chosen = service.queue_units(actor, unit)
     statuses = sorted(service.OPEN_STATUSES) if status == "open" else ([status] if status else [])
     items, total = service.list_reports(
         get_db(request),

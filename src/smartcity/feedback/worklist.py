@@ -10,13 +10,14 @@ from smartcity.web.deps import work_item
 
 
 def _open_reports(db: Database, actor: Actor, _settings: Settings, *, overdue: bool | None = None) -> int:
-    """Open reports as the queue lists them: every unit's for operators, the person's units' for others."""
-    city_wide = actor.has_role_in("operator", service.STAFF_UNITS)
-    units = [] if city_wide else sorted({u for r in service.STAFF_ROLES for u in actor.units_for(r) if u})
+    """Open reports as the person's queue lists them (counted: no report is read)."""
     filters = service.ReportFilter(
-        status=sorted(service.OPEN_STATUSES), unit_codes=units, overdue=overdue, public_only=False
+        status=sorted(service.OPEN_STATUSES),
+        unit_codes=service.queue_units(actor),
+        overdue=overdue,
+        public_only=False,
     )
-    return service.list_reports(db, actor=actor, filters=filters, limit=1)[1]
+    return service.list_reports(db, actor=actor, filters=filters, limit=0)[1]
 
 
 def _overdue_reports(db: Database, actor: Actor, settings: Settings) -> int:

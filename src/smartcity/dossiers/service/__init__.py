@@ -27,6 +27,7 @@ from smartcity.dossiers.service.helpers import (  # noqa: F401
 )
 from smartcity.dossiers.service.reads import (  # noqa: F401
     available_forms,
+    count_awaiting,
     dossier_row,
     get_dossier,
     list_dossiers,

@@ -288,6 +288,21 @@ def _list_filters(
     return filters
 
 
+def count_awaiting(db: Database, *, actor: Actor, settings: Settings, deadline: str | None = None) -> int:
+    """How many dossiers await an action of the actor (those matching `deadline`, e.g. "overdue"), as the
+    queue's total says it; no dossier is read."""
+    visible = _visible(select(Dossier), actor)
+    if visible is None:
+        return 0
+    with db.session() as s:
+        if not deadline:
+            return queues.queue_total(s, actor, state=None, unit=None)
+        calendar = calendar_for(db, settings)
+        due = _deadline_condition(deadline, calendar, _local_today(calendar))
+        query = visible.where(due, Dossier.state.in_(sorted(AWAITING)), queues.awaiting(actor))
+        return queues.count(s, query, exact_up_to=get_dossier_settings(settings).exact_count_up_to)[0]
+
+
 def list_dossiers(
     db: Database,
     *,

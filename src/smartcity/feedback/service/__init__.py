@@ -59,6 +59,7 @@ from smartcity.feedback.service.reading import (  # noqa: F401
     list_reports,
     nearby_open_reports,
     open311_status,
+    queue_units,
 )
 from smartcity.feedback.service.submission import (  # noqa: F401
     attach_photo,

@@ -24,7 +24,7 @@ from smartcity.feedback.schemas import (
     ReportRead,
     StepRead,
 )
-from smartcity.feedback.service.common import OPEN_STATUSES, STAFF_ROLES
+from smartcity.feedback.service.common import OPEN_STATUSES, STAFF_ROLES, STAFF_UNITS
 
 
 def open311_status(status: str) -> str:
@@ -282,6 +282,15 @@ def _apply_filter(query: Any, f: ReportFilter, now: datetime) -> Any:
     if f.text:
         conditions.append(or_(Report.public_description.ilike(f"%{f.text}%"), Report.code == f.text))
     return query.where(*conditions)
+
+
+def queue_units(actor: Actor, unit: str = "") -> list[str]:
+    """The units whose reports a staff member's queue lists: `unit` when they may see it (any unit for hotline
+    operators and the administrator, one of their own for others), else all of theirs ([]: every unit)."""
+    if actor.has_role_in("operator", STAFF_UNITS):  # the administrator too
+        return [unit] if unit else []
+    own = sorted(u for role in STAFF_ROLES for u in actor.units_for(role) if u)
+    return [unit] if unit in own else own
 
 
 def list_reports(
