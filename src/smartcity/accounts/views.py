@@ -35,7 +35,6 @@ router = APIRouter(include_in_schema=False)
 MOVED = {"/staff": "/can-bo"}
 
 DEFAULT_NEXT = "/can-bo"
-CITIZEN_HOME = "/cua-toi"  # the portal's citizen space, everything a person did with the city
 CITIZEN_HOME = "/cua-toi"  # a citizen's own space (the portal's)
 MAX_PASSWORD = 1024
 BUILTIN_LINKS: tuple[dict[str, Any], ...] = (
