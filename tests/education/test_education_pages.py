@@ -164,6 +164,9 @@ def test_parent_pages_show_only_their_children(demo, client):
     english = client.get(f"/con-toi/{code}").text
     assert "<td>School meals" in english and "<td>Tiền ăn bán trú" not in english  # the fees' English names
     assert re.search(r"\d,\d{3} ₫", english) and not re.search(r"\d\.\d{3} ₫", english)  # English amounts
+    marked, absent = re.search(r"(\d+) school days? marked, (\d+) days? absent", english).groups()
+    assert "1 days" not in english and ("1 day absent" in english) == (absent == "1")  # English counts agree
+    assert f"{marked} ngày học được điểm danh" in child and "over the last 30 days" in english
     assert "still to pay" in client.get("/cua-toi").text and "Còn phải nộp" not in client.get("/con-toi").text
     client.cookies.set("lang", "vi")
     other = service.list_classes(demo, actor=SYSTEM, school_code="THCS-CHUVANAN")[0]
