@@ -12,7 +12,8 @@ centre shows the latest complete period. Shares, averages and states (open alarm
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal, TypeVar
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 Direction = Literal["up", "down"]
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -102,3 +104,22 @@ def per_ward(
         return [replace(pick(tally), ward=ward) for ward, tally in tallies(db, ctx).items()] or [empty]
 
     return compute
+
+
+def by_ward(
+    rows: Iterable[R], ward: Callable[[R], str | None], add: Callable[[T, R], object], new: Callable[[], T]
+) -> dict[str | None, T]:
+    """Tallies by ward code and for the city (None): each row is `add`ed to its ward's tally (`new` at first)
+    and to the city's."""
+    tallies: dict[str | None, T] = defaultdict(new)
+    for row in rows:
+        for key in {None, ward(row)}:
+            add(tallies[key], row)
+    return tallies
+
+
+def share_of(items: Collection[T], counts: Callable[[T], bool]) -> list[KpiValue]:
+    """The city's share (%, one decimal) of `items` that `counts`; no value when there are no items."""
+    if not items:
+        return [KpiValue(None)]
+    return [KpiValue.share(sum(1 for item in items if counts(item)), len(items), digits=1)]

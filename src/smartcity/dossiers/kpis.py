@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from smartcity.core import clock
 from smartcity.core.db import Database
-from smartcity.core.kpis import Indicator, KpiContext, KpiValue, per_ward
+from smartcity.core.kpis import Indicator, KpiContext, KpiValue, by_ward, per_ward
 from smartcity.dossiers import deadlines
 from smartcity.dossiers.models import Dossier, DossierRating
 from smartcity.dossiers.states import FINISHED
@@ -19,14 +19,15 @@ Counts = dict[str, int]
 
 def _counts(db: Database, ctx: KpiContext) -> dict[str | None, Counts]:
     """Counts per ward code (and None for the city) over dossiers submitted in [start, end)."""
-    table: dict[str | None, Counts] = defaultdict(lambda: defaultdict(int))
     query = select(Dossier).where(Dossier.submitted_at >= ctx.start, Dossier.submitted_at < ctx.end)
     with db.session() as s:
         rated = dict(s.execute(select(DossierRating.dossier_id, DossierRating.overall)).all())
-        for dossier in s.scalars(query):
-            for key in {None, dossier.ward_code}:
-                _count(table[key], dossier, rated.get(dossier.id), ctx)
-    return table
+        return by_ward(
+            s.scalars(query),
+            lambda dossier: dossier.ward_code,
+            lambda row, dossier: _count(row, dossier, rated.get(dossier.id), ctx),
+            lambda: defaultdict(int),
+        )
 
 
 def _count(row: Counts, dossier: Dossier, rating: int | None, ctx: KpiContext) -> None:

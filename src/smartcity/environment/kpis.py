@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from smartcity.core.db import Database
-from smartcity.core.kpis import Indicator, KpiContext, KpiValue
+from smartcity.core.kpis import Indicator, KpiContext, KpiValue, share_of
 from smartcity.environment import service
 
 MODERATE_TOP = 100
@@ -13,10 +13,7 @@ def _days_above_moderate(db: Database, context: KpiContext) -> list[KpiValue]:
     """Station-days of the period with a daily VN_AQI above 100, over all station-days."""
     start, end = context.local_days()
     rows = [r for r in service.daily_history(db, since=start) if r.day < end]
-    if not rows:
-        return [KpiValue(None)]
-    bad = sum(1 for r in rows if r.aqi > MODERATE_TOP)
-    return [KpiValue(round(100 * bad / len(rows), 1), numerator=bad, denominator=len(rows))]
+    return share_of(rows, lambda r: r.aqi > MODERATE_TOP)
 
 
 def _flood_events(db: Database, context: KpiContext) -> list[KpiValue]:

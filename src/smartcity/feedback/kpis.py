@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import statistics as pystats
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from smartcity.core.db import Database
-from smartcity.core.kpis import Indicator, KpiContext, KpiValue, per_ward
+from smartcity.core.kpis import Indicator, KpiContext, KpiValue, by_ward, per_ward
 from smartcity.feedback.models import Report
 from smartcity.feedback.service import OPEN_STATUSES
 from smartcity.feedback.stats import SATISFIED
@@ -39,13 +38,9 @@ def _tallies(db: Database, ctx: KpiContext) -> dict[str | None, _Tally]:
         Report.deadline_at,
         Report.rating,
     ).where(Report.submitted_at >= ctx.start, Report.submitted_at < ctx.end, Report.status != "merged")
-    tallies: dict[str | None, _Tally] = defaultdict(_Tally)
     with db.session() as s:
         rows = s.execute(query).all()
-    for row in rows:
-        for key in {None, row.ward_code}:
-            _add(tallies[key], row, ctx)
-    return tallies
+    return by_ward(rows, lambda row: row.ward_code, lambda tally, row: _add(tally, row, ctx), _Tally)
 
 
 def _add(tally: _Tally, row: Any, ctx: KpiContext) -> None:

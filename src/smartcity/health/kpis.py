@@ -9,34 +9,20 @@ from smartcity.health import service
 
 def record_coverage(db: Database, context: KpiContext) -> list[KpiValue]:
     """Residents with a record (a Patient with an Encounter) over the population, by ward and city."""
-    values = []
-    for row in service.coverage_by_ward(db, context.on):
-        if row.age_group is None:
-            values.append(
-                KpiValue(
-                    value=row.share,
-                    ward=row.ward_code,
-                    numerator=float(row.records),
-                    denominator=float(row.population),
-                )
-            )
-    return values
+    return [
+        KpiValue(row.share, row.ward_code, float(row.records), float(row.population))
+        for row in service.coverage_by_ward(db, context.on)
+        if row.age_group is None
+    ]
 
 
 def immunisation_coverage(db: Database, context: KpiContext) -> list[KpiValue]:
     """Children past the age of the third DPT-VGB-Hib dose who received it, by ward and city."""
-    values = []
-    for row in service.immunisation_coverage(db, context.on):
-        if (row.vaccine, row.dose) == ("DPT-VGB-HIB", 3):
-            values.append(
-                KpiValue(
-                    value=row.share,
-                    ward=row.ward_code,
-                    numerator=float(row.vaccinated),
-                    denominator=float(row.eligible),
-                )
-            )
-    return values
+    return [
+        KpiValue(row.share, row.ward_code, float(row.vaccinated), float(row.eligible))
+        for row in service.immunisation_coverage(db, context.on)
+        if (row.vaccine, row.dose) == ("DPT-VGB-HIB", 3)
+    ]
 
 
 INDICATORS: list[Indicator] = [

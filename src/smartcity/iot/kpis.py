@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import timedelta
 
 from sqlalchemy import func, or_, select
 
 from smartcity.core.db import Database
-from smartcity.core.kpis import Indicator, KpiContext, KpiValue
+from smartcity.core.kpis import Indicator, KpiContext, KpiValue, by_ward
 from smartcity.iot.models import Alarm, Device, LatestValue
 
 REPORTING_WINDOW = timedelta(hours=24)
@@ -30,13 +29,15 @@ def devices_reporting(db: Database, ctx: KpiContext) -> list[KpiValue]:
             or_(Device.decommissioned_at.is_(None), Device.decommissioned_at > ctx.end),
         )
     )
-    counts: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
     with db.session() as s:
-        for ward, ts in s.execute(query):
-            for key in {None, ward}:
-                counts[key][1] += 1
-                counts[key][0] += ts is not None and since <= ts <= ctx.end
-    return [KpiValue.share(up, total, ward) for ward, (up, total) in counts.items()] or [KpiValue(None)]
+        rows = s.execute(query).all()
+    fresh: dict[str | None, list[bool]] = by_ward(
+        rows,
+        lambda row: row.ward_code,
+        lambda up, row: up.append(row.ts is not None and since <= row.ts <= ctx.end),
+        list,
+    )
+    return [KpiValue.share(sum(up), len(up), ward) for ward, up in fresh.items()] or [KpiValue(None)]
 
 
 def open_alarms(db: Database, ctx: KpiContext) -> list[KpiValue]:

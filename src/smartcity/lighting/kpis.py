@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from smartcity.core.db import Database
-from smartcity.core.kpis import Indicator, KpiContext, KpiValue
+from smartcity.core.kpis import Indicator, KpiContext, KpiValue, share_of
 from smartcity.core.pages import PageParams
 from smartcity.iot import service as iot_service
 from smartcity.lighting import service
@@ -11,28 +11,17 @@ from smartcity.lighting import service
 
 def _telemanaged(db: Database, context: KpiContext) -> list[KpiValue]:
     """Lights under telemanagement that reported in the period, over all lights in the inventory."""
-    lights = service.list_lights(db)
-    if not lights:
-        return [KpiValue(None)]
-    states = iot_service.latest_state(db, device_ids=[light.id for light in lights])
-    reporting = sum(
-        1 for light in lights if any(seen >= context.start for _v, seen in states.get(light.id, {}).values())
-    )
-    return [KpiValue(round(100 * reporting / len(lights), 1), numerator=reporting, denominator=len(lights))]
+    lights = [light.id for light in service.list_lights(db)]
+    states = iot_service.latest_state(db, device_ids=lights)
+    return share_of(lights, lambda light: any(seen >= context.start for _v, seen in states[light].values()))
 
 
 def _working(db: Database, context: KpiContext) -> list[KpiValue]:
     """Lights without an open fault ticket, over all lights."""
     lights = {light.id for light in service.list_lights(db)}
-    if not lights:
-        return [KpiValue(None)]
-    faulty = {
-        t.asset_id
-        for t in service.list_tickets(db, paging=PageParams(limit=500), state="active").items
-        if t.asset_id in lights
-    }
-    working = len(lights) - len(faulty)
-    return [KpiValue(round(100 * working / len(lights), 1), numerator=working, denominator=len(lights))]
+    tickets = service.list_tickets(db, paging=PageParams(limit=500), state="active").items
+    faulty = {t.asset_id for t in tickets}
+    return share_of(lights, lambda light: light not in faulty)
 
 
 def _energy_per_km(db: Database, context: KpiContext) -> list[KpiValue]:

@@ -6,21 +6,16 @@ from datetime import timedelta
 
 from smartcity.core import clock
 from smartcity.core.db import Database
-from smartcity.core.kpis import Indicator, KpiContext, KpiValue
+from smartcity.core.kpis import Indicator, KpiContext, KpiValue, share_of
 from smartcity.iot import service as iot_service
 from smartcity.waste import service
 
 
 def _with_telemetry(db: Database, context: KpiContext) -> list[KpiValue]:
     """Containers that reported in the period, over all containers."""
-    containers = service.list_containers(db)
-    if not containers:
-        return [KpiValue(None)]
-    states = iot_service.latest_state(db, device_ids=[c.id for c in containers])
-    live = sum(
-        1 for c in containers if any(seen >= context.start for _v, seen in states.get(c.id, {}).values())
-    )
-    return [KpiValue(round(100 * live / len(containers), 1), numerator=live, denominator=len(containers))]
+    containers = [c.id for c in service.list_containers(db)]
+    states = iot_service.latest_state(db, device_ids=containers)
+    return share_of(containers, lambda c: any(seen >= context.start for _v, seen in states[c].values()))
 
 
 def _overflows_per_week(db: Database, context: KpiContext) -> list[KpiValue]:
