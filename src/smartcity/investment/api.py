@@ -89,28 +89,36 @@ def summary(db: DbDep, settings: SettingsDep, _a: Actor = Depends(require_leader
     return summary_data(db, settings)
 
 
+WardCode = Annotated[str | None, Query(max_length=40, description="Ward code: works in it today")]
+
+
 @router.get("/projects", summary="Projects (public fields)")
-def projects(db: DbDep, ward: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
-    """Projects, optionally in one ward (code) or of one type."""
+def projects(
+    db: DbDep, settings: SettingsDep, ward: WardCode = None, kind: str | None = None
+) -> list[dict[str, Any]]:
+    """Projects, optionally of one type and in one ward as `/cong-trinh` filters (`works.list_works`: a
+    ward valid today finds the works in it today, also those recorded in a ward it took over in 2025; a ward
+    no longer valid finds the works recorded in it)."""
     return [
         {k: v for k, v in p.items() if k != "geometry"}
-        for p in service.list_projects(db, ward=ward, kind=kind)
+        for p in works.list_works(db, on=clock.today(settings), ward=ward, kind=kind)
     ]
 
 
 @router.get("/projects.xlsx", summary="Projects as XLSX")
-def projects_xlsx(db: DbDep, ward: str | None = None, kind: str | None = None) -> Response:
-    """The project list as a spreadsheet."""
-    return _xlsx(
-        service.export_xlsx(service.list_projects(db, ward=ward, kind=kind), PROJECT_COLUMNS), "du-an.xlsx"
-    )
+def projects_xlsx(
+    db: DbDep, settings: SettingsDep, ward: WardCode = None, kind: str | None = None
+) -> Response:
+    """The project list as a spreadsheet, filtered as `projects`."""
+    rows = works.list_works(db, on=clock.today(settings), ward=ward, kind=kind)
+    return _xlsx(service.export_xlsx(rows, PROJECT_COLUMNS), "du-an.xlsx")
 
 
 @router.get("/projects.geojson", summary="Works on the map")
 def projects_geojson(
     db: DbDep,
     settings: SettingsDep,
-    ward: Annotated[str | None, Query(max_length=40, description="Ward code: works in it today")] = None,
+    ward: WardCode = None,
     phase: Annotated[str | None, Query(max_length=20, description="Stage code, e.g. implementation")] = None,
     q: Annotated[str, Query(max_length=200, description="Words of the name, diacritics optional")] = "",
 ) -> dict[str, Any]:
