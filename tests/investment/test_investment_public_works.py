@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
+from datetime import timedelta
 
 import pytest
+from openpyxl import load_workbook
 
 from smartcity.city import service as city_service
 from smartcity.core import clock
@@ -147,3 +150,46 @@ def test_in_english_the_list_is_in_english(client, demo):
     assert words["phases"]["implementation"] == "Under construction"  # the map's popups, in English too
     empty = client.get("/cong-trinh", params={"q": "zzzz"}).text
     assert "No works match your search" in empty
+
+
+def _sheet_codes(client, ward: str) -> set[str]:  # type: ignore[no-untyped-def]
+    body = client.get("/api/v1/investment/projects.xlsx", params={"ward": ward}).content
+    return {row[0] for row in load_workbook(io.BytesIO(body)).active.iter_rows(min_row=2, values_only=True)}
+
+
+def test_the_api_and_the_spreadsheet_filter_by_ward_as_the_page(client, demo, today):
+    """A ward valid today finds the works in it, also those recorded in a ward abolished on 2025-07-01."""
+    ward = next(w for w in works.current_wards(demo, on=today) if w.name == "Phường Thủ Dầu Một")
+    listed = works.find_works(demo, on=today, filters=works.WorksFilter(ward=ward.code), paging=ALL).items
+    api = client.get("/api/v1/investment/projects", params={"ward": ward.code}).json()
+    assert {w["id"] for w in api} == {w["id"] for w in listed}
+    assert any(ward.code not in w["ward_codes"] for w in api)  # recorded under a ward abolished in 2025
+    assert _sheet_codes(client, ward.code) == {w["code"] for w in listed}
+    roads = client.get("/api/v1/investment/projects", params={"ward": ward.code, "kind": "road"}).json()
+    assert roads and {w["id"] for w in roads} == {w["id"] for w in listed if w["kind"] == "road"}
+
+
+def test_an_abolished_ward_finds_the_works_recorded_in_it(client, demo):
+    """An old ward's code (Phú Thọ, abolished in 2025) still finds the works recorded in it, as before."""
+    every = client.get("/api/v1/investment/projects").json()
+    before = city_service.reorganisation_date() - timedelta(days=1)
+    phu_tho = next(
+        u.code for u in city_service.units_on(demo, on=before, level="ward") if u.name == "Phường Phú Thọ"
+    )
+    recorded = {w["code"] for w in every if phu_tho in w["ward_codes"]}
+    found = client.get("/api/v1/investment/projects", params={"ward": phu_tho}).json()
+    assert recorded and {w["code"] for w in found} == recorded == _sheet_codes(client, phu_tho)
+
+
+def test_a_work_is_placed_with_one_question_to_the_city_at_most(demo, today, monkeypatch):
+    """A split ward's works are placed by the city's `ward_at`, once each, not by reading every ward."""
+    asked: list[tuple[float, float]] = []
+    ward_at = city_service.ward_at
+    monkeypatch.setattr(
+        city_service,
+        "ward_at",
+        lambda db, *, lon, lat, on: asked.append((lon, lat)) or ward_at(db, lon=lon, lat=lat, on=on),
+    )
+    ward = next(w for w in works.current_wards(demo, on=today) if w.name == "Phường Phú Lợi")
+    found = works.find_works(demo, on=today, filters=works.WorksFilter(ward=ward.code), paging=ALL)
+    assert found.total and asked and len(asked) == len(set(asked)) < 181

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
+from pydantic import BaseModel
 
 from smartcity.core import clock
-from smartcity.core.malware import Intake
 from smartcity.core.pages import Page, PagingDep
 from smartcity.core.security import Actor
 from smartcity.core.sheets import XLSX_MEDIA_TYPE as XLSX
@@ -89,28 +89,36 @@ def summary(db: DbDep, settings: SettingsDep, _a: Actor = Depends(require_leader
     return summary_data(db, settings)
 
 
+WardCode = Annotated[str | None, Query(max_length=40, description="Ward code: works in it today")]
+
+
 @router.get("/projects", summary="Projects (public fields)")
-def projects(db: DbDep, ward: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
-    """Projects, optionally in one ward (code) or of one type."""
+def projects(
+    db: DbDep, settings: SettingsDep, ward: WardCode = None, kind: str | None = None
+) -> list[dict[str, Any]]:
+    """Projects, optionally of one type and in one ward as `/cong-trinh` filters (`works.list_works`: a
+    ward valid today finds the works in it today, also those recorded in a ward it took over in 2025; a ward
+    no longer valid finds the works recorded in it)."""
     return [
         {k: v for k, v in p.items() if k != "geometry"}
-        for p in service.list_projects(db, ward=ward, kind=kind)
+        for p in works.list_works(db, on=clock.today(settings), ward=ward, kind=kind)
     ]
 
 
 @router.get("/projects.xlsx", summary="Projects as XLSX")
-def projects_xlsx(db: DbDep, ward: str | None = None, kind: str | None = None) -> Response:
-    """The project list as a spreadsheet."""
-    return _xlsx(
-        service.export_xlsx(service.list_projects(db, ward=ward, kind=kind), PROJECT_COLUMNS), "du-an.xlsx"
-    )
+def projects_xlsx(
+    db: DbDep, settings: SettingsDep, ward: WardCode = None, kind: str | None = None
+) -> Response:
+    """The project list as a spreadsheet, filtered as `projects`."""
+    rows = works.list_works(db, on=clock.today(settings), ward=ward, kind=kind)
+    return _xlsx(service.export_xlsx(rows, PROJECT_COLUMNS), "du-an.xlsx")
 
 
 @router.get("/projects.geojson", summary="Works on the map")
 def projects_geojson(
     db: DbDep,
     settings: SettingsDep,
-    ward: Annotated[str | None, Query(max_length=40, description="Ward code: works in it today")] = None,
+    ward: WardCode = None,
     phase: Annotated[str | None, Query(max_length=20, description="Stage code, e.g. implementation")] = None,
     q: Annotated[str, Query(max_length=200, description="Words of the name, diacritics optional")] = "",
 ) -> dict[str, Any]:
@@ -275,27 +283,6 @@ def at_risk(
     return Page.of(rows[paging.offset : paging.offset + paging.limit], total=len(rows), paging=paging)
 
 
-def _write(action: Any, db: Any, actor: Actor, project_id: int, data: dict[str, Any]) -> dict[str, Any]:
-    """Run a recording use case and answer with the new row's id."""
-    return {"id": action(db, actor=actor, project_id=project_id, data=data)}
-
-
-@router.post("/projects/{project_id}/decisions", status_code=201, summary="Record a decision")
-def post_decision(
-    db: DbDep, project_id: ProjectId, body: DecisionIn, actor: Actor = Depends(require_finance)
-) -> dict[str, Any]:
-    """An approval or adjustment decision; the latest becomes the project's total investment."""
-    return _write(tracking.add_decision, db, actor, project_id, body.model_dump())
-
-
-@router.post("/projects/{project_id}/milestones", status_code=201, summary="Add a milestone")
-def post_milestone(
-    db: DbDep, project_id: ProjectId, body: MilestoneIn, actor: Actor = Depends(require_finance)
-) -> dict[str, Any]:
-    """A step of the schedule with its planned and actual dates."""
-    return _write(tracking.add_milestone, db, actor, project_id, body.model_dump())
-
-
 @router.post("/projects/{project_id}/progress", status_code=201, summary="Report physical progress")
 def post_progress(
     db: DbDep, project_id: ProjectId, body: ProgressIn, actor: Actor = Depends(require_finance)
@@ -307,52 +294,42 @@ def post_progress(
     return {"id": row}
 
 
-@router.post("/projects/{project_id}/contracts", status_code=201, summary="Record a contract")
-def post_contract(
-    db: DbDep, project_id: ProjectId, body: ContractIn, actor: Actor = Depends(require_finance)
-) -> dict[str, Any]:
-    """A contract with its contractor, value, dates and guarantees."""
-    return _write(tracking.add_contract, db, actor, project_id, body.model_dump())
+# What the finance staff record on a project, one row each from the body, answered with its id:
+# (path, route name, summary, body, tracking's use case; its docstring describes the route)
+RECORDINGS: list[tuple[str, str, str, type[BaseModel], Callable[..., int]]] = [
+    ("decisions", "post_decision", "Record a decision", DecisionIn, tracking.add_decision),
+    ("milestones", "post_milestone", "Add a milestone", MilestoneIn, tracking.add_milestone),
+    ("contracts", "post_contract", "Record a contract", ContractIn, tracking.add_contract),
+    ("delays", "post_delay", "Record a delay", DelayIn, tracking.add_delay),
+    ("medium-term", "post_medium_term", "Medium-term plan capital", MediumTermIn, tracking.add_medium_term),
+    ("adjustments", "post_adjustment", "Adjust the year's capital", AdjustmentIn, tracking.add_adjustment),
+    ("extensions", "post_extension", "Allow carry-over to year end", ExtensionIn, tracking.allow_extension),
+    ("settlement", "post_settlement", "Record the final settlement", SettlementIn, tracking.settle),
+]
 
 
-@router.post("/projects/{project_id}/delays", status_code=201, summary="Record a delay")
-def post_delay(
-    db: DbDep, project_id: ProjectId, body: DelayIn, actor: Actor = Depends(require_finance)
-) -> dict[str, Any]:
-    """A delay with its days and reason."""
-    return _write(tracking.add_delay, db, actor, project_id, body.model_dump())
+def _recording(action: Callable[..., int], body_type: type[BaseModel]) -> Callable[..., dict[str, Any]]:
+    """The endpoint that records a `body_type` on a project through `action`, answering with the row's id."""
+
+    def record(
+        db: DbDep, project_id: ProjectId, body: BaseModel, actor: Actor = Depends(require_finance)
+    ) -> dict[str, Any]:
+        return {"id": action(db, actor=actor, project_id=project_id, data=body.model_dump())}
+
+    record.__annotations__["body"] = body_type  # the body FastAPI reads, checks and documents
+    return record
 
 
-@router.post("/projects/{project_id}/medium-term", status_code=201, summary="Medium-term plan capital")
-def post_medium_term(
-    db: DbDep, project_id: ProjectId, body: MediumTermIn, actor: Actor = Depends(require_finance)
-) -> dict[str, Any]:
-    """Capital of the 2021–2025 or 2026–2030 plan from one source."""
-    return _write(tracking.add_medium_term, db, actor, project_id, body.model_dump())
-
-
-@router.post("/projects/{project_id}/adjustments", status_code=201, summary="Adjust the year's capital")
-def post_adjustment(
-    db: DbDep, project_id: ProjectId, body: AdjustmentIn, actor: Actor = Depends(require_finance)
-) -> dict[str, Any]:
-    """Add to or cut the capital allocated in a year from one source."""
-    return _write(tracking.add_adjustment, db, actor, project_id, body.model_dump())
-
-
-@router.post("/projects/{project_id}/extensions", status_code=201, summary="Allow carry-over to year end")
-def post_extension(
-    db: DbDep, project_id: ProjectId, body: ExtensionIn, actor: Actor = Depends(require_finance)
-) -> dict[str, Any]:
-    """Let a year's capital be disbursed until 31 December of the next year."""
-    return _write(tracking.allow_extension, db, actor, project_id, body.model_dump())
-
-
-@router.post("/projects/{project_id}/settlement", status_code=201, summary="Record the final settlement")
-def post_settlement(
-    db: DbDep, project_id: ProjectId, body: SettlementIn, actor: Actor = Depends(require_finance)
-) -> dict[str, Any]:
-    """The settled value, date and decision of a completed project."""
-    return _write(tracking.settle, db, actor, project_id, body.model_dump())
+for _path, _name, _summary, _body, _action in RECORDINGS:
+    router.add_api_route(
+        f"/projects/{{project_id}}/{_path}",
+        _recording(_action, _body),
+        methods=["POST"],
+        status_code=201,
+        summary=_summary,
+        description=_action.__doc__,
+        name=_name,
+    )
 
 
 @router.post("/projects/{project_id}/photos", status_code=201, summary="Upload a site photo")
@@ -368,25 +345,16 @@ async def post_photo(
     actor: Actor = Depends(require_finance),
 ) -> dict[str, Any]:
     """A JPEG or PNG of the site (at most 8 MB) with its date and place; a thumbnail is made."""
-    store = photos.photo_store(settings)
-    stored = await store.save_upload(
-        file,
-        max_bytes=photos.MAX_PHOTO_BYTES,
-        allowed_types=photos.PHOTO_TYPES,
-        intake=Intake(db, actor, "investment.photo"),
-    )
-    photo_id = await run_in_threadpool(
-        lambda: photos.add_photo(
-            db,
-            settings=settings,
-            actor=actor,
-            project_id=project_id,
-            stored=stored,
-            taken_on=taken_on,
-            lon=lon,
-            lat=lat,
-            caption=caption,
-        )
+    photo_id = await photos.upload_photo(
+        db,
+        settings=settings,
+        actor=actor,
+        project_id=project_id,
+        file=file,
+        taken_on=taken_on,
+        lon=lon,
+        lat=lat,
+        caption=caption,
     )
     return {"id": photo_id}
 

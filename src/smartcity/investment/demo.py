@@ -19,21 +19,7 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.security import Actor
-from smartcity.investment.models import (
-    CapitalAdjustment,
-    CapitalPlan,
-    CarryOverExtension,
-    Contract,
-    Decision,
-    Delay,
-    Disbursement,
-    MediumTermPlan,
-    Milestone,
-    ProgressReport,
-    Project,
-    Settlement,
-    SitePhoto,
-)
+from smartcity.investment import models
 from smartcity.investment.photos import photo_store, thumbnail
 
 BOUNDARY = Path(__file__).parents[1] / "city" / "packs" / "thu-dau-mot" / "boundary.geojson"
@@ -115,7 +101,7 @@ def _wards(db: Database, geometry: dict[str, Any], on: date) -> list[str]:
 
 def _programme(
     db: Database, rng: random.Random, area: Any, programme: tuple[str, int, int, str]
-) -> list[Project]:
+) -> list[models.Project]:
     """One programme's projects: the roads first, then other works, totals exact."""
     code, count, total, investor = programme
     roads = ROADS_PER_PROGRAMME[code]
@@ -136,7 +122,7 @@ def _programme(
             kind, name, geometry = kind, f"{label} {STREETS[n % len(STREETS)]} số {n}", _polygon(area, rng)
         group = "B" if amount >= (240_000 if kind == "road" else 90_000) else "C"
         projects.append(
-            Project(
+            models.Project(
                 code=f"{'TP' if code.endswith('city') else 'T'}-{start.year}-{i + 1:03d}",
                 name=name,
                 group=group,
@@ -155,18 +141,18 @@ def _programme(
     return projects
 
 
-def _past_money(rng: random.Random, projects: list[Project]) -> list[Any]:
+def _past_money(rng: random.Random, projects: list[models.Project]) -> list[Any]:
     """2016–2020 plans and disbursements; roads allocated and paid exactly as in the article."""
     rows: list[Any] = []
     roads = [p for p in projects if p.kind == "road"]
     for project, planned in zip(roads, split(ROADS_ALLOCATED, len(roads), rng), strict=True):
         year = project.start_date.year  # type: ignore[union-attr]
-        rows.append(CapitalPlan(project_id=project.id, year=year, source="province", amount=planned))
+        rows.append(models.CapitalPlan(project_id=project.id, year=year, source="province", amount=planned))
     paid_roads = roads[:ROADS_PAID]
     for project, paid in zip(paid_roads, split(ROADS_DISBURSED, ROADS_PAID, rng), strict=True):
         year = project.start_date.year  # type: ignore[union-attr]
         rows.append(
-            Disbursement(
+            models.Disbursement(
                 project_id=project.id,
                 plan_year=year,
                 source="province",
@@ -176,9 +162,9 @@ def _past_money(rng: random.Random, projects: list[Project]) -> list[Any]:
         )
     for project in (p for p in projects if p.kind != "road"):
         year, planned = project.start_date.year, project.total_investment  # type: ignore[union-attr]
-        rows.append(CapitalPlan(project_id=project.id, year=year, source="city", amount=planned))
+        rows.append(models.CapitalPlan(project_id=project.id, year=year, source="city", amount=planned))
         rows.append(
-            Disbursement(
+            models.Disbursement(
                 project_id=project.id,
                 plan_year=year,
                 source="city",
@@ -203,7 +189,7 @@ def _current_year(db: Database, rng: random.Random, area: Any, today: date) -> N
                 if kind == "road"
                 else f"{OTHER_KINDS[i % len(OTHER_KINDS)][1]} khu phố {i + 1}"
             )
-            project = Project(
+            project = models.Project(
                 code=f"DA-{year}-{i + 1:03d}",
                 name=name,
                 group="C",
@@ -220,14 +206,14 @@ def _current_year(db: Database, rng: random.Random, area: Any, today: date) -> N
             session.add(project)
             session.flush()
             planned = project.total_investment // 2
-            session.add(CapitalPlan(project_id=project.id, year=year, source="city", amount=planned))
+            session.add(models.CapitalPlan(project_id=project.id, year=year, source="city", amount=planned))
             share = rng.choice([0.05, 0.15, 0.3, 0.5, 0.7, 0.85])
             for month in range(2, today.month + 1, 2):
                 paid_on = date(year, month, 10)
                 if paid_on <= today:
                     amount = int(planned * share / max(1, today.month // 2))
                     session.add(
-                        Disbursement(
+                        models.Disbursement(
                             project_id=project.id,
                             plan_year=year,
                             source="city",
@@ -252,13 +238,13 @@ DELAY_REASONS = (
 SIGNER = "Phó Chủ tịch UBND thành phố"
 
 
-def _past_records(project: Project, rng: random.Random) -> list[Any]:
+def _past_records(project: models.Project, rng: random.Random) -> list[Any]:
     """A settled project's approval decision (its total) and its final settlement."""
     start = project.start_date or date(2016, 1, 1)
     approved = start - timedelta(days=rng.randint(60, 200))
     end = project.expected_end or start
     return [
-        Decision(
+        models.Decision(
             project_id=project.id,
             kind="approval",
             number=f"{rng.randint(100, 4000)}/QĐ-UBND",
@@ -266,7 +252,7 @@ def _past_records(project: Project, rng: random.Random) -> list[Any]:
             signer=SIGNER,
             total_investment=project.total_investment,
         ),
-        Settlement(
+        models.Settlement(
             project_id=project.id,
             settled_value=project.total_investment * rng.randint(90, 99) // 100,
             settled_on=end + timedelta(days=rng.randint(120, 300)),
@@ -275,13 +261,13 @@ def _past_records(project: Project, rng: random.Random) -> list[Any]:
     ]
 
 
-def _live_records(project: Project, rng: random.Random, today: date, i: int) -> list[Any]:
+def _live_records(project: models.Project, rng: random.Random, today: date, i: int) -> list[Any]:
     """A project under way: decisions, milestones, progress over time, contract, delays, plans."""
     start = project.start_date or today
     total = project.total_investment
     first = total * rng.randint(85, 95) // 100
     rows: list[Any] = [
-        Decision(
+        models.Decision(
             project_id=project.id,
             kind="approval",
             number=f"{1200 + i}/QĐ-UBND",
@@ -289,7 +275,7 @@ def _live_records(project: Project, rng: random.Random, today: date, i: int) -> 
             signer=SIGNER,
             total_investment=first,
         ),
-        Decision(
+        models.Decision(
             project_id=project.id,
             kind="adjustment",
             number=f"{2400 + i}/QĐ-UBND",
@@ -297,9 +283,13 @@ def _live_records(project: Project, rng: random.Random, today: date, i: int) -> 
             signer=SIGNER,
             total_investment=total,
         ),
-        MediumTermPlan(project_id=project.id, period="2026-2030", source="city", amount=total * 3 // 5),
-        MediumTermPlan(project_id=project.id, period="2026-2030", source="province", amount=total * 2 // 5),
-        CapitalAdjustment(
+        models.MediumTermPlan(
+            project_id=project.id, period="2026-2030", source="city", amount=total * 3 // 5
+        ),
+        models.MediumTermPlan(
+            project_id=project.id, period="2026-2030", source="province", amount=total * 2 // 5
+        ),
+        models.CapitalAdjustment(
             project_id=project.id,
             year=today.year,
             source="city",
@@ -311,7 +301,7 @@ def _live_records(project: Project, rng: random.Random, today: date, i: int) -> 
     signed = start + timedelta(days=20)
     ends = project.expected_end or today
     rows.append(
-        Contract(
+        models.Contract(
             project_id=project.id,
             number=f"{i + 1:02d}/{start.year}/HĐXD",
             contractor=CONTRACTORS[i % len(CONTRACTORS)],
@@ -331,7 +321,7 @@ def _live_records(project: Project, rng: random.Random, today: date, i: int) -> 
         late = i % 4 == 1 and n == 1
         actual = planned + timedelta(days=rng.randint(0, 25)) if planned < today and not late else None
         rows.append(
-            Milestone(
+            models.Milestone(
                 project_id=project.id,
                 name=name,
                 planned_on=planned,
@@ -341,11 +331,13 @@ def _live_records(project: Project, rng: random.Random, today: date, i: int) -> 
     reported, percent = start, 0
     while (reported := reported + timedelta(days=60)) <= today and percent < project.progress_percent:
         percent = min(project.progress_percent, percent + rng.randint(5, 20))
-        rows.append(ProgressReport(project_id=project.id, reported_on=reported, percent=percent))
-    rows.append(ProgressReport(project_id=project.id, reported_on=today, percent=project.progress_percent))
+        rows.append(models.ProgressReport(project_id=project.id, reported_on=reported, percent=percent))
+    rows.append(
+        models.ProgressReport(project_id=project.id, reported_on=today, percent=project.progress_percent)
+    )
     if i % 3 == 0:
         rows.append(
-            Delay(
+            models.Delay(
                 project_id=project.id,
                 reported_on=today - timedelta(days=40 + i),
                 days=rng.randint(20, 90),
@@ -358,7 +350,7 @@ def _live_records(project: Project, rng: random.Random, today: date, i: int) -> 
 def _progress(db: Database, rng: random.Random, today: date) -> None:
     """Decisions and settlements of the past; progress, contracts and money of the works under way."""
     with db.write_session() as session:
-        projects = list(session.scalars(select(Project).order_by(Project.id)))
+        projects = list(session.scalars(select(models.Project).order_by(models.Project.id)))
         for project in projects:
             if project.phase == "settled":
                 session.add_all(_past_records(project, rng))
@@ -368,10 +360,10 @@ def _progress(db: Database, rng: random.Random, today: date) -> None:
         last = today.year - 1
         for i, project in enumerate(live[:4]):
             planned = project.total_investment // 4
-            session.add(CapitalPlan(project_id=project.id, year=last, source="city", amount=planned))
+            session.add(models.CapitalPlan(project_id=project.id, year=last, source="city", amount=planned))
             paid_share = (60, 75, 90, 80)[i]
             session.add(
-                Disbursement(
+                models.Disbursement(
                     project_id=project.id,
                     plan_year=last,
                     source="city",
@@ -381,7 +373,7 @@ def _progress(db: Database, rng: random.Random, today: date) -> None:
             )
             if i % 2 == 0:
                 session.add(
-                    CarryOverExtension(
+                    models.CarryOverExtension(
                         project_id=project.id,
                         plan_year=last,
                         decision_number=f"{300 + i}/QĐ-UBND",
@@ -389,7 +381,7 @@ def _progress(db: Database, rng: random.Random, today: date) -> None:
                     )
                 )
                 session.add(
-                    Disbursement(
+                    models.Disbursement(
                         project_id=project.id,
                         plan_year=last,
                         source="city",
@@ -420,14 +412,14 @@ def _photos(db: Database, settings: Settings, rng: random.Random, today: date) -
     """Two dated, located site photos of each work under way, in the file store."""
     store = photo_store(settings)
     with db.write_session() as session:
-        live = list(session.scalars(select(Project).where(Project.phase == "implementation")))
+        live = list(session.scalars(select(models.Project).where(models.Project.phase == "implementation")))
         for project in live:
             centre = shape(project.geometry).representative_point() if project.geometry else None
             for n in range(2):
                 content = _site_image(rng)
                 taken = today - timedelta(days=rng.randint(3, 60) + 60 * n)
                 session.add(
-                    SitePhoto(
+                    models.SitePhoto(
                         project_id=project.id,
                         sha256=store.put(content),
                         thumb_sha256=store.put(thumbnail(content) or content),
@@ -443,7 +435,7 @@ def _photos(db: Database, settings: Settings, rng: random.Random, today: date) -
 def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     """Load the programme totals and the current year once (idempotent); a line for the console."""
     with db.session() as session:
-        if session.scalar(select(Project.id).limit(1)) is not None:
+        if session.scalar(select(models.Project.id).limit(1)) is not None:
             return "already there"
     rng = random.Random(2020)
     boundary = json.loads(BOUNDARY.read_text(encoding="utf-8"))
@@ -458,5 +450,5 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     _progress(db, rng, clock.today(settings))
     _photos(db, settings, rng, clock.today(settings))
     with db.session() as session:
-        count = session.scalar(select(func.count()).select_from(Project)) or 0
+        count = session.scalar(select(func.count()).select_from(models.Project)) or 0
     return f"{count} projects: the 2016–2020 programme and this year's plans and disbursements"

@@ -61,18 +61,21 @@ class Disbursement(TimestampMixin, Base):
     amount: Mapped[int] = mapped_column(BigInteger)
 
 
-def _project_fk() -> Mapped[int]:
-    """A column pointing at the project, deleted with it."""
-    return mapped_column(ForeignKey("investment_projects.id", ondelete="CASCADE"), index=True)
+class _OfProject:
+    """A row of a project's record: its own id and the project's, deleted with the project (first columns,
+    as the migrations made them)."""
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, sort_order=-2)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("investment_projects.id", ondelete="CASCADE"), index=True, sort_order=-1
+    )
 
 
-class Decision(TimestampMixin, Base):
+class Decision(_OfProject, TimestampMixin, Base):
     """An approval or adjustment decision of a project; the latest one fixes its total investment."""
 
     __tablename__ = "investment_decisions"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
-    project_id: Mapped[int] = _project_fk()
     kind: Mapped[str] = mapped_column(String(20))  # approval | adjustment
     number: Mapped[str] = mapped_column(String(60))
     signed_on: Mapped[date] = mapped_column(Date)
@@ -80,36 +83,30 @@ class Decision(TimestampMixin, Base):
     total_investment: Mapped[int] = mapped_column(BigInteger)
 
 
-class Milestone(TimestampMixin, Base):
+class Milestone(_OfProject, TimestampMixin, Base):
     """A step of a project's schedule with its planned and actual dates."""
 
     __tablename__ = "investment_milestones"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
-    project_id: Mapped[int] = _project_fk()
     name: Mapped[str] = mapped_column(String(200))
     planned_on: Mapped[date] = mapped_column(Date)
     actual_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
-class ProgressReport(TimestampMixin, Base):
+class ProgressReport(_OfProject, TimestampMixin, Base):
     """Physical progress of a project in percent, as reported on a day."""
 
     __tablename__ = "investment_progress_reports"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
-    project_id: Mapped[int] = _project_fk()
     reported_on: Mapped[date] = mapped_column(Date)
     percent: Mapped[int] = mapped_column(Integer)
 
 
-class Contract(TimestampMixin, Base):
+class Contract(_OfProject, TimestampMixin, Base):
     """A contract with a contractor, with its performance and advance guarantees (million VND)."""
 
     __tablename__ = "investment_contracts"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
-    project_id: Mapped[int] = _project_fk()
     number: Mapped[str] = mapped_column(String(60))
     contractor: Mapped[str] = mapped_column(String(200))
     value: Mapped[int] = mapped_column(BigInteger)
@@ -121,37 +118,31 @@ class Contract(TimestampMixin, Base):
     advance_guarantee_until: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
-class Delay(TimestampMixin, Base):
+class Delay(_OfProject, TimestampMixin, Base):
     """A delay of a project: how many days and why."""
 
     __tablename__ = "investment_delays"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
-    project_id: Mapped[int] = _project_fk()
     reported_on: Mapped[date] = mapped_column(Date)
     days: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(500))
 
 
-class MediumTermPlan(TimestampMixin, Base):
+class MediumTermPlan(_OfProject, TimestampMixin, Base):
     """Capital of a five-year medium-term plan for a project from one source (million VND)."""
 
     __tablename__ = "investment_medium_term_plans"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
-    project_id: Mapped[int] = _project_fk()
     period: Mapped[str] = mapped_column(String(9))  # 2021-2025 | 2026-2030
     source: Mapped[str] = mapped_column(String(20))
     amount: Mapped[int] = mapped_column(BigInteger)
 
 
-class CapitalAdjustment(TimestampMixin, Base):
+class CapitalAdjustment(_OfProject, TimestampMixin, Base):
     """A change in the year to a project's allocated capital from one source (million VND, signed)."""
 
     __tablename__ = "investment_capital_adjustments"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
-    project_id: Mapped[int] = _project_fk()
     year: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(20))
     amount: Mapped[int] = mapped_column(BigInteger)
@@ -159,13 +150,11 @@ class CapitalAdjustment(TimestampMixin, Base):
     reason: Mapped[str] = mapped_column(String(300), default="")
 
 
-class CarryOverExtension(TimestampMixin, Base):
+class CarryOverExtension(_OfProject, TimestampMixin, Base):
     """Permission to disburse a year's capital until 31 December of the next year (Law 2019, art. 68)."""
 
     __tablename__ = "investment_carry_over_extensions"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
-    project_id: Mapped[int] = _project_fk()
     plan_year: Mapped[int] = mapped_column(Integer)
     decision_number: Mapped[str] = mapped_column(String(60))
     decided_on: Mapped[date] = mapped_column(Date)
@@ -185,13 +174,11 @@ class Settlement(TimestampMixin, Base):
     decision_number: Mapped[str] = mapped_column(String(60))
 
 
-class SitePhoto(TimestampMixin, Base):
+class SitePhoto(_OfProject, TimestampMixin, Base):
     """A photo of the site: the file lives in the file store, here only its digest, date and place."""
 
     __tablename__ = "investment_site_photos"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
-    project_id: Mapped[int] = _project_fk()
     sha256: Mapped[str] = mapped_column(String(64))
     thumb_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     media_type: Mapped[str] = mapped_column(String(40))

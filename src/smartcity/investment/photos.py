@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from functools import partial
 from typing import Any
 
+import anyio
 from sqlalchemy import func, select
 
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, get_or_404
 from smartcity.core.errors import NotFound, ValidationFailed
-from smartcity.core.files import FileStore, StoredFile, file_store
+from smartcity.core.files import AsyncReadable, FileStore, StoredFile, file_store
+from smartcity.core.malware import Intake
 from smartcity.core.pages import Page, PageParams
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
@@ -42,6 +45,30 @@ def thumbnail(content: bytes) -> bytes | None:
             return out.getvalue()
     except (UnidentifiedImageError, OSError):
         return None
+
+
+async def upload_photo(
+    db: Database,
+    *,
+    settings: Settings,
+    actor: Actor,
+    project_id: int,
+    file: AsyncReadable,
+    taken_on: date,
+    lon: float | None = None,
+    lat: float | None = None,
+    caption: str = "",
+) -> int:
+    """Store an uploaded photo (screened, JPEG or PNG within its limit) and record it as `add_photo` does;
+    returns its id."""
+    intake = Intake(db, actor, "investment.photo")
+    stored = await photo_store(settings).save_upload(
+        file, max_bytes=MAX_PHOTO_BYTES, allowed_types=PHOTO_TYPES, intake=intake
+    )
+    record = partial(add_photo, db, settings=settings, actor=actor, project_id=project_id, stored=stored)
+    return await anyio.to_thread.run_sync(
+        partial(record, taken_on=taken_on, lon=lon, lat=lat, caption=caption)
+    )
 
 
 def add_photo(

@@ -257,15 +257,10 @@ def _ward_names(db: Database, codes: list[str]) -> list[str]:
     return names
 
 
-def list_projects(db: Database, *, ward: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
-    """Projects with their public fields, optionally in one ward or of one type."""
+def list_projects(db: Database) -> list[dict[str, Any]]:
+    """Every project with its public fields, by code (by ward or type: `works.list_works`)."""
     with db.session() as session:
-        query = select(Project).order_by(Project.code)
-        if kind:
-            query = query.where(Project.kind == kind)
-        projects = list(session.scalars(query))
-    if ward:
-        projects = [p for p in projects if ward in (p.ward_codes or [])]
+        projects = list(session.scalars(select(Project).order_by(Project.code)))
     return [public_project(db, p) for p in projects]
 
 
@@ -308,10 +303,10 @@ def get_project(db: Database, project_id: int) -> dict[str, Any]:
         return public_project(db, project)
 
 
-def projects_geojson(db: Database, *, ward: str | None = None) -> dict[str, Any]:
+def projects_geojson(db: Database) -> dict[str, Any]:
     """The works as a GeoJSON FeatureCollection for the public map."""
     features = []
-    for item in list_projects(db, ward=ward):
+    for item in list_projects(db):
         if item["geometry"]:
             props = {k: v for k, v in item.items() if k not in ("geometry", "ward_codes")}
             features.append({"type": "Feature", "geometry": item["geometry"], "properties": props})

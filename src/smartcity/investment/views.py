@@ -15,7 +15,6 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.errors import AppError, ValidationFailed
 from smartcity.core.i18n import get_translations
-from smartcity.core.malware import Intake
 from smartcity.core.pages import PageParams
 from smartcity.core.security import Actor
 from smartcity.investment import photos, service, tracking, works
@@ -198,26 +197,15 @@ async def upload_photo(
     """A photo of the site with the day it was taken (JPEG or PNG, at most 8 MB)."""
     if ngay_chup > clock.today(settings):
         return _back(request, project_id, error="Ngày chụp không được ở tương lai.")
-    store = photos.photo_store(settings)
     try:
-        stored = await store.save_upload(
-            file,
-            max_bytes=photos.MAX_PHOTO_BYTES,
-            allowed_types=photos.PHOTO_TYPES,
-            intake=Intake(db, actor, "investment.photo"),
-        )
-        await run_in_threadpool(
-            lambda: photos.add_photo(
-                db,
-                settings=settings,
-                actor=actor,
-                project_id=project_id,
-                stored=stored,
-                taken_on=ngay_chup,
-                lon=None,
-                lat=None,
-                caption=ghi_chu.strip(),
-            )
+        await photos.upload_photo(
+            db,
+            settings=settings,
+            actor=actor,
+            project_id=project_id,
+            file=file,
+            taken_on=ngay_chup,
+            caption=ghi_chu.strip(),
         )
     except AppError as exc:
         if not fixable_by_the_user(exc):

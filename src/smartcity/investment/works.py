@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.city import service as city_service
 from smartcity.core.db import Database, get_or_404
-from smartcity.core.errors import NotFound
+from smartcity.core.errors import NotFound, ValidationFailed
 from smartcity.core.pages import Page, PageParams, count_and_slice
 from smartcity.core.text import matches
 from smartcity.investment.models import Project
@@ -58,7 +58,7 @@ class _WardsToday:
         self.db, self.on = db, on
         self.current = {unit.code: unit.name for unit in current_wards(db, on=on)}
         self._read: dict[str, tuple[str, list[str]]] = {}
-        self._areas: list[tuple[str, Any]] | None = None
+        self._at: dict[tuple[float, float], str | None] = {}
 
     def _unit(self, code: str) -> tuple[str, list[str]]:
         """A recorded ward's name and the valid wards it is today: itself, or those it went to."""
@@ -75,12 +75,15 @@ class _WardsToday:
         return self._read[code]
 
     def _ward_at(self, geometry: dict[str, Any]) -> str | None:
-        """The valid ward whose area covers the middle of the geometry (the areas read once)."""
-        if self._areas is None:
-            features = city_service.wards_geojson(self.db, on=self.on)["features"]
-            self._areas = [(f["properties"]["code"], shape(f["geometry"])) for f in features if f["geometry"]]
+        """The valid ward at the middle of the geometry (the city's `ward_at`, asked once a place)."""
         middle = shape(geometry).representative_point()
-        return next((code for code, area in self._areas if area.covers(middle)), None)
+        if (middle.x, middle.y) not in self._at:
+            try:
+                ward = city_service.ward_at(self.db, lon=middle.x, lat=middle.y, on=self.on)
+            except ValidationFailed:  # not a place on Earth: in no ward
+                ward = None
+            self._at[middle.x, middle.y] = ward.code if ward else None
+        return self._at[middle.x, middle.y]
 
     def names(self, codes: list[str]) -> list[str]:
         """The names of recorded wards (a ward no longer valid: its last name)."""
@@ -159,6 +162,19 @@ def _with_wards_today(db: Database, project: Project, wards: _WardsToday) -> dic
     item["wards_today"] = [wards.current[code] for code in wards.of(codes, project.geometry)]
     item["former_wards"] = wards.former(codes)
     return item
+
+
+def list_works(
+    db: Database, *, on: date, ward: str | None = None, kind: str | None = None
+) -> list[dict[str, Any]]:
+    """The works by code with their public fields, optionally of one type and in one ward as `/cong-trinh`
+    filters: a ward valid on `on` finds the works in it that day, also those recorded in a ward it took
+    over in the 2025 reorganisation; a ward no longer valid finds the works recorded in it (as before)."""
+    wards = _WardsToday(db, on)
+    with db.session() as session:
+        query = _matching(session, wards, WorksFilter(ward=ward or None)).order_by(Project.code)
+        projects = session.scalars(query.where(Project.kind == kind) if kind else query)
+        return [public_project(db, project) for project in projects]
 
 
 def stage_counts(db: Database) -> dict[str, int]:
