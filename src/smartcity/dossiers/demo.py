@@ -33,6 +33,7 @@ from smartcity.dossiers.models import Dossier, DossierEvent, DossierRating
 from smartcity.dossiers.service import _next_code, calendar_for, resolve_units
 from smartcity.dossiers.service.actions import publish_register_entry
 from smartcity.dossiers.service.common import CONSTRUCTION_PERMIT_PROCEDURE, HOUSEHOLD_BUSINESS_PROCEDURE
+from smartcity.dossiers.service.submission import dossier_of
 from smartcity.procedures import service as procedures
 from smartcity.procedures.schemas import ProcedureRead
 
@@ -398,21 +399,10 @@ def _demo_dossier(
     phone = f"09{rng.randint(0, 99999999):08d}"
     form = _form(procedure, rng, ward)
     name = person_name(rng)
-    return Dossier(
-        procedure_code=procedure.code,
-        procedure_name=procedure.name,
-        field_code=procedure.field_code,
-        level=procedure.level,
-        online_scope=procedure.online_scope,
-        processing_days=procedure.processing_days,
-        workflow=procedure.workflow,
-        interlinked=procedure.interlinked,
+    return dossier_of(
+        procedure,
+        units,
         channel=channel,
-        state=1,
-        step="receive",
-        intake_unit=units[0],
-        processing_unit=units[1],
-        deciding_unit=units[2],
         ward_code=ward,
         applicant_name_encrypted=encrypt_personal(secret, name),
         applicant_name_index=blind_index(secret, name),
@@ -423,9 +413,7 @@ def _demo_dossier(
         applicant_phone_index=blind_index(secret, phone),
         applicant_phone_masked=mask(phone),
         form_encrypted=encrypt_personal(secret, json.dumps(form, ensure_ascii=False)),
-        result_data={},
         paper_documents=[],
-        fee_vnd=procedure.fee_total_vnd,
         submitted_at=submitted,
         created_by=DEMO.label,
         paused_working_days=0,

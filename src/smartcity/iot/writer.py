@@ -19,65 +19,59 @@ from sqlalchemy.orm import Session
 
 from smartcity.iot.models import Rejection
 
+TELEMETRY_COLUMNS = "device_id, msg_id, key, ts, value, text_value"
+LATEST_COLUMNS = "device_id, key, ts, msg_id, value, text_value"
+# A newer value of a (device, key) replaces the stored one; an older one, arriving late, does not.
+ON_LATEST_CONFLICT = (
+    "ON CONFLICT (device_id, key) DO UPDATE SET ts = excluded.ts, msg_id = excluded.msg_id, "
+    "value = excluded.value, text_value = excluded.text_value WHERE excluded.ts >= iot_latest.ts"
+)
 SQLITE_STAGE_DDL = (
     "CREATE TEMP TABLE IF NOT EXISTS iot_telemetry_stage "
     "(device_id TEXT, msg_id TEXT, key TEXT, ts TEXT, value REAL, text_value TEXT)"
 )
 SQLITE_STAGE_INSERT = "INSERT INTO temp.iot_telemetry_stage VALUES (?, ?, ?, ?, ?, ?)"
 SQLITE_MERGE_STAGE = (
-    "INSERT OR IGNORE INTO iot_telemetry (device_id, msg_id, key, ts, value, text_value) "
-    "SELECT device_id, msg_id, key, ts, value, text_value FROM temp.iot_telemetry_stage WHERE true "
+    f"INSERT OR IGNORE INTO iot_telemetry ({TELEMETRY_COLUMNS}) "
+    f"SELECT {TELEMETRY_COLUMNS} FROM temp.iot_telemetry_stage WHERE true "
     "RETURNING device_id, msg_id"
 )
-UPSERT_LATEST = (
-    "INSERT INTO iot_latest (device_id, key, ts, msg_id, value, text_value) VALUES (?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (device_id, key) DO UPDATE SET ts = excluded.ts, msg_id = excluded.msg_id, "
-    "value = excluded.value, text_value = excluded.text_value WHERE excluded.ts >= iot_latest.ts"
-)
-STAGE_DDL = (
-    "CREATE TEMP TABLE IF NOT EXISTS iot_telemetry_stage "
-    "(device_id text, msg_id text, key text, ts timestamptz, value float8, text_value text) "
-    "ON COMMIT DELETE ROWS"
-)
+UPSERT_LATEST = f"INSERT INTO iot_latest ({LATEST_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) {ON_LATEST_CONFLICT}"
+
+
+def _binary_stage(table: str, columns: str, types: list[str]) -> tuple[str, str]:
+    """The DDL of a PostgreSQL staging table emptied at commit, and the binary COPY into it."""
+    typed = ", ".join(f"{name} {kind}" for name, kind in zip(columns.split(", "), types, strict=True))
+    return (
+        f"CREATE TEMP TABLE IF NOT EXISTS {table} ({typed}) ON COMMIT DELETE ROWS",
+        f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)",
+    )
+
+
 STAGE_TYPES = ["text", "text", "text", "timestamptz", "float8", "text"]
-COPY_STAGE = (
-    "COPY iot_telemetry_stage (device_id, msg_id, key, ts, value, text_value) FROM STDIN (FORMAT BINARY)"
-)
-LATEST_STAGE_DDL = (
-    "CREATE TEMP TABLE IF NOT EXISTS iot_latest_stage "
-    "(device_id text, key text, ts timestamptz, msg_id text, value float8, text_value text) "
-    "ON COMMIT DELETE ROWS"
-)
+STAGE_DDL, COPY_STAGE = _binary_stage("iot_telemetry_stage", TELEMETRY_COLUMNS, STAGE_TYPES)
 LATEST_STAGE_TYPES = ["text", "text", "timestamptz", "text", "float8", "text"]
-COPY_LATEST_STAGE = (
-    "COPY iot_latest_stage (device_id, key, ts, msg_id, value, text_value) FROM STDIN (FORMAT BINARY)"
-)
+LATEST_STAGE_DDL, COPY_LATEST_STAGE = _binary_stage("iot_latest_stage", LATEST_COLUMNS, LATEST_STAGE_TYPES)
 MERGE_LATEST_STAGE = (
-    "INSERT INTO iot_latest (device_id, key, ts, msg_id, value, text_value) "
-    "SELECT device_id, key, ts, msg_id, value, text_value FROM iot_latest_stage ORDER BY device_id, key "
-    "ON CONFLICT (device_id, key) DO UPDATE SET ts = excluded.ts, msg_id = excluded.msg_id, "
-    "value = excluded.value, text_value = excluded.text_value WHERE excluded.ts >= iot_latest.ts"
+    f"INSERT INTO iot_latest ({LATEST_COLUMNS}) "
+    f"SELECT {LATEST_COLUMNS} FROM iot_latest_stage ORDER BY device_id, key {ON_LATEST_CONFLICT}"
 )
 MERGE_STAGE = (
     "WITH inserted AS ("
-    "INSERT INTO iot_telemetry (device_id, msg_id, key, ts, value, text_value) "
-    "SELECT device_id, msg_id, key, ts, value, text_value FROM iot_telemetry_stage "
+    f"INSERT INTO iot_telemetry ({TELEMETRY_COLUMNS}) "
+    f"SELECT {TELEMETRY_COLUMNS} FROM iot_telemetry_stage "
     "ON CONFLICT DO NOTHING RETURNING device_id, msg_id) "
     "SELECT DISTINCT device_id, msg_id FROM inserted"
 )
 # The staged batch's newest value of each (device, key) moved into the latest values, in key order (two ingest
 # processes lock the rows they share in the same order). Used when every staged message was new.
 MERGE_LATEST_FROM_STAGE = (
-    "INSERT INTO iot_latest (device_id, key, ts, msg_id, value, text_value) "
-    "SELECT DISTINCT ON (device_id, key) device_id, key, ts, msg_id, value, text_value "
-    "FROM iot_telemetry_stage ORDER BY device_id, key, ts DESC, msg_id DESC "
-    "ON CONFLICT (device_id, key) DO UPDATE SET ts = excluded.ts, msg_id = excluded.msg_id, "
-    "value = excluded.value, text_value = excluded.text_value WHERE excluded.ts >= iot_latest.ts"
+    f"INSERT INTO iot_latest ({LATEST_COLUMNS}) "
+    f"SELECT DISTINCT ON (device_id, key) {LATEST_COLUMNS} "
+    f"FROM iot_telemetry_stage ORDER BY device_id, key, ts DESC, msg_id DESC {ON_LATEST_CONFLICT}"
 )
 # A batch believed new goes straight into the partitioned table; a message stored before makes it fail whole.
-COPY_TELEMETRY = (
-    "COPY iot_telemetry (device_id, msg_id, key, ts, value, text_value) FROM STDIN (FORMAT BINARY)"
-)
+COPY_TELEMETRY = f"COPY iot_telemetry ({TELEMETRY_COLUMNS}) FROM STDIN (FORMAT BINARY)"
 STAGED = "iot.telemetry_staged"  # session.info: this transaction's rows are in the staging table
 # Raw connections whose temporary staging tables exist (created once per connection, not once per batch).
 _staged_connections: weakref.WeakSet[Any] = weakref.WeakSet()

@@ -62,7 +62,8 @@ def _involved(dossier: Dossier, actor: Actor) -> bool:
     return any(actor.has_role(role, unit) for role in STAFF_ROLES for unit in units)
 
 
-def _deadline_status(dossier: Dossier, calendar: WorkingCalendar, today: date, warn: int) -> str:
+def _deadline_status(dossier: Dossier, calendar: WorkingCalendar, today: date) -> str:
+    warn = get_dossier_settings().warn_working_days
     if dossier.state in FINISHED and dossier.finished_at is not None:
         return deadlines.finished_status(dossier.due_date, calendar.local_date(dossier.finished_at))
     if dossier.state in OPEN:
@@ -89,7 +90,7 @@ def _summary(
         submitted_at=dossier.submitted_at,
         received_at=dossier.received_at,
         due_date=dossier.due_date,
-        deadline_status=_deadline_status(dossier, calendar, today, get_dossier_settings().warn_working_days),
+        deadline_status=_deadline_status(dossier, calendar, today),
         finished_at=dossier.finished_at,
     )
 
@@ -436,9 +437,7 @@ def lookup(
             submitted_at=dossier.submitted_at,
             due_date=dossier.due_date,
             apology_due_date=dossier.apology_due_date,
-            deadline_status=_deadline_status(
-                dossier, calendar, _local_today(calendar), get_dossier_settings().warn_working_days
-            ),
+            deadline_status=_deadline_status(dossier, calendar, _local_today(calendar)),
             timeline=_timeline_entries(s, dossier, public=True, locale=locale),
             result_available=has_result and dossier.state in (DONE, RETURNED),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -71,17 +72,9 @@ def _encrypt_applicant(dossier: Dossier, data: DossierCreate, secret: Keys) -> N
     dossier.form_encrypted = encrypt_personal(secret, json.dumps(data.form, ensure_ascii=False))
 
 
-def _new_dossier(
-    procedure: ProcedureRead,
-    data: DossierCreate,
-    units: tuple[str, str, str],
-    *,
-    actor: Actor,
-    channel: str,
-    now: datetime,
-    key: str | None,
-    request_hash: str,
-) -> Dossier:
+def dossier_of(procedure: ProcedureRead, units: tuple[str, str, str], **fields: Any) -> Dossier:
+    """A new dossier of `procedure`, submitted and waiting to be received, handled by the units (intake,
+    processing, deciding); `fields` give the rest (channel, applicant, form, times)."""
     intake, processing, deciding = units
     return Dossier(
         procedure_code=procedure.code,
@@ -92,21 +85,14 @@ def _new_dossier(
         processing_days=procedure.processing_days,
         workflow=procedure.workflow,
         interlinked=procedure.interlinked,
-        channel=channel,
         state=SUBMITTED,
         step="receive",
         intake_unit=intake,
         processing_unit=processing,
         deciding_unit=deciding,
-        ward_code=data.ward_code or data.form.get("ward_code"),
-        paper_documents=list(data.paper_documents),
         fee_vnd=procedure.fee_total_vnd,
-        submitted_at=now,
-        created_by=actor.label,
-        idempotency_key=key,
-        request_hash=request_hash,
         result_data={},
-        applicant_user_id=actor.user_id if channel == "online" else None,
+        **fields,
     )
 
 
@@ -222,8 +208,17 @@ def _create(
 ) -> str:
     with UnitOfWork(db, actor) as uow:
         s = uow.session
-        dossier = _new_dossier(
-            procedure, data, units, actor=actor, channel=channel, now=now, key=key, request_hash=request_hash
+        dossier = dossier_of(
+            procedure,
+            units,
+            channel=channel,
+            ward_code=data.ward_code or data.form.get("ward_code"),
+            paper_documents=list(data.paper_documents),
+            submitted_at=now,
+            created_by=actor.label,
+            idempotency_key=key,
+            request_hash=request_hash,
+            applicant_user_id=actor.user_id if channel == "online" else None,
         )
         _encrypt_applicant(dossier, data, settings.personal_keys)
         dossier.code = _next_code(s, config.code_pattern, units[0], calendar.local_date(now))

@@ -108,9 +108,7 @@ def _move(
     if target == REOPENED:
         report.resolved_at, report.closed_at = None, None
     step = label or action
-    _add_step(uow.session, report, step, previous, target, actor, at, comment=comment, note=note)
-    uow.session.flush()
-    uow.audit(f"feedback.{step}", "feedback_report", report.code, before=before, after=_snapshot(report))
+    _add_step(uow, report, step, previous, target, actor, at, before=before, comment=comment, note=note)
     uow.publish(
         ReportStatusChanged(
             report_id=report.id,
@@ -323,18 +321,8 @@ def rate_report(
             raise Conflict("Chỉ đánh giá được khi phản ánh đã có kết quả xử lý.")
         before = _snapshot(report)
         report.rating, report.rating_comment, report.rated_at = rating, scrub_text(comment), at
-        _add_step(
-            uow.session,
-            report,
-            "rated",
-            report.status,
-            report.status,
-            actor,
-            at,
-            comment=RATING_NAMES[rating] + (f": {comment}" if comment else ""),
-        )
-        uow.session.flush()
-        uow.audit("feedback.rated", "feedback_report", report.code, before=before, after=_snapshot(report))
+        shown = RATING_NAMES[rating] + (f": {comment}" if comment else "")
+        _add_step(uow, report, "rated", report.status, report.status, actor, at, before=before, comment=shown)
         uow.publish(
             ReportRated(
                 report_id=report.id,
@@ -388,22 +376,15 @@ def flag_urgent(
             before = _snapshot(report)
             report.is_urgent, report.updated_at = True, at
             _add_step(
-                uow.session,
+                uow,
                 report,
                 "flagged_urgent",
                 report.status,
                 report.status,
                 actor,
                 at,
-                comment=comment,
-            )
-            uow.session.flush()
-            uow.audit(
-                "feedback.flagged_urgent",
-                "feedback_report",
-                report.code,
                 before=before,
-                after=_snapshot(report),
+                comment=comment,
             )
             uow.publish(_urgent_event(report, actor, at))
         return _finish(uow, report, at)

@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from smartcity.core.crypto import Keys, blind_index, encrypt_personal, mask
 from smartcity.core.db import Database, utcnow
@@ -209,17 +208,8 @@ def submit_report(
         report.code = f"PA-{routing.local_date(db, submitted_at):%y%m%d}-{report.id:06d}"
         uow.session.add_all(_photo_row(report.id, image, at=submitted_at) for image in cleaned)
         _add_step(
-            uow.session,
-            report,
-            "submitted",
-            None,
-            NEW,
-            actor,
-            submitted_at,
-            comment=f"Chuyển tới {route.unit_name}",
+            uow, report, "submitted", None, NEW, actor, submitted_at, comment=f"Chuyển tới {route.unit_name}"
         )
-        uow.session.flush()
-        uow.audit("feedback.submitted", "feedback_report", report.code, after=_snapshot(report))
         uow.publish(
             ReportSubmitted(
                 report_id=report.id,
@@ -258,7 +248,7 @@ def _urgent_event(report: Report, actor: Actor, at: datetime) -> UrgentReportFla
 
 
 def _add_step(
-    session: Session,
+    uow: UnitOfWork,
     report: Report,
     action: str,
     from_status: str | None,
@@ -266,10 +256,13 @@ def _add_step(
     actor: Actor,
     at: datetime,
     *,
+    before: dict[str, Any] | None = None,
     comment: str = "",
     note: str = "",
 ) -> None:
-    session.add(
+    """A step of the report's history, and its audit row `feedback.<action>` (`before`: the snapshot taken
+    before the change)."""
+    uow.session.add(
         ReportStep(
             report_id=report.id,
             at=at,
@@ -282,6 +275,8 @@ def _add_step(
             internal_note=note,
         )
     )
+    uow.session.flush()
+    uow.audit(f"feedback.{action}", "feedback_report", report.code, before=before, after=_snapshot(report))
 
 
 def attach_photo(

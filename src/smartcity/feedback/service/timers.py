@@ -66,19 +66,9 @@ def escalate_overdue(db: Database, *, actor: Actor | None = None, now: datetime 
                 continue
             before = _snapshot(report)
             report.escalation_level, report.escalated_to = 1, target
+            note = f"Quá hạn xử lý; báo cáo {_unit_name(db, target)}."
             _add_step(
-                uow.session,
-                report,
-                "escalated",
-                report.status,
-                report.status,
-                actor,
-                now,
-                note=f"Quá hạn xử lý; báo cáo {_unit_name(db, target)}.",
-            )
-            uow.session.flush()
-            uow.audit(
-                "feedback.escalated", "feedback_report", report.code, before=before, after=_snapshot(report)
+                uow, report, "escalated", report.status, report.status, actor, now, before=before, note=note
             )
             uow.publish(
                 ReportEscalated(

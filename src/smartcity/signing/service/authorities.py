@@ -29,7 +29,15 @@ from smartcity.signing.qr import add_verification_qr as add_verification_qr
 from smartcity.signing.schemas import (
     PkiStatus,
 )
-from smartcity.signing.service.common import _load, _public_summary, _read, _require_admin, _secret, _signing
+from smartcity.signing.service.common import (
+    _city_subject,
+    _load,
+    _public_summary,
+    _read,
+    _require_admin,
+    _secret,
+    _signing,
+)
 
 
 def _authority_row(session: Session, slug: str) -> Certificate:
@@ -136,41 +144,27 @@ def init_pki(
         s = uow.session
         if s.scalar(select(Authority).where(Authority.slug == "root")) is not None:
             raise Conflict("The city PKI is already initialised")
-        root_key = pki.new_rsa_key(conf.signing_root_key_bits)
-        root = pki.build_certificate(
-            kind="root-ca",
-            subject=_ca_subject(conf, f"CA gốc {conf.city_name}"),
-            public_key=root_key.public_key(),
-            issuer=None,
-            issuer_key=root_key,
-            lifetime=timedelta(days=365 * conf.signing_root_years),
-        )
-        issuing_key = pki.new_rsa_key(conf.signing_key_bits)
-        issuing = pki.build_certificate(
-            kind="issuing-ca",
-            subject=_ca_subject(conf, f"CA cấp chứng thư {conf.city_name}"),
-            public_key=issuing_key.public_key(),
-            issuer=root,
-            issuer_key=root_key,
-            lifetime=timedelta(days=365 * conf.signing_issuing_years),
-            endpoints=pki.Endpoints.for_ca(conf.base_url, "root"),
-        )
-        tsa_key = pki.new_rsa_key(conf.signing_key_bits)
-        tsa_cert = pki.build_certificate(
-            kind="tsa",
-            subject=_ca_subject(conf, f"Dấu thời gian {conf.city_name}"),
-            public_key=tsa_key.public_key(),
-            issuer=issuing,
-            issuer_key=issuing_key,
-            lifetime=timedelta(days=365 * conf.signing_issuing_years),
-            endpoints=pki.Endpoints.for_ca(conf.base_url, "issuing"),
-        )
+        built: dict[str, tuple[x509.Certificate, rsa.RSAPrivateKey]] = {}
         rows = {}
-        for slug, cert, key, kind, issuer in (
-            ("root", root, root_key, "root-ca", None),
-            ("issuing", issuing, issuing_key, "issuing-ca", "root"),
-            ("tsa", tsa_cert, tsa_key, "tsa", "issuing"),
+        top = (conf.signing_root_key_bits, conf.signing_root_years)
+        below = (conf.signing_key_bits, conf.signing_issuing_years)
+        for slug, kind, name, (bits, years), issuer in (
+            ("root", "root-ca", "CA gốc", top, None),
+            ("issuing", "issuing-ca", "CA cấp chứng thư", below, "root"),
+            ("tsa", "tsa", "Dấu thời gian", below, "issuing"),
         ):
+            key = pki.new_rsa_key(bits)
+            issuer_cert, issuer_key = built[issuer] if issuer else (None, key)
+            cert = pki.build_certificate(
+                kind=kind,
+                subject=_city_subject(conf, f"{name} {conf.city_name}"),
+                public_key=key.public_key(),
+                issuer=issuer_cert,
+                issuer_key=issuer_key,
+                lifetime=timedelta(days=365 * years),
+                endpoints=pki.Endpoints.for_ca(conf.base_url, issuer) if issuer else None,
+            )
+            built[slug] = (cert, key)
             row = _add_certificate(
                 s, cert, kind=kind, issuer_slug=issuer, key=_store_key(s, key, secret), trusted=slug == "root"
             )
@@ -187,12 +181,6 @@ def init_pki(
         return PkiStatus(
             initialised=True, root=_read(rows["root"]), issuing=_read(rows["issuing"]), tsa=_read(rows["tsa"])
         )
-
-
-def _ca_subject(conf: SigningSettings, common_name: str) -> pki.SubjectInfo:
-    return pki.SubjectInfo(
-        common_name=common_name, organisation=conf.city_organisation, locality=conf.city_name
-    )
 
 
 def pki_status(db: Database) -> PkiStatus:

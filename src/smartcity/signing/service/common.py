@@ -7,6 +7,7 @@ from cryptography import x509
 from smartcity.core.config import Settings, get_settings
 from smartcity.core.errors import Forbidden
 from smartcity.core.security import Actor
+from smartcity.signing import pki
 from smartcity.signing.appearance import Placement as Placement
 from smartcity.signing.config import SigningSettings, get_signing_settings
 from smartcity.signing.models import Certificate
@@ -25,6 +26,26 @@ def _secret(settings: Settings | None) -> str:
 
 def _signing(signing_settings: SigningSettings | None) -> SigningSettings:
     return signing_settings or get_signing_settings()
+
+
+def _city_subject(
+    conf: SigningSettings,
+    common_name: str,
+    *,
+    organisation: str | None = None,
+    org_unit: str | None = None,
+    user_id: str | None = None,
+    serial_number: str | None = None,
+) -> pki.SubjectInfo:
+    """A subject in the city: its organisation (unless another is named) and its locality."""
+    return pki.SubjectInfo(
+        common_name=common_name,
+        organisation=organisation or conf.city_organisation,
+        locality=conf.city_name,
+        org_unit=org_unit,
+        user_id=user_id,
+        serial_number=serial_number,
+    )
 
 
 def _require_admin(actor: Actor) -> None:

@@ -6,6 +6,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -37,6 +38,7 @@ from smartcity.signing.service.authorities import (
 )
 from smartcity.signing.service.common import (
     MAX_IMAGE_BYTES,
+    _city_subject,
     _load,
     _public_summary,
     _read,
@@ -115,17 +117,22 @@ def _issue(
         summary = _public_summary(row)
         if token_key is not None:  # where the key is, never how to use it (no PIN)
             summary["key_on_token"] = {"token": token_key.token_label, "label": token_key.key_label}
-        uow.audit("signing.certificate_issued", "certificate", row.serial, after=summary)
-        uow.publish(
-            CertificateIssued(
-                serial=row.serial,
-                kind=kind,
-                holder=holder,
-                org_unit_code=org_unit_code,
-                not_after=row.not_after.isoformat(),
-            )
+        return _issued(uow, row, "signing.certificate_issued", summary)
+
+
+def _issued(uow: UnitOfWork, row: Certificate, action: str, summary: dict[str, object]) -> CertificateRead:
+    """Audit and announce a certificate just added."""
+    uow.audit(action, "certificate", row.serial, after=summary)
+    uow.publish(
+        CertificateIssued(
+            serial=row.serial,
+            kind=row.kind,
+            holder=row.holder,
+            org_unit_code=row.org_unit_code,
+            not_after=row.not_after.isoformat(),
         )
-        return _read(row)
+    )
+    return _read(row)
 
 
 def _active_certificates(s: Session, *, kind: str, holder: str) -> list[Certificate]:
@@ -141,13 +148,7 @@ def _active_certificates(s: Session, *, kind: str, holder: str) -> list[Certific
 def _official_subject(
     conf: SigningSettings, username: str, full_name: str, org_unit_code: str | None, organisation: str | None
 ) -> pki.SubjectInfo:
-    return pki.SubjectInfo(
-        common_name=full_name,
-        organisation=organisation or conf.city_organisation,
-        locality=conf.city_name,
-        org_unit=org_unit_code,
-        user_id=username,
-    )
+    return _city_subject(conf, full_name, organisation=organisation, org_unit=org_unit_code, user_id=username)
 
 
 def issue_official_certificate(
@@ -248,14 +249,11 @@ def issue_organisation_certificate(
 ) -> CertificateRead:
     """Issue the seal certificate of an organisation (the previous one is superseded)."""
     conf = _signing(signing_settings)
-    subject = pki.SubjectInfo(
-        common_name=name, organisation=conf.city_organisation, locality=conf.city_name, org_unit=org_unit_code
-    )
     return _issue(
         db,
         actor=actor,
         kind="organisation",
-        subject=subject,
+        subject=_city_subject(conf, name, org_unit=org_unit_code),
         holder=org_unit_code,
         org_unit_code=org_unit_code,
         image_png=_check_png(seal_png, "seal_image"),
@@ -266,12 +264,7 @@ def issue_organisation_certificate(
 
 def _device_subject(conf: SigningSettings, device_id: str) -> pki.SubjectInfo:
     """CN = the device id: the broker takes it as the MQTT username (use_identity_as_username)."""
-    return pki.SubjectInfo(
-        common_name=device_id,
-        organisation=conf.city_organisation,
-        locality=conf.city_name,
-        serial_number=device_id,
-    )
+    return _city_subject(conf, device_id, serial_number=device_id)
 
 
 def issue_device_certificate(
@@ -307,7 +300,12 @@ class IssuedWithKey:
     private_key_pem: str = field(repr=False)
 
 
-def _hand_out(db: Database, certificate: CertificateRead, key: rsa.RSAPrivateKey) -> IssuedWithKey:
+def _issue_handed_out(
+    db: Database, *, signing_settings: SigningSettings | None, **issue: Any
+) -> IssuedWithKey:
+    """Issue (as `_issue`) for a fresh key handed out once with its certificate."""
+    key = pki.new_rsa_key(_signing(signing_settings).signing_key_bits)
+    certificate = _issue(db, signing_settings=signing_settings, handed_out_key=key, **issue)
     return IssuedWithKey(
         certificate=certificate,
         certificate_pem=certificate_pem(db, certificate.serial),
@@ -324,19 +322,15 @@ def issue_device_certificate_with_key(
     signing_settings: SigningSettings | None = None,
 ) -> IssuedWithKey:
     """Issue a device certificate for a fresh key given to the caller once (simulators, demo devices)."""
-    conf = _signing(signing_settings)
-    key = pki.new_rsa_key(conf.signing_key_bits)
-    certificate = _issue(
+    return _issue_handed_out(
         db,
         actor=actor,
         kind="device",
-        subject=_device_subject(conf, device_id),
+        subject=_device_subject(_signing(signing_settings), device_id),
         holder=device_id,
         settings=settings,
         signing_settings=signing_settings,
-        handed_out_key=key,
     )
-    return _hand_out(db, certificate, key)
 
 
 DNS_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
@@ -365,21 +359,16 @@ def issue_server_certificate(
         raise ValidationFailed.for_field("ip_addresses", str(exc)) from exc
     conf = _signing(signing_settings)
     common_name = (dns_names or ip_addresses)[0]
-    key = pki.new_rsa_key(conf.signing_key_bits)
-    certificate = _issue(
+    return _issue_handed_out(
         db,
         actor=actor,
         kind="server",
-        subject=pki.SubjectInfo(
-            common_name=common_name, organisation=conf.city_organisation, locality=conf.city_name
-        ),
+        subject=_city_subject(conf, common_name),
         holder=common_name,
         settings=settings,
         signing_settings=signing_settings,
-        handed_out_key=key,
         alt_names=alt_names,
     )
-    return _hand_out(db, certificate, key)
 
 
 def ca_chain_pem(db: Database) -> str:
@@ -423,17 +412,7 @@ def register_trusted_root(db: Database, *, actor: Actor, certificate: bytes) -> 
         ):
             raise Conflict("This certificate is already registered")
         row = _add_certificate(uow.session, cert, kind="external-root", issuer_slug=None, trusted=True)
-        uow.audit("signing.root_trusted", "certificate", row.serial, after=_public_summary(row))
-        uow.publish(
-            CertificateIssued(
-                serial=row.serial,
-                kind=row.kind,
-                holder=None,
-                org_unit_code=None,
-                not_after=row.not_after.isoformat(),
-            )
-        )
-        return _read(row)
+        return _issued(uow, row, "signing.root_trusted", _public_summary(row))
 
 
 def _whole_second(moment: datetime) -> datetime:
@@ -468,9 +447,7 @@ def revoke_certificate(
     if reason not in pki.REASONS:
         raise ValidationFailed.for_field("reason", f"unknown revocation reason {reason!r}")
     with UnitOfWork(db, actor) as uow:
-        row = uow.session.scalar(select(Certificate).where(Certificate.serial == serial.lower().lstrip("0")))
-        if row is None:
-            raise NotFound(f"No certificate with serial {serial}")
+        row = _certificate_row(uow.session, serial)
         if row.kind in ("root-ca", "external-root"):
             raise Conflict("A root certificate is not revoked; remove its trust instead")
         if row.status == "revoked":
@@ -495,16 +472,17 @@ def list_certificates(
 def get_certificate(db: Database, serial: str) -> CertificateRead:
     """One certificate by serial (hex)."""
     with db.session() as s:
-        row = s.scalar(select(Certificate).where(Certificate.serial == serial.lower().lstrip("0")))
-        if row is None:
-            raise NotFound(f"No certificate with serial {serial}")
-        return _read(row)
+        return _read(_certificate_row(s, serial))
 
 
 def certificate_pem(db: Database, serial: str) -> str:
     """A certificate in PEM (public data)."""
     with db.session() as s:
-        row = s.scalar(select(Certificate).where(Certificate.serial == serial.lower().lstrip("0")))
-        if row is None:
-            raise NotFound(f"No certificate with serial {serial}")
-        return _load(row).public_bytes(serialization.Encoding.PEM).decode()
+        return _load(_certificate_row(s, serial)).public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _certificate_row(s: Session, serial: str) -> Certificate:
+    row = s.scalar(select(Certificate).where(Certificate.serial == serial.lower().lstrip("0")))
+    if row is None:
+        raise NotFound(f"No certificate with serial {serial}")
+    return row
