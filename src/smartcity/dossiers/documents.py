@@ -22,7 +22,7 @@ from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Sp
 
 from smartcity.city import service as city
 from smartcity.core import clock
-from smartcity.core.numbers import money_vnd
+from smartcity.core.numbers import number
 from smartcity.core.pdf import sans_fonts
 from smartcity.dossiers.models import Dossier
 from smartcity.dossiers.schemas import TimelineEntry
@@ -36,6 +36,11 @@ FORM_TITLES = {
     "control_sheet": ("Mẫu số 05", "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"),
     "payment_receipt": ("", "BIÊN NHẬN THU PHÍ, LỆ PHÍ"),
 }
+
+
+def _dong(amount: int | None) -> str:
+    """An amount as official papers write it: "1.250.000 đồng" (the đồng in words, not the ₫ sign)."""
+    return f"{number(amount or 0, 0)} đồng"
 
 
 def _fonts() -> tuple[str, str]:
@@ -171,7 +176,7 @@ def _receipt(dossier: Dossier, applicant: str, *, base_url: str, **_: Any) -> li
             else "Thời gian giải quyết: trong ngày"
         ),
         _p(f"Ngày hẹn trả kết quả: {_day(dossier.apology_due_date or dossier.due_date)}"),
-        _p(f"Lệ phí: {money_vnd(dossier.fee_vnd)}"),
+        _p(f"Lệ phí: {_dong(dossier.fee_vnd)}"),
         _p("Vào Sổ theo dõi hồ sơ, Quyển số: 01"),
         *_signature("NGƯỜI TIẾP NHẬN HỒ SƠ"),
     ]
@@ -248,7 +253,7 @@ def _payment_receipt(dossier: Dossier, applicant: str, **_: Any) -> list[Flowabl
     )
     return [
         *_applicant_lines(dossier, applicant),
-        _p(f"Số tiền: {money_vnd(dossier.fee_vnd)}"),
+        _p(f"Số tiền: {_dong(dossier.fee_vnd)}"),
         _p(f"Hình thức nộp: {method}"),
         _p(f"Thời gian nộp: {_local(dossier.paid_at)}"),
         _p("Biên nhận này không thay thế biên lai thu phí, lệ phí theo mẫu của Bộ Tài chính.", "small"),
@@ -450,7 +455,7 @@ def _business(d: Dossier, applicant: str, form: dict[str, Any], r: dict[str, Any
             ("Tên hộ kinh doanh", form.get("business_name")),
             ("Địa điểm kinh doanh", form.get("address")),
             ("Ngành, nghề", "; ".join(form.get("business_lines", []))),
-            ("Vốn kinh doanh", money_vnd(form.get("capital_vnd", 0))),
+            ("Vốn kinh doanh", _dong(form.get("capital_vnd", 0))),
             ("Số lao động", form.get("employees")),
             ("Chủ hộ kinh doanh", applicant),
         ],
