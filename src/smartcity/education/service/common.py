@@ -84,6 +84,9 @@ SCHOOL_ROLES = ("clerk", "specialist", "head", "leader")
 # Of those, the school's office (principal, accountant, clerk): classes, staff, fees, money, assets.
 SCHOOL_OFFICE_ROLES = ("clerk", "head", "leader")
 DEPARTMENT_ROLES = ("specialist", "head", "leader")
+# Of those, the school's leaders (principal, vice principals): they see every class's work.
+SCHOOL_LEAD_ROLES = ("head", "leader")
+SCHOOL_UNIT_PREFIX = "TRUONG-"  # a school's org unit is "TRUONG-<code>"
 
 
 @lru_cache(maxsize=8)
@@ -139,6 +142,12 @@ def school_roles(actor: Actor, school: School) -> set[str]:
     if actor.kind == "system":
         return set(SCHOOL_ROLES)
     return {role for role, unit in actor.roles if unit == school.org_unit_code and role in SCHOOL_ROLES}
+
+
+def school_units(actor: Actor, roles: tuple[str, ...] = SCHOOL_ROLES) -> set[str]:
+    """The org units of the schools where the actor holds one of `roles` (held there, never city-wide)."""
+    prefix = SCHOOL_UNIT_PREFIX
+    return {unit for role, unit in actor.roles if role in roles and unit and unit.startswith(prefix)}
 
 
 def require_school_staff(actor: Actor, school: School, *, office: bool = False) -> None:

@@ -26,6 +26,7 @@ from smartcity.education.service.common import (
     LEVEL_GRADES,
     LEVELS,
     MODES,
+    SCHOOL_UNIT_PREFIX,
     STAFF_ROLES,
     class_norm,
     grade_name,
@@ -45,7 +46,7 @@ DEPARTMENT_UNIT = "SGDDT-HCM"
 
 def school_org_unit(code: str) -> str:
     """The org unit a school's staff hold their roles in."""
-    return f"TRUONG-{code}"
+    return f"{SCHOOL_UNIT_PREFIX}{code}"
 
 
 def ward_of_point(db: Database, *, lon: float, lat: float, on: date) -> str:

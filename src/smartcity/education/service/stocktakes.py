@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartcity.core import clock
@@ -21,9 +21,11 @@ from smartcity.education.schemas import (
 )
 from smartcity.education.service.common import (
     CONDITIONS,
+    SCHOOL_OFFICE_ROLES,
     dmy,
     require_school_staff,
     school_by_code,
+    school_units,
 )
 
 
@@ -264,3 +266,16 @@ def stocktakes(db: Database, *, actor: Actor, school_code: str) -> list[dict[str
             {"id": t.id, "year": t.year, "counted_on_text": dmy(t.counted_on), "status": t.status}
             for t in rows
         ]
+
+
+def count_open_stocktakes(db: Database, *, actor: Actor) -> int:
+    """How many stock-takes are open (not yet closed) at the schools whose office the actor is in."""
+    offices = school_units(actor, SCHOOL_OFFICE_ROLES)
+    query = (
+        select(func.count())
+        .select_from(Stocktake)
+        .join(School, School.id == Stocktake.school_id)
+        .where(Stocktake.status == "open", School.org_unit_code.in_(offices))
+    )
+    with db.session() as s:
+        return int(s.scalar(query) or 0)
