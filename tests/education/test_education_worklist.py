@@ -157,3 +157,13 @@ def test_nothing_is_waiting_on_a_day_off_or_for_staff_of_no_school(demo, setting
     assert service.count_in_arrears(demo, actor=ward, settings=settings) == 0
     assert service.count_unmarked_classes(demo, actor=ward, settings=settings) == 0
     assert service.count_open_stocktakes(demo, actor=ward) == 0
+
+
+def test_staff_of_several_schools_choose_the_school_and_land_on_the_page_asked_for(demo, client):
+    units = [("clerk", service.school_org_unit(code)) for code in (SCHOOL, OTHER)]
+    _sign_in(client, "ketoan.hai.truong", *units)
+    listed = client.get("/can-bo/giao-duc/truong?muc=tai-san").text
+    for code in (SCHOOL, OTHER):
+        assert f'href="/can-bo/giao-duc/truong/{code}/tai-san"' in listed
+    plain = client.get("/can-bo/giao-duc/truong?muc=../../x").text  # only the school's own pages
+    assert f'href="/can-bo/giao-duc/truong/{SCHOOL}"' in plain and "../../x" not in plain
