@@ -30,11 +30,11 @@ from smartcity.education.service.common import (
     ATTENDANCE,
     SCHOOL_LEAD_ROLES,
     dmy,
-    require_school_staff,
+    school_row,
     school_units,
     year_on,
 )
-from smartcity.education.service.students import _class_and_school, _student_for
+from smartcity.education.service.students import _student_for
 
 # ------------------------------------------------------------------------------------------ attendance
 
@@ -49,8 +49,7 @@ def record_attendance(
         raise ValidationFailed.for_field("day", "Chủ nhật không phải ngày học.")
     with UnitOfWork(db, actor) as uow:
         s = uow.session
-        cls, school = _class_and_school(s, class_id)
-        require_school_staff(actor, school)
+        cls, _school = school_row(s, SchoolClass, class_id, actor)
         year = s.get(SchoolYear, cls.year_id)
         assert year is not None
         if not year.starts_on <= sheet.day <= year.ends_on:
@@ -94,8 +93,7 @@ def record_attendance(
 def class_attendance(db: Database, *, actor: Actor, class_id: int, day: date) -> dict[int, str]:
     """The statuses already marked for a class on a day, by student id (staff of the school)."""
     with db.session() as s:
-        _cls, school = _class_and_school(s, class_id)
-        require_school_staff(actor, school)
+        school_row(s, SchoolClass, class_id, actor)
         rows = s.execute(
             select(Attendance.student_id, Attendance.status).where(
                 Attendance.class_id == class_id, Attendance.day == day
