@@ -29,6 +29,12 @@ def suppress_small(count: int | None) -> int | None:
     return count
 
 
+def rate(part: float | None, whole: float | None, *, per: int = 100) -> float | None:
+    """`part` per `per` of `whole` to publish, one decimal (a share in per cent by default): None when the
+    part was suppressed or the whole is none or zero."""
+    return round(per * part / whole, 1) if part is not None and whole else None
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a tabular dataset."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from smartcity.core import clock
 from smartcity.core.config import Settings
-from smartcity.core.datasets import WARD, Column, Dataset, point_features, suppress_small
+from smartcity.core.datasets import WARD, Column, Dataset, point_features, rate, suppress_small
 from smartcity.core.db import Database
 from smartcity.core.errors import NotFound
 from smartcity.education import service
@@ -67,20 +67,19 @@ def _by_ward_level(db: Database, settings: Settings) -> Iterable[dict[str, Any]]
 def _collection(db: Database, settings: Settings) -> Iterable[dict[str, Any]]:
     """Billed and collected money per school and month."""
     for row in service.collection_by_month(db):
-        rate = service.percent(row["collected_vnd"], row["billed_vnd"])
-        yield {**row, "invoices": suppress_small(row["invoices"]), "rate": rate}
+        share = rate(row["collected_vnd"], row["billed_vnd"])
+        yield {**row, "invoices": suppress_small(row["invoices"]), "rate": share}
 
 
 def _devices(db: Database, settings: Settings) -> Iterable[dict[str, Any]]:
     """Learning devices and pupils per school."""
     for row in _figures(db, settings):
-        per_1000 = round(1000 * row["devices"] / row["students"], 1) if row["students"] else None
         yield {
             "code": row["code"],
             "name": row["name"],
             "devices": row["devices"],
             "students": suppress_small(row["students"]),
-            "per_1000": per_1000,
+            "per_1000": rate(row["devices"], row["students"], per=1000),
         }
 
 

@@ -47,6 +47,7 @@ STAFF_LINKS = (
 )
 
 
+SCHOOL_SECTIONS = ("hoc-phi", "tai-san")  # the school's pages "Trường của tôi" may go straight to
 WARD_LINE = ("#8a94a6", "Ranh giới phường (gần đúng)")  # the wards on the department's map, and its legend
 
 
@@ -84,14 +85,17 @@ def department(request: Request, db: DbDep, settings: SettingsDep, actor: PageUs
 
 
 @router.get("/can-bo/giao-duc/truong", response_class=HTMLResponse)
-def my_schools(request: Request, db: DbDep, actor: PageUserDep) -> Response:
-    """The schools the signed-in person works at (straight to it when there is one)."""
+def my_schools(request: Request, db: DbDep, actor: PageUserDep, muc: str = "") -> Response:
+    """The schools the signed-in person works at (straight to it when there is one), each at its page `muc`
+    names ("hoc-phi": fees, "tai-san": assets; the school's home otherwise): where the staff page's work
+    list sends a school's staff."""
     schools = service.my_schools(db, actor=actor)
+    section = f"/{muc}" if muc in SCHOOL_SECTIONS else ""
     if len(schools) == 1:
-        return RedirectResponse(f"/can-bo/giao-duc/truong/{schools[0]['code']}", status_code=303)
+        return RedirectResponse(f"/can-bo/giao-duc/truong/{schools[0]['code']}{section}", status_code=303)
     if not schools:
         raise Forbidden("Tài khoản của bạn chưa được phân công ở trường nào.")
-    return _page(request, "my_schools.html", {"schools": schools})
+    return _page(request, "my_schools.html", {"schools": schools, "section": section})
 
 
 @router.get("/can-bo/giao-duc/truong/{code}", response_class=HTMLResponse)

@@ -8,14 +8,10 @@ from typing import Any
 
 from smartcity.core import clock
 from smartcity.core.config import Settings
-from smartcity.core.datasets import DATE, SHARE_PERCENT, WARD, Column, Dataset, suppress_small
+from smartcity.core.datasets import DATE, SHARE_PERCENT, WARD, Column, Dataset, rate, suppress_small
 from smartcity.core.db import Database
 from smartcity.health import service
 from smartcity.health.labels import AGE_GROUPS
-
-
-def _share(count: int | None, total: int | None) -> float | None:
-    return round(100 * count / total, 1) if count is not None and total else None
 
 
 def coverage_rows(db: Database, settings: Settings) -> Iterable[dict[str, Any]]:
@@ -30,7 +26,7 @@ def coverage_rows(db: Database, settings: Settings) -> Iterable[dict[str, Any]]:
             "age_group": AGE_GROUPS.get(row.age_group or "", "Mọi lứa tuổi"),
             "records": records,
             "population": row.population,
-            "share_percent": _share(records, row.population),
+            "share_percent": rate(records, row.population),
         }
 
 
@@ -47,18 +43,18 @@ def immunisation_rows(db: Database, settings: Settings) -> Iterable[dict[str, An
             "dose": row.dose,
             "eligible": eligible,
             "vaccinated": vaccinated,
-            "share_percent": _share(vaccinated, eligible) if eligible else None,
+            "share_percent": rate(vaccinated, eligible),
         }
 
 
 def curve_rows(db: Database, settings: Settings) -> Iterable[dict[str, Any]]:
     """New cases followed at home per day over 90 days, all diseases."""
-    end = clock.today(settings)
-    for day, cases in service.epidemic_curve(db, start=end - timedelta(days=89), end=end):
+    start, end = _curve_period(db, settings)
+    for day, cases in service.epidemic_curve(db, start=start, end=end):
         yield {"date": day.isoformat(), "new_cases": cases}
 
 
-def _curve_period(db: Database, settings: Settings) -> tuple[date | None, date | None]:
+def _curve_period(db: Database, settings: Settings) -> tuple[date, date]:
     end = clock.today(settings)
     return end - timedelta(days=89), end
 

@@ -17,6 +17,7 @@ from smartcity.education.service.assets import (  # noqa: F401
 from smartcity.education.service.attendance import (  # noqa: F401
     attendance_rate,
     class_attendance,
+    count_unmarked_classes,
     record_attendance,
     student_attendance,
 )
@@ -68,6 +69,7 @@ from smartcity.education.service.reconciliation import (  # noqa: F401
     arrears,
     close_month,
     collection_by_month,
+    count_in_arrears,
     reconciliation,
 )
 from smartcity.education.service.schools import (  # noqa: F401
@@ -88,6 +90,7 @@ from smartcity.education.service.stocktakes import (  # noqa: F401
     close_stocktake,
     count_item,
     count_items,
+    count_open_stocktakes,
     get_stocktake,
     open_stocktake,
     stocktakes,

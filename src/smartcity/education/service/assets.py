@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from smartcity.core import clock
 from smartcity.core.config import Settings
-from smartcity.core.db import Database, get_or_404
-from smartcity.core.errors import Conflict, ValidationFailed, found_or_404
+from smartcity.core.db import Database
+from smartcity.core.errors import Conflict, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.education.events import AssetWrittenOff
@@ -32,6 +32,7 @@ from smartcity.education.service.common import (
     require_school_staff,
     school_by_code,
     school_roles,
+    school_row,
 )
 
 MOVEMENTS = {
@@ -176,19 +177,23 @@ def register_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _asset_for(s: Session, actor: Actor, asset_id: int) -> tuple[Asset, School]:
-    asset = found_or_404(s.get(Asset, asset_id), "Không có tài sản này.")
-    school = s.get(School, asset.school_id)
-    assert school is not None
-    require_school_staff(actor, school, office=True)
+    asset, school = school_row(s, Asset, asset_id, actor, office=True)
     if asset.status != "in_use":
         raise Conflict("Tài sản không còn trong sổ.")
     return asset, school
 
 
-def _take(asset: Asset, quantity: int) -> None:
+def _take(s: Session, asset: Asset, quantity: int, gone: str, actor: Actor, **movement: Any) -> int:
+    """Units leave the register (no more than it holds), the item `gone` once none is left, with the movement
+    that says how; returns their original value."""
     if quantity > asset.quantity:
         raise ValidationFailed.for_field("quantity", f"Chỉ còn {asset.quantity} trong sổ.")
     asset.quantity -= quantity
+    if asset.quantity == 0:
+        asset.status = gone
+    value = quantity * asset.unit_value_vnd
+    s.add(AssetMovement(asset_id=asset.id, quantity=quantity, value_vnd=value, actor=actor.label, **movement))
+    return value
 
 
 def transfer_asset(
@@ -203,21 +208,16 @@ def transfer_asset(
         target = school_by_code(s, data.to_school)
         if target.id == school.id:
             raise ValidationFailed.for_field("to_school", "Trường nhận phải khác trường giao.")
-        _take(asset, data.quantity)
-        if asset.quantity == 0:
-            asset.status = "transferred"
-        value = data.quantity * asset.unit_value_vnd
-        s.add(
-            AssetMovement(
-                asset_id=asset.id,
-                kind="transfer_out",
-                quantity=data.quantity,
-                value_vnd=value,
-                on_date=data.on_date,
-                other_school_id=target.id,
-                reason=data.reason,
-                actor=actor.label,
-            )
+        value = _take(
+            s,
+            asset,
+            data.quantity,
+            "transferred",
+            actor,
+            kind="transfer_out",
+            on_date=data.on_date,
+            other_school_id=target.id,
+            reason=data.reason,
         )
         moved = AssetCreate(
             name=asset.name,
@@ -256,21 +256,16 @@ def write_off(
         raise ValidationFailed.for_field("on_date", "Ngày thanh lý không được ở tương lai.")
     with UnitOfWork(db, actor) as uow:
         asset, school = _asset_for(uow.session, actor, asset_id)
-        _take(asset, data.quantity)
-        if asset.quantity == 0:
-            asset.status = "written_off"
-        value = data.quantity * asset.unit_value_vnd
-        uow.session.add(
-            AssetMovement(
-                asset_id=asset.id,
-                kind="write_off",
-                quantity=data.quantity,
-                value_vnd=value,
-                on_date=data.on_date,
-                reason=data.reason,
-                reference=data.reference,
-                actor=actor.label,
-            )
+        value = _take(
+            uow.session,
+            asset,
+            data.quantity,
+            "written_off",
+            actor,
+            kind="write_off",
+            on_date=data.on_date,
+            reason=data.reason,
+            reference=data.reference,
         )
         action = "education.asset.written_off"
         _units_out(uow, action, school, asset, value, data.reason, quantity=data.quantity, reason=data.reason)
@@ -280,10 +275,7 @@ def write_off(
 def get_asset(db: Database, *, actor: Actor, settings: Settings, asset_id: int) -> dict[str, Any]:
     """One item of the register with its depreciation to date (staff of the school)."""
     with db.session() as s:
-        asset = get_or_404(s, Asset, asset_id, "Không có tài sản này.")
-        school = s.get(School, asset.school_id)
-        assert school is not None
-        require_school_staff(actor, school)
+        asset, school = school_row(s, Asset, asset_id, actor)
         row = _asset_row(asset, clock.today(settings))
         office = bool(school_roles(actor, school) & set(SCHOOL_OFFICE_ROLES))
         row.update(school_code=school.code, school_name=school.name, office=office)
@@ -294,10 +286,7 @@ def get_asset(db: Database, *, actor: Actor, settings: Settings, asset_id: int) 
 def movements(db: Database, *, actor: Actor, asset_id: int) -> list[dict[str, Any]]:
     """The history of an item in the register (staff of the school)."""
     with db.session() as s:
-        asset = get_or_404(s, Asset, asset_id, "Không có tài sản này.")
-        school = s.get(School, asset.school_id)
-        assert school is not None
-        require_school_staff(actor, school)
+        school_row(s, Asset, asset_id, actor)
         rows = s.scalars(
             select(AssetMovement).where(AssetMovement.asset_id == asset_id).order_by(AssetMovement.id)
         )

@@ -6,29 +6,35 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, false, func, or_, select
 
+from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
-from smartcity.core.errors import ValidationFailed
+from smartcity.core.errors import NotFound, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.education.models import (
     Attendance,
     Enrolment,
+    School,
     SchoolClass,
     SchoolYear,
+    Staff,
 )
 from smartcity.education.schemas import (
     AttendanceSheet,
 )
 from smartcity.education.service.common import (
     ATTENDANCE,
+    SCHOOL_LEAD_ROLES,
     dmy,
-    require_school_staff,
+    school_row,
+    school_units,
+    year_on,
 )
-from smartcity.education.service.students import _class_and_school, _student_for
+from smartcity.education.service.students import _student_for
 
 # ------------------------------------------------------------------------------------------ attendance
 
@@ -43,8 +49,7 @@ def record_attendance(
         raise ValidationFailed.for_field("day", "Chủ nhật không phải ngày học.")
     with UnitOfWork(db, actor) as uow:
         s = uow.session
-        cls, school = _class_and_school(s, class_id)
-        require_school_staff(actor, school)
+        cls, _school = school_row(s, SchoolClass, class_id, actor)
         year = s.get(SchoolYear, cls.year_id)
         assert year is not None
         if not year.starts_on <= sheet.day <= year.ends_on:
@@ -88,8 +93,7 @@ def record_attendance(
 def class_attendance(db: Database, *, actor: Actor, class_id: int, day: date) -> dict[int, str]:
     """The statuses already marked for a class on a day, by student id (staff of the school)."""
     with db.session() as s:
-        _cls, school = _class_and_school(s, class_id)
-        require_school_staff(actor, school)
+        school_row(s, SchoolClass, class_id, actor)
         rows = s.execute(
             select(Attendance.student_id, Attendance.status).where(
                 Attendance.class_id == class_id, Attendance.day == day
@@ -111,6 +115,36 @@ def student_attendance(db: Database, *, actor: Actor, code: str, since: date) ->
             {"day": a.day, "day_text": dmy(a.day), "status": a.status, "status_name": ATTENDANCE[a.status]}
             for a in rows
         ]
+
+
+def count_unmarked_classes(db: Database, *, actor: Actor, settings: Settings, on: date | None = None) -> int:
+    """How many classes have no attendance yet on a school day (today by default): every class of the schools
+    the actor leads, and the classes the actor is the homeroom teacher of; none on a day off (the city's
+    working calendar: weekends, holidays) or outside the school year."""
+    on, staff_of = on or clock.today(settings), school_units(actor)
+    if not staff_of or not city_service.working_calendar(db, settings=settings).is_working_day(on):
+        return 0
+    with db.session() as s:
+        try:
+            year = year_on(s, on)
+        except NotFound:
+            return 0
+        if on > year.ends_on:
+            return 0
+        mine = and_(Staff.user_id == actor.user_id, Staff.active.is_(True)) if actor.user_id else false()
+        query = (
+            select(func.count())
+            .select_from(SchoolClass)
+            .join(School, School.id == SchoolClass.school_id)
+            .outerjoin(Staff, Staff.id == SchoolClass.homeroom_teacher_id)
+            .where(
+                SchoolClass.year_id == year.id,
+                School.org_unit_code.in_(staff_of),
+                or_(School.org_unit_code.in_(school_units(actor, SCHOOL_LEAD_ROLES)), mine),
+                ~exists().where(Attendance.class_id == SchoolClass.id, Attendance.day == on),
+            )
+        )
+        return int(s.scalar(query) or 0)
 
 
 def attendance_rate(db: Database, *, start: date, end: date, school_id: int | None = None) -> tuple[int, int]:

@@ -6,7 +6,7 @@ import json
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -21,10 +21,11 @@ from smartcity.core.crypto import (
     encrypt_personal,
     owners_named,
 )
+from smartcity.core.db import get_or_404
 from smartcity.core.errors import Forbidden, NotFound
 from smartcity.core.security import Actor
 from smartcity.education.config import EducationSettings
-from smartcity.education.models import School, SchoolYear, StaffNameTerm
+from smartcity.education.models import Asset, School, SchoolClass, SchoolYear, StaffNameTerm, Stocktake
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -84,6 +85,9 @@ SCHOOL_ROLES = ("clerk", "specialist", "head", "leader")
 # Of those, the school's office (principal, accountant, clerk): classes, staff, fees, money, assets.
 SCHOOL_OFFICE_ROLES = ("clerk", "head", "leader")
 DEPARTMENT_ROLES = ("specialist", "head", "leader")
+# Of those, the school's leaders (principal, vice principals): they see every class's work.
+SCHOOL_LEAD_ROLES = ("head", "leader")
+SCHOOL_UNIT_PREFIX = "TRUONG-"  # a school's org unit is "TRUONG-<code>"
 
 
 @lru_cache(maxsize=8)
@@ -141,6 +145,12 @@ def school_roles(actor: Actor, school: School) -> set[str]:
     return {role for role, unit in actor.roles if unit == school.org_unit_code and role in SCHOOL_ROLES}
 
 
+def school_units(actor: Actor, roles: tuple[str, ...] = SCHOOL_ROLES) -> set[str]:
+    """The org units of the schools where the actor holds one of `roles` (held there, never city-wide)."""
+    prefix = SCHOOL_UNIT_PREFIX
+    return {unit for role, unit in actor.roles if role in roles and unit and unit.startswith(prefix)}
+
+
 def require_school_staff(actor: Actor, school: School, *, office: bool = False) -> None:
     """Forbidden unless the actor is on this school's staff (for `office` work: its office)."""
     roles = school_roles(actor, school)
@@ -159,6 +169,27 @@ def school_by_code(session: Session, code: str) -> School:
     if school is None:
         raise NotFound(f"Không có trường mã {code}.")
     return school
+
+
+Owned = TypeVar("Owned", Asset, SchoolClass, Stocktake)  # a school's own records, by id
+MISSING = {
+    Asset: "Không có tài sản này.",
+    SchoolClass: "Không có lớp này.",
+    Stocktake: "Không có đợt kiểm kê này.",
+}
+
+
+def school_row(
+    session: Session, model: type[Owned], key: int, actor: Actor | None = None, *, office: bool = False
+) -> tuple[Owned, School]:
+    """A row of a school's records by id (404 otherwise) and its school; with `actor`, only for the school's
+    staff (its office, for `office` work)."""
+    row = get_or_404(session, model, key, MISSING[model])
+    school = session.get(School, row.school_id)
+    assert school is not None
+    if actor is not None:
+        require_school_staff(actor, school, office=office)
+    return row, school
 
 
 def year_on(session: Session, on: date) -> SchoolYear:

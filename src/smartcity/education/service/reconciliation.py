@@ -6,13 +6,13 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
-from smartcity.core.errors import Conflict, ValidationFailed
+from smartcity.core.errors import Conflict, Forbidden, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.education.models import (
@@ -23,9 +23,12 @@ from smartcity.education.models import (
     Student,
 )
 from smartcity.education.service.common import (
+    SCHOOL_OFFICE_ROLES,
     dmy,
+    is_department,
     require_school_staff,
     school_by_code,
+    school_units,
     year_on,
 )
 
@@ -79,6 +82,24 @@ def arrears(
         )
     rows.sort(key=lambda r: (-r["amount_vnd"], r["student_name"]))
     return rows
+
+
+def count_in_arrears(
+    db: Database, *, actor: Actor, settings: Settings, on: date | None = None, city_wide: bool = False
+) -> int:
+    """How many students owe money past the due date, as `arrears` lists them but counted (no row read): at
+    the schools whose office the actor is in, or `city_wide` at every school (the department only)."""
+    query = select(func.count(distinct(Invoice.student_id))).where(
+        Invoice.status == "open", Invoice.due_on < (on or clock.today(settings))
+    )
+    if city_wide:
+        if not is_department(actor, settings):
+            raise Forbidden("Chỉ cơ quan quản lý giáo dục xem được số liệu toàn thành phố.")
+    else:
+        offices = school_units(actor, SCHOOL_OFFICE_ROLES)
+        query = query.join(School, School.id == Invoice.school_id).where(School.org_unit_code.in_(offices))
+    with db.session() as s:
+        return int(s.scalar(query) or 0)
 
 
 # ------------------------------------------------------------------------------------------ reconciliation

@@ -15,7 +15,7 @@ from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.crypto import Keys, email_index, encrypt_personal, name_term_indexes
-from smartcity.core.db import Database, get_or_404
+from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, Forbidden, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.text import fold
@@ -26,6 +26,7 @@ from smartcity.education.service.common import (
     LEVEL_GRADES,
     LEVELS,
     MODES,
+    SCHOOL_UNIT_PREFIX,
     STAFF_ROLES,
     class_norm,
     grade_name,
@@ -33,6 +34,7 @@ from smartcity.education.service.common import (
     require_school_staff,
     school_by_code,
     school_roles,
+    school_row,
     staff_name,
     staff_named,
     ward_name,
@@ -45,7 +47,7 @@ DEPARTMENT_UNIT = "SGDDT-HCM"
 
 def school_org_unit(code: str) -> str:
     """The org unit a school's staff hold their roles in."""
-    return f"TRUONG-{code}"
+    return f"{SCHOOL_UNIT_PREFIX}{code}"
 
 
 def ward_of_point(db: Database, *, lon: float, lat: float, on: date) -> str:
@@ -250,10 +252,7 @@ def list_classes(
 def class_with_school(db: Database, *, actor: Actor, class_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """A class and its school (staff of the school only)."""
     with db.session() as s:
-        cls = get_or_404(s, SchoolClass, class_id, "Không có lớp này.")
-        school = s.get(School, cls.school_id)
-        assert school is not None
-        require_school_staff(actor, school)
+        cls, school = school_row(s, SchoolClass, class_id, actor)
         teacher = s.get(Staff, cls.homeroom_teacher_id) if cls.homeroom_teacher_id else None
         year = s.get(SchoolYear, cls.year_id)
         name = teacher.full_name(db.settings.personal_keys) if teacher else ""

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartcity.core import clock
 from smartcity.core.config import Settings
-from smartcity.core.db import Database, get_or_404, utcnow
-from smartcity.core.errors import Conflict, NotFound, ValidationFailed, found_or_404
+from smartcity.core.db import Database, utcnow
+from smartcity.core.errors import Conflict, NotFound, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.education.events import StocktakeClosed
@@ -21,9 +21,12 @@ from smartcity.education.schemas import (
 )
 from smartcity.education.service.common import (
     CONDITIONS,
+    SCHOOL_OFFICE_ROLES,
     dmy,
     require_school_staff,
     school_by_code,
+    school_row,
+    school_units,
 )
 
 
@@ -62,10 +65,7 @@ def open_stocktake(
 
 
 def _open_take(s: Session, actor: Actor, stocktake_id: int) -> tuple[Stocktake, School]:
-    take = found_or_404(s.get(Stocktake, stocktake_id), "Không có đợt kiểm kê này.")
-    school = s.get(School, take.school_id)
-    assert school is not None
-    require_school_staff(actor, school, office=True)
+    take, school = school_row(s, Stocktake, stocktake_id, actor, office=True)
     if take.status != "open":
         raise Conflict("Đợt kiểm kê đã khóa.")
     return take, school
@@ -212,10 +212,7 @@ def _apply(s: Session, take: Stocktake, asset: Asset, line: StocktakeLine, actor
 def get_stocktake(db: Database, *, actor: Actor, stocktake_id: int) -> dict[str, Any]:
     """A stock-take with its lines: book, counted, difference and explanation (staff of the school)."""
     with db.session() as s:
-        take = get_or_404(s, Stocktake, stocktake_id, "Không có đợt kiểm kê này.")
-        school = s.get(School, take.school_id)
-        assert school is not None
-        require_school_staff(actor, school)
+        take, school = school_row(s, Stocktake, stocktake_id, actor)
         rows = s.execute(
             select(StocktakeLine, Asset)
             .join(Asset, Asset.id == StocktakeLine.asset_id)
@@ -264,3 +261,16 @@ def stocktakes(db: Database, *, actor: Actor, school_code: str) -> list[dict[str
             {"id": t.id, "year": t.year, "counted_on_text": dmy(t.counted_on), "status": t.status}
             for t in rows
         ]
+
+
+def count_open_stocktakes(db: Database, *, actor: Actor) -> int:
+    """How many stock-takes are open (not yet closed) at the schools whose office the actor is in."""
+    offices = school_units(actor, SCHOOL_OFFICE_ROLES)
+    query = (
+        select(func.count())
+        .select_from(Stocktake)
+        .join(School, School.id == Stocktake.school_id)
+        .where(Stocktake.status == "open", School.org_unit_code.in_(offices))
+    )
+    with db.session() as s:
+        return int(s.scalar(query) or 0)

@@ -55,6 +55,7 @@ from smartcity.education.service.common import (
     require_school_staff,
     school_by_code,
     school_roles,
+    school_row,
     seal,
     unseal,
     year_by_name,
@@ -66,13 +67,6 @@ PRESCHOOL_GROUPS = {2: "Nhà trẻ", 3: "Mầm", 4: "Chồi", 5: "Lá"}
 def student_code(student_id: int) -> str:
     """The student's code (mã học sinh) given by the platform."""
     return f"HS{student_id:08d}"
-
-
-def _class_and_school(session: Session, class_id: int) -> tuple[SchoolClass, School]:
-    cls = found_or_404(session.get(SchoolClass, class_id), "Không có lớp này.")
-    school = session.get(School, cls.school_id)
-    assert school is not None
-    return cls, school
 
 
 def _check_birth_date(level: str, grade: int, birth: date, on: date) -> None:
@@ -105,7 +99,7 @@ def enrol_student(
 
 def _new_student(s: Session, settings: Settings, school: School, data: StudentCreate) -> Student:
     """Insert a student and their enrolment in the class (which must be the school's)."""
-    cls, class_school = _class_and_school(s, data.class_id)
+    cls, class_school = school_row(s, SchoolClass, data.class_id)
     if class_school.id != school.id:
         raise ValidationFailed.for_field("class_id", "Lớp không thuộc trường này.")
     year = s.get(SchoolYear, cls.year_id)
@@ -196,8 +190,7 @@ def class_students(db: Database, *, actor: Actor, settings: Settings, class_id: 
     """The students currently in a class (the school's staff; the read is audited)."""
     with UnitOfWork(db, actor) as uow:
         s = uow.session
-        cls, school = _class_and_school(s, class_id)
-        require_school_staff(actor, school)
+        cls, _school = school_row(s, SchoolClass, class_id, actor)
         students = s.scalars(
             select(Student)
             .join(Enrolment, Enrolment.student_id == Student.id)
@@ -370,7 +363,7 @@ def transfer_student(
         assert source is not None
         if not (school_roles(actor, source) | school_roles(actor, target)) & {"clerk", "head", "leader"}:
             raise Forbidden("Chỉ văn phòng trường đi hoặc trường đến được chuyển trường.")
-        to_class, to_school = _class_and_school(s, data.to_class_id)
+        to_class, to_school = school_row(s, SchoolClass, data.to_class_id)
         if to_school.id != target.id or target.id == source.id:
             raise ValidationFailed.for_field("to_class_id", "Lớp không thuộc trường đến.")
         current = _active_enrolment(s, student.id)

@@ -8,13 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.core.crypto import Keys
-from smartcity.core.db import Database, get_or_404
+from smartcity.core.db import Database
 from smartcity.core.errors import ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
-from smartcity.education.models import Enrolment, School, SchoolClass, Staff, TimetableSlot
+from smartcity.education.models import Enrolment, SchoolClass, Staff, TimetableSlot
 from smartcity.education.schemas import TimetableSlotIn
-from smartcity.education.service.common import MODES, require_school_staff, staff_name
+from smartcity.education.service.common import MODES, school_row, staff_name
 from smartcity.education.service.students import _student_for
 
 WEEKDAYS = {1: "Thứ Hai", 2: "Thứ Ba", 3: "Thứ Tư", 4: "Thứ Năm", 5: "Thứ Sáu", 6: "Thứ Bảy"}
@@ -40,10 +40,7 @@ def set_slot(db: Database, *, actor: Actor, class_id: int, data: TimetableSlotIn
         raise ValidationFailed.for_field("online_url", "Tiết học trực tuyến cần đường dẫn buổi học.")
     with UnitOfWork(db, actor) as uow:
         s = uow.session
-        cls = get_or_404(s, SchoolClass, class_id, "Không có lớp này.")
-        school = s.get(School, cls.school_id)
-        assert school is not None
-        require_school_staff(actor, school)
+        cls, school = school_row(s, SchoolClass, class_id, actor)
         if data.teacher_id is not None:
             teacher = s.get(Staff, data.teacher_id)
             if teacher is None or teacher.school_id != school.id:
@@ -97,10 +94,7 @@ def _slots(s: Session, class_id: int, keys: Keys) -> list[dict[str, Any]]:
 def class_timetable(db: Database, *, actor: Actor, class_id: int) -> list[dict[str, Any]]:
     """A class's weekly timetable (staff of the school)."""
     with db.session() as s:
-        cls = get_or_404(s, SchoolClass, class_id, "Không có lớp này.")
-        school = s.get(School, cls.school_id)
-        assert school is not None
-        require_school_staff(actor, school)
+        school_row(s, SchoolClass, class_id, actor)
         return _slots(s, class_id, db.settings.personal_keys)
 
 
