@@ -170,8 +170,9 @@ def test_catalogue_pages_in_vietnamese_and_english(client, loaded):
     assert "Thành phần hồ sơ" in detail.text and "Nộp hồ sơ trực tuyến" in detail.text
     english = client.get("/thu-tuc/TDM-QLDT-001", params={"lang": "en"})
     assert "Required documents" in english.text
-    # The procedures' own texts exist in Vietnamese only: the English page says so, and marks the name as Vietnamese.
-    assert "published in Vietnamese only" in english.text and "published in Vietnamese only" not in detail.text
+    # The procedures' texts exist in Vietnamese only: the English page says so, marks the name as Vietnamese.
+    only_vietnamese = "published in Vietnamese only"
+    assert only_vietnamese in english.text and only_vietnamese not in detail.text
     assert '<h1 lang="vi">' in english.text
     assert "published in Vietnamese only" in client.get("/thu-tuc", params={"lang": "en"}).text
     assert json.loads(client.get("/api/v1/procedures/fields").text)
