@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile
 from smartcity.accounts import service as accounts
 from smartcity.city import service as city
 from smartcity.core import clock, numbers
-from smartcity.core.errors import AppError, BadRequest, TooManyRequests, ValidationFailed
+from smartcity.core.errors import AppError, BadRequest, TooManyRequests, ValidationFailed, as_text
 from smartcity.core.i18n import Phrase, get_translations
 from smartcity.core.security import Actor
 from smartcity.dossiers import payments, ratings, service, signed_results, statistics_views
@@ -97,8 +97,8 @@ def _submit_page(
         **{f"form.{name}": title for name, title in titles.items()},
         **{f"attachments.{d.code}": d.name for d in procedure.required_documents},
     }
-    # The platform's sentences in the page's language (one with a number in it stays as the service wrote it).
-    said = [{**e, "message": words(str(e["message"]))} for e in errors]
+    # The platform's sentences in the page's language (one with a number in it, a Phrase, by its template).
+    said = [{**e, "message": words(as_text(e["message"]))} for e in errors]
     return render(
         request,
         "dossiers/submit.html",
