@@ -102,7 +102,7 @@ class Catalogue(Translations):
         """`message` in this catalogue's language; a `Phrase` by its template."""
         if isinstance(message, Phrase):
             return message.in_language(super().gettext, self.language)
-        return str(super().gettext(message))
+        return super().gettext(message)
 
 
 def written_in_vietnamese(text: str) -> bool:
