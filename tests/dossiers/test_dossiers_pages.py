@@ -172,12 +172,19 @@ def test_the_dossier_page_reads_the_form_in_words(app, people):
 def test_the_dossier_page_and_the_forms_mistakes_read_in_english(app, people):
     citizen, token = _login(app, "citizen1")
     citizen.cookies.set("lang", "en")
-    wrong = {**FORM, "applicant_id": "123", "f_map_sheet": "", "idempotency_key": "page-en"}
+    wrong = {
+        **FORM,
+        "applicant_id": "123",
+        "f_map_sheet": "",
+        "f_latitude": "5",
+        "idempotency_key": "page-en",
+    }
     refused = citizen.post("/ho-so/nop/TDM-QLDT-001", data={**wrong, "csrf_token": token}, files=FILES)
     assert refused.status_code == 422
     text = html.unescape(refused.text)
     assert "Citizen ID number: Exactly 12 digits." in text and "Not filled in." in text
     assert "Gồm đúng 12 chữ số" not in text and "Chưa điền" not in text
+    assert "Must be 10.9 or more." in text and "10,9" not in text  # a bound in English digits
     assert "People's Committee of" in text  # the wards to choose from
     ok = {**FORM, "idempotency_key": "page-en-2", "csrf_token": token}
     done = citizen.post("/ho-so/nop/TDM-QLDT-001", data=ok, files=FILES, follow_redirects=False)
@@ -188,6 +195,8 @@ def test_the_dossier_page_and_the_forms_mistakes_read_in_english(app, people):
         assert words not in page, words
     vietnamese = citizen.get(done.headers["location"], params={"lang": "vi"}).text
     assert "Mới đăng ký" in vietnamese and "Ủy ban nhân dân" in vietnamese
+    again = citizen.post("/ho-so/nop/TDM-QLDT-001?lang=vi", data={**wrong, "csrf_token": token}, files=FILES)
+    assert "Phải từ 10,9 trở lên." in html.unescape(again.text)  # the same bound in Vietnamese digits
 
 
 def test_a_birth_cannot_be_declared_in_the_future(app, people):

@@ -224,3 +224,21 @@ def test_device_page_names_why_messages_were_refused_in_words(client, act_as, ad
     assert "Giá trị ngoài phạm vi cho phép (số tin: 1)" in page and "invalid_value" not in page
     english = client.get("/can-bo/thiet-bi/SL-1?lang=en").text
     assert "Value out of the allowed range (messages: 1)" in english
+    # the detail too, in words in each language, not the pipeline's English
+    assert "dimLevel: 400 cao hơn mức lớn nhất có thể có (100)." in page and "physical maximum" not in page
+    assert "dimLevel: 400 is above the highest possible value (100)." in english
+
+
+def test_a_refusals_detail_reads_in_words_with_the_pages_digits():
+    from smartcity.core.i18n import get_translations
+    from smartcity.iot.wording import rejection_detail
+
+    said = rejection_detail("temperature: 120.5 is above the physical maximum 85.0; unknown key 'foo'")
+    assert said == (
+        "temperature: 120,5 cao hơn mức lớn nhất có thể có (85). Không có thông số foo trong loại thiết bị."
+    )
+    assert get_translations("en").gettext(said) == (
+        "temperature: 120.5 is above the highest possible value (85). The device type has no reading foo."
+    )
+    assert rejection_detail("something new") == "Chi tiết kỹ thuật: something new"
+    assert rejection_detail(None) == "—"

@@ -4,6 +4,8 @@ Vietnamese sentence raised as Forbidden has its English words, and the error pag
 from __future__ import annotations
 
 import ast
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,8 +13,8 @@ import pytest
 from fastapi import APIRouter, Query
 from fastapi.testclient import TestClient
 
-from smartcity.core.errors import Forbidden
-from smartcity.core.i18n import get_translations, written_in_vietnamese
+from smartcity.core.errors import Conflict, Forbidden, ValidationFailed
+from smartcity.core.i18n import Phrase, get_translations, phrase_from_json, written_in_vietnamese
 from smartcity.core.security import Actor
 from smartcity.web.deps import current_actor
 
@@ -105,3 +107,90 @@ def test_a_services_vietnamese_refusal_and_a_forms_mistakes_read_in_english(app)
     # the API keeps its problem details as they were
     problem = client.get("/thu/cam?lang=en").json()
     assert problem["detail"] == "Chỉ người gửi phản ánh mới mở lại được phản ánh này."
+
+
+def _phrase_templates() -> Iterator[tuple[str, str]]:
+    """(where, template) for each constant template of a `Phrase(...)` or `Phrase.of(...)` in the source."""
+    for path in sorted(SOURCE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and node.args):
+                continue
+            func = node.func
+            named = isinstance(func, ast.Name) and func.id == "Phrase"
+            of = (
+                isinstance(func, ast.Attribute)
+                and func.attr == "of"
+                and getattr(func.value, "id", "") == "Phrase"
+            )
+            if not (named or of):
+                continue
+            values = [node.args[0]]
+            if isinstance(node.args[0], ast.IfExp):
+                values = [node.args[0].body, node.args[0].orelse]
+            for value in values:
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    yield f"{path.relative_to(SOURCE)}:{value.lineno}", value.value
+
+
+def test_every_sentence_with_variable_parts_has_english_words_that_keep_its_parts():
+    english = get_translations("en").gettext
+    said = {where: t for where, t in _phrase_templates() if written_in_vietnamese(t)}
+    assert len(said) >= 40  # the services' refusals with variable parts are found, not silently none
+    untranslated = {where: t for where, t in said.items() if written_in_vietnamese(english(t))}
+    assert not untranslated
+    parts = re.compile(r"\{(\w*)\}")
+    assert not {w: t for w, t in said.items() if set(parts.findall(t)) != set(parts.findall(english(t)))}
+
+
+def test_a_phrase_reads_in_the_pages_language_with_its_digits():
+    closed = Phrase("Phiếu {ticket} đã đóng.", ticket=7)
+    assert closed == "Phiếu 7 đã đóng." and closed.template == "Phiếu {ticket} đã đóng."
+    assert get_translations("en").gettext(closed) == "Ticket 7 is closed."
+    assert get_translations("vi").gettext(closed) == "Phiếu 7 đã đóng."
+    big = Phrase("Ảnh quá lớn (quá {pixels} điểm ảnh).", pixels=40_000_000.0)
+    assert big == "Ảnh quá lớn (quá 40.000.000 điểm ảnh)."
+    assert get_translations("en").gettext(big) == "The photo is too large (more than 40,000,000 pixels)."
+    # carried in a link (a notice after a form) and read back whole, words nested in it too
+    joined = Phrase.joined(
+        [Phrase("{title}: {message}", title=Phrase.of("Hạn mới"), message=closed), "Tệp rỗng."]
+    )
+    carried = phrase_from_json(json.loads(json.dumps(joined.to_json())))
+    assert carried == joined == "Hạn mới: Phiếu 7 đã đóng. Tệp rỗng."
+    assert get_translations("en").gettext(carried) == "New due date: Ticket 7 is closed. The file is empty."
+
+
+def test_a_refusal_with_a_variable_part_and_a_mistake_with_a_number_read_in_the_pages_language(app):
+    router = APIRouter()
+
+    @router.get("/thu/phieu")
+    def closed() -> None:
+        raise Conflict(Phrase("Phiếu {ticket} đã đóng.", ticket=7))
+
+    @router.get("/thu/muc")
+    def level(n: float = Query(ge=2.5, title="Mức sáng")) -> dict[str, float]:
+        return {"n": n}
+
+    @router.get("/thu/truong")
+    def fields() -> None:
+        raise ValidationFailed.for_field(
+            "lane", Phrase("Camera này có {lanes} làn; không có làn {lane}.", lanes=2, lane=5)
+        )
+
+    app.include_router(router)
+    client = TestClient(app)
+    refused = client.get("/thu/phieu?lang=en", headers=HTML)
+    assert (
+        refused.status_code == 409 and "Ticket 7 is closed." in refused.text and "Phiếu 7" not in refused.text
+    )
+    assert "Phiếu 7 đã đóng." in client.get("/thu/phieu?lang=vi", headers=HTML).text
+    assert client.get("/thu/phieu").json()["detail"] == "Phiếu 7 đã đóng."  # the API's problem as it was
+    mistaken = client.get("/thu/muc?n=1&lang=en", headers=HTML)
+    assert (
+        mistaken.status_code == 422
+        and ": Must be 2.5 or more." in mistaken.text
+        and "2,5" not in mistaken.text
+    )
+    assert "Mức sáng: Phải từ 2,5 trở lên." in client.get("/thu/muc?n=1&lang=vi", headers=HTML).text
+    lanes = client.get("/thu/truong?lang=en", headers=HTML)
+    assert "This camera has 2 lanes; there is no lane 5." in lanes.text
+    assert "Camera này có 2 làn; không có làn 5." in client.get("/thu/truong?lang=vi", headers=HTML).text

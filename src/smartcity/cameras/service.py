@@ -19,6 +19,7 @@ from smartcity.core.config import section_of
 from smartcity.core.db import Database, get_or_404
 from smartcity.core.errors import Forbidden, NotFound, ValidationFailed
 from smartcity.core.files import FileStore, file_store
+from smartcity.core.i18n import Phrase
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot import service as iot_service
@@ -96,7 +97,7 @@ def create_camera(db: Database, *, actor: Actor, data: CameraCreate) -> Camera:
 
 def get_camera(db: Database, *, camera_id: str) -> Camera:
     """One camera; 404 if unknown."""
-    return db.get_or_404(Camera, camera_id, f"Không có camera {camera_id!r}.")
+    return db.get_or_404(Camera, camera_id, Phrase("Không có camera {camera}.", camera=repr(camera_id)))
 
 
 def list_cameras(db: Database, *, kind: str | None = None) -> list[Camera]:
@@ -166,11 +167,15 @@ def _check_kind(camera: Camera, data: EventIn) -> None:
     traffic = data.kind in TRAFFIC_EVENTS
     if camera.kind == "security" and traffic and data.kind != "flooding":
         raise ValidationFailed.for_field(
-            "kind", f"Camera an ninh không báo sự kiện giao thông “{EVENT_NAMES[data.kind]}”."
+            "kind",
+            Phrase(
+                "Camera an ninh không báo sự kiện giao thông “{event}”.", event=Phrase(EVENT_NAMES[data.kind])
+            ),
         )
     if data.lane is not None and (camera.kind != "traffic" or data.lane > camera.lanes):
         raise ValidationFailed.for_field(
-            "lane", f"Camera này có {camera.lanes} làn; không có làn {data.lane}."
+            "lane",
+            Phrase("Camera này có {lanes} làn; không có làn {lane}.", lanes=camera.lanes, lane=data.lane),
         )
 
 
@@ -205,7 +210,7 @@ def _find(db: Database, camera_id: str, external_id: str) -> CameraEvent | None:
 
 def get_event(db: Database, *, event_id: int) -> CameraEvent:
     """One event; 404 if unknown."""
-    return db.get_or_404(CameraEvent, event_id, f"Không có sự kiện {event_id}.")
+    return db.get_or_404(CameraEvent, event_id, Phrase("Không có sự kiện {event}.", event=event_id))
 
 
 def list_events(
@@ -223,7 +228,9 @@ def list_events(
 def acknowledge_event(db: Database, *, actor: Actor, event_id: int) -> CameraEvent:
     """An operator has seen an event and handled it."""
     with UnitOfWork(db, actor) as uow:
-        event = get_or_404(uow.session, CameraEvent, event_id, f"Không có sự kiện {event_id}.")
+        event = get_or_404(
+            uow.session, CameraEvent, event_id, Phrase("Không có sự kiện {event}.", event=event_id)
+        )
         if event.state != "acknowledged":
             event.state, event.acknowledged_by, event.acknowledged_at = (
                 "acknowledged",

@@ -43,11 +43,12 @@ class AppError(Exception):
     @property
     def sentences_for_people(self) -> list[str]:
         """`message_for_people` sentence by sentence, each as written (Vietnamese), so that a page in another
-        language translates each one on its own (`_(sentence)`)."""
+        language translates each one on its own (`_(sentence)`): a sentence with variable parts is a
+        `Phrase`, which the page's catalogue translates by its template."""
         if self.page_message:
             return [self.page_message]
         if said := self.errors_for_people:
-            return [str(e["message"]) for e in said]
+            return [as_text(e["message"]) for e in said]
         return [self.detail] if written_in_vietnamese(self.detail) else []
 
     @property
@@ -160,6 +161,11 @@ def problem_types() -> dict[str, type[AppError]]:
             found[cls.slug] = cls  # the most general class names the type
         pending.extend(cls.__subclasses__())
     return found
+
+
+def as_text(value: Any) -> str:
+    """A message as text, a `Phrase` kept whole (its template and parts), anything else as `str`."""
+    return value if isinstance(value, str) else str(value)
 
 
 def found_or_404(found: T | None, missing: str) -> T:

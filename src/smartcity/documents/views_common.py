@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from pydantic import ValidationError
 
 from smartcity.core.errors import AppError
+from smartcity.core.i18n import Phrase
 from smartcity.core.malware import MalwareFound, ScannerUnavailable
 from smartcity.core.security import Actor
 from smartcity.documents import kinds, service
@@ -48,16 +49,20 @@ def _problem(exc: Exception) -> tuple[str, int]:
     """A plain Vietnamese sentence for an error, and its HTTP status."""
     if isinstance(exc, ValidationError):
         fields = {str(e["loc"][-1]) for e in exc.errors() if e["loc"]}
-        return f"{PROBLEMS[422]}: {', '.join(FIELD_NAMES.get(f, f) for f in sorted(fields))}.", 422
+        listed = Phrase.joined((FIELD_NAMES.get(f, f) for f in sorted(fields)), ", ")
+        return Phrase("{problem}: {fields}.", problem=Phrase.of(PROBLEMS[422]), fields=listed), 422
     if isinstance(exc, MalwareFound | ScannerUnavailable):
         return refusal_messages(exc)[0], exc.status
     if isinstance(exc, AppError) and exc.errors_for_people:  # the service's own words, written for people
-        return " ".join(refusal_messages(exc)), exc.status
+        return Phrase.joined(refusal_messages(exc)), exc.status
     if isinstance(exc, AppError):
         text = PROBLEMS.get(exc.status, "Không thực hiện được thao tác.")
         named = [str(e.get("field", "")) for e in exc.errors if e.get("field")]
         if exc.status == 422:
-            text = f"{text}: {', '.join(FIELD_NAMES.get(f, f) for f in named)}." if named else f"{text}."
+            listed = Phrase.joined((FIELD_NAMES.get(f, f) for f in named), ", ")
+            return Phrase(
+                "{problem}: {fields}." if named else "{problem}.", problem=Phrase.of(text), fields=listed
+            ), 422
         return text, exc.status
     return "Không thực hiện được thao tác.", 400
 

@@ -16,8 +16,8 @@ from starlette.datastructures import UploadFile
 from smartcity.accounts import service as accounts
 from smartcity.city import service as city
 from smartcity.core import clock, numbers
-from smartcity.core.errors import AppError, BadRequest, TooManyRequests, ValidationFailed
-from smartcity.core.i18n import get_translations
+from smartcity.core.errors import AppError, BadRequest, TooManyRequests, ValidationFailed, as_text
+from smartcity.core.i18n import Phrase, get_translations
 from smartcity.core.security import Actor
 from smartcity.dossiers import payments, ratings, service, signed_results, statistics_views
 from smartcity.dossiers.forms import coerce, fields_of
@@ -97,8 +97,8 @@ def _submit_page(
         **{f"form.{name}": title for name, title in titles.items()},
         **{f"attachments.{d.code}": d.name for d in procedure.required_documents},
     }
-    # The platform's sentences in the page's language (one with a number in it stays as the service wrote it).
-    said = [{**e, "message": words(str(e["message"]))} for e in errors]
+    # The platform's sentences in the page's language (one with a number in it, a Phrase, by its template).
+    said = [{**e, "message": words(as_text(e["message"]))} for e in errors]
     return render(
         request,
         "dossiers/submit.html",
@@ -428,8 +428,11 @@ def _labelled(error: AppError, labels: dict[str, str]) -> str:
     said = []
     for problem in error.errors_for_people:
         title = labels.get(str(problem.get("field")))
-        said.append(f"{title}: {problem['message']}" if title else str(problem["message"]))
-    return " ".join(said) or refusal_sentence(error)
+        message = Phrase.of(problem["message"])
+        said.append(
+            Phrase("{title}: {message}", title=Phrase.of(title), message=message) if title else message
+        )
+    return Phrase.joined(said) if said else refusal_sentence(error)
 
 
 @router.post("/ho-so/{code}/thanh-toan")
@@ -477,7 +480,7 @@ def payment_return(request: Request) -> Response:
         channel="return",
     )
     if verdict.subject is None:
-        raise BadRequest(f"Kết quả thanh toán không hợp lệ ({verdict.message}).")
+        raise BadRequest(Phrase("Kết quả thanh toán không hợp lệ ({why}).", why=verdict.message))
     message = (
         "paid"
         if verdict.verdict in ("accepted", "duplicate") and verdict.response_code in ("00", "02")

@@ -14,6 +14,7 @@ from typing import Any
 
 from smartcity.city.service import WorkingCalendar
 from smartcity.core.errors import Conflict, Forbidden, ValidationFailed
+from smartcity.core.i18n import Phrase
 from smartcity.core.security import Actor
 from smartcity.dossiers import deadlines
 from smartcity.dossiers.models import Dossier
@@ -331,7 +332,9 @@ def apply(
     rule = check(dossier, actor, action)
     reason = str(payload.get("reason") or "").strip() or None
     if rule.needs_reason and not reason:
-        raise ValidationFailed.for_field("reason", f"Hãy ghi lý do khi {rule.label.lower()}.")
+        raise ValidationFailed.for_field(
+            "reason", Phrase("Hãy ghi lý do khi {action}.", action=Phrase(rule.label.lower()))
+        )
     before = dossier.state
     unit = next(
         (

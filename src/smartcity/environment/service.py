@@ -14,6 +14,7 @@ from smartcity.core import clock
 from smartcity.core.config import Settings, section_of
 from smartcity.core.db import Database, get_or_404
 from smartcity.core.errors import Conflict, ValidationFailed
+from smartcity.core.i18n import Phrase
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.environment import aqi
@@ -94,7 +95,7 @@ def _default(value: float | None, default: float) -> float:
 
 def get_station(db: Database, *, station_id: str) -> Station:
     """One station; 404 if unknown."""
-    return db.get_or_404(Station, station_id, f"Không có trạm {station_id!r}.")
+    return db.get_or_404(Station, station_id, Phrase("Không có trạm {station}.", station=repr(station_id)))
 
 
 def list_stations(db: Database, *, kind: str | None = None) -> list[Station]:
@@ -481,7 +482,9 @@ def flood_events(db: Database, *, station_id: str | None = None, open_only: bool
 def acknowledge_flood(db: Database, *, actor: Actor, event_id: int) -> FloodEvent:
     """An operator has seen a flood event (and dispatched whoever needs to go)."""
     with UnitOfWork(db, actor) as uow:
-        event = get_or_404(uow.session, FloodEvent, event_id, f"Không có sự kiện ngập {event_id}.")
+        event = get_or_404(
+            uow.session, FloodEvent, event_id, Phrase("Không có sự kiện ngập {event}.", event=event_id)
+        )
         if event.acknowledged_at is None:
             event.acknowledged_at, event.acknowledged_by = clock.now(), actor.shown_name
             uow.audit("acknowledge", "environment.flood_event", event_id)

@@ -8,10 +8,10 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from babel.numbers import format_decimal
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from smartcity.core.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from smartcity.core.i18n import Phrase
 
 REDACTED = "[đã ẩn]"
 ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"})
@@ -58,7 +58,7 @@ def _open_image(data: bytes, max_pixels: int) -> Image.Image:
                 )
             if image.width * image.height > max_pixels:
                 raise PayloadTooLarge(
-                    f"Ảnh quá lớn (quá {format_decimal(max_pixels, locale='vi')} điểm ảnh)."
+                    Phrase("Ảnh quá lớn (quá {pixels} điểm ảnh).", pixels=float(max_pixels))
                 )
             image.load()
     except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
@@ -75,7 +75,7 @@ def clean_image(data: bytes, *, max_bytes: int, max_pixels: int, max_side: int) 
     if not data:
         raise ValidationFailed.for_field("media", "Tệp ảnh rỗng.")
     if len(data) > max_bytes:
-        raise PayloadTooLarge(f"Mỗi ảnh tối đa {max_bytes // 1024} KB.")
+        raise PayloadTooLarge(Phrase("Mỗi ảnh tối đa {kilobytes} KB.", kilobytes=max_bytes // 1024))
     image = _open_image(data, max_pixels)
     image = ImageOps.exif_transpose(image) or image
     image = image.convert("RGB")

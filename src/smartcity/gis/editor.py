@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from smartcity.core.errors import ValidationFailed
+from smartcity.core.i18n import Phrase
 from smartcity.gis.schemas import FeatureOut, LayerRead
 
 PROPERTY_PREFIX = "p_"
@@ -37,7 +38,9 @@ def _typed(name: str, kind: str, text: str) -> Any:
         if kind == "date":
             return date.fromisoformat(text).isoformat()
     except ValueError as exc:
-        raise ValidationFailed.for_field(name, f"{text!r} không phải giá trị kiểu {kind}") from exc
+        raise ValidationFailed.for_field(
+            name, Phrase("{text} không phải giá trị kiểu {kind}", text=repr(text), kind=kind)
+        ) from exc
     return text
 
 

@@ -13,6 +13,7 @@ from shapely.geometry.base import BaseGeometry
 
 from smartcity.core.db import Database
 from smartcity.core.errors import NotFound, ValidationFailed
+from smartcity.core.i18n import Phrase
 from smartcity.gis import cityref
 from smartcity.gis import store as service
 from smartcity.gis.geo import parse_geojson
@@ -116,7 +117,10 @@ def find_parcel(db: Database, text: str) -> FeatureOut:
     key = parcel_key(text)
     feature = service.feature_by_key(db, slug=PARCELS, key=key)
     if feature is None:
-        raise NotFound(f"Không tìm thấy thửa đất số {key.split('/')[1]}, tờ bản đồ số {key.split('/')[0]}.")
+        sheet, number = key.split("/")[:2]
+        raise NotFound(
+            Phrase("Không tìm thấy thửa đất số {number}, tờ bản đồ số {sheet}.", number=number, sheet=sheet)
+        )
     return feature
 
 
@@ -135,7 +139,7 @@ def find_street(db: Database, name_or_code: str) -> FeatureOut:
         )
         if page.features:
             return page.features[0]
-    raise NotFound(f"Không tìm thấy đường “{name_or_code.strip()}”.")
+    raise NotFound(Phrase("Không tìm thấy đường “{street}”.", street=name_or_code.strip()))
 
 
 def find_address(db: Database, text: str) -> AddressInfo:
@@ -151,7 +155,13 @@ def find_address(db: Database, text: str) -> AddressInfo:
     code = street.properties.get("code", street.key)
     feature = service.feature_by_key(db, slug=ADDRESSES, key=f"{code}|{number}")
     if feature is None:
-        raise NotFound(f"Số nhà {number} {street.properties.get('name', code)} chưa có trong sổ địa chỉ.")
+        raise NotFound(
+            Phrase(
+                "Số nhà {number} {street} chưa có trong sổ địa chỉ.",
+                number=number,
+                street=street.properties.get("name", code),
+            )
+        )
     point = parse_geojson(feature.geometry or {})
     return AddressInfo(
         key=feature.key,
@@ -242,7 +252,7 @@ def check_against_plan(
         raise ValidationFailed.for_field("floors", "Số tầng phải từ 1 trở lên.")
     info = planning_lookup(db, parcel=parcel, on=on)
     if not info.zones:
-        raise NotFound(f"Thửa đất {parcel} chưa thuộc khu quy hoạch nào.")
+        raise NotFound(Phrase("Thửa đất {parcel} chưa thuộc khu quy hoạch nào.", parcel=parcel))
     area = info.parcel.area_m2 if info.parcel else 0.0
     findings: list[PlanFinding] = []
     for zone in info.zones:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from smartcity.core.i18n import Phrase
 from smartcity.iot.device_types.base import DeviceType, TelemetryKey
 from smartcity.iot.device_types.camera import CAMERA_EVENT_NAMES
 
@@ -44,6 +45,46 @@ REJECTION_REASONS = {
     "invalid_value": "Giá trị ngoài phạm vi cho phép",
     "future_timestamp": "Thời điểm đo ở tương lai",
 }
+# The detail of a refusal, as ingestion stores it (iot.pipeline's and the device types' English, for the API),
+# read back as words: a pattern of the detail and the Vietnamese it says (English: the iot catalogue).
+# A part named like a number (value, minimum, maximum) is written with the page's digits.
+_DETAIL = r"(?P<key>[^:;]+): "
+REJECTION_DETAILS = [
+    (r"not JSON: .*", "Nội dung tin không phải JSON."),
+    (r"the message must be a JSON object", "Tin phải là một đối tượng JSON."),
+    (r"no device '(?P<device>.*)' in the registry", "Không có thiết bị {device} trong sổ đăng ký."),
+    (r"device '(?P<device>.*)' is decommissioned", "Thiết bị {device} đã thu hồi."),
+    (
+        r"topic says '(?P<topic>.*)', device is a '(?P<kind>.*)'",
+        "Chủ đề tin ghi loại {topic}, thiết bị là loại {kind}.",
+    ),
+    (r"ts must be an ISO 8601 string", "Thời điểm đo (ts) phải viết theo ISO 8601."),
+    (r"ts (?P<ts>.*) is not ISO 8601", "Thời điểm đo {ts} không viết theo ISO 8601."),
+    (r"ts must carry a time zone.*", "Thời điểm đo phải có múi giờ (ví dụ Z hoặc +07:00)."),
+    (r"ts (?P<ts>.*) is in the future", "Thời điểm đo {ts} ở tương lai."),
+    (
+        r"msg_id must be a string of 1 to (?P<count>\d+) characters",
+        "Mã tin (msg_id) phải dài từ 1 đến {count} ký tự.",
+    ),
+    (r"an event message needs an 'event' name", "Tin sự kiện phải có tên sự kiện (event)."),
+    (r"values must be a non-empty object", "Giá trị đo (values) phải là một đối tượng không rỗng."),
+    (r"unknown key '(?P<key>.*)'", "Không có thông số {key} trong loại thiết bị."),
+    (_DETAIL + r"expected true or false", "{key}: phải là có hoặc không (true/false)."),
+    (_DETAIL + r"expected a short text", "{key}: phải là một đoạn chữ ngắn."),
+    (_DETAIL + r"expected one of (?P<choices>.*)", "{key}: phải là một trong các giá trị {choices}."),
+    (_DETAIL + r"expected a finite number", "{key}: phải là một số."),
+    (
+        _DETAIL + r"(?P<value>\S+) is below the physical minimum (?P<minimum>\S+)",
+        "{key}: {value} thấp hơn mức nhỏ nhất có thể có ({minimum}).",
+    ),
+    (
+        _DETAIL + r"(?P<value>\S+) is above the physical maximum (?P<maximum>\S+)",
+        "{key}: {value} cao hơn mức lớn nhất có thể có ({maximum}).",
+    ),
+]
+_DETAIL_PATTERNS = [(re.compile(pattern), said) for pattern, said in REJECTION_DETAILS]
+_NUMBER_PARTS = ("value", "minimum", "maximum")
+SOME_DETAIL = "Chi tiết kỹ thuật: {detail}"
 # Enum values of the built-in types, by value (one meaning each across the types).
 VALUE_NAMES = {
     "on": "Bật",
@@ -131,3 +172,29 @@ def word(words: dict[str, str], code: str | None) -> str:
 def tag_name(tag: str) -> str:
     """A tag as people read it (a tag staff wrote themselves is shown as they wrote it)."""
     return TAG_NAMES.get(tag, tag)
+
+
+def rejection_detail(detail: str | None) -> str:
+    """What the last refused message of a device had wrong, in words (a `Phrase` the page translates): each
+    problem of the stored detail read back; a detail of no known shape as the technical text it is."""
+    if not detail:
+        return "—"
+    said = [_detail_in_words(problem.strip()) for problem in detail.split("; ")]
+    return Phrase.joined(said)
+
+
+def _detail_in_words(problem: str) -> Phrase:
+    for pattern, said in _DETAIL_PATTERNS:
+        if found := pattern.fullmatch(problem):
+            parts = {name: _number_or_text(name, text) for name, text in found.groupdict().items()}
+            return Phrase(said, **parts)
+    return Phrase(SOME_DETAIL, detail=problem)
+
+
+def _number_or_text(name: str, text: str) -> Any:
+    if name in _NUMBER_PARTS:
+        try:
+            return float(text)
+        except ValueError:
+            return text
+    return text

@@ -19,6 +19,8 @@ import holidays
 from astral import Observer
 from astral.sun import dawn, dusk, sunrise, sunset
 
+from smartcity.core.i18n import Phrase
+
 OnEvent = Literal["civil_dusk", "sunset"]
 OffEvent = Literal["civil_dawn", "sunrise"]
 EVENT_NAMES = {
@@ -38,6 +40,7 @@ class ScheduleError(ValueError):
     def __init__(self, field_name: str, message: str) -> None:
         super().__init__(message)
         self.field = field_name
+        self.message = message  # a `Phrase` kept whole
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,10 @@ class ScheduleSpec:
             raise ScheduleError("off_event", "Giờ tắt phải theo bình minh dân dụng hoặc mặt trời mọc.")
         for name in ("on_offset_minutes", "off_offset_minutes"):
             if abs(getattr(self, name)) > MAX_OFFSET_MINUTES:
-                raise ScheduleError(name, f"Độ lệch so với giờ mặt trời tối đa {MAX_OFFSET_MINUTES} phút.")
+                raise ScheduleError(
+                    name,
+                    Phrase("Độ lệch so với giờ mặt trời tối đa {minutes} phút.", minutes=MAX_OFFSET_MINUTES),
+                )
         for name in ("initial_level", "holiday_level"):
             if not 1 <= getattr(self, name) <= 100:
                 raise ScheduleError(name, "Mức sáng phải từ 1 đến 100 %.")
@@ -110,17 +116,25 @@ class ScheduleSpec:
             if before.level == 0 and after.level > 0:
                 raise ScheduleError(
                     "steps",
-                    f"Bước {after.at:%H:%M} bật lại đèn sau khi bước {before.at:%H:%M} đã tắt: "
-                    "lịch không bật lại trong đêm, hãy dùng mức thấp thay vì tắt.",
+                    Phrase(
+                        "Bước {after} bật lại đèn sau khi bước {before} đã tắt: "
+                        "lịch không bật lại trong đêm, hãy dùng mức thấp thay vì tắt.",
+                        after=f"{after.at:%H:%M}",
+                        before=f"{before.at:%H:%M}",
+                    ),
                 )
 
 
 def _step(raw: Any, index: int) -> Step:
     if not isinstance(raw, dict) or not isinstance(raw.get("at"), str) or not TIME_PATTERN.match(raw["at"]):
-        raise ScheduleError("steps", f"Bước {index + 1}: giờ phải viết dạng HH:MM (ví dụ 23:00).")
+        raise ScheduleError(
+            "steps", Phrase("Bước {step}: giờ phải viết dạng HH:MM (ví dụ 23:00).", step=index + 1)
+        )
     level = raw.get("level")
     if isinstance(level, bool) or not isinstance(level, int):
-        raise ScheduleError("steps", f"Bước {index + 1}: mức sáng phải là số nguyên từ 0 đến 100.")
+        raise ScheduleError(
+            "steps", Phrase("Bước {step}: mức sáng phải là số nguyên từ 0 đến 100.", step=index + 1)
+        )
     hours, minutes = (int(x) for x in raw["at"].split(":"))
     return Step(time(hours, minutes), level)
 

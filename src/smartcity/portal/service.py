@@ -14,6 +14,7 @@ from smartcity.core.config import Settings
 from smartcity.core.db import Database, get_or_404, utcnow
 from smartcity.core.errors import Conflict, NotFound, ValidationFailed, found_or_404
 from smartcity.core.files import StoredFile
+from smartcity.core.i18n import Phrase
 from smartcity.core.pages import Page, PageParams, count_and_slice
 from smartcity.core.search import CitizenSection, SearchHit
 from smartcity.core.security import Actor
@@ -86,7 +87,7 @@ def create_post(
     slug = data.slug or slugify(data.title_vi)
     with UnitOfWork(db, actor) as uow:
         if uow.session.scalar(select(Post.id).where(Post.slug == slug)) is not None:
-            raise Conflict(f"Đã có bài viết với đường dẫn {slug!r}.")
+            raise Conflict(Phrase("Đã có bài viết với đường dẫn {slug}.", slug=repr(slug)))
         post = Post(slug=slug, author=actor.name)
         _apply(post, data, settings)
         if image is not None:
@@ -114,7 +115,7 @@ def update_post(
         before = _snapshot(post)
         if data.slug and data.slug != post.slug:
             if uow.session.scalar(select(Post.id).where(Post.slug == data.slug)) is not None:
-                raise Conflict(f"Đã có bài viết với đường dẫn {data.slug!r}.")
+                raise Conflict(Phrase("Đã có bài viết với đường dẫn {slug}.", slug=repr(data.slug)))
             post.slug = data.slug
         _apply(post, data, settings)
         if remove_image:

@@ -13,7 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from smartcity.core import clock
 from smartcity.core.db import Database
-from smartcity.core.errors import AppError, Forbidden, NotFound
+from smartcity.core.errors import AppError, Forbidden, NotFound, as_text
 from smartcity.core.files import StoredFile, file_store
 from smartcity.core.malware import Intake, MalwareFound
 from smartcity.core.pages import PageParams
@@ -234,7 +234,7 @@ def _messages(exc: Exception) -> list[str]:
     if isinstance(exc, AppError):
         errors = getattr(exc, "errors", None) or []
         return [f"{e.get('field', '')}: {e.get('message', '')}".strip(": ") for e in errors] or [
-            str(exc.detail)
+            as_text(exc.detail)
         ]
     return [str(exc)]
 

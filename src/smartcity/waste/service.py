@@ -11,6 +11,7 @@ from smartcity.core import clock
 from smartcity.core.config import section_of
 from smartcity.core.db import Database, get_or_404
 from smartcity.core.errors import Conflict, ValidationFailed
+from smartcity.core.i18n import Phrase
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot import service as iot_service
@@ -58,7 +59,7 @@ def create_depot(db: Database, *, actor: Actor, data: DepotCreate) -> Depot:
     """Add a depot."""
     with UnitOfWork(db, actor) as uow:
         if uow.session.get(Depot, data.id):
-            raise Conflict(f"Đã có bãi xe {data.id!r}.")
+            raise Conflict(Phrase("Đã có bãi xe {depot}.", depot=repr(data.id)))
         uow.session.add(Depot(**data.model_dump()))
         uow.audit("create", "waste.depot", data.id, after=data.model_dump())
     return _get(db, Depot, data.id)
@@ -69,7 +70,7 @@ def create_vehicle(db: Database, *, actor: Actor, data: VehicleCreate) -> Vehicl
     _get(db, Depot, data.depot_id)
     with UnitOfWork(db, actor) as uow:
         if uow.session.get(Vehicle, data.id):
-            raise Conflict(f"Đã có xe {data.id!r}.")
+            raise Conflict(Phrase("Đã có xe {vehicle}.", vehicle=repr(data.id)))
         uow.session.add(Vehicle(**data.model_dump()))
         uow.audit("create", "waste.vehicle", data.id, after=data.model_dump())
     return _get(db, Vehicle, data.id)
@@ -97,7 +98,7 @@ def create_container(db: Database, *, actor: Actor, data: ContainerCreate) -> Co
 
 
 def _get(db: Database, model: Any, key: Any) -> Any:
-    return db.get_or_404(model, key, f"Không tìm thấy {key!r}.")
+    return db.get_or_404(model, key, Phrase("Không tìm thấy {key}.", key=repr(key)))
 
 
 def get_container(db: Database, *, container_id: str) -> Container:
@@ -442,7 +443,7 @@ def list_alarms(db: Database, *, active_only: bool = True) -> list[Alarm]:
 def acknowledge_alarm(db: Database, *, actor: Actor, alarm_id: int) -> Alarm:
     """An operator has handled an alarm."""
     with UnitOfWork(db, actor) as uow:
-        alarm = get_or_404(uow.session, Alarm, alarm_id, f"Không có cảnh báo {alarm_id}.")
+        alarm = get_or_404(uow.session, Alarm, alarm_id, Phrase("Không có cảnh báo {alarm}.", alarm=alarm_id))
         alarm.state, alarm.acknowledged_by, alarm.acknowledged_at = (
             "acknowledged",
             actor.shown_name,

@@ -4,6 +4,7 @@ people (in Vietnamese), else a plain sentence for the kind of refusal; never a d
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,7 +12,9 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from smartcity.core.errors import AppError
+from smartcity.core import numbers
+from smartcity.core.errors import AppError, as_text
+from smartcity.core.i18n import Phrase, phrase_from_json
 from smartcity.web.deps import get_settings
 
 REFUSAL_SENTENCES = {
@@ -62,13 +65,14 @@ SOME_MISTAKE = "Chưa đúng định dạng."
 
 
 def mistake_in_words(
-    error: dict[str, Any], title: str | None = None, gettext: Callable[[str], str] = str
+    error: dict[str, Any], title: str | None = None, gettext: Callable[[str], str] = str, locale: str = "vi"
 ) -> str:
     """One validation error of a form or query field (pydantic's) as a person reads it: "Năm: Phải là một
     số nguyên." with the field's title, or the sentence alone where the field has none — in the page's
-    language with its `gettext` (the words and the title translated before the bounds are filled in)."""
+    language with its `gettext` (the words and the title translated before the bounds are filled in, a
+    bound's digits written as `locale` writes them: 2,5 or 2.5)."""
     words = gettext(MISTAKE_WORDS.get(str(error.get("type", "")), SOME_MISTAKE))
-    context = {key: _plain(value) for key, value in (error.get("ctx") or {}).items()}
+    context = {key: _plain(value, locale) for key, value in (error.get("ctx") or {}).items()}
     try:
         sentence = words.format(**context)
     except (KeyError, IndexError):
@@ -76,10 +80,10 @@ def mistake_in_words(
     return f"{gettext(title)}: {sentence}" if title else sentence
 
 
-def _plain(value: Any) -> str:
-    """A bound in a sentence: 2.5 as "2,5", a whole number as itself."""
-    if isinstance(value, float):
-        return f"{value:g}".replace(".", ",")
+def _plain(value: Any, locale: str) -> str:
+    """A bound in a sentence: 2.5 as "2,5" (Vietnamese) or "2.5" (English), a whole number as itself."""
+    if isinstance(value, float | Decimal) and not isinstance(value, bool):
+        return numbers.number(value, locale=locale, max_digits=6)
     return str(value)
 
 
@@ -90,7 +94,7 @@ def refusal_sentence(exc: AppError) -> str:
 
 def refusal_messages(exc: AppError) -> list[str]:
     """Every field message of a refusal written for people, or else its one sentence."""
-    return [str(error["message"]) for error in exc.errors_for_people] or [refusal_sentence(exc)]
+    return [as_text(error["message"]) for error in exc.errors_for_people] or [refusal_sentence(exc)]
 
 
 def fixable_by_the_user(exc: AppError) -> bool:
@@ -106,14 +110,21 @@ def redirect_with_notice(request: Request, url: str, **params: str) -> RedirectR
     """A 303 to `url` with `params` in its query string, the messages among them (NOTICES) signed by the
     platform: a page shows only what the platform wrote, never text someone else put in a link."""
     signer = _notices(request)
-    query = {name: signer.dumps(value) if name in NOTICES else value for name, value in params.items()}
+    query = {
+        name: signer.dumps(_carried(value)) if name in NOTICES else value for name, value in params.items()
+    }
     return RedirectResponse(f"{url}?{urlencode(query)}" if query else url, status_code=303)
+
+
+def _carried(value: str) -> Any:
+    """What a link carries of a message: a `Phrase` as its template and parts (for the next page)."""
+    return value.to_json() if isinstance(value, Phrase) else value
 
 
 def notice(request: Request, name: str = "error") -> str:
     """The signed message `name` of this page's query string; "" when missing, old or not the platform's."""
     token = request.query_params.get(name, "")
     try:
-        return str(_notices(request).loads(token, max_age=NOTICE_MAX_AGE)) if token else ""
+        return phrase_from_json(_notices(request).loads(token, max_age=NOTICE_MAX_AGE)) if token else ""
     except BadSignature:
         return ""

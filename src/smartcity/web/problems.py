@@ -63,9 +63,10 @@ def page_validation_problem(request: Request, exc: RequestValidationError) -> Ap
 
     error = validation_problem(exc)
     titles = _field_titles(request)
-    words = get_translations(request_locale(request), "web").gettext
+    locale = request_locale(request)
+    words = get_translations(locale, "web").gettext
     error.page_message = " ".join(
-        mistake_in_words(e, titles.get(str(e.get("loc", ("",))[-1])), words) for e in exc.errors()
+        mistake_in_words(e, titles.get(str(e.get("loc", ("",))[-1])), words, locale) for e in exc.errors()
     )
     return error
 

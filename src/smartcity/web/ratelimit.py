@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from smartcity.core.config import Settings
 from smartcity.core.errors import TooManyRequests
+from smartcity.core.i18n import Phrase
 
 UPLOAD_TYPE = "multipart/form-data"
 
@@ -136,7 +137,10 @@ class RateLimit:
         reset_at, _remaining = self.limiter.get_window_stats(item, name, client)
         retry_after = max(1, math.ceil(reset_at - time.time()))
         error = TooManyRequests(
-            f"Quá nhiều yêu cầu từ địa chỉ của bạn; vui lòng thử lại sau {retry_after} giây.",
+            Phrase(
+                "Quá nhiều yêu cầu từ địa chỉ của bạn; vui lòng thử lại sau {seconds} giây.",
+                seconds=retry_after,
+            ),
             retry_after=retry_after,
         )
         response = problem_response(Request(scope, receive), error)

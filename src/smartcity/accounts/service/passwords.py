@@ -6,6 +6,7 @@ from functools import lru_cache
 from importlib.resources import files
 
 from smartcity.core.errors import ValidationFailed
+from smartcity.core.i18n import Phrase
 
 MIN_STAFF_LENGTH = 12
 MIN_CITIZEN_LENGTH = 10
@@ -25,10 +26,16 @@ def check_password(
     """ValidationFailed (422) with a Vietnamese message unless `password` meets the policy."""
     minimum = MIN_STAFF_LENGTH if staff else MIN_CITIZEN_LENGTH
     if len(password) < minimum:
-        kind = "cán bộ" if staff else "công dân"
-        raise ValidationFailed.for_field(field, f"Mật khẩu tài khoản {kind} phải có ít nhất {minimum} ký tự.")
+        said = (
+            Phrase("Mật khẩu tài khoản cán bộ phải có ít nhất {minimum} ký tự.", minimum=minimum)
+            if staff
+            else Phrase("Mật khẩu tài khoản công dân phải có ít nhất {minimum} ký tự.", minimum=minimum)
+        )
+        raise ValidationFailed.for_field(field, said)
     if len(password) > MAX_LENGTH:
-        raise ValidationFailed.for_field(field, f"Mật khẩu dài tối đa {MAX_LENGTH} ký tự.")
+        raise ValidationFailed.for_field(
+            field, Phrase("Mật khẩu dài tối đa {maximum} ký tự.", maximum=MAX_LENGTH)
+        )
     if username and password.strip().lower() == username.strip().lower():
         raise ValidationFailed.for_field(field, "Mật khẩu không được trùng với tên đăng nhập.")
     if password.lower() in common_passwords():

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from babel.numbers import format_decimal
 from jsonschema import Draft202012Validator, validators
 from jsonschema import ValidationError as JsonSchemaError
 from sqlalchemy import select, update
@@ -28,6 +27,7 @@ from smartcity.core.errors import (
     ValidationFailed,
 )
 from smartcity.core.files import sniff_type
+from smartcity.core.i18n import Phrase
 from smartcity.core.malware import Intake, screen
 from smartcity.core.security import Actor
 from smartcity.dossiers.config import DossierSettings
@@ -60,38 +60,48 @@ def _said_in_vietnamese(error: JsonSchemaError) -> str:
     """What an e-form field's mistake is, in words a citizen reads beside the field."""
     limit = error.validator_value
     countable = isinstance(limit, int | float) and not isinstance(limit, bool)
-    amount = format_decimal(limit, locale="vi") if countable else ""
+    amount = float(limit) if countable else ""  # written as the page's language writes numbers
     match error.validator:
         case "required":
             return "Chưa điền."
         case "type":
             kinds = limit if isinstance(limit, list) else [limit]
-            return f"Phải là {' hoặc '.join(_KINDS.get(str(k), str(k)) for k in kinds)}."
+            return Phrase(
+                "Phải là {kinds}.", kinds=_either([Phrase(_KINDS.get(str(k), str(k))) for k in kinds])
+            )
         case "enum" | "const":
             return "Chọn một trong các giá trị cho sẵn."
         case "minimum":
-            return f"Phải từ {amount} trở lên."
+            return Phrase("Phải từ {amount} trở lên.", amount=amount)
         case "exclusiveMinimum":
-            return f"Phải lớn hơn {amount}."
+            return Phrase("Phải lớn hơn {amount}.", amount=amount)
         case "maximum":
-            return f"Không được lớn hơn {amount}."
+            return Phrase("Không được lớn hơn {amount}.", amount=amount)
         case "exclusiveMaximum":
-            return f"Phải nhỏ hơn {amount}."
+            return Phrase("Phải nhỏ hơn {amount}.", amount=amount)
         case "minLength":
-            return f"Cần ít nhất {amount} ký tự."
+            return Phrase("Cần ít nhất {amount} ký tự.", amount=amount)
         case "maxLength":
-            return f"Không quá {amount} ký tự."
+            return Phrase("Không quá {amount} ký tự.", amount=amount)
         case "format" if limit == "date":
             return "Ngày chưa hợp lệ."
         case "x-not-future":
             return "Không được sau ngày hôm nay."
         case "minItems":
-            return f"Cần ít nhất {amount} mục."
+            return Phrase("Cần ít nhất {amount} mục.", amount=amount)
         case "maxItems":
-            return f"Không quá {amount} mục."
+            return Phrase("Không quá {amount} mục.", amount=amount)
         case "additionalProperties":
             return "Có thông tin không thuộc tờ khai của thủ tục."
     return "Chưa đúng định dạng."
+
+
+def _either(words: list[Phrase]) -> Phrase:
+    """ "a hoặc b hoặc c" (in English "a or b or c"), each word translated on its own."""
+    said = words[0]
+    for word in words[1:]:
+        said = Phrase("{first} hoặc {second}", first=said, second=word)
+    return said
 
 
 NOT_FUTURE = "x-not-future"  # an e-form keyword: a date of something that has happened (a birth, a death)
@@ -143,7 +153,8 @@ def _unit_for_ward(units: Sequence[accounts.OrgUnitRead], ward_code: str | None,
         if unit.kind == "ward_committee" and unit.admin_unit_code == ward_code:
             return unit.code
     raise ValidationFailed.for_field(
-        "ward_code", f"Phường đã chọn không có bộ phận tiếp nhận hồ sơ ngày {on.strftime('%d/%m/%Y')}."
+        "ward_code",
+        Phrase("Phường đã chọn không có bộ phận tiếp nhận hồ sơ ngày {day}.", day=on.strftime("%d/%m/%Y")),
     )
 
 
@@ -185,15 +196,15 @@ def screen_uploads(db: Database, actor: Actor, uploads: Sequence[Upload]) -> Non
         screen(intake, upload.content)
 
 
-def _megabytes(config: DossierSettings) -> str:
-    return f"{format_decimal(round(config.max_attachment_bytes / 1_048_576, 1), locale='vi')} MB"
+def _megabytes(config: DossierSettings) -> float:
+    return round(config.max_attachment_bytes / 1_048_576, 1)
 
 
 def _check_uploads(procedure: ProcedureRead, uploads: Sequence[Upload], config: DossierSettings) -> None:
     """Refuse (before anything is stored) files that are unknown, too big, of the wrong type or too many."""
     known = {d.code for d in procedure.required_documents}
     if len(uploads) > config.max_attachments:
-        raise PayloadTooLarge(f"Mỗi hồ sơ đính kèm tối đa {config.max_attachments} tệp.")
+        raise PayloadTooLarge(Phrase("Mỗi hồ sơ đính kèm tối đa {count} tệp.", count=config.max_attachments))
     for upload in uploads:
         field = f"attachments.{upload.document_code}"
         if upload.document_code not in known:
@@ -201,7 +212,12 @@ def _check_uploads(procedure: ProcedureRead, uploads: Sequence[Upload], config: 
         if len(upload.content) > config.max_attachment_bytes:
             raise PayloadTooLarge(
                 f"{upload.filename}: larger than {config.max_attachment_bytes} bytes",
-                errors=[{"field": field, "message": f"Tệp quá lớn (tối đa {_megabytes(config)})."}],
+                errors=[
+                    {
+                        "field": field,
+                        "message": Phrase("Tệp quá lớn (tối đa {mb} MB).", mb=_megabytes(config)),
+                    }
+                ],
             )
         if not upload.content:
             raise ValidationFailed.for_field(field, "Tệp rỗng.")

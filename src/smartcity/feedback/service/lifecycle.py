@@ -12,6 +12,7 @@ from smartcity.accounts import service as accounts_service
 from smartcity.core.crypto import Keys, blind_index, decrypt_personal
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, Forbidden, ValidationFailed
+from smartcity.core.i18n import Phrase
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.feedback import routing
@@ -75,8 +76,10 @@ def _check_transition(report: Report, action: str) -> str:
     sources, target = TRANSITIONS[action]
     if report.status not in sources:
         raise Conflict(
-            f"Phản ánh đang ở trạng thái “{STATUS_NAMES.get(report.status, report.status)}” "
-            "nên không thực hiện được thao tác này."
+            Phrase(
+                "Phản ánh đang ở trạng thái “{status}” nên không thực hiện được thao tác này.",
+                status=Phrase(STATUS_NAMES.get(report.status, report.status)),
+            )
         )
     return target
 
@@ -288,7 +291,10 @@ def reopen_report(
         _check_transition(report, "reopen")
         if at > reopen_deadline(report.resolved_at or report.status_changed_at, settings):
             raise Conflict(
-                f"Phản ánh chỉ mở lại được trong {settings.reopen_days} ngày kể từ khi có kết quả xử lý."
+                Phrase(
+                    "Phản ánh chỉ mở lại được trong {days} ngày kể từ khi có kết quả xử lý.",
+                    days=settings.reopen_days,
+                )
             )
         _move(uow, report, "reopen", actor, at, comment=comment)
         uow.publish(
@@ -347,7 +353,9 @@ def merge_report(
         if kept.id == report.id:
             raise ValidationFailed.for_field("into", "Không gộp được phản ánh vào chính nó.")
         if kept.status not in OPEN_STATUSES:
-            raise Conflict(f"Phản ánh {kept.code} đã đóng; chỉ gộp được vào phản ánh đang xử lý.")
+            raise Conflict(
+                Phrase("Phản ánh {code} đã đóng; chỉ gộp được vào phản ánh đang xử lý.", code=kept.code)
+            )
         report.merged_into_id = kept.id
         kept.supporters += 1 + report.supporters
         kept.updated_at = at

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from smartcity.core.crypto import Keys, blind_index, encrypt_personal, mask
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from smartcity.core.i18n import Phrase
 from smartcity.core.malware import Intake, screen
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
@@ -139,7 +140,9 @@ def submit_report(
     if data.media_url:
         attributes["media_url"] = data.media_url
     if len(photos) > settings.max_photos:
-        raise ValidationFailed.for_field("media", f"Gửi tối đa {settings.max_photos} ảnh.")
+        raise ValidationFailed.for_field(
+            "media", Phrase("Gửi tối đa {count} ảnh.", count=settings.max_photos)
+        )
     _screen_photos(db, actor, photos, settings)
     cleaned = [
         clean_image(
@@ -321,7 +324,7 @@ def attach_photos(
             raise Forbidden("Chỉ người gửi phản ánh hoặc cán bộ xử lý mới thêm được ảnh.")
         count = uow.session.scalar(select(func.count(Photo.id)).where(Photo.report_id == report.id)) or 0
         if count + len(images) > settings.max_photos:
-            raise Conflict(f"Mỗi phản ánh có tối đa {settings.max_photos} ảnh.")
+            raise Conflict(Phrase("Mỗi phản ánh có tối đa {count} ảnh.", count=settings.max_photos))
         rows = [_photo_row(report.id, image, at=utcnow()) for image in images]
         uow.session.add_all(rows)
         uow.session.flush()

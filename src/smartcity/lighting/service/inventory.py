@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from smartcity.core import clock
 from smartcity.core.db import Database, get_or_404
 from smartcity.core.errors import Conflict, ValidationFailed
+from smartcity.core.i18n import Phrase
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot import service as iot_service
@@ -31,7 +32,7 @@ def _checked_spec(data: dict[str, Any]) -> ScheduleSpec:
     try:
         return ScheduleSpec.from_data(data)
     except ScheduleError as exc:
-        raise ValidationFailed.for_field(f"spec.{exc.field}", str(exc)) from None
+        raise ValidationFailed.for_field(f"spec.{exc.field}", exc.message) from None
 
 
 def create_schedule(db: Database, *, actor: Actor, data: ScheduleCreate) -> Schedule:
@@ -39,7 +40,7 @@ def create_schedule(db: Database, *, actor: Actor, data: ScheduleCreate) -> Sche
     spec = _checked_spec(data.spec)
     with UnitOfWork(db, actor) as uow:
         if uow.session.scalars(select(Schedule).where(Schedule.name == data.name)).first():
-            raise Conflict(f"Đã có lịch tên {data.name!r}.")
+            raise Conflict(Phrase("Đã có lịch tên {name}.", name=repr(data.name)))
         schedule = Schedule(name=data.name, spec=spec.to_data())
         uow.session.add(schedule)
         uow.session.flush()
@@ -50,7 +51,7 @@ def create_schedule(db: Database, *, actor: Actor, data: ScheduleCreate) -> Sche
 
 def get_schedule(db: Database, *, schedule_id: int) -> Schedule:
     """One schedule; 404 if unknown."""
-    return db.get_or_404(Schedule, schedule_id, f"Không có lịch {schedule_id}.")
+    return db.get_or_404(Schedule, schedule_id, Phrase("Không có lịch {schedule}.", schedule=schedule_id))
 
 
 def list_schedules(db: Database) -> list[Schedule]:
@@ -102,7 +103,9 @@ def create_cabinet(db: Database, *, actor: Actor, data: CabinetCreate) -> Cabine
 
 def get_cabinet(db: Database, *, cabinet_id: str) -> Cabinet:
     """One cabinet; 404 if unknown."""
-    return db.get_or_404(Cabinet, cabinet_id, f"Không có tủ điều khiển {cabinet_id!r}.")
+    return db.get_or_404(
+        Cabinet, cabinet_id, Phrase("Không có tủ điều khiển {cabinet}.", cabinet=repr(cabinet_id))
+    )
 
 
 def list_cabinets(db: Database) -> list[Cabinet]:
@@ -135,7 +138,7 @@ def create_group(db: Database, *, actor: Actor, data: GroupCreate) -> Group:
 
 def get_group(db: Database, *, group_id: str) -> Group:
     """One group; 404 if unknown."""
-    return db.get_or_404(Group, group_id, f"Không có nhóm đèn {group_id!r}.")
+    return db.get_or_404(Group, group_id, Phrase("Không có nhóm đèn {group}.", group=repr(group_id)))
 
 
 def list_groups(db: Database) -> list[Group]:
@@ -183,7 +186,9 @@ def create_lights(db: Database, *, actor: Actor, items: list[LightCreate]) -> in
     groups = {g.id: g for g in list_groups(db)}
     missing = sorted({item.group_id for item in items} - set(groups))
     if missing:
-        raise ValidationFailed.for_field("group_id", f"Không có nhóm đèn {', '.join(missing)}.")
+        raise ValidationFailed.for_field(
+            "group_id", Phrase("Không có nhóm đèn {group}.", group=", ".join(missing))
+        )
     devices = [
         DeviceCreate(
             id=item.id,
@@ -207,7 +212,7 @@ def create_lights(db: Database, *, actor: Actor, items: list[LightCreate]) -> in
 
 def get_light(db: Database, *, light_id: str) -> Light:
     """One light; 404 if unknown."""
-    return db.get_or_404(Light, light_id, f"Không có đèn {light_id!r}.")
+    return db.get_or_404(Light, light_id, Phrase("Không có đèn {light}.", light=repr(light_id)))
 
 
 def list_lights(db: Database, *, group_id: str | None = None) -> list[Light]:
@@ -238,10 +243,17 @@ def add_exception(db: Database, *, actor: Actor, data: ExceptionCreate) -> Night
             query = query.where(or_(NightException.scope == scope, NightException.scope == "*"))
         clash = uow.session.scalars(query).first()
         if clash is not None:
-            where = "toàn thành phố" if clash.scope == "*" else f"nhóm {clash.scope}"
+            where = (
+                Phrase("toàn thành phố") if clash.scope == "*" else Phrase("nhóm {group}", group=clash.scope)
+            )
             raise Conflict(
-                f"Đêm {data.night:%d/%m/%Y} đã có “{clash.name}” ({where}) cùng loại; "
-                "hãy xoá hoặc sửa nó trước để hai lịch không mâu thuẫn."
+                Phrase(
+                    "Đêm {night} đã có “{name}” ({where}) cùng loại; "
+                    "hãy xoá hoặc sửa nó trước để hai lịch không mâu thuẫn.",
+                    night=f"{data.night:%d/%m/%Y}",
+                    name=clash.name,
+                    where=where,
+                )
             )
         row = NightException(scope=scope, created_by=actor.shown_name, **data.model_dump())
         uow.session.add(row)
@@ -257,7 +269,12 @@ def add_exception(db: Database, *, actor: Actor, data: ExceptionCreate) -> Night
 def remove_exception(db: Database, *, actor: Actor, exception_id: int) -> None:
     """Delete an override or event."""
     with UnitOfWork(db, actor) as uow:
-        row = get_or_404(uow.session, NightException, exception_id, f"Không có ngoại lệ {exception_id}.")
+        row = get_or_404(
+            uow.session,
+            NightException,
+            exception_id,
+            Phrase("Không có ngoại lệ {exception}.", exception=exception_id),
+        )
         uow.session.delete(row)
         uow.audit("delete", "lighting.exception", exception_id)
 

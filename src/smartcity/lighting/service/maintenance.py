@@ -10,6 +10,7 @@ from smartcity.core import clock
 from smartcity.core.config import section_of
 from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, ValidationFailed, found_or_404
+from smartcity.core.i18n import Phrase
 from smartcity.core.pages import Page, PageParams
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
@@ -105,7 +106,7 @@ def _open_tickets(
 
 def get_ticket(db: Database, *, ticket_id: int) -> Ticket:
     """One ticket; 404 if unknown."""
-    return db.get_or_404(Ticket, ticket_id, f"Không có phiếu sửa chữa {ticket_id}.")
+    return db.get_or_404(Ticket, ticket_id, Phrase("Không có phiếu sửa chữa {ticket}.", ticket=ticket_id))
 
 
 def list_tickets(
@@ -130,9 +131,11 @@ def list_tickets(
 
 
 def _changing(uow: UnitOfWork, ticket_id: int) -> Ticket:
-    ticket = found_or_404(uow.session.get(Ticket, ticket_id), f"Không có phiếu sửa chữa {ticket_id}.")
+    ticket = found_or_404(
+        uow.session.get(Ticket, ticket_id), Phrase("Không có phiếu sửa chữa {ticket}.", ticket=ticket_id)
+    )
     if ticket.state == "closed":
-        raise Conflict(f"Phiếu {ticket_id} đã đóng.")
+        raise Conflict(Phrase("Phiếu {ticket} đã đóng.", ticket=ticket_id))
     return ticket
 
 
