@@ -15,6 +15,7 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.errors import PayloadTooLarge, UnsupportedMediaType
+from smartcity.core.i18n import Phrase
 from smartcity.core.pages import Page, PagingDep
 from smartcity.core.security import Actor
 from smartcity.core.sheets import XLSX_MEDIA_TYPE as XLSX
@@ -153,7 +154,7 @@ async def read_xlsx(file: UploadFile, settings: Any) -> bytes:
     while chunk := await file.read(64 * 1024):
         content += chunk
         if len(content) > limit:
-            raise PayloadTooLarge(f"Tệp lớn hơn giới hạn {limit} byte.")
+            raise PayloadTooLarge(Phrase("Tệp lớn hơn giới hạn {limit} byte.", limit=limit))
     if not bytes(content[:4]) == b"PK\x03\x04":
         raise UnsupportedMediaType("Chỉ nhận bảng tính XLSX.")
     return bytes(content)

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from smartcity.core import clock
 from smartcity.core.errors import BadRequest
+from smartcity.core.i18n import Phrase
 from smartcity.education import service
 from smartcity.education.service.common import education_settings
 from smartcity.education.views_common import CSRF, _page
@@ -73,7 +74,7 @@ def payment_return(request: Request, db: DbDep, settings: SettingsDep, actor: Ac
         db, settings=settings, params=dict(request.query_params), channel="return"
     )
     if verdict.subject is None:
-        raise BadRequest(f"Kết quả thanh toán không hợp lệ ({verdict.message}).")
+        raise BadRequest(Phrase("Kết quả thanh toán không hợp lệ ({why}).", why=verdict.message))
     message = "paid" if verdict.paid else "declined"
     code = service.invoice_student_code(db, verdict.subject)
     return RedirectResponse(f"/con-toi/{code}?msg={message}", status_code=303)

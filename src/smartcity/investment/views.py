@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.errors import AppError, ValidationFailed
-from smartcity.core.i18n import get_translations
+from smartcity.core.i18n import Phrase, get_translations
 from smartcity.core.pages import PageParams
 from smartcity.core.security import Actor
 from smartcity.investment import photos, service, tracking, works
@@ -308,5 +308,5 @@ async def plan_import(
     except ValidationFailed as exc:
         context = {"errors": refusal_messages(exc), "message": ""}
         return render(request, "investment/plan_import.html", context, status_code=422)
-    message = f"Đã nhập {rows} dòng kế hoạch vốn năm {year}."
+    message = Phrase("Đã nhập {rows} dòng kế hoạch vốn năm {year}.", rows=rows, year=year)
     return render(request, "investment/plan_import.html", {"errors": [], "message": message})

@@ -13,6 +13,7 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, ValidationFailed
+from smartcity.core.i18n import Phrase
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.education.events import AssetWrittenOff
@@ -97,7 +98,9 @@ def _asset_row(asset: Asset, on: date) -> dict[str, Any]:
 
 def _check_class(name: str) -> None:
     if name not in depreciation_classes():
-        raise ValidationFailed.for_field("depreciation_class", f"Không có nhóm hao mòn «{name}».")
+        raise ValidationFailed.for_field(
+            "depreciation_class", Phrase("Không có nhóm hao mòn «{name}».", name=name)
+        )
 
 
 def _next_code(s: Session, school_id: int) -> str:
@@ -187,7 +190,9 @@ def _take(s: Session, asset: Asset, quantity: int, gone: str, actor: Actor, **mo
     """Units leave the register (no more than it holds), the item `gone` once none is left, with the movement
     that says how; returns their original value."""
     if quantity > asset.quantity:
-        raise ValidationFailed.for_field("quantity", f"Chỉ còn {asset.quantity} trong sổ.")
+        raise ValidationFailed.for_field(
+            "quantity", Phrase("Chỉ còn {quantity} trong sổ.", quantity=asset.quantity)
+        )
     asset.quantity -= quantity
     if asset.quantity == 0:
         asset.status = gone

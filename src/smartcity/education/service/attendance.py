@@ -13,6 +13,7 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.errors import NotFound, ValidationFailed
+from smartcity.core.i18n import Phrase
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.education.models import (
@@ -66,7 +67,12 @@ def record_attendance(
         marks = {m.student_id: m.status for m in sheet.marks}
         strangers = sorted(set(marks) - members)
         if strangers:
-            raise ValidationFailed.for_field("marks", f"Học sinh {strangers} không thuộc lớp vào ngày này.")
+            raise ValidationFailed.for_field(
+                "marks",
+                Phrase(
+                    "Học sinh {pupils} không thuộc lớp vào ngày này.", pupils=", ".join(map(str, strangers))
+                ),
+            )
         existing = {
             a.student_id: a
             for a in s.scalars(

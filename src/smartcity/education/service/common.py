@@ -23,6 +23,7 @@ from smartcity.core.crypto import (
 )
 from smartcity.core.db import get_or_404
 from smartcity.core.errors import Forbidden, NotFound
+from smartcity.core.i18n import Phrase
 from smartcity.core.security import Actor
 from smartcity.education.config import EducationSettings
 from smartcity.education.models import Asset, School, SchoolClass, SchoolYear, StaffNameTerm, Stocktake
@@ -157,7 +158,9 @@ def require_school_staff(actor: Actor, school: School, *, office: bool = False) 
     needed = SCHOOL_OFFICE_ROLES if office else SCHOOL_ROLES
     if not roles.intersection(needed):
         what = "lãnh đạo, kế toán hoặc văn thư" if office else "cán bộ"
-        raise Forbidden(f"Chỉ {what} của {school.name} được làm việc này.")
+        raise Forbidden(
+            Phrase("Chỉ {who} của {school} được làm việc này.", who=Phrase.of(what), school=school.name)
+        )
 
 
 # ------------------------------------------------------------------------------------------ lookups
@@ -167,7 +170,7 @@ def school_by_code(session: Session, code: str) -> School:
     """The school with this code (404 otherwise)."""
     school = session.scalar(select(School).where(School.code == code))
     if school is None:
-        raise NotFound(f"Không có trường mã {code}.")
+        raise NotFound(Phrase("Không có trường mã {code}.", code=code))
     return school
 
 
@@ -206,7 +209,7 @@ def year_by_name(session: Session, name: str) -> SchoolYear:
     """The school year named "2026-2027" (404 otherwise)."""
     year = session.scalar(select(SchoolYear).where(SchoolYear.name == name))
     if year is None:
-        raise NotFound(f"Không có năm học {name}.")
+        raise NotFound(Phrase("Không có năm học {year}.", year=name))
     return year
 
 

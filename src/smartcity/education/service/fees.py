@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,7 +15,7 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, NotFound, ValidationFailed, found_or_404
-from smartcity.core.numbers import money_vnd
+from smartcity.core.i18n import Phrase
 from smartcity.core.pages import Page, PageParams
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
@@ -479,7 +480,8 @@ def record_counter_payment(
             raise Conflict("Hóa đơn này không còn khoản phải thu.")
         if amount_vnd > outstanding:
             raise ValidationFailed.for_field(
-                "amount_vnd", f"Số tiền vượt quá số còn phải nộp ({money_vnd(outstanding)})."
+                "amount_vnd",
+                Phrase("Số tiền vượt quá số còn phải nộp ({amount} ₫).", amount=Decimal(outstanding)),
             )
         payment = FeePayment(
             invoice_id=invoice.id,

@@ -14,6 +14,7 @@ from smartcity.core import clock, sheets
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.errors import ValidationFailed
+from smartcity.core.i18n import Phrase
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.education.models import SchoolClass, Student
@@ -81,7 +82,7 @@ def _rows(content: bytes, width: int, settings: Settings) -> Iterator[tuple[int,
         if all(v in (None, "") for v in cells):
             continue
         if number - 1 > limit:
-            raise ValidationFailed.for_field("file", f"Tệp có quá {limit} dòng.")
+            raise ValidationFailed.for_field("file", Phrase("Tệp có quá {limit} dòng.", limit=limit))
         yield number, [v.strip() if isinstance(v, str) else v for v in cells]
 
 
@@ -196,14 +197,18 @@ def _duplicate_ids(
             errors.append(
                 {
                     "field": f"row {number}",
-                    "message": f"Dòng {number}: mã định danh đã có hồ sơ học sinh (hãy chuyển trường).",
+                    "message": Phrase(
+                        "Dòng {row}: mã định danh đã có hồ sơ học sinh (hãy chuyển trường).", row=number
+                    ),
                 }
             )
         elif hashed in seen:
             errors.append(
                 {
                     "field": f"row {number}",
-                    "message": f"Dòng {number}: mã định danh trùng với dòng {seen[hashed]}.",
+                    "message": Phrase(
+                        "Dòng {row}: mã định danh trùng với dòng {other}.", row=number, other=seen[hashed]
+                    ),
                 }
             )
         seen.setdefault(hashed, number)

@@ -13,6 +13,7 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, Forbidden, ValidationFailed
+from smartcity.core.i18n import Phrase
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.education.models import (
@@ -227,7 +228,7 @@ def close_month(
         raise ValidationFailed.for_field("month", "Chỉ đối chiếu tháng đã kết thúc.")
     report = reconciliation(db, actor=actor, settings=settings, school_code=school_code, month=month)
     if report["closed_at"] is not None:
-        raise Conflict(f"Tháng {report['month_text']} đã được khóa sổ.")
+        raise Conflict(Phrase("Tháng {month} đã được khóa sổ.", month=report["month_text"]))
     if not report["balanced"]:
         raise Conflict("Số liệu chưa khớp: hãy xử lý các hóa đơn và giao dịch chênh lệch trước khi khóa sổ.")
     with UnitOfWork(db, actor) as uow:

@@ -17,6 +17,7 @@ from smartcity.core.config import Settings
 from smartcity.core.crypto import Keys, email_index, encrypt_personal, name_term_indexes
 from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, Forbidden, ValidationFailed
+from smartcity.core.i18n import Phrase
 from smartcity.core.security import Actor
 from smartcity.core.text import fold
 from smartcity.core.uow import UnitOfWork
@@ -193,7 +194,9 @@ def create_class(db: Database, *, actor: Actor, school_code: str, data: ClassCre
         school = school_by_code(uow.session, school_code)
         require_school_staff(actor, school, office=True)
         if data.grade not in LEVEL_GRADES[school.level]:
-            raise ValidationFailed.for_field("grade", f"Khối lớp không có ở cấp {LEVELS[school.level]}.")
+            raise ValidationFailed.for_field(
+                "grade", Phrase("Khối lớp không có ở cấp {level}.", level=Phrase.of(LEVELS[school.level]))
+            )
         year = year_by_name(uow.session, data.year)
         teacher = data.homeroom_teacher_id
         if teacher is not None and uow.session.get(Staff, teacher) is None:
@@ -209,7 +212,9 @@ def create_class(db: Database, *, actor: Actor, school_code: str, data: ClassCre
         try:
             uow.session.flush()
         except IntegrityError as exc:
-            raise Conflict(f"Lớp {data.name} năm học {data.year} đã có.") from exc
+            raise Conflict(
+                Phrase("Lớp {name} năm học {year} đã có.", name=data.name, year=data.year)
+            ) from exc
         uow.audit("education.class.created", "school_class", row.id, after={"school": school_code})
         return row.id
 
@@ -301,13 +306,13 @@ def add_staff(db: Database, *, actor: Actor, school_code: str, data: StaffCreate
         school = school_by_code(uow.session, school_code)
         require_school_staff(actor, school, office=True)
         if uow.session.scalar(select(Staff.id).where(Staff.email_index == sealed["email_index"])):
-            raise Conflict(f"Địa chỉ {data.email} đã được cấp cho người khác.")
+            raise Conflict(Phrase("Địa chỉ {email} đã được cấp cho người khác.", email=data.email))
         row = Staff(school_id=school.id, user_id=user_id, role=data.role, subject=data.subject, **sealed)
         uow.session.add(row)
         try:
             uow.session.flush()
         except IntegrityError as exc:  # the same address added concurrently
-            raise Conflict(f"Địa chỉ {data.email} đã được cấp cho người khác.") from exc
+            raise Conflict(Phrase("Địa chỉ {email} đã được cấp cho người khác.", email=data.email)) from exc
         index_staff_names(uow.session, keys, [(row.id, data.full_name)])
         uow.audit(
             "education.staff.added",

@@ -11,6 +11,7 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.i18n import Phrase
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.education.events import StocktakeClosed
@@ -45,7 +46,7 @@ def open_stocktake(
         if s.scalar(
             select(Stocktake.id).where(Stocktake.school_id == school.id, Stocktake.year == data.year)
         ):
-            raise Conflict(f"Đã có đợt kiểm kê năm {data.year}.")
+            raise Conflict(Phrase("Đã có đợt kiểm kê năm {year}.", year=data.year))
         take = Stocktake(
             school_id=school.id, year=data.year, counted_on=data.counted_on, committee=data.committee
         )
@@ -127,14 +128,14 @@ def close_stocktake(db: Database, *, actor: Actor, stocktake_id: int) -> dict[st
         errors = [
             {
                 "field": f"asset {assets[ln.asset_id].code}",
-                "message": f"{assets[ln.asset_id].code}: chưa kiểm đếm.",
+                "message": Phrase("{asset}: chưa kiểm đếm.", asset=assets[ln.asset_id].code),
             }
             for ln in lines
             if ln.counted_quantity is None
         ] + [
             {
                 "field": f"asset {assets[ln.asset_id].code}",
-                "message": f"{assets[ln.asset_id].code}: chưa giải trình chênh lệch.",
+                "message": Phrase("{asset}: chưa giải trình chênh lệch.", asset=assets[ln.asset_id].code),
             }
             for ln in lines
             if ln.counted_quantity is not None and _differs(ln) and not ln.explanation
