@@ -84,15 +84,17 @@ def test_the_principal_sees_her_schools_work_and_not_another_schools(demo, clien
 
     owing = _arrears(demo, settings, day, SCHOOL)
     assert owing >= 1 and _arrears(demo, settings, day, OTHER) >= 1
-    assert _count(work, ARREARS) == (owing, "/can-bo/giao-duc/truong?muc=hoc-phi")
+    assert _count(work, ARREARS) == (owing, "/can-bo/giao-duc/truong?muc=hoc-phi#no-qua-han")
     classes = len(service.list_classes(demo, actor=SYSTEM, school_code=SCHOOL))
     assert _count(work, UNMARKED) == (classes, "/can-bo/giao-duc/truong")
     assert _count(work, STOCKTAKES + " tài sản chưa khóa sổ") == (1, "/can-bo/giao-duc/truong?muc=tai-san")
-    assert CITY_ARREARS not in work and 'class="urgent"><a href="/can-bo/giao-duc/truong?muc=hoc-phi"' in work
+    assert CITY_ARREARS not in work
+    assert 'class="urgent"><a href="/can-bo/giao-duc/truong?muc=hoc-phi#no-qua-han"' in work
 
     fees = client.get("/can-bo/giao-duc/truong?muc=hoc-phi")
     assert fees.status_code == 200 and fees.url.path == f"/can-bo/giao-duc/truong/{SCHOOL}/hoc-phi"
-    assert f'Danh sách nợ phí quá hạn <small class="muted">({owing})' in fees.text
+    # the list the link's anchor names
+    assert f'"no-qua-han">Danh sách nợ phí quá hạn <small class="muted">({owing})' in fees.text
     assets = client.get("/can-bo/giao-duc/truong?muc=tai-san")
     assert assets.status_code == 200 and assets.url.path == f"/can-bo/giao-duc/truong/{SCHOOL}/tai-san"
     assert "đang kiểm kê" in assets.text

@@ -41,7 +41,7 @@ def _open_stocktakes(db: Database, actor: Actor, _settings: Settings) -> int:
 WORKLIST = (
     work_item(
         "Học sinh nợ phí quá hạn",
-        "/can-bo/giao-duc/truong?muc=hoc-phi",
+        "/can-bo/giao-duc/truong?muc=hoc-phi#no-qua-han",
         SCHOOL_OFFICE_ROLES,
         SCHOOLS,
         _school_arrears,
