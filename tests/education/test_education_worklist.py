@@ -102,6 +102,18 @@ def test_the_principal_sees_her_schools_work_and_not_another_schools(demo, clien
     assert home.status_code == 200 and home.url.path == f"/can-bo/giao-duc/truong/{SCHOOL}"
 
 
+def _class_row(html: str, class_id: int) -> str:
+    found = re.search(rf'<tr><td><a href="/can-bo/giao-duc/lop/{class_id}">.*?</tr>', html)
+    assert found, f"class {class_id} is not on the school's page"
+    return found.group(0)
+
+
+def test_classes_are_listed_as_a_school_reads_them(demo):
+    classes = service.list_classes(demo, actor=SYSTEM, school_code=SCHOOL)
+    names = [c["name"] for c in classes if c["grade"] == 1]
+    assert names.index("1A2") < names.index("1A10")  # not 1A1, 1A10, 1A11, 1A2
+
+
 def test_a_teacher_sees_only_her_classes_not_yet_marked(demo, client, settings, monkeypatch):
     day = _school_day(demo, settings, monkeypatch)
     _work_waiting(demo, settings, day, SCHOOL, OTHER)
@@ -122,11 +134,12 @@ def test_a_teacher_sees_only_her_classes_not_yet_marked(demo, client, settings, 
     assert _count(work, UNMARKED) == (1, "/can-bo/giao-duc/truong")  # not the school's other classes
     assert ARREARS not in work and STOCKTAKES not in work  # the office's work, not a teacher's
     home = client.get("/can-bo/giao-duc/truong")
-    assert home.status_code == 200 and f'href="/can-bo/giao-duc/lop/{mine[0]}"' in home.text
+    assert home.status_code == 200 and "Chưa điểm danh" in _class_row(home.text, mine[0])  # which one, said
 
     sheet = AttendanceSheet(day=day, marks=[])
     service.record_attendance(demo, actor=SYSTEM, settings=settings, class_id=mine[0], sheet=sheet)
     assert UNMARKED not in _work(client)
+    assert "Đã điểm danh" in _class_row(client.get("/can-bo/giao-duc/truong").text, mine[0])
     principal = accounts_service.get_user_by_username(demo, "hieutruong.phuhoa1")
     as_principal = accounts_service.actor_for_user(demo, principal.id)
     classes = len(service.list_classes(demo, actor=SYSTEM, school_code=SCHOOL))

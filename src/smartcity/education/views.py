@@ -119,6 +119,9 @@ def school_home(
         {
             "school": service.get_school(db, code),
             "classes": classes,
+            "marked_today": service.classes_marked_today(
+                db, settings=settings, class_ids=[c["id"] for c in classes]
+            ),
             "staff": staff,
             "shown_staff": shown,
             "q": query,

@@ -17,6 +17,7 @@ from smartcity.education.service.assets import (  # noqa: F401
 from smartcity.education.service.attendance import (  # noqa: F401
     attendance_rate,
     class_attendance,
+    classes_marked_today,
     count_unmarked_classes,
     record_attendance,
     student_attendance,

@@ -153,6 +153,17 @@ def count_unmarked_classes(db: Database, *, actor: Actor, settings: Settings, on
         return int(s.scalar(query) or 0)
 
 
+def classes_marked_today(db: Database, *, settings: Settings, class_ids: list[int]) -> set[int] | None:
+    """Which of `class_ids` have attendance recorded today; None on a day off (the city's working calendar),
+    when no sheet is expected."""
+    today = clock.today(settings)
+    if not class_ids or not city_service.working_calendar(db, settings=settings).is_working_day(today):
+        return None
+    with db.session() as s:
+        query = select(Attendance.class_id).where(Attendance.class_id.in_(class_ids), Attendance.day == today)
+        return set(s.scalars(query.distinct()))
+
+
 def attendance_rate(db: Database, *, start: date, end: date, school_id: int | None = None) -> tuple[int, int]:
     """(present or late, all marks) between two days inclusive, for a school or the whole city."""
     query = select(Attendance.status, func.count()).where(Attendance.day.between(start, end))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -248,10 +249,15 @@ def list_classes(
             select(SchoolClass, Staff.full_name_encrypted)
             .outerjoin(Staff, Staff.id == SchoolClass.homeroom_teacher_id)
             .where(SchoolClass.school_id == school.id, SchoolClass.year_id == year_row.id)
-            .order_by(SchoolClass.grade, SchoolClass.name)
         ).all()
         keys = db.settings.personal_keys
+        rows = sorted(rows, key=lambda row: (row[0].grade, _natural(row[0].name)))
         return [class_row(c, school.level, staff_name(keys, teacher)) for c, teacher in rows]
+
+
+def _natural(name: str) -> list[Any]:
+    """A class name's sort key as a school reads it: 1A2 before 1A10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
 def class_with_school(db: Database, *, actor: Actor, class_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
