@@ -224,14 +224,16 @@ def test_device_page_names_why_messages_were_refused_in_words(client, act_as, ad
     assert "Giá trị ngoài phạm vi cho phép (số tin: 1)" in page and "invalid_value" not in page
     english = client.get("/can-bo/thiet-bi/SL-1?lang=en").text
     assert "Value out of the allowed range (messages: 1)" in english
-    # the detail too, in words in each language, not the pipeline's English
-    assert "dimLevel: 400 cao hơn mức lớn nhất có thể có (100)." in page and "physical maximum" not in page
-    assert "dimLevel: 400 is above the highest possible value (100)." in english
+    # the detail too, in words in each language (the reading by its label), not the pipeline's English
+    assert "Mức sáng: 400 cao hơn mức lớn nhất có thể có (100)." in page and "physical maximum" not in page
+    assert "Dimming level: 400 is above the highest possible value (100)." in english
+    assert "dimLevel:" not in page and "dimLevel:" not in english
 
 
 def test_a_refusals_detail_reads_in_words_with_the_pages_digits():
     from smartcity.core.i18n import get_translations
-    from smartcity.iot.wording import rejection_detail
+    from smartcity.iot.device_types import get_device_type
+    from smartcity.iot.wording import key_label, rejection_detail
 
     said = rejection_detail("temperature: 120.5 is above the physical maximum 85.0; unknown key 'foo'")
     assert said == (
@@ -240,5 +242,13 @@ def test_a_refusals_detail_reads_in_words_with_the_pages_digits():
     assert get_translations("en").gettext(said) == (
         "temperature: 120.5 is above the highest possible value (85). The device type has no reading foo."
     )
+    # with the device's type known: the reading by its label, the allowed values by their words
+    light = get_device_type("streetlight")
+    choices = rejection_detail("powerState: expected one of ('on', 'off', 'low', 'bootingUp')", light)
+    label = key_label(light, "powerState")
+    assert choices == f"{label}: phải là một trong các giá trị Bật, Tắt, Sáng mức thấp, Đang khởi động."
+    assert "'on'" not in get_translations("en").gettext(choices) and "On, Off" in get_translations(
+        "en"
+    ).gettext(choices)
     assert rejection_detail("something new") == "Chi tiết kỹ thuật: something new"
     assert rejection_detail(None) == "—"

@@ -174,27 +174,33 @@ def tag_name(tag: str) -> str:
     return TAG_NAMES.get(tag, tag)
 
 
-def rejection_detail(detail: str | None) -> str:
+def rejection_detail(detail: str | None, kind: type[DeviceType] | None = None) -> str:
     """What the last refused message of a device had wrong, in words (a `Phrase` the page translates): each
-    problem of the stored detail read back; a detail of no known shape as the technical text it is."""
+    problem of the stored detail read back, a reading by its label and allowed values by their words when
+    the device's type is known; a detail of no known shape as the technical text it is."""
     if not detail:
         return "—"
-    said = [_detail_in_words(problem.strip()) for problem in detail.split("; ")]
+    said = [_detail_in_words(problem.strip(), kind) for problem in detail.split("; ")]
     return Phrase.joined(said)
 
 
-def _detail_in_words(problem: str) -> Phrase:
+def _detail_in_words(problem: str, kind: type[DeviceType] | None) -> Phrase:
     for pattern, said in _DETAIL_PATTERNS:
         if found := pattern.fullmatch(problem):
-            parts = {name: _number_or_text(name, text) for name, text in found.groupdict().items()}
+            parts = {name: _part_in_words(name, text, kind) for name, text in found.groupdict().items()}
             return Phrase(said, **parts)
     return Phrase(SOME_DETAIL, detail=problem)
 
 
-def _number_or_text(name: str, text: str) -> Any:
+def _part_in_words(name: str, text: str, kind: type[DeviceType] | None) -> Any:
     if name in _NUMBER_PARTS:
         try:
             return float(text)
         except ValueError:
             return text
+    if name == "key" and kind is not None and kind.key(text):
+        return Phrase.of(key_label(kind, text))
+    if name == "choices" and (values := re.findall(r"'([^']*)'", text)):
+        return Phrase.joined([Phrase.of(value_name(value)) for value in values], ", ")
+    return text
     return text
