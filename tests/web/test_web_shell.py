@@ -23,5 +23,7 @@ def test_the_header_menu_holds_the_public_services_and_the_footer_every_public_p
     for href in ("/ho-so", "/suc-khoe", "/con-toi", "/canh-bao", "/moi-truong", "/cong-trinh", "/dich-benh"):
         # the person's own pages, the city's information
         assert f'href="{href}"' not in menu and f'href="{href}"' in footer
-    assert ">Thông tin đô thị<" in footer and ">Của tôi<" in footer
-    assert ">City information<" in client.get("/thu-tuc?lang=en").text
+    assert ">Thông tin đô thị<" in footer and ">Cá nhân<" in footer
+    english = client.get("/thu-tuc?lang=en").text.split('class="site-footer"')[1]
+    assert ">City information<" in english and ">Personal<" in english
+    assert english.count("My space") == 1  # the heading does not repeat its first link
