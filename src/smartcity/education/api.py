@@ -154,7 +154,7 @@ async def read_xlsx(file: UploadFile, settings: Any) -> bytes:
     while chunk := await file.read(64 * 1024):
         content += chunk
         if len(content) > limit:
-            raise PayloadTooLarge(Phrase("Tệp lớn hơn giới hạn {limit} byte.", limit=limit))
+            raise PayloadTooLarge(Phrase("Tệp quá lớn (tối đa {mb} MB).", mb=round(limit / 1_048_576, 1)))
     if not bytes(content[:4]) == b"PK\x03\x04":
         raise UnsupportedMediaType("Chỉ nhận bảng tính XLSX.")
     return bytes(content)
