@@ -80,6 +80,17 @@ def test_latest_state_keeps_the_newest_value_whatever_the_arrival_order(db, add_
     assert (value, ts) == (30, T0 + timedelta(hours=1))
 
 
+def test_reported_since_names_only_devices_heard_from_at_or_after_the_moment(db, add_device):
+    for device_id in ("SL-1", "SL-2", "SL-3"):
+        add_device(device_id)
+    service.ingest(db, envelopes=[Envelope(message("old", {"dimLevel": 10}, ts=T0), device_id="SL-1")])
+    later = message("new", {"dimLevel": 20}, ts=T0 + timedelta(hours=2))
+    service.ingest(db, envelopes=[Envelope(later, device_id="SL-2")])
+    heard = service.reported_since(db, device_ids=["SL-1", "SL-2", "SL-3"], since=T0 + timedelta(hours=1))
+    assert heard == {"SL-2"}
+    assert service.reported_since(db, device_ids=["SL-1", "SL-3"], since=T0) == {"SL-1"}
+
+
 def test_telemetry_range_and_aggregates(client, act_as, add_device, db):
     add_device("AQ-1", "air_quality")
     envelopes = [

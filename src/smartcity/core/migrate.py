@@ -53,4 +53,8 @@ def rewrite(db: Database, tables: set[str]) -> None:
                 cursor.execute(f'VACUUM FULL "{table}"')
         cursor.close()
     finally:
+        if not db.is_sqlite:
+            # The pool does not know we switched it: a connection handed back in autocommit would make the
+            # next unit of work commit statement by statement (and lose temporary rows kept until commit).
+            raw.driver_connection.autocommit = False  # type: ignore[union-attr]
         raw.close()

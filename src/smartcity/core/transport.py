@@ -19,7 +19,6 @@ from sqlalchemy.engine import make_url
 from smartcity.core.secret_files import ConfigurationError
 
 LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
-SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 VERIFIED_MODE = "verify-full"
 
 

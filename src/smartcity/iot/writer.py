@@ -97,18 +97,6 @@ class StoredBefore(Exception):
     transaction is lost; store the batch again through the staging table, which drops such messages."""
 
 
-def write_rows(session: Session, rows: Sequence[Row]) -> set[MessageKey]:
-    """Store rows not stored before; return the (device, message id) pairs that were new.
-
-    Call it once per transaction: the staging table empties itself at commit.
-    """
-    if not rows:
-        return set()
-    if session.get_bind().dialect.name == "postgresql":
-        return _write_postgres(session, rows)
-    return _write_sqlite(session, rows)
-
-
 def store_telemetry(
     session: Session, rows: Sequence[Row], *, assume_new: bool = False
 ) -> set[MessageKey] | None:

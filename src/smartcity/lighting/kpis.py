@@ -12,8 +12,8 @@ from smartcity.lighting import service
 def _telemanaged(db: Database, context: KpiContext) -> list[KpiValue]:
     """Lights under telemanagement that reported in the period, over all lights in the inventory."""
     lights = [light.id for light in service.list_lights(db)]
-    states = iot_service.latest_state(db, device_ids=lights)
-    return share_of(lights, lambda light: any(seen >= context.start for _v, seen in states[light].values()))
+    reported = iot_service.reported_since(db, device_ids=lights, since=context.start)
+    return share_of(lights, lambda light: light in reported)
 
 
 def _working(db: Database, context: KpiContext) -> list[KpiValue]:

@@ -14,8 +14,8 @@ from smartcity.waste import service
 def _with_telemetry(db: Database, context: KpiContext) -> list[KpiValue]:
     """Containers that reported in the period, over all containers."""
     containers = [c.id for c in service.list_containers(db)]
-    states = iot_service.latest_state(db, device_ids=containers)
-    return share_of(containers, lambda c: any(seen >= context.start for _v, seen in states[c].values()))
+    reported = iot_service.reported_since(db, device_ids=containers, since=context.start)
+    return share_of(containers, lambda c: c in reported)
 
 
 def _overflows_per_week(db: Database, context: KpiContext) -> list[KpiValue]:

@@ -63,6 +63,7 @@ from smartcity.iot.service.telemetry_queries import (  # noqa: F401
     latest_state,
     purge_telemetry,
     rejections,
+    reported_since,
     roll_up,
     rollups,
     stored_message_count,

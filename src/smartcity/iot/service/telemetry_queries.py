@@ -235,6 +235,17 @@ def latest_state(db: Database, *, device_ids: Sequence[str]) -> dict[str, dict[s
     return state
 
 
+def reported_since(db: Database, *, device_ids: Sequence[str], since: datetime) -> set[str]:
+    """Those of the devices that reported any value at or after `since`."""
+    query = (
+        select(LatestValue.device_id)
+        .where(LatestValue.device_id.in_(list(device_ids)), LatestValue.ts >= since)
+        .distinct()
+    )
+    with db.session() as s:
+        return set(s.scalars(query))
+
+
 def rejections(db: Database, *, device_id: str | None = None, limit: int = 200) -> list[Rejection]:
     """Rejection counters, most recent first (of one device, or all)."""
     query = select(Rejection).order_by(Rejection.last_at.desc()).limit(limit)
