@@ -252,3 +252,15 @@ def test_a_refusals_detail_reads_in_words_with_the_pages_digits():
     ).gettext(choices)
     assert rejection_detail("something new") == "Chi tiết kỹ thuật: something new"
     assert rejection_detail(None) == "—"
+
+
+def test_a_message_of_the_wrong_type_names_both_types_by_their_words():
+    from smartcity.core.i18n import get_translations
+    from smartcity.iot.wording import rejection_detail
+
+    said = rejection_detail("topic says 'streetlight', device is a 'waste_container'")
+    assert said == "Chủ đề tin ghi loại Đèn đường thông minh, thiết bị là loại Thùng rác thông minh."
+    english = get_translations("en").gettext(said)
+    assert "streetlight" not in english and "waste_container" not in english
+    # a type the registry does not know stays as it came
+    assert "loại gizmo" in rejection_detail("topic says 'gizmo', device is a 'waste_container'")

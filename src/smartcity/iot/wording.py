@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from smartcity.core.i18n import Phrase
+from smartcity.iot.device_types import device_types
 from smartcity.iot.device_types.base import DeviceType, TelemetryKey
 from smartcity.iot.device_types.camera import CAMERA_EVENT_NAMES
 
@@ -202,5 +203,6 @@ def _part_in_words(name: str, text: str, kind: type[DeviceType] | None) -> Any:
         return Phrase.of(key_label(kind, text))
     if name == "choices" and (values := re.findall(r"'([^']*)'", text)):
         return Phrase.joined([Phrase.of(value_name(value)) for value in values], ", ")
-    return text
+    if name in ("topic", "kind") and (named := device_types().get(text)) is not None and named.label:
+        return Phrase.of(named.label)
     return text
