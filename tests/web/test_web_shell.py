@@ -27,3 +27,23 @@ def test_the_header_menu_holds_the_public_services_and_the_footer_every_public_p
     english = client.get("/thu-tuc?lang=en").text.split('class="site-footer"')[1]
     assert ">City information<" in english and ">Personal<" in english
     assert english.count("My space") == 1  # the heading does not repeat its first link
+
+
+def test_the_footer_offers_a_citizens_own_pages_to_citizens_not_to_staff():
+    from types import SimpleNamespace
+
+    from smartcity.web.templating import ENVIRONMENT, links_by_place
+
+    def footer(user: object) -> str:
+        page = ENVIRONMENT.get_template("base.html").render(
+            _=lambda s: s, locale="vi", public_links=links_by_place(), user=user, csrf_token=""
+        )
+        return page.split('class="site-footer"')[1]
+
+    citizen = SimpleNamespace(is_staff=False, display_name="Nguyễn Văn An")
+    officer = SimpleNamespace(is_staff=True, display_name="Trần Thị Bình")
+    for shown in (footer(None), footer(citizen)):
+        assert ">Cá nhân<" in shown and 'href="/ho-so"' in shown
+    staff = footer(officer)
+    assert ">Cá nhân<" not in staff and 'href="/ho-so"' not in staff and 'href="/suc-khoe"' not in staff
+    assert 'href="/thu-tuc"' in staff  # the public services stay
