@@ -233,6 +233,7 @@ class Invoice(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("student_id", "period"),
         Index("ix_education_invoices_school_period", "school_id", "period"),
+        Index("ix_education_invoices_status_due", "status", "due_on"),  # the arrears: open and past due
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
