@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from smartcity.core import clock
 from smartcity.core.errors import found_or_404
 
 if TYPE_CHECKING:
@@ -72,9 +73,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
 
-def utcnow() -> datetime:
-    """The current time in UTC, timezone-aware."""
-    return datetime.now(UTC)
+utcnow = clock.now  # the one clock's "now", by the name the models and services have long used
 
 
 class TimestampMixin:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from smartcity.accounts import service as accounts
+from smartcity.core import clock
 from smartcity.core.db import Database, get_or_404, utcnow
 from smartcity.core.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from smartcity.core.malware import Intake, screen
@@ -35,7 +36,7 @@ from smartcity.documents.models import (
     RegisterEntry,
 )
 from smartcity.documents.schemas import AttachmentRead, IncomingRead
-from smartcity.documents.service import Signing, city_zone, next_number, take_number
+from smartcity.documents.service import Signing, next_number, take_number
 from smartcity.documents.storage import keep_pdf, read_pdf
 from smartcity.signing import service as signing
 
@@ -209,7 +210,7 @@ def receive(db: Database, *, body: dict[str, Any], signing_with: Signing | None 
         if stored is not None:
             return stored
         received_at = utcnow()
-        year = received_at.astimezone(city_zone(db)).year
+        year = clock.local(received_at, db.settings).year
         number = next_number(db, office, year, "incoming")
         receipt = {
             "envelope_id": header["envelope_id"],

@@ -6,7 +6,7 @@ import json
 import signal
 import socket
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +15,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from smartcity.core import clock
 from smartcity.core.config import get_settings
 from smartcity.core.db import open_database
 from smartcity.core.errors import AppError
@@ -310,7 +311,7 @@ def simulate(
         transport=transport,
         url=url or (settings.mqtt_url if transport == "mqtt" else "http://127.0.0.1:8000"),
         failure_rate=failure_rate,
-        start=date.today(),
+        start=clock.today(settings),
     )
     report = run_simulation(
         open_database(), config, register=register, stop=_stop_on_signals(), console=console

@@ -7,7 +7,6 @@ import json
 from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -38,7 +37,7 @@ CHART_WIDTH, CHART_HEIGHT = 640, 180
 def clock(request: Request) -> dict[str, Any]:
     """The city's zone (settings.timezone), for the live refresh writing times in it; and the words for
     the codes the pages show (iot.wording)."""
-    zone = ZoneInfo(get_settings(request).timezone)
+    zone = core_clock.city_zone(get_settings(request))
     return {"zone_name": zone.key, "words": wording}
 
 

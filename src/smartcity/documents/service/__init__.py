@@ -45,8 +45,6 @@ from smartcity.documents.service.signers import (  # noqa: F401
     signers_for,
 )
 from smartcity.documents.service.signing_and_issue import (  # noqa: F401
-    _local_today,
-    city_zone,
     issue,
     next_number,
     sign,

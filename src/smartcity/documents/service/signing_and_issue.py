@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 import uuid
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from smartcity.core import clock
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, Forbidden
 from smartcity.core.security import Actor
@@ -107,15 +107,6 @@ def take_number(
     return True
 
 
-def city_zone(db: Database) -> ZoneInfo:
-    """The city's time zone (settings.timezone): document dates and yearly numbering follow it."""
-    return ZoneInfo(db.settings.timezone)
-
-
-def _local_today(db: Database) -> date:
-    return utcnow().astimezone(city_zone(db)).date()
-
-
 def _date_fields(day: date) -> dict[str, str]:
     # Decree 30: days below 10 and months below 3 are written with a leading zero.
     month = f"{day.month:02d}" if day.month < 3 else str(day.month)
@@ -148,7 +139,7 @@ def issue(
         ]
     with _office_lock(office):  # one issuer at a time in this process; other processes race below
         for _attempt in range(MAX_NUMBER_RACES):
-            day = _local_today(db)
+            day = clock.today(db.settings)
             number = next_number(db, office, day.year)
             label = kinds.number_symbol(number, symbol_text)
             values = {rendering.NUMBER_FIELD: f"{number:02d}", **_date_fields(day)}
