@@ -124,6 +124,10 @@ def test_console_intake_and_caller_lookup(client, city, login):
         },
     )
     assert intake.status_code == 303
+    recorded = intake.headers["location"]
+    assert "recorded=PA-" in recorded and "message=" not in recorded  # a code, not a sentence in the address
+    said = client.get(recorded, headers=operator).text.split('id="console-message">')[1].split("</p>")[0]
+    assert said.startswith("Đã ghi nhận phản ánh PA-") and "chuyển Ủy ban nhân dân phường" in said
     lookup = client.get("/can-bo/phan-anh/tong-dai", params={"phone": "0903111222"}, headers=operator)
     earlier = lookup.text.split('id="earlier"')[1].split("</ul>")[0]
     codes = re.findall(r'<a href="/feedback/r/([^"]+)">', earlier)
@@ -141,6 +145,11 @@ def test_console_intake_and_caller_lookup(client, city, login):
     assert "An ninh, trật tự" not in english and "Đèn tín hiệu giao thông" not in english
     assert "Security and public order" in english.split('id="earlier"')[1].split("</ul>")[0]
     assert "Security and public order" in english.split('id="urgent"')[1].split("</ul>")[0]
+    # the unit a report went to by its English name, in the list and in the message after a call
+    assert "People's Committee of" in english.split('id="urgent"')[1].split("</ul>")[0].replace("&#39;", "'")
+    said = client.get(recorded, headers=operator).text.split('id="console-message">')[1].split("</p>")[0]
+    said = said.replace("&#39;", "'")
+    assert said.startswith("Report PA-") and "sent to People's Committee of" in said
 
 
 def test_queue_shows_the_units_reports_and_acts(client, city, login, report_data):
@@ -271,3 +280,5 @@ def test_the_queue_offers_the_units_that_handle_reports_and_speaks_the_pages_lan
     assert "Trường Tiểu học Thử" not in page
     english = client.get("/can-bo/phan-anh?lang=en", headers=operator).text
     assert "Security and public order" in english and "An ninh, trật tự" not in english
+    rows = english.split("<tbody>")[1].split("</tbody>")[0].replace("&#39;", "'")
+    assert "People's Committee of" in rows and "Ủy ban nhân dân" not in rows  # the handling unit too

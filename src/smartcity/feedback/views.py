@@ -17,7 +17,7 @@ from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.db import utcnow
 from smartcity.core.errors import AppError, Forbidden, ValidationFailed
-from smartcity.core.i18n import get_translations
+from smartcity.core.i18n import Phrase, get_translations
 from smartcity.core.security import Actor
 from smartcity.feedback import service
 from smartcity.feedback.api import run_action
@@ -64,6 +64,13 @@ def _unit_name(request: Request, code: str | None, stored: str) -> str:
     if unit is not None and request_locale(request) == "en" and unit.name_en:
         return str(unit.name_en)
     return stored
+
+
+def _unit_names(request: Request) -> dict[str, str]:
+    """Every org unit's name in the page's language, by code (a list names many reports' units)."""
+    english = request_locale(request) == "en"
+    units = accounts_service.list_org_units(get_db(request))
+    return {u.code: (u.name_en if english and u.name_en else u.name) for u in units}
 
 
 @router.get("/feedback/static/{name}")
@@ -354,10 +361,16 @@ def _works_on_reports(actor: Actor) -> bool:
 
 
 @router.get("/can-bo/phan-anh/tong-dai", response_class=HTMLResponse)
-def console(request: Request, actor: PageUserDep, phone: str = "", message: str = "") -> Response:
-    """Hotline 1022 console: fast intake, the caller's earlier reports, urgent reports of the day."""
+def console(request: Request, actor: PageUserDep, phone: str = "", recorded: str = "") -> Response:
+    """Hotline 1022 console: fast intake, the caller's earlier reports, urgent reports of the day; after a
+    call is recorded (`recorded`: its code), which unit it went to."""
     if not _is_operator(actor):
         return _forbidden(request, "Trang này dành cho điều hành viên 1022.")
+    message = ""
+    if recorded:
+        report = service.get_report(get_db(request), actor=actor, code=recorded)
+        unit = _unit_name(request, report.unit_code, report.unit_name)
+        message = Phrase("Đã ghi nhận phản ánh {code} — chuyển {unit}.", code=report.code, unit=unit)
     return _console_page(request, actor, phone=phone, message=message)
 
 
@@ -396,6 +409,7 @@ def _console_page(
             phone=phone,
             earlier=earlier,
             urgent=urgent,
+            unit_names=_unit_names(request),
             message=message,
             status_names=service.STATUS_NAMES,
         ),
@@ -427,8 +441,8 @@ async def console_submit(request: Request, actor: ActorDep) -> Response:
             values=values,
             status_code=status,
         )
-    message = f"Đã ghi nhận phản ánh {result.report.code} — chuyển {result.report.unit_name}."
-    return RedirectResponse(f"/can-bo/phan-anh/tong-dai?message={quote(message)}", status_code=303)
+    recorded = quote(result.report.code)
+    return RedirectResponse(f"/can-bo/phan-anh/tong-dai?recorded={recorded}", status_code=303)
 
 
 @router.get("/can-bo/phan-anh", response_class=HTMLResponse)
@@ -467,6 +481,7 @@ def queue(
             "overdue": overdue,
             "units": units,
             "org_units": org_units,
+            "unit_names": _unit_names(request),
             "status_names": service.STATUS_NAMES,
             "category_names": _category_names(request),
             "now": utcnow(),
