@@ -1,9 +1,11 @@
-"""A custom import-linter contract: domains meet only through each other's front doors.
+"""Custom import-linter contracts over the domains listed in `smartcity.domains.DOMAINS` (a new domain is
+covered as soon as it is listed there).
 
-A module of domain A may import, of another domain B, only `B.service` (module or package), `B.events` and
-`B.schemas`. The assembly modules (`smartcity.domains`, `smartcity.cli`, `smartcity.demo`, the
-migrations) are exempt: they put the domains together. Domains are the packages named in
-`smartcity.domains.DOMAINS`, so a new domain is covered as soon as it is listed there.
+- domain_boundaries: a module of domain A may import, of another domain B, only `B.service` (module or
+  package), `B.events` and `B.schemas`. The assembly modules (`smartcity.domains`, `smartcity.cli`,
+  `smartcity.demo`, the migrations) are exempt: they put the domains together.
+- no_domain: a layer below the domains (core, web) imports no domain at all, nor the modules named in
+  `also_forbidden` (the assembly).
 """
 
 from __future__ import annotations
@@ -63,3 +65,27 @@ def _domain_of(module: str, root: str, domains: set[str]) -> str | None:
 def _is_front_door(module: str, root: str, domain: str) -> bool:
     rest = module.split(".")[2:]
     return not rest or rest[0] in FRONT_DOORS
+
+
+class NoDomainContract(Contract):
+    """A package (core, web) imports no domain, and none of `also_forbidden`."""
+
+    type_name = "no_domain"
+    source = fields.StringField()
+    also_forbidden = fields.ListField(subfield=fields.StringField(), required=False)
+
+    def check(self, graph: grimp.ImportGraph, verbose: bool) -> ContractCheck:
+        source, root = str(self.source), str(self.source).split(".")[0]
+        forbidden = [f"{root}.{domain}" for domain in _domains(root)]
+        forbidden += [str(module) for module in (self.also_forbidden or [])]
+        broken = []  # (chain of modules from the source to the forbidden module), directly or not
+        for module in (m for m in forbidden if m in graph.modules):
+            if graph.chain_exists(importer=source, imported=module, as_packages=True):
+                chain = graph.find_shortest_chain(importer=source, imported=module, as_packages=True)
+                broken.append(chain or (source, module))
+        return ContractCheck(kept=not broken, metadata={"broken": broken})
+
+    def render_broken_contract(self, check: ContractCheck) -> None:
+        for chain in check.metadata["broken"]:
+            output.print_error(" -> ".join(chain) + ": a layer below the domains reaches none of them")
+        output.new_line()
