@@ -156,3 +156,32 @@ def test_day_status(city_client):
     swap = city_client.get("/api/v1/city/calendar/2025-04-26").json()  # pinned by the pack's calendar
     assert (swap["working"], swap["reason"]) == (True, "exception_working_day")
     assert city_client.get("/api/v1/city/calendar/2025-02-29").status_code == 422
+
+
+def test_the_city_page_names_wards_as_each_language_writes_them(city_client):
+    vietnamese = city_client.get("/ban-do").text
+    assert "<td>Phường Phú Lợi</td>" in vietnamese
+    english = city_client.get("/ban-do?lang=en").text
+    assert "<td>Phú Lợi Ward</td>" in english and "Phường Phú Lợi" not in english
+    before = city_client.get("/ban-do?lang=en&period=before").text
+    assert "<td>Hiệp Thành Ward</td>" in before
+
+
+@pytest.mark.parametrize(
+    ("name", "english"),
+    [
+        ("Phường Phú Lợi", "Phú Lợi Ward"),
+        ("phường Chánh Hiệp", "Chánh Hiệp Ward"),
+        ("Phường 1", "Ward 1"),
+        ("Thành phố Hồ Chí Minh", "Hồ Chí Minh City"),
+        ("Thị xã Bến Cát", "Bến Cát Town"),
+        ("Xã An Tây", "An Tây Commune"),
+        ("Tỉnh Bình Dương", "Bình Dương Province"),
+        ("Toàn thành phố", "Toàn thành phố"),  # not a unit's name
+        ("Khu phố 2", "Khu phố 2"),
+    ],
+)
+def test_a_units_name_in_english(name, english):
+    from smartcity.city.service import name_in_english
+
+    assert name_in_english(name) == english

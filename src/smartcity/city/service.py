@@ -81,6 +81,29 @@ def _pack_units(pack: str) -> tuple[Any, ...]:
     return read_pack(pack).units
 
 
+# The kinds of administrative unit a Vietnamese name begins with, longest first, and their English words.
+UNIT_KINDS_IN_ENGLISH = (
+    ("thành phố", "City"),
+    ("thị trấn", "Township"),
+    ("thị xã", "Town"),
+    ("phường", "Ward"),
+    ("quận", "District"),
+    ("huyện", "District"),
+    ("tỉnh", "Province"),
+    ("xã", "Commune"),
+)
+
+
+def name_in_english(name: str) -> str:
+    """An administrative unit's name as English writes it: "Phường Phú Lợi" → "Phú Lợi Ward", "Phường 1" →
+    "Ward 1", "Thành phố Hồ Chí Minh" → "Hồ Chí Minh City"; a name of no known kind stays as it is."""
+    for kind, word in UNIT_KINDS_IN_ENGLISH:
+        if name[: len(kind) + 1].lower() == kind + " ":
+            rest = name[len(kind) + 1 :].strip()
+            return f"{word} {rest}" if rest.isdigit() else f"{rest} {word}"
+    return name
+
+
 def unit_name_on(code: str, on: date, pack: str | None = None) -> str | None:
     """The full name ("Phường Phú Cường") of unit `code` valid on `on`, read from the city pack."""
     for unit in _pack_units(pack or get_settings().city):

@@ -6,13 +6,26 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
-from smartcity.city.service import reorganisation_date, units_on
+from smartcity.city.service import name_in_english, reorganisation_date, units_on
 from smartcity.core import clock
 from smartcity.web.deps import DbDep, SettingsDep
-from smartcity.web.templating import render
+from smartcity.web.templating import ENVIRONMENT, render
 
 router = APIRouter(include_in_schema=False)
+
+
+@pass_context
+def place(context: Context, name: str | None) -> str:
+    """Jinja filter: an administrative unit's name in the page's language ("Phú Lợi Ward" in English)."""
+    if not name:
+        return ""
+    return name_in_english(name) if context.get("locale") == "en" else name
+
+
+ENVIRONMENT.filters["place"] = place
 
 
 @router.get("/ban-do", response_class=HTMLResponse)

@@ -34,6 +34,7 @@ def _build_environment() -> Environment:
     env.filters["vnd"] = vnd
     env.filters["percent"] = percent
     env.filters["actor_name"] = str  # accounts.views puts the names of people in its place
+    env.filters["place"] = lambda name: name or ""  # city.views: a unit's name in the page's language
     return env
 
 
