@@ -323,3 +323,17 @@ def test_the_work_counts_agree_with_the_queue_they_link_to(db, settings, people)
         counted = service.count_awaiting(db, actor=admin, settings=settings, deadline=deadline)
         assert counted == listed.total, deadline
     assert service.count_awaiting(db, actor=admin, settings=settings) > 0
+
+
+def test_the_statistics_name_units_in_the_pages_language(app, db, people):
+    from smartcity.dossiers.statistics_views import _group_names
+
+    vietnamese, english = _group_names(db, "unit", [], False), _group_names(db, "unit", [], True)
+    assert vietnamese and vietnamese.keys() == english.keys()
+    ended = [code for code, name in vietnamese.items() if "(đến " in name]
+    assert ended and all("(until " in english[code] for code in ended)
+    assert any(name.startswith("People's Committee of") for name in english.values())
+    assert not any(name.startswith("Ủy ban nhân dân") for name in english.values())
+    ward_head, _ = _login(app, "whead")
+    page = ward_head.get("/can-bo/thong-ke?by=unit&lang=en")
+    assert page.status_code == 200 and "(đến " not in page.text

@@ -60,6 +60,9 @@ def test_camera_accident_to_closure_with_a_signed_cap_alert_and_a_daily_report(c
     assert alert.findtext(f"{CAP}msgType") == "Alert" and alert.findtext(f"{CAP}incidents") == code
     assert [i.findtext(f"{CAP}language") for i in alert.findall(f"{CAP}info")] == ["vi-VN", "en-US"]
     assert alert.find(f".//{CAP}polygon") is not None and alert.find(f".//{CAP}circle") is not None
+    areas = [i.findtext(f"{CAP}area/{CAP}areaDesc") for i in alert.findall(f"{CAP}info")]
+    assert areas[0].endswith("quanh hiện trường, Phường Thủ Dầu Một"), areas  # each info in its language
+    assert areas[1].endswith("around the scene, Thủ Dầu Một Ward"), areas
     verify_xml(xml, signing_service.root_certificate_pem(pki))
     tampered = xml.replace("Tai nạn tại ngã tư Yersin".encode(), "Không có gì".encode())
     try:

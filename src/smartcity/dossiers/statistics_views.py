@@ -14,7 +14,7 @@ from smartcity.core.security import Actor
 from smartcity.dossiers import ratings, service, stats
 from smartcity.procedures import service as procedures
 from smartcity.web.deps import get_db, get_settings, require_page_role
-from smartcity.web.templating import render
+from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
 GROUP_WORDS = {
@@ -50,7 +50,9 @@ def statistics_page(
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": f'attachment; filename="thong-ke-{by}.xlsx"'},
         )
-    unit_names = _group_names(db, "unit", [])  # the satisfaction table's, and the rows' when by unit
+    english = request_locale(request) == "en"
+    unit_names = _group_names(db, "unit", [], english)  # the satisfaction table's, and the rows' when by unit
+    keys = [str(row["key"]) for row in rows]
     return render(
         request,
         "dossiers/stats.html",
@@ -58,27 +60,31 @@ def statistics_page(
             "rows": rows,
             "by": by,
             "headers": stats.HEADERS_VI,
-            "names": unit_names if by == "unit" else _group_names(db, by, [str(row["key"]) for row in rows]),
+            "names": unit_names if by == "unit" else _group_names(db, by, keys, english),
             "satisfaction": ratings.summary(db, by="unit"),
             "unit_names": unit_names,
         },
     )
 
 
-def _unit_name_with_end(unit: Any) -> str:
-    return f"{unit.name} (đến {unit.valid_to.strftime('%d/%m/%Y')})" if unit.valid_to else unit.name
+def _unit_name_with_end(unit: Any, english: bool) -> str:
+    name = unit.name_en if english and unit.name_en else unit.name
+    if not unit.valid_to:
+        return str(name)
+    return f"{name} ({'until' if english else 'đến'} {unit.valid_to.strftime('%d/%m/%Y')})"
 
 
-def _group_names(db: Any, by: str, keys: list[str]) -> dict[str, str]:
-    """The statistics' groups as people name them: units, fields and procedures by name, months as MM/YYYY."""
+def _group_names(db: Any, by: str, keys: list[str], english: bool = False) -> dict[str, str]:
+    """The statistics' groups as people name them (units in the page's language): units, fields and
+    procedures by name, months as MM/YYYY."""
     if by == "unit":  # a unit of before the reorganisation says so: two wards may share a name
-        return {unit.code: _unit_name_with_end(unit) for unit in accounts.list_org_units(db)}
+        return {unit.code: _unit_name_with_end(unit, english) for unit in accounts.list_org_units(db)}
     if by == "field":
         return {str(f["code"]): str(f["name"]) for f in procedures.list_fields(db)}
     if by == "month":
         return {key: f"{key[5:7]}/{key[:4]}" for key in keys if len(key) == 7}
     if by == "all":
-        return {key: "Tất cả" for key in keys}
+        return {key: "All" if english else "Tất cả" for key in keys}
     names = {}
     for key in keys:
         try:

@@ -22,6 +22,7 @@ from lxml import etree
 from signxml import XMLSigner, XMLVerifier
 from sqlalchemy import select
 
+from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.crypto import decrypt_personal, encrypt_personal
@@ -219,7 +220,7 @@ def _distance(metres: float, locale: str) -> str:
 
 def _area(info: etree._Element, incident: Incident, ward_name: str | None, vi: bool) -> None:
     area = _sub(info, "area")
-    where = ward_name or ("Thủ Dầu Một" if vi else "Thu Dau Mot")
+    where = (ward_name if vi else city_service.name_in_english(ward_name)) if ward_name else "Thủ Dầu Một"
     radius_km = incident.radius_m / 1000
     distance = _distance(incident.radius_m, "vi" if vi else "en")
     _sub(
