@@ -84,7 +84,11 @@ def test_english_page(client, city):
     code = re.search(r'id="report-code">([^<]+)<', done.text).group(1)
     report = html.unescape(client.get(f"/feedback/r/{code}").text)
     assert "<h1>Environment" in report and "People's Committee of" in report
-    assert "<h1>Môi trường" in client.get(f"/feedback/r/{code}?lang=vi").text
+    timeline = report.split('class="timeline"')[1].split("</ol>")[0]
+    assert "Sent to People's Committee of" in timeline and "Chuyển tới" not in timeline  # the platform's
+    vietnamese = client.get(f"/feedback/r/{code}?lang=vi").text
+    assert "<h1>Môi trường" in vietnamese
+    assert "Chuyển tới Ủy ban nhân dân" in vietnamese.split('class="timeline"')[1].split("</ol>")[0]
 
 
 def test_my_reports_needs_login_and_lists_own(client, city, login):

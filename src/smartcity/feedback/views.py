@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -64,6 +65,35 @@ def _unit_name(request: Request, code: str | None, stored: str) -> str:
     if unit is not None and request_locale(request) == "en" and unit.name_en:
         return str(unit.name_en)
     return stored
+
+
+# The sentences the platform itself writes into a report's history (submission, transfer, merge), read back
+# so that an English page says them in English; a person's own comment matches none and stays as written.
+SYSTEM_COMMENTS = [
+    (re.compile(r"Chuyển tới (?P<unit>.+)"), "Chuyển tới {unit}"),
+    (re.compile(r"Chuyển (?P<unit>.+) xử lý\."), "Chuyển {unit} xử lý."),
+    (re.compile(r"Trùng với phản ánh (?P<code>\S+)\."), "Trùng với phản ánh {code}."),
+]
+
+
+def _comments_in_words(request: Request, steps: list[Any]) -> list[Phrase]:
+    """Each step's public comment as a `Phrase` the page translates: the platform's own sentences with the
+    unit named in the page's language, anything else as a fixed sentence (translated only if it is one)."""
+    english_names: dict[str, str] = {}
+    if request_locale(request) == "en":
+        units = accounts_service.list_org_units(get_db(request))
+        english_names = {u.name: u.name_en for u in units if u.name_en}
+    said = []
+    for step in steps:
+        comment = step.public_comment or ""
+        phrase = Phrase.of(comment)
+        for pattern, template in SYSTEM_COMMENTS:
+            if found := pattern.fullmatch(comment):
+                parts = {k: english_names.get(v, v) for k, v in found.groupdict().items()}
+                phrase = Phrase(template, **parts)
+                break
+        said.append(phrase)
+    return said
 
 
 def _unit_names(request: Request) -> dict[str, str]:
@@ -264,6 +294,7 @@ def _report_page(
             "report": report,
             "category_name": _category_names(request).get(report.category_code, report.category_name),
             "unit_name": _unit_name(request, report.unit_code, report.unit_name),
+            "comments": _comments_in_words(request, report.steps),
             "is_staff": _works_on_reports(actor),
             "is_reporter": is_reporter,
             "status_names": service.STATUS_NAMES,
