@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Float, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smartcity.core.db import Base, TimestampMixin, UTCDateTime
-
-_BIGINT = BigInteger().with_variant(Integer, "sqlite")
+from smartcity.core.db import Base, IdType, TimestampMixin, UTCDateTime
 
 
 class Camera(TimestampMixin, Base):
@@ -35,7 +33,7 @@ class CameraEvent(Base):
     __tablename__ = "cam_events"
     __table_args__ = (UniqueConstraint("camera_id", "external_id"),)
 
-    id: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     camera_id: Mapped[str] = mapped_column(String(64), index=True)
     external_id: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20), index=True)

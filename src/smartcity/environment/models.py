@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Float, Integer, String, Text
+from sqlalchemy import Date, Float, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smartcity.core.db import Base, JSONType, TimestampMixin, UTCDateTime, utcnow
-
-_BIGINT = BigInteger().with_variant(Integer, "sqlite")
+from smartcity.core.db import Base, IdType, JSONType, TimestampMixin, UTCDateTime, utcnow
 
 
 class Station(TimestampMixin, Base):
@@ -65,7 +63,7 @@ class FloodEvent(Base):
 
     __tablename__ = "env_flood_events"
 
-    id: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     station_id: Mapped[str] = mapped_column(String(64), index=True)
     state: Mapped[str] = mapped_column(String(10), index=True)  # rising, flooded, receded
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -81,7 +79,7 @@ class QualityNote(Base):
 
     __tablename__ = "env_quality_notes"
 
-    id: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     station_id: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     message: Mapped[str] = mapped_column(Text)

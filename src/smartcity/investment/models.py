@@ -8,9 +8,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smartcity.core.db import Base, JSONType, TimestampMixin
-
-_ID = BigInteger().with_variant(Integer, "sqlite")
+from smartcity.core.db import Base, IdType, JSONType, TimestampMixin
 
 
 class Project(TimestampMixin, Base):
@@ -18,7 +16,7 @@ class Project(TimestampMixin, Base):
 
     __tablename__ = "investment_projects"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     group: Mapped[str] = mapped_column(String(20), default="C")  # national | A | B | C
@@ -40,7 +38,7 @@ class CapitalPlan(TimestampMixin, Base):
     __tablename__ = "investment_capital_plans"
     __table_args__ = (Index("ix_investment_plans_year_source", "year", "source"),)
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("investment_projects.id", ondelete="CASCADE"))
     year: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(20))
@@ -53,7 +51,7 @@ class Disbursement(TimestampMixin, Base):
     __tablename__ = "investment_disbursements"
     __table_args__ = (Index("ix_investment_disb_year_source", "plan_year", "source"),)
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("investment_projects.id", ondelete="CASCADE"))
     plan_year: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(20))
@@ -65,7 +63,7 @@ class _OfProject:
     """A row of a project's record: its own id and the project's, deleted with the project (first columns,
     as the migrations made them)."""
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True, sort_order=-2)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, sort_order=-2)
     project_id: Mapped[int] = mapped_column(
         ForeignKey("investment_projects.id", ondelete="CASCADE"), index=True, sort_order=-1
     )
@@ -165,7 +163,7 @@ class Settlement(TimestampMixin, Base):
 
     __tablename__ = "investment_settlements"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     project_id: Mapped[int] = mapped_column(
         ForeignKey("investment_projects.id", ondelete="CASCADE"), unique=True
     )

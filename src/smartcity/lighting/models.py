@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smartcity.core.db import Base, JSONType, TimestampMixin, UTCDateTime, utcnow
-
-_BIGINT = BigInteger().with_variant(Integer, "sqlite")
+from smartcity.core.db import Base, IdType, JSONType, TimestampMixin, UTCDateTime, utcnow
 
 
 class Schedule(TimestampMixin, Base):
@@ -18,7 +16,7 @@ class Schedule(TimestampMixin, Base):
 
     __tablename__ = "lighting_schedules"
 
-    id: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     spec: Mapped[dict[str, Any]] = mapped_column(JSONType)
 
@@ -77,7 +75,7 @@ class NightException(Base):
     __tablename__ = "lighting_exceptions"
     __table_args__ = (UniqueConstraint("scope", "night", "kind"),)
 
-    id: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     group_id: Mapped[str | None] = mapped_column(String(64), index=True)
     scope: Mapped[str] = mapped_column(String(64))  # the group id, or "*" for the whole city
     night: Mapped[date] = mapped_column(Date, index=True)
@@ -95,7 +93,7 @@ class Ticket(TimestampMixin, Base):
 
     __tablename__ = "lighting_tickets"
 
-    id: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     asset_id: Mapped[str] = mapped_column(String(64), index=True)
     asset_kind: Mapped[str] = mapped_column(String(10))  # light, cabinet
     group_id: Mapped[str | None] = mapped_column(String(64), index=True)

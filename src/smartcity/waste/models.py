@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smartcity.core.db import Base, JSONType, TimestampMixin, UTCDateTime
-
-_BIGINT = BigInteger().with_variant(Integer, "sqlite")
+from smartcity.core.db import Base, IdType, JSONType, TimestampMixin, UTCDateTime
 
 
 class Depot(TimestampMixin, Base):
@@ -60,7 +58,7 @@ class Plan(Base):
 
     __tablename__ = "waste_plans"
 
-    id: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     day: Mapped[date] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(200))
@@ -74,7 +72,7 @@ class Route(Base):
 
     __tablename__ = "waste_routes"
 
-    id: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("waste_plans.id"), index=True)
     vehicle_id: Mapped[str] = mapped_column(String(40))
     stops: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
@@ -89,10 +87,10 @@ class Collection(Base):
 
     __tablename__ = "waste_collections"
 
-    id: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     container_id: Mapped[str] = mapped_column(String(64), index=True)
     vehicle_id: Mapped[str] = mapped_column(String(40))
-    route_id: Mapped[int | None] = mapped_column(_BIGINT)
+    route_id: Mapped[int | None] = mapped_column(IdType)
     emptied_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     fill_before: Mapped[float | None] = mapped_column(Float)
     weight_kg: Mapped[float | None] = mapped_column(Float)
@@ -104,7 +102,7 @@ class Alarm(Base):
 
     __tablename__ = "waste_alarms"
 
-    id: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     container_id: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(10))  # overflow, fire, tilt
     message: Mapped[str] = mapped_column(Text)
