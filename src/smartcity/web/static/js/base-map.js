@@ -6,9 +6,13 @@
   var BASE_URL = "/api/v1/gis/base-map.geojson";
   var kind = ["get", "kind"];
 
-  function attributionOf(container) {
+  function attributionLine(container) {
     var scope = container.closest("[data-map-scope]") || document;
-    var line = scope.querySelector(".map-attribution");
+    return scope.querySelector(".map-attribution");
+  }
+
+  function attributionOf(container) {
+    var line = attributionLine(container);
     return line ? line.textContent.trim() : "";
   }
 
@@ -52,6 +56,10 @@
     Object.keys(options || {}).forEach(function (key) { settings[key] = options[key]; });
     var map = new maplibregl.Map(settings);
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+    // The sources now stand on the map itself: the line under the legend (there for a page without a map)
+    // would say them twice.
+    var line = attributionLine(container);
+    if (line && !container.dataset.styleUrl) { line.hidden = true; }
     return map;
   }
 
