@@ -132,6 +132,8 @@ def test_console_intake_and_caller_lookup(client, city, login):
     assert "recorded=PA-" in recorded and "message=" not in recorded  # a code, not a sentence in the address
     said = client.get(recorded, headers=operator).text.split('id="console-message">')[1].split("</p>")[0]
     assert said.startswith("Đã ghi nhận phản ánh PA-") and "chuyển Ủy ban nhân dân phường" in said
+    unknown = client.get("/can-bo/phan-anh/tong-dai?recorded=PA-000000-000000", headers=operator)
+    assert unknown.status_code == 200 and 'id="console-message"' not in unknown.text
     lookup = client.get("/can-bo/phan-anh/tong-dai", params={"phone": "0903111222"}, headers=operator)
     earlier = lookup.text.split('id="earlier"')[1].split("</ul>")[0]
     codes = re.findall(r'<a href="/feedback/r/([^"]+)">', earlier)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import Any
@@ -61,10 +62,7 @@ def _category_names(request: Request) -> dict[str, str]:
 
 def _unit_name(request: Request, code: str | None, stored: str) -> str:
     """The handling unit's name in the page's language (the name stored on the report otherwise)."""
-    unit = accounts_service.get_org_unit(get_db(request), code) if code else None
-    if unit is not None and request_locale(request) == "en" and unit.name_en:
-        return str(unit.name_en)
-    return stored
+    return _unit_names(request).get(code or "", stored)
 
 
 # The sentences the platform itself writes into a report's history (submission, transfer, merge), read back
@@ -398,10 +396,11 @@ def console(request: Request, actor: PageUserDep, phone: str = "", recorded: str
     if not _is_operator(actor):
         return _forbidden(request, "Trang này dành cho điều hành viên 1022.")
     message = ""
-    if recorded:
-        report = service.get_report(get_db(request), actor=actor, code=recorded)
-        unit = _unit_name(request, report.unit_code, report.unit_name)
-        message = Phrase("Đã ghi nhận phản ánh {code} — chuyển {unit}.", code=report.code, unit=unit)
+    with contextlib.suppress(AppError):  # a code that names no report says nothing
+        report = service.get_report(get_db(request), actor=actor, code=recorded) if recorded else None
+        if report is not None:
+            unit = _unit_name(request, report.unit_code, report.unit_name)
+            message = Phrase("Đã ghi nhận phản ánh {code} — chuyển {unit}.", code=report.code, unit=unit)
     return _console_page(request, actor, phone=phone, message=message)
 
 
