@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -26,7 +24,7 @@ from smartcity.feedback.api import run_action
 from smartcity.feedback.config import FeedbackSettings, get_feedback_settings
 from smartcity.feedback.schemas import ActionInput, ReportCreate
 from smartcity.web.deps import ActorDep, PageUserDep, get_db, get_settings, login_redirect, scoped_link
-from smartcity.web.forms import refusal_messages, refusal_sentence
+from smartcity.web.forms import notice, redirect_with_notice, refusal_messages, refusal_sentence
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
@@ -390,18 +388,12 @@ def _works_on_reports(actor: Actor) -> bool:
 
 
 @router.get("/can-bo/phan-anh/tong-dai", response_class=HTMLResponse)
-def console(request: Request, actor: PageUserDep, phone: str = "", recorded: str = "") -> Response:
+def console(request: Request, actor: PageUserDep, phone: str = "") -> Response:
     """Hotline 1022 console: fast intake, the caller's earlier reports, urgent reports of the day; after a
-    call is recorded (`recorded`: its code), which unit it went to."""
+    call is recorded, where it went (a notice the platform signed)."""
     if not _is_operator(actor):
         return _forbidden(request, "Trang này dành cho điều hành viên 1022.")
-    message = ""
-    with contextlib.suppress(AppError):  # a code that names no report says nothing
-        report = service.get_report(get_db(request), actor=actor, code=recorded) if recorded else None
-        if report is not None:
-            unit = _unit_name(request, report.unit_code, report.unit_name)
-            message = Phrase("Đã ghi nhận phản ánh {code} — chuyển {unit}.", code=report.code, unit=unit)
-    return _console_page(request, actor, phone=phone, message=message)
+    return _console_page(request, actor, phone=phone, message=notice(request, "message"))
 
 
 def _console_page(
@@ -471,8 +463,9 @@ async def console_submit(request: Request, actor: ActorDep) -> Response:
             values=values,
             status_code=status,
         )
-    recorded = quote(result.report.code)
-    return RedirectResponse(f"/can-bo/phan-anh/tong-dai?recorded={recorded}", status_code=303)
+    unit = _unit_name(request, result.report.unit_code, result.report.unit_name)
+    recorded = Phrase("Đã ghi nhận phản ánh {code} — chuyển {unit}.", code=result.report.code, unit=unit)
+    return redirect_with_notice(request, "/can-bo/phan-anh/tong-dai", message=recorded)
 
 
 @router.get("/can-bo/phan-anh", response_class=HTMLResponse)

@@ -29,7 +29,7 @@ REFUSAL_SENTENCES = {
     429: "Bạn thao tác quá nhanh, vui lòng thử lại sau.",
 }
 OTHERWISE = "Không thực hiện được thao tác; vui lòng thử lại sau."
-NOTICES = ("error", "errors", "loi")  # query parameters that carry a message for the page
+NOTICES = ("error", "errors", "loi", "message")  # query parameters that carry a message for the page
 NOTICE_SALT = "page-notice"
 NOTICE_MAX_AGE = 600  # seconds: a notice is read by the page the form redirects to, at once
 
