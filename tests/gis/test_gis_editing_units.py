@@ -56,3 +56,15 @@ def test_editors_are_scoped_to_their_units():
     assert service.is_editor(Actor(kind="user", name="p", roles=frozenset({("head", "UBND-25747-HCM")})))
     assert service.is_editor(Actor(kind="user", name="c", roles=frozenset({("specialist", None)})))
     assert not service.is_editor(WARD_CLERK)  # a clerk numbers houses; editing layers is a specialist's
+
+
+def test_the_editor_names_layers_in_the_pages_language(demo, client):
+    client.app.dependency_overrides[current_actor] = lambda: URBAN_SPECIALIST
+    try:
+        vietnamese = client.get("/can-bo/ban-do-chinh-sua", headers={"Accept": "text/html"}).text
+        english = client.get("/can-bo/ban-do-chinh-sua?lang=en", headers={"Accept": "text/html"}).text
+    finally:
+        client.app.dependency_overrides.clear()
+    choices = english.split('id="layer-select"')[1].split("</select>")[0]
+    assert ">Land parcels<" in choices and "Thửa đất" not in choices
+    assert ">Thửa đất<" in vietnamese.split('id="layer-select"')[1].split("</select>")[0]
