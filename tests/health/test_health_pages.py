@@ -230,3 +230,12 @@ def test_english_pages_name_vaccines_and_diseases_in_english_and_write_numbers_t
     assert "0,0%" in immunisation and "Hepatitis B" not in immunisation
     board = client.get("/can-bo/y-te/cach-ly", headers=_html(worker)).text
     assert "Tay chân miệng" in board and "Hand, foot" not in board
+
+
+def test_a_health_station_is_named_in_both_languages(city):
+    from smartcity.accounts import service as accounts_service
+
+    station = accounts_service.get_org_unit(city, "TYT-25747")
+    assert station is not None
+    assert station.name == "Trạm Y tế phường Thủ Dầu Một"
+    assert station.name_en == "Health station of Thủ Dầu Một Ward"

@@ -240,7 +240,7 @@ def ensure_health_stations(db: Database, *, actor: Actor, on: date) -> int:
         {
             "code": station_code(code),
             "name": f"Trạm Y tế {name.replace('Phường', 'phường')}",
-            "name_en": f"Health station of {name}",
+            "name_en": f"Health station of {city_service.name_in_english(name)}",
             "kind": "health_station",
             "admin_unit_code": code,
             "valid_from": city_service.reorganisation_date().isoformat()
