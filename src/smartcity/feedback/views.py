@@ -77,8 +77,7 @@ def _comments_in_words(request: Request, steps: list[Any]) -> list[Phrase]:
     unit named in the page's language, anything else as a fixed sentence (translated only if it is one)."""
     english_names: dict[str, str] = {}
     if request_locale(request) == "en":
-        units = accounts_service.list_org_units(get_db(request))
-        english_names = {u.name: u.name_en for u in units if u.name_en}
+        english_names = {u.name: u.name_en for u in _org_units(request) if u.name_en}
     said = []
     for step in steps:
         comment = step.public_comment or ""
@@ -92,11 +91,18 @@ def _comments_in_words(request: Request, steps: list[Any]) -> list[Phrase]:
     return said
 
 
+def _org_units(request: Request) -> list[Any]:
+    """Every org unit, read once per request (a page names units in several places)."""
+    units: list[Any] | None = getattr(request.state, "org_units", None)
+    if units is None:
+        units = request.state.org_units = accounts_service.list_org_units(get_db(request))
+    return units
+
+
 def _unit_names(request: Request) -> dict[str, str]:
     """Every org unit's name in the page's language, by code (a list names many reports' units)."""
     english = request_locale(request) == "en"
-    units = accounts_service.list_org_units(get_db(request))
-    return {u.code: (u.name_en if english and u.name_en else u.name) for u in units}
+    return {u.code: (u.name_en if english and u.name_en else u.name) for u in _org_units(request)}
 
 
 @router.get("/feedback/static/{name}")

@@ -82,7 +82,7 @@ def mistake_in_words(
 
 def _plain(value: Any, locale: str) -> str:
     """A bound in a sentence: 2.5 as "2,5" (Vietnamese) or "2.5" (English), a whole number as itself."""
-    if isinstance(value, float | Decimal) and not isinstance(value, bool):
+    if isinstance(value, float | Decimal):
         return numbers.number(value, locale=locale, max_digits=6)
     return str(value)
 

@@ -236,17 +236,24 @@ def transfer_asset(
         )
         new = _insert(s, target.id, moved, actor, kind="transfer_in", other=school.id, reason=data.reason)
         action = "education.asset.transferred"
-        _units_out(uow, action, school, asset, value, "transfer", to=target.code, quantity=data.quantity)
+        _units_out(uow, action, school, asset, value, data.quantity, "transfer", to=target.code)
         return {"to_code": new.code, "remaining": asset.quantity}
 
 
 def _units_out(
-    uow: UnitOfWork, action: str, school: School, asset: Asset, value: int, reason: str, /, **after: Any
+    uow: UnitOfWork,
+    action: str,
+    school: School,
+    asset: Asset,
+    value: int,
+    quantity: int,
+    reason: str,
+    /,
+    **after: Any,
 ) -> None:
-    """Units (`after["quantity"]`) leave the school's register, transferred or written off: audited, and told
-    to the others."""
-    uow.audit(action, "asset", f"{school.code}/{asset.code}", after=after)
-    quantity = after["quantity"]
+    """`quantity` units leave the school's register, transferred or written off: audited (with `after`), and
+    told to the others."""
+    uow.audit(action, "asset", f"{school.code}/{asset.code}", after={"quantity": quantity, **after})
     event = AssetWrittenOff(
         school_code=school.code, asset_code=asset.code, quantity=quantity, value_vnd=value, reason=reason
     )
@@ -273,7 +280,7 @@ def write_off(
             reference=data.reference,
         )
         action = "education.asset.written_off"
-        _units_out(uow, action, school, asset, value, data.reason, quantity=data.quantity, reason=data.reason)
+        _units_out(uow, action, school, asset, value, data.quantity, data.reason, reason=data.reason)
         return {"remaining": asset.quantity, "status": asset.status}
 
 
