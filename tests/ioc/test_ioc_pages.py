@@ -84,6 +84,7 @@ def test_staff_pages_of_the_centre_in_both_languages(app, pki, settings):
 
     indicator = staff.get("/can-bo/dieu-hanh/chi-so/dossiers.on_time_share")
     assert indicator.status_code == 200 and "Phường Thủ Dầu Một" in indicator.text
+    assert "Trước 01/7/2025, số liệu của các phường cũ" in indicator.text  # the day asked of city's service
     assert staff.get("/can-bo/dieu-hanh/linh-vuc/feedback").status_code == 200
     # indicators in Vietnamese: a domain by its name, no English in references and formulas, units in words
     assert "Dữ liệu mở" in centre.text and ">opendata<" not in centre.text
@@ -106,6 +107,9 @@ def test_staff_pages_of_the_centre_in_both_languages(app, pki, settings):
         assert not [words for words in english if words in shown], code
     assert number(0, "h") == "0 giờ" and number(12.5, "per 1000") == "12,5 trên 1.000"  # a unit in words
     assert staff.get("/can-bo/dieu-hanh/linh-vuc/nothing").status_code == 404
+    english_page = staff.get("/can-bo/dieu-hanh/chi-so/dossiers.on_time_share?lang=en").text
+    assert "Before 1 July 2025, the figures of the former wards" in english_page
+    staff.get("/ioc?lang=vi")
     reports = staff.get("/can-bo/dieu-hanh/bao-cao")
     day = (clock.today(settings)).strftime("%d/%m/%Y")
     assert reports.status_code == 200 and day not in reports.text  # yesterday and before only

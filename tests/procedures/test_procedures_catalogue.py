@@ -13,7 +13,7 @@ from smartcity.core.errors import ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.text import fold
 from smartcity.procedures import service
-from smartcity.procedures.catalogue import distribute_levels
+from smartcity.procedures.catalogue import distribute_levels, ward_options
 
 SYSTEM = Actor.system("test")
 FULL = {"TDM-QLDT-001", "TDM-QLDT-002", "TDM-HT-001", "TDM-HT-002", "TDM-HT-003", "TDM-HKD-001"}
@@ -36,6 +36,15 @@ def test_distribute_levels_meets_quotas_exactly():
     assert sorted(levels) == [1, 1, 3, 3, 3, 4, 4, 4, 4, 4]
     with pytest.raises(ValueError):
         distribute_levels(3, {4: 1})
+
+
+def test_a_form_offers_the_wards_before_the_reorganisation_each_with_its_successor():
+    options = {o["const"]: o["title"] for o in ward_options()}
+    assert len(options) == 14  # the city pack's wards on 30/06/2025
+    assert options["25747"] == "Phường Phú Cường (từ 01/07/2025: Phường Thủ Dầu Một)"
+    assert options["25771"] == "Phường Tương Bình Hiệp (từ 01/07/2025: Phường Chánh Hiệp)"
+    assert options["25741"] == "Phường Hiệp Thành"  # merged away: no ward of today has its code
+    assert sum("(từ " in title for title in options.values()) == 5
 
 
 def test_city_catalogue_matches_the_city_figures(loaded):

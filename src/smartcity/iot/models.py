@@ -19,8 +19,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from smartcity.core.db import Base, IdType, JSONType, TimestampMixin, UTCDateTime, utcnow
 
-_BIGINT = IdType
-
 
 class Device(TimestampMixin, Base):
     """A device in the registry, with its place, status and MQTT credentials (hashed)."""
@@ -55,7 +53,7 @@ class RegistryStamp(Base):
     __tablename__ = "iot_registry_stamp"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    version: Mapped[int] = mapped_column(_BIGINT, default=0)
+    version: Mapped[int] = mapped_column(IdType, default=0)
 
 
 class Telemetry(Base):
@@ -87,7 +85,7 @@ class Rollup(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     interval: Mapped[str] = mapped_column(String(8), primary_key=True)
     start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
-    count: Mapped[int] = mapped_column(_BIGINT)
+    count: Mapped[int] = mapped_column(IdType)
     min: Mapped[float | None] = mapped_column(Float)
     max: Mapped[float | None] = mapped_column(Float)
     sum: Mapped[float | None] = mapped_column(Float)
@@ -114,7 +112,7 @@ class Rejection(Base):
 
     device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     reason: Mapped[str] = mapped_column(String(40), primary_key=True)
-    count: Mapped[int] = mapped_column(_BIGINT, default=0)
+    count: Mapped[int] = mapped_column(IdType, default=0)
     last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_detail: Mapped[str | None] = mapped_column(Text)
 
@@ -145,7 +143,7 @@ class Rule(TimestampMixin, Base):
 
     __tablename__ = "iot_rules"
 
-    id: Mapped[int] = mapped_column(_BIGINT, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
     device_type: Mapped[str | None] = mapped_column(String(40), index=True)
@@ -164,7 +162,7 @@ class Alarm(Base):
     __tablename__ = "iot_alarms"
     __table_args__ = (UniqueConstraint("open_key"),)
 
-    id: Mapped[int] = mapped_column(_BIGINT, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     rule_id: Mapped[int] = mapped_column(ForeignKey("iot_rules.id"), index=True)
     rule_version: Mapped[int] = mapped_column(Integer)
     device_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -206,7 +204,7 @@ class NgsiDelivery(Base):
     __tablename__ = "iot_ngsi_deliveries"
     __table_args__ = (Index("ix_iot_ngsi_deliveries_due", "status", "next_attempt_at"),)
 
-    id: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     subscription_id: Mapped[str] = mapped_column(
         String(200), ForeignKey("iot_ngsi_subscriptions.id", ondelete="CASCADE"), index=True
     )

@@ -7,53 +7,35 @@ and the totals per online level stay those the city publishes.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from smartcity.city import service as city
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PLACEHOLDER_NOTE = "Catalogue placeholder: shorter definition; check against the published procedure."
 MISSING_PARTS = ("thành phần hồ sơ", "phí, lệ phí", "căn cứ pháp lý", "biểu mẫu (tờ khai điện tử)")
 SCOPE_BY_LEVEL = {4: "toan_trinh", 3: "mot_phan"}
-WARDS_BEFORE_2025 = {
-    "25741": "Hiệp Thành",
-    "25744": "Phú Lợi",
-    "25747": "Phú Cường",
-    "25750": "Phú Hòa",
-    "25753": "Phú Thọ",
-    "25756": "Chánh Nghĩa",
-    "25759": "Định Hoà",
-    "25760": "Hoà Phú",
-    "25762": "Phú Mỹ",
-    "25763": "Phú Tân",
-    "25765": "Tân An",
-    "25768": "Hiệp An",
-    "25771": "Tương Bình Hiệp",
-    "25774": "Chánh Mỹ",
-}
-WARDS_FROM_2025 = {
-    "25747": "Thủ Dầu Một",
-    "25750": "Phú Lợi",
-    "25771": "Chánh Hiệp",
-    "25760": "Bình Dương",
-    "25768": "Phú An",
-}
 
 
-def ward_options() -> list[dict[str, str]]:
-    """JSON Schema `oneOf` entries for a ward code: the former wards, with the ward the code lives on in."""
+def ward_options(pack: str = "thu-dau-mot") -> list[dict[str, str]]:
+    """JSON Schema `oneOf` entries for a ward code: the wards before the reorganisation, each with the ward
+    its code names since (city's service owns both lists and the date)."""
+    changed_on = city.reorganisation_date(pack)
     options = []
-    for code, name in WARDS_BEFORE_2025.items():
-        title = f"Phường {name}"
-        if code in WARDS_FROM_2025:
-            title += f" (từ 01/07/2025: Phường {WARDS_FROM_2025[code]})"
+    for code in city.ward_codes_on(changed_on - timedelta(days=1), pack):
+        title = city.unit_name_on(code, changed_on - timedelta(days=1), pack) or code
+        if successor := city.unit_name_on(code, changed_on, pack):
+            title += f" (từ {changed_on:%d/%m/%Y}: {successor})"
         options.append({"const": code, "title": title})
     return options
 
 
-def _with_wards(schema: dict[str, Any]) -> dict[str, Any]:
+def _with_wards(schema: dict[str, Any], wards: list[dict[str, str]]) -> dict[str, Any]:
     properties = schema.get("properties", {})
     if "ward_code" in properties and "oneOf" not in properties["ward_code"]:
-        properties["ward_code"] = {**properties["ward_code"], "oneOf": ward_options()}
+        properties["ward_code"] = {**properties["ward_code"], "oneOf": wards}
     return schema
 
 
@@ -70,7 +52,9 @@ def distribute_levels(count: int, quotas: dict[int, int]) -> list[int]:
     return levels
 
 
-def _placeholder(group: dict[str, Any], name: str, number: int, level: int) -> dict[str, Any]:
+def _placeholder(
+    group: dict[str, Any], name: str, number: int, level: int, wards: list[dict[str, str]]
+) -> dict[str, Any]:
     return {
         "code": f"TDM-{group['field_code']}-{number:03d}",
         "name": name,
@@ -111,7 +95,8 @@ def _placeholder(group: dict[str, Any], name: str, number: int, level: int) -> d
                     },
                     "ward_code": {"type": "string", "title": "Phường"},
                 },
-            }
+            },
+            wards,
         ),
         "result_schema": {
             "type": "object",
@@ -149,8 +134,9 @@ def read_full_definitions(pack: str = "thu-dau-mot") -> list[dict[str, Any]]:
 def build_catalogue(pack: str = "thu-dau-mot") -> list[dict[str, Any]]:
     """Every procedure of the pack as plain dicts, full definitions first, with the declared level counts."""
     full = [dict(p, is_placeholder=False) for p in read_full_definitions(pack)]
+    wards = ward_options(pack)
     for record in full:
-        record["form_schema"] = _with_wards(record["form_schema"])
+        record["form_schema"] = _with_wards(record["form_schema"], wards)
     catalogue = _read(pack, "catalogue.json")
     quotas = {int(k): v for k, v in catalogue["levels"].items()}
     for record in full:
@@ -175,7 +161,7 @@ def build_catalogue(pack: str = "thu-dau-mot") -> list[dict[str, Any]]:
     levels = distribute_levels(len(numbered), quotas)
     records = list(full)
     for (group, name, number), level in zip(numbered, levels, strict=True):
-        records.append(_placeholder(group, name, number, level))
+        records.append(_placeholder(group, name, number, level, wards))
     if len(records) != catalogue["total"]:
         raise ValueError(f"the catalogue has {len(records)} procedures, not {catalogue['total']}")
     return records

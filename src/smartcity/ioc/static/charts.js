@@ -12,7 +12,8 @@
 (function () {
   "use strict";
   var node = document.getElementById("chart-words");
-  var W = node ? JSON.parse(node.textContent) : { lang: "vi", zone: "Asia/Ho_Chi_Minh", units: {} };
+  // The page always writes chart-words (the zone from the city's settings); without it, the browser's zone.
+  var W = node ? JSON.parse(node.textContent) : { lang: "vi", units: {} };
   var en = W.lang === "en";
   var BLUE = "#1f6feb", GREEN = "#2da44e";
   var numbers = new Intl.NumberFormat(en ? "en-US" : "vi-VN", { maximumFractionDigits: 1 });

@@ -9,7 +9,7 @@
   if (root.dataset.wall === "true") { document.body.classList.add("ioc-wall"); }
 
   function json(url) { return fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }); }
-  var zone = root.dataset.zone || "Asia/Ho_Chi_Minh";
+  var zone = root.dataset.zone;  // the city's zone, from its settings (centre.html)
   function timeText(d) {
     return d.toLocaleString("vi-VN", { timeZone: zone, hour: "2-digit", minute: "2-digit", second: "2-digit", day: "2-digit", month: "2-digit", year: "numeric" });
   }
