@@ -52,6 +52,17 @@ def test_boundary_is_a_feature(city_client):
     assert 118 < feature["properties"]["area_km2"] < 121
 
 
+def test_maps_open_on_the_middle_of_the_city_pack_boundary(city_client):
+    from shapely.geometry import Point, shape
+
+    from smartcity.city.service import map_centre
+
+    lon, lat = map_centre()
+    boundary = shape(city_client.get("/api/v1/city/boundary").json()["geometry"])
+    assert boundary.contains(Point(lon, lat))
+    assert f'<meta name="map-centre" content="{lon},{lat}">' in city_client.get("/ban-do").text
+
+
 def test_unit_detail_and_unknown_code(city_client):
     response = city_client.get("/api/v1/city/units/25741", params={"on": "2024-05-01"})
     assert response.status_code == 200

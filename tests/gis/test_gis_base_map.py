@@ -268,6 +268,10 @@ def test_in_chromium_the_public_maps_draw_the_base_map_and_ask_no_other_host(dem
             assert {"city", "district"} <= set(base_features), path
             if path == "/ban-do-quy-hoach":
                 assert "street" in base_features, "the streets layer is on the base map"
+                centre = page.evaluate("() => window.planningMap.getCenter().toArray()")
+                meta = page.get_attribute('meta[name="map-centre"]', "content")
+                city = [float(c) for c in meta.split(",")]
+                assert centre == pytest.approx(city, abs=1e-6), "the map opens on the city"
             attribution = page.inner_text(f"{selector} .maplibregl-ctrl-attrib")
             assert "gis.chinhphu.vn" in attribution, "the base map's sources are on the map"
             zoom_in = page.get_attribute(f"{selector} .maplibregl-ctrl-zoom-in", "title")

@@ -77,6 +77,14 @@ def reorganisation_date(pack: str | None = None) -> date:
 
 
 @lru_cache(maxsize=4)
+def map_centre(pack: str | None = None) -> tuple[float, float]:
+    """Where the city's maps open: the middle of its boundary's box (longitude, latitude), from the pack."""
+    boundary = read_pack(pack or get_settings().city).boundary
+    west, south, east, north = geo.bounding_box(geo.from_geojson(boundary))
+    return (round((west + east) / 2, 4), round((south + north) / 2, 4))
+
+
+@lru_cache(maxsize=4)
 def _pack_units(pack: str) -> tuple[Any, ...]:
     return read_pack(pack).units
 

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from smartcity.city.service import name_in_english, reorganisation_date, units_on
+from smartcity.city.service import map_centre, name_in_english, reorganisation_date, units_on
 from smartcity.core import clock
 from smartcity.web.deps import DbDep, SettingsDep
 from smartcity.web.templating import ENVIRONMENT, render
@@ -26,6 +26,7 @@ def place(context: Context, name: str | None) -> str:
 
 
 ENVIRONMENT.filters["place"] = place
+ENVIRONMENT.globals["map_centre"] = lambda: ",".join(str(c) for c in map_centre())
 
 
 @router.get("/ban-do", response_class=HTMLResponse)

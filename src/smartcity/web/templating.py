@@ -35,6 +35,7 @@ def _build_environment() -> Environment:
     env.filters["percent"] = percent
     env.filters["actor_name"] = str  # accounts.views puts the names of people in its place
     env.filters["place"] = lambda name: name or ""  # city.views: a unit's name in the page's language
+    env.globals["map_centre"] = lambda: ""  # city.views: "longitude,latitude" where the city's maps open
     return env
 
 

@@ -5,7 +5,7 @@
   var t = strings ? JSON.parse(strings.textContent) : {};
 
   function makeMap(container) {
-    return window.SmartCityMap.create(container, { center: [106.66, 11.01], zoom: 10.6 });  // base-map.js
+    return window.SmartCityMap.create(container, { zoom: 10.6 });  // base-map.js
   }
 
   function addBoundary(map) {

@@ -8,7 +8,7 @@
   if (!container || typeof maplibregl === "undefined") { return; }
   var slug = container.dataset.layer;
   var feature = container.dataset.feature ? JSON.parse(container.dataset.feature) : null;
-  var map = window.SmartCityMap.create(container, { center: [106.665, 11.02], zoom: 14 });
+  var map = window.SmartCityMap.create(container, { zoom: 14 });
   window.editorMap = map;
   window.SmartCityMap.markDrawn(map, container, ["fill", "line", "point"]);
 

@@ -12,7 +12,7 @@
   codes.forEach(function (code, i) { colours.push(code, palette[i]); });
   colours.push("#dddddd");  // the legend on the page is drawn from the same table
   var empty = { type: "FeatureCollection", features: [] };
-  var map = window.SmartCityMap.create(container, { center: [106.665, 11.02], zoom: 14 });
+  var map = window.SmartCityMap.create(container, { zoom: 14 });
   window.planningMap = map;
   window.SmartCityMap.markDrawn(map, container, ["zones", "permits"]);
 

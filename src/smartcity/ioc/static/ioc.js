@@ -40,7 +40,7 @@
   // ---- map
   var container = document.getElementById("ioc-map");
   if (typeof maplibregl === "undefined") { sparklines(); return; }
-  var map = window.SmartCityMap.create(container, { center: [106.66, 11.0], zoom: 11.2 });  // base-map.js
+  var map = window.SmartCityMap.create(container, { zoom: 11.2 });  // base-map.js
   window.iocMap = map;
   window.SmartCityMap.markDrawn(map, container, ["devices", "incidents"]);
   var hours = 0, incidentsAll = null, reportsAll = null;

@@ -50,8 +50,17 @@
     "NavigationControl.ZoomOut": "Thu nhỏ"
   };
 
+  // Where the city's maps open (the page's <meta name="map-centre">, from the city pack); a page fits its
+  // own data once loaded.
+  function cityCentre() {
+    var meta = document.querySelector('meta[name="map-centre"]');
+    var parts = meta ? meta.content.split(",").map(Number) : [];
+    return parts.length === 2 && parts.every(isFinite) ? parts : [0, 0];
+  }
+
   function create(container, options) {
-    var settings = { container: container, style: style(container), attributionControl: { compact: false } };
+    var settings = { container: container, style: style(container), attributionControl: { compact: false },
+      center: cityCentre() };
     if ((document.documentElement.lang || "vi").slice(0, 2) === "vi") { settings.locale = VIETNAMESE_CONTROLS; }
     Object.keys(options || {}).forEach(function (key) { settings[key] = options[key]; });
     var map = new maplibregl.Map(settings);

@@ -7,7 +7,7 @@
   var on = container.dataset.on;
   var palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
                  "#ff9da7", "#9c755f", "#bab0ac", "#86bcb6", "#d37295", "#a0cbe8", "#8cd17d"];
-  var map = window.SmartCityMap.create(container, { center: [106.66, 11.01], zoom: 10.6 });  // base-map.js
+  var map = window.SmartCityMap.create(container, { zoom: 10.6 });  // base-map.js
   window.cityMap = map;
   window.SmartCityMap.markDrawn(map, container, ["ward-fill"]);
 

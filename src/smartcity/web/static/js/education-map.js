@@ -5,7 +5,7 @@
   if (!el || typeof maplibregl === "undefined") { return; }
   var data = JSON.parse(document.getElementById("schools-data").textContent);
   var words = JSON.parse(document.getElementById("edu-map-words").textContent);
-  var map = window.SmartCityMap.create(el, { center: [106.665, 11.0], zoom: 11.3 });
+  var map = window.SmartCityMap.create(el, { zoom: 11.3 });
   window.SmartCityMap.markDrawn(map, el, ["schools"]);
   map.on("load", function () {
     fetch("/api/v1/city/wards.geojson").then(function (r) { return r.ok ? r.json() : null; }).then(function (wards) {

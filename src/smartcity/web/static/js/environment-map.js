@@ -5,7 +5,7 @@
   var box = document.getElementById("env-map");
   if (!box || typeof maplibregl === "undefined") { return; }
   var data = JSON.parse(document.getElementById("env-points").textContent);
-  var map = window.SmartCityMap.create(box, { center: [106.66, 10.98], zoom: 12 });
+  var map = window.SmartCityMap.create(box, { zoom: 12 });
   window.SmartCityMap.markDrawn(map, box, ["stations"]);
   map.on("load", function () {
     map.addSource("stations", { type: "geojson", data: data });

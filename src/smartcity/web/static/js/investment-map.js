@@ -8,7 +8,7 @@
   var colour = ["match", ["get", "phase"]];
   Object.keys(phases).forEach(function (phase) { colour.push(phase, phases[phase]); });
   colour.push(phases.completed || "#868e96");  // a phase the view does not name
-  var map = window.SmartCityMap.create(el, { center: [106.665, 11.02], zoom: 12 });
+  var map = window.SmartCityMap.create(el, { zoom: 12 });
   window.SmartCityMap.markDrawn(map, el, ["works-fill", "works-line", "works-photos"]);
   map.on("load", function () {
     fetch(el.dataset.source).then(function (r) { return r.json(); }).then(function (data) {

@@ -9,7 +9,7 @@
   var byType = ["match", ["get", "type"]];
   Object.keys(colours).forEach(function (type) { byType.push(type, colours[type]); });
   byType.push(box.dataset.otherColour || "#546e7a");
-  var map = window.SmartCityMap.create(box, { center: [106.66, 10.98], zoom: 12 });
+  var map = window.SmartCityMap.create(box, { zoom: 12 });
   window.iotMap = map;
   window.SmartCityMap.markDrawn(map, box, ["devices"]);
   var points = fetch(box.dataset.src, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })

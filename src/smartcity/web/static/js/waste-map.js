@@ -5,7 +5,7 @@
   var box = document.getElementById("waste-map");
   if (!box || typeof maplibregl === "undefined") { return; }
   var data = JSON.parse(document.getElementById("waste-features").textContent);
-  var map = window.SmartCityMap.create(box, { center: [106.66, 10.98], zoom: 13 });
+  var map = window.SmartCityMap.create(box, { zoom: 13 });
   window.SmartCityMap.markDrawn(map, box, ["containers", "depots", "routes"]);
   map.on("load", function () {
     map.addSource("waste", { type: "geojson", data: data });
