@@ -31,7 +31,7 @@ BASE_LEGEND = (
 # page -> (static script that draws its layers, {layer id: its Vietnamese legend label or labels})
 MAP_PAGES: dict[str, tuple[str, dict[str, str | tuple[str, ...]]]] = {
     "/ban-do": (
-        "web/static/js/city-map.js",
+        "city/static/city-map.js",
         {"ward-fill": "Phường (mỗi phường một màu, ranh giới gần đúng)"},
     ),
     "/ban-do-quy-hoach": (
@@ -45,7 +45,7 @@ MAP_PAGES: dict[str, tuple[str, dict[str, str | tuple[str, ...]]]] = {
         },
     ),
     "/feedback": ("feedback/static/feedback.js", {"reports": "Phản ánh đang xử lý"}),
-    "/can-bo/thiet-bi": ("web/static/js/iot-devices.js", {"devices": "Thiết bị đang cảnh báo"}),
+    "/can-bo/thiet-bi": ("iot/static/iot-devices.js", {"devices": "Thiết bị đang cảnh báo"}),
     "/ioc": (
         "ioc/static/ioc.js",
         {
@@ -62,12 +62,12 @@ MAP_PAGES: dict[str, tuple[str, dict[str, str | tuple[str, ...]]]] = {
         {"line": "Đường phố — đường, ranh giới", "point": "Đường phố — điểm"},
     ),
     "/can-bo/chieu-sang": (
-        "web/static/js/lighting-map.js",
+        "lighting/static/lighting-map.js",
         {"lights": ("Đèn đang sáng", "Đèn đang tắt", "Đèn hỏng, chờ sửa")},
     ),
-    "/can-bo/camera": ("web/static/js/camera-map.js", {"cameras": ("Camera giao thông", "Camera an ninh")}),
+    "/can-bo/camera": ("cameras/static/camera-map.js", {"cameras": ("Camera giao thông", "Camera an ninh")}),
     "/can-bo/thu-gom": (
-        "web/static/js/waste-map.js",
+        "waste/static/waste-map.js",
         {
             "containers": (
                 "Thùng đầy dưới 60%",
@@ -79,7 +79,7 @@ MAP_PAGES: dict[str, tuple[str, dict[str, str | tuple[str, ...]]]] = {
         },
     ),
     "/moi-truong": (
-        "web/static/js/environment-map.js",
+        "environment/static/environment-map.js",
         {
             "stations": (
                 "Trạm không khí, VN_AQI 0–50: Tốt",
@@ -92,7 +92,7 @@ MAP_PAGES: dict[str, tuple[str, dict[str, str | tuple[str, ...]]]] = {
         },
     ),
     "/cong-trinh": (
-        "web/static/js/investment-map.js",
+        "investment/static/investment-map.js",
         {
             "works-fill": (
                 "Công trình chuẩn bị đầu tư",
@@ -108,7 +108,7 @@ MAP_PAGES: dict[str, tuple[str, dict[str, str | tuple[str, ...]]]] = {
 # pages whose demo data other test packages load: their own page tests check them with check_map_page
 OTHER_MAP_PAGES: dict[str, tuple[str, dict[str, str | tuple[str, ...]]]] = {
     "/can-bo/giao-duc": (
-        "web/static/js/education-map.js",
+        "education/static/education-map.js",
         {
             "schools": (
                 "Trường thu đạt từ 95%",

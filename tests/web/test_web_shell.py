@@ -47,3 +47,21 @@ def test_the_footer_offers_a_citizens_own_pages_to_citizens_not_to_staff():
     staff = footer(officer)
     assert ">Cá nhân<" not in staff and 'href="/ho-so"' not in staff and 'href="/suc-khoe"' not in staff
     assert 'href="/thu-tuc"' in staff  # the public services stay
+
+
+def test_each_domains_scripts_and_styles_are_served_from_its_own_static_folder(client):
+    from smartcity.web.app import domain_static_folders
+
+    folders = dict(domain_static_folders())
+    assert {"feedback", "gis", "ioc", "portal", "lighting", "iot", "city"} <= set(folders)
+    for domain, folder in folders.items():
+        for path in folder.iterdir():
+            served = client.get(f"/{domain}/static/{path.name}")
+            assert served.status_code == 200, path
+            kind = "text/javascript" if path.suffix == ".js" else "text/css"
+            assert served.headers["content-type"].startswith(kind) and served.content == path.read_bytes()
+    assert client.get("/ioc/static/nothing.js").status_code == 404
+    assert client.get("/ioc/static/%2e%2e/views.py").status_code == 404  # nothing outside the folder
+    # a script that lived among web's before moves permanently to its domain
+    moved = client.get("/static/js/lighting-map.js", follow_redirects=False)
+    assert moved.status_code == 308 and moved.headers["location"] == "/lighting/static/lighting-map.js"

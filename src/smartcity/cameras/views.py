@@ -15,6 +15,7 @@ from smartcity.web.deps import DbDep, SettingsDep, require_role_in, scoped_link
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+MOVED = {"/static/js/camera-map.js": "/cameras/static/camera-map.js"}
 STAFF_LINKS = (
     scoped_link("Camera giao thông và an ninh", "/can-bo/camera", ("operator",), service.OPERATOR_UNITS),
 )

@@ -15,6 +15,7 @@ from smartcity.web.deps import DbDep, SettingsDep
 from smartcity.web.templating import ENVIRONMENT, render
 
 router = APIRouter(include_in_schema=False)
+MOVED = {"/static/js/city-map.js": "/city/static/city-map.js"}
 
 
 @pass_context

@@ -30,6 +30,7 @@ from smartcity.web.forms import notice, refusal_messages
 from smartcity.web.templating import request_locale
 
 router = APIRouter()
+MOVED = {"/static/js/education-map.js": "/education/static/education-map.js"}
 PUBLIC_LINKS = ({"label": "Con tôi ở trường", "href": "/con-toi", "place": "personal"},)
 STAFF_LINKS = (
     {

@@ -16,6 +16,7 @@ from smartcity.web.deps import DbDep, SettingsDep, UserDep, require_role_in, sco
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
+MOVED = {"/static/js/environment-map.js": "/environment/static/environment-map.js"}
 PUBLIC_LINKS = ({"label": "Chất lượng không khí", "href": "/moi-truong", "place": "city"},)
 STAFF_LINKS = (
     scoped_link("Ngập nước đường phố", "/can-bo/moi-truong/ngap", ("operator",), service.OPERATOR_UNITS),

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -41,7 +40,6 @@ STAFF_LINKS = (
     ),
     scoped_link("Hàng đợi xử lý phản ánh", "/can-bo/phan-anh", service.STAFF_ROLES, service.STAFF_UNITS),
 )
-STATIC = Path(__file__).resolve().parent / "static"
 PAGE_SIZE = 50
 
 
@@ -103,16 +101,6 @@ def _unit_names(request: Request) -> dict[str, str]:
     """Every org unit's name in the page's language, by code (a list names many reports' units)."""
     english = request_locale(request) == "en"
     return {u.code: (u.name_en if english and u.name_en else u.name) for u in _org_units(request)}
-
-
-@router.get("/feedback/static/{name}")
-def static_file(name: str) -> Response:
-    """The feedback pages' script and styles."""
-    path = STATIC / name
-    if name not in {"feedback.js", "feedback.css"} or not path.is_file():
-        return Response(status_code=404)
-    media = "text/javascript" if name.endswith(".js") else "text/css"
-    return FileResponse(path, media_type=media)
 
 
 @router.get("/feedback", response_class=HTMLResponse)

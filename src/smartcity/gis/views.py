@@ -3,12 +3,11 @@ OGC API Features (JSON and HTML, in `ogc.py`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from smartcity.core.errors import AppError, Forbidden, NotFound
 from smartcity.core.security import Actor
@@ -34,7 +33,6 @@ STAFF_LINKS = (
     ),
 )
 router.include_router(ogc_router)
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 @router.get("/ban-do-quy-hoach", response_class=HTMLResponse, include_in_schema=False)
@@ -80,15 +78,6 @@ def planning_panel(
     except AppError as exc:
         return render(request, "gis/planning_info.html", {"info": None, "error": refusal_sentence(exc)})
     return render(request, "gis/planning_info.html", {"info": info, "land_use_names": LAND_USE_NAMES})
-
-
-@router.get("/gis/static/{name}", include_in_schema=False)
-def static(name: str) -> FileResponse:
-    """The GIS pages' scripts."""
-    path = STATIC_DIR / name
-    if "/" in name or not path.is_file():
-        raise NotFound(f"No file {name}")
-    return FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
 
 
 def _editor_denied(request: Request, actor: Actor) -> Response | None:

@@ -32,6 +32,7 @@ from smartcity.web.pager import pager_pages
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter()
+MOVED = {"/static/js/investment-map.js": "/investment/static/investment-map.js"}
 PUBLIC_LINKS = ({"label": "Công trình đầu tư công", "href": "/cong-trinh", "place": "city"},)
 STAFF_LINKS = (
     scoped_link("Đầu tư công", "/can-bo/dau-tu", LEADERS, FINANCE_UNITS),

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Annotated, Any
 
 from babel.dates import format_date
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from smartcity.city import service as city_service
 from smartcity.core import clock, numbers
@@ -66,7 +65,6 @@ DOMAIN_NAMES = {
     "opendata": "Dữ liệu mở",
 }
 CsrfDep = Annotated[None, Depends(verify_csrf)]
-STATIC = Path(__file__).resolve().parent / "static"
 
 
 CentreStaff = Annotated[
@@ -156,15 +154,6 @@ def _widgets(db: Any, settings: Any, locale: str, codes: list[str] | None = None
             }
         )
     return out
-
-
-@router.get("/ioc/static/{name}")
-def static_file(name: str) -> Response:
-    """The centre's script and styles."""
-    path = STATIC / name
-    if name not in {"ioc.js", "ioc.css", "charts.js"} or not path.is_file():
-        return Response(status_code=404)
-    return FileResponse(path, media_type="text/javascript" if name.endswith(".js") else "text/css")
 
 
 @router.get("/ioc", response_class=HTMLResponse)

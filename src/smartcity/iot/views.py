@@ -25,7 +25,12 @@ from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 # Staff pages moved under /can-bo (old addresses redirect permanently).
-MOVED = {"/iot/devices": "/can-bo/thiet-bi", "/iot/alarms": "/can-bo/canh-bao-thiet-bi"}
+MOVED = {
+    "/iot/devices": "/can-bo/thiet-bi",
+    "/iot/alarms": "/can-bo/canh-bao-thiet-bi",
+    "/static/js/iot-devices.js": "/iot/static/iot-devices.js",
+    "/static/js/iot-device-live.js": "/iot/static/iot-device-live.js",
+}
 STAFF_LINKS = (
     {"label": "Thiết bị IoT", "href": "/can-bo/thiet-bi", "roles": ("operator",)},
     {"label": "Cảnh báo thiết bị", "href": "/can-bo/canh-bao-thiet-bi", "roles": ("operator",)},

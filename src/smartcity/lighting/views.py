@@ -23,6 +23,7 @@ from smartcity.web.deps import DbDep, SettingsDep, require_role_in, scoped_link
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
+MOVED = {"/static/js/lighting-map.js": "/lighting/static/lighting-map.js"}
 STAFF_LINKS = (
     scoped_link("Chiếu sáng công cộng", "/can-bo/chieu-sang", ("operator",), service.OPERATOR_UNITS),
     scoped_link(

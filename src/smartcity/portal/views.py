@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from smartcity.core import clock
 from smartcity.core.db import Database
-from smartcity.core.errors import AppError, Forbidden, NotFound, as_text
+from smartcity.core.errors import AppError, Forbidden, as_text
 from smartcity.core.files import StoredFile, file_store
 from smartcity.core.malware import Intake, MalwareFound
 from smartcity.core.pages import PageParams
@@ -34,8 +33,6 @@ PUBLIC_LINKS = (
 STAFF_LINKS = (
     scoped_link("Tin tức và thông báo", "/can-bo/tin-tuc", ("leader", "head"), service.EDITOR_UNITS),
 )
-STATIC_DIR = Path(__file__).resolve().parent / "static"
-STATIC_FILES = {"portal.css": "text/css"}
 PAGE_SIZE = 10
 KIND_NAMES = {"news": "Tin tức", "announcement": "Thông báo", "page": "Trang thông tin"}
 MORE_LINKS = {"Thủ tục hành chính": "/thu-tuc?q=", "Dữ liệu mở": "/du-lieu-mo?q="}  # a kind's own search
@@ -51,16 +48,6 @@ QUICK_LINKS = (
     ("Công trình đầu tư công", "Dự án, tiến độ thi công và giải ngân", "/cong-trinh"),
     ("Tình hình dịch bệnh", "Số ca bệnh truyền nhiễm theo phường và theo ngày", "/dich-benh"),
 )
-
-
-@router.get("/portal/static/{name}")
-def static(name: str) -> FileResponse:
-    """The portal's stylesheet (cached for a day)."""
-    if name not in STATIC_FILES:
-        raise NotFound("No such file")
-    return FileResponse(
-        STATIC_DIR / name, media_type=STATIC_FILES[name], headers={"Cache-Control": "max-age=86400"}
-    )
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -16,6 +16,7 @@ from smartcity.web.deps import DbDep, SettingsDep, require_role_in, scoped_link
 from smartcity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+MOVED = {"/static/js/waste-map.js": "/waste/static/waste-map.js"}
 STAFF_LINKS = (
     scoped_link("Thu gom rác thông minh", "/can-bo/thu-gom", ("operator",), service.OPERATOR_UNITS),
 )

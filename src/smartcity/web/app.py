@@ -25,7 +25,7 @@ from smartcity.core.malware import scanner_for
 from smartcity.core.metrics import render_latest
 from smartcity.core.outbox import bus
 from smartcity.core.scheduler import run_due_tasks
-from smartcity.domains import collect, periodic_tasks, register_handlers
+from smartcity.domains import DOMAINS, collect, periodic_tasks, register_handlers
 from smartcity.web.middleware import (
     BodyLimit,
     MovedPaths,
@@ -100,6 +100,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     for _domain, router in collect("views", "router"):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for domain, folder in domain_static_folders():
+        app.mount(f"/{domain}/static", StaticFiles(directory=folder), name=f"{domain}-static")
     guard_included_routers(app.router)  # a path skips the routers it cannot reach (same matches as without)
     return app
 
@@ -112,6 +114,14 @@ def _map_origins(settings: Settings) -> tuple[str, ...]:
         if parts.scheme in ("http", "https") and parts.netloc:
             origins.insert(0, f"{parts.scheme}://{parts.netloc}")
     return tuple(dict.fromkeys(origins))
+
+
+def domain_static_folders() -> list[tuple[str, Path]]:
+    """Each domain's `static/` folder (its pages' scripts and styles), served at /<domain>/static/."""
+    package = STATIC_DIR.parent.parent
+    return [
+        (domain, package / domain / "static") for domain in DOMAINS if (package / domain / "static").is_dir()
+    ]
 
 
 def _moved_paths() -> dict[str, str]:
