@@ -29,6 +29,9 @@ def _login(app, username: str) -> tuple[TestClient, str]:  # type: ignore[no-unt
     return client, CSRF.search(page.text).group(1)  # type: ignore[union-attr]
 
 
+BROWSER = {"Accept": "text/html"}  # what a browser asks for: an error comes back as a page
+
+
 def test_pages_refuse_in_vietnamese_and_export_the_register(db, settings, app) -> None:  # type: ignore[no-untyped-def]
     office = setup_office(db, settings)
     doc_id = to_signed(office)
@@ -50,6 +53,11 @@ def test_pages_refuse_in_vietnamese_and_export_the_register(db, settings, app) -
     sheet = clerk.get("/can-bo/van-ban/so/outgoing?format=xlsx")
     rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
     assert rows[0][0] == "Số đi" and rows[1][0] == 1 and rows[1][2] == "01/QĐ-UBND"
+    for wrong in (
+        clerk.get("/can-bo/van-ban/so/neither?lang=vi", headers=BROWSER),
+        clerk.post(f"/can-bo/van-ban/{doc_id}/burn", data={"csrf_token": token}, headers=BROWSER),
+    ):  # a page in words, not an empty answer
+        assert wrong.status_code == 404 and "Không tìm thấy trang" in wrong.text
 
     anonymous = TestClient(app).get("/can-bo/van-ban", follow_redirects=False)
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
@@ -146,6 +154,8 @@ def test_admins_list_add_and_edit_agencies_on_a_page(db, settings, app) -> None:
         False,  # the box was left unticked: no longer exchanged with
     )
     assert "Agencies documents are exchanged with" in admin.get("/can-bo/van-ban/co-quan?lang=en").text
+    unknown = admin.get("/can-bo/van-ban/co-quan/UBND-00000-XX?lang=vi", headers=BROWSER)
+    assert unknown.status_code == 404 and "Không tìm thấy cơ quan." in unknown.text
 
 
 SIGNER_SELECT = re.compile(r'<select id="signer_username" name="signer_username">(.*?)</select>', re.S)

@@ -32,6 +32,9 @@ FORM = {
 }
 
 
+BROWSER = {"Accept": "text/html"}  # what a browser asks for: an error comes back as a page
+
+
 def test_submit_form_then_report_page_then_rating(client, city, monkeypatch):
     page = client.get("/feedback/new")
     assert page.status_code == 200 and 'name="category_code"' in page.text and "Gửi phản ánh" in page.text
@@ -48,6 +51,8 @@ def test_submit_form_then_report_page_then_rating(client, city, monkeypatch):
     assert rated.status_code == 200 and "Rất hài lòng" in rated.text
     wrong = client.post(f"/feedback/r/{code}/reopen", data={"comment": "x", "reporter_key": "nope"})
     assert wrong.status_code == 403 and "alert-error" in wrong.text
+    unknown = client.post(f"/feedback/r/{code}/burn", data={"reporter_key": key}, headers=BROWSER)
+    assert unknown.status_code == 404 and "Không tìm thấy trang" in unknown.text  # a page in words
     assert f"/feedback/r/{code}" in client.get("/feedback?status=closed").text
     assert f"/feedback/r/{code}" not in client.get("/feedback?status=open").text
     later = datetime.now(UTC) + timedelta(days=get_feedback_settings().reopen_days + 1)

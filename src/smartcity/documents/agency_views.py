@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from smartcity.core.errors import AppError, Forbidden
+from smartcity.core.errors import AppError, NotFound
 from smartcity.core.security import Actor
 from smartcity.documents import exchange
 from smartcity.documents.schemas import AgencyIn
@@ -75,7 +75,7 @@ def edit_agency(request: Request, code: str, actor: AdminPage) -> Response:
     """The form filled with one agency."""
     found = next((a for a in exchange.list_agencies(get_db(request)) if a.code == code), None)
     if found is None:
-        return render(request, "error.html", {"error": Forbidden("Không tìm thấy cơ quan.")}, status_code=404)
+        raise NotFound("Không tìm thấy cơ quan.")
     return _page(request, editing=code, values=found.model_dump())
 
 

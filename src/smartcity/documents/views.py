@@ -13,7 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from smartcity.accounts import service as accounts
 from smartcity.core.db import Database
-from smartcity.core.errors import AppError, ValidationFailed
+from smartcity.core.errors import AppError, NotFound, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.sheets import XLSX_MEDIA_TYPE, xlsx
 from smartcity.documents import agency_views, attachments, exchange, incoming_views, kinds, service
@@ -368,7 +368,7 @@ def register(
 ) -> Response:
     """The outgoing or incoming register; `format=xlsx` downloads it as a spreadsheet (an empty year: all)."""
     if register_name not in ("outgoing", "incoming"):
-        return Response(status_code=404)
+        raise NotFound(f"No register {register_name}")
     chosen_year = int(year) if year.strip().isdigit() else None
     entries = service.register(
         get_db(request), actor=actor, register_name=register_name, year=chosen_year, q=q or None
@@ -496,7 +496,7 @@ def attachment_pdf(request: Request, document_id: int, attachment_id: int, actor
 async def document_action(request: Request, document_id: int, action: str, actor: StaffPage) -> Response:
     """Submit, approve, return, sign, issue or send; refusals come back on the page in Vietnamese."""
     if action not in ACTIONS:
-        return Response(status_code=404)
+        raise NotFound(f"No action {action}")
     form = await request.form()
     kwargs: dict[str, Any] = {"actor": actor, "document_id": document_id}
     if action in ("submit", "approve", "return"):

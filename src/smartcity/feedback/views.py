@@ -15,7 +15,7 @@ from smartcity.accounts import service as accounts_service
 from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.db import utcnow
-from smartcity.core.errors import AppError, Forbidden, ValidationFailed
+from smartcity.core.errors import AppError, Forbidden, NotFound, ValidationFailed
 from smartcity.core.i18n import Phrase, get_translations
 from smartcity.core.security import Actor
 from smartcity.feedback import service
@@ -310,7 +310,7 @@ def report_page(request: Request, code: str, actor: ActorDep) -> Response:
 async def reporter_action(request: Request, code: str, action: str, actor: ActorDep) -> Response:
     """The reporter rates, reopens or adds photos (logged in, or with the reporter key); anyone may join."""
     if action not in ("rate", "reopen", "join", "photos"):
-        return Response(status_code=404)
+        raise NotFound(f"No action {action}")
     form = await request.form()
     if action == "photos":
         return await _add_photos(request, actor, code, form)
