@@ -30,3 +30,12 @@ def test_a_sentence_for_people_is_told_from_a_developers_message():
     assert written_in_vietnamese("ĐÃ ĐÓNG")  # capitals too
     assert not written_in_vietnamese("No quarantine case 12")
     assert not written_in_vietnamese("No route /can-bo/ho-so/HS-2025-000123")
+
+
+def test_a_text_kept_in_both_languages_reads_as_the_page_does():
+    from smartcity.core.i18n import in_language
+
+    assert in_language("Phường Phú Lợi", "Phú Lợi Ward", "en") == "Phú Lợi Ward"
+    assert in_language("Phường Phú Lợi", "Phú Lợi Ward", "vi") == "Phường Phú Lợi"
+    assert in_language("Phường Phú Lợi", "", "en") == "Phường Phú Lợi"  # no English written: the Vietnamese
+    assert in_language("Phường Phú Lợi", None, "en") == "Phường Phú Lợi"

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from smartcity.accounts import service
 from smartcity.core.db import Database
 from smartcity.core.errors import TooManyRequests, Unauthorized, ValidationFailed
-from smartcity.core.i18n import get_translations
+from smartcity.core.i18n import get_translations, in_language
 from smartcity.domains import collect
 from smartcity.web.deps import (
     SESSION_CSRF,
@@ -262,7 +262,7 @@ def _unit_label(unit: Any, code: str | None, locale: str) -> str | None:
         return None
     if unit is None:
         return code
-    return str(unit.name_en if locale == "en" and unit.name_en else unit.name)
+    return in_language(unit.name, unit.name_en, locale)
 
 
 def staff_links(actor: Any) -> list[dict[str, Any]]:

@@ -105,6 +105,12 @@ class Catalogue(Translations):
         return super().gettext(message)
 
 
+def in_language(vietnamese: str, english: str | None, locale: str) -> str:
+    """A text kept in both languages, as the page's language reads it: the English where the page is English
+    and an English text was written, else the Vietnamese."""
+    return english if locale == "en" and english else vietnamese
+
+
 def written_in_vietnamese(text: str) -> bool:
     """True when `text` carries Vietnamese letters: a sentence written for the city's people, not a
     developer's English message or an internal value."""

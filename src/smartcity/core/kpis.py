@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from smartcity.core import clock
+from smartcity.core.i18n import in_language
 
 if TYPE_CHECKING:
     from smartcity.core.config import Settings
@@ -89,7 +90,7 @@ class Indicator:
 
     def formula(self, locale: str) -> str:
         """The formula in the page's language: English when it is written, else Vietnamese."""
-        return self.formula_en if locale == "en" and self.formula_en else self.formula_vi
+        return in_language(self.formula_vi, self.formula_en, locale)
 
 
 def per_ward(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from smartcity.core.i18n import in_language
 from smartcity.documents.schemas import SECRECIES, URGENCIES
 
 DATA = Path(__file__).resolve().parent / "document_types.json"
@@ -26,7 +27,7 @@ class DocumentType:
 
     def name_in(self, locale: str) -> str:
         """The kind's name in the page's language (Vietnamese where no English name is known)."""
-        return (self.name_en or self.name) if locale == "en" else self.name
+        return in_language(self.name, self.name_en, locale)
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,7 @@ from starlette.datastructures import FormData, UploadFile
 from smartcity.accounts import service as accounts
 from smartcity.core.db import Database
 from smartcity.core.errors import AppError, NotFound, ValidationFailed
+from smartcity.core.i18n import in_language
 from smartcity.core.security import Actor
 from smartcity.core.sheets import XLSX_MEDIA_TYPE, xlsx
 from smartcity.documents import agency_views, attachments, exchange, incoming_views, kinds, service
@@ -135,7 +136,7 @@ def _signer_choices(db: Database, actor: Actor, locale: str = "vi") -> list[dict
 
 
 def _unit_name(unit: Any, locale: str) -> str:
-    return str((unit.name_en or unit.name) if locale == "en" else unit.name)
+    return in_language(unit.name, unit.name_en, locale)
 
 
 def _signer_chosen(chosen: Any) -> None:

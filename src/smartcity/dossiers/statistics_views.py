@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from smartcity.accounts import service as accounts
 from smartcity.core.errors import AppError
+from smartcity.core.i18n import in_language
 from smartcity.core.security import Actor
 from smartcity.dossiers import ratings, service, stats
 from smartcity.procedures import service as procedures
@@ -68,7 +69,7 @@ def statistics_page(
 
 
 def _unit_name_with_end(unit: Any, english: bool) -> str:
-    name = unit.name_en if english and unit.name_en else unit.name
+    name = in_language(unit.name, unit.name_en, "en" if english else "vi")
     if not unit.valid_to:
         return str(name)
     return f"{name} ({'until' if english else 'đến'} {unit.valid_to.strftime('%d/%m/%Y')})"

@@ -17,7 +17,7 @@ from smartcity.accounts import service as accounts
 from smartcity.city import service as city
 from smartcity.core import clock, numbers
 from smartcity.core.errors import AppError, BadRequest, TooManyRequests, ValidationFailed, as_text
-from smartcity.core.i18n import Phrase, get_translations
+from smartcity.core.i18n import Phrase, get_translations, in_language
 from smartcity.core.security import Actor
 from smartcity.dossiers import payments, ratings, service, signed_results, statistics_views
 from smartcity.dossiers.forms import coerce, fields_of
@@ -60,7 +60,7 @@ def _ward_options(request: Request, procedure: Any, locale: str = "vi") -> list[
     wards = [u for u in units if u.kind == "ward_committee" and u.admin_unit_code]
     if procedure.agency_code == "WARD":
         wards = [u for u in wards if accounts.holders_of(db, role="clerk", org_unit_code=u.code)]
-    return [(u.admin_unit_code or "", u.name_en if locale == "en" and u.name_en else u.name) for u in wards]
+    return [(u.admin_unit_code or "", in_language(u.name, u.name_en, locale)) for u in wards]
 
 
 APPLICANT_LABELS = {

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
-from smartcity.core.i18n import get_translations
+from smartcity.core.i18n import get_translations, in_language
 from smartcity.core.search import SearchHit
 from smartcity.core.text import fold
 from smartcity.feedback.models import Category, Report
@@ -44,7 +44,7 @@ def search(db: Database, query: str, settings: Settings, locale: str) -> list[Se
     with db.session() as s:
         categories = s.execute(select(Category.code, Category.name, Category.name_en)).all()
         names = {code: name for code, name, _en in categories}
-        shown = {code: name_en if locale == "en" and name_en else name for code, name, name_en in categories}
+        shown = {code: in_language(name, name_en, locale) for code, name, name_en in categories}
         by_code = s.scalar(public.where(Report.code == query.strip().upper()))
         if by_code is not None:
             return [_hit(by_code, shown.get(by_code.category_code, ""), 3.0, locale)]

@@ -16,7 +16,7 @@ from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.db import utcnow
 from smartcity.core.errors import AppError, Forbidden, NotFound, ValidationFailed
-from smartcity.core.i18n import Phrase, get_translations
+from smartcity.core.i18n import Phrase, get_translations, in_language
 from smartcity.core.security import Actor
 from smartcity.feedback import service
 from smartcity.feedback.api import run_action
@@ -99,8 +99,8 @@ def _org_units(request: Request) -> list[Any]:
 
 def _unit_names(request: Request) -> dict[str, str]:
     """Every org unit's name in the page's language, by code (a list names many reports' units)."""
-    english = request_locale(request) == "en"
-    return {u.code: (u.name_en if english and u.name_en else u.name) for u in _org_units(request)}
+    locale = request_locale(request)
+    return {u.code: in_language(u.name, u.name_en, locale) for u in _org_units(request)}
 
 
 @router.get("/feedback", response_class=HTMLResponse)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
+from smartcity.core.i18n import in_language
 from smartcity.core.search import SearchHit
 from smartcity.core.text import fold, matches
 from smartcity.opendata import service
@@ -12,7 +13,6 @@ from smartcity.opendata import service
 def search(db: Database, query: str, settings: Settings, locale: str) -> list[SearchHit]:
     """Datasets whose words contain every word of the query (diacritics ignored), titled in the page's
     language."""
-    english = locale == "en"
     hits = []
     for d in service.all_datasets():
         text = " ".join([d.name, d.title_vi, d.title_en, d.description_vi, *d.keywords])
@@ -22,9 +22,9 @@ def search(db: Database, query: str, settings: Settings, locale: str) -> list[Se
                 SearchHit(
                     kind_vi="Dữ liệu mở",
                     kind_en="Open data",
-                    title=d.title_en if english and d.title_en else d.title_vi,
+                    title=in_language(d.title_vi, d.title_en, locale),
                     url=f"/du-lieu-mo/{d.name}",
-                    summary=d.description_en if english and d.description_en else d.description_vi,
+                    summary=in_language(d.description_vi, d.description_en, locale),
                     score=2.0 if exact else 1.0,
                 )
             )

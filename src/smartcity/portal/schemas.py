@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from smartcity.core.i18n import in_language
+
 KINDS = ("news", "announcement", "page")
 
 
@@ -49,17 +51,17 @@ class PostRead(BaseModel):
 
     def title(self, locale: str) -> str:
         """The title in the page's language (Vietnamese when no English was written)."""
-        return self.title_en if locale == "en" and self.title_en else self.title_vi
+        return in_language(self.title_vi, self.title_en, locale)
 
     def summary(self, locale: str) -> str:
         """The summary in the page's language."""
-        return self.summary_en if locale == "en" and self.summary_en else self.summary_vi
+        return in_language(self.summary_vi, self.summary_en, locale)
 
     def paragraphs(self, locale: str) -> list[str]:
         """The body in the page's language, as paragraphs (blank lines separate them)."""
-        body = self.body_en if locale == "en" and self.body_en else self.body_vi
+        body = in_language(self.body_vi, self.body_en, locale)
         return [p.strip() for p in body.replace("\r\n", "\n").split("\n\n") if p.strip()]
 
     def image_alt(self, locale: str) -> str:
         """The image's text alternative in the page's language."""
-        return self.image_alt_en if locale == "en" and self.image_alt_en else self.image_alt_vi
+        return in_language(self.image_alt_vi, self.image_alt_en, locale)

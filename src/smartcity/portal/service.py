@@ -14,7 +14,7 @@ from smartcity.core.config import Settings
 from smartcity.core.db import Database, get_or_404, utcnow
 from smartcity.core.errors import Conflict, NotFound, ValidationFailed, found_or_404
 from smartcity.core.files import StoredFile
-from smartcity.core.i18n import Phrase
+from smartcity.core.i18n import Phrase, in_language
 from smartcity.core.pages import Page, PageParams, count_and_slice
 from smartcity.core.search import CitizenSection, SearchHit
 from smartcity.core.security import Actor
@@ -201,14 +201,13 @@ def _post_hits(db: Database, query: str, locale: str = "vi") -> list[SearchHit]:
             text = fold(" ".join([post.title_vi, post.summary_vi, post.body_vi, post.title_en]))
             if words and all(w in text for w in words):
                 prefix = "/trang/" if post.kind == "page" else "/tin-tuc/"
-                english = locale == "en"
                 hits.append(
                     SearchHit(
                         "Tin tức",
                         "News",
-                        post.title_en if english and post.title_en else post.title_vi,
+                        in_language(post.title_vi, post.title_en, locale),
                         f"{prefix}{post.slug}",
-                        post.summary_en if english and post.summary_en else post.summary_vi,
+                        in_language(post.summary_vi, post.summary_en, locale),
                         1.0,
                         post.published_at,
                     )

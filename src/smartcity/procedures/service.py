@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from smartcity.accounts import service as accounts
 from smartcity.core.db import Database
 from smartcity.core.errors import BadRequest, NotFound, UnsupportedMediaType, ValidationFailed
+from smartcity.core.i18n import in_language
 from smartcity.core.security import Actor
 from smartcity.core.sheets import xlsx
 from smartcity.core.text import fold, search_terms
@@ -165,7 +166,7 @@ def agency_names(db: Database, codes: Iterable[str], locale: str = "vi") -> dict
     for code in set(codes) - {"WARD"}:
         unit = accounts.get_org_unit(db, code)
         if unit is not None:
-            names[code] = unit.name_en if locale == "en" and unit.name_en else unit.name
+            names[code] = in_language(unit.name, unit.name_en, locale)
     return names
 
 

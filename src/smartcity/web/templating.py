@@ -13,7 +13,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, se
 from jinja2.runtime import Context
 
 from smartcity.core import clock, numbers
-from smartcity.core.i18n import get_translations, negotiate_locale
+from smartcity.core.i18n import get_translations, in_language, negotiate_locale
 from smartcity.domains import DOMAINS, collect
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -35,8 +35,15 @@ def _build_environment() -> Environment:
     env.filters["percent"] = percent
     env.filters["actor_name"] = str  # accounts.views puts the names of people in its place
     env.filters["place"] = lambda name: name or ""  # city.views: a unit's name in the page's language
+    env.globals["in_language"] = text_in_language
     env.globals["map_centre"] = lambda: ""  # city.views: "longitude,latitude" where the city's maps open
     return env
+
+
+@pass_context
+def text_in_language(context: Context, vietnamese: str, english: str | None) -> str:
+    """Jinja: a text kept in both languages, as the page's language reads it (`core.i18n.in_language`)."""
+    return in_language(vietnamese, english, context.get("locale") or "vi")
 
 
 @pass_context

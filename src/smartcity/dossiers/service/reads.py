@@ -18,6 +18,7 @@ from smartcity.core.errors import (
     NotFound,
     TooManyRequests,
 )
+from smartcity.core.i18n import in_language
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.dossiers import deadlines, queues, workflow
@@ -176,7 +177,7 @@ def unit_names(db: Database, dossier: Dossier, locale: str = "vi") -> dict[str, 
     names = {}
     for code in {dossier.intake_unit, dossier.processing_unit, dossier.deciding_unit}:
         unit = accounts.get_org_unit(db, code)
-        names[code] = (unit.name_en if locale == "en" and unit.name_en else unit.name) if unit else code
+        names[code] = in_language(unit.name, unit.name_en, locale) if unit else code
     return names
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from smartcity.core.db import Database
 from smartcity.core.errors import NotFound
+from smartcity.core.i18n import in_language
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.feedback.models import Category
@@ -70,7 +71,7 @@ def category_names(db: Database, locale: str = "vi") -> dict[str, str]:
     known."""
     with db.session() as s:
         rows = s.execute(select(Category.code, Category.name, Category.name_en)).all()
-    return {code: name_en if locale == "en" and name_en else name for code, name, name_en in rows}
+    return {code: in_language(name, name_en, locale) for code, name, name_en in rows}
 
 
 def get_category(db: Database, code: str) -> CategoryRead:
