@@ -10,9 +10,7 @@
   map.on("load", function () {
     map.addSource("cameras", { type: "geojson", data: data });
     map.addLayer({ id: "cameras", type: "circle", source: "cameras", paint: { "circle-radius": 7, "circle-stroke-width": 1, "circle-stroke-color": "#fff", "circle-color": ["get", "colour"] } });
-    var b = new maplibregl.LngLatBounds();
-    data.features.forEach(function (f) { b.extend(f.geometry.coordinates); });
-    if (!b.isEmpty()) { map.fitBounds(b, { padding: 40, maxZoom: 15, animate: false }); }
+    window.SmartCityMap.fitTo(map, data, { padding: 40, maxZoom: 15 });
     map.on("click", "cameras", function (e) { window.location = "/can-bo/camera/" + encodeURIComponent(e.features[0].properties.id); });
     box.dataset.ready = "true";
   });

@@ -18,13 +18,6 @@
     return expr;
   }
 
-  function fitTo(geojson) {
-    var bounds = new maplibregl.LngLatBounds();
-    function walk(c) { if (typeof c[0] === "number") { bounds.extend(c); } else { c.forEach(walk); } }
-    (geojson.features || [geojson]).forEach(function (f) { walk(f.geometry.coordinates); });
-    if (!bounds.isEmpty()) { map.fitBounds(bounds, { padding: 20, animate: false }); }
-  }
-
   map.on("load", function () {
     Promise.all([
       fetch("/api/v1/city/wards.geojson?on=" + encodeURIComponent(on)).then(function (r) { return r.json(); }),
@@ -39,7 +32,7 @@
         paint: { "line-color": "#ffffff", "line-width": 1.2, "line-dasharray": [2, 1] } });
       map.addLayer({ id: "boundary-line", type: "line", source: "boundary",
         paint: { "line-color": "#0b5394", "line-width": 2.5 } });
-      fitTo(boundary);
+      window.SmartCityMap.fitTo(map, boundary, { padding: 20 });
       container.dataset.wardCount = String(wards.features.length);
       container.dataset.ready = "true";
       map.on("click", "ward-fill", function (e) {

@@ -18,9 +18,7 @@
       "circle-radius": ["interpolate", ["linear"], ["sqrt", ["get", "students"]], 0, 3, 50, 16],
       "circle-color": ["get", "colour"],
       "circle-opacity": 0.8, "circle-stroke-color": "#fff", "circle-stroke-width": 1 } });
-    var b = new maplibregl.LngLatBounds();
-    data.features.forEach(function (f) { b.extend(f.geometry.coordinates); });
-    if (!b.isEmpty()) { map.fitBounds(b, { padding: 40, maxZoom: 14 }); }
+    window.SmartCityMap.fitTo(map, data, { padding: 40, maxZoom: 14 });
     map.on("click", "schools", function (e) {
       var p = e.features[0].properties, d = document.createElement("div");
       d.innerHTML = "<strong></strong><br><span></span><br><span></span>";

@@ -12,11 +12,7 @@
     map.addLayer({ id: "stations", type: "circle", source: "stations", paint: {
       "circle-radius": ["match", ["get", "kind"], "air", 11, 7], "circle-stroke-width": 2, "circle-stroke-color": "#333",
       "circle-color": ["get", "colour"] } });
-    if (data.features.length) {
-      var b = new maplibregl.LngLatBounds();
-      data.features.forEach(function (f) { b.extend(f.geometry.coordinates); });
-      map.fitBounds(b, { padding: 40, maxZoom: 15, animate: false });
-    }
+    window.SmartCityMap.fitTo(map, data, { padding: 40, maxZoom: 15 });
     map.on("click", "stations", function (e) { window.location = "/moi-truong/tram/" + encodeURIComponent(e.features[0].properties.id); });
     box.dataset.ready = "true";
   });

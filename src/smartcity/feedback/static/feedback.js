@@ -12,10 +12,7 @@
     return fetch("/api/v1/city/boundary").then(function (r) { return r.json(); }).then(function (boundary) {
       map.addSource("boundary", { type: "geojson", data: boundary });
       map.addLayer({ id: "boundary-line", type: "line", source: "boundary", paint: { "line-color": "#0b5394", "line-width": 2 } });
-      var bounds = new maplibregl.LngLatBounds();
-      function walk(c) { if (typeof c[0] === "number") { bounds.extend(c); } else { c.forEach(walk); } }
-      (boundary.features || [boundary]).forEach(function (f) { walk(f.geometry.coordinates); });
-      if (!bounds.isEmpty()) { map.fitBounds(bounds, { padding: 20, animate: false }); }
+      window.SmartCityMap.fitTo(map, boundary, { padding: 20 });
     });
   }
 

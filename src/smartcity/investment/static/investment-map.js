@@ -26,13 +26,7 @@
         d.appendChild(document.createTextNode(p.taken_on_text + (p.caption ? " — " + p.caption : "")));
         new maplibregl.Popup().setLngLat(e.lngLat).setDOMContent(d).addTo(map);
       });
-      var b = new maplibregl.LngLatBounds();
-      data.features.forEach(function (f) {
-        var t = f.geometry.type;
-        var c = t === "Polygon" ? f.geometry.coordinates[0] : (t === "Point" ? [f.geometry.coordinates] : f.geometry.coordinates);
-        c.forEach(function (p) { b.extend(p); });
-      });
-      if (!b.isEmpty()) { map.fitBounds(b, { padding: 30, maxZoom: 15 }); }
+      window.SmartCityMap.fitTo(map, data, { maxZoom: 15 });
       el.dataset.ready = "true";
       ["works-fill", "works-line"].forEach(function (id) {
         map.on("click", id, function (e) {

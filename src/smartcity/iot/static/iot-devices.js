@@ -21,11 +21,7 @@
         "circle-radius": ["interpolate", ["linear"], ["zoom"], 11, 3, 16, 6],
         "circle-stroke-width": 1, "circle-stroke-color": "#fff",
         "circle-color": ["case", ["get", "alarm"], box.dataset.alarmColour || "#d93025", byType] } });
-      if (data.features.length) {
-        var b = new maplibregl.LngLatBounds();
-        data.features.forEach(function (f) { b.extend(f.geometry.coordinates); });
-        map.fitBounds(b, { padding: 30, maxZoom: 16, animate: false });
-      }
+      window.SmartCityMap.fitTo(map, data, { maxZoom: 16 });
       map.on("click", "devices", function (e) {
         window.location = "/can-bo/thiet-bi/" + encodeURIComponent(e.features[0].properties.id);
       });

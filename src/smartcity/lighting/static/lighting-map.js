@@ -10,11 +10,7 @@
   map.on("load", function () {
     map.addSource("lights", { type: "geojson", data: data });
     map.addLayer({ id: "lights", type: "circle", source: "lights", paint: { "circle-radius": 5, "circle-stroke-width": 1, "circle-stroke-color": "#333", "circle-color": ["get", "colour"] } });
-    if (data.features.length) {
-      var b = new maplibregl.LngLatBounds();
-      data.features.forEach(function (f) { b.extend(f.geometry.coordinates); });
-      map.fitBounds(b, { padding: 30, maxZoom: 16, animate: false });
-    }
+    window.SmartCityMap.fitTo(map, data, { maxZoom: 16 });
     map.on("click", "lights", function (e) { window.location = "/can-bo/chieu-sang/nhom/" + encodeURIComponent(e.features[0].properties.group); });
     box.dataset.ready = "true";
   });

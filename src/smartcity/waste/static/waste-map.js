@@ -12,9 +12,7 @@
     map.addLayer({ id: "routes", type: "line", source: "waste", filter: ["==", ["get", "kind"], "route"], paint: { "line-color": ["get", "colour"], "line-width": 3 } });
     map.addLayer({ id: "containers", type: "circle", source: "waste", filter: ["==", ["get", "kind"], "container"], paint: { "circle-radius": 6, "circle-stroke-width": 1, "circle-stroke-color": "#333", "circle-color": ["get", "colour"] } });
     map.addLayer({ id: "depots", type: "circle", source: "waste", filter: ["==", ["get", "kind"], "depot"], paint: { "circle-radius": 8, "circle-color": ["get", "colour"] } });
-    var b = new maplibregl.LngLatBounds();
-    data.features.forEach(function (f) { if (f.geometry.type === "Point") { b.extend(f.geometry.coordinates); } });
-    if (!b.isEmpty()) { map.fitBounds(b, { padding: 30, maxZoom: 15, animate: false }); }
+    window.SmartCityMap.fitTo(map, data, { maxZoom: 15 });
     box.dataset.ready = "true";
   });
 })();

@@ -72,6 +72,15 @@
     return map;
   }
 
+  // Fit the map to GeoJSON (a collection or one feature): every coordinate of every geometry, without an
+  // animation; nothing to fit leaves the view where it opened.
+  function fitTo(map, geojson, options) {
+    var bounds = new maplibregl.LngLatBounds();
+    function walk(c) { if (typeof c[0] === "number") { bounds.extend(c); } else { c.forEach(walk); } }
+    (geojson.features || [geojson]).forEach(function (f) { if (f.geometry) { walk(f.geometry.coordinates); } });
+    if (!bounds.isEmpty()) { map.fitBounds(bounds, Object.assign({ padding: 30, animate: false }, options)); }
+  }
+
   function markDrawn(map, container, layers) {
     function done() {
       var present = layers.filter(function (id) { return map.getLayer(id); });
@@ -83,5 +92,5 @@
     map.on("idle", done);
   }
 
-  window.SmartCityMap = { style: style, create: create, markDrawn: markDrawn };
+  window.SmartCityMap = { style: style, create: create, fitTo: fitTo, markDrawn: markDrawn };
 }());
