@@ -162,6 +162,18 @@ def test_html_by_f_or_accept(demo, client):
     browser = client.get("/ogc/collections", headers={"accept": "text/html,application/xhtml+xml"})
     assert browser.headers["content-type"].startswith("text/html") and "land-parcels" in browser.text
     assert client.get("/ogc/collections", headers={"accept": "application/json"}).json()["collections"]
+    english = client.get("/ogc/collections/land-parcels/items?f=html&limit=3&lang=en")
+    assert "<h1>Land parcels</h1>" in english.text  # the layer by its English title on an English page
+    assert client.get("/ogc/collections/land-parcels").json()["title"] == "Land parcels"  # the same reader
+    assert client.get("/ogc/collections/land-parcels?lang=vi").json()["title"] == "Thửa đất"
+
+
+def test_a_collection_without_features_spans_the_city(city, client):
+    from smartcity.city.service import boundary_box
+
+    collections = client.get("/ogc/collections").json()["collections"]
+    empty = [c for c in collections if c["id"] == "land-parcels"]  # the city is loaded, no parcel yet
+    assert empty and empty[0]["extent"]["spatial"]["bbox"] == [list(boundary_box())]
 
 
 def _strict_json(text: str) -> Any:

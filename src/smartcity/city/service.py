@@ -77,10 +77,16 @@ def reorganisation_date(pack: str | None = None) -> date:
 
 
 @lru_cache(maxsize=4)
+def boundary_box(pack: str | None = None) -> tuple[float, float, float, float]:
+    """The box around the city's boundary (west, south, east, north; WGS 84, 4 decimals), from the pack."""
+    box = geo.bounding_box(geo.from_geojson(read_pack(pack or get_settings().city).boundary))
+    west, south, east, north = (round(value, 4) for value in box)
+    return (west, south, east, north)
+
+
 def map_centre(pack: str | None = None) -> tuple[float, float]:
-    """Where the city's maps open: the middle of its boundary's box (longitude, latitude), from the pack."""
-    boundary = read_pack(pack or get_settings().city).boundary
-    west, south, east, north = geo.bounding_box(geo.from_geojson(boundary))
+    """Where the city's maps open: the middle of its boundary's box (longitude, latitude)."""
+    west, south, east, north = boundary_box(pack)
     return (round((west + east) / 2, 4), round((south + north) / 2, 4))
 
 

@@ -22,7 +22,9 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 
+from smartcity.city import service as city_service
 from smartcity.core.errors import BadRequest, NotFound
+from smartcity.core.i18n import in_language
 from smartcity.gis import feature_documents, tiles
 from smartcity.gis import store as service
 from smartcity.gis.crs import CRS84, SUPPORTED_CRS, transform_bbox, transform_geometry
@@ -38,7 +40,7 @@ from smartcity.gis.ogc_params import (
 )
 from smartcity.gis.schemas import FeatureOut, LayerRead
 from smartcity.web.deps import get_db, get_settings
-from smartcity.web.templating import render
+from smartcity.web.templating import render, request_locale
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
 
@@ -189,14 +191,12 @@ def _collection(request: Request, layer: LayerRead) -> dict[str, Any]:
     extent = service.layer_extent(db, layer.slug) if layer.provider == "store" else None
     body: dict[str, Any] = {
         "id": layer.slug,
-        "title": layer.title,
+        "title": in_language(layer.title, layer.title_en, request_locale(request)),
         "description": layer.description or layer.title_en,
         "itemType": "feature",
         "crs": list(SUPPORTED_CRS),
         "storageCrs": CRS84,
-        "extent": {
-            "spatial": {"bbox": [list(extent) if extent else [106.58, 10.94, 106.74, 11.12]], "crs": CRS84}
-        },
+        "extent": {"spatial": {"bbox": [list(extent or city_service.boundary_box())], "crs": CRS84}},
         "links": [
             _link(f"{base}?f=json", "self", "application/json"),
             _link(f"{base}?f=html", "alternate", "text/html"),

@@ -31,7 +31,9 @@ class OpendataSettings(BaseSettings):
     )
     contact_name: str = "Trung tâm dữ liệu mở Thủ Dầu Một"
     contact_email: str = "dulieumo@thudaumot.binhduong.gov.vn"
-    spatial_bbox: tuple[float, float, float, float] = (106.58, 10.94, 106.72, 11.10)
+    spatial_bbox: tuple[float, float, float, float] | None = Field(
+        default=None, description="West, south, east, north of what the data covers (default: the city's box)"
+    )
     spatial_name: str = "Thủ Dầu Một, Việt Nam"
     preview_rows: int = Field(default=20, ge=1, le=200)
     regenerate_minutes: int = Field(default=60, ge=1, description="How often resources are rebuilt")

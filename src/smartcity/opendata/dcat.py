@@ -11,6 +11,7 @@ from datetime import date, datetime
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
+from smartcity.city import service as city_service
 from smartcity.core.config import Settings
 from smartcity.opendata.config import OpendataSettings
 from smartcity.opendata.schemas import DatasetInfo, ResourceInfo
@@ -117,8 +118,13 @@ def _contact(graph: Graph, section: OpendataSettings) -> BNode:
     return contact
 
 
+def spatial_box(section: OpendataSettings) -> tuple[float, float, float, float]:
+    """The box the catalogue's data covers: the configured one, else the city's (from city's service)."""
+    return section.spatial_bbox or city_service.boundary_box()
+
+
 def _spatial(graph: Graph, section: OpendataSettings) -> BNode:
-    w, s, e, n = section.spatial_bbox
+    w, s, e, n = spatial_box(section)
     place = BNode()
     graph.add((place, RDF.type, DCTERMS.Location))
     graph.add((place, SKOS.prefLabel, Literal(section.spatial_name, lang="vi")))
