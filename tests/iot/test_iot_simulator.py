@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from datetime import UTC, datetime
 
 from smartcity.iot import service
@@ -49,7 +50,7 @@ def test_a_command_is_applied_once_per_id():
 
 
 def test_http_simulation_reports_and_obeys_commands(db, client, act_as):
-    config = SimulationConfig(devices_per_type=3, rate=20, duration=4.0, transport="http", failure_rate=0)
+    config = SimulationConfig(devices_per_type=3, rate=20, transport="http", failure_rate=0)
     devices = place_devices(config)
     register_missing(db, devices, reset_credentials=True)
     act_as(OPERATOR)
@@ -57,10 +58,19 @@ def test_http_simulation_reports_and_obeys_commands(db, client, act_as):
         "/api/v1/iot/commands", json={"name": "dim", "params": {"dimLevel": 20}, "device_type": "streetlight"}
     )
     client.app.dependency_overrides.clear()
-    report = Simulation(devices, config, HttpTransport("http://testserver", None, client=client)).run(
-        threading.Event()
-    )
-    assert report.sent > len(devices) and report.commands == 3
+    simulation = Simulation(devices, config, HttpTransport("http://testserver", None, client=client))
+    stop = threading.Event()
+
+    def stop_once_every_device_reported_twice() -> None:
+        # by what was done, not by the clock: a busy machine takes longer (a minute at most)
+        deadline, done = time.monotonic() + 60, simulation.report
+        while (done.sent <= 2 * len(devices) or done.commands < 3) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stop.set()
+
+    threading.Thread(target=stop_once_every_device_reported_twice, daemon=True).start()
+    report = simulation.run(stop)
+    assert report.sent > 2 * len(devices) and report.commands == 3
     assert service.stored_message_count(db) == report.sent
     assert service.rejections(db) == []
     lights = [d for d in devices if d.type == "streetlight"]
