@@ -155,3 +155,18 @@ def script_sources(policy: str) -> list[str]:
         if words:  # the first of two same-named directives counts, as in browsers
             directives.setdefault(words[0].lower(), words[1:])
     return directives.get("script-src", directives.get("default-src", []))
+
+
+def simulate_until(simulation: Any, done: Any, *, limit_seconds: float = 60) -> Any:
+    """Run a device simulation until `done(report)` holds (or the limit passes): by what the devices did,
+    not by a clock, so a busy machine only takes longer. Returns the report."""
+    stop = threading.Event()
+
+    def watch() -> None:
+        deadline = time.monotonic() + limit_seconds
+        while not done(simulation.report) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stop.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    return simulation.run(stop)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import random
-import threading
-import time
 from datetime import UTC, datetime
 
 from smartcity.iot import service
@@ -20,6 +18,7 @@ from smartcity.iot.simulator import (
     register_missing,
 )
 from tests.iot.conftest import OPERATOR
+from tests.support import simulate_until
 
 
 def test_devices_are_placed_in_the_city_and_values_fit_their_types():
@@ -59,17 +58,7 @@ def test_http_simulation_reports_and_obeys_commands(db, client, act_as):
     )
     client.app.dependency_overrides.clear()
     simulation = Simulation(devices, config, HttpTransport("http://testserver", None, client=client))
-    stop = threading.Event()
-
-    def stop_once_every_device_reported_twice() -> None:
-        # by what was done, not by the clock: a busy machine takes longer (a minute at most)
-        deadline, done = time.monotonic() + 60, simulation.report
-        while (done.sent <= 2 * len(devices) or done.commands < 3) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        stop.set()
-
-    threading.Thread(target=stop_once_every_device_reported_twice, daemon=True).start()
-    report = simulation.run(stop)
+    report = simulate_until(simulation, lambda done: done.sent > 2 * len(devices) and done.commands == 3)
     assert report.sent > 2 * len(devices) and report.commands == 3
     assert service.stored_message_count(db) == report.sent
     assert service.rejections(db) == []

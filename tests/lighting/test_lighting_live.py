@@ -3,7 +3,7 @@ confirms it (the whole loop lighting → IoT core → device → IoT core → li
 
 from __future__ import annotations
 
-import threading
+from typing import Any
 
 from smartcity.iot.simulator import (
     HttpTransport,
@@ -15,6 +15,7 @@ from smartcity.iot.simulator import (
 from smartcity.lighting import service
 from smartcity.lighting.schemas import CabinetCreate, GroupCreate, LightCreate, ScheduleCreate
 from tests.lighting.conftest import LAT, LON, STEPS, SYSTEM
+from tests.support import simulate_until
 
 
 def test_simulated_lamps_confirm_the_plans_command(db, settings, client) -> None:  # type: ignore[no-untyped-def]
@@ -50,12 +51,16 @@ def test_simulated_lamps_confirm_the_plans_command(db, settings, client) -> None
     devices = inventory_devices(db)
     assert sorted(d.id for d in devices) == ["L-0", "L-1", "L-2", "TU-1"]
     register_missing(db, devices, reset_credentials=True)  # commissioning: credentials issued
-    config = SimulationConfig(
-        devices_per_type=0, rate=20, duration=5, transport="http", failure_rate=0
-    )  # room on a busy CI
-    report = Simulation(devices, config, HttpTransport("http://testserver", None, client=client)).run(
-        threading.Event()
-    )
+    config = SimulationConfig(devices_per_type=0, rate=20, transport="http", failure_rate=0)
+    simulation = Simulation(devices, config, HttpTransport("http://testserver", None, client=client))
+    answered: dict[str, int] = {}  # messages sent by the time the lights had answered
+
+    def reported_after_answering(done: Any) -> bool:
+        if done.commands >= 3:
+            answered.setdefault("sent", done.sent)
+        return bool(answered) and done.sent >= answered["sent"] + 2 * len(devices)
+
+    report = simulate_until(simulation, reported_after_answering)
     assert report.commands >= 3
     assert service.confirm_states(db) == 1
     group = service.get_group(db, group_id="G-1")
