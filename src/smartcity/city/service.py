@@ -58,13 +58,6 @@ def list_packs(db: Database, *, packs_dir: Path | None = None) -> list[CityPackR
 # ------------------------------------------------------------------------------------------------ units
 
 
-def today_local(timezone: str | None = None) -> date:
-    """Today's date in the city's time zone (`timezone`, else the settings')."""
-    if timezone is None:
-        return clock.today()
-    return clock.now().astimezone(ZoneInfo(timezone)).date()
-
-
 @lru_cache(maxsize=4)
 def reorganisation_date(pack: str | None = None) -> date:
     """The first day of the 2025 reorganisation (the new wards exist from it), from the city pack."""
@@ -229,7 +222,7 @@ def _read_units_on(db: Database, on: date, level: str | None) -> tuple[Administr
 
 def get_unit(db: Database, code: str, on: date | None = None) -> AdministrativeUnitDetail:
     """The unit with `code` valid `on` (default today; else its latest period), with its history."""
-    on = on or today_local()
+    on = on or clock.today()
     with db.session() as s:
         periods = list(s.scalars(select(AdministrativeUnit).where(AdministrativeUnit.code == code)))
         if not periods:
@@ -440,7 +433,6 @@ __all__ = [
     "list_packs",
     "load_city_pack",
     "remove_calendar_exception",
-    "today_local",
     "units_on",
     "ward_at",
     "wards_geojson",

@@ -8,6 +8,7 @@ from datetime import date
 from shapely.geometry import LineString, Point
 from sqlalchemy import select
 
+from smartcity.core import clock
 from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, NotFound, ValidationFailed
 from smartcity.core.security import Actor
@@ -73,7 +74,7 @@ def propose_house_number(
         )
     except NumberingProblem as exc:
         raise Conflict(str(exc)) from exc
-    today = on or cityref.today(db)
+    today = on or clock.today()
     ward = cityref.ward_at(db, lon=lon, lat=lat, on=today)
     return HouseNumberProposal(
         street_code=code,
@@ -156,7 +157,7 @@ def assign_house_number(
             properties,
             Point(lon, lat),
             private={"reference": reference} if reference else None,
-            valid_from=cityref.today(db),
+            valid_from=clock.today(),
         )
         feature_writes.store_features(uow, slug=ADDRESSES, features=[item])
         uow.audit("gis.house_number.assign", "gis_address", proposal.address_key, after=properties)
@@ -220,6 +221,6 @@ def _by_reference(db: Database, reference: str) -> HouseNumberProposal | None:
                 code=props["ward_code"],
                 name=props.get("ward_name") or "",
                 approximate=True,
-                on=feature.valid_from or cityref.today(db),
+                on=feature.valid_from or clock.today(),
             ),
         )

@@ -36,11 +36,6 @@ class WardRef:
         }
 
 
-def today(db: Database) -> date:
-    """Today in the city's time zone."""
-    return city_service.today_local()
-
-
 def city_boundary(db: Database) -> BaseGeometry | None:
     """The loaded city's boundary, or None when no city pack is loaded."""
     try:

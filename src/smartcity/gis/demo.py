@@ -7,6 +7,7 @@ from typing import Any
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 
+from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.errors import Conflict
@@ -50,7 +51,7 @@ def load_demo_layers(
         boundary = cityref.city_boundary(db)
     if boundary is None:
         raise Conflict("No city boundary: load the city pack first (smartcity citypack load thu-dau-mot)")
-    locator = cityref.WardLocator(db, on=cityref.today(db))
+    locator = cityref.WardLocator(db, on=clock.today())
 
     def ward_of(lon: float, lat: float) -> tuple[str, str] | None:
         ward = locator.locate(lon, lat)

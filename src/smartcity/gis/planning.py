@@ -11,6 +11,7 @@ from typing import Any
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
+from smartcity.core import clock
 from smartcity.core.db import Database
 from smartcity.core.errors import NotFound, ValidationFailed
 from smartcity.core.i18n import Phrase
@@ -45,7 +46,7 @@ def planning_lookup(
     on: date | None = None,
 ) -> PlanningInfo:
     """What the plan says at a point, for a parcel ("sheet/number") or for an address ("12A Đường N5")."""
-    today = on or cityref.today(db)
+    today = on or clock.today()
     query: dict[str, Any] = {}
     address_info = None
     parcel_feature: FeatureOut | None = None
@@ -368,4 +369,4 @@ def planning_sheet_pdf(
         layers.append(MapLayer([(parse_geojson(info.parcel.geometry), "")], "#d00000", 2.0))
     else:
         layers.append(MapLayer([(Point(info.lon, info.lat).buffer(0.00006), "#d00000")], "#d00000", 1.0))
-    return info, render_sheet(info, layers=layers, extent=extent, issued=cityref.today(db), url=url)
+    return info, render_sheet(info, layers=layers, extent=extent, issued=clock.today(), url=url)

@@ -15,6 +15,7 @@ import shapely
 from sqlalchemy import ColumnElement, Row, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from smartcity.core import clock
 from smartcity.core.db import Database
 from smartcity.core.errors import Forbidden, NotFound, ValidationFailed
 from smartcity.core.security import Actor
@@ -324,7 +325,7 @@ def layer_and_feature(
             raise NotFound(f"No layer {slug!r}")
         layer = layer_read(row.Layer)
     if layer.provider == "city-units":
-        for feature in _city_unit_features(db, on=cityref.today(db)):
+        for feature in _city_unit_features(db, on=clock.today()):
             if feature.id == feature_id:
                 return layer, feature
     elif row.id is not None:
@@ -461,7 +462,7 @@ def _city_units_page(
     offset: int,
 ) -> FeaturePage:
     on = (period.end or period.start) if period else None
-    features = _city_unit_features(db, on=on or cityref.today(db))
+    features = _city_unit_features(db, on=on or clock.today())
     if bbox_filter is not None:
         box = shapely.box(*bbox_filter)
         features = [f for f in features if f.geometry and parse_geojson(f.geometry).intersects(box)]
