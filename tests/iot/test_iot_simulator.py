@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 from datetime import UTC, datetime
 
 from smartcity.iot import service
@@ -64,3 +65,18 @@ def test_http_simulation_reports_and_obeys_commands(db, client, act_as):
     assert service.rejections(db) == []
     lights = [d for d in devices if d.type == "streetlight"]
     assert all(d.state["commanded_dim"] == 20 for d in lights)
+
+
+def test_after_their_first_report_the_devices_report_spread_over_the_interval():
+    config = SimulationConfig(devices_per_type=40, rate=1 / 120, seed=3)
+    devices = place_devices(config)
+    simulation = Simulation(devices, config, transport=None)  # type: ignore[arg-type]  (nothing is sent)
+    assert all(d.next_due - time.monotonic() <= 10 for d in devices)  # the first within seconds
+    for device in devices:
+        device.next_due = 0
+    first_round = simulation._due_messages()
+    assert len(first_round) == len(devices) - sum(d.silent_until > time.monotonic() for d in devices)
+    waits = sorted(d.next_due - time.monotonic() for d in devices if d.seq == 1)
+    assert waits[0] < 20 and waits[-1] > 100  # the next ones over the two minutes, not all at once
+    early = sum(w < 60 for w in waits)
+    assert 0.3 < early / len(waits) < 0.7

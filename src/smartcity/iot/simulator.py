@@ -366,7 +366,10 @@ class Simulation:
         for device in self.devices:
             if device.next_due > now_mono:
                 continue
-            device.next_due = now_mono + interval
+            # Every device reports within seconds of the start (the demo has data at once); its second report
+            # comes somewhere in the interval, so that the devices report spread over it, not in bursts.
+            first = device.seq == 0 and math.isfinite(interval)
+            device.next_due = now_mono + (self.rng.uniform(0, interval) if first else interval)
             if device.silent_until > now_mono:
                 continue
             values = reading(device, now, self.rng)
