@@ -164,6 +164,8 @@ def test_html_by_f_or_accept(demo, client):
     assert client.get("/ogc/collections", headers={"accept": "application/json"}).json()["collections"]
     english = client.get("/ogc/collections/land-parcels/items?f=html&limit=3&lang=en")
     assert "<h1>Land parcels</h1>" in english.text  # the layer by its English title on an English page
+    listed = client.get("/ogc/collections?f=html&lang=en").text
+    assert "Cadastral land parcels (map sheet/parcel" in listed and "Thửa đất địa chính" not in listed
     assert client.get("/ogc/collections/land-parcels").json()["title"] == "Land parcels"  # the same reader
     assert client.get("/ogc/collections/land-parcels?lang=vi").json()["title"] == "Thửa đất"
 

@@ -189,10 +189,11 @@ def _collection(request: Request, layer: LayerRead) -> dict[str, Any]:
     db = get_db(request)
     base = f"{_base(request)}/collections/{layer.slug}"
     extent = service.layer_extent(db, layer.slug) if layer.provider == "store" else None
+    title = in_language(layer.title, layer.title_en, request_locale(request))
     body: dict[str, Any] = {
         "id": layer.slug,
-        "title": in_language(layer.title, layer.title_en, request_locale(request)),
-        "description": layer.description or layer.title_en,
+        "title": title,
+        "description": layer.description or title,
         "itemType": "feature",
         "crs": list(SUPPORTED_CRS),
         "storageCrs": CRS84,
