@@ -39,10 +39,16 @@ def test_personal_numbers_are_removed(text):
         "Gọi tổng đài 1022 hoặc 0274.1022",
         "Nhà số 12/3 đường 30/4, khu phố 5",
         "Năm 2025 có 14 phường",
+        "Trùng với phản ánh PA-250915-000001.",  # a report's code is public
     ],
 )
 def test_ordinary_numbers_stay(text):
     assert scrub_text(text) == text
+
+
+def test_a_report_code_stays_and_a_number_beside_it_goes():
+    said = scrub_text("Xem PA-250915-000001, gọi 0912 345 678 hoặc 074203012345.")
+    assert said == f"Xem PA-250915-000001, gọi {REDACTED} hoặc {REDACTED}."
 
 
 def test_photo_loses_gps_and_camera_but_keeps_its_picture():

@@ -113,6 +113,9 @@ class ReportStep(Base):
     actor: Mapped[str] = mapped_column(String(200))
     unit_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     public_comment: Mapped[str] = mapped_column(Text, default="")
+    # The platform's own sentence of `public_comment` (Phrase.to_json: template and parts), so that a page
+    # says it in its language; None for a person's own words.
+    comment_phrase: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     internal_note: Mapped[str] = mapped_column(Text, default="")
 
 

@@ -25,8 +25,18 @@ _OLD_ID = re.compile(r"(?<!\d)\d{9}(?!\d)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
+# The platform's own report codes (PA-yymmdd-number) are public, and the ID pattern would take their digits.
+_REPORT_CODE = re.compile(r"(PA-\d{6}-\d{6,})")
+
+
 def scrub_text(text: str) -> str:
-    """The text with citizen ID numbers, phone numbers and e-mail addresses replaced by a marker."""
+    """The text with citizen ID numbers, phone numbers and e-mail addresses replaced by a marker (a report's
+    code stays as written)."""
+    pieces = _REPORT_CODE.split(text)  # the codes stand at the odd places
+    return "".join(piece if place % 2 else _scrubbed(piece) for place, piece in enumerate(pieces))
+
+
+def _scrubbed(text: str) -> str:
     for pattern in (_CITIZEN_ID, _PHONE, _OLD_ID, _EMAIL):
         text = pattern.sub(REDACTED, text)
     return text

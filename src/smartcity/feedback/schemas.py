@@ -112,6 +112,7 @@ class StepRead(RowModel):
     actor: str
     unit_code: str | None
     public_comment: str
+    comment_phrase: dict[str, Any] | None = Field(default=None, exclude=True)  # for pages, not the API
     internal_note: str = ""
 
 
@@ -123,6 +124,7 @@ class PublicStep(RowModel):
     to_status: str
     unit_code: str | None
     public_comment: str
+    comment_phrase: dict[str, Any] | None = Field(default=None, exclude=True)  # for pages, not the API
 
 
 class PublicReport(BaseModel):

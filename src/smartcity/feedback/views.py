@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -61,30 +60,17 @@ def _unit_name(request: Request, code: str | None, stored: str) -> str:
     return _unit_names(request).get(code or "", stored)
 
 
-# The sentences the platform itself writes into a report's history (submission, transfer, merge), read back
-# so that an English page says them in English; a person's own comment matches none and stays as written.
-SYSTEM_COMMENTS = [
-    (re.compile(r"Chuyển tới (?P<unit>.+)"), "Chuyển tới {unit}"),
-    (re.compile(r"Chuyển (?P<unit>.+) xử lý\."), "Chuyển {unit} xử lý."),
-    (re.compile(r"Trùng với phản ánh (?P<code>\S+)\."), "Trùng với phản ánh {code}."),
-]
-
-
 def _comments_in_words(request: Request, steps: list[Any]) -> list[Phrase]:
-    """Each step's public comment as a `Phrase` the page translates: the platform's own sentences with the
-    unit named in the page's language, anything else as a fixed sentence (translated only if it is one)."""
-    english_names: dict[str, str] = {}
-    if request_locale(request) == "en":
-        english_names = {u.name: u.name_en for u in _org_units(request) if u.name_en}
+    """Each step's public comment as a `Phrase` the page translates: the platform's own sentences (kept as
+    phrases) with the unit they name in the page's language, a person's words as written."""
     said = []
     for step in steps:
-        comment = step.public_comment or ""
-        phrase = Phrase.of(comment)
-        for pattern, template in SYSTEM_COMMENTS:
-            if found := pattern.fullmatch(comment):
-                parts = {k: english_names.get(v, v) for k, v in found.groupdict().items()}
-                phrase = Phrase(template, **parts)
-                break
+        phrase = Phrase.of(step.public_comment or "")
+        if step.comment_phrase:
+            parts = dict(step.comment_phrase.get("parts") or {})
+            if "unit" in parts:
+                parts["unit"] = _unit_name(request, step.unit_code, str(parts["unit"]))
+            phrase = Phrase(step.comment_phrase["template"], **parts)
         said.append(phrase)
     return said
 

@@ -190,7 +190,7 @@ def assign_report(
             report.unit_code, report.unit_name = target
         report.assignee = assignee or (None if moving else report.assignee)
         action = "reassign" if moving else "assign"
-        default_comment = f"Chuyển {report.unit_name} xử lý."
+        default_comment = Phrase("Chuyển {unit} xử lý.", unit=report.unit_name)
         _move(uow, report, "assign", actor, at, comment=comment or default_comment, note=note, label=action)
         uow.publish(
             ReportAssigned(
@@ -359,7 +359,8 @@ def merge_report(
         report.merged_into_id = kept.id
         kept.supporters += 1 + report.supporters
         kept.updated_at = at
-        _move(uow, report, "merge", actor, at, comment=comment or f"Trùng với phản ánh {kept.code}.")
+        said = comment or Phrase("Trùng với phản ánh {code}.", code=kept.code)
+        _move(uow, report, "merge", actor, at, comment=said)
         uow.publish(
             ReportMerged(
                 report_id=report.id,

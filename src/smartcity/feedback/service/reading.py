@@ -44,6 +44,7 @@ def _public_steps(steps: Sequence[ReportStep]) -> list[PublicStep]:
             to_status=s.to_status,
             unit_code=s.unit_code,
             public_comment=s.public_comment,
+            comment_phrase=s.comment_phrase,
         )
         for s in steps
     ]

@@ -210,9 +210,8 @@ def submit_report(
         uow.session.flush()
         report.code = f"PA-{routing.local_date(db, submitted_at):%y%m%d}-{report.id:06d}"
         uow.session.add_all(_photo_row(report.id, image, at=submitted_at) for image in cleaned)
-        _add_step(
-            uow, report, "submitted", None, NEW, actor, submitted_at, comment=f"Chuyển tới {route.unit_name}"
-        )
+        routed = Phrase("Chuyển tới {unit}", unit=route.unit_name)
+        _add_step(uow, report, "submitted", None, NEW, actor, submitted_at, comment=routed)
         uow.publish(
             ReportSubmitted(
                 report_id=report.id,
@@ -275,6 +274,7 @@ def _add_step(
             actor=actor.label,
             unit_code=report.unit_code,
             public_comment=scrub_text(comment),
+            comment_phrase=comment.to_json() if isinstance(comment, Phrase) else None,
             internal_note=note,
         )
     )
