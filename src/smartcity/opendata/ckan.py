@@ -26,7 +26,6 @@ from smartcity.core.errors import NotFound, found_or_404
 from smartcity.core.text import fold, matches
 from smartcity.opendata import service
 from smartcity.opendata.config import OpendataSettings
-from smartcity.opendata.dcat import spatial_box
 from smartcity.opendata.schemas import DatasetInfo, ResourceInfo
 from smartcity.web.deps import DbDep, SettingsDep
 
@@ -201,7 +200,7 @@ def package_dict(settings: Settings, info: DatasetInfo) -> dict[str, Any]:
             {"key": "frequency", "value": info.frequency},
             {"key": "temporal_start", "value": start.isoformat() if start else ""},
             {"key": "temporal_end", "value": end.isoformat() if end else ""},
-            {"key": "spatial", "value": json.dumps(_bbox_polygon(spatial_box(section)))},
+            {"key": "spatial", "value": json.dumps(_bbox_polygon(service.spatial_box(section)))},
             {"key": "spatial_text", "value": section.spatial_name},
             {
                 "key": "dcat_ap",

@@ -11,10 +11,10 @@ from datetime import date, datetime
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
-from smartcity.city import service as city_service
 from smartcity.core.config import Settings
 from smartcity.opendata.config import OpendataSettings
 from smartcity.opendata.schemas import DatasetInfo, ResourceInfo
+from smartcity.opendata.service import spatial_box
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 LOCN = Namespace("http://www.w3.org/ns/locn#")
@@ -116,11 +116,6 @@ def _contact(graph: Graph, section: OpendataSettings) -> BNode:
     graph.add((contact, VCARD.fn, Literal(section.contact_name, lang="vi")))
     graph.add((contact, VCARD.hasEmail, URIRef(f"mailto:{section.contact_email}")))
     return contact
-
-
-def spatial_box(section: OpendataSettings) -> tuple[float, float, float, float]:
-    """The box the catalogue's data covers: the configured one, else the city's (from city's service)."""
-    return section.spatial_bbox or city_service.boundary_box()
 
 
 def _spatial(graph: Graph, section: OpendataSettings) -> BNode:

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from smartcity.city import service as city_service
 from smartcity.core.config import Settings
 from smartcity.core.datasets import Dataset
 from smartcity.core.db import Database, utcnow
@@ -302,3 +303,8 @@ def usage_counts(
         for dataset, kind, count in s.execute(query):
             counts.setdefault(dataset, dict.fromkeys(USAGE_KINDS, 0))[kind] = int(count)
     return counts
+
+
+def spatial_box(section: OpendataSettings) -> tuple[float, float, float, float]:
+    """The box the catalogue's data covers: the configured one, else the city's (from city's service)."""
+    return section.spatial_bbox or city_service.boundary_box()
