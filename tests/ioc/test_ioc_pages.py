@@ -84,7 +84,7 @@ def test_staff_pages_of_the_centre_in_both_languages(app, pki, settings):
 
     indicator = staff.get("/can-bo/dieu-hanh/chi-so/dossiers.on_time_share")
     assert indicator.status_code == 200 and "Phường Thủ Dầu Một" in indicator.text
-    assert "Trước 01/7/2025, số liệu của các phường cũ" in indicator.text  # the day asked of city's service
+    assert "Trước 01/07/2025, số liệu của các phường cũ" in indicator.text  # the day asked of city's service
     assert staff.get("/can-bo/dieu-hanh/linh-vuc/feedback").status_code == 200
     # indicators in Vietnamese: a domain by its name, no English in references and formulas, units in words
     assert "Dữ liệu mở" in centre.text and ">opendata<" not in centre.text

@@ -35,9 +35,11 @@ def test_the_home_has_search_tasks_hotline_and_news(client, public_city, setting
     assert "Xây dựng và phát triển thành phố Thủ Dầu Một theo hướng đô thị thông minh" in home.text
     assert "27/02/2022" in home.text
     assert "14 phường của Thủ Dầu Một trở thành 5 phường" in home.text
+    assert "Các phường trước và sau 01/07/2025" in home.text  # the day asked of city's service
     assert load_demo(public_city, settings=settings, actor=Actor.system("demo")) == "0 posts"
     english = client.get("/?lang=en")
     assert "Building Thủ Dầu Một into a smart city" in english.text and '<html lang="en">' in english.text
+    assert "The wards before and after 1 July 2025" in english.text
 
 
 def test_a_citizen_finds_a_procedure_a_report_and_a_dataset_without_diacritics(client, public_city):

@@ -375,15 +375,8 @@ def indicator(request: Request, code: str, db: DbDep, settings: SettingsDep, act
             "target_text": number(ind.target, ind.unit, locale),
             "domains": DOMAIN_NAMES,
             "unit_words": _unit_words(locale),
-            "reorganised_on": _day_text(city_service.reorganisation_date(settings.city), locale),
+            "reorganised_on": city_service.reorganisation_date(settings.city),
         },
-    )
-
-
-def _day_text(day: Any, locale: str) -> str:
-    """A day as the page's language writes it in a sentence ("01/7/2025", "1 July 2025")."""
-    return format_date(
-        day, "d MMMM y" if locale == "en" else "dd/M/y", locale="en_US" if locale == "en" else "vi"
     )
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
+from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.db import Database
 from smartcity.core.errors import AppError, Forbidden, as_text
@@ -42,7 +43,7 @@ QUICK_LINKS = (
     ("Gửi phản ánh", "Ổ gà, đèn hỏng, rác, ngập... ảnh và vị trí", "/feedback/new"),
     ("Bản đồ quy hoạch", "Quy hoạch tại thửa đất hoặc địa chỉ", "/ban-do-quy-hoach"),
     ("Dữ liệu mở", "Số liệu của thành phố để tải về", "/du-lieu-mo"),
-    ("Bản đồ thành phố", "Các phường trước và sau 01/7/2025", "/ban-do"),
+    ("Bản đồ thành phố", "Các phường trước và sau {day}", "/ban-do"),  # {day}: the reorganisation
     ("Cảnh báo công cộng", "Tai nạn, cháy, ngập đang xảy ra và điều cần làm", "/canh-bao"),
     ("Chất lượng không khí", "Chỉ số VN_AQI tại các trạm quan trắc", "/moi-truong"),
     ("Công trình đầu tư công", "Dự án, tiến độ thi công và giải ngân", "/cong-trinh"),
@@ -63,6 +64,7 @@ def home(request: Request, db: DbDep, settings: SettingsDep) -> HTMLResponse:
             "news": news.items,
             "notices": notices.items,
             "quick_links": QUICK_LINKS,
+            "reorganised_on": city_service.reorganisation_date(settings.city),
             "hotline": section.contacts[0],
         },
     )

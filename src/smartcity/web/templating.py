@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
@@ -30,6 +31,7 @@ def _build_environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["local_datetime"] = local_datetime
+    env.filters["day"] = day_in_words
     env.filters["number"] = number
     env.filters["vnd"] = vnd
     env.filters["percent"] = percent
@@ -38,6 +40,13 @@ def _build_environment() -> Environment:
     env.globals["in_language"] = text_in_language
     env.globals["map_centre"] = lambda: ""  # city.views: "longitude,latitude" where the city's maps open
     return env
+
+
+@pass_context
+def day_in_words(context: Context, day: date) -> str:
+    """Jinja: a day as a sentence of the page's language writes it ("01/07/2025", "1 July 2025")."""
+    english = context.get("locale") == "en"
+    return format_date(day, "d MMMM y" if english else "dd/MM/y", locale="en_US" if english else "vi")
 
 
 @pass_context
