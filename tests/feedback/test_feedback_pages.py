@@ -49,6 +49,8 @@ def test_submit_form_then_report_page_then_rating(client, city, monkeypatch):
     assert 'id="reopen-form"' in client.get(f"/feedback/r/{code}").text  # within the reopening period
     rated = client.post(f"/feedback/r/{code}/rate", data={"rating": "3", "reporter_key": key})
     assert rated.status_code == 200 and "Rất hài lòng" in rated.text
+    history = rated.text.split('class="timeline"')[1].split("</ol>")[0]
+    assert "<strong>Người phản ánh đánh giá</strong>" in history  # what was done, not the state again
     wrong = client.post(f"/feedback/r/{code}/reopen", data={"comment": "x", "reporter_key": "nope"})
     assert wrong.status_code == 403 and "alert-error" in wrong.text
     unknown = client.post(f"/feedback/r/{code}/burn", data={"reporter_key": key}, headers=BROWSER)
