@@ -84,9 +84,14 @@ def _org_units(request: Request) -> list[Any]:
 
 
 def _unit_names(request: Request) -> dict[str, str]:
-    """Every org unit's name in the page's language, by code (a list names many reports' units)."""
-    locale = request_locale(request)
-    return {u.code: in_language(u.name, u.name_en, locale) for u in _org_units(request)}
+    """Every org unit's name in the page's language, by code, built once per request (a list names many
+    reports' units, a report's history one per step)."""
+    names: dict[str, str] | None = getattr(request.state, "unit_names", None)
+    if names is None:
+        locale = request_locale(request)
+        names = {u.code: in_language(u.name, u.name_en, locale) for u in _org_units(request)}
+        request.state.unit_names = names
+    return names
 
 
 @router.get("/feedback", response_class=HTMLResponse)
