@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from smartcity.city import service as city_service
 from smartcity.core.config import Settings, get_settings
 from smartcity.core.db import Database
 from smartcity.core.db import open_database as core_open_database
@@ -218,7 +219,7 @@ def demo(
     url = f"http://{host}:{port}/"
 
     def print_sign_in() -> None:
-        console.rule("[bold green]Thủ Dầu Một smart-city platform is ready")
+        console.rule(f"[bold green]{city_service.city_name(locale='en')} smart-city platform is ready")
         console.print(f"Open:      [bold]{url}[/bold]")
         console.print(f"API docs:  {url}api/v1/docs")
         console.print(f"Admin:     [bold]{login.username}[/bold] / [bold]{login.password}[/bold]")

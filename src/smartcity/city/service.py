@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
@@ -58,15 +59,25 @@ def list_packs(db: Database, *, packs_dir: Path | None = None) -> list[CityPackR
 # ------------------------------------------------------------------------------------------------ units
 
 
+def _manifest(pack: str | None) -> tuple[Path, dict[str, Any]]:
+    """The pack's folder and its pack.json (the settings' pack when none is named)."""
+    folder = PACKS_DIR / (pack or get_settings().city)
+    return folder, json.loads((folder / "pack.json").read_text(encoding="utf-8"))
+
+
 @lru_cache(maxsize=4)
 def reorganisation_date(pack: str | None = None) -> date:
     """The first day of the 2025 reorganisation (the new wards exist from it), from the city pack."""
-    import json
-
-    folder = PACKS_DIR / (pack or get_settings().city)
-    manifest = json.loads((folder / "pack.json").read_text(encoding="utf-8"))
+    folder, manifest = _manifest(pack)
     reorganisation = json.loads((folder / manifest["files"]["reorganisation"]).read_text(encoding="utf-8"))
     return date.fromisoformat(reorganisation["effective_from"])
+
+
+@lru_cache(maxsize=8)
+def city_name(pack: str | None = None, locale: str = "vi") -> str:
+    """The city's name as its pack gives it ("Thủ Dầu Một"), in English where the pack has one in English."""
+    manifest = _manifest(pack)[1]
+    return str(manifest.get("title_en") or manifest["title"]) if locale == "en" else str(manifest["title"])
 
 
 @lru_cache(maxsize=4)

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from smartcity.city.service import map_centre, name_in_english, reorganisation_date, units_on
+from smartcity.city.service import city_name, map_centre, name_in_english, reorganisation_date, units_on
 from smartcity.core import clock
 from smartcity.web.deps import DbDep, SettingsDep
 from smartcity.web.templating import ENVIRONMENT, render
@@ -26,8 +26,16 @@ def place(context: Context, name: str | None) -> str:
     return name_in_english(name) if context.get("locale") == "en" else name
 
 
+@pass_context
+def city_name_in_page(context: Context) -> str:
+    """Jinja global `city_name()`: the city's name, from its pack, in the page's language."""
+    return city_name(locale=context.get("locale") or "vi")
+
+
 ENVIRONMENT.filters["place"] = place
 ENVIRONMENT.globals["map_centre"] = lambda: ",".join(str(c) for c in map_centre())
+ENVIRONMENT.globals["city_name"] = city_name_in_page
+ENVIRONMENT.globals["reorganisation_day"] = reorganisation_date
 
 
 @router.get("/ban-do", response_class=HTMLResponse)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.errors import NotFound, ValidationFailed
 from smartcity.core.kpis import Indicator
@@ -308,7 +309,7 @@ def _entities(db: Any, settings: Any, key_values: bool) -> list[dict[str, Any]]:
             end=service.period_of(row["period_start"], row["indicator"].frequency, settings)[1]
             if row["period_start"]
             else None,
-            city="Thủ Dầu Một",
+            city=city_service.city_name(),
             key_values=key_values,
         )
         for row in service.latest(db, settings=settings)

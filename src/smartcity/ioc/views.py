@@ -375,7 +375,6 @@ def indicator(request: Request, code: str, db: DbDep, settings: SettingsDep, act
             "target_text": number(ind.target, ind.unit, locale),
             "domains": DOMAIN_NAMES,
             "unit_words": _unit_words(locale),
-            "reorganised_on": city_service.reorganisation_date(settings.city),
         },
     )
 

@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
-from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.db import Database
 from smartcity.core.errors import AppError, Forbidden, as_text
@@ -64,7 +63,6 @@ def home(request: Request, db: DbDep, settings: SettingsDep) -> HTMLResponse:
             "news": news.items,
             "notices": notices.items,
             "quick_links": QUICK_LINKS,
-            "reorganised_on": city_service.reorganisation_date(settings.city),
             "hotline": section.contacts[0],
         },
     )

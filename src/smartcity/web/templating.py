@@ -39,6 +39,7 @@ def _build_environment() -> Environment:
     env.filters["place"] = lambda name: name or ""  # city.views: a unit's name in the page's language
     env.globals["in_language"] = text_in_language
     env.globals["map_centre"] = lambda: ""  # city.views: "longitude,latitude" where the city's maps open
+    env.globals["city_name"] = lambda: ""  # city.views: the city's name from its pack, in the page's language
     return env
 
 

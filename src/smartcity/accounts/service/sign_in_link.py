@@ -15,6 +15,7 @@ from sqlalchemy import select
 from smartcity.accounts.models import RoleAssignment, User
 from smartcity.accounts.service.common import STAFF_ROLES, _actor, normalise_username
 from smartcity.accounts.service.login import Authenticated
+from smartcity.city import service as city_service
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Unauthorized
@@ -92,7 +93,8 @@ def send_sign_in_link(db: Database, *, settings: Settings, username: str, sink: 
         token = _serializer(settings).dumps({"u": user.id, "g": user.credential_generation})
     link = f"{settings.public_base_url.rstrip('/')}{LINK_PATH}?t={quote(token)}"
     body = (
-        "Xin chào,\n\nĐể đăng nhập vào hệ thống đô thị thông minh Thủ Dầu Một, mở liên kết sau "
+        "Xin chào,\n\nĐể đăng nhập vào hệ thống đô thị thông minh "
+        f"{city_service.city_name()}, mở liên kết sau "
         f"(dùng được một lần, trong {LINK_MINUTES} phút):\n\n{link}\n\n"
         "Nếu bạn không yêu cầu, hãy bỏ qua thư này."
     )

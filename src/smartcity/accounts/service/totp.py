@@ -8,12 +8,11 @@ from sqlalchemy import select
 
 from smartcity.accounts.config import admins_need_totp
 from smartcity.accounts.models import RoleAssignment, User, UserTotp
+from smartcity.city import service as city_service
 from smartcity.core.config import Settings
 from smartcity.core.crypto import decrypt_personal, encrypt_personal
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import NotFound, ValidationFailed
-
-ISSUER = "Thủ Dầu Một Smart City"
 
 
 def start_totp_enrolment(db: Database, *, settings: Settings, user_id: int) -> str:
@@ -27,7 +26,9 @@ def start_totp_enrolment(db: Database, *, settings: Settings, user_id: int) -> s
         row.secret_encrypted = encrypt_personal(settings.personal_keys, secret)
         row.confirmed_at, row.last_step = None, 0
         s.add(row)
-        return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
+        return pyotp.TOTP(secret).provisioning_uri(
+            name=user.username, issuer_name=f"{city_service.city_name(locale='en')} Smart City"
+        )
 
 
 def totp_qr_svg(uri: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from smartcity import __version__
+from smartcity.city import service as city_service
 from smartcity.health.fhir.search import INCLUDES, SORTS, params_for
 from smartcity.health.fhir.validate import SUPPORTED_TYPES
 
@@ -17,7 +18,7 @@ def capability_statement(base_url: str, published: str) -> dict[str, Any]:
         "resourceType": "CapabilityStatement",
         "status": "active",
         "date": published,
-        "publisher": "Nền tảng đô thị thông minh Thủ Dầu Một",
+        "publisher": f"Nền tảng đô thị thông minh {city_service.city_name()}",
         "kind": "instance",
         "software": {"name": "smartcity health FHIR facade", "version": __version__},
         "implementation": {

@@ -220,7 +220,11 @@ def _distance(metres: float, locale: str) -> str:
 
 def _area(info: etree._Element, incident: Incident, ward_name: str | None, vi: bool) -> None:
     area = _sub(info, "area")
-    where = (ward_name if vi else city_service.name_in_english(ward_name)) if ward_name else "Thủ Dầu Một"
+    where = (
+        (ward_name if vi else city_service.name_in_english(ward_name))
+        if ward_name
+        else city_service.city_name(locale="vi" if vi else "en")
+    )
     radius_km = incident.radius_m / 1000
     distance = _distance(incident.radius_m, "vi" if vi else "en")
     _sub(
