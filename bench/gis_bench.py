@@ -54,7 +54,7 @@ def _prepare(url: str, parcels: int) -> tuple[Database, float]:
 
 
 def _points(db: Database, count: int, seed: int = 1) -> list[tuple[float, float]]:
-    extent = service.layer_extent(db, "land-parcels")
+    extent = service.layer_extents(db, ["land-parcels"]).get("land-parcels")
     assert extent is not None
     rng = random.Random(seed)
     return [(rng.uniform(extent[0], extent[2]), rng.uniform(extent[1], extent[3])) for _ in range(count)]

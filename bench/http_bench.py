@@ -94,7 +94,7 @@ def prepare(url: str, parcels: int, *, with_view: bool) -> Prepared:
     token = accounts.login_for_token(
         db, settings=settings, username="benchadmin", password=PASSWORD, client_ip="127.0.0.1"
     ).access_token
-    extent = gis.layer_extent(db, "land-parcels")
+    extent = gis.layer_extents(db, ["land-parcels"]).get("land-parcels")
     assert extent is not None
     page = gis.query_features(db, slug="land-parcels", limit=1, offset=parcels // 2, count=False)
     if with_view:

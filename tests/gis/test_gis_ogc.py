@@ -40,6 +40,29 @@ def test_landing_conformance_and_collections(demo, client):
     assert parcels["itemType"] == "feature" and len(parcels["extent"]["spatial"]["bbox"][0]) == 4
     assert "http://www.opengis.net/def/crs/EPSG/0/9210" in parcels["crs"]
     assert client.get("/ogc/api").json()["openapi"].startswith("3.0")
+    assert landing["title"] == "Thủ Dầu Một — OGC API Features"  # the city's name from its pack
+
+
+def test_each_collection_spans_its_own_features(demo, client):
+    listed = {
+        c["id"]: c["extent"]["spatial"]["bbox"][0]
+        for c in client.get("/ogc/collections").json()["collections"]
+    }
+    for slug in ("land-parcels", "streets"):
+        items = client.get(f"/ogc/collections/{slug}/items", params={"limit": 10000}).json()["features"]
+        xs, ys = zip(*(point for f in items for point in _points(f["geometry"]["coordinates"])), strict=True)
+        assert listed[slug] == pytest.approx([min(xs), min(ys), max(xs), max(ys)], abs=1e-6)
+        single = client.get(f"/ogc/collections/{slug}").json()["extent"]["spatial"]["bbox"][0]
+        assert single == listed[slug]  # one collection says what the list says
+    assert listed["land-parcels"] != listed["streets"]
+
+
+def _points(coordinates):
+    if isinstance(coordinates[0], int | float):
+        yield coordinates
+        return
+    for part in coordinates:
+        yield from _points(part)
 
 
 def test_items_page_with_links_counts_and_content_crs(demo, client):

@@ -38,6 +38,7 @@ from smartcity.gis.ogc_params import (
     parse_limit,
     parse_offset,
 )
+from smartcity.gis.providers import BBox
 from smartcity.gis.schemas import FeatureOut, LayerRead
 from smartcity.web.deps import get_db, get_settings
 from smartcity.web.templating import render, request_locale
@@ -143,7 +144,7 @@ def landing(request: Request) -> Response:
     def build() -> Response:
         base = _base(request)
         body = {
-            "title": "Thủ Dầu Một — OGC API Features",
+            "title": f"{city_service.city_name()} — OGC API Features",
             "description": "Lớp dữ liệu không gian công bố: quy hoạch, thửa đất, đường phố, địa chỉ, "
             "đơn vị hành chính. "
             "Dữ liệu demo là dữ liệu mô phỏng.",
@@ -166,7 +167,10 @@ def api_definition(request: Request) -> Response:
     if request.query_params.get("f") == "html":
         return render(request, "gis/ogc_api.html", {"base": _base(request)})
     document = get_openapi(
-        title="OGC API Features — Thủ Dầu Một", version="1.0.0", openapi_version="3.0.3", routes=router.routes
+        title=f"OGC API Features — {city_service.city_name()}",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        routes=router.routes,
     )
     document["servers"] = [{"url": str(request.base_url).rstrip("/")}]
     return JSONResponse(document, media_type=OPENAPI_JSON)
@@ -185,10 +189,15 @@ def conformance(request: Request) -> Response:
     )
 
 
-def _collection(request: Request, layer: LayerRead) -> dict[str, Any]:
-    db = get_db(request)
+def _extents(request: Request, layers: list[LayerRead]) -> dict[str, BBox]:
+    """The stored layers' boxes (one query for them all); other providers' layers have none here."""
+    return service.layer_extents(
+        get_db(request), [layer.slug for layer in layers if layer.provider == "store"]
+    )
+
+
+def _collection(request: Request, layer: LayerRead, extent: BBox | None) -> dict[str, Any]:
     base = f"{_base(request)}/collections/{layer.slug}"
-    extent = service.layer_extent(db, layer.slug) if layer.provider == "store" else None
     title = in_language(layer.title, layer.title_en, request_locale(request))
     body: dict[str, Any] = {
         "id": layer.slug,
@@ -226,10 +235,11 @@ def collections(request: Request) -> Response:
 
     def build() -> Response:
         layers = service.list_layers(get_db(request), published_only=True)
+        extents = _extents(request, layers)
         body = {
             "links": _self_links(request, "/collections"),
             "crs": list(SUPPORTED_CRS),
-            "collections": [_collection(request, layer) for layer in layers],
+            "collections": [_collection(request, layer, extents.get(layer.slug)) for layer in layers],
         }
         return _respond(request, body, "gis/ogc_collections.html")
 
@@ -242,7 +252,7 @@ def collection(request: Request, collection_id: str) -> Response:
 
     def build() -> Response:
         layer = service.get_layer(get_db(request), collection_id, published_only=True)
-        body = _collection(request, layer)
+        body = _collection(request, layer, _extents(request, [layer]).get(layer.slug))
         body["links"][:2] = _self_links(request, f"/collections/{collection_id}")
         return _respond(request, body, "gis/ogc_collections.html")
 

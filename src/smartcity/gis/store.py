@@ -381,21 +381,28 @@ def features_in_bbox(db: Database, *, slug: str, box: BBox, limit: int = 10_000)
     ).features
 
 
-def layer_extent(db: Database, slug: str) -> BBox | None:
-    """The bounding box of a stored layer's features, or None when it is empty."""
+def layer_extents(db: Database, slugs: list[str]) -> dict[str, BBox]:
+    """The bounding boxes of stored layers' features by slug, in one query; an empty layer has none."""
+    if not slugs:
+        return {}
+    query = (
+        select(
+            Layer.slug,
+            func.min(Feature.min_lon),
+            func.min(Feature.min_lat),
+            func.max(Feature.max_lon),
+            func.max(Feature.max_lat),
+        )
+        .join(Feature, Feature.layer_id == Layer.id)
+        .where(Layer.slug.in_(slugs))
+        .group_by(Layer.slug)
+    )
     with db.session() as s:
-        layer = _stored_layer(s, slug, False)
-        row = s.execute(
-            select(
-                func.min(Feature.min_lon),
-                func.min(Feature.min_lat),
-                func.max(Feature.max_lon),
-                func.max(Feature.max_lat),
-            ).where(Feature.layer_id == layer.id)
-        ).one()
-    if row[0] is None:
-        return None
-    return (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
+        rows = s.execute(query).all()
+    return {
+        slug: (float(west), float(south), float(east), float(north))
+        for slug, west, south, east, north in rows
+    }
 
 
 def count_features(db: Database, *, slug: str, synthetic: bool | None = None) -> int:
