@@ -157,7 +157,9 @@ class Rule(TimestampMixin, Base):
 
 
 class Alarm(Base):
-    """An alarm raised by a rule on a device; at most one open alarm per rule and device."""
+    """An alarm raised by a rule on a device; at most one open alarm per rule and device. `message` is the
+    Vietnamese text (API, events, audit); `message_phrase` keeps it as a phrase for pages to say it in their
+    language (None for alarms raised before)."""
 
     __tablename__ = "iot_alarms"
     __table_args__ = (UniqueConstraint("open_key"),)
@@ -170,6 +172,7 @@ class Alarm(Base):
     severity: Mapped[str] = mapped_column(String(20))
     state: Mapped[str] = mapped_column(String(20), default="active", index=True)
     message: Mapped[str] = mapped_column(Text)
+    message_phrase: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     value: Mapped[float | None] = mapped_column(Float)
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

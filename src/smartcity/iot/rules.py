@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from babel.numbers import format_decimal
 from sqlalchemy import ColumnElement, String, any_, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.types import ARRAY
 
 from smartcity.core.db import Database
 from smartcity.core.errors import ValidationFailed
+from smartcity.core.i18n import Phrase
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot.device_types import device_types
 from smartcity.iot.events import AlarmCleared, AlarmRaised
@@ -143,18 +143,32 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _number(value: Any) -> str:
-    """A number as the alarm list writes it (Vietnamese: 1.234,5); "…" for an open end of a range."""
-    return "…" if value is None else format_decimal(value, locale="vi")
+def _number(value: Any) -> float | str:
+    """A number as a phrase's part (written with the page's digits); "…" for an open end of a range."""
+    return "…" if value is None else float(value)
+
+
+def _word(said: str, code: Any) -> str:
+    """A word the platform declares (a label, a value's name) as a part the page translates; a code with no
+    word of its own as it is."""
+    return Phrase.of(said) if said != str(code) else said
 
 
 def _watched(rule: RuleSpec, device: DeviceInfo) -> str:
-    """The watched key by its name in words (the device type's label where it declares one), before the
-    verdict; nothing for a rule that watches the device as a whole (no data)."""
+    """The watched key by its name in words (the device type's label where it declares one, translated on
+    the page); empty for a rule that watches the device as a whole (no data)."""
     if rule.kind == "no_data" or not rule.key:
         return ""
     kind = device_types().get(device.type)
-    return f"{key_label(kind, rule.key) if kind is not None else readable(rule.key)} "
+    return _word(key_label(kind, rule.key), rule.key) if kind is not None else readable(rule.key)
+
+
+def alarm_phrase(rule: RuleSpec, device: DeviceInfo, verdict: str) -> Phrase:
+    """The alarm's sentence: the rule's name as staff wrote it, the watched key and the verdict's words."""
+    watched, said = _watched(rule, device), Phrase.of(verdict) if verdict else ""
+    if not watched:
+        return Phrase("{rule}: {verdict}", rule=rule.name, verdict=said)
+    return Phrase("{rule}: {key} {verdict}", rule=rule.name, key=watched, verdict=said)
 
 
 def evaluate(rule: RuleSpec, current: Sample, previous: Sample | None) -> Verdict:
@@ -178,10 +192,12 @@ def _condition(rule: RuleSpec, value: float) -> Verdict:
     """Whether a threshold or range rule's condition holds for `value`, and the alarm's words for it."""
     if rule.kind == "threshold":
         hit = OPERATORS[rule.params["op"]](value, rule.params["value"])
-        return hit, f"= {_number(value)} (ngưỡng {rule.params['op']} {_number(rule.params['value'])})"
+        limit = _number(rule.params["value"])
+        return hit, Phrase("= {value} (ngưỡng {op} {limit})", value=value, op=rule.params["op"], limit=limit)
     low, high = rule.params.get("min"), rule.params.get("max")
     outside = (low is not None and value < low) or (high is not None and value > high)
-    return outside, f"= {_number(value)}, ngoài khoảng {_number(low)} – {_number(high)}"
+    words = "= {value}, ngoài khoảng {low} – {high}"
+    return outside, Phrase(words, value=value, low=_number(low), high=_number(high))
 
 
 def _confirmed(rule: RuleSpec, previous: Sample | None) -> bool:
@@ -198,7 +214,7 @@ def _rate(rule: RuleSpec, value: float, current: Sample, previous: Sample | None
     if minutes <= 0:
         return None, ""
     rate = abs(value - float(previous.value)) / minutes
-    return rate > rule.params["max_per_minute"], f"thay đổi {_number(round(rate, 2))} mỗi phút"
+    return rate > rule.params["max_per_minute"], Phrase("thay đổi {rate} mỗi phút", rate=round(rate, 2))
 
 
 def _state_change(rule: RuleSpec, current: Sample, previous: Sample | None) -> Verdict:
@@ -210,7 +226,12 @@ def _state_change(rule: RuleSpec, current: Sample, previous: Sample | None) -> V
         return None, ""
     if source and was not in source:
         return None, ""
-    return True, f"{value_name(was)} → {value_name(current.value)}"
+    return True, Phrase("{was} → {now}", was=_value(was), now=_value(current.value))
+
+
+def _value(value: Any) -> str:
+    """A value by its name (translated on the page) where it has one, else as it is."""
+    return _word(value_name(value), value)
 
 
 def _confirms(rule: RuleSpec) -> bool:
@@ -306,6 +327,7 @@ class AlarmBook:
 
     def _raise(self, rule: RuleSpec, device: DeviceInfo, message: str, at: datetime, value: Any) -> None:
         numeric = float(value) if _is_number(value) else None
+        said = alarm_phrase(rule, device, message)
         alarm = Alarm(
             rule_id=rule.id,
             rule_version=rule.version,
@@ -313,7 +335,8 @@ class AlarmBook:
             key=rule.key,
             severity=rule.severity,
             state="active",
-            message=f"{rule.name}: {_watched(rule, device)}{message}",
+            message=str(said),
+            message_phrase=said.to_json(),
             value=numeric,
             raised_at=at,
             open_key=f"{rule.id}:{device.id}",

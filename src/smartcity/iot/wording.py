@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from smartcity.core.i18n import Phrase
+from smartcity.core.i18n import Phrase, phrase_from_json
 from smartcity.iot.device_types import device_types
 from smartcity.iot.device_types.base import DeviceType, TelemetryKey
 from smartcity.iot.device_types.camera import CAMERA_EVENT_NAMES
@@ -173,6 +173,12 @@ def word(words: dict[str, str], code: str | None) -> str:
 def tag_name(tag: str) -> str:
     """A tag as people read it (a tag staff wrote themselves is shown as they wrote it)."""
     return TAG_NAMES.get(tag, tag)
+
+
+def alarm_message(message: str, phrase: dict[str, Any] | None) -> str:
+    """An alarm's message as a `Phrase` the page translates: rebuilt from the phrase it keeps, else (an
+    alarm raised before it kept one) its text as it is."""
+    return phrase_from_json(phrase) if phrase else Phrase.of(message)
 
 
 def rejection_detail(detail: str | None, kind: type[DeviceType] | None = None) -> str:

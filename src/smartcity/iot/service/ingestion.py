@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, configure_mappers
 
 from smartcity.core import clock
 from smartcity.core.db import Database, utcnow
+from smartcity.core.i18n import Phrase
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot.device_types import device_types
 from smartcity.iot.events import (
@@ -335,9 +336,9 @@ def _raise_no_data_alarms(db: Database, now: datetime, *, listened: timedelta) -
     return raised
 
 
-def _silence(minutes: float) -> str:
-    """The no-data alarm's reason, as the operator reads it (Vietnamese, a decimal comma)."""
-    return f"không nhận được dữ liệu trong {minutes:g} phút".replace(".", ",")
+def _silence(minutes: float) -> Phrase:
+    """The no-data alarm's reason, as the operator reads it (the minutes in the page's digits)."""
+    return Phrase("không nhận được dữ liệu trong {minutes} phút", minutes=float(minutes))
 
 
 def _silent_devices(session: Session, rule: RuleSpec, cutoff: datetime) -> list[DeviceInfo]:
