@@ -168,6 +168,66 @@ def test_a_busy_embedded_database_asks_to_retry_in_a_moment_not_a_server_fault(a
     assert client.post("/trang-thu/hong").status_code == 500
 
 
+def test_no_free_database_connection_is_a_busy_503_in_words_not_a_500(app, caplog):
+    """The pool's timeout (every connection in use under a burst of requests) asks to retry in a moment, and
+    is logged as one warning line, not an error with a traceback."""
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    router = APIRouter()
+
+    @router.get("/trang-thu/day")
+    def crowded() -> dict:
+        raise PoolTimeout(
+            "QueuePool limit of size 5 overflow 10 reached, connection timed out, timeout 30.00"
+        )
+
+    app.include_router(router)
+    client = TestClient(app, raise_server_exceptions=False)
+    with caplog.at_level("WARNING", logger="smartcity.web.problems"):
+        page = client.get("/trang-thu/day", headers={"accept": "text/html"})
+        english = client.get("/trang-thu/day", headers={"accept": "text/html"}, cookies={"lang": "en"})
+        api = client.get("/trang-thu/day")
+    assert page.status_code == 503 and page.headers["retry-after"] == "5"
+    assert "Hệ thống đang bận; vui lòng thử lại sau giây lát." in page.text
+    assert "The system is busy; please try again in a moment." in english.text
+    assert (
+        api.status_code == 503
+        and api.json()["detail"] == "Every database connection is in use; retry shortly."
+    )
+    assert [r.levelname for r in caplog.records] == ["WARNING"] * 3
+    assert not any(r.exc_info for r in caplog.records)
+
+
+def test_a_logged_error_keeps_its_traceback_but_not_the_frames_variables(capsys):
+    """Production's JSON lines carry the exception's type, message and frames; neither format prints the
+    frames' local variables (settings, requests, personal data)."""
+    import json
+    import logging
+
+    from smartcity.core.logging import configure_logging
+
+    def fail(citizen_id: str) -> None:
+        raise ValueError("refused")
+
+    citizen_id = "".join(("0791", "23456789"))  # not in the source lines a traceback quotes
+    try:
+        for json_output in (True, False):
+            configure_logging(json_output=json_output)
+            try:
+                fail(citizen_id)
+            except ValueError:
+                logging.getLogger("smartcity.test").exception("it failed")
+        lines = capsys.readouterr().err.splitlines()
+    finally:
+        configure_logging(json_output=False)
+    record = json.loads(lines[0])
+    exception = record["exception"][0]
+    assert (exception["exc_type"], exception["exc_value"]) == ("ValueError", "refused")
+    assert [frame["name"] for frame in exception["frames"]][-1] == "fail"
+    assert any("ValueError: refused" in line for line in lines[1:]), "the console keeps the traceback"
+    assert "079123456789" not in "\n".join(lines)
+
+
 def test_problem_types_are_described_by_the_server(client):
     problem = client.get("/api/v1/nothing-here").json()
     assert problem["type"] == "http://127.0.0.1:8000/problems/not-found"  # the configured base, not Host

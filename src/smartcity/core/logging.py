@@ -6,6 +6,7 @@ import logging
 import sys
 
 import structlog
+import structlog.tracebacks
 
 
 def configure_logging(*, json_output: bool = True, level: str = "INFO") -> None:
@@ -16,10 +17,18 @@ def configure_logging(*, json_output: bool = True, level: str = "INFO") -> None:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
-    renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer(ensure_ascii=False)
+    # A traceback without the frames' local variables (they hold settings, requests and personal data), as
+    # plain text: rich's pretty traceback took seconds per error on the event loop, and a burst of errors
+    # stalled the server.
+    renderers: list[structlog.types.Processor] = (
+        [
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False, use_rich=False)
+            ),
+            structlog.processors.JSONRenderer(ensure_ascii=False),
+        ]
         if json_output
-        else structlog.dev.ConsoleRenderer(colors=False)
+        else [structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)]
     )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
@@ -30,7 +39,7 @@ def configure_logging(*, json_output: bool = True, level: str = "INFO") -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderers],
         )
     )
     root = logging.getLogger()

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as NoConnectionFree
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from smartcity.core.errors import (
@@ -109,18 +110,20 @@ def database_busy(exc: OperationalError) -> bool:
     return "database is locked" in str(exc.orig)
 
 
-def busy_error(request: Request) -> AppError:
+BUSY_SENTENCE = "Hệ thống đang bận; vui lòng thử lại sau giây lát."
+
+
+def busy_error(
+    request: Request,
+    detail: str = "The database is busy with another write; retry shortly.",
+    sentence: str = "Hệ thống đang bận ghi dữ liệu; vui lòng thử lại sau giây lát.",
+) -> AppError:
     """A 503 with Retry-After, saying in the request's language to try again in a moment."""
     from smartcity.core.i18n import get_translations
     from smartcity.web.templating import request_locale
 
-    sentence = get_translations(request_locale(request), "web").gettext(
-        "Hệ thống đang bận ghi dữ liệu; vui lòng thử lại sau giây lát."
-    )
-    error = ServiceUnavailable(
-        "The database is busy with another write; retry shortly.",
-        headers={"Retry-After": str(BUSY_RETRY_SECONDS)},
-    )
+    sentence = get_translations(request_locale(request), "web").gettext(sentence)
+    error = ServiceUnavailable(detail, headers={"Retry-After": str(BUSY_RETRY_SECONDS)})
     error.page_message = sentence
     return error
 
@@ -208,6 +211,14 @@ def install_problem_handlers(app: FastAPI) -> None:
             return await _unexpected(request, exc)
         log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.orig)
         return problem_response(request, busy_error(request))
+
+    @app.exception_handler(NoConnectionFree)
+    async def _every_connection_in_use(request: Request, exc: NoConnectionFree) -> Response:
+        log.warning("no database connection free on %s %s: %s", request.method, request.url.path, exc)
+        detail = "Every database connection is in use; retry shortly."
+        return problem_response(
+            request, busy_error(request, detail, "Hệ thống đang bận; vui lòng thử lại sau giây lát.")
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
