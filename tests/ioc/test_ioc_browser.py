@@ -12,6 +12,7 @@ import pytest
 
 from smartcity.accounts import service as accounts_service
 from smartcity.ioc import demo
+from smartcity.ioc.live import hub
 from smartcity.iot import schemas as iot_schemas
 from smartcity.iot import service as iot_service
 from tests.ioc.conftest import PASSWORD, SYSTEM, YERSIN, login
@@ -62,6 +63,12 @@ def test_operator_handles_a_camera_accident_from_the_live_view_to_closure(live_s
         open_before = int(page.get_attribute("#ioc-map", "data-incidents"))
         page.wait_for_selector("#feed[data-connected=true]", state="attached", timeout=10000)
         page.screenshot(path=str(tmp_path / "ioc-centre.png"))
+        assert page.inner_text("#feed-empty") == "Chưa có sự kiện nào kể từ khi mở trang."
+        aqi = {"code": "environment.days_aqi_above_moderate", "frequency": "daily", "value": 12.5}
+        hub.publish("ioc.IndicatorComputed", {**aqi, "period_start": "", "target": 10.0, "level": "warning"})
+        shown = page.wait_for_selector("#feed li:has-text('Cập nhật chỉ số')", timeout=10000).inner_text()
+        assert "Tỷ lệ ngày-trạm có VN_AQI trên mức trung bình" in shown and "days_aqi" not in shown
+        assert page.locator("#feed-empty").count() == 0
 
         event = {
             "type": "traffic_accident",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
+from typing import Any, cast
 
 from fastapi.testclient import TestClient
 
@@ -34,6 +36,13 @@ def browser(app, username: str | None, roles: list[tuple[str, str | None]]) -> T
     return client
 
 
+def _feed_words(page: str) -> dict[str, Any]:
+    """The words the centre page gives its script (the live feed's among them)."""
+    found = re.search(r'<script id="ioc-i18n" type="application/json">(.*?)</script>', page, re.S)
+    assert found
+    return cast(dict[str, Any], json.loads(found.group(1)))
+
+
 def test_staff_pages_of_the_centre_in_both_languages(app, pki, settings):
     demo.load_demo(pki, settings=settings, actor=SYSTEM)
     anonymous = browser(app, None, [])
@@ -51,7 +60,16 @@ def test_staff_pages_of_the_centre_in_both_languages(app, pki, settings):
     assert not re.search(r'(src|href)="(https?:)?//', centre.text), "everything is served locally"
     english = staff.get("/ioc?lang=en")
     assert "Intelligent Operations Centre" in english.text and "Dossiers settled on time" in english.text
+    # the live feed names an indicator in the page's language, never by its code, and says when it is empty
+    feed_vi, feed_en = _feed_words(staff.get("/ioc?lang=vi").text), _feed_words(english.text)
+    aqi = "environment.days_aqi_above_moderate"
+    assert feed_vi["indicators"][aqi] == "Tỷ lệ ngày-trạm có VN_AQI trên mức trung bình"
+    assert feed_en["indicators"][aqi] == "Station-days with VN_AQI above moderate"
+    assert set(feed_vi["indicators"]) == {i.code for i in ioc_service.catalogue()}
+    assert (feed_vi["newEvent"], feed_en["newEvent"]) == ("Sự kiện mới", "New event")
+    assert "No events since the page was opened." in english.text
     assert "Chế độ màn hình lớn" in staff.get("/ioc?lang=vi").text  # back to Vietnamese (cookie)
+    assert "Chưa có sự kiện nào kể từ khi mở trang." in staff.get("/ioc").text
     assert (
         "ioc-wall" not in staff.get("/ioc").text.split("<main>")[0]
         and staff.get("/ioc?wall=1").status_code == 200

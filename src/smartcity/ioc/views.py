@@ -164,11 +164,13 @@ def centre(
     counts = service.counts_by_state(db)
     stage, reason, since = service.current_stage(db)
     recent = service.list_incidents(db, paging=PageParams(limit=12), open_only=True).items
+    locale = request_locale(request)
     return render(
         request,
         "ioc/centre.html",
         {
-            "widgets": _widgets(db, settings, request_locale(request)),
+            "widgets": _widgets(db, settings, locale),
+            "indicator_names": {i.code: i.name(locale) for i in service.catalogue()},  # the feed's words
             "counts": counts,
             "states": STATES,
             "open_states": OPEN_STATES,

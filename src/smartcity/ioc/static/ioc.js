@@ -136,14 +136,16 @@
   var pending = {};
   function later(name, fn) { if (pending[name]) { return; } pending[name] = setTimeout(function () { pending[name] = null; fn(); }, 1500); }
   function describe(name, d) {
-    var label = T.events[name] || name;
+    var label = T.events[name] || T.newEvent;  // never an event's code
     var what = d.title || d.headline || d.code || d.device_id || d.rule_name || "";
     if (name === "ioc.IncidentStateChanged") { what = d.code + ": " + (T.states[d.to_state] || [d.to_state])[0]; }
     if (name === "ioc.AlertStageChanged") { what = d.reason; }
-    if (name === "ioc.IndicatorComputed") { what = d.code; }
+    if (name === "ioc.IndicatorComputed") { what = T.indicators[d.code] || ""; }  // its name, never its code
     return label + (what ? " — " + what : "");
   }
   function show(name, d) {
+    var empty = document.getElementById("feed-empty");
+    if (empty) { empty.remove(); }
     var li = document.createElement("li");
     li.className = "ev ev-" + name.split(".")[0] + (d.severity >= 4 ? " severe" : "");
     var when = document.createElement("time"); when.textContent = timeText(new Date());
