@@ -337,3 +337,15 @@ def test_the_statistics_name_units_in_the_pages_language(app, db, people):
     ward_head, _ = _login(app, "whead")
     page = ward_head.get("/can-bo/thong-ke?by=unit&lang=en")
     assert page.status_code == 200 and "(đến " not in page.text
+
+
+def test_the_statistics_name_fields_in_the_pages_language(app, db, settings, people):
+    from smartcity.dossiers.statistics_views import _group_names
+    from tests.dossiers.dossier_fixtures import local, submit_house
+
+    english = _group_names(db, "field", [], True)
+    assert english["HT"] == "Civil registration" and _group_names(db, "field", [])["HT"] == "Hộ tịch"
+    submit_house(db, settings, people, now=local(2025, 6, 2, 9))
+    ward_head, _ = _login(app, "whead")
+    page = ward_head.get("/can-bo/thong-ke?by=field&lang=en").text
+    assert "<td>Urban management and house numbering</td>" in page and "Quản lý đô thị" not in page

@@ -10,10 +10,11 @@ import re
 import pytest
 
 from smartcity.core.errors import ValidationFailed
+from smartcity.core.i18n import written_in_vietnamese
 from smartcity.core.security import Actor
 from smartcity.core.text import fold
 from smartcity.procedures import service
-from smartcity.procedures.catalogue import distribute_levels, ward_options
+from smartcity.procedures.catalogue import build_catalogue, distribute_levels, ward_options
 
 SYSTEM = Actor.system("test")
 FULL = {"TDM-QLDT-001", "TDM-QLDT-002", "TDM-HT-001", "TDM-HT-002", "TDM-HT-003", "TDM-HKD-001"}
@@ -236,4 +237,30 @@ def test_a_time_limit_of_no_working_days_reads_within_the_day(client, loaded, se
     assert birth.summary == "Hộ tịch · trong ngày"
     assert "0 ngày làm việc" not in " ".join(hit.summary for hit in hits)
     english = search(loaded, "dang ky khai sinh", settings, "en")
-    assert next(hit for hit in english if hit.title == "Đăng ký khai sinh").summary == "Hộ tịch · same day"
+    assert (
+        next(hit for hit in english if hit.title == "Đăng ký khai sinh").summary
+        == "Civil registration · same day"
+    )
+
+
+def test_every_field_of_the_catalogue_has_its_english_name():
+    fields = {record["field"] for record in build_catalogue()}
+    assert len(fields) >= 27 and "Bảo trợ xã hội - Giảm nghèo" in fields
+    english = {name: service.field_name(name, "en") for name in fields}
+    assert [name for name, said in english.items() if said == name or written_in_vietnamese(said)] == []
+    assert len(set(english.values())) == len(fields)  # no two fields read alike
+    assert all(service.field_name(name, "vi") == name for name in fields)
+    assert english["Hộ tịch"] == "Civil registration" and english["Đất đai"] == "Land"
+
+
+def test_english_pages_name_the_fields_in_english(client, loaded):
+    page = client.get("/thu-tuc", params={"lang": "en"}).text
+    choices = page[page.index('<select id="field"') : page.index("</select>", page.index('id="field"'))]
+    assert "Social protection and poverty reduction (" in choices and "Certification (" in choices
+    assert "Bảo trợ xã hội" not in choices and "Chứng thực" not in choices
+    listed = client.get("/thu-tuc", params={"lang": "en", "field": "HT"}).text
+    assert "<td>Civil registration</td>" in listed and "<td>Hộ tịch</td>" not in listed
+    detail = client.get("/thu-tuc/TDM-BTXH-002", params={"lang": "en"}).text
+    assert "<td>Social protection and poverty reduction</td>" in detail and "Bảo trợ xã hội" not in detail
+    vietnamese = client.get("/thu-tuc/TDM-BTXH-002", params={"lang": "vi"}).text
+    assert "<td>Bảo trợ xã hội - Giảm nghèo</td>" in vietnamese

@@ -106,6 +106,13 @@ def test_every_full_form_renders_on_the_submission_page(app, loaded):
             assert f'name="f_{name}"' in page.text, (p.code, name)
 
 
+def test_the_english_submission_form_says_the_procedures_texts_are_vietnamese_only(app, loaded):
+    citizen = _citizen(app, loaded)
+    english = citizen.get("/ho-so/nop/TDM-BTXH-004", params={"lang": "en"}).text
+    assert "(papers, form fields, notes) are published in Vietnamese only." in english
+    assert 'id="vietnamese-only"' not in citizen.get("/ho-so/nop/TDM-BTXH-004", params={"lang": "vi"}).text
+
+
 def test_a_placeholder_says_what_is_missing_and_is_not_open_online(app, client, loaded):
     placeholder = service.list_procedures(loaded, q="chung thuc chu ky nguoi dich", limit=1).items[0]
     assert placeholder.is_placeholder

@@ -76,12 +76,13 @@ def _unit_name_with_end(unit: Any, english: bool) -> str:
 
 
 def _group_names(db: Any, by: str, keys: list[str], english: bool = False) -> dict[str, str]:
-    """The statistics' groups as people name them (units in the page's language): units, fields and
+    """The statistics' groups as people name them (units and fields in the page's language): units, fields and
     procedures by name, months as MM/YYYY."""
     if by == "unit":  # a unit of before the reorganisation says so: two wards may share a name
         return {unit.code: _unit_name_with_end(unit, english) for unit in accounts.list_org_units(db)}
     if by == "field":
-        return {str(f["code"]): str(f["name"]) for f in procedures.list_fields(db)}
+        locale = "en" if english else "vi"
+        return {str(f["code"]): procedures.field_name(f["name"], locale) for f in procedures.list_fields(db)}
     if by == "month":
         return {key: f"{key[5:7]}/{key[:4]}" for key in keys if len(key) == 7}
     if by == "all":

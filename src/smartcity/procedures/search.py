@@ -12,8 +12,8 @@ MAX_HITS = 10
 
 
 def search(db: Database, query: str, settings: Settings, locale: str) -> list[SearchHit]:
-    """Active procedures matching the query (the catalogue's own search); an exact code first. The field and
-    the name are the catalogue's (data); the time limit is in the page's language."""
+    """Active procedures matching the query (the catalogue's own search); an exact code first. The name is
+    the catalogue's (data); the field and the time limit are in the page's language."""
     if not query.strip():
         return []
     words = get_translations(locale, "procedures").gettext
@@ -24,7 +24,7 @@ def search(db: Database, query: str, settings: Settings, locale: str) -> list[Se
             kind_en="Administrative procedure",
             title=p.name,
             url=f"/thu-tuc/{p.code}",
-            summary=f"{p.field} · {processing_time(p.processing_days, words)}",
+            summary=f"{words(p.field)} · {processing_time(p.processing_days, words)}",
             score=3.0 if p.code.lower() == query.strip().lower() else 1.5,
         )
         for p in page.items

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from smartcity.accounts import service as accounts
 from smartcity.core.db import Database
 from smartcity.core.errors import BadRequest, NotFound, UnsupportedMediaType, ValidationFailed
-from smartcity.core.i18n import in_language
+from smartcity.core.i18n import get_translations, in_language
 from smartcity.core.security import Actor
 from smartcity.core.sheets import xlsx
 from smartcity.core.text import fold, search_terms
@@ -144,6 +144,11 @@ def list_fields(db: Database) -> list[dict[str, Any]]:
     )
     with db.session() as s:
         return [{"code": c, "name": n, "count": k} for c, n, k in s.execute(query)]
+
+
+def field_name(name: str, locale: str) -> str:
+    """A field's name in the page's language (its English is a msgid of the procedures catalogue)."""
+    return get_translations(locale, "procedures").gettext(name)
 
 
 def list_agencies(db: Database) -> list[dict[str, Any]]:
