@@ -3,6 +3,7 @@ and the demo citizen's own few, sent signed in from near her home."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from smartcity.core.config import Settings
 from smartcity.core.crypto import Keys
 from smartcity.core.db import Database
 from smartcity.core.demo import DEMO_CITIZEN
-from smartcity.core.errors import AppError
+from smartcity.core.errors import AppError, Conflict
 from smartcity.core.security import Actor
 from smartcity.feedback import service
 from smartcity.feedback.config import get_feedback_settings
@@ -198,7 +199,10 @@ def _close_when_due(db: Database, code: str, resolved_at: datetime, now: datetim
     """Close a resolved report the day its time to reopen ran out, as the timer would have (not all at once
     on the day the demo loads)."""
     closed_at = resolved_at + timedelta(days=get_feedback_settings().close_after_days, minutes=5)
-    if closed_at < now:
+    if closed_at >= now:
+        return
+    # The server's own timer (close_resolved) may close it first while the demo is loading.
+    with contextlib.suppress(Conflict):
         service.close_report(
             db,
             actor=Actor.system("feedback.close_resolved"),
