@@ -232,6 +232,32 @@ def test_escalation_once_when_the_deadline_passes_and_auto_close(city, report_da
     assert service.close_resolved(city, now=BEFORE + timedelta(days=10)) == [code]
 
 
+def test_auto_close_passes_over_a_report_closed_meanwhile_and_closes_the_rest(city, report_data, monkeypatch):
+    """The timer's list is read before it closes: a report closed in between (by staff, by the demo's
+    history) is passed over, not the end of the whole run."""
+    from smartcity.feedback.service import timers
+
+    codes = []
+    for _ in range(2):
+        code = service.submit_report(
+            city, actor=CITIZEN, data=report_data(), secret=SECRET, at=BEFORE
+        ).report.code
+        service.resolve_report(
+            city, actor=OPERATOR, code=code, comment="Xong.", at=BEFORE + timedelta(hours=2)
+        )
+        codes.append(code)
+    real_close = timers.close_report
+
+    def closed_by_someone_else_first(db, *, code, **kwargs):  # type: ignore[no-untyped-def]
+        if code == codes[0]:
+            real_close(db, code=code, **kwargs)  # the other closer wins the race
+        return real_close(db, code=code, **kwargs)
+
+    monkeypatch.setattr(timers, "close_report", closed_by_someone_else_first)
+    assert service.close_resolved(city, now=BEFORE + timedelta(days=10)) == [codes[1]]
+    assert {service.get_report(city, actor=OPERATOR, code=c).status for c in codes} == {"closed"}
+
+
 def test_nearby_open_duplicates_and_merge(city, report_data):
     first = service.submit_report(city, actor=CITIZEN, data=report_data(), secret=SECRET, at=BEFORE).report
     near = report_data(lon=PHU_CUONG[0] + 0.0003, lat=PHU_CUONG[1])  # about 33 m east

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from smartcity.accounts import service as accounts_service
 from smartcity.core.db import Database, utcnow
+from smartcity.core.errors import Conflict
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.feedback import routing
@@ -101,6 +103,9 @@ def close_resolved(
         codes = list(
             s.scalars(select(Report.code).where(Report.status == RESOLVED, Report.resolved_at < limit))
         )
+    closed = []
     for code in codes:
-        close_report(db, actor=actor, code=code, comment="Tự động đóng sau thời hạn mở lại.", at=now)
-    return codes
+        with contextlib.suppress(Conflict):  # closed or reopened meanwhile (by staff, the reporter, the demo)
+            close_report(db, actor=actor, code=code, comment="Tự động đóng sau thời hạn mở lại.", at=now)
+            closed.append(code)
+    return closed
