@@ -3,6 +3,7 @@ attendance, promotion, depreciation, indicators, public datasets and the citizen
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -13,6 +14,7 @@ from smartcity.core import clock
 from smartcity.core.errors import Forbidden, NotFound, ValidationFailed
 from smartcity.core.kpis import KpiContext
 from smartcity.core.security import Actor
+from smartcity.core.text import fold
 from smartcity.education import service
 from smartcity.education.citizen_space import SECTIONS
 from smartcity.education.datasets import DATASETS
@@ -71,6 +73,21 @@ def test_most_demo_classes_keep_to_the_norm_and_a_minority_is_over_it(demo):
     assert 0 < over < 0.15 * len(rows)
     showcase = service.list_classes(demo, actor=SYSTEM, school_code="TH-PHUHOA1")
     assert 0 < sum(1 for c in showcase if c["over_norm"]) < len(showcase) / 4
+
+
+def test_every_staff_members_address_is_made_from_their_own_name(demo):
+    """Given name, initials, school: Trần Văn Bình of TH-PHUHOA1 is binh.tv.thphuhoa1 (a namesake: tv2)."""
+    checked = 0
+    for school in service.list_schools(demo):
+        school_slug = re.sub(r"[^a-z0-9]", "", fold(school["code"]))
+        for person in service.list_staff(demo, actor=SYSTEM, school_code=school["code"]):
+            words = [re.sub(r"[^a-z0-9]", "", fold(w)) for w in person["full_name"].split()]
+            local = rf"{re.escape(words[-1])}\.{''.join(w[0] for w in words[:-1])}\d*\.{school_slug}"
+            assert re.fullmatch(local, person["email"].split("@")[0]), (person["full_name"], person["email"])
+            checked += 1
+    assert checked > 57 * 6
+    principal = service.list_staff(demo, actor=SYSTEM, school_code="TH-PHUHOA1", query="Trần Văn Bình")
+    assert [p["email"].split("@")[0] for p in principal if p["role"] == "principal"] == ["binh.tv.thphuhoa1"]
 
 
 def test_every_school_lies_in_a_ward_of_today_and_pages_name_it(demo):

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.core.pages import PageParams
-from smartcity.investment import works
+from smartcity.investment import service, works
 
 ALL = PageParams(limit=500)
 
@@ -139,6 +139,30 @@ def test_a_work_has_a_public_page(client, demo):
     assert f"/api/v1/investment/projects/{first}/geojson" in page.text
     assert client.get(f"/api/v1/investment/projects/{first}/geojson").status_code == 200
     assert client.get("/cong-trinh/999999").status_code == 404
+
+
+def test_demo_names_read_as_the_city_writes_them_each_once(demo):
+    names = [p["name"] for p in service.list_projects(demo)]
+    assert len(names) == len(set(names)) == 181
+    for name in names:  # "Nhà văn hóa khu phố khu phố 7": no word or words said twice over
+        assert not re.search(r"\b(\w+(?: \w+)*) \1\b", name), name
+    assert any(re.fullmatch(r"Nhà văn hóa khu phố \d, phường [^,]+", n) for n in names)
+    assert any(re.fullmatch(r"Trạm y tế phường [^,]+", n) for n in names)
+
+
+def test_an_english_work_page_names_its_wards_the_english_way(client, demo, today, login):
+    every = works.find_works(demo, on=today, filters=works.WorksFilter(), paging=ALL).items
+    work = next(w for w in every if w["former_wards"] and w["wards_today"])
+    client.cookies.set("lang", "en")
+    page = client.get(f"/cong-trinh/{work['id']}").text
+    facts = page.split('id="work-facts"')[1].split("</dl>")[0]
+    assert city_service.name_in_english(work["wards_today"][0]) in facts
+    assert f"formerly: {city_service.name_in_english(work['former_wards'][0])}" in facts
+    assert "Phường" not in facts
+    live = next(w for w in every if w["phase"] == "implementation" and w["wards_today"])
+    staff = client.get(f"/can-bo/dau-tu/du-an/{live['id']}", headers=login("lanhdao", ("leader", None))).text
+    assert city_service.name_in_english(live["wards_today"][0]) in staff
+    assert "<dd>Phường" not in staff
 
 
 def test_in_english_the_list_is_in_english(client, demo):

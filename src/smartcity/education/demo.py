@@ -128,6 +128,18 @@ def _slug(text: str) -> str:
     return "".join(c for c in fold(text) if c.isalnum() and c.isascii())
 
 
+def staff_email(name: str, school_code: str, seen: set[str]) -> str:
+    """A staff member's official address from their name ("binh.tv.thphuhoa1@…"), one not in `seen`."""
+    words = name.split()
+    parts = _slug(words[-1]) + "." + "".join(_slug(w)[0] for w in words[:-1])
+    slug, n = _slug(school_code), 2
+    email = f"{parts}.{slug}@{EMAIL_DOMAIN}"
+    while email in seen:  # a namesake at the school: the next number
+        email, n = f"{parts}{n}.{slug}@{EMAIL_DOMAIN}", n + 1
+    seen.add(email)
+    return email
+
+
 def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     """Load the schools and their year once (idempotent); returns what was loaded."""
     with db.session() as s:
@@ -342,9 +354,7 @@ class _Builder(FeesAndAssets):
     def staff(self, classes: dict[str, list[SchoolClass]]) -> None:
         """Leaders, office and a homeroom teacher per class, with official e-mail addresses."""
         rows: list[dict[str, Any]] = []
-        seen: set[str] = set()
         for code, school in self.schools.items():
-            slug = _slug(code)
             people = [
                 ("principal", ""),
                 ("vice_principal", ""),
@@ -357,21 +367,7 @@ class _Builder(FeesAndAssets):
             for role, subject in people:
                 sex = self.rng.choice("MFFF")
                 name = person_name(self.rng, female=sex == "F")
-                parts = _slug(name.split()[-1]) + "." + "".join(_slug(p)[0] for p in name.split()[:-1])
-                email = f"{parts}.{slug}@{EMAIL_DOMAIN}"
-                n = 2
-                while email in seen:
-                    email, n = f"{parts}{n}.{slug}@{EMAIL_DOMAIN}", n + 1
-                seen.add(email)
-                rows.append(
-                    {
-                        "school_id": school.id,
-                        "full_name": name,
-                        "role": role,
-                        "email": email,
-                        "subject": subject,
-                    }
-                )
+                rows.append({"school_id": school.id, "full_name": name, "role": role, "subject": subject})
         demo = {
             "hieutruong.phuhoa1": "principal",
             "ketoan.phuhoa1": "accountant",
@@ -389,8 +385,10 @@ class _Builder(FeesAndAssets):
             row["full_name"] = next(u[1] for u in DEMO_USERS if u[0] == username)
         keys = self.settings.personal_keys
         names = [row.pop("full_name") for row in rows]
-        for row, name in zip(rows, names, strict=True):
-            row |= sealed_staff(keys, full_name=name, email=row.pop("email"))
+        schools, seen = {school.id: code for code, school in self.schools.items()}, set[str]()
+        for row, name in zip(rows, names, strict=True):  # addresses from the names kept, demo users' too
+            email = staff_email(name, schools[row["school_id"]], seen)
+            row |= sealed_staff(keys, full_name=name, email=email)
         staff = list(self.s.scalars(insert(Staff).returning(Staff, sort_by_parameter_order=True), rows))
         index_staff_names(self.s, keys, [(p.id, name) for p, name in zip(staff, names, strict=True)])
         teachers: dict[int, list[Staff]] = defaultdict(list)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import random
 from datetime import date, timedelta
@@ -15,6 +16,7 @@ from shapely.prepared import prep
 from sqlalchemy import func, select
 
 from smartcity.city import service as city_service
+from smartcity.city.schemas import AdministrativeUnitRead
 from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
@@ -48,12 +50,12 @@ STREETS = (
     "Trần Phú",
     "Đoàn Trần Nghiệp",
 )
-OTHER_KINDS = (
-    ("drainage", "Hệ thống thoát nước"),
-    ("school", "Trường tiểu học"),
-    ("health", "Trạm y tế phường"),
-    ("lighting", "Chiếu sáng công cộng"),
-    ("public_building", "Nhà văn hóa khu phố"),
+OTHER_KINDS = (  # a kind and how its works are named: where they are, by street, quarter or ward
+    ("drainage", "Hệ thống thoát nước {street}, {ward}"),
+    ("school", "Trường {level} {place}"),
+    ("health", "Trạm y tế {ward}"),
+    ("lighting", "Chiếu sáng công cộng {street}, {ward}"),
+    ("public_building", "Nhà văn hóa khu phố {quarter}, {ward}"),
 )
 # The article (shared/seed): 2016–2020, million VND.
 PROVINCE = ("2016-2020-province", 61, 3_048_000, "Sở Kế hoạch và Đầu tư tỉnh Bình Dương")
@@ -92,15 +94,34 @@ def _polygon(area: Any, rng: random.Random) -> dict[str, Any]:
             return {"type": "Polygon", "coordinates": [[[round(a, 6), round(b, 6)] for a, b in ring]]}
 
 
-def _wards(db: Database, geometry: dict[str, Any], on: date) -> list[str]:
-    """The ward (valid on `on`) at the middle of the geometry."""
+def _road(street: str) -> str:
+    """A street as a project's name says it: "đường Yersin", but "Đại lộ Bình Dương" (an avenue already)."""
+    return street if street.startswith("Đại lộ") else f"đường {street}"
+
+
+def _ward(db: Database, geometry: dict[str, Any], on: date) -> AdministrativeUnitRead | None:
+    """The ward (valid on `on`) at the middle of the geometry, None outside every ward."""
     mid = shape(geometry).representative_point()
-    ward = city_service.ward_at(db, lon=mid.x, lat=mid.y, on=on)
-    return [ward.code] if ward else []
+    return city_service.ward_at(db, lon=mid.x, lat=mid.y, on=on)
+
+
+def _work_name(pattern: str, n: int, ward: AdministrativeUnitRead | None, taken: set[str]) -> str:
+    """The `n`th work's name from its kind's pattern ("Trạm y tế phường Phú Lợi"), unique among `taken`."""
+    place = ward.name.removeprefix(ward.type).strip() if ward else city_service.city_name()
+    where = f"{ward.type.lower() if ward else 'thành phố'} {place}"
+    level = ("mầm non", "tiểu học", "trung học cơ sở")[n % 3]
+    first = pattern.format(
+        street=_road(STREETS[n % len(STREETS)]), quarter=n % 9 + 1, ward=where, place=place, level=level
+    )
+    # a second work of the kind there is its next stage
+    stages = (f"{first} (giai đoạn {k})" for k in itertools.count(2))
+    name = next(name for name in itertools.chain([first], stages) if name not in taken)
+    taken.add(name)
+    return name
 
 
 def _programme(
-    db: Database, rng: random.Random, area: Any, programme: tuple[str, int, int, str]
+    db: Database, rng: random.Random, area: Any, programme: tuple[str, int, int, str], taken: set[str]
 ) -> list[models.Project]:
     """One programme's projects: the roads first, then other works, totals exact."""
     code, count, total, investor = programme
@@ -114,12 +135,14 @@ def _programme(
             street = STREETS[n % len(STREETS)]
             kind, name, geometry = (
                 "road",
-                f"Nâng cấp, mở rộng đường {street} (đoạn {n // len(STREETS) + 1})",
+                f"Nâng cấp, mở rộng {_road(street)} (đoạn {n // len(STREETS) + 1})",
                 _line(area, rng),
             )
+            ward = _ward(db, geometry, start)
         else:
-            kind, label = OTHER_KINDS[i % len(OTHER_KINDS)]
-            kind, name, geometry = kind, f"{label} {STREETS[n % len(STREETS)]} số {n}", _polygon(area, rng)
+            (kind, pattern), geometry = OTHER_KINDS[i % len(OTHER_KINDS)], _polygon(area, rng)
+            ward = _ward(db, geometry, start)
+            name = _work_name(pattern, n, ward, taken)
         group = "B" if amount >= (240_000 if kind == "road" else 90_000) else "C"
         projects.append(
             models.Project(
@@ -131,7 +154,7 @@ def _programme(
                 phase="settled",
                 programme=code,
                 total_investment=amount,
-                ward_codes=_wards(db, geometry, start),
+                ward_codes=[ward.code] if ward else [],
                 geometry=geometry,
                 start_date=start,
                 expected_end=start + timedelta(days=rng.randint(400, 900)),
@@ -175,20 +198,17 @@ def _past_money(rng: random.Random, projects: list[models.Project]) -> list[Any]
     return rows
 
 
-def _current_year(db: Database, rng: random.Random, area: Any, today: date) -> None:
+def _current_year(db: Database, rng: random.Random, area: Any, today: date, taken: set[str]) -> None:
     """This year's projects under way: plans and payments up to today, some slipping."""
     year = today.year
     with db.write_session() as session:
         for i in range(14):
             street = STREETS[(i * 5) % len(STREETS)]
-            kind = "road" if i % 2 == 0 else OTHER_KINDS[i % len(OTHER_KINDS)][0]
+            kind, pattern = ("road", "") if i % 2 == 0 else OTHER_KINDS[i % len(OTHER_KINDS)]
             geometry = _line(area, rng) if kind == "road" else _polygon(area, rng)
             start = date(year - 1, rng.randint(3, 12), rng.randint(1, 28))
-            name = (
-                f"Cải tạo đường {street}"
-                if kind == "road"
-                else f"{OTHER_KINDS[i % len(OTHER_KINDS)][1]} khu phố {i + 1}"
-            )
+            ward = _ward(db, geometry, today)
+            name = f"Cải tạo {_road(street)}" if kind == "road" else _work_name(pattern, i, ward, taken)
             project = models.Project(
                 code=f"DA-{year}-{i + 1:03d}",
                 name=name,
@@ -197,7 +217,7 @@ def _current_year(db: Database, rng: random.Random, area: Any, today: date) -> N
                 phase="implementation",
                 investor=CITY[3],
                 total_investment=rng.randint(20, 200) * 1000,
-                ward_codes=_wards(db, geometry, today),
+                ward_codes=[ward.code] if ward else [],
                 geometry=geometry,
                 start_date=start,
                 expected_end=date(year + 1, rng.randint(1, 12), 28),
@@ -441,12 +461,13 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     boundary = json.loads(BOUNDARY.read_text(encoding="utf-8"))
     geometry = boundary["features"][0]["geometry"] if "features" in boundary else boundary["geometry"]
     area = prep(shape(geometry).buffer(-0.002))
-    projects = _programme(db, rng, area, PROVINCE) + _programme(db, rng, area, CITY)
+    taken: set[str] = set()  # the works' names so far: no two alike
+    projects = _programme(db, rng, area, PROVINCE, taken) + _programme(db, rng, area, CITY, taken)
     with db.write_session() as session:
         session.add_all(projects)
         session.flush()
         session.add_all(_past_money(rng, projects))
-    _current_year(db, rng, area, clock.today(settings))
+    _current_year(db, rng, area, clock.today(settings), taken)
     _progress(db, rng, clock.today(settings))
     _photos(db, settings, rng, clock.today(settings))
     with db.session() as session:
