@@ -170,9 +170,10 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo, "future": True}
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
-            # As many connections as the server has worker threads (40): a request waits on SQLite's own
-            # locks, not for a free connection (5 + 10 ran out under a dozen browsers).
-            kwargs.update(pool_size=10, max_overflow=30)
+            # Two connections for each of the server's 40 worker threads (a request may hold a read while it
+            # writes or calls another service): a request waits on SQLite's own locks, not for a free
+            # connection (5 + 10 ran out under a dozen browsers; 40 still did under 48 clients).
+            kwargs.update(pool_size=10, max_overflow=70)
         else:
             # Recycle rather than ping on every checkout (a round trip per request).
             kwargs.update(pool_recycle=1800, pool_size=10, max_overflow=20)
