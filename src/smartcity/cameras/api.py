@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from smartcity.cameras import service
@@ -67,7 +68,9 @@ async def post_event(
 
     Idempotent on (camera, event_id): a repeat answers 200 with the stored event."""
     data, snapshot = await _event_input(request, db, settings, actor)
-    event, created = service.report_event(db, actor=actor, camera_id=camera_id, data=data, snapshot=snapshot)
+    event, created = await run_in_threadpool(
+        lambda: service.report_event(db, actor=actor, camera_id=camera_id, data=data, snapshot=snapshot)
+    )
     return JSONResponse(_read(event).model_dump(mode="json"), status_code=201 if created else 200)
 
 

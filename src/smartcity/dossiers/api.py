@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from smartcity.core.errors import BadRequest, Forbidden, ValidationFailed
@@ -110,14 +111,16 @@ async def create(
     Send `Idempotency-Key`: a repeat with the same key returns the same dossier (200) and creates nothing.
     """
     data, uploads = await _creation(request)
-    detail, created = service.submit_dossier(
-        get_db(request),
-        actor=actor,
-        settings=get_settings(request),
-        data=data,
-        uploads=uploads,
-        channel=channel,
-        idempotency_key=idempotency_key,
+    detail, created = await run_in_threadpool(
+        lambda: service.submit_dossier(
+            get_db(request),
+            actor=actor,
+            settings=get_settings(request),
+            data=data,
+            uploads=uploads,
+            channel=channel,
+            idempotency_key=idempotency_key,
+        )
     )
     return JSONResponse(
         detail.model_dump(mode="json"),
@@ -266,8 +269,10 @@ async def attach(
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise BadRequest("Send the files as multipart/form-data")
     uploads = await _uploads(await request.form())
-    return service.add_attachments(
-        get_db(request), actor=actor, settings=get_settings(request), code=code, uploads=uploads
+    return await run_in_threadpool(
+        lambda: service.add_attachments(
+            get_db(request), actor=actor, settings=get_settings(request), code=code, uploads=uploads
+        )
     )
 
 

@@ -137,7 +137,7 @@ async def submit(request: Request, code: str, actor: PageUserDep) -> Response:
     """Submit the dossier; on a mistake the form comes back with each problem next to its field."""
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
-    procedure = procedures.get_procedure(get_db(request), code)
+    procedure = await run_in_threadpool(procedures.get_procedure, get_db(request), code)
     channel = "counter" if values.get("channel") == "counter" else "online"
     try:
         applicant = ApplicantIn(
@@ -153,14 +153,17 @@ async def submit(request: Request, code: str, actor: PageUserDep) -> Response:
             form=coerce(procedure.form_schema, values, "f_"),
             paper_documents=form.getlist("paper") if channel == "counter" else [],
         )
-        detail, _ = service.submit_dossier(
-            get_db(request),
-            actor=actor,
-            settings=get_settings(request),
-            data=data,
-            uploads=await _uploads(form),
-            channel=channel,
-            idempotency_key=values.get("idempotency_key"),
+        uploads = await _uploads(form)
+        detail, _ = await run_in_threadpool(
+            lambda: service.submit_dossier(
+                get_db(request),
+                actor=actor,
+                settings=get_settings(request),
+                data=data,
+                uploads=uploads,
+                channel=channel,
+                idempotency_key=values.get("idempotency_key"),
+            )
         )
     except AppError as error:
         return _submit_page(
@@ -466,7 +469,9 @@ async def sandbox_decide(request: Request) -> Response:
     form.pop("csrf_token", None)
     settings = get_settings(request)
     answer = payments.sandbox_decision(settings, form, approve=approve)
-    payments.settle_callback(get_db(request), settings=settings, params=answer, channel="ipn")
+    await run_in_threadpool(
+        lambda: payments.settle_callback(get_db(request), settings=settings, params=answer, channel="ipn")
+    )
     return RedirectResponse(f"{form['sc_ReturnUrl']}?{urlencode(answer)}", status_code=303)
 
 
@@ -501,14 +506,10 @@ async def rate(request: Request, code: str, actor: PageUserDep) -> Response:
     overall = form.get("overall")
     if not isinstance(overall, str) or not overall.isdigit():
         raise ValidationFailed.for_field("overall", "chọn mức độ hài lòng")
-    ratings.rate(
-        get_db(request),
-        actor=actor,
-        code=code,
-        rating=RatingIn(
-            overall=int(overall), indicators=indicators, comment=str(form.get("comment") or "")[:2000] or None
-        ),
+    rating = RatingIn(
+        overall=int(overall), indicators=indicators, comment=str(form.get("comment") or "")[:2000] or None
     )
+    await run_in_threadpool(lambda: ratings.rate(get_db(request), actor=actor, code=code, rating=rating))
     return RedirectResponse(f"/ho-so/{code}?msg=rated", status_code=303)
 
 
@@ -529,13 +530,16 @@ async def lookup(request: Request) -> HTMLResponse:
             request, "dossiers/lookup.html", {"code": code, "result": None, "error": missing}, status_code=422
         )
     try:
-        result = service.lookup(
-            get_db(request),
-            settings=get_settings(request),
-            code=code,
-            second_factor=factor,
-            locale=request_locale(request),
-            client=request.client.host if request.client else "unknown",
+        client, locale = request.client.host if request.client else "unknown", request_locale(request)
+        result = await run_in_threadpool(
+            lambda: service.lookup(
+                get_db(request),
+                settings=get_settings(request),
+                code=code,
+                second_factor=factor,
+                locale=locale,
+                client=client,
+            )
         )
     except TooManyRequests:
         raise

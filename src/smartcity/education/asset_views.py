@@ -77,7 +77,7 @@ def stocktake(request: Request, db: DbDep, actor: PageUserDep, take_id: int) -> 
 async def count(request: Request, db: DbDep, actor: PageUserDep, take_id: int) -> Response:
     """Save the counts of the sheet (each row: quantity, condition, explanation)."""
     form = await request.form()
-    take = service.get_stocktake(db, actor=actor, stocktake_id=take_id)
+    take = await run_in_threadpool(lambda: service.get_stocktake(db, actor=actor, stocktake_id=take_id))
     counts: dict[int, StocktakeCount] = {}
     for line in take["lines"]:
         key = str(line["asset_id"])

@@ -400,7 +400,7 @@ async def import_file(
     """Import all rows or none; every bad row shown with its number."""
     content = await read_xlsx(file, settings)
     importer = service.import_students if loai == "hoc-sinh" else service.import_assets
-    school = service.get_school(db, code)
+    school = await run_in_threadpool(service.get_school, db, code)
     try:
         rows = await run_in_threadpool(
             lambda: importer(db, actor=actor, settings=settings, school_code=code, content=content)

@@ -18,6 +18,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from smartcity import __version__
 from smartcity.core.config import Settings
@@ -561,7 +562,8 @@ async def _handle(
         return _answer(400, data)
     data.pop("callback", None)
     try:
-        envelope["result"] = function(Call(data=data, db=db, settings=settings, base_url=base_url))
+        call = Call(data=data, db=db, settings=settings, base_url=base_url)
+        envelope["result"] = await run_in_threadpool(function, call)  # the database, off the event loop
         envelope["success"] = True
         return _answer(200, envelope)
     except NotFound as exc:
