@@ -166,12 +166,12 @@ async def submit(request: Request, code: str, actor: PageUserDep) -> Response:
             )
         )
     except AppError as error:
-        return _submit_page(
-            request,
-            code,
-            values=values,
-            errors=error.errors_for_people or [{"field": "", "message": refusal_sentence(error)}],
-            status=error.status,
+        refused, status = (
+            error.errors_for_people or [{"field": "", "message": refusal_sentence(error)}],
+            error.status,
+        )
+        return await run_in_threadpool(
+            lambda: _submit_page(request, code, values=values, errors=refused, status=status)
         )
     except ValueError as error:  # pydantic ValidationError of the applicant
         wrong = [str(e["loc"][0]) for e in error.errors()]  # type: ignore[attr-defined]
@@ -180,7 +180,9 @@ async def submit(request: Request, code: str, actor: PageUserDep) -> Response:
             for field, message in (APPLICANT_MISTAKES.get(f, (f"applicant_{f}", NOT_VALID)) for f in wrong)
         ]
         problems += _form_mistakes(procedure, values)  # every mistake at once, not one group per try
-        return _submit_page(request, code, values=values, errors=problems, status=422)
+        return await run_in_threadpool(
+            lambda: _submit_page(request, code, values=values, errors=problems, status=422)
+        )
     return RedirectResponse(f"/ho-so/{detail.code}", status_code=303)
 
 
