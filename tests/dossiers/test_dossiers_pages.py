@@ -92,6 +92,23 @@ def test_citizen_submits_through_the_page_and_staff_act(app, db, settings, peopl
     assert "Result due" in english.text
 
 
+def test_file_inputs_left_empty_are_skipped_and_an_empty_chosen_file_is_refused(app, db, settings, people):
+    citizen, token = _login(app, "citizen1")
+    data = {**FORM, "idempotency_key": "page-files", "csrf_token": token}
+    untouched = ("", b"", "application/octet-stream")  # what a browser sends for an input left empty
+    empty_choice = citizen.post(
+        "/ho-so/nop/TDM-QLDT-001", data=data, files={**FILES, "file_gcn_qsdd": ("so.png", b"", "image/png")}
+    )
+    assert empty_choice.status_code == 422 and "Tệp rỗng." in empty_choice.text
+    done = citizen.post(
+        "/ho-so/nop/TDM-QLDT-001",
+        data=data,
+        files={**FILES, "file_ban_ve": untouched},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+
+
 def test_public_lookup_page_without_personal_data(app, client, db, settings, people):
     citizen, token = _login(app, "citizen1")
     code = (

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from smartcity.core.errors import BadRequest, Forbidden, ValidationFailed
 from smartcity.core.pages import PagingDep
 from smartcity.core.security import Actor
 from smartcity.dossiers import service
+from smartcity.dossiers.forms import submit_in_worker, uploads_of
 from smartcity.dossiers.schemas import (
     ActionRequest,
     AttachmentRead,
@@ -29,7 +29,6 @@ from smartcity.web.deps import current_actor, get_db, get_settings, require_acto
 from smartcity.web.responses import pdf_response
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"])
-FILE_PREFIX = "file_"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The city's figures are for the heads, leaders and operators of the units that handle dossiers.
 Oversight = Annotated[
@@ -43,21 +42,6 @@ DOCUMENT_KINDS = (
 )
 
 
-async def _uploads(form: Any) -> list[service.Upload]:
-    uploads = []
-    for name, value in form.multi_items():
-        if isinstance(value, UploadFile) and name.startswith(FILE_PREFIX):
-            uploads.append(
-                service.Upload(
-                    document_code=name[len(FILE_PREFIX) :],
-                    filename=value.filename or "file",
-                    content_type=value.content_type or "application/octet-stream",
-                    content=await value.read(),
-                )
-            )
-    return uploads
-
-
 async def _creation(request: Request) -> tuple[DossierCreate, list[service.Upload]]:
     """The dossier and its files, from JSON or from multipart (a `data` JSON part and `file_<code>` parts)."""
     content_type = request.headers.get("content-type", "")
@@ -66,7 +50,7 @@ async def _creation(request: Request) -> tuple[DossierCreate, list[service.Uploa
         raw = form.get("data")
         if not isinstance(raw, str):
             raise ValidationFailed.for_field("data", "a JSON part named 'data' is required")
-        uploads = await _uploads(form)
+        uploads = await uploads_of(form)
     else:
         raw, uploads = (await request.body()).decode("utf-8", errors="replace"), []
     try:
@@ -111,16 +95,8 @@ async def create(
     Send `Idempotency-Key`: a repeat with the same key returns the same dossier (200) and creates nothing.
     """
     data, uploads = await _creation(request)
-    detail, created = await run_in_threadpool(
-        lambda: service.submit_dossier(
-            get_db(request),
-            actor=actor,
-            settings=get_settings(request),
-            data=data,
-            uploads=uploads,
-            channel=channel,
-            idempotency_key=idempotency_key,
-        )
+    detail, created = await submit_in_worker(
+        request, actor, data, uploads, channel=channel, idempotency_key=idempotency_key
     )
     return JSONResponse(
         detail.model_dump(mode="json"),
@@ -268,7 +244,7 @@ async def attach(
     """Multipart parts named `file_<document code>`."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise BadRequest("Send the files as multipart/form-data")
-    uploads = await _uploads(await request.form())
+    uploads = await uploads_of(await request.form())
     return await run_in_threadpool(
         lambda: service.add_attachments(
             get_db(request), actor=actor, settings=get_settings(request), code=code, uploads=uploads

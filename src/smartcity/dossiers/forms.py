@@ -5,6 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+
+from smartcity.core.security import Actor
+from smartcity.dossiers import service
+from smartcity.dossiers.schemas import DossierCreate, DossierDetail
+from smartcity.web.deps import get_db, get_settings
+
+FILE_PREFIX = "file_"
+
 
 @dataclass(frozen=True)
 class Field:
@@ -77,3 +88,49 @@ def _typed(kind: str, text: str) -> Any:
     if kind == "array":
         return [line.strip() for line in text.splitlines() if line.strip()]
     return text
+
+
+async def uploads_of(form: FormData) -> list[service.Upload]:
+    """The files of a submission or a supplement: parts named `file_<document code>`.
+
+    A part with neither a name nor content is a file input left empty by a browser and is skipped; an empty
+    file that was chosen is kept, for the service to refuse next to its field.
+    """
+    uploads = []
+    for name, value in form.multi_items():
+        if not (isinstance(value, UploadFile) and name.startswith(FILE_PREFIX)):
+            continue
+        content = await value.read()
+        if value.filename or content:
+            uploads.append(
+                service.Upload(
+                    document_code=name[len(FILE_PREFIX) :],
+                    filename=value.filename or "file",
+                    content_type=value.content_type or "application/octet-stream",
+                    content=content,
+                )
+            )
+    return uploads
+
+
+async def submit_in_worker(
+    request: Request,
+    actor: Actor,
+    data: DossierCreate,
+    uploads: list[service.Upload],
+    *,
+    channel: str,
+    idempotency_key: str | None,
+) -> tuple[DossierDetail, bool]:
+    """Submit a dossier in a worker thread (page and API): its detail and whether it is new."""
+    return await run_in_threadpool(
+        lambda: service.submit_dossier(
+            get_db(request),
+            actor=actor,
+            settings=get_settings(request),
+            data=data,
+            uploads=uploads,
+            channel=channel,
+            idempotency_key=idempotency_key,
+        )
+    )

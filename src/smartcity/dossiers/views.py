@@ -11,7 +11,6 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from smartcity.accounts import service as accounts
 from smartcity.city import service as city
@@ -20,7 +19,7 @@ from smartcity.core.errors import AppError, BadRequest, TooManyRequests, Validat
 from smartcity.core.i18n import Phrase, get_translations, in_language
 from smartcity.core.security import Actor
 from smartcity.dossiers import payments, ratings, service, signed_results, statistics_views
-from smartcity.dossiers.forms import coerce, fields_of
+from smartcity.dossiers.forms import coerce, fields_of, submit_in_worker, uploads_of
 from smartcity.dossiers.schemas import ApplicantIn, DossierCreate
 from smartcity.dossiers.states import DONE, RETURNED, STATE_NAMES
 from smartcity.dossiers.statistics_views import STATISTICS_ROLES
@@ -122,16 +121,6 @@ def submit_form(request: Request, code: str, actor: PageUserDep) -> Response:
     return _submit_page(request, code, values={}, errors=[])
 
 
-async def _uploads(form: Any) -> list[service.Upload]:
-    found = []
-    for name, value in form.multi_items():
-        if isinstance(value, UploadFile) and name.startswith("file_") and value.filename:
-            content = await value.read()
-            if content:
-                found.append(service.Upload(name[5:], value.filename, value.content_type or "", content))
-    return found
-
-
 @router.post("/ho-so/nop/{code}", response_class=HTMLResponse)
 async def submit(request: Request, code: str, actor: PageUserDep) -> Response:
     """Submit the dossier; on a mistake the form comes back with each problem next to its field."""
@@ -153,17 +142,9 @@ async def submit(request: Request, code: str, actor: PageUserDep) -> Response:
             form=coerce(procedure.form_schema, values, "f_"),
             paper_documents=form.getlist("paper") if channel == "counter" else [],
         )
-        uploads = await _uploads(form)
-        detail, _ = await run_in_threadpool(
-            lambda: service.submit_dossier(
-                get_db(request),
-                actor=actor,
-                settings=get_settings(request),
-                data=data,
-                uploads=uploads,
-                channel=channel,
-                idempotency_key=values.get("idempotency_key"),
-            )
+        uploads = await uploads_of(form)
+        detail, _ = await submit_in_worker(
+            request, actor, data, uploads, channel=channel, idempotency_key=values.get("idempotency_key")
         )
     except AppError as error:
         refused, status = (
