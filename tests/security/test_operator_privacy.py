@@ -62,6 +62,7 @@ def test_an_operator_reads_a_dossier_without_personal_data_unless_assigned(db, s
     seen = service.get_dossier(db, actor=operator, settings=settings, code=dossier)
     assert seen.applicant_name == "N***** V** A*" and seen.applicant_id_masked == "************"
     assert seen.form is None and seen.attachments == [] and seen.documents == []
+    assert seen.personal_data_withheld  # said, so the page and an API client need not guess from `form`
     assert not _shows_personal_data(seen) and "Nguyễn" not in seen.model_dump_json()
     assert seen.deadline_status and seen.timeline  # what the role needs: state, deadlines, history
     assert _personal_reads(db, "vanhanh") == 0  # nothing personal was read, so nothing to log
@@ -74,6 +75,7 @@ def test_an_operator_reads_a_dossier_without_personal_data_unless_assigned(db, s
 
     full = service.get_dossier(db, actor=head, settings=settings, code=dossier)
     assert full.applicant_name == NAME and full.form and full.attachments
+    assert not full.personal_data_withheld
     assert _personal_reads(db, "head1") == 1  # the unit's staff read it, and the read is logged
     assert service.list_dossiers(db, actor=head, settings=settings).items[0].applicant_name == NAME
 

@@ -119,6 +119,10 @@ class DossierDetail(DossierSummary):
     form: dict[str, Any] | None = None
     result_data: dict[str, Any] = Field(default_factory=dict)
     rating: int | None = None
+    personal_data_withheld: bool = Field(
+        default=False,
+        description="The e-form, files and documents are withheld from this reader (not assigned).",
+    )
 
 
 DossierPage = KeysetPage[DossierSummary]

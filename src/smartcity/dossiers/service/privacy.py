@@ -55,5 +55,5 @@ def without_personal_data(view: ViewT) -> ViewT:
         if name.startswith(PERSONAL_PREFIX) and value is not None
     }
     if isinstance(view, DossierDetail):
-        changes.update(form=None, attachments=[], documents=[])
+        changes.update(form=None, attachments=[], documents=[], personal_data_withheld=True)
     return view.model_copy(update=changes)
