@@ -9,6 +9,7 @@ from babel.dates import format_date
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
+from smartcity.cameras import service as cameras_service
 from smartcity.city import service as city_service
 from smartcity.core import clock, numbers
 from smartcity.core.errors import Forbidden, NotFound
@@ -30,6 +31,7 @@ from smartcity.ioc.live import hub
 from smartcity.ioc.schemas import EventIn
 from smartcity.ioc.service import public_alerts as alert_page
 from smartcity.ioc.service import reports
+from smartcity.waste import service as waste_service
 from smartcity.web.deps import (
     ActorDep,
     DbDep,
@@ -171,6 +173,8 @@ def centre(
         {
             "widgets": _widgets(db, settings, locale),
             "indicator_names": {i.code: i.name(locale) for i in service.catalogue()},  # the feed's words
+            "camera_kinds": cameras_service.EVENT_NAMES,
+            "waste_alarms": waste_service.ALARM_NAMES,
             "counts": counts,
             "states": STATES,
             "open_states": OPEN_STATES,

@@ -135,12 +135,61 @@
   var feed = document.getElementById("feed"), status = document.getElementById("live-status");
   var pending = {};
   function later(name, fn) { if (pending[name]) { return; } pending[name] = setTimeout(function () { pending[name] = null; fn(); }, 1500); }
+  // What each event says after its label: words only (a place, a description, a reason), never a device's
+  // id, a unit's code or a raw enum value; an incident's or a report's code is public, staff see it everywhere.
+  var lang = document.documentElement.lang === "en" ? "en" : "vi";
+  function num(x, digits) { return Number(x).toLocaleString(lang, { maximumFractionDigits: digits || 0 }); }
+  function fill(text, parts) { return text.replace(/\{(\w+)\}/g, function (m, k) { return k in parts ? parts[k] : m; }); }
+  function joined(parts, glue) { return parts.filter(function (p) { return p; }).join(glue); }
+  function onStreet(street, text) { return street ? street + ": " + text : text; }
+  function dayText(iso) { var p = String(iso).split("-"); return p.length === 3 ? p[2] + "/" + p[1] + "/" + p[0] : ""; }
+  var W = T.words, WHAT = {
+    "ioc.IncidentEventMerged": function (d) { return d.code; },
+    "ioc.IncidentStateChanged": function (d) { return d.code + ": " + (T.states[d.to_state] || [""])[0]; },
+    "ioc.AlertStageChanged": function (d) { return d.reason; },
+    "ioc.IndicatorComputed": function (d) { return T.indicators[d.code] || ""; },  // its name, never its code
+    "iot.AlarmRaised": function (d) { return d.message || d.rule_name; },  // the rule's sentence, not the device
+    "iot.AlarmCleared": function () { return ""; },
+    "iot.AlarmAcknowledged": function () { return ""; },
+    "ioc.PlaybookNotificationDue": function (d) { return joined([d.code, d.subject], ": "); },
+    "ioc.OperationsReportReady": function (d) {
+      var month = String(d.period).split("-").reverse().join("/");
+      return d.kind === "monthly" ? fill(W.monthlyReport, { month: month }) : fill(W.dailyReport, { day: dayText(d.period) });
+    },
+    "feedback.ReportSubmitted": function (d) { return d.code; },
+    "feedback.UrgentReportFlagged": function (d) { return d.code; },
+    "lighting.GroupSwitched": function (d) {
+      var lights = fill(d.level > 0 ? W.lightsOn : W.lightsOff, { lights: num(d.lights), level: num(d.level) });
+      return lights + (d.reason ? " (" + d.reason + ")" : "");
+    },
+    "lighting.FaultDetected": function (d) { return d.description; },
+    "lighting.TicketClosed": function (d) { return d.resolution; },
+    "waste.ContainerAlarmRaised": function (d) { return joined([T.wasteAlarms[d.kind], d.message], ": "); },
+    "waste.CollectionPlanned": function (d) {
+      var plan = fill(W.plan, { day: dayText(d.day), containers: num(d.containers), routes: num(d.routes), km: num(d.distance_km, 1) });
+      return joined([plan, d.unserved > 0 && fill(W.unserved, { count: num(d.unserved) })], ", ");
+    },
+    "waste.ContainerEmptied": function (d) { return d.weight_kg == null ? "" : num(d.weight_kg, 1) + " kg"; },
+    "cameras.CameraEventReported": function (d) {
+      var what = T.cameraKinds[d.kind];
+      return what && d.camera_name ? fill(W.at, { what: what, place: d.camera_name }) : what || d.camera_name || "";
+    },
+    "cameras.CameraEventAcknowledged": function () { return ""; },
+    "environment.AirQualityDegraded": function (d) { return joined([d.station_name, "VN_AQI " + num(d.aqi)], ": "); },
+    "environment.WaterRising": function (d) { return onStreet(d.street, fill(W.water, { level: num(d.level_cm) })); },
+    "environment.StreetFlooded": function (d) { return onStreet(d.street, fill(W.water, { level: num(d.level_cm) })); },
+    "environment.FloodReceded": function (d) { return onStreet(d.street, fill(W.peak, { level: num(d.peak_cm) })); }
+  };
+  // The map layers an event changes (once loaded): incidents (a camera's event opens or joins one), device
+  // states (IoT alarms), reports. No layer shows lighting tickets, waste alarms or flood events.
+  var RELOADS = [["ioc.Incident", "incidents"], ["cameras.CameraEventReported", "incidents"], ["iot.Alarm", "devices"],
+    ["feedback.", "reports"]];
+  function reloads(name) {
+    return RELOADS.filter(function (r) { return name.indexOf(r[0]) === 0; }).map(function (r) { return r[1]; });
+  }
   function describe(name, d) {
     var label = T.events[name] || T.newEvent;  // never an event's code
-    var what = d.title || d.headline || d.code || d.device_id || d.rule_name || "";
-    if (name === "ioc.IncidentStateChanged") { what = d.code + ": " + (T.states[d.to_state] || [d.to_state])[0]; }
-    if (name === "ioc.AlertStageChanged") { what = d.reason; }
-    if (name === "ioc.IndicatorComputed") { what = T.indicators[d.code] || ""; }  // its name, never its code
+    var what = WHAT[name] ? WHAT[name](d) : d.title || d.headline || "";
     return label + (what ? " — " + what : "");
   }
   function show(name, d) {
@@ -160,11 +209,10 @@
     source.onerror = function () { status.classList.remove("on"); };
     Object.keys(T.events).forEach(function (name) {
       source.addEventListener(name, function (e) {
-        var d = JSON.parse(e.data);
-        show(name, d);
-        if (name.indexOf("ioc.Incident") === 0) { later("incidents", function () { load("incidents"); }); }
-        if (name.indexOf("iot.Alarm") === 0 && map.getSource("devices")) { later("devices", function () { load("devices"); }); }
-        if (name.indexOf("feedback.") === 0 && map.getSource("reports")) { later("reports", function () { load("reports"); }); }
+        show(name, JSON.parse(e.data));
+        reloads(name).forEach(function (layer) {
+          if (map.getSource(layer)) { later(layer, function () { load(layer); }); }
+        });
       });
     });
   }
