@@ -17,9 +17,10 @@ from smartcity.iot.schemas import DeviceCreate, RuleCreate
 from tests.ioc.conftest import OPERATOR, SYSTEM, YERSIN
 
 
-def _device(db, device_id: str, kind: str) -> None:  # type: ignore[no-untyped-def]
+def _device(db, device_id: str, kind: str, name: str | None = None) -> None:  # type: ignore[no-untyped-def]
     location = {"type": "Point", "coordinates": list(YERSIN)}
-    iot.register_device(db, actor=SYSTEM, data=DeviceCreate(id=device_id, type=kind, location=location))
+    data = DeviceCreate(id=device_id, type=kind, location=location, name=name)
+    iot.register_device(db, actor=SYSTEM, data=data)
 
 
 def _rule(db, name: str, kind: str, params: dict[str, Any], **fields: Any) -> None:  # type: ignore[no-untyped-def]
@@ -72,14 +73,16 @@ def test_a_hot_waste_bin_opens_a_fire_incident_and_a_full_one_waste_overflow(cit
 
 
 def test_an_alarm_on_the_device_itself_opens_no_incident(city, settings):
-    _device(city, "SL-7", "streetlight")
+    _device(city, "SL-7", "streetlight", name="Đèn số 7 đường Yersin")
     _rule(city, "Pin yếu", "threshold", {"op": "<", "value": 20}, key="batteryLevel", severity="medium")
     _rule(city, "Điện áp thấp", "threshold", {"op": "<", "value": 190}, key="voltage", severity="medium")
     _send(city, "SL-7", "m1", {"batteryLevel": 10})
     assert _incidents(city) == []  # a flat battery is the device's maintenance
     _send(city, "SL-7", "m2", {"voltage": 150})
     [incident] = _incidents(city)
-    assert incident.type == "power_outage" and incident.title == "Điện áp thấp — SL-7"
+    assert (
+        incident.type == "power_outage" and incident.title == "Điện áp thấp — Đèn số 7 đường Yersin"
+    )  # its name
 
 
 def test_every_measurement_of_the_table_is_a_key_of_its_device_type():

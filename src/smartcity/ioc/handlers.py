@@ -52,7 +52,7 @@ def incident_from_alarm(event: AlarmRaised, db: Database) -> None:
         lat=event.lat,
         source="alarm",
         source_ref=alarm_ref(event.alarm_id),
-        title=f"{event.rule_name} — {event.device_id}",
+        title=f"{event.rule_name} — {event.device_name or event.device_id}",  # its name, where it has one
         description=event.message,
     )
     service.receive_event(db, actor=Actor.system("ioc.alarms"), settings=db.settings, data=data)

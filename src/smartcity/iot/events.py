@@ -45,7 +45,8 @@ class AlarmRaised(Event):
     """A rule found a device in a bad state; the operations centre shows it.
 
     `rule_kind` is the rule's kind (threshold, range, rate, state_change, no_data: a device that stopped
-    sending); None in events stored before it was carried.
+    sending); None in events stored before it was carried. `device_name` is what people call the device
+    (None when it has no name, or in events stored before it was carried).
     """
 
     alarm_id: int
@@ -61,6 +62,7 @@ class AlarmRaised(Event):
     lon: float | None = None
     lat: float | None = None
     rule_kind: str | None = None
+    device_name: str | None = None
 
 
 @register_event("iot.AlarmAcknowledged")

@@ -50,6 +50,7 @@ class DeviceInfo:
     tags: tuple[str, ...] = ()
     lon: float | None = None
     lat: float | None = None
+    name: str | None = None  # what people call it (an alarm's incident is titled with it)
 
 
 class Accepted(NamedTuple):

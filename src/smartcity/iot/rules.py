@@ -365,6 +365,7 @@ class AlarmBook:
                 lon=device.lon,
                 lat=device.lat,
                 rule_kind=rule.kind,
+                device_name=device.name,
             )
         )
 

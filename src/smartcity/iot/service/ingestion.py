@@ -190,14 +190,17 @@ def _devices(uow: UnitOfWork, envelopes: Sequence[Envelope]) -> dict[str, Device
     return {i: device for i in ids if (device := devices[i]) is not None}
 
 
+# What ingestion reads of a device (DeviceInfo's fields, in order).
+DEVICE_INFO = (Device.id, Device.type, Device.status, Device.tags, Device.lon, Device.lat, Device.name)
+
+
+def _info(row: Any) -> DeviceInfo:
+    return DeviceInfo(row.id, row.type, row.status, tuple(row.tags or ()), row.lon, row.lat, row.name)
+
+
 def _read_devices(session: Session, ids: set[str]) -> dict[str, DeviceInfo]:
-    query = select(Device.id, Device.type, Device.status, Device.tags, Device.lon, Device.lat).where(
-        one_of(session, Device.id, sorted(ids))
-    )
-    return {
-        r.id: DeviceInfo(r.id, r.type, r.status, tuple(r.tags or ()), r.lon, r.lat)
-        for r in session.connection().execute(query).all()
-    }
+    query = select(*DEVICE_INFO).where(one_of(session, Device.id, sorted(ids)))
+    return {r.id: _info(r) for r in session.connection().execute(query).all()}
 
 
 def _rejection_counts(
@@ -348,7 +351,7 @@ def _silent_devices(session: Session, rule: RuleSpec, cutoff: datetime) -> list[
         .subquery()
     )
     query = (
-        select(Device.id, Device.type, Device.status, Device.tags, Device.lon, Device.lat)
+        select(*DEVICE_INFO)
         .outerjoin(last_seen, last_seen.c.device_id == Device.id)
         .where(
             Device.status == "active",
@@ -359,7 +362,5 @@ def _silent_devices(session: Session, rule: RuleSpec, cutoff: datetime) -> list[
         query = query.where(Device.type == rule.device_type)
     if rule.device_id:
         query = query.where(Device.id == rule.device_id)
-    infos = [
-        DeviceInfo(r.id, r.type, r.status, tuple(r.tags or ()), r.lon, r.lat) for r in session.execute(query)
-    ]
+    infos = [_info(r) for r in session.execute(query)]
     return [d for d in infos if rule.applies_to(d)]
