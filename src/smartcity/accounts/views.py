@@ -150,8 +150,8 @@ async def login_submit(
         )
     await run_in_threadpool(_start_session, request, db, result.user_id, result.generation)
     if not next_url:
-        roles = [role for role, _unit in service.actor_for_user(db, result.user_id).roles]
-        next_url = home_for(roles)
+        user = await run_in_threadpool(service.actor_for_user, db, result.user_id)
+        next_url = home_for([role for role, _unit in user.roles])
     return RedirectResponse(next_url, status_code=303)
 
 
