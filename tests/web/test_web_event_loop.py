@@ -45,15 +45,6 @@ NO_DATABASE = {
 # works on the loop the test fails until it is taken off this list.
 _NGSI = "a sync service call in the async route (ngsi_api._call and friends)"
 ON_THE_LOOP: dict[str, str] = {
-    "documents.agency_views.add_agency [refused]": "_page lists the agencies for the page with the reason",
-    "documents.views.create_document [refused]": "_form_page reads offices, signers and agencies",
-    "documents.views.update_document [refused]": "_form_page reads offices, signers and agencies",
-    "dossiers.views.dossier_action": "_procedure_of: the process action reads the dossier and its procedure",
-    "feedback.views.submit_report": "_unit_name reads the org units to name the report's unit",
-    "feedback.views.reporter_action": "_report_page after the action (and _add_photos's page)",
-    "feedback.views.console_submit": "_unit_name reads the org units to name the report's unit",
-    "feedback.views.submit_report [refused]": "_form_context reads the categories",
-    "feedback.views.staff_action [refused]": "_report_page",
     "gis.views.save_correction": "get_layer, get_feature and update_feature, all on the loop",
     "health.fhir_api.create": "fhir.access.fhir_caller: system_caller reads the system of a system token",
     "health.views.staff_link": "get_user_by_username and link_person",

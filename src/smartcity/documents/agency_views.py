@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from smartcity.core.errors import AppError, NotFound
 from smartcity.core.security import Actor
@@ -90,14 +91,17 @@ def _form_data(form: Any, code: str | None) -> AgencyIn:
 
 async def _save(request: Request, actor: Actor, code: str | None) -> Response:
     form = await request.form()
+    return await run_in_threadpool(_saved, request, actor, code, form)
+
+
+def _saved(request: Request, actor: Actor, code: str | None, form: FormData) -> Response:
+    """The agency added (no code) or changed, in a worker thread: to the list, or the page with the reason."""
     try:
         data = _form_data(form, code)
-        await run_in_threadpool(
-            exchange.add_agency if code is None else exchange.upsert_agency,
-            get_db(request),
-            actor=actor,
-            data=data,
-        )
+        if code is None:
+            exchange.add_agency(get_db(request), actor=actor, data=data)
+        else:
+            exchange.upsert_agency(get_db(request), actor=actor, data=data)
     except (AppError, ValidationError) as exc:
         values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
         values["active"] = form.get("active") == "on"

@@ -222,10 +222,14 @@ def new_document(request: Request, actor: StaffPage) -> Response:
 async def create_document(request: Request, actor: StaffPage) -> Response:
     """Save a new draft; on a mistake the form comes back with the values and the reason."""
     form = await request.form()
+    return await run_in_threadpool(_created, request, actor, form)
+
+
+def _created(request: Request, actor: Actor, form: FormData) -> Response:
+    """The new draft saved (in a worker thread): to its page, or the form with the reason."""
     try:
         _signer_chosen(form.get("signer_username"))
-        data = _draft_from_form(form)
-        doc = await run_in_threadpool(service.create_draft, get_db(request), actor=actor, data=data)
+        doc = service.create_draft(get_db(request), actor=actor, data=_draft_from_form(form))
     except (AppError, ValidationError) as exc:
         text, status = _problem(exc)
         return _form_page(request, actor, values=_form_values(form), error=text, status_code=status)
@@ -260,12 +264,15 @@ def edit_document(request: Request, document_id: int, actor: StaffPage) -> Respo
 async def update_document(request: Request, document_id: int, actor: StaffPage) -> Response:
     """Save the changed draft."""
     form = await request.form()
+    return await run_in_threadpool(_updated, request, actor, document_id, form)
+
+
+def _updated(request: Request, actor: Actor, document_id: int, form: FormData) -> Response:
+    """The changed draft saved (in a worker thread): to its page, or the form with the reason."""
     try:
         _signer_chosen(form.get("signer_username"))
         data = _draft_from_form(form)
-        await run_in_threadpool(
-            service.update_draft, get_db(request), actor=actor, document_id=document_id, data=data
-        )
+        service.update_draft(get_db(request), actor=actor, document_id=document_id, data=data)
     except (AppError, ValidationError) as exc:
         text, status = _problem(exc)
         return _form_page(

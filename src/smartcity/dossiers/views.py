@@ -376,25 +376,22 @@ def _result_signature(db: Any, code: str) -> dict[str, Any]:
 async def dossier_action(request: Request, code: str, action: str, actor: PageUserDep) -> Response:
     """Take an action from the dossier page."""
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str) and v.strip()}
+    return await run_in_threadpool(_act, request, actor, code, action, form)
+
+
+def _act(request: Request, actor: Actor, code: str, action: str, form: dict[str, str]) -> Response:
+    """The action taken, in a worker thread: its handlers run after its commit (signing the result calls
+    asyncio.run, which cannot run inside the server's event loop). Back to the dossier, with the reason of a
+    refusal the user can fix."""
     payload: dict[str, Any] = {
         k: form[k] for k in ("reason", "assignee", "unit", "new_due_date") if k in form
     }
     procedure = _procedure_of(request, code) if action == "process" else None
     if procedure is not None:
         payload["result"] = coerce(procedure.result_schema, form, "r_")
+    db, settings = get_db(request), get_settings(request)
     try:
-        # In a worker thread: the action's handlers run after its commit (signing the result calls
-        # asyncio.run, which cannot run inside the server's event loop).
-        await run_in_threadpool(
-            lambda: service.act(
-                get_db(request),
-                actor=actor,
-                settings=get_settings(request),
-                code=code,
-                action=action,
-                payload=payload,
-            )
-        )
+        service.act(db, actor=actor, settings=settings, code=code, action=action, payload=payload)
     except AppError as error:
         if not fixable_by_the_user(error):
             raise

@@ -222,21 +222,20 @@ async def _photos(form: FormData) -> list[bytes]:
 async def submit_report(request: Request, actor: ActorDep) -> Response:
     """Submit the form; on a mistake the form comes back with the values and the reason."""
     form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    photos = await _photos(form)
+    return await run_in_threadpool(_submitted, request, actor, form, photos)
+
+
+def _submitted(request: Request, actor: Actor, form: FormData, photos: list[bytes]) -> Response:
+    """The citizen's report recorded (in a worker thread): where it went, or the form with the reason."""
     try:
         data = _report_from_form(form, channel="web")
-        photos = await _photos(form)
-        result = await run_in_threadpool(
-            lambda: service.submit_report(
-                get_db(request),
-                actor=actor,
-                data=data,
-                photos=photos,
-                secret=get_settings(request).personal_keys,
-            )
+        result = service.submit_report(
+            get_db(request), actor=actor, data=data, photos=photos, secret=get_settings(request).personal_keys
         )
     except (AppError, ValidationError, ValueError) as exc:
         status = exc.status if isinstance(exc, AppError) else 422
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
         return render(
             request,
             "feedback/new.html",
@@ -304,32 +303,33 @@ async def reporter_action(request: Request, code: str, action: str, actor: Actor
         raise NotFound(f"No action {action}")
     form = await request.form()
     if action == "photos":
-        return await _add_photos(request, actor, code, form)
+        photos = await _photos(form)
+        return await run_in_threadpool(_add_photos, request, actor, code, form, photos)
+    return await run_in_threadpool(_reporter_acted, request, actor, code, action, form)
+
+
+def _reporter_acted(request: Request, actor: Actor, code: str, action: str, form: FormData) -> Response:
+    """The reporter's action taken (in a worker thread), then the report page with the outcome."""
     try:
         body = ActionInput(
             comment=str(form.get("comment") or ""),
             reporter_key=str(form.get("reporter_key") or "") or None,
             rating=int(str(form.get("rating"))) if form.get("rating") else None,
         )
-        await run_in_threadpool(run_action, get_db(request), actor=actor, code=code, action=action, body=body)
+        run_action(get_db(request), actor=actor, code=code, action=action, body=body)
     except (AppError, ValidationError, ValueError) as exc:
         status = exc.status if isinstance(exc, AppError) else 422
         return _report_page(request, actor, code, error=_error_text(request, exc), status_code=status)
     return _report_page(request, actor, code, message="Đã ghi nhận. Cảm ơn bạn!")
 
 
-async def _add_photos(request: Request, actor: Actor, code: str, form: FormData) -> Response:
-    """Photos added after submission by the reporter (or staff); all or none are kept."""
-    photos = await _photos(form)
+def _add_photos(request: Request, actor: Actor, code: str, form: FormData, photos: list[bytes]) -> Response:
+    """Photos added after submission by the reporter (or staff), in a worker thread; all or none are kept."""
     key = str(form.get("reporter_key") or "") or None
     if not photos:
         return _report_page(request, actor, code, error="Vui lòng chọn ít nhất một ảnh.", status_code=422)
     try:
-        await run_in_threadpool(
-            lambda: service.attach_photos(
-                get_db(request), actor=actor, code=code, photos=photos, reporter_key=key
-            )
-        )
+        service.attach_photos(get_db(request), actor=actor, code=code, photos=photos, reporter_key=key)
     except AppError as exc:
         return _report_page(request, actor, code, error=_error_text(request, exc), status_code=exc.status)
     return _report_page(request, actor, code, message="Đã thêm ảnh. Cảm ơn bạn!")
@@ -430,13 +430,17 @@ async def console_submit(request: Request, actor: ActorDep) -> Response:
     if not _is_operator(actor):
         return _forbidden(request, "Trang này dành cho điều hành viên 1022.")
     form = await request.form()
+    return await run_in_threadpool(_call_recorded, request, actor, form)
+
+
+def _call_recorded(request: Request, actor: Actor, form: FormData) -> Response:
+    """The call recorded as a report (in a worker thread): back to the console with where it went, or the
+    console with the values and the reason."""
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
         data = _report_from_form(form, channel=str(form.get("channel") or "hotline"))
-        result = await run_in_threadpool(
-            lambda: service.submit_report(
-                get_db(request), actor=actor, data=data, secret=get_settings(request).personal_keys
-            )
+        result = service.submit_report(
+            get_db(request), actor=actor, data=data, secret=get_settings(request).personal_keys
         )
     except (AppError, ValidationError, ValueError) as exc:
         status = exc.status if isinstance(exc, AppError) else 422
@@ -505,6 +509,12 @@ async def staff_action(request: Request, code: str, action: str, actor: ActorDep
     if not _works_on_reports(actor):
         return _forbidden(request, service.STAFF_REFUSAL)
     form = await request.form()
+    return await run_in_threadpool(_staff_acted, request, actor, code, action, form)
+
+
+def _staff_acted(request: Request, actor: Actor, code: str, action: str, form: FormData) -> Response:
+    """The staff action taken (in a worker thread): back where it came from, or the report page with the
+    reason."""
     back = str(form.get("back") or "/can-bo/phan-anh")
     back = back if back.startswith("/") and not back.startswith("//") else "/can-bo/phan-anh"
     try:
@@ -515,7 +525,7 @@ async def staff_action(request: Request, code: str, action: str, actor: ActorDep
             assignee=str(form.get("assignee") or "") or None,
             into=str(form.get("into") or "") or None,
         )
-        await run_in_threadpool(run_action, get_db(request), actor=actor, code=code, action=action, body=body)
+        run_action(get_db(request), actor=actor, code=code, action=action, body=body)
     except (AppError, ValidationError) as exc:
         status = exc.status if isinstance(exc, AppError) else 422
         return _report_page(request, actor, code, error=_error_text(request, exc), status_code=status)
