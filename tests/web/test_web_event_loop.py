@@ -45,12 +45,6 @@ NO_DATABASE = {
 # works on the loop the test fails until it is taken off this list.
 _NGSI = "a sync service call in the async route (ngsi_api._call and friends)"
 ON_THE_LOOP: dict[str, str] = {
-    "gis.views.save_correction": "get_layer, get_feature and update_feature, all on the loop",
-    "health.fhir_api.create": "fhir.access.fhir_caller: system_caller reads the system of a system token",
-    "health.views.staff_link": "get_user_by_username and link_person",
-    "health.views.staff_quarantine_action": "open_case, check_in, release_case, acknowledge_alert",
-    "health.views.citizen_check_in": "check_in",
-    "health.views.citizen_consent": "set_consent",
     "iot.api.import_devices": "service.import_devices_csv",
     "iot.ngsi_api.create_entity": _NGSI,
     "iot.ngsi_api.update_attributes": _NGSI,
@@ -61,9 +55,6 @@ ON_THE_LOOP: dict[str, str] = {
     "iot.ngsi_api.batch_delete": _NGSI,
     "iot.ngsi_api.create_subscription": _NGSI,
     "iot.ngsi_api.update_subscription": _NGSI,
-    "portal.views.create_post": "service.create_post (and _editor's reads)",
-    "portal.views.update_post": "service.get_post and service.update_post",
-    "procedures.api.import_file": "service.import_catalogue",
 }
 
 

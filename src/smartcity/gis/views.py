@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from smartcity.core.errors import AppError, Forbidden, NotFound
 from smartcity.core.security import Actor
@@ -127,6 +128,11 @@ async def save_correction(request: Request, actor: ActorDep) -> Response:
     if denied is not None:
         return denied
     form = {key: str(value) for key, value in (await request.form()).items()}
+    return await run_in_threadpool(_save_correction, request, actor, form)
+
+
+def _save_correction(request: Request, actor: Actor, form: dict[str, str]) -> Response:
+    """Save the form's correction (in a worker thread): the editor page with the error if refused."""
     slug, feature_id = form.get("layer", ""), form.get("feature_id", "")
     db = get_db(request)
     try:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from smartcity.accounts import service as accounts_service
 from smartcity.core import clock
@@ -152,14 +153,22 @@ async def staff_link(request: Request, patient_id: str, actor: ActorDep, db: DbD
     """Link a citizen's account to this person's record (after checking their ID card)."""
     _staff(actor)
     form = await _form(request)
-    user = accounts_service.get_user_by_username(db, str(form.get("username") or "").strip())
+    username = str(form.get("username") or "").strip()
     target = f"{BASE}/benh-nhan/{patient_id}"
-    if user is None:
+    if not await run_in_threadpool(_link, db, actor, patient_id, username):
         return redirect_with_notice(request, target, loi="Không có tài khoản nào với tên đăng nhập này.")
+    return RedirectResponse(f"{target}?da-lien-ket=1", status_code=303)
+
+
+def _link(db: Any, actor: Actor, patient_id: str, username: str) -> bool:
+    """Link the user's account to the person's record (in a worker thread); False if there is no such user."""
+    user = accounts_service.get_user_by_username(db, username)
+    if user is None:
+        return False
     service.link_person(
         db, actor=actor, user_id=user.id, patient_id=patient_id, wards=service.staff_wards(db, actor)
     )
-    return RedirectResponse(f"{target}?da-lien-ket=1", status_code=303)
+    return True
 
 
 @router.get(BASE + "/tiem-chung", response_class=HTMLResponse)
@@ -222,33 +231,43 @@ async def staff_quarantine_action(
     """Open a case, check in for a person, release, or take an alert in hand; then back to the board."""
     _staff(actor)
     form = await _form(request)
-    action = form.get("action")
     try:
-        if action == "open":
-            service.open_case(
-                db,
-                settings,
-                actor=actor,
-                patient_id=str(form.get("patient_id")),
-                disease=str(form.get("disease")),
-                kind=str(form.get("kind")),
-            )
-        elif action == "checkin":
-            service.check_in(
-                db,
-                settings,
-                actor=actor,
-                case_id=int(str(form.get("case_id"))),
-                temperature=_temperature(form.get("temperature")),
-                symptoms=list(form.get("symptoms") or []),
-            )
-        elif action == "release":
-            service.release_case(db, actor=actor, case_id=int(str(form.get("case_id"))))
-        elif action == "acknowledge":
-            service.acknowledge_alert(db, actor=actor, alert_id=int(str(form.get("alert_id"))))
+        await run_in_threadpool(_quarantine_action, db, settings, actor, form)
     except AppError as exc:
         return redirect_with_notice(request, f"{BASE}/cach-ly", loi=refusal_sentence(exc))
     return RedirectResponse(f"{BASE}/cach-ly", status_code=303)
+
+
+def _quarantine_action(db: Any, settings: Any, actor: Actor, form: dict[str, Any]) -> None:
+    """Do the board's action of the form (in a worker thread)."""
+    action = form.get("action")
+    if action == "open":
+        service.open_case(
+            db,
+            settings,
+            actor=actor,
+            patient_id=str(form.get("patient_id")),
+            disease=str(form.get("disease")),
+            kind=str(form.get("kind")),
+        )
+    elif action == "checkin":
+        _check_in(db, settings, actor, int(str(form.get("case_id"))), form)
+    elif action == "release":
+        service.release_case(db, actor=actor, case_id=int(str(form.get("case_id"))))
+    elif action == "acknowledge":
+        service.acknowledge_alert(db, actor=actor, alert_id=int(str(form.get("alert_id"))))
+
+
+def _check_in(db: Any, settings: Any, actor: Actor, case_id: int, form: dict[str, Any]) -> None:
+    """A check-in of the form's temperature and symptoms for the case (in a worker thread)."""
+    service.check_in(
+        db,
+        settings,
+        actor=actor,
+        case_id=case_id,
+        temperature=_temperature(form.get("temperature")),
+        symptoms=list(form.get("symptoms") or []),
+    )
 
 
 def _temperature(value: Any) -> float | None:
@@ -302,14 +321,7 @@ async def citizen_check_in(
     if not case_id.isdigit() or len(case_id) > 12:
         return redirect_with_notice(request, "/suc-khoe", loi="Chưa chọn đợt theo dõi để khai báo.")
     try:
-        service.check_in(
-            db,
-            settings,
-            actor=actor,
-            case_id=int(case_id),
-            temperature=_temperature(form.get("temperature")),
-            symptoms=list(form.get("symptoms") or []),
-        )
+        await run_in_threadpool(_check_in, db, settings, actor, int(case_id), form)
     except AppError as exc:
         return redirect_with_notice(request, "/suc-khoe", loi=refusal_sentence(exc))
     return RedirectResponse("/suc-khoe?da-khai-bao=1", status_code=303)
@@ -341,12 +353,11 @@ async def citizen_consent(request: Request, actor: ActorDep, db: DbDep) -> Respo
     """Give or withdraw consent to immunisation reminders (recorded with the text's version)."""
     if not actor.is_authenticated or actor.user_id is None:
         return login_redirect(request.url.path)
+    user_id = actor.user_id
     form = await _form(request)
-    service.set_consent(
-        db,
-        actor=actor,
-        user_id=actor.user_id,
-        purpose="immunisation-reminders",
-        given=form.get("given") == "1",
+    await run_in_threadpool(
+        lambda: service.set_consent(
+            db, actor=actor, user_id=user_id, purpose="immunisation-reminders", given=form.get("given") == "1"
+        )
     )
     return RedirectResponse("/suc-khoe", status_code=303)

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from smartcity.core import clock
@@ -236,7 +237,9 @@ async def create_post(request: Request, db: DbDep, settings: SettingsDep, actor:
     try:
         data = PostInput(**values)
         image = await _image(form, settings, db, actor)
-        service.create_post(db, actor=actor, settings=settings, data=data, image=image)
+        await run_in_threadpool(
+            lambda: service.create_post(db, actor=actor, settings=settings, data=data, image=image)
+        )
     except (ValidationError, AppError) as exc:
         return _form_page(request, None, values, _messages(exc), status=422)
     return RedirectResponse("/can-bo/tin-tuc", status_code=303)
@@ -265,20 +268,22 @@ async def update_post(
     """Save a post's changes, then go back to the desk."""
     if (denied := _editor(request, actor, settings)) is not None:
         return denied
-    post = service.get_post(db, post_id)
+    post = await run_in_threadpool(service.get_post, db, post_id)
     form = await request.form()
     values = _values(form)
     try:
         data = PostInput(**values)
         image = await _image(form, settings, db, actor)
-        service.update_post(
-            db,
-            actor=actor,
-            settings=settings,
-            post_id=post_id,
-            data=data,
-            image=image,
-            remove_image=form.get("remove_image") == "1",
+        await run_in_threadpool(
+            lambda: service.update_post(
+                db,
+                actor=actor,
+                settings=settings,
+                post_id=post_id,
+                data=data,
+                image=image,
+                remove_image=form.get("remove_image") == "1",
+            )
         )
     except (ValidationError, AppError) as exc:
         return _form_page(request, post, values, _messages(exc), status=422)

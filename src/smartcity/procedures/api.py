@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from smartcity.core.db import Database
 from smartcity.core.pages import MAX_LIMIT, MAX_OFFSET
@@ -80,8 +81,10 @@ async def import_file(
 ) -> dict[str, int]:
     """Create or update procedures from an XLSX or CSV file; every row valid or nothing stored."""
     content = await file.read(service.MAX_IMPORT_BYTES + 1)
-    report: ImportReport = service.import_catalogue(
-        get_db(request), actor=actor, filename=file.filename or "", content=content
+    report: ImportReport = await run_in_threadpool(
+        lambda: service.import_catalogue(
+            get_db(request), actor=actor, filename=file.filename or "", content=content
+        )
     )
     return report.model_dump()
 

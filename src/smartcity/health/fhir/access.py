@@ -114,7 +114,7 @@ async def fhir_caller(request: Request) -> Caller:
     """The FHIR caller: a system token, or a user/API key with a health role; 401/403 otherwise."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip().startswith(SYSTEM_TOKEN_PREFIX):
-        return system_caller(get_db(request), get_settings(request), token.strip())
+        return await run_in_threadpool(system_caller, get_db(request), get_settings(request), token.strip())
     try:
         actor = await current_actor(request)
     except Unauthorized as exc:
