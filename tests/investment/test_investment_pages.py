@@ -44,6 +44,10 @@ def test_dashboard_writes_money_and_rates_the_english_way_on_english_pages(clien
     assert "trễ hạn" not in risk and "hết hạn" not in risk and "triệu đồng" not in risk
     page = client.get(f"/can-bo/dau-tu/du-an/{slow['id']}", headers=headers).text
     assert "VND " in page and "tỷ đồng" not in page and "triệu đồng" not in page
+    facts = page.split('<dl class="card">')[1].split("</dl>")[0]  # its type, stage and wards in English
+    project = service.get_project(demo, slow["id"])
+    assert project["kind_name"] not in facts and project["phase_name"] not in facts and "Phường" not in facts
+    assert "Ward" in facts
     client.cookies.set("lang", "vi")
     vietnamese = client.get("/can-bo/dau-tu", headers=headers).text
     assert "2.318,7 tỷ đồng" in vietnamese and "VND" not in vietnamese

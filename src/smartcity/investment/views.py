@@ -142,6 +142,7 @@ def project_page(
     }
     context = {
         "project": project,
+        "wards": works.get_work(db, project_id, on=today),  # its wards today, and those it was recorded in
         "money": money,
         "lists": lists,
         "carry_over": tracking.carry_over(db, project_id=project_id, today=today),
