@@ -109,6 +109,29 @@ def test_file_inputs_left_empty_are_skipped_and_an_empty_chosen_file_is_refused(
     assert done.status_code == 303, done.text
 
 
+def test_a_refused_dossier_says_its_deadline_no_longer_applies_and_names_its_ward_in_english(
+    app, db, settings, people
+):
+    citizen, token = _login(app, "citizen1")
+    data = {**FORM, "idempotency_key": "page-refused", "csrf_token": token}
+    done = citizen.post("/ho-so/nop/TDM-QLDT-001", data=data, files=FILES, follow_redirects=False)
+    code = done.headers["location"].rsplit("/", 1)[1]
+    clerk, clerk_token = _login(app, "wclerk")
+    refused = clerk.post(
+        f"/ho-so/{code}/hanh-dong/refuse",
+        data={"reason": "Thửa đất không thuộc phường.", "csrf_token": clerk_token},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 303
+    due = re.compile(r'data-deadline="closed">([^<]+)<')
+    vietnamese = citizen.get(f"/ho-so/{code}").text
+    assert due.search(vietnamese).group(1) == "Không còn tính hạn"  # type: ignore[union-attr]
+    english = citizen.get(f"/ho-so/{code}", params={"lang": "en"}).text
+    assert due.search(english).group(1) == "Deadline no longer applies"  # type: ignore[union-attr]
+    declared = english.split("<h2>Form</h2>")[1].split("</table>")[0]
+    assert "Ward" in declared and "Phường" not in declared  # the form's ward, in the page's language
+
+
 def test_public_lookup_page_without_personal_data(app, client, db, settings, people):
     citizen, token = _login(app, "citizen1")
     code = (

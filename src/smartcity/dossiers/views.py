@@ -258,8 +258,8 @@ def dossier_page(request: Request, code: str, actor: PageUserDep) -> Response:
     )
     procedure = procedures.get_procedure(db, detail.procedure_code)
     dossier = service.dossier_row(db, code)
-    ward_names = _ward_names(detail.form, on=dossier.submitted_at or clock.now())
     locale = request_locale(request)
+    ward_names = _ward_names(detail.form, on=dossier.submitted_at or clock.now(), locale=locale)
     return render(
         request,
         "dossiers/detail.html",
@@ -348,10 +348,13 @@ def _in_words(value: Any, choices: dict[str, str], kind: str, locale: str = "vi"
     return choices.get(text, text)
 
 
-def _ward_names(form: dict[str, Any] | None, *, on: Any) -> dict[str, str]:
-    """The ward named in the form, by its name on the dossier's date (the unit valid then)."""
+def _ward_names(form: dict[str, Any] | None, *, on: Any, locale: str = "vi") -> dict[str, str]:
+    """The ward named in the form, by its name on the dossier's date (the unit valid then), in the page's
+    language ("Phú Lợi Ward" in English)."""
     code = str((form or {}).get("ward_code") or "")
     name = city.unit_name_on(code, on.date()) if code else None
+    if name and locale == "en":
+        name = city.name_in_english(name)
     return {code: name} if name else {}
 
 
