@@ -264,3 +264,26 @@ def test_a_message_of_the_wrong_type_names_both_types_by_their_words():
     assert "streetlight" not in english and "waste_container" not in english
     # a type the registry does not know stays as it came
     assert "loại gizmo" in rejection_detail("topic says 'gizmo', device is a 'waste_container'")
+
+
+def test_every_tag_a_city_service_puts_on_its_devices_has_words_in_both_languages():
+    """Waste, environment and cameras tag their devices with their domain and their kind; a device's page
+    shows the tags, so each needs words (this failed for surface, underground, air and flood)."""
+    from typing import get_args
+
+    from smartcity.cameras.schemas import CameraCreate
+    from smartcity.core.i18n import get_translations
+    from smartcity.environment.schemas import StationCreate
+    from smartcity.iot import wording
+    from smartcity.waste.schemas import ContainerCreate
+
+    kinds = {
+        kind
+        for schema in (CameraCreate, StationCreate, ContainerCreate)
+        for kind in get_args(schema.model_fields["kind"].annotation)
+    }
+    english = get_translations("en", "iot").gettext
+    for tag in kinds | {"cameras", "lighting", "waste", "environment", "simulate"}:
+        vietnamese = wording.tag_name(tag)
+        assert vietnamese != tag, tag
+        assert english(vietnamese) != vietnamese or vietnamese == "camera", tag  # a word both languages use

@@ -119,6 +119,10 @@ TAG_NAMES = {
     "environment": "môi trường",
     "traffic": "giao thông",
     "security": "an ninh",
+    "surface": "thùng nổi",  # a waste container's kind (waste tags its devices with it)
+    "underground": "thùng ngầm",
+    "air": "quan trắc không khí",  # an environment station's kind
+    "flood": "đo ngập",
     "dai-lo-binh-duong": "Đại lộ Bình Dương",
     "duong-30-thang-4": "Đường 30 Tháng 4",
     "cach-mang-thang-tam": "Đường Cách Mạng Tháng Tám",
