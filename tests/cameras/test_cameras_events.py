@@ -163,6 +163,9 @@ def test_demo_and_acknowledging_from_the_page(db, settings, client, act_as) -> N
     act_as(OPERATOR)
     page = client.get("/can-bo/camera")
     assert page.status_code == 200 and "Xe dừng bất thường" in page.text
+    assert "Đã xác nhận · Hệ thống (tự động)" in page.text  # past events the platform acknowledged
+    english = client.get("/can-bo/camera", params={"lang": "en"}).text
+    assert "Acknowledged · System (automatic)" in english and "Hệ thống" not in english
     [new] = service.list_events(db, state="new")
     assert client.post(f"/can-bo/camera/su-kien/{new.id}/xac-nhan", follow_redirects=False).status_code == 303
     assert service.list_events(db, state="new") == []

@@ -17,6 +17,7 @@ from smartcity.accounts import service
 from smartcity.core.db import Database
 from smartcity.core.errors import TooManyRequests, Unauthorized, ValidationFailed
 from smartcity.core.i18n import get_translations, in_language
+from smartcity.core.security import SYSTEM_SHOWN_NAME
 from smartcity.domains import collect
 from smartcity.web.deps import (
     SESSION_CSRF,
@@ -321,7 +322,7 @@ def actor_name(context: Context, label: str | None) -> str:
     if kind == "user" and name:
         request = context.get("request")
         return _full_name(request, name) if request is not None else name
-    if kind in ("system", "service", "device"):
+    if kind in ("system", "service", "device") or label == SYSTEM_SHOWN_NAME:
         return get_translations(context.get("locale") or "vi", "accounts").gettext(SYSTEM_ACTOR_NAME)
     return str(label)
 

@@ -19,6 +19,9 @@ ROLE_SLUGS = (
 )
 
 
+SYSTEM_SHOWN_NAME = "Hệ thống"  # how a stored "who" names the platform itself (see Actor.shown_name)
+
+
 @dataclass(frozen=True)
 class Actor:
     """The caller of a service, with its roles scoped to org units (unit None = any unit)."""
@@ -38,7 +41,7 @@ class Actor:
     @property
     def shown_name(self) -> str:
         """How pages name who did something: the person's or key's name, or "Hệ thống" for the platform."""
-        return "Hệ thống" if self.kind == "system" else self.name
+        return SYSTEM_SHOWN_NAME if self.kind == "system" else self.name
 
     @property
     def is_authenticated(self) -> bool:
