@@ -177,3 +177,56 @@ def test_the_preview_writes_numbers_and_dates_the_vietnamese_way_and_the_files_d
     assert re.search(r",\d{4}-\d{2}-\d{2}", files) and not re.search(r"\d{2}/\d{2}/\d{4}", files)
     fees = client.get("/du-lieu-mo/tai-ve/procedures-catalogue-csv").text
     assert re.search(r",\d{4,}(,|$)", fees, re.MULTILINE)
+
+
+def test_the_preview_writes_a_month_as_month_and_year_and_only_a_strict_iso_text_changes():
+    from smartcity.core.datasets import Column
+    from smartcity.opendata.views import preview_cell
+
+    month = Column("month", "Tháng", "Month")
+    assert preview_cell(month, "2024-12") == "12/2024"
+    assert preview_cell(month, "2025-03") == "03/2025"
+    assert preview_cell(month, "2025-13") == "2025-13"  # no such month: the text itself
+    assert preview_cell(month, "TDM-2024-12") == "TDM-2024-12"
+    assert preview_cell(month, "2024-12-05").strftime("%d/%m/%Y") == "05/12/2024"
+    assert preview_cell(month, "2024-02-30") == "2024-02-30"
+    assert preview_cell(Column("code", "Mã", "Code", "integer"), "2024") == 2024
+    assert preview_cell(Column("day", "Ngày", "Day", "date"), "2024-12-05").isoformat() == "2024-12-05"
+
+
+def test_the_monthly_preview_says_the_month_the_vietnamese_way_and_the_files_keep_iso(
+    client, public_city, settings
+):
+    from smartcity.dossiers.demo import seed_demo_dossiers
+
+    seed_demo_dossiers(public_city, settings=settings, count=60, years=0.25)
+    for name in ("dossiers-monthly", "feedback-reports-monthly"):
+        preview = _preview(client.get(f"/du-lieu-mo/{name}").text)
+        assert re.search(r"<td>(0[1-9]|1[0-2])/\d{4}</td>", preview), name
+        assert not re.search(r"<td>\d{4}-\d{2}</td>", preview), name
+        csv_text = client.get(f"/du-lieu-mo/tai-ve/{name}-csv").text
+        assert re.search(r"^\d{4}-\d{2},", csv_text, re.MULTILINE) and not re.search(r"\d{2}/\d{4}", csv_text)
+
+
+def test_the_dataset_page_names_the_city_and_shows_the_keywords_of_its_language(client, public_city):
+    from smartcity.city.service import city_name
+    from smartcity.opendata.views import keywords_in_language
+
+    page = client.get("/du-lieu-mo/dossiers-monthly").text
+    title = re.search(r"<title>(.*?)</title>", page, re.DOTALL)[1]  # type: ignore[index]
+    assert "Dữ liệu mở" in title and "Thủ Dầu Một" in title
+    keywords = re.search(r"Từ khóa</dt><dd>(.*?)</dd>", page)[1]  # type: ignore[index]
+    assert "hồ sơ" in keywords and "một cửa" in keywords
+    assert "dossiers" not in keywords and "one-stop shop" not in keywords
+    english = client.get("/du-lieu-mo/dossiers-monthly?lang=en").text
+    english_title = re.search(r"<title>(.*?)</title>", english, re.DOTALL)[1]  # type: ignore[index]
+    assert "Open data" in english_title and city_name(locale="en") in english_title
+    english_keywords = re.search(r"Keywords</dt><dd>(.*?)</dd>", english)[1]  # type: ignore[index]
+    assert "dossiers" in english_keywords and "one-stop shop" in english_keywords
+    assert "hồ sơ" not in english_keywords and "một cửa" not in english_keywords
+    # codes belong to both languages; the catalogue's machine formats keep every keyword
+    assert keywords_in_language(("không khí", "AQI", "VN_AQI", "air"), "vi") == ["không khí", "AQI", "VN_AQI"]
+    assert keywords_in_language(("không khí", "AQI", "1022", "air"), "en") == ["AQI", "1022", "air"]
+    package = client.get("/ckan/api/3/action/package_show", params={"id": "dossiers-monthly"}).json()
+    tags = {t["name"] for t in package["result"]["tags"]}
+    assert {"hồ sơ", "dossiers", "one-stop shop"} <= tags

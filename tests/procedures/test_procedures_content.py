@@ -165,3 +165,53 @@ def test_a_placeholder_takes_no_online_dossier_even_by_a_hand_made_request(loade
     data = DossierCreate(procedure_code=placeholder.code, form={}, applicant={"name": "Nguyễn Văn An"})
     with pytest.raises(Conflict, match="chưa nhận hồ sơ trực tuyến"):
         dossiers.submit_dossier(loaded, actor=citizen, settings=settings, data=data, uploads=[])
+
+
+# An author's note in English inside a text a citizen reads: "(check against the province's decision)".
+ENGLISH_NOTE = re.compile(
+    r"\((?:check|verify|confirm|to be|see|todo|tbd|fixme|note)\b[^()]*\)"
+    r"|\([^()]*\b(?:the|against|confirmed|in force|unverified)\b[^()]*\)",
+    re.IGNORECASE,
+)
+
+
+def _texts(value, path=()):  # type: ignore[no-untyped-def]
+    """Every string in a catalogue file with where it sits; the English fields (`name_en`) left out."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if not str(key).endswith("_en"):
+                yield from _texts(inner, (*path, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _texts(inner, (*path, index))
+    elif isinstance(value, str):
+        yield path, value
+
+
+def test_the_catalogue_data_carries_no_english_note_in_its_vietnamese_texts():
+    import json
+
+    from smartcity.procedures.catalogue import DATA_DIR
+
+    files = sorted(DATA_DIR.rglob("*.json"))
+    assert files
+    found = [
+        (path.name, where, text)
+        for path in files
+        for where, text in _texts(json.loads(path.read_text(encoding="utf-8")))
+        if where != ("note",) and ENGLISH_NOTE.search(text)  # the file's own note is for its authors
+    ]
+    assert not found, found
+    assert ENGLISH_NOTE.search("5 ngày làm việc (check against the province's decision).")
+    assert ENGLISH_NOTE.search("Nghị định 15/2021/NĐ-CP (see the Construction Law 2025).")
+    assert not ENGLISH_NOTE.search(
+        "Nghị định 15/2021/NĐ-CP (cần đối chiếu Luật Xây dựng 2025, hiệu lực từ 2026)."
+    )
+    assert not ENGLISH_NOTE.search("Giấy tờ tùy thân (CCCD hoặc hộ chiếu)")
+
+
+def test_the_procedure_page_shows_the_verification_note_in_vietnamese(client, loaded):
+    page = client.get("/thu-tuc/TDM-QLDT-001")
+    assert page.status_code == 200
+    assert "(cần đối chiếu quyết định công bố của tỉnh)" in page.text
+    assert "check against" not in page.text

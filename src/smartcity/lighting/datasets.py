@@ -35,7 +35,7 @@ DATASETS = [
         description_vi="Điện năng hằng tháng của đèn đường theo tuyến và phần tiết kiệm nhờ giảm độ sáng.",
         description_en="Monthly energy of street lights by street and the saving from dimming.",
         themes=("ENER", "ENVI"),
-        keywords=("chiếu sáng", "điện năng", "đèn LED"),
+        keywords=("chiếu sáng", "điện năng", "đèn LED", "street lighting", "energy"),
         frequency="monthly",
         columns=(
             Column("thang", "Tháng", "Month"),

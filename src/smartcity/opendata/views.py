@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -10,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from smartcity.core.datasets import Column
+from smartcity.core.i18n import written_in_vietnamese
 from smartcity.core.text import matches
 from smartcity.opendata import service
 from smartcity.opendata.ckan import THEMES
@@ -28,9 +31,15 @@ FREQUENCY_NAMES = {
 }
 
 
+# An ISO month ("2024-12") or day ("2024-12-05") written alone in a text column, and nothing else.
+ISO_MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def preview_cell(column: Column, text: str) -> Any:
     """A CSV cell as the page writes it: integer and number columns as numbers, date columns as dates
-    (the page formats them the Vietnamese way); the text itself when it is not what the column declares.
+    (the page formats them the Vietnamese way); in a text column, a cell that is exactly an ISO month as
+    "12/2024" and exactly an ISO day as a date; the text itself when it is not what the column declares.
     The files keep ISO dates and plain numbers."""
     if text == "":
         return ""
@@ -41,9 +50,27 @@ def preview_cell(column: Column, text: str) -> Any:
             return Decimal(text)
         if column.type == "date":
             return date.fromisoformat(text[:10])
+        if column.type == "string":
+            if month := ISO_MONTH.fullmatch(text):
+                return f"{month[2]}/{month[1]}"
+            if ISO_DAY.fullmatch(text):
+                return date.fromisoformat(text)
     except (ValueError, InvalidOperation):
         return text
     return text
+
+
+def keywords_in_language(keywords: Iterable[str], locale: str) -> list[str]:
+    """The keywords a page in `locale` shows: on a Vietnamese page those written in Vietnamese (with its
+    letters), on an English page those without; codes with no small letters ("AQI", "1022", "TTHC") on
+    both. The catalogue's files and APIs keep every keyword."""
+    shown = []
+    for keyword in keywords:
+        vietnamese = written_in_vietnamese(keyword)
+        code = keyword == keyword.upper() and not vietnamese
+        if code or vietnamese == (locale != "en"):
+            shown.append(keyword)
+    return shown
 
 
 def _publisher_names(settings: Any, infos: list[Any], locale: str) -> dict[str, str]:
@@ -111,6 +138,7 @@ def dataset_page(request: Request, name: str, db: DbDep, settings: SettingsDep) 
         "opendata/dataset.html",
         {
             "info": info,
+            "keywords": keywords_in_language(info.keywords, request_locale(request)),
             "publisher_names": _publisher_names(settings, [info], request_locale(request)),
             "dataset": dataset,
             "rows": rows,
