@@ -116,7 +116,7 @@ def test_the_english_page_reads_the_english_info(client, pki, settings):
     assert "Avoid the area and follow the instructions of the authorities." in in_effect
     assert "300 m around the scene" in in_effect
     assert "Extreme" in in_effect and "Severe" in in_effect and "Act now" in in_effect
-    assert "Thu Dau Mot Intelligent Operations Centre" in in_effect
+    assert "Thủ Dầu Một Intelligent Operations Centre" in in_effect
     assert "Flooding (severe)" in past and "All clear: Road damage" in past and "Cancelled" in past
     assert "Signed CAP message (XML)" in response.text
     for vietnamese in ("Cháy nổ: Cháy kho hàng", "Cập nhật:", "Hết cảnh báo:", "Tránh khu vực", "Bán kính"):

@@ -27,7 +27,7 @@ class IocSettings(BaseSettings):
     )
     cap_sender: str = "ioc@thudaumot.gov.vn"
     cap_sender_name_vi: str = "Trung tâm điều hành đô thị thông minh Thủ Dầu Một"
-    cap_sender_name_en: str = "Thu Dau Mot Intelligent Operations Centre"
+    cap_sender_name_en: str = "Thủ Dầu Một Intelligent Operations Centre"  # as the org chart names it
     cap_signer_id: str = Field(default="ioc-cap-signer", description="Holder of the CAP signing certificate")
     cap_hours_valid: int = Field(default=6, ge=1)
     report_recipients: tuple[str, ...] = Field(default=("role:leader",), description="Who receives reports")
