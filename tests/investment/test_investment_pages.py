@@ -73,6 +73,19 @@ def test_public_map_lists_works_of_one_ward_by_name(client, demo, settings):
     assert count >= len(recorded) and ward.name in html.split('id="works"')[1]
 
 
+# Every text of the page's bar charts whose box leaves its chart's viewBox (a label cut off) or, a row's
+# name, runs into the bars, as "text: x,y,width,height in the viewBox".
+CUT_OFF_LABELS = """() => [...document.querySelectorAll("svg.inv-chart")].flatMap(svg => {
+  const view = svg.viewBox.baseVal, bars = svg.querySelector("rect").x.baseVal.value;
+  const out = (box) => box.x < view.x || box.y < view.y || box.x + box.width > view.x + view.width
+    || box.y + box.height > view.y + view.height;
+  return [...svg.querySelectorAll("text")].map(text => [text, text.getBBox()])
+    .filter(([text, box]) => out(box) || (text.x.baseVal[0].value < bars && box.x + box.width > bars))
+    .map(([text, box]) => text.textContent + ": " + [box.x, box.y, box.width, box.height].map(Math.round)
+      + " in " + view.width + "×" + view.height);
+})"""
+
+
 @pytest.fixture
 def live_server(app, demo) -> Iterator[str]:
     """The app served with the demo loaded (SQLite only)."""
@@ -98,10 +111,19 @@ def test_leader_and_citizen_in_the_browser(live_server, demo, settings):
         assert "%" in page.inner_text("#rate")
         assert page.locator("#slowest tbody tr").count() == 5
         page.screenshot(path=str(SHOTS / "investment-dashboard.png"), full_page=True)
+        assert page.locator("svg.inv-chart text").count() > 10
+        assert (cut := page.evaluate(CUT_OFF_LABELS)) == [], "\n".join(cut)
+        page.goto(f"{live_server}/can-bo/dau-tu?lang=en")  # English labels are longer: they fit too
+        assert "VND 3,048 billion" in page.inner_text("#programmes")
+        assert page.locator("svg.inv-chart text").count() > 10
+        assert (cut := page.evaluate(CUT_OFF_LABELS)) == [], "\n".join(cut)
+        page.screenshot(path=str(SHOTS / "investment-dashboard-en.png"), full_page=True)
+        page.goto(f"{live_server}/can-bo/dau-tu?lang=vi")
         page.click("#at-risk tbody tr a")
         page.wait_for_selector("#photos img")
         page.wait_for_function("document.querySelector('#photos img').naturalWidth > 0")
         assert "Bảo lãnh tạm ứng" in page.inner_text("#contracts")
+        assert (cut := page.evaluate(CUT_OFF_LABELS)) == [], "\n".join(cut)
         page.wait_for_timeout(1500)
         page.screenshot(path=str(SHOTS / "investment-project.png"), full_page=True)
         page.goto(f"{live_server}/cong-trinh")
@@ -191,14 +213,14 @@ def test_the_dashboard_counts_the_years_capital_one_way_and_says_what_it_is(clie
     assert "kế hoạch vốn đầu năm 100 tỷ đồng và điều chỉnh trong năm −22,4 tỷ đồng" in card
     charts = html.split('id="slowest"')[1]
     assert "100 tỷ đồng" not in charts  # no other total for the year
-    assert charts.count("7,8 tỷ đồng / 77,6 tỷ đồng") == 3  # by year, by source, by type of works
+    assert charts.count("7,8 / 77,6 tỷ đồng") == 3  # by year, by source, by type of works
     assert "Vốn được giao (kế hoạch và điều chỉnh)" in charts
     project = client.get(f"/can-bo/dau-tu/du-an/{pid}", headers=headers).text
-    assert "7,8 tỷ đồng / 77,6 tỷ đồng" in project and "100 tỷ đồng" not in project
+    assert "7,8 / 77,6 tỷ đồng" in project and "100 tỷ đồng" not in project
     client.cookies.set("lang", "en")
     english = client.get("/can-bo/dau-tu", headers=headers).text
     card = english.split('id="rate">')[1].split("</div>\n</div>")[0]
     assert "10.0%" in card and "VND 7.8 billion / allocated capital VND 77.6 billion" in card
     assert "VND 100 billion and the adjustments during the year −VND 22.4 billion" in card
     project = client.get(f"/can-bo/dau-tu/du-an/{pid}", headers=headers).text
-    assert "VND 7.8 billion / VND 77.6 billion" in project and "City budget: −VND 22,400 million" in project
+    assert "VND 7.8 / 77.6 billion" in project and "City budget: −VND 22,400 million" in project

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from smartcity.core import clock
+from smartcity.core import clock, numbers
 from smartcity.core.config import Settings
 from smartcity.core.errors import AppError, ValidationFailed
 from smartcity.core.i18n import Phrase, get_translations
@@ -55,10 +55,20 @@ def bars(rows: list[dict[str, Any]], *, label: str = "name", locale: str = "vi")
                 "w_paid": 420 * r["disbursed"] / top,
                 "planned_text": service.format_billion(r["planned"], locale=locale),
                 "disbursed_text": service.format_billion(r["disbursed"], locale=locale),
+                "amounts_text": _disbursed_of_planned(r["disbursed"], r["planned"], locale),
             }
             for i, r in enumerate(rows)
         ],
     }
+
+
+def _disbursed_of_planned(disbursed: int, planned: int, locale: str) -> str:
+    """A bar's label, the unit written once so that it fits beside the longest bar (as `format_billion`
+    writes amounts): "1.110,2 / 1.571,6 tỷ đồng", in English "VND 1,110.2 / 1,571.6 billion"."""
+    done, allocated = (
+        numbers.number(abs(m) / 1000, None, locale, max_digits=1) for m in (disbursed, planned)
+    )
+    return f"VND {done} / {allocated} billion" if locale == "en" else f"{done} / {allocated} tỷ đồng"
 
 
 @router.get("/can-bo/dau-tu", response_class=HTMLResponse)
