@@ -61,6 +61,46 @@ def test_switch_on_at_dusk_and_off_at_dawn(db, settings, street, client, act_as)
     assert entity["powerState"] == "off" and entity["dimLevel"] == 0
 
 
+def test_the_confirmation_reads_in_the_pages_language(db, settings, street, client, act_as) -> None:  # type: ignore[no-untyped-def]
+    plan = _plan(settings)
+    service.apply_schedules(db, now=plan.on_at + timedelta(seconds=30))
+    act_as(OPERATOR)
+    sent = "Level 100% sent to 3 lights; waiting for them to report back."
+    assert sent in client.get("/can-bo/chieu-sang", params={"lang": "en"}).text
+    service.confirm_states(db, now=plan.on_at + timedelta(minutes=1))
+    assert (
+        "0 of 3 lights reported the right level, 100%."
+        in client.get("/can-bo/chieu-sang/nhom/G-BD-1", params={"lang": "en"}).text
+    )
+    lamps_follow(db, plan.on_at + timedelta(minutes=2), 100)
+    service.confirm_states(db, now=plan.on_at + timedelta(minutes=3))
+    # the API and the Vietnamese page keep the Vietnamese sentence; the English page says it in English
+    assert service.get_group(db, group_id="G-BD-1").confirmation == "Tất cả 3 đèn đã báo đúng mức 100 %."
+    vietnamese = client.get("/can-bo/chieu-sang", params={"lang": "vi"}).text
+    english = client.get("/can-bo/chieu-sang", params={"lang": "en"}).text
+    assert "Tất cả 3 đèn đã báo đúng mức 100 %." in vietnamese
+    assert "All 3 lights reported the right level, 100%." in english and "đã báo đúng mức" not in english
+    assert "All 3 lights reported" in client.get("/can-bo/chieu-sang/nhom/G-BD-1", params={"lang": "en"}).text
+
+
+def test_a_confirmation_is_read_back_with_its_numbers_written_the_pages_way() -> None:
+    from smartcity.core.i18n import get_translations
+    from smartcity.lighting.service.control import confirmation_in_words
+
+    said = confirmation_in_words("Tất cả 1.250 đèn đã báo đúng mức 70 %.")
+    assert said == "Tất cả 1.250 đèn đã báo đúng mức 70 %."
+    assert (
+        get_translations("en", "lighting").gettext(said) == "All 1,250 lights reported the right level, 70%."
+    )
+    assert (
+        get_translations("en", "lighting").gettext(
+            confirmation_in_words("1250/1300 đèn đã báo đúng mức 0 %.")
+        )
+        == "1,250 of 1,300 lights reported the right level, 0%."
+    )
+    assert confirmation_in_words("Đèn đã báo.") == "Đèn đã báo." and confirmation_in_words(None) == ""
+
+
 def test_group_entity_carries_tonights_times(db, settings, street, client, act_as) -> None:  # type: ignore[no-untyped-def]
     plan = _plan(settings)
     service.apply_schedules(db, now=plan.on_at + timedelta(minutes=1))

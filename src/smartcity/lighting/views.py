@@ -19,6 +19,7 @@ from smartcity.lighting.config import LightingSettings
 from smartcity.lighting.faults import FAULT_NAMES
 from smartcity.lighting.schedule import EVENT_NAMES
 from smartcity.lighting.schemas import ExceptionCreate
+from smartcity.lighting.service.control import confirmation_in_words
 from smartcity.web.deps import DbDep, SettingsDep, require_role_in, scoped_link
 from smartcity.web.templating import render, request_locale
 
@@ -50,6 +51,7 @@ def _group_rows(db: Database, now: datetime) -> list[dict[str, Any]]:
                 "plan": moment.plan,
                 "lights": len(service.list_lights(db, group_id=group.id)),
                 "tickets": per_group.get(group.id, 0),
+                "confirmation": confirmation_in_words(group.confirmation),
             }
         )
     return rows
@@ -157,6 +159,7 @@ def group_page(
         "lighting/group.html",
         {
             "group": group,
+            "confirmation": confirmation_in_words(group.confirmation),
             "plan": moment.plan,
             "schedule": schedule,
             "events": EVENT_NAMES,

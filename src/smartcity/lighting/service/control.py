@@ -4,12 +4,14 @@ from the lights' reported state, and the group's NGSI-LD StreetlightGroup values
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
 from smartcity.core import clock
 from smartcity.core.db import Database
 from smartcity.core.errors import AppError
+from smartcity.core.i18n import Phrase
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot import service as iot_service
@@ -23,6 +25,31 @@ CONTROLLER = Actor.system("lighting-controller")
 COMMAND_TIMEOUT_S = 600
 HEARTBEAT = timedelta(minutes=10)
 LEVEL_TOLERANCE = 2
+# A group's confirmation is kept as its Vietnamese sentence (the API returns it so); these are the sentences
+# it is written from, so that a page reads it back as a `Phrase` and says it in the page's language.
+SENT = "Đã gửi lệnh {level} % tới {lights} đèn, chờ đèn báo lại."
+ALL_CONFIRMED = "Tất cả {lights} đèn đã báo đúng mức {level} %."
+SOME_CONFIRMED = "{matching}/{lights} đèn đã báo đúng mức {level} %."
+_CONFIRMATIONS = tuple(
+    (re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[0-9.]+)", re.escape(template))), template)
+    for template in (SENT, ALL_CONFIRMED, SOME_CONFIRMED)
+)
+
+
+def _confirmation(template: str, **counts: int) -> Phrase:
+    """The sentence `template` with its counts and level (numbers: written the page's way when said)."""
+    return Phrase(template, **{name: float(count) for name, count in counts.items()})
+
+
+def confirmation_in_words(text: str | None) -> str:
+    """A group's stored confirmation as a `Phrase` a page translates (its numbers written the page's way);
+    a sentence the platform did not write from its templates as itself; None as an empty text."""
+    for pattern, template in _CONFIRMATIONS:
+        if found := pattern.fullmatch(text or ""):
+            return _confirmation(
+                template, **{k: int(v.replace(".", "")) for k, v in found.groupdict().items()}
+            )
+    return Phrase.of(text) if text else ""
 
 
 def moment_for(db: Database, *, group: Group, now: datetime) -> Moment:
@@ -88,7 +115,7 @@ def _switch(db: Database, group: Group, level: int, moment: Moment) -> None:
         row.commanded_level, row.commanded_at, row.command_group_id = level, moment.now, command_group
         row.confirmed_at, row.confirmation = (
             None,
-            f"Đã gửi lệnh {level} % tới {len(lights)} đèn, chờ đèn báo lại.",
+            _confirmation(SENT, level=level, lights=len(lights)),
         )
         uow.audit("switch", "lighting.group", group.id, before={"level": before}, after={"level": level})
         uow.publish(
@@ -141,9 +168,11 @@ def confirm_states(db: Database, *, now: datetime | None = None) -> int:
             row = uow.session.get(Group, group.id)
             assert row is not None
             row.confirmation = (
-                f"Tất cả {len(lights)} đèn đã báo đúng mức {group.commanded_level} %."
+                _confirmation(ALL_CONFIRMED, lights=len(lights), level=group.commanded_level)
                 if done
-                else f"{len(matching)}/{len(lights)} đèn đã báo đúng mức {group.commanded_level} %."
+                else _confirmation(
+                    SOME_CONFIRMED, matching=len(matching), lights=len(lights), level=group.commanded_level
+                )
             )
             row.confirmed_at = now if done else None
         confirmed += done
