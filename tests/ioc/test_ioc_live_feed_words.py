@@ -18,7 +18,7 @@ from smartcity.core.events import Event
 from smartcity.core.i18n import written_in_vietnamese
 from smartcity.core.outbox import bus
 from smartcity.environment import events as environment_events
-from smartcity.ioc.events import OperationsReportReady, PlaybookNotificationDue
+from smartcity.ioc.events import CapAlertPublished, OperationsReportReady, PlaybookNotificationDue
 from smartcity.ioc.live import SHOWN_PREFIXES, hub
 from smartcity.iot.events import AlarmAcknowledged, AlarmRaised
 from smartcity.lighting import events as lighting_events
@@ -262,4 +262,22 @@ def test_domain_events_reach_the_live_feed_in_words(live_server):
         assert line == "Street flooded — Đường Yersin: water level 18 cm against the road surface"
         switched = lighting_events.GroupSwitched("GRP-YERSIN", 0, NOW, "Lịch thường", 1250)
         assert _shown(english, switched) == "Light group switched — 1,250 lights off (Lịch thường)"
+        alert = CapAlertPublished(
+            3,
+            "urn:oid:2.49.0.1.704.0.2026.3",
+            12,
+            "Alert",
+            "Hư hỏng đường: Ổ gà lớn trên đường Yersin",
+            NOW,
+            headline_en="Road damage: Large pothole on Yersin street",
+        )
+        assert (
+            _shown(english, alert) == "Public alert published — Road damage: Large pothole on Yersin street"
+        )
+        assert _shown(page, alert) == "Đã phát cảnh báo công cộng — Hư hỏng đường: Ổ gà lớn trên đường Yersin"
+        before = {
+            k: v for k, v in alert.to_payload().items() if k != "headline_en"
+        }  # stored before the field
+        stored = CapAlertPublished.from_payload(before)
+        assert _shown(english, stored).endswith(" — Hư hỏng đường: Ổ gà lớn trên đường Yersin")
     assert errors == []

@@ -83,6 +83,7 @@ class CapAlertPublished(Event):
     msg_type: str
     headline: str
     at: str
+    headline_en: str | None = None  # the English headline (absent from alerts stored before it)
 
 
 @register_event("ioc.AlertStageChanged")

@@ -303,6 +303,7 @@ def publish_alert(
                 msg_type=msg_type,
                 headline=alert.headline_vi,
                 at=now.isoformat(),
+                headline_en=alert.headline_en,
             )
         )
         uow.session.expunge(alert)

@@ -147,6 +147,7 @@
     "ioc.IncidentEventMerged": function (d) { return d.code; },
     "ioc.IncidentStateChanged": function (d) { return d.code + ": " + (T.states[d.to_state] || [""])[0]; },
     "ioc.AlertStageChanged": function (d) { return d.reason; },
+    "ioc.CapAlertPublished": function (d) { return (lang === "en" && d.headline_en) || d.headline || ""; },
     "ioc.IndicatorComputed": function (d) { return T.indicators[d.code] || ""; },  // its name, never its code
     "iot.AlarmRaised": function (d) { return d.message || d.rule_name; },  // the rule's sentence, not the device
     "iot.AlarmCleared": function () { return ""; },
