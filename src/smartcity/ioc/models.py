@@ -107,6 +107,9 @@ class IncidentStep(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     done_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     outcome: Mapped[str] = mapped_column(Text, default="")
+    # The outcome as a phrase (core.i18n.Phrase.to_json) for pages to say it in their language; None for an
+    # operator's own words and for steps done before phrases were kept.
+    outcome_phrase: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
 
 
 class IncidentLink(Base):

@@ -9,6 +9,7 @@ from smartcity.accounts import service as accounts_service
 from smartcity.core.db import Database
 from smartcity.core.errors import NotFound
 from smartcity.core.events import Event
+from smartcity.core.i18n import Phrase
 from smartcity.core.outbox import Handler
 from smartcity.core.security import Actor
 from smartcity.health import service as health_service
@@ -37,8 +38,13 @@ def escalation(event: IncidentEscalated, db: Database) -> None:
         settings=db.settings,
         recipients=list(event.recipients) or [f"role:{event.role}"],
         urgent=True,
-        subject=f"[Chuyển cấp {event.level}] {event.code} {event.title}",
-        body=f"Sự cố mức độ {ioc_service.severity_name(event.severity)} chưa được tiếp nhận đúng hạn.",
+        subject=Phrase(
+            "[Chuyển cấp {level}] {code} {title}", level=event.level, code=event.code, title=event.title
+        ),
+        body=Phrase(
+            "Sự cố mức độ {severity} chưa được tiếp nhận đúng hạn.",
+            severity=Phrase.of(ioc_service.severity_name(event.severity)),
+        ),
         link=f"/can-bo/dieu-hanh/su-co/{event.code}",
         dedup_key=f"esc:{event.code}:{event.level}",
     )
@@ -65,20 +71,23 @@ def report_ready(event: OperationsReportReady, db: Database) -> None:
         settings=db.settings,
         recipients=list(event.recipients),
         link=event.path,
-        subject=f"Báo cáo vận hành {_period_words(event.kind, event.period)}",
-        body="Báo cáo đã sẵn sàng (PDF, có bản XLSX); bấm vào tiêu đề để tải về.",
+        subject=_report_title(event.kind, event.period),
+        body=Phrase.of("Báo cáo đã sẵn sàng (PDF, có bản XLSX); bấm vào tiêu đề để tải về."),
         dedup_key=f"report:{event.kind}:{event.period}",
     )
 
 
-def _period_words(kind: str, period: str) -> str:
-    """A report's period as a person reads it: "ngày 05/12/2026" or "tháng 11/2026"."""
+def _report_title(kind: str, period: str) -> Phrase:
+    """A report's title with its period as a person reads it: "Báo cáo vận hành ngày 05/12/2026" or
+    "Báo cáo vận hành tháng 11/2026" (a period of another shape as it is)."""
     try:
         if kind == "monthly":
-            return f"tháng {date.fromisoformat(period + '-01'):%m/%Y}"
-        return f"ngày {date.fromisoformat(period):%d/%m/%Y}"
+            return Phrase(
+                "Báo cáo vận hành tháng {month}", month=f"{date.fromisoformat(period + '-01'):%m/%Y}"
+            )
+        return Phrase("Báo cáo vận hành ngày {day}", day=f"{date.fromisoformat(period):%d/%m/%Y}")
     except ValueError:
-        return period
+        return Phrase("Báo cáo vận hành {period}", period=period)
 
 
 def indicator(event: IndicatorComputed, db: Database) -> None:
@@ -125,14 +134,25 @@ def immunisation_reminder(event: ImmunisationReminderDue, db: Database) -> None:
     if not recipients:
         return
     due = date.fromisoformat(event.due_date).strftime("%d/%m/%Y")
-    state = f"đã quá hạn từ ngày {due}" if event.overdue else f"đến hạn ngày {due}"
+    state = (
+        Phrase("đã quá hạn từ ngày {due}", due=due)
+        if event.overdue
+        else Phrase("đến hạn ngày {due}", due=due)
+    )
     service.notify(
         db,
         settings=db.settings,
         recipients=recipients,
-        subject=f"Nhắc lịch tiêm chủng: {event.vaccine_name}, mũi {event.dose}",
-        body=f"Mũi {event.dose} vắc xin {event.vaccine_name} của con quý vị {state}. "
-        "Xin đưa trẻ đến trạm y tế phường; xem sổ tiêm chủng của trẻ trong trang Sức khỏe của Cổng công dân.",
+        subject=Phrase(
+            "Nhắc lịch tiêm chủng: {vaccine}, mũi {dose}", vaccine=event.vaccine_name, dose=event.dose
+        ),
+        body=Phrase(
+            "Mũi {dose} vắc xin {vaccine} của con quý vị {state}. Xin đưa trẻ đến trạm y tế phường; xem sổ "
+            "tiêm chủng của trẻ trong trang Sức khỏe của Cổng công dân.",
+            dose=event.dose,
+            vaccine=event.vaccine_name,
+            state=state,
+        ),
         link="/suc-khoe",
         dedup_key=f"tcmr:{event.patient_id}:{event.vaccine}:{event.dose}:{event.due_date}",
     )
@@ -150,14 +170,18 @@ def quarantine_alert(event: QuarantineAlertRaised, db: Database) -> None:
         return
     day = date.fromisoformat(event.day).strftime("%d/%m/%Y")
     urgent = event.kind == "warning_symptoms"
-    what = "có triệu chứng cần theo dõi ngay" if urgent else "chưa khai báo sức khỏe"
+    what = Phrase.of("có triệu chứng cần theo dõi ngay" if urgent else "chưa khai báo sức khỏe")
     service.notify(
         db,
         settings=db.settings,
         recipients=[f"user:{username}" for username, _name in workers],
-        subject=f"Người cách ly tại nhà {what} (ngày {day})",
-        body=f"Một người đang cách ly tại nhà trên địa bàn trạm {what} ngày {day}. "
-        "Xem bảng theo dõi cách ly để liên hệ và ghi nhận xử lý.",
+        subject=Phrase("Người cách ly tại nhà {what} (ngày {day})", what=what, day=day),
+        body=Phrase(
+            "Một người đang cách ly tại nhà trên địa bàn trạm {what} ngày {day}. "
+            "Xem bảng theo dõi cách ly để liên hệ và ghi nhận xử lý.",
+            what=what,
+            day=day,
+        ),
         link=QUARANTINE_BOARD,
         urgent=urgent,
         dedup_key=f"quarantine:{event.alert_id}",

@@ -44,6 +44,10 @@ class Message(Base):
     recipient: Mapped[str] = mapped_column(String(200), index=True)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    # The subject and body as phrases (core.i18n.Phrase.to_json) for pages to say them in their language;
+    # None for text written as it is (a person's own words) and for messages stored before phrases were kept.
+    subject_phrase: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    body_phrase: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     link: Mapped[str] = mapped_column(String(300), default="")
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(10), default="queued", index=True)

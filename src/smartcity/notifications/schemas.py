@@ -48,6 +48,9 @@ class MessageRead(RowModel):
     recipient: str
     subject: str
     body: str
+    # The subject and body as phrases, for pages to say them in their language; not part of the API.
+    subject_phrase: dict[str, Any] | None = Field(default=None, exclude=True)
+    body_phrase: dict[str, Any] | None = Field(default=None, exclude=True)
     link: str
     urgent: bool
     status: str

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from babel.numbers import format_decimal
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select, true
 from sqlalchemy.exc import IntegrityError
 
@@ -13,6 +12,7 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, get_or_404, utcnow
 from smartcity.core.errors import Forbidden, NotFound
+from smartcity.core.i18n import Phrase, phrase_from_json
 from smartcity.core.pages import Page, PageParams, count_and_slice
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
@@ -62,6 +62,8 @@ def notify(
 ) -> list[int]:
     """Queue one message per recipient (idempotent by dedup_key); in-page ones are delivered at once.
 
+    `subject` and `body` are stored as their (Vietnamese) text, which e-mail and SMS send; a `Phrase` (the
+    platform's own sentence) is kept as a phrase too, for pages to say it in their language (`said`).
     Unless urgent, an e-mail or SMS inside the rule's quiet hours (or the default ones) is held until they
     end; the in-page inbox makes no sound, so its copy arrives at once whatever the hour.
     """
@@ -81,8 +83,10 @@ def notify(
             dedup_key=f"{dedup_key}|{recipient}"[:200],
             channel=kind,
             recipient=recipient,
-            subject=subject[:300],
-            body=body,
+            subject=str.__str__(subject)[:300],
+            body=str.__str__(body),
+            subject_phrase=_phrase_json(subject),
+            body_phrase=_phrase_json(body),
             link=link,
             urgent=urgent,
             status="held" if held_until else "queued",
@@ -98,6 +102,23 @@ def notify(
             continue  # the same notification was already queued
     deliver_due(db, settings=settings, now=now, ids=ids)
     return ids
+
+
+def _phrase_json(text: str) -> dict[str, Any] | None:
+    return text.to_json() if isinstance(text, Phrase) and text else None
+
+
+def said(text: str, phrase: dict[str, Any] | None) -> str:
+    """A message's subject or body as a `Phrase` the page translates: rebuilt from the phrase it keeps, else
+    (a person's own words, a message stored before phrases were kept) its text as it is."""
+    if phrase:
+        return phrase_from_json(phrase)
+    return Phrase.of(text) if text else text  # nothing to translate (gettext("") is the catalogue's header)
+
+
+def _kept(text: str, phrase: dict[str, Any] | None) -> str:
+    """A stored subject or body to say again: its phrase when it keeps one, else its text."""
+    return phrase_from_json(phrase) if phrase else text
 
 
 def deliver_due(
@@ -219,8 +240,10 @@ def escalate_unacknowledged(db: Database, *, settings: Settings, now: datetime |
             db,
             settings=settings,
             recipients=rule.escalate_to,
-            subject=f"[Chưa xác nhận] {message.subject}",
-            body=message.body,
+            subject=Phrase(
+                "[Chưa xác nhận] {subject}", subject=_kept(message.subject, message.subject_phrase)
+            ),
+            body=_kept(message.body, message.body_phrase),
             link=message.link,
             urgent=True,
             dedup_key=f"esc:{message.id}",
@@ -309,7 +332,8 @@ def on_event(db: Database, *, settings: Settings, name: str, payload: dict[str, 
         if isinstance(severity, int) and severity < int(rule.condition.get("min_severity", 0)):
             continue
         code = payload.get("code", "")
-        subject = f"{rule.name}: {code} {payload.get('title', '')}".strip()
+        what = f"{code} {payload.get('title', '')}".strip()  # the incident's code and title, as they are
+        subject = Phrase("{rule}: {what}" if what else "{rule}:", rule=Phrase.of(rule.name), what=what)
         link = f"/can-bo/dieu-hanh/su-co/{code}" if code else "/can-bo/dieu-hanh"
         queued += len(
             notify(
@@ -342,8 +366,17 @@ def on_indicator(
                 db,
                 settings=settings,
                 recipients=rule.recipients,
-                subject=f"{rule.name}: {_indicator_name(db, code)}",
-                body=f"Giá trị {_number(value)} (kỳ {_day(period)}) ở mức {LEVEL_WORDS.get(level, level)}.",
+                subject=Phrase(
+                    "{rule}: {indicator}",
+                    rule=Phrase.of(rule.name),
+                    indicator=Phrase.of(_indicator_name(db, code)),
+                ),
+                body=Phrase(
+                    "Giá trị {value} (kỳ {period}) ở mức {level}.",
+                    value=_number(value),
+                    period=_day(period),
+                    level=Phrase.of(LEVEL_WORDS.get(level, level)),
+                ),
                 link="/can-bo/dieu-hanh",
                 channels=rule.channels,
                 rule=rule,
@@ -366,11 +399,12 @@ def _indicator_name(db: Database, code: str) -> str:
         return code
 
 
-def _number(value: Any) -> str:
-    """A value written the Vietnamese way (1.234,5)."""
+def _number(value: Any) -> float | str:
+    """A value for a phrase, which writes it in the page's language (1.234,5 or 1,234.5) with up to two
+    decimals; anything not a number as its text."""
     return (
-        format_decimal(value, format="#,##0.##", locale="vi_VN")
-        if isinstance(value, int | float)
+        round(float(value), 2)
+        if isinstance(value, int | float) and not isinstance(value, bool)
         else str(value)
     )
 
@@ -390,15 +424,15 @@ def _describe(payload: dict[str, Any]) -> str:
     parts = []
     severity = payload.get("severity")
     if isinstance(severity, int):
-        parts.append(f"Mức độ: {ioc.severity_name(severity)}")
+        parts.append(Phrase("Mức độ: {severity}", severity=Phrase.of(ioc.severity_name(severity))))
     if payload.get("type"):
-        parts.append(f"Loại: {ioc.incident_type_name(str(payload['type']))}")
+        parts.append(Phrase("Loại: {type}", type=Phrase.of(ioc.incident_type_name(str(payload["type"])))))
     if payload.get("at"):
         try:
             moment = datetime.fromisoformat(str(payload["at"]))
-            parts.append(f"Lúc: {clock.local(moment).strftime('%H:%M %d/%m/%Y')}")
+            parts.append(Phrase("Lúc: {at}", at=clock.local(moment).strftime("%H:%M %d/%m/%Y")))
         except ValueError:
             pass
     if payload.get("source"):
-        parts.append(f"Nguồn: {ioc.source_name(str(payload['source']))}")
-    return "; ".join(parts)
+        parts.append(Phrase("Nguồn: {source}", source=Phrase.of(ioc.source_name(str(payload["source"])))))
+    return Phrase.joined(parts, "; ") if parts else ""

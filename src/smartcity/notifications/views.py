@@ -24,7 +24,7 @@ STAFF_LINKS = (
 def inbox(request: Request, db: DbDep, actor: PageUserDep, page: int = 1) -> Response:
     """My notifications, newest first, unacknowledged ones marked."""
     listing = service.inbox(db, actor=actor, paging=PageParams.for_page(page, 30))
-    return render(request, "notifications/inbox.html", {"page": listing})
+    return render(request, "notifications/inbox.html", {"page": listing, "said": service.said})
 
 
 @router.post("/can-bo/thong-bao/{message_id}/xac-nhan", dependencies=[Depends(verify_csrf)])
