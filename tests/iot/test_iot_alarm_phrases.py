@@ -94,3 +94,11 @@ def test_migration_0031_adds_the_message_phrase_column(tmp_path: Path) -> None:
     columns = {c["name"]: c for c in sa.inspect(db.engine).get_columns("iot_alarms")}
     assert "message_phrase" in columns and columns["message_phrase"]["nullable"]
     db.dispose()
+
+
+def test_an_alarm_without_a_message_reads_as_a_dash_not_a_catalogue_header():
+    from smartcity.core.i18n import get_translations
+    from smartcity.iot.wording import alarm_message
+
+    said = get_translations("en", "iot").gettext(alarm_message("", None))
+    assert said == "—"

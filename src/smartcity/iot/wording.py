@@ -181,8 +181,10 @@ def tag_name(tag: str) -> str:
 
 def alarm_message(message: str, phrase: dict[str, Any] | None) -> str:
     """An alarm's message as a `Phrase` the page translates: rebuilt from the phrase it keeps, else (an
-    alarm raised before it kept one) its text as it is."""
-    return phrase_from_json(phrase) if phrase else Phrase.of(message)
+    alarm raised before it kept one) its text as it is; "—" for none (gettext("") is a catalogue's header)."""
+    if phrase:
+        return phrase_from_json(phrase)
+    return Phrase.of(message) if message else "—"
 
 
 def rejection_detail(detail: str | None, kind: type[DeviceType] | None = None) -> str:
