@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,6 +14,7 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, ServiceUnavailable, ValidationFailed
+from smartcity.core.i18n import Phrase, phrase_from_json
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.feedback import service as feedback_service
@@ -31,7 +34,7 @@ from smartcity.ioc.events import (
     IncidentOpened,
     IncidentStateChanged,
 )
-from smartcity.ioc.models import Incident, IncidentLink, IncidentStep
+from smartcity.ioc.models import Incident, IncidentEntry, IncidentLink, IncidentStep
 from smartcity.ioc.schemas import EventIn, IncidentCreate, IncidentDetail
 from smartcity.ioc.service import alerts
 from smartcity.ioc.service.geo import bbox, distance_m
@@ -99,10 +102,17 @@ def _merge(uow: UnitOfWork, incident: Incident, data: EventIn, at: datetime, con
     if raised and incident.ack_due_at is not None:  # a graver incident must be acknowledged sooner
         sooner = at + timedelta(minutes=conf.ack_minutes[incident.severity - 1])
         incident.ack_due_at = min(incident.ack_due_at, sooner)
-    what = data.title or data.description or TYPES[data.type].name_vi
-    text = f"Thêm một sự kiện từ {_source_vi(data.source)}: {what}"
+    what = data.title or data.description or Phrase.of(TYPES[data.type].name_vi)
+    source = _source_vi(data.source)
     if raised:
-        text += f" (mức độ nâng lên {incident.severity})"
+        text = Phrase(
+            "Thêm một sự kiện từ {source}: {what} (mức độ nâng lên {severity})",
+            source=source,
+            what=what,
+            severity=incident.severity,
+        )
+    else:
+        text = Phrase("Thêm một sự kiện từ {source}: {what}", source=source, what=what)
     _entry(uow.session, incident, "event", text, uow.actor.label, {"source_ref": data.source_ref}, at)
     _link_source(uow.session, incident, data)
     uow.publish(
@@ -118,14 +128,17 @@ def _merge(uow: UnitOfWork, incident: Incident, data: EventIn, at: datetime, con
 
 
 def _source_vi(source: str) -> str:
-    return {
+    """Where an event came from, in Vietnamese words (a phrase, translated on pages); an unknown source's
+    code as it is."""
+    words = {
         "alarm": "cảnh báo thiết bị",
         "camera": "camera",
         "report": "phản ánh của người dân",
         "manual": "nhân viên vận hành",
         "api": "hệ thống liên kết",
         "sensor": "cảm biến",
-    }.get(source, source)
+    }
+    return Phrase.of(words[source]) if source in words else source
 
 
 def _open(
@@ -154,7 +167,8 @@ def _open(
     )
     s.add(incident)
     s.flush()
-    _entry(s, incident, "opened", f"Mở sự cố từ {_source_vi(data.source)}", uow.actor.label, {}, at)
+    opened = Phrase("Mở sự cố từ {source}", source=_source_vi(data.source))
+    _entry(s, incident, "opened", opened, uow.actor.label, {}, at)
     _instantiate_playbook(s, incident, at)
     _link_source(s, incident, data)
     _link_nearby_devices(db, s, incident, conf)
@@ -302,10 +316,15 @@ def transition(
 
 
 def _move(uow: UnitOfWork, incident: Incident, to: str, note: str, now: datetime) -> None:
-    """Put an incident in state `to` (allowed by the caller), on its timeline, in the audit and the events."""
+    """Put an incident in state `to` (allowed by the caller), on its timeline, in the audit and the events.
+    `note` is a person's words, or the platform's own as a `Phrase`."""
     before, actor = incident.state, uow.actor
     _apply_state(incident, to, now)
-    text = f"{STATES[before][0]} → {STATES[to][0]}" + (f": {note}" if note else "")
+    states = {"before": Phrase.of(STATES[before][0]), "after": Phrase.of(STATES[to][0])}
+    if note:
+        text = Phrase("{before} → {after}: {note}", note=note, **states)
+    else:
+        text = Phrase("{before} → {after}", **states)
     _entry(uow.session, incident, "state", text, actor.label, {"from": before, "to": to}, now)
     uow.audit("ioc.incident_state", "incident", incident.code, before={"state": before}, after={"state": to})
     uow.publish(
@@ -332,7 +351,7 @@ def _alert_after_move(
                 uow.session,
                 _incident(uow.session, code),
                 "alert",
-                f"Chưa phát được cảnh báo công cộng: {exc.detail}",
+                Phrase("Chưa phát được cảnh báo công cộng: {detail}", detail=str(exc.detail)),
                 actor.label,
                 {},
             )
@@ -359,7 +378,9 @@ def alarm_cleared(
     codes of the incidents resolved."""
     now = now or utcnow()
     ref = alarm_ref(alarm_id)
-    ended = "Cảnh báo thiết bị đã tự hết" if by == "rule" else "Cảnh báo thiết bị đã được đóng thủ công"
+    ended = Phrase(
+        "Cảnh báo thiết bị đã tự hết" if by == "rule" else "Cảnh báo thiết bị đã được đóng thủ công"
+    )
     resolved: list[tuple[str, int]] = []
     with UnitOfWork(db, actor) as uow:
         s = uow.session
@@ -371,7 +392,8 @@ def alarm_cleared(
         ).all()
         for incident, label in links:
             data = {"source_ref": ref, "by": by}
-            _entry(s, incident, "alarm_cleared", f"{ended}: {label}", actor.label, data, now)
+            said = Phrase("{ended}: {label}", ended=ended, label=label)
+            _entry(s, incident, "alarm_cleared", said, actor.label, data, now)
             untouched = "resolved" in SYSTEM_TRANSITIONS.get(incident.state, ())
             if untouched and _alarms_all_ended(db, s, incident):
                 _move(uow, incident, "resolved", ended, now)
@@ -402,3 +424,49 @@ def add_note(db: Database, *, actor: Actor, code: str, text: str) -> IncidentDet
 
 
 # ---------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class SaidEntry:
+    """A line of an incident's timeline for a page: its text as stored, and the platform's sentence as a
+    phrase (None for a person's words and for lines written before phrases were kept)."""
+
+    at: datetime
+    kind: str
+    text: str
+    phrase: str | None
+
+
+@dataclass(frozen=True)
+class IncidentSayings:
+    """What an incident's page says in its language: the steps' outcomes kept as phrases, by step id,
+    and the timeline's lines."""
+
+    outcomes: dict[int, str]
+    timeline: list[SaidEntry]
+
+
+def incident_sayings(db: Database, *, code: str) -> IncidentSayings:
+    """The incident's steps' outcomes and timeline lines as phrases where the platform said them, for a
+    page to translate (core.i18n.Phrase); the stored text stays the API's and CAP's."""
+    with db.session() as s:
+        incident = _incident(s, code)
+        outcomes = {
+            step.id: said
+            for step in _steps(s, incident)
+            if (said := _kept_phrase(step.outcome_phrase)) is not None
+        }
+        entries = s.scalars(
+            select(IncidentEntry)
+            .where(IncidentEntry.incident_id == incident.id)
+            .order_by(IncidentEntry.at, IncidentEntry.id)
+        )
+        timeline = [
+            SaidEntry(e.at, e.kind, e.text, _kept_phrase((e.data or {}).get("phrase"))) for e in entries
+        ]
+    return IncidentSayings(outcomes=outcomes, timeline=timeline)
+
+
+def _kept_phrase(value: Any) -> str | None:
+    said = phrase_from_json(value) if isinstance(value, dict) else None
+    return said if isinstance(said, Phrase) else None

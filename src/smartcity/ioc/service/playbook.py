@@ -13,6 +13,7 @@ from smartcity.accounts import service as accounts_service
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, NotFound
+from smartcity.core.i18n import Phrase
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.ioc.catalogue import OPEN_STATES, STAFF_UNITS
@@ -39,9 +40,14 @@ def _entry(
     data: dict[str, Any],
     at: datetime | None = None,
 ) -> None:
+    """A line on the incident's timeline. `text` a `Phrase` (the platform's own sentence) is kept as its
+    Vietnamese text, as the API and CAP read it, and in `data["phrase"]` for pages to say it in their
+    language; a person's words (a note) as they are."""
+    if isinstance(text, Phrase):
+        data = {**data, "phrase": text.to_json()}
     s.add(
         IncidentEntry(
-            incident_id=incident.id, kind=kind, text=text, actor=actor, data=data, at=at or utcnow()
+            incident_id=incident.id, kind=kind, text=str(text), actor=actor, data=data, at=at or utcnow()
         )
     )
 
@@ -65,7 +71,9 @@ def complete_step(
             uow.session,
             incident,
             "step",
-            f"Hoàn thành bước {step.position}: {step.title}",
+            Phrase(
+                "Hoàn thành bước {position}: {title}", position=step.position, title=Phrase.of(step.title)
+            ),
             actor.label,
             {},
             now,
@@ -97,8 +105,11 @@ def escalate_overdue(db: Database, *, settings: Settings, now: datetime | None =
                 uow.session,
                 incident,
                 "escalation",
-                f"Quá hạn tiếp nhận: chuyển cấp {incident.escalation_level} "
-                f"({accounts_service.role_name(role)})",
+                Phrase(
+                    "Quá hạn tiếp nhận: chuyển cấp {level} ({role})",
+                    level=incident.escalation_level,
+                    role=Phrase.of(accounts_service.role_name(role)),
+                ),
                 "system",
                 {"role": role},
                 now,
@@ -159,15 +170,22 @@ def _centre_scoped(recipient: str) -> str:
 
 
 def _recipient_words(db: Database, recipient: str) -> str:
-    """A recipient address as a person reads it: a role by its Vietnamese name, a user by full name,
-    an e-mail address or phone number as it is."""
+    """A recipient address as a person reads it: a role by its Vietnamese name (a phrase, translated on
+    pages), a user by full name, an e-mail address or phone number as it is."""
     kind, _, value = recipient.partition(":")
     if kind == "role":
-        return accounts_service.role_name(value.partition("@")[0])
+        return Phrase.of(accounts_service.role_name(value.partition("@")[0]))
     if kind == "user":
         user = accounts_service.get_user_by_username(db, value)
-        return (user.full_name or "Cán bộ") if user is not None else "Cán bộ"
+        return user.full_name if user is not None and user.full_name else Phrase("Cán bộ")
     return value or recipient
+
+
+def _notice_sent(db: Database, recipients: tuple[str, ...]) -> Phrase:
+    """What a notification step says it did: "Đã gửi thông báo tới: Nhân viên vận hành IOC; Lãnh đạo"."""
+    said = {f"r{n}": _recipient_words(db, r) for n, r in enumerate(recipients)}
+    listed = Phrase("; ".join("{" + name + "}" for name in said), **said) if said else ""
+    return Phrase("Đã gửi thông báo tới: {recipients}", recipients=listed)
 
 
 def _run_step(db: Database, settings: Settings, step_id: int, now: datetime) -> None:
@@ -178,7 +196,7 @@ def _run_step(db: Database, settings: Settings, step_id: int, now: datetime) -> 
         if step is None or incident is None:
             return
         s.expunge_all()
-    outcome = _automated(db, actor, incident, step) if step.kind == "automated" else ""
+    outcome: Phrase | None = _automated(db, actor, incident, step) if step.kind == "automated" else None
     with UnitOfWork(db, actor) as uow:
         row = uow.session.get(IncidentStep, step_id)
         if row is None or row.done_at is not None:
@@ -187,7 +205,7 @@ def _run_step(db: Database, settings: Settings, step_id: int, now: datetime) -> 
             recipients = tuple(
                 _centre_scoped(r) for r in step.action.get("recipients", [staff_address(step.role)])
             )
-            outcome = "Đã gửi thông báo tới: " + "; ".join(_recipient_words(db, r) for r in recipients)
+            outcome = _notice_sent(db, recipients)
             uow.publish(
                 PlaybookNotificationDue(
                     incident_id=incident.id,
@@ -200,26 +218,32 @@ def _run_step(db: Database, settings: Settings, step_id: int, now: datetime) -> 
                     at=now.isoformat(),
                 )
             )
-        row.done_at, row.done_by, row.outcome = now, actor.label, outcome
+        row.done_at, row.done_by, row.outcome = now, actor.label, str(outcome or "")
+        row.outcome_phrase = outcome.to_json() if outcome is not None else None
         inc = uow.session.get(Incident, incident.id)
         assert inc is not None
         _entry(
             uow.session,
             inc,
             "step",
-            f"Bước {row.position} tự thực hiện: {row.title}. {outcome}",
+            Phrase(
+                "Bước {position} tự thực hiện: {title}. {outcome}",
+                position=row.position,
+                title=Phrase.of(row.title),
+                outcome=outcome or "",
+            ),
             actor.label,
             {},
             now,
         )
 
 
-def _automated(db: Database, actor: Actor, incident: Incident, step: IncidentStep) -> str:
+def _automated(db: Database, actor: Actor, incident: Incident, step: IncidentStep) -> Phrase:
     """Run an automated step's action; returns what happened, in words."""
     if step.action.get("do") != "lights_full":
-        return "Không có hành động tự động nào được khai báo"
+        return Phrase("Không có hành động tự động nào được khai báo")
     if incident.lon is None or incident.lat is None:
-        return "Sự cố không có vị trí: không bật đèn"
+        return Phrase("Sự cố không có vị trí: không bật đèn")
     radius = max(incident.radius_m, 150.0)
     where = iot_service.DeviceFilter(type="streetlight", bbox=bbox(incident.lon, incident.lat, radius))
     lights, _total = iot_service.list_devices(db, where=where, limit=500)
@@ -231,8 +255,8 @@ def _automated(db: Database, actor: Actor, incident: Incident, step: IncidentSte
         and distance_m(incident.lon, incident.lat, d.lon, d.lat) <= radius
     ]
     if not ids:
-        return "Không có đèn đường nào trong bán kính"
+        return Phrase("Không có đèn đường nào trong bán kính")
     iot_service.send_commands(
         db, actor=actor, data=iot_schemas.CommandCreate(name="dim", params={"dimLevel": 100}, device_ids=ids)
     )
-    return f"Đã gửi lệnh sáng 100% tới {len(ids)} đèn"
+    return Phrase("Đã gửi lệnh sáng 100% tới {count} đèn", count=len(ids))
