@@ -113,7 +113,7 @@ def _events() -> list[tuple[str, Event, str]]:
                 lon,
                 lat,
             ),
-            "Ban ngày đèn vẫn tiêu thụ 96 W.",
+            "Đèn sáng ban ngày: Ban ngày đèn vẫn tiêu thụ 96 W.",  # the fault in words, then its evidence
         ),
         (
             "Nhóm đèn chuyển mức sáng",
@@ -169,7 +169,7 @@ def _events() -> list[tuple[str, Event, str]]:
             environment_events.AirQualityDegraded(
                 "AQ-PC", "Trạm Phú Cường", NOW, 165, "bad", "pm25", lon, lat
             ),
-            "Trạm Phú Cường: VN_AQI 165",
+            "Trạm Phú Cường: VN_AQI 165 (Xấu)",  # the band's name, never its code
         ),
         (
             "Nước đang lên",
@@ -260,6 +260,14 @@ def test_domain_events_reach_the_live_feed_in_words(live_server):
         flooded = environment_events.StreetFlooded(9, "FL-YERSIN", "Đường Yersin", 18.4, NOW, *YERSIN)
         line = _shown(english, flooded)
         assert line == "Street flooded — Đường Yersin: water level 18 cm against the road surface"
+        worse = environment_events.AirQualityDegraded(
+            "AQ-PC", "Trạm Phú Cường", NOW, 165, "bad", "pm25", *YERSIN
+        )
+        assert _shown(english, worse) == "Air quality worsened — Trạm Phú Cường: VN_AQI 165 (Bad)"
+        fault = lighting_events.FaultDetected(
+            41, "SL-Y0", "light", "GRP-YERSIN", "on_in_daylight", "Ban ngày đèn vẫn tiêu thụ 96 W.", NOW
+        )
+        assert _shown(english, fault).startswith("Street light fault found — Burning in daylight: ")
         switched = lighting_events.GroupSwitched("GRP-YERSIN", 0, NOW, "Lịch thường", 1250)
         assert _shown(english, switched) == "Light group switched — 1,250 lights off (Lịch thường)"
         alert = CapAlertPublished(

@@ -28,6 +28,8 @@ from smartcity.iot.schemas import DeviceCreate
 SYSTEM = Actor.system("environment")
 HOUR = timedelta(hours=1)
 DEVICE_TYPES = {"air": "air_quality", "flood": "flood_sensor"}
+# The VN_AQI bands' names by code, in Vietnamese and English (for other domains' pages).
+BAND_NAMES = {band.code: (band.name_vi, band.name_en) for band in aqi.BANDS}
 LEVEL_KEY = "currentLevel"
 # Stations and flood events are run by the operations centre (TDM-IOC), the Natural Resources and Environment
 # division (TDM-TNMT) and the people's committees (UBND-: since 2025 the wards run their own streets):

@@ -13,9 +13,11 @@ from smartcity.cameras import service as cameras_service
 from smartcity.city import service as city_service
 from smartcity.core import clock, numbers
 from smartcity.core.errors import Forbidden, NotFound
+from smartcity.core.i18n import in_language
 from smartcity.core.pages import PageParams
 from smartcity.core.security import Actor
 from smartcity.core.sheets import XLSX_MEDIA_TYPE
+from smartcity.environment.service import BAND_NAMES
 from smartcity.ioc import service
 from smartcity.ioc.catalogue import (
     OPEN_STATES,
@@ -31,6 +33,7 @@ from smartcity.ioc.live import hub
 from smartcity.ioc.schemas import EventIn
 from smartcity.ioc.service import public_alerts as alert_page
 from smartcity.ioc.service import reports
+from smartcity.lighting import service as lighting_service
 from smartcity.waste import service as waste_service
 from smartcity.web.deps import (
     ActorDep,
@@ -175,6 +178,8 @@ def centre(
             "indicator_names": {i.code: i.name(locale) for i in service.catalogue()},  # the feed's words
             "camera_kinds": cameras_service.EVENT_NAMES,
             "waste_alarms": waste_service.ALARM_NAMES,
+            "light_faults": lighting_service.FAULT_NAMES,
+            "aqi_bands": {code: in_language(*names, locale) for code, names in BAND_NAMES.items()},
             "counts": counts,
             "states": STATES,
             "open_states": OPEN_STATES,

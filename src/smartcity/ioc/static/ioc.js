@@ -163,7 +163,7 @@
       var lights = fill(d.level > 0 ? W.lightsOn : W.lightsOff, { lights: num(d.lights), level: num(d.level) });
       return lights + (d.reason ? " (" + d.reason + ")" : "");
     },
-    "lighting.FaultDetected": function (d) { return d.description; },
+    "lighting.FaultDetected": function (d) { return joined([T.lightFaults[d.fault], d.description], ": "); },
     "lighting.TicketClosed": function (d) { return d.resolution; },
     "waste.ContainerAlarmRaised": function (d) { return joined([T.wasteAlarms[d.kind], d.message], ": "); },
     "waste.CollectionPlanned": function (d) {
@@ -176,7 +176,10 @@
       return what && d.camera_name ? fill(W.at, { what: what, place: d.camera_name }) : what || d.camera_name || "";
     },
     "cameras.CameraEventAcknowledged": function () { return ""; },
-    "environment.AirQualityDegraded": function (d) { return joined([d.station_name, "VN_AQI " + num(d.aqi)], ": "); },
+    "environment.AirQualityDegraded": function (d) {
+      var band = T.aqiBands[d.band];
+      return joined([d.station_name, "VN_AQI " + num(d.aqi) + (band ? " (" + band + ")" : "")], ": ");
+    },
     "environment.WaterRising": function (d) { return onStreet(d.street, fill(W.water, { level: num(d.level_cm) })); },
     "environment.StreetFlooded": function (d) { return onStreet(d.street, fill(W.water, { level: num(d.level_cm) })); },
     "environment.FloodReceded": function (d) { return onStreet(d.street, fill(W.peak, { level: num(d.peak_cm) })); }

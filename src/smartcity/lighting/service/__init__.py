@@ -1,5 +1,6 @@
 """Lighting use cases, by capability: inventory and plans, control, maintenance, energy."""
 
+from smartcity.lighting.faults import FAULT_NAMES  # noqa: F401 (a fault's words, for other domains' pages)
 from smartcity.lighting.service.control import apply_schedules, confirm_states, moment_for  # noqa: F401
 from smartcity.lighting.service.energy import compute_energy, day_bounds, energy, hours_on_within  # noqa: F401
 from smartcity.lighting.service.inventory import (  # noqa: F401
