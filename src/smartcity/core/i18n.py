@@ -93,6 +93,15 @@ def phrase_from_json(value: Any) -> str:
     return str(value)
 
 
+def said(text: str, phrase: Any = None) -> str:
+    """A stored sentence as a page says it: rebuilt from the phrase it keeps (`Phrase.to_json()`), else its
+    text as a whole sentence to look up (a person's own words, a row stored before phrases were kept); ""
+    for none (gettext("") is a catalogue's header)."""
+    if phrase:
+        return phrase_from_json(phrase)
+    return Phrase.of(text) if text else ""
+
+
 class Catalogue(Translations):
     """Babel translations in one language that also translate a `Phrase` (its template, then its parts)."""
 

@@ -288,9 +288,8 @@ def incident(request: Request, code: str, db: DbDep, settings: SettingsDep, acto
         except NotFound:
             ward = None
     from smartcity.ioc.catalogue import TRANSITIONS
-    from smartcity.ioc.service.incidents import incident_sayings
 
-    sayings = incident_sayings(db, code=code)  # the platform's sentences, said in the page's language
+    sayings = service.incident_sayings(db, code=code)  # the platform's sentences, said in the page's language
     return render(
         request,
         "ioc/incident.html",

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from smartcity.core.i18n import Phrase, phrase_from_json
+from smartcity.core.i18n import Phrase
+from smartcity.core.i18n import said as stored_sentence
 from smartcity.iot.device_types import device_types
 from smartcity.iot.device_types.base import DeviceType, TelemetryKey
 from smartcity.iot.device_types.camera import CAMERA_EVENT_NAMES
@@ -182,9 +183,7 @@ def tag_name(tag: str) -> str:
 def alarm_message(message: str, phrase: dict[str, Any] | None) -> str:
     """An alarm's message as a `Phrase` the page translates: rebuilt from the phrase it keeps, else (an
     alarm raised before it kept one) its text as it is; "—" for none (gettext("") is a catalogue's header)."""
-    if phrase:
-        return phrase_from_json(phrase)
-    return Phrase.of(message) if message else "—"
+    return stored_sentence(message, phrase) or "—"
 
 
 def rejection_detail(detail: str | None, kind: type[DeviceType] | None = None) -> str:

@@ -108,14 +108,6 @@ def _phrase_json(text: str) -> dict[str, Any] | None:
     return text.to_json() if isinstance(text, Phrase) and text else None
 
 
-def said(text: str, phrase: dict[str, Any] | None) -> str:
-    """A message's subject or body as a `Phrase` the page translates: rebuilt from the phrase it keeps, else
-    (a person's own words, a message stored before phrases were kept) its text as it is."""
-    if phrase:
-        return phrase_from_json(phrase)
-    return Phrase.of(text) if text else text  # nothing to translate (gettext("") is the catalogue's header)
-
-
 def _kept(text: str, phrase: dict[str, Any] | None) -> str:
     """A stored subject or body to say again: its phrase when it keeps one, else its text."""
     return phrase_from_json(phrase) if phrase else text
