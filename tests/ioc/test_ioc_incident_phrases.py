@@ -162,3 +162,5 @@ def test_the_stored_text_stays_vietnamese_and_the_phrase_sits_beside_it(city, se
         "parts": {"count": 1},
     }
     assert steps["manual"].outcome == OUTCOME and steps["manual"].outcome_phrase is None
+    sent = detail.model_dump(mode="json")  # the API's answer: the kept phrases are for pages only
+    assert "data" not in sent["timeline"][0] and "outcome_phrase" not in sent["steps"][0]

@@ -83,6 +83,8 @@ class StepRead(RowModel):
     done_at: datetime | None
     done_by: str | None
     outcome: str
+    # The outcome as the platform said it (Phrase.to_json()), for pages to say it in their language; not sent.
+    outcome_phrase: dict[str, Any] | None = Field(default=None, exclude=True)
 
 
 class EntryRead(RowModel):
@@ -92,6 +94,8 @@ class EntryRead(RowModel):
     kind: str
     text: str
     actor: str
+    # What the line records (the phrase the platform said it as, under "phrase"); for pages, not sent.
+    data: dict[str, Any] = Field(default_factory=dict, exclude=True)
 
 
 class LinkRead(RowModel):

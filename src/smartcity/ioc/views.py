@@ -289,14 +289,11 @@ def incident(request: Request, code: str, db: DbDep, settings: SettingsDep, acto
             ward = None
     from smartcity.ioc.catalogue import TRANSITIONS
 
-    sayings = service.incident_sayings(db, code=code)  # the platform's sentences, said in the page's language
     return render(
         request,
         "ioc/incident.html",
         {
             "i": detail,
-            "outcomes": sayings.outcomes,
-            "timeline": sayings.timeline,
             "ward": ward,
             "types": TYPES,
             "severities": SEVERITIES,

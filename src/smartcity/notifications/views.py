@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from smartcity.core.i18n import said
 from smartcity.core.pages import PageParams
 from smartcity.notifications import service
 from smartcity.web.deps import ActorDep, DbDep, PageUserDep, verify_csrf
@@ -25,7 +24,7 @@ STAFF_LINKS = (
 def inbox(request: Request, db: DbDep, actor: PageUserDep, page: int = 1) -> Response:
     """My notifications, newest first, unacknowledged ones marked."""
     listing = service.inbox(db, actor=actor, paging=PageParams.for_page(page, 30))
-    return render(request, "notifications/inbox.html", {"page": listing, "said": said})
+    return render(request, "notifications/inbox.html", {"page": listing})
 
 
 @router.post("/can-bo/thong-bao/{message_id}/xac-nhan", dependencies=[Depends(verify_csrf)])

@@ -14,7 +14,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, se
 from jinja2.runtime import Context
 
 from smartcity.core import clock, numbers
-from smartcity.core.i18n import get_translations, in_language, negotiate_locale
+from smartcity.core.i18n import get_translations, in_language, negotiate_locale, said
 from smartcity.domains import DOMAINS, collect
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -38,6 +38,7 @@ def _build_environment() -> Environment:
     env.filters["actor_name"] = str  # accounts.views puts the names of people in its place
     env.filters["place"] = lambda name: name or ""  # city.views: a unit's name in the page's language
     env.globals["in_language"] = text_in_language
+    env.globals["said"] = said  # a stored sentence: its kept phrase, else its text (translate it with _())
     env.globals["map_centre"] = lambda: ""  # city.views: "longitude,latitude" where the city's maps open
     env.globals["city_name"] = lambda: ""  # city.views: the city's name from its pack, in the page's language
     return env

@@ -16,7 +16,6 @@ from smartcity.ioc.service.incident_reads import counts_by_state, get_incident, 
 from smartcity.ioc.service.incidents import (  # noqa: F401
     add_note,
     alarm_cleared,
-    incident_sayings,
     open_incident,
     receive_event,
     transition,

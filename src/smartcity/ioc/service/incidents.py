@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,7 +12,7 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, ServiceUnavailable, ValidationFailed
-from smartcity.core.i18n import Phrase, phrase_from_json
+from smartcity.core.i18n import Phrase
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.feedback import service as feedback_service
@@ -34,7 +32,7 @@ from smartcity.ioc.events import (
     IncidentOpened,
     IncidentStateChanged,
 )
-from smartcity.ioc.models import Incident, IncidentEntry, IncidentLink, IncidentStep
+from smartcity.ioc.models import Incident, IncidentLink, IncidentStep
 from smartcity.ioc.schemas import EventIn, IncidentCreate, IncidentDetail
 from smartcity.ioc.service import alerts
 from smartcity.ioc.service.geo import bbox, distance_m
@@ -424,49 +422,3 @@ def add_note(db: Database, *, actor: Actor, code: str, text: str) -> IncidentDet
 
 
 # ---------------------------------------------------------------- reading
-
-
-@dataclass(frozen=True)
-class SaidEntry:
-    """A line of an incident's timeline for a page: its text as stored, and the platform's sentence as a
-    phrase (None for a person's words and for lines written before phrases were kept)."""
-
-    at: datetime
-    kind: str
-    text: str
-    phrase: str | None
-
-
-@dataclass(frozen=True)
-class IncidentSayings:
-    """What an incident's page says in its language: the steps' outcomes kept as phrases, by step id,
-    and the timeline's lines."""
-
-    outcomes: dict[int, str]
-    timeline: list[SaidEntry]
-
-
-def incident_sayings(db: Database, *, code: str) -> IncidentSayings:
-    """The incident's steps' outcomes and timeline lines as phrases where the platform said them, for a
-    page to translate (core.i18n.Phrase); the stored text stays the API's and CAP's."""
-    with db.session() as s:
-        incident = _incident(s, code)
-        outcomes = {
-            step.id: said
-            for step in _steps(s, incident)
-            if (said := _kept_phrase(step.outcome_phrase)) is not None
-        }
-        entries = s.scalars(
-            select(IncidentEntry)
-            .where(IncidentEntry.incident_id == incident.id)
-            .order_by(IncidentEntry.at, IncidentEntry.id)
-        )
-        timeline = [
-            SaidEntry(e.at, e.kind, e.text, _kept_phrase((e.data or {}).get("phrase"))) for e in entries
-        ]
-    return IncidentSayings(outcomes=outcomes, timeline=timeline)
-
-
-def _kept_phrase(value: Any) -> str | None:
-    said = phrase_from_json(value) if isinstance(value, dict) else None
-    return said if isinstance(said, Phrase) else None
