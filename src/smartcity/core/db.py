@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -47,6 +49,9 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+
+# How long an embedded (SQLite) writer waits for its turn before its request is refused as busy.
+SQLITE_BUSY_SECONDS = 10
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -91,7 +96,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -169,7 +174,7 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo, "future": True}
         if self.is_sqlite:
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS}
             # Two connections for each of the server's 40 worker threads (a request may hold a read while it
             # writes or calls another service): a request waits on SQLite's own locks, not for a free
             # connection (5 + 10 ran out under a dozen browsers; 40 still did under 48 clients).
@@ -178,6 +183,10 @@ class Database:
             # Recycle rather than ping on every checkout (a round trip per request).
             kwargs.update(pool_recycle=1800, pool_size=10, max_overflow=20)
         self.engine = create_engine(url, **kwargs)
+        # SQLite lets one writer in at a time and makes the others poll with growing sleeps (its busy
+        # handler): under a burst they wake late and out of turn. This process's writers queue here instead
+        # (reentrant: a write session opened inside another in the same thread meets SQLite as before).
+        self._sqlite_writer = threading.RLock() if self.is_sqlite else None
         self._locks: dict[str, Connection] = {}
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -265,16 +274,33 @@ class Database:
 
     @contextmanager
     def write_session(self) -> Iterator[Session]:
-        """A session that commits on success and rolls back on error (SQLite: BEGIN IMMEDIATE)."""
-        session = self._write_sessions()
+        """A session that commits on success and rolls back on error (SQLite: BEGIN IMMEDIATE, after this
+        process's other writers)."""
+        with self._one_writer():
+            session = self._write_sessions()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+
+    @contextmanager
+    def _one_writer(self) -> Iterator[None]:
+        """On SQLite, the process's turn to write, waited for as long as SQLite's busy timeout and refused
+        as SQLite refuses ("database is locked") after it; on PostgreSQL, nothing to wait for."""
+        writer = self._sqlite_writer
+        if writer is None:
+            yield
+            return
+        if not writer.acquire(timeout=SQLITE_BUSY_SECONDS):
+            raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
         try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+            yield
         finally:
-            session.close()
+            writer.release()
 
     def ping(self) -> None:
         """Raise if the database cannot be reached."""
