@@ -137,3 +137,31 @@ def test_statistics_and_kpis(client, city, report_data):
     )
     kpi = next(v for v in indicator.compute(city, context) if v.ward is None)
     assert (kpi.value, kpi.numerator, kpi.denominator, indicator.direction) == (50.0, 1.0, 2.0, "up")
+
+
+def test_overdue_indicator_counts_every_report_open_and_late_at_the_period_end(city, report_data):
+    """A day's "open reports past their deadline" are all those still open and late at its end, whatever day
+    they came in; not only that day's own reports (which can hardly be late yet)."""
+
+    def submit(at):
+        return service.submit_report(
+            city, actor=CITIZEN, data=report_data(), secret=SECRET, at=at
+        ).report.code
+
+    day = BEFORE + timedelta(days=20)
+    still_open, resolved_early, resolved_after_the_day = submit(BEFORE), submit(BEFORE), submit(BEFORE)
+    submit(day + timedelta(hours=1))  # that day's own: not late by its end
+    service.resolve_report(
+        city, actor=OPERATOR, code=resolved_early, comment="Xong", at=BEFORE + timedelta(hours=3)
+    )
+    service.resolve_report(
+        city, actor=OPERATOR, code=resolved_after_the_day, comment="Xong", at=day + timedelta(days=2)
+    )
+    indicator = next(i for i in INDICATORS if i.code == "feedback.overdue_open")
+    context = KpiContext(settings=Settings(), start=day, end=day + timedelta(days=1), on=day.date())
+    late = {v.ward: v.value for v in indicator.compute(city, context)}
+    assert late[None] == 2.0 and late["25747"] == 2.0  # still_open and resolved_after_the_day
+    before_any = KpiContext(
+        settings=Settings(), start=BEFORE, end=BEFORE + timedelta(hours=1), on=BEFORE.date()
+    )
+    assert [v.value for v in indicator.compute(city, before_any)] == [0.0]

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
+from smartcity.core import clock
 from smartcity.core.db import Database
 from smartcity.core.kpis import Indicator, KpiContext, KpiValue, by_ward, per_ward
 from smartcity.feedback.models import Report
@@ -23,7 +24,6 @@ class _Tally:
     total: int = 0
     resolved: int = 0
     within: int = 0
-    overdue_open: int = 0
     days_to_resolve: list[float] = field(default_factory=list)
     ratings: list[int] = field(default_factory=list)
 
@@ -50,10 +50,34 @@ def _add(tally: _Tally, row: Any, ctx: KpiContext) -> None:
         tally.resolved += 1
         tally.within += deadline_at is None or resolved_at <= deadline_at
         tally.days_to_resolve.append(max((resolved_at - row.submitted_at).total_seconds(), 0) / 86400)
-    elif row.status in OPEN_STATUSES and deadline_at is not None and deadline_at < ctx.end:
-        tally.overdue_open += 1
     if row.rating is not None:
         tally.ratings.append(row.rating)
+
+
+@dataclass
+class _Count:
+    """How many rows of one ward (or of the city)."""
+
+    n: int = 0
+
+    def add(self, _row: object) -> None:
+        """Count one more."""
+        self.n += 1
+
+
+def _open_past_deadline(db: Database, ctx: KpiContext) -> dict[str | None, _Count]:
+    """By ward code (and None for the city): reports still open at the period's end (now, for the period
+    under way), whatever day they came in, whose deadline had passed by then."""
+    at = min(ctx.end, clock.now())
+    still_open = or_(
+        and_(Report.resolved_at.is_(None), Report.status.in_(OPEN_STATUSES)), Report.resolved_at >= at
+    )
+    query = select(Report.ward_code).where(Report.submitted_at < at, Report.deadline_at < at, still_open)
+    with db.session() as s:
+        rows = s.execute(query).all()
+    return by_ward(
+        rows, lambda row: row.ward_code, lambda count, _row: setattr(count, "n", count.n + 1), _Count
+    )
 
 
 def _kpi(pick: Callable[[_Tally], KpiValue]) -> Callable[[Database, KpiContext], list[KpiValue]]:
@@ -119,11 +143,12 @@ INDICATORS: list[Indicator] = [
         name_vi="Phản ánh đang quá hạn",
         name_en="Open reports past their deadline",
         unit="count",
-        formula_vi="phản ánh gửi trong kỳ, chưa xử lý xong, đã quá hạn vào cuối kỳ",
-        formula_en="reports submitted in the period, not yet resolved and past their deadline "
-        "at the end of the period",
+        formula_vi="phản ánh chưa xử lý xong vào cuối kỳ (lúc này, với kỳ đang diễn ra) mà đã quá hạn, "
+        "gửi vào bất kỳ ngày nào",
+        formula_en="reports not yet resolved at the end of the period (now, for the period under way) and "
+        "past their deadline by then, whenever they were submitted",
         direction="down",
-        compute=_kpi(lambda t: KpiValue(float(t.overdue_open))),
+        compute=per_ward(_open_past_deadline, lambda count: KpiValue(float(count.n)), KpiValue(0.0)),
         target=0.0,
         thresholds=(5.0, 20.0),
     ),
