@@ -130,3 +130,23 @@ def test_indicators_as_ngsi_ld_key_performance_indicators(client, city, settings
     )
     context = client.get("/api/v1/ioc/ngsi-ld/context.jsonld").json()["@context"]
     assert context["kpiValue"].startswith("https://smartdatamodels.org/dataModel.KeyPerformanceIndicator/")
+
+
+def test_an_indicator_without_thresholds_is_judged_by_its_target() -> None:
+    """With no warning levels, a value short of the target is a warning (a card's colour says so), one that
+    reaches it is ok, and an indicator with neither is never coloured."""
+    up = Indicator(
+        code="x.rate",
+        name_vi="Tỷ lệ",
+        name_en="Rate",
+        unit="%",
+        formula_vi="",
+        direction="up",
+        compute=lambda db, ctx: [],
+        target=95.0,
+    )
+    down = replace(up, direction="down", target=3.0)
+    assert [service.level_of(up, v) for v in (38.3, 95.0, None)] == ["warning", "ok", "ok"]
+    assert [service.level_of(down, v) for v in (4.0, 2.5)] == ["warning", "ok"]
+    assert service.level_of(replace(up, target=None), 1.0) == "ok"
+    assert service.level_of(replace(up, thresholds=(30.0, 60.0)), 38.3) == "warning"

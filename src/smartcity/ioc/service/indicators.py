@@ -136,13 +136,21 @@ def compute(
 
 
 def level_of(indicator: Indicator, value: float | None) -> str:
-    """ok, warning or critical: where a value stands against the indicator's thresholds."""
-    if value is None or not indicator.thresholds:
+    """ok, warning or critical: where a value stands against the indicator's thresholds; with none, against
+    its target (short of it: warning)."""
+    if value is None:
         return "ok"
+    if not indicator.thresholds:
+        return "warning" if indicator.target is not None and _short_of_target(indicator, value) else "ok"
     low, high = min(indicator.thresholds), max(indicator.thresholds)
     if indicator.direction == "up":
         return "critical" if value < low else "warning" if value < high else "ok"
     return "critical" if value > high else "warning" if value > low else "ok"
+
+
+def _short_of_target(indicator: Indicator, value: float) -> bool:
+    target = indicator.target or 0.0
+    return value < target if indicator.direction == "up" else value > target
 
 
 def compute_now(
