@@ -149,7 +149,7 @@ def test_overdue_indicator_counts_every_report_open_and_late_at_the_period_end(c
         ).report.code
 
     day = BEFORE + timedelta(days=20)
-    still_open, resolved_early, resolved_after_the_day = submit(BEFORE), submit(BEFORE), submit(BEFORE)
+    _still_open, resolved_early, resolved_after_the_day = submit(BEFORE), submit(BEFORE), submit(BEFORE)
     submit(day + timedelta(hours=1))  # that day's own: not late by its end
     service.resolve_report(
         city, actor=OPERATOR, code=resolved_early, comment="Xong", at=BEFORE + timedelta(hours=3)
@@ -160,7 +160,7 @@ def test_overdue_indicator_counts_every_report_open_and_late_at_the_period_end(c
     indicator = next(i for i in INDICATORS if i.code == "feedback.overdue_open")
     context = KpiContext(settings=Settings(), start=day, end=day + timedelta(days=1), on=day.date())
     late = {v.ward: v.value for v in indicator.compute(city, context)}
-    assert late[None] == 2.0 and late["25747"] == 2.0  # still_open and resolved_after_the_day
+    assert late[None] == 2.0 and late["25747"] == 2.0  # _still_open and resolved_after_the_day
     before_any = KpiContext(
         settings=Settings(), start=BEFORE, end=BEFORE + timedelta(hours=1), on=BEFORE.date()
     )
