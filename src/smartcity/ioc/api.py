@@ -33,6 +33,7 @@ from smartcity.ioc.schemas import (
 )
 from smartcity.ioc.service import layers, reports
 from smartcity.web.deps import DbDep, SettingsDep, require_role, require_role_in
+from smartcity.web.templating import request_locale
 
 router = APIRouter(prefix="/api/v1/ioc", tags=["ioc"])
 STAFF = ("operator", "head", "leader", "specialist")
@@ -233,16 +234,20 @@ def put_stage(body: StageIn, db: DbDep, actor: Leader) -> dict[str, Any]:
 
 @router.get("/map/{layer}", summary="A layer of the live map as GeoJSON")
 def map_layer(
+    request: Request,
     layer: str,
     db: DbDep,
     settings: SettingsDep,
     _actor: Staff,
     hours: Annotated[int | None, Query(ge=1, le=72)] = None,
 ) -> JSONResponse:
-    """devices, cameras, incidents, reports or dossiers; `hours` adds what happened in the last hours."""
+    """devices, cameras, incidents, reports or dossiers; `hours` adds what happened in the last hours; words
+    for people in the page's language (?lang= or the cookie the pages set)."""
     since = clock.now() - timedelta(hours=hours) if hours else None
+    locale = request_locale(request)
     return JSONResponse(
-        layers.layer(db, settings=settings, name=layer, since=since), media_type="application/geo+json"
+        layers.layer(db, settings=settings, name=layer, since=since, locale=locale),
+        media_type="application/geo+json",
     )
 
 

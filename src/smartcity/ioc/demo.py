@@ -12,10 +12,12 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.errors import AppError
+from smartcity.core.i18n import Phrase
 from smartcity.core.security import Actor
 from smartcity.ioc import service
 from smartcity.ioc.models import IndicatorValue
 from smartcity.ioc.schemas import EventIn
+from smartcity.ioc.service.incidents import titled
 from smartcity.ioc.service.indicators import catalogue, compute, period_of
 
 # Places of Thủ Dầu Một where things happen (lon, lat, street).
@@ -109,19 +111,22 @@ def load_incidents(db: Database, *, settings: Settings, actor: Actor) -> int:
         recent = final in ("new", "acknowledged", "active", "stable")
         age = timedelta(minutes=rng.randint(20, 300)) if recent else timedelta(days=rng.uniform(1, DAYS))
         at = now - age
+        said = titled(title, Phrase.of(street))  # the scenario and the street, translated on pages
         data = EventIn(
             type=kind,
             severity=severity,
             lon=lon + rng.uniform(-0.004, 0.004),
             lat=lat + rng.uniform(-0.004, 0.004),
             source=rng.choice(["camera", "alarm", "report", "manual"]),
-            title=f"{title} — {street}",
+            title=said,
             description=f"{title} tại {street}.",
             occurred_at=at,
             radius_m=rng.choice([150.0, 250.0, 400.0]),
         )
         try:
-            incident, _merged = service.receive_event(db, actor=actor, settings=settings, data=data, now=at)
+            incident, _merged = service.receive_event(
+                db, actor=actor, settings=settings, data=data, now=at, title_phrase=said
+            )
             _walk(db, settings, actor, incident.code, PATHS[final], at, now, rng)
         except AppError:
             continue

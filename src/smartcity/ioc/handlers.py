@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from smartcity.cameras import service as cameras_service
 from smartcity.cameras.events import CameraEventReported
 from smartcity.core import clock
 from smartcity.core.db import Database
+from smartcity.core.i18n import Phrase
 from smartcity.core.outbox import Handler
 from smartcity.core.security import Actor
 from smartcity.feedback.events import UrgentReportFlagged
 from smartcity.ioc import service
 from smartcity.ioc.catalogue import ALARM_SEVERITY, alarm_ref, type_of_alarm, type_of_report
 from smartcity.ioc.schemas import EventIn
+from smartcity.ioc.service.incidents import titled
 from smartcity.iot.events import AlarmCleared, AlarmRaised
 
 STALE_AFTER = timedelta(hours=6)
@@ -45,6 +48,7 @@ def incident_from_alarm(event: AlarmRaised, db: Database) -> None:
     kind = type_of_alarm(event.rule_kind, event.device_type, event.key)
     if kind is None:  # the device's own maintenance: the device alarms page shows it
         return
+    title = titled(event.rule_name, event.device_name or event.device_id)  # its name, where it has one
     data = EventIn(
         type=kind,
         severity=severity,
@@ -52,10 +56,10 @@ def incident_from_alarm(event: AlarmRaised, db: Database) -> None:
         lat=event.lat,
         source="alarm",
         source_ref=alarm_ref(event.alarm_id),
-        title=f"{event.rule_name} — {event.device_name or event.device_id}",  # its name, where it has one
+        title=title,
         description=event.message,
     )
-    service.receive_event(db, actor=Actor.system("ioc.alarms"), settings=db.settings, data=data)
+    _receive(db, "ioc.alarms", data, title)
 
 
 def incident_alarm_cleared(event: AlarmCleared, db: Database) -> None:
@@ -70,6 +74,7 @@ def incident_from_report(event: UrgentReportFlagged, db: Database) -> None:
     at = _when(event.at)
     if event.lon is None or event.lat is None or at is None:
         return
+    title = Phrase("Phản ánh khẩn {code}", code=event.code)
     data = EventIn(
         type=type_of_report(event.category_code),
         severity=4 if event.category_code == "khan-cap" else 3,
@@ -77,10 +82,10 @@ def incident_from_report(event: UrgentReportFlagged, db: Database) -> None:
         lat=event.lat,
         source="report",
         source_ref=event.code,
-        title=f"Phản ánh khẩn {event.code}",
+        title=title,
         occurred_at=at,
     )
-    service.receive_event(db, actor=Actor.system("ioc.reports"), settings=db.settings, data=data)
+    _receive(db, "ioc.reports", data, title)
 
 
 # What a camera saw → the incident type it opens (others, such as a stopped vehicle, stay camera events).
@@ -112,7 +117,19 @@ def incident_from_camera(event: CameraEventReported, db: Database) -> None:
         title=event.title_vi,
         occurred_at=at,
     )
-    service.receive_event(db, actor=Actor.system("ioc.cameras"), settings=db.settings, data=data)
+    _receive(db, "ioc.cameras", data, _camera_title(event))
+
+
+def _camera_title(event: CameraEventReported) -> Phrase | None:
+    """The camera event's title as a phrase (what it saw — the camera), as the cameras write `title_vi`;
+    the service keeps it only where it says the same."""
+    what = cameras_service.EVENT_NAMES.get(event.kind)
+    return titled(what, event.camera_name) if what else None
+
+
+def _receive(db: Database, who: str, data: EventIn, title: Phrase | None) -> None:
+    """The event goes to the centre, from the platform's `who`, with the title it wrote as a phrase."""
+    service.receive_event(db, actor=Actor.system(who), settings=db.settings, data=data, title_phrase=title)
 
 
 def _typed(func: object) -> Handler:

@@ -57,6 +57,9 @@ class Incident(Base):
     severity: Mapped[int] = mapped_column(Integer)  # 1 minor .. 5 catastrophic
     state: Mapped[str] = mapped_column(String(20), default="new", index=True)
     title: Mapped[str] = mapped_column(String(300))
+    # The title as a phrase (core.i18n.Phrase.to_json) for pages to say it in their language, where the
+    # platform wrote it; None for an operator's own title and for incidents opened before phrases were kept.
+    title_phrase: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     description: Mapped[str] = mapped_column(Text, default="")
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)

@@ -114,6 +114,8 @@ class IncidentRead(RowModel):
     severity: int
     state: str
     title: str
+    # The title as the platform wrote it (Phrase.to_json()), for pages to say it in their language; not sent.
+    title_phrase: dict[str, Any] | None = Field(default=None, exclude=True)
     lon: float | None
     lat: float | None
     radius_m: float

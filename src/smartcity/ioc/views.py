@@ -12,6 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from smartcity.cameras import service as cameras_service
 from smartcity.city import service as city_service
 from smartcity.core import clock, numbers
+from smartcity.core.config import Settings
+from smartcity.core.db import Database
 from smartcity.core.errors import Forbidden, NotFound
 from smartcity.core.i18n import in_language
 from smartcity.core.pages import PageParams
@@ -232,10 +234,23 @@ def incidents(
     request: Request, db: DbDep, actor: CentreStaff, state: str = "", type: str = "", page: int = 1
 ) -> Response:
     """Incidents, newest first, filtered by state (or open) and type."""
-    paging = PageParams.for_page(page, 30)
+    return _incidents_page(request, db, state=state, type=type, page=page)
+
+
+def _incidents_page(
+    request: Request,
+    db: Database,
+    *,
+    state: str = "",
+    type: str = "",
+    page: int = 1,
+    mistakes: list[str] | None = None,
+    typed: dict[str, Any] | None = None,
+) -> Response:
+    """The incidents list, with the manual form's mistakes and what was typed when it was refused."""
     listing = service.list_incidents(
         db,
-        paging=paging,
+        paging=PageParams.for_page(page, 30),
         state=state if state in STATES else None,
         type=type or None,
         open_only=state == "open",
@@ -250,12 +265,16 @@ def incidents(
             "states": STATES,
             "types": TYPES,
             "severities": SEVERITIES,
+            "mistakes": mistakes or [],
+            "typed": typed or {},
         },
+        status_code=422 if mistakes else 200,
     )
 
 
 @router.post("/can-bo/dieu-hanh/su-co")
 def create_incident(
+    request: Request,
     db: DbDep,
     settings: SettingsDep,
     actor: CentreStaff,
@@ -267,12 +286,42 @@ def create_incident(
     title: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
 ) -> Response:
-    """An operator opens an incident by hand."""
+    """An operator opens an incident by hand: a title of their own and a place inside the city are asked for
+    before anything (the playbook's automatic steps) is set in motion."""
+    mistakes = _manual_incident_mistakes(db, settings, title=title.strip(), lon=lon, lat=lat)
+    if mistakes:
+        typed = {
+            "type": type,
+            "severity": severity,
+            "lon": lon,
+            "lat": lat,
+            "title": title,
+            "description": description,
+        }
+        return _incidents_page(request, db, mistakes=mistakes, typed=typed)
     data = EventIn(
-        type=type, severity=severity, lon=lon, lat=lat, source="manual", title=title, description=description
+        type=type,
+        severity=severity,
+        lon=lon,
+        lat=lat,
+        source="manual",
+        title=title.strip(),
+        description=description,
     )
     incident, _merged = service.receive_event(db, actor=actor, settings=settings, data=data)
     return RedirectResponse(f"/can-bo/dieu-hanh/su-co/{incident.code}", status_code=303)
+
+
+def _manual_incident_mistakes(
+    db: Database, settings: Settings, *, title: str, lon: float, lat: float
+) -> list[str]:
+    """What keeps a hand-made incident from opening, in words: no title, or a place outside the city."""
+    mistakes = []
+    if len(title) < 3:
+        mistakes.append("Tiêu đề: Hãy ghi sự cố là gì (ít nhất 3 ký tự).")
+    if city_service.ward_at(db, lon=lon, lat=lat, on=clock.today(settings)) is None:
+        mistakes.append("Vị trí: Điểm này nằm ngoài địa bàn thành phố; hãy kiểm tra kinh độ và vĩ độ.")
+    return mistakes
 
 
 @router.get("/can-bo/dieu-hanh/su-co/{code}", response_class=HTMLResponse)

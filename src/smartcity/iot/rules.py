@@ -164,11 +164,12 @@ def _watched(rule: RuleSpec, device: DeviceInfo) -> str:
 
 
 def alarm_phrase(rule: RuleSpec, device: DeviceInfo, verdict: str) -> Phrase:
-    """The alarm's sentence: the rule's name as staff wrote it, the watched key and the verdict's words."""
-    watched, said = _watched(rule, device), Phrase.of(verdict) if verdict else ""
+    """The alarm's sentence: the rule's name as staff wrote it (translated where a catalogue has it, as the
+    demo's rules), the watched key and the verdict's words."""
+    name, watched, said = Phrase.of(rule.name), _watched(rule, device), Phrase.of(verdict) if verdict else ""
     if not watched:
-        return Phrase("{rule}: {verdict}", rule=rule.name, verdict=said)
-    return Phrase("{rule}: {key} {verdict}", rule=rule.name, key=watched, verdict=said)
+        return Phrase("{rule}: {verdict}", rule=name, verdict=said)
+    return Phrase("{rule}: {key} {verdict}", rule=name, key=watched, verdict=said)
 
 
 def evaluate(rule: RuleSpec, current: Sample, previous: Sample | None) -> Verdict:

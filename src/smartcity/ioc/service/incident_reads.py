@@ -46,6 +46,7 @@ def get_incident(db: Database, *, code: str) -> IncidentDetail:
         return IncidentDetail.model_validate(
             {
                 **IncidentRead.model_validate(incident).model_dump(),
+                "title_phrase": incident.title_phrase,  # left out of the dump, as the API leaves it out
                 "description": incident.description,
                 "units": incident.units,
                 "closure_report": incident.closure_report,

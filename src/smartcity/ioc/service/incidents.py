@@ -48,10 +48,18 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 
 def receive_event(
-    db: Database, *, actor: Actor, settings: Settings, data: EventIn, now: datetime | None = None
+    db: Database,
+    *,
+    actor: Actor,
+    settings: Settings,
+    data: EventIn,
+    now: datetime | None = None,
+    title_phrase: Phrase | None = None,
 ) -> tuple[IncidentDetail, bool]:
-    """An event joins the open incident of its type nearby (seen recently) or opens a new one."""
+    """An event joins the open incident of its type nearby (seen recently) or opens a new one;
+    `title_phrase` is the title the platform wrote for it (`data.title` as a phrase), for pages."""
     now = now or utcnow()
+    title = _title(data, title_phrase)
     at = data.occurred_at or now
     if at > now + CLOCK_SKEW:
         raise ValidationFailed.for_field("occurred_at", "an event cannot have happened in the future")
@@ -59,10 +67,10 @@ def receive_event(
     with UnitOfWork(db, actor) as uow:
         target = _mergeable(uow.session, data, at, conf)
         if target is not None:
-            _merge(uow, target, data, at, conf)
+            _merge(uow, target, data, at, conf, title)
             code = target.code
         else:
-            code = _open(uow, db, settings, data, at, units=getattr(data, "units", []))
+            code = _open(uow, db, settings, data, at, title, units=getattr(data, "units", []))
     if target is None:
         run_due_steps(db, settings=settings, now=at, codes=[code])
     return get_incident(db, code=code), target is not None
@@ -71,6 +79,20 @@ def receive_event(
 def open_incident(db: Database, *, actor: Actor, settings: Settings, data: IncidentCreate) -> IncidentDetail:
     """An operator opens an incident by hand (it still merges into a matching open one)."""
     return receive_event(db, actor=actor, settings=settings, data=data)[0]
+
+
+def titled(what: str, where: str) -> Phrase:
+    """A title the platform writes for an incident: what happened (words pages translate) — where it
+    happened (a device's or a camera's name as it is; a phrase to translate it too)."""
+    return Phrase("{what} — {where}", what=Phrase.of(what), where=where)
+
+
+def _title(data: EventIn, phrase: Phrase | None) -> str:
+    """The event's title: the platform's phrase where it says `data.title`, else the title as written (a
+    person's words); the type's name (a phrase) for an event without one."""
+    if not data.title:
+        return Phrase.of(TYPES[data.type].name_vi)
+    return phrase if phrase is not None and phrase == data.title else data.title
 
 
 def _mergeable(s: Session, data: EventIn, at: datetime, conf: IocSettings) -> Incident | None:
@@ -92,7 +114,9 @@ def _mergeable(s: Session, data: EventIn, at: datetime, conf: IocSettings) -> In
     return None
 
 
-def _merge(uow: UnitOfWork, incident: Incident, data: EventIn, at: datetime, conf: IocSettings) -> None:
+def _merge(
+    uow: UnitOfWork, incident: Incident, data: EventIn, at: datetime, conf: IocSettings, title: str
+) -> None:
     incident.event_count += 1
     incident.last_event_at = max(incident.last_event_at, at)
     raised = data.severity > incident.severity
@@ -100,7 +124,7 @@ def _merge(uow: UnitOfWork, incident: Incident, data: EventIn, at: datetime, con
     if raised and incident.ack_due_at is not None:  # a graver incident must be acknowledged sooner
         sooner = at + timedelta(minutes=conf.ack_minutes[incident.severity - 1])
         incident.ack_due_at = min(incident.ack_due_at, sooner)
-    what = data.title or data.description or Phrase.of(TYPES[data.type].name_vi)
+    what = title if data.title else data.description or title
     source = _source_vi(data.source)
     if raised:
         text = Phrase(
@@ -140,7 +164,14 @@ def _source_vi(source: str) -> str:
 
 
 def _open(
-    uow: UnitOfWork, db: Database, settings: Settings, data: EventIn, at: datetime, *, units: list[str]
+    uow: UnitOfWork,
+    db: Database,
+    settings: Settings,
+    data: EventIn,
+    at: datetime,
+    title: str,
+    *,
+    units: list[str],
 ) -> str:
     s, conf = uow.session, _conf(settings)
     local_day = clock.local_date(at, settings)
@@ -150,7 +181,8 @@ def _open(
         type=data.type,
         severity=data.severity,
         state="new",
-        title=data.title or TYPES[data.type].name_vi,
+        title=str(title),
+        title_phrase=title.to_json() if isinstance(title, Phrase) else None,
         description=data.description,
         lon=data.lon,
         lat=data.lat,

@@ -12,6 +12,7 @@ from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import NotFound
+from smartcity.core.i18n import DEFAULT_LOCALE, get_translations, said
 from smartcity.core.security import Actor
 from smartcity.feedback import service as feedback_service
 from smartcity.gis import service as gis_service
@@ -39,14 +40,21 @@ def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def layer(db: Database, *, settings: Settings, name: str, since: datetime | None = None) -> dict[str, Any]:
-    """One layer of the live map."""
+def layer(
+    db: Database,
+    *,
+    settings: Settings,
+    name: str,
+    since: datetime | None = None,
+    locale: str = DEFAULT_LOCALE,
+) -> dict[str, Any]:
+    """One layer of the live map (its words for people in `locale`)."""
     if name == "devices":
         return devices(db, cameras=False)
     if name == "cameras":
         return devices(db, cameras=True)
     if name == "incidents":
-        return incidents(db, settings=settings, since=since)
+        return incidents(db, settings=settings, since=since, locale=locale)
     if name == "reports":
         return reports(db, since=since)
     if name == "dossiers":
@@ -79,8 +87,12 @@ def devices(db: Database, *, cameras: bool) -> dict[str, Any]:
     return _collection(features)
 
 
-def incidents(db: Database, *, settings: Settings, since: datetime | None = None) -> dict[str, Any]:
-    """Open incidents, and those opened since `since` (for the time slider), with words for people."""
+def incidents(
+    db: Database, *, settings: Settings, since: datetime | None = None, locale: str = DEFAULT_LOCALE
+) -> dict[str, Any]:
+    """Open incidents, and those opened since `since` (for the time slider), with words for people in
+    `locale` (the title the platform wrote too; an operator's as typed)."""
+    words = get_translations(locale, "ioc").gettext
     query = select(Incident).where(Incident.lon.is_not(None))
     if since is not None:
         query = query.where((Incident.opened_at >= since) | Incident.state.in_(OPEN_STATES))
@@ -94,12 +106,12 @@ def incidents(db: Database, *, settings: Settings, since: datetime | None = None
                 i.lat,
                 {
                     "code": i.code,
-                    "type": TYPES[i.type].name_vi,
+                    "type": words(TYPES[i.type].name_vi),
                     "severity": i.severity,
-                    "severity_name": SEVERITIES[i.severity][0],
+                    "severity_name": words(SEVERITIES[i.severity][0]),
                     "state": i.state,
-                    "state_name": STATES[i.state][0],
-                    "title": i.title,
+                    "state_name": words(STATES[i.state][0]),
+                    "title": words(said(i.title, i.title_phrase)) if i.title_phrase else i.title,
                     "opened_at": i.opened_at.isoformat(),
                     "opened_local": clock.local(i.opened_at, settings).strftime("%d/%m/%Y %H:%M"),
                     "radius_m": i.radius_m,

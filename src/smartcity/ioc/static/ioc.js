@@ -73,8 +73,17 @@
         "circle-radius": 6, "circle-color": ["step", ["get", "severity"], "#f59e0b", 3, "#ea580c", 4, "#d1242f"], "circle-stroke-color": "#fff", "circle-stroke-width": 1.5 } });
       map.on("click", "incidents", function (e) {
         var p = e.features[0].properties;
-        new maplibregl.Popup().setLngLat(e.lngLat).setHTML("<strong><a href='/can-bo/dieu-hanh/su-co/" + p.code + "'>" + p.title + "</a></strong><br>" +
-          p.type + " · " + T.severity + ": " + p.severity_name + "<br>" + T.state + ": " + p.state_name + "<br>" + T.opened + ": " + p.opened_local).addTo(map);
+        // Built as text nodes: a title an operator typed is shown as written, never read as markup.
+        var box = document.createElement("div"), strong = document.createElement("strong"), link = document.createElement("a");
+        link.href = "/can-bo/dieu-hanh/su-co/" + encodeURIComponent(p.code);
+        link.textContent = p.title;
+        strong.appendChild(link);
+        box.appendChild(strong);
+        [p.type + " · " + T.severity + ": " + p.severity_name, T.state + ": " + p.state_name, T.opened + ": " + p.opened_local].forEach(function (line) {
+          box.appendChild(document.createElement("br"));
+          box.appendChild(document.createTextNode(line));
+        });
+        new maplibregl.Popup().setLngLat(e.lngLat).setDOMContent(box).addTo(map);
       });
     }
   };
