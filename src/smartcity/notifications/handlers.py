@@ -3,7 +3,7 @@ of their children's immunisation doses (health.ImmunisationReminderDue)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from smartcity.accounts import service as accounts_service
 from smartcity.core.db import Database
@@ -31,6 +31,11 @@ def apply_rules(event: Event, db: Database) -> None:
     service.on_event(db, settings=db.settings, name=event.name, payload=payload, key=key)
 
 
+def _when(event: Event) -> datetime | None:
+    """When the event happened (its `at`): the time its notification is dated."""
+    return service.moment_of(event.to_payload())
+
+
 def escalation(event: IncidentEscalated, db: Database) -> None:
     """An incident was not acknowledged in time: call the next role of the chain, whatever the hour."""
     service.notify(
@@ -47,6 +52,7 @@ def escalation(event: IncidentEscalated, db: Database) -> None:
         ),
         link=f"/can-bo/dieu-hanh/su-co/{event.code}",
         dedup_key=f"esc:{event.code}:{event.level}",
+        at=_when(event),
     )
 
 
@@ -61,6 +67,7 @@ def playbook_step(event: PlaybookNotificationDue, db: Database) -> None:
         urgent=event.urgent,
         link=f"/can-bo/dieu-hanh/su-co/{event.code}",
         dedup_key=f"step:{event.step_id}",
+        at=_when(event),
     )
 
 
@@ -74,6 +81,7 @@ def report_ready(event: OperationsReportReady, db: Database) -> None:
         subject=_report_title(event.kind, event.period),
         body=Phrase.of("Báo cáo đã sẵn sàng (PDF, có bản XLSX); bấm vào tiêu đề để tải về."),
         dedup_key=f"report:{event.kind}:{event.period}",
+        at=_when(event),
     )
 
 
@@ -99,6 +107,7 @@ def indicator(event: IndicatorComputed, db: Database) -> None:
         level=event.level,
         value=event.value,
         period=event.period_start[:10],
+        at=_when(event),
     )
 
 

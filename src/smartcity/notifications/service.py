@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select, true
@@ -59,8 +59,13 @@ def notify(
     channels: list[str] | None = None,
     rule: NotificationRule | None = None,
     now: datetime | None = None,
+    at: datetime | None = None,
 ) -> list[int]:
     """Queue one message per recipient (idempotent by dedup_key); in-page ones are delivered at once.
+
+    A message is dated `at`, the moment of what it tells of (an event's time), never later than `now`: an
+    event relayed a little after it happened, or a past event replayed (the demo's history), reads at its own
+    time and in its order; `now` (quiet hours, delivery, `sent_at`) stays the moment it is handled.
 
     `subject` and `body` are stored as their (Vietnamese) text, which e-mail and SMS send; a `Phrase` (the
     platform's own sentence) is kept as a phrase too, for pages to say it in their language (`said`).
@@ -90,7 +95,7 @@ def notify(
             link=link,
             urgent=urgent,
             status="held" if held_until else "queued",
-            created_at=now,
+            created_at=min(at, now) if at else now,
             send_after=held_until or now,
         )
         try:
@@ -240,6 +245,7 @@ def escalate_unacknowledged(db: Database, *, settings: Settings, now: datetime |
             urgent=True,
             dedup_key=f"esc:{message.id}",
             now=now,
+            at=message.created_at + timedelta(minutes=rule.escalate_after_min or 0),
         )
         done += 1
     return done
@@ -317,7 +323,8 @@ def _rules(db: Database, kind: str, match: str) -> list[NotificationRule]:
 
 
 def on_event(db: Database, *, settings: Settings, name: str, payload: dict[str, Any], key: str) -> int:
-    """Apply the event rules matching `name` to an event's payload; returns how many messages were queued."""
+    """Apply the event rules matching `name` to an event's payload; returns how many messages were queued
+    (dated at the event's time, `at` in the payload)."""
     queued = 0
     for rule in _rules(db, "event", name):
         severity = payload.get("severity")
@@ -339,15 +346,23 @@ def on_event(db: Database, *, settings: Settings, name: str, payload: dict[str, 
                 channels=rule.channels,
                 rule=rule,
                 dedup_key=f"rule:{rule.id}:{key}",
+                at=moment_of(payload),
             )
         )
     return queued
 
 
 def on_indicator(
-    db: Database, *, settings: Settings, code: str, level: str, value: float | None, period: str
+    db: Database,
+    *,
+    settings: Settings,
+    code: str,
+    level: str,
+    value: float | None,
+    period: str,
+    at: datetime | None = None,
 ) -> int:
-    """Apply indicator rules: notify when an indicator's city value reaches the rule's level."""
+    """Apply indicator rules: notify when an indicator's city value (computed `at`) reaches a rule's level."""
     order = {"ok": 0, "warning": 1, "critical": 2}
     queued = 0
     for rule in _rules(db, "indicator", code):
@@ -373,6 +388,7 @@ def on_indicator(
                 channels=rule.channels,
                 rule=rule,
                 dedup_key=f"rule:{rule.id}:{code}:{period}",
+                at=at,
             )
         )
     return queued
@@ -409,6 +425,15 @@ def _day(period: str) -> str:
         return period
 
 
+def moment_of(payload: dict[str, Any]) -> datetime | None:
+    """The moment an event happened, from its payload's `at` (an ISO time; naive is UTC), or None."""
+    try:
+        moment = datetime.fromisoformat(str(payload.get("at") or ""))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _describe(payload: dict[str, Any]) -> str:
     """An event's facts in words: severity and type by their names, the time in the city's time zone."""
     from smartcity.ioc import service as ioc
@@ -419,12 +444,9 @@ def _describe(payload: dict[str, Any]) -> str:
         parts.append(Phrase("Mức độ: {severity}", severity=Phrase.of(ioc.severity_name(severity))))
     if payload.get("type"):
         parts.append(Phrase("Loại: {type}", type=Phrase.of(ioc.incident_type_name(str(payload["type"])))))
-    if payload.get("at"):
-        try:
-            moment = datetime.fromisoformat(str(payload["at"]))
-            parts.append(Phrase("Lúc: {at}", at=clock.local(moment).strftime("%H:%M %d/%m/%Y")))
-        except ValueError:
-            pass
+    moment = moment_of(payload)
+    if moment is not None:
+        parts.append(Phrase("Lúc: {at}", at=clock.local(moment).strftime("%H:%M %d/%m/%Y")))
     if payload.get("source"):
         parts.append(Phrase("Nguồn: {source}", source=Phrase.of(ioc.source_name(str(payload["source"])))))
     return Phrase.joined(parts, "; ") if parts else ""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from sqlalchemy import select
 
 from smartcity.accounts import service as accounts
-from smartcity.core.db import Database
+from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, Forbidden, ValidationFailed
 from smartcity.core.security import Actor
 from smartcity.core.text import fold
@@ -80,8 +81,11 @@ def _apply(doc: Document, data: DocumentBase, signer: Signer) -> None:
     doc.search_text = _search_text(doc)
 
 
-def _step(uow: UnitOfWork, doc: Document, action: str, to_state: str, comment: str = "") -> None:
-    before = doc.state
+def _step(
+    uow: UnitOfWork, doc: Document, action: str, to_state: str, comment: str = "", at: datetime | None = None
+) -> None:
+    """Record a step of the document's flow, done `at` (now unless given: the demo's past)."""
+    before, at = doc.state, at or utcnow()
     uow.session.add(
         HistoryStep(
             document_id=doc.id,
@@ -90,14 +94,17 @@ def _step(uow: UnitOfWork, doc: Document, action: str, to_state: str, comment: s
             from_state=before or "",
             to_state=to_state,
             comment=comment,
+            at=at,
         )
     )
-    doc.state = to_state
+    doc.state, doc.updated_at = to_state, at
     uow.audit(f"documents.{action}", "document", doc.id, before={"state": before}, after={"state": to_state})
 
 
-def create_draft(db: Database, *, actor: Actor, data: DocumentBase) -> DocumentRead:
-    """A specialist (or head, leader, clerk) of the office writes a draft."""
+def create_draft(
+    db: Database, *, actor: Actor, data: DocumentBase, at: datetime | None = None
+) -> DocumentRead:
+    """A specialist (or head, leader, clerk) of the office writes a draft (`at`: now unless given)."""
     if not any(actor.has_role(r, data.office_code) for r in DRAFTERS):
         raise Forbidden(f"You are not on the staff of {data.office_code}")
     signer, organisation = _check_input(db, data)
@@ -110,11 +117,12 @@ def create_draft(db: Database, *, actor: Actor, data: DocumentBase) -> DocumentR
             place=conf.place,
             author=actor.name,
             state="",
+            created_at=at or utcnow(),
         )
         _apply(doc, data, signer)
         uow.session.add(doc)
         uow.session.flush()
-        _step(uow, doc, "drafted", "draft")
+        _step(uow, doc, "drafted", "draft", at=doc.created_at)
         return _read(doc)
 
 
@@ -147,12 +155,14 @@ def update_draft(db: Database, *, actor: Actor, document_id: int, data: Document
         return _read(doc)
 
 
-def submit(db: Database, *, actor: Actor, document_id: int, comment: str = "") -> DocumentRead:
+def submit(
+    db: Database, *, actor: Actor, document_id: int, comment: str = "", at: datetime | None = None
+) -> DocumentRead:
     """The author sends the draft to the head of unit."""
     with _transition(db, actor, document_id, EDITABLE) as (uow, doc):
         if doc.author != actor.name and not actor.has_role("admin"):
             raise Forbidden("Only the author may submit a draft")
-        _step(uow, doc, "submitted", "submitted", comment)
+        _step(uow, doc, "submitted", "submitted", comment, at)
         return _read(doc)
 
 
@@ -161,7 +171,9 @@ def _require_head(actor: Actor, doc: Document) -> None:
         raise Forbidden("Only the head of unit (or a leader) approves or returns drafts")
 
 
-def approve(db: Database, *, actor: Actor, document_id: int, comment: str = "") -> DocumentRead:
+def approve(
+    db: Database, *, actor: Actor, document_id: int, comment: str = "", at: datetime | None = None
+) -> DocumentRead:
     """The head of unit approves: the PDF is rendered and goes to the signer's queue."""
     with _transition(db, actor, document_id, ("submitted",)) as (uow, doc):
         _require_head(actor, doc)
@@ -169,11 +181,13 @@ def approve(db: Database, *, actor: Actor, document_id: int, comment: str = "") 
         doc.pdf_sha256, doc.signature_page = keep_pdf(db, rendered.pdf), rendered.signature_page
         doc.signature_box = list(rendered.signature_box)
         doc.approver = actor.name
-        _step(uow, doc, "approved", "approved", comment)
+        _step(uow, doc, "approved", "approved", comment, at)
         return _read(doc)
 
 
-def return_draft(db: Database, *, actor: Actor, document_id: int, comment: str) -> DocumentRead:
+def return_draft(
+    db: Database, *, actor: Actor, document_id: int, comment: str, at: datetime | None = None
+) -> DocumentRead:
     """The head of unit (or the signer) sends a draft back to its author with a comment."""
     if not comment.strip():
         raise ValidationFailed.for_field("comment", "say what to change")
@@ -181,7 +195,7 @@ def return_draft(db: Database, *, actor: Actor, document_id: int, comment: str) 
         if not (doc.signer_username == actor.name and doc.state == "approved"):
             _require_head(actor, doc)
         doc.pdf_sha256 = None
-        _step(uow, doc, "returned", "returned", comment)
+        _step(uow, doc, "returned", "returned", comment, at)
         return _read(doc)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -35,9 +35,15 @@ from smartcity.signing import service as signing
 
 
 def sign(
-    db: Database, *, actor: Actor, document_id: int, signing_with: Signing | None = None
+    db: Database,
+    *,
+    actor: Actor,
+    document_id: int,
+    signing_with: Signing | None = None,
+    at: datetime | None = None,
 ) -> DocumentRead:
-    """The designated leader signs the approved PDF with a personal, visible PAdES signature."""
+    """The designated leader signs the approved PDF with a personal, visible PAdES signature (`at`: the
+    time the document records, now unless given)."""
     how = signing_with or Signing()
     with db.session() as s:
         doc = _get(s, document_id)
@@ -63,9 +69,9 @@ def sign(
     with _transition(db, actor, document_id, ("approved",)) as (uow, doc):
         if doc.pdf_sha256 != before:
             raise Conflict("The document changed while it was being signed; sign again")
-        doc.pdf_sha256, doc.signed_at = keep_pdf(db, signed.pdf), utcnow()
+        doc.pdf_sha256, doc.signed_at = keep_pdf(db, signed.pdf), at or utcnow()
         doc.signed_document_id = signed.document_id
-        _step(uow, doc, "signed", "signed")
+        _step(uow, doc, "signed", "signed", at=doc.signed_at)
         uow.publish(LeaderSigned(document_id=doc.id, office_code=doc.office_code, signer=actor.name))
         return _read(doc)
 
@@ -114,9 +120,15 @@ def _date_fields(day: date) -> dict[str, str]:
 
 
 def issue(
-    db: Database, *, actor: Actor, document_id: int, signing_with: Signing | None = None
+    db: Database,
+    *,
+    actor: Actor,
+    document_id: int,
+    signing_with: Signing | None = None,
+    at: datetime | None = None,
 ) -> DocumentRead:
-    """The records office numbers the signed document, fills number and date, seals and registers it.
+    """The records office numbers the signed document, fills number and date, seals and registers it (`at`:
+    the time of issue the document records, its day the date written on it; now unless given).
 
     Each attachment gets the organisation's attachment stamp with the same number and symbol in the same
     attempt; if any seal fails, nothing is recorded and the number stays free."""
@@ -139,7 +151,7 @@ def issue(
         ]
     with _office_lock(office):  # one issuer at a time in this process; other processes race below
         for _attempt in range(MAX_NUMBER_RACES):
-            day = clock.today(db.settings)
+            day = clock.local_date(at, db.settings) if at else clock.today(db.settings)
             number = next_number(db, office, day.year)
             label = kinds.number_symbol(number, symbol_text)
             values = {rendering.NUMBER_FIELD: f"{number:02d}", **_date_fields(day)}
@@ -170,6 +182,7 @@ def issue(
                 pdf=sealed.pdf,
                 signed_document_id=sealed.document_id,
                 sealed_attachments=sealed_attachments,
+                at=at,
             )
             if recorded is not None:
                 return recorded
@@ -215,13 +228,14 @@ def _record_issue(
     pdf: bytes,
     signed_document_id: str,
     sealed_attachments: list[tuple[int, signing.SignedPdf]],
+    at: datetime | None = None,
 ) -> DocumentRead | None:
     try:
         with _transition(db, actor, document_id, ("signed",)) as (uow, doc):
             if not take_number(uow.session, doc.office_code, day.year, number):
                 raise _NumberTaken
             doc.year, doc.number, doc.number_symbol, doc.issued_on = day.year, number, label, day
-            doc.issued_at, doc.pdf_sha256 = utcnow(), keep_pdf(db, pdf)
+            doc.issued_at, doc.pdf_sha256 = at or utcnow(), keep_pdf(db, pdf)
             doc.signed_document_id = signed_document_id
             doc.search_text = _search_text(doc)
             for attachment_id, sealed in sealed_attachments:
@@ -232,7 +246,7 @@ def _record_issue(
             uow.session.add(_outgoing_entry(doc))
             for code in dict.fromkeys(doc.external_agencies):  # one envelope per agency, sent by the worker
                 uow.session.add(Delivery(envelope_id=uuid.uuid4().hex, document_id=doc.id, agency_code=code))
-            _step(uow, doc, "issued", "issued", label)
+            _step(uow, doc, "issued", "issued", label, doc.issued_at)
             uow.publish(
                 DocumentIssued(
                     document_id=doc.id,
