@@ -58,17 +58,27 @@
     return parts.length === 2 && parts.every(isFinite) ? parts : [0, 0];
   }
 
+  // The sources are credited in the line under the map (the legend), outside the canvas; on the map itself
+  // they sit folded behind MapLibre's "i" button, so they never cover the map's lower edge. MapLibre opens
+  // a compact attribution when its text first arrives and folds it on the first drag: fold it at once.
+  function foldAttribution(map, container) {
+    function fold() {
+      var control = container.querySelector(".maplibregl-ctrl-attrib.maplibregl-compact");
+      if (!control) { return; }
+      map.off("sourcedata", fold);
+      control.classList.remove("maplibregl-compact-show");
+    }
+    map.on("sourcedata", fold);
+  }
+
   function create(container, options) {
-    var settings = { container: container, style: style(container), attributionControl: { compact: false },
+    var settings = { container: container, style: style(container), attributionControl: { compact: true },
       center: cityCentre() };
     if ((document.documentElement.lang || "vi").slice(0, 2) === "vi") { settings.locale = VIETNAMESE_CONTROLS; }
     Object.keys(options || {}).forEach(function (key) { settings[key] = options[key]; });
     var map = new maplibregl.Map(settings);
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-    // The sources now stand on the map itself: the line under the legend (there for a page without a map)
-    // would say them twice.
-    var line = attributionLine(container);
-    if (line && !container.dataset.styleUrl) { line.hidden = true; }
+    foldAttribution(map, container);
     return map;
   }
 
