@@ -264,6 +264,13 @@ def test_an_empty_lookup_asks_for_both_fields(client):
     token = CSRF.search(client.get("/tra-cuu").text).group(1)
     empty = client.post("/tra-cuu", data={"code": "", "second_factor": "", "csrf_token": token})
     assert empty.status_code == 422 and "Vui lòng nhập mã hồ sơ" in empty.text
+    client.cookies.set("lang", "en")
+    data = {"code": "", "second_factor": "", "csrf_token": token}
+    english = client.post("/tra-cuu", data=data).text
+    assert "Please enter the dossier code and the applicant&#39;s ID card number" in english
+    assert "Vui lòng" not in english
+    unknown = client.post("/tra-cuu", data={**data, "code": "KHONG-CO", "second_factor": "1"}).text
+    assert "No dossier matches this code" in unknown and "Không tìm thấy" not in unknown
 
 
 def test_statistics_tell_a_unit_of_before_the_reorganisation_by_its_last_day(db, people):

@@ -4,6 +4,7 @@ the citizen's own space (check-in, own and children's immunisation record, who r
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -14,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from smartcity.accounts import service as accounts_service
 from smartcity.core import clock
 from smartcity.core.errors import AppError, Forbidden, NotFound
+from smartcity.core.i18n import Phrase
 from smartcity.core.security import Actor
 from smartcity.health import labels, service
 from smartcity.health.config import HealthSettings
@@ -45,9 +47,10 @@ def _staff(actor: Actor) -> None:
         raise Forbidden("Trang dành cho cán bộ y tế.")
 
 
-def _page(request: Request, template: str, context: dict[str, Any]) -> HTMLResponse:
+def _page(request: Request, template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     names = {"vaccine_names": service.vaccine_names(request_locale(request))}
-    return render(request, f"health/{template}", {**names, **context, "labels": labels, "base": BASE})
+    page = {**names, **context, "labels": labels, "base": BASE}
+    return render(request, f"health/{template}", page, status_code=status)
 
 
 def _disease_names(request: Request, settings: Any) -> dict[str, str]:
@@ -190,22 +193,40 @@ def staff_immunisation(request: Request, actor: PageUserDep, db: DbDep, settings
 def staff_quarantine(request: Request, actor: PageUserDep, db: DbDep, settings: SettingsDep) -> Response:
     """The quarantine board of the caller's wards: open alerts first."""
     _staff(actor)
+    return _board(request, db, settings, actor, error=notice(request, "loi"))
+
+
+def _board(
+    request: Request,
+    db: Any,
+    settings: Any,
+    actor: Actor,
+    *,
+    error: str = "",
+    typed: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The board page; after a refused check-in, its reason with whose it was, and what was typed."""
     today = clock.today(settings)
     board = service.quarantine_board(db, wards=service.staff_wards(db, actor))
     people = _names(db, settings, [r.patient_id for r in board], actor)
-    return _page(
-        request,
-        "staff_quarantine.html",
-        {
-            "board": board,
-            "people": people,
-            "names": service.ward_names(db, today),
-            "today": today,
-            "diseases": _disease_names(request, settings),
-            "warning_symptoms": settings.section(HealthSettings).warning_symptoms,
-            "error": notice(request, "loi"),
-        },
-    )
+    typed = typed or {}
+    failed = next((r for r in board if str(r.case_id) == typed.get("case_id")), None)
+    if failed is not None and failed.patient_id in people:
+        error = Phrase(
+            "Chưa ghi được khai báo của {name}. {reason}", name=people[failed.patient_id], reason=error
+        )
+    context = {
+        "board": board,
+        "people": people,
+        "names": service.ward_names(db, today),
+        "today": today,
+        "diseases": _disease_names(request, settings),
+        "warning_symptoms": settings.section(HealthSettings).warning_symptoms,
+        "error": error,
+        "typed": typed,
+    }
+    return _page(request, "staff_quarantine.html", context, status)
 
 
 def _names(db: Any, settings: Any, patient_ids: list[str], actor: Actor) -> dict[str, str]:
@@ -234,8 +255,25 @@ async def staff_quarantine_action(
     try:
         await run_in_threadpool(_quarantine_action, db, settings, actor, form)
     except AppError as exc:
-        return redirect_with_notice(request, f"{BASE}/cach-ly", loi=refusal_sentence(exc))
+        if form.get("action") != "checkin":
+            return redirect_with_notice(request, f"{BASE}/cach-ly", loi=refusal_sentence(exc))
+        shown = partial(_board, error=_reason(exc), typed=_typed(form), status=exc.status)
+        return await run_in_threadpool(shown, request, db, settings, actor)
     return RedirectResponse(f"{BASE}/cach-ly", status_code=303)
+
+
+def _reason(exc: AppError) -> Phrase:
+    """Why a check-in was refused, sentence by sentence (each translated on the page)."""
+    return Phrase.joined(exc.sentences_for_people or [refusal_sentence(exc)])
+
+
+def _typed(form: dict[str, Any]) -> dict[str, Any]:
+    """What a refused check-in form held, to fill it in again: its case, temperature and symptoms."""
+    return {
+        "case_id": str(form.get("case_id") or ""),
+        "temperature": str(form.get("temperature") or "")[:20],
+        "symptoms": list(form.get("symptoms") or []),
+    }
 
 
 def _quarantine_action(db: Any, settings: Any, actor: Actor, form: dict[str, Any]) -> None:
@@ -277,12 +315,26 @@ def _temperature(value: Any) -> float | None:
     except ValueError:
         from smartcity.core.errors import ValidationFailed
 
-        raise ValidationFailed.for_field("temperature", "nhiệt độ là một số, ví dụ 37,2") from None
+        raise ValidationFailed.for_field("temperature", "Nhiệt độ phải là một số, ví dụ 37,2.") from None
 
 
 @router.get("/suc-khoe", response_class=HTMLResponse)
 def citizen_space(request: Request, actor: PageUserDep, db: DbDep, settings: SettingsDep) -> Response:
     """The citizen's health space: today's check-in, own and children's immunisation, who read my record."""
+    return _citizen_page(request, actor, db, settings, error=notice(request, "loi"))
+
+
+def _citizen_page(
+    request: Request,
+    actor: Actor,
+    db: Any,
+    settings: Any,
+    *,
+    error: str = "",
+    typed: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The citizen's space; after a refused check-in, its reason and the form as it was filled in."""
     assert actor.user_id is not None
     today = clock.today(settings)
     own = service.patient_for_user(db, actor.user_id)
@@ -306,8 +358,10 @@ def citizen_space(request: Request, actor: PageUserDep, db: DbDep, settings: Set
             "user_consents": actor.user_id in service.consented(db, "immunisation-reminders"),
             "consent_text": service.CONSENT_PURPOSES["immunisation-reminders"][1],
             "done": request.query_params.get("da-khai-bao"),
-            "error": notice(request, "loi"),
+            "error": error,
+            "typed": typed or {},
         },
+        status_code=status,
     )
 
 
@@ -323,7 +377,8 @@ async def citizen_check_in(
     try:
         await run_in_threadpool(_check_in, db, settings, actor, int(case_id), form)
     except AppError as exc:
-        return redirect_with_notice(request, "/suc-khoe", loi=refusal_sentence(exc))
+        shown = partial(_citizen_page, error=_reason(exc), typed=_typed(form), status=exc.status)
+        return await run_in_threadpool(shown, request, actor, db, settings)
     return RedirectResponse("/suc-khoe?da-khai-bao=1", status_code=303)
 
 

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from smartcity.core import clock, numbers
@@ -27,7 +28,13 @@ from smartcity.investment.api import (
     summary_data,
 )
 from smartcity.web.deps import DbDep, SettingsDep, scoped_link, verify_csrf
-from smartcity.web.forms import fixable_by_the_user, notice, redirect_with_notice, refusal_messages
+from smartcity.web.forms import (
+    fixable_by_the_user,
+    form_mistakes,
+    notice,
+    redirect_with_notice,
+    refusal_messages,
+)
 from smartcity.web.pager import pager_pages
 from smartcity.web.templating import render, request_locale
 
@@ -297,28 +304,49 @@ def public_work(request: Request, db: DbDep, settings: SettingsDep, project_id: 
     return render(request, "investment/public_work.html", context)
 
 
+class PlanForm(BaseModel):
+    """The capital plan import form as sent: the plan's year and its XLSX file."""
+
+    year: int = Field(title="Năm kế hoạch", ge=2000, le=2100)
+    content: bytes = Field(title="Tệp kế hoạch vốn")
+
+
+PLAN_TITLES = {name: str(field.title) for name, field in PlanForm.model_fields.items()}
+
+
+def _plan_page(request: Request, status: int = 200, **context: Any) -> HTMLResponse:
+    """The import form: what was typed (`year`), the form's mistakes, the file's bad rows or the result."""
+    page = {"year": "", "mistakes": [], "errors": [], "message": "", **context}
+    return render(request, "investment/plan_import.html", page, status_code=status)
+
+
 @router.get("/can-bo/dau-tu/ke-hoach-von", response_class=HTMLResponse)
 def plan_import_form(request: Request, _a: Actor = Depends(require_finance)) -> HTMLResponse:
     """The finance officer's form to import a yearly capital plan from XLSX."""
-    return render(request, "investment/plan_import.html", {"errors": [], "message": ""})
+    return _plan_page(request)
 
 
 @router.post("/can-bo/dau-tu/ke-hoach-von", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
 async def plan_import(
     request: Request,
     db: DbDep,
-    year: Annotated[int, Form(title="Năm kế hoạch", ge=2000, le=2100)],
-    file: Annotated[UploadFile, File(title="Tệp kế hoạch vốn")],
+    year: Annotated[str, Form()] = "",
+    file: Annotated[UploadFile | None, File()] = None,
     actor: Actor = Depends(require_finance),
 ) -> HTMLResponse:
-    """Import the plan: all rows or none; every bad row shown with its number."""
-    content = await file.read(5_000_000)
+    """Import the plan: all rows or none; each bad row by its number, each mistake beside the form."""
+    content = await file.read(5_000_000) if file else b""
+    sent = {name: value for name, value in (("year", year.strip()), ("content", content)) if value}
+    try:
+        plan = PlanForm.model_validate(sent)
+    except ValidationError as exc:
+        mistakes = form_mistakes(request, exc, PLAN_TITLES, "investment")
+        return _plan_page(request, 422, year=year, mistakes=mistakes)
     try:
         rows = await run_in_threadpool(
-            lambda: service.import_plan_xlsx(db, actor=actor, year=year, content=content)
+            lambda: service.import_plan_xlsx(db, actor=actor, year=plan.year, content=plan.content)
         )
     except ValidationFailed as exc:
-        context = {"errors": refusal_messages(exc), "message": ""}
-        return render(request, "investment/plan_import.html", context, status_code=422)
-    message = Phrase("Đã nhập {rows} dòng kế hoạch vốn năm {year}.", rows=rows, year=year)
-    return render(request, "investment/plan_import.html", {"errors": [], "message": message})
+        return _plan_page(request, 422, year=year, errors=refusal_messages(exc))
+    message = Phrase("Đã nhập {rows} dòng kế hoạch vốn năm {year}.", rows=rows, year=plan.year)
+    return _plan_page(request, message=message)

@@ -13,16 +13,16 @@ from starlette.datastructures import FormData, UploadFile
 
 from smartcity.core import clock
 from smartcity.core.db import Database
-from smartcity.core.errors import AppError, Forbidden, as_text
+from smartcity.core.errors import AppError, Forbidden
 from smartcity.core.files import StoredFile, file_store
-from smartcity.core.malware import Intake, MalwareFound
+from smartcity.core.malware import Intake
 from smartcity.core.pages import PageParams
 from smartcity.core.security import Actor
 from smartcity.portal import service
 from smartcity.portal.config import PortalSettings
 from smartcity.portal.schemas import PostInput, PostRead
 from smartcity.web.deps import ActorDep, DbDep, SettingsDep, login_redirect, scoped_link, verify_csrf
-from smartcity.web.forms import refusal_messages
+from smartcity.web.forms import form_mistakes, refusal_sentence
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
@@ -214,17 +214,27 @@ async def _image(form: FormData, settings: Any, db: Database, actor: Actor) -> S
     )
 
 
-def _messages(exc: Exception) -> list[str]:
+# The form's fields by their labels, for its mistakes ("Tiêu đề (tiếng Việt): Phải có ít nhất 3 ký tự.").
+FIELD_TITLES = {
+    "kind": "Loại bài",
+    "title_vi": "Tiêu đề (tiếng Việt)",
+    "title_en": "Tiêu đề (tiếng Anh)",
+    "slug": "Đường dẫn",
+    "summary_vi": "Tóm tắt (tiếng Việt)",
+    "summary_en": "Tóm tắt (tiếng Anh)",
+    "body_vi": "Nội dung (tiếng Việt)",
+    "body_en": "Nội dung (tiếng Anh)",
+    "image_alt_vi": "Mô tả ảnh cho người không nhìn thấy (tiếng Việt)",
+    "image_alt_en": "Mô tả ảnh (tiếng Anh)",
+    "published_on": "Ngày đăng",
+}
+
+
+def _messages(request: Request, exc: ValidationError | AppError) -> list[str]:
+    """What the form says of a refused post: each mistake by its field's label, in the page's language."""
     if isinstance(exc, ValidationError):
-        return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-    if isinstance(exc, MalwareFound):
-        return refusal_messages(exc)  # the plain message, without the form field's name
-    if isinstance(exc, AppError):
-        errors = getattr(exc, "errors", None) or []
-        return [f"{e.get('field', '')}: {e.get('message', '')}".strip(": ") for e in errors] or [
-            as_text(exc.detail)
-        ]
-    return [str(exc)]
+        return form_mistakes(request, exc, FIELD_TITLES, "portal")
+    return exc.sentences_for_people or [refusal_sentence(exc)]
 
 
 @router.post("/can-bo/tin-tuc/moi", dependencies=[Depends(verify_csrf)])
@@ -241,7 +251,7 @@ async def create_post(request: Request, db: DbDep, settings: SettingsDep, actor:
             lambda: service.create_post(db, actor=actor, settings=settings, data=data, image=image)
         )
     except (ValidationError, AppError) as exc:
-        return _form_page(request, None, values, _messages(exc), status=422)
+        return _form_page(request, None, values, _messages(request, exc), status=422)
     return RedirectResponse("/can-bo/tin-tuc", status_code=303)
 
 
@@ -286,7 +296,7 @@ async def update_post(
             )
         )
     except (ValidationError, AppError) as exc:
-        return _form_page(request, post, values, _messages(exc), status=422)
+        return _form_page(request, post, values, _messages(request, exc), status=422)
     return RedirectResponse("/can-bo/tin-tuc", status_code=303)
 
 

@@ -28,28 +28,30 @@ STAFF_LINKS = ({"label": "Kiểm tra chữ ký số", "href": "/verify", "roles"
 @router.get("/verify", response_class=HTMLResponse)
 def verify_form(request: Request) -> HTMLResponse:
     """The upload form."""
-    return render(request, "signing/verify.html", {"limit_mb": _limit_mb()})
+    return _verify_page(request)
 
 
 def _limit_mb() -> int:
     return max(1, get_signing_settings().signing_max_upload_bytes // (1024 * 1024))
 
 
+def _verify_page(request: Request, status: int = 200, **context: Any) -> HTMLResponse:
+    """The upload form, with why a file was not checked (`error`, or `no_file` when none was chosen)."""
+    return render(request, "signing/verify.html", {"limit_mb": _limit_mb(), **context}, status_code=status)
+
+
 @router.post("/verify", response_class=HTMLResponse)
 async def verify_upload(request: Request) -> HTMLResponse:
-    """Check an uploaded PDF; problems (not a PDF, encrypted, too big) are shown on the form."""
+    """Check an uploaded PDF; problems (no file, not a PDF, encrypted, too big) are shown on the form."""
     try:
         upload = await read_pdf_upload(request, limit=get_signing_settings().signing_max_upload_bytes)
+        if not upload.pdf:
+            return _verify_page(request, 422, no_file=True)
         report = await run_in_threadpool(
             service.verify_pdf, get_db(request), upload.pdf, settings=get_settings(request)
         )
     except AppError as error:
-        return render(
-            request,
-            "signing/verify.html",
-            {"limit_mb": _limit_mb(), "error": error},
-            status_code=error.status,
-        )
+        return _verify_page(request, error.status, error=error)
     return render(
         request,
         "signing/report.html",

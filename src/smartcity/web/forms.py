@@ -3,7 +3,7 @@ people (in Vietnamese), else a plain sentence for the kind of refusal; never a d
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -11,11 +11,13 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from pydantic import ValidationError
 
 from smartcity.core import numbers
 from smartcity.core.errors import AppError, as_text
-from smartcity.core.i18n import Phrase, phrase_from_json
+from smartcity.core.i18n import Phrase, get_translations, phrase_from_json
 from smartcity.web.deps import get_settings
+from smartcity.web.templating import request_locale
 
 REFUSAL_SENTENCES = {
     400: "Thông tin gửi lên chưa hợp lệ; vui lòng kiểm tra lại.",
@@ -78,6 +80,18 @@ def mistake_in_words(
     except (KeyError, IndexError):
         sentence = gettext(SOME_MISTAKE)
     return f"{gettext(title)}: {sentence}" if title else sentence
+
+
+def form_mistakes(
+    request: Request, exc: ValidationError, titles: Mapping[str, str], domain: str = "web"
+) -> list[str]:
+    """Each mistake of a form a view checks itself, named by its field's label, in the page's language."""
+    locale = request_locale(request)
+    words = get_translations(locale, domain).gettext
+    return [
+        mistake_in_words(dict(e), titles.get(str(e["loc"][-1]) if e["loc"] else ""), words, locale)
+        for e in exc.errors()
+    ]
 
 
 def _plain(value: Any, locale: str) -> str:
