@@ -106,10 +106,10 @@ def test_every_full_form_renders_on_the_submission_page(app, loaded):
             assert f'name="f_{name}"' in page.text, (p.code, name)
 
 
-def test_the_english_submission_form_says_the_procedures_texts_are_vietnamese_only(app, loaded):
+def test_the_english_submission_form_says_the_procedures_papers_are_vietnamese_only(app, loaded):
     citizen = _citizen(app, loaded)
     english = citizen.get("/ho-so/nop/TDM-BTXH-004", params={"lang": "en"}).text
-    assert "(papers, form fields, notes) are published in Vietnamese only." in english
+    assert "papers are named in Vietnamese only" in english  # its form's fields are in English
     assert 'id="vietnamese-only"' not in citizen.get("/ho-so/nop/TDM-BTXH-004", params={"lang": "vi"}).text
 
 

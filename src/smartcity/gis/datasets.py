@@ -8,7 +8,7 @@ from typing import Any
 from smartcity.core.config import Settings
 from smartcity.core.datasets import Column, Dataset
 from smartcity.core.db import Database
-from smartcity.gis.layers import PLANNING_ZONES, SYNTHETIC_NOTE
+from smartcity.gis.layers import PLANNING_ZONES
 from smartcity.gis.service import query_features
 
 BATCH = 1000
@@ -54,7 +54,7 @@ DATASETS = [
         title_en="Planning zones (zones and land-use limits)",
         description_vi=(
             "Ranh giới các ô quy hoạch với chức năng sử dụng đất, mật độ xây dựng, tầng cao và hệ số sử dụng "
-            f"đất tối đa. Dữ liệu trình diễn có thể là {SYNTHETIC_NOTE}"
+            "đất tối đa. Trong bản trình diễn, lớp này là dữ liệu mô phỏng, không phải số liệu khảo sát."
         ),
         description_en=(
             "Planning zone boundaries with land use, maximum coverage, floors and floor-area ratio. In the "

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from smartcity.core.i18n import Phrase
 from smartcity.lighting.config import LightingSettings
 from smartcity.lighting.schedule import NightPlan
 
@@ -20,14 +21,30 @@ FAULT_NAMES = {
     "cabinet_door_open": "Cửa tủ điều khiển mở",
     "supply_lost": "Mất nguồn cấp tủ điều khiển",
 }
+# The evidence of each finding, as a sentence with its measurements (the msgids of lighting.po).
+DESCRIPTIONS = {
+    "lamp_failure": "Theo lịch đèn phải sáng {level} % (khoảng {expected} W) nhưng chỉ tiêu thụ {power} W: "
+    "bóng hoặc bộ nguồn hỏng, hoặc đứt dây.",
+    "over_power": "Đèn tiêu thụ {power} W, vượt mức {expected} W của độ sáng {level} % "
+    "(công suất định mức {rated} W).",
+    "on_in_daylight": "Ban ngày đèn vẫn tiêu thụ {power} W.",
+    "voltage_out_of_range": "Điện áp tại đèn {voltage} V nằm ngoài khoảng {low}–{high} V.",
+    "cabinet_door_open": "Cảm biến báo cửa tủ điều khiển đang mở.",
+    "supply_lost": "Điện áp nguồn cấp tủ chỉ còn {voltage} V: mất điện lưới.",
+}
 
 
 @dataclass(frozen=True)
 class Fault:
-    """A fault found on an asset, with the evidence in words."""
+    """A fault found on an asset, with the evidence in words (a `Phrase`, said in the page's language)."""
 
     kind: str
     description: str
+
+
+def _evidence(finding: str, **measured: float) -> Phrase:
+    """The sentence of a finding (DESCRIPTIONS), its measurements in whole units."""
+    return Phrase(DESCRIPTIONS[finding], **{name: round(value) for name, value in measured.items()})
 
 
 @dataclass(frozen=True)
@@ -75,35 +92,22 @@ def light_faults(
     if power is not None and _settled(moment, env):
         expected = rated_w * level / 100
         if level > 0 and power < env.min_current_watts:
-            faults.append(
-                Fault(
-                    "lamp_failure",
-                    f"Theo lịch đèn phải sáng {level} % (khoảng {expected:.0f} W) nhưng chỉ tiêu thụ "
-                    f"{power:.0f} W: bóng hoặc bộ nguồn hỏng, hoặc đứt dây.",
-                )
-            )
+            evidence = _evidence("lamp_failure", level=level, expected=expected, power=power)
+            faults.append(Fault("lamp_failure", evidence))
         elif level > 0 and power > expected * (1 + env.power_tolerance) + env.min_current_watts:
-            faults.append(
-                Fault(
-                    "power_out_of_range",
-                    f"Đèn tiêu thụ {power:.0f} W, vượt mức {expected:.0f} W của độ sáng {level} % "
-                    f"(công suất định mức {rated_w:.0f} W).",
-                )
-            )
+            evidence = _evidence("over_power", power=power, expected=expected, level=level, rated=rated_w)
+            faults.append(Fault("power_out_of_range", evidence))
         elif level == 0 and power >= env.min_current_watts and _daylight(moment, env):
-            faults.append(Fault("on_in_daylight", f"Ban ngày đèn vẫn tiêu thụ {power:.0f} W."))
+            faults.append(Fault("on_in_daylight", _evidence("on_in_daylight", power=power)))
     if (
         voltage is not None
         and not env.voltage_min <= voltage <= env.voltage_max
         and voltage >= env.supply_lost_volts
     ):
-        faults.append(
-            Fault(
-                "power_out_of_range",
-                f"Điện áp tại đèn {voltage:.0f} V nằm ngoài khoảng "
-                f"{env.voltage_min:.0f}–{env.voltage_max:.0f} V.",
-            )
+        evidence = _evidence(
+            "voltage_out_of_range", voltage=voltage, low=env.voltage_min, high=env.voltage_max
         )
+        faults.append(Fault("power_out_of_range", evidence))
     return faults
 
 
@@ -113,8 +117,8 @@ def cabinet_faults(
     """Faults of one cabinet from its latest values."""
     faults: list[Fault] = []
     if _fresh(state, "doorOpen", now, env) is True:
-        faults.append(Fault("cabinet_door_open", "Cảm biến báo cửa tủ điều khiển đang mở."))
+        faults.append(Fault("cabinet_door_open", _evidence("cabinet_door_open")))
     voltage = _fresh(state, "voltage", now, env)
     if voltage is not None and voltage < env.supply_lost_volts:
-        faults.append(Fault("supply_lost", f"Điện áp nguồn cấp tủ chỉ còn {voltage:.0f} V: mất điện lưới."))
+        faults.append(Fault("supply_lost", _evidence("supply_lost", voltage=voltage)))
     return faults

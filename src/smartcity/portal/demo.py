@@ -48,9 +48,17 @@ SMART_CITY_ARTICLE = PostInput(
         "trường công lập; trong y tế, khoảng 50% dân cư có bệnh án điện tử."
     ),
     body_en=(
-        "In August 2020 the city adopted Programme 04-CTr/TU to develop Thủ Dầu Một as a smart city for "
-        "2020-2025 and beyond. The portal was upgraded to publish every administrative procedure; 43 "
-        "procedures are offered online at level 3 and 157 at level 4 of the 278 in the city's remit."
+        "In August 2020 Programme 04-CTr/TU on building and developing Thủ Dầu Một city as a smart city, "
+        "for 2020-2025 and the following years, was adopted. The city's economy grew by 26.85% a year on "
+        "average; services, industry and agriculture make up 60.89%, 39.07% and 0.04% of it.\n\n"
+        "The city's People's Committee upgraded the portal to be easy to use and to publish 100% of the "
+        "administrative procedures. The city offers 43 procedures at level 3 and 157 at level 4 of the 278 "
+        "in its remit, with software at the one-stop desk to rate how people were served.\n\n"
+        "In 2016-2020 the provincial budget funded 61 projects with a total investment of VND 3,048 billion, "
+        "and the city's budget 106 works with a total of VND 2,318.7 billion. The city issued 1,922 new "
+        "house-number certificates and renewed 655 online.\n\n"
+        "In education, software to manage pupils, fee collection and assets is used in 57 public schools; "
+        "in health, about 50% of residents have an electronic health record."
     ),
     publish=True,
 )
@@ -67,6 +75,11 @@ MORE_NEWS = (
             "trực tuyến. Số nhà được đánh theo quy tắc: số lẻ bên trái, số chẵn bên phải, tính từ đầu tuyến "
             'đường.\n\nTìm thủ tục "Cấp số nhà" trong mục Thủ tục hành chính để nộp hồ sơ.'
         ),
+        body_en=(
+            "The city issued 1,922 new house-number certificates and renewed 655 online. Houses are numbered "
+            "odd on the left and even on the right, counted from the start of the street.\n\n"
+            'Look for the procedure "Cấp số nhà" (house numbers) under Administrative procedures to apply.'
+        ),
         publish=True,
     ),
     PostInput(
@@ -75,10 +88,16 @@ MORE_NEWS = (
         title_vi="Trụ bỏ rác và thùng chứa rác ngầm tại giao lộ Đinh Bộ Lĩnh - Bạch Đằng",
         title_en="Underground waste bins at the Đinh Bộ Lĩnh - Bạch Đằng junction",
         summary_vi="Bốn trụ bỏ rác và bốn thùng chứa rác ngầm giúp vỉa hè sạch hơn ở khu trung tâm.",
+        summary_en="Four waste posts over four underground bins keep the pavements of the centre cleaner.",
         body_vi=(
             "Thành phố trang bị 4 trụ bỏ rác và 4 thùng chứa rác ngầm bên dưới tại giao lộ đường "
             "Đinh Bộ Lĩnh - đường Bạch Đằng. Rác đầy hoặc trụ hỏng, người dân có thể gửi phản ánh "
             "trên cổng hoặc gọi 1022."
+        ),
+        body_en=(
+            "The city has installed 4 waste posts with 4 underground bins beneath them at the junction of "
+            "Đinh Bộ Lĩnh and Bạch Đằng streets. If a bin is full or a post is broken, residents can send a "
+            "report on the portal or call 1022."
         ),
         publish=True,
     ),
@@ -97,6 +116,12 @@ NOTICES = (
             "Các hồ sơ và phản ánh nộp trước ngày này vẫn ghi tên phường tại thời điểm nộp. Xem bản đồ các "
             "phường trước và sau khi sắp xếp tại trang Bản đồ thành phố."
         ),
+        body_en=(
+            "Under Resolution 1685/NQ-UBTVQH15, from 1 July 2025 Bình Dương province merged into Hồ Chí Minh "
+            "City and the 14 wards of Thủ Dầu Một city were reorganised into 5 wards.\n\n"
+            "Dossiers and reports submitted before that day still name the ward as it was when they were "
+            "submitted. The City map page shows the wards before and after the reorganisation."
+        ),
         publish=True,
     ),
     PostInput(
@@ -111,6 +136,11 @@ NOTICES = (
             "phản ánh khẩn của người dân, 24/7. Có thể gửi phản ánh kèm ảnh và vị trí ngay trên "
             "cổng thông tin."
         ),
+        body_en=(
+            "Since 24 November 2019 the 1022 hotline has been the single point that takes residents' "
+            "questions, complaints and urgent reports, 24/7. Reports with a photo and a location can also be "
+            "sent right on the portal."
+        ),
         publish=True,
     ),
 )
@@ -123,6 +153,11 @@ ABOUT = PostInput(
         "Cổng thông tin là nơi người dân và doanh nghiệp tìm thủ tục hành chính, nộp và tra cứu hồ sơ, gửi "
         "phản ánh, xem quy hoạch và tải dữ liệu mở của thành phố.\n\n"
         "Cổng dùng được không cần JavaScript cho các việc chính, và được kiểm tra tự động theo WCAG 2.1 AA."
+    ),
+    body_en=(
+        "The portal is where residents and businesses find administrative procedures, submit and look up "
+        "dossiers, send reports, see the planning and download the city's open data.\n\n"
+        "Its main tasks work without JavaScript, and it is checked automatically against WCAG 2.1 AA."
     ),
     publish=True,
 )
