@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import ValidationError
@@ -83,13 +84,17 @@ def mistake_in_words(
 
 
 def form_mistakes(
-    request: Request, exc: ValidationError, titles: Mapping[str, str], domain: str = "web"
+    request: Request,
+    exc: ValidationError | RequestValidationError,
+    titles: Mapping[str, str],
+    domain: str = "web",
 ) -> list[str]:
-    """Each mistake of a form a view checks itself, named by its field's label, in the page's language."""
+    """Each mistake of a form (checked by the route or by the view itself), named by its field's label, in
+    the page's language."""
     locale = request_locale(request)
     words = get_translations(locale, domain).gettext
     return [
-        mistake_in_words(dict(e), titles.get(str(e["loc"][-1]) if e["loc"] else ""), words, locale)
+        mistake_in_words(dict(e), titles.get(str((e.get("loc") or ("",))[-1])), words, locale)
         for e in exc.errors()
     ]
 

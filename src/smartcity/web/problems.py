@@ -24,7 +24,7 @@ from smartcity.core.errors import (
     problem_types,
 )
 from smartcity.web.deps import SignInFirst, login_redirect
-from smartcity.web.forms import mistake_in_words
+from smartcity.web.forms import form_mistakes
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +59,8 @@ def page_validation_problem(request: Request, exc: RequestValidationError) -> Ap
     """The same refusal for a page: each mistake in the page's language (Vietnamese first), beside the
     field's title where the route gives one (`Form(title="Năm kế hoạch")`), never pydantic's English or a
     field's code."""
-    from smartcity.core.i18n import get_translations
-    from smartcity.web.templating import request_locale
-
     error = validation_problem(exc)
-    titles = _field_titles(request)
-    locale = request_locale(request)
-    words = get_translations(locale, "web").gettext
-    error.page_message = " ".join(
-        mistake_in_words(e, titles.get(str(e.get("loc", ("",))[-1])), words, locale) for e in exc.errors()
-    )
+    error.page_message = " ".join(form_mistakes(request, exc, _field_titles(request)))
     return error
 
 
