@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smartcity.core.i18n import get_translations, negotiate_locale, written_in_vietnamese
+from smartcity.core.i18n import Phrase, get_translations, negotiate_locale, said, written_in_vietnamese
 
 
 def test_the_same_vietnamese_words_keep_each_domains_translation():
@@ -39,3 +39,14 @@ def test_a_text_kept_in_both_languages_reads_as_the_page_does():
     assert in_language("Phường Phú Lợi", "Phú Lợi Ward", "vi") == "Phường Phú Lợi"
     assert in_language("Phường Phú Lợi", "", "en") == "Phường Phú Lợi"  # no English written: the Vietnamese
     assert in_language("Phường Phú Lợi", None, "en") == "Phường Phú Lợi"
+
+
+def test_a_persons_words_are_said_as_written() -> None:
+    """`said(..., as_written=True)`: a text with no kept phrase is shown as it is on every page, even where a
+    catalogue happens to have the same words; a kept phrase is still translated."""
+    english = get_translations("en", "ioc")
+    assert english.gettext(said("Cháy kho hàng", None, as_written=True)) == "Cháy kho hàng"
+    assert english.gettext(said("Cháy kho hàng", None)) != "Cháy kho hàng"  # looked up as a sentence
+    kept = Phrase("Phản ánh khẩn {code}", code="PA-1").to_json()
+    assert english.gettext(said("Phản ánh khẩn PA-1", kept, as_written=True)) == "Urgent report PA-1"
+    assert said("", None, as_written=True) == ""

@@ -93,13 +93,16 @@ def phrase_from_json(value: Any) -> str:
     return str(value)
 
 
-def said(text: str, phrase: Any = None) -> str:
+def said(text: str, phrase: Any = None, *, as_written: bool = False) -> str:
     """A stored sentence as a page says it: rebuilt from the phrase it keeps (`Phrase.to_json()`), else its
-    text as a whole sentence to look up (a person's own words, a row stored before phrases were kept); ""
-    for none (gettext("") is a catalogue's header)."""
+    text as a whole sentence to look up (a row stored before phrases were kept) or, `as_written`, shown as
+    it is and never looked up (a person's own words: a title an operator typed); "" for none (gettext("")
+    is a catalogue's header)."""
     if phrase:
         return phrase_from_json(phrase)
-    return Phrase.of(text) if text else ""
+    if not text:
+        return ""
+    return Phrase("{words}", words=text) if as_written else Phrase.of(text)
 
 
 class Catalogue(Translations):

@@ -111,7 +111,7 @@ def incidents(
                     "severity_name": words(SEVERITIES[i.severity][0]),
                     "state": i.state,
                     "state_name": words(STATES[i.state][0]),
-                    "title": words(said(i.title, i.title_phrase)) if i.title_phrase else i.title,
+                    "title": words(said(i.title, i.title_phrase, as_written=True)),
                     "opened_at": i.opened_at.isoformat(),
                     "opened_local": clock.local(i.opened_at, settings).strftime("%d/%m/%Y %H:%M"),
                     "radius_m": i.radius_m,
