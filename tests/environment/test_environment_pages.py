@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_EVEN, Decimal
+
 from smartcity.core.security import Actor
 from smartcity.environment import demo, service
 from tests.environment.conftest import OPERATOR
@@ -35,12 +37,14 @@ def test_demo_loads_and_every_station_shows_its_band(db, settings, client, act_a
     assert service.quality_notes(db) == []
     english = client.get("/moi-truong", params={"lang": "en"})
     assert "Air quality and flooding" in english.text and "Moderate" in english.text
-    # concentrations in the page's language: 1,234.5 in English, 1.234,5 in Vietnamese
+    # concentrations in the page's language: 1,234.5 in English, 1.234,5 in Vietnamese; rounded as written
+    # (39.55 is 39.6, half to even on the decimal digits, not 39.5 as the float 39.549999… would give)
     station_id, row = next(iter(latest.items()))
     english_station = client.get(f"/moi-truong/tram/{station_id}", params={"lang": "en"}).text
     vietnamese_station = client.get(f"/moi-truong/tram/{station_id}", params={"lang": "vi"}).text
     for key in row.sub_indices:
-        written = f"{row.concentrations[key]:,.1f}"
+        as_written = Decimal(str(row.concentrations[key])).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
+        written = f"{as_written:,}"
         vietnamese = written.replace(",", " ").replace(".", ",").replace(" ", ".")
         assert f"<td>{written}</td>" in english_station and f"<td>{vietnamese}</td>" in vietnamese_station
     gauge = client.get("/moi-truong/tram/FL-TDM-01")
