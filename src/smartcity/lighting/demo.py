@@ -15,6 +15,7 @@ from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot import service as iot_service
 from smartcity.lighting import service
+from smartcity.lighting.faults import evidence_of
 from smartcity.lighting.models import EnergyDay, Ticket
 from smartcity.lighting.schemas import CabinetCreate, GroupCreate, LightCreate, ScheduleCreate
 
@@ -342,7 +343,7 @@ def _past_tickets(db: Database, now: datetime) -> None:
             "light",
             "G-YS-1",
             "lamp_failure",
-            "Theo lịch đèn phải sáng 100 % (khoảng 100 W) nhưng chỉ tiêu thụ 0 W.",
+            evidence_of("lamp_failure", level=100, expected=100, power=0),
             5,
             "Tổ sửa chữa chiếu sáng số 1",
             "Thay bộ nguồn LED 100 W",
@@ -352,7 +353,7 @@ def _past_tickets(db: Database, now: datetime) -> None:
             "cabinet",
             None,
             "cabinet_door_open",
-            "Cảm biến báo cửa tủ điều khiển đang mở.",
+            evidence_of("cabinet_door_open"),
             4,
             "Tổ trực sự cố điện",
             "Khoá cửa tủ bị cạy, đã thay khoá mới",
@@ -362,7 +363,7 @@ def _past_tickets(db: Database, now: datetime) -> None:
             "light",
             "G-DLBD-1",
             "power_out_of_range",
-            "Đèn tiêu thụ 290 W, vượt mức 200 W của độ sáng 100 %.",
+            evidence_of("over_power", power=290, expected=200, level=100, rated=200),
             3,
             "Tổ sửa chữa chiếu sáng số 2",
             "Bộ điều khiển độ sáng lỗi, đã thay",
@@ -379,6 +380,7 @@ def _past_tickets(db: Database, now: datetime) -> None:
                     group_id=group,
                     fault=fault,
                     description=text,
+                    description_phrase=text.to_json(),
                     detected_at=detected,
                     state="closed",
                     crew=crew,

@@ -42,7 +42,7 @@ class Fault:
     description: str
 
 
-def _evidence(finding: str, **measured: float) -> Phrase:
+def evidence_of(finding: str, **measured: float) -> Phrase:
     """The sentence of a finding (DESCRIPTIONS), its measurements in whole units."""
     return Phrase(DESCRIPTIONS[finding], **{name: round(value) for name, value in measured.items()})
 
@@ -92,19 +92,19 @@ def light_faults(
     if power is not None and _settled(moment, env):
         expected = rated_w * level / 100
         if level > 0 and power < env.min_current_watts:
-            evidence = _evidence("lamp_failure", level=level, expected=expected, power=power)
+            evidence = evidence_of("lamp_failure", level=level, expected=expected, power=power)
             faults.append(Fault("lamp_failure", evidence))
         elif level > 0 and power > expected * (1 + env.power_tolerance) + env.min_current_watts:
-            evidence = _evidence("over_power", power=power, expected=expected, level=level, rated=rated_w)
+            evidence = evidence_of("over_power", power=power, expected=expected, level=level, rated=rated_w)
             faults.append(Fault("power_out_of_range", evidence))
         elif level == 0 and power >= env.min_current_watts and _daylight(moment, env):
-            faults.append(Fault("on_in_daylight", _evidence("on_in_daylight", power=power)))
+            faults.append(Fault("on_in_daylight", evidence_of("on_in_daylight", power=power)))
     if (
         voltage is not None
         and not env.voltage_min <= voltage <= env.voltage_max
         and voltage >= env.supply_lost_volts
     ):
-        evidence = _evidence(
+        evidence = evidence_of(
             "voltage_out_of_range", voltage=voltage, low=env.voltage_min, high=env.voltage_max
         )
         faults.append(Fault("power_out_of_range", evidence))
@@ -117,8 +117,8 @@ def cabinet_faults(
     """Faults of one cabinet from its latest values."""
     faults: list[Fault] = []
     if _fresh(state, "doorOpen", now, env) is True:
-        faults.append(Fault("cabinet_door_open", _evidence("cabinet_door_open")))
+        faults.append(Fault("cabinet_door_open", evidence_of("cabinet_door_open")))
     voltage = _fresh(state, "voltage", now, env)
     if voltage is not None and voltage < env.supply_lost_volts:
-        faults.append(Fault("supply_lost", _evidence("supply_lost", voltage=voltage)))
+        faults.append(Fault("supply_lost", evidence_of("supply_lost", voltage=voltage)))
     return faults

@@ -99,6 +99,8 @@ class Ticket(TimestampMixin, Base):
     group_id: Mapped[str | None] = mapped_column(String(64), index=True)
     fault: Mapped[str] = mapped_column(String(30))
     description: Mapped[str] = mapped_column(Text)
+    # the description as a phrase (template and measurements) for the page's language; None before 0034
+    description_phrase: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
     state: Mapped[str] = mapped_column(String(10), default="open", index=True)  # open, assigned, closed
     crew: Mapped[str | None] = mapped_column(String(120))

@@ -111,6 +111,7 @@ class TicketRead(RowModel):
     group_id: str | None
     fault: str
     description: str
+    description_phrase: dict[str, Any] | None = Field(default=None, exclude=True)  # for pages, not the API
     detected_at: datetime
     state: str
     crew: str | None

@@ -78,6 +78,7 @@ def _open_tickets(
                 group_id=group_id,
                 fault=fault.kind,
                 description=fault.description,
+                description_phrase=_as_phrase(fault.description),
                 detected_at=now,
                 state="open",
                 due_on=today + timedelta(days=env.due_days.get(fault.kind, 3)),
@@ -102,6 +103,11 @@ def _open_tickets(
             )
             opened += 1
     return opened
+
+
+def _as_phrase(description: str) -> dict[str, object] | None:
+    """A finding's evidence kept as a phrase (template and measurements), None for plain text."""
+    return description.to_json() if isinstance(description, Phrase) else None
 
 
 def get_ticket(db: Database, *, ticket_id: int) -> Ticket:
