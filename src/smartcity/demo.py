@@ -12,7 +12,7 @@ from rich.console import Console
 
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
-from smartcity.core.demo import demo_admin_password
+from smartcity.core.demo import demo_admin_password, demo_data_loading
 from smartcity.core.migrate import upgrade
 from smartcity.core.security import Actor
 from smartcity.domains import collect, register_handlers
@@ -105,20 +105,21 @@ def load_deferred_demos(
     from smartcity.core.audit import anchor_audit_chain
 
     def run() -> None:
-        _wait_for(base_url + "/healthz", timeout=120)
-        console.print("Loading the rest of the demo data in the background (the pages already answer)…")
-        db = Database(settings.resolved_database_url, dispatch_inline=True, settings=settings)
-        try:
-            load_domain_demos(
-                db,
-                settings=settings,
-                console=console,
-                only=lambda domain: domain not in FIRST_PAGE_DOMAINS or domain in SUMMARISING_DOMAINS,
-            )
-            anchor_audit_chain(db)
-            publish_open_data(db, settings=settings, console=console)
-        finally:
-            db.dispose()
+        with demo_data_loading(settings.data_dir):  # pages say meanwhile why some of them are still empty
+            _wait_for(base_url + "/healthz", timeout=120)
+            console.print("Loading the rest of the demo data in the background (the pages already answer)…")
+            db = Database(settings.resolved_database_url, dispatch_inline=True, settings=settings)
+            try:
+                load_domain_demos(
+                    db,
+                    settings=settings,
+                    console=console,
+                    only=lambda domain: domain not in FIRST_PAGE_DOMAINS or domain in SUMMARISING_DOMAINS,
+                )
+                anchor_audit_chain(db)
+                publish_open_data(db, settings=settings, console=console)
+            finally:
+                db.dispose()
         then()
 
     thread = threading.Thread(target=run, name="demo-data", daemon=True)

@@ -10,6 +10,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from smartcity.core.config import Settings, get_settings
+from smartcity.core.demo import demo_data_still_loading
 from smartcity.demo import prepare_demo
 
 
@@ -95,7 +96,10 @@ def test_the_deferred_demo_data_reaches_the_open_data_files(
     upgrade(db)
     opendata.regenerate(db, settings, names=["procedures-catalogue"])  # the worker, at start
 
+    loading_meanwhile: list[bool] = []
+
     def deferred(db: Database, **_kwargs: object) -> None:  # the demo data loaded after the start
+        loading_meanwhile.append(demo_data_still_loading(settings.data_dir))
         procedures.load_city_catalogue(db, actor=Actor.system("demo"))
 
     monkeypatch.setattr(demo, "_wait_for", lambda *_args, **_kwargs: True)
@@ -111,7 +115,23 @@ def test_the_deferred_demo_data_reaches_the_open_data_files(
         settings, base_url="http://x", console=Console(record=True), then=lambda: done.append(True)
     ).join(timeout=120)
     assert done and csv_rows() == 278
+    assert loading_meanwhile == [True] and not demo_data_still_loading(settings.data_dir)
     db.dispose()
+
+
+def test_pages_say_the_demo_data_is_still_loading_while_it_is(client: TestClient, settings: Settings) -> None:
+    """While the demo loads its data in the background, every page says why it may still be empty; a mark
+    left behind by a demo that was stopped mid-way (its process gone) says nothing."""
+    from smartcity.core.demo import DEMO_LOADING_MARK, demo_data_loading
+
+    notice = "Dữ liệu mẫu của thành phố đang được nạp"
+    with demo_data_loading(settings.data_dir):
+        assert notice in client.get("/").text
+        english = client.get("/thu-tuc", params={"lang": "en"}).text
+        assert "The city&#39;s demo data is still loading" in english
+    assert notice not in client.get("/").text
+    (settings.data_dir / DEMO_LOADING_MARK).write_text("999999999")  # no such process
+    assert notice not in client.get("/").text
 
 
 def _the_demo_citizen_is_one_person(client: TestClient, settings: Settings, password: str) -> None:

@@ -5,8 +5,11 @@ her children's school agree."""
 
 from __future__ import annotations
 
+import os
 import random
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,6 +27,31 @@ def demo_admin_password(data_dir: Path) -> str:
         path.write_text(secrets.token_urlsafe(12))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+DEMO_LOADING_MARK = "demo-loading"
+"""The file in the data directory that says the demo's data is still loading (it holds the loader's pid)."""
+
+
+@contextmanager
+def demo_data_loading(data_dir: Path) -> Iterator[None]:
+    """Mark the demo data as loading while the block runs, so that pages can say why they are still empty."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    mark = data_dir / DEMO_LOADING_MARK
+    mark.write_text(str(os.getpid()))
+    try:
+        yield
+    finally:
+        mark.unlink(missing_ok=True)
+
+
+def demo_data_still_loading(data_dir: Path) -> bool:
+    """Whether a running demo is still loading its data (a mark left by a stopped process does not count)."""
+    try:
+        os.kill(int((data_dir / DEMO_LOADING_MARK).read_text()), 0)
+    except (OSError, ValueError):  # no mark, an unreadable one, or its process has gone
+        return False
+    return True
 
 
 def demo_password(settings: Settings) -> str:

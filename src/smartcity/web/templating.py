@@ -14,6 +14,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, se
 from jinja2.runtime import Context
 
 from smartcity.core import clock, numbers
+from smartcity.core.demo import demo_data_still_loading
 from smartcity.core.i18n import get_translations, in_language, negotiate_locale, said
 from smartcity.domains import DOMAINS, collect
 
@@ -132,10 +133,12 @@ def render(
         "_": translations.gettext,
         "gettext": translations.gettext,
         "ngettext": translations.ngettext,
+        "pgettext": translations.pgettext,  # a word in one sense: pgettext("lĩnh vực thủ tục", p.field)
         "settings": request.app.state.settings,
         "user": getattr(request.state, "user_view", None),
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "public_links": links_by_place(),
+        "demo_loading": demo_data_still_loading(request.app.state.settings.data_dir),
     }
     page_context.update(context or {})
     html = ENVIRONMENT.get_template(template).render(page_context)
