@@ -5,9 +5,11 @@ from __future__ import annotations
 from smartcity.core.i18n import Phrase, get_translations, negotiate_locale, said, written_in_vietnamese
 
 
-def test_the_same_vietnamese_words_keep_each_domains_translation():
+def test_the_same_vietnamese_words_keep_each_meanings_translation():
     assert get_translations("en", "iot").gettext("Mức độ") == "Severity"
-    assert get_translations("en", "procedures").gettext("Mức độ") == "Online level"
+    procedures = get_translations("en", "procedures")
+    assert procedures.pgettext("mức độ dịch vụ công", "Mức độ") == "Online level"
+    assert procedures.pgettext("no such context", "Mức độ") == "Severity"  # the word's usual sense
 
 
 def test_a_domain_still_finds_the_words_only_another_catalogue_has():

@@ -76,6 +76,7 @@ def test_citizen_submits_through_the_page_and_staff_act(app, db, settings, peopl
     clerk, clerk_token = _login(app, "wclerk")
     queue = clerk.get("/can-bo/ho-so")
     assert code in queue.text and "due-waiting" in queue.text
+    assert '<span class="deadline-words">Đang chờ</span>' in queue.text  # the colour said in words too
     moved = clerk.post(
         f"/ho-so/{code}/hanh-dong/receive", data={"csrf_token": clerk_token}, follow_redirects=False
     )
@@ -225,7 +226,7 @@ def test_the_dossier_page_and_the_forms_mistakes_read_in_english(app, people):
     assert "Citizen ID number: Exactly 12 digits." in text and "Not filled in." in text
     assert "Gồm đúng 12 chữ số" not in text and "Chưa điền" not in text
     assert "Must be 10.9 or more." in text and "10,9" not in text  # a bound in English digits
-    assert "People's Committee of" in text  # the wards to choose from
+    assert ">Thủ Dầu Một Ward</option>" in text  # the wards to choose from, named as wards in English
     ok = {**FORM, "idempotency_key": "page-en-2", "csrf_token": token}
     done = citizen.post("/ho-so/nop/TDM-QLDT-001", data=ok, files=FILES, follow_redirects=False)
     assert done.status_code == 303, done.text

@@ -113,7 +113,7 @@ def test_the_incident_page_says_the_platforms_sentences_in_english(app, city, se
     assert "Step 3 carried out automatically: Switch the streetlights around the scene" in timeline
     assert "Step 2 carried out automatically: Notify the traffic police" in timeline
     assert "Not acknowledged in time: escalated to level 1 (Head of unit)" in timeline
-    assert "New → Acknowledged" in timeline and f"Acknowledged → Active: {NOTE}" in timeline
+    assert "New → Acknowledged" in timeline and f"Acknowledged → In progress: {NOTE}" in timeline
     assert "Step 1 done: Verify on camera and direct the teams on site" in timeline
     assert OLD_LINE in timeline  # no phrase kept: its text
     shown = _titles_and_outcomes(english)

@@ -116,6 +116,13 @@ class Catalogue(Translations):
             return message.in_language(super().gettext, self.language)
         return super().gettext(message)
 
+    def pgettext(self, context: str, message: str) -> str:
+        """`message` in the sense `context` names (a .po entry with that msgctxt: "Dân tộc" as a field of
+        procedures, "Ethnic affairs"), else in its usual sense (the entry without a context, "Ethnicity"); so
+        a word that reads differently in one place needs one entry with a context there, not one per word."""
+        translated = self._catalog.get(f"{context}\x04{message}")
+        return translated if translated is not None else self.gettext(message)
+
 
 def in_language(vietnamese: str, english: str | None, locale: str) -> str:
     """A text kept in both languages, as the page's language reads it: the English where the page is English
@@ -132,7 +139,10 @@ def written_in_vietnamese(text: str) -> bool:
 @lru_cache(maxsize=64)
 def get_translations(locale: str, domain: str | None = None) -> NullTranslations:
     """The merged catalogues for `locale` (one .po file per domain), `domain`'s own winning where two
-    domains translate the same Vietnamese words differently ("Mức độ": severity or online level)."""
+    domains translate the same Vietnamese words differently. Words that mean different things in different
+    places ("Mức độ": severity, or a procedure's online level) are told apart by a message context
+    (msgctxt, `pgettext`), not by the domain: tests/core/test_core_translation_clashes.py keeps the
+    catalogues agreeing."""
     folder = LOCALE_DIR / locale / "LC_MESSAGES"
     if locale == DEFAULT_LOCALE or not folder.is_dir():
         return NullTranslations()

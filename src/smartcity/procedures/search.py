@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.i18n import get_translations
@@ -16,7 +18,9 @@ def search(db: Database, query: str, settings: Settings, locale: str) -> list[Se
     the catalogue's (data); the field and the time limit are in the page's language."""
     if not query.strip():
         return []
-    words = get_translations(locale, "procedures").gettext
+    translations = get_translations(locale, "procedures")
+    words = translations.gettext
+    field = partial(translations.pgettext, "lĩnh vực thủ tục")  # a field's name, "Dân tộc": "Ethnic affairs"
     page = list_procedures(db, q=query, limit=MAX_HITS)
     return [
         SearchHit(
@@ -24,7 +28,7 @@ def search(db: Database, query: str, settings: Settings, locale: str) -> list[Se
             kind_en="Administrative procedure",
             title=p.name,
             url=f"/thu-tuc/{p.code}",
-            summary=f"{words(p.field)} · {processing_time(p.processing_days, words)}",
+            summary=f"{field(p.field)} · {processing_time(p.processing_days, words)}",
             score=3.0 if p.code.lower() == query.strip().lower() else 1.5,
         )
         for p in page.items

@@ -148,7 +148,7 @@ def list_fields(db: Database) -> list[dict[str, Any]]:
 
 def field_name(name: str, locale: str) -> str:
     """A field's name in the page's language (its English is a msgid of the procedures catalogue)."""
-    return get_translations(locale, "procedures").gettext(name)
+    return str(get_translations(locale, "procedures").pgettext("lĩnh vực thủ tục", name))
 
 
 def list_agencies(db: Database) -> list[dict[str, Any]]:

@@ -114,6 +114,7 @@
     json("/api/v1/city/boundary").then(function (b) {
       map.addSource("boundary", { type: "geojson", data: b });
       map.addLayer({ id: "boundary", type: "line", source: "boundary", paint: { "line-color": "#0b5394", "line-width": 2 } });
+      window.SmartCityMap.fitTo(map, b);  // the whole city in view, whatever the map's size (a wall screen, a laptop)
     });
     var wanted = [];
     document.querySelectorAll("#layers input").forEach(function (box) {
