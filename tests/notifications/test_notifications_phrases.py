@@ -42,8 +42,7 @@ def _inbox(client, lang: str) -> list[tuple[str, str]]:  # type: ignore[no-untyp
 
 
 def _one(rows: list[tuple[str, str]], start: str) -> tuple[str, str]:
-    """The message whose subject begins with `start` (the same message may reach a person more than once:
-    the escalation of each recipient's copy)."""
+    """The one message whose subject begins with `start`."""
     found = {row for row in rows if row[0].startswith(start)}
     assert len(found) == 1, (start, rows)
     return found.pop()
@@ -114,12 +113,16 @@ def test_an_incident_escalated_along_its_chain_reads_in_the_pages_language(city,
     ioc_service.escalate_overdue(city, settings=settings, now=incident.ack_due_at + timedelta(seconds=1))
     act_as(HEAD)
     subject, body = _one(_inbox(client, "en"), "[Escalated, level 1]")
-    assert subject == f"[Escalated, level 1] {incident.code} Ngập sâu"
-    assert body == "An incident of severity Moderate was not acknowledged in time."
-    _ours_in_english(subject, body, "Ngập sâu")
+    assert subject == "[Escalated, level 1] Ngập sâu: not acknowledged after 30 minutes"
+    assert re.fullmatch(
+        rf"Incident {incident.code} \(severity Moderate\) in Thủ Dầu Một Ward, opened at {AT}, has still not "
+        r"been acknowledged after 30 minutes\. Escalated to: Head of unit\.",
+        body,
+    ), body
+    _ours_in_english(subject, body, "Ngập sâu", "Thủ Dầu Một")
     subject, body = _one(_inbox(client, "vi"), "[Chuyển cấp 1]")
-    assert subject == f"[Chuyển cấp 1] {incident.code} Ngập sâu"
-    assert body == "Sự cố mức độ Trung bình chưa được tiếp nhận đúng hạn."
+    assert subject == "[Chuyển cấp 1] Ngập sâu: chưa được tiếp nhận sau 30 phút"
+    assert body.startswith(f"Sự cố {incident.code} (mức độ Trung bình) tại Phường Thủ Dầu Một mở lúc "), body
 
 
 def test_an_operations_report_reads_in_the_pages_language(city, client, act_as):

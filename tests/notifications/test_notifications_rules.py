@@ -134,6 +134,27 @@ def test_a_severe_incident_notifies_by_rule_escalates_and_stops_when_acknowledge
     assert service.escalate_unacknowledged(city, settings=settings, now=later + timedelta(hours=1)) == 0
 
 
+def test_what_a_rule_told_several_people_escalates_once_and_not_once_anyone_acknowledged(city, settings):
+    """The severe-incident rule tells the operators, the heads and a phone: the leader gets one escalation per
+    incident nobody acknowledged, not one per copy; one that any of them acknowledged is not escalated."""
+    fire = EventIn(type="fire", severity=5, lon=106.6525, lat=10.9805, source="camera", title="Cháy kho hàng")
+    flood = EventIn(type="flooding", severity=5, lon=106.6831, lat=11.0042, source="sensor", title="Ngập sâu")
+    unanswered, _ = ioc_service.receive_event(city, actor=SYSTEM, settings=settings, data=fire)
+    answered, _ = ioc_service.receive_event(city, actor=SYSTEM, settings=settings, data=flood)
+    told = service.inbox(city, actor=HEAD, paging=PageParams()).items
+    service.acknowledge(city, actor=HEAD, message_id=next(m.id for m in told if answered.code in m.subject))
+    later = max(m.created_at for m in told) + timedelta(minutes=11)
+
+    assert service.escalate_unacknowledged(city, settings=settings, now=later) == 1
+    escalated = [
+        m.subject
+        for m in service.inbox(city, actor=LEADER, paging=PageParams()).items
+        if m.subject.startswith("[Chưa xác nhận]")
+    ]
+    assert len(escalated) == 1 and unanswered.code in escalated[0], escalated
+    assert service.escalate_unacknowledged(city, settings=settings, now=later + timedelta(hours=1)) == 0
+
+
 def test_the_centres_messages_reach_its_own_staff_not_every_holder_of_the_role(city, settings):
     incident, _ = ioc_service.receive_event(
         city,
@@ -169,9 +190,10 @@ def test_the_escalation_chain_of_an_incident_reaches_the_next_role(city, setting
     assert incident.ack_due_at is not None
     ioc_service.escalate_overdue(city, settings=settings, now=incident.ack_due_at + timedelta(seconds=1))
     head_inbox = service.inbox(city, actor=HEAD, paging=PageParams()).items
-    assert any(m.subject.startswith("[Chuyển cấp 1]") and incident.code in m.subject for m in head_inbox)
+    called = [m for m in head_inbox if m.subject.startswith("[Chuyển cấp 1] Ngập sâu")]
+    assert called and incident.code in called[0].body
     school_inbox = service.inbox(city, actor=SCHOOL_HEAD, paging=PageParams()).items
-    assert not any(incident.code in m.subject for m in school_inbox)
+    assert not any(incident.code in m.body for m in school_inbox)
 
 
 def test_the_operations_report_is_announced_in_words_with_its_link(city, settings):

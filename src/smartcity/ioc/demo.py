@@ -15,7 +15,9 @@ from smartcity.core.errors import AppError
 from smartcity.core.i18n import Phrase
 from smartcity.core.security import Actor
 from smartcity.ioc import service
-from smartcity.ioc.models import IndicatorValue
+from smartcity.ioc.catalogue import OPEN_STATES
+from smartcity.ioc.config import IocSettings
+from smartcity.ioc.models import Incident, IncidentStep, IndicatorValue
 from smartcity.ioc.schemas import EventIn
 from smartcity.ioc.service.incidents import titled
 from smartcity.ioc.service.indicators import catalogue, compute, period_of
@@ -147,6 +149,7 @@ def _walk(
     moment = at
     for state in path:
         moment = min(moment + timedelta(minutes=rng.randint(3, 40)), now - timedelta(minutes=1))
+        _run_timers(db, settings, code, until=moment)
         if state == "resolved":
             for step in service.get_incident(db, code=code).steps:
                 if step.done_at is None:
@@ -165,3 +168,36 @@ def _walk(
             if state == "closed"
             else "",
         )
+    _run_timers(db, settings, code, until=now)
+
+
+def _run_timers(db: Database, settings: Settings, code: str, *, until: datetime) -> None:
+    """What the worker's timers would have done for the incident up to `until`, each at its own past moment:
+    its escalations at each missed acknowledgement deadline, its playbook's notification and automated steps
+    when due. Its notifications and timeline are so dated in the past, never at the demo's loading."""
+    top = len(settings.section(IocSettings).escalation_chain) - 1
+    for _ in range(50):  # a few deadlines and steps; the bound only guards against a loop
+        with db.session() as s:
+            incident = s.scalars(select(Incident).where(Incident.code == code)).one()
+            if incident.state not in OPEN_STATES:
+                return
+            due = list(
+                s.scalars(
+                    select(IncidentStep.due_at).where(
+                        IncidentStep.incident_id == incident.id,
+                        IncidentStep.done_at.is_(None),
+                        IncidentStep.kind != "manual",
+                        IncidentStep.due_at <= until,
+                    )
+                )
+            )
+            deadline = incident.ack_due_at
+            if incident.state == "new" and deadline is not None and incident.escalation_level < top:
+                due += [deadline] if deadline <= until else []
+        if not due:
+            return
+        moment = min(due)
+        escalated = service.escalate_overdue(db, settings=settings, now=moment, codes=[code])
+        ran = service.run_due_steps(db, settings=settings, now=moment, codes=[code])
+        if not escalated and not ran:
+            return

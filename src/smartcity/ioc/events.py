@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from smartcity.core.events import Event, register_event
 
 
@@ -57,6 +59,12 @@ class IncidentEscalated(Event):
     role: str
     at: str
     recipients: tuple[str, ...] = ()  # the centre's holders of `role` (empty in events stored before)
+    # What the notice says (which incident, where, unacknowledged for how long), as Vietnamese text and as
+    # phrases (Phrase.to_json()) for pages to say it in their language; empty in events stored before.
+    subject: str = ""
+    body: str = ""
+    subject_phrase: dict[str, Any] | None = None
+    body_phrase: dict[str, Any] | None = None
 
 
 @register_event("ioc.PlaybookNotificationDue")
@@ -71,6 +79,10 @@ class PlaybookNotificationDue(Event):
     body: str
     urgent: bool
     at: str
+    # `subject` and `body` as phrases (Phrase.to_json()), for pages to say them in their language; None in
+    # events stored before.
+    subject_phrase: dict[str, Any] | None = None
+    body_phrase: dict[str, Any] | None = None
 
 
 @register_event("ioc.CapAlertPublished")

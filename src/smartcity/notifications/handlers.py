@@ -4,12 +4,13 @@ of their children's immunisation doses (health.ImmunisationReminderDue)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from smartcity.accounts import service as accounts_service
 from smartcity.core.db import Database
 from smartcity.core.errors import NotFound
 from smartcity.core.events import Event
-from smartcity.core.i18n import Phrase
+from smartcity.core.i18n import Phrase, phrase_from_json
 from smartcity.core.outbox import Handler
 from smartcity.core.security import Actor
 from smartcity.health import service as health_service
@@ -37,16 +38,19 @@ def _when(event: Event) -> datetime | None:
 
 
 def escalation(event: IncidentEscalated, db: Database) -> None:
-    """An incident was not acknowledged in time: call the next role of the chain, whatever the hour."""
+    """An incident was not acknowledged in time: call the next role of the chain, whatever the hour, with
+    the notice the centre wrote (which incident, where, waiting how long) in the page's language."""
     service.notify(
         db,
         settings=db.settings,
         recipients=list(event.recipients) or [f"role:{event.role}"],
         urgent=True,
-        subject=Phrase(
+        subject=_said(event.subject, event.subject_phrase)
+        or Phrase(
             "[Chuyển cấp {level}] {code} {title}", level=event.level, code=event.code, title=event.title
         ),
-        body=Phrase(
+        body=_said(event.body, event.body_phrase)
+        or Phrase(
             "Sự cố mức độ {severity} chưa được tiếp nhận đúng hạn.",
             severity=Phrase.of(ioc_service.severity_name(event.severity)),
         ),
@@ -57,18 +61,23 @@ def escalation(event: IncidentEscalated, db: Database) -> None:
 
 
 def playbook_step(event: PlaybookNotificationDue, db: Database) -> None:
-    """A playbook step asks to notify a unit or role."""
+    """A playbook step asks to notify a unit or role (its words as phrases, in the page's language)."""
     service.notify(
         db,
         settings=db.settings,
         recipients=list(event.recipients),
-        subject=event.subject,
-        body=event.body,
+        subject=_said(event.subject, event.subject_phrase),
+        body=_said(event.body, event.body_phrase),
         urgent=event.urgent,
         link=f"/can-bo/dieu-hanh/su-co/{event.code}",
         dedup_key=f"step:{event.step_id}",
         at=_when(event),
     )
+
+
+def _said(text: str, phrase: dict[str, Any] | None) -> str:
+    """An event's sentence: the phrase it carries (`Phrase.to_json()`), else its text as it is."""
+    return phrase_from_json(phrase) if phrase else text
 
 
 def report_ready(event: OperationsReportReady, db: Database) -> None:

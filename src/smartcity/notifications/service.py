@@ -210,45 +210,84 @@ def acknowledge(db: Database, *, actor: Actor, message_id: int) -> MessageRead:
 
 
 def escalate_unacknowledged(db: Database, *, settings: Settings, now: datetime | None = None) -> int:
-    """Messages of rules with escalation, still unacknowledged after the delay, go to the next recipients."""
+    """What a rule with escalation told, still unacknowledged by every recipient after the delay, goes once
+    to the next recipients (one message however many recipients the rule first told); nothing goes on when
+    any of them acknowledged it. The number of notifications escalated."""
     now = now or utcnow()
-    with db.session() as s:
-        rows = s.execute(
-            select(Message, NotificationRule)
-            .join(NotificationRule, NotificationRule.id == Message.rule_id)
-            .where(
-                Message.acknowledged_at.is_(None),
-                Message.escalated.is_(False),
-                Message.status == "sent",
-                NotificationRule.escalate_after_min.is_not(None),
-            )
-        ).all()
-        s.expunge_all()
-    done = 0
-    for message, rule in rows:
-        if message.created_at + timedelta(minutes=rule.escalate_after_min or 0) > now or not rule.escalate_to:
-            continue
+    due = _unacknowledged_firings(db, now)
+    for (_rule_id, firing), (rule, messages) in due.items():
         with db.write_session() as s:
-            row = s.get(Message, message.id)
-            if row is None or row.escalated:
-                continue
-            row.escalated = True
+            rows = [s.get(Message, m.id) for m in messages]
+            for row in rows:
+                if row is not None:
+                    row.escalated = True
+        first = messages[0]
         notify(
             db,
             settings=settings,
-            recipients=rule.escalate_to,
-            subject=Phrase(
-                "[Chưa xác nhận] {subject}", subject=_kept(message.subject, message.subject_phrase)
-            ),
-            body=_kept(message.body, message.body_phrase),
-            link=message.link,
+            recipients=rule.escalate_to or [],
+            subject=Phrase("[Chưa xác nhận] {subject}", subject=_kept(first.subject, first.subject_phrase)),
+            body=_kept(first.body, first.body_phrase),
+            link=first.link,
             urgent=True,
-            dedup_key=f"esc:{message.id}",
+            dedup_key=f"esc:{firing}"[:190],
             now=now,
-            at=message.created_at + timedelta(minutes=rule.escalate_after_min or 0),
+            at=first.created_at + timedelta(minutes=rule.escalate_after_min or 0),
         )
-        done += 1
-    return done
+    return len(due)
+
+
+def _firing(message: Message) -> str:
+    """What one rule's firing shares across its recipients' messages: the dedup key without the recipient."""
+    return message.dedup_key.rsplit("|", 1)[0]
+
+
+def _unacknowledged_firings(
+    db: Database, now: datetime
+) -> dict[tuple[int, str], tuple[NotificationRule, list[Message]]]:
+    """The firings of rules with escalation whose delay ran out with none of their messages acknowledged
+    and none escalated yet: each with its rule and its messages, oldest first."""
+    of_rule = NotificationRule.id == Message.rule_id
+    with db.session() as s:
+        waiting = [
+            message.created_at
+            for message, rule in s.execute(
+                select(Message, NotificationRule)
+                .join(NotificationRule, of_rule)
+                .where(
+                    NotificationRule.escalate_after_min.is_not(None),
+                    Message.acknowledged_at.is_(None),
+                    Message.escalated.is_(False),
+                    Message.status == "sent",
+                )
+            )
+            if rule.escalate_to
+        ]
+        if not waiting:
+            return {}
+        # the messages of those firings: a firing's messages are queued together, none before the oldest
+        rows = s.execute(
+            select(Message, NotificationRule)
+            .join(NotificationRule, of_rule)
+            .where(
+                NotificationRule.escalate_after_min.is_not(None),
+                Message.status != "failed",
+                Message.created_at >= min(waiting) - timedelta(minutes=1),
+            )
+            .order_by(Message.created_at, Message.id)
+        ).all()
+        s.expunge_all()
+    firings: dict[tuple[int, str], tuple[NotificationRule, list[Message]]] = {}
+    for message, rule in rows:
+        firings.setdefault((rule.id, _firing(message)), (rule, []))[1].append(message)
+    return {
+        key: (rule, messages)
+        for key, (rule, messages) in firings.items()
+        if rule.escalate_to
+        and all(m.acknowledged_at is None and not m.escalated for m in messages)
+        and any(m.status == "sent" for m in messages)
+        and messages[0].created_at + timedelta(minutes=rule.escalate_after_min or 0) <= now
+    }
 
 
 # ---------------------------------------------------------------- rules

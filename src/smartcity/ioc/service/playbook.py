@@ -10,13 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.accounts import service as accounts_service
+from smartcity.city import service as city_service
+from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database, utcnow
 from smartcity.core.errors import Conflict, NotFound
-from smartcity.core.i18n import Phrase
+from smartcity.core.i18n import Phrase, said
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
-from smartcity.ioc.catalogue import OPEN_STATES, STAFF_UNITS
+from smartcity.ioc.catalogue import OPEN_STATES, SEVERITIES, STAFF_UNITS
 from smartcity.ioc.config import IocSettings
 from smartcity.ioc.events import IncidentEscalated, PlaybookNotificationDue
 from smartcity.ioc.models import Incident, IncidentEntry, IncidentStep
@@ -85,21 +87,29 @@ def complete_step(
 # ---------------------------------------------------------------- timers
 
 
-def escalate_overdue(db: Database, *, settings: Settings, now: datetime | None = None) -> list[str]:
-    """Incidents not acknowledged by their deadline go one step up the chain; the deadline starts again."""
+def escalate_overdue(
+    db: Database, *, settings: Settings, now: datetime | None = None, codes: list[str] | None = None
+) -> list[str]:
+    """Incidents not acknowledged by their deadline go one step up the chain (the operators, then the head,
+    then the leader), the deadline starting again, until the chain's last role has been called: each role
+    is called once per incident, so a repeated run never calls the same people twice for one incident.
+    With `codes`, only those incidents (the demo replays each incident's past)."""
     now = now or utcnow()
     conf = _conf(settings)
+    chain = conf.escalation_chain
     escalated = []
     with UnitOfWork(db, Actor.system("ioc.escalation")) as uow:
-        overdue = uow.session.scalars(
-            select(Incident).where(
-                Incident.state == "new", Incident.ack_due_at.is_not(None), Incident.ack_due_at <= now
-            )
+        query = select(Incident).where(
+            Incident.state == "new",
+            Incident.ack_due_at.is_not(None),
+            Incident.ack_due_at <= now,
+            Incident.escalation_level < len(chain) - 1,
         )
-        for incident in overdue:
+        if codes:
+            query = query.where(Incident.code.in_(codes))
+        for incident in uow.session.scalars(query.order_by(Incident.ack_due_at, Incident.id)):
             incident.escalation_level += 1
-            chain = conf.escalation_chain
-            role = chain[min(incident.escalation_level, len(chain) - 1)]
+            role = chain[incident.escalation_level]
             incident.ack_due_at = now + timedelta(minutes=conf.ack_minutes[incident.severity - 1])
             _entry(
                 uow.session,
@@ -114,6 +124,7 @@ def escalate_overdue(db: Database, *, settings: Settings, now: datetime | None =
                 {"role": role},
                 now,
             )
+            subject, body = escalation_notice(incident, role, now, settings)
             uow.publish(
                 IncidentEscalated(
                     incident_id=incident.id,
@@ -124,10 +135,93 @@ def escalate_overdue(db: Database, *, settings: Settings, now: datetime | None =
                     role=role,
                     at=now.isoformat(),
                     recipients=(staff_address(role),),
+                    subject=str(subject),
+                    body=str(body),
+                    subject_phrase=subject.to_json(),
+                    body_phrase=body.to_json(),
                 )
             )
             escalated.append(incident.code)
     return escalated
+
+
+def escalation_notice(
+    incident: Incident, role: str, now: datetime, settings: Settings
+) -> tuple[Phrase, Phrase]:
+    """What an escalation tells the role it calls: which incident (its title, which says what and where, and
+    its ward), since when and for how long nobody acknowledged it, in words."""
+    waited = duration_words(now - incident.opened_at)
+    subject = Phrase(
+        "[Chuyển cấp {level}] {title}: chưa được tiếp nhận sau {waited}",
+        level=incident.escalation_level,
+        title=_title_words(incident),
+        waited=waited,
+    )
+    facts: dict[str, Any] = {
+        "code": incident.code,
+        "severity": Phrase.of(_severity_name(incident.severity)),
+        "opened": clock.local(incident.opened_at, settings).strftime("%H:%M %d/%m/%Y"),
+        "waited": waited,
+        "role": Phrase.of(accounts_service.role_name(role)),
+    }
+    ward = _ward_words(incident, settings)
+    if ward is None:
+        body = Phrase(
+            "Sự cố {code} (mức độ {severity}) mở lúc {opened} vẫn chưa được tiếp nhận sau {waited}. "
+            "Chuyển lên: {role}.",
+            **facts,
+        )
+    else:
+        body = Phrase(
+            "Sự cố {code} (mức độ {severity}) tại {ward} mở lúc {opened} vẫn chưa được tiếp nhận sau "
+            "{waited}. Chuyển lên: {role}.",
+            ward=ward,
+            **facts,
+        )
+    return subject, body
+
+
+def duration_words(elapsed: timedelta) -> Phrase:
+    """A length of time as a person says it, in its two largest units: "45 phút", "1 giờ 20 phút",
+    "2 ngày 3 giờ" (at least a minute)."""
+    minutes = max(1, int(elapsed.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    counts = [(days, "ngày"), (hours, "giờ")] if days else [(hours, "giờ"), (minutes, "phút")]
+    said = [_count(n, unit) for n, unit in counts if n]
+    return Phrase.joined(said, " ") if len(said) > 1 else said[0]
+
+
+def _count(n: int, unit: str) -> Phrase:
+    """A number of days, hours or minutes ("1 giờ", "20 phút"): one and more said apart, as English needs."""
+    return Phrase(f"1 {unit}") if n == 1 else Phrase(f"{{count}} {unit}", count=n)
+
+
+def _title_words(incident: Incident) -> Phrase:
+    """The incident's title: the platform's phrase (what happened — where), or a person's words as typed."""
+    title = said(incident.title, incident.title_phrase, as_written=True)
+    return title if isinstance(title, Phrase) else Phrase("{words}", words=title)
+
+
+def _severity_name(level: int) -> str:
+    return SEVERITIES[level][0] if level in SEVERITIES else str(level)
+
+
+WARD_KINDS = ("Phường", "Xã")  # the kinds of ward a name begins with, each a catalogue entry "Phường {name}"
+
+
+def _ward_words(incident: Incident, settings: Settings) -> Phrase | None:
+    """The incident's ward by its name on the day it opened ("Phường Phú Cường", in English "Phú Cường
+    Ward"), or None where it has none."""
+    if not incident.ward_code:
+        return None
+    name = city_service.unit_name_on(incident.ward_code, clock.local_date(incident.opened_at, settings))
+    if not name:
+        return None
+    for kind in WARD_KINDS:
+        if name.startswith(kind + " "):
+            return Phrase(kind + " {name}", name=name[len(kind) + 1 :])
+    return Phrase("{words}", words=name)
 
 
 def run_due_steps(
@@ -206,16 +300,19 @@ def _run_step(db: Database, settings: Settings, step_id: int, now: datetime) -> 
                 _centre_scoped(r) for r in step.action.get("recipients", [staff_address(step.role)])
             )
             outcome = _notice_sent(db, recipients)
+            subject, body = step_notice(incident, step, settings)
             uow.publish(
                 PlaybookNotificationDue(
                     incident_id=incident.id,
                     code=incident.code,
                     step_id=step_id,
                     recipients=recipients,
-                    subject=f"[{incident.code}] {step.title}",
-                    body=f"{incident.title} — {step.unit}",
+                    subject=str(subject),
+                    body=str(body),
                     urgent=incident.severity >= 4,
                     at=now.isoformat(),
+                    subject_phrase=subject.to_json(),
+                    body_phrase=body.to_json(),
                 )
             )
         row.done_at, row.done_by, row.outcome = now, actor.label, str(outcome or "")
@@ -236,6 +333,24 @@ def _run_step(db: Database, settings: Settings, step_id: int, now: datetime) -> 
             {},
             now,
         )
+
+
+def step_notice(incident: Incident, step: IncidentStep, settings: Settings) -> tuple[Phrase, Phrase]:
+    """What a playbook's notification step tells its recipients: the task and which incident (its title,
+    which says what and where), then the incident's severity, when it opened and who carries the task out."""
+    subject = Phrase(
+        "Việc theo kịch bản: {step} — {title}", step=Phrase.of(step.title), title=_title_words(incident)
+    )
+    body = Phrase(
+        "Sự cố {code} (mức độ {severity}) mở lúc {opened}. Bước {position} của kịch bản xử lý; đơn vị "
+        "thực hiện: {unit}.",
+        code=incident.code,
+        severity=Phrase.of(_severity_name(incident.severity)),
+        opened=clock.local(incident.opened_at, settings).strftime("%H:%M %d/%m/%Y"),
+        position=step.position,
+        unit=Phrase.of(step.unit),
+    )
+    return subject, body
 
 
 def _automated(db: Database, actor: Actor, incident: Incident, step: IncidentStep) -> Phrase:
