@@ -210,8 +210,8 @@ def test_the_catalogue_data_carries_no_english_note_in_its_vietnamese_texts():
     assert not ENGLISH_NOTE.search("Giấy tờ tùy thân (CCCD hoặc hộ chiếu)")
 
 
-def test_the_procedure_page_shows_the_verification_note_in_vietnamese(client, loaded):
+def test_the_procedure_page_marks_what_is_not_yet_confirmed_in_vietnamese(client, loaded):
     page = client.get("/thu-tuc/TDM-QLDT-001")
     assert page.status_code == 200
-    assert "(cần đối chiếu quyết định công bố của tỉnh)" in page.text
+    assert "(cần đối chiếu" not in page.text and "chưa xác nhận" in page.text  # marked, not the editors' note
     assert "check against" not in page.text

@@ -27,10 +27,16 @@ class Field:
     required: bool
     options: list[tuple[str, str]]
     default: Any = None
+    closed: tuple[str, ...] = ()  # choices shown but not open to choose (a ward receiving no dossier online)
 
 
-def fields_of(schema: dict[str, Any], ward_options: list[tuple[str, str]] | None = None) -> list[Field]:
-    """The inputs of a JSON Schema object, in order; ward_code offers the wards valid today when given."""
+def fields_of(
+    schema: dict[str, Any],
+    ward_options: list[tuple[str, str]] | None = None,
+    closed_wards: tuple[str, ...] = (),
+) -> list[Field]:
+    """The inputs of a JSON Schema object, in order; ward_code offers the wards valid today when given, and
+    shows `closed_wards` (their names) as choices not open to choose."""
     required = set(schema.get("required", []))
     fields = []
     for name, spec in schema.get("properties", {}).items():
@@ -42,8 +48,9 @@ def fields_of(schema: dict[str, Any], ward_options: list[tuple[str, str]] | None
         if is_ward:
             options = ward_options or []
         kind = _kind(spec, bool(options) or is_ward)  # no ward to offer is an empty choice, never free text
+        closed = closed_wards if is_ward else ()
         fields.append(
-            Field(name, spec.get("title", name), kind, name in required, options, spec.get("default"))
+            Field(name, spec.get("title", name), kind, name in required, options, spec.get("default"), closed)
         )
     return fields
 

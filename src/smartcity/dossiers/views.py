@@ -51,15 +51,49 @@ StaffPage = Annotated[
 ]
 
 
-def _ward_options(request: Request, procedure: Any, locale: str = "vi") -> list[tuple[str, str]]:
-    """The wards valid today (their committees' names in the page's language); for a ward's own procedure
-    only those with a clerk to receive the dossier."""
+def _ward_choices(
+    request: Request, procedure: Any, locale: str = "vi"
+) -> tuple[list[tuple[str, str]], tuple[str, ...]]:
+    """The wards valid today, by code, each named as the ward it is ("Phường Phú Lợi"; "Phú Lợi Ward" in
+    English), not by its people's committee: those open to choose as (code, name), and the names of those
+    shown but closed. Where the chosen ward receives the dossier (a ward's own procedure, or one whose agency
+    is no longer in office, as `service.resolve_units` routes it) a ward with no clerk to receive it is
+    closed: its citizens see that it does not take the procedure online yet, and no dossier waits for
+    nobody."""
     db = get_db(request)
-    units = accounts.list_org_units(db, on=clock.today(get_settings(request)))
+    today = clock.today(get_settings(request))
+    units = accounts.list_org_units(db, on=today)
     wards = [u for u in units if u.kind == "ward_committee" and u.admin_unit_code]
-    if procedure.agency_code == "WARD":
-        wards = [u for u in wards if accounts.holders_of(db, role="clerk", org_unit_code=u.code)]
-    return [(u.admin_unit_code or "", in_language(u.name, u.name_en, locale)) for u in wards]
+    ward_receives = procedure.agency_code == "WARD" or procedure.agency_code not in {u.code for u in units}
+    open_wards, closed = [], []
+    for unit in wards:
+        code = unit.admin_unit_code or ""
+        name = _ward_name(code, today, locale) or in_language(unit.name, unit.name_en, locale)
+        if not ward_receives or accounts.holders_of(db, role="clerk", org_unit_code=unit.code):
+            open_wards.append((code, name))
+        else:
+            closed.append(name)
+    return open_wards, tuple(closed)
+
+
+def _own_details(request: Request, actor: Actor) -> dict[str, str]:
+    """The applicant's fields filled in from the signed-in person's own account, to change if need be: the
+    full name, the phone number (read through accounts, which writes the read to the audit log) and the
+    e-mail address. Only the applicant's: a field about someone else (the child, a parent) stays empty.
+
+    The account holds no personal ID number, so the form cannot fill it in. Only a citizen's own form: staff
+    (the administrator included) file for someone else."""
+    if actor.user_id is None or any(role != "citizen" for role, _unit in actor.roles):
+        return {}
+    db = get_db(request)
+    user = accounts.get_user(db, actor.user_id)
+    phone = (
+        accounts.get_user_phone(db, actor=actor, user_id=user.id, secret=db.settings.personal_keys)
+        if user.phone_masked
+        else None
+    )
+    own = {"applicant_name": user.full_name, "applicant_phone": phone, "applicant_email": user.email}
+    return {key: value for key, value in own.items() if value}
 
 
 APPLICANT_LABELS = {
@@ -89,7 +123,7 @@ def _submit_page(
     procedure = procedures.get_procedure(get_db(request), code)
     locale = request_locale(request)
     words = get_translations(locale, "dossiers").gettext
-    fields = fields_of(procedure.form_schema, _ward_options(request, procedure, locale))
+    fields = fields_of(procedure.form_schema, *_ward_choices(request, procedure, locale))
     titles = {f.name: words(f.title) if f.title in OUR_FORM_TITLES else f.title for f in fields}
     labels = {
         **{key: words(label) for key, label in APPLICANT_LABELS.items()},
@@ -117,8 +151,10 @@ def _submit_page(
 
 @router.get("/ho-so/nop/{code}", response_class=HTMLResponse)
 def submit_form(request: Request, code: str, actor: PageUserDep) -> Response:
-    """The e-form of a procedure, rendered from its JSON Schema, with one file input per document."""
-    return _submit_page(request, code, values={}, errors=[])
+    """The e-form of a procedure, rendered from its JSON Schema, with one file input per document; the
+    applicant's own details filled in from the account, except at the counter (a clerk files for another)."""
+    counter = request.query_params.get("counter") == "1"
+    return _submit_page(request, code, values={} if counter else _own_details(request, actor), errors=[])
 
 
 @router.post("/ho-so/nop/{code}", response_class=HTMLResponse)
@@ -348,13 +384,18 @@ def _in_words(value: Any, choices: dict[str, str], kind: str, locale: str = "vi"
     return choices.get(text, text)
 
 
+def _ward_name(code: str, on: date, locale: str = "vi") -> str | None:
+    """The ward with this code on that day by its name ("Phường Phú Lợi"), in the page's language ("Phú Lợi
+    Ward" in English); None for a code no ward had then."""
+    name = city.unit_name_on(code, on) if code else None
+    return city.name_in_english(name) if name and locale == "en" else name
+
+
 def _ward_names(form: dict[str, Any] | None, *, on: Any, locale: str = "vi") -> dict[str, str]:
     """The ward named in the form, by its name on the dossier's date (the unit valid then), in the page's
     language ("Phú Lợi Ward" in English)."""
     code = str((form or {}).get("ward_code") or "")
-    name = city.unit_name_on(code, on.date()) if code else None
-    if name and locale == "en":
-        name = city.name_in_english(name)
+    name = _ward_name(code, on.date(), locale)
     return {code: name} if name else {}
 
 

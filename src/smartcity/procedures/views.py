@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from smartcity.procedures import service
 from smartcity.procedures.catalogue import MISSING_PARTS
+from smartcity.procedures.public_text import LEVEL_NAMES, online_words, shown_texts
 from smartcity.procedures.workflows import template
 from smartcity.web.deps import get_db
 from smartcity.web.pager import pager_pages
@@ -18,7 +19,6 @@ from smartcity.web.templating import render, request_locale
 router = APIRouter(include_in_schema=False)
 PUBLIC_LINKS = ({"label": "Thủ tục hành chính", "href": "/thu-tuc"},)
 PAGE_SIZE = 20
-LEVEL_NAMES = {4: "Mức độ 4 — toàn trình", 3: "Mức độ 3 — một phần", 2: "Mức độ 2", 1: "Mức độ 1"}
 
 
 @router.get("/thu-tuc", response_class=HTMLResponse)
@@ -63,6 +63,7 @@ def catalogue(
             "agency_names": service.agency_names(db, [a["code"] for a in agencies], request_locale(request)),
             "processing_time": service.processing_time,
             "level_names": LEVEL_NAMES,
+            "online_words": online_words,
             "level_counts": service.level_counts(db),
             "completeness": service.completeness_counts(db),
         },
@@ -80,7 +81,8 @@ def procedure_page(request: Request, code: str) -> HTMLResponse:
         {
             "p": procedure,
             "steps": template(procedure.workflow),
-            "level_names": LEVEL_NAMES,
+            "online_words": online_words,
+            "shown": shown_texts(procedure),  # the texts without the editors' notes, each item marked
             "missing_parts": MISSING_PARTS,
             "agency_names": service.agency_names(db, [procedure.agency_code], request_locale(request)),
             "processing_time": service.processing_time,
