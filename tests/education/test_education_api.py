@@ -33,8 +33,10 @@ def test_overview_is_for_the_department_only_and_lists_no_child(client, demo, lo
     school_staff = login(*STAFF)
     assert client.get("/api/v1/education/overview", headers=school_staff).status_code == 403
     department = login("giaoduc", ("specialist", "SGDDT-HCM"))
-    code = client.get(f"/api/v1/education/schools/{SCHOOL}/classes", headers=department)
-    assert code.status_code == 403  # aggregates only: no class list, no child
+    classes = client.get(f"/api/v1/education/schools/{SCHOOL}/classes", headers=department)
+    assert classes.status_code == 200  # the school's overview the department oversees...
+    students = client.get(f"/api/v1/education/classes/{classes.json()[0]['id']}/students", headers=department)
+    assert students.status_code == 403  # ...but no child
 
 
 def _pay_through_sandbox(client, headers, number: str) -> str:

@@ -113,8 +113,9 @@ def test_childrens_identifiers_are_sealed_and_found_by_keyed_hash(demo, settings
     )
     with pytest.raises(NotFound):
         service.get_student(demo, actor=department, settings=settings, code=student.code)
-    with pytest.raises(Forbidden):
-        service.list_classes(demo, actor=department, school_code=school.code)
+    classes = service.list_classes(demo, actor=department, school_code=school.code)  # the school's overview
+    with pytest.raises(Forbidden):  # but not its children
+        service.class_students(demo, actor=department, settings=settings, class_id=classes[0]["id"])
 
 
 def _class(db, code: str, grade: int) -> dict:

@@ -6,7 +6,7 @@ another's staff."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import delete, select, update
 
@@ -14,6 +14,7 @@ from smartcity.accounts import service as accounts_service
 from smartcity.city import service as city_service
 from smartcity.core import clock
 from smartcity.education import service
+from smartcity.education.config import EducationSettings
 from smartcity.education.models import (
     Attendance,
     Invoice,
@@ -33,13 +34,16 @@ CITY_ARREARS = "Học sinh toàn thành phố nợ phí quá hạn"
 
 
 def _school_day(db, settings, monkeypatch) -> date:  # type: ignore[no-untyped-def]
-    """The latest working day of the school year up to today, made today for the test."""
+    """The latest working day of the school year up to today, made today for the test, its lessons begun
+    (whatever the hour the test runs at)."""
     year = service.current_year(db, settings)
     calendar = city_service.working_calendar(db, settings=settings)
     day = min(clock.today(settings), year["ends_on"])
     while not calendar.is_working_day(day):
         day -= timedelta(days=1)
     monkeypatch.setattr(clock, "today", lambda settings=None: day)
+    begun = settings.section(EducationSettings).model_copy(update={"school_day_starts": time.min})
+    settings.set_section(begun)
     return day
 
 

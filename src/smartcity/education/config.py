@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -27,3 +29,7 @@ class EducationSettings(BaseSettings):
         default=3, ge=1, le=60, description="Student records the demo writes per class (counts stay whole)"
     )
     attendance_days_shown: int = Field(default=30, ge=1, description="Days of attendance a parent sees")
+    school_day_starts: time = Field(
+        default=time(7, 0),
+        description="When lessons begin (city time): no class is expected to have today's register before",
+    )

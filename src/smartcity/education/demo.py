@@ -1,6 +1,6 @@
 """Demo data: the city's 57 public schools with this school year's classes, staff, a SAMPLE of student
 records, fees billed since September, payments, attendance, assets with last year's stock-take, and
-timetables; nothing dated after today.
+timetables; nothing dated after today (no register of today before its lessons begin).
 
 Enrolment is whole: every class carries the count the school reports (about 65,000 pupils over the 57
 schools, as in Thủ Dầu Một), but only `demo_students_per_class` student records are written per class
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -51,6 +52,7 @@ from smartcity.education.models import (
     Term,
     TimetableSlot,
 )
+from smartcity.education.service.attendance import school_day_started
 from smartcity.education.service.common import LEVEL_GRADES, class_norm, id_hash, reference, seal
 from smartcity.education.service.schools import (
     DEPARTMENT_UNIT,
@@ -163,13 +165,31 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     schools = _schools(db, actor, today)
     users = _users(db, settings, actor)
     per_class = settings.section(EducationSettings).demo_students_per_class
+    school_day = city_service.working_calendar(db, settings=settings).is_working_day
     with UnitOfWork(db, actor) as uow:
         s = uow.session
         years = _years(s, today)
         builder = _Builder(s, settings, rng, today, years, schools, users, per_class)
+        builder.register_days = attendance_days(
+            today, school_day, since=years["current"].starts_on, today_started=school_day_started(settings)
+        )
         summary = builder.run()
         uow.audit("education.demo.loaded", "education", "demo", after=summary)
     return ", ".join(f"{k}: {v:,}".replace(",", ".") for k, v in summary.items())
+
+
+def attendance_days(
+    today: date, school_day: Callable[[date], bool], *, since: date, today_started: bool, count: int = 10
+) -> list[date]:
+    """The days the demo's registers were taken: the last `count` school days (the city's working days, no
+    weekend or holiday) of the year since `since`, newest first; today only once its lessons have begun."""
+    days: list[date] = []
+    day = today if today_started else today - timedelta(days=1)
+    while len(days) < count and day >= since:
+        if school_day(day):
+            days.append(day)
+        day -= timedelta(days=1)
+    return days
 
 
 def _schools(db: Database, actor: Actor, today: date) -> list[School]:
@@ -292,6 +312,7 @@ class _Builder(FeesAndAssets):
         self.year = years["current"]
         self.schools = {sc.code: self.s.merge(sc) for sc in schools}
         self.users, self.per_class = users, per_class
+        self.register_days: list[date] = []  # the days of the attendance written (`attendance_days`)
         self.summary: dict[str, int] = {}
 
     def run(self) -> dict[str, int]:
@@ -523,13 +544,8 @@ class _Builder(FeesAndAssets):
     # -------------------------------------------------------------- attendance
 
     def attendance(self, meta: list[dict[str, Any]]) -> None:
-        """The last ten school days (Monday to Friday) up to today."""
-        days: list[date] = []
-        day = self.today
-        while len(days) < 10 and day >= self.year.starts_on:
-            if day.isoweekday() <= 5:
-                days.append(day)
-            day -= timedelta(days=1)
+        """The registers of the last ten school days (`register_days`)."""
+        days = self.register_days
         statuses, weights = ("present", "excused", "unexcused", "late"), (955, 28, 7, 10)
         rows = [
             {
@@ -541,7 +557,8 @@ class _Builder(FeesAndAssets):
             for m in meta
             for d in days
         ]
-        self.s.execute(_table(Attendance).insert(), rows)
+        if rows:  # none on the school year's first morning
+            self.s.execute(_table(Attendance).insert(), rows)
         self.summary["attendance_marks"] = len(rows)
 
     # -------------------------------------------------------------- timetables

@@ -60,12 +60,12 @@ def _students(db: Database, context: KpiContext) -> list[KpiValue]:
 
 def _per_school(level: str | None) -> Callable[[Database, KpiContext], list[KpiValue]]:
     def compute(db: Database, context: KpiContext) -> list[KpiValue]:
-        """Pupils per school (of one level, or all)."""
+        """Pupils per school (of one level, or all), in whole pupils."""
 
         def value(rows: list[dict[str, Any]]) -> KpiValue:
             chosen = [r for r in rows if level is None or r["level"] == level]
             total = sum(r["students"] for r in chosen)
-            return KpiValue.share(total, len(chosen), scale=1.0, digits=1)
+            return KpiValue.share(total, len(chosen), scale=1.0, digits=0)
 
         return _by_ward(_rows(db, context), context, value)
 
@@ -109,8 +109,8 @@ INDICATORS: list[Indicator] = [
             name_vi=f"Học sinh bình quân mỗi trường{name_vi}",
             name_en=f"Pupils per school{name_en}",
             unit="count",
-            formula_vi=f"Tổng học sinh / số trường{name_vi}",
-            formula_en=f"All pupils / number of schools{name_en}",
+            formula_vi=f"Tổng học sinh / số trường{name_vi}, làm tròn đến từng học sinh",
+            formula_en=f"All pupils / number of schools{name_en}, rounded to whole pupils",
             direction="down",
             compute=_per_school(level),
         )

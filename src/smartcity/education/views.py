@@ -23,7 +23,7 @@ from smartcity.education.schemas import (
     GuardianLink,
     TransferCreate,
 )
-from smartcity.education.service.common import RELATIONS, SCHOOL_ROLES
+from smartcity.education.service.common import RELATIONS, SCHOOL_ROLES, education_settings
 from smartcity.education.views_common import CSRF, _attempt, _back, _page
 from smartcity.web.deps import DbDep, PageUserDep, SettingsDep
 from smartcity.web.forms import notice, refusal_messages
@@ -104,8 +104,10 @@ def school_home(
     request: Request, db: DbDep, settings: SettingsDep, actor: PageUserDep, code: str, q: str = ""
 ) -> Response:
     """The school's home: its classes this year, staff (searched by the beginnings of the words of a name)
-    and the way to fees, assets and imports."""
+    and, for its own staff, the way to classes, fees, assets and imports; the department reads it only."""
     classes = service.list_classes(db, actor=actor, school_code=code)
+    on_staff = service.on_school_staff(db, actor=actor, school_code=code)
+    begins = education_settings(settings).school_day_starts
     staff = service.list_staff(db, actor=actor, school_code=code)
     query = q.strip()[:100]
     shown = service.list_staff(db, actor=actor, school_code=code, query=query) if query else staff
@@ -120,9 +122,14 @@ def school_home(
         {
             "school": service.get_school(db, code),
             "classes": classes,
+            "on_staff": on_staff,
             "marked_today": service.classes_marked_today(
                 db, settings=settings, class_ids=[c["id"] for c in classes]
-            ),
+            )
+            if clock.today(settings) <= year["ends_on"]  # none in the summer holidays
+            else None,
+            "lessons_begun": service.school_day_started(settings),
+            "lessons_begin": f"{begins.hour}:{begins.minute:02d}",
             "staff": staff,
             "shown_staff": shown,
             "q": query,
@@ -383,7 +390,7 @@ def move_student(
 @router.get("/can-bo/giao-duc/truong/{code}/nhap", response_class=HTMLResponse)
 def import_form(request: Request, db: DbDep, actor: PageUserDep, code: str) -> Response:
     """Forms to import a student list or an asset list from XLSX."""
-    service.list_staff(db, actor=actor, school_code=code)  # staff of the school only
+    service.require_on_staff(db, actor=actor, school_code=code)
     return _page(request, "import.html", {"school": service.get_school(db, code), "errors": [], "done": ""})
 
 

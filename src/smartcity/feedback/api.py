@@ -162,7 +162,8 @@ def reports_geojson(
     end: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 2000,
 ) -> JSONResponse:
-    """Public reports with a map point, as a FeatureCollection."""
+    """Public reports with a map point, as a FeatureCollection: the done ones first, those still being
+    handled (Open311 "open") last, so that a map drawing them in order shows the open ones on top."""
     filters = _filters(
         Actor(kind="anonymous", name="map"),
         status=status,
@@ -195,7 +196,8 @@ def reports_geojson(
                 "supporters": r.supporters,
             },
         }
-        for r in items
+        # the done first, those still being handled last: a map draws the later features above the earlier
+        for r in sorted(items, key=lambda r: r.open311_status == "open")
         if r.lon is not None and r.lat is not None
     ]
     return JSONResponse(

@@ -40,6 +40,19 @@ STAFF_LINKS = (
     scoped_link("Hàng đợi xử lý phản ánh", "/can-bo/phan-anh", service.STAFF_ROLES, service.STAFF_UNITS),
 )
 PAGE_SIZE = 50
+# How the public map draws the reports (a MapLibre circle layer's layout and paint, by the report's Open311
+# status): the few still being handled above the many done, larger and bright; the done ones small and faint.
+_OPEN = ["==", ["get", "open311_status"], "open"]
+REPORT_LAYER: dict[str, Any] = {
+    "layout": {"circle-sort-key": ["case", _OPEN, 1, 0]},  # a higher key is drawn above
+    "paint": {
+        "circle-color": ["case", _OPEN, "#e8710a", "#2e8b57"],
+        "circle-radius": ["case", _OPEN, 7, 4],
+        "circle-opacity": ["case", _OPEN, 1, 0.55],
+        "circle-stroke-width": ["case", _OPEN, 1.5, 0.5],
+        "circle-stroke-color": "#ffffff",
+    },
+}
 
 
 def _today(request: Request) -> Any:
@@ -128,6 +141,7 @@ def public_map(
             "wards": _wards(request),
             "filters": {"category": category, "status": status, "ward": ward},
             "base_map_style_url": get_settings(request).base_map_style_url,
+            "report_layer": REPORT_LAYER,
         },
     )
 

@@ -20,6 +20,7 @@ from smartcity.education.service.attendance import (  # noqa: F401
     classes_marked_today,
     count_unmarked_classes,
     record_attendance,
+    school_day_started,
     student_attendance,
 )
 from smartcity.education.service.common import (  # noqa: F401
@@ -84,6 +85,8 @@ from smartcity.education.service.schools import (  # noqa: F401
     list_schools,
     list_staff,
     my_schools,
+    on_school_staff,
+    require_on_staff,
     school_org_unit,
     upsert_school,
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, false, func, or_, select
@@ -31,6 +31,7 @@ from smartcity.education.service.common import (
     ATTENDANCE,
     SCHOOL_LEAD_ROLES,
     dmy,
+    education_settings,
     school_row,
     school_units,
     year_on,
@@ -126,9 +127,11 @@ def student_attendance(db: Database, *, actor: Actor, code: str, since: date) ->
 def count_unmarked_classes(db: Database, *, actor: Actor, settings: Settings, on: date | None = None) -> int:
     """How many classes have no attendance yet on a school day (today by default): every class of the schools
     the actor leads, and the classes the actor is the homeroom teacher of; none on a day off (the city's
-    working calendar: weekends, holidays) or outside the school year."""
+    working calendar: weekends, holidays), outside the school year or before today's lessons begin."""
     on, staff_of = on or clock.today(settings), school_units(actor)
     if not staff_of or not city_service.working_calendar(db, settings=settings).is_working_day(on):
+        return 0
+    if on == clock.today(settings) and not school_day_started(settings):
         return 0
     with db.session() as s:
         try:
@@ -153,9 +156,19 @@ def count_unmarked_classes(db: Database, *, actor: Actor, settings: Settings, on
         return int(s.scalar(query) or 0)
 
 
+def school_day_started(settings: Settings, *, at: datetime | None = None) -> bool:
+    """Whether today's lessons have begun in the city (at `at`, now by default): today is behind the city's
+    clock or its time is past the school day's start, so that today's register can have been taken."""
+    moment = clock.local(at or clock.now(), settings)
+    today = clock.today(settings)
+    starts = education_settings(settings).school_day_starts
+    return moment.date() > today or (moment.date() == today and moment.time() >= starts)
+
+
 def classes_marked_today(db: Database, *, settings: Settings, class_ids: list[int]) -> set[int] | None:
     """Which of `class_ids` have attendance recorded today; None on a day off (the city's working calendar),
-    when no sheet is expected."""
+    when no sheet is expected (before the school day starts, see `school_day_started`, classes not marked yet
+    are not late)."""
     today = clock.today(settings)
     if not class_ids or not city_service.working_calendar(db, settings=settings).is_working_day(today):
         return None

@@ -163,6 +163,16 @@ def require_school_staff(actor: Actor, school: School, *, office: bool = False) 
         )
 
 
+def require_school_reader(actor: Actor, school: School, settings: Settings) -> None:
+    """Forbidden unless the actor is on this school's staff or is the education department, which oversees
+    every public school and reads its overview (classes, staff) without doing the school's work."""
+    if school_roles(actor, school) or is_department(actor, settings):
+        return
+    raise Forbidden(
+        Phrase("Chỉ cán bộ của {school} và cơ quan quản lý giáo dục được xem trang này.", school=school.name)
+    )
+
+
 # ------------------------------------------------------------------------------------------ lookups
 
 

@@ -33,6 +33,7 @@ from smartcity.education.service.common import (
     class_norm,
     grade_name,
     is_department,
+    require_school_reader,
     require_school_staff,
     school_by_code,
     school_roles,
@@ -130,6 +131,18 @@ def get_school(db: Database, code: str) -> dict[str, Any]:
     """One school's public fields."""
     with db.session() as s:
         return public_school(school_by_code(s, code))
+
+
+def on_school_staff(db: Database, *, actor: Actor, school_code: str) -> bool:
+    """Whether the actor is on the school's own staff (who do its work; the department only reads)."""
+    with db.session() as s:
+        return bool(school_roles(actor, school_by_code(s, school_code)))
+
+
+def require_on_staff(db: Database, *, actor: Actor, school_code: str) -> None:
+    """Forbidden unless the actor is on the school's own staff (the department reading it is not)."""
+    with db.session() as s:
+        require_school_staff(actor, school_by_code(s, school_code))
 
 
 def my_schools(db: Database, *, actor: Actor) -> list[dict[str, Any]]:
@@ -240,10 +253,10 @@ def class_row(cls: SchoolClass, level: str, teacher: str = "") -> dict[str, Any]
 def list_classes(
     db: Database, *, actor: Actor, school_code: str, year: str | None = None
 ) -> list[dict[str, Any]]:
-    """The school's classes of a year (this year by default): staff of the school only."""
+    """The school's classes of a year (this year by default): for the school's staff and the department."""
     with db.session() as s:
         school = school_by_code(s, school_code)
-        require_school_staff(actor, school)
+        require_school_reader(actor, school, db.settings)
         year_row = year_by_name(s, year) if year else year_on(s, clock.today(db.settings))
         rows = s.execute(
             select(SchoolClass, Staff.full_name_encrypted)
@@ -332,14 +345,14 @@ def add_staff(db: Database, *, actor: Actor, school_code: str, data: StaffCreate
 def list_staff(
     db: Database, *, actor: Actor, school_code: str, query: str | None = None
 ) -> list[dict[str, Any]]:
-    """The school's staff with their roles and official e-mail addresses (staff of the school only), by
-    given name as Vietnamese lists go; `query` keeps those whose name has a word beginning with each of its
-    words ("nguyen th" finds "Nguyễn Thị Thu"). Names are sealed: the bounded list of one school is decrypted
-    and sorted here."""
+    """The school's staff with their roles and official e-mail addresses (for the school's staff and the
+    department), by given name as Vietnamese lists go; `query` keeps those whose name has a word beginning
+    with each of its words ("nguyen th" finds "Nguyễn Thị Thu"). Names are sealed: the bounded list of one
+    school is decrypted and sorted here."""
     keys = db.settings.personal_keys
     with db.session() as s:
         school = school_by_code(s, school_code)
-        require_school_staff(actor, school)
+        require_school_reader(actor, school, db.settings)
         stmt = select(Staff).where(Staff.school_id == school.id, Staff.active.is_(True))
         named = staff_named(keys, query) if query else None
         if named is not None:

@@ -31,7 +31,10 @@
       .then(function (loaded) {
         var data = loaded[1];
         map.addSource("reports", { type: "geojson", data: data });
-        map.addLayer({ id: "reports", type: "circle", source: "reports", paint: {
+        // the page's drawing of the reports: those still being handled above the done ones (feedback/views.py)
+        var style = document.getElementById("feedback-report-layer");
+        var layer = style ? JSON.parse(style.textContent) : {};
+        map.addLayer({ id: "reports", type: "circle", source: "reports", layout: layer.layout || {}, paint: layer.paint || {
           "circle-radius": 6, "circle-stroke-width": 1.5, "circle-stroke-color": "#ffffff",
           "circle-color": ["match", ["get", "open311_status"], "open", "#e8710a", "#2e8b57"] } });
         container.dataset.reportCount = String(data.features.length);
