@@ -20,6 +20,22 @@ def city(db, settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def escalating(city):  # type: ignore[no-untyped-def]
+    """The city whose severe-incident rule also escalates its message (an administrator's choice; the default
+    leaves incidents to the centre's own chain): unacknowledged after 10 minutes, to the centre's leader."""
+    from sqlalchemy import select
+
+    from smartcity.ioc.service import staff_address
+    from smartcity.notifications.models import NotificationRule
+
+    with city.write_session() as s:
+        severe = NotificationRule.name == "Sự cố nghiêm trọng mới"
+        rule = s.scalars(select(NotificationRule).where(severe)).one()
+        rule.escalate_after_min, rule.escalate_to = 10, [staff_address("leader")]
+    return city
+
+
+@pytest.fixture
 def act_as(app) -> Iterator[Callable[[Actor], None]]:  # type: ignore[no-untyped-def]
     """Make every request of the test client come from this actor."""
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from smartcity.core import clock
 from smartcity.core.pages import PageParams
 from smartcity.core.security import Actor
@@ -58,6 +60,7 @@ def test_a_live_incident_is_notified_at_its_time_and_nothing_is_dated_in_the_fut
     assert max(_times(city, OPERATOR).values()) <= clock.now()
 
 
+@pytest.mark.usefixtures("escalating")
 def test_an_unacknowledged_past_notification_is_escalated_when_its_delay_ran_out(city, settings):
     opened = datetime(2026, 11, 18, 16, 33, tzinfo=UTC)
     _fire(city, settings, "Cháy kho hàng", at=opened)

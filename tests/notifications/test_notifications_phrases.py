@@ -8,6 +8,7 @@ import html
 import re
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from smartcity.core.i18n import written_in_vietnamese
@@ -68,6 +69,7 @@ def _fire(city, settings):  # type: ignore[no-untyped-def]
     return incident
 
 
+@pytest.mark.usefixtures("escalating")
 def test_a_new_severe_incident_and_its_unacknowledged_escalation_read_in_the_pages_language(
     city, settings, client, act_as
 ):

@@ -105,6 +105,7 @@ def test_quiet_hours_hold_messages_unless_urgent(db, settings):
         assert s.get(Message, urgent[0]).status == "sent"
 
 
+@pytest.mark.usefixtures("escalating")
 def test_a_severe_incident_notifies_by_rule_escalates_and_stops_when_acknowledged(city, settings):
     assert {r.name for r in service.list_rules(city)} >= {"Sự cố nghiêm trọng mới"}
     texts_before = len(MockSmsProvider.outbox)
@@ -134,6 +135,7 @@ def test_a_severe_incident_notifies_by_rule_escalates_and_stops_when_acknowledge
     assert service.escalate_unacknowledged(city, settings=settings, now=later + timedelta(hours=1)) == 0
 
 
+@pytest.mark.usefixtures("escalating")
 def test_what_a_rule_told_several_people_escalates_once_and_not_once_anyone_acknowledged(city, settings):
     """The severe-incident rule tells the operators, the heads and a phone: the leader gets one escalation per
     incident nobody acknowledged, not one per copy; one that any of them acknowledged is not escalated."""
@@ -153,6 +155,25 @@ def test_what_a_rule_told_several_people_escalates_once_and_not_once_anyone_ackn
     ]
     assert len(escalated) == 1 and unanswered.code in escalated[0], escalated
     assert service.escalate_unacknowledged(city, settings=settings, now=later + timedelta(hours=1)) == 0
+
+
+def test_by_default_a_severe_incident_goes_up_the_centres_chain_only(city, settings):
+    """Out of the box the severe-incident message does not escalate on its own: the incident's chain calls the
+    head, then the leader; the leader is not called a second time by the message's escalation."""
+    incident, _ = ioc_service.receive_event(
+        city,
+        actor=SYSTEM,
+        settings=settings,
+        data=EventIn(type="fire", severity=5, lon=106.6525, lat=10.9805, source="camera", title="Cháy"),
+    )
+    later = incident.opened_at + timedelta(minutes=11)
+    assert service.escalate_unacknowledged(city, settings=settings, now=later) == 0
+    for _level in (1, 2):  # the head, then the leader
+        due = ioc_service.get_incident(city, code=incident.code).ack_due_at
+        assert ioc_service.escalate_overdue(city, settings=settings, now=due + timedelta(seconds=1))
+        assert service.escalate_unacknowledged(city, settings=settings, now=due + timedelta(seconds=1)) == 0
+    leader_inbox = service.inbox(city, actor=LEADER, paging=PageParams()).items
+    assert [m.subject[:14] for m in leader_inbox if incident.code in m.body] == ["[Chuyển cấp 2]"]
 
 
 def test_the_centres_messages_reach_its_own_staff_not_every_holder_of_the_role(city, settings):

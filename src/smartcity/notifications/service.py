@@ -314,7 +314,10 @@ def list_rules(db: Database) -> list[RuleRead]:
 
 def ensure_default_rules(db: Database) -> int:
     """The rules a fresh centre starts with (added once, by name), addressed to the operations centre's own
-    staff (`ioc.service.staff_address`), not to every holder of a role in the city."""
+    staff (`ioc.service.staff_address`), not to every holder of a role in the city. The severe-incident rule
+    does not escalate: an incident nobody acknowledges goes up the centre's own chain (operators, head,
+    leader; `ioc.service.escalate_overdue`), and a second escalation of its message would call the leader
+    twice for one incident."""
     staff = ioc_service.staff_address
     defaults = [
         RuleCreate(
@@ -324,8 +327,6 @@ def ensure_default_rules(db: Database) -> int:
             condition={"min_severity": 4},
             channels=["in-page", "sms"],
             recipients=[staff("operator"), staff("head"), "sms:+84900000000"],
-            escalate_after_min=10,
-            escalate_to=[staff("leader")],
         ),
         RuleCreate(
             name="Chỉ số ở mức báo động",
