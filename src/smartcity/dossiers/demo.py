@@ -73,6 +73,24 @@ LATE_WITHIN_DAYS = 120
 GRACE_WORKING_DAYS = 5
 
 
+def _house(rng: random.Random) -> dict[str, Any]:
+    """A town house that adds up: its footprint within its land, a floor area of its storeys (and a
+    mezzanine, maybe), a height of its storeys. The five draws keep the ranges the demo always drew from, so
+    that the rest of the demo (drawn from the same `rng` after them) stays as it was."""
+    land = rng.randint(60, 250)
+    footprint = round(land * (70 + (rng.randint(50, 150) - 50) / 4) / 100)  # 70–95 % of the land
+    mezzanine = int(rng.randint(100, 500) > 300)
+    floors = rng.randint(1, 5)
+    storey = 3.3 + (rng.randint(4, 20) - 4) / 32  # metres, floor to floor: 3.3–3.8
+    return {
+        "land_area_m2": land,
+        "footprint_m2": footprint,
+        "total_floor_area_m2": footprint * floors + mezzanine * round(footprint / 2),
+        "floors": floors,
+        "height_m": round(storey * (floors + 0.5 * mezzanine) + 1.2, 1),  # with the roof
+    }
+
+
 def _form(procedure: ProcedureRead, rng: random.Random, ward: str) -> dict[str, Any]:
     """A plausible e-form for the six full procedures; a short request otherwise."""
     street = rng.choice(STREETS)
@@ -93,11 +111,7 @@ def _form(procedure: ProcedureRead, rng: random.Random, ward: str) -> dict[str, 
             "ward_code": ward,
             "map_sheet": rng.randint(1, 60),
             "parcel_number": rng.randint(1, 900),
-            "land_area_m2": rng.randint(60, 250),
-            "footprint_m2": rng.randint(50, 150),
-            "total_floor_area_m2": rng.randint(100, 500),
-            "floors": rng.randint(1, 5),
-            "height_m": rng.randint(4, 20),
+            **_house(rng),
             "latitude": lat,
             "longitude": lon,
         },
