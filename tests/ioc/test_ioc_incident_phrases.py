@@ -106,6 +106,7 @@ def test_the_incident_page_says_the_platforms_sentences_in_english(app, city, se
     assert "Full-brightness (100%) command sent to 1 streetlight(s)" in steps
     assert "Notice sent to: Operations-centre operator; Head of unit" in steps
     assert "Verify on camera and direct the teams on site" in steps  # the playbook's titles
+    assert "City police" in steps and "Công an thành phố" not in english  # its units, and who is in charge
     assert OUTCOME in steps  # the operator's words stay theirs
     assert "Incident opened (source: operator)" in timeline
     assert "Another event (source: camera): Traffic accident (severity raised to 4)" in timeline
