@@ -64,7 +64,7 @@ def _ward_choices(
     today = clock.today(get_settings(request))
     units = accounts.list_org_units(db, on=today)
     wards = [u for u in units if u.kind == "ward_committee" and u.admin_unit_code]
-    ward_receives = procedure.agency_code == "WARD" or procedure.agency_code not in {u.code for u in units}
+    ward_receives = service.ward_receives(procedure, {u.code for u in units})
     open_wards, closed = [], []
     for unit in wards:
         code = unit.admin_unit_code or ""
