@@ -14,6 +14,8 @@ from starlette.concurrency import run_in_threadpool
 
 from smartcity.accounts import service as accounts_service
 from smartcity.core import clock
+from smartcity.core.config import Settings
+from smartcity.core.db import Database
 from smartcity.core.errors import AppError, Forbidden, NotFound
 from smartcity.core.i18n import Phrase
 from smartcity.core.security import Actor
@@ -53,7 +55,7 @@ def _page(request: Request, template: str, context: dict[str, Any], status: int 
     return render(request, f"health/{template}", page, status_code=status)
 
 
-def _disease_names(request: Request, settings: Any) -> dict[str, str]:
+def _disease_names(request: Request, settings: Settings) -> dict[str, str]:
     """The configured diseases' names by code, in the page's language."""
     return service.disease_names(settings.section(HealthSettings), request_locale(request))
 
@@ -85,7 +87,7 @@ def staff_home(
     return _page(request, "staff_home.html", context)
 
 
-def _child_record(db: Any, settings: Any, patient_id: str, today: date) -> list[Any]:
+def _child_record(db: Database, settings: Settings, patient_id: str, today: date) -> list[Any]:
     kids = children(db, today, patient_ids=[patient_id])
     return child_schedule(kids[0].birthdate, kids[0].given, today) if kids else []
 
@@ -93,7 +95,9 @@ def _child_record(db: Any, settings: Any, patient_id: str, today: date) -> list[
 NO_RECORD = "Không tìm thấy hồ sơ sức khỏe của người này."
 
 
-def _patient(db: Any, settings: Any, patient_id: str, wards: set[str] | None = None) -> dict[str, Any]:
+def _patient(
+    db: Database, settings: Settings, patient_id: str, wards: set[str] | None = None
+) -> dict[str, Any]:
     """A person's record, summary and visits; a person outside `wards` (None: every ward) is not found, and
     their record is not decrypted (SECURITY.md V8.2: another ward's person, as if there were none)."""
     with db.session() as s:
@@ -163,7 +167,7 @@ async def staff_link(request: Request, patient_id: str, actor: ActorDep, db: DbD
     return RedirectResponse(f"{target}?da-lien-ket=1", status_code=303)
 
 
-def _link(db: Any, actor: Actor, patient_id: str, username: str) -> bool:
+def _link(db: Database, actor: Actor, patient_id: str, username: str) -> bool:
     """Link the user's account to the person's record (in a worker thread); False if there is no such user."""
     user = accounts_service.get_user_by_username(db, username)
     if user is None:
@@ -198,8 +202,8 @@ def staff_quarantine(request: Request, actor: PageUserDep, db: DbDep, settings: 
 
 def _board(
     request: Request,
-    db: Any,
-    settings: Any,
+    db: Database,
+    settings: Settings,
     actor: Actor,
     *,
     error: str = "",
@@ -229,7 +233,7 @@ def _board(
     return _page(request, "staff_quarantine.html", context, status)
 
 
-def _names(db: Any, settings: Any, patient_ids: list[str], actor: Actor) -> dict[str, str]:
+def _names(db: Database, settings: Settings, patient_ids: list[str], actor: Actor) -> dict[str, str]:
     """Names of the people on a staff page; showing them is a read of their record, so it is logged."""
     from smartcity.health.service.records import summary
 
@@ -276,7 +280,7 @@ def _typed(form: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _quarantine_action(db: Any, settings: Any, actor: Actor, form: dict[str, Any]) -> None:
+def _quarantine_action(db: Database, settings: Settings, actor: Actor, form: dict[str, Any]) -> None:
     """Do the board's action of the form (in a worker thread)."""
     action = form.get("action")
     if action == "open":
@@ -296,7 +300,7 @@ def _quarantine_action(db: Any, settings: Any, actor: Actor, form: dict[str, Any
         service.acknowledge_alert(db, actor=actor, alert_id=int(str(form.get("alert_id"))))
 
 
-def _check_in(db: Any, settings: Any, actor: Actor, case_id: int, form: dict[str, Any]) -> None:
+def _check_in(db: Database, settings: Settings, actor: Actor, case_id: int, form: dict[str, Any]) -> None:
     """A check-in of the form's temperature and symptoms for the case (in a worker thread)."""
     service.check_in(
         db,
@@ -327,8 +331,8 @@ def citizen_space(request: Request, actor: PageUserDep, db: DbDep, settings: Set
 def _citizen_page(
     request: Request,
     actor: Actor,
-    db: Any,
-    settings: Any,
+    db: Database,
+    settings: Settings,
     *,
     error: str = "",
     typed: dict[str, Any] | None = None,
