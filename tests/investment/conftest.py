@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -45,3 +46,13 @@ def login(db, settings) -> Callable[..., dict[str, str]]:
         return {"Authorization": f"Bearer {token}"}
 
     return make
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def sign_in_page(client, db, username: str, role: str = "specialist") -> None:  # type: ignore[no-untyped-def]
+    """Create a user with `role` (city-wide) and sign the test client in through the login form."""
+    accounts_service.create_user(db, actor=SYSTEM, username=username, password=PASSWORD, roles=[(role, None)])
+    token = CSRF.search(client.get("/login").text).group(1)  # type: ignore[union-attr]
+    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
-from smartcity.accounts import service as accounts_service
 from smartcity.core import clock
 from smartcity.investment import service
-from tests.investment.conftest import PASSWORD, SYSTEM
+from tests.investment.conftest import CSRF, SYSTEM, sign_in_page
 from tests.investment.test_investment_photos import _png
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def _signed_in(client, db) -> str:  # type: ignore[no-untyped-def]
-    accounts_service.create_user(
-        db, actor=SYSTEM, username="bqlda", password=PASSWORD, roles=[("specialist", None)]
-    )
-    token = CSRF.search(client.get("/login").text).group(1)
-    client.post("/login", data={"username": "bqlda", "password": PASSWORD, "csrf_token": token})
-    return token
 
 
 def test_progress_and_a_site_photo_from_the_project_page(client, city, settings):
@@ -29,7 +16,7 @@ def test_progress_and_a_site_photo_from_the_project_page(client, city, settings)
         actor=SYSTEM,
         data={"code": "DA-TRANG-1", "name": "Đường Bạch Đằng", "start_date": date(2025, 3, 1)},
     )
-    _signed_in(client, city)
+    sign_in_page(client, city, "bqlda")
     url = f"/can-bo/dau-tu/du-an/{pid}"
     token = CSRF.search(client.get(url).text).group(1)
     today = clock.today(settings)

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import html
-import re
 
-from smartcity.accounts import service as accounts_service
-from tests.investment.conftest import PASSWORD, SYSTEM
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+from tests.investment.conftest import CSRF, sign_in_page
 
 
 def _finance_officer(client, db) -> str:  # type: ignore[no-untyped-def]
-    accounts_service.create_user(
-        db, actor=SYSTEM, username="ketoan.form", password=PASSWORD, roles=[("specialist", None)]
-    )
-    token = CSRF.search(client.get("/login").text).group(1)
-    client.post("/login", data={"username": "ketoan.form", "password": PASSWORD, "csrf_token": token})
+    sign_in_page(client, db, "ketoan.form")
     return CSRF.search(client.get("/can-bo/dau-tu/ke-hoach-von").text).group(1)
 
 
