@@ -300,6 +300,30 @@ def test_indicators_compute_for_the_city_and_its_wards(demo, settings):
     )
 
 
+def test_the_indicators_of_one_pass_read_the_schools_table_once_per_day(demo, settings, monkeypatch):
+    now = datetime.now(UTC)
+    today = clock.today(settings)
+    alone = {
+        i.code: i.compute(
+            demo, KpiContext(settings=settings, start=now - timedelta(days=1), end=now, on=today)
+        )
+        for i in INDICATORS
+    }
+    reads: list[date] = []
+    real = service.school_figures
+    monkeypatch.setattr(
+        service, "school_figures", lambda db, s, *, on: reads.append(on) or real(db, s, on=on)
+    )
+    shared: dict = {}
+    yesterday = today - timedelta(days=1)
+    for on in (today, yesterday):
+        context = KpiContext(settings=settings, start=now - timedelta(days=1), end=now, on=on, shared=shared)
+        together = {i.code: i.compute(demo, context) for i in INDICATORS}
+        if on == today:
+            assert together == alone  # sharing the table changes no value
+    assert reads == [today, yesterday]
+
+
 def test_datasets_are_aggregates_without_children(demo, settings):
     for dataset in DATASETS:
         rows = list(dataset.rows(demo, settings))

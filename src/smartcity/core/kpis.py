@@ -13,10 +13,10 @@ centre shows the latest complete period. Shares, averages and states (open alarm
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from smartcity.core import clock
 from smartcity.core.i18n import in_language
@@ -38,6 +38,16 @@ class KpiContext:
     start: datetime
     end: datetime
     on: date
+    # Figures made once for a pass over many indicators (see `reuse`); the centre passes one dict per pass.
+    shared: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def reuse(self, key: Hashable, make: Callable[[], T]) -> T:
+        """What `make` returns, made once per pass: indicators computed together share an expensive figure
+        (the schools' table of one day serves nine education indicators) under a key naming it and its day."""
+        if key not in self.shared:
+            self.shared[key] = make()
+        result: T = self.shared[key]
+        return result
 
     def local_days(self) -> tuple[date, date]:
         """The period's start and end as days in the city (a day's figures belong to its local date)."""

@@ -15,6 +15,11 @@ from smartcity.education import service
 
 
 def _rows(db: Database, context: KpiContext) -> list[dict[str, Any]]:
+    """The schools' figures on the context's day, made once for all indicators of the pass."""
+    return context.reuse(("education.school_figures", context.on), lambda: _school_figures(db, context))
+
+
+def _school_figures(db: Database, context: KpiContext) -> list[dict[str, Any]]:
     try:
         return service.school_figures(db, context.settings, on=context.on)
     except NotFound:  # no school year yet

@@ -4,7 +4,9 @@ public alerts, the city's alert stage. Idempotent, nothing dated after today, a 
 from __future__ import annotations
 
 import random
+from collections.abc import Hashable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -85,6 +87,7 @@ def load_history(db: Database, *, settings: Settings) -> int:
     """Monthly values over the last year and daily ones over the last month (hourly ones: now only)."""
     now = clock.now()
     done = 0
+    shared: dict[Hashable, Any] = {}  # figures the indicators of one day share (KpiContext.reuse)
     for indicator in catalogue(db):
         if indicator.frequency == "hourly":
             done += service.compute_now(db, settings=settings, codes=[indicator.code], at=now)
@@ -95,7 +98,15 @@ def load_history(db: Database, *, settings: Settings) -> int:
         ):
             start, end = period_of(now, frequency, settings)
             for _ in range(steps):
-                compute(db, settings, indicator, frequency=frequency, start=start, end=min(end, now))
+                compute(
+                    db,
+                    settings,
+                    indicator,
+                    frequency=frequency,
+                    start=start,
+                    end=min(end, now),
+                    shared=shared,
+                )
                 done += 1
                 start, end = period_of(start - timedelta(seconds=1), frequency, settings)
     return done

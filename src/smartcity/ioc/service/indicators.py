@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -99,11 +100,22 @@ def _midnight(day: date, settings: Settings) -> datetime:
 
 
 def compute(
-    db: Database, settings: Settings, indicator: Indicator, *, frequency: str, start: datetime, end: datetime
+    db: Database,
+    settings: Settings,
+    indicator: Indicator,
+    *,
+    frequency: str,
+    start: datetime,
+    end: datetime,
+    shared: dict[Hashable, Any] | None = None,
 ) -> list[KpiValue]:
-    """Compute one indicator for [start, end) and store its values (city and wards), replacing old ones."""
+    """Compute one indicator for [start, end) and store its values (city and wards), replacing old ones;
+    `shared` carries figures between the indicators of one pass (`KpiContext.reuse`)."""
     on = clock.local_date(end - timedelta(seconds=1), settings)
-    values = indicator.compute(db, KpiContext(settings=settings, start=start, end=end, on=on))
+    context = KpiContext(
+        settings=settings, start=start, end=end, on=on, shared={} if shared is None else shared
+    )
+    values = indicator.compute(db, context)
     now = utcnow()
     with db.write_session() as s:
         s.execute(
@@ -160,6 +172,7 @@ def compute_now(
     hourly and daily ones the current and previous month too (the year's charts); returns how many."""
     at = at or clock.now()
     done = 0
+    shared: dict[Hashable, Any] = {}
     for indicator in catalogue(db):
         if codes and indicator.code not in codes:
             continue
@@ -169,7 +182,13 @@ def compute_now(
             previous = period_of(start - timedelta(seconds=1), frequency, settings)
             for period_start, period_end in (previous, (start, end)):
                 values = compute(
-                    db, settings, indicator, frequency=frequency, start=period_start, end=period_end
+                    db,
+                    settings,
+                    indicator,
+                    frequency=frequency,
+                    start=period_start,
+                    end=period_end,
+                    shared=shared,
                 )
                 done += 1
             if frequency == indicator.frequency:
