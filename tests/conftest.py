@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
@@ -112,6 +113,49 @@ def _wait_for_clamd(process: subprocess.Popen[bytes], socket_path: Path, log: Pa
             pass  # not listening yet
         time.sleep(0.05)
     pytest.fail("clamd did not answer PING within 15 s")
+
+
+SMALL_DEMO_SECRET = "small-demo-test-secret"
+
+
+@pytest.fixture(scope="session")
+def small_demo_source(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> tuple[Path, str]:
+    """The demo as `smartcity demo` prepares it, on SQLite with small sizes (5 days of reports, 300 parcels,
+    40 dossiers), prepared once for the whole run: the first worker that asks prepares it under a file lock,
+    the others wait and share it. Returns its data folder and the admin's password;
+    tests use a copy (`small_demo`)."""
+    from rich.console import Console
+
+    from smartcity.demo import prepare_demo
+
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":  # the workers' temporary folders share the run's folder
+        shared = shared.parent
+    folder, password = shared / "small-demo", shared / "small-demo-password"
+    with open(shared / "small-demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not password.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a preparation that failed half-way
+            settings = Settings(data_dir=folder, secret_key=SMALL_DEMO_SECRET, log_json=False, _env_file=None)
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr("smartcity.feedback.demo.DEMO_DAYS", 5)
+                patch.setattr("smartcity.gis.demo.DEMO_PARCELS", 300)
+                patch.setattr("smartcity.dossiers.demo.DEMO_COUNT", 40)
+                login = prepare_demo(settings, console=Console(quiet=True))
+            password.write_text(login.password)
+    return folder, password.read_text()
+
+
+@pytest.fixture(scope="module")
+def small_demo(
+    small_demo_source: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Settings, str]:
+    """A copy of the small demo (`small_demo_source`) for one test module, which may change it: its settings
+    and the admin's password."""
+    source, password = small_demo_source
+    data_dir = tmp_path_factory.mktemp("small-demo") / "var"
+    shutil.copytree(source, data_dir)
+    return Settings(data_dir=data_dir, secret_key=SMALL_DEMO_SECRET, log_json=False, _env_file=None), password
 
 
 @pytest.fixture(scope="session")

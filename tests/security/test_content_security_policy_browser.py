@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from smartcity.core.config import Settings
-from smartcity.demo import DemoLogin, prepare_demo
+from smartcity.demo import DEMO_ADMIN, DemoLogin
 from tests.support import chromium_browser, served
 
 pytestmark = pytest.mark.browser
@@ -38,20 +38,13 @@ MAP_PAGES = [  # (page, what its own script sets once its map has drawn; base-ma
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, DemoLogin]]:
-    """The demo (small sizes, SQLite) served on a free loopback port."""
+def site(small_demo: tuple[Settings, str]) -> Iterator[tuple[str, DemoLogin]]:
+    """The demo (small sizes, SQLite; a copy of the run's) served on a free loopback port."""
     from smartcity.web.app import create_app
 
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("csp") / "var", secret_key="csp-test", log_json=False, _env_file=None
-    )
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("smartcity.feedback.demo.DEMO_DAYS", 5)
-        patch.setattr("smartcity.gis.demo.DEMO_PARCELS", 300)
-        patch.setattr("smartcity.dossiers.demo.DEMO_COUNT", 40)
-        login = prepare_demo(settings)
+    settings, password = small_demo
     with served(create_app(settings)) as url:
-        yield url, login
+        yield url, DemoLogin(DEMO_ADMIN, password)
 
 
 @dataclass

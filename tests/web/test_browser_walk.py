@@ -9,7 +9,6 @@ internal code, no English, no UTC time, and every local link on it answers 2xx.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,12 +21,11 @@ from shapely.geometry import Point
 from smartcity.accounts.views import CITIZEN_HOME
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
-from smartcity.demo import DemoLogin, load_domain_demos, prepare_demo
+from smartcity.demo import DEMO_ADMIN, DemoLogin
 from tests.support import chromium_browser, served
 
 pytestmark = pytest.mark.browser
 
-WALK_DOMAINS = {"gis", "dossiers", "signing", "feedback"}  # besides the first-page domains of the demo
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -134,34 +132,18 @@ def _vacant_spot(db: Database) -> tuple[float, float]:
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[WalkCity]:
-    """The demo as `smartcity demo` prepares it (the domains the walk visits, small sizes), served live."""
-    from rich.console import Console
-
+def city(small_demo: tuple[Settings, str]) -> Iterator[WalkCity]:
+    """The demo as `smartcity demo` prepares it (small sizes; a copy of the run's), served live."""
     from smartcity.web.app import create_app
 
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("walk") / "var",
-        secret_key="walk-test-secret",
-        log_json=False,
-        _env_file=None,
-    )
-    settings.data_dir.mkdir(mode=0o700)
-    shutil.copy(sqlite_template, settings.data_dir / "smartcity.db")  # migrated once for the whole session
-    console = Console(quiet=True)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("smartcity.feedback.demo.DEMO_DAYS", 5)
-        patch.setattr("smartcity.gis.demo.DEMO_PARCELS", 300)
-        patch.setattr("smartcity.dossiers.demo.DEMO_COUNT", 40)
-        login = prepare_demo(settings, console=console, defer=True)
-        db = Database(settings.resolved_database_url, dispatch_inline=True, settings=settings)
-        try:
-            load_domain_demos(db, settings=settings, console=console, only=WALK_DOMAINS.__contains__)
-            house = _vacant_spot(db)
-        finally:
-            db.dispose()
+    settings, password = small_demo
+    db = Database(settings.resolved_database_url, settings=settings)
+    try:
+        house = _vacant_spot(db)
+    finally:
+        db.dispose()
     with served(create_app(settings)) as url:
-        yield WalkCity(url, login, house)
+        yield WalkCity(url, DemoLogin(DEMO_ADMIN, password), house)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
@@ -16,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from smartcity.core.config import Settings
-from smartcity.demo import DemoLogin, prepare_demo
+from smartcity.demo import DEMO_ADMIN, DemoLogin
 from tests.support import inline_scripts, script_sources
 
 PAGES_PER_ROLE = 400
@@ -86,20 +85,10 @@ class CrawlReport:
 
 
 @pytest.fixture(scope="module")
-def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, DemoLogin]]:
-    """The demo prepared as `smartcity demo` does, on SQLite, with small data sizes."""
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("crawl") / "var",
-        secret_key="crawl-test-secret",
-        log_json=False,
-        _env_file=None,
-    )
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("smartcity.feedback.demo.DEMO_DAYS", 5)
-        patch.setattr("smartcity.gis.demo.DEMO_PARCELS", 300)
-        patch.setattr("smartcity.dossiers.demo.DEMO_COUNT", 40)
-        login = prepare_demo(settings)
-    yield settings, login
+def demo_city(small_demo: tuple[Settings, str]) -> tuple[Settings, DemoLogin]:
+    """The demo prepared as `smartcity demo` does, on SQLite, with small data sizes (a copy of the run's)."""
+    settings, password = small_demo
+    return settings, DemoLogin(DEMO_ADMIN, password)
 
 
 def _sign_in(client: TestClient, username: str, password: str) -> None:

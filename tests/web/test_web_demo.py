@@ -15,14 +15,14 @@ from smartcity.demo import prepare_demo
 
 
 @pytest.fixture
-def small_demo(monkeypatch: pytest.MonkeyPatch) -> None:
+def small_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Shrink the demo data so the whole preparation runs in seconds."""
     monkeypatch.setattr("smartcity.feedback.demo.DEMO_DAYS", 5)
     monkeypatch.setattr("smartcity.gis.demo.DEMO_PARCELS", 300)
     monkeypatch.setattr("smartcity.dossiers.demo.DEMO_COUNT", 40)
 
 
-def test_demo_prepares_a_working_city_and_can_run_again(tmp_path: Path, small_demo: None) -> None:
+def test_demo_prepares_a_working_city_and_can_run_again(tmp_path: Path, small_sizes: None) -> None:
     settings = Settings(
         data_dir=tmp_path / "var", secret_key="demo-test-secret", log_json=False, _env_file=None
     )
@@ -60,10 +60,18 @@ def test_demo_prepares_a_working_city_and_can_run_again(tmp_path: Path, small_de
 
 
 def test_demo_command_prints_the_login(
-    tmp_path: Path, small_demo: None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, small_sizes: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The command's wiring (the whole preparation is the test above's): only the first pages' data loads."""
+    from smartcity import demo
     from smartcity.cli import app
 
+    every_domain = demo.load_domain_demos
+    monkeypatch.setattr(
+        demo,
+        "load_domain_demos",
+        lambda db, **kwargs: every_domain(db, **{**kwargs, "only": demo.FIRST_PAGE_DOMAINS.__contains__}),
+    )
     monkeypatch.setenv("SMARTCITY_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("SMARTCITY_DATABASE_URL", raising=False)
     get_settings.cache_clear()
