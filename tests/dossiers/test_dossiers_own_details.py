@@ -97,6 +97,18 @@ def test_the_ward_is_chosen_among_the_citys_wards_each_named_as_a_ward(app, peop
     assert "<option disabled>Phú Lợi Ward — does not take this procedure online yet</option>" in english
 
 
+def test_with_the_demos_ward_teams_every_ward_takes_the_procedure_online(app, db, settings, people):
+    from smartcity.accounts import demo as accounts_demo
+
+    accounts_demo.load_demo(db, settings=settings, actor=SYSTEM)
+    citizen, _ = _login(app, "citizen1")
+    birth = _ward_select(citizen.get(f"/ho-so/nop/{BIRTH}").text)
+    assert "disabled" not in birth
+    assert sorted(
+        name for _code, name in re.findall(r'<option value="(\d+)" >([^<]*)</option>', birth)
+    ) == sorted(WARDS)
+
+
 def test_the_ward_receives_what_the_city_departments_received_before_july_2025(app, db, people):
     citizen, _ = _login(app, "citizen1")
     house = _ward_select(citizen.get(f"/ho-so/nop/{HOUSE}", params={"lang": "vi"}).text)

@@ -57,6 +57,10 @@ def test_demo_certificates_are_issued_once(db, settings, people, process_setting
     assert second == "PKI and certificates already there"
     assert len(signing.list_certificates(db, kind="official", holder="lanhdao")) == 1
     assert len(signing.list_certificates(db, kind="organisation", holder="UBND-25747-HCM")) == 1
+    # every ward's team can decide and sign: Phú Lợi's leader and seal too
+    assert "lanhdao.phuloi" in first and "UBND-25750-HCM" in first
+    assert len(signing.list_certificates(db, kind="official", holder="lanhdao.phuloi")) == 1
+    assert len(signing.list_certificates(db, kind="organisation", holder="UBND-25750-HCM")) == 1
 
 
 def test_demo_house_number_result_is_signed_by_the_leader_and_sealed_by_the_ward(

@@ -1,8 +1,9 @@
-"""Demo data of the signing domain: the city PKI, the demo leader's certificate and the ward's seal."""
+"""Demo data of the signing domain: the city PKI, and each ward's leader's certificate and seal."""
 
 from __future__ import annotations
 
 from smartcity.accounts import service as accounts
+from smartcity.core import clock
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.security import Actor
@@ -17,28 +18,33 @@ def _has_active(db: Database, *, kind: str, holder: str) -> bool:
 
 
 def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
-    """Initialise the PKI if needed; issue the demo leader's certificate and the demo ward's seal (once)."""
+    """Initialise the PKI if needed; issue each ward's leaders their certificates and the ward its seal
+    (once), so a dossier of any ward can be decided and signed."""
     done = []
     if not service.pki_status(db).initialised:
         service.init_pki(db, actor=actor, settings=settings)
         done.append("PKI initialised")
-    leader = accounts.get_user_by_username(db, DEMO_LEADER)
-    if leader is not None and not _has_active(db, kind="official", holder=DEMO_LEADER):
-        service.issue_official_certificate(
-            db,
-            actor=actor,
-            username=DEMO_LEADER,
-            full_name=leader.full_name or DEMO_LEADER,
-            org_unit_code=DEMO_WARD,
-            settings=settings,
-        )
-        done.append(f"certificate of {DEMO_LEADER}")
-    ward = accounts.get_org_unit(db, DEMO_WARD)
-    if ward is not None and not _has_active(db, kind="organisation", holder=DEMO_WARD):
-        service.issue_organisation_certificate(
-            db, actor=actor, org_unit_code=DEMO_WARD, name=ward.name, settings=settings
-        )
-        done.append(f"seal of {DEMO_WARD}")
-    missing = [name for name, row in ((DEMO_LEADER, leader), (DEMO_WARD, ward)) if row is None]
+    wards = [
+        unit
+        for unit in accounts.list_org_units(db, on=clock.today(settings))
+        if unit.kind == "ward_committee"
+    ]
+    for ward in wards:
+        for username, full_name in accounts.holders_of(db, role="leader", org_unit_code=ward.code):
+            if not _has_active(db, kind="official", holder=username):
+                service.issue_official_certificate(
+                    db,
+                    actor=actor,
+                    username=username,
+                    full_name=full_name or username,
+                    org_unit_code=ward.code,
+                    settings=settings,
+                )
+                done.append(f"certificate of {username}")
+        if not _has_active(db, kind="organisation", holder=ward.code):
+            service.issue_organisation_certificate(
+                db, actor=actor, org_unit_code=ward.code, name=ward.name, settings=settings
+            )
+            done.append(f"seal of {ward.code}")
     summary = ", ".join(done) if done else "PKI and certificates already there"
-    return summary + (f"; not found: {', '.join(missing)}" if missing else "")
+    return summary + ("" if wards else "; no ward committee in office (is the city pack loaded?)")
