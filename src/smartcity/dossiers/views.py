@@ -56,15 +56,15 @@ def _ward_choices(
 ) -> tuple[list[tuple[str, str]], tuple[str, ...]]:
     """The wards valid today, by code, each named as the ward it is ("Phường Phú Lợi"; "Phú Lợi Ward" in
     English), not by its people's committee: those open to choose as (code, name), and the names of those
-    shown but closed. Where the chosen ward receives the dossier (a ward's own procedure, or one whose agency
-    is no longer in office, as `service.resolve_units` routes it) a ward with no clerk to receive it is
-    closed: its citizens see that it does not take the procedure online yet, and no dossier waits for
-    nobody."""
+    shown but closed. Where the chosen ward receives the dossier (`procedures.ward_receives`: a ward's own
+    procedure, or one whose agency is no longer in office, as `service.resolve_units` routes it) a ward with
+    no clerk to receive it is closed: its citizens see that it does not take the procedure online yet, and no
+    dossier waits for nobody."""
     db = get_db(request)
     today = clock.today(get_settings(request))
     units = accounts.list_org_units(db, on=today)
     wards = [u for u in units if u.kind == "ward_committee" and u.admin_unit_code]
-    ward_receives = service.ward_receives(procedure, {u.code for u in units})
+    ward_receives = procedures.ward_receives(procedure, {u.code for u in units})
     open_wards, closed = [], []
     for unit in wards:
         code = unit.admin_unit_code or ""

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
@@ -13,6 +15,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from smartcity.accounts import service as accounts
+from smartcity.accounts.schemas import OrgUnitRead
 from smartcity.core.db import Database
 from smartcity.core.errors import BadRequest, NotFound, UnsupportedMediaType, ValidationFailed
 from smartcity.core.i18n import get_translations, in_language
@@ -173,6 +176,42 @@ def agency_names(db: Database, codes: Iterable[str], locale: str = "vi") -> dict
         if unit is not None:
             names[code] = in_language(unit.name, unit.name_en, locale)
     return names
+
+
+def ward_receives(procedure: ProcedureRead, units_in_office: Collection[str]) -> bool:
+    """Whether the ward the applicant chooses receives a dossier of this procedure: the ward's own procedure,
+    or one whose agency is not in office (the city's departments since the 2025 reorganisation)."""
+    return procedure.agency_code == "WARD" or procedure.agency_code not in units_in_office
+
+
+@dataclass(frozen=True)
+class Handling:
+    """Who handles a procedure on a day: the applicant's ward, or an agency by name; and, where the ward took
+    it over from an agency that left office, that agency's name and last day."""
+
+    by_ward: bool
+    name: str | None = None
+    formerly: str | None = None
+    formerly_until: date | None = None
+
+
+def handling(db: Database, procedure: ProcedureRead, *, on: date, locale: str = "vi") -> Handling:
+    """Who handles the procedure on `on`, by the rule that routes its dossiers (`ward_receives`)."""
+    in_office = {u.code for u in accounts.list_org_units(db, on=on)}
+    unit = None if procedure.agency_code == "WARD" else accounts.get_org_unit(db, procedure.agency_code)
+    if not ward_receives(procedure, in_office):
+        return Handling(by_ward=False, name=_unit_name(db, unit, locale) if unit else None)
+    if unit is None:
+        return Handling(by_ward=True)
+    return Handling(by_ward=True, formerly=_unit_name(db, unit, locale), formerly_until=unit.valid_to)
+
+
+def _unit_name(db: Database, unit: OrgUnitRead, locale: str) -> str:
+    """A unit's name with its committee's where it is a department ("Phòng Tư pháp, Ủy ban nhân dân thành
+    phố Thủ Dầu Một"): a department's name alone does not say whose it is."""
+    name = in_language(unit.name, unit.name_en, locale)
+    parent = accounts.get_org_unit(db, unit.parent_code) if unit.parent_code else None
+    return f"{name}, {in_language(parent.name, parent.name_en, locale)}" if parent else name
 
 
 def level_counts(db: Database) -> dict[int, int]:

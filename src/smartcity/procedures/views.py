@@ -8,11 +8,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from smartcity.core import clock
 from smartcity.procedures import service
 from smartcity.procedures.catalogue import MISSING_PARTS
 from smartcity.procedures.public_text import LEVEL_NAMES, online_words, shown_texts
 from smartcity.procedures.workflows import template
-from smartcity.web.deps import get_db
+from smartcity.web.deps import get_db, get_settings
 from smartcity.web.pager import pager_pages
 from smartcity.web.templating import render, request_locale
 
@@ -84,7 +85,9 @@ def procedure_page(request: Request, code: str) -> HTMLResponse:
             "online_words": online_words,
             "shown": shown_texts(procedure),  # the texts without the editors' notes, each item marked
             "missing_parts": MISSING_PARTS,
-            "agency_names": service.agency_names(db, [procedure.agency_code], request_locale(request)),
+            "handling": service.handling(
+                db, procedure, on=clock.today(get_settings(request)), locale=request_locale(request)
+            ),
             "processing_time": service.processing_time,
         },
     )

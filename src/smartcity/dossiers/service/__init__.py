@@ -24,7 +24,6 @@ from smartcity.dossiers.service.helpers import (  # noqa: F401
     calendar_for,
     resolve_units,
     validate_form,
-    ward_receives,
 )
 from smartcity.dossiers.service.reads import (  # noqa: F401
     available_forms,

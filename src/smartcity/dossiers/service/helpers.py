@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -40,6 +40,7 @@ from smartcity.dossiers.schemas import (
     DossierCreate,
 )
 from smartcity.dossiers.service.common import Upload
+from smartcity.procedures import service as procedures
 from smartcity.procedures.schemas import ProcedureRead
 
 
@@ -158,19 +159,13 @@ def _unit_for_ward(units: Sequence[accounts.OrgUnitRead], ward_code: str | None,
     )
 
 
-def ward_receives(procedure: ProcedureRead, units_in_office: Collection[str]) -> bool:
-    """Whether the ward the applicant chooses receives a dossier of this procedure: the ward's own procedure,
-    or one whose agency is not in office (the city's departments since the 2025 reorganisation)."""
-    return procedure.agency_code == "WARD" or procedure.agency_code not in units_in_office
-
-
 def resolve_units(
     db: Database, procedure: ProcedureRead, ward_code: str | None, on: date
 ) -> tuple[str, str, str]:
     """(intake, processing, deciding) org units for a dossier of this procedure filed on `on`."""
     units = accounts.list_org_units(db, on=on)
     by_code = {u.code: u for u in units}
-    if ward_receives(procedure, by_code):
+    if procedures.ward_receives(procedure, by_code):
         ward = _unit_for_ward(units, ward_code, on)
         return ward, ward, ward
     agency = by_code[procedure.agency_code]
