@@ -16,7 +16,7 @@ from smartcity.procedures.catalogue import build_catalogue
 from tests.dossiers.dossier_fixtures import BIRTH, HOUSE, PASSWORD, SYSTEM
 from tests.dossiers.test_dossiers_pages import _login
 
-NAME, PHONE, EMAIL = "Đỗ Thị Lan", "0912034482", "lan.do@example.vn"
+NAME, PHONE, EMAIL, ID_NUMBER = "Đỗ Thị Lan", "0912034482", "lan.do@example.vn", "074190012482"
 # The city's five wards since 1 July 2025, by code (shared/data/ward_reorganization_2025.json).
 WARDS = ["Phường Thủ Dầu Một", "Phường Phú Lợi", "Phường Bình Dương", "Phường Phú An", "Phường Chánh Hiệp"]
 
@@ -40,11 +40,9 @@ def _citizen(db) -> int:
     return user.id
 
 
-def _phone_reads(db, user_id: int) -> list[AuditEntry]:
+def _phone_reads(db, user_id: int, action: str = "user.phone_read") -> list[AuditEntry]:
     with db.session() as s:
-        query = select(AuditEntry).where(
-            AuditEntry.action == "user.phone_read", AuditEntry.entity_id == str(user_id)
-        )
+        query = select(AuditEntry).where(AuditEntry.action == action, AuditEntry.entity_id == str(user_id))
         return list(s.scalars(query))
 
 
@@ -55,11 +53,16 @@ def test_the_form_fills_in_the_applicants_own_details_from_the_account(app, db, 
     assert _value(page, "applicant_name") == NAME
     assert _value(page, "applicant_phone") == PHONE
     assert _value(page, "applicant_email") == EMAIL
-    assert _value(page, "applicant_id") == ""  # the account holds no ID number
+    assert _value(page, "applicant_id") == ""  # the person has not given their ID number yet
     for someone_else in ("f_child_name", "f_mother_name", "f_father_name", "f_mother_id_number"):
         assert _value(page, someone_else) == "", someone_else  # the child's and the parents' stay empty
     reads = _phone_reads(db, user_id)
     assert len(reads) == 1 and PHONE not in str(reads[0].after or "")  # the read is logged, not the number
+
+    accounts.update_user(db, actor=SYSTEM, user_id=user_id, changes={"citizen_id": ID_NUMBER})  # on her page
+    again = citizen.get(f"/ho-so/nop/{BIRTH}").text
+    assert _value(again, "applicant_id") == ID_NUMBER and _value(again, "f_mother_id_number") == ""
+    assert len(_phone_reads(db, user_id, "user.citizen_id_read")) == 1  # that read is logged too
 
 
 def test_the_details_stay_editable_and_the_counter_fills_in_nobodys(app, db, people):

@@ -173,6 +173,7 @@ def create_user(request: Request, db: DB, admin: Admin, body: UserCreate) -> Use
         full_name=body.full_name,
         email=body.email,
         phone=body.phone,
+        citizen_id=body.citizen_id,
         locale=body.locale,
         roles=[(r.role, r.org_unit_code) for r in body.roles],
         secret=get_settings(request).personal_keys,

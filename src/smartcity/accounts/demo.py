@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smartcity.accounts.service import create_user, get_user_by_username
+from smartcity.accounts.service import create_user, get_user_by_username, update_user
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.demo import DEMO_CITIZEN, demo_password
@@ -56,17 +56,22 @@ def load_demo(db: Database, *, settings: Settings, actor: Actor) -> str:
     password = demo_password(settings)
     created = []
     for username, full_name, role, unit in DEMO_USERS:
-        if get_user_by_username(db, username) is None:
+        citizen = username == DEMO_CITIZEN.username
+        existing = get_user_by_username(db, username)
+        if existing is None:
             create_user(
                 db,
                 actor=actor,
                 username=username,
                 password=password,
                 full_name=full_name,
-                phone=DEMO_CITIZEN.phone if username == DEMO_CITIZEN.username else None,
+                phone=DEMO_CITIZEN.phone if citizen else None,
+                citizen_id=DEMO_CITIZEN.id_number if citizen else None,
                 roles=[(role, unit)],
             )
             created.append(username)
+        elif citizen and existing.citizen_id_masked is None:  # a demo made before accounts kept the number
+            update_user(db, actor=actor, user_id=existing.id, changes={"citizen_id": DEMO_CITIZEN.id_number})
     first_ward = ", ".join(
         f"{u} ({r})" for u, _n, r, unit in DEMO_USERS if unit in (None, DEMO_WARD_COMMITTEE)
     )

@@ -30,7 +30,7 @@ class OrgUnit(TimestampMixin, Base):
 
 
 class User(TimestampMixin, Base):
-    """A person who logs in: staff or citizen. The full name, e-mail address and phone number are stored
+    """A person who logs in: staff or citizen. The full name, e-mail address, phone and ID numbers are stored
     encrypted; `email_index` (keyed hash) finds a user by address, `UserNameTerm` by words of the name."""
 
     __tablename__ = "users"
@@ -42,6 +42,11 @@ class User(TimestampMixin, Base):
     email_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     phone_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True, info=SEALED)
     phone_masked: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # The personal ID number (căn cước, 12 digits) the person gave: sealed, masked for pages, and a keyed hash
+    # that keeps one account per number.
+    citizen_id_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True, info=SEALED)
+    citizen_id_masked: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    citizen_id_index: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True, index=True)
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str] = mapped_column(String(8), default="vi")

@@ -48,6 +48,7 @@ class UserBase(_Strict):
     full_name: str = Field(default="", max_length=200)
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=20)
+    citizen_id: str | None = Field(default=None, max_length=20, description="Số định danh cá nhân (12 số)")
     locale: str = Field(default="vi", pattern="^(vi|en)$")
 
 
@@ -65,6 +66,7 @@ class UserUpdate(_Strict):
     full_name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=20)
+    citizen_id: str | None = Field(default=None, max_length=20, description="Số định danh cá nhân (12 số)")
     locale: str | None = Field(default=None, pattern="^(vi|en)$")
     is_active: bool | None = None
 
@@ -83,6 +85,7 @@ class UserRead(_Read):
     full_name: str
     email: str | None = None
     phone_masked: str | None = None
+    citizen_id_masked: str | None = None
     is_active: bool
     locale: str
     created_at: datetime

@@ -15,13 +15,14 @@ from starlette.concurrency import run_in_threadpool
 
 from smartcity.accounts import service
 from smartcity.core.db import Database
-from smartcity.core.errors import TooManyRequests, Unauthorized, ValidationFailed
+from smartcity.core.errors import Conflict, TooManyRequests, Unauthorized, ValidationFailed
 from smartcity.core.i18n import get_translations, in_language
-from smartcity.core.security import SYSTEM_SHOWN_NAME
+from smartcity.core.security import SYSTEM_SHOWN_NAME, Actor
 from smartcity.domains import collect
 from smartcity.web.deps import (
     SESSION_CSRF,
     SESSION_KEY,
+    PageUserDep,
     get_db,
     get_settings,
     login_redirect,
@@ -202,6 +203,71 @@ def totp_confirm(
         }
         return render(request, "accounts/totp.html", context, status_code=422)
     return RedirectResponse("/can-bo", status_code=303)
+
+
+OWN_DETAILS_PAGE = "/cua-toi/thong-tin"
+OWN_DETAIL_LABELS = {"phone": "Số điện thoại", "email": "Thư điện tử", "citizen_id": "Số định danh cá nhân"}
+OWN_DETAIL_MISTAKES = {
+    "phone": "Số điện thoại chưa đúng (ví dụ 0912345678).",
+    "email": "Thư điện tử chưa đúng (ví dụ ten@example.vn).",
+    "citizen_id": "Số định danh cá nhân gồm đúng 12 chữ số.",
+}
+TAKEN_CITIZEN_ID = "Số định danh cá nhân này đã gắn với một tài khoản khác. Vui lòng liên hệ Bộ phận Một cửa."
+
+
+@router.get(OWN_DETAILS_PAGE, response_class=HTMLResponse)
+def own_details_page(
+    request: Request, db: Annotated[Database, Depends(get_db)], actor: PageUserDep
+) -> Response:
+    """The signed-in person's own details: the name the administrator keeps, and the phone, e-mail and
+    personal ID number they change themselves (shown masked; the e-forms fill them in)."""
+    return _own_details(request, db, actor, errors=[], saved=request.query_params.get("da-luu") == "1")
+
+
+@router.post(OWN_DETAILS_PAGE, response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
+def own_details_save(
+    request: Request,
+    db: Annotated[Database, Depends(get_db)],
+    actor: PageUserDep,
+    phone: Annotated[str, Form(max_length=20)] = "",
+    email: Annotated[str, Form(max_length=254)] = "",
+    citizen_id: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Save the person's own phone and e-mail (blank removes them) and a new ID number (blank keeps it)."""
+    changes: dict[str, Any] = {"phone": phone.strip() or None, "email": email.strip() or None}
+    if citizen_id.strip():
+        changes["citizen_id"] = citizen_id
+    try:
+        service.update_own_details(db, actor=actor, changes=changes)
+    except Conflict:
+        return _own_details(request, db, actor, errors=[TAKEN_CITIZEN_ID], typed=changes, status_code=409)
+    except ValidationFailed as exc:
+        fields = [str(e.get("field", "")) for e in exc.errors] or ["phone"]
+        mistakes = [OWN_DETAIL_MISTAKES.get(f, OWN_DETAIL_MISTAKES["phone"]) for f in fields]
+        return _own_details(request, db, actor, errors=mistakes, typed=changes, status_code=422)
+    return RedirectResponse(f"{OWN_DETAILS_PAGE}?da-luu=1", status_code=303)
+
+
+def _own_details(
+    request: Request,
+    db: Database,
+    actor: Actor,
+    *,
+    errors: list[str],
+    saved: bool = False,
+    typed: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The page of one's own details; after a mistake, the form with what the person typed."""
+    user = service.get_user(db, actor.user_id or 0)
+    phone = (
+        service.get_user_phone(db, actor=actor, user_id=user.id, secret=db.settings.personal_keys)
+        if user.phone_masked and typed is None
+        else None
+    )
+    values = typed if typed is not None else {"phone": phone or "", "email": user.email or ""}
+    context = {"user": user, "values": values, "errors": errors, "saved": saved, "labels": OWN_DETAIL_LABELS}
+    return render(request, "accounts/own_details.html", context, status_code=status_code)
 
 
 @router.get("/login/link")

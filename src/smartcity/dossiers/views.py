@@ -78,11 +78,10 @@ def _ward_choices(
 
 def _own_details(request: Request, actor: Actor) -> dict[str, str]:
     """The applicant's fields filled in from the signed-in person's own account, to change if need be: the
-    full name, the phone number (read through accounts, which writes the read to the audit log) and the
-    e-mail address. Only the applicant's: a field about someone else (the child, a parent) stays empty.
-
-    The account holds no personal ID number, so the form cannot fill it in. Only a citizen's own form: staff
-    (the administrator included) file for someone else."""
+    full name, the personal ID number the person gave on their page, the phone number (both read through
+    accounts, which writes each read to the audit log) and the e-mail address. Only the applicant's: a field
+    about someone else (the child, a parent) stays empty. Only a citizen's own form: staff (the
+    administrator included) file for someone else."""
     if actor.user_id is None or any(role != "citizen" for role, _unit in actor.roles):
         return {}
     db = get_db(request)
@@ -92,7 +91,17 @@ def _own_details(request: Request, actor: Actor) -> dict[str, str]:
         if user.phone_masked
         else None
     )
-    own = {"applicant_name": user.full_name, "applicant_phone": phone, "applicant_email": user.email}
+    citizen_id = (
+        accounts.get_user_citizen_id(db, actor=actor, user_id=user.id, secret=db.settings.personal_keys)
+        if user.citizen_id_masked
+        else None
+    )
+    own = {
+        "applicant_name": user.full_name,
+        "applicant_id": citizen_id,
+        "applicant_phone": phone,
+        "applicant_email": user.email,
+    }
     return {key: value for key, value in own.items() if value}
 
 

@@ -99,6 +99,7 @@ from smartcity.accounts.service.totp import (
     verify_totp,
 )
 from smartcity.accounts.service.users import (
+    OWN_DETAILS,
     _insert_user,
     _set_phone,
     actor_for_user,
@@ -107,10 +108,12 @@ from smartcity.accounts.service.users import (
     ensure_admin,
     get_user,
     get_user_by_username,
+    get_user_citizen_id,
     get_user_phone,
     list_users,
     set_password,
     sign_out_everywhere,
+    update_own_details,
     update_user,
 )
 from smartcity.core.errors import Conflict, NotFound, TooManyRequests, Unauthorized, ValidationFailed
@@ -120,6 +123,7 @@ __all__ = [
     "API_KEY_PATTERN",
     "EMAIL_PATTERN",
     "LAST_USED_RESOLUTION",
+    "OWN_DETAILS",
     "PHONE_PATTERN",
     "ROLE_NAMES",
     "ROLE_ORDER",
@@ -184,6 +188,7 @@ __all__ = [
     "get_org_unit",
     "get_user",
     "get_user_by_username",
+    "get_user_citizen_id",
     "get_user_phone",
     "hash_password",
     "holders_of",
@@ -208,6 +213,7 @@ __all__ = [
     "totp_enabled",
     "totp_needed",
     "totp_qr_svg",
+    "update_own_details",
     "update_user",
     "upsert_org_units",
     "use_sign_in_link",

@@ -23,8 +23,11 @@ from smartcity.accounts.schemas import (
 )
 from smartcity.core.crypto import (
     Keys,
+    blind_index,
     email_index,
     encrypt_optional,
+    encrypt_personal,
+    mask,
     mask_email,
     mask_name,
     name_term_indexes,
@@ -149,6 +152,7 @@ def _user_read(session: Session, user: User, keys: Keys) -> UserRead:
         full_name=user.full_name(keys),
         email=user.email(keys),
         phone_masked=user.phone_masked,
+        citizen_id_masked=user.citizen_id_masked,
         is_active=user.is_active,
         locale=user.locale,
         created_at=user.created_at,
@@ -174,6 +178,23 @@ def _set_email(user: User, email: str | None, keys: Keys) -> None:
     user.email_index = email_index(keys, address) if address else None
 
 
+CITIZEN_ID = re.compile(r"^[0-9]{12}$")  # căn cước / personal ID number: 12 digits
+
+
+def _set_citizen_id(user: User, citizen_id: str | None, keys: Keys) -> None:
+    """Seal the user's personal ID number (12 digits, spaces allowed between), keep it masked for pages and
+    its keyed hash, unique among accounts; None or blank removes it."""
+    number = "".join((citizen_id or "").split())
+    if not number:
+        user.citizen_id_encrypted = user.citizen_id_masked = user.citizen_id_index = None
+        return
+    if not CITIZEN_ID.match(number):
+        raise ValidationFailed.for_field("citizen_id", "must be the 12 digits of the personal ID number")
+    user.citizen_id_encrypted = encrypt_personal(keys, number)
+    user.citizen_id_masked = mask(number, keep_start=0, keep_end=3)
+    user.citizen_id_index = blind_index(keys, number)
+
+
 def _user_audit(user: User, keys: Keys) -> dict[str, Any]:
     """What the audit log keeps of a user: the name and e-mail masked (pages name the user by id at read
     time), never the password hash nor the clear phone number."""
@@ -183,6 +204,7 @@ def _user_audit(user: User, keys: Keys) -> dict[str, Any]:
         "full_name": mask_name(user.full_name(keys)),
         "email": mask_email(email) if email else None,
         "phone": user.phone_masked,
+        "citizen_id": user.citizen_id_masked,
         "is_active": user.is_active,
         "locale": user.locale,
     }

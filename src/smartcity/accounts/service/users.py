@@ -22,6 +22,7 @@ from smartcity.accounts.service.common import (
     _check_username,
     _clean_phone,
     _keep_an_admin,
+    _set_citizen_id,
     _set_email,
     _set_full_name,
     _user_audit,
@@ -60,12 +61,13 @@ def create_user(
     full_name: str = "",
     email: str | None = None,
     phone: str | None = None,
+    citizen_id: str | None = None,
     locale: str = "vi",
     roles: Sequence[tuple[str, str | None]] = (),
     secret: Keys | None = None,
 ) -> UserRead:
     """Create a user with a password and roles; audited without the hash nor personal data in clear. The name,
-    e-mail address and phone are sealed with `secret` (default: the database's key ring)."""
+    e-mail address, phone and ID number are sealed with `secret` (default: the database's key ring)."""
     name = _check_username(username)
     check_password(password, username=name, staff=any(role in STAFF_ROLES for role, _unit in roles))
     email = _check_email(email)
@@ -78,12 +80,13 @@ def create_user(
             full_name=full_name,
             email=email,
             phone=phone,
+            citizen_id=citizen_id,
             locale=locale,
             roles=roles,
             secret=secret,
         )
-    except IntegrityError as exc:  # a concurrent request took the username or role first
-        raise Conflict(f"The username {name!r} is taken") from exc
+    except IntegrityError as exc:  # a concurrent request took the username, ID number or role first
+        raise Conflict(f"The username {name!r} or the ID number is taken") from exc
 
 
 def _insert_user(
@@ -95,6 +98,7 @@ def _insert_user(
     full_name: str,
     email: str | None,
     phone: str | None,
+    citizen_id: str | None,
     locale: str,
     roles: Sequence[tuple[str, str | None]],
     secret: Keys | None,
@@ -112,6 +116,8 @@ def _insert_user(
         )
         _set_email(user, email, keys)
         _set_phone(user, phone, keys)
+        _set_citizen_id(user, citizen_id, keys)
+        _refuse_taken_citizen_id(uow.session, user)
         uow.session.add(user)
         uow.session.flush()
         _set_full_name(uow.session, user, full_name, keys)
@@ -135,8 +141,9 @@ def _set_phone(user: User, phone: str | None, secret: Keys | None) -> None:
 def update_user(
     db: Database, *, actor: Actor, user_id: int, changes: dict[str, Any], secret: Keys | None = None
 ) -> UserRead:
-    """Change a user's name, e-mail, phone, locale or active flag (keys of `changes`); audited (masked)."""
-    allowed = {"full_name", "email", "phone", "locale", "is_active"}
+    """Change a user's name, e-mail, phone, ID number, locale or active flag (keys of `changes`); audited
+    (masked)."""
+    allowed = {"full_name", "email", "phone", "citizen_id", "locale", "is_active"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationFailed.for_field(sorted(unknown)[0], "cannot be changed here")
@@ -150,6 +157,9 @@ def update_user(
             _set_email(user, changes["email"], keys)
         if "phone" in changes:
             _set_phone(user, changes["phone"], keys)
+        if "citizen_id" in changes:
+            _set_citizen_id(user, changes["citizen_id"], keys)
+            _refuse_taken_citizen_id(uow.session, user)
         if changes.get("locale") is not None:
             user.locale = changes["locale"]
         if changes.get("is_active") is False and user.is_active:
@@ -171,6 +181,7 @@ def _clear_fields(user: User, keys: Keys) -> dict[str, Any]:
         "full_name": user.full_name(keys),
         "email": user.email(keys),
         "phone": user.phone_masked,
+        "citizen_id": user.citizen_id_index,
         "is_active": user.is_active,
         "locale": user.locale,
     }
@@ -266,6 +277,42 @@ def get_user_phone(db: Database, *, actor: Actor, user_id: int, secret: Keys) ->
         user = _user_or_404(uow.session, user_id)
         uow.audit("user.phone_read", "user", user.id)
         return decrypt_personal(secret, user.phone_encrypted) if user.phone_encrypted else None
+
+
+def _refuse_taken_citizen_id(session: Session, user: User) -> None:
+    """An ID number belongs to one account: Conflict when another account has it."""
+    if user.citizen_id_index is None:
+        return
+    others = select(User.id).where(User.citizen_id_index == user.citizen_id_index)
+    with session.no_autoflush:  # asked before the new number is written
+        other = session.scalar(others if user.id is None else others.where(User.id != user.id))
+    if other is not None:
+        raise Conflict(
+            "Another account already has this personal ID number.",
+            errors=[{"field": "citizen_id", "message": "another account already has this number"}],
+        )
+
+
+def get_user_citizen_id(db: Database, *, actor: Actor, user_id: int, secret: Keys) -> str | None:
+    """A user's personal ID number in clear; the read is written to the audit log."""
+    with UnitOfWork(db, actor) as uow:
+        user = _user_or_404(uow.session, user_id)
+        uow.audit("user.citizen_id_read", "user", user.id)
+        return decrypt_personal(secret, user.citizen_id_encrypted) if user.citizen_id_encrypted else None
+
+
+OWN_DETAILS = ("phone", "email", "citizen_id")
+"""What a person changes of their own account on their page: the administrator changes the rest."""
+
+
+def update_own_details(db: Database, *, actor: Actor, changes: dict[str, Any]) -> UserRead:
+    """The signed-in person changes their own phone, e-mail address or ID number (keys of `changes`)."""
+    if actor.user_id is None:
+        raise Unauthorized("Only a signed-in person has details of their own.")
+    unknown = set(changes) - set(OWN_DETAILS)
+    if unknown:
+        raise ValidationFailed.for_field(sorted(unknown)[0], "cannot be changed here")
+    return update_user(db, actor=actor, user_id=actor.user_id, changes=changes)
 
 
 def actor_for_user(db: Database, user_id: int) -> Actor:
