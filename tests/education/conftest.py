@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from smartcity.accounts import service as accounts_service
+from smartcity.city import unit_lists
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.security import Actor
 from smartcity.education.config import EducationSettings
-from tests.conftest import CHEAP_HASHER, TEST_SECRET
+from tests.conftest import CHEAP_HASHER, TEST_SECRET, copy_postgres_rows, private_postgres_database
 
 SYSTEM = Actor.system("test")
 PASSWORD = "correct horse battery"
@@ -53,6 +54,27 @@ def sqlite_demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path)
     yield path
 
 
+@pytest.fixture(scope="session")
+def postgres_demo(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Database]:
+    """A PostgreSQL database of this worker's own with the city pack and the demo loaded once; each test's
+    database gets a copy of its rows (`copy_postgres_rows`), as a SQLite test gets a copy of `sqlite_demo`."""
+    with private_postgres_database("education_demo", worker_id) as database:
+        settings = Settings(
+            data_dir=tmp_path_factory.mktemp("education-demo-pg") / "var",
+            database_url=database.url,
+            secret_key=TEST_SECRET,
+            log_json=False,
+        )
+        database.bind_settings(settings)
+        saved = accounts_service._hasher
+        accounts_service._hasher = CHEAP_HASHER
+        try:
+            _load(database, settings)
+        finally:
+            accounts_service._hasher = saved
+        yield database
+
+
 @pytest.fixture
 def city(db):  # type: ignore[no-untyped-def]
     """The Thủ Dầu Một pack loaded (wards)."""
@@ -64,8 +86,8 @@ def city(db):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def demo(request: pytest.FixtureRequest, db, settings):  # type: ignore[no-untyped-def]
-    """The city pack and the education demo (one student record per class, one class in full): on SQLite a
-    copy of a database loaded once per session, on PostgreSQL loaded for the test."""
+    """The city pack and the education demo (one student record per class, one class in full): a copy of a
+    database loaded once per session (and per worker on PostgreSQL)."""
     if db.is_sqlite:
         source = sqlite3.connect(request.getfixturevalue("sqlite_demo"))
         target = sqlite3.connect(db.url.removeprefix("sqlite:///"))
@@ -75,7 +97,9 @@ def demo(request: pytest.FixtureRequest, db, settings):  # type: ignore[no-untyp
         db.dispose()
         settings.set_section(EducationSettings(demo_students_per_class=1))
         return db
-    _load(db, settings)
+    copy_postgres_rows(request.getfixturevalue("postgres_demo"), db)
+    unit_lists.forget(db)  # this process's lists of units, made before the rows came
+    settings.set_section(EducationSettings(demo_students_per_class=1))
     return db
 
 

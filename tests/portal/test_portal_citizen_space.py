@@ -14,7 +14,7 @@ from smartcity.core.security import ANONYMOUS, Actor
 from smartcity.domains import collect
 from smartcity.dossiers.states import PAYMENT, RETURNED, SUBMITTED, SUPPLEMENT
 from smartcity.feedback.schemas import ReportCreate
-from tests.education.conftest import PASSWORD, SYSTEM, demo, sqlite_demo  # noqa: F401  (shared fixtures)
+from tests.education.conftest import PASSWORD, SYSTEM, demo, postgres_demo, sqlite_demo  # noqa: F401  (shared fixtures)
 
 STATES = (SUBMITTED, SUPPLEMENT, PAYMENT, RETURNED)
 
