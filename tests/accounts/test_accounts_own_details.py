@@ -56,6 +56,7 @@ def test_a_citizen_gives_and_changes_their_details_on_their_page(client, db, mak
     page = html.unescape(client.get(PAGE, headers=HTML).text)
     assert "Thông tin cá nhân" in page and "Đỗ Thị Lan" in page and "Chưa khai" in page
     assert 'value="0912034482"' in page  # the person's own phone, to change
+    assert '<span class="signed-in">Đỗ Thị Lan</span>' in page  # the header still names who is signed in
     token = _csrf(client, PAGE)
     form = {"phone": "0912034482", "email": "lan.do@example.vn", "citizen_id": NUMBER, "csrf_token": token}
     saved = client.post(PAGE, headers=HTML, data=form, follow_redirects=False)

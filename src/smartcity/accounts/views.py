@@ -266,7 +266,8 @@ def _own_details(
         else None
     )
     values = typed if typed is not None else {"phone": phone or "", "email": user.email or ""}
-    context = {"user": user, "values": values, "errors": errors, "saved": saved, "labels": OWN_DETAIL_LABELS}
+    context = {"values": values, "errors": errors, "saved": saved, "labels": OWN_DETAIL_LABELS}
+    context["person"] = user  # not "user": the page frame names the signed-in person by that
     return render(request, "accounts/own_details.html", context, status_code=status_code)
 
 
