@@ -266,8 +266,9 @@ def _own_details(
         else None
     )
     values = typed if typed is not None else {"phone": phone or "", "email": user.email or ""}
-    context = {"values": values, "errors": errors, "saved": saved, "labels": OWN_DETAIL_LABELS}
-    context["person"] = user  # not "user": the page frame names the signed-in person by that
+    # The account as "person", not "user": the page frame names the signed-in person by that.
+    context: dict[str, Any] = {"person": user, "values": values, "errors": errors, "saved": saved}
+    context["labels"] = OWN_DETAIL_LABELS
     return render(request, "accounts/own_details.html", context, status_code=status_code)
 
 
