@@ -289,3 +289,38 @@ def test_domain_events_reach_the_live_feed_in_words(live_server):
         stored = CapAlertPublished.from_payload(before)
         assert _shown(english, stored).endswith(" — Hư hỏng đường: Ổ gà lớn trên đường Yersin")
     assert errors == []
+
+
+def test_the_feed_says_a_playbook_subject_in_the_language_of_the_page_that_listens():
+    from smartcity.core.i18n import Phrase
+    from smartcity.ioc.live import Hub, said_in
+
+    subject = Phrase(
+        "[Chuyển cấp {level}] {title}: chưa được tiếp nhận sau {waited}",
+        level=2,
+        title=Phrase("{words}", words="Va chạm giao thông"),
+        waited=Phrase("{count} phút", count=20),
+    )
+    payload = {"code": "SC-1", "subject": str(subject), "subject_phrase": subject.to_json()}
+    english = said_in(payload, "en")
+    assert english["subject"] == "[Escalated, level 2] Va chạm giao thông: not acknowledged after 20 minutes"
+    assert said_in(payload, "vi") == payload and english["subject_phrase"] == payload["subject_phrase"]
+    assert said_in({"subject": "Chưa có cụm từ"}, "en") == {"subject": "Chưa có cụm từ"}  # stored before
+
+    async def first_frames() -> list[str]:
+        hub = Hub()
+        english_feed, vietnamese_feed = hub.stream("en"), hub.stream("vi")
+        frames = [await anext(english_feed), await anext(vietnamese_feed)]  # both listening
+        hub.publish("ioc.PlaybookNotificationDue", payload)
+        frames += [await anext(english_feed), await anext(vietnamese_feed)]
+        await english_feed.aclose()
+        await vietnamese_feed.aclose()
+        hub.close()
+        return frames
+
+    import asyncio
+
+    greeting, _, in_english, in_vietnamese = asyncio.run(first_frames())
+    assert greeting.startswith("retry:")
+    assert json.loads(in_english.split("data: ", 1)[1])["subject"].startswith("[Escalated, level 2]")
+    assert json.loads(in_vietnamese.split("data: ", 1)[1])["subject"].startswith("[Chuyển cấp 2]")

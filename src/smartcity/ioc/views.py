@@ -202,12 +202,12 @@ def centre(
 
 
 @router.get("/ioc/stream")
-async def stream(actor: Annotated[Actor, Depends(current_actor)]) -> Response:
-    """The live feed for the page (server-sent events; staff only)."""
+async def stream(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> Response:
+    """The live feed for the page, its sentences in the page's language (server-sent events; staff only)."""
     if not any(actor.has_role_in(r, STAFF_UNITS) for r in STAFF_ROLES):
         return Response(status_code=403)
     return StreamingResponse(
-        hub.stream(),
+        hub.stream(request_locale(request)),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
