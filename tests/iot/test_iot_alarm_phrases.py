@@ -75,6 +75,26 @@ def test_the_stored_text_stays_vietnamese_and_the_phrase_stays_off_the_api(clien
     assert "message_phrase" not in str(api)
 
 
+def test_the_live_feed_says_a_raised_alarm_in_the_listening_pages_language(add_device, db):
+    from smartcity.core.outbox import bus
+    from smartcity.ioc.live import said_in
+
+    add_device("AQ-1", "air_quality")
+    service.create_rule(db, actor=SYSTEM, data=SMOKE)
+    raised: list[dict] = []
+    stop = bus.listen(
+        lambda event: raised.append(event.to_payload()) if event.name == "iot.AlarmRaised" else None
+    )
+    try:
+        service.ingest(db, envelopes=[Envelope(message("m1", {"co": 1234.5}), device_id="AQ-1")])
+    finally:
+        stop()
+    assert [said_in(payload, "en")["message"] for payload in raised] == [
+        "Khói xe: Carbon monoxide (CO) = 1,234.5 (threshold > 1,000)"
+    ]
+    assert raised[0]["message"] == "Khói xe: Cacbon monoxit (CO) = 1.234,5 (ngưỡng > 1.000)"
+
+
 def test_an_alarm_raised_before_it_kept_a_phrase_shows_its_text(client, act_as, add_device, db):
     add_device("AQ-1", "air_quality")
     service.create_rule(db, actor=SYSTEM, data=SMOKE)

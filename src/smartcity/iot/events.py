@@ -63,6 +63,9 @@ class AlarmRaised(Event):
     lat: float | None = None
     rule_kind: str | None = None
     device_name: str | None = None
+    # `message` as a phrase (Phrase.to_json()), for pages to say it in their language; None in events stored
+    # before it was carried.
+    message_phrase: dict[str, Any] | None = None
 
 
 @register_event("iot.AlarmAcknowledged")

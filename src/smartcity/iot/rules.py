@@ -367,6 +367,7 @@ class AlarmBook:
                 lat=device.lat,
                 rule_kind=rule.kind,
                 device_name=device.name,
+                message_phrase=said.to_json(),
             )
         )
 
