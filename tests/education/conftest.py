@@ -29,6 +29,18 @@ def _load(database: Database, settings: Settings) -> None:
     load_demo(database, settings=settings, actor=SYSTEM)
 
 
+def _load_once(database: Database, data_dir: Path) -> None:
+    """`_load` into a session's database, with the test secret and the cheap password hasher."""
+    settings = Settings(data_dir=data_dir, database_url=database.url, secret_key=TEST_SECRET, log_json=False)
+    database.bind_settings(settings)
+    saved = accounts_service._hasher
+    accounts_service._hasher = CHEAP_HASHER
+    try:
+        _load(database, settings)
+    finally:
+        accounts_service._hasher = saved
+
+
 @pytest.fixture(scope="session")
 def sqlite_demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Path]:
     """A SQLite database with the city pack and the demo loaded once, copied into each test's database."""
@@ -38,16 +50,7 @@ def sqlite_demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path)
     path = folder / "demo.db"
     shutil.copy(sqlite_template, path)
     database = Database(f"sqlite:///{path}")
-    settings = Settings(
-        data_dir=folder / "var", database_url=database.url, secret_key=TEST_SECRET, log_json=False
-    )
-    database.bind_settings(settings)
-    saved = accounts_service._hasher
-    accounts_service._hasher = CHEAP_HASHER
-    try:
-        _load(database, settings)
-    finally:
-        accounts_service._hasher = saved
+    _load_once(database, folder / "var")
     with database.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     database.dispose()
@@ -59,19 +62,7 @@ def postgres_demo(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> I
     """A PostgreSQL database of this worker's own with the city pack and the demo loaded once; each test's
     database gets a copy of its rows (`copy_postgres_rows`), as a SQLite test gets a copy of `sqlite_demo`."""
     with private_postgres_database("education_demo", worker_id) as database:
-        settings = Settings(
-            data_dir=tmp_path_factory.mktemp("education-demo-pg") / "var",
-            database_url=database.url,
-            secret_key=TEST_SECRET,
-            log_json=False,
-        )
-        database.bind_settings(settings)
-        saved = accounts_service._hasher
-        accounts_service._hasher = CHEAP_HASHER
-        try:
-            _load(database, settings)
-        finally:
-            accounts_service._hasher = saved
+        _load_once(database, tmp_path_factory.mktemp("education-demo-pg") / "var")
         yield database
 
 
