@@ -234,9 +234,10 @@ def private_postgres_database(purpose: str, worker: str) -> Iterator[Database]:
 
 
 def copy_postgres_rows(source: Database, target: Database) -> None:
-    """Every row of `source`'s platform tables into the emptied `target` (both migrated alike), and the
-    sequences where `source` left them: COPY in binary, foreign keys not checked while it runs (the rows
-    were consistent where they came from). A fixture loads its data once and copies it for each test."""
+    """Every row of `source`'s platform tables into the emptied `target` (both migrated alike), in place of
+    any the test's set-up already wrote there, and the sequences where `source` left them: COPY in binary,
+    foreign keys not checked while it runs (the rows were consistent where they came from). A fixture loads
+    its data once and copies it for each test."""
     tables = [t.name for t in Base.metadata.sorted_tables]
     holding_rows = " UNION ALL ".join(
         f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables
@@ -248,6 +249,7 @@ def copy_postgres_rows(source: Database, target: Database) -> None:
             filled = [row[0] for row in read.fetchall()]
             write.execute("SET session_replication_role = replica")
             for name in filled:
+                write.execute(f'DELETE FROM "{name}"')  # a row the test's app already wrote (a stamp) goes
                 with (
                     read.copy(f'COPY "{name}" TO STDOUT (FORMAT BINARY)') as rows_out,
                     write.copy(f'COPY "{name}" FROM STDIN (FORMAT BINARY)') as rows_in,

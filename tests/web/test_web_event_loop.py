@@ -30,7 +30,7 @@ from sqlalchemy import event, select
 from smartcity.accounts import service as accounts
 from smartcity.city.service import load_city_pack
 from smartcity.core.security import Actor
-from tests.education.conftest import demo, sqlite_demo  # noqa: F401 (fixtures of the education scenario)
+from tests.education.conftest import demo, postgres_demo, sqlite_demo  # noqa: F401 (the education scenario)
 
 SYSTEM = Actor.system("test")
 PASSWORD = "correct horse battery"
