@@ -9,6 +9,7 @@ import pytest
 from smartcity.accounts import service as accounts_service
 from smartcity.core import config as core_config
 from smartcity.core.security import Actor
+from smartcity.lighting import service as lighting_service
 from smartcity.signing import service as signing_service
 
 SYSTEM = Actor.system("test")
@@ -16,6 +17,7 @@ OPERATOR = Actor(kind="user", name="vanhanh", user_id=9001, roles=frozenset({("o
 LEADER = Actor(kind="user", name="lanhdao", user_id=9002, roles=frozenset({("leader", None)}))
 PASSWORD = "correct horse battery"
 YERSIN = (106.6525, 10.9805)  # a crossroads of Phường Thủ Dầu Một
+REAL_IN_DAYLIGHT = lighting_service.in_daylight  # the sun as it is (`night_at_the_scene` replaces it)
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +27,13 @@ def quick_keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     core_config.get_settings.cache_clear()
     yield
     core_config.get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def night_at_the_scene(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The centre's tests run at any hour of the day: the playbook's street-light step finds it night at the
+    scene (it does nothing in daylight; `test_ioc_playbook_daylight` tests that with the real sun)."""
+    monkeypatch.setattr(lighting_service, "in_daylight", lambda *_args, **_kwargs: False)
 
 
 @pytest.fixture

@@ -206,6 +206,17 @@ def sun_times(lat: float, lon: float, night: date, zone: ZoneInfo) -> dict[str, 
     }
 
 
+def in_daylight(lat: float, lon: float, moment: datetime, zone: ZoneInfo) -> bool:
+    """Whether `moment` is between civil dawn and civil dusk of its day at the place: no light is needed."""
+    observer = Observer(latitude=lat, longitude=lon)
+    day = moment.astimezone(zone).date()
+    return (
+        dawn(observer, date=day, tzinfo=zone, depression=6)
+        <= moment
+        <= dusk(observer, date=day, tzinfo=zone, depression=6)
+    )
+
+
 @lru_cache(maxsize=16)
 def public_holidays(year: int) -> dict[date, str]:
     """Vietnam's public holidays of a year in Vietnamese (lunar ones included: Tết, Giỗ Tổ Hùng Vương)."""

@@ -27,6 +27,7 @@ from smartcity.ioc.service.geo import bbox, distance_m
 from smartcity.ioc.service.incident_reads import _incident, get_incident
 from smartcity.iot import schemas as iot_schemas
 from smartcity.iot import service as iot_service
+from smartcity.lighting import service as lighting_service
 
 
 def _conf(settings: Settings) -> IocSettings:
@@ -290,7 +291,8 @@ def _run_step(db: Database, settings: Settings, step_id: int, now: datetime) -> 
         if step is None or incident is None:
             return
         s.expunge_all()
-    outcome: Phrase | None = _automated(db, actor, incident, step) if step.kind == "automated" else None
+    automated = step.kind == "automated"
+    outcome: Phrase | None = _automated(db, actor, incident, step, now, settings) if automated else None
     with UnitOfWork(db, actor) as uow:
         row = uow.session.get(IncidentStep, step_id)
         if row is None or row.done_at is not None:
@@ -353,12 +355,17 @@ def step_notice(incident: Incident, step: IncidentStep, settings: Settings) -> t
     return subject, body
 
 
-def _automated(db: Database, actor: Actor, incident: Incident, step: IncidentStep) -> Phrase:
-    """Run an automated step's action; returns what happened, in words."""
+def _automated(
+    db: Database, actor: Actor, incident: Incident, step: IncidentStep, now: datetime, settings: Settings
+) -> Phrase:
+    """Run an automated step's action; returns what happened, in words. Street lights are switched to full
+    brightness only between dusk and dawn: in daylight they would help nobody (and read as a fault)."""
     if step.action.get("do") != "lights_full":
         return Phrase("Không có hành động tự động nào được khai báo")
     if incident.lon is None or incident.lat is None:
         return Phrase("Sự cố không có vị trí: không bật đèn")
+    if lighting_service.in_daylight(incident.lon, incident.lat, now, settings):
+        return Phrase("Trời đang sáng: không cần bật đèn đường")
     radius = max(incident.radius_m, 150.0)
     where = iot_service.DeviceFilter(type="streetlight", bbox=bbox(incident.lon, incident.lat, radius))
     lights, _total = iot_service.list_devices(db, where=where, limit=500)

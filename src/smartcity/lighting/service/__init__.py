@@ -1,5 +1,10 @@
 """Lighting use cases, by capability: inventory and plans, control, maintenance, energy."""
 
+from datetime import datetime
+
+from smartcity.core import clock
+from smartcity.core.config import Settings
+from smartcity.lighting import schedule
 from smartcity.lighting.faults import FAULT_NAMES  # noqa: F401 (a fault's words, for other domains' pages)
 from smartcity.lighting.service.control import apply_schedules, confirm_states, moment_for  # noqa: F401
 from smartcity.lighting.service.energy import compute_energy, day_bounds, energy, hours_on_within  # noqa: F401
@@ -40,3 +45,8 @@ OPERATOR_REFUSAL = (
     "Việc này dành cho cán bộ vận hành của Trung tâm điều hành, Phòng Quản lý đô thị "
     "và Ủy ban nhân dân thành phố, phường."
 )
+
+
+def in_daylight(lon: float, lat: float, moment: datetime, settings: Settings) -> bool:
+    """Whether it is day at this place and moment (civil dawn to civil dusk): street lights are not needed."""
+    return schedule.in_daylight(lat, lon, moment, clock.city_zone(settings))
