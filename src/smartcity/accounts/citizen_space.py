@@ -4,13 +4,14 @@ change them."""
 from __future__ import annotations
 
 from smartcity.accounts.service import get_user
+from smartcity.accounts.views import OWN_DETAILS_PAGE
 from smartcity.core.config import Settings
 from smartcity.core.db import Database
 from smartcity.core.i18n import get_translations
 from smartcity.core.search import CitizenItem, CitizenSection
 from smartcity.core.security import Actor
 
-PAGE = "/cua-toi/thong-tin"  # accounts.views.OWN_DETAILS_PAGE
+PAGE = OWN_DETAILS_PAGE
 
 
 def own_details(db: Database, actor: Actor, settings: Settings, locale: str) -> CitizenSection | None:

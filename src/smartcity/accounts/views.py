@@ -29,7 +29,7 @@ from smartcity.web.deps import (
     new_csrf_token,
     verify_csrf,
 )
-from smartcity.web.forms import refusal_sentence
+from smartcity.web.forms import SOME_MISTAKE, refusal_sentence
 from smartcity.web.templating import ENVIRONMENT, render, request_locale
 
 router = APIRouter(include_in_schema=False)
@@ -242,10 +242,16 @@ def own_details_save(
     except Conflict:
         return _own_details(request, db, actor, errors=[TAKEN_CITIZEN_ID], typed=changes, status_code=409)
     except ValidationFailed as exc:
-        fields = [str(e.get("field", "")) for e in exc.errors] or ["phone"]
-        mistakes = [OWN_DETAIL_MISTAKES.get(f, OWN_DETAIL_MISTAKES["phone"]) for f in fields]
+        mistakes = [_mistake(str(e.get("field", ""))) for e in exc.errors] or [_mistake("")]
         return _own_details(request, db, actor, errors=mistakes, typed=changes, status_code=422)
     return RedirectResponse(f"{OWN_DETAILS_PAGE}?da-luu=1", status_code=303)
+
+
+def _mistake(field: str) -> str:
+    """What is wrong with one field of the own-details form, named by its label."""
+    if field in OWN_DETAIL_MISTAKES:
+        return OWN_DETAIL_MISTAKES[field]
+    return f"{OWN_DETAIL_LABELS[field]}: {SOME_MISTAKE}" if field in OWN_DETAIL_LABELS else SOME_MISTAKE
 
 
 def _own_details(

@@ -8,9 +8,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from smartcity.core.pages import KeysetPage
-from smartcity.core.schemas import RowModel, StrictModel
+from smartcity.core.schemas import CITIZEN_ID_PATTERN, RowModel, StrictModel
 
-CCCD_PATTERN = r"^[0-9]{12}$"
 PHONE_PATTERN = r"^\+?[0-9]{8,15}$"
 
 
@@ -20,7 +19,7 @@ class ApplicantIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=2, max_length=200)
-    id_number: str | None = Field(default=None, pattern=CCCD_PATTERN, description="12-digit CCCD")
+    id_number: str | None = Field(default=None, pattern=CITIZEN_ID_PATTERN, description="12-digit CCCD")
     phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     address: str | None = Field(default=None, max_length=300)

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from smartcity.core.schemas import CITIZEN_ID_PATTERN
+
 Level = Literal["preschool", "primary", "lower_secondary"]
 StaffRole = Literal["principal", "vice_principal", "teacher", "accountant", "clerk", "equipment", "nurse"]
 AttendanceStatus = Literal["present", "excused", "unexcused", "late"]
@@ -73,7 +75,9 @@ class StudentCreate(BaseModel):
     full_name: str = Field(min_length=2, max_length=120)
     birth_date: date
     sex: Literal["M", "F"]
-    personal_id: str | None = Field(default=None, pattern=r"^[0-9]{12}$", description="Mã định danh cá nhân")
+    personal_id: str | None = Field(
+        default=None, pattern=CITIZEN_ID_PATTERN, description="Mã định danh cá nhân"
+    )
     class_id: int
     starts_on: date | None = None
 
@@ -81,7 +85,7 @@ class StudentCreate(BaseModel):
 class StudentLookup(BaseModel):
     """A child's personal identification number, to find their record (keyed hash, never stored in clear)."""
 
-    personal_id: str = Field(pattern=r"^[0-9]{12}$")
+    personal_id: str = Field(pattern=CITIZEN_ID_PATTERN)
 
 
 class TransferCreate(BaseModel):

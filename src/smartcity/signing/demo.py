@@ -9,9 +9,6 @@ from smartcity.core.db import Database
 from smartcity.core.security import Actor
 from smartcity.signing import service
 
-DEMO_LEADER = "lanhdao"
-DEMO_WARD = "UBND-25747-HCM"
-
 
 def _has_active(db: Database, *, kind: str, holder: str) -> bool:
     return any(c.status == "active" for c in service.list_certificates(db, kind=kind, holder=holder))

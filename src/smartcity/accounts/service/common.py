@@ -34,6 +34,7 @@ from smartcity.core.crypto import (
 )
 from smartcity.core.db import Database
 from smartcity.core.errors import Conflict, NotFound, ValidationFailed
+from smartcity.core.schemas import CITIZEN_ID_PATTERN
 from smartcity.core.security import ROLE_SLUGS, Actor
 
 ROLE_NAMES: dict[str, tuple[str, str]] = {
@@ -178,21 +179,29 @@ def _set_email(user: User, email: str | None, keys: Keys) -> None:
     user.email_index = email_index(keys, address) if address else None
 
 
-CITIZEN_ID = re.compile(r"^[0-9]{12}$")  # căn cước / personal ID number: 12 digits
+CITIZEN_ID = re.compile(CITIZEN_ID_PATTERN)
 
 
-def _set_citizen_id(user: User, citizen_id: str | None, keys: Keys) -> None:
+def _set_citizen_id(session: Session, user: User, citizen_id: str | None, keys: Keys) -> None:
     """Seal the user's personal ID number (12 digits, spaces allowed between), keep it masked for pages and
-    its keyed hash, unique among accounts; None or blank removes it."""
+    its keyed hash; None or blank removes it. Conflict when another account has the number."""
     number = "".join((citizen_id or "").split())
     if not number:
         user.citizen_id_encrypted = user.citizen_id_masked = user.citizen_id_index = None
         return
     if not CITIZEN_ID.match(number):
         raise ValidationFailed.for_field("citizen_id", "must be the 12 digits of the personal ID number")
+    index = blind_index(keys, number)
+    others = select(User.id).where(User.citizen_id_index == index)
+    with session.no_autoflush:  # asked before the new number is written
+        if session.scalar(others if user.id is None else others.where(User.id != user.id)) is not None:
+            raise Conflict(
+                "Another account already has this personal ID number.",
+                errors=[{"field": "citizen_id", "message": "another account already has this number"}],
+            )
     user.citizen_id_encrypted = encrypt_personal(keys, number)
     user.citizen_id_masked = mask(number, keep_start=0, keep_end=3)
-    user.citizen_id_index = blind_index(keys, number)
+    user.citizen_id_index = index
 
 
 def _user_audit(user: User, keys: Keys) -> dict[str, Any]:

@@ -116,8 +116,7 @@ def _insert_user(
         )
         _set_email(user, email, keys)
         _set_phone(user, phone, keys)
-        _set_citizen_id(user, citizen_id, keys)
-        _refuse_taken_citizen_id(uow.session, user)
+        _set_citizen_id(uow.session, user, citizen_id, keys)
         uow.session.add(user)
         uow.session.flush()
         _set_full_name(uow.session, user, full_name, keys)
@@ -158,8 +157,7 @@ def update_user(
         if "phone" in changes:
             _set_phone(user, changes["phone"], keys)
         if "citizen_id" in changes:
-            _set_citizen_id(user, changes["citizen_id"], keys)
-            _refuse_taken_citizen_id(uow.session, user)
+            _set_citizen_id(uow.session, user, changes["citizen_id"], keys)
         if changes.get("locale") is not None:
             user.locale = changes["locale"]
         if changes.get("is_active") is False and user.is_active:
@@ -277,20 +275,6 @@ def get_user_phone(db: Database, *, actor: Actor, user_id: int, secret: Keys) ->
         user = _user_or_404(uow.session, user_id)
         uow.audit("user.phone_read", "user", user.id)
         return decrypt_personal(secret, user.phone_encrypted) if user.phone_encrypted else None
-
-
-def _refuse_taken_citizen_id(session: Session, user: User) -> None:
-    """An ID number belongs to one account: Conflict when another account has it."""
-    if user.citizen_id_index is None:
-        return
-    others = select(User.id).where(User.citizen_id_index == user.citizen_id_index)
-    with session.no_autoflush:  # asked before the new number is written
-        other = session.scalar(others if user.id is None else others.where(User.id != user.id))
-    if other is not None:
-        raise Conflict(
-            "Another account already has this personal ID number.",
-            errors=[{"field": "citizen_id", "message": "another account already has this number"}],
-        )
 
 
 def get_user_citizen_id(db: Database, *, actor: Actor, user_id: int, secret: Keys) -> str | None:

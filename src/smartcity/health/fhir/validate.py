@@ -8,6 +8,7 @@ from typing import Any
 
 import pydantic
 
+from smartcity.core.schemas import CITIZEN_ID_PATTERN
 from smartcity.health.fhir.outcome import FhirError, Issue
 
 SUPPORTED_TYPES = (
@@ -21,7 +22,7 @@ SUPPORTED_TYPES = (
     "Practitioner",
 )
 GENDERS = ("male", "female", "other", "unknown")
-CCCD = re.compile(r"^\d{12}$")
+CCCD = re.compile(CITIZEN_ID_PATTERN)
 REFERENCE = re.compile(
     r"^(?:urn:uuid:[0-9a-fA-F-]{36}|[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}(?:/_history/\d+)?)$"
 )
