@@ -57,6 +57,12 @@ def _page(browser: Any, base: str, username: str) -> Any:
     return page
 
 
+def _press(page: Any, selector: str) -> None:
+    """Click a button that posts a form and wait until the answering page has loaded, not only begun to."""
+    page.click(selector)
+    page.wait_for_load_state()
+
+
 def _shot(page: Any, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
@@ -77,7 +83,7 @@ def test_a_document_goes_from_draft_to_delivered_through_the_pages(live, tmp_pat
         signers = drafter.locator("#signer_username option").all_inner_texts()
         assert "Phạm Minh Tuấn — Lãnh đạo (Ủy ban nhân dân phường Thủ Dầu Một)" in signers
         assert not [text for text in signers if "lanhdao" in text or "phochutich" in text]
-        drafter.click("#draft-form button[type=submit]")  # no signer chosen
+        _press(drafter, "#draft-form button[type=submit]")  # no signer chosen
         error = drafter.locator("#form-error").inner_text()
         assert error == "Vui lòng chọn người ký văn bản."  # refused in Vietnamese, kept values
         assert drafter.input_value("#subject").startswith("Về việc ban hành")
@@ -91,15 +97,15 @@ def test_a_document_goes_from_draft_to_delivered_through_the_pages(live, tmp_pat
         annex = tmp_path / "Phụ lục I.pdf"
         annex.write_bytes(annex_pdf())
         drafter.set_input_files("#attachment-file", str(annex))
-        drafter.click("#attachment-form button[type=submit]")
+        _press(drafter, "#attachment-form button[type=submit]")
         assert drafter.locator("#attachments tr.attachment[data-sealed=false]").count() == 1
         _shot(drafter, "1b-draft-with-attachment")
-        drafter.click("button[data-action=submit]")
+        _press(drafter, "button[data-action=submit]")
         assert drafter.locator("#state").inner_text() == "Chờ duyệt"
 
         head = _page(browser, base, "truongphong")
         head.goto(doc_url)
-        head.click("button[data-action=approve]")
+        _press(head, "button[data-action=approve]")
         assert head.locator("#state").inner_text() == "Chờ ký"
 
         intruder = _page(browser, base, "phochutich")  # a leader, but not the named signer
@@ -109,18 +115,19 @@ def test_a_document_goes_from_draft_to_delivered_through_the_pages(live, tmp_pat
         leader = _page(browser, base, "lanhdao")
         leader.goto(f"{base}/can-bo/van-ban/cho-ky")
         _shot(leader, "2-sign-queue")
-        leader.click("#sign-queue button[data-action=sign]")
+        _press(leader, "#sign-queue button[data-action=sign]")
         assert leader.locator("#state").inner_text() == "Đã ký, chờ ban hành"
 
         clerk = _page(browser, base, "vanthu")
         clerk.goto(f"{base}/can-bo/van-ban/cho-ky")
-        clerk.click("#issue-queue button[data-action=issue]")
+        _press(clerk, "#issue-queue button[data-action=issue]")
         assert clerk.locator("#number-symbol").inner_text() == "01/QĐ-UBND"
         assert clerk.locator("#signatures [data-verdict=valid]").count() == 1
         assert clerk.locator("#signatures tr.signature[data-holds=true]").count() == 2
         assert clerk.locator("#attachments tr.attachment[data-sealed=true] [data-verdict=valid]").count() == 1
-        clerk.click("button[data-action=send]")
-        assert clerk.locator("#deliveries tr.delivery[data-status=delivered]").count() == 1
+        _press(clerk, "button[data-action=send]")
+        delivered = clerk.locator("#deliveries tr.delivery[data-status=delivered]").count()
+        assert delivered == 1, clerk.locator("#deliveries").inner_text()  # the clerk's page says why not
         _shot(clerk, "3-issued-and-delivered")
 
         clerk.goto(f"{base}/can-bo/van-ban/so/outgoing")

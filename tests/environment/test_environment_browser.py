@@ -60,6 +60,7 @@ def test_the_services_pages_in_a_browser(live_server) -> None:  # type: ignore[n
         page.click("text=Giao việc")
         page.fill("input[name=resolution]", "Đã thay bộ nguồn LED")
         page.click("text=Đóng phiếu")
+        page.wait_for_load_state()  # the click returns once the answer starts loading, not when it has
         assert page.locator("#ticket-state").inner_text() == "Đã xong"
         page.goto(f"{live_server}/can-bo/thu-gom")
         page.wait_for_selector("#waste-map[data-ready=true]", timeout=20000)

@@ -182,7 +182,8 @@ def _post(
         agency.endpoint + EXCHANGE_PATH, json=body, timeout=get_documents_settings().exchange_timeout_s
     )
     if response.status_code not in (200, 201):
-        raise RuntimeError(f"HTTP {response.status_code}: {response.text[:300]}")
+        message = f"HTTP {response.status_code}: {response.text[:300]}"
+        raise httpx.HTTPStatusError(message, request=response.request, response=response)
     answer: dict[str, Any] = response.json()
     return answer
 
@@ -207,7 +208,7 @@ def _attempt(db: Database, delivery: Delivery, how: Signing) -> _Outcome:
         doc, agency = s.get(Document, delivery.document_id), s.get(Agency, delivery.agency_code)
         annexes = attachments.sealed(db, s, delivery.document_id)
     if doc is None or agency is None or not agency.active:
-        return _Outcome(False, f"unknown or inactive agency {delivery.agency_code}")
+        return _Outcome(False, "Cơ quan nhận không còn trong danh sách cơ quan liên thông")
     pdf = read_pdf(db, doc.pdf_sha256) if doc.pdf_sha256 else b""
     if delivery.envelope_sha256 is None:  # sealed once, then the same envelope is sent on every attempt
         envelope = _envelope(db, delivery, doc, pdf, agency, annexes, how)
@@ -227,13 +228,13 @@ def _attempt(db: Database, delivery: Delivery, how: Signing) -> _Outcome:
 def _failure_in_words(exc: Exception) -> str:
     """Why a delivery failed, for the clerk's page (the technical detail goes to the log)."""
     if isinstance(exc, httpx.ConnectError | httpx.TimeoutException):
-        return "Không kết nối được tới hệ thống của cơ quan nhận (máy chủ không trả lời); sẽ tự gửi lại."
+        return "Không kết nối được tới hệ thống của cơ quan nhận (máy chủ không trả lời)"
     if isinstance(exc, httpx.HTTPStatusError):
         code = exc.response.status_code
-        return f"Hệ thống của cơ quan nhận từ chối văn bản (mã lỗi HTTP {code}); sẽ tự gửi lại."
+        return f"Hệ thống của cơ quan nhận từ chối văn bản (mã lỗi HTTP {code})"
     if isinstance(exc, httpx.HTTPError):
-        return "Đường truyền tới cơ quan nhận bị lỗi; sẽ tự gửi lại."
-    return "Biên nhận của cơ quan nhận không hợp lệ (chữ ký hoặc nội dung); sẽ tự gửi lại."
+        return "Đường truyền tới cơ quan nhận bị lỗi"
+    return "Biên nhận của cơ quan nhận không hợp lệ (chữ ký hoặc nội dung)"
 
 
 def _keep_envelope(db: Database, delivery_id: int, envelope: bytes) -> None:
