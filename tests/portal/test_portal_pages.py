@@ -179,6 +179,8 @@ def test_contacts_and_the_citizens_own_space(client, signed_in, public_city, set
     empty = citizen.get("/cua-toi")
     assert "Hồ sơ thủ tục hành chính" in empty.text and "Bạn chưa gửi phản ánh nào." in empty.text
     assert "Trang của tôi" in empty.text and "Trang cán bộ" not in empty.text  # a citizen's menu, not staff's
+    dossiers, details = empty.text.index("Hồ sơ thủ tục hành chính"), empty.text.index("Thông tin cá nhân")
+    assert dossiers < details  # what a citizen comes for first, their account's details last
 
     from smartcity.feedback import service
 

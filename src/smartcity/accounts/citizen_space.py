@@ -36,6 +36,7 @@ def own_details(db: Database, actor: Actor, settings: Settings, locale: str) -> 
         items=items,
         empty=_("Chưa có thông tin cá nhân."),
         actions=((_("Sửa thông tin cá nhân"), PAGE),),
+        position=100,
     )
 
 

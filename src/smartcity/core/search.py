@@ -50,7 +50,8 @@ class CitizenItem:
 class CitizenSection:
     """A section of the citizen's space, given by one domain, every text in the page's language: its title,
     what it says when it has no items (`empty`), the link to all of them (`more_label`, needed with
-    `more_url`) and its actions, each (label, url)."""
+    `more_url`) and its actions, each (label, url). Sections show by `position`, then in the domains' order;
+    what a citizen comes for (dossiers, reports) keeps 0 and their account's own details come last."""
 
     title: str
     items: tuple[CitizenItem, ...]
@@ -58,6 +59,7 @@ class CitizenSection:
     more_url: str = ""
     more_label: str = ""
     actions: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    position: int = 0
 
     def __post_init__(self) -> None:
         if self.more_url and not self.more_label:

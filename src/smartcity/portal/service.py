@@ -240,4 +240,4 @@ def citizen_sections(db: Database, actor: Actor, settings: Settings, locale: str
             section = provide(db, actor, settings, locale)
             if section is not None:
                 sections.append(section)
-    return sections
+    return sorted(sections, key=lambda section: section.position)  # a stable sort keeps the domains' order
