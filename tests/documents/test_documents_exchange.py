@@ -169,7 +169,9 @@ def test_an_infected_attachment_from_another_agency_is_refused_and_nothing_regis
     with support.served(create_app(other_settings, other_db)):
         tried = exchange.deliver_due(office.db, signing_with=office.signing)
     assert [(d.status, d.attempts) for d in tried] == [("pending", 1)]
-    assert tried[0].last_error.startswith("Hệ thống của cơ quan nhận từ chối văn bản (mã lỗi HTTP 4")  # refused
+    assert tried[0].last_error.startswith(
+        "Hệ thống của cơ quan nhận từ chối văn bản (mã lỗi HTTP 4"
+    )  # refused
     assert service.register(other_db, actor=SYSTEM, register_name="incoming") == []
     with other_db.session() as s:
         refusal = s.scalar(select(AuditEntry).where(AuditEntry.action == "upload.malware_refused"))

@@ -350,6 +350,8 @@ def incident(request: Request, code: str, db: DbDep, settings: SettingsDep, acto
             "kinds": STEP_KINDS,
             "next_states": TRANSITIONS[detail.state],
             "alerts": service.list_alerts_for(db, code=code),
+            "linked": service.linked_resources(db, detail),
+            "may_see_devices": actor.has_role("operator"),  # the device pages are the operators'
         },
     )
 

@@ -12,7 +12,13 @@ from smartcity.ioc.service.alerts import (  # noqa: F401
     set_stage,
     verify_xml,
 )
-from smartcity.ioc.service.incident_reads import counts_by_state, get_incident, list_incidents  # noqa: F401
+from smartcity.ioc.service.incident_reads import (  # noqa: F401
+    LinkedResource,
+    counts_by_state,
+    get_incident,
+    linked_resources,
+    list_incidents,
+)
 from smartcity.ioc.service.incidents import (  # noqa: F401
     add_note,
     alarm_cleared,

@@ -39,6 +39,7 @@ from smartcity.iot.service.registry import (  # noqa: F401
     provision_devices,
     register_device,
     reset_credentials,
+    type_label,
     update_device,
     ward_at,
 )

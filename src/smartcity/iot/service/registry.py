@@ -20,7 +20,7 @@ from smartcity.core.pages import count_and_slice
 from smartcity.core.security import Actor
 from smartcity.core.uow import UnitOfWork
 from smartcity.iot import credentials
-from smartcity.iot.device_types import get_device_type
+from smartcity.iot.device_types import device_types, get_device_type
 from smartcity.iot.events import (
     DeviceDecommissioned,
     DeviceRegistered,
@@ -32,6 +32,7 @@ from smartcity.iot.models import (
 )
 from smartcity.iot.schemas import DeviceCreate, DeviceUpdate
 from smartcity.iot.service.common import CSV_COLUMNS
+from smartcity.iot.wording import readable
 
 
 @dataclass(frozen=True)
@@ -252,6 +253,13 @@ def _active_device(session: Session, device_id: str) -> Device:
 def get_device(db: Database, *, device_id: str) -> Device:
     """A device by id (404 if unknown)."""
     return db.get_or_404(Device, device_id, f"no device {device_id!r}")
+
+
+def type_label(slug: str) -> str:
+    """What a device of this type is called on a page, in Vietnamese ("Đèn đường thông minh"); the type's
+    code in words when it has no name of its own."""
+    kind = device_types().get(slug)
+    return kind.label if kind is not None and kind.label else readable(slug)
 
 
 def authenticate_device(db: Database, *, username: str, password: str) -> Device | None:
