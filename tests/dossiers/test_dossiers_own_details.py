@@ -16,7 +16,7 @@ from smartcity.procedures.catalogue import build_catalogue
 from tests.dossiers.dossier_fixtures import BIRTH, HOUSE, PASSWORD, SYSTEM
 from tests.dossiers.test_dossiers_pages import _login
 
-NAME, PHONE, EMAIL, ID_NUMBER = "Đỗ Thị Lan", "0912034482", "lan.do@example.vn", "074190012482"
+NAME, PHONE, EMAIL, ID_NUMBER = "Đỗ Thị Lan", "0912034517", "lan.do@example.vn", "074190012482"
 # The city's five wards since 1 July 2025, by code (shared/data/ward_reorganization_2025.json).
 WARDS = ["Phường Thủ Dầu Một", "Phường Phú Lợi", "Phường Bình Dương", "Phường Phú An", "Phường Chánh Hiệp"]
 

@@ -148,7 +148,7 @@ DEMO_CITIZEN = DemoCitizen(
     birth=_BIRTH,
     id_number=id_number(_BIRTH, female=True, serial=12482),  # 074190012482
     username="congdan",
-    phone="0912034482",
+    phone="0912034517",
     ward_code="25747",  # Phường Thủ Dầu Một
     street="45 đường Yersin",
 )
