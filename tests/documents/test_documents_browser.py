@@ -130,7 +130,7 @@ def test_a_document_goes_from_draft_to_delivered_through_the_pages(live, tmp_pat
         assert delivered == 1, clerk.locator("#deliveries").inner_text()  # the clerk's page says why not
         _shot(clerk, "3-issued-and-delivered")
 
-        clerk.goto(f"{base}/can-bo/van-ban/so/outgoing")
+        clerk.goto(f"{base}/can-bo/van-ban/so/di")
         assert "01/QĐ-UBND" in clerk.locator("#register").inner_text()
         _shot(clerk, "4-outgoing-register")
         clerk.goto(f"{base}/can-bo/van-ban?q=chinh+trang")

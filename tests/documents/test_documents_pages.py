@@ -48,9 +48,11 @@ def test_pages_refuse_in_vietnamese_and_export_the_register(db, settings, app) -
     assert issued.status_code == 200 and "01/QĐ-UBND" in issued.text
     listed = clerk.get("/can-bo/van-ban").text
     assert "<td>Quyết định (cá biệt)</td>" in listed and "<td>QĐ</td>" not in listed  # the type by its name
-    english = clerk.get("/can-bo/van-ban/so/outgoing?lang=en")
+    english = clerk.get("/can-bo/van-ban/so/di?lang=en")
     assert "Outgoing register" in english.text and "01/QĐ-UBND" in english.text
-    sheet = clerk.get("/can-bo/van-ban/so/outgoing?format=xlsx")
+    sheet = clerk.get("/can-bo/van-ban/so/di?format=xlsx")
+    moved = clerk.get("/can-bo/van-ban/so/incoming?year=2026", follow_redirects=False)  # the old English path
+    assert (moved.status_code, moved.headers["location"]) == (308, "/can-bo/van-ban/so/den?year=2026")
     rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
     assert rows[0][0] == "Số đi" and rows[1][0] == 1 and rows[1][2] == "01/QĐ-UBND"
     for wrong in (
@@ -319,7 +321,7 @@ def test_a_schools_head_keeps_no_register_and_a_wards_head_does(db, settings, ap
         "/can-bo/van-ban",
         "/can-bo/van-ban/moi",
         "/can-bo/van-ban/cho-ky",
-        "/can-bo/van-ban/so/outgoing",
+        "/can-bo/van-ban/so/di",
     ):
         refused = school.get(path)
         assert refused.status_code == 403, path
@@ -327,9 +329,9 @@ def test_a_schools_head_keeps_no_register_and_a_wards_head_does(db, settings, ap
     home = school.get("/can-bo").text
     assert 'href="/can-bo/van-ban' not in home
     ward_head, _ = _login(app, "truongphong")
-    assert ward_head.get("/can-bo/van-ban/so/outgoing").status_code == 200
+    assert ward_head.get("/can-bo/van-ban/so/di").status_code == 200
     home = ward_head.get("/can-bo").text
-    assert 'href="/can-bo/van-ban"' in home and 'href="/can-bo/van-ban/so/incoming"' in home
+    assert 'href="/can-bo/van-ban"' in home and 'href="/can-bo/van-ban/so/den"' in home
 
 
 def test_kinds_urgency_and_secrecy_are_named_in_the_pages_language(db, settings, app) -> None:  # type: ignore[no-untyped-def]

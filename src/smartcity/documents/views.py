@@ -39,9 +39,11 @@ STAFF_LINKS = (
     scoped_link(
         "Văn bản chờ ký, chờ ban hành", "/can-bo/van-ban/cho-ky", ("leader", "clerk"), service.OFFICE_UNITS
     ),
-    scoped_link("Sổ văn bản đi", "/can-bo/van-ban/so/outgoing", STAFF, service.OFFICE_UNITS),
-    scoped_link("Sổ văn bản đến", "/can-bo/van-ban/so/incoming", STAFF, service.OFFICE_UNITS),
+    scoped_link("Sổ văn bản đi", "/can-bo/van-ban/so/di", STAFF, service.OFFICE_UNITS),
+    scoped_link("Sổ văn bản đến", "/can-bo/van-ban/so/den", STAFF, service.OFFICE_UNITS),
 )
+REGISTERS = {"di": "outgoing", "den": "incoming"}  # the registers' page paths (sổ đi, sổ đến) → their names
+MOVED = {f"/can-bo/van-ban/so/{name}": f"/can-bo/van-ban/so/{path}" for path, name in REGISTERS.items()}
 STATE_NAMES = {
     "draft": "Dự thảo",
     "submitted": "Chờ duyệt",
@@ -365,18 +367,20 @@ def sign_queue(request: Request, actor: StaffPage) -> Response:
     )
 
 
-@router.get("/can-bo/van-ban/so/{register_name}", response_class=HTMLResponse)
+@router.get("/can-bo/van-ban/so/{book}", response_class=HTMLResponse)
 def register(
     request: Request,
-    register_name: str,
+    book: str,
     actor: StaffPage,
     q: str = "",
     year: str = "",
     format: str = "html",
 ) -> Response:
-    """The outgoing or incoming register; `format=xlsx` downloads it as a spreadsheet (an empty year: all)."""
-    if register_name not in ("outgoing", "incoming"):
-        raise NotFound(f"No register {register_name}")
+    """The outgoing (`di`) or incoming (`den`) register; `format=xlsx` downloads it as a spreadsheet (an
+    empty year: all)."""
+    register_name = REGISTERS.get(book)
+    if register_name is None:
+        raise NotFound(f"No register {book}")
     chosen_year = int(year) if year.strip().isdigit() else None
     entries = service.register(
         get_db(request), actor=actor, register_name=register_name, year=chosen_year, q=q or None
