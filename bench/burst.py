@@ -34,7 +34,7 @@ PAGES = (
     "/opendata/dataset/dossiers-monthly.jsonld",
     "/opendata/dataset/education-fee-collection.ttl",
     "/thu-tuc",
-    "/feedback",
+    "/phan-anh",
     "/cong-trinh",
     "/ogc/collections/land-parcels/items?limit=500",
     "/api/v1/gis/base-map.geojson",

@@ -39,7 +39,7 @@ BENCH_ROLES = [("operator", None), ("leader", None), ("specialist", None), ("adm
 MAP_PAGES = {
     "/ban-do": "#map",
     "/ban-do-quy-hoach": "#plan-map",
-    "/feedback": "#fb-map",
+    "/phan-anh": "#fb-map",
     "/can-bo/thiet-bi": "#iot-map",
     "/ioc": "#ioc-map",
     "/can-bo/ban-do-chinh-sua?layer=streets": "#edit-map",

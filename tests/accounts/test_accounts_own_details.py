@@ -65,7 +65,9 @@ def test_a_citizen_gives_and_changes_their_details_on_their_page(client, db, mak
     assert "Đã lưu thông tin của bạn." in after and "*********482" in after and NUMBER not in after
     space = html.unescape(client.get("/cua-toi", headers=HTML).text)
     assert "Thông tin cá nhân" in space and f'href="{PAGE}"' in space
-    assert "Đã khai, tận cùng là 482" in space and "Đã khai, tận cùng là 517" in space  # the number, the phone
+    assert (
+        "Đã khai, tận cùng là 482" in space and "Đã khai, tận cùng là 517" in space
+    )  # the number, the phone
 
     wrong = client.post(PAGE, headers=HTML, data=form | {"citizen_id": "12345", "email": "nobody"})
     assert wrong.status_code == 422

@@ -33,7 +33,7 @@ def test_citizen_pins_a_report_sees_the_duplicate_and_the_map(live_server, page,
     existing = service.submit_report(city, actor=CITIZEN, data=report_data(), secret=SECRET).report.code
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{live_server}/feedback/new")
+    page.goto(f"{live_server}/phan-anh/gui")
     page.select_option("#category_code", "ha-tang")
     page.wait_for_selector("#fb-pick[data-ready=true]", timeout=20000)
     target = [PHU_CUONG[0] + 0.0001, PHU_CUONG[1]]  # about 11 m from the existing report
@@ -50,7 +50,7 @@ def test_citizen_pins_a_report_sees_the_duplicate_and_the_map(live_server, page,
     code = page.inner_text("#report-code")
     assert code.startswith("PA-") and page.inner_text("#reporter-key")
 
-    page.goto(f"{live_server}/feedback")
+    page.goto(f"{live_server}/phan-anh")
     page.wait_for_selector("#fb-map[data-ready=true]", timeout=20000)
     assert page.get_attribute("#fb-map", "data-report-count") == "2"
     assert "Đèn đường tắt, tối om cả đoạn" in page.inner_text("#report-list")

@@ -25,17 +25,19 @@ def _main_nav(html: str) -> str:
 
 def test_the_feedback_pages_name_the_map_once_in_the_menu(client, city, report_data):
     code = service.submit_report(city, actor=CITIZEN, data=report_data(), secret=SECRET).report.code
-    for path in ("/feedback", "/feedback/new", f"/feedback/r/{code}"):
+    for path in ("/phan-anh", "/phan-anh/gui", f"/phan-anh/{code}"):
         nav = _main_nav(client.get(path).text)
-        assert nav.count('href="/feedback"') == 1, path
+        assert nav.count('href="/phan-anh"') == 1, path
         assert "Phản ánh hiện trường" in nav and ">Phản ánh<" not in nav
     accounts_service.create_user(
         city, actor=SYSTEM, username="dan.menu", password=PASSWORD, roles=[("citizen", None)]
     )
     token = client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
     client.post("/login", data={"username": "dan.menu", "password": PASSWORD, "csrf_token": token})
-    nav = _main_nav(client.get("/feedback").text)
-    assert nav.count('href="/feedback"') == 1 and 'href="/feedback/mine"' in nav  # the page's own item stays
+    nav = _main_nav(client.get("/phan-anh").text)
+    assert (
+        nav.count('href="/phan-anh"') == 1 and 'href="/phan-anh/cua-toi"' in nav
+    )  # the page's own item stays
 
 
 def _evaluate(expression: Any, properties: dict[str, Any]) -> Any:
@@ -62,7 +64,7 @@ def _evaluate(expression: Any, properties: dict[str, Any]) -> Any:
 
 
 def test_the_map_draws_open_reports_above_and_larger_than_done_ones(client, city):
-    html = client.get("/feedback").text
+    html = client.get("/phan-anh").text
     found = re.search(
         r'<script type="application/json" id="feedback-report-layer">(.*?)</script>', html, re.S
     )

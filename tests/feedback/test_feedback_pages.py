@@ -36,71 +36,80 @@ BROWSER = {"Accept": "text/html"}  # what a browser asks for: an error comes bac
 
 
 def test_submit_form_then_report_page_then_rating(client, city, monkeypatch):
-    page = client.get("/feedback/new")
+    page = client.get("/phan-anh/gui")
     assert page.status_code == 200 and 'name="category_code"' in page.text and "Gửi phản ánh" in page.text
-    done = client.post("/feedback/new", data=FORM, files={"photos": ("p.jpg", jpeg_with_gps(), "image/jpeg")})
+    done = client.post("/phan-anh/gui", data=FORM, files={"photos": ("p.jpg", jpeg_with_gps(), "image/jpeg")})
     assert done.status_code == 201, done.text
     code = re.search(r'id="report-code">([^<]+)<', done.text).group(1)
     key = re.search(r'id="reporter-key">([^<]+)<', done.text).group(1)
-    shown = client.get(f"/feedback/r/{code}")
+    shown = client.get(f"/phan-anh/{code}")
     assert shown.status_code == 200 and "Rác thải chất đống" in shown.text
     assert "/api/v1/feedback/photos/" in shown.text
     service.resolve_report(city, actor=OPERATOR, code=code, comment="Đã thu gom rác.")
-    assert 'id="reopen-form"' in client.get(f"/feedback/r/{code}").text  # within the reopening period
-    rated = client.post(f"/feedback/r/{code}/rate", data={"rating": "3", "reporter_key": key})
+    assert 'id="reopen-form"' in client.get(f"/phan-anh/{code}").text  # within the reopening period
+    rated = client.post(f"/phan-anh/{code}/rate", data={"rating": "3", "reporter_key": key})
     assert rated.status_code == 200 and "Rất hài lòng" in rated.text
     history = rated.text.split('class="timeline"')[1].split("</ol>")[0]
     assert "<strong>Người phản ánh đánh giá</strong>" in history  # what was done, not the state again
-    wrong = client.post(f"/feedback/r/{code}/reopen", data={"comment": "x", "reporter_key": "nope"})
+    wrong = client.post(f"/phan-anh/{code}/reopen", data={"comment": "x", "reporter_key": "nope"})
     assert wrong.status_code == 403 and "alert-error" in wrong.text
-    unknown = client.post(f"/feedback/r/{code}/burn", data={"reporter_key": key}, headers=BROWSER)
+    unknown = client.post(f"/phan-anh/{code}/burn", data={"reporter_key": key}, headers=BROWSER)
     assert unknown.status_code == 404 and "Không tìm thấy trang" in unknown.text  # a page in words
-    assert f"/feedback/r/{code}" in client.get("/feedback?status=closed").text
-    assert f"/feedback/r/{code}" not in client.get("/feedback?status=open").text
+    assert f"/phan-anh/{code}" in client.get("/phan-anh?status=closed").text
+    assert f"/phan-anh/{code}" not in client.get("/phan-anh?status=open").text
+    for old, new in (  # the old English addresses (printed receipts, messages already sent) still lead there
+        (f"/feedback/r/{code}", f"/phan-anh/{code}"),
+        ("/feedback?status=closed", "/phan-anh?status=closed"),
+        ("/feedback/new", "/phan-anh/gui"),
+        ("/feedback/mine", "/phan-anh/cua-toi"),
+    ):
+        moved = client.get(old, follow_redirects=False)
+        assert (moved.status_code, moved.headers["location"]) == (308, new)
+    assert client.get("/feedback/static/feedback.js").status_code == 200  # the domain's files did not move
     later = datetime.now(UTC) + timedelta(days=get_feedback_settings().reopen_days + 1)
     service.close_report(city, actor=OPERATOR, code=code, at=later - timedelta(days=1))
     monkeypatch.setattr("smartcity.feedback.views.utcnow", lambda: later)
-    closed = client.get(f"/feedback/r/{code}").text
+    closed = client.get(f"/phan-anh/{code}").text
     assert 'id="reopen-form"' not in closed and "Mở lại phản ánh" not in closed  # its time to reopen is over
 
 
 def test_form_mistakes_come_back_with_the_values(client, city):
-    outside = client.post("/feedback/new", data={**FORM, "lat": str(OUTSIDE[1]), "lon": str(OUTSIDE[0])})
+    outside = client.post("/phan-anh/gui", data={**FORM, "lat": str(OUTSIDE[1]), "lon": str(OUTSIDE[0])})
     assert outside.status_code == 422 and "Vị trí nằm ngoài địa bàn thành phố" in outside.text
     assert "Chợ Thủ Dầu Một" in outside.text  # the address the citizen typed is kept
     not_image = {"photos": ("x.jpg", b"not an image", "image/jpeg")}
-    bad_photo = client.post("/feedback/new", data=FORM, files=not_image)
+    bad_photo = client.post("/phan-anh/gui", data=FORM, files=not_image)
     assert bad_photo.status_code == 415
     assert "Tệp gửi lên không phải là ảnh (JPEG, PNG)." in bad_photo.text
-    short = client.post("/feedback/new", data={**FORM, "description": "a"})
+    short = client.post("/phan-anh/gui", data={**FORM, "description": "a"})
     assert short.status_code == 422 and "Nội dung phản ánh cần từ 3 đến 5.000 ký tự." in short.text
     assert "description:" not in short.text and "String should have" not in short.text
-    letters = client.post("/feedback/new", data={**FORM, "lat": "mười", "lon": "một trăm"})
+    letters = client.post("/phan-anh/gui", data={**FORM, "lat": "mười", "lon": "một trăm"})
     assert letters.status_code == 422
     assert "Vị trí trên bản đồ chưa đúng (vĩ độ, kinh độ là số)." in letters.text
 
 
 def test_english_page(client, city):
-    page = client.get("/feedback/new?lang=en")
+    page = client.get("/phan-anh/gui?lang=en")
     assert "Submit a report" in page.text and "Category" in page.text
     assert "Environment" in page.text and ">Môi trường<" not in page.text  # the categories' English names
-    short = client.post("/feedback/new", data={**FORM, "description": "a"})
+    short = client.post("/phan-anh/gui", data={**FORM, "description": "a"})
     assert short.status_code == 422 and "The report needs 3 to 5,000 characters." in short.text
     assert "Nội dung phản ánh" not in short.text
-    done = client.post("/feedback/new", data=FORM)
+    done = client.post("/phan-anh/gui", data=FORM)
     assert "People's Committee of" in html.unescape(done.text) and "Ủy ban nhân dân" not in done.text
     code = re.search(r'id="report-code">([^<]+)<', done.text).group(1)
-    report = html.unescape(client.get(f"/feedback/r/{code}").text)
+    report = html.unescape(client.get(f"/phan-anh/{code}").text)
     assert "<h1>Environment" in report and "People's Committee of" in report
     timeline = report.split('class="timeline"')[1].split("</ol>")[0]
     assert "Sent to People's Committee of" in timeline and "Chuyển tới" not in timeline  # the platform's
-    vietnamese = client.get(f"/feedback/r/{code}?lang=vi").text
+    vietnamese = client.get(f"/phan-anh/{code}?lang=vi").text
     assert "<h1>Môi trường" in vietnamese
     assert "Chuyển tới Ủy ban nhân dân" in vietnamese.split('class="timeline"')[1].split("</ol>")[0]
 
 
 def test_my_reports_needs_login_and_lists_own(client, city, login):
-    assert client.get("/feedback/mine", follow_redirects=False).status_code == 303
+    assert client.get("/phan-anh/cua-toi", follow_redirects=False).status_code == 303
     headers = login("dan2", ("citizen", None))
     other = login("dan4", ("citizen", None))
     body = {
@@ -111,8 +120,8 @@ def test_my_reports_needs_login_and_lists_own(client, city, login):
         "is_public": False,
     }
     code = client.post("/api/v1/feedback/reports", json=body, headers=headers).json()["report"]["code"]
-    assert code in client.get("/feedback/mine", headers=headers).text
-    assert code not in client.get("/feedback/mine", headers=other).text
+    assert code in client.get("/phan-anh/cua-toi", headers=headers).text
+    assert code not in client.get("/phan-anh/cua-toi", headers=other).text
 
 
 def test_console_intake_and_caller_lookup(client, city, login):
@@ -141,7 +150,7 @@ def test_console_intake_and_caller_lookup(client, city, login):
     assert forged.status_code == 200 and 'id="console-message"' not in forged.text
     lookup = client.get("/can-bo/phan-anh/tong-dai", params={"phone": "0903111222"}, headers=operator)
     earlier = lookup.text.split('id="earlier"')[1].split("</ul>")[0]
-    codes = re.findall(r'<a href="/feedback/r/([^"]+)">', earlier)
+    codes = re.findall(r'<a href="/phan-anh/([^"]+)">', earlier)
     assert len(codes) == 1
     urgent_list = lookup.text.split('id="urgent"')[1].split("</ul>")[0]
     assert codes[0] in urgent_list
@@ -208,7 +217,7 @@ def test_staff_history_speaks_in_words_and_names_people(client, city, login, rep
     tongdai = Actor(kind="user", name="tongdai9", roles=frozenset({("operator", None)}))
     service.accept_report(city, actor=tongdai, code=code)
     service.assign_report(city, actor=tongdai, code=code)
-    page = client.get(f"/feedback/r/{code}", headers=login("xem1", ("operator", None))).text
+    page = client.get(f"/phan-anh/{code}", headers=login("xem1", ("operator", None))).text
     staff = page.split('id="staff-actions"')[1]
     assert "Kênh: Tổng đài 1022" in staff and "Kênh: hotline" not in staff
     history = staff.split("Nhật ký")[1]
@@ -219,21 +228,21 @@ def test_staff_history_speaks_in_words_and_names_people(client, city, login, rep
 
 
 def test_reporter_adds_photos_after_submitting_all_or_none(client, city):
-    done = client.post("/feedback/new", data=FORM)
+    done = client.post("/phan-anh/gui", data=FORM)
     code = re.search(r'id="report-code">([^<]+)<', done.text).group(1)
     key = re.search(r'id="reporter-key">([^<]+)<', done.text).group(1)
-    page = client.get(f"/feedback/r/{code}")
+    page = client.get(f"/phan-anh/{code}")
     assert 'id="photos-form"' in page.text and "/api/v1/feedback/photos/" not in page.text
     two = [("photos", (f"p{i}.jpg", jpeg_with_gps(), "image/jpeg")) for i in range(2)]
-    refused = client.post(f"/feedback/r/{code}/photos", data={"reporter_key": "nope"}, files=two)
+    refused = client.post(f"/phan-anh/{code}/photos", data={"reporter_key": "nope"}, files=two)
     assert refused.status_code == 403 and "alert-error" in refused.text
-    added = client.post(f"/feedback/r/{code}/photos", data={"reporter_key": key}, files=two)
+    added = client.post(f"/phan-anh/{code}/photos", data={"reporter_key": key}, files=two)
     assert added.status_code == 200 and added.text.count("/api/v1/feedback/photos/") == 2
     too_many = [("photos", (f"q{i}.jpg", jpeg_with_gps(), "image/jpeg")) for i in range(10)]
-    over = client.post(f"/feedback/r/{code}/photos", data={"reporter_key": key}, files=too_many)
+    over = client.post(f"/phan-anh/{code}/photos", data={"reporter_key": key}, files=too_many)
     assert over.status_code == 409 and over.text.count("/api/v1/feedback/photos/") == 2  # none of the ten
     broken = client.post(
-        f"/feedback/r/{code}/photos",
+        f"/phan-anh/{code}/photos",
         data={"reporter_key": key},
         files=[("photos", ("x.jpg", b"not an image", "image/jpeg"))],
     )

@@ -41,5 +41,5 @@ def test_the_queue_keeps_a_reports_code_and_state_on_one_line_and_scrolls_when_n
     page = client.get("/can-bo/phan-anh", headers=login("vanhanh1", ("operator", None))).text
     assert '<div class="table-scroll">\n<table class="data" id="queue">' in page
     row = page.split(f'data-code="{report.code}"')[1].split("</tr>")[0]
-    assert f'<td class="nowrap"><a href="/feedback/r/{report.code}">' in row
+    assert f'<td class="nowrap"><a href="/phan-anh/{report.code}">' in row
     assert row.count('<td class="nowrap">') == 2  # the code, the state

@@ -43,11 +43,11 @@ def test_the_platforms_sentences_are_kept_as_phrases_and_said_in_english(client,
     assert merged.comment_phrase == {"template": "Trùng với phản ánh {code}.", "parts": {"code": code}}
     assert merged.public_comment == f"Trùng với phản ánh {code}."  # the text, as before, for the API
 
-    page = html.unescape(client.get(f"/feedback/r/{code}?lang=en").text)
+    page = html.unescape(client.get(f"/phan-anh/{code}?lang=en").text)
     timeline = page.split('class="timeline"')[1].split("</ol>")[0]
     assert "Sent to People's Committee of" in timeline and "to handle." in timeline
     assert "Chuyển" not in timeline and "Đội đã ra hiện trường." in timeline
-    twin_page = html.unescape(client.get(f"/feedback/r/{twin}?lang=en").text)
+    twin_page = html.unescape(client.get(f"/phan-anh/{twin}?lang=en").text)
     assert f"Duplicate of report {code}." in twin_page
     api = client.get(f"/api/v1/feedback/reports/{code}").json()
     assert "comment_phrase" not in str(api)  # for pages only

@@ -44,7 +44,7 @@ MAP_PAGES: dict[str, tuple[str, dict[str, str | tuple[str, ...]]]] = {
             "businesses": "Hộ kinh doanh đã đăng ký",
         },
     ),
-    "/feedback": ("feedback/static/feedback.js", {"reports": "Phản ánh đang xử lý"}),
+    "/phan-anh": ("feedback/static/feedback.js", {"reports": "Phản ánh đang xử lý"}),
     "/can-bo/thiet-bi": ("iot/static/iot-devices.js", {"devices": "Thiết bị đang cảnh báo"}),
     "/ioc": (
         "ioc/static/ioc.js",

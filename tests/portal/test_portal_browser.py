@@ -33,14 +33,14 @@ PUBLIC_PAGES = (
     "/du-lieu-mo/gis-planning-zones",
     "/thu-tuc",
     "/tra-cuu",
-    "/feedback",
-    "/feedback/new",
+    "/phan-anh",
+    "/phan-anh/gui",
     "/ban-do",
     "/ban-do-quy-hoach",
     "/login",
     "/?lang=en",
 )
-SIGNED_IN_PAGES = ("/cua-toi", "/ho-so", "/feedback/mine")
+SIGNED_IN_PAGES = ("/cua-toi", "/ho-so", "/phan-anh/cua-toi")
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ def test_the_core_paths_work_without_javascript(live_server, browser):
     assert page.url.endswith("/tra-cuu")
     assert "Không tìm thấy" in page.inner_text("main")
 
-    page.goto(f"{live_server}/feedback/new")
+    page.goto(f"{live_server}/phan-anh/gui")
     page.select_option("#category_code", "ha-tang")
     page.fill("#description", "Ổ gà sâu giữa đường Bạch Đằng, xe máy dễ té")
     page.fill("#address", "Đường Bạch Đằng, gần chợ Thủ Dầu Một")

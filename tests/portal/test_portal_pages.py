@@ -29,7 +29,7 @@ def test_the_home_has_search_tasks_hotline_and_news(client, public_city, setting
     home = client.get("/")
     assert home.status_code == 200
     assert 'action="/tim-kiem"' in home.text and 'name="q"' in home.text
-    for href in ("/thu-tuc", "/tra-cuu", "/feedback/new", "/ban-do-quy-hoach", "/du-lieu-mo", "/ban-do"):
+    for href in ("/thu-tuc", "/tra-cuu", "/phan-anh/gui", "/ban-do-quy-hoach", "/du-lieu-mo", "/ban-do"):
         assert f'href="{href}"' in home.text
     assert 'href="tel:1022"' in home.text
     assert "Xây dựng và phát triển thành phố Thủ Dầu Một theo hướng đô thị thông minh" in home.text
@@ -50,7 +50,7 @@ def test_a_citizen_finds_a_procedure_a_report_and_a_dataset_without_diacritics(c
     assert "Hộ tịch · trong ngày" in procedure.text and "0 ngày làm việc" not in procedure.text
 
     report = client.get("/tim-kiem", params={"q": "den duong hong cho thu dau mot"})
-    assert "Phản ánh" in report.text and "/feedback/r/PA-" in report.text
+    assert "Phản ánh" in report.text and "/phan-anh/PA-" in report.text
 
     dataset = client.get("/tim-kiem", params={"q": "du lieu quy hoach"})
     assert "/du-lieu-mo/gis-planning-zones" in dataset.text
@@ -82,7 +82,7 @@ def test_a_report_is_found_by_its_code_and_a_private_one_is_not(client, public_c
         ),
         secret=settings.resolved_secret_key,
     ).report.code
-    assert f"/feedback/r/{private}" not in client.get("/tim-kiem", params={"q": private}).text
+    assert f"/phan-anh/{private}" not in client.get("/tim-kiem", params={"q": private}).text
     assert "Cây đổ" not in client.get("/tim-kiem", params={"q": "cay do chan loi"}).text
 
 
@@ -194,7 +194,7 @@ def test_contacts_and_the_citizens_own_space(client, signed_in, public_city, set
         secret=settings.resolved_secret_key,
     ).report.code
     mine = citizen.get("/cua-toi")
-    assert f'href="/feedback/r/{code}"' in mine.text and "Mới tiếp nhận" in mine.text
+    assert f'href="/phan-anh/{code}"' in mine.text and "Mới tiếp nhận" in mine.text
 
 
 def test_the_catalogue_the_city_map_and_the_contacts_read_in_english(client, public_city):

@@ -87,6 +87,6 @@ def test_page_words_reach_the_scripts_as_escaped_data_not_code(client):
     words = re.search(r"data-i18n='(.*?)'", html, re.S)
     assert words is not None and json.loads(words.group(1).replace("&#34;", '"'))["ward"] == "Phường"
     assert "<" not in words.group(1)  # tojson escapes "<": no text can leave the attribute
-    form = client.get("/feedback/new").text
+    form = client.get("/phan-anh/gui").text
     block = re.search(r'<script type="application/json" id="feedback-i18n">(.*?)</script>', form, re.S)
     assert block is not None and json.loads(block.group(1))["join"] == "Tham gia phản ánh này"

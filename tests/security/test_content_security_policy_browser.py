@@ -24,8 +24,8 @@ document.addEventListener("securitypolicyviolation", function (e) {
 MAP_PAGES = [  # (page, what its own script sets once its map has drawn; base-map.js sets data-map-drawn)
     ("/ban-do", "#map[data-ready=true]"),
     ("/ban-do-quy-hoach", "#plan-map[data-ready=true]"),
-    ("/feedback", "#fb-map[data-ready=true]"),
-    ("/feedback/new", "#fb-pick[data-ready=true]"),
+    ("/phan-anh", "#fb-map[data-ready=true]"),
+    ("/phan-anh/gui", "#fb-pick[data-ready=true]"),
     ("/can-bo/chieu-sang", "#lighting-map[data-ready=true][data-map-drawn]"),
     ("/can-bo/camera", "#camera-map[data-ready=true][data-map-drawn]"),
     ("/can-bo/thu-gom", "#waste-map[data-ready=true][data-map-drawn]"),
@@ -114,7 +114,7 @@ def test_page_words_reach_the_map_scripts_through_json_data_blocks(site, admin):
     admin.page.wait_for_selector("#plan-map[data-ready=true]", timeout=30000)
     assert admin.page.evaluate("() => document.getElementById('plan-map').dataset.lang") == "vi"
     assert admin.page.evaluate("() => window.planningMap.getLayer('parcels') !== undefined")
-    admin.page.goto(f"{url}/feedback/new")
+    admin.page.goto(f"{url}/phan-anh/gui")
     words = "() => JSON.parse(document.getElementById('feedback-i18n').textContent).join"
     assert admin.page.evaluate(words) == "Tham gia phản ánh này"
     assert admin.violations() == []

@@ -162,8 +162,8 @@ def _stored_xss(target: Target, payload: str) -> None:
     code = created.json()["report"]["code"]
     admin = target.bearer()
     for url, headers in (
-        (f"/feedback/r/{code}", HTML),
-        ("/feedback", HTML),
+        (f"/phan-anh/{code}", HTML),
+        ("/phan-anh", HTML),
         ("/can-bo/phan-anh?status=", {**HTML, **admin}),
     ):
         page = _no_server_error(target.client.get(url, headers=headers, follow_redirects=False))

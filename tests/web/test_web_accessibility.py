@@ -20,7 +20,7 @@ from tests.support import chromium_page, run_once_on_sqlite, served
 pytestmark = pytest.mark.browser
 
 ADMIN_PASSWORD = "Browser-test-1"
-PUBLIC_PAGES = ("/", "/login", "/thu-tuc", "/tra-cuu", "/feedback/new")
+PUBLIC_PAGES = ("/", "/login", "/thu-tuc", "/tra-cuu", "/phan-anh/gui")
 STAFF_PAGES = ("/can-bo", "/can-bo/ho-so", "/ioc")
 
 # What a person using a screen reader or a keyboard would miss on the page, one sentence per fault.

@@ -578,14 +578,14 @@ def feedback(world: World) -> None:
         citizen,
         "feedback.views.submit_report",
         "POST",
-        "/feedback/new",
+        "/phan-anh/gui",
         201,
         data=form,
         files={"photos": photo},
     )
     outside = {**form, "lat": "10.80", "lon": "106.80"}  # outside the city: the form comes back
     world.ask(
-        citizen, "feedback.views.submit_report", "POST", "/feedback/new", 422, case="refused", data=outside
+        citizen, "feedback.views.submit_report", "POST", "/phan-anh/gui", 422, case="refused", data=outside
     )
     code = re.search(r'id="report-code">([^<]+)<', done.text).group(1)  # type: ignore[union-attr]
     key = re.search(r'id="reporter-key">([^<]+)<', done.text).group(1)  # type: ignore[union-attr]
@@ -593,7 +593,7 @@ def feedback(world: World) -> None:
         citizen,
         "feedback.views.reporter_action",
         "POST",
-        f"/feedback/r/{code}/photos",
+        f"/phan-anh/{code}/photos",
         200,
         data={"reporter_key": key},
         files={"photos": photo},

@@ -18,7 +18,7 @@ def test_the_header_menu_holds_the_public_services_and_the_footer_every_public_p
     page = client.get("/thu-tuc").text
     menu = page.split('class="main-nav"')[1].split("</nav>")[0]
     footer = page.split('class="site-footer"')[1]
-    for href in ("/thu-tuc", "/tra-cuu", "/feedback", "/du-lieu-mo"):
+    for href in ("/thu-tuc", "/tra-cuu", "/phan-anh", "/du-lieu-mo"):
         assert f'href="{href}"' in menu and f'href="{href}"' in footer
     for href in ("/ho-so", "/suc-khoe", "/con-toi", "/canh-bao", "/moi-truong", "/cong-trinh", "/dich-benh"):
         # the person's own pages, the city's information

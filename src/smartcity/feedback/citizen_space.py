@@ -27,7 +27,7 @@ def my_reports(db: Database, actor: Actor, settings: Settings, locale: str) -> C
         items=tuple(
             CitizenItem(
                 title=names.get(r.category_code, r.category_name),
-                url=f"/feedback/r/{r.code}",
+                url=f"/phan-anh/{r.code}",
                 status=_(STATUS_NAMES[r.status]) if r.status in STATUS_NAMES else "",
                 when=r.submitted_at,
                 code=r.code,
@@ -35,9 +35,9 @@ def my_reports(db: Database, actor: Actor, settings: Settings, locale: str) -> C
             for r in items
         ),
         empty=_("Bạn chưa gửi phản ánh nào."),
-        more_url="/feedback/mine" if total > len(items) else "",
+        more_url="/phan-anh/cua-toi" if total > len(items) else "",
         more_label=_("Xem tất cả phản ánh của tôi"),
-        actions=((_("Gửi phản ánh"), "/feedback/new"),),
+        actions=((_("Gửi phản ánh"), "/phan-anh/gui"),),
     )
 
 

@@ -26,13 +26,18 @@ from smartcity.web.forms import notice, redirect_with_notice, refusal_messages, 
 from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
-# Staff pages moved under /can-bo (old addresses redirect permanently).
+# Pages that moved: staff pages under /can-bo, the public ones under Vietnamese paths (old addresses, as on
+# printed receipts and in messages already sent, redirect permanently; /feedback itself is old_map's, as a
+# prefix would take the domain's /feedback/static too).
 MOVED = {
     "/staff/feedback/console": "/can-bo/phan-anh/tong-dai",
     "/staff/feedback/queue": "/can-bo/phan-anh",
     "/staff/feedback/r": "/can-bo/phan-anh/r",
+    "/feedback/new": "/phan-anh/gui",
+    "/feedback/mine": "/phan-anh/cua-toi",
+    "/feedback/r": "/phan-anh",
 }
-PUBLIC_LINKS = ({"label": "Phản ánh hiện trường", "href": "/feedback"},)
+PUBLIC_LINKS = ({"label": "Phản ánh hiện trường", "href": "/phan-anh"},)
 STAFF_LINKS = (
     scoped_link(
         "Tổng đài 1022 — tiếp nhận cuộc gọi", "/can-bo/phan-anh/tong-dai", ("operator",), service.STAFF_UNITS
@@ -107,7 +112,14 @@ def _unit_names(request: Request) -> dict[str, str]:
     return names
 
 
-@router.get("/feedback", response_class=HTMLResponse)
+@router.get("/feedback")
+def old_map(request: Request) -> Response:
+    """The map's old address answers with a permanent redirect to /phan-anh, its filters kept."""
+    query = request.url.query
+    return RedirectResponse("/phan-anh" + (f"?{query}" if query else ""), status_code=308)
+
+
+@router.get("/phan-anh", response_class=HTMLResponse)
 def public_map(
     request: Request, actor: ActorDep, category: str = "", status: str = "", ward: str = "", page: int = 1
 ) -> Response:
@@ -163,7 +175,7 @@ def _form_context(request: Request, **extra: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/feedback/new", response_class=HTMLResponse)
+@router.get("/phan-anh/gui", response_class=HTMLResponse)
 def new_report(request: Request, category: str = "") -> Response:
     """The submit form: category, description, a pin on the map (or address / ward), photos."""
     return render(request, "feedback/new.html", _form_context(request, values={"category_code": category}))
@@ -232,7 +244,7 @@ async def _photos(form: FormData) -> list[bytes]:
     return photos
 
 
-@router.post("/feedback/new", response_class=HTMLResponse)
+@router.post("/phan-anh/gui", response_class=HTMLResponse)
 async def submit_report(request: Request, actor: ActorDep) -> Response:
     """Submit the form; on a mistake the form comes back with the values and the reason."""
     form = await request.form()
@@ -304,13 +316,33 @@ def _report_page(
     )
 
 
-@router.get("/feedback/r/{code}", response_class=HTMLResponse)
+@router.get("/phan-anh/cua-toi", response_class=HTMLResponse)  # before /phan-anh/{code}, which would take it
+def my_reports(request: Request, actor: ActorDep) -> Response:
+    """The logged-in citizen's reports."""
+    if actor.user_id is None:
+        return login_redirect(request.url.path)
+    items, total = service.list_reports(
+        get_db(request),
+        actor=actor,
+        filters=service.ReportFilter(reporter_user_id=actor.user_id, public_only=False),
+        limit=200,
+    )
+    context = {
+        "items": items,
+        "total": total,
+        "status_names": service.STATUS_NAMES,
+        "category_names": _category_names(request),
+    }
+    return render(request, "feedback/mine.html", context)
+
+
+@router.get("/phan-anh/{code}", response_class=HTMLResponse)
 def report_page(request: Request, code: str, actor: ActorDep) -> Response:
     """One report: state, public comments, photos; rating and reopening for its reporter."""
     return _report_page(request, actor, code)
 
 
-@router.post("/feedback/r/{code}/{action}", response_class=HTMLResponse)
+@router.post("/phan-anh/{code}/{action}", response_class=HTMLResponse)
 async def reporter_action(request: Request, code: str, action: str, actor: ActorDep) -> Response:
     """The reporter rates, reopens or adds photos (logged in, or with the reporter key); anyone may join."""
     if action not in ("rate", "reopen", "join", "photos"):
@@ -347,26 +379,6 @@ def _add_photos(request: Request, actor: Actor, code: str, form: FormData, photo
     except AppError as exc:
         return _report_page(request, actor, code, error=_error_text(request, exc), status_code=exc.status)
     return _report_page(request, actor, code, message="Đã thêm ảnh. Cảm ơn bạn!")
-
-
-@router.get("/feedback/mine", response_class=HTMLResponse)
-def my_reports(request: Request, actor: ActorDep) -> Response:
-    """The logged-in citizen's reports."""
-    if actor.user_id is None:
-        return login_redirect(request.url.path)
-    items, total = service.list_reports(
-        get_db(request),
-        actor=actor,
-        filters=service.ReportFilter(reporter_user_id=actor.user_id, public_only=False),
-        limit=200,
-    )
-    context = {
-        "items": items,
-        "total": total,
-        "status_names": service.STATUS_NAMES,
-        "category_names": _category_names(request),
-    }
-    return render(request, "feedback/mine.html", context)
 
 
 # ------------------------------------------------------------------------------------------- staff

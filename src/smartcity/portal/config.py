@@ -27,7 +27,7 @@ DEFAULT_CONTACTS = [
         email="1022@binhduong.gov.vn",
         hours="24/7 — gọi 1022 (từ di động: 0274.1022), Zalo, ứng dụng, cổng thông tin",
         hours_en="24/7 — call 1022 (from a mobile: 0274.1022), Zalo, the app, the portal",
-        url="/feedback/new",
+        url="/phan-anh/gui",
     ),
     Contact(
         name="Trung tâm Phục vụ hành chính công",

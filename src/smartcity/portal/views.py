@@ -40,7 +40,7 @@ MORE_LINKS = {"Thủ tục hành chính": "/thu-tuc?q=", "Dữ liệu mở": "/d
 QUICK_LINKS = (
     ("Tìm thủ tục hành chính", "Thành phần hồ sơ, phí, thời hạn; nộp trực tuyến", "/thu-tuc"),
     ("Tra cứu hồ sơ", "Hồ sơ của bạn đang ở đâu", "/tra-cuu"),
-    ("Gửi phản ánh", "Ổ gà, đèn hỏng, rác, ngập... ảnh và vị trí", "/feedback/new"),
+    ("Gửi phản ánh", "Ổ gà, đèn hỏng, rác, ngập... ảnh và vị trí", "/phan-anh/gui"),
     ("Bản đồ quy hoạch", "Quy hoạch tại thửa đất hoặc địa chỉ", "/ban-do-quy-hoach"),
     ("Dữ liệu mở", "Số liệu của thành phố để tải về", "/du-lieu-mo"),
     ("Bản đồ thành phố", "Các phường trước và sau {day}", "/ban-do"),  # {day}: the reorganisation

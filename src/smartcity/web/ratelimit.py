@@ -50,7 +50,7 @@ def _default_rules() -> dict[str, RateRule]:
         ),
         "reports": RateRule(
             limit="20/minute",
-            routes=["POST /api/v1/feedback/reports", "POST /feedback/new", "POST /open311/v2/requests.*"],
+            routes=["POST /api/v1/feedback/reports", "POST /phan-anh/gui", "POST /open311/v2/requests.*"],
         ),
         "lookup": RateRule(limit="30/minute", routes=["POST /api/v1/dossiers/lookup", "POST /tra-cuu"]),
         "uploads": RateRule(limit="60/minute", uploads=True),

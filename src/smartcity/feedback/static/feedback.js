@@ -44,7 +44,7 @@
           new maplibregl.Popup().setLngLat(e.lngLat).setHTML(
             "<strong>" + escapeHtml((t.categories || {})[p.category_code] || p.category_name) + "</strong><br>" + escapeHtml(p.description) +
             "<br><em>" + escapeHtml(p.open311_status === "open" ? t.open : t.closed) + "</em><br>" +
-            "<a href=\"/feedback/r/" + encodeURIComponent(p.code) + "\">" + escapeHtml(t.view) + "</a>").addTo(map);
+            "<a href=\"/phan-anh/" + encodeURIComponent(p.code) + "\">" + escapeHtml(t.view) + "</a>").addTo(map);
         });
         map.on("mouseenter", "reports", function () { map.getCanvas().style.cursor = "pointer"; });
         map.on("mouseleave", "reports", function () { map.getCanvas().style.cursor = ""; });
@@ -68,7 +68,7 @@
       box.dataset.count = String(hits.length);
       if (!hits.length) { box.innerHTML = "<p class=\"muted\">" + escapeHtml(t.none) + "</p>"; return; }
       box.innerHTML = "<p><strong>" + escapeHtml(t.nearbyTitle) + "</strong></p>" + hits.map(function (h) {
-        return "<div class=\"hit\"><a href=\"/feedback/r/" + encodeURIComponent(h.code) + "\">" + escapeHtml(h.code) +
+        return "<div class=\"hit\"><a href=\"/phan-anh/" + encodeURIComponent(h.code) + "\">" + escapeHtml(h.code) +
           "</a> — " + escapeHtml(h.description) + " (" + Math.round(h.distance_m) + " " + escapeHtml(t.metres) + ") " +
           "<button type=\"button\" class=\"btn btn-outline join\" data-code=\"" + escapeHtml(h.code) + "\">" +
           escapeHtml(t.join) + "</button></div>";
