@@ -107,10 +107,10 @@ def test_house_number_result_is_signed_by_the_leader_and_sealed_by_the_unit(
     assert [sig.signer.common_name for sig in report.signatures] == [LEADER_NAME, UNIT_NAME]
     assert all(sig.signing_time_source == "timestamp" for sig in report.signatures)
     assert report.document_id == status["document_id"]
-    assert status["verification_url"] == f"http://verify.test/verify/{status['document_id']}"
+    assert status["verification_url"] == f"http://verify.test/kiem-tra-chu-ky/{status['document_id']}"
     assert printed == [status["verification_url"]]  # the QR code on the result leads to its verification
 
-    page = client.get(f"/verify/{status['document_id']}")
+    page = client.get(f"/kiem-tra-chu-ky/{status['document_id']}")
     assert page.status_code == 200
     assert LEADER_NAME in page.text and UNIT_NAME in page.text
 

@@ -114,6 +114,25 @@ def test_operator_handles_a_camera_accident_from_the_live_view_to_closure(live_s
         assert re.fullmatch(r"Tháng \d{1,2}/\d{4}: [\d.,]+", page.inner_text(".chart-current"))
         note = page.inner_text(".chart-note")
         assert "tính đến hiện tại: " in note and "không vẽ trên biểu đồ" in note
+
+        # an incident opened by hand: its place picked on the form's map, not typed as numbers
+        page.goto(f"{live_server}/can-bo/dieu-hanh/su-co")
+        page.click("#mo-su-co summary")
+        picker = page.wait_for_selector("#incident-pick[data-ready=true]", timeout=20000)
+        box = picker.bounding_box()
+        assert (
+            box is not None and box["height"] > 200
+        )  # drawn when opened, not at no size inside the closed form
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        lon, lat = (
+            float(page.input_value("#mo-su-co input[name=lon]")),
+            float(page.input_value("#mo-su-co input[name=lat]")),
+        )
+        assert 106.5 < lon < 106.8 and 10.9 < lat < 11.2, (lon, lat)
+        page.fill("#mo-su-co input[name=title]", "Cây đổ chắn đường")
+        page.click("#mo-su-co button[type=submit]")
+        page.wait_for_load_state()
+        assert "/can-bo/dieu-hanh/su-co/SC-" in page.url and "Phường" in page.inner_text("main")
     feed = httpx.get(f"{live_server}/cap/alerts.atom").text
     assert "Tai nạn liên hoàn trên đường Yersin" in feed
     assert errors == []

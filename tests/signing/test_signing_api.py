@@ -1,4 +1,4 @@
-"""The /api/v1/signing API (verify, sign, certificates) and the public /verify pages."""
+"""The /api/v1/signing API (verify, sign, certificates) and the public /kiem-tra-chu-ky pages."""
 
 from __future__ import annotations
 
@@ -136,20 +136,29 @@ def test_certificate_administration_is_for_admins(city_pki: CityPki, app, client
 
 
 def test_verify_pages(city_pki: CityPki, client: TestClient, pdf: bytes) -> None:
-    form = client.get("/verify")
+    form = client.get("/kiem-tra-chu-ky")
     assert form.status_code == 200 and "Kiểm tra chữ ký số" in form.text
-    assert "Verify digital signatures" in client.get("/verify?lang=en").text
+    assert "Verify digital signatures" in client.get("/kiem-tra-chu-ky?lang=en").text
     client.cookies.clear()  # back to Vietnamese
     signed = sign(city_pki, pdf, signer_username=LEADER)
-    result = client.post("/verify", files={"file": ("kq.pdf", signed.pdf, "application/pdf")})
+    result = client.post("/kiem-tra-chu-ky", files={"file": ("kq.pdf", signed.pdf, "application/pdf")})
     assert result.status_code == 200
     assert "Nguyễn Văn An" in result.text and 'data-verdict="valid"' in result.text
     bad = client.post(
-        "/verify", files={"file": ("a.pdf", b"not a pdf", "application/pdf")}, headers={"accept": "text/html"}
+        "/kiem-tra-chu-ky",
+        files={"file": ("a.pdf", b"not a pdf", "application/pdf")},
+        headers={"accept": "text/html"},
     )
     assert bad.status_code == 415 and "không phải là PDF" in bad.text
-    page = client.get(f"/verify/{signed.document_id}")
-    assert page.status_code == 200 and f"/verify/{signed.document_id}/pdf" in page.text
-    assert client.get(f"/verify/{signed.document_id}/pdf").content == signed.pdf
-    missing = client.get("/verify/0000", headers={"accept": "text/html"})
+    page = client.get(f"/kiem-tra-chu-ky/{signed.document_id}")
+    assert page.status_code == 200 and f"/kiem-tra-chu-ky/{signed.document_id}/pdf" in page.text
+    assert client.get(f"/kiem-tra-chu-ky/{signed.document_id}/pdf").content == signed.pdf
+    printed = client.get(
+        f"/verify/{signed.document_id}", follow_redirects=False
+    )  # an older QR code's address
+    assert (printed.status_code, printed.headers["location"]) == (
+        308,
+        f"/kiem-tra-chu-ky/{signed.document_id}",
+    )
+    missing = client.get("/kiem-tra-chu-ky/0000", headers={"accept": "text/html"})
     assert missing.status_code == 404

@@ -1,4 +1,4 @@
-"""The /verify page in a real headless Chromium: upload a signed PDF, read the verdict."""
+"""The /kiem-tra-chu-ky page in a real headless Chromium: upload a signed PDF, read the verdict."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def test_upload_a_signed_pdf_and_see_the_signature(
     with chromium_page() as page:
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{live_server}/verify")
+        page.goto(f"{live_server}/kiem-tra-chu-ky")
         assert "Kiểm tra chữ ký số" in page.inner_text("h1")
         page.set_input_files("input[name=file]", str(signed))
         page.click("button[type=submit]")

@@ -10,7 +10,7 @@ from smartcity.signing import pades
 from smartcity.signing.qr import add_verification_qr, qr_label
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-URL = "http://verify.test/verify/0123456789abcdef0123456789abcdef"
+URL = "http://verify.test/kiem-tra-chu-ky/0123456789abcdef0123456789abcdef"
 
 
 def _modules(url: str) -> list[list[bool]]:

@@ -16,9 +16,9 @@ HEADERS = {"accept": "text/html", "content-type": f"multipart/form-data; boundar
 
 
 def test_no_file_chosen_asks_to_choose_a_pdf(client: TestClient) -> None:
-    empty = client.post("/verify", content=NO_FILE, headers=HEADERS)
+    empty = client.post("/kiem-tra-chu-ky", content=NO_FILE, headers=HEADERS)
     assert empty.status_code == 422 and "Hãy chọn một tệp PDF để kiểm tra." in empty.text
     assert "không phải là PDF" not in empty.text and 'name="file"' in empty.text
     client.cookies.set("lang", "en")
-    english = client.post("/verify", content=NO_FILE, headers=HEADERS)
+    english = client.post("/kiem-tra-chu-ky", content=NO_FILE, headers=HEADERS)
     assert "Please choose a PDF file to check." in english.text and "Hãy chọn" not in english.text

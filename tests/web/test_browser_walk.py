@@ -273,9 +273,9 @@ def test_the_demo_walked_as_citizen_clerk_and_department_head(
     assert result.ok and result.body().startswith(b"%PDF"), result.status
     signed = tmp_path / "ket-qua.pdf"
     signed.write_bytes(result.body())
-    _visit(citizen, walker, "congdan", f"{base}/verify")
+    _visit(citizen, walker, "congdan", f"{base}/kiem-tra-chu-ky")
     citizen.set_input_files("input[name=file]", str(signed))
-    citizen.click("form[action='/verify'] button[type=submit]")
+    citizen.click("form[action='/kiem-tra-chu-ky'] button[type=submit]")
     citizen.wait_for_selector("#verdict")
     walker.read(citizen, "congdan")
     assert citizen.get_attribute("#verdict", "data-verdict") == "valid"

@@ -1045,7 +1045,7 @@ def signing(world: World) -> None:
     )
     file = {"file": ("kq.pdf", signed.content, "application/pdf")}
     world.ask(world.browser(), "signing.api.post_verify", "POST", "/api/v1/signing/verify", 200, files=file)
-    world.ask(world.browser(), "signing.views.verify_upload", "POST", "/verify", 200, files=file)
+    world.ask(world.browser(), "signing.views.verify_upload", "POST", "/kiem-tra-chu-ky", 200, files=file)
 
     issuing = x509.load_der_x509_certificate(world.browser().get("/api/v1/signing/ca/issuing.crt").content)
     cert = x509.load_pem_x509_certificate(signing_service.certificate_pem(world.db, official.serial).encode())

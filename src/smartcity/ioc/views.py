@@ -42,6 +42,7 @@ from smartcity.web.deps import (
     DbDep,
     SettingsDep,
     current_actor,
+    get_settings,
     require_page_role,
     scoped_link,
     verify_csrf,
@@ -267,6 +268,7 @@ def _incidents_page(
             "severities": SEVERITIES,
             "mistakes": mistakes or [],
             "typed": typed or {},
+            "base_map_style_url": get_settings(request).base_map_style_url,
         },
         status_code=422 if mistakes else 200,
     )

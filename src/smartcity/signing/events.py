@@ -38,7 +38,7 @@ class CertificateRevoked(Event):
 
 @register_event("signing.DocumentSigned")
 class DocumentSigned(Event):
-    """A PDF was signed on the platform; `document_id` opens /verify/<document_id>."""
+    """A PDF was signed on the platform; `document_id` opens /kiem-tra-chu-ky/<document_id>."""
 
     document_id: str
     sha256: str

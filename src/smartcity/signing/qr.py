@@ -1,4 +1,4 @@
-"""The verification QR code printed on a document before it is signed (it leads to /verify/<id>)."""
+"""The verification QR code printed on a document before it is signed (it leads to /kiem-tra-chu-ky/<id>)."""
 
 from __future__ import annotations
 

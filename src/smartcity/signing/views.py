@@ -1,4 +1,5 @@
-"""Public pages: /verify (upload a PDF, see every signature) and /verify/<document id> (QR code target)."""
+"""Public pages: /kiem-tra-chu-ky (upload a PDF, see every signature) and /kiem-tra-chu-ky/<document id>
+(the QR code's target)."""
 
 from __future__ import annotations
 
@@ -20,12 +21,14 @@ from smartcity.web.uploads import read_pdf_upload
 
 router = APIRouter(include_in_schema=False)
 HUMAN_FRIENDLY = re.compile(r"(?:^|,\s*)([A-Z][A-Za-z/ ]+):\s")  # "Common Name: …, Organization: …"
-PUBLIC_LINKS = ({"label": "Kiểm tra chữ ký số", "href": "/verify"},)
+# The pages' old English address, printed in the QR codes of documents signed before the move.
+MOVED = {"/verify": "/kiem-tra-chu-ky"}
+PUBLIC_LINKS = ({"label": "Kiểm tra chữ ký số", "href": "/kiem-tra-chu-ky"},)
 
-STAFF_LINKS = ({"label": "Kiểm tra chữ ký số", "href": "/verify", "roles": ()},)
+STAFF_LINKS = ({"label": "Kiểm tra chữ ký số", "href": "/kiem-tra-chu-ky", "roles": ()},)
 
 
-@router.get("/verify", response_class=HTMLResponse)
+@router.get("/kiem-tra-chu-ky", response_class=HTMLResponse)
 def verify_form(request: Request) -> HTMLResponse:
     """The upload form."""
     return _verify_page(request)
@@ -40,7 +43,7 @@ def _verify_page(request: Request, status: int = 200, **context: Any) -> HTMLRes
     return render(request, "signing/verify.html", {"limit_mb": _limit_mb(), **context}, status_code=status)
 
 
-@router.post("/verify", response_class=HTMLResponse)
+@router.post("/kiem-tra-chu-ky", response_class=HTMLResponse)
 async def verify_upload(request: Request) -> HTMLResponse:
     """Check an uploaded PDF; problems (no file, not a PDF, encrypted, too big) are shown on the form."""
     try:
@@ -59,7 +62,7 @@ async def verify_upload(request: Request) -> HTMLResponse:
     )
 
 
-@router.get("/verify/{document_id}", response_class=HTMLResponse)
+@router.get("/kiem-tra-chu-ky/{document_id}", response_class=HTMLResponse)
 def verify_document(document_id: str, request: Request) -> HTMLResponse:
     """A document signed on the platform: a link to the original and its verification."""
     db = get_db(request)
@@ -103,7 +106,7 @@ def _readable(subject: str) -> str:
     return ", ".join(dict.fromkeys(names)) or subject
 
 
-@router.get("/verify/{document_id}/pdf")
+@router.get("/kiem-tra-chu-ky/{document_id}/pdf")
 def verify_document_pdf(document_id: str, request: Request) -> Response:
     """The stored signed PDF itself."""
     pdf = service.signed_document_pdf(get_db(request), document_id)

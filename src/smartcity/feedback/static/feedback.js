@@ -87,22 +87,11 @@
   function pickMap(container) {
     var map = makeMap(container);
     window.feedbackPickMap = map;
-    var marker = null;
     var lat = document.getElementById("lat"), lon = document.getElementById("lon");
     var box = document.getElementById("nearby");
-    function place(lngLat) {
-      if (!marker) { marker = new maplibregl.Marker({ color: "#c0392b" }); }
-      marker.setLngLat(lngLat).addTo(map);
-    }
+    window.SmartCityMap.pickPoint(map, lon, lat, function () { showNearby(container, box); });
     map.on("load", function () {
       addBoundary(map).catch(function () {}).then(function () { container.dataset.ready = "true"; });
-      if (lat.value && lon.value) { place([Number(lon.value), Number(lat.value)]); }
-    });
-    map.on("click", function (e) {
-      lat.value = e.lngLat.lat.toFixed(6);
-      lon.value = e.lngLat.lng.toFixed(6);
-      place(e.lngLat);
-      showNearby(container, box);
     });
     [lat, lon, document.getElementById("category_code")].forEach(function (input) {
       if (input) { input.addEventListener("change", function () { showNearby(container, box); }); }

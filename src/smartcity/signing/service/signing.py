@@ -175,7 +175,7 @@ def document_id_for(pdf: bytes) -> str:
 
 def verification_url(document_id: str, *, signing_settings: SigningSettings | None = None) -> str:
     """The public page that shows a stored signed document and its verification (the QR code target)."""
-    return f"{_signing(signing_settings).base_url}/verify/{document_id}"
+    return f"{_signing(signing_settings).base_url}/kiem-tra-chu-ky/{document_id}"
 
 
 def sign_pdf(

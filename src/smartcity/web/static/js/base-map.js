@@ -102,5 +102,20 @@
     map.on("idle", done);
   }
 
-  window.SmartCityMap = { style: style, create: create, fitTo: fitTo, markDrawn: markDrawn };
+  // A map to pick one place on: a click moves the pin and fills the longitude and latitude inputs (six
+  // decimals, about 10 cm) and calls `onPick`; a place already typed shows as the pin once the map loads.
+  function pickPoint(map, lon, lat, onPick) {
+    var marker = new maplibregl.Marker({ color: "#c0392b" });
+    map.on("load", function () {
+      if (lat.value && lon.value) { marker.setLngLat([Number(lon.value), Number(lat.value)]).addTo(map); }
+    });
+    map.on("click", function (e) {
+      lat.value = e.lngLat.lat.toFixed(6);
+      lon.value = e.lngLat.lng.toFixed(6);
+      marker.setLngLat(e.lngLat).addTo(map);
+      if (onPick) { onPick(e.lngLat); }
+    });
+  }
+
+  window.SmartCityMap = { style: style, create: create, fitTo: fitTo, markDrawn: markDrawn, pickPoint: pickPoint };
 }());
