@@ -1,7 +1,8 @@
-"""Helpers shared by tests that need a live server or a real browser."""
+"""Helpers shared by tests: signing in through the login page, a live server, a real browser."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -15,6 +16,27 @@ from typing import Any
 
 import pytest
 import uvicorn
+
+CSRF_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token carried by a page's forms (the test fails when the page has none)."""
+    found = CSRF_TOKEN.search(html)
+    assert found is not None, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+def sign_in(client: Any, username: str, password: str, next_url: str = "/") -> None:
+    """Sign a test client in through the login page, as a browser does; the login must succeed (303)."""
+    token = csrf_of(client.get("/login").text)
+    answer = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token, "next": next_url},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+
 
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -12,21 +12,14 @@ from smartcity.accounts import service as accounts
 from smartcity.documents import attachments, exchange, service
 from tests.documents.conftest import SYSTEM, WARD, annex_pdf, draft_data, make_user, setup_office, to_signed
 from tests.dossiers.dossier_fixtures import PASSWORD
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+from tests.support import csrf_of, sign_in
 
 
 def _login(app, username: str) -> tuple[TestClient, str]:  # type: ignore[no-untyped-def]
     client = TestClient(app)
-    token = CSRF.search(client.get("/login").text).group(1)  # type: ignore[union-attr]
-    response = client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": token, "next": "/can-bo/van-ban"},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
+    sign_in(client, username, PASSWORD, "/can-bo/van-ban")
     page = client.get("/can-bo/van-ban/moi")
-    return client, CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+    return client, csrf_of(page.text)
 
 
 BROWSER = {"Accept": "text/html"}  # what a browser asks for: an error comes back as a page
@@ -310,13 +303,7 @@ def test_a_schools_head_keeps_no_register_and_a_wards_head_does(db, settings, ap
     )
     make_user(db, "hieutruong", "Trần Văn Bình", [("head", SCHOOL)])
     school = TestClient(app)
-    token = CSRF.search(school.get("/login").text).group(1)  # type: ignore[union-attr]
-    signed_in = school.post(
-        "/login",
-        data={"username": "hieutruong", "password": PASSWORD, "csrf_token": token, "next": "/can-bo"},
-        follow_redirects=False,
-    )
-    assert signed_in.status_code == 303
+    sign_in(school, "hieutruong", PASSWORD, "/can-bo")
     for path in (
         "/can-bo/van-ban",
         "/can-bo/van-ban/moi",

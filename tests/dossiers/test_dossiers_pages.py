@@ -10,20 +10,13 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from tests.dossiers.dossier_fixtures import PASSWORD, PDF, PNG
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+from tests.support import csrf_of, sign_in
 
 
 def _login(app, username: str) -> tuple[TestClient, str]:
     client = TestClient(app)
-    token = CSRF.search(client.get("/login").text).group(1)
-    response = client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": token, "next": "/ho-so"},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    return client, CSRF.search(client.get("/tra-cuu").text).group(1)
+    sign_in(client, username, PASSWORD, "/ho-so")
+    return client, csrf_of(client.get("/tra-cuu").text)
 
 
 FORM = {
@@ -143,7 +136,7 @@ def test_public_lookup_page_without_personal_data(app, client, db, settings, peo
         .rsplit("/", 1)[1]
     )
     anonymous = TestClient(app)
-    form_token = CSRF.search(anonymous.get(f"/tra-cuu?code={code}").text).group(1)
+    form_token = csrf_of(anonymous.get(f"/tra-cuu?code={code}").text)
     found = anonymous.post(
         "/tra-cuu", data={"code": code, "second_factor": "074090001234", "csrf_token": form_token}
     )
@@ -262,7 +255,7 @@ def test_a_birth_cannot_be_declared_in_the_future(app, people):
 
 
 def test_an_empty_lookup_asks_for_both_fields(client):
-    token = CSRF.search(client.get("/tra-cuu").text).group(1)
+    token = csrf_of(client.get("/tra-cuu").text)
     empty = client.post("/tra-cuu", data={"code": "", "second_factor": "", "csrf_token": token})
     assert empty.status_code == 422 and "Vui lòng nhập mã hồ sơ" in empty.text
     client.cookies.set("lang", "en")

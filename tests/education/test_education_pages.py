@@ -18,7 +18,7 @@ from smartcity.education import service
 from smartcity.education.service.imports import ASSET_HEADERS, STUDENT_HEADERS
 from tests.education.conftest import PASSWORD, SYSTEM
 from tests.gis import test_gis_base_map as base_map
-from tests.support import chromium_page, run_once_on_sqlite, served
+from tests.support import chromium_page, csrf_of, run_once_on_sqlite, served, sign_in
 
 SHOTS = Path(tempfile.gettempdir())
 SCHOOL = "TH-PHUHOA1"
@@ -32,13 +32,7 @@ def _sign_in(client, username: str, *roles: tuple[str, str | None]) -> None:  # 
         )
     else:
         accounts_service.set_password(client.app.state.db, actor=SYSTEM, user_id=user.id, password=PASSWORD)
-    page = client.get("/login")
-    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-
-
-def _token(html: str) -> str:
-    return html.split('name="csrf_token" value="')[1].split('"')[0]
+    sign_in(client, username, PASSWORD)
 
 
 def _xlsx(headers: tuple[str, ...], rows: list[tuple[object, ...]]) -> bytes:
@@ -86,7 +80,7 @@ def test_school_pages_for_its_staff_only(demo, client, settings):
     saved = client.post(
         f"/can-bo/giao-duc/lop/{class_id}/diem-danh",
         data={
-            "csrf_token": _token(page),
+            "csrf_token": csrf_of(page),
             "day": re.search(r'name="day" value="([^"]+)"', page).group(1),
             f"status_{student}": "unexcused",
         },
@@ -104,7 +98,7 @@ def test_school_pages_for_its_staff_only(demo, client, settings):
 def test_school_imports_students_all_or_nothing(demo, client, settings):
     _sign_in(client, "ketoan.phuhoa1")
     form = client.get(f"/can-bo/giao-duc/truong/{SCHOOL}/nhap")
-    token = _token(form.text)
+    token = csrf_of(form.text)
     born = f"02/03/{clock.today(settings).year - 7}"
     bad = _xlsx(
         STUDENT_HEADERS,

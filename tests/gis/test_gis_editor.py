@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi.testclient import TestClient
 
 from smartcity.accounts import service as accounts_service
 from smartcity.gis import service
 from smartcity.gis.views import EDITOR_PATH, STAFF_LINKS
 from tests.gis.conftest import SYSTEM
+from tests.support import csrf_of, sign_in
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PASSWORD = "Mat-khau-rat-dai-2026"
 
 
 def _login(app, db, username: str, role: str) -> tuple[TestClient, str]:  # type: ignore[no-untyped-def]
     accounts_service.create_user(db, actor=SYSTEM, username=username, password=PASSWORD, roles=[(role, None)])
     client = TestClient(app)
-    token = CSRF.search(client.get("/login").text).group(1)  # type: ignore[union-attr]
-    response = client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": token, "next": EDITOR_PATH},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
+    sign_in(client, username, PASSWORD, EDITOR_PATH)
     page = client.get(EDITOR_PATH)
     assert page.status_code == 200
-    return client, CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+    return client, csrf_of(page.text)
 
 
 def test_specialist_corrects_a_parcel_with_a_reason_and_sees_the_history(app, demo):
@@ -98,8 +90,7 @@ def test_editor_is_for_editors_only_and_needs_csrf(app, demo, client):
         demo, actor=SYSTEM, username="dan.gis", password=PASSWORD, roles=[("citizen", None)]
     )
     citizen = TestClient(app)
-    login_token = CSRF.search(citizen.get("/login").text).group(1)  # type: ignore[union-attr]
-    citizen.post("/login", data={"username": "dan.gis", "password": PASSWORD, "csrf_token": login_token})
+    sign_in(citizen, "dan.gis", PASSWORD)
     assert citizen.get(EDITOR_PATH).status_code == 403
     editor, _token = _login(app, demo, "chuyenvien2.gis", "specialist")
     parcel = service.query_features(demo, slug="land-parcels", limit=1).features[0]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from smartcity.accounts import service as accounts_service
@@ -11,9 +9,9 @@ from smartcity.investment import service
 from tests.investment.conftest import PASSWORD, SYSTEM
 from tests.investment.test_investment_api import _xlsx
 from tests.investment.test_investment_progress import _project
+from tests.support import sign_in
 
 SCHOOL = "TRUONG-TH-PHUHOA1"  # Trường Tiểu học Phú Hòa 1
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 STAFF_ONLY = ("/can-bo/dau-tu/ke-hoach-von", "/can-bo/dau-tu", "/can-bo/ban-do-chinh-sua")
 
 
@@ -28,8 +26,7 @@ def city(city):  # type: ignore[no-untyped-def]
 
 def _sign_in(client, db, username, role):  # type: ignore[no-untyped-def]
     accounts_service.create_user(db, actor=SYSTEM, username=username, password=PASSWORD, roles=[role])
-    token = CSRF.search(client.get("/login").text).group(1)  # type: ignore[union-attr]
-    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    sign_in(client, username, PASSWORD)
 
 
 def test_a_schools_staff_may_not_import_the_capital_plan_or_record_progress(client, city, login):

@@ -15,8 +15,8 @@ from smartcity.ioc import demo
 from smartcity.ioc import service as ioc_service
 from smartcity.ioc.views import number
 from tests.ioc.conftest import PASSWORD, SYSTEM
+from tests.support import csrf_of, sign_in
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 WARD_CODE = re.compile(r"\b2[5-6]\d{3}\b")
 
 
@@ -26,13 +26,7 @@ def browser(app, username: str | None, roles: list[tuple[str, str | None]]) -> T
         accounts_service.create_user(
             app.state.db, actor=SYSTEM, username=username, password=PASSWORD, roles=roles
         )
-        token = CSRF.search(client.get("/login").text).group(1)
-        response = client.post(
-            "/login",
-            data={"username": username, "password": PASSWORD, "csrf_token": token, "next": "/ioc"},
-            follow_redirects=False,
-        )
-        assert response.status_code == 303
+        sign_in(client, username, PASSWORD, "/ioc")
     return client
 
 
@@ -90,7 +84,7 @@ def test_staff_pages_of_the_centre_in_both_languages(app, pki, settings):
     assert "Đã gửi thông báo tới: Nhân viên vận hành IOC" in shown and "chuyển cấp 1 (" in shown
     assert "role:" not in shown and not re.search(r"\((operator|head|leader)\)", shown)
 
-    token = CSRF.search(centre.text).group(1)
+    token = csrf_of(centre.text)
     staged = staff.post(
         "/ioc/stage",
         data={"stage": "2", "reason": "Mưa lớn kéo dài", "csrf_token": token},

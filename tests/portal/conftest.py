@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import pytest
@@ -12,9 +11,9 @@ from fastapi.testclient import TestClient
 from smartcity.accounts import service as accounts_service
 from smartcity.core.security import Actor
 from tests.opendata.conftest import public_city, public_sqlite_template  # noqa: F401  (shared fixtures)
+from tests.support import csrf_of, sign_in
 
 PASSWORD = "Portal-test-password-1"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 SYSTEM = Actor.system("portal-test")
 
 
@@ -31,19 +30,13 @@ def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> None:
 def signed_in(app, db) -> Callable[..., tuple[TestClient, str, int]]:  # type: ignore[no-untyped-def]
     """A client signed in as a new user with these roles: (client, CSRF token, user id)."""
 
-    def sign_in(username: str, *roles: tuple[str, str | None]) -> tuple[TestClient, str, int]:
+    def signed_in_as(username: str, *roles: tuple[str, str | None]) -> tuple[TestClient, str, int]:
         user = accounts_service.create_user(
             db, actor=SYSTEM, username=username, password=PASSWORD, roles=roles
         )
         client = TestClient(app)
-        token = CSRF.search(client.get("/login").text).group(1)  # type: ignore[union-attr]
-        answer = client.post(
-            "/login",
-            data={"username": username, "password": PASSWORD, "csrf_token": token, "next": "/"},
-            follow_redirects=False,
-        )
-        assert answer.status_code == 303, answer.text
-        token = CSRF.search(client.get("/").text).group(1)  # type: ignore[union-attr]
+        sign_in(client, username, PASSWORD, "/")
+        token = csrf_of(client.get("/").text)
         return client, token, user.id
 
-    return sign_in
+    return signed_in_as

@@ -15,6 +15,7 @@ from smartcity.domains import collect
 from smartcity.dossiers.states import PAYMENT, RETURNED, SUBMITTED, SUPPLEMENT
 from smartcity.feedback.schemas import ReportCreate
 from tests.education.conftest import PASSWORD, SYSTEM, demo, postgres_demo, sqlite_demo  # noqa: F401  (shared fixtures)
+from tests.support import sign_in
 
 STATES = (SUBMITTED, SUPPLEMENT, PAYMENT, RETURNED)
 
@@ -94,8 +95,7 @@ def test_every_section_is_written_in_the_pages_language(settings, household):
 def _sign_in(client) -> None:  # type: ignore[no-untyped-def]
     user = accounts_service.get_user_by_username(client.app.state.db, "congdan")
     accounts_service.set_password(client.app.state.db, actor=SYSTEM, user_id=user.id, password=PASSWORD)
-    token = client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
-    client.post("/login", data={"username": "congdan", "password": PASSWORD, "csrf_token": token})
+    sign_in(client, "congdan", PASSWORD)
 
 
 def test_the_english_citizen_space_reads_in_english_and_the_vietnamese_in_vietnamese(client, household):

@@ -16,10 +16,9 @@ from fastapi.testclient import TestClient
 
 from smartcity.core.config import Settings
 from smartcity.demo import DEMO_ADMIN, DemoLogin
-from tests.support import inline_scripts, script_sources
+from tests.support import inline_scripts, script_sources, sign_in
 
 PAGES_PER_ROLE = 400
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ROLES = {  # role: (username or None for anonymous, start pages)
     "anonymous": (None, ("/",)),
     "citizen": ("congdan", ("/",)),
@@ -91,17 +90,6 @@ def demo_city(small_demo: tuple[Settings, str]) -> tuple[Settings, DemoLogin]:
     return settings, DemoLogin(DEMO_ADMIN, password)
 
 
-def _sign_in(client: TestClient, username: str, password: str) -> None:
-    token = CSRF.search(client.get("/login").text)
-    assert token is not None
-    answer = client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token.group(1), "next": "/"},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303, answer.text
-
-
 def _same_site(base: str, href: str) -> str | None:
     href = href.strip()
     if not href or href.startswith(("#", "mailto:", "tel:", "javascript:", "data:")):
@@ -168,7 +156,7 @@ def test_every_link_of_the_demo_answers_in_plain_vietnamese(
     with TestClient(create_app(settings)) as client:
         client.headers["accept"] = "text/html,application/xhtml+xml,*/*;q=0.8"  # as a browser asks
         if username is not None:
-            _sign_in(client, username, login.password)
+            sign_in(client, username, login.password)
         report = crawl(client, starts)
     assert report.visited > 10
     first_of_each = {fault.split(": ", 1)[-1]: fault for fault in reversed(report.faults)}
