@@ -20,9 +20,9 @@ from smartcity.documents.schemas import AgencyIn
 from smartcity.signing import demo as signing_demo
 from tests.conftest import TEST_SECRET
 from tests.documents.conftest import SYSTEM, make_user
-from tests.documents.test_documents_pages import CSRF, _login
+from tests.documents.test_documents_pages import _login
 from tests.dossiers.dossier_fixtures import ORG_CHART
-from tests.support import served
+from tests.support import csrf_of, served
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_demo_documents_are_loaded_once_and_delivered_over_the_api(
     assert "Mã phiếu gửi" not in record and "<code>" not in record  # an internal id is no field
     assert 'id="technical-reference"' in page.text
     assert client.get("/can-bo/van-ban/den/999999").status_code == 404
-    token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+    token = csrf_of(page.text)
     assigned = client.post(
         f"/can-bo/van-ban/den/{incoming[0].incoming_id}/assign",
         data={"csrf_token": token, "handling_unit": "Văn phòng HĐND và UBND"},
@@ -101,7 +101,7 @@ def test_demo_documents_are_loaded_once_and_delivered_over_the_api(
 
     # the ward's pages name the demo staff by their full names, never by username
     leader = TestClient(app)
-    token = CSRF.search(leader.get("/login").text).group(1)  # type: ignore[union-attr]
+    token = csrf_of(leader.get("/login").text)
     leader.post(
         "/login",
         data={"username": "lanhdao", "password": demo_password(settings), "csrf_token": token, "next": "/"},

@@ -10,7 +10,8 @@ from smartcity.accounts import service as accounts_service
 from smartcity.core import clock
 from smartcity.education import service
 from tests.education.conftest import PASSWORD, SYSTEM
-from tests.education.test_education_pages import SCHOOL, _sign_in, _token
+from tests.education.test_education_pages import SCHOOL, _sign_in
+from tests.support import csrf_of
 
 
 def _class_page(client) -> tuple[str, str]:  # type: ignore[no-untyped-def]
@@ -29,7 +30,7 @@ def test_the_office_links_a_parent_grants_an_exemption_and_transfers_a_student(d
     url = f"/can-bo/giao-duc/hoc-sinh/{code}"
     page = client.get(url)
     assert page.status_code == 200 and "Phụ huynh được liên kết" in page.text
-    token = _token(page.text)
+    token = csrf_of(page.text)
 
     linked = client.post(
         f"{url}/phu-huynh", data={"csrf_token": token, "tai_khoan": "me.hocsinh", "quan_he": "mother"}
@@ -88,7 +89,7 @@ def test_a_teacher_reads_the_file_but_the_office_forms_are_not_theirs(demo, clie
     )
     refused = client.post(
         f"/can-bo/giao-duc/hoc-sinh/{code}/mien-giam",
-        data={"csrf_token": _token(page.text), "dien": "orphan", "minh_chung": "Giấy xác nhận"},
+        data={"csrf_token": csrf_of(page.text), "dien": "orphan", "minh_chung": "Giấy xác nhận"},
         headers={"accept": "text/html"},
     )
     assert refused.status_code == 403
@@ -106,7 +107,7 @@ def test_the_office_transfers_and_writes_off_an_asset_from_its_page(demo, client
     url = f"/can-bo/giao-duc/tai-san/{asset_id}"
     page = client.get(url).text
     quantity = int(re.search(r'id="quantity">(\d+)<', page).group(1))
-    token = _token(page)
+    token = csrf_of(page)
     receiver = re.search(r'name="truong_nhan" required><option value="([^"]+)"', page).group(1)
     today = clock.today(settings).isoformat()
 

@@ -28,7 +28,8 @@ from smartcity.iot.demo import DEMO_RULES
 from smartcity.iot.pipeline import Envelope
 from smartcity.iot.schemas import DeviceCreate
 from tests.ioc.conftest import SYSTEM, YERSIN
-from tests.ioc.test_ioc_pages import CSRF, browser
+from tests.ioc.test_ioc_pages import browser
+from tests.support import csrf_of
 
 ALARM_VI, ALARM_EN = "Thùng rác ngầm sắp đầy — G-BD-1-02", "Underground container nearly full — G-BD-1-02"
 REPORT = "PA-261208-0007"
@@ -145,7 +146,7 @@ def test_incidents_from_an_alarm_and_an_urgent_report_are_titled_in_the_pages_la
 
 def test_an_operators_title_stays_as_typed(app, city, settings):
     staff = _operator(app)
-    token = CSRF.search(staff.get("/can-bo/dieu-hanh/su-co").text).group(1)  # type: ignore[union-attr]
+    token = csrf_of(staff.get("/can-bo/dieu-hanh/su-co").text)
     form = {"type": "fire", "severity": "3", "lon": str(YERSIN[0]), "lat": str(YERSIN[1]), "title": TYPED}
     opened = staff.post("/can-bo/dieu-hanh/su-co", data=form | {"csrf_token": token}, follow_redirects=False)
     assert opened.status_code == 303

@@ -8,11 +8,11 @@ from smartcity.core.pages import PageParams
 from smartcity.ioc import service as ioc
 from tests.ioc.conftest import YERSIN
 from tests.ioc.test_ioc_incident_titles import _operator, _text
-from tests.ioc.test_ioc_pages import CSRF
+from tests.support import csrf_of
 
 
 def _open(staff, lang: str, **fields: str):  # type: ignore[no-untyped-def]
-    token = CSRF.search(staff.get("/can-bo/dieu-hanh/su-co").text).group(1)  # type: ignore[union-attr]
+    token = csrf_of(staff.get("/can-bo/dieu-hanh/su-co").text)
     form = {"type": "fire", "severity": "3", "lon": str(YERSIN[0]), "lat": str(YERSIN[1])} | fields
     staff.cookies.set("lang", lang)
     return staff.post("/can-bo/dieu-hanh/su-co", data=form | {"csrf_token": token}, follow_redirects=False)
