@@ -27,8 +27,7 @@ from smartcity.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
 # Pages that moved: staff pages under /can-bo, the public ones under Vietnamese paths (old addresses, as on
-# printed receipts and in messages already sent, redirect permanently; /feedback itself is old_map's, as a
-# prefix would take the domain's /feedback/static too).
+# printed receipts and in messages already sent, redirect permanently; /feedback/static stays where it is).
 MOVED = {
     "/staff/feedback/console": "/can-bo/phan-anh/tong-dai",
     "/staff/feedback/queue": "/can-bo/phan-anh",
@@ -36,6 +35,7 @@ MOVED = {
     "/feedback/new": "/phan-anh/gui",
     "/feedback/mine": "/phan-anh/cua-toi",
     "/feedback/r": "/phan-anh",
+    "/feedback": "/phan-anh",
 }
 PUBLIC_LINKS = ({"label": "Phản ánh hiện trường", "href": "/phan-anh"},)
 STAFF_LINKS = (
@@ -110,13 +110,6 @@ def _unit_names(request: Request) -> dict[str, str]:
         names = {u.code: in_language(u.name, u.name_en, locale) for u in _org_units(request)}
         request.state.unit_names = names
     return names
-
-
-@router.get("/feedback")
-def old_map(request: Request) -> Response:
-    """The map's old address answers with a permanent redirect to /phan-anh, its filters kept."""
-    query = request.url.query
-    return RedirectResponse("/phan-anh" + (f"?{query}" if query else ""), status_code=308)
 
 
 @router.get("/phan-anh", response_class=HTMLResponse)

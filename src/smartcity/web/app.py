@@ -86,7 +86,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         upload_bytes=settings.max_upload_bytes,
         limits=settings.body_limits,
     )
-    app.add_middleware(MovedPaths, moves=_moved_paths())
+    files = tuple(f"/{domain}/static" for domain, _folder in domain_static_folders())
+    app.add_middleware(MovedPaths, moves=_moved_paths(), kept=files)
     app.add_middleware(
         SecurityHeaders,
         hsts=settings.secure_cookies,

@@ -366,14 +366,18 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 class MovedPaths:
     """Pages that moved answer with a permanent redirect (308, so a form's POST survives) to where they are
-    now; `moves` maps an old path prefix to the new one (each domain's `views.MOVED`)."""
+    now; `moves` maps an old path prefix to the new one (each domain's `views.MOVED`); paths under a `kept`
+    prefix (a domain's own files at /<domain>/static) never move, whatever prefix they share with a page."""
 
-    def __init__(self, app: ASGIApp, *, moves: dict[str, str]) -> None:
+    def __init__(self, app: ASGIApp, *, moves: dict[str, str], kept: tuple[str, ...] = ()) -> None:
         self.app = app
         self.moves = sorted(moves.items(), key=lambda item: -len(item[0]))
+        self.kept = kept
 
     def target(self, path: str) -> str | None:
         """The new path of `path`, None when it did not move."""
+        if any(path == prefix or path.startswith(prefix + "/") for prefix in self.kept):
+            return None
         for old, new in self.moves:
             if path == old or path.startswith(old + "/"):
                 return new + path[len(old) :]
